@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AuditEvent } from '../../domain/audit.ts';
+import { ConflictError, NotFoundError } from '../../domain/errors.ts';
+import { assertTransition, OPEN_STATUSES, type DataSubjectRequest, type RequestStatus } from '../../domain/request.ts';
+import type { CreateResult, RequestStore, SourceResult } from '../../use-cases/ports.ts';
+import { auditItem } from './audit-log.ts';
+
+/**
+ * Requests table layout (keys defined once in infra/constructs/storage.ts):
+ *   pk=<request id>            sk=REQUEST          the request; `openDue`+`dueAtUtc` feed the due-date index while open
+ *   pk=<request id>            sk=RESULT#<source>  what one data source returned
+ *   pk=IDEMPOTENCY#<sha256>    sk=MARKER           which request an idempotency key made
+ */
+const REQUEST_SK = 'REQUEST';
+export const OPEN_DUE_INDEX = 'byDueDate';
+
+function requestItem(request: DataSubjectRequest) {
+  const open = OPEN_STATUSES.includes(request.status);
+  return {
+    pk: request.id,
+    sk: REQUEST_SK,
+    ...request,
+    // Sparse index: only open requests carry the partition value, so "what is due soon" is a query.
+    openDue: open ? 'OPEN' : undefined,
+    dueAtUtc: new Date(request.deadline.dueAt).toISOString(),
+  };
+}
+
+function toRequest(item: Record<string, unknown>): DataSubjectRequest {
+  const { pk: _pk, sk: _sk, openDue: _open, dueAtUtc: _due, ...request } = item;
+  return request as unknown as DataSubjectRequest;
+}
+
+function conditionFailedAt(error: unknown, index: number): boolean {
+  return error instanceof TransactionCanceledException && error.CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed';
+}
+
+export class DynamoRequestStore implements RequestStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly requestsTable: string,
+    private readonly auditTable: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async create(request: DataSubjectRequest, event: AuditEvent, idempotencyKey?: string): Promise<CreateResult> {
+    const markerKey = idempotencyKey ? { pk: `IDEMPOTENCY#${createHash('sha256').update(idempotencyKey).digest('hex')}`, sk: 'MARKER' } : undefined;
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            ...(markerKey
+              ? [{ Put: { TableName: this.requestsTable, Item: { ...markerKey, requestId: request.id }, ConditionExpression: 'attribute_not_exists(pk)' } }]
+              : []),
+            { Put: { TableName: this.requestsTable, Item: requestItem(request), ConditionExpression: 'attribute_not_exists(pk)' } },
+            { Put: { TableName: this.auditTable, Item: auditItem(request.id, event, this.now()), ConditionExpression: 'attribute_not_exists(pk)' } },
+          ],
+        }),
+      );
+      return { request, created: true };
+    } catch (error) {
+      if (markerKey && conditionFailedAt(error, 0)) {
+        const marker = await this.db.send(new GetCommand({ TableName: this.requestsTable, Key: markerKey, ConsistentRead: true }));
+        return { request: await this.get(String(marker.Item?.requestId)), created: false };
+      }
+      throw error;
+    }
+  }
+
+  async get(id: string): Promise<DataSubjectRequest> {
+    const result = await this.db.send(new GetCommand({ TableName: this.requestsTable, Key: { pk: id, sk: REQUEST_SK }, ConsistentRead: true }));
+    if (!result.Item) throw new NotFoundError(`request ${id} does not exist`);
+    return toRequest(result.Item);
+  }
+
+  async transition(
+    id: string,
+    from: RequestStatus,
+    to: RequestStatus,
+    changes: Partial<DataSubjectRequest> = {},
+    also: AuditEvent[] = [],
+  ): Promise<DataSubjectRequest> {
+    const current = await this.get(id);
+    if (current.status !== from) throw new ConflictError(`request ${id} is ${current.status}, not ${from}`);
+    assertTransition(current, to);
+    const next: DataSubjectRequest = { ...current, ...changes, status: to };
+    const at = this.now();
+    const events: AuditEvent[] = [...also, { type: 'status.changed', detail: { from, to } }];
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.requestsTable,
+                Item: requestItem(next),
+                ConditionExpression: '#status = :from',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':from': from },
+              },
+            },
+            ...events.map((event, i) => ({
+              Put: { TableName: this.auditTable, Item: auditItem(id, event, at, i), ConditionExpression: 'attribute_not_exists(pk)' },
+            })),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (conditionFailedAt(error, 0)) throw new ConflictError(`request ${id} changed status concurrently`);
+      throw error;
+    }
+    return next;
+  }
+
+  async putSourceResult(id: string, result: SourceResult): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.requestsTable, Item: { pk: id, sk: `RESULT#${result.sourceId}`, ...result } }));
+  }
+
+  async listSourceResults(id: string): Promise<SourceResult[]> {
+    const items: SourceResult[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.requestsTable,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': id, ':prefix': 'RESULT#' },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const { pk: _pk, sk: _sk, ...result } = item;
+        items.push(result as SourceResult);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+}

@@ -1,0 +1,91 @@
+import { isAbsolute, resolve } from 'node:path';
+import { DynamoAuditLog } from './adapters/dynamodb/audit-log.ts';
+import { documentClient } from './adapters/dynamodb/client.ts';
+import { DynamoDbSourceConnector } from './adapters/dynamodb/dynamodb-source.ts';
+import { DynamoRequestStore } from './adapters/dynamodb/request-store.ts';
+import { DynamoVerificationStore } from './adapters/dynamodb/verification-store.ts';
+import { StepFunctionsWorkflow } from './adapters/aws/step-functions-workflow.ts';
+import { ComposingMailer, outboxDelivery, sesDelivery, smtpDelivery } from './adapters/mail/mailer.ts';
+import { loadProfileFile } from './config/load-profile.ts';
+import type { DataSource } from './config/profile-schema.ts';
+import { readSetting, Settings } from './config/settings.ts';
+import { ConfigurationError } from './domain/errors.ts';
+import { createDeadlineEngine } from './domain/deadlines/index.ts';
+import type { Dependencies } from './use-cases/dependencies.ts';
+import type { DataSourceConnector, Mailer } from './use-cases/ports.ts';
+
+/** In Lambda the profile ships beside the bundle; locally the runtime points at the file it was given. */
+function profilePath(): string {
+  const file = readSetting(Settings.profileFile);
+  return isAbsolute(file) ? file : resolve(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), file);
+}
+
+function mailerFor(from: string): Mailer {
+  const transport = readSetting(Settings.mailTransport);
+  switch (transport) {
+    case 'ses':
+      return new ComposingMailer(from, sesDelivery());
+    case 'smtp':
+      return new ComposingMailer(from, smtpDelivery(readSetting(Settings.mailRelayUrl), from));
+    case 'outbox':
+      return new ComposingMailer(from, outboxDelivery(readSetting(Settings.outboxDir)));
+    default:
+      throw new ConfigurationError('environment', [{ field: Settings.mailTransport, message: `must be ses, smtp or outbox, not ${transport}` }]);
+  }
+}
+
+/**
+ * Builds the dependencies from the environment, each on first use: a function fails only on the
+ * settings it needs, and fails with the name of the missing one.
+ */
+export function dependenciesFromEnvironment(): Dependencies {
+  const memo = new Map<string, unknown>();
+  const once = <T>(key: string, build: () => T): T => {
+    if (!memo.has(key)) memo.set(key, build());
+    return memo.get(key) as T;
+  };
+  const connectors = new Map<string, DataSourceConnector>();
+  const deps: Dependencies = {
+    get profile() {
+      return once('profile', () => loadProfileFile(profilePath()));
+    },
+    get deadlines() {
+      return once('deadlines', () => createDeadlineEngine());
+    },
+    get requests() {
+      return once('requests', () => new DynamoRequestStore(documentClient(), readSetting(Settings.requestsTable), readSetting(Settings.auditTable)));
+    },
+    get audit() {
+      return once('audit', () => new DynamoAuditLog(documentClient(), readSetting(Settings.auditTable)));
+    },
+    get verifications() {
+      return once('verifications', () => new DynamoVerificationStore(documentClient(), readSetting(Settings.verificationsTable)));
+    },
+    get mailer() {
+      return once('mailer', () => mailerFor(deps.profile.supportAddress));
+    },
+    get workflow() {
+      return once('workflow', () => new StepFunctionsWorkflow(readSetting(Settings.stateMachineArn)));
+    },
+    clock: { now: () => new Date() },
+    get publicUrl() {
+      return once('publicUrl', () => readSetting(Settings.publicUrl).replace(/\/+$/, ''));
+    },
+    connectorFor(source: DataSource) {
+      let connector = connectors.get(source.id);
+      if (!connector) {
+        connector = new DynamoDbSourceConnector(documentClient(), source);
+        connectors.set(source.id, connector);
+      }
+      return connector;
+    },
+  };
+  return deps;
+}
+
+let shared: Dependencies | undefined;
+/** The dependencies of this process (one Lambda sandbox, or the local runtime). */
+export function dependencies(): Dependencies {
+  shared ??= dependenciesFromEnvironment();
+  return shared;
+}

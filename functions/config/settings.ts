@@ -1,0 +1,31 @@
+import { ConfigurationError } from '../domain/errors.ts';
+
+/**
+ * Every environment variable a function reads. The CDK construct sets them from these names and the
+ * local runtime reads them back from the synthesized template, so a name cannot drift between the two.
+ */
+export const Settings = {
+  requestsTable: 'REQUESTS_TABLE',
+  auditTable: 'AUDIT_TABLE',
+  verificationsTable: 'VERIFICATIONS_TABLE',
+  rawMailBucket: 'RAW_MAIL_BUCKET',
+  rawMailPrefix: 'RAW_MAIL_PREFIX',
+  stateMachineArn: 'STATE_MACHINE_ARN',
+  profileFile: 'DERBES_PROFILE_FILE',
+  publicUrl: 'PUBLIC_URL',
+  mailTransport: 'MAIL_TRANSPORT',
+  mailRelayUrl: 'MAIL_RELAY_URL',
+  outboxDir: 'OUTBOX_DIR',
+} as const;
+
+export type SettingName = (typeof Settings)[keyof typeof Settings];
+
+export function readSetting(name: SettingName, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (!value) throw new ConfigurationError('environment', [{ field: name, message: 'is not set' }]);
+  return value;
+}
+
+export function readOptionalSetting(name: SettingName, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env[name] || undefined;
+}

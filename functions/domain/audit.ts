@@ -1,0 +1,21 @@
+import type { RequestStatus } from './request.ts';
+
+/**
+ * One entry of a request's append-only trail. `detail` holds facts for the regulator (statuses, rule ids,
+ * message ids, counts), never the person's data itself.
+ */
+export type AuditEvent =
+  | { type: 'request.received'; detail: { channel: string; types: string[]; dueAt: string; ruleId: string } }
+  | { type: 'status.changed'; detail: { from: RequestStatus; to: RequestStatus } }
+  | { type: 'mail.sent'; detail: { template: string; messageId: string } }
+  | { type: 'verification.requested'; detail: { expiresAt: string } }
+  | { type: 'verification.confirmed'; detail: Record<string, never> }
+  | { type: 'source.collected'; detail: { sourceId: string; recordCount: number } }
+  | { type: 'source.failed'; detail: { sourceId: string; error: string } };
+
+export interface RecordedAuditEvent {
+  requestId: string;
+  at: string;
+  type: AuditEvent['type'];
+  detail: AuditEvent['detail'];
+}

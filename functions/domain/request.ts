@@ -1,0 +1,58 @@
+import { randomInt } from 'node:crypto';
+import { ConflictError } from './errors.ts';
+import type { Language, RequestType } from './request-types.ts';
+
+export const REQUEST_STATUSES = ['RECEIVED', 'AWAITING_VERIFICATION', 'IN_PROGRESS', 'COMPLETED', 'CLOSED_UNVERIFIED'] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+
+/** The only status changes the workflow may make; anything else is a ConflictError. */
+const ALLOWED_TRANSITIONS: Record<RequestStatus, readonly RequestStatus[]> = {
+  RECEIVED: ['AWAITING_VERIFICATION'],
+  AWAITING_VERIFICATION: ['IN_PROGRESS', 'CLOSED_UNVERIFIED'],
+  IN_PROGRESS: ['COMPLETED'],
+  COMPLETED: [],
+  CLOSED_UNVERIFIED: [],
+};
+
+export const OPEN_STATUSES: readonly RequestStatus[] = ['RECEIVED', 'AWAITING_VERIFICATION', 'IN_PROGRESS'];
+
+export type Channel = 'web' | 'email';
+
+export interface DeadlineRecord {
+  /** ISO 8601 with the local offset, e.g. 2025-01-08T23:59:59+05:00. */
+  dueAt: string;
+  timeZone: string;
+  ruleId: string;
+  citation: string;
+}
+
+export interface DataSubjectRequest {
+  /** Also the reference the person sees and the Step Functions execution name. */
+  id: string;
+  types: RequestType[];
+  status: RequestStatus;
+  channel: Channel;
+  email: string;
+  name?: string;
+  language: Language;
+  receivedAt: string;
+  deadline: DeadlineRecord;
+  verifiedAt?: string;
+  closedAt?: string;
+}
+
+export function assertTransition(request: Pick<DataSubjectRequest, 'id' | 'status'>, to: RequestStatus): void {
+  if (!ALLOWED_TRANSITIONS[request.status].includes(to)) {
+    throw new ConflictError(`request ${request.id} cannot move from ${request.status} to ${to}`);
+  }
+}
+
+// Crockford base32 without I, L, O, U: readable over the phone, no accidental words.
+const REFERENCE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+export const REFERENCE_PATTERN = /DRB-[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}/;
+
+/** A new reference, e.g. DRB-7K3F9-Q2M4X: 50 random bits; creation is a conditional write, so a clash fails loudly. */
+export function newReference(): string {
+  const block = () => Array.from({ length: 5 }, () => REFERENCE_ALPHABET[randomInt(REFERENCE_ALPHABET.length)]).join('');
+  return `DRB-${block()}-${block()}`;
+}

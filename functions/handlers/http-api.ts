@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { dependencies } from '../composition.ts';
+import { localize } from '../config/profile-schema.ts';
+import { DerbesError, InvalidTokenError, ValidationError } from '../domain/errors.ts';
+import { messagesFor } from '../domain/messages.ts';
+import { LANGUAGES, type Language } from '../domain/request-types.ts';
+import { confirmVerification } from '../use-cases/confirm-verification.ts';
+import { parseSubmission, submitRequest } from '../use-cases/submit-request.ts';
+import { errorBody, jsonError } from './http/error-responses.ts';
+import { confirmPage, messagePage, requestFormPage } from './http/pages.ts';
+import { HTTP_ROUTE_KEYS, type HttpRouteKey } from './http/routes.ts';
+import { logger } from './logger.ts';
+
+type Result = APIGatewayProxyStructuredResultV2;
+const json = (statusCode: number, body: unknown): Result => ({
+  statusCode,
+  headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+  body: JSON.stringify(body),
+});
+const html = (statusCode: number, body: string): Result => ({
+  statusCode,
+  headers: {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+    'referrer-policy': 'no-referrer',
+  },
+  body,
+});
+
+function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+  return event.headers?.[name.toLowerCase()];
+}
+
+function rawBody(event: APIGatewayProxyEventV2): string {
+  if (!event.body) return '';
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
+
+const isForm = (event: APIGatewayProxyEventV2) => (header(event, 'content-type') ?? '').startsWith('application/x-www-form-urlencoded');
+
+/** JSON for the API, url-encoded fields for the plain HTML form; anything else is named as the problem. */
+function parseBody(event: APIGatewayProxyEventV2): Record<string, unknown> {
+  const body = rawBody(event);
+  if (isForm(event)) {
+    const form = new URLSearchParams(body);
+    const fields: Record<string, unknown> = {};
+    for (const key of new Set(form.keys())) fields[key] = key === 'types' ? form.getAll(key) : form.get(key);
+    return fields;
+  }
+  const contentType = header(event, 'content-type') ?? '';
+  if (!contentType.startsWith('application/json')) {
+    throw new ValidationError([{ field: 'content-type', message: 'send application/json or an HTML form' }], 'request');
+  }
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // reported below with the field that is wrong
+  }
+  throw new ValidationError([{ field: '(body)', message: 'must be a JSON object' }], 'request');
+}
+
+function pageLanguage(event: APIGatewayProxyEventV2, fallback: Language): Language {
+  const wanted = event.queryStringParameters?.lang ?? header(event, 'accept-language')?.slice(0, 2);
+  return LANGUAGES.find((l) => l === wanted) ?? fallback;
+}
+
+async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
+  const deps = dependencies();
+  const form = isForm(event);
+  const fields = parseBody(event);
+  const { type, idempotencyKey: formKey, ...rest } = fields;
+  // The API takes one `type` or a list of `types`; a person often asks for several things at once.
+  const submission = parseSubmission({ ...rest, ...(type !== undefined ? { types: [type] } : {}) });
+  const idempotencyKey = header(event, 'idempotency-key') ?? (typeof formKey === 'string' && formKey ? formKey : undefined);
+  const { request, created } = await submitRequest(deps, submission, 'web', idempotencyKey);
+  logger.info('request submitted', { requestId: request.id, created, channel: 'web' });
+  if (form) {
+    const m = messagesFor(request.language);
+    return html(202, messagePage(request.language, m.page('formTitle'), m.page('submitted', { reference: request.id, dueAt: m.date(request.deadline.dueAt, request.deadline.timeZone) })));
+  }
+  return json(created ? 202 : 200, {
+    reference: request.id,
+    status: request.status,
+    types: request.types,
+    receivedAt: request.receivedAt,
+    dueAt: request.deadline.dueAt,
+    timeZone: request.deadline.timeZone,
+    rule: { id: request.deadline.ruleId, citation: request.deadline.citation },
+  });
+}
+
+async function confirm(event: APIGatewayProxyEventV2, asPage: boolean): Promise<Result> {
+  const deps = dependencies();
+  const language = pageLanguage(event, deps.profile.defaultLanguage);
+  const code = parseBody(event).code;
+  try {
+    if (typeof code !== 'string') throw new ValidationError([{ field: 'code', message: 'is required' }], 'confirmation');
+    const request = await confirmVerification(deps, code);
+    logger.info('verification confirmed', { requestId: request.id });
+    if (!asPage) return json(200, { reference: request.id, status: request.status });
+    const m = messagesFor(request.language);
+    return html(200, messagePage(request.language, m.page('confirmTitle'), m.page('confirmed', { reference: request.id })));
+  } catch (error) {
+    if (!asPage) throw error;
+    const m = messagesFor(language);
+    const message = error instanceof InvalidTokenError ? m.page('invalidLink') : m.page('error', { message: errorBody(error).body.message });
+    return html(error instanceof DerbesError ? errorBody(error).statusCode : 500, messagePage(language, m.page('confirmTitle'), message, true));
+  }
+}
+
+const routes: Record<HttpRouteKey, (event: APIGatewayProxyEventV2) => Promise<Result>> = {
+  'GET /': async (event) => {
+    const deps = dependencies();
+    const language = pageLanguage(event, deps.profile.defaultLanguage);
+    return html(200, requestFormPage(language, localize(deps.profile.operator.name, language), randomUUID()));
+  },
+  'POST /api/requests': createRequest,
+  'GET /verify': async (event) => {
+    const language = pageLanguage(event, dependencies().profile.defaultLanguage);
+    return html(200, confirmPage(language, event.queryStringParameters?.code ?? ''));
+  },
+  'POST /verify': (event) => confirm(event, true),
+  'POST /api/verifications': (event) => confirm(event, false),
+  'GET /health': async () => json(200, { status: 'ok' }),
+};
+
+/** Every HTTP API route lands here (payload format 2.0); the route key picks the use case. */
+export async function handler(event: APIGatewayProxyEventV2): Promise<Result> {
+  const key = `${event.requestContext.http.method} ${event.rawPath}`;
+  const route = (HTTP_ROUTE_KEYS as readonly string[]).includes(key) ? routes[key as HttpRouteKey] : undefined;
+  if (!route) return json(404, { error: 'not_found', message: `no route ${event.requestContext.http.method} ${event.rawPath}` });
+  try {
+    return await route(event);
+  } catch (error) {
+    if (!isForm(event)) return jsonError(error);
+    // The plain HTML form gets a page that says what to fix, in the language the person chose.
+    const language = pageLanguage(event, LANGUAGES.find((l) => l === new URLSearchParams(rawBody(event)).get('language')) ?? 'ru');
+    const { statusCode, body } = errorBody(error);
+    const details = body.fields?.map((f) => `${f.field}: ${f.message}`).join('; ') ?? body.message;
+    return html(statusCode, messagePage(language, messagesFor(language).page('formTitle'), messagesFor(language).page('error', { message: details }), true));
+  }
+}

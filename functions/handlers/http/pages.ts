@@ -1,0 +1,61 @@
+import { REQUEST_TYPES, LANGUAGES, type Language } from '../../domain/request-types.ts';
+import { messagesFor } from '../../domain/messages.ts';
+
+const escapeHtml = (value: string) =>
+  value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+function layout(language: Language, title: string, body: string): string {
+  return `<!doctype html>
+<html lang="${language}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
+label{display:block;margin-top:1rem}input,select{width:100%;padding:.4rem;font-size:1rem}
+fieldset{margin-top:1rem}fieldset label{display:flex;gap:.5rem;margin:.2rem 0}fieldset input{width:auto}
+button{margin-top:1.5rem;padding:.6rem 1.2rem;font-size:1rem}.error{color:#a00}</style></head>
+<body><h1>${escapeHtml(title)}</h1>
+${body}
+</body></html>`;
+}
+
+/** The privacy page's form. The idempotency key makes a double-clicked submit one request. */
+export function requestFormPage(language: Language, operatorName: string, idempotencyKey: string): string {
+  const m = messagesFor(language);
+  const types = REQUEST_TYPES.map(
+    (type) => `<label><input type="checkbox" name="types" value="${type}"${type === 'access' ? ' checked' : ''}> ${escapeHtml(m.typeName(type))}</label>`,
+  ).join('\n');
+  const languages = LANGUAGES.map(
+    (l) => `<option value="${l}"${l === language ? ' selected' : ''}>${escapeHtml(messagesFor(l).languageName)}</option>`,
+  ).join('');
+  return layout(
+    language,
+    m.page('formTitle'),
+    `<p>${escapeHtml(operatorName)}</p><p>${escapeHtml(m.page('formIntro'))}</p>
+<form method="post" action="/api/requests">
+<input type="hidden" name="idempotencyKey" value="${escapeHtml(idempotencyKey)}">
+<fieldset><legend>${escapeHtml(m.page('typeLabel'))}</legend>
+${types}
+</fieldset>
+<label>${escapeHtml(m.page('emailLabel'))}<input type="email" name="email" required autocomplete="email"></label>
+<label>${escapeHtml(m.page('nameLabel'))}<input type="text" name="name" autocomplete="name"></label>
+<label>${escapeHtml(m.page('languageLabel'))}<select name="language">${languages}</select></label>
+<button type="submit">${escapeHtml(m.page('submit'))}</button>
+</form>`,
+  );
+}
+
+/** A GET only shows this page; confirming takes the POST its button sends (mail scanners follow links). */
+export function confirmPage(language: Language, code: string): string {
+  const m = messagesFor(language);
+  return layout(
+    language,
+    m.page('confirmTitle'),
+    `<p>${escapeHtml(m.page('confirmIntro'))}</p>
+<form method="post" action="/verify"><input type="hidden" name="code" value="${escapeHtml(code)}">
+<button type="submit">${escapeHtml(m.page('confirmButton'))}</button></form>`,
+  );
+}
+
+export function messagePage(language: Language, title: string, message: string, isError = false): string {
+  return layout(language, title, `<p${isError ? ' class="error"' : ''}>${escapeHtml(message)}</p>`);
+}

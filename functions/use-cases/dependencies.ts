@@ -1,0 +1,18 @@
+import type { OperatorProfile, DataSource } from '../config/profile-schema.ts';
+import type { DeadlineEngine } from '../domain/deadlines/index.ts';
+import type { AuditLog, Clock, DataSourceConnector, Mailer, RequestStore, VerificationStore, Workflow } from './ports.ts';
+
+/** What the use cases need from the outside world; built once per process by functions/composition.ts. */
+export interface Dependencies {
+  readonly profile: OperatorProfile;
+  readonly deadlines: DeadlineEngine;
+  readonly requests: RequestStore;
+  readonly audit: AuditLog;
+  readonly verifications: VerificationStore;
+  readonly mailer: Mailer;
+  readonly workflow: Workflow;
+  readonly clock: Clock;
+  /** Base of every link we mail, e.g. https://privacy.example.kz or http://localhost:3000. */
+  readonly publicUrl: string;
+  connectorFor(source: DataSource): DataSourceConnector;
+}

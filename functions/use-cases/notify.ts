@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto';
+import { localize } from '../config/profile-schema.ts';
+import { messagesFor, type MailTemplate } from '../domain/messages.ts';
+import type { DataSubjectRequest } from '../domain/request.ts';
+import type { Dependencies } from './dependencies.ts';
+
+/** The values every notice shares: who we are, how to reach us, the dates in the person's language. */
+export function commonValues(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest): Record<string, string> {
+  const messages = messagesFor(request.language);
+  return {
+    reference: request.id,
+    greetingName: request.name ? `, ${request.name}` : '',
+    operator: localize(deps.profile.operator.name, request.language),
+    contact: deps.profile.operator.contactEmail,
+    receivedAt: messages.date(request.receivedAt, request.deadline.timeZone),
+    dueAt: messages.date(request.deadline.dueAt, request.deadline.timeZone),
+    rule: request.deadline.citation,
+    types: messages.typeNames(request.types),
+  };
+}
+
+/**
+ * Sends one notice to the person and records it. The Message-ID starts with the reference so a reply
+ * can be joined to the request even when the subject was changed.
+ */
+export async function notifyPerson(
+  deps: Pick<Dependencies, 'profile' | 'mailer' | 'audit'>,
+  request: DataSubjectRequest,
+  template: MailTemplate,
+  values: Record<string, string>,
+): Promise<void> {
+  const { subject, text } = messagesFor(request.language).mail(template, { ...commonValues(deps, request), ...values });
+  const domain = deps.profile.supportAddress.split('@')[1];
+  const messageId = `<${request.id}.${template}.${randomBytes(6).toString('hex')}@${domain}>`;
+  await deps.mailer.send({ to: request.email, subject, text, messageId });
+  await deps.audit.append(request.id, { type: 'mail.sent', detail: { template, messageId } });
+}

@@ -1,0 +1,73 @@
+import type { AuditEvent, RecordedAuditEvent } from '../domain/audit.ts';
+import type { DataSubjectRequest, RequestStatus } from '../domain/request.ts';
+
+export interface CreateResult {
+  request: DataSubjectRequest;
+  /** False when an earlier submission with the same idempotency key already made this request. */
+  created: boolean;
+}
+
+export interface RequestStore {
+  /** Writes the request, its first audit event and the idempotency marker in one transaction. */
+  create(request: DataSubjectRequest, event: AuditEvent, idempotencyKey?: string): Promise<CreateResult>;
+  get(id: string): Promise<DataSubjectRequest>;
+  /**
+   * Moves the request from one status to another only if it is still in `from`, and records the change
+   * (plus `also`, e.g. verification.confirmed) in the audit trail in the same transaction.
+   */
+  transition(id: string, from: RequestStatus, to: RequestStatus, changes?: Partial<DataSubjectRequest>, also?: AuditEvent[]): Promise<DataSubjectRequest>;
+  putSourceResult(id: string, result: SourceResult): Promise<void>;
+  listSourceResults(id: string): Promise<SourceResult[]>;
+}
+
+export interface SourceResult {
+  sourceId: string;
+  status: 'ok' | 'failed';
+  records: Array<Record<string, unknown>>;
+  error?: string;
+}
+
+export interface AuditLog {
+  append(requestId: string, event: AuditEvent): Promise<void>;
+  list(requestId: string): Promise<RecordedAuditEvent[]>;
+}
+
+export interface VerificationRecord {
+  codeHash: string;
+  requestId: string;
+  taskToken: string;
+  expiresAt: string;
+}
+
+export interface VerificationStore {
+  put(record: VerificationRecord): Promise<void>;
+  /** Marks the code used if it is unused and unexpired; otherwise InvalidTokenError. */
+  consume(codeHash: string, now: Date): Promise<VerificationRecord>;
+}
+
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  text: string;
+  /** Our own Message-ID, so that replies can be joined to the request. */
+  messageId: string;
+}
+
+export interface Mailer {
+  send(mail: OutgoingMail): Promise<void>;
+}
+
+export interface Workflow {
+  /** Starts the execution named after the request; a second start for the same request is a no-op. */
+  start(requestId: string): Promise<void>;
+  completeTask(taskToken: string, output: Record<string, unknown>): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface DataSourceConnector {
+  /** Every record the source holds about the person identified by this e-mail address. */
+  find(email: string): Promise<Array<Record<string, unknown>>>;
+}

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { ValidationError, toFieldProblems } from '../domain/errors.ts';
+import { newReference, type Channel, type DataSubjectRequest, type DeadlineRecord } from '../domain/request.ts';
+import { LanguageSchema, RequestTypeSchema, type RequestType } from '../domain/request-types.ts';
+import type { Dependencies } from './dependencies.ts';
+import type { CreateResult } from './ports.ts';
+
+/** What a person submits; the same schema serves the JSON API and the HTML form. */
+export const SubmissionSchema = z.strictObject({
+  types: z.array(RequestTypeSchema).min(1, 'choose at least one request type'),
+  email: z.email('must be an e-mail address').max(254).transform((email) => email.trim().toLowerCase()),
+  name: z.string().trim().max(200).optional(),
+  language: LanguageSchema,
+});
+export type Submission = z.infer<typeof SubmissionSchema>;
+
+export function parseSubmission(input: unknown): Submission {
+  const result = SubmissionSchema.safeParse(input);
+  if (!result.success) throw new ValidationError(toFieldProblems(result.error.issues), 'request');
+  return result.data;
+}
+
+/** The earliest due date of all the request's types governs the whole request. */
+export function deadlineFor(deps: Pick<Dependencies, 'deadlines' | 'profile'>, types: readonly RequestType[], receivedAt: Date): DeadlineRecord {
+  const candidates = types.map((requestType) =>
+    deps.deadlines.compute({ jurisdiction: deps.profile.jurisdiction, requestType, receivedAt, operatorTerms: deps.profile.terms }),
+  );
+  const earliest = candidates.reduce((a, b) => (Date.parse(b.dueAt) < Date.parse(a.dueAt) ? b : a));
+  return { dueAt: earliest.dueAt, timeZone: earliest.timeZone, ruleId: earliest.rule.id, citation: earliest.rule.citation };
+}
+
+/**
+ * Persists the request with its first audit event, then starts its workflow (which sends the receipt).
+ * A repeated submission with the same idempotency key returns the first request and re-starts nothing
+ * twice: the execution is named after the request.
+ */
+export async function submitRequest(
+  deps: Dependencies,
+  submission: Submission,
+  channel: Channel,
+  idempotencyKey?: string,
+): Promise<CreateResult> {
+  const receivedAt = deps.clock.now();
+  const deadline = deadlineFor(deps, submission.types, receivedAt);
+  const request: DataSubjectRequest = {
+    id: newReference(),
+    types: [...new Set(submission.types)],
+    status: 'RECEIVED',
+    channel,
+    email: submission.email,
+    name: submission.name || undefined,
+    language: submission.language,
+    receivedAt: receivedAt.toISOString(),
+    deadline,
+  };
+  const result = await deps.requests.create(
+    request,
+    { type: 'request.received', detail: { channel, types: request.types, dueAt: deadline.dueAt, ruleId: deadline.ruleId } },
+    idempotencyKey,
+  );
+  // Also on a replay: if the first attempt died between persisting and starting, this finishes the job.
+  await deps.workflow.start(result.request.id);
+  return result;
+}

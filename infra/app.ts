@@ -1,0 +1,33 @@
+import { resolve } from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { loadProfileFile } from '../functions/config/load-profile.ts';
+import { DerbesStack } from './derbes-stack.ts';
+import { REPO_ROOT } from './constructs/derbes-function.ts';
+
+export const STACK_NAME = 'Derbes';
+export const DEFAULT_PROFILE = 'profiles/demo.json';
+
+export interface AppOptions {
+  profilePath?: string;
+  outdir?: string;
+  /** The local runtime runs the TypeScript sources itself; it needs the template, not the bundles. */
+  skipBundling?: boolean;
+}
+
+/** The CDK app: one stack, checked by cdk-nag on every synth (an unsuppressed finding fails it). */
+export function createApp(options: AppOptions = {}): { app: App; stack: DerbesStack } {
+  const profilePath = resolve(REPO_ROOT, options.profilePath ?? process.env.DERBES_PROFILE ?? DEFAULT_PROFILE);
+  const profile = loadProfileFile(profilePath);
+  const app = new App({
+    outdir: options.outdir,
+    context: options.skipBundling ? { 'aws:cdk:bundling-stacks': [] } : undefined,
+  });
+  const stack = new DerbesStack(app, STACK_NAME, {
+    profile,
+    profilePath,
+    description: `derbes for ${profile.operator.legalName}: data-subject requests under ${profile.jurisdiction} law`,
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  return { app, stack };
+}

@@ -1,0 +1,111 @@
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { Settings, type SettingName } from '../../functions/config/settings.ts';
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** Metadata key naming the handler module; the local runtime runs that module for this function. */
+export const ENTRY_METADATA = 'derbes:entry';
+/** Where the operator profile sits inside every bundle (see DERBES_PROFILE_FILE). */
+const BUNDLED_PROFILE = 'profile.json';
+
+export interface DerbesFunctionProps {
+  /** Handler module, relative to the repository root, e.g. functions/handlers/http-api.ts. */
+  entry: string;
+  description: string;
+  profilePath: string;
+  timeout?: Duration;
+  memorySize?: number;
+}
+
+/**
+ * Every derbes Lambda function: one place for runtime, architecture, tracing, logs and bundling, and for
+ * granting access together with the environment variable that names the resource.
+ */
+export class DerbesFunction extends Construct {
+  readonly function: NodejsFunction;
+  private readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: DerbesFunctionProps) {
+    super(scope, id);
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      // Logs carry identifiers only; three months covers incident follow-up.
+      retention: logs.RetentionDays.THREE_MONTHS,
+    });
+    // An explicit role instead of AWSLambdaBasicExecutionRole: it may write to its own log group only.
+    this.role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    this.role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: join(REPO_ROOT, props.entry),
+      handler: 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X, // same major as `npm start` and the tests (devDependency node@24)
+      architecture: lambda.Architecture.ARM_64, // cheaper per GB-second; nothing here is x86-only
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(30),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup,
+      role: this.role,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        [Settings.profileFile]: BUNDLED_PROFILE,
+      },
+      bundling: {
+        format: OutputFormat.ESM, // the code base is ESM; top-level await works
+        target: 'node24',
+        minify: true, // smaller package, faster cold start
+        sourceMap: true, // readable stack traces with NODE_OPTIONS above
+        // Bundle the AWS SDK too: the function runs the exact SDK version the tests ran.
+        externalModules: [],
+        // ESM bundles of CommonJS dependencies (nodemailer, postal-mime helpers) need `require`.
+        banner: "import { createRequire as __derbesRequire } from 'node:module'; const require = __derbesRequire(import.meta.url);",
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          // The operator profile travels with the code; changing it is a `cdk deploy`, not a release.
+          afterBundling: (_input: string, outputDir: string) => [`cp "${props.profilePath}" "${outputDir}/${BUNDLED_PROFILE}"`],
+        },
+      },
+    });
+    (this.function.node.defaultChild as lambda.CfnFunction).addMetadata(ENTRY_METADATA, relative(REPO_ROOT, join(REPO_ROOT, props.entry)));
+
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; Lambda active tracing needs them on *.',
+    });
+  }
+
+  setEnvironment(name: SettingName, value: string): this {
+    this.function.addEnvironment(name, value);
+    return this;
+  }
+
+  allow(actions: string[], resources: string[]): this {
+    this.role.addToPolicy(new iam.PolicyStatement({ actions, resources }));
+    return this;
+  }
+
+  /** Names the table in the environment and grants exactly these DynamoDB actions on it (and its indexes, if asked). */
+  useTable(setting: SettingName, table: ITable, key: IKey, actions: string[], indexNames: string[] = []): this {
+    this.setEnvironment(setting, table.tableName);
+    this.allow(
+      actions.map((a) => `dynamodb:${a}`),
+      [table.tableArn, ...indexNames.map((index) => `${table.tableArn}/index/${index}`)],
+    );
+    return this.useKey(key);
+  }
+
+  /** Customer-managed key access for the encrypted tables and bucket. */
+  useKey(key: IKey): this {
+    this.allow(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], [key.keyArn]);
+    return this;
+  }
+}

@@ -1,0 +1,110 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { OPEN_DUE_INDEX } from '../../functions/adapters/dynamodb/request-store.ts';
+import type { OperatorProfile } from '../../functions/config/profile-schema.ts';
+
+/** Raw inbound mail lives under this prefix; the SES S3 action writes it, the intake function reads it. */
+export const RAW_MAIL_PREFIX = 'inbound/';
+
+/**
+ * Everything that holds state, apart from the functions: retained on stack deletion, encrypted with one
+ * customer-managed key, recoverable to any second of the last 35 days.
+ */
+export class Storage extends Construct {
+  readonly key: kms.Key;
+  readonly requests: dynamodb.Table;
+  readonly audit: dynamodb.Table;
+  readonly verifications: dynamodb.Table;
+  readonly rawMail: s3.Bucket;
+  readonly demoTables: dynamodb.Table[] = [];
+
+  constructor(scope: Construct, id: string, profile: OperatorProfile) {
+    super(scope, id);
+    this.key = new kms.Key(this, 'Key', {
+      description: 'derbes: requests, audit trail, verification codes and raw mail',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const table = (tableId: string, props: Omit<dynamodb.TableProps, 'billingMode' | 'encryption' | 'encryptionKey'>) =>
+      new dynamodb.Table(this, tableId, {
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+        encryptionKey: this.key,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        deletionProtection: true,
+        removalPolicy: RemovalPolicy.RETAIN,
+        ...props,
+      });
+
+    this.requests = table('Requests', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+    });
+    this.requests.addGlobalSecondaryIndex({
+      indexName: OPEN_DUE_INDEX,
+      partitionKey: { name: 'openDue', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'dueAtUtc', type: dynamodb.AttributeType.STRING },
+    });
+    this.audit = table('Audit', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+    });
+    this.verifications = table('Verifications', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute: 'expiresAtEpoch',
+    });
+
+    if (profile.demo) {
+      // Sample customers for the demo profile; a real operator's sources are its own tables.
+      for (const source of profile.sources) {
+        this.demoTables.push(
+          table(`Demo${source.id.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase())}`, {
+            tableName: source.tableName,
+            partitionKey: { name: source.keyAttribute, type: dynamodb.AttributeType.STRING },
+            sortKey: { name: 'recordId', type: dynamodb.AttributeType.STRING },
+            deletionProtection: false,
+            removalPolicy: RemovalPolicy.DESTROY,
+          }),
+        );
+      }
+    }
+
+    const accessLogs = new s3.Bucket(this, 'RawMailAccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED, // S3 server access logging cannot write to SSE-KMS buckets
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ expiration: Duration.days(400) }],
+    });
+    Validations.of(accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the access-log bucket of the raw mail bucket; logging it into itself would loop.',
+    });
+
+    this.rawMail = new s3.Bucket(this, 'RawMail', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.key,
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      serverAccessLogsBucket: accessLogs,
+      removalPolicy: RemovalPolicy.RETAIN,
+      // Raw mail is evidence of what arrived; kept three years (the general limitation period), then gone.
+      lifecycleRules: [{ expiration: Duration.days(3 * 365), noncurrentVersionExpiration: Duration.days(30) }],
+    });
+    // SES writes inbound mail into the bucket and so encrypts with the key.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('ses.amazonaws.com')],
+        actions: ['kms:GenerateDataKey', 'kms:Encrypt'],
+        resources: ['*'], // in a key policy, * means this key
+      }),
+    );
+  }
+}

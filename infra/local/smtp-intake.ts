@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { SESEvent } from 'aws-lambda';
+import { authenticate } from 'mailauth';
+import { SMTPServer } from 'smtp-server';
+import type { FunctionHost } from './function-host.ts';
+
+type Verdict = 'PASS' | 'FAIL' | 'GRAY' | 'PROCESSING_FAILED';
+export type DnsResolver = (name: string, type: string) => Promise<unknown>;
+
+/** Without network DNS every lookup fails at once, instead of waiting for a resolver that cannot answer. */
+export const offlineResolver: DnsResolver = async (name) => {
+  throw Object.assign(new Error(`no DNS for ${name}`), { code: 'ENOTFOUND' });
+};
+
+function verdict(result: string | undefined): Verdict {
+  switch (result) {
+    case 'pass':
+      return 'PASS';
+    case 'fail':
+    case 'softfail':
+      return 'FAIL';
+    case 'temperror':
+    case 'permerror':
+      return 'PROCESSING_FAILED';
+    default:
+      return 'GRAY';
+  }
+}
+
+export interface ReceiptRule {
+  recipients: string[];
+  bucket: string;
+  prefix: string;
+  functionLogicalId: string;
+}
+
+/**
+ * The local stand-in for SES inbound: accepts mail for the receipt rule's recipients, stores the raw message
+ * where the S3 action would, computes SPF/DKIM/DMARC with mailauth, and invokes the intake function with an
+ * SES-shaped event (retrying twice on failure, like Lambda's asynchronous invocation).
+ */
+export class SmtpIntake {
+  private server?: SMTPServer;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly rule: ReceiptRule,
+    private readonly s3: S3Client,
+    private readonly functions: FunctionHost,
+    private readonly resolver: DnsResolver = offlineResolver,
+  ) {}
+
+  async listen(port: number, host = '127.0.0.1'): Promise<number> {
+    const recipients = new Set(this.rule.recipients.map((r) => r.toLowerCase()));
+    this.server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['AUTH', 'STARTTLS'],
+      size: 30 * 1024 * 1024,
+      logger: false,
+      onRcptTo: (address, _session, callback) =>
+        recipients.has(address.address.toLowerCase()) ? callback() : callback(Object.assign(new Error('5.1.1 No such mailbox here'), { responseCode: 550 })),
+      onData: (stream, session, callback) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+        stream.on('end', () => {
+          const raw = Buffer.concat(chunks);
+          this.receive(raw, session.remoteAddress, session.hostNameAppearsAs, session.envelope.mailFrom ? session.envelope.mailFrom.address : '', session.envelope.rcptTo.map((r) => r.address))
+            .then(() => callback())
+            .catch((error: Error) => callback(Object.assign(new Error(`4.3.0 could not store the message: ${error.message}`), { responseCode: 451 })));
+        });
+      },
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, host, () => resolve());
+    });
+    return (this.server.server.address() as AddressInfo).port;
+  }
+
+  /** Stored first (the SMTP answer waits for that); the intake runs after, as SES invokes Lambda asynchronously. */
+  private async receive(raw: Buffer, ip: string, helo: string, sender: string, rcptTo: string[]): Promise<void> {
+    const messageId = randomBytes(16).toString('hex');
+    await this.s3.send(new PutObjectCommand({ Bucket: this.rule.bucket, Key: `${this.rule.prefix}${messageId}`, Body: raw }));
+    const auth = await authenticate(raw, { ip, helo, sender, mta: 'derbes.local', resolver: this.resolver as never, disableArc: true, disableBimi: true });
+    const event = {
+      Records: [
+        {
+          eventSource: 'aws:ses',
+          eventVersion: '1.0',
+          ses: {
+            mail: { messageId, timestamp: new Date().toISOString(), source: sender, destination: rcptTo, headersTruncated: false, headers: [], commonHeaders: {} },
+            receipt: {
+              timestamp: new Date().toISOString(),
+              recipients: rcptTo,
+              processingTimeMillis: 0,
+              spamVerdict: { status: 'PASS' },
+              virusVerdict: { status: 'PASS' },
+              spfVerdict: { status: verdict(auth.spf && typeof auth.spf === 'object' ? (auth.spf as { status?: { result?: string } }).status?.result : undefined) },
+              dkimVerdict: { status: verdict((auth.dkim as { results?: Array<{ status?: { result?: string } }> })?.results?.[0]?.status?.result) },
+              dmarcVerdict: { status: verdict(auth.dmarc && typeof auth.dmarc === 'object' ? (auth.dmarc as { status?: { result?: string } }).status?.result : undefined) },
+              action: { type: 'Lambda', functionArn: this.rule.functionLogicalId, invocationType: 'Event' },
+            },
+          },
+        },
+      ],
+    } as unknown as SESEvent;
+    const delivery = this.invokeWithRetries(event, messageId);
+    this.inFlight.add(delivery);
+    void delivery.finally(() => this.inFlight.delete(delivery));
+  }
+
+  private async invokeWithRetries(event: SESEvent, messageId: string): Promise<void> {
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      try {
+        await this.functions.invoke(this.rule.functionLogicalId, event);
+        return;
+      } catch (error) {
+        console.error(`[smtp] intake of ${messageId} failed (attempt ${attempt} of 3): ${(error as Error).name}: ${(error as Error).message}`);
+        if (attempt < 3) await new Promise((r) => setTimeout(r, 1000 * attempt));
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
