@@ -1,6 +1,4 @@
 import { DerbesError } from '../../functions/domain/errors.ts';
-import { dueCommand } from './commands/due.ts';
-import { startCommand } from './commands/start.ts';
 
 const USAGE = `derbes — answer data-subject requests on time, provably
 
@@ -11,17 +9,22 @@ Usage:
 `;
 
 type Io = { out: (line: string) => void; err: (line: string) => void };
-const commands: Record<string, (args: string[], io: Io) => Promise<number>> = { start: startCommand, due: dueCommand };
+type Command = (args: string[], io: Io) => Promise<number>;
+// Loaded on demand: `derbes due` should not start loading the local runtime's servers.
+const commands: Record<string, () => Promise<Command>> = {
+  start: async () => (await import('./commands/start.ts')).startCommand,
+  due: async () => (await import('./commands/due.ts')).dueCommand,
+};
 
 const io: Io = { out: (line) => console.log(line), err: (line) => console.error(line) };
 const [name, ...args] = process.argv.slice(2);
-const command = name ? commands[name] : undefined;
-if (!command) {
+const load = name ? commands[name] : undefined;
+if (!load) {
   io.err(name && name !== 'help' && name !== '--help' ? `unknown command: ${name}\n\n${USAGE}` : USAGE);
   process.exitCode = name === 'help' || name === '--help' ? 0 : 2;
 } else {
   try {
-    process.exitCode = await command(args, io);
+    process.exitCode = await (await load())(args, io);
   } catch (error) {
     // Configuration and start-up problems are the user's to fix: say what, not where in our code.
     io.err(error instanceof DerbesError || (error as Error).name === 'MissingJavaError' ? `derbes: ${(error as Error).message}` : String((error as Error).stack));

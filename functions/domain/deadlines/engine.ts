@@ -1,0 +1,164 @@
+import { ValidationError, toFieldProblems } from '../errors.ts';
+import { WorkingCalendar } from './calendar.ts';
+import { ExtensionNoticeTooLateError, ExtensionNotAllowedError, NoRuleInForceError, UnknownJurisdictionError } from './errors.ts';
+import { endOfLocalDay, formatInstant, isLocalDate, localDateOf, parseInstant } from './local-time.ts';
+import { loadRuleData } from './rule-data.ts';
+import { DeadlineQuerySchema, type JurisdictionData, type RuleSet, type StatuteRule } from './schemas.ts';
+import type { AppliedRule, Deadline, DeadlineEngine, DeadlineEngineOptions, DeadlineQuery, OperatorTerm } from './types.ts';
+
+interface Jurisdiction {
+  data: JurisdictionData;
+  calendar: WorkingCalendar;
+}
+
+/** Loads and validates the shipped rule data merged with the overrides; throws ConfigurationError. */
+export function createDeadlineEngine(options: DeadlineEngineOptions = {}): DeadlineEngine {
+  const ruleData = loadRuleData(options);
+  const calendars = new Map([...ruleData.calendars].map(([country, data]) => [country, new WorkingCalendar(data)]));
+  const jurisdictions = new Map<string, Jurisdiction>();
+  for (const [code, data] of ruleData.jurisdictions) {
+    const calendar = calendars.get(data.calendar);
+    if (calendar) jurisdictions.set(code, { data, calendar }); // loadRuleData has checked every calendar exists
+  }
+
+  function jurisdictionOf(code: string): Jurisdiction {
+    const jurisdiction = jurisdictions.get(code);
+    if (!jurisdiction) throw new UnknownJurisdictionError(code, [...jurisdictions.keys()]);
+    return jurisdiction;
+  }
+
+  function requireLocalDate(localDate: string): void {
+    if (!isLocalDate(localDate)) {
+      throw new ValidationError([{ field: 'localDate', message: 'must be a real date written YYYY-MM-DD' }], 'local date');
+    }
+  }
+
+  /** The latest instant of the local day a term ends on. */
+  function dueAtEndOf(calendar: WorkingCalendar, localDate: string): string {
+    return formatInstant(endOfLocalDay(localDate, calendar.timeZone), calendar.timeZone);
+  }
+
+  return {
+    jurisdictions: () => [...jurisdictions.keys()],
+
+    isWorkingDay(code, localDate) {
+      requireLocalDate(localDate);
+      return jurisdictionOf(code).calendar.isWorkingDay(localDate);
+    },
+
+    addWorkingDays(code, fromLocalDate, n) {
+      requireLocalDate(fromLocalDate);
+      if (!Number.isInteger(n)) throw new ValidationError([{ field: 'n', message: 'must be an integer' }], 'working-day count');
+      return jurisdictionOf(code).calendar.addWorkingDays(fromLocalDate, n);
+    },
+
+    compute(query: DeadlineQuery): Deadline {
+      const parsed = DeadlineQuerySchema.safeParse(query);
+      if (!parsed.success) throw new ValidationError(toFieldProblems(parsed.error.issues), 'deadline query');
+      const { jurisdiction: code, requestType, receivedAt, operatorTerms = [] } = parsed.data;
+      const { data, calendar } = jurisdictionOf(code);
+      const receivedLocalDate = localDateOf(receivedAt, calendar.timeZone);
+      const ruleSet = ruleSetInForce(data, receivedLocalDate);
+      const statuteRule = ruleSet.rules.find((rule) => rule.requestType === requestType);
+      if (!statuteRule) throw new NoRuleInForceError(code, receivedLocalDate); // validation makes every set complete
+
+      // The statute comes first, so on equal dates it is the one cited.
+      const candidates = [
+        fromStatute(code, ruleSet, statuteRule),
+        ...operatorTerms
+          .filter((term) => term.requestType === requestType && isInForce(term, receivedLocalDate))
+          .map((term) => fromOperator(code, term, receivedLocalDate)),
+      ].map((rule) => ({ rule, dueLocalDate: calendar.addTerm(receivedLocalDate, rule) }));
+      const governing = candidates.reduce((earliest, candidate) =>
+        candidate.dueLocalDate < earliest.dueLocalDate ? candidate : earliest,
+      );
+
+      const acknowledgement = governing.rule.origin === 'statute' ? statuteRule.acknowledgement : undefined;
+      return {
+        dueAt: dueAtEndOf(calendar, governing.dueLocalDate),
+        dueLocalDate: governing.dueLocalDate,
+        timeZone: calendar.timeZone,
+        receivedAt: receivedAt.toISOString(),
+        receivedLocalDate,
+        ...(acknowledgement && { acknowledgeBy: dueAtEndOf(calendar, calendar.addTerm(receivedLocalDate, acknowledgement)) }),
+        rule: governing.rule,
+      };
+    },
+
+    /**
+     * Counts the extension on from the original due date, which is never later than counting the
+     * whole term from receipt (31 Jan + 1 month + 2 months ends 28 Apr, not 30 Apr).
+     */
+    extend(deadline: Deadline, requestedAt: Date): Deadline {
+      const { rule } = deadline;
+      if (!rule.extension) throw new ExtensionNotAllowedError(rule.id, `${rule.citation} sets no extension`);
+      if (rule.appliedExtension) throw new ExtensionNotAllowedError(rule.id, 'the deadline is already extended');
+      if (Number.isNaN(requestedAt.getTime()) || requestedAt < parseInstant(deadline.receivedAt)) {
+        throw new ValidationError([{ field: 'requestedAt', message: 'must be a valid instant after receipt' }], 'extension');
+      }
+      const { calendar } = jurisdictionOf(rule.jurisdiction);
+      const noticeDueAt = dueAtEndOf(calendar, calendar.addTerm(deadline.receivedLocalDate, rule.extension.noticeWithin));
+      if (requestedAt > parseInstant(noticeDueAt)) throw new ExtensionNoticeTooLateError(rule.id, noticeDueAt);
+
+      const dueLocalDate = calendar.addTerm(deadline.dueLocalDate, rule.extension);
+      return {
+        ...deadline,
+        dueAt: dueAtEndOf(calendar, dueLocalDate),
+        dueLocalDate,
+        rule: {
+          ...rule,
+          appliedExtension: {
+            amount: rule.extension.amount,
+            unit: rule.extension.unit,
+            citation: rule.extension.citation,
+            noticeAt: formatInstant(requestedAt, calendar.timeZone),
+            originalDueAt: deadline.dueAt,
+          },
+        },
+      };
+    },
+  };
+}
+
+function ruleSetInForce(jurisdiction: JurisdictionData, localDate: string): RuleSet {
+  const ruleSet = jurisdiction.ruleSets.find((candidate) => isInForce(candidate, localDate));
+  if (!ruleSet) throw new NoRuleInForceError(jurisdiction.jurisdiction, localDate);
+  return ruleSet;
+}
+
+function isInForce(dated: { effectiveFrom?: string | undefined; effectiveTo?: string | undefined }, localDate: string): boolean {
+  return (dated.effectiveFrom ?? localDate) <= localDate && localDate <= (dated.effectiveTo ?? localDate);
+}
+
+function fromStatute(jurisdiction: string, ruleSet: RuleSet, rule: StatuteRule): AppliedRule {
+  return {
+    id: rule.id,
+    jurisdiction,
+    requestType: rule.requestType,
+    amount: rule.amount,
+    unit: rule.unit,
+    origin: 'statute',
+    citation: rule.citation,
+    source: rule.source,
+    confidence: rule.confidence,
+    effectiveFrom: ruleSet.effectiveFrom,
+    ...(rule.note && { note: rule.note }),
+    ...(rule.extension && { extension: rule.extension }),
+  };
+}
+
+/** An operator's promise is its own text; it carries no extension, since the policy offers none. */
+function fromOperator(jurisdiction: string, term: OperatorTerm, receivedLocalDate: string): AppliedRule {
+  return {
+    id: `operator-${term.requestType}`,
+    jurisdiction,
+    requestType: term.requestType,
+    amount: term.amount,
+    unit: term.unit,
+    origin: 'operator',
+    citation: term.source,
+    source: term.source,
+    confidence: 'C',
+    effectiveFrom: term.effectiveFrom ?? receivedLocalDate,
+  };
+}

@@ -1,0 +1,22 @@
+/**
+ * The deadline engine: working-day calendars and jurisdiction rules as validated, effective-dated
+ * data (rules/calendars, rules/jurisdictions), and pure helpers for reminders and escalation.
+ */
+export { createDeadlineEngine } from './engine.ts';
+export { escalationSchedule, riskFlags, EscalationPolicySchema } from './escalation.ts';
+export type { EscalationKind, EscalationPolicy, EscalationStep } from './escalation.ts';
+export { ExtensionNoticeTooLateError, ExtensionNotAllowedError, NoRuleInForceError, UnknownJurisdictionError } from './errors.ts';
+export { CalendarSchema, JurisdictionSchema, OperatorTermSchema } from './schemas.ts';
+export type {
+  AppliedExtension,
+  AppliedRule,
+  Confidence,
+  Deadline,
+  DeadlineEngine,
+  DeadlineEngineOptions,
+  DeadlineQuery,
+  ExtensionTerm,
+  OperatorTerm,
+  Term,
+  TermUnit,
+} from './types.ts';

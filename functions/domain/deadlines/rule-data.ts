@@ -1,0 +1,94 @@
+import type { z } from 'zod';
+import { ConfigurationError, toFieldProblems } from '../errors.ts';
+import {
+  CalendarOverridesSchema,
+  CalendarSchema,
+  JurisdictionOverridesSchema,
+  JurisdictionSchema,
+  type CalendarData,
+  type JurisdictionData,
+} from './schemas.ts';
+import { SHIPPED_CALENDARS, SHIPPED_JURISDICTIONS, type ShippedDocument } from './shipped.ts';
+import type { DeadlineEngineOptions } from './types.ts';
+
+export interface RuleData {
+  calendars: Map<string, CalendarData>;
+  jurisdictions: Map<string, JurisdictionData>;
+}
+
+/**
+ * Validates the shipped rule data merged with the operator's overrides; anything unusable throws a
+ * ConfigurationError listing every bad field, so a broken profile fails at start-up, not mid-request.
+ */
+export function loadRuleData(options: DeadlineEngineOptions = {}): RuleData {
+  const calendarOverrides = parse(CalendarOverridesSchema, options.calendarOverrides ?? {}, 'calendarOverrides');
+  const jurisdictionOverrides = parse(JurisdictionOverridesSchema, options.jurisdictionOverrides ?? {}, 'jurisdictionOverrides');
+
+  const calendars = mergeAll(SHIPPED_CALENDARS, calendarOverrides, 'calendarOverrides', CalendarSchema, (shipped, override) => ({
+    ...shipped,
+    ...override,
+    holidays: mergeById(shipped?.holidays, override.holidays),
+    years: { ...shipped?.years, ...override.years },
+  }));
+  const jurisdictions = mergeAll(
+    SHIPPED_JURISDICTIONS,
+    jurisdictionOverrides,
+    'jurisdictionOverrides',
+    JurisdictionSchema,
+    (shipped, override) => ({ ...shipped, ...override, ruleSets: mergeById(shipped?.ruleSets, override.ruleSets) }),
+  );
+
+  for (const [code, jurisdiction] of jurisdictions) {
+    if (!calendars.has(jurisdiction.calendar)) {
+      throw new ConfigurationError(`jurisdiction ${code}`, [
+        { field: 'calendar', message: `no calendar '${jurisdiction.calendar}' (known: ${[...calendars.keys()].join(', ')})` },
+      ]);
+    }
+  }
+  return { calendars, jurisdictions };
+}
+
+function parse<Schema extends z.ZodType>(schema: Schema, value: unknown, source: string): z.infer<Schema> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  // A strict object reports unknown fields together on their parent; name each one instead.
+  const issues = result.error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: [...issue.path, key], message: 'unknown field' }))
+      : [issue],
+  );
+  // Keep the first complaint per field: zod may add later checks' complaints about the same value.
+  const reported = new Set<string>();
+  const problems = toFieldProblems(issues).filter((problem) => !reported.has(problem.field) && reported.add(problem.field));
+  throw new ConfigurationError(source, problems);
+}
+
+/** Merges each override onto its shipped document (or stands alone as a new one) and validates the result. */
+function mergeAll<Schema extends z.ZodType, Override extends object>(
+  shipped: Record<string, ShippedDocument>,
+  overrides: Record<string, Override>,
+  overridesName: string,
+  schema: Schema,
+  merge: (shipped: Partial<z.infer<Schema>> | undefined, override: Override) => unknown,
+): Map<string, z.infer<Schema>> {
+  const merged = new Map<string, z.infer<Schema>>();
+  for (const code of new Set([...Object.keys(shipped), ...Object.keys(overrides)])) {
+    const base = shipped[code];
+    const override = overrides[code];
+    const baseData = base ? parse(schema, base.document, base.file) : undefined;
+    if (override) {
+      const source = base ? `${base.file} with ${overridesName}.${code}` : `${overridesName}.${code}`;
+      merged.set(code, parse(schema, merge(baseData, override), source));
+    } else if (baseData !== undefined) {
+      merged.set(code, baseData);
+    }
+  }
+  return merged;
+}
+
+/** Entries of the override replace shipped entries with the same id; new ids are added. */
+function mergeById<Entry extends { id: string }>(shipped: Entry[] | undefined, override: Entry[] | undefined): Entry[] {
+  const byId = new Map((shipped ?? []).map((entry) => [entry.id, entry]));
+  for (const entry of override ?? []) byId.set(entry.id, entry);
+  return [...byId.values()];
+}

@@ -1,0 +1,288 @@
+import Holidays from 'date-holidays';
+import { z } from 'zod';
+import { RequestTypeSchema, REQUEST_TYPES } from '../request-types.ts';
+import { isLocalDate, isoWeekday, isTimeZone, yearOf } from './local-time.ts';
+import type { OperatorTerm } from './types.ts';
+
+/**
+ * Schemas of the rule data (rules/calendars/*.json, rules/jurisdictions/*.json), of their
+ * overrides and of the operator's terms. Objects are strict, so a misspelt field is refused rather
+ * than silently ignored.
+ */
+
+export const ConfidenceSchema = z.enum(['C', 'S', 'U']);
+export const TermUnitSchema = z.enum(['working_days', 'calendar_days', 'calendar_months']);
+
+export const LocalDateSchema = z.string().refine(isLocalDate, { message: 'must be a real date written YYYY-MM-DD' });
+const TextSchema = z.string().trim().min(1);
+const RegionCodeSchema = z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, { message: "must be a code like 'KZ' or 'US-CA'" });
+const YearKeySchema = z.string().regex(/^\d{4}$/, { message: 'must be a four-digit year' });
+
+export const TermSchema = z.strictObject({
+  amount: z.int().positive(),
+  unit: TermUnitSchema,
+});
+
+// ---------------------------------------------------------------- calendars
+
+const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+const WeekdaySchema = z.enum(WEEKDAYS);
+export type Weekday = z.infer<typeof WeekdaySchema>;
+
+/** ISO weekday number (1 = Monday) of a weekday name. */
+export function weekdayNumber(day: Weekday): number {
+  return WEEKDAYS.indexOf(day) + 1;
+}
+
+/** What happens when a holiday falls on a weekend day: Law 267-II Art. 5 moves public holidays, not religious ones. */
+const OnWeekendSchema = z.enum(['next_working_day', 'no_substitute']);
+
+const RecurringHolidaySchema = z.strictObject({
+  id: TextSchema,
+  name: TextSchema,
+  monthDay: z
+    .string()
+    .refine((monthDay) => /^\d{2}-\d{2}$/.test(monthDay) && isLocalDate(`2000-${monthDay}`), {
+      message: 'must be a real month and day written MM-DD',
+    }),
+  onWeekend: OnWeekendSchema,
+  fromYear: z.int().optional(),
+  toYear: z.int().optional(),
+  source: TextSchema,
+  confidence: ConfidenceSchema,
+  note: TextSchema.optional(),
+});
+
+const DatedHolidaySchema = z.strictObject({
+  date: LocalDateSchema,
+  name: TextSchema,
+  onWeekend: OnWeekendSchema,
+  note: TextSchema.optional(),
+});
+
+/** A transfer order makes one weekday a day off and one weekend day a working day. */
+const TransferSchema = z.strictObject({
+  dayOff: LocalDateSchema,
+  workingDay: LocalDateSchema,
+  basis: TextSchema,
+});
+
+/** Everything announced for one year; an override of a year replaces the shipped year whole. */
+const CalendarYearSchema = z.strictObject({
+  source: TextSchema,
+  confidence: ConfidenceSchema,
+  note: TextSchema.optional(),
+  holidays: z.array(DatedHolidaySchema),
+  transfers: z.array(TransferSchema),
+});
+
+const HOLIDAY_TYPES = ['public', 'bank', 'optional', 'school', 'observance'] as const;
+
+/** Holidays of another library under the file's own data; KZ does without. */
+const BaseHolidaysSchema = z
+  .strictObject({
+    provider: z.literal('date-holidays'),
+    country: z.string(),
+    state: z.string().optional(),
+    types: z.array(z.enum(HOLIDAY_TYPES)).min(1),
+  })
+  .superRefine((base, context) => {
+    const holidays = new Holidays();
+    if (!(base.country in holidays.getCountries())) {
+      context.addIssue({ code: 'custom', path: ['country'], message: `date-holidays does not know country '${base.country}'` });
+    } else if (base.state !== undefined && !(base.state in (holidays.getStates(base.country) ?? {}))) {
+      context.addIssue({ code: 'custom', path: ['state'], message: `date-holidays does not know state '${base.state}'` });
+    }
+  });
+
+const CalendarFields = z.strictObject({
+  country: RegionCodeSchema,
+  name: TextSchema,
+  timeZone: z.string().refine(isTimeZone, { message: 'must be an IANA time zone, e.g. Asia/Almaty' }),
+  weekend: z.array(WeekdaySchema).min(1).max(6),
+  source: TextSchema,
+  confidence: ConfidenceSchema,
+  note: TextSchema.optional(),
+  baseHolidays: BaseHolidaysSchema.optional(),
+  holidays: z.array(RecurringHolidaySchema),
+  years: z.record(YearKeySchema, CalendarYearSchema),
+});
+
+export const CalendarSchema = CalendarFields.superRefine((calendar, context) => {
+  const weekend = new Set(calendar.weekend.map(weekdayNumber));
+  const isWeekend = (date: string) => weekend.has(isoWeekday(date));
+  const seenIds = new Set<string>();
+  calendar.holidays.forEach((holiday, index) => {
+    if (seenIds.has(holiday.id)) {
+      context.addIssue({ code: 'custom', path: ['holidays', index, 'id'], message: `duplicate id '${holiday.id}'` });
+    }
+    seenIds.add(holiday.id);
+    if (holiday.fromYear !== undefined && holiday.toYear !== undefined && holiday.toYear < holiday.fromYear) {
+      context.addIssue({ code: 'custom', path: ['holidays', index, 'toYear'], message: 'must not precede fromYear' });
+    }
+  });
+  for (const [year, entry] of Object.entries(calendar.years)) {
+    const outsideYear = (date: string) => yearOf(date) !== Number(year);
+    entry.holidays.forEach((holiday, index) => {
+      if (outsideYear(holiday.date)) {
+        context.addIssue({ code: 'custom', path: ['years', year, 'holidays', index, 'date'], message: `must fall in ${year}` });
+      }
+    });
+    entry.transfers.forEach((transfer, index) => {
+      const path = ['years', year, 'transfers', index];
+      if (outsideYear(transfer.dayOff)) {
+        context.addIssue({ code: 'custom', path: [...path, 'dayOff'], message: `must fall in ${year}` });
+      } else if (isWeekend(transfer.dayOff)) {
+        context.addIssue({ code: 'custom', path: [...path, 'dayOff'], message: `${transfer.dayOff} is already a weekend day` });
+      }
+      if (outsideYear(transfer.workingDay)) {
+        context.addIssue({ code: 'custom', path: [...path, 'workingDay'], message: `must fall in ${year}` });
+      } else if (!isWeekend(transfer.workingDay)) {
+        context.addIssue({
+          code: 'custom',
+          path: [...path, 'workingDay'],
+          message: `${transfer.workingDay} is a weekday; a transfer makes a weekend day (${calendar.weekend.join(', ')}) a working day`,
+        });
+      }
+    });
+  }
+});
+
+export type CalendarData = z.infer<typeof CalendarSchema>;
+export type RecurringHoliday = z.infer<typeof RecurringHolidaySchema>;
+
+/** calendarOverrides: per country, any part of a calendar file. */
+export const CalendarOverridesSchema = z.record(RegionCodeSchema, CalendarFields.partial()).superRefine((overrides, context) => {
+  for (const [country, override] of Object.entries(overrides)) {
+    if (override.country !== undefined && override.country !== country) {
+      context.addIssue({ code: 'custom', path: [country, 'country'], message: `must be '${country}' as its key says` });
+    }
+  }
+});
+
+// ------------------------------------------------------------ jurisdictions
+
+const ExtensionSchema = z.strictObject({
+  ...TermSchema.shape,
+  noticeWithin: TermSchema,
+  citation: TextSchema,
+});
+
+const AcknowledgementSchema = z.strictObject({
+  ...TermSchema.shape,
+  citation: TextSchema,
+});
+
+const StatuteRuleSchema = z.strictObject({
+  id: TextSchema,
+  requestType: RequestTypeSchema,
+  ...TermSchema.shape,
+  citation: TextSchema,
+  source: TextSchema,
+  confidence: ConfidenceSchema,
+  note: TextSchema.optional(),
+  extension: ExtensionSchema.optional(),
+  acknowledgement: AcknowledgementSchema.optional(),
+});
+
+/** The rules in force together; a request is governed by the set in force on its local day of receipt. */
+const RuleSetSchema = z.strictObject({
+  id: TextSchema,
+  name: TextSchema,
+  effectiveFrom: LocalDateSchema,
+  /** The last day in force, inclusive; open-ended when absent. */
+  effectiveTo: LocalDateSchema.optional(),
+  source: TextSchema,
+  note: TextSchema.optional(),
+  rules: z.array(StatuteRuleSchema),
+});
+
+const JurisdictionFields = z.strictObject({
+  jurisdiction: RegionCodeSchema,
+  name: TextSchema,
+  calendar: RegionCodeSchema,
+  ruleSets: z.array(RuleSetSchema).min(1),
+});
+
+export const JurisdictionSchema = JurisdictionFields.superRefine((jurisdiction, context) => {
+  const ruleIds = new Set<string>();
+  const setIds = new Set<string>();
+  jurisdiction.ruleSets.forEach((ruleSet, setIndex) => {
+    const path = ['ruleSets', setIndex];
+    if (setIds.has(ruleSet.id)) context.addIssue({ code: 'custom', path: [...path, 'id'], message: `duplicate id '${ruleSet.id}'` });
+    setIds.add(ruleSet.id);
+    if (ruleSet.effectiveTo !== undefined && ruleSet.effectiveTo < ruleSet.effectiveFrom) {
+      context.addIssue({ code: 'custom', path: [...path, 'effectiveTo'], message: 'must not precede effectiveFrom' });
+    }
+    const covered = new Set<string>();
+    ruleSet.rules.forEach((rule, ruleIndex) => {
+      if (ruleIds.has(rule.id)) {
+        context.addIssue({ code: 'custom', path: [...path, 'rules', ruleIndex, 'id'], message: `duplicate id '${rule.id}'` });
+      }
+      ruleIds.add(rule.id);
+      if (covered.has(rule.requestType)) {
+        context.addIssue({
+          code: 'custom',
+          path: [...path, 'rules', ruleIndex, 'requestType'],
+          message: `a second rule for '${rule.requestType}' in this rule set`,
+        });
+      }
+      covered.add(rule.requestType);
+    });
+    const missing = REQUEST_TYPES.filter((type) => !covered.has(type));
+    if (missing.length) {
+      context.addIssue({ code: 'custom', path: [...path, 'rules'], message: `no rule for ${missing.join(', ')}` });
+    }
+  });
+  const byStart = jurisdiction.ruleSets
+    .map((ruleSet, index) => ({ ruleSet, index }))
+    .sort((a, b) => a.ruleSet.effectiveFrom.localeCompare(b.ruleSet.effectiveFrom));
+  byStart.slice(1).forEach(({ ruleSet, index }, position) => {
+    const previous = byStart[position]?.ruleSet;
+    if (previous && (previous.effectiveTo === undefined || previous.effectiveTo >= ruleSet.effectiveFrom)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['ruleSets', index, 'effectiveFrom'],
+        message: `overlaps rule set '${previous.id}'; close it with an effectiveTo before ${ruleSet.effectiveFrom}`,
+      });
+    }
+  });
+});
+
+export type JurisdictionData = z.infer<typeof JurisdictionSchema>;
+export type RuleSet = z.infer<typeof RuleSetSchema>;
+export type StatuteRule = z.infer<typeof StatuteRuleSchema>;
+
+/** jurisdictionOverrides: per jurisdiction, any part of a jurisdiction file. */
+export const JurisdictionOverridesSchema = z
+  .record(RegionCodeSchema, JurisdictionFields.partial())
+  .superRefine((overrides, context) => {
+    for (const [code, override] of Object.entries(overrides)) {
+      if (override.jurisdiction !== undefined && override.jurisdiction !== code) {
+        context.addIssue({ code: 'custom', path: [code, 'jurisdiction'], message: `must be '${code}' as its key says` });
+      }
+    }
+  });
+
+// ------------------------------------------------------------ operator terms
+
+/** For operator profiles, which carry their policy's terms. */
+export const OperatorTermSchema: z.ZodType<OperatorTerm> = z
+  .strictObject({
+    requestType: RequestTypeSchema,
+    ...TermSchema.shape,
+    source: TextSchema,
+    effectiveFrom: LocalDateSchema.optional(),
+    effectiveTo: LocalDateSchema.optional(),
+  })
+  .refine((term) => !term.effectiveFrom || !term.effectiveTo || term.effectiveFrom <= term.effectiveTo, {
+    path: ['effectiveTo'],
+    message: 'must not precede effectiveFrom',
+  });
+
+export const DeadlineQuerySchema = z.object({
+  jurisdiction: z.string().min(1),
+  requestType: RequestTypeSchema,
+  receivedAt: z.date(),
+  operatorTerms: z.array(OperatorTermSchema).optional(),
+});

@@ -1,0 +1,91 @@
+import type { RequestType } from '../request-types.ts';
+
+export type TermUnit = 'working_days' | 'calendar_days' | 'calendar_months';
+
+/** C: confirmed on a public page; S: one secondary source; U: believed, not confirmed. */
+export type Confidence = 'C' | 'S' | 'U';
+
+export interface Term {
+  amount: number;
+  unit: TermUnit;
+}
+
+/** A term an operator's policy promises, e.g. I-License: erasure in 30 working days. */
+export interface OperatorTerm extends Term {
+  requestType: RequestType;
+  source: string;
+  /** ISO dates bounding the policy; an undated term is taken as in force on the day of receipt. */
+  effectiveFrom?: string;
+  effectiveTo?: string;
+}
+
+export interface DeadlineQuery {
+  /** 'KZ' | 'EU' | 'RU' | 'US-CA' | 'BR', or one added through jurisdiction overrides. */
+  jurisdiction: string;
+  requestType: RequestType;
+  /** The instant of receipt. */
+  receivedAt: Date;
+  operatorTerms?: OperatorTerm[];
+}
+
+export interface ExtensionTerm extends Term {
+  /** The reasoned notice must reach the person within this term, counted from receipt. */
+  noticeWithin: Term;
+  citation: string;
+}
+
+export interface AppliedExtension extends Term {
+  citation: string;
+  noticeAt: string;
+  originalDueAt: string;
+}
+
+export interface AppliedRule extends Term {
+  /** e.g. 'KZ-94V-art25-access', or 'operator-erasure' for an operator's term. */
+  id: string;
+  jurisdiction: string;
+  requestType: RequestType;
+  /** Which one set the date: the statute (or the jurisdiction's documented default) or the operator's policy. */
+  origin: 'statute' | 'operator';
+  /** Human-readable, e.g. 'Law 94-V, Art. 25' or the operator's policy text. */
+  citation: string;
+  source: string;
+  confidence: Confidence;
+  effectiveFrom: string;
+  note?: string;
+  /** Where the regime allows one. */
+  extension?: ExtensionTerm;
+  /** Present once extend() has moved the deadline. */
+  appliedExtension?: AppliedExtension;
+}
+
+export interface Deadline {
+  /** ISO 8601 with the local offset, e.g. '2025-01-08T23:59:59+05:00'. */
+  dueAt: string;
+  dueLocalDate: string;
+  /** IANA, e.g. 'Asia/Almaty'. */
+  timeZone: string;
+  /** The instant of receipt, ISO 8601 in UTC. */
+  receivedAt: string;
+  receivedLocalDate: string;
+  /** Where the regime asks for a separate confirmation of receipt (CCPA). */
+  acknowledgeBy?: string;
+  rule: AppliedRule;
+}
+
+export interface DeadlineEngine {
+  compute(query: DeadlineQuery): Deadline;
+  /** Throws ExtensionNotAllowedError or ExtensionNoticeTooLateError. */
+  extend(deadline: Deadline, requestedAt: Date): Deadline;
+  isWorkingDay(jurisdiction: string, localDate: string): boolean;
+  /** The n-th working day after fromLocalDate (before it for negative n); fromLocalDate itself never counts. */
+  addWorkingDays(jurisdiction: string, fromLocalDate: string, n: number): string;
+  jurisdictions(): string[];
+}
+
+export interface DeadlineEngineOptions {
+  /** Per country, the same shape as a calendar file; fields replace, holidays merge by id, years replace per year. */
+  calendarOverrides?: unknown;
+  /** Per jurisdiction, the same shape as a jurisdiction file; fields replace, rule sets merge by id. */
+  jurisdictionOverrides?: unknown;
+}

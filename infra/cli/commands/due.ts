@@ -1,0 +1,117 @@
+import { parseArgs } from 'node:util';
+import { DateTime } from 'luxon';
+import {
+  createDeadlineEngine,
+  NoRuleInForceError,
+  UnknownJurisdictionError,
+  type Deadline,
+  type DeadlineEngine,
+  type DeadlineQuery,
+} from '../../../functions/domain/deadlines/index.ts';
+import { REQUEST_TYPES, RequestTypeSchema } from '../../../functions/domain/request-types.ts';
+
+function usage(engine: DeadlineEngine): string {
+  return `usage: derbes due --jurisdiction KZ --type access --received 2025-01-02T10:00:00+05:00 [--json]
+  --jurisdiction  ${engine.jurisdictions().join(', ')}
+  --type          ${REQUEST_TYPES.join(', ')}
+  --received      the instant of receipt, ISO 8601 with an offset or Z
+  --json          print one JSON object instead of text`;
+}
+
+const EXIT_OK = 0;
+const EXIT_USAGE = 2;
+
+const CONFIDENCE_MEANING = { C: 'confirmed on a public page', S: 'one secondary source', U: 'believed, not confirmed' } as const;
+
+/** Instants must carry their offset: a bare local time would be read in whatever zone the machine has. */
+const OFFSET_PATTERN = /(Z|[+-]\d{2}:?\d{2})$/i;
+
+class UsageError extends Error {}
+
+interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+/** `derbes due`: prints when a request is due and which rule set the date. Returns the exit code. */
+export async function dueCommand(args: string[], io: Io): Promise<number> {
+  const engine = createDeadlineEngine();
+  try {
+    const { values } = parseArgs({
+      args,
+      options: {
+        jurisdiction: { type: 'string' },
+        type: { type: 'string' },
+        received: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+    if (values.help) {
+      io.out(usage(engine));
+      return EXIT_OK;
+    }
+    const jurisdiction = required(values.jurisdiction, '--jurisdiction');
+    const requestType = RequestTypeSchema.safeParse(required(values.type, '--type'));
+    if (!requestType.success) throw new UsageError(`--type must be one of ${REQUEST_TYPES.join(', ')}`);
+    const receivedAt = parseReceived(required(values.received, '--received'));
+
+    const deadline = computeOrExplain(engine, { jurisdiction, requestType: requestType.data, receivedAt });
+    if (values.json) io.out(JSON.stringify(deadline));
+    else describe(deadline).forEach((line) => io.out(line));
+    return EXIT_OK;
+  } catch (error) {
+    if (!(error instanceof UsageError) && !isParseArgsError(error)) throw error;
+    io.err(`derbes due: ${error.message}`);
+    io.err(usage(engine));
+    return EXIT_USAGE;
+  }
+}
+
+function required(value: string | undefined, option: string): string {
+  if (value === undefined || value.trim() === '') throw new UsageError(`${option} is required`);
+  return value;
+}
+
+function parseReceived(text: string): Date {
+  const instant = DateTime.fromISO(text, { setZone: true });
+  if (!OFFSET_PATTERN.test(text) || !instant.isValid) {
+    throw new UsageError(`--received must be an ISO 8601 instant with an offset, e.g. 2025-01-02T10:00:00+05:00 (got '${text}')`);
+  }
+  return instant.toJSDate();
+}
+
+function computeOrExplain(engine: DeadlineEngine, query: DeadlineQuery): Deadline {
+  try {
+    return engine.compute(query);
+  } catch (error) {
+    if (error instanceof UnknownJurisdictionError) throw new UsageError(`--jurisdiction: ${error.message}`);
+    if (error instanceof NoRuleInForceError) throw new UsageError(`--received: ${error.message}`);
+    throw error;
+  }
+}
+
+function describe(deadline: Deadline): string[] {
+  const { rule } = deadline;
+  const due = DateTime.fromISO(deadline.dueAt, { setZone: true });
+  const lines = [
+    `Due:        ${deadline.dueAt} (${deadline.timeZone}) — ${due.toFormat('cccc d LLLL yyyy, HH:mm:ss')}`,
+    `Received:   ${deadline.receivedLocalDate} (local date; the day of receipt never counts)`,
+    `Rule:       ${rule.id} — ${rule.amount} ${rule.unit.replace('_', ' ')} (${rule.origin}, in force from ${rule.effectiveFrom})`,
+    `Citation:   ${rule.citation}`,
+    `Source:     ${rule.source}`,
+    `Confidence: ${rule.confidence} (${CONFIDENCE_MEANING[rule.confidence]})`,
+  ];
+  if (deadline.acknowledgeBy) lines.push(`Acknowledge by: ${deadline.acknowledgeBy}`);
+  if (rule.extension) {
+    lines.push(`Extension:  +${rule.extension.amount} ${rule.extension.unit.replace('_', ' ')} — ${rule.extension.citation}`);
+  }
+  if (rule.note) lines.push(`Note:       ${rule.note}`);
+  return lines;
+}
+
+function isParseArgsError(error: unknown): error is Error {
+  return error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
+}

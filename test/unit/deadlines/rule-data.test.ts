@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import { createDeadlineEngine } from '../../../functions/domain/deadlines/index.ts';
+import { ConfigurationError } from '../../../functions/domain/errors.ts';
+import kzJurisdiction from '../../../rules/jurisdictions/KZ.json' with { type: 'json' };
+
+function configurationProblems(create: () => unknown): { source: string; fields: string[] } {
+  try {
+    create();
+  } catch (error) {
+    if (error instanceof ConfigurationError) return { source: error.source, fields: error.problems.map((p) => p.field) };
+    throw error;
+  }
+  throw new Error('expected a ConfigurationError');
+}
+
+const year2027 = (transfers: unknown[]) => ({
+  KZ: { years: { '2027': { source: 'Order of the Minister of Labour for 2027', confidence: 'C', holidays: [], transfers } } },
+});
+
+describe('calendar validation', () => {
+  it('refuses a date that does not exist, naming the field', () => {
+    const overrides = {
+      KZ: { years: { '2025': { source: 'x', confidence: 'C', holidays: [{ date: '2025-02-30', name: 'Nonsense', onWeekend: 'no_substitute' }], transfers: [] } } },
+    };
+    const { source, fields } = configurationProblems(() => createDeadlineEngine({ calendarOverrides: overrides }));
+    expect(source).toBe('calendarOverrides');
+    expect(fields).toEqual(['KZ.years.2025.holidays.0.date']);
+  });
+
+  it('refuses an unknown value of a field and an unknown field', () => {
+    const overrides = {
+      KZ: { holidays: [{ id: 'x', name: 'X', monthDay: '04-01', onWeekend: 'previous_day', source: 's', confidence: 'C', colour: 'red' }] },
+    };
+    const { fields } = configurationProblems(() => createDeadlineEngine({ calendarOverrides: overrides }));
+    expect(fields).toEqual(expect.arrayContaining(['KZ.holidays.0.onWeekend', 'KZ.holidays.0.colour']));
+  });
+
+  it('refuses a field of the wrong type', () => {
+    const { fields } = configurationProblems(() => createDeadlineEngine({ calendarOverrides: { KZ: { weekend: 'saturday' } } }));
+    expect(fields).toEqual(['KZ.weekend']);
+  });
+
+  it('refuses a transfer order whose working day is a weekday', () => {
+    // Tue 5 Jan 2027 is no weekend day
+    const overrides = year2027([{ dayOff: '2027-01-08', workingDay: '2027-01-05', basis: 'wrong order' }]);
+    const error = (() => {
+      try {
+        createDeadlineEngine({ calendarOverrides: overrides });
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigurationError);
+    const { source, problems } = error as ConfigurationError;
+    expect(source).toBe('rules/calendars/KZ.json with calendarOverrides.KZ');
+    expect(problems).toEqual([{ field: 'years.2027.transfers.0.workingDay', message: expect.stringContaining('is a weekday') }]);
+  });
+
+  it('refuses a transfer dated outside its year, and an unknown time zone', () => {
+    const overrides = {
+      KZ: { timeZone: 'Asia/Nowhere', ...year2027([{ dayOff: '2026-01-08', workingDay: '2027-01-09', basis: 'typo' }]).KZ },
+    };
+    const { fields } = configurationProblems(() => createDeadlineEngine({ calendarOverrides: overrides }));
+    expect(fields).toEqual(['KZ.timeZone']);
+    const { fields: yearFields } = configurationProblems(() =>
+      createDeadlineEngine({ calendarOverrides: year2027([{ dayOff: '2026-01-08', workingDay: '2027-01-09', basis: 'typo' }]) }),
+    );
+    expect(yearFields).toEqual(['years.2027.transfers.0.dayOff']);
+  });
+});
+
+describe('calendar overrides', () => {
+  const receivedAt = new Date('2027-01-07T10:00:00+05:00'); // Thu 7 Jan 2027, Orthodox Christmas
+
+  it('a 2027 transfer order added through calendarOverrides changes the due date', () => {
+    const shipped = createDeadlineEngine().compute({ jurisdiction: 'KZ', requestType: 'erasure', receivedAt });
+    expect(shipped.dueAt).toBe('2027-01-08T23:59:59+05:00');
+
+    const overridden = createDeadlineEngine({
+      calendarOverrides: year2027([{ dayOff: '2027-01-08', workingDay: '2027-01-09', basis: 'Fri 8 Jan off, Sat 9 Jan worked' }]),
+    }).compute({ jurisdiction: 'KZ', requestType: 'erasure', receivedAt });
+    expect(overridden.dueAt).toBe('2027-01-09T23:59:59+05:00');
+  });
+
+  it('replaces a year whole, so a changed Kurban Ait date drops the shipped one', () => {
+    const engine = createDeadlineEngine({
+      calendarOverrides: {
+        KZ: { years: { '2026': { source: 'revised', confidence: 'S', holidays: [{ date: '2026-05-28', name: 'Kurban Ait (first day)', onWeekend: 'no_substitute' }], transfers: [] } } },
+      },
+    });
+    expect(engine.isWorkingDay('KZ', '2026-05-27')).toBe(true);
+    expect(engine.isWorkingDay('KZ', '2026-05-28')).toBe(false);
+    expect(engine.isWorkingDay('KZ', '2025-06-06')).toBe(false); // other years untouched
+  });
+
+  it('merges recurring holidays by id', () => {
+    const engine = createDeadlineEngine({
+      calendarOverrides: { KZ: { holidays: [{ id: 'constitution-day-march', name: 'Constitution Day', monthDay: '03-15', onWeekend: 'next_working_day', fromYear: 2026, source: 'changed law', confidence: 'S' }] } },
+    });
+    expect(engine.isWorkingDay('KZ', '2026-03-16')).toBe(false); // 15 Mar 2026 is a Sunday
+    expect(engine.isWorkingDay('KZ', '2026-03-09')).toBe(false); // the other holidays stay
+  });
+});
+
+describe('jurisdiction data', () => {
+  it('applies the rule set in force on the day of receipt', () => {
+    const [current] = kzJurisdiction.ruleSets;
+    if (!current) throw new Error('KZ has a rule set');
+    const digitalCode = {
+      ...current,
+      id: 'KZ-digital-code',
+      name: 'Digital Code (hypothetical test data)',
+      effectiveFrom: '2026-07-01',
+      rules: current.rules.map((rule) => ({
+        ...rule,
+        id: `${rule.id}-dc`,
+        ...(rule.requestType === 'erasure' && { amount: 15, unit: 'calendar_days', citation: 'Digital Code (test)' }),
+      })),
+    };
+    const engine = createDeadlineEngine({
+      jurisdictionOverrides: { KZ: { ruleSets: [{ ...current, effectiveTo: '2026-06-30' }, digitalCode] } },
+    });
+    const before = engine.compute({ jurisdiction: 'KZ', requestType: 'erasure', receivedAt: new Date('2026-06-30T12:00:00+05:00') });
+    const after = engine.compute({ jurisdiction: 'KZ', requestType: 'erasure', receivedAt: new Date('2026-07-01T12:00:00+05:00') });
+    expect(before.rule.id).toBe('KZ-94V-art25-erasure');
+    expect(before.dueAt).toBe('2026-07-01T23:59:59+05:00');
+    expect(after.rule).toMatchObject({ id: 'KZ-94V-art25-erasure-dc', effectiveFrom: '2026-07-01' });
+    expect(after.dueAt).toBe('2026-07-16T23:59:59+05:00');
+  });
+
+  it('refuses overlapping rule sets and a rule set missing a request type', () => {
+    const [current] = kzJurisdiction.ruleSets;
+    if (!current) throw new Error('KZ has a rule set');
+    const overlapping = { ...current, id: 'KZ-later', effectiveFrom: '2026-07-01', rules: current.rules.map((r) => ({ ...r, id: `${r.id}-2` })) };
+    expect(configurationProblems(() => createDeadlineEngine({ jurisdictionOverrides: { KZ: { ruleSets: [overlapping] } } })).fields).toEqual([
+      'ruleSets.1.effectiveFrom',
+    ]);
+    const incomplete = { ...current, rules: current.rules.filter((rule) => rule.requestType !== 'claim') };
+    expect(configurationProblems(() => createDeadlineEngine({ jurisdictionOverrides: { KZ: { ruleSets: [incomplete] } } })).fields).toEqual([
+      'ruleSets.0.rules',
+    ]);
+  });
+
+  it('refuses a term of the wrong type and a calendar that does not exist', () => {
+    const [current] = kzJurisdiction.ruleSets;
+    if (!current) throw new Error('KZ has a rule set');
+    const wrongAmount = { ...current, rules: current.rules.map((rule, index) => (index === 0 ? { ...rule, amount: 'three' } : rule)) };
+    expect(configurationProblems(() => createDeadlineEngine({ jurisdictionOverrides: { KZ: { ruleSets: [wrongAmount] } } })).fields).toEqual([
+      'KZ.ruleSets.0.rules.0.amount',
+    ]);
+    expect(configurationProblems(() => createDeadlineEngine({ jurisdictionOverrides: { KZ: { calendar: 'XX' } } }))).toEqual({
+      source: 'jurisdiction KZ',
+      fields: ['calendar'],
+    });
+  });
+});
