@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { DynamoAuditLog } from './adapters/dynamodb/audit-log.ts';
 import { documentClient } from './adapters/dynamodb/client.ts';
-import { DynamoDbSourceConnector } from './adapters/dynamodb/dynamodb-source.ts';
+import { connectorFor } from './adapters/sources/connector-factory.ts';
 import { DynamoRequestStore } from './adapters/dynamodb/request-store.ts';
 import { DynamoVerificationStore } from './adapters/dynamodb/verification-store.ts';
 import { StepFunctionsWorkflow } from './adapters/aws/step-functions-workflow.ts';
@@ -50,7 +50,7 @@ export function dependenciesFromEnvironment(): Dependencies {
       return once('profile', () => loadProfileFile(profilePath()));
     },
     get deadlines() {
-      return once('deadlines', () => createDeadlineEngine());
+      return once('deadlines', () => createDeadlineEngine({ calendarOverrides: deps.profile.calendarOverrides }));
     },
     get requests() {
       return once('requests', () => new DynamoRequestStore(documentClient(), readSetting(Settings.requestsTable), readSetting(Settings.auditTable)));
@@ -74,7 +74,7 @@ export function dependenciesFromEnvironment(): Dependencies {
     connectorFor(source: DataSource) {
       let connector = connectors.get(source.id);
       if (!connector) {
-        connector = new DynamoDbSourceConnector(documentClient(), source);
+        connector = connectorFor(source);
         connectors.set(source.id, connector);
       }
       return connector;

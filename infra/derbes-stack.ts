@@ -20,10 +20,13 @@ const WRITE_REQUESTS = ['GetItem', 'Query', 'PutItem'];
 const APPEND_AUDIT = ['PutItem', 'Query'];
 
 export class DerbesStack extends Stack {
+  readonly storage: Storage;
+
   constructor(scope: Construct, id: string, props: DerbesStackProps) {
     super(scope, id, props);
     const { profile, profilePath } = props;
     const storage = new Storage(this, 'Storage', profile);
+    this.storage = storage;
     const fn = (id: string, entry: string, description: string, timeout?: Duration) =>
       new DerbesFunction(this, id, { entry, description, profilePath, timeout });
 
@@ -45,6 +48,7 @@ export class DerbesStack extends Stack {
       .useTable(Settings.requestsTable, storage.requests, storage.key, WRITE_REQUESTS)
       .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT);
     for (const source of profile.sources) {
+      if (source.kind !== 'dynamodb') continue;
       const tableArn = this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: source.tableName });
       collectFromSource.allow(['dynamodb:Query'], [source.indexName ? `${tableArn}/index/${source.indexName}` : tableArn]);
     }

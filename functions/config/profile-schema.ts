@@ -1,15 +1,10 @@
 import { z } from 'zod';
+import { OperatorTermSchema } from '../domain/deadlines/index.ts';
 import { LanguageSchema, RequestTypeSchema, LANGUAGES } from '../domain/request-types.ts';
 
 /** A text the person reads; one entry per language the operator answers in (checked below). */
 const LocalizedText = z.partialRecord(LanguageSchema, z.string().min(1));
 
-const Term = z.strictObject({
-  requestType: RequestTypeSchema,
-  amount: z.number().int().positive(),
-  unit: z.enum(['working_days', 'calendar_days', 'calendar_months']),
-  source: z.string().min(1).describe('Where the operator promises this term, e.g. its policy clause'),
-});
 
 const Purpose = z.strictObject({
   id: z.string().regex(/^[a-z][a-z0-9_]*$/, 'lower-case id, letters, digits and _'),
@@ -22,20 +17,65 @@ const Purpose = z.strictObject({
   marketing: z.boolean().default(false),
 });
 
-const DynamoDbSource = z.strictObject({
-  id: z.string().regex(/^[a-z][a-z0-9-]*$/),
-  kind: z.literal('dynamodb'),
+/** What every data source declares, whatever kind it is. */
+const SourceCommon = {
+  id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'lower-case id, letters, digits and -'),
   description: LocalizedText,
+  /** Data categories held there, named for the person. */
+  categories: LocalizedText,
+  /** How erasure is carried out here: remove the records, or overwrite personal fields. */
+  erasure: z.enum(['delete', 'anonymise']).default('delete'),
+  /** Fields overwritten when erasure is `anonymise` (and the only ones a rectification may change, if set). */
+  personalFields: z.array(z.string().min(1)).default([]),
+  /** A legal duty to keep this data (e.g. accounting law): erasure is refused with this basis, and an operator decides. */
+  legalHold: z.strictObject({ basis: LocalizedText }).optional(),
+};
+
+const DynamoDbSource = z.strictObject({
+  ...SourceCommon,
+  kind: z.literal('dynamodb'),
   tableName: z.string().min(3),
   /** Attribute holding the person's e-mail address (the subject identifier). */
   keyAttribute: z.string().min(1),
   /** Query this index instead of the table key, when the address is not the partition key. */
   indexName: z.string().min(1).optional(),
-  /** Data categories held there, named for the person. */
-  categories: LocalizedText,
 });
 
-export const DataSourceSchema = z.discriminatedUnion('kind', [DynamoDbSource]);
+const S3Source = z.strictObject({
+  ...SourceCommon,
+  kind: z.literal('s3'),
+  bucket: z.string().min(3),
+  /** Objects of one person live under `<prefix><normalised e-mail>/`. */
+  prefix: z.string().default(''),
+});
+
+const HttpSource = z.strictObject({
+  ...SourceCommon,
+  kind: z.literal('http'),
+  /** Base URL of the company's own service; derbes calls POST <url>/find|rectify|block|unblock|erase. */
+  url: z.url(),
+  /** Environment variable (locally) or secret name (AWS) holding the HMAC key that signs each call. */
+  secretName: z.string().min(1),
+});
+
+export const DataSourceSchema = z.discriminatedUnion('kind', [DynamoDbSource, S3Source, HttpSource]);
+
+/** Processors and recipients who must hear of rectification, blocking and erasure (GDPR Art. 19 style). */
+const Processor = z.strictObject({
+  id: z.string().regex(/^[a-z][a-z0-9-]*$/),
+  name: z.string().min(1),
+  role: z.enum(['processor', 'recipient']),
+  /** What they do with the data, named for the person in an access answer. */
+  purpose: LocalizedText,
+  country: z.string().length(2).describe('ISO 3166 country code where they process the data'),
+  notify: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('webhook'), url: z.url(), secretName: z.string().min(1) }),
+    z.strictObject({ kind: z.literal('email'), address: z.email() }),
+  ]),
+  notifyOn: z.array(RequestTypeSchema).default(['rectification', 'blocking', 'unblocking', 'erasure', 'consent_withdrawal']),
+});
+
+const ReviewPolicy = z.enum(['automatic', 'operator']);
 
 export const OperatorProfileSchema = z
   .strictObject({
@@ -57,9 +97,18 @@ export const OperatorProfileSchema = z
     policyVersion: z.string().min(1),
     policyUrl: z.url().optional(),
     retention: LocalizedText,
-    terms: z.array(Term).default([]),
+    terms: z.array(OperatorTermSchema).default([]),
     purposes: z.array(Purpose).min(1),
     sources: z.array(DataSourceSchema).default([]),
+    processors: z.array(Processor).default([]),
+    /** Where data is stored or sent outside Kazakhstan; the access answer must say so. */
+    crossBorder: z.strictObject({ countries: z.array(z.string().length(2)).min(1), description: LocalizedText }).optional(),
+    /** Per request type: runs by itself, or waits for an operator's decision (a claim always does). */
+    review: z.partialRecord(RequestTypeSchema, ReviewPolicy).default({}),
+    /** Subject lines the policy fixes for e-mailed requests, e.g. I-License's «Отзыв согласия…». */
+    fixedSubjects: z.array(z.strictObject({ subject: z.string().min(1), types: z.array(RequestTypeSchema).min(1) })).default([]),
+    /** Next year's transfer order or a moved holiday, without a release (see rules/calendars). */
+    calendarOverrides: z.record(z.string(), z.unknown()).optional(),
     verification: z
       .strictObject({
         /** How long a verification link stays valid at most (it never outlives the due date either). */
@@ -95,10 +144,16 @@ export const OperatorProfileSchema = z
     ids.forEach((id, i) => {
       if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicate source id ${id}` });
     });
+    profile.processors.forEach((processor, i) => checkLocalized(processor.purpose, ['processors', i, 'purpose']));
+    if (profile.crossBorder) checkLocalized(profile.crossBorder.description, ['crossBorder', 'description']);
+    if (profile.review.claim === 'automatic') {
+      ctx.addIssue({ code: 'custom', path: ['review', 'claim'], message: 'a claim always goes to an operator' });
+    }
   });
 
 export type OperatorProfile = z.infer<typeof OperatorProfileSchema>;
 export type DataSource = z.infer<typeof DataSourceSchema>;
+export type Processor = z.infer<typeof Processor>;
 export type LocalizedText = z.infer<typeof LocalizedText>;
 
 /** Picks the text in the wanted language, else the first the operator has. */

@@ -67,7 +67,24 @@ export interface Clock {
   now(): Date;
 }
 
+/** Who a data-source operation is about; the e-mail address is normalised (trimmed, lower case). */
+export interface Subject {
+  email: string;
+}
+
+/** What a changing operation did in one source: done (how many records), or kept for a legal reason. */
+export type SourceOutcome = { status: 'done'; affected: number } | { status: 'kept'; basis: string };
+
+/**
+ * One of the company's data sources (DynamoDB table, S3 prefix, HTTP service), as the workflow uses it.
+ * Blocking sets a flag that stops processing; erasure deletes or anonymises, as the profile says per source.
+ * Errors are thrown (and retried by the workflow); a refusal with a legal basis is an outcome, not an error.
+ */
 export interface DataSourceConnector {
-  /** Every record the source holds about the person identified by this e-mail address. */
-  find(email: string): Promise<Array<Record<string, unknown>>>;
+  /** Every record the source holds about the person, and nothing about anyone else. */
+  find(subject: Subject): Promise<Array<Record<string, unknown>>>;
+  rectify(subject: Subject, changes: Record<string, string>): Promise<SourceOutcome>;
+  block(subject: Subject): Promise<SourceOutcome>;
+  unblock(subject: Subject): Promise<SourceOutcome>;
+  erase(subject: Subject): Promise<SourceOutcome>;
 }

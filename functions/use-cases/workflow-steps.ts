@@ -72,7 +72,7 @@ export async function collectFromSource(deps: Dependencies, requestId: string, s
   const request = await deps.requests.get(requestId);
   const source = deps.profile.sources.find((s) => s.id === sourceId);
   if (!source) throw new NotFoundError(`data source ${sourceId} is not in the operator profile`);
-  const records = await deps.connectorFor(source).find(request.email);
+  const records = await deps.connectorFor(source).find({ email: request.email });
   await deps.requests.putSourceResult(requestId, { sourceId, status: 'ok', records });
   await deps.audit.append(requestId, { type: 'source.collected', detail: { sourceId, recordCount: records.length } });
   return { sourceId, recordCount: records.length };

@@ -7,6 +7,9 @@ import { Construct } from 'constructs';
 import { OPEN_DUE_INDEX } from '../../functions/adapters/dynamodb/request-store.ts';
 import type { OperatorProfile } from '../../functions/config/profile-schema.ts';
 
+/** Index of the consent table over the end of each active consent term (sparse: only terms that end). */
+export const CONSENT_TERM_INDEX = 'byTermEnd';
+
 /** Raw inbound mail lives under this prefix; the SES S3 action writes it, the intake function reads it. */
 export const RAW_MAIL_PREFIX = 'inbound/';
 
@@ -19,6 +22,7 @@ export class Storage extends Construct {
   readonly requests: dynamodb.Table;
   readonly audit: dynamodb.Table;
   readonly verifications: dynamodb.Table;
+  readonly consent: dynamodb.Table;
   readonly rawMail: s3.Bucket;
   readonly demoTables: dynamodb.Table[] = [];
 
@@ -59,9 +63,21 @@ export class Storage extends Construct {
       timeToLiveAttribute: 'expiresAtEpoch',
     });
 
+    // Consent ledger: current state and immutable history per person key; the index finds terms ending soon.
+    this.consent = table('Consent', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+    });
+    this.consent.addGlobalSecondaryIndex({
+      indexName: CONSENT_TERM_INDEX,
+      partitionKey: { name: 'termBucket', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'termEndsAt', type: dynamodb.AttributeType.STRING },
+    });
+
     if (profile.demo) {
       // Sample customers for the demo profile; a real operator's sources are its own tables.
       for (const source of profile.sources) {
+        if (source.kind !== 'dynamodb') continue;
         this.demoTables.push(
           table(`Demo${source.id.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase())}`, {
             tableName: source.tableName,

@@ -1,5 +1,4 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { BatchWriteItemCommand } from '@aws-sdk/client-dynamodb';
@@ -10,23 +9,13 @@ import { Settings } from '../../functions/config/settings.ts';
 import { createApp, STACK_NAME } from '../app.ts';
 import { REPO_ROOT } from '../constructs/derbes-function.ts';
 import { DynamoDbLocal } from './dynamodb-local.ts';
+import { freePort } from './free-port.ts';
 import { FunctionHost } from './function-host.ts';
 import { HttpGateway } from './http-gateway.ts';
 import type { RuntimeSettings } from './settings.ts';
 import { SmtpIntake, type DnsResolver } from './smtp-intake.ts';
 import { StepFunctionsHost } from './step-functions-host.ts';
 import { LOCAL_REGION, LocalTemplate, type CfnTemplate } from './template.ts';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface RunningSystem {
   url: string;

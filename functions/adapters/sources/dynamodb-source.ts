@@ -1,0 +1,103 @@
+import { DeleteCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DataSource } from '../../config/profile-schema.ts';
+import type { DataSourceConnector, SourceOutcome, Subject } from '../../use-cases/ports.ts';
+
+type DynamoDbSource = Extract<DataSource, { kind: 'dynamodb' }>;
+/** Set on every record of a blocked person; the company's own code must skip records that carry it. */
+export const BLOCKED_ATTRIBUTE = 'processingBlocked';
+const ANONYMISED = '[erased]';
+
+/** A company table holding people's records, found by the attribute that carries their e-mail address. */
+export class DynamoDbSourceConnector implements DataSourceConnector {
+  private keyNames?: string[];
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly source: DynamoDbSource,
+    /** The table's key attributes (partition, sort), needed to address single items. */
+    private readonly keySchema: () => Promise<string[]>,
+  ) {}
+
+  async find(subject: Subject): Promise<Array<Record<string, unknown>>> {
+    const records: Array<Record<string, unknown>> = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.source.tableName,
+          IndexName: this.source.indexName,
+          KeyConditionExpression: '#key = :email',
+          ExpressionAttributeNames: { '#key': this.source.keyAttribute },
+          ExpressionAttributeValues: { ':email': subject.email },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      records.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return records;
+  }
+
+  private async keyOf(record: Record<string, unknown>): Promise<Record<string, unknown>> {
+    this.keyNames ??= await this.keySchema();
+    return Object.fromEntries(this.keyNames.map((name) => [name, record[name]]));
+  }
+
+  /** Applies one SET/REMOVE to every record of the person; counts what it changed. */
+  private async updateEach(subject: Subject, update: (record: Record<string, unknown>) => Omit<UpdateCommand['input'], 'TableName' | 'Key'> | undefined): Promise<SourceOutcome> {
+    let affected = 0;
+    for (const record of await this.find(subject)) {
+      const input = update(record);
+      if (!input) continue;
+      await this.db.send(new UpdateCommand({ TableName: this.source.tableName, Key: await this.keyOf(record), ...input }));
+      affected++;
+    }
+    return { status: 'done', affected };
+  }
+
+  rectify(subject: Subject, changes: Record<string, string>): Promise<SourceOutcome> {
+    const allowed = Object.entries(changes).filter(([field]) => !this.source.personalFields.length || this.source.personalFields.includes(field));
+    if (!allowed.length) return Promise.resolve({ status: 'done', affected: 0 });
+    const names = Object.fromEntries(allowed.map(([field], i) => [`#f${i}`, field]));
+    const values = Object.fromEntries(allowed.map(([, value], i) => [`:v${i}`, value]));
+    return this.updateEach(subject, () => ({
+      UpdateExpression: `SET ${allowed.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    }));
+  }
+
+  block(subject: Subject): Promise<SourceOutcome> {
+    return this.updateEach(subject, () => ({
+      UpdateExpression: 'SET #blocked = :true, #blockedAt = :now',
+      ExpressionAttributeNames: { '#blocked': BLOCKED_ATTRIBUTE, '#blockedAt': `${BLOCKED_ATTRIBUTE}At` },
+      ExpressionAttributeValues: { ':true': true, ':now': new Date().toISOString() },
+    }));
+  }
+
+  unblock(subject: Subject): Promise<SourceOutcome> {
+    return this.updateEach(subject, (record) =>
+      record[BLOCKED_ATTRIBUTE] ? { UpdateExpression: 'REMOVE #blocked, #blockedAt', ExpressionAttributeNames: { '#blocked': BLOCKED_ATTRIBUTE, '#blockedAt': `${BLOCKED_ATTRIBUTE}At` } } : undefined,
+    );
+  }
+
+  async erase(subject: Subject): Promise<SourceOutcome> {
+    if (this.source.erasure === 'delete') {
+      let affected = 0;
+      for (const record of await this.find(subject)) {
+        await this.db.send(new DeleteCommand({ TableName: this.source.tableName, Key: await this.keyOf(record) }));
+        affected++;
+      }
+      return { status: 'done', affected };
+    }
+    // Anonymise: personal fields are overwritten; the key attribute too, unless it is part of the item's key.
+    this.keyNames ??= await this.keySchema();
+    const fields = this.source.personalFields.filter((f) => !this.keyNames!.includes(f));
+    if (!fields.length) return { status: 'done', affected: 0 };
+    return this.updateEach(subject, () => ({
+      UpdateExpression: `SET ${fields.map((_, i) => `#f${i} = :erased`).join(', ')}`,
+      ExpressionAttributeNames: Object.fromEntries(fields.map((f, i) => [`#f${i}`, f])),
+      ExpressionAttributeValues: { ':erased': ANONYMISED },
+    }));
+  }
+}

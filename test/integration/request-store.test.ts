@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoAuditLog } from '../../functions/adapters/dynamodb/audit-log.ts';
+import { DynamoRequestStore } from '../../functions/adapters/dynamodb/request-store.ts';
+import { DynamoVerificationStore } from '../../functions/adapters/dynamodb/verification-store.ts';
+import { ConflictError, InvalidTokenError } from '../../functions/domain/errors.ts';
+import { newReference, type DataSubjectRequest } from '../../functions/domain/request.ts';
+import { newVerificationCode } from '../../functions/domain/verification-code.ts';
+import { startTestDynamoDb, type TestDynamoDb } from '../support/dynamodb.ts';
+
+let ddb: TestDynamoDb;
+beforeAll(async () => {
+  ddb = await startTestDynamoDb();
+});
+afterAll(async () => ddb?.stop());
+
+function newRequest(): DataSubjectRequest {
+  return {
+    id: newReference(),
+    types: ['access'],
+    status: 'RECEIVED',
+    channel: 'web',
+    email: 'person@example.kz',
+    language: 'ru',
+    receivedAt: '2026-11-20T10:00:00.000Z',
+    deadline: { dueAt: '2026-11-25T23:59:59+05:00', timeZone: 'Asia/Almaty', ruleId: 'KZ-94V-art25-access', citation: 'Law 94-V, Art. 25' },
+  };
+}
+const received = { type: 'request.received' as const, detail: { channel: 'web', types: ['access'], dueAt: '2026-11-25T23:59:59+05:00', ruleId: 'x' } };
+
+describe('requests in DynamoDB', () => {
+  it('a retry with the same idempotency key returns the first request and writes nothing new', async () => {
+    const store = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
+    const first = await store.create(newRequest(), received, 'key-1');
+    const second = await store.create(newRequest(), received, 'key-1');
+    expect(first.created).toBe(true);
+    expect(second.created).toBe(false);
+    expect(second.request.id).toBe(first.request.id);
+    expect(await new DynamoAuditLog(ddb.db, ddb.tables.audit).list(first.request.id)).toHaveLength(1);
+  });
+
+  it('moves status only from the expected one, recording each change in the audit trail', async () => {
+    const store = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
+    const { request } = await store.create(newRequest(), received);
+    await store.transition(request.id, 'RECEIVED', 'AWAITING_VERIFICATION');
+    await expect(store.transition(request.id, 'RECEIVED', 'AWAITING_VERIFICATION')).rejects.toBeInstanceOf(ConflictError);
+    await expect(store.transition(request.id, 'AWAITING_VERIFICATION', 'COMPLETED')).rejects.toBeInstanceOf(ConflictError);
+    expect((await store.get(request.id)).status).toBe('AWAITING_VERIFICATION');
+    const trail = await new DynamoAuditLog(ddb.db, ddb.tables.audit).list(request.id);
+    expect(trail.map((e) => e.type)).toEqual(['request.received', 'status.changed']);
+    expect(trail[1]!.detail).toEqual({ from: 'RECEIVED', to: 'AWAITING_VERIFICATION' });
+  });
+});
+
+describe('verification codes', () => {
+  it('are single use', async () => {
+    const store = new DynamoVerificationStore(ddb.db, ddb.tables.verifications);
+    const { codeHash } = newVerificationCode();
+    await store.put({ codeHash, requestId: 'DRB-AAAAA-BBBBB', taskToken: 'token', expiresAt: new Date(Date.now() + 60_000).toISOString() });
+    await expect(store.consume(codeHash, new Date())).resolves.toMatchObject({ requestId: 'DRB-AAAAA-BBBBB', taskToken: 'token' });
+    await expect(store.consume(codeHash, new Date())).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
+  it('expire', async () => {
+    const store = new DynamoVerificationStore(ddb.db, ddb.tables.verifications);
+    const { codeHash } = newVerificationCode();
+    await store.put({ codeHash, requestId: 'DRB-AAAAA-CCCCC', taskToken: 'token', expiresAt: new Date(Date.now() - 1000).toISOString() });
+    await expect(store.consume(codeHash, new Date())).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
+  it('are unknown unless issued', async () => {
+    const store = new DynamoVerificationStore(ddb.db, ddb.tables.verifications);
+    await expect(store.consume(newVerificationCode().codeHash, new Date())).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+});
