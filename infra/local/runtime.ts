@@ -53,7 +53,7 @@ export async function startLocalSystem(settings: RuntimeSettings, options: { dns
     stoppers.push(() => dynamo.stop());
     await dynamo.start();
     await dynamo.ensureTables(template.tables());
-    if (profile.demo) await seedDemoData(dynamo);
+    if (profile.demo) await seedDemoData(dynamo, settings.profilePath);
 
     const s3Port = settings.s3Port || (await freePort());
     const s3 = new S3rver({ port: s3Port, address: '127.0.0.1', directory: join(settings.dataDir, 's3'), silent: true, configureBuckets: template.buckets().map((name) => ({ name })) });
@@ -114,9 +114,12 @@ export async function startLocalSystem(settings: RuntimeSettings, options: { dns
   }
 }
 
-/** The demo profile's sample customers; written again on each start so the demo person always has data. */
-async function seedDemoData(dynamo: DynamoDbLocal): Promise<void> {
-  const file = join(REPO_ROOT, 'profiles', 'demo-data.json');
+/**
+ * A demo profile's sample records (`<profile>.data.json` beside it, table name → items); written again on
+ * each start so the demo people always have data.
+ */
+async function seedDemoData(dynamo: DynamoDbLocal, profilePath: string): Promise<void> {
+  const file = profilePath.replace(/\.json$/, '.data.json');
   if (!existsSync(file)) return;
   const data = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Array<Record<string, unknown>>>;
   const client = dynamo.client();
