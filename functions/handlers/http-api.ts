@@ -73,7 +73,7 @@ async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
   const fields = parseBody(event);
   const { type, idempotencyKey: formKey, ...rest } = fields;
   // The API takes one `type` or a list of `types`; a person often asks for several things at once.
-  const submission = parseSubmission({ ...rest, ...(type !== undefined ? { types: [type] } : {}) });
+  const submission = parseSubmission({ ...rest, ...(type !== undefined ? { types: [type] } : {}) }, type !== undefined ? 'type' : 'types');
   const idempotencyKey = header(event, 'idempotency-key') ?? (typeof formKey === 'string' && formKey ? formKey : undefined);
   const { request, created } = await submitRequest(deps, submission, 'web', idempotencyKey);
   logger.info('request submitted', { requestId: request.id, created, channel: 'web' });

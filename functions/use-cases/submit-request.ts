@@ -14,9 +14,13 @@ export const SubmissionSchema = z.strictObject({
 });
 export type Submission = z.infer<typeof SubmissionSchema>;
 
-export function parseSubmission(input: unknown): Submission {
+/** `typesField` names the field the caller actually sent (`type` or `types`), so errors point at it. */
+export function parseSubmission(input: unknown, typesField: 'type' | 'types' = 'types'): Submission {
   const result = SubmissionSchema.safeParse(input);
-  if (!result.success) throw new ValidationError(toFieldProblems(result.error.issues), 'request');
+  if (!result.success) {
+    const problems = toFieldProblems(result.error.issues).map((p) => (p.field.startsWith('types') ? { ...p, field: p.field.replace(/^types(\.\d+)?/, typesField === 'type' ? 'type' : '$&') } : p));
+    throw new ValidationError(problems, 'request');
+  }
   return result.data;
 }
 

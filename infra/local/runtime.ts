@@ -64,7 +64,7 @@ export async function startLocalSystem(settings: RuntimeSettings, options: { dns
     const functions = new FunctionHost(template.functions());
     const machine = template.stateMachine();
     const stepFunctions = new StepFunctionsHost(machine.definition as never, machine.arn, functions, join(settings.dataDir, 'stepfunctions', 'executions.json'));
-    const sfnEndpoint = await stepFunctions.listen();
+    const sfnEndpoint = await stepFunctions.listen(settings.sfnPort);
     stoppers.push(() => stepFunctions.stop());
 
     const outboxDir = settings.mailRelayUrl ? undefined : join(settings.dataDir, 'outbox');

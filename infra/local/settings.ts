@@ -14,6 +14,7 @@ const RuntimeSettingsSchema = z.object({
   /** Internal services; 0 picks a free port. */
   DYNAMODB_PORT: port(8000),
   S3_PORT: port(0),
+  SFN_PORT: port(0),
   PUBLIC_URL: z.url().optional(),
   MAIL_RELAY_URL: z.url().optional(),
   DERBES_PROFILE: z.string().default(DEFAULT_PROFILE),
@@ -26,6 +27,7 @@ export interface RuntimeSettings {
   smtpPort: number;
   dynamoDbPort: number;
   s3Port: number;
+  sfnPort: number;
   publicUrl?: string;
   mailRelayUrl?: string;
   profilePath: string;
@@ -42,6 +44,7 @@ export function runtimeSettings(env: NodeJS.ProcessEnv = process.env): RuntimeSe
     smtpPort: s.SMTP_PORT,
     dynamoDbPort: s.DYNAMODB_PORT,
     s3Port: s.S3_PORT,
+    sfnPort: s.SFN_PORT,
     publicUrl: s.PUBLIC_URL,
     mailRelayUrl: s.MAIL_RELAY_URL,
     profilePath: resolve(REPO_ROOT, s.DERBES_PROFILE),

@@ -94,6 +94,8 @@ export class StepFunctionsHost {
       for (const record of JSON.parse(readFileSync(stateFile, 'utf8')) as ExecutionRecord[]) this.executions.set(record.name, record);
     }
     this.assertSupported(definition.States);
+    // Validates the synthesized definition once; resumed runs start mid-way, which a validator calls unreachable states.
+    new StateMachine(definition as never, { validationOptions: { checkPaths: false, checkArn: false } });
   }
 
   private assertSupported(states: Record<string, StateDefinition>): void {
@@ -113,9 +115,12 @@ export class StepFunctionsHost {
     renameSync(temporary, this.stateFile); // atomic: a crash never leaves half a file
   }
 
-  async listen(): Promise<string> {
+  async listen(port = 0): Promise<string> {
     this.server = createServer((req, res) => void this.serve(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, '127.0.0.1', resolve);
+    });
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
@@ -156,7 +161,7 @@ export class StepFunctionsHost {
   private run(record: ExecutionRecord): void {
     const startAt = record.checkpoint?.state ?? this.definition.StartAt;
     const input = record.checkpoint?.input ?? record.input;
-    const machine = new StateMachine({ ...this.definition, StartAt: startAt } as never, { validationOptions: { checkPaths: false, checkArn: false } });
+    const machine = new StateMachine({ ...this.definition, StartAt: startAt } as never, { validationOptions: { noValidate: true } });
     const execution = machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: this.taskHandlers(record, this.definition.States) },
       context: {

@@ -1,0 +1,143 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoAuditLog } from '../../functions/adapters/dynamodb/audit-log.ts';
+import { documentClient } from '../../functions/adapters/dynamodb/client.ts';
+import { DynamoRequestStore } from '../../functions/adapters/dynamodb/request-store.ts';
+import { Settings } from '../../functions/config/settings.ts';
+import { freePort } from '../../infra/local/free-port.ts';
+import type { RunningSystem } from '../../infra/local/runtime.ts';
+import { MailSink, verificationLink } from '../support/mail-sink.ts';
+import { postJson, startTestSystem } from '../support/local-system.ts';
+
+const PERSON = 'aigerim@example.kz';
+let sink: MailSink;
+let system: RunningSystem;
+const dataDir = mkdtempSync(join(tmpdir(), 'derbes-e2e-access-'));
+let internalPorts: { dynamodb: number; s3: number; sfn: number };
+
+/** The answer mail goes out just before the status changes; give the write a moment. */
+async function eventualStatus(reference: string, expected: string): Promise<string> {
+  for (let i = 0; i < 50; i++) {
+    const { status } = await stores().requests.get(reference);
+    if (status === expected) return status;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return (await stores().requests.get(reference)).status;
+}
+
+const stores = () => ({
+  requests: new DynamoRequestStore(documentClient(), process.env[Settings.requestsTable]!, process.env[Settings.auditTable]!),
+  audit: new DynamoAuditLog(documentClient(), process.env[Settings.auditTable]!),
+});
+
+beforeAll(async () => {
+  sink = await new MailSink().start();
+  internalPorts = { dynamodb: await freePort(), s3: await freePort(), sfn: await freePort() };
+  system = await startTestSystem({ dataDir, internalPorts, mailRelayUrl: sink.url });
+});
+afterAll(async () => {
+  await system?.stop();
+  await sink?.stop();
+});
+
+describe('an access request from the web', () => {
+  it('is receipted, verified by a POST (never a GET), and answered with the person\'s data only', async () => {
+    const submitted = await postJson(`${system.url}/api/requests`, { type: 'access', email: PERSON, name: 'Айгерим', language: 'ru' });
+    expect(submitted.status).toBe(202);
+    const reference = String(submitted.body.reference);
+    expect(reference).toMatch(/^DRB-[0-9A-Z]{5}-[0-9A-Z]{5}$/);
+    expect(submitted.body.dueAt).toMatch(/T23:59:59\+05:00$/);
+    expect(submitted.body.timeZone).toBe('Asia/Almaty');
+
+    const receipt = await sink.waitFor((m) => m.subject.includes(reference) && m.text.includes('Номер обращения'));
+    expect(receipt.to).toEqual([PERSON]);
+    expect(receipt.text).toContain(reference);
+    expect(receipt.text).toMatch(/не позднее \d{1,2} \S+ \d{4}/);
+    const verification = await sink.waitFor((m) => m.subject.includes(reference) && m.text.includes('/verify?code='));
+    const link = verificationLink(verification);
+
+    // A mail scanner fetching the link must not confirm anything.
+    const page = await fetch(link);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('method="post"');
+    expect((await stores().requests.get(reference)).status).toBe('AWAITING_VERIFICATION');
+
+    const confirmedAt = Date.now();
+    const confirm = await fetch(`${system.url}/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ code: link.searchParams.get('code')! }),
+    });
+    expect(confirm.status).toBe(200);
+    const answer = await sink.waitFor((m) => m.subject.includes(reference) && m.text.includes('Персональные данные, которые мы о вас храним'));
+    console.log(`answer mail ${Date.now() - confirmedAt} ms after the confirming POST`);
+    expect(answer.to).toEqual([PERSON]);
+    expect(answer.text).toContain('crm-1001');
+    expect(answer.text).toContain('orders-77');
+    expect(answer.text).toContain('+7 701 555 01 23');
+    expect(answer.text).not.toContain('daniyar');
+    expect(answer.text).not.toContain('crm-1002');
+
+    expect(await eventualStatus(reference, 'COMPLETED')).toBe('COMPLETED');
+    const trail = await stores().audit.list(reference);
+    expect(trail.filter((e) => e.type === 'status.changed').map((e) => (e.detail as { to: string }).to)).toEqual([
+      'AWAITING_VERIFICATION',
+      'IN_PROGRESS',
+      'COMPLETED',
+    ]);
+    expect(trail.filter((e) => e.type === 'mail.sent').map((e) => (e.detail as { template: string }).template)).toEqual(['receipt', 'verification', 'accessAnswer']);
+
+    // The link is single use.
+    const again = await fetch(`${system.url}/verify`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ code: link.searchParams.get('code')! }) });
+    expect(again.status).toBe(400);
+  });
+
+  it('a retry with the same Idempotency-Key returns the same request and sends one receipt', async () => {
+    const headers = { 'Idempotency-Key': 'double-click-1' };
+    const first = await postJson(`${system.url}/api/requests`, { type: 'access', email: 'daniyar@example.kz', language: 'en' }, headers);
+    const second = await postJson(`${system.url}/api/requests`, { type: 'access', email: 'daniyar@example.kz', language: 'en' }, headers);
+    expect(first.status).toBe(202);
+    expect(second.status).toBe(200);
+    expect(second.body.reference).toBe(first.body.reference);
+    await sink.waitFor((m) => m.subject.includes(String(first.body.reference)) && m.text.includes('/verify?code='));
+    expect(sink.messages.filter((m) => m.subject.includes(String(first.body.reference)) && m.text.includes('Reference number'))).toHaveLength(1);
+  });
+
+  it('bad input is refused with every bad field named, and nothing is stored', async () => {
+    const before = sink.messages.length;
+    const response = await postJson(`${system.url}/api/requests`, { type: 'acces', email: 'not-an-address', language: 'de' });
+    expect(response.status).toBe(400);
+    expect(response.body.error).toBe('validation_failed');
+    expect((response.body.fields as Array<{ field: string }>).map((f) => f.field).sort()).toEqual(['email', 'language', 'type']);
+    const notJson = await fetch(`${system.url}/api/requests`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+    expect(notJson.status).toBe(400);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sink.messages.length).toBe(before);
+  });
+
+  it('survives a restart: a request waiting for verification can still be confirmed and answered', async () => {
+    const submitted = await postJson(`${system.url}/api/requests`, { type: 'access', email: PERSON, language: 'kk' });
+    const reference = String(submitted.body.reference);
+    const verification = await sink.waitFor((m) => m.subject.includes(reference) && m.text.includes('/verify?code='));
+    // The audit entry for a mail follows its delivery; wait for it before pulling the plug.
+    let trailBefore = await stores().audit.list(reference);
+    for (let i = 0; i < 50 && !trailBefore.some((e) => (e.detail as { template?: string }).template === 'verification'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      trailBefore = await stores().audit.list(reference);
+    }
+
+    await system.stop();
+    system = await startTestSystem({ dataDir, internalPorts, mailRelayUrl: sink.url });
+    expect(system.resumedExecutions).toBeGreaterThanOrEqual(1);
+    expect(await stores().audit.list(reference)).toEqual(trailBefore);
+
+    const code = verificationLink(verification).searchParams.get('code')!;
+    const confirm = await postJson(`${system.url}/api/verifications`, { code });
+    expect(confirm.status).toBe(200);
+    const answer = await sink.waitFor((m) => m.subject.includes(reference) && m.text.includes('crm-1001'));
+    expect(answer.text).toContain('Сіз туралы сақталатын дербес деректер');
+    expect(await eventualStatus(reference, 'COMPLETED')).toBe('COMPLETED');
+  });
+});

@@ -1,0 +1,35 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../infra/local/free-port.ts';
+import { startLocalSystem, type RunningSystem } from '../../infra/local/runtime.ts';
+import { runtimeSettings } from '../../infra/local/settings.ts';
+
+export interface SystemOptions {
+  dataDir?: string;
+  /** Fixed internal ports, for a restart in the same process: the functions' clients keep their endpoints, as in Lambda. */
+  internalPorts?: { dynamodb: number; s3: number; sfn: number };
+  profile?: string;
+  mailRelayUrl?: string;
+}
+
+/** The real local runtime on free ports in a temporary data folder (or a given one, to test restarts). */
+export async function startTestSystem(options: SystemOptions = {}): Promise<RunningSystem> {
+  const port = await freePort();
+  const settings = runtimeSettings({
+    DATA_DIR: options.dataDir ?? mkdtempSync(join(tmpdir(), 'derbes-e2e-')),
+    PORT: String(port),
+    SMTP_PORT: String(await freePort()),
+    DYNAMODB_PORT: String(options.internalPorts?.dynamodb ?? 0),
+    S3_PORT: String(options.internalPorts?.s3 ?? 0),
+    SFN_PORT: String(options.internalPorts?.sfn ?? 0),
+    ...(options.profile ? { DERBES_PROFILE: options.profile } : {}),
+    ...(options.mailRelayUrl ? { MAIL_RELAY_URL: options.mailRelayUrl } : {}),
+  });
+  return startLocalSystem(settings, { log: () => {} });
+}
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
