@@ -1,36 +1,62 @@
-import { decideIntake, type IntakeDecision, type SesVerdicts } from '../domain/email/index.ts';
+import { decideIntake, type SesVerdicts } from '../domain/email/index.ts';
+import type { AuditEvent } from '../domain/audit.ts';
 import type { Dependencies } from './dependencies.ts';
 import { submitRequest } from './submit-request.ts';
 
 export interface EmailOutcome {
-  outcome: IntakeDecision['kind'] | 'triage';
+  outcome: 'request' | 'triage' | 'reply' | 'drop' | 'reject';
   requestId?: string;
   reason?: string;
 }
 
 const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
+/** Where records of mail that made no request are kept: the audit table, under the SES message id. */
+const mailRecordKey = (sesMessageId: string) => `MAIL#${sesMessageId}`;
 
 /**
- * One message from the support mailbox. The raw message stays where SES stored it whatever happens here;
- * requests are keyed by the message's Message-ID (or SES id), so a re-delivery makes no second request.
+ * One message from the support mailbox. The raw message (attachments included) stays where SES stored it; every
+ * outcome is recorded; requests are keyed by the message's Message-ID (or SES id), so a re-delivery makes no second
+ * request. Unclear or spam-flagged mail becomes a request for an operator to classify, receipted all the same.
  */
 export async function receiveEmail(deps: Dependencies, sesMessageId: string, raw: Uint8Array, verdicts: SesVerdicts): Promise<EmailOutcome> {
   const decision = await decideIntake(raw, verdicts, {
     defaultLanguage: deps.profile.defaultLanguage,
     ownMessageIdDomain: deps.profile.supportAddress.split('@')[1]!,
     supportAddresses: [deps.profile.supportAddress],
-    fixedSubjects: [],
+    fixedSubjects: deps.profile.fixedSubjects,
     maxMessageBytes: MAX_MESSAGE_BYTES,
     maxAttachmentBytes: MAX_ATTACHMENT_BYTES,
   });
-  if (decision.kind !== 'request') return { outcome: decision.kind, reason: 'reason' in decision ? decision.reason : undefined };
-  if (decision.triage || decision.types.length === 0) return { outcome: 'triage', reason: decision.triageReason };
-  const { request } = await submitRequest(
-    deps,
-    { types: decision.types, email: decision.sender, name: decision.senderName, language: decision.language },
-    'email',
-    decision.messageId ? `message-id:${decision.messageId}` : `ses:${sesMessageId}`,
-  );
-  return { outcome: 'request', requestId: request.id };
+  const received = (outcome: string, extra: Partial<Extract<AuditEvent, { type: 'mail.received' }>['detail']> = {}): AuditEvent => ({
+    type: 'mail.received',
+    detail: { sesMessageId, messageId: decision.messageId, outcome, ...extra },
+  });
+
+  switch (decision.kind) {
+    case 'drop':
+    case 'reject':
+      await deps.audit.append(mailRecordKey(sesMessageId), received(decision.kind, { reason: decision.reason }));
+      return { outcome: decision.kind, reason: decision.reason };
+    case 'reply': {
+      // A reply joins its request (documents for a rectification, say); an unknown reference is kept on its own.
+      const known = await deps.requests.get(decision.reference).then(
+        () => true,
+        () => false,
+      );
+      await deps.audit.append(known ? decision.reference : mailRecordKey(sesMessageId), received('reply', { attachments: decision.attachments.length, authFailures: decision.authFailures }));
+      return { outcome: 'reply', requestId: known ? decision.reference : undefined };
+    }
+    case 'request': {
+      const triage = decision.triage || decision.types.length === 0;
+      const { request } = await submitRequest(
+        deps,
+        { types: triage ? [] : decision.types, email: decision.sender, name: decision.senderName, language: decision.language },
+        'email',
+        decision.messageId ? `message-id:${decision.messageId}` : `ses:${sesMessageId}`,
+        [received(triage ? 'triage' : 'request', { reason: decision.triageReason, attachments: decision.attachments.length, authFailures: decision.authFailures })],
+      );
+      return { outcome: triage ? 'triage' : 'request', requestId: request.id, reason: decision.triageReason };
+    }
+  }
 }

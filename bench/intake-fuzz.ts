@@ -1,0 +1,97 @@
+/**
+ * Pushes mutated corpus messages through intake and accounts for every one of them:
+ *   npx tsx bench/intake-fuzz.ts [count]     (default 10000)
+ * Exits non-zero on any exception, unhandled rejection, or message without a recognised outcome.
+ * Message i is mutation seed i of corpus file i mod n, so a failure replays exactly.
+ */
+import { decideIntake, type SesVerdicts, type Verdict } from '../functions/domain/email/index.ts';
+import { readCorpus } from '../test/fixtures/mail/corpus.ts';
+import { mutateMail, seededRandom } from './lib/mutate-mail.ts';
+
+/** What the fuzzer needs from an intake: the kind of outcome and, for drops and rejects, why. */
+type ProcessMessage = (raw: Uint8Array, verdicts: SesVerdicts) => Promise<{ kind: string; reason?: string }>;
+
+const { index, raw } = readCorpus();
+
+// The intake under test; swap in the full handler here once it exists.
+const processMessage: ProcessMessage = (bytes, verdicts) => decideIntake(bytes, verdicts, index.context);
+
+const OUTCOMES = new Set(['request', 'reply', 'drop', 'reject']);
+const VERDICTS: readonly Verdict[] = ['PASS', 'FAIL', 'GRAY', 'PROCESSING_FAILED', 'DISABLED'];
+/** A message still undecided after this long counts as unaccounted rather than hanging the run. */
+const TIMEOUT_MS = 30_000;
+const MAX_REPORTED_FAILURES = 10;
+
+function parseCount(argument: string | undefined): number {
+  const count = Number(argument ?? 10_000);
+  if (!Number.isInteger(count) || count < 1) throw new Error(`count must be a positive integer, got ${argument}`);
+  return count;
+}
+
+/** The corpus entry's verdicts, or (one time in five) random ones, so verdict handling is fuzzed too. */
+function verdictsFor(seed: number, recorded: SesVerdicts): SesVerdicts {
+  const random = seededRandom(seed ^ 0x5eed);
+  if (random.below(5) > 0) return recorded;
+  const pick = (): Verdict => random.pick(VERDICTS);
+  return { spam: pick(), virus: pick(), spf: pick(), dkim: pick(), dmarc: pick() };
+}
+
+function withTimeout<T>(work: Promise<T>): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), TIMEOUT_MS);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function main(): Promise<void> {
+  const count = parseCount(process.argv[2]);
+  let unhandledRejections = 0;
+  process.on('unhandledRejection', () => {
+    unhandledRejections++;
+  });
+
+  const tally = new Map<string, number>();
+  const failures: string[] = [];
+  let accounted = 0;
+  let crashes = 0;
+  const started = performance.now();
+
+  for (let seed = 0; seed < count; seed++) {
+    const entry = index.messages[seed % index.messages.length];
+    if (!entry) throw new Error('the corpus is empty');
+    const { bytes, mutations } = mutateMail(raw(entry.file), seed);
+    const origin = `seed ${seed}, ${entry.file}, ${mutations.join('+')}`;
+    try {
+      const outcome = await withTimeout(processMessage(bytes, verdictsFor(seed, entry.verdicts)));
+      if (outcome !== 'timeout' && OUTCOMES.has(outcome.kind)) {
+        accounted++;
+        const label = outcome.reason ? `${outcome.kind} ${outcome.reason}` : outcome.kind;
+        tally.set(label, (tally.get(label) ?? 0) + 1);
+      } else if (failures.length < MAX_REPORTED_FAILURES) {
+        failures.push(`unaccounted (${outcome === 'timeout' ? 'timeout' : `kind ${String(outcome.kind)}`}): ${origin}`);
+      }
+    } catch (error) {
+      crashes++;
+      if (failures.length < MAX_REPORTED_FAILURES) {
+        failures.push(`crash (${error instanceof Error ? error.name : typeof error}): ${origin}`);
+      }
+    }
+  }
+  // Let rejections nobody awaited surface before counting them.
+  await new Promise((resolve) => setImmediate(resolve));
+
+  const seconds = (performance.now() - started) / 1000;
+  const accepted = [...tally].filter(([label]) => label === 'request' || label === 'reply');
+  const refused = [...tally].filter(([label]) => label !== 'request' && label !== 'reply').sort(([a], [b]) => a.localeCompare(b));
+  console.log(`${count} mutated messages from ${index.messages.length} corpus files in ${seconds.toFixed(1)} s`);
+  console.log('accepted:');
+  for (const [label, n] of accepted) console.log(`  ${label.padEnd(24)} ${n}`);
+  console.log('dropped / rejected:');
+  for (const [label, n] of refused) console.log(`  ${label.padEnd(24)} ${n}`);
+  for (const failure of failures) console.log(failure);
+  console.log(`accounted ${accounted} of ${count}, crashes ${crashes}, unhandled rejections ${unhandledRejections}`);
+  if (crashes > 0 || unhandledRejections > 0 || accounted !== count) process.exitCode = 1;
+}
+
+await main();

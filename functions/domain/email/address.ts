@@ -1,0 +1,31 @@
+import { domainToASCII } from 'node:url';
+
+const LOCAL_PART = /^[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+(?:\.[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+)*$/u;
+const DOMAIN_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * The comparable form of a mailbox: trimmed, lower case, the domain in its ASCII (punycode) form so
+ * `Пример.Қаз` and `xn--e1afmkfd.xn--80ao21a` are one person. Undefined when it is not an address.
+ */
+export function normaliseAddress(address: string): string | undefined {
+  const trimmed = address.trim().replace(/^<(.*)>$/s, '$1').normalize('NFC');
+  const at = trimmed.lastIndexOf('@');
+  if (at <= 0) return undefined;
+  const local = trimmed.slice(0, at).toLowerCase();
+  const domain = domainToASCII(trimmed.slice(at + 1).toLowerCase());
+  const labels = domain.split('.');
+  const valid =
+    local.length <= 64 &&
+    LOCAL_PART.test(local) &&
+    labels.length >= 2 &&
+    labels.every((label) => DOMAIN_LABEL.test(label)) &&
+    !/^\d+$/.test(labels.at(-1) ?? '');
+  const normalised = `${local}@${domain}`;
+  return valid && normalised.length <= 254 ? normalised : undefined;
+}
+
+/** The part before the last `@`, lower case; works on addresses too broken to normalise. */
+export function localPart(address: string): string {
+  const at = address.lastIndexOf('@');
+  return (at < 0 ? address : address.slice(0, at)).trim().toLowerCase();
+}

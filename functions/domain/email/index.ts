@@ -1,0 +1,14 @@
+export { decideIntake } from './intake.ts';
+export { detectLanguage } from './language.ts';
+export { normaliseAddress } from './address.ts';
+export { loadVocabulary, VOCABULARIES, type CompiledVocabulary } from './vocabulary.ts';
+export type {
+  AuthCheck,
+  DropReason,
+  IntakeContext,
+  IntakeDecision,
+  KeptAttachment,
+  RejectReason,
+  SesVerdicts,
+  Verdict,
+} from './types.ts';

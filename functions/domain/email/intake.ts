@@ -1,0 +1,170 @@
+import PostalMime, { type Attachment, type Email } from 'postal-mime';
+import { localPart, normaliseAddress } from './address.ts';
+import { recogniseAutomatedMail } from './automated-mail.ts';
+import { classifyRequestTypes, fixedSubjectTypes } from './classify.ts';
+import { headerValues, parseContentType } from './headers.ts';
+import { htmlToText } from './html-text.ts';
+import { detectLanguage } from './language.ts';
+import { stripQuotedHistory, quoteMarkersOf } from './quoted-history.ts';
+import { findReference, isOwnMessageId } from './references.ts';
+import type { AuthCheck, IntakeContext, IntakeDecision, KeptAttachment, SesVerdicts } from './types.ts';
+import { VOCABULARIES } from './vocabulary.ts';
+
+const QUOTE_MARKERS = quoteMarkersOf(VOCABULARIES);
+const AUTH_CHECKS: readonly AuthCheck[] = ['spf', 'dkim', 'dmarc'];
+/** Bounds classification work and the payload; the raw message stays in storage in full. */
+const MAX_TEXT_CHARS = 100_000;
+/** RFC 5322 line limit; longer subjects are noise. */
+const MAX_SUBJECT_CHARS = 998;
+const MAX_FILENAME_CHARS = 200;
+/** A message starts with a header field: printable ASCII name, then a colon. */
+const HEADER_FIELD = /^[!-9;-~]+[ \t]*:/;
+
+/**
+ * Reads one received message and decides what it is: a new request, a reply to one of ours, mail
+ * to drop silently, or mail to reject. Pure: bytes and verdicts in, decision out. Never throws:
+ * whatever the bytes, the caller gets a decision it can record.
+ */
+export async function decideIntake(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext): Promise<IntakeDecision> {
+  try {
+    return await decide(raw, verdicts, ctx);
+  } catch {
+    return { kind: 'reject', reason: 'malformed', detail: 'the message could not be read' };
+  }
+}
+
+async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext): Promise<IntakeDecision> {
+  // Checked before parsing: nothing of an infected message is read.
+  if (verdicts.virus === 'FAIL') return { kind: 'drop', reason: 'virus' };
+  if (raw.byteLength > ctx.maxMessageBytes) {
+    return {
+      kind: 'reject',
+      reason: 'oversized',
+      detail: `the message has ${raw.byteLength} bytes; the limit is ${ctx.maxMessageBytes}`,
+    };
+  }
+  const email = await parse(raw);
+  if (typeof email === 'string') return { kind: 'reject', reason: 'malformed', detail: email };
+
+  const messageId = email.messageId?.trim() || undefined;
+  const withId = messageId ? { messageId } : {};
+  // An address group has no single author; it counts as no sender.
+  const from = email.from?.address !== undefined ? email.from : undefined;
+  const sender = from ? normaliseAddress(from.address) : undefined;
+
+  if (
+    (sender !== undefined && ctx.supportAddresses.some((address) => normaliseAddress(address) === sender)) ||
+    isOwnMessageId(messageId, ctx.ownMessageIdDomain)
+  ) {
+    return { kind: 'drop', reason: 'own_message', ...withId };
+  }
+  const contentType = parseContentType(headerValues(email.headers, 'content-type')[0] ?? 'text/plain');
+  const automated = recogniseAutomatedMail({
+    headers: email.headers,
+    contentType,
+    senderLocalPart: from?.address ? localPart(from.address) : undefined,
+  });
+  if (automated) return { kind: 'drop', reason: automated, ...withId };
+  if (!sender) {
+    return {
+      kind: 'reject',
+      reason: 'no_sender',
+      detail: email.from ? 'the From address cannot be read' : 'the message has no From address',
+      ...withId,
+    };
+  }
+
+  const subject = singleLine(email.subject ?? '').slice(0, MAX_SUBJECT_CHARS);
+  const text = stripQuotedHistory(bodyText(email), QUOTE_MARKERS).slice(0, MAX_TEXT_CHARS);
+  const attachments = email.attachments.map((attachment, index) => keep(attachment, index, ctx.maxAttachmentBytes));
+  const authFailures = AUTH_CHECKS.filter((check) => verdicts[check] === 'FAIL');
+
+  const reference = findReference(
+    { subject, inReplyTo: email.inReplyTo, references: email.references },
+    ctx.ownMessageIdDomain,
+  );
+  if (reference) return { kind: 'reply', reference, sender, text, ...withId, attachments, authFailures };
+
+  const fixedTypes = fixedSubjectTypes(subject, ctx.fixedSubjects);
+  const types = fixedTypes.length > 0 ? fixedTypes : classifyRequestTypes(`${subject}\n${text}`, VOCABULARIES);
+  const spam = verdicts.spam === 'FAIL';
+  const triageReason = spam ? 'spam' : types.length === 0 ? 'unclear' : undefined;
+  const senderName = from ? singleLine(from.name) : undefined;
+  return {
+    kind: 'request',
+    types,
+    triage: triageReason !== undefined,
+    ...(triageReason ? { triageReason } : {}),
+    language: detectLanguage(`${subject}\n${text}`, ctx.defaultLanguage),
+    sender,
+    ...(senderName && senderName.toLowerCase() !== sender ? { senderName } : {}),
+    subject,
+    text,
+    ...withId,
+    attachments,
+    authFailures,
+  };
+}
+
+/** The parsed message, or why it is not a message (never quoting its content). */
+async function parse(raw: Uint8Array): Promise<Email | string> {
+  if (!HEADER_FIELD.test(firstLine(raw))) return 'the message does not start with a header';
+  let email: Email;
+  try {
+    // Forwarded messages stay attachments: their wording is not the sender's request.
+    email = await PostalMime.parse(raw, { rfc822Attachments: true });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : '';
+    if (/nesting depth/i.test(message)) return 'MIME parts are nested too deeply';
+    if (/header size/i.test(message)) return 'the headers are too large';
+    return 'the MIME structure cannot be parsed';
+  }
+  const contentType = parseContentType(headerValues(email.headers, 'content-type')[0] ?? 'text/plain');
+  if (contentType.mediaType.startsWith('multipart/')) {
+    const boundary = contentType.parameters.get('boundary');
+    if (!boundary) return 'a multipart message without a boundary';
+    if (!latin1(raw).includes(`--${boundary}`)) return 'the multipart boundary never occurs in the body';
+  }
+  return email;
+}
+
+function firstLine(raw: Uint8Array): string {
+  const head = raw.subarray(0, 1000);
+  const newline = head.indexOf(0x0a);
+  return latin1(newline < 0 ? head : head.subarray(0, newline));
+}
+
+function latin1(bytes: Uint8Array): string {
+  return new TextDecoder('latin1').decode(bytes);
+}
+
+/** Header text as one line: no control characters, single spaces. */
+function singleLine(value: string): string {
+  return value.replace(/[\s\p{Cc}]+/gu, ' ').trim();
+}
+
+function bodyText(email: Email): string {
+  if (email.text?.trim()) return email.text;
+  return email.html ? htmlToText(email.html) : '';
+}
+
+function keep(attachment: Attachment, index: number, maxBytes: number): KeptAttachment {
+  const content =
+    typeof attachment.content === 'string'
+      ? new TextEncoder().encode(attachment.content)
+      : attachment.content instanceof Uint8Array
+        ? attachment.content
+        : new Uint8Array(attachment.content);
+  return {
+    filename: safeFilename(attachment.filename, index),
+    contentType: attachment.mimeType,
+    size: content.byteLength,
+    ...(content.byteLength <= maxBytes ? { content } : {}),
+  };
+}
+
+/** The name without folders or control characters, so it can be shown and stored safely. */
+function safeFilename(filename: string | null, index: number): string {
+  const name = (filename ?? '').replace(/[\p{Cc}\p{Cf}]/gu, '').split(/[\\/]/).at(-1)?.trim().slice(0, MAX_FILENAME_CHARS) ?? '';
+  return name && name !== '.' && name !== '..' ? name : `attachment-${index + 1}`;
+}

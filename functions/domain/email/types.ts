@@ -1,0 +1,65 @@
+import type { Language, RequestType } from '../request-types.ts';
+
+/** What SES reports for each receipt check. */
+export type Verdict = 'PASS' | 'FAIL' | 'GRAY' | 'PROCESSING_FAILED' | 'DISABLED';
+
+export interface SesVerdicts {
+  spam: Verdict;
+  virus: Verdict;
+  spf: Verdict;
+  dkim: Verdict;
+  dmarc: Verdict;
+}
+
+export type AuthCheck = 'spf' | 'dkim' | 'dmarc';
+
+export interface IntakeContext {
+  defaultLanguage: Language;
+  /** Our own outgoing Message-IDs look like `<DRB-ABCDE-FGHJK.receipt.x7f3…@derbes.local>`; references are `DRB-` + 5 + `-` + 5 Crockford base32 chars. */
+  ownMessageIdDomain: string;
+  /** Mail from these is our own (loop guard). */
+  supportAddresses: string[];
+  /** From the operator profile, e.g. I-License's. */
+  fixedSubjects: Array<{ subject: string; types: RequestType[] }>;
+  maxMessageBytes: number;
+  /** Per attachment; larger ones are listed but not kept. */
+  maxAttachmentBytes: number;
+}
+
+export interface KeptAttachment {
+  filename: string;
+  contentType: string;
+  size: number;
+  /** Absent when the attachment is over the limit. */
+  content?: Uint8Array;
+}
+
+export type DropReason = 'auto_reply' | 'bounce' | 'mailing_list' | 'no_reply' | 'virus' | 'own_message';
+export type RejectReason = 'oversized' | 'malformed' | 'no_sender';
+
+export type IntakeDecision =
+  | {
+      kind: 'request';
+      types: RequestType[];
+      triage: boolean;
+      triageReason?: 'unclear' | 'spam';
+      language: Language;
+      sender: string;
+      senderName?: string;
+      subject: string;
+      text: string;
+      messageId?: string;
+      attachments: KeptAttachment[];
+      authFailures: AuthCheck[];
+    }
+  | {
+      kind: 'reply';
+      reference: string;
+      sender: string;
+      text: string;
+      messageId?: string;
+      attachments: KeptAttachment[];
+      authFailures: AuthCheck[];
+    }
+  | { kind: 'drop'; reason: DropReason; messageId?: string }
+  | { kind: 'reject'; reason: RejectReason; detail: string; messageId?: string };

@@ -1,0 +1,57 @@
+import en from '../../../rules/vocabulary/en.json' with { type: 'json' };
+import kk from '../../../rules/vocabulary/kk.json' with { type: 'json' };
+import ru from '../../../rules/vocabulary/ru.json' with { type: 'json' };
+import { VocabularySchema, type Vocabulary } from '../../../rules/vocabulary/schema.ts';
+import { ConfigurationError, toFieldProblems } from '../errors.ts';
+import { LANGUAGES, type Language, type RequestType } from '../request-types.ts';
+
+export interface PhraseWord {
+  text: string;
+  /** A stem matches any word it begins; otherwise the word must be equal. */
+  stem: boolean;
+}
+
+export interface CompiledPhrase {
+  type: RequestType;
+  words: PhraseWord[];
+}
+
+/** A language's vocabulary ready for matching: phrases are folded the way text will be. */
+export interface CompiledVocabulary {
+  language: Language;
+  fold: (normalised: string) => string;
+  window: number;
+  phrases: CompiledPhrase[];
+  quotedHistory: Vocabulary['quotedHistory'];
+}
+
+/** Validates one vocabulary file; a bad file throws a ConfigurationError naming each bad field. */
+export function loadVocabulary(raw: unknown, source: string, language: Language): CompiledVocabulary {
+  const parsed = VocabularySchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigurationError(source, toFieldProblems(parsed.error.issues));
+  const vocabulary = parsed.data;
+  if (vocabulary.language !== language) {
+    throw new ConfigurationError(source, [{ field: 'language', message: `must be "${language}" for this file` }]);
+  }
+  const fold = folder(vocabulary.letterFolds);
+  const phrases = Object.entries(vocabulary.requests).flatMap(([type, list]) =>
+    list.map((phrase) => ({
+      type: type as RequestType,
+      words: phrase.split(' ').map((word) => ({ text: fold(word.replace(/\*$/, '')), stem: word.endsWith('*') })),
+    })),
+  );
+  return { language, fold, window: vocabulary.window, phrases, quotedHistory: vocabulary.quotedHistory };
+}
+
+function folder(letterFolds: Record<string, string>): (text: string) => string {
+  const folds = new Map(Object.entries(letterFolds));
+  if (folds.size === 0) return (text) => text;
+  return (text) => Array.from(text, (letter) => folds.get(letter) ?? letter).join('');
+}
+
+const SHIPPED: Record<Language, unknown> = { ru, kk, en };
+
+/** Loaded once at start-up, so a malformed vocabulary fails the deployment's first invocation loudly. */
+export const VOCABULARIES: readonly CompiledVocabulary[] = LANGUAGES.map((language) =>
+  loadVocabulary(SHIPPED[language], `rules/vocabulary/${language}.json`, language),
+);

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { classifyRequestTypes, fixedSubjectTypes } from '../../../functions/domain/email/classify.ts';
+import { VOCABULARIES } from '../../../functions/domain/email/index.ts';
+import type { RequestType } from '../../../functions/domain/request-types.ts';
+import { CORPUS_CONTEXT } from '../../fixtures/mail/build-corpus.ts';
+
+const classify = (text: string): RequestType[] => classifyRequestTypes(text, VOCABULARIES);
+
+describe('classifyRequestTypes', () => {
+  it.each<[string, RequestType[]]>([
+    ['удалите мои данные', ['erasure']],
+    ['Прошу удалить мою учётную запись', ['erasure']],
+    ['менің деректерімді жойыңыз', ['erasure']],
+    ['please delete my account', ['erasure']],
+    ['какие данные вы обо мне храните', ['access']],
+    ['Сізде мен туралы қандай мәліметтер бар?', ['access']],
+    ['unsubscribe me', ['marketing_opt_out']],
+    ['Отпишите меня от рассылки', ['marketing_opt_out']],
+    ['прошу заблокировать мои данные', ['blocking']],
+    ['прошу разблокировать мои данные', ['unblocking']],
+    ['please lift the block on my data', ['unblocking']],
+    ['исправьте мой номер телефона', ['rectification']],
+    ['претензия', ['claim']],
+    ['отзываю согласие на обработку персональных данных', ['consent_withdrawal']],
+    ['келісімімді кері қайтарамын', ['consent_withdrawal']],
+    ['Stop the mailing and delete my data', ['erasure', 'marketing_opt_out']],
+    ['ОТЗЫВАЮ   СОГЛАСИЕ', ['consent_withdrawal']],
+    ['когда доставят мой заказ?', []],
+    ['Hello, how are you?', []],
+  ])('%s → %j', (text, types) => {
+    expect(classify(text)).toEqual(types);
+  });
+
+  it('needs the words of a phrase near each other', () => {
+    expect(classify('удалите это письмо, а мои паспортные и контактные данные пусть останутся')).toEqual([]);
+  });
+
+  it('stays fast on a long text made of matching words', () => {
+    const text = 'удалите данные рассылку прекратите '.repeat(20_000);
+    const started = performance.now();
+    expect(classify(text)).toEqual(['erasure', 'marketing_opt_out']);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+});
+
+describe('fixedSubjectTypes', () => {
+  const fixed = CORPUS_CONTEXT.fixedSubjects;
+
+  it.each<[string, RequestType[]]>([
+    ['Отзыв согласия на обработку персональных данных', ['consent_withdrawal']],
+    ['Fwd: «Актуализация персональных данных»', ['rectification']],
+    ['отказ от уведомлений о новых продуктах и услугах и специальных предложениях.', ['marketing_opt_out']],
+    ['Актуализация данных', []],
+    ['', []],
+  ])('%s → %j', (subject, types) => {
+    expect(fixedSubjectTypes(subject, fixed)).toEqual(types);
+  });
+});
