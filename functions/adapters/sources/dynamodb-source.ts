@@ -1,11 +1,11 @@
 import { DeleteCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DataSource } from '../../config/profile-schema.ts';
 import type { DataSourceConnector, SourceOutcome, Subject } from '../../use-cases/ports.ts';
+import { ANONYMISED, permittedChanges } from './source-rules.ts';
 
 type DynamoDbSource = Extract<DataSource, { kind: 'dynamodb' }>;
 /** Set on every record of a blocked person; the company's own code must skip records that carry it. */
 export const BLOCKED_ATTRIBUTE = 'processingBlocked';
-const ANONYMISED = '[erased]';
 
 /** A company table holding people's records, found by the attribute that carries their e-mail address. */
 export class DynamoDbSourceConnector implements DataSourceConnector {
@@ -56,7 +56,7 @@ export class DynamoDbSourceConnector implements DataSourceConnector {
   }
 
   rectify(subject: Subject, changes: Record<string, string>): Promise<SourceOutcome> {
-    const allowed = Object.entries(changes).filter(([field]) => !this.source.personalFields.length || this.source.personalFields.includes(field));
+    const allowed = Object.entries(permittedChanges(this.source, changes));
     if (!allowed.length) return Promise.resolve({ status: 'done', affected: 0 });
     const names = Object.fromEntries(allowed.map(([field], i) => [`#f${i}`, field]));
     const values = Object.fromEntries(allowed.map(([, value], i) => [`:v${i}`, value]));

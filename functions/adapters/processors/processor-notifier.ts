@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { Processor } from '../../config/profile-schema.ts';
+import { DependencyError, ValidationError, toFieldProblems } from '../../domain/errors.ts';
+import type { Mailer } from '../../use-cases/ports.ts';
+import { DEFAULT_RETRY_POLICY, postSigned, type RetryPolicy } from '../http/signed-post.ts';
+
+/** The request types a processor or recipient hears of (GDPR Art. 19 style; Law 94-V has no narrower list). */
+export const NOTICE_TYPES = ['erasure', 'rectification', 'blocking', 'unblocking', 'consent_withdrawal'] as const;
+export type NoticeType = (typeof NOTICE_TYPES)[number];
+
+/** An OpenDSR-style request body (opengdpr/OpenDSR `POST /requests`), with our request types added. */
+export const ProcessorNoticeSchema = z.strictObject({
+  subject_request_id: z.string().min(1),
+  subject_request_type: z.enum(NOTICE_TYPES),
+  submitted_time: z.iso.datetime({ offset: true }),
+  subject_identities: z
+    .array(
+      z.strictObject({
+        identity_type: z.literal('email'),
+        // Normalised addresses may have a non-ASCII local part, which z.email() refuses.
+        identity_value: z.string().includes('@'),
+        identity_format: z.literal('raw'),
+      }),
+    )
+    .min(1),
+  api_version: z.literal('0.1'),
+  controller: z.strictObject({ name: z.string().min(1) }),
+});
+export type ProcessorNotice = z.infer<typeof ProcessorNoticeSchema>;
+
+export interface NoticeDelivery {
+  processorId: string;
+  channel: 'webhook' | 'email';
+  delivered: boolean;
+  /** The HTTP status of the last webhook attempt, when there was an answer. */
+  status?: number;
+  attempts: number;
+  error?: string;
+}
+
+/** The notice for one request type, in the shape processors receive. */
+export function processorNotice(input: { requestId: string; type: NoticeType; submittedAt: string; email: string; controllerName: string }): ProcessorNotice {
+  return {
+    subject_request_id: input.requestId,
+    subject_request_type: input.type,
+    submitted_time: input.submittedAt,
+    subject_identities: [{ identity_type: 'email', identity_value: input.email, identity_format: 'raw' }],
+    api_version: '0.1',
+    controller: { name: input.controllerName },
+  };
+}
+
+const WHAT_TO_DO: Record<NoticeType, { en: string; ru: string }> = {
+  erasure: { en: 'Please erase the personal data of this person that you hold on our behalf.', ru: 'Просим уничтожить персональные данные этого лица, которые вы обрабатываете по нашему поручению.' },
+  rectification: { en: 'The personal data of this person has been corrected; please ask us for the corrected data and update your copy.', ru: 'Персональные данные этого лица изменены; запросите у нас актуальные данные и обновите свою копию.' },
+  blocking: { en: 'Please stop processing the personal data of this person until we tell you otherwise.', ru: 'Просим прекратить обработку персональных данных этого лица до нашего дальнейшего уведомления.' },
+  unblocking: { en: 'Processing of the personal data of this person may resume.', ru: 'Обработку персональных данных этого лица можно возобновить.' },
+  consent_withdrawal: { en: 'This person has withdrawn consent; please stop processing their personal data on the basis of that consent.', ru: 'Лицо отозвало согласие; просим прекратить обработку его персональных данных на основании этого согласия.' },
+};
+
+function noticeText(notice: ProcessorNotice): { subject: string; text: string } {
+  const todo = WHAT_TO_DO[notice.subject_request_type];
+  const email = notice.subject_identities.map((identity) => identity.identity_value).join(', ');
+  return {
+    subject: `Data subject request ${notice.subject_request_id}: ${notice.subject_request_type}`,
+    text: [
+      `${notice.controller.name} — запрос субъекта персональных данных / data subject request`,
+      '',
+      todo.ru,
+      todo.en,
+      '',
+      `Request / Запрос: ${notice.subject_request_id}`,
+      `Type / Тип: ${notice.subject_request_type}`,
+      `Submitted / Поступил: ${notice.submitted_time}`,
+      `Person's e-mail / E-mail лица: ${email}`,
+    ].join('\n'),
+  };
+}
+
+/**
+ * Tells processors and recipients of a rectification, blocking, unblocking, erasure or consent
+ * withdrawal, by signed webhook or by e-mail, as the profile declares for each. A processor that cannot
+ * be reached is a result (delivered: false) for the workflow to record; a notice that is malformed or
+ * not meant for this processor is a programming error and throws.
+ */
+export class ProcessorNotifier {
+  constructor(
+    private readonly mailer: Mailer,
+    /** Reads a webhook's signing key by the processor's secretName. */
+    private readonly secret: (name: string) => Promise<string>,
+    /** The domain of our Message-IDs (the support address's), so a reply can be joined to the request. */
+    private readonly messageDomain: string,
+    private readonly retry: RetryPolicy = DEFAULT_RETRY_POLICY,
+  ) {}
+
+  async notify(processor: Processor, notice: ProcessorNotice): Promise<NoticeDelivery> {
+    const checked = ProcessorNoticeSchema.safeParse(notice);
+    if (!checked.success) throw new ValidationError(toFieldProblems(checked.error.issues), 'processor notice');
+    if (!processor.notifyOn.includes(notice.subject_request_type)) {
+      throw new ValidationError([{ field: 'subject_request_type', message: `processor ${processor.id} is not told of ${notice.subject_request_type}` }], 'processor notice');
+    }
+    const { notify } = processor;
+    if (notify.kind === 'webhook') {
+      const result = await postSigned(notify.url, notice, await this.secret(notify.secretName), this.retry);
+      return result.ok
+        ? { processorId: processor.id, channel: 'webhook', delivered: true, status: result.status, attempts: result.attempts }
+        : { processorId: processor.id, channel: 'webhook', delivered: false, status: result.status, attempts: result.attempts, error: result.error };
+    }
+    const { subject, text } = noticeText(notice);
+    const messageId = `<${notice.subject_request_id}.processor-${processor.id}.${randomBytes(6).toString('hex')}@${this.messageDomain}>`;
+    try {
+      await this.mailer.send({ to: notify.address, subject, text, messageId });
+      return { processorId: processor.id, channel: 'email', delivered: true, attempts: 1 };
+    } catch (error) {
+      // The mailer reports a refused or failed delivery as DependencyError; anything else is a bug.
+      if (!(error instanceof DependencyError)) throw error;
+      return { processorId: processor.id, channel: 'email', delivered: false, attempts: 1, error: error.message };
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import type { DataSource } from '../../config/profile-schema.ts';
+import { DependencyError, toFieldProblems } from '../../domain/errors.ts';
+import type { DataSourceConnector, SourceOutcome, Subject } from '../../use-cases/ports.ts';
+import { permittedChanges } from './source-rules.ts';
+import { DEFAULT_RETRY_POLICY, postSigned, type RetryPolicy } from '../http/signed-post.ts';
+
+type HttpSource = Extract<DataSource, { kind: 'http' }>;
+type Operation = 'find' | 'rectify' | 'block' | 'unblock' | 'erase';
+
+const FindAnswer = z.object({ records: z.array(z.record(z.string(), z.unknown())) });
+const ChangeAnswer = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('done'), affected: z.number().int().nonnegative() }),
+  z.object({ status: z.literal('kept'), basis: z.string().min(1) }),
+]);
+
+/**
+ * The company's own service, which knows how to find, change, block and erase a person's data in its
+ * systems. Each call is a signed POST; the service checks the signature with `verifySignature`.
+ */
+export class HttpSourceConnector implements DataSourceConnector {
+  constructor(
+    private readonly source: HttpSource,
+    /** The HMAC key named by the source's secretName. */
+    private readonly secret: () => Promise<string>,
+    private readonly retry: RetryPolicy = DEFAULT_RETRY_POLICY,
+  ) {}
+
+  private async call<T>(operation: Operation, payload: { subject: Subject; changes?: Record<string, string> }, answer: z.ZodType<T>): Promise<T> {
+    const url = `${this.source.url.replace(/\/+$/, '')}/${operation}`;
+    const result = await postSigned(url, payload, await this.secret(), this.retry);
+    const failed = (what: string) => new DependencyError(`source ${this.source.id}: ${operation} ${what}`);
+    if (!result.ok) throw failed(`failed after ${result.attempts} attempt(s): ${result.error}`);
+    let body: unknown;
+    try {
+      body = JSON.parse(result.body);
+    } catch {
+      throw failed('answered with something that is not JSON');
+    }
+    const parsed = answer.safeParse(body);
+    // Only the paths and the kind of problem are named: the answer itself may hold personal data.
+    if (!parsed.success) throw failed(`answered unexpectedly: ${toFieldProblems(parsed.error.issues).map((p) => `${p.field}: ${p.message}`).join('; ')}`);
+    return parsed.data;
+  }
+
+  async find(subject: Subject): Promise<Array<Record<string, unknown>>> {
+    return (await this.call('find', { subject: { email: subject.email } }, FindAnswer)).records;
+  }
+
+  rectify(subject: Subject, changes: Record<string, string>): Promise<SourceOutcome> {
+    const permitted = permittedChanges(this.source, changes);
+    if (!Object.keys(permitted).length) return Promise.resolve({ status: 'done', affected: 0 });
+    return this.call('rectify', { subject: { email: subject.email }, changes: permitted }, ChangeAnswer);
+  }
+
+  block(subject: Subject): Promise<SourceOutcome> {
+    return this.call('block', { subject: { email: subject.email } }, ChangeAnswer);
+  }
+
+  unblock(subject: Subject): Promise<SourceOutcome> {
+    return this.call('unblock', { subject: { email: subject.email } }, ChangeAnswer);
+  }
+
+  erase(subject: Subject): Promise<SourceOutcome> {
+    return this.call('erase', { subject: { email: subject.email } }, ChangeAnswer);
+  }
+}

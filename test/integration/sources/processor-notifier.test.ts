@@ -1,0 +1,153 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Processor } from '../../../functions/config/profile-schema.ts';
+import { ProcessorNotifier, ProcessorNoticeSchema, processorNotice, type ProcessorNotice } from '../../../functions/adapters/processors/processor-notifier.ts';
+import { DependencyError, ValidationError } from '../../../functions/domain/errors.ts';
+import { SIGNATURE_HEADER, verifySignature } from '../../../functions/domain/signing.ts';
+import type { Mailer, OutgoingMail } from '../../../functions/use-cases/ports.ts';
+
+const SECRETS: Record<string, string> = { ELEVENLABS_WEBHOOK_KEY: 'elevenlabs-shared-key', RETIRED_KEY: 'a-key-the-processor-no-longer-has' };
+const readSecret = async (name: string) => {
+  const secret = SECRETS[name];
+  if (!secret) throw new Error(`unknown secret ${name}`);
+  return secret;
+};
+const fastRetry = { attempts: 3, baseDelayMs: 10, timeoutMs: 1000 };
+
+const notice = processorNotice({
+  requestId: 'DRB-7K2QF-M9XWA',
+  type: 'erasure',
+  submittedAt: '2026-11-20T10:00:00.000Z',
+  email: 'alice@example.kz',
+  controllerName: 'MICA LLP (4Sell Cashier)',
+});
+
+/** The records a test Mailer keeps: our own port, filled in without any mail server. */
+class RecordingMailer implements Mailer {
+  readonly sent: OutgoingMail[] = [];
+  constructor(private readonly failure?: Error) {}
+  async send(mail: OutgoingMail): Promise<void> {
+    if (this.failure) throw this.failure;
+    this.sent.push(mail);
+  }
+}
+
+function processor(notify: Processor['notify'], notifyOn: Processor['notifyOn'] = ['rectification', 'blocking', 'unblocking', 'erasure', 'consent_withdrawal']): Processor {
+  return { id: 'elevenlabs', name: 'ElevenLabs', role: 'processor', purpose: { en: 'Transcribes call audio' }, country: 'US', notify, notifyOn };
+}
+
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+});
+
+/**
+ * A processor's OpenDSR-style `/requests` endpoint: refuses a bad signature with 401 and a body that is
+ * not a notice with 400, and otherwise answers with `status(n)` for the n-th request (1-based).
+ */
+async function startReceiver(status: (n: number) => number = () => 201): Promise<{ url: string; received: ProcessorNotice[]; requests: () => number }> {
+  const received: ProcessorNotice[] = [];
+  let requests = 0;
+  const server = createServer(async (request, response) => {
+    requests++;
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks);
+    if (!verifySignature(request.headers[SIGNATURE_HEADER.toLowerCase()] as string | undefined, raw, SECRETS.ELEVENLABS_WEBHOOK_KEY!, new Date())) {
+      return response.writeHead(401).end();
+    }
+    const body = ProcessorNoticeSchema.safeParse(JSON.parse(raw.toString('utf8')));
+    if (!body.success) return response.writeHead(400).end();
+    const answer = status(requests);
+    if (answer < 300) received.push(body.data);
+    response.writeHead(answer, { 'content-type': 'application/json' }).end(JSON.stringify({ subject_request_id: body.data.subject_request_id }));
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/opendsr/requests`, received, requests: () => requests };
+}
+
+describe('telling processors by webhook', () => {
+  it('POSTs the signed notice, which the receiver verifies', async () => {
+    const receiver = await startReceiver();
+    const notifier = new ProcessorNotifier(new RecordingMailer(), readSecret, 'cashier.4sell.ai', fastRetry);
+    const delivery = await notifier.notify(processor({ kind: 'webhook', url: receiver.url, secretName: 'ELEVENLABS_WEBHOOK_KEY' }), notice);
+    expect(delivery).toEqual({ processorId: 'elevenlabs', channel: 'webhook', delivered: true, status: 201, attempts: 1 });
+    expect(receiver.received).toEqual([
+      {
+        subject_request_id: 'DRB-7K2QF-M9XWA',
+        subject_request_type: 'erasure',
+        submitted_time: '2026-11-20T10:00:00.000Z',
+        subject_identities: [{ identity_type: 'email', identity_value: 'alice@example.kz', identity_format: 'raw' }],
+        api_version: '0.1',
+        controller: { name: 'MICA LLP (4Sell Cashier)' },
+      },
+    ]);
+  });
+
+  it('retries a receiver that fails once', async () => {
+    const receiver = await startReceiver((n) => (n === 1 ? 502 : 201));
+    const notifier = new ProcessorNotifier(new RecordingMailer(), readSecret, 'cashier.4sell.ai', fastRetry);
+    const delivery = await notifier.notify(processor({ kind: 'webhook', url: receiver.url, secretName: 'ELEVENLABS_WEBHOOK_KEY' }), notice);
+    expect(delivery).toMatchObject({ delivered: true, status: 201, attempts: 2 });
+    expect(receiver.received).toHaveLength(1);
+  });
+
+  it('returns an undelivered notice, with the attempts counted, when the receiver keeps failing', async () => {
+    const receiver = await startReceiver(() => 503);
+    const notifier = new ProcessorNotifier(new RecordingMailer(), readSecret, 'cashier.4sell.ai', fastRetry);
+    const delivery = await notifier.notify(processor({ kind: 'webhook', url: receiver.url, secretName: 'ELEVENLABS_WEBHOOK_KEY' }), notice);
+    expect(delivery).toEqual({ processorId: 'elevenlabs', channel: 'webhook', delivered: false, status: 503, attempts: 3, error: 'answered HTTP 503' });
+    expect(receiver.requests()).toBe(3);
+  });
+
+  it('returns an undelivered notice when the receiver refuses the signature', async () => {
+    const receiver = await startReceiver();
+    const notifier = new ProcessorNotifier(new RecordingMailer(), readSecret, 'cashier.4sell.ai', fastRetry);
+    const delivery = await notifier.notify(processor({ kind: 'webhook', url: receiver.url, secretName: 'RETIRED_KEY' }), notice);
+    expect(delivery).toEqual({ processorId: 'elevenlabs', channel: 'webhook', delivered: false, status: 401, attempts: 1, error: 'answered HTTP 401' });
+  });
+});
+
+describe('telling processors by e-mail', () => {
+  it('sends a plain text notice through the Mailer', async () => {
+    const mailer = new RecordingMailer();
+    const notifier = new ProcessorNotifier(mailer, readSecret, 'cashier.4sell.ai');
+    const delivery = await notifier.notify(processor({ kind: 'email', address: 'dpo@kazdream.kz' }), { ...notice, subject_request_type: 'blocking' });
+    expect(delivery).toEqual({ processorId: 'elevenlabs', channel: 'email', delivered: true, attempts: 1 });
+    expect(mailer.sent).toHaveLength(1);
+    const [mail] = mailer.sent;
+    expect(mail!.to).toBe('dpo@kazdream.kz');
+    expect(mail!.subject).toBe('Data subject request DRB-7K2QF-M9XWA: blocking');
+    expect(mail!.messageId).toMatch(/^<DRB-7K2QF-M9XWA\.processor-elevenlabs\.[0-9a-f]{12}@cashier\.4sell\.ai>$/);
+    expect(mail!.text).toContain('MICA LLP (4Sell Cashier)');
+    expect(mail!.text).toContain('alice@example.kz');
+    expect(mail!.text).toContain('Please stop processing the personal data of this person');
+    expect(mail!.text).toContain('Просим прекратить обработку');
+  });
+
+  it('returns an undelivered notice when the mail relay fails', async () => {
+    const notifier = new ProcessorNotifier(new RecordingMailer(new DependencyError('mail delivery failed: 550 mailbox unavailable')), readSecret, 'cashier.4sell.ai');
+    const delivery = await notifier.notify(processor({ kind: 'email', address: 'dpo@kazdream.kz' }), notice);
+    expect(delivery).toEqual({ processorId: 'elevenlabs', channel: 'email', delivered: false, attempts: 1, error: 'mail delivery failed: 550 mailbox unavailable' });
+  });
+});
+
+describe('programming errors', () => {
+  const notifier = new ProcessorNotifier(new RecordingMailer(new TypeError('a bug in the mailer')), readSecret, 'cashier.4sell.ai');
+  const byEmail = processor({ kind: 'email', address: 'dpo@kazdream.kz' });
+
+  it('throws for a malformed notice', async () => {
+    await expect(notifier.notify(byEmail, { ...notice, api_version: '0.2' } as unknown as ProcessorNotice)).rejects.toBeInstanceOf(ValidationError);
+    await expect(notifier.notify(byEmail, { ...notice, subject_identities: [] })).rejects.toThrow(/subject_identities/);
+  });
+
+  it('throws for a notice the processor is not told of', async () => {
+    await expect(notifier.notify(processor(byEmail.notify, ['erasure']), { ...notice, subject_request_type: 'rectification' })).rejects.toThrow('processor elevenlabs is not told of rectification');
+  });
+
+  it('lets an unexpected mailer error through', async () => {
+    await expect(notifier.notify(byEmail, notice)).rejects.toBeInstanceOf(TypeError);
+  });
+});
