@@ -4,6 +4,9 @@ import { documentClient } from './adapters/dynamodb/client.ts';
 import { connectorFor } from './adapters/sources/connector-factory.ts';
 import { DynamoRequestStore } from './adapters/dynamodb/request-store.ts';
 import { DynamoVerificationStore } from './adapters/dynamodb/verification-store.ts';
+import { DynamoDecisionStore } from './adapters/dynamodb/decision-store.ts';
+import { ProcessorNotifier } from './adapters/processors/processor-notifier.ts';
+import { secretSource } from './adapters/aws/secrets.ts';
 import { StepFunctionsWorkflow } from './adapters/aws/step-functions-workflow.ts';
 import { ComposingMailer, outboxDelivery, sesDelivery, smtpDelivery } from './adapters/mail/mailer.ts';
 import { loadProfileFile } from './config/load-profile.ts';
@@ -61,6 +64,13 @@ export function dependenciesFromEnvironment(): Dependencies {
     get verifications() {
       return once('verifications', () => new DynamoVerificationStore(documentClient(), readSetting(Settings.verificationsTable)));
     },
+    get decisions() {
+      return once('decisions', () => new DynamoDecisionStore(documentClient(), readSetting(Settings.requestsTable)));
+    },
+    get processorNotifier() {
+      return once('processorNotifier', () => new ProcessorNotifier(deps.mailer, (name) => secretSource().get(name), deps.profile.supportAddress.split('@')[1]!));
+    },
+    secret: (name: string) => secretSource().get(name),
     get mailer() {
       return once('mailer', () => mailerFor(deps.profile.supportAddress));
     },

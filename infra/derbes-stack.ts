@@ -1,4 +1,5 @@
-import { CfnOutput, Duration, Stack, Validations, type CfnElement, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Stack, Validations, type CfnElement, type StackProps } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { OperatorProfile } from '../functions/config/profile-schema.ts';
 import { Settings } from '../functions/config/settings.ts';
@@ -16,8 +17,54 @@ export interface DerbesStackProps extends StackProps {
 
 const READ_REQUESTS = ['GetItem', 'Query'];
 const WRITE_REQUESTS = ['GetItem', 'Query', 'PutItem'];
+/** The HTTP API also takes pending decisions (a conditional delete). */
+const DECIDE_REQUESTS = [...WRITE_REQUESTS, 'DeleteItem'];
 /** The audit trail is append-only: no function may update or delete an entry. */
 const APPEND_AUDIT = ['PutItem', 'Query'];
+
+/** Secrets Manager appends six random characters to a secret's name in its ARN. */
+function secretArn(stack: Stack, name: string): string {
+  return stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${name}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+}
+
+/** Read access to the named secrets (signing keys), each acknowledged for its ARN's random suffix. */
+function grantSecrets(stack: Stack, fn: DerbesFunction, names: string[]): void {
+  for (const name of new Set(names)) {
+    const arn = secretArn(stack, name);
+    fn.allow(['secretsmanager:GetSecretValue'], [arn]);
+    Validations.of(fn).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${name}-??????]`,
+      reason: 'Secrets Manager ARNs end in six random characters; the pattern matches this one secret only.',
+    });
+  }
+}
+
+/** What the fulfilment function may do in each of the company's sources the profile declares, and no more. */
+function grantSourceAccess(stack: Stack, fn: DerbesFunction, profile: OperatorProfile): void {
+  for (const source of profile.sources) {
+    switch (source.kind) {
+      case 'dynamodb': {
+        const tableArn = stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: source.tableName });
+        fn.allow(['dynamodb:DescribeTable', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [tableArn]);
+        if (source.indexName) fn.allow(['dynamodb:Query'], [`${tableArn}/index/${source.indexName}`]);
+        break;
+      }
+      case 's3': {
+        const bucketArn = `arn:${stack.partition}:s3:::${source.bucket}`;
+        fn.allow(['s3:ListBucket', 's3:ListBucketVersions', 's3:GetBucketVersioning'], [bucketArn]);
+        fn.allow(['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion'], [`${bucketArn}/${source.prefix}*`]);
+        Validations.of(fn).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${source.bucket}/${source.prefix}*]`,
+          reason: 'Objects of the people in this source live under its prefix, one folder per person, unknown in advance.',
+        });
+        break;
+      }
+      case 'http':
+        grantSecrets(stack, fn, [source.secretName]);
+        break;
+    }
+  }
+}
 
 export class DerbesStack extends Stack {
   readonly storage: Storage;
@@ -44,15 +91,35 @@ export class DerbesStack extends Stack {
         .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT)
         .useTable(Settings.verificationsTable, storage.verifications, storage.key, ['PutItem']),
     );
-    const collectFromSource = fn('CollectFromSource', 'functions/handlers/workflow/collect-from-source.ts', 'Reads one data source for one request', Duration.minutes(1))
+    const planFulfilment = fn('PlanFulfilment', 'functions/handlers/workflow/plan-fulfilment.ts', 'Decides whether an operator must decide first')
       .useTable(Settings.requestsTable, storage.requests, storage.key, WRITE_REQUESTS)
       .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT);
-    for (const source of profile.sources) {
-      if (source.kind !== 'dynamodb') continue;
-      const tableArn = this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: source.tableName });
-      collectFromSource.allow(['dynamodb:Query'], [source.indexName ? `${tableArn}/index/${source.indexName}` : tableArn]);
-    }
-    for (const table of storage.demoTables) table.encryptionKey && collectFromSource.useKey(table.encryptionKey);
+    const requestDecision = sendsMail(
+      fn('RequestDecision', 'functions/handlers/workflow/request-decision.ts', 'Registers a waiting operator decision and alerts the operator')
+        .useTable(Settings.requestsTable, storage.requests, storage.key, WRITE_REQUESTS)
+        .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT),
+    );
+    const escalateDecision = sendsMail(
+      fn('EscalateDecision', 'functions/handlers/workflow/escalate-decision.ts', 'Interim answer to the person and escalation when no decision comes')
+        .useTable(Settings.requestsTable, storage.requests, storage.key, WRITE_REQUESTS)
+        .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT),
+    );
+    const sendRefusal = sendsMail(
+      fn('SendRefusal', 'functions/handlers/workflow/send-refusal.ts', 'Reasoned refusal citing the rule')
+        .useTable(Settings.requestsTable, storage.requests, storage.key, READ_REQUESTS)
+        .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT),
+    );
+    const applyToSource = fn('ApplyToSource', 'functions/handlers/workflow/apply-to-source.ts', 'Finds, changes, blocks or erases in one data source', Duration.minutes(1))
+      .useTable(Settings.requestsTable, storage.requests, storage.key, WRITE_REQUESTS)
+      .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT);
+    grantSourceAccess(this, applyToSource, profile);
+    for (const table of storage.demoTables) table.encryptionKey && applyToSource.useKey(table.encryptionKey);
+    const notifyProcessors = sendsMail(
+      fn('NotifyProcessors', 'functions/handlers/workflow/notify-processors.ts', 'Tells processors and recipients of changes', Duration.minutes(1))
+        .useTable(Settings.requestsTable, storage.requests, storage.key, READ_REQUESTS)
+        .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT),
+    );
+    grantSecrets(this, notifyProcessors, profile.processors.flatMap((p) => (p.notify.kind === 'webhook' ? [p.notify.secretName] : [])));
     const answer = sendsMail(
       fn('Answer', 'functions/handlers/workflow/answer.ts', 'Composes and sends the answer, closes the request')
         .useTable(Settings.requestsTable, storage.requests, storage.key, WRITE_REQUESTS)
@@ -64,11 +131,32 @@ export class DerbesStack extends Stack {
         .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT),
     );
 
-    const workflow = new Workflow(this, 'Workflow', { acknowledge, requestVerification, collectFromSource, answer, closeUnverified });
+    const workflow = new Workflow(this, 'Workflow', {
+      acknowledge,
+      requestVerification,
+      closeUnverified,
+      planFulfilment,
+      requestDecision,
+      escalateDecision,
+      sendRefusal,
+      applyToSource,
+      notifyProcessors,
+      answer,
+    });
     const stateMachine = workflow.stateMachine;
 
-    const api = fn('HttpApi', 'functions/handlers/http-api.ts', 'Privacy form, request API and verification pages')
-      .useTable(Settings.requestsTable, storage.requests, storage.key, WRITE_REQUESTS, [OPEN_DUE_INDEX])
+    const operatorKey = new secretsmanager.Secret(this, 'OperatorKey', {
+      description: 'derbes: the operator API key (Authorization: Bearer <key>)',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    });
+    Validations.of(operatorKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'A key handed to people, not to a service: it is rotated by the operator (put-secret-value), not by a rotation Lambda.',
+    });
+    const api = fn('HttpApi', 'functions/handlers/http-api.ts', 'Privacy form, request API, verification pages and the operator API')
+      .useTable(Settings.requestsTable, storage.requests, storage.key, DECIDE_REQUESTS, [OPEN_DUE_INDEX])
+      .setEnvironment(Settings.operatorKeySecret, operatorKey.secretArn)
+      .allow(['secretsmanager:GetSecretValue'], [operatorKey.secretArn])
       .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT)
       .useTable(Settings.verificationsTable, storage.verifications, storage.key, ['UpdateItem'])
       .setEnvironment(Settings.stateMachineArn, stateMachine.stateMachineArn)

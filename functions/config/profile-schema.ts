@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OperatorTermSchema } from '../domain/deadlines/index.ts';
+import { EscalationPolicySchema, OperatorTermSchema } from '../domain/deadlines/index.ts';
 import { LanguageSchema, RequestTypeSchema, LANGUAGES } from '../domain/request-types.ts';
 
 /** A text the person reads; one entry per language the operator answers in (checked below). */
@@ -113,10 +113,13 @@ export const OperatorProfileSchema = z
       .strictObject({
         /** How long a verification link stays valid at most (it never outlives the due date either). */
         codeTtlHours: z.number().positive().max(24 * 14).default(72),
-        /** The reasoned answer to an unverified request goes out this long before the due date. */
-        answerMarginMinutes: z.number().int().nonnegative().default(240),
       })
       .prefault({}),
+    /**
+     * When operators are reminded, and how long before the due date a person whose request is still open gets a
+     * reasoned or interim answer (also when verification never came).
+     */
+    escalation: EscalationPolicySchema.prefault({ reminderFractions: [0.5], lastDayReminder: true, safetyMarginHours: 4 }),
     /** Ships demo data (a table of sample customers) with the stack; never for production. */
     demo: z.boolean().default(false),
   })

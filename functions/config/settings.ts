@@ -16,6 +16,8 @@ export const Settings = {
   mailTransport: 'MAIL_TRANSPORT',
   mailRelayUrl: 'MAIL_RELAY_URL',
   outboxDir: 'OUTBOX_DIR',
+  /** Name (or ARN) of the secret holding the operator API key. */
+  operatorKeySecret: 'OPERATOR_KEY_SECRET',
 } as const;
 
 export type SettingName = (typeof Settings)[keyof typeof Settings];

@@ -10,8 +10,14 @@ export type AuditEvent =
   | { type: 'mail.sent'; detail: { template: string; messageId: string } }
   | { type: 'verification.requested'; detail: { expiresAt: string } }
   | { type: 'verification.confirmed'; detail: Record<string, never> }
-  | { type: 'source.collected'; detail: { sourceId: string; recordCount: number } }
-  | { type: 'source.failed'; detail: { sourceId: string; error: string } };
+  | { type: 'source.applied'; detail: { sourceId: string; outcomes: Record<string, string> } }
+  | { type: 'source.failed'; detail: { sourceId: string; error: string } }
+  | { type: 'decision.requested'; detail: { reasons: string[] } }
+  | { type: 'decision.made'; detail: { approved: boolean; basis?: string } }
+  | { type: 'decision.escalated'; detail: { round: number } }
+  | { type: 'processor.notified'; detail: { processorId: string; channel: string; delivered: boolean; attempts: number } }
+  | { type: 'operator.alerted'; detail: { alert: string } }
+  | { type: 'mail.received'; detail: { sesMessageId: string; messageId?: string; outcome: string; reason?: string; attachments?: number; authFailures?: string[] } };
 
 export interface RecordedAuditEvent {
   requestId: string;

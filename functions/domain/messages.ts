@@ -10,19 +10,40 @@ import { REQUEST_TYPES, type Language, type RequestType } from './request-types.
 const MAIL_PLACEHOLDERS = {
   receipt: ['reference', 'greetingName', 'operator', 'receivedAt', 'types', 'dueAt', 'rule', 'contact'],
   verification: ['reference', 'greetingName', 'link', 'expiresAt', 'operator'],
-  accessAnswer: ['reference', 'greetingName', 'operator', 'receivedAt', 'records', 'purposes', 'retention', 'sourceProblems', 'contact'],
+  answer: ['reference', 'greetingName', 'receivedAt', 'types', 'sections', 'operator', 'contact'],
+  refusal: ['reference', 'greetingName', 'receivedAt', 'types', 'reason', 'rule', 'operator', 'contact'],
+  interimAnswer: ['reference', 'greetingName', 'receivedAt', 'types', 'dueAt', 'operator', 'contact'],
   closedUnverified: ['reference', 'greetingName', 'receivedAt', 'dueAt', 'operator', 'contact'],
+  operatorAlert: ['reference', 'types', 'receivedAt', 'dueAt', 'alert', 'detail'],
 } as const;
-const ANSWER_PLACEHOLDERS = { noRecords: [], sourceFailed: ['source'] } as const;
+/** The sections an answer is made of, one per thing done (or not done) for the person. */
+const ANSWER_PLACEHOLDERS = {
+  noRecords: [],
+  sourceFailed: ['source'],
+  access: ['records', 'purposes', 'sources', 'retention', 'recipients'],
+  crossBorder: ['countries', 'description'],
+  noRecipients: [],
+  consentHistory: ['consents'],
+  rectification: ['fields', 'sources'],
+  blocking: ['sources'],
+  unblocking: ['sources'],
+  erasure: ['sources'],
+  kept: ['source', 'basis'],
+  consentWithdrawal: ['purposes'],
+  marketingOptOut: [],
+  processorsTold: ['processors'],
+  claim: ['decision'],
+  nothingDone: [],
+} as const;
 const PAGE_PLACEHOLDERS = {
   formTitle: [], formIntro: [], typeLabel: [], emailLabel: [], nameLabel: [], languageLabel: [], submit: [],
   submitted: ['reference', 'dueAt'], confirmTitle: [], confirmIntro: [], confirmButton: [],
-  confirmed: ['reference'], invalidLink: [], error: ['message'],
+  confirmed: ['reference'], invalidLink: [], error: ['message'], changesLabel: [],
 } as const;
 
 export type MailTemplate = keyof typeof MAIL_PLACEHOLDERS;
 export type PageText = keyof typeof PAGE_PLACEHOLDERS;
-type AnswerText = keyof typeof ANSWER_PLACEHOLDERS;
+export type AnswerText = keyof typeof ANSWER_PLACEHOLDERS;
 
 const text = z.string().min(1);
 const record = <K extends string>(keys: readonly K[], value: z.ZodType) =>

@@ -2,19 +2,33 @@ import { randomInt } from 'node:crypto';
 import { ConflictError } from './errors.ts';
 import type { Language, RequestType } from './request-types.ts';
 
-export const REQUEST_STATUSES = ['RECEIVED', 'AWAITING_VERIFICATION', 'IN_PROGRESS', 'COMPLETED', 'CLOSED_UNVERIFIED'] as const;
+export const REQUEST_STATUSES = ['RECEIVED', 'AWAITING_VERIFICATION', 'IN_PROGRESS', 'AWAITING_DECISION', 'COMPLETED', 'REFUSED', 'CLOSED_UNVERIFIED'] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
 /** The only status changes the workflow may make; anything else is a ConflictError. */
 const ALLOWED_TRANSITIONS: Record<RequestStatus, readonly RequestStatus[]> = {
   RECEIVED: ['AWAITING_VERIFICATION'],
   AWAITING_VERIFICATION: ['IN_PROGRESS', 'CLOSED_UNVERIFIED'],
-  IN_PROGRESS: ['COMPLETED'],
+  IN_PROGRESS: ['AWAITING_DECISION', 'COMPLETED'],
+  AWAITING_DECISION: ['IN_PROGRESS', 'REFUSED'],
   COMPLETED: [],
+  REFUSED: [],
   CLOSED_UNVERIFIED: [],
 };
 
-export const OPEN_STATUSES: readonly RequestStatus[] = ['RECEIVED', 'AWAITING_VERIFICATION', 'IN_PROGRESS'];
+export const OPEN_STATUSES: readonly RequestStatus[] = ['RECEIVED', 'AWAITING_VERIFICATION', 'IN_PROGRESS', 'AWAITING_DECISION'];
+
+/** What the operator decided where the rules ask for a human. */
+export interface Decision {
+  approved: boolean;
+  decidedAt: string;
+  /** Required for a refusal: told to the person. */
+  reason?: string;
+  /** The legal basis of a refusal, cited to the person. */
+  basis?: string;
+  /** The operator's answer to a claim, or a note for the person. */
+  answer?: string;
+}
 
 export type Channel = 'web' | 'email';
 
@@ -37,7 +51,10 @@ export interface DataSubjectRequest {
   language: Language;
   receivedAt: string;
   deadline: DeadlineRecord;
+  /** For a rectification: field → new value, as the person (or the operator) gave them. */
+  changes?: Record<string, string>;
   verifiedAt?: string;
+  decision?: Decision;
   closedAt?: string;
 }
 

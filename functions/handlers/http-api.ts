@@ -9,6 +9,7 @@ import { confirmVerification } from '../use-cases/confirm-verification.ts';
 import { parseSubmission, submitRequest } from '../use-cases/submit-request.ts';
 import { errorBody, jsonError } from './http/error-responses.ts';
 import { confirmPage, messagePage, requestFormPage } from './http/pages.ts';
+import { operatorRoutes } from './http/operator-routes.ts';
 import { HTTP_ROUTE_KEYS, type HttpRouteKey } from './http/routes.ts';
 import { logger } from './logger.ts';
 
@@ -125,13 +126,15 @@ const routes: Record<HttpRouteKey, (event: APIGatewayProxyEventV2) => Promise<Re
   'POST /verify': (event) => confirm(event, true),
   'POST /api/verifications': (event) => confirm(event, false),
   'GET /health': async () => json(200, { status: 'ok' }),
+  ...operatorRoutes,
 };
 
 /** Every HTTP API route lands here (payload format 2.0); the route key picks the use case. */
 export async function handler(event: APIGatewayProxyEventV2): Promise<Result> {
-  const key = `${event.requestContext.http.method} ${event.rawPath}`;
+  // API Gateway names the matched route (with its {parameters}); the handler serves exactly the declared routes.
+  const key = event.routeKey;
   const route = (HTTP_ROUTE_KEYS as readonly string[]).includes(key) ? routes[key as HttpRouteKey] : undefined;
-  if (!route) return json(404, { error: 'not_found', message: `no route ${event.requestContext.http.method} ${event.rawPath}` });
+  if (!route) return json(404, { error: 'not_found', message: `no route ${key}` });
   try {
     return await route(event);
   } catch (error) {

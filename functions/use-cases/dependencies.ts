@@ -1,6 +1,7 @@
 import type { OperatorProfile, DataSource } from '../config/profile-schema.ts';
 import type { DeadlineEngine } from '../domain/deadlines/index.ts';
-import type { AuditLog, Clock, DataSourceConnector, Mailer, RequestStore, VerificationStore, Workflow } from './ports.ts';
+import type { ProcessorNotifier } from '../adapters/processors/processor-notifier.ts';
+import type { AuditLog, Clock, DataSourceConnector, DecisionStore, Mailer, RequestStore, VerificationStore, Workflow } from './ports.ts';
 
 /** What the use cases need from the outside world; built once per process by functions/composition.ts. */
 export interface Dependencies {
@@ -9,6 +10,10 @@ export interface Dependencies {
   readonly requests: RequestStore;
   readonly audit: AuditLog;
   readonly verifications: VerificationStore;
+  readonly decisions: DecisionStore;
+  readonly processorNotifier: ProcessorNotifier;
+  /** Reads a secret (signing keys, the operator API key) by name. */
+  secret(name: string): Promise<string>;
   readonly mailer: Mailer;
   readonly workflow: Workflow;
   readonly clock: Clock;

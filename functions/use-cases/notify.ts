@@ -35,3 +35,26 @@ export async function notifyPerson(
   await deps.mailer.send({ to: request.email, subject, text, messageId });
   await deps.audit.append(request.id, { type: 'mail.sent', detail: { template, messageId } });
 }
+
+/** Tells the operator's responsible person (the profile's contact address) that a request needs them. */
+export async function alertOperator(
+  deps: Pick<Dependencies, 'profile' | 'mailer' | 'audit'>,
+  request: DataSubjectRequest,
+  alert: string,
+  detail: string,
+): Promise<void> {
+  const language = deps.profile.defaultLanguage;
+  const messages = messagesFor(language);
+  const values = {
+    reference: request.id,
+    types: messages.typeNames(request.types),
+    receivedAt: messages.date(request.receivedAt, request.deadline.timeZone),
+    dueAt: messages.date(request.deadline.dueAt, request.deadline.timeZone),
+    alert,
+    detail,
+  };
+  const { subject, text } = messages.mail('operatorAlert', values);
+  const domain = deps.profile.supportAddress.split('@')[1];
+  await deps.mailer.send({ to: deps.profile.operator.contactEmail, subject, text, messageId: `<${request.id}.operatorAlert.${randomBytes(6).toString('hex')}@${domain}>` });
+  await deps.audit.append(request.id, { type: 'operator.alerted', detail: { alert } });
+}

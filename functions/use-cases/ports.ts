@@ -1,5 +1,6 @@
 import type { AuditEvent, RecordedAuditEvent } from '../domain/audit.ts';
 import type { DataSubjectRequest, RequestStatus } from '../domain/request.ts';
+import type { RequestType } from '../domain/request-types.ts';
 
 export interface CreateResult {
   request: DataSubjectRequest;
@@ -16,15 +17,34 @@ export interface RequestStore {
    * (plus `also`, e.g. verification.confirmed) in the audit trail in the same transaction.
    */
   transition(id: string, from: RequestStatus, to: RequestStatus, changes?: Partial<DataSubjectRequest>, also?: AuditEvent[]): Promise<DataSubjectRequest>;
+  /** Open requests, earliest due first, from the due-date index (never a scan). */
+  listOpen(limit: number): Promise<DataSubjectRequest[]>;
   putSourceResult(id: string, result: SourceResult): Promise<void>;
   listSourceResults(id: string): Promise<SourceResult[]>;
 }
 
+/** What one data source did for one request: the records found (access) and each change's outcome. */
 export interface SourceResult {
   sourceId: string;
   status: 'ok' | 'failed';
   records: Array<Record<string, unknown>>;
+  outcomes: Partial<Record<RequestType, SourceOutcome>>;
   error?: string;
+}
+
+/** A request waiting for an operator, with the token that releases its workflow. */
+export interface PendingDecision {
+  requestId: string;
+  taskToken: string;
+  reasons: string[];
+  requestedAt: string;
+}
+
+export interface DecisionStore {
+  put(pending: PendingDecision): Promise<void>;
+  list(): Promise<PendingDecision[]>;
+  /** Removes and returns the pending decision, once: a second operator gets NotFoundError. */
+  take(requestId: string): Promise<PendingDecision>;
 }
 
 export interface AuditLog {

@@ -1,18 +1,22 @@
 import { z } from 'zod';
 import { ValidationError, toFieldProblems } from '../domain/errors.ts';
 import { newReference, type Channel, type DataSubjectRequest, type DeadlineRecord } from '../domain/request.ts';
-import { LanguageSchema, RequestTypeSchema, type RequestType } from '../domain/request-types.ts';
+import type { AuditEvent } from '../domain/audit.ts';
+import { LanguageSchema, REQUEST_TYPES, RequestTypeSchema, type RequestType } from '../domain/request-types.ts';
 import type { Dependencies } from './dependencies.ts';
 import type { CreateResult } from './ports.ts';
 
 /** What a person submits; the same schema serves the JSON API and the HTML form. */
 export const SubmissionSchema = z.strictObject({
   types: z.array(RequestTypeSchema).min(1, 'choose at least one request type'),
+  /** For a rectification: field → new value. */
+  changes: z.record(z.string().trim().min(1).max(100), z.string().trim().max(1000)).optional(),
   email: z.email('must be an e-mail address').max(254).transform((email) => email.trim().toLowerCase()),
   name: z.string().trim().max(200).optional(),
   language: LanguageSchema,
 });
-export type Submission = z.infer<typeof SubmissionSchema>;
+/** Mail that could not be classified is still a request: with no types yet, for an operator to classify. */
+export type Submission = Omit<z.infer<typeof SubmissionSchema>, 'types'> & { types: RequestType[] };
 
 /** `typesField` names the field the caller actually sent (`type` or `types`), so errors point at it. */
 export function parseSubmission(input: unknown, typesField: 'type' | 'types' = 'types'): Submission {
@@ -43,9 +47,11 @@ export async function submitRequest(
   submission: Submission,
   channel: Channel,
   idempotencyKey?: string,
+  firstEvents: AuditEvent[] = [],
 ): Promise<CreateResult> {
   const receivedAt = deps.clock.now();
-  const deadline = deadlineFor(deps, submission.types, receivedAt);
+  // An unclear request (types still unknown) runs on the strictest term of all: never later than any reading.
+  const deadline = deadlineFor(deps, submission.types.length ? submission.types : REQUEST_TYPES, receivedAt);
   const request: DataSubjectRequest = {
     id: newReference(),
     types: [...new Set(submission.types)],
@@ -54,6 +60,7 @@ export async function submitRequest(
     email: submission.email,
     name: submission.name || undefined,
     language: submission.language,
+    ...(submission.changes ? { changes: submission.changes } : {}),
     receivedAt: receivedAt.toISOString(),
     deadline,
   };
@@ -62,6 +69,7 @@ export async function submitRequest(
     { type: 'request.received', detail: { channel, types: request.types, dueAt: deadline.dueAt, ruleId: deadline.ruleId } },
     idempotencyKey,
   );
+  if (result.created) for (const event of firstEvents) await deps.audit.append(result.request.id, event);
   // Also on a replay: if the first attempt died between persisting and starting, this finishes the job.
   await deps.workflow.start(result.request.id);
   return result;

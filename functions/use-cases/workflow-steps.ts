@@ -1,10 +1,12 @@
-import { localize } from '../config/profile-schema.ts';
-import { NotFoundError } from '../domain/errors.ts';
 import { messagesFor } from '../domain/messages.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
+import type { RequestType } from '../domain/request-types.ts';
 import type { Dependencies } from './dependencies.ts';
-import { notifyPerson } from './notify.ts';
-import type { SourceResult } from './ports.ts';
+import { reviewReasons } from './fulfilment.ts';
+import { alertOperator, notifyPerson } from './notify.ts';
+
+/** Request types that act on the company's data sources. */
+const SOURCE_TYPES: readonly RequestType[] = ['access', 'rectification', 'blocking', 'unblocking', 'erasure'];
 
 /**
  * The document each execution carries. It holds identifiers and timings only — never personal data —
@@ -15,12 +17,20 @@ export interface WorkflowPayload {
   /** When the confirmation link stops working; the callback task times out no earlier. */
   verificationExpiresAt?: string;
   verificationTimeoutSeconds?: number;
+  needsDecision?: boolean;
+  decisionTimeoutSeconds?: number;
+  /** How many times a missing decision has been escalated; after MAX_ESCALATIONS the request is left with the operator. */
+  escalations?: number;
+  giveUp?: boolean;
   sourceIds?: string[];
 }
 
+const MAX_ESCALATIONS = 3;
+const ESCALATION_INTERVAL_SECONDS = 3 * 24 * 3600;
+
 /** The latest instant by which the person must have heard from us if verification never comes. */
 export function answerDeadline(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest): Date {
-  return new Date(Date.parse(request.deadline.dueAt) - deps.profile.verification.answerMarginMinutes * 60_000);
+  return new Date(Date.parse(request.deadline.dueAt) - deps.profile.escalation.safetyMarginHours * 3_600_000);
 }
 
 /** A confirmation link lives for the operator's TTL, but never past the point where we must answer anyway. */
@@ -45,8 +55,53 @@ export async function acknowledge(deps: Dependencies, requestId: string): Promis
     verificationExpiresAt: expiresAt.toISOString(),
     // Step Functions needs a positive timeout; a request already at its margin closes almost at once.
     verificationTimeoutSeconds: Math.max(1, secondsLeft),
-    sourceIds: deps.profile.sources.map((source) => source.id),
   };
+}
+
+/** After verification: does a person at the company have to decide first, and which sources take part. */
+export async function planFulfilment(deps: Dependencies, requestId: string): Promise<WorkflowPayload> {
+  const request = await deps.requests.get(requestId);
+  const reasons = reviewReasons(deps, request);
+  if (reasons.length && request.status === 'IN_PROGRESS') {
+    await deps.requests.transition(requestId, 'IN_PROGRESS', 'AWAITING_DECISION', {}, [{ type: 'decision.requested', detail: { reasons } }]);
+  }
+  const touchesSources = request.types.some((t) => SOURCE_TYPES.includes(t)) || reasons.length > 0;
+  return {
+    requestId,
+    needsDecision: reasons.length > 0,
+    decisionTimeoutSeconds: Math.max(1, Math.floor((answerDeadline(deps, request).getTime() - deps.clock.now().getTime()) / 1000)),
+    escalations: 0,
+    sourceIds: touchesSources ? deps.profile.sources.map((source) => source.id) : [],
+  };
+}
+
+/** Registers the waiting decision and alerts the operator, who answers through the operator API or CLI. */
+export async function requestDecision(deps: Dependencies, requestId: string, taskToken: string): Promise<void> {
+  const request = await deps.requests.get(requestId);
+  const reasons = reviewReasons(deps, request);
+  await deps.decisions.put({ requestId, taskToken, reasons, requestedAt: deps.clock.now().toISOString() });
+  await alertOperator(deps, request, 'decision needed', reasons.join('\n'));
+}
+
+/**
+ * No decision by the time the person must hear from us: a reasoned interim answer (once), an escalation to the
+ * operator, and another wait; after a few rounds the request is left, open and overdue-flagged, with the operator.
+ */
+export async function escalateDecision(deps: Dependencies, payload: WorkflowPayload): Promise<WorkflowPayload> {
+  const request = await deps.requests.get(payload.requestId);
+  const round = (payload.escalations ?? 0) + 1;
+  if (request.status !== 'AWAITING_DECISION') return { ...payload, escalations: round, giveUp: true };
+  if (round === 1) await notifyPerson(deps, request, 'interimAnswer', {});
+  await alertOperator(deps, request, 'decision overdue', `Escalation ${round} of ${MAX_ESCALATIONS}. ${reviewReasons(deps, request).join('; ')}`);
+  await deps.audit.append(request.id, { type: 'decision.escalated', detail: { round } });
+  return { ...payload, escalations: round, decisionTimeoutSeconds: ESCALATION_INTERVAL_SECONDS, giveUp: round >= MAX_ESCALATIONS };
+}
+
+/** The operator refused: a reasoned refusal that cites the rule, then the request is closed. */
+export async function sendRefusal(deps: Dependencies, requestId: string): Promise<void> {
+  const request = await deps.requests.get(requestId);
+  if (request.status !== 'REFUSED' || !request.decision) return;
+  await notifyPerson(deps, request, 'refusal', { reason: request.decision.reason ?? '', rule: request.decision.basis ?? request.deadline.citation });
 }
 
 /** Issues a single-use code bound to the waiting task and mails the confirmation link. */
@@ -65,54 +120,6 @@ export async function requestVerification(
     link,
     expiresAt: messagesFor(request.language).date(expiresAt.toISOString(), request.deadline.timeZone),
   });
-}
-
-/** Reads what one data source holds about the person and keeps it with the request (not in the payload). */
-export async function collectFromSource(deps: Dependencies, requestId: string, sourceId: string): Promise<{ sourceId: string; recordCount: number }> {
-  const request = await deps.requests.get(requestId);
-  const source = deps.profile.sources.find((s) => s.id === sourceId);
-  if (!source) throw new NotFoundError(`data source ${sourceId} is not in the operator profile`);
-  const records = await deps.connectorFor(source).find({ email: request.email });
-  await deps.requests.putSourceResult(requestId, { sourceId, status: 'ok', records });
-  await deps.audit.append(requestId, { type: 'source.collected', detail: { sourceId, recordCount: records.length } });
-  return { sourceId, recordCount: records.length };
-}
-
-function formatRecords(deps: Dependencies, request: DataSubjectRequest, results: SourceResult[]): string {
-  const lines: string[] = [];
-  for (const result of results) {
-    const source = deps.profile.sources.find((s) => s.id === result.sourceId);
-    if (!source || result.records.length === 0) continue;
-    lines.push(`* ${localize(source.description, request.language)} — ${localize(source.categories, request.language)}`);
-    for (const record of result.records) {
-      for (const [key, value] of Object.entries(record)) lines.push(`    ${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
-      lines.push('');
-    }
-  }
-  return lines.length ? lines.join('\n').trimEnd() : messagesFor(request.language).answer('noRecords');
-}
-
-/** Answers an access request from what the sources returned, names the sources that failed, closes it. */
-export async function answerAccess(deps: Dependencies, requestId: string): Promise<void> {
-  const request = await deps.requests.get(requestId);
-  if (request.status !== 'IN_PROGRESS') return; // already answered before a restart
-  const messages = messagesFor(request.language);
-  const results = await deps.requests.listSourceResults(requestId);
-  const answered = new Set(results.filter((r) => r.status === 'ok').map((r) => r.sourceId));
-  const failed = deps.profile.sources.filter((s) => !answered.has(s.id));
-  for (const source of failed) {
-    await deps.audit.append(requestId, { type: 'source.failed', detail: { sourceId: source.id, error: 'no result after retries' } });
-  }
-  const purposes = deps.profile.purposes
-    .map((p) => `* ${localize(p.description, request.language)} — ${localize(p.legalBasis, request.language)}`)
-    .join('\n');
-  await notifyPerson(deps, request, 'accessAnswer', {
-    records: formatRecords(deps, request, results),
-    purposes,
-    retention: localize(deps.profile.retention, request.language),
-    sourceProblems: failed.map((s) => messages.answer('sourceFailed', { source: localize(s.description, request.language) })).join(''),
-  });
-  await deps.requests.transition(requestId, 'IN_PROGRESS', 'COMPLETED', { closedAt: deps.clock.now().toISOString() });
 }
 
 /** Verification did not come in time: a reasoned answer before the due date, never silence. */

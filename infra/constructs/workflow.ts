@@ -8,14 +8,19 @@ import type { DerbesFunction } from './derbes-function.ts';
 export interface WorkflowFunctions {
   acknowledge: DerbesFunction;
   requestVerification: DerbesFunction;
-  collectFromSource: DerbesFunction;
-  answer: DerbesFunction;
   closeUnverified: DerbesFunction;
+  planFulfilment: DerbesFunction;
+  requestDecision: DerbesFunction;
+  escalateDecision: DerbesFunction;
+  sendRefusal: DerbesFunction;
+  applyToSource: DerbesFunction;
+  notifyProcessors: DerbesFunction;
+  answer: DerbesFunction;
 }
 
 /**
  * The execution document is `{ "Payload": WorkflowPayload }` (identifiers and timings, no personal data).
- * Keeping it under `Payload` makes `$.Payload.verificationTimeoutSeconds` resolve to the same value whether a
+ * Keeping it under `Payload` makes `$.Payload.<timeout>` resolve to the same value whether a
  * Step Functions engine reads TimeoutSecondsPath from the state input (AWS) or from the task's Parameters
  * (aws-local-stepfunctions), so one definition behaves the same in both homes.
  */
@@ -34,6 +39,27 @@ function invokeStep(scope: Construct, id: string, fn: DerbesFunction, options: {
   });
 }
 
+/**
+ * A task that hands its function a token and waits for SendTaskSuccess, bounded by a timeout the previous step
+ * computed from the due date. The timeout value is also passed in the payload, at the same `$.Payload.<name>`
+ * path, so both Step Functions engines resolve it alike.
+ */
+function callbackStep(scope: Construct, id: string, fn: DerbesFunction, fields: { timeout: string; result: string; extra?: Record<string, string> }) {
+  const { timeout: timeoutField, result, extra = {} } = fields;
+  return new tasks.LambdaInvoke(scope, id, {
+    lambdaFunction: fn.function,
+    integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+    payload: sfn.TaskInput.fromObject({
+      requestId: sfn.JsonPath.stringAt('$.Payload.requestId'),
+      [timeoutField]: sfn.JsonPath.numberAt(`$.Payload.${timeoutField}`),
+      taskToken: sfn.JsonPath.taskToken,
+      ...extra,
+    }),
+    taskTimeout: sfn.Timeout.at(`$.Payload.${timeoutField}`),
+    resultPath: `$.Payload.${result}`,
+  });
+}
+
 export class Workflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
 
@@ -42,43 +68,53 @@ export class Workflow extends Construct {
 
     const acknowledge = invokeStep(this, 'Acknowledge', fns.acknowledge, { resultPath: PAYLOAD });
 
-    const awaitVerification = new tasks.LambdaInvoke(this, 'AwaitVerification', {
-      lambdaFunction: fns.requestVerification.function,
-      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      payload: sfn.TaskInput.fromObject({
-        requestId: sfn.JsonPath.stringAt('$.Payload.requestId'),
-        verificationTimeoutSeconds: sfn.JsonPath.numberAt('$.Payload.verificationTimeoutSeconds'),
-        verificationExpiresAt: sfn.JsonPath.stringAt('$.Payload.verificationExpiresAt'),
-        taskToken: sfn.JsonPath.taskToken,
-      }),
-      // Derived from the due date by Acknowledge: an unverified request is answered before it is due.
-      taskTimeout: sfn.Timeout.at('$.Payload.verificationTimeoutSeconds'),
-      resultPath: '$.Payload.verification',
+    const awaitVerification = callbackStep(this, 'AwaitVerification', fns.requestVerification, {
+      timeout: 'verificationTimeoutSeconds',
+      result: 'verification',
+      extra: { verificationExpiresAt: sfn.JsonPath.stringAt('$.Payload.verificationExpiresAt') },
     });
-
     const closeUnverified = invokeStep(this, 'CloseUnverified', fns.closeUnverified).next(new sfn.Succeed(this, 'ClosedUnverified'));
     awaitVerification.addCatch(closeUnverified, { errors: ['States.Timeout'], resultPath: sfn.JsonPath.DISCARD });
 
-    const collectOne = invokeStep(this, 'CollectFromSource', fns.collectFromSource, { inputPath: '$' });
-    collectOne.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 3 });
-    // A source that keeps failing must not lose the others' results: record it and go on.
-    collectOne.addCatch(
-      new sfn.Pass(this, 'SourceFailed', {
-        parameters: { 'sourceId.$': '$.sourceId', status: 'failed' },
-      }),
-      { errors: ['States.ALL'], resultPath: '$.error' },
-    );
-    const collect = new sfn.Map(this, 'CollectFromSources', {
+    const plan = invokeStep(this, 'PlanFulfilment', fns.planFulfilment, { resultPath: PAYLOAD });
+
+    // Sources: each in its own Map iteration, retried alone; one that keeps failing is recorded, the others go on.
+    const applyOne = invokeStep(this, 'ApplyToSource', fns.applyToSource, { inputPath: '$' });
+    applyOne.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 3 });
+    applyOne.addCatch(new sfn.Pass(this, 'SourceFailed', { parameters: { 'sourceId.$': '$.sourceId', status: 'failed' } }), {
+      errors: ['States.ALL'],
+      resultPath: '$.error',
+    });
+    const applyToSources = new sfn.Map(this, 'ApplyToSources', {
       itemsPath: '$.Payload.sourceIds',
       itemSelector: { 'requestId.$': '$.Payload.requestId', 'sourceId.$': '$$.Map.Item.Value' },
       maxConcurrency: 4,
-      resultPath: '$.Payload.collection',
+      resultPath: '$.Payload.sources',
     });
-    collect.itemProcessor(collectOne);
+    applyToSources.itemProcessor(applyOne);
+    const fulfil = applyToSources
+      .next(invokeStep(this, 'NotifyProcessors', fns.notifyProcessors))
+      .next(invokeStep(this, 'Answer', fns.answer))
+      .next(new sfn.Succeed(this, 'Answered'));
 
-    const answer = invokeStep(this, 'Answer', fns.answer).next(new sfn.Succeed(this, 'Answered'));
+    // Operator decision: waits no longer than the due date allows, then answers the person and escalates.
+    const awaitDecision = callbackStep(this, 'AwaitDecision', fns.requestDecision, { timeout: 'decisionTimeoutSeconds', result: 'decision' });
+    const escalate = invokeStep(this, 'EscalateDecision', fns.escalateDecision, { resultPath: PAYLOAD });
+    awaitDecision.addCatch(escalate, { errors: ['States.Timeout'], resultPath: sfn.JsonPath.DISCARD });
+    escalate.next(
+      new sfn.Choice(this, 'KeepWaiting')
+        .when(sfn.Condition.booleanEquals('$.Payload.giveUp', true), new sfn.Succeed(this, 'LeftWithOperator'))
+        .otherwise(awaitDecision),
+    );
+    const refuse = invokeStep(this, 'SendRefusal', fns.sendRefusal).next(new sfn.Succeed(this, 'Refused'));
+    awaitDecision.next(
+      new sfn.Choice(this, 'Approved').when(sfn.Condition.booleanEquals('$.Payload.decision.approved', true), fulfil).otherwise(refuse),
+    );
 
-    const definition = acknowledge.next(awaitVerification).next(collect).next(answer);
+    const definition = acknowledge
+      .next(awaitVerification)
+      .next(plan)
+      .next(new sfn.Choice(this, 'NeedsDecision').when(sfn.Condition.booleanEquals('$.Payload.needsDecision', true), awaitDecision).otherwise(fulfil));
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),

@@ -7,7 +7,7 @@ import type { FunctionHost } from './function-host.ts';
 const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|xml))/;
 
 /** Turns a Node request into the HTTP API's payload format 2.0 event, as API Gateway would. */
-function toEvent(req: IncomingMessage, body: Buffer, routeKey: string): APIGatewayProxyEventV2 {
+function toEvent(req: IncomingMessage, body: Buffer, routeKey: string, pathParameters?: Record<string, string>): APIGatewayProxyEventV2 {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
@@ -21,6 +21,7 @@ function toEvent(req: IncomingMessage, body: Buffer, routeKey: string): APIGatew
     rawQueryString: url.search.slice(1),
     headers,
     queryStringParameters: query,
+    pathParameters,
     body: body.length ? (isText ? body.toString('utf8') : body.toString('base64')) : undefined,
     isBase64Encoded: body.length > 0 && !isText,
     requestContext: {
@@ -47,25 +48,44 @@ export class HttpGateway {
     private readonly functions: FunctionHost,
   ) {}
 
+  /** Matches like API Gateway: exact routes first, then `{name}` segments (one path segment each). */
+  private match(method: string, path: string): { routeKey: string; functionId: string; pathParameters?: Record<string, string> } | undefined {
+    const exact = this.routes.get(`${method} ${path}`);
+    if (exact) return { routeKey: `${method} ${path}`, functionId: exact };
+    const segments = path.split('/');
+    for (const [routeKey, functionId] of this.routes) {
+      const [routeMethod, routePath] = routeKey.split(' ') as [string, string];
+      const pattern = routePath.split('/');
+      if (routeMethod !== method || pattern.length !== segments.length) continue;
+      const parameters: Record<string, string> = {};
+      const fits = pattern.every((part, i) => {
+        const name = /^\{(\w+)\}$/.exec(part)?.[1];
+        if (name) return segments[i] !== '' && (parameters[name] = decodeURIComponent(segments[i]!)) !== undefined;
+        return part === segments[i];
+      });
+      if (fits) return { routeKey, functionId, pathParameters: parameters };
+    }
+    return undefined;
+  }
+
   async listen(port: number, host = '127.0.0.1'): Promise<number> {
     this.server = createServer(async (req, res) => {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-      const routeKey = `${req.method} ${path}`;
-      const functionId = this.routes.get(routeKey);
-      if (!functionId) {
+      const match = this.match(req.method ?? 'GET', path);
+      if (!match) {
         res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Not Found' }));
         return;
       }
       try {
-        const result = (await this.functions.invoke(functionId, toEvent(req, Buffer.concat(chunks), routeKey))) as APIGatewayProxyStructuredResultV2;
+        const result = (await this.functions.invoke(match.functionId, toEvent(req, Buffer.concat(chunks), match.routeKey, match.pathParameters))) as APIGatewayProxyStructuredResultV2;
         const body = result.body ?? '';
         res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
         res.end(result.isBase64Encoded ? Buffer.from(body, 'base64') : body);
       } catch (error) {
         // API Gateway answers 500 when the integration itself fails.
-        console.error(`[http] ${routeKey} failed: ${(error as Error).name}`);
+        console.error(`[http] ${match.routeKey} failed: ${(error as Error).name}`);
         res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Internal Server Error' }));
       }
     });

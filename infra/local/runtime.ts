@@ -13,9 +13,12 @@ import { freePort } from './free-port.ts';
 import { FunctionHost } from './function-host.ts';
 import { HttpGateway } from './http-gateway.ts';
 import type { RuntimeSettings } from './settings.ts';
+import { SecretsHost } from './secrets-host.ts';
 import { SmtpIntake, type DnsResolver } from './smtp-intake.ts';
 import { StepFunctionsHost } from './step-functions-host.ts';
 import { LOCAL_REGION, LocalTemplate, type CfnTemplate } from './template.ts';
+
+const S3RVER_KEY = 'S3RVER';
 
 export interface RunningSystem {
   url: string;
@@ -24,6 +27,7 @@ export interface RunningSystem {
   outboxDir?: string;
   dynamoDbEndpoint: string;
   resumedExecutions: number;
+  secrets: SecretsHost;
   stepFunctions: StepFunctionsHost;
   stop(): Promise<void>;
 }
@@ -67,16 +71,27 @@ export async function startLocalSystem(settings: RuntimeSettings, options: { dns
     const sfnEndpoint = await stepFunctions.listen(settings.sfnPort);
     stoppers.push(() => stepFunctions.stop());
 
+    const secretNames = [
+      ...template.secrets(),
+      ...profile.sources.flatMap((s) => (s.kind === 'http' ? [s.secretName] : [])),
+      ...profile.processors.flatMap((p) => (p.notify.kind === 'webhook' ? [p.notify.secretName] : [])),
+    ];
+    const secrets = new SecretsHost(join(settings.dataDir, 'secrets.json'), secretNames);
+    const secretsEndpoint = await secrets.listen(settings.secretsPort);
+    stoppers.push(() => secrets.stop());
+
     const outboxDir = settings.mailRelayUrl ? undefined : join(settings.dataDir, 'outbox');
     Object.assign(
       process.env,
       functions.environment({
         AWS_REGION: LOCAL_REGION,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
+        // s3rver accepts only its own key; DynamoDB Local (shared database) accepts any.
+        AWS_ACCESS_KEY_ID: S3RVER_KEY,
+        AWS_SECRET_ACCESS_KEY: S3RVER_KEY,
         AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
         AWS_ENDPOINT_URL_S3: s3Endpoint,
         AWS_ENDPOINT_URL_SFN: sfnEndpoint,
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsEndpoint,
         [Settings.profileFile]: settings.profilePath,
         [Settings.publicUrl]: publicUrl,
         [Settings.mailTransport]: settings.mailRelayUrl ? 'smtp' : 'outbox',
@@ -88,7 +103,7 @@ export async function startLocalSystem(settings: RuntimeSettings, options: { dns
 
     const smtp = new SmtpIntake(
       template.receiptRule(),
-      new S3Client({ endpoint: s3Endpoint, region: LOCAL_REGION, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+      new S3Client({ endpoint: s3Endpoint, region: LOCAL_REGION, forcePathStyle: true, credentials: { accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY } }),
       functions,
       options.dnsResolver,
     );
@@ -106,8 +121,10 @@ export async function startLocalSystem(settings: RuntimeSettings, options: { dns
     log(`  support mailbox    smtp://localhost:${smtpPort}  for ${template.receiptRule().recipients.join(', ')}`);
     log(`  outgoing mail      ${settings.mailRelayUrl ?? `${outboxDir} (.eml files)`}`);
     log(`  DynamoDB Local     ${dynamo.endpoint}   S3 API ${s3Endpoint}`);
+    const operatorKey = secrets.value(process.env[Settings.operatorKeySecret] ?? '');
+    if (operatorKey) log(`  operator API key   ${operatorKey}   (DERBES_OPERATOR_KEY for \`npx derbes decisions …\`; kept in secrets.json)`);
     log(`  data               ${settings.dataDir}${resumedExecutions ? `   (${resumedExecutions} running executions resumed)` : ''}`);
-    return { url, smtpPort, dataDir: settings.dataDir, outboxDir, dynamoDbEndpoint: dynamo.endpoint, resumedExecutions, stepFunctions, stop: stopAll };
+    return { url, smtpPort, dataDir: settings.dataDir, outboxDir, dynamoDbEndpoint: dynamo.endpoint, resumedExecutions, secrets, stepFunctions, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -15,6 +15,7 @@ const RuntimeSettingsSchema = z.object({
   DYNAMODB_PORT: port(8000),
   S3_PORT: port(0),
   SFN_PORT: port(0),
+  SECRETS_PORT: port(0),
   PUBLIC_URL: z.url().optional(),
   MAIL_RELAY_URL: z.url().optional(),
   DERBES_PROFILE: z.string().default(DEFAULT_PROFILE),
@@ -28,6 +29,7 @@ export interface RuntimeSettings {
   dynamoDbPort: number;
   s3Port: number;
   sfnPort: number;
+  secretsPort: number;
   publicUrl?: string;
   mailRelayUrl?: string;
   profilePath: string;
@@ -45,6 +47,7 @@ export function runtimeSettings(env: NodeJS.ProcessEnv = process.env): RuntimeSe
     dynamoDbPort: s.DYNAMODB_PORT,
     s3Port: s.S3_PORT,
     sfnPort: s.SFN_PORT,
+    secretsPort: s.SECRETS_PORT,
     publicUrl: s.PUBLIC_URL,
     mailRelayUrl: s.MAIL_RELAY_URL,
     profilePath: resolve(REPO_ROOT, s.DERBES_PROFILE),

@@ -90,6 +90,11 @@ export class LocalTemplate {
     return this.ofType('AWS::DynamoDB::Table').map(([logicalId, r]) => ({ name: this.physicalName(logicalId), properties: r.Properties ?? {} }));
   }
 
+  /** Secrets the stack creates; locally their name is their logical id (what Ref resolves to). */
+  secrets(): string[] {
+    return this.ofType('AWS::SecretsManager::Secret').map(([logicalId]) => logicalId);
+  }
+
   buckets(): string[] {
     return this.ofType('AWS::S3::Bucket').map(([logicalId]) => this.physicalName(logicalId));
   }

@@ -15,7 +15,7 @@ const PERSON = 'aigerim@example.kz';
 let sink: MailSink;
 let system: RunningSystem;
 const dataDir = mkdtempSync(join(tmpdir(), 'derbes-e2e-access-'));
-let internalPorts: { dynamodb: number; s3: number; sfn: number };
+let internalPorts: { dynamodb: number; s3: number; sfn: number; secrets: number };
 
 /** The answer mail goes out just before the status changes; give the write a moment. */
 async function eventualStatus(reference: string, expected: string): Promise<string> {
@@ -34,7 +34,7 @@ const stores = () => ({
 
 beforeAll(async () => {
   sink = await new MailSink().start();
-  internalPorts = { dynamodb: await freePort(), s3: await freePort(), sfn: await freePort() };
+  internalPorts = { dynamodb: await freePort(), s3: await freePort(), sfn: await freePort(), secrets: await freePort() };
   system = await startTestSystem({ dataDir, internalPorts, mailRelayUrl: sink.url });
 });
 afterAll(async () => {
@@ -87,7 +87,7 @@ describe('an access request from the web', () => {
       'IN_PROGRESS',
       'COMPLETED',
     ]);
-    expect(trail.filter((e) => e.type === 'mail.sent').map((e) => (e.detail as { template: string }).template)).toEqual(['receipt', 'verification', 'accessAnswer']);
+    expect(trail.filter((e) => e.type === 'mail.sent').map((e) => (e.detail as { template: string }).template)).toEqual(['receipt', 'verification', 'answer']);
 
     // The link is single use.
     const again = await fetch(`${system.url}/verify`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ code: link.searchParams.get('code')! }) });

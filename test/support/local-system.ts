@@ -8,7 +8,7 @@ import { runtimeSettings } from '../../infra/local/settings.ts';
 export interface SystemOptions {
   dataDir?: string;
   /** Fixed internal ports, for a restart in the same process: the functions' clients keep their endpoints, as in Lambda. */
-  internalPorts?: { dynamodb: number; s3: number; sfn: number };
+  internalPorts?: { dynamodb: number; s3: number; sfn: number; secrets: number };
   profile?: string;
   mailRelayUrl?: string;
 }
@@ -23,6 +23,7 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Runn
     DYNAMODB_PORT: String(options.internalPorts?.dynamodb ?? 0),
     S3_PORT: String(options.internalPorts?.s3 ?? 0),
     SFN_PORT: String(options.internalPorts?.sfn ?? 0),
+    SECRETS_PORT: String(options.internalPorts?.secrets ?? 0),
     ...(options.profile ? { DERBES_PROFILE: options.profile } : {}),
     ...(options.mailRelayUrl ? { MAIL_RELAY_URL: options.mailRelayUrl } : {}),
   });

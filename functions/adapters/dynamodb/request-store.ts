@@ -12,6 +12,7 @@ import { auditItem } from './audit-log.ts';
  *   pk=<request id>            sk=REQUEST          the request; `openDue`+`dueAtUtc` feed the due-date index while open
  *   pk=<request id>            sk=RESULT#<source>  what one data source returned
  *   pk=IDEMPOTENCY#<sha256>    sk=MARKER           which request an idempotency key made
+ *   pk=DECISION                sk=<request id>     a request waiting for an operator's decision
  */
 const REQUEST_SK = 'REQUEST';
 export const OPEN_DUE_INDEX = 'byDueDate';
@@ -112,6 +113,26 @@ export class DynamoRequestStore implements RequestStore {
       throw error;
     }
     return next;
+  }
+
+  async listOpen(limit: number): Promise<DataSubjectRequest[]> {
+    const requests: DataSubjectRequest[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.requestsTable,
+          IndexName: OPEN_DUE_INDEX,
+          KeyConditionExpression: 'openDue = :open',
+          ExpressionAttributeValues: { ':open': 'OPEN' },
+          Limit: limit - requests.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      requests.push(...(page.Items ?? []).map(toRequest));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && requests.length < limit);
+    return requests;
   }
 
   async putSourceResult(id: string, result: SourceResult): Promise<void> {

@@ -33,7 +33,7 @@ function parsePolicy(policy: EscalationPolicy): EscalationPolicy {
  * When a still-open request gets its reasoned or interim answer: the safety margin before dueAt, or
  * at once where the term is shorter than the margin. Always before dueAt, since dueAt is after receipt.
  */
-function interimAnswerAt(deadline: Deadline, receivedAt: Date, policy: EscalationPolicy): number {
+function interimAnswerAt(deadline: Pick<Deadline, 'dueAt'>, receivedAt: Date, policy: EscalationPolicy): number {
   return Math.max(parseInstant(deadline.dueAt).getTime() - policy.safetyMarginHours * MS_PER_HOUR, receivedAt.getTime());
 }
 
@@ -67,7 +67,7 @@ export function escalationSchedule(
 }
 
 /** atRisk from the moment the interim answer is due (and while overdue); overdue once dueAt has passed. */
-export function riskFlags(deadline: Deadline, now: Date, policy: EscalationPolicy): { atRisk: boolean; overdue: boolean } {
+export function riskFlags(deadline: Pick<Deadline, 'dueAt' | 'receivedAt'>, now: Date, policy: EscalationPolicy): { atRisk: boolean; overdue: boolean } {
   const parsedPolicy = parsePolicy(policy);
   const overdue = now.getTime() > parseInstant(deadline.dueAt).getTime();
   const atRisk = now.getTime() >= interimAnswerAt(deadline, parseInstant(deadline.receivedAt), parsedPolicy);

@@ -1,8 +1,8 @@
 import { dependencies } from '../../composition.ts';
-import { answerAccess } from '../../use-cases/workflow-steps.ts';
+import { answerRequest } from '../../use-cases/answer.ts';
 import { parsePayload, RequestIdPayload } from './payload.ts';
 
 export async function handler(event: unknown): Promise<void> {
   const { requestId } = parsePayload(RequestIdPayload, event, 'answer');
-  await answerAccess(dependencies(), requestId);
+  await answerRequest(dependencies(), requestId);
 }

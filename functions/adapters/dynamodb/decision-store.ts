@@ -1,0 +1,44 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { NotFoundError } from '../../domain/errors.ts';
+import type { DecisionStore, PendingDecision } from '../../use-cases/ports.ts';
+
+const PARTITION = 'DECISION';
+
+/** Pending operator decisions live in the requests table under one partition: few at a time, listed by a query. */
+export class DynamoDecisionStore implements DecisionStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async put(pending: PendingDecision): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: PARTITION, sk: pending.requestId, ...pending } }));
+  }
+
+  async list(): Promise<PendingDecision[]> {
+    const items: PendingDecision[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': PARTITION }, ExclusiveStartKey: startKey }),
+      );
+      for (const { pk: _pk, sk: _sk, ...pending } of page.Items ?? []) items.push(pending as PendingDecision);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items.sort((a, b) => a.requestedAt.localeCompare(b.requestedAt));
+  }
+
+  async take(requestId: string): Promise<PendingDecision> {
+    try {
+      const result = await this.db.send(
+        new DeleteCommand({ TableName: this.table, Key: { pk: PARTITION, sk: requestId }, ConditionExpression: 'attribute_exists(pk)', ReturnValues: 'ALL_OLD' }),
+      );
+      const { pk: _pk, sk: _sk, ...pending } = result.Attributes!;
+      return pending as PendingDecision;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new NotFoundError(`no decision is pending for request ${requestId}`);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,72 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { dependencies } from '../../composition.ts';
+import { readSetting, Settings } from '../../config/settings.ts';
+import { UnauthorizedError, ValidationError } from '../../domain/errors.ts';
+import { decide, parseDecision, requestView } from '../../use-cases/operator.ts';
+import type { OPERATOR_ROUTE_KEYS } from './routes.ts';
+
+type Result = APIGatewayProxyStructuredResultV2;
+type Route = (event: APIGatewayProxyEventV2) => Promise<Result>;
+const json = (statusCode: number, body: unknown): Result => ({
+  statusCode,
+  headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+  body: JSON.stringify(body),
+});
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/** Bearer key against the secret, compared in constant time; any mismatch is the same 401. */
+async function authorize(event: APIGatewayProxyEventV2): Promise<void> {
+  const presented = /^Bearer (\S+)$/.exec(event.headers?.authorization ?? '')?.[1];
+  if (!presented) throw new UnauthorizedError('operator key required (Authorization: Bearer …)');
+  const expected = await dependencies().secret(readSetting(Settings.operatorKeySecret));
+  if (!timingSafeEqual(digest(presented), digest(expected))) throw new UnauthorizedError('operator key is not valid');
+}
+
+function reference(event: APIGatewayProxyEventV2): string {
+  const value = event.pathParameters?.reference;
+  if (!value) throw new ValidationError([{ field: 'reference', message: 'is required' }], 'path');
+  return value;
+}
+
+function body(event: APIGatewayProxyEventV2): unknown {
+  const text = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+  try {
+    return JSON.parse(text || '{}');
+  } catch {
+    throw new ValidationError([{ field: '(body)', message: 'must be a JSON object' }], 'decision');
+  }
+}
+
+const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], Route> = {
+  'GET /operator/requests': async () => {
+    const deps = dependencies();
+    const now = deps.clock.now();
+    const open = await deps.requests.listOpen(500);
+    return json(200, { requests: open.map((r) => requestView(r, now, deps.profile.escalation)) });
+  },
+  'GET /operator/requests/{reference}': async (event) => {
+    const deps = dependencies();
+    const request = await deps.requests.get(reference(event));
+    return json(200, { ...requestView(request, deps.clock.now(), deps.profile.escalation), decision: request.decision, audit: await deps.audit.list(request.id) });
+  },
+  'GET /operator/decisions': async () => {
+    const pending = await dependencies().decisions.list();
+    return json(200, { decisions: pending.map(({ taskToken: _token, ...rest }) => rest) });
+  },
+  'POST /operator/decisions/{reference}': async (event) => {
+    const request = await decide(dependencies(), reference(event), parseDecision(body(event)));
+    return json(200, { reference: request.id, status: request.status });
+  },
+};
+
+/** Every operator route checks the key first, then does its work. */
+export const operatorRoutes = Object.fromEntries(
+  Object.entries(handlers).map(([key, route]) => [
+    key,
+    async (event: APIGatewayProxyEventV2) => {
+      await authorize(event);
+      return route(event);
+    },
+  ]),
+) as Record<(typeof OPERATOR_ROUTE_KEYS)[number], Route>;

@@ -1,0 +1,8 @@
+import { dependencies } from '../../composition.ts';
+import { planFulfilment, type WorkflowPayload } from '../../use-cases/workflow-steps.ts';
+import { parsePayload, RequestIdPayload } from './payload.ts';
+
+export async function handler(event: unknown): Promise<WorkflowPayload> {
+  const { requestId } = parsePayload(RequestIdPayload, event, 'plan-fulfilment');
+  return planFulfilment(dependencies(), requestId);
+}
