@@ -45,7 +45,7 @@ function grantSourceAccess(stack: Stack, fn: DerbesFunction, profile: OperatorPr
     switch (source.kind) {
       case 'dynamodb': {
         const tableArn = stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: source.tableName });
-        fn.allow(['dynamodb:DescribeTable', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [tableArn]);
+        fn.allow(['dynamodb:DescribeTable', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], [tableArn]);
         if (source.indexName) fn.allow(['dynamodb:Query'], [`${tableArn}/index/${source.indexName}`]);
         break;
       }

@@ -1,4 +1,5 @@
-import { DeleteCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DataSource } from '../../config/profile-schema.ts';
 import type { DataSourceConnector, SourceOutcome, Subject } from '../../use-cases/ports.ts';
 import { ANONYMISED, permittedChanges } from './source-rules.ts';
@@ -90,14 +91,22 @@ export class DynamoDbSourceConnector implements DataSourceConnector {
       }
       return { status: 'done', affected };
     }
-    // Anonymise: personal fields are overwritten; the key attribute too, unless it is part of the item's key.
+    // Anonymise: personal fields and the address are overwritten. Where the address is part of the item's key the
+    // record cannot keep it, so it moves to a new key that names nobody, and the old item goes.
     this.keyNames ??= await this.keySchema();
-    const fields = this.source.personalFields.filter((f) => !this.keyNames!.includes(f));
-    if (!fields.length) return { status: 'done', affected: 0 };
-    return this.updateEach(subject, () => ({
-      UpdateExpression: `SET ${fields.map((_, i) => `#f${i} = :erased`).join(', ')}`,
-      ExpressionAttributeNames: Object.fromEntries(fields.map((f, i) => [`#f${i}`, f])),
-      ExpressionAttributeValues: { ':erased': ANONYMISED },
-    }));
+    const fields = [...new Set([...this.source.personalFields, this.source.keyAttribute])];
+    let affected = 0;
+    for (const record of await this.find(subject)) {
+      const anonymised = { ...record, ...Object.fromEntries(fields.filter((f) => f in record).map((f) => [f, ANONYMISED])) };
+      if (this.keyNames.includes(this.source.keyAttribute)) {
+        anonymised[this.source.keyAttribute] = `${ANONYMISED}${randomUUID()}`;
+        await this.db.send(new PutCommand({ TableName: this.source.tableName, Item: anonymised }));
+        await this.db.send(new DeleteCommand({ TableName: this.source.tableName, Key: await this.keyOf(record) }));
+      } else {
+        await this.db.send(new PutCommand({ TableName: this.source.tableName, Item: anonymised }));
+      }
+      affected++;
+    }
+    return { status: 'done', affected };
   }
 }
