@@ -7,6 +7,8 @@ import { DynamoVerificationStore } from './adapters/dynamodb/verification-store.
 import { DynamoDecisionStore } from './adapters/dynamodb/decision-store.ts';
 import { ProcessorNotifier } from './adapters/processors/processor-notifier.ts';
 import { secretSource } from './adapters/aws/secrets.ts';
+import { PackageStore } from './adapters/aws/package-store.ts';
+import { SingleUseTokens } from './adapters/dynamodb/single-use-tokens.ts';
 import { StepFunctionsWorkflow } from './adapters/aws/step-functions-workflow.ts';
 import { ComposingMailer, outboxDelivery, sesDelivery, smtpDelivery } from './adapters/mail/mailer.ts';
 import { loadProfileFile } from './config/load-profile.ts';
@@ -14,6 +16,7 @@ import type { DataSource } from './config/profile-schema.ts';
 import { readSetting, Settings } from './config/settings.ts';
 import { ConfigurationError } from './domain/errors.ts';
 import { createDeadlineEngine } from './domain/deadlines/index.ts';
+import type { DownloadGrant } from './use-cases/access-package.ts';
 import type { Dependencies } from './use-cases/dependencies.ts';
 import type { DataSourceConnector, Mailer } from './use-cases/ports.ts';
 
@@ -66,6 +69,12 @@ export function dependenciesFromEnvironment(): Dependencies {
     },
     get decisions() {
       return once('decisions', () => new DynamoDecisionStore(documentClient(), readSetting(Settings.requestsTable)));
+    },
+    get packages() {
+      return once('packages', () => new PackageStore(readSetting(Settings.packagesBucket)));
+    },
+    get downloads() {
+      return once('downloads', () => new SingleUseTokens<DownloadGrant>(documentClient(), readSetting(Settings.verificationsTable), 'download'));
     },
     get processorNotifier() {
       return once('processorNotifier', () => new ProcessorNotifier(deps.mailer, (name) => secretSource().get(name), deps.profile.supportAddress.split('@')[1]!));

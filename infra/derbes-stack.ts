@@ -121,9 +121,12 @@ export class DerbesStack extends Stack {
     );
     grantSecrets(this, notifyProcessors, profile.processors.flatMap((p) => (p.notify.kind === 'webhook' ? [p.notify.secretName] : [])));
     const answer = sendsMail(
-      fn('Answer', 'functions/handlers/workflow/answer.ts', 'Composes and sends the answer, closes the request')
+      fn('Answer', 'functions/handlers/workflow/answer.ts', 'Composes and sends the answer and the access package, closes the request')
         .useTable(Settings.requestsTable, storage.requests, storage.key, WRITE_REQUESTS)
-        .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT),
+        .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT)
+        .useTable(Settings.verificationsTable, storage.verifications, storage.key, ['PutItem'])
+        .setEnvironment(Settings.packagesBucket, storage.packages.bucketName)
+        .allow(['s3:PutObject'], [storage.packages.arnForObjects('packages/*')]),
     );
     const closeUnverified = sendsMail(
       fn('CloseUnverified', 'functions/handlers/workflow/close-unverified.ts', 'Reasoned answer when the mailbox was never confirmed')
@@ -156,6 +159,8 @@ export class DerbesStack extends Stack {
     const api = fn('HttpApi', 'functions/handlers/http-api.ts', 'Privacy form, request API, verification pages and the operator API')
       .useTable(Settings.requestsTable, storage.requests, storage.key, DECIDE_REQUESTS, [OPEN_DUE_INDEX])
       .setEnvironment(Settings.operatorKeySecret, operatorKey.secretArn)
+      .setEnvironment(Settings.packagesBucket, storage.packages.bucketName)
+      .allow(['s3:GetObject'], [storage.packages.arnForObjects('packages/*')])
       .allow(['secretsmanager:GetSecretValue'], [operatorKey.secretArn])
       .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT)
       .useTable(Settings.verificationsTable, storage.verifications, storage.key, ['UpdateItem'])
@@ -163,7 +168,7 @@ export class DerbesStack extends Stack {
       .allow(['states:StartExecution'], [stateMachine.stateMachineArn])
       .allow(['states:SendTaskSuccess'], [stateMachine.stateMachineArn]);
     const publicApi = new PublicHttpApi(this, 'Public', api);
-    for (const f of [acknowledge, requestVerification]) f.setEnvironment(Settings.publicUrl, publicApi.url);
+    for (const f of [acknowledge, requestVerification, answer]) f.setEnvironment(Settings.publicUrl, publicApi.url);
     api.setEnvironment(Settings.publicUrl, publicApi.url);
 
     const intake = fn('EmailIntake', 'functions/handlers/email-intake.ts', 'Turns mail to the support address into requests', Duration.minutes(1))
@@ -182,6 +187,13 @@ export class DerbesStack extends Stack {
       reason: 'Reads any raw message under the inbound/ prefix; object keys are SES message ids, unknown in advance.',
     });
 
+    const packagesArn = `Resource::<${this.getLogicalId(storage.packages.node.defaultChild as CfnElement)}.Arn>/packages/*`;
+    for (const f of [answer, api]) {
+      Validations.of(f).acknowledge({
+        id: `AwsSolutions-IAM5[${packagesArn}]`,
+        reason: 'Access packages are stored under packages/<request id>/<random>/, a key known only when the answer is made.',
+      });
+    }
     new CfnOutput(this, 'PublicUrl', { value: publicApi.url, description: 'Privacy form and API' });
     new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });
   }

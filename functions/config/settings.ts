@@ -10,6 +10,7 @@ export const Settings = {
   verificationsTable: 'VERIFICATIONS_TABLE',
   rawMailBucket: 'RAW_MAIL_BUCKET',
   rawMailPrefix: 'RAW_MAIL_PREFIX',
+  packagesBucket: 'PACKAGES_BUCKET',
   stateMachineArn: 'STATE_MACHINE_ARN',
   profileFile: 'DERBES_PROFILE_FILE',
   publicUrl: 'PUBLIC_URL',

@@ -34,11 +34,13 @@ const ANSWER_PLACEHOLDERS = {
   processorsTold: ['processors'],
   claim: ['decision'],
   nothingDone: [],
+  packageLinks: ['htmlLink', 'jsonLink', 'expiresAt'],
 } as const;
 const PAGE_PLACEHOLDERS = {
   formTitle: [], formIntro: [], typeLabel: [], emailLabel: [], nameLabel: [], languageLabel: [], submit: [],
   submitted: ['reference', 'dueAt'], confirmTitle: [], confirmIntro: [], confirmButton: [],
   confirmed: ['reference'], invalidLink: [], error: ['message'], changesLabel: [],
+  downloadTitle: [], downloadIntro: [], downloadButton: [], downloadInvalid: [],
 } as const;
 
 export type MailTemplate = keyof typeof MAIL_PLACEHOLDERS;

@@ -5,10 +5,11 @@ import { localize } from '../config/profile-schema.ts';
 import { DerbesError, InvalidTokenError, ValidationError } from '../domain/errors.ts';
 import { messagesFor } from '../domain/messages.ts';
 import { LANGUAGES, type Language } from '../domain/request-types.ts';
+import { download } from '../use-cases/access-package.ts';
 import { confirmVerification } from '../use-cases/confirm-verification.ts';
 import { parseSubmission, submitRequest } from '../use-cases/submit-request.ts';
 import { errorBody, jsonError } from './http/error-responses.ts';
-import { confirmPage, messagePage, requestFormPage } from './http/pages.ts';
+import { buttonPage, messagePage, requestFormPage } from './http/pages.ts';
 import { operatorRoutes } from './http/operator-routes.ts';
 import { HTTP_ROUTE_KEYS, type HttpRouteKey } from './http/routes.ts';
 import { logger } from './logger.ts';
@@ -121,7 +122,30 @@ const routes: Record<HttpRouteKey, (event: APIGatewayProxyEventV2) => Promise<Re
   'POST /api/requests': createRequest,
   'GET /verify': async (event) => {
     const language = pageLanguage(event, dependencies().profile.defaultLanguage);
-    return html(200, confirmPage(language, event.queryStringParameters?.code ?? ''));
+    return html(200, buttonPage(language, { title: 'confirmTitle', intro: 'confirmIntro', button: 'confirmButton' }, '/verify', 'code', event.queryStringParameters?.code ?? ''));
+  },
+  'GET /download': async (event) => {
+    const language = pageLanguage(event, dependencies().profile.defaultLanguage);
+    return html(200, buttonPage(language, { title: 'downloadTitle', intro: 'downloadIntro', button: 'downloadButton' }, '/download', 'token', event.queryStringParameters?.token ?? ''));
+  },
+  'POST /download': async (event) => {
+    const deps = dependencies();
+    const language = pageLanguage(event, deps.profile.defaultLanguage);
+    const token = parseBody(event).token;
+    try {
+      if (typeof token !== 'string' || !token) throw new InvalidTokenError('download token is missing');
+      const file = await download(deps, token);
+      logger.info('access package downloaded', { requestId: file.requestId });
+      return {
+        statusCode: 200,
+        headers: { 'content-type': file.contentType, 'content-disposition': `attachment; filename="${file.filename}"`, 'cache-control': 'no-store' },
+        body: file.body,
+      };
+    } catch (error) {
+      if (!(error instanceof InvalidTokenError)) throw error;
+      const m = messagesFor(language);
+      return html(410, messagePage(language, m.page('downloadTitle'), m.page('downloadInvalid'), true));
+    }
   },
   'POST /verify': (event) => confirm(event, true),
   'POST /api/verifications': (event) => confirm(event, false),

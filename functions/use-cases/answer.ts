@@ -4,6 +4,7 @@ import { messagesFor } from '../domain/messages.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import type { RequestType } from '../domain/request-types.ts';
 import type { Dependencies } from './dependencies.ts';
+import { publishAccessPackage } from './access-package.ts';
 import { alertOperator, notifyPerson } from './notify.ts';
 import type { SourceOutcome, SourceResult } from './ports.ts';
 
@@ -75,7 +76,10 @@ export async function answerRequest(deps: Dependencies, requestId: string, extra
   const answered = new Set(results.map((r) => r.sourceId));
   const failed = deps.profile.sources.filter((s) => !answered.has(s.id));
   const sections: string[] = [];
-  if (request.types.includes('access')) sections.push(accessSection(deps, request, results));
+  if (request.types.includes('access')) {
+    const access = accessSection(deps, request, results);
+    sections.push(access, await publishAccessPackage(deps, request, results, access));
+  }
   sections.push(...changeSections(deps, request, results), ...extraSections);
   if (request.types.includes('claim') && request.decision?.answer) sections.push(m.answer('claim', { decision: request.decision.answer }));
   const told = processorSection(deps, request, await deps.audit.list(requestId));

@@ -1,7 +1,7 @@
 import type { OperatorProfile, DataSource } from '../config/profile-schema.ts';
 import type { DeadlineEngine } from '../domain/deadlines/index.ts';
 import type { ProcessorNotifier } from '../adapters/processors/processor-notifier.ts';
-import type { AuditLog, Clock, DataSourceConnector, DecisionStore, Mailer, RequestStore, VerificationStore, Workflow } from './ports.ts';
+import type { AuditLog, Clock, DataSourceConnector, DecisionStore, DownloadTokens, Mailer, PackageStore, RequestStore, VerificationStore, Workflow } from './ports.ts';
 
 /** What the use cases need from the outside world; built once per process by functions/composition.ts. */
 export interface Dependencies {
@@ -11,6 +11,8 @@ export interface Dependencies {
   readonly audit: AuditLog;
   readonly verifications: VerificationStore;
   readonly decisions: DecisionStore;
+  readonly packages: PackageStore;
+  readonly downloads: DownloadTokens;
   readonly processorNotifier: ProcessorNotifier;
   /** Reads a secret (signing keys, the operator API key) by name. */
   secret(name: string): Promise<string>;

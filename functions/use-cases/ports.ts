@@ -108,3 +108,15 @@ export interface DataSourceConnector {
   unblock(subject: Subject): Promise<SourceOutcome>;
   erase(subject: Subject): Promise<SourceOutcome>;
 }
+
+/** Stored access packages (the person's data as a file and a page). */
+export interface PackageStore {
+  put(key: string, body: string, contentType: string): Promise<void>;
+  read(key: string): Promise<string>;
+}
+
+/** Single-use, expiring download tokens, held only as hashes. */
+export interface DownloadTokens {
+  put(tokenHash: string, grant: { requestId: string; objectKey: string; contentType: string; filename: string }, expiresAt: string): Promise<void>;
+  consume(tokenHash: string, now: Date): Promise<{ requestId: string; objectKey: string; contentType: string; filename: string }>;
+}

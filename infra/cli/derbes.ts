@@ -6,6 +6,12 @@ Usage:
   derbes start                       run the whole system locally (see README for its settings)
   derbes due --jurisdiction KZ --type access --received <ISO time> [--json]
                                      the due date of a request and the rule that sets it
+  derbes requests [list | show <reference>] [--json]
+                                     open requests by due date (at risk / overdue), or one with its audit trail
+  derbes decisions list | approve <reference> [--answer "…"] [--change field=value]… [--type t]…
+                   | deny <reference> --reason "…" [--basis "…"]
+                                     requests waiting for an operator, and deciding them
+Operator commands talk to DERBES_API_URL (default http://localhost:3000) with DERBES_OPERATOR_KEY.
 `;
 
 type Io = { out: (line: string) => void; err: (line: string) => void };
@@ -14,6 +20,8 @@ type Command = (args: string[], io: Io) => Promise<number>;
 const commands: Record<string, () => Promise<Command>> = {
   start: async () => (await import('./commands/start.ts')).startCommand,
   due: async () => (await import('./commands/due.ts')).dueCommand,
+  requests: async () => (await import('./commands/operator.ts')).requestsCommand,
+  decisions: async () => (await import('./commands/operator.ts')).decisionsCommand,
 };
 
 const io: Io = { out: (line) => console.log(line), err: (line) => console.error(line) };
@@ -26,8 +34,10 @@ if (!load) {
   try {
     process.exitCode = await (await load())(args, io);
   } catch (error) {
-    // Configuration and start-up problems are the user's to fix: say what, not where in our code.
-    io.err(error instanceof DerbesError || (error as Error).name === 'MissingJavaError' ? `derbes: ${(error as Error).message}` : String((error as Error).stack));
+    // Say what is wrong; the stack only when asked (DEBUG=derbes), since these are usually the user's to fix.
+    const message = (error as Error).cause ? `${(error as Error).message} (${String(((error as Error).cause as Error).message ?? (error as Error).cause)})` : (error as Error).message;
+    io.err(`derbes: ${message}`);
+    if (process.env.DEBUG?.includes('derbes') && !(error instanceof DerbesError)) io.err(String((error as Error).stack));
     process.exitCode = 1;
   }
 }

@@ -6,9 +6,13 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { OPEN_DUE_INDEX } from '../../functions/adapters/dynamodb/request-store.ts';
 import type { OperatorProfile } from '../../functions/config/profile-schema.ts';
+import { PACKAGE_LINK_DAYS } from '../../functions/use-cases/access-package.ts';
 
 /** Index of the consent table over the end of each active consent term (sparse: only terms that end). */
 export const CONSENT_TERM_INDEX = 'byTermEnd';
+
+/** Access packages outlive their download links by a day, then are gone. */
+const PACKAGE_RETENTION_DAYS = PACKAGE_LINK_DAYS + 1;
 
 /** Raw inbound mail lives under this prefix; the SES S3 action writes it, the intake function reads it. */
 export const RAW_MAIL_PREFIX = 'inbound/';
@@ -24,6 +28,7 @@ export class Storage extends Construct {
   readonly verifications: dynamodb.Table;
   readonly consent: dynamodb.Table;
   readonly rawMail: s3.Bucket;
+  readonly packages: s3.Bucket;
   readonly demoTables: dynamodb.Table[] = [];
 
   constructor(scope: Construct, id: string, profile: OperatorProfile) {
@@ -113,6 +118,18 @@ export class Storage extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
       // Raw mail is evidence of what arrived; kept three years (the general limitation period), then gone.
       lifecycleRules: [{ expiration: Duration.days(3 * 365), noncurrentVersionExpiration: Duration.days(30) }],
+    });
+    // Access packages: a person's data as a file and a page, fetched once through an expiring link, then gone.
+    this.packages = new s3.Bucket(this, 'AccessPackages', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.key,
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'packages/',
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ expiration: Duration.days(PACKAGE_RETENTION_DAYS) }],
     });
     // SES writes inbound mail into the bucket and so encrypts with the key.
     this.key.addToResourcePolicy(

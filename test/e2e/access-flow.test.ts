@@ -89,6 +89,22 @@ describe('an access request from the web', () => {
     ]);
     expect(trail.filter((e) => e.type === 'mail.sent').map((e) => (e.detail as { template: string }).template)).toEqual(['receipt', 'verification', 'answer']);
 
+    // The access package: a page and a JSON file behind single-use links; a GET only shows a button.
+    const links = [...answer.text.matchAll(/https?:\/\/\S+\/download\?token=[\w-]+&lang=\w+/g)].map((m) => new URL(m[0]));
+    expect(links).toHaveLength(2);
+    const jsonLink = links.find((l) => answer.text.indexOf(l.href) > answer.text.indexOf('JSON'))!;
+    expect(await (await fetch(jsonLink)).text()).toContain('method="post"');
+    const download = (link: URL) =>
+      fetch(`${system.url}/download`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: link.searchParams.get('token')! }) });
+    const file = await download(jsonLink);
+    expect(file.status).toBe(200);
+    const data = (await file.json()) as { reference: string; data: Array<{ records: Array<{ recordId: string }> }> };
+    expect(data.reference).toBe(reference);
+    expect(data.data.flatMap((d) => d.records.map((r) => r.recordId)).sort()).toEqual(['crm-1001', 'orders-77']);
+    const spent = await download(jsonLink);
+    expect(spent.status).toBe(410);
+    expect(await spent.text()).toContain('Ссылка для скачивания недействительна');
+
     // The link is single use.
     const again = await fetch(`${system.url}/verify`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ code: link.searchParams.get('code')! }) });
     expect(again.status).toBe(400);

@@ -1,5 +1,5 @@
 import { REQUEST_TYPES, LANGUAGES, type Language } from '../../domain/request-types.ts';
-import { messagesFor } from '../../domain/messages.ts';
+import { messagesFor, type PageText } from '../../domain/messages.ts';
 
 const escapeHtml = (value: string) =>
   value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -44,15 +44,18 @@ ${types}
   );
 }
 
-/** A GET only shows this page; confirming takes the POST its button sends (mail scanners follow links). */
-export function confirmPage(language: Language, code: string): string {
+/**
+ * A GET only shows a page like this; acting takes the POST its button sends, because mail scanners follow
+ * links. Serves the confirmation link and the download links alike.
+ */
+export function buttonPage(language: Language, texts: { title: PageText; intro: PageText; button: PageText }, action: string, field: string, value: string): string {
   const m = messagesFor(language);
   return layout(
     language,
-    m.page('confirmTitle'),
-    `<p>${escapeHtml(m.page('confirmIntro'))}</p>
-<form method="post" action="/verify"><input type="hidden" name="code" value="${escapeHtml(code)}">
-<button type="submit">${escapeHtml(m.page('confirmButton'))}</button></form>`,
+    m.page(texts.title),
+    `<p>${escapeHtml(m.page(texts.intro))}</p>
+<form method="post" action="${action}?lang=${language}"><input type="hidden" name="${field}" value="${escapeHtml(value)}">
+<button type="submit">${escapeHtml(m.page(texts.button))}</button></form>`,
   );
 }
 

@@ -2,7 +2,7 @@
  * The HTTP API's routes, shared by the handler (which must serve each) and the CDK stack (which
  * declares each), so the two cannot disagree.
  */
-export const PUBLIC_ROUTE_KEYS = ['GET /', 'POST /api/requests', 'GET /verify', 'POST /verify', 'POST /api/verifications', 'GET /health'] as const;
+export const PUBLIC_ROUTE_KEYS = ['GET /', 'POST /api/requests', 'GET /verify', 'POST /verify', 'POST /api/verifications', 'GET /download', 'POST /download', 'GET /health'] as const;
 /** The operator API: every call needs the operator key (Authorization: Bearer …). */
 export const OPERATOR_ROUTE_KEYS = [
   'GET /operator/requests',

@@ -1,0 +1,16 @@
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+
+/** Access packages (the person's data as JSON and as a page), encrypted at rest by the bucket's KMS key. */
+export class PackageStore {
+  private readonly s3 = new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
+  constructor(private readonly bucket: string) {}
+
+  async put(key: string, body: string, contentType: string): Promise<void> {
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
+  }
+
+  async read(key: string): Promise<string> {
+    const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    return object.Body!.transformToString('utf8');
+  }
+}

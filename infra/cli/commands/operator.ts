@@ -1,0 +1,102 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+type Io = { out: (line: string) => void; err: (line: string) => void };
+
+/**
+ * Where the operator API is and the key to it: DERBES_API_URL (default the local runtime) and
+ * DERBES_OPERATOR_KEY, or, for a local runtime, the key it keeps in DATA_DIR/secrets.json.
+ */
+function connection(): { url: string; key: string } {
+  const url = (process.env.DERBES_API_URL ?? `http://localhost:${process.env.PORT ?? 3000}`).replace(/\/+$/, '');
+  let key = process.env.DERBES_OPERATOR_KEY;
+  const secretsFile = join(resolve(process.env.DATA_DIR ?? '.derbes'), 'secrets.json');
+  if (!key && existsSync(secretsFile)) {
+    const secrets = JSON.parse(readFileSync(secretsFile, 'utf8')) as Record<string, string>;
+    key = Object.entries(secrets).find(([name]) => name.includes('OperatorKey'))?.[1];
+  }
+  if (!key) throw new Error('set DERBES_OPERATOR_KEY (printed by `npm start`, or the OperatorKey secret in AWS)');
+  return { url, key };
+}
+
+async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const { url, key } = connection();
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+function report(io: Io, result: { status: number; json: Record<string, unknown> }, render: (json: Record<string, unknown>) => string[]): number {
+  if (result.status >= 400) {
+    io.err(`${result.status} ${String(result.json.error)}: ${String(result.json.message)}`);
+    return 1;
+  }
+  render(result.json).forEach(io.out);
+  return 0;
+}
+
+interface RequestRow {
+  reference: string;
+  status: string;
+  types: string[];
+  dueAt: string;
+  atRisk: boolean;
+  overdue: boolean;
+}
+const row = (r: RequestRow) => `${r.reference}  ${r.status.padEnd(21)} due ${r.dueAt}${r.overdue ? '  OVERDUE' : r.atRisk ? '  AT RISK' : ''}  ${r.types.join(',') || '(unclassified)'}`;
+
+/** `derbes requests [list | show <reference>] [--json]`: open requests by due date, or one with its audit trail. */
+export async function requestsCommand(args: string[], io: Io): Promise<number> {
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  const [action = 'list', reference] = positionals;
+  const asJson = (json: Record<string, unknown>) => [JSON.stringify(json, null, 2)];
+  if (action === 'list') {
+    return report(io, await call('GET', '/operator/requests'), values.json ? asJson : (json) => (json.requests as RequestRow[]).map(row));
+  }
+  if (action === 'show' && reference) {
+    return report(io, await call('GET', `/operator/requests/${encodeURIComponent(reference)}`), (json) =>
+      values.json ? asJson(json) : [row(json as never), ...(json.audit as Array<{ at: string; type: string; detail: unknown }>).map((e) => `  ${e.at}  ${e.type}  ${JSON.stringify(e.detail)}`)],
+    );
+  }
+  io.err('usage: derbes requests [list | show <reference>] [--json]');
+  return 2;
+}
+
+/** `derbes decisions list | approve <ref> [...] | deny <ref> --reason "…" [--basis "…"]`. */
+export async function decisionsCommand(args: string[], io: Io): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      reason: { type: 'string' },
+      basis: { type: 'string' },
+      answer: { type: 'string' },
+      change: { type: 'string', multiple: true },
+      type: { type: 'string', multiple: true },
+    },
+  });
+  const [action = 'list', reference] = positionals;
+  if (action === 'list') {
+    return report(io, await call('GET', '/operator/decisions'), (json) =>
+      (json.decisions as Array<{ requestId: string; requestedAt: string; reasons: string[] }>).map((d) => `${d.requestId}  waiting since ${d.requestedAt}  ${d.reasons.join('; ')}`),
+    );
+  }
+  if ((action === 'approve' || action === 'deny') && reference) {
+    const changes = values.change?.map((c) => c.split('=')).map(([field, ...rest]) => [field, rest.join('=')]);
+    const body = {
+      decision: action,
+      reason: values.reason,
+      basis: values.basis,
+      answer: values.answer,
+      changes: changes ? Object.fromEntries(changes) : undefined,
+      types: values.type,
+    };
+    return report(io, await call('POST', `/operator/decisions/${encodeURIComponent(reference)}`, body), (json) => [`${String(json.reference)}: ${String(json.status)}`]);
+  }
+  io.err('usage: derbes decisions list | approve <reference> [--answer "…"] [--change field=value]… [--type t]… | deny <reference> --reason "…" [--basis "…"]');
+  return 2;
+}
