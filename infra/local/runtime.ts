@@ -5,6 +5,7 @@ import { BatchWriteItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import S3rver from 's3rver';
 import { loadProfileFile } from '../../functions/config/load-profile.ts';
+import type { OperatorProfile } from '../../functions/config/profile-schema.ts';
 import { Settings } from '../../functions/config/settings.ts';
 import { createApp, STACK_NAME } from '../app.ts';
 import { REPO_ROOT } from '../constructs/derbes-function.ts';
@@ -60,7 +61,7 @@ export async function startLocalSystem(settings: RuntimeSettings, options: { dns
     if (profile.demo) await seedDemoData(dynamo, settings.profilePath);
 
     const s3Port = settings.s3Port || (await freePort());
-    const s3 = new S3rver({ port: s3Port, address: '127.0.0.1', directory: join(settings.dataDir, 's3'), silent: true, configureBuckets: template.buckets().map((name) => ({ name })) });
+    const s3 = new S3rver({ port: s3Port, address: '127.0.0.1', directory: join(settings.dataDir, 's3'), silent: true, configureBuckets: localBuckets(template, profile).map((name) => ({ name })) });
     await s3.run();
     stoppers.push(() => s3.close());
     const s3Endpoint = `http://127.0.0.1:${s3Port}`;
@@ -129,6 +130,11 @@ export async function startLocalSystem(settings: RuntimeSettings, options: { dns
     await stopAll();
     throw error;
   }
+}
+
+/** The stack's buckets, and the company's S3 sources, which exist in AWS and are stood in for here. */
+function localBuckets(template: LocalTemplate, profile: OperatorProfile): string[] {
+  return [...new Set([...template.buckets(), ...profile.sources.flatMap((s) => (s.kind === 's3' ? [s.bucket] : []))])];
 }
 
 /**
