@@ -4,12 +4,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { CONSENT_TERM_INDEX } from '../../functions/adapters/dynamodb/consent-ledger.ts';
 import { OPEN_DUE_INDEX } from '../../functions/adapters/dynamodb/request-store.ts';
 import type { OperatorProfile } from '../../functions/config/profile-schema.ts';
 import { PACKAGE_LINK_DAYS } from '../../functions/use-cases/access-package.ts';
-
-/** Index of the consent table over the end of each active consent term (sparse: only terms that end). */
-export const CONSENT_TERM_INDEX = 'byTermEnd';
 
 /** Access packages outlive their download links by a day, then are gone. */
 const PACKAGE_RETENTION_DAYS = PACKAGE_LINK_DAYS + 1;

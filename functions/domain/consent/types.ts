@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { PERSON_KEY_PATTERN } from '../person-key.ts';
+
+export type ConsentStatus = 'granted' | 'withdrawn' | 'expired';
+export type ConsentEventType = 'granted' | 'withdrawn' | 'prolonged' | 'expired';
+
+/** How the person (or, for term ends, the operator's own system) acted. */
+export const ConsentChannelSchema = z.enum(['web', 'email', 'api', 'operator']);
+export type ConsentChannel = z.infer<typeof ConsentChannelSchema>;
+
+/** Keyed hashes only: the ledger keeps proof that something happened, not the person's data. */
+const HashSchema = z.string().regex(/^[0-9a-f]{32,128}$/, 'a hex hash, never the raw value');
+
+/** What proves an event: the message or request it came with, hashed client details, a Global Privacy Control signal. */
+export const ConsentEvidenceSchema = z.strictObject({
+  messageId: z.string().min(1).max(998).optional(),
+  requestId: z.string().min(1).max(100).optional(),
+  ipHash: HashSchema.optional(),
+  userAgentHash: HashSchema.optional(),
+  gpc: z.boolean().optional(),
+});
+export type ConsentEvidence = z.infer<typeof ConsentEvidenceSchema>;
+
+/** A grant or withdrawal as the person made it; `at` is when they made it. */
+export const ConsentActionSchema = z.strictObject({
+  personKey: z.string().regex(PERSON_KEY_PATTERN, 'a person key (see personKey()), never a raw identifier'),
+  purposeId: z.string().regex(/^[a-z][a-z0-9_]*$/, 'a purpose id of the profile'),
+  at: z.date(),
+  channel: ConsentChannelSchema,
+  /** Version of the text the person saw; a grant defaults to the purpose's version, a withdrawal to the consent's. */
+  policyVersion: z.string().min(1).optional(),
+  evidence: ConsentEvidenceSchema.default({}),
+});
+/** A grant or withdrawal as a caller hands it in; `parseConsentAction` makes it a `ConsentAction`. */
+export type ConsentActionInput = z.input<typeof ConsentActionSchema>;
+export type ConsentAction = z.output<typeof ConsentActionSchema>;
+
+/** The term of a consent, fixed when it is granted: `years` calendar years counted in `timeZone`. */
+export interface ConsentTerm {
+  years: number;
+  autoProlong: boolean;
+  timeZone: string;
+}
+
+/** One entry of a purpose's history. `at` is when it took effect: a prolongation or expiry at the end of the term. */
+export interface ConsentEvent {
+  type: ConsentEventType;
+  purposeId: string;
+  at: string;
+  channel: ConsentChannel;
+  policyVersion: string;
+  evidence: ConsentEvidence;
+  /** On `granted`, for a purpose with a consent term. */
+  term?: ConsentTerm;
+  /** On `granted` with a term and on `prolonged`: when the term now running ends. */
+  termEndsAt?: string;
+}
+
+/** A history event as stored: its number in the purpose's history and when the ledger wrote it. */
+export interface RecordedConsentEvent extends ConsentEvent {
+  seq: number;
+  recordedAt: string;
+}
+
+/** Where one purpose stands for one person: always the fold of its history. */
+export interface ConsentState {
+  purposeId: string;
+  status: ConsentStatus;
+  /** How many events the purpose's history holds; the next event is number `version + 1`. */
+  version: number;
+  /** Start of the latest grant. */
+  grantedAt: string;
+  /** Time of the latest event. */
+  updatedAt: string;
+  channel: ConsentChannel;
+  policyVersion: string;
+  /** The term of the latest grant, if its purpose has one. */
+  term?: ConsentTerm;
+  /** Only while granted with a term. */
+  termEndsAt?: string;
+}
+
+/** What a purpose of the operator profile says about consent (profile purposes fit this shape). */
+export interface ConsentPurpose {
+  id: string;
+  version: string;
+  consentTerm?: { years: number; autoProlong: boolean };
+}
+
+/** The purposes a person can consent to, and the time zone their terms are counted in. */
+export interface ConsentPolicy {
+  timeZone: string;
+  purposes: readonly ConsentPurpose[];
+}
