@@ -1,4 +1,6 @@
 import { ArnFormat, CfnOutput, Duration, Stack, Validations, type CfnElement, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { OperatorProfile } from '../functions/config/profile-schema.ts';
@@ -194,6 +196,17 @@ export class DerbesStack extends Stack {
         reason: 'Access packages are stored under packages/<request id>/<random>/, a key known only when the answer is made.',
       });
     }
+    const deadlineWatch = sendsMail(
+      fn('DeadlineWatch', 'functions/handlers/deadline-watch.ts', 'Operator reminders, progress notices and overdue alerts', Duration.minutes(5))
+        .useTable(Settings.requestsTable, storage.requests, storage.key, READ_REQUESTS, [OPEN_DUE_INDEX])
+        .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT),
+    );
+    new events.Rule(this, 'DeadlineWatchSchedule', {
+      description: 'derbes: check open requests against their due dates',
+      schedule: events.Schedule.rate(Duration.minutes(15)),
+      targets: [new eventTargets.LambdaFunction(deadlineWatch.function, { retryAttempts: 2 })],
+    });
+
     new CfnOutput(this, 'PublicUrl', { value: publicApi.url, description: 'Privacy form and API' });
     new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });
   }

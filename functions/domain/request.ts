@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { ConflictError } from './errors.ts';
+import type { Deadline } from './deadlines/index.ts';
 import type { Language, RequestType } from './request-types.ts';
 
 export const REQUEST_STATUSES = ['RECEIVED', 'AWAITING_VERIFICATION', 'IN_PROGRESS', 'AWAITING_DECISION', 'COMPLETED', 'REFUSED', 'CLOSED_UNVERIFIED'] as const;
@@ -32,14 +33,6 @@ export interface Decision {
 
 export type Channel = 'web' | 'email';
 
-export interface DeadlineRecord {
-  /** ISO 8601 with the local offset, e.g. 2025-01-08T23:59:59+05:00. */
-  dueAt: string;
-  timeZone: string;
-  ruleId: string;
-  citation: string;
-}
-
 export interface DataSubjectRequest {
   /** Also the reference the person sees and the Step Functions execution name. */
   id: string;
@@ -50,7 +43,8 @@ export interface DataSubjectRequest {
   name?: string;
   language: Language;
   receivedAt: string;
-  deadline: DeadlineRecord;
+  /** The earliest due date of the request's types, with the rule that set it (kept whole: it is the evidence). */
+  deadline: Deadline;
   /** For a rectification: field → new value, as the person (or the operator) gave them. */
   changes?: Record<string, string>;
   verifiedAt?: string;

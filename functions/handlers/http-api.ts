@@ -90,7 +90,7 @@ async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
     receivedAt: request.receivedAt,
     dueAt: request.deadline.dueAt,
     timeZone: request.deadline.timeZone,
-    rule: { id: request.deadline.ruleId, citation: request.deadline.citation },
+    rule: { id: request.deadline.rule.id, citation: request.deadline.rule.citation },
   });
 }
 

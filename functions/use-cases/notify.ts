@@ -14,7 +14,7 @@ export function commonValues(deps: Pick<Dependencies, 'profile'>, request: DataS
     contact: deps.profile.operator.contactEmail,
     receivedAt: messages.date(request.receivedAt, request.deadline.timeZone),
     dueAt: messages.date(request.deadline.dueAt, request.deadline.timeZone),
-    rule: request.deadline.citation,
+    rule: request.deadline.rule.citation,
     types: messages.typeNames(request.types),
   };
 }

@@ -58,7 +58,7 @@ export function requestView(request: DataSubjectRequest, now: Date, policy: Esca
     receivedAt: request.receivedAt,
     dueAt: request.deadline.dueAt,
     timeZone: request.deadline.timeZone,
-    rule: { id: request.deadline.ruleId, citation: request.deadline.citation },
+    rule: { id: request.deadline.rule.id, citation: request.deadline.rule.citation, source: request.deadline.rule.source, confidence: request.deadline.rule.confidence },
     ...riskFlags({ dueAt: request.deadline.dueAt, receivedAt: request.receivedAt }, now, policy),
   };
 }

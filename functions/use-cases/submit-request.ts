@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ValidationError, toFieldProblems } from '../domain/errors.ts';
-import { newReference, type Channel, type DataSubjectRequest, type DeadlineRecord } from '../domain/request.ts';
+import type { Deadline } from '../domain/deadlines/index.ts';
+import { newReference, type Channel, type DataSubjectRequest } from '../domain/request.ts';
 import type { AuditEvent } from '../domain/audit.ts';
 import { LanguageSchema, REQUEST_TYPES, RequestTypeSchema, type RequestType } from '../domain/request-types.ts';
 import type { Dependencies } from './dependencies.ts';
@@ -29,12 +30,11 @@ export function parseSubmission(input: unknown, typesField: 'type' | 'types' = '
 }
 
 /** The earliest due date of all the request's types governs the whole request. */
-export function deadlineFor(deps: Pick<Dependencies, 'deadlines' | 'profile'>, types: readonly RequestType[], receivedAt: Date): DeadlineRecord {
+export function deadlineFor(deps: Pick<Dependencies, 'deadlines' | 'profile'>, types: readonly RequestType[], receivedAt: Date): Deadline {
   const candidates = types.map((requestType) =>
     deps.deadlines.compute({ jurisdiction: deps.profile.jurisdiction, requestType, receivedAt, operatorTerms: deps.profile.terms }),
   );
-  const earliest = candidates.reduce((a, b) => (Date.parse(b.dueAt) < Date.parse(a.dueAt) ? b : a));
-  return { dueAt: earliest.dueAt, timeZone: earliest.timeZone, ruleId: earliest.rule.id, citation: earliest.rule.citation };
+  return candidates.reduce((a, b) => (Date.parse(b.dueAt) < Date.parse(a.dueAt) ? b : a));
 }
 
 /**
@@ -66,7 +66,7 @@ export async function submitRequest(
   };
   const result = await deps.requests.create(
     request,
-    { type: 'request.received', detail: { channel, types: request.types, dueAt: deadline.dueAt, ruleId: deadline.ruleId } },
+    { type: 'request.received', detail: { channel, types: request.types, dueAt: deadline.dueAt, ruleId: deadline.rule.id } },
     idempotencyKey,
   );
   if (result.created) for (const event of firstEvents) await deps.audit.append(result.request.id, event);

@@ -101,7 +101,7 @@ export async function escalateDecision(deps: Dependencies, payload: WorkflowPayl
 export async function sendRefusal(deps: Dependencies, requestId: string): Promise<void> {
   const request = await deps.requests.get(requestId);
   if (request.status !== 'REFUSED' || !request.decision) return;
-  await notifyPerson(deps, request, 'refusal', { reason: request.decision.reason ?? '', rule: request.decision.basis ?? request.deadline.citation });
+  await notifyPerson(deps, request, 'refusal', { reason: request.decision.reason ?? '', rule: request.decision.basis ?? request.deadline.rule.citation });
 }
 
 /** Issues a single-use code bound to the waiting task and mails the confirmation link. */

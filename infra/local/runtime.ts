@@ -111,6 +111,16 @@ export async function startLocalSystem(settings: RuntimeSettings, options: { dns
     const smtpPort = await smtp.listen(settings.smtpPort, settings.host);
     stoppers.push(() => smtp.stop());
 
+    // Schedules: the template's rate, or WATCH_INTERVAL_SECONDS to see reminders sooner while trying things out.
+    for (const schedule of template.schedules()) {
+      const timer = setInterval(() => {
+        functions.invoke(schedule.functionLogicalId, { source: 'aws.events', 'detail-type': 'Scheduled Event' }).catch((error: Error) => {
+          console.error(`[schedule] ${schedule.functionLogicalId} failed: ${error.name}: ${error.message}`);
+        });
+      }, settings.watchIntervalSeconds ? settings.watchIntervalSeconds * 1000 : schedule.everyMs);
+      stoppers.push(async () => clearInterval(timer));
+    }
+
     // Last: /health answers only once everything above is up.
     const http = new HttpGateway(template.httpRoutes(), functions);
     const port = await http.listen(settings.port, settings.host);

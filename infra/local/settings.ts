@@ -20,6 +20,8 @@ const RuntimeSettingsSchema = z.object({
   MAIL_RELAY_URL: z.url().optional(),
   DERBES_PROFILE: z.string().default(DEFAULT_PROFILE),
   HOST: z.string().default('127.0.0.1'),
+  /** Run scheduled functions this often instead of the template's rate (0 = the template's). */
+  WATCH_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(0),
 });
 
 export interface RuntimeSettings {
@@ -34,6 +36,7 @@ export interface RuntimeSettings {
   mailRelayUrl?: string;
   profilePath: string;
   host: string;
+  watchIntervalSeconds: number;
 }
 
 export function runtimeSettings(env: NodeJS.ProcessEnv = process.env): RuntimeSettings {
@@ -52,5 +55,6 @@ export function runtimeSettings(env: NodeJS.ProcessEnv = process.env): RuntimeSe
     mailRelayUrl: s.MAIL_RELAY_URL,
     profilePath: resolve(REPO_ROOT, s.DERBES_PROFILE),
     host: s.HOST,
+    watchIntervalSeconds: s.WATCH_INTERVAL_SECONDS,
   };
 }

@@ -131,6 +131,17 @@ export class LocalTemplate {
     return routes;
   }
 
+  /** Scheduled rules: how often, and which function they invoke. */
+  schedules(): Array<{ everyMs: number; functionLogicalId: string }> {
+    const units: Record<string, number> = { minute: 60_000, minutes: 60_000, hour: 3_600_000, hours: 3_600_000, day: 86_400_000, days: 86_400_000 };
+    return this.ofType('AWS::Events::Rule').flatMap(([logicalId, r]) => {
+      const rate = /^rate\((\d+) (\w+)\)$/.exec(String(r.Properties?.ScheduleExpression ?? ''));
+      if (!rate || !units[rate[2]!]) throw new Error(`rule ${logicalId}: the local runtime runs rate(...) schedules only`);
+      const targets = this.resolve(r.Properties!.Targets!) as Array<{ Arn: string }>;
+      return targets.map((t) => ({ everyMs: Number(rate[1]) * units[rate[2]!]!, functionLogicalId: logicalIdOfFunctionArn(t.Arn) }));
+    });
+  }
+
   /** The SES receipt rule: which recipients, where the raw message goes, which function reads it. */
   receiptRule(): { recipients: string[]; bucket: string; prefix: string; functionLogicalId: string } {
     const [rule] = this.ofType('AWS::SES::ReceiptRule');

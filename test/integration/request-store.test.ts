@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAuditLog } from '../../functions/adapters/dynamodb/audit-log.ts';
 import { DynamoRequestStore } from '../../functions/adapters/dynamodb/request-store.ts';
 import { DynamoVerificationStore } from '../../functions/adapters/dynamodb/verification-store.ts';
+import { createDeadlineEngine } from '../../functions/domain/deadlines/index.ts';
 import { ConflictError, InvalidTokenError } from '../../functions/domain/errors.ts';
 import { newReference, type DataSubjectRequest } from '../../functions/domain/request.ts';
 import { newVerificationCode } from '../../functions/domain/verification-code.ts';
@@ -22,7 +23,7 @@ function newRequest(): DataSubjectRequest {
     email: 'person@example.kz',
     language: 'ru',
     receivedAt: '2026-11-20T10:00:00.000Z',
-    deadline: { dueAt: '2026-11-25T23:59:59+05:00', timeZone: 'Asia/Almaty', ruleId: 'KZ-94V-art25-access', citation: 'Law 94-V, Art. 25' },
+    deadline: createDeadlineEngine().compute({ jurisdiction: 'KZ', requestType: 'access', receivedAt: new Date('2026-11-20T10:00:00.000Z') }),
   };
 }
 const received = { type: 'request.received' as const, detail: { channel: 'web', types: ['access'], dueAt: '2026-11-25T23:59:59+05:00', ruleId: 'x' } };

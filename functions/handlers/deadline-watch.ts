@@ -1,0 +1,10 @@
+import { dependencies } from '../composition.ts';
+import { watchDeadlines, type WatchReport } from '../use-cases/watch-deadlines.ts';
+import { logger } from './logger.ts';
+
+/** Runs on a schedule; counts only in the log. */
+export async function handler(): Promise<WatchReport> {
+  const report = await watchDeadlines(dependencies());
+  logger.info('deadlines watched', { ...report });
+  return report;
+}
