@@ -8,6 +8,8 @@ import { DynamoDecisionStore } from './adapters/dynamodb/decision-store.ts';
 import { ProcessorNotifier } from './adapters/processors/processor-notifier.ts';
 import { secretSource } from './adapters/aws/secrets.ts';
 import { PackageStore } from './adapters/aws/package-store.ts';
+import { DynamoConsentLedger } from './adapters/dynamodb/consent-ledger.ts';
+import { personKey } from './domain/person-key.ts';
 import { SingleUseTokens } from './adapters/dynamodb/single-use-tokens.ts';
 import { StepFunctionsWorkflow } from './adapters/aws/step-functions-workflow.ts';
 import { ComposingMailer, outboxDelivery, sesDelivery, smtpDelivery } from './adapters/mail/mailer.ts';
@@ -69,6 +71,17 @@ export function dependenciesFromEnvironment(): Dependencies {
     },
     get decisions() {
       return once('decisions', () => new DynamoDecisionStore(documentClient(), readSetting(Settings.requestsTable)));
+    },
+    get consent() {
+      return once('consent', () =>
+        new DynamoConsentLedger(documentClient(), readSetting(Settings.consentTable), {
+          timeZone: deps.deadlines.timeZone(deps.profile.jurisdiction),
+          purposes: deps.profile.purposes,
+        }),
+      );
+    },
+    async personKey(email: string) {
+      return personKey(email, await secretSource().get(readSetting(Settings.personKeySecret)));
     },
     get packages() {
       return once('packages', () => new PackageStore(readSetting(Settings.packagesBucket)));

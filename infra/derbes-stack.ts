@@ -10,6 +10,7 @@ import { EmailReceiving } from './constructs/email-receiving.ts';
 import { PublicHttpApi } from './constructs/http-api.ts';
 import { RAW_MAIL_PREFIX, Storage } from './constructs/storage.ts';
 import { Workflow } from './constructs/workflow.ts';
+import { CONSENT_TERM_INDEX } from '../functions/adapters/dynamodb/consent-ledger.ts';
 import { OPEN_DUE_INDEX } from '../functions/adapters/dynamodb/request-store.ts';
 
 export interface DerbesStackProps extends StackProps {
@@ -76,6 +77,20 @@ export class DerbesStack extends Stack {
     const { profile, profilePath } = props;
     const storage = new Storage(this, 'Storage', profile);
     this.storage = storage;
+    const personKey = new secretsmanager.Secret(this, 'PersonKey', {
+      description: 'derbes: key of the person keys (HMAC of the normalised address) in the consent ledger',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(personKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'Rotating this key would orphan every ledger entry keyed with it; it is a long-lived pseudonymisation key by design.',
+    });
+    /** Ledger access: state and history are written only with Put (history conditioned on not existing). */
+    const usesConsent = (f: DerbesFunction) =>
+      f
+        .useTable(Settings.consentTable, storage.consent, storage.key, ['GetItem', 'Query', 'PutItem'], [CONSENT_TERM_INDEX])
+        .setEnvironment(Settings.personKeySecret, personKey.secretArn)
+        .allow(['secretsmanager:GetSecretValue'], [personKey.secretArn]);
     const fn = (id: string, entry: string, description: string, timeout?: Duration) =>
       new DerbesFunction(this, id, { entry, description, profilePath, timeout });
 
@@ -111,6 +126,10 @@ export class DerbesStack extends Stack {
         .useTable(Settings.requestsTable, storage.requests, storage.key, READ_REQUESTS)
         .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT),
     );
+    const updateConsent = fn('UpdateConsent', 'functions/handlers/workflow/update-consent.ts', 'Withdraws consent in the ledger for withdrawal and opt-out requests')
+      .useTable(Settings.requestsTable, storage.requests, storage.key, READ_REQUESTS)
+      .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT);
+    usesConsent(updateConsent);
     const applyToSource = fn('ApplyToSource', 'functions/handlers/workflow/apply-to-source.ts', 'Finds, changes, blocks or erases in one data source', Duration.minutes(1))
       .useTable(Settings.requestsTable, storage.requests, storage.key, WRITE_REQUESTS)
       .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT);
@@ -130,6 +149,7 @@ export class DerbesStack extends Stack {
         .setEnvironment(Settings.packagesBucket, storage.packages.bucketName)
         .allow(['s3:PutObject'], [storage.packages.arnForObjects('packages/*')]),
     );
+    usesConsent(answer);
     const closeUnverified = sendsMail(
       fn('CloseUnverified', 'functions/handlers/workflow/close-unverified.ts', 'Reasoned answer when the mailbox was never confirmed')
         .useTable(Settings.requestsTable, storage.requests, storage.key, WRITE_REQUESTS)
@@ -144,6 +164,7 @@ export class DerbesStack extends Stack {
       requestDecision,
       escalateDecision,
       sendRefusal,
+      updateConsent,
       applyToSource,
       notifyProcessors,
       answer,
@@ -169,6 +190,7 @@ export class DerbesStack extends Stack {
       .setEnvironment(Settings.stateMachineArn, stateMachine.stateMachineArn)
       .allow(['states:StartExecution'], [stateMachine.stateMachineArn])
       .allow(['states:SendTaskSuccess'], [stateMachine.stateMachineArn]);
+    usesConsent(api);
     const publicApi = new PublicHttpApi(this, 'Public', api);
     for (const f of [acknowledge, requestVerification, answer]) f.setEnvironment(Settings.publicUrl, publicApi.url);
     api.setEnvironment(Settings.publicUrl, publicApi.url);
@@ -201,6 +223,7 @@ export class DerbesStack extends Stack {
         .useTable(Settings.requestsTable, storage.requests, storage.key, READ_REQUESTS, [OPEN_DUE_INDEX])
         .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT),
     );
+    usesConsent(deadlineWatch);
     new events.Rule(this, 'DeadlineWatchSchedule', {
       description: 'derbes: check open requests against their due dates',
       schedule: events.Schedule.rate(Duration.minutes(15)),

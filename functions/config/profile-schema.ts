@@ -15,6 +15,8 @@ const Purpose = z.strictObject({
     .strictObject({ years: z.number().int().positive(), autoProlong: z.boolean() })
     .optional(),
   marketing: z.boolean().default(false),
+  /** Transfer, sale or sharing with third parties: a Global Privacy Control signal opts out of it, like marketing. */
+  transfer: z.boolean().default(false),
 });
 
 /** What every data source declares, whatever kind it is. */

@@ -19,6 +19,9 @@ export const Settings = {
   outboxDir: 'OUTBOX_DIR',
   /** Name (or ARN) of the secret holding the operator API key. */
   operatorKeySecret: 'OPERATOR_KEY_SECRET',
+  /** Name (or ARN) of the secret keying person keys (HMAC of the normalised address). */
+  personKeySecret: 'PERSON_KEY_SECRET',
+  consentTable: 'CONSENT_TABLE',
 } as const;
 
 export type SettingName = (typeof Settings)[keyof typeof Settings];

@@ -18,6 +18,7 @@ export type AuditEvent =
   | { type: 'processor.notified'; detail: { processorId: string; channel: string; delivered: boolean; attempts: number } }
   | { type: 'operator.alerted'; detail: { alert: string } }
   | { type: 'deadline.step'; detail: { kind: string; at: string } }
+  | { type: 'consent.withdrawn'; detail: { purposes: string[] } }
   | { type: 'mail.received'; detail: { sesMessageId: string; messageId?: string; outcome: string; reason?: string; attachments?: number; authFailures?: string[] } };
 
 export interface RecordedAuditEvent {

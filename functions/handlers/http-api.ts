@@ -6,6 +6,7 @@ import { DerbesError, InvalidTokenError, ValidationError } from '../domain/error
 import { messagesFor } from '../domain/messages.ts';
 import { LANGUAGES, type Language } from '../domain/request-types.ts';
 import { download } from '../use-cases/access-package.ts';
+import { applyGlobalPrivacyControl } from '../use-cases/consent.ts';
 import { confirmVerification } from '../use-cases/confirm-verification.ts';
 import { parseSubmission, submitRequest } from '../use-cases/submit-request.ts';
 import { errorBody, jsonError } from './http/error-responses.ts';
@@ -79,6 +80,9 @@ async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
   const idempotencyKey = header(event, 'idempotency-key') ?? (typeof formKey === 'string' && formKey ? formKey : undefined);
   const { request, created } = await submitRequest(deps, submission, 'web', idempotencyKey);
   logger.info('request submitted', { requestId: request.id, created, channel: 'web' });
+  if (created && header(event, 'sec-gpc') === '1') {
+    await applyGlobalPrivacyControl(deps, request.email, { requestId: request.id, ip: event.requestContext.http.sourceIp, userAgent: header(event, 'user-agent') });
+  }
   if (form) {
     const m = messagesFor(request.language);
     return html(202, messagePage(request.language, m.page('formTitle'), m.page('submitted', { reference: request.id, dueAt: m.date(request.deadline.dueAt, request.deadline.timeZone) })));

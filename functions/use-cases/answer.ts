@@ -5,6 +5,7 @@ import type { DataSubjectRequest } from '../domain/request.ts';
 import type { RequestType } from '../domain/request-types.ts';
 import type { Dependencies } from './dependencies.ts';
 import { publishAccessPackage } from './access-package.ts';
+import { consentSections } from './consent.ts';
 import { alertOperator, notifyPerson } from './notify.ts';
 import type { SourceOutcome, SourceResult } from './ports.ts';
 
@@ -68,7 +69,7 @@ function processorSection(deps: Dependencies, request: DataSubjectRequest, trail
  * The answer to the person: one section per thing asked, what was kept and why, which sources could not be
  * reached (the operator is alerted about those), and who else was told. Closes the request.
  */
-export async function answerRequest(deps: Dependencies, requestId: string, extraSections: string[] = []): Promise<void> {
+export async function answerRequest(deps: Dependencies, requestId: string): Promise<void> {
   const request = await deps.requests.get(requestId);
   if (request.status !== 'IN_PROGRESS') return; // already answered before a restart
   const m = messagesFor(request.language);
@@ -80,7 +81,7 @@ export async function answerRequest(deps: Dependencies, requestId: string, extra
     const access = accessSection(deps, request, results);
     sections.push(access, await publishAccessPackage(deps, request, results, access));
   }
-  sections.push(...changeSections(deps, request, results), ...extraSections);
+  sections.push(...changeSections(deps, request, results), ...(await consentSections(deps, request)));
   if (request.types.includes('claim') && request.decision?.answer) sections.push(m.answer('claim', { decision: request.decision.answer }));
   const told = processorSection(deps, request, await deps.audit.list(requestId));
   if (told) sections.push(told);

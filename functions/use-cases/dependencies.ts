@@ -1,6 +1,7 @@
 import type { OperatorProfile, DataSource } from '../config/profile-schema.ts';
 import type { DeadlineEngine } from '../domain/deadlines/index.ts';
 import type { ProcessorNotifier } from '../adapters/processors/processor-notifier.ts';
+import type { ConsentLedger } from '../domain/consent/index.ts';
 import type { AuditLog, Clock, DataSourceConnector, DecisionStore, DownloadTokens, Mailer, PackageStore, RequestStore, VerificationStore, Workflow } from './ports.ts';
 
 /** What the use cases need from the outside world; built once per process by functions/composition.ts. */
@@ -12,6 +13,9 @@ export interface Dependencies {
   readonly verifications: VerificationStore;
   readonly decisions: DecisionStore;
   readonly packages: PackageStore;
+  readonly consent: ConsentLedger;
+  /** The ledger's key for a person: a keyed hash of the normalised address. */
+  personKey(email: string): Promise<string>;
   readonly downloads: DownloadTokens;
   readonly processorNotifier: ProcessorNotifier;
   /** Reads a secret (signing keys, the operator API key) by name. */

@@ -10,12 +10,14 @@ const WAITS_ON_OPERATOR: readonly RequestStatus[] = ['AWAITING_DECISION', 'IN_PR
 
 export interface WatchReport {
   open: number;
+  consentsProlonged: number;
+  consentsExpired: number;
   reminders: number;
   progressNotices: number;
   overdue: number;
 }
 
-async function takeStep(deps: Dependencies, request: DataSubjectRequest, kind: EscalationKind): Promise<keyof Omit<WatchReport, 'open'> | undefined> {
+async function takeStep(deps: Dependencies, request: DataSubjectRequest, kind: EscalationKind): Promise<'reminders' | 'progressNotices' | 'overdue' | undefined> {
   switch (kind) {
     case 'operator_reminder':
     case 'operator_last_day':
@@ -41,7 +43,9 @@ async function takeStep(deps: Dependencies, request: DataSubjectRequest, kind: E
  */
 export async function watchDeadlines(deps: Dependencies): Promise<WatchReport> {
   const now = deps.clock.now();
-  const report: WatchReport = { open: 0, reminders: 0, progressNotices: 0, overdue: 0 };
+  // Consent terms end on time too: prolonged or expired, each an event in the ledger.
+  const { prolonged, expired } = await deps.consent.applyDue(now);
+  const report: WatchReport = { open: 0, consentsProlonged: prolonged, consentsExpired: expired, reminders: 0, progressNotices: 0, overdue: 0 };
   for (const request of await deps.requests.listOpen(1000)) {
     report.open++;
     const due = escalationSchedule(request.deadline, new Date(request.receivedAt), deps.profile.escalation, deps.deadlines).filter((step) => Date.parse(step.at) <= now.getTime());

@@ -13,6 +13,7 @@ export interface WorkflowFunctions {
   requestDecision: DerbesFunction;
   escalateDecision: DerbesFunction;
   sendRefusal: DerbesFunction;
+  updateConsent: DerbesFunction;
   applyToSource: DerbesFunction;
   notifyProcessors: DerbesFunction;
   answer: DerbesFunction;
@@ -92,7 +93,8 @@ export class Workflow extends Construct {
       resultPath: '$.Payload.sources',
     });
     applyToSources.itemProcessor(applyOne);
-    const fulfil = applyToSources
+    const fulfil = invokeStep(this, 'UpdateConsent', fns.updateConsent)
+      .next(applyToSources)
       .next(invokeStep(this, 'NotifyProcessors', fns.notifyProcessors))
       .next(invokeStep(this, 'Answer', fns.answer))
       .next(new sfn.Succeed(this, 'Answered'));

@@ -30,6 +30,8 @@ export interface RunningSystem {
   resumedExecutions: number;
   secrets: SecretsHost;
   stepFunctions: StepFunctionsHost;
+  /** Resolves once every message the SMTP front door has accepted so far has been through the intake function. */
+  mailIntakeIdle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -135,7 +137,7 @@ export async function startLocalSystem(settings: RuntimeSettings, options: { dns
     const operatorKey = secrets.value(process.env[Settings.operatorKeySecret] ?? '');
     if (operatorKey) log(`  operator API key   ${operatorKey}   (DERBES_OPERATOR_KEY for \`npx derbes decisions …\`; kept in secrets.json)`);
     log(`  data               ${settings.dataDir}${resumedExecutions ? `   (${resumedExecutions} running executions resumed)` : ''}`);
-    return { url, smtpPort, dataDir: settings.dataDir, outboxDir, dynamoDbEndpoint: dynamo.endpoint, resumedExecutions, secrets, stepFunctions, stop: stopAll };
+    return { url, smtpPort, dataDir: settings.dataDir, outboxDir, dynamoDbEndpoint: dynamo.endpoint, resumedExecutions, secrets, stepFunctions, mailIntakeIdle: () => smtp.idle(), stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -123,6 +123,14 @@ export class SmtpIntake {
     }
   }
 
+  /**
+   * Resolves once every message accepted so far has been through the intake function (retries included).
+   * A message is in flight before its SMTP answer is sent, so a sender that has its 250 can wait on this.
+   */
+  async idle(): Promise<void> {
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+  }
+
   async stop(): Promise<void> {
     await Promise.allSettled([...this.inFlight]);
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));

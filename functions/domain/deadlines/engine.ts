@@ -41,6 +41,8 @@ export function createDeadlineEngine(options: DeadlineEngineOptions = {}): Deadl
   return {
     jurisdictions: () => [...jurisdictions.keys()],
 
+    timeZone: (code) => jurisdictionOf(code).calendar.timeZone,
+
     isWorkingDay(code, localDate) {
       requireLocalDate(localDate);
       return jurisdictionOf(code).calendar.isWorkingDay(localDate);

@@ -81,6 +81,8 @@ export interface DeadlineEngine {
   /** The n-th working day after fromLocalDate (before it for negative n); fromLocalDate itself never counts. */
   addWorkingDays(jurisdiction: string, fromLocalDate: string, n: number): string;
   jurisdictions(): string[];
+  /** The IANA zone a jurisdiction's days are counted in. */
+  timeZone(jurisdiction: string): string;
 }
 
 export interface DeadlineEngineOptions {

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { dependencies } from '../../composition.ts';
 import { readSetting, Settings } from '../../config/settings.ts';
 import { UnauthorizedError, ValidationError } from '../../domain/errors.ts';
+import { consentState, recordConsent } from '../../use-cases/consent.ts';
 import { decide, parseDecision, requestView } from '../../use-cases/operator.ts';
 import type { OPERATOR_ROUTE_KEYS } from './routes.ts';
 
@@ -53,6 +54,19 @@ const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], Route> = {
   'GET /operator/decisions': async () => {
     const pending = await dependencies().decisions.list();
     return json(200, { decisions: pending.map(({ taskToken: _token, ...rest }) => rest) });
+  },
+  /** The company's own applications record consents here, with their evidence. */
+  'POST /operator/consents': async (event) => {
+    const change = await recordConsent(dependencies(), body(event));
+    return json(200, { recorded: change.recorded.map((e) => e.type), state: change.state });
+  },
+  /** Current state of every purpose for one person (?email=…); ?history=1 exports the whole history. */
+  'GET /operator/consents': async (event) => {
+    const deps = dependencies();
+    const email = event.queryStringParameters?.email;
+    if (!email) throw new ValidationError([{ field: 'email', message: 'is required (query parameter)' }], 'consent query');
+    if (event.queryStringParameters?.history) return json(200, { history: await deps.consent.history(await deps.personKey(email)) });
+    return json(200, { consents: await consentState(deps, email) });
   },
   'POST /operator/decisions/{reference}': async (event) => {
     const request = await decide(dependencies(), reference(event), parseDecision(body(event)));

@@ -9,6 +9,8 @@ export const OPERATOR_ROUTE_KEYS = [
   'GET /operator/requests/{reference}',
   'GET /operator/decisions',
   'POST /operator/decisions/{reference}',
+  'POST /operator/consents',
+  'GET /operator/consents',
 ] as const;
 export const HTTP_ROUTE_KEYS = [...PUBLIC_ROUTE_KEYS, ...OPERATOR_ROUTE_KEYS] as const;
 export type HttpRouteKey = (typeof HTTP_ROUTE_KEYS)[number];

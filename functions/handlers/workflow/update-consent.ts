@@ -1,0 +1,9 @@
+import { dependencies } from '../../composition.ts';
+import { withdrawForRequest } from '../../use-cases/consent.ts';
+import { parsePayload, RequestIdPayload } from './payload.ts';
+
+/** Withdrawal and marketing opt-out change the consent ledger before the sources and processors are told. */
+export async function handler(event: unknown): Promise<{ withdrawn: string[] }> {
+  const { requestId } = parsePayload(RequestIdPayload, event, 'update-consent');
+  return withdrawForRequest(dependencies(), requestId);
+}

@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { createTransport } from 'nodemailer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningSystem } from '../../infra/local/runtime.ts';
+import { postJson, startTestSystem } from '../support/local-system.ts';
+import { MailSink, verificationLink } from '../support/mail-sink.ts';
+
+// I-License's policy: withdrawal and opt-out by mail to info@license.kz with fixed subject lines.
+const PROFILE = 'profiles/seeds/i-license.json';
+let sink: MailSink;
+let system: RunningSystem;
+let operatorKey: string;
+
+const api = async (method: string, path: string, body?: unknown) => {
+  const response = await fetch(`${system.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${operatorKey}`, 'content-type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, any> };
+};
+const consents = async (email: string) =>
+  Object.fromEntries(((await api('GET', `/operator/consents?email=${encodeURIComponent(email)}`)).body.consents as Array<{ purposeId: string; status: string }>).map((c) => [c.purposeId, c.status]));
+
+async function mailAndConfirm(from: string, subject: string): Promise<string> {
+  const transport = createTransport({ host: '127.0.0.1', port: system.smtpPort, secure: false, ignoreTLS: true });
+  await transport.sendMail({ from, to: 'info@license.kz', subject, text: 'Прошу исполнить.\n\nС уважением' });
+  const verification = await sink.waitFor((m) => m.to.includes(from) && m.text.includes('/verify?code='));
+  const reference = /DRB-[0-9A-Z]{5}-[0-9A-Z]{5}/.exec(verification.subject)![0];
+  const confirm = await postJson(`${system.url}/api/verifications`, { code: verificationLink(verification).searchParams.get('code') });
+  expect(confirm.status).toBe(200);
+  return reference;
+}
+
+beforeAll(async () => {
+  sink = await new MailSink().start();
+  system = await startTestSystem({ profile: PROFILE, mailRelayUrl: sink.url });
+  const secrets = JSON.parse(readFileSync(`${system.dataDir}/secrets.json`, 'utf8')) as Record<string, string>;
+  operatorKey = Object.entries(secrets).find(([name]) => name.includes('OperatorKey'))![1];
+});
+afterAll(async () => {
+  await system?.stop();
+  await sink?.stop();
+});
+
+describe('the consent ledger', () => {
+  it('records consents from the company\'s applications with hashed evidence, and refuses unknown purposes', async () => {
+    const granted = await api('POST', '/operator/consents', {
+      email: 'Asel.Nurpeisova@mail.example',
+      purposeId: 'advertising',
+      action: 'grant',
+      channel: 'web',
+      evidence: { ip: '203.0.113.7', userAgent: 'Mozilla/5.0' },
+    });
+    expect(granted.status).toBe(200);
+    expect(granted.body.recorded).toEqual(['granted']);
+    // I-License: consent for 3 years, prolonged automatically.
+    expect(Date.parse(granted.body.state.termEndsAt) - Date.now()).toBeGreaterThan(3 * 365 * 86_400_000 - 2 * 86_400_000);
+    const history = (await api('GET', '/operator/consents?email=asel.nurpeisova%40mail.example&history=1')).body.history as Array<{ evidence: Record<string, string> }>;
+    expect(history[0]!.evidence.ipHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(history)).not.toContain('203.0.113.7');
+    expect((await api('POST', '/operator/consents', { email: 'a@b.kz', purposeId: 'nope', action: 'grant' })).status).toBe(400);
+    expect((await fetch(`${system.url}/operator/consents?email=a@b.kz`)).status).toBe(401);
+  });
+
+  it.each([
+    ['Отзыв согласия на обработку персональных данных', 'asel.nurpeisova@mail.example', ['advertising', 'product_news', 'services']],
+    ['Отказ от уведомлений о новых продуктах и услугах и специальных предложениях', 'erlan.mukhamedov@mail.example', ['advertising', 'product_news']],
+  ])('«%s» by mail ends with the ledger showing it withdrawn and a confirmation to the person', async (subject, person, purposes) => {
+    for (const purposeId of purposes) await api('POST', '/operator/consents', { email: person, purposeId, action: 'grant', channel: 'web' });
+    for (const purposeId of purposes) expect((await consents(person))[purposeId]).toBe('granted');
+
+    const reference = await mailAndConfirm(person, subject);
+    const answer = await sink.waitFor((m) => m.subject.includes(reference) && m.to.includes(person) && m.text.includes('Направляем ответ'), 30_000);
+    expect(answer.text).toMatch(/согласие отозвано|не будете получать от нас рекламных/);
+    const after = await consents(person);
+    for (const purposeId of purposes) expect(after[purposeId]).toBe('withdrawn');
+    const trail = (await api('GET', `/operator/requests/${reference}`)).body.audit as Array<{ type: string }>;
+    expect(trail.map((e) => e.type)).toContain('consent.withdrawn');
+  });
+
+  it('a form sent with Global Privacy Control opts out of marketing, recorded as such', async () => {
+    const person = 'gpc.person@mail.example';
+    await api('POST', '/operator/consents', { email: person, purposeId: 'product_news', action: 'grant', channel: 'web' });
+    const response = await fetch(`${system.url}/api/requests`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'sec-gpc': '1' },
+      body: JSON.stringify({ type: 'access', email: person, language: 'ru' }),
+    });
+    expect(response.status).toBe(202);
+    expect((await consents(person)).product_news).toBe('withdrawn');
+    const history = (await api('GET', `/operator/consents?email=${person}&history=1`)).body.history as Array<{ type: string; evidence: { gpc?: boolean } }>;
+    expect(history.find((e) => e.type === 'withdrawn')?.evidence.gpc).toBe(true);
+  });
+});
