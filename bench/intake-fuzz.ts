@@ -1,10 +1,17 @@
 /**
- * Pushes mutated corpus messages through intake and accounts for every one of them:
- *   npx tsx bench/intake-fuzz.ts [count]     (default 10000)
+ * Pushes mutated corpus messages through the email-intake Lambda handler, on the local runtime (DynamoDB Local,
+ * S3, the workflow), and accounts for every one of them:
+ *   npm run bench:intake-fuzz -- [count]     (default 10000)
  * Exits non-zero on any exception, unhandled rejection, or message without a recognised outcome.
  * Message i is mutation seed i of corpus file i mod n, so a failure replays exactly.
  */
-import { decideIntake, type SesVerdicts, type Verdict } from '../functions/domain/email/index.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SesVerdicts, Verdict } from '../functions/domain/email/index.ts';
+import type { EmailOutcome } from '../functions/use-cases/receive-email.ts';
+import { startLocalSystem } from '../infra/local/runtime.ts';
+import { runtimeSettings } from '../infra/local/settings.ts';
 import { readCorpus } from '../test/fixtures/mail/corpus.ts';
 import { mutateMail, seededRandom } from './lib/mutate-mail.ts';
 
@@ -13,10 +20,19 @@ type ProcessMessage = (raw: Uint8Array, verdicts: SesVerdicts) => Promise<{ kind
 
 const { index, raw } = readCorpus();
 
-// The intake under test; swap in the full handler here once it exists.
-const processMessage: ProcessMessage = (bytes, verdicts) => decideIntake(bytes, verdicts, index.context);
+process.env.LOG_LEVEL ??= 'WARN'; // the handlers' per-message log lines would bury the figures
+// The whole system, on free ports in a scratch folder; its mail goes to the outbox there.
+const system = await startLocalSystem(
+  runtimeSettings({ DATA_DIR: mkdtempSync(join(tmpdir(), 'derbes-fuzz-')), PORT: '0', SMTP_PORT: '0', DYNAMODB_PORT: '0' }),
+  { log: () => {} },
+);
+// The intake under test: SES's path into the real handler (raw message stored in S3, then the Lambda invoked).
+const processMessage: ProcessMessage = async (bytes, verdicts) => {
+  const [outcome] = (await system.deliverMail(bytes, verdicts)) as EmailOutcome[];
+  return { kind: outcome!.outcome, reason: outcome!.reason };
+};
 
-const OUTCOMES = new Set(['request', 'reply', 'drop', 'reject']);
+const OUTCOMES = new Set(['request', 'triage', 'reply', 'drop', 'reject']);
 const VERDICTS: readonly Verdict[] = ['PASS', 'FAIL', 'GRAY', 'PROCESSING_FAILED', 'DISABLED'];
 /** A message still undecided after this long counts as unaccounted rather than hanging the run. */
 const TIMEOUT_MS = 30_000;
@@ -82,8 +98,9 @@ async function main(): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve));
 
   const seconds = (performance.now() - started) / 1000;
-  const accepted = [...tally].filter(([label]) => label === 'request' || label === 'reply');
-  const refused = [...tally].filter(([label]) => label !== 'request' && label !== 'reply').sort(([a], [b]) => a.localeCompare(b));
+  const isAccepted = (label: string) => /^(request|triage|reply)\b/.test(label);
+  const accepted = [...tally].filter(([label]) => isAccepted(label)).sort(([a], [b]) => a.localeCompare(b));
+  const refused = [...tally].filter(([label]) => !isAccepted(label)).sort(([a], [b]) => a.localeCompare(b));
   console.log(`${count} mutated messages from ${index.messages.length} corpus files in ${seconds.toFixed(1)} s`);
   console.log('accepted:');
   for (const [label, n] of accepted) console.log(`  ${label.padEnd(24)} ${n}`);
@@ -94,4 +111,8 @@ async function main(): Promise<void> {
   if (crashes > 0 || unhandledRejections > 0 || accounted !== count) process.exitCode = 1;
 }
 
-await main();
+try {
+  await main();
+} finally {
+  await system.stop();
+}

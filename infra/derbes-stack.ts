@@ -121,9 +121,9 @@ export class DerbesStack extends Stack {
         .useTable(Settings.requestsTable, storage.requests, storage.key, WRITE_REQUESTS)
         .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT),
     );
-    const sendRefusal = sendsMail(
-      fn('SendRefusal', 'functions/handlers/workflow/send-refusal.ts', 'Reasoned refusal citing the rule')
-        .useTable(Settings.requestsTable, storage.requests, storage.key, READ_REQUESTS)
+    const applyDecision = sendsMail(
+      fn('ApplyDecision', 'functions/handlers/workflow/apply-decision.ts', "Moves a request on after the operator's decision; sends a refusal")
+        .useTable(Settings.requestsTable, storage.requests, storage.key, WRITE_REQUESTS)
         .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT),
     );
     const updateConsent = fn('UpdateConsent', 'functions/handlers/workflow/update-consent.ts', 'Withdraws consent in the ledger for withdrawal and opt-out requests')
@@ -163,7 +163,7 @@ export class DerbesStack extends Stack {
       planFulfilment,
       requestDecision,
       escalateDecision,
-      sendRefusal,
+      applyDecision,
       updateConsent,
       applyToSource,
       notifyProcessors,

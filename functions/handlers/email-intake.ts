@@ -3,7 +3,7 @@ import { RawMailStore } from '../adapters/aws/raw-mail-store.ts';
 import { dependencies } from '../composition.ts';
 import { readSetting, Settings } from '../config/settings.ts';
 import type { SesVerdicts } from '../domain/email/index.ts';
-import { receiveEmail } from '../use-cases/receive-email.ts';
+import { receiveEmail, type EmailOutcome } from '../use-cases/receive-email.ts';
 import { logger } from './logger.ts';
 
 let store: RawMailStore | undefined;
@@ -12,7 +12,8 @@ let store: RawMailStore | undefined;
  * SES receipt rule → S3 action (raw message) → this function, invoked asynchronously with metadata and
  * verdicts but no body. An error propagates so Lambda's asynchronous retries try again.
  */
-export async function handler(event: SESEvent): Promise<void> {
+export async function handler(event: SESEvent): Promise<EmailOutcome[]> {
+  const outcomes: EmailOutcome[] = [];
   store ??= new RawMailStore(readSetting(Settings.rawMailBucket), process.env[Settings.rawMailPrefix] ?? '');
   for (const record of event.Records) {
     const { mail, receipt } = record.ses;
@@ -26,5 +27,7 @@ export async function handler(event: SESEvent): Promise<void> {
     const raw = await store.read(mail.messageId);
     const outcome = await receiveEmail(dependencies(), mail.messageId, raw, verdicts);
     logger.info('email received', { sesMessageId: mail.messageId, ...outcome });
+    outcomes.push(outcome);
   }
+  return outcomes;
 }

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { riskFlags, type EscalationPolicy } from '../domain/deadlines/index.ts';
-import { ValidationError, toFieldProblems } from '../domain/errors.ts';
+import { ConflictError, ValidationError, toFieldProblems } from '../domain/errors.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import { RequestTypeSchema } from '../domain/request-types.ts';
 import type { Dependencies } from './dependencies.ts';
+import { notifyPerson } from './notify.ts';
 
 /** An operator's decision on a request that waits for one. */
 export const DecisionInputSchema = z
@@ -29,22 +30,46 @@ export function parseDecision(input: unknown): DecisionInput {
   return result.data;
 }
 
-/** Approves or refuses a waiting request, then releases its workflow (which answers or refuses). */
-export async function decide(deps: Dependencies, requestId: string, input: DecisionInput) {
+/**
+ * Records the operator's decision on a waiting request and releases its workflow, which then moves the request on
+ * (ApplyDecision). If the wait has already ended (timed out and escalated), the pending decision is put back and
+ * the operator is told, so nothing is left half-done.
+ */
+export async function decide(deps: Dependencies, requestId: string, input: DecisionInput): Promise<{ reference: string; decision: DecisionInput['decision'] }> {
   const pending = await deps.decisions.take(requestId);
-  const decidedAt = deps.clock.now().toISOString();
   const approved = input.decision === 'approve';
-  const decision = { approved, decidedAt, reason: input.reason, basis: input.basis, answer: input.answer };
-  const changes = {
-    decision,
-    ...(input.changes ? { changes: input.changes } : {}),
-    ...(input.types ? { types: input.types } : {}),
-  };
-  const request = await deps.requests.transition(requestId, 'AWAITING_DECISION', approved ? 'IN_PROGRESS' : 'REFUSED', changes, [
-    { type: 'decision.made', detail: { approved, basis: input.basis } },
-  ]);
-  await deps.workflow.completeTask(pending.taskToken, { approved });
-  return request;
+  try {
+    await deps.requests.amend(
+      requestId,
+      'AWAITING_DECISION',
+      {
+        decision: { approved, decidedAt: deps.clock.now().toISOString(), reason: input.reason, basis: input.basis, answer: input.answer },
+        ...(input.changes ? { changes: input.changes } : {}),
+        ...(input.types ? { types: input.types } : {}),
+      },
+      [{ type: 'decision.made', detail: { approved, basis: input.basis } }],
+    );
+    await deps.workflow.completeTask(pending.taskToken, { approved });
+  } catch (error) {
+    await deps.decisions.put(pending);
+    if ((error as Error).name === 'TaskTimedOut') throw new ConflictError(`the wait for a decision on ${requestId} has just ended; list the decisions again and decide once more`);
+    throw error;
+  }
+  return { reference: requestId, decision: input.decision };
+}
+
+/** In the workflow, after the decision: move the request on, or refuse it with the operator's reason and basis. */
+export async function applyDecision(deps: Dependencies, requestId: string): Promise<{ approved: boolean }> {
+  const request = await deps.requests.get(requestId);
+  if (request.status !== 'AWAITING_DECISION') return { approved: request.status === 'IN_PROGRESS' }; // re-run after a restart
+  const approved = request.decision?.approved === true;
+  if (approved) {
+    await deps.requests.transition(requestId, 'AWAITING_DECISION', 'IN_PROGRESS');
+    return { approved };
+  }
+  const refused = await deps.requests.transition(requestId, 'AWAITING_DECISION', 'REFUSED', { closedAt: deps.clock.now().toISOString() });
+  await notifyPerson(deps, refused, 'refusal', { reason: refused.decision?.reason ?? '', rule: refused.decision?.basis ?? refused.deadline.rule.citation });
+  return { approved };
 }
 
 /** The operator's view of a request: where it stands, when it is due, and whether that is at risk or overdue. */

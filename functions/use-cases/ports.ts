@@ -17,6 +17,8 @@ export interface RequestStore {
    * (plus `also`, e.g. verification.confirmed) in the audit trail in the same transaction.
    */
   transition(id: string, from: RequestStatus, to: RequestStatus, changes?: Partial<DataSubjectRequest>, also?: AuditEvent[]): Promise<DataSubjectRequest>;
+  /** Changes fields of a request that is still in `status`, without moving it, with its audit events. */
+  amend(id: string, status: RequestStatus, changes: Partial<DataSubjectRequest>, events: AuditEvent[]): Promise<DataSubjectRequest>;
   /** Open requests, earliest due first, from the due-date index (never a scan). */
   listOpen(limit: number): Promise<DataSubjectRequest[]>;
   putSourceResult(id: string, result: SourceResult): Promise<void>;

@@ -97,13 +97,6 @@ export async function escalateDecision(deps: Dependencies, payload: WorkflowPayl
   return { ...payload, escalations: round, decisionTimeoutSeconds: ESCALATION_INTERVAL_SECONDS, giveUp: round >= MAX_ESCALATIONS };
 }
 
-/** The operator refused: a reasoned refusal that cites the rule, then the request is closed. */
-export async function sendRefusal(deps: Dependencies, requestId: string): Promise<void> {
-  const request = await deps.requests.get(requestId);
-  if (request.status !== 'REFUSED' || !request.decision) return;
-  await notifyPerson(deps, request, 'refusal', { reason: request.decision.reason ?? '', rule: request.decision.basis ?? request.deadline.rule.citation });
-}
-
 /** Issues a single-use code bound to the waiting task and mails the confirmation link. */
 export async function requestVerification(
   deps: Dependencies,

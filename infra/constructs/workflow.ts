@@ -12,7 +12,7 @@ export interface WorkflowFunctions {
   planFulfilment: DerbesFunction;
   requestDecision: DerbesFunction;
   escalateDecision: DerbesFunction;
-  sendRefusal: DerbesFunction;
+  applyDecision: DerbesFunction;
   updateConsent: DerbesFunction;
   applyToSource: DerbesFunction;
   notifyProcessors: DerbesFunction;
@@ -108,10 +108,10 @@ export class Workflow extends Construct {
         .when(sfn.Condition.booleanEquals('$.Payload.giveUp', true), new sfn.Succeed(this, 'LeftWithOperator'))
         .otherwise(awaitDecision),
     );
-    const refuse = invokeStep(this, 'SendRefusal', fns.sendRefusal).next(new sfn.Succeed(this, 'Refused'));
-    awaitDecision.next(
-      new sfn.Choice(this, 'Approved').when(sfn.Condition.booleanEquals('$.Payload.decision.approved', true), fulfil).otherwise(refuse),
-    );
+    // The request's status follows the decision here, in the workflow, once the wait has really ended.
+    awaitDecision
+      .next(invokeStep(this, 'ApplyDecision', fns.applyDecision, { resultPath: '$.Payload.decision' }))
+      .next(new sfn.Choice(this, 'Approved').when(sfn.Condition.booleanEquals('$.Payload.decision.approved', true), fulfil).otherwise(new sfn.Succeed(this, 'Refused')));
 
     const definition = acknowledge
       .next(awaitVerification)

@@ -85,5 +85,8 @@ export class DynamoDbLocal {
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
     });
+    // Its output pipes would otherwise keep this process alive after the database is gone.
+    child.stdout?.destroy();
+    child.stderr?.destroy();
   }
 }

@@ -6,6 +6,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import S3rver from 's3rver';
 import { loadProfileFile } from '../../functions/config/load-profile.ts';
 import type { OperatorProfile } from '../../functions/config/profile-schema.ts';
+import type { SesVerdicts } from '../../functions/domain/email/index.ts';
 import { Settings } from '../../functions/config/settings.ts';
 import { createApp, STACK_NAME } from '../app.ts';
 import { REPO_ROOT } from '../constructs/derbes-function.ts';
@@ -32,6 +33,8 @@ export interface RunningSystem {
   stepFunctions: StepFunctionsHost;
   /** Resolves once every message the SMTP front door has accepted so far has been through the intake function. */
   mailIntakeIdle(): Promise<void>;
+  /** Hands a raw message to the intake function as SES would, with the given verdicts; returns its result. */
+  deliverMail(raw: Uint8Array, verdicts: SesVerdicts): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -137,7 +140,7 @@ export async function startLocalSystem(settings: RuntimeSettings, options: { dns
     const operatorKey = secrets.value(process.env[Settings.operatorKeySecret] ?? '');
     if (operatorKey) log(`  operator API key   ${operatorKey}   (DERBES_OPERATOR_KEY for \`npx derbes decisions …\`; kept in secrets.json)`);
     log(`  data               ${settings.dataDir}${resumedExecutions ? `   (${resumedExecutions} running executions resumed)` : ''}`);
-    return { url, smtpPort, dataDir: settings.dataDir, outboxDir, dynamoDbEndpoint: dynamo.endpoint, resumedExecutions, secrets, stepFunctions, mailIntakeIdle: () => smtp.idle(), stop: stopAll };
+    return { url, smtpPort, dataDir: settings.dataDir, outboxDir, dynamoDbEndpoint: dynamo.endpoint, resumedExecutions, secrets, stepFunctions, mailIntakeIdle: () => smtp.idle(), deliverMail: (raw, verdicts) => smtp.deliver(raw, verdicts), stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -4,9 +4,10 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SESEvent } from 'aws-lambda';
 import { authenticate } from 'mailauth';
 import { SMTPServer } from 'smtp-server';
+import type { SesVerdicts } from '../../functions/domain/email/index.ts';
 import type { FunctionHost } from './function-host.ts';
 
-type Verdict = 'PASS' | 'FAIL' | 'GRAY' | 'PROCESSING_FAILED';
+type Verdict = SesVerdicts['spf'];
 export type DnsResolver = (name: string, type: string) => Promise<unknown>;
 
 /** Without network DNS every lookup fails at once, instead of waiting for a resolver that cannot answer. */
@@ -79,34 +80,59 @@ export class SmtpIntake {
     return (this.server.server.address() as AddressInfo).port;
   }
 
-  /** Stored first (the SMTP answer waits for that); the intake runs after, as SES invokes Lambda asynchronously. */
-  private async receive(raw: Buffer, ip: string, helo: string, sender: string, rcptTo: string[]): Promise<void> {
+  /** Where the SES S3 action puts a message: under the rule's prefix, named by a fresh SES-style message id. */
+  private async store(raw: Uint8Array): Promise<string> {
     const messageId = randomBytes(16).toString('hex');
     await this.s3.send(new PutObjectCommand({ Bucket: this.rule.bucket, Key: `${this.rule.prefix}${messageId}`, Body: raw }));
-    const auth = await authenticate(raw, { ip, helo, sender, mta: 'derbes.local', resolver: this.resolver as never, disableArc: true, disableBimi: true });
-    const event = {
+    return messageId;
+  }
+
+  /** The event the SES Lambda action sends: metadata and verdicts, no body. */
+  private sesEvent(messageId: string, verdicts: SesVerdicts, sender: string, rcptTo: string[]): SESEvent {
+    const now = new Date().toISOString();
+    return {
       Records: [
         {
           eventSource: 'aws:ses',
           eventVersion: '1.0',
           ses: {
-            mail: { messageId, timestamp: new Date().toISOString(), source: sender, destination: rcptTo, headersTruncated: false, headers: [], commonHeaders: {} },
+            mail: { messageId, timestamp: now, source: sender, destination: rcptTo, headersTruncated: false, headers: [], commonHeaders: {} },
             receipt: {
-              timestamp: new Date().toISOString(),
+              timestamp: now,
               recipients: rcptTo,
               processingTimeMillis: 0,
-              spamVerdict: { status: 'PASS' },
-              virusVerdict: { status: 'PASS' },
-              spfVerdict: { status: verdict(auth.spf && typeof auth.spf === 'object' ? (auth.spf as { status?: { result?: string } }).status?.result : undefined) },
-              dkimVerdict: { status: verdict((auth.dkim as { results?: Array<{ status?: { result?: string } }> })?.results?.[0]?.status?.result) },
-              dmarcVerdict: { status: verdict(auth.dmarc && typeof auth.dmarc === 'object' ? (auth.dmarc as { status?: { result?: string } }).status?.result : undefined) },
+              spamVerdict: { status: verdicts.spam },
+              virusVerdict: { status: verdicts.virus },
+              spfVerdict: { status: verdicts.spf },
+              dkimVerdict: { status: verdicts.dkim },
+              dmarcVerdict: { status: verdicts.dmarc },
               action: { type: 'Lambda', functionArn: this.rule.functionLogicalId, invocationType: 'Event' },
             },
           },
         },
       ],
     } as unknown as SESEvent;
-    const delivery = this.invokeWithRetries(event, messageId);
+  }
+
+  /** SES's path without SMTP, for tools that bring their own verdicts: store, invoke once, return the intake's result. */
+  async deliver(raw: Uint8Array, verdicts: SesVerdicts): Promise<unknown> {
+    const messageId = await this.store(raw);
+    return this.functions.invoke(this.rule.functionLogicalId, this.sesEvent(messageId, verdicts, '', this.rule.recipients));
+  }
+
+  /** Stored first (the SMTP answer waits for that); the intake runs after, as SES invokes Lambda asynchronously. */
+  private async receive(raw: Buffer, ip: string, helo: string, sender: string, rcptTo: string[]): Promise<void> {
+    const messageId = await this.store(raw);
+    const auth = await authenticate(raw, { ip, helo, sender, mta: 'derbes.local', resolver: this.resolver as never, disableArc: true, disableBimi: true });
+    // No scanner runs locally: spam and virus pass; SPF, DKIM and DMARC are computed for real.
+    const verdicts: SesVerdicts = {
+      spam: 'PASS',
+      virus: 'PASS',
+      spf: verdict(auth.spf && typeof auth.spf === 'object' ? (auth.spf as { status?: { result?: string } }).status?.result : undefined),
+      dkim: verdict((auth.dkim as { results?: Array<{ status?: { result?: string } }> })?.results?.[0]?.status?.result),
+      dmarc: verdict(auth.dmarc && typeof auth.dmarc === 'object' ? (auth.dmarc as { status?: { result?: string } }).status?.result : undefined),
+    };
+    const delivery = this.invokeWithRetries(this.sesEvent(messageId, verdicts, sender, rcptTo), messageId);
     this.inFlight.add(delivery);
     void delivery.finally(() => this.inFlight.delete(delivery));
   }

@@ -63,6 +63,29 @@ function readPath(document: Json, path: string): Json | undefined {
   return value;
 }
 
+/**
+ * The definition the engine runs. aws-local-stepfunctions races each task against a single setTimeout of the
+ * state's TimeoutSeconds(Path); past 2^31-1 ms (24.8 days) Node fires that timer after 1 ms, so a callback
+ * waiting for a decision due in six weeks timed out at once. The host enforces a callback task's real
+ * deadline itself (re-armed timers, kept across restarts), so the engine's own timer for those tasks is set
+ * to the longest it can wait.
+ */
+function engineDefinition<T extends { States: Record<string, StateDefinition> }>(definition: T): T {
+  const states = Object.fromEntries(
+    Object.entries(definition.States).map(([name, state]) => {
+      let copy: StateDefinition = state;
+      if (state.Type === 'Task' && CALLBACK_RESOURCE.test(state.Resource ?? '')) {
+        const { TimeoutSecondsPath: _path, ...rest } = state;
+        copy = { ...rest, TimeoutSeconds: Math.floor(MAX_TIMER_MS / 1000) };
+      }
+      if (copy.ItemProcessor) copy = { ...copy, ItemProcessor: engineDefinition(copy.ItemProcessor) };
+      if (copy.Iterator) copy = { ...copy, Iterator: engineDefinition(copy.Iterator) };
+      return [name, copy];
+    }),
+  );
+  return { ...definition, States: states };
+}
+
 function replacePlaceholder(value: Json, token: string): Json {
   if (value === TOKEN_PLACEHOLDER) return token;
   if (Array.isArray(value)) return value.map((v) => replacePlaceholder(v, token));
@@ -78,7 +101,8 @@ function replacePlaceholder(value: Json, token: string): Json {
  */
 export class StepFunctionsHost {
   private readonly executions = new Map<string, ExecutionRecord>();
-  private readonly waiters = new Map<string, { resolve: (output: Json) => void; reject: (error: Error) => void }>();
+  /** Waiting callback tasks by token; `release` drops the wait's timer on stop, leaving the task to resume later. */
+  private readonly waiters = new Map<string, { resolve: (output: Json) => void; reject: (error: Error) => void; release: () => void }>();
   private readonly running = new Map<string, () => void>();
   private readonly settled = new Set<Promise<unknown>>();
   private server?: Server;
@@ -134,6 +158,8 @@ export class StepFunctionsHost {
   async stop(): Promise<void> {
     this.stopping = true;
     for (const abort of this.running.values()) abort();
+    // Waiting tasks keep their token and deadline on disk; only their timers go, so the process can end.
+    for (const waiter of this.waiters.values()) waiter.release();
     await Promise.allSettled([...this.settled]);
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
@@ -161,7 +187,7 @@ export class StepFunctionsHost {
   private run(record: ExecutionRecord): void {
     const startAt = record.checkpoint?.state ?? this.definition.StartAt;
     const input = record.checkpoint?.input ?? record.input;
-    const machine = new StateMachine({ ...this.definition, StartAt: startAt } as never, { validationOptions: { noValidate: true } });
+    const machine = new StateMachine({ ...engineDefinition(this.definition), StartAt: startAt } as never, { validationOptions: { noValidate: true } });
     const execution = machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: this.taskHandlers(record, this.definition.States) },
       context: {
@@ -232,24 +258,18 @@ export class StepFunctionsHost {
   }
 
   private async callbackTask(record: ExecutionRecord, stateName: string, state: StateDefinition, input: Json): Promise<Json> {
-    let pending = record.pendingTask?.state === stateName ? record.pendingTask : undefined;
+    const resumed = record.pendingTask?.state === stateName ? record.pendingTask : undefined;
+    let pending = resumed;
     if (!pending) {
       const timeout = state.TimeoutSeconds ?? (state.TimeoutSecondsPath ? Number(readPath(input, state.TimeoutSecondsPath)) : undefined);
-      const token = randomBytes(48).toString('base64url');
-      pending = { token, state: stateName, deadline: timeout ? Date.now() + timeout * 1000 : Number.MAX_SAFE_INTEGER };
+      pending = { token: randomBytes(48).toString('base64url'), state: stateName, deadline: timeout ? Date.now() + timeout * 1000 : Number.MAX_SAFE_INTEGER };
       record.pendingTask = pending;
       this.persist();
-      const parameters = input as { FunctionName: string; Payload: Json };
-      try {
-        await this.invoke(logicalIdOfFunctionArn(parameters.FunctionName), replacePlaceholder(parameters.Payload, token));
-      } catch (error) {
-        delete record.pendingTask;
-        this.persist();
-        throw error;
-      }
     }
     const { token, deadline } = pending;
-    return new Promise<Json>((resolve, reject) => {
+    // As in Step Functions, the token is live from the moment the task starts: the function hands it on (a code
+    // in a mail, a pending decision) and the answer may come before the function itself has returned.
+    const outcome = new Promise<Json>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const finish = () => {
         clearTimeout(timer);
@@ -267,9 +287,26 @@ export class StepFunctionsHost {
       this.waiters.set(token, {
         resolve: (output) => (finish(), resolve(output)),
         reject: (error) => (finish(), reject(error)),
+        // On stop: no timer, and the engine's own race settles (clearing its timer), but the token stays on disk.
+        release: () => {
+          clearTimeout(timer);
+          reject(new TaskError('Derbes.RuntimeStopped', 'the local runtime stopped; the task resumes at the next start'));
+        },
       });
       arm();
     });
+    // Settled while the function still runs (a time-out, say): handled when returned below, not before.
+    outcome.catch(() => undefined);
+    if (!resumed) {
+      const parameters = input as { FunctionName: string; Payload: Json };
+      try {
+        await this.invoke(logicalIdOfFunctionArn(parameters.FunctionName), replacePlaceholder(parameters.Payload, token));
+      } catch (error) {
+        // The function failed: the task fails with its error, unless it was already answered.
+        this.waiters.get(token)?.reject(error as Error);
+      }
+    }
+    return outcome;
   }
 
   sendTaskSuccess(token: string, output: Json): void {

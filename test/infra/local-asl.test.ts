@@ -25,6 +25,6 @@ describe('one workflow, two homes', () => {
     const local = new LocalTemplate(fromRuntime, 'http://localhost:3000').stateMachine();
     const synthesized = new LocalTemplate(fromCli, 'http://localhost:3000').stateMachine();
     expect(local.definition).toEqual(synthesized.definition);
-    expect(Object.keys(local.definition.States as object)).toEqual(expect.arrayContaining(['Acknowledge', 'AwaitVerification', 'CollectFromSources', 'Answer', 'CloseUnverified']));
+    expect(Object.keys(local.definition.States as object)).toEqual(expect.arrayContaining(['Acknowledge', 'AwaitVerification', 'PlanFulfilment', 'AwaitDecision', 'ApplyToSources', 'Answer', 'CloseUnverified']));
   }, 180_000);
 });

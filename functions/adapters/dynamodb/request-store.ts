@@ -86,9 +86,18 @@ export class DynamoRequestStore implements RequestStore {
     const current = await this.get(id);
     if (current.status !== from) throw new ConflictError(`request ${id} is ${current.status}, not ${from}`);
     assertTransition(current, to);
-    const next: DataSubjectRequest = { ...current, ...changes, status: to };
+    return this.write({ ...current, ...changes, status: to }, from, [...also, { type: 'status.changed', detail: { from, to } }]);
+  }
+
+  async amend(id: string, status: RequestStatus, changes: Partial<DataSubjectRequest>, events: AuditEvent[]): Promise<DataSubjectRequest> {
+    const current = await this.get(id);
+    if (current.status !== status) throw new ConflictError(`request ${id} is ${current.status}, not ${status}`);
+    return this.write({ ...current, ...changes, status }, status, events);
+  }
+
+  /** Writes the request only if it is still in `expected`, with its audit events, in one transaction. */
+  private async write(next: DataSubjectRequest, expected: RequestStatus, events: AuditEvent[]): Promise<DataSubjectRequest> {
     const at = this.now();
-    const events: AuditEvent[] = [...also, { type: 'status.changed', detail: { from, to } }];
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -97,19 +106,19 @@ export class DynamoRequestStore implements RequestStore {
               Put: {
                 TableName: this.requestsTable,
                 Item: requestItem(next),
-                ConditionExpression: '#status = :from',
+                ConditionExpression: '#status = :expected',
                 ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':from': from },
+                ExpressionAttributeValues: { ':expected': expected },
               },
             },
             ...events.map((event, i) => ({
-              Put: { TableName: this.auditTable, Item: auditItem(id, event, at, i), ConditionExpression: 'attribute_not_exists(pk)' },
+              Put: { TableName: this.auditTable, Item: auditItem(next.id, event, at, i), ConditionExpression: 'attribute_not_exists(pk)' },
             })),
           ],
         }),
       );
     } catch (error) {
-      if (conditionFailedAt(error, 0)) throw new ConflictError(`request ${id} changed status concurrently`);
+      if (conditionFailedAt(error, 0)) throw new ConflictError(`request ${next.id} changed status concurrently`);
       throw error;
     }
     return next;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DataSource } from '../../config/profile-schema.ts';
 import type { DataSourceConnector, SourceOutcome, Subject } from '../../use-cases/ports.ts';
-import { ANONYMISED, permittedChanges } from './source-rules.ts';
+import { ANONYMISED, changesFor, permittedChanges } from './source-rules.ts';
 
 type DynamoDbSource = Extract<DataSource, { kind: 'dynamodb' }>;
 /** Set on every record of a blocked person; the company's own code must skip records that carry it. */
@@ -57,15 +57,16 @@ export class DynamoDbSourceConnector implements DataSourceConnector {
   }
 
   rectify(subject: Subject, changes: Record<string, string>): Promise<SourceOutcome> {
-    const allowed = Object.entries(permittedChanges(this.source, changes));
-    if (!allowed.length) return Promise.resolve({ status: 'done', affected: 0 });
-    const names = Object.fromEntries(allowed.map(([field], i) => [`#f${i}`, field]));
-    const values = Object.fromEntries(allowed.map(([, value], i) => [`:v${i}`, value]));
-    return this.updateEach(subject, () => ({
-      UpdateExpression: `SET ${allowed.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    }));
+    const permitted = permittedChanges(this.source, changes);
+    return this.updateEach(subject, (record) => {
+      const fields = Object.entries(changesFor(record, permitted));
+      if (!fields.length) return undefined;
+      return {
+        UpdateExpression: `SET ${fields.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(fields.map(([field], i) => [`#f${i}`, field])),
+        ExpressionAttributeValues: Object.fromEntries(fields.map(([, value], i) => [`:v${i}`, value])),
+      };
+    });
   }
 
   block(subject: Subject): Promise<SourceOutcome> {

@@ -14,7 +14,7 @@ import type { DataSource } from '../../config/profile-schema.ts';
 import { DependencyError, DerbesError } from '../../domain/errors.ts';
 import type { DataSourceConnector, SourceOutcome, Subject } from '../../use-cases/ports.ts';
 import { BLOCKED_ATTRIBUTE } from './dynamodb-source.ts';
-import { ANONYMISED, permittedChanges } from './source-rules.ts';
+import { ANONYMISED, changesFor, permittedChanges } from './source-rules.ts';
 
 type S3Source = Extract<DataSource, { kind: 's3' }>;
 /** Present in a person's folder while their processing is blocked; the company's code must check for it. */
@@ -144,8 +144,9 @@ export class S3SourceConnector implements DataSourceConnector {
     return this.guard('rectify', async () => {
       let affected = 0;
       for (const object of (await this.readFolder(subject)).objects) {
-        if (!object.json) continue;
-        await this.write(object.key, { ...object.json, ...permitted }, object);
+        const changes = object.json ? changesFor(object.json, permitted) : {};
+        if (!Object.keys(changes).length) continue;
+        await this.write(object.key, { ...object.json, ...changes }, object);
         affected++;
       }
       return { status: 'done', affected };

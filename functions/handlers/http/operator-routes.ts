@@ -69,8 +69,8 @@ const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], Route> = {
     return json(200, { consents: await consentState(deps, email) });
   },
   'POST /operator/decisions/{reference}': async (event) => {
-    const request = await decide(dependencies(), reference(event), parseDecision(body(event)));
-    return json(200, { reference: request.id, status: request.status });
+    // Accepted: the workflow now moves the request on (answer or refusal).
+    return json(200, await decide(dependencies(), reference(event), parseDecision(body(event))));
   },
 };
 

@@ -95,7 +95,7 @@ export async function decisionsCommand(args: string[], io: Io): Promise<number> 
       changes: changes ? Object.fromEntries(changes) : undefined,
       types: values.type,
     };
-    return report(io, await call('POST', `/operator/decisions/${encodeURIComponent(reference)}`, body), (json) => [`${String(json.reference)}: ${String(json.status)}`]);
+    return report(io, await call('POST', `/operator/decisions/${encodeURIComponent(reference)}`, body), (json) => [`${String(json.reference)}: ${String(json.decision)} recorded; the workflow moves the request on`]);
   }
   io.err('usage: derbes decisions list | approve <reference> [--answer "…"] [--change field=value]… [--type t]… | deny <reference> --reason "…" [--basis "…"]');
   return 2;

@@ -1,0 +1,247 @@
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type Mail from 'nodemailer/lib/mailer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { documentClient } from '../../functions/adapters/dynamodb/client.ts';
+import { Settings } from '../../functions/config/settings.ts';
+import type { RunningSystem } from '../../infra/local/runtime.ts';
+import { MailSink, type ReceivedMail } from '../support/mail-sink.ts';
+import { startTestSystem } from '../support/local-system.ts';
+
+/**
+ * Issue 3, end to end: mail to I-License's support address over real SMTP (the runtime's front door), with
+ * the operator's fixed subject lines, re-deliveries, automatic mail, replies and a Kazakh request.
+ */
+
+const SUPPORT = 'info@license.kz';
+const ASEL = 'asel.nurpeisova@mail.example';
+const ERLAN = 'erlan.mukhamedov@mail.example';
+const REFERENCE = /DRB-[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}/;
+
+let sink: MailSink;
+let system: RunningSystem;
+let smtp: Transporter;
+let operatorKey: string;
+
+beforeAll(async () => {
+  sink = await new MailSink().start();
+  const started = Date.now();
+  system = await startTestSystem({ profile: 'profiles/seeds/i-license.json', mailRelayUrl: sink.url });
+  console.log(`local system started in ${Date.now() - started} ms`);
+  operatorKey = system.secrets.value(process.env[Settings.operatorKeySecret]!)!;
+  smtp = nodemailer.createTransport({ host: '127.0.0.1', port: system.smtpPort, secure: false, ignoreTLS: true });
+});
+afterAll(async () => {
+  smtp?.close();
+  await system?.stop();
+  await sink?.stop();
+});
+
+// ---------------------------------------------------------------------------------------------------
+
+interface RequestDetail {
+  reference: string;
+  types: string[];
+  status: string;
+  channel: string;
+  language: string;
+  audit: Array<{ type: string; detail: Record<string, unknown> }>;
+}
+
+async function operator(path: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${system.url}${path}`, { headers: { authorization: `Bearer ${operatorKey}` } });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+const request = async (reference: string) => (await operator(`/operator/requests/${reference}`)).body as unknown as RequestDetail;
+const openReferences = async () => ((await operator('/operator/requests')).body.requests as Array<{ reference: string }>).map((r) => r.reference);
+
+/** Sends over SMTP and waits until the intake function has handled it (the SMTP answer comes after storing). */
+async function send(message: Mail.Options): Promise<void> {
+  await smtp.sendMail({ to: SUPPORT, ...message });
+  await system.mailIntakeIdle();
+}
+
+const reference = (mail: ReceivedMail) => REFERENCE.exec(mail.subject)?.[0] ?? '';
+const isRuReceipt = (m: ReceivedMail) => m.subject.endsWith('Ваш запрос получен') && m.text.includes('Номер обращения');
+const isRuVerification = (m: ReceivedMail) => m.subject.endsWith('Подтвердите ваш запрос') && m.text.includes('/verify?code=');
+const mailsAbout = (ref: string) => sink.messages.filter((m) => m.subject.includes(ref));
+
+/** The one new request a message made: the open list grows by exactly it. */
+async function newRequestSince(before: string[]): Promise<string> {
+  const added = (await openReferences()).filter((r) => !before.includes(r));
+  expect(added).toHaveLength(1);
+  return added[0]!;
+}
+
+/** Records of mail that made no request (kept under MAIL#<SES id>), found by the message's Message-ID. */
+async function mailRecords(messageId: string): Promise<Array<{ outcome: string; reason?: string }>> {
+  const items: Array<Record<string, unknown>> = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documentClient().send(
+      new ScanCommand({ TableName: process.env[Settings.auditTable]!, FilterExpression: 'begins_with(pk, :mail)', ExpressionAttributeValues: { ':mail': 'MAIL#' }, ExclusiveStartKey: startKey, ConsistentRead: true }),
+    );
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items
+    .map((item) => item.detail as { messageId?: string; outcome: string; reason?: string })
+    .filter((detail) => detail.messageId?.includes(messageId))
+    .map(({ outcome, reason }) => ({ outcome, reason }));
+}
+
+/** Kept between tests: the requests the fixed subjects made, and their receipts (for the replies). */
+const made: Record<string, { reference: string; receipt: ReceivedMail }> = {};
+
+// ---------------------------------------------------------------------------------------------------
+
+describe('mail to the support address of I-License', () => {
+  it.each([
+    { sender: ASEL, subject: 'Отзыв согласия на обработку персональных данных', text: 'Здравствуйте!\n\nОтзываю своё согласие.\n\nАсель Нурпеисова', type: 'consent_withdrawal', typeName: 'отзыв согласия на обработку' },
+    { sender: ASEL, subject: 'Актуализация персональных данных', text: 'Здравствуйте!\n\nМой новый номер телефона: +7 701 555 99 00.\n\nАсель Нурпеисова', type: 'rectification', typeName: 'изменение (актуализация) персональных данных' },
+    {
+      sender: ERLAN,
+      subject: 'Отказ от уведомлений о новых продуктах и услугах и специальных предложениях',
+      text: 'Добрый день.\n\nБольше не присылайте мне рассылку.\n\nЕрлан',
+      type: 'marketing_opt_out',
+      typeName: 'отказ от рекламных рассылок',
+    },
+  ])('the fixed subject «$subject» makes a $type request, receipted in Russian, with a verification mail', async ({ sender, subject, text, type, typeName }) => {
+    const before = await openReferences();
+    const seen = sink.messages.length;
+    await send({ from: { name: sender === ASEL ? 'Асель Нурпеисова' : 'Ерлан Мухамедов', address: sender }, subject, text });
+    const ref = await newRequestSince(before);
+
+    const detail = await request(ref);
+    expect(detail.types).toEqual([type]);
+    expect(detail.channel).toBe('email');
+    expect(detail.language).toBe('ru');
+    expect(detail.audit.filter((e) => e.type === 'mail.received').map((e) => e.detail.outcome)).toEqual(['request']);
+
+    const receipt = await sink.waitFor((m) => m.to.includes(sender) && reference(m) === ref && isRuReceipt(m));
+    expect(receipt.text).toContain(`Номер обращения: ${ref}`);
+    expect(receipt.text).toContain(`: ${typeName}.`);
+    expect(receipt.text).toContain('ТОО «I-License»');
+    const verification = await sink.waitFor((m) => m.to.includes(sender) && reference(m) === ref && isRuVerification(m));
+    expect(verification.text).toContain(ref);
+    // Exactly these two, both to the sender.
+    expect(sink.messages.slice(seen).filter((m) => reference(m) === ref).map((m) => m.to)).toEqual([[sender], [sender]]);
+    made[type] = { reference: ref, receipt };
+  });
+
+  it('the same message delivered three times (same Message-ID) makes one request and one receipt', async () => {
+    const before = await openReferences();
+    const seen = sink.messages.length;
+    const message = {
+      from: ERLAN,
+      subject: 'Отзыв согласия на обработку персональных данных',
+      text: 'Прошу прекратить обработку моих данных.',
+      messageId: '<resend-3x.erlan@mail.example>',
+    };
+    for (let i = 0; i < 3; i++) await send(message);
+    const ref = await newRequestSince(before);
+    await sink.waitFor((m) => reference(m) === ref && isRuVerification(m));
+    const toErlan = sink.messages.slice(seen).filter((m) => m.to.includes(ERLAN));
+    expect(toErlan.filter(isRuReceipt).map(reference)).toEqual([ref]);
+    expect(toErlan.filter(isRuVerification).map(reference)).toEqual([ref]);
+    expect((await request(ref)).audit.filter((e) => e.type === 'mail.received')).toHaveLength(1);
+  });
+
+  it('an auto-reply and a bounce get no answer at all and open no request', async () => {
+    const before = await openReferences();
+    const seen = sink.messages.length;
+    // An out-of-office that repeats a fixed subject line: were it read as a person's mail, it would be a request.
+    await send({
+      from: ASEL,
+      subject: 'Автоответ: Отзыв согласия на обработку персональных данных',
+      text: 'Я в отпуске до 15 декабря и отвечу после возвращения.',
+      messageId: '<vacation-1.asel@mail.example>',
+      headers: { 'Auto-Submitted': 'auto-replied' },
+    });
+    // A delivery report from the sender's mail server.
+    const bounce = [
+      'From: Mail Delivery System <MAILER-DAEMON@mail.example>',
+      `To: ${SUPPORT}`,
+      'Subject: Undelivered Mail Returned to Sender',
+      'Message-ID: <bounce-1.daemon@mail.example>',
+      `Date: ${new Date().toUTCString()}`,
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="report-boundary"',
+      '',
+      '--report-boundary',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'Your message to someone@mail.example could not be delivered: please delete my personal data.',
+      '--report-boundary',
+      'Content-Type: message/delivery-status',
+      '',
+      'Reporting-MTA: dns; mx.mail.example',
+      '',
+      'Final-Recipient: rfc822; someone@mail.example',
+      'Action: failed',
+      'Status: 5.1.1',
+      '--report-boundary--',
+      '',
+    ].join('\r\n');
+    await smtp.sendMail({ envelope: { from: 'MAILER-DAEMON@mail.example', to: [SUPPORT] }, raw: bounce });
+    await system.mailIntakeIdle();
+
+    expect(await mailRecords('vacation-1.asel@mail.example')).toEqual([{ outcome: 'drop', reason: 'auto_reply' }]);
+    expect(await mailRecords('bounce-1.daemon@mail.example')).toEqual([{ outcome: 'drop', reason: 'bounce' }]);
+    expect(await openReferences()).toEqual(before);
+    expect(sink.messages.slice(seen)).toEqual([]);
+  });
+
+  it('a reply to our receipt (In-Reply-To our Message-ID) joins its request and opens none', async () => {
+    const { reference: ref, receipt } = made.consent_withdrawal!;
+    expect(receipt.messageId).toMatch(new RegExp(`^<${ref}\\.receipt\\.[0-9a-f]+@license\\.kz>$`));
+    const before = await openReferences();
+    const seen = sink.messages.length;
+    await send({
+      from: ASEL,
+      // No reference in the subject: the header alone ties it to the request.
+      subject: 'Re: ваше письмо',
+      inReplyTo: receipt.messageId,
+      references: [receipt.messageId!],
+      text: 'Добрый день! Прикладываю копию удостоверения. Также прошу удалить мои персональные данные.',
+      attachments: [{ filename: 'udl.pdf', content: Buffer.from('%PDF-1.4 scan'), contentType: 'application/pdf' }],
+    });
+    const received = (await request(ref)).audit.filter((e) => e.type === 'mail.received').map((e) => ({ outcome: e.detail.outcome, attachments: e.detail.attachments }));
+    expect(received).toEqual([
+      { outcome: 'request', attachments: 0 },
+      { outcome: 'reply', attachments: 1 },
+    ]);
+    expect(await openReferences()).toEqual(before);
+    expect(sink.messages.slice(seen)).toEqual([]);
+  });
+
+  it('a reply that only names the reference in its subject joins that request and opens none', async () => {
+    const { reference: ref } = made.rectification!;
+    const before = await openReferences();
+    const seen = sink.messages.length;
+    await send({ from: ASEL, subject: `Документы к обращению ${ref.toLowerCase()}`, text: 'Прошу изменить номер телефона, копия документа во вложении.' });
+    expect((await request(ref)).audit.filter((e) => e.type === 'mail.received').map((e) => e.detail.outcome)).toEqual(['request', 'reply']);
+    expect(await openReferences()).toEqual(before);
+    expect(sink.messages.slice(seen)).toEqual([]);
+  });
+
+  it('a free-text erasure request in Kazakh gets a Kazakh receipt', async () => {
+    const before = await openReferences();
+    await send({
+      from: { name: 'Ерлан Мұхамедов', address: ERLAN },
+      subject: 'Деректерімді жою туралы өтініш',
+      text: 'Сәлеметсіз бе!\n\nМенің дербес деректерімді жойыңыз. Бұдан былай қызметтеріңізді пайдаланбаймын.\n\nЕрлан Мұхамедов',
+    });
+    const ref = await newRequestSince(before);
+    const detail = await request(ref);
+    expect(detail.types).toEqual(['erasure']);
+    expect(detail.language).toBe('kk');
+    const receipt = await sink.waitFor((m) => m.to.includes(ERLAN) && reference(m) === ref && m.subject.endsWith('Сұрауыңыз алынды'));
+    expect(receipt.text).toContain(`Өтініш нөмірі: ${ref}`);
+    expect(receipt.text).toContain(': дербес деректерді жою.');
+    expect(receipt.text).toContain('Сәлеметсіз бе');
+    const verification = await sink.waitFor((m) => m.to.includes(ERLAN) && reference(m) === ref && m.subject.endsWith('Сұрауыңызды растаңыз'));
+    expect(verification.text).toContain('/verify?code=');
+    expect(mailsAbout(ref).some((m) => /Номер обращения|Reference number/.test(m.text))).toBe(false);
+  });
+});
