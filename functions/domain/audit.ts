@@ -19,6 +19,7 @@ export type AuditEvent =
   | { type: 'operator.alerted'; detail: { alert: string } }
   | { type: 'deadline.step'; detail: { kind: string; at: string } }
   | { type: 'consent.withdrawn'; detail: { purposes: string[] } }
+  | { type: 'deadline.extended'; detail: { from: string; to: string; citation: string } }
   | { type: 'mail.received'; detail: { sesMessageId: string; messageId?: string; outcome: string; reason?: string; attachments?: number; authFailures?: string[] } };
 
 export interface RecordedAuditEvent {

@@ -13,6 +13,7 @@ const MAIL_PLACEHOLDERS = {
   answer: ['reference', 'greetingName', 'receivedAt', 'types', 'sections', 'operator', 'contact'],
   refusal: ['reference', 'greetingName', 'receivedAt', 'types', 'reason', 'rule', 'operator', 'contact'],
   interimAnswer: ['reference', 'greetingName', 'receivedAt', 'types', 'dueAt', 'operator', 'contact'],
+  extension: ['reference', 'greetingName', 'receivedAt', 'types', 'reason', 'dueAt', 'rule', 'operator', 'contact'],
   progressNotice: ['reference', 'greetingName', 'receivedAt', 'types', 'dueAt', 'operator', 'contact'],
   closedUnverified: ['reference', 'greetingName', 'receivedAt', 'dueAt', 'operator', 'contact'],
   operatorAlert: ['reference', 'types', 'receivedAt', 'dueAt', 'alert', 'detail'],

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { riskFlags, type EscalationPolicy } from '../domain/deadlines/index.ts';
 import { ConflictError, ValidationError, toFieldProblems } from '../domain/errors.ts';
-import type { DataSubjectRequest } from '../domain/request.ts';
+import { OPEN_STATUSES, type DataSubjectRequest } from '../domain/request.ts';
 import { RequestTypeSchema } from '../domain/request-types.ts';
 import type { Dependencies } from './dependencies.ts';
 import { notifyPerson } from './notify.ts';
@@ -86,4 +86,22 @@ export function requestView(request: DataSubjectRequest, now: Date, policy: Esca
     rule: { id: request.deadline.rule.id, citation: request.deadline.rule.citation, source: request.deadline.rule.source, confidence: request.deadline.rule.confidence },
     ...riskFlags({ dueAt: request.deadline.dueAt, receivedAt: request.receivedAt }, now, policy),
   };
+}
+
+/**
+ * Extends a request's due date where its rule allows (GDPR, RU, CCPA; not Law 94-V): the person gets a reasoned
+ * notice with the new date now — before the original one — and the extension is an audit event.
+ */
+export async function extendDeadline(deps: Dependencies, requestId: string, rawReason: unknown) {
+  const reason = z.string().trim().min(1, 'an extension needs a reason the person can read').max(4000).safeParse(rawReason);
+  if (!reason.success) throw new ValidationError(toFieldProblems(reason.error.issues.map((i) => ({ ...i, path: ['reason'] }))), 'extension');
+  const request = await deps.requests.get(requestId);
+  if (!OPEN_STATUSES.includes(request.status)) throw new ConflictError(`request ${requestId} is closed (${request.status})`);
+  const extended = deps.deadlines.extend(request.deadline, deps.clock.now());
+  const citation = extended.rule.appliedExtension!.citation;
+  const updated = await deps.requests.amend(requestId, request.status, { deadline: extended }, [
+    { type: 'deadline.extended', detail: { from: request.deadline.dueAt, to: extended.dueAt, citation } },
+  ]);
+  await notifyPerson(deps, updated, 'extension', { reason: reason.data, rule: citation });
+  return requestView(updated, deps.clock.now(), deps.profile.escalation);
 }

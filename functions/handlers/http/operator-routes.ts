@@ -4,7 +4,7 @@ import { dependencies } from '../../composition.ts';
 import { readSetting, Settings } from '../../config/settings.ts';
 import { UnauthorizedError, ValidationError } from '../../domain/errors.ts';
 import { consentState, recordConsent } from '../../use-cases/consent.ts';
-import { decide, parseDecision, requestView } from '../../use-cases/operator.ts';
+import { decide, extendDeadline, parseDecision, requestView } from '../../use-cases/operator.ts';
 import type { OPERATOR_ROUTE_KEYS } from './routes.ts';
 
 type Result = APIGatewayProxyStructuredResultV2;
@@ -67,6 +67,10 @@ const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], Route> = {
     if (!email) throw new ValidationError([{ field: 'email', message: 'is required (query parameter)' }], 'consent query');
     if (event.queryStringParameters?.history) return json(200, { history: await deps.consent.history(await deps.personKey(email)) });
     return json(200, { consents: await consentState(deps, email) });
+  },
+  'POST /operator/requests/{reference}/extension': async (event) => {
+    const { reason } = (body(event) ?? {}) as { reason?: unknown };
+    return json(200, await extendDeadline(dependencies(), reference(event), reason));
   },
   'POST /operator/decisions/{reference}': async (event) => {
     // Accepted: the workflow now moves the request on (answer or refusal).

@@ -9,6 +9,7 @@ export const OPERATOR_ROUTE_KEYS = [
   'GET /operator/requests/{reference}',
   'GET /operator/decisions',
   'POST /operator/decisions/{reference}',
+  'POST /operator/requests/{reference}/extension',
   'POST /operator/consents',
   'GET /operator/consents',
 ] as const;

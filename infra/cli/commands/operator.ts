@@ -49,9 +49,9 @@ interface RequestRow {
 }
 const row = (r: RequestRow) => `${r.reference}  ${r.status.padEnd(21)} due ${r.dueAt}${r.overdue ? '  OVERDUE' : r.atRisk ? '  AT RISK' : ''}  ${r.types.join(',') || '(unclassified)'}`;
 
-/** `derbes requests [list | show <reference>] [--json]`: open requests by due date, or one with its audit trail. */
+/** `derbes requests [list | show <reference> | extend <reference> --reason "…"] [--json]`. */
 export async function requestsCommand(args: string[], io: Io): Promise<number> {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, reason: { type: 'string' } } });
   const [action = 'list', reference] = positionals;
   const asJson = (json: Record<string, unknown>) => [JSON.stringify(json, null, 2)];
   if (action === 'list') {
@@ -62,7 +62,10 @@ export async function requestsCommand(args: string[], io: Io): Promise<number> {
       values.json ? asJson(json) : [row(json as never), ...(json.audit as Array<{ at: string; type: string; detail: unknown }>).map((e) => `  ${e.at}  ${e.type}  ${JSON.stringify(e.detail)}`)],
     );
   }
-  io.err('usage: derbes requests [list | show <reference>] [--json]');
+  if (action === 'extend' && reference) {
+    return report(io, await call('POST', `/operator/requests/${encodeURIComponent(reference)}/extension`, { reason: values.reason }), (json) => [row(json as never)]);
+  }
+  io.err('usage: derbes requests [list | show <reference> | extend <reference> --reason "…"] [--json]');
   return 2;
 }
 

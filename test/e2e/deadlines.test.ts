@@ -1,0 +1,56 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningSystem } from '../../infra/local/runtime.ts';
+import { postJson, startTestSystem } from '../support/local-system.ts';
+import { MailSink } from '../support/mail-sink.ts';
+
+// An operator under GDPR: one calendar month, extendable by two with a reasoned notice inside the first month.
+let sink: MailSink;
+let system: RunningSystem;
+let operatorKey: string;
+const operator = async (method: string, path: string, body?: unknown) => {
+  const response = await fetch(`${system.url}${path}`, { method, headers: { authorization: `Bearer ${operatorKey}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+  return { status: response.status, body: (await response.json()) as Record<string, any> };
+};
+
+beforeAll(async () => {
+  sink = await new MailSink().start();
+  const demo = JSON.parse(readFileSync('profiles/demo.json', 'utf8')) as Record<string, unknown>;
+  const profile = join(mkdtempSync(join(tmpdir(), 'derbes-eu-')), 'eu.json');
+  writeFileSync(profile, JSON.stringify({ ...demo, jurisdiction: 'EU' }));
+  writeFileSync(profile.replace(/\.json$/, '.data.json'), readFileSync('profiles/demo.data.json'));
+  system = await startTestSystem({ profile, mailRelayUrl: sink.url });
+  const secrets = JSON.parse(readFileSync(`${system.dataDir}/secrets.json`, 'utf8')) as Record<string, string>;
+  operatorKey = Object.entries(secrets).find(([name]) => name.includes('OperatorKey'))![1];
+});
+afterAll(async () => {
+  await system?.stop();
+  await sink?.stop();
+});
+
+describe('due dates an operator can see and extend', () => {
+  it('every request shows its due date and rule; open requests are listed by due date with risk flags', async () => {
+    const submitted = await postJson(`${system.url}/api/requests`, { type: 'access', email: 'aigerim@example.kz', language: 'en' });
+    expect(submitted.body.rule).toMatchObject({ id: expect.stringMatching(/^EU-/) });
+    const list = await operator('GET', '/operator/requests');
+    const row = (list.body.requests as Array<Record<string, unknown>>).find((r) => r.reference === submitted.body.reference);
+    expect(row).toMatchObject({ dueAt: submitted.body.dueAt, atRisk: false, overdue: false });
+  });
+
+  it('an extension sends the person a reasoned notice with the new date, and is an audit event', async () => {
+    const submitted = await postJson(`${system.url}/api/requests`, { type: 'erasure', email: 'daniyar@example.kz', language: 'en' });
+    const reference = String(submitted.body.reference);
+    expect((await operator('POST', `/operator/requests/${reference}/extension`, {})).status).toBe(400);
+    const extended = await operator('POST', `/operator/requests/${reference}/extension`, { reason: 'Your records span three archived systems.' });
+    expect(extended.status).toBe(200);
+    expect(Date.parse(extended.body.dueAt) - Date.parse(String(submitted.body.dueAt))).toBeGreaterThan(55 * 86_400_000);
+    const notice = await sink.waitFor((m) => m.subject.includes(reference) && m.subject.includes('more time'));
+    expect(notice.text).toContain('Reason: Your records span three archived systems.');
+    const trail = (await operator('GET', `/operator/requests/${reference}`)).body.audit as Array<{ type: string }>;
+    expect(trail.map((e) => e.type)).toContain('deadline.extended');
+    // Only once.
+    expect((await operator('POST', `/operator/requests/${reference}/extension`, { reason: 'again' })).status).toBe(409);
+  });
+});
