@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent, RecordedAuditEvent } from '../../domain/audit.ts';
 import type { AuditLog } from '../../use-cases/ports.ts';
+import { queryAll } from './query-all.ts';
 
 /**
  * Audit table: pk=<request id>, sk=<ISO time>#<order>#<random>. Items are only ever put with
@@ -26,23 +27,7 @@ export class DynamoAuditLog implements AuditLog {
   }
 
   async list(requestId: string): Promise<RecordedAuditEvent[]> {
-    const events: RecordedAuditEvent[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': requestId },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        events.push({ requestId, at: String(item.at), type: item.type, detail: item.detail });
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return events;
+    const items = await queryAll(this.db, { TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': requestId }, ConsistentRead: true });
+    return items.map((item) => ({ requestId, at: String(item.at), type: item.type as RecordedAuditEvent['type'], detail: item.detail as RecordedAuditEvent['detail'] }));
   }
 }

@@ -1,3 +1,4 @@
+import { queryAll } from './query-all.ts';
 import { createHash } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -226,24 +227,15 @@ export class DynamoConsentLedger implements ConsentLedger {
     return result.Item && toState(result.Item);
   }
 
-  private async queryAll(personKey: string, prefix: string, consistentRead: boolean): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': personKey, ':prefix': prefix },
-          ConsistentRead: consistentRead,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return items;
+  private queryAll(personKey: string, prefix: string, consistentRead: boolean): Promise<Record<string, unknown>[]> {
+    return queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': personKey, ':prefix': prefix },
+      ConsistentRead: consistentRead,
+    });
   }
+
 
   /** One page of running terms in one index bucket that ended by `now`, earliest first. */
   private async ended(bucket: string, now: Date, limit: number | undefined, startKey: Record<string, unknown> | undefined): Promise<EndedPage> {

@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NotFoundError } from '../../domain/errors.ts';
 import type { DecisionStore, PendingDecision } from '../../use-cases/ports.ts';
+import { queryAll } from './query-all.ts';
 
 const PARTITION = 'DECISION';
 
@@ -17,16 +18,8 @@ export class DynamoDecisionStore implements DecisionStore {
   }
 
   async list(): Promise<PendingDecision[]> {
-    const items: PendingDecision[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': PARTITION }, ExclusiveStartKey: startKey }),
-      );
-      for (const { pk: _pk, sk: _sk, ...pending } of page.Items ?? []) items.push(pending as PendingDecision);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return items.sort((a, b) => a.requestedAt.localeCompare(b.requestedAt));
+    const items = await queryAll(this.db, { TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': PARTITION } });
+    return items.map(({ pk: _pk, sk: _sk, ...pending }) => pending as unknown as PendingDecision).sort((a, b) => a.requestedAt.localeCompare(b.requestedAt));
   }
 
   async take(requestId: string): Promise<PendingDecision> {

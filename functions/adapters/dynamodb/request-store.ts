@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../../domain/audit.ts';
 import { ConflictError, NotFoundError } from '../../domain/errors.ts';
 import { assertTransition, OPEN_STATUSES, type DataSubjectRequest, type RequestStatus } from '../../domain/request.ts';
 import type { CreateResult, RequestStore, SourceResult } from '../../use-cases/ports.ts';
 import { auditItem } from './audit-log.ts';
+import { queryAll } from './query-all.ts';
 
 /**
  * Requests table layout (keys defined once in infra/constructs/storage.ts):
@@ -125,23 +126,12 @@ export class DynamoRequestStore implements RequestStore {
   }
 
   async listOpen(limit: number): Promise<DataSubjectRequest[]> {
-    const requests: DataSubjectRequest[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.requestsTable,
-          IndexName: OPEN_DUE_INDEX,
-          KeyConditionExpression: 'openDue = :open',
-          ExpressionAttributeValues: { ':open': 'OPEN' },
-          Limit: limit - requests.length,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      requests.push(...(page.Items ?? []).map(toRequest));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey && requests.length < limit);
-    return requests;
+    const items = await queryAll(
+      this.db,
+      { TableName: this.requestsTable, IndexName: OPEN_DUE_INDEX, KeyConditionExpression: 'openDue = :open', ExpressionAttributeValues: { ':open': 'OPEN' } },
+      limit,
+    );
+    return items.map(toRequest);
   }
 
   async putSourceResult(id: string, result: SourceResult): Promise<void> {
@@ -149,24 +139,12 @@ export class DynamoRequestStore implements RequestStore {
   }
 
   async listSourceResults(id: string): Promise<SourceResult[]> {
-    const items: SourceResult[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.requestsTable,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': id, ':prefix': 'RESULT#' },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const { pk: _pk, sk: _sk, ...result } = item;
-        items.push(result as SourceResult);
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return items;
+    const items = await queryAll(this.db, {
+      TableName: this.requestsTable,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': id, ':prefix': 'RESULT#' },
+      ConsistentRead: true,
+    });
+    return items.map(({ pk: _pk, sk: _sk, ...result }) => result as unknown as SourceResult);
   }
 }

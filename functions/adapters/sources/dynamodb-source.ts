@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { queryAll } from '../dynamodb/query-all.ts';
 import type { DataSource } from '../../config/profile-schema.ts';
 import type { DataSourceConnector, SourceOutcome, Subject } from '../../use-cases/ports.ts';
 import { ANONYMISED, changesFor, permittedChanges } from './source-rules.ts';
@@ -19,24 +20,14 @@ export class DynamoDbSourceConnector implements DataSourceConnector {
     private readonly keySchema: () => Promise<string[]>,
   ) {}
 
-  async find(subject: Subject): Promise<Array<Record<string, unknown>>> {
-    const records: Array<Record<string, unknown>> = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.source.tableName,
-          IndexName: this.source.indexName,
-          KeyConditionExpression: '#key = :email',
-          ExpressionAttributeNames: { '#key': this.source.keyAttribute },
-          ExpressionAttributeValues: { ':email': subject.email },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      records.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return records;
+  find(subject: Subject): Promise<Array<Record<string, unknown>>> {
+    return queryAll(this.db, {
+      TableName: this.source.tableName,
+      IndexName: this.source.indexName,
+      KeyConditionExpression: '#key = :email',
+      ExpressionAttributeNames: { '#key': this.source.keyAttribute },
+      ExpressionAttributeValues: { ':email': subject.email },
+    });
   }
 
   private async keyOf(record: Record<string, unknown>): Promise<Record<string, unknown>> {

@@ -46,7 +46,8 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
   const email = await parse(raw);
   if (typeof email === 'string') return { kind: 'reject', reason: 'malformed', detail: email };
 
-  const messageId = email.messageId?.trim() || undefined;
+  // A header line holds at most 998 characters (RFC 5322); anything longer is no Message-ID we can key on or keep.
+  const messageId = validMessageId(email.messageId);
   const withId = messageId ? { messageId } : {};
   // An address group has no single author; it counts as no sender.
   const from = email.from?.address !== undefined ? email.from : undefined;
@@ -167,4 +168,10 @@ function keep(attachment: Attachment, index: number, maxBytes: number): KeptAtta
 function safeFilename(filename: string | null, index: number): string {
   const name = (filename ?? '').replace(/[\p{Cc}\p{Cf}]/gu, '').split(/[\\/]/).at(-1)?.trim().slice(0, MAX_FILENAME_CHARS) ?? '';
   return name && name !== '.' && name !== '..' ? name : `attachment-${index + 1}`;
+}
+
+const MAX_HEADER_LINE = 998;
+function validMessageId(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed && trimmed.length <= MAX_HEADER_LINE ? trimmed : undefined;
 }
