@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { decideIntake } from '../../../functions/domain/email/index.ts';
+import { decideIntake, type IntakeContext, type SesVerdicts } from '../../../functions/domain/email/index.ts';
 
-const PASS = { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS' } as const;
-const context = { defaultLanguage: 'ru', ownMessageIdDomain: 'derbes.local', supportAddresses: ['privacy@derbes.local'], fixedSubjects: [], maxMessageBytes: 10 * 1024 * 1024, maxAttachmentBytes: 1024 * 1024 } as const;
+const PASS: SesVerdicts = { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS' };
+const context: IntakeContext = { defaultLanguage: 'ru', ownMessageIdDomain: 'derbes.local', supportAddresses: ['privacy@derbes.local'], fixedSubjects: [], maxMessageBytes: 10 * 1024 * 1024, maxAttachmentBytes: 1024 * 1024 };
 
 describe('header limits', () => {
   it('a Message-ID longer than a header line may be is not kept (found by the intake fuzzer: it overflowed a DynamoDB item)', async () => {
