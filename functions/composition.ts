@@ -9,6 +9,8 @@ import { ProcessorNotifier } from './adapters/processors/processor-notifier.ts';
 import { secretSource } from './adapters/aws/secrets.ts';
 import { PackageStore } from './adapters/aws/package-store.ts';
 import { DynamoConsentLedger } from './adapters/dynamodb/consent-ledger.ts';
+import { DynamoSuppressionList } from './adapters/dynamodb/suppression-list.ts';
+import { suppressInSes } from './adapters/aws/ses-suppression.ts';
 import { personKey } from './domain/person-key.ts';
 import { SingleUseTokens } from './adapters/dynamodb/single-use-tokens.ts';
 import { StepFunctionsWorkflow } from './adapters/aws/step-functions-workflow.ts';
@@ -28,15 +30,15 @@ function profilePath(): string {
   return isAbsolute(file) ? file : resolve(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), file);
 }
 
-function mailerFor(from: string): Mailer {
+function mailerFor(from: string, suppressed: (email: string) => Promise<boolean>): Mailer {
   const transport = readSetting(Settings.mailTransport);
   switch (transport) {
     case 'ses':
-      return new ComposingMailer(from, sesDelivery());
+      return new ComposingMailer(from, sesDelivery(), suppressed);
     case 'smtp':
-      return new ComposingMailer(from, smtpDelivery(readSetting(Settings.mailRelayUrl), from));
+      return new ComposingMailer(from, smtpDelivery(readSetting(Settings.mailRelayUrl), from), suppressed);
     case 'outbox':
-      return new ComposingMailer(from, outboxDelivery(readSetting(Settings.outboxDir)));
+      return new ComposingMailer(from, outboxDelivery(readSetting(Settings.outboxDir)), suppressed);
     default:
       throw new ConfigurationError('environment', [{ field: Settings.mailTransport, message: `must be ses, smtp or outbox, not ${transport}` }]);
   }
@@ -80,6 +82,10 @@ export function dependenciesFromEnvironment(): Dependencies {
         }),
       );
     },
+    get suppressions() {
+      return once('suppressions', () => new DynamoSuppressionList(documentClient(), readSetting(Settings.consentTable), (email) => deps.personKey(email)));
+    },
+    suppressInSes,
     async personKey(email: string) {
       return personKey(email, await secretSource().get(readSetting(Settings.personKeySecret)));
     },
@@ -94,7 +100,7 @@ export function dependenciesFromEnvironment(): Dependencies {
     },
     secret: (name: string) => secretSource().get(name),
     get mailer() {
-      return once('mailer', () => mailerFor(deps.profile.supportAddress));
+      return once('mailer', () => mailerFor(deps.profile.supportAddress, (email) => deps.suppressions.has(email)));
     },
     get workflow() {
       return once('workflow', () => new StepFunctionsWorkflow(readSetting(Settings.stateMachineArn)));

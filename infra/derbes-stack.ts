@@ -150,6 +150,13 @@ export class DerbesStack extends Stack {
         .allow(['s3:PutObject'], [storage.packages.arnForObjects('packages/*')]),
     );
     usesConsent(answer);
+    if (profile.sesAccountSuppression) {
+      answer.allow(['ses:PutSuppressedDestination'], ['*']);
+      Validations.of(answer).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: "ses:PutSuppressedDestination acts on the account's suppression list and supports no resource-level permissions.",
+      });
+    }
     const closeUnverified = sendsMail(
       fn('CloseUnverified', 'functions/handlers/workflow/close-unverified.ts', 'Reasoned answer when the mailbox was never confirmed')
         .useTable(Settings.requestsTable, storage.requests, storage.key, WRITE_REQUESTS)

@@ -122,6 +122,11 @@ export const OperatorProfileSchema = z
      * reasoned or interim answer (also when verification never came).
      */
     escalation: EscalationPolicySchema.prefault({ reminderFractions: [0.5], lastDayReminder: true, safetyMarginHours: 4 }),
+    /**
+     * Also put marketing opt-outs on SES' account-level suppression list (AWS only). SES then refuses every later
+     * message to that address, derbes' own answers included, so it is off unless the operator wants it.
+     */
+    sesAccountSuppression: z.boolean().default(false),
     /** Ships demo data (a table of sample customers) with the stack; never for production. */
     demo: z.boolean().default(false),
   })

@@ -90,6 +90,8 @@ export async function answerRequest(deps: Dependencies, requestId: string): Prom
     sections.push(m.answer('sourceFailed', { source: localize(source.description, request.language) }));
   }
   await notifyPerson(deps, request, 'answer', { sections: sections.join('\n\n') });
+  // Only now that the person has the confirmation: SES' own list would stop it too (see sesAccountSuppression).
+  if (request.types.includes('marketing_opt_out') && deps.profile.sesAccountSuppression) await deps.suppressInSes(request.email);
   if (failed.length) {
     await alertOperator(deps, request, 'partial answer: sources failed', `Sources without a result after retries: ${failed.map((s) => s.id).join(', ')}. Complete them and write to the person again.`);
   }

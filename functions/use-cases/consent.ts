@@ -80,6 +80,7 @@ export async function withdrawForRequest(deps: Dependencies, requestId: string):
     const change = await deps.consent.withdraw({ personKey: key, purposeId, at: deps.clock.now(), channel, evidence: { requestId } });
     if (change.recorded.some((e) => e.type === 'withdrawn')) withdrawn.push(purposeId);
   }
+  if (request.types.includes('marketing_opt_out')) await deps.suppressions.add(request.email, { requestId });
   await deps.audit.append(requestId, { type: 'consent.withdrawn', detail: { purposes: [...wanted] } });
   return { withdrawn };
 }

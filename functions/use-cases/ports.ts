@@ -73,10 +73,18 @@ export interface OutgoingMail {
   text: string;
   /** Our own Message-ID, so that replies can be joined to the request. */
   messageId: string;
+  /** Answers the law requires are transactional; marketing mail is never sent to a suppressed address. */
+  category?: 'transactional' | 'marketing';
 }
 
 export interface Mailer {
-  send(mail: OutgoingMail): Promise<void>;
+  send(mail: OutgoingMail): Promise<'sent' | 'suppressed'>;
+}
+
+/** Addresses that opted out of marketing; derbes' mailer and the company's own systems consult it. */
+export interface SuppressionList {
+  add(email: string, evidence: { requestId: string }): Promise<void>;
+  has(email: string): Promise<boolean>;
 }
 
 export interface Workflow {

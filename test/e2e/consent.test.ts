@@ -77,6 +77,8 @@ describe('the consent ledger', () => {
     for (const purposeId of purposes) expect(after[purposeId]).toBe('withdrawn');
     const trail = (await api('GET', `/operator/requests/${reference}`)).body.audit as Array<{ type: string }>;
     expect(trail.map((e) => e.type)).toContain('consent.withdrawn');
+    const suppressed = (await api('GET', `/operator/suppressions?email=${encodeURIComponent(person)}`)).body.suppressed;
+    expect(suppressed).toBe(subject.startsWith('Отказ от уведомлений'));
   });
 
   it('a form sent with Global Privacy Control opts out of marketing, recorded as such', async () => {

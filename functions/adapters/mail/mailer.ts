@@ -13,15 +13,18 @@ export class ComposingMailer implements Mailer {
   constructor(
     private readonly from: string,
     private readonly deliver: Deliver,
+    private readonly suppressed: (email: string) => Promise<boolean>,
   ) {}
 
-  async send(mail: OutgoingMail): Promise<void> {
+  async send(mail: OutgoingMail): Promise<'sent' | 'suppressed'> {
+    if (mail.category === 'marketing' && (await this.suppressed(mail.to))) return 'suppressed';
     const raw = await composeMessage(mail, this.from);
     try {
       await this.deliver(raw, mail);
     } catch (error) {
       throw new DependencyError(`mail delivery failed: ${(error as Error).message}`, { cause: error });
     }
+    return 'sent';
   }
 }
 

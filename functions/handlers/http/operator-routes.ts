@@ -72,6 +72,12 @@ const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], Route> = {
     const { reason } = (body(event) ?? {}) as { reason?: unknown };
     return json(200, await extendDeadline(dependencies(), reference(event), reason));
   },
+  /** Before sending marketing, the company's systems ask: has this address opted out? (?email=…) */
+  'GET /operator/suppressions': async (event) => {
+    const email = event.queryStringParameters?.email;
+    if (!email) throw new ValidationError([{ field: 'email', message: 'is required (query parameter)' }], 'suppression query');
+    return json(200, { suppressed: await dependencies().suppressions.has(email) });
+  },
   'POST /operator/decisions/{reference}': async (event) => {
     // Accepted: the workflow now moves the request on (answer or refusal).
     return json(200, await decide(dependencies(), reference(event), parseDecision(body(event))));

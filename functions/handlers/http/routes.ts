@@ -12,6 +12,7 @@ export const OPERATOR_ROUTE_KEYS = [
   'POST /operator/requests/{reference}/extension',
   'POST /operator/consents',
   'GET /operator/consents',
+  'GET /operator/suppressions',
 ] as const;
 export const HTTP_ROUTE_KEYS = [...PUBLIC_ROUTE_KEYS, ...OPERATOR_ROUTE_KEYS] as const;
 export type HttpRouteKey = (typeof HTTP_ROUTE_KEYS)[number];

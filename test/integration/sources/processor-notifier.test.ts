@@ -27,9 +27,10 @@ const notice = processorNotice({
 class RecordingMailer implements Mailer {
   readonly sent: OutgoingMail[] = [];
   constructor(private readonly failure?: Error) {}
-  async send(mail: OutgoingMail): Promise<void> {
+  async send(mail: OutgoingMail): Promise<'sent'> {
     if (this.failure) throw this.failure;
     this.sent.push(mail);
+    return 'sent';
   }
 }
 
