@@ -22,7 +22,7 @@ async function takeStep(deps: Dependencies, request: DataSubjectRequest, kind: E
     case 'operator_reminder':
     case 'operator_last_day':
       if (!WAITS_ON_OPERATOR.includes(request.status)) return undefined;
-      await alertOperator(deps, request, kind === 'operator_last_day' ? 'last working day before the due date' : 'reminder: half the time is gone', `Status: ${request.status}.`);
+      await alertOperator(deps, request, kind === 'operator_last_day' ? 'last working day before the due date' : 'reminder: this request waits on you', `Status: ${request.status}.`);
       return 'reminders';
     case 'interim_answer':
       // Verification and decision waits end with their own reasoned answer at this moment; others get a notice here.

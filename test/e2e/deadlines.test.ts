@@ -19,9 +19,10 @@ beforeAll(async () => {
   sink = await new MailSink().start();
   const demo = JSON.parse(readFileSync('profiles/demo.json', 'utf8')) as Record<string, unknown>;
   const profile = join(mkdtempSync(join(tmpdir(), 'derbes-eu-')), 'eu.json');
-  writeFileSync(profile, JSON.stringify({ ...demo, jurisdiction: 'EU' }));
+  // Reminders after a millionth of the time (about 3 s of a month), so the scheduled watch acts during the test.
+  writeFileSync(profile, JSON.stringify({ ...demo, jurisdiction: 'EU', escalation: { reminderFractions: [0.000001], lastDayReminder: false, safetyMarginHours: 4 } }));
   writeFileSync(profile.replace(/\.json$/, '.data.json'), readFileSync('profiles/demo.data.json'));
-  system = await startTestSystem({ profile, mailRelayUrl: sink.url });
+  system = await startTestSystem({ profile, mailRelayUrl: sink.url, watchIntervalSeconds: 1 });
   const secrets = JSON.parse(readFileSync(`${system.dataDir}/secrets.json`, 'utf8')) as Record<string, string>;
   operatorKey = Object.entries(secrets).find(([name]) => name.includes('OperatorKey'))![1];
 });
@@ -52,5 +53,18 @@ describe('due dates an operator can see and extend', () => {
     expect(trail.map((e) => e.type)).toContain('deadline.extended');
     // Only once.
     expect((await operator('POST', `/operator/requests/${reference}/extension`, { reason: 'again' })).status).toBe(409);
+  });
+
+  it('the scheduled watch reminds the operator of a request that waits on them, once', async () => {
+    const submitted = await postJson(`${system.url}/api/requests`, { type: 'claim', email: 'aigerim@example.kz', language: 'en' });
+    const reference = String(submitted.body.reference);
+    const verification = await sink.waitFor((m) => m.subject.includes(reference) && m.text.includes('/verify?code='));
+    await postJson(`${system.url}/api/verifications`, { code: new URL(/https?:\/\/\S+/.exec(verification.text)![0]).searchParams.get('code') });
+    const reminder = await sink.waitFor((m) => m.subject.includes(reference) && m.subject.includes('reminder: this request waits on you'), 20_000);
+    expect(reminder.to).toEqual(['dpo@derbes.local']);
+    await new Promise((r) => setTimeout(r, 2500)); // two more watch runs
+    expect(sink.messages.filter((m) => m.subject.includes(reference) && m.subject.includes('reminder'))).toHaveLength(1);
+    const trail = (await operator('GET', `/operator/requests/${reference}`)).body.audit as Array<{ type: string; detail: { kind?: string } }>;
+    expect(trail.filter((e) => e.type === 'deadline.step').map((e) => e.detail.kind)).toEqual(['operator_reminder']);
   });
 });

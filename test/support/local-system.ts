@@ -11,6 +11,8 @@ export interface SystemOptions {
   internalPorts?: { dynamodb: number; s3: number; sfn: number; secrets: number };
   profile?: string;
   mailRelayUrl?: string;
+  /** Run the scheduled deadline watch this often (seconds) instead of every 15 minutes. */
+  watchIntervalSeconds?: number;
 }
 
 /** The real local runtime on free ports in a temporary data folder (or a given one, to test restarts). */
@@ -26,6 +28,7 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Runn
     SECRETS_PORT: String(options.internalPorts?.secrets ?? 0),
     ...(options.profile ? { DERBES_PROFILE: options.profile } : {}),
     ...(options.mailRelayUrl ? { MAIL_RELAY_URL: options.mailRelayUrl } : {}),
+    ...(options.watchIntervalSeconds ? { WATCH_INTERVAL_SECONDS: String(options.watchIntervalSeconds) } : {}),
   });
   return startLocalSystem(settings, { log: () => {} });
 }
