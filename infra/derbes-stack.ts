@@ -91,60 +91,43 @@ export class DerbesStack extends Stack {
         .useTable(Settings.consentTable, storage.consent, storage.key, ['GetItem', 'Query', 'PutItem'], [CONSENT_TERM_INDEX])
         .setEnvironment(Settings.personKeySecret, personKey.secretArn)
         .allow(['secretsmanager:GetSecretValue'], [personKey.secretArn]);
-    const fn = (id: string, entry: string, description: string, timeout?: Duration) =>
-      new DerbesFunction(this, id, { entry, description, profilePath, timeout });
+    /** Every function reads requests (with these actions) and appends to the audit trail. */
+    const fn = (id: string, entry: string, description: string, requestActions: string[], options: { timeout?: Duration; indexes?: string[] } = {}) =>
+      new DerbesFunction(this, id, { entry, description, profilePath, timeout: options.timeout })
+        .useTable(Settings.requestsTable, storage.requests, storage.key, requestActions, options.indexes)
+        .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT);
 
     const sesIdentity = `arn:${this.partition}:ses:${this.region}:${this.account}:identity/${profile.supportAddress.split('@')[1]}`;
     const sendsMail = (f: DerbesFunction) => f.setEnvironment(Settings.mailTransport, 'ses').allow(['ses:SendRawEmail'], [sesIdentity]);
 
     const acknowledge = sendsMail(
-      fn('Acknowledge', 'functions/handlers/workflow/acknowledge.ts', 'Receipt to the person; computes how long verification may wait')
-        .useTable(Settings.requestsTable, storage.requests, storage.key, WRITE_REQUESTS)
-        .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT),
+      fn('Acknowledge', 'functions/handlers/workflow/acknowledge.ts', 'Receipt to the person; computes how long verification may wait', WRITE_REQUESTS),
     );
     const requestVerification = sendsMail(
-      fn('RequestVerification', 'functions/handlers/workflow/request-verification.ts', 'Mails the single-use confirmation link')
-        .useTable(Settings.requestsTable, storage.requests, storage.key, READ_REQUESTS)
-        .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT)
+      fn('RequestVerification', 'functions/handlers/workflow/request-verification.ts', 'Mails the single-use confirmation link', READ_REQUESTS)
         .useTable(Settings.verificationsTable, storage.verifications, storage.key, ['PutItem']),
     );
-    const planFulfilment = fn('PlanFulfilment', 'functions/handlers/workflow/plan-fulfilment.ts', 'Decides whether an operator must decide first')
-      .useTable(Settings.requestsTable, storage.requests, storage.key, WRITE_REQUESTS)
-      .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT);
+    const planFulfilment = fn('PlanFulfilment', 'functions/handlers/workflow/plan-fulfilment.ts', 'Decides whether an operator must decide first', WRITE_REQUESTS);
     const requestDecision = sendsMail(
-      fn('RequestDecision', 'functions/handlers/workflow/request-decision.ts', 'Registers a waiting operator decision and alerts the operator')
-        .useTable(Settings.requestsTable, storage.requests, storage.key, WRITE_REQUESTS)
-        .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT),
+      fn('RequestDecision', 'functions/handlers/workflow/request-decision.ts', 'Registers a waiting operator decision and alerts the operator', WRITE_REQUESTS),
     );
     const escalateDecision = sendsMail(
-      fn('EscalateDecision', 'functions/handlers/workflow/escalate-decision.ts', 'Interim answer to the person and escalation when no decision comes')
-        .useTable(Settings.requestsTable, storage.requests, storage.key, WRITE_REQUESTS)
-        .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT),
+      fn('EscalateDecision', 'functions/handlers/workflow/escalate-decision.ts', 'Interim answer to the person and escalation when no decision comes', WRITE_REQUESTS),
     );
     const applyDecision = sendsMail(
-      fn('ApplyDecision', 'functions/handlers/workflow/apply-decision.ts', "Moves a request on after the operator's decision; sends a refusal")
-        .useTable(Settings.requestsTable, storage.requests, storage.key, WRITE_REQUESTS)
-        .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT),
+      fn('ApplyDecision', 'functions/handlers/workflow/apply-decision.ts', "Moves a request on after the operator's decision; sends a refusal", WRITE_REQUESTS),
     );
-    const updateConsent = fn('UpdateConsent', 'functions/handlers/workflow/update-consent.ts', 'Withdraws consent in the ledger for withdrawal and opt-out requests')
-      .useTable(Settings.requestsTable, storage.requests, storage.key, READ_REQUESTS)
-      .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT);
+    const updateConsent = fn('UpdateConsent', 'functions/handlers/workflow/update-consent.ts', 'Withdraws consent in the ledger for withdrawal and opt-out requests', READ_REQUESTS);
     usesConsent(updateConsent);
-    const applyToSource = fn('ApplyToSource', 'functions/handlers/workflow/apply-to-source.ts', 'Finds, changes, blocks or erases in one data source', Duration.minutes(1))
-      .useTable(Settings.requestsTable, storage.requests, storage.key, WRITE_REQUESTS)
-      .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT);
+    const applyToSource = fn('ApplyToSource', 'functions/handlers/workflow/apply-to-source.ts', 'Finds, changes, blocks or erases in one data source', WRITE_REQUESTS, { timeout: Duration.minutes(1) });
     grantSourceAccess(this, applyToSource, profile);
     for (const table of storage.demoTables) table.encryptionKey && applyToSource.useKey(table.encryptionKey);
     const notifyProcessors = sendsMail(
-      fn('NotifyProcessors', 'functions/handlers/workflow/notify-processors.ts', 'Tells processors and recipients of changes', Duration.minutes(1))
-        .useTable(Settings.requestsTable, storage.requests, storage.key, READ_REQUESTS)
-        .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT),
+      fn('NotifyProcessors', 'functions/handlers/workflow/notify-processors.ts', 'Tells processors and recipients of changes', READ_REQUESTS, { timeout: Duration.minutes(1) }),
     );
     grantSecrets(this, notifyProcessors, profile.processors.flatMap((p) => (p.notify.kind === 'webhook' ? [p.notify.secretName] : [])));
     const answer = sendsMail(
-      fn('Answer', 'functions/handlers/workflow/answer.ts', 'Composes and sends the answer and the access package, closes the request')
-        .useTable(Settings.requestsTable, storage.requests, storage.key, WRITE_REQUESTS)
-        .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT)
+      fn('Answer', 'functions/handlers/workflow/answer.ts', 'Composes and sends the answer and the access package, closes the request', WRITE_REQUESTS)
         .useTable(Settings.verificationsTable, storage.verifications, storage.key, ['PutItem'])
         .setEnvironment(Settings.packagesBucket, storage.packages.bucketName)
         .allow(['s3:PutObject'], [storage.packages.arnForObjects('packages/*')]),
@@ -158,9 +141,7 @@ export class DerbesStack extends Stack {
       });
     }
     const closeUnverified = sendsMail(
-      fn('CloseUnverified', 'functions/handlers/workflow/close-unverified.ts', 'Reasoned answer when the mailbox was never confirmed')
-        .useTable(Settings.requestsTable, storage.requests, storage.key, WRITE_REQUESTS)
-        .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT),
+      fn('CloseUnverified', 'functions/handlers/workflow/close-unverified.ts', 'Reasoned answer when the mailbox was never confirmed', WRITE_REQUESTS),
     );
 
     const workflow = new Workflow(this, 'Workflow', {
@@ -186,13 +167,13 @@ export class DerbesStack extends Stack {
       id: 'AwsSolutions-SMG4',
       reason: 'A key handed to people, not to a service: it is rotated by the operator (put-secret-value), not by a rotation Lambda.',
     });
-    const api = fn('HttpApi', 'functions/handlers/http-api.ts', 'Privacy form, request API, verification pages and the operator API')
-      .useTable(Settings.requestsTable, storage.requests, storage.key, DECIDE_REQUESTS, [OPEN_DUE_INDEX])
+    const api = fn('HttpApi', 'functions/handlers/http-api.ts', 'Privacy form, request API, verification pages and the operator API', DECIDE_REQUESTS, {
+      indexes: [OPEN_DUE_INDEX],
+    })
       .setEnvironment(Settings.operatorKeySecret, operatorKey.secretArn)
       .setEnvironment(Settings.packagesBucket, storage.packages.bucketName)
       .allow(['s3:GetObject'], [storage.packages.arnForObjects('packages/*')])
       .allow(['secretsmanager:GetSecretValue'], [operatorKey.secretArn])
-      .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT)
       .useTable(Settings.verificationsTable, storage.verifications, storage.key, ['UpdateItem'])
       .setEnvironment(Settings.stateMachineArn, stateMachine.stateMachineArn)
       .allow(['states:StartExecution'], [stateMachine.stateMachineArn])
@@ -202,9 +183,7 @@ export class DerbesStack extends Stack {
     for (const f of [acknowledge, requestVerification, answer]) f.setEnvironment(Settings.publicUrl, publicApi.url);
     api.setEnvironment(Settings.publicUrl, publicApi.url);
 
-    const intake = fn('EmailIntake', 'functions/handlers/email-intake.ts', 'Turns mail to the support address into requests', Duration.minutes(1))
-      .useTable(Settings.requestsTable, storage.requests, storage.key, WRITE_REQUESTS)
-      .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT)
+    const intake = fn('EmailIntake', 'functions/handlers/email-intake.ts', 'Turns mail to the support address into requests', WRITE_REQUESTS, { timeout: Duration.minutes(1) })
       .setEnvironment(Settings.rawMailBucket, storage.rawMail.bucketName)
       .setEnvironment(Settings.rawMailPrefix, RAW_MAIL_PREFIX)
       .setEnvironment(Settings.stateMachineArn, stateMachine.stateMachineArn)
@@ -226,9 +205,7 @@ export class DerbesStack extends Stack {
       });
     }
     const deadlineWatch = sendsMail(
-      fn('DeadlineWatch', 'functions/handlers/deadline-watch.ts', 'Operator reminders, progress notices and overdue alerts', Duration.minutes(5))
-        .useTable(Settings.requestsTable, storage.requests, storage.key, READ_REQUESTS, [OPEN_DUE_INDEX])
-        .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT),
+      fn('DeadlineWatch', 'functions/handlers/deadline-watch.ts', 'Operator reminders, progress notices and overdue alerts', READ_REQUESTS, { timeout: Duration.minutes(5), indexes: [OPEN_DUE_INDEX] }),
     );
     usesConsent(deadlineWatch);
     new events.Rule(this, 'DeadlineWatchSchedule', {

@@ -1,24 +1,15 @@
-import { readFileSync } from 'node:fs';
 import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
-import { postJson, startTestSystem } from '../support/local-system.ts';
+import { operatorCall, postJson, startTestSystem } from '../support/local-system.ts';
 import { MailSink, verificationLink } from '../support/mail-sink.ts';
 
 // I-License's policy: withdrawal and opt-out by mail to info@license.kz with fixed subject lines.
 const PROFILE = 'profiles/seeds/i-license.json';
 let sink: MailSink;
 let system: RunningSystem;
-let operatorKey: string;
 
-const api = async (method: string, path: string, body?: unknown) => {
-  const response = await fetch(`${system.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${operatorKey}`, 'content-type': 'application/json' },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
-};
+const api = (method: 'GET' | 'POST', path: string, body?: unknown) => operatorCall(system, method, path, body);
 const consents = async (email: string) =>
   Object.fromEntries(((await api('GET', `/operator/consents?email=${encodeURIComponent(email)}`)).body.consents as Array<{ purposeId: string; status: string }>).map((c) => [c.purposeId, c.status]));
 
@@ -35,8 +26,6 @@ async function mailAndConfirm(from: string, subject: string): Promise<string> {
 beforeAll(async () => {
   sink = await new MailSink().start();
   system = await startTestSystem({ profile: PROFILE, mailRelayUrl: sink.url });
-  const secrets = JSON.parse(readFileSync(`${system.dataDir}/secrets.json`, 'utf8')) as Record<string, string>;
-  operatorKey = Object.entries(secrets).find(([name]) => name.includes('OperatorKey'))![1];
 });
 afterAll(async () => {
   await system?.stop();

@@ -3,17 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
-import { postJson, startTestSystem } from '../support/local-system.ts';
+import { operatorCall, postJson, startTestSystem } from '../support/local-system.ts';
 import { MailSink } from '../support/mail-sink.ts';
 
 // An operator under GDPR: one calendar month, extendable by two with a reasoned notice inside the first month.
 let sink: MailSink;
 let system: RunningSystem;
-let operatorKey: string;
-const operator = async (method: string, path: string, body?: unknown) => {
-  const response = await fetch(`${system.url}${path}`, { method, headers: { authorization: `Bearer ${operatorKey}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
-};
+const operator = (method: 'GET' | 'POST', path: string, body?: unknown) => operatorCall(system, method, path, body);
 
 beforeAll(async () => {
   sink = await new MailSink().start();
@@ -23,8 +19,6 @@ beforeAll(async () => {
   writeFileSync(profile, JSON.stringify({ ...demo, jurisdiction: 'EU', escalation: { reminderFractions: [0.000001], lastDayReminder: false, safetyMarginHours: 4 } }));
   writeFileSync(profile.replace(/\.json$/, '.data.json'), readFileSync('profiles/demo.data.json'));
   system = await startTestSystem({ profile, mailRelayUrl: sink.url, watchIntervalSeconds: 1 });
-  const secrets = JSON.parse(readFileSync(`${system.dataDir}/secrets.json`, 'utf8')) as Record<string, string>;
-  operatorKey = Object.entries(secrets).find(([name]) => name.includes('OperatorKey'))![1];
 });
 afterAll(async () => {
   await system?.stop();

@@ -6,7 +6,7 @@ import { documentClient } from '../../functions/adapters/dynamodb/client.ts';
 import { Settings } from '../../functions/config/settings.ts';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
 import { MailSink, type ReceivedMail } from '../support/mail-sink.ts';
-import { startTestSystem } from '../support/local-system.ts';
+import { operatorKeyOf, startTestSystem } from '../support/local-system.ts';
 
 /**
  * Issue 3, end to end: mail to I-License's support address over real SMTP (the runtime's front door), with
@@ -28,7 +28,7 @@ beforeAll(async () => {
   const started = Date.now();
   system = await startTestSystem({ profile: 'profiles/seeds/i-license.json', mailRelayUrl: sink.url });
   console.log(`local system started in ${Date.now() - started} ms`);
-  operatorKey = system.secrets.value(process.env[Settings.operatorKeySecret]!)!;
+  operatorKey = operatorKeyOf(system);
   smtp = nodemailer.createTransport({ host: '127.0.0.1', port: system.smtpPort, secure: false, ignoreTLS: true });
 });
 afterAll(async () => {

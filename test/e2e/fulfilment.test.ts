@@ -6,13 +6,12 @@ import { GetObjectCommand, ListObjectsCommand, PutObjectCommand, S3Client } from
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../../functions/adapters/dynamodb/client.ts';
-import { Settings } from '../../functions/config/settings.ts';
 import { SIGNATURE_HEADER, verifySignature } from '../../functions/domain/signing.ts';
 import { freePort } from '../../infra/local/free-port.ts';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
 import { LOCAL_REGION } from '../../infra/local/template.ts';
 import { MailSink, verificationLink, type ReceivedMail } from '../support/mail-sink.ts';
-import { postJson, startTestSystem } from '../support/local-system.ts';
+import { operatorKeyOf, postJson, startTestSystem } from '../support/local-system.ts';
 
 /**
  * Issue 5, end to end: one person's requests carried out in three kinds of source at once (the demo DynamoDB
@@ -239,7 +238,7 @@ beforeAll(async () => {
   const started = Date.now();
   system = await startTestSystem({ dataDir, profile, mailRelayUrl: sink.url });
   console.log(`local system started in ${Date.now() - started} ms`);
-  operatorKey = system.secrets.value(process.env[Settings.operatorKeySecret]!)!;
+  operatorKey = operatorKeyOf(system);
   expect(operatorKey).toBeTruthy();
   expect(system.secrets.value(BILLING_SECRET_NAME)).toBe(BILLING_SECRET);
 

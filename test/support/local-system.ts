@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { freePort } from '../../infra/local/free-port.ts';
 import { startLocalSystem, type RunningSystem } from '../../infra/local/runtime.ts';
 import { runtimeSettings } from '../../infra/local/settings.ts';
+import { Settings } from '../../functions/config/settings.ts';
 
 export interface SystemOptions {
   dataDir?: string;
@@ -36,4 +37,21 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Runn
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** The operator API key the local runtime keeps (the OperatorKey secret), as `npm start` prints it. */
+export function operatorKeyOf(system: RunningSystem): string {
+  const key = system.secrets.value(process.env[Settings.operatorKeySecret] ?? '');
+  if (!key) throw new Error('the local runtime has no operator key');
+  return key;
+}
+
+/** A call to the operator API with the key (JSON in, JSON out). */
+export async function operatorCall(system: RunningSystem, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: Record<string, any> }> {
+  const response = await fetch(`${system.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${operatorKeyOf(system)}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
