@@ -2,21 +2,28 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Settings } from '../../functions/config/settings.ts';
 import { createApp, STACK_NAME } from '../../infra/app.ts';
-import { REPO_ROOT } from '../../infra/constructs/derbes-function.ts';
+import { ENTRY_METADATA, REPO_ROOT } from '../../infra/constructs/derbes-function.ts';
+import type { RunningSystem } from '../../infra/local/runtime.ts';
 import { LocalTemplate, type CfnTemplate } from '../../infra/local/template.ts';
+import { startTestSystem } from '../support/local-system.ts';
+
+// One `cdk synth` (with bundling) for both tests: it is the slow part.
+const cliOut = mkdtempSync(join(tmpdir(), 'derbes-cdk-'));
+let fromCli: CfnTemplate;
+let system: RunningSystem | undefined;
+
+beforeAll(() => {
+  execFileSync('npx', ['cdk', 'synth', '--no-notices', '-q', '-o', cliOut], { cwd: REPO_ROOT, env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' }, stdio: 'pipe' });
+  fromCli = JSON.parse(readFileSync(join(cliOut, `${STACK_NAME}.template.json`), 'utf8')) as CfnTemplate;
+}, 180_000);
+afterAll(async () => system?.stop());
 
 describe('one workflow, two homes', () => {
-  it('the local runtime runs the very state machine `cdk synth` produces (bundling included)', () => {
-    const cliOut = mkdtempSync(join(tmpdir(), 'derbes-cdk-'));
-    execFileSync('npx', ['cdk', 'synth', '--no-notices', '-q', '-o', cliOut], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
-      stdio: 'pipe',
-    });
-    const fromCli = JSON.parse(readFileSync(join(cliOut, `${STACK_NAME}.template.json`), 'utf8')) as CfnTemplate;
-
+  it('the local runtime runs the very state machine `cdk synth` produces', () => {
     // What `npm start` does: synthesize in-process without bundling, then read the template back.
     const localOut = mkdtempSync(join(tmpdir(), 'derbes-local-'));
     createApp({ outdir: localOut, skipBundling: true }).app.synth();
@@ -25,6 +32,32 @@ describe('one workflow, two homes', () => {
     const local = new LocalTemplate(fromRuntime, 'http://localhost:3000').stateMachine();
     const synthesized = new LocalTemplate(fromCli, 'http://localhost:3000').stateMachine();
     expect(local.definition).toEqual(synthesized.definition);
-    expect(Object.keys(local.definition.States as object)).toEqual(expect.arrayContaining(['Acknowledge', 'AwaitVerification', 'PlanFulfilment', 'AwaitDecision', 'ApplyToSources', 'Answer', 'CloseUnverified']));
-  }, 180_000);
+    expect(Object.keys(local.definition.States as object)).toEqual(
+      expect.arrayContaining(['Acknowledge', 'AwaitVerification', 'PlanFulfilment', 'AwaitDecision', 'ApplyToSources', 'Answer', 'CloseUnverified']),
+    );
+  });
+
+  it('the bundle Lambda would run (ESM, with its own copy of the profile) takes a request on the local runtime', async () => {
+    system = await startTestSystem();
+    const [assetPath] = Object.values(fromCli.Resources)
+      .filter((r) => r.Type === 'AWS::Lambda::Function' && String(r.Metadata?.[ENTRY_METADATA]).endsWith('http-api.ts'))
+      .map((r) => String(r.Metadata?.['aws:asset:path']));
+    const assetDir = join(cliOut, assetPath!);
+    // As in Lambda: the code root, and the profile that was copied beside the bundle.
+    process.env.LAMBDA_TASK_ROOT = assetDir;
+    process.env[Settings.profileFile] = 'profile.json';
+    const { handler } = (await import(pathToFileURL(join(assetDir, 'index.mjs')).href)) as { handler: (event: unknown) => Promise<{ statusCode: number; body: string }> };
+    const result = await handler({
+      version: '2.0',
+      routeKey: 'POST /api/requests',
+      rawPath: '/api/requests',
+      rawQueryString: '',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'access', email: 'aigerim@example.kz', language: 'kk' }),
+      isBase64Encoded: false,
+      requestContext: { http: { method: 'POST', path: '/api/requests', sourceIp: '127.0.0.1', userAgent: 'test', protocol: 'HTTP/1.1' }, routeKey: 'POST /api/requests' },
+    });
+    expect(result.statusCode).toBe(202);
+    expect(JSON.parse(result.body)).toMatchObject({ status: 'RECEIVED', timeZone: 'Asia/Almaty', rule: { id: 'KZ-94V-art25-access' } });
+  });
 });
