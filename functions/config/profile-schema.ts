@@ -31,6 +31,8 @@ const SourceCommon = {
   personalFields: z.array(z.string().min(1)).default([]),
   /** A legal duty to keep this data (e.g. accounting law): erasure is refused with this basis, and an operator decides. */
   legalHold: z.strictObject({ basis: LocalizedText }).optional(),
+  /** A mailing list: a marketing opt-out removes the person's records here. */
+  marketingList: z.boolean().default(false),
 };
 
 const DynamoDbSource = z.strictObject({
@@ -107,6 +109,11 @@ export const OperatorProfileSchema = z
     crossBorder: z.strictObject({ countries: z.array(z.string().length(2)).min(1), description: LocalizedText }).optional(),
     /** Per request type: runs by itself, or waits for an operator's decision (a claim always does). */
     review: z.partialRecord(RequestTypeSchema, ReviewPolicy).default({}),
+    /**
+     * What withdrawing consent does to the data sources, beyond the ledger: nothing, block processing, or destroy
+     * (as Vnedrah's policy says) — legal holds still keep what the law requires.
+     */
+    consentWithdrawal: z.strictObject({ sources: z.enum(['none', 'block', 'erase']) }).prefault({ sources: 'none' }),
     /** Subject lines the policy fixes for e-mailed requests, e.g. I-License's «Отзыв согласия…». */
     fixedSubjects: z.array(z.strictObject({ subject: z.string().min(1), types: z.array(RequestTypeSchema).min(1) })).default([]),
     /** Next year's transfer order or a moved holiday, without a release (see rules/calendars). */

@@ -9,8 +9,8 @@ import { consentSections } from './consent.ts';
 import { alertOperator, notifyPerson } from './notify.ts';
 import type { SourceOutcome, SourceResult } from './ports.ts';
 
-type ChangeType = Extract<RequestType, 'rectification' | 'blocking' | 'unblocking' | 'erasure'>;
-const CHANGE_TYPES: readonly ChangeType[] = ['rectification', 'blocking', 'unblocking', 'erasure'];
+type ChangeType = Extract<RequestType, 'rectification' | 'blocking' | 'unblocking' | 'erasure' | 'consent_withdrawal' | 'marketing_opt_out'>;
+const CHANGE_TYPES: readonly ChangeType[] = ['rectification', 'blocking', 'unblocking', 'erasure', 'consent_withdrawal', 'marketing_opt_out'];
 
 function formatRecord(record: Record<string, unknown>): string {
   return Object.entries(record)
@@ -40,6 +40,16 @@ function accessSection(deps: Dependencies, request: DataSubjectRequest, results:
   return parts.join('\n\n');
 }
 
+/** Which answer text says what a type did in the sources (withdrawal and opt-out say it in their own section otherwise). */
+const SOURCE_EFFECT_TEXT: Record<ChangeType, (deps: Dependencies) => 'rectification' | 'blocking' | 'unblocking' | 'erasure' | undefined> = {
+  rectification: () => 'rectification',
+  blocking: () => 'blocking',
+  unblocking: () => 'unblocking',
+  erasure: () => 'erasure',
+  consent_withdrawal: (deps) => (deps.profile.consentWithdrawal.sources === 'block' ? 'blocking' : deps.profile.consentWithdrawal.sources === 'erase' ? 'erasure' : undefined),
+  marketing_opt_out: () => 'erasure',
+};
+
 /** What was changed, blocked or destroyed where, and what was kept and why. */
 function changeSections(deps: Dependencies, request: DataSubjectRequest, results: SourceResult[]): string[] {
   const m = messagesFor(request.language);
@@ -49,9 +59,10 @@ function changeSections(deps: Dependencies, request: DataSubjectRequest, results
     const done = results.filter((r) => r.outcomes[type]?.status === 'done' && (r.outcomes[type] as Extract<SourceOutcome, { status: 'done' }>).affected > 0);
     const kept = results.filter((r) => r.outcomes[type]?.status === 'kept');
     const sources = done.map((r) => name(r.sourceId)).join(', ');
-    if (done.length) {
-      sections.push(type === 'rectification' ? m.answer('rectification', { fields: Object.keys(request.changes ?? {}).join(', '), sources }) : m.answer(type, { sources }));
-    } else if (!kept.length) sections.push(`${m.typeName(type)}: ${m.answer('nothingDone')}`);
+    const sourceEffect = SOURCE_EFFECT_TEXT[type](deps);
+    if (done.length && sourceEffect) {
+      sections.push(sourceEffect === 'rectification' ? m.answer('rectification', { fields: Object.keys(request.changes ?? {}).join(', '), sources }) : m.answer(sourceEffect, { sources }));
+    } else if (!kept.length && (type !== 'consent_withdrawal' && type !== 'marketing_opt_out')) sections.push(`${m.typeName(type)}: ${m.answer('nothingDone')}`);
     for (const r of kept) sections.push(m.answer('kept', { source: name(r.sourceId), basis: (r.outcomes[type] as Extract<SourceOutcome, { status: 'kept' }>).basis }));
   }
   return sections;

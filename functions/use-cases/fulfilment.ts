@@ -4,7 +4,9 @@ import type { DataSubjectRequest } from '../domain/request.ts';
 import type { RequestType } from '../domain/request-types.ts';
 import { NOTICE_TYPES, processorNotice, type NoticeType } from '../adapters/processors/processor-notifier.ts';
 import type { Dependencies } from './dependencies.ts';
-import type { SourceOutcome, SourceResult } from './ports.ts';
+import type { DataSourceConnector, SourceOutcome, SourceResult, Subject } from './ports.ts';
+import type { DataSource } from '../config/profile-schema.ts';
+import type { Language } from '../domain/request-types.ts';
 
 /**
  * The order in which one source serves a request with several wishes: read first (so an access answer
@@ -49,18 +51,28 @@ export async function applyToSource(deps: Dependencies, requestId: string, sourc
         result.outcomes.unblocking = await connector.unblock(subject);
         break;
       case 'erasure':
-        // A legal duty to keep the data wins over erasure; the answer names the basis.
-        result.outcomes.erasure = source.legalHold
-          ? { status: 'kept', basis: localize(source.legalHold.basis, request.language) }
-          : await connector.erase(subject);
+        result.outcomes.erasure = await eraseUnlessHeld(connector, source, subject, request.language);
         break;
     }
+  }
+  // Withdrawal and opt-out reach the sources as the profile says: blocked or destroyed, mailing lists emptied.
+  const withdrawal = deps.profile.consentWithdrawal.sources;
+  if (request.types.includes('consent_withdrawal') && withdrawal !== 'none') {
+    result.outcomes.consent_withdrawal = withdrawal === 'block' ? await connector.block(subject) : await eraseUnlessHeld(connector, source, subject, request.language);
+  }
+  if (request.types.includes('marketing_opt_out') && source.marketingList) {
+    result.outcomes.marketing_opt_out = await connector.erase(subject);
   }
   await deps.requests.putSourceResult(requestId, result);
   const outcomes = Object.fromEntries(Object.entries(result.outcomes).map(([type, o]) => [type, describeOutcome(o)]));
   if (request.types.includes('access')) outcomes.access = `${result.records.length} records`;
   await deps.audit.append(requestId, { type: 'source.applied', detail: { sourceId, outcomes } });
   return { sourceId, outcomes };
+}
+
+/** A legal duty to keep the data wins over erasure; the answer names the basis. */
+async function eraseUnlessHeld(connector: DataSourceConnector, source: DataSource, subject: Subject, language: Language): Promise<SourceOutcome> {
+  return source.legalHold ? { status: 'kept', basis: localize(source.legalHold.basis, language) } : connector.erase(subject);
 }
 
 const describeOutcome = (outcome: SourceOutcome) => (outcome.status === 'done' ? `done: ${outcome.affected}` : 'kept');

@@ -65,7 +65,11 @@ export async function planFulfilment(deps: Dependencies, requestId: string): Pro
   if (reasons.length && request.status === 'IN_PROGRESS') {
     await deps.requests.transition(requestId, 'IN_PROGRESS', 'AWAITING_DECISION', {}, [{ type: 'decision.requested', detail: { reasons } }]);
   }
-  const touchesSources = request.types.some((t) => SOURCE_TYPES.includes(t)) || reasons.length > 0;
+  const touchesSources =
+    request.types.some((t) => SOURCE_TYPES.includes(t)) ||
+    reasons.length > 0 ||
+    (request.types.includes('consent_withdrawal') && deps.profile.consentWithdrawal.sources !== 'none') ||
+    (request.types.includes('marketing_opt_out') && deps.profile.sources.some((s) => s.marketingList));
   return {
     requestId,
     needsDecision: reasons.length > 0,

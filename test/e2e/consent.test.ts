@@ -1,4 +1,6 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createTransport } from 'nodemailer';
+import { documentClient } from '../../functions/adapters/dynamodb/client.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
 import { operatorCall, postJson, startTestSystem } from '../support/local-system.ts';
@@ -66,8 +68,13 @@ describe('the consent ledger', () => {
     for (const purposeId of purposes) expect(after[purposeId]).toBe('withdrawn');
     const trail = (await api('GET', `/operator/requests/${reference}`)).body.audit as Array<{ type: string }>;
     expect(trail.map((e) => e.type)).toContain('consent.withdrawn');
+    const optOut = subject.startsWith('Отказ от уведомлений');
     const suppressed = (await api('GET', `/operator/suppressions?email=${encodeURIComponent(person)}`)).body.suppressed;
-    expect(suppressed).toBe(subject.startsWith('Отказ от уведомлений'));
+    expect(suppressed).toBe(optOut);
+    // The opt-out also empties the profile's mailing list of this person (I-License: the `mailing` source).
+    const mailing = await documentClient().send(new QueryCommand({ TableName: 'derbes-seed-ilicense-mailing', KeyConditionExpression: 'email = :e', ExpressionAttributeValues: { ':e': person } }));
+    expect(mailing.Count).toBe(optOut ? 0 : 1);
+    if (optOut) expect(answer.text).toContain('Уничтожено или обезличено');
   });
 
   it('a form sent with Global Privacy Control opts out of marketing, recorded as such', async () => {

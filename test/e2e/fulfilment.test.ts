@@ -166,6 +166,8 @@ function writeProfile(dir: string, billingPort: number, processorPort: number): 
   const demo = JSON.parse(readFileSync('profiles/demo.json', 'utf8')) as Record<string, unknown> & { sources: unknown[] };
   const profile = {
     ...demo,
+    // Withdrawing consent blocks processing in every source (a profile may also say 'erase', or 'none').
+    consentWithdrawal: { sources: 'block' },
     sources: [
       ...demo.sources,
       {
@@ -407,6 +409,18 @@ describe('a person\'s requests carried out in a DynamoDB table, an S3 prefix and
     expectNotice(unblockedAt.reference, 'unblocking');
   });
 
+  it('consent withdrawal reaches the sources as the profile says (here: blocked), and the processor hears of it', async () => {
+    const withdrawn = await answered({ type: 'consent_withdrawal' });
+    expect((await customerRecords(PERSON)).every((r) => r.processingBlocked === true)).toBe(true);
+    expect(await s3Keys(`${PREFIX}${PERSON}/`)).toContain(`${PREFIX}${PERSON}/.derbes-blocked`);
+    expect(billing.blocked.has(PERSON)).toBe(true);
+    expect(withdrawn.answer.text).toContain('Your consent is withdrawn for:');
+    const blockedLine = line(withdrawn.answer, 'Processing of your data is blocked in:');
+    for (const name of Object.values(SOURCE_NAMES)) expect(blockedLine).toContain(name);
+    expectNotice(withdrawn.reference, 'consent_withdrawal');
+    await answered({ type: 'unblocking' }); // leave the person as the other tests expect (one more notice)
+  });
+
   it('the operator API refuses every route without a key and with a wrong key', async () => {
     const someReference = knownReference;
     const routes: Array<['GET' | 'POST', string, unknown?]> = [
@@ -550,7 +564,8 @@ describe('a person\'s requests carried out in a DynamoDB table, an S3 prefix and
   it('every signed call carried a valid signature', () => {
     expect(billing.calls.length).toBeGreaterThan(0);
     expect(billing.calls.filter((c) => !c.signed)).toEqual([]);
-    expect(receiver.notices.length).toBe(4);
+    // rectification, blocking, unblocking, consent withdrawal + its unblocking, erasure
+    expect(receiver.notices.length).toBe(6);
     expect(receiver.notices.filter((n) => !n.verified)).toEqual([]);
   });
 });

@@ -44,6 +44,7 @@ function source(options: { erasure?: 'delete' | 'anonymise'; personalFields?: st
     kind: 's3',
     bucket: options.bucket ?? BUCKET,
     prefix: `customers-${++prefixes}/`,
+    marketingList: false,
     description: { en: 'Customer documents' },
     categories: { en: 'contact details, documents' },
     erasure: options.erasure ?? 'delete',
