@@ -129,7 +129,8 @@ export class SmtpIntake {
       spam: 'PASS',
       virus: 'PASS',
       spf: verdict(auth.spf && typeof auth.spf === 'object' ? (auth.spf as { status?: { result?: string } }).status?.result : undefined),
-      dkim: verdict((auth.dkim as { results?: Array<{ status?: { result?: string } }> })?.results?.[0]?.status?.result),
+      // mailauth calls a signature whose body hash does not verify "neutral"; SES reports that as a DKIM failure.
+      dkim: verdict((auth.dkim as { results?: Array<{ status?: { result?: string } }> })?.results?.[0]?.status?.result?.replace(/^neutral$/, 'fail')),
       dmarc: verdict(auth.dmarc && typeof auth.dmarc === 'object' ? (auth.dmarc as { status?: { result?: string } }).status?.result : undefined),
     };
     const delivery = this.invokeWithRetries(this.sesEvent(messageId, verdicts, sender, rcptTo), messageId);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../infra/local/free-port.ts';
 import { startLocalSystem, type RunningSystem } from '../../infra/local/runtime.ts';
+import type { DnsResolver } from '../../infra/local/smtp-intake.ts';
 import { runtimeSettings } from '../../infra/local/settings.ts';
 import { Settings } from '../../functions/config/settings.ts';
 
@@ -14,6 +15,8 @@ export interface SystemOptions {
   mailRelayUrl?: string;
   /** Run the scheduled deadline watch this often (seconds) instead of every 15 minutes. */
   watchIntervalSeconds?: number;
+  /** DNS answers for SPF, DKIM and DMARC checks of incoming mail. */
+  dnsResolver?: DnsResolver;
 }
 
 /** The real local runtime on free ports in a temporary data folder (or a given one, to test restarts). */
@@ -31,7 +34,7 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Runn
     ...(options.mailRelayUrl ? { MAIL_RELAY_URL: options.mailRelayUrl } : {}),
     ...(options.watchIntervalSeconds ? { WATCH_INTERVAL_SECONDS: String(options.watchIntervalSeconds) } : {}),
   });
-  return startLocalSystem(settings, { log: () => {} });
+  return startLocalSystem(settings, { log: () => {}, dnsResolver: options.dnsResolver });
 }
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
