@@ -10,6 +10,7 @@ import { EmailReceiving } from './constructs/email-receiving.ts';
 import { PublicHttpApi } from './constructs/http-api.ts';
 import { RAW_MAIL_PREFIX, Storage } from './constructs/storage.ts';
 import { Workflow } from './constructs/workflow.ts';
+import { ATTACHMENTS_PREFIX } from '../functions/adapters/aws/raw-mail-store.ts';
 import { CONSENT_TERM_INDEX } from '../functions/adapters/dynamodb/consent-ledger.ts';
 import { OPEN_DUE_INDEX } from '../functions/adapters/dynamodb/request-store.ts';
 
@@ -188,6 +189,7 @@ export class DerbesStack extends Stack {
       .setEnvironment(Settings.rawMailPrefix, RAW_MAIL_PREFIX)
       .setEnvironment(Settings.stateMachineArn, stateMachine.stateMachineArn)
       .allow(['s3:GetObject'], [storage.rawMail.arnForObjects(`${RAW_MAIL_PREFIX}*`)])
+      .allow(['s3:PutObject'], [storage.rawMail.arnForObjects(`${ATTACHMENTS_PREFIX}*`)])
       .allow(['states:StartExecution'], [stateMachine.stateMachineArn])
       .useKey(storage.key);
     new EmailReceiving(this, 'EmailReceiving', { supportAddress: profile.supportAddress, bucket: storage.rawMail, intake });
@@ -195,6 +197,10 @@ export class DerbesStack extends Stack {
     Validations.of(intake).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(storage.rawMail.node.defaultChild as CfnElement)}.Arn>/${RAW_MAIL_PREFIX}*]`,
       reason: 'Reads any raw message under the inbound/ prefix; object keys are SES message ids, unknown in advance.',
+    });
+    Validations.of(intake).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(storage.rawMail.node.defaultChild as CfnElement)}.Arn>/${ATTACHMENTS_PREFIX}*]`,
+      reason: "Keeps a request's attachments under attachments/<request id>/, a key known only when the mail arrives.",
     });
 
     const packagesArn = `Resource::<${this.getLogicalId(storage.packages.node.defaultChild as CfnElement)}.Arn>/packages/*`;

@@ -20,7 +20,18 @@ export type AuditEvent =
   | { type: 'deadline.step'; detail: { kind: string; at: string } }
   | { type: 'consent.withdrawn'; detail: { purposes: string[] } }
   | { type: 'deadline.extended'; detail: { from: string; to: string; citation: string } }
-  | { type: 'mail.received'; detail: { sesMessageId: string; messageId?: string; outcome: string; reason?: string; attachments?: number; authFailures?: string[] } };
+  | {
+      type: 'mail.received';
+      detail: {
+        sesMessageId: string;
+        messageId?: string;
+        outcome: string;
+        reason?: string;
+        /** Where each attachment is kept (or, over the size limit, only its name and size: it stays in the raw mail). */
+        attachments?: Array<{ filename: string; size: number; key?: string }>;
+        authFailures?: string[];
+      };
+    };
 
 export interface RecordedAuditEvent {
   requestId: string;

@@ -25,7 +25,7 @@ export async function handler(event: SESEvent): Promise<EmailOutcome[]> {
       dmarc: receipt.dmarcVerdict.status,
     };
     const raw = await store.read(mail.messageId);
-    const outcome = await receiveEmail(dependencies(), mail.messageId, raw, verdicts);
+    const outcome = await receiveEmail(dependencies(), store, mail.messageId, raw, verdicts);
     logger.info('email received', { sesMessageId: mail.messageId, ...outcome });
     outcomes.push(outcome);
   }

@@ -130,3 +130,9 @@ export interface DownloadTokens {
   put(tokenHash: string, grant: { requestId: string; objectKey: string; contentType: string; filename: string }, expiresAt: string): Promise<void>;
   consume(tokenHash: string, now: Date): Promise<{ requestId: string; objectKey: string; contentType: string; filename: string }>;
 }
+
+/** Attachments of a request's mail (documents for a rectification, say), kept for the operator. */
+export interface AttachmentStore {
+  /** Stores one attachment; returns where it is kept. */
+  keep(requestId: string, attachment: { filename: string; contentType: string; content: Uint8Array }): Promise<string>;
+}

@@ -1,6 +1,7 @@
-import { decideIntake, type SesVerdicts } from '../domain/email/index.ts';
+import { decideIntake, type KeptAttachment, type SesVerdicts } from '../domain/email/index.ts';
 import type { AuditEvent } from '../domain/audit.ts';
 import type { Dependencies } from './dependencies.ts';
+import type { AttachmentStore } from './ports.ts';
 import { submitRequest } from './submit-request.ts';
 
 export interface EmailOutcome {
@@ -19,7 +20,13 @@ const mailRecordKey = (sesMessageId: string) => `MAIL#${sesMessageId}`;
  * outcome is recorded; requests are keyed by the message's Message-ID (or SES id), so a re-delivery makes no second
  * request. Unclear or spam-flagged mail becomes a request for an operator to classify, receipted all the same.
  */
-export async function receiveEmail(deps: Dependencies, sesMessageId: string, raw: Uint8Array, verdicts: SesVerdicts): Promise<EmailOutcome> {
+export async function receiveEmail(
+  deps: Dependencies,
+  attachmentStore: AttachmentStore,
+  sesMessageId: string,
+  raw: Uint8Array,
+  verdicts: SesVerdicts,
+): Promise<EmailOutcome> {
   const decision = await decideIntake(raw, verdicts, {
     defaultLanguage: deps.profile.defaultLanguage,
     ownMessageIdDomain: deps.profile.supportAddress.split('@')[1]!,
@@ -32,6 +39,15 @@ export async function receiveEmail(deps: Dependencies, sesMessageId: string, raw
     type: 'mail.received',
     detail: { sesMessageId, messageId: decision.messageId, outcome, ...extra },
   });
+  /** Attachments within the limit are kept with the request; larger ones stay only in the raw message. */
+  const keep = async (requestId: string, attachments: KeptAttachment[]) =>
+    Promise.all(
+      attachments.map(async (a) => ({
+        filename: a.filename,
+        size: a.size,
+        ...(a.content ? { key: await attachmentStore.keep(requestId, { filename: a.filename, contentType: a.contentType, content: a.content }) } : {}),
+      })),
+    );
 
   switch (decision.kind) {
     case 'drop':
@@ -44,18 +60,23 @@ export async function receiveEmail(deps: Dependencies, sesMessageId: string, raw
         () => true,
         () => false,
       );
-      await deps.audit.append(known ? decision.reference : mailRecordKey(sesMessageId), received('reply', { attachments: decision.attachments.length, authFailures: decision.authFailures }));
+      const attachments = known ? await keep(decision.reference, decision.attachments) : decision.attachments.map(({ filename, size }) => ({ filename, size }));
+      await deps.audit.append(known ? decision.reference : mailRecordKey(sesMessageId), received('reply', { attachments, authFailures: decision.authFailures }));
       return { outcome: 'reply', requestId: known ? decision.reference : undefined };
     }
     case 'request': {
       const triage = decision.triage || decision.types.length === 0;
-      const { request } = await submitRequest(
+      const { request, created } = await submitRequest(
         deps,
         { types: triage ? [] : decision.types, email: decision.sender, name: decision.senderName, language: decision.language },
         'email',
         decision.messageId ? `message-id:${decision.messageId}` : `ses:${sesMessageId}`,
-        [received(triage ? 'triage' : 'request', { reason: decision.triageReason, attachments: decision.attachments.length, authFailures: decision.authFailures })],
       );
+      // A re-delivery joins nothing new: the first delivery's record and attachments stand.
+      if (created) {
+        const attachments = await keep(request.id, decision.attachments);
+        await deps.audit.append(request.id, received(triage ? 'triage' : 'request', { reason: decision.triageReason, attachments, authFailures: decision.authFailures }));
+      }
       return { outcome: triage ? 'triage' : 'request', requestId: request.id, reason: decision.triageReason };
     }
   }

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { ValidationError, toFieldProblems } from '../domain/errors.ts';
 import type { Deadline } from '../domain/deadlines/index.ts';
 import { newReference, type Channel, type DataSubjectRequest } from '../domain/request.ts';
-import type { AuditEvent } from '../domain/audit.ts';
 import { LanguageSchema, REQUEST_TYPES, RequestTypeSchema, type RequestType } from '../domain/request-types.ts';
 import type { Dependencies } from './dependencies.ts';
 import type { CreateResult } from './ports.ts';
@@ -47,7 +46,6 @@ export async function submitRequest(
   submission: Submission,
   channel: Channel,
   idempotencyKey?: string,
-  firstEvents: AuditEvent[] = [],
 ): Promise<CreateResult> {
   const receivedAt = deps.clock.now();
   // An unclear request (types still unknown) runs on the strictest term of all: never later than any reading.
@@ -69,7 +67,6 @@ export async function submitRequest(
     { type: 'request.received', detail: { channel, types: request.types, dueAt: deadline.dueAt, ruleId: deadline.rule.id } },
     idempotencyKey,
   );
-  if (result.created) for (const event of firstEvents) await deps.audit.append(result.request.id, event);
   // Also on a replay: if the first attempt died between persisting and starting, this finishes the job.
   await deps.workflow.start(result.request.id);
   return result;

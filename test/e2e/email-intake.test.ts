@@ -1,3 +1,4 @@
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
@@ -208,9 +209,13 @@ describe('mail to the support address of I-License', () => {
     });
     const received = (await request(ref)).audit.filter((e) => e.type === 'mail.received').map((e) => ({ outcome: e.detail.outcome, attachments: e.detail.attachments }));
     expect(received).toEqual([
-      { outcome: 'request', attachments: 0 },
-      { outcome: 'reply', attachments: 1 },
+      { outcome: 'request', attachments: [] },
+      { outcome: 'reply', attachments: [{ filename: 'udl.pdf', size: 13, key: expect.stringMatching(new RegExp(`^attachments/${ref}/[0-9a-f]+/udl\\.pdf$`)) }] },
     ]);
+    // Kept for the operator beside the raw mail, byte for byte.
+    const key = (received[1]!.attachments as Array<{ key: string }>)[0]!.key;
+    const object = await new S3Client({ forcePathStyle: true }).send(new GetObjectCommand({ Bucket: process.env[Settings.rawMailBucket], Key: key }));
+    expect(Buffer.from(await object.Body!.transformToByteArray()).toString()).toBe('%PDF-1.4 scan');
     expect(await openReferences()).toEqual(before);
     expect(sink.messages.slice(seen)).toEqual([]);
   });

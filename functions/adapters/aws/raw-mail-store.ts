@@ -1,7 +1,15 @@
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { randomBytes } from 'node:crypto';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { AttachmentStore } from '../../use-cases/ports.ts';
 
-/** Reads the raw message that the SES S3 action (or the local SMTP server) stored. */
-export class RawMailStore {
+/** Where a request's attachments are kept, beside the raw mail they came in. */
+export const ATTACHMENTS_PREFIX = 'attachments/';
+
+/**
+ * The raw-mail bucket: reads the message the SES S3 action (or the local SMTP server) stored, and keeps the
+ * attachments of a request's mail under attachments/<request id>/ for the operator.
+ */
+export class RawMailStore implements AttachmentStore {
   private readonly s3 = new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
   constructor(
     private readonly bucket: string,
@@ -11,5 +19,12 @@ export class RawMailStore {
   async read(messageId: string): Promise<Uint8Array> {
     const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: `${this.prefix}${messageId}` }));
     return object.Body!.transformToByteArray();
+  }
+
+  async keep(requestId: string, attachment: { filename: string; contentType: string; content: Uint8Array }): Promise<string> {
+    // A random folder per file: two attachments with one name never overwrite each other.
+    const key = `${ATTACHMENTS_PREFIX}${requestId}/${randomBytes(6).toString('hex')}/${attachment.filename.replace(/[^\w.\- ]/g, '_') || 'attachment'}`;
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: attachment.content, ContentType: attachment.contentType }));
+    return key;
   }
 }
