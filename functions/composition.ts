@@ -8,6 +8,7 @@ import { DynamoDecisionStore } from './adapters/dynamodb/decision-store.ts';
 import { ProcessorNotifier } from './adapters/processors/processor-notifier.ts';
 import { secretSource } from './adapters/aws/secrets.ts';
 import { PackageStore } from './adapters/aws/package-store.ts';
+import { RawMailStore } from './adapters/aws/raw-mail-store.ts';
 import { DynamoConsentLedger } from './adapters/dynamodb/consent-ledger.ts';
 import { DynamoSuppressionList } from './adapters/dynamodb/suppression-list.ts';
 import { suppressInSes } from './adapters/aws/ses-suppression.ts';
@@ -88,6 +89,9 @@ export function dependenciesFromEnvironment(): Dependencies {
     suppressInSes,
     async personKey(email: string) {
       return personKey(email, await secretSource().get(readSetting(Settings.personKeySecret)));
+    },
+    get mailArchive() {
+      return once('mailArchive', () => new RawMailStore(readSetting(Settings.rawMailBucket), readSetting(Settings.rawMailPrefix)));
     },
     get packages() {
       return once('packages', () => new PackageStore(readSetting(Settings.packagesBucket)));

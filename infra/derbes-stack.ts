@@ -174,6 +174,10 @@ export class DerbesStack extends Stack {
       .setEnvironment(Settings.operatorKeySecret, operatorKey.secretArn)
       .setEnvironment(Settings.packagesBucket, storage.packages.bucketName)
       .allow(['s3:GetObject'], [storage.packages.arnForObjects('packages/*')])
+      // The operator fetches a request's attachments through the API.
+      .setEnvironment(Settings.rawMailBucket, storage.rawMail.bucketName)
+      .setEnvironment(Settings.rawMailPrefix, RAW_MAIL_PREFIX)
+      .allow(['s3:GetObject'], [storage.rawMail.arnForObjects(`${ATTACHMENTS_PREFIX}*`)])
       .allow(['secretsmanager:GetSecretValue'], [operatorKey.secretArn])
       .useTable(Settings.verificationsTable, storage.verifications, storage.key, ['UpdateItem'])
       .setEnvironment(Settings.stateMachineArn, stateMachine.stateMachineArn)
@@ -198,10 +202,12 @@ export class DerbesStack extends Stack {
       id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(storage.rawMail.node.defaultChild as CfnElement)}.Arn>/${RAW_MAIL_PREFIX}*]`,
       reason: 'Reads any raw message under the inbound/ prefix; object keys are SES message ids, unknown in advance.',
     });
-    Validations.of(intake).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(storage.rawMail.node.defaultChild as CfnElement)}.Arn>/${ATTACHMENTS_PREFIX}*]`,
-      reason: "Keeps a request's attachments under attachments/<request id>/, a key known only when the mail arrives.",
-    });
+    for (const f of [intake, api]) {
+      Validations.of(f).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(storage.rawMail.node.defaultChild as CfnElement)}.Arn>/${ATTACHMENTS_PREFIX}*]`,
+        reason: "A request's attachments live under attachments/<request id>/<random>/, keys known only when the mail arrives.",
+      });
+    }
 
     const packagesArn = `Resource::<${this.getLogicalId(storage.packages.node.defaultChild as CfnElement)}.Arn>/packages/*`;
     for (const f of [answer, api]) {

@@ -2,7 +2,7 @@ import type { OperatorProfile, DataSource } from '../config/profile-schema.ts';
 import type { DeadlineEngine } from '../domain/deadlines/index.ts';
 import type { ProcessorNotifier } from '../adapters/processors/processor-notifier.ts';
 import type { ConsentLedger } from '../domain/consent/index.ts';
-import type { AuditLog, Clock, DataSourceConnector, DecisionStore, DownloadTokens, Mailer, PackageStore, RequestStore, SuppressionList, VerificationStore, Workflow } from './ports.ts';
+import type { AuditLog, MailArchive, Clock, DataSourceConnector, DecisionStore, DownloadTokens, Mailer, PackageStore, RequestStore, SuppressionList, VerificationStore, Workflow } from './ports.ts';
 
 /** What the use cases need from the outside world; built once per process by functions/composition.ts. */
 export interface Dependencies {
@@ -13,6 +13,7 @@ export interface Dependencies {
   readonly verifications: VerificationStore;
   readonly decisions: DecisionStore;
   readonly packages: PackageStore;
+  readonly mailArchive: MailArchive;
   readonly consent: ConsentLedger;
   readonly suppressions: SuppressionList;
   /** SES' account-level suppression (AWS only; see the profile's sesAccountSuppression). */

@@ -131,8 +131,15 @@ export interface DownloadTokens {
   consume(tokenHash: string, now: Date): Promise<{ requestId: string; objectKey: string; contentType: string; filename: string }>;
 }
 
-/** Attachments of a request's mail (documents for a rectification, say), kept for the operator. */
-export interface AttachmentStore {
+/**
+ * The raw-mail archive: messages as SES stored them, and the attachments of a request's mail (documents for a
+ * rectification, say), kept for the operator.
+ */
+export interface MailArchive {
+  /** The raw message SES (or the local SMTP front door) stored under its message id. */
+  read(sesMessageId: string): Promise<Uint8Array>;
   /** Stores one attachment; returns where it is kept. */
   keep(requestId: string, attachment: { filename: string; contentType: string; content: Uint8Array }): Promise<string>;
+  /** One kept attachment of the request, or NotFoundError. */
+  fetch(requestId: string, key: string): Promise<{ contentType: string; content: Uint8Array }>;
 }

@@ -1,7 +1,6 @@
 import { decideIntake, type KeptAttachment, type SesVerdicts } from '../domain/email/index.ts';
 import type { AuditEvent } from '../domain/audit.ts';
 import type { Dependencies } from './dependencies.ts';
-import type { AttachmentStore } from './ports.ts';
 import { submitRequest } from './submit-request.ts';
 
 export interface EmailOutcome {
@@ -22,7 +21,6 @@ const mailRecordKey = (sesMessageId: string) => `MAIL#${sesMessageId}`;
  */
 export async function receiveEmail(
   deps: Dependencies,
-  attachmentStore: AttachmentStore,
   sesMessageId: string,
   raw: Uint8Array,
   verdicts: SesVerdicts,
@@ -45,7 +43,7 @@ export async function receiveEmail(
       attachments.map(async (a) => ({
         filename: a.filename,
         size: a.size,
-        ...(a.content ? { key: await attachmentStore.keep(requestId, { filename: a.filename, contentType: a.contentType, content: a.content }) } : {}),
+        ...(a.content ? { key: await deps.mailArchive.keep(requestId, { filename: a.filename, contentType: a.contentType, content: a.content }) } : {}),
       })),
     );
 

@@ -1,4 +1,3 @@
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
@@ -212,10 +211,14 @@ describe('mail to the support address of I-License', () => {
       { outcome: 'request', attachments: [] },
       { outcome: 'reply', attachments: [{ filename: 'udl.pdf', size: 13, key: expect.stringMatching(new RegExp(`^attachments/${ref}/[0-9a-f]+/udl\\.pdf$`)) }] },
     ]);
-    // Kept for the operator beside the raw mail, byte for byte.
+    // Kept for the operator, byte for byte, through the operator API — and only under its own request.
     const key = (received[1]!.attachments as Array<{ key: string }>)[0]!.key;
-    const object = await new S3Client({ forcePathStyle: true }).send(new GetObjectCommand({ Bucket: process.env[Settings.rawMailBucket], Key: key }));
-    expect(Buffer.from(await object.Body!.transformToByteArray()).toString()).toBe('%PDF-1.4 scan');
+    const file = await fetch(`${system.url}/operator/requests/${ref}/attachment?key=${encodeURIComponent(key)}`, { headers: { authorization: `Bearer ${operatorKey}` } });
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-type')).toBe('application/pdf');
+    expect(Buffer.from(await file.arrayBuffer()).toString()).toBe('%PDF-1.4 scan');
+    const elsewhere = await fetch(`${system.url}/operator/requests/${made.rectification!.reference}/attachment?key=${encodeURIComponent(key)}`, { headers: { authorization: `Bearer ${operatorKey}` } });
+    expect(elsewhere.status).toBe(404);
     expect(await openReferences()).toEqual(before);
     expect(sink.messages.slice(seen)).toEqual([]);
   });

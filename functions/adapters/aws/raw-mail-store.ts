@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { AttachmentStore } from '../../use-cases/ports.ts';
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { NotFoundError } from '../../domain/errors.ts';
+import type { MailArchive } from '../../use-cases/ports.ts';
 
 /** Where a request's attachments are kept, beside the raw mail they came in. */
 export const ATTACHMENTS_PREFIX = 'attachments/';
@@ -9,7 +10,7 @@ export const ATTACHMENTS_PREFIX = 'attachments/';
  * The raw-mail bucket: reads the message the SES S3 action (or the local SMTP server) stored, and keeps the
  * attachments of a request's mail under attachments/<request id>/ for the operator.
  */
-export class RawMailStore implements AttachmentStore {
+export class RawMailStore implements MailArchive {
   private readonly s3 = new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
   constructor(
     private readonly bucket: string,
@@ -26,5 +27,17 @@ export class RawMailStore implements AttachmentStore {
     const key = `${ATTACHMENTS_PREFIX}${requestId}/${randomBytes(6).toString('hex')}/${attachment.filename.replace(/[^\w.\- ]/g, '_') || 'attachment'}`;
     await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: attachment.content, ContentType: attachment.contentType }));
     return key;
+  }
+
+  async fetch(requestId: string, key: string): Promise<{ contentType: string; content: Uint8Array }> {
+    // Only this request's own folder: a key naming another request's file is simply not found.
+    if (!key.startsWith(`${ATTACHMENTS_PREFIX}${requestId}/`) || key.includes('..')) throw new NotFoundError(`no attachment ${key} for request ${requestId}`);
+    try {
+      const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { contentType: object.ContentType ?? 'application/octet-stream', content: await object.Body!.transformToByteArray() };
+    } catch (error) {
+      if (error instanceof NoSuchKey) throw new NotFoundError(`no attachment ${key} for request ${requestId}`);
+      throw error;
+    }
   }
 }

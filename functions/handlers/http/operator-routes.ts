@@ -68,6 +68,18 @@ const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], Route> = {
     if (event.queryStringParameters?.history) return json(200, { history: await deps.consent.history(await deps.personKey(email)) });
     return json(200, { consents: await consentState(deps, email) });
   },
+  /** One kept attachment of the request's mail (?key= as listed in its audit trail), as a download. */
+  'GET /operator/requests/{reference}/attachment': async (event) => {
+    const key = event.queryStringParameters?.key;
+    if (!key) throw new ValidationError([{ field: 'key', message: 'is required (query parameter)' }], 'attachment');
+    const file = await dependencies().mailArchive.fetch(reference(event), key);
+    return {
+      statusCode: 200,
+      headers: { 'content-type': file.contentType, 'content-disposition': `attachment; filename="${key.split('/').pop()}"`, 'cache-control': 'no-store' },
+      body: Buffer.from(file.content).toString('base64'),
+      isBase64Encoded: true,
+    };
+  },
   'POST /operator/requests/{reference}/extension': async (event) => {
     const { reason } = (body(event) ?? {}) as { reason?: unknown };
     return json(200, await extendDeadline(dependencies(), reference(event), reason));

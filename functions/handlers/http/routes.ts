@@ -10,6 +10,7 @@ export const OPERATOR_ROUTE_KEYS = [
   'GET /operator/decisions',
   'POST /operator/decisions/{reference}',
   'POST /operator/requests/{reference}/extension',
+  'GET /operator/requests/{reference}/attachment',
   'POST /operator/consents',
   'GET /operator/consents',
   'GET /operator/suppressions',
