@@ -3,6 +3,8 @@ import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sd
 import { NotFoundError } from '../../domain/errors.ts';
 import type { MailArchive } from '../../use-cases/ports.ts';
 
+const MEDIA_TYPE = /^[\w!#$&^.+-]+\/[\w!#$&^.+-]+$/;
+
 /** Where a request's attachments are kept, beside the raw mail they came in. */
 export const ATTACHMENTS_PREFIX = 'attachments/';
 
@@ -24,14 +26,16 @@ export class RawMailStore implements MailArchive {
 
   async keep(requestId: string, attachment: { filename: string; contentType: string; content: Uint8Array }): Promise<string> {
     // A random folder per file: two attachments with one name never overwrite each other.
-    const key = `${ATTACHMENTS_PREFIX}${requestId}/${randomBytes(6).toString('hex')}/${attachment.filename.replace(/[^\w.\- ]/g, '_') || 'attachment'}`;
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: attachment.content, ContentType: attachment.contentType }));
+    const key = `${ATTACHMENTS_PREFIX}${requestId}/${randomBytes(6).toString('hex')}/${attachment.filename.replace(/[^\w.\- ]/g, '_').replace(/^\.+/, '') || 'attachment'}`;
+    // A mangled type in the mail (the intake fuzzer sent some) must not become an invalid HTTP header.
+    const contentType = MEDIA_TYPE.test(attachment.contentType) ? attachment.contentType : 'application/octet-stream';
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: attachment.content, ContentType: contentType }));
     return key;
   }
 
   async fetch(requestId: string, key: string): Promise<{ contentType: string; content: Uint8Array }> {
     // Only this request's own folder: a key naming another request's file is simply not found.
-    if (!key.startsWith(`${ATTACHMENTS_PREFIX}${requestId}/`) || key.includes('..')) throw new NotFoundError(`no attachment ${key} for request ${requestId}`);
+    if (!key.startsWith(`${ATTACHMENTS_PREFIX}${requestId}/`) || key.split('/').includes('..')) throw new NotFoundError(`no attachment ${key} for request ${requestId}`);
     try {
       const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       return { contentType: object.ContentType ?? 'application/octet-stream', content: await object.Body!.transformToByteArray() };

@@ -1,0 +1,47 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import S3rver from 's3rver';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RawMailStore } from '../../functions/adapters/aws/raw-mail-store.ts';
+import { NotFoundError } from '../../functions/domain/errors.ts';
+import { freePort } from '../../infra/local/free-port.ts';
+
+const BUCKET = 'raw-mail';
+let directory: string;
+let server: S3rver;
+
+beforeAll(async () => {
+  directory = mkdtempSync(join(tmpdir(), 'derbes-archive-'));
+  const port = await freePort();
+  server = new S3rver({ port, address: '127.0.0.1', directory, silent: true, configureBuckets: [{ name: BUCKET }] });
+  await server.run();
+  // s3rver knows one access key, S3RVER.
+  Object.assign(process.env, { AWS_REGION: 'local', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}` });
+});
+afterAll(async () => {
+  await server?.close();
+  if (directory) rmSync(directory, { recursive: true, force: true });
+});
+
+describe('the mail archive', () => {
+  it('keeps an attachment whose media type is mangled, as application/octet-stream (found by the intake fuzzer)', async () => {
+    const archive = new RawMailStore(BUCKET, 'inbound/');
+    const key = await archive.keep('DRB-AAAAA-BBBBB', { filename: '../scan.pdf', contentType: 'text/\u0000pl\u00e4in', content: Buffer.from('bytes') });
+    expect(key).toMatch(/^attachments\/DRB-AAAAA-BBBBB\/[0-9a-f]+\/_scan\.pdf$/);
+    const head = await new S3Client({ forcePathStyle: true }).send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    expect(head.ContentType).toBe('application/octet-stream');
+    expect(Buffer.from((await archive.fetch('DRB-AAAAA-BBBBB', key)).content).toString()).toBe('bytes');
+  });
+
+  it('hands out an attachment only under its own request', async () => {
+    const archive = new RawMailStore(BUCKET, 'inbound/');
+    const key = await archive.keep('DRB-AAAAA-CCCCC', { filename: 'doc.pdf', contentType: 'application/pdf', content: Buffer.from('%PDF') });
+    await expect(archive.fetch('DRB-AAAAA-DDDDD', key)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(archive.fetch('DRB-AAAAA-CCCCC', `attachments/DRB-AAAAA-CCCCC/../DRB-AAAAA-DDDDD/x`)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(archive.fetch('DRB-AAAAA-CCCCC', 'attachments/DRB-AAAAA-CCCCC/none/missing.pdf')).rejects.toBeInstanceOf(NotFoundError);
+    const object = await new S3Client({ forcePathStyle: true }).send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    expect(object.ContentType).toBe('application/pdf');
+  });
+});
