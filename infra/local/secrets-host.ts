@@ -14,7 +14,7 @@ export class SecretsHost {
   private readonly secrets: Record<string, string>;
 
   constructor(
-    private readonly file: string,
+    file: string,
     names: string[],
   ) {
     this.secrets = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
