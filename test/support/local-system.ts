@@ -19,22 +19,32 @@ export interface SystemOptions {
   dnsResolver?: DnsResolver;
 }
 
-/** The real local runtime on free ports in a temporary data folder (or a given one, to test restarts). */
+/**
+ * The real local runtime on free ports in a temporary data folder (or a given one, to test restarts). A free port
+ * can be taken by a parallel test file before the runtime binds it; such a start is retried on other ports.
+ */
 export async function startTestSystem(options: SystemOptions = {}): Promise<RunningSystem> {
-  const port = await freePort();
-  const settings = runtimeSettings({
-    DATA_DIR: options.dataDir ?? mkdtempSync(join(tmpdir(), 'derbes-e2e-')),
-    PORT: String(port),
-    SMTP_PORT: String(await freePort()),
-    DYNAMODB_PORT: String(options.internalPorts?.dynamodb ?? 0),
-    S3_PORT: String(options.internalPorts?.s3 ?? 0),
-    SFN_PORT: String(options.internalPorts?.sfn ?? 0),
-    SECRETS_PORT: String(options.internalPorts?.secrets ?? 0),
-    ...(options.profile ? { DERBES_PROFILE: options.profile } : {}),
-    ...(options.mailRelayUrl ? { MAIL_RELAY_URL: options.mailRelayUrl } : {}),
-    ...(options.watchIntervalSeconds ? { WATCH_INTERVAL_SECONDS: String(options.watchIntervalSeconds) } : {}),
-  });
-  return startLocalSystem(settings, { log: () => {}, dnsResolver: options.dnsResolver });
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'derbes-e2e-'));
+  for (let attempt = 1; ; attempt++) {
+    const settings = runtimeSettings({
+      DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      SMTP_PORT: String(await freePort()),
+      DYNAMODB_PORT: String(options.internalPorts?.dynamodb ?? 0),
+      S3_PORT: String(options.internalPorts?.s3 ?? 0),
+      SFN_PORT: String(options.internalPorts?.sfn ?? 0),
+      SECRETS_PORT: String(options.internalPorts?.secrets ?? 0),
+      ...(options.profile ? { DERBES_PROFILE: options.profile } : {}),
+      ...(options.mailRelayUrl ? { MAIL_RELAY_URL: options.mailRelayUrl } : {}),
+      ...(options.watchIntervalSeconds ? { WATCH_INTERVAL_SECONDS: String(options.watchIntervalSeconds) } : {}),
+    });
+    try {
+      return await startLocalSystem(settings, { log: () => {}, dnsResolver: options.dnsResolver });
+    } catch (error) {
+      const portTaken = /EADDRINUSE|Address already in use|BindException/.test(String((error as Error).message));
+      if (!portTaken || attempt === 3) throw error;
+    }
+  }
 }
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
