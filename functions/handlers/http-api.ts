@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { dependencies } from '../composition.ts';
 import { localize } from '../config/profile-schema.ts';
 import { DerbesError, InvalidTokenError, ValidationError } from '../domain/errors.ts';
@@ -13,33 +13,8 @@ import { errorBody, jsonError } from './http/error-responses.ts';
 import { buttonPage, messagePage, requestFormPage } from './http/pages.ts';
 import { operatorRoutes } from './http/operator-routes.ts';
 import { HTTP_ROUTE_KEYS, type HttpRouteKey } from './http/routes.ts';
+import { header, html, json, rawBody, type Result } from './http/responses.ts';
 import { logger } from './logger.ts';
-
-type Result = APIGatewayProxyStructuredResultV2;
-const json = (statusCode: number, body: unknown): Result => ({
-  statusCode,
-  headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
-  body: JSON.stringify(body),
-});
-const html = (statusCode: number, body: string): Result => ({
-  statusCode,
-  headers: {
-    'content-type': 'text/html; charset=utf-8',
-    'cache-control': 'no-store',
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
-    'referrer-policy': 'no-referrer',
-  },
-  body,
-});
-
-function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
-  return event.headers?.[name.toLowerCase()];
-}
-
-function rawBody(event: APIGatewayProxyEventV2): string {
-  if (!event.body) return '';
-  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-}
 
 const isForm = (event: APIGatewayProxyEventV2) => (header(event, 'content-type') ?? '').startsWith('application/x-www-form-urlencoded');
 

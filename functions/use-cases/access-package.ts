@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { localize } from '../config/profile-schema.ts';
+import { escapeHtml } from '../domain/html.ts';
 import { messagesFor } from '../domain/messages.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import { hashVerificationCode } from '../domain/verification-code.ts';
@@ -16,8 +17,6 @@ export type DownloadGrant = {
   contentType: string;
   filename: string;
 };
-
-const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** The machine-readable copy: the same facts as the answer, structured. */
 function packageJson(deps: Dependencies, request: DataSubjectRequest, results: SourceResult[]) {

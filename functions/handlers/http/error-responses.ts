@@ -1,6 +1,6 @@
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DerbesError, ValidationError } from '../../domain/errors.ts';
 import { logger } from '../logger.ts';
+import { json, type Result } from './responses.ts';
 
 const STATUS_BY_CODE: Record<string, number> = {
   validation_failed: 400,
@@ -36,7 +36,7 @@ export function errorBody(error: unknown): { statusCode: number; body: ErrorBody
   return { statusCode: 500, body: { error: 'internal_error', message: 'Something went wrong on our side; nothing you sent was lost.' } };
 }
 
-export function jsonError(error: unknown): APIGatewayProxyStructuredResultV2 {
+export function jsonError(error: unknown): Result {
   const { statusCode, body } = errorBody(error);
-  return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) };
+  return json(statusCode, body);
 }

@@ -1,19 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { dependencies } from '../../composition.ts';
 import { readSetting, Settings } from '../../config/settings.ts';
 import { UnauthorizedError, ValidationError } from '../../domain/errors.ts';
 import { consentState, recordConsent } from '../../use-cases/consent.ts';
 import { decide, extendDeadline, parseDecision, requestView } from '../../use-cases/operator.ts';
+import { json, rawBody, type Result } from './responses.ts';
 import type { OPERATOR_ROUTE_KEYS } from './routes.ts';
 
-type Result = APIGatewayProxyStructuredResultV2;
 type Route = (event: APIGatewayProxyEventV2) => Promise<Result>;
-const json = (statusCode: number, body: unknown): Result => ({
-  statusCode,
-  headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
-  body: JSON.stringify(body),
-});
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /** Bearer key against the secret, compared in constant time; any mismatch is the same 401. */
@@ -31,9 +26,8 @@ function reference(event: APIGatewayProxyEventV2): string {
 }
 
 function body(event: APIGatewayProxyEventV2): unknown {
-  const text = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
   try {
-    return JSON.parse(text || '{}');
+    return JSON.parse(rawBody(event) || '{}');
   } catch {
     throw new ValidationError([{ field: '(body)', message: 'must be a JSON object' }], 'decision');
   }

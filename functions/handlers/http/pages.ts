@@ -1,8 +1,6 @@
 import { REQUEST_TYPES, LANGUAGES, type Language } from '../../domain/request-types.ts';
+import { escapeHtml } from '../../domain/html.ts';
 import { messagesFor, type PageText } from '../../domain/messages.ts';
-
-const escapeHtml = (value: string) =>
-  value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function layout(language: Language, title: string, body: string): string {
   return `<!doctype html>
