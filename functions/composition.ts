@@ -17,7 +17,7 @@ import { SingleUseTokens } from './adapters/dynamodb/single-use-tokens.ts';
 import { StepFunctionsWorkflow } from './adapters/aws/step-functions-workflow.ts';
 import { ComposingMailer, outboxDelivery, sesDelivery, smtpDelivery } from './adapters/mail/mailer.ts';
 import { loadProfileFile } from './config/load-profile.ts';
-import type { DataSource } from './config/profile-schema.ts';
+import { mailDomain, type DataSource } from './config/profile-schema.ts';
 import { readSetting, Settings } from './config/settings.ts';
 import { ConfigurationError } from './domain/errors.ts';
 import { createDeadlineEngine } from './domain/deadlines/index.ts';
@@ -100,7 +100,7 @@ export function dependenciesFromEnvironment(): Dependencies {
       return once('downloads', () => new SingleUseTokens<DownloadGrant>(documentClient(), readSetting(Settings.verificationsTable), 'download'));
     },
     get processorNotifier() {
-      return once('processorNotifier', () => new ProcessorNotifier(deps.mailer, (name) => secretSource().get(name), deps.profile.supportAddress.split('@')[1]!));
+      return once('processorNotifier', () => new ProcessorNotifier(deps.mailer, (name) => secretSource().get(name), mailDomain(deps.profile)));
     },
     secret: (name: string) => secretSource().get(name),
     get mailer() {

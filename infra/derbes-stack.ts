@@ -3,7 +3,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import type { OperatorProfile } from '../functions/config/profile-schema.ts';
+import { mailDomain, type OperatorProfile } from '../functions/config/profile-schema.ts';
 import { Settings } from '../functions/config/settings.ts';
 import { DerbesFunction } from './constructs/derbes-function.ts';
 import { EmailReceiving } from './constructs/email-receiving.ts';
@@ -98,7 +98,7 @@ export class DerbesStack extends Stack {
         .useTable(Settings.requestsTable, storage.requests, storage.key, requestActions, options.indexes)
         .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT);
 
-    const sesIdentity = `arn:${this.partition}:ses:${this.region}:${this.account}:identity/${profile.supportAddress.split('@')[1]}`;
+    const sesIdentity = `arn:${this.partition}:ses:${this.region}:${this.account}:identity/${mailDomain(profile)}`;
     const sendsMail = (f: DerbesFunction) => f.setEnvironment(Settings.mailTransport, 'ses').allow(['ses:SendRawEmail'], [sesIdentity]);
 
     const acknowledge = sendsMail(

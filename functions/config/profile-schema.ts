@@ -173,6 +173,11 @@ export type DataSource = z.infer<typeof DataSourceSchema>;
 export type Processor = z.infer<typeof Processor>;
 export type LocalizedText = z.infer<typeof LocalizedText>;
 
+/** The domain of the support address: our Message-IDs end in it, so replies to them can be recognised. */
+export function mailDomain(profile: Pick<OperatorProfile, 'supportAddress'>): string {
+  return profile.supportAddress.split('@')[1]!;
+}
+
 /** Picks the text in the wanted language, else the first the operator has. */
 export function localize(text: LocalizedText, language: (typeof LANGUAGES)[number]): string {
   return text[language] ?? Object.values(text).find(Boolean) ?? '';

@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { ConflictError } from './errors.ts';
 import type { Deadline } from './deadlines/index.ts';
 import type { Language, RequestType } from './request-types.ts';
@@ -56,6 +56,14 @@ export function assertTransition(request: Pick<DataSubjectRequest, 'id' | 'statu
   if (!ALLOWED_TRANSITIONS[request.status].includes(to)) {
     throw new ConflictError(`request ${request.id} cannot move from ${request.status} to ${to}`);
   }
+}
+
+/**
+ * Our Message-ID for a mail about a request: it starts with the reference, so a reply can be joined to the
+ * request even when the subject was changed.
+ */
+export function requestMessageId(requestId: string, kind: string, domain: string): string {
+  return `<${requestId}.${kind}.${randomBytes(6).toString('hex')}@${domain}>`;
 }
 
 // Crockford base32 without I, L, O, U: readable over the phone, no accidental words.

@@ -92,9 +92,11 @@ export async function answerRequest(deps: Dependencies, requestId: string): Prom
     const access = accessSection(deps, request, results);
     sections.push(access, await publishAccessPackage(deps, request, results, access));
   }
-  sections.push(...changeSections(deps, request, results), ...(await consentSections(deps, request)));
+  // One read of the trail serves the consent and the processor sections.
+  const trail = await deps.audit.list(requestId);
+  sections.push(...changeSections(deps, request, results), ...(await consentSections(deps, request, trail)));
   if (request.types.includes('claim') && request.decision?.answer) sections.push(m.answer('claim', { decision: request.decision.answer }));
-  const told = processorSection(deps, request, await deps.audit.list(requestId));
+  const told = processorSection(deps, request, trail);
   if (told) sections.push(told);
   for (const source of failed) {
     await deps.audit.append(requestId, { type: 'source.failed', detail: { sourceId: source.id, error: 'no result after retries' } });

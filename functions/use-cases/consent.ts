@@ -4,6 +4,7 @@ import { ConsentChannelSchema, type ConsentState } from '../domain/consent/index
 import { ValidationError, toFieldProblems } from '../domain/errors.ts';
 import { messagesFor } from '../domain/messages.ts';
 import { keyedHash } from '../domain/person-key.ts';
+import type { RecordedAuditEvent } from '../domain/audit.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import { readSetting, Settings } from '../config/settings.ts';
 import type { Dependencies } from './dependencies.ts';
@@ -86,7 +87,7 @@ export async function withdrawForRequest(deps: Dependencies, requestId: string):
 }
 
 /** The answer's consent sections: what was withdrawn for this request, and (for access) every consent's state. */
-export async function consentSections(deps: Dependencies, request: DataSubjectRequest): Promise<string[]> {
+export async function consentSections(deps: Dependencies, request: DataSubjectRequest, trail: RecordedAuditEvent[]): Promise<string[]> {
   const m = messagesFor(request.language);
   const name = (purposeId: string) => {
     const purpose = deps.profile.purposes.find((p) => p.id === purposeId);
@@ -94,7 +95,6 @@ export async function consentSections(deps: Dependencies, request: DataSubjectRe
   };
   const sections: string[] = [];
   if (request.types.includes('consent_withdrawal') || request.types.includes('marketing_opt_out')) {
-    const trail = await deps.audit.list(request.id);
     const purposes = trail.filter((e) => e.type === 'consent.withdrawn').flatMap((e) => (e.detail as { purposes: string[] }).purposes);
     if (request.types.includes('consent_withdrawal')) sections.push(m.answer('consentWithdrawal', { purposes: [...new Set(purposes)].map(name).join('; ') }));
     if (request.types.includes('marketing_opt_out')) sections.push(m.answer('marketingOptOut'));

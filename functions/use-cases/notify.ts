@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { localize } from '../config/profile-schema.ts';
+import { localize, mailDomain } from '../config/profile-schema.ts';
 import { messagesFor, type MailTemplate } from '../domain/messages.ts';
-import type { DataSubjectRequest } from '../domain/request.ts';
+import { requestMessageId, type DataSubjectRequest } from '../domain/request.ts';
 import type { Dependencies } from './dependencies.ts';
 
 /** The values every notice shares: who we are, how to reach us, the dates in the person's language. */
@@ -19,10 +18,7 @@ export function commonValues(deps: Pick<Dependencies, 'profile'>, request: DataS
   };
 }
 
-/**
- * Sends one notice to the person and records it. The Message-ID starts with the reference so a reply
- * can be joined to the request even when the subject was changed.
- */
+/** Sends one notice to the person and records it. */
 export async function notifyPerson(
   deps: Pick<Dependencies, 'profile' | 'mailer' | 'audit'>,
   request: DataSubjectRequest,
@@ -30,8 +26,7 @@ export async function notifyPerson(
   values: Record<string, string>,
 ): Promise<void> {
   const { subject, text } = messagesFor(request.language).mail(template, { ...commonValues(deps, request), ...values });
-  const domain = deps.profile.supportAddress.split('@')[1];
-  const messageId = `<${request.id}.${template}.${randomBytes(6).toString('hex')}@${domain}>`;
+  const messageId = requestMessageId(request.id, template, mailDomain(deps.profile));
   await deps.mailer.send({ to: request.email, subject, text, messageId });
   await deps.audit.append(request.id, { type: 'mail.sent', detail: { template, messageId } });
 }
@@ -54,7 +49,6 @@ export async function alertOperator(
     detail,
   };
   const { subject, text } = messages.mail('operatorAlert', values);
-  const domain = deps.profile.supportAddress.split('@')[1];
-  await deps.mailer.send({ to: deps.profile.operator.contactEmail, subject, text, messageId: `<${request.id}.operatorAlert.${randomBytes(6).toString('hex')}@${domain}>` });
+  await deps.mailer.send({ to: deps.profile.operator.contactEmail, subject, text, messageId: requestMessageId(request.id, 'operatorAlert', mailDomain(deps.profile)) });
   await deps.audit.append(request.id, { type: 'operator.alerted', detail: { alert } });
 }

@@ -1,5 +1,6 @@
 import { decideIntake, type KeptAttachment, type SesVerdicts } from '../domain/email/index.ts';
 import type { AuditEvent } from '../domain/audit.ts';
+import { mailDomain } from '../config/profile-schema.ts';
 import type { Dependencies } from './dependencies.ts';
 import { submitRequest } from './submit-request.ts';
 
@@ -27,7 +28,7 @@ export async function receiveEmail(
 ): Promise<EmailOutcome> {
   const decision = await decideIntake(raw, verdicts, {
     defaultLanguage: deps.profile.defaultLanguage,
-    ownMessageIdDomain: deps.profile.supportAddress.split('@')[1]!,
+    ownMessageIdDomain: mailDomain(deps.profile),
     supportAddresses: [deps.profile.supportAddress],
     fixedSubjects: deps.profile.fixedSubjects,
     maxMessageBytes: MAX_MESSAGE_BYTES,

@@ -1,3 +1,4 @@
+import { answerBy } from '../domain/deadlines/index.ts';
 import { messagesFor } from '../domain/messages.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import type { RequestType } from '../domain/request-types.ts';
@@ -28,13 +29,13 @@ export interface WorkflowPayload {
 const MAX_ESCALATIONS = 3;
 const ESCALATION_INTERVAL_SECONDS = 3 * 24 * 3600;
 
-/** The latest instant by which the person must have heard from us if verification never comes. */
-export function answerDeadline(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest): Date {
-  return new Date(Date.parse(request.deadline.dueAt) - deps.profile.escalation.safetyMarginHours * 3_600_000);
+/** The latest instant by which the person must have heard from us if verification or a decision never comes. */
+function answerDeadline(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest): Date {
+  return answerBy(request.deadline, deps.profile.escalation);
 }
 
 /** A confirmation link lives for the operator's TTL, but never past the point where we must answer anyway. */
-export function verificationExpiry(deps: Pick<Dependencies, 'profile' | 'clock'>, request: DataSubjectRequest): Date {
+function verificationExpiry(deps: Pick<Dependencies, 'profile' | 'clock'>, request: DataSubjectRequest): Date {
   const ttlEnd = deps.clock.now().getTime() + deps.profile.verification.codeTtlHours * 3_600_000;
   return new Date(Math.min(ttlEnd, answerDeadline(deps, request).getTime()));
 }

@@ -107,8 +107,9 @@ export async function startLocalSystem(settings: RuntimeSettings, options: { dns
     await functions.loadAll();
     const resumedExecutions = stepFunctions.resume();
 
+    const receiptRule = template.receiptRule();
     const smtp = new SmtpIntake(
-      template.receiptRule(),
+      receiptRule,
       new S3Client({ endpoint: s3Endpoint, region: LOCAL_REGION, forcePathStyle: true, credentials: { accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY } }),
       functions,
       options.dnsResolver,
@@ -134,7 +135,7 @@ export async function startLocalSystem(settings: RuntimeSettings, options: { dns
     const url = `http://localhost:${port}`;
     log(`derbes is running for ${profile.operator.legalName} (${settings.profilePath.replace(`${REPO_ROOT}/`, '')})`);
     log(`  web form and API   ${url}   (health: ${url}/health)`);
-    log(`  support mailbox    smtp://localhost:${smtpPort}  for ${template.receiptRule().recipients.join(', ')}`);
+    log(`  support mailbox    smtp://localhost:${smtpPort}  for ${receiptRule.recipients.join(', ')}`);
     log(`  outgoing mail      ${settings.mailRelayUrl ?? `${outboxDir} (.eml files)`}`);
     log(`  DynamoDB Local     ${dynamo.endpoint}   S3 API ${s3Endpoint}`);
     const operatorKey = secrets.value(process.env[Settings.operatorKeySecret] ?? '');

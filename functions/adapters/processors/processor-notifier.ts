@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Processor } from '../../config/profile-schema.ts';
 import { DependencyError, ValidationError, toFieldProblems } from '../../domain/errors.ts';
+import { requestMessageId } from '../../domain/request.ts';
 import type { Mailer } from '../../use-cases/ports.ts';
 import { DEFAULT_RETRY_POLICY, postSigned, type RetryPolicy } from '../http/signed-post.ts';
 
@@ -108,7 +108,7 @@ export class ProcessorNotifier {
         : { processorId: processor.id, channel: 'webhook', delivered: false, status: result.status, attempts: result.attempts, error: result.error };
     }
     const { subject, text } = noticeText(notice);
-    const messageId = `<${notice.subject_request_id}.processor-${processor.id}.${randomBytes(6).toString('hex')}@${this.messageDomain}>`;
+    const messageId = requestMessageId(notice.subject_request_id, `processor-${processor.id}`, this.messageDomain);
     try {
       await this.mailer.send({ to: notify.address, subject, text, messageId });
       return { processorId: processor.id, channel: 'email', delivered: true, attempts: 1 };

@@ -37,6 +37,11 @@ function interimAnswerAt(deadline: Pick<Deadline, 'dueAt'>, receivedAt: Date, po
   return Math.max(parseInstant(deadline.dueAt).getTime() - policy.safetyMarginHours * MS_PER_HOUR, receivedAt.getTime());
 }
 
+/** The latest instant a still-open request's person must have heard from us (the workflow's waits end here). */
+export function answerBy(deadline: Pick<Deadline, 'dueAt' | 'receivedAt'>, policy: EscalationPolicy): Date {
+  return new Date(interimAnswerAt(deadline, parseInstant(deadline.receivedAt), parsePolicy(policy)));
+}
+
 /** The steps a scheduler takes for a request nobody acts on, in time order, all in the deadline's zone. */
 export function escalationSchedule(
   deadline: Deadline,

@@ -3,7 +3,7 @@
  * data (rules/calendars, rules/jurisdictions), and pure helpers for reminders and escalation.
  */
 export { createDeadlineEngine } from './engine.ts';
-export { escalationSchedule, riskFlags, EscalationPolicySchema } from './escalation.ts';
+export { answerBy, escalationSchedule, riskFlags, EscalationPolicySchema } from './escalation.ts';
 export type { EscalationKind, EscalationPolicy, EscalationStep } from './escalation.ts';
 export { ExtensionNoticeTooLateError, ExtensionNotAllowedError, NoRuleInForceError, UnknownJurisdictionError } from './errors.ts';
 export { CalendarSchema, JurisdictionSchema, OperatorTermSchema } from './schemas.ts';
