@@ -4,7 +4,9 @@ import { ExtensionNoticeTooLateError, ExtensionNotAllowedError, NoRuleInForceErr
 import { endOfLocalDay, formatInstant, isLocalDate, localDateOf, parseInstant } from './local-time.ts';
 import { loadRuleData } from './rule-data.ts';
 import { DeadlineQuerySchema, type JurisdictionData, type RuleSet, type StatuteRule } from './schemas.ts';
-import type { AppliedRule, Deadline, DeadlineEngine, DeadlineEngineOptions, DeadlineQuery, OperatorTerm } from './types.ts';
+import type { AppliedRule, BreachNoticeDeadline, Deadline, DeadlineEngine, DeadlineEngineOptions, DeadlineQuery, OperatorTerm } from './types.ts';
+
+const MS_PER_HOUR = 3_600_000;
 
 interface Jurisdiction {
   data: JurisdictionData;
@@ -66,11 +68,11 @@ export function createDeadlineEngine(options: DeadlineEngineOptions = {}): Deadl
 
       // The statute comes first, so on equal dates it is the one cited.
       const candidates = [
-        fromStatute(code, ruleSet, statuteRule),
+        { rule: fromStatute(code, ruleSet, statuteRule), term: statuteRule },
         ...operatorTerms
           .filter((term) => term.requestType === requestType && isInForce(term, receivedLocalDate))
-          .map((term) => fromOperator(code, term, receivedLocalDate)),
-      ].map((rule) => ({ rule, dueLocalDate: calendar.addTerm(receivedLocalDate, rule) }));
+          .map((term) => ({ rule: fromOperator(code, term, receivedLocalDate), term })),
+      ].map(({ rule, term }) => ({ rule, dueLocalDate: calendar.addTerm(receivedLocalDate, term) }));
       const governing = candidates.reduce((earliest, candidate) =>
         candidate.dueLocalDate < earliest.dueLocalDate ? candidate : earliest,
       );
@@ -84,6 +86,43 @@ export function createDeadlineEngine(options: DeadlineEngineOptions = {}): Deadl
         receivedLocalDate,
         ...(acknowledgement && { acknowledgeBy: dueAtEndOf(calendar, calendar.addTerm(receivedLocalDate, acknowledgement)) }),
         rule: governing.rule,
+      };
+    },
+
+    breachNotice(code: string, detectedAt: Date): BreachNoticeDeadline {
+      if (!(detectedAt instanceof Date) || Number.isNaN(detectedAt.getTime())) {
+        throw new ValidationError([{ field: 'detectedAt', message: 'must be a valid instant' }], 'breach notice query');
+      }
+      const { data, calendar } = jurisdictionOf(code);
+      const detectedLocalDate = localDateOf(detectedAt, calendar.timeZone);
+      const rule = (data.breachNotice ?? []).find((candidate) => isInForce(candidate, detectedLocalDate));
+      if (!rule) throw new NoRuleInForceError(code, detectedLocalDate, 'breach-notice duty');
+      // Hours run from the instant of detection; days, like a request's, from its local day, to the end of the last one.
+      const due =
+        rule.unit === 'hours'
+          ? formatInstant(new Date(detectedAt.getTime() + rule.amount * MS_PER_HOUR), calendar.timeZone)
+          : dueAtEndOf(calendar, calendar.addTerm(detectedLocalDate, { amount: rule.amount, unit: rule.unit }));
+      return {
+        dueAt: due,
+        dueLocalDate: localDateOf(parseInstant(due), calendar.timeZone),
+        timeZone: calendar.timeZone,
+        receivedAt: detectedAt.toISOString(),
+        receivedLocalDate: detectedLocalDate,
+        authority: rule.authority,
+        content: rule.content,
+        rule: {
+          id: rule.id,
+          jurisdiction: code,
+          requestType: 'breach_notice',
+          amount: rule.amount,
+          unit: rule.unit,
+          origin: 'statute',
+          citation: rule.citation,
+          source: rule.source,
+          confidence: rule.confidence,
+          effectiveFrom: rule.effectiveFrom,
+          ...(rule.note && { note: rule.note }),
+        },
       };
     },
 

@@ -15,8 +15,9 @@ export class NoRuleInForceError extends NotFoundError {
   constructor(
     readonly jurisdiction: string,
     readonly localDate: string,
+    what = 'rule set',
   ) {
-    super(`No ${jurisdiction} rule set is in force on ${localDate}`);
+    super(`No ${jurisdiction} ${what} is in force on ${localDate}`);
   }
 }
 

@@ -35,7 +35,12 @@ export function loadRuleData(options: DeadlineEngineOptions = {}): RuleData {
     jurisdictionOverrides,
     'jurisdictionOverrides',
     JurisdictionSchema,
-    (shipped, override) => ({ ...shipped, ...override, ruleSets: mergeById(shipped?.ruleSets, override.ruleSets) }),
+    (shipped, override) => ({
+      ...shipped,
+      ...override,
+      ruleSets: mergeById(shipped?.ruleSets, override.ruleSets),
+      breachNotice: mergeById(shipped?.breachNotice, override.breachNotice),
+    }),
   );
 
   for (const [code, jurisdiction] of jurisdictions) {

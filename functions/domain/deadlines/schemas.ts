@@ -1,5 +1,6 @@
 import Holidays from 'date-holidays';
 import { z } from 'zod';
+import { BreachNoticeFieldSchema } from '../breaches/notice-fields.ts';
 import { RequestTypeSchema, REQUEST_TYPES } from '../request-types.ts';
 import { isLocalDate, isoWeekday, isTimeZone, yearOf } from './local-time.ts';
 import type { OperatorTerm } from './types.ts';
@@ -197,11 +198,43 @@ const RuleSetSchema = z.strictObject({
   rules: z.array(StatuteRuleSchema),
 });
 
+// ------------------------------------------------------- breach notices
+
+/** A breach notice is counted from detection: in working or calendar days (due at the end of the day), or in hours. */
+export const NoticeTermUnitSchema = z.enum(['working_days', 'calendar_days', 'hours']);
+
+/** One thing the notice must say, with the text that requires it. */
+const NoticeContentSchema = z.strictObject({
+  field: BreachNoticeFieldSchema,
+  citation: TextSchema,
+  source: TextSchema,
+  confidence: ConfidenceSchema,
+  note: TextSchema.optional(),
+});
+
+/** The duty to notify the authority of a personal-data breach, as in force between two dates. */
+const BreachNoticeRuleSchema = z.strictObject({
+  id: TextSchema,
+  effectiveFrom: LocalDateSchema,
+  effectiveTo: LocalDateSchema.optional(),
+  amount: z.int().positive(),
+  unit: NoticeTermUnitSchema,
+  /** The body the notice goes to, named as the operator files it. */
+  authority: TextSchema,
+  citation: TextSchema,
+  source: TextSchema,
+  confidence: ConfidenceSchema,
+  note: TextSchema.optional(),
+  content: z.array(NoticeContentSchema).min(1),
+});
+
 const JurisdictionFields = z.strictObject({
   jurisdiction: RegionCodeSchema,
   name: TextSchema,
   calendar: RegionCodeSchema,
   ruleSets: z.array(RuleSetSchema).min(1),
+  /** Where the regime has one: the term and content of a breach notice to its authority, effective-dated. */
+  breachNotice: z.array(BreachNoticeRuleSchema).optional(),
 });
 
 export const JurisdictionSchema = JurisdictionFields.superRefine((jurisdiction, context) => {
@@ -234,22 +267,36 @@ export const JurisdictionSchema = JurisdictionFields.superRefine((jurisdiction, 
       context.addIssue({ code: 'custom', path: [...path, 'rules'], message: `no rule for ${missing.join(', ')}` });
     }
   });
-  const byStart = jurisdiction.ruleSets
-    .map((ruleSet, index) => ({ ruleSet, index }))
-    .sort((a, b) => a.ruleSet.effectiveFrom.localeCompare(b.ruleSet.effectiveFrom));
-  byStart.slice(1).forEach(({ ruleSet, index }, position) => {
-    const previous = byStart[position]?.ruleSet;
-    if (previous && (previous.effectiveTo === undefined || previous.effectiveTo >= ruleSet.effectiveFrom)) {
-      context.addIssue({
-        code: 'custom',
-        path: ['ruleSets', index, 'effectiveFrom'],
-        message: `overlaps rule set '${previous.id}'; close it with an effectiveTo before ${ruleSet.effectiveFrom}`,
-      });
+  const noticeIds = new Set<string>();
+  (jurisdiction.breachNotice ?? []).forEach((rule, index) => {
+    const path = ['breachNotice', index];
+    if (noticeIds.has(rule.id)) context.addIssue({ code: 'custom', path: [...path, 'id'], message: `duplicate id '${rule.id}'` });
+    noticeIds.add(rule.id);
+    if (rule.effectiveTo !== undefined && rule.effectiveTo < rule.effectiveFrom) {
+      context.addIssue({ code: 'custom', path: [...path, 'effectiveTo'], message: 'must not precede effectiveFrom' });
     }
+    const fields = rule.content.map((item) => item.field);
+    fields.forEach((field, i) => {
+      if (fields.indexOf(field) !== i) context.addIssue({ code: 'custom', path: [...path, 'content', i, 'field'], message: `'${field}' listed twice` });
+    });
   });
+  addOverlapIssues(jurisdiction.breachNotice ?? [], 'breachNotice', context);
+  addOverlapIssues(jurisdiction.ruleSets, 'ruleSets', context);
 });
 
+/** Effective-dated entries of one list must not overlap: on any day at most one is in force. */
+function addOverlapIssues(entries: ReadonlyArray<{ id: string; effectiveFrom: string; effectiveTo?: string | undefined }>, list: string, context: z.RefinementCtx): void {
+  const byStart = entries.map((entry, index) => ({ entry, index })).sort((a, b) => a.entry.effectiveFrom.localeCompare(b.entry.effectiveFrom));
+  byStart.slice(1).forEach(({ entry, index }, position) => {
+    const previous = byStart[position]?.entry;
+    if (previous && (previous.effectiveTo === undefined || previous.effectiveTo >= entry.effectiveFrom)) {
+      context.addIssue({ code: 'custom', path: [list, index, 'effectiveFrom'], message: `overlaps '${previous.id}'; close it with an effectiveTo before ${entry.effectiveFrom}` });
+    }
+  });
+}
+
 export type JurisdictionData = z.infer<typeof JurisdictionSchema>;
+export type BreachNoticeRule = z.infer<typeof BreachNoticeRuleSchema>;
 export type RuleSet = z.infer<typeof RuleSetSchema>;
 export type StatuteRule = z.infer<typeof StatuteRuleSchema>;
 

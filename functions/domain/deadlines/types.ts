@@ -1,6 +1,12 @@
+import type { BreachNoticeField } from '../breaches/notice-fields.ts';
 import type { RequestType } from '../request-types.ts';
 
 export type TermUnit = 'working_days' | 'calendar_days' | 'calendar_months';
+/** A breach notice may be counted in hours (GDPR: 72) as well as in days. */
+export type DeadlineUnit = TermUnit | 'hours';
+
+/** What a deadline is for: a person's request of some type, or a duty of the operator's own, like a breach notice. */
+export type DeadlineKind = RequestType | 'breach_notice';
 
 /** C: confirmed on a public page; S: one secondary source; U: believed, not confirmed. */
 export type Confidence = 'C' | 'S' | 'U';
@@ -40,11 +46,13 @@ export interface AppliedExtension extends Term {
   originalDueAt: string;
 }
 
-export interface AppliedRule extends Term {
+export interface AppliedRule {
+  amount: number;
+  unit: DeadlineUnit;
   /** e.g. 'KZ-94V-art25-access', or 'operator-erasure' for an operator's term. */
   id: string;
   jurisdiction: string;
-  requestType: RequestType;
+  requestType: DeadlineKind;
   /** Which one set the date: the statute (or the jurisdiction's documented default) or the operator's policy. */
   origin: 'statute' | 'operator';
   /** Human-readable, e.g. 'Law 94-V, Art. 25' or the operator's policy text. */
@@ -73,8 +81,25 @@ export interface Deadline {
   rule: AppliedRule;
 }
 
+/** One thing a breach notice must say, and the text that requires it. */
+export interface NoticeContentRequirement {
+  field: BreachNoticeField;
+  citation: string;
+  source: string;
+  confidence: Confidence;
+  note?: string;
+}
+
+/** When the notice to the authority is due (counted from detection, `receivedAt`), where it goes and what it must say. */
+export interface BreachNoticeDeadline extends Deadline {
+  authority: string;
+  content: NoticeContentRequirement[];
+}
+
 export interface DeadlineEngine {
   compute(query: DeadlineQuery): Deadline;
+  /** Throws NoRuleInForceError where the jurisdiction had no breach-notice duty on the local day of detection. */
+  breachNotice(jurisdiction: string, detectedAt: Date): BreachNoticeDeadline;
   /** Throws ExtensionNotAllowedError or ExtensionNoticeTooLateError. */
   extend(deadline: Deadline, requestedAt: Date): Deadline;
   isWorkingDay(jurisdiction: string, localDate: string): boolean;
@@ -88,6 +113,6 @@ export interface DeadlineEngine {
 export interface DeadlineEngineOptions {
   /** Per country, the same shape as a calendar file; fields replace, holidays merge by id, years replace per year. */
   calendarOverrides?: unknown;
-  /** Per jurisdiction, the same shape as a jurisdiction file; fields replace, rule sets merge by id. */
+  /** Per jurisdiction, the same shape as a jurisdiction file; fields replace, rule sets and breach-notice rules merge by id. */
   jurisdictionOverrides?: unknown;
 }

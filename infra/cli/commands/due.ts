@@ -4,17 +4,21 @@ import {
   createDeadlineEngine,
   NoRuleInForceError,
   UnknownJurisdictionError,
+  type BreachNoticeDeadline,
   type Deadline,
   type DeadlineEngine,
-  type DeadlineQuery,
 } from '../../../functions/domain/deadlines/index.ts';
 import { REQUEST_TYPES, RequestTypeSchema } from '../../../functions/domain/request-types.ts';
+
+/** Besides the request types: the operator's own notice to the authority after a personal-data breach. */
+const BREACH_NOTICE = 'breach_notice';
+const TYPES = [...REQUEST_TYPES, BREACH_NOTICE];
 
 function usage(engine: DeadlineEngine): string {
   return `usage: derbes due --jurisdiction KZ --type access --received 2025-01-02T10:00:00+05:00 [--json]
   --jurisdiction  ${engine.jurisdictions().join(', ')}
-  --type          ${REQUEST_TYPES.join(', ')}
-  --received      the instant of receipt, ISO 8601 with an offset or Z
+  --type          ${TYPES.join(', ')}
+  --received      the instant of receipt (for breach_notice: of detection), ISO 8601 with an offset or Z
   --json          print one JSON object instead of text`;
 }
 
@@ -54,11 +58,14 @@ export async function dueCommand(args: string[], io: Io): Promise<number> {
       return EXIT_OK;
     }
     const jurisdiction = required(values.jurisdiction, '--jurisdiction');
-    const requestType = RequestTypeSchema.safeParse(required(values.type, '--type'));
-    if (!requestType.success) throw new UsageError(`--type must be one of ${REQUEST_TYPES.join(', ')}`);
+    const type = required(values.type, '--type');
+    const requestType = RequestTypeSchema.safeParse(type);
+    if (!requestType.success && type !== BREACH_NOTICE) throw new UsageError(`--type must be one of ${TYPES.join(', ')}`);
     const receivedAt = parseReceived(required(values.received, '--received'));
 
-    const deadline = computeOrExplain(engine, { jurisdiction, requestType: requestType.data, receivedAt });
+    const deadline = computeOrExplain(() =>
+      requestType.success ? engine.compute({ jurisdiction, requestType: requestType.data, receivedAt }) : engine.breachNotice(jurisdiction, receivedAt),
+    );
     if (values.json) io.out(JSON.stringify(deadline));
     else describe(deadline).forEach((line) => io.out(line));
     return EXIT_OK;
@@ -83,9 +90,9 @@ function parseReceived(text: string): Date {
   return instant.toJSDate();
 }
 
-function computeOrExplain(engine: DeadlineEngine, query: DeadlineQuery): Deadline {
+function computeOrExplain(compute: () => Deadline): Deadline {
   try {
-    return engine.compute(query);
+    return compute();
   } catch (error) {
     if (error instanceof UnknownJurisdictionError) throw new UsageError(`--jurisdiction: ${error.message}`);
     if (error instanceof NoRuleInForceError) throw new UsageError(`--received: ${error.message}`);
@@ -93,12 +100,22 @@ function computeOrExplain(engine: DeadlineEngine, query: DeadlineQuery): Deadlin
   }
 }
 
+function isBreachNotice(deadline: Deadline): deadline is BreachNoticeDeadline {
+  return deadline.rule.requestType === BREACH_NOTICE;
+}
+
 function describe(deadline: Deadline): string[] {
   const { rule } = deadline;
   const due = DateTime.fromISO(deadline.dueAt, { setZone: true });
+  const counted =
+    rule.unit === 'hours'
+      ? `Detected:   ${DateTime.fromISO(deadline.receivedAt).setZone(deadline.timeZone).toISO({ suppressMilliseconds: true })} (hours run from this instant)`
+      : isBreachNotice(deadline)
+        ? `Detected:   ${deadline.receivedLocalDate} (local date; the day of detection never counts)`
+        : `Received:   ${deadline.receivedLocalDate} (local date; the day of receipt never counts)`;
   const lines = [
     `Due:        ${deadline.dueAt} (${deadline.timeZone}) — ${due.toFormat('cccc d LLLL yyyy, HH:mm:ss')}`,
-    `Received:   ${deadline.receivedLocalDate} (local date; the day of receipt never counts)`,
+    counted,
     `Rule:       ${rule.id} — ${rule.amount} ${rule.unit.replace('_', ' ')} (${rule.origin}, in force from ${rule.effectiveFrom})`,
     `Citation:   ${rule.citation}`,
     `Source:     ${rule.source}`,
@@ -109,6 +126,10 @@ function describe(deadline: Deadline): string[] {
     lines.push(`Extension:  +${rule.extension.amount} ${rule.extension.unit.replace('_', ' ')} — ${rule.extension.citation}`);
   }
   if (rule.note) lines.push(`Note:       ${rule.note}`);
+  if (isBreachNotice(deadline)) {
+    lines.push(`Notify:     ${deadline.authority}`, 'Content:');
+    for (const item of deadline.content) lines.push(`  - ${item.field}: ${item.citation} [${item.confidence}] (${item.source})`);
+  }
   return lines;
 }
 
