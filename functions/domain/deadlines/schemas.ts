@@ -219,8 +219,8 @@ const BreachNoticeRuleSchema = z.strictObject({
   effectiveTo: LocalDateSchema.optional(),
   amount: z.int().positive(),
   unit: NoticeTermUnitSchema,
-  /** The body the notice goes to, named as the operator files it. */
-  authority: TextSchema,
+  /** The body the notice goes to, named as the operator files it: in English, and in Russian and Kazakh where known. */
+  authority: z.strictObject({ en: TextSchema, ru: TextSchema.optional(), kk: TextSchema.optional() }),
   citation: TextSchema,
   source: TextSchema,
   confidence: ConfidenceSchema,

@@ -127,7 +127,7 @@ function describe(deadline: Deadline): string[] {
   }
   if (rule.note) lines.push(`Note:       ${rule.note}`);
   if (isBreachNotice(deadline)) {
-    lines.push(`Notify:     ${deadline.authority}`, 'Content:');
+    lines.push(`Notify:     ${deadline.authority.en}`, 'Content:');
     for (const item of deadline.content) lines.push(`  - ${item.field}: ${item.citation} [${item.confidence}] (${item.source})`);
   }
   return lines;
