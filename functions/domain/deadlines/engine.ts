@@ -109,6 +109,7 @@ export function createDeadlineEngine(options: DeadlineEngineOptions = {}): Deadl
         receivedAt: detectedAt.toISOString(),
         receivedLocalDate: detectedLocalDate,
         authority: rule.authority,
+        basis: rule.basis,
         content: rule.content,
         rule: {
           id: rule.id,

@@ -221,6 +221,8 @@ const BreachNoticeRuleSchema = z.strictObject({
   unit: NoticeTermUnitSchema,
   /** The body the notice goes to, named as the operator files it: in English, and in Russian and Kazakh where known. */
   authority: z.strictObject({ en: TextSchema, ru: TextSchema.optional(), kk: TextSchema.optional() }),
+  /** The legal basis as the notice itself cites it, in the same languages. */
+  basis: z.strictObject({ en: TextSchema, ru: TextSchema.optional(), kk: TextSchema.optional() }),
   citation: TextSchema,
   source: TextSchema,
   confidence: ConfidenceSchema,

@@ -93,6 +93,7 @@ export interface NoticeContentRequirement {
 /** When the notice to the authority is due (counted from detection, `receivedAt`), where it goes and what it must say. */
 export interface BreachNoticeDeadline extends Deadline {
   authority: { en: string; ru?: string; kk?: string };
+  basis: { en: string; ru?: string; kk?: string };
   content: NoticeContentRequirement[];
 }
 
