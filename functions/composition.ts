@@ -12,7 +12,8 @@ import { RawMailStore } from './adapters/aws/raw-mail-store.ts';
 import { DynamoConsentLedger } from './adapters/dynamodb/consent-ledger.ts';
 import { DynamoSuppressionList } from './adapters/dynamodb/suppression-list.ts';
 import { suppressInSes } from './adapters/aws/ses-suppression.ts';
-import { personKey } from './domain/person-key.ts';
+import { keyedHash, personKey } from './domain/person-key.ts';
+import { DynamoBreachRegister } from './adapters/dynamodb/breach-register.ts';
 import { SingleUseTokens } from './adapters/dynamodb/single-use-tokens.ts';
 import { StepFunctionsWorkflow } from './adapters/aws/step-functions-workflow.ts';
 import { ComposingMailer, outboxDelivery, sesDelivery, smtpDelivery } from './adapters/mail/mailer.ts';
@@ -89,6 +90,12 @@ export function dependenciesFromEnvironment(): Dependencies {
     suppressInSes,
     async personKey(email: string) {
       return personKey(email, await secretSource().get(readSetting(Settings.personKeySecret)));
+    },
+    async keyedHash(kind: string, value: string) {
+      return keyedHash(kind, value, await secretSource().get(readSetting(Settings.personKeySecret)));
+    },
+    get breaches() {
+      return once('breaches', () => new DynamoBreachRegister(documentClient(), readSetting(Settings.requestsTable), readSetting(Settings.auditTable)));
     },
     get mailArchive() {
       return once('mailArchive', () => new RawMailStore(readSetting(Settings.rawMailBucket), readSetting(Settings.rawMailPrefix)));

@@ -13,6 +13,7 @@ import { Workflow } from './constructs/workflow.ts';
 import { ATTACHMENTS_PREFIX } from '../functions/adapters/aws/raw-mail-store.ts';
 import { CONSENT_TERM_INDEX } from '../functions/adapters/dynamodb/consent-ledger.ts';
 import { OPEN_DUE_INDEX } from '../functions/adapters/dynamodb/request-store.ts';
+import { PDF_FONT_FILES, pdfFontSource } from '../functions/adapters/documents/pdf.ts';
 
 export interface DerbesStackProps extends StackProps {
   profile: OperatorProfile;
@@ -70,6 +71,31 @@ function grantSourceAccess(stack: Stack, fn: DerbesFunction, profile: OperatorPr
   }
 }
 
+/** Read-only access to the company's sources: finding who a breach affects (find only, nothing changed). */
+function grantSourceRead(stack: Stack, fn: DerbesFunction, profile: OperatorProfile): void {
+  for (const source of profile.sources) {
+    switch (source.kind) {
+      case 'dynamodb': {
+        const tableArn = stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: source.tableName });
+        fn.allow(['dynamodb:DescribeTable', 'dynamodb:Query'], [tableArn, ...(source.indexName ? [`${tableArn}/index/${source.indexName}`] : [])]);
+        break;
+      }
+      case 's3': {
+        const bucketArn = `arn:${stack.partition}:s3:::${source.bucket}`;
+        fn.allow(['s3:ListBucket'], [bucketArn]).allow(['s3:GetObject'], [`${bucketArn}/${source.prefix}*`]);
+        Validations.of(fn).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${source.bucket}/${source.prefix}*]`,
+          reason: 'Objects of the people in this source live under its prefix, one folder per person, unknown in advance.',
+        });
+        break;
+      }
+      case 'http':
+        grantSecrets(stack, fn, [source.secretName]);
+        break;
+    }
+  }
+}
+
 export class DerbesStack extends Stack {
   readonly storage: Storage;
 
@@ -93,8 +119,8 @@ export class DerbesStack extends Stack {
         .setEnvironment(Settings.personKeySecret, personKey.secretArn)
         .allow(['secretsmanager:GetSecretValue'], [personKey.secretArn]);
     /** Every function reads requests (with these actions) and appends to the audit trail. */
-    const fn = (id: string, entry: string, description: string, requestActions: string[], options: { timeout?: Duration; indexes?: string[] } = {}) =>
-      new DerbesFunction(this, id, { entry, description, profilePath, timeout: options.timeout })
+    const fn = (id: string, entry: string, description: string, requestActions: string[], options: { timeout?: Duration; indexes?: string[]; files?: string[] } = {}) =>
+      new DerbesFunction(this, id, { entry, description, profilePath, timeout: options.timeout, files: options.files })
         .useTable(Settings.requestsTable, storage.requests, storage.key, requestActions, options.indexes)
         .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT);
 
@@ -168,8 +194,10 @@ export class DerbesStack extends Stack {
       id: 'AwsSolutions-SMG4',
       reason: 'A key handed to people, not to a service: it is rotated by the operator (put-secret-value), not by a rotation Lambda.',
     });
-    const api = fn('HttpApi', 'functions/handlers/http-api.ts', 'Privacy form, request API, verification pages and the operator API', DECIDE_REQUESTS, {
+    // The operator API also keeps the breach register (in the requests table) and renders its notices as PDF.
+    const api = fn('HttpApi', 'functions/handlers/http-api.ts', 'Privacy form, request API, verification pages and the operator API', [...DECIDE_REQUESTS, 'UpdateItem'], {
       indexes: [OPEN_DUE_INDEX],
+      files: Object.values(PDF_FONT_FILES).map(pdfFontSource),
     })
       .setEnvironment(Settings.operatorKeySecret, operatorKey.secretArn)
       .setEnvironment(Settings.packagesBucket, storage.packages.bucketName)
@@ -184,6 +212,8 @@ export class DerbesStack extends Stack {
       .allow(['states:StartExecution'], [stateMachine.stateMachineArn])
       .allow(['states:SendTaskSuccess'], [stateMachine.stateMachineArn]);
     usesConsent(api);
+    grantSourceRead(this, api, profile);
+    for (const table of storage.demoTables) table.encryptionKey && api.useKey(table.encryptionKey);
     const publicApi = new PublicHttpApi(this, 'Public', api);
     for (const f of [acknowledge, requestVerification, answer]) f.setEnvironment(Settings.publicUrl, publicApi.url);
     api.setEnvironment(Settings.publicUrl, publicApi.url);
@@ -217,7 +247,11 @@ export class DerbesStack extends Stack {
       });
     }
     const deadlineWatch = sendsMail(
-      fn('DeadlineWatch', 'functions/handlers/deadline-watch.ts', 'Operator reminders, progress notices and overdue alerts', READ_REQUESTS, { timeout: Duration.minutes(5), indexes: [OPEN_DUE_INDEX] }),
+      // It also writes the breach register: alert steps taken, mails to affected people sent.
+      fn('DeadlineWatch', 'functions/handlers/deadline-watch.ts', 'Operator reminders, progress notices and overdue alerts', [...READ_REQUESTS, 'PutItem', 'UpdateItem'], {
+        timeout: Duration.minutes(5),
+        indexes: [OPEN_DUE_INDEX],
+      }),
     );
     usesConsent(deadlineWatch);
     new events.Rule(this, 'DeadlineWatchSchedule', {

@@ -81,6 +81,23 @@ const Processor = z.strictObject({
 
 const ReviewPolicy = z.enum(['automatic', 'operator']);
 
+/** Record attributes tried, in order, for each thing a breach notice needs about a person found in the sources. */
+const BreachRegisterSettings = z.strictObject({
+  /** Regimes besides the profile's jurisdiction whose breach-notice terms also apply (e.g. EU for customers there). */
+  alsoUnder: z.array(z.string().min(2)).default([]),
+  identityFields: z
+    .strictObject({
+      /** Attributes joined with spaces into the name, e.g. lastName, firstName, patronymic; the first non-empty list wins. */
+      name: z.array(z.array(z.string().min(1)).min(1)).default([['lastName', 'firstName', 'patronymic'], ['name'], ['fullName']]),
+      iin: z.array(z.string().min(1)).default(['iin']),
+      phone: z.array(z.string().min(1)).default(['phone', 'mobile']),
+      language: z.array(z.string().min(1)).default(['language', 'lang']),
+    })
+    .prefault({}),
+  /** Mails to affected people sent per run (the watch continues the rest every 15 minutes). */
+  mailsPerRun: z.number().int().positive().max(1000).default(50),
+});
+
 export const OperatorProfileSchema = z
   .strictObject({
     operator: z.strictObject({
@@ -134,6 +151,8 @@ export const OperatorProfileSchema = z
      * message to that address, derbes' own answers included, so it is off unless the operator wants it.
      */
     sesAccountSuppression: z.boolean().default(false),
+    /** The breach register: other regimes whose notice terms apply, and how affected people are read from the sources. */
+    breaches: BreachRegisterSettings.prefault({}),
     /** Ships demo data (a table of sample customers) with the stack; never for production. */
     demo: z.boolean().default(false),
   })

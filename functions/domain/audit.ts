@@ -20,6 +20,15 @@ export type AuditEvent =
   | { type: 'deadline.step'; detail: { kind: string; at: string } }
   | { type: 'consent.withdrawn'; detail: { purposes: string[] } }
   | { type: 'deadline.extended'; detail: { from: string; to: string; citation: string } }
+  // A breach in the register (the trail's key is the breach reference, BRC-…).
+  | { type: 'breach.recorded'; detail: { detectedAt: string; notices: Array<{ jurisdiction: string; dueAt: string; ruleId: string }> } }
+  | { type: 'breach.subjects_added'; detail: { via: 'operator' | 'sources'; added: number; alreadyListed: number; notFound: number } }
+  | { type: 'breach.notice_produced'; detail: { jurisdiction: string; language: string; format: string; sha256: string; missing: string[] } }
+  | { type: 'breach.notice_filed'; detail: { jurisdiction: string; filedAt: string; filingReference?: string } }
+  | { type: 'breach.person_notice_approved'; detail: { languages: string[]; sha256: Record<string, string> } }
+  /** `subject` is the affected person's keyed hash, never an identifier. */
+  | { type: 'breach.person_notified'; detail: { subject: string; language: string; messageId: string } }
+  | { type: 'breach.person_notice_failed'; detail: { subject: string; error: string } }
   | {
       type: 'mail.received';
       detail: {

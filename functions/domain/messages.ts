@@ -60,6 +60,8 @@ const CatalogSchema = z.strictObject({
   mail: record(Object.keys(MAIL_PLACEHOLDERS) as MailTemplate[], z.strictObject({ subject: text, body: text })),
   answer: record(Object.keys(ANSWER_PLACEHOLDERS) as AnswerText[], z.string()),
   pages: record(Object.keys(PAGE_PLACEHOLDERS) as PageText[], text),
+  /** Breach notices and alerts: validated by domain/breaches/texts.ts. */
+  breach: z.unknown(),
 });
 
 interface Catalog {

@@ -2,7 +2,7 @@ import type { OperatorProfile, DataSource } from '../config/profile-schema.ts';
 import type { DeadlineEngine } from '../domain/deadlines/index.ts';
 import type { ProcessorNotifier } from '../adapters/processors/processor-notifier.ts';
 import type { ConsentLedger } from '../domain/consent/index.ts';
-import type { AuditLog, MailArchive, Clock, DataSourceConnector, DecisionStore, DownloadTokens, Mailer, PackageStore, RequestStore, SuppressionList, VerificationStore, Workflow } from './ports.ts';
+import type { AuditLog, BreachRegister, MailArchive, Clock, DataSourceConnector, DecisionStore, DownloadTokens, Mailer, PackageStore, RequestStore, SuppressionList, VerificationStore, Workflow } from './ports.ts';
 
 /** What the use cases need from the outside world; built once per process by functions/composition.ts. */
 export interface Dependencies {
@@ -20,6 +20,9 @@ export interface Dependencies {
   suppressInSes(email: string): Promise<void>;
   /** The ledger's key for a person: a keyed hash of the normalised address. */
   personKey(email: string): Promise<string>;
+  /** A keyed hash (same key as personKey) of another identifier, e.g. ('iin', '881102345128'). */
+  keyedHash(kind: string, value: string): Promise<string>;
+  readonly breaches: BreachRegister;
   readonly downloads: DownloadTokens;
   readonly processorNotifier: ProcessorNotifier;
   /** Reads a secret (signing keys, the operator API key) by name. */

@@ -1,4 +1,5 @@
 import type { AuditEvent, RecordedAuditEvent } from '../domain/audit.ts';
+import type { AffectedSubject, Breach, DeliveryStatus } from '../domain/breaches/breach.ts';
 import type { DataSubjectRequest, RequestStatus } from '../domain/request.ts';
 import type { RequestType } from '../domain/request-types.ts';
 
@@ -142,4 +143,28 @@ export interface MailArchive {
   keep(requestId: string, attachment: { filename: string; contentType: string; content: Uint8Array }): Promise<string>;
   /** One kept attachment of the request, or NotFoundError. */
   fetch(requestId: string, key: string): Promise<{ contentType: string; content: Uint8Array }>;
+}
+
+/** One page of a breach's affected people; `cursor` continues the list where there are more. */
+export interface SubjectPage {
+  subjects: AffectedSubject[];
+  cursor?: string;
+}
+
+/** The operator's register of personal-data breaches, with each breach's affected people. */
+export interface BreachRegister {
+  /** Writes the breach and its first audit event; a repeated Idempotency-Key returns the breach it made. */
+  create(breach: Breach, event: AuditEvent, idempotencyKey?: string): Promise<{ breach: Breach; created: boolean }>;
+  get(id: string): Promise<Breach>;
+  /** Writes the breach only if it is still at the version read (ConflictError otherwise), with its audit events. */
+  update(next: Breach, events: AuditEvent[]): Promise<Breach>;
+  /** Every breach in the register. */
+  list(): Promise<Breach[]>;
+  /** Breaches with an unfiled notice, from the due-date index. */
+  listOpen(): Promise<Breach[]>;
+  /** False when this person (same keyed hash) is already listed for the breach. */
+  addSubject(breachId: string, subject: AffectedSubject): Promise<boolean>;
+  listSubjects(breachId: string, options: { cursor?: string; limit: number; delivery?: DeliveryStatus }): Promise<SubjectPage>;
+  /** Moves one person's delivery on only from `from` (a claim before sending); false if someone else moved it. */
+  setDelivery(breachId: string, key: string, from: DeliveryStatus, delivery: AffectedSubject['delivery']): Promise<boolean>;
 }

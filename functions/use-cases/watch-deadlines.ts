@@ -2,6 +2,7 @@ import { escalationSchedule, type EscalationKind } from '../domain/deadlines/ind
 import type { DataSubjectRequest, RequestStatus } from '../domain/request.ts';
 import type { Dependencies } from './dependencies.ts';
 import { alertOperator, notifyPerson } from './notify.ts';
+import { watchBreaches, type BreachWatchReport } from './watch-breaches.ts';
 
 /** Waits the workflow itself answers for at the safety margin (verification, operator decision). */
 const WORKFLOW_ANSWERS_IN_TIME: readonly RequestStatus[] = ['AWAITING_VERIFICATION', 'AWAITING_DECISION'];
@@ -15,6 +16,7 @@ export interface WatchReport {
   reminders: number;
   progressNotices: number;
   overdue: number;
+  breaches?: BreachWatchReport;
 }
 
 async function takeStep(deps: Dependencies, request: DataSubjectRequest, kind: EscalationKind): Promise<'reminders' | 'progressNotices' | 'overdue' | undefined> {
@@ -59,5 +61,6 @@ export async function watchDeadlines(deps: Dependencies): Promise<WatchReport> {
       if (counted) report[counted]++;
     }
   }
+  report.breaches = await watchBreaches(deps);
   return report;
 }

@@ -12,6 +12,9 @@ Usage:
   derbes decisions list | approve <reference> [--answer "…"] [--change field=value]… [--type t]…
                    | deny <reference> --reason "…" [--basis "…"]
                                      requests waiting for an operator, and deciding them
+  derbes breaches list | record … | show <ref> | affected <ref> … | notice <ref> … | filed <ref> … | mail <ref> …
+                                     the breach register: notice due times, the notice to the authority (ru/kk,
+                                     text and PDF), filing, affected people and the mail to them (derbes breaches help)
 Operator commands talk to DERBES_API_URL (default http://localhost:3000) with DERBES_OPERATOR_KEY.
 `;
 
@@ -23,6 +26,7 @@ const commands: Record<string, () => Promise<Command>> = {
   due: async () => (await import('./commands/due.ts')).dueCommand,
   requests: async () => (await import('./commands/operator.ts')).requestsCommand,
   decisions: async () => (await import('./commands/operator.ts')).decisionsCommand,
+  breaches: async () => (await import('./commands/breaches.ts')).breachesCommand,
 };
 
 const io: Io = { out: (line) => console.log(line), err: (line) => console.error(line) };

@@ -23,6 +23,8 @@ export interface DerbesFunctionProps {
   profilePath: string;
   timeout?: Duration;
   memorySize?: number;
+  /** Files the code reads beside itself at run time (fonts for PDFs), copied into the bundle's root. */
+  files?: string[];
 }
 
 /**
@@ -71,7 +73,10 @@ export class DerbesFunction extends Construct {
           beforeBundling: () => [],
           beforeInstall: () => [],
           // The operator profile travels with the code; changing it is a `cdk deploy`, not a release.
-          afterBundling: (_input: string, outputDir: string) => [`cp "${props.profilePath}" "${outputDir}/${BUNDLED_PROFILE}"`],
+          afterBundling: (_input: string, outputDir: string) => [
+            `cp "${props.profilePath}" "${outputDir}/${BUNDLED_PROFILE}"`,
+            ...(props.files ?? []).map((file) => `cp "${file}" "${outputDir}/"`),
+          ],
         },
       },
     });

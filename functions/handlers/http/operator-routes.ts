@@ -5,6 +5,7 @@ import { readSetting, Settings } from '../../config/settings.ts';
 import { UnauthorizedError, ValidationError } from '../../domain/errors.ts';
 import { consentState, recordConsent } from '../../use-cases/consent.ts';
 import { decide, extendDeadline, parseDecision, requestView } from '../../use-cases/operator.ts';
+import { breachRoutes } from './breach-routes.ts';
 import { json, rawBody, type Result } from './responses.ts';
 import type { OPERATOR_ROUTE_KEYS } from './routes.ts';
 
@@ -34,6 +35,7 @@ function body(event: APIGatewayProxyEventV2): unknown {
 }
 
 const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], Route> = {
+  ...breachRoutes,
   'GET /operator/requests': async () => {
     const deps = dependencies();
     const now = deps.clock.now();

@@ -3,8 +3,21 @@
  * declares each), so the two cannot disagree.
  */
 export const PUBLIC_ROUTE_KEYS = ['GET /', 'POST /api/requests', 'GET /verify', 'POST /verify', 'POST /api/verifications', 'GET /download', 'POST /download', 'GET /health'] as const;
+/** The breach register, part of the operator API. */
+export const BREACH_ROUTE_KEYS = [
+  'GET /operator/breaches',
+  'POST /operator/breaches',
+  'GET /operator/breaches/{reference}',
+  'POST /operator/breaches/{reference}/subjects',
+  'GET /operator/breaches/{reference}/subjects',
+  'GET /operator/breaches/{reference}/notice',
+  'POST /operator/breaches/{reference}/filing',
+  'POST /operator/breaches/{reference}/person-notice/preview',
+  'POST /operator/breaches/{reference}/person-notice',
+] as const;
 /** The operator API: every call needs the operator key (Authorization: Bearer …). */
 export const OPERATOR_ROUTE_KEYS = [
+  ...BREACH_ROUTE_KEYS,
   'GET /operator/requests',
   'GET /operator/requests/{reference}',
   'GET /operator/decisions',

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-type Io = { out: (line: string) => void; err: (line: string) => void };
+export type Io = { out: (line: string) => void; err: (line: string) => void };
 
 /**
  * Where the operator API is and the key to it: DERBES_API_URL (default the local runtime) and
@@ -20,17 +20,23 @@ function connection(): { url: string; key: string } {
   return { url, key };
 }
 
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+/** One operator API call; the body as bytes (a PDF, say), with the response headers. */
+export async function callRaw(method: string, path: string, body?: unknown): Promise<{ status: number; headers: Headers; body: Buffer }> {
   const { url, key } = connection();
   const response = await fetch(`${url}${path}`, {
     method,
     headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
-  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+  return { status: response.status, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
 }
 
-function report(io: Io, result: { status: number; json: Record<string, unknown> }, render: (json: Record<string, unknown>) => string[]): number {
+export async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await callRaw(method, path, body);
+  return { status: response.status, json: JSON.parse(response.body.toString('utf8')) as Record<string, unknown> };
+}
+
+export function report(io: Io, result: { status: number; json: Record<string, unknown> }, render: (json: Record<string, unknown>) => string[]): number {
   if (result.status >= 400) {
     io.err(`${result.status} ${String(result.json.error)}: ${String(result.json.message)}`);
     return 1;

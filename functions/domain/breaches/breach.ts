@@ -1,0 +1,160 @@
+import { randomInt } from 'node:crypto';
+import { z } from 'zod';
+import type { BreachNoticeDeadline } from '../deadlines/index.ts';
+import { ValidationError, toFieldProblems } from '../errors.ts';
+import { isValidIin } from '../iin.ts';
+import { LanguageSchema, type Language } from '../request-types.ts';
+
+/**
+ * A personal-data breach in the operator's register: what happened, when it was detected, what was done, who is
+ * responsible, the notice due to each authority (one per regime the profile answers to) and whether it was filed.
+ */
+
+/** A text the operator writes once, or per language (the notice in Kazakh then reads Kazakh). */
+const FreeText = z.union([z.string().trim().min(1).max(4000), z.partialRecord(LanguageSchema, z.string().trim().min(1).max(4000))]);
+export type FreeText = z.infer<typeof FreeText>;
+
+/** The text in the wanted language where the operator gave one, else the text as written. */
+export function textIn(text: FreeText, language: Language): string {
+  if (typeof text === 'string') return text;
+  return text[language] ?? Object.values(text).find(Boolean) ?? '';
+}
+
+const OFFSET_PATTERN = /(Z|[+-]\d{2}:?\d{2})$/i;
+const Instant = z
+  .string()
+  .refine((value) => OFFSET_PATTERN.test(value) && !Number.isNaN(Date.parse(value)), { message: 'must be an ISO 8601 instant with an offset, e.g. 2026-03-20T17:00:00+05:00' });
+
+const ShortList = z.array(z.string().trim().min(1).max(200)).min(1).max(50);
+
+export const ResponsiblePersonSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  position: z.string().trim().min(1).max(200).optional(),
+  email: z.email(),
+  phone: z.string().trim().min(5).max(40).optional(),
+});
+export type ResponsiblePerson = z.infer<typeof ResponsiblePersonSchema>;
+
+export const BreachInputSchema = z.strictObject({
+  detectedAt: Instant,
+  description: FreeText,
+  dataCategories: ShortList,
+  systems: ShortList,
+  measuresTaken: FreeText,
+  likelyConsequences: FreeText.optional(),
+  responsible: ResponsiblePersonSchema,
+});
+export type BreachInput = z.infer<typeof BreachInputSchema>;
+
+/** The notice to one authority: when due (with the rule), and when the operator says it was filed. */
+export interface AuthorityNotice {
+  deadline: BreachNoticeDeadline;
+  filedAt?: string;
+  /** The authority's registration number or the channel used, as the operator gives it. */
+  filingReference?: string;
+}
+
+/** The mail to affected people: drafted from the catalogue, approved once by the operator with their own words. */
+export interface PersonNotice {
+  approvedAt: string;
+  /** When the last pending person was mailed (until then the watch keeps sending). */
+  finishedAt?: string;
+  /** The operator's own paragraph per language: what happened and what the person can do. */
+  texts: Partial<Record<Language, string>>;
+}
+
+export interface Breach extends Omit<BreachInput, 'detectedAt'> {
+  /** Also the reference on every notice, e.g. BRC-7K3F9-Q2M4X. */
+  id: string;
+  detectedAt: string;
+  recordedAt: string;
+  /** Bumped on every write; a write based on an older read is refused. */
+  version: number;
+  notices: AuthorityNotice[];
+  /** Affected people listed so far (their records are kept apart, see AffectedSubject). */
+  subjectCount: number;
+  personNotice?: PersonNotice;
+}
+
+export function parseBreachInput(input: unknown): BreachInput {
+  const result = BreachInputSchema.safeParse(input);
+  if (!result.success) throw new ValidationError(toFieldProblems(result.error.issues), 'breach');
+  return result.data;
+}
+
+/** The watch keeps a breach while a notice is unfiled or approved mails are still going out. */
+export function needsWatching(breach: Pick<Breach, 'notices' | 'personNotice'>): boolean {
+  return unfiledNotices(breach).length > 0 || Boolean(breach.personNotice && !breach.personNotice.finishedAt);
+}
+
+/** A notice is still owed while any authority's notice is unfiled. */
+export function unfiledNotices(breach: Pick<Breach, 'notices'>): AuthorityNotice[] {
+  return breach.notices.filter((notice) => !notice.filedAt);
+}
+
+// Crockford base32 without I, L, O, U, as request references.
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+export const BREACH_REFERENCE_PATTERN = /^BRC-[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$/;
+
+export function newBreachReference(): string {
+  const block = () => Array.from({ length: 5 }, () => ALPHABET[randomInt(ALPHABET.length)]).join('');
+  return `BRC-${block()}-${block()}`;
+}
+
+// ------------------------------------------------------------------ affected people
+
+/** One affected person as the operator lists them: at least one way to identify them (KZ: name and/or IIN and/or phone). */
+export const AffectedPersonSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(300).optional(),
+    iin: z
+      .string()
+      .trim()
+      .refine(isValidIin, { message: 'must be a valid IIN (12 digits with its check digit)' })
+      .optional(),
+    phone: z
+      .string()
+      .trim()
+      .regex(/^\+?[0-9 ()-]{5,30}$/, 'a phone number, e.g. +7 701 555 01 23')
+      .optional(),
+    email: z.email().optional(),
+    language: LanguageSchema.optional(),
+  })
+  .refine((p) => p.iin || p.phone || p.email, { message: 'needs an IIN, a phone number or an e-mail address', path: ['iin'] });
+export type AffectedPerson = z.infer<typeof AffectedPersonSchema>;
+
+/** At most this many people or identifiers per call; the CLI sends longer lists in batches. */
+export const MAX_SUBJECTS_PER_CALL = 200;
+
+export const AddSubjectsInputSchema = z.union([
+  z.strictObject({ people: z.array(AffectedPersonSchema).min(1).max(MAX_SUBJECTS_PER_CALL) }),
+  /** E-mail addresses to look up in the profile's data sources (find only). */
+  z.strictObject({ find: z.array(z.email()).min(1).max(MAX_SUBJECTS_PER_CALL) }),
+]);
+export type AddSubjectsInput = z.infer<typeof AddSubjectsInputSchema>;
+
+export function parseAddSubjects(input: unknown): AddSubjectsInput {
+  const result = AddSubjectsInputSchema.safeParse(input);
+  if (!result.success) {
+    throw new ValidationError(toFieldProblems(result.error.issues), `affected people (send {"people":[…]} or {"find":[e-mail…]}, at most ${MAX_SUBJECTS_PER_CALL} per call)`);
+  }
+  return result.data;
+}
+
+export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'no_address';
+
+/**
+ * An affected person as kept: under a keyed hash of their identifier (so a second listing is the same person),
+ * with what the notice to the authority needs (name, IIN, phone) and what mailing them needs (address, language).
+ */
+export interface AffectedSubject extends AffectedPerson {
+  key: string;
+  language: Language;
+  /** Where they were found, when they were found through the sources. */
+  foundIn: string[];
+  delivery: { status: DeliveryStatus; messageId?: string; at?: string; error?: string };
+}
+
+export const PersonNoticeInputSchema = z.strictObject({
+  texts: z.partialRecord(LanguageSchema, z.string().trim().min(1).max(4000)),
+});

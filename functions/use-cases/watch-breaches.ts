@@ -1,0 +1,73 @@
+import { mailDomain } from '../config/profile-schema.ts';
+import { unfiledNotices, type AuthorityNotice, type Breach } from '../domain/breaches/breach.ts';
+import { breachTexts } from '../domain/breaches/texts.ts';
+import { escalationSchedule, type EscalationKind } from '../domain/deadlines/index.ts';
+import { continueMailing } from './breaches.ts';
+import type { Dependencies } from './dependencies.ts';
+
+type Deps = Pick<Dependencies, 'profile' | 'deadlines' | 'breaches' | 'mailer' | 'audit' | 'clock'>;
+
+export interface BreachWatchReport {
+  openBreaches: number;
+  reminders: number;
+  atRisk: number;
+  overdue: number;
+  personNoticesSent: number;
+}
+
+const COUNTED: Record<EscalationKind, keyof BreachWatchReport> = {
+  operator_reminder: 'reminders',
+  operator_last_day: 'reminders',
+  interim_answer: 'atRisk',
+  overdue: 'overdue',
+};
+
+/** Tells the operator's contact and the breach's responsible person that a notice to an authority needs them. */
+async function alert(deps: Deps, breach: Breach, notice: AuthorityNotice, kind: EscalationKind): Promise<void> {
+  const language = deps.profile.defaultLanguage;
+  const { texts, fill, date } = breachTexts(language);
+  const { deadline } = notice;
+  const values = {
+    reference: breach.id,
+    alert: texts.alerts[kind],
+    detectedAt: date(breach.detectedAt, deadline.timeZone),
+    authority: deadline.authority[language] ?? deadline.authority.en,
+    dueAt: date(deadline.dueAt, deadline.timeZone),
+    jurisdiction: deadline.rule.jurisdiction,
+  };
+  const subject = fill(texts.operatorAlert.subject, values);
+  const text = fill(texts.operatorAlert.body, values);
+  for (const to of new Set([deps.profile.operator.contactEmail, breach.responsible.email])) {
+    await deps.mailer.send({ to, subject, text, messageId: `<${breach.id}.${kind}.${deadline.rule.jurisdiction}.${Date.now().toString(36)}@${mailDomain(deps.profile)}>` });
+  }
+  await deps.audit.append(breach.id, { type: 'operator.alerted', detail: { alert: `${deadline.rule.jurisdiction}: ${kind}` } });
+}
+
+/**
+ * The breach part of the scheduled watch: for every breach with an unfiled notice — from the due-date index, never
+ * a scan — reminds, warns at the safety margin and alerts when overdue, each step once per notice; and sends the next
+ * batch of approved mails to affected people.
+ */
+export async function watchBreaches(deps: Deps): Promise<BreachWatchReport> {
+  const now = deps.clock.now().getTime();
+  const report: BreachWatchReport = { openBreaches: 0, reminders: 0, atRisk: 0, overdue: 0, personNoticesSent: 0 };
+  for (const breach of await deps.breaches.listOpen()) {
+    report.openBreaches++;
+    let taken: Set<string> | undefined;
+    for (const notice of unfiledNotices(breach)) {
+      const due = escalationSchedule(notice.deadline, new Date(breach.detectedAt), deps.profile.escalation, deps.deadlines).filter((step) => Date.parse(step.at) <= now);
+      if (!due.length) continue;
+      taken ??= new Set((await deps.audit.list(breach.id)).filter((e) => e.type === 'deadline.step').map((e) => (e.detail as { kind: string }).kind));
+      for (const step of due) {
+        const kind = `${notice.deadline.rule.jurisdiction}:${step.kind}`;
+        if (taken.has(kind)) continue;
+        await alert(deps, breach, notice, step.kind);
+        await deps.audit.append(breach.id, { type: 'deadline.step', detail: { kind, at: step.at } });
+        taken.add(kind);
+        report[COUNTED[step.kind]]++;
+      }
+    }
+    if (breach.personNotice && !breach.personNotice.finishedAt) report.personNoticesSent += await continueMailing(deps, breach);
+  }
+  return report;
+}
