@@ -56,9 +56,71 @@ export class UnauthorizedError extends DerbesError {
   readonly code = 'unauthorized';
 }
 
-/** A dependency (database, mail relay, data source) failed; retryable by the caller. */
+/** A dependency (database, mail relay, data source) failed, and trying again as it is will not help. */
 export class DependencyError extends DerbesError {
-  readonly code = 'dependency_failed';
+  readonly code: string = 'dependency_failed';
+}
+
+/** The mail relay or SES refused a message for good (an unknown mailbox, a rejected sender). */
+export class MailRejected extends DependencyError {
+  override readonly code = 'mail_rejected';
+}
+
+/**
+ * A dependency failed in a way that passes: the workflow retries these with back-off before anyone is troubled.
+ * Step Functions matches them by code (see TRANSIENT_ERROR_CODES and handlers/report-errors.ts).
+ */
+export abstract class TransientError extends DependencyError {}
+
+/** An SMTP relay answered 4xx (greylisting, a full queue, "451 4.3.0"): try again later. */
+export class MailDeferred extends TransientError {
+  override readonly code = 'mail_deferred';
+}
+
+/** An AWS service (SES sending rate, DynamoDB capacity, any API rate) throttled us after the SDK's own retries. */
+export class Throttled extends TransientError {
+  override readonly code = 'throttled';
+}
+
+/** A dependency was unreachable or answered with a server error (5xx, refused or reset connection). */
+export class ServiceUnavailable extends TransientError {
+  override readonly code = 'service_unavailable';
+}
+
+/** A dependency did not answer in time. */
+export class DependencyTimeout extends TransientError {
+  override readonly code = 'dependency_timeout';
+}
+
+/** The codes of the transient errors above: the error names the workflow retries with back-off. */
+export const TRANSIENT_ERROR_CODES = ['mail_deferred', 'throttled', 'service_unavailable', 'dependency_timeout'] as const;
+
+/** What a function reports for an error that is not a derbes error. */
+export const UNEXPECTED_ERROR_CODE = 'unexpected_error';
+
+/** The code of any error: a derbes error's own, or UNEXPECTED_ERROR_CODE. */
+export function errorCodeOf(error: unknown): string {
+  return error instanceof DerbesError ? error.code : UNEXPECTED_ERROR_CODE;
+}
+
+/**
+ * The code to record for a failure as Step Functions names it: derbes functions report their error code as the
+ * error's name; Step Functions and Lambda have their own. Never echoes an unknown name: codes go to the audit trail.
+ */
+export function errorCodeOfFailure(errorName: string): string {
+  if (/^[a-z][a-z_]{1,63}$/.test(errorName)) return errorName;
+  if (errorName === 'States.Timeout') return 'step_timed_out';
+  if (errorName === 'Lambda.Unknown' || errorName === 'Sandbox.Timedout') return 'function_crashed';
+  if (errorName.startsWith('Lambda.')) return 'lambda_unavailable';
+  if (errorName.startsWith('States.')) return 'workflow_error';
+  return UNEXPECTED_ERROR_CODE;
+}
+
+const ADDRESS = /[^\s<>"'(),;:[\]]+@[^\s<>"'(),;:[\]]+/g;
+
+/** A last guard for text bound for logs and execution history: every e-mail address becomes `<address>`. */
+export function withoutAddresses(text: string): string {
+  return text.replace(ADDRESS, '<address>');
 }
 
 /** Turns zod issues into field problems, so every schema reports the same way. */

@@ -3,12 +3,13 @@ import { dependencies } from '../composition.ts';
 import type { SesVerdicts } from '../domain/email/index.ts';
 import { receiveEmail, type EmailOutcome } from '../use-cases/receive-email.ts';
 import { logger } from './logger.ts';
+import { reportingErrors } from './report-errors.ts';
 
 /**
  * SES receipt rule → S3 action (raw message) → this function, invoked asynchronously with metadata and
  * verdicts but no body. An error propagates so Lambda's asynchronous retries try again.
  */
-export async function handler(event: SESEvent): Promise<EmailOutcome[]> {
+export const handler = reportingErrors('email-intake', async (event: SESEvent): Promise<EmailOutcome[]> => {
   const outcomes: EmailOutcome[] = [];
   const deps = dependencies();
   for (const record of event.Records) {
@@ -26,4 +27,4 @@ export async function handler(event: SESEvent): Promise<EmailOutcome[]> {
     outcomes.push(outcome);
   }
   return outcomes;
-}
+});

@@ -1,8 +1,9 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { withTransientErrors } from '../dependency-errors.ts';
 
 /** Access packages (the person's data as JSON and as a page), encrypted at rest by the bucket's KMS key. */
 export class PackageStore {
-  private readonly s3 = new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
+  private readonly s3 = withTransientErrors(new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }), 'S3');
   constructor(private readonly bucket: string) {}
 
   async put(key: string, body: string, contentType: string): Promise<void> {

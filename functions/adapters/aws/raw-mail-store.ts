@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { NotFoundError } from '../../domain/errors.ts';
 import type { MailArchive } from '../../use-cases/ports.ts';
+import { withTransientErrors } from '../dependency-errors.ts';
 
 const MEDIA_TYPE = /^[\w!#$&^.+-]+\/[\w!#$&^.+-]+$/;
 
@@ -13,7 +14,7 @@ export const ATTACHMENTS_PREFIX = 'attachments/';
  * attachments of a request's mail under attachments/<request id>/ for the operator.
  */
 export class RawMailStore implements MailArchive {
-  private readonly s3 = new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
+  private readonly s3 = withTransientErrors(new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }), 'S3');
   constructor(
     private readonly bucket: string,
     private readonly prefix: string,

@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ConfigurationError, DependencyError } from '../../domain/errors.ts';
+import { ConfigurationError, DependencyError, DerbesError } from '../../domain/errors.ts';
+import { withTransientErrors } from '../dependency-errors.ts';
 
 /** A rotated secret reaches a warm sandbox within this time (AWS's own caching client also uses an hour). */
 const MAX_AGE_MS = 60 * 60 * 1000;
@@ -11,7 +12,7 @@ const MAX_AGE_MS = 60 * 60 * 1000;
 export class SecretSource {
   private readonly cache = new Map<string, { value: Promise<string>; fetchedAt: number }>();
 
-  constructor(private readonly client: SecretsManagerClient = new SecretsManagerClient({})) {}
+  constructor(private readonly client: SecretsManagerClient = withTransientErrors(new SecretsManagerClient({}), 'Secrets Manager')) {}
 
   get(name: string): Promise<string> {
     const cached = this.cache.get(name);
@@ -29,7 +30,7 @@ export class SecretSource {
       if (secret.SecretString === undefined) throw new ConfigurationError('secrets', [{ field: name, message: 'holds no text (SecretString)' }]);
       return secret.SecretString;
     } catch (error) {
-      if (error instanceof ConfigurationError) throw error;
+      if (error instanceof DerbesError) throw error;
       if (error instanceof ResourceNotFoundException) throw new ConfigurationError('secrets', [{ field: name, message: 'does not exist' }]);
       throw new DependencyError(`reading secret ${name} failed: ${(error as Error).name}`, { cause: error });
     }

@@ -2,7 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
 import { createTransport } from 'nodemailer';
-import { DependencyError } from '../../domain/errors.ts';
+import { DependencyError, MailDeferred, MailRejected, ServiceUnavailable } from '../../domain/errors.ts';
+import { transientErrorFor, withTransientErrors } from '../dependency-errors.ts';
 import type { Mailer, OutgoingMail } from '../../use-cases/ports.ts';
 import { composeMessage } from './compose.ts';
 
@@ -22,14 +23,39 @@ export class ComposingMailer implements Mailer {
     try {
       await this.deliver(raw, mail);
     } catch (error) {
-      throw new DependencyError(`mail delivery failed: ${(error as Error).message}`, { cause: error });
+      throw mailError(error);
     }
     return 'sent';
   }
 }
 
+/** SES errors that refuse this message for good; anything else unnamed stays a plain DependencyError. */
+const SES_REJECTIONS = new Set(['MessageRejected', 'MailFromDomainNotVerifiedException']);
+
+/**
+ * A failed delivery as a named error that says what kind of failure it was and nothing else: a relay's answer
+ * ("550 5.1.1 <user@…>: Recipient address rejected") quotes the address, and error text ends up in logs and in
+ * the execution history. SMTP reply codes and enhanced status codes are kept; they are what an operator needs.
+ */
+export function mailError(error: unknown): DependencyError {
+  if (error instanceof DependencyError) return error;
+  const failure = (error ?? {}) as { name?: string; code?: string; responseCode?: number; response?: string };
+  if (typeof failure.responseCode === 'number') {
+    const enhanced = /\b[245]\.\d{1,3}\.\d{1,3}\b/.exec(failure.response ?? '')?.[0];
+    const reply = `SMTP ${failure.responseCode}${enhanced ? ` ${enhanced}` : ''}`;
+    if (failure.responseCode >= 400 && failure.responseCode < 500) return new MailDeferred(`the mail relay deferred the message (${reply})`);
+    if (failure.responseCode >= 500) return new MailRejected(`the mail relay refused the message (${reply})`);
+  }
+  if (failure.name && SES_REJECTIONS.has(failure.name)) return new MailRejected(`SES refused the message (${failure.name})`);
+  const transient = transientErrorFor(error, 'the mail relay');
+  if (transient) return transient;
+  // nodemailer's connection failures carry their own codes (ECONNECTION, ETIMEDOUT, ESOCKET, EDNS).
+  if (failure.code === 'ECONNECTION' || failure.code === 'ESOCKET' || failure.code === 'EDNS') return new ServiceUnavailable(`the mail relay could not be reached (${failure.code})`);
+  return new DependencyError(`mail delivery failed (${failure.code ?? failure.name ?? 'unknown error'})`);
+}
+
 export function sesDelivery(): Deliver {
-  const ses = new SESClient({});
+  const ses = withTransientErrors(new SESClient({}), 'SES');
   return async (raw) => {
     await ses.send(new SendRawEmailCommand({ RawMessage: { Data: raw } }));
   };

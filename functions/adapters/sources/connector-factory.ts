@@ -3,6 +3,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { DataSource } from '../../config/profile-schema.ts';
 import type { DataSourceConnector } from '../../use-cases/ports.ts';
 import { secretSource } from '../aws/secrets.ts';
+import { withTransientErrors } from '../dependency-errors.ts';
 import { documentClient } from '../dynamodb/client.ts';
 import { DynamoDbSourceConnector } from './dynamodb-source.ts';
 import { HttpSourceConnector } from './http-source.ts';
@@ -11,7 +12,7 @@ import { S3SourceConnector } from './s3-source.ts';
 let s3: S3Client | undefined;
 /** One S3 client per process; path-style addressing when a local endpoint (s3rver) stands in for S3. */
 function s3Client(): S3Client {
-  s3 ??= new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
+  s3 ??= withTransientErrors(new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }), 'S3');
   return s3;
 }
 
@@ -20,7 +21,7 @@ export function connectorFor(source: DataSource): DataSourceConnector {
   switch (source.kind) {
     case 'dynamodb':
       return new DynamoDbSourceConnector(documentClient(), source, async () => {
-        const table = await new DynamoDBClient({}).send(new DescribeTableCommand({ TableName: source.tableName }));
+        const table = await withTransientErrors(new DynamoDBClient({}), 'DynamoDB').send(new DescribeTableCommand({ TableName: source.tableName }));
         return (table.Table?.KeySchema ?? []).map((key) => key.AttributeName!);
       });
     case 's3':

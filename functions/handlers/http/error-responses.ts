@@ -1,5 +1,6 @@
 import { DerbesError, ValidationError } from '../../domain/errors.ts';
 import { logger } from '../logger.ts';
+import { errorReport } from '../report-errors.ts';
 import { json, type Result } from './responses.ts';
 
 const STATUS_BY_CODE: Record<string, number> = {
@@ -10,6 +11,11 @@ const STATUS_BY_CODE: Record<string, number> = {
   conflict: 409,
   configuration_invalid: 500,
   dependency_failed: 503,
+  mail_rejected: 503,
+  mail_deferred: 503,
+  throttled: 503,
+  service_unavailable: 503,
+  dependency_timeout: 503,
 };
 
 export interface ErrorBody {
@@ -22,17 +28,19 @@ export interface ErrorBody {
 export function errorBody(error: unknown): { statusCode: number; body: ErrorBody } {
   if (error instanceof DerbesError) {
     const statusCode = STATUS_BY_CODE[error.code] ?? 500;
-    if (statusCode >= 500) logger.error('request failed', { errorCode: error.code, errorName: error.name, stack: error.stack });
+    const report = errorReport(error);
+    if (statusCode >= 500) logger.error('request failed', { errorCode: report.code, errorKind: report.kind, errorMessage: report.message, frames: report.frames });
     return {
       statusCode,
       body: {
         error: error.code,
-        message: error.message,
+        message: report.message,
         ...(error instanceof ValidationError ? { fields: error.problems } : {}),
       },
     };
   }
-  logger.error('unexpected error', { errorName: (error as Error)?.name, stack: (error as Error)?.stack });
+  const report = errorReport(error);
+  logger.error('unexpected error', { errorCode: report.code, errorKind: report.kind, errorMessage: report.message, frames: report.frames });
   return { statusCode: 500, body: { error: 'internal_error', message: 'Something went wrong on our side; nothing you sent was lost.' } };
 }
 

@@ -1,8 +1,9 @@
 import { dependencies } from '../../composition.ts';
 import { acknowledge, type WorkflowPayload } from '../../use-cases/workflow-steps.ts';
 import { parsePayload, RequestIdPayload } from './payload.ts';
+import { reportingErrors } from '../report-errors.ts';
 
-export async function handler(event: unknown): Promise<WorkflowPayload> {
+export const handler = reportingErrors('acknowledge', async (event: unknown): Promise<WorkflowPayload> => {
   const { requestId } = parsePayload(RequestIdPayload, event, 'acknowledge');
   return acknowledge(dependencies(), requestId);
-}
+});

@@ -1,8 +1,9 @@
 import { dependencies } from '../../composition.ts';
 import { answerRequest } from '../../use-cases/answer.ts';
 import { parsePayload, RequestIdPayload } from './payload.ts';
+import { reportingErrors } from '../report-errors.ts';
 
-export async function handler(event: unknown): Promise<void> {
+export const handler = reportingErrors('answer', async (event: unknown): Promise<void> => {
   const { requestId } = parsePayload(RequestIdPayload, event, 'answer');
   await answerRequest(dependencies(), requestId);
-}
+});

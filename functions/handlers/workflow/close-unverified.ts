@@ -1,8 +1,9 @@
 import { dependencies } from '../../composition.ts';
 import { closeUnverified } from '../../use-cases/workflow-steps.ts';
 import { parsePayload, RequestIdPayload } from './payload.ts';
+import { reportingErrors } from '../report-errors.ts';
 
-export async function handler(event: unknown): Promise<void> {
+export const handler = reportingErrors('close-unverified', async (event: unknown): Promise<void> => {
   const { requestId } = parsePayload(RequestIdPayload, event, 'close-unverified');
   await closeUnverified(dependencies(), requestId);
-}
+});

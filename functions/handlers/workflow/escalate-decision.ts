@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { dependencies } from '../../composition.ts';
 import { escalateDecision, type WorkflowPayload } from '../../use-cases/workflow-steps.ts';
 import { parsePayload } from './payload.ts';
+import { reportingErrors } from '../report-errors.ts';
 
 const Payload = z.looseObject({ requestId: z.string().min(1), escalations: z.number().int().nonnegative().optional() });
 
-export async function handler(event: unknown): Promise<WorkflowPayload> {
+export const handler = reportingErrors('escalate-decision', async (event: unknown): Promise<WorkflowPayload> => {
   return escalateDecision(dependencies(), parsePayload(Payload, event, 'escalate-decision'));
-}
+});

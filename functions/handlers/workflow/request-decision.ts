@@ -2,11 +2,12 @@ import { z } from 'zod';
 import { dependencies } from '../../composition.ts';
 import { requestDecision } from '../../use-cases/workflow-steps.ts';
 import { parsePayload } from './payload.ts';
+import { reportingErrors } from '../report-errors.ts';
 
 const Payload = z.object({ requestId: z.string().min(1), taskToken: z.string().min(1) });
 
 /** Invoked by the callback task: the execution waits for the operator's decision or the timeout. */
-export async function handler(event: unknown): Promise<void> {
+export const handler = reportingErrors('request-decision', async (event: unknown): Promise<void> => {
   const { requestId, taskToken } = parsePayload(Payload, event, 'request-decision');
   await requestDecision(dependencies(), requestId, taskToken);
-}
+});

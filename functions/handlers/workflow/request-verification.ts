@@ -3,11 +3,12 @@ import { dependencies } from '../../composition.ts';
 import { newVerificationCode } from '../../domain/verification-code.ts';
 import { requestVerification } from '../../use-cases/workflow-steps.ts';
 import { parsePayload } from './payload.ts';
+import { reportingErrors } from '../report-errors.ts';
 
 const Payload = z.object({ requestId: z.string().min(1), taskToken: z.string().min(1), verificationExpiresAt: z.iso.datetime() });
 
 /** Invoked by the callback task: the execution waits until the person confirms or the timeout fires. */
-export async function handler(event: unknown): Promise<void> {
+export const handler = reportingErrors('request-verification', async (event: unknown): Promise<void> => {
   const { requestId, taskToken, verificationExpiresAt } = parsePayload(Payload, event, 'request-verification');
   await requestVerification(dependencies(), requestId, taskToken, new Date(verificationExpiresAt), newVerificationCode());
-}
+});
