@@ -5,6 +5,7 @@ import { connectorFor } from './adapters/sources/connector-factory.ts';
 import { DynamoRequestStore } from './adapters/dynamodb/request-store.ts';
 import { DynamoVerificationStore } from './adapters/dynamodb/verification-store.ts';
 import { DynamoDecisionStore } from './adapters/dynamodb/decision-store.ts';
+import { DynamoAttentionStore } from './adapters/dynamodb/attention-store.ts';
 import { ProcessorNotifier } from './adapters/processors/processor-notifier.ts';
 import { secretSource } from './adapters/aws/secrets.ts';
 import { PackageStore } from './adapters/aws/package-store.ts';
@@ -75,6 +76,9 @@ export function dependenciesFromEnvironment(): Dependencies {
     },
     get decisions() {
       return once('decisions', () => new DynamoDecisionStore(documentClient(), readSetting(Settings.requestsTable)));
+    },
+    get attention() {
+      return once('attention', () => new DynamoAttentionStore(documentClient(), readSetting(Settings.requestsTable)));
     },
     get consent() {
       return once('consent', () =>

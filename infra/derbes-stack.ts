@@ -171,6 +171,10 @@ export class DerbesStack extends Stack {
       fn('CloseUnverified', 'functions/handlers/workflow/close-unverified.ts', 'Reasoned answer when the mailbox was never confirmed', WRITE_REQUESTS),
     );
 
+    const needsAttention = sendsMail(
+      fn('NeedsAttention', 'functions/handlers/workflow/needs-attention.ts', 'Records a failed step, marks the request and alerts the operator, who resumes it', WRITE_REQUESTS),
+    );
+
     const workflow = new Workflow(this, 'Workflow', {
       acknowledge,
       requestVerification,
@@ -183,6 +187,7 @@ export class DerbesStack extends Stack {
       applyToSource,
       notifyProcessors,
       answer,
+      needsAttention,
     });
     const stateMachine = workflow.stateMachine;
 
@@ -248,12 +253,22 @@ export class DerbesStack extends Stack {
     }
     const deadlineWatch = sendsMail(
       // It also writes the breach register: alert steps taken, mails to affected people sent.
-      fn('DeadlineWatch', 'functions/handlers/deadline-watch.ts', 'Operator reminders, progress notices and overdue alerts', [...READ_REQUESTS, 'PutItem', 'UpdateItem'], {
+      fn('DeadlineWatch', 'functions/handlers/deadline-watch.ts', 'Operator reminders, progress and delay notices, overdue alerts, stopped workflows, breach alerts', [...WRITE_REQUESTS, 'UpdateItem'], {
         timeout: Duration.minutes(5),
         indexes: [OPEN_DUE_INDEX],
       }),
     );
     usesConsent(deadlineWatch);
+    // The watch finds requests whose workflow stopped (or never started) and starts the missing ones.
+    const executions = this.formatArn({ service: 'states', resource: 'execution', resourceName: `${stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    deadlineWatch
+      .setEnvironment(Settings.stateMachineArn, stateMachine.stateMachineArn)
+      .allow(['states:ListExecutions', 'states:StartExecution'], [stateMachine.stateMachineArn])
+      .allow(['states:DescribeExecution'], [executions]);
+    Validations.of(deadlineWatch).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${this.getLogicalId(stateMachine.node.defaultChild as CfnElement)}.Name>:*]`,
+      reason: "Executions are named after requests, unknown in advance; this is the state machine's own executions only.",
+    });
     new events.Rule(this, 'DeadlineWatchSchedule', {
       description: 'derbes: check open requests against their due dates',
       schedule: events.Schedule.rate(Duration.minutes(15)),

@@ -29,6 +29,11 @@ export type AuditEvent =
   /** `subject` is the affected person's keyed hash, never an identifier. */
   | { type: 'breach.person_notified'; detail: { subject: string; language: string; messageId: string } }
   | { type: 'breach.person_notice_failed'; detail: { subject: string; error: string } }
+  /** A workflow step failed after its retries (or the watch found the workflow stopped): a code, nothing personal. */
+  | { type: 'workflow.failed'; detail: { step: string; code: string } }
+  | { type: 'workflow.resumed'; detail: { step: string } }
+  /** The watch started the workflow of a request that had none (a crash between persisting and starting it). */
+  | { type: 'workflow.started'; detail: { by: 'deadline-watch' } }
   | {
       type: 'mail.received';
       detail: {

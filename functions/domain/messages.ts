@@ -17,6 +17,10 @@ const MAIL_PLACEHOLDERS = {
   progressNotice: ['reference', 'greetingName', 'receivedAt', 'types', 'dueAt', 'operator', 'contact'],
   closedUnverified: ['reference', 'greetingName', 'receivedAt', 'dueAt', 'operator', 'contact'],
   operatorAlert: ['reference', 'types', 'receivedAt', 'dueAt', 'alert', 'detail'],
+  /** To the person when a request is stuck on a failure of ours at the safety margin: nothing the submitter typed. */
+  delayNotice: ['reference', 'receivedAt', 'types', 'dueAt', 'operator', 'contact'],
+  operatorAttention: ['reference', 'types', 'receivedAt', 'dueAt', 'step', 'code'],
+  operatorWorkflowStopped: ['reference', 'types', 'receivedAt', 'dueAt', 'status'],
 } as const;
 /** The sections an answer is made of, one per thing done (or not done) for the person. */
 const ANSWER_PLACEHOLDERS = {

@@ -33,6 +33,13 @@ export interface Decision {
 
 export type Channel = 'web' | 'email';
 
+/** Where and how a request's workflow stopped: a step name and an error code, never an error's text. */
+export interface Attention {
+  step: string;
+  code: string;
+  since: string;
+}
+
 export interface DataSubjectRequest {
   /** Also the reference the person sees and the Step Functions execution name. */
   id: string;
@@ -49,6 +56,8 @@ export interface DataSubjectRequest {
   changes?: Record<string, string>;
   verifiedAt?: string;
   decision?: Decision;
+  /** Set while the request's workflow is stopped on a failure that survived its retries; cleared on resume. */
+  attention?: Attention;
   closedAt?: string;
 }
 

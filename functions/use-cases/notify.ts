@@ -38,17 +38,25 @@ export async function alertOperator(
   alert: string,
   detail: string,
 ): Promise<void> {
-  const language = deps.profile.defaultLanguage;
-  const messages = messagesFor(language);
-  const values = {
+  await mailOperator(deps, request, 'operatorAlert', { alert, detail }, alert);
+}
+
+/** Sends the operator one of their templates about a request, in the profile's default language, and records it. */
+export async function mailOperator(
+  deps: Pick<Dependencies, 'profile' | 'mailer' | 'audit'>,
+  request: DataSubjectRequest,
+  template: MailTemplate,
+  values: Record<string, string>,
+  alert: string,
+): Promise<void> {
+  const messages = messagesFor(deps.profile.defaultLanguage);
+  const { subject, text } = messages.mail(template, {
     reference: request.id,
     types: messages.typeNames(request.types),
     receivedAt: messages.date(request.receivedAt, request.deadline.timeZone),
     dueAt: messages.date(request.deadline.dueAt, request.deadline.timeZone),
-    alert,
-    detail,
-  };
-  const { subject, text } = messages.mail('operatorAlert', values);
-  await deps.mailer.send({ to: deps.profile.operator.contactEmail, subject, text, messageId: requestMessageId(request.id, 'operatorAlert', mailDomain(deps.profile)) });
+    ...values,
+  });
+  await deps.mailer.send({ to: deps.profile.operator.contactEmail, subject, text, messageId: requestMessageId(request.id, template, mailDomain(deps.profile)) });
   await deps.audit.append(request.id, { type: 'operator.alerted', detail: { alert } });
 }

@@ -84,6 +84,7 @@ export function requestView(request: DataSubjectRequest, now: Date, policy: Esca
     dueAt: request.deadline.dueAt,
     timeZone: request.deadline.timeZone,
     rule: { id: request.deadline.rule.id, citation: request.deadline.rule.citation, source: request.deadline.rule.source, confidence: request.deadline.rule.confidence },
+    ...(request.attention ? { attention: request.attention } : {}),
     ...riskFlags({ dueAt: request.deadline.dueAt, receivedAt: request.receivedAt }, now, policy),
   };
 }

@@ -20,8 +20,20 @@ export interface RequestStore {
   transition(id: string, from: RequestStatus, to: RequestStatus, changes?: Partial<DataSubjectRequest>, also?: AuditEvent[]): Promise<DataSubjectRequest>;
   /** Changes fields of a request that is still in `status`, without moving it, with its audit events. */
   amend(id: string, status: RequestStatus, changes: Partial<DataSubjectRequest>, events: AuditEvent[]): Promise<DataSubjectRequest>;
-  /** Open requests, earliest due first, from the due-date index (never a scan). */
-  listOpen(limit: number): Promise<DataSubjectRequest[]>;
+  /**
+   * One page of open requests, earliest due first, from the due-date index (never a scan); `cursor` is where the
+   * next page starts, absent after the last.
+   */
+  listOpen(page: { limit: number; cursor?: string }): Promise<{ requests: DataSubjectRequest[]; cursor?: string }>;
+  /** Every open request, earliest due first, page by page. */
+  eachOpen(): AsyncIterable<DataSubjectRequest>;
+  /**
+   * Claims a once-only step of the request (a watch step such as the delay notice) for this runner: false when
+   * another runner holds it or it is done. A claim not completed within a lease (the runner crashed) may be taken
+   * again, so the step happens at least once and, while runners live, once.
+   */
+  claimStep(id: string, step: string, now: Date): Promise<boolean>;
+  completeStep(id: string, step: string, now: Date): Promise<void>;
   putSourceResult(id: string, result: SourceResult): Promise<void>;
   listSourceResults(id: string): Promise<SourceResult[]>;
 }
@@ -48,6 +60,21 @@ export interface DecisionStore {
   list(): Promise<PendingDecision[]>;
   /** Removes and returns the pending decision, once: a second operator gets NotFoundError. */
   take(requestId: string): Promise<PendingDecision>;
+}
+
+/** A request whose workflow waits for the operator after a failure, with the token that resumes it. */
+export interface PendingAttention {
+  requestId: string;
+  taskToken: string;
+  step: string;
+  code: string;
+  since: string;
+}
+
+export interface AttentionStore {
+  put(pending: PendingAttention): Promise<void>;
+  /** Removes and returns the waiting resume, once: a second operator gets NotFoundError. */
+  take(requestId: string): Promise<PendingAttention>;
 }
 
 export interface AuditLog {
@@ -88,10 +115,16 @@ export interface SuppressionList {
   has(email: string): Promise<boolean>;
 }
 
+/** Where a request's execution stands, as Step Functions says; MISSING when it was never started. */
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE' | 'MISSING';
+
 export interface Workflow {
   /** Starts the execution named after the request; a second start for the same request is a no-op. */
   start(requestId: string): Promise<void>;
   completeTask(taskToken: string, output: Record<string, unknown>): Promise<void>;
+  /** The names (request ids) of every running execution, page after page. */
+  running(): Promise<Set<string>>;
+  status(requestId: string): Promise<ExecutionStatus>;
 }
 
 export interface Clock {

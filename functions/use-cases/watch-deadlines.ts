@@ -1,5 +1,7 @@
 import { escalationSchedule, type EscalationKind } from '../domain/deadlines/index.ts';
-import type { DataSubjectRequest, RequestStatus } from '../domain/request.ts';
+import { DependencyError, errorCodeOf } from '../domain/errors.ts';
+import { OPEN_STATUSES, type DataSubjectRequest, type RequestStatus } from '../domain/request.ts';
+import { markStopped } from './attention.ts';
 import type { Dependencies } from './dependencies.ts';
 import { alertOperator, notifyPerson } from './notify.ts';
 import { watchBreaches, type BreachWatchReport } from './watch-breaches.ts';
@@ -8,6 +10,11 @@ import { watchBreaches, type BreachWatchReport } from './watch-breaches.ts';
 const WORKFLOW_ANSWERS_IN_TIME: readonly RequestStatus[] = ['AWAITING_VERIFICATION', 'AWAITING_DECISION'];
 /** Statuses in which the operator holds the next move. */
 const WAITS_ON_OPERATOR: readonly RequestStatus[] = ['AWAITING_DECISION', 'IN_PROGRESS', 'RECEIVED'];
+/**
+ * A request younger than this may not have its execution yet: intake persists it first and starts the workflow
+ * right after. Only older ones count as having none.
+ */
+const START_GRACE_MS = 5 * 60_000;
 
 export interface WatchReport {
   open: number;
@@ -15,23 +22,37 @@ export interface WatchReport {
   consentsExpired: number;
   reminders: number;
   progressNotices: number;
+  /** Requests stuck on a failure whose person was told at the safety margin that the answer is delayed. */
+  delayNotices: number;
   overdue: number;
   breaches?: BreachWatchReport;
+  /** Open requests whose workflow had stopped; the operator was told and the request marked. */
+  stopped: number;
+  /** Open requests that had no workflow at all (a crash between persisting and starting it); started now. */
+  started: number;
 }
 
-async function takeStep(deps: Dependencies, request: DataSubjectRequest, kind: EscalationKind): Promise<'reminders' | 'progressNotices' | 'overdue' | undefined> {
+/** The escalation steps, plus the delay notice a request stuck on a failure gets at the safety margin. */
+type WatchStep = EscalationKind | 'delay_notice';
+type Counter = 'reminders' | 'progressNotices' | 'delayNotices' | 'overdue';
+
+async function takeStep(deps: Dependencies, request: DataSubjectRequest, kind: WatchStep): Promise<Counter | undefined> {
   switch (kind) {
     case 'operator_reminder':
     case 'operator_last_day':
-      if (!WAITS_ON_OPERATOR.includes(request.status)) return undefined;
+      if (!WAITS_ON_OPERATOR.includes(request.status) && !request.attention) return undefined;
       await alertOperator(deps, request, kind === 'operator_last_day' ? 'last working day before the due date' : 'reminder: this request waits on you', `Status: ${request.status}.`);
       return 'reminders';
     case 'interim_answer':
-      // Verification and decision waits end with their own reasoned answer at this moment; others get a notice here.
-      if (WORKFLOW_ANSWERS_IN_TIME.includes(request.status)) return undefined;
+      // A stuck request gets the delay notice instead; verification and decision waits end with their own answer.
+      if (request.attention || WORKFLOW_ANSWERS_IN_TIME.includes(request.status)) return undefined;
       await notifyPerson(deps, request, 'progressNotice', {});
       await alertOperator(deps, request, 'still open at the safety margin', `Status: ${request.status}. The person has been sent a progress notice.`);
       return 'progressNotices';
+    case 'delay_notice':
+      await notifyPerson(deps, request, 'delayNotice', {});
+      await alertOperator(deps, request, 'still needs attention at the safety margin', `Stopped at ${request.attention!.step} (${request.attention!.code}). The person has been told that the answer is delayed.`);
+      return 'delayNotices';
     case 'overdue':
       await alertOperator(deps, request, 'OVERDUE', `Status: ${request.status}. The due date has passed.`);
       return 'overdue';
@@ -39,28 +60,70 @@ async function takeStep(deps: Dependencies, request: DataSubjectRequest, kind: E
 }
 
 /**
+ * Is the request's workflow still there? Stopped ones (failed, timed out, aborted, or finished while the request is
+ * open) are marked and reported; a request that never got one is started, as intake would have.
+ */
+async function checkWorkflow(deps: Dependencies, request: DataSubjectRequest, running: Set<string>, now: Date, report: WatchReport): Promise<DataSubjectRequest> {
+  if (request.attention || running.has(request.id) || now.getTime() - Date.parse(request.receivedAt) < START_GRACE_MS) return request;
+  const status = await deps.workflow.status(request.id);
+  if (status === 'RUNNING') return request; // started or redriven after the list was read
+  // Overlapping runs: one acts. The claim is left to lapse rather than completed, so a workflow that stops again
+  // after the operator resumed it is found again; until then the mark (read below) keeps this to once.
+  if (!(await deps.requests.claimStep(request.id, 'workflow-check', now))) return request;
+  const current = await deps.requests.get(request.id);
+  if (!OPEN_STATUSES.includes(current.status) || current.attention) return current;
+  if (status === 'MISSING' && current.status === 'RECEIVED') {
+    await deps.workflow.start(current.id);
+    await deps.audit.append(current.id, { type: 'workflow.started', detail: { by: 'deadline-watch' } });
+    report.started++;
+    return current;
+  }
+  report.stopped++;
+  return markStopped(deps, current, status);
+}
+
+/**
  * The scheduled check (EventBridge in AWS, a timer locally): for every open request — found through the due-date
- * index, never a scan — takes each escalation step whose time has come and that was not taken before. Nothing
- * passes its due date in silence.
+ * index a page at a time, never a scan and never a capped list — makes sure its workflow is there, and takes each
+ * escalation step whose time has come and that was not taken before. Nothing passes its due date in silence.
+ * A request that cannot be handled does not stop the others; the run then fails, naming them, so it is retried and
+ * alarmed on.
  */
 export async function watchDeadlines(deps: Dependencies): Promise<WatchReport> {
   const now = deps.clock.now();
   // Consent terms end on time too: prolonged or expired, each an event in the ledger.
   const { prolonged, expired } = await deps.consent.applyDue(now);
-  const report: WatchReport = { open: 0, consentsProlonged: prolonged, consentsExpired: expired, reminders: 0, progressNotices: 0, overdue: 0 };
-  for (const request of await deps.requests.listOpen(1000)) {
+  const report: WatchReport = { open: 0, consentsProlonged: prolonged, consentsExpired: expired, reminders: 0, progressNotices: 0, delayNotices: 0, overdue: 0, stopped: 0, started: 0 };
+  const running = await deps.workflow.running();
+  const failed: Array<{ requestId: string; code: string }> = [];
+  for await (const open of deps.requests.eachOpen()) {
     report.open++;
-    const due = escalationSchedule(request.deadline, new Date(request.receivedAt), deps.profile.escalation, deps.deadlines).filter((step) => Date.parse(step.at) <= now.getTime());
-    if (!due.length) continue;
-    const taken = new Set(
-      (await deps.audit.list(request.id)).filter((e) => e.type === 'deadline.step').map((e) => (e.detail as { kind: string }).kind),
-    );
-    for (const step of due.filter((s) => !taken.has(s.kind))) {
-      const counted = await takeStep(deps, request, step.kind);
-      await deps.audit.append(request.id, { type: 'deadline.step', detail: { kind: step.kind, at: step.at } });
-      if (counted) report[counted]++;
+    try {
+      const request = await checkWorkflow(deps, open, running, now, report);
+      const schedule = escalationSchedule(request.deadline, new Date(request.receivedAt), deps.profile.escalation, deps.deadlines);
+      const steps: Array<{ kind: WatchStep; at: string }> = [...schedule];
+      const interim = schedule.find((step) => step.kind === 'interim_answer')!;
+      if (request.attention) steps.push({ kind: 'delay_notice', at: interim.at });
+      const due = steps.filter((step) => Date.parse(step.at) <= now.getTime());
+      if (!due.length) continue;
+      const taken = new Set(
+        (await deps.audit.list(request.id)).filter((e) => e.type === 'deadline.step').map((e) => (e.detail as { kind: string }).kind),
+      );
+      for (const step of due.filter((s) => !taken.has(s.kind))) {
+        // Runs of the watch may overlap (a slow run, a retried one): one of them takes each step.
+        if (!(await deps.requests.claimStep(request.id, step.kind, now))) continue;
+        const counted = await takeStep(deps, request, step.kind);
+        await deps.audit.append(request.id, { type: 'deadline.step', detail: { kind: step.kind, at: step.at } });
+        await deps.requests.completeStep(request.id, step.kind, now);
+        if (counted) report[counted]++;
+      }
+    } catch (error) {
+      failed.push({ requestId: open.id, code: errorCodeOf(error) });
     }
   }
   report.breaches = await watchBreaches(deps);
+  if (failed.length) {
+    throw new DependencyError(`the deadline watch could not handle ${failed.length} of ${report.open} open requests: ${failed.map((f) => `${f.requestId} (${f.code})`).join(', ')}`);
+  }
   return report;
 }

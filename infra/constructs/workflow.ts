@@ -3,6 +3,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { TRANSIENT_ERROR_CODES } from '../../functions/domain/errors.ts';
 import type { DerbesFunction } from './derbes-function.ts';
 
 export interface WorkflowFunctions {
@@ -17,6 +18,7 @@ export interface WorkflowFunctions {
   applyToSource: DerbesFunction;
   notifyProcessors: DerbesFunction;
   answer: DerbesFunction;
+  needsAttention: DerbesFunction;
 }
 
 /**
@@ -26,6 +28,55 @@ export interface WorkflowFunctions {
  * (aws-local-stepfunctions), so one definition behaves the same in both homes.
  */
 const PAYLOAD = '$.Payload';
+
+/** Lambda's own transient failures: the service, not the function, failed, and the call can simply be made again. */
+export const LAMBDA_TRANSIENT_ERRORS = [
+  'Lambda.ClientExecutionTimeoutException',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+/** The function itself ran out of time or memory (Step Functions reports Lambda.Unknown; newer runtimes Sandbox.Timedout). */
+export const FUNCTION_CRASH_ERRORS = ['Lambda.Unknown', 'Sandbox.Timedout'];
+
+/**
+ * How every task retries before a failure is handed to a person. Each step is safe to run again: it checks the
+ * request's status before acting, and a mail is sent once per request and kind.
+ *  - Lambda's transient errors: quickly, as AWS recommends (2 s, doubling, 6 times).
+ *  - derbes' named transient errors (an SMTP relay's 4xx, SES or DynamoDB throttling, timeouts, a dependency's 5xx):
+ *    from 5 s, doubling up to 5 minutes, 8 times — about a quarter of an hour, long enough for greylisting and a
+ *    throttled account, short enough that the operator hears of a lasting fault the same hour.
+ *  - a crash or time-out of the function itself: once more.
+ * Full jitter spreads the retries of many executions that failed together.
+ */
+const RETRIES: sfn.RetryProps[] = [
+  { errors: LAMBDA_TRANSIENT_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6, maxDelay: Duration.minutes(1), jitterStrategy: sfn.JitterType.FULL },
+  { errors: [...TRANSIENT_ERROR_CODES], interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 8, maxDelay: Duration.minutes(5), jitterStrategy: sfn.JitterType.FULL },
+  { errors: FUNCTION_CRASH_ERRORS, interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 1 },
+];
+
+/** How long a request that needs attention waits for the operator to resume it before the execution gives up. */
+export const ATTENTION_WAIT = Duration.days(90);
+
+type Protectable = sfn.TaskStateBase | sfn.Map;
+
+/**
+ * Gives a state the shared retries and a Catch for everything else. `failTo` is where an error that survived the
+ * retries goes; specific catches (`States.Timeout` of a callback wait) come first, as Step Functions requires
+ * States.ALL to be the last catcher.
+ */
+function protect<T extends Protectable>(
+  state: T,
+  failTo: sfn.IChainable,
+  options: { retry?: boolean; retryAll?: sfn.RetryProps; catches?: Array<[string[], sfn.IChainable]>; failurePath?: string } = {},
+): T {
+  if (options.retry !== false) for (const retry of RETRIES) state.addRetry(retry);
+  if (options.retryAll) state.addRetry({ ...options.retryAll, errors: [sfn.Errors.ALL] });
+  for (const [errors, handler] of options.catches ?? []) state.addCatch(handler, { errors, resultPath: sfn.JsonPath.DISCARD });
+  state.addCatch(failTo, { errors: [sfn.Errors.ALL], resultPath: options.failurePath ?? '$.Payload.failure' });
+  return state;
+}
 
 /** The one way a step calls a function: the payload in, the result back into the payload, bounded time. */
 function invokeStep(scope: Construct, id: string, fn: DerbesFunction, options: { inputPath?: string; resultPath?: string } = {}) {
@@ -37,6 +88,8 @@ function invokeStep(scope: Construct, id: string, fn: DerbesFunction, options: {
     resultPath: options.resultPath ?? sfn.JsonPath.DISCARD,
     // Without it a task may wait forever in AWS (and only 60 s in the local engine).
     taskTimeout: sfn.Timeout.duration(Duration.minutes(2)),
+    // The shared RETRIES below include these and TooManyRequestsException, which the default leaves out.
+    retryOnServiceExceptions: false,
   });
 }
 
@@ -45,20 +98,67 @@ function invokeStep(scope: Construct, id: string, fn: DerbesFunction, options: {
  * computed from the due date. The timeout value is also passed in the payload, at the same `$.Payload.<name>`
  * path, so both Step Functions engines resolve it alike.
  */
-function callbackStep(scope: Construct, id: string, fn: DerbesFunction, fields: { timeout: string; result: string; extra?: Record<string, string> }) {
-  const { timeout: timeoutField, result, extra = {} } = fields;
+function callbackStep(
+  scope: Construct,
+  id: string,
+  fn: DerbesFunction,
+  fields: { timeout: string | Duration; result: string; extra?: Record<string, string> },
+) {
+  const { timeout, result, extra = {} } = fields;
   return new tasks.LambdaInvoke(scope, id, {
     lambdaFunction: fn.function,
     integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
     payload: sfn.TaskInput.fromObject({
       requestId: sfn.JsonPath.stringAt('$.Payload.requestId'),
-      [timeoutField]: sfn.JsonPath.numberAt(`$.Payload.${timeoutField}`),
+      ...(typeof timeout === 'string' ? { [timeout]: sfn.JsonPath.numberAt(`$.Payload.${timeout}`) } : {}),
       taskToken: sfn.JsonPath.taskToken,
       ...extra,
     }),
-    taskTimeout: sfn.Timeout.at(`$.Payload.${timeoutField}`),
-    resultPath: `$.Payload.${result}`,
+    taskTimeout: typeof timeout === 'string' ? sfn.Timeout.at(`$.Payload.${timeout}`) : sfn.Timeout.duration(timeout),
+    resultPath: result,
+    retryOnServiceExceptions: false,
   });
+}
+
+/**
+ * Where every failure that survived its retries goes: the NeedsAttention step records it in the audit trail (an
+ * error code, nothing personal), alerts the operator and marks the request, then waits for the operator to resume
+ * it; ResumeAt runs the failed step again. The deadline watch meanwhile makes sure the person hears from us before
+ * the due date. If even this path fails, or nobody resumes in ATTENTION_WAIT, the execution fails (an alarm).
+ */
+class AttentionPath {
+  private readonly wait: tasks.LambdaInvoke;
+  private readonly resumeAt: sfn.Choice;
+
+  constructor(
+    private readonly scope: Construct,
+    fn: DerbesFunction,
+  ) {
+    const unattended = new sfn.Fail(scope, 'Unattended', {
+      error: 'Derbes.Unattended',
+      cause: 'A failure could not be handed to the operator, or no operator resumed the request in time.',
+    });
+    this.resumeAt = new sfn.Choice(scope, 'ResumeAt');
+    this.resumeAt.otherwise(unattended);
+    this.wait = callbackStep(scope, 'NeedsAttention', fn, {
+      timeout: ATTENTION_WAIT,
+      result: sfn.JsonPath.DISCARD,
+      extra: { step: sfn.JsonPath.stringAt('$.Payload.failedStep'), error: sfn.JsonPath.stringAt('$.Payload.failure.Error') },
+    });
+    protect(this.wait, unattended);
+    this.wait.next(this.resumeAt);
+  }
+
+  /** The state that a failure of `state` goes to: it names the step, then joins NeedsAttention. */
+  handlerFor(state: Protectable): sfn.IChainable {
+    const id = state.node.id;
+    this.resumeAt.when(sfn.Condition.stringEquals('$.Payload.failedStep', id), state);
+    return new sfn.Pass(this.scope, `${id}Failed`, { result: sfn.Result.fromString(id), resultPath: '$.Payload.failedStep' }).next(this.wait);
+  }
+
+  protect<T extends Protectable>(state: T, options: Parameters<typeof protect>[2] = {}): T {
+    return protect(state, this.handlerFor(state), options);
+  }
 }
 
 export class Workflow extends Construct {
@@ -67,25 +167,31 @@ export class Workflow extends Construct {
   constructor(scope: Construct, id: string, fns: WorkflowFunctions) {
     super(scope, id);
 
-    const acknowledge = invokeStep(this, 'Acknowledge', fns.acknowledge, { resultPath: PAYLOAD });
+    const attention = new AttentionPath(this, fns.needsAttention);
 
-    const awaitVerification = callbackStep(this, 'AwaitVerification', fns.requestVerification, {
-      timeout: 'verificationTimeoutSeconds',
-      result: 'verification',
-      extra: { verificationExpiresAt: sfn.JsonPath.stringAt('$.Payload.verificationExpiresAt') },
-    });
-    const closeUnverified = invokeStep(this, 'CloseUnverified', fns.closeUnverified).next(new sfn.Succeed(this, 'ClosedUnverified'));
-    awaitVerification.addCatch(closeUnverified, { errors: ['States.Timeout'], resultPath: sfn.JsonPath.DISCARD });
+    const acknowledge = attention.protect(invokeStep(this, 'Acknowledge', fns.acknowledge, { resultPath: PAYLOAD }));
 
-    const plan = invokeStep(this, 'PlanFulfilment', fns.planFulfilment, { resultPath: PAYLOAD });
+    const closeUnverified = attention.protect(invokeStep(this, 'CloseUnverified', fns.closeUnverified));
+    closeUnverified.next(new sfn.Succeed(this, 'ClosedUnverified'));
+    const awaitVerification = attention.protect(
+      callbackStep(this, 'AwaitVerification', fns.requestVerification, {
+        timeout: 'verificationTimeoutSeconds',
+        result: '$.Payload.verification',
+        extra: { verificationExpiresAt: sfn.JsonPath.stringAt('$.Payload.verificationExpiresAt') },
+      }),
+      { catches: [[[sfn.Errors.TIMEOUT], closeUnverified]] },
+    );
 
-    // Sources: each in its own Map iteration, retried alone; one that keeps failing is recorded, the others go on.
-    const applyOne = invokeStep(this, 'ApplyToSource', fns.applyToSource, { inputPath: '$' });
-    applyOne.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 3 });
-    applyOne.addCatch(new sfn.Pass(this, 'SourceFailed', { parameters: { 'sourceId.$': '$.sourceId', status: 'failed' } }), {
-      errors: ['States.ALL'],
-      resultPath: '$.error',
-    });
+    const plan = attention.protect(invokeStep(this, 'PlanFulfilment', fns.planFulfilment, { resultPath: PAYLOAD }));
+
+    // Sources: each in its own Map iteration, retried alone; one that keeps failing is recorded, the others go on,
+    // and the answer names it while the operator is alerted (see answerRequest).
+    const applyOne = protect(
+      invokeStep(this, 'ApplyToSource', fns.applyToSource, { inputPath: '$' }),
+      new sfn.Pass(this, 'SourceFailed', { parameters: { 'sourceId.$': '$.sourceId', status: 'failed' } }),
+      // A company's own system may fail in ways derbes cannot name; each source gets a few more tries.
+      { retryAll: { errors: [], interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 3 }, failurePath: '$.error' },
+    );
     const applyToSources = new sfn.Map(this, 'ApplyToSources', {
       itemsPath: '$.Payload.sourceIds',
       itemSelector: { 'requestId.$': '$.Payload.requestId', 'sourceId.$': '$$.Map.Item.Value' },
@@ -93,16 +199,20 @@ export class Workflow extends Construct {
       resultPath: '$.Payload.sources',
     });
     applyToSources.itemProcessor(applyOne);
-    const fulfil = invokeStep(this, 'UpdateConsent', fns.updateConsent)
+    // Retrying the whole Map would run every source again; its iterations retry themselves.
+    attention.protect(applyToSources, { retry: false });
+    const fulfil = attention
+      .protect(invokeStep(this, 'UpdateConsent', fns.updateConsent))
       .next(applyToSources)
-      .next(invokeStep(this, 'NotifyProcessors', fns.notifyProcessors))
-      .next(invokeStep(this, 'Answer', fns.answer))
+      .next(attention.protect(invokeStep(this, 'NotifyProcessors', fns.notifyProcessors)))
+      .next(attention.protect(invokeStep(this, 'Answer', fns.answer)))
       .next(new sfn.Succeed(this, 'Answered'));
 
     // Operator decision: waits no longer than the due date allows, then answers the person and escalates.
-    const awaitDecision = callbackStep(this, 'AwaitDecision', fns.requestDecision, { timeout: 'decisionTimeoutSeconds', result: 'decision' });
-    const escalate = invokeStep(this, 'EscalateDecision', fns.escalateDecision, { resultPath: PAYLOAD });
-    awaitDecision.addCatch(escalate, { errors: ['States.Timeout'], resultPath: sfn.JsonPath.DISCARD });
+    const escalate = attention.protect(invokeStep(this, 'EscalateDecision', fns.escalateDecision, { resultPath: PAYLOAD }));
+    const awaitDecision = attention.protect(callbackStep(this, 'AwaitDecision', fns.requestDecision, { timeout: 'decisionTimeoutSeconds', result: '$.Payload.decision' }), {
+      catches: [[[sfn.Errors.TIMEOUT], escalate]],
+    });
     escalate.next(
       new sfn.Choice(this, 'KeepWaiting')
         .when(sfn.Condition.booleanEquals('$.Payload.giveUp', true), new sfn.Succeed(this, 'LeftWithOperator'))
@@ -110,7 +220,7 @@ export class Workflow extends Construct {
     );
     // The request's status follows the decision here, in the workflow, once the wait has really ended.
     awaitDecision
-      .next(invokeStep(this, 'ApplyDecision', fns.applyDecision, { resultPath: '$.Payload.decision' }))
+      .next(attention.protect(invokeStep(this, 'ApplyDecision', fns.applyDecision, { resultPath: '$.Payload.decision' })))
       .next(new sfn.Choice(this, 'Approved').when(sfn.Condition.booleanEquals('$.Payload.decision.approved', true), fulfil).otherwise(new sfn.Succeed(this, 'Refused')));
 
     const definition = acknowledge

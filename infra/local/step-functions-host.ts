@@ -343,6 +343,13 @@ export class StepFunctionsHost {
         case 'SendTaskFailure':
           this.sendTaskFailure(body.taskToken!, body.error, body.cause);
           return reply(200, {});
+        case 'ListExecutions': {
+          // One page holds them all here; statusFilter as in AWS.
+          const executions = [...this.executions.values()].filter((e) => !body.statusFilter || e.status === body.statusFilter);
+          return reply(200, {
+            executions: executions.map((e) => ({ executionArn: e.arn, stateMachineArn: this.stateMachineArn, name: e.name, status: e.status, startDate: Date.parse(e.startDate) / 1000 })),
+          });
+        }
         case 'DescribeExecution': {
           const record = [...this.executions.values()].find((e) => e.arn === body.executionArn);
           if (!record) throw new ServiceError('ExecutionDoesNotExist', `no execution ${body.executionArn}`);

@@ -52,6 +52,52 @@ describe('requests in DynamoDB', () => {
   });
 });
 
+describe('open requests and once-only steps', () => {
+  it('pages through every open request by due date, dropping none and listing no closed one', async () => {
+    const store = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
+    const created: string[] = [];
+    // More than one page of eachOpen (100), and a few closed ones that must not appear.
+    for (let i = 0; i < 230; i++) created.push((await store.create(newRequest(), received)).request.id);
+    for (const id of created.slice(0, 5)) {
+      await store.transition(id, 'RECEIVED', 'AWAITING_VERIFICATION');
+      await store.transition(id, 'AWAITING_VERIFICATION', 'CLOSED_UNVERIFIED');
+    }
+    const open = new Set(created.slice(5));
+
+    const paged: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await store.listOpen({ limit: 40, cursor });
+      expect(page.requests.length).toBeLessThanOrEqual(40);
+      paged.push(...page.requests.map((r) => r.id));
+      cursor = page.cursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBeGreaterThanOrEqual(6);
+    expect(paged.filter((id) => open.has(id)).sort()).toEqual([...open].sort());
+    expect(paged.filter((id) => created.slice(0, 5).includes(id))).toEqual([]);
+
+    const all: string[] = [];
+    for await (const request of store.eachOpen()) all.push(request.id);
+    expect(new Set(all)).toEqual(new Set(paged));
+    expect(all.length).toBe(new Set(all).size);
+    await expect(store.listOpen({ limit: 10, cursor: 'bm90LWEtY3Vyc29y' })).rejects.toThrow(/cursor/);
+  });
+
+  it('lets one runner claim a step; a claim left by a crashed runner lapses after its lease', async () => {
+    const store = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
+    const { request } = await store.create(newRequest(), received);
+    const now = new Date('2026-11-21T10:00:00Z');
+    expect(await store.claimStep(request.id, 'delay_notice', now)).toBe(true);
+    expect(await store.claimStep(request.id, 'delay_notice', now)).toBe(false);
+    expect(await store.claimStep(request.id, 'delay_notice', new Date(now.getTime() + 11 * 60_000))).toBe(true);
+    await store.completeStep(request.id, 'delay_notice', now);
+    expect(await store.claimStep(request.id, 'delay_notice', new Date(now.getTime() + 60 * 60_000))).toBe(false);
+    expect(await store.claimStep(request.id, 'overdue', now)).toBe(true);
+  });
+});
+
 describe('verification codes', () => {
   it('are single use', async () => {
     const store = new DynamoVerificationStore(ddb.db, ddb.tables.verifications);

@@ -11,12 +11,25 @@ export interface ReceivedMail {
   raw: Buffer;
 }
 
-/** A real SMTP server that keeps what derbes sends, for end-to-end tests (MAIL_RELAY_URL points here). */
+/** How a relay answers one message it will not take: an SMTP reply code and its text, e.g. 451 "4.3.0 Try later". */
+export interface Refusal {
+  responseCode: number;
+  message: string;
+}
+
+/**
+ * A real SMTP server that keeps what derbes sends, for end-to-end tests (MAIL_RELAY_URL points here). `refuse`
+ * decides, message by message, whether to answer the DATA with an SMTP error instead, as a real relay may.
+ */
 export class MailSink {
   readonly messages: ReceivedMail[] = [];
+  /** Every refusal given, in order: what the relay answered and to whom. */
+  readonly refused: Array<{ to: string[]; responseCode: number }> = [];
   private server?: SMTPServer;
   private listeners: Array<() => void> = [];
   url = '';
+
+  constructor(private readonly refuse: (to: string[]) => Refusal | undefined = () => undefined) {}
 
   async start(): Promise<this> {
     this.server = new SMTPServer({
@@ -28,9 +41,15 @@ export class MailSink {
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', async () => {
           const raw = Buffer.concat(chunks);
+          const to = session.envelope.rcptTo.map((r) => r.address);
+          const refusal = this.refuse(to);
+          if (refusal) {
+            this.refused.push({ to, responseCode: refusal.responseCode });
+            return callback(Object.assign(new Error(refusal.message), { responseCode: refusal.responseCode }));
+          }
           const parsed = await PostalMime.parse(raw);
           this.messages.push({
-            to: session.envelope.rcptTo.map((r) => r.address),
+            to,
             subject: parsed.subject ?? '',
             text: parsed.text ?? '',
             messageId: parsed.messageId,

@@ -1,9 +1,10 @@
-import { ExecutionAlreadyExists, SFNClient, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { Workflow } from '../../use-cases/ports.ts';
+import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, ListExecutionsCommand, SFNClient, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { ExecutionStatus, Workflow } from '../../use-cases/ports.ts';
+import { withTransientErrors } from '../dependency-errors.ts';
 
 /** Talks to Step Functions in AWS, and to the local runtime's Step Functions endpoint (AWS_ENDPOINT_URL_SFN) locally. */
 export class StepFunctionsWorkflow implements Workflow {
-  private readonly sfn = new SFNClient({});
+  private readonly sfn = withTransientErrors(new SFNClient({}), 'Step Functions');
   constructor(private readonly stateMachineArn: string) {}
 
   async start(requestId: string): Promise<void> {
@@ -24,5 +25,28 @@ export class StepFunctionsWorkflow implements Workflow {
 
   async completeTask(taskToken: string, output: Record<string, unknown>): Promise<void> {
     await this.sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+  }
+
+  async running(): Promise<Set<string>> {
+    const names = new Set<string>();
+    let nextToken: string | undefined;
+    do {
+      const page = await this.sfn.send(new ListExecutionsCommand({ stateMachineArn: this.stateMachineArn, statusFilter: 'RUNNING', maxResults: 1000, nextToken }));
+      for (const execution of page.executions ?? []) if (execution.name) names.add(execution.name);
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return names;
+  }
+
+  async status(requestId: string): Promise<ExecutionStatus> {
+    // arn:…:stateMachine:<name> → arn:…:execution:<name>:<execution name>
+    const executionArn = `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${requestId}`;
+    try {
+      const execution = await this.sfn.send(new DescribeExecutionCommand({ executionArn }));
+      return (execution.status ?? 'MISSING') as ExecutionStatus;
+    } catch (error) {
+      if (error instanceof ExecutionDoesNotExist) return 'MISSING';
+      throw error;
+    }
   }
 }

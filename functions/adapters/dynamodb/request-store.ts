@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../../domain/audit.ts';
-import { ConflictError, NotFoundError } from '../../domain/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { assertTransition, OPEN_STATUSES, type DataSubjectRequest, type RequestStatus } from '../../domain/request.ts';
 import type { CreateResult, RequestStore, SourceResult } from '../../use-cases/ports.ts';
 import { auditItem } from './audit-log.ts';
@@ -14,6 +14,8 @@ import { queryAll } from './query-all.ts';
  *   pk=<request id>            sk=RESULT#<source>  what one data source returned
  *   pk=IDEMPOTENCY#<sha256>    sk=MARKER           which request an idempotency key made
  *   pk=DECISION                sk=<request id>     a request waiting for an operator's decision
+ *   pk=ATTENTION               sk=<request id>     a failed workflow waiting for the operator to resume it
+ *   pk=<request id>            sk=STEP#<step>      a once-only step claimed by a runner (claimedAt, done)
  */
 const REQUEST_SK = 'REQUEST';
 export const OPEN_DUE_INDEX = 'byDueDate';
@@ -28,6 +30,29 @@ function requestItem(request: DataSubjectRequest) {
     openDue: open ? 'OPEN' : undefined,
     dueAtUtc: new Date(request.deadline.dueAt).toISOString(),
   };
+}
+
+/** A claimed step whose runner has not completed it in this time is taken to have crashed and may be claimed again. */
+const STEP_LEASE_MS = 10 * 60_000;
+/** Open requests are read this many at a time; one page is one query of the due-date index. */
+const OPEN_PAGE_SIZE = 100;
+/** The index key of the last item of a page (a request id and its due date, nothing personal), as an opaque string. */
+const CURSOR_FIELDS = ['pk', 'sk', 'openDue', 'dueAtUtc'] as const;
+
+function encodeCursor(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(CURSOR_FIELDS.map((field) => key[field]))).toString('base64url');
+}
+
+function decodeCursor(cursor: string): Record<string, string> {
+  try {
+    const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(values) && values.length === CURSOR_FIELDS.length && values.every((v) => typeof v === 'string' && v.length <= 200)) {
+      return Object.fromEntries(CURSOR_FIELDS.map((field, i) => [field, values[i] as string]));
+    }
+  } catch {
+    // reported below
+  }
+  throw new ValidationError([{ field: 'cursor', message: 'is not a cursor this API returned' }], 'page');
 }
 
 function toRequest(item: Record<string, unknown>): DataSubjectRequest {
@@ -125,13 +150,48 @@ export class DynamoRequestStore implements RequestStore {
     return next;
   }
 
-  async listOpen(limit: number): Promise<DataSubjectRequest[]> {
-    const items = await queryAll(
-      this.db,
-      { TableName: this.requestsTable, IndexName: OPEN_DUE_INDEX, KeyConditionExpression: 'openDue = :open', ExpressionAttributeValues: { ':open': 'OPEN' } },
-      limit,
+  async listOpen({ limit, cursor }: { limit: number; cursor?: string }): Promise<{ requests: DataSubjectRequest[]; cursor?: string }> {
+    const page = await this.db.send(
+      new QueryCommand({
+        TableName: this.requestsTable,
+        IndexName: OPEN_DUE_INDEX,
+        KeyConditionExpression: 'openDue = :open',
+        ExpressionAttributeValues: { ':open': 'OPEN' },
+        Limit: limit,
+        ExclusiveStartKey: cursor === undefined ? undefined : decodeCursor(cursor),
+      }),
     );
-    return items.map(toRequest);
+    return { requests: (page.Items ?? []).map(toRequest), cursor: page.LastEvaluatedKey ? encodeCursor(page.LastEvaluatedKey) : undefined };
+  }
+
+  async *eachOpen(): AsyncIterable<DataSubjectRequest> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.listOpen({ limit: OPEN_PAGE_SIZE, cursor });
+      yield* page.requests;
+      cursor = page.cursor;
+    } while (cursor);
+  }
+
+  async claimStep(id: string, step: string, now: Date): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.requestsTable,
+          Item: { pk: id, sk: `STEP#${step}`, claimedAt: now.toISOString(), done: false },
+          ConditionExpression: 'attribute_not_exists(pk) OR (done = :no AND claimedAt < :stale)',
+          ExpressionAttributeValues: { ':no': false, ':stale': new Date(now.getTime() - STEP_LEASE_MS).toISOString() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async completeStep(id: string, step: string, now: Date): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.requestsTable, Item: { pk: id, sk: `STEP#${step}`, claimedAt: now.toISOString(), done: true } }));
   }
 
   async putSourceResult(id: string, result: SourceResult): Promise<void> {

@@ -6,10 +6,13 @@ import { UnauthorizedError, ValidationError } from '../../domain/errors.ts';
 import { consentState, recordConsent } from '../../use-cases/consent.ts';
 import { decide, extendDeadline, parseDecision, requestView } from '../../use-cases/operator.ts';
 import { breachRoutes } from './breach-routes.ts';
+import { resumeRequest } from '../../use-cases/attention.ts';
 import { json, rawBody, type Result } from './responses.ts';
 import type { OPERATOR_ROUTE_KEYS } from './routes.ts';
 
 type Route = (event: APIGatewayProxyEventV2) => Promise<Result>;
+/** Open requests per page of the operator list. */
+const OPERATOR_PAGE_SIZE = 100;
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /** Bearer key against the secret, compared in constant time; any mismatch is the same 401. */
@@ -36,12 +39,15 @@ function body(event: APIGatewayProxyEventV2): unknown {
 
 const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], Route> = {
   ...breachRoutes,
-  'GET /operator/requests': async () => {
+  /** Open requests by due date, a page at a time: `nextCursor` (absent on the last page) goes back as ?cursor=. */
+  'GET /operator/requests': async (event) => {
     const deps = dependencies();
     const now = deps.clock.now();
-    const open = await deps.requests.listOpen(500);
-    return json(200, { requests: open.map((r) => requestView(r, now, deps.profile.escalation)) });
+    const page = await deps.requests.listOpen({ limit: OPERATOR_PAGE_SIZE, cursor: event.queryStringParameters?.cursor });
+    return json(200, { requests: page.requests.map((r) => requestView(r, now, deps.profile.escalation)), ...(page.cursor ? { nextCursor: page.cursor } : {}) });
   },
+  /** After a failed step was fixed: run it again (the request shows `attention` until then). */
+  'POST /operator/requests/{reference}/resume': async (event) => json(200, await resumeRequest(dependencies(), reference(event))),
   'GET /operator/requests/{reference}': async (event) => {
     const deps = dependencies();
     const request = await deps.requests.get(reference(event));

@@ -23,6 +23,7 @@ export const OPERATOR_ROUTE_KEYS = [
   'GET /operator/decisions',
   'POST /operator/decisions/{reference}',
   'POST /operator/requests/{reference}/extension',
+  'POST /operator/requests/{reference}/resume',
   'GET /operator/requests/{reference}/attachment',
   'POST /operator/consents',
   'GET /operator/consents',

@@ -52,16 +52,31 @@ interface RequestRow {
   dueAt: string;
   atRisk: boolean;
   overdue: boolean;
+  attention?: { step: string; code: string };
 }
-const row = (r: RequestRow) => `${r.reference}  ${r.status.padEnd(21)} due ${r.dueAt}${r.overdue ? '  OVERDUE' : r.atRisk ? '  AT RISK' : ''}  ${r.types.join(',') || '(unclassified)'}`;
+const row = (r: RequestRow) =>
+  `${r.reference}  ${r.status.padEnd(21)} due ${r.dueAt}${r.overdue ? '  OVERDUE' : r.atRisk ? '  AT RISK' : ''}${r.attention ? `  NEEDS ATTENTION (${r.attention.step}: ${r.attention.code})` : ''}  ${r.types.join(',') || '(unclassified)'}`;
 
-/** `derbes requests [list | show <reference> | extend <reference> --reason "…"] [--json]`. */
+/** Every open request: the operator API gives them a page at a time. */
+async function allOpenRequests(): Promise<{ status: number; json: Record<string, unknown> }> {
+  const requests: RequestRow[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await call('GET', `/operator/requests${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`);
+    if (page.status >= 400) return page;
+    requests.push(...(page.json.requests as RequestRow[]));
+    cursor = page.json.nextCursor as string | undefined;
+  } while (cursor);
+  return { status: 200, json: { requests } };
+}
+
+/** `derbes requests [list | show <reference> | extend <reference> --reason "…" | resume <reference>] [--json]`. */
 export async function requestsCommand(args: string[], io: Io): Promise<number> {
   const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, reason: { type: 'string' } } });
   const [action = 'list', reference] = positionals;
   const asJson = (json: Record<string, unknown>) => [JSON.stringify(json, null, 2)];
   if (action === 'list') {
-    return report(io, await call('GET', '/operator/requests'), values.json ? asJson : (json) => (json.requests as RequestRow[]).map(row));
+    return report(io, await allOpenRequests(), values.json ? asJson : (json) => (json.requests as RequestRow[]).map(row));
   }
   if (action === 'show' && reference) {
     return report(io, await call('GET', `/operator/requests/${encodeURIComponent(reference)}`), (json) =>
@@ -71,7 +86,10 @@ export async function requestsCommand(args: string[], io: Io): Promise<number> {
   if (action === 'extend' && reference) {
     return report(io, await call('POST', `/operator/requests/${encodeURIComponent(reference)}/extension`, { reason: values.reason }), (json) => [row(json as never)]);
   }
-  io.err('usage: derbes requests [list | show <reference> | extend <reference> --reason "…"] [--json]');
+  if (action === 'resume' && reference) {
+    return report(io, await call('POST', `/operator/requests/${encodeURIComponent(reference)}/resume`), (json) => [`${String(json.reference)}: ${String(json.step)} runs again`]);
+  }
+  io.err('usage: derbes requests [list | show <reference> | extend <reference> --reason "…" | resume <reference>] [--json]');
   return 2;
 }
 

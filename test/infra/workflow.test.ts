@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TRANSIENT_ERROR_CODES } from '../../functions/domain/errors.ts';
+import { createApp, STACK_NAME } from '../../infra/app.ts';
+import { REPO_ROOT } from '../../infra/constructs/derbes-function.ts';
+import { FUNCTION_CRASH_ERRORS, LAMBDA_TRANSIENT_ERRORS } from '../../infra/constructs/workflow.ts';
+import { LocalTemplate, type CfnTemplate } from '../../infra/local/template.ts';
+
+// asl-validator is CommonJS with a default-function export.
+const validateAsl = createRequire(import.meta.url)('asl-validator') as (definition: unknown, options?: { checkPaths: boolean; checkArn: boolean }) => {
+  isValid: boolean;
+  errors: Array<{ message: string; path?: string }>;
+};
+
+interface Retrier {
+  ErrorEquals: string[];
+  IntervalSeconds?: number;
+  BackoffRate?: number;
+  MaxAttempts?: number;
+  MaxDelaySeconds?: number;
+}
+interface State {
+  Type: string;
+  Next?: string;
+  Retry?: Retrier[];
+  Catch?: Array<{ ErrorEquals: string[]; Next: string; ResultPath?: string }>;
+  Choices?: Array<{ Variable: string; StringEquals?: string; Next: string }>;
+  Default?: string;
+  ItemProcessor?: { States: Record<string, State> };
+  Result?: unknown;
+}
+interface Definition {
+  StartAt: string;
+  States: Record<string, State>;
+}
+
+let definition: Definition;
+
+beforeAll(() => {
+  const outdir = join(REPO_ROOT, '.scratch', 'cdk.out.workflow-test');
+  createApp({ skipBundling: true, outdir }).app.synth();
+  const template = JSON.parse(readFileSync(join(outdir, `${STACK_NAME}.template.json`), 'utf8')) as CfnTemplate;
+  definition = new LocalTemplate(template, 'http://localhost:3000').stateMachine().definition as unknown as Definition;
+});
+
+/** Every state, nested Map iterations included, with the States object it lives in. */
+function allStates(states: Record<string, State>): Array<[string, State, Record<string, State>]> {
+  return Object.entries(states).flatMap(([name, state]) => [
+    [name, state, states] as [string, State, Record<string, State>],
+    ...(state.ItemProcessor ? allStates(state.ItemProcessor.States) : []),
+  ]);
+}
+
+describe('the synthesized state machine', () => {
+  it('is valid Amazon States Language (asl-validator)', () => {
+    const { isValid, errors } = validateAsl(structuredClone(definition), { checkPaths: true, checkArn: true });
+    expect(errors.map((e) => `${e.path ?? ''} ${e.message}`)).toEqual([]);
+    expect(isValid).toBe(true);
+  });
+
+  it('retries every task on Lambda\'s and derbes\' transient errors with exponential back-off', () => {
+    const tasks = allStates(definition.States).filter(([, s]) => s.Type === 'Task');
+    expect(tasks.length).toBeGreaterThanOrEqual(12);
+    for (const [name, task] of tasks) {
+      const retriers = task.Retry ?? [];
+      const covering = (errors: readonly string[]) => retriers.find((r) => errors.every((e) => r.ErrorEquals.includes(e)));
+      for (const [what, errors] of [['Lambda', LAMBDA_TRANSIENT_ERRORS], ['derbes', TRANSIENT_ERROR_CODES], ['crash', FUNCTION_CRASH_ERRORS]] as const) {
+        const retrier = covering(errors);
+        expect(retrier, `${name} retries ${what} errors`).toBeDefined();
+        expect(retrier!.MaxAttempts, `${name} ${what}`).toBeGreaterThanOrEqual(1);
+        if (what !== 'crash') expect(retrier!.BackoffRate, `${name} backs off on ${what} errors`).toBeGreaterThan(1);
+      }
+      expect(LAMBDA_TRANSIENT_ERRORS).toContain('Lambda.TooManyRequestsException');
+      // States.Timeout of a callback wait is an outcome (CloseUnverified, EscalateDecision), never retried.
+      expect(retriers.some((r) => r.ErrorEquals.includes('States.Timeout'))).toBe(false);
+    }
+  });
+
+  it('catches everything else on every task: top-level failures go to NeedsAttention and resume at the failed step', () => {
+    const states = definition.States;
+    expect(states.NeedsAttention?.Type).toBe('Task');
+    const resumeAt = states.ResumeAt!;
+    for (const [name, state, scope] of allStates(states)) {
+      if (state.Type !== 'Task' && state.Type !== 'Map') continue;
+      const catchers = state.Catch ?? [];
+      const last = catchers.at(-1);
+      expect(last?.ErrorEquals, `${name} catches States.ALL last`).toEqual(['States.ALL']);
+      if (name === 'NeedsAttention') {
+        expect(states[last!.Next]?.Type).toBe('Fail');
+      } else if (scope !== states) {
+        // A source that keeps failing is recorded; the answer names it and the operator is alerted.
+        expect(scope[last!.Next]?.Type, `${name} records a failed source`).toBe('Pass');
+      } else {
+        const marker = states[last!.Next]!;
+        expect(marker).toMatchObject({ Type: 'Pass', Result: name, Next: 'NeedsAttention' });
+        expect(resumeAt.Choices, `ResumeAt leads back to ${name}`).toContainEqual(expect.objectContaining({ Variable: '$.Payload.failedStep', StringEquals: name, Next: name }));
+      }
+    }
+    expect(states.NeedsAttention!.Next).toBe('ResumeAt');
+    expect(states[resumeAt.Default!]?.Type).toBe('Fail');
+  });
+
+  it('keeps the specific outcomes of a callback wait ahead of the catch-all', () => {
+    expect(definition.States.AwaitVerification!.Catch!.map((c) => [c.ErrorEquals, c.Next])).toEqual([
+      [['States.Timeout'], 'CloseUnverified'],
+      [['States.ALL'], 'AwaitVerificationFailed'],
+    ]);
+    expect(definition.States.AwaitDecision!.Catch![0]).toMatchObject({ ErrorEquals: ['States.Timeout'], Next: 'EscalateDecision' });
+  });
+});
