@@ -3,6 +3,8 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadProfileFile } from '../functions/config/load-profile.ts';
 import { DerbesStack } from './derbes-stack.ts';
+import { deploymentRegion, SES_RECEIVING } from './regions.ts';
+import { ConfigurationError } from '../functions/domain/errors.ts';
 import { REPO_ROOT } from './constructs/derbes-function.ts';
 
 export const STACK_NAME = 'Derbes';
@@ -13,6 +15,8 @@ export interface AppOptions {
   outdir?: string;
   /** The local runtime runs the TypeScript sources itself; it needs the template, not the bundles. */
   skipBundling?: boolean;
+  /** `cdk synth|deploy`: the region must be chosen (profile or -c region=…), not taken from whatever credentials say. */
+  requireRegion?: boolean;
 }
 
 /** The CDK app: one stack, checked by cdk-nag on every synth (an unsuppressed finding fails it). */
@@ -23,9 +27,16 @@ export function createApp(options: AppOptions = {}): { app: App; stack: DerbesSt
     outdir: options.outdir,
     context: options.skipBundling ? { 'aws:cdk:bundling-stacks': [] } : undefined,
   });
+  const region = deploymentRegion(app.node.tryGetContext('region'), profile.deployment.region);
+  if (options.requireRegion && !region) {
+    throw new ConfigurationError('deployment region', [
+      { field: 'region', message: `choose where to deploy: "deployment": { "region": "eu-central-1" } in the profile, or cdk deploy -c region=eu-central-1 (SES receives mail in ${Object.keys(SES_RECEIVING.regions).join(', ')})` },
+    ]);
+  }
   const stack = new DerbesStack(app, STACK_NAME, {
     profile,
     profilePath,
+    ...(region ? { env: { region, account: process.env.CDK_DEFAULT_ACCOUNT } } : {}),
     description: `derbes for ${profile.operator.legalName}: data-subject requests under ${profile.jurisdiction} law`,
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

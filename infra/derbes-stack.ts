@@ -1,4 +1,8 @@
-import { ArnFormat, CfnOutput, Duration, Stack, Validations, type CfnElement, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations, type CfnElement, type StackProps } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { FailureAlarms } from './constructs/failure-alarms.ts';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -27,6 +31,11 @@ const DECIDE_REQUESTS = [...WRITE_REQUESTS, 'DeleteItem'];
 /** The audit trail is append-only: no function may update or delete an entry. */
 const APPEND_AUDIT = ['PutItem', 'Query'];
 
+/** How cdk-nag spells the region in a finding: the token's name, or the region the stack was pinned to. */
+export function nagRegion(stack: Stack): string {
+  return Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+}
+
 /** Secrets Manager appends six random characters to a secret's name in its ARN. */
 function secretArn(stack: Stack, name: string): string {
   return stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${name}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
@@ -38,7 +47,7 @@ function grantSecrets(stack: Stack, fn: DerbesFunction, names: string[]): void {
     const arn = secretArn(stack, name);
     fn.allow(['secretsmanager:GetSecretValue'], [arn]);
     Validations.of(fn).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${name}-??????]`,
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:${nagRegion(stack)}:<AWS::AccountId>:secret:${name}-??????]`,
       reason: 'Secrets Manager ARNs end in six random characters; the pattern matches this one secret only.',
     });
   }
@@ -96,6 +105,16 @@ function grantSourceRead(stack: Stack, fn: DerbesFunction, profile: OperatorProf
   }
 }
 
+/**
+ * After Lambda's two retries of an asynchronous invocation, its event goes to the queue. The function's role sends
+ * it (the queue is encrypted with the key the function already uses); granted here as one action on one queue,
+ * where the CDK's destination grant would add KMS wildcards.
+ */
+function failuresTo(fn: DerbesFunction, queue: sqs.Queue, maxEventAge: Duration): void {
+  fn.allow(['sqs:SendMessage'], [queue.queueArn]);
+  fn.function.configureAsyncInvoke({ retryAttempts: 2, maxEventAge, onFailure: { bind: () => ({ destination: queue.queueArn }) } });
+}
+
 export class DerbesStack extends Stack {
   readonly storage: Storage;
 
@@ -107,6 +126,8 @@ export class DerbesStack extends Stack {
     const personKey = new secretsmanager.Secret(this, 'PersonKey', {
       description: 'derbes: key of the person keys (HMAC of the normalised address) in the consent ledger',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      // Kept like the consent table it keys: without it every ledger entry is orphaned.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(personKey).acknowledge({
       id: 'AwsSolutions-SMG4',
@@ -175,6 +196,8 @@ export class DerbesStack extends Stack {
       fn('NeedsAttention', 'functions/handlers/workflow/needs-attention.ts', 'Records a failed step, marks the request and alerts the operator, who resumes it', WRITE_REQUESTS),
     );
 
+    const alarms = new FailureAlarms(this, 'Alarms', { operatorEmail: profile.operator.contactEmail, key: storage.key });
+
     const workflow = new Workflow(this, 'Workflow', {
       acknowledge,
       requestVerification,
@@ -190,6 +213,7 @@ export class DerbesStack extends Stack {
       needsAttention,
     });
     const stateMachine = workflow.stateMachine;
+    alarms.watchStateMachine(stateMachine);
 
     const operatorKey = new secretsmanager.Secret(this, 'OperatorKey', {
       description: 'derbes: the operator API key (Authorization: Bearer <key>)',
@@ -220,8 +244,8 @@ export class DerbesStack extends Stack {
     grantSourceRead(this, api, profile);
     for (const table of storage.demoTables) table.encryptionKey && api.useKey(table.encryptionKey);
     const publicApi = new PublicHttpApi(this, 'Public', api);
-    for (const f of [acknowledge, requestVerification, answer]) f.setEnvironment(Settings.publicUrl, publicApi.url);
-    api.setEnvironment(Settings.publicUrl, publicApi.url);
+    const publicUrl = this.publicUrl(profile, publicApi);
+    for (const f of [acknowledge, requestVerification, answer, api]) f.setEnvironment(Settings.publicUrl, publicUrl);
 
     const intake = fn('EmailIntake', 'functions/handlers/email-intake.ts', 'Turns mail to the support address into requests', WRITE_REQUESTS, { timeout: Duration.minutes(1) })
       .setEnvironment(Settings.rawMailBucket, storage.rawMail.bucketName)
@@ -231,7 +255,18 @@ export class DerbesStack extends Stack {
       .allow(['s3:PutObject'], [storage.rawMail.arnForObjects(`${ATTACHMENTS_PREFIX}*`)])
       .allow(['states:StartExecution'], [stateMachine.stateMachineArn])
       .useKey(storage.key);
-    new EmailReceiving(this, 'EmailReceiving', { supportAddress: profile.supportAddress, bucket: storage.rawMail, intake });
+    // SES invokes intake asynchronously: after Lambda's two retries the event (with the S3 key of the stored mail)
+    // waits in a queue; `derbes mail redrive` hands it to intake again.
+    const intakeFailures = alarms.deadLetterQueue('IntakeFailures', 'Mail to the support address could not be taken in');
+    failuresTo(intake, intakeFailures, Duration.hours(6));
+    new EmailReceiving(this, 'EmailReceiving', {
+      supportAddress: profile.supportAddress,
+      bucket: storage.rawMail,
+      key: storage.key,
+      intake,
+      profilePath,
+      replaceActiveRuleSet: profile.deployment.replaceActiveReceiptRuleSet,
+    });
 
     Validations.of(intake).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(storage.rawMail.node.defaultChild as CfnElement)}.Arn>/${RAW_MAIL_PREFIX}*]`,
@@ -266,16 +301,40 @@ export class DerbesStack extends Stack {
       .allow(['states:ListExecutions', 'states:StartExecution'], [stateMachine.stateMachineArn])
       .allow(['states:DescribeExecution'], [executions]);
     Validations.of(deadlineWatch).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${this.getLogicalId(stateMachine.node.defaultChild as CfnElement)}.Name>:*]`,
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${nagRegion(this)}:<AWS::AccountId>:execution:<${this.getLogicalId(stateMachine.node.defaultChild as CfnElement)}.Name>:*]`,
       reason: "Executions are named after requests, unknown in advance; this is the state machine's own executions only.",
     });
+    // A run that fails after Lambda's retries, or that EventBridge could not deliver, lands in a queue (alarmed);
+    // the next run 15 minutes later repeats every step not yet taken.
+    const watchFailures = alarms.deadLetterQueue('DeadlineWatchFailures', 'The deadline watch failed');
+    failuresTo(deadlineWatch, watchFailures, Duration.minutes(14));
     new events.Rule(this, 'DeadlineWatchSchedule', {
       description: 'derbes: check open requests against their due dates',
       schedule: events.Schedule.rate(Duration.minutes(15)),
-      targets: [new eventTargets.LambdaFunction(deadlineWatch.function, { retryAttempts: 2 })],
+      targets: [new eventTargets.LambdaFunction(deadlineWatch.function, { retryAttempts: 2, deadLetterQueue: watchFailures })],
     });
 
-    new CfnOutput(this, 'PublicUrl', { value: publicApi.url, description: 'Privacy form and API' });
+    new CfnOutput(this, 'PublicUrl', { value: publicUrl, description: 'Privacy form and API; the base of every link in mail' });
     new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });
+    new CfnOutput(this, 'OperatorKeySecret', { value: operatorKey.secretName, description: 'The operator API key: aws secretsmanager get-secret-value --secret-id <this>' });
+    new CfnOutput(this, 'IntakeFailuresQueueUrl', { value: intakeFailures.queueUrl, description: 'Mail intake failures; `derbes mail redrive` re-drives them' });
+    new CfnOutput(this, 'IntakeFunctionName', { value: intake.function.functionName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn, description: 'Alarms, mailed to the profile\'s contact address once confirmed' });
+  }
+
+  /**
+   * The base of the links in mail: the company's own domain when the profile names one (an API Gateway custom domain
+   * with an ACM certificate, given or requested with DNS validation), else the API's own URL.
+   */
+  private publicUrl(profile: OperatorProfile, publicApi: PublicHttpApi): string {
+    const custom = profile.deployment.customDomain;
+    if (!custom) return publicApi.url;
+    const certificate = custom.certificateArn
+      ? acm.Certificate.fromCertificateArn(this, 'Certificate', custom.certificateArn)
+      : new acm.Certificate(this, 'Certificate', { domainName: custom.name, validation: acm.CertificateValidation.fromDns() });
+    const domain = new apigw.DomainName(this, 'PublicDomain', { domainName: custom.name, certificate });
+    new apigw.ApiMapping(this, 'PublicDomainMapping', { api: publicApi.api, domainName: domain, stage: publicApi.stage });
+    new CfnOutput(this, 'PublicDomainTarget', { value: domain.regionalDomainName, description: `Point ${custom.name} here (a CNAME, or an alias record)` });
+    return `https://${custom.name}`;
   }
 }

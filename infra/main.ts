@@ -1,4 +1,4 @@
 import { createApp } from './app.ts';
 
 // Entry point of `cdk synth` / `cdk deploy` (see cdk.json).
-createApp().app.synth();
+createApp({ requireRegion: true }).app.synth();

@@ -153,6 +153,26 @@ export const OperatorProfileSchema = z
     sesAccountSuppression: z.boolean().default(false),
     /** The breach register: other regimes whose notice terms apply, and how affected people are read from the sources. */
     breaches: BreachRegisterSettings.prefault({}),
+    /** How the stack is deployed to AWS; the local runtime ignores it. */
+    deployment: z
+      .strictObject({
+        /** The AWS region (SES must receive mail there, see rules/aws/ses-email-receiving.json); `cdk -c region=…` wins. */
+        region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-central-1').optional(),
+        /**
+         * Only one SES receipt rule set is active per region. By default the deploy refuses to replace a set that is
+         * already active; true makes derbes' set the active one (the previous one is restored when the stack goes).
+         */
+        replaceActiveReceiptRuleSet: z.boolean().default(false),
+        /** Links in mail on the company's own domain (e.g. privacy.example.kz) instead of the API's URL. */
+        customDomain: z
+          .strictObject({
+            name: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a host name such as privacy.example.kz'),
+            /** An ACM certificate in the stack's region covering the name; without it the stack requests one (DNS validation). */
+            certificateArn: z.string().regex(/^arn:aws[\w-]*:acm:/, 'an ACM certificate ARN').optional(),
+          })
+          .optional(),
+      })
+      .prefault({}),
     /** Ships demo data (a table of sample customers) with the stack; never for production. */
     demo: z.boolean().default(false),
   })

@@ -10,12 +10,13 @@ import type { DerbesFunction } from './derbes-function.ts';
 /** The privacy page and its API: every route the handler serves, nothing else. */
 export class PublicHttpApi extends Construct {
   readonly api: apigw.HttpApi;
+  readonly stage: apigw.HttpStage;
 
   constructor(scope: Construct, id: string, handler: DerbesFunction) {
     super(scope, id);
     this.api = new apigw.HttpApi(this, 'Api', { createDefaultStage: false, description: 'derbes: privacy request form and API' });
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
-    this.api.addStage('Stage', {
+    this.stage = this.api.addStage('Stage', {
       stageName: '$default',
       autoDeploy: true,
       // A person can submit a few requests a minute; more is abuse or a bot.

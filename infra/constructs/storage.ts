@@ -1,6 +1,5 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -129,13 +128,6 @@ export class Storage extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [{ expiration: Duration.days(PACKAGE_RETENTION_DAYS) }],
     });
-    // SES writes inbound mail into the bucket and so encrypts with the key.
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal('ses.amazonaws.com')],
-        actions: ['kms:GenerateDataKey', 'kms:Encrypt'],
-        resources: ['*'], // in a key policy, * means this key
-      }),
-    );
+    // SES writes inbound mail into the bucket and so encrypts with the key: granted by EmailReceiving, for its rule only.
   }
 }

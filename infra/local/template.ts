@@ -77,6 +77,8 @@ export class LocalTemplate {
       if (type === 'AWS::Lambda::Function' && attribute === 'Arn') return functionArn(logicalId);
       if (type === 'AWS::ApiGatewayV2::Api' && attribute === 'ApiEndpoint') return this.publicUrl;
       if (type === 'AWS::DynamoDB::Table' && attribute === 'Arn') return `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${this.physicalName(logicalId)}`;
+      // Dead-letter queues of asynchronous invocations (not run locally, but named in schedules and policies).
+      if (type === 'AWS::SQS::Queue' && attribute === 'Arn') return `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${this.physicalName(logicalId)}`;
       throw new Error(`the local runtime cannot resolve Fn::GetAtt ${logicalId}.${attribute}`);
     }
     if ('Fn::Join' in value) {

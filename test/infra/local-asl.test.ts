@@ -17,7 +17,7 @@ let fromCli: CfnTemplate;
 let system: RunningSystem | undefined;
 
 beforeAll(() => {
-  execFileSync('npx', ['cdk', 'synth', '--no-notices', '-q', '-o', cliOut], { cwd: REPO_ROOT, env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' }, stdio: 'pipe' });
+  execFileSync('npx', ['cdk', 'synth', '--no-notices', '-q', '-c', 'region=eu-central-1', '-o', cliOut], { cwd: REPO_ROOT, env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' }, stdio: 'pipe' });
   fromCli = JSON.parse(readFileSync(join(cliOut, `${STACK_NAME}.template.json`), 'utf8')) as CfnTemplate;
 }, 180_000);
 afterAll(async () => system?.stop());
