@@ -66,7 +66,10 @@ export function dependenciesFromEnvironment(): Dependencies {
       return once('deadlines', () => createDeadlineEngine({ calendarOverrides: deps.profile.calendarOverrides }));
     },
     get requests() {
-      return once('requests', () => new DynamoRequestStore(documentClient(), readSetting(Settings.requestsTable), readSetting(Settings.auditTable)));
+      return once(
+        'requests',
+        () => new DynamoRequestStore(documentClient(), readSetting(Settings.requestsTable), readSetting(Settings.auditTable), undefined, () => deps.packages),
+      );
     },
     get audit() {
       return once('audit', () => new DynamoAuditLog(documentClient(), readSetting(Settings.auditTable)));

@@ -16,7 +16,7 @@ import { RAW_MAIL_PREFIX, Storage } from './constructs/storage.ts';
 import { Workflow } from './constructs/workflow.ts';
 import { ATTACHMENTS_PREFIX } from '../functions/adapters/aws/raw-mail-store.ts';
 import { CONSENT_TERM_INDEX } from '../functions/adapters/dynamodb/consent-ledger.ts';
-import { OPEN_DUE_INDEX } from '../functions/adapters/dynamodb/request-store.ts';
+import { OPEN_DUE_INDEX, RESULTS_PREFIX } from '../functions/adapters/dynamodb/request-store.ts';
 import { PDF_FONT_FILES, pdfFontSource } from '../functions/adapters/documents/pdf.ts';
 
 export interface DerbesStackProps extends StackProps {
@@ -169,6 +169,10 @@ export class DerbesStack extends Stack {
     usesConsent(updateConsent);
     const applyToSource = fn('ApplyToSource', 'functions/handlers/workflow/apply-to-source.ts', 'Finds, changes, blocks or erases in one data source', WRITE_REQUESTS, { timeout: Duration.minutes(1) });
     grantSourceAccess(this, applyToSource, profile);
+    // A source's answer too large for a DynamoDB item is kept in the packages bucket until the answer reads it.
+    applyToSource
+      .setEnvironment(Settings.packagesBucket, storage.packages.bucketName)
+      .allow(['s3:PutObject'], [storage.packages.arnForObjects(`${RESULTS_PREFIX}*`)]);
     for (const table of storage.demoTables) table.encryptionKey && applyToSource.useKey(table.encryptionKey);
     const notifyProcessors = sendsMail(
       fn('NotifyProcessors', 'functions/handlers/workflow/notify-processors.ts', 'Tells processors and recipients of changes', READ_REQUESTS, { timeout: Duration.minutes(1) }),
@@ -178,7 +182,8 @@ export class DerbesStack extends Stack {
       fn('Answer', 'functions/handlers/workflow/answer.ts', 'Composes and sends the answer and the access package, closes the request', WRITE_REQUESTS)
         .useTable(Settings.verificationsTable, storage.verifications, storage.key, ['PutItem'])
         .setEnvironment(Settings.packagesBucket, storage.packages.bucketName)
-        .allow(['s3:PutObject'], [storage.packages.arnForObjects('packages/*')]),
+        .allow(['s3:PutObject'], [storage.packages.arnForObjects('packages/*')])
+        .allow(['s3:GetObject'], [storage.packages.arnForObjects(`${RESULTS_PREFIX}*`)]),
     );
     usesConsent(answer);
     if (profile.sesAccountSuppression) {
@@ -280,6 +285,12 @@ export class DerbesStack extends Stack {
     }
 
     const packagesArn = `Resource::<${this.getLogicalId(storage.packages.node.defaultChild as CfnElement)}.Arn>/packages/*`;
+    for (const f of [applyToSource, answer]) {
+      Validations.of(f).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(storage.packages.node.defaultChild as CfnElement)}.Arn>/${RESULTS_PREFIX}*]`,
+        reason: 'Oversized source results are kept under results/<request id>/<source>.json, keys known only when a source answers.',
+      });
+    }
     for (const f of [answer, api]) {
       Validations.of(f).acknowledge({
         id: `AwsSolutions-IAM5[${packagesArn}]`,

@@ -16,6 +16,8 @@ Usage:
   derbes breaches list | record … | show <ref> | affected <ref> … | notice <ref> … | filed <ref> … | mail <ref> …
                                      the breach register: notice due times, the notice to the authority (ru/kk,
                                      text and PDF), filing, affected people and the mail to them (derbes breaches help)
+  derbes mail redrive --queue <IntakeFailuresQueueUrl> --function <IntakeFunctionName>
+                                     in AWS: hand mail whose intake failed (after Lambda's retries) to intake again
 Operator commands talk to DERBES_API_URL (default http://localhost:3000) with DERBES_OPERATOR_KEY.
 `;
 
@@ -28,6 +30,7 @@ const commands: Record<string, () => Promise<Command>> = {
   requests: async () => (await import('./commands/operator.ts')).requestsCommand,
   decisions: async () => (await import('./commands/operator.ts')).decisionsCommand,
   breaches: async () => (await import('./commands/breaches.ts')).breachesCommand,
+  mail: async () => (await import('./commands/mail.ts')).mailCommand,
 };
 
 const io: Io = { out: (line) => console.log(line), err: (line) => console.error(line) };

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../../domain/audit.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { ConflictError, DependencyError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { assertTransition, OPEN_STATUSES, type DataSubjectRequest, type RequestStatus } from '../../domain/request.ts';
 import type { CreateResult, RequestStore, SourceResult } from '../../use-cases/ports.ts';
 import { auditItem } from './audit-log.ts';
@@ -64,12 +64,28 @@ function conditionFailedAt(error: unknown, index: number): boolean {
   return error instanceof TransactionCanceledException && error.CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed';
 }
 
+/**
+ * A DynamoDB item holds at most 400 KB; a source result (an access request's records) above this size is kept
+ * in the packages bucket instead, and the item names where.
+ */
+export const RESULT_ITEM_LIMIT_BYTES = 300_000;
+/** Where oversized source results live in the packages bucket. */
+export const RESULTS_PREFIX = 'results/';
+
+/** The bucket that takes results too large for an item (the access-package store). */
+export interface LargeResultStore {
+  put(key: string, body: string, contentType: string): Promise<void>;
+  read(key: string): Promise<string>;
+}
+
 export class DynamoRequestStore implements RequestStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly requestsTable: string,
     private readonly auditTable: string,
     private readonly now: () => Date = () => new Date(),
+    /** Needed only by functions that write or read source results; without it an oversized result fails loudly. */
+    private readonly largeResults?: () => LargeResultStore,
   ) {}
 
   async create(request: DataSubjectRequest, event: AuditEvent, idempotencyKey?: string): Promise<CreateResult> {
@@ -195,7 +211,15 @@ export class DynamoRequestStore implements RequestStore {
   }
 
   async putSourceResult(id: string, result: SourceResult): Promise<void> {
-    await this.db.send(new PutCommand({ TableName: this.requestsTable, Item: { pk: id, sk: `RESULT#${result.sourceId}`, ...result } }));
+    const body = JSON.stringify(result);
+    let item: Record<string, unknown> = { ...result };
+    if (Buffer.byteLength(body) > RESULT_ITEM_LIMIT_BYTES) {
+      if (!this.largeResults) throw new DependencyError(`the result of source ${result.sourceId} for ${id} is ${Buffer.byteLength(body)} bytes and no bucket is configured for it`);
+      const key = `${RESULTS_PREFIX}${id}/${encodeURIComponent(result.sourceId)}.json`;
+      await this.largeResults().put(key, body, 'application/json');
+      item = { sourceId: result.sourceId, status: result.status, resultKey: key };
+    }
+    await this.db.send(new PutCommand({ TableName: this.requestsTable, Item: { pk: id, sk: `RESULT#${result.sourceId}`, ...item } }));
   }
 
   async listSourceResults(id: string): Promise<SourceResult[]> {
@@ -205,6 +229,12 @@ export class DynamoRequestStore implements RequestStore {
       ExpressionAttributeValues: { ':pk': id, ':prefix': 'RESULT#' },
       ConsistentRead: true,
     });
-    return items.map(({ pk: _pk, sk: _sk, ...result }) => result as unknown as SourceResult);
+    return Promise.all(
+      items.map(async ({ pk: _pk, sk: _sk, resultKey, ...result }) => {
+        if (typeof resultKey !== 'string') return result as unknown as SourceResult;
+        if (!this.largeResults) throw new DependencyError(`the result of source ${String(result.sourceId)} for ${id} is kept in a bucket this function cannot read`);
+        return JSON.parse(await this.largeResults().read(resultKey)) as SourceResult;
+      }),
+    );
   }
 }
