@@ -180,10 +180,10 @@ export class DynamoRequestStore implements RequestStore {
     return { requests: (page.Items ?? []).map(toRequest), cursor: page.LastEvaluatedKey ? encodeCursor(page.LastEvaluatedKey) : undefined };
   }
 
-  async *eachOpen(): AsyncIterable<DataSubjectRequest> {
+  async *eachOpen(pageSize = OPEN_PAGE_SIZE): AsyncIterable<DataSubjectRequest> {
     let cursor: string | undefined;
     do {
-      const page = await this.listOpen({ limit: OPEN_PAGE_SIZE, cursor });
+      const page = await this.listOpen({ limit: pageSize, cursor });
       yield* page.requests;
       cursor = page.cursor;
     } while (cursor);
