@@ -1,4 +1,5 @@
 import { ValidationError, toFieldProblems } from '../errors.ts';
+import { inLanguage } from '../localized.ts';
 import { WorkingCalendar } from './calendar.ts';
 import { ExtensionNoticeTooLateError, ExtensionNotAllowedError, NoRuleInForceError, UnknownJurisdictionError } from './errors.ts';
 import { endOfLocalDay, formatInstant, isLocalDate, localDateOf, parseInstant } from './local-time.ts';
@@ -118,11 +119,12 @@ export function createDeadlineEngine(options: DeadlineEngineOptions = {}): Deadl
           amount: rule.amount,
           unit: rule.unit,
           origin: 'statute',
-          citation: rule.citation,
+          // The operator's own record of the duty, in English; the notice itself cites `basis` in its language.
+          citation: { en: rule.citation },
           source: rule.source,
           confidence: rule.confidence,
           effectiveFrom: rule.effectiveFrom,
-          ...(rule.note && { note: rule.note }),
+          ...(rule.note && { note: { en: rule.note } }),
         },
       };
     },
@@ -133,7 +135,7 @@ export function createDeadlineEngine(options: DeadlineEngineOptions = {}): Deadl
      */
     extend(deadline: Deadline, requestedAt: Date): Deadline {
       const { rule } = deadline;
-      if (!rule.extension) throw new ExtensionNotAllowedError(rule.id, `${rule.citation} sets no extension`);
+      if (!rule.extension) throw new ExtensionNotAllowedError(rule.id, `${inLanguage(rule.citation, 'en')} sets no extension`);
       if (rule.appliedExtension) throw new ExtensionNotAllowedError(rule.id, 'the deadline is already extended');
       if (Number.isNaN(requestedAt.getTime()) || requestedAt < parseInstant(deadline.receivedAt)) {
         throw new ValidationError([{ field: 'requestedAt', message: 'must be a valid instant after receipt' }], 'extension');
@@ -198,7 +200,7 @@ function fromOperator(jurisdiction: string, term: OperatorTerm, receivedLocalDat
     amount: term.amount,
     unit: term.unit,
     origin: 'operator',
-    citation: term.source,
+    citation: term.citation ?? { ru: term.source, kk: term.source, en: term.source },
     source: term.source,
     confidence: 'C',
     effectiveFrom: term.effectiveFrom ?? receivedLocalDate,

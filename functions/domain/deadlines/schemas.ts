@@ -1,7 +1,8 @@
 import Holidays from 'date-holidays';
 import { z } from 'zod';
 import { BreachNoticeFieldSchema } from '../breaches/notice-fields.ts';
-import { RequestTypeSchema, REQUEST_TYPES } from '../request-types.ts';
+import { LocalizedSchema } from '../localized.ts';
+import { LanguageSchema, RequestTypeSchema, REQUEST_TYPES } from '../request-types.ts';
 import { isLocalDate, isoWeekday, isTimeZone, yearOf } from './local-time.ts';
 import type { OperatorTerm } from './types.ts';
 
@@ -163,25 +164,26 @@ export const CalendarOverridesSchema = z.record(RegionCodeSchema, CalendarFields
 
 // ------------------------------------------------------------ jurisdictions
 
+// Citations and notes are read by the person (in their language) and by the operator: each in ru, kk and en.
 const ExtensionSchema = z.strictObject({
   ...TermSchema.shape,
   noticeWithin: TermSchema,
-  citation: TextSchema,
+  citation: LocalizedSchema,
 });
 
 const AcknowledgementSchema = z.strictObject({
   ...TermSchema.shape,
-  citation: TextSchema,
+  citation: LocalizedSchema,
 });
 
 const StatuteRuleSchema = z.strictObject({
   id: TextSchema,
   requestType: RequestTypeSchema,
   ...TermSchema.shape,
-  citation: TextSchema,
+  citation: LocalizedSchema,
   source: TextSchema,
   confidence: ConfidenceSchema,
-  note: TextSchema.optional(),
+  note: LocalizedSchema.optional(),
   extension: ExtensionSchema.optional(),
   acknowledgement: AcknowledgementSchema.optional(),
 });
@@ -194,7 +196,7 @@ const RuleSetSchema = z.strictObject({
   /** The last day in force, inclusive; open-ended when absent. */
   effectiveTo: LocalDateSchema.optional(),
   source: TextSchema,
-  note: TextSchema.optional(),
+  note: LocalizedSchema.optional(),
   rules: z.array(StatuteRuleSchema),
 });
 
@@ -320,7 +322,10 @@ export const OperatorTermSchema: z.ZodType<OperatorTerm> = z
   .strictObject({
     requestType: RequestTypeSchema,
     ...TermSchema.shape,
+    /** The policy's own words, as the evidence of the promise. */
     source: TextSchema,
+    /** How the person is told which promise sets their date, per language the profile answers in. */
+    citation: z.partialRecord(LanguageSchema, TextSchema).optional(),
     effectiveFrom: LocalDateSchema.optional(),
     effectiveTo: LocalDateSchema.optional(),
   })

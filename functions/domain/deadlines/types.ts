@@ -1,4 +1,5 @@
 import type { BreachNoticeField } from '../breaches/notice-fields.ts';
+import type { Localized, PartlyLocalized } from '../localized.ts';
 import type { RequestType } from '../request-types.ts';
 
 export type TermUnit = 'working_days' | 'calendar_days' | 'calendar_months';
@@ -19,7 +20,10 @@ export interface Term {
 /** A term an operator's policy promises, e.g. I-License: erasure in 30 working days. */
 export interface OperatorTerm extends Term {
   requestType: RequestType;
+  /** The policy's own words, as the evidence of the promise. */
   source: string;
+  /** How the person is told which promise sets their date; without it, the policy's words in every language. */
+  citation?: PartlyLocalized;
   /** ISO dates bounding the policy; an undated term is taken as in force on the day of receipt. */
   effectiveFrom?: string;
   effectiveTo?: string;
@@ -37,11 +41,11 @@ export interface DeadlineQuery {
 export interface ExtensionTerm extends Term {
   /** The reasoned notice must reach the person within this term, counted from receipt. */
   noticeWithin: Term;
-  citation: string;
+  citation: Localized;
 }
 
 export interface AppliedExtension extends Term {
-  citation: string;
+  citation: Localized;
   noticeAt: string;
   originalDueAt: string;
 }
@@ -55,12 +59,13 @@ export interface AppliedRule {
   requestType: DeadlineKind;
   /** Which one set the date: the statute (or the jurisdiction's documented default) or the operator's policy. */
   origin: 'statute' | 'operator';
-  /** Human-readable, e.g. 'Law 94-V, Art. 25' or the operator's policy text. */
-  citation: string;
+  /** What the person is told sets the date, per language: the statute's article or the operator's promise. */
+  citation: PartlyLocalized;
   source: string;
   confidence: Confidence;
   effectiveFrom: string;
-  note?: string;
+  /** In all three languages for the statute's rules; a breach-notice rule's note is in English. */
+  note?: PartlyLocalized;
   /** Where the regime allows one. */
   extension?: ExtensionTerm;
   /** Present once extend() has moved the deadline. */

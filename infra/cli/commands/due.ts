@@ -8,6 +8,7 @@ import {
   type Deadline,
   type DeadlineEngine,
 } from '../../../functions/domain/deadlines/index.ts';
+import { inLanguage } from '../../../functions/domain/localized.ts';
 import { REQUEST_TYPES, RequestTypeSchema } from '../../../functions/domain/request-types.ts';
 
 /** Besides the request types: the operator's own notice to the authority after a personal-data breach. */
@@ -117,15 +118,15 @@ function describe(deadline: Deadline): string[] {
     `Due:        ${deadline.dueAt} (${deadline.timeZone}) — ${due.toFormat('cccc d LLLL yyyy, HH:mm:ss')}`,
     counted,
     `Rule:       ${rule.id} — ${rule.amount} ${rule.unit.replace('_', ' ')} (${rule.origin}, in force from ${rule.effectiveFrom})`,
-    `Citation:   ${rule.citation}`,
+    `Citation:   ${inLanguage(rule.citation, 'en')}`,
     `Source:     ${rule.source}`,
     `Confidence: ${rule.confidence} (${CONFIDENCE_MEANING[rule.confidence]})`,
   ];
   if (deadline.acknowledgeBy) lines.push(`Acknowledge by: ${deadline.acknowledgeBy}`);
   if (rule.extension) {
-    lines.push(`Extension:  +${rule.extension.amount} ${rule.extension.unit.replace('_', ' ')} — ${rule.extension.citation}`);
+    lines.push(`Extension:  +${rule.extension.amount} ${rule.extension.unit.replace('_', ' ')} — ${rule.extension.citation.en}`);
   }
-  if (rule.note) lines.push(`Note:       ${rule.note}`);
+  if (rule.note) lines.push(`Note:       ${inLanguage(rule.note, 'en')}`);
   if (isBreachNotice(deadline)) {
     lines.push(`Notify:     ${deadline.authority.en}`, 'Content:');
     for (const item of deadline.content) lines.push(`  - ${item.field}: ${item.citation} [${item.confidence}] (${item.source})`);

@@ -20,7 +20,7 @@ describe('derbes due', () => {
     const text = out.join('\n');
     expect(text).toContain(`${DUE} (Asia/Almaty)`);
     expect(text).toContain('Wednesday 8 January 2025, 23:59:59');
-    expect(text).toContain('Law 94-V, Art. 25');
+    expect(text).toContain('Law of the Republic of Kazakhstan No. 94-V "On Personal Data and Their Protection", Art. 25');
     expect(text).toContain('adilet.zan.kz/rus/docs/Z1300000094');
     expect(text).toMatch(/Confidence: S/);
   });
@@ -34,7 +34,7 @@ describe('derbes due', () => {
       dueAt: DUE,
       timeZone: 'Asia/Almaty',
       receivedLocalDate: '2025-01-02',
-      rule: { id: 'KZ-94V-art25-access', origin: 'statute', citation: expect.stringContaining('Art. 25'), confidence: 'S' },
+      rule: { id: 'KZ-94V-art25-access', origin: 'statute', citation: { ru: expect.stringContaining('статья 25'), kk: expect.stringContaining('25-бап'), en: expect.stringContaining('Art. 25') }, confidence: 'S' },
     });
   });
 

@@ -113,7 +113,7 @@ describe('due dates worked out by hand', () => {
       dueLocalDate: '2025-01-08',
       receivedAt: '2025-01-01T19:30:00.000Z',
     });
-    expect(deadline.rule).toMatchObject({ citation: expect.stringContaining('Art. 25'), confidence: 'S', effectiveFrom: '2013-11-25' });
+    expect(deadline.rule).toMatchObject({ citation: { en: expect.stringContaining('Art. 25'), ru: expect.stringContaining('статья 25') }, confidence: 'S', effectiveFrom: '2013-11-25' });
   });
 
   it('gives CCPA requests to know a 10-business-day acknowledgement date', () => {

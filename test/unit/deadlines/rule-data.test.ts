@@ -114,7 +114,7 @@ describe('jurisdiction data', () => {
       rules: current.rules.map((rule) => ({
         ...rule,
         id: `${rule.id}-dc`,
-        ...(rule.requestType === 'erasure' && { amount: 15, unit: 'calendar_days', citation: 'Digital Code (test)' }),
+        ...(rule.requestType === 'erasure' && { amount: 15, unit: 'calendar_days', citation: { ru: 'Цифровой кодекс (тест)', kk: 'Цифрлық кодекс (тест)', en: 'Digital Code (test)' } }),
       })),
     };
     const engine = createDeadlineEngine({
@@ -152,5 +152,21 @@ describe('jurisdiction data', () => {
       source: 'jurisdiction KZ',
       fields: ['calendar'],
     });
+  });
+
+  it('refuses a citation or a note that is not in all three languages, naming the field', () => {
+    const [current] = kzJurisdiction.ruleSets;
+    if (!current) throw new Error('KZ has a rule set');
+    const englishOnly = {
+      ...current,
+      rules: current.rules.map((rule, index) =>
+        index === 0 ? { ...rule, citation: { en: 'Law 94-V, Art. 25' } } : index === 1 ? { ...rule, note: { ru: 'только по-русски', en: 'English' } } : rule,
+      ),
+    };
+    expect(configurationProblems(() => createDeadlineEngine({ jurisdictionOverrides: { KZ: { ruleSets: [englishOnly] } } })).fields).toEqual([
+      'KZ.ruleSets.0.rules.0.citation.ru',
+      'KZ.ruleSets.0.rules.0.citation.kk',
+      'KZ.ruleSets.0.rules.1.note.kk',
+    ]);
   });
 });

@@ -32,15 +32,27 @@ describe('operator terms against the statute', () => {
 
   it('lets a shorter operator term govern and cites it (claim: 20 calendar days beats 30 working days)', () => {
     const policy = 'Operator policy §7: claims answered within 20 calendar days';
+    const citation = { ru: 'Политика оператора, пункт 7: ответ на претензию — в течение 20 календарных дней', en: 'Operator policy, clause 7: claims answered within 20 calendar days' };
     const deadline = engine.compute({
       jurisdiction: 'KZ',
       requestType: 'claim',
       receivedAt: new Date('2025-03-03T10:00:00+05:00'),
-      operatorTerms: [iLicenseErasure, { requestType: 'claim', amount: 20, unit: 'calendar_days', source: policy }],
+      operatorTerms: [iLicenseErasure, { requestType: 'claim', amount: 20, unit: 'calendar_days', source: policy, citation }],
     });
     // 3 Mar + 20 days = 23 Mar (a Sunday: calendar days are not moved)
     expect(deadline.dueAt).toBe('2025-03-23T23:59:59+05:00');
-    expect(deadline.rule).toMatchObject({ origin: 'operator', citation: policy, amount: 20, unit: 'calendar_days', effectiveFrom: '2025-03-03' });
+    expect(deadline.rule).toMatchObject({ origin: 'operator', citation, source: policy, amount: 20, unit: 'calendar_days', effectiveFrom: '2025-03-03' });
+  });
+
+  it('cites an operator term without a citation of its own by the policy\'s words, in every language', () => {
+    const policy = 'Operator policy §7: claims answered within 20 calendar days';
+    const deadline = engine.compute({
+      jurisdiction: 'KZ',
+      requestType: 'claim',
+      receivedAt: new Date('2025-03-03T10:00:00+05:00'),
+      operatorTerms: [{ requestType: 'claim', amount: 20, unit: 'calendar_days', source: policy }],
+    });
+    expect(deadline.rule.citation).toEqual({ ru: policy, kk: policy, en: policy });
   });
 
   it('cites the statute when both end on the same day', () => {
@@ -73,7 +85,7 @@ describe('extensions', () => {
     expect(extended.rule.appliedExtension).toMatchObject({
       amount: 2,
       unit: 'calendar_months',
-      citation: expect.stringContaining('Art. 12(3)'),
+      citation: { en: expect.stringContaining('Art. 12(3)'), ru: expect.stringContaining('пункт 3 статьи 12'), kk: expect.stringContaining('12-баптың 3-тармағы') },
       noticeAt: '2025-02-20T09:00:00+01:00',
       originalDueAt: '2025-02-28T23:59:59+01:00',
     });

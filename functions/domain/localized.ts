@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { LANGUAGES, type Language } from './request-types.ts';
+
+/** A text in every language derbes answers in; rule data (citations, notes, refusal grounds) must carry all three. */
+export const LocalizedSchema = z.strictObject({
+  ru: z.string().trim().min(1),
+  kk: z.string().trim().min(1),
+  en: z.string().trim().min(1),
+});
+export type Localized = z.infer<typeof LocalizedSchema>;
+
+/** A text in some languages: an operator's own words exist in the languages its profile offers. */
+export type PartlyLocalized = Partial<Record<Language, string>>;
+
+/**
+ * The text in the wanted language, else the first one there is. A plain string is a text in one language only:
+ * a citation stored with a request before citations were kept in three languages reads back as one.
+ */
+export function inLanguage(text: PartlyLocalized | string, language: Language): string {
+  if (typeof text === 'string') return text;
+  return text[language] ?? LANGUAGES.map((l) => text[l]).find(Boolean) ?? '';
+}
