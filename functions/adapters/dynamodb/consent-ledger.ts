@@ -142,7 +142,7 @@ export class DynamoConsentLedger implements ConsentLedger {
 
   async withdraw(input: ConsentActionInput): Promise<ConsentChange> {
     const action = parseConsentAction(input);
-    return this.change(action.personKey, action.purposeId, (state) => withdrawEvents(state, action));
+    return this.change(action.personKey, action.purposeId, (state) => withdrawEvents(state, action, this.policy));
   }
 
   async current(personKey: string, now: Date, options: { consistentRead?: boolean } = {}): Promise<ConsentState[]> {

@@ -32,11 +32,15 @@ export function applyEvent(state: ConsentState | undefined, event: ConsentEvent)
   if (event.type === 'granted') {
     return { ...common, status: 'granted', grantedAt: event.at, ...(event.term && event.termEndsAt && { term: event.term, termEndsAt: event.termEndsAt }) };
   }
+  // A person may withdraw a consent the ledger never saw given (it was given before the company used derbes) or one
+  // whose term ran out: the withdrawal is their act and its evidence must be kept. Only a second one adds nothing.
+  if (event.type === 'withdrawn') {
+    if (state?.status === 'withdrawn') refuse(state, event);
+    return { ...common, ...(state?.grantedAt && { grantedAt: state.grantedAt }), ...(state?.term && { term: state.term }), status: 'withdrawn' };
+  }
   if (state?.status !== 'granted') refuse(state, event);
   const kept = { grantedAt: state.grantedAt, ...(state.term && { term: state.term }) };
   switch (event.type) {
-    case 'withdrawn':
-      return { ...common, ...kept, status: 'withdrawn' };
     case 'expired':
       if (!state.termEndsAt) refuse(state, event);
       return { ...common, ...kept, status: 'expired' };
@@ -112,21 +116,25 @@ export function grantEvents(state: ConsentState | undefined, action: ConsentActi
 }
 
 /**
- * The events a withdrawal appends: term ends due by then, and a `withdrawn` if a consent still stands.
- * Withdrawing what is withdrawn, expired or never given appends nothing. Whether a withdrawal may be refused
- * (Law 94-V Art. 8(2)) is decided before it reaches the ledger; the ledger records what was decided.
+ * The events a withdrawal appends: term ends due by then, and a `withdrawn` unless the consent is withdrawn already.
+ * A consent never recorded as given, or expired, is withdrawn all the same: the person's act is the evidence the
+ * ledger keeps. Whether a withdrawal may be refused (Law 94-V Art. 8(2)) is decided before it reaches the ledger.
  */
-export function withdrawEvents(state: ConsentState | undefined, action: ConsentAction): ConsentEvent[] {
+export function withdrawEvents(state: ConsentState | undefined, action: ConsentAction, policy: ConsentPolicy): ConsentEvent[] {
   const { purposeId, at, channel, policyVersion, evidence } = action;
+  const purpose = policy.purposes.find((candidate) => candidate.id === purposeId);
+  if (!purpose) throw new ValidationError([{ field: 'purposeId', message: `not a purpose of this operator: ${purposeId}` }], 'consent action');
   const caughtUp = dueEvents(state, at);
   const current = applyEvents(state, caughtUp);
-  if (current?.status !== 'granted') return caughtUp;
+  if (current?.status === 'withdrawn') return caughtUp;
+  // The text the person consented to: the consent's own, or (never recorded as given) the purpose's current one.
+  const version = policyVersion ?? current?.policyVersion ?? purpose.version;
   const withdrawn: ConsentEvent = {
     type: 'withdrawn',
     purposeId,
     at: at.toISOString(),
     channel,
-    policyVersion: policyVersion ?? current.policyVersion,
+    policyVersion: version,
     evidence,
   };
   return [...caughtUp, withdrawn];

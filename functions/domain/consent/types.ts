@@ -68,8 +68,8 @@ export interface ConsentState {
   status: ConsentStatus;
   /** How many events the purpose's history holds; the next event is number `version + 1`. */
   version: number;
-  /** Start of the latest grant. */
-  grantedAt: string;
+  /** Start of the latest grant; absent when the ledger only ever saw the consent withdrawn. */
+  grantedAt?: string;
   /** Time of the latest event. */
   updatedAt: string;
   channel: ConsentChannel;

@@ -83,7 +83,7 @@ describe('consent ledger properties', () => {
           } else {
             const { kind, ...fields } = step;
             const action = parseConsentAction({ personKey: 'cd'.repeat(32), at: new Date(now), evidence: { gpc: false }, ...fields });
-            record(step.purposeId, (state) => (kind === 'grant' ? grantEvents(state, action, POLICY) : withdrawEvents(state, action)));
+            record(step.purposeId, (state) => (kind === 'grant' ? grantEvents(state, action, POLICY) : withdrawEvents(state, action, POLICY)));
           }
         }
       }),

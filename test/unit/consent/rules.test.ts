@@ -106,7 +106,7 @@ describe('a grant', () => {
 
   it('after a withdrawal starts a new term from the new grant', () => {
     const state = granted('service', '2025-01-15T07:00:00.000Z');
-    const withdrawn = applyEvents(state, withdrawEvents(state, action('service', '2026-05-10T07:00:00.000Z')));
+    const withdrawn = applyEvents(state, withdrawEvents(state, action('service', '2026-05-10T07:00:00.000Z'), POLICY));
     const events = grantEvents(withdrawn, action('service', '2026-09-01T07:00:00.000Z', { channel: 'email' }), POLICY);
     expect(events).toMatchObject([{ type: 'granted', channel: 'email', termEndsAt: '2029-09-01T07:00:00.000Z' }]);
     expect(applyEvents(withdrawn, events)).toMatchObject({ status: 'granted', version: 3, grantedAt: '2026-09-01T07:00:00.000Z' });
@@ -172,7 +172,7 @@ describe('the term end', () => {
 describe('a withdrawal', () => {
   it('ends the consent and its term', () => {
     const state = granted('service', '2025-01-15T07:00:00.000Z');
-    const events = withdrawEvents(state, action('service', '2026-05-10T07:00:00.000Z', { channel: 'email', evidence: { messageId: '<m1@example.kz>' } }));
+    const events = withdrawEvents(state, action('service', '2026-05-10T07:00:00.000Z', { channel: 'email', evidence: { messageId: '<m1@example.kz>' } }), POLICY);
     expect(events).toEqual([
       { type: 'withdrawn', purposeId: 'service', at: '2026-05-10T07:00:00.000Z', channel: 'email', policyVersion: 'v1', evidence: { messageId: '<m1@example.kz>' } },
     ]);
@@ -181,19 +181,39 @@ describe('a withdrawal', () => {
     expect(after?.termEndsAt).toBeUndefined();
   });
 
-  it('is idempotent: withdrawing what is withdrawn, expired or never given records nothing', () => {
+  it('is idempotent: withdrawing what is withdrawn records nothing', () => {
     const state = granted('service', '2025-01-15T07:00:00.000Z');
-    const withdrawn = applyEvents(state, withdrawEvents(state, action('service', '2026-05-10T07:00:00.000Z')));
-    expect(withdrawEvents(withdrawn, action('service', '2026-05-11T07:00:00.000Z'))).toEqual([]);
-    expect(withdrawEvents(undefined, action('service', '2026-05-11T07:00:00.000Z'))).toEqual([]);
+    const withdrawn = applyEvents(state, withdrawEvents(state, action('service', '2026-05-10T07:00:00.000Z'), POLICY));
+    expect(withdrawEvents(withdrawn, action('service', '2026-05-11T07:00:00.000Z'), POLICY)).toEqual([]);
+  });
+
+  it('of a consent the ledger never saw given is recorded with its evidence and the purpose\'s policy version', () => {
+    const events = withdrawEvents(undefined, action('service', '2026-05-11T07:00:00.000Z', { channel: 'email' }), POLICY);
+    expect(events).toEqual([
+      { type: 'withdrawn', purposeId: 'service', at: '2026-05-11T07:00:00.000Z', channel: 'email', policyVersion: 'v1', evidence: { requestId: 'DRB-AAAAA-BBBBB' } },
+    ]);
+    const state = applyEvents(undefined, events);
+    expect(state).toMatchObject({ status: 'withdrawn', version: 1 });
+    expect(state?.grantedAt).toBeUndefined();
+    // A later grant starts over; a second withdrawal adds nothing.
+    expect(withdrawEvents(state, action('service', '2026-05-12T07:00:00.000Z'), POLICY)).toEqual([]);
+    expect(grantEvents(state, action('service', '2026-06-01T07:00:00.000Z'), POLICY).map((e) => e.type)).toEqual(['granted']);
+  });
+
+  it('after the consent expired is recorded too: the person\'s act is evidence', () => {
     const marketing = granted('marketing', '2025-01-15T07:00:00.000Z');
     const expired = applyEvents(marketing, dueEvents(marketing, new Date('2029-01-01T00:00:00Z')));
-    expect(withdrawEvents(expired, action('marketing', '2029-01-01T00:00:00.000Z'))).toEqual([]);
+    expect(expired?.status).toBe('expired');
+    expect(withdrawEvents(expired, action('marketing', '2029-01-01T00:00:00.000Z'), POLICY).map((e) => e.type)).toEqual(['withdrawn']);
+  });
+
+  it('refuses a purpose the operator does not have', () => {
+    expect(() => withdrawEvents(undefined, action('nope', '2026-05-11T07:00:00.000Z'), POLICY)).toThrow(ValidationError);
   });
 
   it('after an unrecorded term end is recorded after the prolongation it follows', () => {
     const state = granted('service', '2025-01-15T07:00:00.000Z');
-    const events = withdrawEvents(state, action('service', '2028-02-01T07:00:00.000Z'));
+    const events = withdrawEvents(state, action('service', '2028-02-01T07:00:00.000Z'), POLICY);
     expect(events.map((e) => e.type)).toEqual(['prolonged', 'withdrawn']);
   });
 });
@@ -202,8 +222,8 @@ describe('the fold', () => {
   it('refuses a history that could not have happened', () => {
     const state = granted('service', '2025-01-15T07:00:00.000Z');
     const withdrawn = { type: 'withdrawn', purposeId: 'service', at: '2026-01-01T00:00:00.000Z', channel: 'web', policyVersion: 'v1', evidence: {} } as const;
-    expect(() => applyEvent(undefined, withdrawn)).toThrow(ConflictError);
     const after = applyEvent(state, withdrawn);
+    expect(() => applyEvent(after, withdrawn)).toThrow(ConflictError);
     expect(() => applyEvent(after, { ...withdrawn, type: 'prolonged', termEndsAt: '2031-01-01T00:00:00.000Z' })).toThrow(ConflictError);
     expect(() => applyEvent(state, { ...withdrawn, purposeId: 'marketing' })).toThrow(ConflictError);
   });
