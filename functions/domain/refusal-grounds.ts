@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import br from '../../rules/refusal-grounds/BR.json' with { type: 'json' };
+import eu from '../../rules/refusal-grounds/EU.json' with { type: 'json' };
+import kz from '../../rules/refusal-grounds/KZ.json' with { type: 'json' };
+import ru from '../../rules/refusal-grounds/RU.json' with { type: 'json' };
+import usCa from '../../rules/refusal-grounds/US-CA.json' with { type: 'json' };
+import { ConfigurationError, toFieldProblems } from './errors.ts';
+import { LocalizedSchema } from './localized.ts';
+import { RequestTypeSchema, type Language, type RequestType } from './request-types.ts';
+
+/**
+ * Why a request may be refused, per jurisdiction: each ground in the person's words and with the article that
+ * allows it, in ru, kk and en (rules/refusal-grounds/*.json). An operator refusing a request picks one of these,
+ * or writes the basis out themselves; a refusal never goes out without one.
+ */
+const GroundSchema = z.strictObject({
+  id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'lower-case id, letters, digits and -'),
+  /** The request types this ground can refuse. */
+  appliesTo: z.array(RequestTypeSchema).min(1),
+  /** The ground as the person reads it, after «Основание:» / "Basis:". */
+  text: LocalizedSchema,
+  /** The law and article that allow the refusal. */
+  citation: LocalizedSchema,
+  source: z.string().trim().min(1),
+  /** C: confirmed on a public page; S: one secondary source; U: believed, not confirmed. */
+  confidence: z.enum(['C', 'S', 'U']),
+});
+
+const GroundsFileSchema = z
+  .strictObject({
+    jurisdiction: z.string().min(2),
+    source: z.string().trim().min(1),
+    grounds: z.array(GroundSchema).min(1),
+  })
+  .superRefine((file, ctx) => {
+    const seen = new Set<string>();
+    file.grounds.forEach((ground, i) => {
+      if (seen.has(ground.id)) ctx.addIssue({ code: 'custom', path: ['grounds', i, 'id'], message: `duplicate id '${ground.id}'` });
+      seen.add(ground.id);
+    });
+  });
+
+export type RefusalGround = z.infer<typeof GroundSchema>;
+
+/** Validates one jurisdiction's grounds; every bad field is named. */
+export function parseRefusalGrounds(json: unknown, source: string): RefusalGround[] {
+  const parsed = GroundsFileSchema.safeParse(json);
+  if (!parsed.success) throw new ConfigurationError(source, toFieldProblems(parsed.error.issues));
+  return parsed.data.grounds;
+}
+
+const SHIPPED: Record<string, RefusalGround[]> = {
+  KZ: parseRefusalGrounds(kz, 'rules/refusal-grounds/KZ.json'),
+  EU: parseRefusalGrounds(eu, 'rules/refusal-grounds/EU.json'),
+  RU: parseRefusalGrounds(ru, 'rules/refusal-grounds/RU.json'),
+  'US-CA': parseRefusalGrounds(usCa, 'rules/refusal-grounds/US-CA.json'),
+  BR: parseRefusalGrounds(br, 'rules/refusal-grounds/BR.json'),
+};
+
+/** The grounds a jurisdiction allows, for the given request types (all of them when none are given). */
+export function refusalGrounds(jurisdiction: string, types: readonly RequestType[] = []): RefusalGround[] {
+  const grounds = SHIPPED[jurisdiction] ?? [];
+  return types.length ? grounds.filter((g) => types.some((t) => g.appliesTo.includes(t))) : grounds;
+}
+
+export function refusalGround(jurisdiction: string, id: string): RefusalGround | undefined {
+  return SHIPPED[jurisdiction]?.find((g) => g.id === id);
+}
+
+/** How the person reads a ground: what it says, then the article. */
+export function groundText(ground: RefusalGround, language: Language): string {
+  return `${ground.text[language]} (${ground.citation[language]})`;
+}
