@@ -38,13 +38,47 @@ export interface RequestStore {
   listSourceResults(id: string): Promise<SourceResult[]>;
 }
 
-/** What one data source did for one request: the records found (access) and each change's outcome. */
+/**
+ * What one source does for a request, in this order: read it (access), change it, block or unblock it, mark the
+ * person's consents withdrawn (consent_flags: the profile's consentAttributes), block or destroy it after a
+ * withdrawal (consent_withdrawal), take the person off a mailing list (marketing_opt_out), destroy it (erasure).
+ */
+export const SOURCE_STEPS = ['access', 'rectification', 'unblocking', 'blocking', 'consent_flags', 'consent_withdrawal', 'marketing_opt_out', 'erasure'] as const;
+export type SourceStep = (typeof SOURCE_STEPS)[number];
+
+/**
+ * What one data source did for one request, kept step by step as each finishes, so that a retried attempt keeps
+ * what an earlier one did: the records read (access) and each step's outcome.
+ */
 export interface SourceResult {
   sourceId: string;
-  status: 'ok' | 'failed';
   records: Array<Record<string, unknown>>;
-  outcomes: Partial<Record<RequestType, SourceOutcome>>;
-  error?: string;
+  outcomes: Partial<Record<SourceStep, SourceOutcome>>;
+  /**
+   * Before a step that destroys, how many records it was about to destroy. If that attempt's answer is lost (a
+   * timeout), the retry finds nothing left, yet those records were destroyed: the outcome counts them.
+   */
+  started?: Partial<Record<SourceStep, number>>;
+  /** How many attempts worked on this source. */
+  attempts: number;
+}
+
+/** A follow-up the operator must do by hand for a request that is otherwise answered (a processor not told). */
+export interface OpenWorkItem {
+  requestId: string;
+  /** Unique within the request, e.g. processor:sellers:erasure. */
+  id: string;
+  kind: 'processor_notice';
+  processorId: string;
+  type: RequestType;
+  since: string;
+}
+
+export interface OpenWorkStore {
+  put(item: OpenWorkItem): Promise<void>;
+  list(): Promise<OpenWorkItem[]>;
+  /** Removes one item once it is done; removing what is not there is no error. */
+  remove(requestId: string, id: string): Promise<void>;
 }
 
 /** A request waiting for an operator, with the token that releases its workflow. */
@@ -91,6 +125,8 @@ export interface VerificationRecord {
 
 export interface VerificationStore {
   put(record: VerificationRecord): Promise<void>;
+  /** The record of an unused, unexpired code without using it (the confirmation page); otherwise InvalidTokenError. */
+  peek(codeHash: string, now: Date): Promise<VerificationRecord>;
   /** Marks the code used if it is unused and unexpired; otherwise InvalidTokenError. */
   consume(codeHash: string, now: Date): Promise<VerificationRecord>;
 }
@@ -131,10 +167,18 @@ export interface Clock {
   now(): Date;
 }
 
-/** Who a data-source operation is about; the e-mail address is normalised (trimmed, lower case). */
+/**
+ * Who a data-source operation is about; the e-mail address is normalised (trimmed, lower case). `requestId` names
+ * the request it is done for, so a company service can answer a repeated call for the same request as it did the
+ * first time.
+ */
 export interface Subject {
   email: string;
+  requestId?: string;
 }
+
+/** Set on every record of a blocked person (DynamoDB, S3 JSON); the company's own code must skip records that carry it. */
+export const BLOCKED_ATTRIBUTE = 'processingBlocked';
 
 /** What a changing operation did in one source: done (how many records), or kept for a legal reason. */
 export type SourceOutcome = { status: 'done'; affected: number } | { status: 'kept'; basis: string };
@@ -151,6 +195,11 @@ export interface DataSourceConnector {
   block(subject: Subject): Promise<SourceOutcome>;
   unblock(subject: Subject): Promise<SourceOutcome>;
   erase(subject: Subject): Promise<SourceOutcome>;
+  /**
+   * Sets each named attribute to false on every record of the person that has it: the consents the person has
+   * withdrawn, as the profile maps purposes to attributes (consentAttributes). Records without it stay as they are.
+   */
+  withdrawConsent(subject: Subject, attributes: string[]): Promise<SourceOutcome>;
 }
 
 /** Stored access packages (the person's data as a file and a page). */

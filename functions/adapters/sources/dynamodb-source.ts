@@ -2,12 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { queryAll } from '../dynamodb/query-all.ts';
 import type { DataSource } from '../../config/profile-schema.ts';
-import type { DataSourceConnector, SourceOutcome, Subject } from '../../use-cases/ports.ts';
+import { BLOCKED_ATTRIBUTE, type DataSourceConnector, type SourceOutcome, type Subject } from '../../use-cases/ports.ts';
 import { ANONYMISED, changesFor, permittedChanges } from './source-rules.ts';
 
 type DynamoDbSource = Extract<DataSource, { kind: 'dynamodb' }>;
-/** Set on every record of a blocked person; the company's own code must skip records that carry it. */
-export const BLOCKED_ATTRIBUTE = 'processingBlocked';
 
 /** A company table holding people's records, found by the attribute that carries their e-mail address. */
 export class DynamoDbSourceConnector implements DataSourceConnector {
@@ -72,6 +70,18 @@ export class DynamoDbSourceConnector implements DataSourceConnector {
     return this.updateEach(subject, (record) =>
       record[BLOCKED_ATTRIBUTE] ? { UpdateExpression: 'REMOVE #blocked, #blockedAt', ExpressionAttributeNames: { '#blocked': BLOCKED_ATTRIBUTE, '#blockedAt': `${BLOCKED_ATTRIBUTE}At` } } : undefined,
     );
+  }
+
+  withdrawConsent(subject: Subject, attributes: string[]): Promise<SourceOutcome> {
+    return this.updateEach(subject, (record) => {
+      const held = attributes.filter((attribute) => attribute in record && record[attribute] !== false);
+      if (!held.length) return undefined;
+      return {
+        UpdateExpression: `SET ${held.map((_, i) => `#a${i} = :false`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(held.map((attribute, i) => [`#a${i}`, attribute])),
+        ExpressionAttributeValues: { ':false': false },
+      };
+    });
   }
 
   async erase(subject: Subject): Promise<SourceOutcome> {

@@ -6,7 +6,7 @@ import { permittedChanges } from './source-rules.ts';
 import { DEFAULT_RETRY_POLICY, postSigned, type RetryPolicy } from '../http/signed-post.ts';
 
 type HttpSource = Extract<DataSource, { kind: 'http' }>;
-type Operation = 'find' | 'rectify' | 'block' | 'unblock' | 'erase';
+type Operation = 'find' | 'rectify' | 'block' | 'unblock' | 'erase' | 'withdraw-consent';
 
 const FindAnswer = z.object({ records: z.array(z.record(z.string(), z.unknown())) });
 const ChangeAnswer = z.discriminatedUnion('status', [
@@ -16,7 +16,8 @@ const ChangeAnswer = z.discriminatedUnion('status', [
 
 /**
  * The company's own service, which knows how to find, change, block and erase a person's data in its
- * systems. Each call is a signed POST; the service checks the signature with `verifySignature`.
+ * systems. Each call is a signed POST; the service checks the signature with `verifySignature`. Each call names the
+ * request it is made for (`requestId`): a call repeated after a lost answer should be answered as the first one was.
  */
 export class HttpSourceConnector implements DataSourceConnector {
   constructor(
@@ -26,8 +27,9 @@ export class HttpSourceConnector implements DataSourceConnector {
     private readonly retry: RetryPolicy = DEFAULT_RETRY_POLICY,
   ) {}
 
-  private async call<T>(operation: Operation, payload: { subject: Subject; changes?: Record<string, string> }, answer: z.ZodType<T>): Promise<T> {
+  private async call<T>(operation: Operation, subject: Subject, answer: z.ZodType<T>, extra: { changes?: Record<string, string>; attributes?: string[] } = {}): Promise<T> {
     const url = `${this.source.url.replace(/\/+$/, '')}/${operation}`;
+    const payload = { subject: { email: subject.email }, ...(subject.requestId ? { requestId: subject.requestId } : {}), ...extra };
     const result = await postSigned(url, payload, await this.secret(), this.retry);
     const failed = (what: string) => new DependencyError(`source ${this.source.id}: ${operation} ${what}`);
     if (!result.ok) throw failed(`failed after ${result.attempts} attempt(s): ${result.error}`);
@@ -44,24 +46,28 @@ export class HttpSourceConnector implements DataSourceConnector {
   }
 
   async find(subject: Subject): Promise<Array<Record<string, unknown>>> {
-    return (await this.call('find', { subject: { email: subject.email } }, FindAnswer)).records;
+    return (await this.call('find', subject, FindAnswer)).records;
   }
 
   rectify(subject: Subject, changes: Record<string, string>): Promise<SourceOutcome> {
     const permitted = permittedChanges(this.source, changes);
     if (!Object.keys(permitted).length) return Promise.resolve({ status: 'done', affected: 0 });
-    return this.call('rectify', { subject: { email: subject.email }, changes: permitted }, ChangeAnswer);
+    return this.call('rectify', subject, ChangeAnswer, { changes: permitted });
   }
 
   block(subject: Subject): Promise<SourceOutcome> {
-    return this.call('block', { subject: { email: subject.email } }, ChangeAnswer);
+    return this.call('block', subject, ChangeAnswer);
   }
 
   unblock(subject: Subject): Promise<SourceOutcome> {
-    return this.call('unblock', { subject: { email: subject.email } }, ChangeAnswer);
+    return this.call('unblock', subject, ChangeAnswer);
   }
 
   erase(subject: Subject): Promise<SourceOutcome> {
-    return this.call('erase', { subject: { email: subject.email } }, ChangeAnswer);
+    return this.call('erase', subject, ChangeAnswer);
+  }
+
+  withdrawConsent(subject: Subject, attributes: string[]): Promise<SourceOutcome> {
+    return this.call('withdraw-consent', subject, ChangeAnswer, { attributes });
   }
 }

@@ -12,8 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { DataSource } from '../../config/profile-schema.ts';
 import { DependencyError, DerbesError } from '../../domain/errors.ts';
-import type { DataSourceConnector, SourceOutcome, Subject } from '../../use-cases/ports.ts';
-import { BLOCKED_ATTRIBUTE } from './dynamodb-source.ts';
+import { BLOCKED_ATTRIBUTE, type DataSourceConnector, type SourceOutcome, type Subject } from '../../use-cases/ports.ts';
 import { ANONYMISED, changesFor, permittedChanges } from './source-rules.ts';
 
 type S3Source = Extract<DataSource, { kind: 's3' }>;
@@ -147,6 +146,20 @@ export class S3SourceConnector implements DataSourceConnector {
         const changes = object.json ? changesFor(object.json, permitted) : {};
         if (!Object.keys(changes).length) continue;
         await this.write(object.key, { ...object.json, ...changes }, object);
+        affected++;
+      }
+      return { status: 'done', affected };
+    });
+  }
+
+  withdrawConsent(subject: Subject, attributes: string[]): Promise<SourceOutcome> {
+    return this.guard('withdrawConsent', async () => {
+      let affected = 0;
+      for (const object of (await this.readFolder(subject)).objects) {
+        const content = object.json;
+        const held = content ? attributes.filter((attribute) => attribute in content && content[attribute] !== false) : [];
+        if (!held.length) continue;
+        await this.write(object.key, { ...content, ...Object.fromEntries(held.map((attribute) => [attribute, false])) }, object);
         affected++;
       }
       return { status: 'done', affected };

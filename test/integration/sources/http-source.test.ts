@@ -12,7 +12,7 @@ const bob = { email: 'bob@example.kz' };
 
 interface Call {
   path: string;
-  body: { subject: { email: string }; changes?: Record<string, string> };
+  body: { subject: { email: string }; requestId?: string; changes?: Record<string, string>; attributes?: string[] };
 }
 type Answer = { status: number; body?: unknown } | 'hang';
 
@@ -63,6 +63,15 @@ function companyService(legalHold = new Set<string>()) {
       case '/derbes/unblock':
         if (person) person.blocked = path.endsWith('/block');
         return { status: 200, body: { status: 'done', affected } };
+      case '/derbes/withdraw-consent': {
+        let changed = 0;
+        for (const record of person?.records ?? []) {
+          const held = (body.attributes ?? []).filter((a: string) => a in record && record[a] !== false);
+          held.forEach((a: string) => (record[a] = false));
+          if (held.length) changed++;
+        }
+        return { status: 200, body: { status: 'done', affected: changed } };
+      }
       case '/derbes/erase':
         if (legalHold.has(body.subject.email)) return { status: 200, body: { status: 'kept', basis: 'Accounting law: invoices are kept for 5 years' } };
         people.delete(body.subject.email);
@@ -81,6 +90,8 @@ function source(url: string, personalFields: string[] = []): Extract<DataSource,
     url,
     secretName: 'CRM_SIGNING_KEY',
     marketingList: false,
+    fields: {},
+    consentAttributes: {},
     description: { en: 'CRM' },
     categories: { en: 'contact details, orders' },
     erasure: 'delete',
@@ -112,6 +123,23 @@ describe('HTTP source', () => {
     expect(await connector.erase(alice)).toEqual({ status: 'done', affected: 2 });
     expect(await connector.find(alice)).toEqual([]);
     expect(await connector.find(bob)).toHaveLength(1);
+  });
+
+  it('names the request each call is made for, so the service can answer a repeated call as it did the first', async () => {
+    const service = await startService(companyService().handle);
+    const connector = new HttpSourceConnector(source(service.url), async () => SECRET);
+    await connector.erase({ ...alice, requestId: 'DRB-7K3F9-Q2M4X' });
+    expect(service.calls.at(-1)).toEqual({ path: '/derbes/erase', body: { subject: alice, requestId: 'DRB-7K3F9-Q2M4X' } });
+  });
+
+  it('sets the consent attributes a withdrawal names to false, on the records that hold them', async () => {
+    const records = companyService();
+    const service = await startService(records.handle);
+    const connector = new HttpSourceConnector(source(service.url), async () => SECRET);
+    await connector.rectify(alice, { newsletter: 'x' }); // the test service takes any field
+    expect(await connector.withdrawConsent({ ...alice, requestId: 'DRB-7K3F9-Q2M4X' }, ['newsletter'])).toEqual({ status: 'done', affected: 2 });
+    expect(service.calls.at(-1)).toEqual({ path: '/derbes/withdraw-consent', body: { subject: alice, requestId: 'DRB-7K3F9-Q2M4X', attributes: ['newsletter'] } });
+    expect((await connector.find(alice)).map((r) => r.newsletter)).toEqual([false, false]);
   });
 
   it('makes no call for a rectification that changes no permitted field', async () => {

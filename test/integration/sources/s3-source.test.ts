@@ -45,6 +45,8 @@ function source(options: { erasure?: 'delete' | 'anonymise'; personalFields?: st
     bucket: options.bucket ?? BUCKET,
     prefix: `customers-${++prefixes}/`,
     marketingList: false,
+    fields: {},
+    consentAttributes: {},
     description: { en: 'Customer documents' },
     categories: { en: 'contact details, documents' },
     erasure: options.erasure ?? 'delete',
@@ -107,6 +109,19 @@ describe('S3 source', () => {
     await seed(config.prefix);
     await connectorFor(config).rectify(alice, { city: 'Astana' });
     expect(await readJson(`${config.prefix}alice@example.kz/profile.json`)).toMatchObject({ name: 'Alice', city: 'Astana' });
+  });
+
+  it('marks a withdrawn consent on the JSON objects that hold its attribute, and on nothing else', async () => {
+    const config = source();
+    await put(`${config.prefix}alice@example.kz/profile.json`, JSON.stringify({ name: 'Alice', newsletter: true }), 'application/json');
+    await put(`${config.prefix}alice@example.kz/orders/2026-001.json`, JSON.stringify({ order: '2026-001' }), 'application/json');
+    await put(`${config.prefix}bob@example.kz/profile.json`, JSON.stringify({ name: 'Bob', newsletter: true }), 'application/json');
+    expect(await connectorFor(config).withdrawConsent(alice, ['newsletter'])).toEqual({ status: 'done', affected: 1 });
+    expect(await readJson(`${config.prefix}alice@example.kz/profile.json`)).toEqual({ name: 'Alice', newsletter: false });
+    expect(await readJson(`${config.prefix}alice@example.kz/orders/2026-001.json`)).toEqual({ order: '2026-001' });
+    expect(await readJson(`${config.prefix}bob@example.kz/profile.json`)).toEqual({ name: 'Bob', newsletter: true });
+    // Already withdrawn: nothing changes a second time.
+    expect(await connectorFor(config).withdrawConsent(alice, ['newsletter'])).toEqual({ status: 'done', affected: 0 });
   });
 
   it('blocks with a marker that find reports on every record, and unblocks by removing it', async () => {
