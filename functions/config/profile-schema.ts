@@ -1,9 +1,40 @@
 import { z } from 'zod';
 import { EscalationPolicySchema, OperatorTermSchema } from '../domain/deadlines/index.ts';
-import { LanguageSchema, RequestTypeSchema, LANGUAGES } from '../domain/request-types.ts';
+import type { FieldProblem } from '../domain/errors.ts';
+import { isValidIin } from '../domain/iin.ts';
+import { isLocalDate } from '../domain/deadlines/local-time.ts';
+import { inLanguage } from '../domain/localized.ts';
+import { LanguageSchema, RequestTypeSchema, type Language } from '../domain/request-types.ts';
 
 /** A text the person reads; one entry per language the operator answers in (checked below). */
 const LocalizedText = z.partialRecord(LanguageSchema, z.string().min(1));
+
+/** How a field's value is shown to the person: as it is, or as a date, a yes/no, an amount of money… */
+export const FIELD_FORMATS = ['text', 'date', 'datetime', 'yesno', 'money', 'number', 'list'] as const;
+
+/**
+ * What a person may correct, and the type the new value must have. The rectification input (web form, API, the
+ * operator's --change) is checked against these: see correctableFields() and checkCorrections().
+ */
+export const CORRECTABLE_TYPES = ['text', 'phone', 'email', 'date', 'iin'] as const;
+export type CorrectableType = (typeof CORRECTABLE_TYPES)[number];
+
+/** One field of a source's records, as the person reads it in an access answer and the access package. */
+const FieldDeclaration = z.strictObject({
+  label: LocalizedText,
+  format: z.enum(FIELD_FORMATS).default('text'),
+  /** ISO 4217 code of a `money` field, e.g. KZT. */
+  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as KZT').optional(),
+  /** Names for the codes a field holds (e.g. "sms" → «SMS-сообщения»), per language. */
+  values: z.record(z.string(), LocalizedText).optional(),
+  /**
+   * Other people's data kept in the person's records (a colleague in a staff list a business uploaded, the holder of
+   * a document someone else submitted): withheld from the access answer and package, with this reason.
+   */
+  withheld: z.strictObject({ reason: LocalizedText }).optional(),
+  /** The person may ask to correct this field; a new value must be of this type. */
+  correctable: z.enum(CORRECTABLE_TYPES).optional(),
+});
 
 
 const Purpose = z.strictObject({
@@ -33,6 +64,14 @@ const SourceCommon = {
   legalHold: z.strictObject({ basis: LocalizedText }).optional(),
   /** A mailing list: a marketing opt-out removes the person's records here. */
   marketingList: z.boolean().default(false),
+  /** Labels and formats of the fields its records hold, what is withheld and what a person may correct. */
+  fields: z.record(z.string().min(1), FieldDeclaration).default({}),
+  /**
+   * Purpose id → the attribute of this source's records that says the person consents to it (e.g. marketing →
+   * marketingConsent). A withdrawal, or an opt-out of a marketing purpose, sets it to false, so the data says what
+   * the answer says.
+   */
+  consentAttributes: z.record(z.string().min(1), z.string().min(1)).default({}),
 };
 
 const DynamoDbSource = z.strictObject({
@@ -67,7 +106,10 @@ export const DataSourceSchema = z.discriminatedUnion('kind', [DynamoDbSource, S3
 /** Processors and recipients who must hear of rectification, blocking and erasure (GDPR Art. 19 style). */
 const Processor = z.strictObject({
   id: z.string().regex(/^[a-z][a-z0-9-]*$/),
-  name: z.string().min(1),
+  /** A company's name as written; a description ("delivery service, not named in the policy") per language. */
+  name: z.union([z.string().min(1), LocalizedText]),
+  /** The language of the notices it is sent; the profile's default language unless set. */
+  language: LanguageSchema.optional(),
   role: z.enum(['processor', 'recipient']),
   /** What they do with the data, named for the person in an access answer. */
   purpose: LocalizedText,
@@ -195,12 +237,48 @@ export const OperatorProfileSchema = z
     profile.sources.forEach((source, i) => {
       checkLocalized(source.description, ['sources', i, 'description']);
       checkLocalized(source.categories, ['sources', i, 'categories']);
+      if (source.legalHold) checkLocalized(source.legalHold.basis, ['sources', i, 'legalHold', 'basis']);
+      for (const [field, declaration] of Object.entries(source.fields)) {
+        const path = ['sources', i, 'fields', field];
+        checkLocalized(declaration.label, [...path, 'label']);
+        if (declaration.withheld) checkLocalized(declaration.withheld.reason, [...path, 'withheld', 'reason']);
+        for (const [code, name] of Object.entries(declaration.values ?? {})) checkLocalized(name, [...path, 'values', code]);
+        if (declaration.format === 'money' && !declaration.currency) ctx.addIssue({ code: 'custom', path: [...path, 'currency'], message: 'a money field names its currency' });
+        if (declaration.correctable && declaration.withheld) ctx.addIssue({ code: 'custom', path: [...path, 'correctable'], message: 'a withheld field is not the person\'s to correct' });
+        if (declaration.correctable && source.personalFields.length && !source.personalFields.includes(field)) {
+          ctx.addIssue({ code: 'custom', path: [...path, 'correctable'], message: 'a correctable field must be one of personalFields (the only ones a rectification changes)' });
+        }
+      }
+      for (const purposeId of Object.keys(source.consentAttributes)) {
+        if (!profile.purposes.some((p) => p.id === purposeId)) {
+          ctx.addIssue({ code: 'custom', path: ['sources', i, 'consentAttributes', purposeId], message: `not a purpose of this profile (${profile.purposes.map((p) => p.id).join(', ')})` });
+        }
+      }
+    });
+    // A correctable field means one thing wherever it is kept: the same type in every source.
+    const types = new Map<string, CorrectableType>();
+    profile.sources.forEach((source, i) => {
+      for (const [field, declaration] of Object.entries(source.fields)) {
+        if (!declaration.correctable) continue;
+        const earlier = types.get(field);
+        if (earlier && earlier !== declaration.correctable) {
+          ctx.addIssue({ code: 'custom', path: ['sources', i, 'fields', field, 'correctable'], message: `is ${earlier} in another source` });
+        }
+        types.set(field, declaration.correctable);
+      }
+    });
+    profile.terms.forEach((term, i) => {
+      if (term.citation) checkLocalized(term.citation, ['terms', i, 'citation']);
+      else ctx.addIssue({ code: 'custom', path: ['terms', i, 'citation'], message: 'how the person is told of this promise, per language' });
     });
     const ids = profile.sources.map((s) => s.id);
     ids.forEach((id, i) => {
       if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicate source id ${id}` });
     });
-    profile.processors.forEach((processor, i) => checkLocalized(processor.purpose, ['processors', i, 'purpose']));
+    profile.processors.forEach((processor, i) => {
+      checkLocalized(processor.purpose, ['processors', i, 'purpose']);
+      if (typeof processor.name !== 'string') checkLocalized(processor.name, ['processors', i, 'name']);
+    });
     if (profile.crossBorder) checkLocalized(profile.crossBorder.description, ['crossBorder', 'description']);
     if (profile.review.claim === 'automatic') {
       ctx.addIssue({ code: 'custom', path: ['review', 'claim'], message: 'a claim always goes to an operator' });
@@ -211,13 +289,60 @@ export type OperatorProfile = z.infer<typeof OperatorProfileSchema>;
 export type DataSource = z.infer<typeof DataSourceSchema>;
 export type Processor = z.infer<typeof Processor>;
 export type LocalizedText = z.infer<typeof LocalizedText>;
+export type FieldDeclaration = z.infer<typeof FieldDeclaration>;
 
 /** The domain of the support address: our Message-IDs end in it, so replies to them can be recognised. */
 export function mailDomain(profile: Pick<OperatorProfile, 'supportAddress'>): string {
   return profile.supportAddress.split('@')[1]!;
 }
 
-/** Picks the text in the wanted language, else the first the operator has. */
-export function localize(text: LocalizedText, language: (typeof LANGUAGES)[number]): string {
-  return text[language] ?? Object.values(text).find(Boolean) ?? '';
+/** Picks the text in the wanted language, else the first the operator has; a name written one way reads the same in all. */
+export function localize(text: LocalizedText | string, language: Language): string {
+  return inLanguage(text, language);
+}
+
+/** A field a person may correct: its type, and its label in each language (from the first source that declares it). */
+export interface CorrectableField {
+  field: string;
+  type: CorrectableType;
+  label: LocalizedText;
+}
+
+/** Every field the profile lets a person correct, across its sources. */
+export function correctableFields(profile: Pick<OperatorProfile, 'sources'>): Map<string, CorrectableField> {
+  const fields = new Map<string, CorrectableField>();
+  for (const source of profile.sources) {
+    for (const [field, declaration] of Object.entries(source.fields)) {
+      if (declaration.correctable && !fields.has(field)) fields.set(field, { field, type: declaration.correctable, label: declaration.label });
+    }
+  }
+  return fields;
+}
+
+const PHONE = /^\+?[0-9][0-9 ()-]{5,22}[0-9]$/;
+const CORRECTION_CHECKS: Record<CorrectableType, { ok: (value: string) => boolean; expected: string }> = {
+  text: { ok: (value) => value.trim().length > 0 && value.length <= 1000, expected: 'a text of 1 to 1000 characters' },
+  phone: { ok: (value) => PHONE.test(value.trim()), expected: 'a phone number, e.g. +7 701 000 00 00' },
+  email: { ok: (value) => z.email().safeParse(value.trim()).success, expected: 'an e-mail address' },
+  date: { ok: (value) => isLocalDate(value.trim()), expected: 'a date written YYYY-MM-DD' },
+  iin: { ok: (value) => isValidIin(value.trim()), expected: 'an IIN: 12 digits with a valid check digit' },
+};
+
+/**
+ * Checks what a person (or an operator) asks to correct: every field must be one the profile declares correctable,
+ * and every new value of that field's type. Problems name the field as `changes.<field>`; values are never echoed.
+ */
+export function checkCorrections(profile: Pick<OperatorProfile, 'sources'>, changes: Record<string, string>): FieldProblem[] {
+  const correctable = correctableFields(profile);
+  const problems: FieldProblem[] = [];
+  for (const [field, value] of Object.entries(changes)) {
+    const declared = correctable.get(field);
+    if (!declared) {
+      const known = [...correctable.keys()];
+      problems.push({ field: `changes.${field}`, message: known.length ? `cannot be corrected here; correctable fields: ${known.join(', ')}` : 'this operator declares no correctable fields' });
+    } else if (!CORRECTION_CHECKS[declared.type].ok(value)) {
+      problems.push({ field: `changes.${field}`, message: `must be ${CORRECTION_CHECKS[declared.type].expected}` });
+    }
+  }
+  return problems;
 }

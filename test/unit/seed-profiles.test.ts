@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadProfileFile } from '../../functions/config/load-profile.ts';
-import type { OperatorProfile } from '../../functions/config/profile-schema.ts';
+import { localize, type OperatorProfile } from '../../functions/config/profile-schema.ts';
 
 /**
  * The shipped example profiles of the five seed operators (profiles/seeds): each must load, and its
@@ -123,7 +123,7 @@ describe('4Sell Cashier', () => {
   const profile = seed('4sell-cashier');
 
   it.each([/ElevenLabs/, /Kazdream Technologies/])('tells the transcription processor %s of erasure and blocking', (name) => {
-    const processor = profile.processors.find((p) => name.test(p.name));
+    const processor = profile.processors.find((p) => name.test(localize(p.name, 'en')));
     expect(processor, `processor ${name}`).toBeDefined();
     expect(processor!.role).toBe('processor');
     expect(processor!.notifyOn).toEqual(expect.arrayContaining(['erasure', 'blocking']));
