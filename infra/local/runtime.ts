@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { BatchWriteItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
@@ -63,7 +63,7 @@ export async function startLocalSystem(settings: RuntimeSettings, options: { dns
     stoppers.push(() => dynamo.stop());
     await dynamo.start();
     await dynamo.ensureTables(template.tables());
-    if (profile.demo) await seedDemoData(dynamo, settings.profilePath);
+    if (profile.demo) await seedDemoData(dynamo, settings.profilePath, settings.dataDir, settings.resetDemoData);
 
     const s3Port = settings.s3Port || (await freePort());
     const s3 = new S3rver({ port: s3Port, address: '127.0.0.1', directory: join(settings.dataDir, 's3'), silent: true, configureBuckets: localBuckets(template, profile).map((name) => ({ name })) });
@@ -154,12 +154,14 @@ function localBuckets(template: LocalTemplate, profile: OperatorProfile): string
 }
 
 /**
- * A demo profile's sample records (`<profile>.data.json` beside it, table name → items); written again on
- * each start so the demo people always have data.
+ * A demo profile's sample records (`<profile>.data.json` beside it, table name → items), written on the first start
+ * with this data folder only — an erasure or a correction tried in the demo stays done — or again with RESET_DEMO_DATA=1.
  */
-async function seedDemoData(dynamo: DynamoDbLocal, profilePath: string): Promise<void> {
+async function seedDemoData(dynamo: DynamoDbLocal, profilePath: string, dataDir: string, reset: boolean): Promise<void> {
   const file = profilePath.replace(/\.json$/, '.data.json');
   if (!existsSync(file)) return;
+  const marker = join(dataDir, 'demo-data-seeded', basename(file));
+  if (existsSync(marker) && !reset) return;
   const data = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Array<Record<string, unknown>>>;
   const client = dynamo.client();
   for (const [table, items] of Object.entries(data)) {
@@ -174,4 +176,6 @@ async function seedDemoData(dynamo: DynamoDbLocal, profilePath: string): Promise
       }
     }
   }
+  mkdirSync(dirname(marker), { recursive: true });
+  writeFileSync(marker, `${new Date().toISOString()}\n`);
 }

@@ -22,6 +22,8 @@ const RuntimeSettingsSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   /** Run scheduled functions this often instead of the template's rate (0 = the template's). */
   WATCH_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(0),
+  /** 1: write a demo profile's sample records again (they are written on the first start only). */
+  RESET_DEMO_DATA: z.enum(['0', '1']).default('0'),
 });
 
 export interface RuntimeSettings {
@@ -37,6 +39,7 @@ export interface RuntimeSettings {
   profilePath: string;
   host: string;
   watchIntervalSeconds: number;
+  resetDemoData: boolean;
 }
 
 export function runtimeSettings(env: NodeJS.ProcessEnv = process.env): RuntimeSettings {
@@ -56,5 +59,6 @@ export function runtimeSettings(env: NodeJS.ProcessEnv = process.env): RuntimeSe
     profilePath: resolve(REPO_ROOT, s.DERBES_PROFILE),
     host: s.HOST,
     watchIntervalSeconds: s.WATCH_INTERVAL_SECONDS,
+    resetDemoData: s.RESET_DEMO_DATA === '1',
   };
 }

@@ -17,6 +17,8 @@ export interface SystemOptions {
   watchIntervalSeconds?: number;
   /** DNS answers for SPF, DKIM and DMARC checks of incoming mail. */
   dnsResolver?: DnsResolver;
+  /** Write the demo profile's sample records again (RESET_DEMO_DATA=1). */
+  resetDemoData?: boolean;
 }
 
 /**
@@ -37,6 +39,7 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Runn
       ...(options.profile ? { DERBES_PROFILE: options.profile } : {}),
       ...(options.mailRelayUrl ? { MAIL_RELAY_URL: options.mailRelayUrl } : {}),
       ...(options.watchIntervalSeconds ? { WATCH_INTERVAL_SECONDS: String(options.watchIntervalSeconds) } : {}),
+      ...(options.resetDemoData ? { RESET_DEMO_DATA: '1' } : {}),
     });
     try {
       return await startLocalSystem(settings, { log: () => {}, dnsResolver: options.dnsResolver });
