@@ -6,6 +6,7 @@ import { DynamoRequestStore } from './adapters/dynamodb/request-store.ts';
 import { DynamoVerificationStore } from './adapters/dynamodb/verification-store.ts';
 import { DynamoDecisionStore } from './adapters/dynamodb/decision-store.ts';
 import { DynamoAttentionStore } from './adapters/dynamodb/attention-store.ts';
+import { DynamoOpenWorkStore } from './adapters/dynamodb/open-work-store.ts';
 import { ProcessorNotifier } from './adapters/processors/processor-notifier.ts';
 import { secretSource } from './adapters/aws/secrets.ts';
 import { PackageStore } from './adapters/aws/package-store.ts';
@@ -82,6 +83,9 @@ export function dependenciesFromEnvironment(): Dependencies {
     },
     get attention() {
       return once('attention', () => new DynamoAttentionStore(documentClient(), readSetting(Settings.requestsTable)));
+    },
+    get openWork() {
+      return once('openWork', () => new DynamoOpenWorkStore(documentClient(), readSetting(Settings.requestsTable)));
     },
     get consent() {
       return once('consent', () =>

@@ -175,7 +175,8 @@ export class DerbesStack extends Stack {
       .allow(['s3:PutObject'], [storage.packages.arnForObjects(`${RESULTS_PREFIX}*`)]);
     for (const table of storage.demoTables) table.encryptionKey && applyToSource.useKey(table.encryptionKey);
     const notifyProcessors = sendsMail(
-      fn('NotifyProcessors', 'functions/handlers/workflow/notify-processors.ts', 'Tells processors and recipients of changes', READ_REQUESTS, { timeout: Duration.minutes(1) }),
+      // Writes: a notice that could not be delivered is left to the operator as open work.
+      fn('NotifyProcessors', 'functions/handlers/workflow/notify-processors.ts', 'Tells processors and recipients of changes', WRITE_REQUESTS, { timeout: Duration.minutes(1) }),
     );
     grantSecrets(this, notifyProcessors, profile.processors.flatMap((p) => (p.notify.kind === 'webhook' ? [p.notify.secretName] : [])));
     const answer = sendsMail(
@@ -241,7 +242,8 @@ export class DerbesStack extends Stack {
       .setEnvironment(Settings.rawMailPrefix, RAW_MAIL_PREFIX)
       .allow(['s3:GetObject'], [storage.rawMail.arnForObjects(`${ATTACHMENTS_PREFIX}*`)])
       .allow(['secretsmanager:GetSecretValue'], [operatorKey.secretArn])
-      .useTable(Settings.verificationsTable, storage.verifications, storage.key, ['UpdateItem'])
+      // GetItem: the confirmation page names the request a link is for before anything is confirmed.
+      .useTable(Settings.verificationsTable, storage.verifications, storage.key, ['GetItem', 'UpdateItem'])
       .setEnvironment(Settings.stateMachineArn, stateMachine.stateMachineArn)
       .allow(['states:StartExecution'], [stateMachine.stateMachineArn])
       .allow(['states:SendTaskSuccess'], [stateMachine.stateMachineArn]);

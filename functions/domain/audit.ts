@@ -10,13 +10,15 @@ export type AuditEvent =
   | { type: 'mail.sent'; detail: { template: string; messageId: string } }
   | { type: 'verification.requested'; detail: { expiresAt: string } }
   | { type: 'verification.confirmed'; detail: Record<string, never> }
-  | { type: 'source.applied'; detail: { sourceId: string; outcomes: Record<string, string> } }
-  | { type: 'source.failed'; detail: { sourceId: string; error: string } }
+  | { type: 'source.applied'; detail: { sourceId: string; attempt: number; outcomes: Record<string, string> } }
+  | { type: 'source.failed'; detail: { sourceId: string; error: string; steps: string[] } }
   | { type: 'decision.requested'; detail: { reasons: string[] } }
-  | { type: 'decision.made'; detail: { approved: boolean; basis?: string } }
+  /** `ground`: the refusal ground's id, or 'written' when the operator wrote the basis out. */
+  | { type: 'decision.made'; detail: { approved: boolean; ground?: string } }
   | { type: 'decision.escalated'; detail: { round: number } }
-  | { type: 'processor.notified'; detail: { processorId: string; channel: string; delivered: boolean; attempts: number } }
+  | { type: 'processor.notified'; detail: { processorId: string; noticeType: string; channel: string; delivered: boolean; attempts: number } }
   | { type: 'operator.alerted'; detail: { alert: string } }
+  | { type: 'open-work.done'; detail: { id: string } }
   | { type: 'deadline.step'; detail: { kind: string; at: string } }
   | { type: 'consent.withdrawn'; detail: { purposes: string[] } }
   | { type: 'deadline.extended'; detail: { from: string; to: string; citation: string } }

@@ -4,54 +4,127 @@ import en from '../../rules/messages/en.json' with { type: 'json' };
 import ru from '../../rules/messages/ru.json' with { type: 'json' };
 import kk from '../../rules/messages/kk.json' with { type: 'json' };
 import { ConfigurationError, toFieldProblems, type FieldProblem } from './errors.ts';
+import { REQUEST_STATUSES, type RequestStatus } from './request.ts';
 import { REQUEST_TYPES, type Language, type RequestType } from './request-types.ts';
 
 /** Placeholders each text may use; a catalogue that names another one is refused at load. */
 const MAIL_PLACEHOLDERS = {
   receipt: ['reference', 'greetingName', 'operator', 'receivedAt', 'types', 'dueAt', 'rule', 'contact'],
+  receiptUnclear: ['reference', 'greetingName', 'operator', 'receivedAt', 'dueAt', 'rule', 'contact'],
   verification: ['reference', 'greetingName', 'link', 'expiresAt', 'operator'],
   answer: ['reference', 'greetingName', 'receivedAt', 'types', 'sections', 'operator', 'contact'],
-  refusal: ['reference', 'greetingName', 'receivedAt', 'types', 'reason', 'rule', 'operator', 'contact'],
+  refusal: ['reference', 'greetingName', 'receivedAt', 'types', 'reason', 'basis', 'operator', 'contact'],
   interimAnswer: ['reference', 'greetingName', 'receivedAt', 'types', 'dueAt', 'operator', 'contact'],
   extension: ['reference', 'greetingName', 'receivedAt', 'types', 'reason', 'dueAt', 'rule', 'operator', 'contact'],
   progressNotice: ['reference', 'greetingName', 'receivedAt', 'types', 'dueAt', 'operator', 'contact'],
   closedUnverified: ['reference', 'greetingName', 'receivedAt', 'dueAt', 'operator', 'contact'],
-  operatorAlert: ['reference', 'types', 'receivedAt', 'dueAt', 'alert', 'detail'],
+  operatorAlert: ['reference', 'types', 'receivedAt', 'dueAt', 'status', 'alert', 'detail', 'commands'],
   /** To the person when a request is stuck on a failure of ours at the safety margin: nothing the submitter typed. */
   delayNotice: ['reference', 'receivedAt', 'types', 'dueAt', 'operator', 'contact'],
-  operatorAttention: ['reference', 'types', 'receivedAt', 'dueAt', 'step', 'code'],
+  operatorAttention: ['reference', 'types', 'receivedAt', 'dueAt', 'status', 'step', 'code'],
   operatorWorkflowStopped: ['reference', 'types', 'receivedAt', 'dueAt', 'status'],
+  processorNotice: ['reference', 'controller', 'action', 'type', 'submittedAt', 'email', 'contact'],
 } as const;
+
 /** The sections an answer is made of, one per thing done (or not done) for the person. */
 const ANSWER_PLACEHOLDERS = {
-  noRecords: [],
-  sourceFailed: ['source'],
   access: ['records', 'purposes', 'sources', 'retention', 'recipients'],
-  crossBorder: ['countries', 'description'],
+  noRecords: [],
+  noRecordsSoFar: [],
+  sourceName: ['source'],
+  sourceRecords: ['source', 'records'],
+  withheld: ['field', 'reason'],
+  purpose: ['purpose', 'basis'],
+  source: ['source', 'categories'],
+  recipient: ['name', 'role', 'country', 'purpose'],
   noRecipients: [],
+  crossBorder: ['countries', 'description'],
+  crossBorderUnnamed: ['description'],
   consentHistory: ['consents'],
-  rectification: ['fields', 'sources'],
+  consentEvent: ['purpose', 'event', 'at', 'details'],
+  consentTermEnds: ['until'],
+  consentRequest: ['reference'],
+  rectification: ['changes', 'sources'],
+  change: ['field', 'value'],
   blocking: ['sources'],
   unblocking: ['sources'],
   erasure: ['sources'],
+  withdrawalBlocked: ['sources'],
+  withdrawalErased: ['sources'],
+  unsubscribed: ['sources'],
+  consentRecorded: ['sources'],
+  nothingToRectify: [],
+  nothingToBlock: [],
+  nothingToUnblock: [],
+  nothingToErase: [],
+  notSubscribed: [],
   kept: ['source', 'basis'],
   consentWithdrawal: ['purposes'],
   marketingOptOut: [],
   processorsTold: ['processors'],
+  processorsNotTold: ['processors'],
   claim: ['decision'],
-  nothingDone: [],
+  operatorAnswer: ['answer'],
+  sourceFailed: ['source', 'types'],
   packageLinks: ['htmlLink', 'jsonLink', 'expiresAt'],
 } as const;
+
+/** What the operator is told, and why, in the operator's language. */
+const ALERT_PLACEHOLDERS = {
+  decisionNeeded: ['reasons', 'grounds'],
+  decisionOverdue: ['round', 'rounds', 'reasons'],
+  partialAnswer: ['sources'],
+  reminder: [],
+  lastDay: [],
+  safetyMargin: [],
+  overdue: [],
+  processorsNotTold: ['processors'],
+  attentionAtMargin: ['step', 'code'],
+} as const;
+
+const REVIEW_REASON_PLACEHOLDERS = {
+  unclear: [],
+  claim: [],
+  profile: ['type'],
+  rectificationWithoutChanges: [],
+} as const;
+
 const PAGE_PLACEHOLDERS = {
   formTitle: [], formIntro: [], typeLabel: [], emailLabel: [], nameLabel: [], languageLabel: [], submit: [],
-  submitted: ['reference', 'dueAt'], confirmTitle: [], confirmIntro: [], confirmButton: [],
-  confirmed: ['reference'], invalidLink: [], error: ['message'], changesLabel: [],
-  downloadTitle: [], downloadIntro: [], downloadButton: [], downloadInvalid: [],
+  submitted: ['reference', 'dueAt'], confirmTitle: [], confirmRequest: ['reference', 'types'], confirmIntro: [], confirmButton: [],
+  confirmed: ['reference', 'dueAt'], invalidLink: ['contact'], error: ['message'],
+  downloadTitle: [], downloadIntroHtml: [], downloadIntroJson: [], downloadButton: [], downloadInvalid: ['contact'],
 } as const;
+
+/** Headings and column names of the access package page. */
+const PACKAGE_TEXTS = [
+  'title', 'intro', 'data', 'noData', 'purposes', 'purpose', 'basis', 'sources', 'source', 'categories', 'retention',
+  'recipients', 'recipient', 'role', 'country', 'what', 'crossBorder', 'consents', 'event', 'evidence', 'field', 'value', 'record',
+] as const;
 
 export type MailTemplate = keyof typeof MAIL_PLACEHOLDERS;
 export type PageText = keyof typeof PAGE_PLACEHOLDERS;
 export type AnswerText = keyof typeof ANSWER_PLACEHOLDERS;
+export type AlertKind = keyof typeof ALERT_PLACEHOLDERS;
+export type ReviewReasonKind = keyof typeof REVIEW_REASON_PLACEHOLDERS;
+export type PackageText = (typeof PACKAGE_TEXTS)[number];
+
+/** What a processor or recipient is asked to do; the request types they hear of. */
+export const PROCESSOR_ACTIONS = ['erasure', 'rectification', 'blocking', 'unblocking', 'consent_withdrawal', 'marketing_opt_out'] as const;
+export type ProcessorAction = (typeof PROCESSOR_ACTIONS)[number];
+/** The derbes commands an alert offers, each with a label in the operator's language. */
+export const COMMAND_LABELS = ['pending', 'approve', 'deny', 'show', 'done'] as const;
+export type CommandLabel = (typeof COMMAND_LABELS)[number];
+const CONSENT_EVENTS = ['granted', 'withdrawn', 'prolonged', 'expired'] as const;
+const CONSENT_CHANNELS = ['web', 'email', 'api', 'operator'] as const;
+const BUILTIN_FIELDS = ['processingBlocked', 'processingBlockedAt', 'key', 'contentType', 'size'] as const;
+export type BuiltinField = (typeof BUILTIN_FIELDS)[number];
+
+/**
+ * The time zones the shipped calendars count in; each catalogue says each one as people say it
+ * («по времени Астаны», not "Asia/Almaty").
+ */
+export const KNOWN_TIME_ZONES = ['Asia/Almaty', 'Europe/Moscow', 'Europe/Brussels', 'America/Los_Angeles', 'America/Sao_Paulo'] as const;
 
 const text = z.string().min(1);
 const record = <K extends string>(keys: readonly K[], value: z.ZodType) =>
@@ -59,23 +132,53 @@ const record = <K extends string>(keys: readonly K[], value: z.ZodType) =>
 
 const CatalogSchema = z.strictObject({
   language: text,
+  /** luxon formats: an instant (with the time), and a day. */
   dateFormat: text,
+  dayFormat: text,
+  timeZones: record(KNOWN_TIME_ZONES, text),
+  unknownCountry: text,
+  yes: text,
+  no: text,
+  listSeparator: text,
+  /** How the person is told what they asked for ("information about your personal data"). */
   types: record(REQUEST_TYPES, text),
+  /** The same, said of a request rather than to its author: for the operator and for processors. */
+  requestKinds: record(REQUEST_TYPES, text),
+  statuses: record(REQUEST_STATUSES, text),
+  roles: record(['processor', 'recipient'] as const, text),
+  consentEvents: record(CONSENT_EVENTS, text),
+  channels: record(CONSENT_CHANNELS, text),
+  builtinFields: record(BUILTIN_FIELDS, text),
   mail: record(Object.keys(MAIL_PLACEHOLDERS) as MailTemplate[], z.strictObject({ subject: text, body: text })),
-  answer: record(Object.keys(ANSWER_PLACEHOLDERS) as AnswerText[], z.string()),
+  answer: record(Object.keys(ANSWER_PLACEHOLDERS) as AnswerText[], text),
+  alerts: record(Object.keys(ALERT_PLACEHOLDERS) as AlertKind[], z.strictObject({ title: text, detail: z.string() })),
+  commandLabels: record(COMMAND_LABELS, text),
+  reviewReasons: record(Object.keys(REVIEW_REASON_PLACEHOLDERS) as ReviewReasonKind[], text),
+  processorActions: record(PROCESSOR_ACTIONS, text),
   pages: record(Object.keys(PAGE_PLACEHOLDERS) as PageText[], text),
+  package: record(PACKAGE_TEXTS, text),
   /** Breach notices and alerts: validated by domain/breaches/texts.ts. */
   breach: z.unknown(),
 });
 
-interface Catalog {
-  language: string;
-  dateFormat: string;
+type Catalog = z.infer<typeof CatalogSchema> & {
   types: Record<RequestType, string>;
+  requestKinds: Record<RequestType, string>;
+  statuses: Record<RequestStatus, string>;
   mail: Record<MailTemplate, { subject: string; body: string }>;
   answer: Record<AnswerText, string>;
+  alerts: Record<AlertKind, { title: string; detail: string }>;
+  reviewReasons: Record<ReviewReasonKind, string>;
+  commandLabels: Record<CommandLabel, string>;
+  processorActions: Record<ProcessorAction, string>;
   pages: Record<PageText, string>;
-}
+  package: Record<PackageText, string>;
+  timeZones: Record<(typeof KNOWN_TIME_ZONES)[number], string>;
+  consentEvents: Record<(typeof CONSENT_EVENTS)[number], string>;
+  channels: Record<(typeof CONSENT_CHANNELS)[number], string>;
+  builtinFields: Record<BuiltinField, string>;
+  roles: Record<'processor' | 'recipient', string>;
+};
 
 function placeholderProblems(value: string, allowed: readonly string[], field: string): FieldProblem[] {
   const used = [...value.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
@@ -93,12 +196,20 @@ export function parseCatalog(json: unknown, source: string): Catalog {
     problems.push(...placeholderProblems(mail.subject, allowed, `mail.${name}.subject`));
     problems.push(...placeholderProblems(mail.body, allowed, `mail.${name}.body`));
   }
-  for (const [name, allowed] of Object.entries(ANSWER_PLACEHOLDERS)) {
-    problems.push(...placeholderProblems(catalog.answer[name as AnswerText], allowed, `answer.${name}`));
+  const check = <K extends string>(texts: Record<K, string>, placeholders: Record<K, readonly string[]>, prefix: string) => {
+    for (const [name, allowed] of Object.entries(placeholders) as Array<[K, readonly string[]]>) {
+      problems.push(...placeholderProblems(texts[name], allowed, `${prefix}.${name}`));
+    }
+  };
+  check(catalog.answer, ANSWER_PLACEHOLDERS, 'answer');
+  check(catalog.pages, PAGE_PLACEHOLDERS, 'pages');
+  check(catalog.reviewReasons, REVIEW_REASON_PLACEHOLDERS, 'reviewReasons');
+  for (const [name, allowed] of Object.entries(ALERT_PLACEHOLDERS)) {
+    const alert = catalog.alerts[name as AlertKind];
+    problems.push(...placeholderProblems(alert.title, [], `alerts.${name}.title`));
+    problems.push(...placeholderProblems(alert.detail, allowed, `alerts.${name}.detail`));
   }
-  for (const [name, allowed] of Object.entries(PAGE_PLACEHOLDERS)) {
-    problems.push(...placeholderProblems(catalog.pages[name as PageText], allowed, `pages.${name}`));
-  }
+  for (const name of PROCESSOR_ACTIONS) problems.push(...placeholderProblems(catalog.processorActions[name], [], `processorActions.${name}`));
   if (problems.length) throw new ConfigurationError(source, problems);
   return catalog;
 }
@@ -115,19 +226,50 @@ export function fill(template: string, values: Record<string, string>): string {
 
 export function messagesFor(language: Language) {
   const catalog = catalogs[language];
+  const zoneName = (timeZone: string) => catalog.timeZones[timeZone as keyof Catalog['timeZones']];
   return {
+    language,
     languageName: catalog.language,
     typeName: (type: RequestType) => catalog.types[type],
     typeNames: (types: readonly RequestType[]) => types.map((t) => catalog.types[t]).join('; '),
+    kindName: (type: RequestType) => catalog.requestKinds[type],
+    kindNames: (types: readonly RequestType[]) => types.map((t) => catalog.requestKinds[t]).join('; '),
+    statusName: (status: RequestStatus) => catalog.statuses[status],
+    roleName: (role: 'processor' | 'recipient') => catalog.roles[role],
+    consentEventName: (event: (typeof CONSENT_EVENTS)[number]) => catalog.consentEvents[event],
+    channelName: (channel: (typeof CONSENT_CHANNELS)[number]) => catalog.channels[channel],
+    builtinField: (field: BuiltinField) => catalog.builtinFields[field],
+    yesNo: (value: boolean) => (value ? catalog.yes : catalog.no),
+    /** Joins a list the way the language does in running text. */
+    list: (items: readonly string[]) => items.join(catalog.listSeparator),
+    /** Names of sources in running text, each in the language's quotes (their names may hold commas). */
+    sourceList: (names: readonly string[]) => names.map((source) => fill(catalog.answer.sourceName, { source })).join(catalog.listSeparator),
     mail: (name: MailTemplate, values: Record<string, string>) => ({
       subject: fill(catalog.mail[name].subject, values),
       text: fill(catalog.mail[name].body, values),
     }),
     answer: (name: AnswerText, values: Record<string, string> = {}) => fill(catalog.answer[name], values),
+    alert: (kind: AlertKind, values: Record<string, string> = {}) => ({ title: catalog.alerts[kind].title, detail: fill(catalog.alerts[kind].detail, values) }),
+    commandLabel: (label: CommandLabel) => catalog.commandLabels[label],
+    reviewReason: (kind: ReviewReasonKind, values: Record<string, string> = {}) => fill(catalog.reviewReasons[kind], values),
+    processorAction: (type: ProcessorAction) => catalog.processorActions[type],
     page: (name: PageText, values: Record<string, string> = {}) => fill(catalog.pages[name], values),
-    /** A date as the person reads it, in the time zone the deadline was computed in. */
-    date: (iso: string, timeZone: string) =>
-      `${DateTime.fromISO(iso, { zone: timeZone }).setLocale(language).toFormat(catalog.dateFormat)} (${timeZone})`,
+    packageText: (name: PackageText) => catalog.package[name],
+    /** A country as people name it; ZZ (the profile's "not named in the policy") says so. */
+    country: (code: string) => (code === 'ZZ' ? catalog.unknownCountry : new Intl.DisplayNames([language], { type: 'region' }).of(code) ?? code),
+    /** An instant as the person reads it, in the time zone the deadline was computed in, named as people name it. */
+    date: (iso: string, timeZone: string) => {
+      const local = DateTime.fromISO(iso, { zone: timeZone }).setLocale(language).toFormat(catalog.dateFormat);
+      const zone = zoneName(timeZone);
+      // A zone the catalogue does not name (a jurisdiction added by override) is shown by its offset, never by its id.
+      return `${local} ${zone ?? DateTime.fromISO(iso, { zone: timeZone }).toFormat("'UTC'ZZ")}`;
+    },
+    /** A calendar day (a birth date, the day of an order). */
+    day: (isoDate: string) => DateTime.fromISO(isoDate, { setZone: true }).setLocale(language).toFormat(catalog.dayFormat),
+    /** An amount of money in the currency given. */
+    money: (amount: number, currency: string) =>
+      new Intl.NumberFormat(language, { style: 'currency', currency, currencyDisplay: 'narrowSymbol', maximumFractionDigits: 2, minimumFractionDigits: 0 }).format(amount),
+    number: (value: number) => new Intl.NumberFormat(language).format(value),
   };
 }
 export type Messages = ReturnType<typeof messagesFor>;

@@ -19,14 +19,17 @@ const ALLOWED_TRANSITIONS: Record<RequestStatus, readonly RequestStatus[]> = {
 
 export const OPEN_STATUSES: readonly RequestStatus[] = ['RECEIVED', 'AWAITING_VERIFICATION', 'IN_PROGRESS', 'AWAITING_DECISION'];
 
+/** The legal basis of a refusal: one of the jurisdiction's refusal grounds (rules/refusal-grounds), or the operator's words. */
+export type RefusalBasis = { ground: string } | { text: string };
+
 /** What the operator decided where the rules ask for a human. */
 export interface Decision {
   approved: boolean;
   decidedAt: string;
   /** Required for a refusal: told to the person. */
   reason?: string;
-  /** The legal basis of a refusal, cited to the person. */
-  basis?: string;
+  /** Required for a refusal: cited to the person (a plain string on decisions recorded before grounds were data). */
+  basis?: RefusalBasis | string;
   /** The operator's answer to a claim, or a note for the person. */
   answer?: string;
 }

@@ -9,8 +9,10 @@ import { download } from '../use-cases/access-package.ts';
 import { applyGlobalPrivacyControl } from '../use-cases/consent.ts';
 import { confirmVerification } from '../use-cases/confirm-verification.ts';
 import { parseSubmission, submitRequest } from '../use-cases/submit-request.ts';
+import { requestOfCode } from '../use-cases/verification-page.ts';
+import { inLanguage } from '../domain/localized.ts';
 import { errorBody, jsonError } from './http/error-responses.ts';
-import { buttonPage, messagePage, requestFormPage } from './http/pages.ts';
+import { confirmPage, downloadPage, messagePage, requestFormPage } from './http/pages.ts';
 import { operatorRoutes } from './http/operator-routes.ts';
 import { HTTP_ROUTE_KEYS, type HttpRouteKey } from './http/routes.ts';
 import { header, html, json, rawBody, type Result } from './http/responses.ts';
@@ -69,7 +71,7 @@ async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
     receivedAt: request.receivedAt,
     dueAt: request.deadline.dueAt,
     timeZone: request.deadline.timeZone,
-    rule: { id: request.deadline.rule.id, citation: request.deadline.rule.citation },
+    rule: { id: request.deadline.rule.id, citation: inLanguage(request.deadline.rule.citation, request.language) },
   });
 }
 
@@ -83,11 +85,12 @@ async function confirm(event: APIGatewayProxyEventV2, asPage: boolean): Promise<
     logger.info('verification confirmed', { requestId: request.id });
     if (!asPage) return json(200, { reference: request.id, status: request.status });
     const m = messagesFor(request.language);
-    return html(200, messagePage(request.language, m.page('confirmTitle'), m.page('confirmed', { reference: request.id })));
+    const dueAt = m.date(request.deadline.dueAt, request.deadline.timeZone);
+    return html(200, messagePage(request.language, m.page('confirmTitle'), m.page('confirmed', { reference: request.id, dueAt })));
   } catch (error) {
     if (!asPage) throw error;
     const m = messagesFor(language);
-    const message = error instanceof InvalidTokenError ? m.page('invalidLink') : m.page('error', { message: errorBody(error).body.message });
+    const message = error instanceof InvalidTokenError ? m.page('invalidLink', { contact: deps.profile.supportAddress }) : m.page('error', { message: errorBody(error).body.message });
     return html(error instanceof DerbesError ? errorBody(error).statusCode : 500, messagePage(language, m.page('confirmTitle'), message, true));
   }
 }
@@ -100,12 +103,23 @@ const routes: Record<HttpRouteKey, (event: APIGatewayProxyEventV2) => Promise<Re
   },
   'POST /api/requests': createRequest,
   'GET /verify': async (event) => {
-    const language = pageLanguage(event, dependencies().profile.defaultLanguage);
-    return html(200, buttonPage(language, { title: 'confirmTitle', intro: 'confirmIntro', button: 'confirmButton' }, '/verify', 'code', event.queryStringParameters?.code ?? ''));
+    const deps = dependencies();
+    const language = pageLanguage(event, deps.profile.defaultLanguage);
+    const code = event.queryStringParameters?.code ?? '';
+    try {
+      // Reading the code spends nothing: only the button's POST confirms.
+      const request = await requestOfCode(deps, code);
+      return html(200, confirmPage(request.language, request, code));
+    } catch (error) {
+      if (!(error instanceof InvalidTokenError)) throw error;
+      const m = messagesFor(language);
+      return html(410, messagePage(language, m.page('confirmTitle'), m.page('invalidLink', { contact: deps.profile.supportAddress }), true));
+    }
   },
   'GET /download': async (event) => {
     const language = pageLanguage(event, dependencies().profile.defaultLanguage);
-    return html(200, buttonPage(language, { title: 'downloadTitle', intro: 'downloadIntro', button: 'downloadButton' }, '/download', 'token', event.queryStringParameters?.token ?? ''));
+    const format = event.queryStringParameters?.format === 'json' ? 'json' : 'html';
+    return html(200, downloadPage(language, format, event.queryStringParameters?.token ?? ''));
   },
   'POST /download': async (event) => {
     const deps = dependencies();
@@ -115,6 +129,11 @@ const routes: Record<HttpRouteKey, (event: APIGatewayProxyEventV2) => Promise<Re
       if (typeof token !== 'string' || !token) throw new InvalidTokenError('download token is missing');
       const file = await download(deps, token);
       logger.info('access package downloaded', { requestId: file.requestId });
+      // The page opens in the browser (to read or print); the JSON file is saved.
+      if (file.contentType.startsWith('text/html')) {
+        const page = html(200, file.body);
+        return { ...page, headers: { ...page.headers, 'content-disposition': `inline; filename="${file.filename}"` } };
+      }
       return {
         statusCode: 200,
         headers: { 'content-type': file.contentType, 'content-disposition': `attachment; filename="${file.filename}"`, 'cache-control': 'no-store' },
@@ -123,7 +142,7 @@ const routes: Record<HttpRouteKey, (event: APIGatewayProxyEventV2) => Promise<Re
     } catch (error) {
       if (!(error instanceof InvalidTokenError)) throw error;
       const m = messagesFor(language);
-      return html(410, messagePage(language, m.page('downloadTitle'), m.page('downloadInvalid'), true));
+      return html(410, messagePage(language, m.page('downloadTitle'), m.page('downloadInvalid', { contact: deps.profile.supportAddress }), true));
     }
   },
   'POST /verify': (event) => confirm(event, true),

@@ -1,112 +1,150 @@
 import { localize } from '../config/profile-schema.ts';
 import type { RecordedAuditEvent } from '../domain/audit.ts';
-import { messagesFor } from '../domain/messages.ts';
+import { messagesFor, type AnswerText, type Messages } from '../domain/messages.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import type { RequestType } from '../domain/request-types.ts';
-import type { Dependencies } from './dependencies.ts';
-import { publishAccessPackage } from './access-package.ts';
+import { accessReport, accessText, publishAccessPackage } from './access-package.ts';
 import { consentSections } from './consent.ts';
+import type { Dependencies } from './dependencies.ts';
+import { sourceSteps } from './fulfilment.ts';
 import { alertOperator, notifyPerson } from './notify.ts';
-import type { SourceOutcome, SourceResult } from './ports.ts';
+import type { SourceOutcome, SourceResult, SourceStep } from './ports.ts';
 
-type ChangeType = Extract<RequestType, 'rectification' | 'blocking' | 'unblocking' | 'erasure' | 'consent_withdrawal' | 'marketing_opt_out'>;
-const CHANGE_TYPES: readonly ChangeType[] = ['rectification', 'blocking', 'unblocking', 'erasure', 'consent_withdrawal', 'marketing_opt_out'];
-
-function formatRecord(record: Record<string, unknown>): string {
-  return Object.entries(record)
-    .map(([key, value]) => `    ${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
-    .join('\n');
-}
-
-/** Everything the law entitles a person to know: data, purposes, bases, sources, retention, recipients, transfers. */
-function accessSection(deps: Dependencies, request: DataSubjectRequest, results: SourceResult[]): string {
-  const m = messagesFor(request.language);
-  const lang = request.language;
-  const records = results
-    .filter((r) => r.status === 'ok' && r.records.length)
-    .map((r) => {
-      const source = deps.profile.sources.find((s) => s.id === r.sourceId)!;
-      return `* ${localize(source.description, lang)}\n${r.records.map(formatRecord).join('\n\n')}`;
-    })
-    .join('\n\n');
-  const purposes = deps.profile.purposes.map((p) => `* ${localize(p.description, lang)} — ${localize(p.legalBasis, lang)}`).join('\n');
-  const sources = deps.profile.sources.map((s) => `* ${localize(s.description, lang)}: ${localize(s.categories, lang)}`).join('\n');
-  const recipients = deps.profile.processors.length
-    ? deps.profile.processors.map((p) => `* ${p.name} (${p.role}, ${p.country}): ${localize(p.purpose, lang)}`).join('\n')
-    : m.answer('noRecipients');
-  const parts = [m.answer('access', { records: records || m.answer('noRecords'), purposes, sources, retention: localize(deps.profile.retention, lang), recipients })];
-  const crossBorder = deps.profile.crossBorder;
-  if (crossBorder) parts.push(m.answer('crossBorder', { countries: crossBorder.countries.join(', '), description: localize(crossBorder.description, lang) }));
-  return parts.join('\n\n');
-}
-
-/** Which answer text says what a type did in the sources (withdrawal and opt-out say it in their own section otherwise). */
-const SOURCE_EFFECT_TEXT: Record<ChangeType, (deps: Dependencies) => 'rectification' | 'blocking' | 'unblocking' | 'erasure' | undefined> = {
-  rectification: () => 'rectification',
-  blocking: () => 'blocking',
-  unblocking: () => 'unblocking',
-  erasure: () => 'erasure',
-  consent_withdrawal: (deps) => (deps.profile.consentWithdrawal.sources === 'block' ? 'blocking' : deps.profile.consentWithdrawal.sources === 'erase' ? 'erasure' : undefined),
-  marketing_opt_out: () => 'erasure',
+/** The request type a step serves, for naming it to the person. */
+const STEP_TYPE: Record<SourceStep, RequestType> = {
+  access: 'access',
+  rectification: 'rectification',
+  unblocking: 'unblocking',
+  blocking: 'blocking',
+  consent_flags: 'consent_withdrawal',
+  consent_withdrawal: 'consent_withdrawal',
+  marketing_opt_out: 'marketing_opt_out',
+  erasure: 'erasure',
 };
 
-/** What was changed, blocked or destroyed where, and what was kept and why. */
-function changeSections(deps: Dependencies, request: DataSubjectRequest, results: SourceResult[]): string[] {
-  const m = messagesFor(request.language);
-  const name = (sourceId: string) => localize(deps.profile.sources.find((s) => s.id === sourceId)!.description, request.language);
+/**
+ * How the answer says what each step did: the sentence for records changed, and the one for nothing to change
+ * (only where the person asked for exactly that; a withdrawal's own section says the rest).
+ */
+const STEP_TEXT: Partial<Record<SourceStep, { done: AnswerText; nothing?: AnswerText }>> = {
+  rectification: { done: 'rectification', nothing: 'nothingToRectify' },
+  blocking: { done: 'blocking', nothing: 'nothingToBlock' },
+  unblocking: { done: 'unblocking', nothing: 'nothingToUnblock' },
+  erasure: { done: 'erasure', nothing: 'nothingToErase' },
+  consent_flags: { done: 'consentRecorded' },
+  marketing_opt_out: { done: 'unsubscribed', nothing: 'notSubscribed' },
+};
+
+interface StepReport {
+  step: SourceStep;
+  done: string[];
+  kept: Array<{ source: string; basis: string }>;
+  /** Planned somewhere and finished everywhere: only then may the answer say there was nothing to do. */
+  complete: boolean;
+}
+
+/** What each step did across the sources, from the outcomes kept step by step. */
+function stepReports(deps: Dependencies, request: DataSubjectRequest, results: SourceResult[]): StepReport[] {
+  const reports = new Map<SourceStep, StepReport>();
+  for (const source of deps.profile.sources) {
+    const result = results.find((r) => r.sourceId === source.id);
+    for (const step of sourceSteps(deps.profile, source, request.types)) {
+      const report = reports.get(step) ?? { step, done: [], kept: [], complete: true };
+      reports.set(step, report);
+      const outcome: SourceOutcome | undefined = result?.outcomes[step];
+      const name = localize(source.description, request.language);
+      if (!outcome) report.complete = false;
+      else if (outcome.status === 'kept') report.kept.push({ source: name, basis: outcome.basis });
+      else if (outcome.affected > 0) report.done.push(name);
+    }
+  }
+  return [...reports.values()];
+}
+
+/** What was changed, blocked or destroyed where, what was kept and why, and what there was nothing to do for. */
+function changeSections(deps: Dependencies, request: DataSubjectRequest, results: SourceResult[], m: Messages): string[] {
   const sections: string[] = [];
-  for (const type of CHANGE_TYPES.filter((t) => request.types.includes(t))) {
-    const done = results.filter((r) => r.outcomes[type]?.status === 'done' && (r.outcomes[type] as Extract<SourceOutcome, { status: 'done' }>).affected > 0);
-    const kept = results.filter((r) => r.outcomes[type]?.status === 'kept');
-    const sources = done.map((r) => name(r.sourceId)).join(', ');
-    const sourceEffect = SOURCE_EFFECT_TEXT[type](deps);
-    if (done.length && sourceEffect) {
-      sections.push(sourceEffect === 'rectification' ? m.answer('rectification', { fields: Object.keys(request.changes ?? {}).join(', '), sources }) : m.answer(sourceEffect, { sources }));
-    } else if (!kept.length && (type !== 'consent_withdrawal' && type !== 'marketing_opt_out')) sections.push(`${m.typeName(type)}: ${m.answer('nothingDone')}`);
-    for (const r of kept) sections.push(m.answer('kept', { source: name(r.sourceId), basis: (r.outcomes[type] as Extract<SourceOutcome, { status: 'kept' }>).basis }));
+  for (const report of stepReports(deps, request, results)) {
+    const sources = m.sourceList(report.done);
+    if (report.step === 'consent_withdrawal') {
+      if (report.done.length) sections.push(m.answer(deps.profile.consentWithdrawal.sources === 'block' ? 'withdrawalBlocked' : 'withdrawalErased', { sources }));
+    } else if (report.step === 'rectification' && report.done.length) {
+      sections.push(m.answer('rectification', { changes: describeChanges(deps, request, m), sources }));
+    } else {
+      const text = STEP_TEXT[report.step];
+      if (text && report.done.length) sections.push(m.answer(text.done, { sources }));
+      else if (text?.nothing && report.complete && !report.kept.length) sections.push(m.answer(text.nothing));
+    }
+    for (const kept of report.kept) sections.push(m.answer('kept', kept));
   }
   return sections;
 }
 
-function processorSection(deps: Dependencies, request: DataSubjectRequest, trail: RecordedAuditEvent[]): string | undefined {
-  const told = trail
-    .filter((e) => e.type === 'processor.notified' && (e.detail as { delivered: boolean }).delivered)
-    .map((e) => deps.profile.processors.find((p) => p.id === (e.detail as { processorId: string }).processorId)?.name)
-    .filter((n): n is string => Boolean(n));
-  return told.length ? messagesFor(request.language).answer('processorsTold', { processors: [...new Set(told)].join(', ') }) : undefined;
+/** The corrections as the person reads them: the field's label and the new value. */
+function describeChanges(deps: Dependencies, request: DataSubjectRequest, m: Messages): string {
+  const label = (field: string) => {
+    const declared = deps.profile.sources.map((s) => s.fields[field]).find(Boolean);
+    return declared ? localize(declared.label, request.language) : field;
+  };
+  return Object.entries(request.changes ?? {})
+    .map(([field, value]) => m.answer('change', { field: label(field), value }))
+    .join('\n');
+}
+
+/** Who was told of the request, and who could not be told yet (the operator has it as open work). */
+function processorSections(deps: Dependencies, request: DataSubjectRequest, trail: RecordedAuditEvent[], m: Messages): string[] {
+  const notices = trail.filter((e) => e.type === 'processor.notified').map((e) => e.detail as { processorId: string; noticeType?: string; delivered: boolean });
+  const deliveredLast = new Map<string, boolean>();
+  for (const notice of notices) deliveredLast.set(`${notice.processorId}:${notice.noticeType ?? ''}`, notice.delivered);
+  const name = (id: string) => {
+    const processor = deps.profile.processors.find((p) => p.id === id);
+    return processor ? localize(processor.name, request.language) : id;
+  };
+  const told = new Set<string>();
+  const notTold = new Set<string>();
+  for (const [key, delivered] of deliveredLast) (delivered ? told : notTold).add(name(key.split(':')[0]!));
+  for (const processor of notTold) told.delete(processor);
+  return [
+    ...(told.size ? [m.answer('processorsTold', { processors: m.list([...told]) })] : []),
+    ...(notTold.size ? [m.answer('processorsNotTold', { processors: m.list([...notTold]) })] : []),
+  ];
 }
 
 /**
- * The answer to the person: one section per thing asked, what was kept and why, which sources could not be
- * reached (the operator is alerted about those), and who else was told. Closes the request.
+ * The answer to the person: one section per thing asked, what was kept and why, which sources could not finish in
+ * time (the operator is alerted about those), and who else was told. Closes the request.
  */
 export async function answerRequest(deps: Dependencies, requestId: string): Promise<void> {
   const request = await deps.requests.get(requestId);
   if (request.status !== 'IN_PROGRESS') return; // already answered before a restart
   const m = messagesFor(request.language);
   const results = await deps.requests.listSourceResults(requestId);
-  const answered = new Set(results.map((r) => r.sourceId));
-  const failed = deps.profile.sources.filter((s) => !answered.has(s.id));
+  // Only what was planned and has no outcome failed: a withdrawal that asks nothing of a source leaves it alone.
+  const unfinished = deps.profile.sources
+    .map((source) => ({ source, steps: sourceSteps(deps.profile, source, request.types).filter((step) => !results.find((r) => r.sourceId === source.id)?.outcomes[step]) }))
+    .filter((entry) => entry.steps.length);
   const sections: string[] = [];
-  if (request.types.includes('access')) {
-    const access = accessSection(deps, request, results);
-    sections.push(access, await publishAccessPackage(deps, request, results, access));
-  }
+  const report = request.types.includes('access') ? await accessReport(deps, request, results) : undefined;
+  if (report) sections.push(accessText(report, m));
   // One read of the trail serves the consent and the processor sections.
   const trail = await deps.audit.list(requestId);
-  sections.push(...changeSections(deps, request, results), ...(await consentSections(deps, request, trail)));
-  if (request.types.includes('claim') && request.decision?.answer) sections.push(m.answer('claim', { decision: request.decision.answer }));
-  const told = processorSection(deps, request, trail);
-  if (told) sections.push(told);
-  for (const source of failed) {
-    await deps.audit.append(requestId, { type: 'source.failed', detail: { sourceId: source.id, error: 'no result after retries' } });
-    sections.push(m.answer('sourceFailed', { source: localize(source.description, request.language) }));
+  sections.push(...consentSections(deps, request, trail), ...changeSections(deps, request, results, m));
+  const answer = request.decision?.approved ? request.decision.answer : undefined;
+  if (answer) sections.push(request.types.includes('claim') ? m.answer('claim', { decision: answer }) : m.answer('operatorAnswer', { answer }));
+  sections.push(...processorSections(deps, request, trail, m));
+  for (const { source, steps } of unfinished) {
+    await deps.audit.append(requestId, { type: 'source.failed', detail: { sourceId: source.id, error: 'no result after retries', steps } });
+    const types = [...new Set(steps.map((step) => STEP_TYPE[step]))];
+    sections.push(m.answer('sourceFailed', { source: localize(source.description, request.language), types: m.typeNames(types) }));
   }
+  // The links to the copy come last: everything the copy holds has been said above.
+  if (report) sections.push(await publishAccessPackage(deps, request, report));
   await notifyPerson(deps, request, 'answer', { sections: sections.join('\n\n') });
   // Only now that the person has the confirmation: SES' own list would stop it too (see sesAccountSuppression).
   if (request.types.includes('marketing_opt_out') && deps.profile.sesAccountSuppression) await deps.suppressInSes(request.email);
-  if (failed.length) {
-    await alertOperator(deps, request, 'partial answer: sources failed', `Sources without a result after retries: ${failed.map((s) => s.id).join(', ')}. Complete them and write to the person again.`);
+  if (unfinished.length) {
+    const language = deps.profile.defaultLanguage;
+    await alertOperator(deps, request, 'partialAnswer', { sources: messagesFor(language).list(unfinished.map(({ source }) => `${localize(source.description, language)} (${source.id})`)) });
   }
   await deps.requests.transition(requestId, 'IN_PROGRESS', 'COMPLETED', { closedAt: deps.clock.now().toISOString() });
 }

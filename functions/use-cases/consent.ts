@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { localize } from '../config/profile-schema.ts';
+import { localize, type OperatorProfile } from '../config/profile-schema.ts';
 import { ConsentChannelSchema, type ConsentState } from '../domain/consent/index.ts';
 import { ValidationError, toFieldProblems } from '../domain/errors.ts';
 import { messagesFor } from '../domain/messages.ts';
 import { keyedHash } from '../domain/person-key.ts';
 import type { RecordedAuditEvent } from '../domain/audit.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
+import type { RequestType } from '../domain/request-types.ts';
 import { readSetting, Settings } from '../config/settings.ts';
 import type { Dependencies } from './dependencies.ts';
 
@@ -59,21 +60,28 @@ export async function consentState(deps: Dependencies, email: string): Promise<C
   return deps.consent.current(await deps.personKey(email), deps.clock.now());
 }
 
-/** Purposes a Global Privacy Control signal, or a marketing opt-out, ends. */
-export function optOutPurposes(deps: Pick<Dependencies, 'profile'>, kind: 'marketing' | 'gpc'): string[] {
-  return deps.profile.purposes.filter((p) => p.marketing || (kind === 'gpc' && p.transfer)).map((p) => p.id);
+/** Purposes a Global Privacy Control signal ends: marketing, and transfer to third parties. */
+function gpcPurposes(deps: Pick<Dependencies, 'profile'>): string[] {
+  return deps.profile.purposes.filter((p) => p.marketing || p.transfer).map((p) => p.id);
+}
+
+/** The purposes a request ends: a withdrawal every purpose, an opt-out the marketing ones. */
+export function withdrawnPurposes(profile: Pick<OperatorProfile, 'purposes'>, types: readonly RequestType[]): string[] {
+  const ids = new Set<string>();
+  if (types.includes('consent_withdrawal')) profile.purposes.forEach((p) => ids.add(p.id));
+  if (types.includes('marketing_opt_out')) profile.purposes.filter((p) => p.marketing).forEach((p) => ids.add(p.id));
+  return [...ids];
 }
 
 /**
- * Withdrawal and marketing opt-out requests change the ledger: consent_withdrawal ends every purpose the person
- * had granted, marketing_opt_out the marketing purposes. Each change is an audit event of the request.
+ * Withdrawal and marketing opt-out requests change the ledger: consent_withdrawal ends every purpose, marketing_opt_out
+ * the marketing purposes, each recorded with its evidence (the request, the channel it came by, the time) even where
+ * the ledger never saw the consent given. Each change is also an audit event of the request.
  */
 export async function withdrawForRequest(deps: Dependencies, requestId: string): Promise<{ withdrawn: string[] }> {
   const request = await deps.requests.get(requestId);
-  const wanted = new Set<string>();
-  if (request.types.includes('consent_withdrawal')) deps.profile.purposes.forEach((p) => wanted.add(p.id));
-  if (request.types.includes('marketing_opt_out')) optOutPurposes(deps, 'marketing').forEach((id) => wanted.add(id));
-  if (!wanted.size) return { withdrawn: [] };
+  const wanted = withdrawnPurposes(deps.profile, request.types);
+  if (!wanted.length) return { withdrawn: [] };
   const key = await deps.personKey(request.email);
   const channel = request.channel === 'email' ? 'email' : 'web';
   const withdrawn: string[] = [];
@@ -82,33 +90,52 @@ export async function withdrawForRequest(deps: Dependencies, requestId: string):
     if (change.recorded.some((e) => e.type === 'withdrawn')) withdrawn.push(purposeId);
   }
   if (request.types.includes('marketing_opt_out')) await deps.suppressions.add(request.email, { requestId });
-  await deps.audit.append(requestId, { type: 'consent.withdrawn', detail: { purposes: [...wanted] } });
+  await deps.audit.append(requestId, { type: 'consent.withdrawn', detail: { purposes: wanted } });
   return { withdrawn };
 }
 
-/** The answer's consent sections: what was withdrawn for this request, and (for access) every consent's state. */
-export async function consentSections(deps: Dependencies, request: DataSubjectRequest, trail: RecordedAuditEvent[]): Promise<string[]> {
+/** The answer's consent sections: what this request withdrew. (The access answer shows the whole history.) */
+export function consentSections(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest, trail: RecordedAuditEvent[]): string[] {
   const m = messagesFor(request.language);
   const name = (purposeId: string) => {
     const purpose = deps.profile.purposes.find((p) => p.id === purposeId);
     return purpose ? localize(purpose.description, request.language) : purposeId;
   };
   const sections: string[] = [];
-  if (request.types.includes('consent_withdrawal') || request.types.includes('marketing_opt_out')) {
+  if (request.types.includes('consent_withdrawal')) {
     const purposes = trail.filter((e) => e.type === 'consent.withdrawn').flatMap((e) => (e.detail as { purposes: string[] }).purposes);
-    if (request.types.includes('consent_withdrawal')) sections.push(m.answer('consentWithdrawal', { purposes: [...new Set(purposes)].map(name).join('; ') }));
-    if (request.types.includes('marketing_opt_out')) sections.push(m.answer('marketingOptOut'));
+    sections.push(m.answer('consentWithdrawal', { purposes: [...new Set(purposes)].map(name).join('; ') }));
   }
-  if (request.types.includes('access')) {
-    // The whole history, with its evidence of when and how, is part of what a person may learn.
-    const history = await deps.consent.history(await deps.personKey(request.email));
-    if (history.length) {
-      const date = (iso: string) => m.date(iso, request.deadline.timeZone);
-      const lines = history.map((e) => `* ${name(e.purposeId)}: ${e.type} ${date(e.at)}${e.termEndsAt ? ` (→ ${date(e.termEndsAt)})` : ''}, ${e.channel}, ${e.policyVersion}`);
-      sections.push(m.answer('consentHistory', { consents: lines.join('\n') }));
-    }
-  }
+  if (request.types.includes('marketing_opt_out')) sections.push(m.answer('marketingOptOut'));
   return sections;
+}
+
+/** One entry of the person's consent history, in their language (the answer's lines and the package's table). */
+export interface ConsentHistoryLine {
+  purpose: string;
+  event: string;
+  at: string;
+  until?: string;
+  channel?: string;
+  reference?: string;
+}
+
+export async function consentHistory(deps: Dependencies, request: DataSubjectRequest): Promise<ConsentHistoryLine[]> {
+  const m = messagesFor(request.language);
+  const history = await deps.consent.history(await deps.personKey(request.email));
+  const date = (iso: string) => m.date(iso, request.deadline.timeZone);
+  return history.map((e) => {
+    const purpose = deps.profile.purposes.find((p) => p.id === e.purposeId);
+    return {
+      purpose: purpose ? localize(purpose.description, request.language) : e.purposeId,
+      event: m.consentEventName(e.type),
+      at: date(e.at),
+      ...(e.termEndsAt && { until: date(e.termEndsAt) }),
+      // A term's end is the ledger's doing, not the person's: no channel to name.
+      ...(e.type === 'granted' || e.type === 'withdrawn' ? { channel: m.channelName(e.channel) } : {}),
+      ...(e.evidence.requestId && { reference: e.evidence.requestId }),
+    };
+  });
 }
 
 /**
@@ -116,7 +143,7 @@ export async function consentSections(deps: Dependencies, request: DataSubjectRe
  * transfer to third parties, recorded with that evidence. Opting out can harm no one, so it needs no verification.
  */
 export async function applyGlobalPrivacyControl(deps: Dependencies, email: string, evidence: { requestId: string; ip?: string; userAgent?: string }): Promise<string[]> {
-  const purposes = optOutPurposes(deps, 'gpc');
+  const purposes = gpcPurposes(deps);
   for (const purposeId of purposes) {
     await recordConsent(deps, { email, purposeId, action: 'withdraw', channel: 'web', evidence: { ...evidence, gpc: true } });
   }

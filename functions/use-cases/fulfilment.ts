@@ -1,101 +1,191 @@
-import { localize } from '../config/profile-schema.ts';
+import { localize, type DataSource, type OperatorProfile } from '../config/profile-schema.ts';
 import { NotFoundError } from '../domain/errors.ts';
+import { messagesFor, type ReviewReasonKind } from '../domain/messages.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import type { RequestType } from '../domain/request-types.ts';
 import { NOTICE_TYPES, processorNotice, type NoticeType } from '../adapters/processors/processor-notifier.ts';
+import { withdrawnPurposes } from './consent.ts';
 import type { Dependencies } from './dependencies.ts';
-import type { DataSourceConnector, SourceOutcome, SourceResult, Subject } from './ports.ts';
-import type { DataSource } from '../config/profile-schema.ts';
-import type { Language } from '../domain/request-types.ts';
+import { alertOperator } from './notify.ts';
+import type { DataSourceConnector, SourceOutcome, SourceResult, SourceStep, Subject } from './ports.ts';
+import type { Processor } from '../config/profile-schema.ts';
 
-/**
- * The order in which one source serves a request with several wishes: read first (so an access answer
- * shows what was held), then change, block, and destroy last.
- */
-const SOURCE_ORDER: readonly RequestType[] = ['access', 'rectification', 'unblocking', 'blocking', 'erasure'];
-
-/** Why a request needs a person at the company before anything is changed; empty when it runs by itself. */
-export function reviewReasons(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest): string[] {
-  const reasons: string[] = [];
-  if (request.types.length === 0) reasons.push('unclear request: classify it');
-  for (const type of request.types) {
-    if (type === 'claim') reasons.push('claim: always decided by the operator');
-    else if (deps.profile.review[type] === 'operator') reasons.push(`${type}: the profile asks for an operator decision`);
-  }
-  if (request.types.includes('rectification') && !Object.keys(request.changes ?? {}).length) {
-    reasons.push('rectification without stated changes: the operator states them');
-  }
-  return [...new Set(reasons)];
+/** Why a request needs a person at the company before anything is changed. */
+export interface ReviewReason {
+  kind: ReviewReasonKind;
+  type?: RequestType;
 }
 
-/** Carries out every data-source part of the request in one source, and keeps the result with the request. */
+/** Why a request needs a person at the company before anything is changed; empty when it runs by itself. */
+export function reviewReasons(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest): ReviewReason[] {
+  const reasons: ReviewReason[] = [];
+  if (request.types.length === 0) reasons.push({ kind: 'unclear' });
+  for (const type of request.types) {
+    if (type === 'claim') reasons.push({ kind: 'claim' });
+    else if (deps.profile.review[type] === 'operator') reasons.push({ kind: 'profile', type });
+  }
+  if (request.types.includes('rectification') && !Object.keys(request.changes ?? {}).length) reasons.push({ kind: 'rectificationWithoutChanges' });
+  return reasons;
+}
+
+/** The reasons as one line in a language (the operator's, or English for the API and the command line). */
+export function describeReasons(reasons: readonly ReviewReason[], language: Parameters<typeof messagesFor>[0]): string[] {
+  const m = messagesFor(language);
+  return reasons.map((reason) => m.reviewReason(reason.kind, reason.type ? { type: m.kindName(reason.type) } : {}));
+}
+
+/** The attributes of this source that record consents the request withdraws (the profile's consentAttributes). */
+function consentFlags(profile: Pick<OperatorProfile, 'purposes'>, source: DataSource, types: readonly RequestType[]): string[] {
+  const purposes = withdrawnPurposes(profile, types);
+  return [...new Set(purposes.flatMap((purposeId) => (source.consentAttributes[purposeId] ? [source.consentAttributes[purposeId]] : [])))];
+}
+
+/**
+ * What one source does for a request, in order: read first (so an access answer shows what was held), then change,
+ * block, mark consents withdrawn, and destroy last. Withdrawal and opt-out reach the source as the profile says;
+ * where the person also asked for blocking or erasure, that step does it once.
+ */
+export function sourceSteps(profile: OperatorProfile, source: DataSource, types: readonly RequestType[]): SourceStep[] {
+  const steps: SourceStep[] = [];
+  const has = (type: RequestType) => types.includes(type);
+  if (has('access')) steps.push('access');
+  if (has('rectification')) steps.push('rectification');
+  if (has('unblocking')) steps.push('unblocking');
+  if (has('blocking')) steps.push('blocking');
+  if (consentFlags(profile, source, types).length) steps.push('consent_flags');
+  const withdrawal = profile.consentWithdrawal.sources;
+  if (has('consent_withdrawal') && ((withdrawal === 'block' && !has('blocking')) || (withdrawal === 'erase' && !has('erasure')))) steps.push('consent_withdrawal');
+  if (has('marketing_opt_out') && source.marketingList && !has('erasure')) steps.push('marketing_opt_out');
+  if (has('erasure')) steps.push('erasure');
+  return steps;
+}
+
+/** The sources a request needs: those with a step to take. */
+export function plannedSources(profile: OperatorProfile, types: readonly RequestType[]): DataSource[] {
+  return profile.sources.filter((source) => sourceSteps(profile, source, types).length);
+}
+
+/** Steps that destroy records: a retry cannot see what an earlier attempt destroyed, so the count is kept first. */
+function destroys(profile: OperatorProfile, step: SourceStep): boolean {
+  return step === 'erasure' || step === 'marketing_opt_out' || (step === 'consent_withdrawal' && profile.consentWithdrawal.sources === 'erase');
+}
+
+/** A legal duty to keep the data wins over its destruction; the answer names the basis. */
+function heldBasis(source: DataSource, request: DataSubjectRequest): SourceOutcome | undefined {
+  return source.legalHold ? { status: 'kept', basis: localize(source.legalHold.basis, request.language) } : undefined;
+}
+
+async function runStep(deps: Dependencies, step: SourceStep, source: DataSource, connector: DataSourceConnector, subject: Subject, request: DataSubjectRequest, result: SourceResult): Promise<SourceOutcome> {
+  switch (step) {
+    case 'access':
+      result.records = await connector.find(subject);
+      return { status: 'done', affected: result.records.length };
+    case 'rectification':
+      return connector.rectify(subject, request.changes ?? {});
+    case 'blocking':
+      return connector.block(subject);
+    case 'unblocking':
+      return connector.unblock(subject);
+    case 'consent_flags':
+      return connector.withdrawConsent(subject, consentFlags(deps.profile, source, request.types));
+    case 'consent_withdrawal':
+      return deps.profile.consentWithdrawal.sources === 'block' ? connector.block(subject) : (heldBasis(source, request) ?? connector.erase(subject));
+    case 'marketing_opt_out':
+      // A mailing list holds nothing the law makes us keep: the person leaves it.
+      return connector.erase(subject);
+    case 'erasure':
+      return heldBasis(source, request) ?? connector.erase(subject);
+  }
+}
+
+const describeOutcome = (outcome: SourceOutcome) => (outcome.status === 'done' ? `done: ${outcome.affected}` : 'kept');
+
+/**
+ * Carries out every step of the request in one source. Each step's outcome is kept as soon as it is known, so an
+ * attempt that is retried (after a timeout, a crash) skips what an earlier attempt finished; before destroying, the
+ * count of what is about to go is kept too, so a destruction whose answer was lost still counts what it destroyed.
+ */
 export async function applyToSource(deps: Dependencies, requestId: string, sourceId: string): Promise<{ sourceId: string; outcomes: Record<string, string> }> {
   const request = await deps.requests.get(requestId);
   const source = deps.profile.sources.find((s) => s.id === sourceId);
   if (!source) throw new NotFoundError(`data source ${sourceId} is not in the operator profile`);
   const connector = deps.connectorFor(source);
-  const subject = { email: request.email };
-  const result: SourceResult = { sourceId, status: 'ok', records: [], outcomes: {} };
-  for (const type of SOURCE_ORDER.filter((t) => request.types.includes(t))) {
-    switch (type) {
-      case 'access':
-        result.records = await connector.find(subject);
-        break;
-      case 'rectification':
-        result.outcomes.rectification = await connector.rectify(subject, request.changes ?? {});
-        break;
-      case 'blocking':
-        result.outcomes.blocking = await connector.block(subject);
-        break;
-      case 'unblocking':
-        result.outcomes.unblocking = await connector.unblock(subject);
-        break;
-      case 'erasure':
-        result.outcomes.erasure = await eraseUnlessHeld(connector, source, subject, request.language);
-        break;
+  const subject: Subject = { email: request.email, requestId };
+  const earlier = (await deps.requests.listSourceResults(requestId)).find((r) => r.sourceId === sourceId);
+  const result: SourceResult = {
+    sourceId,
+    records: earlier?.records ?? [],
+    outcomes: { ...earlier?.outcomes },
+    started: { ...earlier?.started },
+    attempts: (earlier?.attempts ?? 0) + 1,
+  };
+  const keep = () => deps.requests.putSourceResult(requestId, result);
+  for (const step of sourceSteps(deps.profile, source, request.types)) {
+    if (result.outcomes[step]) continue;
+    const counts = destroys(deps.profile, step) && !(step !== 'marketing_opt_out' && source.legalHold);
+    if (counts && result.started![step] === undefined) {
+      result.started![step] = (await connector.find(subject)).length;
+      await keep();
     }
+    const outcome = await runStep(deps, step, source, connector, subject, request, result);
+    const before = result.started![step];
+    result.outcomes[step] = outcome.status === 'done' && before !== undefined ? { status: 'done', affected: Math.max(outcome.affected, before) } : outcome;
+    await keep();
   }
-  // Withdrawal and opt-out reach the sources as the profile says: blocked or destroyed, mailing lists emptied.
-  const withdrawal = deps.profile.consentWithdrawal.sources;
-  if (request.types.includes('consent_withdrawal') && withdrawal !== 'none') {
-    result.outcomes.consent_withdrawal = withdrawal === 'block' ? await connector.block(subject) : await eraseUnlessHeld(connector, source, subject, request.language);
-  }
-  if (request.types.includes('marketing_opt_out') && source.marketingList) {
-    result.outcomes.marketing_opt_out = await connector.erase(subject);
-  }
-  await deps.requests.putSourceResult(requestId, result);
-  const outcomes = Object.fromEntries(Object.entries(result.outcomes).map(([type, o]) => [type, describeOutcome(o)]));
-  if (request.types.includes('access')) outcomes.access = `${result.records.length} records`;
-  await deps.audit.append(requestId, { type: 'source.applied', detail: { sourceId, outcomes } });
+  const outcomes = Object.fromEntries(Object.entries(result.outcomes).map(([step, outcome]) => [step, describeOutcome(outcome)]));
+  await deps.audit.append(requestId, { type: 'source.applied', detail: { sourceId, attempt: result.attempts, outcomes } });
   return { sourceId, outcomes };
 }
 
-/** A legal duty to keep the data wins over erasure; the answer names the basis. */
-async function eraseUnlessHeld(connector: DataSourceConnector, source: DataSource, subject: Subject, language: Language): Promise<SourceOutcome> {
-  return source.legalHold ? { status: 'kept', basis: localize(source.legalHold.basis, language) } : connector.erase(subject);
+/** Which processors and recipients hear of which types of this request. */
+function noticesFor(profile: OperatorProfile, request: DataSubjectRequest): Array<{ processor: Processor; type: NoticeType }> {
+  return profile.processors.flatMap((processor) =>
+    request.types
+      .filter((t): t is NoticeType => (NOTICE_TYPES as readonly string[]).includes(t) && processor.notifyOn.includes(t))
+      .map((type) => ({ processor, type })),
+  );
 }
 
-const describeOutcome = (outcome: SourceOutcome) => (outcome.status === 'done' ? `done: ${outcome.affected}` : 'kept');
-
-/** Tells each processor and recipient of the changes that concern them; every delivery is an audit event. */
+/**
+ * Tells each processor and recipient of the changes that concern them, in their language; every delivery is an audit
+ * event. A notice that could not be delivered is left to the operator as open work, with an alert, and the answer
+ * says it has not been done.
+ */
 export async function notifyProcessors(deps: Dependencies, requestId: string): Promise<{ notified: number; failed: number }> {
   const request = await deps.requests.get(requestId);
   let notified = 0;
-  let failed = 0;
-  for (const processor of deps.profile.processors) {
-    const types = request.types.filter((t): t is NoticeType => (NOTICE_TYPES as readonly string[]).includes(t) && processor.notifyOn.includes(t));
-    for (const type of types) {
-      const delivery = await deps.processorNotifier.notify(
-        processor,
-        processorNotice({ requestId, type, submittedAt: request.receivedAt, email: request.email, controllerName: deps.profile.operator.legalName }),
-      );
-      await deps.audit.append(requestId, {
-        type: 'processor.notified',
-        detail: { processorId: processor.id, channel: delivery.channel, delivered: delivery.delivered, attempts: delivery.attempts },
-      });
-      if (delivery.delivered) notified++;
-      else failed++;
+  const undelivered: Processor[] = [];
+  const openWork: string[] = [];
+  for (const { processor, type } of noticesFor(deps.profile, request)) {
+    const language = processor.language ?? deps.profile.defaultLanguage;
+    const m = messagesFor(language);
+    const notice = processorNotice({ requestId, type, submittedAt: request.receivedAt, email: request.email, controllerName: deps.profile.operator.legalName });
+    const mail = m.mail('processorNotice', {
+      reference: requestId,
+      controller: localize(deps.profile.operator.name, language),
+      action: m.processorAction(type),
+      type: m.kindName(type),
+      submittedAt: m.date(request.receivedAt, request.deadline.timeZone),
+      email: request.email,
+      contact: deps.profile.operator.contactEmail,
+    });
+    const delivery = await deps.processorNotifier.notify(processor, notice, mail);
+    await deps.audit.append(requestId, {
+      type: 'processor.notified',
+      detail: { processorId: processor.id, noticeType: type, channel: delivery.channel, delivered: delivery.delivered, attempts: delivery.attempts },
+    });
+    if (delivery.delivered) notified++;
+    else {
+      undelivered.push(processor);
+      const id = `processor:${processor.id}:${type}`;
+      openWork.push(id);
+      await deps.openWork.put({ requestId, id, kind: 'processor_notice', processorId: processor.id, type, since: deps.clock.now().toISOString() });
     }
   }
-  return { notified, failed };
+  if (undelivered.length) {
+    const language = deps.profile.defaultLanguage;
+    const names = [...new Set(undelivered.map((p) => localize(p.name, language)))];
+    await alertOperator(deps, request, 'processorsNotTold', { processors: messagesFor(language).list(names) }, openWork);
+  }
+  return { notified, failed: undelivered.length };
 }

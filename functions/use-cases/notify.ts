@@ -1,9 +1,12 @@
-import { localize, mailDomain } from '../config/profile-schema.ts';
-import { messagesFor, type MailTemplate } from '../domain/messages.ts';
+import { localize, mailDomain, type OperatorProfile } from '../config/profile-schema.ts';
+import { inLanguage } from '../domain/localized.ts';
+import { refusalGrounds } from '../domain/refusal-grounds.ts';
+import type { Language, RequestType } from '../domain/request-types.ts';
+import { messagesFor, type AlertKind, type CommandLabel, type MailTemplate } from '../domain/messages.ts';
 import { requestMessageId, type DataSubjectRequest } from '../domain/request.ts';
 import type { Dependencies } from './dependencies.ts';
 
-/** The values every notice shares: who we are, how to reach us, the dates in the person's language. */
+/** The values every notice shares: who we are, how to reach us, the dates and the rule in the person's language. */
 export function commonValues(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest): Record<string, string> {
   const messages = messagesFor(request.language);
   return {
@@ -13,7 +16,7 @@ export function commonValues(deps: Pick<Dependencies, 'profile'>, request: DataS
     contact: deps.profile.operator.contactEmail,
     receivedAt: messages.date(request.receivedAt, request.deadline.timeZone),
     dueAt: messages.date(request.deadline.dueAt, request.deadline.timeZone),
-    rule: request.deadline.rule.citation,
+    rule: inLanguage(request.deadline.rule.citation, request.language),
     types: messages.typeNames(request.types),
   };
 }
@@ -31,17 +34,74 @@ export async function notifyPerson(
   await deps.audit.append(request.id, { type: 'mail.sent', detail: { template, messageId } });
 }
 
-/** Tells the operator's responsible person (the profile's contact address) that a request needs them. */
+/** The derbes commands an alert offers, by what the operator can do next. */
+function operatorCommands(reference: string): Record<Exclude<CommandLabel, 'done'>, string> {
+  return {
+    pending: 'npx derbes decisions list',
+    approve: `npx derbes decisions approve ${reference} --answer "…"`,
+    deny: `npx derbes decisions deny ${reference} --reason "…" --basis "…"`,
+    show: `npx derbes requests show ${reference}`,
+  };
+}
+
+/** The refusal grounds that fit a request, one a line, for the operator deciding it: the id to pass, and what it says. */
+export function groundLines(profile: Pick<OperatorProfile, 'jurisdiction'>, types: readonly RequestType[], language: Language): string {
+  return refusalGrounds(profile.jurisdiction, types)
+    .map((ground) => `    ${ground.id} — ${ground.text[language]} (${ground.citation[language]})`)
+    .join('\n');
+}
+
+type OfferedCommand = Exclude<CommandLabel, 'done'>;
+const DECISION_COMMANDS: readonly OfferedCommand[] = ['pending', 'approve', 'deny'];
+const COMMANDS: Record<AlertKind, readonly OfferedCommand[] | 'by status'> = {
+  decisionNeeded: DECISION_COMMANDS,
+  decisionOverdue: DECISION_COMMANDS,
+  reminder: 'by status',
+  lastDay: 'by status',
+  partialAnswer: ['show'],
+  safetyMargin: ['show'],
+  overdue: ['show'],
+  processorsNotTold: ['show'],
+  attentionAtMargin: ['show'],
+};
+
+/**
+ * Tells the operator's responsible person (the profile's contact address) that a request needs them: in the
+ * profile's default language, what happened, what the request is and what to run next (with `openWork`, the command
+ * that marks each follow-up done).
+ */
 export async function alertOperator(
   deps: Pick<Dependencies, 'profile' | 'mailer' | 'audit'>,
   request: DataSubjectRequest,
-  alert: string,
-  detail: string,
+  kind: AlertKind,
+  values: Record<string, string> = {},
+  openWork: readonly string[] = [],
 ): Promise<void> {
-  await mailOperator(deps, request, 'operatorAlert', { alert, detail }, alert);
+  const m = messagesFor(deps.profile.defaultLanguage);
+  const alert = m.alert(kind, values);
+  const wanted = COMMANDS[kind];
+  const labels = wanted === 'by status' ? (request.status === 'AWAITING_DECISION' ? DECISION_COMMANDS : ['show' as const]) : wanted;
+  const commands = operatorCommands(request.id);
+  await mailOperator(
+    deps,
+    request,
+    'operatorAlert',
+    {
+      alert: alert.title,
+      detail: alert.detail ? `${alert.title}.\n${alert.detail}` : `${alert.title}.`,
+      commands: [
+        ...labels.map((label) => `${m.commandLabel(label)}: ${commands[label]}`),
+        ...openWork.map((id) => `${m.commandLabel('done')}: npx derbes requests done ${request.id} ${id}`),
+      ].join('\n'),
+    },
+    kind,
+  );
 }
 
-/** Sends the operator one of their templates about a request, in the profile's default language, and records it. */
+/**
+ * Sends the operator one of their templates about a request, in the profile's default language, and records it:
+ * the request's reference, kinds, dates and status are given to every template.
+ */
 export async function mailOperator(
   deps: Pick<Dependencies, 'profile' | 'mailer' | 'audit'>,
   request: DataSubjectRequest,
@@ -49,12 +109,13 @@ export async function mailOperator(
   values: Record<string, string>,
   alert: string,
 ): Promise<void> {
-  const messages = messagesFor(deps.profile.defaultLanguage);
-  const { subject, text } = messages.mail(template, {
+  const m = messagesFor(deps.profile.defaultLanguage);
+  const { subject, text } = m.mail(template, {
     reference: request.id,
-    types: messages.typeNames(request.types),
-    receivedAt: messages.date(request.receivedAt, request.deadline.timeZone),
-    dueAt: messages.date(request.deadline.dueAt, request.deadline.timeZone),
+    types: request.types.length ? m.kindNames(request.types) : m.reviewReason('unclear'),
+    receivedAt: m.date(request.receivedAt, request.deadline.timeZone),
+    dueAt: m.date(request.deadline.dueAt, request.deadline.timeZone),
+    status: m.statusName(request.status),
     ...values,
   });
   await deps.mailer.send({ to: deps.profile.operator.contactEmail, subject, text, messageId: requestMessageId(request.id, template, mailDomain(deps.profile)) });

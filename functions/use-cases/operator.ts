@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { riskFlags, type EscalationPolicy } from '../domain/deadlines/index.ts';
 import { ConflictError, ValidationError, toFieldProblems } from '../domain/errors.ts';
-import { OPEN_STATUSES, type DataSubjectRequest } from '../domain/request.ts';
-import { RequestTypeSchema } from '../domain/request-types.ts';
+import { inLanguage } from '../domain/localized.ts';
+import { groundText, refusalGround, refusalGrounds } from '../domain/refusal-grounds.ts';
+import { OPEN_STATUSES, type DataSubjectRequest, type RefusalBasis } from '../domain/request.ts';
+import { RequestTypeSchema, type Language, type RequestType } from '../domain/request-types.ts';
 import type { Dependencies } from './dependencies.ts';
 import { notifyPerson } from './notify.ts';
 
@@ -12,8 +14,11 @@ export const DecisionInputSchema = z
     decision: z.enum(['approve', 'deny']),
     /** Why: required for a refusal, told to the person. */
     reason: z.string().trim().min(1).max(4000).optional(),
-    /** The legal basis cited in a refusal, e.g. "Law 94-V, Art. 8(2)". */
-    basis: z.string().trim().min(1).max(500).optional(),
+    /**
+     * The legal basis of a refusal, required with it: the id of one of the jurisdiction's refusal grounds
+     * (rules/refusal-grounds), or the basis written out by the operator.
+     */
+    basis: z.string().trim().min(1).max(1000).optional(),
     /** The answer to a claim, or a note for the person. */
     answer: z.string().trim().min(1).max(10000).optional(),
     /** For a rectification the operator states (e.g. from documents): field → new value. */
@@ -30,24 +35,57 @@ export function parseDecision(input: unknown): DecisionInput {
   return result.data;
 }
 
+/** Ground ids look like "kz-third-party-data"; a basis written out by the operator has spaces. */
+const GROUND_ID = /^[a-z]{2}(-[a-z0-9]+)+$/;
+
+/**
+ * The basis of a refusal as the operator gave it: a ground of the jurisdiction that fits the request's types, or
+ * their own words. Something shaped like a ground id that is not one is a typo, refused with the grounds that fit.
+ */
+export function resolveBasis(jurisdiction: string, types: readonly RequestType[], basis: string | undefined): RefusalBasis {
+  const fitting = refusalGrounds(jurisdiction, types);
+  const known = () => (fitting.length ? `; grounds for this request: ${fitting.map((g) => g.id).join(', ')}` : '');
+  if (!basis) {
+    throw new ValidationError([{ field: 'basis', message: `a refusal needs a legal basis: a refusal ground's id, or the basis written out${known()}` }], 'decision');
+  }
+  if (!GROUND_ID.test(basis)) return { text: basis };
+  const ground = refusalGround(jurisdiction, basis);
+  if (!ground) throw new ValidationError([{ field: 'basis', message: `${basis} is not a refusal ground of ${jurisdiction}${known()}` }], 'decision');
+  if (types.length && !types.some((t) => ground.appliesTo.includes(t))) {
+    throw new ValidationError([{ field: 'basis', message: `${basis} does not apply to ${types.join(', ')}${known()}` }], 'decision');
+  }
+  return { ground: ground.id };
+}
+
+/** How the person reads the basis of their refusal, in their language. */
+export function basisText(jurisdiction: string, basis: RefusalBasis | string | undefined, language: Language, fallback: string): string {
+  if (basis === undefined) return fallback;
+  if (typeof basis === 'string') return basis; // a decision recorded before grounds were data
+  if ('text' in basis) return basis.text;
+  const ground = refusalGround(jurisdiction, basis.ground);
+  return ground ? groundText(ground, language) : basis.ground;
+}
+
 /**
  * Records the operator's decision on a waiting request and releases its workflow, which then moves the request on
  * (ApplyDecision). If the wait has already ended (timed out and escalated), the pending decision is put back and
  * the operator is told, so nothing is left half-done.
  */
 export async function decide(deps: Dependencies, requestId: string, input: DecisionInput): Promise<{ reference: string; decision: DecisionInput['decision'] }> {
-  const pending = await deps.decisions.take(requestId);
   const approved = input.decision === 'approve';
+  // The basis is checked against the request before the pending decision is taken, so a typo loses nothing.
+  const basis = approved ? undefined : resolveBasis(deps.profile.jurisdiction, input.types ?? (await deps.requests.get(requestId)).types, input.basis);
+  const pending = await deps.decisions.take(requestId);
   try {
     await deps.requests.amend(
       requestId,
       'AWAITING_DECISION',
       {
-        decision: { approved, decidedAt: deps.clock.now().toISOString(), reason: input.reason, basis: input.basis, answer: input.answer },
+        decision: { approved, decidedAt: deps.clock.now().toISOString(), reason: input.reason, ...(basis && { basis }), answer: input.answer },
         ...(input.changes ? { changes: input.changes } : {}),
         ...(input.types ? { types: input.types } : {}),
       },
-      [{ type: 'decision.made', detail: { approved, basis: input.basis } }],
+      [{ type: 'decision.made', detail: { approved, ...(basis && { ground: 'ground' in basis ? basis.ground : 'written' }) } }],
     );
     await deps.workflow.completeTask(pending.taskToken, { approved });
   } catch (error) {
@@ -68,7 +106,9 @@ export async function applyDecision(deps: Dependencies, requestId: string): Prom
     return { approved };
   }
   const refused = await deps.requests.transition(requestId, 'AWAITING_DECISION', 'REFUSED', { closedAt: deps.clock.now().toISOString() });
-  await notifyPerson(deps, refused, 'refusal', { reason: refused.decision?.reason ?? '', rule: refused.decision?.basis ?? refused.deadline.rule.citation });
+  // A refusal is decided with a basis; one recorded without (before bases were required) cites the rule it was answered under.
+  const basis = basisText(deps.profile.jurisdiction, refused.decision?.basis, refused.language, inLanguage(refused.deadline.rule.citation, refused.language));
+  await notifyPerson(deps, refused, 'refusal', { reason: refused.decision?.reason ?? '', basis });
   return { approved };
 }
 
@@ -83,7 +123,7 @@ export function requestView(request: DataSubjectRequest, now: Date, policy: Esca
     receivedAt: request.receivedAt,
     dueAt: request.deadline.dueAt,
     timeZone: request.deadline.timeZone,
-    rule: { id: request.deadline.rule.id, citation: request.deadline.rule.citation, source: request.deadline.rule.source, confidence: request.deadline.rule.confidence },
+    rule: { id: request.deadline.rule.id, citation: inLanguage(request.deadline.rule.citation, 'en'), source: request.deadline.rule.source, confidence: request.deadline.rule.confidence },
     ...(request.attention ? { attention: request.attention } : {}),
     ...riskFlags({ dueAt: request.deadline.dueAt, receivedAt: request.receivedAt }, now, policy),
   };
@@ -101,8 +141,8 @@ export async function extendDeadline(deps: Dependencies, requestId: string, rawR
   const extended = deps.deadlines.extend(request.deadline, deps.clock.now());
   const citation = extended.rule.appliedExtension!.citation;
   const updated = await deps.requests.amend(requestId, request.status, { deadline: extended }, [
-    { type: 'deadline.extended', detail: { from: request.deadline.dueAt, to: extended.dueAt, citation } },
+    { type: 'deadline.extended', detail: { from: request.deadline.dueAt, to: extended.dueAt, citation: citation.en } },
   ]);
-  await notifyPerson(deps, updated, 'extension', { reason: reason.data, rule: citation });
+  await notifyPerson(deps, updated, 'extension', { reason: reason.data, rule: citation[updated.language] });
   return requestView(updated, deps.clock.now(), deps.profile.escalation);
 }

@@ -41,20 +41,20 @@ async function takeStep(deps: Dependencies, request: DataSubjectRequest, kind: W
     case 'operator_reminder':
     case 'operator_last_day':
       if (!WAITS_ON_OPERATOR.includes(request.status) && !request.attention) return undefined;
-      await alertOperator(deps, request, kind === 'operator_last_day' ? 'last working day before the due date' : 'reminder: this request waits on you', `Status: ${request.status}.`);
+      await alertOperator(deps, request, kind === 'operator_last_day' ? 'lastDay' : 'reminder');
       return 'reminders';
     case 'interim_answer':
       // A stuck request gets the delay notice instead; verification and decision waits end with their own answer.
       if (request.attention || WORKFLOW_ANSWERS_IN_TIME.includes(request.status)) return undefined;
       await notifyPerson(deps, request, 'progressNotice', {});
-      await alertOperator(deps, request, 'still open at the safety margin', `Status: ${request.status}. The person has been sent a progress notice.`);
+      await alertOperator(deps, request, 'safetyMargin');
       return 'progressNotices';
     case 'delay_notice':
       await notifyPerson(deps, request, 'delayNotice', {});
-      await alertOperator(deps, request, 'still needs attention at the safety margin', `Stopped at ${request.attention!.step} (${request.attention!.code}). The person has been told that the answer is delayed.`);
+      await alertOperator(deps, request, 'attentionAtMargin', { step: request.attention!.step, code: request.attention!.code });
       return 'delayNotices';
     case 'overdue':
-      await alertOperator(deps, request, 'OVERDUE', `Status: ${request.status}. The due date has passed.`);
+      await alertOperator(deps, request, 'overdue');
       return 'overdue';
   }
 }

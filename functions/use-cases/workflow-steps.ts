@@ -1,13 +1,9 @@
 import { answerBy } from '../domain/deadlines/index.ts';
 import { messagesFor } from '../domain/messages.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
-import type { RequestType } from '../domain/request-types.ts';
 import type { Dependencies } from './dependencies.ts';
-import { reviewReasons } from './fulfilment.ts';
-import { alertOperator, notifyPerson } from './notify.ts';
-
-/** Request types that act on the company's data sources. */
-const SOURCE_TYPES: readonly RequestType[] = ['access', 'rectification', 'blocking', 'unblocking', 'erasure'];
+import { describeReasons, plannedSources, reviewReasons } from './fulfilment.ts';
+import { alertOperator, groundLines, notifyPerson } from './notify.ts';
 
 /**
  * The document each execution carries. It holds identifiers and timings only — never personal data —
@@ -45,7 +41,8 @@ export async function acknowledge(deps: Dependencies, requestId: string): Promis
   const request = await deps.requests.get(requestId);
   // A re-run after a restart must not send a second receipt.
   if (request.status === 'RECEIVED') {
-    await notifyPerson(deps, request, 'receipt', {});
+    // Mail nobody could classify is read by a person; its receipt says so instead of listing no types.
+    await notifyPerson(deps, request, request.types.length ? 'receipt' : 'receiptUnclear', {});
     await deps.requests.transition(requestId, 'RECEIVED', 'AWAITING_VERIFICATION');
   }
   // Waiting longer than the link lives is pointless; waiting past the answer deadline is unlawful.
@@ -64,19 +61,16 @@ export async function planFulfilment(deps: Dependencies, requestId: string): Pro
   const request = await deps.requests.get(requestId);
   const reasons = reviewReasons(deps, request);
   if (reasons.length && request.status === 'IN_PROGRESS') {
-    await deps.requests.transition(requestId, 'IN_PROGRESS', 'AWAITING_DECISION', {}, [{ type: 'decision.requested', detail: { reasons } }]);
+    await deps.requests.transition(requestId, 'IN_PROGRESS', 'AWAITING_DECISION', {}, [{ type: 'decision.requested', detail: { reasons: describeReasons(reasons, 'en') } }]);
   }
-  const touchesSources =
-    request.types.some((t) => SOURCE_TYPES.includes(t)) ||
-    reasons.length > 0 ||
-    (request.types.includes('consent_withdrawal') && deps.profile.consentWithdrawal.sources !== 'none') ||
-    (request.types.includes('marketing_opt_out') && deps.profile.sources.some((s) => s.marketingList));
+  // A decision may change what the request is (an unclear mail classified): then every source stands ready.
+  const sources = reasons.length ? deps.profile.sources : plannedSources(deps.profile, request.types);
   return {
     requestId,
     needsDecision: reasons.length > 0,
     decisionTimeoutSeconds: Math.max(1, Math.floor((answerDeadline(deps, request).getTime() - deps.clock.now().getTime()) / 1000)),
     escalations: 0,
-    sourceIds: touchesSources ? deps.profile.sources.map((source) => source.id) : [],
+    sourceIds: sources.map((source) => source.id),
   };
 }
 
@@ -84,8 +78,11 @@ export async function planFulfilment(deps: Dependencies, requestId: string): Pro
 export async function requestDecision(deps: Dependencies, requestId: string, taskToken: string): Promise<void> {
   const request = await deps.requests.get(requestId);
   const reasons = reviewReasons(deps, request);
-  await deps.decisions.put({ requestId, taskToken, reasons, requestedAt: deps.clock.now().toISOString() });
-  await alertOperator(deps, request, 'decision needed', reasons.join('\n'));
+  await deps.decisions.put({ requestId, taskToken, reasons: describeReasons(reasons, 'en'), requestedAt: deps.clock.now().toISOString() });
+  await alertOperator(deps, request, 'decisionNeeded', {
+    reasons: describeReasons(reasons, deps.profile.defaultLanguage).join('; '),
+    grounds: groundLines(deps.profile, request.types, deps.profile.defaultLanguage),
+  });
 }
 
 /**
@@ -97,7 +94,11 @@ export async function escalateDecision(deps: Dependencies, payload: WorkflowPayl
   const round = (payload.escalations ?? 0) + 1;
   if (request.status !== 'AWAITING_DECISION') return { ...payload, escalations: round, giveUp: true };
   if (round === 1) await notifyPerson(deps, request, 'interimAnswer', {});
-  await alertOperator(deps, request, 'decision overdue', `Escalation ${round} of ${MAX_ESCALATIONS}. ${reviewReasons(deps, request).join('; ')}`);
+  await alertOperator(deps, request, 'decisionOverdue', {
+    round: String(round),
+    rounds: String(MAX_ESCALATIONS),
+    reasons: describeReasons(reviewReasons(deps, request), deps.profile.defaultLanguage).join('; '),
+  });
   await deps.audit.append(request.id, { type: 'decision.escalated', detail: { round } });
   return { ...payload, escalations: round, decisionTimeoutSeconds: ESCALATION_INTERVAL_SECONDS, giveUp: round >= MAX_ESCALATIONS };
 }
@@ -113,7 +114,8 @@ export async function requestVerification(
   const request = await deps.requests.get(requestId);
   await deps.verifications.put({ codeHash: code.codeHash, requestId, taskToken, expiresAt: expiresAt.toISOString() });
   await deps.audit.append(requestId, { type: 'verification.requested', detail: { expiresAt: expiresAt.toISOString() } });
-  const link = `${deps.publicUrl}/verify?code=${encodeURIComponent(code.code)}`;
+  // The page behind the link speaks the request's language.
+  const link = `${deps.publicUrl}/verify?code=${encodeURIComponent(code.code)}&lang=${request.language}`;
   await notifyPerson(deps, request, 'verification', {
     link,
     expiresAt: messagesFor(request.language).date(expiresAt.toISOString(), request.deadline.timeZone),

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAuditLog } from '../../functions/adapters/dynamodb/audit-log.ts';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../../functions/adapters/dynamodb/client.ts';
 import { DynamoRequestStore } from '../../functions/adapters/dynamodb/request-store.ts';
 import { Settings } from '../../functions/config/settings.ts';
@@ -58,10 +59,15 @@ describe('an access request from the web', () => {
     const verification = await sink.waitFor((m) => m.subject.includes(reference) && m.text.includes('/verify?code='));
     const link = verificationLink(verification);
 
-    // A mail scanner fetching the link must not confirm anything.
+    // A mail scanner fetching the link must not confirm anything. The page names the request, in its language.
+    expect(link.searchParams.get('lang')).toBe('ru');
     const page = await fetch(link);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('method="post"');
+    const pageText = await page.text();
+    expect(pageText).toContain('method="post"');
+    expect(pageText).toContain('<html lang="ru">');
+    expect(pageText).toContain(`Запрос ${reference}: сведения о ваших персональных данных.`);
+    expect(pageText).not.toContain(PERSON);
     expect((await stores().requests.get(reference)).status).toBe('AWAITING_VERIFICATION');
 
     const confirmedAt = Date.now();
@@ -71,6 +77,8 @@ describe('an access request from the web', () => {
       body: new URLSearchParams({ code: link.searchParams.get('code')! }),
     });
     expect(confirm.status).toBe(200);
+    // What happens next, and by when.
+    expect(await confirm.text()).toMatch(new RegExp(`Запрос ${reference} подтверждён и передан в работу. Ответ придёт на вашу электронную почту не позднее \\d{1,2} \\S+ \\d{4}, 23:59 по времени Астаны`));
     const answer = await sink.waitFor((m) => m.subject.includes(reference) && m.text.includes('Персональные данные, которые мы о вас храним'));
     console.log(`answer mail ${Date.now() - confirmedAt} ms after the confirming POST`);
     expect(answer.to).toEqual([PERSON]);
@@ -90,10 +98,15 @@ describe('an access request from the web', () => {
     expect(trail.filter((e) => e.type === 'mail.sent').map((e) => (e.detail as { template: string }).template)).toEqual(['receipt', 'verification', 'answer']);
 
     // The access package: a page and a JSON file behind single-use links; a GET only shows a button.
-    const links = [...answer.text.matchAll(/https?:\/\/\S+\/download\?token=[\w-]+&lang=\w+/g)].map((m) => new URL(m[0]));
+    const links = [...answer.text.matchAll(/https?:\/\/\S+\/download\?token=[\w-]+&lang=\w+&format=\w+/g)].map((m) => new URL(m[0]));
     expect(links).toHaveLength(2);
-    const jsonLink = links.find((l) => answer.text.indexOf(l.href) > answer.text.indexOf('JSON'))!;
-    expect(await (await fetch(jsonLink)).text()).toContain('method="post"');
+    const jsonLink = links.find((l) => l.searchParams.get('format') === 'json')!;
+    const htmlLink = links.find((l) => l.searchParams.get('format') === 'html')!;
+    // Each download page says which format its link gives before the button spends it.
+    const jsonPage = await (await fetch(jsonLink)).text();
+    expect(jsonPage).toContain('method="post"');
+    expect(jsonPage).toContain('в виде файла JSON');
+    expect(await (await fetch(htmlLink)).text()).toContain('в виде страницы: она откроется в браузере');
     const download = (link: URL) =>
       fetch(`${system.url}/download`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: link.searchParams.get('token')! }) });
     const file = await download(jsonLink);
@@ -103,11 +116,35 @@ describe('an access request from the web', () => {
     expect(data.data.flatMap((d) => d.records.map((r) => r.recordId)).sort()).toEqual(['crm-1001', 'orders-77']);
     const spent = await download(jsonLink);
     expect(spent.status).toBe(410);
-    expect(await spent.text()).toContain('Ссылка для скачивания недействительна');
+    const spentText = await spent.text();
+    expect(spentText).toContain('Ссылка для скачивания недействительна');
+    expect(spentText).toContain('privacy@derbes.local');
 
-    // The link is single use.
+    // The page opens in the browser: a document with a heading per part and a table per record, in Russian, printable.
+    const pageFile = await fetch(`${system.url}/download?lang=ru&format=html`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: htmlLink.searchParams.get('token')! }),
+    });
+    expect(pageFile.status).toBe(200);
+    expect(pageFile.headers.get('content-type')).toContain('text/html');
+    expect(pageFile.headers.get('content-disposition')).toMatch(/^inline;/);
+    const html = await pageFile.text();
+    expect(html).toContain('<html lang="ru">');
+    for (const heading of ['Данные по источникам', 'Цели и правовые основания обработки', 'Где хранятся данные', 'Срок хранения', 'Получатели и обработчики']) {
+      expect(html).toContain(`<h2>${heading}</h2>`);
+    }
+    expect(html).toMatch(/<table>.*<td>Телефон<\/td><td>\+7 701 555 01 23<\/td>/s);
+    expect(html).toContain('@media print');
+    expect(html).not.toContain('daniyar');
+
+    // The link is single use, and the page after it says where to write.
     const again = await fetch(`${system.url}/verify`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ code: link.searchParams.get('code')! }) });
     expect(again.status).toBe(400);
+    expect(await again.text()).toContain('privacy@derbes.local');
+    const usedPage = await fetch(link);
+    expect(usedPage.status).toBe(410);
+    expect(await usedPage.text()).toContain('Эта ссылка уже использована или её срок истёк');
   });
 
   it('a retry with the same Idempotency-Key returns the same request and sends one receipt', async () => {
@@ -155,5 +192,21 @@ describe('an access request from the web', () => {
     const answer = await sink.waitFor((m) => m.subject.includes(reference) && m.text.includes('crm-1001'));
     expect(answer.text).toContain('Сіз туралы сақталатын дербес деректер');
     expect(await eventualStatus(reference, 'COMPLETED')).toBe('COMPLETED');
+  });
+
+  it('keeps what was done to the demo data across a restart, and writes it again only when asked', async () => {
+    const daniyar = { email: 'daniyar@example.kz', recordId: 'crm-1002' };
+    const record = async () => (await documentClient().send(new GetCommand({ TableName: 'derbes-demo-customers', Key: daniyar, ConsistentRead: true }))).Item;
+    expect(await record()).toBeDefined();
+    // As an erasure tried in the demo would.
+    await documentClient().send(new DeleteCommand({ TableName: 'derbes-demo-customers', Key: daniyar }));
+
+    await system.stop();
+    system = await startTestSystem({ dataDir, internalPorts, mailRelayUrl: sink.url });
+    expect(await record()).toBeUndefined();
+
+    await system.stop();
+    system = await startTestSystem({ dataDir, internalPorts, mailRelayUrl: sink.url, resetDemoData: true });
+    expect(await record()).toMatchObject({ name: 'Данияр Сапаров' });
   });
 });

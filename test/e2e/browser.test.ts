@@ -40,6 +40,8 @@ describe('the privacy page in a real browser', () => {
     await page.goto(verificationLink(verification).href);
     await page.click('button[type=submit]');
     await page.waitForSelector(`text=Your request ${reference} is confirmed`);
+    // The page says what happens next: the answer comes by mail, and by when.
+    expect(await page.textContent('body')).toMatch(/Our answer will reach your mailbox no later than \d{1,2} \w+ \d{4}, \d{2}:\d{2} Astana time/);
     const answer = await sink.waitFor((m) => m.subject.includes(reference) && m.text.includes('Personal data we hold about you'));
     expect(answer.text).toContain('crm-1001');
 
@@ -47,10 +49,12 @@ describe('the privacy page in a real browser', () => {
     expect(sink.messages.filter((m) => m.to.includes('aigerim@example.kz') && m.text.includes('Reference number'))).toHaveLength(1);
   });
 
-  it('an already used link shows a readable page, not an error dump', async () => {
+  it('an already used link shows a readable page that gives the support address, not an error dump', async () => {
     const page = await browser.newPage();
     await page.goto(`${system.url}/verify?code=${'A'.repeat(43)}&lang=en`);
-    await page.click('button[type=submit]');
-    await expect(page.textContent('p.error')).resolves.toContain('This link is not valid');
+    const text = await page.textContent('p.error');
+    expect(text).toContain('This link has already been used or has expired');
+    expect(text).toContain('privacy@derbes.local');
+    expect(await page.$('button[type=submit]')).toBeNull();
   });
 });

@@ -74,7 +74,11 @@ describe('the consent ledger', () => {
     // The opt-out also empties the profile's mailing list of this person (I-License: the `mailing` source).
     const mailing = await documentClient().send(new QueryCommand({ TableName: 'derbes-seed-ilicense-mailing', KeyConditionExpression: 'email = :e', ExpressionAttributeValues: { ':e': person } }));
     expect(mailing.Count).toBe(optOut ? 0 : 1);
-    if (optOut) expect(answer.text).toContain('Уничтожено или обезличено');
+    if (optOut) expect(answer.text).toContain('Вы исключены из списков рассылки: «Подписка на уведомления о новых продуктах, услугах и специальных предложениях».');
+    // The ledger shows each withdrawal with its evidence: the channel it came by, the request, the time.
+    const history = (await api('GET', `/operator/consents?email=${encodeURIComponent(person)}&history=1`)).body.history as Array<{ type: string; channel: string; purposeId: string; at: string; evidence: { requestId?: string } }>;
+    const withdrawals = history.filter((e) => e.type === 'withdrawn');
+    for (const purposeId of purposes) expect(withdrawals.find((e) => e.purposeId === purposeId)).toMatchObject({ channel: 'email', evidence: { requestId: reference } });
   });
 
   it('a form sent with Global Privacy Control opts out of marketing, recorded as such', async () => {

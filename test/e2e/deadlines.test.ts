@@ -54,10 +54,10 @@ describe('due dates an operator can see and extend', () => {
     const reference = String(submitted.body.reference);
     const verification = await sink.waitFor((m) => m.subject.includes(reference) && m.text.includes('/verify?code='));
     await postJson(`${system.url}/api/verifications`, { code: new URL(/https?:\/\/\S+/.exec(verification.text)![0]).searchParams.get('code') });
-    const reminder = await sink.waitFor((m) => m.subject.includes(reference) && m.subject.includes('reminder: this request waits on you'), 20_000);
+    const reminder = await sink.waitFor((m) => m.subject.includes(reference) && m.subject.includes('Напоминание: запрос ждёт вас'), 20_000);
     expect(reminder.to).toEqual(['dpo@derbes.local']);
     await new Promise((r) => setTimeout(r, 2500)); // two more watch runs
-    expect(sink.messages.filter((m) => m.subject.includes(reference) && m.subject.includes('reminder'))).toHaveLength(1);
+    expect(sink.messages.filter((m) => m.subject.includes(reference) && m.subject.includes('Напоминание'))).toHaveLength(1);
     const trail = (await operator('GET', `/operator/requests/${reference}`)).body.audit as Array<{ type: string; detail: { kind?: string } }>;
     expect(trail.filter((e) => e.type === 'deadline.step').map((e) => e.detail.kind)).toEqual(['operator_reminder']);
   });

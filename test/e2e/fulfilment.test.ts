@@ -357,8 +357,8 @@ describe('a person\'s requests carried out in a DynamoDB table, an S3 prefix and
     }
     for (const theirs of ['crm-1002', 'Данияр', 'daniyar', 'doc-302', 'inv-5002', '+7 702 555 45 67']) expect(answer.text).not.toContain(theirs);
     for (const name of Object.values(SOURCE_NAMES)) expect(answer.text).toContain(`* ${name}`);
-    expect(answer.text).toContain('Mailer Co (processor, KZ)');
-    expect(answer.text).not.toMatch(/could not reach/);
+    expect(answer.text).toContain('Mailer Co (processes it for us; Kazakhstan)');
+    expect(answer.text).not.toMatch(/could not finish/);
     // Every call to the service was signed with the key from secrets.json.
     expect(billing.calls.filter((c) => c.operation === 'find' && c.email === PERSON && c.status === 200)).toHaveLength(1);
     expect(billing.calls.every((c) => c.signed)).toBe(true);
@@ -380,9 +380,10 @@ describe('a person\'s requests carried out in a DynamoDB table, an S3 prefix and
     expect((await s3Json(`${PREFIX}${OTHER}/profile.json`)).phone).toBe('+7 702 555 45 67');
     expect(billing.of(OTHER)[0]!.phone).toBe('+7 702 555 45 67');
 
-    const corrected = line(answer, 'Corrected as you asked (phone):');
-    for (const name of Object.values(SOURCE_NAMES)) expect(corrected).toContain(name);
-    expect(answer.text).toContain('We have told those who process your data for us: Mailer Co.');
+    expect(answer.text).toContain(`Corrected as you asked:\n    Phone: ${NEW_PHONE}\nWhere: `);
+    const corrected = line(answer, 'Where:');
+    for (const name of Object.values(SOURCE_NAMES)) expect(corrected).toContain(`"${name}"`);
+    expect(answer.text).toContain('We have told those who process your data for us or have received it from us: Mailer Co.');
     expectNotice(reference, 'rectification');
   });
 
@@ -396,7 +397,7 @@ describe('a person\'s requests carried out in a DynamoDB table, an S3 prefix and
     expect(await s3Keys(`${PREFIX}${OTHER}/`)).not.toContain(`${PREFIX}${OTHER}/.derbes-blocked`);
     expect(billing.blocked.has(PERSON)).toBe(true);
     expect(billing.blocked.has(OTHER)).toBe(false);
-    const blockedLine = line(blockedAt.answer, 'Processing of your data is blocked in:');
+    const blockedLine = line(blockedAt.answer, 'Processing of your data is blocked:');
     for (const name of Object.values(SOURCE_NAMES)) expect(blockedLine).toContain(name);
     expectNotice(blockedAt.reference, 'blocking');
 
@@ -404,7 +405,7 @@ describe('a person\'s requests carried out in a DynamoDB table, an S3 prefix and
     expect((await customerRecords(PERSON)).some((r) => 'processingBlocked' in r || 'processingBlockedAt' in r)).toBe(false);
     expect(await s3Keys(`${PREFIX}${PERSON}/`)).toEqual([`${PREFIX}${PERSON}/contract.pdf`, `${PREFIX}${PERSON}/profile.json`]);
     expect(billing.blocked.has(PERSON)).toBe(false);
-    const unblockedLine = line(unblockedAt.answer, 'Your data is unblocked in:');
+    const unblockedLine = line(unblockedAt.answer, 'Your data is unblocked:');
     for (const name of Object.values(SOURCE_NAMES)) expect(unblockedLine).toContain(name);
     expectNotice(unblockedAt.reference, 'unblocking');
   });
@@ -414,8 +415,11 @@ describe('a person\'s requests carried out in a DynamoDB table, an S3 prefix and
     expect((await customerRecords(PERSON)).every((r) => r.processingBlocked === true)).toBe(true);
     expect(await s3Keys(`${PREFIX}${PERSON}/`)).toContain(`${PREFIX}${PERSON}/.derbes-blocked`);
     expect(billing.blocked.has(PERSON)).toBe(true);
-    expect(withdrawn.answer.text).toContain('Your consent is withdrawn for:');
-    const blockedLine = line(withdrawn.answer, 'Processing of your data is blocked in:');
+    expect(withdrawn.answer.text).toContain('Your consent is withdrawn for these purposes:');
+    // The profile maps the marketing purpose to the record's marketingConsent: the data now says what the answer says.
+    expect((await customerRecords(PERSON)).find((r) => r.recordId === 'orders-77')!.marketingConsent).toBe(false);
+    expect(withdrawn.answer.text).toContain('Our systems now record that you have withdrawn consent: "Customer database".');
+    const blockedLine = line(withdrawn.answer, 'Now that you have withdrawn consent, processing of your data is blocked:');
     for (const name of Object.values(SOURCE_NAMES)) expect(blockedLine).toContain(name);
     expectNotice(withdrawn.reference, 'consent_withdrawal');
     await answered({ type: 'unblocking' }); // leave the person as the other tests expect (one more notice)
@@ -452,10 +456,10 @@ describe('a person\'s requests carried out in a DynamoDB table, an S3 prefix and
 
   it('a claim waits for an operator: listed, not decided by a keyless call, a reasonless refusal is 400, a refusal cites its reason', async () => {
     const reference = await submitAndConfirm({ type: 'claim' });
-    const alert = await sink.waitFor((m) => m.to.includes(CONTACT) && m.subject.includes(reference) && m.subject.includes('decision needed'));
-    expect(alert.text).toContain('claim');
+    const alert = await sink.waitFor((m) => m.to.includes(CONTACT) && m.subject.includes(reference) && m.subject.includes('Нужно ваше решение'));
+    expect(alert.text).toContain('претензию всегда рассматривает ответственное лицо');
     const pending = await until('pending decisions', async () => (await operator('GET', '/operator/decisions')).body.decisions as Array<{ requestId: string; reasons: string[] }>, (list) => list.some((d) => d.requestId === reference));
-    expect(pending.find((d) => d.requestId === reference)!.reasons).toEqual(['claim: always decided by the operator']);
+    expect(pending.find((d) => d.requestId === reference)!.reasons).toEqual(['a claim is always decided by the responsible person']);
     expect(JSON.stringify(pending)).not.toContain('taskToken');
     expect(await statusOf(reference)).toBe('AWAITING_DECISION');
 
@@ -470,6 +474,13 @@ describe('a person\'s requests carried out in a DynamoDB table, an S3 prefix and
     expect(((await operator('GET', '/operator/decisions')).body.decisions as Array<{ requestId: string }>).some((d) => d.requestId === reference)).toBe(true);
 
     const reason = 'The order you name was placed by another customer; we cannot discuss it with you.';
+    // A refusal without a basis is refused too, naming the field and the grounds that fit; nothing is decided.
+    const basisless = await operator('POST', `/operator/decisions/${reference}`, { decision: 'deny', reason });
+    expect(basisless.status).toBe(400);
+    expect(basisless.body.fields).toEqual([{ field: 'basis', message: expect.stringContaining('kz-identity-not-confirmed') }]);
+    const mistyped = await operator('POST', `/operator/decisions/${reference}`, { decision: 'deny', reason, basis: 'kz-identity-not-confirmd' });
+    expect(mistyped.status).toBe(400);
+    expect(await statusOf(reference)).toBe('AWAITING_DECISION');
     const denied = await operator('POST', `/operator/decisions/${reference}`, { decision: 'deny', reason, basis: 'Law 94-V, Art. 8(2)' });
     expect(denied).toEqual({ status: 200, body: { reference, decision: 'deny' } });
     const refusal = await mailFor(reference, 'Your request is refused');
@@ -481,7 +492,7 @@ describe('a person\'s requests carried out in a DynamoDB table, an S3 prefix and
     expect(sink.messages.filter((m) => m.subject.includes(reference)).map((m) => m.subject.replace(`[${reference}] `, ''))).toEqual([
       'We have received your request',
       'Confirm your request',
-      'derbes: decision needed',
+      'Нужно ваше решение',
       'Your request is refused',
     ]);
     expect(receiver.of(reference)).toEqual([]);
@@ -497,7 +508,7 @@ describe('a person\'s requests carried out in a DynamoDB table, an S3 prefix and
     expect(answer.text).toContain(`Our answer to your claim:\n${answerText}`);
     await completed(reference);
     // A second decision on the same request finds nothing pending.
-    expect((await operator('POST', `/operator/decisions/${reference}`, { decision: 'deny', reason: 'late' })).status).toBe(404);
+    expect((await operator('POST', `/operator/decisions/${reference}`, { decision: 'deny', reason: 'late', basis: 'kz-identity-not-confirmed' })).status).toBe(404);
   });
 
   it('an HTTP source that answers 503 twice and then succeeds is retried to a full answer', async () => {
@@ -506,7 +517,7 @@ describe('a person\'s requests carried out in a DynamoDB table, an S3 prefix and
     const { answer } = await answered({ type: 'access' });
     expect(billing.calls.slice(before).map((c) => `${c.operation} ${c.status}`)).toEqual(['find 503', 'find 503', 'find 200']);
     expect(answer.text).toContain('inv-5001');
-    expect(answer.text).not.toMatch(/could not reach/);
+    expect(answer.text).not.toMatch(/could not finish/);
   });
 
   it('a source that always fails: a partial answer naming it, an operator alert, and the request still completes', async () => {
@@ -514,12 +525,12 @@ describe('a person\'s requests carried out in a DynamoDB table, an S3 prefix and
     billing.behaviour = { kind: 'down' };
     try {
       const { reference, answer } = await answered({ type: 'access' });
-      expect(answer.text).toContain(`We could not reach "${SOURCE_NAMES.billing}" in time`);
+      expect(answer.text).toContain(`We could not finish our work with "${SOURCE_NAMES.billing}" in time (information about your personal data)`);
       // What the other sources hold is still there.
       expect(answer.text).toContain('crm-1001');
       expect(answer.text).toContain('doc-301');
       expect(answer.text).not.toContain('inv-5001');
-      const alert = await sink.waitFor((m) => m.to.includes(CONTACT) && m.subject.includes(reference) && m.subject.includes('partial answer'));
+      const alert = await sink.waitFor((m) => m.to.includes(CONTACT) && m.subject.includes(reference) && m.subject.includes('Ответ отправлен не полностью'));
       expect(alert.text).toContain('billing');
       expect(await statusOf(reference)).toBe('COMPLETED');
       const trail = (await operator('GET', `/operator/requests/${reference}`)).body.audit as Array<{ type: string; detail: { sourceId?: string } }>;
@@ -553,11 +564,11 @@ describe('a person\'s requests carried out in a DynamoDB table, an S3 prefix and
     expect(billing.of(PERSON)).toEqual(billingBefore);
     expect(billing.calls.filter((c) => c.operation === 'erase')).toEqual([]);
 
-    const destroyed = line(answer, 'Destroyed or anonymised:');
+    const destroyed = line(answer, 'Your data is destroyed or anonymised:');
     expect(destroyed).toContain(SOURCE_NAMES.customers);
     expect(destroyed).toContain(SOURCE_NAMES.documents);
     expect(destroyed).not.toContain(SOURCE_NAMES.billing);
-    expect(answer.text).toContain(`Kept because the law requires it — ${SOURCE_NAMES.billing}: ${HOLD_BASIS_EN}`);
+    expect(answer.text).toContain(`Kept because the law requires it — "${SOURCE_NAMES.billing}": ${HOLD_BASIS_EN}`);
     expectNotice(reference, 'erasure');
   });
 

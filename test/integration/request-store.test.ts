@@ -106,15 +106,15 @@ describe('source results', () => {
     const { request } = await store.create(newRequest(), received);
     // 2,000 records of about 300 bytes: 600 KB, over the 400 KB an item may hold.
     const records = Array.from({ length: 2000 }, (_, i) => ({ recordId: `r-${i}`, note: 'x'.repeat(280) }));
-    await store.putSourceResult(request.id, { sourceId: 'crm', status: 'ok', records, outcomes: {} });
-    await store.putSourceResult(request.id, { sourceId: 'orders', status: 'ok', records: [{ recordId: 'small' }], outcomes: {} });
+    await store.putSourceResult(request.id, { sourceId: 'crm', records, outcomes: {}, attempts: 1 });
+    await store.putSourceResult(request.id, { sourceId: 'orders', records: [{ recordId: 'small' }], outcomes: {}, attempts: 1 });
     expect([...bucket.keys()]).toEqual([`results/${request.id}/crm.json`]);
     const results = await store.listSourceResults(request.id);
     expect(results.find((r) => r.sourceId === 'crm')!.records).toEqual(records);
     expect(results.find((r) => r.sourceId === 'orders')!.records).toEqual([{ recordId: 'small' }]);
     // Without a bucket it fails loudly rather than losing records.
     const bare = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
-    await expect(bare.putSourceResult(request.id, { sourceId: 'crm', status: 'ok', records, outcomes: {} })).rejects.toThrow(/no bucket/);
+    await expect(bare.putSourceResult(request.id, { sourceId: 'crm', records, outcomes: {}, attempts: 1 })).rejects.toThrow(/no bucket/);
   });
 });
 

@@ -93,7 +93,7 @@ export class MailSink {
 
 /** The confirmation link in a verification mail. */
 export function verificationLink(mail: ReceivedMail): URL {
-  const match = /https?:\/\/\S+\/verify\?code=[A-Za-z0-9_%-]+/.exec(mail.text);
+  const match = /https?:\/\/\S+\/verify\?code=[A-Za-z0-9_%-]+(&lang=[a-z]{2})?/.exec(mail.text);
   if (!match) throw new Error('no verification link in the mail');
   return new URL(match[0]);
 }

@@ -24,7 +24,9 @@ describe('message catalogues', () => {
     expect(() => parseCatalog(catalog, 'en.json')).toThrow(/types.claim/);
   });
 
-  it.each(LANGUAGES)('renders the receipt in %s with the reference and the due date in the local zone', (language) => {
+  const ZONE_SAID = { ru: '23:59 по времени Астаны', kk: '23:59 (Астана уақыты)', en: '23:59 Astana time' } as const;
+
+  it.each(LANGUAGES)('renders the receipt in %s with the reference and the due date in the local zone, said as people say it', (language) => {
     const m = messagesFor(language);
     const { subject, text } = m.mail('receipt', {
       reference: 'DRB-AAAAA-BBBBB',
@@ -38,7 +40,29 @@ describe('message catalogues', () => {
     });
     expect(subject).toContain('DRB-AAAAA-BBBBB');
     expect(text).toContain('DRB-AAAAA-BBBBB');
-    expect(text).toContain('2025, 23:59 (Asia/Almaty)');
+    expect(text).toContain(ZONE_SAID[language]);
+    expect(text).not.toContain('Asia/Almaty');
     expect(text).not.toMatch(/\{\w+\}/);
+  });
+
+  it('names every time zone a shipped calendar counts in, in every language', async () => {
+    const { readdirSync } = await import('node:fs');
+    const zones = readdirSync('rules/calendars').map((file) => (JSON.parse(readFileSync(`rules/calendars/${file}`, 'utf8')) as { timeZone: string }).timeZone);
+    for (const language of LANGUAGES) {
+      for (const zone of zones) expect(messagesFor(language).date('2025-01-02T05:00:00Z', zone), `${language} ${zone}`).not.toContain(zone);
+    }
+  });
+
+  it('names countries, and says so where the policy names none', () => {
+    expect(messagesFor('ru').country('KZ')).toBe('Казахстан');
+    expect(messagesFor('kk').country('KZ')).toBe('Қазақстан');
+    expect(messagesFor('ru').country('ZZ')).toBe('страна в политике не названа');
+    expect(messagesFor('en').country('ZZ')).toBe('country not named in the policy');
+  });
+
+  it('writes dates and money the way each language does', () => {
+    expect(messagesFor('kk').date('2025-01-08T18:59:59Z', 'Asia/Almaty')).toBe('2025 жылғы 8 қаңтар, 23:59 (Астана уақыты)');
+    expect(messagesFor('ru').day('2024-03-14')).toBe('14 марта 2024');
+    expect(messagesFor('ru').money(150000, 'KZT')).toBe('150\u00a0000\u00a0₸');
   });
 });

@@ -217,7 +217,7 @@ export class DynamoRequestStore implements RequestStore {
       if (!this.largeResults) throw new DependencyError(`the result of source ${result.sourceId} for ${id} is ${Buffer.byteLength(body)} bytes and no bucket is configured for it`);
       const key = `${RESULTS_PREFIX}${id}/${encodeURIComponent(result.sourceId)}.json`;
       await this.largeResults().put(key, body, 'application/json');
-      item = { sourceId: result.sourceId, status: result.status, resultKey: key };
+      item = { sourceId: result.sourceId, resultKey: key };
     }
     await this.db.send(new PutCommand({ TableName: this.requestsTable, Item: { pk: id, sk: `RESULT#${result.sourceId}`, ...item } }));
   }

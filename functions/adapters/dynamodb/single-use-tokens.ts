@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { InvalidTokenError } from '../../domain/errors.ts';
 
 /**
@@ -21,6 +21,17 @@ export class SingleUseTokens<T extends Record<string, unknown>> {
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
+  }
+
+  /** Reads a token without using it: what it is for, if it is of this kind, unused and unexpired. */
+  async peek(tokenHash: string, now: Date): Promise<T & { expiresAt: string }> {
+    const result = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: tokenHash }, ConsistentRead: true }));
+    const item = result.Item;
+    if (!item || item.usedAt || String(item.expiresAt) <= now.toISOString() || (item.kind !== undefined && item.kind !== this.kind)) {
+      throw new InvalidTokenError(`${this.kind} token is unknown, used or expired`);
+    }
+    const { pk: _pk, kind: _kind, expiresAtEpoch: _ttl, ...attributes } = item;
+    return attributes as T & { expiresAt: string };
   }
 
   /** Marks the token used if it is of this kind, unused and unexpired — in the write itself, so two uses cannot both win. */

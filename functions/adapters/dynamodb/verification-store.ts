@@ -14,6 +14,11 @@ export class DynamoVerificationStore implements VerificationStore {
     await this.tokens.put(record.codeHash, { requestId: record.requestId, taskToken: record.taskToken }, record.expiresAt);
   }
 
+  async peek(codeHash: string, now: Date): Promise<VerificationRecord> {
+    const { requestId, taskToken, expiresAt } = await this.tokens.peek(codeHash, now);
+    return { codeHash, requestId, taskToken, expiresAt };
+  }
+
   async consume(codeHash: string, now: Date): Promise<VerificationRecord> {
     const { requestId, taskToken, expiresAt } = await this.tokens.consume(codeHash, now);
     return { codeHash, requestId, taskToken, expiresAt };

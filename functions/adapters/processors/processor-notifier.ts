@@ -5,8 +5,11 @@ import { requestMessageId } from '../../domain/request.ts';
 import type { Mailer } from '../../use-cases/ports.ts';
 import { DEFAULT_RETRY_POLICY, postSigned, type RetryPolicy } from '../http/signed-post.ts';
 
-/** The request types a processor or recipient hears of (GDPR Art. 19 style; Law 94-V has no narrower list). */
-export const NOTICE_TYPES = ['erasure', 'rectification', 'blocking', 'unblocking', 'consent_withdrawal'] as const;
+/**
+ * The request types a processor or recipient hears of (GDPR Art. 19 style; Law 94-V has no narrower list), and an
+ * opt-out for those who use the data for advertising.
+ */
+export const NOTICE_TYPES = ['erasure', 'rectification', 'blocking', 'unblocking', 'consent_withdrawal', 'marketing_opt_out'] as const;
 export type NoticeType = (typeof NOTICE_TYPES)[number];
 
 /** An OpenDSR-style request body (opengdpr/OpenDSR `POST /requests`), with our request types added. */
@@ -51,38 +54,11 @@ export function processorNotice(input: { requestId: string; type: NoticeType; su
   };
 }
 
-const WHAT_TO_DO: Record<NoticeType, { en: string; ru: string }> = {
-  erasure: { en: 'Please erase the personal data of this person that you hold on our behalf.', ru: 'Просим уничтожить персональные данные этого лица, которые вы обрабатываете по нашему поручению.' },
-  rectification: { en: 'The personal data of this person has been corrected; please ask us for the corrected data and update your copy.', ru: 'Персональные данные этого лица изменены; запросите у нас актуальные данные и обновите свою копию.' },
-  blocking: { en: 'Please stop processing the personal data of this person until we tell you otherwise.', ru: 'Просим прекратить обработку персональных данных этого лица до нашего дальнейшего уведомления.' },
-  unblocking: { en: 'Processing of the personal data of this person may resume.', ru: 'Обработку персональных данных этого лица можно возобновить.' },
-  consent_withdrawal: { en: 'This person has withdrawn consent; please stop processing their personal data on the basis of that consent.', ru: 'Лицо отозвало согласие; просим прекратить обработку его персональных данных на основании этого согласия.' },
-};
-
-function noticeText(notice: ProcessorNotice): { subject: string; text: string } {
-  const todo = WHAT_TO_DO[notice.subject_request_type];
-  const email = notice.subject_identities.map((identity) => identity.identity_value).join(', ');
-  return {
-    subject: `Data subject request ${notice.subject_request_id}: ${notice.subject_request_type}`,
-    text: [
-      `${notice.controller.name} — запрос субъекта персональных данных / data subject request`,
-      '',
-      todo.ru,
-      todo.en,
-      '',
-      `Request / Запрос: ${notice.subject_request_id}`,
-      `Type / Тип: ${notice.subject_request_type}`,
-      `Submitted / Поступил: ${notice.submitted_time}`,
-      `Person's e-mail / E-mail лица: ${email}`,
-    ].join('\n'),
-  };
-}
-
 /**
- * Tells processors and recipients of a rectification, blocking, unblocking, erasure or consent
- * withdrawal, by signed webhook or by e-mail, as the profile declares for each. A processor that cannot
- * be reached is a result (delivered: false) for the workflow to record; a notice that is malformed or
- * not meant for this processor is a programming error and throws.
+ * Tells processors and recipients of a rectification, blocking, unblocking, erasure, consent withdrawal or opt-out,
+ * by signed webhook (the OpenDSR-style body) or by e-mail (the mail the caller wrote in the processor's language),
+ * as the profile declares for each. A processor that cannot be reached is a result (delivered: false) for the
+ * workflow to record; a notice that is malformed or not meant for this processor is a programming error and throws.
  */
 export class ProcessorNotifier {
   constructor(
@@ -92,9 +68,10 @@ export class ProcessorNotifier {
     /** The domain of our Message-IDs (the support address's), so a reply can be joined to the request. */
     private readonly messageDomain: string,
     private readonly retry: RetryPolicy = DEFAULT_RETRY_POLICY,
+    private readonly post: typeof postSigned = postSigned,
   ) {}
 
-  async notify(processor: Processor, notice: ProcessorNotice): Promise<NoticeDelivery> {
+  async notify(processor: Processor, notice: ProcessorNotice, mail: { subject: string; text: string }): Promise<NoticeDelivery> {
     const checked = ProcessorNoticeSchema.safeParse(notice);
     if (!checked.success) throw new ValidationError(toFieldProblems(checked.error.issues), 'processor notice');
     if (!processor.notifyOn.includes(notice.subject_request_type)) {
@@ -102,12 +79,12 @@ export class ProcessorNotifier {
     }
     const { notify } = processor;
     if (notify.kind === 'webhook') {
-      const result = await postSigned(notify.url, notice, await this.secret(notify.secretName), this.retry);
+      const result = await this.post(notify.url, notice, await this.secret(notify.secretName), this.retry);
       return result.ok
         ? { processorId: processor.id, channel: 'webhook', delivered: true, status: result.status, attempts: result.attempts }
         : { processorId: processor.id, channel: 'webhook', delivered: false, status: result.status, attempts: result.attempts, error: result.error };
     }
-    const { subject, text } = noticeText(notice);
+    const { subject, text } = mail;
     const messageId = requestMessageId(notice.subject_request_id, `processor-${processor.id}`, this.messageDomain);
     try {
       await this.mailer.send({ to: notify.address, subject, text, messageId });

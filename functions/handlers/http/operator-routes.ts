@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { dependencies } from '../../composition.ts';
 import { readSetting, Settings } from '../../config/settings.ts';
-import { UnauthorizedError, ValidationError } from '../../domain/errors.ts';
+import { NotFoundError, UnauthorizedError, ValidationError } from '../../domain/errors.ts';
 import { consentState, recordConsent } from '../../use-cases/consent.ts';
 import { decide, extendDeadline, parseDecision, requestView } from '../../use-cases/operator.ts';
 import { breachRoutes } from './breach-routes.ts';
@@ -43,8 +43,14 @@ const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], Route> = {
   'GET /operator/requests': async (event) => {
     const deps = dependencies();
     const now = deps.clock.now();
-    const page = await deps.requests.listOpen({ limit: OPERATOR_PAGE_SIZE, cursor: event.queryStringParameters?.cursor });
-    return json(200, { requests: page.requests.map((r) => requestView(r, now, deps.profile.escalation)), ...(page.cursor ? { nextCursor: page.cursor } : {}) });
+    const cursor = event.queryStringParameters?.cursor;
+    const page = await deps.requests.listOpen({ limit: OPERATOR_PAGE_SIZE, cursor });
+    return json(200, {
+      requests: page.requests.map((r) => requestView(r, now, deps.profile.escalation)),
+      ...(page.cursor ? { nextCursor: page.cursor } : {}),
+      // With the first page: answered requests with a follow-up left to do by hand (a processor not told).
+      ...(cursor ? {} : { openWork: await deps.openWork.list() }),
+    });
   },
   /** After a failed step was fixed: run it again (the request shows `attention` until then). */
   'POST /operator/requests/{reference}/resume': async (event) => json(200, await resumeRequest(dependencies(), reference(event))),
@@ -81,6 +87,18 @@ const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], Route> = {
       body: Buffer.from(file.content).toString('base64'),
       isBase64Encoded: true,
     };
+  },
+  /** The operator did a follow-up by hand (told a processor): {"done": "<item id>"} takes it off the list. */
+  'POST /operator/requests/{reference}/open-work': async (event) => {
+    const { done } = (body(event) ?? {}) as { done?: unknown };
+    if (typeof done !== 'string' || !done) throw new ValidationError([{ field: 'done', message: 'the id of the open work item that is done' }], 'open work');
+    const deps = dependencies();
+    const requestId = reference(event);
+    const item = (await deps.openWork.list()).find((w) => w.requestId === requestId && w.id === done);
+    if (!item) throw new NotFoundError(`no open work ${done} for request ${requestId}`);
+    await deps.openWork.remove(requestId, done);
+    await deps.audit.append(requestId, { type: 'open-work.done', detail: { id: done } });
+    return json(200, { reference: requestId, done });
   },
   'POST /operator/requests/{reference}/extension': async (event) => {
     const { reason } = (body(event) ?? {}) as { reason?: unknown };

@@ -1,6 +1,6 @@
-import { REQUEST_TYPES, LANGUAGES, type Language } from '../../domain/request-types.ts';
+import { REQUEST_TYPES, LANGUAGES, type Language, type RequestType } from '../../domain/request-types.ts';
 import { escapeHtml } from '../../domain/html.ts';
-import { messagesFor, type PageText } from '../../domain/messages.ts';
+import { messagesFor } from '../../domain/messages.ts';
 
 function layout(language: Language, title: string, body: string): string {
   return `<!doctype html>
@@ -44,17 +44,29 @@ ${types}
 
 /**
  * A GET only shows a page like this; acting takes the POST its button sends, because mail scanners follow
- * links. Serves the confirmation link and the download links alike.
+ * links. `lines` say what the button is for (which request, which file).
  */
-export function buttonPage(language: Language, texts: { title: PageText; intro: PageText; button: PageText }, action: string, field: string, value: string): string {
-  const m = messagesFor(language);
+function buttonPage(language: Language, title: string, lines: string[], button: string, action: string, field: string, value: string, query = ''): string {
   return layout(
     language,
-    m.page(texts.title),
-    `<p>${escapeHtml(m.page(texts.intro))}</p>
-<form method="post" action="${action}?lang=${language}"><input type="hidden" name="${field}" value="${escapeHtml(value)}">
-<button type="submit">${escapeHtml(m.page(texts.button))}</button></form>`,
+    title,
+    `${lines.map((line) => `<p>${escapeHtml(line)}</p>`).join('\n')}
+<form method="post" action="${action}?lang=${language}${query}"><input type="hidden" name="${field}" value="${escapeHtml(value)}">
+<button type="submit">${escapeHtml(button)}</button></form>`,
   );
+}
+
+/** The confirmation page: which request (reference and types, nothing personal), in the request's language. */
+export function confirmPage(language: Language, request: { id: string; types: readonly RequestType[] }, code: string): string {
+  const m = messagesFor(language);
+  const what = request.types.length ? m.typeNames(request.types) : m.reviewReason('unclear');
+  return buttonPage(language, m.page('confirmTitle'), [m.page('confirmRequest', { reference: request.id, types: what }), m.page('confirmIntro')], m.page('confirmButton'), '/verify', 'code', code);
+}
+
+/** The download page: says which format the link gives before the button spends it. */
+export function downloadPage(language: Language, format: 'html' | 'json', token: string): string {
+  const m = messagesFor(language);
+  return buttonPage(language, m.page('downloadTitle'), [m.page(format === 'html' ? 'downloadIntroHtml' : 'downloadIntroJson')], m.page('downloadButton'), '/download', 'token', token, `&format=${format}`);
 }
 
 export function messagePage(language: Language, title: string, message: string, isError = false): string {

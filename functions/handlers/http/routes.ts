@@ -24,6 +24,7 @@ export const OPERATOR_ROUTE_KEYS = [
   'POST /operator/decisions/{reference}',
   'POST /operator/requests/{reference}/extension',
   'POST /operator/requests/{reference}/resume',
+  'POST /operator/requests/{reference}/open-work',
   'GET /operator/requests/{reference}/attachment',
   'POST /operator/consents',
   'GET /operator/consents',

@@ -57,26 +57,47 @@ interface RequestRow {
 const row = (r: RequestRow) =>
   `${r.reference}  ${r.status.padEnd(21)} due ${r.dueAt}${r.overdue ? '  OVERDUE' : r.atRisk ? '  AT RISK' : ''}${r.attention ? `  NEEDS ATTENTION (${r.attention.step}: ${r.attention.code})` : ''}  ${r.types.join(',') || '(unclassified)'}`;
 
-/** Every open request: the operator API gives them a page at a time. */
+interface OpenWorkRow {
+  requestId: string;
+  id: string;
+  since: string;
+}
+
+/** Every open request (the operator API gives them a page at a time), and the open work of answered ones. */
 async function allOpenRequests(): Promise<{ status: number; json: Record<string, unknown> }> {
   const requests: RequestRow[] = [];
+  let openWork: OpenWorkRow[] = [];
   let cursor: string | undefined;
   do {
     const page = await call('GET', `/operator/requests${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`);
     if (page.status >= 400) return page;
     requests.push(...(page.json.requests as RequestRow[]));
+    if (!cursor) openWork = (page.json.openWork as OpenWorkRow[] | undefined) ?? [];
     cursor = page.json.nextCursor as string | undefined;
   } while (cursor);
-  return { status: 200, json: { requests } };
+  return { status: 200, json: { requests, openWork } };
 }
 
-/** `derbes requests [list | show <reference> | extend <reference> --reason "…" | resume <reference>] [--json]`. */
+const REQUESTS_USAGE =
+  'usage: derbes requests [list | show <reference> | extend <reference> --reason "…" | resume <reference> | done <reference> <open work id>] [--json]';
+
+/** `derbes requests [list | show <reference> | extend <reference> --reason "…" | resume <reference> | done <reference> <item>] [--json]`. */
 export async function requestsCommand(args: string[], io: Io): Promise<number> {
   const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, reason: { type: 'string' } } });
-  const [action = 'list', reference] = positionals;
+  const [action = 'list', reference, item] = positionals;
   const asJson = (json: Record<string, unknown>) => [JSON.stringify(json, null, 2)];
   if (action === 'list') {
-    return report(io, await allOpenRequests(), values.json ? asJson : (json) => (json.requests as RequestRow[]).map(row));
+    return report(io, await allOpenRequests(), values.json ? asJson : (json) => {
+      const openWork = (json.openWork as OpenWorkRow[] | undefined) ?? [];
+      return [
+        ...(json.requests as RequestRow[]).map(row),
+        ...(openWork.length ? ['', 'Open work (answered, but left for you to do by hand; `derbes requests done <reference> <id>` when done):'] : []),
+        ...openWork.map((w) => `${w.requestId}  ${w.id}  since ${w.since}`),
+      ];
+    });
+  }
+  if (action === 'done' && reference && item) {
+    return report(io, await call('POST', `/operator/requests/${encodeURIComponent(reference)}/open-work`, { done: item }), () => [`${reference}: ${item} done`]);
   }
   if (action === 'show' && reference) {
     return report(io, await call('GET', `/operator/requests/${encodeURIComponent(reference)}`), (json) =>
@@ -89,11 +110,14 @@ export async function requestsCommand(args: string[], io: Io): Promise<number> {
   if (action === 'resume' && reference) {
     return report(io, await call('POST', `/operator/requests/${encodeURIComponent(reference)}/resume`), (json) => [`${String(json.reference)}: ${String(json.step)} runs again`]);
   }
-  io.err('usage: derbes requests [list | show <reference> | extend <reference> --reason "…" | resume <reference>] [--json]');
+  io.err(REQUESTS_USAGE);
   return 2;
 }
 
-/** `derbes decisions list | approve <ref> [...] | deny <ref> --reason "…" [--basis "…"]`. */
+const DECISIONS_USAGE =
+  'usage: derbes decisions list | approve <reference> [--answer "…"] [--change field=value]… [--type t]… | deny <reference> --reason "…" --basis <refusal ground id | "the basis in words">';
+
+/** `derbes decisions list | approve <ref> [...] | deny <ref> --reason "…" --basis …`. */
 export async function decisionsCommand(args: string[], io: Io): Promise<number> {
   const { positionals, values } = parseArgs({
     args,
@@ -112,6 +136,12 @@ export async function decisionsCommand(args: string[], io: Io): Promise<number> 
       (json.decisions as Array<{ requestId: string; requestedAt: string; reasons: string[] }>).map((d) => `${d.requestId}  waiting since ${d.requestedAt}  ${d.reasons.join('; ')}`),
     );
   }
+  if (action === 'deny' && reference && (!values.reason || !values.basis)) {
+    // The API refuses it too (400 naming the field); saying so here saves a round trip.
+    io.err(`a refusal needs ${!values.reason ? '--reason (why, for the person)' : ''}${!values.reason && !values.basis ? ' and ' : ''}${!values.basis ? '--basis (a refusal ground id from rules/refusal-grounds, or the legal basis in words)' : ''}`);
+    io.err(DECISIONS_USAGE);
+    return 2;
+  }
   if ((action === 'approve' || action === 'deny') && reference) {
     const changes = values.change?.map((c) => c.split('=')).map(([field, ...rest]) => [field, rest.join('=')]);
     const body = {
@@ -124,6 +154,6 @@ export async function decisionsCommand(args: string[], io: Io): Promise<number> 
     };
     return report(io, await call('POST', `/operator/decisions/${encodeURIComponent(reference)}`, body), (json) => [`${String(json.reference)}: ${String(json.decision)} recorded; the workflow moves the request on`]);
   }
-  io.err('usage: derbes decisions list | approve <reference> [--answer "…"] [--change field=value]… [--type t]… | deny <reference> --reason "…" [--basis "…"]');
+  io.err(DECISIONS_USAGE);
   return 2;
 }

@@ -22,6 +22,8 @@ const notice = processorNotice({
   email: 'alice@example.kz',
   controllerName: 'MICA LLP (4Sell Cashier)',
 });
+/** The mail the workflow writes in the processor's language (rules/messages); webhooks carry the notice instead. */
+const mail = { subject: '[DRB-7K2QF-M9XWA] Data subject request: blocking', text: 'Please stop processing the personal data of this subject until we tell you otherwise.' };
 
 /** The records a test Mailer keeps: our own port, filled in without any mail server. */
 class RecordingMailer implements Mailer {
@@ -73,7 +75,7 @@ describe('telling processors by webhook', () => {
   it('POSTs the signed notice, which the receiver verifies', async () => {
     const receiver = await startReceiver();
     const notifier = new ProcessorNotifier(new RecordingMailer(), readSecret, 'cashier.4sell.ai', fastRetry);
-    const delivery = await notifier.notify(processor({ kind: 'webhook', url: receiver.url, secretName: 'ELEVENLABS_WEBHOOK_KEY' }), notice);
+    const delivery = await notifier.notify(processor({ kind: 'webhook', url: receiver.url, secretName: 'ELEVENLABS_WEBHOOK_KEY' }), notice, mail);
     expect(delivery).toEqual({ processorId: 'elevenlabs', channel: 'webhook', delivered: true, status: 201, attempts: 1 });
     expect(receiver.received).toEqual([
       {
@@ -90,7 +92,7 @@ describe('telling processors by webhook', () => {
   it('retries a receiver that fails once', async () => {
     const receiver = await startReceiver((n) => (n === 1 ? 502 : 201));
     const notifier = new ProcessorNotifier(new RecordingMailer(), readSecret, 'cashier.4sell.ai', fastRetry);
-    const delivery = await notifier.notify(processor({ kind: 'webhook', url: receiver.url, secretName: 'ELEVENLABS_WEBHOOK_KEY' }), notice);
+    const delivery = await notifier.notify(processor({ kind: 'webhook', url: receiver.url, secretName: 'ELEVENLABS_WEBHOOK_KEY' }), notice, mail);
     expect(delivery).toMatchObject({ delivered: true, status: 201, attempts: 2 });
     expect(receiver.received).toHaveLength(1);
   });
@@ -98,7 +100,7 @@ describe('telling processors by webhook', () => {
   it('returns an undelivered notice, with the attempts counted, when the receiver keeps failing', async () => {
     const receiver = await startReceiver(() => 503);
     const notifier = new ProcessorNotifier(new RecordingMailer(), readSecret, 'cashier.4sell.ai', fastRetry);
-    const delivery = await notifier.notify(processor({ kind: 'webhook', url: receiver.url, secretName: 'ELEVENLABS_WEBHOOK_KEY' }), notice);
+    const delivery = await notifier.notify(processor({ kind: 'webhook', url: receiver.url, secretName: 'ELEVENLABS_WEBHOOK_KEY' }), notice, mail);
     expect(delivery).toEqual({ processorId: 'elevenlabs', channel: 'webhook', delivered: false, status: 503, attempts: 3, error: 'answered HTTP 503' });
     expect(receiver.requests()).toBe(3);
   });
@@ -106,7 +108,7 @@ describe('telling processors by webhook', () => {
   it('returns an undelivered notice when the receiver refuses the signature', async () => {
     const receiver = await startReceiver();
     const notifier = new ProcessorNotifier(new RecordingMailer(), readSecret, 'cashier.4sell.ai', fastRetry);
-    const delivery = await notifier.notify(processor({ kind: 'webhook', url: receiver.url, secretName: 'RETIRED_KEY' }), notice);
+    const delivery = await notifier.notify(processor({ kind: 'webhook', url: receiver.url, secretName: 'RETIRED_KEY' }), notice, mail);
     expect(delivery).toEqual({ processorId: 'elevenlabs', channel: 'webhook', delivered: false, status: 401, attempts: 1, error: 'answered HTTP 401' });
   });
 });
@@ -115,22 +117,20 @@ describe('telling processors by e-mail', () => {
   it('sends a plain text notice through the Mailer', async () => {
     const mailer = new RecordingMailer();
     const notifier = new ProcessorNotifier(mailer, readSecret, 'cashier.4sell.ai');
-    const delivery = await notifier.notify(processor({ kind: 'email', address: 'dpo@kazdream.kz' }), { ...notice, subject_request_type: 'blocking' });
+    const delivery = await notifier.notify(processor({ kind: 'email', address: 'dpo@kazdream.kz' }), { ...notice, subject_request_type: 'blocking' }, mail);
     expect(delivery).toEqual({ processorId: 'elevenlabs', channel: 'email', delivered: true, attempts: 1 });
     expect(mailer.sent).toHaveLength(1);
-    const [mail] = mailer.sent;
-    expect(mail!.to).toBe('dpo@kazdream.kz');
-    expect(mail!.subject).toBe('Data subject request DRB-7K2QF-M9XWA: blocking');
-    expect(mail!.messageId).toMatch(/^<DRB-7K2QF-M9XWA\.processor-elevenlabs\.[0-9a-f]{12}@cashier\.4sell\.ai>$/);
-    expect(mail!.text).toContain('MICA LLP (4Sell Cashier)');
-    expect(mail!.text).toContain('alice@example.kz');
-    expect(mail!.text).toContain('Please stop processing the personal data of this person');
-    expect(mail!.text).toContain('Просим прекратить обработку');
+    const [sent] = mailer.sent;
+    expect(sent!.to).toBe('dpo@kazdream.kz');
+    // The words are the caller's (the processor's language); the notifier sends them as written, with our Message-ID.
+    expect(sent!.subject).toBe(mail.subject);
+    expect(sent!.text).toBe(mail.text);
+    expect(sent!.messageId).toMatch(/^<DRB-7K2QF-M9XWA\.processor-elevenlabs\.[0-9a-f]{12}@cashier\.4sell\.ai>$/);
   });
 
   it('returns an undelivered notice when the mail relay fails', async () => {
     const notifier = new ProcessorNotifier(new RecordingMailer(new DependencyError('mail delivery failed: 550 mailbox unavailable')), readSecret, 'cashier.4sell.ai');
-    const delivery = await notifier.notify(processor({ kind: 'email', address: 'dpo@kazdream.kz' }), notice);
+    const delivery = await notifier.notify(processor({ kind: 'email', address: 'dpo@kazdream.kz' }), notice, mail);
     expect(delivery).toEqual({ processorId: 'elevenlabs', channel: 'email', delivered: false, attempts: 1, error: 'mail delivery failed: 550 mailbox unavailable' });
   });
 });
@@ -140,15 +140,15 @@ describe('programming errors', () => {
   const byEmail = processor({ kind: 'email', address: 'dpo@kazdream.kz' });
 
   it('throws for a malformed notice', async () => {
-    await expect(notifier.notify(byEmail, { ...notice, api_version: '0.2' } as unknown as ProcessorNotice)).rejects.toBeInstanceOf(ValidationError);
-    await expect(notifier.notify(byEmail, { ...notice, subject_identities: [] })).rejects.toThrow(/subject_identities/);
+    await expect(notifier.notify(byEmail, { ...notice, api_version: '0.2' } as unknown as ProcessorNotice, mail)).rejects.toBeInstanceOf(ValidationError);
+    await expect(notifier.notify(byEmail, { ...notice, subject_identities: [] }, mail)).rejects.toThrow(/subject_identities/);
   });
 
   it('throws for a notice the processor is not told of', async () => {
-    await expect(notifier.notify(processor(byEmail.notify, ['erasure']), { ...notice, subject_request_type: 'rectification' })).rejects.toThrow('processor elevenlabs is not told of rectification');
+    await expect(notifier.notify(processor(byEmail.notify, ['erasure']), { ...notice, subject_request_type: 'rectification' }, mail)).rejects.toThrow('processor elevenlabs is not told of rectification');
   });
 
   it('lets an unexpected mailer error through', async () => {
-    await expect(notifier.notify(byEmail, notice)).rejects.toBeInstanceOf(TypeError);
+    await expect(notifier.notify(byEmail, notice, mail)).rejects.toBeInstanceOf(TypeError);
   });
 });

@@ -1,0 +1,493 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { ProcessorNotifier } from '../../functions/adapters/processors/processor-notifier.ts';
+import type { postSigned } from '../../functions/adapters/http/signed-post.ts';
+import { ANONYMISED, changesFor, permittedChanges } from '../../functions/adapters/sources/source-rules.ts';
+import { parseProfile } from '../../functions/config/load-profile.ts';
+import { mailDomain, type DataSource, type OperatorProfile } from '../../functions/config/profile-schema.ts';
+import type { AuditEvent, RecordedAuditEvent } from '../../functions/domain/audit.ts';
+import {
+  applyEvents,
+  dueEvents,
+  grantEvents,
+  parseConsentAction,
+  stateAt,
+  withdrawEvents,
+  type ConsentActionInput,
+  type ConsentEvent,
+  type ConsentLedger,
+  type ConsentPolicy,
+  type ConsentState,
+  type RecordedConsentEvent,
+} from '../../functions/domain/consent/index.ts';
+import { createDeadlineEngine } from '../../functions/domain/deadlines/index.ts';
+import { ConflictError, InvalidTokenError, NotFoundError } from '../../functions/domain/errors.ts';
+import { keyedHash, personKey } from '../../functions/domain/person-key.ts';
+import { needsWatching, type AffectedSubject, type Breach } from '../../functions/domain/breaches/breach.ts';
+import { assertTransition, OPEN_STATUSES, type DataSubjectRequest, type RequestStatus } from '../../functions/domain/request.ts';
+import type { Dependencies } from '../../functions/use-cases/dependencies.ts';
+import {
+  BLOCKED_ATTRIBUTE,
+  type BreachRegister,
+  type AttentionStore,
+  type AuditLog,
+  type PendingAttention,
+  type DataSourceConnector,
+  type DecisionStore,
+  type DownloadTokens,
+  type Mailer,
+  type OpenWorkItem,
+  type OpenWorkStore,
+  type OutgoingMail,
+  type PackageStore,
+  type PendingDecision,
+  type RequestStore,
+  type SourceOutcome,
+  type SourceResult,
+  type Subject,
+  type SuppressionList,
+  type VerificationRecord,
+  type VerificationStore,
+} from '../../functions/use-cases/ports.ts';
+
+/**
+ * The use cases with every port held in memory: the same code that builds and sends mail in the workflow, run with a
+ * fixed clock and no AWS. For tests that read what people receive (the golden mails), not for the adapters.
+ */
+
+class MemoryRequests implements RequestStore {
+  readonly requests = new Map<string, DataSubjectRequest>();
+  readonly results = new Map<string, Map<string, SourceResult>>();
+  constructor(private readonly audit: MemoryAudit) {}
+  async create(request: DataSubjectRequest, event: AuditEvent) {
+    if (this.requests.has(request.id)) throw new ConflictError(`request ${request.id} exists`);
+    this.requests.set(request.id, structuredClone(request));
+    await this.audit.append(request.id, event);
+    return { request, created: true };
+  }
+  async get(id: string) {
+    const request = this.requests.get(id);
+    if (!request) throw new NotFoundError(`request ${id} does not exist`);
+    return structuredClone(request);
+  }
+  async transition(id: string, from: RequestStatus, to: RequestStatus, changes: Partial<DataSubjectRequest> = {}, also: AuditEvent[] = []) {
+    const current = await this.get(id);
+    if (current.status !== from) throw new ConflictError(`request ${id} is ${current.status}, not ${from}`);
+    assertTransition(current, to);
+    const next = { ...current, ...changes, status: to };
+    this.requests.set(id, structuredClone(next));
+    for (const event of [...also, { type: 'status.changed', detail: { from, to } } as AuditEvent]) await this.audit.append(id, event);
+    return next;
+  }
+  async amend(id: string, status: RequestStatus, changes: Partial<DataSubjectRequest>, events: AuditEvent[]) {
+    const current = await this.get(id);
+    if (current.status !== status) throw new ConflictError(`request ${id} is ${current.status}, not ${status}`);
+    const next = { ...current, ...changes, status };
+    this.requests.set(id, structuredClone(next));
+    for (const event of events) await this.audit.append(id, event);
+    return next;
+  }
+  private open() {
+    return [...this.requests.values()].filter((r) => OPEN_STATUSES.includes(r.status)).sort((a, b) => a.deadline.dueAt.localeCompare(b.deadline.dueAt));
+  }
+  async listOpen(page: { limit: number; cursor?: string }) {
+    const start = Number(page.cursor ?? 0);
+    const open = this.open();
+    const next = start + page.limit;
+    return { requests: open.slice(start, next).map((r) => structuredClone(r)), ...(next < open.length ? { cursor: String(next) } : {}) };
+  }
+  async *eachOpen() {
+    for (const request of this.open()) yield structuredClone(request);
+  }
+  private readonly steps = new Map<string, boolean>();
+  async claimStep(id: string, step: string) {
+    if (this.steps.has(`${id}#${step}`)) return false;
+    this.steps.set(`${id}#${step}`, false);
+    return true;
+  }
+  async completeStep(id: string, step: string) {
+    this.steps.set(`${id}#${step}`, true);
+  }
+  async putSourceResult(id: string, result: SourceResult) {
+    if (!this.results.has(id)) this.results.set(id, new Map());
+    this.results.get(id)!.set(result.sourceId, structuredClone(result));
+  }
+  async listSourceResults(id: string) {
+    return [...(this.results.get(id)?.values() ?? [])].map((r) => structuredClone(r));
+  }
+}
+
+class MemoryAudit implements AuditLog {
+  readonly events: RecordedAuditEvent[] = [];
+  constructor(private readonly now: () => Date) {}
+  async append(requestId: string, event: AuditEvent) {
+    this.events.push({ requestId, at: this.now().toISOString(), type: event.type, detail: event.detail });
+  }
+  async list(requestId: string) {
+    return this.events.filter((e) => e.requestId === requestId);
+  }
+}
+
+class MemoryTokens<T> {
+  readonly items = new Map<string, { value: T; expiresAt: string; used?: boolean }>();
+  put(hash: string, value: T, expiresAt: string) {
+    this.items.set(hash, { value, expiresAt });
+  }
+  peek(hash: string, now: Date) {
+    const item = this.items.get(hash);
+    if (!item || item.used || item.expiresAt <= now.toISOString()) throw new InvalidTokenError('token is unknown, used or expired');
+    return item;
+  }
+  consume(hash: string, now: Date) {
+    const item = this.peek(hash, now);
+    item.used = true;
+    return item;
+  }
+}
+
+class MemoryVerifications implements VerificationStore {
+  private readonly tokens = new MemoryTokens<VerificationRecord>();
+  async put(record: VerificationRecord) {
+    this.tokens.put(record.codeHash, record, record.expiresAt);
+  }
+  async peek(codeHash: string, now: Date) {
+    return this.tokens.peek(codeHash, now).value;
+  }
+  async consume(codeHash: string, now: Date) {
+    return this.tokens.consume(codeHash, now).value;
+  }
+}
+
+class MemoryDownloads implements DownloadTokens {
+  private readonly tokens = new MemoryTokens<{ requestId: string; objectKey: string; contentType: string; filename: string }>();
+  async put(tokenHash: string, grant: { requestId: string; objectKey: string; contentType: string; filename: string }, expiresAt: string) {
+    this.tokens.put(tokenHash, grant, expiresAt);
+  }
+  async consume(tokenHash: string, now: Date) {
+    return this.tokens.consume(tokenHash, now).value;
+  }
+}
+
+class MemoryDecisions implements DecisionStore {
+  readonly pending = new Map<string, PendingDecision>();
+  async put(pending: PendingDecision) {
+    this.pending.set(pending.requestId, pending);
+  }
+  async list() {
+    return [...this.pending.values()];
+  }
+  async take(requestId: string) {
+    const pending = this.pending.get(requestId);
+    if (!pending) throw new NotFoundError(`no decision is pending for request ${requestId}`);
+    this.pending.delete(requestId);
+    return pending;
+  }
+}
+
+class MemoryAttention implements AttentionStore {
+  readonly pending = new Map<string, PendingAttention>();
+  async put(pending: PendingAttention) {
+    this.pending.set(pending.requestId, pending);
+  }
+  async take(requestId: string) {
+    const pending = this.pending.get(requestId);
+    if (!pending) throw new NotFoundError(`request ${requestId} waits for no resume`);
+    this.pending.delete(requestId);
+    return pending;
+  }
+}
+
+class MemoryOpenWork implements OpenWorkStore {
+  readonly items = new Map<string, OpenWorkItem>();
+  async put(item: OpenWorkItem) {
+    this.items.set(`${item.requestId}#${item.id}`, item);
+  }
+  async list() {
+    return [...this.items.values()];
+  }
+  async remove(requestId: string, id: string) {
+    this.items.delete(`${requestId}#${id}`);
+  }
+}
+
+class MemoryPackages implements PackageStore {
+  readonly objects = new Map<string, { body: string; contentType: string }>();
+  async put(key: string, body: string, contentType: string) {
+    this.objects.set(key, { body, contentType });
+  }
+  async read(key: string) {
+    const object = this.objects.get(key);
+    if (!object) throw new NotFoundError(`no object ${key}`);
+    return object.body;
+  }
+}
+
+class MemoryBreaches implements BreachRegister {
+  private readonly breaches = new Map<string, Breach>();
+  private readonly keys = new Map<string, string>();
+  private readonly subjects = new Map<string, Map<string, AffectedSubject>>();
+  constructor(private readonly audit: AuditLog) {}
+  async create(breach: Breach, event: AuditEvent, idempotencyKey?: string) {
+    const earlier = idempotencyKey ? this.keys.get(idempotencyKey) : undefined;
+    if (earlier) return { breach: structuredClone(this.breaches.get(earlier)!), created: false };
+    if (this.breaches.has(breach.id)) throw new ConflictError(`breach ${breach.id} exists`);
+    this.breaches.set(breach.id, structuredClone(breach));
+    if (idempotencyKey) this.keys.set(idempotencyKey, breach.id);
+    await this.audit.append(breach.id, event);
+    return { breach: structuredClone(breach), created: true };
+  }
+  async get(id: string) {
+    const breach = this.breaches.get(id);
+    if (!breach) throw new NotFoundError(`no breach ${id}`);
+    return structuredClone(breach);
+  }
+  async update(next: Breach, events: AuditEvent[]) {
+    if (this.breaches.get(next.id)?.version !== next.version) throw new ConflictError(`breach ${next.id} was changed meanwhile; read it again`);
+    const written = { ...structuredClone(next), version: next.version + 1 };
+    this.breaches.set(next.id, written);
+    for (const event of events) await this.audit.append(next.id, event);
+    return structuredClone(written);
+  }
+  async list() {
+    return [...this.breaches.values()].map((b) => structuredClone(b));
+  }
+  async listOpen() {
+    return (await this.list()).filter(needsWatching);
+  }
+  async addSubject(breachId: string, subject: AffectedSubject) {
+    if (!this.subjects.has(breachId)) this.subjects.set(breachId, new Map());
+    const listed = this.subjects.get(breachId)!;
+    if (listed.has(subject.key)) return false;
+    listed.set(subject.key, structuredClone(subject));
+    return true;
+  }
+  async listSubjects(breachId: string, options: { cursor?: string; limit: number; delivery?: AffectedSubject['delivery']['status'] }) {
+    const all = [...(this.subjects.get(breachId)?.values() ?? [])].filter((s) => !options.delivery || s.delivery.status === options.delivery);
+    const start = Number(options.cursor ?? 0);
+    const next = start + options.limit;
+    return { subjects: all.slice(start, next).map((s) => structuredClone(s)), ...(next < all.length ? { cursor: String(next) } : {}) };
+  }
+  async setDelivery(breachId: string, key: string, from: AffectedSubject['delivery']['status'], delivery: AffectedSubject['delivery']) {
+    const subject = this.subjects.get(breachId)?.get(key);
+    if (!subject || subject.delivery.status !== from) return false;
+    subject.delivery = structuredClone(delivery);
+    return true;
+  }
+}
+
+class MemorySuppressions implements SuppressionList {
+  readonly emails = new Set<string>();
+  async add(email: string) {
+    this.emails.add(email);
+  }
+  async has(email: string) {
+    return this.emails.has(email);
+  }
+}
+
+/** The consent ledger's rules over a map: state and history per person and purpose. */
+export class MemoryConsentLedger implements ConsentLedger {
+  private readonly states = new Map<string, ConsentState>();
+  private readonly histories = new Map<string, RecordedConsentEvent[]>();
+  constructor(
+    private readonly policy: ConsentPolicy,
+    private readonly now: () => Date,
+  ) {}
+  private change(personKey: string, purposeId: string, events: ConsentEvent[]) {
+    const key = `${personKey}|${purposeId}`;
+    const before = this.states.get(key);
+    const state = applyEvents(before, events);
+    const history = this.histories.get(key) ?? [];
+    events.forEach((event, i) => history.push({ ...event, seq: (before?.version ?? 0) + i + 1, recordedAt: this.now().toISOString() }));
+    this.histories.set(key, history);
+    if (state) this.states.set(key, state);
+    return { state, recorded: events };
+  }
+  async grant(input: ConsentActionInput) {
+    const action = parseConsentAction(input);
+    return this.change(action.personKey, action.purposeId, grantEvents(this.states.get(`${action.personKey}|${action.purposeId}`), action, this.policy));
+  }
+  async withdraw(input: ConsentActionInput) {
+    const action = parseConsentAction(input);
+    return this.change(action.personKey, action.purposeId, withdrawEvents(this.states.get(`${action.personKey}|${action.purposeId}`), action, this.policy));
+  }
+  async current(personKey: string, now: Date) {
+    return [...this.states.entries()].filter(([key]) => key.startsWith(`${personKey}|`)).map(([, state]) => stateAt(state, now));
+  }
+  async history(personKey: string) {
+    return [...this.histories.entries()]
+      .filter(([key]) => key.startsWith(`${personKey}|`))
+      .flatMap(([, events]) => events)
+      .sort((a, b) => a.at.localeCompare(b.at) || a.purposeId.localeCompare(b.purposeId) || a.seq - b.seq);
+  }
+  async due(now: Date) {
+    return [...this.states.entries()].filter(([, state]) => dueEvents(state, now).length).map(([key, state]) => ({ personKey: key.split('|')[0]!, state }));
+  }
+  async applyDue(now: Date) {
+    const applied = { prolonged: 0, expired: 0 };
+    for (const [key, state] of [...this.states.entries()]) {
+      const events = dueEvents(state, now);
+      const [person, purpose] = key.split('|') as [string, string];
+      this.change(person, purpose, events);
+      for (const event of events) if (event.type === 'prolonged' || event.type === 'expired') applied[event.type]++;
+    }
+    return applied;
+  }
+}
+
+/** A company table held in memory, keyed by the source's address attribute (and recordId), as the demo tables are. */
+export class MemorySource implements DataSourceConnector {
+  /** Steps that throw, to show what the person reads when a source cannot be reached. */
+  failing = false;
+  constructor(
+    private readonly source: DataSource,
+    readonly records: Array<Record<string, unknown>>,
+    private readonly now: () => Date,
+  ) {}
+  private keyOf(source: DataSource) {
+    return source.kind === 'dynamodb' ? source.keyAttribute : 'email';
+  }
+  private mine(subject: Subject) {
+    if (this.failing) throw new Error(`source ${this.source.id} is down`);
+    return this.records.filter((r) => r[this.keyOf(this.source)] === subject.email);
+  }
+  async find(subject: Subject) {
+    return this.mine(subject).map((r) => structuredClone(r));
+  }
+  private each(subject: Subject, change: (record: Record<string, unknown>) => boolean): SourceOutcome {
+    let affected = 0;
+    for (const record of this.mine(subject)) if (change(record)) affected++;
+    return { status: 'done', affected };
+  }
+  async rectify(subject: Subject, changes: Record<string, string>) {
+    const permitted = permittedChanges(this.source, changes);
+    return this.each(subject, (record) => {
+      const fields = changesFor(record, permitted);
+      Object.assign(record, fields);
+      return Object.keys(fields).length > 0;
+    });
+  }
+  async block(subject: Subject) {
+    return this.each(subject, (record) => {
+      Object.assign(record, { [BLOCKED_ATTRIBUTE]: true, [`${BLOCKED_ATTRIBUTE}At`]: this.now().toISOString() });
+      return true;
+    });
+  }
+  async unblock(subject: Subject) {
+    return this.each(subject, (record) => {
+      if (!record[BLOCKED_ATTRIBUTE]) return false;
+      delete record[BLOCKED_ATTRIBUTE];
+      delete record[`${BLOCKED_ATTRIBUTE}At`];
+      return true;
+    });
+  }
+  async withdrawConsent(subject: Subject, attributes: string[]) {
+    return this.each(subject, (record) => {
+      const held = attributes.filter((a) => a in record && record[a] !== false);
+      held.forEach((a) => (record[a] = false));
+      return held.length > 0;
+    });
+  }
+  async erase(subject: Subject) {
+    const mine = this.mine(subject);
+    for (const record of mine) {
+      if (this.source.erasure === 'delete') this.records.splice(this.records.indexOf(record), 1);
+      else for (const field of [...this.source.personalFields, this.keyOf(this.source)]) if (field in record) record[field] = ANONYMISED;
+    }
+    return { status: 'done', affected: mine.length } as const;
+  }
+}
+
+export class CapturingMailer implements Mailer {
+  readonly sent: OutgoingMail[] = [];
+  /** Addresses whose delivery fails, as a relay that refuses them would. */
+  readonly refused = new Set<string>();
+  async send(mail: OutgoingMail) {
+    if (this.refused.has(mail.to)) {
+      const { DependencyError } = await import('../../functions/domain/errors.ts');
+      throw new DependencyError(`mail delivery failed: 550 ${mail.to} unavailable`);
+    }
+    this.sent.push(mail);
+    return 'sent' as const;
+  }
+}
+
+export interface MemorySystem {
+  deps: Dependencies;
+  mailer: CapturingMailer;
+  sources: Map<string, MemorySource>;
+  requests: MemoryRequests;
+  audit: MemoryAudit;
+  openWork: MemoryOpenWork;
+  packages: MemoryPackages;
+  consent: MemoryConsentLedger;
+  /** Moves the clock every use case reads. */
+  setNow(at: Date): void;
+  /** The request's execution is no longer running (failed outside any Catch, say). */
+  stopWorkflow(requestId: string): void;
+}
+
+/** The profile file and its demo data (`<profile>.data.json`), with everything else in memory. */
+export function memorySystem(
+  profileOrPath: string | OperatorProfile,
+  options: { now: Date; publicUrl?: string; data?: Record<string, Array<Record<string, unknown>>>; webhook?: 'delivered' | 'fails' } ,
+): MemorySystem {
+  const profile = typeof profileOrPath === 'string' ? parseProfile(JSON.parse(readFileSync(profileOrPath, 'utf8')), profileOrPath) : profileOrPath;
+  const dataFile = typeof profileOrPath === 'string' ? profileOrPath.replace(/\.json$/, '.data.json') : undefined;
+  const data: Record<string, Array<Record<string, unknown>>> =
+    options.data ?? (dataFile && existsSync(dataFile) ? (JSON.parse(readFileSync(dataFile, 'utf8')) as Record<string, Array<Record<string, unknown>>>) : {});
+  let now = options.now;
+  const clock = { now: () => now };
+  const audit = new MemoryAudit(clock.now);
+  const requests = new MemoryRequests(audit);
+  const mailer = new CapturingMailer();
+  const openWork = new MemoryOpenWork();
+  const packages = new MemoryPackages();
+  const deadlines = createDeadlineEngine({ calendarOverrides: profile.calendarOverrides });
+  const consent = new MemoryConsentLedger({ timeZone: deadlines.timeZone(profile.jurisdiction), purposes: profile.purposes }, clock.now);
+  const sources = new Map(
+    profile.sources.map((source) => [source.id, new MemorySource(source, structuredClone(source.kind === 'dynamodb' ? (data[source.tableName] ?? []) : []), clock.now)]),
+  );
+  const webhook: typeof postSigned = async () =>
+    options.webhook === 'fails' ? { ok: false, attempts: 3, status: 503, error: 'answered HTTP 503' } : { ok: true, attempts: 1, status: 202, body: '{}' };
+  const secret = 'memory-system-secret-of-at-least-32-bytes!';
+  const stopped = new Set<string>();
+  const deps: Dependencies = {
+    profile,
+    deadlines,
+    requests,
+    audit,
+    verifications: new MemoryVerifications(),
+    decisions: new MemoryDecisions(),
+    attention: new MemoryAttention(),
+    openWork,
+    packages,
+    mailArchive: {
+      read: async () => new Uint8Array(),
+      keep: async () => 'attachments/none',
+      fetch: async () => {
+        throw new NotFoundError('no attachments in memory');
+      },
+    },
+    consent,
+    suppressions: new MemorySuppressions(),
+    suppressInSes: async () => {},
+    personKey: async (email) => personKey(email, secret),
+    keyedHash: async (kind, value) => keyedHash(kind, value, secret),
+    breaches: new MemoryBreaches(audit),
+    downloads: new MemoryDownloads(),
+    processorNotifier: new ProcessorNotifier(mailer, async () => secret, mailDomain(profile), { attempts: 1, baseDelayMs: 0, timeoutMs: 10 }, webhook),
+    secret: async () => secret,
+    mailer,
+    // Every open request's execution runs, unless a test stops it (as a failure outside any Catch would).
+    workflow: {
+      start: async () => {},
+      completeTask: async () => {},
+      running: async () => new Set([...requests.requests.values()].filter((r) => !stopped.has(r.id)).map((r) => r.id)),
+      status: async (id) => (stopped.has(id) ? 'FAILED' : 'RUNNING'),
+    },
+    clock,
+    publicUrl: options.publicUrl ?? 'https://privacy.example',
+    connectorFor: (source) => sources.get(source.id)!,
+  };
+  return { deps, mailer, sources, requests, audit, openWork, packages, consent, setNow: (at) => (now = at), stopWorkflow: (id) => void stopped.add(id) };
+}
