@@ -1,0 +1,378 @@
+import { readFileSync } from 'node:fs';
+import { parseProfile } from '../../functions/config/load-profile.ts';
+import { localize, type OperatorProfile } from '../../functions/config/profile-schema.ts';
+import { messagesFor, type AlertKind } from '../../functions/domain/messages.ts';
+import type { DataSubjectRequest } from '../../functions/domain/request.ts';
+import { LANGUAGES, REQUEST_TYPES, type Language, type RequestType } from '../../functions/domain/request-types.ts';
+import { hashVerificationCode } from '../../functions/domain/verification-code.ts';
+import { answerRequest } from '../../functions/use-cases/answer.ts';
+import { withdrawForRequest } from '../../functions/use-cases/consent.ts';
+import { applyToSource, notifyProcessors } from '../../functions/use-cases/fulfilment.ts';
+import { applyDecision, decide, extendDeadline } from '../../functions/use-cases/operator.ts';
+import { deadlineFor } from '../../functions/use-cases/submit-request.ts';
+import { watchDeadlines } from '../../functions/use-cases/watch-deadlines.ts';
+import { acknowledge, closeUnverified, escalateDecision, planFulfilment, requestDecision, requestVerification } from '../../functions/use-cases/workflow-steps.ts';
+import { memorySystem, type MemorySystem } from '../support/memory-deps.ts';
+import type { OutgoingMail } from '../../functions/use-cases/ports.ts';
+
+/**
+ * Renders every mail derbes sends to a person, an operator or a processor — through the use cases the workflow runs,
+ * with their ports in memory — for each shipped profile and every language it offers, at a fixed time with fixed
+ * references. test/unit/golden.test.ts compares the result with the reviewed files under test/golden/.
+ */
+
+/** Tuesday 10 February 2026, 10:15 in Astana: no holiday near, so every due date is an ordinary one. */
+export const RECEIVED_AT = new Date('2026-02-10T05:15:00Z');
+/** The one random value a mail carries: download tokens, written as this in the golden files. */
+const TOKEN = /token=[A-Za-z0-9_-]{43}/g;
+const VERIFICATION_CODE = 'golden-verification-code-golden-verification-code';
+
+type Localized = Record<Language, string>;
+
+/** Who asks, and the particulars of each profile's cases. */
+export interface GoldenProfile {
+  slug: string;
+  file: string;
+  person: string;
+  name: string;
+  /** A correction the person asks for (fields the profile declares correctable). */
+  changes: Record<string, string>;
+  /** A second person whose access answer shows something the first one's does not (withheld fields). */
+  alsoAccess?: { person: string; name: string };
+  /** The profile, changed for a case the shipped one cannot show (an extension under the GDPR). */
+  adjust?: (profile: OperatorProfile) => OperatorProfile;
+  /** Variants render only the cases named here. */
+  only?: readonly string[];
+}
+
+export const GOLDEN_PROFILES: readonly GoldenProfile[] = [
+  { slug: 'demo', file: 'profiles/demo.json', person: 'aigerim@example.kz', name: 'Айгерим', changes: { phone: '+7 701 555 99 00' } },
+  { slug: '4sell', file: 'profiles/seeds/4sell.json', person: 'arman.zhaksybekov@mail.example', name: 'Арман', changes: { phone: '+7 701 555 43 21' } },
+  {
+    slug: '4sell-cashier',
+    file: 'profiles/seeds/4sell-cashier.json',
+    person: 'timur.bekov@mail.example',
+    name: 'Тимур',
+    changes: { phone: '+7 747 555 20 11' },
+    alsoAccess: { person: 'aruzhan.kaliyeva@mail.example', name: 'Аружан' },
+  },
+  { slug: 'unnamed-site', file: 'profiles/seeds/unnamed-site.json', person: 'sam.taylor@mail.example', name: 'Sam', changes: { city: 'Астана' } },
+  { slug: 'vnedrah', file: 'profiles/seeds/vnedrah.json', person: 'nurlan.abenov@mail.example', name: 'Нурлан', changes: { address: 'г. Сатпаев, ул. Абая, 7, кв. 3' } },
+  { slug: 'i-license', file: 'profiles/seeds/i-license.json', person: 'asel.nurpeisova@mail.example', name: 'Асель', changes: { phone: '+7 701 555 27 29' } },
+  {
+    // Law 94-V allows no extension; the demo under the GDPR shows the extension notice and the GDPR's citations.
+    slug: 'demo-eu',
+    file: 'profiles/demo.json',
+    person: 'aigerim@example.kz',
+    name: 'Aigerim',
+    changes: { phone: '+7 701 555 99 00' },
+    adjust: (profile) => ({ ...profile, jurisdiction: 'EU' }),
+    only: ['receipt', 'extension', 'refusal'],
+  },
+];
+
+/** What the operator writes, in the person's language (their own words, as they would type them). */
+const OPERATOR_WORDS: Record<'answer' | 'claimAnswer' | 'refusalReason' | 'extensionReason', Localized> = {
+  answer: {
+    ru: 'Телефон обновлён по копии удостоверения, которую вы прислали.',
+    kk: 'Телефон нөмірі сіз жіберген куәлік көшірмесі бойынша жаңартылды.',
+    en: 'Your phone number is updated from the copy of your identity card you sent.',
+  },
+  claimAnswer: {
+    ru: 'Мы проверили вашу претензию: двойное списание отменено, деньги вернутся на карту в течение трёх рабочих дней.',
+    kk: 'Талабыңызды тексердік: қос есептен шығару жойылды, ақша үш жұмыс күні ішінде картаңызға қайтарылады.',
+    en: 'We checked your claim: the double charge is cancelled, and the money returns to your card within three working days.',
+  },
+  refusalReason: {
+    ru: 'Ваш договор на оказание услуг ещё действует, и исполнить его без обработки ваших данных нельзя. После его окончания вы сможете отозвать согласие.',
+    kk: 'Қызмет көрсету шартыңыз әлі күшінде, оны деректеріңізді өңдемей орындау мүмкін емес. Шарт аяқталғаннан кейін келісіміңізді кері қайтарып ала аласыз.',
+    en: 'Your service contract is still in force, and it cannot be performed without processing your data. Once it ends, you can withdraw your consent.',
+  },
+  extensionReason: {
+    ru: 'Ваши записи хранятся в трёх архивных системах, и на их сбор нужно больше времени.',
+    kk: 'Жазбаларыңыз үш мұрағат жүйесінде сақталған, оларды жинауға көбірек уақыт қажет.',
+    en: 'Your records are kept in three archived systems, and gathering them takes longer.',
+  },
+};
+
+/** One rendered mail: where its golden file lives, and what it says. */
+export interface GoldenMail {
+  path: string;
+  to: string;
+  subject: string;
+  text: string;
+  language: Language;
+  profile: GoldenProfile;
+  kind: 'person' | 'operator' | 'processor';
+}
+
+function loadProfile(golden: GoldenProfile): OperatorProfile {
+  const profile = parseProfile(JSON.parse(readFileSync(golden.file, 'utf8')), golden.file);
+  return golden.adjust ? parseProfile(golden.adjust(profile), `${golden.file} (${golden.slug})`) : profile;
+}
+
+function demoData(golden: GoldenProfile): Record<string, Array<Record<string, unknown>>> {
+  return JSON.parse(readFileSync(golden.file.replace(/\.json$/, '.data.json'), 'utf8')) as Record<string, Array<Record<string, unknown>>>;
+}
+
+/** References are fixed by the order cases run in, so a new case changes only its own files. */
+function reference(profileIndex: number, caseIndex: number): string {
+  return `DRB-${String(profileIndex).padStart(5, '0')}-${String(caseIndex).padStart(5, '0')}`;
+}
+
+async function createRequest(system: MemorySystem, id: string, person: { email: string; name: string }, language: Language, types: RequestType[], changes?: Record<string, string>): Promise<DataSubjectRequest> {
+  const deps = system.deps;
+  const request: DataSubjectRequest = {
+    id,
+    types,
+    status: 'RECEIVED',
+    channel: 'web',
+    email: person.email,
+    name: person.name,
+    language,
+    receivedAt: RECEIVED_AT.toISOString(),
+    // An unclear request runs on the strictest term of all, as submitRequest gives it.
+    deadline: deadlineFor(deps, types.length ? types : REQUEST_TYPES, RECEIVED_AT),
+    ...(changes ? { changes } : {}),
+  };
+  await deps.requests.create(request, { type: 'request.received', detail: { channel: 'web', types, dueAt: request.deadline.dueAt, ruleId: request.deadline.rule.id } });
+  return request;
+}
+
+/** The person confirmed the link: what the confirmation does to the request. */
+async function confirmed(system: MemorySystem, id: string): Promise<void> {
+  await acknowledge(system.deps, id);
+  await system.deps.requests.transition(id, 'AWAITING_VERIFICATION', 'IN_PROGRESS', { verifiedAt: RECEIVED_AT.toISOString() }, [{ type: 'verification.confirmed', detail: {} }]);
+}
+
+/** The state machine after verification, step by step: plan, the operator's decision where one is needed, then fulfil and answer. */
+async function fulfil(system: MemorySystem, id: string, decision: { answer?: string } = {}): Promise<void> {
+  const deps = system.deps;
+  const plan = await planFulfilment(deps, id);
+  if (plan.needsDecision) {
+    await requestDecision(deps, id, `task-token-${id}`);
+    await decide(deps, id, { decision: 'approve', ...(decision.answer ? { answer: decision.answer } : {}) });
+    await applyDecision(deps, id);
+  }
+  await withdrawForRequest(deps, id);
+  for (const sourceId of plan.sourceIds ?? []) {
+    try {
+      await applyToSource(deps, id, sourceId);
+    } catch {
+      // The workflow's Map catches a source that keeps failing; the answer names it.
+    }
+  }
+  await notifyProcessors(deps, id);
+  await answerRequest(deps, id);
+}
+
+type Case = { name: string; run: (system: MemorySystem, id: string, language: Language, golden: GoldenProfile) => Promise<void>; person?: 'also' | 'nobody' };
+
+const answerCase = (name: string, types: RequestType[]): Case => ({
+  name,
+  run: async (system, id, language, golden) => {
+    const person = { email: golden.person, name: golden.name };
+    await createRequest(system, id, person, language, types, types.includes('rectification') ? golden.changes : undefined);
+    await confirmed(system, id);
+    system.mailer.sent.length = 0;
+    // The operator's words where a decision carries them: the answer to a claim, a note on a correction.
+    const answer = types.includes('claim') ? OPERATOR_WORDS.claimAnswer[language] : types.includes('rectification') ? OPERATOR_WORDS.answer[language] : undefined;
+    await fulfil(system, id, answer ? { answer } : {});
+  },
+});
+
+const CASES: readonly Case[] = [
+  {
+    name: 'receipt',
+    run: async (system, id, language, golden) => {
+      await createRequest(system, id, { email: golden.person, name: golden.name }, language, ['access', 'erasure']);
+      await acknowledge(system.deps, id);
+    },
+  },
+  {
+    name: 'receipt-unclear',
+    run: async (system, id, language, golden) => {
+      await createRequest(system, id, { email: golden.person, name: golden.name }, language, []);
+      await acknowledge(system.deps, id);
+    },
+  },
+  {
+    name: 'verification',
+    run: async (system, id, language, golden) => {
+      await createRequest(system, id, { email: golden.person, name: golden.name }, language, ['access']);
+      await acknowledge(system.deps, id);
+      system.mailer.sent.length = 0;
+      const expiresAt = new Date(RECEIVED_AT.getTime() + 72 * 3_600_000);
+      await requestVerification(system.deps, id, `task-token-${id}`, expiresAt, { code: VERIFICATION_CODE, codeHash: hashVerificationCode(VERIFICATION_CODE) });
+    },
+  },
+  {
+    name: 'closed-unverified',
+    run: async (system, id, language, golden) => {
+      await createRequest(system, id, { email: golden.person, name: golden.name }, language, ['access']);
+      await acknowledge(system.deps, id);
+      system.mailer.sent.length = 0;
+      await closeUnverified(system.deps, id);
+    },
+  },
+  answerCase('answer-access', ['access']),
+  answerCase('answer-rectification', ['rectification']),
+  {
+    name: 'answer-unblocking',
+    run: async (system, id, language, golden) => {
+      // Blocked first (its mails are another file's), then unblocked.
+      await answerCase('', ['blocking']).run(system, `${id.slice(0, -1)}B`, language, golden);
+      await answerCase('', ['unblocking']).run(system, id, language, golden);
+    },
+  },
+  answerCase('answer-blocking', ['blocking']),
+  answerCase('answer-erasure', ['erasure']),
+  answerCase('answer-consent-withdrawal', ['consent_withdrawal']),
+  answerCase('answer-marketing-opt-out', ['marketing_opt_out']),
+  answerCase('answer-access-and-erasure', ['access', 'erasure']),
+  answerCase('answer-claim', ['claim']),
+  { ...answerCase('answer-erasure-nothing-found', ['erasure']), person: 'nobody' },
+  { ...answerCase('answer-access-other-person', ['access']), person: 'also' },
+  {
+    name: 'answer-source-failed',
+    run: async (system, id, language, golden) => {
+      const [first] = system.sources.values();
+      if (first) first.failing = true;
+      await answerCase('', ['access']).run(system, id, language, golden);
+    },
+  },
+  {
+    name: 'refusal',
+    run: async (system, id, language, golden) => {
+      const deps = system.deps;
+      await createRequest(system, id, { email: golden.person, name: golden.name }, language, ['consent_withdrawal']);
+      await confirmed(system, id);
+      // The operator looks at it (as a profile that reviews withdrawals would have it) and refuses it, with a ground.
+      await deps.requests.transition(id, 'IN_PROGRESS', 'AWAITING_DECISION', {}, [{ type: 'decision.requested', detail: { reasons: [] } }]);
+      await deps.decisions.put({ requestId: id, taskToken: `task-token-${id}`, reasons: [], requestedAt: RECEIVED_AT.toISOString() });
+      system.mailer.sent.length = 0;
+      const ground = deps.profile.jurisdiction === 'EU' ? 'eu-manifestly-unfounded' : 'kz-withdrawal-contradicts-law';
+      await decide(deps, id, { decision: 'deny', reason: OPERATOR_WORDS.refusalReason[language], basis: ground });
+      await applyDecision(deps, id);
+    },
+  },
+  {
+    name: 'interim-answer',
+    run: async (system, id, language, golden) => {
+      const deps = system.deps;
+      await createRequest(system, id, { email: golden.person, name: golden.name }, language, ['claim']);
+      await confirmed(system, id);
+      const plan = await planFulfilment(deps, id);
+      await requestDecision(deps, id, `task-token-${id}`);
+      system.mailer.sent.length = 0;
+      await escalateDecision(deps, plan);
+    },
+  },
+  {
+    name: 'progress-notice',
+    run: async (system, id, language, golden) => {
+      const deps = system.deps;
+      const request = await createRequest(system, id, { email: golden.person, name: golden.name }, language, ['access']);
+      await confirmed(system, id);
+      system.mailer.sent.length = 0;
+      // An hour before the due date the request is still open (a source has not answered): notice, reminders, alerts.
+      system.setNow(new Date(Date.parse(request.deadline.dueAt) - 3_600_000));
+      await watchDeadlines(deps);
+      system.setNow(new Date(Date.parse(request.deadline.dueAt) + 3_600_000));
+      await watchDeadlines(deps);
+    },
+  },
+  {
+    name: 'extension',
+    run: async (system, id, language, golden) => {
+      await createRequest(system, id, { email: golden.person, name: golden.name }, language, ['access']);
+      await confirmed(system, id);
+      system.mailer.sent.length = 0;
+      await extendDeadline(system.deps, id, OPERATOR_WORDS.extensionReason[language]);
+    },
+  },
+];
+
+/** A consent given before the request, so that access answers show the history and a withdrawal ends a real grant. */
+async function grantFirstConsent(system: MemorySystem, email: string): Promise<void> {
+  const purpose = system.deps.profile.purposes.find((p) => p.marketing) ?? system.deps.profile.purposes[0]!;
+  await system.deps.consent.grant({ personKey: await system.deps.personKey(email), purposeId: purpose.id, at: new Date('2025-05-06T06:00:00Z'), channel: 'web', evidence: {} });
+}
+
+/** Which golden file a mail is: the person's, an operator alert (by its kind) or a processor's notice (by processor). */
+function goldenPath(mail: OutgoingMail, profile: OperatorProfile, golden: GoldenProfile, caseName: string, language: Language): Pick<GoldenMail, 'path' | 'kind' | 'language'> {
+  if (mail.to === profile.operator.contactEmail) {
+    const m = messagesFor(profile.defaultLanguage);
+    const kinds: AlertKind[] = ['decisionNeeded', 'decisionOverdue', 'partialAnswer', 'reminder', 'lastDay', 'safetyMargin', 'overdue', 'processorsNotTold'];
+    const kind = kinds.find((k) => mail.subject.endsWith(`] ${m.alert(k).title}`)) ?? 'unknown-alert';
+    const folder = golden.slug === 'demo' ? `operator-${language}` : 'operator';
+    return { kind: 'operator', language: profile.defaultLanguage, path: `${golden.slug}/${folder}/${kind}-after-${caseName}.txt` };
+  }
+  const processor = profile.processors.find((p) => p.notify.kind === 'email' && p.notify.address === mail.to);
+  if (processor) return { kind: 'processor', language: processor.language ?? profile.defaultLanguage, path: `${golden.slug}/processors/${processor.id}-after-${caseName}.txt` };
+  return { kind: 'person', language, path: `${golden.slug}/${language}/${caseName}.txt` };
+}
+
+/** Every golden mail: person mails per language; operator alerts and processor notices in their own language, once. */
+export async function renderGoldenMails(): Promise<GoldenMail[]> {
+  const mails = new Map<string, GoldenMail>();
+  for (const [profileIndex, golden] of GOLDEN_PROFILES.entries()) {
+    const base = loadProfile(golden);
+    for (const language of base.languages) {
+      // The demo shows the operator's mails in every language: it runs with the person's language as the operator's.
+      const profile = golden.slug === 'demo' ? { ...base, defaultLanguage: language } : base;
+      for (const [caseIndex, testCase] of CASES.entries()) {
+        if (golden.only ? !golden.only.includes(testCase.name) : testCase.name === 'extension') continue;
+        if (testCase.person === 'also' && !golden.alsoAccess) continue;
+        const system = memorySystem(profile, { now: RECEIVED_AT, data: demoData(golden), webhook: 'fails' });
+        const person =
+          testCase.person === 'also'
+            ? { ...golden, person: golden.alsoAccess!.person, name: golden.alsoAccess!.name }
+            : testCase.person === 'nobody'
+              ? { ...golden, person: 'nobody.here@mail.example', name: '' }
+              : golden;
+        await grantFirstConsent(system, person.person);
+        await testCase.run(system, reference(profileIndex + 1, LANGUAGES.indexOf(language) * 100 + caseIndex + 1), language, person);
+        for (const mail of system.mailer.sent) {
+          const where = goldenPath(mail, profile, golden, testCase.name, language);
+          // Outside the demo, operator and processor mails come from the run in the operator's own language.
+          if (where.kind !== 'person' && golden.slug !== 'demo' && language !== base.defaultLanguage) continue;
+          if (mails.has(where.path)) continue;
+          mails.set(where.path, { ...where, to: mail.to, subject: mail.subject, text: mail.text.replace(TOKEN, 'token=<token>'), profile: golden });
+        }
+      }
+    }
+  }
+  return [...mails.values()];
+}
+
+/** The file as it is kept: the headers a reviewer needs, then the text. */
+export function goldenFile(mail: GoldenMail): string {
+  return `To: ${mail.to}\nSubject: ${mail.subject}\n\n${mail.text}\n`;
+}
+
+/** Values that come from the profile or the person: a mail may carry them in any script (names, addresses, records). */
+export function profileValues(golden: GoldenProfile, language: Language): string[] {
+  const profile = loadProfile(golden);
+  const values: string[] = [];
+  const walk = (value: unknown): void => {
+    if (typeof value === 'string') values.push(value);
+    else if (Array.isArray(value)) value.forEach(walk);
+    else if (value && typeof value === 'object') {
+      const entries = Object.entries(value);
+      // A text in several languages: only the mail's own language is the profile's word for it.
+      if (entries.length && entries.every(([key]) => (LANGUAGES as readonly string[]).includes(key))) {
+        const own = (value as Record<string, unknown>)[language];
+        if (typeof own === 'string') values.push(own);
+        return;
+      }
+      entries.forEach(([, inner]) => walk(inner));
+    }
+  };
+  walk(profile);
+  walk(demoData(golden));
+  values.push(golden.name, golden.person, ...Object.values(golden.changes), localize(profile.operator.name, language));
+  if (golden.alsoAccess) values.push(golden.alsoAccess.name, golden.alsoAccess.person);
+  values.push(...Object.values(OPERATOR_WORDS).map((words) => words[language]));
+  return values.filter(Boolean);
+}
