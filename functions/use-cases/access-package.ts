@@ -88,7 +88,8 @@ export function accessText(report: AccessReport, m: Messages): string {
         purpose: line.purpose,
         event: line.event,
         at: line.at,
-        details: `${line.until ? m.answer('consentTermEnds', { until: line.until }) : ''}${line.channel ? `, ${line.channel}` : ''}${line.reference ? m.answer('consentRequest', { reference: line.reference }) : ''}`,
+        // How it was given, then until when it runs: a date followed by a channel would read as the channel's.
+        details: `${line.channel ? `, ${line.channel}` : ''}${line.until ? m.answer('consentTermEnds', { until: line.until }) : ''}${line.reference ? m.answer('consentRequest', { reference: line.reference }) : ''}`,
       }),
     );
     parts.push(m.answer('consentHistory', { consents: lines.join('\n') }));
