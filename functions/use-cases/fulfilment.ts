@@ -52,12 +52,15 @@ export function sourceSteps(profile: OperatorProfile, source: DataSource, types:
   if (has('rectification')) steps.push('rectification');
   if (has('unblocking')) steps.push('unblocking');
   if (has('blocking')) steps.push('blocking');
-  if (consentFlags(profile, source, types).length) steps.push('consent_flags');
   const withdrawal = profile.consentWithdrawal.sources;
-  if (has('consent_withdrawal') && ((withdrawal === 'block' && !has('blocking')) || (withdrawal === 'erase' && !has('erasure')))) steps.push('consent_withdrawal');
-  if (has('marketing_opt_out') && source.marketingList && !has('erasure')) steps.push('marketing_opt_out');
-  if (has('erasure')) steps.push('erasure');
-  return steps;
+  const later: SourceStep[] = [];
+  if (has('consent_withdrawal') && ((withdrawal === 'block' && !has('blocking')) || (withdrawal === 'erase' && !has('erasure')))) later.push('consent_withdrawal');
+  if (has('marketing_opt_out') && source.marketingList && !has('erasure')) later.push('marketing_opt_out');
+  if (has('erasure')) later.push('erasure');
+  // Marking a consent withdrawn on records about to be destroyed says nothing; on records kept (a legal hold) it does.
+  const destroyed = later.some((step) => destroys(profile, step) && !(step !== 'marketing_opt_out' && source.legalHold));
+  if (consentFlags(profile, source, types).length && !destroyed) steps.push('consent_flags');
+  return [...steps, ...later];
 }
 
 /** The sources a request needs: those with a step to take. */
