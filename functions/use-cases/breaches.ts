@@ -16,6 +16,7 @@ import { breachTexts } from '../domain/breaches/texts.ts';
 import { NoRuleInForceError } from '../domain/deadlines/index.ts';
 import { documentAsText } from '../domain/document.ts';
 import { ConflictError, NotFoundError, ValidationError, toFieldProblems } from '../domain/errors.ts';
+import { inLanguage } from '../domain/localized.ts';
 import { normaliseEmail } from '../domain/person-key.ts';
 import { LANGUAGES, type Language } from '../domain/request-types.ts';
 import type { Dependencies } from './dependencies.ts';
@@ -351,7 +352,7 @@ export async function breachView(deps: Pick<Dependencies, 'breaches' | 'clock' |
       jurisdiction: n.deadline.rule.jurisdiction,
       authority: n.deadline.authority.en,
       dueAt: n.deadline.dueAt,
-      rule: { id: n.deadline.rule.id, citation: n.deadline.rule.citation, confidence: n.deadline.rule.confidence },
+      rule: { id: n.deadline.rule.id, citation: inLanguage(n.deadline.rule.citation, 'en'), confidence: n.deadline.rule.confidence },
       filedAt: n.filedAt,
       filingReference: n.filingReference,
       overdue: !n.filedAt && now > Date.parse(n.deadline.dueAt),

@@ -51,7 +51,7 @@ describe('breach notice due times', () => {
   it('a KZ notice cites Law 44-VIII, names the authorised body and lists what the notice must contain', () => {
     const deadline = engine.breachNotice('KZ', new Date('2026-03-20T17:00:00+05:00'));
     expect(deadline.rule).toMatchObject({ id: 'KZ-94V-44VIII-breach-notice', amount: 1, unit: 'working_days', confidence: 'C', effectiveFrom: '2024-07-01' });
-    expect(deadline.rule.citation).toContain('44-VIII');
+    expect(deadline.rule.citation.en).toContain('44-VIII');
     expect(deadline.authority.en).toContain('Ministry of Digital Development');
     expect(deadline.authority.kk).toContain('уәкілетті орган');
     expect(deadline.content.map((c) => c.field)).toEqual(expect.arrayContaining(['responsiblePerson', 'measuresTaken', 'affectedSubjects']));
