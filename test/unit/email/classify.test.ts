@@ -35,11 +35,9 @@ describe('classifyRequestTypes', () => {
     expect(classify('удалите это письмо, а мои паспортные и контактные данные пусть останутся')).toEqual([]);
   });
 
-  it('stays fast on a long text made of matching words', () => {
+  it('classifies a long text made of matching words (its growth is measured by npm run bench:text)', () => {
     const text = 'удалите данные рассылку прекратите '.repeat(20_000);
-    const started = performance.now();
     expect(classify(text)).toEqual(['erasure', 'marketing_opt_out']);
-    expect(performance.now() - started).toBeLessThan(2_000);
   });
 });
 
