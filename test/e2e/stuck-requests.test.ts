@@ -55,7 +55,7 @@ describe('the deadline watch and requests that are stuck', () => {
     expect(notice.subject).toBe(`[${reference}] Your request is delayed`);
     expect(notice.text).toContain('has been delayed by a technical problem on our side');
     expect(notice.text).toContain('Nothing you sent has been lost');
-    await sink.waitFor((m) => m.to.includes(OPERATOR) && m.subject.includes(reference) && m.text.includes('Stopped at Answer (mail_deferred)'));
+    await sink.waitFor((m) => m.to.includes(OPERATOR) && m.subject.includes(reference) && m.text.includes('Остановлен на шаге Answer (код ошибки mail_deferred)'));
     await new Promise((r) => setTimeout(r, 2500)); // more watch runs
     expect(sink.messages.filter((m) => m.to.includes(PERSON) && m.subject.includes(reference))).toHaveLength(1);
     const steps = (await stores().audit.list(reference)).filter((e) => e.type === 'deadline.step').map((e) => (e.detail as { kind: string }).kind);

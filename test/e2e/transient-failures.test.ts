@@ -122,7 +122,7 @@ describe('a relay that fails', () => {
 
     // In the profile's language (the demo's is Russian).
     const alert = await sink.waitFor((m) => m.to.includes(OPERATOR) && m.subject.includes(reference) && m.subject.includes('mail_rejected'), 30_000);
-    expect(alert.subject).toContain('требуется вмешательство');
+    expect(alert.subject).toBe(`[${reference}] Требуется вмешательство (mail_rejected)`);
     expect(alert.text).toContain('шаг Acknowledge не выполнен и после повторных попыток (код ошибки mail_rejected)');
     expect(alert.text).toContain(`npx derbes requests resume ${reference}`);
     expect(alert.text).not.toContain(UNKNOWN);
