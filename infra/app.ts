@@ -25,7 +25,12 @@ export function createApp(options: AppOptions = {}): { app: App; stack: DerbesSt
   const profile = loadProfileFile(profilePath);
   const app = new App({
     outdir: options.outdir,
-    context: options.skipBundling ? { 'aws:cdk:bundling-stacks': [] } : undefined,
+    context: {
+      // Access logs reach their bucket through a bucket policy limited to our buckets, not the legacy
+      // LogDeliveryWrite ACL (cfn-lint W3045).
+      '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
+      ...(options.skipBundling ? { 'aws:cdk:bundling-stacks': [] } : {}),
+    },
   });
   const region = deploymentRegion(app.node.tryGetContext('region'), profile.deployment.region);
   if (options.requireRegion && !region) {
