@@ -16,6 +16,9 @@ import { DynamoSuppressionList } from './adapters/dynamodb/suppression-list.ts';
 import { suppressInSes } from './adapters/aws/ses-suppression.ts';
 import { keyedHash, personKey } from './domain/person-key.ts';
 import { DynamoBreachRegister } from './adapters/dynamodb/breach-register.ts';
+import { DynamoRetentionStates } from './adapters/dynamodb/retention-state.ts';
+import { DynamoDbRetentionSource } from './adapters/sources/dynamodb-retention.ts';
+import { DynamoDbSourceConnector } from './adapters/sources/dynamodb-source.ts';
 import { SingleUseTokens } from './adapters/dynamodb/single-use-tokens.ts';
 import { StepFunctionsWorkflow } from './adapters/aws/step-functions-workflow.ts';
 import { ComposingMailer, outboxDelivery, sesDelivery, smtpDelivery } from './adapters/mail/mailer.ts';
@@ -104,6 +107,16 @@ export function dependenciesFromEnvironment(): Dependencies {
     },
     async keyedHash(kind: string, value: string) {
       return keyedHash(kind, value, await secretSource().get(readSetting(Settings.personKeySecret)));
+    },
+    get retentionStates() {
+      return once('retentionStates', () => new DynamoRetentionStates(documentClient(), readSetting(Settings.requestsTable)));
+    },
+    retentionSourceFor(source: DataSource) {
+      const connector = deps.connectorFor(source);
+      if (source.kind !== 'dynamodb' || !(connector instanceof DynamoDbSourceConnector)) {
+        throw new ConfigurationError('operator profile', [{ field: `sources.${source.id}`, message: 'the retention purge reads DynamoDB sources only' }]);
+      }
+      return new DynamoDbRetentionSource(documentClient(), source, connector);
     },
     get breaches() {
       return once('breaches', () => new DynamoBreachRegister(documentClient(), readSetting(Settings.requestsTable), readSetting(Settings.auditTable)));

@@ -327,6 +327,29 @@ export class DerbesStack extends Stack {
       targets: [new eventTargets.LambdaFunction(deadlineWatch.function, { retryAttempts: 2, deadLetterQueue: watchFailures })],
     });
 
+    // Retention that purges by itself: a few pages per rule and run, continuing next run; approved rules only.
+    const retentionPurge = sendsMail(
+      fn('RetentionPurge', 'functions/handlers/retention-purge.ts', "Erases what has passed its retention term in the company's sources", WRITE_REQUESTS, { timeout: Duration.minutes(5) }),
+    )
+      .setEnvironment(Settings.personKeySecret, personKey.secretArn)
+      .allow(['secretsmanager:GetSecretValue'], [personKey.secretArn]);
+    grantSourceAccess(this, retentionPurge, profile);
+    for (const rule of profile.retentionSchedule.sources) {
+      const source = profile.sources.find((s) => s.id === rule.source);
+      if (source?.kind !== 'dynamodb') continue; // the profile schema refuses other kinds
+      const tableArn = this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: source.tableName });
+      retentionPurge.allow(rule.index ? ['dynamodb:Query'] : ['dynamodb:Scan'], [rule.index ? `${tableArn}/index/${rule.index.name}` : tableArn]);
+    }
+    for (const table of storage.demoTables) table.encryptionKey && retentionPurge.useKey(table.encryptionKey);
+    // A failed run lands in an alarmed queue; the next run continues from the last saved position.
+    const purgeFailures = alarms.deadLetterQueue('RetentionPurgeFailures', 'The retention purge failed');
+    failuresTo(retentionPurge, purgeFailures, Duration.minutes(59));
+    new events.Rule(this, 'RetentionPurgeSchedule', {
+      description: 'derbes: erase what has passed its retention term, a few pages per run',
+      schedule: events.Schedule.rate(Duration.hours(1)),
+      targets: [new eventTargets.LambdaFunction(retentionPurge.function, { retryAttempts: 2, deadLetterQueue: purgeFailures })],
+    });
+
     new CfnOutput(this, 'PublicUrl', { value: publicUrl, description: 'Privacy form and API; the base of every link in mail' });
     new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });
     new CfnOutput(this, 'OperatorKeySecret', { value: operatorKey.secretName, description: 'The operator API key: aws secretsmanager get-secret-value --secret-id <this>' });

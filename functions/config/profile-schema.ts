@@ -123,6 +123,29 @@ const Processor = z.strictObject({
 
 const ReviewPolicy = z.enum(['automatic', 'operator']);
 
+/** One source's retention: records are erased (as the source's `erasure` says) this long after the date in `from`. */
+const RetentionRule = z.strictObject({
+  source: z.string().min(1),
+  keepFor: z.strictObject({ amount: z.number().int().positive(), unit: z.enum(['days', 'months', 'years']) }),
+  /** Attribute holding the ISO date (or date-time in UTC) the term runs from, e.g. lastInteraction. */
+  from: z.string().min(1),
+  /** The policy clause or law that sets the term, for the operator and the audit trail. */
+  basis: LocalizedText,
+  /** A record whose attribute of this name is set is kept; its value names the hold (e.g. a court case). */
+  holdAttribute: z.string().min(1).optional(),
+  /**
+   * A global secondary index whose sort key is `from` and whose partition key holds one value for every record, so
+   * expired records are a query; without one the purge scans the table a few pages per run and continues next run.
+   */
+  index: z.strictObject({ name: z.string().min(1), partitionAttribute: z.string().min(1), partitionValue: z.string().min(1) }).optional(),
+});
+
+const RetentionScheduleSchema = z.strictObject({
+  sources: z.array(RetentionRule).default([]),
+  /** Pages of up to 100 records read per rule and run; the rest waits for the next run. */
+  pagesPerRun: z.number().int().positive().max(100).default(10),
+});
+
 /** Record attributes tried, in order, for each thing a breach notice needs about a person found in the sources. */
 const BreachRegisterSettings = z.strictObject({
   /** Regimes besides the profile's jurisdiction whose breach-notice terms also apply (e.g. EU for customers there). */
@@ -195,6 +218,8 @@ export const OperatorProfileSchema = z
     sesAccountSuppression: z.boolean().default(false),
     /** The breach register: other regimes whose notice terms apply, and how affected people are read from the sources. */
     breaches: BreachRegisterSettings.prefault({}),
+    /** How long each source keeps data and from what; the scheduled purge erases what has passed its term. */
+    retentionSchedule: RetentionScheduleSchema.prefault({}),
     /** How the stack is deployed to AWS; the local runtime ignores it. */
     deployment: z
       .strictObject({
@@ -280,6 +305,16 @@ export const OperatorProfileSchema = z
       if (typeof processor.name !== 'string') checkLocalized(processor.name, ['processors', i, 'name']);
     });
     if (profile.crossBorder) checkLocalized(profile.crossBorder.description, ['crossBorder', 'description']);
+    profile.retentionSchedule.sources.forEach((rule, i) => {
+      const source = profile.sources.find((s) => s.id === rule.source);
+      if (!source) ctx.addIssue({ code: 'custom', path: ['retentionSchedule', 'sources', i, 'source'], message: `no source '${rule.source}' (known: ${ids.join(', ')})` });
+      else if (source.kind !== 'dynamodb') ctx.addIssue({ code: 'custom', path: ['retentionSchedule', 'sources', i, 'source'], message: `the purge reads DynamoDB sources only so far; '${rule.source}' is ${source.kind}` });
+      checkLocalized(rule.basis, ['retentionSchedule', 'sources', i, 'basis']);
+    });
+    const retained = profile.retentionSchedule.sources.map((r) => r.source);
+    retained.forEach((id, i) => {
+      if (retained.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: ['retentionSchedule', 'sources', i, 'source'], message: `a second rule for '${id}'` });
+    });
     if (profile.review.claim === 'automatic') {
       ctx.addIssue({ code: 'custom', path: ['review', 'claim'], message: 'a claim always goes to an operator' });
     }
@@ -288,6 +323,7 @@ export const OperatorProfileSchema = z
 export type OperatorProfile = z.infer<typeof OperatorProfileSchema>;
 export type DataSource = z.infer<typeof DataSourceSchema>;
 export type Processor = z.infer<typeof Processor>;
+export type RetentionRule = z.infer<typeof RetentionRule>;
 export type LocalizedText = z.infer<typeof LocalizedText>;
 export type FieldDeclaration = z.infer<typeof FieldDeclaration>;
 

@@ -36,6 +36,11 @@ export type AuditEvent =
   | { type: 'workflow.resumed'; detail: { step: string } }
   /** The watch started the workflow of a request that had none (a crash between persisting and starting it). */
   | { type: 'workflow.started'; detail: { by: 'deadline-watch' } }
+  // The retention purge (the trail's key is RETENTION#<source id>); records are named by keyed hashes of their keys.
+  | { type: 'retention.awaiting_approval'; detail: { source: string; fingerprint: string } }
+  | { type: 'retention.approved'; detail: { source: string; fingerprint: string; expired: number; held: Record<string, number> } }
+  | { type: 'retention.purged'; detail: { source: string; erasure: string; cutoff: string; count: number; records: string[] } }
+  | { type: 'retention.pass_finished'; detail: { source: string; cutoff: string; purged: number; held: Record<string, number>; startedAt: string } }
   | {
       type: 'mail.received';
       detail: {

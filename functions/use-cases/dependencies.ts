@@ -2,7 +2,7 @@ import type { OperatorProfile, DataSource } from '../config/profile-schema.ts';
 import type { DeadlineEngine } from '../domain/deadlines/index.ts';
 import type { ProcessorNotifier } from '../adapters/processors/processor-notifier.ts';
 import type { ConsentLedger } from '../domain/consent/index.ts';
-import type { AttentionStore, AuditLog, BreachRegister, MailArchive, Clock, DataSourceConnector, DecisionStore, DownloadTokens, Mailer, OpenWorkStore, PackageStore, RequestStore, SuppressionList, VerificationStore, Workflow } from './ports.ts';
+import type { AttentionStore, AuditLog, BreachRegister, RetentionSource, RetentionStates, MailArchive, Clock, DataSourceConnector, DecisionStore, DownloadTokens, Mailer, OpenWorkStore, PackageStore, RequestStore, SuppressionList, VerificationStore, Workflow } from './ports.ts';
 
 /** What the use cases need from the outside world; built once per process by functions/composition.ts. */
 export interface Dependencies {
@@ -27,6 +27,8 @@ export interface Dependencies {
   /** A keyed hash (same key as personKey) of another identifier, e.g. ('iin', '881102345128'). */
   keyedHash(kind: string, value: string): Promise<string>;
   readonly breaches: BreachRegister;
+  readonly retentionStates: RetentionStates;
+  retentionSourceFor(source: DataSource): RetentionSource;
   readonly downloads: DownloadTokens;
   readonly processorNotifier: ProcessorNotifier;
   /** Reads a secret (signing keys, the operator API key) by name. */

@@ -1,5 +1,7 @@
 import type { AuditEvent, RecordedAuditEvent } from '../domain/audit.ts';
 import type { AffectedSubject, Breach, DeliveryStatus } from '../domain/breaches/breach.ts';
+import type { RetentionRule } from '../config/profile-schema.ts';
+import type { RetentionState } from '../domain/retention.ts';
 import type { DataSubjectRequest, RequestStatus } from '../domain/request.ts';
 import type { RequestType } from '../domain/request-types.ts';
 
@@ -249,4 +251,28 @@ export interface BreachRegister {
   listSubjects(breachId: string, options: { cursor?: string; limit: number; delivery?: DeliveryStatus }): Promise<SubjectPage>;
   /** Moves one person's delivery on only from `from` (a claim before sending); false if someone else moved it. */
   setDelivery(breachId: string, key: string, from: DeliveryStatus, delivery: AffectedSubject['delivery']): Promise<boolean>;
+}
+
+/** One page of records past their term; `hold` names a record-level legal hold that keeps it. */
+export interface ExpiredPage {
+  records: Array<{ record: Record<string, unknown>; hold?: string }>;
+  cursor?: string;
+}
+
+/** A data source as the retention purge uses it. */
+export interface RetentionSource {
+  /** Records whose `rule.from` date is before `before` (a local date) and that no pass has purged yet, one page. */
+  expired(rule: RetentionRule, before: string, options: { cursor?: string; limit: number }): Promise<ExpiredPage>;
+  /** Erases one record as the source's erasure rule says (delete, or anonymise and mark). */
+  purge(record: Record<string, unknown>, at: Date): Promise<void>;
+  keyOf(record: Record<string, unknown>): Promise<Record<string, unknown>>;
+}
+
+/** Approval and progress of each retention rule between runs. */
+export interface RetentionStates {
+  get(source: string): Promise<RetentionState>;
+  put(state: RetentionState): Promise<void>;
+  /** One run at a time per rule: true if this run now holds the rule until `until` (a crashed run's lease runs out). */
+  claim(source: string, now: Date, until: Date): Promise<boolean>;
+  release(source: string): Promise<void>;
 }

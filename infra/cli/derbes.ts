@@ -18,6 +18,9 @@ Usage:
                                      text and PDF), filing, affected people and the mail to them (derbes breaches help)
   derbes mail redrive --queue <IntakeFailuresQueueUrl> --function <IntakeFunctionName>
                                      in AWS: hand mail whose intake failed (after Lambda's retries) to intake again
+  derbes retention plan [<source>] | approve <source>
+                                     what the scheduled purge would erase, by source and count (no personal
+                                     data), and approving a new or changed rule before its first real run
 Operator commands talk to DERBES_API_URL (default http://localhost:3000) with DERBES_OPERATOR_KEY.
 `;
 
@@ -31,6 +34,7 @@ const commands: Record<string, () => Promise<Command>> = {
   decisions: async () => (await import('./commands/operator.ts')).decisionsCommand,
   breaches: async () => (await import('./commands/breaches.ts')).breachesCommand,
   mail: async () => (await import('./commands/mail.ts')).mailCommand,
+  retention: async () => (await import('./commands/retention.ts')).retentionCommand,
 };
 
 const io: Io = { out: (line) => console.log(line), err: (line) => console.error(line) };

@@ -28,11 +28,6 @@ export class DynamoDbSourceConnector implements DataSourceConnector {
     });
   }
 
-  private async keyOf(record: Record<string, unknown>): Promise<Record<string, unknown>> {
-    this.keyNames ??= await this.keySchema();
-    return Object.fromEntries(this.keyNames.map((name) => [name, record[name]]));
-  }
-
   /** Applies one SET/REMOVE to every record of the person; counts what it changed. */
   private async updateEach(subject: Subject, update: (record: Record<string, unknown>) => Omit<UpdateCommand['input'], 'TableName' | 'Key'> | undefined): Promise<SourceOutcome> {
     let affected = 0;
@@ -85,30 +80,39 @@ export class DynamoDbSourceConnector implements DataSourceConnector {
   }
 
   async erase(subject: Subject): Promise<SourceOutcome> {
-    if (this.source.erasure === 'delete') {
-      let affected = 0;
-      for (const record of await this.find(subject)) {
-        await this.db.send(new DeleteCommand({ TableName: this.source.tableName, Key: await this.keyOf(record) }));
-        affected++;
-      }
-      return { status: 'done', affected };
-    }
-    // Anonymise: personal fields and the address are overwritten. Where the address is part of the item's key the
-    // record cannot keep it, so it moves to a new key that names nobody, and the old item goes.
-    this.keyNames ??= await this.keySchema();
-    const fields = [...new Set([...this.source.personalFields, this.source.keyAttribute])];
     let affected = 0;
     for (const record of await this.find(subject)) {
-      const anonymised = { ...record, ...Object.fromEntries(fields.filter((f) => f in record).map((f) => [f, ANONYMISED])) };
-      if (this.keyNames.includes(this.source.keyAttribute)) {
-        anonymised[this.source.keyAttribute] = `${ANONYMISED}${randomUUID()}`;
-        await this.db.send(new PutCommand({ TableName: this.source.tableName, Item: anonymised }));
-        await this.db.send(new DeleteCommand({ TableName: this.source.tableName, Key: await this.keyOf(record) }));
-      } else {
-        await this.db.send(new PutCommand({ TableName: this.source.tableName, Item: anonymised }));
-      }
+      await this.eraseRecord(record);
       affected++;
     }
     return { status: 'done', affected };
+  }
+
+  /**
+   * Erases one record as the profile says: deletes it, or overwrites its personal fields and the address (with `mark`,
+   * e.g. when the retention purge did it). Where the address is part of the item's key the record cannot keep it, so it
+   * moves to a new key that names nobody, and the old item goes.
+   */
+  async eraseRecord(record: Record<string, unknown>, mark: Record<string, unknown> = {}): Promise<void> {
+    if (this.source.erasure === 'delete') {
+      await this.db.send(new DeleteCommand({ TableName: this.source.tableName, Key: await this.keyOf(record) }));
+      return;
+    }
+    this.keyNames ??= await this.keySchema();
+    const fields = [...new Set([...this.source.personalFields, this.source.keyAttribute])];
+    const anonymised = { ...record, ...Object.fromEntries(fields.filter((f) => f in record).map((f) => [f, ANONYMISED])), ...mark };
+    if (this.keyNames.includes(this.source.keyAttribute)) {
+      anonymised[this.source.keyAttribute] = `${ANONYMISED}${randomUUID()}`;
+      await this.db.send(new PutCommand({ TableName: this.source.tableName, Item: anonymised }));
+      await this.db.send(new DeleteCommand({ TableName: this.source.tableName, Key: await this.keyOf(record) }));
+    } else {
+      await this.db.send(new PutCommand({ TableName: this.source.tableName, Item: anonymised }));
+    }
+  }
+
+  /** The key of a record, as the table defines it (for addressing it, or hashing it into the audit trail). */
+  async keyOf(record: Record<string, unknown>): Promise<Record<string, unknown>> {
+    this.keyNames ??= await this.keySchema();
+    return Object.fromEntries(this.keyNames.map((name) => [name, record[name]]));
   }
 }

@@ -23,7 +23,7 @@ function reference(event: APIGatewayProxyEventV2): string {
   return value;
 }
 
-function body(event: APIGatewayProxyEventV2): Record<string, unknown> {
+export function body(event: APIGatewayProxyEventV2): Record<string, unknown> {
   try {
     const parsed: unknown = JSON.parse(rawBody(event) || '{}');
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;

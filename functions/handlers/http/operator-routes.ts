@@ -7,6 +7,7 @@ import { consentState, recordConsent } from '../../use-cases/consent.ts';
 import { decide, extendDeadline, parseDecision, requestView } from '../../use-cases/operator.ts';
 import { breachRoutes } from './breach-routes.ts';
 import { resumeRequest } from '../../use-cases/attention.ts';
+import { retentionRoutes } from './retention-routes.ts';
 import { json, rawBody, type Result } from './responses.ts';
 import type { OPERATOR_ROUTE_KEYS } from './routes.ts';
 
@@ -39,6 +40,7 @@ function body(event: APIGatewayProxyEventV2): unknown {
 
 const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], Route> = {
   ...breachRoutes,
+  ...retentionRoutes,
   /** Open requests by due date, a page at a time: `nextCursor` (absent on the last page) goes back as ?cursor=. */
   'GET /operator/requests': async (event) => {
     const deps = dependencies();

@@ -1,0 +1,33 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { dependencies } from '../../composition.ts';
+import { ValidationError } from '../../domain/errors.ts';
+import { approveRule, planChunk, retentionRules } from '../../use-cases/retention.ts';
+import { body } from './breach-routes.ts';
+import { json, type Result } from './responses.ts';
+import type { RETENTION_ROUTE_KEYS } from './routes.ts';
+
+type Route = (event: APIGatewayProxyEventV2) => Promise<Result>;
+
+function sourceId(event: APIGatewayProxyEventV2): string {
+  const value = event.pathParameters?.source;
+  if (!value) throw new ValidationError([{ field: 'source', message: 'is required' }], 'path');
+  return value;
+}
+
+export const retentionRoutes: Record<(typeof RETENTION_ROUTE_KEYS)[number], Route> = {
+  'GET /operator/retention': async () => json(200, { rules: await retentionRules(dependencies()) }),
+  /** A dry run over a few pages ({"cursor"} to go on): counts only, never a record. */
+  'POST /operator/retention/{source}/plan': async (event) => {
+    const { cursor } = body(event);
+    if (cursor !== undefined && typeof cursor !== 'string') throw new ValidationError([{ field: 'cursor', message: 'must be the cursor of the previous answer' }], 'plan');
+    return json(200, await planChunk(dependencies(), sourceId(event), cursor));
+  },
+  /** {"expired","held"}: the plan the operator read, recorded with the approval. */
+  'POST /operator/retention/{source}/approval': async (event) => {
+    const { expired, held } = body(event);
+    if (typeof expired !== 'number' || !held || typeof held !== 'object') {
+      throw new ValidationError([{ field: 'expired', message: 'approve with the counts of the plan you read (derbes retention approve does this)' }], 'approval');
+    }
+    return json(200, await approveRule(dependencies(), sourceId(event), { expired, held: held as Record<string, number> }));
+  },
+};

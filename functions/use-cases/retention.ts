@@ -1,0 +1,202 @@
+import { localize, mailDomain, type DataSource, type RetentionRule } from '../config/profile-schema.ts';
+import { NotFoundError } from '../domain/errors.ts';
+import { retentionCutoff, ruleFingerprint, type RetentionState } from '../domain/retention.ts';
+import type { Dependencies } from './dependencies.ts';
+
+type Deps = Pick<Dependencies, 'profile' | 'deadlines' | 'retentionStates' | 'audit' | 'clock' | 'keyedHash' | 'mailer'> & { retentionSourceFor: Dependencies['retentionSourceFor'] };
+
+const PAGE = 100;
+const trail = (source: string) => `RETENTION#${source}`;
+
+interface Rule {
+  rule: RetentionRule;
+  source: DataSource;
+  fingerprint: string;
+  cutoff: string;
+  /** A legal hold on the whole source keeps every record; named by its basis. */
+  sourceHold?: string;
+}
+
+function rules(deps: Pick<Deps, 'profile' | 'deadlines' | 'clock'>): Rule[] {
+  const now = deps.clock.now();
+  const zone = deps.deadlines.timeZone(deps.profile.jurisdiction);
+  return deps.profile.retentionSchedule.sources.map((rule) => {
+    const source = deps.profile.sources.find((s) => s.id === rule.source)!; // the profile schema checked it exists
+    return {
+      rule,
+      source,
+      fingerprint: ruleFingerprint(rule, source),
+      cutoff: retentionCutoff(rule, now, zone),
+      ...(source.legalHold && { sourceHold: localize(source.legalHold.basis, deps.profile.defaultLanguage) }),
+    };
+  });
+}
+
+function ruleFor(deps: Pick<Deps, 'profile' | 'deadlines' | 'clock'>, sourceId: string): Rule {
+  const found = rules(deps).find((r) => r.source.id === sourceId);
+  if (!found) throw new NotFoundError(`no retention rule for source '${sourceId}' (rules: ${rules(deps).map((r) => r.source.id).join(', ') || 'none'})`);
+  return found;
+}
+
+export interface PlanChunk {
+  source: string;
+  basis: string;
+  keepFor: RetentionRule['keepFor'];
+  from: string;
+  cutoff: string;
+  erasure: DataSource['erasure'];
+  fingerprint: string;
+  approved: boolean;
+  /** Records past their term that would go, in this chunk. */
+  expired: number;
+  /** Records past their term that are kept, per hold, in this chunk. */
+  held: Record<string, number>;
+  /** Continue the count here; absent when the source has been read to its end. */
+  cursor?: string;
+}
+
+/** A dry run over a few pages of one source: how many records would go and how many holds keep — counts, no personal data. */
+export async function planChunk(deps: Deps, sourceId: string, cursor?: string): Promise<PlanChunk> {
+  const { rule, source, fingerprint, cutoff, sourceHold } = ruleFor(deps, sourceId);
+  const state = await deps.retentionStates.get(source.id);
+  const chunk: PlanChunk = {
+    source: source.id,
+    basis: localize(rule.basis, deps.profile.defaultLanguage),
+    keepFor: rule.keepFor,
+    from: rule.from,
+    cutoff,
+    erasure: source.erasure,
+    fingerprint,
+    approved: state.approvedFingerprint === fingerprint,
+    expired: 0,
+    held: {},
+  };
+  let next = cursor;
+  for (let page = 0; page < deps.profile.retentionSchedule.pagesPerRun; page++) {
+    const found = await deps.retentionSourceFor(source).expired(rule, cutoff, { cursor: next, limit: PAGE });
+    for (const { hold } of found.records) {
+      const keptBy = sourceHold ?? hold;
+      if (keptBy) chunk.held[keptBy] = (chunk.held[keptBy] ?? 0) + 1;
+      else chunk.expired++;
+    }
+    next = found.cursor;
+    if (!next) break;
+  }
+  return { ...chunk, ...(next && { cursor: next }) };
+}
+
+/** The rules with their approval and the last pass, for `derbes retention plan` to walk. */
+export async function retentionRules(deps: Deps) {
+  return Promise.all(
+    rules(deps).map(async ({ rule, source, fingerprint, cutoff }) => {
+      const state = await deps.retentionStates.get(source.id);
+      return {
+        source: source.id,
+        keepFor: rule.keepFor,
+        from: rule.from,
+        cutoff,
+        erasure: source.erasure,
+        fingerprint,
+        approved: state.approvedFingerprint === fingerprint,
+        approvedAt: state.approvedFingerprint === fingerprint ? state.approvedAt : undefined,
+        lastPassFinishedAt: state.lastPassFinishedAt,
+        passInProgress: Boolean(state.cursor),
+      };
+    }),
+  );
+}
+
+/** The operator approves the first real run of a rule as it now stands (after reading its plan). */
+export async function approveRule(deps: Deps, sourceId: string, plan: { expired: number; held: Record<string, number> }): Promise<RetentionState> {
+  const { source, fingerprint } = ruleFor(deps, sourceId);
+  const state = await deps.retentionStates.get(source.id);
+  const approved: RetentionState = { ...state, approvedFingerprint: fingerprint, approvedAt: deps.clock.now().toISOString(), cursor: undefined, purged: 0, held: {} };
+  await deps.retentionStates.put(approved);
+  await deps.audit.append(trail(source.id), { type: 'retention.approved', detail: { source: source.id, fingerprint, expired: plan.expired, held: plan.held } });
+  return approved;
+}
+
+export interface PurgeReport {
+  purged: number;
+  held: number;
+  awaitingApproval: string[];
+  passesFinished: string[];
+}
+
+/**
+ * The scheduled purge: for each approved rule, a few pages further into the source (never the whole table in one
+ * run), erasing what has passed its term as the source's erasure rule says, keeping what a legal hold keeps. A rule
+ * not yet approved (or changed since) only tells the operator, once, that it waits.
+ */
+export async function purgeExpired(deps: Deps): Promise<PurgeReport> {
+  const report: PurgeReport = { purged: 0, held: 0, awaitingApproval: [], passesFinished: [] };
+  const now = deps.clock.now();
+  for (const rule of rules(deps)) {
+    // Runs may overlap (a slow run, a retried schedule): each rule is worked by one run at a time.
+    if (!(await deps.retentionStates.claim(rule.source.id, now, new Date(now.getTime() + LEASE_MS)))) continue;
+    try {
+      await purgeRule(deps, rule, now, report);
+    } finally {
+      await deps.retentionStates.release(rule.source.id);
+    }
+  }
+  return report;
+}
+
+/** A run holds a rule at most this long; the function's timeout is shorter, so a crashed run's hold runs out. */
+const LEASE_MS = 10 * 60_000;
+
+async function purgeRule(deps: Deps, { rule, source, fingerprint, cutoff, sourceHold }: Rule, now: Date, report: PurgeReport): Promise<void> {
+  let state = await deps.retentionStates.get(source.id);
+  if (state.approvedFingerprint !== fingerprint) {
+    report.awaitingApproval.push(source.id);
+    if (state.announcedFingerprint !== fingerprint) {
+      await announce(deps, source.id, fingerprint);
+      await deps.retentionStates.put({ ...state, announcedFingerprint: fingerprint });
+    }
+    return;
+  }
+  if (!state.cursor) state = { ...state, passStartedAt: now.toISOString(), purged: 0, held: {} };
+  const connector = deps.retentionSourceFor(source);
+  let cursor = state.cursor;
+  for (let page = 0; page < deps.profile.retentionSchedule.pagesPerRun; page++) {
+    const found = await connector.expired(rule, cutoff, { cursor, limit: PAGE });
+    const purgedKeys: string[] = [];
+    for (const { record, hold } of found.records) {
+      const keptBy = sourceHold ?? hold;
+      if (keptBy) {
+        state.held[keptBy] = (state.held[keptBy] ?? 0) + 1;
+        report.held++;
+        continue;
+      }
+      const key = await deps.keyedHash('record', JSON.stringify(await connector.keyOf(record)));
+      await connector.purge(record, now);
+      purgedKeys.push(key);
+    }
+    if (purgedKeys.length) {
+      await deps.audit.append(trail(source.id), { type: 'retention.purged', detail: { source: source.id, erasure: source.erasure, cutoff, count: purgedKeys.length, records: purgedKeys } });
+      state.purged += purgedKeys.length;
+      report.purged += purgedKeys.length;
+    }
+    cursor = found.cursor;
+    // Saved after every page: a crash repeats at most one page, and a purged record is not found again.
+    await deps.retentionStates.put({ ...state, cursor });
+    if (!cursor) break;
+  }
+  if (!cursor) {
+    await deps.audit.append(trail(source.id), { type: 'retention.pass_finished', detail: { source: source.id, cutoff, purged: state.purged, held: state.held, startedAt: state.passStartedAt ?? now.toISOString() } });
+    await deps.retentionStates.put({ ...state, cursor: undefined, lastPassFinishedAt: now.toISOString() });
+    report.passesFinished.push(source.id);
+  }
+}
+
+async function announce(deps: Deps, sourceId: string, fingerprint: string): Promise<void> {
+  const to = deps.profile.operator.contactEmail;
+  await deps.mailer.send({
+    to,
+    subject: `derbes: retention rule for '${sourceId}' awaits approval`,
+    text: `The retention rule for source '${sourceId}' is new or has changed (fingerprint ${fingerprint}). Nothing is purged until you approve it.\n\nSee what it would erase: npx derbes retention plan\nApprove it: npx derbes retention approve ${sourceId}`,
+    messageId: `<retention.${sourceId}.${fingerprint}@${mailDomain(deps.profile)}>`,
+  });
+  await deps.audit.append(trail(sourceId), { type: 'retention.awaiting_approval', detail: { source: sourceId, fingerprint } });
+}

@@ -1,0 +1,122 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { Settings } from '../../functions/config/settings.ts';
+import { DateTime } from 'luxon';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { documentClient } from '../../functions/adapters/dynamodb/client.ts';
+import { retentionCommand } from '../../infra/cli/commands/retention.ts';
+import type { RunningSystem } from '../../infra/local/runtime.ts';
+import { operatorCall, operatorKeyOf, startTestSystem } from '../support/local-system.ts';
+import { MailSink } from '../support/mail-sink.ts';
+
+/**
+ * Vnedrah's policy keeps data at most 5 years from the person's last interaction. With its profile, the scheduled
+ * purge (run every second here) anonymises a message whose last interaction is 5 years and a day old, keeps one of 4
+ * years, keeps what a legal hold keeps and names the hold — and does nothing before an operator approves the rule.
+ */
+const MESSAGES = 'derbes-seed-vnedrah-messages';
+const ACCOUNTS = 'derbes-seed-vnedrah-accounts';
+const PAYMENTS = 'derbes-seed-vnedrah-payments';
+const today = DateTime.now().setZone('Asia/Almaty').startOf('day');
+const FIVE_YEARS_AND_A_DAY = today.minus({ years: 5, days: 1 }).toISODate()!;
+const FOUR_YEARS = today.minus({ years: 4 }).toISODate()!;
+const SIX_YEARS = today.minus({ years: 6 }).toISODate()!;
+const CASE = 'Дело № 2-1234/2026, Сатпаевский городской суд';
+
+let sink: MailSink;
+let system: RunningSystem;
+
+beforeAll(async () => {
+  sink = await new MailSink().start();
+  const dir = mkdtempSync(join(tmpdir(), 'derbes-retention-'));
+  const profile = join(dir, 'vnedrah.json');
+  writeFileSync(profile, readFileSync('profiles/seeds/vnedrah.json'));
+  writeFileSync(
+    join(dir, 'vnedrah.data.json'),
+    JSON.stringify({
+      [MESSAGES]: [
+        { email: 'old@mail.example', recordId: 'review-1', authorName: 'Старый Отзыв', text: 'Отзыв пятилетней давности', lastInteraction: FIVE_YEARS_AND_A_DAY },
+        { email: 'recent@mail.example', recordId: 'review-2', authorName: 'Свежий Отзыв', text: 'Отзыв четырёхлетней давности', lastInteraction: FOUR_YEARS },
+      ],
+      [ACCOUNTS]: [
+        { email: 'gone@mail.example', recordId: 'account', lastName: 'Ушедший', lastInteraction: FIVE_YEARS_AND_A_DAY },
+        { email: 'disputed@mail.example', recordId: 'account', lastName: 'Спорный', lastInteraction: SIX_YEARS, legalHold: CASE },
+      ],
+      [PAYMENTS]: [{ email: 'payer@mail.example', recordId: 'pay-1', payerName: 'Плательщик', amountKzt: 1000, lastInteraction: SIX_YEARS }],
+      'derbes-seed-vnedrah-devices': [],
+    }),
+  );
+  system = await startTestSystem({ profile, mailRelayUrl: sink.url, watchIntervalSeconds: 1 });
+  process.env.DERBES_API_URL = system.url;
+  process.env.DERBES_OPERATOR_KEY = operatorKeyOf(system);
+});
+afterAll(async () => {
+  await system?.stop();
+  await sink?.stop();
+});
+
+const db = () => documentClient();
+const item = async (table: string, email: string, recordId: string) => (await db().send(new GetCommand({ TableName: table, Key: { email, recordId } }))).Item;
+async function cli(args: string[]): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const code = await retentionCommand(args, { out: (l) => lines.push(l), err: (l) => lines.push(`ERR ${l}`) });
+  return { code, out: lines.join('\n') };
+}
+
+describe('Vnedrah retention', () => {
+  it('shows what would go, by source and count, with the holds named — and no personal data', async () => {
+    const { code, out } = await cli(['plan']);
+    expect(code).toBe(0);
+    expect(out).toContain(`messages: kept 5 years from lastInteraction — records before ${today.minus({ years: 5 }).toISODate()}  [AWAITS APPROVAL`);
+    expect(out).toMatch(/messages:[^\n]*\n[^\n]*basis: not more than 5 \(five\) years[^\n]*\n  would be anonymised: 1\n/);
+    expect(out).toMatch(/accounts:[^\n]*\n[^\n]*\n  would be deleted: 1\n  kept by legal hold: 1 — Дело № 2-1234\/2026/);
+    expect(out).toMatch(/payments:[^\n]*\n[^\n]*\n  would be anonymised: 0\n  kept by legal hold: 1 — payment and settlement records are accounting documents/);
+    for (const personal of ['old@mail.example', 'Старый Отзыв', 'Ушедший', 'Плательщик', 'disputed@']) expect(out).not.toContain(personal);
+  });
+
+  it('purges nothing before approval, and tells the operator once per rule', async () => {
+    await sink.waitFor((m) => m.to.includes('privacy@vnedrah.example') && m.subject.includes("retention rule for 'messages' awaits approval"));
+    await new Promise((resolve) => setTimeout(resolve, 2500)); // a few more scheduled runs
+    expect(sink.messages.filter((m) => m.subject.includes("retention rule for 'messages'"))).toHaveLength(1);
+    expect(await item(MESSAGES, 'old@mail.example', 'review-1')).toMatchObject({ authorName: 'Старый Отзыв' });
+  });
+
+  it('once approved, the scheduled purge anonymises the 5-years-and-a-day record, keeps the 4-year one and the holds', async () => {
+    for (const source of ['messages', 'accounts', 'payments']) expect((await cli(['approve', source])).code).toBe(0);
+    const deadline = Date.now() + 30_000;
+    let anonymised: Record<string, unknown> | undefined;
+    while (Date.now() < deadline) {
+      const all = (await db().send(new ScanCommand({ TableName: MESSAGES }))).Items ?? [];
+      anonymised = all.find((r) => r.recordId === 'review-1');
+      if (anonymised?.retentionAnonymisedAt) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(anonymised).toMatchObject({ authorName: '[erased]', text: '[erased]', lastInteraction: FIVE_YEARS_AND_A_DAY, retentionAnonymisedAt: expect.any(String) });
+    expect(String(anonymised!.email)).toMatch(/^\[erased\]/);
+    expect(await item(MESSAGES, 'old@mail.example', 'review-1')).toBeUndefined();
+    expect(await item(MESSAGES, 'recent@mail.example', 'review-2')).toMatchObject({ authorName: 'Свежий Отзыв' });
+    await expect.poll(() => item(ACCOUNTS, 'gone@mail.example', 'account'), { timeout: 15_000 }).toBeUndefined();
+    expect(await item(ACCOUNTS, 'disputed@mail.example', 'account')).toMatchObject({ lastName: 'Спорный', legalHold: CASE });
+    expect(await item(PAYMENTS, 'payer@mail.example', 'pay-1')).toMatchObject({ payerName: 'Плательщик' });
+
+    const trail = (await operatorCall(system, 'GET', '/operator/retention')).body.rules as Array<{ source: string; approved: boolean }>;
+    expect(trail.filter((r) => r.approved).map((r) => r.source).sort()).toEqual(['accounts', 'messages', 'payments']);
+    const after = await cli(['plan', 'messages']);
+    expect(after.out).toContain('would be anonymised: 0');
+
+    // Each purge is in the audit trail, the record named by a keyed hash of its key only; none is purged twice.
+    const events = async (source: string) =>
+      ((await db().send(new QueryCommand({ TableName: process.env[Settings.auditTable], KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `RETENTION#${source}` } }))).Items ?? []) as Array<{ type: string; detail: Record<string, any> }>;
+    for (const source of ['messages', 'accounts']) {
+      const purged = (await events(source)).filter((e) => e.type === 'retention.purged').flatMap((e) => e.detail.records as string[]);
+      expect(purged).toHaveLength(1);
+      expect(purged[0]).toMatch(/^[0-9a-f]{64}$/);
+    }
+    const accounts = await events('accounts');
+    expect(accounts.map((e) => e.type)).toEqual(expect.arrayContaining(['retention.awaiting_approval', 'retention.approved', 'retention.purged', 'retention.pass_finished']));
+    expect(accounts.find((e) => e.type === 'retention.pass_finished')!.detail.held).toEqual({ [CASE]: 1 });
+    expect(JSON.stringify(accounts)).not.toContain('gone@mail.example');
+  });
+});
