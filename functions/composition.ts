@@ -116,7 +116,7 @@ export function dependenciesFromEnvironment(): Dependencies {
       if (source.kind !== 'dynamodb' || !(connector instanceof DynamoDbSourceConnector)) {
         throw new ConfigurationError('operator profile', [{ field: `sources.${source.id}`, message: 'the retention purge reads DynamoDB sources only' }]);
       }
-      return new DynamoDbRetentionSource(documentClient(), source, connector);
+      return new DynamoDbRetentionSource(documentClient(), source, connector, readSetting(Settings.auditTable));
     },
     get breaches() {
       return once('breaches', () => new DynamoBreachRegister(documentClient(), readSetting(Settings.requestsTable), readSetting(Settings.auditTable)));

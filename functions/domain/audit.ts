@@ -39,7 +39,8 @@ export type AuditEvent =
   // The retention purge (the trail's key is RETENTION#<source id>); records are named by keyed hashes of their keys.
   | { type: 'retention.awaiting_approval'; detail: { source: string; fingerprint: string } }
   | { type: 'retention.approved'; detail: { source: string; fingerprint: string; expired: number; held: Record<string, number> } }
-  | { type: 'retention.purged'; detail: { source: string; erasure: string; cutoff: string; count: number; records: string[] } }
+  /** One record erased (written with the erasure itself); `record` is the keyed hash of its key. */
+  | { type: 'retention.purged'; detail: { source: string; erasure: string; cutoff: string; record: string } }
   | { type: 'retention.pass_finished'; detail: { source: string; cutoff: string; purged: number; held: Record<string, number>; startedAt: string } }
   | {
       type: 'mail.received';

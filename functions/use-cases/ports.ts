@@ -259,20 +259,47 @@ export interface ExpiredPage {
   cursor?: string;
 }
 
+/** One record's purge: the record as the page found it, and the audit entry that records it. */
+export interface RecordPurge {
+  rule: RetentionRule;
+  record: Record<string, unknown>;
+  at: Date;
+  audit: { trail: string; event: AuditEvent };
+}
+
 /** A data source as the retention purge uses it. */
 export interface RetentionSource {
   /** Records whose `rule.from` date is before `before` (a local date) and that no pass has purged yet, one page. */
   expired(rule: RetentionRule, before: string, options: { cursor?: string; limit: number }): Promise<ExpiredPage>;
-  /** Erases one record as the source's erasure rule says (delete, or anonymise and mark). */
-  purge(record: Record<string, unknown>, at: Date): Promise<void>;
+  /**
+   * Erases one record as the source's erasure rule says (delete, or anonymise and mark) together with its audit entry,
+   * all or nothing, and only if the record is still as the page found it (there, its date and hold unchanged, not yet
+   * purged). False when it was not: another run purged it, or the company changed it — nothing written.
+   */
+  purge(purge: RecordPurge): Promise<boolean>;
   keyOf(record: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
+
+/** A run's hold on one rule; `token` fences off a run whose lease ran out while another took the rule. */
+export interface RetentionLease {
+  source: string;
+  token: string;
+}
+
+/** What a run writes about its pass (a key present with `undefined` is removed, e.g. the cursor at a pass's end). */
+export type RetentionProgress = Partial<Pick<RetentionState, 'announcedFingerprint' | 'cursor' | 'passStartedAt' | 'purged' | 'held' | 'lastPassFinishedAt'>>;
 
 /** Approval and progress of each retention rule between runs. */
 export interface RetentionStates {
   get(source: string): Promise<RetentionState>;
-  put(state: RetentionState): Promise<void>;
-  /** One run at a time per rule: true if this run now holds the rule until `until` (a crashed run's lease runs out). */
-  claim(source: string, now: Date, until: Date): Promise<boolean>;
-  release(source: string): Promise<void>;
+  /** One run at a time per rule: a lease until `until` (a crashed run's lease runs out), or undefined if another run holds it. */
+  claim(source: string, now: Date, until: Date): Promise<RetentionLease | undefined>;
+  /**
+   * Writes a run's progress only while it still holds `lease` and the rule is still approved as it was when the run read
+   * it (`approvedAt`; omitted for a rule not approved). False when either changed: the run stops working the rule.
+   */
+  saveProgress(lease: RetentionLease, approvedAt: string | undefined, progress: RetentionProgress): Promise<boolean>;
+  /** Records an approval (a new pass starts); never touches a running pass's lease. */
+  approve(source: string, fingerprint: string, at: string): Promise<void>;
+  release(lease: RetentionLease): Promise<void>;
 }

@@ -2,6 +2,7 @@ import { localize, mailDomain, type DataSource, type RetentionRule } from '../co
 import { NotFoundError } from '../domain/errors.ts';
 import { retentionCutoff, ruleFingerprint, type RetentionState } from '../domain/retention.ts';
 import type { Dependencies } from './dependencies.ts';
+import type { RetentionLease } from './ports.ts';
 
 type Deps = Pick<Dependencies, 'profile' | 'deadlines' | 'retentionStates' | 'audit' | 'clock' | 'keyedHash' | 'mailer'> & { retentionSourceFor: Dependencies['retentionSourceFor'] };
 
@@ -109,11 +110,9 @@ export async function retentionRules(deps: Deps) {
 /** The operator approves the first real run of a rule as it now stands (after reading its plan). */
 export async function approveRule(deps: Deps, sourceId: string, plan: { expired: number; held: Record<string, number> }): Promise<RetentionState> {
   const { source, fingerprint } = ruleFor(deps, sourceId);
-  const state = await deps.retentionStates.get(source.id);
-  const approved: RetentionState = { ...state, approvedFingerprint: fingerprint, approvedAt: deps.clock.now().toISOString(), cursor: undefined, purged: 0, held: {} };
-  await deps.retentionStates.put(approved);
+  await deps.retentionStates.approve(source.id, fingerprint, deps.clock.now().toISOString());
   await deps.audit.append(trail(source.id), { type: 'retention.approved', detail: { source: source.id, fingerprint, expired: plan.expired, held: plan.held } });
-  return approved;
+  return deps.retentionStates.get(source.id);
 }
 
 export interface PurgeReport {
@@ -132,12 +131,14 @@ export async function purgeExpired(deps: Deps): Promise<PurgeReport> {
   const report: PurgeReport = { purged: 0, held: 0, awaitingApproval: [], passesFinished: [] };
   const now = deps.clock.now();
   for (const rule of rules(deps)) {
-    // Runs may overlap (a slow run, a retried schedule): each rule is worked by one run at a time.
-    if (!(await deps.retentionStates.claim(rule.source.id, now, new Date(now.getTime() + LEASE_MS)))) continue;
+    // Runs may overlap (a slow run, a retried schedule): each rule is worked by one run at a time. Should a run
+    // outlive its lease, its writes fail and each record's purge is conditional, so nothing is purged or recorded twice.
+    const lease = await deps.retentionStates.claim(rule.source.id, now, new Date(now.getTime() + LEASE_MS));
+    if (!lease) continue;
     try {
-      await purgeRule(deps, rule, now, report);
+      await purgeRule(deps, rule, lease, now, report);
     } finally {
-      await deps.retentionStates.release(rule.source.id);
+      await deps.retentionStates.release(lease);
     }
   }
   return report;
@@ -146,47 +147,52 @@ export async function purgeExpired(deps: Deps): Promise<PurgeReport> {
 /** A run holds a rule at most this long; the function's timeout is shorter, so a crashed run's hold runs out. */
 const LEASE_MS = 10 * 60_000;
 
-async function purgeRule(deps: Deps, { rule, source, fingerprint, cutoff, sourceHold }: Rule, now: Date, report: PurgeReport): Promise<void> {
-  let state = await deps.retentionStates.get(source.id);
+async function purgeRule(deps: Deps, { rule, source, fingerprint, cutoff, sourceHold }: Rule, lease: RetentionLease, now: Date, report: PurgeReport): Promise<void> {
+  const state = await deps.retentionStates.get(source.id);
   if (state.approvedFingerprint !== fingerprint) {
     report.awaitingApproval.push(source.id);
     if (state.announcedFingerprint !== fingerprint) {
       await announce(deps, source.id, fingerprint);
-      await deps.retentionStates.put({ ...state, announcedFingerprint: fingerprint });
+      await deps.retentionStates.saveProgress(lease, state.approvedAt, { announcedFingerprint: fingerprint });
     }
     return;
   }
-  if (!state.cursor) state = { ...state, passStartedAt: now.toISOString(), purged: 0, held: {} };
+  const pass = state.cursor ? { startedAt: state.passStartedAt ?? now.toISOString(), purged: state.purged, held: state.held } : { startedAt: now.toISOString(), purged: 0, held: {} as Record<string, number> };
   const connector = deps.retentionSourceFor(source);
   let cursor = state.cursor;
   for (let page = 0; page < deps.profile.retentionSchedule.pagesPerRun; page++) {
     const found = await connector.expired(rule, cutoff, { cursor, limit: PAGE });
-    const purgedKeys: string[] = [];
     for (const { record, hold } of found.records) {
       const keptBy = sourceHold ?? hold;
       if (keptBy) {
-        state.held[keptBy] = (state.held[keptBy] ?? 0) + 1;
+        pass.held[keptBy] = (pass.held[keptBy] ?? 0) + 1;
         report.held++;
         continue;
       }
-      const key = await deps.keyedHash('record', JSON.stringify(await connector.keyOf(record)));
-      await connector.purge(record, now);
-      purgedKeys.push(key);
-    }
-    if (purgedKeys.length) {
-      await deps.audit.append(trail(source.id), { type: 'retention.purged', detail: { source: source.id, erasure: source.erasure, cutoff, count: purgedKeys.length, records: purgedKeys } });
-      state.purged += purgedKeys.length;
-      report.purged += purgedKeys.length;
+      const hash = await deps.keyedHash('record', JSON.stringify(await connector.keyOf(record)));
+      const event = { type: 'retention.purged' as const, detail: { source: source.id, erasure: source.erasure, cutoff, record: hash } };
+      // The erasure and its audit entry in one write, only if the record is still there as found: once, whatever overlaps.
+      if (await connector.purge({ rule, record, at: deps.clock.now(), audit: { trail: trail(source.id), event } })) {
+        pass.purged++;
+        report.purged++;
+      }
     }
     cursor = found.cursor;
+    const finished = !cursor;
     // Saved after every page: a crash repeats at most one page, and a purged record is not found again.
-    await deps.retentionStates.put({ ...state, cursor });
-    if (!cursor) break;
-  }
-  if (!cursor) {
-    await deps.audit.append(trail(source.id), { type: 'retention.pass_finished', detail: { source: source.id, cutoff, purged: state.purged, held: state.held, startedAt: state.passStartedAt ?? now.toISOString() } });
-    await deps.retentionStates.put({ ...state, cursor: undefined, lastPassFinishedAt: now.toISOString() });
-    report.passesFinished.push(source.id);
+    const saved = await deps.retentionStates.saveProgress(lease, state.approvedAt, {
+      cursor,
+      passStartedAt: pass.startedAt,
+      purged: pass.purged,
+      held: pass.held,
+      ...(finished && { lastPassFinishedAt: now.toISOString() }),
+    });
+    if (!saved) return; // the lease ran out and another run took the rule, or it was approved anew: that run goes on
+    if (finished) {
+      await deps.audit.append(trail(source.id), { type: 'retention.pass_finished', detail: { source: source.id, cutoff, purged: pass.purged, held: pass.held, startedAt: pass.startedAt } });
+      report.passesFinished.push(source.id);
+      return;
+    }
   }
 }
 

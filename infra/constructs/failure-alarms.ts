@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 /**
  * Where failures outside the workflow's own NeedsAttention path surface: a topic mailed to the operator's contact
  * address, alarms on failed, timed-out and aborted executions, and dead-letter queues (each alarmed) for the
- * asynchronous invocations nothing else watches — SES → intake and the deadline watch's schedule.
+ * asynchronous invocations nothing else watches — SES → intake and the scheduled functions (deadline watch, retention purge).
  */
 export class FailureAlarms extends Construct {
   readonly topic: sns.Topic;

@@ -110,7 +110,7 @@ describe('Vnedrah retention', () => {
     const events = async (source: string) =>
       ((await db().send(new QueryCommand({ TableName: process.env[Settings.auditTable], KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `RETENTION#${source}` } }))).Items ?? []) as Array<{ type: string; detail: Record<string, any> }>;
     for (const source of ['messages', 'accounts']) {
-      const purged = (await events(source)).filter((e) => e.type === 'retention.purged').flatMap((e) => e.detail.records as string[]);
+      const purged = (await events(source)).filter((e) => e.type === 'retention.purged').map((e) => e.detail.record as string);
       expect(purged).toHaveLength(1);
       expect(purged[0]).toMatch(/^[0-9a-f]{64}$/);
     }

@@ -117,15 +117,15 @@ describe('failures reach the operator', () => {
       expect(alarms.find((a) => a.MetricName === metric && a.Namespace === 'AWS/States'), metric).toMatchObject({ AlarmActions: [expect.anything()], Threshold: 1 });
     }
     const queues = Object.keys(template.findResources('AWS::SQS::Queue'));
-    expect(queues.length).toBe(2);
+    expect(queues.length).toBe(3);
     for (const queue of queues) {
       expect(alarms.some((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(a.Dimensions).includes(queue)), queue).toBe(true);
     }
   });
 
-  it('sends failed SES → intake invocations and failed watch runs to those queues', () => {
+  it('sends failed SES → intake invocations, failed watch runs and failed retention purges to those queues', () => {
     const configs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig')).map((c) => c.Properties);
-    expect(configs).toHaveLength(2);
+    expect(configs).toHaveLength(3);
     for (const config of configs) expect(config.DestinationConfig.OnFailure.Destination).toBeDefined();
     template.hasResourceProperties('AWS::Events::Rule', { Targets: [Match.objectLike({ DeadLetterConfig: { Arn: Match.anyValue() }, RetryPolicy: { MaximumRetryAttempts: 2 } })] });
   });

@@ -40,6 +40,7 @@ import {
   type OutgoingMail,
   type PackageStore,
   type PendingDecision,
+  type RetentionStates,
   type RequestStore,
   type SourceOutcome,
   type SourceResult,
@@ -474,6 +475,14 @@ export function memorySystem(
     personKey: async (email) => personKey(email, secret),
     keyedHash: async (kind, value) => keyedHash(kind, value, secret),
     breaches: new MemoryBreaches(audit),
+    // The retention purge's lease and conditional erasure are DynamoDB's own: tested against DynamoDB Local
+    // (test/integration/retention-purge.test.ts), not in memory.
+    get retentionStates(): RetentionStates {
+      throw new Error('the memory system has no retention states');
+    },
+    retentionSourceFor: () => {
+      throw new Error('the memory system has no retention sources');
+    },
     downloads: new MemoryDownloads(),
     processorNotifier: new ProcessorNotifier(mailer, async () => secret, mailDomain(profile), { attempts: 1, baseDelayMs: 0, timeoutMs: 10 }, webhook),
     secret: async () => secret,

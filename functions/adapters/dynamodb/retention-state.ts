@@ -1,9 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { emptyState, type RetentionState } from '../../domain/retention.ts';
-import type { RetentionStates } from '../../use-cases/ports.ts';
+import type { RetentionLease, RetentionProgress, RetentionStates } from '../../use-cases/ports.ts';
 
-/** In the requests table: pk=RETENTION, sk=<source id> — one item per rule. */
+const LEASE_FIELDS = ['leaseUntil', 'leaseToken'];
+
+/**
+ * In the requests table: pk=RETENTION, sk=<source id> — one item per rule. Every write is an UpdateItem of its own
+ * fields: an approval never erases a running pass's lease, and a run writes only under its own lease.
+ */
 export class DynamoRetentionStates implements RetentionStates {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -11,40 +17,71 @@ export class DynamoRetentionStates implements RetentionStates {
   ) {}
 
   async get(source: string): Promise<RetentionState> {
-    const result = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: 'RETENTION', sk: source }, ConsistentRead: true }));
+    const result = await this.db.send(new GetCommand({ TableName: this.table, Key: this.key(source), ConsistentRead: true }));
     if (!result.Item) return emptyState(source);
-    const { pk: _pk, sk: _sk, leaseUntil: _lease, ...state } = result.Item;
+    const state = Object.fromEntries(Object.entries(result.Item).filter(([name]) => !['pk', 'sk', ...LEASE_FIELDS].includes(name)));
     // A first claim creates the item with its lease only.
     return { ...emptyState(source), ...(state as Partial<RetentionState>) };
   }
 
-  /** Writes the state, keeping the lease of the run that holds it. */
-  async put(state: RetentionState): Promise<void> {
-    const { leaseUntil: _lease, ...rest } = state as RetentionState & { leaseUntil?: string };
-    const current = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: 'RETENTION', sk: state.source }, ConsistentRead: true }));
-    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: 'RETENTION', sk: state.source, ...rest, leaseUntil: current.Item?.leaseUntil } }));
+  async claim(source: string, now: Date, until: Date): Promise<RetentionLease | undefined> {
+    const token = randomBytes(16).toString('hex');
+    const claimed = await this.conditional({
+      UpdateExpression: 'SET leaseUntil = :until, leaseToken = :token, #source = :source',
+      ConditionExpression: 'attribute_not_exists(leaseUntil) OR leaseUntil < :now',
+      ExpressionAttributeNames: { '#source': 'source' },
+      ExpressionAttributeValues: { ':until': until.toISOString(), ':token': token, ':now': now.toISOString(), ':source': source },
+      source,
+    });
+    return claimed ? { source, token } : undefined;
   }
 
-  async claim(source: string, now: Date, until: Date): Promise<boolean> {
+  saveProgress(lease: RetentionLease, approvedAt: string | undefined, progress: RetentionProgress): Promise<boolean> {
+    const fields = Object.entries(progress);
+    const set = fields.filter(([, value]) => value !== undefined);
+    const remove = fields.filter(([, value]) => value === undefined);
+    const names = Object.fromEntries(fields.map(([name], i) => [`#f${i}`, name]));
+    const placeholder = (name: string) => `#f${fields.findIndex(([field]) => field === name)}`;
+    return this.conditional({
+      UpdateExpression: [
+        set.length ? `SET ${set.map(([name], i) => `${placeholder(name)} = :v${i}`).join(', ')}` : '',
+        remove.length ? `REMOVE ${remove.map(([name]) => placeholder(name)).join(', ')}` : '',
+      ].join(' '),
+      ConditionExpression: `leaseToken = :token AND ${approvedAt ? 'approvedAt = :approvedAt' : 'attribute_not_exists(approvedAt)'}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: { ':token': lease.token, ...(approvedAt && { ':approvedAt': approvedAt }), ...Object.fromEntries(set.map(([, value], i) => [`:v${i}`, value])) },
+      source: lease.source,
+    });
+  }
+
+  async approve(source: string, fingerprint: string, at: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: this.key(source),
+        UpdateExpression: 'SET #source = :source, approvedFingerprint = :fingerprint, approvedAt = :at, purged = :zero, held = :none REMOVE #cursor, passStartedAt',
+        ExpressionAttributeNames: { '#source': 'source', '#cursor': 'cursor' },
+        ExpressionAttributeValues: { ':source': source, ':fingerprint': fingerprint, ':at': at, ':zero': 0, ':none': {} },
+      }),
+    );
+  }
+
+  async release(lease: RetentionLease): Promise<void> {
+    // Only its own lease: a run that outlived it must not free the rule another run now holds.
+    await this.conditional({ UpdateExpression: 'REMOVE leaseUntil, leaseToken', ConditionExpression: 'leaseToken = :token', ExpressionAttributeValues: { ':token': lease.token }, source: lease.source });
+  }
+
+  private key(source: string) {
+    return { pk: 'RETENTION', sk: source };
+  }
+
+  private async conditional({ source, ...input }: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key'> & { source: string }): Promise<boolean> {
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: 'RETENTION', sk: source },
-          UpdateExpression: 'SET leaseUntil = :until, #source = :source',
-          ConditionExpression: 'attribute_not_exists(leaseUntil) OR leaseUntil < :now',
-          ExpressionAttributeNames: { '#source': 'source' },
-          ExpressionAttributeValues: { ':until': until.toISOString(), ':now': now.toISOString(), ':source': source },
-        }),
-      );
+      await this.db.send(new UpdateCommand({ TableName: this.table, Key: this.key(source), ...input }));
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
-  }
-
-  async release(source: string): Promise<void> {
-    await this.db.send(new UpdateCommand({ TableName: this.table, Key: { pk: 'RETENTION', sk: source }, UpdateExpression: 'REMOVE leaseUntil' }));
   }
 }

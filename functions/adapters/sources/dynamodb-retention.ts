@@ -1,7 +1,9 @@
-import { QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, ScanCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { auditItem } from '../dynamodb/audit-log.ts';
 import type { DataSource, RetentionRule } from '../../config/profile-schema.ts';
 import { ConflictError } from '../../domain/errors.ts';
-import type { ExpiredPage, RetentionSource } from '../../use-cases/ports.ts';
+import type { ExpiredPage, RecordPurge, RetentionSource } from '../../use-cases/ports.ts';
 import type { DynamoDbSourceConnector } from './dynamodb-source.ts';
 
 /** Set on a record the purge anonymised, so the next pass does not find it again. */
@@ -27,6 +29,8 @@ export class DynamoDbRetentionSource implements RetentionSource {
     private readonly db: DynamoDBDocumentClient,
     private readonly source: DynamoDbSource,
     private readonly connector: DynamoDbSourceConnector,
+    /** The audit table: each purge and its audit entry are written in one transaction. */
+    private readonly auditTable: string,
   ) {}
 
   async expired(rule: RetentionRule, before: string, options: { cursor?: string; limit: number }): Promise<ExpiredPage> {
@@ -64,8 +68,38 @@ export class DynamoDbRetentionSource implements RetentionSource {
     };
   }
 
-  async purge(record: Record<string, unknown>, at: Date): Promise<void> {
-    await this.connector.eraseRecord(record, { [RETENTION_MARK]: at.toISOString() });
+  async purge({ rule, record, at, audit }: RecordPurge): Promise<boolean> {
+    const { writes, original } = await this.connector.erasureWrites(record, { [RETENTION_MARK]: at.toISOString() });
+    const key = await this.connector.keyOf(record);
+    // Still as the page found it: there, its date and record-level hold unchanged, not purged by another run.
+    const names: Record<string, string> = { '#from': rule.from, '#mark': RETENTION_MARK, ...Object.fromEntries(Object.keys(key).map((name, i) => [`#k${i}`, name])) };
+    const values: Record<string, unknown> = { ':from': record[rule.from] };
+    const conditions = [...Object.keys(key).map((_, i) => `attribute_exists(#k${i})`), '#from = :from', 'attribute_not_exists(#mark)'];
+    if (rule.holdAttribute) {
+      names['#hold'] = rule.holdAttribute;
+      if (record[rule.holdAttribute] === undefined) conditions.push('attribute_not_exists(#hold)');
+      else {
+        conditions.push('#hold = :hold');
+        values[':hold'] = record[rule.holdAttribute];
+      }
+    }
+    const target = writes[original]!;
+    const write = (target.Delete ?? target.Put)!;
+    Object.assign(write, {
+      ConditionExpression: conditions.join(' AND '),
+      ExpressionAttributeNames: { ...write.ExpressionAttributeNames, ...names },
+      ExpressionAttributeValues: { ...write.ExpressionAttributeValues, ...values },
+    });
+    const entry = { Put: { TableName: this.auditTable, Item: auditItem(audit.trail, audit.event, at), ConditionExpression: 'attribute_not_exists(pk)' } };
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: [...writes, entry] }));
+      return true;
+    } catch (error) {
+      // Another run's purge of the same record won (or is under way), or the company's code changed it: not ours to record.
+      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []).map((r) => r.Code) : [];
+      if (reasons[original] === 'ConditionalCheckFailed' || reasons.includes('TransactionConflict')) return false;
+      throw error;
+    }
   }
 
   keyOf(record: Record<string, unknown>): Promise<Record<string, unknown>> {

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { queryAll } from '../dynamodb/query-all.ts';
 import type { DataSource } from '../../config/profile-schema.ts';
 import { BLOCKED_ATTRIBUTE, type DataSourceConnector, type SourceOutcome, type Subject } from '../../use-cases/ports.ts';
 import { ANONYMISED, changesFor, permittedChanges } from './source-rules.ts';
 
 type DynamoDbSource = Extract<DataSource, { kind: 'dynamodb' }>;
+/** One write of a DynamoDB transaction (Put or Delete), as erasing a record needs. */
+export type ErasureWrite = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
 /** A company table holding people's records, found by the attribute that carries their e-mail address. */
 export class DynamoDbSourceConnector implements DataSourceConnector {
@@ -91,23 +93,31 @@ export class DynamoDbSourceConnector implements DataSourceConnector {
   /**
    * Erases one record as the profile says: deletes it, or overwrites its personal fields and the address (with `mark`,
    * e.g. when the retention purge did it). Where the address is part of the item's key the record cannot keep it, so it
-   * moves to a new key that names nobody, and the old item goes.
+   * moves to a new key that names nobody, and the old item goes — both in one transaction, so a crash leaves no copy.
    */
   async eraseRecord(record: Record<string, unknown>, mark: Record<string, unknown> = {}): Promise<void> {
-    if (this.source.erasure === 'delete') {
-      await this.db.send(new DeleteCommand({ TableName: this.source.tableName, Key: await this.keyOf(record) }));
-      return;
-    }
+    await this.db.send(new TransactWriteCommand({ TransactItems: (await this.erasureWrites(record, mark)).writes }));
+  }
+
+  /**
+   * The writes that erase one record; `original` is the index of the write addressing the record itself (where a
+   * caller adds the condition that the record is still as it read it).
+   */
+  async erasureWrites(record: Record<string, unknown>, mark: Record<string, unknown> = {}): Promise<{ writes: ErasureWrite[]; original: number }> {
+    const TableName = this.source.tableName;
+    if (this.source.erasure === 'delete') return { writes: [{ Delete: { TableName, Key: await this.keyOf(record) } }], original: 0 };
     this.keyNames ??= await this.keySchema();
     const fields = [...new Set([...this.source.personalFields, this.source.keyAttribute])];
     const anonymised = { ...record, ...Object.fromEntries(fields.filter((f) => f in record).map((f) => [f, ANONYMISED])), ...mark };
-    if (this.keyNames.includes(this.source.keyAttribute)) {
-      anonymised[this.source.keyAttribute] = `${ANONYMISED}${randomUUID()}`;
-      await this.db.send(new PutCommand({ TableName: this.source.tableName, Item: anonymised }));
-      await this.db.send(new DeleteCommand({ TableName: this.source.tableName, Key: await this.keyOf(record) }));
-    } else {
-      await this.db.send(new PutCommand({ TableName: this.source.tableName, Item: anonymised }));
-    }
+    if (!this.keyNames.includes(this.source.keyAttribute)) return { writes: [{ Put: { TableName, Item: anonymised } }], original: 0 };
+    anonymised[this.source.keyAttribute] = `${ANONYMISED}${randomUUID()}`;
+    return {
+      writes: [
+        { Put: { TableName, Item: anonymised, ConditionExpression: 'attribute_not_exists(#key)', ExpressionAttributeNames: { '#key': this.source.keyAttribute } } },
+        { Delete: { TableName, Key: await this.keyOf(record) } },
+      ],
+      original: 1,
+    };
   }
 
   /** The key of a record, as the table defines it (for addressing it, or hashing it into the audit trail). */
