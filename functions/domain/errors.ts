@@ -56,6 +56,32 @@ export class UnauthorizedError extends DerbesError {
   readonly code = 'unauthorized';
 }
 
+/**
+ * An idempotency key (the Idempotency-Key header, a mail's Message-ID) seen before with a different request: the
+ * first request is neither returned nor changed, since it may be someone else's.
+ */
+export class IdempotencyKeyReusedError extends DerbesError {
+  readonly code = 'idempotency_key_reused';
+  readonly problems: FieldProblem[];
+  constructor(readonly field = 'Idempotency-Key') {
+    super(`${field} was used before with a different request; send a new key for a new request`);
+    this.problems = [{ field, message: 'used before with a different request body' }];
+  }
+}
+
+/** Too many requests from one client, or in all, for now; `retryAfterSeconds` says when to try again. */
+export class RateLimitedError extends DerbesError {
+  readonly code = 'rate_limited';
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Too many requests; try again in ${retryAfterSeconds} s`);
+  }
+}
+
+/** A step that changes data found the request not verified (or not approved where a decision is needed). */
+export class NotPermittedError extends DerbesError {
+  readonly code = 'not_permitted';
+}
+
 /** A dependency (database, mail relay, data source) failed, and trying again as it is will not help. */
 export class DependencyError extends DerbesError {
   readonly code: string = 'dependency_failed';

@@ -87,6 +87,7 @@ const REVIEW_REASON_PLACEHOLDERS = {
   claim: [],
   profile: ['type'],
   rectificationWithoutChanges: [],
+  rectificationUndeclared: [],
 } as const;
 
 const PAGE_PLACEHOLDERS = {

@@ -8,7 +8,7 @@ import { LANGUAGES, type Language } from '../domain/request-types.ts';
 import { download } from '../use-cases/access-package.ts';
 import { applyGlobalPrivacyControl } from '../use-cases/consent.ts';
 import { confirmVerification } from '../use-cases/confirm-verification.ts';
-import { parseSubmission, submitRequest } from '../use-cases/submit-request.ts';
+import { canonicalBodyHash, parseSubmission, submitRequest, type Submission } from '../use-cases/submit-request.ts';
 import { requestOfCode } from '../use-cases/verification-page.ts';
 import { inLanguage } from '../domain/localized.ts';
 import { errorBody, jsonError } from './http/error-responses.ts';
@@ -47,6 +47,20 @@ function pageLanguage(event: APIGatewayProxyEventV2, fallback: Language): Langua
   return LANGUAGES.find((l) => l === wanted) ?? fallback;
 }
 
+/**
+ * The API's Idempotency-Key header is bound to the body (another body → 422). The form's hidden key only stops a
+ * double click: a person who goes back and changes the form makes a new request, so the form's key is per body.
+ */
+function idempotencyOf(event: APIGatewayProxyEventV2, formKey: unknown, submission: Submission): { key: string; field: string } | undefined {
+  const headerKey = header(event, 'idempotency-key');
+  if (headerKey !== undefined) {
+    if (!/^[\x21-\x7e]{1,255}$/.test(headerKey)) throw new ValidationError([{ field: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }], 'request');
+    return { key: headerKey, field: 'Idempotency-Key' };
+  }
+  if (typeof formKey === 'string' && formKey) return { key: `form:${formKey}:${canonicalBodyHash(submission)}`, field: 'idempotencyKey' };
+  return undefined;
+}
+
 async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
   const deps = dependencies();
   const form = isForm(event);
@@ -54,8 +68,7 @@ async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
   const { type, idempotencyKey: formKey, ...rest } = fields;
   // The API takes one `type` or a list of `types`; a person often asks for several things at once.
   const submission = parseSubmission({ ...rest, ...(type !== undefined ? { types: [type] } : {}) }, type !== undefined ? 'type' : 'types');
-  const idempotencyKey = header(event, 'idempotency-key') ?? (typeof formKey === 'string' && formKey ? formKey : undefined);
-  const { request, created } = await submitRequest(deps, submission, 'web', idempotencyKey);
+  const { request, created } = await submitRequest(deps, submission, 'web', idempotencyOf(event, formKey, submission));
   logger.info('request submitted', { requestId: request.id, created, channel: 'web' });
   if (created && header(event, 'sec-gpc') === '1') {
     await applyGlobalPrivacyControl(deps, request.email, { requestId: request.id, ip: event.requestContext.http.sourceIp, userAgent: header(event, 'user-agent') });

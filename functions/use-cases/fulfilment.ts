@@ -1,4 +1,5 @@
-import { localize, type DataSource, type OperatorProfile } from '../config/profile-schema.ts';
+import { checkCorrections, correctableFields, localize, type DataSource, type OperatorProfile } from '../config/profile-schema.ts';
+import type { FieldProblem } from '../domain/errors.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { messagesFor, type ReviewReasonKind } from '../domain/messages.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
@@ -25,6 +26,7 @@ export function reviewReasons(deps: Pick<Dependencies, 'profile'>, request: Data
     else if (deps.profile.review[type] === 'operator') reasons.push({ kind: 'profile', type });
   }
   if (request.types.includes('rectification') && !Object.keys(request.changes ?? {}).length) reasons.push({ kind: 'rectificationWithoutChanges' });
+  else if (request.types.includes('rectification') && !correctableFields(deps.profile).size) reasons.push({ kind: 'rectificationUndeclared' });
   return reasons;
 }
 
@@ -32,6 +34,24 @@ export function reviewReasons(deps: Pick<Dependencies, 'profile'>, request: Data
 export function describeReasons(reasons: readonly ReviewReason[], language: Parameters<typeof messagesFor>[0]): string[] {
   const m = messagesFor(language);
   return reasons.map((reason) => m.reviewReason(reason.kind, reason.type ? { type: m.kindName(reason.type) } : {}));
+}
+
+/**
+ * What is wrong with stated changes (a person's or an operator's): fields the profile does not declare correctable,
+ * values not of their type. With nothing declared anywhere there is nothing to check against: an operator decides
+ * what to change (see reviewReasons).
+ */
+export function correctionProblems(profile: Pick<OperatorProfile, 'sources'>, changes: Record<string, string>): FieldProblem[] {
+  return correctableFields(profile).size ? checkCorrections(profile, changes) : [];
+}
+
+/**
+ * The part of a rectification one source takes: the fields it declares correctable. Where the profile declares none
+ * at all, the changes are the operator's (see reviewReasons) and go to every source as stated.
+ */
+function changesForSource(profile: Pick<OperatorProfile, 'sources'>, source: DataSource, changes: Record<string, string>): Record<string, string> {
+  if (!correctableFields(profile).size) return changes;
+  return Object.fromEntries(Object.entries(changes).filter(([field]) => source.fields[field]?.correctable));
 }
 
 /** The attributes of this source that record consents the request withdraws (the profile's consentAttributes). */
@@ -84,7 +104,7 @@ async function runStep(deps: Dependencies, step: SourceStep, source: DataSource,
       result.records = await connector.find(subject);
       return { status: 'done', affected: result.records.length };
     case 'rectification':
-      return connector.rectify(subject, request.changes ?? {});
+      return connector.rectify(subject, changesForSource(deps.profile, source, request.changes ?? {}));
     case 'blocking':
       return connector.block(subject);
     case 'unblocking':

@@ -5,6 +5,8 @@ import { inLanguage } from '../domain/localized.ts';
 import { groundText, refusalGround, refusalGrounds } from '../domain/refusal-grounds.ts';
 import { OPEN_STATUSES, type DataSubjectRequest, type RefusalBasis } from '../domain/request.ts';
 import { RequestTypeSchema, type Language, type RequestType } from '../domain/request-types.ts';
+import { ChangesSchema } from '../domain/rectification.ts';
+import { correctionProblems } from './fulfilment.ts';
 import type { Dependencies } from './dependencies.ts';
 import { notifyPerson } from './notify.ts';
 
@@ -22,7 +24,7 @@ export const DecisionInputSchema = z
     /** The answer to a claim, or a note for the person. */
     answer: z.string().trim().min(1).max(10000).optional(),
     /** For a rectification the operator states (e.g. from documents): field → new value. */
-    changes: z.record(z.string().min(1), z.string()).optional(),
+    changes: ChangesSchema.optional(),
     /** For an unclear request: what it is. */
     types: z.array(RequestTypeSchema).min(1).optional(),
   })
@@ -72,6 +74,8 @@ export function basisText(jurisdiction: string, basis: RefusalBasis | string | u
  * the operator is told, so nothing is left half-done.
  */
 export async function decide(deps: Dependencies, requestId: string, input: DecisionInput): Promise<{ reference: string; decision: DecisionInput['decision'] }> {
+  const problems = input.changes ? correctionProblems(deps.profile, input.changes) : [];
+  if (problems.length) throw new ValidationError(problems, 'decision');
   const approved = input.decision === 'approve';
   // The basis is checked against the request before the pending decision is taken, so a typo loses nothing.
   const basis = approved ? undefined : resolveBasis(deps.profile.jurisdiction, input.types ?? (await deps.requests.get(requestId)).types, input.basis);

@@ -11,9 +11,21 @@ export interface CreateResult {
   created: boolean;
 }
 
+/** A client's key for "this request, once", bound to the request it was first sent with. */
+export interface Idempotency {
+  key: string;
+  /** SHA-256 of the canonical request body: the same key with another body is refused. */
+  bodyHash: string;
+  /** Where the key came from, named in the refusal (a header, a form field, the mail's Message-ID). */
+  field: string;
+}
+
 export interface RequestStore {
-  /** Writes the request, its first audit event and the idempotency marker in one transaction. */
-  create(request: DataSubjectRequest, event: AuditEvent, idempotencyKey?: string): Promise<CreateResult>;
+  /**
+   * Writes the request, its first audit event and the idempotency marker in one transaction. A key seen before
+   * (on the same channel) returns the first request if the body is the same, else IdempotencyKeyReusedError.
+   */
+  create(request: DataSubjectRequest, event: AuditEvent, idempotency?: Idempotency): Promise<CreateResult>;
   get(id: string): Promise<DataSubjectRequest>;
   /**
    * Moves the request from one status to another only if it is still in `from`, and records the change

@@ -1,6 +1,7 @@
 import { decideIntake, type KeptAttachment, type SesVerdicts } from '../domain/email/index.ts';
 import type { AuditEvent } from '../domain/audit.ts';
 import { mailDomain } from '../config/profile-schema.ts';
+import { IdempotencyKeyReusedError } from '../domain/errors.ts';
 import type { Dependencies } from './dependencies.ts';
 import { submitRequest } from './submit-request.ts';
 
@@ -65,12 +66,18 @@ export async function receiveEmail(
     }
     case 'request': {
       const triage = decision.triage || decision.types.length === 0;
-      const { request, created } = await submitRequest(
-        deps,
-        { types: triage ? [] : decision.types, email: decision.sender, name: decision.senderName, language: decision.language },
-        'email',
-        decision.messageId ? `message-id:${decision.messageId}` : `ses:${sesMessageId}`,
-      );
+      const submission = { types: triage ? [] : decision.types, email: decision.sender, name: decision.senderName, language: decision.language };
+      const idempotency = decision.messageId ? { key: `message-id:${decision.messageId}`, field: 'Message-ID' } : { key: `ses:${sesMessageId}`, field: 'SES message id' };
+      let submitted;
+      try {
+        submitted = await submitRequest(deps, submission, 'email', idempotency);
+      } catch (error) {
+        // Another message under a Message-ID we already took: recorded, never joined to (or shown) the first.
+        if (!(error instanceof IdempotencyKeyReusedError)) throw error;
+        await deps.audit.append(mailRecordKey(sesMessageId), received('reject', { reason: 'reused_message_id' }));
+        return { outcome: 'reject', reason: 'reused_message_id' };
+      }
+      const { request, created } = submitted;
       // A re-delivery joins nothing new: the first delivery's record and attachments stand.
       if (created) {
         const attachments = await keep(request.id, decision.attachments);

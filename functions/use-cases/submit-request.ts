@@ -1,16 +1,19 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError, toFieldProblems } from '../domain/errors.ts';
+import { ChangesSchema } from '../domain/rectification.ts';
 import type { Deadline } from '../domain/deadlines/index.ts';
 import { newReference, type Channel, type DataSubjectRequest } from '../domain/request.ts';
 import { LanguageSchema, REQUEST_TYPES, RequestTypeSchema, type RequestType } from '../domain/request-types.ts';
 import type { Dependencies } from './dependencies.ts';
-import type { CreateResult } from './ports.ts';
+import { correctionProblems } from './fulfilment.ts';
+import type { CreateResult, Idempotency } from './ports.ts';
 
 /** What a person submits; the same schema serves the JSON API and the HTML form. */
 export const SubmissionSchema = z.strictObject({
   types: z.array(RequestTypeSchema).min(1, 'choose at least one request type'),
-  /** For a rectification: field → new value. */
-  changes: z.record(z.string().trim().min(1).max(100), z.string().trim().max(1000)).optional(),
+  /** For a rectification: field → new value, among the fields the profile declares correctable. */
+  changes: ChangesSchema.optional(),
   email: z.email('must be an e-mail address').max(254).transform((email) => email.trim().toLowerCase()),
   name: z.string().trim().max(200).optional(),
   language: LanguageSchema,
@@ -37,16 +40,35 @@ export function deadlineFor(deps: Pick<Dependencies, 'deadlines' | 'profile'>, t
 }
 
 /**
- * Persists the request with its first audit event, then starts its workflow (which sends the receipt).
- * A repeated submission with the same idempotency key returns the first request and re-starts nothing
- * twice: the execution is named after the request.
+ * The body as a key binds it: the same wishes in any order, the same changes in any order, hash alike; anything
+ * the person could see differently does not.
+ */
+export function canonicalBodyHash(submission: Submission): string {
+  const canonical = {
+    types: [...new Set(submission.types)].sort(),
+    email: submission.email,
+    name: submission.name || null,
+    language: submission.language,
+    changes: Object.entries(submission.changes ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  };
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+}
+
+/**
+ * Persists the request with its first audit event, then starts its workflow (which mails the receipt with the
+ * confirmation link). A repeated submission with the same idempotency key and body returns the first request and
+ * starts nothing twice (the execution is named after the request); the same key with another body is refused.
  */
 export async function submitRequest(
   deps: Dependencies,
   submission: Submission,
   channel: Channel,
-  idempotencyKey?: string,
+  idempotency?: Omit<Idempotency, 'bodyHash'>,
 ): Promise<CreateResult> {
+  if (submission.changes) {
+    const problems = correctionProblems(deps.profile, submission.changes);
+    if (problems.length) throw new ValidationError(problems, 'request');
+  }
   const receivedAt = deps.clock.now();
   // An unclear request (types still unknown) runs on the strictest term of all: never later than any reading.
   const deadline = deadlineFor(deps, submission.types.length ? submission.types : REQUEST_TYPES, receivedAt);
@@ -65,7 +87,7 @@ export async function submitRequest(
   const result = await deps.requests.create(
     request,
     { type: 'request.received', detail: { channel, types: request.types, dueAt: deadline.dueAt, ruleId: deadline.rule.id } },
-    idempotencyKey,
+    idempotency && { ...idempotency, bodyHash: canonicalBodyHash(submission) },
   );
   // Also on a replay: if the first attempt died between persisting and starting, this finishes the job.
   await deps.workflow.start(result.request.id);

@@ -179,6 +179,7 @@ function writeProfile(dir: string, billingPort: number, processorPort: number): 
         prefix: PREFIX,
         erasure: 'anonymise',
         personalFields: ['name', 'phone', 'email'],
+        fields: { name: { label: { ru: 'Имя', kk: 'Аты-жөні', en: 'Name' }, correctable: 'text' }, phone: { label: { ru: 'Телефон', kk: 'Телефон', en: 'Phone' }, correctable: 'phone' } },
       },
       {
         id: 'billing',
@@ -187,6 +188,7 @@ function writeProfile(dir: string, billingPort: number, processorPort: number): 
         categories: { ru: 'счета, плательщик, телефон', kk: 'шоттар, төлеуші, телефон', en: 'invoices, payer, phone' },
         url: `http://127.0.0.1:${billingPort}/billing`,
         secretName: BILLING_SECRET_NAME,
+        fields: { phone: { label: { ru: 'Телефон', kk: 'Телефон', en: 'Phone' }, correctable: 'phone' } },
         legalHold: {
           basis: {
             ru: 'счета являются первичными учётными документами (Закон о бухгалтерском учёте)',

@@ -3,7 +3,7 @@ import { DynamoAuditLog } from '../../functions/adapters/dynamodb/audit-log.ts';
 import { DynamoRequestStore } from '../../functions/adapters/dynamodb/request-store.ts';
 import { DynamoVerificationStore } from '../../functions/adapters/dynamodb/verification-store.ts';
 import { createDeadlineEngine } from '../../functions/domain/deadlines/index.ts';
-import { ConflictError, InvalidTokenError } from '../../functions/domain/errors.ts';
+import { ConflictError, IdempotencyKeyReusedError, InvalidTokenError } from '../../functions/domain/errors.ts';
 import { newReference, type DataSubjectRequest } from '../../functions/domain/request.ts';
 import { newVerificationCode } from '../../functions/domain/verification-code.ts';
 import { startTestDynamoDb, type TestDynamoDb } from '../support/dynamodb.ts';
@@ -31,12 +31,29 @@ const received = { type: 'request.received' as const, detail: { channel: 'web', 
 describe('requests in DynamoDB', () => {
   it('a retry with the same idempotency key returns the first request and writes nothing new', async () => {
     const store = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
-    const first = await store.create(newRequest(), received, 'key-1');
-    const second = await store.create(newRequest(), received, 'key-1');
+    const key = { key: 'key-1', bodyHash: 'a'.repeat(64), field: 'Idempotency-Key' };
+    const first = await store.create(newRequest(), received, key);
+    const second = await store.create(newRequest(), received, key);
     expect(first.created).toBe(true);
     expect(second.created).toBe(false);
     expect(second.request.id).toBe(first.request.id);
     expect(await new DynamoAuditLog(ddb.db, ddb.tables.audit).list(first.request.id)).toHaveLength(1);
+  });
+
+  it('the same key with another body is refused, naming where the key came from, and shows nothing of the first', async () => {
+    const store = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
+    await store.create(newRequest(), received, { key: 'key-2', bodyHash: 'a'.repeat(64), field: 'Idempotency-Key' });
+    const refused = store.create(newRequest(), received, { key: 'key-2', bodyHash: 'b'.repeat(64), field: 'Idempotency-Key' });
+    await expect(refused).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    await expect(refused).rejects.toMatchObject({ problems: [{ field: 'Idempotency-Key' }] });
+  });
+
+  it('keys are per channel: a web key never meets a mail Message-ID of the same text', async () => {
+    const store = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
+    const mail = await store.create({ ...newRequest(), channel: 'email' }, received, { key: 'message-id:<x@y>', bodyHash: 'c'.repeat(64), field: 'Message-ID' });
+    const web = await store.create(newRequest(), received, { key: 'message-id:<x@y>', bodyHash: 'c'.repeat(64), field: 'Idempotency-Key' });
+    expect(web.created).toBe(true);
+    expect(web.request.id).not.toBe(mail.request.id);
   });
 
   it('moves status only from the expected one, recording each change in the audit trail', async () => {

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../../domain/audit.ts';
-import { ConflictError, DependencyError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { ConflictError, DependencyError, IdempotencyKeyReusedError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { assertTransition, OPEN_STATUSES, type DataSubjectRequest, type RequestStatus } from '../../domain/request.ts';
-import type { CreateResult, RequestStore, SourceResult } from '../../use-cases/ports.ts';
+import type { CreateResult, Idempotency, RequestStore, SourceResult } from '../../use-cases/ports.ts';
 import { auditItem } from './audit-log.ts';
 import { queryAll } from './query-all.ts';
 
@@ -12,7 +12,7 @@ import { queryAll } from './query-all.ts';
  * Requests table layout (keys defined once in infra/constructs/storage.ts):
  *   pk=<request id>            sk=REQUEST          the request; `openDue`+`dueAtUtc` feed the due-date index while open
  *   pk=<request id>            sk=RESULT#<source>  what one data source returned
- *   pk=IDEMPOTENCY#<sha256>    sk=MARKER           which request an idempotency key made
+ *   pk=IDEMPOTENCY#<sha256>    sk=MARKER           which request an idempotency key made, and the hash of its body
  *   pk=DECISION                sk=<request id>     a request waiting for an operator's decision
  *   pk=ATTENTION               sk=<request id>     a failed workflow waiting for the operator to resume it
  *   pk=<request id>            sk=STEP#<step>      a once-only step claimed by a runner (claimedAt, done)
@@ -88,14 +88,25 @@ export class DynamoRequestStore implements RequestStore {
     private readonly largeResults?: () => LargeResultStore,
   ) {}
 
-  async create(request: DataSubjectRequest, event: AuditEvent, idempotencyKey?: string): Promise<CreateResult> {
-    const markerKey = idempotencyKey ? { pk: `IDEMPOTENCY#${createHash('sha256').update(idempotencyKey).digest('hex')}`, sk: 'MARKER' } : undefined;
+  async create(request: DataSubjectRequest, event: AuditEvent, idempotency?: Idempotency): Promise<CreateResult> {
+    // The channel is part of the key: a mail's Message-ID can never be named by an HTTP client, nor the reverse.
+    const markerKey = idempotency
+      ? { pk: `IDEMPOTENCY#${createHash('sha256').update(`${request.channel}\n${idempotency.key}`).digest('hex')}`, sk: 'MARKER' }
+      : undefined;
     try {
       await this.db.send(
         new TransactWriteCommand({
           TransactItems: [
             ...(markerKey
-              ? [{ Put: { TableName: this.requestsTable, Item: { ...markerKey, requestId: request.id }, ConditionExpression: 'attribute_not_exists(pk)' } }]
+              ? [
+                  {
+                    Put: {
+                      TableName: this.requestsTable,
+                      Item: { ...markerKey, requestId: request.id, bodyHash: idempotency!.bodyHash, channel: request.channel },
+                      ConditionExpression: 'attribute_not_exists(pk)',
+                    },
+                  },
+                ]
               : []),
             { Put: { TableName: this.requestsTable, Item: requestItem(request), ConditionExpression: 'attribute_not_exists(pk)' } },
             { Put: { TableName: this.auditTable, Item: auditItem(request.id, event, this.now()), ConditionExpression: 'attribute_not_exists(pk)' } },
@@ -106,6 +117,8 @@ export class DynamoRequestStore implements RequestStore {
     } catch (error) {
       if (markerKey && conditionFailedAt(error, 0)) {
         const marker = await this.db.send(new GetCommand({ TableName: this.requestsTable, Key: markerKey, ConsistentRead: true }));
+        // Only the same body may see the first request: anything else could be someone else's request.
+        if (marker.Item?.bodyHash !== idempotency!.bodyHash) throw new IdempotencyKeyReusedError(idempotency!.field);
         return { request: await this.get(String(marker.Item?.requestId)), created: false };
       }
       throw error;

@@ -12,7 +12,10 @@ export function permittedChanges(source: Pick<DataSource, 'personalFields'>, cha
   return Object.fromEntries(Object.entries(changes).filter(([field]) => source.personalFields.includes(field)));
 }
 
-/** The part of a rectification that applies to one record: the permitted fields it actually holds. */
+/**
+ * The part of a rectification that applies to one record: the permitted fields it actually holds as its own —
+ * never a name it merely inherits (toString, hasOwnProperty).
+ */
 export function changesFor(record: Record<string, unknown>, permitted: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(permitted).filter(([field]) => field in record));
+  return Object.fromEntries(Object.entries(permitted).filter(([field]) => Object.hasOwn(record, field)));
 }

@@ -1,4 +1,4 @@
-import { DerbesError, ValidationError } from '../../domain/errors.ts';
+import { DerbesError, IdempotencyKeyReusedError, RateLimitedError, ValidationError } from '../../domain/errors.ts';
 import { logger } from '../logger.ts';
 import { errorReport } from '../report-errors.ts';
 import { json, type Result } from './responses.ts';
@@ -9,6 +9,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   unauthorized: 401,
   not_found: 404,
   conflict: 409,
+  idempotency_key_reused: 422,
+  rate_limited: 429,
   configuration_invalid: 500,
   dependency_failed: 503,
   mail_rejected: 503,
@@ -35,7 +37,8 @@ export function errorBody(error: unknown): { statusCode: number; body: ErrorBody
       body: {
         error: error.code,
         message: report.message,
-        ...(error instanceof ValidationError ? { fields: error.problems } : {}),
+        // Problems with what the client sent; a configuration's problems are ours and stay in the log.
+        ...(error instanceof ValidationError || error instanceof IdempotencyKeyReusedError ? { fields: error.problems } : {}),
       },
     };
   }
@@ -44,7 +47,13 @@ export function errorBody(error: unknown): { statusCode: number; body: ErrorBody
   return { statusCode: 500, body: { error: 'internal_error', message: 'Something went wrong on our side; nothing you sent was lost.' } };
 }
 
+/** Headers an error answer carries besides its body: when to come back, after a 429. */
+export function errorHeaders(error: unknown): Record<string, string> {
+  return error instanceof RateLimitedError ? { 'retry-after': String(error.retryAfterSeconds) } : {};
+}
+
 export function jsonError(error: unknown): Result {
   const { statusCode, body } = errorBody(error);
-  return json(statusCode, body);
+  const result = json(statusCode, body);
+  return { ...result, headers: { ...result.headers, ...errorHeaders(error) } };
 }

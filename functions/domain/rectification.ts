@@ -1,0 +1,19 @@
+import { z } from 'zod';
+
+/** A field a person may name: a plain identifier, never `__proto__` or a path. */
+export const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+/** More fields than this in one rectification is not a person correcting their data. */
+export const MAX_CHANGES = 20;
+export const MAX_CHANGE_CHARS = 1000;
+
+/**
+ * What a person (or an operator) states for a rectification: field → new value, bounded in number and size so a
+ * request always fits one stored item. Which fields, and what each value must look like, the profile says
+ * (correctableFields and checkCorrections in config/profile-schema.ts).
+ */
+export const ChangesSchema = z
+  .record(
+    z.string().regex(FIELD_NAME, 'a field name: a letter, then letters, digits or _ (at most 64)'),
+    z.string().trim().min(1, 'a new value is required').max(MAX_CHANGE_CHARS),
+  )
+  .refine((changes) => Object.keys(changes).length <= MAX_CHANGES, `at most ${MAX_CHANGES} fields at once`);
