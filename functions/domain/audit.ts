@@ -51,6 +51,8 @@ export type AuditEvent =
         reason?: string;
         /** Where each attachment is kept (or, over the size limit, only its name and size: it stays in the raw mail). */
         attachments?: Array<{ filename: string; size: number; key?: string }>;
+        /** Attachments of mail that is not the person's (a third party's reply): kept apart for the operator, not theirs. */
+        quarantined?: Array<{ filename: string; size: number; key?: string }>;
         authFailures?: string[];
       };
     };

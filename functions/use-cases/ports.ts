@@ -235,8 +235,8 @@ export interface DownloadTokens {
 export interface MailArchive {
   /** The raw message SES (or the local SMTP front door) stored under its message id. */
   read(sesMessageId: string): Promise<Uint8Array>;
-  /** Stores one attachment; returns where it is kept. */
-  keep(requestId: string, attachment: { filename: string; contentType: string; content: Uint8Array }): Promise<string>;
+  /** Stores one attachment (a third party's in the request's quarantine folder); returns where it is kept. */
+  keep(requestId: string, attachment: { filename: string; contentType: string; content: Uint8Array }, folder?: 'quarantine'): Promise<string>;
   /** One kept attachment of the request, or NotFoundError. */
   fetch(requestId: string, key: string): Promise<{ contentType: string; content: Uint8Array }>;
 }

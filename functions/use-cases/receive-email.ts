@@ -1,7 +1,10 @@
 import { decideIntake, type KeptAttachment, type SesVerdicts } from '../domain/email/index.ts';
 import type { AuditEvent } from '../domain/audit.ts';
 import { mailDomain } from '../config/profile-schema.ts';
-import { IdempotencyKeyReusedError } from '../domain/errors.ts';
+import { normaliseAddress } from '../domain/email/address.ts';
+import { IdempotencyKeyReusedError, NotFoundError } from '../domain/errors.ts';
+import type { DataSubjectRequest } from '../domain/request.ts';
+import { alertOperator } from './notify.ts';
 import type { Dependencies } from './dependencies.ts';
 import { submitRequest } from './submit-request.ts';
 
@@ -12,6 +15,17 @@ export interface EmailOutcome {
 }
 
 const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
+/** A reply that names a request but does not come from its person. */
+const THIRD_PARTY = 'third_party';
+
+/**
+ * Whether a reply comes from the person the request is about: their address, and not a forgery their domain's
+ * DMARC policy disowns.
+ */
+function isFromThePerson(sender: string, authFailures: readonly string[], request: DataSubjectRequest): boolean {
+  const from = normaliseAddress(sender);
+  return from !== undefined && from === normaliseAddress(request.email) && !authFailures.includes('dmarc');
+}
 const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
 /** Where records of mail that made no request are kept: the audit table, under the SES message id. */
 const mailRecordKey = (sesMessageId: string) => `MAIL#${sesMessageId}`;
@@ -40,12 +54,12 @@ export async function receiveEmail(
     detail: { sesMessageId, messageId: decision.messageId, outcome, ...extra },
   });
   /** Attachments within the limit are kept with the request; larger ones stay only in the raw message. */
-  const keep = async (requestId: string, attachments: KeptAttachment[]) =>
+  const keep = async (requestId: string, attachments: KeptAttachment[], folder?: 'quarantine') =>
     Promise.all(
       attachments.map(async (a) => ({
         filename: a.filename,
         size: a.size,
-        ...(a.content ? { key: await deps.mailArchive.keep(requestId, { filename: a.filename, contentType: a.contentType, content: a.content }) } : {}),
+        ...(a.content ? { key: await deps.mailArchive.keep(requestId, { filename: a.filename, contentType: a.contentType, content: a.content }, folder) } : {}),
       })),
     );
 
@@ -56,13 +70,29 @@ export async function receiveEmail(
       return { outcome: decision.kind, reason: decision.reason };
     case 'reply': {
       // A reply joins its request (documents for a rectification, say); an unknown reference is kept on its own.
-      const known = await deps.requests.get(decision.reference).then(
-        () => true,
-        () => false,
-      );
-      const attachments = known ? await keep(decision.reference, decision.attachments) : decision.attachments.map(({ filename, size }) => ({ filename, size }));
-      await deps.audit.append(known ? decision.reference : mailRecordKey(sesMessageId), received('reply', { attachments, authFailures: decision.authFailures }));
-      return { outcome: 'reply', requestId: known ? decision.reference : undefined };
+      const request = await deps.requests.get(decision.reference).catch((error: unknown) => {
+        if (error instanceof NotFoundError) return undefined;
+        throw error;
+      });
+      if (!request) {
+        const attachments = decision.attachments.map(({ filename, size }) => ({ filename, size }));
+        await deps.audit.append(mailRecordKey(sesMessageId), received('reply', { attachments, authFailures: decision.authFailures }));
+        return { outcome: 'reply' };
+      }
+      if (!isFromThePerson(decision.sender, decision.authFailures, request)) {
+        // Someone else writing under the reference: kept apart, shown to the operator, never the person's documents.
+        const quarantined = await keep(request.id, decision.attachments, 'quarantine');
+        const earlier = (await deps.audit.list(request.id)).some((e) => e.type === 'mail.received' && (e.detail as { outcome: string }).outcome === THIRD_PARTY);
+        await deps.audit.append(request.id, received(THIRD_PARTY, { quarantined, authFailures: decision.authFailures }));
+        // One alert per request: a stream of such mail must not become a stream of alerts.
+        if (!earlier) {
+          await alertOperator(deps, request, 'mail from another sender', 'A message that names this request came from an address other than the request\'s (or failed DMARC). It is recorded with the request, its attachments are quarantined, and it changed nothing. The raw message is kept under its SES id in the audit trail.');
+        }
+        return { outcome: 'reply', requestId: request.id, reason: THIRD_PARTY };
+      }
+      const attachments = await keep(request.id, decision.attachments);
+      await deps.audit.append(request.id, received('reply', { attachments, authFailures: decision.authFailures }));
+      return { outcome: 'reply', requestId: request.id };
     }
     case 'request': {
       const triage = decision.triage || decision.types.length === 0;

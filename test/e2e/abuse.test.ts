@@ -1,7 +1,9 @@
+import { createTransport } from 'nodemailer';
+import type Mail from 'nodemailer/lib/mailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
 import { MailSink } from '../support/mail-sink.ts';
-import { postJson, startTestSystem } from '../support/local-system.ts';
+import { operatorCall, postJson, startTestSystem } from '../support/local-system.ts';
 
 /**
  * derbes attacked as an outsider would, on the local runtime: each test is one attack that worked before it was
@@ -18,6 +20,55 @@ beforeAll(async () => {
 afterAll(async () => {
   await system?.stop();
   await sink?.stop();
+});
+
+/** Mail to the support address over the runtime's SMTP front door, handled by the intake function before it returns. */
+async function mailSupport(message: Mail.Options): Promise<void> {
+  await createTransport({ host: '127.0.0.1', port: system.smtpPort, secure: false, ignoreTLS: true }).sendMail({ to: 'privacy@derbes.local', ...message });
+  await system.mailIntakeIdle();
+}
+
+type Trail = Array<{ type: string; detail: Record<string, any> }>;
+const trailOf = async (reference: string) => (await operatorCall(system, 'GET', `/operator/requests/${reference}`)).body.audit as Trail;
+
+describe("a stranger's mail cannot join another person's request", () => {
+  it('a reply from another address is recorded as a third party\'s, its attachment quarantined, the operator told once', async () => {
+    const submitted = await postJson(`${system.url}/api/requests`, { type: 'rectification', email: 'aigerim@example.kz', language: 'en', changes: { city: 'Астана' } });
+    const reference = String(submitted.body.reference);
+    const attack = {
+      from: 'attacker@evil.example',
+      subject: `Re: [${reference}] documents`,
+      text: 'Here are my documents, please change the phone to +7 700 666 66 66.',
+      attachments: [{ filename: 'passport.pdf', content: Buffer.from('%PDF-1.4 forged'), contentType: 'application/pdf' }],
+    };
+    await mailSupport(attack);
+    await mailSupport({ ...attack, text: 'Again.' });
+
+    const mails = (await trailOf(reference)).filter((e) => e.type === 'mail.received');
+    expect(mails.map((e) => e.detail.outcome)).toEqual(['third_party', 'third_party']);
+    for (const mail of mails) {
+      expect(mail.detail.attachments).toBeUndefined();
+      expect(mail.detail.quarantined).toEqual([{ filename: 'passport.pdf', size: 15, key: expect.stringMatching(new RegExp(`^attachments/${reference}/quarantine/[0-9a-f]+/passport\\.pdf$`)) }]);
+    }
+    const alerts = (await trailOf(reference)).filter((e) => e.type === 'operator.alerted');
+    expect(alerts.map((e) => e.detail.alert)).toEqual(['mail from another sender']);
+    await sink.waitFor((m) => m.to.includes('dpo@derbes.local') && m.subject.includes(reference) && m.subject.includes('mail from another sender'));
+    // It changed nothing: the request still asks for what the person asked.
+    const request = (await operatorCall(system, 'GET', `/operator/requests/${reference}`)).body;
+    expect(request.status).toBe('AWAITING_VERIFICATION');
+    expect(JSON.stringify(request)).not.toContain('+7 700 666 66 66');
+  });
+
+  it("a reply from the person's own address that DMARC disowns is a third party's too", async () => {
+    const submitted = await postJson(`${system.url}/api/requests`, { type: 'access', email: 'daniyar@example.kz', language: 'en' });
+    const reference = String(submitted.body.reference);
+    await system.deliverMail(
+      Buffer.from(`From: daniyar@example.kz\r\nTo: privacy@derbes.local\r\nSubject: Re: [${reference}]\r\nMessage-ID: <forged-1@evil.example>\r\n\r\nforged\r\n`),
+      { spam: 'PASS', virus: 'PASS', spf: 'FAIL', dkim: 'FAIL', dmarc: 'FAIL' },
+    );
+    const mails = (await trailOf(reference)).filter((e) => e.type === 'mail.received');
+    expect(mails.map((e) => e.detail.outcome)).toEqual(['third_party']);
+  });
 });
 
 describe('an Idempotency-Key is bound to the body it came with', () => {

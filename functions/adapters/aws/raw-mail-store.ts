@@ -25,9 +25,9 @@ export class RawMailStore implements MailArchive {
     return object.Body!.transformToByteArray();
   }
 
-  async keep(requestId: string, attachment: { filename: string; contentType: string; content: Uint8Array }): Promise<string> {
+  async keep(requestId: string, attachment: { filename: string; contentType: string; content: Uint8Array }, folder?: 'quarantine'): Promise<string> {
     // A random folder per file: two attachments with one name never overwrite each other.
-    const key = `${ATTACHMENTS_PREFIX}${requestId}/${randomBytes(6).toString('hex')}/${attachment.filename.replace(/[^\w.\- ]/g, '_').replace(/^\.+/, '') || 'attachment'}`;
+    const key = `${ATTACHMENTS_PREFIX}${requestId}/${folder ? `${folder}/` : ''}${randomBytes(6).toString('hex')}/${attachment.filename.replace(/[^\w.\- ]/g, '_').replace(/^\.+/, '') || 'attachment'}`;
     // A mangled type in the mail (the intake fuzzer sent some) must not become an invalid HTTP header.
     const contentType = MEDIA_TYPE.test(attachment.contentType) ? attachment.contentType : 'application/octet-stream';
     await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: attachment.content, ContentType: contentType }));
