@@ -7,6 +7,7 @@ import { DynamoVerificationStore } from './adapters/dynamodb/verification-store.
 import { DynamoDecisionStore } from './adapters/dynamodb/decision-store.ts';
 import { DynamoAttentionStore } from './adapters/dynamodb/attention-store.ts';
 import { DynamoOpenWorkStore } from './adapters/dynamodb/open-work-store.ts';
+import { DynamoLimits } from './adapters/dynamodb/limits.ts';
 import { ProcessorNotifier } from './adapters/processors/processor-notifier.ts';
 import { secretSource } from './adapters/aws/secrets.ts';
 import { PackageStore } from './adapters/aws/package-store.ts';
@@ -19,6 +20,7 @@ import { DynamoBreachRegister } from './adapters/dynamodb/breach-register.ts';
 import { DynamoRetentionStates } from './adapters/dynamodb/retention-state.ts';
 import { DynamoDbRetentionSource } from './adapters/sources/dynamodb-retention.ts';
 import { DynamoDbSourceConnector } from './adapters/sources/dynamodb-source.ts';
+import { sealingKey } from './domain/sealing.ts';
 import { SingleUseTokens } from './adapters/dynamodb/single-use-tokens.ts';
 import { StepFunctionsWorkflow } from './adapters/aws/step-functions-workflow.ts';
 import { ComposingMailer, outboxDelivery, sesDelivery, smtpDelivery } from './adapters/mail/mailer.ts';
@@ -62,6 +64,8 @@ export function dependenciesFromEnvironment(): Dependencies {
     return memo.get(key) as T;
   };
   const connectors = new Map<string, DataSourceConnector>();
+  /** Callback task tokens are stored sealed with a key derived from the person-key secret (no secret of their own). */
+  const taskTokenKey = async () => sealingKey(await secretSource().get(readSetting(Settings.personKeySecret)), 'task-token');
   const deps: Dependencies = {
     get profile() {
       return once('profile', () => loadProfileFile(profilePath()));
@@ -79,10 +83,13 @@ export function dependenciesFromEnvironment(): Dependencies {
       return once('audit', () => new DynamoAuditLog(documentClient(), readSetting(Settings.auditTable)));
     },
     get verifications() {
-      return once('verifications', () => new DynamoVerificationStore(documentClient(), readSetting(Settings.verificationsTable)));
+      return once('verifications', () => new DynamoVerificationStore(documentClient(), readSetting(Settings.verificationsTable), taskTokenKey));
     },
     get decisions() {
-      return once('decisions', () => new DynamoDecisionStore(documentClient(), readSetting(Settings.requestsTable)));
+      return once('decisions', () => new DynamoDecisionStore(documentClient(), readSetting(Settings.requestsTable), taskTokenKey));
+    },
+    get limits() {
+      return once('limits', () => new DynamoLimits(documentClient(), readSetting(Settings.limitsTable)));
     },
     get attention() {
       return once('attention', () => new DynamoAttentionStore(documentClient(), readSetting(Settings.requestsTable)));

@@ -26,7 +26,7 @@ export interface DerbesStackProps extends StackProps {
 
 const READ_REQUESTS = ['GetItem', 'Query'];
 const WRITE_REQUESTS = ['GetItem', 'Query', 'PutItem'];
-/** The HTTP API also takes pending decisions (a conditional delete). */
+/** The operator API also takes pending decisions (a conditional delete). */
 const DECIDE_REQUESTS = [...WRITE_REQUESTS, 'DeleteItem'];
 /** The audit trail is append-only: no function may update or delete an entry. */
 const APPEND_AUDIT = ['PutItem', 'Query'];
@@ -133,12 +133,14 @@ export class DerbesStack extends Stack {
       id: 'AwsSolutions-SMG4',
       reason: 'Rotating this key would orphan every ledger entry keyed with it; it is a long-lived pseudonymisation key by design.',
     });
+    /** The person-key secret: keyed hashes of addresses and client IPs, and the key task tokens are sealed with. */
+    const usesPersonKey = (f: DerbesFunction) => f.setEnvironment(Settings.personKeySecret, personKey.secretArn).allow(['secretsmanager:GetSecretValue'], [personKey.secretArn]);
     /** Ledger access: state and history are written only with Put (history conditioned on not existing). */
-    const usesConsent = (f: DerbesFunction) =>
-      f
-        .useTable(Settings.consentTable, storage.consent, storage.key, ['GetItem', 'Query', 'PutItem'], [CONSENT_TERM_INDEX])
-        .setEnvironment(Settings.personKeySecret, personKey.secretArn)
-        .allow(['secretsmanager:GetSecretValue'], [personKey.secretArn]);
+    const usesConsent = (f: DerbesFunction) => usesPersonKey(f.useTable(Settings.consentTable, storage.consent, storage.key, ['GetItem', 'Query', 'PutItem'], [CONSENT_TERM_INDEX]));
+    /** Token buckets and mail budgets: read, and changed by conditional writes only. */
+    const usesLimits = (f: DerbesFunction) => f.useTable(Settings.limitsTable, storage.limits, storage.key, ['GetItem', 'PutItem', 'UpdateItem']);
+    /** Confirmation links and the sealed task tokens the requests wait with. */
+    const usesVerifications = (f: DerbesFunction, actions: string[]) => usesPersonKey(f.useTable(Settings.verificationsTable, storage.verifications, storage.key, actions));
     /** Every function reads requests (with these actions) and appends to the audit trail. */
     const fn = (id: string, entry: string, description: string, requestActions: string[], options: { timeout?: Duration; indexes?: string[]; files?: string[] } = {}) =>
       new DerbesFunction(this, id, { entry, description, profilePath, timeout: options.timeout, files: options.files })
@@ -148,16 +150,20 @@ export class DerbesStack extends Stack {
     const sesIdentity = `arn:${this.partition}:ses:${this.region}:${this.account}:identity/${mailDomain(profile)}`;
     const sendsMail = (f: DerbesFunction) => f.setEnvironment(Settings.mailTransport, 'ses').allow(['ses:SendRawEmail'], [sesIdentity]);
 
-    const acknowledge = sendsMail(
-      fn('Acknowledge', 'functions/handlers/workflow/acknowledge.ts', 'Receipt to the person; computes how long verification may wait', WRITE_REQUESTS),
+    const acknowledge = fn('Acknowledge', 'functions/handlers/workflow/acknowledge.ts', 'Moves a new request to wait for verification; computes how long it may wait', WRITE_REQUESTS);
+    const requestVerification = usesLimits(
+      usesVerifications(
+        sendsMail(
+          fn('RequestVerification', 'functions/handlers/workflow/request-verification.ts', 'Joins the address\'s pending confirmation link, or mails a new one with the receipt', READ_REQUESTS),
+        ),
+        ['GetItem', 'PutItem', 'UpdateItem'],
+      ),
     );
-    const requestVerification = sendsMail(
-      fn('RequestVerification', 'functions/handlers/workflow/request-verification.ts', 'Mails the single-use confirmation link', READ_REQUESTS)
-        .useTable(Settings.verificationsTable, storage.verifications, storage.key, ['PutItem']),
+    const planFulfilment = usesConsent(
+      fn('PlanFulfilment', 'functions/handlers/workflow/plan-fulfilment.ts', 'Moves a verified request on, applies its privacy signal, and plans who decides', WRITE_REQUESTS),
     );
-    const planFulfilment = fn('PlanFulfilment', 'functions/handlers/workflow/plan-fulfilment.ts', 'Decides whether an operator must decide first', WRITE_REQUESTS);
-    const requestDecision = sendsMail(
-      fn('RequestDecision', 'functions/handlers/workflow/request-decision.ts', 'Registers a waiting operator decision and alerts the operator', WRITE_REQUESTS),
+    const requestDecision = usesPersonKey(
+      sendsMail(fn('RequestDecision', 'functions/handlers/workflow/request-decision.ts', 'Registers a waiting operator decision and alerts the operator', WRITE_REQUESTS)),
     );
     const escalateDecision = sendsMail(
       fn('EscalateDecision', 'functions/handlers/workflow/escalate-decision.ts', 'Interim answer to the person and escalation when no decision comes', WRITE_REQUESTS),
@@ -194,8 +200,8 @@ export class DerbesStack extends Stack {
         reason: "ses:PutSuppressedDestination acts on the account's suppression list and supports no resource-level permissions.",
       });
     }
-    const closeUnverified = sendsMail(
-      fn('CloseUnverified', 'functions/handlers/workflow/close-unverified.ts', 'Reasoned answer when the mailbox was never confirmed', WRITE_REQUESTS),
+    const closeUnverified = usesLimits(
+      usesPersonKey(sendsMail(fn('CloseUnverified', 'functions/handlers/workflow/close-unverified.ts', 'Reasoned answer when the mailbox was never confirmed', WRITE_REQUESTS))),
     );
 
     const needsAttention = sendsMail(
@@ -229,30 +235,37 @@ export class DerbesStack extends Stack {
       id: 'AwsSolutions-SMG4',
       reason: 'A key handed to people, not to a service: it is rotated by the operator (put-secret-value), not by a rotation Lambda.',
     });
-    // The operator API also keeps the breach register (in the requests table) and renders its notices as PDF.
-    const api = fn('HttpApi', 'functions/handlers/http-api.ts', 'Privacy form, request API, verification pages and the operator API', [...DECIDE_REQUESTS, 'UpdateItem'], {
-      indexes: [OPEN_DUE_INDEX],
-      files: Object.values(PDF_FONT_FILES).map(pdfFontSource),
-    })
-      .setEnvironment(Settings.operatorKeySecret, operatorKey.secretArn)
+    // The public function serves people: it creates requests, confirms verifications and serves downloads.
+    const api = usesLimits(
+      usesVerifications(fn('HttpApi', 'functions/handlers/http-api.ts', 'Privacy form, request API, verification and download pages', WRITE_REQUESTS), ['GetItem', 'UpdateItem']),
+    )
       .setEnvironment(Settings.packagesBucket, storage.packages.bucketName)
       .allow(['s3:GetObject'], [storage.packages.arnForObjects('packages/*')])
+      .setEnvironment(Settings.stateMachineArn, stateMachine.stateMachineArn)
+      .allow(['states:StartExecution'], [stateMachine.stateMachineArn])
+      .allow(['states:SendTaskSuccess'], [stateMachine.stateMachineArn]);
+    // The operator API, for machine clients holding the operator key: decisions, extensions, consents, attachments,
+    // and the breach register (kept in the requests table; it finds affected people in the sources and renders PDF).
+    const operatorApi = sendsMail(
+      fn('OperatorApi', 'functions/handlers/operator-api.ts', 'Operator API: requests, decisions, extensions, consents, attachments, breaches', [...DECIDE_REQUESTS, 'UpdateItem'], {
+        indexes: [OPEN_DUE_INDEX],
+        files: Object.values(PDF_FONT_FILES).map(pdfFontSource),
+      }),
+    )
+      .setEnvironment(Settings.operatorKeySecret, operatorKey.secretArn)
+      .allow(['secretsmanager:GetSecretValue'], [operatorKey.secretArn])
       // The operator fetches a request's attachments through the API.
       .setEnvironment(Settings.rawMailBucket, storage.rawMail.bucketName)
       .setEnvironment(Settings.rawMailPrefix, RAW_MAIL_PREFIX)
       .allow(['s3:GetObject'], [storage.rawMail.arnForObjects(`${ATTACHMENTS_PREFIX}*`)])
-      .allow(['secretsmanager:GetSecretValue'], [operatorKey.secretArn])
-      // GetItem: the confirmation page names the request a link is for before anything is confirmed.
-      .useTable(Settings.verificationsTable, storage.verifications, storage.key, ['GetItem', 'UpdateItem'])
       .setEnvironment(Settings.stateMachineArn, stateMachine.stateMachineArn)
-      .allow(['states:StartExecution'], [stateMachine.stateMachineArn])
       .allow(['states:SendTaskSuccess'], [stateMachine.stateMachineArn]);
-    usesConsent(api);
-    grantSourceRead(this, api, profile);
-    for (const table of storage.demoTables) table.encryptionKey && api.useKey(table.encryptionKey);
-    const publicApi = new PublicHttpApi(this, 'Public', api);
+    usesConsent(usesLimits(operatorApi));
+    grantSourceRead(this, operatorApi, profile);
+    for (const table of storage.demoTables) table.encryptionKey && operatorApi.useKey(table.encryptionKey);
+    const publicApi = new PublicHttpApi(this, 'Public', { public: api, operator: operatorApi });
     const publicUrl = this.publicUrl(profile, publicApi);
-    for (const f of [acknowledge, requestVerification, answer, api]) f.setEnvironment(Settings.publicUrl, publicUrl);
+    for (const f of [requestVerification, answer, api]) f.setEnvironment(Settings.publicUrl, publicUrl);
 
     const intake = fn('EmailIntake', 'functions/handlers/email-intake.ts', 'Turns mail to the support address into requests', WRITE_REQUESTS, { timeout: Duration.minutes(1) })
       .setEnvironment(Settings.rawMailBucket, storage.rawMail.bucketName)
@@ -279,7 +292,7 @@ export class DerbesStack extends Stack {
       id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(storage.rawMail.node.defaultChild as CfnElement)}.Arn>/${RAW_MAIL_PREFIX}*]`,
       reason: 'Reads any raw message under the inbound/ prefix; object keys are SES message ids, unknown in advance.',
     });
-    for (const f of [intake, api]) {
+    for (const f of [intake, operatorApi]) {
       Validations.of(f).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(storage.rawMail.node.defaultChild as CfnElement)}.Arn>/${ATTACHMENTS_PREFIX}*]`,
         reason: "A request's attachments live under attachments/<request id>/<random>/, keys known only when the mail arrives.",

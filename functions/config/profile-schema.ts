@@ -163,6 +163,31 @@ const BreachRegisterSettings = z.strictObject({
   mailsPerRun: z.number().int().positive().max(1000).default(50),
 });
 
+/** A token bucket: `burst` requests at once, refilled at `perMinute`. */
+const Bucket = z.strictObject({ burst: z.number().int().min(1), perMinute: z.number().positive() });
+
+/** Every limit has a default a real company can live with; see the README's Security section. */
+const LimitsSchema = z.strictObject({
+  /** Mail to one address that has not confirmed a link (receipts with their link, closing notices), per rolling window. */
+  recipientMails: z.strictObject({ max: z.number().int().min(1), windowHours: z.number().positive() }).prefault({ max: 6, windowHours: 24 }),
+  /** Mail to unconfirmed addresses, all together, per clock hour; reaching it holds such mail and alerts the operator. */
+  unverifiedMailsPerHour: z.number().int().min(1).default(300),
+  /** POST /api/requests from one client IP address. */
+  requestsPerClient: Bucket.prefault({ burst: 10, perMinute: 0.5 }),
+  /** POST /api/requests from everyone together. */
+  requestsInAll: Bucket.prefault({ burst: 200, perMinute: 60 }),
+  /** The other public POSTs (confirming a link, downloading a package) from one client IP address. */
+  publicCallsPerClient: Bucket.prefault({ burst: 30, perMinute: 30 }),
+  /** Operator API calls from one client IP address: a bucket of their own, so a public flood cannot lock operators out. */
+  operatorCallsPerClient: Bucket.prefault({ burst: 120, perMinute: 600 }),
+  /**
+   * An AWS WAF web ACL in front of the API (through CloudFront: WAF cannot guard an HTTP API directly), blocking an
+   * address that sends more than this many requests in 5 minutes. Costs about $6 a month plus $0.60 per million
+   * requests; off unless set.
+   */
+  waf: z.strictObject({ requestsPer5MinutesPerIp: z.number().int().min(10) }).optional(),
+});
+
 export const OperatorProfileSchema = z
   .strictObject({
     operator: z.strictObject({
@@ -211,6 +236,8 @@ export const OperatorProfileSchema = z
      * reasoned or interim answer (also when verification never came).
      */
     escalation: EscalationPolicySchema.prefault({ reminderFractions: [0.5], lastDayReminder: true, safetyMarginHours: 4 }),
+    /** How much a stranger can make derbes do: request rates and mail to addresses that have not confirmed a link. */
+    limits: LimitsSchema.prefault({}),
     /**
      * Also put marketing opt-outs on SES' account-level suppression list (AWS only). SES then refuses every later
      * message to that address, derbes' own answers included, so it is off unless the operator wants it.

@@ -22,6 +22,8 @@ export const Settings = {
   /** Name (or ARN) of the secret keying person keys (HMAC of the normalised address). */
   personKeySecret: 'PERSON_KEY_SECRET',
   consentTable: 'CONSENT_TABLE',
+  /** Token buckets and mail budgets, shared by every function instance. */
+  limitsTable: 'LIMITS_TABLE',
 } as const;
 
 export type SettingName = (typeof Settings)[keyof typeof Settings];

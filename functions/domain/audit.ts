@@ -8,20 +8,21 @@ export type AuditEvent =
   | { type: 'request.received'; detail: { channel: string; types: string[]; dueAt: string; ruleId: string } }
   | { type: 'status.changed'; detail: { from: RequestStatus; to: RequestStatus } }
   | { type: 'mail.sent'; detail: { template: string; messageId: string } }
-  | { type: 'verification.requested'; detail: { expiresAt: string } }
+  | { type: 'verification.requested'; detail: { expiresAt: string; joined: boolean } }
+  | { type: 'mail.withheld'; detail: { template: string; reason: string } }
   | { type: 'verification.confirmed'; detail: Record<string, never> }
   | { type: 'source.applied'; detail: { sourceId: string; attempt: number; outcomes: Record<string, string> } }
   | { type: 'source.failed'; detail: { sourceId: string; error: string; steps: string[] } }
   | { type: 'decision.requested'; detail: { reasons: string[] } }
   /** `ground`: the refusal ground's id, or 'written' when the operator wrote the basis out. */
-  | { type: 'decision.made'; detail: { approved: boolean; ground?: string } }
+  | { type: 'decision.made'; detail: { approved: boolean; ground?: string; operatorKeyId: string } }
   | { type: 'decision.escalated'; detail: { round: number } }
   | { type: 'processor.notified'; detail: { processorId: string; noticeType: string; channel: string; delivered: boolean; attempts: number } }
   | { type: 'operator.alerted'; detail: { alert: string } }
   | { type: 'open-work.done'; detail: { id: string } }
   | { type: 'deadline.step'; detail: { kind: string; at: string } }
   | { type: 'consent.withdrawn'; detail: { purposes: string[] } }
-  | { type: 'deadline.extended'; detail: { from: string; to: string; citation: string } }
+  | { type: 'deadline.extended'; detail: { from: string; to: string; citation: string; operatorKeyId: string } }
   // A breach in the register (the trail's key is the breach reference, BRC-…).
   | { type: 'breach.recorded'; detail: { detectedAt: string; notices: Array<{ jurisdiction: string; dueAt: string; ruleId: string }> } }
   | { type: 'breach.subjects_added'; detail: { via: 'operator' | 'sources'; added: number; alreadyListed: number; notFound: number } }

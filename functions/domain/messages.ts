@@ -7,17 +7,20 @@ import { ConfigurationError, toFieldProblems, type FieldProblem } from './errors
 import { REQUEST_STATUSES, type RequestStatus } from './request.ts';
 import { REQUEST_TYPES, type Language, type RequestType } from './request-types.ts';
 
-/** Placeholders each text may use; a catalogue that names another one is refused at load. */
+/**
+ * Placeholders each text may use; a catalogue that names another one is refused at load. The mails that go to an
+ * address before it is confirmed (the receipt with its link, the closing notice) take no value the submitter typed —
+ * not even a name — so derbes cannot be made to mail someone's words to anyone.
+ */
 const MAIL_PLACEHOLDERS = {
-  receipt: ['reference', 'greetingName', 'operator', 'receivedAt', 'types', 'dueAt', 'rule', 'contact'],
-  receiptUnclear: ['reference', 'greetingName', 'operator', 'receivedAt', 'dueAt', 'rule', 'contact'],
-  verification: ['reference', 'greetingName', 'link', 'expiresAt', 'operator'],
+  receipt: ['reference', 'operator', 'receivedAt', 'types', 'dueAt', 'rule', 'link', 'expiresAt', 'contact'],
+  receiptUnclear: ['reference', 'operator', 'receivedAt', 'dueAt', 'rule', 'link', 'expiresAt', 'contact'],
   answer: ['reference', 'greetingName', 'receivedAt', 'types', 'sections', 'operator', 'contact'],
   refusal: ['reference', 'greetingName', 'receivedAt', 'types', 'reason', 'basis', 'operator', 'contact'],
   interimAnswer: ['reference', 'greetingName', 'receivedAt', 'types', 'dueAt', 'operator', 'contact'],
   extension: ['reference', 'greetingName', 'receivedAt', 'types', 'reason', 'dueAt', 'rule', 'operator', 'contact'],
   progressNotice: ['reference', 'greetingName', 'receivedAt', 'types', 'dueAt', 'operator', 'contact'],
-  closedUnverified: ['reference', 'greetingName', 'receivedAt', 'dueAt', 'operator', 'contact'],
+  closedUnverified: ['reference', 'receivedAt', 'dueAt', 'operator', 'contact'],
   operatorAlert: ['reference', 'types', 'receivedAt', 'dueAt', 'status', 'alert', 'detail', 'commands'],
   /** To the person when a request is stuck on a failure of ours at the safety margin: nothing the submitter typed. */
   delayNotice: ['reference', 'receivedAt', 'types', 'dueAt', 'operator', 'contact'],
@@ -80,6 +83,8 @@ const ALERT_PLACEHOLDERS = {
   overdue: [],
   processorsNotTold: ['processors'],
   attentionAtMargin: ['step', 'code'],
+  mailBudgetReached: ['max'],
+  thirdPartyMail: [],
 } as const;
 
 const REVIEW_REASON_PLACEHOLDERS = {
@@ -92,8 +97,8 @@ const REVIEW_REASON_PLACEHOLDERS = {
 
 const PAGE_PLACEHOLDERS = {
   formTitle: [], formIntro: [], typeLabel: [], emailLabel: [], nameLabel: [], languageLabel: [], submit: [],
-  submitted: ['reference', 'dueAt'], confirmTitle: [], confirmRequest: ['reference', 'types'], confirmIntro: [], confirmButton: [],
-  confirmed: ['reference', 'dueAt'], invalidLink: ['contact'], error: ['message'],
+  submitted: ['reference', 'dueAt'], linkAlreadySent: ['reference', 'dueAt', 'sentAt'], confirmTitle: [], confirmRequest: ['reference', 'types'],
+  confirmIntro: [], confirmButton: [], confirmed: ['reference', 'dueAt'], confirmedSeveral: ['references'], invalidLink: ['contact'], error: ['message'],
   downloadTitle: [], downloadIntroHtml: [], downloadIntroJson: [], downloadButton: [], downloadInvalid: ['contact'],
 } as const;
 

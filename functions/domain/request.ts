@@ -26,6 +26,8 @@ export type RefusalBasis = { ground: string } | { text: string };
 export interface Decision {
   approved: boolean;
   decidedAt: string;
+  /** Which operator key made it (its id, see operator-key.ts), until operators sign in as people. */
+  decidedBy?: string;
   /** Required for a refusal: told to the person. */
   reason?: string;
   /** Required for a refusal: cited to the person (a plain string on decisions recorded before grounds were data). */
@@ -57,7 +59,13 @@ export interface DataSubjectRequest {
   deadline: Deadline;
   /** For a rectification: field → new value, as the person (or the operator) gave them. */
   changes?: Record<string, string>;
+  /** When the person confirmed the link mailed to the address: every step that changes data checks it. */
   verifiedAt?: string;
+  /**
+   * The browser sent a Global Privacy Control signal (Sec-GPC: 1) with the request; it takes effect once the address
+   * is verified. Client details only as keyed hashes, as consent evidence.
+   */
+  gpc?: { ipHash?: string; userAgentHash?: string };
   decision?: Decision;
   /** Set while the request's workflow is stopped on a failure that survived its retries; cleared on resume. */
   attention?: Attention;

@@ -2,19 +2,23 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { dependencies } from '../composition.ts';
 import { localize } from '../config/profile-schema.ts';
+import { readSetting, Settings } from '../config/settings.ts';
+import { keyedHash } from '../domain/person-key.ts';
+import type { DataSubjectRequest } from '../domain/request.ts';
 import { DerbesError, InvalidTokenError, ValidationError } from '../domain/errors.ts';
 import { messagesFor } from '../domain/messages.ts';
 import { LANGUAGES, type Language } from '../domain/request-types.ts';
 import { download } from '../use-cases/access-package.ts';
-import { applyGlobalPrivacyControl } from '../use-cases/consent.ts';
+import { admit } from '../use-cases/admission.ts';
 import { confirmVerification } from '../use-cases/confirm-verification.ts';
 import { canonicalBodyHash, parseSubmission, submitRequest, type Submission } from '../use-cases/submit-request.ts';
-import { requestOfCode } from '../use-cases/verification-page.ts';
+import { linkAlreadySent } from '../use-cases/verification.ts';
+import { requestsOfCode } from '../use-cases/verification-page.ts';
 import { inLanguage } from '../domain/localized.ts';
-import { errorBody, jsonError } from './http/error-responses.ts';
+import { serveRoutes, type Route } from './http/dispatch.ts';
+import { errorBody, errorHeaders, jsonError } from './http/error-responses.ts';
 import { confirmPage, downloadPage, messagePage, requestFormPage } from './http/pages.ts';
-import { operatorRoutes } from './http/operator-routes.ts';
-import { HTTP_ROUTE_KEYS, type HttpRouteKey } from './http/routes.ts';
+import type { PublicRouteKey } from './http/routes.ts';
 import { header, html, json, rawBody, type Result } from './http/responses.ts';
 import { logger } from './logger.ts';
 
@@ -61,21 +65,36 @@ function idempotencyOf(event: APIGatewayProxyEventV2, formKey: unknown, submissi
   return undefined;
 }
 
+/** The client's address as API Gateway saw it; only its keyed hash is ever kept. */
+const clientIp = (event: APIGatewayProxyEventV2) => event.requestContext.http.sourceIp;
+
+/** A Global Privacy Control signal with its evidence, as keyed hashes; it takes effect once the address is verified. */
+async function gpcSignal(event: APIGatewayProxyEventV2): Promise<Pick<DataSubjectRequest, 'gpc'>> {
+  if (header(event, 'sec-gpc') !== '1') return {};
+  const secret = await dependencies().secret(readSetting(Settings.personKeySecret));
+  const userAgent = header(event, 'user-agent');
+  return { gpc: { ipHash: keyedHash('ip', clientIp(event), secret), ...(userAgent ? { userAgentHash: keyedHash('user-agent', userAgent, secret) } : {}) } };
+}
+
 async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
   const deps = dependencies();
+  await admit(deps, 'request', clientIp(event));
   const form = isForm(event);
   const fields = parseBody(event);
   const { type, idempotencyKey: formKey, ...rest } = fields;
   // The API takes one `type` or a list of `types`; a person often asks for several things at once.
   const submission = parseSubmission({ ...rest, ...(type !== undefined ? { types: [type] } : {}) }, type !== undefined ? 'type' : 'types');
-  const { request, created } = await submitRequest(deps, submission, 'web', idempotencyOf(event, formKey, submission));
+  const { request, created } = await submitRequest(deps, submission, 'web', idempotencyOf(event, formKey, submission), await gpcSignal(event));
   logger.info('request submitted', { requestId: request.id, created, channel: 'web' });
-  if (created && header(event, 'sec-gpc') === '1') {
-    await applyGlobalPrivacyControl(deps, request.email, { requestId: request.id, ip: event.requestContext.http.sourceIp, userAgent: header(event, 'user-agent') });
-  }
+  // A link already on its way to this address confirms this request too: say so, rather than promise another.
+  const linkSentAt = await linkAlreadySent(deps, request.email);
+  const m = messagesFor(request.language);
   if (form) {
-    const m = messagesFor(request.language);
-    return html(202, messagePage(request.language, m.page('formTitle'), m.page('submitted', { reference: request.id, dueAt: m.date(request.deadline.dueAt, request.deadline.timeZone) })));
+    const dueAt = m.date(request.deadline.dueAt, request.deadline.timeZone);
+    const text = linkSentAt
+      ? m.page('linkAlreadySent', { reference: request.id, dueAt, sentAt: m.date(linkSentAt, request.deadline.timeZone) })
+      : m.page('submitted', { reference: request.id, dueAt });
+    return html(202, messagePage(request.language, m.page('formTitle'), text));
   }
   return json(created ? 202 : 200, {
     reference: request.id,
@@ -85,30 +104,39 @@ async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
     dueAt: request.deadline.dueAt,
     timeZone: request.deadline.timeZone,
     rule: { id: request.deadline.rule.id, citation: inLanguage(request.deadline.rule.citation, request.language) },
+    confirmation: linkSentAt
+      ? { link: 'already_sent', sentAt: linkSentAt, message: `We already sent a confirmation link to this address at ${linkSentAt}; it confirms this request too.` }
+      : { link: 'will_be_sent', message: 'A confirmation link is on its way to this address.' },
   });
 }
 
 async function confirm(event: APIGatewayProxyEventV2, asPage: boolean): Promise<Result> {
   const deps = dependencies();
   const language = pageLanguage(event, deps.profile.defaultLanguage);
-  const code = parseBody(event).code;
   try {
+    await admit(deps, 'public', clientIp(event));
+    const code = parseBody(event).code;
     if (typeof code !== 'string') throw new ValidationError([{ field: 'code', message: 'is required' }], 'confirmation');
-    const request = await confirmVerification(deps, code);
-    logger.info('verification confirmed', { requestId: request.id });
-    if (!asPage) return json(200, { reference: request.id, status: request.status });
-    const m = messagesFor(request.language);
-    const dueAt = m.date(request.deadline.dueAt, request.deadline.timeZone);
-    return html(200, messagePage(request.language, m.page('confirmTitle'), m.page('confirmed', { reference: request.id, dueAt })));
+    const references = await confirmVerification(deps, code);
+    logger.info('verification confirmed', { requestIds: references });
+    const first = await deps.requests.get(references[0]!);
+    if (!asPage) return json(200, { reference: first.id, references, status: 'confirmed' });
+    const m = messagesFor(first.language);
+    const text =
+      references.length > 1
+        ? m.page('confirmedSeveral', { references: references.join(', ') })
+        : m.page('confirmed', { reference: first.id, dueAt: m.date(first.deadline.dueAt, first.deadline.timeZone) });
+    return html(200, messagePage(first.language, m.page('confirmTitle'), text));
   } catch (error) {
     if (!asPage) throw error;
     const m = messagesFor(language);
     const message = error instanceof InvalidTokenError ? m.page('invalidLink', { contact: deps.profile.supportAddress }) : m.page('error', { message: errorBody(error).body.message });
-    return html(error instanceof DerbesError ? errorBody(error).statusCode : 500, messagePage(language, m.page('confirmTitle'), message, true));
+    const page = html(error instanceof DerbesError ? errorBody(error).statusCode : 500, messagePage(language, m.page('confirmTitle'), message, true));
+    return { ...page, headers: { ...page.headers, ...errorHeaders(error) } };
   }
 }
 
-const routes: Record<HttpRouteKey, (event: APIGatewayProxyEventV2) => Promise<Result>> = {
+const routes: Record<PublicRouteKey, Route> = {
   'GET /': async (event) => {
     const deps = dependencies();
     const language = pageLanguage(event, deps.profile.defaultLanguage);
@@ -120,9 +148,10 @@ const routes: Record<HttpRouteKey, (event: APIGatewayProxyEventV2) => Promise<Re
     const language = pageLanguage(event, deps.profile.defaultLanguage);
     const code = event.queryStringParameters?.code ?? '';
     try {
-      // Reading the code spends nothing: only the button's POST confirms.
-      const request = await requestOfCode(deps, code);
-      return html(200, confirmPage(request.language, request, code));
+      // Reading the code spends nothing: only the button's POST confirms. One link confirms every request waiting on it.
+      const requests = await requestsOfCode(deps, code);
+      const types = [...new Set(requests.flatMap((r) => r.types))];
+      return html(200, confirmPage(requests[0]!.language, { id: requests.map((r) => r.id).join(', '), types }, code));
     } catch (error) {
       if (!(error instanceof InvalidTokenError)) throw error;
       const m = messagesFor(language);
@@ -136,6 +165,7 @@ const routes: Record<HttpRouteKey, (event: APIGatewayProxyEventV2) => Promise<Re
   },
   'POST /download': async (event) => {
     const deps = dependencies();
+    await admit(deps, 'public', clientIp(event));
     const language = pageLanguage(event, deps.profile.defaultLanguage);
     const token = parseBody(event).token;
     try {
@@ -161,23 +191,18 @@ const routes: Record<HttpRouteKey, (event: APIGatewayProxyEventV2) => Promise<Re
   'POST /verify': (event) => confirm(event, true),
   'POST /api/verifications': (event) => confirm(event, false),
   'GET /health': async () => json(200, { status: 'ok' }),
-  ...operatorRoutes,
 };
 
-/** Every HTTP API route lands here (payload format 2.0); the route key picks the use case. */
-export async function handler(event: APIGatewayProxyEventV2): Promise<Result> {
-  // API Gateway names the matched route (with its {parameters}); the handler serves exactly the declared routes.
-  const key = event.routeKey;
-  const route = (HTTP_ROUTE_KEYS as readonly string[]).includes(key) ? routes[key as HttpRouteKey] : undefined;
-  if (!route) return json(404, { error: 'not_found', message: `no route ${key}` });
-  try {
-    return await route(event);
-  } catch (error) {
-    if (!isForm(event)) return jsonError(error);
-    // The plain HTML form gets a page that says what to fix, in the language the person chose.
-    const language = pageLanguage(event, LANGUAGES.find((l) => l === new URLSearchParams(rawBody(event)).get('language')) ?? 'ru');
-    const { statusCode, body } = errorBody(error);
-    const details = body.fields?.map((f) => `${f.field}: ${f.message}`).join('; ') ?? body.message;
-    return html(statusCode, messagePage(language, messagesFor(language).page('formTitle'), messagesFor(language).page('error', { message: details }), true));
-  }
-}
+/**
+ * The public routes of the HTTP API: the privacy page, the request API, confirmation and downloads. The operator
+ * API is another function (operator-api.ts), with another role.
+ */
+export const handler = serveRoutes(routes, (error, event) => {
+  if (!isForm(event)) return jsonError(error);
+  // The plain HTML form gets a page that says what to fix, in the language the person chose.
+  const language = pageLanguage(event, LANGUAGES.find((l) => l === new URLSearchParams(rawBody(event)).get('language')) ?? 'ru');
+  const { statusCode, body } = errorBody(error);
+  const details = body.fields?.map((f) => `${f.field}: ${f.message}`).join('; ') ?? body.message;
+  const page = html(statusCode, messagePage(language, messagesFor(language).page('formTitle'), messagesFor(language).page('error', { message: details }), true));
+  return { ...page, headers: { ...page.headers, ...errorHeaders(error) } };
+});

@@ -1,19 +1,36 @@
 import { InvalidTokenError } from '../domain/errors.ts';
-import type { DataSubjectRequest } from '../domain/request.ts';
 import { hashVerificationCode, isWellFormedCode } from '../domain/verification-code.ts';
 import type { Dependencies } from './dependencies.ts';
 
+/** Step Functions' answer to a token whose wait is over (answered before, or timed out): nothing left to release. */
+const WAIT_IS_OVER = new Set(['TaskTimedOut', 'TaskDoesNotExist']);
+
 /**
- * The person pressed "Confirm" (a POST — mail scanners only GET). The code is consumed first, so a second
- * press or a stolen old link fails; then the waiting workflow task is released.
+ * The person pressed "Confirm" (a POST — mail scanners only GET). The link is claimed once; each request waiting on
+ * it is marked verified (once) and its workflow released. A crash part-way leaves the link claimed but not
+ * completed: pressing again finishes the job and confirms nothing twice. A completed, expired or unknown link is
+ * InvalidTokenError. Returns the references confirmed.
  */
-export async function confirmVerification(deps: Dependencies, code: string): Promise<DataSubjectRequest> {
+export async function confirmVerification(deps: Dependencies, code: string): Promise<string[]> {
   if (!isWellFormedCode(code)) throw new InvalidTokenError('verification code is malformed');
-  const record = await deps.verifications.consume(hashVerificationCode(code), deps.clock.now());
-  const verifiedAt = deps.clock.now().toISOString();
-  const request = await deps.requests.transition(record.requestId, 'AWAITING_VERIFICATION', 'IN_PROGRESS', { verifiedAt }, [
-    { type: 'verification.confirmed', detail: {} },
-  ]);
-  await deps.workflow.completeTask(record.taskToken, { verifiedAt });
-  return request;
+  const codeHash = hashVerificationCode(code);
+  const verification = await deps.verifications.claim(codeHash, deps.clock.now());
+  // Mail the mailbox asked for does not count against what may be sent to it unasked.
+  await deps.limits.refundRecipient(verification.recipientKey);
+  const confirmed: string[] = [];
+  for (const requestId of verification.waiting) {
+    // The workflow moves the request on once released; the mark is what its steps check (see guards.ts).
+    if ((await deps.requests.markVerified(requestId, verification.confirmedAt!)) === 'closed') continue;
+    confirmed.push(requestId);
+    const taskToken = await deps.verifications.task(requestId);
+    if (!taskToken) continue;
+    try {
+      await deps.workflow.completeTask(taskToken, { verifiedAt: verification.confirmedAt });
+    } catch (error) {
+      if (!WAIT_IS_OVER.has((error as Error).name)) throw error;
+    }
+  }
+  await deps.verifications.complete(codeHash, deps.clock.now());
+  if (!confirmed.length) throw new InvalidTokenError('every request of this link is closed');
+  return confirmed;
 }

@@ -9,6 +9,7 @@ import type { DataSubjectRequest } from '../domain/request.ts';
 import type { RequestType } from '../domain/request-types.ts';
 import { readSetting, Settings } from '../config/settings.ts';
 import type { Dependencies } from './dependencies.ts';
+import { assertMayChangeData } from './guards.ts';
 
 /** What the company's own applications send to record a consent or its withdrawal. */
 export const ConsentInputSchema = z.strictObject({
@@ -80,6 +81,7 @@ export function withdrawnPurposes(profile: Pick<OperatorProfile, 'purposes'>, ty
  */
 export async function withdrawForRequest(deps: Dependencies, requestId: string): Promise<{ withdrawn: string[] }> {
   const request = await deps.requests.get(requestId);
+  assertMayChangeData(deps, request);
   const wanted = withdrawnPurposes(deps.profile, request.types);
   if (!wanted.length) return { withdrawn: [] };
   const key = await deps.personKey(request.email);
@@ -139,13 +141,15 @@ export async function consentHistory(deps: Dependencies, request: DataSubjectReq
 }
 
 /**
- * A browser's Global Privacy Control signal (Sec-GPC: 1) with a form submission: an opt-out of marketing and of
- * transfer to third parties, recorded with that evidence. Opting out can harm no one, so it needs no verification.
+ * A browser's Global Privacy Control signal (Sec-GPC: 1) sent with a request: an opt-out of marketing and of transfer
+ * to third parties, recorded with that evidence once the request's address is verified — before that, anyone could
+ * opt anyone out.
  */
-export async function applyGlobalPrivacyControl(deps: Dependencies, email: string, evidence: { requestId: string; ip?: string; userAgent?: string }): Promise<string[]> {
+export async function applyGlobalPrivacyControl(deps: Dependencies, request: DataSubjectRequest): Promise<string[]> {
   const purposes = gpcPurposes(deps);
+  const key = await deps.personKey(request.email);
   for (const purposeId of purposes) {
-    await recordConsent(deps, { email, purposeId, action: 'withdraw', channel: 'web', evidence: { ...evidence, gpc: true } });
+    await deps.consent.withdraw({ personKey: key, purposeId, at: deps.clock.now(), channel: 'web', evidence: { requestId: request.id, gpc: true, ...request.gpc } });
   }
   return purposes;
 }

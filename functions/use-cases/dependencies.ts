@@ -2,7 +2,27 @@ import type { OperatorProfile, DataSource } from '../config/profile-schema.ts';
 import type { DeadlineEngine } from '../domain/deadlines/index.ts';
 import type { ProcessorNotifier } from '../adapters/processors/processor-notifier.ts';
 import type { ConsentLedger } from '../domain/consent/index.ts';
-import type { AttentionStore, AuditLog, BreachRegister, RetentionSource, RetentionStates, MailArchive, Clock, DataSourceConnector, DecisionStore, DownloadTokens, Mailer, OpenWorkStore, PackageStore, RequestStore, SuppressionList, VerificationStore, Workflow } from './ports.ts';
+import type {
+  AttentionStore,
+  AuditLog,
+  BreachRegister,
+  MailArchive,
+  Clock,
+  DataSourceConnector,
+  DecisionStore,
+  DownloadTokens,
+  MailBudgets,
+  Mailer,
+  OpenWorkStore,
+  RetentionSource,
+  RetentionStates,
+  PackageStore,
+  RateLimiter,
+  RequestStore,
+  SuppressionList,
+  VerificationStore,
+  Workflow,
+} from './ports.ts';
 
 /** What the use cases need from the outside world; built once per process by functions/composition.ts. */
 export interface Dependencies {
@@ -16,6 +36,8 @@ export interface Dependencies {
   readonly attention: AttentionStore;
   /** Follow-ups the operator must do by hand (a processor that could not be told). */
   readonly openWork: OpenWorkStore;
+  /** Request rates and mail budgets, shared by every instance. */
+  readonly limits: RateLimiter & MailBudgets;
   readonly packages: PackageStore;
   readonly mailArchive: MailArchive;
   readonly consent: ConsentLedger;

@@ -7,6 +7,7 @@ import type { RequestType } from '../domain/request-types.ts';
 import { NOTICE_TYPES, processorNotice, type NoticeType } from '../adapters/processors/processor-notifier.ts';
 import { withdrawnPurposes } from './consent.ts';
 import type { Dependencies } from './dependencies.ts';
+import { assertMayChangeData } from './guards.ts';
 import { alertOperator } from './notify.ts';
 import type { DataSourceConnector, SourceOutcome, SourceResult, SourceStep, Subject } from './ports.ts';
 import type { Processor } from '../config/profile-schema.ts';
@@ -130,6 +131,7 @@ const describeOutcome = (outcome: SourceOutcome) => (outcome.status === 'done' ?
  */
 export async function applyToSource(deps: Dependencies, requestId: string, sourceId: string): Promise<{ sourceId: string; outcomes: Record<string, string> }> {
   const request = await deps.requests.get(requestId);
+  assertMayChangeData(deps, request);
   const source = deps.profile.sources.find((s) => s.id === sourceId);
   if (!source) throw new NotFoundError(`data source ${sourceId} is not in the operator profile`);
   const connector = deps.connectorFor(source);

@@ -11,7 +11,8 @@ export function commonValues(deps: Pick<Dependencies, 'profile'>, request: DataS
   const messages = messagesFor(request.language);
   return {
     reference: request.id,
-    greetingName: request.name ? `, ${request.name}` : '',
+    // A name the submitter typed reaches only an address that confirmed the request.
+    greetingName: request.name && request.verifiedAt ? `, ${request.name}` : '',
     operator: localize(deps.profile.operator.name, request.language),
     contact: deps.profile.operator.contactEmail,
     receivedAt: messages.date(request.receivedAt, request.deadline.timeZone),
@@ -63,6 +64,8 @@ const COMMANDS: Record<AlertKind, readonly OfferedCommand[] | 'by status'> = {
   overdue: ['show'],
   processorsNotTold: ['show'],
   attentionAtMargin: ['show'],
+  mailBudgetReached: ['show'],
+  thirdPartyMail: ['show'],
 };
 
 /**

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { riskFlags, type EscalationPolicy } from '../domain/deadlines/index.ts';
-import { ConflictError, ValidationError, toFieldProblems } from '../domain/errors.ts';
+import { ConflictError, NotPermittedError, ValidationError, toFieldProblems } from '../domain/errors.ts';
 import { inLanguage } from '../domain/localized.ts';
 import { groundText, refusalGround, refusalGrounds } from '../domain/refusal-grounds.ts';
 import { OPEN_STATUSES, type DataSubjectRequest, type RefusalBasis } from '../domain/request.ts';
@@ -30,6 +30,11 @@ export const DecisionInputSchema = z
   })
   .refine((d) => d.decision === 'approve' || d.reason, { path: ['reason'], message: 'a refusal needs a reason the person can read' });
 export type DecisionInput = z.infer<typeof DecisionInputSchema>;
+
+/** Who acted through the operator API: the key, by id (never its value), until operators sign in as people. */
+export interface OperatorActor {
+  keyId: string;
+}
 
 export function parseDecision(input: unknown): DecisionInput {
   const result = DecisionInputSchema.safeParse(input);
@@ -73,7 +78,7 @@ export function basisText(jurisdiction: string, basis: RefusalBasis | string | u
  * (ApplyDecision). If the wait has already ended (timed out and escalated), the pending decision is put back and
  * the operator is told, so nothing is left half-done.
  */
-export async function decide(deps: Dependencies, requestId: string, input: DecisionInput): Promise<{ reference: string; decision: DecisionInput['decision'] }> {
+export async function decide(deps: Dependencies, requestId: string, input: DecisionInput, actor: OperatorActor): Promise<{ reference: string; decision: DecisionInput['decision'] }> {
   const problems = input.changes ? correctionProblems(deps.profile, input.changes) : [];
   if (problems.length) throw new ValidationError(problems, 'decision');
   const approved = input.decision === 'approve';
@@ -85,11 +90,11 @@ export async function decide(deps: Dependencies, requestId: string, input: Decis
       requestId,
       'AWAITING_DECISION',
       {
-        decision: { approved, decidedAt: deps.clock.now().toISOString(), reason: input.reason, ...(basis && { basis }), answer: input.answer },
+        decision: { approved, decidedAt: deps.clock.now().toISOString(), decidedBy: actor.keyId, reason: input.reason, ...(basis && { basis }), answer: input.answer },
         ...(input.changes ? { changes: input.changes } : {}),
         ...(input.types ? { types: input.types } : {}),
       },
-      [{ type: 'decision.made', detail: { approved, ...(basis && { ground: 'ground' in basis ? basis.ground : 'written' }) } }],
+      [{ type: 'decision.made', detail: { approved, ...(basis && { ground: 'ground' in basis ? basis.ground : 'written' }), operatorKeyId: actor.keyId } }],
     );
     await deps.workflow.completeTask(pending.taskToken, { approved });
   } catch (error) {
@@ -104,7 +109,9 @@ export async function decide(deps: Dependencies, requestId: string, input: Decis
 export async function applyDecision(deps: Dependencies, requestId: string): Promise<{ approved: boolean }> {
   const request = await deps.requests.get(requestId);
   if (request.status !== 'AWAITING_DECISION') return { approved: request.status === 'IN_PROGRESS' }; // re-run after a restart
-  const approved = request.decision?.approved === true;
+  // Released without a decision made through the operator API (a leaked token): nothing moves, nobody is told.
+  if (!request.decision) throw new NotPermittedError(`request ${requestId} was released without a recorded decision`);
+  const approved = request.decision.approved === true;
   if (approved) {
     await deps.requests.transition(requestId, 'AWAITING_DECISION', 'IN_PROGRESS');
     return { approved };
@@ -137,7 +144,7 @@ export function requestView(request: DataSubjectRequest, now: Date, policy: Esca
  * Extends a request's due date where its rule allows (GDPR, RU, CCPA; not Law 94-V): the person gets a reasoned
  * notice with the new date now — before the original one — and the extension is an audit event.
  */
-export async function extendDeadline(deps: Dependencies, requestId: string, rawReason: unknown) {
+export async function extendDeadline(deps: Dependencies, requestId: string, rawReason: unknown, actor: OperatorActor) {
   const reason = z.string().trim().min(1, 'an extension needs a reason the person can read').max(4000).safeParse(rawReason);
   if (!reason.success) throw new ValidationError(toFieldProblems(reason.error.issues.map((i) => ({ ...i, path: ['reason'] }))), 'extension');
   const request = await deps.requests.get(requestId);
@@ -145,7 +152,7 @@ export async function extendDeadline(deps: Dependencies, requestId: string, rawR
   const extended = deps.deadlines.extend(request.deadline, deps.clock.now());
   const citation = extended.rule.appliedExtension!.citation;
   const updated = await deps.requests.amend(requestId, request.status, { deadline: extended }, [
-    { type: 'deadline.extended', detail: { from: request.deadline.dueAt, to: extended.dueAt, citation: citation.en } },
+    { type: 'deadline.extended', detail: { from: request.deadline.dueAt, to: extended.dueAt, citation: citation.en, operatorKeyId: actor.keyId } },
   ]);
   await notifyPerson(deps, updated, 'extension', { reason: reason.data, rule: citation[updated.language] });
   return requestView(updated, deps.clock.now(), deps.profile.escalation);

@@ -32,6 +32,11 @@ export interface RequestStore {
    * (plus `also`, e.g. verification.confirmed) in the audit trail in the same transaction.
    */
   transition(id: string, from: RequestStatus, to: RequestStatus, changes?: Partial<DataSubjectRequest>, also?: AuditEvent[]): Promise<DataSubjectRequest>;
+  /**
+   * Records that the person confirmed the request's link (once): `marked` now, `already` by an earlier confirmation,
+   * `closed` if the request no longer waits for one.
+   */
+  markVerified(id: string, verifiedAt: string): Promise<'marked' | 'already' | 'closed'>;
   /** Changes fields of a request that is still in `status`, without moving it, with its audit events. */
   amend(id: string, status: RequestStatus, changes: Partial<DataSubjectRequest>, events: AuditEvent[]): Promise<DataSubjectRequest>;
   /**
@@ -105,7 +110,8 @@ export interface PendingDecision {
 
 export interface DecisionStore {
   put(pending: PendingDecision): Promise<void>;
-  list(): Promise<PendingDecision[]>;
+  /** What waits, without the tokens: listing never opens them. */
+  list(): Promise<Array<Omit<PendingDecision, 'taskToken'>>>;
   /** Removes and returns the pending decision, once: a second operator gets NotFoundError. */
   take(requestId: string): Promise<PendingDecision>;
 }
@@ -130,19 +136,79 @@ export interface AuditLog {
   list(requestId: string): Promise<RecordedAuditEvent[]>;
 }
 
-export interface VerificationRecord {
+/**
+ * One confirmation link for one address, and the requests that wait on it: the first request's step makes it and
+ * mails it; later requests for the address join it instead of mailing again, and one confirmation releases them all.
+ */
+export interface Verification {
+  /** SHA-256 of the code in the link: the code itself is never stored. */
   codeHash: string;
-  requestId: string;
-  taskToken: string;
+  /** Keyed hash of the address (see personKey): which address this link belongs to. */
+  recipientKey: string;
+  createdAt: string;
   expiresAt: string;
+  /** The request whose step made the link and mails it. */
+  owner: string;
+  /** The requests this link confirms. */
+  waiting: string[];
+  mailedAt?: string;
+  /** The mail was not sent: a budget was spent. Nobody has the code; a later request makes a new link for all. */
+  withheldAt?: string;
+  /** Replaced by a newer link that carries its waiting requests; its code no longer works. */
+  supersededAt?: string;
+  /** The first confirmation; its work (releasing every waiting request) may be finished by a repeated one. */
+  confirmedAt?: string;
+  completedAt?: string;
 }
 
 export interface VerificationStore {
-  put(record: VerificationRecord): Promise<void>;
-  /** The record of an unused, unexpired code without using it (the confirmation page); otherwise InvalidTokenError. */
-  peek(codeHash: string, now: Date): Promise<VerificationRecord>;
-  /** Marks the code used if it is unused and unexpired; otherwise InvalidTokenError. */
-  consume(codeHash: string, now: Date): Promise<VerificationRecord>;
+  /** Keeps the callback task token a request's workflow now waits with (sealed); a later wait's token replaces it. */
+  putTask(requestId: string, taskToken: string, expiresAt: string): Promise<void>;
+  /** The token the request's workflow waits with, if it still waits. */
+  task(requestId: string): Promise<string | undefined>;
+  /** The address's current link (the pointer to it, and the link itself while it is kept). */
+  current(recipientKey: string): Promise<{ codeHash: string; verification?: Verification } | undefined>;
+  /**
+   * Stores a new link and makes it the address's current one — only if the current one is still `replacing` (or
+   * there is none); false if another request got there first.
+   */
+  open(verification: Verification, replacing?: string): Promise<boolean>;
+  /** Adds waiting requests to a link that is still open to joining; false if it no longer is (confirmed, full, …). */
+  join(codeHash: string, waiting: string[], now: Date): Promise<boolean>;
+  /** Closes a link that was never mailed to joining and to confirmation; its final state, or undefined if it was mailed meanwhile. */
+  supersede(codeHash: string, now: Date): Promise<Verification | undefined>;
+  markMailed(codeHash: string, at: Date): Promise<void>;
+  markWithheld(codeHash: string, at: Date): Promise<void>;
+  /**
+   * The confirmation: the first one before the link expires, or a repeat of one whose work did not complete (a crash
+   * mid-way). Anything else — unknown, superseded, expired, completed — is InvalidTokenError.
+   */
+  claim(codeHash: string, now: Date): Promise<Verification>;
+  /** The link a claim would accept now, read without claiming it (the confirmation page names its requests). */
+  peek(codeHash: string, now: Date): Promise<Verification>;
+  complete(codeHash: string, at: Date): Promise<void>;
+}
+
+/** A token bucket: `burst` at once, refilled at `perMinute`. */
+export interface BucketLimit {
+  burst: number;
+  perMinute: number;
+}
+
+/** Request rates shared by every function instance (kept in DynamoDB, not in memory). */
+export interface RateLimiter {
+  /** Takes one token from the named bucket; 0 if there was one, else the seconds until there is. */
+  take(bucket: string, limit: BucketLimit, now: Date): Promise<number>;
+}
+
+/** How much mail may go to addresses that have not confirmed a link. */
+export interface MailBudgets {
+  /** Spends one mail to this address within its rolling window; false when the window's budget is spent. */
+  spendRecipient(recipientKey: string, budget: { max: number; windowHours: number }, now: Date): Promise<boolean>;
+  /** A confirmed link shows the mailbox wants our mail: what it spent is given back. */
+  refundRecipient(recipientKey: string): Promise<void>;
+  /** Spends one of the clock hour's mails to unconfirmed addresses; `firstRefusal` is true once per hour, for one alert. */
+  spendHourly(max: number, now: Date): Promise<{ allowed: boolean; firstRefusal: boolean }>;
 }
 
 export interface OutgoingMail {

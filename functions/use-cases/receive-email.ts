@@ -86,7 +86,7 @@ export async function receiveEmail(
         await deps.audit.append(request.id, received(THIRD_PARTY, { quarantined, authFailures: decision.authFailures }));
         // One alert per request: a stream of such mail must not become a stream of alerts.
         if (!earlier) {
-          await alertOperator(deps, request, 'mail from another sender', 'A message that names this request came from an address other than the request\'s (or failed DMARC). It is recorded with the request, its attachments are quarantined, and it changed nothing. The raw message is kept under its SES id in the audit trail.');
+          await alertOperator(deps, request, 'thirdPartyMail');
         }
         return { outcome: 'reply', requestId: request.id, reason: THIRD_PARTY };
       }

@@ -64,6 +64,7 @@ export async function submitRequest(
   submission: Submission,
   channel: Channel,
   idempotency?: Omit<Idempotency, 'bodyHash'>,
+  signals: Pick<DataSubjectRequest, 'gpc'> = {},
 ): Promise<CreateResult> {
   if (submission.changes) {
     const problems = correctionProblems(deps.profile, submission.changes);
@@ -81,6 +82,7 @@ export async function submitRequest(
     name: submission.name || undefined,
     language: submission.language,
     ...(submission.changes ? { changes: submission.changes } : {}),
+    ...(signals.gpc ? { gpc: signals.gpc } : {}),
     receivedAt: receivedAt.toISOString(),
     deadline,
   };

@@ -4,11 +4,11 @@ import { hashVerificationCode, isWellFormedCode } from '../domain/verification-c
 import type { Dependencies } from './dependencies.ts';
 
 /**
- * The request a confirmation link is for, read without using the code, so the page can name it (reference and
+ * The requests a confirmation link is for, read without using the code, so the page can name them (references and
  * types, nothing personal) before the person presses the button. A used or expired code is InvalidTokenError.
  */
-export async function requestOfCode(deps: Dependencies, code: string): Promise<DataSubjectRequest> {
+export async function requestsOfCode(deps: Dependencies, code: string): Promise<DataSubjectRequest[]> {
   if (!isWellFormedCode(code)) throw new InvalidTokenError('verification code is malformed');
-  const record = await deps.verifications.peek(hashVerificationCode(code), deps.clock.now());
-  return deps.requests.get(record.requestId);
+  const link = await deps.verifications.peek(hashVerificationCode(code), deps.clock.now());
+  return Promise.all(link.waiting.map((requestId) => deps.requests.get(requestId)));
 }

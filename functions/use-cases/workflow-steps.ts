@@ -1,7 +1,8 @@
 import { answerBy } from '../domain/deadlines/index.ts';
-import { messagesFor } from '../domain/messages.ts';
+import { NotPermittedError } from '../domain/errors.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import type { Dependencies } from './dependencies.ts';
+import { applyGlobalPrivacyControl } from './consent.ts';
 import { describeReasons, plannedSources, reviewReasons } from './fulfilment.ts';
 import { alertOperator, groundLines, notifyPerson } from './notify.ts';
 
@@ -36,15 +37,14 @@ function verificationExpiry(deps: Pick<Dependencies, 'profile' | 'clock'>, reque
   return new Date(Math.min(ttlEnd, answerDeadline(deps, request).getTime()));
 }
 
-/** Receipt to the person, then wait for verification no longer than the due date allows. */
+/**
+ * The request now waits for verification — no longer than the link lives, never past the answer deadline. The
+ * receipt goes out with the confirmation link, in one mail, from the verification step.
+ */
 export async function acknowledge(deps: Dependencies, requestId: string): Promise<WorkflowPayload> {
   const request = await deps.requests.get(requestId);
-  // A re-run after a restart must not send a second receipt.
-  if (request.status === 'RECEIVED') {
-    // Mail nobody could classify is read by a person; its receipt says so instead of listing no types.
-    await notifyPerson(deps, request, request.types.length ? 'receipt' : 'receiptUnclear', {});
-    await deps.requests.transition(requestId, 'RECEIVED', 'AWAITING_VERIFICATION');
-  }
+  // A re-run after a restart finds it moved already.
+  if (request.status === 'RECEIVED') await deps.requests.transition(requestId, 'RECEIVED', 'AWAITING_VERIFICATION');
   // Waiting longer than the link lives is pointless; waiting past the answer deadline is unlawful.
   const expiresAt = verificationExpiry(deps, request);
   const secondsLeft = Math.ceil((expiresAt.getTime() - deps.clock.now().getTime()) / 1000);
@@ -56,9 +56,19 @@ export async function acknowledge(deps: Dependencies, requestId: string): Promis
   };
 }
 
-/** After verification: does a person at the company have to decide first, and which sources take part. */
+/**
+ * After the wait for verification ends: the request moves on only if the person really confirmed it (a released
+ * wait alone is not proof — a leaked task token must not skip verification), a Global Privacy Control signal sent
+ * with it takes effect now, and the plan says whether a person at the company decides first and which sources
+ * take part.
+ */
 export async function planFulfilment(deps: Dependencies, requestId: string): Promise<WorkflowPayload> {
-  const request = await deps.requests.get(requestId);
+  let request = await deps.requests.get(requestId);
+  if (request.status === 'AWAITING_VERIFICATION') {
+    if (!request.verifiedAt) throw new NotPermittedError(`request ${requestId} was released without a confirmed verification`);
+    if (request.gpc) await applyGlobalPrivacyControl(deps, request);
+    request = await deps.requests.transition(requestId, 'AWAITING_VERIFICATION', 'IN_PROGRESS');
+  }
   const reasons = reviewReasons(deps, request);
   if (reasons.length && request.status === 'IN_PROGRESS') {
     await deps.requests.transition(requestId, 'IN_PROGRESS', 'AWAITING_DECISION', {}, [{ type: 'decision.requested', detail: { reasons: describeReasons(reasons, 'en') } }]);
@@ -103,29 +113,3 @@ export async function escalateDecision(deps: Dependencies, payload: WorkflowPayl
   return { ...payload, escalations: round, decisionTimeoutSeconds: ESCALATION_INTERVAL_SECONDS, giveUp: round >= MAX_ESCALATIONS };
 }
 
-/** Issues a single-use code bound to the waiting task and mails the confirmation link. */
-export async function requestVerification(
-  deps: Dependencies,
-  requestId: string,
-  taskToken: string,
-  expiresAt: Date,
-  code: { code: string; codeHash: string },
-): Promise<void> {
-  const request = await deps.requests.get(requestId);
-  await deps.verifications.put({ codeHash: code.codeHash, requestId, taskToken, expiresAt: expiresAt.toISOString() });
-  await deps.audit.append(requestId, { type: 'verification.requested', detail: { expiresAt: expiresAt.toISOString() } });
-  // The page behind the link speaks the request's language.
-  const link = `${deps.publicUrl}/verify?code=${encodeURIComponent(code.code)}&lang=${request.language}`;
-  await notifyPerson(deps, request, 'verification', {
-    link,
-    expiresAt: messagesFor(request.language).date(expiresAt.toISOString(), request.deadline.timeZone),
-  });
-}
-
-/** Verification did not come in time: a reasoned answer before the due date, never silence. */
-export async function closeUnverified(deps: Dependencies, requestId: string): Promise<void> {
-  const request = await deps.requests.get(requestId);
-  if (request.status !== 'AWAITING_VERIFICATION') return;
-  await notifyPerson(deps, request, 'closedUnverified', {});
-  await deps.requests.transition(requestId, 'AWAITING_VERIFICATION', 'CLOSED_UNVERIFIED', { closedAt: deps.clock.now().toISOString() });
-}

@@ -4,23 +4,39 @@ import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { HTTP_ROUTE_KEYS } from '../../functions/handlers/http/routes.ts';
+import { OPERATOR_ROUTE_KEYS, PUBLIC_ROUTE_KEYS, type HTTP_ROUTE_KEYS } from '../../functions/handlers/http/routes.ts';
 import type { DerbesFunction } from './derbes-function.ts';
 
-/** The privacy page and its API: every route the handler serves, nothing else. */
+export interface HttpApiFunctions {
+  /** Serves the public routes: the privacy page, requests, confirmation, downloads. */
+  public: DerbesFunction;
+  /** Serves the operator routes, behind the operator key. */
+  operator: DerbesFunction;
+}
+
+/** Every route at the gateway, per second; a person submits a few requests a minute, more is abuse or a bot. */
+const DEFAULT_THROTTLE = { rateLimit: 20, burstLimit: 40 };
+/**
+ * Tighter for the one route that makes mail (the functions' token buckets then limit per client and in all). Each
+ * route has its own limits at the gateway, so a flood of public requests cannot use up the operator routes'.
+ */
+const ROUTE_THROTTLE: Partial<Record<(typeof HTTP_ROUTE_KEYS)[number], { rateLimit: number; burstLimit: number }>> = {
+  'POST /api/requests': { rateLimit: 5, burstLimit: 10 },
+};
+
+/** The privacy page and its API, and the operator API: every route a handler serves, nothing else. */
 export class PublicHttpApi extends Construct {
   readonly api: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
 
-  constructor(scope: Construct, id: string, handler: DerbesFunction) {
+  constructor(scope: Construct, id: string, functions: HttpApiFunctions) {
     super(scope, id);
     this.api = new apigw.HttpApi(this, 'Api', { createDefaultStage: false, description: 'derbes: privacy request form and API' });
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
     this.stage = this.api.addStage('Stage', {
       stageName: '$default',
       autoDeploy: true,
-      // A person can submit a few requests a minute; more is abuse or a bot.
-      throttle: { rateLimit: 20, burstLimit: 40 },
+      throttle: DEFAULT_THROTTLE,
       accessLogSettings: {
         destination: new apigw.LogGroupLogDestination(accessLogs),
         // Route and status only: the query string may carry a verification code, the source IP is personal data.
@@ -29,14 +45,20 @@ export class PublicHttpApi extends Construct {
         ),
       },
     });
-    const integration = new HttpLambdaIntegration('Handler', handler.function);
-    for (const routeKey of HTTP_ROUTE_KEYS) {
+    (this.stage.node.defaultChild as apigw.CfnStage).routeSettings = Object.fromEntries(
+      Object.entries(ROUTE_THROTTLE).map(([routeKey, limits]) => [routeKey, { throttlingRateLimit: limits.rateLimit, throttlingBurstLimit: limits.burstLimit }]),
+    );
+    const publicIntegration = new HttpLambdaIntegration('Handler', functions.public.function);
+    const operatorIntegration = new HttpLambdaIntegration('OperatorHandler', functions.operator.function);
+    const add = (routeKey: string, integration: HttpLambdaIntegration) => {
       const [method, path] = routeKey.split(' ') as [string, string];
       this.api.addRoutes({ path, methods: [method as apigw.HttpMethod], integration });
-    }
+    };
+    for (const routeKey of PUBLIC_ROUTE_KEYS) add(routeKey, publicIntegration);
+    for (const routeKey of OPERATOR_ROUTE_KEYS) add(routeKey, operatorIntegration);
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',
-      reason: 'The intake routes are public by nature (anyone may ask about their data; identity is proven by mailbox verification); the /operator routes check a bearer key from Secrets Manager in the function.',
+      reason: 'The intake routes are public by nature (anyone may ask about their data; identity is proven by mailbox verification); the /operator routes go to their own function, which checks a bearer key from Secrets Manager.',
     });
   }
 

@@ -24,6 +24,7 @@ export class Storage extends Construct {
   readonly audit: dynamodb.Table;
   readonly verifications: dynamodb.Table;
   readonly consent: dynamodb.Table;
+  readonly limits: dynamodb.Table;
   readonly rawMail: s3.Bucket;
   readonly packages: s3.Bucket;
   readonly demoTables: dynamodb.Table[] = [];
@@ -61,6 +62,12 @@ export class Storage extends Construct {
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
     });
     this.verifications = table('Verifications', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute: 'expiresAtEpoch',
+    });
+
+    // Token buckets and mail budgets: short-lived counters every function instance shares.
+    this.limits = table('Limits', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       timeToLiveAttribute: 'expiresAtEpoch',
     });

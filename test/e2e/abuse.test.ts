@@ -1,9 +1,15 @@
+import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createTransport } from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { documentClient } from '../../functions/adapters/dynamodb/client.ts';
+import { Settings } from '../../functions/config/settings.ts';
+import { keyFingerprint } from '../../functions/domain/operator-key.ts';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
-import { MailSink } from '../support/mail-sink.ts';
-import { operatorCall, postJson, startTestSystem } from '../support/local-system.ts';
+import { postFrom } from '../support/client-address.ts';
+import { MailSink, verificationLink } from '../support/mail-sink.ts';
+import { operatorCall, operatorKeyOf, postJson, startTestSystem } from '../support/local-system.ts';
 
 /**
  * derbes attacked as an outsider would, on the local runtime: each test is one attack that worked before it was
@@ -30,6 +36,29 @@ async function mailSupport(message: Mail.Options): Promise<void> {
 
 type Trail = Array<{ type: string; detail: Record<string, any> }>;
 const trailOf = async (reference: string) => (await operatorCall(system, 'GET', `/operator/requests/${reference}`)).body.audit as Trail;
+const statusOf = async (reference: string) => (await operatorCall(system, 'GET', `/operator/requests/${reference}`)).body.status as string;
+
+/** Polls until `check` holds (the workflow runs on its own time), or fails naming what was awaited. */
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+const hasJoined = (reference: string) => async () => (await trailOf(reference)).some((e) => e.type === 'verification.requested');
+
+/** Every item of a table, to look for what must never be stored as it is. */
+async function scanAll(table: string): Promise<string> {
+  const items: unknown[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documentClient().send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey, ConsistentRead: true }));
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return JSON.stringify(items);
+}
 
 describe("a stranger's mail cannot join another person's request", () => {
   it('a reply from another address is recorded as a third party\'s, its attachment quarantined, the operator told once', async () => {
@@ -131,5 +160,130 @@ describe('a rectification changes only what the profile declares correctable', (
     const response = await postJson(`${system.url}/api/requests`, { type: 'rectification', email: 'aigerim@example.kz', language: 'en', changes: { phone: 'call me maybe' } });
     expect(response.status).toBe(400);
     expect(response.body.fields).toEqual([{ field: 'changes.phone', message: 'must be a phone number, e.g. +7 701 000 00 00' }]);
+  });
+});
+
+describe('derbes cannot be made to mail anyone what a stranger wrote, or to mail them again and again', () => {
+  it('phishing text typed as a name never reaches the address; 20 requests for one address make one mail, whose link confirms all 20', async () => {
+    const victim = 'victim@third-party.example';
+    const phishing = { name: 'Hi! Your account is suspended. Restore it at http://evil.example/login', language: 'en' as const };
+    const first = await postJson(`${system.url}/api/requests`, { type: 'access', email: victim, ...phishing });
+    expect(first).toMatchObject({ status: 202, body: { confirmation: { link: 'will_be_sent' } } });
+    const receipt = await sink.waitFor((m) => m.to.includes(victim));
+    await until('the link to be recorded as mailed', async () => (await trailOf(String(first.body.reference))).some((e) => e.type === 'mail.sent'));
+
+    const more = await Promise.all(Array.from({ length: 19 }, (_, i) => postJson(`${system.url}/api/requests`, { type: i % 2 ? 'erasure' : 'access', email: victim, ...phishing })));
+    for (const response of more) {
+      expect(response.status).toBe(202);
+      expect(response.body.confirmation).toMatchObject({ link: 'already_sent', sentAt: expect.any(String) });
+    }
+    const references = [first, ...more].map((r) => String(r.body.reference));
+    for (const reference of references.slice(1)) await until(`${reference} to wait on the link`, hasJoined(reference));
+    for (const reference of references.slice(1)) expect((await trailOf(reference)).find((e) => e.type === 'verification.requested')?.detail.joined).toBe(true);
+
+    expect(sink.messages.filter((m) => m.to.includes(victim))).toHaveLength(1);
+    for (const mail of sink.messages) expect(`${mail.subject}\n${mail.text}`).not.toMatch(/evil\.example|suspended/);
+    expect(receipt.text).toContain(String(first.body.reference));
+
+    // The page says so too.
+    const page = await fetch(`${system.url}/api/requests`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ types: 'access', email: victim, language: 'ru' }),
+    });
+    const pageText = await page.text();
+    expect(pageText).toContain('Ссылку для подтверждения мы уже отправили на этот адрес');
+    const fromPage = /DRB-[0-9A-Z]{5}-[0-9A-Z]{5}/.exec(pageText)![0];
+    references.push(fromPage);
+    await until(`${fromPage} to wait on the link`, hasJoined(fromPage));
+
+    // The mailbox's owner confirms once: every request that waited on the link is confirmed.
+    const code = verificationLink(receipt).searchParams.get('code')!;
+    const confirmed = await postJson(`${system.url}/api/verifications`, { code });
+    expect(confirmed.status).toBe(200);
+    expect((confirmed.body.references as string[]).length).toBe(21);
+    expect(confirmed.body.references).toEqual(expect.arrayContaining(references));
+    for (const reference of references) await until(`${reference} to move on`, async () => (await statusOf(reference)) !== 'AWAITING_VERIFICATION');
+    expect((await postJson(`${system.url}/api/verifications`, { code })).status).toBe(400);
+  });
+
+  it('a person who writes 20 times gets one mail', async () => {
+    const writer = 'writer@example.kz';
+    for (let i = 0; i < 20; i++) {
+      await mailSupport({ from: writer, subject: 'Удалите мои данные', text: `Прошу удалить мои персональные данные. (${i})`, messageId: `<writes-${i}@example.kz>` });
+    }
+    await sink.waitFor((m) => m.to.includes(writer));
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(sink.messages.filter((m) => m.to.includes(writer))).toHaveLength(1);
+  });
+});
+
+describe('rate limits, shared by every instance', () => {
+  it('200 requests from one client: 429 with Retry-After once its bucket is empty; another client and the operator still get in', async () => {
+    const statuses: number[] = [];
+    let retryAfter: string | undefined;
+    for (let i = 0; i < 200; i++) {
+      const response = await postFrom('127.0.0.77', `${system.url}/api/requests`, JSON.stringify({ type: 'nonsense' }));
+      statuses.push(response.status);
+      if (response.status === 429) retryAfter ??= String(response.headers['retry-after']);
+    }
+    const firstRefused = statuses.indexOf(429);
+    // The demo's bucket: 60 at once, one more every 2 s while the loop runs.
+    expect(firstRefused).toBeGreaterThanOrEqual(60);
+    expect(firstRefused).toBeLessThan(80);
+    expect(statuses.slice(0, firstRefused).every((status) => status === 400)).toBe(true);
+    expect(statuses.filter((status) => status === 429).length).toBeGreaterThan(100);
+    expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+    expect((await postFrom('127.0.0.78', `${system.url}/api/requests`, JSON.stringify({ type: 'nonsense' }))).status).toBe(400);
+    expect((await operatorCall(system, 'GET', '/operator/requests')).status).toBe(200);
+  });
+});
+
+describe('the operator key', () => {
+  it('a decision records which key made it, by id; the pending decision keeps its token sealed', async () => {
+    const claimant = 'claimant@example.kz';
+    const submitted = await postJson(`${system.url}/api/requests`, { type: 'claim', email: claimant, language: 'en' });
+    const reference = String(submitted.body.reference);
+    const receipt = await sink.waitFor((m) => m.to.includes(claimant) && m.subject.includes(reference));
+    expect((await postJson(`${system.url}/api/verifications`, { code: verificationLink(receipt).searchParams.get('code') })).status).toBe(200);
+    await until('the decision to be pending', async () => ((await operatorCall(system, 'GET', '/operator/decisions')).body.decisions as Array<{ requestId: string }>).some((d) => d.requestId === reference));
+
+    const token = system.stepFunctions.describe(reference)?.pendingTask?.token;
+    expect(token).toBeTruthy();
+    const pending = await documentClient().send(
+      new QueryCommand({ TableName: process.env[Settings.requestsTable]!, KeyConditionExpression: 'pk = :pk AND sk = :sk', ExpressionAttributeValues: { ':pk': 'DECISION', ':sk': reference } }),
+    );
+    expect(pending.Items).toHaveLength(1);
+    expect(JSON.stringify(pending.Items)).not.toContain(token!);
+
+    const decided = await operatorCall(system, 'POST', `/operator/decisions/${reference}`, { decision: 'approve', answer: 'We looked into it and fixed the charge.' });
+    expect(decided.status).toBe(200);
+    const made = (await trailOf(reference)).find((e) => e.type === 'decision.made');
+    const key = operatorKeyOf(system);
+    expect(made?.detail.operatorKeyId).toBe(keyFingerprint(key));
+    expect(JSON.stringify(await operatorCall(system, 'GET', `/operator/requests/${reference}`))).not.toContain(key);
+  });
+});
+
+describe('a leaked callback token cannot skip verification', () => {
+  it('releasing the wait with the token alone changes nothing and answers nothing; the token was never stored as it is', async () => {
+    const person = 'aigerim@example.kz';
+    const submitted = await postJson(`${system.url}/api/requests`, { type: 'erasure', email: person, language: 'en' });
+    const reference = String(submitted.body.reference);
+    await until('the request to wait for verification', hasJoined(reference));
+    const token = system.stepFunctions.describe(reference)?.pendingTask?.token;
+    expect(token).toBeTruthy();
+    expect(await scanAll(process.env[Settings.verificationsTable]!)).not.toContain(token!);
+
+    // Someone who has the token (a log, a history) answers the wait without the code.
+    await new SFNClient({}).send(new SendTaskSuccessCommand({ taskToken: token!, output: JSON.stringify({ verifiedAt: new Date().toISOString() }) }));
+    await until('the execution to stop', async () => system.stepFunctions.describe(reference)?.status !== 'RUNNING');
+    expect(['IN_PROGRESS', 'COMPLETED']).not.toContain(await statusOf(reference));
+    expect((await trailOf(reference)).some((e) => e.type === 'verification.confirmed')).toBe(false);
+    const records = await documentClient().send(
+      new QueryCommand({ TableName: 'derbes-demo-customers', KeyConditionExpression: 'email = :e', ExpressionAttributeValues: { ':e': person } }),
+    );
+    expect(records.Count).toBe(2);
+    expect(sink.messages.filter((m) => m.subject.includes(reference) && /Answer to your request/.test(m.subject))).toEqual([]);
   });
 });

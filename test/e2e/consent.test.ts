@@ -81,7 +81,7 @@ describe('the consent ledger', () => {
     for (const purposeId of purposes) expect(withdrawals.find((e) => e.purposeId === purposeId)).toMatchObject({ channel: 'email', evidence: { requestId: reference } });
   });
 
-  it('a form sent with Global Privacy Control opts out of marketing, recorded as such', async () => {
+  it('a form sent with Global Privacy Control opts out of marketing once the address is confirmed, recorded as such', async () => {
     const person = 'gpc.person@mail.example';
     await api('POST', '/operator/consents', { email: person, purposeId: 'product_news', action: 'grant', channel: 'web' });
     const response = await fetch(`${system.url}/api/requests`, {
@@ -90,6 +90,12 @@ describe('the consent ledger', () => {
       body: JSON.stringify({ type: 'access', email: person, language: 'ru' }),
     });
     expect(response.status).toBe(202);
+    const { reference } = (await response.json()) as { reference: string };
+    // Whoever typed the address has not shown it is theirs: nothing changes yet.
+    expect((await consents(person)).product_news).toBe('granted');
+    const receipt = await sink.waitFor((m) => m.subject.includes(reference) && m.text.includes('/verify?code='));
+    expect((await postJson(`${system.url}/api/verifications`, { code: verificationLink(receipt).searchParams.get('code') })).status).toBe(200);
+    for (let i = 0; i < 100 && (await consents(person)).product_news !== 'withdrawn'; i++) await new Promise((r) => setTimeout(r, 100));
     expect((await consents(person)).product_news).toBe('withdrawn');
     const history = (await api('GET', `/operator/consents?email=${person}&history=1`)).body.history as Array<{ type: string; evidence: { gpc?: boolean } }>;
     expect(history.find((e) => e.type === 'withdrawn')?.evidence.gpc).toBe(true);

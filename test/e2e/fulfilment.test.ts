@@ -300,7 +300,7 @@ async function submitAndConfirm(body: Record<string, unknown>): Promise<string> 
   const submitted = await postJson(`${system.url}/api/requests`, { email: PERSON, name: 'Aigerim', language: 'en', ...body });
   expect(submitted.status).toBe(202);
   const reference = String(submitted.body.reference);
-  const verification = await mailFor(reference, 'Confirm your request');
+  const verification = await mailFor(reference, 'please confirm it');
   const confirmed = await postJson(`${system.url}/api/verifications`, { code: verificationLink(verification).searchParams.get('code') });
   expect(confirmed.status).toBe(200);
   return reference;
@@ -492,8 +492,7 @@ describe('a person\'s requests carried out in a DynamoDB table, an S3 prefix and
     expect(sink.messages.filter((m) => m.subject.includes(reference) && m.subject.includes('Answer to your request'))).toEqual([]);
     // The decision is due in weeks: nobody was told it is overdue, and the person got no interim answer.
     expect(sink.messages.filter((m) => m.subject.includes(reference)).map((m) => m.subject.replace(`[${reference}] `, ''))).toEqual([
-      'We have received your request',
-      'Confirm your request',
+      'We have received your request — please confirm it',
       'Нужно ваше решение',
       'Your request is refused',
     ]);

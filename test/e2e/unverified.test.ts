@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../../functions/adapters/dynamodb/client.ts';
+import { DynamoAuditLog } from '../../functions/adapters/dynamodb/audit-log.ts';
 import { DynamoRequestStore } from '../../functions/adapters/dynamodb/request-store.ts';
 import { Settings } from '../../functions/config/settings.ts';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
@@ -13,12 +14,19 @@ const PERSON = 'aigerim@example.kz';
 let sink: MailSink;
 let system: RunningSystem;
 
+/** Mails to unconfirmed addresses this test file sends before the hour's budget runs out (see the last test). */
+const HOURLY = 9;
+
 beforeAll(async () => {
+  // The hour's budget is counted per clock hour: start well inside one, so the counts below are this file's alone.
+  const toNextHour = 3_600_000 - (Date.now() % 3_600_000);
+  if (toNextHour < 3 * 60_000) await new Promise((r) => setTimeout(r, toNextHour + 1000));
   sink = await new MailSink().start();
   // A profile whose confirmation links live ~4 s, so the verification wait runs out during the test.
   const demo = JSON.parse(readFileSync('profiles/demo.json', 'utf8')) as Record<string, unknown>;
   const profile = join(mkdtempSync(join(tmpdir(), 'derbes-profile-')), 'short-links.json');
-  writeFileSync(profile, JSON.stringify({ ...demo, verification: { codeTtlHours: 0.001 } }));
+  // The hour's budget of mail to unconfirmed addresses is small enough to reach: see the budget tests below.
+  writeFileSync(profile, JSON.stringify({ ...demo, verification: { codeTtlHours: 0.001 }, limits: { ...(demo.limits as object), unverifiedMailsPerHour: HOURLY } }));
   writeFileSync(profile.replace(/\.json$/, '.data.json'), readFileSync('profiles/demo.data.json'));
   system = await startTestSystem({ profile, mailRelayUrl: sink.url });
 });
@@ -41,3 +49,51 @@ describe('an access request that is never verified', () => {
     expect(closing.text).not.toContain('crm-1001');
   });
 });
+
+describe('mail to an address that never confirms is bounded', () => {
+  const statusOf = async (reference: string) => (await new DynamoRequestStore(documentClient(), process.env[Settings.requestsTable]!, process.env[Settings.auditTable]!).get(reference)).status;
+  const auditOf = async (reference: string) => new DynamoAuditLog(documentClient(), process.env[Settings.auditTable]!).list(reference);
+
+  it('ten requests for one address in a row, each with a link of its own: at most six mails reach it, closing notices included', async () => {
+    const target = 'target@example.kz';
+    const references: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const response = await postJson(`${system.url}/api/requests`, { type: 'access', email: target, language: 'en' });
+      references.push(String(response.body.reference));
+      // One after another, once the previous link is mailed or withheld: no request simply joins another's.
+      await until(async () => (await auditOf(references.at(-1)!)).some((e) => e.type === 'mail.sent' || e.type === 'mail.withheld' || (e.detail as { joined?: boolean }).joined));
+    }
+    // Every link runs out (seconds here) and every request closes.
+    for (const reference of references) await until(async () => (await statusOf(reference)) === 'CLOSED_UNVERIFIED', 30_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sink.messages.filter((m) => m.to.includes(target))).toHaveLength(6);
+    const withheld = (await Promise.all(references.map(auditOf))).flat().filter((e) => e.type === 'mail.withheld').map((e) => (e.detail as { reason: string }).reason);
+    // Held for the address's budget; and a request whose receipt was held gets no closing notice either.
+    expect(withheld).toContain('recipient_budget');
+    expect(withheld.every((reason) => reason === 'recipient_budget' || reason === 'not_mailed_before')).toBe(true);
+  });
+
+  it('when the hour\'s budget for all addresses is spent, such mail is held and the operator is told once', async () => {
+    // Sent so far this hour: Aigerim's receipt and closing notice, and six mails to the target.
+    const fresh = await postJson(`${system.url}/api/requests`, { type: 'access', email: 'fresh.one@example.kz', language: 'en' });
+    await sink.waitFor((m) => m.to.includes('fresh.one@example.kz'));
+    const held = await postJson(`${system.url}/api/requests`, { type: 'access', email: 'fresh.two@example.kz', language: 'en' });
+    const reference = String(held.body.reference);
+    const alert = await sink.waitFor((m) => m.to.includes('dpo@derbes.local') && m.subject.includes('mail budget for the hour reached'));
+    expect(alert.text).toContain(`${HOURLY} mails to unconfirmed addresses`);
+    await until(async () => (await auditOf(reference)).some((e) => e.type === 'mail.withheld'));
+    expect((await auditOf(reference)).find((e) => e.type === 'mail.withheld')?.detail).toEqual({ template: 'receipt', reason: 'hourly_budget' });
+    expect(sink.messages.filter((m) => m.to.includes('fresh.two@example.kz'))).toEqual([]);
+    void fresh;
+    await new Promise((r) => setTimeout(r, 5000));
+    expect(sink.messages.filter((m) => m.subject.includes('mail budget for the hour reached'))).toHaveLength(1);
+  });
+});
+
+async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

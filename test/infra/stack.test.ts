@@ -3,18 +3,21 @@ import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Settings } from '../../functions/config/settings.ts';
-import { HTTP_ROUTE_KEYS } from '../../functions/handlers/http/routes.ts';
+import { HTTP_ROUTE_KEYS, OPERATOR_ROUTE_KEYS, PUBLIC_ROUTE_KEYS } from '../../functions/handlers/http/routes.ts';
 import { createApp } from '../../infra/app.ts';
+import type { DerbesStack } from '../../infra/derbes-stack.ts';
 import { ENTRY_METADATA, REPO_ROOT } from '../../infra/constructs/derbes-function.ts';
 
 let template: Template;
 let auditTableLogicalId: string;
+let stackRef: DerbesStack;
 
 beforeAll(() => {
   // Synthesis runs cdk-nag; an unacknowledged finding throws here and fails every test below.
   const { app, stack } = createApp({ skipBundling: true, outdir: join(REPO_ROOT, '.scratch', 'cdk.out.test') });
   app.synth();
   template = Template.fromStack(stack);
+  stackRef = stack;
   auditTableLogicalId = stack.getLogicalId(stack.storage.audit.node.defaultChild as never);
 });
 
@@ -68,10 +71,78 @@ describe('intake', () => {
     template.resourceCountIs('Custom::ActiveReceiptRuleSet', 1);
   });
 
-  it('the HTTP API declares exactly the routes the handler serves, with access logs', () => {
+  it('the HTTP API declares exactly the routes the handlers serve, public ones to one function, operator ones to another', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey);
     expect(routes.sort()).toEqual([...HTTP_ROUTE_KEYS].sort());
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }) });
+    const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
+    const functionOf = (routeKey: string) => {
+      const route = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).find((r) => r.Properties.RouteKey === routeKey)!;
+      const integrationId = JSON.stringify(route.Properties.Target).match(/"Ref":"(\w+)"/)![1]!;
+      return JSON.stringify(integrations[integrationId]!.Properties.IntegrationUri).match(/"Fn::GetAtt":\["(\w+)"/)![1];
+    };
+    expect(new Set(PUBLIC_ROUTE_KEYS.map(functionOf))).toEqual(new Set([functionByEntry('functions/handlers/http-api.ts')]));
+    expect(new Set(OPERATOR_ROUTE_KEYS.map(functionOf))).toEqual(new Set([functionByEntry('functions/handlers/operator-api.ts')]));
+  });
+
+  it('the gateway throttles the request route on its own, apart from the operator routes', () => {
+    const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
+    expect(stage!.Properties.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
+    expect(stage!.Properties.RouteSettings).toEqual({ 'POST /api/requests': { throttlingRateLimit: 5, throttlingBurstLimit: 10 } });
+  });
+});
+
+/** The logical id of the derbes function built from this handler module. */
+function functionByEntry(entry: string): string {
+  const found = derbesFunctions().find(([, fn]) => fn.Metadata[ENTRY_METADATA] === entry);
+  if (!found) throw new Error(`no function for ${entry}`);
+  return found[0];
+}
+
+/** Everything a function's role may do, as "action on resource" lines, resources named by the template's references. */
+function capabilities(entry: string): string[] {
+  const fn = template.findResources('AWS::Lambda::Function')[functionByEntry(entry)]!;
+  const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
+  const lines: string[] = [];
+  for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+    if (!JSON.stringify(policy.Properties.Roles).includes(`"${roleId}"`)) continue;
+    for (const statement of policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>) {
+      for (const action of [statement.Action].flat()) lines.push(`${action} ${JSON.stringify(statement.Resource)}`);
+    }
+  }
+  return lines;
+}
+const logicalIdOf = (construct: { node: { defaultChild?: unknown } }) => stackRef.getLogicalId(construct.node.defaultChild as never);
+
+describe('what each role can do', () => {
+  it('the public function creates requests, confirms verifications and serves downloads — and nothing of the operator\'s', () => {
+    const can = capabilities('functions/handlers/http-api.ts');
+    const storage = stackRef.storage;
+    const on = (resource: string) => can.filter((line) => line.includes(resource)).map((line) => line.split(' ')[0]).sort();
+    expect(on(logicalIdOf(storage.requests))).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
+    expect(can.some((line) => line.startsWith('dynamodb:DeleteItem'))).toBe(false);
+    expect(can.some((line) => line.startsWith('ses:'))).toBe(false);
+    expect(on(logicalIdOf(storage.rawMail))).toEqual([]);
+    expect(can.filter((line) => line.startsWith('secretsmanager:')).some((line) => line.includes('OperatorKey'))).toBe(false);
+    expect(can.filter((line) => line.startsWith('states:')).map((line) => line.split(' ')[0]).sort()).toEqual(['states:SendTaskSuccess', 'states:StartExecution']);
+    expect(on(logicalIdOf(storage.packages))).toEqual(['s3:GetObject']);
+    // A consent changes only once the address is verified, in the workflow: the public function cannot write one.
+    expect(on(logicalIdOf(storage.consent))).toEqual([]);
+    expect(on(logicalIdOf(storage.verifications))).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(on(logicalIdOf(storage.limits))).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+  });
+
+  it('the operator function decides, extends, records consents and reads attachments, and starts nothing', () => {
+    const can = capabilities('functions/handlers/operator-api.ts');
+    const storage = stackRef.storage;
+    const on = (resource: string) => can.filter((line) => line.includes(resource)).map((line) => line.split(' ')[0]).sort();
+    expect(on(logicalIdOf(storage.requests))).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
+    expect(can.filter((line) => line.startsWith('secretsmanager:')).some((line) => line.includes('OperatorKey'))).toBe(true);
+    expect(on(logicalIdOf(storage.rawMail))).toEqual(['s3:GetObject']);
+    expect(can.filter((line) => line.startsWith('states:')).map((line) => line.split(' ')[0])).toEqual(['states:SendTaskSuccess']);
+    expect(can.some((line) => line.startsWith('ses:SendRawEmail'))).toBe(true);
+    expect(on(logicalIdOf(storage.verifications))).toEqual([]);
+    expect(on(logicalIdOf(storage.packages))).toEqual([]);
   });
 });
 

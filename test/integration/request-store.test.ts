@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAuditLog } from '../../functions/adapters/dynamodb/audit-log.ts';
 import { DynamoRequestStore } from '../../functions/adapters/dynamodb/request-store.ts';
@@ -135,24 +137,85 @@ describe('source results', () => {
   });
 });
 
-describe('verification codes', () => {
-  it('are single use', async () => {
-    const store = new DynamoVerificationStore(ddb.db, ddb.tables.verifications);
-    const { codeHash } = newVerificationCode();
-    await store.put({ codeHash, requestId: 'DRB-AAAAA-BBBBB', taskToken: 'token', expiresAt: new Date(Date.now() + 60_000).toISOString() });
-    await expect(store.consume(codeHash, new Date())).resolves.toMatchObject({ requestId: 'DRB-AAAAA-BBBBB', taskToken: 'token' });
-    await expect(store.consume(codeHash, new Date())).rejects.toBeInstanceOf(InvalidTokenError);
+describe('marking a request verified', () => {
+  it('marks once, with one audit event; a closed request is not marked', async () => {
+    const store = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
+    const { request } = await store.create(newRequest(), received);
+    await store.transition(request.id, 'RECEIVED', 'AWAITING_VERIFICATION');
+    const at = new Date().toISOString();
+    expect(await Promise.all([store.markVerified(request.id, at), store.markVerified(request.id, at)])).toEqual(expect.arrayContaining(['marked', 'already']));
+    expect((await store.get(request.id)).verifiedAt).toBe(at);
+    const trail = await new DynamoAuditLog(ddb.db, ddb.tables.audit).list(request.id);
+    expect(trail.filter((e) => e.type === 'verification.confirmed')).toHaveLength(1);
+    const closed = (await store.create(newRequest(), received)).request;
+    await store.transition(closed.id, 'RECEIVED', 'AWAITING_VERIFICATION');
+    await store.transition(closed.id, 'AWAITING_VERIFICATION', 'CLOSED_UNVERIFIED');
+    expect(await store.markVerified(closed.id, at)).toBe('closed');
+  });
+});
+
+describe('confirmation links', () => {
+  const key = randomBytes(32);
+  const store = () => new DynamoVerificationStore(ddb.db, ddb.tables.verifications, async () => key);
+  const link = (recipientKey: string, expiresInMs = 60_000, owner = 'DRB-AAAAA-BBBBB') => ({
+    codeHash: newVerificationCode().codeHash,
+    recipientKey,
+    createdAt: new Date().toISOString(),
+    expiresAt: new Date(Date.now() + expiresInMs).toISOString(),
+    owner,
+    waiting: [owner],
   });
 
-  it('expire', async () => {
-    const store = new DynamoVerificationStore(ddb.db, ddb.tables.verifications);
-    const { codeHash } = newVerificationCode();
-    await store.put({ codeHash, requestId: 'DRB-AAAAA-CCCCC', taskToken: 'token', expiresAt: new Date(Date.now() - 1000).toISOString() });
-    await expect(store.consume(codeHash, new Date())).rejects.toBeInstanceOf(InvalidTokenError);
+  it('are confirmed once; a repeat after a crash finishes the work, and after completion the link is spent', async () => {
+    const verifications = store();
+    const first = link('r'.repeat(64));
+    expect(await verifications.open(first)).toBe(true);
+    expect(await verifications.join(first.codeHash, ['DRB-AAAAA-CCCCC'], new Date())).toBe(true);
+    const claimed = await verifications.claim(first.codeHash, new Date());
+    expect(claimed.waiting.sort()).toEqual(['DRB-AAAAA-BBBBB', 'DRB-AAAAA-CCCCC']);
+    // No complete(): the first confirmation died part-way. A second one gets the same link, same time.
+    const again = await verifications.claim(first.codeHash, new Date(Date.now() + 3_600_000));
+    expect(again.confirmedAt).toBe(claimed.confirmedAt);
+    await verifications.complete(first.codeHash, new Date());
+    await expect(verifications.claim(first.codeHash, new Date())).rejects.toBeInstanceOf(InvalidTokenError);
+    // A confirmed link takes no one else.
+    expect(await verifications.join(first.codeHash, ['DRB-AAAAA-DDDDD'], new Date())).toBe(false);
   });
 
-  it('are unknown unless issued', async () => {
-    const store = new DynamoVerificationStore(ddb.db, ddb.tables.verifications);
-    await expect(store.consume(newVerificationCode().codeHash, new Date())).rejects.toBeInstanceOf(InvalidTokenError);
+  it('expire, are unknown unless issued, and stop working once superseded', async () => {
+    const verifications = store();
+    const expired = link('s'.repeat(64), -1000);
+    await verifications.open(expired);
+    await expect(verifications.claim(expired.codeHash, new Date())).rejects.toBeInstanceOf(InvalidTokenError);
+    await expect(verifications.claim(newVerificationCode().codeHash, new Date())).rejects.toBeInstanceOf(InvalidTokenError);
+    const withheld = link('t'.repeat(64));
+    await verifications.open(withheld);
+    await verifications.markWithheld(withheld.codeHash, new Date());
+    expect((await verifications.supersede(withheld.codeHash, new Date()))?.waiting).toEqual(['DRB-AAAAA-BBBBB']);
+    await expect(verifications.claim(withheld.codeHash, new Date())).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
+  it('one current link per address: a second one replaces it only if it is still the one it read', async () => {
+    const verifications = store();
+    const recipient = 'u'.repeat(64);
+    const first = link(recipient);
+    expect(await verifications.open(first)).toBe(true);
+    expect(await verifications.open(link(recipient))).toBe(false);
+    expect(await verifications.open(link(recipient), 'not-the-current-one')).toBe(false);
+    const second = link(recipient);
+    expect(await verifications.open(second, first.codeHash)).toBe(true);
+    expect((await verifications.current(recipient))?.codeHash).toBe(second.codeHash);
+  });
+
+  it('keep task tokens sealed: the table never holds one as it is', async () => {
+    const verifications = store();
+    const token = `token-${randomBytes(16).toString('hex')}`;
+    await verifications.putTask('DRB-AAAAA-EEEEE', token, new Date(Date.now() + 60_000).toISOString());
+    expect(await verifications.task('DRB-AAAAA-EEEEE')).toBe(token);
+    const raw = await ddb.db.send(new GetCommand({ TableName: ddb.tables.verifications, Key: { pk: 'TASK#DRB-AAAAA-EEEEE' } }));
+    expect(JSON.stringify(raw.Item)).not.toContain(token);
+    // Sealed for its request: copied onto another request's item, it does not open.
+    await ddb.db.send(new PutCommand({ TableName: ddb.tables.verifications, Item: { ...raw.Item, pk: 'TASK#DRB-AAAAA-FFFFF' } }));
+    await expect(verifications.task('DRB-AAAAA-FFFFF')).rejects.toThrow();
   });
 });

@@ -13,7 +13,7 @@ export interface TestDynamoDb {
   endpoint: string;
   db: DynamoDBDocumentClient;
   /** Local table names of the stack's tables, as the local runtime creates them. */
-  tables: { requests: string; audit: string; verifications: string; consent: string };
+  tables: { requests: string; audit: string; verifications: string; consent: string; limits: string };
   stop(): Promise<void>;
 }
 
@@ -39,7 +39,13 @@ export async function startTestDynamoDb(): Promise<TestDynamoDb> {
   return {
     endpoint: dynamo.endpoint,
     db: DynamoDBDocumentClient.from(dynamo.client(), { marshallOptions: { removeUndefinedValues: true } }),
-    tables: { requests: name(storage.requests), audit: name(storage.audit), verifications: name(storage.verifications), consent: name(storage.consent) },
+    tables: {
+      requests: name(storage.requests),
+      audit: name(storage.audit),
+      verifications: name(storage.verifications),
+      consent: name(storage.consent),
+      limits: name(storage.limits),
+    },
     async stop() {
       await dynamo.stop();
       rmSync(directory, { recursive: true, force: true });

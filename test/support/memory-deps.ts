@@ -46,7 +46,10 @@ import {
   type SourceResult,
   type Subject,
   type SuppressionList,
-  type VerificationRecord,
+  type BucketLimit,
+  type MailBudgets,
+  type RateLimiter,
+  type Verification,
   type VerificationStore,
 } from '../../functions/use-cases/ports.ts';
 
@@ -78,6 +81,14 @@ class MemoryRequests implements RequestStore {
     this.requests.set(id, structuredClone(next));
     for (const event of [...also, { type: 'status.changed', detail: { from, to } } as AuditEvent]) await this.audit.append(id, event);
     return next;
+  }
+  async markVerified(id: string, verifiedAt: string) {
+    const current = await this.get(id);
+    if (current.verifiedAt) return 'already' as const;
+    if (current.status !== 'AWAITING_VERIFICATION') return 'closed' as const;
+    this.requests.set(id, { ...current, verifiedAt });
+    await this.audit.append(id, { type: 'verification.confirmed', detail: {} });
+    return 'marked' as const;
   }
   async amend(id: string, status: RequestStatus, changes: Partial<DataSubjectRequest>, events: AuditEvent[]) {
     const current = await this.get(id);
@@ -145,16 +156,89 @@ class MemoryTokens<T> {
   }
 }
 
+/** Confirmation links as the DynamoDB store keeps them: one current link per address, requests waiting on it. */
 class MemoryVerifications implements VerificationStore {
-  private readonly tokens = new MemoryTokens<VerificationRecord>();
-  async put(record: VerificationRecord) {
-    this.tokens.put(record.codeHash, record, record.expiresAt);
+  private readonly links = new Map<string, Verification>();
+  private readonly pointers = new Map<string, string>();
+  private readonly tasks = new Map<string, string>();
+  async putTask(requestId: string, taskToken: string) {
+    this.tasks.set(requestId, taskToken);
+  }
+  async task(requestId: string) {
+    return this.tasks.get(requestId);
+  }
+  async current(recipientKey: string) {
+    const codeHash = this.pointers.get(recipientKey);
+    if (!codeHash) return undefined;
+    const link = this.links.get(codeHash);
+    return { codeHash, ...(link ? { verification: structuredClone(link) } : {}) };
+  }
+  async open(verification: Verification, replacing?: string) {
+    if (this.pointers.get(verification.recipientKey) !== replacing) return false;
+    this.links.set(verification.codeHash, structuredClone(verification));
+    this.pointers.set(verification.recipientKey, verification.codeHash);
+    return true;
+  }
+  async join(codeHash: string, waiting: string[], now: Date) {
+    const link = this.links.get(codeHash);
+    if (!link || link.expiresAt <= now.toISOString() || link.confirmedAt || link.supersededAt || link.withheldAt) return false;
+    link.waiting = [...new Set([...link.waiting, ...waiting])];
+    return true;
+  }
+  async supersede(codeHash: string, now: Date) {
+    const link = this.links.get(codeHash);
+    if (!link || link.mailedAt || link.confirmedAt || link.supersededAt) return undefined;
+    link.supersededAt = now.toISOString();
+    return structuredClone(link);
+  }
+  private mark(codeHash: string, attribute: 'mailedAt' | 'withheldAt' | 'completedAt', at: Date) {
+    const link = this.links.get(codeHash);
+    if (!link) throw new NotFoundError(`no link ${codeHash}`);
+    link[attribute] = at.toISOString();
+  }
+  async markMailed(codeHash: string, at: Date) {
+    this.mark(codeHash, 'mailedAt', at);
+  }
+  async markWithheld(codeHash: string, at: Date) {
+    this.mark(codeHash, 'withheldAt', at);
+  }
+  async complete(codeHash: string, at: Date) {
+    this.mark(codeHash, 'completedAt', at);
   }
   async peek(codeHash: string, now: Date) {
-    return this.tokens.peek(codeHash, now).value;
+    const link = this.links.get(codeHash);
+    if (!link || link.completedAt || link.supersededAt || (!link.confirmedAt && link.expiresAt <= now.toISOString())) throw new InvalidTokenError('verification code is unknown, used or expired');
+    return structuredClone(link);
   }
-  async consume(codeHash: string, now: Date) {
-    return this.tokens.consume(codeHash, now).value;
+  async claim(codeHash: string, now: Date) {
+    const link = await this.peek(codeHash, now);
+    this.links.get(codeHash)!.confirmedAt ??= now.toISOString();
+    return { ...link, confirmedAt: this.links.get(codeHash)!.confirmedAt };
+  }
+}
+
+/** Token buckets and mail budgets as counters: every request admitted, every mail counted against its budget. */
+class MemoryLimits implements RateLimiter, MailBudgets {
+  private readonly recipients = new Map<string, string[]>();
+  private readonly hours = new Map<string, number>();
+  async take(_bucket: string, _limit: BucketLimit) {
+    return 0;
+  }
+  async spendRecipient(recipientKey: string, budget: { max: number; windowHours: number }, now: Date) {
+    const since = new Date(now.getTime() - budget.windowHours * 3_600_000).toISOString();
+    const spent = (this.recipients.get(recipientKey) ?? []).filter((at) => at > since);
+    if (spent.length >= budget.max) return false;
+    this.recipients.set(recipientKey, [...spent, now.toISOString()]);
+    return true;
+  }
+  async refundRecipient(recipientKey: string) {
+    this.recipients.delete(recipientKey);
+  }
+  async spendHourly(max: number, now: Date) {
+    const hour = now.toISOString().slice(0, 13);
+    const spent = (this.hours.get(hour) ?? 0) + 1;
+    this.hours.set(hour, spent);
+    return { allowed: spent <= max, firstRefusal: spent === max + 1 };
   }
 }
 
@@ -458,6 +542,7 @@ export function memorySystem(
     requests,
     audit,
     verifications: new MemoryVerifications(),
+    limits: new MemoryLimits(),
     decisions: new MemoryDecisions(),
     attention: new MemoryAttention(),
     openWork,

@@ -4,12 +4,14 @@ import { parseProfile } from '../../functions/config/load-profile.ts';
 import { checkCorrections, correctableFields } from '../../functions/config/profile-schema.ts';
 import { ValidationError } from '../../functions/domain/errors.ts';
 import type { DataSubjectRequest } from '../../functions/domain/request.ts';
+import { newVerificationCode } from '../../functions/domain/verification-code.ts';
 import { REQUEST_TYPES, type Language, type RequestType } from '../../functions/domain/request-types.ts';
 import { answerRequest } from '../../functions/use-cases/answer.ts';
 import { withdrawForRequest } from '../../functions/use-cases/consent.ts';
 import { applyToSource, notifyProcessors } from '../../functions/use-cases/fulfilment.ts';
 import { applyDecision, decide } from '../../functions/use-cases/operator.ts';
 import { deadlineFor } from '../../functions/use-cases/submit-request.ts';
+import { requestVerification } from '../../functions/use-cases/verification.ts';
 import { acknowledge, planFulfilment, requestDecision } from '../../functions/use-cases/workflow-steps.ts';
 import { decisionsCommand } from '../../infra/cli/commands/operator.ts';
 import { memorySystem, type MemorySystem } from '../support/memory-deps.ts';
@@ -44,9 +46,14 @@ async function create(s: MemorySystem, email: string, types: RequestType[], lang
   };
   await s.deps.requests.create(request, { type: 'request.received', detail: { channel: 'web', types, dueAt: request.deadline.dueAt, ruleId: request.deadline.rule.id } });
   await acknowledge(s.deps, id);
+  // The receipt goes out with the confirmation link; the person confirms.
+  await requestVerification(s.deps, id, `token-${id}`, new Date(NOW.getTime() + 72 * 3_600_000), newVerificationCode);
   await s.deps.requests.transition(id, 'AWAITING_VERIFICATION', 'IN_PROGRESS', { verifiedAt: NOW.toISOString() });
   return id;
 }
+
+/** The operator key a decision is made with. */
+const OPERATOR = { keyId: 'key-test' };
 
 /** The state machine after verification: plan, decision (if one is needed), consent, the planned sources, processors, answer. */
 async function run(s: MemorySystem, id: string, decision?: Parameters<typeof decide>[2]): Promise<{ answer: string; alerts: string[] }> {
@@ -54,7 +61,7 @@ async function run(s: MemorySystem, id: string, decision?: Parameters<typeof dec
   const plan = await planFulfilment(s.deps, id);
   if (plan.needsDecision) {
     await requestDecision(s.deps, id, 'token');
-    await decide(s.deps, id, decision ?? { decision: 'approve' });
+    await decide(s.deps, id, decision ?? { decision: 'approve' }, OPERATOR);
     const { approved } = await applyDecision(s.deps, id);
     if (!approved) return { answer: s.mailer.sent.find((m) => m.to !== s.deps.profile.operator.contactEmail)!.text, alerts: [] };
   }
@@ -112,11 +119,11 @@ describe('a refusal', () => {
   it('is refused without a basis (naming the field and the grounds that fit), and nothing is decided', async () => {
     const s = system('profiles/demo.json');
     const id = await awaitingDecision(s, ['consent_withdrawal']);
-    const error = await decide(s.deps, id, { decision: 'deny', reason: 'Договор ещё действует.' }).catch((e: unknown) => e);
+    const error = await decide(s.deps, id, { decision: 'deny', reason: 'Договор ещё действует.' }, OPERATOR).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).problems).toEqual([{ field: 'basis', message: expect.stringContaining('kz-withdrawal-contradicts-law') }]);
-    await expect(decide(s.deps, id, { decision: 'deny', reason: 'Договор ещё действует.', basis: 'kz-no-such-ground' })).rejects.toThrow(/not a refusal ground of KZ/);
-    await expect(decide(s.deps, id, { decision: 'deny', reason: 'x', basis: 'kz-rectification-unsupported' })).rejects.toThrow(/does not apply to consent_withdrawal/);
+    await expect(decide(s.deps, id, { decision: 'deny', reason: 'Договор ещё действует.', basis: 'kz-no-such-ground' }, OPERATOR)).rejects.toThrow(/not a refusal ground of KZ/);
+    await expect(decide(s.deps, id, { decision: 'deny', reason: 'x', basis: 'kz-rectification-unsupported' }, OPERATOR)).rejects.toThrow(/does not apply to consent_withdrawal/);
     expect((await s.deps.requests.get(id)).status).toBe('AWAITING_DECISION');
     expect(await s.deps.decisions.list()).toHaveLength(1);
   });
@@ -125,7 +132,7 @@ describe('a refusal', () => {
     const s = system('profiles/demo.json');
     const id = await awaitingDecision(s, ['consent_withdrawal']);
     s.mailer.sent.length = 0;
-    await decide(s.deps, id, { decision: 'deny', reason: 'Договор ещё действует.', basis: 'kz-withdrawal-contradicts-law' });
+    await decide(s.deps, id, { decision: 'deny', reason: 'Договор ещё действует.', basis: 'kz-withdrawal-contradicts-law' }, OPERATOR);
     await applyDecision(s.deps, id);
     const refusal = s.mailer.sent.find((m) => m.to === 'aigerim@example.kz')!.text;
     expect(refusal).toContain('Причина: Договор ещё действует.');
@@ -139,7 +146,7 @@ describe('a refusal', () => {
     const s = system('profiles/demo.json');
     const id = await awaitingDecision(s, ['claim']);
     s.mailer.sent.length = 0;
-    await decide(s.deps, id, { decision: 'deny', reason: 'Заказ оформлен другим человеком.', basis: 'пункт 4.2 договора оферты' });
+    await decide(s.deps, id, { decision: 'deny', reason: 'Заказ оформлен другим человеком.', basis: 'пункт 4.2 договора оферты' }, OPERATOR);
     await applyDecision(s.deps, id);
     expect(s.mailer.sent.find((m) => m.to === 'aigerim@example.kz')!.text).toContain('Основание: пункт 4.2 договора оферты');
   });

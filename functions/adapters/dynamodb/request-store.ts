@@ -144,6 +144,21 @@ export class DynamoRequestStore implements RequestStore {
     return this.write({ ...current, ...changes, status: to }, from, [...also, { type: 'status.changed', detail: { from, to } }]);
   }
 
+  async markVerified(id: string, verifiedAt: string): Promise<'marked' | 'already' | 'closed'> {
+    const classify = (request: DataSubjectRequest) => (request.verifiedAt ? 'already' : request.status !== 'AWAITING_VERIFICATION' ? 'closed' : undefined);
+    const current = await this.get(id);
+    const known = classify(current);
+    if (known) return known;
+    try {
+      // Conditioned on no earlier mark: two confirmations at once record one.
+      await this.write({ ...current, verifiedAt }, 'AWAITING_VERIFICATION', [{ type: 'verification.confirmed', detail: {} }], 'attribute_not_exists(verifiedAt)');
+      return 'marked';
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      return classify(await this.get(id)) ?? 'already';
+    }
+  }
+
   async amend(id: string, status: RequestStatus, changes: Partial<DataSubjectRequest>, events: AuditEvent[]): Promise<DataSubjectRequest> {
     const current = await this.get(id);
     if (current.status !== status) throw new ConflictError(`request ${id} is ${current.status}, not ${status}`);
@@ -151,7 +166,7 @@ export class DynamoRequestStore implements RequestStore {
   }
 
   /** Writes the request only if it is still in `expected`, with its audit events, in one transaction. */
-  private async write(next: DataSubjectRequest, expected: RequestStatus, events: AuditEvent[]): Promise<DataSubjectRequest> {
+  private async write(next: DataSubjectRequest, expected: RequestStatus, events: AuditEvent[], alsoRequire?: string): Promise<DataSubjectRequest> {
     const at = this.now();
     try {
       await this.db.send(
@@ -161,7 +176,7 @@ export class DynamoRequestStore implements RequestStore {
               Put: {
                 TableName: this.requestsTable,
                 Item: requestItem(next),
-                ConditionExpression: '#status = :expected',
+                ConditionExpression: alsoRequire ? `#status = :expected AND ${alsoRequire}` : '#status = :expected',
                 ExpressionAttributeNames: { '#status': 'status' },
                 ExpressionAttributeValues: { ':expected': expected },
               },

@@ -1,26 +1,182 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { VerificationRecord, VerificationStore } from '../../use-cases/ports.ts';
-import { SingleUseTokens } from './single-use-tokens.ts';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { InvalidTokenError } from '../../domain/errors.ts';
+import { seal, unseal } from '../../domain/sealing.ts';
+import type { Verification, VerificationStore } from '../../use-cases/ports.ts';
 
-/** Verification codes: pk=<sha256 of the code>, with the task token that the confirmation releases. */
+/**
+ * Verifications table layout (key `pk` only, TTL `expiresAtEpoch`):
+ *   pk=<sha256 of the code>      kind=verification   one link: its state and the requests waiting on it (id → joinedAt)
+ *   pk=RECIPIENT#<person key>    kind=recipient      which link is the address's current one
+ *   pk=TASK#<request id>         kind=task           the callback task token the request's workflow waits with
+ * (Download tokens share the table, see single-use-tokens.ts.) Task tokens are stored sealed with a key derived
+ * from a secret, bound to their request id; codes are stored only as hashes.
+ */
+const KIND = 'verification';
+const recipientPk = (recipientKey: string) => `RECIPIENT#${recipientKey}`;
+const taskPk = (requestId: string) => `TASK#${requestId}`;
+/** More waiting requests than this on one link is a flood: the next request makes (and budgets) a link of its own. */
+export const MAX_WAITING = 100;
+/** A confirmation that crashed mid-way can still be finished a day after the link expired. */
+const KEEP_AFTER_EXPIRY_SECONDS = 24 * 3600;
+
+const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
+
 export class DynamoVerificationStore implements VerificationStore {
-  private readonly tokens: SingleUseTokens<{ requestId: string; taskToken: string }>;
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    /** The key task tokens are sealed with. */
+    private readonly sealingKey: () => Promise<Buffer>,
+  ) {}
 
-  constructor(db: DynamoDBDocumentClient, table: string) {
-    this.tokens = new SingleUseTokens(db, table, 'verification');
+  private toVerification(item: Record<string, unknown>): Verification {
+    const { pk, kind: _kind, expiresAtEpoch: _ttl, waiting, ...rest } = item;
+    return { ...(rest as Omit<Verification, 'codeHash' | 'waiting'>), codeHash: String(pk), waiting: Object.keys((waiting ?? {}) as Record<string, string>) };
   }
 
-  async put(record: VerificationRecord): Promise<void> {
-    await this.tokens.put(record.codeHash, { requestId: record.requestId, taskToken: record.taskToken }, record.expiresAt);
+  async putTask(requestId: string, taskToken: string, expiresAt: string): Promise<void> {
+    const sealed = seal(taskToken, await this.sealingKey(), requestId);
+    const expiresAtEpoch = Math.ceil(Date.parse(expiresAt) / 1000) + KEEP_AFTER_EXPIRY_SECONDS;
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: taskPk(requestId), kind: 'task', taskToken: sealed, expiresAtEpoch } }));
   }
 
-  async peek(codeHash: string, now: Date): Promise<VerificationRecord> {
-    const { requestId, taskToken, expiresAt } = await this.tokens.peek(codeHash, now);
-    return { codeHash, requestId, taskToken, expiresAt };
+  async task(requestId: string): Promise<string | undefined> {
+    const item = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: taskPk(requestId) }, ConsistentRead: true }));
+    return item.Item ? unseal(String(item.Item.taskToken), await this.sealingKey(), requestId) : undefined;
   }
 
-  async consume(codeHash: string, now: Date): Promise<VerificationRecord> {
-    const { requestId, taskToken, expiresAt } = await this.tokens.consume(codeHash, now);
-    return { codeHash, requestId, taskToken, expiresAt };
+  async current(recipientKey: string): Promise<{ codeHash: string; verification?: Verification } | undefined> {
+    const pointer = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: recipientPk(recipientKey) }, ConsistentRead: true }));
+    if (!pointer.Item) return undefined;
+    const codeHash = String(pointer.Item.codeHash);
+    const item = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: codeHash }, ConsistentRead: true }));
+    return { codeHash, ...(item.Item?.kind === KIND ? { verification: this.toVerification(item.Item) } : {}) };
+  }
+
+  async open(verification: Verification, replacing?: string): Promise<boolean> {
+    const { codeHash, waiting, ...rest } = verification;
+    const expiresAtEpoch = Math.ceil(Date.parse(verification.expiresAt) / 1000) + KEEP_AFTER_EXPIRY_SECONDS;
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.table,
+                Item: { pk: codeHash, kind: KIND, ...rest, waiting: Object.fromEntries(waiting.map((requestId) => [requestId, rest.createdAt])), expiresAtEpoch },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Put: {
+                TableName: this.table,
+                Item: { pk: recipientPk(verification.recipientKey), kind: 'recipient', codeHash, expiresAtEpoch },
+                ConditionExpression: replacing ? 'codeHash = :replacing' : 'attribute_not_exists(pk)',
+                ...(replacing ? { ExpressionAttributeValues: { ':replacing': replacing } } : {}),
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[1]?.Code === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
+  }
+
+  async join(codeHash: string, waiting: string[], now: Date): Promise<boolean> {
+    const at = now.toISOString();
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: codeHash },
+          UpdateExpression: `SET ${waiting.map((_, i) => `waiting.#r${i} = :now`).join(', ')}`,
+          ConditionExpression:
+            'kind = :kind AND expiresAt > :now AND size(waiting) < :max AND attribute_not_exists(confirmedAt) AND attribute_not_exists(supersededAt) AND attribute_not_exists(withheldAt)',
+          ExpressionAttributeNames: Object.fromEntries(waiting.map((requestId, i) => [`#r${i}`, requestId])),
+          ExpressionAttributeValues: { ':kind': KIND, ':now': at, ':max': MAX_WAITING },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async supersede(codeHash: string, now: Date): Promise<Verification | undefined> {
+    try {
+      const result = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: codeHash },
+          UpdateExpression: 'SET supersededAt = :now',
+          ConditionExpression: 'kind = :kind AND attribute_not_exists(mailedAt) AND attribute_not_exists(confirmedAt) AND attribute_not_exists(supersededAt)',
+          ExpressionAttributeValues: { ':now': now.toISOString(), ':kind': KIND },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return this.toVerification(result.Attributes!);
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  private async mark(codeHash: string, attribute: 'mailedAt' | 'withheldAt' | 'completedAt', at: Date): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: codeHash },
+        UpdateExpression: 'SET #at = :at',
+        ConditionExpression: 'kind = :kind',
+        ExpressionAttributeNames: { '#at': attribute },
+        ExpressionAttributeValues: { ':at': at.toISOString(), ':kind': KIND },
+      }),
+    );
+  }
+
+  markMailed(codeHash: string, at: Date): Promise<void> {
+    return this.mark(codeHash, 'mailedAt', at);
+  }
+
+  markWithheld(codeHash: string, at: Date): Promise<void> {
+    return this.mark(codeHash, 'withheldAt', at);
+  }
+
+  complete(codeHash: string, at: Date): Promise<void> {
+    return this.mark(codeHash, 'completedAt', at);
+  }
+
+  async claim(codeHash: string, now: Date): Promise<Verification> {
+    try {
+      const result = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: codeHash },
+          UpdateExpression: 'SET confirmedAt = if_not_exists(confirmedAt, :now)',
+          // The first confirmation must come in time; a repeat finishes what the first began, whenever it comes.
+          ConditionExpression:
+            'kind = :kind AND attribute_not_exists(completedAt) AND attribute_not_exists(supersededAt) AND (attribute_exists(confirmedAt) OR expiresAt > :now)',
+          ExpressionAttributeValues: { ':now': now.toISOString(), ':kind': KIND },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return this.toVerification(result.Attributes!);
+    } catch (error) {
+      if (isConditionFailure(error)) throw new InvalidTokenError('verification code is unknown, used or expired');
+      throw error;
+    }
+  }
+
+  async peek(codeHash: string, now: Date): Promise<Verification> {
+    const item = (await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: codeHash }, ConsistentRead: true }))).Item;
+    // The same test as claim's condition, read only.
+    const claimable = item?.kind === KIND && !item.completedAt && !item.supersededAt && (item.confirmedAt || String(item.expiresAt) > now.toISOString());
+    if (!claimable) throw new InvalidTokenError('verification code is unknown, used or expired');
+    return this.toVerification(item);
   }
 }

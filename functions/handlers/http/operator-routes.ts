@@ -1,27 +1,28 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { dependencies } from '../../composition.ts';
 import { readSetting, Settings } from '../../config/settings.ts';
 import { NotFoundError, UnauthorizedError, ValidationError } from '../../domain/errors.ts';
+import { matchOperatorKey, operatorKeys } from '../../domain/operator-key.ts';
 import { consentState, recordConsent } from '../../use-cases/consent.ts';
-import { decide, extendDeadline, parseDecision, requestView } from '../../use-cases/operator.ts';
+import { decide, extendDeadline, parseDecision, requestView, type OperatorActor } from '../../use-cases/operator.ts';
+import type { Route } from './dispatch.ts';
 import { breachRoutes } from './breach-routes.ts';
 import { resumeRequest } from '../../use-cases/attention.ts';
 import { retentionRoutes } from './retention-routes.ts';
 import { json, rawBody, type Result } from './responses.ts';
 import type { OPERATOR_ROUTE_KEYS } from './routes.ts';
 
-type Route = (event: APIGatewayProxyEventV2) => Promise<Result>;
 /** Open requests per page of the operator list. */
 const OPERATOR_PAGE_SIZE = 100;
-const digest = (value: string) => createHash('sha256').update(value).digest();
+type OperatorRoute = (event: APIGatewayProxyEventV2, actor: OperatorActor) => Promise<Result>;
 
-/** Bearer key against the secret, compared in constant time; any mismatch is the same 401. */
-async function authorize(event: APIGatewayProxyEventV2): Promise<void> {
+/** Bearer key against the keys of the secret; any mismatch is the same 401. Returns which key it was, by id. */
+async function authorize(event: APIGatewayProxyEventV2): Promise<OperatorActor> {
   const presented = /^Bearer (\S+)$/.exec(event.headers?.authorization ?? '')?.[1];
   if (!presented) throw new UnauthorizedError('operator key required (Authorization: Bearer …)');
-  const expected = await dependencies().secret(readSetting(Settings.operatorKeySecret));
-  if (!timingSafeEqual(digest(presented), digest(expected))) throw new UnauthorizedError('operator key is not valid');
+  const keyId = matchOperatorKey(presented, operatorKeys(await dependencies().secret(readSetting(Settings.operatorKeySecret))));
+  if (!keyId) throw new UnauthorizedError('operator key is not valid');
+  return { keyId };
 }
 
 function reference(event: APIGatewayProxyEventV2): string {
@@ -38,7 +39,7 @@ function body(event: APIGatewayProxyEventV2): unknown {
   }
 }
 
-const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], Route> = {
+const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], OperatorRoute> = {
   ...breachRoutes,
   ...retentionRoutes,
   /** Open requests by due date, a page at a time: `nextCursor` (absent on the last page) goes back as ?cursor=. */
@@ -63,7 +64,7 @@ const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], Route> = {
   },
   'GET /operator/decisions': async () => {
     const pending = await dependencies().decisions.list();
-    return json(200, { decisions: pending.map(({ taskToken: _token, ...rest }) => rest) });
+    return json(200, { decisions: pending });
   },
   /** The company's own applications record consents here, with their evidence. */
   'POST /operator/consents': async (event) => {
@@ -102,9 +103,9 @@ const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], Route> = {
     await deps.audit.append(requestId, { type: 'open-work.done', detail: { id: done } });
     return json(200, { reference: requestId, done });
   },
-  'POST /operator/requests/{reference}/extension': async (event) => {
+  'POST /operator/requests/{reference}/extension': async (event, actor) => {
     const { reason } = (body(event) ?? {}) as { reason?: unknown };
-    return json(200, await extendDeadline(dependencies(), reference(event), reason));
+    return json(200, await extendDeadline(dependencies(), reference(event), reason, actor));
   },
   /** Before sending marketing, the company's systems ask: has this address opted out? (?email=…) */
   'GET /operator/suppressions': async (event) => {
@@ -112,19 +113,13 @@ const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], Route> = {
     if (!email) throw new ValidationError([{ field: 'email', message: 'is required (query parameter)' }], 'suppression query');
     return json(200, { suppressed: await dependencies().suppressions.has(email) });
   },
-  'POST /operator/decisions/{reference}': async (event) => {
+  'POST /operator/decisions/{reference}': async (event, actor) => {
     // Accepted: the workflow now moves the request on (answer or refusal).
-    return json(200, await decide(dependencies(), reference(event), parseDecision(body(event))));
+    return json(200, await decide(dependencies(), reference(event), parseDecision(body(event)), actor));
   },
 };
 
-/** Every operator route checks the key first, then does its work. */
+/** Every operator route checks the key first, then does its work on behalf of that key. */
 export const operatorRoutes = Object.fromEntries(
-  Object.entries(handlers).map(([key, route]) => [
-    key,
-    async (event: APIGatewayProxyEventV2) => {
-      await authorize(event);
-      return route(event);
-    },
-  ]),
+  Object.entries<OperatorRoute>(handlers).map(([key, route]) => [key, async (event: APIGatewayProxyEventV2) => route(event, await authorize(event))]),
 ) as Record<(typeof OPERATOR_ROUTE_KEYS)[number], Route>;

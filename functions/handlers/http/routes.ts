@@ -1,6 +1,7 @@
 /**
- * The HTTP API's routes, shared by the handler (which must serve each) and the CDK stack (which
- * declares each), so the two cannot disagree.
+ * The HTTP API's routes, shared by the handlers (which must serve each) and the CDK stack (which declares each,
+ * and sends public routes to the public function and operator routes to the operator function), so they cannot
+ * disagree.
  */
 export const PUBLIC_ROUTE_KEYS = ['GET /', 'POST /api/requests', 'GET /verify', 'POST /verify', 'POST /api/verifications', 'GET /download', 'POST /download', 'GET /health'] as const;
 /** The breach register, part of the operator API. */
@@ -34,4 +35,5 @@ export const OPERATOR_ROUTE_KEYS = [
   'GET /operator/suppressions',
 ] as const;
 export const HTTP_ROUTE_KEYS = [...PUBLIC_ROUTE_KEYS, ...OPERATOR_ROUTE_KEYS] as const;
-export type HttpRouteKey = (typeof HTTP_ROUTE_KEYS)[number];
+export type PublicRouteKey = (typeof PUBLIC_ROUTE_KEYS)[number];
+export type OperatorRouteKey = (typeof OPERATOR_ROUTE_KEYS)[number];

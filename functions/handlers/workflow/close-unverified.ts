@@ -1,5 +1,5 @@
 import { dependencies } from '../../composition.ts';
-import { closeUnverified } from '../../use-cases/workflow-steps.ts';
+import { closeUnverified } from '../../use-cases/verification.ts';
 import { parsePayload, RequestIdPayload } from './payload.ts';
 import { reportingErrors } from '../report-errors.ts';
 

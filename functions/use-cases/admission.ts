@@ -1,0 +1,36 @@
+import { readSetting, Settings } from '../config/settings.ts';
+import { RateLimitedError } from '../domain/errors.ts';
+import { keyedHash } from '../domain/person-key.ts';
+import type { Dependencies } from './dependencies.ts';
+import type { BucketLimit } from './ports.ts';
+
+/** What a call is, for the buckets it draws on: a new request, another public call, an operator call. */
+export type CallKind = 'request' | 'public' | 'operator';
+
+/** A client's address is personal data: buckets are named by its keyed hash. */
+async function clientKey(deps: Pick<Dependencies, 'secret'>, clientIp: string): Promise<string> {
+  return keyedHash('ip', clientIp, await deps.secret(readSetting(Settings.personKeySecret))).slice(0, 32);
+}
+
+/**
+ * Lets a call in, or refuses it with RateLimitedError (429 with Retry-After). A new request draws on its client's
+ * bucket and on everyone's; other public calls and operator calls each on a bucket of their own per client, so a
+ * flood of public requests cannot lock the operator out.
+ */
+export async function admit(deps: Pick<Dependencies, 'limits' | 'profile' | 'clock' | 'secret'>, kind: CallKind, clientIp: string): Promise<void> {
+  const limits = deps.profile.limits;
+  const client = await clientKey(deps, clientIp);
+  const buckets: Array<[string, BucketLimit]> =
+    kind === 'request'
+      ? [
+          [`request:${client}`, limits.requestsPerClient],
+          ['request:all', limits.requestsInAll],
+        ]
+      : kind === 'public'
+        ? [[`public:${client}`, limits.publicCallsPerClient]]
+        : [[`operator:${client}`, limits.operatorCallsPerClient]];
+  for (const [bucket, limit] of buckets) {
+    const retryAfter = await deps.limits.take(bucket, limit, deps.clock.now());
+    if (retryAfter > 0) throw new RateLimitedError(retryAfter);
+  }
+}

@@ -1,0 +1,153 @@
+import { ConflictError } from '../domain/errors.ts';
+import { messagesFor, type MailTemplate } from '../domain/messages.ts';
+import type { DataSubjectRequest } from '../domain/request.ts';
+import type { Dependencies } from './dependencies.ts';
+import { alertOperator, notifyPerson } from './notify.ts';
+import type { Verification } from './ports.ts';
+
+/** A link still being mailed by its request's step is joined, not replaced — unless that step died this long ago. */
+const MAILING_GRACE_MS = 2 * 60_000;
+/** A later request joins a mailed link only if it still lives this long (or as long as its own would). */
+const JOIN_MIN_LIFETIME_MS = 60 * 60_000;
+const ATTEMPTS = 5;
+
+export type WithheldReason = 'recipient_budget' | 'hourly_budget' | 'not_mailed_before';
+
+/** Whether a request made now would join this link (and so needs no mail of its own). */
+function joinable(current: Verification, ownExpiry: Date, now: Date): boolean {
+  const enough = Math.min(ownExpiry.getTime(), now.getTime() + JOIN_MIN_LIFETIME_MS);
+  return Boolean(current.mailedAt) && !current.confirmedAt && !current.supersededAt && Date.parse(current.expiresAt) >= enough;
+}
+
+/**
+ * When the address's current confirmation link was mailed, if a request made now would be confirmed by it too —
+ * so the person can be told "we already sent you a link at …" instead of waiting for another.
+ */
+export async function linkAlreadySent(deps: Pick<Dependencies, 'verifications' | 'personKey' | 'clock'>, email: string): Promise<string | undefined> {
+  const current = (await deps.verifications.current(await deps.personKey(email)))?.verification;
+  const now = deps.clock.now();
+  return current && joinable(current, new Date(now.getTime() + JOIN_MIN_LIFETIME_MS), now) ? current.mailedAt : undefined;
+}
+
+/**
+ * What a request does about the address's current link: join it, or make a new one — taking over the requests that
+ * wait on a link whose mail was withheld (its code was never sent, so it is closed), or copying those of a link whose
+ * step died while mailing it (its mail may have gone out, so it stays valid beside the new one).
+ */
+type Choice = { kind: 'join' } | { kind: 'new'; carry: 'none' | 'take' | 'copy' };
+
+function choose(current: Verification | undefined, requestId: string, ownExpiry: Date, now: Date): Choice {
+  if (!current || current.confirmedAt || current.supersededAt || Date.parse(current.expiresAt) <= now.getTime()) return { kind: 'new', carry: 'none' };
+  if (current.mailedAt) return joinable(current, ownExpiry, now) ? { kind: 'join' } : { kind: 'new', carry: 'none' };
+  if (current.withheldAt) return { kind: 'new', carry: 'take' };
+  // Still being mailed by another request's step: join it. Made by this request's own earlier run, or by a step that
+  // died mailing it: its code is gone with that run, so a new link (and mail) is needed.
+  const beingMailed = current.owner !== requestId && now.getTime() - Date.parse(current.createdAt) < MAILING_GRACE_MS;
+  return beingMailed ? { kind: 'join' } : { kind: 'new', carry: 'copy' };
+}
+
+/**
+ * The verification step (a callback task): the request waits on the address's current confirmation link if it has
+ * one, and the person gets no second mail; otherwise a new link is made and mailed — one mail that is both the
+ * receipt and the link, in fixed words, within the address's mail budget. `newCode` makes a code and its hash.
+ */
+export async function requestVerification(
+  deps: Dependencies,
+  requestId: string,
+  taskToken: string,
+  expiresAt: Date,
+  newCode: () => { code: string; codeHash: string },
+): Promise<void> {
+  const request = await deps.requests.get(requestId);
+  if (request.status !== 'AWAITING_VERIFICATION' || request.verifiedAt) return;
+  const recipientKey = await deps.personKey(request.email);
+  // The token is kept per request, so whichever link is confirmed releases the wait that is current then.
+  await deps.verifications.putTask(requestId, taskToken, expiresAt.toISOString());
+  // Requests taken over from a link that can no longer be mailed travel with this one until they find a link.
+  let waiting = [requestId];
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const now = deps.clock.now();
+    const pointer = await deps.verifications.current(recipientKey);
+    const current = pointer?.verification;
+    const choice = choose(current, requestId, expiresAt, now);
+    if (choice.kind === 'join') {
+      if (await deps.verifications.join(current!.codeHash, waiting, now)) {
+        await deps.audit.append(requestId, { type: 'verification.requested', detail: { expiresAt: current!.expiresAt, joined: true } });
+        return;
+      }
+      continue;
+    }
+    if (choice.carry === 'take') {
+      const taken = await deps.verifications.supersede(current!.codeHash, now);
+      if (!taken) continue; // changed meanwhile: think again
+      waiting = [...new Set([...taken.waiting, ...waiting])];
+    } else if (choice.carry === 'copy') {
+      waiting = [...new Set([...current!.waiting, ...waiting])];
+    }
+    const { code, codeHash } = newCode();
+    const verification: Verification = { codeHash, recipientKey, createdAt: now.toISOString(), expiresAt: expiresAt.toISOString(), owner: requestId, waiting };
+    if (!(await deps.verifications.open(verification, pointer?.codeHash))) continue;
+    await deps.audit.append(requestId, { type: 'verification.requested', detail: { expiresAt: verification.expiresAt, joined: false } });
+    // The page behind the link speaks the request's language.
+    const link = `${deps.publicUrl}/verify?code=${encodeURIComponent(code)}&lang=${request.language}`;
+    // Mail nobody could classify is read by a person; its receipt says so instead of listing no types.
+    const sent = await mailUnverified(deps, request, request.types.length ? 'receipt' : 'receiptUnclear', recipientKey, {
+      link,
+      expiresAt: messagesFor(request.language).date(verification.expiresAt, request.deadline.timeZone),
+    });
+    if (sent) await deps.verifications.markMailed(codeHash, deps.clock.now());
+    else await deps.verifications.markWithheld(codeHash, deps.clock.now());
+    return;
+  }
+  throw new ConflictError(`the confirmation link of request ${requestId} kept changing under other requests for the same address`);
+}
+
+/**
+ * Mail to an address that has not confirmed a link, in fixed words only: sent if the address's own budget and then
+ * the hour's budget (all addresses) allow, else withheld and recorded. The address's budget comes first, so a flood
+ * aimed at one address does not use up everyone's hour. The operator hears once an hour when that runs out.
+ */
+async function mailUnverified(
+  deps: Dependencies,
+  request: DataSubjectRequest,
+  template: MailTemplate,
+  recipientKey: string,
+  values: Record<string, string>,
+): Promise<boolean> {
+  const limits = deps.profile.limits;
+  const now = deps.clock.now();
+  let reason: WithheldReason | undefined;
+  if (!(await deps.limits.spendRecipient(recipientKey, limits.recipientMails, now))) reason = 'recipient_budget';
+  else {
+    const hourly = await deps.limits.spendHourly(limits.unverifiedMailsPerHour, now);
+    if (!hourly.allowed) reason = 'hourly_budget';
+    if (hourly.firstRefusal) {
+      await alertOperator(deps, request, 'mailBudgetReached', { max: String(limits.unverifiedMailsPerHour) });
+    }
+  }
+  if (reason) {
+    await deps.audit.append(request.id, { type: 'mail.withheld', detail: { template, reason } });
+    return false;
+  }
+  await notifyPerson(deps, request, template, values);
+  return true;
+}
+
+/**
+ * Verification did not come in time: a reasoned answer before the due date — to an address we wrote to about this
+ * request, within its budget. A request that only joined another's link, or whose link was never mailed, closes
+ * without a mail of its own: the address would otherwise get one per request an attacker sent.
+ */
+export async function closeUnverified(deps: Dependencies, requestId: string): Promise<void> {
+  const request = await deps.requests.get(requestId);
+  if (request.status !== 'AWAITING_VERIFICATION') return;
+  if (request.verifiedAt) throw new ConflictError(`request ${requestId} was confirmed as its wait ended; the operator must take it on`);
+  const trail = await deps.audit.list(requestId);
+  const mailedBefore = trail.some((e) => e.type === 'mail.sent' && ['receipt', 'receiptUnclear'].includes((e.detail as { template: string }).template));
+  if (mailedBefore) {
+    await mailUnverified(deps, request, 'closedUnverified', await deps.personKey(request.email), {});
+  } else {
+    await deps.audit.append(requestId, { type: 'mail.withheld', detail: { template: 'closedUnverified', reason: 'not_mailed_before' } });
+  }
+  await deps.requests.transition(requestId, 'AWAITING_VERIFICATION', 'CLOSED_UNVERIFIED', { closedAt: deps.clock.now().toISOString() });
+}

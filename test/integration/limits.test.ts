@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoLimits } from '../../functions/adapters/dynamodb/limits.ts';
+import { startTestDynamoDb, type TestDynamoDb } from '../support/dynamodb.ts';
+
+let ddb: TestDynamoDb;
+let limits: DynamoLimits;
+beforeAll(async () => {
+  ddb = await startTestDynamoDb();
+  limits = new DynamoLimits(ddb.db, ddb.tables.limits);
+});
+afterAll(async () => ddb?.stop());
+
+describe('token buckets in DynamoDB', () => {
+  it('let the burst through at once, then one per interval, and say when to come back', async () => {
+    // Times from now on: the table's TTL would remove items stamped in the past.
+    const now = new Date();
+    const limit = { burst: 3, perMinute: 6 }; // one token every 10 s
+    const taken = [];
+    for (let i = 0; i < 5; i++) taken.push(await limits.take('test:a', limit, now));
+    expect(taken).toEqual([0, 0, 0, 10, 10]);
+    expect(await limits.take('test:a', limit, new Date(now.getTime() + 10_000))).toBe(0);
+    expect(await limits.take('test:a', limit, new Date(now.getTime() + 10_000))).toBe(10);
+    // Another bucket is another count.
+    expect(await limits.take('test:b', limit, now)).toBe(0);
+  });
+
+  it('hold under concurrent takers: never more than the burst', async () => {
+    const now = new Date();
+    const results = await Promise.all(Array.from({ length: 20 }, () => limits.take('test:concurrent', { burst: 5, perMinute: 1 }, now)));
+    expect(results.filter((r) => r === 0)).toHaveLength(5);
+  });
+});
+
+describe('mail budgets', () => {
+  it('an address gets at most max mails in any rolling window, and a confirmation gives the budget back', async () => {
+    const budget = { max: 6, windowHours: 24 };
+    const start = Date.now();
+    const at = (hours: number) => new Date(start + hours * 3_600_000);
+    const spent = await Promise.all(Array.from({ length: 10 }, () => limits.spendRecipient('a'.repeat(64), budget, at(0))));
+    expect(spent.filter(Boolean)).toHaveLength(6);
+    expect(await limits.spendRecipient('a'.repeat(64), budget, at(23.9))).toBe(false);
+    expect(await limits.spendRecipient('a'.repeat(64), budget, at(24.1))).toBe(true);
+    await limits.refundRecipient('a'.repeat(64));
+    expect(await limits.spendRecipient('a'.repeat(64), budget, at(24.2))).toBe(true);
+  });
+
+  it('the hour\'s budget refuses once spent, and says so once (for one alert)', async () => {
+    const hour = Math.ceil(Date.now() / 3_600_000) * 3_600_000;
+    const now = new Date(hour + 30 * 60_000);
+    const results = [];
+    for (let i = 0; i < 5; i++) results.push(await limits.spendHourly(3, now));
+    expect(results).toEqual([
+      { allowed: true, firstRefusal: false },
+      { allowed: true, firstRefusal: false },
+      { allowed: true, firstRefusal: false },
+      { allowed: false, firstRefusal: true },
+      { allowed: false, firstRefusal: false },
+    ]);
+    expect(await limits.spendHourly(3, new Date(hour + 3_600_000))).toEqual({ allowed: true, firstRefusal: false });
+  });
+});
