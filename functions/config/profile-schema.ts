@@ -180,12 +180,6 @@ const LimitsSchema = z.strictObject({
   publicCallsPerClient: Bucket.prefault({ burst: 30, perMinute: 30 }),
   /** Operator API calls from one client IP address: a bucket of their own, so a public flood cannot lock operators out. */
   operatorCallsPerClient: Bucket.prefault({ burst: 120, perMinute: 600 }),
-  /**
-   * An AWS WAF web ACL in front of the API (through CloudFront: WAF cannot guard an HTTP API directly), blocking an
-   * address that sends more than this many requests in 5 minutes. Costs about $6 a month plus $0.60 per million
-   * requests; off unless set.
-   */
-  waf: z.strictObject({ requestsPer5MinutesPerIp: z.number().int().min(10) }).optional(),
 });
 
 export const OperatorProfileSchema = z

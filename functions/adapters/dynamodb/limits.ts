@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DependencyError } from '../../domain/errors.ts';
+import { written } from './conditional-write.ts';
 import type { BucketLimit, MailBudgets, RateLimiter } from '../../use-cases/ports.ts';
 
 /**
@@ -15,7 +16,6 @@ const ATTEMPTS = 5;
 /** A rolling window is read, then written back on condition: under contention, losers wait a little and read again. */
 const WINDOW_ATTEMPTS = 12;
 const backOff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * (attempt + 1)));
-const isConditionFailure = (error: unknown): error is ConditionalCheckFailedException => error instanceof ConditionalCheckFailedException;
 const epochSeconds = (ms: number) => Math.ceil(ms / 1000);
 
 export class DynamoLimits implements RateLimiter, MailBudgets {
@@ -37,35 +37,25 @@ export class DynamoLimits implements RateLimiter, MailBudgets {
     const expiresAtEpoch = epochSeconds(nowMs + tolerance + interval) + 60;
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       // An idle (or new) bucket: full again, then one token taken.
-      try {
-        await this.db.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key,
-            UpdateExpression: 'SET tat = :next, expiresAtEpoch = :ttl',
-            ConditionExpression: 'attribute_not_exists(tat) OR tat < :now',
-            ExpressionAttributeValues: { ':next': nowMs + interval, ':now': nowMs, ':ttl': expiresAtEpoch },
-          }),
-        );
-        return 0;
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
+      const idle = this.update({
+        Key,
+        UpdateExpression: 'SET tat = :next, expiresAtEpoch = :ttl',
+        ConditionExpression: 'attribute_not_exists(tat) OR tat < :now',
+        ExpressionAttributeValues: { ':next': nowMs + interval, ':now': nowMs, ':ttl': expiresAtEpoch },
+      });
+      if (await written(idle)) return 0;
       // A bucket in use: one more interval, if that stays within the burst.
       try {
-        await this.db.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key,
-            UpdateExpression: 'SET tat = tat + :interval, expiresAtEpoch = :ttl',
-            ConditionExpression: 'tat >= :now AND tat <= :latest',
-            ExpressionAttributeValues: { ':interval': interval, ':now': nowMs, ':latest': nowMs + tolerance, ':ttl': expiresAtEpoch },
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-        );
+        await this.update({
+          Key,
+          UpdateExpression: 'SET tat = tat + :interval, expiresAtEpoch = :ttl',
+          ConditionExpression: 'tat >= :now AND tat <= :latest',
+          ExpressionAttributeValues: { ':interval': interval, ':now': nowMs, ':latest': nowMs + tolerance, ':ttl': expiresAtEpoch },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        });
         return 0;
       } catch (error) {
-        if (!isConditionFailure(error)) throw error;
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
         const tat = Number(error.Item?.tat?.N);
         // Over the burst: the bucket has a token again once tat is back within the tolerance.
         if (tat > nowMs + tolerance) return Math.max(1, Math.ceil((tat - tolerance - nowMs) / 1000));
@@ -84,19 +74,15 @@ export class DynamoLimits implements RateLimiter, MailBudgets {
       // A rolling window: the times of the mails of the last windowHours, exactly.
       const recent = ((current.Item?.sent ?? []) as number[]).filter((sentAt) => sentAt > now.getTime() - windowMs);
       if (recent.length >= budget.max) return false;
-      try {
-        await this.db.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: { ...Key, sent: [...recent, now.getTime()], version: randomUUID(), expiresAtEpoch: epochSeconds(now.getTime() + windowMs) },
-            ConditionExpression: current.Item ? 'version = :version' : 'attribute_not_exists(pk)',
-            ...(current.Item ? { ExpressionAttributeValues: { ':version': current.Item.version } } : {}),
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
+      const put = this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...Key, sent: [...recent, now.getTime()], version: randomUUID(), expiresAtEpoch: epochSeconds(now.getTime() + windowMs) },
+          ConditionExpression: current.Item ? 'version = :version' : 'attribute_not_exists(pk)',
+          ...(current.Item ? { ExpressionAttributeValues: { ':version': current.Item.version } } : {}),
+        }),
+      );
+      if (await written(put)) return true;
     }
     throw new DependencyError('a recipient mail budget kept changing under contention');
   }
@@ -107,35 +93,19 @@ export class DynamoLimits implements RateLimiter, MailBudgets {
 
   async spendHourly(max: number, now: Date): Promise<{ allowed: boolean; firstRefusal: boolean }> {
     const Key = { pk: `HOUR#${now.toISOString().slice(0, 13)}` };
-    const expiresAtEpoch = epochSeconds(now.getTime()) + 2 * 3600;
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key,
-          UpdateExpression: 'SET n = if_not_exists(n, :zero) + :one, expiresAtEpoch = :ttl',
-          ConditionExpression: 'attribute_not_exists(n) OR n < :max',
-          ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':max': max, ':ttl': expiresAtEpoch },
-        }),
-      );
-      return { allowed: true, firstRefusal: false };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key,
-          UpdateExpression: 'SET alertedAt = :now',
-          ConditionExpression: 'attribute_not_exists(alertedAt)',
-          ExpressionAttributeValues: { ':now': now.toISOString() },
-        }),
-      );
-      return { allowed: false, firstRefusal: true };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      return { allowed: false, firstRefusal: false };
-    }
+    const counted = this.update({
+      Key,
+      UpdateExpression: 'SET n = if_not_exists(n, :zero) + :one, expiresAtEpoch = :ttl',
+      ConditionExpression: 'attribute_not_exists(n) OR n < :max',
+      ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':max': max, ':ttl': epochSeconds(now.getTime()) + 2 * 3600 },
+    });
+    if (await written(counted)) return { allowed: true, firstRefusal: false };
+    // The first refusal of the hour marks it, so the operator is alerted once.
+    const marked = this.update({ Key, UpdateExpression: 'SET alertedAt = :now', ConditionExpression: 'attribute_not_exists(alertedAt)', ExpressionAttributeValues: { ':now': now.toISOString() } });
+    return { allowed: false, firstRefusal: await written(marked) };
+  }
+
+  private update(input: Omit<UpdateCommandInput, 'TableName'>): Promise<unknown> {
+    return this.db.send(new UpdateCommand({ TableName: this.table, ...input }));
   }
 }

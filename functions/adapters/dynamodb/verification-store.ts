@@ -1,8 +1,9 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { InvalidTokenError } from '../../domain/errors.ts';
 import { seal, unseal } from '../../domain/sealing.ts';
 import type { Verification, VerificationStore } from '../../use-cases/ports.ts';
+import { ifConditionHolds, written } from './conditional-write.ts';
 
 /**
  * Verifications table layout (key `pk` only, TTL `expiresAtEpoch`):
@@ -20,7 +21,6 @@ export const MAX_WAITING = 100;
 /** A confirmation that crashed mid-way can still be finished a day after the link expired. */
 const KEEP_AFTER_EXPIRY_SECONDS = 24 * 3600;
 
-const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
 
 export class DynamoVerificationStore implements VerificationStore {
   constructor(
@@ -87,56 +87,39 @@ export class DynamoVerificationStore implements VerificationStore {
   }
 
   async join(codeHash: string, waiting: string[], now: Date): Promise<boolean> {
-    const at = now.toISOString();
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: codeHash },
-          UpdateExpression: `SET ${waiting.map((_, i) => `waiting.#r${i} = :now`).join(', ')}`,
-          ConditionExpression:
-            'kind = :kind AND expiresAt > :now AND size(waiting) < :max AND attribute_not_exists(confirmedAt) AND attribute_not_exists(supersededAt) AND attribute_not_exists(withheldAt)',
-          ExpressionAttributeNames: Object.fromEntries(waiting.map((requestId, i) => [`#r${i}`, requestId])),
-          ExpressionAttributeValues: { ':kind': KIND, ':now': at, ':max': MAX_WAITING },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return written(
+      this.update({
+        Key: { pk: codeHash },
+        UpdateExpression: `SET ${waiting.map((_, i) => `waiting.#r${i} = :now`).join(', ')}`,
+        ConditionExpression:
+          'kind = :kind AND expiresAt > :now AND size(waiting) < :max AND attribute_not_exists(confirmedAt) AND attribute_not_exists(supersededAt) AND attribute_not_exists(withheldAt)',
+        ExpressionAttributeNames: Object.fromEntries(waiting.map((requestId, i) => [`#r${i}`, requestId])),
+        ExpressionAttributeValues: { ':kind': KIND, ':now': now.toISOString(), ':max': MAX_WAITING },
+      }),
+    );
   }
 
   async supersede(codeHash: string, now: Date): Promise<Verification | undefined> {
-    try {
-      const result = await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: codeHash },
-          UpdateExpression: 'SET supersededAt = :now',
-          ConditionExpression: 'kind = :kind AND attribute_not_exists(mailedAt) AND attribute_not_exists(confirmedAt) AND attribute_not_exists(supersededAt)',
-          ExpressionAttributeValues: { ':now': now.toISOString(), ':kind': KIND },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return this.toVerification(result.Attributes!);
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+    const closed = await ifConditionHolds(
+      this.update({
+      Key: { pk: codeHash },
+      UpdateExpression: 'SET supersededAt = :now',
+        ConditionExpression: 'kind = :kind AND attribute_not_exists(mailedAt) AND attribute_not_exists(confirmedAt) AND attribute_not_exists(supersededAt)',
+        ExpressionAttributeValues: { ':now': now.toISOString(), ':kind': KIND },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return closed ? this.toVerification(closed.Attributes!) : undefined;
   }
 
   private async mark(codeHash: string, attribute: 'mailedAt' | 'withheldAt' | 'completedAt', at: Date): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: codeHash },
-        UpdateExpression: 'SET #at = :at',
-        ConditionExpression: 'kind = :kind',
-        ExpressionAttributeNames: { '#at': attribute },
-        ExpressionAttributeValues: { ':at': at.toISOString(), ':kind': KIND },
-      }),
-    );
+    await this.update({
+      Key: { pk: codeHash },
+      UpdateExpression: 'SET #at = :at',
+      ConditionExpression: 'kind = :kind',
+      ExpressionAttributeNames: { '#at': attribute },
+      ExpressionAttributeValues: { ':at': at.toISOString(), ':kind': KIND },
+    });
   }
 
   markMailed(codeHash: string, at: Date): Promise<void> {
@@ -152,24 +135,23 @@ export class DynamoVerificationStore implements VerificationStore {
   }
 
   async claim(codeHash: string, now: Date): Promise<Verification> {
-    try {
-      const result = await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: codeHash },
-          UpdateExpression: 'SET confirmedAt = if_not_exists(confirmedAt, :now)',
-          // The first confirmation must come in time; a repeat finishes what the first began, whenever it comes.
-          ConditionExpression:
-            'kind = :kind AND attribute_not_exists(completedAt) AND attribute_not_exists(supersededAt) AND (attribute_exists(confirmedAt) OR expiresAt > :now)',
-          ExpressionAttributeValues: { ':now': now.toISOString(), ':kind': KIND },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return this.toVerification(result.Attributes!);
-    } catch (error) {
-      if (isConditionFailure(error)) throw new InvalidTokenError('verification code is unknown, used or expired');
-      throw error;
-    }
+    const claimed = await ifConditionHolds(
+      this.update({
+        Key: { pk: codeHash },
+        UpdateExpression: 'SET confirmedAt = if_not_exists(confirmedAt, :now)',
+        // The first confirmation must come in time; a repeat finishes what the first began, whenever it comes.
+        ConditionExpression:
+          'kind = :kind AND attribute_not_exists(completedAt) AND attribute_not_exists(supersededAt) AND (attribute_exists(confirmedAt) OR expiresAt > :now)',
+        ExpressionAttributeValues: { ':now': now.toISOString(), ':kind': KIND },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    if (!claimed) throw new InvalidTokenError('verification code is unknown, used or expired');
+    return this.toVerification(claimed.Attributes!);
+  }
+
+  private update(input: Omit<UpdateCommandInput, 'TableName'>) {
+    return this.db.send(new UpdateCommand({ TableName: this.table, ...input }));
   }
 
   async peek(codeHash: string, now: Date): Promise<Verification> {
