@@ -4,6 +4,7 @@ import { messagesFor, type AnswerText, type Messages } from '../domain/messages.
 import type { DataSubjectRequest } from '../domain/request.ts';
 import type { RequestType } from '../domain/request-types.ts';
 import { accessReport, accessText, publishAccessPackage } from './access-package.ts';
+import { assertMayChangeData } from './guards.ts';
 import { consentSections } from './consent.ts';
 import type { Dependencies } from './dependencies.ts';
 import { sourceSteps } from './fulfilment.ts';
@@ -117,6 +118,8 @@ function processorSections(deps: Dependencies, request: DataSubjectRequest, trai
 export async function answerRequest(deps: Dependencies, requestId: string): Promise<void> {
   const request = await deps.requests.get(requestId);
   if (request.status !== 'IN_PROGRESS') return; // already answered before a restart
+  // The answer discloses what was found: only to a confirmed address, and past a decision where one is needed.
+  assertMayChangeData(deps, request);
   const m = messagesFor(request.language);
   const results = await deps.requests.listSourceResults(requestId);
   // Only what was planned and has no outcome failed: a withdrawal that asks nothing of a source leaves it alone.

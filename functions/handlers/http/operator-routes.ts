@@ -3,6 +3,7 @@ import { dependencies } from '../../composition.ts';
 import { readSetting, Settings } from '../../config/settings.ts';
 import { NotFoundError, UnauthorizedError, ValidationError } from '../../domain/errors.ts';
 import { matchOperatorKey, operatorKeys } from '../../domain/operator-key.ts';
+import { admit } from '../../use-cases/admission.ts';
 import { consentState, recordConsent } from '../../use-cases/consent.ts';
 import { decide, extendDeadline, parseDecision, requestView, type OperatorActor } from '../../use-cases/operator.ts';
 import type { Route } from './dispatch.ts';
@@ -119,7 +120,16 @@ const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], OperatorRoute> = {
   },
 };
 
-/** Every operator route checks the key first, then does its work on behalf of that key. */
+/**
+ * Every operator route lets the call in by its client's own bucket (apart from the public ones), checks the key, then
+ * does its work on behalf of that key.
+ */
 export const operatorRoutes = Object.fromEntries(
-  Object.entries<OperatorRoute>(handlers).map(([key, route]) => [key, async (event: APIGatewayProxyEventV2) => route(event, await authorize(event))]),
+  Object.entries<OperatorRoute>(handlers).map(([key, route]) => [
+    key,
+    async (event: APIGatewayProxyEventV2) => {
+      await admit(dependencies(), 'operator', event.requestContext.http.sourceIp);
+      return route(event, await authorize(event));
+    },
+  ]),
 ) as Record<(typeof OPERATOR_ROUTE_KEYS)[number], Route>;
