@@ -136,7 +136,7 @@ describe('what each role can do', () => {
     const can = capabilities('functions/handlers/operator-api.ts');
     const storage = stackRef.storage;
     const on = (resource: string) => can.filter((line) => line.includes(resource)).map((line) => line.split(' ')[0]).sort();
-    expect(on(logicalIdOf(storage.requests))).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
+    expect(on(logicalIdOf(storage.requests))).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     expect(can.filter((line) => line.startsWith('secretsmanager:')).some((line) => line.includes('OperatorKey'))).toBe(true);
     expect(on(logicalIdOf(storage.rawMail))).toEqual(['s3:GetObject']);
     expect(can.filter((line) => line.startsWith('states:')).map((line) => line.split(' ')[0])).toEqual(['states:SendTaskSuccess']);
