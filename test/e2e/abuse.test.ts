@@ -80,8 +80,8 @@ describe("a stranger's mail cannot join another person's request", () => {
       expect(mail.detail.quarantined).toEqual([{ filename: 'passport.pdf', size: 15, key: expect.stringMatching(new RegExp(`^attachments/${reference}/quarantine/[0-9a-f]+/passport\\.pdf$`)) }]);
     }
     const alerts = (await trailOf(reference)).filter((e) => e.type === 'operator.alerted');
-    expect(alerts.map((e) => e.detail.alert)).toEqual(['mail from another sender']);
-    await sink.waitFor((m) => m.to.includes('dpo@derbes.local') && m.subject.includes(reference) && m.subject.includes('mail from another sender'));
+    expect(alerts.map((e) => e.detail.alert)).toEqual(['thirdPartyMail']);
+    await sink.waitFor((m) => m.to.includes('dpo@derbes.local') && m.subject.includes(reference) && m.subject.includes('Письмо от другого отправителя'));
     // It changed nothing: the request still asks for what the person asked.
     const request = (await operatorCall(system, 'GET', `/operator/requests/${reference}`)).body;
     expect(request.status).toBe('AWAITING_VERIFICATION');
@@ -285,7 +285,10 @@ describe('a leaked callback token cannot skip verification', () => {
 
     // Someone who has the token (a log, a history) answers the wait without the code.
     await new SFNClient({}).send(new SendTaskSuccessCommand({ taskToken: token!, output: JSON.stringify({ verifiedAt: new Date().toISOString() }) }));
-    await until('the execution to stop', async () => system.stepFunctions.describe(reference)?.status !== 'RUNNING');
+    // The step after the wait refuses to move an unconfirmed request: the request stops there for a person to look at.
+    const failed = async () => (await trailOf(reference)).find((e) => e.type === 'workflow.failed');
+    await until('the request to need attention', async () => Boolean(await failed()));
+    expect((await failed())?.detail).toEqual({ step: 'PlanFulfilment', code: 'not_permitted' });
     expect(['IN_PROGRESS', 'COMPLETED']).not.toContain(await statusOf(reference));
     expect((await trailOf(reference)).some((e) => e.type === 'verification.confirmed')).toBe(false);
     const records = await documentClient().send(

@@ -79,14 +79,14 @@ describe('mail to an address that never confirms is bounded', () => {
     await sink.waitFor((m) => m.to.includes('fresh.one@example.kz'));
     const held = await postJson(`${system.url}/api/requests`, { type: 'access', email: 'fresh.two@example.kz', language: 'en' });
     const reference = String(held.body.reference);
-    const alert = await sink.waitFor((m) => m.to.includes('dpo@derbes.local') && m.subject.includes('mail budget for the hour reached'));
-    expect(alert.text).toContain(`${HOURLY} mails to unconfirmed addresses`);
+    const alert = await sink.waitFor((m) => m.to.includes('dpo@derbes.local') && m.subject.includes('Исчерпан часовой лимит писем'));
+    expect(alert.text).toContain(`отправлено ${HOURLY} писем`);
     await until(async () => (await auditOf(reference)).some((e) => e.type === 'mail.withheld'));
     expect((await auditOf(reference)).find((e) => e.type === 'mail.withheld')?.detail).toEqual({ template: 'receipt', reason: 'hourly_budget' });
     expect(sink.messages.filter((m) => m.to.includes('fresh.two@example.kz'))).toEqual([]);
     void fresh;
     await new Promise((r) => setTimeout(r, 5000));
-    expect(sink.messages.filter((m) => m.subject.includes('mail budget for the hour reached'))).toHaveLength(1);
+    expect(sink.messages.filter((m) => m.subject.includes('Исчерпан часовой лимит писем'))).toHaveLength(1);
   });
 });
 
