@@ -123,27 +123,27 @@ describe('a relay that fails', () => {
     // In the profile's language (the demo's is Russian).
     const alert = await sink.waitFor((m) => m.to.includes(OPERATOR) && m.subject.includes(reference) && m.subject.includes('mail_rejected'), 30_000);
     expect(alert.subject).toBe(`[${reference}] Требуется вмешательство (mail_rejected)`);
-    expect(alert.text).toContain('шаг Acknowledge не выполнен и после повторных попыток (код ошибки mail_rejected)');
+    expect(alert.text).toContain('шаг AwaitVerification не выполнен и после повторных попыток (код ошибки mail_rejected)');
     expect(alert.text).toContain(`npx derbes requests resume ${reference}`);
     expect(alert.text).not.toContain(UNKNOWN);
     // A refusal is permanent: one attempt, no retries.
     expect(sink.refused.filter((r) => r.to.includes(UNKNOWN))).toHaveLength(1);
 
     const shown = await operatorCall(system, 'GET', `/operator/requests/${reference}`);
-    expect(shown.body.attention).toMatchObject({ step: 'Acknowledge', code: 'mail_rejected' });
-    expect(shown.body.status).toBe('RECEIVED');
+    expect(shown.body.attention).toMatchObject({ step: 'AwaitVerification', code: 'mail_rejected' });
+    expect(shown.body.status).toBe('AWAITING_VERIFICATION');
     const failed = (shown.body.audit as Array<{ type: string; detail: Record<string, unknown> }>).find((e) => e.type === 'workflow.failed');
-    expect(failed?.detail).toEqual({ step: 'Acknowledge', code: 'mail_rejected' });
+    expect(failed?.detail).toEqual({ step: 'AwaitVerification', code: 'mail_rejected' });
     const listed = await operatorCall(system, 'GET', '/operator/requests');
     expect((listed.body.requests as Array<{ reference: string; attention?: unknown }>).find((r) => r.reference === reference)?.attention).toMatchObject({ code: 'mail_rejected' });
 
     recordsWhileStuck.push(...filesUnder(join(system.dataDir, 'stepfunctions')).map((file) => readFileSync(file, 'utf8')));
 
-    // The operator corrects the relay's configuration and resumes: the receipt and the link go out.
+    // The operator corrects the relay's configuration and resumes: the receipt with its link goes out.
     relay.refuseUnknown = false;
     const resumed = await operatorCall(system, 'POST', `/operator/requests/${reference}/resume`);
     expect(resumed.status).toBe(200);
-    expect(resumed.body).toEqual({ reference, step: 'Acknowledge' });
+    expect(resumed.body).toEqual({ reference, step: 'AwaitVerification' });
     await sink.waitFor((m) => m.to.includes(UNKNOWN) && m.subject.includes(reference) && m.text.includes('/verify?code='), 30_000);
     const after = await stores().requests.get(reference);
     expect(after.attention).toBeUndefined();
