@@ -14,6 +14,7 @@ import { PackageStore } from './adapters/aws/package-store.ts';
 import { RawMailStore } from './adapters/aws/raw-mail-store.ts';
 import { DynamoConsentLedger } from './adapters/dynamodb/consent-ledger.ts';
 import { DynamoSuppressionList } from './adapters/dynamodb/suppression-list.ts';
+import { DynamoSentMailLedger } from './adapters/dynamodb/sent-mail-ledger.ts';
 import { suppressInSes } from './adapters/aws/ses-suppression.ts';
 import { keyedHash, personKey } from './domain/person-key.ts';
 import { DynamoBreachRegister } from './adapters/dynamodb/breach-register.ts';
@@ -143,6 +144,9 @@ export function dependenciesFromEnvironment(): Dependencies {
     secret: (name: string) => secretSource().get(name),
     get mailer() {
       return once('mailer', () => mailerFor(deps.profile.supportAddress, (email) => deps.suppressions.has(email)));
+    },
+    get sentMail() {
+      return once('sentMail', () => new DynamoSentMailLedger(documentClient(), readSetting(Settings.requestsTable), readSetting(Settings.auditTable)));
     },
     get workflow() {
       return once('workflow', () => new StepFunctionsWorkflow(readSetting(Settings.stateMachineArn)));

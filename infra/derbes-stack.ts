@@ -148,7 +148,12 @@ export class DerbesStack extends Stack {
         .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT);
 
     const sesIdentity = `arn:${this.partition}:ses:${this.region}:${this.account}:identity/${mailDomain(profile)}`;
-    const sendsMail = (f: DerbesFunction) => f.setEnvironment(Settings.mailTransport, 'ses').allow(['ses:SendRawEmail'], [sesIdentity]);
+    /** A function that mails: SES, and the sent-mail ledger beside each request (claim and confirm, once per mail). */
+    const sendsMail = (f: DerbesFunction) =>
+      f
+        .setEnvironment(Settings.mailTransport, 'ses')
+        .allow(['ses:SendRawEmail'], [sesIdentity])
+        .useTable(Settings.requestsTable, storage.requests, storage.key, ['GetItem', 'PutItem']);
 
     const acknowledge = fn('Acknowledge', 'functions/handlers/workflow/acknowledge.ts', 'Moves a new request to wait for verification; computes how long it may wait', WRITE_REQUESTS);
     const requestVerification = usesLimits(

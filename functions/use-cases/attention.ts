@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ConflictError, errorCodeOfFailure } from '../domain/errors.ts';
 import type { Attention, DataSubjectRequest } from '../domain/request.ts';
 import type { AuditEvent } from '../domain/audit.ts';
@@ -34,7 +35,9 @@ export async function recordFailure(deps: Dependencies, input: { requestId: stri
   const attention: Attention = { step: input.step, code, since: deps.clock.now().toISOString() };
   await deps.attention.put({ requestId: input.requestId, taskToken: input.taskToken, ...attention });
   const request = await setAttention(deps, input.requestId, attention, { type: 'workflow.failed', detail: { step: input.step, code } });
-  await mailOperator(deps, request, 'operatorAttention', { step: input.step, code }, `needs attention: ${input.step} failed (${code})`);
+  // Each failure waits on its own task: its token tells this alert from one about a later failure of the request.
+  const failure = createHash('sha256').update(input.taskToken).digest('hex').slice(0, 32);
+  await mailOperator(deps, request, 'operatorAttention', { step: input.step, code }, `needs attention: ${input.step} failed (${code})`, failure);
 }
 
 /**
@@ -45,7 +48,7 @@ export async function markStopped(deps: Dependencies, request: DataSubjectReques
   const code = `workflow_${status.toLowerCase()}`;
   const attention: Attention = { step: 'workflow', code, since: deps.clock.now().toISOString() };
   const marked = await setAttention(deps, request.id, attention, { type: 'workflow.failed', detail: { step: 'workflow', code } });
-  await mailOperator(deps, marked, 'operatorWorkflowStopped', { status }, `workflow stopped (${status})`);
+  await mailOperator(deps, marked, 'operatorWorkflowStopped', { status }, `workflow stopped (${status})`, attention.since);
   return marked;
 }
 

@@ -19,6 +19,7 @@ import type {
   PackageStore,
   RateLimiter,
   RequestStore,
+  SentMailLedger,
   SuppressionList,
   VerificationStore,
   Workflow,
@@ -56,6 +57,8 @@ export interface Dependencies {
   /** Reads a secret (signing keys, the operator API key) by name. */
   secret(name: string): Promise<string>;
   readonly mailer: Mailer;
+  /** Every mail to a person or the operator goes out once per (request, kind, round). */
+  readonly sentMail: SentMailLedger;
   readonly workflow: Workflow;
   readonly clock: Clock;
   /** Base of every link we mail, e.g. https://privacy.example.kz or http://localhost:3000. */

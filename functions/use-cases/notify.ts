@@ -3,8 +3,10 @@ import { inLanguage } from '../domain/localized.ts';
 import { refusalGrounds } from '../domain/refusal-grounds.ts';
 import type { Language, RequestType } from '../domain/request-types.ts';
 import { messagesFor, type AlertKind, type CommandLabel, type MailTemplate } from '../domain/messages.ts';
+import type { AuditEvent } from '../domain/audit.ts';
 import { requestMessageId, type DataSubjectRequest } from '../domain/request.ts';
 import type { Dependencies } from './dependencies.ts';
+import type { MailKey, OutgoingMail } from './ports.ts';
 
 /** The values every notice shares: who we are, how to reach us, the dates and the rule in the person's language. */
 export function commonValues(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest): Record<string, string> {
@@ -22,17 +24,38 @@ export function commonValues(deps: Pick<Dependencies, 'profile'>, request: DataS
   };
 }
 
-/** Sends one notice to the person and records it. */
+/**
+ * Sends one mail of a request once, however often its step runs: claimed under (request, kind, round) before it
+ * goes out, confirmed with its audit event after. A step that runs again finds the claim: a confirmed mail is not
+ * sent again; one whose first attempt ended unconfirmed (a crash or a failed delivery in between) goes out again
+ * with the same Message-ID, so a mailbox that has the first keeps one message — the person is never left without it.
+ */
+async function sendOnce(
+  deps: Pick<Dependencies, 'profile' | 'mailer' | 'sentMail'>,
+  key: MailKey,
+  template: MailTemplate,
+  mail: Omit<OutgoingMail, 'messageId'>,
+  event: (messageId: string) => AuditEvent,
+): Promise<void> {
+  const claim = await deps.sentMail.claim(key, requestMessageId(key.requestId, template, mailDomain(deps.profile)));
+  if (claim.sent) return;
+  await deps.mailer.send({ ...mail, messageId: claim.messageId });
+  await deps.sentMail.confirm(key, claim.messageId, event(claim.messageId));
+}
+
+/** Sends one notice to the person and records it; `round` tells apart notices of one kind a request may get more than once. */
 export async function notifyPerson(
-  deps: Pick<Dependencies, 'profile' | 'mailer' | 'audit'>,
+  deps: Pick<Dependencies, 'profile' | 'mailer' | 'sentMail'>,
   request: DataSubjectRequest,
   template: MailTemplate,
   values: Record<string, string>,
+  round: MailKey['round'] = 1,
 ): Promise<void> {
   const { subject, text } = messagesFor(request.language).mail(template, { ...commonValues(deps, request), ...values });
-  const messageId = requestMessageId(request.id, template, mailDomain(deps.profile));
-  await deps.mailer.send({ to: request.email, subject, text, messageId });
-  await deps.audit.append(request.id, { type: 'mail.sent', detail: { template, messageId } });
+  await sendOnce(deps, { requestId: request.id, kind: template, round }, template, { to: request.email, subject, text }, (messageId) => ({
+    type: 'mail.sent',
+    detail: { template, messageId },
+  }));
 }
 
 /** The derbes commands an alert offers, by what the operator can do next. */
@@ -74,11 +97,12 @@ const COMMANDS: Record<AlertKind, readonly OfferedCommand[] | 'by status'> = {
  * that marks each follow-up done).
  */
 export async function alertOperator(
-  deps: Pick<Dependencies, 'profile' | 'mailer' | 'audit'>,
+  deps: Pick<Dependencies, 'profile' | 'mailer' | 'sentMail'>,
   request: DataSubjectRequest,
   kind: AlertKind,
   values: Record<string, string> = {},
   openWork: readonly string[] = [],
+  round: MailKey['round'] = 1,
 ): Promise<void> {
   const m = messagesFor(deps.profile.defaultLanguage);
   const alert = m.alert(kind, values);
@@ -98,19 +122,21 @@ export async function alertOperator(
       ].join('\n'),
     },
     kind,
+    round,
   );
 }
 
 /**
- * Sends the operator one of their templates about a request, in the profile's default language, and records it:
- * the request's reference, kinds, dates and status are given to every template.
+ * Sends the operator one of their templates about a request, in the profile's default language, and records it,
+ * once per alert and round: the request's reference, kinds, dates and status are given to every template.
  */
 export async function mailOperator(
-  deps: Pick<Dependencies, 'profile' | 'mailer' | 'audit'>,
+  deps: Pick<Dependencies, 'profile' | 'mailer' | 'sentMail'>,
   request: DataSubjectRequest,
   template: MailTemplate,
   values: Record<string, string>,
   alert: string,
+  round: MailKey['round'] = 1,
 ): Promise<void> {
   const m = messagesFor(deps.profile.defaultLanguage);
   const { subject, text } = m.mail(template, {
@@ -121,6 +147,8 @@ export async function mailOperator(
     status: m.statusName(request.status),
     ...values,
   });
-  await deps.mailer.send({ to: deps.profile.operator.contactEmail, subject, text, messageId: requestMessageId(request.id, template, mailDomain(deps.profile)) });
-  await deps.audit.append(request.id, { type: 'operator.alerted', detail: { alert } });
+  await sendOnce(deps, { requestId: request.id, kind: `${template}:${alert}`, round }, template, { to: deps.profile.operator.contactEmail, subject, text }, () => ({
+    type: 'operator.alerted',
+    detail: { alert },
+  }));
 }

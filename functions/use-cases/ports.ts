@@ -225,6 +225,31 @@ export interface Mailer {
   send(mail: OutgoingMail): Promise<'sent' | 'suppressed'>;
 }
 
+/**
+ * One mail a request sends: its kind (a template, or an operator template with its alert) and its round, which
+ * tells apart mails of one kind a request may get more than once (an escalation's number, a watch step's instant,
+ * the failed task an alert is about).
+ */
+export interface MailKey {
+  requestId: string;
+  kind: string;
+  round: number | string;
+}
+
+/**
+ * What each request has sent, so a step that runs again (a retry, a restart) finds its mail and does not send it
+ * twice. A mail is claimed (a conditional write) before it goes out and confirmed after.
+ */
+export interface SentMailLedger {
+  /**
+   * Claims the mail with this Message-ID; if it was claimed before, returns the earlier claim: its Message-ID and
+   * whether it was confirmed sent.
+   */
+  claim(key: MailKey, messageId: string): Promise<{ messageId: string; sent: boolean }>;
+  /** Confirms the claimed mail went out, with the audit event that records it, in one write. */
+  confirm(key: MailKey, messageId: string, event: AuditEvent): Promise<void>;
+}
+
 /** Addresses that opted out of marketing; derbes' mailer and the company's own systems consult it. */
 export interface SuppressionList {
   add(email: string, evidence: { requestId: string }): Promise<void>;

@@ -36,25 +36,26 @@ export interface WatchReport {
 type WatchStep = EscalationKind | 'delay_notice';
 type Counter = 'reminders' | 'progressNotices' | 'delayNotices' | 'overdue';
 
-async function takeStep(deps: Dependencies, request: DataSubjectRequest, kind: WatchStep): Promise<Counter | undefined> {
+/** `at` (the step's instant) tells apart the mails of steps of one kind, such as several reminders. */
+async function takeStep(deps: Dependencies, request: DataSubjectRequest, kind: WatchStep, at: string): Promise<Counter | undefined> {
   switch (kind) {
     case 'operator_reminder':
     case 'operator_last_day':
       if (!WAITS_ON_OPERATOR.includes(request.status) && !request.attention) return undefined;
-      await alertOperator(deps, request, kind === 'operator_last_day' ? 'lastDay' : 'reminder');
+      await alertOperator(deps, request, kind === 'operator_last_day' ? 'lastDay' : 'reminder', {}, [], at);
       return 'reminders';
     case 'interim_answer':
       // A stuck request gets the delay notice instead; verification and decision waits end with their own answer.
       if (request.attention || WORKFLOW_ANSWERS_IN_TIME.includes(request.status)) return undefined;
-      await notifyPerson(deps, request, 'progressNotice', {});
-      await alertOperator(deps, request, 'safetyMargin');
+      await notifyPerson(deps, request, 'progressNotice', {}, at);
+      await alertOperator(deps, request, 'safetyMargin', {}, [], at);
       return 'progressNotices';
     case 'delay_notice':
-      await notifyPerson(deps, request, 'delayNotice', {});
-      await alertOperator(deps, request, 'attentionAtMargin', { step: request.attention!.step, code: request.attention!.code });
+      await notifyPerson(deps, request, 'delayNotice', {}, at);
+      await alertOperator(deps, request, 'attentionAtMargin', { step: request.attention!.step, code: request.attention!.code }, [], at);
       return 'delayNotices';
     case 'overdue':
-      await alertOperator(deps, request, 'overdue');
+      await alertOperator(deps, request, 'overdue', {}, [], at);
       return 'overdue';
   }
 }
@@ -112,7 +113,7 @@ export async function watchDeadlines(deps: Dependencies): Promise<WatchReport> {
       for (const step of due.filter((s) => !taken.has(s.kind))) {
         // Runs of the watch may overlap (a slow run, a retried one): one of them takes each step.
         if (!(await deps.requests.claimStep(request.id, step.kind, now))) continue;
-        const counted = await takeStep(deps, request, step.kind);
+        const counted = await takeStep(deps, request, step.kind, step.at);
         await deps.audit.append(request.id, { type: 'deadline.step', detail: { kind: step.kind, at: step.at } });
         await deps.requests.completeStep(request.id, step.kind, now);
         if (counted) report[counted]++;

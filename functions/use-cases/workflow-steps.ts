@@ -108,7 +108,7 @@ export async function escalateDecision(deps: Dependencies, payload: WorkflowPayl
     round: String(round),
     rounds: String(MAX_ESCALATIONS),
     reasons: describeReasons(reviewReasons(deps, request), deps.profile.defaultLanguage).join('; '),
-  });
+  }, [], round);
   await deps.audit.append(request.id, { type: 'decision.escalated', detail: { round } });
   return { ...payload, escalations: round, decisionTimeoutSeconds: ESCALATION_INTERVAL_SECONDS, giveUp: round >= MAX_ESCALATIONS };
 }

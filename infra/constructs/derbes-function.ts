@@ -34,6 +34,8 @@ export interface DerbesFunctionProps {
 export class DerbesFunction extends Construct {
   readonly function: NodejsFunction;
   private readonly role: iam.Role;
+  /** Actions granted so far, by resource. */
+  private readonly granted = new Map<string, Set<string>>();
 
   constructor(scope: Construct, id: string, props: DerbesFunctionProps) {
     super(scope, id);
@@ -94,7 +96,11 @@ export class DerbesFunction extends Construct {
   }
 
   allow(actions: string[], resources: string[]): this {
-    this.role.addToPolicy(new iam.PolicyStatement({ actions, resources }));
+    // An action already granted on every one of these resources is not granted again, however many helpers ask.
+    const fresh = actions.filter((action) => resources.some((resource) => !this.granted.get(resource)?.has(action)));
+    if (!fresh.length) return this;
+    for (const resource of resources) this.granted.set(resource, new Set([...(this.granted.get(resource) ?? []), ...fresh]));
+    this.role.addToPolicy(new iam.PolicyStatement({ actions: fresh, resources }));
     return this;
   }
 

@@ -35,6 +35,8 @@ import {
   type DecisionStore,
   type DownloadTokens,
   type Mailer,
+  type MailKey,
+  type SentMailLedger,
   type OpenWorkItem,
   type OpenWorkStore,
   type OutgoingMail,
@@ -482,6 +484,25 @@ export class MemorySource implements DataSourceConnector {
   }
 }
 
+/** The sent-mail ledger's contract in memory: a claim per key, confirmed with its audit event once sent. */
+export class MemorySentMail implements SentMailLedger {
+  readonly entries = new Map<string, { messageId: string; sent: boolean }>();
+  constructor(private readonly audit: Pick<AuditLog, 'append'>) {}
+  private id(key: MailKey) {
+    return `${key.requestId}/${key.kind}/${key.round}`;
+  }
+  async claim(key: MailKey, messageId: string) {
+    const earlier = this.entries.get(this.id(key));
+    if (earlier) return { ...earlier };
+    this.entries.set(this.id(key), { messageId, sent: false });
+    return { messageId, sent: false };
+  }
+  async confirm(key: MailKey, messageId: string, event: AuditEvent) {
+    this.entries.set(this.id(key), { messageId, sent: true });
+    await this.audit.append(key.requestId, event);
+  }
+}
+
 export class CapturingMailer implements Mailer {
   readonly sent: OutgoingMail[] = [];
   /** Addresses whose delivery fails, as a relay that refuses them would. */
@@ -572,6 +593,7 @@ export function memorySystem(
     processorNotifier: new ProcessorNotifier(mailer, async () => secret, mailDomain(profile), { attempts: 1, baseDelayMs: 0, timeoutMs: 10 }, webhook),
     secret: async () => secret,
     mailer,
+    sentMail: new MemorySentMail(audit),
     // Every open request's execution runs, unless a test stops it (as a failure outside any Catch would).
     workflow: {
       start: async () => {},

@@ -16,6 +16,7 @@ import { queryAll } from './query-all.ts';
  *   pk=DECISION                sk=<request id>     a request waiting for an operator's decision
  *   pk=ATTENTION               sk=<request id>     a failed workflow waiting for the operator to resume it
  *   pk=<request id>            sk=STEP#<step>      a once-only step claimed by a runner (claimedAt, done)
+ *   pk=<request id>            sk=MAIL#<kind>#<round>  a mail of the request, claimed before sending (sent-mail-ledger.ts)
  */
 const REQUEST_SK = 'REQUEST';
 export const OPEN_DUE_INDEX = 'byDueDate';

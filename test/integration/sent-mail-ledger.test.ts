@@ -1,0 +1,28 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoAuditLog } from '../../functions/adapters/dynamodb/audit-log.ts';
+import { DynamoSentMailLedger } from '../../functions/adapters/dynamodb/sent-mail-ledger.ts';
+import { newReference } from '../../functions/domain/request.ts';
+import { startTestDynamoDb, type TestDynamoDb } from '../support/dynamodb.ts';
+
+let ddb: TestDynamoDb;
+beforeAll(async () => {
+  ddb = await startTestDynamoDb();
+});
+afterAll(async () => ddb?.stop());
+
+describe('the sent-mail ledger in DynamoDB', () => {
+  it('claims a mail once, even when two runs claim it at the same moment, and confirms it with its audit event', async () => {
+    const ledger = new DynamoSentMailLedger(ddb.db, ddb.tables.requests, ddb.tables.audit);
+    const key = { requestId: newReference(), kind: 'receipt', round: 1 };
+    const [first, second] = await Promise.all([ledger.claim(key, '<a@derbes.local>'), ledger.claim(key, '<b@derbes.local>')]);
+    expect(first.messageId).toBe(second.messageId);
+    expect(['<a@derbes.local>', '<b@derbes.local>']).toContain(first.messageId);
+    expect(first.sent || second.sent).toBe(false);
+
+    await ledger.confirm(key, first.messageId, { type: 'mail.sent', detail: { template: 'receipt', messageId: first.messageId } });
+    expect(await ledger.claim(key, '<c@derbes.local>')).toEqual({ messageId: first.messageId, sent: true });
+    expect(await ledger.claim({ ...key, round: 2 }, '<d@derbes.local>')).toEqual({ messageId: '<d@derbes.local>', sent: false });
+    const trail = await new DynamoAuditLog(ddb.db, ddb.tables.audit).list(key.requestId);
+    expect(trail.map((e) => e.type)).toEqual(['mail.sent']);
+  });
+});

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { loadProfileFile } from '../../functions/config/load-profile.ts';
+import { createDeadlineEngine } from '../../functions/domain/deadlines/index.ts';
+import type { AuditEvent } from '../../functions/domain/audit.ts';
+import type { DataSubjectRequest } from '../../functions/domain/request.ts';
+import { alertOperator, notifyPerson } from '../../functions/use-cases/notify.ts';
+import type { OutgoingMail } from '../../functions/use-cases/ports.ts';
+import { MemorySentMail } from '../support/memory-deps.ts';
+
+function system() {
+  const sent: OutgoingMail[] = [];
+  const events: AuditEvent[] = [];
+  const sentMail = new MemorySentMail({ append: async (_, event) => void events.push(event) });
+  const deps = { profile: loadProfileFile('profiles/demo.json'), mailer: { send: async (mail: OutgoingMail) => (sent.push(mail), 'sent' as const) }, sentMail };
+  return { deps, sent, sentMail, events };
+}
+
+const request: DataSubjectRequest = {
+  id: 'DRB-AAAAA-BBBBB',
+  types: ['access'],
+  status: 'AWAITING_DECISION',
+  channel: 'web',
+  email: 'aigerim@example.kz',
+  language: 'en',
+  receivedAt: '2026-11-20T10:00:00.000Z',
+  deadline: createDeadlineEngine().compute({ jurisdiction: 'KZ', requestType: 'access', receivedAt: new Date('2026-11-20T10:00:00.000Z') }),
+};
+
+describe('each mail of a request goes out once', () => {
+  it('a step that runs again does not send its notice again', async () => {
+    const { deps, sent, events } = system();
+    await notifyPerson(deps, request, 'receipt', {});
+    await notifyPerson(deps, request, 'receipt', {});
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.messageId).toMatch(/^<DRB-AAAAA-BBBBB\.receipt\.[0-9a-f]+@derbes\.local>$/);
+    expect(events).toEqual([{ type: 'mail.sent', detail: { template: 'receipt', messageId: sent[0]!.messageId } }]);
+  });
+
+  it('a mail whose first attempt was never confirmed goes out again, with the same Message-ID', async () => {
+    const { deps, sent, sentMail, events } = system();
+    const failing = { ...deps, mailer: { send: async () => Promise.reject(new Error('relay down')) } };
+    await expect(notifyPerson(failing, request, 'answer', { sections: '' })).rejects.toThrow('relay down');
+    const [claimed] = [...sentMail.entries.values()];
+    await notifyPerson(deps, request, 'answer', { sections: '' });
+    expect(sent.map((m) => m.messageId)).toEqual([claimed!.messageId]);
+    expect(events).toHaveLength(1);
+  });
+
+  it('another round, or another alert, is another mail', async () => {
+    const { deps, sent } = system();
+    const overdue = { round: '1', rounds: '3', reasons: '' };
+    await alertOperator(deps, request, 'decisionOverdue', overdue, [], 1);
+    await alertOperator(deps, request, 'decisionOverdue', overdue, [], 1);
+    await alertOperator(deps, request, 'decisionOverdue', { ...overdue, round: '2' }, [], 2);
+    await alertOperator(deps, request, 'decisionNeeded', { reasons: '', grounds: '' });
+    expect(sent.map((m) => m.to)).toEqual(['dpo@derbes.local', 'dpo@derbes.local', 'dpo@derbes.local']);
+    expect(new Set(sent.map((m) => m.messageId)).size).toBe(3);
+  });
+});
