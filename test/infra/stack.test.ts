@@ -163,6 +163,19 @@ describe('functions and workflow', () => {
     }
   });
 
+  it('each function that mails has the mail setting, SES and the sent-mail ledger; the operator API among them (extension and breach notices)', () => {
+    const actionsOf = (roleId: string) =>
+      Object.values(template.findResources('AWS::IAM::Policy'))
+        .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(roleId))
+        .flatMap((policy) => (policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>).flatMap((statement) => [statement.Action].flat()));
+    const mailing = derbesFunctions().filter(([, fn]) => fn.Properties.Environment?.Variables?.[Settings.mailTransport] === 'ses');
+    expect(mailing.map(([, fn]) => fn.Metadata[ENTRY_METADATA])).toContain('functions/handlers/operator-api.ts');
+    for (const [id, fn] of mailing) {
+      const actions = actionsOf(fn.Properties.Role['Fn::GetAtt'][0]);
+      expect(actions, id).toEqual(expect.arrayContaining(['ses:SendRawEmail', 'dynamodb:GetItem', 'dynamodb:PutItem']));
+    }
+  });
+
   it('no function may update or delete audit entries', () => {
     for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
       for (const statement of policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>) {
