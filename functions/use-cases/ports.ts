@@ -136,6 +136,9 @@ export interface AuditLog {
   list(requestId: string): Promise<RecordedAuditEvent[]>;
 }
 
+/** More waiting requests than this on one link is a flood: the next request makes (and budgets) a link of its own. */
+export const MAX_WAITING_PER_LINK = 100;
+
 /**
  * One confirmation link for one address, and the requests that wait on it: the first request's step makes it and
  * mails it; later requests for the address join it instead of mailing again, and one confirmation releases them all.

@@ -3,7 +3,7 @@ import { messagesFor, type MailTemplate } from '../domain/messages.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import type { Dependencies } from './dependencies.ts';
 import { alertOperator, notifyPerson } from './notify.ts';
-import type { Verification } from './ports.ts';
+import { MAX_WAITING_PER_LINK, type Verification } from './ports.ts';
 
 /** A link still being mailed by its request's step is joined, not replaced — unless that step died this long ago. */
 const MAILING_GRACE_MS = 2 * 60_000;
@@ -38,8 +38,10 @@ type Choice = { kind: 'join' } | { kind: 'new'; carry: 'none' | 'take' | 'copy' 
 
 function choose(current: Verification | undefined, requestId: string, ownExpiry: Date, now: Date): Choice {
   if (!current || current.confirmedAt || current.supersededAt || Date.parse(current.expiresAt) <= now.getTime()) return { kind: 'new', carry: 'none' };
-  if (current.mailedAt) return joinable(current, ownExpiry, now) ? { kind: 'join' } : { kind: 'new', carry: 'none' };
   if (current.withheldAt) return { kind: 'new', carry: 'take' };
+  // A full link takes no one else: the request makes a link of its own (mailed within the address's budget).
+  if (current.waiting.length >= MAX_WAITING_PER_LINK) return { kind: 'new', carry: 'none' };
+  if (current.mailedAt) return joinable(current, ownExpiry, now) ? { kind: 'join' } : { kind: 'new', carry: 'none' };
   // Still being mailed by another request's step: join it. Made by this request's own earlier run, or by a step that
   // died mailing it: its code is gone with that run, so a new link (and mail) is needed.
   const beingMailed = current.owner !== requestId && now.getTime() - Date.parse(current.createdAt) < MAILING_GRACE_MS;

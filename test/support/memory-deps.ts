@@ -48,6 +48,7 @@ import {
   type SourceResult,
   type Subject,
   type SuppressionList,
+  MAX_WAITING_PER_LINK,
   type BucketLimit,
   type MailBudgets,
   type RateLimiter,
@@ -183,7 +184,7 @@ class MemoryVerifications implements VerificationStore {
   }
   async join(codeHash: string, waiting: string[], now: Date) {
     const link = this.links.get(codeHash);
-    if (!link || link.expiresAt <= now.toISOString() || link.confirmedAt || link.supersededAt || link.withheldAt) return false;
+    if (!link || link.expiresAt <= now.toISOString() || link.confirmedAt || link.supersededAt || link.withheldAt || link.waiting.length >= MAX_WAITING_PER_LINK) return false;
     link.waiting = [...new Set([...link.waiting, ...waiting])];
     return true;
   }

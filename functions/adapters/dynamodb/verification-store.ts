@@ -2,7 +2,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { InvalidTokenError } from '../../domain/errors.ts';
 import { seal, unseal } from '../../domain/sealing.ts';
-import type { Verification, VerificationStore } from '../../use-cases/ports.ts';
+import { MAX_WAITING_PER_LINK, type Verification, type VerificationStore } from '../../use-cases/ports.ts';
 import { ifConditionHolds, written } from './conditional-write.ts';
 
 /**
@@ -16,8 +16,6 @@ import { ifConditionHolds, written } from './conditional-write.ts';
 const KIND = 'verification';
 const recipientPk = (recipientKey: string) => `RECIPIENT#${recipientKey}`;
 const taskPk = (requestId: string) => `TASK#${requestId}`;
-/** More waiting requests than this on one link is a flood: the next request makes (and budgets) a link of its own. */
-export const MAX_WAITING = 100;
 /** A confirmation that crashed mid-way can still be finished a day after the link expired. */
 const KEEP_AFTER_EXPIRY_SECONDS = 24 * 3600;
 
@@ -94,7 +92,7 @@ export class DynamoVerificationStore implements VerificationStore {
         ConditionExpression:
           'kind = :kind AND expiresAt > :now AND size(waiting) < :max AND attribute_not_exists(confirmedAt) AND attribute_not_exists(supersededAt) AND attribute_not_exists(withheldAt)',
         ExpressionAttributeNames: Object.fromEntries(waiting.map((requestId, i) => [`#r${i}`, requestId])),
-        ExpressionAttributeValues: { ':kind': KIND, ':now': now.toISOString(), ':max': MAX_WAITING },
+        ExpressionAttributeValues: { ':kind': KIND, ':now': now.toISOString(), ':max': MAX_WAITING_PER_LINK },
       }),
     );
   }
