@@ -96,7 +96,9 @@ function formBody(random: Random, values: Record<string, unknown>): string {
   const parts: string[] = [];
   for (const [key, value] of Object.entries(values)) {
     const list = Array.isArray(value) ? value : [value];
-    for (const item of list) parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(typeof item === 'string' ? item : JSON.stringify(item) ?? '')}`);
+    // encodeURIComponent refuses a lone surrogate; a browser sends U+FFFD for it (broken bytes come below).
+    const encode = (text: string) => encodeURIComponent(text.toWellFormed());
+    for (const item of list) parts.push(`${encode(key)}=${encode(typeof item === 'string' ? item : (JSON.stringify(item) ?? ''))}`);
   }
   // Raw percent-garbage and broken UTF-8 as a browser would never send, but a bot might.
   if (random.below(5) === 0) parts.push(random.pick(['%', '%zz', '%C3%28', 'types', '=', '&&&', 'email=%E0%A4%A']));
