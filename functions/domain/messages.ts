@@ -165,6 +165,8 @@ const CatalogSchema = z.strictObject({
   package: record(PACKAGE_TEXTS, text),
   /** Breach notices and alerts: validated by domain/breaches/texts.ts. */
   breach: z.unknown(),
+  /** Retention alerts: validated by domain/retention-texts.ts. */
+  retention: z.unknown(),
 });
 
 type Catalog = z.infer<typeof CatalogSchema> & {

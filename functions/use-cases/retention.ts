@@ -1,6 +1,7 @@
 import { localize, mailDomain, type DataSource, type RetentionRule } from '../config/profile-schema.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { retentionCutoff, ruleFingerprint, type RetentionState } from '../domain/retention.ts';
+import { awaitingApprovalMail } from '../domain/retention-texts.ts';
 import type { Dependencies } from './dependencies.ts';
 import type { RetentionLease } from './ports.ts';
 
@@ -147,12 +148,13 @@ export async function purgeExpired(deps: Deps): Promise<PurgeReport> {
 /** A run holds a rule at most this long; the function's timeout is shorter, so a crashed run's hold runs out. */
 const LEASE_MS = 10 * 60_000;
 
-async function purgeRule(deps: Deps, { rule, source, fingerprint, cutoff, sourceHold }: Rule, lease: RetentionLease, now: Date, report: PurgeReport): Promise<void> {
+async function purgeRule(deps: Deps, ruleToPurge: Rule, lease: RetentionLease, now: Date, report: PurgeReport): Promise<void> {
+  const { rule, source, fingerprint, cutoff, sourceHold } = ruleToPurge;
   const state = await deps.retentionStates.get(source.id);
   if (state.approvedFingerprint !== fingerprint) {
     report.awaitingApproval.push(source.id);
     if (state.announcedFingerprint !== fingerprint) {
-      await announce(deps, source.id, fingerprint);
+      await announce(deps, ruleToPurge);
       await deps.retentionStates.saveProgress(lease, state.approvedAt, { announcedFingerprint: fingerprint });
     }
     return;
@@ -196,13 +198,12 @@ async function purgeRule(deps: Deps, { rule, source, fingerprint, cutoff, source
   }
 }
 
-async function announce(deps: Deps, sourceId: string, fingerprint: string): Promise<void> {
-  const to = deps.profile.operator.contactEmail;
+async function announce(deps: Deps, { rule, source, fingerprint }: Rule): Promise<void> {
+  const language = deps.profile.defaultLanguage;
   await deps.mailer.send({
-    to,
-    subject: `derbes: retention rule for '${sourceId}' awaits approval`,
-    text: `The retention rule for source '${sourceId}' is new or has changed (fingerprint ${fingerprint}). Nothing is purged until you approve it.\n\nSee what it would erase: npx derbes retention plan\nApprove it: npx derbes retention approve ${sourceId}`,
-    messageId: `<retention.${sourceId}.${fingerprint}@${mailDomain(deps.profile)}>`,
+    to: deps.profile.operator.contactEmail,
+    ...awaitingApprovalMail(language, { source: source.id, keepFor: rule.keepFor, from: rule.from, basis: localize(rule.basis, language), fingerprint }),
+    messageId: `<retention.${source.id}.${fingerprint}@${mailDomain(deps.profile)}>`,
   });
-  await deps.audit.append(trail(sourceId), { type: 'retention.awaiting_approval', detail: { source: sourceId, fingerprint } });
+  await deps.audit.append(trail(source.id), { type: 'retention.awaiting_approval', detail: { source: source.id, fingerprint } });
 }
