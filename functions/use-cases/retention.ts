@@ -40,6 +40,11 @@ function ruleFor(deps: Pick<Deps, 'profile' | 'deadlines' | 'clock'>, sourceId: 
   return found;
 }
 
+/** A rule as the operator reads it: what it keeps, from when, how it erases, and whether this version is approved. */
+function ruleView({ rule, source, fingerprint, cutoff }: Rule, state: RetentionState) {
+  return { source: source.id, keepFor: rule.keepFor, from: rule.from, cutoff, erasure: source.erasure, fingerprint, approved: state.approvedFingerprint === fingerprint };
+}
+
 export interface PlanChunk {
   source: string;
   basis: string;
@@ -59,20 +64,10 @@ export interface PlanChunk {
 
 /** A dry run over a few pages of one source: how many records would go and how many holds keep — counts, no personal data. */
 export async function planChunk(deps: Deps, sourceId: string, cursor?: string): Promise<PlanChunk> {
-  const { rule, source, fingerprint, cutoff, sourceHold } = ruleFor(deps, sourceId);
+  const planned = ruleFor(deps, sourceId);
+  const { rule, source, cutoff, sourceHold } = planned;
   const state = await deps.retentionStates.get(source.id);
-  const chunk: PlanChunk = {
-    source: source.id,
-    basis: localize(rule.basis, deps.profile.defaultLanguage),
-    keepFor: rule.keepFor,
-    from: rule.from,
-    cutoff,
-    erasure: source.erasure,
-    fingerprint,
-    approved: state.approvedFingerprint === fingerprint,
-    expired: 0,
-    held: {},
-  };
+  const chunk: PlanChunk = { ...ruleView(planned, state), basis: localize(rule.basis, deps.profile.defaultLanguage), expired: 0, held: {} };
   let next = cursor;
   for (let page = 0; page < deps.profile.retentionSchedule.pagesPerRun; page++) {
     const found = await deps.retentionSourceFor(source).expired(rule, cutoff, { cursor: next, limit: PAGE });
@@ -90,17 +85,12 @@ export async function planChunk(deps: Deps, sourceId: string, cursor?: string): 
 /** The rules with their approval and the last pass, for `derbes retention plan` to walk. */
 export async function retentionRules(deps: Deps) {
   return Promise.all(
-    rules(deps).map(async ({ rule, source, fingerprint, cutoff }) => {
-      const state = await deps.retentionStates.get(source.id);
+    rules(deps).map(async (rule) => {
+      const state = await deps.retentionStates.get(rule.source.id);
+      const view = ruleView(rule, state);
       return {
-        source: source.id,
-        keepFor: rule.keepFor,
-        from: rule.from,
-        cutoff,
-        erasure: source.erasure,
-        fingerprint,
-        approved: state.approvedFingerprint === fingerprint,
-        approvedAt: state.approvedFingerprint === fingerprint ? state.approvedAt : undefined,
+        ...view,
+        approvedAt: view.approved ? state.approvedAt : undefined,
         lastPassFinishedAt: state.lastPassFinishedAt,
         passInProgress: Boolean(state.cursor),
       };

@@ -6,6 +6,7 @@ import { needsWatching, unfiledNotices, type AffectedSubject, type Breach } from
 import { ConflictError, NotFoundError } from '../../domain/errors.ts';
 import type { BreachRegister, SubjectPage } from '../../use-cases/ports.ts';
 import { auditItem } from './audit-log.ts';
+import { cursorOf, keyOfCursor } from './cursor.ts';
 import { queryAll } from './query-all.ts';
 import { OPEN_DUE_INDEX } from './request-store.ts';
 
@@ -42,16 +43,12 @@ function toSubject(item: Record<string, unknown>): AffectedSubject {
   return subject as unknown as AffectedSubject;
 }
 
-const cursorOf = (key: Record<string, unknown> | undefined) => (key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined);
 function keyOf(cursor: string | undefined, breachId: string): Record<string, unknown> | undefined {
-  if (!cursor) return undefined;
-  try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (key.pk === breachId && typeof key.sk === 'string' && key.sk.startsWith(SUBJECT)) return { pk: key.pk, sk: key.sk };
-  } catch {
-    // named below
-  }
-  throw new ConflictError('the cursor does not belong to this list; start again without one');
+  const problem = 'the cursor does not belong to this list; start again without one';
+  const key = keyOfCursor(cursor, problem);
+  if (!key) return undefined;
+  if (key.pk === breachId && typeof key.sk === 'string' && key.sk.startsWith(SUBJECT)) return { pk: key.pk, sk: key.sk };
+  throw new ConflictError(problem);
 }
 
 export class DynamoBreachRegister implements BreachRegister {

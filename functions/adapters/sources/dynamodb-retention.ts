@@ -1,8 +1,8 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, ScanCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { auditItem } from '../dynamodb/audit-log.ts';
+import { cursorOf, keyOfCursor } from '../dynamodb/cursor.ts';
 import type { DataSource, RetentionRule } from '../../config/profile-schema.ts';
-import { ConflictError } from '../../domain/errors.ts';
 import type { ExpiredPage, RecordPurge, RetentionSource } from '../../use-cases/ports.ts';
 import type { DynamoDbSourceConnector } from './dynamodb-source.ts';
 
@@ -11,14 +11,7 @@ export const RETENTION_MARK = 'retentionAnonymisedAt';
 
 type DynamoDbSource = Extract<DataSource, { kind: 'dynamodb' }>;
 
-function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
-  if (!cursor) return undefined;
-  try {
-    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
-  } catch {
-    throw new ConflictError('the retention cursor cannot be read; start the pass again without one');
-  }
-}
+const CURSOR_PROBLEM = 'the retention cursor cannot be read; start the pass again without one';
 
 /**
  * Expired records of a company table, one page per call: a query on the rule's index where it has one, else a page of
@@ -45,7 +38,7 @@ export class DynamoDbRetentionSource implements RetentionSource {
           FilterExpression: notYet,
           ExpressionAttributeNames: { ...names, '#part': rule.index.partitionAttribute },
           ExpressionAttributeValues: { ...values, ':part': rule.index.partitionValue },
-          ExclusiveStartKey: decodeCursor(options.cursor),
+          ExclusiveStartKey: keyOfCursor(options.cursor, CURSOR_PROBLEM),
           Limit: options.limit,
         })
       : new ScanCommand({
@@ -53,7 +46,7 @@ export class DynamoDbRetentionSource implements RetentionSource {
           FilterExpression: `#from < :before AND ${notYet}`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
-          ExclusiveStartKey: decodeCursor(options.cursor),
+          ExclusiveStartKey: keyOfCursor(options.cursor, CURSOR_PROBLEM),
           Limit: options.limit,
           ConsistentRead: true,
         });
@@ -64,7 +57,7 @@ export class DynamoDbRetentionSource implements RetentionSource {
     };
     return {
       records: (page.Items ?? []).map((record) => ({ record, hold: hold(record) })),
-      cursor: page.LastEvaluatedKey ? Buffer.from(JSON.stringify(page.LastEvaluatedKey)).toString('base64url') : undefined,
+      cursor: cursorOf(page.LastEvaluatedKey),
     };
   }
 
