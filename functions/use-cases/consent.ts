@@ -3,11 +3,9 @@ import { localize, type OperatorProfile } from '../config/profile-schema.ts';
 import { ConsentChannelSchema, type ConsentState } from '../domain/consent/index.ts';
 import { ValidationError, toFieldProblems } from '../domain/errors.ts';
 import { messagesFor } from '../domain/messages.ts';
-import { keyedHash } from '../domain/person-key.ts';
 import type { RecordedAuditEvent } from '../domain/audit.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import type { RequestType } from '../domain/request-types.ts';
-import { readSetting, Settings } from '../config/settings.ts';
 import type { Dependencies } from './dependencies.ts';
 import { assertMayChangeData } from './guards.ts';
 
@@ -44,7 +42,6 @@ export async function recordConsent(deps: Dependencies, raw: unknown) {
   if (!deps.profile.purposes.some((p) => p.id === input.purposeId)) {
     throw new ValidationError([{ field: 'purposeId', message: `not a purpose of this operator (${deps.profile.purposes.map((p) => p.id).join(', ')})` }], 'consent');
   }
-  const secret = await deps.secret(readSetting(Settings.personKeySecret));
   const { ip, userAgent, ...evidence } = input.evidence;
   const action = {
     personKey: await deps.personKey(input.email),
@@ -52,7 +49,7 @@ export async function recordConsent(deps: Dependencies, raw: unknown) {
     at: input.at ? new Date(input.at) : deps.clock.now(),
     channel: input.channel,
     policyVersion: input.policyVersion,
-    evidence: { ...evidence, ...(ip ? { ipHash: keyedHash('ip', ip, secret) } : {}), ...(userAgent ? { userAgentHash: keyedHash('user-agent', userAgent, secret) } : {}) },
+    evidence: { ...evidence, ...(ip ? { ipHash: await deps.keyedHash('ip', ip) } : {}), ...(userAgent ? { userAgentHash: await deps.keyedHash('user-agent', userAgent) } : {}) },
   };
   return input.action === 'grant' ? deps.consent.grant(action) : deps.consent.withdraw(action);
 }
