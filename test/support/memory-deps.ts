@@ -34,6 +34,7 @@ import {
   type DataSourceConnector,
   type DecisionStore,
   type DownloadTokens,
+  type ExecutionStatus,
   type Mailer,
   type MailKey,
   type SentMailLedger,
@@ -54,20 +55,26 @@ import {
   type RateLimiter,
   type Verification,
   type VerificationStore,
+  type Workflow,
 } from '../../functions/use-cases/ports.ts';
 
 /**
  * The use cases with every port held in memory: the same code that builds and sends mail in the workflow, run with a
- * fixed clock and no AWS. For tests that read what people receive (the golden mails), not for the adapters.
+ * fixed clock and no AWS. For tests of the use cases and of what people receive (the golden mails), not for the
+ * adapters (test/integration tests those against DynamoDB Local).
  */
 
 class MemoryRequests implements RequestStore {
   readonly requests = new Map<string, DataSubjectRequest>();
   readonly results = new Map<string, Map<string, SourceResult>>();
   constructor(private readonly audit: MemoryAudit) {}
-  async create(request: DataSubjectRequest, event: AuditEvent) {
+  private readonly idempotencyKeys = new Map<string, string>();
+  async create(request: DataSubjectRequest, event: AuditEvent, idempotencyKey?: string) {
+    const earlier = idempotencyKey ? this.idempotencyKeys.get(idempotencyKey) : undefined;
+    if (earlier) return { request: await this.get(earlier), created: false };
     if (this.requests.has(request.id)) throw new ConflictError(`request ${request.id} exists`);
     this.requests.set(request.id, structuredClone(request));
+    if (idempotencyKey) this.idempotencyKeys.set(idempotencyKey, request.id);
     await this.audit.append(request.id, event);
     return { request, created: true };
   }
@@ -504,6 +511,37 @@ export class MemorySentMail implements SentMailLedger {
   }
 }
 
+/**
+ * The executions of the requests, as Step Functions would report them: every request in the store runs unless a test
+ * stops it (a failure outside any Catch) or ends a wait (completing its task then fails as Step Functions' does).
+ */
+export class MemoryWorkflow implements Workflow {
+  readonly started: string[] = [];
+  readonly completed: Array<{ taskToken: string; output: Record<string, unknown> }> = [];
+  private readonly stopped = new Map<string, ExecutionStatus>();
+  /** Task tokens whose wait has ended (timed out): completing them fails. */
+  readonly ended = new Set<string>();
+  constructor(private readonly requests: MemoryRequests) {}
+  async start(requestId: string) {
+    this.started.push(requestId);
+    this.stopped.delete(requestId);
+  }
+  async completeTask(taskToken: string, output: Record<string, unknown>) {
+    if (this.ended.has(taskToken)) throw Object.assign(new Error('Task Timed Out'), { name: 'TaskTimedOut' });
+    this.completed.push({ taskToken, output });
+  }
+  async running() {
+    return new Set([...this.requests.requests.keys()].filter((id) => !this.stopped.has(id)));
+  }
+  async status(requestId: string) {
+    return this.stopped.get(requestId) ?? 'RUNNING';
+  }
+  /** The request's execution is no longer running (failed outside any Catch, say), or was never started (MISSING). */
+  stop(requestId: string, status: Exclude<ExecutionStatus, 'RUNNING'> = 'FAILED') {
+    this.stopped.set(requestId, status);
+  }
+}
+
 export class CapturingMailer implements Mailer {
   readonly sent: OutgoingMail[] = [];
   /** Addresses whose delivery fails, as a relay that refuses them would. */
@@ -527,10 +565,14 @@ export interface MemorySystem {
   openWork: MemoryOpenWork;
   packages: MemoryPackages;
   consent: MemoryConsentLedger;
+  workflow: MemoryWorkflow;
+  decisions: MemoryDecisions;
+  attention: MemoryAttention;
+  suppressions: MemorySuppressions;
+  /** Addresses handed to SES' account-level suppression. */
+  sesSuppressed: string[];
   /** Moves the clock every use case reads. */
   setNow(at: Date): void;
-  /** The request's execution is no longer running (failed outside any Catch, say). */
-  stopWorkflow(requestId: string): void;
 }
 
 /** The profile file and its demo data (`<profile>.data.json`), with everything else in memory. */
@@ -557,7 +599,11 @@ export function memorySystem(
   const webhook: typeof postSigned = async () =>
     options.webhook === 'fails' ? { ok: false, attempts: 3, status: 503, error: 'answered HTTP 503' } : { ok: true, attempts: 1, status: 202, body: '{}' };
   const secret = 'memory-system-secret-of-at-least-32-bytes!';
-  const stopped = new Set<string>();
+  const workflow = new MemoryWorkflow(requests);
+  const decisions = new MemoryDecisions();
+  const attention = new MemoryAttention();
+  const suppressions = new MemorySuppressions();
+  const sesSuppressed: string[] = [];
   const deps: Dependencies = {
     profile,
     deadlines,
@@ -565,8 +611,8 @@ export function memorySystem(
     audit,
     verifications: new MemoryVerifications(),
     limits: new MemoryLimits(),
-    decisions: new MemoryDecisions(),
-    attention: new MemoryAttention(),
+    decisions,
+    attention,
     openWork,
     packages,
     mailArchive: {
@@ -577,8 +623,8 @@ export function memorySystem(
       },
     },
     consent,
-    suppressions: new MemorySuppressions(),
-    suppressInSes: async () => {},
+    suppressions,
+    suppressInSes: async (email) => void sesSuppressed.push(email),
     personKey: async (email) => personKey(email, secret),
     keyedHash: async (kind, value) => keyedHash(kind, value, secret),
     breaches: new MemoryBreaches(audit),
@@ -595,16 +641,10 @@ export function memorySystem(
     secret: async () => secret,
     mailer,
     sentMail: new MemorySentMail(audit),
-    // Every open request's execution runs, unless a test stops it (as a failure outside any Catch would).
-    workflow: {
-      start: async () => {},
-      completeTask: async () => {},
-      running: async () => new Set([...requests.requests.values()].filter((r) => !stopped.has(r.id)).map((r) => r.id)),
-      status: async (id) => (stopped.has(id) ? 'FAILED' : 'RUNNING'),
-    },
+    workflow,
     clock,
     publicUrl: options.publicUrl ?? 'https://privacy.example',
     connectorFor: (source) => sources.get(source.id)!,
   };
-  return { deps, mailer, sources, requests, audit, openWork, packages, consent, setNow: (at) => (now = at), stopWorkflow: (id) => void stopped.add(id) };
+  return { deps, mailer, sources, requests, audit, openWork, packages, consent, workflow, decisions, attention, suppressions, sesSuppressed, setNow: (at) => (now = at) };
 }

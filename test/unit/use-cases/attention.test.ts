@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { ConflictError, NotFoundError } from '../../../functions/domain/errors.ts';
+import { markStopped, recordFailure, resumeRequest } from '../../../functions/use-cases/attention.ts';
+import { NOW, operatorMails, placeRequest, systemFor } from '../../support/flow.ts';
+
+async function failed() {
+  const s = systemFor('profiles/demo.json');
+  const request = await placeRequest(s, ['erasure']);
+  await recordFailure(s.deps, { requestId: request.id, step: 'ApplyToSource', error: 'States.Timeout', taskToken: 'resume-token' });
+  return { s, request };
+}
+
+describe('recordFailure', () => {
+  it('marks the request with the step and an error code, keeps the resume token, records it and tells the operator', async () => {
+    const { s, request } = await failed();
+    const marked = await s.deps.requests.get(request.id);
+    expect(marked).toMatchObject({ status: 'IN_PROGRESS', attention: { step: 'ApplyToSource', code: expect.any(String), since: NOW.toISOString() } });
+    const code = marked.attention!.code;
+    const event = (await s.deps.audit.list(request.id)).find((e) => e.type === 'workflow.failed');
+    expect(event!.detail).toEqual({ step: 'ApplyToSource', code });
+    const [alert] = operatorMails(s);
+    expect(alert!.subject).toContain(`[${request.id}]`);
+    expect(alert!.subject).toContain(code);
+    expect(alert!.text).toContain('ApplyToSource');
+  });
+});
+
+describe('resumeRequest', () => {
+  it('clears the mark and releases the waiting workflow, once', async () => {
+    const { s, request } = await failed();
+    expect(await resumeRequest(s.deps, request.id)).toEqual({ reference: request.id, step: 'ApplyToSource' });
+    expect((await s.deps.requests.get(request.id)).attention).toBeUndefined();
+    expect(s.workflow.completed).toEqual([{ taskToken: 'resume-token', output: { resumed: true } }]);
+    expect((await s.deps.audit.list(request.id)).find((e) => e.type === 'workflow.resumed')!.detail).toEqual({ step: 'ApplyToSource' });
+    await expect(resumeRequest(s.deps, request.id)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('puts the resume back when the execution no longer waits, and says to redrive it', async () => {
+    const { s, request } = await failed();
+    s.workflow.ended.add('resume-token');
+    await expect(resumeRequest(s.deps, request.id)).rejects.toThrow(new ConflictError(`the workflow of ${request.id} no longer waits to be resumed; redrive its execution`));
+    // A second try finds the resume again (not "nothing waits"), so the operator can redrive and retry.
+    await expect(resumeRequest(s.deps, request.id)).rejects.toBeInstanceOf(ConflictError);
+  });
+});
+
+describe('markStopped', () => {
+  it('marks an open request whose execution stopped, with the execution status as the code, and tells the operator', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['access']);
+    const marked = await markStopped(s.deps, request, 'ABORTED');
+    expect(marked.attention).toEqual({ step: 'workflow', code: 'workflow_aborted', since: NOW.toISOString() });
+    expect(operatorMails(s)[0]!.text).toContain('ABORTED');
+  });
+});

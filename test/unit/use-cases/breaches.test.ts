@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { ConflictError, ValidationError } from '../../../functions/domain/errors.ts';
+import { addAffectedSubjects, approvePersonNotice, authorityNotice, breachView, recordBreach, recordFiling } from '../../../functions/use-cases/breaches.ts';
+import { mailsTo, NOW, systemFor } from '../../support/flow.ts';
+
+const BREACH = {
+  detectedAt: '2026-02-10T09:00:00+05:00',
+  description: 'Открытая ссылка на резервную копию клиентской базы',
+  dataCategories: ['ФИО', 'телефон'],
+  systems: ['CRM'],
+  measuresTaken: 'Ссылка отключена',
+  responsible: { name: 'Ержан', email: 'security@derbes.local' },
+};
+const noRender = async () => Buffer.from('');
+
+async function recorded() {
+  const s = systemFor('profiles/demo.json');
+  const { breach } = await recordBreach(s.deps, BREACH, 'idem-1');
+  return { s, breach };
+}
+
+describe('recordBreach', () => {
+  it('computes the authority\'s notice due time, records it once per idempotency key, and refuses a detection in the future', async () => {
+    const { s, breach } = await recorded();
+    expect(breach.notices.map((n) => n.deadline.rule.jurisdiction)).toEqual(['KZ']);
+    expect(Date.parse(breach.notices[0]!.deadline.dueAt)).toBeGreaterThan(Date.parse(breach.detectedAt));
+    expect((await recordBreach(s.deps, BREACH, 'idem-1')).created).toBe(false);
+    expect((await s.deps.audit.list(breach.id)).map((e) => e.type)).toEqual(['breach.recorded']);
+    await expect(recordBreach(s.deps, { ...BREACH, detectedAt: '2026-02-11T09:00:00+05:00' })).rejects.toMatchObject({ problems: [{ field: 'detectedAt', message: 'is in the future' }] });
+  });
+});
+
+describe('addAffectedSubjects', () => {
+  it('lists a person once however often they are named, and finds people in the sources without changing them', async () => {
+    const { s, breach } = await recorded();
+    expect(await addAffectedSubjects(s.deps, breach.id, { people: [{ email: 'A@mail.example' }, { email: 'a@mail.example' }] })).toMatchObject({ added: 1, alreadyListed: 1 });
+    const before = structuredClone(s.sources.get('customers')!.records);
+    expect(await addAffectedSubjects(s.deps, breach.id, { find: ['aigerim@example.kz', 'nobody@mail.example'] })).toMatchObject({ added: 1, notFound: 1, failedSources: [], subjectCount: 2 });
+    expect(s.sources.get('customers')!.records).toEqual(before);
+  });
+
+  it('names a source that could not be asked, so the operator asks again', async () => {
+    const { s, breach } = await recorded();
+    s.sources.get('customers')!.failing = true;
+    expect(await addAffectedSubjects(s.deps, breach.id, { find: ['aigerim@example.kz'] })).toMatchObject({ added: 0, failedSources: ['customers'] });
+  });
+});
+
+describe('approvePersonNotice', () => {
+  it('needs the text in every language the affected people read, then mails each of them once', async () => {
+    const { s, breach } = await recorded();
+    await addAffectedSubjects(s.deps, breach.id, { people: [{ email: 'a@mail.example', name: 'Айгерим', language: 'ru' }] });
+    await expect(approvePersonNotice(s.deps, breach.id, { texts: { en: 'Your data leaked.' } })).rejects.toMatchObject({ problems: [{ field: 'texts.ru' }] });
+    const { sent } = await approvePersonNotice(s.deps, breach.id, { texts: { ru: 'Ссылка на копию базы была открыта два часа.' } });
+    expect(sent).toBe(1);
+    const [mail] = mailsTo(s, 'a@mail.example');
+    expect(mail!.text).toContain('Ссылка на копию базы была открыта два часа.');
+    expect(mail!.text).toContain(', Айгерим');
+    await expect(approvePersonNotice(s.deps, breach.id, { texts: { ru: 'Again' } })).rejects.toBeInstanceOf(ConflictError);
+    expect(mailsTo(s, 'a@mail.example')).toHaveLength(1);
+  });
+
+  it('is refused while nobody with an address is listed', async () => {
+    const { s, breach } = await recorded();
+    await expect(approvePersonNotice(s.deps, breach.id, { texts: { ru: 'x' } })).rejects.toBeInstanceOf(ConflictError);
+  });
+});
+
+describe('the notice to the authority', () => {
+  it('is produced with what is missing named and recorded by its hash; filing closes it, once', async () => {
+    const { s, breach } = await recorded();
+    const notice = await authorityNotice(s.deps, breach.id, { language: 'ru', format: 'text' }, noRender);
+    expect(notice.text).toContain(BREACH.description);
+    expect((await s.deps.audit.list(breach.id)).find((e) => e.type === 'breach.notice_produced')!.detail).toMatchObject({ sha256: notice.sha256, missing: notice.missing });
+    const filed = await recordFiling(s.deps, breach.id, { reference: 'KZ-2026-17' });
+    expect(filed.notices[0]).toMatchObject({ filedAt: NOW.toISOString(), filingReference: 'KZ-2026-17' });
+    expect((await breachView(s.deps, filed)).open).toBe(false);
+    await expect(recordFiling(s.deps, breach.id, {})).rejects.toBeInstanceOf(ConflictError);
+    await expect(recordFiling(s.deps, breach.id, { filedAt: 'yesterday' })).rejects.toBeInstanceOf(ValidationError);
+  });
+});

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../../functions/domain/errors.ts';
+import { deadlineFor, parseSubmission, submitRequest } from '../../../functions/use-cases/submit-request.ts';
+import { NOW, systemFor } from '../../support/flow.ts';
+
+describe('parseSubmission', () => {
+  it('lower-cases the address and names each bad field, as the caller named it', () => {
+    expect(parseSubmission({ types: ['access'], email: 'Aigerim@Example.KZ', language: 'kk' })).toMatchObject({ email: 'aigerim@example.kz' });
+    const refused = () => parseSubmission({ types: ['nonsense'], email: 'nope', language: 'fr' }, 'type');
+    expect(refused).toThrow(ValidationError);
+    expect(refused).toThrow(expect.objectContaining({ problems: expect.arrayContaining([expect.objectContaining({ field: 'type' }), expect.objectContaining({ field: 'email' }), expect.objectContaining({ field: 'language' })]) }));
+    expect(() => parseSubmission({ types: [], email: 'a@b.kz', language: 'ru' })).toThrow(expect.objectContaining({ problems: [{ field: 'types', message: 'choose at least one request type' }] }));
+  });
+});
+
+describe('submitRequest', () => {
+  it('persists the request with its first audit event, then starts its workflow', async () => {
+    const s = systemFor('profiles/demo.json');
+    const { request, created } = await submitRequest(s.deps, { types: ['erasure', 'access', 'erasure'], email: 'aigerim@example.kz', language: 'ru' }, 'web');
+    expect(created).toBe(true);
+    expect(await s.deps.requests.get(request.id)).toMatchObject({ types: ['erasure', 'access'], status: 'RECEIVED', channel: 'web', receivedAt: NOW.toISOString() });
+    expect(s.workflow.started).toEqual([request.id]);
+    const [received] = await s.deps.audit.list(request.id);
+    expect(received).toMatchObject({ type: 'request.received', detail: { channel: 'web', types: ['erasure', 'access'], dueAt: request.deadline.dueAt } });
+    expect(JSON.stringify(received)).not.toContain('aigerim');
+  });
+
+  it('runs on the earliest due date of its types, and an unclear request on the strictest of all', async () => {
+    const { deps } = systemFor('profiles/demo.json');
+    const access = deadlineFor(deps, ['access'], NOW);
+    const erasure = deadlineFor(deps, ['erasure'], NOW);
+    const both = deadlineFor(deps, ['erasure', 'access'], NOW);
+    expect(both.dueAt).toBe([access.dueAt, erasure.dueAt].sort()[0]);
+    const unclear = await submitRequest(deps, { types: [], email: 'a@mail.example', language: 'en' }, 'email');
+    expect(Date.parse(unclear.request.deadline.dueAt)).toBeLessThanOrEqual(Date.parse(both.dueAt));
+  });
+
+  it('makes one request of a repeated submission with the same key, and starts its workflow again in case the first start was lost', async () => {
+    const s = systemFor('profiles/demo.json');
+    const submission = { types: ['access' as const], email: 'aigerim@example.kz', language: 'ru' as const };
+    const first = await submitRequest(s.deps, submission, 'web', 'key-1');
+    const again = await submitRequest(s.deps, submission, 'web', 'key-1');
+    expect(again).toMatchObject({ created: false, request: { id: first.request.id } });
+    expect(s.requests.requests.size).toBe(1);
+    expect(s.workflow.started).toEqual([first.request.id, first.request.id]);
+  });
+});

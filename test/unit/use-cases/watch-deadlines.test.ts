@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { DependencyError } from '../../../functions/domain/errors.ts';
+import { recordFailure } from '../../../functions/use-cases/attention.ts';
+import { watchDeadlines } from '../../../functions/use-cases/watch-deadlines.ts';
+import { mailsTo, NOW, operatorMails, placeRequest, systemFor } from '../../support/flow.ts';
+
+const HOUR = 3_600_000;
+const demo = () => systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, defaultLanguage: 'en' }) });
+const steps = async (s: ReturnType<typeof demo>, id: string) =>
+  (await s.deps.audit.list(id)).filter((e) => e.type === 'deadline.step').map((e) => (e.detail as { kind: string }).kind);
+
+describe('watchDeadlines', () => {
+  it('does nothing before the first step is due', async () => {
+    const s = demo();
+    await placeRequest(s, ['access']);
+    expect(await watchDeadlines(s.deps)).toMatchObject({ open: 1, reminders: 0, progressNotices: 0, overdue: 0, stopped: 0, started: 0 });
+    expect(s.mailer.sent).toEqual([]);
+  });
+
+  it('an hour before the due date: reminders to the operator and a progress notice to the person, each once', async () => {
+    const s = demo();
+    const request = await placeRequest(s, ['access']);
+    s.setNow(new Date(Date.parse(request.deadline.dueAt) - HOUR));
+    const report = await watchDeadlines(s.deps);
+    expect(report).toMatchObject({ open: 1, progressNotices: 1, overdue: 0 });
+    expect(report.reminders).toBeGreaterThan(0);
+    expect(mailsTo(s, request.email).map((m) => m.subject)).toEqual([`[${request.id}] Your request is still in progress`]);
+    expect(operatorMails(s).map((m) => m.subject)).toContain(`[${request.id}] The due date is near and the request is still open`);
+    expect(await steps(s, request.id)).toContain('interim_answer');
+    const sent = s.mailer.sent.length;
+    expect(await watchDeadlines(s.deps)).toMatchObject({ reminders: 0, progressNotices: 0 });
+    expect(s.mailer.sent).toHaveLength(sent);
+  });
+
+  it('sends no progress notice while the workflow itself answers in time (verification, decision)', async () => {
+    const s = demo();
+    const request = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION' });
+    s.setNow(new Date(Date.parse(request.deadline.dueAt) - HOUR));
+    await watchDeadlines(s.deps);
+    expect(mailsTo(s, request.email)).toEqual([]);
+    expect(await steps(s, request.id)).toContain('interim_answer');
+  });
+
+  it('tells the person of a request stuck on a failure that the answer is delayed, instead of "in progress"', async () => {
+    const s = demo();
+    const request = await placeRequest(s, ['access']);
+    await recordFailure(s.deps, { requestId: request.id, step: 'ApplyToSource', error: 'States.Timeout', taskToken: 't' });
+    s.setNow(new Date(Date.parse(request.deadline.dueAt) - HOUR));
+    expect(await watchDeadlines(s.deps)).toMatchObject({ delayNotices: 1, progressNotices: 0 });
+    expect(mailsTo(s, request.email).map((m) => m.subject)).toEqual([`[${request.id}] Your request is delayed`]);
+    expect(operatorMails(s).map((m) => m.subject)).toContain(`[${request.id}] Still needs attention, and the due date is near`);
+  });
+
+  it('alerts the operator once the due date has passed', async () => {
+    const s = demo();
+    const request = await placeRequest(s, ['access']);
+    s.setNow(new Date(Date.parse(request.deadline.dueAt) + HOUR));
+    expect(await watchDeadlines(s.deps)).toMatchObject({ overdue: 1 });
+    expect(operatorMails(s).map((m) => m.subject)).toContain(`[${request.id}] The due date has passed`);
+  });
+
+  it('marks an open request whose execution stopped, and starts one that never got an execution', async () => {
+    const s = demo();
+    const stopped = await placeRequest(s, ['access']);
+    const neverStarted = await placeRequest(s, ['access'], { status: 'RECEIVED' });
+    s.workflow.stop(stopped.id, 'FAILED');
+    s.workflow.stop(neverStarted.id, 'MISSING');
+    // Intake starts the workflow right after persisting: a young request is given time.
+    expect(await watchDeadlines(s.deps)).toMatchObject({ stopped: 0, started: 0 });
+    s.setNow(new Date(NOW.getTime() + 10 * 60_000));
+    expect(await watchDeadlines(s.deps)).toMatchObject({ stopped: 1, started: 1 });
+    expect((await s.deps.requests.get(stopped.id)).attention).toMatchObject({ step: 'workflow', code: 'workflow_failed' });
+    expect(s.workflow.started).toEqual([neverStarted.id]);
+    expect(operatorMails(s).map((m) => m.subject)).toEqual([`[${stopped.id}] The workflow stopped (FAILED)`]);
+  });
+
+  it('handles every other request when one fails, then fails naming it', async () => {
+    const s = demo();
+    const failing = await placeRequest(s, ['access'], { email: 'refused@mail.example' });
+    const fine = await placeRequest(s, ['access']);
+    s.mailer.refused.add('refused@mail.example');
+    s.setNow(new Date(Date.parse(fine.deadline.dueAt) - HOUR));
+    const run = watchDeadlines(s.deps);
+    await expect(run).rejects.toBeInstanceOf(DependencyError);
+    await expect(run).rejects.toThrow(`the deadline watch could not handle 1 of 2 open requests: ${failing.id} (`);
+    expect(mailsTo(s, fine.email).map((m) => m.subject)).toEqual([`[${fine.id}] Your request is still in progress`]);
+  });
+
+});

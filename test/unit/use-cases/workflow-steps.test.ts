@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import { hashVerificationCode } from '../../../functions/domain/verification-code.ts';
+import { acknowledge, closeUnverified, escalateDecision, planFulfilment, requestDecision, requestVerification } from '../../../functions/use-cases/workflow-steps.ts';
+import { auditTypes, mailsTo, NOW, operatorMails, placeRequest, systemFor } from '../../support/flow.ts';
+
+const demo = () => systemFor('profiles/demo.json');
+const HOUR = 3_600_000;
+
+describe('acknowledge', () => {
+  it('sends one receipt naming the types and the due date, and waits for verification no later than the person must hear from us', async () => {
+    const s = demo();
+    const request = await placeRequest(s, ['access', 'erasure'], { status: 'RECEIVED', name: 'Aigerim' });
+    const payload = await acknowledge(s.deps, request.id);
+    const [receipt, ...more] = mailsTo(s, request.email);
+    expect(more).toEqual([]);
+    expect(receipt!.subject).toBe(`[${request.id}] We have received your request`);
+    expect(receipt!.text).toContain('Hello, Aigerim');
+    expect(receipt!.text).toContain('information about your personal data; destruction of your personal data');
+    expect(receipt!.text).toContain('no later than 11 February 2026, 23:59 Astana time');
+    expect((await s.deps.requests.get(request.id)).status).toBe('AWAITING_VERIFICATION');
+    expect(payload.verificationExpiresAt).toBe('2026-02-11T14:59:59.000Z');
+    expect(payload.verificationTimeoutSeconds).toBe((Date.parse('2026-02-11T14:59:59.000Z') - NOW.getTime()) / 1000);
+  });
+
+  it('sends nothing a second time when the step runs again after a restart', async () => {
+    const s = demo();
+    const request = await placeRequest(s, ['access'], { status: 'RECEIVED' });
+    await acknowledge(s.deps, request.id);
+    await acknowledge(s.deps, request.id);
+    expect(mailsTo(s, request.email)).toHaveLength(1);
+  });
+
+  it('tells a person whose mail could not be classified that a person will read it, instead of listing no types', async () => {
+    const s = demo();
+    const request = await placeRequest(s, [], { status: 'RECEIVED' });
+    await acknowledge(s.deps, request.id);
+    expect(mailsTo(s, request.email)[0]!.subject).toBe(`[${request.id}] We have received your message`);
+  });
+
+  it('waits as long as the link lives where the due date is further off', async () => {
+    const s = systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, verification: { codeTtlHours: 2 } }) });
+    const request = await placeRequest(s, ['access'], { status: 'RECEIVED' });
+    const payload = await acknowledge(s.deps, request.id);
+    expect(payload).toMatchObject({ verificationExpiresAt: new Date(NOW.getTime() + 2 * HOUR).toISOString(), verificationTimeoutSeconds: 7200 });
+  });
+});
+
+describe('requestVerification', () => {
+  it('stores only the hash of the code, bound to the task, and mails a link in the request\'s language', async () => {
+    const s = demo();
+    const request = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', language: 'kk' });
+    const code = 'c'.repeat(43);
+    const expiresAt = new Date(NOW.getTime() + 72 * HOUR);
+    await requestVerification(s.deps, request.id, 'task-1', expiresAt, { code, codeHash: hashVerificationCode(code) });
+    expect(await s.deps.verifications.peek(hashVerificationCode(code), NOW)).toEqual({ codeHash: hashVerificationCode(code), requestId: request.id, taskToken: 'task-1', expiresAt: expiresAt.toISOString() });
+    const [mail] = mailsTo(s, request.email);
+    expect(mail!.text).toContain(`https://privacy.example/verify?code=${code}&lang=kk`);
+    expect(mail!.text).toContain('жарамдылық мерзімі: 2026 жылғы 13 ақпан, 10:15 (Астана уақыты)');
+    expect(await auditTypes(s, request.id)).toContain('verification.requested');
+  });
+});
+
+describe('closeUnverified', () => {
+  it('answers the person with the reason and closes the request', async () => {
+    const s = demo();
+    const request = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION' });
+    await closeUnverified(s.deps, request.id);
+    expect(mailsTo(s, request.email)[0]!.subject).toBe(`[${request.id}] Your request is closed: the mailbox was not confirmed`);
+    expect(await s.deps.requests.get(request.id)).toMatchObject({ status: 'CLOSED_UNVERIFIED', closedAt: NOW.toISOString() });
+  });
+
+  it('leaves a request that was confirmed meanwhile alone', async () => {
+    const s = demo();
+    const request = await placeRequest(s, ['access']);
+    await closeUnverified(s.deps, request.id);
+    expect(s.mailer.sent).toEqual([]);
+    expect((await s.deps.requests.get(request.id)).status).toBe('IN_PROGRESS');
+  });
+});
+
+describe('planFulfilment', () => {
+  it('runs a request the profile automates without a decision, on the sources that have a step to take', async () => {
+    const s = systemFor('profiles/seeds/4sell.json');
+    const request = await placeRequest(s, ['marketing_opt_out']);
+    const plan = await planFulfilment(s.deps, request.id);
+    expect(plan).toMatchObject({ needsDecision: false, escalations: 0, sourceIds: ['mailing'] });
+    expect((await s.deps.requests.get(request.id)).status).toBe('IN_PROGRESS');
+  });
+
+  it.each([
+    ['a claim', ['claim'], {}, ['a claim is always decided by the responsible person']],
+    ['a type the profile has reviewed', ['erasure'], {}, ['the operator profile has the responsible person decide on "erasure"']],
+    [
+      'a correction with nothing to correct',
+      ['rectification'],
+      {},
+      ['the operator profile has the responsible person decide on "correction"', 'no changes were stated: state what to correct'],
+    ],
+    ['a mail nobody could classify', [], {}, ['the message could not be classified automatically: say what is asked for']],
+  ] as const)('waits for a decision on %s, with the reasons in the audit trail, and keeps every source ready', async (_, types, changes, reasons) => {
+    const s = systemFor('profiles/seeds/4sell-cashier.json');
+    const request = await placeRequest(s, [...types], { changes });
+    const plan = await planFulfilment(s.deps, request.id);
+    expect(plan.needsDecision).toBe(true);
+    expect(plan.sourceIds).toEqual(s.deps.profile.sources.map((source) => source.id));
+    expect((await s.deps.requests.get(request.id)).status).toBe('AWAITING_DECISION');
+    const requested = (await s.deps.audit.list(request.id)).find((e) => e.type === 'decision.requested');
+    expect(requested!.detail).toEqual({ reasons });
+    // The wait ends when the person must hear from us.
+    expect(plan.decisionTimeoutSeconds).toBe(Math.floor((Date.parse(request.deadline.dueAt) - 4 * HOUR - NOW.getTime()) / 1000));
+  });
+});
+
+describe('requestDecision', () => {
+  it('keeps the task token for the operator and alerts them with the reasons and the refusal grounds that fit', async () => {
+    const s = systemFor('profiles/seeds/4sell-cashier.json', { adjust: (json) => ({ ...json, defaultLanguage: 'en' }) });
+    const request = await placeRequest(s, ['erasure']);
+    await planFulfilment(s.deps, request.id);
+    await requestDecision(s.deps, request.id, 'task-7');
+    expect(await s.decisions.list()).toEqual([{ requestId: request.id, taskToken: 'task-7', reasons: ['the operator profile has the responsible person decide on "erasure"'], requestedAt: NOW.toISOString() }]);
+    const [alert] = operatorMails(s);
+    expect(alert!.subject).toBe(`[${request.id}] Your decision is needed`);
+    expect(alert!.text).toContain('Why: the operator profile has the responsible person decide on "erasure".');
+    expect(alert!.text).toMatch(/ {4}kz-[a-z-]+ — /);
+    expect(alert!.text).toContain(`npx derbes decisions approve ${request.id}`);
+  });
+});
+
+describe('escalateDecision', () => {
+  async function waiting() {
+    const s = systemFor('profiles/seeds/4sell.json');
+    const request = await placeRequest(s, ['claim']);
+    const plan = await planFulfilment(s.deps, request.id);
+    await requestDecision(s.deps, request.id, 'task');
+    s.mailer.sent.length = 0;
+    return { s, request, plan };
+  }
+
+  it('gives the person one reasoned interim answer, escalates to the operator each round, and gives up after the third', async () => {
+    const { s, request, plan } = await waiting();
+    const first = await escalateDecision(s.deps, plan);
+    expect(first).toMatchObject({ escalations: 1, giveUp: false, decisionTimeoutSeconds: 3 * 24 * 3600 });
+    expect(mailsTo(s, request.email).map((m) => m.subject)).toEqual([`[${request.id}] Your request needs more time`]);
+    const second = await escalateDecision(s.deps, first);
+    const third = await escalateDecision(s.deps, second);
+    expect([second.giveUp, third.giveUp, third.escalations]).toEqual([false, true, 3]);
+    expect(mailsTo(s, request.email)).toHaveLength(1);
+    expect(operatorMails(s).map((m) => m.text.match(/Reminder \d of \d/)?.[0])).toEqual(['Reminder 1 of 3', 'Reminder 2 of 3', 'Reminder 3 of 3']);
+    expect((await s.deps.audit.list(request.id)).filter((e) => e.type === 'decision.escalated').map((e) => e.detail)).toEqual([{ round: 1 }, { round: 2 }, { round: 3 }]);
+  });
+
+  it('stops at once, telling nobody, when the decision came meanwhile', async () => {
+    const { s, request, plan } = await waiting();
+    await s.deps.requests.transition(request.id, 'AWAITING_DECISION', 'IN_PROGRESS');
+    expect(await escalateDecision(s.deps, plan)).toMatchObject({ escalations: 1, giveUp: true });
+    expect(s.mailer.sent).toEqual([]);
+  });
+});
