@@ -47,6 +47,12 @@ export class ConflictError extends DerbesError {
   readonly code = 'conflict';
 }
 
+/**
+ * The workflow no longer waits on the task a token names (its wait timed out, or the execution ended): completing
+ * it changes nothing. The adapter that talks to the workflow engine says so in these words.
+ */
+export class WaitEndedError extends ConflictError {}
+
 /** A verification code or download link that is unknown, used or expired; deliberately vague. */
 export class InvalidTokenError extends DerbesError {
   readonly code = 'invalid_token';

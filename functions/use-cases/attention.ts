@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ConflictError, errorCodeOfFailure } from '../domain/errors.ts';
+import { ConflictError, WaitEndedError, errorCodeOfFailure } from '../domain/errors.ts';
 import type { Attention, DataSubjectRequest } from '../domain/request.ts';
 import type { AuditEvent } from '../domain/audit.ts';
 import type { Dependencies } from './dependencies.ts';
@@ -63,7 +63,7 @@ export async function resumeRequest(deps: Dependencies, requestId: string): Prom
     await deps.workflow.completeTask(pending.taskToken, { resumed: true });
   } catch (error) {
     await deps.attention.put(pending);
-    if ((error as Error).name === 'TaskTimedOut') throw new ConflictError(`the workflow of ${requestId} no longer waits to be resumed; redrive its execution`);
+    if (error instanceof WaitEndedError) throw new ConflictError(`the workflow of ${requestId} no longer waits to be resumed; redrive its execution`);
     throw error;
   }
   return { reference: requestId, step: pending.step };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { riskFlags, type EscalationPolicy } from '../domain/deadlines/index.ts';
-import { ConflictError, NotPermittedError, ValidationError, toFieldProblems } from '../domain/errors.ts';
+import { ConflictError, NotPermittedError, ValidationError, WaitEndedError, toFieldProblems } from '../domain/errors.ts';
 import { inLanguage } from '../domain/localized.ts';
 import { groundText, refusalGround, refusalGrounds } from '../domain/refusal-grounds.ts';
 import { OPEN_STATUSES, type DataSubjectRequest, type RefusalBasis } from '../domain/request.ts';
@@ -99,7 +99,7 @@ export async function decide(deps: Dependencies, requestId: string, input: Decis
     await deps.workflow.completeTask(pending.taskToken, { approved });
   } catch (error) {
     await deps.decisions.put(pending);
-    if ((error as Error).name === 'TaskTimedOut') throw new ConflictError(`the wait for a decision on ${requestId} has just ended; list the decisions again and decide once more`);
+    if (error instanceof WaitEndedError) throw new ConflictError(`the wait for a decision on ${requestId} has just ended; list the decisions again and decide once more`);
     throw error;
   }
   return { reference: requestId, decision: input.decision };

@@ -4,6 +4,8 @@ import type { RetentionRule } from '../config/profile-schema.ts';
 import type { RetentionState } from '../domain/retention.ts';
 import type { DataSubjectRequest, RequestStatus } from '../domain/request.ts';
 import type { RequestType } from '../domain/request-types.ts';
+import type { ProcessorNotice } from '../domain/processor-notice.ts';
+import type { Processor } from '../config/profile-schema.ts';
 
 export interface CreateResult {
   request: DataSubjectRequest;
@@ -265,6 +267,7 @@ export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' |
 export interface Workflow {
   /** Starts the execution named after the request; a second start for the same request is a no-op. */
   start(requestId: string): Promise<void>;
+  /** Releases a waiting task; WaitEndedError when the workflow no longer waits on it (timed out, ended). */
   completeTask(taskToken: string, output: Record<string, unknown>): Promise<void>;
   /** The names (request ids) of every running execution, page after page. */
   running(): Promise<Set<string>>;
@@ -408,4 +411,23 @@ export interface RetentionStates {
   /** Records an approval (a new pass starts); never touches a running pass's lease. */
   approve(source: string, fingerprint: string, at: string): Promise<void>;
   release(lease: RetentionLease): Promise<void>;
+}
+
+/** How one notice to a processor went. */
+export interface NoticeDelivery {
+  processorId: string;
+  channel: 'webhook' | 'email';
+  delivered: boolean;
+  /** The HTTP status of the last webhook attempt, when there was an answer. */
+  status?: number;
+  attempts: number;
+  error?: string;
+}
+
+/**
+ * Tells a processor or recipient of a request, by signed webhook (the notice) or by mail (the text the caller wrote in
+ * the processor's language), as the profile says for each. One that cannot be reached is a result, not an error.
+ */
+export interface ProcessorNotices {
+  notify(processor: Processor, notice: ProcessorNotice, mail: { subject: string; text: string }): Promise<NoticeDelivery>;
 }

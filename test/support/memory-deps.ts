@@ -20,7 +20,7 @@ import {
   type RecordedConsentEvent,
 } from '../../functions/domain/consent/index.ts';
 import { createDeadlineEngine } from '../../functions/domain/deadlines/index.ts';
-import { ConflictError, InvalidTokenError, NotFoundError } from '../../functions/domain/errors.ts';
+import { ConflictError, InvalidTokenError, NotFoundError, WaitEndedError } from '../../functions/domain/errors.ts';
 import { keyedHash, personKey } from '../../functions/domain/person-key.ts';
 import { needsWatching, type AffectedSubject, type Breach } from '../../functions/domain/breaches/breach.ts';
 import { assertTransition, OPEN_STATUSES, type DataSubjectRequest, type RequestStatus } from '../../functions/domain/request.ts';
@@ -527,7 +527,7 @@ export class MemoryWorkflow implements Workflow {
     this.stopped.delete(requestId);
   }
   async completeTask(taskToken: string, output: Record<string, unknown>) {
-    if (this.ended.has(taskToken)) throw Object.assign(new Error('Task Timed Out'), { name: 'TaskTimedOut' });
+    if (this.ended.has(taskToken)) throw new WaitEndedError('the workflow no longer waits on this task');
     this.completed.push({ taskToken, output });
   }
   async running() {

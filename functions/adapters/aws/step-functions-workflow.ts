@@ -1,4 +1,14 @@
-import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, ListExecutionsCommand, SFNClient, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  ListExecutionsCommand,
+  SFNClient,
+  SendTaskSuccessCommand,
+  StartExecutionCommand,
+  TaskTimedOut,
+} from '@aws-sdk/client-sfn';
+import { WaitEndedError } from '../../domain/errors.ts';
 import type { ExecutionStatus, Workflow } from '../../use-cases/ports.ts';
 import { withTransientErrors } from '../dependency-errors.ts';
 
@@ -24,7 +34,13 @@ export class StepFunctionsWorkflow implements Workflow {
   }
 
   async completeTask(taskToken: string, output: Record<string, unknown>): Promise<void> {
-    await this.sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+    try {
+      await this.sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+    } catch (error) {
+      // Step Functions' name for a token whose wait is over; the local runtime's endpoint answers the same.
+      if (error instanceof TaskTimedOut || (error as Error).name === 'TaskTimedOut') throw new WaitEndedError('the workflow no longer waits on this task', { cause: error });
+      throw error;
+    }
   }
 
   async running(): Promise<Set<string>> {
