@@ -1,6 +1,5 @@
 import type { OperatorProfile, DataSource } from '../config/profile-schema.ts';
 import type { DeadlineEngine } from '../domain/deadlines/index.ts';
-import type { ProcessorNotifier } from '../adapters/processors/processor-notifier.ts';
 import type { ConsentLedger } from '../domain/consent/index.ts';
 import type {
   AttentionStore,
@@ -17,6 +16,7 @@ import type {
   RetentionSource,
   RetentionStates,
   PackageStore,
+  ProcessorNotices,
   RateLimiter,
   RequestStore,
   SentMailLedger,
@@ -53,7 +53,7 @@ export interface Dependencies {
   readonly retentionStates: RetentionStates;
   retentionSourceFor(source: DataSource): RetentionSource;
   readonly downloads: DownloadTokens;
-  readonly processorNotifier: ProcessorNotifier;
+  readonly processorNotifier: ProcessorNotices;
   /** Reads a secret (signing keys, the operator API key) by name. */
   secret(name: string): Promise<string>;
   readonly mailer: Mailer;

@@ -4,7 +4,7 @@ import { NotFoundError } from '../domain/errors.ts';
 import { messagesFor, type ReviewReasonKind } from '../domain/messages.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import type { RequestType } from '../domain/request-types.ts';
-import { NOTICE_TYPES, processorNotice, type NoticeType } from '../adapters/processors/processor-notifier.ts';
+import { NOTICE_TYPES, processorNotice, type NoticeType } from '../domain/processor-notice.ts';
 import { withdrawnPurposes } from './consent.ts';
 import type { Dependencies } from './dependencies.ts';
 import { assertMayChangeData } from './guards.ts';
