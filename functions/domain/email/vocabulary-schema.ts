@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LanguageSchema, RequestTypeSchema } from '../../functions/domain/request-types.ts';
+import { LanguageSchema, RequestTypeSchema } from '../request-types.ts';
 
 /**
  * A word as intake spells normalised text: lower case, `е` for `ё`, letters and digits only.

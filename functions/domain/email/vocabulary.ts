@@ -1,7 +1,7 @@
 import en from '../../../rules/vocabulary/en.json' with { type: 'json' };
 import kk from '../../../rules/vocabulary/kk.json' with { type: 'json' };
 import ru from '../../../rules/vocabulary/ru.json' with { type: 'json' };
-import { VocabularySchema, type Vocabulary } from '../../../rules/vocabulary/schema.ts';
+import { VocabularySchema, type Vocabulary } from './vocabulary-schema.ts';
 import { ConfigurationError, toFieldProblems } from '../errors.ts';
 import { LANGUAGES, type Language, type RequestType } from '../request-types.ts';
 
