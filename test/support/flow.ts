@@ -19,6 +19,16 @@ import { memorySystem, type MemorySystem } from './memory-deps.ts';
 /** Tuesday 10 February 2026, 10:15 in Astana: no holiday near, so every due date is an ordinary one. */
 export const NOW = new Date('2026-02-10T05:15:00Z');
 
+/** A breach as the operator records it: detected the morning of NOW, in Astana. */
+export const BREACH_INPUT = {
+  detectedAt: '2026-02-10T09:00:00+05:00',
+  description: 'Открытая ссылка на резервную копию клиентской базы',
+  dataCategories: ['ФИО', 'телефон'],
+  systems: ['CRM'],
+  measuresTaken: 'Ссылка отключена',
+  responsible: { name: 'Ержан', email: 'security@derbes.local' },
+};
+
 /** A shipped profile with its demo data, optionally changed (a review policy, a jurisdiction) and parsed again. */
 export function systemFor(
   profile: string,

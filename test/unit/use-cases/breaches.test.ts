@@ -1,21 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, ValidationError } from '../../../functions/domain/errors.ts';
 import { addAffectedSubjects, approvePersonNotice, authorityNotice, breachView, recordBreach, recordFiling } from '../../../functions/use-cases/breaches.ts';
-import { mailsTo, NOW, systemFor } from '../../support/flow.ts';
+import { BREACH_INPUT, mailsTo, NOW, systemFor } from '../../support/flow.ts';
 
-const BREACH = {
-  detectedAt: '2026-02-10T09:00:00+05:00',
-  description: 'Открытая ссылка на резервную копию клиентской базы',
-  dataCategories: ['ФИО', 'телефон'],
-  systems: ['CRM'],
-  measuresTaken: 'Ссылка отключена',
-  responsible: { name: 'Ержан', email: 'security@derbes.local' },
-};
 const noRender = async () => Buffer.from('');
 
 async function recorded() {
   const s = systemFor('profiles/demo.json');
-  const { breach } = await recordBreach(s.deps, BREACH, 'idem-1');
+  const { breach } = await recordBreach(s.deps, BREACH_INPUT, 'idem-1');
   return { s, breach };
 }
 
@@ -24,9 +16,9 @@ describe('recordBreach', () => {
     const { s, breach } = await recorded();
     expect(breach.notices.map((n) => n.deadline.rule.jurisdiction)).toEqual(['KZ']);
     expect(Date.parse(breach.notices[0]!.deadline.dueAt)).toBeGreaterThan(Date.parse(breach.detectedAt));
-    expect((await recordBreach(s.deps, BREACH, 'idem-1')).created).toBe(false);
+    expect((await recordBreach(s.deps, BREACH_INPUT, 'idem-1')).created).toBe(false);
     expect((await s.deps.audit.list(breach.id)).map((e) => e.type)).toEqual(['breach.recorded']);
-    await expect(recordBreach(s.deps, { ...BREACH, detectedAt: '2026-02-11T09:00:00+05:00' })).rejects.toMatchObject({ problems: [{ field: 'detectedAt', message: 'is in the future' }] });
+    await expect(recordBreach(s.deps, { ...BREACH_INPUT, detectedAt: '2026-02-11T09:00:00+05:00' })).rejects.toMatchObject({ problems: [{ field: 'detectedAt', message: 'is in the future' }] });
   });
 });
 
@@ -70,7 +62,7 @@ describe('the notice to the authority', () => {
   it('is produced with what is missing named and recorded by its hash; filing closes it, once', async () => {
     const { s, breach } = await recorded();
     const notice = await authorityNotice(s.deps, breach.id, { language: 'ru', format: 'text' }, noRender);
-    expect(notice.text).toContain(BREACH.description);
+    expect(notice.text).toContain(BREACH_INPUT.description);
     expect((await s.deps.audit.list(breach.id)).find((e) => e.type === 'breach.notice_produced')!.detail).toMatchObject({ sha256: notice.sha256, missing: notice.missing });
     const filed = await recordFiling(s.deps, breach.id, { reference: 'KZ-2026-17' });
     expect(filed.notices[0]).toMatchObject({ filedAt: NOW.toISOString(), filingReference: 'KZ-2026-17' });

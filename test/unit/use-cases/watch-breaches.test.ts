@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { addAffectedSubjects, approvePersonNotice, recordBreach } from '../../../functions/use-cases/breaches.ts';
 import { watchBreaches } from '../../../functions/use-cases/watch-breaches.ts';
-import { mailsTo, systemFor } from '../../support/flow.ts';
-
-const BREACH = {
-  detectedAt: '2026-02-10T09:00:00+05:00',
-  description: 'Открытая ссылка на резервную копию',
-  dataCategories: ['ФИО'],
-  systems: ['CRM'],
-  measuresTaken: 'Ссылка отключена',
-  responsible: { name: 'Ержан', email: 'security@derbes.local' },
-};
+import { BREACH_INPUT, mailsTo, systemFor } from '../../support/flow.ts';
 
 describe('watchBreaches', () => {
   it('alerts the operator\'s contact and the responsible person when an unfiled notice is overdue, once', async () => {
     const s = systemFor('profiles/demo.json');
-    const { breach } = await recordBreach(s.deps, BREACH);
+    const { breach } = await recordBreach(s.deps, BREACH_INPUT);
     expect(await watchBreaches(s.deps)).toMatchObject({ openBreaches: 1, overdue: 0 });
     s.setNow(new Date(Date.parse(breach.notices[0]!.deadline.dueAt) + 3_600_000));
     const report = await watchBreaches(s.deps);
@@ -30,7 +21,7 @@ describe('watchBreaches', () => {
 
   it('sends the approved mails to people in batches of the profile\'s size, with each run', async () => {
     const s = systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, breaches: { mailsPerRun: 2 } }) });
-    const { breach } = await recordBreach(s.deps, BREACH);
+    const { breach } = await recordBreach(s.deps, BREACH_INPUT);
     await addAffectedSubjects(s.deps, breach.id, { people: ['a', 'b', 'c'].map((n) => ({ email: `${n}@mail.example`, language: 'ru' })) });
     expect((await approvePersonNotice(s.deps, breach.id, { texts: { ru: 'Текст' } })).sent).toBe(2);
     expect((await watchBreaches(s.deps)).personNoticesSent).toBe(1);
