@@ -1,0 +1,48 @@
+/**
+ * Dependencies point inward: domain ← use cases ← adapters and handlers. Checked by `npm test` (npm run
+ * check:dependencies) over functions/. The operator profile's schema (functions/config/profile-schema.ts) is domain
+ * data — a pure schema over domain types, parsed once at start — so the inner layers may read it; the rest of
+ * functions/config (settings from the environment, the profile read from disk) belongs to the composition root.
+ */
+const OUTSIDE_THE_CORE = '^(functions/(adapters|handlers|config)/|functions/composition\\.ts$|infra/|test/|bench/)';
+const PROFILE_SCHEMA = '^functions/config/profile-schema\\.ts$';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'domain-imports-domain-only',
+      comment: 'The domain imports nothing outside itself, rules/ and the profile schema.',
+      severity: 'error',
+      from: { path: '^functions/domain/' },
+      to: { path: [OUTSIDE_THE_CORE, '^functions/use-cases/'], pathNot: PROFILE_SCHEMA },
+    },
+    {
+      name: 'use-cases-import-domain-and-ports',
+      comment: 'Use cases talk to ports (functions/use-cases/ports.ts), never to an adapter, a handler or a setting.',
+      severity: 'error',
+      from: { path: '^functions/use-cases/' },
+      to: { path: OUTSIDE_THE_CORE, pathNot: PROFILE_SCHEMA },
+    },
+    {
+      name: 'profile-schema-is-pure',
+      comment: 'The profile schema stays domain data: it imports the domain only.',
+      severity: 'error',
+      from: { path: PROFILE_SCHEMA },
+      to: { path: [OUTSIDE_THE_CORE, '^functions/use-cases/'], pathNot: PROFILE_SCHEMA },
+    },
+    {
+      name: 'adapters-import-ports-not-use-cases',
+      comment: 'An adapter implements a port; it does not call a use case.',
+      severity: 'error',
+      from: { path: '^functions/adapters/' },
+      to: { path: ['^functions/use-cases/', '^functions/handlers/', '^functions/composition\\.ts$'], pathNot: '^functions/use-cases/ports\\.ts$' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    // Type-only imports count: a use case that names an adapter's type depends on it all the same.
+    tsPreCompilationDeps: true,
+  },
+};
