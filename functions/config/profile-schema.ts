@@ -4,6 +4,7 @@ import type { FieldProblem } from '../domain/errors.ts';
 import { isValidIin } from '../domain/iin.ts';
 import { isLocalDate } from '../domain/deadlines/local-time.ts';
 import { inLanguage } from '../domain/localized.ts';
+import { NOTICE_TYPES } from '../domain/request-policy.ts';
 import { LanguageSchema, RequestTypeSchema, type Language } from '../domain/request-types.ts';
 
 /** A text the person reads; one entry per language the operator answers in (checked below). */
@@ -118,7 +119,8 @@ const Processor = z.strictObject({
     z.strictObject({ kind: z.literal('webhook'), url: z.url(), secretName: z.string().min(1) }),
     z.strictObject({ kind: z.literal('email'), address: z.email() }),
   ]),
-  notifyOn: z.array(RequestTypeSchema).default(['rectification', 'blocking', 'unblocking', 'erasure', 'consent_withdrawal']),
+  /** The types it hears of: only those whose policy tells processors (REQUEST_POLICIES). */
+  notifyOn: z.array(z.enum(NOTICE_TYPES)).default(['rectification', 'blocking', 'unblocking', 'erasure', 'consent_withdrawal']),
 });
 
 const ReviewPolicy = z.enum(['automatic', 'operator']);

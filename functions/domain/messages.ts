@@ -5,6 +5,7 @@ import ru from '../../rules/messages/ru.json' with { type: 'json' };
 import kk from '../../rules/messages/kk.json' with { type: 'json' };
 import { ConfigurationError, toFieldProblems, type FieldProblem } from './errors.ts';
 import { REQUEST_STATUSES, type RequestStatus } from './request.ts';
+import { NOTICE_TYPES, type NoticeType } from './request-policy.ts';
 import { REQUEST_TYPES, type Language, type RequestType } from './request-types.ts';
 
 /**
@@ -115,9 +116,6 @@ export type AlertKind = keyof typeof ALERT_PLACEHOLDERS;
 export type ReviewReasonKind = keyof typeof REVIEW_REASON_PLACEHOLDERS;
 export type PackageText = (typeof PACKAGE_TEXTS)[number];
 
-/** What a processor or recipient is asked to do; the request types they hear of. */
-export const PROCESSOR_ACTIONS = ['erasure', 'rectification', 'blocking', 'unblocking', 'consent_withdrawal', 'marketing_opt_out'] as const;
-export type ProcessorAction = (typeof PROCESSOR_ACTIONS)[number];
 /** The derbes commands an alert offers, each with a label in the operator's language. */
 export const COMMAND_LABELS = ['pending', 'approve', 'deny', 'show', 'done'] as const;
 export type CommandLabel = (typeof COMMAND_LABELS)[number];
@@ -160,7 +158,7 @@ const CatalogSchema = z.strictObject({
   alerts: record(Object.keys(ALERT_PLACEHOLDERS) as AlertKind[], z.strictObject({ title: text, detail: z.string() })),
   commandLabels: record(COMMAND_LABELS, text),
   reviewReasons: record(Object.keys(REVIEW_REASON_PLACEHOLDERS) as ReviewReasonKind[], text),
-  processorActions: record(PROCESSOR_ACTIONS, text),
+  processorActions: record(NOTICE_TYPES, text),
   pages: record(Object.keys(PAGE_PLACEHOLDERS) as PageText[], text),
   package: record(PACKAGE_TEXTS, text),
   /** Breach notices and alerts: validated by domain/breaches/texts.ts. */
@@ -178,7 +176,7 @@ type Catalog = z.infer<typeof CatalogSchema> & {
   alerts: Record<AlertKind, { title: string; detail: string }>;
   reviewReasons: Record<ReviewReasonKind, string>;
   commandLabels: Record<CommandLabel, string>;
-  processorActions: Record<ProcessorAction, string>;
+  processorActions: Record<NoticeType, string>;
   pages: Record<PageText, string>;
   package: Record<PackageText, string>;
   timeZones: Record<(typeof KNOWN_TIME_ZONES)[number], string>;
@@ -217,7 +215,7 @@ export function parseCatalog(json: unknown, source: string): Catalog {
     problems.push(...placeholderProblems(alert.title, [], `alerts.${name}.title`));
     problems.push(...placeholderProblems(alert.detail, allowed, `alerts.${name}.detail`));
   }
-  for (const name of PROCESSOR_ACTIONS) problems.push(...placeholderProblems(catalog.processorActions[name], [], `processorActions.${name}`));
+  for (const name of NOTICE_TYPES) problems.push(...placeholderProblems(catalog.processorActions[name], [], `processorActions.${name}`));
   if (problems.length) throw new ConfigurationError(source, problems);
   return catalog;
 }
@@ -260,7 +258,7 @@ export function messagesFor(language: Language) {
     alert: (kind: AlertKind, values: Record<string, string> = {}) => ({ title: catalog.alerts[kind].title, detail: fill(catalog.alerts[kind].detail, values) }),
     commandLabel: (label: CommandLabel) => catalog.commandLabels[label],
     reviewReason: (kind: ReviewReasonKind, values: Record<string, string> = {}) => fill(catalog.reviewReasons[kind], values),
-    processorAction: (type: ProcessorAction) => catalog.processorActions[type],
+    processorAction: (type: NoticeType) => catalog.processorActions[type],
     page: (name: PageText, values: Record<string, string> = {}) => fill(catalog.pages[name], values),
     packageText: (name: PackageText) => catalog.package[name],
     /** A country as people name it; ZZ (the profile's "not named in the policy") says so. */

@@ -1,11 +1,5 @@
 import { z } from 'zod';
-
-/**
- * The request types a processor or recipient hears of (GDPR Art. 19 style; Law 94-V has no narrower list), and an
- * opt-out for those who use the data for advertising.
- */
-export const NOTICE_TYPES = ['erasure', 'rectification', 'blocking', 'unblocking', 'consent_withdrawal', 'marketing_opt_out'] as const;
-export type NoticeType = (typeof NOTICE_TYPES)[number];
+import { NOTICE_TYPES, type NoticeType } from './request-policy.ts';
 
 /** An OpenDSR-style request body (opengdpr/OpenDSR `POST /requests`), with our request types added. */
 export const ProcessorNoticeSchema = z.strictObject({

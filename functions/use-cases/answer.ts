@@ -2,6 +2,7 @@ import { localize } from '../config/profile-schema.ts';
 import type { RecordedAuditEvent } from '../domain/audit.ts';
 import { messagesFor, type AnswerText, type Messages } from '../domain/messages.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
+import { anyType, policyOf, type SourceStep } from '../domain/request-policy.ts';
 import type { RequestType } from '../domain/request-types.ts';
 import { accessReport, accessText, publishAccessPackage } from './access-package.ts';
 import { assertMayChangeData } from './guards.ts';
@@ -9,19 +10,12 @@ import { consentSections } from './consent.ts';
 import type { Dependencies } from './dependencies.ts';
 import { sourceSteps } from './fulfilment.ts';
 import { alertOperator, notifyPerson } from './notify.ts';
-import type { SourceOutcome, SourceResult, SourceStep } from './ports.ts';
+import type { SourceOutcome, SourceResult } from './ports.ts';
 
-/** The request type a step serves, for naming it to the person. */
-const STEP_TYPE: Record<SourceStep, RequestType> = {
-  access: 'access',
-  rectification: 'rectification',
-  unblocking: 'unblocking',
-  blocking: 'blocking',
-  consent_flags: 'consent_withdrawal',
-  consent_withdrawal: 'consent_withdrawal',
-  marketing_opt_out: 'marketing_opt_out',
-  erasure: 'erasure',
-};
+/** The request's types a step serves, for naming it to the person. */
+function typesServedBy(step: SourceStep, types: readonly RequestType[]): RequestType[] {
+  return types.filter((type) => (step === 'consent_flags' ? policyOf(type).endsConsents !== 'none' : policyOf(type).sourceStep === step));
+}
 
 /**
  * How the answer says what each step did: the sentence for records changed, and the one for nothing to change
@@ -127,24 +121,24 @@ export async function answerRequest(deps: Dependencies, requestId: string): Prom
     .map((source) => ({ source, steps: sourceSteps(deps.profile, source, request.types).filter((step) => !results.find((r) => r.sourceId === source.id)?.outcomes[step]) }))
     .filter((entry) => entry.steps.length);
   const sections: string[] = [];
-  const report = request.types.includes('access') ? await accessReport(deps, request, results) : undefined;
+  const report = anyType(request.types, (policy) => policy.sourceStep === 'access') ? await accessReport(deps, request, results) : undefined;
   if (report) sections.push(accessText(report, m));
   // One read of the trail serves the consent and the processor sections.
   const trail = await deps.audit.list(requestId);
   sections.push(...consentSections(deps, request, trail), ...changeSections(deps, request, results, m));
   const answer = request.decision?.approved ? request.decision.answer : undefined;
-  if (answer) sections.push(request.types.includes('claim') ? m.answer('claim', { decision: answer }) : m.answer('operatorAnswer', { answer }));
+  if (answer) sections.push(anyType(request.types, (policy) => policy.answerSection === 'claim') ? m.answer('claim', { decision: answer }) : m.answer('operatorAnswer', { answer }));
   sections.push(...processorSections(deps, request, trail, m));
   for (const { source, steps } of unfinished) {
     await deps.audit.append(requestId, { type: 'source.failed', detail: { sourceId: source.id, error: 'no result after retries', steps } });
-    const types = [...new Set(steps.map((step) => STEP_TYPE[step]))];
+    const types = [...new Set(steps.flatMap((step) => typesServedBy(step, request.types)))];
     sections.push(m.answer('sourceFailed', { source: localize(source.description, request.language), types: m.typeNames(types) }));
   }
   // The links to the copy come last: everything the copy holds has been said above.
   if (report) sections.push(await publishAccessPackage(deps, request, report));
   await notifyPerson(deps, request, 'answer', { sections: sections.join('\n\n') });
   // Only now that the person has the confirmation: SES' own list would stop it too (see sesAccountSuppression).
-  if (request.types.includes('marketing_opt_out') && deps.profile.sesAccountSuppression) await deps.suppressInSes(request.email);
+  if (anyType(request.types, (policy) => policy.endsConsents === 'marketing') && deps.profile.sesAccountSuppression) await deps.suppressInSes(request.email);
   if (unfinished.length) {
     const language = deps.profile.defaultLanguage;
     await alertOperator(deps, request, 'partialAnswer', { sources: messagesFor(language).list(unfinished.map(({ source }) => `${localize(source.description, language)} (${source.id})`)) });

@@ -5,6 +5,7 @@ import { ValidationError, toFieldProblems } from '../domain/errors.ts';
 import { messagesFor } from '../domain/messages.ts';
 import type { RecordedAuditEvent } from '../domain/audit.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
+import { anyType } from '../domain/request-policy.ts';
 import type { RequestType } from '../domain/request-types.ts';
 import type { Dependencies } from './dependencies.ts';
 import { assertMayChangeData } from './guards.ts';
@@ -66,8 +67,8 @@ function gpcPurposes(deps: Pick<Dependencies, 'profile'>): string[] {
 /** The purposes a request ends: a withdrawal every purpose, an opt-out the marketing ones. */
 export function withdrawnPurposes(profile: Pick<OperatorProfile, 'purposes'>, types: readonly RequestType[]): string[] {
   const ids = new Set<string>();
-  if (types.includes('consent_withdrawal')) profile.purposes.forEach((p) => ids.add(p.id));
-  if (types.includes('marketing_opt_out')) profile.purposes.filter((p) => p.marketing).forEach((p) => ids.add(p.id));
+  if (anyType(types, (policy) => policy.endsConsents === 'every purpose')) profile.purposes.forEach((p) => ids.add(p.id));
+  if (anyType(types, (policy) => policy.endsConsents === 'marketing')) profile.purposes.filter((p) => p.marketing).forEach((p) => ids.add(p.id));
   return [...ids];
 }
 
@@ -88,7 +89,7 @@ export async function withdrawForRequest(deps: Dependencies, requestId: string):
     const change = await deps.consent.withdraw({ personKey: key, purposeId, at: deps.clock.now(), channel, evidence: { requestId } });
     if (change.recorded.some((e) => e.type === 'withdrawn')) withdrawn.push(purposeId);
   }
-  if (request.types.includes('marketing_opt_out')) await deps.suppressions.add(request.email, { requestId });
+  if (anyType(request.types, (policy) => policy.endsConsents === 'marketing')) await deps.suppressions.add(request.email, { requestId });
   await deps.audit.append(requestId, { type: 'consent.withdrawn', detail: { purposes: wanted } });
   return { withdrawn };
 }
@@ -101,11 +102,11 @@ export function consentSections(deps: Pick<Dependencies, 'profile'>, request: Da
     return purpose ? localize(purpose.description, request.language) : purposeId;
   };
   const sections: string[] = [];
-  if (request.types.includes('consent_withdrawal')) {
+  if (anyType(request.types, (policy) => policy.answerSection === 'consentWithdrawal')) {
     const purposes = trail.filter((e) => e.type === 'consent.withdrawn').flatMap((e) => (e.detail as { purposes: string[] }).purposes);
     sections.push(m.answer('consentWithdrawal', { purposes: [...new Set(purposes)].map(name).join('; ') }));
   }
-  if (request.types.includes('marketing_opt_out')) sections.push(m.answer('marketingOptOut'));
+  if (anyType(request.types, (policy) => policy.answerSection === 'marketingOptOut')) sections.push(m.answer('marketingOptOut'));
   return sections;
 }
 

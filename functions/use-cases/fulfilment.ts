@@ -4,12 +4,13 @@ import { NotFoundError } from '../domain/errors.ts';
 import { messagesFor, type ReviewReasonKind } from '../domain/messages.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import type { RequestType } from '../domain/request-types.ts';
-import { NOTICE_TYPES, processorNotice, type NoticeType } from '../domain/processor-notice.ts';
+import { processorNotice } from '../domain/processor-notice.ts';
+import { NOTICE_TYPES, policyOf, type NoticeType, type SourceStep } from '../domain/request-policy.ts';
 import { withdrawnPurposes } from './consent.ts';
 import type { Dependencies } from './dependencies.ts';
 import { assertMayChangeData } from './guards.ts';
 import { alertOperator } from './notify.ts';
-import type { DataSourceConnector, SourceOutcome, SourceResult, SourceStep, Subject } from './ports.ts';
+import type { DataSourceConnector, SourceOutcome, SourceResult, Subject } from './ports.ts';
 import type { Processor } from '../config/profile-schema.ts';
 
 /** Why a request needs a person at the company before anything is changed. */
@@ -23,7 +24,7 @@ export function reviewReasons(deps: Pick<Dependencies, 'profile'>, request: Data
   const reasons: ReviewReason[] = [];
   if (request.types.length === 0) reasons.push({ kind: 'unclear' });
   for (const type of request.types) {
-    if (type === 'claim') reasons.push({ kind: 'claim' });
+    if (policyOf(type).decision === 'always') reasons.push({ kind: 'claim' });
     else if (deps.profile.review[type] === 'operator') reasons.push({ kind: 'profile', type });
   }
   if (request.types.includes('rectification') && !Object.keys(request.changes ?? {}).length) reasons.push({ kind: 'rectificationWithoutChanges' });
@@ -67,12 +68,9 @@ function consentFlags(profile: Pick<OperatorProfile, 'purposes'>, source: DataSo
  * where the person also asked for blocking or erasure, that step does it once.
  */
 export function sourceSteps(profile: OperatorProfile, source: DataSource, types: readonly RequestType[]): SourceStep[] {
-  const steps: SourceStep[] = [];
-  const has = (type: RequestType) => types.includes(type);
-  if (has('access')) steps.push('access');
-  if (has('rectification')) steps.push('rectification');
-  if (has('unblocking')) steps.push('unblocking');
-  if (has('blocking')) steps.push('blocking');
+  const asked = new Set<SourceStep>(types.flatMap((type) => policyOf(type).sourceStep ?? []));
+  const has = (step: SourceStep) => asked.has(step);
+  const steps: SourceStep[] = (['access', 'rectification', 'unblocking', 'blocking'] as const).filter(has);
   const withdrawal = profile.consentWithdrawal.sources;
   const later: SourceStep[] = [];
   if (has('consent_withdrawal') && ((withdrawal === 'block' && !has('blocking')) || (withdrawal === 'erase' && !has('erasure')))) later.push('consent_withdrawal');
@@ -166,7 +164,7 @@ export async function applyToSource(deps: Dependencies, requestId: string, sourc
 function noticesFor(profile: OperatorProfile, request: DataSubjectRequest): Array<{ processor: Processor; type: NoticeType }> {
   return profile.processors.flatMap((processor) =>
     request.types
-      .filter((t): t is NoticeType => (NOTICE_TYPES as readonly string[]).includes(t) && processor.notifyOn.includes(t))
+      .filter((t): t is NoticeType => (NOTICE_TYPES as readonly RequestType[]).includes(t) && processor.notifyOn.includes(t as NoticeType))
       .map((type) => ({ processor, type })),
   );
 }

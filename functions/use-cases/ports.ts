@@ -4,6 +4,7 @@ import type { RetentionRule } from '../config/profile-schema.ts';
 import type { RetentionState } from '../domain/retention.ts';
 import type { DataSubjectRequest, RequestStatus } from '../domain/request.ts';
 import type { RequestType } from '../domain/request-types.ts';
+import type { SourceStep } from '../domain/request-policy.ts';
 import type { ProcessorNotice } from '../domain/processor-notice.ts';
 import type { Processor } from '../config/profile-schema.ts';
 
@@ -58,14 +59,6 @@ export interface RequestStore {
   putSourceResult(id: string, result: SourceResult): Promise<void>;
   listSourceResults(id: string): Promise<SourceResult[]>;
 }
-
-/**
- * What one source does for a request, in this order: read it (access), change it, block or unblock it, mark the
- * person's consents withdrawn (consent_flags: the profile's consentAttributes), block or destroy it after a
- * withdrawal (consent_withdrawal), take the person off a mailing list (marketing_opt_out), destroy it (erasure).
- */
-export const SOURCE_STEPS = ['access', 'rectification', 'unblocking', 'blocking', 'consent_flags', 'consent_withdrawal', 'marketing_opt_out', 'erasure'] as const;
-export type SourceStep = (typeof SOURCE_STEPS)[number];
 
 /**
  * What one data source did for one request, kept step by step as each finishes, so that a retried attempt keeps
