@@ -1,9 +1,6 @@
-import { InvalidTokenError } from '../domain/errors.ts';
+import { InvalidTokenError, WaitEndedError } from '../domain/errors.ts';
 import { hashVerificationCode, isWellFormedCode } from '../domain/verification-code.ts';
 import type { Dependencies } from './dependencies.ts';
-
-/** Step Functions' answer to a token whose wait is over (answered before, or timed out): nothing left to release. */
-const WAIT_IS_OVER = new Set(['TaskTimedOut', 'TaskDoesNotExist']);
 
 /**
  * The person pressed "Confirm" (a POST — mail scanners only GET). The link is claimed once; each request waiting on
@@ -27,7 +24,8 @@ export async function confirmVerification(deps: Dependencies, code: string): Pro
     try {
       await deps.workflow.completeTask(taskToken, { verifiedAt: verification.confirmedAt });
     } catch (error) {
-      if (!WAIT_IS_OVER.has((error as Error).name)) throw error;
+      // The wait is over (answered before, or timed out): nothing left to release.
+      if (!(error instanceof WaitEndedError)) throw error;
     }
   }
   await deps.verifications.complete(codeHash, deps.clock.now());

@@ -6,11 +6,20 @@ import {
   SFNClient,
   SendTaskSuccessCommand,
   StartExecutionCommand,
+  TaskDoesNotExist,
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
 import { WaitEndedError } from '../../domain/errors.ts';
 import type { ExecutionStatus, Workflow } from '../../use-cases/ports.ts';
 import { withTransientErrors } from '../dependency-errors.ts';
+
+/**
+ * Step Functions' answers to a token whose wait is over (timed out, or answered before); the local runtime's endpoint
+ * answers with the same names.
+ */
+function waitIsOver(error: unknown): boolean {
+  return error instanceof TaskTimedOut || error instanceof TaskDoesNotExist || ['TaskTimedOut', 'TaskDoesNotExist'].includes((error as Error).name);
+}
 
 /** Talks to Step Functions in AWS, and to the local runtime's Step Functions endpoint (AWS_ENDPOINT_URL_SFN) locally. */
 export class StepFunctionsWorkflow implements Workflow {
@@ -37,8 +46,7 @@ export class StepFunctionsWorkflow implements Workflow {
     try {
       await this.sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
     } catch (error) {
-      // Step Functions' name for a token whose wait is over; the local runtime's endpoint answers the same.
-      if (error instanceof TaskTimedOut || (error as Error).name === 'TaskTimedOut') throw new WaitEndedError('the workflow no longer waits on this task', { cause: error });
+      if (waitIsOver(error)) throw new WaitEndedError('the workflow no longer waits on this task', { cause: error });
       throw error;
     }
   }
