@@ -1,6 +1,4 @@
-import { readSetting, Settings } from '../config/settings.ts';
 import { RateLimitedError } from '../domain/errors.ts';
-import { keyedHash } from '../domain/person-key.ts';
 import type { Dependencies } from './dependencies.ts';
 import type { BucketLimit } from './ports.ts';
 
@@ -8,8 +6,8 @@ import type { BucketLimit } from './ports.ts';
 export type CallKind = 'request' | 'public' | 'operator';
 
 /** A client's address is personal data: buckets are named by its keyed hash. */
-async function clientKey(deps: Pick<Dependencies, 'secret'>, clientIp: string): Promise<string> {
-  return keyedHash('ip', clientIp, await deps.secret(readSetting(Settings.personKeySecret))).slice(0, 32);
+async function clientKey(deps: Pick<Dependencies, 'keyedHash'>, clientIp: string): Promise<string> {
+  return (await deps.keyedHash('ip', clientIp)).slice(0, 32);
 }
 
 /**
@@ -17,7 +15,7 @@ async function clientKey(deps: Pick<Dependencies, 'secret'>, clientIp: string): 
  * bucket and on everyone's; other public calls and operator calls each on a bucket of their own per client, so a
  * flood of public requests cannot lock the operator out.
  */
-export async function admit(deps: Pick<Dependencies, 'limits' | 'profile' | 'clock' | 'secret'>, kind: CallKind, clientIp: string): Promise<void> {
+export async function admit(deps: Pick<Dependencies, 'limits' | 'profile' | 'clock' | 'keyedHash'>, kind: CallKind, clientIp: string): Promise<void> {
   const limits = deps.profile.limits;
   const client = await clientKey(deps, clientIp);
   const buckets: Array<[string, BucketLimit]> =
