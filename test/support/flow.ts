@@ -18,6 +18,8 @@ import { memorySystem, type MemorySystem } from './memory-deps.ts';
 
 /** Tuesday 10 February 2026, 10:15 in Astana: no holiday near, so every due date is an ordinary one. */
 export const NOW = new Date('2026-02-10T05:15:00Z');
+/** The operator's API key, as the operator API names whoever decided. */
+export const OPERATOR = { keyId: 'key-test' };
 
 /** A breach as the operator records it: detected the morning of NOW, in Astana. */
 export const BREACH_INPUT = {
@@ -101,7 +103,7 @@ export async function runToAnswer(s: MemorySystem, id: string, decision: Decisio
   const plan = await planFulfilment(s.deps, id);
   if (plan.needsDecision) {
     await requestDecision(s.deps, id, `task-${id}`);
-    await decide(s.deps, id, decision);
+    await decide(s.deps, id, decision, OPERATOR);
     if (!(await applyDecision(s.deps, id)).approved) return lastMailTo(s, id);
   }
   await withdrawForRequest(s.deps, id);

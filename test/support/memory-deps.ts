@@ -1,9 +1,10 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { ProcessorNotifier } from '../../functions/adapters/processors/processor-notifier.ts';
 import type { postSigned } from '../../functions/adapters/http/signed-post.ts';
+import { RETENTION_MARK } from '../../functions/adapters/sources/dynamodb-retention.ts';
 import { ANONYMISED, changesFor, permittedChanges } from '../../functions/adapters/sources/source-rules.ts';
 import { parseProfile } from '../../functions/config/load-profile.ts';
-import { mailDomain, type DataSource, type OperatorProfile } from '../../functions/config/profile-schema.ts';
+import { mailDomain, type DataSource, type OperatorProfile, type RetentionRule } from '../../functions/config/profile-schema.ts';
 import type { AuditEvent, RecordedAuditEvent } from '../../functions/domain/audit.ts';
 import {
   applyEvents,
@@ -20,7 +21,8 @@ import {
   type RecordedConsentEvent,
 } from '../../functions/domain/consent/index.ts';
 import { createDeadlineEngine } from '../../functions/domain/deadlines/index.ts';
-import { ConflictError, InvalidTokenError, NotFoundError, WaitEndedError } from '../../functions/domain/errors.ts';
+import { emptyState, type RetentionState } from '../../functions/domain/retention.ts';
+import { ConflictError, IdempotencyKeyReusedError, InvalidTokenError, NotFoundError, WaitEndedError } from '../../functions/domain/errors.ts';
 import { keyedHash, personKey } from '../../functions/domain/person-key.ts';
 import { needsWatching, type AffectedSubject, type Breach } from '../../functions/domain/breaches/breach.ts';
 import { assertTransition, OPEN_STATUSES, type DataSubjectRequest, type RequestStatus } from '../../functions/domain/request.ts';
@@ -43,7 +45,12 @@ import {
   type OutgoingMail,
   type PackageStore,
   type PendingDecision,
+  type RecordPurge,
+  type RetentionLease,
+  type RetentionProgress,
+  type RetentionSource,
   type RetentionStates,
+  type Idempotency,
   type RequestStore,
   type SourceOutcome,
   type SourceResult,
@@ -68,13 +75,18 @@ class MemoryRequests implements RequestStore {
   readonly requests = new Map<string, DataSubjectRequest>();
   readonly results = new Map<string, Map<string, SourceResult>>();
   constructor(private readonly audit: MemoryAudit) {}
-  private readonly idempotencyKeys = new Map<string, string>();
-  async create(request: DataSubjectRequest, event: AuditEvent, idempotencyKey?: string) {
-    const earlier = idempotencyKey ? this.idempotencyKeys.get(idempotencyKey) : undefined;
-    if (earlier) return { request: await this.get(earlier), created: false };
+  /** Idempotency markers by channel and key, as the DynamoDB store keeps them. */
+  private readonly idempotencyMarkers = new Map<string, { requestId: string; bodyHash: string }>();
+  async create(request: DataSubjectRequest, event: AuditEvent, idempotency?: Idempotency) {
+    const markerKey = idempotency && `${request.channel}\n${idempotency.key}`;
+    const marker = markerKey ? this.idempotencyMarkers.get(markerKey) : undefined;
+    if (marker) {
+      if (marker.bodyHash !== idempotency!.bodyHash) throw new IdempotencyKeyReusedError(idempotency!.field);
+      return { request: await this.get(marker.requestId), created: false };
+    }
     if (this.requests.has(request.id)) throw new ConflictError(`request ${request.id} exists`);
     this.requests.set(request.id, structuredClone(request));
-    if (idempotencyKey) this.idempotencyKeys.set(idempotencyKey, request.id);
+    if (markerKey) this.idempotencyMarkers.set(markerKey, { requestId: request.id, bodyHash: idempotency!.bodyHash });
     await this.audit.append(request.id, event);
     return { request, created: true };
   }
@@ -228,10 +240,17 @@ class MemoryVerifications implements VerificationStore {
 }
 
 /** Token buckets and mail budgets as counters: every request admitted, every mail counted against its budget. */
-class MemoryLimits implements RateLimiter, MailBudgets {
+export class MemoryLimits implements RateLimiter, MailBudgets {
   private readonly recipients = new Map<string, string[]>();
   private readonly hours = new Map<string, number>();
-  async take(_bucket: string, _limit: BucketLimit) {
+  /** The buckets' GCRA times ("full again at"), as the DynamoDB limiter keeps them. */
+  readonly buckets = new Map<string, number>();
+  async take(bucket: string, limit: BucketLimit, now: Date) {
+    const interval = 60_000 / limit.perMinute;
+    const tolerance = interval * (limit.burst - 1);
+    const tat = Math.max(this.buckets.get(bucket) ?? 0, now.getTime());
+    if (tat > now.getTime() + tolerance) return Math.max(1, Math.ceil((tat - tolerance - now.getTime()) / 1000));
+    this.buckets.set(bucket, tat + interval);
     return 0;
   }
   async spendRecipient(recipientKey: string, budget: { max: number; windowHours: number }, now: Date) {
@@ -492,6 +511,92 @@ export class MemorySource implements DataSourceConnector {
   }
 }
 
+/** Approval and progress of each retention rule, with the leases' contract: one run per rule, writes under its own lease. */
+export class MemoryRetentionStates implements RetentionStates {
+  readonly states = new Map<string, RetentionState & { leaseUntil?: string; leaseToken?: string }>();
+  private serial = 0;
+  private stored(source: string) {
+    return this.states.get(source) ?? { ...emptyState(source) };
+  }
+  async get(source: string): Promise<RetentionState> {
+    const { leaseUntil: _until, leaseToken: _token, ...state } = structuredClone(this.stored(source));
+    return state;
+  }
+  async claim(source: string, now: Date, until: Date) {
+    const state = this.stored(source);
+    if (state.leaseUntil && state.leaseUntil >= now.toISOString()) return undefined;
+    const token = `lease-${++this.serial}`;
+    this.states.set(source, { ...state, leaseUntil: until.toISOString(), leaseToken: token });
+    return { source, token };
+  }
+  async saveProgress(lease: RetentionLease, approvedAt: string | undefined, progress: RetentionProgress) {
+    const state = this.stored(lease.source);
+    if (state.leaseToken !== lease.token || state.approvedAt !== approvedAt) return false;
+    const next = { ...state, ...structuredClone(progress) };
+    for (const [name, value] of Object.entries(progress)) if (value === undefined) delete next[name as keyof RetentionProgress];
+    this.states.set(lease.source, next);
+    return true;
+  }
+  async approve(source: string, fingerprint: string, at: string) {
+    const { cursor: _cursor, passStartedAt: _started, ...state } = this.stored(source);
+    this.states.set(source, { ...state, approvedFingerprint: fingerprint, approvedAt: at, purged: 0, held: {} });
+  }
+  async release(lease: RetentionLease) {
+    const state = this.stored(lease.source);
+    if (state.leaseToken !== lease.token) return;
+    const { leaseUntil: _until, leaseToken: _token, ...rest } = state;
+    this.states.set(lease.source, rest);
+  }
+}
+
+/**
+ * A company table as the retention purge reads it: records past their term in pages (the cursor is a position), a
+ * purge only of a record still as the page found it, with its audit entry, anonymised records marked.
+ */
+export class MemoryRetentionSource implements RetentionSource {
+  constructor(
+    private readonly source: DataSource,
+    private readonly records: Array<Record<string, unknown>>,
+    private readonly audit: Pick<AuditLog, 'append'>,
+  ) {}
+  async expired(rule: RetentionRule, before: string, options: { cursor?: string; limit: number }) {
+    // In key order, continuing after the cursor's key (as a DynamoDB scan does, whether or not that record is still there).
+    const position = (record: Record<string, unknown>) => JSON.stringify([record[this.keyAttribute], record.recordId]);
+    const due = this.records
+      .filter((r) => typeof r[rule.from] === 'string' && (r[rule.from] as string) < before && !(RETENTION_MARK in r))
+      .filter((r) => options.cursor === undefined || position(r) > options.cursor)
+      .sort((a, b) => position(a).localeCompare(position(b)));
+    const page = due.slice(0, options.limit);
+    const hold = (record: Record<string, unknown>) => {
+      const value = rule.holdAttribute ? record[rule.holdAttribute] : undefined;
+      return value === undefined || value === null || value === '' || value === false ? undefined : String(value);
+    };
+    return {
+      records: page.map((record) => ({ record: structuredClone(record), hold: hold(record) })),
+      ...(due.length > options.limit ? { cursor: position(page.at(-1)!) } : {}),
+    };
+  }
+  async purge({ rule, record, at, audit }: RecordPurge) {
+    const key = await this.keyOf(record);
+    const current = this.records.find((r) => Object.entries(key).every(([name, value]) => r[name] === value));
+    const holdOf = (r: Record<string, unknown>) => (rule.holdAttribute ? r[rule.holdAttribute] : undefined);
+    if (!current || current[rule.from] !== record[rule.from] || RETENTION_MARK in current || holdOf(current) !== holdOf(record)) return false;
+    if (this.source.erasure === 'delete') this.records.splice(this.records.indexOf(current), 1);
+    else {
+      for (const field of this.source.personalFields) if (field in current) current[field] = ANONYMISED;
+      current[RETENTION_MARK] = at.toISOString();
+    }
+    await this.audit.append(audit.trail, audit.event);
+    return true;
+  }
+  private get keyAttribute() {
+    return this.source.kind === 'dynamodb' ? this.source.keyAttribute : 'email';
+  }
+  async keyOf(record: Record<string, unknown>) {
+    return { [this.keyAttribute]: record[this.keyAttribute], ...('recordId' in record ? { recordId: record.recordId } : {}) };
+  }
+}
+
 /** The sent-mail ledger's contract in memory: a claim per key, confirmed with its audit event once sent. */
 export class MemorySentMail implements SentMailLedger {
   readonly entries = new Map<string, { messageId: string; sent: boolean }>();
@@ -571,6 +676,8 @@ export interface MemorySystem {
   suppressions: MemorySuppressions;
   /** Addresses handed to SES' account-level suppression. */
   sesSuppressed: string[];
+  retentionStates: MemoryRetentionStates;
+  limits: MemoryLimits;
   /** Moves the clock every use case reads. */
   setNow(at: Date): void;
 }
@@ -604,13 +711,15 @@ export function memorySystem(
   const attention = new MemoryAttention();
   const suppressions = new MemorySuppressions();
   const sesSuppressed: string[] = [];
+  const retentionStates = new MemoryRetentionStates();
+  const limits = new MemoryLimits();
   const deps: Dependencies = {
     profile,
     deadlines,
     requests,
     audit,
     verifications: new MemoryVerifications(),
-    limits: new MemoryLimits(),
+    limits,
     decisions,
     attention,
     openWork,
@@ -628,14 +737,8 @@ export function memorySystem(
     personKey: async (email) => personKey(email, secret),
     keyedHash: async (kind, value) => keyedHash(kind, value, secret),
     breaches: new MemoryBreaches(audit),
-    // The retention purge's lease and conditional erasure are DynamoDB's own: tested against DynamoDB Local
-    // (test/integration/retention-purge.test.ts), not in memory.
-    get retentionStates(): RetentionStates {
-      throw new Error('the memory system has no retention states');
-    },
-    retentionSourceFor: () => {
-      throw new Error('the memory system has no retention sources');
-    },
+    retentionStates,
+    retentionSourceFor: (source) => new MemoryRetentionSource(source, sources.get(source.id)!.records, audit),
     downloads: new MemoryDownloads(),
     processorNotifier: new ProcessorNotifier(mailer, async () => secret, mailDomain(profile), { attempts: 1, baseDelayMs: 0, timeoutMs: 10 }, webhook),
     secret: async () => secret,
@@ -646,5 +749,5 @@ export function memorySystem(
     publicUrl: options.publicUrl ?? 'https://privacy.example',
     connectorFor: (source) => sources.get(source.id)!,
   };
-  return { deps, mailer, sources, requests, audit, openWork, packages, consent, workflow, decisions, attention, suppressions, sesSuppressed, setNow: (at) => (now = at) };
+  return { deps, mailer, sources, requests, audit, openWork, packages, consent, workflow, decisions, attention, suppressions, sesSuppressed, retentionStates, limits, setNow: (at) => (now = at) };
 }

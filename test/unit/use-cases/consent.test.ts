@@ -89,8 +89,9 @@ describe('consentSections and consentHistory', () => {
 describe('applyGlobalPrivacyControl', () => {
   it('opts out of marketing and transfer with the signal as evidence', async () => {
     const s = systemFor('profiles/demo.json');
-    expect(await applyGlobalPrivacyControl(s.deps, EMAIL, { requestId: 'DRB-00000-00001', ip: '203.0.113.7' })).toEqual(['marketing']);
+    const request = { ...(await placeRequest(s, ['access'], { email: EMAIL })), gpc: { ipHash: 'a'.repeat(64) } };
+    expect(await applyGlobalPrivacyControl(s.deps, request)).toEqual(['marketing']);
     const [withdrawn] = await s.deps.consent.history(await s.deps.personKey(EMAIL));
-    expect(withdrawn).toMatchObject({ type: 'withdrawn', purposeId: 'marketing', at: NOW.toISOString(), evidence: { gpc: true, requestId: 'DRB-00000-00001' } });
+    expect(withdrawn).toMatchObject({ type: 'withdrawn', purposeId: 'marketing', at: NOW.toISOString(), evidence: { gpc: true, requestId: request.id, ipHash: 'a'.repeat(64) } });
   });
 });

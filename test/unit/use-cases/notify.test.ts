@@ -16,11 +16,14 @@ describe('notifyPerson', () => {
 });
 
 describe('alertOperator', () => {
-  it('offers the decision commands while a request waits for a decision, and only "show" otherwise', async () => {
+  it('offers the decision commands while a request waits for a decision, and only "show" otherwise, once per round', async () => {
     const s = systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, defaultLanguage: 'en' }) });
     const request = await placeRequest(s, ['access']);
     await alertOperator(s.deps, request, 'reminder');
-    await alertOperator(s.deps, { ...request, status: 'AWAITING_DECISION' }, 'reminder');
+    // Each round of an alert goes out once: the same round again (a retried step) sends nothing.
+    await alertOperator(s.deps, { ...request, status: 'AWAITING_DECISION' }, 'reminder', {}, [], 2);
+    await alertOperator(s.deps, { ...request, status: 'AWAITING_DECISION' }, 'reminder', {}, [], 2);
+    expect(operatorMails(s)).toHaveLength(2);
     const [inProgress, waiting] = operatorMails(s);
     expect(inProgress!.text).toContain(`npx derbes requests show ${request.id}`);
     expect(inProgress!.text).not.toContain('decisions approve');

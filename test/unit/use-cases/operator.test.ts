@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, ValidationError } from '../../../functions/domain/errors.ts';
 import { applyDecision, basisText, decide, extendDeadline, parseDecision, requestView, resolveBasis } from '../../../functions/use-cases/operator.ts';
 import { planFulfilment, requestDecision } from '../../../functions/use-cases/workflow-steps.ts';
-import { mailsTo, NOW, placeRequest, systemFor } from '../../support/flow.ts';
+import { mailsTo, NOW, OPERATOR, placeRequest, systemFor } from '../../support/flow.ts';
 
 async function awaitingDecision(types: Parameters<typeof placeRequest>[1] = ['claim'], profile = 'profiles/seeds/4sell.json') {
   const s = systemFor(profile);
@@ -16,21 +16,21 @@ async function awaitingDecision(types: Parameters<typeof placeRequest>[1] = ['cl
 describe('decide', () => {
   it('records an approval with the operator\'s answer and releases the waiting workflow', async () => {
     const { s, request } = await awaitingDecision();
-    expect(await decide(s.deps, request.id, { decision: 'approve', answer: 'Refunded.' })).toEqual({ reference: request.id, decision: 'approve' });
-    expect((await s.deps.requests.get(request.id)).decision).toEqual({ approved: true, decidedAt: NOW.toISOString(), reason: undefined, answer: 'Refunded.' });
+    expect(await decide(s.deps, request.id, { decision: 'approve', answer: 'Refunded.' }, OPERATOR)).toEqual({ reference: request.id, decision: 'approve' });
+    expect((await s.deps.requests.get(request.id)).decision).toEqual({ approved: true, decidedAt: NOW.toISOString(), decidedBy: OPERATOR.keyId, reason: undefined, answer: 'Refunded.' });
     expect(s.workflow.completed).toEqual([{ taskToken: 'task-token', output: { approved: true } }]);
     expect(await s.decisions.list()).toEqual([]);
   });
 
   it('classifies an unclear request and states a correction\'s changes for it', async () => {
     const { s, request } = await awaitingDecision([]);
-    await decide(s.deps, request.id, { decision: 'approve', types: ['rectification'], changes: { phone: '+7 701 000 00 00' } });
+    await decide(s.deps, request.id, { decision: 'approve', types: ['rectification'], changes: { phone: '+7 701 000 00 00' } }, OPERATOR);
     expect(await s.deps.requests.get(request.id)).toMatchObject({ types: ['rectification'], changes: { phone: '+7 701 000 00 00' }, status: 'AWAITING_DECISION' });
   });
 
   it('refuses a refusal without a basis, naming the grounds that fit, and leaves the decision pending', async () => {
     const { s, request } = await awaitingDecision();
-    const refused = decide(s.deps, request.id, { decision: 'deny', reason: 'No.' });
+    const refused = decide(s.deps, request.id, { decision: 'deny', reason: 'No.' }, OPERATOR);
     await expect(refused).rejects.toBeInstanceOf(ValidationError);
     await expect(refused).rejects.toMatchObject({ problems: [{ field: 'basis', message: expect.stringMatching(/^a refusal needs a legal basis.*; grounds for this request: kz-/) }] });
     expect(await s.decisions.list()).toHaveLength(1);
@@ -39,14 +39,14 @@ describe('decide', () => {
 
   it('lets a second operator find the decision already taken', async () => {
     const { s, request } = await awaitingDecision();
-    await decide(s.deps, request.id, { decision: 'approve' });
-    await expect(decide(s.deps, request.id, { decision: 'approve' })).rejects.toBeInstanceOf(NotFoundError);
+    await decide(s.deps, request.id, { decision: 'approve' }, OPERATOR);
+    await expect(decide(s.deps, request.id, { decision: 'approve' }, OPERATOR)).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('puts the decision back when the wait has just ended, and says to decide once more', async () => {
     const { s, request } = await awaitingDecision();
     s.workflow.ended.add('task-token');
-    await expect(decide(s.deps, request.id, { decision: 'approve' })).rejects.toThrow(new ConflictError(`the wait for a decision on ${request.id} has just ended; list the decisions again and decide once more`));
+    await expect(decide(s.deps, request.id, { decision: 'approve' }, OPERATOR)).rejects.toThrow(new ConflictError(`the wait for a decision on ${request.id} has just ended; list the decisions again and decide once more`));
     expect(await s.decisions.list()).toEqual([expect.objectContaining({ requestId: request.id, taskToken: 'task-token' })]);
   });
 });
@@ -54,7 +54,7 @@ describe('decide', () => {
 describe('applyDecision', () => {
   it('moves an approved request on, once', async () => {
     const { s, request } = await awaitingDecision();
-    await decide(s.deps, request.id, { decision: 'approve' });
+    await decide(s.deps, request.id, { decision: 'approve' }, OPERATOR);
     expect(await applyDecision(s.deps, request.id)).toEqual({ approved: true });
     expect(await applyDecision(s.deps, request.id)).toEqual({ approved: true });
     expect((await s.deps.requests.get(request.id)).status).toBe('IN_PROGRESS');
@@ -63,7 +63,7 @@ describe('applyDecision', () => {
 
   it('refuses with the operator\'s reason and the ground\'s text in the person\'s language, and closes the request', async () => {
     const { s, request } = await awaitingDecision();
-    await decide(s.deps, request.id, { decision: 'deny', reason: 'Претензия не подтверждена.', basis: 'kz-identity-not-confirmed' });
+    await decide(s.deps, request.id, { decision: 'deny', reason: 'Претензия не подтверждена.', basis: 'kz-identity-not-confirmed' }, OPERATOR);
     expect(await applyDecision(s.deps, request.id)).toEqual({ approved: false });
     const [refusal] = mailsTo(s, request.email);
     expect(refusal!.subject).toBe(`[${request.id}] Отказ в выполнении запроса`);
@@ -92,7 +92,7 @@ describe('extendDeadline', () => {
   it('extends where the rule allows: a reasoned notice with the new date, and an audit event', async () => {
     const s = systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, jurisdiction: 'EU' }) });
     const request = await placeRequest(s, ['access']);
-    const view = await extendDeadline(s.deps, request.id, '  Three archives to search.  ');
+    const view = await extendDeadline(s.deps, request.id, '  Three archives to search.  ', OPERATOR);
     const extended = await s.deps.requests.get(request.id);
     expect(Date.parse(extended.deadline.dueAt)).toBeGreaterThan(Date.parse(request.deadline.dueAt));
     expect(view).toMatchObject({ reference: request.id, dueAt: extended.deadline.dueAt });
@@ -106,16 +106,16 @@ describe('extendDeadline', () => {
   it('needs a reason, and refuses a closed request', async () => {
     const s = systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, jurisdiction: 'EU' }) });
     const request = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION' });
-    await expect(extendDeadline(s.deps, request.id, ' ')).rejects.toMatchObject({ problems: [{ field: 'reason' }] });
+    await expect(extendDeadline(s.deps, request.id, ' ', OPERATOR)).rejects.toMatchObject({ problems: [{ field: 'reason' }] });
     await s.deps.requests.transition(request.id, 'AWAITING_VERIFICATION', 'CLOSED_UNVERIFIED');
-    await expect(extendDeadline(s.deps, request.id, 'More time')).rejects.toBeInstanceOf(ConflictError);
+    await expect(extendDeadline(s.deps, request.id, 'More time', OPERATOR)).rejects.toBeInstanceOf(ConflictError);
     expect(s.mailer.sent).toEqual([]);
   });
 
   it('is refused under Law 94-V, which allows no extension, and the due date stays', async () => {
     const s = systemFor('profiles/demo.json');
     const request = await placeRequest(s, ['access']);
-    await expect(extendDeadline(s.deps, request.id, 'More time')).rejects.toThrow();
+    await expect(extendDeadline(s.deps, request.id, 'More time', OPERATOR)).rejects.toThrow();
     expect((await s.deps.requests.get(request.id)).deadline).toEqual(request.deadline);
     expect(s.mailer.sent).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../../functions/domain/errors.ts';
+import { IdempotencyKeyReusedError, ValidationError } from '../../../functions/domain/errors.ts';
 import { deadlineFor, parseSubmission, submitRequest } from '../../../functions/use-cases/submit-request.ts';
 import { NOW, systemFor } from '../../support/flow.ts';
 
@@ -38,10 +38,21 @@ describe('submitRequest', () => {
   it('makes one request of a repeated submission with the same key, and starts its workflow again in case the first start was lost', async () => {
     const s = systemFor('profiles/demo.json');
     const submission = { types: ['access' as const], email: 'aigerim@example.kz', language: 'ru' as const };
-    const first = await submitRequest(s.deps, submission, 'web', 'key-1');
-    const again = await submitRequest(s.deps, submission, 'web', 'key-1');
+    const key = { key: 'key-1', field: 'Idempotency-Key' };
+    const first = await submitRequest(s.deps, submission, 'web', key);
+    const again = await submitRequest(s.deps, submission, 'web', key);
     expect(again).toMatchObject({ created: false, request: { id: first.request.id } });
     expect(s.requests.requests.size).toBe(1);
     expect(s.workflow.started).toEqual([first.request.id, first.request.id]);
+  });
+
+  it('refuses the same key with another body, naming where the key came from, and makes no request of it', async () => {
+    const s = systemFor('profiles/demo.json');
+    const key = { key: 'key-1', field: 'Idempotency-Key' };
+    await submitRequest(s.deps, { types: ['access'], email: 'aigerim@example.kz', language: 'ru' }, 'web', key);
+    const reused = submitRequest(s.deps, { types: ['erasure'], email: 'someone.else@example.kz', language: 'ru' }, 'web', key);
+    await expect(reused).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    await expect(reused).rejects.toThrow(/Idempotency-Key/);
+    expect(s.requests.requests.size).toBe(1);
   });
 });

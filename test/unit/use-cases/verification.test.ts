@@ -1,40 +1,142 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidTokenError } from '../../../functions/domain/errors.ts';
-import { newVerificationCode } from '../../../functions/domain/verification-code.ts';
+import { ConflictError, InvalidTokenError } from '../../../functions/domain/errors.ts';
+import { hashVerificationCode, newVerificationCode } from '../../../functions/domain/verification-code.ts';
 import { confirmVerification } from '../../../functions/use-cases/confirm-verification.ts';
-import { requestOfCode } from '../../../functions/use-cases/verification-page.ts';
-import { requestVerification } from '../../../functions/use-cases/workflow-steps.ts';
-import { NOW, placeRequest, systemFor } from '../../support/flow.ts';
+import { closeUnverified, linkAlreadySent, requestVerification } from '../../../functions/use-cases/verification.ts';
+import { requestsOfCode } from '../../../functions/use-cases/verification-page.ts';
+import { auditTypes, mailsTo, NOW, operatorMails, placeRequest, systemFor } from '../../support/flow.ts';
+import type { MemorySystem } from '../../support/memory-deps.ts';
+
+const HOUR = 3_600_000;
+const EMAIL = 'aigerim@example.kz';
+
+/** The verification step of a request for `email`, with a code the test knows. */
+async function stepRuns(s: MemorySystem, id: string, code: string, expiresInHours = 72) {
+  await requestVerification(s.deps, id, `token-${id}`, new Date(NOW.getTime() + expiresInHours * HOUR), () => ({ code, codeHash: hashVerificationCode(code) }));
+}
+
+const codeOf = (letter: string) => letter.repeat(43);
 
 async function linkSent(expiresInHours = 72) {
   const s = systemFor('profiles/demo.json');
-  const request = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION' });
-  const code = newVerificationCode();
-  await requestVerification(s.deps, request.id, 'verify-token', new Date(NOW.getTime() + expiresInHours * 3_600_000), code);
-  return { s, request, code: code.code };
+  const request = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
+  await stepRuns(s, request.id, codeOf('c'), expiresInHours);
+  return { s, request, code: codeOf('c') };
 }
 
-describe('requestOfCode (the page behind the link)', () => {
-  it('names the request without using the code', async () => {
+describe('requestVerification', () => {
+  it('mails one receipt with the link in the request\'s language and keeps only the hash of the code', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', language: 'kk' });
+    await stepRuns(s, request.id, codeOf('c'));
+    const [mail, ...more] = mailsTo(s, request.email);
+    expect(more).toEqual([]);
+    expect(mail!.text).toContain(`https://privacy.example/verify?code=${codeOf('c')}&lang=kk`);
+    expect(mail!.text).toContain('2026 жылғы 13 ақпан, 10:15 (Астана уақыты)');
+    const link = await s.deps.verifications.peek(hashVerificationCode(codeOf('c')), NOW);
+    expect(link).toMatchObject({ owner: request.id, waiting: [request.id], mailedAt: NOW.toISOString() });
+    expect(JSON.stringify(link)).not.toContain(codeOf('c'));
+    expect(await s.deps.verifications.task(request.id)).toBe(`token-${request.id}`);
+    expect(await auditTypes(s, request.id)).toContain('verification.requested');
+  });
+
+  it('tells a person whose mail could not be classified that a person will read it, instead of listing no types', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, [], { status: 'AWAITING_VERIFICATION' });
+    await stepRuns(s, request.id, codeOf('c'));
+    expect(mailsTo(s, request.email)[0]!.subject).toBe(`[${request.id}] We have received your message`);
+  });
+
+  it('lets a second request for the same address join the link already mailed, without a second mail', async () => {
+    const { s, request } = await linkSent();
+    const second = await placeRequest(s, ['erasure'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
+    expect(await linkAlreadySent(s.deps, EMAIL)).toBe(NOW.toISOString());
+    await stepRuns(s, second.id, codeOf('d'));
+    expect(mailsTo(s, EMAIL)).toHaveLength(1);
+    expect((await s.deps.verifications.peek(hashVerificationCode(codeOf('c')), NOW)).waiting).toEqual([request.id, second.id]);
+    expect((await s.deps.audit.list(second.id)).find((e) => e.type === 'verification.requested')!.detail).toMatchObject({ joined: true });
+  });
+
+  it('makes a new link for a request whose own would outlive the one mailed, rather than join a link about to expire', async () => {
+    const { s } = await linkSent(0.5);
+    const second = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
+    expect(await linkAlreadySent(s.deps, EMAIL)).toBeUndefined();
+    await stepRuns(s, second.id, codeOf('d'));
+    expect(mailsTo(s, EMAIL)).toHaveLength(2);
+  });
+
+  it('withholds the mail once the address\'s budget is spent, and a later request makes a link for all that waited', async () => {
+    const s = systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, limits: { recipientMails: { max: 1, windowHours: 24 } } }) });
+    const first = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
+    await stepRuns(s, first.id, codeOf('c'), 0.5);
+    // The first link has expired: the next request needs a link of its own, but the address's budget is spent.
+    s.setNow(new Date(NOW.getTime() + HOUR));
+    const second = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
+    await stepRuns(s, second.id, codeOf('d'));
+    expect(mailsTo(s, EMAIL)).toHaveLength(1);
+    expect((await s.deps.audit.list(second.id)).find((e) => e.type === 'mail.withheld')!.detail).toEqual({ template: 'receipt', reason: 'recipient_budget' });
+    // The budget's window passes: the next request takes over the withheld link's request, and one mail confirms both.
+    s.setNow(new Date(NOW.getTime() + 25 * HOUR));
+    const third = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
+    await stepRuns(s, third.id, codeOf('e'));
+    expect(mailsTo(s, EMAIL)).toHaveLength(2);
+    await expect(requestsOfCode(s.deps, codeOf('d'))).rejects.toBeInstanceOf(InvalidTokenError);
+    expect((await requestsOfCode(s.deps, codeOf('e'))).map((r) => r.id)).toEqual([second.id, third.id]);
+  });
+
+  it('alerts the operator once when the hour\'s budget for all unconfirmed addresses runs out', async () => {
+    const s = systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, limits: { unverifiedMailsPerHour: 1 } }) });
+    for (const email of ['one@mail.example', 'two@mail.example', 'three@mail.example']) {
+      const request = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', email });
+      await stepRuns(s, request.id, newVerificationCode().code);
+    }
+    expect(mailsTo(s, 'one@mail.example')).toHaveLength(1);
+    expect([...mailsTo(s, 'two@mail.example'), ...mailsTo(s, 'three@mail.example')]).toEqual([]);
+    expect(operatorMails(s)).toHaveLength(1);
+  });
+
+  it('does nothing for a request confirmed or closed meanwhile', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['access']);
+    await stepRuns(s, request.id, codeOf('c'));
+    expect(s.mailer.sent).toEqual([]);
+  });
+});
+
+describe('requestsOfCode (the page behind the link)', () => {
+  it('names the requests without using the code', async () => {
     const { s, request, code } = await linkSent();
-    expect((await requestOfCode(s.deps, code)).id).toBe(request.id);
-    expect((await requestOfCode(s.deps, code)).id).toBe(request.id);
+    expect((await requestsOfCode(s.deps, code)).map((r) => r.id)).toEqual([request.id]);
+    expect((await requestsOfCode(s.deps, code)).map((r) => r.id)).toEqual([request.id]);
     expect(s.workflow.completed).toEqual([]);
   });
 
   it('refuses a malformed code before it reaches the store', async () => {
     const { s } = await linkSent();
-    await expect(requestOfCode(s.deps, 'short')).rejects.toThrow(new InvalidTokenError('verification code is malformed'));
+    await expect(requestsOfCode(s.deps, 'short')).rejects.toThrow(new InvalidTokenError('verification code is malformed'));
   });
 });
 
 describe('confirmVerification', () => {
-  it('uses the code, moves the request on with the time, and releases the waiting workflow', async () => {
+  it('uses the code, marks every waiting request confirmed with the time, and releases their workflows', async () => {
     const { s, request, code } = await linkSent();
-    const confirmed = await confirmVerification(s.deps, code);
-    expect(confirmed).toMatchObject({ id: request.id, status: 'IN_PROGRESS', verifiedAt: NOW.toISOString() });
-    expect(s.workflow.completed).toEqual([{ taskToken: 'verify-token', output: { verifiedAt: NOW.toISOString() } }]);
-    expect((await s.deps.audit.list(request.id)).map((e) => e.type)).toContain('verification.confirmed');
+    const second = await placeRequest(s, ['erasure'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
+    await stepRuns(s, second.id, codeOf('d'));
+    expect(await confirmVerification(s.deps, code)).toEqual([request.id, second.id]);
+    expect(await s.deps.requests.get(request.id)).toMatchObject({ status: 'AWAITING_VERIFICATION', verifiedAt: NOW.toISOString() });
+    expect(s.workflow.completed).toEqual([
+      { taskToken: `token-${request.id}`, output: { verifiedAt: NOW.toISOString() } },
+      { taskToken: `token-${second.id}`, output: { verifiedAt: NOW.toISOString() } },
+    ]);
+    expect(await auditTypes(s, request.id)).toContain('verification.confirmed');
+  });
+
+  it('confirms a request whose wait has just ended: the mark stays for the step that closes it to see', async () => {
+    const { s, request, code } = await linkSent();
+    s.workflow.ended.add(`token-${request.id}`);
+    expect(await confirmVerification(s.deps, code)).toEqual([request.id]);
+    expect((await s.deps.requests.get(request.id)).verifiedAt).toBe(NOW.toISOString());
+    await expect(closeUnverified(s.deps, request.id)).rejects.toBeInstanceOf(ConflictError);
   });
 
   it('works once: a second press, or an expired link, is refused and changes nothing', async () => {
@@ -42,9 +144,39 @@ describe('confirmVerification', () => {
     await confirmVerification(s.deps, code);
     await expect(confirmVerification(s.deps, code)).rejects.toBeInstanceOf(InvalidTokenError);
     const late = await linkSent(1);
-    late.s.setNow(new Date(NOW.getTime() + 2 * 3_600_000));
+    late.s.setNow(new Date(NOW.getTime() + 2 * HOUR));
     await expect(confirmVerification(late.s.deps, late.code)).rejects.toBeInstanceOf(InvalidTokenError);
-    expect((await late.s.deps.requests.get(late.request.id)).status).toBe('AWAITING_VERIFICATION');
+    expect((await late.s.deps.requests.get(late.request.id)).verifiedAt).toBeUndefined();
     expect(late.s.workflow.completed).toEqual([]);
+  });
+});
+
+describe('closeUnverified', () => {
+  it('answers a person we wrote to with the reason, and closes the request', async () => {
+    const { s, request } = await linkSent();
+    await closeUnverified(s.deps, request.id);
+    expect(mailsTo(s, request.email).map((m) => m.subject)).toEqual([
+      `[${request.id}] We have received your request — please confirm it`,
+      `[${request.id}] Your request is closed: the mailbox was not confirmed`,
+    ]);
+    expect(await s.deps.requests.get(request.id)).toMatchObject({ status: 'CLOSED_UNVERIFIED', closedAt: NOW.toISOString() });
+  });
+
+  it('closes without a mail a request that only joined another\'s link, so a flood of requests brings one mail', async () => {
+    const { s } = await linkSent();
+    const joined = await placeRequest(s, ['erasure'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
+    await stepRuns(s, joined.id, codeOf('d'));
+    await closeUnverified(s.deps, joined.id);
+    expect(mailsTo(s, EMAIL)).toHaveLength(1);
+    expect((await s.deps.audit.list(joined.id)).find((e) => e.type === 'mail.withheld')!.detail).toEqual({ template: 'closedUnverified', reason: 'not_mailed_before' });
+    expect((await s.deps.requests.get(joined.id)).status).toBe('CLOSED_UNVERIFIED');
+  });
+
+  it('leaves a request that was confirmed and moved on alone', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['access']);
+    await closeUnverified(s.deps, request.id);
+    expect(s.mailer.sent).toEqual([]);
+    expect((await s.deps.requests.get(request.id)).status).toBe('IN_PROGRESS');
   });
 });

@@ -1,40 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { hashVerificationCode } from '../../../functions/domain/verification-code.ts';
-import { acknowledge, closeUnverified, escalateDecision, planFulfilment, requestDecision, requestVerification } from '../../../functions/use-cases/workflow-steps.ts';
+import { NotPermittedError } from '../../../functions/domain/errors.ts';
+import { acknowledge, escalateDecision, planFulfilment, requestDecision } from '../../../functions/use-cases/workflow-steps.ts';
 import { auditTypes, mailsTo, NOW, operatorMails, placeRequest, systemFor } from '../../support/flow.ts';
 
 const demo = () => systemFor('profiles/demo.json');
 const HOUR = 3_600_000;
 
 describe('acknowledge', () => {
-  it('sends one receipt naming the types and the due date, and waits for verification no later than the person must hear from us', async () => {
+  it('moves the request to wait for verification, no later than the person must hear from us, and mails nothing itself', async () => {
     const s = demo();
     const request = await placeRequest(s, ['access', 'erasure'], { status: 'RECEIVED', name: 'Aigerim' });
     const payload = await acknowledge(s.deps, request.id);
-    const [receipt, ...more] = mailsTo(s, request.email);
-    expect(more).toEqual([]);
-    expect(receipt!.subject).toBe(`[${request.id}] We have received your request`);
-    expect(receipt!.text).toContain('Hello, Aigerim');
-    expect(receipt!.text).toContain('information about your personal data; destruction of your personal data');
-    expect(receipt!.text).toContain('no later than 11 February 2026, 23:59 Astana time');
+    // The receipt goes out with the confirmation link, from the verification step.
+    expect(s.mailer.sent).toEqual([]);
     expect((await s.deps.requests.get(request.id)).status).toBe('AWAITING_VERIFICATION');
     expect(payload.verificationExpiresAt).toBe('2026-02-11T14:59:59.000Z');
     expect(payload.verificationTimeoutSeconds).toBe((Date.parse('2026-02-11T14:59:59.000Z') - NOW.getTime()) / 1000);
   });
 
-  it('sends nothing a second time when the step runs again after a restart', async () => {
+  it('finds the request moved already when the step runs again after a restart', async () => {
     const s = demo();
     const request = await placeRequest(s, ['access'], { status: 'RECEIVED' });
     await acknowledge(s.deps, request.id);
     await acknowledge(s.deps, request.id);
-    expect(mailsTo(s, request.email)).toHaveLength(1);
-  });
-
-  it('tells a person whose mail could not be classified that a person will read it, instead of listing no types', async () => {
-    const s = demo();
-    const request = await placeRequest(s, [], { status: 'RECEIVED' });
-    await acknowledge(s.deps, request.id);
-    expect(mailsTo(s, request.email)[0]!.subject).toBe(`[${request.id}] We have received your message`);
+    expect((await auditTypes(s, request.id)).filter((t) => t === 'status.changed')).toHaveLength(1);
   });
 
   it('waits as long as the link lives where the due date is further off', async () => {
@@ -45,40 +34,24 @@ describe('acknowledge', () => {
   });
 });
 
-describe('requestVerification', () => {
-  it('stores only the hash of the code, bound to the task, and mails a link in the request\'s language', async () => {
-    const s = demo();
-    const request = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', language: 'kk' });
-    const code = 'c'.repeat(43);
-    const expiresAt = new Date(NOW.getTime() + 72 * HOUR);
-    await requestVerification(s.deps, request.id, 'task-1', expiresAt, { code, codeHash: hashVerificationCode(code) });
-    expect(await s.deps.verifications.peek(hashVerificationCode(code), NOW)).toEqual({ codeHash: hashVerificationCode(code), requestId: request.id, taskToken: 'task-1', expiresAt: expiresAt.toISOString() });
-    const [mail] = mailsTo(s, request.email);
-    expect(mail!.text).toContain(`https://privacy.example/verify?code=${code}&lang=kk`);
-    expect(mail!.text).toContain('жарамдылық мерзімі: 2026 жылғы 13 ақпан, 10:15 (Астана уақыты)');
-    expect(await auditTypes(s, request.id)).toContain('verification.requested');
-  });
-});
-
-describe('closeUnverified', () => {
-  it('answers the person with the reason and closes the request', async () => {
+describe('planFulfilment', () => {
+  it('refuses a request whose wait was released without a confirmation: a leaked task token does not skip verification', async () => {
     const s = demo();
     const request = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION' });
-    await closeUnverified(s.deps, request.id);
-    expect(mailsTo(s, request.email)[0]!.subject).toBe(`[${request.id}] Your request is closed: the mailbox was not confirmed`);
-    expect(await s.deps.requests.get(request.id)).toMatchObject({ status: 'CLOSED_UNVERIFIED', closedAt: NOW.toISOString() });
+    await expect(planFulfilment(s.deps, request.id)).rejects.toBeInstanceOf(NotPermittedError);
+    expect((await s.deps.requests.get(request.id)).status).toBe('AWAITING_VERIFICATION');
   });
 
-  it('leaves a request that was confirmed meanwhile alone', async () => {
+  it('moves a confirmed request on and applies the Global Privacy Control signal sent with it only now', async () => {
     const s = demo();
-    const request = await placeRequest(s, ['access']);
-    await closeUnverified(s.deps, request.id);
-    expect(s.mailer.sent).toEqual([]);
-    expect((await s.deps.requests.get(request.id)).status).toBe('IN_PROGRESS');
+    const placed = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION' });
+    await s.deps.requests.amend(placed.id, 'AWAITING_VERIFICATION', { verifiedAt: NOW.toISOString(), gpc: {} }, []);
+    await planFulfilment(s.deps, placed.id);
+    expect((await s.deps.requests.get(placed.id)).status).toBe('IN_PROGRESS');
+    const history = await s.deps.consent.history(await s.deps.personKey(placed.email));
+    expect(history.map((e) => [e.type, e.purposeId, (e.evidence as { gpc?: boolean }).gpc])).toEqual([['withdrawn', 'marketing', true]]);
   });
-});
 
-describe('planFulfilment', () => {
   it('runs a request the profile automates without a decision, on the sources that have a step to take', async () => {
     const s = systemFor('profiles/seeds/4sell.json');
     const request = await placeRequest(s, ['marketing_opt_out']);
