@@ -325,6 +325,8 @@ export class DerbesStack extends Stack {
       }),
     );
     usesConsent(deadlineWatch);
+    // Mails to affected people of a breach are charged to each address's mail budget.
+    usesLimits(deadlineWatch);
     // The watch finds requests whose workflow stopped (or never started) and starts the missing ones.
     const executions = this.formatArn({ service: 'states', resource: 'execution', resourceName: `${stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     deadlineWatch

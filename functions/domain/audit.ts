@@ -32,6 +32,8 @@ export type AuditEvent =
   /** `subject` is the affected person's keyed hash, never an identifier. */
   | { type: 'breach.person_notified'; detail: { subject: string; language: string; messageId: string } }
   | { type: 'breach.person_notice_failed'; detail: { subject: string; error: string } }
+  /** The person's per-address mail budget was spent: their notice waits for the next run (recorded on the first wait). */
+  | { type: 'breach.person_notice_held'; detail: { subject: string; reason: 'recipient_budget' } }
   /** A workflow step failed after its retries (or the watch found the workflow stopped): a code, nothing personal. */
   | { type: 'workflow.failed'; detail: { step: string; code: string } }
   | { type: 'workflow.resumed'; detail: { step: string } }

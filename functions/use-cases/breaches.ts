@@ -266,7 +266,7 @@ export async function previewPersonNotice(deps: Deps, breachId: string, input: u
  * The operator approves the mail to affected people, with their own words in every language those people read;
  * from then on the mails go out (a first batch now, the rest with each watch run).
  */
-export async function approvePersonNotice(deps: Deps & Pick<Dependencies, 'mailer' | 'audit'>, breachId: string, input: unknown): Promise<{ breach: Breach; sent: number }> {
+export async function approvePersonNotice(deps: Deps & Pick<Dependencies, 'mailer' | 'audit' | 'limits'>, breachId: string, input: unknown): Promise<{ breach: Breach; sent: number }> {
   const parsed = PersonNoticeInputSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError(toFieldProblems(parsed.error.issues), 'person notice');
   const languages = await languagesInUse(deps, breachId);
@@ -290,19 +290,33 @@ export async function approvePersonNotice(deps: Deps & Pick<Dependencies, 'maile
 /**
  * Sends the approved mail to people still pending, at most `mailsPerRun` at a time. Each delivery is claimed first
  * (pending → sending), so two runs never mail one person twice; a crash between claim and send leaves `sending`,
- * which is shown to the operator and never re-sent by itself.
+ * which is shown to the operator and never re-sent by itself. Each mail is charged to the person's per-address
+ * budget like every other mail to them: over it, the notice goes back to pending, held, and the next run tries again.
  */
-export async function sendPersonNotices(deps: Pick<Dependencies, 'profile' | 'breaches' | 'mailer' | 'audit' | 'clock'>, breach: Breach): Promise<{ sent: number; remaining: boolean }> {
+export async function sendPersonNotices(
+  deps: Pick<Dependencies, 'profile' | 'breaches' | 'mailer' | 'audit' | 'clock' | 'limits'>,
+  breach: Breach,
+): Promise<{ sent: number; held: AffectedSubject[]; remaining: boolean }> {
   const approved = breach.personNotice;
-  if (!approved) return { sent: 0, remaining: false };
+  if (!approved) return { sent: 0, held: [], remaining: false };
   const budget = deps.profile.breaches.mailsPerRun;
+  const held: AffectedSubject[] = [];
   let sent = 0;
   let cursor: string | undefined;
   do {
     const page = await deps.breaches.listSubjects(breach.id, { cursor, limit: 100, delivery: 'pending' });
     for (const subject of page.subjects) {
-      if (sent >= budget) return { sent, remaining: true };
-      if (!(await deps.breaches.setDelivery(breach.id, subject.key, 'pending', { status: 'sending', at: deps.clock.now().toISOString() }))) continue;
+      if (sent >= budget) return { sent, held, remaining: true };
+      const now = deps.clock.now();
+      if (!(await deps.breaches.setDelivery(breach.id, subject.key, 'pending', { status: 'sending', at: now.toISOString() }))) continue;
+      // The subject's key is the same keyed hash of the address as every other mail's budget key (personKey).
+      if (!(await deps.limits.spendRecipient(subject.key, deps.profile.limits.recipientMails, now))) {
+        const heldSince = subject.delivery.heldSince ?? now.toISOString();
+        await deps.breaches.setDelivery(breach.id, subject.key, 'sending', { status: 'pending', heldSince });
+        if (!subject.delivery.heldSince) await deps.audit.append(breach.id, { type: 'breach.person_notice_held', detail: { subject: subject.key, reason: 'recipient_budget' } });
+        held.push({ ...subject, delivery: { status: 'pending', heldSince } });
+        continue;
+      }
       const mail = personNoticeMail(deps, breach, subject, approved.texts[subject.language] ?? '');
       const messageId = `<${breach.id}.breach.${subject.key.slice(0, 16)}@${mailDomain(deps.profile)}>`;
       try {
@@ -318,12 +332,32 @@ export async function sendPersonNotices(deps: Pick<Dependencies, 'profile' | 'br
     }
     cursor = page.cursor;
   } while (cursor);
-  return { sent, remaining: false };
+  return { sent, held, remaining: held.length > 0 };
+}
+
+/**
+ * A notice held for longer than the budget's whole window means other mail keeps spending that address's budget
+ * (perhaps requests sent in the person's name): the operator and the responsible person hear it once per breach,
+ * so they can reach these people another way. The held notices keep being tried with every run.
+ */
+async function alertHeldTooLong(deps: Pick<Dependencies, 'profile' | 'mailer' | 'audit' | 'clock'>, breach: Breach, held: AffectedSubject[]): Promise<void> {
+  const { windowHours } = deps.profile.limits.recipientMails;
+  const longHeld = held.filter((s) => deps.clock.now().getTime() - Date.parse(s.delivery.heldSince!) > windowHours * 3_600_000);
+  if (!longHeld.length) return;
+  const alert = 'person_notices_held';
+  if ((await deps.audit.list(breach.id)).some((e) => e.type === 'operator.alerted' && (e.detail as { alert: string }).alert === alert)) return;
+  const { texts, fill } = breachTexts(deps.profile.defaultLanguage);
+  const values = { reference: breach.id, count: String(longHeld.length), hours: String(windowHours) };
+  for (const to of new Set([deps.profile.operator.contactEmail, breach.responsible.email])) {
+    await deps.mailer.send({ to, subject: fill(texts.heldAlert.subject, values), text: fill(texts.heldAlert.body, values), messageId: `<${breach.id}.${alert}@${mailDomain(deps.profile)}>` });
+  }
+  await deps.audit.append(breach.id, { type: 'operator.alerted', detail: { alert } });
 }
 
 /** Sends the next batch; once nobody is left pending, the breach says so (and leaves the watch's index if all is filed). */
-export async function continueMailing(deps: Pick<Dependencies, 'profile' | 'breaches' | 'mailer' | 'audit' | 'clock'>, breach: Breach): Promise<number> {
-  const { sent, remaining } = await sendPersonNotices(deps, breach);
+export async function continueMailing(deps: Pick<Dependencies, 'profile' | 'breaches' | 'mailer' | 'audit' | 'clock' | 'limits'>, breach: Breach): Promise<number> {
+  const { sent, held, remaining } = await sendPersonNotices(deps, breach);
+  await alertHeldTooLong(deps, breach, held);
   if (!remaining) {
     const current = await deps.breaches.get(breach.id);
     if (current.personNotice && !current.personNotice.finishedAt) {
@@ -337,7 +371,11 @@ export async function continueMailing(deps: Pick<Dependencies, 'profile' | 'brea
 export async function breachView(deps: Pick<Dependencies, 'breaches' | 'clock' | 'profile'>, breach: Breach) {
   const now = deps.clock.now().getTime();
   const deliveries: Record<string, number> = {};
-  for (const subject of await allSubjects(deps, breach.id)) deliveries[subject.delivery.status] = (deliveries[subject.delivery.status] ?? 0) + 1;
+  for (const subject of await allSubjects(deps, breach.id)) {
+    // A notice the person's mail budget holds back is pending, shown apart so the operator sees it waits.
+    const shown = subject.delivery.status === 'pending' && subject.delivery.heldSince ? 'held' : subject.delivery.status;
+    deliveries[shown] = (deliveries[shown] ?? 0) + 1;
+  }
   return {
     reference: breach.id,
     detectedAt: breach.detectedAt,

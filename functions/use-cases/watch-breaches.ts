@@ -5,7 +5,7 @@ import { escalationSchedule, type EscalationKind } from '../domain/deadlines/ind
 import { continueMailing } from './breaches.ts';
 import type { Dependencies } from './dependencies.ts';
 
-type Deps = Pick<Dependencies, 'profile' | 'deadlines' | 'breaches' | 'mailer' | 'audit' | 'clock'>;
+type Deps = Pick<Dependencies, 'profile' | 'deadlines' | 'breaches' | 'mailer' | 'audit' | 'clock' | 'limits'>;
 
 export interface BreachWatchReport {
   openBreaches: number;

@@ -152,7 +152,8 @@ export interface AffectedSubject extends AffectedPerson {
   language: Language;
   /** Where they were found, when they were found through the sources. */
   foundIn: string[];
-  delivery: { status: DeliveryStatus; messageId?: string; at?: string; error?: string };
+  /** `heldSince`: the first time the person's per-address mail budget held their notice back (it stays pending). */
+  delivery: { status: DeliveryStatus; messageId?: string; at?: string; error?: string; heldSince?: string };
 }
 
 export const PersonNoticeInputSchema = z.strictObject({

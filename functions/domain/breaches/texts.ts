@@ -21,6 +21,8 @@ const PLACEHOLDERS = {
   'personMail.body': ['reference', 'greetingName', 'operator', 'detectedAt', 'operatorText', 'contact'],
   'operatorAlert.subject': ['reference', 'alert'],
   'operatorAlert.body': ['reference', 'detectedAt', 'authority', 'dueAt', 'alert', 'jurisdiction'],
+  'heldAlert.subject': ['reference'],
+  'heldAlert.body': ['reference', 'count', 'hours'],
 } as const;
 
 const text = z.string().min(1);
@@ -50,6 +52,7 @@ const BreachTextsSchema = z.strictObject({
   }),
   personMail: z.strictObject({ subject: text, body: text }),
   operatorAlert: z.strictObject({ subject: text, body: text }),
+  heldAlert: z.strictObject({ subject: text, body: text }),
   alerts: z.strictObject(Object.fromEntries(ALERT_KINDS.map((kind) => [kind, text])) as Record<(typeof ALERT_KINDS)[number], typeof text>),
 });
 export type BreachTexts = z.infer<typeof BreachTextsSchema>;
