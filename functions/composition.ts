@@ -11,6 +11,7 @@ import { DynamoLimits } from './adapters/dynamodb/limits.ts';
 import { ProcessorNotifier } from './adapters/processors/processor-notifier.ts';
 import { secretSource } from './adapters/aws/secrets.ts';
 import { PackageStore } from './adapters/aws/package-store.ts';
+import { OwnRecordsRetention } from './adapters/dynamodb/own-records-retention.ts';
 import { RawMailStore } from './adapters/aws/raw-mail-store.ts';
 import { DynamoConsentLedger } from './adapters/dynamodb/consent-ledger.ts';
 import { DynamoSuppressionList } from './adapters/dynamodb/suppression-list.ts';
@@ -125,6 +126,17 @@ export function dependenciesFromEnvironment(): Dependencies {
         throw new ConfigurationError('operator profile', [{ field: `sources.${source.id}`, message: 'the retention purge reads DynamoDB sources only' }]);
       }
       return new DynamoDbRetentionSource(documentClient(), source, connector, readSetting(Settings.auditTable));
+    },
+    get ownRecords() {
+      return once('ownRecords', () =>
+        new OwnRecordsRetention(
+          documentClient(),
+          readSetting(Settings.requestsTable),
+          readSetting(Settings.auditTable),
+          () => new RawMailStore(readSetting(Settings.rawMailBucket), readSetting(Settings.rawMailPrefix)),
+          (canonical) => deps.keyedHash('own-records', canonical),
+        ),
+      );
     },
     get breaches() {
       return once('breaches', () => new DynamoBreachRegister(documentClient(), readSetting(Settings.requestsTable), readSetting(Settings.auditTable)));

@@ -16,7 +16,7 @@ import { RAW_MAIL_PREFIX, Storage } from './constructs/storage.ts';
 import { Workflow } from './constructs/workflow.ts';
 import { ATTACHMENTS_PREFIX } from '../functions/adapters/aws/raw-mail-store.ts';
 import { CONSENT_TERM_INDEX } from '../functions/adapters/dynamodb/consent-ledger.ts';
-import { OPEN_DUE_INDEX, RESULTS_PREFIX } from '../functions/adapters/dynamodb/request-store.ts';
+import { CLOSED_INDEX, OPEN_DUE_INDEX, RESULTS_PREFIX } from '../functions/adapters/dynamodb/request-store.ts';
 import { PDF_FONT_FILES, pdfFontSource } from '../functions/adapters/documents/pdf.ts';
 
 export interface DerbesStackProps extends StackProps {
@@ -253,7 +253,8 @@ export class DerbesStack extends Stack {
     // and the breach register (kept in the requests table; it finds affected people in the sources and renders PDF).
     const operatorApi = sendsMail(
       fn('OperatorApi', 'functions/handlers/operator-api.ts', 'Operator API: requests, decisions, extensions, consents, attachments, breaches', [...DECIDE_REQUESTS, 'UpdateItem'], {
-        indexes: [OPEN_DUE_INDEX],
+        // The closed-date index: the dry run of derbes' own records' retention counts from it.
+        indexes: [OPEN_DUE_INDEX, CLOSED_INDEX],
         files: Object.values(PDF_FONT_FILES).map(pdfFontSource),
       }),
     )
@@ -349,10 +350,25 @@ export class DerbesStack extends Stack {
 
     // Retention that purges by itself: a few pages per rule and run, continuing next run; approved rules only.
     const retentionPurge = sendsMail(
-      fn('RetentionPurge', 'functions/handlers/retention-purge.ts', "Erases what has passed its retention term in the company's sources", WRITE_REQUESTS, { timeout: Duration.minutes(5) }),
+      // derbes' own records too: a closed request past its term is anonymised (UpdateItem, PutItem), its source
+      // results deleted (DeleteItem), its raw mail and attachments removed.
+      fn('RetentionPurge', 'functions/handlers/retention-purge.ts', "Erases what has passed its retention term in the company's sources and derbes' own records", [...WRITE_REQUESTS, 'UpdateItem', 'DeleteItem'], {
+        timeout: Duration.minutes(5),
+        indexes: [CLOSED_INDEX],
+      }),
     )
       .setEnvironment(Settings.personKeySecret, personKey.secretArn)
-      .allow(['secretsmanager:GetSecretValue'], [personKey.secretArn]);
+      .allow(['secretsmanager:GetSecretValue'], [personKey.secretArn])
+      .setEnvironment(Settings.rawMailBucket, storage.rawMail.bucketName)
+      .setEnvironment(Settings.rawMailPrefix, RAW_MAIL_PREFIX)
+      .allow(['s3:DeleteObject'], [storage.rawMail.arnForObjects(`${RAW_MAIL_PREFIX}*`), storage.rawMail.arnForObjects(`${ATTACHMENTS_PREFIX}*`)]);
+    const rawMailArn = `Resource::<${this.getLogicalId(storage.rawMail.node.defaultChild as CfnElement)}.Arn>`;
+    for (const prefix of [RAW_MAIL_PREFIX, ATTACHMENTS_PREFIX]) {
+      Validations.of(retentionPurge).acknowledge({
+        id: `AwsSolutions-IAM5[${rawMailArn}/${prefix}*]`,
+        reason: "Removes the raw mail and attachments of a closed request past derbes' own term; keys are SES message ids and per-request folders, known only from the request's trail.",
+      });
+    }
     grantSourceAccess(this, retentionPurge, profile);
     for (const rule of profile.retentionSchedule.sources) {
       const source = profile.sources.find((s) => s.id === rule.source);

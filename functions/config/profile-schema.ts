@@ -4,6 +4,7 @@ import type { FieldProblem } from '../domain/errors.ts';
 import { isValidIin } from '../domain/iin.ts';
 import { isLocalDate } from '../domain/deadlines/local-time.ts';
 import { inLanguage } from '../domain/localized.ts';
+import { OWN_RECORDS } from '../domain/own-records.ts';
 import { NOTICE_TYPES } from '../domain/request-policy.ts';
 import { LanguageSchema, RequestTypeSchema, type Language } from '../domain/request-types.ts';
 
@@ -144,6 +145,11 @@ const RetentionRule = z.strictObject({
 
 const RetentionScheduleSchema = z.strictObject({
   sources: z.array(RetentionRule).default([]),
+  /**
+   * How long derbes keeps its own records of a closed request before anonymising them, from the day it closed; without
+   * it, the term of rules/retention/own-records.json in force for the jurisdiction (KZ: 3 years, Civil Code Art. 178).
+   */
+  ownRecords: z.strictObject({ keepFor: RetentionRule.shape.keepFor, basis: LocalizedText }).optional(),
   /** Pages of up to 100 records read per rule and run; the rest waits for the next run. */
   pagesPerRun: z.number().int().positive().max(100).default(10),
 });
@@ -322,6 +328,8 @@ export const OperatorProfileSchema = z
     const ids = profile.sources.map((s) => s.id);
     ids.forEach((id, i) => {
       if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicate source id ${id}` });
+      // The retention of derbes' own records goes by this name in the plan and the audit trail.
+      if (id === OWN_RECORDS) ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `'${OWN_RECORDS}' is the name of derbes' own records; choose another` });
     });
     profile.processors.forEach((processor, i) => {
       checkLocalized(processor.purpose, ['processors', i, 'purpose']);
@@ -334,6 +342,7 @@ export const OperatorProfileSchema = z
       else if (source.kind !== 'dynamodb') ctx.addIssue({ code: 'custom', path: ['retentionSchedule', 'sources', i, 'source'], message: `the purge reads DynamoDB sources only so far; '${rule.source}' is ${source.kind}` });
       checkLocalized(rule.basis, ['retentionSchedule', 'sources', i, 'basis']);
     });
+    if (profile.retentionSchedule.ownRecords) checkLocalized(profile.retentionSchedule.ownRecords.basis, ['retentionSchedule', 'ownRecords', 'basis']);
     const retained = profile.retentionSchedule.sources.map((r) => r.source);
     retained.forEach((id, i) => {
       if (retained.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: ['retentionSchedule', 'sources', i, 'source'], message: `a second rule for '${id}'` });

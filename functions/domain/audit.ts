@@ -44,6 +44,11 @@ export type AuditEvent =
   | { type: 'retention.approved'; detail: { source: string; fingerprint: string; expired: number; held: Record<string, number> } }
   /** One record erased (written with the erasure itself); `record` is the keyed hash of its key. */
   | { type: 'retention.purged'; detail: { source: string; erasure: string; cutoff: string; record: string } }
+  /**
+   * On the request's own trail: its personal fields were anonymised after derbes' own term (the source results and
+   * raw mail removed); `digest` is the keyed hash of what it held, canonically encoded.
+   */
+  | { type: 'retention.anonymised'; detail: { digest: string; sourceResults: number; objects: number } }
   | { type: 'retention.pass_finished'; detail: { source: string; cutoff: string; purged: number; held: Record<string, number>; startedAt: string } }
   | {
       type: 'mail.received';

@@ -70,6 +70,11 @@ export interface DataSubjectRequest {
   /** Set while the request's workflow is stopped on a failure that survived its retries; cleared on resume. */
   attention?: Attention;
   closedAt?: string;
+  /**
+   * Set when the retention of derbes' own records anonymised the request (domain/own-records.ts): when, and a keyed
+   * hash of what it held (the request and its source results, canonically encoded) so a copy can still be checked.
+   */
+  anonymised?: { at: string; digest: string };
 }
 
 export function assertTransition(request: Pick<DataSubjectRequest, 'id' | 'status'>, to: RequestStatus): void {

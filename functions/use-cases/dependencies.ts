@@ -52,6 +52,8 @@ export interface Dependencies {
   readonly breaches: BreachRegister;
   readonly retentionStates: RetentionStates;
   retentionSourceFor(source: DataSource): RetentionSource;
+  /** derbes' own records (closed requests with their results, raw mail and attachments) as the retention purge reads them. */
+  readonly ownRecords: RetentionSource;
   readonly downloads: DownloadTokens;
   readonly processorNotifier: ProcessorNotices;
   /** Reads a secret (signing keys, the operator API key) by name. */

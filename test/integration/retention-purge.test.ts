@@ -106,6 +106,10 @@ function gate() {
   };
 }
 
+const unread = async (): Promise<never> => {
+  throw new Error("derbes' own records are not read in these tests");
+};
+
 function deps(clock: Date, wrap: (source: DataSource, inner: RetentionSource) => RetentionSource = (_, inner) => inner) {
   const audit = new DynamoAuditLog(ddb.db, ddb.tables.audit);
   return {
@@ -116,6 +120,8 @@ function deps(clock: Date, wrap: (source: DataSource, inner: RetentionSource) =>
     clock: { now: () => clock },
     keyedHash: async (kind: string, value: string) => `${kind}:${value}`,
     mailer: { send: async () => ({ messageId: 'unused' }) } as never,
+    // These tests approve only source rules: derbes' own records (test/integration/own-records-retention.test.ts) wait unread.
+    ownRecords: { expired: unread, purge: unread, keyOf: unread } satisfies RetentionSource,
     retentionSourceFor(source: DataSource) {
       if (source.kind !== 'dynamodb') throw new Error('dynamodb only');
       const connector = new DynamoDbSourceConnector(ddb.db, source, async () => ['email', 'recordId']);

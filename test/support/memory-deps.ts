@@ -739,6 +739,9 @@ export function memorySystem(
     breaches: new MemoryBreaches(audit),
     retentionStates,
     retentionSourceFor: (source) => new MemoryRetentionSource(source, sources.get(source.id)!.records, audit),
+    get ownRecords(): RetentionSource {
+      throw new Error("the memory system has no retention of derbes' own records (test/integration/own-records-retention.test.ts)");
+    },
     downloads: new MemoryDownloads(),
     processorNotifier: new ProcessorNotifier(mailer, async () => secret, mailDomain(profile), { attempts: 1, baseDelayMs: 0, timeoutMs: 10 }, webhook),
     secret: async () => secret,

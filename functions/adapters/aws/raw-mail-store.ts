@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { NotFoundError } from '../../domain/errors.ts';
 import type { MailArchive } from '../../use-cases/ports.ts';
 import { withTransientErrors } from '../dependency-errors.ts';
@@ -32,6 +32,19 @@ export class RawMailStore implements MailArchive {
     const contentType = MEDIA_TYPE.test(attachment.contentType) ? attachment.contentType : 'application/octet-stream';
     await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: attachment.content, ContentType: contentType }));
     return key;
+  }
+
+  /** Where the raw message of this SES message id is kept. */
+  rawKey(sesMessageId: string): string {
+    return `${this.prefix}${sesMessageId}`;
+  }
+
+  /**
+   * Removes these objects (raw messages, attachments); removing one that is gone already is no error. The bucket is
+   * versioned: what is removed stays as a noncurrent version until the bucket's lifecycle expires it (30 days).
+   */
+  async remove(keys: string[]): Promise<void> {
+    for (const key of keys) await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
   async fetch(requestId: string, key: string): Promise<{ contentType: string; content: Uint8Array }> {

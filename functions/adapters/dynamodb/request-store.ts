@@ -18,11 +18,15 @@ import { queryAll } from './query-all.ts';
  *   pk=<request id>            sk=STEP#<step>      a once-only step claimed by a runner (claimedAt, done)
  *   pk=<request id>            sk=MAIL#<kind>#<round>  a mail of the request, claimed before sending (sent-mail-ledger.ts)
  */
-const REQUEST_SK = 'REQUEST';
+export const REQUEST_SK = 'REQUEST';
 export const OPEN_DUE_INDEX = 'byDueDate';
+/** Closed requests not yet anonymised, by the instant they closed: what has passed its term is a query. */
+export const CLOSED_INDEX = 'byClosedDate';
+export const CLOSED = 'CLOSED';
 
-function requestItem(request: DataSubjectRequest) {
+export function requestItem(request: DataSubjectRequest) {
   const open = OPEN_STATUSES.includes(request.status);
+  const awaitsAnonymising = !open && request.closedAt !== undefined && !request.anonymised;
   return {
     pk: request.id,
     sk: REQUEST_SK,
@@ -30,6 +34,9 @@ function requestItem(request: DataSubjectRequest) {
     // Sparse index: only open requests carry the partition value, so "what is due soon" is a query.
     openDue: open ? 'OPEN' : undefined,
     dueAtUtc: new Date(request.deadline.dueAt).toISOString(),
+    // Sparse too: a closed request is in it until its own records are anonymised.
+    closedIndex: awaitsAnonymising ? CLOSED : undefined,
+    closedAtUtc: awaitsAnonymising ? new Date(request.closedAt!).toISOString() : undefined,
   };
 }
 
@@ -56,8 +63,8 @@ function decodeCursor(cursor: string): Record<string, string> {
   throw new ValidationError([{ field: 'cursor', message: 'is not a cursor this API returned' }], 'page');
 }
 
-function toRequest(item: Record<string, unknown>): DataSubjectRequest {
-  const { pk: _pk, sk: _sk, openDue: _open, dueAtUtc: _due, ...request } = item;
+export function toRequest(item: Record<string, unknown>): DataSubjectRequest {
+  const { pk: _pk, sk: _sk, openDue: _open, dueAtUtc: _due, closedIndex: _closed, closedAtUtc: _closedAt, ...request } = item;
   return request as unknown as DataSubjectRequest;
 }
 

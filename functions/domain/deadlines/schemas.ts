@@ -289,7 +289,7 @@ export const JurisdictionSchema = JurisdictionFields.superRefine((jurisdiction, 
 });
 
 /** Effective-dated entries of one list must not overlap: on any day at most one is in force. */
-function addOverlapIssues(entries: ReadonlyArray<{ id: string; effectiveFrom: string; effectiveTo?: string | undefined }>, list: string, context: z.RefinementCtx): void {
+export function addOverlapIssues(entries: ReadonlyArray<{ id: string; effectiveFrom: string; effectiveTo?: string | undefined }>, list: string, context: z.RefinementCtx): void {
   const byStart = entries.map((entry, index) => ({ entry, index })).sort((a, b) => a.entry.effectiveFrom.localeCompare(b.entry.effectiveFrom));
   byStart.slice(1).forEach(({ entry, index }, position) => {
     const previous = byStart[position]?.entry;

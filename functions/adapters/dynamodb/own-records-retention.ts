@@ -1,0 +1,126 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { RetentionRule } from '../../config/profile-schema.ts';
+import type { AuditEvent } from '../../domain/audit.ts';
+import { canonicalJson } from '../../domain/canonical.ts';
+import { anonymisedRequest } from '../../domain/own-records.ts';
+import type { ExpiredPage, RecordPurge, RetentionSource } from '../../use-cases/ports.ts';
+import { auditItem } from './audit-log.ts';
+import { cursorOf, keyOfCursor } from './cursor.ts';
+import { queryAll } from './query-all.ts';
+import { CLOSED, CLOSED_INDEX, REQUEST_SK, requestItem, toRequest } from './request-store.ts';
+
+/** Where a request's raw mail and attachments are kept (adapters/aws/raw-mail-store.ts). */
+export interface RequestObjects {
+  rawKey(sesMessageId: string): string;
+  remove(keys: string[]): Promise<void>;
+}
+
+/** Kept on the request between the first and the last write of its anonymisation, so a repeat records the same. */
+const IN_PROGRESS = 'anonymising';
+
+const CURSOR_PROBLEM = "the cursor over derbes' own records cannot be read; start the pass again without one";
+
+/**
+ * derbes' own records as the retention purge sees them: closed requests past their term, from the closed-date index
+ * (a query, page by page, never a scan), each anonymised with what belongs to it — the copies of source records
+ * derbes made for it, its raw mail and attachments — while its audit trail stays.
+ */
+export class OwnRecordsRetention implements RetentionSource {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly requestsTable: string,
+    private readonly auditTable: string,
+    private readonly objects: () => RequestObjects,
+    /** A keyed hash of a canonical encoding: the operator, who holds the key, can check a copy against it; nobody else can test guesses. */
+    private readonly digestOf: (canonical: string) => Promise<string>,
+  ) {}
+
+  async expired(_rule: RetentionRule, before: string, options: { cursor?: string; limit: number }): Promise<ExpiredPage> {
+    const page = await this.db.send(
+      new QueryCommand({
+        TableName: this.requestsTable,
+        IndexName: CLOSED_INDEX,
+        KeyConditionExpression: 'closedIndex = :closed AND closedAtUtc < :before',
+        ExpressionAttributeValues: { ':closed': CLOSED, ':before': before },
+        ExclusiveStartKey: keyOfCursor(options.cursor, CURSOR_PROBLEM),
+        Limit: options.limit,
+      }),
+    );
+    return { records: (page.Items ?? []).map((record) => ({ record })), cursor: cursorOf(page.LastEvaluatedKey) };
+  }
+
+  async purge({ record, at, audit }: RecordPurge): Promise<boolean> {
+    const { [IN_PROGRESS]: _fixed, ...item } = record;
+    const request = toRequest(item);
+    const stillAsFound = { ConditionExpression: 'closedIndex = :closed AND closedAtUtc = :seen', values: { ':closed': CLOSED, ':seen': record.closedAtUtc } };
+    const results = await queryAll(this.db, {
+      TableName: this.requestsTable,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :result)',
+      ExpressionAttributeValues: { ':pk': request.id, ':result': 'RESULT#' },
+      ConsistentRead: true,
+    });
+    // What is recorded is fixed before anything is removed: a run that crashes midway and its repeat record the same.
+    let fixed: { digest: string; sourceResults: number };
+    try {
+      const written = await this.db.send(
+        new UpdateCommand({
+          TableName: this.requestsTable,
+          Key: { pk: request.id, sk: REQUEST_SK },
+          UpdateExpression: `SET ${IN_PROGRESS} = if_not_exists(${IN_PROGRESS}, :fixed)`,
+          ConditionExpression: stillAsFound.ConditionExpression,
+          ExpressionAttributeValues: {
+            ...stillAsFound.values,
+            ':fixed': {
+              digest: await this.digestOf(canonicalJson({ request, results: results.map(({ pk: _pk, ...result }) => result) })),
+              sourceResults: results.length,
+            },
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      fixed = written.Attributes![IN_PROGRESS] as typeof fixed;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false; // another run anonymised it
+      throw error;
+    }
+    const trail = await queryAll(this.db, { TableName: this.auditTable, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': request.id }, ConsistentRead: true });
+    const objects = trail
+      .filter((event) => event.type === 'mail.received')
+      .flatMap((event) => {
+        const detail = event.detail as Extract<AuditEvent, { type: 'mail.received' }>['detail'];
+        return [this.objects().rawKey(detail.sesMessageId), ...[...(detail.attachments ?? []), ...(detail.quarantined ?? [])].flatMap((a) => (a.key ? [a.key] : []))];
+      });
+    // Removed before the request is marked: a crash here repeats the removals (harmless), never leaves them behind.
+    await this.objects().remove(objects);
+    for (const result of results) await this.db.send(new DeleteCommand({ TableName: this.requestsTable, Key: { pk: request.id, sk: result.sk } }));
+    const anonymised: AuditEvent = { type: 'retention.anonymised', detail: { ...fixed, objects: objects.length } };
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.requestsTable,
+                Item: requestItem(anonymisedRequest(request, at.toISOString(), fixed.digest)),
+                ConditionExpression: stillAsFound.ConditionExpression,
+                ExpressionAttributeValues: stillAsFound.values,
+              },
+            },
+            { Put: { TableName: this.auditTable, Item: auditItem(audit.trail, audit.event, at), ConditionExpression: 'attribute_not_exists(pk)' } },
+            { Put: { TableName: this.auditTable, Item: auditItem(request.id, anonymised, at), ConditionExpression: 'attribute_not_exists(pk)' } },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []).map((r) => r.Code) : [];
+      if (reasons[0] === 'ConditionalCheckFailed' || reasons.includes('TransactionConflict')) return false;
+      throw error;
+    }
+  }
+
+  async keyOf(record: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return { requestId: record.pk };
+  }
+}

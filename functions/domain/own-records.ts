@@ -1,0 +1,108 @@
+import { DateTime } from 'luxon';
+import { z } from 'zod';
+import shipped from '../../rules/retention/own-records.json' with { type: 'json' };
+import { addOverlapIssues, ConfidenceSchema, LocalDateSchema } from './deadlines/schemas.ts';
+import { ConfigurationError, toFieldProblems } from './errors.ts';
+import { LocalizedSchema, type Localized } from './localized.ts';
+import type { DataSubjectRequest } from './request.ts';
+
+/**
+ * derbes' own records of a closed request — the request, what the sources returned for it, its raw mail and
+ * attachments — are kept for a term (rules/retention/own-records.json, or the profile's own), then their personal
+ * fields are anonymised. The audit trail stays, and a keyed hash of what was anonymised stays on the request, so the
+ * operator can still show that a copy they hold is what derbes held.
+ */
+
+/** The name the own-records rule goes by beside the sources' retention rules (plan, approval, audit trail). */
+export const OWN_RECORDS = 'derbes-requests';
+
+/** What replaces an anonymised value. */
+export const ERASED = '[erased]';
+
+export const KeepForSchema = z.strictObject({ amount: z.int().positive(), unit: z.enum(['days', 'months', 'years']) });
+export type KeepFor = z.infer<typeof KeepForSchema>;
+
+const OwnRecordsRuleSchema = z.strictObject({
+  id: z.string().trim().min(1),
+  jurisdiction: z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/),
+  effectiveFrom: LocalDateSchema,
+  effectiveTo: LocalDateSchema.optional(),
+  keepFor: KeepForSchema,
+  basis: LocalizedSchema,
+  citation: z.string().trim().min(1),
+  source: z.string().trim().min(1),
+  confidence: ConfidenceSchema,
+  note: z.string().trim().min(1).optional(),
+});
+export type OwnRecordsRule = z.infer<typeof OwnRecordsRuleSchema>;
+
+const OwnRecordsFileSchema = z
+  .strictObject({ $comment: z.string().optional(), ownRecords: z.array(OwnRecordsRuleSchema) })
+  .superRefine((file, context) => {
+    const ids = file.ownRecords.map((rule) => rule.id);
+    ids.forEach((id, index) => {
+      if (ids.indexOf(id) !== index) context.addIssue({ code: 'custom', path: ['ownRecords', index, 'id'], message: `a second rule '${id}'` });
+    });
+    for (const jurisdiction of new Set(file.ownRecords.map((rule) => rule.jurisdiction))) {
+      addOverlapIssues(file.ownRecords.filter((rule) => rule.jurisdiction === jurisdiction), 'ownRecords', context);
+    }
+  });
+
+export function parseOwnRecordsRules(data: unknown, source: string): OwnRecordsRule[] {
+  const parsed = OwnRecordsFileSchema.safeParse(data);
+  if (!parsed.success) throw new ConfigurationError(source, toFieldProblems(parsed.error.issues));
+  return parsed.data.ownRecords;
+}
+
+/** Checked when the module loads: a broken rule file stops every function at start, not the purge a year later. */
+const SHIPPED = parseOwnRecordsRules(shipped, 'rules/retention/own-records.json');
+
+/** The term as the purge applies it: the profile's own, else the rule in force today in the profile's jurisdiction. */
+export interface OwnRecordsTerm {
+  keepFor: KeepFor;
+  basis: Partial<Localized>;
+  /** The rule's id, or 'profile' when the profile sets the term. */
+  ruleId: string;
+  confidence?: z.infer<typeof ConfidenceSchema>;
+}
+
+export function ownRecordsTerm(
+  jurisdiction: string,
+  now: Date,
+  timeZone: string,
+  fromProfile: { keepFor: KeepFor; basis: Partial<Localized> } | undefined,
+  rules: OwnRecordsRule[] = SHIPPED,
+): OwnRecordsTerm | undefined {
+  if (fromProfile) return { ...fromProfile, ruleId: 'profile' };
+  const localToday = DateTime.fromJSDate(now, { zone: timeZone }).toISODate()!;
+  const rule = rules.find((r) => r.jurisdiction === jurisdiction && r.effectiveFrom <= localToday && (!r.effectiveTo || localToday <= r.effectiveTo));
+  return rule && { keepFor: rule.keepFor, basis: rule.basis, ruleId: rule.id, confidence: rule.confidence };
+}
+
+/** A closed request whose close is before this instant has passed its term. */
+export function ownRecordsCutoff(keepFor: KeepFor, now: Date, timeZone: string): string {
+  return DateTime.fromJSDate(now, { zone: timeZone }).startOf('day').minus({ [keepFor.unit]: keepFor.amount }).toUTC().toISO()!;
+}
+
+/**
+ * The request with its personal fields anonymised: the address, the name, the values a rectification asked for, the
+ * operator's reasons and answer written to the person. What is left says what happened and when — the evidence.
+ */
+export function anonymisedRequest(request: DataSubjectRequest, at: string, digest: string): DataSubjectRequest {
+  const { name: _name, gpc: _gpc, changes, decision, ...kept } = request;
+  return {
+    ...kept,
+    email: ERASED,
+    ...(changes && { changes: Object.fromEntries(Object.keys(changes).map((field) => [field, ERASED])) }),
+    ...(decision && {
+      decision: {
+        ...decision,
+        ...(decision.reason !== undefined && { reason: ERASED }),
+        ...(decision.answer !== undefined && { answer: ERASED }),
+        ...(decision.basis !== undefined && typeof decision.basis !== 'object' && { basis: ERASED }),
+        ...(decision.basis !== undefined && typeof decision.basis === 'object' && 'text' in decision.basis && { basis: { text: ERASED } }),
+      },
+    }),
+    anonymised: { at, digest },
+  };
+}

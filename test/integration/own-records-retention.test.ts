@@ -1,0 +1,205 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DateTime } from 'luxon';
+import S3rver from 's3rver';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RawMailStore } from '../../functions/adapters/aws/raw-mail-store.ts';
+import { DynamoAuditLog } from '../../functions/adapters/dynamodb/audit-log.ts';
+import { OwnRecordsRetention } from '../../functions/adapters/dynamodb/own-records-retention.ts';
+import { DynamoRequestStore, requestItem } from '../../functions/adapters/dynamodb/request-store.ts';
+import { DynamoRetentionStates } from '../../functions/adapters/dynamodb/retention-state.ts';
+import { loadProfileFile } from '../../functions/config/load-profile.ts';
+import { canonicalJson } from '../../functions/domain/canonical.ts';
+import { createDeadlineEngine } from '../../functions/domain/deadlines/index.ts';
+import { OWN_RECORDS } from '../../functions/domain/own-records.ts';
+import { keyedHash } from '../../functions/domain/person-key.ts';
+import type { DataSubjectRequest } from '../../functions/domain/request.ts';
+import { approveRule, planChunk, purgeExpired, retentionRules } from '../../functions/use-cases/retention.ts';
+import { freePort } from '../../infra/local/free-port.ts';
+import { startTestDynamoDb, type TestDynamoDb } from '../support/dynamodb.ts';
+
+/**
+ * derbes' own records after their term (KZ: 3 years from the close, Civil Code Art. 178), on DynamoDB Local and a
+ * local S3: the closed request past its term is anonymised with its source results and raw mail gone, a keyed hash
+ * of what it held stays and checks out; a younger closed request and an open one are untouched; nothing before the
+ * operator approves; a run that crashes midway and its repeat anonymise and record once, with one digest.
+ */
+const T0 = new Date('2026-11-29T12:00:00Z');
+const BUCKET = 'raw-mail-own';
+const SECRET = 'own-records-test-secret-of-at-least-32-bytes';
+const engine = createDeadlineEngine();
+
+let ddb: TestDynamoDb;
+let s3: S3rver;
+let s3Directory: string;
+const profile = loadProfileFile('profiles/demo.json');
+
+beforeAll(async () => {
+  ddb = await startTestDynamoDb();
+  s3Directory = mkdtempSync(join(tmpdir(), 'derbes-own-s3-'));
+  const port = await freePort();
+  s3 = new S3rver({ port, address: '127.0.0.1', directory: s3Directory, silent: true, configureBuckets: [{ name: BUCKET }] });
+  await s3.run();
+  // s3rver knows one access key, S3RVER; DynamoDB Local takes any.
+  Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}` });
+}, 180_000);
+afterAll(async () => {
+  await ddb?.stop();
+  await s3?.close();
+  if (s3Directory) rmSync(s3Directory, { recursive: true, force: true });
+});
+
+const client = () => new S3Client({ forcePathStyle: true });
+const exists = (key: string) =>
+  client()
+    .send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))
+    .then(() => true)
+    .catch(() => false);
+
+let crashBeforeLastWrite = false;
+function deps(now: Date) {
+  const digest = async (canonical: string) => keyedHash('own-records', canonical, SECRET);
+  const db = new Proxy(ddb.db, {
+    get(target, name) {
+      if (name !== 'send') return Reflect.get(target, name);
+      return async (command: { constructor: { name: string } }) => {
+        if (crashBeforeLastWrite && command.constructor.name === 'TransactWriteCommand') {
+          crashBeforeLastWrite = false;
+          throw new Error('the run crashed before its last write');
+        }
+        return target.send(command as never);
+      };
+    },
+  });
+  return {
+    profile,
+    deadlines: engine,
+    retentionStates: new DynamoRetentionStates(ddb.db, ddb.tables.requests),
+    audit: new DynamoAuditLog(ddb.db, ddb.tables.audit, () => now),
+    clock: { now: () => now },
+    keyedHash: async (kind: string, value: string) => keyedHash(kind, value, SECRET),
+    mailer: { send: async () => 'sent' as const },
+    retentionSourceFor: () => {
+      throw new Error('the demo profile has no source retention rules');
+    },
+    ownRecords: new OwnRecordsRetention(db, ddb.tables.requests, ddb.tables.audit, () => new RawMailStore(BUCKET, 'inbound/'), digest),
+  };
+}
+
+/** A request as the workflow leaves it, closed `closedAt` (or open), with a source result, raw mail and an attachment. */
+async function request(id: string, closedAt: string | undefined): Promise<DataSubjectRequest> {
+  const receivedAt = DateTime.fromISO(closedAt ?? T0.toISOString()).minus({ days: 2 }).toJSDate();
+  const request: DataSubjectRequest = {
+    id,
+    types: ['rectification'],
+    status: closedAt ? 'REFUSED' : 'AWAITING_DECISION',
+    channel: 'email',
+    email: `${id.toLowerCase()}@example.kz`,
+    name: 'Айгерим Сәрсенова',
+    language: 'kk',
+    receivedAt: receivedAt.toISOString(),
+    deadline: engine.compute({ jurisdiction: 'KZ', requestType: 'rectification', receivedAt }),
+    changes: { deliveryAddress: 'Алматы, Абай 1' },
+    verifiedAt: receivedAt.toISOString(),
+    ...(closedAt && {
+      decision: { approved: false, decidedAt: closedAt, reason: 'Айгерим, мекенжайды растайтын құжат жоқ', basis: { text: 'Өз негізіміз' } },
+      closedAt,
+    }),
+  };
+  await ddb.db.send(new PutCommand({ TableName: ddb.tables.requests, Item: requestItem(request) }));
+  await new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit).putSourceResult(id, { sourceId: 'customers', records: [{ email: request.email, name: 'Айгерим' }] } as never);
+  const attachment = `attachments/${id}/a1b2c3/passport scan.pdf`;
+  for (const key of [`inbound/ses-${id}`, attachment]) await client().send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'bytes' }));
+  await new DynamoAuditLog(ddb.db, ddb.tables.audit, () => receivedAt).append(id, {
+    type: 'mail.received',
+    detail: { sesMessageId: `ses-${id}`, outcome: 'request', attachments: [{ filename: 'passport scan.pdf', size: 5, key: attachment }] },
+  });
+  return request;
+}
+
+const item = async (id: string, sk: string) => (await ddb.db.send(new GetCommand({ TableName: ddb.tables.requests, Key: { pk: id, sk }, ConsistentRead: true }))).Item;
+const trail = async (pk: string) =>
+  ((await ddb.db.send(new QueryCommand({ TableName: ddb.tables.audit, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }))).Items ?? []) as Array<{
+    type: string;
+    detail: Record<string, unknown>;
+  }>;
+
+describe("derbes' own records after their term", () => {
+  const past = DateTime.fromJSDate(T0).minus({ years: 3, days: 1 }).toISO()!;
+  const younger = DateTime.fromJSDate(T0).minus({ years: 2 }).toISO()!;
+  let old: DataSubjectRequest;
+
+  it('are planned by count from the closed-date index, and wait for the operator', async () => {
+    old = await request('DRB-OLD00-00001', new Date(past).toISOString());
+    await request('DRB-YOUNG-00002', new Date(younger).toISOString());
+    await request('DRB-OPEN0-00003', undefined);
+
+    const [rule] = (await retentionRules(deps(T0) as never)).filter((r) => r.source === OWN_RECORDS);
+    expect(rule).toMatchObject({ keepFor: { amount: 3, unit: 'years' }, from: 'closedAt', erasure: 'anonymise', approved: false });
+    expect(rule!.cutoff).toBe('2023-11-28T18:00:00.000Z'); // the start of 29 Nov 2023 in Almaty (UTC+6 until March 2024)
+    const plan = await planChunk(deps(T0) as never, OWN_RECORDS);
+    expect(plan).toMatchObject({ expired: 1, held: {}, basis: expect.stringContaining('статья 178') }); // the demo operator's language
+    expect(JSON.stringify(plan)).not.toContain('example.kz');
+
+    const report = await purgeExpired(deps(T0) as never);
+    expect(report.awaitingApproval).toContain(OWN_RECORDS);
+    expect(await item(old.id, 'REQUEST')).toMatchObject({ email: old.email, name: old.name });
+  });
+
+  it('once approved, anonymise the request past its term — once, with one digest, even when a run crashes midway', async () => {
+    await approveRule(deps(T0) as never, OWN_RECORDS, { expired: 1, held: {} });
+    const original = { request: old, results: [{ sk: 'RESULT#customers', sourceId: 'customers', records: [{ email: old.email, name: 'Айгерим' }] }] };
+
+    crashBeforeLastWrite = true;
+    await expect(purgeExpired(deps(T0) as never)).rejects.toThrow(/crashed before its last write/);
+    // The removals happened; the request still waits in the index for the next run.
+    expect(await exists(`inbound/ses-${old.id}`)).toBe(false);
+    expect(await item(old.id, 'REQUEST')).toMatchObject({ email: old.email, closedIndex: 'CLOSED' });
+
+    const later = new Date(T0.getTime() + 11 * 60_000); // past the crashed run's lease
+    const report = await purgeExpired(deps(later) as never);
+    expect(report.purged).toBe(1);
+    expect(report.passesFinished).toContain(OWN_RECORDS);
+    expect((await purgeExpired(deps(new Date(later.getTime() + 3_600_000)) as never)).purged).toBe(0);
+
+    const anonymised = (await item(old.id, 'REQUEST'))!;
+    expect(anonymised).toMatchObject({
+      id: old.id,
+      status: 'REFUSED',
+      types: ['rectification'],
+      email: '[erased]',
+      changes: { deliveryAddress: '[erased]' },
+      decision: { approved: false, reason: '[erased]', basis: { text: '[erased]' } },
+      closedAt: old.closedAt,
+      receivedAt: old.receivedAt,
+      deadline: old.deadline,
+      anonymised: { at: later.toISOString(), digest: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    });
+    for (const gone of ['name', 'closedIndex', 'closedAtUtc', 'anonymising']) expect(anonymised).not.toHaveProperty(gone);
+    expect(JSON.stringify(anonymised)).not.toMatch(/example\.kz|Айгерим|Абай/);
+    // The digest is the keyed hash of what the request held: a copy the operator kept checks out against it.
+    expect(anonymised.anonymised.digest).toBe(keyedHash('own-records', canonicalJson(original), SECRET));
+    expect(await item(old.id, 'RESULT#customers')).toBeUndefined();
+    expect(await exists(`attachments/${old.id}/a1b2c3/passport scan.pdf`)).toBe(false);
+
+    const own = await trail(old.id);
+    expect(own.filter((e) => e.type === 'retention.anonymised')).toEqual([
+      expect.objectContaining({ detail: { digest: anonymised.anonymised.digest, sourceResults: 1, objects: 2 } }),
+    ]);
+    expect(own.map((e) => e.type)).toContain('mail.received'); // the trail stays
+    const retention = await trail(`RETENTION#${OWN_RECORDS}`);
+    expect(retention.filter((e) => e.type === 'retention.purged')).toHaveLength(1);
+    expect(JSON.stringify(retention)).not.toContain('example.kz');
+  });
+
+  it('keep a request closed within the term, and an open one, as they were', async () => {
+    expect(await item('DRB-YOUNG-00002', 'REQUEST')).toMatchObject({ email: 'drb-young-00002@example.kz', name: 'Айгерим Сәрсенова', closedIndex: 'CLOSED' });
+    expect(await item('DRB-YOUNG-00002', 'RESULT#customers')).toBeDefined();
+    expect(await exists('inbound/ses-DRB-YOUNG-00002')).toBe(true);
+    expect(await item('DRB-OPEN0-00003', 'REQUEST')).toMatchObject({ email: 'drb-open0-00003@example.kz' });
+    expect(await item('DRB-OPEN0-00003', 'REQUEST')).not.toHaveProperty('closedIndex');
+  });
+});
