@@ -12,6 +12,7 @@ import { ProcessorNotifier } from './adapters/processors/processor-notifier.ts';
 import { secretSource } from './adapters/aws/secrets.ts';
 import { PackageStore } from './adapters/aws/package-store.ts';
 import { OwnRecordsRetention } from './adapters/dynamodb/own-records-retention.ts';
+import { HttpRetentionSource } from './adapters/sources/http-retention.ts';
 import { RawMailStore } from './adapters/aws/raw-mail-store.ts';
 import { DynamoConsentLedger } from './adapters/dynamodb/consent-ledger.ts';
 import { DynamoSuppressionList } from './adapters/dynamodb/suppression-list.ts';
@@ -121,9 +122,10 @@ export function dependenciesFromEnvironment(): Dependencies {
       return once('retentionStates', () => new DynamoRetentionStates(documentClient(), readSetting(Settings.requestsTable)));
     },
     retentionSourceFor(source: DataSource) {
+      if (source.kind === 'http') return new HttpRetentionSource(source, () => secretSource().get(source.secretName), deps.audit);
       const connector = deps.connectorFor(source);
       if (source.kind !== 'dynamodb' || !(connector instanceof DynamoDbSourceConnector)) {
-        throw new ConfigurationError('operator profile', [{ field: `sources.${source.id}`, message: 'the retention purge reads DynamoDB sources only' }]);
+        throw new ConfigurationError('operator profile', [{ field: `sources.${source.id}`, message: "the retention purge reads DynamoDB tables and the company's HTTP service" }]);
       }
       return new DynamoDbRetentionSource(documentClient(), source, connector, readSetting(Settings.auditTable));
     },

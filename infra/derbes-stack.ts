@@ -372,7 +372,7 @@ export class DerbesStack extends Stack {
     grantSourceAccess(this, retentionPurge, profile);
     for (const rule of profile.retentionSchedule.sources) {
       const source = profile.sources.find((s) => s.id === rule.source);
-      if (source?.kind !== 'dynamodb') continue; // the profile schema refuses other kinds
+      if (source?.kind !== 'dynamodb') continue; // the company's HTTP service finds expired records itself
       const tableArn = this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: source.tableName });
       retentionPurge.allow(rule.index ? ['dynamodb:Query'] : ['dynamodb:Scan'], [rule.index ? `${tableArn}/index/${rule.index.name}` : tableArn]);
     }

@@ -339,7 +339,11 @@ export const OperatorProfileSchema = z
     profile.retentionSchedule.sources.forEach((rule, i) => {
       const source = profile.sources.find((s) => s.id === rule.source);
       if (!source) ctx.addIssue({ code: 'custom', path: ['retentionSchedule', 'sources', i, 'source'], message: `no source '${rule.source}' (known: ${ids.join(', ')})` });
-      else if (source.kind !== 'dynamodb') ctx.addIssue({ code: 'custom', path: ['retentionSchedule', 'sources', i, 'source'], message: `the purge reads DynamoDB sources only so far; '${rule.source}' is ${source.kind}` });
+      else if (source.kind === 's3') {
+        ctx.addIssue({ code: 'custom', path: ['retentionSchedule', 'sources', i, 'source'], message: `the purge reads DynamoDB tables and the company's HTTP service; '${rule.source}' is an S3 object (no index to find expired records by)` });
+      } else if (source.kind === 'http' && rule.index) {
+        ctx.addIssue({ code: 'custom', path: ['retentionSchedule', 'sources', i, 'index'], message: `'${rule.source}' is the company's HTTP service, which finds expired records itself; an index is for DynamoDB tables` });
+      }
       checkLocalized(rule.basis, ['retentionSchedule', 'sources', i, 'basis']);
     });
     if (profile.retentionSchedule.ownRecords) checkLocalized(profile.retentionSchedule.ownRecords.basis, ['retentionSchedule', 'ownRecords', 'basis']);

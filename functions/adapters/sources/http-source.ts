@@ -5,7 +5,7 @@ import type { DataSourceConnector, SourceOutcome, Subject } from '../../use-case
 import { permittedChanges } from './source-rules.ts';
 import { DEFAULT_RETRY_POLICY, postSigned, type RetryPolicy } from '../http/signed-post.ts';
 
-type HttpSource = Extract<DataSource, { kind: 'http' }>;
+export type HttpSource = Extract<DataSource, { kind: 'http' }>;
 type Operation = 'find' | 'rectify' | 'block' | 'unblock' | 'erase' | 'withdraw-consent';
 
 const FindAnswer = z.object({ records: z.array(z.record(z.string(), z.unknown())) });
@@ -13,6 +13,26 @@ const ChangeAnswer = z.discriminatedUnion('status', [
   z.object({ status: z.literal('done'), affected: z.number().int().nonnegative() }),
   z.object({ status: z.literal('kept'), basis: z.string().min(1) }),
 ]);
+
+/**
+ * One signed POST to the company's service at <url>/<path>, its JSON answer checked against `answer`. A failure names
+ * the source, the call and the kind of problem — never the answer itself, which may hold personal data.
+ */
+export async function callService<T>(source: HttpSource, path: string, payload: unknown, answer: z.ZodType<T>, secret: string, retry: RetryPolicy = DEFAULT_RETRY_POLICY): Promise<T> {
+  const url = `${source.url.replace(/\/+$/, '')}/${path}`;
+  const result = await postSigned(url, payload, secret, retry);
+  const failed = (what: string) => new DependencyError(`source ${source.id}: ${path} ${what}`);
+  if (!result.ok) throw failed(`failed after ${result.attempts} attempt(s): ${result.error}`);
+  let body: unknown;
+  try {
+    body = JSON.parse(result.body);
+  } catch {
+    throw failed('answered with something that is not JSON');
+  }
+  const parsed = answer.safeParse(body);
+  if (!parsed.success) throw failed(`answered unexpectedly: ${toFieldProblems(parsed.error.issues).map((p) => `${p.field}: ${p.message}`).join('; ')}`);
+  return parsed.data;
+}
 
 /**
  * The company's own service, which knows how to find, change, block and erase a person's data in its
@@ -28,21 +48,8 @@ export class HttpSourceConnector implements DataSourceConnector {
   ) {}
 
   private async call<T>(operation: Operation, subject: Subject, answer: z.ZodType<T>, extra: { changes?: Record<string, string>; attributes?: string[] } = {}): Promise<T> {
-    const url = `${this.source.url.replace(/\/+$/, '')}/${operation}`;
     const payload = { subject: { email: subject.email }, ...(subject.requestId ? { requestId: subject.requestId } : {}), ...extra };
-    const result = await postSigned(url, payload, await this.secret(), this.retry);
-    const failed = (what: string) => new DependencyError(`source ${this.source.id}: ${operation} ${what}`);
-    if (!result.ok) throw failed(`failed after ${result.attempts} attempt(s): ${result.error}`);
-    let body: unknown;
-    try {
-      body = JSON.parse(result.body);
-    } catch {
-      throw failed('answered with something that is not JSON');
-    }
-    const parsed = answer.safeParse(body);
-    // Only the paths and the kind of problem are named: the answer itself may hold personal data.
-    if (!parsed.success) throw failed(`answered unexpectedly: ${toFieldProblems(parsed.error.issues).map((p) => `${p.field}: ${p.message}`).join('; ')}`);
-    return parsed.data;
+    return callService(this.source, operation, payload, answer, await this.secret(), this.retry);
   }
 
   async find(subject: Subject): Promise<Array<Record<string, unknown>>> {

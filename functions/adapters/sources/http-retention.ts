@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import type { RetentionRule } from '../../config/profile-schema.ts';
+import type { AuditLog, ExpiredPage, RecordPurge, RetentionSource } from '../../use-cases/ports.ts';
+import { callService, type HttpSource } from './http-source.ts';
+
+/** A record's key as the company's service names it: a small object, handed back unchanged to purge that record. */
+const KeySchema = z.record(z.string(), z.unknown()).refine((key) => Object.keys(key).length > 0 && JSON.stringify(key).length <= 1024, {
+  message: 'must be a non-empty object of at most 1024 characters as JSON',
+});
+const ExpiredAnswer = z.strictObject({
+  records: z.array(z.strictObject({ key: KeySchema, hold: z.string().min(1).max(500).optional() })).max(1000),
+  /** The service's own position, handed back to it as it was. */
+  cursor: z.string().min(1).max(2048).optional(),
+});
+const PurgeAnswer = z.discriminatedUnion('status', [
+  z.strictObject({ status: z.literal('done') }),
+  // Not purged: purged already under this purgeId, or changed since it was listed (a newer date, a hold): nothing to record.
+  z.strictObject({ status: z.literal('not_purged') }),
+]);
+
+/**
+ * The retention purge through the company's own service, which knows its stores and has the index: two signed
+ * calls beside find/erase. POST <url>/retention/expired lists, one page at a time, the keys of records whose `from`
+ * date is before `before` (with the hold that keeps one, if any) — never their contents; POST <url>/retention/purge
+ * erases one record as `erasure` says, only if it is still past `before` and not held, once per `purgeId`.
+ */
+export class HttpRetentionSource implements RetentionSource {
+  constructor(
+    private readonly source: HttpSource,
+    private readonly secret: () => Promise<string>,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async expired(rule: RetentionRule, before: string, options: { cursor?: string; limit: number }): Promise<ExpiredPage> {
+    const page = await callService(
+      this.source,
+      'retention/expired',
+      { rule: { keepFor: rule.keepFor, from: rule.from, ...(rule.holdAttribute && { holdAttribute: rule.holdAttribute }) }, before, limit: options.limit, ...(options.cursor && { cursor: options.cursor }) },
+      ExpiredAnswer,
+      await this.secret(),
+    );
+    return { records: page.records.map(({ key, hold }) => ({ record: key, ...(hold && { hold }) })), ...(page.cursor && { cursor: page.cursor }) };
+  }
+
+  /**
+   * The service purges, then the trail records it. The two cannot be one transaction across the company's system and
+   * ours: a crash between them loses that one entry (the purgeId makes a repeat answer not_purged), never doubles it.
+   */
+  async purge({ rule, record, audit }: RecordPurge): Promise<boolean> {
+    const event = audit.event as Extract<RecordPurge['audit']['event'], { type: 'retention.purged' }>;
+    const answer = await callService(
+      this.source,
+      'retention/purge',
+      { key: record, before: event.detail.cutoff, from: rule.from, erasure: this.source.erasure, purgeId: `${event.detail.record}:${event.detail.cutoff}` },
+      PurgeAnswer,
+      await this.secret(),
+    );
+    if (answer.status !== 'done') return false;
+    await this.audit.append(audit.trail, audit.event);
+    return true;
+  }
+
+  async keyOf(record: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return record;
+  }
+}
