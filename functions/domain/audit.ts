@@ -65,9 +65,13 @@ export type AuditEvent =
       };
     };
 
-export interface RecordedAuditEvent {
+/** An event as the trail holds it: still a union by `type`, so a reader that checks the type reads its detail typed. */
+export type RecordedAuditEvent = AuditEvent & {
   requestId: string;
   at: string;
-  type: AuditEvent['type'];
-  detail: AuditEvent['detail'];
+};
+
+/** The events of one type in a trail, each with the detail that type carries. */
+export function eventsOfType<T extends AuditEvent['type']>(trail: RecordedAuditEvent[], type: T): Array<Extract<RecordedAuditEvent, { type: T }>> {
+  return trail.filter((event): event is Extract<RecordedAuditEvent, { type: T }> => event.type === type);
 }

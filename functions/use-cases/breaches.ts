@@ -345,7 +345,7 @@ async function alertHeldTooLong(deps: Pick<Dependencies, 'profile' | 'mailer' | 
   const longHeld = held.filter((s) => deps.clock.now().getTime() - Date.parse(s.delivery.heldSince!) > windowHours * 3_600_000);
   if (!longHeld.length) return;
   const alert = 'person_notices_held';
-  if ((await deps.audit.list(breach.id)).some((e) => e.type === 'operator.alerted' && (e.detail as { alert: string }).alert === alert)) return;
+  if ((await deps.audit.list(breach.id)).some((e) => e.type === 'operator.alerted' && e.detail.alert === alert)) return;
   const { texts, fill } = breachTexts(deps.profile.defaultLanguage);
   const values = { reference: breach.id, count: String(longHeld.length), hours: String(windowHours) };
   for (const to of new Set([deps.profile.operator.contactEmail, breach.responsible.email])) {

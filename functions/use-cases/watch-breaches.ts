@@ -1,4 +1,5 @@
 import { mailDomain } from '../config/profile-schema.ts';
+import { eventsOfType } from '../domain/audit.ts';
 import { unfiledNotices, type AuthorityNotice, type Breach } from '../domain/breaches/breach.ts';
 import { breachTexts } from '../domain/breaches/texts.ts';
 import { escalationSchedule, type EscalationKind } from '../domain/deadlines/index.ts';
@@ -57,7 +58,7 @@ export async function watchBreaches(deps: Deps): Promise<BreachWatchReport> {
     for (const notice of unfiledNotices(breach)) {
       const due = escalationSchedule(notice.deadline, new Date(breach.detectedAt), deps.profile.escalation, deps.deadlines).filter((step) => Date.parse(step.at) <= now);
       if (!due.length) continue;
-      taken ??= new Set((await deps.audit.list(breach.id)).filter((e) => e.type === 'deadline.step').map((e) => (e.detail as { kind: string }).kind));
+      taken ??= new Set(eventsOfType(await deps.audit.list(breach.id), 'deadline.step').map((e) => e.detail.kind));
       for (const step of due) {
         const kind = `${notice.deadline.rule.jurisdiction}:${step.kind}`;
         if (taken.has(kind)) continue;

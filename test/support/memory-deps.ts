@@ -154,7 +154,7 @@ class MemoryAudit implements AuditLog {
   readonly events: RecordedAuditEvent[] = [];
   constructor(private readonly now: () => Date) {}
   async append(requestId: string, event: AuditEvent) {
-    this.events.push({ requestId, at: this.now().toISOString(), type: event.type, detail: event.detail });
+    this.events.push({ ...event, requestId, at: this.now().toISOString() });
   }
   async list(requestId: string) {
     return this.events.filter((e) => e.requestId === requestId);

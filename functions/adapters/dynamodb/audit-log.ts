@@ -28,6 +28,7 @@ export class DynamoAuditLog implements AuditLog {
 
   async list(requestId: string): Promise<RecordedAuditEvent[]> {
     const items = await queryAll(this.db, { TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': requestId }, ConsistentRead: true });
-    return items.map((item) => ({ requestId, at: String(item.at), type: item.type as RecordedAuditEvent['type'], detail: item.detail as RecordedAuditEvent['detail'] }));
+    // Written only through append (typed), so each item's detail is the one its type carries.
+    return items.map((item) => ({ requestId, at: String(item.at), type: item.type, detail: item.detail }) as RecordedAuditEvent);
   }
 }

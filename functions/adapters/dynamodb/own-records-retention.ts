@@ -1,11 +1,11 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RetentionRule } from '../../config/profile-schema.ts';
-import type { AuditEvent } from '../../domain/audit.ts';
+import { eventsOfType, type AuditEvent } from '../../domain/audit.ts';
 import { canonicalJson } from '../../domain/canonical.ts';
 import { anonymisedRequest } from '../../domain/own-records.ts';
 import type { ExpiredPage, RecordPurge, RetentionSource } from '../../use-cases/ports.ts';
-import { auditItem } from './audit-log.ts';
+import { auditItem, DynamoAuditLog } from './audit-log.ts';
 import { cursorOf, keyOfCursor } from './cursor.ts';
 import { queryAll } from './query-all.ts';
 import { CLOSED, CLOSED_INDEX, REQUEST_SK, requestItem, toRequest } from './request-store.ts';
@@ -84,13 +84,11 @@ export class OwnRecordsRetention implements RetentionSource {
       if ((error as Error).name === 'ConditionalCheckFailedException') return false; // another run anonymised it
       throw error;
     }
-    const trail = await queryAll(this.db, { TableName: this.auditTable, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': request.id }, ConsistentRead: true });
-    const objects = trail
-      .filter((event) => event.type === 'mail.received')
-      .flatMap((event) => {
-        const detail = event.detail as Extract<AuditEvent, { type: 'mail.received' }>['detail'];
-        return [this.objects().rawKey(detail.sesMessageId), ...[...(detail.attachments ?? []), ...(detail.quarantined ?? [])].flatMap((a) => (a.key ? [a.key] : []))];
-      });
+    const trail = await new DynamoAuditLog(this.db, this.auditTable).list(request.id);
+    const objects = eventsOfType(trail, 'mail.received').flatMap(({ detail }) => [
+      this.objects().rawKey(detail.sesMessageId),
+      ...[...(detail.attachments ?? []), ...(detail.quarantined ?? [])].flatMap((a) => (a.key ? [a.key] : [])),
+    ]);
     // Removed before the request is marked: a crash here repeats the removals (harmless), never leaves them behind.
     await this.objects().remove(objects);
     for (const result of results) await this.db.send(new DeleteCommand({ TableName: this.requestsTable, Key: { pk: request.id, sk: result.sk } }));
