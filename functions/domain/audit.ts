@@ -49,6 +49,8 @@ export type AuditEvent =
    * raw mail removed); `digest` is the keyed hash of what it held, canonically encoded.
    */
   | { type: 'retention.anonymised'; detail: { digest: string; sourceResults: number; objects: number } }
+  /** The operator set (basis given) or lifted a legal hold on the request's own records. */
+  | { type: 'retention.hold'; detail: { held: boolean; basis?: string; operatorKeyId: string } }
   | { type: 'retention.pass_finished'; detail: { source: string; cutoff: string; purged: number; held: Record<string, number>; startedAt: string } }
   | {
       type: 'mail.received';

@@ -75,6 +75,11 @@ export interface DataSubjectRequest {
    * hash of what it held (the request and its source results, canonically encoded) so a copy can still be checked.
    */
   anonymised?: { at: string; digest: string };
+  /**
+   * A legal hold the operator set (a dispute, a court case, an inspection): the request is kept past derbes' own
+   * term, named by this basis in the retention plan, until the operator lifts it.
+   */
+  legalHold?: string;
 }
 
 export function assertTransition(request: Pick<DataSubjectRequest, 'id' | 'status'>, to: RequestStatus): void {

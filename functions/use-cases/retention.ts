@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { localize, mailDomain, type DataSource, type RetentionRule } from '../config/profile-schema.ts';
-import { NotFoundError } from '../domain/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
 import { OWN_RECORDS, ownRecordsCutoff, ownRecordsTerm } from '../domain/own-records.ts';
+import type { DataSubjectRequest } from '../domain/request.ts';
 import { retentionCutoff, ruleFingerprint, type RetentionState } from '../domain/retention.ts';
 import { awaitingApprovalMail } from '../domain/retention-texts.ts';
 import type { Dependencies } from './dependencies.ts';
@@ -225,4 +226,21 @@ async function announce(deps: Deps, { id, rule, fingerprint }: Rule): Promise<vo
     messageId: `<retention.${id}.${fingerprint}@${mailDomain(deps.profile)}>`,
   });
   await deps.audit.append(trail(id), { type: 'retention.awaiting_approval', detail: { source: id, fingerprint } });
+}
+
+/**
+ * The operator keeps one request's own records past their term (a dispute, a court case, an inspection) with the
+ * basis named in the plan, or lifts the hold (`basis` null); the next pass then anonymises it if its term has passed.
+ */
+export async function holdRequest(deps: Pick<Dependencies, 'requests'>, requestId: string, input: { basis?: unknown }, actor: { keyId: string }): Promise<DataSubjectRequest> {
+  const { basis } = input;
+  if (basis !== null && (typeof basis !== 'string' || !basis.trim() || basis.length > 300)) {
+    throw new ValidationError([{ field: 'basis', message: 'the legal basis that keeps the request, as a short text (null lifts the hold)' }], 'legal hold');
+  }
+  const request = await deps.requests.get(requestId);
+  if (request.anonymised) throw new ConflictError(`request ${requestId} was anonymised at ${request.anonymised.at}; there is nothing left to hold`);
+  const held = typeof basis === 'string' ? basis.trim() : undefined;
+  return deps.requests.amend(requestId, request.status, { legalHold: held }, [
+    { type: 'retention.hold', detail: { held: Boolean(held), ...(held && { basis: held }), operatorKeyId: actor.keyId } },
+  ]);
 }

@@ -121,4 +121,11 @@ describe('Vnedrah retention', () => {
     expect(accounts.find((e) => e.type === 'retention.pass_finished')!.detail.held).toEqual({ [CASE]: 1 });
     expect(JSON.stringify(accounts)).not.toContain('gone@mail.example');
   });
+
+  it('keeps a request past derbes\' own term on the operator\'s word, through the CLI and the operator API', async () => {
+    expect((await cli(['hold', 'DRB-00000-00000'])).code).toBe(2); // a hold needs its basis
+    const missing = await cli(['hold', 'DRB-00000-00000', '--basis', 'Дело № 2-5/2026']);
+    expect(missing.code).not.toBe(0);
+    expect(missing.out).toContain('request DRB-00000-00000 does not exist');
+  });
 });

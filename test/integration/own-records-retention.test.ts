@@ -17,7 +17,7 @@ import { createDeadlineEngine } from '../../functions/domain/deadlines/index.ts'
 import { OWN_RECORDS } from '../../functions/domain/own-records.ts';
 import { keyedHash } from '../../functions/domain/person-key.ts';
 import type { DataSubjectRequest } from '../../functions/domain/request.ts';
-import { approveRule, planChunk, purgeExpired, retentionRules } from '../../functions/use-cases/retention.ts';
+import { approveRule, holdRequest, planChunk, purgeExpired, retentionRules } from '../../functions/use-cases/retention.ts';
 import { freePort } from '../../infra/local/free-port.ts';
 import { startTestDynamoDb, type TestDynamoDb } from '../support/dynamodb.ts';
 
@@ -120,6 +120,7 @@ async function request(id: string, closedAt: string | undefined): Promise<DataSu
   return request;
 }
 
+const store = () => new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
 const item = async (id: string, sk: string) => (await ddb.db.send(new GetCommand({ TableName: ddb.tables.requests, Key: { pk: id, sk }, ConsistentRead: true }))).Item;
 const trail = async (pk: string) =>
   ((await ddb.db.send(new QueryCommand({ TableName: ddb.tables.audit, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }))).Items ?? []) as Array<{
@@ -136,12 +137,15 @@ describe("derbes' own records after their term", () => {
     old = await request('DRB-OLD00-00001', new Date(past).toISOString());
     await request('DRB-YOUNG-00002', new Date(younger).toISOString());
     await request('DRB-OPEN0-00003', undefined);
+    await request('DRB-HELD0-00004', DateTime.fromJSDate(T0).minus({ years: 4 }).toISO()!);
+    await holdRequest({ requests: store() }, 'DRB-HELD0-00004', { basis: 'Дело № 2-5/2026' }, { keyId: 'op-1' });
+    await expect(holdRequest({ requests: store() }, 'DRB-HELD0-00004', { basis: '  ' }, { keyId: 'op-1' })).rejects.toThrow(/basis/);
 
     const [rule] = (await retentionRules(deps(T0) as never)).filter((r) => r.source === OWN_RECORDS);
     expect(rule).toMatchObject({ keepFor: { amount: 3, unit: 'years' }, from: 'closedAt', erasure: 'anonymise', approved: false });
     expect(rule!.cutoff).toBe('2023-11-28T18:00:00.000Z'); // the start of 29 Nov 2023 in Almaty (UTC+6 until March 2024)
     const plan = await planChunk(deps(T0) as never, OWN_RECORDS);
-    expect(plan).toMatchObject({ expired: 1, held: {}, basis: expect.stringContaining('статья 178') }); // the demo operator's language
+    expect(plan).toMatchObject({ expired: 1, held: { 'Дело № 2-5/2026': 1 }, basis: expect.stringContaining('статья 178') }); // the demo operator's language
     expect(JSON.stringify(plan)).not.toContain('example.kz');
 
     const report = await purgeExpired(deps(T0) as never);
@@ -193,6 +197,21 @@ describe("derbes' own records after their term", () => {
     const retention = await trail(`RETENTION#${OWN_RECORDS}`);
     expect(retention.filter((e) => e.type === 'retention.purged')).toHaveLength(1);
     expect(JSON.stringify(retention)).not.toContain('example.kz');
+  });
+
+  it('keep a request under a legal hold until the operator lifts it, then anonymise it with the next pass', async () => {
+    expect(await item('DRB-HELD0-00004', 'REQUEST')).toMatchObject({ email: 'drb-held0-00004@example.kz', legalHold: 'Дело № 2-5/2026' });
+    const released = await holdRequest({ requests: store() }, 'DRB-HELD0-00004', { basis: null }, { keyId: 'op-1' });
+    expect(released.legalHold).toBeUndefined();
+    const report = await purgeExpired(deps(new Date(T0.getTime() + 3 * 3_600_000)) as never);
+    expect(report.purged).toBe(1);
+    expect(await item('DRB-HELD0-00004', 'REQUEST')).toMatchObject({ email: '[erased]', anonymised: expect.anything() });
+    const holds = (await trail('DRB-HELD0-00004')).filter((e) => e.type === 'retention.hold').map((e) => e.detail);
+    expect(holds).toEqual([
+      { held: true, basis: 'Дело № 2-5/2026', operatorKeyId: 'op-1' },
+      { held: false, operatorKeyId: 'op-1' },
+    ]);
+    await expect(holdRequest({ requests: store() }, 'DRB-HELD0-00004', { basis: 'too late' }, { keyId: 'op-1' })).rejects.toThrow(/was anonymised/);
   });
 
   it('keep a request closed within the term, and an open one, as they were', async () => {

@@ -47,13 +47,14 @@ export class OwnRecordsRetention implements RetentionSource {
         Limit: options.limit,
       }),
     );
-    return { records: (page.Items ?? []).map((record) => ({ record })), cursor: cursorOf(page.LastEvaluatedKey) };
+    return { records: (page.Items ?? []).map((record) => ({ record, ...(typeof record.legalHold === 'string' && { hold: record.legalHold }) })), cursor: cursorOf(page.LastEvaluatedKey) };
   }
 
   async purge({ record, at, audit }: RecordPurge): Promise<boolean> {
     const { [IN_PROGRESS]: _fixed, ...item } = record;
     const request = toRequest(item);
-    const stillAsFound = { ConditionExpression: 'closedIndex = :closed AND closedAtUtc = :seen', values: { ':closed': CLOSED, ':seen': record.closedAtUtc } };
+    // Still in the index as found, and not put under a legal hold since the page was read.
+    const stillAsFound = { ConditionExpression: 'closedIndex = :closed AND closedAtUtc = :seen AND attribute_not_exists(legalHold)', values: { ':closed': CLOSED, ':seen': record.closedAtUtc } };
     const results = await queryAll(this.db, {
       TableName: this.requestsTable,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :result)',

@@ -1,12 +1,13 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { dependencies } from '../../composition.ts';
 import { ValidationError } from '../../domain/errors.ts';
-import { approveRule, planChunk, retentionRules } from '../../use-cases/retention.ts';
+import type { OperatorActor } from '../../use-cases/operator.ts';
+import { approveRule, holdRequest, planChunk, retentionRules } from '../../use-cases/retention.ts';
 import { body } from './breach-routes.ts';
 import { json, type Result } from './responses.ts';
 import type { RETENTION_ROUTE_KEYS } from './routes.ts';
 
-type Route = (event: APIGatewayProxyEventV2) => Promise<Result>;
+type Route = (event: APIGatewayProxyEventV2, actor: OperatorActor) => Promise<Result>;
 
 function sourceId(event: APIGatewayProxyEventV2): string {
   const value = event.pathParameters?.source;
@@ -29,5 +30,12 @@ export const retentionRoutes: Record<(typeof RETENTION_ROUTE_KEYS)[number], Rout
       throw new ValidationError([{ field: 'expired', message: 'approve with the counts of the plan you read (derbes retention approve does this)' }], 'approval');
     }
     return json(200, await approveRule(dependencies(), sourceId(event), { expired, held: held as Record<string, number> }));
+  },
+  /** {"basis":"…"} keeps the request's own records past their term; {"basis":null} lifts the hold. */
+  'POST /operator/requests/{reference}/legal-hold': async (event, actor) => {
+    const reference = event.pathParameters?.reference;
+    if (!reference) throw new ValidationError([{ field: 'reference', message: 'is required' }], 'path');
+    const request = await holdRequest(dependencies(), reference, body(event), actor);
+    return json(200, { reference: request.id, legalHold: request.legalHold ?? null });
   },
 };

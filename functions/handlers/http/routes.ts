@@ -17,7 +17,12 @@ export const BREACH_ROUTE_KEYS = [
   'POST /operator/breaches/{reference}/person-notice',
 ] as const;
 /** The retention purge: its rules, dry runs and approvals. */
-export const RETENTION_ROUTE_KEYS = ['GET /operator/retention', 'POST /operator/retention/{source}/plan', 'POST /operator/retention/{source}/approval'] as const;
+export const RETENTION_ROUTE_KEYS = [
+  'GET /operator/retention',
+  'POST /operator/retention/{source}/plan',
+  'POST /operator/retention/{source}/approval',
+  'POST /operator/requests/{reference}/legal-hold',
+] as const;
 /** The operator API: every call needs the operator key (Authorization: Bearer …). */
 export const OPERATOR_ROUTE_KEYS = [
   ...BREACH_ROUTE_KEYS,

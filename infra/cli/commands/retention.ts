@@ -46,10 +46,21 @@ function describe(rule: RuleRow, plan: Plan): string[] {
   ];
 }
 
-/** `derbes retention plan | approve <source>`: what the purge would erase, by source and count; approving a rule. */
+/**
+ * `derbes retention plan | approve <source> | hold DRB-… --basis … | release DRB-…`: what the purge would erase, by
+ * source and count; approving a rule; keeping one request's own records past their term, or no longer.
+ */
 export async function retentionCommand(args: string[], io: Io): Promise<number> {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, basis: { type: 'string' } } });
   const [action = 'plan', source] = positionals;
+  if ((action === 'hold' || action === 'release') && source) {
+    if (action === 'hold' && !values.basis) {
+      io.err('usage: derbes retention hold DRB-… --basis "what keeps it (a case number, an inspection)"');
+      return 2;
+    }
+    const result = await call('POST', `/operator/requests/${encodeURIComponent(source)}/legal-hold`, { basis: action === 'hold' ? values.basis : null });
+    return report(io, result, () => [action === 'hold' ? `${source}: kept past derbes' own term — ${values.basis}` : `${source}: hold lifted; the next pass anonymises it if its term has passed`]);
+  }
   const listed = await call('GET', '/operator/retention');
   if (listed.status >= 400) return report(io, listed, () => []);
   const rules = listed.json.rules as RuleRow[];
@@ -78,6 +89,6 @@ export async function retentionCommand(args: string[], io: Io): Promise<number> 
       `approved: the scheduled purge erases these from its next run`,
     ]);
   }
-  io.err('usage: derbes retention plan [<source>] [--json] | approve <source>');
+  io.err('usage: derbes retention plan [<source>] [--json] | approve <source> | hold DRB-… --basis "…" | release DRB-…');
   return 2;
 }
