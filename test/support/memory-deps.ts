@@ -21,6 +21,8 @@ import {
   type RecordedConsentEvent,
 } from '../../functions/domain/consent/index.ts';
 import { createDeadlineEngine } from '../../functions/domain/deadlines/index.ts';
+import { canonicalJson } from '../../functions/domain/canonical.ts';
+import { anonymisedRequest } from '../../functions/domain/own-records.ts';
 import { emptyState, type RetentionState } from '../../functions/domain/retention.ts';
 import { ConflictError, IdempotencyKeyReusedError, InvalidTokenError, NotFoundError, WaitEndedError } from '../../functions/domain/errors.ts';
 import { keyedHash, personKey } from '../../functions/domain/person-key.ts';
@@ -332,6 +334,40 @@ class MemoryPackages implements PackageStore {
     const object = this.objects.get(key);
     if (!object) throw new NotFoundError(`no object ${key}`);
     return object.body;
+  }
+}
+
+/** derbes' own records in memory: closed requests past their term, anonymised as the DynamoDB adapter does. */
+class MemoryOwnRecords implements RetentionSource {
+  constructor(
+    private readonly requests: MemoryRequests,
+    private readonly audit: AuditLog,
+    private readonly digestOf: (canonical: string) => string,
+  ) {}
+  async expired(_rule: RetentionRule, before: string, options: { cursor?: string; limit: number }) {
+    const closed = [...this.requests.requests.values()]
+      .filter((r) => !OPEN_STATUSES.includes(r.status) && r.closedAt && !r.anonymised && new Date(r.closedAt).toISOString() < before)
+      .sort((a, b) => a.closedAt!.localeCompare(b.closedAt!) || a.id.localeCompare(b.id));
+    const start = Number(options.cursor ?? 0);
+    const page = closed.slice(start, start + options.limit);
+    return {
+      records: page.map((r) => ({ record: structuredClone(r) as unknown as Record<string, unknown>, ...(r.legalHold && { hold: r.legalHold }) })),
+      ...(start + options.limit < closed.length ? { cursor: String(start + options.limit) } : {}),
+    };
+  }
+  async purge({ record, at, audit }: RecordPurge) {
+    const current = this.requests.requests.get(String(record.id));
+    if (!current || current.anonymised || current.legalHold || current.closedAt !== record.closedAt) return false;
+    const results = [...(this.requests.results.get(current.id)?.values() ?? [])];
+    const digest = this.digestOf(canonicalJson({ request: current, results }));
+    this.requests.results.delete(current.id);
+    this.requests.requests.set(current.id, anonymisedRequest(current, at.toISOString(), digest));
+    await this.audit.append(audit.trail, audit.event);
+    await this.audit.append(current.id, { type: 'retention.anonymised', detail: { digest, sourceResults: results.length, objects: 0 } });
+    return true;
+  }
+  async keyOf(record: Record<string, unknown>) {
+    return { requestId: record.id };
   }
 }
 
@@ -739,9 +775,7 @@ export function memorySystem(
     breaches: new MemoryBreaches(audit),
     retentionStates,
     retentionSourceFor: (source) => new MemoryRetentionSource(source, sources.get(source.id)!.records, audit),
-    get ownRecords(): RetentionSource {
-      throw new Error("the memory system has no retention of derbes' own records (test/integration/own-records-retention.test.ts)");
-    },
+    ownRecords: new MemoryOwnRecords(requests, audit, (canonical) => keyedHash('own-records', canonical, secret)),
     downloads: new MemoryDownloads(),
     processorNotifier: new ProcessorNotifier(mailer, async () => secret, mailDomain(profile), { attempts: 1, baseDelayMs: 0, timeoutMs: 10 }, webhook),
     secret: async () => secret,

@@ -42,7 +42,7 @@ describe('planChunk', () => {
 
   it('names the rules there are when asked for a source without one', async () => {
     const s = withRecords();
-    await expect(planChunk(s.deps, 'newsletter')).rejects.toThrow(new NotFoundError("no retention rule for source 'newsletter' (rules: accounts, messages, devices, payments)"));
+    await expect(planChunk(s.deps, 'newsletter')).rejects.toThrow(new NotFoundError("no retention rule for source 'newsletter' (rules: accounts, messages, devices, payments, derbes-requests)"));
   });
 });
 
@@ -50,7 +50,7 @@ describe('purgeExpired', () => {
   it('erases nothing under a rule not yet approved, and tells the operator once that it waits', async () => {
     const s = withRecords();
     const report = await purgeExpired(s.deps);
-    expect(report).toEqual({ purged: 0, held: 0, awaitingApproval: ['accounts', 'messages', 'devices', 'payments'], passesFinished: [] });
+    expect(report).toEqual({ purged: 0, held: 0, awaitingApproval: ['accounts', 'messages', 'devices', 'payments', 'derbes-requests'], passesFinished: [] });
     expect(account(s, 'old.one@mail.example')).toBeDefined();
     const subjects = s.mailer.sent.map((m) => m.subject);
     expect(subjects).toContain("derbes: the retention rule for 'accounts' awaits approval");
@@ -64,7 +64,7 @@ describe('purgeExpired', () => {
     const s = withRecords();
     for (const source of ['accounts', 'messages', 'payments']) await approveRule(s.deps, source, await planChunk(s.deps, source));
     const report = await purgeExpired(s.deps);
-    expect(report).toMatchObject({ purged: 2, held: 2, awaitingApproval: ['devices'], passesFinished: ['accounts', 'messages', 'payments'] });
+    expect(report).toMatchObject({ purged: 2, held: 2, awaitingApproval: ['devices', 'derbes-requests'], passesFinished: ['accounts', 'messages', 'payments'] });
     expect(account(s, 'old.one@mail.example')).toBeUndefined();
     expect(account(s, 'old.held@mail.example')).toBeDefined();
     expect(account(s, 'recent@mail.example')).toBeDefined();
@@ -115,5 +115,48 @@ describe('purgeExpired', () => {
     expect((await retentionRules(deps)).find((r) => r.source === 'accounts')).toMatchObject({ approved: false, keepFor: { amount: 3, unit: 'years' } });
     expect(await purgeExpired(deps)).toMatchObject({ purged: 0, awaitingApproval: expect.arrayContaining(['accounts']) });
     expect(account(s, 'old.one@mail.example')).toBeDefined();
+  });
+});
+
+describe("derbes' own records", () => {
+  /** A refused rectification, closed `closedAt`, with what a source returned for it. */
+  async function closedRequest(s: MemorySystem, id: string, closedAt: string) {
+    const request = {
+      id,
+      types: ['rectification' as const],
+      status: 'REFUSED' as const,
+      channel: 'web' as const,
+      email: `${id.toLowerCase()}@mail.example`,
+      name: 'Старый Клиент',
+      language: 'ru' as const,
+      receivedAt: closedAt,
+      deadline: s.deps.deadlines.compute({ jurisdiction: 'KZ', requestType: 'rectification', receivedAt: new Date(closedAt) }),
+      changes: { lastName: 'Новая' },
+      decision: { approved: false, decidedAt: closedAt, reason: 'Нет документа', basis: { text: 'Наше основание' } },
+      closedAt,
+    };
+    await s.deps.requests.create(request, { type: 'request.received', detail: { channel: 'web', types: ['rectification'], dueAt: request.deadline.dueAt, ruleId: request.deadline.rule.id } });
+    await s.deps.requests.putSourceResult(id, { sourceId: 'accounts', records: [{ email: request.email, lastName: 'Старый' }] } as never);
+  }
+
+  it('anonymises a request closed longer ago than the term once approved, keeps a younger one and one under a hold', async () => {
+    const s = withRecords();
+    await closedRequest(s, 'DRB-AAAAA-00001', '2022-01-10T10:00:00.000Z'); // 4 years before NOW: past 3 years
+    await closedRequest(s, 'DRB-AAAAA-00002', '2024-06-10T10:00:00.000Z'); // within
+    await closedRequest(s, 'DRB-AAAAA-00003', '2021-05-10T10:00:00.000Z');
+    await s.deps.requests.amend('DRB-AAAAA-00003', 'REFUSED', { legalHold: 'дело № 2-9/2026' }, []);
+    const plan = await planChunk(s.deps, 'derbes-requests');
+    expect(plan).toMatchObject({ expired: 1, held: { 'дело № 2-9/2026': 1 }, erasure: 'anonymise', keepFor: { amount: 3, unit: 'years' } });
+    expect(JSON.stringify(plan)).not.toMatch(/mail\.example|Старый/);
+    await approveRule(s.deps, 'derbes-requests', plan);
+    expect(await purgeExpired(s.deps)).toMatchObject({ purged: 1, passesFinished: expect.arrayContaining(['derbes-requests']) });
+    const old = await s.deps.requests.get('DRB-AAAAA-00001');
+    expect(old).toMatchObject({ email: '[erased]', changes: { lastName: '[erased]' }, decision: { reason: '[erased]' }, anonymised: { digest: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+    expect(old.name).toBeUndefined();
+    expect(await s.deps.requests.listSourceResults('DRB-AAAAA-00001')).toEqual([]);
+    expect(await s.deps.requests.get('DRB-AAAAA-00002')).toMatchObject({ name: 'Старый Клиент' });
+    expect(await s.deps.requests.get('DRB-AAAAA-00003')).toMatchObject({ name: 'Старый Клиент' });
+    expect((await s.deps.audit.list('DRB-AAAAA-00001')).map((e) => e.type)).toContain('retention.anonymised');
+    expect(await purgeExpired(s.deps)).toMatchObject({ purged: 0 });
   });
 });
