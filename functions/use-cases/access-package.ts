@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { localize } from '../config/profile-schema.ts';
+import { InvalidTokenError } from '../domain/errors.ts';
 import { escapeHtml } from '../domain/html.ts';
 import { messagesFor, type Messages } from '../domain/messages.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
-import { hashVerificationCode } from '../domain/verification-code.ts';
+import { hashSecretCode, isWellFormedCode, newSecretCode } from '../domain/secret-code.ts';
 import { consentHistory, type ConsentHistoryLine } from './consent.ts';
 import type { Dependencies } from './dependencies.ts';
 import { sourceSteps } from './fulfilment.ts';
@@ -205,8 +206,8 @@ export async function publishAccessPackage(deps: Dependencies, request: DataSubj
   const links: Record<string, string> = {};
   for (const file of files) {
     await deps.packages.put(file.key, file.body, file.contentType);
-    const token = randomBytes(32).toString('base64url');
-    await deps.downloads.put(hashVerificationCode(token), { requestId: request.id, objectKey: file.key, contentType: file.contentType, filename: file.filename }, expiresAt);
+    const { code: token, codeHash } = newSecretCode();
+    await deps.downloads.put(codeHash, { requestId: request.id, objectKey: file.key, contentType: file.contentType, filename: file.filename }, expiresAt);
     links[file.format] = `${deps.publicUrl}/download?token=${token}&lang=${request.language}&format=${file.format}`;
   }
   return m.answer('packageLinks', { jsonLink: links.json!, htmlLink: links.html!, expiresAt: m.date(expiresAt, request.deadline.timeZone) });
@@ -214,6 +215,7 @@ export async function publishAccessPackage(deps: Dependencies, request: DataSubj
 
 /** The POST behind a download page: the token is used up here, so a scanner's GET never spends it. */
 export async function download(deps: Dependencies, token: string): Promise<DownloadGrant & { body: string }> {
-  const grant = await deps.downloads.consume(hashVerificationCode(token), deps.clock.now());
+  if (!isWellFormedCode(token)) throw new InvalidTokenError('download token is malformed');
+  const grant = await deps.downloads.consume(hashSecretCode(token), deps.clock.now());
   return { ...grant, body: await deps.packages.read(grant.objectKey) };
 }

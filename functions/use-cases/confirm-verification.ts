@@ -1,5 +1,5 @@
 import { InvalidTokenError, WaitEndedError } from '../domain/errors.ts';
-import { hashVerificationCode, isWellFormedCode } from '../domain/verification-code.ts';
+import { hashSecretCode, isWellFormedCode } from '../domain/secret-code.ts';
 import type { Dependencies } from './dependencies.ts';
 
 /**
@@ -10,7 +10,7 @@ import type { Dependencies } from './dependencies.ts';
  */
 export async function confirmVerification(deps: Dependencies, code: string): Promise<string[]> {
   if (!isWellFormedCode(code)) throw new InvalidTokenError('verification code is malformed');
-  const codeHash = hashVerificationCode(code);
+  const codeHash = hashSecretCode(code);
   const verification = await deps.verifications.claim(codeHash, deps.clock.now());
   // Mail the mailbox asked for does not count against what may be sent to it unasked.
   await deps.limits.refundRecipient(verification.recipientKey);

@@ -1,6 +1,6 @@
 import { InvalidTokenError } from '../domain/errors.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
-import { hashVerificationCode, isWellFormedCode } from '../domain/verification-code.ts';
+import { hashSecretCode, isWellFormedCode } from '../domain/secret-code.ts';
 import type { Dependencies } from './dependencies.ts';
 
 /**
@@ -9,6 +9,6 @@ import type { Dependencies } from './dependencies.ts';
  */
 export async function requestsOfCode(deps: Dependencies, code: string): Promise<DataSubjectRequest[]> {
   if (!isWellFormedCode(code)) throw new InvalidTokenError('verification code is malformed');
-  const link = await deps.verifications.peek(hashVerificationCode(code), deps.clock.now());
+  const link = await deps.verifications.peek(hashSecretCode(code), deps.clock.now());
   return Promise.all(link.waiting.map((requestId) => deps.requests.get(requestId)));
 }

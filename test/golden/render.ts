@@ -4,7 +4,7 @@ import { localize, type OperatorProfile } from '../../functions/config/profile-s
 import { messagesFor, type AlertKind } from '../../functions/domain/messages.ts';
 import type { DataSubjectRequest } from '../../functions/domain/request.ts';
 import { LANGUAGES, REQUEST_TYPES, type Language, type RequestType } from '../../functions/domain/request-types.ts';
-import { hashVerificationCode } from '../../functions/domain/verification-code.ts';
+import { hashSecretCode } from '../../functions/domain/secret-code.ts';
 import { answerRequest } from '../../functions/use-cases/answer.ts';
 import { withdrawForRequest } from '../../functions/use-cases/consent.ts';
 import { applyToSource, notifyProcessors } from '../../functions/use-cases/fulfilment.ts';
@@ -146,7 +146,7 @@ async function createRequest(system: MemorySystem, id: string, person: { email: 
 async function receipt(system: MemorySystem, id: string): Promise<void> {
   await acknowledge(system.deps, id);
   const expiresAt = new Date(RECEIVED_AT.getTime() + 72 * 3_600_000);
-  await requestVerification(system.deps, id, `task-token-${id}`, expiresAt, () => ({ code: VERIFICATION_CODE, codeHash: hashVerificationCode(VERIFICATION_CODE) }));
+  await requestVerification(system.deps, id, `task-token-${id}`, expiresAt, () => ({ code: VERIFICATION_CODE, codeHash: hashSecretCode(VERIFICATION_CODE) }));
 }
 
 /** The person confirmed the link: what the confirmation does to the request. */

@@ -7,7 +7,7 @@ import { DynamoVerificationStore } from '../../functions/adapters/dynamodb/verif
 import { createDeadlineEngine } from '../../functions/domain/deadlines/index.ts';
 import { ConflictError, IdempotencyKeyReusedError, InvalidTokenError } from '../../functions/domain/errors.ts';
 import { newReference, type DataSubjectRequest } from '../../functions/domain/request.ts';
-import { newVerificationCode } from '../../functions/domain/verification-code.ts';
+import { newSecretCode } from '../../functions/domain/secret-code.ts';
 import { startTestDynamoDb, type TestDynamoDb } from '../support/dynamodb.ts';
 
 let ddb: TestDynamoDb;
@@ -158,7 +158,7 @@ describe('confirmation links', () => {
   const key = randomBytes(32);
   const store = () => new DynamoVerificationStore(ddb.db, ddb.tables.verifications, async () => key);
   const link = (recipientKey: string, expiresInMs = 60_000, owner = 'DRB-AAAAA-BBBBB') => ({
-    codeHash: newVerificationCode().codeHash,
+    codeHash: newSecretCode().codeHash,
     recipientKey,
     createdAt: new Date().toISOString(),
     expiresAt: new Date(Date.now() + expiresInMs).toISOString(),
@@ -187,7 +187,7 @@ describe('confirmation links', () => {
     const expired = link('s'.repeat(64), -1000);
     await verifications.open(expired);
     await expect(verifications.claim(expired.codeHash, new Date())).rejects.toBeInstanceOf(InvalidTokenError);
-    await expect(verifications.claim(newVerificationCode().codeHash, new Date())).rejects.toBeInstanceOf(InvalidTokenError);
+    await expect(verifications.claim(newSecretCode().codeHash, new Date())).rejects.toBeInstanceOf(InvalidTokenError);
     const withheld = link('t'.repeat(64));
     await verifications.open(withheld);
     await verifications.markWithheld(withheld.codeHash, new Date());

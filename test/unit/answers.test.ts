@@ -4,7 +4,7 @@ import { parseProfile } from '../../functions/config/load-profile.ts';
 import { checkCorrections, correctableFields } from '../../functions/config/profile-schema.ts';
 import { ValidationError } from '../../functions/domain/errors.ts';
 import type { DataSubjectRequest } from '../../functions/domain/request.ts';
-import { newVerificationCode } from '../../functions/domain/verification-code.ts';
+import { newSecretCode } from '../../functions/domain/secret-code.ts';
 import { REQUEST_TYPES, type Language, type RequestType } from '../../functions/domain/request-types.ts';
 import { answerRequest } from '../../functions/use-cases/answer.ts';
 import { withdrawForRequest } from '../../functions/use-cases/consent.ts';
@@ -47,7 +47,7 @@ async function create(s: MemorySystem, email: string, types: RequestType[], lang
   await s.deps.requests.create(request, { type: 'request.received', detail: { channel: 'web', types, dueAt: request.deadline.dueAt, ruleId: request.deadline.rule.id } });
   await acknowledge(s.deps, id);
   // The receipt goes out with the confirmation link; the person confirms.
-  await requestVerification(s.deps, id, `token-${id}`, new Date(NOW.getTime() + 72 * 3_600_000), newVerificationCode);
+  await requestVerification(s.deps, id, `token-${id}`, new Date(NOW.getTime() + 72 * 3_600_000), newSecretCode);
   await s.deps.requests.transition(id, 'AWAITING_VERIFICATION', 'IN_PROGRESS', { verifiedAt: NOW.toISOString() });
   return id;
 }

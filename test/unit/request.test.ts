@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError } from '../../functions/domain/errors.ts';
 import { assertTransition, newReference, REFERENCE_PATTERN } from '../../functions/domain/request.ts';
-import { hashVerificationCode, isWellFormedCode, newVerificationCode } from '../../functions/domain/verification-code.ts';
+import { hashSecretCode, isWellFormedCode, newSecretCode } from '../../functions/domain/secret-code.ts';
 
 describe('requests', () => {
   it('references are readable and distinct', () => {
@@ -19,12 +19,12 @@ describe('requests', () => {
 
 describe('verification codes', () => {
   it('carry 256 random bits and are stored only as a hash', () => {
-    const { code, codeHash } = newVerificationCode();
+    const { code, codeHash } = newSecretCode();
     expect(Buffer.from(code, 'base64url')).toHaveLength(32);
-    expect(codeHash).toBe(hashVerificationCode(code));
+    expect(codeHash).toBe(hashSecretCode(code));
     expect(codeHash).not.toContain(code);
     expect(isWellFormedCode(code)).toBe(true);
-    expect(newVerificationCode().code).not.toBe(code);
+    expect(newSecretCode().code).not.toBe(code);
   });
 
   it('malformed codes are refused before any lookup', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DataSubjectRequest } from '../../functions/domain/request.ts';
-import { newVerificationCode } from '../../functions/domain/verification-code.ts';
+import { newSecretCode } from '../../functions/domain/secret-code.ts';
 import { MAX_WAITING_PER_LINK } from '../../functions/use-cases/ports.ts';
 import { deadlineFor } from '../../functions/use-cases/submit-request.ts';
 import { requestVerification } from '../../functions/use-cases/verification.ts';
@@ -19,7 +19,7 @@ describe('one confirmation link per address', () => {
       const request: DataSubjectRequest = { id, types: ['access'], status: 'RECEIVED', channel: 'web', email, language: 'en', receivedAt: NOW.toISOString(), deadline: deadlineFor(s.deps, ['access'], NOW) };
       await s.deps.requests.create(request, { type: 'request.received', detail: { channel: 'web', types: ['access'], dueAt: request.deadline.dueAt, ruleId: request.deadline.rule.id } });
       await acknowledge(s.deps, id);
-      await requestVerification(s.deps, id, `token-${id}`, new Date(NOW.getTime() + 72 * 3_600_000), newVerificationCode);
+      await requestVerification(s.deps, id, `token-${id}`, new Date(NOW.getTime() + 72 * 3_600_000), newSecretCode);
       ids.push(id);
     }
     // The first request's link took the first MAX_WAITING_PER_LINK; the one after it mailed a link of its own.

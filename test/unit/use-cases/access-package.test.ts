@@ -18,6 +18,7 @@ describe('the access package', () => {
     expect(copy.reference).toBe(request.id);
     expect(copy.data[0]!.records.map((r) => r.email)).toEqual(['aigerim@example.kz', 'aigerim@example.kz']);
     await expect(download(s.deps, links.json!)).rejects.toBeInstanceOf(InvalidTokenError);
+    await expect(download(s.deps, 'x'.repeat(10_000))).rejects.toThrow(new InvalidTokenError('download token is malformed'));
 
     s.setNow(new Date(NOW.getTime() + PACKAGE_LINK_DAYS * 86_400_000 + 1));
     await expect(download(s.deps, links.html!)).rejects.toBeInstanceOf(InvalidTokenError);

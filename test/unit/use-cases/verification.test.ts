@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, InvalidTokenError } from '../../../functions/domain/errors.ts';
-import { hashVerificationCode, newVerificationCode } from '../../../functions/domain/verification-code.ts';
+import { hashSecretCode, newSecretCode } from '../../../functions/domain/secret-code.ts';
 import { confirmVerification } from '../../../functions/use-cases/confirm-verification.ts';
 import { closeUnverified, linkAlreadySent, requestVerification } from '../../../functions/use-cases/verification.ts';
 import { requestsOfCode } from '../../../functions/use-cases/verification-page.ts';
@@ -12,7 +12,7 @@ const EMAIL = 'aigerim@example.kz';
 
 /** The verification step of a request for `email`, with a code the test knows. */
 async function stepRuns(s: MemorySystem, id: string, code: string, expiresInHours = 72) {
-  await requestVerification(s.deps, id, `token-${id}`, new Date(NOW.getTime() + expiresInHours * HOUR), () => ({ code, codeHash: hashVerificationCode(code) }));
+  await requestVerification(s.deps, id, `token-${id}`, new Date(NOW.getTime() + expiresInHours * HOUR), () => ({ code, codeHash: hashSecretCode(code) }));
 }
 
 const codeOf = (letter: string) => letter.repeat(43);
@@ -33,7 +33,7 @@ describe('requestVerification', () => {
     expect(more).toEqual([]);
     expect(mail!.text).toContain(`https://privacy.example/verify?code=${codeOf('c')}&lang=kk`);
     expect(mail!.text).toContain('2026 жылғы 13 ақпан, 10:15 (Астана уақыты)');
-    const link = await s.deps.verifications.peek(hashVerificationCode(codeOf('c')), NOW);
+    const link = await s.deps.verifications.peek(hashSecretCode(codeOf('c')), NOW);
     expect(link).toMatchObject({ owner: request.id, waiting: [request.id], mailedAt: NOW.toISOString() });
     expect(JSON.stringify(link)).not.toContain(codeOf('c'));
     expect(await s.deps.verifications.task(request.id)).toBe(`token-${request.id}`);
@@ -53,7 +53,7 @@ describe('requestVerification', () => {
     expect(await linkAlreadySent(s.deps, EMAIL)).toBe(NOW.toISOString());
     await stepRuns(s, second.id, codeOf('d'));
     expect(mailsTo(s, EMAIL)).toHaveLength(1);
-    expect((await s.deps.verifications.peek(hashVerificationCode(codeOf('c')), NOW)).waiting).toEqual([request.id, second.id]);
+    expect((await s.deps.verifications.peek(hashSecretCode(codeOf('c')), NOW)).waiting).toEqual([request.id, second.id]);
     expect((await s.deps.audit.list(second.id)).find((e) => e.type === 'verification.requested')!.detail).toMatchObject({ joined: true });
   });
 
@@ -88,7 +88,7 @@ describe('requestVerification', () => {
     const s = systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, limits: { unverifiedMailsPerHour: 1 } }) });
     for (const email of ['one@mail.example', 'two@mail.example', 'three@mail.example']) {
       const request = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', email });
-      await stepRuns(s, request.id, newVerificationCode().code);
+      await stepRuns(s, request.id, newSecretCode().code);
     }
     expect(mailsTo(s, 'one@mail.example')).toHaveLength(1);
     expect([...mailsTo(s, 'two@mail.example'), ...mailsTo(s, 'three@mail.example')]).toEqual([]);
