@@ -62,7 +62,7 @@ const SourceCommon = {
   erasure: z.enum(['delete', 'anonymise']).default('delete'),
   /** Fields overwritten when erasure is `anonymise` (and the only ones a rectification may change, if set). */
   personalFields: z.array(z.string().min(1)).default([]),
-  /** A legal duty to keep this data (e.g. accounting law): erasure is refused with this basis, and an operator decides. */
+  /** A legal duty to keep this data (e.g. accounting law): erasure and the retention purge keep it, and the answer names this basis. */
   legalHold: z.strictObject({ basis: LocalizedText }).optional(),
   /** A mailing list: a marketing opt-out removes the person's records here. */
   marketingList: z.boolean().default(false),
@@ -99,7 +99,7 @@ const HttpSource = z.strictObject({
   kind: z.literal('http'),
   /** Base URL of the company's own service; derbes calls POST <url>/find|rectify|block|unblock|erase. */
   url: z.url(),
-  /** Environment variable (locally) or secret name (AWS) holding the HMAC key that signs each call. */
+  /** Secrets Manager secret (name or ARN) holding the HMAC key that signs each call; the local runtime serves it from its secrets file. */
   secretName: z.string().min(1),
 });
 

@@ -1,8 +1,9 @@
 import { ConfigurationError } from '../domain/errors.ts';
 
 /**
- * Every environment variable a function reads. The CDK construct sets them from these names and the
- * local runtime reads them back from the synthesized template, so a name cannot drift between the two.
+ * Every environment variable of derbes' own that a function reads (the AWS SDK's AWS_* and the logger's optional
+ * LOG_LEVEL aside). The CDK construct sets them from these names and the local runtime reads them back from the
+ * synthesized template, so a name cannot drift between the two.
  */
 export const Settings = {
   requestsTable: 'REQUESTS_TABLE',
@@ -32,8 +33,4 @@ export function readSetting(name: SettingName, env: NodeJS.ProcessEnv = process.
   const value = env[name];
   if (!value) throw new ConfigurationError('environment', [{ field: name, message: 'is not set' }]);
   return value;
-}
-
-export function readOptionalSetting(name: SettingName, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return env[name] || undefined;
 }

@@ -2,8 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { dependencies } from '../composition.ts';
 import { localize } from '../config/profile-schema.ts';
-import { readSetting, Settings } from '../config/settings.ts';
-import { keyedHash } from '../domain/person-key.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import { DerbesError, InvalidTokenError, ValidationError } from '../domain/errors.ts';
 import { messagesFor } from '../domain/messages.ts';
@@ -71,9 +69,9 @@ const clientIp = (event: APIGatewayProxyEventV2) => event.requestContext.http.so
 /** A Global Privacy Control signal with its evidence, as keyed hashes; it takes effect once the address is verified. */
 async function gpcSignal(event: APIGatewayProxyEventV2): Promise<Pick<DataSubjectRequest, 'gpc'>> {
   if (header(event, 'sec-gpc') !== '1') return {};
-  const secret = await dependencies().secret(readSetting(Settings.personKeySecret));
+  const deps = dependencies();
   const userAgent = header(event, 'user-agent');
-  return { gpc: { ipHash: keyedHash('ip', clientIp(event), secret), ...(userAgent ? { userAgentHash: keyedHash('user-agent', userAgent, secret) } : {}) } };
+  return { gpc: { ipHash: await deps.keyedHash('ip', clientIp(event)), ...(userAgent ? { userAgentHash: await deps.keyedHash('user-agent', userAgent) } : {}) } };
 }
 
 async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
@@ -199,8 +197,9 @@ const routes: Record<PublicRouteKey, Route> = {
  */
 export const handler = serveRoutes(routes, (error, event) => {
   if (!isForm(event)) return jsonError(error);
-  // The plain HTML form gets a page that says what to fix, in the language the person chose.
-  const language = pageLanguage(event, LANGUAGES.find((l) => l === new URLSearchParams(rawBody(event)).get('language')) ?? 'ru');
+  // The plain HTML form gets a page that says what to fix, in the language the person chose, else the operator's.
+  const chosen = LANGUAGES.find((l) => l === new URLSearchParams(rawBody(event)).get('language'));
+  const language = pageLanguage(event, chosen ?? dependencies().profile.defaultLanguage);
   const { statusCode, body } = errorBody(error);
   const details = body.fields?.map((f) => `${f.field}: ${f.message}`).join('; ') ?? body.message;
   const page = html(statusCode, messagePage(language, messagesFor(language).page('formTitle'), messagesFor(language).page('error', { message: details }), true));

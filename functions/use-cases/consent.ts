@@ -29,7 +29,6 @@ export const ConsentInputSchema = z.strictObject({
     })
     .default({}),
 });
-export type ConsentInput = z.input<typeof ConsentInputSchema>;
 
 export function parseConsentInput(input: unknown): z.infer<typeof ConsentInputSchema> {
   const result = ConsentInputSchema.safeParse(input);

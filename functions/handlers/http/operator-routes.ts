@@ -115,7 +115,7 @@ const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], OperatorRoute> = {
     return json(200, { suppressed: await dependencies().suppressions.has(email) });
   },
   'POST /operator/decisions/{reference}': async (event, actor) => {
-    // Accepted: the workflow now moves the request on (answer or refusal).
+    // The decision is recorded and the waiting workflow released: it moves the request on (answer or refusal).
     return json(200, await decide(dependencies(), reference(event), parseDecision(body(event)), actor));
   },
 };
