@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { NotFoundError } from '../../domain/errors.ts';
 import type { MailArchive } from '../../use-cases/ports.ts';
-import { withTransientErrors } from '../dependency-errors.ts';
+import { s3Client } from './s3-client.ts';
 
 const MEDIA_TYPE = /^[\w!#$&^.+-]+\/[\w!#$&^.+-]+$/;
 
@@ -14,10 +14,10 @@ export const ATTACHMENTS_PREFIX = 'attachments/';
  * attachments of a request's mail under attachments/<request id>/ for the operator.
  */
 export class RawMailStore implements MailArchive {
-  private readonly s3 = withTransientErrors(new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }), 'S3');
   constructor(
     private readonly bucket: string,
     private readonly prefix: string,
+    private readonly s3: S3Client = s3Client(),
   ) {}
 
   async read(messageId: string): Promise<Uint8Array> {

@@ -23,8 +23,10 @@ function waitIsOver(error: unknown): boolean {
 
 /** Talks to Step Functions in AWS, and to the local runtime's Step Functions endpoint (AWS_ENDPOINT_URL_SFN) locally. */
 export class StepFunctionsWorkflow implements Workflow {
-  private readonly sfn = withTransientErrors(new SFNClient({}), 'Step Functions');
-  constructor(private readonly stateMachineArn: string) {}
+  constructor(
+    private readonly stateMachineArn: string,
+    private readonly sfn: SFNClient = withTransientErrors(new SFNClient({}), 'Step Functions'),
+  ) {}
 
   async start(requestId: string): Promise<void> {
     try {

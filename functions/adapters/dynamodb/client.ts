@@ -2,11 +2,17 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { withTransientErrors } from '../dependency-errors.ts';
 
-/** One document client per process; the endpoint comes from AWS_ENDPOINT_URL_DYNAMODB locally. */
+let low: DynamoDBClient | undefined;
 let client: DynamoDBDocumentClient | undefined;
+
+/** One DynamoDB client per process; the endpoint comes from AWS_ENDPOINT_URL_DYNAMODB locally. */
+export function dynamoDbClient(): DynamoDBClient {
+  low ??= withTransientErrors(new DynamoDBClient({}), 'DynamoDB');
+  return low;
+}
+
+/** The document client over it, one per process. */
 export function documentClient(): DynamoDBDocumentClient {
-  client ??= DynamoDBDocumentClient.from(withTransientErrors(new DynamoDBClient({}), 'DynamoDB'), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  client ??= DynamoDBDocumentClient.from(dynamoDbClient(), { marshallOptions: { removeUndefinedValues: true } });
   return client;
 }

@@ -7,10 +7,11 @@ export class DynamoSuppressionList implements SuppressionList {
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly personKey: (email: string) => Promise<string>,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   async add(email: string, evidence: { requestId: string }): Promise<void> {
-    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: await this.personKey(email), sk: 'SUPPRESSION', at: new Date().toISOString(), ...evidence } }));
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: await this.personKey(email), sk: 'SUPPRESSION', at: this.now().toISOString(), ...evidence } }));
   }
 
   async has(email: string): Promise<boolean> {

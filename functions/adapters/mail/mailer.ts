@@ -54,8 +54,7 @@ export function mailError(error: unknown): DependencyError {
   return new DependencyError(`mail delivery failed (${failure.code ?? failure.name ?? 'unknown error'})`);
 }
 
-export function sesDelivery(): Deliver {
-  const ses = withTransientErrors(new SESClient({}), 'SES');
+export function sesDelivery(ses: SESClient = withTransientErrors(new SESClient({}), 'SES')): Deliver {
   return async (raw) => {
     await ses.send(new SendRawEmailCommand({ RawMessage: { Data: raw } }));
   };
@@ -69,10 +68,10 @@ export function smtpDelivery(relayUrl: string, from: string): Deliver {
 }
 
 /** Without a relay, local mail lands as .eml files that any mail client opens. */
-export function outboxDelivery(directory: string): Deliver {
+export function outboxDelivery(directory: string, now: () => Date = () => new Date()): Deliver {
   return async (raw, mail) => {
     await mkdir(directory, { recursive: true });
-    const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${mail.messageId.replace(/[^A-Za-z0-9.-]/g, '')}.eml`;
+    const name = `${now().toISOString().replace(/[:.]/g, '-')}-${mail.messageId.replace(/[^A-Za-z0-9.-]/g, '')}.eml`;
     await writeFile(join(directory, name), raw);
   };
 }

@@ -18,6 +18,7 @@ export class DynamoDbSourceConnector implements DataSourceConnector {
     private readonly source: DynamoDbSource,
     /** The table's key attributes (partition, sort), needed to address single items. */
     private readonly keySchema: () => Promise<string[]>,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   find(subject: Subject): Promise<Array<Record<string, unknown>>> {
@@ -59,7 +60,7 @@ export class DynamoDbSourceConnector implements DataSourceConnector {
     return this.updateEach(subject, () => ({
       UpdateExpression: 'SET #blocked = :true, #blockedAt = :now',
       ExpressionAttributeNames: { '#blocked': BLOCKED_ATTRIBUTE, '#blockedAt': `${BLOCKED_ATTRIBUTE}At` },
-      ExpressionAttributeValues: { ':true': true, ':now': new Date().toISOString() },
+      ExpressionAttributeValues: { ':true': true, ':now': this.now().toISOString() },
     }));
   }
 

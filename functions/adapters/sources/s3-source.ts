@@ -50,6 +50,7 @@ export class S3SourceConnector implements DataSourceConnector {
   constructor(
     private readonly s3: S3Client,
     private readonly source: S3Source,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   private folder(subject: Subject): string {
@@ -172,7 +173,7 @@ export class S3SourceConnector implements DataSourceConnector {
       // Nothing held, nothing to block: no marker, which would itself name the person.
       if (!keys.length) return { status: 'done', affected: 0 };
       // A second block keeps the first marker, whose time shows since when processing has stopped.
-      if (!blocked) await this.write(this.folder(subject) + BLOCK_MARKER, { blockedAt: new Date().toISOString() });
+      if (!blocked) await this.write(this.folder(subject) + BLOCK_MARKER, { blockedAt: this.now().toISOString() });
       return { status: 'done', affected: keys.length };
     });
   }
