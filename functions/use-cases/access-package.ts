@@ -36,7 +36,7 @@ export interface AccessReport {
 }
 
 /** The report of what is held about the person (from the sources that answered) and how it is used. */
-export async function accessReport(deps: Dependencies, request: DataSubjectRequest, results: SourceResult[]): Promise<AccessReport> {
+export async function accessReport(deps: Pick<Dependencies, 'profile' | 'consent' | 'personKey'>, request: DataSubjectRequest, results: SourceResult[]): Promise<AccessReport> {
   const lang = request.language;
   const m = messagesFor(lang);
   const data = deps.profile.sources.flatMap((source) => {
@@ -99,7 +99,7 @@ export function accessText(report: AccessReport, m: Messages): string {
 }
 
 /** The machine-readable copy: the same facts as the answer, structured, with field names and their labels. */
-function packageJson(deps: Dependencies, request: DataSubjectRequest, report: AccessReport) {
+function packageJson(deps: Pick<Dependencies, 'profile' | 'clock'>, request: DataSubjectRequest, report: AccessReport) {
   return {
     reference: request.id,
     generatedAt: deps.clock.now().toISOString(),
@@ -194,7 +194,7 @@ ${parts.join('\n')}
  * Stores the access package (JSON and a readable page, encrypted by the bucket's key) and returns the answer's
  * section with one single-use, expiring link to each.
  */
-export async function publishAccessPackage(deps: Dependencies, request: DataSubjectRequest, report: AccessReport): Promise<string> {
+export async function publishAccessPackage(deps: Pick<Dependencies, 'profile' | 'clock' | 'packages' | 'downloads' | 'publicUrl'>, request: DataSubjectRequest, report: AccessReport): Promise<string> {
   const m = messagesFor(request.language);
   const folder = `packages/${request.id}/${randomBytes(8).toString('hex')}`;
   const expiresAt = new Date(deps.clock.now().getTime() + PACKAGE_LINK_DAYS * 86_400_000).toISOString();
@@ -214,7 +214,7 @@ export async function publishAccessPackage(deps: Dependencies, request: DataSubj
 }
 
 /** The POST behind a download page: the token is used up here, so a scanner's GET never spends it. */
-export async function download(deps: Dependencies, token: string): Promise<DownloadGrant & { body: string }> {
+export async function download(deps: Pick<Dependencies, 'downloads' | 'packages' | 'clock'>, token: string): Promise<DownloadGrant & { body: string }> {
   if (!isWellFormedCode(token)) throw new InvalidTokenError('download token is malformed');
   const grant = await deps.downloads.consume(hashSecretCode(token), deps.clock.now());
   return { ...grant, body: await deps.packages.read(grant.objectKey) };

@@ -39,7 +39,7 @@ interface StepReport {
 }
 
 /** What each step did across the sources, from the outcomes kept step by step. */
-function stepReports(deps: Dependencies, request: DataSubjectRequest, results: SourceResult[]): StepReport[] {
+function stepReports(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest, results: SourceResult[]): StepReport[] {
   const reports = new Map<SourceStep, StepReport>();
   for (const source of deps.profile.sources) {
     const result = results.find((r) => r.sourceId === source.id);
@@ -57,7 +57,7 @@ function stepReports(deps: Dependencies, request: DataSubjectRequest, results: S
 }
 
 /** What was changed, blocked or destroyed where, what was kept and why, and what there was nothing to do for. */
-function changeSections(deps: Dependencies, request: DataSubjectRequest, results: SourceResult[], m: Messages): string[] {
+function changeSections(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest, results: SourceResult[], m: Messages): string[] {
   const sections: string[] = [];
   for (const report of stepReports(deps, request, results)) {
     const sources = m.sourceList(report.done);
@@ -76,7 +76,7 @@ function changeSections(deps: Dependencies, request: DataSubjectRequest, results
 }
 
 /** The corrections as the person reads them: the field's label and the new value. */
-function describeChanges(deps: Dependencies, request: DataSubjectRequest, m: Messages): string {
+function describeChanges(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest, m: Messages): string {
   const label = (field: string) => {
     const declared = deps.profile.sources.map((s) => s.fields[field]).find(Boolean);
     return declared ? localize(declared.label, request.language) : field;
@@ -87,7 +87,7 @@ function describeChanges(deps: Dependencies, request: DataSubjectRequest, m: Mes
 }
 
 /** Who was told of the request, and who could not be told yet (the operator has it as open work). */
-function processorSections(deps: Dependencies, request: DataSubjectRequest, trail: RecordedAuditEvent[], m: Messages): string[] {
+function processorSections(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest, trail: RecordedAuditEvent[], m: Messages): string[] {
   const notices = trail.filter((e) => e.type === 'processor.notified').map((e) => e.detail as { processorId: string; noticeType?: string; delivered: boolean });
   const deliveredLast = new Map<string, boolean>();
   for (const notice of notices) deliveredLast.set(`${notice.processorId}:${notice.noticeType ?? ''}`, notice.delivered);
@@ -109,7 +109,10 @@ function processorSections(deps: Dependencies, request: DataSubjectRequest, trai
  * The answer to the person: one section per thing asked, what was kept and why, which sources could not finish in
  * time (the operator is alerted about those), and who else was told. Closes the request.
  */
-export async function answerRequest(deps: Dependencies, requestId: string): Promise<void> {
+export async function answerRequest(
+  deps: Pick<Dependencies, 'profile' | 'requests' | 'audit' | 'mailer' | 'sentMail' | 'clock' | 'suppressInSes' | 'consent' | 'personKey' | 'packages' | 'downloads' | 'publicUrl'>,
+  requestId: string,
+): Promise<void> {
   const request = await deps.requests.get(requestId);
   if (request.status !== 'IN_PROGRESS') return; // already answered before a restart
   // The answer discloses what was found: only to a confirmed address, and past a decision where one is needed.

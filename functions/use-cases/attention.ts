@@ -30,7 +30,7 @@ async function setAttention(deps: Pick<Dependencies, 'requests'>, requestId: str
  * told, and the execution waits — with this task's token — for the operator to resume it. The deadline watch makes
  * sure the person hears from us before the due date if it stays stuck.
  */
-export async function recordFailure(deps: Dependencies, input: { requestId: string; step: string; error: string; taskToken: string }): Promise<void> {
+export async function recordFailure(deps: Pick<Dependencies, 'profile' | 'requests' | 'attention' | 'mailer' | 'sentMail' | 'audit' | 'clock'>, input: { requestId: string; step: string; error: string; taskToken: string }): Promise<void> {
   const code = errorCodeOfFailure(input.error);
   const attention: Attention = { step: input.step, code, since: deps.clock.now().toISOString() };
   await deps.attention.put({ requestId: input.requestId, taskToken: input.taskToken, ...attention });
@@ -44,7 +44,7 @@ export async function recordFailure(deps: Dependencies, input: { requestId: stri
  * The deadline watch found an open request whose execution is not running (it failed outside any Catch, timed out,
  * was stopped by hand, or ended while the request stayed open): marked, recorded and reported to the operator.
  */
-export async function markStopped(deps: Dependencies, request: DataSubjectRequest, status: ExecutionStatus): Promise<DataSubjectRequest> {
+export async function markStopped(deps: Pick<Dependencies, 'profile' | 'requests' | 'mailer' | 'sentMail' | 'audit' | 'clock'>, request: DataSubjectRequest, status: ExecutionStatus): Promise<DataSubjectRequest> {
   const code = `workflow_${status.toLowerCase()}`;
   const attention: Attention = { step: 'workflow', code, since: deps.clock.now().toISOString() };
   const marked = await setAttention(deps, request.id, attention, { type: 'workflow.failed', detail: { step: 'workflow', code } });
@@ -56,7 +56,7 @@ export async function markStopped(deps: Dependencies, request: DataSubjectReques
  * The operator fixed the cause: the failed step runs again (ResumeAt). If the wait has already ended (the
  * execution gave up), the pending resume is put back and the operator is told.
  */
-export async function resumeRequest(deps: Dependencies, requestId: string): Promise<{ reference: string; step: string }> {
+export async function resumeRequest(deps: Pick<Dependencies, 'requests' | 'attention' | 'workflow'>, requestId: string): Promise<{ reference: string; step: string }> {
   const pending = await deps.attention.take(requestId);
   try {
     await setAttention(deps, requestId, undefined, { type: 'workflow.resumed', detail: { step: pending.step } });

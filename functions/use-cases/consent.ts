@@ -37,7 +37,7 @@ export function parseConsentInput(input: unknown): z.infer<typeof ConsentInputSc
 }
 
 /** Records a grant or withdrawal with its evidence; client details are kept only as keyed hashes. */
-export async function recordConsent(deps: Dependencies, raw: unknown) {
+export async function recordConsent(deps: Pick<Dependencies, 'profile' | 'consent' | 'personKey' | 'keyedHash' | 'clock'>, raw: unknown) {
   const input = parseConsentInput(raw);
   if (!deps.profile.purposes.some((p) => p.id === input.purposeId)) {
     throw new ValidationError([{ field: 'purposeId', message: `not a purpose of this operator (${deps.profile.purposes.map((p) => p.id).join(', ')})` }], 'consent');
@@ -54,7 +54,7 @@ export async function recordConsent(deps: Dependencies, raw: unknown) {
   return input.action === 'grant' ? deps.consent.grant(action) : deps.consent.withdraw(action);
 }
 
-export async function consentState(deps: Dependencies, email: string): Promise<ConsentState[]> {
+export async function consentState(deps: Pick<Dependencies, 'consent' | 'personKey' | 'clock'>, email: string): Promise<ConsentState[]> {
   return deps.consent.current(await deps.personKey(email), deps.clock.now());
 }
 
@@ -76,7 +76,7 @@ export function withdrawnPurposes(profile: Pick<OperatorProfile, 'purposes'>, ty
  * the marketing purposes, each recorded with its evidence (the request, the channel it came by, the time) even where
  * the ledger never saw the consent given. Each change is also an audit event of the request.
  */
-export async function withdrawForRequest(deps: Dependencies, requestId: string): Promise<{ withdrawn: string[] }> {
+export async function withdrawForRequest(deps: Pick<Dependencies, 'profile' | 'requests' | 'consent' | 'personKey' | 'suppressions' | 'audit' | 'clock'>, requestId: string): Promise<{ withdrawn: string[] }> {
   const request = await deps.requests.get(requestId);
   assertMayChangeData(deps, request);
   const wanted = withdrawnPurposes(deps.profile, request.types);
@@ -119,7 +119,7 @@ export interface ConsentHistoryLine {
   reference?: string;
 }
 
-export async function consentHistory(deps: Dependencies, request: DataSubjectRequest): Promise<ConsentHistoryLine[]> {
+export async function consentHistory(deps: Pick<Dependencies, 'profile' | 'consent' | 'personKey'>, request: DataSubjectRequest): Promise<ConsentHistoryLine[]> {
   const m = messagesFor(request.language);
   const history = await deps.consent.history(await deps.personKey(request.email));
   const date = (iso: string) => m.date(iso, request.deadline.timeZone);

@@ -97,7 +97,7 @@ function heldBasis(source: DataSource, request: DataSubjectRequest): SourceOutco
   return source.legalHold ? { status: 'kept', basis: localize(source.legalHold.basis, request.language) } : undefined;
 }
 
-async function runStep(deps: Dependencies, step: SourceStep, source: DataSource, connector: DataSourceConnector, subject: Subject, request: DataSubjectRequest, result: SourceResult): Promise<SourceOutcome> {
+async function runStep(deps: Pick<Dependencies, 'profile'>, step: SourceStep, source: DataSource, connector: DataSourceConnector, subject: Subject, request: DataSubjectRequest, result: SourceResult): Promise<SourceOutcome> {
   switch (step) {
     case 'access':
       result.records = await connector.find(subject);
@@ -127,7 +127,7 @@ const describeOutcome = (outcome: SourceOutcome) => (outcome.status === 'done' ?
  * attempt that is retried (after a timeout, a crash) skips what an earlier attempt finished; before destroying, the
  * count of what is about to go is kept too, so a destruction whose answer was lost still counts what it destroyed.
  */
-export async function applyToSource(deps: Dependencies, requestId: string, sourceId: string): Promise<{ sourceId: string; outcomes: Record<string, string> }> {
+export async function applyToSource(deps: Pick<Dependencies, 'profile' | 'requests' | 'connectorFor' | 'audit'>, requestId: string, sourceId: string): Promise<{ sourceId: string; outcomes: Record<string, string> }> {
   const request = await deps.requests.get(requestId);
   assertMayChangeData(deps, request);
   const source = deps.profile.sources.find((s) => s.id === sourceId);
@@ -174,7 +174,10 @@ function noticesFor(profile: OperatorProfile, request: DataSubjectRequest): Arra
  * event. A notice that could not be delivered is left to the operator as open work, with an alert, and the answer
  * says it has not been done.
  */
-export async function notifyProcessors(deps: Dependencies, requestId: string): Promise<{ notified: number; failed: number }> {
+export async function notifyProcessors(
+  deps: Pick<Dependencies, 'profile' | 'requests' | 'processorNotifier' | 'openWork' | 'mailer' | 'sentMail' | 'audit' | 'clock'>,
+  requestId: string,
+): Promise<{ notified: number; failed: number }> {
   const request = await deps.requests.get(requestId);
   let notified = 0;
   const undelivered: Processor[] = [];

@@ -106,7 +106,7 @@ export async function decide(deps: Dependencies, requestId: string, input: Decis
 }
 
 /** In the workflow, after the decision: move the request on, or refuse it with the operator's reason and basis. */
-export async function applyDecision(deps: Dependencies, requestId: string): Promise<{ approved: boolean }> {
+export async function applyDecision(deps: Pick<Dependencies, 'profile' | 'requests' | 'mailer' | 'sentMail' | 'audit' | 'clock'>, requestId: string): Promise<{ approved: boolean }> {
   const request = await deps.requests.get(requestId);
   if (request.status !== 'AWAITING_DECISION') return { approved: request.status === 'IN_PROGRESS' }; // re-run after a restart
   // Released without a decision made through the operator API (a leaked token): nothing moves, nobody is told.

@@ -64,7 +64,7 @@ async function takeStep(deps: Dependencies, request: DataSubjectRequest, kind: W
  * Is the request's workflow still there? Stopped ones (failed, timed out, aborted, or finished while the request is
  * open) are marked and reported; a request that never got one is started, as intake would have.
  */
-async function checkWorkflow(deps: Dependencies, request: DataSubjectRequest, running: Set<string>, now: Date, report: WatchReport): Promise<DataSubjectRequest> {
+async function checkWorkflow(deps: Pick<Dependencies, 'profile' | 'requests' | 'workflow' | 'mailer' | 'sentMail' | 'audit' | 'clock'>, request: DataSubjectRequest, running: Set<string>, now: Date, report: WatchReport): Promise<DataSubjectRequest> {
   if (request.attention || running.has(request.id) || now.getTime() - Date.parse(request.receivedAt) < START_GRACE_MS) return request;
   const status = await deps.workflow.status(request.id);
   if (status === 'RUNNING') return request; // started or redriven after the list was read
