@@ -163,13 +163,13 @@ describe('functions and workflow', () => {
     }
   });
 
-  it('each function that mails has the mail setting, SES and the sent-mail ledger; the operator API among them (extension and breach notices)', () => {
+  it('each function that mails has the mail setting, SES and the sent-mail ledger; the operator API (extension and breach notices) and intake (third-party alerts) among them', () => {
     const actionsOf = (roleId: string) =>
       Object.values(template.findResources('AWS::IAM::Policy'))
         .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(roleId))
         .flatMap((policy) => (policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>).flatMap((statement) => [statement.Action].flat()));
     const mailing = derbesFunctions().filter(([, fn]) => fn.Properties.Environment?.Variables?.[Settings.mailTransport] === 'ses');
-    expect(mailing.map(([, fn]) => fn.Metadata[ENTRY_METADATA])).toContain('functions/handlers/operator-api.ts');
+    expect(mailing.map(([, fn]) => fn.Metadata[ENTRY_METADATA])).toEqual(expect.arrayContaining(['functions/handlers/operator-api.ts', 'functions/handlers/email-intake.ts']));
     for (const [id, fn] of mailing) {
       const actions = actionsOf(fn.Properties.Role['Fn::GetAtt'][0]);
       expect(actions, id).toEqual(expect.arrayContaining(['ses:SendRawEmail', 'dynamodb:GetItem', 'dynamodb:PutItem']));
@@ -186,9 +186,9 @@ describe('functions and workflow', () => {
     }
   });
 
-  it('the state machine logs everything, is traced, and bounds the verification wait by a path', () => {
+  it('the state machine logs every event but no execution data (task tokens, payloads), is traced, and bounds the verification wait by a path', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
-      LoggingConfiguration: Match.objectLike({ Level: 'ALL' }),
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: false }),
       TracingConfiguration: { Enabled: true },
     });
     const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
