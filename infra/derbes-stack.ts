@@ -249,6 +249,17 @@ export class DerbesStack extends Stack {
       .setEnvironment(Settings.stateMachineArn, stateMachine.stateMachineArn)
       .allow(['states:StartExecution'], [stateMachine.stateMachineArn])
       .allow(['states:SendTaskSuccess'], [stateMachine.stateMachineArn]);
+    /** Reading what a retention rule finds expired: the rule's index, or a scan of the table. The plan and the purge both do. */
+    const readsRetentionRules = (f: DerbesFunction) => {
+      for (const rule of profile.retentionSchedule.sources) {
+        const source = profile.sources.find((s) => s.id === rule.source);
+        if (source?.kind !== 'dynamodb') continue; // the company's HTTP service finds expired records itself
+        const tableArn = this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: source.tableName });
+        f.allow(rule.index ? ['dynamodb:Query'] : ['dynamodb:Scan'], [rule.index ? `${tableArn}/index/${rule.index.name}` : tableArn]);
+      }
+      return f;
+    };
+
     // The operator API, for machine clients holding the operator key: decisions, extensions, consents, attachments,
     // and the breach register (kept in the requests table; it finds affected people in the sources and renders PDF).
     const operatorApi = sendsMail(
@@ -268,6 +279,7 @@ export class DerbesStack extends Stack {
       .allow(['states:SendTaskSuccess'], [stateMachine.stateMachineArn]);
     usesConsent(usesLimits(operatorApi));
     grantSourceRead(this, operatorApi, profile);
+    readsRetentionRules(operatorApi);
     for (const table of storage.demoTables) table.encryptionKey && operatorApi.useKey(table.encryptionKey);
     const publicApi = new PublicHttpApi(this, 'Public', { public: api, operator: operatorApi });
     const publicUrl = this.publicUrl(profile, publicApi);
@@ -371,12 +383,7 @@ export class DerbesStack extends Stack {
       });
     }
     grantSourceAccess(this, retentionPurge, profile);
-    for (const rule of profile.retentionSchedule.sources) {
-      const source = profile.sources.find((s) => s.id === rule.source);
-      if (source?.kind !== 'dynamodb') continue; // the company's HTTP service finds expired records itself
-      const tableArn = this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: source.tableName });
-      retentionPurge.allow(rule.index ? ['dynamodb:Query'] : ['dynamodb:Scan'], [rule.index ? `${tableArn}/index/${rule.index.name}` : tableArn]);
-    }
+    readsRetentionRules(retentionPurge);
     for (const table of storage.demoTables) table.encryptionKey && retentionPurge.useKey(table.encryptionKey);
     // A failed run lands in an alarmed queue; the next run continues from the last saved position.
     const purgeFailures = alarms.deadLetterQueue('RetentionPurgeFailures', 'The retention purge failed');
