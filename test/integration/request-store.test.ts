@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAuditLog } from '../../functions/adapters/dynamodb/audit-log.ts';
 import { DynamoRequestStore } from '../../functions/adapters/dynamodb/request-store.ts';
@@ -134,6 +134,51 @@ describe('source results', () => {
     // Without a bucket it fails loudly rather than losing records.
     const bare = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
     await expect(bare.putSourceResult(request.id, { sourceId: 'crm', records, outcomes: {}, attempts: 1 })).rejects.toThrow(/no bucket/);
+  });
+});
+
+describe('two writers of one request', () => {
+  it('keep both changes: an extension written while a step moves the request on is not lost', async () => {
+    const store = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
+    const { request } = await store.create(newRequest(), received);
+    const extended = { ...request.deadline, dueAt: '2027-01-15T23:59:59+05:00' };
+    // The step has read the request; the operator's extension is written before the step writes.
+    let interleaved = false;
+    const racing = {
+      send: async (command: unknown) => {
+        if (!interleaved && command instanceof TransactWriteCommand) {
+          interleaved = true;
+          await store.amend(request.id, 'RECEIVED', { deadline: extended }, [
+            { type: 'deadline.extended', detail: { from: request.deadline.dueAt, to: extended.dueAt, citation: 'test', operatorKeyId: 'key-test' } },
+          ]);
+        }
+        return ddb.db.send(command as TransactWriteCommand);
+      },
+    } as unknown as DynamoDBDocumentClient;
+    await new DynamoRequestStore(racing, ddb.tables.requests, ddb.tables.audit).transition(request.id, 'RECEIVED', 'AWAITING_VERIFICATION');
+    expect(interleaved).toBe(true);
+    const after = await store.get(request.id);
+    expect(after.status).toBe('AWAITING_VERIFICATION');
+    expect(after.deadline.dueAt).toBe(extended.dueAt);
+    const trail = (await new DynamoAuditLog(ddb.db, ddb.tables.audit).list(request.id)).map((e) => e.type);
+    expect(trail.filter((type) => type === 'status.changed')).toHaveLength(1);
+    expect(trail.filter((type) => type === 'deadline.extended')).toHaveLength(1);
+  });
+
+  it('a writer that keeps losing gives up with a conflict, writing nothing', async () => {
+    const store = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
+    const { request } = await store.create(newRequest(), received);
+    // Another writer gets in before each of its writes.
+    const racing = {
+      send: async (command: unknown) => {
+        if (command instanceof TransactWriteCommand) await store.amend(request.id, 'RECEIVED', {}, []);
+        return ddb.db.send(command as TransactWriteCommand);
+      },
+    } as unknown as DynamoDBDocumentClient;
+    await expect(new DynamoRequestStore(racing, ddb.tables.requests, ddb.tables.audit).transition(request.id, 'RECEIVED', 'AWAITING_VERIFICATION')).rejects.toThrow(
+      ConflictError,
+    );
+    expect((await store.get(request.id)).status).toBe('RECEIVED');
   });
 });
 

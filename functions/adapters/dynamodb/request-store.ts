@@ -24,13 +24,24 @@ export const OPEN_DUE_INDEX = 'byDueDate';
 export const CLOSED_INDEX = 'byClosedDate';
 export const CLOSED = 'CLOSED';
 
-export function requestItem(request: DataSubjectRequest) {
+/**
+ * How many times the request item was written. Each write is a whole item read a moment before, so it is
+ * conditioned on the revision it read: a write between (a workflow step and an operator's extension, say) is never
+ * overwritten with the older copy; the later writer reads again and applies its change to what the other wrote.
+ * An item written without one (created, or rewritten by the own-records purge) is written next as revision 1.
+ */
+const REVISION = 'revision';
+/** Writers that keep losing to others give up after this many reads, with a ConflictError. */
+const WRITE_ATTEMPTS = 5;
+
+export function requestItem(request: DataSubjectRequest, revision?: number) {
   const open = OPEN_STATUSES.includes(request.status);
   const awaitsAnonymising = !open && request.closedAt !== undefined && !request.anonymised;
   return {
     pk: request.id,
     sk: REQUEST_SK,
     ...request,
+    ...(revision === undefined ? {} : { [REVISION]: revision }),
     // Sparse index: only open requests carry the partition value, so "what is due soon" is a query.
     openDue: open ? 'OPEN' : undefined,
     dueAtUtc: new Date(request.deadline.dueAt).toISOString(),
@@ -64,7 +75,7 @@ function decodeCursor(cursor: string): Record<string, string> {
 }
 
 export function toRequest(item: Record<string, unknown>): DataSubjectRequest {
-  const { pk: _pk, sk: _sk, openDue: _open, dueAtUtc: _due, closedIndex: _closed, closedAtUtc: _closedAt, ...request } = item;
+  const { pk: _pk, sk: _sk, openDue: _open, dueAtUtc: _due, closedIndex: _closed, closedAtUtc: _closedAt, [REVISION]: _revision, ...request } = item;
   return request as unknown as DataSubjectRequest;
 }
 
@@ -134,9 +145,30 @@ export class DynamoRequestStore implements RequestStore {
   }
 
   async get(id: string): Promise<DataSubjectRequest> {
+    return (await this.read(id)).request;
+  }
+
+  /** The request and the revision of its item (undefined for an item written before revisions were kept). */
+  private async read(id: string): Promise<{ request: DataSubjectRequest; revision: number | undefined }> {
     const result = await this.db.send(new GetCommand({ TableName: this.requestsTable, Key: { pk: id, sk: REQUEST_SK }, ConsistentRead: true }));
     if (!result.Item) throw new NotFoundError(`request ${id} does not exist`);
-    return toRequest(result.Item);
+    return { request: toRequest(result.Item), revision: result.Item[REVISION] as number | undefined };
+  }
+
+  /**
+   * Reads the request, changes it (`change` throws if it may not), and writes it if nobody wrote it in between;
+   * else reads it again and applies the change to what the other wrote.
+   */
+  private async rewrite(id: string, change: (current: DataSubjectRequest) => { next: DataSubjectRequest; expected: RequestStatus; events: AuditEvent[] }): Promise<DataSubjectRequest> {
+    for (let attempt = 1; ; attempt++) {
+      const { request: current, revision } = await this.read(id);
+      const { next, expected, events } = change(current);
+      try {
+        return await this.write(next, expected, events, revision);
+      } catch (error) {
+        if (!(error instanceof ConflictError) || attempt === WRITE_ATTEMPTS) throw error;
+      }
+    }
   }
 
   async transition(
@@ -146,35 +178,38 @@ export class DynamoRequestStore implements RequestStore {
     changes: Partial<DataSubjectRequest> = {},
     also: AuditEvent[] = [],
   ): Promise<DataSubjectRequest> {
-    const current = await this.get(id);
-    if (current.status !== from) throw new ConflictError(`request ${id} is ${current.status}, not ${from}`);
-    assertTransition(current, to);
-    return this.write({ ...current, ...changes, status: to }, from, [...also, { type: 'status.changed', detail: { from, to } }]);
+    return this.rewrite(id, (current) => {
+      if (current.status !== from) throw new ConflictError(`request ${id} is ${current.status}, not ${from}`);
+      assertTransition(current, to);
+      return { next: { ...current, ...changes, status: to }, expected: from, events: [...also, { type: 'status.changed', detail: { from, to } }] };
+    });
   }
 
   async markVerified(id: string, verifiedAt: string): Promise<'marked' | 'already' | 'closed'> {
     const classify = (request: DataSubjectRequest) => (request.verifiedAt ? 'already' : request.status !== 'AWAITING_VERIFICATION' ? 'closed' : undefined);
-    const current = await this.get(id);
-    const known = classify(current);
-    if (known) return known;
-    try {
-      // Conditioned on no earlier mark: two confirmations at once record one.
-      await this.write({ ...current, verifiedAt }, 'AWAITING_VERIFICATION', [{ type: 'verification.confirmed', detail: {} }], 'attribute_not_exists(verifiedAt)');
-      return 'marked';
-    } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-      return classify(await this.get(id)) ?? 'already';
+    for (let attempt = 1; ; attempt++) {
+      const { request: current, revision } = await this.read(id);
+      const known = classify(current);
+      if (known) return known;
+      try {
+        // Conditioned on the revision read: of two confirmations at once, one marks it and the other finds it marked.
+        await this.write({ ...current, verifiedAt }, 'AWAITING_VERIFICATION', [{ type: 'verification.confirmed', detail: {} }], revision);
+        return 'marked';
+      } catch (error) {
+        if (!(error instanceof ConflictError) || attempt === WRITE_ATTEMPTS) throw error;
+      }
     }
   }
 
   async amend(id: string, status: RequestStatus, changes: Partial<DataSubjectRequest>, events: AuditEvent[]): Promise<DataSubjectRequest> {
-    const current = await this.get(id);
-    if (current.status !== status) throw new ConflictError(`request ${id} is ${current.status}, not ${status}`);
-    return this.write({ ...current, ...changes, status }, status, events);
+    return this.rewrite(id, (current) => {
+      if (current.status !== status) throw new ConflictError(`request ${id} is ${current.status}, not ${status}`);
+      return { next: { ...current, ...changes, status }, expected: status, events };
+    });
   }
 
-  /** Writes the request only if it is still in `expected`, with its audit events, in one transaction. */
-  private async write(next: DataSubjectRequest, expected: RequestStatus, events: AuditEvent[], alsoRequire?: string): Promise<DataSubjectRequest> {
+  /** Writes the request only if it is still in `expected` and at the revision read, with its audit events, in one transaction. */
+  private async write(next: DataSubjectRequest, expected: RequestStatus, events: AuditEvent[], revision: number | undefined): Promise<DataSubjectRequest> {
     const at = this.now();
     try {
       await this.db.send(
@@ -183,10 +218,10 @@ export class DynamoRequestStore implements RequestStore {
             {
               Put: {
                 TableName: this.requestsTable,
-                Item: requestItem(next),
-                ConditionExpression: alsoRequire ? `#status = :expected AND ${alsoRequire}` : '#status = :expected',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':expected': expected },
+                Item: requestItem(next, (revision ?? 0) + 1),
+                ConditionExpression: `#status = :expected AND ${revision === undefined ? 'attribute_not_exists(#revision)' : '#revision = :revision'}`,
+                ExpressionAttributeNames: { '#status': 'status', '#revision': REVISION },
+                ExpressionAttributeValues: { ':expected': expected, ...(revision === undefined ? {} : { ':revision': revision }) },
               },
             },
             ...events.map((event, i) => ({
@@ -196,7 +231,7 @@ export class DynamoRequestStore implements RequestStore {
         }),
       );
     } catch (error) {
-      if (conditionFailedAt(error, 0)) throw new ConflictError(`request ${next.id} changed status concurrently`);
+      if (conditionFailedAt(error, 0)) throw new ConflictError(`request ${next.id} was changed concurrently`);
       throw error;
     }
     return next;
