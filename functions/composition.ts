@@ -1,32 +1,25 @@
 import { isAbsolute, resolve } from 'node:path';
 import { DynamoAuditLog } from './adapters/dynamodb/audit-log.ts';
 import { documentClient } from './adapters/dynamodb/client.ts';
-import { connectorFor } from './adapters/sources/connector-factory.ts';
 import { DynamoRequestStore } from './adapters/dynamodb/request-store.ts';
 import { DynamoVerificationStore } from './adapters/dynamodb/verification-store.ts';
 import { DynamoDecisionStore } from './adapters/dynamodb/decision-store.ts';
 import { DynamoAttentionStore } from './adapters/dynamodb/attention-store.ts';
 import { DynamoOpenWorkStore } from './adapters/dynamodb/open-work-store.ts';
 import { DynamoLimits } from './adapters/dynamodb/limits.ts';
-import { ProcessorNotifier } from './adapters/processors/processor-notifier.ts';
-import { secretSource } from './adapters/aws/secrets.ts';
-import { PackageStore } from './adapters/aws/package-store.ts';
 import { OwnRecordsRetention } from './adapters/dynamodb/own-records-retention.ts';
 import { HttpRetentionSource } from './adapters/sources/http-retention.ts';
 import { RawMailStore } from './adapters/aws/raw-mail-store.ts';
 import { DynamoConsentLedger } from './adapters/dynamodb/consent-ledger.ts';
 import { DynamoSuppressionList } from './adapters/dynamodb/suppression-list.ts';
 import { DynamoSentMailLedger } from './adapters/dynamodb/sent-mail-ledger.ts';
-import { suppressInSes } from './adapters/aws/ses-suppression.ts';
 import { keyedHash, personKey } from './domain/person-key.ts';
 import { DynamoBreachRegister } from './adapters/dynamodb/breach-register.ts';
 import { DynamoRetentionStates } from './adapters/dynamodb/retention-state.ts';
 import { DynamoDbRetentionSource } from './adapters/sources/dynamodb-retention.ts';
-import { DynamoDbSourceConnector } from './adapters/sources/dynamodb-source.ts';
+import type { DynamoDbSourceConnector } from './adapters/sources/dynamodb-source.ts';
 import { sealingKey } from './domain/sealing.ts';
 import { SingleUseTokens } from './adapters/dynamodb/single-use-tokens.ts';
-import { StepFunctionsWorkflow } from './adapters/aws/step-functions-workflow.ts';
-import { ComposingMailer, outboxDelivery, sesDelivery, smtpDelivery } from './adapters/mail/mailer.ts';
 import { loadProfileFile } from './config/load-profile.ts';
 import { mailDomain, type DataSource } from './config/profile-schema.ts';
 import { readSetting, Settings } from './config/settings.ts';
@@ -34,7 +27,8 @@ import { ConfigurationError } from './domain/errors.ts';
 import { createDeadlineEngine } from './domain/deadlines/index.ts';
 import type { DownloadGrant } from './use-cases/access-package.ts';
 import type { Dependencies } from './use-cases/dependencies.ts';
-import type { DataSourceConnector, Mailer } from './use-cases/ports.ts';
+import type { DataSourceConnector, Mailer, PackageStore, RetentionSource, Workflow } from './use-cases/ports.ts';
+import type { ProcessorNotifier } from './adapters/processors/processor-notifier.ts';
 
 /** In Lambda the profile ships beside the bundle; locally the runtime points at the file it was given. */
 function profilePath(): string {
@@ -42,18 +36,40 @@ function profilePath(): string {
   return isAbsolute(file) ? file : resolve(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), file);
 }
 
+/**
+ * An adapter whose module (with the AWS SDK client it brings) is imported on its first call, not when the
+ * function starts: each function loads the clients it uses, and bundles split them into chunks of their own.
+ * Every port method is async, so a call can wait for the module.
+ */
+function lazy<T extends object>(load: () => Promise<T>): T {
+  let instance: Promise<T> | undefined;
+  return new Proxy({} as T, {
+    get(_, method) {
+      // Not a thenable: awaiting the adapter itself must not call into it.
+      if (method === 'then' || typeof method === 'symbol') return undefined;
+      return async (...args: unknown[]) => {
+        instance ??= load();
+        instance.catch(() => (instance = undefined)); // a failed import is tried again on the next call
+        const target = (await instance) as Record<string | symbol, (...a: unknown[]) => unknown>;
+        return target[method]!(...args);
+      };
+    },
+  });
+}
+
+const secretSource = async () => (await import('./adapters/aws/secrets.ts')).secretSource();
+
+/**
+ * Mail goes through SES, in AWS and locally (where the runtime stands in for SES). A function sends mail only if
+ * the template says so with MAIL_TRANSPORT, set together with its ses:SendRawEmail grant.
+ */
 function mailerFor(from: string, suppressed: (email: string) => Promise<boolean>): Mailer {
   const transport = readSetting(Settings.mailTransport);
-  switch (transport) {
-    case 'ses':
-      return new ComposingMailer(from, sesDelivery(), suppressed);
-    case 'smtp':
-      return new ComposingMailer(from, smtpDelivery(readSetting(Settings.mailRelayUrl), from), suppressed);
-    case 'outbox':
-      return new ComposingMailer(from, outboxDelivery(readSetting(Settings.outboxDir)), suppressed);
-    default:
-      throw new ConfigurationError('environment', [{ field: Settings.mailTransport, message: `must be ses, smtp or outbox, not ${transport}` }]);
-  }
+  if (transport !== 'ses') throw new ConfigurationError('environment', [{ field: Settings.mailTransport, message: `must be ses, not ${transport}` }]);
+  return lazy(async () => {
+    const { ComposingMailer, sesDelivery } = await import('./adapters/mail/mailer.ts');
+    return new ComposingMailer(from, sesDelivery(), suppressed);
+  });
 }
 
 /**
@@ -66,9 +82,19 @@ export function dependenciesFromEnvironment(): Dependencies {
     if (!memo.has(key)) memo.set(key, build());
     return memo.get(key) as T;
   };
-  const connectors = new Map<string, DataSourceConnector>();
+  /** A source's connector, built once per source on first use (its module brings the S3 client). */
+  const connectors = new Map<string, Promise<DataSourceConnector>>();
+  const connectorOf = (source: DataSource) => {
+    let connector = connectors.get(source.id);
+    if (!connector) {
+      connector = import('./adapters/sources/connector-factory.ts').then((factory) => factory.connectorFor(source));
+      connector.catch(() => connectors.delete(source.id)); // a failed import is tried again on the next call
+      connectors.set(source.id, connector);
+    }
+    return connector;
+  };
   /** Callback task tokens are stored sealed with a key derived from the person-key secret (no secret of their own). */
-  const taskTokenKey = async () => sealingKey(await secretSource().get(readSetting(Settings.personKeySecret)), 'task-token');
+  const taskTokenKey = async () => sealingKey(await deps.secret(readSetting(Settings.personKeySecret)), 'task-token');
   const deps: Dependencies = {
     get profile() {
       return once('profile', () => loadProfileFile(profilePath()));
@@ -111,23 +137,23 @@ export function dependenciesFromEnvironment(): Dependencies {
     get suppressions() {
       return once('suppressions', () => new DynamoSuppressionList(documentClient(), readSetting(Settings.consentTable), (email) => deps.personKey(email)));
     },
-    suppressInSes,
+    suppressInSes: async (email) => (await import('./adapters/aws/ses-suppression.ts')).suppressInSes(email),
     async personKey(email: string) {
-      return personKey(email, await secretSource().get(readSetting(Settings.personKeySecret)));
+      return personKey(email, await deps.secret(readSetting(Settings.personKeySecret)));
     },
     async keyedHash(kind: string, value: string) {
-      return keyedHash(kind, value, await secretSource().get(readSetting(Settings.personKeySecret)));
+      return keyedHash(kind, value, await deps.secret(readSetting(Settings.personKeySecret)));
     },
     get retentionStates() {
       return once('retentionStates', () => new DynamoRetentionStates(documentClient(), readSetting(Settings.requestsTable)));
     },
     retentionSourceFor(source: DataSource) {
-      if (source.kind === 'http') return new HttpRetentionSource(source, () => secretSource().get(source.secretName), deps.audit);
-      const connector = deps.connectorFor(source);
-      if (source.kind !== 'dynamodb' || !(connector instanceof DynamoDbSourceConnector)) {
+      if (source.kind === 'http') return new HttpRetentionSource(source, () => deps.secret(source.secretName), deps.audit);
+      if (source.kind !== 'dynamodb') {
         throw new ConfigurationError('operator profile', [{ field: `sources.${source.id}`, message: "the retention purge reads DynamoDB tables and the company's HTTP service" }]);
       }
-      return new DynamoDbRetentionSource(documentClient(), source, connector, readSetting(Settings.auditTable));
+      const auditTable = readSetting(Settings.auditTable);
+      return lazy<RetentionSource>(async () => new DynamoDbRetentionSource(documentClient(), source, (await connectorOf(source)) as DynamoDbSourceConnector, auditTable));
     },
     get ownRecords() {
       return once('ownRecords', () =>
@@ -147,15 +173,20 @@ export function dependenciesFromEnvironment(): Dependencies {
       return once('mailArchive', () => new RawMailStore(readSetting(Settings.rawMailBucket), readSetting(Settings.rawMailPrefix)));
     },
     get packages() {
-      return once('packages', () => new PackageStore(readSetting(Settings.packagesBucket)));
+      return once('packages', () => {
+        const bucket = readSetting(Settings.packagesBucket);
+        return lazy<PackageStore>(async () => new (await import('./adapters/aws/package-store.ts')).PackageStore(bucket));
+      });
     },
     get downloads() {
       return once('downloads', () => new SingleUseTokens<DownloadGrant>(documentClient(), readSetting(Settings.verificationsTable), 'download'));
     },
     get processorNotifier() {
-      return once('processorNotifier', () => new ProcessorNotifier(deps.mailer, (name) => secretSource().get(name), mailDomain(deps.profile)));
+      return once('processorNotifier', () =>
+        lazy<ProcessorNotifier>(async () => new (await import('./adapters/processors/processor-notifier.ts')).ProcessorNotifier(deps.mailer, deps.secret, mailDomain(deps.profile))),
+      );
     },
-    secret: (name: string) => secretSource().get(name),
+    secret: async (name: string) => (await secretSource()).get(name),
     get mailer() {
       return once('mailer', () => mailerFor(deps.profile.supportAddress, (email) => deps.suppressions.has(email)));
     },
@@ -163,19 +194,17 @@ export function dependenciesFromEnvironment(): Dependencies {
       return once('sentMail', () => new DynamoSentMailLedger(documentClient(), readSetting(Settings.requestsTable), readSetting(Settings.auditTable)));
     },
     get workflow() {
-      return once('workflow', () => new StepFunctionsWorkflow(readSetting(Settings.stateMachineArn)));
+      return once('workflow', () => {
+        const stateMachineArn = readSetting(Settings.stateMachineArn);
+        return lazy<Workflow>(async () => new (await import('./adapters/aws/step-functions-workflow.ts')).StepFunctionsWorkflow(stateMachineArn));
+      });
     },
     clock: { now: () => new Date() },
     get publicUrl() {
       return once('publicUrl', () => readSetting(Settings.publicUrl).replace(/\/+$/, ''));
     },
     connectorFor(source: DataSource) {
-      let connector = connectors.get(source.id);
-      if (!connector) {
-        connector = connectorFor(source);
-        connectors.set(source.id, connector);
-      }
-      return connector;
+      return lazy<DataSourceConnector>(() => connectorOf(source));
     },
   };
   return deps;

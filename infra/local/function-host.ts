@@ -1,63 +1,148 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { REPO_ROOT } from '../constructs/derbes-function.ts';
-import type { LocalFunction } from './template.ts';
+import { Worker } from 'node:worker_threads';
+import type { FunctionBundles } from './function-bundles.ts';
+import { functionArn, type LocalFunction } from './template.ts';
 
-type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+/** An error a function returned (errorType, errorMessage), or one Lambda reports for it (a time-out, a crash). */
+export class FunctionError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+interface Sandbox {
+  worker: Worker;
+  ready: Promise<void>;
+  inFlight: Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>;
+}
 
 /**
- * Runs the functions' own handler modules, as Lambda would, in this process. Their environment comes from the
- * template; because all functions share one process, a variable two functions set differently is refused.
+ * Runs each function of the template as Lambda would: its own bundle in its own worker thread (its own module
+ * instance), started on first use, with only its own template environment plus what the local runtime must add —
+ * the endpoints of the local AWS services, its own credentials (which the endpoints check against its role), and
+ * LAMBDA_TASK_ROOT. A setting a function lacks in the template is missing here too. An invocation that outlives
+ * the template's Timeout fails with Sandbox.Timedout; a sandbox that crashes fails what it was running and is
+ * replaced on the next invocation.
  */
 export class FunctionHost {
-  private readonly handlers = new Map<string, Promise<Handler>>();
+  private readonly sandboxes = new Map<string, Sandbox>();
+  private nextId = 1;
+  private stopped = false;
 
-  constructor(private readonly functions: Map<string, LocalFunction>) {}
+  constructor(
+    private readonly functions: Map<string, LocalFunction>,
+    private readonly bundles: FunctionBundles,
+    private readonly environmentOf: (fn: LocalFunction) => Record<string, string>,
+  ) {}
 
-  /** The union of all functions' environments, plus the local overrides (endpoints, mail, paths). */
-  environment(overrides: Record<string, string>): Record<string, string> {
-    const merged: Record<string, string> = {};
-    for (const fn of this.functions.values()) {
-      for (const [name, value] of Object.entries(fn.environment)) {
-        if (name in overrides) continue;
-        if (merged[name] !== undefined && merged[name] !== value) {
-          throw new Error(`functions disagree on ${name} (${merged[name]} vs ${value}); the local runtime shares one environment`);
-        }
-        merged[name] = value;
-      }
-    }
-    return { ...merged, ...overrides };
+  /** The logical ids of the template's functions. */
+  ids(): string[] {
+    return [...this.functions.keys()];
   }
 
-  private handler(logicalId: string): Promise<Handler> {
-    let handler = this.handlers.get(logicalId);
-    if (!handler) {
-      const fn = this.functions.get(logicalId);
-      if (!fn) throw new Error(`no derbes function ${logicalId} in the template`);
-      handler = import(pathToFileURL(join(REPO_ROOT, fn.entry)).href).then((module: { handler?: Handler }) => {
-        if (typeof module.handler !== 'function') throw new Error(`${fn.entry} exports no handler`);
-        return module.handler;
-      });
-      this.handlers.set(logicalId, handler);
-    }
-    return handler;
+  /** What the function sees as process.env. */
+  environment(logicalId: string): Record<string, string> {
+    const fn = this.functions.get(logicalId);
+    if (!fn) throw new Error(`no derbes function ${logicalId} in the template`);
+    return {
+      ...fn.environment,
+      ...this.environmentOf(fn),
+      AWS_LAMBDA_FUNCTION_NAME: fn.logicalId,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      LAMBDA_TASK_ROOT: this.bundles.taskRoot,
+    };
   }
 
-  /** Loads every handler now, so a broken module fails start-up rather than the first request. */
-  async loadAll(): Promise<void> {
-    await Promise.all([...this.functions.keys()].map((id) => this.handler(id)));
+  private sandbox(logicalId: string): Sandbox {
+    if (this.stopped) throw new FunctionError('Lambda.ServiceException', 'the local runtime is stopping');
+    const existing = this.sandboxes.get(logicalId);
+    if (existing) return existing;
+    const fn = this.functions.get(logicalId);
+    const bundle = this.bundles.files.get(logicalId);
+    if (!fn || !bundle) throw new Error(`no derbes function ${logicalId} in the template`);
+    const worker = new Worker(this.bundles.runtime, {
+      env: this.environment(logicalId),
+      workerData: { bundle, functionName: fn.logicalId, functionArn: functionArn(fn.logicalId), memorySize: fn.memorySize },
+      name: fn.logicalId,
+    });
+    const inFlight: Sandbox['inFlight'] = new Map();
+    let markReady!: () => void;
+    let failReady!: (error: Error) => void;
+    const ready = new Promise<void>((resolve, reject) => ((markReady = resolve), (failReady = reject)));
+    ready.catch(() => undefined);
+    const sandbox: Sandbox = { worker, ready, inFlight };
+    const fail = (error: Error) => {
+      if (this.sandboxes.get(logicalId) === sandbox) this.sandboxes.delete(logicalId);
+      failReady(error);
+      for (const call of inFlight.values()) call.reject(error);
+      inFlight.clear();
+    };
+    worker.on('message', (message: { ready?: true; id?: number; result?: unknown; error?: { name: string; message: string } }) => {
+      if (message.ready) return markReady();
+      const call = inFlight.get(message.id!);
+      if (!call) return;
+      inFlight.delete(message.id!);
+      if (message.error) call.reject(new FunctionError(message.error.name, message.error.message));
+      else call.resolve(message.result);
+    });
+    // An exception nobody caught ends the sandbox, as it ends Lambda's runtime process.
+    let initialised = false;
+    void ready.then(
+      () => (initialised = true),
+      () => undefined,
+    );
+    worker.on('error', (error) => {
+      console.error(`[lambda] ${logicalId} ${initialised ? 'crashed' : 'failed to start'}: ${error.name}: ${error.message}`);
+      // A failed start reports the error its module threw; a crash later, that the runtime exited.
+      fail(initialised ? new FunctionError('Runtime.ExitError', `${logicalId}: the runtime exited (${error.name}: ${error.message})`) : new FunctionError(error.name, error.message));
+    });
+    worker.on('exit', (code) => fail(new FunctionError('Runtime.ExitError', `${logicalId}: the runtime exited with code ${code}`)));
+    this.sandboxes.set(logicalId, sandbox);
+    return sandbox;
   }
 
   async invoke(logicalId: string, event: unknown): Promise<unknown> {
-    const handler = await this.handler(logicalId);
-    const deadline = Date.now() + 30_000;
-    const context = {
-      functionName: logicalId,
-      awsRequestId: randomUUID(),
-      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    };
-    const result = await handler(structuredClone(event), context);
-    return result === undefined ? null : JSON.parse(JSON.stringify(result));
+    const fn = this.functions.get(logicalId);
+    if (!fn) throw new Error(`no derbes function ${logicalId} in the template`);
+    const sandbox = this.sandbox(logicalId);
+    // Lambda's timeout counts the invocation, not the sandbox's start.
+    await sandbox.ready;
+    const deadline = Date.now() + fn.timeoutSeconds * 1000;
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        sandbox.inFlight.delete(id);
+        reject(new FunctionError('Sandbox.Timedout', `Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`));
+        // Lambda ends a sandbox whose invocation timed out; here a sandbox serves concurrent invocations, so it
+        // ends only when nothing else runs in it.
+        if (!sandbox.inFlight.size) void sandbox.worker.terminate();
+      }, fn.timeoutSeconds * 1000);
+      sandbox.inFlight.set(id, {
+        resolve: (result) => (clearTimeout(timer), resolve(result)),
+        reject: (error) => (clearTimeout(timer), reject(error)),
+      });
+      // Lambda passes the event as JSON.
+      sandbox.worker.postMessage({ id, event: JSON.parse(JSON.stringify(event ?? null)) as unknown, requestId: randomUUID(), deadline });
+    });
+  }
+
+  /**
+   * Starts every function's sandbox now, in the background, so the first requests after a start do not wait for
+   * one cold start after another along the workflow. A function that fails to start fails its invocations.
+   */
+  async warmAll(first: string[] = []): Promise<void> {
+    // One after another: starting them all at once would slow the first request down more than it helps.
+    for (const logicalId of new Set([...first, ...this.functions.keys()])) {
+      if (this.stopped) return;
+      await this.sandbox(logicalId).ready.catch(() => undefined);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all([...this.sandboxes.values()].map((s) => s.worker.terminate()));
+    this.sandboxes.clear();
   }
 }

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { FunctionHost } from './function-host.ts';
 
 const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|xml))/;
 
@@ -39,13 +38,13 @@ function toEvent(req: IncomingMessage, body: Buffer, routeKey: string, pathParam
   };
 }
 
-/** The local stand-in for the HTTP API: the template's routes, each to its function's own handler. */
+/** The local stand-in for the HTTP API: the template's routes, each to its function. */
 export class HttpGateway {
   private server?: Server;
 
   constructor(
     private readonly routes: Map<string, string>,
-    private readonly functions: FunctionHost,
+    private readonly invoke: (functionId: string, event: APIGatewayProxyEventV2) => Promise<unknown>,
   ) {}
 
   /** Matches like API Gateway: exact routes first, then `{name}` segments (one path segment each). */
@@ -79,7 +78,7 @@ export class HttpGateway {
         return;
       }
       try {
-        const result = (await this.functions.invoke(match.functionId, toEvent(req, Buffer.concat(chunks), match.routeKey, match.pathParameters))) as APIGatewayProxyStructuredResultV2;
+        const result = (await this.invoke(match.functionId, toEvent(req, Buffer.concat(chunks), match.routeKey, match.pathParameters))) as APIGatewayProxyStructuredResultV2;
         const body = result.body ?? '';
         res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
         res.end(result.isBase64Encoded ? Buffer.from(body, 'base64') : body);

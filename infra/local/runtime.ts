@@ -6,20 +6,26 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import S3rver from 's3rver';
 import { loadProfileFile } from '../../functions/config/load-profile.ts';
 import type { OperatorProfile } from '../../functions/config/profile-schema.ts';
-import type { SesVerdicts } from '../../functions/domain/email/index.ts';
 import { Settings } from '../../functions/config/settings.ts';
-import { createApp, STACK_NAME } from '../app.ts';
+import type { SesVerdicts } from '../../functions/domain/email/index.ts';
 import { REPO_ROOT } from '../constructs/derbes-function.ts';
+import { AwsEndpoint, forwardTo } from './aws-endpoint.ts';
+import { dynamoDbProtocol, s3Protocol, secretsManagerProtocol, sesProtocol, stepFunctionsProtocol } from './aws-protocols.ts';
 import { DynamoDbLocal } from './dynamodb-local.ts';
 import { freePort } from './free-port.ts';
-import { FunctionHost } from './function-host.ts';
+import { bundleFunctions } from './function-bundles.ts';
+import { FunctionError, FunctionHost } from './function-host.ts';
 import { HttpGateway } from './http-gateway.ts';
+import { Denials, InvokePermissions, Principals, RolePolicy, type Denial, type Principal } from './iam.ts';
 import type { RuntimeSettings } from './settings.ts';
 import { SecretsHost } from './secrets-host.ts';
+import { SesHost } from './ses-host.ts';
 import { SmtpIntake, type DnsResolver } from './smtp-intake.ts';
 import { StepFunctionsHost } from './step-functions-host.ts';
-import { LOCAL_REGION, LocalTemplate, type CfnTemplate } from './template.ts';
+import { synthesize } from './synthesis.ts';
+import { functionArn, LOCAL_ACCOUNT, LOCAL_API_ID, LOCAL_REGION, LocalTemplate, type CfnTemplate } from './template.ts';
 
+/** s3rver accepts only its own key; DynamoDB Local (shared database) accepts any. The runtime's own (admin) clients use it. */
 const S3RVER_KEY = 'S3RVER';
 
 export interface RunningSystem {
@@ -31,6 +37,18 @@ export interface RunningSystem {
   resumedExecutions: number;
   secrets: SecretsHost;
   stepFunctions: StepFunctionsHost;
+  functions: FunctionHost;
+  /**
+   * What an operator's own tools use: an administrator's credentials (allowed every action), the local AWS
+   * endpoints, the names of the stack's resources (REQUESTS_TABLE, …) as the functions see them, and the profile.
+   */
+  adminEnvironment: Record<string, string>;
+  /** The local AWS endpoints the functions call, by service, each checking IAM. */
+  awsEndpoints: Record<string, string>;
+  /** Calls refused since start (IAM, function invoke permissions), newest last. */
+  accessDenials(): Denial[];
+  /** Resolves once every function's worker has started (they start in the background after start-up). */
+  warm(): Promise<void>;
   /** Resolves once every message the SMTP front door has accepted so far has been through the intake function. */
   mailIntakeIdle(): Promise<void>;
   /** Hands a raw message to the intake function as SES would, with the given verdicts; returns its result. */
@@ -38,12 +56,19 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
+export interface StartOptions {
+  dnsResolver?: DnsResolver;
+  log?: (line: string) => void;
+  /** Changes the synthesized template before it is run (a test removes a grant to see the flow refused). */
+  editTemplate?: (template: CfnTemplate) => CfnTemplate;
+}
+
 /**
- * `npm start`: synthesizes the CDK app, then runs what the template describes on this machine —
- * DynamoDB Local, an S3 API (s3rver), the state machine, the HTTP API and an SMTP front door — with the
- * functions' own handlers.
+ * `npm start`: synthesizes the CDK app, then runs what the template describes on this machine — DynamoDB Local,
+ * an S3 API (s3rver), the state machine, the HTTP API, SES and an SMTP front door — each function from its own
+ * bundle in its own worker with its own environment, every AWS call checked against its role.
  */
-export async function startLocalSystem(settings: RuntimeSettings, options: { dnsResolver?: DnsResolver; log?: (line: string) => void } = {}): Promise<RunningSystem> {
+export async function startLocalSystem(settings: RuntimeSettings, options: StartOptions = {}): Promise<RunningSystem> {
   const log = options.log ?? ((line: string) => console.log(line));
   const stoppers: Array<() => Promise<void>> = [];
   const stopAll = async () => {
@@ -53,28 +78,61 @@ export async function startLocalSystem(settings: RuntimeSettings, options: { dns
     mkdirSync(settings.dataDir, { recursive: true });
     const profile = loadProfileFile(settings.profilePath);
 
-    const outdir = join(settings.dataDir, 'cdk.out');
-    createApp({ profilePath: settings.profilePath, outdir, skipBundling: true }).app.synth();
-    const templatePath = join(outdir, `${STACK_NAME}.template.json`);
-    const publicUrl = (settings.publicUrl ?? `http://localhost:${settings.port}`).replace(/\/+$/, '');
-    const template = new LocalTemplate(JSON.parse(readFileSync(templatePath, 'utf8')) as CfnTemplate, publicUrl);
-
+    // The database's JVM starts while the app is synthesized; neither needs the other.
     const dynamo = new DynamoDbLocal(settings.dynamoDbPort || (await freePort()), join(settings.dataDir, 'dynamodb'));
     stoppers.push(() => dynamo.stop());
-    await dynamo.start();
-    await dynamo.ensureTables(template.tables());
-    if (profile.demo) await seedDemoData(dynamo, settings.profilePath, settings.dataDir, settings.resetDemoData);
+    const dynamoStarted = dynamo.start();
+    dynamoStarted.catch(() => undefined);
 
-    const s3Port = settings.s3Port || (await freePort());
-    const s3 = new S3rver({ port: s3Port, address: '127.0.0.1', directory: join(settings.dataDir, 's3'), silent: true, configureBuckets: localBuckets(template, profile).map((name) => ({ name })) });
-    await s3.run();
-    stoppers.push(() => s3.close());
-    const s3Endpoint = `http://127.0.0.1:${s3Port}`;
+    const { template: synthesized, synthesized: fresh } = await synthesize(settings.profilePath, join(settings.dataDir, 'cdk.out'));
+    const publicUrl = (settings.publicUrl ?? `http://localhost:${settings.port}`).replace(/\/+$/, '');
+    const template = new LocalTemplate(options.editTemplate ? options.editTemplate(synthesized) : synthesized, publicUrl);
+    const functionDefinitions = template.functions();
+    const bundles = await bundleFunctions(functionDefinitions.values(), join(settings.dataDir, 'functions'), settings.profilePath);
 
-    const functions = new FunctionHost(template.functions());
+    const s3Direct = `http://127.0.0.1:${await freePort()}`;
+
+    // Each function signs its calls with its own key; the endpoints check them against its role's policy.
+    const denials = new Denials();
+    const principals = new Principals(denials);
+    const principalOf = new Map<string, Principal>();
+    let conditional = 0;
+    for (const fn of functionDefinitions.values()) {
+      const policy = new RolePolicy(fn.roleLogicalId, template.rolePolicy(fn.roleLogicalId).statements);
+      conditional += policy.conditionalStatements;
+      principalOf.set(fn.logicalId, principals.add(fn.logicalId, policy));
+    }
+    // The operator's own tools (and tests looking into the system) act as an administrator, as they would in AWS.
+    const administrator = principals.add('operator', new RolePolicy('LocalAdministrator', [{ Effect: 'Allow', Action: '*', Resource: '*' }]));
+    const awsEndpoints: Record<string, string> = {};
+    const functions = new FunctionHost(functionDefinitions, bundles, (fn) => {
+      const principal = principalOf.get(fn.logicalId)!;
+      return {
+        AWS_REGION: LOCAL_REGION,
+        AWS_DEFAULT_REGION: LOCAL_REGION,
+        AWS_ACCESS_KEY_ID: principal.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: principal.secretAccessKey,
+        AWS_ENDPOINT_URL_DYNAMODB: awsEndpoints.dynamodb!,
+        AWS_ENDPOINT_URL_S3: awsEndpoints.s3!,
+        AWS_ENDPOINT_URL_SFN: awsEndpoints.sfn!,
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: awsEndpoints.secretsmanager!,
+        AWS_ENDPOINT_URL_SES: awsEndpoints.ses!,
+        AWS_ENDPOINT_URL_SESV2: awsEndpoints.ses!,
+        // The runtime's log level, as Lambda's log-level setting would give it.
+        ...(process.env.LOG_LEVEL ? { LOG_LEVEL: process.env.LOG_LEVEL } : {}),
+      };
+    });
+    stoppers.push(() => functions.stop());
+
     const machine = template.stateMachine();
-    const stepFunctions = new StepFunctionsHost(machine.definition as never, machine.arn, functions, join(settings.dataDir, 'stepfunctions', 'executions.json'));
-    const sfnEndpoint = await stepFunctions.listen(settings.sfnPort);
+    const stepFunctions = new StepFunctionsHost(
+      machine.definition as never,
+      machine.arn,
+      functions,
+      join(settings.dataDir, 'stepfunctions'),
+      new RolePolicy(machine.roleLogicalId, template.rolePolicy(machine.roleLogicalId).statements),
+      denials,
+    );
     stoppers.push(() => stepFunctions.stop());
 
     const secretNames = [
@@ -83,35 +141,50 @@ export async function startLocalSystem(settings: RuntimeSettings, options: { dns
       ...profile.processors.flatMap((p) => (p.notify.kind === 'webhook' ? [p.notify.secretName] : [])),
     ];
     const secrets = new SecretsHost(join(settings.dataDir, 'secrets.json'), secretNames);
-    const secretsEndpoint = await secrets.listen(settings.secretsPort);
-    stoppers.push(() => secrets.stop());
-
     const outboxDir = settings.mailRelayUrl ? undefined : join(settings.dataDir, 'outbox');
-    Object.assign(
-      process.env,
-      functions.environment({
-        AWS_REGION: LOCAL_REGION,
-        // s3rver accepts only its own key; DynamoDB Local (shared database) accepts any.
-        AWS_ACCESS_KEY_ID: S3RVER_KEY,
-        AWS_SECRET_ACCESS_KEY: S3RVER_KEY,
-        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-        AWS_ENDPOINT_URL_S3: s3Endpoint,
-        AWS_ENDPOINT_URL_SFN: sfnEndpoint,
-        AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsEndpoint,
-        [Settings.profileFile]: settings.profilePath,
-        [Settings.publicUrl]: publicUrl,
-        [Settings.mailTransport]: settings.mailRelayUrl ? 'smtp' : 'outbox',
-        ...(settings.mailRelayUrl ? { [Settings.mailRelayUrl]: settings.mailRelayUrl } : { [Settings.outboxDir]: outboxDir! }),
-      }),
-    );
-    await functions.loadAll();
+    const ses = new SesHost(settings.mailRelayUrl ? { kind: 'relay', url: settings.mailRelayUrl } : { kind: 'outbox', directory: outboxDir! }, join(settings.dataDir, 'ses-suppression.json'));
+    stoppers.push(async () => ses.stop());
+
+    const endpoints = [
+      { service: 'dynamodb', port: 0, endpoint: new AwsEndpoint('dynamodb', principals, dynamoDbProtocol, forwardTo(dynamo.endpoint)) },
+      { service: 's3', port: settings.s3Port, endpoint: new AwsEndpoint('s3', principals, s3Protocol, forwardTo(s3Direct, { dropSignature: true })) },
+      { service: 'sfn', port: settings.sfnPort, endpoint: new AwsEndpoint('sfn', principals, stepFunctionsProtocol(machine.arn), (r) => stepFunctions.handle(r)) },
+      { service: 'secretsmanager', port: settings.secretsPort, endpoint: new AwsEndpoint('secretsmanager', principals, secretsManagerProtocol, (r) => secrets.handle(r)) },
+      { service: 'ses', port: 0, endpoint: new AwsEndpoint('ses', principals, sesProtocol, (r) => ses.handle(r)) },
+    ];
+    for (const { service, port, endpoint } of endpoints) {
+      awsEndpoints[service] = await endpoint.listen(port);
+      stoppers.push(() => endpoint.stop());
+    }
+    // Workers start now, while the database's JVM starts: the HTTP and mail functions first, as they take the
+    // first requests, then the workflow's in its order; each only needs its endpoints to exist, not to answer yet.
+    const receiptRule = template.receiptRule();
+    const workflowFunctions = [...JSON.stringify(machine.definition).matchAll(/:function:([A-Za-z0-9_-]+)/g)].map((m) => m[1]!).filter((id) => functionDefinitions.has(id));
+    const warm = functions.warmAll([...template.httpRoutes().values(), receiptRule.functionLogicalId, ...workflowFunctions]);
+
+    await dynamoStarted;
+    await dynamo.ensureTables(template.tables());
+    if (profile.demo) await seedDemoData(dynamo, settings.profilePath, settings.dataDir, settings.resetDemoData);
+    const s3 = new S3rver({ port: Number(new URL(s3Direct).port), address: '127.0.0.1', directory: join(settings.dataDir, 's3'), silent: true, configureBuckets: localBuckets(template, profile).map((name) => ({ name })) });
+    await s3.run();
+    stoppers.push(() => s3.close());
+
+    // API Gateway, SES and EventBridge invoke a function only as its resource policy (AWS::Lambda::Permission) allows.
+    const permissions = new InvokePermissions(template.invokePermissions());
+    const invokeAs = (service: string, source: { arn?: string; account?: string }) => (functionId: string, event: unknown) => {
+      if (!permissions.allows(functionId, service, source)) {
+        denials.record(service, { action: 'lambda:InvokeFunction', resource: functionArn(functionId) });
+        return Promise.reject(new FunctionError('AccessDeniedException', `${service} is not allowed to invoke ${functionId} for ${source.arn ?? source.account}: no AWS::Lambda::Permission grants it`));
+      }
+      return functions.invoke(functionId, event);
+    };
+
     const resumedExecutions = stepFunctions.resume();
 
-    const receiptRule = template.receiptRule();
     const smtp = new SmtpIntake(
       receiptRule,
-      new S3Client({ endpoint: s3Endpoint, region: LOCAL_REGION, forcePathStyle: true, credentials: { accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY } }),
-      functions,
+      new S3Client({ endpoint: s3Direct, region: LOCAL_REGION, forcePathStyle: true, credentials: { accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY } }),
+      invokeAs('ses.amazonaws.com', { account: LOCAL_ACCOUNT, arn: receiptRule.ruleArn }),
       options.dnsResolver,
     );
     const smtpPort = await smtp.listen(settings.smtpPort, settings.host);
@@ -119,8 +192,9 @@ export async function startLocalSystem(settings: RuntimeSettings, options: { dns
 
     // Schedules: the template's rate, or WATCH_INTERVAL_SECONDS to see reminders sooner while trying things out.
     for (const schedule of template.schedules()) {
+      const invoke = invokeAs('events.amazonaws.com', { arn: schedule.ruleArn });
       const timer = setInterval(() => {
-        functions.invoke(schedule.functionLogicalId, { source: 'aws.events', 'detail-type': 'Scheduled Event' }).catch((error: Error) => {
+        invoke(schedule.functionLogicalId, { source: 'aws.events', 'detail-type': 'Scheduled Event' }).catch((error: Error) => {
           console.error(`[schedule] ${schedule.functionLogicalId} failed: ${error.name}: ${error.message}`);
         });
       }, settings.watchIntervalSeconds ? settings.watchIntervalSeconds * 1000 : schedule.everyMs);
@@ -128,20 +202,61 @@ export async function startLocalSystem(settings: RuntimeSettings, options: { dns
     }
 
     // Last: /health answers only once everything above is up.
-    const http = new HttpGateway(template.httpRoutes(), functions);
+    const http = new HttpGateway(template.httpRoutes(), (functionId, event) => {
+      const [method, path] = event.routeKey.split(' ') as [string, string];
+      return invokeAs('apigateway.amazonaws.com', { arn: `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${LOCAL_API_ID}/$default/${method}${path}` })(functionId, event);
+    });
     const port = await http.listen(settings.port, settings.host);
     stoppers.push(() => http.stop());
+
+    const adminEnvironment: Record<string, string> = {
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: administrator.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: administrator.secretAccessKey,
+      // The database itself (DYNAMODB_PORT), as before any IAM endpoint: an administrator may do anything there anyway,
+      // and its port stays the same across restarts, so a tool's long-lived client keeps working.
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_S3: awsEndpoints.s3!,
+      AWS_ENDPOINT_URL_SFN: awsEndpoints.sfn!,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: awsEndpoints.secretsmanager!,
+      AWS_ENDPOINT_URL_SES: awsEndpoints.ses!,
+      AWS_ENDPOINT_URL_SESV2: awsEndpoints.ses!,
+      ...Object.fromEntries(
+        [...functionDefinitions.values()].flatMap((fn) => Object.entries(fn.environment).filter(([name]) => (Object.values(Settings) as string[]).includes(name))),
+      ),
+      // The profile as given, not the copy beside the functions' bundles.
+      [Settings.profileFile]: settings.profilePath,
+    };
 
     const url = `http://localhost:${port}`;
     log(`derbes is running for ${profile.operator.legalName} (${settings.profilePath.replace(`${REPO_ROOT}/`, '')})`);
     log(`  web form and API   ${url}   (health: ${url}/health)`);
     log(`  support mailbox    smtp://localhost:${smtpPort}  for ${receiptRule.recipients.join(', ')}`);
     log(`  outgoing mail      ${settings.mailRelayUrl ?? `${outboxDir} (.eml files)`}`);
-    log(`  DynamoDB Local     ${dynamo.endpoint}   S3 API ${s3Endpoint}`);
-    const operatorKey = secrets.value(process.env[Settings.operatorKeySecret] ?? '');
+    log(`  DynamoDB Local     ${dynamo.endpoint}   S3 API ${s3Direct}   (direct, for your own tools)`);
+    log(`  template           ${fresh ? 'synthesized now' : 'as synthesized before (no input changed)'}`);
+    log(`  functions          ${functionDefinitions.size}, each in its own worker with its own role${bundles.rebuilt ? ' (bundled now)' : ''}${conditional ? `; ${conditional} IAM statements with conditions are taken as stated` : ''}`);
+    const operatorKey = secrets.value(template.secrets().find((name) => name.includes('OperatorKey')) ?? '');
     if (operatorKey) log(`  operator API key   ${operatorKey}   (DERBES_OPERATOR_KEY for \`npx derbes decisions …\`; kept in secrets.json)`);
     log(`  data               ${settings.dataDir}${resumedExecutions ? `   (${resumedExecutions} running executions resumed)` : ''}`);
-    return { url, smtpPort, dataDir: settings.dataDir, outboxDir, dynamoDbEndpoint: dynamo.endpoint, resumedExecutions, secrets, stepFunctions, mailIntakeIdle: () => smtp.idle(), deliverMail: (raw, verdicts) => smtp.deliver(raw, verdicts), stop: stopAll };
+    return {
+      url,
+      smtpPort,
+      dataDir: settings.dataDir,
+      outboxDir,
+      dynamoDbEndpoint: dynamo.endpoint,
+      resumedExecutions,
+      secrets,
+      stepFunctions,
+      functions,
+      adminEnvironment,
+      awsEndpoints,
+      accessDenials: () => denials.list(),
+      warm: () => warm,
+      mailIntakeIdle: () => smtp.idle(),
+      deliverMail: (raw, verdicts) => smtp.deliver(raw, verdicts),
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;

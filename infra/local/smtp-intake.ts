@@ -5,7 +5,6 @@ import type { SESEvent } from 'aws-lambda';
 import { authenticate } from 'mailauth';
 import { SMTPServer } from 'smtp-server';
 import type { SesVerdicts } from '../../functions/domain/email/index.ts';
-import type { FunctionHost } from './function-host.ts';
 
 type Verdict = SesVerdicts['spf'];
 export type DnsResolver = (name: string, type: string) => Promise<unknown>;
@@ -49,7 +48,8 @@ export class SmtpIntake {
   constructor(
     private readonly rule: ReceiptRule,
     private readonly s3: S3Client,
-    private readonly functions: FunctionHost,
+    /** Invokes a function as SES does (the template's AWS::Lambda::Permission decides whether it may). */
+    private readonly invoke: (functionId: string, event: SESEvent) => Promise<unknown>,
     private readonly resolver: DnsResolver = offlineResolver,
   ) {}
 
@@ -117,7 +117,7 @@ export class SmtpIntake {
   /** SES's path without SMTP, for tools that bring their own verdicts: store, invoke once, return the intake's result. */
   async deliver(raw: Uint8Array, verdicts: SesVerdicts): Promise<unknown> {
     const messageId = await this.store(raw);
-    return this.functions.invoke(this.rule.functionLogicalId, this.sesEvent(messageId, verdicts, '', this.rule.recipients));
+    return this.invoke(this.rule.functionLogicalId, this.sesEvent(messageId, verdicts, '', this.rule.recipients));
   }
 
   /** Stored first (the SMTP answer waits for that); the intake runs after, as SES invokes Lambda asynchronously. */
@@ -141,7 +141,7 @@ export class SmtpIntake {
   private async invokeWithRetries(event: SESEvent, messageId: string): Promise<void> {
     for (let attempt = 1; attempt <= 3; attempt++) {
       try {
-        await this.functions.invoke(this.rule.functionLogicalId, event);
+        await this.invoke(this.rule.functionLogicalId, event);
         return;
       } catch (error) {
         console.error(`[smtp] intake of ${messageId} failed (attempt ${attempt} of 3): ${(error as Error).name}: ${(error as Error).message}`);

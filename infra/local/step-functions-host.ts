@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { FunctionHost } from './function-host.ts';
-import { logicalIdOfFunctionArn } from './template.ts';
+import { jsonError, type ServiceRequest, type ServiceResponse } from './aws-endpoint.ts';
+import type { Denials, RolePolicy } from './iam.ts';
+import { functionArn, logicalIdOfFunctionArn } from './template.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Definition = Record<string, unknown> & { StartAt: string; States: Record<string, StateDefinition> };
@@ -24,8 +23,20 @@ const TOKEN_PLACEHOLDER = 'derbes-local-task-token-placeholder';
 const CALLBACK_RESOURCE = /:states:::lambda:invoke\.waitForTaskToken$/;
 // setTimeout cannot wait longer than this; longer waits are re-armed.
 const MAX_TIMER_MS = 2 ** 31 - 1;
+const CONTENT_TYPE = 'application/x-amz-json-1.0';
 
-interface ExecutionRecord {
+/** A callback task: its token, its deadline, whether its function has finished, and how it ended. */
+interface PendingTask {
+  token: string;
+  state: string;
+  deadline: number;
+  /** The function that hands the token on (mails a link, registers a decision) returned; a restart before that invokes it again. */
+  functionDone?: boolean;
+  /** SendTaskSuccess/Failure arrived: kept until the next state is entered, so a restart in between replays it. */
+  outcome?: { output: Json } | { error: string; cause: string };
+}
+
+export interface ExecutionRecord {
   name: string;
   arn: string;
   input: Json;
@@ -35,8 +46,7 @@ interface ExecutionRecord {
   error?: string;
   /** The last top-level state entered and its input: where a restart resumes. */
   checkpoint?: { state: string; input: Json };
-  /** A callback task waiting for SendTaskSuccess/Failure. */
-  pendingTask?: { token: string; state: string; deadline: number };
+  pendingTask?: PendingTask;
 }
 
 class ServiceError extends Error {
@@ -53,6 +63,11 @@ class TaskError extends Error {
     super(message);
     this.name = name;
   }
+}
+
+/** How the host reaches a function: as the Lambda service would, returning its result or its error (by name). */
+export interface FunctionInvoker {
+  invoke(logicalId: string, event: unknown): Promise<unknown>;
 }
 
 function readPath(document: Json, path: string): Json | undefined {
@@ -94,63 +109,93 @@ function replacePlaceholder(value: Json, token: string): Json {
 }
 
 /**
- * Runs the synthesized state machine with aws-local-stepfunctions and speaks the few Step Functions API calls
- * the functions make (StartExecution, SendTaskSuccess, SendTaskFailure, DescribeExecution) over the AWS JSON
- * protocol, so the functions use the real SDK client against it. Executions are checkpointed to a file: after
- * a restart each running execution resumes at the state it was in, and a waiting callback keeps its token.
+ * Runs the synthesized state machine with aws-local-stepfunctions and answers the Step Functions calls the
+ * functions make (StartExecution, SendTaskSuccess, SendTaskFailure, DescribeExecution) over the AWS JSON protocol.
+ *
+ * Each running execution has its own checkpoint file (`running/<name>.json`), rewritten when it enters a
+ * top-level state or its callback task changes; a finished execution moves to `finished/`, off the hot path.
+ * After a restart each running execution resumes at the state it was in: a callback task whose function had not
+ * finished is invoked again with the same token, one that was already answered continues with that answer, and
+ * the others keep waiting with their token and deadline. Lambda tasks are invoked only as the state machine's
+ * role allows (lambda:InvokeFunction).
  */
 export class StepFunctionsHost {
   private readonly executions = new Map<string, ExecutionRecord>();
+  /** Every execution name ever used (running or finished): a name is unique per state machine. */
+  private readonly names = new Set<string>();
   /** Waiting callback tasks by token; `release` drops the wait's timer on stop, leaving the task to resume later. */
-  private readonly waiters = new Map<string, { resolve: (output: Json) => void; reject: (error: Error) => void; release: () => void }>();
+  private readonly waiters = new Map<string, { settle: (outcome: NonNullable<PendingTask['outcome']>) => void; release: () => void }>();
   private readonly running = new Map<string, () => void>();
   private readonly settled = new Set<Promise<unknown>>();
-  private server?: Server;
+  private readonly runningDir: string;
+  private readonly finishedDir: string;
   private stopping = false;
 
   constructor(
     private readonly definition: Definition,
     readonly stateMachineArn: string,
-    private readonly functions: FunctionHost,
-    private readonly stateFile: string,
+    private readonly functions: FunctionInvoker,
+    stateDir: string,
+    private readonly role: RolePolicy,
+    private readonly denials: Denials,
   ) {
-    if (existsSync(stateFile)) {
-      for (const record of JSON.parse(readFileSync(stateFile, 'utf8')) as ExecutionRecord[]) this.executions.set(record.name, record);
+    this.runningDir = join(stateDir, 'running');
+    this.finishedDir = join(stateDir, 'finished');
+    mkdirSync(this.runningDir, { recursive: true });
+    mkdirSync(this.finishedDir, { recursive: true });
+    this.migrateSingleFile(join(stateDir, 'executions.json'));
+    for (const file of readdirSync(this.finishedDir)) if (file.endsWith('.json')) this.names.add(file.slice(0, -5));
+    for (const file of readdirSync(this.runningDir)) {
+      if (!file.endsWith('.json')) continue; // a .tmp left by a crash mid-write: the previous version stands
+      const name = file.slice(0, -5);
+      // Finished, but killed before the running file was removed.
+      if (this.names.has(name)) unlinkSync(join(this.runningDir, file));
+      else this.executions.set(name, JSON.parse(readFileSync(join(this.runningDir, file), 'utf8')) as ExecutionRecord);
+      this.names.add(name);
     }
-    this.assertSupported(definition.States);
+    this.assertSupported(definition.States, true);
     // Validates the synthesized definition once; resumed runs start mid-way, which a validator calls unreachable states.
     new StateMachine(definition as never, { validationOptions: { checkPaths: false, checkArn: false } });
   }
 
-  private assertSupported(states: Record<string, StateDefinition>): void {
+  /** Earlier versions kept every execution in one file; split it once. */
+  private migrateSingleFile(file: string): void {
+    if (!existsSync(file)) return;
+    for (const record of JSON.parse(readFileSync(file, 'utf8')) as ExecutionRecord[]) this.write(record, record.status === 'RUNNING' ? this.runningDir : this.finishedDir);
+    rmSync(file);
+  }
+
+  private assertSupported(states: Record<string, StateDefinition>, topLevel: boolean): void {
     for (const [name, state] of Object.entries(states)) {
-      if (state.Type === 'Task' && !CALLBACK_RESOURCE.test(state.Resource ?? '') && !/:function:/.test(state.Resource ?? '')) {
+      const callback = CALLBACK_RESOURCE.test(state.Resource ?? '');
+      if (state.Type === 'Task' && !callback && !/:function:/.test(state.Resource ?? '')) {
         throw new Error(`state ${name}: the local runtime runs Lambda tasks only, not ${state.Resource}`);
       }
+      // Checkpoints are kept per top-level state; a callback inside a Map or Parallel could not be resumed.
+      if (callback && !topLevel) throw new Error(`state ${name}: the local runtime resumes callback tasks at the top level only`);
       const nested = state.ItemProcessor?.States ?? state.Iterator?.States;
-      if (nested) this.assertSupported(nested);
+      if (nested) this.assertSupported(nested, false);
     }
   }
 
-  private persist(): void {
-    mkdirSync(dirname(this.stateFile), { recursive: true });
-    const temporary = `${this.stateFile}.tmp`;
-    writeFileSync(temporary, JSON.stringify([...this.executions.values()], null, 1));
-    renameSync(temporary, this.stateFile); // atomic: a crash never leaves half a file
+  private write(record: ExecutionRecord, directory: string): void {
+    const file = join(directory, `${record.name}.json`);
+    writeFileSync(`${file}.tmp`, JSON.stringify(record));
+    renameSync(`${file}.tmp`, file); // atomic: a crash leaves the previous checkpoint, never half of one
   }
 
-  async listen(port = 0): Promise<string> {
-    this.server = createServer((req, res) => void this.serve(req, res));
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, '127.0.0.1', resolve);
-    });
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  private persist(record: ExecutionRecord): void {
+    if (record.status === 'RUNNING') {
+      this.write(record, this.runningDir);
+      return;
+    }
+    this.write(record, this.finishedDir);
+    rmSync(join(this.runningDir, `${record.name}.json`), { force: true });
   }
 
   /** Continues every execution that was running when the runtime last stopped. */
   resume(): number {
-    const toResume = [...this.executions.values()].filter((e) => e.status === 'RUNNING');
+    const toResume = [...this.executions.values()];
     for (const record of toResume) this.run(record);
     return toResume.length;
   }
@@ -161,16 +206,33 @@ export class StepFunctionsHost {
     // Waiting tasks keep their token and deadline on disk; only their timers go, so the process can end.
     for (const waiter of this.waiters.values()) waiter.release();
     await Promise.allSettled([...this.settled]);
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
+  /** A running execution from memory, a finished one from its file. */
   describe(name: string): ExecutionRecord | undefined {
-    return this.executions.get(name);
+    const running = this.executions.get(name);
+    if (running) return running;
+    const file = join(this.finishedDir, `${name}.json`);
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ExecutionRecord) : undefined;
+  }
+
+  private finishedExecutions(): ExecutionRecord[] {
+    return readdirSync(this.finishedDir)
+      .filter((file) => file.endsWith('.json'))
+      .map((file) => JSON.parse(readFileSync(join(this.finishedDir, file), 'utf8')) as ExecutionRecord);
+  }
+
+  /** The running executions (each is also a file under running/). */
+  runningExecutions(): ExecutionRecord[] {
+    return [...this.executions.values()];
   }
 
   startExecution(name: string, input: Json): ExecutionRecord {
     if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw new ServiceError('InvalidName', `invalid execution name ${name}`);
-    if (this.executions.has(name)) throw new ServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${name}'`);
+    const existing = this.executions.get(name);
+    // As in AWS: the same name and input while it runs is the same execution; anything else is refused.
+    if (existing && JSON.stringify(existing.input) === JSON.stringify(input)) return existing;
+    if (this.names.has(name)) throw new ServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${name}'`);
     const record: ExecutionRecord = {
       name,
       arn: `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`,
@@ -178,14 +240,16 @@ export class StepFunctionsHost {
       status: 'RUNNING',
       startDate: new Date().toISOString(),
     };
+    this.names.add(name);
     this.executions.set(name, record);
-    this.persist();
+    this.persist(record);
     this.run(record);
     return record;
   }
 
   private run(record: ExecutionRecord): void {
-    const startAt = record.checkpoint?.state ?? this.definition.StartAt;
+    const resumedAt = record.checkpoint?.state;
+    const startAt = resumedAt ?? this.definition.StartAt;
     const input = record.checkpoint?.input ?? record.input;
     const machine = new StateMachine({ ...engineDefinition(this.definition), StartAt: startAt } as never, { validationOptions: { noValidate: true } });
     const execution = machine.run(input as never, {
@@ -199,20 +263,27 @@ export class StepFunctionsHost {
     } as never);
     this.running.set(record.name, execution.abort);
 
+    let resumedEntry = resumedAt !== undefined;
     const checkpoints = (async () => {
       for await (const event of execution.eventLogs) {
-        if (event.type === 'StateEntered' && event.index === undefined) {
-          record.checkpoint = { state: event.state.name, input: event.state.input as Json };
-          this.persist();
+        if (event.type !== 'StateEntered' || event.index !== undefined) continue;
+        if (resumedEntry) {
+          // The state this run resumes: its checkpoint and callback task are on disk already.
+          resumedEntry = false;
+          continue;
         }
+        record.checkpoint = { state: event.state.name, input: event.state.input as Json };
+        // A callback task of an earlier state is over. One of this state is this entry's own: the engine runs the
+        // task before this loop sees the event. (An earlier round of a looping state was cleared by the state between.)
+        if (record.pendingTask && record.pendingTask.state !== event.state.name) delete record.pendingTask;
+        this.persist(record);
       }
     })();
     const done = execution.result.then(
-      (output) => {
+      () => {
         if (this.stopping) return; // aborted by stop(): stays RUNNING and resumes next time
         record.status = 'SUCCEEDED';
         record.stopDate = new Date().toISOString();
-        void output;
       },
       (error: Error) => {
         if (this.stopping) return;
@@ -224,10 +295,10 @@ export class StepFunctionsHost {
     );
     const settled = Promise.allSettled([done, checkpoints]).then(() => {
       this.running.delete(record.name);
-      if (!this.stopping) {
-        delete record.pendingTask;
-        this.persist();
-      }
+      if (this.stopping) return;
+      delete record.pendingTask;
+      this.executions.delete(record.name);
+      this.persist(record);
     });
     this.settled.add(settled);
     void settled.then(() => this.settled.delete(settled));
@@ -248,8 +319,16 @@ export class StepFunctionsHost {
     return handlers;
   }
 
-  /** A Lambda error reaches Retry/Catch under its error name, as Lambda reports errorType. */
+  /**
+   * Invokes a function as the state machine's role: without lambda:InvokeFunction on it, the task fails as in AWS.
+   * A function's error reaches Retry/Catch under its name, as Lambda reports errorType.
+   */
   private async invoke(logicalId: string, input: Json): Promise<Json> {
+    const resource = functionArn(logicalId);
+    if (this.role.decide({ action: 'lambda:InvokeFunction', resource }) !== 'allow') {
+      this.denials.record(`states.amazonaws.com (role ${this.role.roleName})`, { action: 'lambda:InvokeFunction', resource });
+      throw new TaskError('Lambda.AWSLambdaException', `the state machine's role ${this.role.roleName} is not authorized to perform: lambda:InvokeFunction on resource: ${resource}`);
+    }
     try {
       return (await this.functions.invoke(logicalId, input)) as Json;
     } catch (error) {
@@ -258,38 +337,39 @@ export class StepFunctionsHost {
   }
 
   private async callbackTask(record: ExecutionRecord, stateName: string, state: StateDefinition, input: Json): Promise<Json> {
-    const resumed = record.pendingTask?.state === stateName ? record.pendingTask : undefined;
-    let pending = resumed;
+    let pending = record.pendingTask?.state === stateName ? record.pendingTask : undefined;
     if (!pending) {
       const timeout = state.TimeoutSeconds ?? (state.TimeoutSecondsPath ? Number(readPath(input, state.TimeoutSecondsPath)) : undefined);
       pending = { token: randomBytes(48).toString('base64url'), state: stateName, deadline: timeout ? Date.now() + timeout * 1000 : Number.MAX_SAFE_INTEGER };
       record.pendingTask = pending;
-      this.persist();
+      this.persist(record);
     }
-    const { token, deadline } = pending;
+    const task = pending;
+    // Answered before a restart: continue with that answer.
+    if (task.outcome) return this.settleWith(task.outcome);
+
     // As in Step Functions, the token is live from the moment the task starts: the function hands it on (a code
     // in a mail, a pending decision) and the answer may come before the function itself has returned.
-    const outcome = new Promise<Json>((resolve, reject) => {
+    const outcome = new Promise<NonNullable<PendingTask['outcome']>>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
-      const finish = () => {
+      const settle = (result: NonNullable<PendingTask['outcome']>) => {
         clearTimeout(timer);
-        this.waiters.delete(token);
-        if (record.pendingTask?.token === token) delete record.pendingTask;
-        this.persist();
+        this.waiters.delete(task.token);
+        task.outcome = result;
+        this.persist(record);
+        resolve(result);
       };
       const arm = () => {
-        const left = deadline - Date.now();
-        if (left <= 0) {
-          finish();
-          reject(new TaskError('States.Timeout', 'callback task timed out'));
-        } else timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+        const left = task.deadline - Date.now();
+        if (left <= 0) settle({ error: 'States.Timeout', cause: 'callback task timed out' });
+        else timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
       };
-      this.waiters.set(token, {
-        resolve: (output) => (finish(), resolve(output)),
-        reject: (error) => (finish(), reject(error)),
+      this.waiters.set(task.token, {
+        settle,
         // On stop: no timer, and the engine's own race settles (clearing its timer), but the token stays on disk.
         release: () => {
           clearTimeout(timer);
+          this.waiters.delete(task.token);
           reject(new TaskError('Derbes.RuntimeStopped', 'the local runtime stopped; the task resumes at the next start'));
         },
       });
@@ -297,68 +377,77 @@ export class StepFunctionsHost {
     });
     // Settled while the function still runs (a time-out, say): handled when returned below, not before.
     outcome.catch(() => undefined);
-    if (!resumed) {
+    if (!task.functionDone) {
       const parameters = input as { FunctionName: string; Payload: Json };
       try {
-        await this.invoke(logicalIdOfFunctionArn(parameters.FunctionName), replacePlaceholder(parameters.Payload, token));
+        await this.invoke(logicalIdOfFunctionArn(parameters.FunctionName), replacePlaceholder(parameters.Payload, task.token));
+        if (record.pendingTask === task && !this.stopping) {
+          task.functionDone = true;
+          this.persist(record);
+        }
       } catch (error) {
         // The function failed: the task fails with its error, unless it was already answered.
-        this.waiters.get(token)?.reject(error as Error);
+        if (!this.stopping) this.waiters.get(task.token)?.settle({ error: (error as Error).name, cause: (error as Error).message });
       }
     }
-    return outcome;
+    return this.settleWith(await outcome);
+  }
+
+  private settleWith(outcome: NonNullable<PendingTask['outcome']>): Json {
+    if ('output' in outcome) return outcome.output;
+    throw new TaskError(outcome.error, outcome.cause);
   }
 
   sendTaskSuccess(token: string, output: Json): void {
     const waiter = this.waiters.get(token);
     if (!waiter) throw new ServiceError('TaskTimedOut', 'Task Timed Out or does not exist');
-    waiter.resolve(output);
+    waiter.settle({ output });
   }
 
   sendTaskFailure(token: string, error = 'TaskFailed', cause = ''): void {
     const waiter = this.waiters.get(token);
     if (!waiter) throw new ServiceError('TaskTimedOut', 'Task Timed Out or does not exist');
-    waiter.reject(new TaskError(error, cause));
+    waiter.settle({ error, cause });
   }
 
-  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const action = String(req.headers['x-amz-target'] ?? '').replace('AWSStepFunctions.', '');
-    const reply = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
-      res.end(JSON.stringify(body));
-    };
+  /** One call of the Step Functions API (AWS JSON 1.0), already authorized by the endpoint in front. */
+  async handle(request: ServiceRequest): Promise<ServiceResponse> {
+    const action = String(request.headers['x-amz-target'] ?? '').replace('AWSStepFunctions.', '');
+    const reply = (body: unknown): ServiceResponse => ({ status: 200, headers: { 'content-type': CONTENT_TYPE }, body: JSON.stringify(body) });
     try {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, string>;
+      const body = JSON.parse(request.body.toString('utf8') || '{}') as Record<string, string>;
       switch (action) {
         case 'StartExecution': {
-          if (body.stateMachineArn !== this.stateMachineArn) throw new ServiceError('StateMachineDoesNotExist', `no state machine ${body.stateMachineArn}`);
+          if (body.stateMachineArn !== this.stateMachineArn) throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${body.stateMachineArn}'`);
           const record = this.startExecution(body.name ?? randomBytes(16).toString('hex'), JSON.parse(body.input ?? '{}') as Json);
-          return reply(200, { executionArn: record.arn, startDate: Date.parse(record.startDate) / 1000 });
+          return reply({ executionArn: record.arn, startDate: Date.parse(record.startDate) / 1000 });
         }
         case 'SendTaskSuccess':
           this.sendTaskSuccess(body.taskToken!, JSON.parse(body.output ?? '{}') as Json);
-          return reply(200, {});
+          return reply({});
         case 'SendTaskFailure':
           this.sendTaskFailure(body.taskToken!, body.error, body.cause);
-          return reply(200, {});
+          return reply({});
         case 'ListExecutions': {
-          // One page holds them all here; statusFilter as in AWS.
-          const executions = [...this.executions.values()].filter((e) => !body.statusFilter || e.status === body.statusFilter);
-          return reply(200, {
+          // One page holds them all here; statusFilter as in AWS. Running ones are in memory, finished ones on disk.
+          const executions = [...this.executions.values(), ...(body.statusFilter === 'RUNNING' ? [] : this.finishedExecutions())].filter(
+            (e) => !body.statusFilter || e.status === body.statusFilter,
+          );
+          return reply({
             executions: executions.map((e) => ({ executionArn: e.arn, stateMachineArn: this.stateMachineArn, name: e.name, status: e.status, startDate: Date.parse(e.startDate) / 1000 })),
           });
         }
         case 'DescribeExecution': {
-          const record = [...this.executions.values()].find((e) => e.arn === body.executionArn);
-          if (!record) throw new ServiceError('ExecutionDoesNotExist', `no execution ${body.executionArn}`);
-          return reply(200, {
+          const name = String(body.executionArn ?? '').split(':').pop()!;
+          const record = this.describe(name);
+          if (!record || record.arn !== body.executionArn) throw new ServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${body.executionArn}'`);
+          return reply({
             executionArn: record.arn,
             stateMachineArn: this.stateMachineArn,
             name: record.name,
             status: record.status,
             startDate: Date.parse(record.startDate) / 1000,
+            ...(record.stopDate ? { stopDate: Date.parse(record.stopDate) / 1000 } : {}),
             input: JSON.stringify(record.input),
           });
         }
@@ -367,7 +456,7 @@ export class StepFunctionsHost {
       }
     } catch (error) {
       const type = error instanceof ServiceError ? error.type : 'InvalidRequestException';
-      reply(400, { __type: type, message: (error as Error).message });
+      return jsonError(400, type, (error as Error).message);
     }
   }
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ENTRY_METADATA } from '../constructs/derbes-function.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -14,21 +15,60 @@ export const LOCAL_REGION = 'local';
 export const LOCAL_ACCOUNT = '000000000000';
 export const functionArn = (logicalId: string) => `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
 const stateMachineArn = (logicalId: string) => `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${logicalId}`;
+export const roleArn = (logicalId: string) => `arn:aws:iam::${LOCAL_ACCOUNT}:role/${logicalId}`;
+/** As in AWS, a secret's ARN ends in six characters after its name; here they are derived from the name. */
+export const secretArn = (name: string) =>
+  `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:${name}-${createHash('sha256').update(name).digest('base64url').replace(/[-_]/g, 'x').slice(0, 6)}`;
+/** The secret's name, whether it is given by name or by ARN (with its six-character suffix). */
+export function secretName(idOrArn: string): string {
+  const match = /^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:(.+)-[A-Za-z0-9]{6}$/.exec(idOrArn);
+  return match ? match[1]! : idOrArn;
+}
+/** The API Gateway id the local HTTP API stands in for (what `Ref` of the API resolves to). */
+export const LOCAL_API_ID = 'local';
 
 export interface LocalFunction {
   logicalId: string;
   entry: string;
+  /** The function's own variables from the template, resolved; nothing else. */
   environment: Record<string, string>;
+  roleLogicalId: string;
+  timeoutSeconds: number;
+  memorySize: number;
 }
 export interface LocalTable {
   name: string;
   properties: Record<string, Json>;
 }
 
+/** One statement of an IAM policy, with its intrinsic functions resolved to local ARNs. */
+export interface PolicyStatement {
+  Effect: 'Allow' | 'Deny';
+  Action?: string | string[];
+  NotAction?: string | string[];
+  Resource?: string | string[];
+  NotResource?: string | string[];
+  Condition?: Record<string, unknown>;
+}
+
+/** A resource-based permission to invoke a function (AWS::Lambda::Permission). */
+export interface InvokePermission {
+  functionLogicalId: string;
+  principal: string;
+  sourceArn?: string;
+  sourceAccount?: string;
+}
+
+/**
+ * An attribute the local runtime has no stand-in for (an alarm topic, a queue): policies may name it, and it
+ * matches nothing here, so a grant on it allows nothing locally — as nothing local could use it.
+ */
+const UNRESOLVED = (logicalId: string, attribute: string) => `arn:aws:cloudformation:${LOCAL_REGION}:${LOCAL_ACCOUNT}:unresolved/${logicalId}.${attribute}`;
+
 /**
  * Reads what the local runtime needs out of the template `cdk synth` produced: tables, functions with their
- * environment, the state machine definition, the HTTP routes and the mail receipt rule. Intrinsic functions are
- * resolved against local names, so the same wiring runs here as in AWS.
+ * environment and role, IAM policies, the state machine definition, the HTTP routes and the mail receipt rule.
+ * Intrinsic functions are resolved against local names, so the same wiring runs here as in AWS.
  */
 export class LocalTemplate {
   private readonly resources: Record<string, Resource>;
@@ -54,14 +94,43 @@ export class LocalTemplate {
         return logicalId.toLowerCase(); // bucket names must be lower case
       case 'AWS::StepFunctions::StateMachine':
         return stateMachineArn(logicalId);
+      case 'AWS::SecretsManager::Secret':
+        return secretArn(logicalId); // Ref of a secret is its ARN; locally its name is its logical id
+      case 'AWS::ApiGatewayV2::Api':
+        return LOCAL_API_ID;
       default:
         return logicalId;
     }
   }
 
-  /** Resolves Ref, Fn::GetAtt, Fn::Join, Fn::Sub-free values the way CloudFormation would, with local names. */
-  resolve(value: Json): Json {
-    if (Array.isArray(value)) return value.map((v) => this.resolve(v));
+  private attribute(logicalId: string, attribute: string, lenient: boolean): string {
+    const type = this.resources[logicalId]?.Type;
+    const name = () => this.physicalName(logicalId);
+    const arns: Record<string, () => string> = {
+      'AWS::Lambda::Function.Arn': () => functionArn(logicalId),
+      'AWS::ApiGatewayV2::Api.ApiEndpoint': () => this.publicUrl,
+      'AWS::DynamoDB::Table.Arn': () => `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${name()}`,
+      'AWS::S3::Bucket.Arn': () => `arn:aws:s3:::${name()}`,
+      'AWS::KMS::Key.Arn': () => `arn:aws:kms:${LOCAL_REGION}:${LOCAL_ACCOUNT}:key/${logicalId}`,
+      'AWS::Logs::LogGroup.Arn': () => `arn:aws:logs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:log-group:${logicalId}:*`,
+      'AWS::IAM::Role.Arn': () => roleArn(logicalId),
+      'AWS::Events::Rule.Arn': () => `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${logicalId}`,
+      'AWS::StepFunctions::StateMachine.Name': () => logicalId,
+      // Dead-letter queues of asynchronous invocations (not run locally, but named in schedules and policies).
+      'AWS::SQS::Queue.Arn': () => `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${name()}`,
+    };
+    const resolved = arns[`${type}.${attribute}`];
+    if (resolved) return resolved();
+    if (lenient) return UNRESOLVED(logicalId, attribute);
+    throw new Error(`the local runtime cannot resolve Fn::GetAtt ${logicalId}.${attribute}`);
+  }
+
+  /**
+   * Resolves Ref, Fn::GetAtt and Fn::Join the way CloudFormation would, with local names. `lenient` (for
+   * policies) turns attributes without a local stand-in into ARNs that match nothing instead of failing.
+   */
+  resolve(value: Json, lenient = false): Json {
+    if (Array.isArray(value)) return value.map((v) => this.resolve(v, lenient));
     if (value === null || typeof value !== 'object') return value;
     if ('Ref' in value) {
       const ref = value.Ref as string;
@@ -69,30 +138,25 @@ export class LocalTemplate {
       if (ref === 'AWS::Region') return LOCAL_REGION;
       if (ref === 'AWS::AccountId') return LOCAL_ACCOUNT;
       if (ref === 'AWS::URLSuffix') return 'amazonaws.com';
+      if (lenient && !this.resources[ref]) return UNRESOLVED(ref, 'Ref');
       return this.physicalName(ref);
     }
     if ('Fn::GetAtt' in value) {
       const [logicalId, attribute] = value['Fn::GetAtt'] as [string, string];
-      const type = this.resources[logicalId]?.Type;
-      if (type === 'AWS::Lambda::Function' && attribute === 'Arn') return functionArn(logicalId);
-      if (type === 'AWS::ApiGatewayV2::Api' && attribute === 'ApiEndpoint') return this.publicUrl;
-      if (type === 'AWS::DynamoDB::Table' && attribute === 'Arn') return `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${this.physicalName(logicalId)}`;
-      // Dead-letter queues of asynchronous invocations (not run locally, but named in schedules and policies).
-      if (type === 'AWS::SQS::Queue' && attribute === 'Arn') return `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${this.physicalName(logicalId)}`;
-      throw new Error(`the local runtime cannot resolve Fn::GetAtt ${logicalId}.${attribute}`);
+      return this.attribute(logicalId, attribute, lenient);
     }
     if ('Fn::Join' in value) {
       const [separator, parts] = value['Fn::Join'] as [string, Json[]];
-      return parts.map((p) => String(this.resolve(p))).join(separator);
+      return parts.map((p) => String(this.resolve(p, lenient))).join(separator);
     }
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.resolve(v)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.resolve(v, lenient)]));
   }
 
   tables(): LocalTable[] {
     return this.ofType('AWS::DynamoDB::Table').map(([logicalId, r]) => ({ name: this.physicalName(logicalId), properties: r.Properties ?? {} }));
   }
 
-  /** Secrets the stack creates; locally their name is their logical id (what Ref resolves to). */
+  /** Secrets the stack creates; locally their name is their logical id. */
   secrets(): string[] {
     return this.ofType('AWS::SecretsManager::Secret').map(([logicalId]) => logicalId);
   }
@@ -107,18 +171,64 @@ export class LocalTemplate {
     for (const [logicalId, r] of this.ofType('AWS::Lambda::Function')) {
       const entry = r.Metadata?.[ENTRY_METADATA];
       if (typeof entry !== 'string') continue;
-      const variables = ((r.Properties?.Environment as Record<string, Json> | undefined)?.Variables ?? {}) as Record<string, Json>;
-      functions.set(logicalId, { logicalId, entry, environment: this.resolve(variables) as Record<string, string> });
+      const props = r.Properties ?? {};
+      const variables = ((props.Environment as Record<string, Json> | undefined)?.Variables ?? {}) as Record<string, Json>;
+      functions.set(logicalId, {
+        logicalId,
+        entry,
+        environment: this.resolve(variables) as Record<string, string>,
+        roleLogicalId: this.roleOf(props.Role ?? null, `function ${logicalId}`),
+        timeoutSeconds: typeof props.Timeout === 'number' ? props.Timeout : 3,
+        memorySize: typeof props.MemorySize === 'number' ? props.MemorySize : 128,
+      });
     }
     return functions;
   }
 
-  stateMachine(): { arn: string; definition: Record<string, unknown> } {
+  private roleOf(role: Json, owner: string): string {
+    const getAtt = role && typeof role === 'object' && !Array.isArray(role) ? (role['Fn::GetAtt'] as [string, string] | undefined) : undefined;
+    if (!getAtt || this.resources[getAtt[0]]?.Type !== 'AWS::IAM::Role') throw new Error(`${owner}: its role is not a role of this template`);
+    return getAtt[0];
+  }
+
+  /**
+   * Every statement of the identity policies attached to a role: its inline policies and the AWS::IAM::Policy
+   * resources naming it. Managed policies (by ARN) are listed separately: their text is not in the template.
+   */
+  rolePolicy(roleLogicalId: string): { statements: PolicyStatement[]; managedPolicyArns: string[] } {
+    const role = this.resources[roleLogicalId];
+    if (role?.Type !== 'AWS::IAM::Role') throw new Error(`template has no role ${roleLogicalId}`);
+    const documents: Json[] = ((role.Properties?.Policies ?? []) as Array<Record<string, Json>>).map((p) => p.PolicyDocument ?? null);
+    for (const [, policy] of this.ofType('AWS::IAM::Policy')) {
+      const roles = (policy.Properties?.Roles ?? []) as Json[];
+      if (roles.some((r) => r && typeof r === 'object' && !Array.isArray(r) && r.Ref === roleLogicalId)) documents.push(policy.Properties!.PolicyDocument ?? null);
+    }
+    const statements = documents.flatMap((document) => {
+      const resolved = this.resolve(document, true) as { Statement?: PolicyStatement | PolicyStatement[] } | null;
+      const statement = resolved?.Statement ?? [];
+      return Array.isArray(statement) ? statement : [statement];
+    });
+    const managedPolicyArns = (this.resolve(role.Properties?.ManagedPolicyArns ?? [], true) as string[]).map(String);
+    return { statements, managedPolicyArns };
+  }
+
+  /** Who may invoke which function besides IAM principals: API Gateway, SES, EventBridge (AWS::Lambda::Permission). */
+  invokePermissions(): InvokePermission[] {
+    return this.ofType('AWS::Lambda::Permission').flatMap(([, r]) => {
+      const props = this.resolve((r.Properties ?? {}) as Json, true) as Record<string, string>;
+      if (props.Action !== 'lambda:InvokeFunction' && props.Action !== 'lambda:*') return [];
+      const functionId = /:function:([^:]+)$/.exec(props.FunctionName ?? '')?.[1];
+      if (!functionId) return [];
+      return [{ functionLogicalId: functionId, principal: props.Principal!, sourceArn: props.SourceArn, sourceAccount: props.SourceAccount }];
+    });
+  }
+
+  stateMachine(): { arn: string; definition: Record<string, unknown>; roleLogicalId: string } {
     const [machine] = this.ofType('AWS::StepFunctions::StateMachine');
     if (!machine) throw new Error('template has no state machine');
     const [logicalId, r] = machine;
     const definition = JSON.parse(String(this.resolve(r.Properties!.DefinitionString!))) as Record<string, unknown>;
-    return { arn: stateMachineArn(logicalId), definition };
+    return { arn: stateMachineArn(logicalId), definition, roleLogicalId: this.roleOf(r.Properties!.RoleArn ?? null, `state machine ${logicalId}`) };
   }
 
   /** Route key → the logical id of the function its integration invokes. */
@@ -133,26 +243,33 @@ export class LocalTemplate {
     return routes;
   }
 
-  /** Scheduled rules: how often, and which function they invoke. */
-  schedules(): Array<{ everyMs: number; functionLogicalId: string }> {
+  /** Scheduled rules: how often, which function they invoke, and the rule's ARN (the source of the invocation). */
+  schedules(): Array<{ everyMs: number; functionLogicalId: string; ruleArn: string }> {
     const units: Record<string, number> = { minute: 60_000, minutes: 60_000, hour: 3_600_000, hours: 3_600_000, day: 86_400_000, days: 86_400_000 };
     return this.ofType('AWS::Events::Rule').flatMap(([logicalId, r]) => {
       const rate = /^rate\((\d+) (\w+)\)$/.exec(String(r.Properties?.ScheduleExpression ?? ''));
       if (!rate || !units[rate[2]!]) throw new Error(`rule ${logicalId}: the local runtime runs rate(...) schedules only`);
-      const targets = this.resolve(r.Properties!.Targets!) as Array<{ Arn: string }>;
-      return targets.map((t) => ({ everyMs: Number(rate[1]) * units[rate[2]!]!, functionLogicalId: logicalIdOfFunctionArn(t.Arn) }));
+      const targets = this.resolve(r.Properties!.Targets!, true) as Array<{ Arn: string }>;
+      return targets
+        .filter((t) => /:function:/.test(t.Arn))
+        .map((t) => ({ everyMs: Number(rate[1]) * units[rate[2]!]!, functionLogicalId: logicalIdOfFunctionArn(t.Arn), ruleArn: this.attribute(logicalId, 'Arn', false) }));
     });
   }
 
   /** The SES receipt rule: which recipients, where the raw message goes, which function reads it. */
-  receiptRule(): { recipients: string[]; bucket: string; prefix: string; functionLogicalId: string } {
+  receiptRule(): { recipients: string[]; bucket: string; prefix: string; functionLogicalId: string; ruleArn: string } {
     const [rule] = this.ofType('AWS::SES::ReceiptRule');
     if (!rule) throw new Error('template has no SES receipt rule');
-    const props = this.resolve(rule[1].Properties!.Rule!) as { Recipients: string[]; Actions: Array<Record<string, Record<string, string>>> };
+    const props = this.resolve(rule[1].Properties!.Rule!) as { Name?: string; Recipients: string[]; Actions: Array<Record<string, Record<string, string>>> };
+    // SES invokes the function as this rule (the source ARN a Lambda permission may name).
+    const ruleSetRef = rule[1].Properties!.RuleSetName as Json;
+    const ruleSetId = typeof ruleSetRef === 'object' && ruleSetRef && 'Ref' in ruleSetRef ? String(ruleSetRef.Ref) : undefined;
+    const ruleSetName = ruleSetId ? String(this.resources[ruleSetId]?.Properties?.RuleSetName ?? ruleSetId) : String(this.resolve(ruleSetRef));
+    const ruleArn = `arn:aws:ses:${LOCAL_REGION}:${LOCAL_ACCOUNT}:receipt-rule-set/${ruleSetName}:receipt-rule/${props.Name ?? rule[0]}`;
     const s3 = props.Actions.find((a) => a.S3Action)?.S3Action;
     const lambda = props.Actions.find((a) => a.LambdaAction)?.LambdaAction;
     if (!s3 || !lambda) throw new Error('the receipt rule needs an S3 action and a Lambda action');
-    return { recipients: props.Recipients, bucket: s3.BucketName!, prefix: s3.ObjectKeyPrefix ?? '', functionLogicalId: logicalIdOfFunctionArn(lambda.FunctionArn!) };
+    return { recipients: props.Recipients, bucket: s3.BucketName!, prefix: s3.ObjectKeyPrefix ?? '', functionLogicalId: logicalIdOfFunctionArn(lambda.FunctionArn!), ruleArn };
   }
 }
 

@@ -160,8 +160,9 @@ describe('a relay that fails', () => {
       expect(everything.includes(address), `a log line holds ${address}`).toBe(false);
     }
     const history = [...recordsWhileStuck, ...filesUnder(join(system.dataDir, 'stepfunctions')).map((file) => readFileSync(file, 'utf8'))].join('\n');
-    // The records are read: they hold the failure as the relay's reply code, not its text.
-    expect(history).toContain('SMTP 550 5.1.1');
+    // The records are read: they hold the failure as SES names it (the relay's refusal reaches the function as SES'
+    // MessageRejected, as in AWS), not the relay's text.
+    expect(history).toContain('SES refused the message (MessageRejected)');
     for (const address of [PERSON, UNKNOWN]) {
       expect(history.includes(address), `an execution record holds ${address}`).toBe(false);
     }

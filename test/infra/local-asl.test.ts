@@ -43,9 +43,10 @@ describe('one workflow, two homes', () => {
       .filter((r) => r.Type === 'AWS::Lambda::Function' && String(r.Metadata?.[ENTRY_METADATA]).endsWith('http-api.ts'))
       .map((r) => String(r.Metadata?.['aws:asset:path']));
     const assetDir = join(cliOut, assetPath!);
-    // As in Lambda: the code root, and the profile that was copied beside the bundle.
-    process.env.LAMBDA_TASK_ROOT = assetDir;
-    process.env[Settings.profileFile] = 'profile.json';
+    // As in Lambda: the function's own environment and credentials (its role applies), the code root, and the
+    // profile that was copied beside the bundle.
+    Object.assign(process.env, system.functions.environment(system.functions.ids().find((id) => id.startsWith('HttpApi'))!), { LAMBDA_TASK_ROOT: assetDir });
+    expect(process.env[Settings.profileFile]).toBe('profile.json');
     const { handler } = (await import(pathToFileURL(join(assetDir, 'index.mjs')).href)) as { handler: (event: unknown) => Promise<{ statusCode: number; body: string }> };
     const result = await handler({
       version: '2.0',

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../infra/local/free-port.ts';
-import { startLocalSystem, type RunningSystem } from '../../infra/local/runtime.ts';
+import { startLocalSystem, type RunningSystem, type StartOptions } from '../../infra/local/runtime.ts';
 import type { DnsResolver } from '../../infra/local/smtp-intake.ts';
 import { runtimeSettings } from '../../infra/local/settings.ts';
 import { Settings } from '../../functions/config/settings.ts';
@@ -19,11 +19,16 @@ export interface SystemOptions {
   dnsResolver?: DnsResolver;
   /** Write the demo profile's sample records again (RESET_DEMO_DATA=1). */
   resetDemoData?: boolean;
+  /** Changes the synthesized template before it runs. */
+  editTemplate?: StartOptions['editTemplate'];
 }
 
 /**
  * The real local runtime on free ports in a temporary data folder (or a given one, to test restarts). A free port
  * can be taken by a parallel test file before the runtime binds it; such a start is retried on other ports.
+ * The test process gets the runtime's admin environment (direct endpoints, the stack's resource names), as an
+ * operator's own tools would, to look into tables and buckets. Function workers start in the background, the
+ * HTTP function and the workflow's first; a test's first flow may meet a cold start, as in Lambda.
  */
 export async function startTestSystem(options: SystemOptions = {}): Promise<RunningSystem> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'derbes-e2e-'));
@@ -42,7 +47,9 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Runn
       ...(options.resetDemoData ? { RESET_DEMO_DATA: '1' } : {}),
     });
     try {
-      return await startLocalSystem(settings, { log: () => {}, dnsResolver: options.dnsResolver });
+      const system = await startLocalSystem(settings, { log: () => {}, dnsResolver: options.dnsResolver, editTemplate: options.editTemplate });
+      Object.assign(process.env, system.adminEnvironment);
+      return system;
     } catch (error) {
       const portTaken = /EADDRINUSE|Address already in use|BindException/.test(String((error as Error).message));
       if (!portTaken || attempt === 3) throw error;

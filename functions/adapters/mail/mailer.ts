@@ -1,7 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
-import { createTransport } from 'nodemailer';
 import { DependencyError, MailDeferred, MailRejected, ServiceUnavailable } from '../../domain/errors.ts';
 import { transientErrorFor, withTransientErrors } from '../dependency-errors.ts';
 import type { Mailer, OutgoingMail } from '../../use-cases/ports.ts';
@@ -9,7 +6,7 @@ import { composeMessage } from './compose.ts';
 
 type Deliver = (raw: Buffer, mail: OutgoingMail) => Promise<void>;
 
-/** One mailer; only the last hop differs between AWS (SES), a local SMTP relay and the local outbox folder. */
+/** One mailer: composes the message, then hands it to SES (the local runtime stands in for SES at home). */
 export class ComposingMailer implements Mailer {
   constructor(
     private readonly from: string,
@@ -57,21 +54,5 @@ export function mailError(error: unknown): DependencyError {
 export function sesDelivery(ses: SESClient = withTransientErrors(new SESClient({}), 'SES')): Deliver {
   return async (raw) => {
     await ses.send(new SendRawEmailCommand({ RawMessage: { Data: raw } }));
-  };
-}
-
-export function smtpDelivery(relayUrl: string, from: string): Deliver {
-  const transport = createTransport(relayUrl);
-  return async (raw, mail) => {
-    await transport.sendMail({ envelope: { from, to: [mail.to] }, raw });
-  };
-}
-
-/** Without a relay, local mail lands as .eml files that any mail client opens. */
-export function outboxDelivery(directory: string, now: () => Date = () => new Date()): Deliver {
-  return async (raw, mail) => {
-    await mkdir(directory, { recursive: true });
-    const name = `${now().toISOString().replace(/[:.]/g, '-')}-${mail.messageId.replace(/[^A-Za-z0-9.-]/g, '')}.eml`;
-    await writeFile(join(directory, name), raw);
   };
 }

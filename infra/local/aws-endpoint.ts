@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AccessDenied, UnrecognizedClient, type Authorization, type Principals } from './iam.ts';
+
+export interface ServiceRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface ServiceResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer | string;
+}
+
+/** How one AWS service names what a call needs, and how it words a refusal on the wire. */
+export interface ServiceProtocol {
+  /** The IAM action and resource(s) the call needs, as the service's authorization reference lists them. */
+  authorizations(request: ServiceRequest): Authorization[];
+  accessDenied(message: string, request: ServiceRequest): ServiceResponse;
+  unrecognizedClient(message: string, request: ServiceRequest): ServiceResponse;
+}
+
+export type Upstream = (request: ServiceRequest) => Promise<ServiceResponse>;
+
+/** A refusal in the AWS JSON protocols (DynamoDB, Step Functions, Secrets Manager). */
+export function jsonError(status: number, type: string, message: string, contentType = 'application/x-amz-json-1.0'): ServiceResponse {
+  return { status, headers: { 'content-type': contentType, 'x-amzn-requestid': randomUUID() }, body: JSON.stringify({ __type: type, message, Message: message }) };
+}
+
+/** Forwards a call unchanged (optionally without its signature) to a stand-in that listens on loopback. */
+export function forwardTo(baseUrl: string, options: { dropSignature?: boolean } = {}): Upstream {
+  const target = new URL(baseUrl);
+  return (request) =>
+    new Promise<ServiceResponse>((resolve, reject) => {
+      const headers = { ...request.headers, host: target.host, 'content-length': String(request.body.length) };
+      if (options.dropSignature) delete headers.authorization;
+      delete headers['transfer-encoding'];
+      const query = request.query.toString();
+      const outgoing = httpRequest({ host: target.hostname, port: target.port, method: request.method, path: `${request.path}${query ? `?${query}` : ''}`, headers }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const responseHeaders: Record<string, string> = {};
+          for (const [name, value] of Object.entries(response.headers)) if (value !== undefined && name !== 'transfer-encoding' && name !== 'connection') responseHeaders[name] = Array.isArray(value) ? value.join(', ') : value;
+          resolve({ status: response.statusCode ?? 500, headers: responseHeaders, body: Buffer.concat(chunks) });
+        });
+        response.on('error', reject);
+      });
+      outgoing.on('error', reject);
+      outgoing.end(request.body);
+    });
+}
+
+/**
+ * One AWS service endpoint of the local runtime, on loopback. Every call is identified by the access key it was
+ * signed with (each function has its own), checked against that function's role policy from the template, and
+ * refused with AccessDenied as AWS would; an allowed call goes to the service's stand-in.
+ */
+export class AwsEndpoint {
+  private server?: Server;
+
+  constructor(
+    readonly service: string,
+    private readonly principals: Principals,
+    private readonly protocol: ServiceProtocol,
+    private readonly upstream: Upstream,
+  ) {}
+
+  async handle(request: ServiceRequest): Promise<ServiceResponse> {
+    try {
+      const principal = this.principals.identify(request.headers.authorization);
+      this.principals.authorize(principal, this.protocol.authorizations(request));
+    } catch (error) {
+      if (error instanceof AccessDenied) {
+        console.error(`[iam] ${this.service}: ${error.message}`);
+        return this.protocol.accessDenied(error.message, request);
+      }
+      if (error instanceof UnrecognizedClient) return this.protocol.unrecognizedClient(error.message, request);
+      throw error;
+    }
+    return this.upstream(request);
+  }
+
+  async listen(port = 0): Promise<string> {
+    this.server = createServer(async (req, res) => {
+      try {
+        const chunks: Buffer[] = [];
+        for await (const chunk of req) chunks.push(chunk as Buffer);
+        const url = new URL(req.url ?? '/', 'http://localhost');
+        const response = await this.handle({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks) });
+        res.writeHead(response.status, response.headers).end(response.body);
+      } catch (error) {
+        console.error(`[${this.service}] ${(error as Error).stack ?? error}`);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('internal error in the local stand-in');
+      }
+    });
+    // The SDK keeps connections alive; idle ones must not hold a stopping runtime open.
+    this.server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, '127.0.0.1', resolve);
+    });
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}

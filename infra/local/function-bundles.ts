@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build, type Metafile } from 'esbuild';
+import { ESM_REQUIRE_BANNER, REPO_ROOT } from '../constructs/derbes-function.ts';
+import { CacheEntry } from './build-cache.ts';
+import type { LocalFunction } from './template.ts';
+
+/** The worker-side Lambda runtime is bundled with the functions, under this name. */
+export const LAMBDA_RUNTIME = 'lambda-runtime';
+/** As in a Lambda bundle, the operator profile sits in the task root (DERBES_PROFILE_FILE is relative to it). */
+const PROFILE_FILE = 'profile.json';
+const MANIFEST = 'manifest.json';
+
+export interface FunctionBundles {
+  /** LAMBDA_TASK_ROOT of every function: where the profile is. */
+  taskRoot: string;
+  /** Function logical id → its bundle. */
+  files: Map<string, string>;
+  runtime: string;
+  rebuilt: boolean;
+}
+
+interface Manifest {
+  builtAt: number;
+  inputs: string[];
+}
+
+/** Whether a build still stands: no input changed since. */
+function upToDate(build: string): boolean {
+  const manifest = JSON.parse(readFileSync(join(build, MANIFEST), 'utf8')) as Manifest;
+  return manifest.inputs.every((input) => {
+    const path = join(REPO_ROOT, input);
+    return existsSync(path) && statSync(path).mtimeMs <= manifest.builtAt;
+  });
+}
+
+/**
+ * Bundles every function of the template with esbuild, as `cdk synth` bundles it for Lambda (ESM for Node 24,
+ * the AWS SDK included): each function then runs from its own bundle in its own worker, never from the sources
+ * the runtime itself imported. Shared code is split into chunks so one build serves all; a build is reused (by
+ * any runtime on this checkout) until one of its inputs changes. The task root, with the profile, is `taskRoot`.
+ */
+export async function bundleFunctions(functions: Iterable<LocalFunction>, taskRoot: string, profilePath: string): Promise<FunctionBundles> {
+  const entries: Record<string, string> = { [LAMBDA_RUNTIME]: 'infra/local/lambda-runtime.ts' };
+  for (const fn of functions) entries[fn.logicalId] = fn.entry;
+  const cache = new CacheEntry('functions', createHash('sha256').update(JSON.stringify(entries)).digest('hex').slice(0, 16));
+  let directory = cache.current();
+  const rebuilt = !directory || !upToDate(directory);
+  if (rebuilt) {
+    directory = await cache.replace(async (outdir) => {
+      const builtAt = Date.now();
+      const result = await build({
+        absWorkingDir: REPO_ROOT,
+        entryPoints: Object.fromEntries(Object.entries(entries).map(([name, entry]) => [name, join(REPO_ROOT, entry)])),
+        outdir,
+        outExtension: { '.js': '.mjs' },
+        bundle: true,
+        splitting: true,
+        format: 'esm',
+        platform: 'node',
+        target: 'node24',
+        minify: true, // as cdk synth bundles it; the template's NODE_OPTIONS decides about source maps
+        sourcemap: 'linked',
+        banner: { js: ESM_REQUIRE_BANNER },
+        metafile: true,
+        logLevel: 'error',
+      });
+      const manifest: Manifest = { builtAt, inputs: Object.keys((result.metafile as Metafile).inputs).filter((input) => !input.startsWith('<')) };
+      writeFileSync(join(outdir, MANIFEST), JSON.stringify(manifest));
+    });
+  }
+  mkdirSync(taskRoot, { recursive: true });
+  copyFileSync(profilePath, join(taskRoot, PROFILE_FILE));
+  const files = new Map(Object.keys(entries).map((name) => [name, join(directory!, `${name}.mjs`)]));
+  const runtime = files.get(LAMBDA_RUNTIME)!;
+  files.delete(LAMBDA_RUNTIME);
+  return { taskRoot, files, runtime, rebuilt };
+}

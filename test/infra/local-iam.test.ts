@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import type { ServiceRequest } from '../../infra/local/aws-endpoint.ts';
+import { dynamoDbProtocol, s3Protocol, secretsManagerProtocol, sesProtocol } from '../../infra/local/aws-protocols.ts';
+import { actionMatches, Denials, Principals, resourceMatches, RolePolicy } from '../../infra/local/iam.ts';
+import { secretArn, secretName } from '../../infra/local/template.ts';
+
+const TABLE = 'arn:aws:dynamodb:local:000000000000:table/Requests';
+
+function request(overrides: Partial<ServiceRequest> & { json?: unknown; target?: string }): ServiceRequest {
+  const { json, target, ...rest } = overrides;
+  return {
+    method: 'POST',
+    path: '/',
+    query: new URLSearchParams(),
+    headers: target ? { 'x-amz-target': target } : {},
+    body: Buffer.from(json === undefined ? '' : JSON.stringify(json)),
+    ...rest,
+  };
+}
+
+describe('IAM policy evaluation, as AWS does it', () => {
+  it('matches actions case-insensitively with wildcards, resources case-sensitively', () => {
+    expect(actionMatches('dynamodb:Get*', 'dynamodb:GetItem')).toBe(true);
+    expect(actionMatches('DynamoDB:getitem', 'dynamodb:GetItem')).toBe(true);
+    expect(actionMatches('dynamodb:Get?tem', 'dynamodb:GetItem')).toBe(true);
+    expect(actionMatches('dynamodb:Get*', 'dynamodb:PutItem')).toBe(false);
+    expect(resourceMatches('arn:aws:s3:::bucket/packages/*', 'arn:aws:s3:::bucket/packages/DRB-1/x/a.json')).toBe(true);
+    expect(resourceMatches('arn:aws:s3:::bucket/packages/*', 'arn:aws:s3:::bucket/inbound/x')).toBe(false);
+    expect(resourceMatches('arn:aws:s3:::Bucket/*', 'arn:aws:s3:::bucket/a')).toBe(false);
+    // A wildcard in the region stays in the region.
+    expect(resourceMatches('arn:aws:dynamodb:*:000000000000:table/Requests', TABLE)).toBe(true);
+    expect(resourceMatches('arn:aws:dynamodb:*', TABLE)).toBe(false);
+    expect(resourceMatches('arn:aws:secretsmanager:local:000000000000:secret:signing-??????', secretArn('signing'))).toBe(true);
+  });
+
+  it('allows only what a statement allows, and an explicit Deny wins', () => {
+    const policy = new RolePolicy('Role', [
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query'], Resource: [TABLE, `${TABLE}/index/byDueDate`] },
+      { Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::bucket/*' },
+      { Effect: 'Deny', Action: 's3:DeleteObject', Resource: '*' },
+      { Effect: 'Allow', NotAction: 'ses:*', Resource: 'arn:aws:sqs:local:000000000000:queue' },
+    ]);
+    expect(policy.decide({ action: 'dynamodb:GetItem', resource: TABLE })).toBe('allow');
+    expect(policy.decide({ action: 'dynamodb:PutItem', resource: TABLE })).toBe('implicit-deny');
+    expect(policy.decide({ action: 'dynamodb:Query', resource: `${TABLE}/index/byDueDate` })).toBe('allow');
+    expect(policy.decide({ action: 'dynamodb:Query', resource: `${TABLE}/index/other` })).toBe('implicit-deny');
+    expect(policy.decide({ action: 's3:GetObject', resource: 'arn:aws:s3:::bucket/a' })).toBe('allow');
+    expect(policy.decide({ action: 's3:DeleteObject', resource: 'arn:aws:s3:::bucket/a' })).toBe('explicit-deny');
+    expect(policy.decide({ action: 'sqs:SendMessage', resource: 'arn:aws:sqs:local:000000000000:queue' })).toBe('allow');
+    expect(policy.decide({ action: 'ses:SendRawEmail', resource: 'arn:aws:sqs:local:000000000000:queue' })).toBe('implicit-deny');
+  });
+
+  it('knows a caller by the access key it signed with, refuses in AWS words, and records the refusal', () => {
+    const denials = new Denials();
+    const principals = new Principals(denials);
+    const principal = principals.add('AnswerFunction', new RolePolicy('AnswerRole', [{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: TABLE }]));
+    const signed = `AWS4-HMAC-SHA256 Credential=${principal.accessKeyId}/20261129/local/dynamodb/aws4_request, SignedHeaders=host, Signature=00`;
+    expect(principals.identify(signed)).toBe(principal);
+    expect(() => principals.identify('AWS4-HMAC-SHA256 Credential=AKIASOMEONEELSE/20261129/local/dynamodb/aws4_request')).toThrow(/security token/);
+    expect(() => principals.authorize(principal, [{ action: 'dynamodb:GetItem', resource: TABLE }, { action: 'dynamodb:DeleteItem', resource: TABLE }])).toThrow(
+      `User: arn:aws:sts::000000000000:assumed-role/AnswerRole/AnswerFunction is not authorized to perform: dynamodb:DeleteItem on resource: ${TABLE} because no identity-based policy allows the dynamodb:DeleteItem action`,
+    );
+    expect(denials.list()).toMatchObject([{ principal: principal.arn, action: 'dynamodb:DeleteItem', resource: TABLE }]);
+  });
+});
+
+describe('what each AWS call needs, per the service authorization reference', () => {
+  it('DynamoDB: a transaction needs each part\'s own action; a query on an index, the index', () => {
+    const transaction = request({
+      target: 'DynamoDB_20120810.TransactWriteItems',
+      json: { TransactItems: [{ Put: { TableName: 'Requests' } }, { Update: { TableName: 'Audit' } }, { ConditionCheck: { TableName: 'Requests' } }] },
+    });
+    expect(dynamoDbProtocol.authorizations(transaction)).toEqual([
+      { action: 'dynamodb:PutItem', resource: TABLE },
+      { action: 'dynamodb:UpdateItem', resource: 'arn:aws:dynamodb:local:000000000000:table/Audit' },
+      { action: 'dynamodb:ConditionCheckItem', resource: TABLE },
+    ]);
+    expect(dynamoDbProtocol.authorizations(request({ target: 'DynamoDB_20120810.Query', json: { TableName: 'Requests', IndexName: 'byDueDate' } }))).toEqual([
+      { action: 'dynamodb:Query', resource: `${TABLE}/index/byDueDate` },
+    ]);
+    expect(dynamoDbProtocol.authorizations(request({ target: 'DynamoDB_20120810.BatchWriteItem', json: { RequestItems: { Requests: [], Audit: [] } } })).map((a) => a.action)).toEqual([
+      'dynamodb:BatchWriteItem',
+      'dynamodb:BatchWriteItem',
+    ]);
+  });
+
+  it('S3: objects by key (and version), listings on the bucket, a multi-delete on every key', () => {
+    const s3 = (method: string, path: string, query = '', body = '') => s3Protocol.authorizations(request({ method, path, query: new URLSearchParams(query), body: Buffer.from(body) }));
+    expect(s3('GET', '/mail/attachments/DRB-1/a%20b.pdf', 'x-id=GetObject')).toEqual([{ action: 's3:GetObject', resource: 'arn:aws:s3:::mail/attachments/DRB-1/a b.pdf' }]);
+    expect(s3('DELETE', '/mail/a', 'versionId=3')).toEqual([{ action: 's3:DeleteObjectVersion', resource: 'arn:aws:s3:::mail/a' }]);
+    expect(s3('GET', '/mail', 'list-type=2&prefix=people/')).toEqual([{ action: 's3:ListBucket', resource: 'arn:aws:s3:::mail' }]);
+    expect(s3('GET', '/mail', 'versions')).toEqual([{ action: 's3:ListBucketVersions', resource: 'arn:aws:s3:::mail' }]);
+    expect(s3('POST', '/mail', 'delete', '<Delete><Object><Key>a&amp;b</Key></Object><Object><Key>c</Key><VersionId>1</VersionId></Object></Delete>')).toEqual([
+      { action: 's3:DeleteObject', resource: 'arn:aws:s3:::mail/a&b' },
+      { action: 's3:DeleteObjectVersion', resource: 'arn:aws:s3:::mail/c' },
+    ]);
+  });
+
+  it('Secrets Manager by the secret\'s ARN; SES on the identity the mail is sent as', () => {
+    expect(secretName(secretArn('OperatorKey'))).toBe('OperatorKey');
+    expect(secretsManagerProtocol.authorizations(request({ target: 'secretsmanager.GetSecretValue', json: { SecretId: 'signing' } }))).toEqual([
+      { action: 'secretsmanager:GetSecretValue', resource: secretArn('signing') },
+    ]);
+    const raw = Buffer.from('From: "Privacy" <privacy@Derbes.Local>\r\nTo: a@example.kz\r\nSubject: x\r\n\r\nbody').toString('base64');
+    const send = request({ body: Buffer.from(new URLSearchParams({ Action: 'SendRawEmail', 'RawMessage.Data': raw }).toString()) });
+    expect(sesProtocol.authorizations(send)).toEqual([{ action: 'ses:SendRawEmail', resource: 'arn:aws:ses:local:000000000000:identity/derbes.local' }]);
+    const denied = sesProtocol.accessDenied('no', send);
+    expect(denied.status).toBe(403);
+    expect(String(denied.body)).toContain('<Code>AccessDenied</Code>');
+  });
+});
