@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../infra/constructs/derbes-function.ts';
+
+/**
+ * The local runtime as `npm start` runs it, in a child process group of its own (Node, its function workers and
+ * DynamoDB Local's JVM), so that one signal can end all of it; its output goes to `runtime.log` in its data folder.
+ */
+export class ChildRuntime {
+  private child?: ChildProcess;
+  readonly url: string;
+  readonly logFile: string;
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly env: Record<string, string>,
+  ) {
+    this.url = `http://127.0.0.1:${env.PORT}`;
+    this.logFile = join(dataDir, 'runtime.log');
+  }
+
+  /** Starts it and resolves once GET /health answers 200, with the milliseconds that took. */
+  async start(limitMs = 300_000): Promise<number> {
+    const log = openSync(this.logFile, 'a');
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'derbes.js'), 'start'], {
+      cwd: REPO_ROOT,
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: { ...process.env, DATA_DIR: this.dataDir, LOG_LEVEL: 'ERROR', ...this.env },
+    });
+    this.child = child;
+    const started = Date.now();
+    while (Date.now() - started < limitMs) {
+      if (child.exitCode !== null) throw new Error(`the runtime exited with ${child.exitCode}; see ${this.logFile}`);
+      try {
+        if ((await fetch(`${this.url}/health`)).ok) return Date.now() - started;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`the runtime was not healthy within ${limitMs / 1000} s; see ${this.logFile}`);
+  }
+
+  /** Ctrl-C: the runtime stops its services and keeps every running execution for the next start. */
+  async interrupt(): Promise<void> {
+    await this.end(() => this.child!.kill('SIGINT'));
+  }
+
+  /** kill -9 of the whole process group: nothing gets to clean up. */
+  async kill(): Promise<void> {
+    await this.end(() => process.kill(-this.child!.pid!, 'SIGKILL'));
+  }
+
+  private async end(signal: () => void): Promise<void> {
+    const child = this.child!;
+    const exited = new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+    signal();
+    await exited;
+    // The group's other members (the JVM) go with the signal or with their parent; wait until its port is free.
+    const dynamoDb = this.env.DYNAMODB_PORT;
+    for (let i = 0; dynamoDb && dynamoDb !== '0' && i < 100; i++) {
+      try {
+        await fetch(`http://127.0.0.1:${dynamoDb}/`);
+        await new Promise((r) => setTimeout(r, 100));
+      } catch {
+        return;
+      }
+    }
+  }
+
+  /** The runtime's log so far. */
+  log(): string {
+    return readFileSync(this.logFile, 'utf8');
+  }
+}
