@@ -5,6 +5,7 @@
  * Run: tsx bench/deadlines.ts — exits 1 if any request is not answered before its due date.
  */
 import { performance } from 'node:perf_hooks';
+import { dateHolidays } from '../functions/adapters/holidays/date-holidays.ts';
 import {
   createDeadlineEngine,
   escalationSchedule,
@@ -48,7 +49,7 @@ interface Request {
 }
 
 const started = performance.now();
-const engine = createDeadlineEngine();
+const engine = createDeadlineEngine({ baseHolidays: dateHolidays() });
 const random = seededRandom(SEED);
 const jurisdictions = engine.jurisdictions();
 

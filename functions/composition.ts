@@ -21,10 +21,10 @@ import type { DynamoDbSourceConnector } from './adapters/sources/dynamodb-source
 import { sealingKey } from './domain/sealing.ts';
 import { SingleUseTokens } from './adapters/dynamodb/single-use-tokens.ts';
 import { loadProfileFile } from './config/load-profile.ts';
-import { mailDomain, type DataSource } from './config/profile-schema.ts';
+import { mailDomain, type DataSource, type OperatorProfile } from './config/profile-schema.ts';
 import { readSetting, Settings } from './config/settings.ts';
 import { ConfigurationError } from './domain/errors.ts';
-import { createDeadlineEngine } from './domain/deadlines/index.ts';
+import { createDeadlineEngine, needsBaseHolidays, type BaseHolidays } from './domain/deadlines/index.ts';
 import type { DownloadGrant } from './use-cases/access-package.ts';
 import type { Dependencies } from './use-cases/dependencies.ts';
 import type { DataSourceConnector, Mailer, PackageStore, RetentionSource, Workflow } from './use-cases/ports.ts';
@@ -74,9 +74,10 @@ function mailerFor(from: string, suppressed: (email: string) => Promise<boolean>
 
 /**
  * Builds the dependencies from the environment, each on first use: a function fails only on the
- * settings it needs, and fails with the name of the missing one.
+ * settings it needs, and fails with the name of the missing one. `loaded` holds what was read ahead: the profile,
+ * and the holiday library its calendars build on (without it, such a calendar refuses to count days).
  */
-export function dependenciesFromEnvironment(): Dependencies {
+export function dependenciesFromEnvironment(loaded: { profile?: OperatorProfile; baseHolidays?: BaseHolidays } = {}): Dependencies {
   const memo = new Map<string, unknown>();
   const once = <T>(key: string, build: () => T): T => {
     if (!memo.has(key)) memo.set(key, build());
@@ -97,10 +98,10 @@ export function dependenciesFromEnvironment(): Dependencies {
   const taskTokenKey = async () => sealingKey(await deps.secret(readSetting(Settings.personKeySecret)), 'task-token');
   const deps: Dependencies = {
     get profile() {
-      return once('profile', () => loadProfileFile(profilePath()));
+      return once('profile', () => loaded.profile ?? loadProfileFile(profilePath()));
     },
     get deadlines() {
-      return once('deadlines', () => createDeadlineEngine({ calendarOverrides: deps.profile.calendarOverrides }));
+      return once('deadlines', () => createDeadlineEngine({ calendarOverrides: deps.profile.calendarOverrides, baseHolidays: loaded.baseHolidays }));
     },
     get requests() {
       return once(
@@ -210,9 +211,28 @@ export function dependenciesFromEnvironment(): Dependencies {
   return deps;
 }
 
-let shared: Dependencies | undefined;
-/** The dependencies of this process (one Lambda sandbox, or the local runtime). */
-export function dependencies(): Dependencies {
-  shared ??= dependenciesFromEnvironment();
+/**
+ * The holiday library (date-holidays, with moment-timezone and astronomy tables: half of a function's code by size)
+ * is imported only when a calendar of the profile's jurisdictions builds on it. KZ's calendar is its own.
+ */
+async function baseHolidaysFor(profile: OperatorProfile): Promise<BaseHolidays | undefined> {
+  const jurisdictions = [profile.jurisdiction, ...profile.breaches.alsoUnder];
+  if (!needsBaseHolidays({ calendarOverrides: profile.calendarOverrides }, jurisdictions)) return undefined;
+  return (await import('./adapters/holidays/date-holidays.ts')).dateHolidays();
+}
+
+let shared: Promise<Dependencies> | undefined;
+/** The dependencies of this process (one Lambda sandbox, or the local runtime); a failed start is tried again on the next call. */
+export function dependencies(): Promise<Dependencies> {
+  if (!shared) {
+    const starting = (async () => {
+      const profile = loadProfileFile(profilePath());
+      return dependenciesFromEnvironment({ profile, baseHolidays: await baseHolidaysFor(profile) });
+    })();
+    starting.catch(() => {
+      if (shared === starting) shared = undefined;
+    });
+    shared = starting;
+  }
   return shared;
 }

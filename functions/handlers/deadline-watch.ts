@@ -5,7 +5,7 @@ import { reportingErrors } from './report-errors.ts';
 
 /** Runs on a schedule; counts only in the log. */
 export const handler = reportingErrors('deadline-watch', async (): Promise<WatchReport> => {
-  const report = await watchDeadlines(dependencies());
+  const report = await watchDeadlines(await dependencies());
   logger.info('deadlines watched', { ...report });
   return report;
 });

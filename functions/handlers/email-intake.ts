@@ -11,7 +11,7 @@ import { reportingErrors } from './report-errors.ts';
  */
 export const handler = reportingErrors('email-intake', async (event: SESEvent): Promise<EmailOutcome[]> => {
   const outcomes: EmailOutcome[] = [];
-  const deps = dependencies();
+  const deps = await dependencies();
   for (const record of event.Records) {
     const { mail, receipt } = record.ses;
     const verdicts: SesVerdicts = {

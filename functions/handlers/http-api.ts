@@ -69,13 +69,13 @@ const clientIp = (event: APIGatewayProxyEventV2) => event.requestContext.http.so
 /** A Global Privacy Control signal with its evidence, as keyed hashes; it takes effect once the address is verified. */
 async function gpcSignal(event: APIGatewayProxyEventV2): Promise<Pick<DataSubjectRequest, 'gpc'>> {
   if (header(event, 'sec-gpc') !== '1') return {};
-  const deps = dependencies();
+  const deps = await dependencies();
   const userAgent = header(event, 'user-agent');
   return { gpc: { ipHash: await deps.keyedHash('ip', clientIp(event)), ...(userAgent ? { userAgentHash: await deps.keyedHash('user-agent', userAgent) } : {}) } };
 }
 
 async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
-  const deps = dependencies();
+  const deps = await dependencies();
   await admit(deps, 'request', clientIp(event));
   const form = isForm(event);
   const fields = parseBody(event);
@@ -109,7 +109,7 @@ async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
 }
 
 async function confirm(event: APIGatewayProxyEventV2, asPage: boolean): Promise<Result> {
-  const deps = dependencies();
+  const deps = await dependencies();
   const language = pageLanguage(event, deps.profile.defaultLanguage);
   try {
     await admit(deps, 'public', clientIp(event));
@@ -136,13 +136,13 @@ async function confirm(event: APIGatewayProxyEventV2, asPage: boolean): Promise<
 
 const routes: Record<PublicRouteKey, Route> = {
   'GET /': async (event) => {
-    const deps = dependencies();
+    const deps = await dependencies();
     const language = pageLanguage(event, deps.profile.defaultLanguage);
     return html(200, requestFormPage(language, localize(deps.profile.operator.name, language), randomUUID()));
   },
   'POST /api/requests': createRequest,
   'GET /verify': async (event) => {
-    const deps = dependencies();
+    const deps = await dependencies();
     const language = pageLanguage(event, deps.profile.defaultLanguage);
     const code = event.queryStringParameters?.code ?? '';
     try {
@@ -157,12 +157,12 @@ const routes: Record<PublicRouteKey, Route> = {
     }
   },
   'GET /download': async (event) => {
-    const language = pageLanguage(event, dependencies().profile.defaultLanguage);
+    const language = pageLanguage(event, (await dependencies()).profile.defaultLanguage);
     const format = event.queryStringParameters?.format === 'json' ? 'json' : 'html';
     return html(200, downloadPage(language, format, event.queryStringParameters?.token ?? ''));
   },
   'POST /download': async (event) => {
-    const deps = dependencies();
+    const deps = await dependencies();
     await admit(deps, 'public', clientIp(event));
     const language = pageLanguage(event, deps.profile.defaultLanguage);
     const token = parseBody(event).token;
@@ -195,11 +195,11 @@ const routes: Record<PublicRouteKey, Route> = {
  * The public routes of the HTTP API: the privacy page, the request API, confirmation and downloads. The operator
  * API is another function (operator-api.ts), with another role.
  */
-export const handler = serveRoutes(routes, (error, event) => {
+export const handler = serveRoutes(routes, async (error, event) => {
   if (!isForm(event)) return jsonError(error);
   // The plain HTML form gets a page that says what to fix, in the language the person chose, else the operator's.
   const chosen = LANGUAGES.find((l) => l === new URLSearchParams(rawBody(event)).get('language'));
-  const language = pageLanguage(event, chosen ?? dependencies().profile.defaultLanguage);
+  const language = pageLanguage(event, chosen ?? (await dependencies()).profile.defaultLanguage);
   const { statusCode, body } = errorBody(error);
   const details = body.fields?.map((f) => `${f.field}: ${f.message}`).join('; ') ?? body.message;
   const page = html(statusCode, messagePage(language, messagesFor(language).page('formTitle'), messagesFor(language).page('error', { message: details }), true));

@@ -4,7 +4,7 @@ import { logger } from './logger.ts';
 
 /** Runs on a schedule; counts only in the log. */
 export async function handler(): Promise<PurgeReport> {
-  const report = await purgeExpired(dependencies());
+  const report = await purgeExpired(await dependencies());
   logger.info('retention purge ran', { ...report });
   return report;
 }

@@ -1,3 +1,4 @@
+import { dateHolidays } from '../../functions/adapters/holidays/date-holidays.ts';
 import { readFileSync, existsSync } from 'node:fs';
 import { ProcessorNotifier } from '../../functions/adapters/processors/processor-notifier.ts';
 import type { postSigned } from '../../functions/adapters/http/signed-post.ts';
@@ -734,7 +735,7 @@ export function memorySystem(
   const mailer = new CapturingMailer();
   const openWork = new MemoryOpenWork();
   const packages = new MemoryPackages();
-  const deadlines = createDeadlineEngine({ calendarOverrides: profile.calendarOverrides });
+  const deadlines = createDeadlineEngine({ calendarOverrides: profile.calendarOverrides, baseHolidays: dateHolidays() });
   const consent = new MemoryConsentLedger({ timeZone: deadlines.timeZone(profile.jurisdiction), purposes: profile.purposes }, clock.now);
   const sources = new Map(
     profile.sources.map((source) => [source.id, new MemorySource(source, structuredClone(source.kind === 'dynamodb' ? (data[source.tableName] ?? []) : []), clock.now)]),

@@ -1,7 +1,7 @@
-import Holidays from 'date-holidays';
+import { ConfigurationError } from '../errors.ts';
 import { addDays, addMonths, isLocalDate, isoWeekday, yearOf } from './local-time.ts';
 import { weekdayNumber, type CalendarData } from './schemas.ts';
-import type { Term } from './types.ts';
+import type { BaseHolidays, Term } from './types.ts';
 
 /** Days off and worked weekend days of one year, after substitutes and transfer orders. */
 interface YearTable {
@@ -21,18 +21,17 @@ const MAX_DAYS_WITHOUT_WORK = 366;
 export class WorkingCalendar {
   readonly timeZone: string;
   private readonly weekend: Set<number>;
-  private readonly base: { holidays: Holidays; types: Set<string> } | undefined;
+  private readonly baseTypes: Set<string>;
   private readonly holidaysByYear = new Map<number, Holiday[]>();
   private readonly tables = new Map<number, YearTable>();
 
-  constructor(private readonly data: CalendarData) {
+  constructor(
+    private readonly data: CalendarData,
+    private readonly baseHolidays: BaseHolidays | undefined,
+  ) {
     this.timeZone = data.timeZone;
     this.weekend = new Set(data.weekend.map(weekdayNumber));
-    const base = data.baseHolidays;
-    this.base = base && {
-      holidays: base.state ? new Holidays(base.country, base.state) : new Holidays(base.country),
-      types: new Set(base.types),
-    };
+    this.baseTypes = new Set(data.baseHolidays?.types);
   }
 
   isWorkingDay(localDate: string): boolean {
@@ -132,13 +131,24 @@ export class WorkingCalendar {
         date: holiday.date,
         movesOffWeekend: holiday.onWeekend === 'next_working_day',
       }));
-      // The base library already lists its own substitute days.
-      const base = (this.base?.holidays.getHolidays(year) ?? [])
-        .filter((holiday) => this.base?.types.has(holiday.type))
-        .map((holiday) => ({ date: holiday.date.slice(0, 10), movesOffWeekend: false }));
-      holidays = [...recurring, ...announced, ...base];
+      holidays = [...recurring, ...announced, ...this.baseHolidaysOf(year)];
       this.holidaysByYear.set(year, holidays);
     }
     return holidays;
+  }
+
+  /** The base library's holidays of the types the calendar takes; the library already lists its own substitute days. */
+  private baseHolidaysOf(year: number): Holiday[] {
+    const base = this.data.baseHolidays;
+    if (!base) return [];
+    if (!this.baseHolidays) {
+      throw new ConfigurationError(`calendar ${this.data.country}`, [
+        { field: 'baseHolidays', message: `builds on ${base.provider}, which this deadline engine was created without` },
+      ]);
+    }
+    return this.baseHolidays
+      .holidays(base.country, base.state, year)
+      .filter((holiday) => this.baseTypes.has(holiday.type))
+      .map((holiday) => ({ date: holiday.date, movesOffWeekend: false }));
   }
 }

@@ -17,7 +17,7 @@ interface Jurisdiction {
 /** Loads and validates the shipped rule data merged with the overrides; throws ConfigurationError. */
 export function createDeadlineEngine(options: DeadlineEngineOptions = {}): DeadlineEngine {
   const ruleData = loadRuleData(options);
-  const calendars = new Map([...ruleData.calendars].map(([country, data]) => [country, new WorkingCalendar(data)]));
+  const calendars = new Map([...ruleData.calendars].map(([country, data]) => [country, new WorkingCalendar(data, options.baseHolidays)]));
   const jurisdictions = new Map<string, Jurisdiction>();
   for (const [code, data] of ruleData.jurisdictions) {
     const calendar = calendars.get(data.calendar);

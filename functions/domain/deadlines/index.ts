@@ -3,6 +3,7 @@
  * data (rules/calendars, rules/jurisdictions), and pure helpers for reminders and escalation.
  */
 export { createDeadlineEngine } from './engine.ts';
+export { needsBaseHolidays } from './rule-data.ts';
 export { answerBy, escalationSchedule, riskFlags, EscalationPolicySchema } from './escalation.ts';
 export type { EscalationKind, EscalationPolicy, EscalationStep } from './escalation.ts';
 export { ExtensionNoticeTooLateError, ExtensionNotAllowedError, NoRuleInForceError, UnknownJurisdictionError } from './errors.ts';
@@ -10,6 +11,7 @@ export { CalendarSchema, JurisdictionSchema, OperatorTermSchema } from './schema
 export type {
   AppliedExtension,
   AppliedRule,
+  BaseHolidays,
   BreachNoticeDeadline,
   Confidence,
   Deadline,

@@ -50,7 +50,24 @@ export function loadRuleData(options: DeadlineEngineOptions = {}): RuleData {
       ]);
     }
   }
+  for (const [code, calendar] of calendars) {
+    const base = calendar.baseHolidays;
+    const problem = base && options.baseHolidays?.problem(base.country, base.state);
+    if (problem) throw new ConfigurationError(`calendar ${code}`, [{ field: 'baseHolidays', message: problem }]);
+  }
   return { calendars, jurisdictions };
+}
+
+/**
+ * Whether a calendar that any of these jurisdictions counts days in builds on a holiday library, i.e. whether a
+ * deadline engine for them must be given `baseHolidays`. Unknown jurisdictions need nothing (the engine refuses them).
+ */
+export function needsBaseHolidays(options: Omit<DeadlineEngineOptions, 'baseHolidays'>, jurisdictionCodes: string[]): boolean {
+  const { calendars, jurisdictions } = loadRuleData(options);
+  return jurisdictionCodes.some((code) => {
+    const jurisdiction = jurisdictions.get(code);
+    return jurisdiction !== undefined && calendars.get(jurisdiction.calendar)?.baseHolidays !== undefined;
+  });
 }
 
 function parse<Schema extends z.ZodType>(schema: Schema, value: unknown, source: string): z.infer<Schema> {

@@ -1,4 +1,3 @@
-import Holidays from 'date-holidays';
 import { z } from 'zod';
 import { BreachNoticeFieldSchema } from '../breaches/notice-fields.ts';
 import { LocalizedSchema } from '../localized.ts';
@@ -80,22 +79,16 @@ const CalendarYearSchema = z.strictObject({
 
 const HOLIDAY_TYPES = ['public', 'bank', 'optional', 'school', 'observance'] as const;
 
-/** Holidays of another library under the file's own data; KZ does without. */
-const BaseHolidaysSchema = z
-  .strictObject({
-    provider: z.literal('date-holidays'),
-    country: z.string(),
-    state: z.string().optional(),
-    types: z.array(z.enum(HOLIDAY_TYPES)).min(1),
-  })
-  .superRefine((base, context) => {
-    const holidays = new Holidays();
-    if (!(base.country in holidays.getCountries())) {
-      context.addIssue({ code: 'custom', path: ['country'], message: `date-holidays does not know country '${base.country}'` });
-    } else if (base.state !== undefined && !(base.state in (holidays.getStates(base.country) ?? {}))) {
-      context.addIssue({ code: 'custom', path: ['state'], message: `date-holidays does not know state '${base.state}'` });
-    }
-  });
+/**
+ * Holidays of another library under the file's own data; KZ does without. Whether the library knows the country is
+ * checked by the deadline engine that is given the library (see DeadlineEngineOptions.baseHolidays).
+ */
+const BaseHolidaysSchema = z.strictObject({
+  provider: z.literal('date-holidays'),
+  country: z.string(),
+  state: z.string().optional(),
+  types: z.array(z.enum(HOLIDAY_TYPES)).min(1),
+});
 
 const CalendarFields = z.strictObject({
   country: RegionCodeSchema,

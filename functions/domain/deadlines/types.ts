@@ -121,4 +121,17 @@ export interface DeadlineEngineOptions {
   calendarOverrides?: unknown;
   /** Per jurisdiction, the same shape as a jurisdiction file; fields replace, rule sets and breach-notice rules merge by id. */
   jurisdictionOverrides?: unknown;
+  /**
+   * The holiday library a calendar with `baseHolidays` builds on. Without it such a calendar cannot count days (a
+   * ConfigurationError names it); calendars of their own, as KZ's, never need it.
+   */
+  baseHolidays?: BaseHolidays;
+}
+
+/** Another library's public holidays of a country (date-holidays), under a calendar's own dates. */
+export interface BaseHolidays {
+  /** Why the library cannot serve this country (and state), or undefined when it can. */
+  problem(country: string, state: string | undefined): string | undefined;
+  /** The year's holidays as local dates with the library's type (public, bank, …), its own substitute days included. */
+  holidays(country: string, state: string | undefined, year: number): Array<{ date: string; type: string }>;
 }

@@ -1,5 +1,4 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { renderPdf } from '../../adapters/documents/pdf.ts';
 import { dependencies } from '../../composition.ts';
 import { ValidationError } from '../../domain/errors.ts';
 import { LANGUAGES, type Language } from '../../domain/request-types.ts';
@@ -42,38 +41,39 @@ function language(event: APIGatewayProxyEventV2): Language {
 
 export const breachRoutes: Record<(typeof BREACH_ROUTE_KEYS)[number], Route> = {
   'GET /operator/breaches': async () => {
-    const deps = dependencies();
+    const deps = await dependencies();
     const breaches = (await deps.breaches.list()).sort((a, b) => b.detectedAt.localeCompare(a.detectedAt));
     return json(200, { breaches: await Promise.all(breaches.map((breach) => breachView(deps, breach))) });
   },
   'POST /operator/breaches': async (event) => {
-    const deps = dependencies();
+    const deps = await dependencies();
     const { breach, created } = await recordBreach(deps, body(event), header(event, 'idempotency-key'));
     return json(created ? 201 : 200, await breachView(deps, breach));
   },
   'GET /operator/breaches/{reference}': async (event) => {
-    const deps = dependencies();
+    const deps = await dependencies();
     const breach = await deps.breaches.get(reference(event));
     return json(200, { ...(await breachView(deps, breach)), audit: await deps.audit.list(breach.id) });
   },
   /** {"people":[{name, iin, phone, email, language}]} as the operator lists them, or {"find":[e-mail…]} to look up in the sources. */
-  'POST /operator/breaches/{reference}/subjects': async (event) => json(200, await addAffectedSubjects(dependencies(), reference(event), body(event))),
+  'POST /operator/breaches/{reference}/subjects': async (event) => json(200, await addAffectedSubjects(await dependencies(), reference(event), body(event))),
   /** The affected people, a page at a time (?cursor= from the previous page). */
   'GET /operator/breaches/{reference}/subjects': async (event) => {
-    const deps = dependencies();
+    const deps = await dependencies();
     const id = reference(event);
     await deps.breaches.get(id);
     return json(200, await deps.breaches.listSubjects(id, { cursor: event.queryStringParameters?.cursor, limit: 200 }));
   },
   /** The notice to the authority: ?lang=ru|kk|en, ?format=text|pdf, ?jurisdiction= where the breach owes several. */
   'GET /operator/breaches/{reference}/notice': async (event) => {
-    const deps = dependencies();
+    const deps = await dependencies();
     const format = event.queryStringParameters?.format ?? 'text';
     if (format !== 'text' && format !== 'pdf') throw new ValidationError([{ field: 'format', message: 'must be text or pdf' }], 'query');
     const lang = language(event);
     const id = reference(event);
-    const produced = await authorityNotice(deps, id, { language: lang, format, jurisdiction: event.queryStringParameters?.jurisdiction }, (document) =>
-      renderPdf(document, { author: deps.profile.operator.legalName, createdAt: deps.clock.now() }),
+    // PDFKit and its fonts (a third of the operator API's code) are loaded for a PDF only.
+    const produced = await authorityNotice(deps, id, { language: lang, format, jurisdiction: event.queryStringParameters?.jurisdiction }, async (document) =>
+      (await import('../../adapters/documents/pdf.ts')).renderPdf(document, { author: deps.profile.operator.legalName, createdAt: deps.clock.now() }),
     );
     const headers = { 'cache-control': 'no-store', 'x-derbes-missing': produced.missing.join(',') || 'none', 'x-derbes-sha256': produced.sha256 };
     if (produced.pdf) {
@@ -88,14 +88,14 @@ export const breachRoutes: Record<(typeof BREACH_ROUTE_KEYS)[number], Route> = {
   },
   /** {"jurisdiction"?, "filedAt"?, "reference"?}: the operator filed the notice. */
   'POST /operator/breaches/{reference}/filing': async (event) => {
-    const deps = dependencies();
+    const deps = await dependencies();
     return json(200, await breachView(deps, await recordFiling(deps, reference(event), body(event))));
   },
   /** What each affected person would receive, per language in use; {"texts":{…}} to see it with the operator's words. */
-  'POST /operator/breaches/{reference}/person-notice/preview': async (event) => json(200, { mails: await previewPersonNotice(dependencies(), reference(event), body(event)) }),
+  'POST /operator/breaches/{reference}/person-notice/preview': async (event) => json(200, { mails: await previewPersonNotice(await dependencies(), reference(event), body(event)) }),
   /** {"texts":{"ru":…,"kk":…}}: approves the mail and starts sending it. */
   'POST /operator/breaches/{reference}/person-notice': async (event) => {
-    const deps = dependencies();
+    const deps = await dependencies();
     const { breach, sent } = await approvePersonNotice(deps, reference(event), body(event));
     return json(200, { ...(await breachView(deps, breach)), sentNow: sent });
   },

@@ -21,7 +21,7 @@ type OperatorRoute = (event: APIGatewayProxyEventV2, actor: OperatorActor) => Pr
 async function authorize(event: APIGatewayProxyEventV2): Promise<OperatorActor> {
   const presented = /^Bearer (\S+)$/.exec(event.headers?.authorization ?? '')?.[1];
   if (!presented) throw new UnauthorizedError('operator key required (Authorization: Bearer …)');
-  const keyId = matchOperatorKey(presented, operatorKeys(await dependencies().secret(readSetting(Settings.operatorKeySecret))));
+  const keyId = matchOperatorKey(presented, operatorKeys(await (await dependencies()).secret(readSetting(Settings.operatorKeySecret))));
   if (!keyId) throw new UnauthorizedError('operator key is not valid');
   return { keyId };
 }
@@ -45,7 +45,7 @@ const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], OperatorRoute> = {
   ...retentionRoutes,
   /** Open requests by due date, a page at a time: `nextCursor` (absent on the last page) goes back as ?cursor=. */
   'GET /operator/requests': async (event) => {
-    const deps = dependencies();
+    const deps = await dependencies();
     const now = deps.clock.now();
     const cursor = event.queryStringParameters?.cursor;
     const page = await deps.requests.listOpen({ limit: OPERATOR_PAGE_SIZE, cursor });
@@ -57,24 +57,24 @@ const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], OperatorRoute> = {
     });
   },
   /** After a failed step was fixed: run it again (the request shows `attention` until then). */
-  'POST /operator/requests/{reference}/resume': async (event) => json(200, await resumeRequest(dependencies(), reference(event))),
+  'POST /operator/requests/{reference}/resume': async (event) => json(200, await resumeRequest(await dependencies(), reference(event))),
   'GET /operator/requests/{reference}': async (event) => {
-    const deps = dependencies();
+    const deps = await dependencies();
     const request = await deps.requests.get(reference(event));
     return json(200, { ...requestView(request, deps.clock.now(), deps.profile.escalation), decision: request.decision, audit: await deps.audit.list(request.id) });
   },
   'GET /operator/decisions': async () => {
-    const pending = await dependencies().decisions.list();
+    const pending = await (await dependencies()).decisions.list();
     return json(200, { decisions: pending });
   },
   /** The company's own applications record consents here, with their evidence. */
   'POST /operator/consents': async (event) => {
-    const change = await recordConsent(dependencies(), body(event));
+    const change = await recordConsent(await dependencies(), body(event));
     return json(200, { recorded: change.recorded.map((e) => e.type), state: change.state });
   },
   /** Current state of every purpose for one person (?email=…); ?history=1 exports the whole history. */
   'GET /operator/consents': async (event) => {
-    const deps = dependencies();
+    const deps = await dependencies();
     const email = event.queryStringParameters?.email;
     if (!email) throw new ValidationError([{ field: 'email', message: 'is required (query parameter)' }], 'consent query');
     if (event.queryStringParameters?.history) return json(200, { history: await deps.consent.history(await deps.personKey(email)) });
@@ -84,7 +84,7 @@ const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], OperatorRoute> = {
   'GET /operator/requests/{reference}/attachment': async (event) => {
     const key = event.queryStringParameters?.key;
     if (!key) throw new ValidationError([{ field: 'key', message: 'is required (query parameter)' }], 'attachment');
-    const file = await dependencies().mailArchive.fetch(reference(event), key);
+    const file = await (await dependencies()).mailArchive.fetch(reference(event), key);
     return {
       statusCode: 200,
       headers: { 'content-type': file.contentType, 'content-disposition': `attachment; filename="${key.split('/').pop()}"`, 'cache-control': 'no-store' },
@@ -96,7 +96,7 @@ const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], OperatorRoute> = {
   'POST /operator/requests/{reference}/open-work': async (event) => {
     const { done } = (body(event) ?? {}) as { done?: unknown };
     if (typeof done !== 'string' || !done) throw new ValidationError([{ field: 'done', message: 'the id of the open work item that is done' }], 'open work');
-    const deps = dependencies();
+    const deps = await dependencies();
     const requestId = reference(event);
     const item = (await deps.openWork.list()).find((w) => w.requestId === requestId && w.id === done);
     if (!item) throw new NotFoundError(`no open work ${done} for request ${requestId}`);
@@ -106,17 +106,17 @@ const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], OperatorRoute> = {
   },
   'POST /operator/requests/{reference}/extension': async (event, actor) => {
     const { reason } = (body(event) ?? {}) as { reason?: unknown };
-    return json(200, await extendDeadline(dependencies(), reference(event), reason, actor));
+    return json(200, await extendDeadline(await dependencies(), reference(event), reason, actor));
   },
   /** Before sending marketing, the company's systems ask: has this address opted out? (?email=…) */
   'GET /operator/suppressions': async (event) => {
     const email = event.queryStringParameters?.email;
     if (!email) throw new ValidationError([{ field: 'email', message: 'is required (query parameter)' }], 'suppression query');
-    return json(200, { suppressed: await dependencies().suppressions.has(email) });
+    return json(200, { suppressed: await (await dependencies()).suppressions.has(email) });
   },
   'POST /operator/decisions/{reference}': async (event, actor) => {
     // The decision is recorded and the waiting workflow released: it moves the request on (answer or refusal).
-    return json(200, await decide(dependencies(), reference(event), parseDecision(body(event)), actor));
+    return json(200, await decide(await dependencies(), reference(event), parseDecision(body(event)), actor));
   },
 };
 
@@ -128,7 +128,7 @@ export const operatorRoutes = Object.fromEntries(
   Object.entries<OperatorRoute>(handlers).map(([key, route]) => [
     key,
     async (event: APIGatewayProxyEventV2) => {
-      await admit(dependencies(), 'operator', event.requestContext.http.sourceIp);
+      await admit(await dependencies(), 'operator', event.requestContext.http.sourceIp);
       return route(event, await authorize(event));
     },
   ]),

@@ -16,12 +16,12 @@ function sourceId(event: APIGatewayProxyEventV2): string {
 }
 
 export const retentionRoutes: Record<(typeof RETENTION_ROUTE_KEYS)[number], Route> = {
-  'GET /operator/retention': async () => json(200, { rules: await retentionRules(dependencies()) }),
+  'GET /operator/retention': async () => json(200, { rules: await retentionRules(await dependencies()) }),
   /** A dry run over a few pages ({"cursor"} to go on): counts only, never a record. */
   'POST /operator/retention/{source}/plan': async (event) => {
     const { cursor } = body(event);
     if (cursor !== undefined && typeof cursor !== 'string') throw new ValidationError([{ field: 'cursor', message: 'must be the cursor of the previous answer' }], 'plan');
-    return json(200, await planChunk(dependencies(), sourceId(event), cursor));
+    return json(200, await planChunk(await dependencies(), sourceId(event), cursor));
   },
   /** {"expired","held"}: the plan the operator read, recorded with the approval. */
   'POST /operator/retention/{source}/approval': async (event) => {
@@ -29,13 +29,13 @@ export const retentionRoutes: Record<(typeof RETENTION_ROUTE_KEYS)[number], Rout
     if (typeof expired !== 'number' || !held || typeof held !== 'object') {
       throw new ValidationError([{ field: 'expired', message: 'approve with the counts of the plan you read (derbes retention approve does this)' }], 'approval');
     }
-    return json(200, await approveRule(dependencies(), sourceId(event), { expired, held: held as Record<string, number> }));
+    return json(200, await approveRule(await dependencies(), sourceId(event), { expired, held: held as Record<string, number> }));
   },
   /** {"basis":"…"} keeps the request's own records past their term; {"basis":null} lifts the hold. */
   'POST /operator/requests/{reference}/legal-hold': async (event, actor) => {
     const reference = event.pathParameters?.reference;
     if (!reference) throw new ValidationError([{ field: 'reference', message: 'is required' }], 'path');
-    const request = await holdRequest(dependencies(), reference, body(event), actor);
+    const request = await holdRequest(await dependencies(), reference, body(event), actor);
     return json(200, { reference: request.id, legalHold: request.legalHold ?? null });
   },
 };

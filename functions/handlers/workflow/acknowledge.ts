@@ -5,5 +5,5 @@ import { reportingErrors } from '../report-errors.ts';
 
 export const handler = reportingErrors('acknowledge', async (event: unknown): Promise<WorkflowPayload> => {
   const { requestId } = parsePayload(RequestIdPayload, event, 'acknowledge');
-  return acknowledge(dependencies(), requestId);
+  return acknowledge(await dependencies(), requestId);
 });

@@ -5,5 +5,5 @@ import { reportingErrors } from '../report-errors.ts';
 
 export const handler = reportingErrors('answer', async (event: unknown): Promise<void> => {
   const { requestId } = parsePayload(RequestIdPayload, event, 'answer');
-  await answerRequest(dependencies(), requestId);
+  await answerRequest(await dependencies(), requestId);
 });

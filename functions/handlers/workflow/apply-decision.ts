@@ -5,5 +5,5 @@ import { reportingErrors } from '../report-errors.ts';
 
 export const handler = reportingErrors('apply-decision', async (event: unknown): Promise<{ approved: boolean }> => {
   const { requestId } = parsePayload(RequestIdPayload, event, 'apply-decision');
-  return applyDecision(dependencies(), requestId);
+  return applyDecision(await dependencies(), requestId);
 });

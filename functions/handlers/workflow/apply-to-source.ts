@@ -9,5 +9,5 @@ const Payload = z.object({ requestId: z.string().min(1), sourceId: z.string().mi
 /** One Map iteration: one data source. Errors propagate so Step Functions retries this source alone. */
 export const handler = reportingErrors('apply-to-source', async (event: unknown): Promise<{ sourceId: string; outcomes: Record<string, string> }> => {
   const { requestId, sourceId } = parsePayload(Payload, event, 'apply-to-source');
-  return applyToSource(dependencies(), requestId, sourceId);
+  return applyToSource(await dependencies(), requestId, sourceId);
 });

@@ -5,5 +5,5 @@ import { reportingErrors } from '../report-errors.ts';
 
 export const handler = reportingErrors('close-unverified', async (event: unknown): Promise<void> => {
   const { requestId } = parsePayload(RequestIdPayload, event, 'close-unverified');
-  await closeUnverified(dependencies(), requestId);
+  await closeUnverified(await dependencies(), requestId);
 });

@@ -7,5 +7,5 @@ import { reportingErrors } from '../report-errors.ts';
 const Payload = z.looseObject({ requestId: z.string().min(1), escalations: z.number().int().nonnegative().optional() });
 
 export const handler = reportingErrors('escalate-decision', async (event: unknown): Promise<WorkflowPayload> => {
-  return escalateDecision(dependencies(), parsePayload(Payload, event, 'escalate-decision'));
+  return escalateDecision(await dependencies(), parsePayload(Payload, event, 'escalate-decision'));
 });

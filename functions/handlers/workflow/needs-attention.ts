@@ -8,5 +8,5 @@ const Payload = z.object({ requestId: z.string().min(1), step: z.string().min(1)
 
 /** Invoked by the NeedsAttention callback task: the execution waits until the operator resumes the failed step. */
 export const handler = reportingErrors('needs-attention', async (event: unknown): Promise<void> => {
-  await recordFailure(dependencies(), parsePayload(Payload, event, 'needs-attention'));
+  await recordFailure(await dependencies(), parsePayload(Payload, event, 'needs-attention'));
 });

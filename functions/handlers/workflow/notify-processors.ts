@@ -5,5 +5,5 @@ import { reportingErrors } from '../report-errors.ts';
 
 export const handler = reportingErrors('notify-processors', async (event: unknown): Promise<{ notified: number; failed: number }> => {
   const { requestId } = parsePayload(RequestIdPayload, event, 'notify-processors');
-  return notifyProcessors(dependencies(), requestId);
+  return notifyProcessors(await dependencies(), requestId);
 });

@@ -5,5 +5,5 @@ import { reportingErrors } from '../report-errors.ts';
 
 export const handler = reportingErrors('plan-fulfilment', async (event: unknown): Promise<WorkflowPayload> => {
   const { requestId } = parsePayload(RequestIdPayload, event, 'plan-fulfilment');
-  return planFulfilment(dependencies(), requestId);
+  return planFulfilment(await dependencies(), requestId);
 });

@@ -9,5 +9,5 @@ const Payload = z.object({ requestId: z.string().min(1), taskToken: z.string().m
 /** Invoked by the callback task: the execution waits for the operator's decision or the timeout. */
 export const handler = reportingErrors('request-decision', async (event: unknown): Promise<void> => {
   const { requestId, taskToken } = parsePayload(Payload, event, 'request-decision');
-  await requestDecision(dependencies(), requestId, taskToken);
+  await requestDecision(await dependencies(), requestId, taskToken);
 });

@@ -10,5 +10,5 @@ const Payload = z.object({ requestId: z.string().min(1), taskToken: z.string().m
 /** Invoked by the callback task: the execution waits until the person confirms or the timeout fires. */
 export const handler = reportingErrors('request-verification', async (event: unknown): Promise<void> => {
   const { requestId, taskToken, verificationExpiresAt } = parsePayload(Payload, event, 'request-verification');
-  await requestVerification(dependencies(), requestId, taskToken, new Date(verificationExpiresAt), newSecretCode);
+  await requestVerification(await dependencies(), requestId, taskToken, new Date(verificationExpiresAt), newSecretCode);
 });

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DateTime } from 'luxon';
+import { dateHolidays } from '../../../functions/adapters/holidays/date-holidays.ts';
 import {
   createDeadlineEngine,
   NoRuleInForceError,
@@ -40,7 +41,7 @@ interface Io {
 
 /** `derbes due`: prints when a request is due and which rule set the date. Returns the exit code. */
 export async function dueCommand(args: string[], io: Io): Promise<number> {
-  const engine = createDeadlineEngine();
+  const engine = createDeadlineEngine({ baseHolidays: dateHolidays() });
   try {
     const { values } = parseArgs({
       args,

@@ -3,6 +3,7 @@ import { createDeadlineEngine, NoRuleInForceError, UnknownJurisdictionError } fr
 import { ConfigurationError } from '../../../functions/domain/errors.ts';
 import { dueCommand } from '../../../infra/cli/commands/due.ts';
 import kzJurisdiction from '../../../rules/jurisdictions/KZ.json' with { type: 'json' };
+import { dateHolidays } from '../../../functions/adapters/holidays/date-holidays.ts';
 
 /**
  * The notice to the authority after a personal-data breach, as a deadline of its own kind. Every expected value was
@@ -38,7 +39,7 @@ const cases: Case[] = [
   { why: 'ANPD: 3 working days, Mon 2 Jun 2025 → Thu 5', jurisdiction: 'BR', detected: '2025-06-02T10:00:00-03:00', dueAt: '2025-06-05T23:59:59-03:00' },
 ];
 
-const engine = createDeadlineEngine();
+const engine = createDeadlineEngine({ baseHolidays: dateHolidays() });
 
 describe('breach notice due times', () => {
   it.each(cases)('$jurisdiction $detected: $why', ({ jurisdiction, detected, dueAt }) => {

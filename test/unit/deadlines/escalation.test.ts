@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createDeadlineEngine, escalationSchedule, riskFlags } from '../../../functions/domain/deadlines/index.ts';
 import { ValidationError } from '../../../functions/domain/errors.ts';
+import { dateHolidays } from '../../../functions/adapters/holidays/date-holidays.ts';
 
-const engine = createDeadlineEngine();
+const engine = createDeadlineEngine({ baseHolidays: dateHolidays() });
 const policy = { reminderFractions: [0.5], lastDayReminder: true, safetyMarginHours: 4 };
 
 describe('escalationSchedule', () => {

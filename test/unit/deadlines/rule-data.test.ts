@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createDeadlineEngine } from '../../../functions/domain/deadlines/index.ts';
+import { dateHolidays } from '../../../functions/adapters/holidays/date-holidays.ts';
+import { createDeadlineEngine, needsBaseHolidays } from '../../../functions/domain/deadlines/index.ts';
 import { ConfigurationError } from '../../../functions/domain/errors.ts';
 import kzJurisdiction from '../../../rules/jurisdictions/KZ.json' with { type: 'json' };
 
@@ -18,6 +19,34 @@ const year2027 = (transfers: unknown[]) => ({
 });
 
 describe('calendar validation', () => {
+  it('refuses a base-holiday country the library does not know, once it is given the library', () => {
+    const overrides = { RU: { baseHolidays: { provider: 'date-holidays', country: 'XX', types: ['public'] } } };
+    expect(configurationProblems(() => createDeadlineEngine({ calendarOverrides: overrides, baseHolidays: dateHolidays() }))).toEqual({
+      source: 'calendar RU',
+      fields: ['baseHolidays'],
+    });
+  });
+
+  it('counts days in a calendar that builds on the holiday library only when given it, and says which calendar lacks it', () => {
+    const receivedAt = new Date('2025-04-07T07:00:00.000Z');
+    const without = createDeadlineEngine();
+    expect(configurationProblems(() => without.compute({ jurisdiction: 'RU', requestType: 'access', receivedAt }))).toEqual({
+      source: 'calendar RU',
+      fields: ['baseHolidays'],
+    });
+    // KZ's calendar is its own: no library needed.
+    expect(without.compute({ jurisdiction: 'KZ', requestType: 'access', receivedAt }).dueAt).toBeTruthy();
+    expect(createDeadlineEngine({ baseHolidays: dateHolidays() }).compute({ jurisdiction: 'RU', requestType: 'access', receivedAt }).dueAt).toBe(
+      '2025-04-21T23:59:59+03:00',
+    );
+  });
+
+  it('tells which jurisdictions need the holiday library', () => {
+    expect(needsBaseHolidays({}, ['KZ', 'EU'])).toBe(false);
+    expect(needsBaseHolidays({}, ['KZ', 'RU'])).toBe(true);
+    expect(needsBaseHolidays({ calendarOverrides: { KZ: { baseHolidays: { provider: 'date-holidays', country: 'KZ', types: ['public'] } } } }, ['KZ'])).toBe(true);
+  });
+
   it('refuses a date that does not exist, naming the field', () => {
     const overrides = {
       KZ: { years: { '2025': { source: 'x', confidence: 'C', holidays: [{ date: '2025-02-30', name: 'Nonsense', onWeekend: 'no_substitute' }], transfers: [] } } },

@@ -8,8 +8,9 @@ import {
   type OperatorTerm,
 } from '../../../functions/domain/deadlines/index.ts';
 import { ValidationError } from '../../../functions/domain/errors.ts';
+import { dateHolidays } from '../../../functions/adapters/holidays/date-holidays.ts';
 
-const engine = createDeadlineEngine();
+const engine = createDeadlineEngine({ baseHolidays: dateHolidays() });
 
 const iLicenseErasure: OperatorTerm = {
   requestType: 'erasure',
