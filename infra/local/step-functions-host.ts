@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
@@ -25,9 +25,13 @@ const CALLBACK_RESOURCE = /:states:::lambda:invoke\.waitForTaskToken$/;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const CONTENT_TYPE = 'application/x-amz-json-1.0';
 
-/** A callback task: its token, its deadline, whether its function has finished, and how it ended. */
+/**
+ * A callback task: the hashes of its tokens, its deadline, whether its function has finished, and how it ended.
+ * The token itself lives in memory only (a checkpoint holds nothing that answers the task): after a restart the
+ * function that had not finished is given a new token, and the tokens handed on before stay valid by their hash.
+ */
 interface PendingTask {
-  token: string;
+  tokenHashes: string[];
   state: string;
   deadline: number;
   /** The function that hands the token on (mails a link, registers a decision) returned; a restart before that invokes it again. */
@@ -101,6 +105,8 @@ function engineDefinition<T extends { States: Record<string, StateDefinition> }>
   return { ...definition, States: states };
 }
 
+const tokenHash = (token: string) => createHash('sha256').update(token).digest('base64url');
+
 function replacePlaceholder(value: Json, token: string): Json {
   if (value === TOKEN_PLACEHOLDER) return token;
   if (Array.isArray(value)) return value.map((v) => replacePlaceholder(v, token));
@@ -123,8 +129,10 @@ export class StepFunctionsHost {
   private readonly executions = new Map<string, ExecutionRecord>();
   /** Every execution name ever used (running or finished): a name is unique per state machine. */
   private readonly names = new Set<string>();
-  /** Waiting callback tasks by token; `release` drops the wait's timer on stop, leaving the task to resume later. */
+  /** Waiting callback tasks by token hash; `release` drops the wait's timer on stop, leaving the task to resume later. */
   private readonly waiters = new Map<string, { settle: (outcome: NonNullable<PendingTask['outcome']>) => void; release: () => void }>();
+  /** The token a waiting task's function was last given: in memory only, never in a checkpoint. */
+  private readonly tokens = new WeakMap<PendingTask, string>();
   private readonly running = new Map<string, () => void>();
   private readonly settled = new Set<Promise<unknown>>();
   private readonly runningDir: string;
@@ -150,7 +158,7 @@ export class StepFunctionsHost {
       const name = file.slice(0, -5);
       // Finished, but killed before the running file was removed.
       if (this.names.has(name)) unlinkSync(join(this.runningDir, file));
-      else this.executions.set(name, JSON.parse(readFileSync(join(this.runningDir, file), 'utf8')) as ExecutionRecord);
+      else this.executions.set(name, this.withoutPlainToken(JSON.parse(readFileSync(join(this.runningDir, file), 'utf8')) as ExecutionRecord));
       this.names.add(name);
     }
     this.assertSupported(definition.States, true);
@@ -158,10 +166,24 @@ export class StepFunctionsHost {
     new StateMachine(definition as never, { validationOptions: { checkPaths: false, checkArn: false } });
   }
 
+  /** Earlier versions kept a waiting task's token as it is; keep its hash only. */
+  private withoutPlainToken(record: ExecutionRecord): ExecutionRecord {
+    const task = record.pendingTask as (PendingTask & { token?: string }) | undefined;
+    if (task?.token !== undefined) {
+      task.tokenHashes = [tokenHash(task.token)];
+      delete task.token;
+      this.write(record, record.status === 'RUNNING' ? this.runningDir : this.finishedDir);
+    }
+    return record;
+  }
+
   /** Earlier versions kept every execution in one file; split it once. */
   private migrateSingleFile(file: string): void {
     if (!existsSync(file)) return;
-    for (const record of JSON.parse(readFileSync(file, 'utf8')) as ExecutionRecord[]) this.write(record, record.status === 'RUNNING' ? this.runningDir : this.finishedDir);
+    for (const record of JSON.parse(readFileSync(file, 'utf8')) as ExecutionRecord[]) {
+      delete (record.pendingTask as { token?: string } | undefined)?.token; // its hash only, as below
+      this.write(record, record.status === 'RUNNING' ? this.runningDir : this.finishedDir);
+    }
     rmSync(file);
   }
 
@@ -222,6 +244,15 @@ export class StepFunctionsHost {
       .map((file) => JSON.parse(readFileSync(join(this.finishedDir, file), 'utf8')) as ExecutionRecord);
   }
 
+  /**
+   * The token the function of an execution's waiting callback task was given, as a holder of a leaked token would
+   * have it; undefined when nothing waits or the task was resumed after a restart and its function not invoked yet.
+   */
+  liveTaskToken(name: string): string | undefined {
+    const task = this.executions.get(name)?.pendingTask;
+    return task && this.tokens.get(task);
+  }
+
   /** The running executions (each is also a file under running/). */
   runningExecutions(): ExecutionRecord[] {
     return [...this.executions.values()];
@@ -252,8 +283,15 @@ export class StepFunctionsHost {
     const startAt = resumedAt ?? this.definition.StartAt;
     const input = record.checkpoint?.input ?? record.input;
     const machine = new StateMachine({ ...engineDefinition(this.definition), StartAt: startAt } as never, { validationOptions: { noValidate: true } });
+    // The callback task a resumed run continues: taken by the first callback task it runs, if that is its state.
+    let resumable = resumedAt !== undefined ? record.pendingTask : undefined;
+    const takeResumable = (state: string) => {
+      const task = resumable?.state === state ? resumable : undefined;
+      resumable = undefined;
+      return task;
+    };
     const execution = machine.run(input as never, {
-      overrides: { taskResourceLocalHandlers: this.taskHandlers(record, this.definition.States) },
+      overrides: { taskResourceLocalHandlers: this.taskHandlers(record, this.definition.States, takeResumable) },
       context: {
         Execution: { Id: record.arn, Name: record.name, Input: record.input, StartTime: record.startDate },
         StateMachine: { Id: this.stateMachineArn },
@@ -273,9 +311,9 @@ export class StepFunctionsHost {
           continue;
         }
         record.checkpoint = { state: event.state.name, input: event.state.input as Json };
-        // A callback task of an earlier state is over. One of this state is this entry's own: the engine runs the
-        // task before this loop sees the event. (An earlier round of a looping state was cleared by the state between.)
-        if (record.pendingTask && record.pendingTask.state !== event.state.name) delete record.pendingTask;
+        // An answered callback task of another state is over. This loop may lag behind the engine, so a task not yet
+        // answered belongs to a state entered after this event, and stays.
+        if (record.pendingTask?.outcome && record.pendingTask.state !== event.state.name) delete record.pendingTask;
         this.persist(record);
       }
     })();
@@ -304,17 +342,21 @@ export class StepFunctionsHost {
     void settled.then(() => this.settled.delete(settled));
   }
 
-  private taskHandlers(record: ExecutionRecord, states: Record<string, StateDefinition>): Record<string, (input: Json) => Promise<Json>> {
+  private taskHandlers(
+    record: ExecutionRecord,
+    states: Record<string, StateDefinition>,
+    takeResumable: (state: string) => PendingTask | undefined,
+  ): Record<string, (input: Json) => Promise<Json>> {
     const handlers: Record<string, (input: Json) => Promise<Json>> = {};
     for (const [name, state] of Object.entries(states)) {
       if (state.Type === 'Task' && CALLBACK_RESOURCE.test(state.Resource!)) {
-        handlers[name] = (input) => this.callbackTask(record, name, state, input);
+        handlers[name] = (input) => this.callbackTask(record, name, state, input, takeResumable(name));
       } else if (state.Type === 'Task') {
         const logicalId = logicalIdOfFunctionArn(state.Resource!);
         handlers[name] = (input) => this.invoke(logicalId, input);
       }
       const nested = state.ItemProcessor?.States ?? state.Iterator?.States;
-      if (nested) Object.assign(handlers, this.taskHandlers(record, nested));
+      if (nested) Object.assign(handlers, this.taskHandlers(record, nested, takeResumable));
     }
     return handlers;
   }
@@ -336,15 +378,23 @@ export class StepFunctionsHost {
     }
   }
 
-  private async callbackTask(record: ExecutionRecord, stateName: string, state: StateDefinition, input: Json): Promise<Json> {
-    let pending = record.pendingTask?.state === stateName ? record.pendingTask : undefined;
+  /** `resumed`: the task as the checkpoint left it, when a resumed run continues it; a fresh entry (a retry too) starts a new one. */
+  private async callbackTask(record: ExecutionRecord, stateName: string, state: StateDefinition, input: Json, resumed: PendingTask | undefined): Promise<Json> {
+    let pending = resumed;
     if (!pending) {
       const timeout = state.TimeoutSeconds ?? (state.TimeoutSecondsPath ? Number(readPath(input, state.TimeoutSecondsPath)) : undefined);
-      pending = { token: randomBytes(48).toString('base64url'), state: stateName, deadline: timeout ? Date.now() + timeout * 1000 : Number.MAX_SAFE_INTEGER };
+      pending = { tokenHashes: [], state: stateName, deadline: timeout ? Date.now() + timeout * 1000 : Number.MAX_SAFE_INTEGER };
       record.pendingTask = pending;
-      this.persist(record);
     }
     const task = pending;
+    // A function still to be invoked gets a token; after a restart that is a new one, added beside the earlier ones.
+    let token = this.tokens.get(task);
+    if (!task.outcome && !task.functionDone && token === undefined) {
+      token = randomBytes(48).toString('base64url');
+      this.tokens.set(task, token);
+      task.tokenHashes.push(tokenHash(token));
+      this.persist(record);
+    }
     // Answered before a restart: continue with that answer.
     if (task.outcome) return this.settleWith(task.outcome);
 
@@ -352,9 +402,10 @@ export class StepFunctionsHost {
     // in a mail, a pending decision) and the answer may come before the function itself has returned.
     const outcome = new Promise<NonNullable<PendingTask['outcome']>>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
+      const forget = () => task.tokenHashes.forEach((hash) => this.waiters.delete(hash));
       const settle = (result: NonNullable<PendingTask['outcome']>) => {
         clearTimeout(timer);
-        this.waiters.delete(task.token);
+        forget();
         task.outcome = result;
         this.persist(record);
         resolve(result);
@@ -364,15 +415,16 @@ export class StepFunctionsHost {
         if (left <= 0) settle({ error: 'States.Timeout', cause: 'callback task timed out' });
         else timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
       };
-      this.waiters.set(task.token, {
+      const waiter = {
         settle,
-        // On stop: no timer, and the engine's own race settles (clearing its timer), but the token stays on disk.
+        // On stop: no timer, and the engine's own race settles (clearing its timer), but the token hashes stay on disk.
         release: () => {
           clearTimeout(timer);
-          this.waiters.delete(task.token);
+          forget();
           reject(new TaskError('Derbes.RuntimeStopped', 'the local runtime stopped; the task resumes at the next start'));
         },
-      });
+      };
+      for (const hash of task.tokenHashes) this.waiters.set(hash, waiter);
       arm();
     });
     // Settled while the function still runs (a time-out, say): handled when returned below, not before.
@@ -380,14 +432,14 @@ export class StepFunctionsHost {
     if (!task.functionDone) {
       const parameters = input as { FunctionName: string; Payload: Json };
       try {
-        await this.invoke(logicalIdOfFunctionArn(parameters.FunctionName), replacePlaceholder(parameters.Payload, task.token));
+        await this.invoke(logicalIdOfFunctionArn(parameters.FunctionName), replacePlaceholder(parameters.Payload, token!));
         if (record.pendingTask === task && !this.stopping) {
           task.functionDone = true;
           this.persist(record);
         }
       } catch (error) {
         // The function failed: the task fails with its error, unless it was already answered.
-        if (!this.stopping) this.waiters.get(task.token)?.settle({ error: (error as Error).name, cause: (error as Error).message });
+        if (!this.stopping) this.waiters.get(tokenHash(token!))?.settle({ error: (error as Error).name, cause: (error as Error).message });
       }
     }
     return this.settleWith(await outcome);
@@ -399,13 +451,13 @@ export class StepFunctionsHost {
   }
 
   sendTaskSuccess(token: string, output: Json): void {
-    const waiter = this.waiters.get(token);
+    const waiter = this.waiters.get(tokenHash(token));
     if (!waiter) throw new ServiceError('TaskTimedOut', 'Task Timed Out or does not exist');
     waiter.settle({ output });
   }
 
   sendTaskFailure(token: string, error = 'TaskFailed', cause = ''): void {
-    const waiter = this.waiters.get(token);
+    const waiter = this.waiters.get(tokenHash(token));
     if (!waiter) throw new ServiceError('TaskTimedOut', 'Task Timed Out or does not exist');
     waiter.settle({ error, cause });
   }

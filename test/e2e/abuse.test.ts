@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createTransport } from 'nodemailer';
@@ -255,7 +257,7 @@ describe('the operator key', () => {
     expect((await postJson(`${system.url}/api/verifications`, { code: verificationLink(receipt).searchParams.get('code') })).status).toBe(200);
     await until('the decision to be pending', async () => ((await operatorCall(system, 'GET', '/operator/decisions')).body.decisions as Array<{ requestId: string }>).some((d) => d.requestId === reference));
 
-    const token = system.stepFunctions.describe(reference)?.pendingTask?.token;
+    const token = system.stepFunctions.liveTaskToken(reference);
     expect(token).toBeTruthy();
     const pending = await documentClient().send(
       new QueryCommand({ TableName: process.env[Settings.requestsTable]!, KeyConditionExpression: 'pk = :pk AND sk = :sk', ExpressionAttributeValues: { ':pk': 'DECISION', ':sk': reference } }),
@@ -279,9 +281,12 @@ describe('a leaked callback token cannot skip verification', () => {
     const submitted = await postJson(`${system.url}/api/requests`, { type: 'erasure', email: person, language: 'en' });
     const reference = String(submitted.body.reference);
     await until('the request to wait for verification', hasJoined(reference));
-    const token = system.stepFunctions.describe(reference)?.pendingTask?.token;
+    const token = system.stepFunctions.liveTaskToken(reference);
     expect(token).toBeTruthy();
     expect(await scanAll(process.env[Settings.verificationsTable]!)).not.toContain(token!);
+    // Nor in the execution checkpoints of the local runtime, which keep its hash.
+    const checkpoints = join(system.dataDir, 'stepfunctions', 'running');
+    expect(readdirSync(checkpoints).map((file) => readFileSync(join(checkpoints, file), 'utf8')).join('\n')).not.toContain(token!);
 
     // Someone who has the token (a log, a history) answers the wait without the code.
     await new SFNClient({}).send(new SendTaskSuccessCommand({ taskToken: token!, output: JSON.stringify({ verifiedAt: new Date().toISOString() }) }));
