@@ -24,7 +24,7 @@ import { NotFoundError } from '../functions/domain/errors.ts';
 import { freePort } from '../infra/local/free-port.ts';
 import { LocalTemplate, type CfnTemplate } from '../infra/local/template.ts';
 import { MailSink, type ReceivedMail } from '../test/support/mail-sink.ts';
-import { ChildRuntime } from './lib/child-runtime.ts';
+import { benchProfile, ChildRuntime } from './lib/child-runtime.ts';
 import { seededRandom } from './lib/mutate-mail.ts';
 
 const { values: args } = parseArgs({
@@ -47,7 +47,7 @@ const DRAIN_LIMIT_MS = 15 * 60_000;
 const dataDir = mkdtempSync(join(tmpdir(), 'derbes-chaos-'));
 const sink = await new MailSink().start();
 const [port, smtpPort, dynamoDbPort] = [await freePort(), await freePort(), await freePort()];
-const runtime = new ChildRuntime(dataDir, { PORT: String(port), SMTP_PORT: String(smtpPort), DYNAMODB_PORT: String(dynamoDbPort), MAIL_RELAY_URL: sink.url });
+const runtime = new ChildRuntime(dataDir, { PORT: String(port), SMTP_PORT: String(smtpPort), DYNAMODB_PORT: String(dynamoDbPort), MAIL_RELAY_URL: sink.url, DERBES_PROFILE: benchProfile(dataDir) });
 const url = runtime.url;
 
 /** Our Message-IDs start with the reference and the kind: <DRB-XXXXX-XXXXX.receipt.1a2b@domain>. */

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort } from '../infra/local/free-port.ts';
 import { MailSink } from '../test/support/mail-sink.ts';
-import { ChildRuntime } from './lib/child-runtime.ts';
+import { benchProfile, ChildRuntime } from './lib/child-runtime.ts';
 
 const { values: args } = parseArgs({ options: { waiting: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '8' } } });
 const WAITING = Number(args.waiting);
@@ -22,7 +22,7 @@ const CONCURRENCY = Number(args.concurrency);
 const dataDir = mkdtempSync(join(tmpdir(), 'derbes-restart-'));
 const sink = await new MailSink().start();
 const [port, smtpPort] = [await freePort(), await freePort()];
-const runtime = new ChildRuntime(dataDir, { PORT: String(port), SMTP_PORT: String(smtpPort), DYNAMODB_PORT: '0', MAIL_RELAY_URL: sink.url });
+const runtime = new ChildRuntime(dataDir, { PORT: String(port), SMTP_PORT: String(smtpPort), DYNAMODB_PORT: '0', MAIL_RELAY_URL: sink.url, DERBES_PROFILE: benchProfile(dataDir) });
 const url = runtime.url;
 
 const resumedLine = () => [...runtime.log().matchAll(/\((\d+) running executions resumed\)/g)].at(-1)?.[1] ?? '0';

@@ -1,7 +1,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, readFileSync } from 'node:fs';
+import { copyFileSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../infra/constructs/derbes-function.ts';
+
+/**
+ * The demo profile (and its demo data) in `dataDir`, with the request and mail limits of the public API lifted: these
+ * benches send thousands of requests from one address to measure the runtime, not the limits (bench:abuse does that).
+ */
+export function benchProfile(dataDir: string): string {
+  const profile = JSON.parse(readFileSync(join(REPO_ROOT, 'profiles', 'demo.json'), 'utf8')) as Record<string, unknown>;
+  const unlimited = { burst: 1_000_000, perMinute: 1_000_000 };
+  profile.limits = { requestsPerClient: unlimited, requestsInAll: unlimited, publicCallsPerClient: unlimited, unverifiedMailsPerHour: 1_000_000 };
+  const path = join(dataDir, 'bench-profile.json');
+  writeFileSync(path, JSON.stringify(profile, null, 2));
+  copyFileSync(join(REPO_ROOT, 'profiles', 'demo.data.json'), path.replace(/\.json$/, '.data.json'));
+  return path;
+}
 
 /**
  * The local runtime as `npm start` runs it, in a child process group of its own (Node, its function workers and
