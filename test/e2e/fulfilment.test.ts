@@ -246,12 +246,8 @@ beforeAll(async () => {
   expect(operatorKey).toBeTruthy();
   expect(system.secrets.value(BILLING_SECRET_NAME)).toBe(BILLING_SECRET);
 
-  s3 = new S3Client({
-    endpoint: process.env.AWS_ENDPOINT_URL_S3,
-    region: LOCAL_REGION,
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+  // As the operator's own tools would: the runtime's administrator credentials (in the environment) at its S3 endpoint.
+  s3 = new S3Client({ endpoint: process.env.AWS_ENDPOINT_URL_S3, region: LOCAL_REGION, forcePathStyle: true });
   const put = (key: string, body: string, contentType: string) => s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ContentType: contentType }));
   await put(`${PREFIX}${PERSON}/profile.json`, JSON.stringify({ recordId: 'doc-301', name: 'Айгерим Нурланова', phone: OLD_PHONE, email: PERSON, form: 'loyalty card' }), 'application/json');
   await put(`${PREFIX}${PERSON}/contract.pdf`, '%PDF-1.4 contract of Aigerim', 'application/pdf');
