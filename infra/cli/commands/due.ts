@@ -106,6 +106,12 @@ function isBreachNotice(deadline: Deadline): deadline is BreachNoticeDeadline {
   return deadline.rule.requestType === BREACH_NOTICE;
 }
 
+/** "1 working day", "30 calendar days", "72 hours". */
+function term(amount: number, unit: string): string {
+  const words = unit.replace('_', ' ');
+  return `${amount} ${amount === 1 ? words.replace(/s$/, '') : words}`;
+}
+
 function describe(deadline: Deadline): string[] {
   const { rule } = deadline;
   const due = DateTime.fromISO(deadline.dueAt, { setZone: true });
@@ -118,14 +124,14 @@ function describe(deadline: Deadline): string[] {
   const lines = [
     `Due:        ${deadline.dueAt} (${deadline.timeZone}) — ${due.toFormat('cccc d LLLL yyyy, HH:mm:ss')}`,
     counted,
-    `Rule:       ${rule.id} — ${rule.amount} ${rule.unit.replace('_', ' ')} (${rule.origin}, in force from ${rule.effectiveFrom})`,
+    `Rule:       ${rule.id} — ${term(rule.amount, rule.unit)} (${rule.origin}, in force from ${rule.effectiveFrom})`,
     `Citation:   ${inLanguage(rule.citation, 'en')}`,
     `Source:     ${rule.source}`,
     `Confidence: ${rule.confidence} (${CONFIDENCE_MEANING[rule.confidence]})`,
   ];
   if (deadline.acknowledgeBy) lines.push(`Acknowledge by: ${deadline.acknowledgeBy}`);
   if (rule.extension) {
-    lines.push(`Extension:  +${rule.extension.amount} ${rule.extension.unit.replace('_', ' ')} — ${rule.extension.citation.en}`);
+    lines.push(`Extension:  +${term(rule.extension.amount, rule.extension.unit)} — ${rule.extension.citation.en}`);
   }
   if (rule.note) lines.push(`Note:       ${inLanguage(rule.note, 'en')}`);
   if (isBreachNotice(deadline)) {

@@ -107,6 +107,7 @@ describe('derbes due --type breach_notice', () => {
     const text = (await run(['--jurisdiction', 'KZ', '--type', 'breach_notice', '--received', '2026-03-20T17:00:00+05:00'])).out.join('\n');
     expect(text).toContain('Thursday 26 March 2026, 23:59:59');
     expect(text).toContain('Detected:   2026-03-20');
+    expect(text).toContain('1 working day (statute');
     expect(text).toMatch(/affectedSubjects: .*IIN/);
     const before = await run(['--jurisdiction', 'KZ', '--type', 'breach_notice', '--received', '2024-06-30T12:00:00+05:00']);
     expect(before.code).toBe(2);

@@ -23,6 +23,7 @@ describe('derbes due', () => {
     expect(text).toContain('Law of the Republic of Kazakhstan No. 94-V "On Personal Data and Their Protection", Art. 25');
     expect(text).toContain('adilet.zan.kz/rus/docs/Z1300000094');
     expect(text).toMatch(/Confidence: S/);
+    expect(text).toContain('3 working days (statute');
   });
 
   it('prints one JSON object with --json', async () => {
