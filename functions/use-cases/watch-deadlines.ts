@@ -36,12 +36,20 @@ export interface WatchReport {
 type WatchStep = EscalationKind | 'delay_notice';
 type Counter = 'reminders' | 'progressNotices' | 'delayNotices' | 'overdue';
 
+/**
+ * A reminder concerns the operator only while the request waits on them. One that does not apply yet is left for a
+ * later run rather than taken, so a request that reaches the operator after its reminder's time is still reminded.
+ */
+function appliesNow(request: DataSubjectRequest, kind: WatchStep): boolean {
+  if (kind !== 'operator_reminder' && kind !== 'operator_last_day') return true;
+  return WAITS_ON_OPERATOR.includes(request.status) || Boolean(request.attention);
+}
+
 /** `at` (the step's instant) tells apart the mails of steps of one kind, such as several reminders. */
 async function takeStep(deps: Dependencies, request: DataSubjectRequest, kind: WatchStep, at: string): Promise<Counter | undefined> {
   switch (kind) {
     case 'operator_reminder':
     case 'operator_last_day':
-      if (!WAITS_ON_OPERATOR.includes(request.status) && !request.attention) return undefined;
       await alertOperator(deps, request, kind === 'operator_last_day' ? 'lastDay' : 'reminder', {}, [], at);
       return 'reminders';
     case 'interim_answer':
@@ -110,7 +118,7 @@ export async function watchDeadlines(deps: Dependencies): Promise<WatchReport> {
       const taken = new Set(
         (await deps.audit.list(request.id)).filter((e) => e.type === 'deadline.step').map((e) => (e.detail as { kind: string }).kind),
       );
-      for (const step of due.filter((s) => !taken.has(s.kind))) {
+      for (const step of due.filter((s) => !taken.has(s.kind) && appliesNow(request, s.kind))) {
         // Runs of the watch may overlap (a slow run, a retried one): one of them takes each step.
         if (!(await deps.requests.claimStep(request.id, step.kind, now))) continue;
         const counted = await takeStep(deps, request, step.kind, step.at);

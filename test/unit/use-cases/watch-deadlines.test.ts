@@ -41,6 +41,21 @@ describe('watchDeadlines', () => {
     expect(await steps(s, request.id)).toContain('interim_answer');
   });
 
+  it('reminds the operator of a request that reaches them only after the reminder time, once', async () => {
+    const s = demo();
+    const request = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION' });
+    s.setNow(new Date(Date.parse(request.deadline.dueAt) - HOUR));
+    expect(await watchDeadlines(s.deps)).toMatchObject({ reminders: 0 });
+    expect(await steps(s, request.id)).not.toContain('operator_reminder');
+    await s.deps.requests.transition(request.id, 'AWAITING_VERIFICATION', 'IN_PROGRESS', { verifiedAt: s.deps.clock.now().toISOString() }, [{ type: 'verification.confirmed', detail: {} }]);
+    expect((await watchDeadlines(s.deps)).reminders).toBeGreaterThan(0);
+    const reminders = operatorMails(s).filter((m) => m.subject.includes('Reminder: this request waits on you'));
+    expect(reminders.length).toBeGreaterThan(0);
+    const sent = s.mailer.sent.length;
+    expect(await watchDeadlines(s.deps)).toMatchObject({ reminders: 0 });
+    expect(s.mailer.sent).toHaveLength(sent);
+  });
+
   it('tells the person of a request stuck on a failure that the answer is delayed, instead of "in progress"', async () => {
     const s = demo();
     const request = await placeRequest(s, ['access']);
