@@ -186,7 +186,7 @@ type Catalog = z.infer<typeof CatalogSchema> & {
   roles: Record<'processor' | 'recipient', string>;
 };
 
-function placeholderProblems(value: string, allowed: readonly string[], field: string): FieldProblem[] {
+export function placeholderProblems(value: string, allowed: readonly string[], field: string): FieldProblem[] {
   const used = [...value.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
   return used.filter((name) => !allowed.includes(name)).map((name) => ({ field, message: `unknown placeholder {${name}}` }));
 }

@@ -5,7 +5,7 @@ import kk from '../../rules/messages/kk.json' with { type: 'json' };
 import ru from '../../rules/messages/ru.json' with { type: 'json' };
 import type { RetentionRule } from '../config/profile-schema.ts';
 import { ConfigurationError, toFieldProblems, type FieldProblem } from './errors.ts';
-import { fill } from './messages.ts';
+import { fill, placeholderProblems } from './messages.ts';
 import type { Language } from './request-types.ts';
 
 /** The retention texts of rules/messages/<language>.json (section `retention`), with the placeholders each may use. */
@@ -26,9 +26,7 @@ export function parseRetentionTexts(catalog: unknown, source: string): Retention
   const problems: FieldProblem[] = [];
   for (const [name, allowed] of Object.entries(PLACEHOLDERS)) {
     for (const [part, value] of Object.entries(texts[name as keyof typeof PLACEHOLDERS])) {
-      for (const [, placeholder] of value.matchAll(/\{(\w+)\}/g)) {
-        if (!(allowed as readonly string[]).includes(placeholder!)) problems.push({ field: `retention.${name}.${part}`, message: `unknown placeholder {${placeholder}}` });
-      }
+      problems.push(...placeholderProblems(value, allowed, `retention.${name}.${part}`));
     }
   }
   if (problems.length) throw new ConfigurationError(source, problems);
