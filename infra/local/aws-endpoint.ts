@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AccessDenied, UnrecognizedClient, type Authorization, type Principals } from './iam.ts';
+import type { Meter } from './meter.ts';
 
 export interface ServiceRequest {
   method: string;
@@ -69,12 +70,15 @@ export class AwsEndpoint {
     private readonly principals: Principals,
     private readonly protocol: ServiceProtocol,
     private readonly upstream: Upstream,
+    private readonly meter?: Meter,
   ) {}
 
   async handle(request: ServiceRequest): Promise<ServiceResponse> {
     try {
       const principal = this.principals.identify(request.headers.authorization);
-      this.principals.authorize(principal, this.protocol.authorizations(request));
+      const authorizations = this.protocol.authorizations(request);
+      this.principals.authorize(principal, authorizations);
+      this.meter?.count(this.service, request, authorizations);
     } catch (error) {
       if (error instanceof AccessDenied) {
         console.error(`[iam] ${this.service}: ${error.message}`);

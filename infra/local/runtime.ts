@@ -12,6 +12,7 @@ import { REPO_ROOT } from '../constructs/derbes-function.ts';
 import { AwsEndpoint, forwardTo } from './aws-endpoint.ts';
 import { dynamoDbProtocol, s3Protocol, secretsManagerProtocol, sesProtocol, stepFunctionsProtocol } from './aws-protocols.ts';
 import { DynamoDbLocal } from './dynamodb-local.ts';
+import { Meter } from './meter.ts';
 import { freePort } from './free-port.ts';
 import { bundleFunctions } from './function-bundles.ts';
 import { FunctionError, FunctionHost } from './function-host.ts';
@@ -145,12 +146,14 @@ export async function startLocalSystem(settings: RuntimeSettings, options: Start
     const ses = new SesHost(settings.mailRelayUrl ? { kind: 'relay', url: settings.mailRelayUrl } : { kind: 'outbox', directory: outboxDir! }, join(settings.dataDir, 'ses-suppression.json'));
     stoppers.push(async () => ses.stop());
 
+    const meter = settings.meterFile ? new Meter() : undefined;
+    if (meter) stoppers.push(meter.writeTo(settings.meterFile!));
     const endpoints = [
-      { service: 'dynamodb', port: 0, endpoint: new AwsEndpoint('dynamodb', principals, dynamoDbProtocol, forwardTo(dynamo.endpoint)) },
-      { service: 's3', port: settings.s3Port, endpoint: new AwsEndpoint('s3', principals, s3Protocol, forwardTo(s3Direct, { dropSignature: true })) },
-      { service: 'sfn', port: settings.sfnPort, endpoint: new AwsEndpoint('sfn', principals, stepFunctionsProtocol(machine.arn), (r) => stepFunctions.handle(r)) },
-      { service: 'secretsmanager', port: settings.secretsPort, endpoint: new AwsEndpoint('secretsmanager', principals, secretsManagerProtocol, (r) => secrets.handle(r)) },
-      { service: 'ses', port: 0, endpoint: new AwsEndpoint('ses', principals, sesProtocol, (r) => ses.handle(r)) },
+      { service: 'dynamodb', port: 0, endpoint: new AwsEndpoint('dynamodb', principals, dynamoDbProtocol, forwardTo(dynamo.endpoint), meter) },
+      { service: 's3', port: settings.s3Port, endpoint: new AwsEndpoint('s3', principals, s3Protocol, forwardTo(s3Direct, { dropSignature: true }), meter) },
+      { service: 'sfn', port: settings.sfnPort, endpoint: new AwsEndpoint('sfn', principals, stepFunctionsProtocol(machine.arn), (r) => stepFunctions.handle(r), meter) },
+      { service: 'secretsmanager', port: settings.secretsPort, endpoint: new AwsEndpoint('secretsmanager', principals, secretsManagerProtocol, (r) => secrets.handle(r), meter) },
+      { service: 'ses', port: 0, endpoint: new AwsEndpoint('ses', principals, sesProtocol, (r) => ses.handle(r), meter) },
     ];
     for (const { service, port, endpoint } of endpoints) {
       awsEndpoints[service] = await endpoint.listen(port);

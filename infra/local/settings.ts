@@ -24,6 +24,8 @@ const RuntimeSettingsSchema = z.object({
   WATCH_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(0),
   /** 1: write a demo profile's sample records again (they are written on the first start only). */
   RESET_DEMO_DATA: z.enum(['0', '1']).default('0'),
+  /** A file to keep a count of the functions' AWS calls in (for the benches); unset, nothing is counted. */
+  METER_FILE: z.string().optional(),
 });
 
 export interface RuntimeSettings {
@@ -40,6 +42,7 @@ export interface RuntimeSettings {
   host: string;
   watchIntervalSeconds: number;
   resetDemoData: boolean;
+  meterFile?: string;
 }
 
 export function runtimeSettings(env: NodeJS.ProcessEnv = process.env): RuntimeSettings {
@@ -60,5 +63,6 @@ export function runtimeSettings(env: NodeJS.ProcessEnv = process.env): RuntimeSe
     host: s.HOST,
     watchIntervalSeconds: s.WATCH_INTERVAL_SECONDS,
     resetDemoData: s.RESET_DEMO_DATA === '1',
+    meterFile: s.METER_FILE ? resolve(s.METER_FILE) : undefined,
   };
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ServiceRequest } from '../../infra/local/aws-endpoint.ts';
+import { AwsEndpoint, type ServiceRequest } from '../../infra/local/aws-endpoint.ts';
 import { dynamoDbProtocol, s3Protocol, secretsManagerProtocol, sesProtocol } from '../../infra/local/aws-protocols.ts';
 import { actionMatches, Denials, Principals, resourceMatches, RolePolicy } from '../../infra/local/iam.ts';
+import { Meter } from '../../infra/local/meter.ts';
 import { secretArn, secretName } from '../../infra/local/template.ts';
 
 const TABLE = 'arn:aws:dynamodb:local:000000000000:table/Requests';
@@ -107,5 +108,31 @@ describe('what each AWS call needs, per the service authorization reference', ()
     const denied = sesProtocol.accessDenied('no', send);
     expect(denied.status).toBe(403);
     expect(String(denied.body)).toContain('<Code>AccessDenied</Code>');
+  });
+});
+
+describe('the meter the benches read', () => {
+  it('counts calls by operation and every item a call writes, only for calls the role allows', async () => {
+    const meter = new Meter();
+    const principals = new Principals(new Denials());
+    const principal = principals.add('IntakeFunction', new RolePolicy('IntakeRole', [{ Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:BatchWriteItem'], Resource: TABLE }]));
+    const authorization = `AWS4-HMAC-SHA256 Credential=${principal.accessKeyId}/20261129/local/dynamodb/aws4_request, SignedHeaders=host, Signature=00`;
+    const endpoint = new AwsEndpoint('dynamodb', principals, dynamoDbProtocol, async () => ({ status: 200, headers: {}, body: '{}' }), meter);
+    const call = (target: string, json: unknown) => {
+      const signed = request({ target: `DynamoDB_20120810.${target}`, json });
+      return endpoint.handle({ ...signed, headers: { ...signed.headers, authorization } });
+    };
+
+    await call('PutItem', { TableName: 'Requests', Item: {} });
+    await call('TransactWriteItems', { TransactItems: [{ Put: { TableName: 'Requests' } }, { Update: { TableName: 'Requests' } }, { ConditionCheck: { TableName: 'Requests' } }] });
+    await call('BatchWriteItem', { RequestItems: { Requests: [{ PutRequest: {} }, { PutRequest: {} }, { DeleteRequest: {} }] } });
+    const refused = await call('DeleteItem', { TableName: 'Requests', Key: {} });
+
+    expect(refused.status).toBe(400);
+    expect(meter.reading()).toEqual({
+      calls: { 'dynamodb:BatchWriteItem': 1, 'dynamodb:PutItem': 1, 'dynamodb:TransactWriteItems': 1 },
+      // 1 put, the transaction's put and update (its condition check writes nothing), the batch's three.
+      dynamoDbItemWrites: 6,
+    });
   });
 });

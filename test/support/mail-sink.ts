@@ -9,6 +9,8 @@ export interface ReceivedMail {
   messageId?: string;
   headers: Array<{ key: string; value: string }>;
   raw: Buffer;
+  /** When the sink had the whole message (ms since the epoch). */
+  receivedAt: number;
 }
 
 /** How a relay answers one message it will not take: an SMTP reply code and its text, e.g. 451 "4.3.0 Try later". */
@@ -55,6 +57,7 @@ export class MailSink {
             messageId: parsed.messageId,
             headers: parsed.headers,
             raw,
+            receivedAt: Date.now(),
           });
           this.listeners.forEach((notify) => notify());
           callback();

@@ -1,0 +1,170 @@
+/**
+ * Intake on the local runtime against its own database:
+ *   npm run bench:intake -- [--requests 400] [--concurrency 8] [--bare 2000]
+ *
+ * Starts the runtime as `npm start` does (its outgoing mail to a real SMTP sink), sends N access requests through
+ * POST /api/requests at the given concurrency and waits for each one's receipt (the mail that also carries the
+ * confirmation link). The runtime counts the items its functions write in DynamoDB (METER_FILE), so the run knows
+ * the writes a request makes up to that mail. Then, in the same run and on the same DynamoDB Local, it measures bare
+ * PutItem at the same concurrency (items of a request's size) and prints:
+ *   intake req/s, bare puts/s, writes per request, receipt p50/p95, and
+ *   ratio = intake ÷ (bare ÷ writes per request)   — the share of the database's pace the runtime keeps (goal ≥ 0.5)
+ * With 2,000 requests or more it also prints the rate of the first and of the last 1,000 (constant cost per request).
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { freePort } from '../infra/local/free-port.ts';
+import type { MeterReading } from '../infra/local/meter.ts';
+import { MailSink } from '../test/support/mail-sink.ts';
+import { benchProfile, ChildRuntime } from './lib/child-runtime.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '400' },
+    concurrency: { type: 'string', default: '8' },
+    bare: { type: 'string', default: '2000' },
+  },
+});
+const REQUESTS = Number(args.requests);
+const CONCURRENCY = Number(args.concurrency);
+const BARE_PUTS = Number(args.bare);
+const WARM_UP = CONCURRENCY * 2;
+const MAIL_WAIT_MS = 120_000;
+
+const dataDir = mkdtempSync(join(tmpdir(), 'derbes-intake-'));
+const meterFile = join(dataDir, 'meter.json');
+const sink = await new MailSink().start();
+const [port, smtpPort, dynamoDbPort] = [await freePort(), await freePort(), await freePort()];
+const runtime = new ChildRuntime(dataDir, {
+  PORT: String(port),
+  SMTP_PORT: String(smtpPort),
+  DYNAMODB_PORT: String(dynamoDbPort),
+  MAIL_RELAY_URL: sink.url,
+  DERBES_PROFILE: benchProfile(dataDir),
+  METER_FILE: meterFile,
+});
+
+const readMeter = (): MeterReading => (existsSync(meterFile) ? (JSON.parse(readFileSync(meterFile, 'utf8')) as MeterReading) : { calls: {}, dynamoDbItemWrites: 0 });
+/** The meter file is written every 250 ms: wait until it holds still for a second. */
+async function settledMeter(): Promise<MeterReading> {
+  let last = JSON.stringify(readMeter());
+  for (let still = 0; still < 4; ) {
+    await new Promise((r) => setTimeout(r, 300));
+    const now = JSON.stringify(readMeter());
+    still = now === last ? still + 1 : 0;
+    last = now;
+  }
+  return JSON.parse(last) as MeterReading;
+}
+
+/** Our Message-IDs start with the reference: <DRB-XXXXX-XXXXX.receipt.1a2b@domain>. */
+const mailArrivals = new Map<string, number>();
+const referenceOf = (messageId = '') => /^<?(DRB-[0-9A-Z]{5}-[0-9A-Z]{5})\./.exec(messageId)?.[1];
+let seenMails = 0;
+function collectMail(): void {
+  for (; seenMails < sink.messages.length; seenMails++) {
+    const reference = referenceOf(sink.messages[seenMails]!.messageId);
+    if (reference && !mailArrivals.has(reference)) mailArrivals.set(reference, sink.messages[seenMails]!.receivedAt);
+  }
+}
+
+interface Sent {
+  reference: string;
+  postedAt: number;
+  acceptedAt: number;
+}
+
+async function send(prefix: string, count: number): Promise<{ sent: Sent[]; ms: number }> {
+  const sent: Sent[] = [];
+  let next = 0;
+  const started = Date.now();
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      const postedAt = Date.now();
+      const response = await fetch(`${runtime.url}/api/requests`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': `${prefix}-${i}` },
+        body: JSON.stringify({ type: 'access', email: `${prefix}.${i}@example.kz`, language: 'ru' }),
+      });
+      const body = (await response.json()) as { reference?: string };
+      if (!response.ok || !body.reference) throw new Error(`request ${prefix}-${i} refused: ${response.status} ${JSON.stringify(body)}`);
+      sent.push({ reference: body.reference, postedAt, acceptedAt: Date.now() });
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return { sent, ms: Date.now() - started };
+}
+
+async function receipts(sent: Sent[]): Promise<void> {
+  const deadline = Date.now() + MAIL_WAIT_MS;
+  while (Date.now() < deadline) {
+    collectMail();
+    if (sent.every((s) => mailArrivals.has(s.reference))) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const missing = sent.filter((s) => !mailArrivals.has(s.reference)).length;
+  throw new Error(`${missing} of ${sent.length} receipts did not arrive within ${MAIL_WAIT_MS / 1000} s; see ${runtime.logFile}`);
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+
+console.log(`intake: ${REQUESTS} access requests at concurrency ${CONCURRENCY}, then ${BARE_PUTS} bare PutItem on the same DynamoDB Local; data in ${dataDir}`);
+try {
+  const healthyMs = await runtime.start();
+  console.log(`  runtime healthy after ${(healthyMs / 1000).toFixed(1)} s`);
+
+  // Warm-up: every function on the path has started and compiled its hot code before the clock runs.
+  const warm = await send('warm', WARM_UP);
+  await receipts(warm.sent);
+  const before = await settledMeter();
+
+  const run = await send('intake', REQUESTS);
+  await receipts(run.sent);
+  const after = await settledMeter();
+
+  const intakePerSecond = (REQUESTS / run.ms) * 1000;
+  const writesPerRequest = (after.dynamoDbItemWrites - before.dynamoDbItemWrites) / REQUESTS;
+  const receiptMs = run.sent.map((s) => mailArrivals.get(s.reference)! - s.postedAt).sort((a, b) => a - b);
+  const callsPerRequest = Object.entries(after.calls)
+    .map(([call, n]) => [call, (n - (before.calls[call] ?? 0)) / REQUESTS] as const)
+    .filter(([, n]) => n > 0)
+    .map(([call, n]) => `${call} ${n.toFixed(2)}`);
+
+  // Bare PutItem: the same database, the same concurrency, an item of the request item's size.
+  const dynamo = new DynamoDBClient({ endpoint: `http://127.0.0.1:${dynamoDbPort}`, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const table = 'bench-bare-puts';
+  await dynamo.send(new CreateTableCommand({ TableName: table, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] }));
+  const payload = 'x'.repeat(600);
+  let nextPut = 0;
+  const bareStarted = Date.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (nextPut < BARE_PUTS) {
+        const i = nextPut++;
+        await dynamo.send(new PutItemCommand({ TableName: table, Item: { pk: { S: `item-${i}` }, payload: { S: payload }, at: { S: new Date().toISOString() } } }));
+      }
+    }),
+  );
+  const barePerSecond = (BARE_PUTS / (Date.now() - bareStarted)) * 1000;
+  await dynamo.send(new DeleteTableCommand({ TableName: table }));
+
+  console.log(`  calls per request up to the receipt: ${callsPerRequest.join(', ')}`);
+  if (REQUESTS >= 2000) {
+    const byAcceptance = run.sent.map((s) => s.acceptedAt).sort((a, b) => a - b);
+    const rate = (from: number, to: number) => ((to - from + 1) / (byAcceptance[to]! - byAcceptance[from]!)) * 1000;
+    const first = rate(0, 999);
+    const last = rate(REQUESTS - 1000, REQUESTS - 1);
+    console.log(`  first 1,000: ${first.toFixed(1)} req/s, last 1,000: ${last.toFixed(1)} req/s (last ÷ first ${(last / first).toFixed(2)})`);
+  }
+  console.log(`  receipt mail p50 ${(percentile(receiptMs, 50) / 1000).toFixed(2)} s, p95 ${(percentile(receiptMs, 95) / 1000).toFixed(2)} s`);
+  console.log(
+    `intake ${intakePerSecond.toFixed(1)} req/s, bare ${barePerSecond.toFixed(0)} puts/s, ${writesPerRequest.toFixed(1)} writes per request, ratio ${(intakePerSecond / (barePerSecond / writesPerRequest)).toFixed(2)}`,
+  );
+} finally {
+  await runtime.interrupt().catch(() => undefined);
+  await sink.stop();
+}
