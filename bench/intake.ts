@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { freePort } from '../infra/local/free-port.ts';
-import type { MeterReading } from '../infra/local/meter.ts';
+import { usedBetween, type MeterReading } from '../infra/local/meter.ts';
 import { MailSink } from '../test/support/mail-sink.ts';
 import { benchProfile, ChildRuntime } from './lib/child-runtime.ts';
 
@@ -47,7 +47,7 @@ const runtime = new ChildRuntime(dataDir, {
   METER_FILE: meterFile,
 });
 
-const readMeter = (): MeterReading => (existsSync(meterFile) ? (JSON.parse(readFileSync(meterFile, 'utf8')) as MeterReading) : { calls: {}, dynamoDbItemWrites: 0 });
+const readMeter = (): MeterReading => (existsSync(meterFile) ? (JSON.parse(readFileSync(meterFile, 'utf8')) as MeterReading) : { usage: {}, stateTransitions: 0 });
 /** The meter file is written every 250 ms: wait until it holds still for a second. */
 async function settledMeter(): Promise<MeterReading> {
   let last = JSON.stringify(readMeter());
@@ -127,12 +127,10 @@ try {
   const after = await settledMeter();
 
   const intakePerSecond = (REQUESTS / run.ms) * 1000;
-  const writesPerRequest = (after.dynamoDbItemWrites - before.dynamoDbItemWrites) / REQUESTS;
+  const used = usedBetween(before, after);
+  const writesPerRequest = used.dynamoDbItemWrites / REQUESTS;
   const receiptMs = run.sent.map((s) => mailArrivals.get(s.reference)! - s.postedAt).sort((a, b) => a - b);
-  const callsPerRequest = Object.entries(after.calls)
-    .map(([call, n]) => [call, (n - (before.calls[call] ?? 0)) / REQUESTS] as const)
-    .filter(([, n]) => n > 0)
-    .map(([call, n]) => `${call} ${n.toFixed(2)}`);
+  const callsPerRequest = Object.entries(used.calls).map(([call, n]) => `${call} ${(n / REQUESTS).toFixed(2)}`);
 
   // Bare PutItem: the same database, the same concurrency, an item of the request item's size.
   const dynamo = new DynamoDBClient({ endpoint: `http://127.0.0.1:${dynamoDbPort}`, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });

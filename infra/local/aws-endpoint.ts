@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AccessDenied, UnrecognizedClient, type Authorization, type Principals } from './iam.ts';
+import { AccessDenied, UnrecognizedClient, type Authorization, type Principal, type Principals } from './iam.ts';
 import type { Meter } from './meter.ts';
 
 export interface ServiceRequest {
@@ -74,11 +74,12 @@ export class AwsEndpoint {
   ) {}
 
   async handle(request: ServiceRequest): Promise<ServiceResponse> {
+    let principal: Principal;
+    let authorizations: Authorization[];
     try {
-      const principal = this.principals.identify(request.headers.authorization);
-      const authorizations = this.protocol.authorizations(request);
+      principal = this.principals.identify(request.headers.authorization);
+      authorizations = this.protocol.authorizations(request);
       this.principals.authorize(principal, authorizations);
-      this.meter?.count(this.service, request, authorizations);
     } catch (error) {
       if (error instanceof AccessDenied) {
         console.error(`[iam] ${this.service}: ${error.message}`);
@@ -87,7 +88,8 @@ export class AwsEndpoint {
       if (error instanceof UnrecognizedClient) return this.protocol.unrecognizedClient(error.message, request);
       throw error;
     }
-    return this.upstream(request);
+    // The caller's session name: the function's logical id (or `operator`).
+    return this.meter ? this.meter.call(principal.arn.split('/').pop()!, this.service, request, authorizations, this.upstream) : this.upstream(request);
   }
 
   async listen(port = 0): Promise<string> {

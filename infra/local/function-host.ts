@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { FunctionBundles } from './function-bundles.ts';
+import type { Meter } from './meter.ts';
 import { functionArn, type LocalFunction } from './template.ts';
 
 /** An error a function returned (errorType, errorMessage), or one Lambda reports for it (a time-out, a crash). */
@@ -34,6 +35,7 @@ export class FunctionHost {
     private readonly functions: Map<string, LocalFunction>,
     private readonly bundles: FunctionBundles,
     private readonly environmentOf: (fn: LocalFunction) => Record<string, string>,
+    private readonly meter?: Meter,
   ) {}
 
   /** The logical ids of the template's functions. */
@@ -111,17 +113,20 @@ export class FunctionHost {
     await sandbox.ready;
     const deadline = Date.now() + fn.timeoutSeconds * 1000;
     const id = this.nextId++;
+    const started = performance.now();
+    const billed = () => this.meter?.invocation(logicalId, fn.memorySize, performance.now() - started);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         sandbox.inFlight.delete(id);
+        billed();
         reject(new FunctionError('Sandbox.Timedout', `Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`));
         // Lambda ends a sandbox whose invocation timed out; here a sandbox serves concurrent invocations, so it
         // ends only when nothing else runs in it.
         if (!sandbox.inFlight.size) void sandbox.worker.terminate();
       }, fn.timeoutSeconds * 1000);
       sandbox.inFlight.set(id, {
-        resolve: (result) => (clearTimeout(timer), resolve(result)),
-        reject: (error) => (clearTimeout(timer), reject(error)),
+        resolve: (result) => (clearTimeout(timer), billed(), resolve(result)),
+        reject: (error) => (clearTimeout(timer), billed(), reject(error)),
       });
       // Lambda passes the event as JSON.
       sandbox.worker.postMessage({ id, event: JSON.parse(JSON.stringify(event ?? null)) as unknown, requestId: randomUUID(), deadline });

@@ -12,12 +12,12 @@ import { REPO_ROOT } from '../constructs/derbes-function.ts';
 import { AwsEndpoint, forwardTo } from './aws-endpoint.ts';
 import { dynamoDbProtocol, s3Protocol, secretsManagerProtocol, sesProtocol, stepFunctionsProtocol } from './aws-protocols.ts';
 import { DynamoDbLocal } from './dynamodb-local.ts';
-import { Meter } from './meter.ts';
 import { freePort } from './free-port.ts';
 import { bundleFunctions } from './function-bundles.ts';
 import { FunctionError, FunctionHost } from './function-host.ts';
 import { HttpGateway } from './http-gateway.ts';
 import { Denials, InvokePermissions, Principals, RolePolicy, type Denial, type Principal } from './iam.ts';
+import { Meter } from './meter.ts';
 import type { RuntimeSettings } from './settings.ts';
 import { SecretsHost } from './secrets-host.ts';
 import { SesHost } from './ses-host.ts';
@@ -106,6 +106,8 @@ export async function startLocalSystem(settings: RuntimeSettings, options: Start
     // The operator's own tools (and tests looking into the system) act as an administrator, as they would in AWS.
     const administrator = principals.add('operator', new RolePolicy('LocalAdministrator', [{ Effect: 'Allow', Action: '*', Resource: '*' }]));
     const awsEndpoints: Record<string, string> = {};
+    const meter = settings.meterFile ? new Meter() : undefined;
+    if (meter) stoppers.push(meter.writeTo(settings.meterFile!));
     const functions = new FunctionHost(functionDefinitions, bundles, (fn) => {
       const principal = principalOf.get(fn.logicalId)!;
       return {
@@ -122,7 +124,7 @@ export async function startLocalSystem(settings: RuntimeSettings, options: Start
         // The runtime's log level, as Lambda's log-level setting would give it.
         ...(process.env.LOG_LEVEL ? { LOG_LEVEL: process.env.LOG_LEVEL } : {}),
       };
-    });
+    }, meter);
     stoppers.push(() => functions.stop());
 
     const machine = template.stateMachine();
@@ -133,6 +135,7 @@ export async function startLocalSystem(settings: RuntimeSettings, options: Start
       join(settings.dataDir, 'stepfunctions'),
       new RolePolicy(machine.roleLogicalId, template.rolePolicy(machine.roleLogicalId).statements),
       denials,
+      meter,
     );
     stoppers.push(() => stepFunctions.stop());
 
@@ -146,8 +149,6 @@ export async function startLocalSystem(settings: RuntimeSettings, options: Start
     const ses = new SesHost(settings.mailRelayUrl ? { kind: 'relay', url: settings.mailRelayUrl } : { kind: 'outbox', directory: outboxDir! }, join(settings.dataDir, 'ses-suppression.json'));
     stoppers.push(async () => ses.stop());
 
-    const meter = settings.meterFile ? new Meter() : undefined;
-    if (meter) stoppers.push(meter.writeTo(settings.meterFile!));
     const endpoints = [
       { service: 'dynamodb', port: 0, endpoint: new AwsEndpoint('dynamodb', principals, dynamoDbProtocol, forwardTo(dynamo.endpoint), meter) },
       { service: 's3', port: settings.s3Port, endpoint: new AwsEndpoint('s3', principals, s3Protocol, forwardTo(s3Direct, { dropSignature: true }), meter) },

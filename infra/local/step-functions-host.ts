@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { jsonError, type ServiceRequest, type ServiceResponse } from './aws-endpoint.ts';
 import type { Denials, RolePolicy } from './iam.ts';
+import type { Meter } from './meter.ts';
 import { functionArn, logicalIdOfFunctionArn } from './template.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -146,6 +147,7 @@ export class StepFunctionsHost {
     stateDir: string,
     private readonly role: RolePolicy,
     private readonly denials: Denials,
+    private readonly meter?: Meter,
   ) {
     this.runningDir = join(stateDir, 'running');
     this.finishedDir = join(stateDir, 'finished');
@@ -304,6 +306,7 @@ export class StepFunctionsHost {
     let resumedEntry = resumedAt !== undefined;
     const checkpoints = (async () => {
       for await (const event of execution.eventLogs) {
+        if (event.type === 'StateEntered') this.meter?.transition();
         if (event.type !== 'StateEntered' || event.index !== undefined) continue;
         if (resumedEntry) {
           // The state this run resumes: its checkpoint and callback task are on disk already.

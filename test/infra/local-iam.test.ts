@@ -112,27 +112,60 @@ describe('what each AWS call needs, per the service authorization reference', ()
 });
 
 describe('the meter the benches read', () => {
-  it('counts calls by operation and every item a call writes, only for calls the role allows', async () => {
+  it('counts an allowed call by its caller and operation, every item it writes and the capacity DynamoDB reports', async () => {
     const meter = new Meter();
     const principals = new Principals(new Denials());
     const principal = principals.add('IntakeFunction', new RolePolicy('IntakeRole', [{ Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:BatchWriteItem'], Resource: TABLE }]));
     const authorization = `AWS4-HMAC-SHA256 Credential=${principal.accessKeyId}/20261129/local/dynamodb/aws4_request, SignedHeaders=host, Signature=00`;
-    const endpoint = new AwsEndpoint('dynamodb', principals, dynamoDbProtocol, async () => ({ status: 200, headers: {}, body: '{}' }), meter);
-    const call = (target: string, json: unknown) => {
+    // DynamoDB Local as the meter sees it: one unit per item written, reported only when asked for.
+    const forwarded: Array<Record<string, unknown>> = [];
+    const database = async (request: ServiceRequest) => {
+      const body = JSON.parse(request.body.toString('utf8')) as Record<string, any>;
+      forwarded.push(body);
+      const items = body.TransactItems?.length ?? Object.values(body.RequestItems ?? { t: [1] }).flat().length;
+      const capacity = body.ReturnConsumedCapacity === 'TOTAL' ? { ConsumedCapacity: { TableName: 'Requests', CapacityUnits: items } } : {};
+      return { status: 200, headers: { 'x-amz-crc32': '1' }, body: JSON.stringify({ Attributes: {}, ...capacity }) };
+    };
+    const endpoint = new AwsEndpoint('dynamodb', principals, dynamoDbProtocol, database, meter);
+    const call = async (target: string, json: Record<string, unknown>) => {
       const signed = request({ target: `DynamoDB_20120810.${target}`, json });
-      return endpoint.handle({ ...signed, headers: { ...signed.headers, authorization } });
+      const response = await endpoint.handle({ ...signed, headers: { ...signed.headers, authorization } });
+      return { status: response.status, body: JSON.parse(String(response.body)) as Record<string, unknown>, headers: response.headers };
     };
 
-    await call('PutItem', { TableName: 'Requests', Item: {} });
+    const put = await call('PutItem', { TableName: 'Requests', Item: {} });
+    const askedFor = await call('UpdateItem', { TableName: 'Requests', Key: {}, ReturnConsumedCapacity: 'TOTAL' });
     await call('TransactWriteItems', { TransactItems: [{ Put: { TableName: 'Requests' } }, { Update: { TableName: 'Requests' } }, { ConditionCheck: { TableName: 'Requests' } }] });
     await call('BatchWriteItem', { RequestItems: { Requests: [{ PutRequest: {} }, { PutRequest: {} }, { DeleteRequest: {} }] } });
     const refused = await call('DeleteItem', { TableName: 'Requests', Key: {} });
 
+    // The caller gets the capacity only when it asked, and no checksum of a body it does not get.
+    expect(put.body).toEqual({ Attributes: {} });
+    expect(put.headers['x-amz-crc32']).toBeUndefined();
+    expect(askedFor.body.ConsumedCapacity).toEqual({ TableName: 'Requests', CapacityUnits: 1 });
+    expect(forwarded.every((body) => body.ReturnConsumedCapacity === 'TOTAL')).toBe(true);
     expect(refused.status).toBe(400);
     expect(meter.reading()).toEqual({
-      calls: { 'dynamodb:BatchWriteItem': 1, 'dynamodb:PutItem': 1, 'dynamodb:TransactWriteItems': 1 },
-      // 1 put, the transaction's put and update (its condition check writes nothing), the batch's three.
-      dynamoDbItemWrites: 6,
+      usage: {
+        IntakeFunction: {
+          calls: { 'dynamodb:PutItem': 1, 'dynamodb:UpdateItem': 1, 'dynamodb:TransactWriteItems': 1, 'dynamodb:BatchWriteItem': 1 },
+          // The put, the update, the transaction's put and update (its condition check writes nothing), the batch's three.
+          dynamoDbItemWrites: 7,
+          readUnits: 0,
+          // 1 + 1 + the transaction's 3 reported units at the double rate + 3.
+          writeUnits: 11,
+          invocations: 0,
+          gbSeconds: 0,
+        },
+      },
+      stateTransitions: 0,
     });
+  });
+
+  it('bills an invocation by its duration rounded up to the millisecond, times its memory', () => {
+    const meter = new Meter();
+    meter.invocation('AnswerFunction', 512, 99.2);
+    meter.invocation('AnswerFunction', 512, 0.4);
+    expect(meter.reading().usage.AnswerFunction).toMatchObject({ invocations: 2, gbSeconds: (101 * 0.5) / 1000 });
   });
 });
