@@ -112,6 +112,9 @@ export function dependenciesFromEnvironment(loaded: { profile?: OperatorProfile;
     get audit() {
       return once('audit', () => new DynamoAuditLog(documentClient(), readSetting(Settings.auditTable)));
     },
+    get auditChains() {
+      return once('audit', () => new DynamoAuditLog(documentClient(), readSetting(Settings.auditTable)));
+    },
     get verifications() {
       return once('verifications', () => new DynamoVerificationStore(documentClient(), readSetting(Settings.verificationsTable), taskTokenKey));
     },

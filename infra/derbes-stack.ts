@@ -16,6 +16,7 @@ import { RAW_MAIL_PREFIX, Storage } from './constructs/storage.ts';
 import { Workflow } from './constructs/workflow.ts';
 import { ATTACHMENTS_PREFIX } from '../functions/adapters/aws/raw-mail-store.ts';
 import { CONSENT_TERM_INDEX } from '../functions/adapters/dynamodb/consent-ledger.ts';
+import { HEADS_INDEX } from '../functions/adapters/dynamodb/audited-write.ts';
 import { CLOSED_INDEX, OPEN_DUE_INDEX, RESULTS_PREFIX } from '../functions/adapters/dynamodb/request-store.ts';
 import { PDF_FONT_FILES, pdfFontSource } from '../functions/adapters/documents/pdf.ts';
 
@@ -28,8 +29,8 @@ const READ_REQUESTS = ['GetItem', 'Query'];
 const WRITE_REQUESTS = ['GetItem', 'Query', 'PutItem'];
 /** The operator API also takes pending decisions (a conditional delete). */
 const DECIDE_REQUESTS = [...WRITE_REQUESTS, 'DeleteItem'];
-/** The audit trail is append-only: no function may update or delete an entry. */
-const APPEND_AUDIT = ['PutItem', 'Query'];
+/** The audit trail is append-only: no function may update or delete an entry (GetItem reads a chain's head). */
+const APPEND_AUDIT = ['GetItem', 'PutItem', 'Query'];
 
 /** How cdk-nag spells the region in a finding: the token's name, or the region the stack was pinned to. */
 export function nagRegion(stack: Stack): string {
@@ -278,6 +279,8 @@ export class DerbesStack extends Stack {
       .setEnvironment(Settings.stateMachineArn, stateMachine.stateMachineArn)
       .allow(['states:SendTaskSuccess'], [stateMachine.stateMachineArn]);
     usesConsent(usesLimits(operatorApi));
+    // Evidence: every trail's chain head, from the heads index.
+    operatorApi.useTable(Settings.auditTable, storage.audit, storage.key, ['Query'], [HEADS_INDEX]);
     grantSourceRead(this, operatorApi, profile);
     readsRetentionRules(operatorApi);
     for (const table of storage.demoTables) table.encryptionKey && operatorApi.useKey(table.encryptionKey);

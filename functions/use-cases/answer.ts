@@ -1,5 +1,5 @@
 import { localize } from '../config/profile-schema.ts';
-import type { RecordedAuditEvent } from '../domain/audit.ts';
+import { eventsOfType, type RecordedAuditEvent } from '../domain/audit.ts';
 import { messagesFor, type AnswerText, type Messages } from '../domain/messages.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import { anyType, policyOf, type SourceStep } from '../domain/request-policy.ts';
@@ -88,9 +88,9 @@ function describeChanges(deps: Pick<Dependencies, 'profile'>, request: DataSubje
 
 /** Who was told of the request, and who could not be told yet (the operator has it as open work). */
 function processorSections(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest, trail: RecordedAuditEvent[], m: Messages): string[] {
-  const notices = trail.filter((e) => e.type === 'processor.notified').map((e) => e.detail as { processorId: string; noticeType?: string; delivered: boolean });
+  const notices = eventsOfType(trail, 'processor.notified').map((e) => e.detail);
   const deliveredLast = new Map<string, boolean>();
-  for (const notice of notices) deliveredLast.set(`${notice.processorId}:${notice.noticeType ?? ''}`, notice.delivered);
+  for (const notice of notices) deliveredLast.set(`${notice.processorId}:${notice.noticeType}`, notice.delivered);
   const name = (id: string) => {
     const processor = deps.profile.processors.find((p) => p.id === id);
     return processor ? localize(processor.name, request.language) : id;

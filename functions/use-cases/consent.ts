@@ -3,7 +3,7 @@ import { localize, type OperatorProfile } from '../config/profile-schema.ts';
 import { ConsentChannelSchema, type ConsentState } from '../domain/consent/index.ts';
 import { ValidationError, toFieldProblems } from '../domain/errors.ts';
 import { messagesFor } from '../domain/messages.ts';
-import type { RecordedAuditEvent } from '../domain/audit.ts';
+import { eventsOfType, type RecordedAuditEvent } from '../domain/audit.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import { anyType } from '../domain/request-policy.ts';
 import type { RequestType } from '../domain/request-types.ts';
@@ -102,7 +102,7 @@ export function consentSections(deps: Pick<Dependencies, 'profile'>, request: Da
   };
   const sections: string[] = [];
   if (anyType(request.types, (policy) => policy.answerSection === 'consentWithdrawal')) {
-    const purposes = trail.filter((e) => e.type === 'consent.withdrawn').flatMap((e) => (e.detail as { purposes: string[] }).purposes);
+    const purposes = eventsOfType(trail, 'consent.withdrawn').flatMap((e) => e.detail.purposes);
     sections.push(m.answer('consentWithdrawal', { purposes: [...new Set(purposes)].map(name).join('; ') }));
   }
   if (anyType(request.types, (policy) => policy.answerSection === 'marketingOptOut')) sections.push(m.answer('marketingOptOut'));

@@ -3,6 +3,7 @@ import type { DeadlineEngine } from '../domain/deadlines/index.ts';
 import type { ConsentLedger } from '../domain/consent/index.ts';
 import type {
   AttentionStore,
+  AuditChains,
   AuditLog,
   BreachRegister,
   MailArchive,
@@ -31,6 +32,8 @@ export interface Dependencies {
   readonly deadlines: DeadlineEngine;
   readonly requests: RequestStore;
   readonly audit: AuditLog;
+  /** The same trails read as hash chains (evidence verification and the daily digest). */
+  readonly auditChains: AuditChains;
   readonly verifications: VerificationStore;
   readonly decisions: DecisionStore;
   /** Workflows waiting for the operator to resume them after a failure. */

@@ -1,4 +1,5 @@
 import type { AuditEvent, RecordedAuditEvent } from '../domain/audit.ts';
+import type { ChainedAuditEvent, ChainHead } from '../domain/audit-chain.ts';
 import type { AffectedSubject, Breach, DeliveryStatus } from '../domain/breaches/breach.ts';
 import type { RetentionRule } from '../config/profile-schema.ts';
 import type { RetentionState } from '../domain/retention.ts';
@@ -128,7 +129,19 @@ export interface AttentionStore {
 
 export interface AuditLog {
   append(requestId: string, event: AuditEvent): Promise<void>;
+  /** Inbound mail that made or joined no request: kept on a trail of its own, apart from requests' references. */
+  appendInboundMail(sesMessageId: string, event: InboundMailEvent): Promise<void>;
   list(requestId: string): Promise<RecordedAuditEvent[]>;
+}
+
+export type InboundMailEvent = Extract<AuditEvent, { type: 'mail.received' }>;
+
+/** The trails as hash chains, for verifying them and anchoring their heads. */
+export interface AuditChains {
+  /** A trail's stored events in the order the store keeps them (by number), and its head. */
+  chain(trail: string): Promise<{ events: ChainedAuditEvent[]; head?: ChainHead }>;
+  /** Every trail's head (or those moved since an instant), a page at a time, by when it moved. */
+  heads(options: { movedSince?: string; cursor?: string; limit: number }): Promise<{ heads: ChainHead[]; cursor?: string }>;
 }
 
 /** More waiting requests than this on one link is a flood: the next request makes (and budgets) a link of its own. */

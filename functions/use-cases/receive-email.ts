@@ -1,5 +1,6 @@
 import { decideIntake, type KeptAttachment, type SesVerdicts } from '../domain/email/index.ts';
-import type { AuditEvent } from '../domain/audit.ts';
+import { eventsOfType } from '../domain/audit.ts';
+import type { InboundMailEvent } from './ports.ts';
 import { mailDomain } from '../config/profile-schema.ts';
 import { normaliseAddress } from '../domain/email/address.ts';
 import { IdempotencyKeyReusedError, NotFoundError } from '../domain/errors.ts';
@@ -27,8 +28,6 @@ function isFromThePerson(sender: string, authFailures: readonly string[], reques
   return from !== undefined && from === normaliseAddress(request.email) && !authFailures.includes('dmarc');
 }
 const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
-/** Where records of mail that made no request are kept: the audit table, under the SES message id. */
-const mailRecordKey = (sesMessageId: string) => `MAIL#${sesMessageId}`;
 
 /**
  * One message from the support mailbox. The raw message (attachments included) stays where SES stored it; every
@@ -49,7 +48,7 @@ export async function receiveEmail(
     maxMessageBytes: MAX_MESSAGE_BYTES,
     maxAttachmentBytes: MAX_ATTACHMENT_BYTES,
   });
-  const received = (outcome: string, extra: Partial<Extract<AuditEvent, { type: 'mail.received' }>['detail']> = {}): AuditEvent => ({
+  const received = (outcome: string, extra: Partial<InboundMailEvent['detail']> = {}): InboundMailEvent => ({
     type: 'mail.received',
     detail: { sesMessageId, messageId: decision.messageId, outcome, ...extra },
   });
@@ -66,7 +65,7 @@ export async function receiveEmail(
   switch (decision.kind) {
     case 'drop':
     case 'reject':
-      await deps.audit.append(mailRecordKey(sesMessageId), received(decision.kind, { reason: decision.reason }));
+      await deps.audit.appendInboundMail(sesMessageId, received(decision.kind, { reason: decision.reason }));
       return { outcome: decision.kind, reason: decision.reason };
     case 'reply': {
       // A reply joins its request (documents for a rectification, say); an unknown reference is kept on its own.
@@ -76,13 +75,13 @@ export async function receiveEmail(
       });
       if (!request) {
         const attachments = decision.attachments.map(({ filename, size }) => ({ filename, size }));
-        await deps.audit.append(mailRecordKey(sesMessageId), received('reply', { attachments, authFailures: decision.authFailures }));
+        await deps.audit.appendInboundMail(sesMessageId, received('reply', { attachments, authFailures: decision.authFailures }));
         return { outcome: 'reply' };
       }
       if (!isFromThePerson(decision.sender, decision.authFailures, request)) {
         // Someone else writing under the reference: kept apart, shown to the operator, never the person's documents.
         const quarantined = await keep(request.id, decision.attachments, 'quarantine');
-        const earlier = (await deps.audit.list(request.id)).some((e) => e.type === 'mail.received' && (e.detail as { outcome: string }).outcome === THIRD_PARTY);
+        const earlier = eventsOfType(await deps.audit.list(request.id), 'mail.received').some((e) => e.detail.outcome === THIRD_PARTY);
         await deps.audit.append(request.id, received(THIRD_PARTY, { quarantined, authFailures: decision.authFailures }));
         // One alert per request: a stream of such mail must not become a stream of alerts.
         if (!earlier) {
@@ -104,7 +103,7 @@ export async function receiveEmail(
       } catch (error) {
         // Another message under a Message-ID we already took: recorded, never joined to (or shown) the first.
         if (!(error instanceof IdempotencyKeyReusedError)) throw error;
-        await deps.audit.append(mailRecordKey(sesMessageId), received('reject', { reason: 'reused_message_id' }));
+        await deps.audit.appendInboundMail(sesMessageId, received('reject', { reason: 'reused_message_id' }));
         return { outcome: 'reject', reason: 'reused_message_id' };
       }
       const { request, created } = submitted;

@@ -1,3 +1,4 @@
+import { eventsOfType } from '../domain/audit.ts';
 import { ConflictError } from '../domain/errors.ts';
 import { messagesFor, type MailTemplate } from '../domain/messages.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
@@ -145,7 +146,7 @@ export async function closeUnverified(deps: Dependencies, requestId: string): Pr
   if (request.status !== 'AWAITING_VERIFICATION') return;
   if (request.verifiedAt) throw new ConflictError(`request ${requestId} was confirmed as its wait ended; the operator must take it on`);
   const trail = await deps.audit.list(requestId);
-  const mailedBefore = trail.some((e) => e.type === 'mail.sent' && ['receipt', 'receiptUnclear'].includes((e.detail as { template: string }).template));
+  const mailedBefore = eventsOfType(trail, 'mail.sent').some((e) => ['receipt', 'receiptUnclear'].includes(e.detail.template));
   if (mailedBefore) {
     await mailUnverified(deps, request, 'closedUnverified', await deps.personKey(request.email), {});
   } else {

@@ -1,3 +1,4 @@
+import { eventsOfType } from '../domain/audit.ts';
 import { escalationSchedule, type EscalationKind } from '../domain/deadlines/index.ts';
 import { DependencyError, errorCodeOf } from '../domain/errors.ts';
 import { OPEN_STATUSES, type DataSubjectRequest, type RequestStatus } from '../domain/request.ts';
@@ -116,7 +117,7 @@ export async function watchDeadlines(deps: Dependencies): Promise<WatchReport> {
       const due = steps.filter((step) => Date.parse(step.at) <= now.getTime());
       if (!due.length) continue;
       const taken = new Set(
-        (await deps.audit.list(request.id)).filter((e) => e.type === 'deadline.step').map((e) => (e.detail as { kind: string }).kind),
+        eventsOfType(await deps.audit.list(request.id), 'deadline.step').map((e) => e.detail.kind),
       );
       for (const step of due.filter((s) => !taken.has(s.kind) && appliesNow(request, s.kind))) {
         // Runs of the watch may overlap (a slow run, a retried one): one of them takes each step.

@@ -16,6 +16,9 @@ Usage:
   derbes breaches list | record … | show <ref> | affected <ref> … | notice <ref> … | filed <ref> … | mail <ref> …
                                      the breach register: notice due times, the notice to the authority (ru/kk,
                                      text and PDF), filing, affected people and the mail to them (derbes breaches help)
+  derbes evidence verify DRB-…|BRC-…|--all [--json]
+                                     recomputes audit trails' hash chains: "verified: N events, anchored
+                                     <date>", or the first changed, removed or reordered event (exit 1)
   derbes mail redrive --queue <IntakeFailuresQueueUrl> --function <IntakeFunctionName>
                                      in AWS: hand mail whose intake failed (after Lambda's retries) to intake again
   derbes retention plan [<source>] | approve <source>
@@ -33,6 +36,7 @@ const commands: Record<string, () => Promise<Command>> = {
   requests: async () => (await import('./commands/operator.ts')).requestsCommand,
   decisions: async () => (await import('./commands/operator.ts')).decisionsCommand,
   breaches: async () => (await import('./commands/breaches.ts')).breachesCommand,
+  evidence: async () => (await import('./commands/evidence.ts')).evidenceCommand,
   mail: async () => (await import('./commands/mail.ts')).mailCommand,
   retention: async () => (await import('./commands/retention.ts')).retentionCommand,
 };

@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { HEADS_INDEX } from '../../functions/adapters/dynamodb/audited-write.ts';
 import { CONSENT_TERM_INDEX } from '../../functions/adapters/dynamodb/consent-ledger.ts';
 import { CLOSED_INDEX, OPEN_DUE_INDEX } from '../../functions/adapters/dynamodb/request-store.ts';
 import type { OperatorProfile } from '../../functions/config/profile-schema.ts';
@@ -65,6 +66,12 @@ export class Storage extends Construct {
     this.audit = table('Audit', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+    });
+    // Sparse: only the trails' chain heads carry `heads`, so "what moved since the last digest" is a query.
+    this.audit.addGlobalSecondaryIndex({
+      indexName: HEADS_INDEX,
+      partitionKey: { name: 'heads', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'movedAt', type: dynamodb.AttributeType.STRING },
     });
     this.verifications = table('Verifications', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },

@@ -75,13 +75,13 @@ async function newRequestSince(before: string[]): Promise<string> {
   return added[0]!;
 }
 
-/** Records of mail that made no request (kept under MAIL#<SES id>), found by the message's Message-ID. */
+/** Records of mail that made no request (their own trails, INBOUND#<SES id>), found by the message's Message-ID. */
 async function mailRecords(messageId: string): Promise<Array<{ outcome: string; reason?: string }>> {
   const items: Array<Record<string, unknown>> = [];
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await documentClient().send(
-      new ScanCommand({ TableName: process.env[Settings.auditTable]!, FilterExpression: 'begins_with(pk, :mail)', ExpressionAttributeValues: { ':mail': 'MAIL#' }, ExclusiveStartKey: startKey, ConsistentRead: true }),
+      new ScanCommand({ TableName: process.env[Settings.auditTable]!, FilterExpression: 'begins_with(pk, :mail) AND begins_with(sk, :event)', ExpressionAttributeValues: { ':mail': 'INBOUND#', ':event': 'EVENT#' }, ExclusiveStartKey: startKey, ConsistentRead: true }),
     );
     items.push(...(page.Items ?? []));
     startKey = page.LastEvaluatedKey;

@@ -1,11 +1,12 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { Settings } from '../../functions/config/settings.ts';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../../functions/adapters/dynamodb/client.ts';
+import { evidenceCommand } from '../../infra/cli/commands/evidence.ts';
 import { retentionCommand } from '../../infra/cli/commands/retention.ts';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
 import { operatorCall, operatorKeyOf, startTestSystem } from '../support/local-system.ts';
@@ -110,7 +111,7 @@ describe('Vnedrah retention', () => {
 
     // Each purge is in the audit trail, the record named by a keyed hash of its key only; none is purged twice.
     const events = async (source: string) =>
-      ((await db().send(new QueryCommand({ TableName: process.env[Settings.auditTable], KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `RETENTION#${source}` } }))).Items ?? []) as Array<{ type: string; detail: Record<string, any> }>;
+      ((await db().send(new QueryCommand({ TableName: process.env[Settings.auditTable], KeyConditionExpression: 'pk = :pk AND begins_with(sk, :event)', ExpressionAttributeValues: { ':pk': `RETENTION#${source}`, ':event': 'EVENT#' } }))).Items ?? []) as Array<{ type: string; detail: Record<string, any> }>;
     for (const source of ['messages', 'accounts']) {
       const purged = (await events(source)).filter((e) => e.type === 'retention.purged').map((e) => e.detail.record as string);
       expect(purged).toHaveLength(1);
@@ -127,5 +128,25 @@ describe('Vnedrah retention', () => {
     const missing = await cli(['hold', 'DRB-00000-00000', '--basis', 'Дело № 2-5/2026']);
     expect(missing.code).not.toBe(0);
     expect(missing.out).toContain('request DRB-00000-00000 does not exist');
+  });
+
+  it('derbes evidence verify --all: every trail the purge wrote verifies; an audit item edited in the table does not', async () => {
+    const verify = async (args: string[]) => {
+      const lines: string[] = [];
+      const code = await evidenceCommand(['verify', ...args], { out: (l) => lines.push(l), err: (l) => lines.push(`ERR ${l}`) });
+      return { code, out: lines.join('\n') };
+    };
+    const clean = await verify(['--all']);
+    expect(clean.out).toMatch(/^verified: [1-9]\d* trails, [1-9]\d* events$/);
+    expect(clean.code).toBe(0);
+
+    const trail = 'RETENTION#accounts';
+    const events = (await db().send(new QueryCommand({ TableName: process.env[Settings.auditTable], KeyConditionExpression: 'pk = :pk AND begins_with(sk, :event)', ExpressionAttributeValues: { ':pk': trail, ':event': 'EVENT#' } }))).Items!;
+    const purged = events.find((e) => e.type === 'retention.purged')!;
+    await db().send(new PutCommand({ TableName: process.env[Settings.auditTable], Item: { ...purged, detail: { ...purged.detail, cutoff: '2000-01-01' } } }));
+    const tampered = await verify(['--all']);
+    expect(tampered.code).toBe(1);
+    expect(tampered.out).toContain(`${trail}: BROKEN at event ${purged.seq} (retention.purged, ${purged.at}): changed`);
+    expect(tampered.out).toMatch(/1 of \d+ trails BROKEN/);
   });
 });

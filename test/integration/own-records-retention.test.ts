@@ -19,6 +19,7 @@ import { keyedHash } from '../../functions/domain/person-key.ts';
 import type { DataSubjectRequest } from '../../functions/domain/request.ts';
 import { approveRule, holdRequest, planChunk, purgeExpired, retentionRules } from '../../functions/use-cases/retention.ts';
 import { freePort } from '../../infra/local/free-port.ts';
+import { verifyTrail } from '../../functions/use-cases/evidence.ts';
 import { startTestDynamoDb, type TestDynamoDb } from '../support/dynamodb.ts';
 
 /**
@@ -123,7 +124,7 @@ async function request(id: string, closedAt: string | undefined): Promise<DataSu
 const store = () => new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
 const item = async (id: string, sk: string) => (await ddb.db.send(new GetCommand({ TableName: ddb.tables.requests, Key: { pk: id, sk }, ConsistentRead: true }))).Item;
 const trail = async (pk: string) =>
-  ((await ddb.db.send(new QueryCommand({ TableName: ddb.tables.audit, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }))).Items ?? []) as Array<{
+  ((await ddb.db.send(new QueryCommand({ TableName: ddb.tables.audit, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :event)', ExpressionAttributeValues: { ':pk': pk, ':event': 'EVENT#' } }))).Items ?? []) as Array<{
     type: string;
     detail: Record<string, unknown>;
   }>;
@@ -197,6 +198,10 @@ describe("derbes' own records after their term", () => {
     const retention = await trail(`RETENTION#${OWN_RECORDS}`);
     expect(retention.filter((e) => e.type === 'retention.purged')).toHaveLength(1);
     expect(JSON.stringify(retention)).not.toContain('example.kz');
+    // Anonymising keeps the trail as it was: both chains it wrote to still verify, with the crashed run's repeat.
+    const chains = { auditChains: new DynamoAuditLog(ddb.db, ddb.tables.audit) };
+    expect(await verifyTrail(chains, old.id)).toMatchObject({ verified: true, events: own.length });
+    expect(await verifyTrail(chains, `RETENTION#${OWN_RECORDS}`)).toMatchObject({ verified: true, events: retention.length });
   });
 
   it('keep a request under a legal hold until the operator lifts it, then anonymise it with the next pass', async () => {

@@ -7,6 +7,7 @@ import { ANONYMISED, changesFor, permittedChanges } from '../../functions/adapte
 import { parseProfile } from '../../functions/config/load-profile.ts';
 import { mailDomain, type DataSource, type OperatorProfile, type RetentionRule } from '../../functions/config/profile-schema.ts';
 import type { AuditEvent, RecordedAuditEvent } from '../../functions/domain/audit.ts';
+import { chainEvents, type ChainedAuditEvent, type ChainHead } from '../../functions/domain/audit-chain.ts';
 import {
   applyEvents,
   dueEvents,
@@ -34,7 +35,9 @@ import {
   BLOCKED_ATTRIBUTE,
   type BreachRegister,
   type AttentionStore,
+  type AuditChains,
   type AuditLog,
+  type InboundMailEvent,
   type PendingAttention,
   type DataSourceConnector,
   type DecisionStore,
@@ -153,14 +156,32 @@ class MemoryRequests implements RequestStore {
   }
 }
 
-class MemoryAudit implements AuditLog {
-  readonly events: RecordedAuditEvent[] = [];
+/** The trails as the DynamoDB audit log keeps them: each append linked into its trail's chain, the head kept apart. */
+class MemoryAudit implements AuditLog, AuditChains {
+  readonly events: ChainedAuditEvent[] = [];
+  readonly headOf = new Map<string, ChainHead>();
   constructor(private readonly now: () => Date) {}
   async append(requestId: string, event: AuditEvent) {
-    this.events.push({ ...event, requestId, at: this.now().toISOString() });
+    const at = this.now().toISOString();
+    const [chained] = chainEvents(requestId, this.headOf.get(requestId), [event], at);
+    this.events.push(chained!);
+    this.headOf.set(requestId, { trail: requestId, seq: chained!.seq, hash: chained!.hash, movedAt: at });
   }
-  async list(requestId: string) {
-    return this.events.filter((e) => e.requestId === requestId);
+  async appendInboundMail(sesMessageId: string, event: InboundMailEvent) {
+    await this.append(`INBOUND#${sesMessageId}`, event);
+  }
+  async list(requestId: string): Promise<RecordedAuditEvent[]> {
+    return this.events.filter((e) => e.requestId === requestId).map(({ seq: _seq, prev: _prev, hash: _hash, ...event }) => event as RecordedAuditEvent);
+  }
+  async chain(trail: string) {
+    const head = this.headOf.get(trail);
+    return { events: this.events.filter((e) => e.requestId === trail), ...(head ? { head } : {}) };
+  }
+  async heads(options: { movedSince?: string; cursor?: string; limit: number }) {
+    const all = [...this.headOf.values()].filter((h) => !options.movedSince || h.movedAt >= options.movedSince).sort((a, b) => a.movedAt.localeCompare(b.movedAt) || a.trail.localeCompare(b.trail));
+    const start = Number(options.cursor ?? 0);
+    const next = start + options.limit;
+    return { heads: all.slice(start, next), ...(next < all.length ? { cursor: String(next) } : {}) };
   }
 }
 
@@ -755,6 +776,7 @@ export function memorySystem(
     deadlines,
     requests,
     audit,
+    auditChains: audit,
     verifications: new MemoryVerifications(),
     limits,
     decisions,

@@ -1,19 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent, RecordedAuditEvent } from '../../domain/audit.ts';
-import type { AuditLog } from '../../use-cases/ports.ts';
+import type { ChainedAuditEvent, ChainHead } from '../../domain/audit-chain.ts';
+import type { AuditChains, AuditLog, InboundMailEvent } from '../../use-cases/ports.ts';
+import { EVENT_PREFIX, HEAD_SK, HEADS_INDEX, HEADS_PARTITION, toHead, writeAudited } from './audited-write.ts';
+import { cursorOf, keyOfCursor } from './cursor.ts';
 import { queryAll } from './query-all.ts';
 
-/**
- * Audit table: pk=<request id>, sk=<ISO time>#<order>#<random>. Items are only ever put with
- * attribute_not_exists, and in AWS the functions' role has no UpdateItem/DeleteItem on this table.
- */
-export function auditItem(requestId: string, event: AuditEvent, at: Date, order = 0) {
-  const iso = at.toISOString();
-  return { pk: requestId, sk: `${iso}#${order}#${randomBytes(4).toString('hex')}`, at: iso, type: event.type, detail: event.detail };
-}
+/** Inbound mail that made or joined no request has a trail of its own, in a key space no reference can name. */
+export const inboundMailTrail = (sesMessageId: string) => `INBOUND#${sesMessageId}`;
 
-export class DynamoAuditLog implements AuditLog {
+/** The audit table (layout in audited-write.ts): each append links its event into the trail's hash chain. */
+export class DynamoAuditLog implements AuditLog, AuditChains {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -21,14 +18,47 @@ export class DynamoAuditLog implements AuditLog {
   ) {}
 
   async append(requestId: string, event: AuditEvent): Promise<void> {
-    await this.db.send(
-      new PutCommand({ TableName: this.table, Item: auditItem(requestId, event, this.now()), ConditionExpression: 'attribute_not_exists(pk)' }),
-    );
+    await writeAudited(this.db, this.table, [], [{ trail: requestId, events: [event] }], this.now());
+  }
+
+  async appendInboundMail(sesMessageId: string, event: InboundMailEvent): Promise<void> {
+    await this.append(inboundMailTrail(sesMessageId), event);
   }
 
   async list(requestId: string): Promise<RecordedAuditEvent[]> {
-    const items = await queryAll(this.db, { TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': requestId }, ConsistentRead: true });
-    // Written only through append (typed), so each item's detail is the one its type carries.
-    return items.map((item) => ({ requestId, at: String(item.at), type: item.type, detail: item.detail }) as RecordedAuditEvent);
+    // Written only through writeAudited (typed), so each item's detail is the one its type carries.
+    return (await this.events(requestId)).map(({ requestId: trail, at, type, detail }) => ({ requestId: trail, at, type, detail }) as RecordedAuditEvent);
+  }
+
+  private async events(trail: string): Promise<ChainedAuditEvent[]> {
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :events)',
+      ExpressionAttributeValues: { ':pk': trail, ':events': EVENT_PREFIX },
+      ConsistentRead: true,
+    });
+    return items.map((item) => ({ requestId: trail, at: item.at, type: item.type, detail: item.detail, seq: item.seq, prev: item.prev, hash: item.hash }) as ChainedAuditEvent);
+  }
+
+  async chain(trail: string): Promise<{ events: ChainedAuditEvent[]; head?: ChainHead }> {
+    const [events, head] = await Promise.all([
+      this.events(trail),
+      this.db.send(new GetCommand({ TableName: this.table, Key: { pk: trail, sk: HEAD_SK }, ConsistentRead: true })),
+    ]);
+    return { events, ...(head.Item ? { head: toHead(head.Item) } : {}) };
+  }
+
+  async heads(options: { movedSince?: string; cursor?: string; limit: number }): Promise<{ heads: ChainHead[]; cursor?: string }> {
+    const page = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: HEADS_INDEX,
+        KeyConditionExpression: options.movedSince ? 'heads = :heads AND movedAt >= :since' : 'heads = :heads',
+        ExpressionAttributeValues: { ':heads': HEADS_PARTITION, ...(options.movedSince ? { ':since': options.movedSince } : {}) },
+        ExclusiveStartKey: keyOfCursor(options.cursor, 'the cursor over audit trails cannot be read; start again without one'),
+        Limit: options.limit,
+      }),
+    );
+    return { heads: (page.Items ?? []).map(toHead), cursor: cursorOf(page.LastEvaluatedKey) };
   }
 }

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../../domain/audit.ts';
 import { needsWatching, unfiledNotices, type AffectedSubject, type Breach } from '../../domain/breaches/breach.ts';
 import { ConflictError, NotFoundError } from '../../domain/errors.ts';
 import type { BreachRegister, SubjectPage } from '../../use-cases/ports.ts';
-import { auditItem } from './audit-log.ts';
+import { putIf, recordConditionFailed, writeAudited } from './audited-write.ts';
 import { cursorOf, keyOfCursor } from './cursor.ts';
 import { queryAll } from './query-all.ts';
 import { OPEN_DUE_INDEX } from './request-store.ts';
@@ -62,18 +62,12 @@ export class DynamoBreachRegister implements BreachRegister {
   async create(breach: Breach, event: AuditEvent, idempotencyKey?: string): Promise<{ breach: Breach; created: boolean }> {
     const marker = idempotencyKey ? { pk: `BREACH_IDEMPOTENCY#${createHash('sha256').update(idempotencyKey).digest('hex')}`, sk: 'MARKER' } : undefined;
     try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            ...(marker ? [{ Put: { TableName: this.table, Item: { ...marker, breachId: breach.id }, ConditionExpression: 'attribute_not_exists(pk)' } }] : []),
-            { Put: { TableName: this.table, Item: breachItem(breach), ConditionExpression: 'attribute_not_exists(pk)' } },
-            { Put: { TableName: this.auditTable, Item: auditItem(breach.id, event, this.now()), ConditionExpression: 'attribute_not_exists(pk)' } },
-          ],
-        }),
-      );
+      const record = putIf(this.table, breachItem(breach), 'attribute_not_exists(pk)');
+      const records = marker ? [putIf(this.table, { ...marker, breachId: breach.id }, 'attribute_not_exists(pk)'), record] : [record];
+      await writeAudited(this.db, this.auditTable, records, [{ trail: breach.id, events: [event] }], this.now());
       return { breach, created: true };
     } catch (error) {
-      if (marker && error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
+      if (marker && recordConditionFailed(error, 0)) {
         const found = await this.db.send(new GetCommand({ TableName: this.table, Key: marker, ConsistentRead: true }));
         return { breach: await this.get(String(found.Item?.breachId)), created: false };
       }
@@ -90,28 +84,11 @@ export class DynamoBreachRegister implements BreachRegister {
   /** Writes the breach if nobody changed it since `version` was read, with its audit events, in one transaction. */
   async update(next: Breach, events: AuditEvent[]): Promise<Breach> {
     const written = { ...next, version: next.version + 1 };
-    const at = this.now();
     try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.table,
-                Item: breachItem(written),
-                ConditionExpression: '#version = :version',
-                ExpressionAttributeNames: { '#version': 'version' },
-                ExpressionAttributeValues: { ':version': next.version },
-              },
-            },
-            ...events.map((event, i) => ({ Put: { TableName: this.auditTable, Item: auditItem(next.id, event, at, i), ConditionExpression: 'attribute_not_exists(pk)' } })),
-          ],
-        }),
-      );
+      const record = putIf(this.table, breachItem(written), '#version = :version', { '#version': 'version' }, { ':version': next.version });
+      await writeAudited(this.db, this.auditTable, [record], [{ trail: next.id, events }], this.now());
     } catch (error) {
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
-        throw new ConflictError(`breach ${next.id} was changed meanwhile; read it again`);
-      }
+      if (recordConditionFailed(error, 0)) throw new ConflictError(`breach ${next.id} was changed meanwhile; read it again`);
       throw error;
     }
     return written;

@@ -1,11 +1,12 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RetentionRule } from '../../config/profile-schema.ts';
 import { eventsOfType, type AuditEvent } from '../../domain/audit.ts';
 import { canonicalJson } from '../../domain/canonical.ts';
 import { anonymisedRequest } from '../../domain/own-records.ts';
 import type { ExpiredPage, RecordPurge, RetentionSource } from '../../use-cases/ports.ts';
-import { auditItem, DynamoAuditLog } from './audit-log.ts';
+import { DynamoAuditLog } from './audit-log.ts';
+import { putIf, writeAudited } from './audited-write.ts';
 import { cursorOf, keyOfCursor } from './cursor.ts';
 import { queryAll } from './query-all.ts';
 import { CLOSED, CLOSED_INDEX, REQUEST_SK, requestItem, toRequest } from './request-store.ts';
@@ -95,21 +96,17 @@ export class OwnRecordsRetention implements RetentionSource {
     for (const result of results) await this.db.send(new DeleteCommand({ TableName: this.requestsTable, Key: { pk: request.id, sk: result.sk } }));
     const anonymised: AuditEvent = { type: 'retention.anonymised', detail: { ...fixed, objects: objects.length } };
     try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.requestsTable,
-                Item: requestItem(anonymisedRequest(request, at.toISOString(), fixed.digest)),
-                ConditionExpression: stillAsFound.ConditionExpression,
-                ExpressionAttributeValues: stillAsFound.values,
-              },
-            },
-            { Put: { TableName: this.auditTable, Item: auditItem(audit.trail, audit.event, at), ConditionExpression: 'attribute_not_exists(pk)' } },
-            { Put: { TableName: this.auditTable, Item: auditItem(request.id, anonymised, at), ConditionExpression: 'attribute_not_exists(pk)' } },
-          ],
-        }),
+      const record = requestItem(anonymisedRequest(request, at.toISOString(), fixed.digest));
+      await writeAudited(
+        this.db,
+        this.auditTable,
+        [putIf(this.requestsTable, record, stillAsFound.ConditionExpression, undefined, stillAsFound.values)],
+        // The request's trail is never rewritten: its events hold no personal data, so its chain stays verifiable.
+        [
+          { trail: audit.trail, events: [audit.event] },
+          { trail: request.id, events: [anonymised] },
+        ],
+        at,
       );
       return true;
     } catch (error) {

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../../domain/audit.ts';
 import { ConflictError, DependencyError, IdempotencyKeyReusedError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { assertTransition, OPEN_STATUSES, type DataSubjectRequest, type RequestStatus } from '../../domain/request.ts';
 import type { CreateResult, Idempotency, RequestStore, SourceResult } from '../../use-cases/ports.ts';
-import { auditItem } from './audit-log.ts';
+import { putIf, recordConditionFailed, writeAudited } from './audited-write.ts';
 import { queryAll } from './query-all.ts';
 
 /**
@@ -79,10 +79,6 @@ export function toRequest(item: Record<string, unknown>): DataSubjectRequest {
   return request as unknown as DataSubjectRequest;
 }
 
-function conditionFailedAt(error: unknown, index: number): boolean {
-  return error instanceof TransactionCanceledException && error.CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed';
-}
-
 /**
  * A DynamoDB item holds at most 400 KB; a source result (an access request's records) above this size is kept
  * in the packages bucket instead, and the item names where.
@@ -113,28 +109,12 @@ export class DynamoRequestStore implements RequestStore {
       ? { pk: `IDEMPOTENCY#${createHash('sha256').update(`${request.channel}\n${idempotency.key}`).digest('hex')}`, sk: 'MARKER' }
       : undefined;
     try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            ...(markerKey
-              ? [
-                  {
-                    Put: {
-                      TableName: this.requestsTable,
-                      Item: { ...markerKey, requestId: request.id, bodyHash: idempotency!.bodyHash, channel: request.channel },
-                      ConditionExpression: 'attribute_not_exists(pk)',
-                    },
-                  },
-                ]
-              : []),
-            { Put: { TableName: this.requestsTable, Item: requestItem(request), ConditionExpression: 'attribute_not_exists(pk)' } },
-            { Put: { TableName: this.auditTable, Item: auditItem(request.id, event, this.now()), ConditionExpression: 'attribute_not_exists(pk)' } },
-          ],
-        }),
-      );
+      const marker = markerKey && putIf(this.requestsTable, { ...markerKey, requestId: request.id, bodyHash: idempotency!.bodyHash, channel: request.channel }, 'attribute_not_exists(pk)');
+      const record = putIf(this.requestsTable, requestItem(request), 'attribute_not_exists(pk)');
+      await writeAudited(this.db, this.auditTable, marker ? [marker, record] : [record], [{ trail: request.id, events: [event] }], this.now());
       return { request, created: true };
     } catch (error) {
-      if (markerKey && conditionFailedAt(error, 0)) {
+      if (markerKey && recordConditionFailed(error, 0)) {
         const marker = await this.db.send(new GetCommand({ TableName: this.requestsTable, Key: markerKey, ConsistentRead: true }));
         // Only the same body may see the first request: anything else could be someone else's request.
         if (marker.Item?.bodyHash !== idempotency!.bodyHash) throw new IdempotencyKeyReusedError(idempotency!.field);
@@ -210,28 +190,15 @@ export class DynamoRequestStore implements RequestStore {
 
   /** Writes the request only if it is still in `expected` and at the revision read, with its audit events, in one transaction. */
   private async write(next: DataSubjectRequest, expected: RequestStatus, events: AuditEvent[], revision: number | undefined): Promise<DataSubjectRequest> {
-    const at = this.now();
     try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.requestsTable,
-                Item: requestItem(next, (revision ?? 0) + 1),
-                ConditionExpression: `#status = :expected AND ${revision === undefined ? 'attribute_not_exists(#revision)' : '#revision = :revision'}`,
-                ExpressionAttributeNames: { '#status': 'status', '#revision': REVISION },
-                ExpressionAttributeValues: { ':expected': expected, ...(revision === undefined ? {} : { ':revision': revision }) },
-              },
-            },
-            ...events.map((event, i) => ({
-              Put: { TableName: this.auditTable, Item: auditItem(next.id, event, at, i), ConditionExpression: 'attribute_not_exists(pk)' },
-            })),
-          ],
-        }),
-      );
+      const atRevisionRead = `#status = :expected AND ${revision === undefined ? 'attribute_not_exists(#revision)' : '#revision = :revision'}`;
+      const record = putIf(this.requestsTable, requestItem(next, (revision ?? 0) + 1), atRevisionRead, { '#status': 'status', '#revision': REVISION }, {
+        ':expected': expected,
+        ...(revision === undefined ? {} : { ':revision': revision }),
+      });
+      await writeAudited(this.db, this.auditTable, [record], [{ trail: next.id, events }], this.now());
     } catch (error) {
-      if (conditionFailedAt(error, 0)) throw new ConflictError(`request ${next.id} was changed concurrently`);
+      if (recordConditionFailed(error, 0)) throw new ConflictError(`request ${next.id} was changed concurrently`);
       throw error;
     }
     return next;

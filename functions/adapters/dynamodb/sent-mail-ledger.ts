@@ -1,8 +1,8 @@
-import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { AuditEvent } from '../../domain/audit.ts';
 import type { MailKey, SentMailLedger } from '../../use-cases/ports.ts';
-import { auditItem } from './audit-log.ts';
+import { writeAudited } from './audited-write.ts';
 
 /**
  * In the requests table, beside the request: pk=<request id>, sk=MAIL#<kind>#<round>, holding the mail's Message-ID,
@@ -39,13 +39,12 @@ export class DynamoSentMailLedger implements SentMailLedger {
 
   async confirm(key: MailKey, messageId: string, event: AuditEvent): Promise<void> {
     const at = this.now();
-    await this.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Put: { TableName: this.requestsTable, Item: { ...this.key(key), messageId, sentAt: at.toISOString() } } },
-          { Put: { TableName: this.auditTable, Item: auditItem(key.requestId, event, at), ConditionExpression: 'attribute_not_exists(pk)' } },
-        ],
-      }),
+    await writeAudited(
+      this.db,
+      this.auditTable,
+      [{ Put: { TableName: this.requestsTable, Item: { ...this.key(key), messageId, sentAt: at.toISOString() } } }],
+      [{ trail: key.requestId, events: [event] }],
+      at,
     );
   }
 }

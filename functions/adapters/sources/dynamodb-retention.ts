@@ -1,6 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, ScanCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { auditItem } from '../dynamodb/audit-log.ts';
+import { QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { writeAudited } from '../dynamodb/audited-write.ts';
 import { cursorOf, keyOfCursor } from '../dynamodb/cursor.ts';
 import type { DataSource, RetentionRule } from '../../config/profile-schema.ts';
 import type { ExpiredPage, RecordPurge, RetentionSource } from '../../use-cases/ports.ts';
@@ -83,9 +83,8 @@ export class DynamoDbRetentionSource implements RetentionSource {
       ExpressionAttributeNames: { ...write.ExpressionAttributeNames, ...names },
       ExpressionAttributeValues: { ...write.ExpressionAttributeValues, ...values },
     });
-    const entry = { Put: { TableName: this.auditTable, Item: auditItem(audit.trail, audit.event, at), ConditionExpression: 'attribute_not_exists(pk)' } };
     try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: [...writes, entry] }));
+      await writeAudited(this.db, this.auditTable, writes, [{ trail: audit.trail, events: [audit.event] }], at);
       return true;
     } catch (error) {
       // Another run's purge of the same record won (or is under way), or the company's code changed it: not ours to record.

@@ -10,6 +10,7 @@ import type { Route } from './dispatch.ts';
 import { breachRoutes } from './breach-routes.ts';
 import { resumeRequest } from '../../use-cases/attention.ts';
 import { retentionRoutes } from './retention-routes.ts';
+import { evidenceRoutes } from './evidence-routes.ts';
 import { json, rawBody, type Result } from './responses.ts';
 import type { OPERATOR_ROUTE_KEYS } from './routes.ts';
 
@@ -43,6 +44,7 @@ function body(event: APIGatewayProxyEventV2): unknown {
 const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], OperatorRoute> = {
   ...breachRoutes,
   ...retentionRoutes,
+  ...evidenceRoutes,
   /** Open requests by due date, a page at a time: `nextCursor` (absent on the last page) goes back as ?cursor=. */
   'GET /operator/requests': async (event) => {
     const deps = await dependencies();

@@ -74,7 +74,7 @@ describe('receiveEmail', () => {
 
     const stray = mail({ Subject: 'Re: [DRB-99999-99999] Answer', 'Message-ID': '<m5@mail.example>' }, 'Hello?');
     expect(await receiveEmail(s.deps, 'ses-5', stray, PASS)).toEqual({ outcome: 'reply', requestId: undefined });
-    expect((await s.deps.audit.list('MAIL#ses-5'))[0]!.detail).toMatchObject({ outcome: 'reply' });
+    expect((await s.deps.audit.list('INBOUND#ses-5'))[0]!.detail).toMatchObject({ outcome: 'reply' });
   });
 
   it('drops an automatic reply, recording why, and makes no request', async () => {
@@ -82,6 +82,6 @@ describe('receiveEmail', () => {
     const outcome = await receiveEmail(s.deps, 'ses-6', mail({ Subject: 'Out of office', 'Message-ID': '<m6@mail.example>', 'Auto-Submitted': 'auto-replied' }, 'I am away.'), PASS);
     expect(outcome.outcome).toBe('drop');
     expect(s.requests.requests.size).toBe(0);
-    expect((await s.deps.audit.list('MAIL#ses-6'))[0]!.detail).toMatchObject({ outcome: 'drop', reason: outcome.reason });
+    expect((await s.deps.audit.list('INBOUND#ses-6'))[0]!.detail).toMatchObject({ outcome: 'drop', reason: outcome.reason });
   });
 });

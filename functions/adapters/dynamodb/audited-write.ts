@@ -1,0 +1,103 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { AuditEvent } from '../../domain/audit.ts';
+import { chainEvents, type ChainHead } from '../../domain/audit-chain.ts';
+import { ConflictError } from '../../domain/errors.ts';
+
+/**
+ * Audit table layout:
+ *   pk=<trail>  sk=EVENT#<seq, 10 digits>  one event, with its place in the trail's hash chain (seq, prev, hash)
+ *   pk=<trail>  sk=HEAD                    the chain's head: the last seq and hash; `heads`+`movedAt` feed HEADS_INDEX
+ * A trail is a request's (its reference), a breach's (BRC-…), a retention source's (RETENTION#…) or an inbound
+ * mail's that made no request (INBOUND#…). Events are only ever put with attribute_not_exists, and a head only moves
+ * from the number it was read at: two writers cannot fork a chain, and a retried write cannot number an event twice.
+ */
+export const HEAD_SK = 'HEAD';
+export const EVENT_PREFIX = 'EVENT#';
+/** Every head, by when it last moved: the digest's "what changed since the last one", and `--all`, are queries. */
+export const HEADS_INDEX = 'byHeadMoved';
+export const HEADS_PARTITION = 'HEAD';
+
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** Events to add to one trail. */
+export interface TrailAppend {
+  trail: string;
+  events: AuditEvent[];
+}
+
+/**
+ * A head another writer moved first is read again and the write made again, this many times at most, after a short
+ * random pause (so writers that collided do not collide again in step). A trail has a few writers at once at most
+ * (a workflow step, the operator, the deadline watch).
+ */
+const CHAIN_ATTEMPTS = 10;
+const RETRY_PAUSE_MS = 25;
+
+export const eventSk = (seq: number) => `${EVENT_PREFIX}${String(seq).padStart(10, '0')}`;
+
+export function toHead(item: Record<string, unknown>): ChainHead {
+  return { trail: String(item.pk), seq: Number(item.seq), hash: String(item.hash), movedAt: String(item.movedAt) };
+}
+
+async function readHead(db: DynamoDBDocumentClient, table: string, trail: string): Promise<ChainHead | undefined> {
+  const result = await db.send(new GetCommand({ TableName: table, Key: { pk: trail, sk: HEAD_SK }, ConsistentRead: true }));
+  return result.Item ? toHead(result.Item) : undefined;
+}
+
+function chainItems(table: string, append: TrailAppend, head: ChainHead | undefined, at: Date): TransactItem[] {
+  const movedAt = at.toISOString();
+  const chained = chainEvents(append.trail, head, append.events, movedAt);
+  const last = chained.at(-1)!;
+  return [
+    ...chained.map(({ requestId: _trail, ...event }) => ({
+      Put: { TableName: table, Item: { pk: append.trail, sk: eventSk(event.seq), ...event }, ConditionExpression: 'attribute_not_exists(pk)' },
+    })),
+    {
+      Put: {
+        TableName: table,
+        Item: { pk: append.trail, sk: HEAD_SK, seq: last.seq, hash: last.hash, movedAt, heads: HEADS_PARTITION },
+        ...(head
+          ? { ConditionExpression: '#seq = :seq', ExpressionAttributeNames: { '#seq': 'seq' }, ExpressionAttributeValues: { ':seq': head.seq } }
+          : { ConditionExpression: 'attribute_not_exists(pk)' }),
+      },
+    },
+  ];
+}
+
+/**
+ * Writes `records` (each with its own condition) and appends events to their trails, in one transaction: the
+ * record and the trace of its change exist together or not at all. Each trail's head is read, the events linked
+ * to it, and the head moved only from where it was read; when another writer moved it first, the heads are read
+ * again and the whole write made again (the records' own conditions decide anew). A record's condition that fails
+ * comes back as the TransactionCanceledException, its reasons in `records`' order, for the caller to read.
+ */
+export async function writeAudited(db: DynamoDBDocumentClient, auditTable: string, records: TransactItem[], appends: TrailAppend[], at: Date): Promise<void> {
+  const trails = appends.filter((append) => append.events.length > 0);
+  for (let attempt = 1; ; attempt++) {
+    const heads = await Promise.all(trails.map((append) => readHead(db, auditTable, append.trail)));
+    const items = [...records, ...trails.flatMap((append, i) => chainItems(auditTable, append, heads[i], at))];
+    try {
+      await db.send(new TransactWriteCommand({ TransactItems: items }));
+      return;
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
+      const recordFailed = reasons.slice(0, records.length).some((code) => code !== 'None');
+      const chainMoved = reasons.slice(records.length).some((code) => code === 'ConditionalCheckFailed' || code === 'TransactionConflict');
+      if (recordFailed || !chainMoved) throw error;
+      if (attempt === CHAIN_ATTEMPTS) throw new ConflictError(`the audit trail of ${trails.map((t) => t.trail).join(', ')} kept moving; try again`);
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * RETRY_PAUSE_MS * attempt));
+    }
+  }
+}
+
+/** A record put only where `condition` holds (its names and values, when it has any). */
+export function putIf(table: string, item: Record<string, unknown>, condition: string, names?: Record<string, string>, values?: Record<string, unknown>): TransactItem {
+  return { Put: { TableName: table, Item: item, ConditionExpression: condition, ...(names && { ExpressionAttributeNames: names }), ...(values && { ExpressionAttributeValues: values }) } };
+}
+
+/** Whether a transaction failed on the condition of the record at `index` (records come first, in their order). */
+export function recordConditionFailed(error: unknown, index: number): boolean {
+  return error instanceof TransactionCanceledException && error.CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed';
+}

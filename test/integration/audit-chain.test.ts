@@ -1,0 +1,103 @@
+import { DeleteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoAuditLog } from '../../functions/adapters/dynamodb/audit-log.ts';
+import { DynamoRequestStore } from '../../functions/adapters/dynamodb/request-store.ts';
+import { DynamoSentMailLedger } from '../../functions/adapters/dynamodb/sent-mail-ledger.ts';
+import { createDeadlineEngine } from '../../functions/domain/deadlines/index.ts';
+import { newReference, type DataSubjectRequest } from '../../functions/domain/request.ts';
+import { verifyPage, verifyTrail } from '../../functions/use-cases/evidence.ts';
+import { describeCheck } from '../../infra/cli/commands/evidence.ts';
+import { startTestDynamoDb, type TestDynamoDb } from '../support/dynamodb.ts';
+
+let ddb: TestDynamoDb;
+beforeAll(async () => {
+  ddb = await startTestDynamoDb();
+});
+afterAll(async () => ddb?.stop());
+
+const audit = () => new DynamoAuditLog(ddb.db, ddb.tables.audit);
+const deps = () => ({ auditChains: audit() });
+
+/** A request taken to verification by the store, with a mail confirmed through the ledger and a few appends. */
+async function requestWithTrail(): Promise<string> {
+  const store = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
+  const request: DataSubjectRequest = {
+    id: newReference(),
+    types: ['access'],
+    status: 'RECEIVED',
+    channel: 'web',
+    email: 'person@example.kz',
+    language: 'kk',
+    receivedAt: '2026-11-20T10:00:00.000Z',
+    deadline: createDeadlineEngine().compute({ jurisdiction: 'KZ', requestType: 'access', receivedAt: new Date('2026-11-20T10:00:00.000Z') }),
+  };
+  await store.create(request, { type: 'request.received', detail: { channel: 'web', types: ['access'], dueAt: request.deadline.dueAt, ruleId: 'kz' } });
+  await store.transition(request.id, 'RECEIVED', 'AWAITING_VERIFICATION');
+  const ledger = new DynamoSentMailLedger(ddb.db, ddb.tables.requests, ddb.tables.audit);
+  await ledger.confirm({ requestId: request.id, kind: 'receipt', round: 1 }, '<r@derbes.local>', { type: 'mail.sent', detail: { template: 'receipt', messageId: '<r@derbes.local>' } });
+  await audit().append(request.id, { type: 'verification.requested', detail: { expiresAt: '2026-11-23T10:00:00.000Z', joined: false } });
+  await store.markVerified(request.id, '2026-11-20T11:00:00.000Z');
+  return request.id;
+}
+
+async function eventKeys(trail: string) {
+  const page = await ddb.db.send(
+    new QueryCommand({ TableName: ddb.tables.audit, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :event)', ExpressionAttributeValues: { ':pk': trail, ':event': 'EVENT#' }, ConsistentRead: true }),
+  );
+  return (page.Items ?? []).map((item) => ({ pk: String(item.pk), sk: String(item.sk), type: String(item.type) }));
+}
+
+describe('the audit trail as a hash chain in DynamoDB', () => {
+  it('verifies a request written by the stores, the ledger and the audit log together', async () => {
+    const id = await requestWithTrail();
+    const check = await verifyTrail(deps(), id);
+    expect(check).toMatchObject({ trail: id, verified: true, events: 5 });
+    expect(describeCheck(check)).toBe(`${id}: verified: 5 events, not yet anchored (no daily digest covers it yet)`);
+  });
+
+  it('concurrent appends to one trail make one unbroken chain, none lost or numbered twice', async () => {
+    const id = await requestWithTrail();
+    await Promise.all(Array.from({ length: 6 }, (_, i) => audit().append(id, { type: 'deadline.step', detail: { kind: `step-${i}`, at: '2026-11-21T00:00:00.000Z' } })));
+    expect(await verifyTrail(deps(), id)).toMatchObject({ verified: true, events: 11 });
+    expect((await audit().list(id)).filter((e) => e.type === 'deadline.step')).toHaveLength(6);
+  });
+
+  it('an audit item edited in the table fails verification, naming that event', async () => {
+    const id = await requestWithTrail();
+    const mail = (await eventKeys(id)).find((e) => e.type === 'mail.sent')!;
+    await ddb.db.send(
+      new UpdateCommand({ TableName: ddb.tables.audit, Key: { pk: mail.pk, sk: mail.sk }, UpdateExpression: 'SET detail.template = :t', ExpressionAttributeValues: { ':t': 'answer' } }),
+    );
+    const check = await verifyTrail(deps(), id);
+    expect(check).toMatchObject({ verified: false, broken: { seq: 3, type: 'mail.sent', problem: 'changed' } });
+    expect(describeCheck(check)).toMatch(new RegExp(`^${id}: BROKEN at event 3 \\(mail\\.sent, .+\\): changed`));
+  });
+
+  it('an audit item deleted from the table fails verification, in the middle and at the end', async () => {
+    const id = await requestWithTrail();
+    const keys = await eventKeys(id);
+    await ddb.db.send(new DeleteCommand({ TableName: ddb.tables.audit, Key: { pk: keys[1]!.pk, sk: keys[1]!.sk } }));
+    expect(await verifyTrail(deps(), id)).toMatchObject({ verified: false, broken: { seq: 2, problem: 'missing' } });
+
+    const other = await requestWithTrail();
+    const last = (await eventKeys(other)).at(-1)!;
+    await ddb.db.send(new DeleteCommand({ TableName: ddb.tables.audit, Key: { pk: last.pk, sk: last.sk } }));
+    expect(await verifyTrail(deps(), other)).toMatchObject({ verified: false, broken: { seq: 5, problem: 'missing_at_end' } });
+  });
+
+  it('--all pages through every trail from the heads index and reports the broken ones', async () => {
+    const good = await requestWithTrail();
+    const bad = await requestWithTrail();
+    const first = (await eventKeys(bad))[0]!;
+    await ddb.db.send(new UpdateCommand({ TableName: ddb.tables.audit, Key: { pk: first.pk, sk: first.sk }, UpdateExpression: 'SET #at = :at', ExpressionAttributeNames: { '#at': 'at' }, ExpressionAttributeValues: { ':at': '2026-01-01T00:00:00.000Z' } }));
+    const checks = [];
+    let cursor: string | undefined;
+    do {
+      const page = await verifyPage(deps(), cursor);
+      checks.push(...page.checks);
+      cursor = page.cursor;
+    } while (cursor);
+    expect(checks.find((c) => c.trail === good)).toMatchObject({ verified: true });
+    expect(checks.find((c) => c.trail === bad)).toMatchObject({ verified: false, broken: { seq: 1, problem: 'changed' } });
+  });
+});
