@@ -54,45 +54,24 @@ function grantSecrets(stack: Stack, fn: DerbesFunction, names: string[]): void {
   }
 }
 
-/** What the fulfilment function may do in each of the company's sources the profile declares, and no more. */
-function grantSourceAccess(stack: Stack, fn: DerbesFunction, profile: OperatorProfile): void {
+/**
+ * What a function may do in each of the company's sources the profile declares, and no more: `change` for the
+ * fulfilment and the retention purge (find, change, block, erase), `read` for finding who a breach affects.
+ */
+function grantSources(stack: Stack, fn: DerbesFunction, profile: OperatorProfile, access: 'change' | 'read'): void {
+  const change = access === 'change';
   for (const source of profile.sources) {
     switch (source.kind) {
       case 'dynamodb': {
         const tableArn = stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: source.tableName });
-        fn.allow(['dynamodb:DescribeTable', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], [tableArn]);
+        fn.allow(['dynamodb:DescribeTable', 'dynamodb:Query', ...(change ? ['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'] : [])], [tableArn]);
         if (source.indexName) fn.allow(['dynamodb:Query'], [`${tableArn}/index/${source.indexName}`]);
         break;
       }
       case 's3': {
         const bucketArn = `arn:${stack.partition}:s3:::${source.bucket}`;
-        fn.allow(['s3:ListBucket', 's3:ListBucketVersions', 's3:GetBucketVersioning'], [bucketArn]);
-        fn.allow(['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion'], [`${bucketArn}/${source.prefix}*`]);
-        Validations.of(fn).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${source.bucket}/${source.prefix}*]`,
-          reason: 'Objects of the people in this source live under its prefix, one folder per person, unknown in advance.',
-        });
-        break;
-      }
-      case 'http':
-        grantSecrets(stack, fn, [source.secretName]);
-        break;
-    }
-  }
-}
-
-/** Read-only access to the company's sources: finding who a breach affects (find only, nothing changed). */
-function grantSourceRead(stack: Stack, fn: DerbesFunction, profile: OperatorProfile): void {
-  for (const source of profile.sources) {
-    switch (source.kind) {
-      case 'dynamodb': {
-        const tableArn = stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: source.tableName });
-        fn.allow(['dynamodb:DescribeTable', 'dynamodb:Query'], [tableArn, ...(source.indexName ? [`${tableArn}/index/${source.indexName}`] : [])]);
-        break;
-      }
-      case 's3': {
-        const bucketArn = `arn:${stack.partition}:s3:::${source.bucket}`;
-        fn.allow(['s3:ListBucket'], [bucketArn]).allow(['s3:GetObject'], [`${bucketArn}/${source.prefix}*`]);
+        fn.allow(['s3:ListBucket', ...(change ? ['s3:ListBucketVersions', 's3:GetBucketVersioning'] : [])], [bucketArn]);
+        fn.allow(['s3:GetObject', ...(change ? ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion'] : [])], [`${bucketArn}/${source.prefix}*`]);
         Validations.of(fn).acknowledge({
           id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${source.bucket}/${source.prefix}*]`,
           reason: 'Objects of the people in this source live under its prefix, one folder per person, unknown in advance.',
@@ -122,7 +101,7 @@ export class DerbesStack extends Stack {
   constructor(scope: Construct, id: string, props: DerbesStackProps) {
     super(scope, id, props);
     const { profile, profilePath } = props;
-    const storage = new Storage(this, 'Storage', profile);
+    const storage = new Storage(this, 'Storage', { demoSources: profile.demo ? profile.sources : [] });
     this.storage = storage;
     const personKey = new secretsmanager.Secret(this, 'PersonKey', {
       description: 'derbes: key of the person keys (HMAC of the normalised address) in the consent ledger',
@@ -180,12 +159,12 @@ export class DerbesStack extends Stack {
     const updateConsent = fn('UpdateConsent', 'functions/handlers/workflow/update-consent.ts', 'Withdraws consent in the ledger for withdrawal and opt-out requests', READ_REQUESTS);
     usesConsent(updateConsent);
     const applyToSource = fn('ApplyToSource', 'functions/handlers/workflow/apply-to-source.ts', 'Finds, changes, blocks or erases in one data source', WRITE_REQUESTS, { timeout: Duration.minutes(1) });
-    grantSourceAccess(this, applyToSource, profile);
+    grantSources(this, applyToSource, profile, 'change');
     // A source's answer too large for a DynamoDB item is kept in the packages bucket until the answer reads it.
     applyToSource
       .setEnvironment(Settings.packagesBucket, storage.packages.bucketName)
       .allow(['s3:PutObject'], [storage.packages.arnForObjects(`${RESULTS_PREFIX}*`)]);
-    for (const table of storage.demoTables) table.encryptionKey && applyToSource.useKey(table.encryptionKey);
+    for (const table of storage.demoTables) table.encryptionKey && applyToSource.useKey(table.encryptionKey, 'write');
     const notifyProcessors = sendsMail(
       // Writes: a notice that could not be delivered is left to the operator as open work.
       fn('NotifyProcessors', 'functions/handlers/workflow/notify-processors.ts', 'Tells processors and recipients of changes', WRITE_REQUESTS, { timeout: Duration.minutes(1) }),
@@ -247,9 +226,9 @@ export class DerbesStack extends Stack {
     )
       .setEnvironment(Settings.packagesBucket, storage.packages.bucketName)
       .allow(['s3:GetObject'], [storage.packages.arnForObjects('packages/*')])
-      .setEnvironment(Settings.stateMachineArn, stateMachine.stateMachineArn)
-      .allow(['states:StartExecution'], [stateMachine.stateMachineArn])
-      .allow(['states:SendTaskSuccess'], [stateMachine.stateMachineArn]);
+      .setEnvironment(Settings.stateMachineArn, stateMachine.stateMachineArn);
+    stateMachine.grantStartExecution(api);
+    stateMachine.grant(api, 'states:SendTaskSuccess');
     /** Reading what a retention rule finds expired: the rule's index, or a scan of the table. The plan and the purge both do. */
     const readsRetentionRules = (f: DerbesFunction) => {
       for (const rule of profile.retentionSchedule.sources) {
@@ -276,14 +255,14 @@ export class DerbesStack extends Stack {
       .setEnvironment(Settings.rawMailBucket, storage.rawMail.bucketName)
       .setEnvironment(Settings.rawMailPrefix, RAW_MAIL_PREFIX)
       .allow(['s3:GetObject'], [storage.rawMail.arnForObjects(`${ATTACHMENTS_PREFIX}*`)])
-      .setEnvironment(Settings.stateMachineArn, stateMachine.stateMachineArn)
-      .allow(['states:SendTaskSuccess'], [stateMachine.stateMachineArn]);
+      .setEnvironment(Settings.stateMachineArn, stateMachine.stateMachineArn);
+    stateMachine.grant(operatorApi, 'states:SendTaskSuccess');
     usesConsent(usesLimits(operatorApi));
     // Evidence: every trail's chain head, from the heads index.
     operatorApi.useTable(Settings.auditTable, storage.audit, storage.key, ['Query'], [HEADS_INDEX]);
-    grantSourceRead(this, operatorApi, profile);
+    grantSources(this, operatorApi, profile, 'read');
     readsRetentionRules(operatorApi);
-    for (const table of storage.demoTables) table.encryptionKey && operatorApi.useKey(table.encryptionKey);
+    for (const table of storage.demoTables) table.encryptionKey && operatorApi.useKey(table.encryptionKey, 'read');
     const publicApi = new PublicHttpApi(this, 'Public', { public: api, operator: operatorApi });
     const publicUrl = this.publicUrl(profile, publicApi);
     for (const f of [requestVerification, answer, api]) f.setEnvironment(Settings.publicUrl, publicUrl);
@@ -295,8 +274,8 @@ export class DerbesStack extends Stack {
       .setEnvironment(Settings.stateMachineArn, stateMachine.stateMachineArn)
       .allow(['s3:GetObject'], [storage.rawMail.arnForObjects(`${RAW_MAIL_PREFIX}*`)])
       .allow(['s3:PutObject'], [storage.rawMail.arnForObjects(`${ATTACHMENTS_PREFIX}*`)])
-      .allow(['states:StartExecution'], [stateMachine.stateMachineArn])
-      .useKey(storage.key);
+      .useKey(storage.key, 'write');
+    stateMachine.grantStartExecution(intake);
     // SES invokes intake asynchronously: after Lambda's two retries the event (with the S3 key of the stored mail)
     // waits in a queue; `derbes mail redrive` hands it to intake again.
     const intakeFailures = alarms.deadLetterQueue('IntakeFailures', 'Mail to the support address could not be taken in');
@@ -346,10 +325,8 @@ export class DerbesStack extends Stack {
     usesLimits(deadlineWatch);
     // The watch finds requests whose workflow stopped (or never started) and starts the missing ones.
     const executions = this.formatArn({ service: 'states', resource: 'execution', resourceName: `${stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    deadlineWatch
-      .setEnvironment(Settings.stateMachineArn, stateMachine.stateMachineArn)
-      .allow(['states:ListExecutions', 'states:StartExecution'], [stateMachine.stateMachineArn])
-      .allow(['states:DescribeExecution'], [executions]);
+    deadlineWatch.setEnvironment(Settings.stateMachineArn, stateMachine.stateMachineArn).allow(['states:DescribeExecution'], [executions]);
+    stateMachine.grant(deadlineWatch, 'states:ListExecutions', 'states:StartExecution');
     Validations.of(deadlineWatch).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${nagRegion(this)}:<AWS::AccountId>:execution:<${this.getLogicalId(stateMachine.node.defaultChild as CfnElement)}.Name>:*]`,
       reason: "Executions are named after requests, unknown in advance; this is the state machine's own executions only.",
@@ -385,9 +362,9 @@ export class DerbesStack extends Stack {
         reason: "Removes the raw mail and attachments of a closed request past derbes' own term; keys are SES message ids and per-request folders, known only from the request's trail.",
       });
     }
-    grantSourceAccess(this, retentionPurge, profile);
+    grantSources(this, retentionPurge, profile, 'change');
     readsRetentionRules(retentionPurge);
-    for (const table of storage.demoTables) table.encryptionKey && retentionPurge.useKey(table.encryptionKey);
+    for (const table of storage.demoTables) table.encryptionKey && retentionPurge.useKey(table.encryptionKey, 'write');
     // A failed run lands in an alarmed queue; the next run continues from the last saved position.
     const purgeFailures = alarms.deadLetterQueue('RetentionPurgeFailures', 'The retention purge failed');
     failuresTo(retentionPurge, purgeFailures, Duration.minutes(59));

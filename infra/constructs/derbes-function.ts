@@ -29,12 +29,17 @@ export interface DerbesFunctionProps {
   files?: string[];
 }
 
+/** DynamoDB actions that only read: a function that only reads a table gets no KMS action that encrypts. */
+const READ_ONLY_TABLE_ACTIONS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'DescribeTable']);
+
 /**
  * Every derbes Lambda function: one place for runtime, architecture, tracing, logs and bundling, and for
- * granting access together with the environment variable that names the resource.
+ * granting access together with the environment variable that names the resource. It is grantable: the CDK's own
+ * grants (`stateMachine.grantStartExecution(fn)`) go to its role.
  */
-export class DerbesFunction extends Construct {
+export class DerbesFunction extends Construct implements iam.IGrantable {
   readonly function: NodejsFunction;
+  readonly grantPrincipal: iam.IPrincipal;
   private readonly role: iam.Role;
   /** Actions granted so far, by resource. */
   private readonly granted = new Map<string, Set<string>>();
@@ -47,6 +52,7 @@ export class DerbesFunction extends Construct {
     });
     // An explicit role instead of AWSLambdaBasicExecutionRole: it may write to its own log group only.
     this.role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    this.grantPrincipal = this.role;
     this.role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
 
     this.function = new NodejsFunction(this, 'Function', {
@@ -105,19 +111,23 @@ export class DerbesFunction extends Construct {
     return this;
   }
 
-  /** Names the table in the environment and grants exactly these DynamoDB actions on it (and its indexes, if asked). */
+  /**
+   * Names the table in the environment and grants exactly these DynamoDB actions on it and on the indexes named
+   * (the CDK's table.grant would cover every index, `/index/*`), with the key actions they need.
+   */
   useTable(setting: SettingName, table: ITable, key: IKey, actions: string[], indexNames: string[] = []): this {
     this.setEnvironment(setting, table.tableName);
     this.allow(
       actions.map((a) => `dynamodb:${a}`),
       [table.tableArn, ...indexNames.map((index) => `${table.tableArn}/index/${index}`)],
     );
-    return this.useKey(key);
+    return this.useKey(key, actions.every((action) => READ_ONLY_TABLE_ACTIONS.has(action)) ? 'read' : 'write');
   }
 
-  /** Customer-managed key access for the encrypted tables and bucket. */
-  useKey(key: IKey): this {
-    this.allow(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], [key.keyArn]);
+  /** Customer-managed key access for the encrypted tables and buckets: reading decrypts only; writing also encrypts. */
+  useKey(key: IKey, access: 'read' | 'write'): this {
+    this.allow(['kms:Decrypt', 'kms:DescribeKey'], [key.keyArn]);
+    if (access === 'write') this.allow(['kms:Encrypt', 'kms:GenerateDataKey'], [key.keyArn]);
     return this;
   }
 }

@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { HEADS_INDEX } from '../../functions/adapters/dynamodb/audited-write.ts';
 import { CONSENT_TERM_INDEX } from '../../functions/adapters/dynamodb/consent-ledger.ts';
 import { CLOSED_INDEX, OPEN_DUE_INDEX } from '../../functions/adapters/dynamodb/request-store.ts';
-import type { OperatorProfile } from '../../functions/config/profile-schema.ts';
+import type { DataSource } from '../../functions/config/profile-schema.ts';
 import { PACKAGE_LINK_DAYS } from '../../functions/use-cases/access-package.ts';
 
 /** Access packages outlive their download links by a day, then are gone. */
@@ -14,6 +14,14 @@ const PACKAGE_RETENTION_DAYS = PACKAGE_LINK_DAYS + 1;
 
 /** Raw inbound mail lives under this prefix; the SES S3 action writes it, the intake function reads it. */
 export const RAW_MAIL_PREFIX = 'inbound/';
+
+export interface StorageProps {
+  /**
+   * Sources to create tables of sample customers for, named and keyed as the profile declares them (DynamoDB
+   * sources only; the others are skipped). None by default: a real operator's sources are its own tables.
+   */
+  demoSources?: DataSource[];
+}
 
 /**
  * Everything that holds state, apart from the functions: retained on stack deletion, encrypted with one
@@ -30,7 +38,7 @@ export class Storage extends Construct {
   readonly packages: s3.Bucket;
   readonly demoTables: dynamodb.Table[] = [];
 
-  constructor(scope: Construct, id: string, profile: OperatorProfile) {
+  constructor(scope: Construct, id: string, props: StorageProps = {}) {
     super(scope, id);
     this.key = new kms.Key(this, 'Key', {
       description: 'derbes: requests, audit trail, verification codes and raw mail',
@@ -49,66 +57,33 @@ export class Storage extends Construct {
         ...props,
       });
 
-    this.requests = table('Requests', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
-    });
-    this.requests.addGlobalSecondaryIndex({
-      indexName: OPEN_DUE_INDEX,
-      partitionKey: { name: 'openDue', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'dueAtUtc', type: dynamodb.AttributeType.STRING },
-    });
-    this.requests.addGlobalSecondaryIndex({
-      indexName: CLOSED_INDEX,
-      partitionKey: { name: 'closedIndex', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'closedAtUtc', type: dynamodb.AttributeType.STRING },
-    });
-    this.audit = table('Audit', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
-    });
+    const attribute = (name: string) => ({ name, type: dynamodb.AttributeType.STRING });
+    const index = (indexName: string, partition: string, sort: string) => ({ indexName, partitionKey: attribute(partition), sortKey: attribute(sort) });
+
+    this.requests = table('Requests', { partitionKey: attribute('pk'), sortKey: attribute('sk') });
+    this.requests.addGlobalSecondaryIndex(index(OPEN_DUE_INDEX, 'openDue', 'dueAtUtc'));
+    this.requests.addGlobalSecondaryIndex(index(CLOSED_INDEX, 'closedIndex', 'closedAtUtc'));
+    this.audit = table('Audit', { partitionKey: attribute('pk'), sortKey: attribute('sk') });
     // Sparse: only the trails' chain heads carry `heads`, so "what moved since the last digest" is a query.
-    this.audit.addGlobalSecondaryIndex({
-      indexName: HEADS_INDEX,
-      partitionKey: { name: 'heads', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'movedAt', type: dynamodb.AttributeType.STRING },
-    });
-    this.verifications = table('Verifications', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      timeToLiveAttribute: 'expiresAtEpoch',
-    });
-
+    this.audit.addGlobalSecondaryIndex(index(HEADS_INDEX, 'heads', 'movedAt'));
+    this.verifications = table('Verifications', { partitionKey: attribute('pk'), timeToLiveAttribute: 'expiresAtEpoch' });
     // Token buckets and mail budgets: short-lived counters every function instance shares.
-    this.limits = table('Limits', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      timeToLiveAttribute: 'expiresAtEpoch',
-    });
-
+    this.limits = table('Limits', { partitionKey: attribute('pk'), timeToLiveAttribute: 'expiresAtEpoch' });
     // Consent ledger: current state and immutable history per person key; the index finds terms ending soon.
-    this.consent = table('Consent', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
-    });
-    this.consent.addGlobalSecondaryIndex({
-      indexName: CONSENT_TERM_INDEX,
-      partitionKey: { name: 'termBucket', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'termEndsAt', type: dynamodb.AttributeType.STRING },
-    });
+    this.consent = table('Consent', { partitionKey: attribute('pk'), sortKey: attribute('sk') });
+    this.consent.addGlobalSecondaryIndex(index(CONSENT_TERM_INDEX, 'termBucket', 'termEndsAt'));
 
-    if (profile.demo) {
-      // Sample customers for the demo profile; a real operator's sources are its own tables.
-      for (const source of profile.sources) {
-        if (source.kind !== 'dynamodb') continue;
-        this.demoTables.push(
-          table(`Demo${source.id.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase())}`, {
-            tableName: source.tableName,
-            partitionKey: { name: source.keyAttribute, type: dynamodb.AttributeType.STRING },
-            sortKey: { name: 'recordId', type: dynamodb.AttributeType.STRING },
-            deletionProtection: false,
-            removalPolicy: RemovalPolicy.DESTROY,
-          }),
-        );
-      }
+    for (const source of props.demoSources ?? []) {
+      if (source.kind !== 'dynamodb') continue;
+      this.demoTables.push(
+        table(`Demo${source.id.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase())}`, {
+          tableName: source.tableName,
+          partitionKey: attribute(source.keyAttribute),
+          sortKey: attribute('recordId'),
+          deletionProtection: false,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+      );
     }
 
     const accessLogs = new s3.Bucket(this, 'RawMailAccessLogs', {
@@ -123,30 +98,25 @@ export class Storage extends Construct {
       reason: 'This is the access-log bucket of the raw mail bucket; logging it into itself would loop.',
     });
 
-    this.rawMail = new s3.Bucket(this, 'RawMail', {
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: this.key,
-      bucketKeyEnabled: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
+    /** A bucket under the key, private, TLS only, logged, retained on stack deletion. */
+    const bucket = (bucketId: string, bucketProps: Pick<s3.BucketProps, 'versioned' | 'serverAccessLogsPrefix' | 'lifecycleRules'>) =>
+      new s3.Bucket(this, bucketId, {
+        encryption: s3.BucketEncryption.KMS,
+        encryptionKey: this.key,
+        bucketKeyEnabled: true,
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        enforceSSL: true,
+        serverAccessLogsBucket: accessLogs,
+        removalPolicy: RemovalPolicy.RETAIN,
+        ...bucketProps,
+      });
+    this.rawMail = bucket('RawMail', {
       versioned: true,
-      serverAccessLogsBucket: accessLogs,
-      removalPolicy: RemovalPolicy.RETAIN,
       // Raw mail is evidence of what arrived; kept three years (the general limitation period), then gone.
       lifecycleRules: [{ expiration: Duration.days(3 * 365), noncurrentVersionExpiration: Duration.days(30) }],
     });
     // Access packages: a person's data as a file and a page, fetched once through an expiring link, then gone.
-    this.packages = new s3.Bucket(this, 'AccessPackages', {
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: this.key,
-      bucketKeyEnabled: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      serverAccessLogsBucket: accessLogs,
-      serverAccessLogsPrefix: 'packages/',
-      removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [{ expiration: Duration.days(PACKAGE_RETENTION_DAYS) }],
-    });
+    this.packages = bucket('AccessPackages', { serverAccessLogsPrefix: 'packages/', lifecycleRules: [{ expiration: Duration.days(PACKAGE_RETENTION_DAYS) }] });
     // SES writes inbound mail into the bucket and so encrypts with the key: granted by EmailReceiving, for its rule only.
   }
 }
