@@ -31,6 +31,8 @@ export interface DerbesFunctionProps {
 
 /** DynamoDB actions that only read: a function that only reads a table gets no KMS action that encrypts. */
 const READ_ONLY_TABLE_ACTIONS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'DescribeTable']);
+/** The DynamoDB actions an index supports: it is queried or scanned, never written or read by key. */
+const INDEX_ACTIONS = new Set(['Query', 'Scan']);
 
 /**
  * Every derbes Lambda function: one place for runtime, architecture, tracing, logs and bundling, and for
@@ -112,15 +114,17 @@ export class DerbesFunction extends Construct implements iam.IGrantable {
   }
 
   /**
-   * Names the table in the environment and grants exactly these DynamoDB actions on it and on the indexes named
-   * (the CDK's table.grant would cover every index, `/index/*`), with the key actions they need.
+   * Names the table in the environment and grants exactly these DynamoDB actions on it, their reading part on the
+   * indexes named (the CDK's table.grant would cover every index, `/index/*`), with the key actions they need.
    */
   useTable(setting: SettingName, table: ITable, key: IKey, actions: string[], indexNames: string[] = []): this {
     this.setEnvironment(setting, table.tableName);
-    this.allow(
-      actions.map((a) => `dynamodb:${a}`),
-      [table.tableArn, ...indexNames.map((index) => `${table.tableArn}/index/${index}`)],
-    );
+    this.allow(actions.map((a) => `dynamodb:${a}`), [table.tableArn]);
+    // An index is only ever read: of the actions asked for, it gets the ones that read an index.
+    const indexActions = actions.filter((action) => INDEX_ACTIONS.has(action));
+    if (indexNames.length && indexActions.length) {
+      this.allow(indexActions.map((a) => `dynamodb:${a}`), indexNames.map((index) => `${table.tableArn}/index/${index}`));
+    }
     return this.useKey(key, actions.every((action) => READ_ONLY_TABLE_ACTIONS.has(action)) ? 'read' : 'write');
   }
 
