@@ -38,9 +38,10 @@ async function alert(deps: Deps, breach: Breach, notice: AuthorityNotice, kind: 
   };
   const subject = fill(texts.operatorAlert.subject, values);
   const text = fill(texts.operatorAlert.body, values);
-  for (const to of new Set([deps.profile.operator.contactEmail, breach.responsible.email])) {
-    await deps.mailer.send({ to, subject, text, messageId: `<${breach.id}.${kind}.${deadline.rule.jurisdiction}.${Date.now().toString(36)}@${mailDomain(deps.profile)}>` });
-  }
+  // One alert of each kind per notice: a watch run repeated after a crash sends it with the same Message-ID, which
+  // a mailbox that already has it keeps once.
+  const messageId = `<${breach.id}.${kind}.${deadline.rule.jurisdiction}@${mailDomain(deps.profile)}>`;
+  for (const to of new Set([deps.profile.operator.contactEmail, breach.responsible.email])) await deps.mailer.send({ to, subject, text, messageId });
   await deps.audit.append(breach.id, { type: 'operator.alerted', detail: { alert: `${deadline.rule.jurisdiction}: ${kind}` } });
 }
 

@@ -14,6 +14,10 @@ describe('watchBreaches', () => {
     const subjects = mailsTo(s, 'security@derbes.local').map((m) => m.subject);
     expect(subjects.filter((subject) => subject.includes(breach.id))).toHaveLength(report.reminders + report.atRisk + report.overdue);
     expect(mailsTo(s, s.deps.profile.operator.contactEmail)).toHaveLength(subjects.length);
+    // Each alert's Message-ID names the breach, the step and the regime, nothing of the moment it went out.
+    const ids = mailsTo(s, 'security@derbes.local').map((m) => m.messageId);
+    expect(ids.every((id) => new RegExp(`^<${breach.id}\\.(operator_reminder|operator_last_day|interim_answer|overdue)\\.KZ@derbes\\.local>$`).test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
     const sent = s.mailer.sent.length;
     expect(await watchBreaches(s.deps)).toMatchObject({ reminders: 0, atRisk: 0, overdue: 0 });
     expect(s.mailer.sent).toHaveLength(sent);
