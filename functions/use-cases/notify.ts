@@ -36,11 +36,12 @@ async function sendOnce(
   template: MailTemplate,
   mail: Omit<OutgoingMail, 'messageId'>,
   event: (messageId: string) => AuditEvent,
-): Promise<void> {
+): Promise<string> {
   const claim = await deps.sentMail.claim(key, requestMessageId(key.requestId, template, mailDomain(deps.profile)));
-  if (claim.sent) return;
+  if (claim.sent) return claim.messageId;
   await deps.mailer.send({ ...mail, messageId: claim.messageId });
   await deps.sentMail.confirm(key, claim.messageId, event(claim.messageId));
+  return claim.messageId;
 }
 
 /** The longest part of the person's own subject repeated in ours. */
@@ -61,17 +62,20 @@ export function threadedUnder(request: Pick<DataSubjectRequest, 'id' | 'firstMai
   return { subject: `Re: ${theirs}${theirs.includes(request.id) ? '' : ` [${request.id}]`}`, inReplyTo: first.messageId };
 }
 
-/** Sends one notice to the person and records it; `round` tells apart notices of one kind a request may get more than once. */
+/**
+ * Sends one notice to the person and records it; `round` tells apart notices of one kind a request may get more than
+ * once. Returns its Message-ID (the first attempt's, when it went out before).
+ */
 export async function notifyPerson(
   deps: Pick<Dependencies, 'profile' | 'mailer' | 'sentMail'>,
   request: DataSubjectRequest,
   template: MailTemplate,
   values: Record<string, string>,
   round: MailKey['round'] = 1,
-): Promise<void> {
+): Promise<string> {
   const { subject, text } = messagesFor(request.language).mail(template, { ...commonValues(deps, request), ...values });
   const mail = { to: request.email, text, fromName: localize(deps.profile.operator.name, request.language), ...threadedUnder(request, subject) };
-  await sendOnce(deps, { requestId: request.id, kind: template, round }, template, mail, (messageId) => ({
+  return sendOnce(deps, { requestId: request.id, kind: template, round }, template, mail, (messageId) => ({
     type: 'mail.sent',
     detail: { template, messageId },
   }));
