@@ -41,8 +41,11 @@ export interface RequestStore {
    * `closed` if the request no longer waits for one.
    */
   markVerified(id: string, verifiedAt: string): Promise<'marked' | 'already' | 'closed'>;
-  /** Changes fields of a request that is still in `status`, without moving it, with its audit events. */
-  amend(id: string, status: RequestStatus, changes: Partial<DataSubjectRequest>, events: AuditEvent[]): Promise<DataSubjectRequest>;
+  /**
+   * Changes fields of a request that is still in `status`, without moving it, with its audit events. `check` sees the
+   * request as it is read before each attempt to write (a concurrent change makes another attempt) and throws to refuse.
+   */
+  amend(id: string, status: RequestStatus, changes: Partial<DataSubjectRequest>, events: AuditEvent[], check?: (current: DataSubjectRequest) => void): Promise<DataSubjectRequest>;
   /**
    * One page of open requests, earliest due first, from the due-date index (never a scan); `cursor` is where the
    * next page starts, absent after the last.

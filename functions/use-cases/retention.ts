@@ -237,10 +237,19 @@ export async function holdRequest(deps: Pick<Dependencies, 'requests'>, requestI
   if (basis !== null && (typeof basis !== 'string' || !basis.trim() || basis.length > 300)) {
     throw new ValidationError([{ field: 'basis', message: 'the legal basis that keeps the request, as a short text (null lifts the hold)' }], 'legal hold');
   }
+  // Checked on every read the write is based on: the purge may begin between the operator's read and the write.
+  const holdable = (current: DataSubjectRequest) => {
+    if (current.anonymised) throw new ConflictError(`request ${requestId} was anonymised at ${current.anonymised.at}; there is nothing left to hold`);
+    if (current.anonymising) throw new ConflictError(`request ${requestId} is being anonymised (its term has passed and its raw mail and results are being removed); it can no longer be held`);
+  };
   const request = await deps.requests.get(requestId);
-  if (request.anonymised) throw new ConflictError(`request ${requestId} was anonymised at ${request.anonymised.at}; there is nothing left to hold`);
+  holdable(request);
   const held = typeof basis === 'string' ? basis.trim() : undefined;
-  return deps.requests.amend(requestId, request.status, { legalHold: held }, [
-    { type: 'retention.hold', detail: { held: Boolean(held), ...(held && { basis: held }), operatorKeyId: actor.keyId } },
-  ]);
+  return deps.requests.amend(
+    requestId,
+    request.status,
+    { legalHold: held },
+    [{ type: 'retention.hold', detail: { held: Boolean(held), ...(held && { basis: held }), operatorKeyId: actor.keyId } }],
+    holdable,
+  );
 }

@@ -15,6 +15,7 @@ import { loadProfileFile } from '../../functions/config/load-profile.ts';
 import { canonicalJson } from '../../functions/domain/canonical.ts';
 import { createDeadlineEngine } from '../../functions/domain/deadlines/index.ts';
 import { OWN_RECORDS } from '../../functions/domain/own-records.ts';
+import { ConflictError } from '../../functions/domain/errors.ts';
 import { keyedHash } from '../../functions/domain/person-key.ts';
 import type { DataSubjectRequest } from '../../functions/domain/request.ts';
 import { approveRule, holdRequest, planChunk, purgeExpired, retentionRules } from '../../functions/use-cases/retention.ts';
@@ -61,6 +62,8 @@ const exists = (key: string) =>
     .catch(() => false);
 
 let crashBeforeLastWrite = false;
+/** Runs once, just before the purge's last write (after its raw mail and results are removed). */
+let beforeLastWrite: (() => Promise<void>) | undefined;
 function deps(now: Date) {
   const digest = async (canonical: string) => keyedHash('own-records', canonical, SECRET);
   const db = new Proxy(ddb.db, {
@@ -70,6 +73,11 @@ function deps(now: Date) {
         if (crashBeforeLastWrite && command.constructor.name === 'TransactWriteCommand') {
           crashBeforeLastWrite = false;
           throw new Error('the run crashed before its last write');
+        }
+        if (beforeLastWrite && command.constructor.name === 'TransactWriteCommand') {
+          const hook = beforeLastWrite;
+          beforeLastWrite = undefined;
+          await hook();
         }
         return target.send(command as never);
       };
@@ -217,6 +225,43 @@ describe("derbes' own records after their term", () => {
       { held: false, operatorKeyId: 'op-1' },
     ]);
     await expect(holdRequest({ requests: store() }, 'DRB-HELD0-00004', { basis: 'too late' }, { keyId: 'op-1' })).rejects.toThrow(/was anonymised/);
+  });
+
+  it('refuse a legal hold asked for once the purge has begun removing a request\'s records, and anonymise it whole', async () => {
+    const id = 'DRB-RACE0-00005';
+    await request(id, DateTime.fromJSDate(T0).minus({ years: 5 }).toISO()!);
+    let hold: unknown;
+    // The operator asks for a hold between the purge's first write and its last: raw mail and results are gone by then.
+    beforeLastWrite = async () => {
+      hold = await holdRequest({ requests: store() }, id, { basis: 'Дело № 3-1/2026' }, { keyId: 'op-1' }).catch((error: unknown) => error);
+    };
+    const report = await purgeExpired(deps(new Date(T0.getTime() + 5 * 3_600_000)) as never);
+    expect(hold).toBeInstanceOf(ConflictError);
+    expect(String(hold)).toMatch(/is being anonymised/);
+    expect(report.purged).toBe(1);
+    const anonymised = await item(id, 'REQUEST');
+    expect(anonymised).toMatchObject({ email: '[erased]', anonymised: expect.anything() });
+    expect(anonymised).not.toHaveProperty('legalHold');
+    expect(anonymised).not.toHaveProperty('anonymising');
+    expect((await trail(id)).map((e) => e.type)).not.toContain('retention.hold');
+  });
+
+  it('never let a copy read before the purge overwrite the anonymised request', async () => {
+    const id = 'DRB-STALE-00006';
+    const before = await request(id, DateTime.fromJSDate(T0).minus({ years: 5 }).toISO()!);
+    expect((await purgeExpired(deps(new Date(T0.getTime() + 6 * 3_600_000)) as never)).purged).toBe(1);
+    // A writer that read the request before the purge (never revised, so no revision) writes as the request store does.
+    const write = ddb.db.send(
+      new PutCommand({
+        TableName: ddb.tables.requests,
+        Item: requestItem({ ...before, legalHold: 'late' }, 1),
+        ConditionExpression: '#status = :expected AND attribute_not_exists(#revision)',
+        ExpressionAttributeNames: { '#status': 'status', '#revision': 'revision' },
+        ExpressionAttributeValues: { ':expected': before.status },
+      }),
+    );
+    await expect(write).rejects.toThrow(/conditional request failed/i);
+    expect(await item(id, 'REQUEST')).toMatchObject({ email: '[erased]', revision: 2 });
   });
 
   it('keep a request closed within the term, and an open one, as they were', async () => {

@@ -118,9 +118,10 @@ class MemoryRequests implements RequestStore {
     await this.audit.append(id, { type: 'verification.confirmed', detail: {} });
     return 'marked' as const;
   }
-  async amend(id: string, status: RequestStatus, changes: Partial<DataSubjectRequest>, events: AuditEvent[]) {
+  async amend(id: string, status: RequestStatus, changes: Partial<DataSubjectRequest>, events: AuditEvent[], check?: (current: DataSubjectRequest) => void) {
     const current = await this.get(id);
     if (current.status !== status) throw new ConflictError(`request ${id} is ${current.status}, not ${status}`);
+    check?.(current);
     const next = { ...current, ...changes, status };
     this.requests.set(id, structuredClone(next));
     for (const event of events) await this.audit.append(id, event);

@@ -9,7 +9,7 @@ import { DynamoAuditLog } from './audit-log.ts';
 import { putIf, writeAudited } from './audited-write.ts';
 import { cursorOf, keyOfCursor } from './cursor.ts';
 import { queryAll } from './query-all.ts';
-import { CLOSED, CLOSED_INDEX, REQUEST_SK, requestItem, toRequest } from './request-store.ts';
+import { CLOSED, CLOSED_INDEX, REQUEST_SK, REVISION, requestItem, toRequest } from './request-store.ts';
 
 /** Where a request's raw mail and attachments are kept (adapters/aws/raw-mail-store.ts). */
 export interface RequestObjects {
@@ -56,6 +56,7 @@ export class OwnRecordsRetention implements RetentionSource {
     const request = toRequest(item);
     // Still in the index as found, and not put under a legal hold since the page was read.
     const stillAsFound = { ConditionExpression: 'closedIndex = :closed AND closedAtUtc = :seen AND attribute_not_exists(legalHold)', values: { ':closed': CLOSED, ':seen': record.closedAtUtc } };
+    const seenRevision = typeof record[REVISION] === 'number' ? record[REVISION] : undefined;
     const results = await queryAll(this.db, {
       TableName: this.requestsTable,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :result)',
@@ -63,16 +64,23 @@ export class OwnRecordsRetention implements RetentionSource {
       ConsistentRead: true,
     });
     // What is recorded is fixed before anything is removed: a run that crashes midway and its repeat record the same.
+    // The same write, conditional on no hold and on the request as read, takes the next revision: a writer that read
+    // it before must read again, and a legal hold then finds the removals begun and is refused (holdRequest).
     let fixed: { digest: string; sourceResults: number };
+    let claimed: number;
     try {
       const written = await this.db.send(
         new UpdateCommand({
           TableName: this.requestsTable,
           Key: { pk: request.id, sk: REQUEST_SK },
-          UpdateExpression: `SET ${IN_PROGRESS} = if_not_exists(${IN_PROGRESS}, :fixed)`,
-          ConditionExpression: stillAsFound.ConditionExpression,
+          UpdateExpression: `SET ${IN_PROGRESS} = if_not_exists(${IN_PROGRESS}, :fixed), #revision = if_not_exists(#revision, :zero) + :one`,
+          ConditionExpression: `${stillAsFound.ConditionExpression} AND ${seenRevision === undefined ? 'attribute_not_exists(#revision)' : '#revision = :seenRevision'}`,
+          ExpressionAttributeNames: { '#revision': REVISION },
           ExpressionAttributeValues: {
             ...stillAsFound.values,
+            ':zero': 0,
+            ':one': 1,
+            ...(seenRevision !== undefined && { ':seenRevision': seenRevision }),
             ':fixed': {
               digest: await this.digestOf(canonicalJson({ request, results: results.map(({ pk: _pk, ...result }) => result) })),
               sourceResults: results.length,
@@ -82,8 +90,10 @@ export class OwnRecordsRetention implements RetentionSource {
         }),
       );
       fixed = written.Attributes![IN_PROGRESS] as typeof fixed;
+      claimed = written.Attributes![REVISION] as number;
     } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false; // another run anonymised it
+      // Another run anonymised it, a hold came, or it changed since the page was read: the next pass finds it again if still due.
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
       throw error;
     }
     const trail = await new DynamoAuditLog(this.db, this.auditTable).list(request.id);
@@ -96,11 +106,12 @@ export class OwnRecordsRetention implements RetentionSource {
     for (const result of results) await this.db.send(new DeleteCommand({ TableName: this.requestsTable, Key: { pk: request.id, sk: result.sk } }));
     const anonymised: AuditEvent = { type: 'retention.anonymised', detail: { ...fixed, objects: objects.length } };
     try {
-      const record = requestItem(anonymisedRequest(request, at.toISOString(), fixed.digest));
+      // At the revision it claimed: nothing written since (a copy read before) can overwrite the anonymised request.
+      const record = requestItem(anonymisedRequest(request, at.toISOString(), fixed.digest), claimed + 1);
       await writeAudited(
         this.db,
         this.auditTable,
-        [putIf(this.requestsTable, record, stillAsFound.ConditionExpression, undefined, stillAsFound.values)],
+        [putIf(this.requestsTable, record, `${stillAsFound.ConditionExpression} AND #revision = :claimed`, { '#revision': REVISION }, { ...stillAsFound.values, ':claimed': claimed })],
         // The request's trail is never rewritten: its events hold no personal data, so its chain stays verifiable.
         [
           { trail: audit.trail, events: [audit.event] },

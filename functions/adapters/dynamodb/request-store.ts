@@ -28,9 +28,9 @@ export const CLOSED = 'CLOSED';
  * How many times the request item was written. Each write is a whole item read a moment before, so it is
  * conditioned on the revision it read: a write between (a workflow step and an operator's extension, say) is never
  * overwritten with the older copy; the later writer reads again and applies its change to what the other wrote.
- * An item written without one (created, or rewritten by the own-records purge) is written next as revision 1.
+ * An item written without one (created) is written next as revision 1; the own-records purge counts on as they do.
  */
-const REVISION = 'revision';
+export const REVISION = 'revision';
 /** Writers that keep losing to others give up after this many reads, with a ConflictError. */
 const WRITE_ATTEMPTS = 5;
 
@@ -181,9 +181,10 @@ export class DynamoRequestStore implements RequestStore {
     }
   }
 
-  async amend(id: string, status: RequestStatus, changes: Partial<DataSubjectRequest>, events: AuditEvent[]): Promise<DataSubjectRequest> {
+  async amend(id: string, status: RequestStatus, changes: Partial<DataSubjectRequest>, events: AuditEvent[], check?: (current: DataSubjectRequest) => void): Promise<DataSubjectRequest> {
     return this.rewrite(id, (current) => {
       if (current.status !== status) throw new ConflictError(`request ${id} is ${current.status}, not ${status}`);
+      check?.(current);
       return { next: { ...current, ...changes, status }, expected: status, events };
     });
   }
