@@ -45,6 +45,13 @@ export type AuditEvent =
   /** One record erased (written with the erasure itself); `record` is the keyed hash of its key. */
   | { type: 'retention.purged'; detail: { source: string; erasure: string; cutoff: string; record: string } }
   /**
+   * Written before derbes asks the company's service to purge one record: should the run end between the service's
+   * answer and `retention.purged`, the trail still shows the purge asked for (the service erases once per purgeId).
+   */
+  | { type: 'retention.purge_requested'; detail: { source: string; record: string; cutoff: string; purgeId: string } }
+  /** The service did not purge it: purged already under this purgeId, or changed since it was listed (a hold, a newer date). */
+  | { type: 'retention.purge_declined'; detail: { source: string; record: string; purgeId: string } }
+  /**
    * On the request's own trail: its personal fields were anonymised after derbes' own term (the source results and
    * raw mail removed); `digest` is the keyed hash of what it held, canonically encoded.
    */
