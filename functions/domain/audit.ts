@@ -66,10 +66,13 @@ export type AuditEvent =
         messageId?: string;
         outcome: string;
         reason?: string;
-        /** Where each attachment is kept (or, over the size limit, only its name and size: it stays in the raw mail). */
-        attachments?: Array<{ filename: string; size: number; key?: string }>;
+        /**
+         * Where each attachment is kept (or, over the size limit, only its size: it stays in the raw mail). File names
+         * are personal and this trail outlives the request's term: a name is kept on its file only.
+         */
+        attachments?: Array<{ size: number; key?: string }>;
         /** Attachments of mail that is not the person's (a third party's reply): kept apart for the operator, not theirs. */
-        quarantined?: Array<{ filename: string; size: number; key?: string }>;
+        quarantined?: Array<{ size: number; key?: string }>;
         authFailures?: string[];
       };
     };

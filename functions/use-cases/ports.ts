@@ -341,10 +341,13 @@ export interface DownloadTokens {
 export interface MailArchive {
   /** The raw message SES (or the local SMTP front door) stored under its message id. */
   read(sesMessageId: string): Promise<Uint8Array>;
-  /** Stores one attachment (a third party's in the request's quarantine folder); returns where it is kept. */
+  /**
+   * Stores one attachment (a third party's in the request's quarantine folder) with its file name; returns where it
+   * is kept, a key that does not contain the name.
+   */
   keep(requestId: string, attachment: { filename: string; contentType: string; content: Uint8Array }, folder?: 'quarantine'): Promise<string>;
-  /** One kept attachment of the request, or NotFoundError. */
-  fetch(requestId: string, key: string): Promise<{ contentType: string; content: Uint8Array }>;
+  /** One kept attachment of the request with the name it came with, or NotFoundError. */
+  fetch(requestId: string, key: string): Promise<{ contentType: string; content: Uint8Array; filename: string }>;
 }
 
 /** One page of a breach's affected people; `cursor` continues the list where there are more. */

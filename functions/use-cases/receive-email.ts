@@ -52,11 +52,10 @@ export async function receiveEmail(
     type: 'mail.received',
     detail: { sesMessageId, messageId: decision.messageId, outcome, ...extra },
   });
-  /** Attachments within the limit are kept with the request; larger ones stay only in the raw message. */
+  /** Attachments within the limit are kept with the request, each named on its file only; larger ones stay in the raw message. */
   const keep = async (requestId: string, attachments: KeptAttachment[], folder?: 'quarantine') =>
     Promise.all(
       attachments.map(async (a) => ({
-        filename: a.filename,
         size: a.size,
         ...(a.content ? { key: await deps.mailArchive.keep(requestId, { filename: a.filename, contentType: a.contentType, content: a.content }, folder) } : {}),
       })),
@@ -74,7 +73,7 @@ export async function receiveEmail(
         throw error;
       });
       if (!request) {
-        const attachments = decision.attachments.map(({ filename, size }) => ({ filename, size }));
+        const attachments = decision.attachments.map(({ size }) => ({ size }));
         await deps.audit.appendInboundMail(sesMessageId, received('reply', { attachments, authFailures: decision.authFailures }));
         return { outcome: 'reply' };
       }

@@ -69,7 +69,9 @@ describe('receiveEmail', () => {
     );
     expect(await receiveEmail(s.deps, 'ses-4', reply, PASS)).toEqual({ outcome: 'reply', requestId: request.id });
     const joined = (await s.deps.audit.list(request.id)).find((e) => e.type === 'mail.received');
-    expect(joined!.detail).toMatchObject({ outcome: 'reply', attachments: [{ filename: 'id.pdf', size: 13, key: 'attachments/none' }] });
+    expect(joined!.detail).toMatchObject({ outcome: 'reply', attachments: [{ size: 13, key: 'attachments/none' }] });
+    // The file's name stays with the file: the trail, which outlives the request's term, never holds it.
+    expect(JSON.stringify(await s.deps.audit.list(request.id))).not.toContain('id.pdf');
     expect(s.requests.requests.size).toBe(1);
 
     const stray = mail({ Subject: 'Re: [DRB-99999-99999] Answer', 'Message-ID': '<m5@mail.example>' }, 'Hello?');
