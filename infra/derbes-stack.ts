@@ -345,7 +345,7 @@ export class DerbesStack extends Stack {
     const retentionPurge = sendsMail(
       // derbes' own records too: a closed request past its term is anonymised (UpdateItem, PutItem), its source
       // results deleted (DeleteItem), its raw mail and attachments removed.
-      fn('RetentionPurge', 'functions/handlers/retention-purge.ts', "Erases what has passed its retention term in the company's sources and derbes' own records", [...WRITE_REQUESTS, 'UpdateItem', 'DeleteItem'], {
+      fn('RetentionPurge', 'functions/handlers/retention-purge.ts', "Erases what has passed its retention term in the company's sources and derbes' own records", [...WRITE_REQUESTS, 'UpdateItem', 'DeleteItem', 'Scan'], {
         timeout: Duration.minutes(5),
         indexes: [CLOSED_INDEX],
       }),

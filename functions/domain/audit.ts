@@ -58,6 +58,8 @@ export type AuditEvent =
   | { type: 'retention.anonymised'; detail: { digest: string; sourceResults: number; objects: number } }
   /** The operator set (basis given) or lifted a legal hold on the request's own records. */
   | { type: 'retention.hold'; detail: { held: boolean; basis?: string; operatorKeyId: string } }
+  /** Every request closed before the closed-date index existed now has its place in it (a one-time back-fill, from `startedAt`). */
+  | { type: 'retention.index_backfilled'; detail: { startedAt: string } }
   | { type: 'retention.pass_finished'; detail: { source: string; cutoff: string; purged: number; held: Record<string, number>; startedAt: string } }
   | {
       type: 'mail.received';

@@ -14,6 +14,7 @@ import type {
   MailBudgets,
   Mailer,
   OpenWorkStore,
+  OwnRecords,
   RetentionSource,
   RetentionStates,
   PackageStore,
@@ -56,7 +57,7 @@ export interface Dependencies {
   readonly retentionStates: RetentionStates;
   retentionSourceFor(source: DataSource): RetentionSource;
   /** derbes' own records (closed requests with their results, raw mail and attachments) as the retention purge reads them. */
-  readonly ownRecords: RetentionSource;
+  readonly ownRecords: OwnRecords;
   readonly downloads: DownloadTokens;
   readonly processorNotifier: ProcessorNotices;
   /** Reads a secret (signing keys, the operator API key) by name. */

@@ -443,3 +443,15 @@ export interface NoticeDelivery {
 export interface ProcessorNotices {
   notify(processor: Processor, notice: ProcessorNotice, mail: { subject: string; text: string }): Promise<NoticeDelivery>;
 }
+
+/**
+ * derbes' own records: a retention source, found through the closed-date index — and the one-time back-fill of that
+ * index for requests closed before it existed, which no query can find.
+ */
+export interface OwnRecords extends RetentionSource {
+  /**
+   * Reads one page of the requests table (at most `limit` items, never the whole table) and gives every closed request
+   * not yet anonymised that lacks the index attributes its place in the index; `cursor` continues, absent at the end.
+   */
+  indexClosedPage(options: { cursor?: string; limit: number }): Promise<{ indexed: number; cursor?: string }>;
+}

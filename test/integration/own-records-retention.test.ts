@@ -130,6 +130,11 @@ async function request(id: string, closedAt: string | undefined): Promise<DataSu
 }
 
 const store = () => new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
+/** The request as a deploy before the closed-date index wrote it: without the index's attributes. */
+async function writtenBeforeTheIndex(request: DataSubjectRequest): Promise<void> {
+  const { closedIndex: _index, closedAtUtc: _at, ...old } = requestItem(request);
+  await ddb.db.send(new PutCommand({ TableName: ddb.tables.requests, Item: old }));
+}
 const item = async (id: string, sk: string) => (await ddb.db.send(new GetCommand({ TableName: ddb.tables.requests, Key: { pk: id, sk }, ConsistentRead: true }))).Item;
 const trail = async (pk: string) =>
   ((await ddb.db.send(new QueryCommand({ TableName: ddb.tables.audit, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :event)', ExpressionAttributeValues: { ':pk': pk, ':event': 'EVENT#' } }))).Items ?? []) as Array<{
@@ -146,6 +151,8 @@ describe("derbes' own records after their term", () => {
     old = await request('DRB-OLD00-00001', new Date(past).toISOString());
     await request('DRB-YOUNG-00002', new Date(younger).toISOString());
     await request('DRB-OPEN0-00003', undefined);
+    // Closed before the closed-date index existed (written without its attributes), within its term.
+    await writtenBeforeTheIndex(await request('DRB-LEGCY-00008', new Date(younger).toISOString()));
     await request('DRB-HELD0-00004', DateTime.fromJSDate(T0).minus({ years: 4 }).toISO()!);
     await holdRequest({ requests: store() }, 'DRB-HELD0-00004', { basis: 'Дело № 2-5/2026' }, { keyId: 'op-1' });
     await expect(holdRequest({ requests: store() }, 'DRB-HELD0-00004', { basis: '  ' }, { keyId: 'op-1' })).rejects.toThrow(/basis/);
@@ -159,6 +166,11 @@ describe("derbes' own records after their term", () => {
 
     const report = await purgeExpired(deps(T0) as never);
     expect(report.awaitingApproval).toContain(OWN_RECORDS);
+    // The back-fill needs no approval (it changes nothing personal): the old request now has its place in the index.
+    expect(report.indexed).toBe(1);
+    expect(await item('DRB-LEGCY-00008', 'REQUEST')).toMatchObject({ closedIndex: 'CLOSED', closedAtUtc: new Date(younger).toISOString() });
+    expect((await trail(`RETENTION#${OWN_RECORDS}`)).map((e) => e.type)).toContain('retention.index_backfilled');
+    expect((await purgeExpired(deps(T0) as never)).indexed).toBe(0); // read to its end once: done
     expect(await item(old.id, 'REQUEST')).toMatchObject({ email: old.email, name: old.name });
   });
 
@@ -262,6 +274,25 @@ describe("derbes' own records after their term", () => {
     );
     await expect(write).rejects.toThrow(/conditional request failed/i);
     expect(await item(id, 'REQUEST')).toMatchObject({ email: '[erased]', revision: 2 });
+  });
+
+  it('back-fill the closed-date index a bounded page at a time, from where the last page stopped', async () => {
+    const ids = ['DRB-LEGCY-00009', 'DRB-LEGCY-00010', 'DRB-LEGCY-00011'];
+    for (const id of ids) await writtenBeforeTheIndex(await request(id, new Date(younger).toISOString()));
+    const own = deps(T0).ownRecords;
+    let cursor: string | undefined;
+    let pages = 0;
+    let indexed = 0;
+    do {
+      const page = await own.indexClosedPage({ cursor, limit: 5 });
+      indexed += page.indexed;
+      cursor = page.cursor;
+      pages++;
+    } while (cursor);
+    expect(indexed).toBe(3);
+    expect(pages).toBeGreaterThan(3); // each page reads at most 5 items of a table that holds many more
+    for (const id of ids) expect(await item(id, 'REQUEST')).toMatchObject({ closedIndex: 'CLOSED' });
+    expect(await item('DRB-OPEN0-00003', 'REQUEST')).not.toHaveProperty('closedIndex');
   });
 
   it('keep a request closed within the term, and an open one, as they were', async () => {

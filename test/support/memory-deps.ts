@@ -54,6 +54,7 @@ import {
   type RecordPurge,
   type RetentionLease,
   type RetentionProgress,
+  type OwnRecords,
   type RetentionSource,
   type RetentionStates,
   type Idempotency,
@@ -361,7 +362,7 @@ class MemoryPackages implements PackageStore {
 }
 
 /** derbes' own records in memory: closed requests past their term, anonymised as the DynamoDB adapter does. */
-class MemoryOwnRecords implements RetentionSource {
+class MemoryOwnRecords implements OwnRecords {
   constructor(
     private readonly requests: MemoryRequests,
     private readonly audit: AuditLog,
@@ -391,6 +392,10 @@ class MemoryOwnRecords implements RetentionSource {
   }
   async keyOf(record: Record<string, unknown>) {
     return { requestId: record.id };
+  }
+  /** In memory every closed request is found by `expired` already: nothing to back-fill. */
+  async indexClosedPage() {
+    return { indexed: 0 };
   }
 }
 

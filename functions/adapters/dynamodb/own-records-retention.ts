@@ -1,10 +1,10 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RetentionRule } from '../../config/profile-schema.ts';
 import { eventsOfType, type AuditEvent } from '../../domain/audit.ts';
 import { canonicalJson } from '../../domain/canonical.ts';
 import { anonymisedRequest } from '../../domain/own-records.ts';
-import type { ExpiredPage, RecordPurge, RetentionSource } from '../../use-cases/ports.ts';
+import type { ExpiredPage, OwnRecords, RecordPurge } from '../../use-cases/ports.ts';
 import { DynamoAuditLog } from './audit-log.ts';
 import { putIf, writeAudited } from './audited-write.ts';
 import { cursorOf, keyOfCursor } from './cursor.ts';
@@ -21,13 +21,14 @@ export interface RequestObjects {
 const IN_PROGRESS = 'anonymising';
 
 const CURSOR_PROBLEM = "the cursor over derbes' own records cannot be read; start the pass again without one";
+const BACKFILL_CURSOR_PROBLEM = 'the cursor of the closed-date index back-fill cannot be read; start it again without one';
 
 /**
  * derbes' own records as the retention purge sees them: closed requests past their term, from the closed-date index
  * (a query, page by page, never a scan), each anonymised with what belongs to it — the copies of source records
  * derbes made for it, its raw mail and attachments — while its audit trail stays.
  */
-export class OwnRecordsRetention implements RetentionSource {
+export class OwnRecordsRetention implements OwnRecords {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly requestsTable: string,
@@ -129,5 +130,40 @@ export class OwnRecordsRetention implements RetentionSource {
 
   async keyOf(record: Record<string, unknown>): Promise<Record<string, unknown>> {
     return { requestId: record.pk };
+  }
+
+  async indexClosedPage(options: { cursor?: string; limit: number }): Promise<{ indexed: number; cursor?: string }> {
+    // `Limit` bounds the items read, before the filter: a page is one bounded read whatever the table holds.
+    const page = await this.db.send(
+      new ScanCommand({
+        TableName: this.requestsTable,
+        FilterExpression: 'sk = :request AND attribute_exists(closedAt) AND attribute_not_exists(closedIndex) AND attribute_not_exists(anonymised)',
+        ExpressionAttributeValues: { ':request': REQUEST_SK },
+        ExclusiveStartKey: keyOfCursor(options.cursor, BACKFILL_CURSOR_PROBLEM),
+        Limit: options.limit,
+      }),
+    );
+    let indexed = 0;
+    for (const item of page.Items ?? []) {
+      // The attributes a write of the request would give it now; an open request (none) is left alone.
+      const { closedIndex, closedAtUtc } = requestItem(toRequest(item));
+      if (!closedIndex) continue;
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.requestsTable,
+            Key: { pk: item.pk, sk: REQUEST_SK },
+            UpdateExpression: 'SET closedIndex = :closed, closedAtUtc = :closedAtUtc',
+            // As read: a request rewritten meanwhile carries the attributes its write gave it.
+            ConditionExpression: 'closedAt = :closedAt AND attribute_not_exists(closedIndex) AND attribute_not_exists(anonymised)',
+            ExpressionAttributeValues: { ':closed': closedIndex, ':closedAtUtc': closedAtUtc, ':closedAt': item.closedAt },
+          }),
+        );
+        indexed++;
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      }
+    }
+    return { indexed, cursor: cursorOf(page.LastEvaluatedKey) };
   }
 }

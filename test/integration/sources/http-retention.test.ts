@@ -11,7 +11,7 @@ import { createDeadlineEngine } from '../../../functions/domain/deadlines/index.
 import { DependencyError } from '../../../functions/domain/errors.ts';
 import { SIGNATURE_HEADER, verifySignature } from '../../../functions/domain/signing.ts';
 import { approveRule, planChunk, purgeExpired } from '../../../functions/use-cases/retention.ts';
-import type { AuditLog, RetentionSource } from '../../../functions/use-cases/ports.ts';
+import type { AuditLog, OwnRecords, RetentionSource } from '../../../functions/use-cases/ports.ts';
 import { startTestDynamoDb, type TestDynamoDb } from '../../support/dynamodb.ts';
 
 /**
@@ -107,7 +107,8 @@ function deps(profile: OperatorProfile, now: Date) {
       if (source.kind !== 'http') throw new Error('only the service is read here');
       return new HttpRetentionSource(source, async () => SECRET, audit);
     },
-    ownRecords: {} as RetentionSource, // its rule is never approved here
+    // Its rule is never approved here, and no request was closed before the closed-date index: nothing to back-fill.
+    ownRecords: { indexClosedPage: async () => ({ indexed: 0 }) } as Partial<OwnRecords> as OwnRecords,
   };
 }
 
