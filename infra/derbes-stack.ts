@@ -101,7 +101,7 @@ export class DerbesStack extends Stack {
   constructor(scope: Construct, id: string, props: DerbesStackProps) {
     super(scope, id, props);
     const { profile, profilePath } = props;
-    const storage = new Storage(this, 'Storage', { demoSources: profile.demo ? profile.sources : [] });
+    const storage = new Storage(this, 'Storage', { demoSources: profile.demo ? profile.sources : [], digestRetentionYears: profile.evidence.digestRetentionYears });
     this.storage = storage;
     const personKey = new secretsmanager.Secret(this, 'PersonKey', {
       description: 'derbes: key of the person keys (HMAC of the normalised address) in the consent ledger',
@@ -259,7 +259,10 @@ export class DerbesStack extends Stack {
     stateMachine.grant(operatorApi, 'states:SendTaskSuccess');
     usesConsent(usesLimits(operatorApi));
     // Evidence: every trail's chain head, from the heads index.
-    operatorApi.useTable(Settings.auditTable, storage.audit, storage.key, ['Query'], [HEADS_INDEX]);
+    operatorApi
+      .useTable(Settings.auditTable, storage.audit, storage.key, ['Query'], [HEADS_INDEX])
+      .setEnvironment(Settings.auditDigestsBucket, storage.auditDigests.bucketName)
+      .allow(['s3:GetObject'], [storage.auditDigests.arnForObjects('digests/*')]);
     grantSources(this, operatorApi, profile, 'read');
     readsRetentionRules(operatorApi);
     for (const table of storage.demoTables) table.encryptionKey && operatorApi.useKey(table.encryptionKey, 'read');
@@ -321,6 +324,11 @@ export class DerbesStack extends Stack {
       }),
     );
     usesConsent(deadlineWatch);
+    // Once a day it writes the digest of the audit chains' heads that moved (found in the heads index).
+    deadlineWatch
+      .useTable(Settings.auditTable, storage.audit, storage.key, ['Query'], [HEADS_INDEX])
+      .setEnvironment(Settings.auditDigestsBucket, storage.auditDigests.bucketName)
+      .allow(['s3:PutObject'], [storage.auditDigests.arnForObjects('digests/*')]);
     // Mails to affected people of a breach are charged to each address's mail budget.
     usesLimits(deadlineWatch);
     // The watch finds requests whose workflow stopped (or never started) and starts the missing ones.
@@ -333,6 +341,12 @@ export class DerbesStack extends Stack {
     });
     // A run that fails after Lambda's retries, or that EventBridge could not deliver, lands in a queue (alarmed);
     // the next run 15 minutes later repeats every step not yet taken.
+    for (const f of [deadlineWatch, operatorApi]) {
+      Validations.of(f).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(storage.auditDigests.node.defaultChild as CfnElement)}.Arn>/digests/*]`,
+        reason: 'One digest object a day under digests/<time written>.json; the watch writes new ones (Object Lock forbids changing any), the operator API reads them.',
+      });
+    }
     const watchFailures = alarms.deadLetterQueue('DeadlineWatchFailures', 'The deadline watch failed');
     failuresTo(deadlineWatch, watchFailures, Duration.minutes(14));
     new events.Rule(this, 'DeadlineWatchSchedule', {

@@ -35,6 +35,8 @@ export interface Dependencies {
   readonly audit: AuditLog;
   /** The same trails read as hash chains (evidence verification and the daily digest). */
   readonly auditChains: AuditChains;
+  /** The daily digests of the chains' heads: a bucket whose objects nobody can change or delete for years (Object Lock). */
+  readonly auditDigests: PackageStore;
   readonly verifications: VerificationStore;
   readonly decisions: DecisionStore;
   /** Workflows waiting for the operator to resume them after a failure. */

@@ -1,5 +1,6 @@
 import type { AuditEvent, RecordedAuditEvent } from '../domain/audit.ts';
 import type { ChainedAuditEvent, ChainHead } from '../domain/audit-chain.ts';
+import type { DigestHead, DigestPointer } from '../domain/audit-digest.ts';
 import type { AffectedSubject, Breach, DeliveryStatus } from '../domain/breaches/breach.ts';
 import type { RetentionRule } from '../config/profile-schema.ts';
 import type { RetentionState } from '../domain/retention.ts';
@@ -145,6 +146,15 @@ export interface AuditChains {
   chain(trail: string): Promise<{ events: ChainedAuditEvent[]; head?: ChainHead }>;
   /** Every trail's head (or those moved since an instant), a page at a time, by when it moved. */
   heads(options: { movedSince?: string; cursor?: string; limit: number }): Promise<{ heads: ChainHead[]; cursor?: string }>;
+  /** The last digest written, as the next one names it. */
+  latestDigest(): Promise<DigestPointer | undefined>;
+  /**
+   * Records a written digest: each head it lists gets an anchor (which digest, at what number), then the pointer to
+   * the latest digest moves from `previous` — false if another run moved it first.
+   */
+  recordDigest(digest: DigestPointer, previous: DigestPointer | undefined, heads: DigestHead[]): Promise<boolean>;
+  /** The latest digest that anchored this trail, and the number it anchored it at. */
+  anchorOf(trail: string): Promise<(DigestPointer & { seq: number }) | undefined>;
 }
 
 /** More waiting requests than this on one link is a flood: the next request makes (and budgets) a link of its own. */

@@ -8,6 +8,7 @@ import { parseProfile } from '../../functions/config/load-profile.ts';
 import { mailDomain, type DataSource, type OperatorProfile, type RetentionRule } from '../../functions/config/profile-schema.ts';
 import type { AuditEvent, RecordedAuditEvent } from '../../functions/domain/audit.ts';
 import { chainEvents, type ChainedAuditEvent, type ChainHead } from '../../functions/domain/audit-chain.ts';
+import type { DigestHead, DigestPointer } from '../../functions/domain/audit-digest.ts';
 import {
   applyEvents,
   dueEvents,
@@ -178,6 +179,20 @@ class MemoryAudit implements AuditLog, AuditChains {
   async chain(trail: string) {
     const head = this.headOf.get(trail);
     return { events: this.events.filter((e) => e.requestId === trail), ...(head ? { head } : {}) };
+  }
+  latest?: DigestPointer;
+  readonly anchors = new Map<string, DigestPointer & { seq: number }>();
+  async latestDigest() {
+    return this.latest;
+  }
+  async recordDigest(digest: DigestPointer, previous: DigestPointer | undefined, heads: DigestHead[]) {
+    for (const head of heads) this.anchors.set(head.trail, { ...digest, seq: head.seq });
+    if (this.latest?.key !== previous?.key) return false;
+    this.latest = digest;
+    return true;
+  }
+  async anchorOf(trail: string) {
+    return this.anchors.get(trail);
   }
   async heads(options: { movedSince?: string; cursor?: string; limit: number }) {
     const all = [...this.headOf.values()].filter((h) => !options.movedSince || h.movedAt >= options.movedSince).sort((a, b) => a.movedAt.localeCompare(b.movedAt) || a.trail.localeCompare(b.trail));
@@ -733,6 +748,8 @@ export interface MemorySystem {
   audit: MemoryAudit;
   openWork: MemoryOpenWork;
   packages: MemoryPackages;
+  /** The locked bucket of the audit digests. */
+  digests: MemoryPackages;
   consent: MemoryConsentLedger;
   workflow: MemoryWorkflow;
   decisions: MemoryDecisions;
@@ -762,6 +779,7 @@ export function memorySystem(
   const mailer = new CapturingMailer();
   const openWork = new MemoryOpenWork();
   const packages = new MemoryPackages();
+  const digests = new MemoryPackages();
   const deadlines = createDeadlineEngine({ calendarOverrides: profile.calendarOverrides, baseHolidays: dateHolidays() });
   const consent = new MemoryConsentLedger({ timeZone: deadlines.timeZone(profile.jurisdiction), purposes: profile.purposes }, clock.now);
   const sources = new Map(
@@ -783,6 +801,7 @@ export function memorySystem(
     requests,
     audit,
     auditChains: audit,
+    auditDigests: digests,
     verifications: new MemoryVerifications(),
     limits,
     decisions,
@@ -815,5 +834,5 @@ export function memorySystem(
     publicUrl: options.publicUrl ?? 'https://privacy.example',
     connectorFor: (source) => sources.get(source.id)!,
   };
-  return { deps, mailer, sources, requests, audit, openWork, packages, consent, workflow, decisions, attention, suppressions, sesSuppressed, retentionStates, limits, setNow: (at) => (now = at) };
+  return { deps, mailer, sources, requests, audit, digests, openWork, packages, consent, workflow, decisions, attention, suppressions, sesSuppressed, retentionStates, limits, setNow: (at) => (now = at) };
 }
