@@ -1,3 +1,4 @@
+import type { SesVerdicts } from './email/types.ts';
 import type { RequestStatus } from './request.ts';
 
 /**
@@ -7,7 +8,8 @@ import type { RequestStatus } from './request.ts';
 export type AuditEvent =
   | { type: 'request.received'; detail: { channel: string; types: string[]; dueAt: string; ruleId: string } }
   | { type: 'status.changed'; detail: { from: RequestStatus; to: RequestStatus } }
-  | { type: 'mail.sent'; detail: { template: string; messageId: string } }
+  /** `sha256`: of the message as derbes composed it (recipient, subject, text, Message-ID), canonically encoded. */
+  | { type: 'mail.sent'; detail: { template: string; messageId: string; sha256: string } }
   | { type: 'verification.requested'; detail: { expiresAt: string; joined: boolean } }
   | { type: 'mail.withheld'; detail: { template: string; reason: string } }
   | { type: 'verification.confirmed'; detail: Record<string, never> }
@@ -66,6 +68,10 @@ export type AuditEvent =
       detail: {
         sesMessageId: string;
         messageId?: string;
+        /** Of the raw message as it arrived (kept in the raw-mail bucket): what arrived, provably, without its content. */
+        sha256: string;
+        /** SES' spam, virus, SPF, DKIM and DMARC verdicts on it. */
+        verdicts: SesVerdicts;
         outcome: string;
         reason?: string;
         /**

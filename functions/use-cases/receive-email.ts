@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { decideIntake, type KeptAttachment, type SesVerdicts } from '../domain/email/index.ts';
 import { eventsOfType } from '../domain/audit.ts';
 import type { InboundMailEvent } from './ports.ts';
@@ -48,9 +49,10 @@ export async function receiveEmail(
     maxMessageBytes: MAX_MESSAGE_BYTES,
     maxAttachmentBytes: MAX_ATTACHMENT_BYTES,
   });
+  const sha256 = createHash('sha256').update(raw).digest('hex');
   const received = (outcome: string, extra: Partial<InboundMailEvent['detail']> = {}): InboundMailEvent => ({
     type: 'mail.received',
-    detail: { sesMessageId, messageId: decision.messageId, outcome, ...extra },
+    detail: { sesMessageId, messageId: decision.messageId, sha256, verdicts, outcome, ...extra },
   });
   /** Attachments within the limit are kept with the request, each named on its file only; larger ones stay in the raw message. */
   const keep = async (requestId: string, attachments: KeptAttachment[], folder?: 'quarantine') =>

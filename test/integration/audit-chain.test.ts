@@ -47,7 +47,7 @@ async function requestWithTrail(): Promise<string> {
   await store.create(request, { type: 'request.received', detail: { channel: 'web', types: ['access'], dueAt: request.deadline.dueAt, ruleId: 'kz' } });
   await store.transition(request.id, 'RECEIVED', 'AWAITING_VERIFICATION');
   const ledger = new DynamoSentMailLedger(ddb.db, ddb.tables.requests, ddb.tables.audit);
-  await ledger.confirm({ requestId: request.id, kind: 'receipt', round: 1 }, '<r@derbes.local>', { type: 'mail.sent', detail: { template: 'receipt', messageId: '<r@derbes.local>' } });
+  await ledger.confirm({ requestId: request.id, kind: 'receipt', round: 1 }, '<r@derbes.local>', { type: 'mail.sent', detail: { template: 'receipt', messageId: '<r@derbes.local>', sha256: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' } });
   await audit().append(request.id, { type: 'verification.requested', detail: { expiresAt: '2026-11-23T10:00:00.000Z', joined: false } });
   await store.markVerified(request.id, '2026-11-20T11:00:00.000Z');
   return request.id;
@@ -138,7 +138,7 @@ describe('the audit trail as a hash chain in DynamoDB', () => {
     // Someone with write access rewrites an event and recomputes every hash and the head: the chain holds, the digest does not.
     const keys = await eventKeys(id);
     const stored = (await audit().chain(id)).events;
-    const rewritten = chainEvents(id, undefined, stored.map((e, i) => (i === 2 ? { type: 'mail.sent', detail: { template: 'answer', messageId: '<x@y>' } } : e)) as AuditEvent[], stored[0]!.at);
+    const rewritten = chainEvents(id, undefined, stored.map((e, i) => (i === 2 ? { type: 'mail.sent', detail: { template: 'answer', messageId: '<x@y>', sha256: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' } } : e)) as AuditEvent[], stored[0]!.at);
     for (const [i, { requestId: _trail, ...item }] of rewritten.entries()) {
       await ddb.db.send(new PutCommand({ TableName: ddb.tables.audit, Item: { pk: id, sk: keys[i]!.sk, ...item } }));
     }

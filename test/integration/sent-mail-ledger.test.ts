@@ -19,7 +19,7 @@ describe('the sent-mail ledger in DynamoDB', () => {
     expect(['<a@derbes.local>', '<b@derbes.local>']).toContain(first.messageId);
     expect(first.sent || second.sent).toBe(false);
 
-    await ledger.confirm(key, first.messageId, { type: 'mail.sent', detail: { template: 'receipt', messageId: first.messageId } });
+    await ledger.confirm(key, first.messageId, { type: 'mail.sent', detail: { template: 'receipt', messageId: first.messageId, sha256: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' } });
     expect(await ledger.claim(key, '<c@derbes.local>')).toEqual({ messageId: first.messageId, sent: true });
     expect(await ledger.claim({ ...key, round: 2 }, '<d@derbes.local>')).toEqual({ messageId: '<d@derbes.local>', sent: false });
     const trail = await new DynamoAuditLog(ddb.db, ddb.tables.audit).list(key.requestId);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { SesVerdicts } from '../../../functions/domain/email/index.ts';
 import { receiveEmail } from '../../../functions/use-cases/receive-email.ts';
@@ -39,7 +40,9 @@ describe('receiveEmail', () => {
     expect(request).toMatchObject({ types: ['erasure'], channel: 'email', email: 'aigerim@example.kz', language: 'ru', status: 'RECEIVED' });
     expect(s.workflow.started).toEqual([request.id]);
     const received = (await s.deps.audit.list(request.id)).find((e) => e.type === 'mail.received');
-    expect(received!.detail).toMatchObject({ sesMessageId: 'ses-1', outcome: 'request' });
+    // What arrived, provably: the hash of the raw message and SES' verdicts on it, never its content.
+    const raw = mail({ Subject: 'Удаление данных', 'Message-ID': '<m1@mail.example>' }, 'Прошу удалить все мои персональные данные.');
+    expect(received!.detail).toMatchObject({ sesMessageId: 'ses-1', outcome: 'request', sha256: createHash('sha256').update(raw).digest('hex'), verdicts: PASS });
   });
 
   it('makes one request of a message delivered twice', async () => {
