@@ -33,7 +33,7 @@ const BODIES: Record<RequestType, Record<string, unknown>> = {
   unblocking: { type: 'unblocking' },
   consent_withdrawal: { type: 'consent_withdrawal' },
   marketing_opt_out: { type: 'marketing_opt_out' },
-  claim: { type: 'claim' },
+  claim: { type: 'claim', message: 'Прошу разобраться: мне звонят с рекламой, хотя я отказалась.' },
   erasure: { type: 'erasure' },
 };
 const ANSWER_WAIT_MS = 120_000;

@@ -21,7 +21,7 @@ import type { DynamoDbSourceConnector } from './adapters/sources/dynamodb-source
 import { sealingKey } from './domain/sealing.ts';
 import { SingleUseTokens } from './adapters/dynamodb/single-use-tokens.ts';
 import { loadProfileFile } from './config/load-profile.ts';
-import { mailDomain, type DataSource, type OperatorProfile } from './config/profile-schema.ts';
+import { localize, mailDomain, type DataSource, type OperatorProfile } from './config/profile-schema.ts';
 import { readSetting, Settings } from './config/settings.ts';
 import { ConfigurationError } from './domain/errors.ts';
 import { createDeadlineEngine, needsBaseHolidays, type BaseHolidays } from './domain/deadlines/index.ts';
@@ -63,7 +63,7 @@ const secretSource = async () => (await import('./adapters/aws/secrets.ts')).sec
  * Mail goes through SES, in AWS and locally (where the runtime stands in for SES). A function sends mail only if
  * the template says so with MAIL_TRANSPORT, set together with its ses:SendRawEmail grant.
  */
-function mailerFor(from: string, suppressed: (email: string) => Promise<boolean>): Mailer {
+function mailerFor(from: { address: string; name: string }, suppressed: (email: string) => Promise<boolean>): Mailer {
   const transport = readSetting(Settings.mailTransport);
   if (transport !== 'ses') throw new ConfigurationError('environment', [{ field: Settings.mailTransport, message: `must be ses, not ${transport}` }]);
   return lazy(async () => {
@@ -198,7 +198,7 @@ export function dependenciesFromEnvironment(loaded: { profile?: OperatorProfile;
     },
     secret: async (name: string) => (await secretSource()).get(name),
     get mailer() {
-      return once('mailer', () => mailerFor(deps.profile.supportAddress, (email) => deps.suppressions.has(email)));
+      return once('mailer', () => mailerFor({ address: deps.profile.supportAddress, name: localize(deps.profile.operator.name, deps.profile.defaultLanguage) }, (email) => deps.suppressions.has(email)));
     },
     get sentMail() {
       return once('sentMail', () => new DynamoSentMailLedger(documentClient(), readSetting(Settings.requestsTable), readSetting(Settings.auditTable)));

@@ -97,9 +97,11 @@ const REVIEW_REASON_PLACEHOLDERS = {
 } as const;
 
 const PAGE_PLACEHOLDERS = {
-  formTitle: [], formIntro: [], typeLabel: [], emailLabel: [], nameLabel: [], languageLabel: [], submit: [],
+  formTitle: [], formIntro: [], typeLabel: [], emailLabel: [], nameLabel: [], messageLabel: [], messageHint: ['max'], changesLegend: [], languageLabel: [], submit: [],
   submitted: ['reference', 'dueAt'], linkAlreadySent: ['reference', 'dueAt', 'sentAt'], confirmTitle: [], confirmRequest: ['reference', 'types'],
   confirmIntro: [], confirmButton: [], confirmed: ['reference', 'dueAt'], confirmedSeveral: ['references'], invalidLink: ['contact'], error: ['message'],
+  problemsIntro: [], problemTypes: [], problemEmail: ['max'], problemName: ['max'], problemMessage: ['max'], problemClaimMessage: [], problemLanguage: [],
+  problemChangeText: ['max'], problemChangePhone: [], problemChangeEmail: [], problemChangeDate: [], problemChangeIin: [], problemChangeUnknown: [],
   downloadTitle: [], downloadIntroHtml: [], downloadIntroJson: [], downloadButton: [], downloadInvalid: ['contact'],
 } as const;
 

@@ -85,14 +85,15 @@ export function ownRecordsCutoff(keepFor: KeepFor, now: Date, timeZone: string):
 }
 
 /**
- * The request with its personal fields anonymised: the address, the name, the values a rectification asked for, the
- * operator's reasons and answer written to the person. What is left says what happened and when — the evidence.
+ * The request with its personal fields anonymised: the address, the name, the person's words and the mail they wrote (its subject and Message-ID),
+ * the values a rectification asked for, the operator's reasons and answer written to the person. What is left says what happened and when — the evidence.
  */
 export function anonymisedRequest(request: DataSubjectRequest, at: string, digest: string): DataSubjectRequest {
-  const { name: _name, gpc: _gpc, changes, decision, ...kept } = request;
+  const { name: _name, gpc: _gpc, firstMail: _firstMail, changes, decision, message, ...kept } = request;
   return {
     ...kept,
     email: ERASED,
+    ...(message !== undefined && { message: ERASED }),
     ...(changes && { changes: Object.fromEntries(Object.keys(changes).map((field) => [field, ERASED])) }),
     ...(decision && {
       decision: {

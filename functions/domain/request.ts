@@ -38,6 +38,21 @@ export interface Decision {
 
 export type Channel = 'web' | 'email';
 
+/** The most a person's message holds (the form, the API, and the text kept from a request's mail). */
+export const MAX_MESSAGE_CHARS = 5000;
+
+/** The mail that made a request: what a reply to it needs. */
+export interface FirstMail {
+  /** Its Message-ID, as <id@host>. */
+  messageId: string;
+  subject: string;
+  /**
+   * Its From passed DMARC: the domain vouched for the sender. Only then may its subject be repeated to the address
+   * before the address confirms a link — else a forged sender could make derbes mail a stranger's words to anyone.
+   */
+  authenticated: boolean;
+}
+
 /** Where and how a request's workflow stopped: a step name and an error code, never an error's text. */
 export interface Attention {
   step: string;
@@ -59,6 +74,13 @@ export interface DataSubjectRequest {
   deadline: Deadline;
   /** For a rectification: field → new value, as the person (or the operator) gave them. */
   changes?: Record<string, string>;
+  /**
+   * The person's own words: the form's or the API's message, or the text of the mail that made the request (quoted
+   * history stripped, at most MAX_MESSAGE_CHARS; the raw message stays in the mail archive). Never mailed to anyone.
+   */
+  message?: string;
+  /** For a request made by mail: the mail it answers, so that what derbes sends threads under it in the person's client. */
+  firstMail?: FirstMail;
   /** When the person confirmed the link mailed to the address: every step that changes data checks it. */
   verifiedAt?: string;
   /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { dependencies } from '../composition.ts';
-import { localize } from '../config/profile-schema.ts';
+import { correctableFields, localize } from '../config/profile-schema.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import { DerbesError, InvalidTokenError, ValidationError } from '../domain/errors.ts';
 import { messagesFor } from '../domain/messages.ts';
@@ -9,13 +9,15 @@ import { LANGUAGES, type Language } from '../domain/request-types.ts';
 import { download } from '../use-cases/access-package.ts';
 import { admit } from '../use-cases/admission.ts';
 import { confirmVerification } from '../use-cases/confirm-verification.ts';
-import { canonicalBodyHash, parseSubmission, submitRequest, type Submission } from '../use-cases/submit-request.ts';
+import { SUBMISSION_LIMITS, canonicalBodyHash, parseSubmission, submitRequest, type Submission } from '../use-cases/submit-request.ts';
+import type { Dependencies } from '../use-cases/dependencies.ts';
+import { MAX_CHANGE_CHARS } from '../domain/rectification.ts';
 import { linkAlreadySent } from '../use-cases/verification.ts';
 import { requestsOfCode } from '../use-cases/verification-page.ts';
 import { inLanguage } from '../domain/localized.ts';
 import { serveRoutes, type Route } from './http/dispatch.ts';
 import { errorBody, errorHeaders, jsonError } from './http/error-responses.ts';
-import { confirmPage, downloadPage, messagePage, requestFormPage } from './http/pages.ts';
+import { confirmPage, downloadPage, formProblems, messagePage, requestFormPage, type FormSettings, type FormValues } from './http/pages.ts';
 import type { PublicRouteKey } from './http/routes.ts';
 import { header, html, json, rawBody, type Result } from './http/responses.ts';
 import { logger } from './logger.ts';
@@ -74,14 +76,46 @@ async function gpcSignal(event: APIGatewayProxyEventV2): Promise<Pick<DataSubjec
   return { gpc: { ipHash: await deps.keyedHash('ip', clientIp(event)), ...(userAgent ? { userAgentHash: await deps.keyedHash('user-agent', userAgent) } : {}) } };
 }
 
+/**
+ * The form's fields as the API takes them: a new value per correctable field (`changes.<field>`, empty ones left
+ * out), an empty name or message left out.
+ */
+function formSubmission(fields: Record<string, unknown>): Record<string, unknown> {
+  const changes: Record<string, unknown> = {};
+  const rest: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (key.startsWith('changes.')) {
+      if (typeof value === 'string' && value.trim()) changes[key.slice('changes.'.length)] = value;
+    } else if (!((key === 'name' || key === 'message') && typeof value === 'string' && !value.trim())) rest[key] = value;
+  }
+  return { ...rest, ...(Object.keys(changes).length ? { changes } : {}) };
+}
+
+/** What the form typed, as strings, to give back to the form with its problems. */
+function typedValues(fields: Record<string, unknown>): FormValues {
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  const changes = Object.fromEntries(Object.entries(fields).filter(([key]) => key.startsWith('changes.')).map(([key, value]) => [key.slice('changes.'.length), text(value)]));
+  const types = Array.isArray(fields.types) ? fields.types.filter((t): t is string => typeof t === 'string') : [];
+  return { types, email: text(fields.email), name: text(fields.name), message: text(fields.message), language: text(fields.language) || undefined, changes };
+}
+
+function formSettings(deps: Pick<Dependencies, 'profile'>, language: Language, idempotencyKey: string): FormSettings {
+  return {
+    operatorName: localize(deps.profile.operator.name, language),
+    idempotencyKey,
+    correctable: correctableFields(deps.profile),
+    limits: { ...SUBMISSION_LIMITS, change: MAX_CHANGE_CHARS },
+  };
+}
+
 async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
   const deps = await dependencies();
   await admit(deps, 'request', clientIp(event));
   const form = isForm(event);
-  const fields = parseBody(event);
+  const fields = form ? formSubmission(parseBody(event)) : parseBody(event);
   const { type, idempotencyKey: formKey, ...rest } = fields;
   // The API takes one `type` or a list of `types`; a person often asks for several things at once.
-  const submission = parseSubmission({ ...rest, ...(type !== undefined ? { types: [type] } : {}) }, type !== undefined ? 'type' : 'types');
+  const submission = parseSubmission({ ...rest, ...(type !== undefined ? { types: [type] } : {}) }, type !== undefined ? 'type' : 'types', deps.profile);
   const { request, created } = await submitRequest(deps, submission, 'web', idempotencyOf(event, formKey, submission), await gpcSignal(event));
   logger.info('request submitted', { requestId: request.id, created, channel: 'web' });
   // A link already on its way to this address confirms this request too: say so, rather than promise another.
@@ -138,7 +172,7 @@ const routes: Record<PublicRouteKey, Route> = {
   'GET /': async (event) => {
     const deps = await dependencies();
     const language = pageLanguage(event, deps.profile.defaultLanguage);
-    return html(200, requestFormPage(language, localize(deps.profile.operator.name, language), randomUUID()));
+    return html(200, requestFormPage(language, formSettings(deps, language, randomUUID())));
   },
   'POST /api/requests': createRequest,
   'GET /verify': async (event) => {
@@ -197,10 +231,18 @@ const routes: Record<PublicRouteKey, Route> = {
  */
 export const handler = serveRoutes(routes, async (error, event) => {
   if (!isForm(event)) return jsonError(error);
-  // The plain HTML form gets a page that says what to fix, in the language the person chose, else the operator's.
+  // The plain HTML form comes back in the page's language (else the one the person chose, else the operator's).
   const chosen = LANGUAGES.find((l) => l === new URLSearchParams(rawBody(event)).get('language'));
-  const language = pageLanguage(event, chosen ?? (await dependencies()).profile.defaultLanguage);
+  const deps = await dependencies();
+  const language = pageLanguage(event, chosen ?? deps.profile.defaultLanguage);
   const { statusCode, body } = errorBody(error);
+  if (error instanceof ValidationError && event.routeKey === 'POST /api/requests') {
+    // What to fix, next to each field, with everything typed kept: nothing is lost to a typo.
+    const fields = parseBody(event);
+    const values = typedValues(fields);
+    const settings = formSettings(deps, language, typeof fields.idempotencyKey === 'string' && fields.idempotencyKey ? fields.idempotencyKey : randomUUID());
+    return html(statusCode, requestFormPage(language, settings, values, formProblems(language, error.problems, values, settings)));
+  }
   const details = body.fields?.map((f) => `${f.field}: ${f.message}`).join('; ') ?? body.message;
   const page = html(statusCode, messagePage(language, messagesFor(language).page('formTitle'), messagesFor(language).page('error', { message: details }), true));
   return { ...page, headers: { ...page.headers, ...errorHeaders(error) } };

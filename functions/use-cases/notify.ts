@@ -46,6 +46,24 @@ async function sendOnce(
   await deps.sentMail.confirm(key, claim.messageId, event(claim.messageId, createHash('sha256').update(canonicalJson(sent)).digest('hex')));
 }
 
+/** The longest part of the person's own subject repeated in ours. */
+const MAX_ECHOED_SUBJECT_CHARS = 200;
+const REPLY_PREFIXES = /^(?:\s*(?:re|aw|sv|ответ|отв|жауап)\s*(?:\[\d+\])?\s*:\s*)+/iu;
+
+/**
+ * For a request made by mail, a notice answers the person's mail: In-Reply-To names it, and the subject is theirs
+ * with the reference, "Re: <their subject> [DRB-…]". Their subject is repeated to the address only once it is known
+ * to be theirs (it confirmed a link, or its domain's DMARC vouched for the mail); before that the notice keeps its own
+ * subject, still threaded.
+ */
+export function threadedUnder(request: Pick<DataSubjectRequest, 'id' | 'firstMail' | 'verifiedAt'>, subject: string): Pick<OutgoingMail, 'subject' | 'inReplyTo'> {
+  const first = request.firstMail;
+  if (!first) return { subject };
+  const theirs = first.subject.replace(REPLY_PREFIXES, '').trim().slice(0, MAX_ECHOED_SUBJECT_CHARS);
+  if (!theirs || !(first.authenticated || request.verifiedAt)) return { subject: `Re: ${subject}`, inReplyTo: first.messageId };
+  return { subject: `Re: ${theirs}${theirs.includes(request.id) ? '' : ` [${request.id}]`}`, inReplyTo: first.messageId };
+}
+
 /** Sends one notice to the person and records it; `round` tells apart notices of one kind a request may get more than once. */
 export async function notifyPerson(
   deps: Pick<Dependencies, 'profile' | 'mailer' | 'sentMail'>,
@@ -55,7 +73,8 @@ export async function notifyPerson(
   round: MailKey['round'] = 1,
 ): Promise<void> {
   const { subject, text } = messagesFor(request.language).mail(template, { ...commonValues(deps, request), ...values });
-  await sendOnce(deps, { requestId: request.id, kind: template, round }, template, { to: request.email, subject, text }, (messageId, sha256) => ({
+  const mail = { to: request.email, text, fromName: localize(deps.profile.operator.name, request.language), ...threadedUnder(request, subject) };
+  await sendOnce(deps, { requestId: request.id, kind: template, round }, template, mail, (messageId, sha256) => ({
     type: 'mail.sent',
     detail: { template, messageId, sha256 },
   }));

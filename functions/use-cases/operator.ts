@@ -6,6 +6,7 @@ import { groundText, refusalGround, refusalGrounds } from '../domain/refusal-gro
 import { OPEN_STATUSES, type DataSubjectRequest, type RefusalBasis } from '../domain/request.ts';
 import { RequestTypeSchema, type Language, type RequestType } from '../domain/request-types.ts';
 import { ChangesSchema } from '../domain/rectification.ts';
+import type { RecordedAuditEvent } from '../domain/audit.ts';
 import { correctionProblems } from './fulfilment.ts';
 import type { Dependencies } from './dependencies.ts';
 import { notifyPerson } from './notify.ts';
@@ -137,6 +138,49 @@ export function requestView(request: DataSubjectRequest, now: Date, policy: Esca
     rule: { id: request.deadline.rule.id, citation: inLanguage(request.deadline.rule.citation, 'en'), source: request.deadline.rule.source, confidence: request.deadline.rule.confidence },
     ...(request.attention ? { attention: request.attention } : {}),
     ...riskFlags({ dueAt: request.deadline.dueAt, receivedAt: request.receivedAt }, now, policy),
+  };
+}
+
+/** One mail of a request's correspondence with the person: in (theirs) or out (ours), oldest first. */
+export type ThreadEntry =
+  | { direction: 'in'; at: string; outcome: string; sesMessageId: string; messageId?: string; attachments: Array<{ filename: string; size: number; key?: string }> }
+  | { direction: 'out'; at: string; template: string; messageId: string };
+
+/**
+ * The correspondence as the trail records it: every mail received under the request (a third party's included, marked
+ * by its outcome) and every mail sent to the person. Alerts to the operator are not part of it.
+ */
+export function threadOf(trail: readonly RecordedAuditEvent[]): ThreadEntry[] {
+  return trail.flatMap((event): ThreadEntry[] => {
+    if (event.type === 'mail.received') {
+      const { outcome, sesMessageId, messageId, attachments, quarantined } = event.detail;
+      return [{ direction: 'in', at: event.at, outcome, sesMessageId, ...(messageId ? { messageId } : {}), attachments: attachments ?? quarantined ?? [] }];
+    }
+    if (event.type === 'mail.sent') return [{ direction: 'out', at: event.at, template: event.detail.template, messageId: event.detail.messageId }];
+    return [];
+  });
+}
+
+/**
+ * One request as the operator reads it: where it stands, who asked (address, name, language, channel, whether the
+ * address is confirmed), their words and asked changes, the decision, the correspondence and the whole trail.
+ */
+export async function requestDetail(deps: Pick<Dependencies, 'requests' | 'audit' | 'clock' | 'profile'>, requestId: string) {
+  const request = await deps.requests.get(requestId);
+  const audit = await deps.audit.list(request.id);
+  return {
+    ...requestView(request, deps.clock.now(), deps.profile.escalation),
+    email: request.email,
+    ...(request.name ? { name: request.name } : {}),
+    verified: request.verifiedAt !== undefined,
+    ...(request.verifiedAt ? { verifiedAt: request.verifiedAt } : {}),
+    ...(request.message ? { message: request.message } : {}),
+    ...(request.firstMail ? { subject: request.firstMail.subject } : {}),
+    ...(request.changes ? { changes: request.changes } : {}),
+    ...(request.decision ? { decision: request.decision } : {}),
+    ...(request.legalHold ? { legalHold: request.legalHold } : {}),
+    thread: threadOf(audit),
+    audit,
   };
 }
 

@@ -241,6 +241,10 @@ export interface OutgoingMail {
   text: string;
   /** Our own Message-ID, so that replies can be joined to the request. */
   messageId: string;
+  /** The mail this one answers (the person's, for a request made by mail): In-Reply-To and References, so it threads. */
+  inReplyTo?: string;
+  /** The company's name as the From shows it, in the mail's language; else the mailer's own (the default language's). */
+  fromName?: string;
   /** Answers the law requires are transactional; marketing mail is never sent to a suppressed address. */
   category?: 'transactional' | 'marketing';
 }

@@ -5,7 +5,7 @@ import type { InboundMailEvent } from './ports.ts';
 import { mailDomain } from '../config/profile-schema.ts';
 import { normaliseAddress } from '../domain/email/address.ts';
 import { IdempotencyKeyReusedError, NotFoundError } from '../domain/errors.ts';
-import type { DataSubjectRequest } from '../domain/request.ts';
+import { MAX_MESSAGE_CHARS, type DataSubjectRequest } from '../domain/request.ts';
 import { alertOperator } from './notify.ts';
 import type { Dependencies } from './dependencies.ts';
 import { submitRequest } from './submit-request.ts';
@@ -29,6 +29,14 @@ function isFromThePerson(sender: string, authFailures: readonly string[], reques
   return from !== undefined && from === normaliseAddress(request.email) && !authFailures.includes('dmarc');
 }
 const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
+/** A Message-ID we put back in In-Reply-To and References: one <local@domain>, nothing that could break a header. */
+const THREADABLE_MESSAGE_ID = /^<[!-;=?-~]{1,250}@[!-;=?-~]{1,250}>$/;
+
+/** The mail's text as the request keeps it: its first MAX_MESSAGE_CHARS characters, marked where cut. */
+function keptText(text: string): string {
+  const trimmed = text.trim();
+  return trimmed.length <= MAX_MESSAGE_CHARS ? trimmed : `${trimmed.slice(0, MAX_MESSAGE_CHARS - 1)}…`;
+}
 
 /**
  * One message from the support mailbox. The raw message (attachments included) stays where SES stored it; every
@@ -96,11 +104,15 @@ export async function receiveEmail(
     }
     case 'request': {
       const triage = decision.triage || decision.types.length === 0;
-      const submission = { types: triage ? [] : decision.types, email: decision.sender, name: decision.senderName, language: decision.language };
+      const message = keptText(decision.text);
+      const submission = { types: triage ? [] : decision.types, email: decision.sender, name: decision.senderName, language: decision.language, ...(message ? { message } : {}) };
+      const firstMail = decision.messageId && THREADABLE_MESSAGE_ID.test(decision.messageId)
+        ? { messageId: decision.messageId, subject: decision.subject, authenticated: verdicts.dmarc === 'PASS' }
+        : undefined;
       const idempotency = decision.messageId ? { key: `message-id:${decision.messageId}`, field: 'Message-ID' } : { key: `ses:${sesMessageId}`, field: 'SES message id' };
       let submitted;
       try {
-        submitted = await submitRequest(deps, submission, 'email', idempotency);
+        submitted = await submitRequest(deps, submission, 'email', idempotency, firstMail && { firstMail });
       } catch (error) {
         // Another message under a Message-ID we already took: recorded, never joined to (or shown) the first.
         if (!(error instanceof IdempotencyKeyReusedError)) throw error;

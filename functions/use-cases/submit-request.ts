@@ -3,31 +3,46 @@ import { z } from 'zod';
 import { ValidationError, toFieldProblems } from '../domain/errors.ts';
 import { ChangesSchema } from '../domain/rectification.ts';
 import type { Deadline } from '../domain/deadlines/index.ts';
-import { newReference, type Channel, type DataSubjectRequest } from '../domain/request.ts';
+import { MAX_MESSAGE_CHARS, newReference, type Channel, type DataSubjectRequest } from '../domain/request.ts';
 import { LanguageSchema, REQUEST_TYPES, RequestTypeSchema, type RequestType } from '../domain/request-types.ts';
 import type { Dependencies } from './dependencies.ts';
 import { correctionProblems } from './fulfilment.ts';
 import type { CreateResult, Idempotency } from './ports.ts';
+
+/** The most each field of a submission holds; the form's inputs carry the same limits (maxlength). */
+export const SUBMISSION_LIMITS = { email: 254, name: 200, message: MAX_MESSAGE_CHARS } as const;
 
 /** What a person submits; the same schema serves the JSON API and the HTML form. */
 export const SubmissionSchema = z.strictObject({
   types: z.array(RequestTypeSchema).min(1, 'choose at least one request type'),
   /** For a rectification: field → new value, among the fields the profile declares correctable. */
   changes: ChangesSchema.optional(),
-  email: z.email('must be an e-mail address').max(254).transform((email) => email.trim().toLowerCase()),
-  name: z.string().trim().max(200).optional(),
+  email: z.email('must be an e-mail address').max(SUBMISSION_LIMITS.email).transform((email) => email.trim().toLowerCase()),
+  name: z.string().trim().max(SUBMISSION_LIMITS.name).optional(),
+  /** The person's own words: what a claim is about, what to correct and why, anything the operator should know. */
+  // A browser sends a textarea's line breaks as CRLF but counts them as one character against maxlength: so do we.
+  message: z.string().overwrite((text) => text.replace(/\r\n?/g, '\n')).trim().max(SUBMISSION_LIMITS.message, `at most ${SUBMISSION_LIMITS.message} characters`).optional(),
   language: LanguageSchema,
 });
 /** Mail that could not be classified is still a request: with no types yet, for an operator to classify. */
 export type Submission = Omit<z.infer<typeof SubmissionSchema>, 'types'> & { types: RequestType[] };
 
-/** `typesField` names the field the caller actually sent (`type` or `types`), so errors point at it. */
-export function parseSubmission(input: unknown, typesField: 'type' | 'types' = 'types'): Submission {
+const CLAIM_WITHOUT_MESSAGE = { field: 'message', message: 'a claim needs a message: what it is about' };
+
+/**
+ * Every problem of a submission at once, so a person fixes them in one go: the schema's, a claim without a message,
+ * and (given the profile) changes to fields it does not let people correct or values of the wrong kind.
+ * `typesField` names the field the caller actually sent (`type` or `types`), so errors point at it.
+ */
+export function parseSubmission(input: unknown, typesField: 'type' | 'types' = 'types', profile?: Pick<Dependencies['profile'], 'sources'>): Submission {
   const result = SubmissionSchema.safeParse(input);
-  if (!result.success) {
-    const problems = toFieldProblems(result.error.issues).map((p) => (p.field.startsWith('types') ? { ...p, field: p.field.replace(/^types(\.\d+)?/, typesField === 'type' ? 'type' : '$&') } : p));
-    throw new ValidationError(problems, 'request');
-  }
+  const problems = result.success ? [] : toFieldProblems(result.error.issues).map((p) => (p.field.startsWith('types') ? { ...p, field: p.field.replace(/^types(\.\d+)?/, typesField === 'type' ? 'type' : '$&') } : p));
+  const fields = (input ?? {}) as { types?: unknown; message?: unknown; changes?: unknown };
+  const message = typeof fields.message === 'string' ? fields.message.trim() : '';
+  if (Array.isArray(fields.types) && fields.types.includes('claim') && !message && !problems.some((p) => p.field === 'message')) problems.push(CLAIM_WITHOUT_MESSAGE);
+  const changes = ChangesSchema.safeParse(fields.changes);
+  if (profile && changes.success && !problems.some((p) => p.field.startsWith('changes'))) problems.push(...correctionProblems(profile, changes.data));
+  if (!result.success || problems.length) throw new ValidationError(problems, 'request');
   return result.data;
 }
 
@@ -50,6 +65,8 @@ export function canonicalBodyHash(submission: Submission): string {
     name: submission.name || null,
     language: submission.language,
     changes: Object.entries(submission.changes ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    // Absent when empty, so a body without a message hashes as it did before messages were taken.
+    ...(submission.message ? { message: submission.message } : {}),
   };
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
@@ -64,7 +81,7 @@ export async function submitRequest(
   submission: Submission,
   channel: Channel,
   idempotency?: Omit<Idempotency, 'bodyHash'>,
-  signals: Pick<DataSubjectRequest, 'gpc'> = {},
+  signals: Pick<DataSubjectRequest, 'gpc' | 'firstMail'> = {},
 ): Promise<CreateResult> {
   if (submission.changes) {
     const problems = correctionProblems(deps.profile, submission.changes);
@@ -82,7 +99,9 @@ export async function submitRequest(
     name: submission.name || undefined,
     language: submission.language,
     ...(submission.changes ? { changes: submission.changes } : {}),
+    ...(submission.message ? { message: submission.message } : {}),
     ...(signals.gpc ? { gpc: signals.gpc } : {}),
+    ...(signals.firstMail ? { firstMail: signals.firstMail } : {}),
     receivedAt: receivedAt.toISOString(),
     deadline,
   };

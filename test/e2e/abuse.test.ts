@@ -251,7 +251,7 @@ describe('rate limits, shared by every instance', () => {
 describe('the operator key', () => {
   it('a decision records which key made it, by id; the pending decision keeps its token sealed', async () => {
     const claimant = 'claimant@example.kz';
-    const submitted = await postJson(`${system.url}/api/requests`, { type: 'claim', email: claimant, language: 'en' });
+    const submitted = await postJson(`${system.url}/api/requests`, { type: 'claim', email: claimant, language: 'en', message: 'You charged my card twice for order 1001.' });
     const reference = String(submitted.body.reference);
     const receipt = await sink.waitFor((m) => m.to.includes(claimant) && m.subject.includes(reference));
     expect((await postJson(`${system.url}/api/verifications`, { code: verificationLink(receipt).searchParams.get('code') })).status).toBe(200);

@@ -177,7 +177,7 @@ info@license.kz`);
   });
 
   it('a claim: the operator\'s answer reaches the person, in Kazakh', async () => {
-    const reference = await submitAndConfirm(ASEL, { type: 'claim', name: 'Асель', language: 'kk' });
+    const reference = await submitAndConfirm(ASEL, { type: 'claim', name: 'Асель', language: 'kk', message: 'Маған рұқсатсыз жарнама хаттары келеді.' });
     for (let i = 0; i < 100; i++) {
       const pending = (await operatorCall(system, 'GET', '/operator/decisions')).body.decisions as Array<{ requestId: string }>;
       if (pending.some((d) => d.requestId === reference)) break;

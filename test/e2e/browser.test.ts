@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
-import { startTestSystem } from '../support/local-system.ts';
+import { operatorCall, postJson, startTestSystem } from '../support/local-system.ts';
 import { MailSink, verificationLink } from '../support/mail-sink.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -47,6 +47,56 @@ describe('the privacy page in a real browser', () => {
 
     // The double click made one request: one receipt for this person.
     expect(sink.messages.filter((m) => m.to.includes('aigerim@example.kz') && m.text.includes('Reference number'))).toHaveLength(1);
+  });
+
+  it('a claim without a message comes back in the page\'s language with all that was typed and the problem at its field; with one, the operator reads it', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${system.url}/?lang=ru`);
+    // The inputs carry the schema's limits.
+    expect(await page.getAttribute('textarea[name=message]', 'maxlength')).toBe('5000');
+    expect(await page.getAttribute('input[name=email]', 'maxlength')).toBe('254');
+    expect(await page.getAttribute('input[name="changes.phone"]', 'type')).toBe('tel');
+    expect(await page.textContent('label[for=change-phone]')).toBe('Телефон');
+    await page.uncheck('input[value=access]');
+    await page.check('input[value=claim]');
+    await page.check('input[value=rectification]');
+    await page.fill('input[name=email]', 'dana@example.kz');
+    await page.fill('input[name=name]', 'Дана');
+    await page.fill('input[name="changes.phone"]', '12');
+    await page.fill('input[name="changes.city"]', 'Алматы');
+    await page.click('button[type=submit]');
+
+    await page.waitForSelector('#problem-message');
+    expect(await page.getAttribute('html', 'lang')).toBe('ru');
+    expect(await page.textContent('#problem-message')).toBe('Для претензии нужно сообщение: напишите, пожалуйста, в чём она состоит.');
+    expect(await page.textContent('#problem-changes-phone')).toBe('Напишите номер телефона, например +7 701 000 00 00.');
+    expect(await page.getAttribute('textarea[name=message]', 'aria-invalid')).toBe('true');
+    expect(await page.inputValue('input[name=email]')).toBe('dana@example.kz');
+    expect(await page.inputValue('input[name=name]')).toBe('Дана');
+    expect(await page.inputValue('input[name="changes.city"]')).toBe('Алматы');
+    expect(await page.isChecked('input[value=claim]')).toBe(true);
+    expect(await page.isChecked('input[value=access]')).toBe(false);
+    expect(await page.textContent('body')).not.toMatch(/validation|Invalid|changes\.phone/);
+
+    const words = 'Мне звонят с рекламой, хотя я отказалась от рассылки.\nПрошу прекратить и исправить номер.';
+    await page.fill('textarea[name=message]', words);
+    await page.fill('input[name="changes.phone"]', '+7 701 000 11 22');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('text=получен');
+    const reference = /DRB-[0-9A-Z]{5}-[0-9A-Z]{5}/.exec(await page.textContent('body') ?? '')![0];
+    const shown = await operatorCall(system, 'GET', `/operator/requests/${reference}`);
+    expect(shown.body).toMatchObject({ email: 'dana@example.kz', name: 'Дана', message: words, changes: { phone: '+7 701 000 11 22', city: 'Алматы' }, types: ['rectification', 'claim'] });
+    // Nothing the person wrote goes to the address before it confirms.
+    const receipt = await sink.waitFor((m) => m.subject.includes(reference));
+    expect(receipt.text).not.toContain('рекламой');
+  });
+
+  it('the API takes a message and refuses a claim without one, naming the field', async () => {
+    const refused = await postJson(`${system.url}/api/requests`, { type: 'claim', email: 'erlan@example.kz', language: 'kk' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.fields).toEqual([{ field: 'message', message: 'a claim needs a message: what it is about' }]);
+    const tooLong = await postJson(`${system.url}/api/requests`, { type: 'access', email: 'erlan@example.kz', language: 'kk', message: 'ә'.repeat(5001) });
+    expect(tooLong.body.fields).toEqual([{ field: 'message', message: 'at most 5000 characters' }]);
   });
 
   it('an already used link shows a readable page that gives the support address, not an error dump', async () => {

@@ -51,7 +51,7 @@ describe('due dates an operator can see and extend', () => {
 
   it('the scheduled watch reminds the operator of a request that waits on them, once', async () => {
     // Another address than the first test's: a request for an address whose link is still unconfirmed waits on that link.
-    const submitted = await postJson(`${system.url}/api/requests`, { type: 'claim', email: 'claimant@example.kz', language: 'en' });
+    const submitted = await postJson(`${system.url}/api/requests`, { type: 'claim', email: 'claimant@example.kz', language: 'en', message: 'You charged my card twice for order 1001.' });
     const reference = String(submitted.body.reference);
     const verification = await sink.waitFor((m) => m.subject.includes(reference) && m.text.includes('/verify?code='));
     await postJson(`${system.url}/api/verifications`, { code: new URL(/https?:\/\/\S+/.exec(verification.text)![0]).searchParams.get('code') });

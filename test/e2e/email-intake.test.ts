@@ -1,5 +1,6 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import nodemailer, { type Transporter } from 'nodemailer';
+import PostalMime from 'postal-mime';
 import type Mail from 'nodemailer/lib/mailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../../functions/adapters/dynamodb/client.ts';
@@ -47,6 +48,10 @@ interface RequestDetail {
   status: string;
   channel: string;
   language: string;
+  email: string;
+  name?: string;
+  message?: string;
+  thread: Array<{ direction: 'in' | 'out'; at: string; messageId?: string; template?: string }>;
   audit: Array<{ type: string; detail: Record<string, unknown> }>;
 }
 
@@ -58,9 +63,10 @@ const request = async (reference: string) => (await operator(`/operator/requests
 const openReferences = async () => ((await operator('/operator/requests')).body.requests as Array<{ reference: string }>).map((r) => r.reference);
 
 /** Sends over SMTP and waits until the intake function has handled it (the SMTP answer comes after storing). */
-async function send(message: Mail.Options): Promise<void> {
-  await smtp.sendMail({ to: SUPPORT, ...message });
+async function send(message: Mail.Options): Promise<string> {
+  const { messageId } = await smtp.sendMail({ to: SUPPORT, ...message });
   await system.mailIntakeIdle();
+  return messageId;
 }
 
 const reference = (mail: ReceivedMail) => REFERENCE.exec(mail.subject)?.[0] ?? '';
@@ -112,10 +118,14 @@ describe('mail to the support address of I-License', () => {
   ])('the fixed subject «$subject» makes a $type request, receipted in Russian with its confirmation link', async ({ sender, subject, text, type, typeName, joins }) => {
     const before = await openReferences();
     const seen = sink.messages.length;
-    await send({ from: { name: sender === ASEL ? 'Асель Нурпеисова' : 'Ерлан Мухамедов', address: sender }, subject, text });
+    const name = sender === ASEL ? 'Асель Нурпеисова' : 'Ерлан Мухамедов';
+    const messageId = await send({ from: { name, address: sender }, subject, text });
     const ref = await newRequestSince(before);
 
     const detail = await request(ref);
+    // The operator reads who asked and their words, and the mail that made the request.
+    expect(detail).toMatchObject({ email: sender, name, message: text.trim() });
+    expect(detail.thread[0]).toMatchObject({ direction: 'in', messageId });
     expect(detail.types).toEqual([type]);
     expect(detail.channel).toBe('email');
     expect(detail.language).toBe('ru');
@@ -130,6 +140,17 @@ describe('mail to the support address of I-License', () => {
       return;
     }
     const receipt = await sink.waitFor((m) => m.to.includes(sender) && reference(m) === ref && isRuReceipt(m));
+    // It answers the person's mail: their client threads it under what they sent, from the company by name.
+    const header = (key: string) => receipt.headers.find((h) => h.key === key)?.value;
+    expect(header('in-reply-to')).toBe(messageId);
+    expect(header('references')).toBe(messageId);
+    expect((await PostalMime.parse(receipt.raw)).from).toEqual({ name: 'ТОО «I-License»', address: SUPPORT });
+    // No DMARC vouches for the sender here (no DNS): their subject is not repeated to an address not yet confirmed.
+    expect(receipt.subject).toBe(`Re: [${ref}] Ваш запрос получен — подтвердите его`);
+    // The sent mail is recorded just after the relay took it.
+    let thread = (await request(ref)).thread;
+    for (let i = 0; i < 50 && thread.length < 2; i++, await new Promise((r) => setTimeout(r, 100))) thread = (await request(ref)).thread;
+    expect(thread.map((m) => [m.direction, m.messageId])).toEqual([['in', messageId], ['out', receipt.messageId]]);
     expect(receipt.text).toContain(`Номер обращения: ${ref}`);
     expect(receipt.text).toContain(`: ${typeName}.`);
     expect(receipt.text).toContain('ТОО «I-License»');

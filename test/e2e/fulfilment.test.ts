@@ -453,7 +453,7 @@ describe('a person\'s requests carried out in a DynamoDB table, an S3 prefix and
   });
 
   it('a claim waits for an operator: listed, not decided by a keyless call, a reasonless refusal is 400, a refusal cites its reason', async () => {
-    const reference = await submitAndConfirm({ type: 'claim' });
+    const reference = await submitAndConfirm({ type: 'claim', message: 'Мне звонят с рекламой, хотя я отказалась.' });
     const alert = await sink.waitFor((m) => m.to.includes(CONTACT) && m.subject.includes(reference) && m.subject.includes('Нужно ваше решение'));
     expect(alert.text).toContain('претензию всегда рассматривает ответственное лицо');
     const pending = await until('pending decisions', async () => (await operator('GET', '/operator/decisions')).body.decisions as Array<{ requestId: string; reasons: string[] }>, (list) => list.some((d) => d.requestId === reference));
@@ -496,7 +496,7 @@ describe('a person\'s requests carried out in a DynamoDB table, an S3 prefix and
   });
 
   it('a claim approved with an answer: the person receives that answer', async () => {
-    const reference = await submitAndConfirm({ type: 'claim' });
+    const reference = await submitAndConfirm({ type: 'claim', message: 'Мне звонят с рекламой, хотя я отказалась.' });
     await until('pending decisions', async () => (await operator('GET', '/operator/decisions')).body.decisions as Array<{ requestId: string }>, (list) => list.some((d) => d.requestId === reference));
     const answerText = 'We checked your complaint: the duplicate charge of 4 500 KZT is refunded to your card.';
     const approved = await operator('POST', `/operator/decisions/${reference}`, { decision: 'approve', answer: answerText });

@@ -74,6 +74,9 @@ export const GOLDEN_PROFILES: readonly GoldenProfile[] = [
   },
 ];
 
+/** A person's mail asking for a correction: its subject, which derbes' mails answer under once the address is confirmed. */
+const MAIL_SUBJECT: Localized = { ru: 'Изменение номера телефона', kk: 'Телефон нөмірін өзгерту', en: 'Change of my phone number' };
+
 /** What the operator writes, in the person's language (their own words, as they would type them). */
 const OPERATOR_WORDS: Record<'answer' | 'claimAnswer' | 'refusalReason' | 'extensionReason', Localized> = {
   answer: {
@@ -102,6 +105,9 @@ const OPERATOR_WORDS: Record<'answer' | 'claimAnswer' | 'refusalReason' | 'exten
 export interface GoldenMail {
   path: string;
   to: string;
+  /** The company's name in From, where the mail sets it (the person's mails, in their language). */
+  fromName?: string;
+  inReplyTo?: string;
   subject: string;
   text: string;
   language: Language;
@@ -123,13 +129,21 @@ function reference(profileIndex: number, caseIndex: number): string {
   return `DRB-${String(profileIndex).padStart(5, '0')}-${String(caseIndex).padStart(5, '0')}`;
 }
 
-async function createRequest(system: MemorySystem, id: string, person: { email: string; name: string }, language: Language, types: RequestType[], changes?: Record<string, string>): Promise<DataSubjectRequest> {
+async function createRequest(
+  system: MemorySystem,
+  id: string,
+  person: { email: string; name: string },
+  language: Language,
+  types: RequestType[],
+  changes?: Record<string, string>,
+  byMail?: Pick<DataSubjectRequest, 'message' | 'firstMail'>,
+): Promise<DataSubjectRequest> {
   const deps = system.deps;
   const request: DataSubjectRequest = {
     id,
     types,
     status: 'RECEIVED',
-    channel: 'web',
+    channel: byMail ? 'email' : 'web',
     email: person.email,
     name: person.name,
     language,
@@ -137,8 +151,9 @@ async function createRequest(system: MemorySystem, id: string, person: { email: 
     // An unclear request runs on the strictest term of all, as submitRequest gives it.
     deadline: deadlineFor(deps, types.length ? types : REQUEST_TYPES, RECEIVED_AT),
     ...(changes ? { changes } : {}),
+    ...byMail,
   };
-  await deps.requests.create(request, { type: 'request.received', detail: { channel: 'web', types, dueAt: request.deadline.dueAt, ruleId: request.deadline.rule.id } });
+  await deps.requests.create(request, { type: 'request.received', detail: { channel: request.channel, types, dueAt: request.deadline.dueAt, ruleId: request.deadline.rule.id } });
   return request;
 }
 
@@ -176,7 +191,13 @@ async function fulfil(system: MemorySystem, id: string, decision: { answer?: str
   await answerRequest(deps, id);
 }
 
-type Case = { name: string; run: (system: MemorySystem, id: string, language: Language, golden: GoldenProfile) => Promise<void>; person?: 'also' | 'nobody' };
+type Case = {
+  name: string;
+  run: (system: MemorySystem, id: string, language: Language, golden: GoldenProfile) => Promise<void>;
+  person?: 'also' | 'nobody';
+  /** The profiles that show this case, where the others would only repeat it. */
+  profiles?: readonly string[];
+};
 
 const answerCase = (name: string, types: RequestType[]): Case => ({
   name,
@@ -291,6 +312,18 @@ const CASES: readonly Case[] = [
       await extendDeadline(system.deps, id, OPERATOR_WORDS.extensionReason[language], OPERATOR);
     },
   },
+  {
+    // A request made by mail: every mail to the person answers theirs (In-Reply-To), under their subject.
+    name: 'answer-rectification-by-mail',
+    profiles: ['demo'],
+    run: async (system, id, language, golden) => {
+      const firstMail = { messageId: `<person-mail.${id}@mail.example>`, subject: MAIL_SUBJECT[language], authenticated: false };
+      await createRequest(system, id, { email: golden.person, name: golden.name }, language, ['rectification'], golden.changes, { message: MAIL_SUBJECT[language], firstMail });
+      await confirmed(system, id);
+      system.mailer.sent.length = 0;
+      await fulfil(system, id, { answer: OPERATOR_WORDS.answer[language] });
+    },
+  },
 ];
 
 /** A consent given before the request, so that access answers show the history and a withdrawal ends a real grant. */
@@ -324,6 +357,7 @@ export async function renderGoldenMails(): Promise<GoldenMail[]> {
       for (const [caseIndex, testCase] of CASES.entries()) {
         if (golden.only ? !golden.only.includes(testCase.name) : testCase.name === 'extension') continue;
         if (testCase.person === 'also' && !golden.alsoAccess) continue;
+        if (testCase.profiles && !testCase.profiles.includes(golden.slug)) continue;
         const system = memorySystem(profile, { now: RECEIVED_AT, data: demoData(golden), webhook: 'fails' });
         const person =
           testCase.person === 'also'
@@ -338,7 +372,7 @@ export async function renderGoldenMails(): Promise<GoldenMail[]> {
           // Outside the demo, operator and processor mails come from the run in the operator's own language.
           if (where.kind !== 'person' && golden.slug !== 'demo' && language !== base.defaultLanguage) continue;
           if (mails.has(where.path)) continue;
-          mails.set(where.path, { ...where, to: mail.to, subject: mail.subject, text: mail.text.replace(TOKEN, 'token=<token>'), profile: golden });
+          mails.set(where.path, { ...where, to: mail.to, fromName: mail.fromName, inReplyTo: mail.inReplyTo, subject: mail.subject, text: mail.text.replace(TOKEN, 'token=<token>'), profile: golden });
         }
       }
     }
@@ -348,7 +382,9 @@ export async function renderGoldenMails(): Promise<GoldenMail[]> {
 
 /** The file as it is kept: the headers a reviewer needs, then the text. */
 export function goldenFile(mail: GoldenMail): string {
-  return `To: ${mail.to}\nSubject: ${mail.subject}\n\n${mail.text}\n`;
+  const from = mail.fromName ? `From: ${mail.fromName}\n` : '';
+  const inReplyTo = mail.inReplyTo ? `In-Reply-To: ${mail.inReplyTo}\n` : '';
+  return `${from}To: ${mail.to}\n${inReplyTo}Subject: ${mail.subject}\n\n${mail.text}\n`;
 }
 
 /** Values that come from the profile or the person: a mail may carry them in any script (names, addresses, records). */

@@ -37,12 +37,14 @@ beforeAll(async () => {
 
 /**
  * What a mail may carry in another script: the profile's and the person's values; in an operator's alert, the derbes
- * commands (code, the same in every language) and the ids of the refusal grounds they take.
+ * commands (code, the same in every language) and the ids of the refusal grounds they take; a reply's "Re: ".
  */
 function exemptions(mail: GoldenMail): string[] {
   const commands = mail.kind === 'operator' ? (mail.text.match(/npx derbes [^\n]*/g) ?? []) : [];
   const grounds = mail.kind === 'operator' ? refusalGrounds(mail.profile.slug === 'demo-eu' ? 'EU' : 'KZ').map((g) => g.id) : [];
-  return [...profileValues(mail.profile, mail.language), ...commands, ...grounds];
+  // A reply's subject starts "Re: " in every language: the prefix mail clients read (RFC 5322 §3.6.5), not a word.
+  const replyPrefix = mail.inReplyTo ? ['Re: '] : [];
+  return [...profileValues(mail.profile, mail.language), ...commands, ...grounds, ...replyPrefix];
 }
 
 describe('golden mails', () => {

@@ -3,7 +3,7 @@ import { ComposingMailer } from '../../functions/adapters/mail/mailer.ts';
 
 describe('the mailer', () => {
   const delivered: Buffer[] = [];
-  const mailer = new ComposingMailer('privacy@derbes.local', async (raw) => void delivered.push(raw), async (email) => email === 'opted.out@example.kz');
+  const mailer = new ComposingMailer({ address: 'privacy@derbes.local', name: 'ТОО «Пример»' }, async (raw) => void delivered.push(raw), async (email) => email === 'opted.out@example.kz');
   const mail = { to: 'opted.out@example.kz', subject: 'Тема', text: 'Текст', messageId: '<DRB-AAAAA-BBBBB.answer.1@derbes.local>' };
 
   it('never sends marketing to an address on the suppression list', async () => {
@@ -17,5 +17,17 @@ describe('the mailer', () => {
     expect(raw).toContain('Auto-Submitted: auto-replied');
     expect(raw).toContain('Message-ID: <DRB-AAAAA-BBBBB.answer.1@derbes.local>');
     expect(raw).toMatch(/Content-Type: text\/plain; charset=utf-8/i);
+    expect(raw).toContain('From: =?UTF-8?');
+    expect(raw).toContain('<privacy@derbes.local>');
+    expect(raw).not.toContain('In-Reply-To');
+  });
+
+  it("names the company in From, in the mail's language, and threads a reply under the mail it answers", async () => {
+    delivered.length = 0;
+    await mailer.send({ ...mail, fromName: 'Example LLP', inReplyTo: '<CAF+x1@mail.example.kz>' });
+    const raw = delivered[0]!.toString('utf8');
+    expect(raw).toContain('From: Example LLP <privacy@derbes.local>');
+    expect(raw).toContain('In-Reply-To: <CAF+x1@mail.example.kz>');
+    expect(raw).toContain('References: <CAF+x1@mail.example.kz>');
   });
 });

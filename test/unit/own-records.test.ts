@@ -44,6 +44,8 @@ describe('an anonymised request', () => {
     receivedAt: '2022-01-10T10:00:00.000Z',
     deadline: {} as never,
     changes: { phone: '+7 700 000 00 00' },
+    message: 'Айгерім: телефонымды +7 700 000 00 00 деп өзгертіңіз',
+    firstMail: { messageId: '<CA1@mail.example.kz>', subject: 'Айгерім — телефон', authenticated: true },
     gpc: { ipHash: 'a'.repeat(64) },
     decision: { approved: false, decidedAt: '2022-01-11T10:00:00.000Z', reason: 'Айгерім, құжат жоқ', basis: { ground: 'KZ-no-document' }, answer: 'Құжат жіберіңіз' },
     closedAt: '2022-01-11T10:00:00.000Z',
@@ -57,6 +59,8 @@ describe('an anonymised request', () => {
       name: undefined,
       gpc: undefined,
       changes: { phone: '[erased]' },
+      message: '[erased]',
+      firstMail: undefined,
       decision: { approved: false, decidedAt: request.decision!.decidedAt, reason: '[erased]', basis: { ground: 'KZ-no-document' }, answer: '[erased]' },
       anonymised: { at: '2026-11-29T12:00:00.000Z', digest: 'f'.repeat(64) },
     });

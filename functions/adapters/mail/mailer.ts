@@ -2,14 +2,14 @@ import { SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
 import { DependencyError, MailDeferred, MailRejected, ServiceUnavailable } from '../../domain/errors.ts';
 import { transientErrorFor, withTransientErrors } from '../dependency-errors.ts';
 import type { Mailer, OutgoingMail } from '../../use-cases/ports.ts';
-import { composeMessage } from './compose.ts';
+import { composeMessage, type MailSender } from './compose.ts';
 
 type Deliver = (raw: Buffer, mail: OutgoingMail) => Promise<void>;
 
 /** One mailer: composes the message, then hands it to SES (the local runtime stands in for SES at home). */
 export class ComposingMailer implements Mailer {
   constructor(
-    private readonly from: string,
+    private readonly from: MailSender,
     private readonly deliver: Deliver,
     private readonly suppressed: (email: string) => Promise<boolean>,
   ) {}

@@ -5,7 +5,7 @@ import { NotFoundError, UnauthorizedError, ValidationError } from '../../domain/
 import { matchOperatorKey, operatorKeys } from '../../domain/operator-key.ts';
 import { admit } from '../../use-cases/admission.ts';
 import { consentState, recordConsent } from '../../use-cases/consent.ts';
-import { decide, extendDeadline, parseDecision, requestView, type OperatorActor } from '../../use-cases/operator.ts';
+import { decide, extendDeadline, parseDecision, requestDetail, requestView, type OperatorActor } from '../../use-cases/operator.ts';
 import type { Route } from './dispatch.ts';
 import { breachRoutes } from './breach-routes.ts';
 import { resumeRequest } from '../../use-cases/attention.ts';
@@ -60,11 +60,7 @@ const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], OperatorRoute> = {
   },
   /** After a failed step was fixed: run it again (the request shows `attention` until then). */
   'POST /operator/requests/{reference}/resume': async (event) => json(200, await resumeRequest(await dependencies(), reference(event))),
-  'GET /operator/requests/{reference}': async (event) => {
-    const deps = await dependencies();
-    const request = await deps.requests.get(reference(event));
-    return json(200, { ...requestView(request, deps.clock.now(), deps.profile.escalation), decision: request.decision, audit: await deps.audit.list(request.id) });
-  },
+  'GET /operator/requests/{reference}': async (event) => json(200, await requestDetail(await dependencies(), reference(event))),
   'GET /operator/decisions': async () => {
     const pending = await (await dependencies()).decisions.list();
     return json(200, { decisions: pending });

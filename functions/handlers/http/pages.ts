@@ -1,6 +1,8 @@
 import { REQUEST_TYPES, LANGUAGES, type Language, type RequestType } from '../../domain/request-types.ts';
 import { escapeHtml } from '../../domain/html.ts';
+import type { FieldProblem } from '../../domain/errors.ts';
 import { messagesFor } from '../../domain/messages.ts';
+import { localize, type CorrectableField, type CorrectableType } from '../../config/profile-schema.ts';
 
 function layout(language: Language, title: string, body: string): string {
   return `<!doctype html>
@@ -8,38 +10,128 @@ function layout(language: Language, title: string, body: string): string {
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
-label{display:block;margin-top:1rem}input,select{width:100%;padding:.4rem;font-size:1rem}
-fieldset{margin-top:1rem}fieldset label{display:flex;gap:.5rem;margin:.2rem 0}fieldset input{width:auto}
-button{margin-top:1.5rem;padding:.6rem 1.2rem;font-size:1rem}.error{color:#a00}</style></head>
+label{display:block;margin-top:1rem}input,select,textarea{width:100%;padding:.4rem;font-size:1rem;box-sizing:border-box}
+fieldset{margin-top:1rem}fieldset label{display:flex;gap:.5rem;margin:.2rem 0}fieldset input[type=checkbox]{width:auto}
+.hint{margin:.2rem 0;color:#444;font-size:.9rem}.problems{border:2px solid #a00;padding:.5rem 1rem;margin:1rem 0}
+[aria-invalid=true]{border:2px solid #a00}
+button{margin-top:1.5rem;padding:.6rem 1.2rem;font-size:1rem}.error{color:#a00;margin:.2rem 0}</style></head>
 <body><h1>${escapeHtml(title)}</h1>
 ${body}
 </body></html>`;
 }
 
-/** The privacy page's form. The idempotency key makes a double-clicked submit one request. */
-export function requestFormPage(language: Language, operatorName: string, idempotencyKey: string): string {
+/** What the person typed, given back to the form when it comes back with problems. */
+export interface FormValues {
+  types: readonly string[];
+  email: string;
+  name: string;
+  message: string;
+  language?: string;
+  changes: Record<string, string>;
+}
+
+/** What the form offers and how it is bounded: the operator's name, correctable fields and the schema's limits. */
+export interface FormSettings {
+  operatorName: string;
+  idempotencyKey: string;
+  correctable: ReadonlyMap<string, CorrectableField>;
+  limits: { email: number; name: number; message: number; change: number };
+}
+
+const EMPTY_FORM: FormValues = { types: ['access'], email: '', name: '', message: '', changes: {} };
+const INPUT_TYPE: Record<CorrectableType, string> = { text: 'text', phone: 'tel', email: 'email', date: 'date', iin: 'text' };
+
+/**
+ * The privacy page's form; with `problems`, the same form again with everything typed kept and each problem next to
+ * its field (the page's language), listed first for a screen reader. The idempotency key makes a double-clicked
+ * submit one request.
+ */
+export function requestFormPage(language: Language, settings: FormSettings, values: FormValues = EMPTY_FORM, problems: ReadonlyMap<string, string> = new Map()): string {
   const m = messagesFor(language);
+  const problemOf = (field: string) => {
+    const problem = problems.get(field);
+    return problem ? { attributes: ` aria-invalid="true" aria-describedby="problem-${field.replace('.', '-')}"`, note: `<p class="error" id="problem-${field.replace('.', '-')}">${escapeHtml(problem)}</p>` } : { attributes: '', note: '' };
+  };
+  const typesProblem = problemOf('types');
   const types = REQUEST_TYPES.map(
-    (type) => `<label><input type="checkbox" name="types" value="${type}"${type === 'access' ? ' checked' : ''}> ${escapeHtml(m.typeName(type))}</label>`,
+    (type) => `<label><input type="checkbox" name="types" value="${type}"${values.types.includes(type) ? ' checked' : ''}> ${escapeHtml(m.typeName(type))}</label>`,
   ).join('\n');
+  const answerLanguage = values.language ?? language;
   const languages = LANGUAGES.map(
-    (l) => `<option value="${l}"${l === language ? ' selected' : ''}>${escapeHtml(messagesFor(l).languageName)}</option>`,
+    (l) => `<option value="${l}"${l === answerLanguage ? ' selected' : ''}>${escapeHtml(messagesFor(l).languageName)}</option>`,
   ).join('');
+  const input = (field: 'email' | 'name', type: string, autocomplete: string, required: boolean) => {
+    const problem = problemOf(field);
+    return `<label for="${field}">${escapeHtml(m.page(`${field}Label`))}</label>
+<input id="${field}" type="${type}" name="${field}"${required ? ' required' : ''} autocomplete="${autocomplete}" maxlength="${settings.limits[field]}" value="${escapeHtml(values[field])}"${problem.attributes}>${problem.note}`;
+  };
+  const messageProblem = problemOf('message');
+  const changes = [...settings.correctable.values()].map(({ field, type, label }) => {
+    const problem = problemOf(`changes.${field}`);
+    return `<label for="change-${field}">${escapeHtml(localize(label, language))}</label>
+<input id="change-${field}" type="${INPUT_TYPE[type]}" name="changes.${field}" maxlength="${settings.limits.change}" value="${escapeHtml(values.changes[field] ?? '')}"${problem.attributes}>${problem.note}`;
+  });
+  const summary = problems.size
+    ? `<div role="alert" class="problems"><p>${escapeHtml(m.page('problemsIntro'))}</p><ul>${[...problems.entries()].map(([field, problem]) => `<li><a href="#${anchorOf(field)}">${escapeHtml(problem)}</a></li>`).join('')}</ul></div>`
+    : '';
   return layout(
     language,
     m.page('formTitle'),
-    `<p>${escapeHtml(operatorName)}</p><p>${escapeHtml(m.page('formIntro'))}</p>
-<form method="post" action="/api/requests">
-<input type="hidden" name="idempotencyKey" value="${escapeHtml(idempotencyKey)}">
-<fieldset><legend>${escapeHtml(m.page('typeLabel'))}</legend>
+    `<p>${escapeHtml(settings.operatorName)}</p><p>${escapeHtml(m.page('formIntro'))}</p>
+${summary}<form method="post" action="/api/requests?lang=${language}">
+<input type="hidden" name="idempotencyKey" value="${escapeHtml(settings.idempotencyKey)}">
+<fieldset id="types"${typesProblem.attributes ? ' aria-describedby="problem-types"' : ''}><legend>${escapeHtml(m.page('typeLabel'))}</legend>
 ${types}
-</fieldset>
-<label>${escapeHtml(m.page('emailLabel'))}<input type="email" name="email" required autocomplete="email"></label>
-<label>${escapeHtml(m.page('nameLabel'))}<input type="text" name="name" autocomplete="name"></label>
-<label>${escapeHtml(m.page('languageLabel'))}<select name="language">${languages}</select></label>
+</fieldset>${typesProblem.note}
+${input('email', 'email', 'email', true)}
+${input('name', 'text', 'name', false)}
+<label for="message">${escapeHtml(m.page('messageLabel'))}</label>
+<p class="hint" id="message-hint">${escapeHtml(m.page('messageHint', { max: String(settings.limits.message) }))}</p>
+<textarea id="message" name="message" rows="6" maxlength="${settings.limits.message}" aria-describedby="message-hint${messageProblem.note ? ' problem-message' : ''}"${messageProblem.note ? ' aria-invalid="true"' : ''}>${escapeHtml(values.message)}</textarea>${messageProblem.note}
+${changes.length ? `<fieldset><legend>${escapeHtml(m.page('changesLegend'))}</legend>\n${changes.join('\n')}\n</fieldset>` : ''}
+<label for="language">${escapeHtml(m.page('languageLabel'))}</label><select id="language" name="language">${languages}</select>
 <button type="submit">${escapeHtml(m.page('submit'))}</button>
 </form>`,
   );
+}
+
+const CHANGE_PROBLEM: Record<CorrectableType, 'problemChangeText' | 'problemChangePhone' | 'problemChangeEmail' | 'problemChangeDate' | 'problemChangeIin'> = {
+  text: 'problemChangeText',
+  phone: 'problemChangePhone',
+  email: 'problemChangeEmail',
+  date: 'problemChangeDate',
+  iin: 'problemChangeIin',
+};
+
+/**
+ * The problems of a submission as the person reads them next to each field, in the page's language: what to write,
+ * never the validator's words (and never the value typed).
+ */
+export function formProblems(language: Language, problems: readonly FieldProblem[], values: FormValues, settings: Pick<FormSettings, 'correctable' | 'limits'>): Map<string, string> {
+  const m = messagesFor(language);
+  const texts = new Map<string, string>();
+  for (const { field, message } of problems) {
+    if (field.startsWith('types')) texts.set('types', m.page('problemTypes'));
+    else if (field === 'email') texts.set(field, m.page('problemEmail', { max: String(settings.limits.email) }));
+    else if (field === 'name') texts.set(field, m.page('problemName', { max: String(settings.limits.name) }));
+    else if (field === 'message') {
+      const claimWithout = values.types.includes('claim') && !values.message.trim();
+      texts.set(field, claimWithout ? m.page('problemClaimMessage') : m.page('problemMessage', { max: String(settings.limits.message) }));
+    } else if (field === 'language') texts.set(field, m.page('problemLanguage'));
+    else if (field.startsWith('changes.') && settings.correctable.has(field.slice('changes.'.length))) {
+      const type = settings.correctable.get(field.slice('changes.'.length))!.type;
+      texts.set(field, m.page(CHANGE_PROBLEM[type], { max: String(settings.limits.change) }));
+    } else if (field.startsWith('changes')) texts.set('changes', m.page('problemChangeUnknown'));
+    // Only a hand-made post gets here (a missing content type, a broken key): said as the API says it.
+    else texts.set(field, m.page('error', { message: `${field}: ${message}` }));
+  }
+  return texts;
+}
+
+/** Where a problem's link in the summary leads: the field's input. */
+function anchorOf(field: string): string {
+  if (field.startsWith('changes.')) return `change-${field.slice('changes.'.length)}`;
+  return field === 'types' ? 'types' : field;
 }
 
 /**

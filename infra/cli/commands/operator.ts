@@ -57,6 +57,34 @@ interface RequestRow {
 const row = (r: RequestRow) =>
   `${r.reference}  ${r.status.padEnd(21)} due ${r.dueAt}${r.overdue ? '  OVERDUE' : r.atRisk ? '  AT RISK' : ''}${r.attention ? `  NEEDS ATTENTION (${r.attention.step}: ${r.attention.code})` : ''}  ${r.types.join(',') || '(unclassified)'}`;
 
+interface RequestDetail extends RequestRow {
+  email: string;
+  name?: string;
+  language: string;
+  channel: string;
+  verified: boolean;
+  subject?: string;
+  message?: string;
+  changes?: Record<string, string>;
+  thread: Array<{ direction: 'in' | 'out'; at: string; outcome?: string; template?: string; messageId?: string }>;
+  audit: Array<{ at: string; type: string; detail: unknown }>;
+}
+
+/** One request for a person to read: who asked, in their words, what they asked to change, the mail both ways, the trail. */
+function requestLines(r: RequestDetail): string[] {
+  const indent = (text: string) => text.split('\n').map((line) => `    ${line}`);
+  return [
+    row(r),
+    `  from: ${r.name ? `${r.name} <${r.email}>` : r.email}  (${r.channel}, ${r.language}, ${r.verified ? 'address confirmed' : 'address NOT confirmed'})`,
+    ...(r.subject !== undefined ? [`  subject: ${r.subject}`] : []),
+    ...(r.message ? ['  their words:', ...indent(r.message)] : ['  their words: (none)']),
+    ...(r.changes ? ['  changes asked:', ...Object.entries(r.changes).map(([field, value]) => `    ${field} → ${value}`)] : []),
+    ...(r.thread.length ? ['  mail:', ...r.thread.map((m) => `    ${m.at}  ${m.direction === 'in' ? `in   ${m.outcome ?? ''}` : `out  ${m.template ?? ''}`}  ${m.messageId ?? ''}`.trimEnd())] : []),
+    '  trail:',
+    ...r.audit.map((e) => `    ${e.at}  ${e.type}  ${JSON.stringify(e.detail)}`),
+  ];
+}
+
 interface OpenWorkRow {
   requestId: string;
   id: string;
@@ -100,9 +128,7 @@ export async function requestsCommand(args: string[], io: Io): Promise<number> {
     return report(io, await call('POST', `/operator/requests/${encodeURIComponent(reference)}/open-work`, { done: item }), () => [`${reference}: ${item} done`]);
   }
   if (action === 'show' && reference) {
-    return report(io, await call('GET', `/operator/requests/${encodeURIComponent(reference)}`), (json) =>
-      values.json ? asJson(json) : [row(json as never), ...(json.audit as Array<{ at: string; type: string; detail: unknown }>).map((e) => `  ${e.at}  ${e.type}  ${JSON.stringify(e.detail)}`)],
-    );
+    return report(io, await call('GET', `/operator/requests/${encodeURIComponent(reference)}`), (json) => (values.json ? asJson(json) : requestLines(json as unknown as RequestDetail)));
   }
   if (action === 'extend' && reference) {
     return report(io, await call('POST', `/operator/requests/${encodeURIComponent(reference)}/extension`, { reason: values.reason }), (json) => [row(json as never)]);

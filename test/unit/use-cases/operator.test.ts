@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, ValidationError } from '../../../functions/domain/errors.ts';
-import { applyDecision, basisText, decide, extendDeadline, parseDecision, requestView, resolveBasis } from '../../../functions/use-cases/operator.ts';
+import { applyDecision, basisText, decide, extendDeadline, parseDecision, requestDetail, requestView, resolveBasis } from '../../../functions/use-cases/operator.ts';
+import { receiveEmail } from '../../../functions/use-cases/receive-email.ts';
+import { acknowledge } from '../../../functions/use-cases/workflow-steps.ts';
 import { planFulfilment, requestDecision } from '../../../functions/use-cases/workflow-steps.ts';
 import { mailsTo, NOW, OPERATOR, placeRequest, systemFor } from '../../support/flow.ts';
 
@@ -48,6 +50,24 @@ describe('decide', () => {
     s.workflow.ended.add('task-token');
     await expect(decide(s.deps, request.id, { decision: 'approve' }, OPERATOR)).rejects.toThrow(new ConflictError(`the wait for a decision on ${request.id} has just ended; list the decisions again and decide once more`));
     expect(await s.decisions.list()).toEqual([expect.objectContaining({ requestId: request.id, taskToken: 'task-token' })]);
+  });
+});
+
+describe('requestDetail', () => {
+  it('shows who asked, their words from the mail, and the mail both ways; the person\'s reply joins the thread', async () => {
+    const s = systemFor('profiles/demo.json');
+    const verdicts = { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS' } as const;
+    const raw = (headers: string[], body: string) => new TextEncoder().encode([...headers, 'From: Айгерим <aigerim@example.kz>', 'To: privacy@derbes.local', 'Content-Type: text/plain; charset=utf-8', '', body, ''].join('\r\n'));
+    const made = await receiveEmail(s.deps, 'ses-1', raw(['Subject: Телефон', 'Message-ID: <p1@mail.example.kz>'], 'Прошу изменить мой телефон на +7 701 000 11 22'), verdicts);
+    const id = made.requestId!;
+    await acknowledge(s.deps, id);
+    await receiveEmail(s.deps, 'ses-2', raw([`Subject: Re: Телефон [${id}]`, 'Message-ID: <p2@mail.example.kz>'], 'Копия удостоверения во вложении.'), verdicts);
+    const detail = await requestDetail(s.deps, id);
+    expect(detail).toMatchObject({ reference: id, email: 'aigerim@example.kz', name: 'Айгерим', channel: 'email', verified: false, subject: 'Телефон', message: 'Прошу изменить мой телефон на +7 701 000 11 22' });
+    expect(detail.thread.map((m) => [m.direction, m.messageId])).toEqual([
+      ['in', '<p1@mail.example.kz>'],
+      ['in', '<p2@mail.example.kz>'],
+    ]);
   });
 });
 

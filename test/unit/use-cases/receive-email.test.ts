@@ -2,7 +2,11 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { SesVerdicts } from '../../../functions/domain/email/index.ts';
 import { receiveEmail } from '../../../functions/use-cases/receive-email.ts';
-import { placeRequest, systemFor } from '../../support/flow.ts';
+import { NOW, mailsTo, placeRequest, systemFor } from '../../support/flow.ts';
+import { threadedUnder } from '../../../functions/use-cases/notify.ts';
+import { hashSecretCode } from '../../../functions/domain/secret-code.ts';
+import { requestVerification } from '../../../functions/use-cases/verification.ts';
+import { acknowledge } from '../../../functions/use-cases/workflow-steps.ts';
 
 const PASS: SesVerdicts = { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS' };
 
@@ -43,6 +47,42 @@ describe('receiveEmail', () => {
     // What arrived, provably: the hash of the raw message and SES' verdicts on it, never its content.
     const raw = mail({ Subject: 'Удаление данных', 'Message-ID': '<m1@mail.example>' }, 'Прошу удалить все мои персональные данные.');
     expect(received!.detail).toMatchObject({ sesMessageId: 'ses-1', outcome: 'request', sha256: createHash('sha256').update(raw).digest('hex'), verdicts: PASS });
+  });
+
+  it('keeps the text of the mail as the person\'s words, and the mail it answers: its receipt replies to it', async () => {
+    const s = systemFor('profiles/demo.json');
+    const raw = mail({ Subject: 'Re: Телефон', 'Message-ID': '<CAF+phone.1@mail.example.kz>' }, 'Прошу изменить мой телефон на +7 701 000 11 22\n\n> quoted earlier mail\n> more');
+    const outcome = await receiveEmail(s.deps, 'ses-r', raw, PASS);
+    const request = await s.deps.requests.get(outcome.requestId!);
+    expect(request).toMatchObject({ types: ['rectification'], message: 'Прошу изменить мой телефон на +7 701 000 11 22', firstMail: { messageId: '<CAF+phone.1@mail.example.kz>', subject: 'Re: Телефон', authenticated: true } });
+    await acknowledge(s.deps, request.id);
+    await requestVerification(s.deps, request.id, 'token', new Date(NOW.getTime() + 3_600_000), () => ({ code: 'c'.repeat(43), codeHash: hashSecretCode('c'.repeat(43)) }));
+    const [receipt] = mailsTo(s, 'aigerim@example.kz');
+    expect(receipt).toMatchObject({ inReplyTo: '<CAF+phone.1@mail.example.kz>', subject: `Re: Телефон [${request.id}]` });
+  });
+
+  it('repeats the subject of a mail whose sender no check vouched for only once the address confirms a link', async () => {
+    const s = systemFor('profiles/demo.json');
+    const raw = mail({ Subject: 'Купите часы: example.com/spam', 'Message-ID': '<spam.1@mail.example>' }, 'Прошу удалить мои данные.');
+    const outcome = await receiveEmail(s.deps, 'ses-u', raw, { ...PASS, dmarc: 'GRAY' });
+    const request = await s.deps.requests.get(outcome.requestId!);
+    await acknowledge(s.deps, request.id);
+    await requestVerification(s.deps, request.id, 'token', new Date(NOW.getTime() + 3_600_000), () => ({ code: 'c'.repeat(43), codeHash: hashSecretCode('c'.repeat(43)) }));
+    const [receipt] = mailsTo(s, 'aigerim@example.kz');
+    expect(receipt!.inReplyTo).toBe('<spam.1@mail.example>');
+    expect(receipt!.subject).toMatch(new RegExp(`^Re: \\[${request.id}\\] `));
+    expect(receipt!.subject).not.toContain('example.com/spam');
+    expect(receipt!.text).not.toContain('удалить');
+    expect(threadedUnder({ ...request, verifiedAt: NOW.toISOString() }, 'x').subject).toBe(`Re: Купите часы: example.com/spam [${request.id}]`);
+  });
+
+  it('keeps at most 5,000 characters of a long mail as its words, and puts no odd Message-ID in a header', async () => {
+    const s = systemFor('profiles/demo.json');
+    const raw = mail({ Subject: 'Delete my data', 'Message-ID': '<a b@c>' }, `Please delete all my personal data. ${'x'.repeat(6000)}`);
+    const request = await s.deps.requests.get((await receiveEmail(s.deps, 'ses-l', raw, PASS)).requestId!);
+    expect(request.message).toHaveLength(5000);
+    expect(request.message!.endsWith('…')).toBe(true);
+    expect(request.firstMail).toBeUndefined();
   });
 
   it('makes one request of a message delivered twice', async () => {

@@ -11,6 +11,19 @@ describe('parseSubmission', () => {
     expect(refused).toThrow(expect.objectContaining({ problems: expect.arrayContaining([expect.objectContaining({ field: 'type' }), expect.objectContaining({ field: 'email' }), expect.objectContaining({ field: 'language' })]) }));
     expect(() => parseSubmission({ types: [], email: 'a@b.kz', language: 'ru' })).toThrow(expect.objectContaining({ problems: [{ field: 'types', message: 'choose at least one request type' }] }));
   });
+
+  it("takes the person's own words for every type, up to 5,000 characters, and requires them for a claim", () => {
+    expect(parseSubmission({ types: ['access'], email: 'a@b.kz', language: 'ru', message: '  Что вы храните обо мне?  ' })).toMatchObject({ message: 'Что вы храните обо мне?' });
+    expect(parseSubmission({ types: ['claim'], email: 'a@b.kz', language: 'ru', message: 'ә'.repeat(5000) }).message).toHaveLength(5000);
+    // A form's line breaks arrive as CRLF; the browser counted each as one character, and so does the limit.
+    expect(parseSubmission({ types: ['claim'], email: 'a@b.kz', language: 'ru', message: `${'ә'.repeat(2500)}\r\n${'ә'.repeat(2499)}` }).message).toBe(`${'ә'.repeat(2500)}\n${'ә'.repeat(2499)}`);
+    const tooLong = () => parseSubmission({ types: ['access'], email: 'a@b.kz', language: 'ru', message: 'x'.repeat(5001) });
+    expect(tooLong).toThrow(expect.objectContaining({ problems: [expect.objectContaining({ field: 'message' })] }));
+    for (const message of [undefined, '', '   ']) {
+      const empty = () => parseSubmission({ types: ['access', 'claim'], email: 'a@b.kz', language: 'kk', ...(message === undefined ? {} : { message }) });
+      expect(empty).toThrow(expect.objectContaining({ problems: [{ field: 'message', message: 'a claim needs a message: what it is about' }] }));
+    }
+  });
 });
 
 describe('submitRequest', () => {
@@ -23,6 +36,15 @@ describe('submitRequest', () => {
     const [received] = await s.deps.audit.list(request.id);
     expect(received).toMatchObject({ type: 'request.received', detail: { channel: 'web', types: ['erasure', 'access'], dueAt: request.deadline.dueAt } });
     expect(JSON.stringify(received)).not.toContain('aigerim');
+  });
+
+  it("keeps the person's words with the request, and a different message is a different body for the same key", async () => {
+    const s = systemFor('profiles/demo.json');
+    const key = { key: 'key-m', field: 'Idempotency-Key' };
+    const submission = { types: ['claim' as const], email: 'aigerim@example.kz', language: 'ru' as const, message: 'Мне звонят с рекламой, хотя я не давала согласия.' };
+    const { request } = await submitRequest(s.deps, submission, 'web', key);
+    expect((await s.deps.requests.get(request.id)).message).toBe(submission.message);
+    await expect(submitRequest(s.deps, { ...submission, message: 'Другой текст' }, 'web', key)).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
   });
 
   it('runs on the earliest due date of its types, and an unclear request on the strictest of all', async () => {
