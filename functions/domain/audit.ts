@@ -25,6 +25,8 @@ export type AuditEvent =
   | { type: 'deadline.step'; detail: { kind: string; at: string } }
   | { type: 'consent.withdrawn'; detail: { purposes: string[] } }
   | { type: 'deadline.extended'; detail: { from: string; to: string; citation: string; operatorKeyId: string } }
+  /** The operator wrote to the person (the words are kept with the request, not in the trail). */
+  | { type: 'operator.wrote'; detail: { messageId: string; operatorKeyId: string } }
   // A breach in the register (the trail's key is the breach reference, BRC-…).
   | { type: 'breach.recorded'; detail: { detectedAt: string; notices: Array<{ jurisdiction: string; dueAt: string; ruleId: string }> } }
   | { type: 'breach.subjects_added'; detail: { via: 'operator' | 'sources'; added: number; alreadyListed: number; notFound: number } }

@@ -21,6 +21,8 @@ const MAIL_PLACEHOLDERS = {
   interimAnswer: ['reference', 'greetingName', 'receivedAt', 'types', 'dueAt', 'operator', 'contact'],
   extension: ['reference', 'greetingName', 'receivedAt', 'types', 'reason', 'dueAt', 'rule', 'operator', 'contact'],
   progressNotice: ['reference', 'greetingName', 'receivedAt', 'types', 'dueAt', 'operator', 'contact'],
+  /** The operator's own words to the person (only to a confirmed address). */
+  operatorMessage: ['reference', 'greetingName', 'receivedAt', 'types', 'message', 'operator', 'contact'],
   closedUnverified: ['reference', 'receivedAt', 'dueAt', 'operator', 'contact'],
   operatorAlert: ['reference', 'types', 'receivedAt', 'dueAt', 'status', 'alert', 'detail', 'commands'],
   /** To the person when a request is stuck on a failure of ours at the safety margin: nothing the submitter typed. */

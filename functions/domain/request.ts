@@ -41,6 +41,19 @@ export type Channel = 'web' | 'email';
 /** The most a person's message holds (the form, the API, and the text kept from a request's mail). */
 export const MAX_MESSAGE_CHARS = 5000;
 
+/** How many messages operators may write to the person about one request, each of at most MAX_MESSAGE_CHARS: the request stays one stored item. */
+export const MAX_OPERATOR_MESSAGES = 20;
+
+/** A message an operator wrote to the person. */
+export interface OperatorMessage {
+  at: string;
+  /** The mail it went out as. */
+  messageId: string;
+  /** Which operator key wrote it (its id). */
+  by: string;
+  text: string;
+}
+
 /** The mail that made a request: what a reply to it needs. */
 export interface FirstMail {
   /** Its Message-ID, as <id@host>. */
@@ -79,6 +92,8 @@ export interface DataSubjectRequest {
    * history stripped, at most MAX_MESSAGE_CHARS; the raw message stays in the mail archive). Never mailed to anyone.
    */
   message?: string;
+  /** What operators wrote to the person, oldest first (at most MAX_OPERATOR_MESSAGES). */
+  operatorMessages?: OperatorMessage[];
   /** For a request made by mail: the mail it answers, so that what derbes sends threads under it in the person's client. */
   firstMail?: FirstMail;
   /** When the person confirmed the link mailed to the address: every step that changes data checks it. */

@@ -38,12 +38,13 @@ async function sendOnce(
   template: MailTemplate,
   mail: Omit<OutgoingMail, 'messageId'>,
   event: (messageId: string, sha256: string) => AuditEvent,
-): Promise<void> {
+): Promise<string> {
   const claim = await deps.sentMail.claim(key, requestMessageId(key.requestId, template, mailDomain(deps.profile)));
-  if (claim.sent) return;
+  if (claim.sent) return claim.messageId;
   const sent = { ...mail, messageId: claim.messageId };
   await deps.mailer.send(sent);
   await deps.sentMail.confirm(key, claim.messageId, event(claim.messageId, createHash('sha256').update(canonicalJson(sent)).digest('hex')));
+  return claim.messageId;
 }
 
 /** The longest part of the person's own subject repeated in ours. */
@@ -64,17 +65,20 @@ export function threadedUnder(request: Pick<DataSubjectRequest, 'id' | 'firstMai
   return { subject: `Re: ${theirs}${theirs.includes(request.id) ? '' : ` [${request.id}]`}`, inReplyTo: first.messageId };
 }
 
-/** Sends one notice to the person and records it; `round` tells apart notices of one kind a request may get more than once. */
+/**
+ * Sends one notice to the person and records it; `round` tells apart notices of one kind a request may get more than
+ * once. Returns its Message-ID (the first attempt's, when it went out before).
+ */
 export async function notifyPerson(
   deps: Pick<Dependencies, 'profile' | 'mailer' | 'sentMail'>,
   request: DataSubjectRequest,
   template: MailTemplate,
   values: Record<string, string>,
   round: MailKey['round'] = 1,
-): Promise<void> {
+): Promise<string> {
   const { subject, text } = messagesFor(request.language).mail(template, { ...commonValues(deps, request), ...values });
   const mail = { to: request.email, text, fromName: localize(deps.profile.operator.name, request.language), ...threadedUnder(request, subject) };
-  await sendOnce(deps, { requestId: request.id, kind: template, round }, template, mail, (messageId, sha256) => ({
+  return sendOnce(deps, { requestId: request.id, kind: template, round }, template, mail, (messageId, sha256) => ({
     type: 'mail.sent',
     detail: { template, messageId, sha256 },
   }));

@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { riskFlags, type EscalationPolicy } from '../domain/deadlines/index.ts';
 import { ConflictError, NotPermittedError, ValidationError, WaitEndedError, toFieldProblems } from '../domain/errors.ts';
 import { inLanguage } from '../domain/localized.ts';
 import { groundText, refusalGround, refusalGrounds } from '../domain/refusal-grounds.ts';
-import { OPEN_STATUSES, type DataSubjectRequest, type RefusalBasis } from '../domain/request.ts';
+import { MAX_MESSAGE_CHARS, MAX_OPERATOR_MESSAGES, OPEN_STATUSES, type DataSubjectRequest, type OperatorMessage, type RefusalBasis } from '../domain/request.ts';
 import { RequestTypeSchema, type Language, type RequestType } from '../domain/request-types.ts';
 import { ChangesSchema } from '../domain/rectification.ts';
 import type { RecordedAuditEvent } from '../domain/audit.ts';
@@ -144,19 +145,22 @@ export function requestView(request: DataSubjectRequest, now: Date, policy: Esca
 /** One mail of a request's correspondence with the person: in (theirs) or out (ours), oldest first. */
 export type ThreadEntry =
   | { direction: 'in'; at: string; outcome: string; sesMessageId: string; messageId?: string; attachments: Array<{ filename: string; size: number; key?: string }> }
-  | { direction: 'out'; at: string; template: string; messageId: string };
+  | { direction: 'out'; at: string; template: string; messageId: string; text?: string; by?: string };
 
 /**
  * The correspondence as the trail records it: every mail received under the request (a third party's included, marked
  * by its outcome) and every mail sent to the person. Alerts to the operator are not part of it.
  */
-export function threadOf(trail: readonly RecordedAuditEvent[]): ThreadEntry[] {
+export function threadOf(trail: readonly RecordedAuditEvent[], written: readonly OperatorMessage[] = []): ThreadEntry[] {
   return trail.flatMap((event): ThreadEntry[] => {
     if (event.type === 'mail.received') {
       const { outcome, sesMessageId, messageId, attachments, quarantined } = event.detail;
       return [{ direction: 'in', at: event.at, outcome, sesMessageId, ...(messageId ? { messageId } : {}), attachments: attachments ?? quarantined ?? [] }];
     }
-    if (event.type === 'mail.sent') return [{ direction: 'out', at: event.at, template: event.detail.template, messageId: event.detail.messageId }];
+    if (event.type === 'mail.sent') {
+      const operator = written.find((m) => m.messageId === event.detail.messageId);
+      return [{ direction: 'out', at: event.at, template: event.detail.template, messageId: event.detail.messageId, ...(operator ? { text: operator.text, by: operator.by } : {}) }];
+    }
     return [];
   });
 }
@@ -179,9 +183,34 @@ export async function requestDetail(deps: Pick<Dependencies, 'requests' | 'audit
     ...(request.changes ? { changes: request.changes } : {}),
     ...(request.decision ? { decision: request.decision } : {}),
     ...(request.legalHold ? { legalHold: request.legalHold } : {}),
-    thread: threadOf(audit),
+    thread: threadOf(audit, request.operatorMessages),
     audit,
   };
+}
+
+const OperatorTextSchema = z.string().trim().min(1, 'write what the person should read').max(MAX_MESSAGE_CHARS, `at most ${MAX_MESSAGE_CHARS} characters`);
+
+/**
+ * The operator writes to the person about their request, in their words, inside the notice of the person's language
+ * (greeting, reference, how to answer), threaded under the person's mail where the request came by mail. Only to an
+ * address that confirmed: before that, the address may not be the person's. The same words twice are one mail (a
+ * double click, a retry); the words are kept with the request for other operators to read, and the trail names the
+ * operator.
+ */
+export async function writeToPerson(deps: Dependencies, requestId: string, rawText: unknown, actor: OperatorActor): Promise<{ reference: string; messageId: string }> {
+  const text = OperatorTextSchema.safeParse(rawText);
+  if (!text.success) throw new ValidationError(toFieldProblems(text.error.issues.map((i) => ({ ...i, path: ['text'] }))), 'message');
+  const request = await deps.requests.get(requestId);
+  if (!request.verifiedAt) throw new ConflictError(`the address of ${requestId} has not confirmed the request: derbes writes to it only once it has`);
+  const written = request.operatorMessages ?? [];
+  if (written.length >= MAX_OPERATOR_MESSAGES) throw new ConflictError(`${requestId} has ${MAX_OPERATOR_MESSAGES} messages from operators, the most one request keeps; write from your own mailbox and note it`);
+  const round = createHash('sha256').update(text.data).digest('hex').slice(0, 32);
+  const messageId = await notifyPerson(deps, request, 'operatorMessage', { message: text.data }, round);
+  if (!written.some((m) => m.messageId === messageId)) {
+    const message: OperatorMessage = { at: deps.clock.now().toISOString(), messageId, by: actor.keyId, text: text.data };
+    await deps.requests.amend(requestId, request.status, { operatorMessages: [...written, message] }, [{ type: 'operator.wrote', detail: { messageId, operatorKeyId: actor.keyId } }]);
+  }
+  return { reference: requestId, messageId };
 }
 
 /**

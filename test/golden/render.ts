@@ -8,7 +8,7 @@ import { hashSecretCode } from '../../functions/domain/secret-code.ts';
 import { answerRequest } from '../../functions/use-cases/answer.ts';
 import { withdrawForRequest } from '../../functions/use-cases/consent.ts';
 import { applyToSource, notifyProcessors } from '../../functions/use-cases/fulfilment.ts';
-import { applyDecision, decide, extendDeadline } from '../../functions/use-cases/operator.ts';
+import { applyDecision, decide, extendDeadline, writeToPerson } from '../../functions/use-cases/operator.ts';
 import { deadlineFor } from '../../functions/use-cases/submit-request.ts';
 import { watchDeadlines } from '../../functions/use-cases/watch-deadlines.ts';
 import { closeUnverified, requestVerification } from '../../functions/use-cases/verification.ts';
@@ -78,7 +78,12 @@ export const GOLDEN_PROFILES: readonly GoldenProfile[] = [
 const MAIL_SUBJECT: Localized = { ru: 'Изменение номера телефона', kk: 'Телефон нөмірін өзгерту', en: 'Change of my phone number' };
 
 /** What the operator writes, in the person's language (their own words, as they would type them). */
-const OPERATOR_WORDS: Record<'answer' | 'claimAnswer' | 'refusalReason' | 'extensionReason', Localized> = {
+const OPERATOR_WORDS: Record<'answer' | 'claimAnswer' | 'refusalReason' | 'extensionReason' | 'question', Localized> = {
+  question: {
+    ru: 'Уточните, пожалуйста, номер договора, о котором идёт речь в вашей претензии.',
+    kk: 'Талабыңызда қай шарт туралы айтылып тұрғанын, оның нөмірін нақтылап жіберіңізші.',
+    en: 'Please tell us the number of the contract your claim is about.',
+  },
   answer: {
     ru: 'Телефон обновлён по копии удостоверения, которую вы прислали.',
     kk: 'Телефон нөмірі сіз жіберген куәлік көшірмесі бойынша жаңартылды.',
@@ -322,6 +327,17 @@ const CASES: readonly Case[] = [
       await confirmed(system, id);
       system.mailer.sent.length = 0;
       await fulfil(system, id, { answer: OPERATOR_WORDS.answer[language] });
+    },
+  },
+  {
+    // The operator writes to the person in their own words, inside a notice in the person's language.
+    name: 'operator-message',
+    profiles: ['demo'],
+    run: async (system, id, language, golden) => {
+      await createRequest(system, id, { email: golden.person, name: golden.name }, language, ['claim']);
+      await confirmed(system, id);
+      system.mailer.sent.length = 0;
+      await writeToPerson(system.deps, id, OPERATOR_WORDS.question[language], OPERATOR);
     },
   },
 ];

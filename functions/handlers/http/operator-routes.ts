@@ -5,7 +5,7 @@ import { NotFoundError, UnauthorizedError, ValidationError } from '../../domain/
 import { matchOperatorKey, operatorKeys } from '../../domain/operator-key.ts';
 import { admit } from '../../use-cases/admission.ts';
 import { consentState, recordConsent } from '../../use-cases/consent.ts';
-import { decide, extendDeadline, parseDecision, requestDetail, requestView, type OperatorActor } from '../../use-cases/operator.ts';
+import { decide, extendDeadline, parseDecision, requestDetail, requestView, writeToPerson, type OperatorActor } from '../../use-cases/operator.ts';
 import type { Route } from './dispatch.ts';
 import { breachRoutes } from './breach-routes.ts';
 import { resumeRequest } from '../../use-cases/attention.ts';
@@ -105,6 +105,11 @@ const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], OperatorRoute> = {
   'POST /operator/requests/{reference}/extension': async (event, actor) => {
     const { reason } = (body(event) ?? {}) as { reason?: unknown };
     return json(200, await extendDeadline(await dependencies(), reference(event), reason, actor));
+  },
+  /** The operator writes to the person: {"text": "…"}, mailed in the person's language, threaded, kept with the request. */
+  'POST /operator/requests/{reference}/messages': async (event, actor) => {
+    const { text } = (body(event) ?? {}) as { text?: unknown };
+    return json(200, await writeToPerson(await dependencies(), reference(event), text, actor));
   },
   /** Before sending marketing, the company's systems ask: has this address opted out? (?email=…) */
   'GET /operator/suppressions': async (event) => {

@@ -35,6 +35,7 @@ export const OPERATOR_ROUTE_KEYS = [
   'GET /operator/decisions',
   'POST /operator/decisions/{reference}',
   'POST /operator/requests/{reference}/extension',
+  'POST /operator/requests/{reference}/messages',
   'POST /operator/requests/{reference}/resume',
   'POST /operator/requests/{reference}/open-work',
   'GET /operator/requests/{reference}/attachment',

@@ -66,7 +66,7 @@ interface RequestDetail extends RequestRow {
   subject?: string;
   message?: string;
   changes?: Record<string, string>;
-  thread: Array<{ direction: 'in' | 'out'; at: string; outcome?: string; template?: string; messageId?: string }>;
+  thread: Array<{ direction: 'in' | 'out'; at: string; outcome?: string; template?: string; messageId?: string; text?: string; by?: string }>;
   audit: Array<{ at: string; type: string; detail: unknown }>;
 }
 
@@ -79,7 +79,9 @@ function requestLines(r: RequestDetail): string[] {
     ...(r.subject !== undefined ? [`  subject: ${r.subject}`] : []),
     ...(r.message ? ['  their words:', ...indent(r.message)] : ['  their words: (none)']),
     ...(r.changes ? ['  changes asked:', ...Object.entries(r.changes).map(([field, value]) => `    ${field} → ${value}`)] : []),
-    ...(r.thread.length ? ['  mail:', ...r.thread.map((m) => `    ${m.at}  ${m.direction === 'in' ? `in   ${m.outcome ?? ''}` : `out  ${m.template ?? ''}`}  ${m.messageId ?? ''}`.trimEnd())] : []),
+    ...(r.thread.length
+      ? ['  mail:', ...r.thread.flatMap((m) => [`    ${m.at}  ${m.direction === 'in' ? `in   ${m.outcome ?? ''}` : `out  ${m.template ?? ''}${m.by ? ` by ${m.by}` : ''}`}  ${m.messageId ?? ''}`.trimEnd(), ...(m.text ? indent(m.text).map((line) => `    ${line}`) : [])])]
+      : []),
     '  trail:',
     ...r.audit.map((e) => `    ${e.at}  ${e.type}  ${JSON.stringify(e.detail)}`),
   ];
@@ -107,11 +109,11 @@ async function allOpenRequests(): Promise<{ status: number; json: Record<string,
 }
 
 const REQUESTS_USAGE =
-  'usage: derbes requests [list | show <reference> | extend <reference> --reason "…" | resume <reference> | done <reference> <open work id>] [--json]';
+  'usage: derbes requests [list | show <reference> | write <reference> --text "…" | extend <reference> --reason "…" | resume <reference> | done <reference> <open work id>] [--json]';
 
-/** `derbes requests [list | show <reference> | extend <reference> --reason "…" | resume <reference> | done <reference> <item>] [--json]`. */
+/** `derbes requests [list | show <reference> | write <reference> --text "…" | extend <reference> --reason "…" | resume <reference> | done <reference> <item>] [--json]`. */
 export async function requestsCommand(args: string[], io: Io): Promise<number> {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, reason: { type: 'string' } } });
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, reason: { type: 'string' }, text: { type: 'string' } } });
   const [action = 'list', reference, item] = positionals;
   const asJson = (json: Record<string, unknown>) => [JSON.stringify(json, null, 2)];
   if (action === 'list') {
@@ -129,6 +131,9 @@ export async function requestsCommand(args: string[], io: Io): Promise<number> {
   }
   if (action === 'show' && reference) {
     return report(io, await call('GET', `/operator/requests/${encodeURIComponent(reference)}`), (json) => (values.json ? asJson(json) : requestLines(json as unknown as RequestDetail)));
+  }
+  if (action === 'write' && reference) {
+    return report(io, await call('POST', `/operator/requests/${encodeURIComponent(reference)}/messages`, { text: values.text }), (json) => [`${String(json.reference)}: sent as ${String(json.messageId)}`]);
   }
   if (action === 'extend' && reference) {
     return report(io, await call('POST', `/operator/requests/${encodeURIComponent(reference)}/extension`, { reason: values.reason }), (json) => [row(json as never)]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, ValidationError } from '../../../functions/domain/errors.ts';
-import { applyDecision, basisText, decide, extendDeadline, parseDecision, requestDetail, requestView, resolveBasis } from '../../../functions/use-cases/operator.ts';
+import { applyDecision, basisText, decide, extendDeadline, parseDecision, requestDetail, requestView, resolveBasis, writeToPerson } from '../../../functions/use-cases/operator.ts';
 import { receiveEmail } from '../../../functions/use-cases/receive-email.ts';
 import { acknowledge } from '../../../functions/use-cases/workflow-steps.ts';
 import { planFulfilment, requestDecision } from '../../../functions/use-cases/workflow-steps.ts';
@@ -68,6 +68,32 @@ describe('requestDetail', () => {
       ['in', '<p1@mail.example.kz>'],
       ['in', '<p2@mail.example.kz>'],
     ]);
+  });
+});
+
+describe('writeToPerson', () => {
+  it('mails the operator\'s words once to a confirmed address, in the person\'s notice, kept for other operators with who wrote them', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['claim'], { language: 'kk', name: 'Айгерім' });
+    const words = 'Шарт нөмірін жіберіңізші.';
+    const sent = await writeToPerson(s.deps, request.id, `  ${words} `, OPERATOR);
+    // A double click: the same words again are the same mail.
+    expect(await writeToPerson(s.deps, request.id, words, OPERATOR)).toEqual(sent);
+    const mails = mailsTo(s, request.email);
+    expect(mails).toHaveLength(1);
+    expect(mails[0]).toMatchObject({ messageId: sent.messageId, subject: `[${request.id}] Сұрауыңыз бойынша хабарлама` });
+    expect(mails[0]!.text).toContain(`Сәлеметсіз бе, Айгерім!\n\n${words}\n`);
+    const detail = await requestDetail(s.deps, request.id);
+    expect(detail.thread.filter((m) => m.direction === 'out').at(-1)).toMatchObject({ template: 'operatorMessage', messageId: sent.messageId, text: words, by: OPERATOR.keyId });
+    expect(detail.audit.filter((e) => e.type === 'operator.wrote').map((e) => e.detail)).toEqual([{ messageId: sent.messageId, operatorKeyId: OPERATOR.keyId }]);
+  });
+
+  it('writes nothing to an address that has not confirmed, and nothing empty', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['claim'], { status: 'AWAITING_VERIFICATION' });
+    await expect(writeToPerson(s.deps, request.id, 'Hello', OPERATOR)).rejects.toBeInstanceOf(ConflictError);
+    await expect(writeToPerson(s.deps, request.id, '   ', OPERATOR)).rejects.toThrow(/text: write what the person should read/);
+    expect(mailsTo(s, request.email)).toEqual([]);
   });
 });
 
