@@ -23,6 +23,8 @@ const MAIL_PLACEHOLDERS = {
   progressNotice: ['reference', 'greetingName', 'receivedAt', 'types', 'dueAt', 'operator', 'contact'],
   /** The operator's own words to the person (only to a confirmed address). */
   operatorMessage: ['reference', 'greetingName', 'receivedAt', 'types', 'message', 'operator', 'contact'],
+  /** The first reply from a confirmed address joined its request: in fixed words, once per request. */
+  replyReceived: ['reference', 'greetingName', 'operator', 'contact'],
   closedUnverified: ['reference', 'receivedAt', 'dueAt', 'operator', 'contact'],
   operatorAlert: ['reference', 'types', 'receivedAt', 'dueAt', 'status', 'alert', 'detail', 'commands'],
   /** To the person when a request is stuck on a failure of ours at the safety margin: nothing the submitter typed. */

@@ -85,16 +85,17 @@ export function ownRecordsCutoff(keepFor: KeepFor, now: Date, timeZone: string):
 }
 
 /**
- * The request with its personal fields anonymised: the address, the name, the person's words and the mail they wrote (its subject and Message-ID),
+ * The request with its personal fields anonymised: the address, the name, the person's words (of the request and of their replies) and the mail they wrote (its subject and Message-ID),
  * the values a rectification asked for, the operator's reasons, answer and messages written to the person. What is left says what happened and when — the evidence.
  */
 export function anonymisedRequest(request: DataSubjectRequest, at: string, digest: string): DataSubjectRequest {
-  const { name: _name, gpc: _gpc, firstMail: _firstMail, changes, decision, message, operatorMessages, ...kept } = request;
+  const { name: _name, gpc: _gpc, firstMail: _firstMail, changes, decision, message, operatorMessages, replies, ...kept } = request;
   return {
     ...kept,
     email: ERASED,
     ...(message !== undefined && { message: ERASED }),
     ...(operatorMessages && { operatorMessages: operatorMessages.map((m) => ({ ...m, text: ERASED })) }),
+    ...(replies && { replies: replies.map((r) => ({ ...r, text: ERASED })) }),
     ...(changes && { changes: Object.fromEntries(Object.keys(changes).map((field) => [field, ERASED])) }),
     ...(decision && {
       decision: {

@@ -44,6 +44,17 @@ export const MAX_MESSAGE_CHARS = 5000;
 /** How many messages operators may write to the person about one request, each of at most MAX_MESSAGE_CHARS: the request stays one stored item. */
 export const MAX_OPERATOR_MESSAGES = 20;
 
+/** How many replies keep their words with the request (each at most MAX_MESSAGE_CHARS): the request stays one stored item. */
+export const MAX_KEPT_REPLIES = 20;
+
+/** A reply of the person's, as the operator reads it. */
+export interface PersonReply {
+  at: string;
+  /** The stored raw message it came as. */
+  sesMessageId: string;
+  text: string;
+}
+
 /** A message an operator wrote to the person. */
 export interface OperatorMessage {
   at: string;
@@ -92,6 +103,11 @@ export interface DataSubjectRequest {
    * history stripped, at most MAX_MESSAGE_CHARS; the raw message stays in the mail archive). Never mailed to anyone.
    */
   message?: string;
+  /**
+   * The words of the person's later mail joined to the request (replies), oldest first, each as kept for the
+   * request's message; past MAX_KEPT_REPLIES only the trail records a reply (its text stays in the raw mail).
+   */
+  replies?: PersonReply[];
   /** What operators wrote to the person, oldest first (at most MAX_OPERATOR_MESSAGES). */
   operatorMessages?: OperatorMessage[];
   /** For a request made by mail: the mail it answers, so that what derbes sends threads under it in the person's client. */

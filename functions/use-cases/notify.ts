@@ -57,17 +57,18 @@ const REPLY_PREFIXES = /^(?:\s*(?:re|aw|sv|ответ|отв|жауап)\s*(?:\[
  * to be theirs (it confirmed a link, or its domain's DMARC vouched for the mail); before that the notice keeps its own
  * subject, still threaded.
  */
-export function threadedUnder(request: Pick<DataSubjectRequest, 'id' | 'firstMail' | 'verifiedAt'>, subject: string): Pick<OutgoingMail, 'subject' | 'inReplyTo'> {
+export function threadedUnder(request: Pick<DataSubjectRequest, 'id' | 'firstMail' | 'verifiedAt'>, subject: string, answering?: string): Pick<OutgoingMail, 'subject' | 'inReplyTo'> {
   const first = request.firstMail;
-  if (!first) return { subject };
+  if (!first) return answering ? { subject: `Re: ${subject}`, inReplyTo: answering } : { subject };
   const theirs = first.subject.replace(REPLY_PREFIXES, '').trim().slice(0, MAX_ECHOED_SUBJECT_CHARS);
-  if (!theirs || !(first.authenticated || request.verifiedAt)) return { subject: `Re: ${subject}`, inReplyTo: first.messageId };
-  return { subject: `Re: ${theirs}${theirs.includes(request.id) ? '' : ` [${request.id}]`}`, inReplyTo: first.messageId };
+  if (!theirs || !(first.authenticated || request.verifiedAt)) return { subject: `Re: ${subject}`, inReplyTo: answering ?? first.messageId };
+  return { subject: `Re: ${theirs}${theirs.includes(request.id) ? '' : ` [${request.id}]`}`, inReplyTo: answering ?? first.messageId };
 }
 
 /**
  * Sends one notice to the person and records it; `round` tells apart notices of one kind a request may get more than
- * once. Returns its Message-ID (the first attempt's, when it went out before).
+ * once; `answering` is the Message-ID of the person's mail it answers, where that is not the one that made the request.
+ * Returns its Message-ID (the first attempt's, when it went out before).
  */
 export async function notifyPerson(
   deps: Pick<Dependencies, 'profile' | 'mailer' | 'sentMail'>,
@@ -75,9 +76,10 @@ export async function notifyPerson(
   template: MailTemplate,
   values: Record<string, string>,
   round: MailKey['round'] = 1,
+  answering?: string,
 ): Promise<string> {
   const { subject, text } = messagesFor(request.language).mail(template, { ...commonValues(deps, request), ...values });
-  const mail = { to: request.email, text, fromName: localize(deps.profile.operator.name, request.language), ...threadedUnder(request, subject) };
+  const mail = { to: request.email, text, fromName: localize(deps.profile.operator.name, request.language), ...threadedUnder(request, subject, answering) };
   return sendOnce(deps, { requestId: request.id, kind: template, round }, template, mail, (messageId, sha256) => ({
     type: 'mail.sent',
     detail: { template, messageId, sha256 },

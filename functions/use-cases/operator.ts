@@ -144,18 +144,22 @@ export function requestView(request: DataSubjectRequest, now: Date, policy: Esca
 
 /** One mail of a request's correspondence with the person: in (theirs) or out (ours), oldest first. */
 export type ThreadEntry =
-  | { direction: 'in'; at: string; outcome: string; sesMessageId: string; messageId?: string; attachments: Array<{ filename: string; size: number; key?: string }> }
+  | { direction: 'in'; at: string; outcome: string; sesMessageId: string; messageId?: string; text?: string; attachments: Array<{ filename: string; size: number; key?: string }> }
   | { direction: 'out'; at: string; template: string; messageId: string; text?: string; by?: string };
 
 /**
- * The correspondence as the trail records it: every mail received under the request (a third party's included, marked
- * by its outcome) and every mail sent to the person. Alerts to the operator are not part of it.
+ * The correspondence as the trail records it, with the words kept: every mail received under the request (a third
+ * party's included, marked by its outcome, its words only in the raw mail) and every mail sent to the person (the
+ * operator's own words with who wrote them). Alerts to the operator are not part of it.
  */
-export function threadOf(trail: readonly RecordedAuditEvent[], written: readonly OperatorMessage[] = []): ThreadEntry[] {
+export function threadOf(request: Pick<DataSubjectRequest, 'message' | 'replies' | 'operatorMessages'>, trail: readonly RecordedAuditEvent[]): ThreadEntry[] {
+  const written = request.operatorMessages ?? [];
   return trail.flatMap((event): ThreadEntry[] => {
     if (event.type === 'mail.received') {
       const { outcome, sesMessageId, messageId, attachments, quarantined } = event.detail;
-      return [{ direction: 'in', at: event.at, outcome, sesMessageId, ...(messageId ? { messageId } : {}), attachments: attachments ?? quarantined ?? [] }];
+      // The mail that made the request is the request's message; a reply's words are kept with it (a third party's are not).
+      const text = outcome === 'reply' ? request.replies?.find((r) => r.sesMessageId === sesMessageId)?.text : outcome === 'request' || outcome === 'triage' ? request.message : undefined;
+      return [{ direction: 'in', at: event.at, outcome, sesMessageId, ...(messageId ? { messageId } : {}), ...(text ? { text } : {}), attachments: attachments ?? quarantined ?? [] }];
     }
     if (event.type === 'mail.sent') {
       const operator = written.find((m) => m.messageId === event.detail.messageId);
@@ -183,7 +187,7 @@ export async function requestDetail(deps: Pick<Dependencies, 'requests' | 'audit
     ...(request.changes ? { changes: request.changes } : {}),
     ...(request.decision ? { decision: request.decision } : {}),
     ...(request.legalHold ? { legalHold: request.legalHold } : {}),
-    thread: threadOf(audit, request.operatorMessages),
+    thread: threadOf(request, audit),
     audit,
   };
 }

@@ -5,8 +5,8 @@ import type { InboundMailEvent } from './ports.ts';
 import { mailDomain } from '../config/profile-schema.ts';
 import { normaliseAddress } from '../domain/email/address.ts';
 import { IdempotencyKeyReusedError, NotFoundError } from '../domain/errors.ts';
-import { MAX_MESSAGE_CHARS, type DataSubjectRequest } from '../domain/request.ts';
-import { alertOperator } from './notify.ts';
+import { MAX_KEPT_REPLIES, MAX_MESSAGE_CHARS, type DataSubjectRequest, type PersonReply } from '../domain/request.ts';
+import { alertOperator, notifyPerson } from './notify.ts';
 import type { Dependencies } from './dependencies.ts';
 import { submitRequest } from './submit-request.ts';
 
@@ -19,6 +19,16 @@ export interface EmailOutcome {
 const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 /** A reply that names a request but does not come from its person. */
 const THIRD_PARTY = 'third_party';
+
+/**
+ * Keeps the words of the person's reply with the request for the operator (once per stored message: a re-delivery
+ * adds nothing), as many as MAX_KEPT_REPLIES; later ones are in the trail and the raw mail.
+ */
+async function keepReply(deps: Dependencies, request: DataSubjectRequest, reply: PersonReply): Promise<void> {
+  const replies = request.replies ?? [];
+  if (!reply.text || replies.length >= MAX_KEPT_REPLIES || replies.some((r) => r.sesMessageId === reply.sesMessageId)) return;
+  await deps.requests.amend(request.id, request.status, { replies: [...replies, reply] }, []);
+}
 
 /**
  * Whether a reply comes from the person the request is about: their address, and not a forgery their domain's
@@ -100,6 +110,9 @@ export async function receiveEmail(
       }
       const attachments = await keep(request.id, decision.attachments);
       await deps.audit.append(request.id, received('reply', { attachments, authFailures: decision.authFailures }));
+      await keepReply(deps, request, { at: deps.clock.now().toISOString(), sesMessageId, text: keptText(decision.text) });
+      // Once per request, and only to an address that confirmed (before that, the receipt they answer asks them to).
+      if (request.verifiedAt) await notifyPerson(deps, request, 'replyReceived', {}, 1, decision.messageId && THREADABLE_MESSAGE_ID.test(decision.messageId) ? decision.messageId : undefined);
       return { outcome: 'reply', requestId: request.id };
     }
     case 'request': {

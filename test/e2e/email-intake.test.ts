@@ -51,7 +51,7 @@ interface RequestDetail {
   email: string;
   name?: string;
   message?: string;
-  thread: Array<{ direction: 'in' | 'out'; at: string; messageId?: string; template?: string }>;
+  thread: Array<{ direction: 'in' | 'out'; at: string; messageId?: string; template?: string; text?: string }>;
   audit: Array<{ type: string; detail: Record<string, unknown> }>;
 }
 
@@ -239,6 +239,11 @@ describe('mail to the support address of I-License', () => {
       attachments: [{ filename: 'удостоверение Асель.pdf', content: Buffer.from('%PDF-1.4 scan'), contentType: 'application/pdf' }],
     });
     const received = (await request(ref)).audit.filter((e) => e.type === 'mail.received').map((e) => ({ outcome: e.detail.outcome, attachments: e.detail.attachments }));
+    // Its words are kept for the operator, in the thread; an address that has not confirmed gets nothing back.
+    expect((await request(ref)).thread.filter((m) => m.direction === 'in').map((m) => m.text)).toEqual([
+      'Здравствуйте!\n\nОтзываю своё согласие.\n\nАсель Нурпеисова',
+      'Добрый день! Прикладываю копию удостоверения. Также прошу удалить мои персональные данные.',
+    ]);
     expect(received).toEqual([
       { outcome: 'request', attachments: [] },
       { outcome: 'reply', attachments: [{ size: 13, key: expect.stringMatching(new RegExp(`^attachments/${ref}/[0-9a-f]{32}$`)) }] },

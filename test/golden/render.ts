@@ -10,6 +10,7 @@ import { withdrawForRequest } from '../../functions/use-cases/consent.ts';
 import { applyToSource, notifyProcessors } from '../../functions/use-cases/fulfilment.ts';
 import { applyDecision, decide, extendDeadline, writeToPerson } from '../../functions/use-cases/operator.ts';
 import { deadlineFor } from '../../functions/use-cases/submit-request.ts';
+import { receiveEmail } from '../../functions/use-cases/receive-email.ts';
 import { watchDeadlines } from '../../functions/use-cases/watch-deadlines.ts';
 import { closeUnverified, requestVerification } from '../../functions/use-cases/verification.ts';
 import { acknowledge, escalateDecision, planFulfilment, requestDecision } from '../../functions/use-cases/workflow-steps.ts';
@@ -338,6 +339,18 @@ const CASES: readonly Case[] = [
       await confirmed(system, id);
       system.mailer.sent.length = 0;
       await writeToPerson(system.deps, id, OPERATOR_WORDS.question[language], OPERATOR);
+    },
+  },
+  {
+    // The person's first reply to a confirmed request: acknowledged once, in fixed words, under their reply.
+    name: 'reply-received',
+    profiles: ['demo'],
+    run: async (system, id, language, golden) => {
+      await createRequest(system, id, { email: golden.person, name: golden.name }, language, ['rectification'], golden.changes);
+      await confirmed(system, id);
+      system.mailer.sent.length = 0;
+      const reply = [`From: ${golden.person}`, 'To: privacy@derbes.local', `Subject: Re: [${id}]`, `Message-ID: <reply.${id}@mail.example>`, 'Content-Type: text/plain; charset=utf-8', '', MAIL_SUBJECT[language], ''].join('\r\n');
+      await receiveEmail(system.deps, `ses-${id}`, new TextEncoder().encode(reply), { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS' });
     },
   },
 ];

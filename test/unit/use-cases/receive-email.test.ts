@@ -4,6 +4,7 @@ import type { SesVerdicts } from '../../../functions/domain/email/index.ts';
 import { receiveEmail } from '../../../functions/use-cases/receive-email.ts';
 import { NOW, mailsTo, placeRequest, systemFor } from '../../support/flow.ts';
 import { threadedUnder } from '../../../functions/use-cases/notify.ts';
+import { requestDetail } from '../../../functions/use-cases/operator.ts';
 import { hashSecretCode } from '../../../functions/domain/secret-code.ts';
 import { requestVerification } from '../../../functions/use-cases/verification.ts';
 import { acknowledge } from '../../../functions/use-cases/workflow-steps.ts';
@@ -83,6 +84,34 @@ describe('receiveEmail', () => {
     expect(request.message).toHaveLength(5000);
     expect(request.message!.endsWith('…')).toBe(true);
     expect(request.firstMail).toBeUndefined();
+  });
+
+  it("keeps the words of the person's replies for the operator, and acknowledges the first reply from a confirmed address once, under it", async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['rectification'], { language: 'ru', name: 'Айгерим' });
+    const reply = (n: number, text: string) => mail({ Subject: `Re: [${request.id}] Документы`, 'Message-ID': `<reply.${n}@mail.example.kz>` }, text);
+    await receiveEmail(s.deps, 'ses-a', reply(1, 'Прикладываю копию удостоверения.\n\n> Здравствуйте, Айгерим!'), PASS);
+    await receiveEmail(s.deps, 'ses-a', reply(1, 'Прикладываю копию удостоверения.'), PASS); // re-delivered
+    await receiveEmail(s.deps, 'ses-b', reply(2, 'И ещё: город — Астана.'), PASS);
+    const kept = await s.deps.requests.get(request.id);
+    expect(kept.replies).toEqual([
+      { at: NOW.toISOString(), sesMessageId: 'ses-a', text: 'Прикладываю копию удостоверения.' },
+      { at: NOW.toISOString(), sesMessageId: 'ses-b', text: 'И ещё: город — Астана.' },
+    ]);
+    const acks = mailsTo(s, 'aigerim@example.kz');
+    expect(acks).toHaveLength(1);
+    expect(acks[0]).toMatchObject({ inReplyTo: '<reply.1@mail.example.kz>', subject: `Re: [${request.id}] Ваше сообщение добавлено к запросу` });
+    expect(acks[0]!.text).not.toContain('удостоверения');
+    const detail = await requestDetail(s.deps, request.id);
+    expect(detail.thread.filter((m) => m.direction === 'in').map((m) => 'text' in m && m.text)).toEqual(['Прикладываю копию удостоверения.', 'Прикладываю копию удостоверения.', 'И ещё: город — Астана.']);
+  });
+
+  it('sends nothing back for a reply from an address that has not confirmed: the receipt they answer asks them to', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['erasure'], { status: 'AWAITING_VERIFICATION' });
+    await receiveEmail(s.deps, 'ses-c', mail({ Subject: `Re: [${request.id}]`, 'Message-ID': '<reply.3@mail.example.kz>' }, 'Да, это я.'), PASS);
+    expect((await s.deps.requests.get(request.id)).replies).toHaveLength(1);
+    expect(mailsTo(s, 'aigerim@example.kz')).toEqual([]);
   });
 
   it('makes one request of a message delivered twice', async () => {
