@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
 import { operatorCall, postJson, startTestSystem } from '../support/local-system.ts';
@@ -25,21 +26,46 @@ afterAll(async () => {
   await sink?.stop();
 });
 
+/** A page in a context of its own: axe-core opens a second page in the context for its report. */
+const newPage = async () => (await browser.newContext()).newPage();
+
+/** axe-core's verdict on the page as shown: no serious or critical violation (each named with where it is). */
+async function expectAccessible(page: Page): Promise<void> {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  const grave = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ rule: v.id, impact: v.impact, where: v.nodes.map((n) => n.target.join(' ')) }));
+  expect(grave, `${page.url()}`).toEqual([]);
+}
+
 describe('the privacy page in a real browser', () => {
+  it('every public page passes axe-core with no serious or critical violation, in each language', async () => {
+    const page = await newPage();
+    for (const lang of ['ru', 'kk', 'en']) {
+      await page.goto(`${system.url}/?lang=${lang}`);
+      await expectAccessible(page);
+      await page.goto(`${system.url}/verify?code=${'A'.repeat(43)}&lang=${lang}`);
+      await expectAccessible(page);
+      await page.goto(`${system.url}/download?token=${'B'.repeat(43)}&lang=${lang}`);
+      await expectAccessible(page);
+    }
+  });
+
   it('a person submits the form (double-clicking), confirms with the button, and gets one request answered', async () => {
-    const page = await browser.newPage();
+    const page = await newPage();
     await page.goto(`${system.url}/?lang=en`);
     await page.fill('input[name=email]', 'aigerim@example.kz');
     await page.fill('input[name=name]', 'Aigerim');
     await page.selectOption('select[name=language]', 'en');
     await page.dblclick('button[type=submit]');
     await page.waitForSelector('text=has been received');
+    await expectAccessible(page);
     const reference = /DRB-[0-9A-Z]{5}-[0-9A-Z]{5}/.exec(await page.textContent('body') ?? '')![0];
 
     const verification = await sink.waitFor((m) => m.subject.includes(reference) && m.text.includes('/verify?code='));
     await page.goto(verificationLink(verification).href);
+    await expectAccessible(page);
     await page.click('button[type=submit]');
     await page.waitForSelector(`text=Your request ${reference} is confirmed`);
+    await expectAccessible(page);
     // The page says what happens next: the answer comes by mail, and by when.
     expect(await page.textContent('body')).toMatch(/Our answer will reach your mailbox no later than \d{1,2} \w+ \d{4}, \d{2}:\d{2} Astana time/);
     const answer = await sink.waitFor((m) => m.subject.includes(reference) && m.text.includes('Personal data we hold about you'));
@@ -50,7 +76,7 @@ describe('the privacy page in a real browser', () => {
   });
 
   it('a claim without a message comes back in the page\'s language with all that was typed and the problem at its field; with one, the operator reads it', async () => {
-    const page = await browser.newPage();
+    const page = await newPage();
     await page.goto(`${system.url}/?lang=ru`);
     // The inputs carry the schema's limits.
     expect(await page.getAttribute('textarea[name=message]', 'maxlength')).toBe('5000');
@@ -67,6 +93,7 @@ describe('the privacy page in a real browser', () => {
     await page.click('button[type=submit]');
 
     await page.waitForSelector('#problem-message');
+    await expectAccessible(page);
     expect(await page.getAttribute('html', 'lang')).toBe('ru');
     expect(await page.textContent('#problem-message')).toBe('Для претензии нужно сообщение: напишите, пожалуйста, в чём она состоит.');
     expect(await page.textContent('#problem-changes-phone')).toBe('Напишите номер телефона, например +7 701 000 00 00.');
@@ -100,7 +127,7 @@ describe('the privacy page in a real browser', () => {
   });
 
   it('an already used link shows a readable page that gives the support address, not an error dump', async () => {
-    const page = await browser.newPage();
+    const page = await newPage();
     await page.goto(`${system.url}/verify?code=${'A'.repeat(43)}&lang=en`);
     const text = await page.textContent('p.error');
     expect(text).toContain('This link has already been used or has expired');
