@@ -134,6 +134,11 @@ export interface DataSubjectRequest {
    */
   anonymising?: { digest: string; sourceResults: number };
   /**
+   * Where the record of the idempotency key that made the request is kept (a storage key, nothing personal), so the
+   * anonymisation removes it with the rest: it ties the key to this request and the body it carried.
+   */
+  idempotencyMarker?: string;
+  /**
    * A legal hold the operator set (a dispute, a court case, an inspection): the request is kept past derbes' own
    * term, named by this basis in the retention plan, until the operator lifts it.
    */

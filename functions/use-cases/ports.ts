@@ -19,7 +19,7 @@ export interface CreateResult {
 /** A client's key for "this request, once", bound to the request it was first sent with. */
 export interface Idempotency {
   key: string;
-  /** SHA-256 of the canonical request body: the same key with another body is refused. */
+  /** A keyed hash of the canonical request body: the same key with another body is refused. */
   bodyHash: string;
   /** Where the key came from, named in the refusal (a header, a form field, the mail's Message-ID). */
   field: string;

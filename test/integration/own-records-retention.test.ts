@@ -2,14 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DateTime } from 'luxon';
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawMailStore } from '../../functions/adapters/aws/raw-mail-store.ts';
 import { DynamoAuditLog } from '../../functions/adapters/dynamodb/audit-log.ts';
 import { OwnRecordsRetention } from '../../functions/adapters/dynamodb/own-records-retention.ts';
-import { DynamoRequestStore, requestItem } from '../../functions/adapters/dynamodb/request-store.ts';
+import { DynamoRequestStore } from '../../functions/adapters/dynamodb/request-store.ts';
 import { DynamoRetentionStates } from '../../functions/adapters/dynamodb/retention-state.ts';
 import { loadProfileFile } from '../../functions/config/load-profile.ts';
 import { canonicalJson } from '../../functions/domain/canonical.ts';
@@ -118,7 +118,10 @@ async function request(id: string, closedAt: string | undefined): Promise<DataSu
       closedAt,
     }),
   };
-  await ddb.db.send(new PutCommand({ TableName: ddb.tables.requests, Item: requestItem(request) }));
+  // Made through the store with the mail's Message-ID as its idempotency key, as intake makes it.
+  const received = { type: 'request.received' as const, detail: { channel: 'email', types: request.types, dueAt: request.deadline.dueAt, ruleId: request.deadline.rule.id } };
+  const bodyHash = keyedHash('body', JSON.stringify({ email: request.email, name: request.name }), SECRET);
+  const { request: created } = await store().create(request, received, { key: `message-id:<${id}@example.kz>`, bodyHash, field: 'Message-ID' });
   await new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit).putSourceResult(id, { sourceId: 'customers', records: [{ email: request.email, name: 'Айгерим' }] } as never);
   const attachment = `attachments/${id}/a1b2c3d4e5f60718293a4b5c6d7e8f90`;
   for (const key of [`inbound/ses-${id}`, attachment]) await client().send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'bytes' }));
@@ -126,7 +129,7 @@ async function request(id: string, closedAt: string | undefined): Promise<DataSu
     type: 'mail.received',
     detail: { sesMessageId: `ses-${id}`, sha256: 'b'.repeat(64), verdicts: { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS' }, outcome: 'request', attachments: [{ size: 5, key: attachment }] },
   });
-  return request;
+  return created;
 }
 
 const store = () => new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
@@ -172,6 +175,7 @@ describe("derbes' own records after their term", () => {
     expect((await trail(`RETENTION#${OWN_RECORDS}`)).map((e) => e.type)).toContain('retention.index_backfilled');
     expect((await purgeExpired(deps(T0) as never)).indexed).toBe(0); // read to its end once: done
     expect(await item(old.id, 'REQUEST')).toMatchObject({ email: old.email, name: old.name });
+    expect(await item(old.idempotencyMarker!, 'MARKER')).toMatchObject({ requestId: old.id });
   });
 
   it('once approved, anonymise the request past its term — once, with one digest, even when a run crashes midway', async () => {
@@ -208,6 +212,10 @@ describe("derbes' own records after their term", () => {
     // The digest is the keyed hash of what the request held: a copy the operator kept checks out against it.
     expect(anonymised.anonymised.digest).toBe(keyedHash('own-records', canonicalJson(original), SECRET));
     expect(await item(old.id, 'RESULT#customers')).toBeUndefined();
+    // The idempotency key's record, which ties the key and a hash of the body to the request, is gone with it.
+    expect(old.idempotencyMarker).toMatch(/^IDEMPOTENCY#/);
+    expect(await item(old.idempotencyMarker!, 'MARKER')).toBeUndefined();
+    expect(anonymised).not.toHaveProperty('idempotencyMarker');
     expect(await exists(`attachments/${old.id}/a1b2c3d4e5f60718293a4b5c6d7e8f90`)).toBe(false);
 
     const own = await trail(old.id);

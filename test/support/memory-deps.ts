@@ -93,10 +93,15 @@ class MemoryRequests implements RequestStore {
       return { request: await this.get(marker.requestId), created: false };
     }
     if (this.requests.has(request.id)) throw new ConflictError(`request ${request.id} exists`);
-    this.requests.set(request.id, structuredClone(request));
+    const created = markerKey ? { ...request, idempotencyMarker: markerKey } : request;
+    this.requests.set(request.id, structuredClone(created));
     if (markerKey) this.idempotencyMarkers.set(markerKey, { requestId: request.id, bodyHash: idempotency!.bodyHash });
     await this.audit.append(request.id, event);
-    return { request, created: true };
+    return { request: created, created: true };
+  }
+  /** What the anonymisation does with the idempotency key's record. */
+  forgetIdempotencyMarker(markerKey: string) {
+    this.idempotencyMarkers.delete(markerKey);
   }
   async get(id: string) {
     const request = this.requests.get(id);
@@ -400,6 +405,7 @@ class MemoryOwnRecords implements OwnRecords {
     const results = [...(this.requests.results.get(current.id)?.values() ?? [])];
     const digest = this.digestOf(canonicalJson({ request: current, results }));
     this.requests.results.delete(current.id);
+    if (current.idempotencyMarker) this.requests.forgetIdempotencyMarker(current.idempotencyMarker);
     this.requests.requests.set(current.id, anonymisedRequest(current, at.toISOString(), digest));
     await this.audit.append(audit.trail, audit.event);
     await this.audit.append(current.id, { type: 'retention.anonymised', detail: { digest, sourceResults: results.length, objects: 0 } });

@@ -9,7 +9,7 @@ import { DynamoAuditLog } from './audit-log.ts';
 import { putIf, writeAudited } from './audited-write.ts';
 import { cursorOf, keyOfCursor } from './cursor.ts';
 import { queryAll } from './query-all.ts';
-import { CLOSED, CLOSED_INDEX, REQUEST_SK, REVISION, requestItem, toRequest } from './request-store.ts';
+import { CLOSED, CLOSED_INDEX, IDEMPOTENCY_SK, REQUEST_SK, REVISION, requestItem, toRequest } from './request-store.ts';
 
 /** Where a request's raw mail and attachments are kept (adapters/aws/raw-mail-store.ts). */
 export interface RequestObjects {
@@ -112,7 +112,11 @@ export class OwnRecordsRetention implements OwnRecords {
       await writeAudited(
         this.db,
         this.auditTable,
-        [putIf(this.requestsTable, record, `${stillAsFound.ConditionExpression} AND #revision = :claimed`, { '#revision': REVISION }, { ...stillAsFound.values, ':claimed': claimed })],
+        [
+          putIf(this.requestsTable, record, `${stillAsFound.ConditionExpression} AND #revision = :claimed`, { '#revision': REVISION }, { ...stillAsFound.values, ':claimed': claimed }),
+          // The idempotency key's record ties the key to the request and its body: it goes with them.
+          ...(request.idempotencyMarker ? [{ Delete: { TableName: this.requestsTable, Key: { pk: request.idempotencyMarker, sk: IDEMPOTENCY_SK } } }] : []),
+        ],
         // The request's trail is never rewritten: its events hold no personal data, so its chain stays verifiable.
         [
           { trail: audit.trail, events: [audit.event] },
