@@ -1,6 +1,8 @@
+import { BREACH_REFERENCE_PATTERN } from '../domain/breaches/breach.ts';
 import { checkChain, type ChainAnchor, type ChainCheck, type ChainHead } from '../domain/audit-chain.ts';
 import { buildDigest, digestHolds, digestKey, encodeDigest, type AuditDigest } from '../domain/audit-digest.ts';
 import { NotFoundError } from '../domain/errors.ts';
+import { REFERENCE_PATTERN } from '../domain/request.ts';
 import type { Dependencies } from './dependencies.ts';
 
 /** Trails verified per call of `--all`: each is one query of its events; the caller pages on with the cursor. */
@@ -10,7 +12,7 @@ const HEADS_PAGE_SIZE = 500;
 /** The once-a-day step of the digest, claimed per day so that overlapping runs of the watch write one. */
 const DIGEST_STEP = { id: 'AUDIT_DIGEST', step: (day: string) => `digest#${day}` };
 
-type VerifyDeps = Pick<Dependencies, 'auditChains' | 'auditDigests'>;
+type VerifyDeps = Pick<Dependencies, 'auditChains' | 'auditDigests' | 'requests' | 'breaches'>;
 
 /** Digests read while verifying, by key: a page of trails anchored by the same digest reads it once. */
 type DigestCache = Map<string, Promise<string>>;
@@ -30,12 +32,28 @@ async function anchorOf(deps: VerifyDeps, trail: string, cache: DigestCache): Pr
 
 /**
  * Recomputes one trail's chain from its stored events and checks it against its head and the latest digest that
- * anchors it. A trail with neither events nor a head is unknown (NotFoundError), not "verified, 0 events".
+ * anchors it. A trail with neither events nor a head is unknown (NotFoundError), not "verified, 0 events" — unless
+ * the request or breach it belongs to exists: every one is made with its first event, so its trail was removed.
  */
 export async function verifyTrail(deps: VerifyDeps, trail: string, cache: DigestCache = new Map()): Promise<ChainCheck> {
   const [{ events, head }, anchor] = await Promise.all([deps.auditChains.chain(trail), anchorOf(deps, trail, cache)]);
-  if (!events.length && !head) throw new NotFoundError(`${trail} has no audit trail`);
+  if (!events.length && !head) {
+    if (await ownerExists(deps, trail)) return { trail, verified: false, events: 0, broken: { seq: 1, problem: 'missing' } };
+    throw new NotFoundError(`${trail} has no audit trail`);
+  }
   return checkChain(trail, events, head, anchor);
+}
+
+async function ownerExists(deps: Pick<Dependencies, 'requests' | 'breaches'>, trail: string): Promise<boolean> {
+  const owner = new RegExp(`^${REFERENCE_PATTERN.source}$`).test(trail) ? deps.requests : BREACH_REFERENCE_PATTERN.test(trail) ? deps.breaches : undefined;
+  if (!owner) return false;
+  try {
+    await owner.get(trail);
+    return true;
+  } catch (error) {
+    if (error instanceof NotFoundError) return false;
+    throw error;
+  }
 }
 
 /** One page of every trail's verification, in the order their heads last moved. */

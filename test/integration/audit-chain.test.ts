@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAuditLog } from '../../functions/adapters/dynamodb/audit-log.ts';
+import { DynamoBreachRegister } from '../../functions/adapters/dynamodb/breach-register.ts';
 import { DynamoRequestStore } from '../../functions/adapters/dynamodb/request-store.ts';
 import { DynamoSentMailLedger } from '../../functions/adapters/dynamodb/sent-mail-ledger.ts';
 import { createDeadlineEngine } from '../../functions/domain/deadlines/index.ts';
+import { ChainBrokenError, NotFoundError } from '../../functions/domain/errors.ts';
 import { newReference, type DataSubjectRequest } from '../../functions/domain/request.ts';
 import { verifyPage, verifyTrail, writeDailyDigest } from '../../functions/use-cases/evidence.ts';
 import type { AuditEvent } from '../../functions/domain/audit.ts';
@@ -28,6 +30,7 @@ const deps = () => ({
   auditChains: audit(),
   auditDigests,
   requests: new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit),
+  breaches: new DynamoBreachRegister(ddb.db, ddb.tables.requests, ddb.tables.audit),
   clock: { now: () => now },
 });
 
@@ -96,6 +99,38 @@ describe('the audit trail as a hash chain in DynamoDB', () => {
     const last = (await eventKeys(other)).at(-1)!;
     await ddb.db.send(new DeleteCommand({ TableName: ddb.tables.audit, Key: { pk: last.pk, sk: last.sk } }));
     expect(await verifyTrail(deps(), other)).toMatchObject({ verified: false, broken: { seq: 5, problem: 'missing_at_end' } });
+  });
+
+  it('a request whose whole trail was deleted is BROKEN at event 1; a reference nobody made is unknown', async () => {
+    const id = await requestWithTrail();
+    for (const key of [...(await eventKeys(id)), { pk: id, sk: 'HEAD' }]) await ddb.db.send(new DeleteCommand({ TableName: ddb.tables.audit, Key: { pk: key.pk, sk: key.sk } }));
+    const check = await verifyTrail(deps(), id);
+    expect(check).toMatchObject({ trail: id, verified: false, events: 0, broken: { seq: 1, problem: 'missing' } });
+    expect(describeCheck(check)).toMatch(new RegExp(`^${id}: BROKEN at event 1: `));
+    await expect(verifyTrail(deps(), newReference())).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('a write to a trail whose head is gone, or behind its events, fails at once with ChainBrokenError and writes nothing', async () => {
+    const store = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
+    const transactions = { count: 0 };
+    const counting = new Proxy(ddb.db, {
+      get: (target, name) => (name === 'send' ? (command: object) => ((transactions.count += command.constructor.name === 'TransactWriteCommand' ? 1 : 0), target.send(command as never)) : Reflect.get(target, name)),
+    });
+    const headless = await requestWithTrail();
+    await ddb.db.send(new DeleteCommand({ TableName: ddb.tables.audit, Key: { pk: headless, sk: 'HEAD' } }));
+    const appended = new DynamoAuditLog(counting, ddb.tables.audit).append(headless, { type: 'deadline.step', detail: { kind: 'reminder', at: '2026-11-21T00:00:00.000Z' } });
+    await expect(appended).rejects.toBeInstanceOf(ChainBrokenError);
+    await expect(appended).rejects.toThrow(`the audit trail of ${headless} was changed outside derbes: its head is missing while it has events`);
+    expect(transactions.count).toBe(1); // not retried: no other writer will ever move a missing head
+
+    const behind = await requestWithTrail();
+    const events = await ddb.db.send(new QueryCommand({ TableName: ddb.tables.audit, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)', ExpressionAttributeValues: { ':pk': behind, ':e': 'EVENT#' }, ConsistentRead: true }));
+    const fourth = events.Items!.find((item) => item.seq === 4)!;
+    await ddb.db.send(new UpdateCommand({ TableName: ddb.tables.audit, Key: { pk: behind, sk: 'HEAD' }, UpdateExpression: 'SET seq = :s, #h = :h', ExpressionAttributeNames: { '#h': 'hash' }, ExpressionAttributeValues: { ':s': 4, ':h': fourth.hash } }));
+    const before = await store.get(behind);
+    await expect(store.transition(behind, 'AWAITING_VERIFICATION', 'IN_PROGRESS')).rejects.toThrow(/its head stands at event 4, behind an event that exists/);
+    expect(await store.get(behind)).toEqual(before);
+    expect(await eventKeys(behind)).toHaveLength(5);
   });
 
   it('--all pages through every trail from the heads index and reports the broken ones', async () => {

@@ -8,6 +8,7 @@ import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawMailStore } from '../../functions/adapters/aws/raw-mail-store.ts';
 import { DynamoAuditLog } from '../../functions/adapters/dynamodb/audit-log.ts';
+import { DynamoBreachRegister } from '../../functions/adapters/dynamodb/breach-register.ts';
 import { OwnRecordsRetention } from '../../functions/adapters/dynamodb/own-records-retention.ts';
 import { DynamoRequestStore } from '../../functions/adapters/dynamodb/request-store.ts';
 import { DynamoRetentionStates } from '../../functions/adapters/dynamodb/retention-state.ts';
@@ -227,7 +228,7 @@ describe("derbes' own records after their term", () => {
     expect(retention.filter((e) => e.type === 'retention.purged')).toHaveLength(1);
     expect(JSON.stringify(retention)).not.toContain('example.kz');
     // Anonymising keeps the trail as it was: both chains it wrote to still verify, with the crashed run's repeat.
-    const chains = { auditChains: new DynamoAuditLog(ddb.db, ddb.tables.audit), auditDigests: { put: async () => {}, read: async () => '' } };
+    const chains = { auditChains: new DynamoAuditLog(ddb.db, ddb.tables.audit), auditDigests: { put: async () => {}, read: async () => '' }, requests: store(), breaches: new DynamoBreachRegister(ddb.db, ddb.tables.requests, ddb.tables.audit) };
     expect(await verifyTrail(chains, old.id)).toMatchObject({ verified: true, events: own.length });
     expect(await verifyTrail(chains, `RETENTION#${OWN_RECORDS}`)).toMatchObject({ verified: true, events: retention.length });
   });
