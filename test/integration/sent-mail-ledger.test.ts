@@ -25,4 +25,16 @@ describe('the sent-mail ledger in DynamoDB', () => {
     const trail = await new DynamoAuditLog(ddb.db, ddb.tables.audit).list(key.requestId);
     expect(trail.map((e) => e.type)).toEqual(['mail.sent']);
   });
+
+  it('a repeated confirm (a step run again after the mail went out) records the mail once', async () => {
+    const ledger = new DynamoSentMailLedger(ddb.db, ddb.tables.requests, ddb.tables.audit);
+    const key = { requestId: newReference(), kind: 'receipt', round: 1 };
+    const { messageId } = await ledger.claim(key, '<r@derbes.local>');
+    const sent = { type: 'mail.sent' as const, detail: { template: 'receipt', messageId } };
+    await ledger.confirm(key, messageId, sent);
+    await ledger.confirm(key, messageId, sent);
+    const trail = await new DynamoAuditLog(ddb.db, ddb.tables.audit).list(key.requestId);
+    expect(trail.map((e) => e.type)).toEqual(['mail.sent']);
+    expect(await ledger.claim(key, '<s@derbes.local>')).toEqual({ messageId, sent: true });
+  });
 });
