@@ -30,7 +30,7 @@ describe('the sent-mail ledger in DynamoDB', () => {
     const ledger = new DynamoSentMailLedger(ddb.db, ddb.tables.requests, ddb.tables.audit);
     const key = { requestId: newReference(), kind: 'receipt', round: 1 };
     const { messageId } = await ledger.claim(key, '<r@derbes.local>');
-    const sent = { type: 'mail.sent' as const, detail: { template: 'receipt', messageId } };
+    const sent = { type: 'mail.sent' as const, detail: { template: 'receipt', messageId, sha256: 'c'.repeat(64) } };
     await ledger.confirm(key, messageId, sent);
     await ledger.confirm(key, messageId, sent);
     const trail = await new DynamoAuditLog(ddb.db, ddb.tables.audit).list(key.requestId);
