@@ -17,7 +17,8 @@ export const SubmissionSchema = z.strictObject({
   /** For a rectification: field → new value, among the fields the profile declares correctable. */
   changes: ChangesSchema.optional(),
   email: z.email('must be an e-mail address').max(SUBMISSION_LIMITS.email).transform((email) => email.trim().toLowerCase()),
-  name: z.string().trim().max(SUBMISSION_LIMITS.name).optional(),
+  // One line of text: a control character in a name would be obeyed by a terminal or a mail client that shows it.
+  name: z.string().trim().max(SUBMISSION_LIMITS.name).regex(/^\P{Cc}*$/u, 'must be one line of text, without control characters').optional(),
   /** The person's own words: what a claim is about, what to correct and why, anything the operator should know. */
   // A browser sends a textarea's line breaks as CRLF but counts them as one character against maxlength: so do we.
   message: z.string().overwrite((text) => text.replace(/\r\n?/g, '\n')).trim().max(SUBMISSION_LIMITS.message, `at most ${SUBMISSION_LIMITS.message} characters`).optional(),

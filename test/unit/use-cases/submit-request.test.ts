@@ -28,6 +28,15 @@ describe('parseSubmission', () => {
   });
 });
 
+describe('the name on the form', () => {
+  it('is one line of text: a control character a terminal or mail client would obey is refused, naming the field', () => {
+    expect(parseSubmission({ types: ['access'], email: 'a@b.kz', language: 'kk', name: 'Әлия Құрманғали' })).toMatchObject({ name: 'Әлия Құрманғали' });
+    for (const name of ['Aigerim\u001b[2K\raddress confirmed', 'Aigerim\nfrom: someone else', 'A\u009b31m']) {
+      expect(() => parseSubmission({ types: ['access'], email: 'a@b.kz', language: 'ru', name })).toThrow(expect.objectContaining({ problems: [{ field: 'name', message: 'must be one line of text, without control characters' }] }));
+    }
+  });
+});
+
 describe('bodyHash', () => {
   it('is keyed: whoever reads the idempotency record without the key cannot test a guessed address or name against it', async () => {
     const submission = { types: ['access' as const], email: 'aigerim.s@mail.kz', name: 'Айгерим', language: 'kk' as const };
