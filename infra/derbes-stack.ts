@@ -270,8 +270,9 @@ export class DerbesStack extends Stack {
     const publicUrl = this.publicUrl(profile, publicApi);
     for (const f of [requestVerification, answer, api]) f.setEnvironment(Settings.publicUrl, publicUrl);
 
-    // Intake mails the operator when a stranger writes into a person's request.
-    const intake = sendsMail(fn('EmailIntake', 'functions/handlers/email-intake.ts', 'Turns mail to the support address into requests', WRITE_REQUESTS, { timeout: Duration.minutes(1) }))
+    // Intake mails the operator when a stranger writes into a person's request, and keys the hash of each request it
+    // makes (its idempotency record) with the person key.
+    const intake = usesPersonKey(sendsMail(fn('EmailIntake', 'functions/handlers/email-intake.ts', 'Turns mail to the support address into requests', WRITE_REQUESTS, { timeout: Duration.minutes(1) })))
       .setEnvironment(Settings.rawMailBucket, storage.rawMail.bucketName)
       .setEnvironment(Settings.rawMailPrefix, RAW_MAIL_PREFIX)
       .setEnvironment(Settings.stateMachineArn, stateMachine.stateMachineArn)

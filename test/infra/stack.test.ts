@@ -322,6 +322,7 @@ describe('what each role can do', () => {
         '*': 'xray:PutTelemetryRecords xray:PutTraceSegments',
         AlarmsIntakeFailures: 'sqs:SendMessage',
         EmailIntakeLogs: 'logs:CreateLogStream logs:PutLogEvents',
+        PersonKey: 'secretsmanager:GetSecretValue',
         StorageAudit: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
         StorageKey: 'kms:Decrypt kms:DescribeKey kms:Encrypt kms:GenerateDataKey',
         'StorageRawMail/attachments/*': 's3:PutObject',
