@@ -11,17 +11,15 @@
  * type and what dominates, then the stack's idle cost a month: its keys, secrets and alarms, and its scheduled
  * functions at their template rates (each run measured while no request was open).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoRequestStore } from '../functions/adapters/dynamodb/request-store.ts';
 import { documentClient } from '../functions/adapters/dynamodb/client.ts';
 import type { RequestType } from '../functions/domain/request-types.ts';
-import { freePort } from '../infra/local/free-port.ts';
-import { usedBetween, type MeterReading, type Usage } from '../infra/local/meter.ts';
+import { usedBetween, type Usage } from '../infra/local/meter.ts';
 import { LocalTemplate, type CfnTemplate } from '../infra/local/template.ts';
-import { MailSink, verificationLink, type ReceivedMail } from '../test/support/mail-sink.ts';
-import { benchProfile, ChildRuntime } from './lib/child-runtime.ts';
+import { verificationLink, type ReceivedMail } from '../test/support/mail-sink.ts';
+import { meteredRuntime } from './lib/metered-runtime.ts';
 import { prices } from './lib/prices.ts';
 
 const PERSON = 'aigerim@example.kz';
@@ -41,40 +39,8 @@ const IDLE_RUNS_MS = 12_000;
 const price = prices();
 const p = price.perUse;
 
-const dataDir = mkdtempSync(join(tmpdir(), 'derbes-cost-'));
-const meterFile = join(dataDir, 'meter.json');
-const sink = await new MailSink().start();
-const [port, smtpPort, dynamoDbPort] = [await freePort(), await freePort(), await freePort()];
-const runtime = new ChildRuntime(dataDir, {
-  PORT: String(port),
-  SMTP_PORT: String(smtpPort),
-  DYNAMODB_PORT: String(dynamoDbPort),
-  MAIL_RELAY_URL: sink.url,
-  DERBES_PROFILE: benchProfile(dataDir),
-  METER_FILE: meterFile,
-  // The scheduled functions run every few seconds here, so that one run of each is measured while idle.
-  WATCH_INTERVAL_SECONDS: '3',
-});
-
-const readMeter = (): MeterReading => {
-  try {
-    return JSON.parse(readFileSync(meterFile, 'utf8')) as MeterReading;
-  } catch {
-    return { usage: {}, stateTransitions: 0 };
-  }
-};
-/** The meter file is written every 250 ms: wait until the request-driven part holds still for 1.5 s. */
-async function settledMeter(requestDriven: (caller: string) => boolean): Promise<MeterReading> {
-  const key = (m: MeterReading) => JSON.stringify([m.stateTransitions, Object.entries(m.usage).filter(([c]) => requestDriven(c))]);
-  let last = readMeter();
-  for (let still = 0; still < 5; ) {
-    await new Promise((r) => setTimeout(r, 300));
-    const now = readMeter();
-    still = key(now) === key(last) ? still + 1 : 0;
-    last = now;
-  }
-  return last;
-}
+// The scheduled functions run every few seconds here, so that one run of each is measured while idle.
+const { dataDir, runtime, sink, dynamoDbPort, readMeter, settledMeter } = await meteredRuntime('cost', { WATCH_INTERVAL_SECONDS: '3' });
 
 type Cost = Record<string, number>;
 function costOf(used: Usage & { stateTransitions: number }, httpRequests: number): Cost {

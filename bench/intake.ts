@@ -11,15 +11,10 @@
  *   ratio = intake ÷ (bare ÷ writes per request)   — the share of the database's pace the runtime keeps (goal ≥ 0.5)
  * With 2,000 requests or more it also prints the rate of the first and of the last 1,000 (constant cost per request).
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { freePort } from '../infra/local/free-port.ts';
-import { usedBetween, type MeterReading } from '../infra/local/meter.ts';
-import { MailSink } from '../test/support/mail-sink.ts';
-import { benchProfile, ChildRuntime } from './lib/child-runtime.ts';
+import { usedBetween } from '../infra/local/meter.ts';
+import { meteredRuntime } from './lib/metered-runtime.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -34,31 +29,7 @@ const BARE_PUTS = Number(args.bare);
 const WARM_UP = CONCURRENCY * 2;
 const MAIL_WAIT_MS = 120_000;
 
-const dataDir = mkdtempSync(join(tmpdir(), 'derbes-intake-'));
-const meterFile = join(dataDir, 'meter.json');
-const sink = await new MailSink().start();
-const [port, smtpPort, dynamoDbPort] = [await freePort(), await freePort(), await freePort()];
-const runtime = new ChildRuntime(dataDir, {
-  PORT: String(port),
-  SMTP_PORT: String(smtpPort),
-  DYNAMODB_PORT: String(dynamoDbPort),
-  MAIL_RELAY_URL: sink.url,
-  DERBES_PROFILE: benchProfile(dataDir),
-  METER_FILE: meterFile,
-});
-
-const readMeter = (): MeterReading => (existsSync(meterFile) ? (JSON.parse(readFileSync(meterFile, 'utf8')) as MeterReading) : { usage: {}, stateTransitions: 0 });
-/** The meter file is written every 250 ms: wait until it holds still for a second. */
-async function settledMeter(): Promise<MeterReading> {
-  let last = JSON.stringify(readMeter());
-  for (let still = 0; still < 4; ) {
-    await new Promise((r) => setTimeout(r, 300));
-    const now = JSON.stringify(readMeter());
-    still = now === last ? still + 1 : 0;
-    last = now;
-  }
-  return JSON.parse(last) as MeterReading;
-}
+const { dataDir, runtime, sink, dynamoDbPort, settledMeter } = await meteredRuntime('intake');
 
 /** Our Message-IDs start with the reference: <DRB-XXXXX-XXXXX.receipt.1a2b@domain>. */
 const mailArrivals = new Map<string, number>();

@@ -182,6 +182,12 @@ export function dependenciesFromEnvironment(loaded: { profile?: OperatorProfile;
         return lazy<PackageStore>(async () => new (await import('./adapters/aws/package-store.ts')).PackageStore(bucket));
       });
     },
+    get auditDigests() {
+      return once('auditDigests', () => {
+        const bucket = readSetting(Settings.auditDigestsBucket);
+        return lazy<PackageStore>(async () => new (await import('./adapters/aws/package-store.ts')).PackageStore(bucket));
+      });
+    },
     get downloads() {
       return once('downloads', () => new SingleUseTokens<DownloadGrant>(documentClient(), readSetting(Settings.verificationsTable), 'download'));
     },

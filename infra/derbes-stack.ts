@@ -101,7 +101,7 @@ export class DerbesStack extends Stack {
   constructor(scope: Construct, id: string, props: DerbesStackProps) {
     super(scope, id, props);
     const { profile, profilePath } = props;
-    const storage = new Storage(this, 'Storage', { demoSources: profile.demo ? profile.sources : [] });
+    const storage = new Storage(this, 'Storage', { demoSources: profile.demo ? profile.sources : [], digestRetentionYears: profile.evidence.digestRetentionYears });
     this.storage = storage;
     const personKey = new secretsmanager.Secret(this, 'PersonKey', {
       description: 'derbes: key of the person keys (HMAC of the normalised address) in the consent ledger',
@@ -259,7 +259,10 @@ export class DerbesStack extends Stack {
     stateMachine.grant(operatorApi, 'states:SendTaskSuccess');
     usesConsent(usesLimits(operatorApi));
     // Evidence: every trail's chain head, from the heads index.
-    operatorApi.useTable(Settings.auditTable, storage.audit, storage.key, ['Query'], [HEADS_INDEX]);
+    operatorApi
+      .useTable(Settings.auditTable, storage.audit, storage.key, ['Query'], [HEADS_INDEX])
+      .setEnvironment(Settings.auditDigestsBucket, storage.auditDigests.bucketName)
+      .allow(['s3:GetObject'], [storage.auditDigests.arnForObjects('digests/*')]);
     grantSources(this, operatorApi, profile, 'read');
     readsRetentionRules(operatorApi);
     for (const table of storage.demoTables) table.encryptionKey && operatorApi.useKey(table.encryptionKey, 'read');
@@ -267,8 +270,9 @@ export class DerbesStack extends Stack {
     const publicUrl = this.publicUrl(profile, publicApi);
     for (const f of [requestVerification, answer, api]) f.setEnvironment(Settings.publicUrl, publicUrl);
 
-    // Intake mails the operator when a stranger writes into a person's request.
-    const intake = sendsMail(fn('EmailIntake', 'functions/handlers/email-intake.ts', 'Turns mail to the support address into requests', WRITE_REQUESTS, { timeout: Duration.minutes(1) }))
+    // Intake mails the operator when a stranger writes into a person's request, and keys the hash of each request it
+    // makes (its idempotency record) with the person key.
+    const intake = usesPersonKey(sendsMail(fn('EmailIntake', 'functions/handlers/email-intake.ts', 'Turns mail to the support address into requests', WRITE_REQUESTS, { timeout: Duration.minutes(1) })))
       .setEnvironment(Settings.rawMailBucket, storage.rawMail.bucketName)
       .setEnvironment(Settings.rawMailPrefix, RAW_MAIL_PREFIX)
       .setEnvironment(Settings.stateMachineArn, stateMachine.stateMachineArn)
@@ -321,6 +325,11 @@ export class DerbesStack extends Stack {
       }),
     );
     usesConsent(deadlineWatch);
+    // Once a day it writes the digest of the audit chains' heads that moved (found in the heads index).
+    deadlineWatch
+      .useTable(Settings.auditTable, storage.audit, storage.key, ['Query'], [HEADS_INDEX])
+      .setEnvironment(Settings.auditDigestsBucket, storage.auditDigests.bucketName)
+      .allow(['s3:PutObject'], [storage.auditDigests.arnForObjects('digests/*')]);
     // Mails to affected people of a breach are charged to each address's mail budget.
     usesLimits(deadlineWatch);
     // The watch finds requests whose workflow stopped (or never started) and starts the missing ones.
@@ -333,6 +342,12 @@ export class DerbesStack extends Stack {
     });
     // A run that fails after Lambda's retries, or that EventBridge could not deliver, lands in a queue (alarmed);
     // the next run 15 minutes later repeats every step not yet taken.
+    for (const f of [deadlineWatch, operatorApi]) {
+      Validations.of(f).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(storage.auditDigests.node.defaultChild as CfnElement)}.Arn>/digests/*]`,
+        reason: 'One digest object a day under digests/<time written>.json; the watch writes new ones (Object Lock forbids changing any), the operator API reads them.',
+      });
+    }
     const watchFailures = alarms.deadLetterQueue('DeadlineWatchFailures', 'The deadline watch failed');
     failuresTo(deadlineWatch, watchFailures, Duration.minutes(14));
     new events.Rule(this, 'DeadlineWatchSchedule', {
@@ -345,7 +360,7 @@ export class DerbesStack extends Stack {
     const retentionPurge = sendsMail(
       // derbes' own records too: a closed request past its term is anonymised (UpdateItem, PutItem), its source
       // results deleted (DeleteItem), its raw mail and attachments removed.
-      fn('RetentionPurge', 'functions/handlers/retention-purge.ts', "Erases what has passed its retention term in the company's sources and derbes' own records", [...WRITE_REQUESTS, 'UpdateItem', 'DeleteItem'], {
+      fn('RetentionPurge', 'functions/handlers/retention-purge.ts', "Erases what has passed its retention term in the company's sources and derbes' own records", [...WRITE_REQUESTS, 'UpdateItem', 'DeleteItem', 'Scan'], {
         timeout: Duration.minutes(5),
         indexes: [CLOSED_INDEX],
       }),

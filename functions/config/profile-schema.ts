@@ -249,6 +249,8 @@ export const OperatorProfileSchema = z
     breaches: BreachRegisterSettings.prefault({}),
     /** How long each source keeps data and from what; the scheduled purge erases what has passed its term. */
     retentionSchedule: RetentionScheduleSchema.prefault({}),
+    /** Evidence for the authority: how long each daily digest of the audit chains is locked against any change. */
+    evidence: z.strictObject({ digestRetentionYears: z.number().int().min(1).max(100).default(5) }).prefault({}),
     /** How the stack is deployed to AWS; the local runtime ignores it. */
     deployment: z
       .strictObject({

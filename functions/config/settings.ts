@@ -12,6 +12,8 @@ export const Settings = {
   rawMailBucket: 'RAW_MAIL_BUCKET',
   rawMailPrefix: 'RAW_MAIL_PREFIX',
   packagesBucket: 'PACKAGES_BUCKET',
+  /** The daily digests of the audit chains' heads (Object Lock, compliance mode). */
+  auditDigestsBucket: 'AUDIT_DIGESTS_BUCKET',
   stateMachineArn: 'STATE_MACHINE_ARN',
   profileFile: 'DERBES_PROFILE_FILE',
   publicUrl: 'PUBLIC_URL',

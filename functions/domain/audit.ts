@@ -1,3 +1,4 @@
+import type { SesVerdicts } from './email/types.ts';
 import type { RequestStatus } from './request.ts';
 
 /**
@@ -7,7 +8,8 @@ import type { RequestStatus } from './request.ts';
 export type AuditEvent =
   | { type: 'request.received'; detail: { channel: string; types: string[]; dueAt: string; ruleId: string } }
   | { type: 'status.changed'; detail: { from: RequestStatus; to: RequestStatus } }
-  | { type: 'mail.sent'; detail: { template: string; messageId: string } }
+  /** `sha256`: of the message as derbes composed it (recipient, subject, text, Message-ID), canonically encoded. */
+  | { type: 'mail.sent'; detail: { template: string; messageId: string; sha256: string } }
   | { type: 'verification.requested'; detail: { expiresAt: string; joined: boolean } }
   | { type: 'mail.withheld'; detail: { template: string; reason: string } }
   | { type: 'verification.confirmed'; detail: Record<string, never> }
@@ -47,24 +49,40 @@ export type AuditEvent =
   /** One record erased (written with the erasure itself); `record` is the keyed hash of its key. */
   | { type: 'retention.purged'; detail: { source: string; erasure: string; cutoff: string; record: string } }
   /**
+   * Written before derbes asks the company's service to purge one record: should the run end between the service's
+   * answer and `retention.purged`, the trail still shows the purge asked for (the service erases once per purgeId).
+   */
+  | { type: 'retention.purge_requested'; detail: { source: string; record: string; cutoff: string; purgeId: string } }
+  /** The service did not purge it: purged already under this purgeId, or changed since it was listed (a hold, a newer date). */
+  | { type: 'retention.purge_declined'; detail: { source: string; record: string; purgeId: string } }
+  /**
    * On the request's own trail: its personal fields were anonymised after derbes' own term (the source results and
    * raw mail removed); `digest` is the keyed hash of what it held, canonically encoded.
    */
   | { type: 'retention.anonymised'; detail: { digest: string; sourceResults: number; objects: number } }
   /** The operator set (basis given) or lifted a legal hold on the request's own records. */
   | { type: 'retention.hold'; detail: { held: boolean; basis?: string; operatorKeyId: string } }
+  /** Every request closed before the closed-date index existed now has its place in it (a one-time back-fill, from `startedAt`). */
+  | { type: 'retention.index_backfilled'; detail: { startedAt: string } }
   | { type: 'retention.pass_finished'; detail: { source: string; cutoff: string; purged: number; held: Record<string, number>; startedAt: string } }
   | {
       type: 'mail.received';
       detail: {
         sesMessageId: string;
         messageId?: string;
+        /** Of the raw message as it arrived (kept in the raw-mail bucket): what arrived, provably, without its content. */
+        sha256: string;
+        /** SES' spam, virus, SPF, DKIM and DMARC verdicts on it. */
+        verdicts: SesVerdicts;
         outcome: string;
         reason?: string;
-        /** Where each attachment is kept (or, over the size limit, only its name and size: it stays in the raw mail). */
-        attachments?: Array<{ filename: string; size: number; key?: string }>;
+        /**
+         * Where each attachment is kept (or, over the size limit, only its size: it stays in the raw mail). File names
+         * are personal and this trail outlives the request's term: a name is kept on its file only.
+         */
+        attachments?: Array<{ size: number; key?: string }>;
         /** Attachments of mail that is not the person's (a third party's reply): kept apart for the operator, not theirs. */
-        quarantined?: Array<{ filename: string; size: number; key?: string }>;
+        quarantined?: Array<{ size: number; key?: string }>;
         authFailures?: string[];
       };
     };

@@ -53,6 +53,14 @@ export class ConflictError extends DerbesError {
  */
 export class WaitEndedError extends ConflictError {}
 
+/**
+ * A trail's head is gone, or behind an event that exists: the audit table was changed outside derbes. No write to
+ * that trail can succeed until an operator looks (`derbes evidence verify <trail>`), so it is not retried.
+ */
+export class ChainBrokenError extends DerbesError {
+  readonly code = 'audit_chain_broken';
+}
+
 /** A verification code or download link that is unknown, used or expired; deliberately vague. */
 export class InvalidTokenError extends DerbesError {
   readonly code = 'invalid_token';

@@ -89,7 +89,7 @@ export function ownRecordsCutoff(keepFor: KeepFor, now: Date, timeZone: string):
  * the values a rectification asked for, the operator's reasons, answer and messages written to the person. What is left says what happened and when — the evidence.
  */
 export function anonymisedRequest(request: DataSubjectRequest, at: string, digest: string): DataSubjectRequest {
-  const { name: _name, gpc: _gpc, firstMail: _firstMail, changes, decision, message, operatorMessages, replies, ...kept } = request;
+  const { name: _name, gpc: _gpc, firstMail: _firstMail, idempotencyMarker: _marker, changes, decision, message, operatorMessages, replies, ...kept } = request;
   return {
     ...kept,
     email: ERASED,

@@ -129,6 +129,16 @@ export interface DataSubjectRequest {
    */
   anonymised?: { at: string; digest: string };
   /**
+   * Set by the own-records purge with its first write, before it removes anything: what it will record. From then on
+   * no legal hold can be set (the request's raw mail and results are going); anonymising replaces it.
+   */
+  anonymising?: { digest: string; sourceResults: number };
+  /**
+   * Where the record of the idempotency key that made the request is kept (a storage key, nothing personal), so the
+   * anonymisation removes it with the rest: it ties the key to this request and the body it carried.
+   */
+  idempotencyMarker?: string;
+  /**
    * A legal hold the operator set (a dispute, a court case, an inspection): the request is kept past derbes' own
    * term, named by this basis in the retention plan, until the operator lifts it.
    */

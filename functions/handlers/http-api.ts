@@ -9,7 +9,7 @@ import { LANGUAGES, type Language } from '../domain/request-types.ts';
 import { download } from '../use-cases/access-package.ts';
 import { admit } from '../use-cases/admission.ts';
 import { confirmVerification } from '../use-cases/confirm-verification.ts';
-import { SUBMISSION_LIMITS, canonicalBodyHash, parseSubmission, submitRequest, type Submission } from '../use-cases/submit-request.ts';
+import { SUBMISSION_LIMITS, bodyHash, parseSubmission, submitRequest, type Submission } from '../use-cases/submit-request.ts';
 import type { Dependencies } from '../use-cases/dependencies.ts';
 import { MAX_CHANGE_CHARS } from '../domain/rectification.ts';
 import { linkAlreadySent } from '../use-cases/verification.ts';
@@ -55,13 +55,13 @@ function pageLanguage(event: APIGatewayProxyEventV2, fallback: Language): Langua
  * The API's Idempotency-Key header is bound to the body (another body → 422). The form's hidden key only stops a
  * double click: a person who goes back and changes the form makes a new request, so the form's key is per body.
  */
-function idempotencyOf(event: APIGatewayProxyEventV2, formKey: unknown, submission: Submission): { key: string; field: string } | undefined {
+async function idempotencyOf(deps: Dependencies, event: APIGatewayProxyEventV2, formKey: unknown, submission: Submission): Promise<{ key: string; field: string } | undefined> {
   const headerKey = header(event, 'idempotency-key');
   if (headerKey !== undefined) {
     if (!/^[\x21-\x7e]{1,255}$/.test(headerKey)) throw new ValidationError([{ field: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }], 'request');
     return { key: headerKey, field: 'Idempotency-Key' };
   }
-  if (typeof formKey === 'string' && formKey) return { key: `form:${formKey}:${canonicalBodyHash(submission)}`, field: 'idempotencyKey' };
+  if (typeof formKey === 'string' && formKey) return { key: `form:${formKey}:${await bodyHash(deps, submission)}`, field: 'idempotencyKey' };
   return undefined;
 }
 
@@ -116,7 +116,7 @@ async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
   const { type, idempotencyKey: formKey, ...rest } = fields;
   // The API takes one `type` or a list of `types`; a person often asks for several things at once.
   const submission = parseSubmission({ ...rest, ...(type !== undefined ? { types: [type] } : {}) }, type !== undefined ? 'type' : 'types', deps.profile);
-  const { request, created } = await submitRequest(deps, submission, 'web', idempotencyOf(event, formKey, submission), await gpcSignal(event));
+  const { request, created } = await submitRequest(deps, submission, 'web', await idempotencyOf(deps, event, formKey, submission), await gpcSignal(event));
   logger.info('request submitted', { requestId: request.id, created, channel: 'web' });
   // A link already on its way to this address confirms this request too: say so, rather than promise another.
   const linkSentAt = await linkAlreadySent(deps, request.email);

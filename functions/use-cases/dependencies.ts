@@ -14,6 +14,7 @@ import type {
   MailBudgets,
   Mailer,
   OpenWorkStore,
+  OwnRecords,
   RetentionSource,
   RetentionStates,
   PackageStore,
@@ -34,6 +35,8 @@ export interface Dependencies {
   readonly audit: AuditLog;
   /** The same trails read as hash chains (evidence verification and the daily digest). */
   readonly auditChains: AuditChains;
+  /** The daily digests of the chains' heads: a bucket whose objects nobody can change or delete for years (Object Lock). */
+  readonly auditDigests: PackageStore;
   readonly verifications: VerificationStore;
   readonly decisions: DecisionStore;
   /** Workflows waiting for the operator to resume them after a failure. */
@@ -56,7 +59,7 @@ export interface Dependencies {
   readonly retentionStates: RetentionStates;
   retentionSourceFor(source: DataSource): RetentionSource;
   /** derbes' own records (closed requests with their results, raw mail and attachments) as the retention purge reads them. */
-  readonly ownRecords: RetentionSource;
+  readonly ownRecords: OwnRecords;
   readonly downloads: DownloadTokens;
   readonly processorNotifier: ProcessorNotices;
   /** Reads a secret (signing keys, the operator API key) by name. */

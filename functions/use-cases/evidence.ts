@@ -1,23 +1,92 @@
+import { BREACH_REFERENCE_PATTERN } from '../domain/breaches/breach.ts';
+import { checkChain, type ChainAnchor, type ChainCheck, type ChainHead } from '../domain/audit-chain.ts';
+import { buildDigest, digestHolds, digestKey, encodeDigest, type AuditDigest } from '../domain/audit-digest.ts';
 import { NotFoundError } from '../domain/errors.ts';
-import { checkChain, type ChainAnchor, type ChainCheck } from '../domain/audit-chain.ts';
+import { REFERENCE_PATTERN } from '../domain/request.ts';
 import type { Dependencies } from './dependencies.ts';
 
 /** Trails verified per call of `--all`: each is one query of its events; the caller pages on with the cursor. */
 export const VERIFY_PAGE_SIZE = 50;
+/** Heads read per query while a digest is made. */
+const HEADS_PAGE_SIZE = 500;
+/** The once-a-day step of the digest, claimed per day so that overlapping runs of the watch write one. */
+const DIGEST_STEP = { id: 'AUDIT_DIGEST', step: (day: string) => `digest#${day}` };
+
+type VerifyDeps = Pick<Dependencies, 'auditChains' | 'auditDigests' | 'requests' | 'breaches'>;
+
+/** Digests read while verifying, by key: a page of trails anchored by the same digest reads it once. */
+type DigestCache = Map<string, Promise<string>>;
+
+/**
+ * The anchor of a trail as the digest object says (not as the database says): a digest whose bytes are not those the
+ * anchor names, or that does not list the trail, yields an anchor no chain can match.
+ */
+async function anchorOf(deps: VerifyDeps, trail: string, cache: DigestCache): Promise<ChainAnchor | undefined> {
+  const ref = await deps.auditChains.anchorOf(trail);
+  if (!ref) return undefined;
+  if (!cache.has(ref.key)) cache.set(ref.key, deps.auditDigests.read(ref.key));
+  const digest = digestHolds(await cache.get(ref.key)!, ref);
+  const listed = digest?.heads.find((head) => head.trail === trail);
+  return { seq: listed?.seq ?? ref.seq, hash: listed?.hash ?? 'not anchored by this digest', day: digest?.day ?? ref.day, digest: ref.key };
+}
 
 /**
  * Recomputes one trail's chain from its stored events and checks it against its head and the latest digest that
- * anchors it. A trail with neither events nor a head is unknown (NotFoundError), not "verified, 0 events".
+ * anchors it. A trail with neither events nor a head is unknown (NotFoundError), not "verified, 0 events" — unless
+ * the request or breach it belongs to exists: every one is made with its first event, so its trail was removed.
  */
-export async function verifyTrail(deps: Pick<Dependencies, 'auditChains'>, trail: string, anchor?: ChainAnchor): Promise<ChainCheck> {
-  const { events, head } = await deps.auditChains.chain(trail);
-  if (!events.length && !head) throw new NotFoundError(`${trail} has no audit trail`);
+export async function verifyTrail(deps: VerifyDeps, trail: string, cache: DigestCache = new Map()): Promise<ChainCheck> {
+  const [{ events, head }, anchor] = await Promise.all([deps.auditChains.chain(trail), anchorOf(deps, trail, cache)]);
+  if (!events.length && !head) {
+    if (await ownerExists(deps, trail)) return { trail, verified: false, events: 0, broken: { seq: 1, problem: 'missing' } };
+    throw new NotFoundError(`${trail} has no audit trail`);
+  }
   return checkChain(trail, events, head, anchor);
 }
 
+async function ownerExists(deps: Pick<Dependencies, 'requests' | 'breaches'>, trail: string): Promise<boolean> {
+  const owner = new RegExp(`^${REFERENCE_PATTERN.source}$`).test(trail) ? deps.requests : BREACH_REFERENCE_PATTERN.test(trail) ? deps.breaches : undefined;
+  if (!owner) return false;
+  try {
+    await owner.get(trail);
+    return true;
+  } catch (error) {
+    if (error instanceof NotFoundError) return false;
+    throw error;
+  }
+}
+
 /** One page of every trail's verification, in the order their heads last moved. */
-export async function verifyPage(deps: Pick<Dependencies, 'auditChains'>, cursor?: string): Promise<{ checks: ChainCheck[]; cursor?: string }> {
+export async function verifyPage(deps: VerifyDeps, cursor?: string): Promise<{ checks: ChainCheck[]; cursor?: string }> {
   const page = await deps.auditChains.heads({ cursor, limit: VERIFY_PAGE_SIZE });
-  const checks = await Promise.all(page.heads.map((head) => verifyTrail(deps, head.trail)));
+  const cache: DigestCache = new Map();
+  const checks = await Promise.all(page.heads.map((head) => verifyTrail(deps, head.trail, cache)));
   return { checks, ...(page.cursor ? { cursor: page.cursor } : {}) };
+}
+
+/**
+ * The daily digest, from the scheduled watch: on the first run of a (UTC) day, every head that moved since the last
+ * digest, with their Merkle root and the last digest's hash, written to the locked bucket; then each listed trail
+ * is anchored to it. Undefined when today's digest exists (or another run is writing it).
+ */
+export async function writeDailyDigest(deps: Pick<Dependencies, 'auditChains' | 'auditDigests' | 'requests' | 'clock'>): Promise<{ key: string; heads: number } | undefined> {
+  const now = deps.clock.now();
+  const day = now.toISOString().slice(0, 10);
+  const previous = await deps.auditChains.latestDigest();
+  if (previous && previous.day >= day) return undefined;
+  if (!(await deps.requests.claimStep(DIGEST_STEP.id, DIGEST_STEP.step(day), now))) return undefined;
+  const heads: ChainHead[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.auditChains.heads({ movedSince: previous?.writtenAt, cursor, limit: HEADS_PAGE_SIZE });
+    heads.push(...page.heads);
+    cursor = page.cursor;
+  } while (cursor);
+  const digest: AuditDigest = buildDigest(heads, now, previous);
+  const { body, sha256 } = encodeDigest(digest);
+  const key = digestKey(now);
+  await deps.auditDigests.put(key, body, 'application/json');
+  await deps.auditChains.recordDigest({ key, sha256, day, writtenAt: digest.writtenAt }, previous, digest.heads);
+  await deps.requests.completeStep(DIGEST_STEP.id, DIGEST_STEP.step(day), now);
+  return { key, heads: digest.heads.length };
 }

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../domain/canonical.ts';
 import { localize, mailDomain, type OperatorProfile } from '../config/profile-schema.ts';
 import { inLanguage } from '../domain/localized.ts';
 import { refusalGrounds } from '../domain/refusal-grounds.ts';
@@ -35,12 +37,13 @@ async function sendOnce(
   key: MailKey,
   template: MailTemplate,
   mail: Omit<OutgoingMail, 'messageId'>,
-  event: (messageId: string) => AuditEvent,
+  event: (messageId: string, sha256: string) => AuditEvent,
 ): Promise<string> {
   const claim = await deps.sentMail.claim(key, requestMessageId(key.requestId, template, mailDomain(deps.profile)));
   if (claim.sent) return claim.messageId;
-  await deps.mailer.send({ ...mail, messageId: claim.messageId });
-  await deps.sentMail.confirm(key, claim.messageId, event(claim.messageId));
+  const sent = { ...mail, messageId: claim.messageId };
+  await deps.mailer.send(sent);
+  await deps.sentMail.confirm(key, claim.messageId, event(claim.messageId, createHash('sha256').update(canonicalJson(sent)).digest('hex')));
   return claim.messageId;
 }
 
@@ -77,9 +80,9 @@ export async function notifyPerson(
 ): Promise<string> {
   const { subject, text } = messagesFor(request.language).mail(template, { ...commonValues(deps, request), ...values });
   const mail = { to: request.email, text, fromName: localize(deps.profile.operator.name, request.language), ...threadedUnder(request, subject, answering) };
-  return sendOnce(deps, { requestId: request.id, kind: template, round }, template, mail, (messageId) => ({
+  return sendOnce(deps, { requestId: request.id, kind: template, round }, template, mail, (messageId, sha256) => ({
     type: 'mail.sent',
-    detail: { template, messageId },
+    detail: { template, messageId, sha256 },
   }));
 }
 

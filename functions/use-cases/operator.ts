@@ -144,7 +144,7 @@ export function requestView(request: DataSubjectRequest, now: Date, policy: Esca
 
 /** One mail of a request's correspondence with the person: in (theirs) or out (ours), oldest first. */
 export type ThreadEntry =
-  | { direction: 'in'; at: string; outcome: string; sesMessageId: string; messageId?: string; text?: string; attachments: Array<{ filename: string; size: number; key?: string }> }
+  | { direction: 'in'; at: string; outcome: string; sesMessageId: string; messageId?: string; text?: string; attachments: Array<{ size: number; key?: string }> }
   | { direction: 'out'; at: string; template: string; messageId: string; text?: string; by?: string };
 
 /**

@@ -1,5 +1,6 @@
 import type { AuditEvent, RecordedAuditEvent } from '../domain/audit.ts';
 import type { ChainedAuditEvent, ChainHead } from '../domain/audit-chain.ts';
+import type { DigestHead, DigestPointer } from '../domain/audit-digest.ts';
 import type { AffectedSubject, Breach, DeliveryStatus } from '../domain/breaches/breach.ts';
 import type { RetentionRule } from '../config/profile-schema.ts';
 import type { RetentionState } from '../domain/retention.ts';
@@ -18,7 +19,7 @@ export interface CreateResult {
 /** A client's key for "this request, once", bound to the request it was first sent with. */
 export interface Idempotency {
   key: string;
-  /** SHA-256 of the canonical request body: the same key with another body is refused. */
+  /** A keyed hash of the canonical request body: the same key with another body is refused. */
   bodyHash: string;
   /** Where the key came from, named in the refusal (a header, a form field, the mail's Message-ID). */
   field: string;
@@ -41,8 +42,11 @@ export interface RequestStore {
    * `closed` if the request no longer waits for one.
    */
   markVerified(id: string, verifiedAt: string): Promise<'marked' | 'already' | 'closed'>;
-  /** Changes fields of a request that is still in `status`, without moving it, with its audit events. */
-  amend(id: string, status: RequestStatus, changes: Partial<DataSubjectRequest>, events: AuditEvent[]): Promise<DataSubjectRequest>;
+  /**
+   * Changes fields of a request that is still in `status`, without moving it, with its audit events. `check` sees the
+   * request as it is read before each attempt to write (a concurrent change makes another attempt) and throws to refuse.
+   */
+  amend(id: string, status: RequestStatus, changes: Partial<DataSubjectRequest>, events: AuditEvent[], check?: (current: DataSubjectRequest) => void): Promise<DataSubjectRequest>;
   /**
    * One page of open requests, earliest due first, from the due-date index (never a scan); `cursor` is where the
    * next page starts, absent after the last.
@@ -142,6 +146,15 @@ export interface AuditChains {
   chain(trail: string): Promise<{ events: ChainedAuditEvent[]; head?: ChainHead }>;
   /** Every trail's head (or those moved since an instant), a page at a time, by when it moved. */
   heads(options: { movedSince?: string; cursor?: string; limit: number }): Promise<{ heads: ChainHead[]; cursor?: string }>;
+  /** The last digest written, as the next one names it. */
+  latestDigest(): Promise<DigestPointer | undefined>;
+  /**
+   * Records a written digest: each head it lists gets an anchor (which digest, at what number), then the pointer to
+   * the latest digest moves from `previous` — false if another run moved it first.
+   */
+  recordDigest(digest: DigestPointer, previous: DigestPointer | undefined, heads: DigestHead[]): Promise<boolean>;
+  /** The latest digest that anchored this trail, and the number it anchored it at. */
+  anchorOf(trail: string): Promise<(DigestPointer & { seq: number }) | undefined>;
 }
 
 /** More waiting requests than this on one link is a flood: the next request makes (and budgets) a link of its own. */
@@ -342,10 +355,13 @@ export interface DownloadTokens {
 export interface MailArchive {
   /** The raw message SES (or the local SMTP front door) stored under its message id. */
   read(sesMessageId: string): Promise<Uint8Array>;
-  /** Stores one attachment (a third party's in the request's quarantine folder); returns where it is kept. */
+  /**
+   * Stores one attachment (a third party's in the request's quarantine folder) with its file name; returns where it
+   * is kept, a key that does not contain the name.
+   */
   keep(requestId: string, attachment: { filename: string; contentType: string; content: Uint8Array }, folder?: 'quarantine'): Promise<string>;
-  /** One kept attachment of the request, or NotFoundError. */
-  fetch(requestId: string, key: string): Promise<{ contentType: string; content: Uint8Array }>;
+  /** One kept attachment of the request with the name it came with, or NotFoundError. */
+  fetch(requestId: string, key: string): Promise<{ contentType: string; content: Uint8Array; filename: string }>;
 }
 
 /** One page of a breach's affected people; `cursor` continues the list where there are more. */
@@ -440,4 +456,16 @@ export interface NoticeDelivery {
  */
 export interface ProcessorNotices {
   notify(processor: Processor, notice: ProcessorNotice, mail: { subject: string; text: string }): Promise<NoticeDelivery>;
+}
+
+/**
+ * derbes' own records: a retention source, found through the closed-date index — and the one-time back-fill of that
+ * index for requests closed before it existed, which no query can find.
+ */
+export interface OwnRecords extends RetentionSource {
+  /**
+   * Reads one page of the requests table (at most `limit` items, never the whole table) and gives every closed request
+   * not yet anonymised that lacks the index attributes its place in the index; `cursor` continues, absent at the end.
+   */
+  indexClosedPage(options: { cursor?: string; limit: number }): Promise<{ indexed: number; cursor?: string }>;
 }

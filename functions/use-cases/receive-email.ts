@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { decideIntake, type KeptAttachment, type SesVerdicts } from '../domain/email/index.ts';
 import { eventsOfType } from '../domain/audit.ts';
 import type { InboundMailEvent } from './ports.ts';
@@ -66,15 +67,15 @@ export async function receiveEmail(
     maxMessageBytes: MAX_MESSAGE_BYTES,
     maxAttachmentBytes: MAX_ATTACHMENT_BYTES,
   });
+  const sha256 = createHash('sha256').update(raw).digest('hex');
   const received = (outcome: string, extra: Partial<InboundMailEvent['detail']> = {}): InboundMailEvent => ({
     type: 'mail.received',
-    detail: { sesMessageId, messageId: decision.messageId, outcome, ...extra },
+    detail: { sesMessageId, messageId: decision.messageId, sha256, verdicts, outcome, ...extra },
   });
-  /** Attachments within the limit are kept with the request; larger ones stay only in the raw message. */
+  /** Attachments within the limit are kept with the request, each named on its file only; larger ones stay in the raw message. */
   const keep = async (requestId: string, attachments: KeptAttachment[], folder?: 'quarantine') =>
     Promise.all(
       attachments.map(async (a) => ({
-        filename: a.filename,
         size: a.size,
         ...(a.content ? { key: await deps.mailArchive.keep(requestId, { filename: a.filename, contentType: a.contentType, content: a.content }, folder) } : {}),
       })),
@@ -92,7 +93,7 @@ export async function receiveEmail(
         throw error;
       });
       if (!request) {
-        const attachments = decision.attachments.map(({ filename, size }) => ({ filename, size }));
+        const attachments = decision.attachments.map(({ size }) => ({ size }));
         await deps.audit.appendInboundMail(sesMessageId, received('reply', { attachments, authFailures: decision.authFailures }));
         return { outcome: 'reply' };
       }

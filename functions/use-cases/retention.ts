@@ -139,6 +139,8 @@ export async function approveRule(deps: Deps, sourceId: string, plan: { expired:
 export interface PurgeReport {
   purged: number;
   held: number;
+  /** Requests closed before the closed-date index existed, given their place in it by this run (a one-time back-fill). */
+  indexed: number;
   awaitingApproval: string[];
   passesFinished: string[];
 }
@@ -149,9 +151,11 @@ export interface PurgeReport {
  * not yet approved (or changed since) only tells the operator, once, that it waits.
  */
 export async function purgeExpired(deps: Deps): Promise<PurgeReport> {
-  const report: PurgeReport = { purged: 0, held: 0, awaitingApproval: [], passesFinished: [] };
+  const report: PurgeReport = { purged: 0, held: 0, indexed: 0, awaitingApproval: [], passesFinished: [] };
   const now = deps.clock.now();
-  for (const rule of rules(deps)) {
+  const all = rules(deps);
+  if (all.some((rule) => rule.id === OWN_RECORDS)) await backfillClosedIndex(deps, now, report);
+  for (const rule of all) {
     // Runs may overlap (a slow run, a retried schedule): each rule is worked by one run at a time. Should a run
     // outlive its lease, its writes fail and each record's purge is conditional, so nothing is purged or recorded twice.
     const lease = await deps.retentionStates.claim(rule.id, now, new Date(now.getTime() + LEASE_MS));
@@ -167,6 +171,40 @@ export async function purgeExpired(deps: Deps): Promise<PurgeReport> {
 
 /** A run holds a rule at most this long; the function's timeout is shorter, so a crashed run's hold runs out. */
 const LEASE_MS = 10 * 60_000;
+
+/** The back-fill's progress, kept beside the rules' (never a rule: it changes no personal data and needs no approval). */
+const CLOSED_INDEX_BACKFILL = `${OWN_RECORDS}#closed-index-backfill`;
+/** Items read per back-fill page: the requests table holds results and steps beside requests, all read past. */
+const BACKFILL_PAGE = 1000;
+
+/**
+ * Requests closed before the closed-date index existed are in no index, so the own-records purge would never find
+ * them: each scheduled run gives a few pages of them their place (resumable, one run at a time), until the table has
+ * been read to its end once; from then on every closing write sets the attributes itself.
+ */
+async function backfillClosedIndex(deps: Deps, now: Date, report: PurgeReport): Promise<void> {
+  const state = await deps.retentionStates.get(CLOSED_INDEX_BACKFILL);
+  if (state.lastPassFinishedAt) return;
+  const lease = await deps.retentionStates.claim(CLOSED_INDEX_BACKFILL, now, new Date(now.getTime() + LEASE_MS));
+  if (!lease) return;
+  try {
+    const startedAt = state.passStartedAt ?? now.toISOString();
+    let cursor = state.cursor;
+    for (let page = 0; page < deps.profile.retentionSchedule.pagesPerRun; page++) {
+      const done = await deps.ownRecords.indexClosedPage({ cursor, limit: BACKFILL_PAGE });
+      report.indexed += done.indexed;
+      cursor = done.cursor;
+      const saved = await deps.retentionStates.saveProgress(lease, undefined, { cursor, passStartedAt: startedAt, ...(!cursor && { lastPassFinishedAt: now.toISOString() }) });
+      if (!saved) return;
+      if (!cursor) {
+        await deps.audit.append(trail(OWN_RECORDS), { type: 'retention.index_backfilled', detail: { startedAt } });
+        return;
+      }
+    }
+  } finally {
+    await deps.retentionStates.release(lease);
+  }
+}
 
 async function purgeRule(deps: Deps, ruleToPurge: Rule, lease: RetentionLease, now: Date, report: PurgeReport): Promise<void> {
   const { id, rule, erasure, fingerprint, cutoff, sourceHold } = ruleToPurge;
@@ -237,10 +275,19 @@ export async function holdRequest(deps: Pick<Dependencies, 'requests'>, requestI
   if (basis !== null && (typeof basis !== 'string' || !basis.trim() || basis.length > 300)) {
     throw new ValidationError([{ field: 'basis', message: 'the legal basis that keeps the request, as a short text (null lifts the hold)' }], 'legal hold');
   }
+  // Checked on every read the write is based on: the purge may begin between the operator's read and the write.
+  const holdable = (current: DataSubjectRequest) => {
+    if (current.anonymised) throw new ConflictError(`request ${requestId} was anonymised at ${current.anonymised.at}; there is nothing left to hold`);
+    if (current.anonymising) throw new ConflictError(`request ${requestId} is being anonymised (its term has passed and its raw mail and results are being removed); it can no longer be held`);
+  };
   const request = await deps.requests.get(requestId);
-  if (request.anonymised) throw new ConflictError(`request ${requestId} was anonymised at ${request.anonymised.at}; there is nothing left to hold`);
+  holdable(request);
   const held = typeof basis === 'string' ? basis.trim() : undefined;
-  return deps.requests.amend(requestId, request.status, { legalHold: held }, [
-    { type: 'retention.hold', detail: { held: Boolean(held), ...(held && { basis: held }), operatorKeyId: actor.keyId } },
-  ]);
+  return deps.requests.amend(
+    requestId,
+    request.status,
+    { legalHold: held },
+    [{ type: 'retention.hold', detail: { held: Boolean(held), ...(held && { basis: held }), operatorKeyId: actor.keyId } }],
+    holdable,
+  );
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError, toFieldProblems } from '../domain/errors.ts';
 import { ChangesSchema } from '../domain/rectification.ts';
@@ -18,7 +17,8 @@ export const SubmissionSchema = z.strictObject({
   /** For a rectification: field → new value, among the fields the profile declares correctable. */
   changes: ChangesSchema.optional(),
   email: z.email('must be an e-mail address').max(SUBMISSION_LIMITS.email).transform((email) => email.trim().toLowerCase()),
-  name: z.string().trim().max(SUBMISSION_LIMITS.name).optional(),
+  // One line of text: a control character in a name would be obeyed by a terminal or a mail client that shows it.
+  name: z.string().trim().max(SUBMISSION_LIMITS.name).regex(/^\P{Cc}*$/u, 'must be one line of text, without control characters').optional(),
   /** The person's own words: what a claim is about, what to correct and why, anything the operator should know. */
   // A browser sends a textarea's line breaks as CRLF but counts them as one character against maxlength: so do we.
   message: z.string().overwrite((text) => text.replace(/\r\n?/g, '\n')).trim().max(SUBMISSION_LIMITS.message, `at most ${SUBMISSION_LIMITS.message} characters`).optional(),
@@ -56,9 +56,10 @@ export function deadlineFor(deps: Pick<Dependencies, 'deadlines' | 'profile'>, t
 
 /**
  * The body as a key binds it: the same wishes in any order, the same changes in any order, hash alike; anything
- * the person could see differently does not.
+ * the person could see differently does not. The hash is keyed: it holds the address and the name, and is kept
+ * beside the idempotency key, so without the key nobody who reads the table can test a guess against it.
  */
-export function canonicalBodyHash(submission: Submission): string {
+export async function bodyHash(deps: Pick<Dependencies, 'keyedHash'>, submission: Submission): Promise<string> {
   const canonical = {
     types: [...new Set(submission.types)].sort(),
     email: submission.email,
@@ -68,7 +69,7 @@ export function canonicalBodyHash(submission: Submission): string {
     // Absent when empty, so a body without a message hashes as it did before messages were taken.
     ...(submission.message ? { message: submission.message } : {}),
   };
-  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+  return deps.keyedHash('body', JSON.stringify(canonical));
 }
 
 /**
@@ -108,7 +109,7 @@ export async function submitRequest(
   const result = await deps.requests.create(
     request,
     { type: 'request.received', detail: { channel, types: request.types, dueAt: deadline.dueAt, ruleId: deadline.rule.id } },
-    idempotency && { ...idempotency, bodyHash: canonicalBodyHash(submission) },
+    idempotency && { ...idempotency, bodyHash: await bodyHash(deps, submission) },
   );
   // Also on a replay: if the first attempt died between persisting and starting, this finishes the job.
   await deps.workflow.start(result.request.id);

@@ -1,4 +1,5 @@
 import { DerbesError } from '../../functions/domain/errors.ts';
+import { visible } from './terminal.ts';
 
 const USAGE = `derbes — answer data-subject requests on time, provably
 
@@ -41,7 +42,8 @@ const commands: Record<string, () => Promise<Command>> = {
   retention: async () => (await import('./commands/retention.ts')).retentionCommand,
 };
 
-const io: Io = { out: (line) => console.log(line), err: (line) => console.error(line) };
+// Every line goes through `visible`: much of what is printed was typed by people outside the company.
+const io: Io = { out: (line) => console.log(visible(line)), err: (line) => console.error(visible(line)) };
 const [name, ...args] = process.argv.slice(2);
 const load = name ? commands[name] : undefined;
 if (!load) {

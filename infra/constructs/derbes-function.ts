@@ -31,8 +31,8 @@ export interface DerbesFunctionProps {
 
 /** DynamoDB actions that only read: a function that only reads a table gets no KMS action that encrypts. */
 const READ_ONLY_TABLE_ACTIONS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'DescribeTable']);
-/** The DynamoDB actions an index supports: it is queried or scanned, never written or read by key. */
-const INDEX_ACTIONS = new Set(['Query', 'Scan']);
+/** What a function does with a derbes index: queries it (a scan of a table is granted on the table). */
+const INDEX_ACTIONS = new Set(['Query']);
 
 /**
  * Every derbes Lambda function: one place for runtime, architecture, tracing, logs and bundling, and for

@@ -21,6 +21,8 @@ export interface StorageProps {
    * sources only; the others are skipped). None by default: a real operator's sources are its own tables.
    */
   demoSources?: DataSource[];
+  /** How many years each daily digest of the audit chains is locked (Object Lock, compliance mode). 5 by default. */
+  digestRetentionYears?: number;
 }
 
 /**
@@ -36,6 +38,7 @@ export class Storage extends Construct {
   readonly limits: dynamodb.Table;
   readonly rawMail: s3.Bucket;
   readonly packages: s3.Bucket;
+  readonly auditDigests: s3.Bucket;
   readonly demoTables: dynamodb.Table[] = [];
 
   constructor(scope: Construct, id: string, props: StorageProps = {}) {
@@ -99,7 +102,7 @@ export class Storage extends Construct {
     });
 
     /** A bucket under the key, private, TLS only, logged, retained on stack deletion. */
-    const bucket = (bucketId: string, bucketProps: Pick<s3.BucketProps, 'versioned' | 'serverAccessLogsPrefix' | 'lifecycleRules'>) =>
+    const bucket = (bucketId: string, bucketProps: Pick<s3.BucketProps, 'versioned' | 'serverAccessLogsPrefix' | 'lifecycleRules' | 'objectLockEnabled' | 'objectLockDefaultRetention'>) =>
       new s3.Bucket(this, bucketId, {
         encryption: s3.BucketEncryption.KMS,
         encryptionKey: this.key,
@@ -117,6 +120,14 @@ export class Storage extends Construct {
     });
     // Access packages: a person's data as a file and a page, fetched once through an expiring link, then gone.
     this.packages = bucket('AccessPackages', { serverAccessLogsPrefix: 'packages/', lifecycleRules: [{ expiration: Duration.days(PACKAGE_RETENTION_DAYS) }] });
+    // The daily digests of the audit chains' heads: no one (the root account included) can change or delete one
+    // before its retention ends — compliance mode.
+    this.auditDigests = bucket('AuditDigests', {
+      versioned: true,
+      serverAccessLogsPrefix: 'audit-digests/',
+      objectLockEnabled: true,
+      objectLockDefaultRetention: s3.ObjectLockRetention.compliance(Duration.days(365 * (props.digestRetentionYears ?? 5))),
+    });
     // SES writes inbound mail into the bucket and so encrypts with the key: granted by EmailReceiving, for its rule only.
   }
 }

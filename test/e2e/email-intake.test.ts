@@ -236,7 +236,7 @@ describe('mail to the support address of I-License', () => {
       inReplyTo: receipt.messageId,
       references: [receipt.messageId!],
       text: 'Добрый день! Прикладываю копию удостоверения. Также прошу удалить мои персональные данные.',
-      attachments: [{ filename: 'udl.pdf', content: Buffer.from('%PDF-1.4 scan'), contentType: 'application/pdf' }],
+      attachments: [{ filename: 'удостоверение Асель.pdf', content: Buffer.from('%PDF-1.4 scan'), contentType: 'application/pdf' }],
     });
     const received = (await request(ref)).audit.filter((e) => e.type === 'mail.received').map((e) => ({ outcome: e.detail.outcome, attachments: e.detail.attachments }));
     // Its words are kept for the operator, in the thread; an address that has not confirmed gets nothing back.
@@ -246,13 +246,16 @@ describe('mail to the support address of I-License', () => {
     ]);
     expect(received).toEqual([
       { outcome: 'request', attachments: [] },
-      { outcome: 'reply', attachments: [{ filename: 'udl.pdf', size: 13, key: expect.stringMatching(new RegExp(`^attachments/${ref}/[0-9a-f]+/udl\\.pdf$`)) }] },
+      { outcome: 'reply', attachments: [{ size: 13, key: expect.stringMatching(new RegExp(`^attachments/${ref}/[0-9a-f]{32}$`)) }] },
     ]);
+    // The name the person gave the file is on the file alone, not in the trail (which outlives the request's term).
+    expect(JSON.stringify((await request(ref)).audit)).not.toContain('Асель');
     // Kept for the operator, byte for byte, through the operator API — and only under its own request.
     const key = (received[1]!.attachments as Array<{ key: string }>)[0]!.key;
     const file = await fetch(`${system.url}/operator/requests/${ref}/attachment?key=${encodeURIComponent(key)}`, { headers: { authorization: `Bearer ${operatorKey}` } });
     expect(file.status).toBe(200);
     expect(file.headers.get('content-type')).toBe('application/pdf');
+    expect(file.headers.get('content-disposition')).toBe(`attachment; filename="_____________ _____.pdf"; filename*=UTF-8''${encodeURIComponent('удостоверение Асель.pdf')}`);
     expect(Buffer.from(await file.arrayBuffer()).toString()).toBe('%PDF-1.4 scan');
     const elsewhere = await fetch(`${system.url}/operator/requests/${made.rectification!.reference}/attachment?key=${encodeURIComponent(key)}`, { headers: { authorization: `Bearer ${operatorKey}` } });
     expect(elsewhere.status).toBe(404);

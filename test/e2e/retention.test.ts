@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { Settings } from '../../functions/config/settings.ts';
 import { DateTime } from 'luxon';
@@ -137,8 +138,12 @@ describe('Vnedrah retention', () => {
       return { code, out: lines.join('\n') };
     };
     const clean = await verify(['--all']);
-    expect(clean.out).toMatch(/^verified: [1-9]\d* trails, [1-9]\d* events$/);
+    expect(clean.out).toMatch(/^verified: [1-9]\d* trails, [1-9]\d* events; /);
     expect(clean.code).toBe(0);
+    // The watch's first run today wrote the day's digest to the locked bucket (the local S3 here), as the watch's role allows.
+    const s3 = new S3Client({ endpoint: process.env.AWS_ENDPOINT_URL_S3, region: process.env.AWS_REGION, forcePathStyle: true });
+    const digests = (await s3.send(new ListObjectsV2Command({ Bucket: process.env[Settings.auditDigestsBucket], Prefix: 'digests/' }))).Contents ?? [];
+    expect(digests.map((d) => d.Key)).toEqual([expect.stringMatching(new RegExp(`^digests/${new Date().toISOString().slice(0, 10)}T`))]);
 
     const trail = 'RETENTION#accounts';
     const events = (await db().send(new QueryCommand({ TableName: process.env[Settings.auditTable], KeyConditionExpression: 'pk = :pk AND begins_with(sk, :event)', ExpressionAttributeValues: { ':pk': trail, ':event': 'EVENT#' } }))).Items!;

@@ -27,6 +27,21 @@ beforeAll(() => {
 const derbesFunctions = () => Object.entries(template.findResources('AWS::Lambda::Function', { Metadata: { [ENTRY_METADATA]: Match.anyValue() } }));
 
 describe('stateful resources', () => {
+  it("the audit digests' bucket locks each object in compliance mode for the profile's term, and only the watch writes there", () => {
+    const digestsId = stackRef.getLogicalId(stackRef.storage.auditDigests.node.defaultChild as never);
+    const bucket = template.findResources('AWS::S3::Bucket')[digestsId]!;
+    expect(bucket.Properties.ObjectLockEnabled).toBe(true);
+    expect(bucket.Properties.ObjectLockConfiguration).toEqual({ ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 5 * 365 } } });
+    expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    const writers = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
+      (policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>).some(
+        (statement) => [statement.Action].flat().some((action) => action.startsWith('s3:Put') || action.startsWith('s3:Delete')) && JSON.stringify(statement.Resource).includes(digestsId),
+      ),
+    );
+    expect(writers.map((policy) => JSON.stringify(policy.Properties.Roles))).toEqual([expect.stringContaining('DeadlineWatch')]);
+  });
+
   it('every table is on-demand, point-in-time recoverable and encrypted with the customer-managed key', () => {
     const tables = Object.values(template.findResources('AWS::DynamoDB::Table'));
     expect(tables.length).toBeGreaterThanOrEqual(4);
@@ -290,6 +305,7 @@ describe('what each role can do', () => {
         PersonKey: 'secretsmanager:GetSecretValue',
         StorageAudit: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
         'StorageAudit/index/byHeadMoved': 'dynamodb:Query',
+        'StorageAuditDigests/digests/*': 's3:GetObject',
         StorageConsent: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
         'StorageConsent/index/byTermEnd': 'dynamodb:Query',
         StorageKey: 'kms:Decrypt kms:DescribeKey kms:Encrypt kms:GenerateDataKey',
@@ -306,6 +322,7 @@ describe('what each role can do', () => {
         '*': 'xray:PutTelemetryRecords xray:PutTraceSegments',
         AlarmsIntakeFailures: 'sqs:SendMessage',
         EmailIntakeLogs: 'logs:CreateLogStream logs:PutLogEvents',
+        PersonKey: 'secretsmanager:GetSecretValue',
         StorageAudit: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
         StorageKey: 'kms:Decrypt kms:DescribeKey kms:Encrypt kms:GenerateDataKey',
         'StorageRawMail/attachments/*': 's3:PutObject',
@@ -324,6 +341,8 @@ describe('what each role can do', () => {
         DeadlineWatchLogs: 'logs:CreateLogStream logs:PutLogEvents',
         PersonKey: 'secretsmanager:GetSecretValue',
         StorageAudit: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
+        'StorageAudit/index/byHeadMoved': 'dynamodb:Query',
+        'StorageAuditDigests/digests/*': 's3:PutObject',
         StorageConsent: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
         'StorageConsent/index/byTermEnd': 'dynamodb:Query',
         StorageKey: 'kms:Decrypt kms:DescribeKey kms:Encrypt kms:GenerateDataKey',
@@ -343,7 +362,7 @@ describe('what each role can do', () => {
         StorageKey: 'kms:Decrypt kms:DescribeKey kms:Encrypt kms:GenerateDataKey',
         'StorageRawMail/attachments/*': 's3:DeleteObject',
         'StorageRawMail/inbound/*': 's3:DeleteObject',
-        StorageRequests: 'dynamodb:DeleteItem dynamodb:GetItem dynamodb:PutItem dynamodb:Query dynamodb:UpdateItem',
+        StorageRequests: 'dynamodb:DeleteItem dynamodb:GetItem dynamodb:PutItem dynamodb:Query dynamodb:Scan dynamodb:UpdateItem',
         'StorageRequests/index/byClosedDate': 'dynamodb:Query',
         'identity/derbes.local': 'ses:SendRawEmail',
         'table/derbes-demo-customers': 'dynamodb:DeleteItem dynamodb:DescribeTable dynamodb:PutItem dynamodb:Query dynamodb:UpdateItem',

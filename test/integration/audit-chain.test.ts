@@ -1,11 +1,17 @@
-import { DeleteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { createHash } from 'node:crypto';
+import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAuditLog } from '../../functions/adapters/dynamodb/audit-log.ts';
+import { DynamoBreachRegister } from '../../functions/adapters/dynamodb/breach-register.ts';
 import { DynamoRequestStore } from '../../functions/adapters/dynamodb/request-store.ts';
 import { DynamoSentMailLedger } from '../../functions/adapters/dynamodb/sent-mail-ledger.ts';
 import { createDeadlineEngine } from '../../functions/domain/deadlines/index.ts';
+import { ChainBrokenError, NotFoundError } from '../../functions/domain/errors.ts';
 import { newReference, type DataSubjectRequest } from '../../functions/domain/request.ts';
-import { verifyPage, verifyTrail } from '../../functions/use-cases/evidence.ts';
+import { verifyPage, verifyTrail, writeDailyDigest } from '../../functions/use-cases/evidence.ts';
+import type { AuditEvent } from '../../functions/domain/audit.ts';
+import { chainEvents, checkChain } from '../../functions/domain/audit-chain.ts';
+import type { AuditDigest } from '../../functions/domain/audit-digest.ts';
 import { describeCheck } from '../../infra/cli/commands/evidence.ts';
 import { startTestDynamoDb, type TestDynamoDb } from '../support/dynamodb.ts';
 
@@ -16,7 +22,17 @@ beforeAll(async () => {
 afterAll(async () => ddb?.stop());
 
 const audit = () => new DynamoAuditLog(ddb.db, ddb.tables.audit);
-const deps = () => ({ auditChains: audit() });
+/** The locked bucket's contract: objects are written once and read back (the local S3 stands in for it end to end). */
+const bucket = new Map<string, string>();
+const auditDigests = { put: async (key: string, body: string) => void bucket.set(key, body), read: async (key: string) => bucket.get(key)! };
+let now = new Date('2026-11-20T00:05:00.000Z');
+const deps = () => ({
+  auditChains: audit(),
+  auditDigests,
+  requests: new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit),
+  breaches: new DynamoBreachRegister(ddb.db, ddb.tables.requests, ddb.tables.audit),
+  clock: { now: () => now },
+});
 
 /** A request taken to verification by the store, with a mail confirmed through the ledger and a few appends. */
 async function requestWithTrail(): Promise<string> {
@@ -34,7 +50,7 @@ async function requestWithTrail(): Promise<string> {
   await store.create(request, { type: 'request.received', detail: { channel: 'web', types: ['access'], dueAt: request.deadline.dueAt, ruleId: 'kz' } });
   await store.transition(request.id, 'RECEIVED', 'AWAITING_VERIFICATION');
   const ledger = new DynamoSentMailLedger(ddb.db, ddb.tables.requests, ddb.tables.audit);
-  await ledger.confirm({ requestId: request.id, kind: 'receipt', round: 1 }, '<r@derbes.local>', { type: 'mail.sent', detail: { template: 'receipt', messageId: '<r@derbes.local>' } });
+  await ledger.confirm({ requestId: request.id, kind: 'receipt', round: 1 }, '<r@derbes.local>', { type: 'mail.sent', detail: { template: 'receipt', messageId: '<r@derbes.local>', sha256: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' } });
   await audit().append(request.id, { type: 'verification.requested', detail: { expiresAt: '2026-11-23T10:00:00.000Z', joined: false } });
   await store.markVerified(request.id, '2026-11-20T11:00:00.000Z');
   return request.id;
@@ -85,6 +101,38 @@ describe('the audit trail as a hash chain in DynamoDB', () => {
     expect(await verifyTrail(deps(), other)).toMatchObject({ verified: false, broken: { seq: 5, problem: 'missing_at_end' } });
   });
 
+  it('a request whose whole trail was deleted is BROKEN at event 1; a reference nobody made is unknown', async () => {
+    const id = await requestWithTrail();
+    for (const key of [...(await eventKeys(id)), { pk: id, sk: 'HEAD' }]) await ddb.db.send(new DeleteCommand({ TableName: ddb.tables.audit, Key: { pk: key.pk, sk: key.sk } }));
+    const check = await verifyTrail(deps(), id);
+    expect(check).toMatchObject({ trail: id, verified: false, events: 0, broken: { seq: 1, problem: 'missing' } });
+    expect(describeCheck(check)).toMatch(new RegExp(`^${id}: BROKEN at event 1: `));
+    await expect(verifyTrail(deps(), newReference())).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('a write to a trail whose head is gone, or behind its events, fails at once with ChainBrokenError and writes nothing', async () => {
+    const store = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
+    const transactions = { count: 0 };
+    const counting = new Proxy(ddb.db, {
+      get: (target, name) => (name === 'send' ? (command: object) => ((transactions.count += command.constructor.name === 'TransactWriteCommand' ? 1 : 0), target.send(command as never)) : Reflect.get(target, name)),
+    });
+    const headless = await requestWithTrail();
+    await ddb.db.send(new DeleteCommand({ TableName: ddb.tables.audit, Key: { pk: headless, sk: 'HEAD' } }));
+    const appended = new DynamoAuditLog(counting, ddb.tables.audit).append(headless, { type: 'deadline.step', detail: { kind: 'reminder', at: '2026-11-21T00:00:00.000Z' } });
+    await expect(appended).rejects.toBeInstanceOf(ChainBrokenError);
+    await expect(appended).rejects.toThrow(`the audit trail of ${headless} was changed outside derbes: its head is missing while it has events`);
+    expect(transactions.count).toBe(1); // not retried: no other writer will ever move a missing head
+
+    const behind = await requestWithTrail();
+    const events = await ddb.db.send(new QueryCommand({ TableName: ddb.tables.audit, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)', ExpressionAttributeValues: { ':pk': behind, ':e': 'EVENT#' }, ConsistentRead: true }));
+    const fourth = events.Items!.find((item) => item.seq === 4)!;
+    await ddb.db.send(new UpdateCommand({ TableName: ddb.tables.audit, Key: { pk: behind, sk: 'HEAD' }, UpdateExpression: 'SET seq = :s, #h = :h', ExpressionAttributeNames: { '#h': 'hash' }, ExpressionAttributeValues: { ':s': 4, ':h': fourth.hash } }));
+    const before = await store.get(behind);
+    await expect(store.transition(behind, 'AWAITING_VERIFICATION', 'IN_PROGRESS')).rejects.toThrow(/its head stands at event 4, behind an event that exists/);
+    expect(await store.get(behind)).toEqual(before);
+    expect(await eventKeys(behind)).toHaveLength(5);
+  });
+
   it('--all pages through every trail from the heads index and reports the broken ones', async () => {
     const good = await requestWithTrail();
     const bad = await requestWithTrail();
@@ -99,5 +147,39 @@ describe('the audit trail as a hash chain in DynamoDB', () => {
     } while (cursor);
     expect(checks.find((c) => c.trail === good)).toMatchObject({ verified: true });
     expect(checks.find((c) => c.trail === bad)).toMatchObject({ verified: false, broken: { seq: 1, problem: 'changed' } });
+  });
+
+  it('the daily digest anchors every head that moved, once a day; a chain rewritten consistently afterwards no longer matches it', async () => {
+    const id = await requestWithTrail();
+    const first = await writeDailyDigest(deps());
+    expect(first?.key).toMatch(/^digests\/2026-11-20T00-05-00-000Z\.json$/);
+    expect(await writeDailyDigest(deps())).toBeUndefined(); // once a day
+    const digest = JSON.parse(bucket.get(first!.key)!) as AuditDigest;
+    expect(digest.heads.map((h) => h.trail)).toContain(id);
+    expect(digest.previous).toBeUndefined();
+    const check = await verifyTrail(deps(), id);
+    expect(check).toMatchObject({ verified: true, events: 5, anchor: { day: '2026-11-20', seq: 5 } });
+    expect(describeCheck(check)).toBe(`${id}: verified: 5 events, anchored 2026-11-20`);
+
+    // The next day: only what moved since is listed, and the digest names the previous one by its hash.
+    await audit().append(id, { type: 'deadline.step', detail: { kind: 'reminder', at: '2026-11-21T00:00:00.000Z' } });
+    now = new Date('2026-11-21T00:05:00.000Z');
+    const second = await writeDailyDigest(deps());
+    const next = JSON.parse(bucket.get(second!.key)!) as AuditDigest;
+    expect(next.previous).toMatchObject({ key: first!.key, sha256: createHash('sha256').update(bucket.get(first!.key)!).digest('hex') });
+    expect(next.heads.find((h) => h.trail === id)).toMatchObject({ seq: 6 });
+    expect(await verifyTrail(deps(), id)).toMatchObject({ verified: true, events: 6, anchor: { day: '2026-11-21', seq: 6 } });
+
+    // Someone with write access rewrites an event and recomputes every hash and the head: the chain holds, the digest does not.
+    const keys = await eventKeys(id);
+    const stored = (await audit().chain(id)).events;
+    const rewritten = chainEvents(id, undefined, stored.map((e, i) => (i === 2 ? { type: 'mail.sent', detail: { template: 'answer', messageId: '<x@y>', sha256: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' } } : e)) as AuditEvent[], stored[0]!.at);
+    for (const [i, { requestId: _trail, ...item }] of rewritten.entries()) {
+      await ddb.db.send(new PutCommand({ TableName: ddb.tables.audit, Item: { pk: id, sk: keys[i]!.sk, ...item } }));
+    }
+    const fresh = (await audit().chain(id)).events;
+    await ddb.db.send(new PutCommand({ TableName: ddb.tables.audit, Item: { pk: id, sk: 'HEAD', seq: 6, hash: fresh[5]!.hash, movedAt: now.toISOString(), heads: 'HEAD' } }));
+    expect(checkChain(id, fresh, (await audit().chain(id)).head)).toMatchObject({ verified: true });
+    expect(await verifyTrail(deps(), id)).toMatchObject({ verified: false, broken: { seq: 6, problem: 'differs_from_digest' } });
   });
 });

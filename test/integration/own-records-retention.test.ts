@@ -8,6 +8,7 @@ import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawMailStore } from '../../functions/adapters/aws/raw-mail-store.ts';
 import { DynamoAuditLog } from '../../functions/adapters/dynamodb/audit-log.ts';
+import { DynamoBreachRegister } from '../../functions/adapters/dynamodb/breach-register.ts';
 import { OwnRecordsRetention } from '../../functions/adapters/dynamodb/own-records-retention.ts';
 import { DynamoRequestStore, requestItem } from '../../functions/adapters/dynamodb/request-store.ts';
 import { DynamoRetentionStates } from '../../functions/adapters/dynamodb/retention-state.ts';
@@ -15,6 +16,7 @@ import { loadProfileFile } from '../../functions/config/load-profile.ts';
 import { canonicalJson } from '../../functions/domain/canonical.ts';
 import { createDeadlineEngine } from '../../functions/domain/deadlines/index.ts';
 import { OWN_RECORDS } from '../../functions/domain/own-records.ts';
+import { ConflictError } from '../../functions/domain/errors.ts';
 import { keyedHash } from '../../functions/domain/person-key.ts';
 import type { DataSubjectRequest } from '../../functions/domain/request.ts';
 import { approveRule, holdRequest, planChunk, purgeExpired, retentionRules } from '../../functions/use-cases/retention.ts';
@@ -61,6 +63,8 @@ const exists = (key: string) =>
     .catch(() => false);
 
 let crashBeforeLastWrite = false;
+/** Runs once, just before the purge's last write (after its raw mail and results are removed). */
+let beforeLastWrite: (() => Promise<void>) | undefined;
 function deps(now: Date) {
   const digest = async (canonical: string) => keyedHash('own-records', canonical, SECRET);
   const db = new Proxy(ddb.db, {
@@ -70,6 +74,11 @@ function deps(now: Date) {
         if (crashBeforeLastWrite && command.constructor.name === 'TransactWriteCommand') {
           crashBeforeLastWrite = false;
           throw new Error('the run crashed before its last write');
+        }
+        if (beforeLastWrite && command.constructor.name === 'TransactWriteCommand') {
+          const hook = beforeLastWrite;
+          beforeLastWrite = undefined;
+          await hook();
         }
         return target.send(command as never);
       };
@@ -110,18 +119,26 @@ async function request(id: string, closedAt: string | undefined): Promise<DataSu
       closedAt,
     }),
   };
-  await ddb.db.send(new PutCommand({ TableName: ddb.tables.requests, Item: requestItem(request) }));
+  // Made through the store with the mail's Message-ID as its idempotency key, as intake makes it.
+  const received = { type: 'request.received' as const, detail: { channel: 'email', types: request.types, dueAt: request.deadline.dueAt, ruleId: request.deadline.rule.id } };
+  const bodyHash = keyedHash('body', JSON.stringify({ email: request.email, name: request.name }), SECRET);
+  const { request: created } = await store().create(request, received, { key: `message-id:<${id}@example.kz>`, bodyHash, field: 'Message-ID' });
   await new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit).putSourceResult(id, { sourceId: 'customers', records: [{ email: request.email, name: 'Айгерим' }] } as never);
-  const attachment = `attachments/${id}/a1b2c3/passport scan.pdf`;
+  const attachment = `attachments/${id}/a1b2c3d4e5f60718293a4b5c6d7e8f90`;
   for (const key of [`inbound/ses-${id}`, attachment]) await client().send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'bytes' }));
   await new DynamoAuditLog(ddb.db, ddb.tables.audit, () => receivedAt).append(id, {
     type: 'mail.received',
-    detail: { sesMessageId: `ses-${id}`, outcome: 'request', attachments: [{ filename: 'passport scan.pdf', size: 5, key: attachment }] },
+    detail: { sesMessageId: `ses-${id}`, sha256: 'b'.repeat(64), verdicts: { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS' }, outcome: 'request', attachments: [{ size: 5, key: attachment }] },
   });
-  return request;
+  return created;
 }
 
 const store = () => new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
+/** The request as a deploy before the closed-date index wrote it: without the index's attributes. */
+async function writtenBeforeTheIndex(request: DataSubjectRequest): Promise<void> {
+  const { closedIndex: _index, closedAtUtc: _at, ...old } = requestItem(request);
+  await ddb.db.send(new PutCommand({ TableName: ddb.tables.requests, Item: old }));
+}
 const item = async (id: string, sk: string) => (await ddb.db.send(new GetCommand({ TableName: ddb.tables.requests, Key: { pk: id, sk }, ConsistentRead: true }))).Item;
 const trail = async (pk: string) =>
   ((await ddb.db.send(new QueryCommand({ TableName: ddb.tables.audit, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :event)', ExpressionAttributeValues: { ':pk': pk, ':event': 'EVENT#' } }))).Items ?? []) as Array<{
@@ -138,6 +155,8 @@ describe("derbes' own records after their term", () => {
     old = await request('DRB-OLD00-00001', new Date(past).toISOString());
     await request('DRB-YOUNG-00002', new Date(younger).toISOString());
     await request('DRB-OPEN0-00003', undefined);
+    // Closed before the closed-date index existed (written without its attributes), within its term.
+    await writtenBeforeTheIndex(await request('DRB-LEGCY-00008', new Date(younger).toISOString()));
     await request('DRB-HELD0-00004', DateTime.fromJSDate(T0).minus({ years: 4 }).toISO()!);
     await holdRequest({ requests: store() }, 'DRB-HELD0-00004', { basis: 'Дело № 2-5/2026' }, { keyId: 'op-1' });
     await expect(holdRequest({ requests: store() }, 'DRB-HELD0-00004', { basis: '  ' }, { keyId: 'op-1' })).rejects.toThrow(/basis/);
@@ -151,7 +170,13 @@ describe("derbes' own records after their term", () => {
 
     const report = await purgeExpired(deps(T0) as never);
     expect(report.awaitingApproval).toContain(OWN_RECORDS);
+    // The back-fill needs no approval (it changes nothing personal): the old request now has its place in the index.
+    expect(report.indexed).toBe(1);
+    expect(await item('DRB-LEGCY-00008', 'REQUEST')).toMatchObject({ closedIndex: 'CLOSED', closedAtUtc: new Date(younger).toISOString() });
+    expect((await trail(`RETENTION#${OWN_RECORDS}`)).map((e) => e.type)).toContain('retention.index_backfilled');
+    expect((await purgeExpired(deps(T0) as never)).indexed).toBe(0); // read to its end once: done
     expect(await item(old.id, 'REQUEST')).toMatchObject({ email: old.email, name: old.name });
+    expect(await item(old.idempotencyMarker!, 'MARKER')).toMatchObject({ requestId: old.id });
   });
 
   it('once approved, anonymise the request past its term — once, with one digest, even when a run crashes midway', async () => {
@@ -188,7 +213,11 @@ describe("derbes' own records after their term", () => {
     // The digest is the keyed hash of what the request held: a copy the operator kept checks out against it.
     expect(anonymised.anonymised.digest).toBe(keyedHash('own-records', canonicalJson(original), SECRET));
     expect(await item(old.id, 'RESULT#customers')).toBeUndefined();
-    expect(await exists(`attachments/${old.id}/a1b2c3/passport scan.pdf`)).toBe(false);
+    // The idempotency key's record, which ties the key and a hash of the body to the request, is gone with it.
+    expect(old.idempotencyMarker).toMatch(/^IDEMPOTENCY#/);
+    expect(await item(old.idempotencyMarker!, 'MARKER')).toBeUndefined();
+    expect(anonymised).not.toHaveProperty('idempotencyMarker');
+    expect(await exists(`attachments/${old.id}/a1b2c3d4e5f60718293a4b5c6d7e8f90`)).toBe(false);
 
     const own = await trail(old.id);
     expect(own.filter((e) => e.type === 'retention.anonymised')).toEqual([
@@ -199,7 +228,7 @@ describe("derbes' own records after their term", () => {
     expect(retention.filter((e) => e.type === 'retention.purged')).toHaveLength(1);
     expect(JSON.stringify(retention)).not.toContain('example.kz');
     // Anonymising keeps the trail as it was: both chains it wrote to still verify, with the crashed run's repeat.
-    const chains = { auditChains: new DynamoAuditLog(ddb.db, ddb.tables.audit) };
+    const chains = { auditChains: new DynamoAuditLog(ddb.db, ddb.tables.audit), auditDigests: { put: async () => {}, read: async () => '' }, requests: store(), breaches: new DynamoBreachRegister(ddb.db, ddb.tables.requests, ddb.tables.audit) };
     expect(await verifyTrail(chains, old.id)).toMatchObject({ verified: true, events: own.length });
     expect(await verifyTrail(chains, `RETENTION#${OWN_RECORDS}`)).toMatchObject({ verified: true, events: retention.length });
   });
@@ -217,6 +246,62 @@ describe("derbes' own records after their term", () => {
       { held: false, operatorKeyId: 'op-1' },
     ]);
     await expect(holdRequest({ requests: store() }, 'DRB-HELD0-00004', { basis: 'too late' }, { keyId: 'op-1' })).rejects.toThrow(/was anonymised/);
+  });
+
+  it('refuse a legal hold asked for once the purge has begun removing a request\'s records, and anonymise it whole', async () => {
+    const id = 'DRB-RACE0-00005';
+    await request(id, DateTime.fromJSDate(T0).minus({ years: 5 }).toISO()!);
+    let hold: unknown;
+    // The operator asks for a hold between the purge's first write and its last: raw mail and results are gone by then.
+    beforeLastWrite = async () => {
+      hold = await holdRequest({ requests: store() }, id, { basis: 'Дело № 3-1/2026' }, { keyId: 'op-1' }).catch((error: unknown) => error);
+    };
+    const report = await purgeExpired(deps(new Date(T0.getTime() + 5 * 3_600_000)) as never);
+    expect(hold).toBeInstanceOf(ConflictError);
+    expect(String(hold)).toMatch(/is being anonymised/);
+    expect(report.purged).toBe(1);
+    const anonymised = await item(id, 'REQUEST');
+    expect(anonymised).toMatchObject({ email: '[erased]', anonymised: expect.anything() });
+    expect(anonymised).not.toHaveProperty('legalHold');
+    expect(anonymised).not.toHaveProperty('anonymising');
+    expect((await trail(id)).map((e) => e.type)).not.toContain('retention.hold');
+  });
+
+  it('never let a copy read before the purge overwrite the anonymised request', async () => {
+    const id = 'DRB-STALE-00006';
+    const before = await request(id, DateTime.fromJSDate(T0).minus({ years: 5 }).toISO()!);
+    expect((await purgeExpired(deps(new Date(T0.getTime() + 6 * 3_600_000)) as never)).purged).toBe(1);
+    // A writer that read the request before the purge (never revised, so no revision) writes as the request store does.
+    const write = ddb.db.send(
+      new PutCommand({
+        TableName: ddb.tables.requests,
+        Item: requestItem({ ...before, legalHold: 'late' }, 1),
+        ConditionExpression: '#status = :expected AND attribute_not_exists(#revision)',
+        ExpressionAttributeNames: { '#status': 'status', '#revision': 'revision' },
+        ExpressionAttributeValues: { ':expected': before.status },
+      }),
+    );
+    await expect(write).rejects.toThrow(/conditional request failed/i);
+    expect(await item(id, 'REQUEST')).toMatchObject({ email: '[erased]', revision: 2 });
+  });
+
+  it('back-fill the closed-date index a bounded page at a time, from where the last page stopped', async () => {
+    const ids = ['DRB-LEGCY-00009', 'DRB-LEGCY-00010', 'DRB-LEGCY-00011'];
+    for (const id of ids) await writtenBeforeTheIndex(await request(id, new Date(younger).toISOString()));
+    const own = deps(T0).ownRecords;
+    let cursor: string | undefined;
+    let pages = 0;
+    let indexed = 0;
+    do {
+      const page = await own.indexClosedPage({ cursor, limit: 5 });
+      indexed += page.indexed;
+      cursor = page.cursor;
+      pages++;
+    } while (cursor);
+    expect(indexed).toBe(3);
+    expect(pages).toBeGreaterThan(3); // each page reads at most 5 items of a table that holds many more
+    for (const id of ids) expect(await item(id, 'REQUEST')).toMatchObject({ closedIndex: 'CLOSED' });
+    expect(await item('DRB-OPEN0-00003', 'REQUEST')).not.toHaveProperty('closedIndex');
   });
 
   it('keep a request closed within the term, and an open one, as they were', async () => {

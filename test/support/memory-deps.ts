@@ -8,6 +8,7 @@ import { parseProfile } from '../../functions/config/load-profile.ts';
 import { mailDomain, type DataSource, type OperatorProfile, type RetentionRule } from '../../functions/config/profile-schema.ts';
 import type { AuditEvent, RecordedAuditEvent } from '../../functions/domain/audit.ts';
 import { chainEvents, type ChainedAuditEvent, type ChainHead } from '../../functions/domain/audit-chain.ts';
+import type { DigestHead, DigestPointer } from '../../functions/domain/audit-digest.ts';
 import {
   applyEvents,
   dueEvents,
@@ -54,6 +55,7 @@ import {
   type RecordPurge,
   type RetentionLease,
   type RetentionProgress,
+  type OwnRecords,
   type RetentionSource,
   type RetentionStates,
   type Idempotency,
@@ -91,10 +93,15 @@ class MemoryRequests implements RequestStore {
       return { request: await this.get(marker.requestId), created: false };
     }
     if (this.requests.has(request.id)) throw new ConflictError(`request ${request.id} exists`);
-    this.requests.set(request.id, structuredClone(request));
+    const created = markerKey ? { ...request, idempotencyMarker: markerKey } : request;
+    this.requests.set(request.id, structuredClone(created));
     if (markerKey) this.idempotencyMarkers.set(markerKey, { requestId: request.id, bodyHash: idempotency!.bodyHash });
     await this.audit.append(request.id, event);
-    return { request, created: true };
+    return { request: created, created: true };
+  }
+  /** What the anonymisation does with the idempotency key's record. */
+  forgetIdempotencyMarker(markerKey: string) {
+    this.idempotencyMarkers.delete(markerKey);
   }
   async get(id: string) {
     const request = this.requests.get(id);
@@ -118,9 +125,10 @@ class MemoryRequests implements RequestStore {
     await this.audit.append(id, { type: 'verification.confirmed', detail: {} });
     return 'marked' as const;
   }
-  async amend(id: string, status: RequestStatus, changes: Partial<DataSubjectRequest>, events: AuditEvent[]) {
+  async amend(id: string, status: RequestStatus, changes: Partial<DataSubjectRequest>, events: AuditEvent[], check?: (current: DataSubjectRequest) => void) {
     const current = await this.get(id);
     if (current.status !== status) throw new ConflictError(`request ${id} is ${current.status}, not ${status}`);
+    check?.(current);
     const next = { ...current, ...changes, status };
     this.requests.set(id, structuredClone(next));
     for (const event of events) await this.audit.append(id, event);
@@ -176,6 +184,20 @@ class MemoryAudit implements AuditLog, AuditChains {
   async chain(trail: string) {
     const head = this.headOf.get(trail);
     return { events: this.events.filter((e) => e.requestId === trail), ...(head ? { head } : {}) };
+  }
+  latest?: DigestPointer;
+  readonly anchors = new Map<string, DigestPointer & { seq: number }>();
+  async latestDigest() {
+    return this.latest;
+  }
+  async recordDigest(digest: DigestPointer, previous: DigestPointer | undefined, heads: DigestHead[]) {
+    for (const head of heads) this.anchors.set(head.trail, { ...digest, seq: head.seq });
+    if (this.latest?.key !== previous?.key) return false;
+    this.latest = digest;
+    return true;
+  }
+  async anchorOf(trail: string) {
+    return this.anchors.get(trail);
   }
   async heads(options: { movedSince?: string; cursor?: string; limit: number }) {
     const all = [...this.headOf.values()].filter((h) => !options.movedSince || h.movedAt >= options.movedSince).sort((a, b) => a.movedAt.localeCompare(b.movedAt) || a.trail.localeCompare(b.trail));
@@ -360,7 +382,7 @@ class MemoryPackages implements PackageStore {
 }
 
 /** derbes' own records in memory: closed requests past their term, anonymised as the DynamoDB adapter does. */
-class MemoryOwnRecords implements RetentionSource {
+class MemoryOwnRecords implements OwnRecords {
   constructor(
     private readonly requests: MemoryRequests,
     private readonly audit: AuditLog,
@@ -383,6 +405,7 @@ class MemoryOwnRecords implements RetentionSource {
     const results = [...(this.requests.results.get(current.id)?.values() ?? [])];
     const digest = this.digestOf(canonicalJson({ request: current, results }));
     this.requests.results.delete(current.id);
+    if (current.idempotencyMarker) this.requests.forgetIdempotencyMarker(current.idempotencyMarker);
     this.requests.requests.set(current.id, anonymisedRequest(current, at.toISOString(), digest));
     await this.audit.append(audit.trail, audit.event);
     await this.audit.append(current.id, { type: 'retention.anonymised', detail: { digest, sourceResults: results.length, objects: 0 } });
@@ -390,6 +413,10 @@ class MemoryOwnRecords implements RetentionSource {
   }
   async keyOf(record: Record<string, unknown>) {
     return { requestId: record.id };
+  }
+  /** In memory every closed request is found by `expired` already: nothing to back-fill. */
+  async indexClosedPage() {
+    return { indexed: 0 };
   }
 }
 
@@ -727,6 +754,8 @@ export interface MemorySystem {
   audit: MemoryAudit;
   openWork: MemoryOpenWork;
   packages: MemoryPackages;
+  /** The locked bucket of the audit digests. */
+  digests: MemoryPackages;
   consent: MemoryConsentLedger;
   workflow: MemoryWorkflow;
   decisions: MemoryDecisions;
@@ -756,6 +785,7 @@ export function memorySystem(
   const mailer = new CapturingMailer();
   const openWork = new MemoryOpenWork();
   const packages = new MemoryPackages();
+  const digests = new MemoryPackages();
   const deadlines = createDeadlineEngine({ calendarOverrides: profile.calendarOverrides, baseHolidays: dateHolidays() });
   const consent = new MemoryConsentLedger({ timeZone: deadlines.timeZone(profile.jurisdiction), purposes: profile.purposes }, clock.now);
   const sources = new Map(
@@ -777,6 +807,7 @@ export function memorySystem(
     requests,
     audit,
     auditChains: audit,
+    auditDigests: digests,
     verifications: new MemoryVerifications(),
     limits,
     decisions,
@@ -809,5 +840,5 @@ export function memorySystem(
     publicUrl: options.publicUrl ?? 'https://privacy.example',
     connectorFor: (source) => sources.get(source.id)!,
   };
-  return { deps, mailer, sources, requests, audit, openWork, packages, consent, workflow, decisions, attention, suppressions, sesSuppressed, retentionStates, limits, setNow: (at) => (now = at) };
+  return { deps, mailer, sources, requests, audit, digests, openWork, packages, consent, workflow, decisions, attention, suppressions, sesSuppressed, retentionStates, limits, setNow: (at) => (now = at) };
 }

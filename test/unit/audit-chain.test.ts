@@ -6,7 +6,7 @@ const TRAIL = 'DRB-7K3F9-Q2M4X';
 const events: AuditEvent[] = [
   { type: 'request.received', detail: { channel: 'web', types: ['access'], dueAt: '2026-12-01T23:59:59+05:00', ruleId: 'kz-access' } },
   { type: 'status.changed', detail: { from: 'RECEIVED', to: 'AWAITING_VERIFICATION' } },
-  { type: 'mail.sent', detail: { template: 'receipt', messageId: '<a@derbes.local>' } },
+  { type: 'mail.sent', detail: { template: 'receipt', messageId: '<a@derbes.local>', sha256: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' } },
   { type: 'verification.confirmed', detail: {} },
   { type: 'status.changed', detail: { from: 'AWAITING_VERIFICATION', to: 'IN_PROGRESS' } },
 ];
@@ -68,7 +68,7 @@ describe('the audit hash chain', () => {
     const anchor = { seq: 3, hash: stored[2]!.hash, day: '2026-11-20', digest: 'digests/2026-11-20.json' };
     expect(checkChain(TRAIL, stored, head, anchor)).toEqual({ trail: TRAIL, verified: true, events: 5, anchor });
     // Rewritten consistently after the digest (every hash and the head recomputed): the digest still tells.
-    const rewritten = chainEvents(TRAIL, undefined, [events[0]!, events[1]!, { type: 'mail.sent', detail: { template: 'other', messageId: '<b@x>' } }, events[3]!, events[4]!], '2026-11-20T10:00:00.000Z');
+    const rewritten = chainEvents(TRAIL, undefined, [events[0]!, events[1]!, { type: 'mail.sent', detail: { template: 'other', messageId: '<b@x>', sha256: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' } }, events[3]!, events[4]!], '2026-11-20T10:00:00.000Z');
     const rewrittenHead = { ...head, hash: rewritten[4]!.hash };
     expect(checkChain(TRAIL, rewritten, rewrittenHead)).toMatchObject({ verified: true });
     expect(checkChain(TRAIL, rewritten, rewrittenHead, anchor)).toMatchObject({ verified: false, broken: { seq: 3, problem: 'differs_from_digest' } });

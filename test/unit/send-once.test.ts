@@ -33,7 +33,7 @@ describe('each mail of a request goes out once', () => {
     await notifyPerson(deps, request, 'receipt', {});
     expect(sent).toHaveLength(1);
     expect(sent[0]!.messageId).toMatch(/^<DRB-AAAAA-BBBBB\.receipt\.[0-9a-f]+@derbes\.local>$/);
-    expect(events).toEqual([{ type: 'mail.sent', detail: { template: 'receipt', messageId: sent[0]!.messageId } }]);
+    expect(events).toEqual([{ type: 'mail.sent', detail: { template: 'receipt', messageId: sent[0]!.messageId, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) } }]);
   });
 
   it('a mail whose first attempt was never confirmed goes out again, with the same Message-ID', async () => {

@@ -9,9 +9,14 @@ const MEDIA_TYPE = /^[\w!#$&^.+-]+\/[\w!#$&^.+-]+$/;
 /** Where a request's attachments are kept, beside the raw mail they came in. */
 export const ATTACHMENTS_PREFIX = 'attachments/';
 
+/** S3 user metadata holding an attachment's file name, percent-encoded (metadata values are ASCII). */
+const FILENAME_METADATA = 'filename';
+
 /**
  * The raw-mail bucket: reads the message the SES S3 action (or the local SMTP server) stored, and keeps the
- * attachments of a request's mail under attachments/<request id>/ for the operator.
+ * attachments of a request's mail under attachments/<request id>/ for the operator. A file's key is a random name;
+ * the name the sender gave it (often personal: "passport Aigerim.pdf") is kept only on the object itself, so it goes
+ * when the request's own records are anonymised, while the audit trail, which stays, holds the key.
  */
 export class RawMailStore implements MailArchive {
   constructor(
@@ -26,11 +31,12 @@ export class RawMailStore implements MailArchive {
   }
 
   async keep(requestId: string, attachment: { filename: string; contentType: string; content: Uint8Array }, folder?: 'quarantine'): Promise<string> {
-    // A random folder per file: two attachments with one name never overwrite each other.
-    const key = `${ATTACHMENTS_PREFIX}${requestId}/${folder ? `${folder}/` : ''}${randomBytes(6).toString('hex')}/${attachment.filename.replace(/[^\w.\- ]/g, '_').replace(/^\.+/, '') || 'attachment'}`;
+    const key = `${ATTACHMENTS_PREFIX}${requestId}/${folder ? `${folder}/` : ''}${randomBytes(16).toString('hex')}`;
     // A mangled type in the mail (the intake fuzzer sent some) must not become an invalid HTTP header.
     const contentType = MEDIA_TYPE.test(attachment.contentType) ? attachment.contentType : 'application/octet-stream';
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: attachment.content, ContentType: contentType }));
+    await this.s3.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: attachment.content, ContentType: contentType, Metadata: { [FILENAME_METADATA]: encodeURIComponent(attachment.filename) } }),
+    );
     return key;
   }
 
@@ -47,15 +53,24 @@ export class RawMailStore implements MailArchive {
     for (const key of keys) await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
-  async fetch(requestId: string, key: string): Promise<{ contentType: string; content: Uint8Array }> {
+  async fetch(requestId: string, key: string): Promise<{ contentType: string; content: Uint8Array; filename: string }> {
     // Only this request's own folder: a key naming another request's file is simply not found.
     if (!key.startsWith(`${ATTACHMENTS_PREFIX}${requestId}/`) || key.split('/').includes('..')) throw new NotFoundError(`no attachment ${key} for request ${requestId}`);
     try {
       const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return { contentType: object.ContentType ?? 'application/octet-stream', content: await object.Body!.transformToByteArray() };
+      return { contentType: object.ContentType ?? 'application/octet-stream', content: await object.Body!.transformToByteArray(), filename: storedFilename(object.Metadata) };
     } catch (error) {
       if (error instanceof NoSuchKey) throw new NotFoundError(`no attachment ${key} for request ${requestId}`);
       throw error;
     }
+  }
+}
+
+/** The name kept on the object; one that cannot be read back (or none, kept before names moved here) is 'attachment'. */
+function storedFilename(metadata: Record<string, string> | undefined): string {
+  try {
+    return decodeURIComponent(metadata?.[FILENAME_METADATA] ?? '') || 'attachment';
+  } catch {
+    return 'attachment';
   }
 }

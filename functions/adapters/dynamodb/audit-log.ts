@@ -1,6 +1,8 @@
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent, RecordedAuditEvent } from '../../domain/audit.ts';
 import type { ChainedAuditEvent, ChainHead } from '../../domain/audit-chain.ts';
+import type { DigestHead, DigestPointer } from '../../domain/audit-digest.ts';
+import { written } from './conditional-write.ts';
 import type { AuditChains, AuditLog, InboundMailEvent } from '../../use-cases/ports.ts';
 import { EVENT_PREFIX, HEAD_SK, HEADS_INDEX, HEADS_PARTITION, toHead, writeAudited } from './audited-write.ts';
 import { cursorOf, keyOfCursor } from './cursor.ts';
@@ -61,4 +63,53 @@ export class DynamoAuditLog implements AuditLog, AuditChains {
     );
     return { heads: (page.Items ?? []).map(toHead), cursor: cursorOf(page.LastEvaluatedKey) };
   }
+
+  async latestDigest(): Promise<DigestPointer | undefined> {
+    const item = (await this.db.send(new GetCommand({ TableName: this.table, Key: LATEST_DIGEST, ConsistentRead: true }))).Item;
+    return item ? toPointer(item) : undefined;
+  }
+
+  async recordDigest(digest: DigestPointer, previous: DigestPointer | undefined, heads: DigestHead[]): Promise<boolean> {
+    // Anchors first: a run that crashes before the pointer moves leaves anchors to a digest that exists (written
+    // before this), and the next run anchors the same heads again.
+    for (let i = 0; i < heads.length; i += ANCHOR_WRITES_AT_ONCE) {
+      await Promise.all(
+        heads.slice(i, i + ANCHOR_WRITES_AT_ONCE).map((head) =>
+          this.db.send(new PutCommand({ TableName: this.table, Item: { pk: head.trail, sk: `${ANCHOR_PREFIX}${digest.writtenAt}`, seq: head.seq, ...digest } })),
+        ),
+      );
+    }
+    return written(
+      this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...LATEST_DIGEST, ...digest },
+          ...(previous ? { ConditionExpression: '#key = :previous', ExpressionAttributeNames: { '#key': 'key' }, ExpressionAttributeValues: { ':previous': previous.key } } : { ConditionExpression: 'attribute_not_exists(pk)' }),
+        }),
+      ),
+    );
+  }
+
+  async anchorOf(trail: string): Promise<(DigestPointer & { seq: number }) | undefined> {
+    const page = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :anchor)',
+        ExpressionAttributeValues: { ':pk': trail, ':anchor': ANCHOR_PREFIX },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const item = page.Items?.[0];
+    return item ? { ...toPointer(item), seq: Number(item.seq) } : undefined;
+  }
 }
+
+/** Which digest is the latest: the next one names it, so the digests form a chain. */
+const LATEST_DIGEST = { pk: 'DIGESTS', sk: 'LATEST' };
+/** pk=<trail> sk=ANCHOR#<digest's writtenAt>: the digest that anchored the trail's head, and at what number. */
+const ANCHOR_PREFIX = 'ANCHOR#';
+const ANCHOR_WRITES_AT_ONCE = 25;
+
+const toPointer = (item: Record<string, unknown>): DigestPointer => ({ key: String(item.key), sha256: String(item.sha256), day: String(item.day), writtenAt: String(item.writtenAt) });

@@ -2,7 +2,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../../domain/audit.ts';
 import { chainEvents, type ChainHead } from '../../domain/audit-chain.ts';
-import { ConflictError } from '../../domain/errors.ts';
+import { ChainBrokenError, ConflictError } from '../../domain/errors.ts';
 
 /**
  * Audit table layout:
@@ -76,7 +76,8 @@ export async function writeAudited(db: DynamoDBDocumentClient, auditTable: strin
   const trails = appends.filter((append) => append.events.length > 0);
   for (let attempt = 1; ; attempt++) {
     const heads = await Promise.all(trails.map((append) => readHead(db, auditTable, append.trail)));
-    const items = [...records, ...trails.flatMap((append, i) => chainItems(auditTable, append, heads[i], at))];
+    const chains = trails.map((append, i) => chainItems(auditTable, append, heads[i], at));
+    const items = [...records, ...chains.flat()];
     try {
       await db.send(new TransactWriteCommand({ TransactItems: items }));
       return;
@@ -86,8 +87,28 @@ export async function writeAudited(db: DynamoDBDocumentClient, auditTable: strin
       const recordFailed = reasons.slice(0, records.length).some((code) => code !== 'None');
       const chainMoved = reasons.slice(records.length).some((code) => code === 'ConditionalCheckFailed' || code === 'TransactionConflict');
       if (recordFailed || !chainMoved) throw error;
+      await failIfBroken(db, auditTable, trails, heads, chains, reasons.slice(records.length));
       if (attempt === CHAIN_ATTEMPTS) throw new ConflictError(`the audit trail of ${trails.map((t) => t.trail).join(', ')} kept moving; try again`);
       await new Promise((resolve) => setTimeout(resolve, Math.random() * RETRY_PAUSE_MS * attempt));
+    }
+  }
+}
+
+/**
+ * An event put that failed because its number is taken means another writer got there first, and then moved the
+ * head with it in the same transaction. If the head still stands where it was read (or is still absent), nobody
+ * did: the event exists past the head, and every retry would fail the same way.
+ */
+async function failIfBroken(db: DynamoDBDocumentClient, table: string, trails: TrailAppend[], heads: Array<ChainHead | undefined>, chains: TransactItem[][], reasons: string[]): Promise<void> {
+  let offset = 0;
+  for (const [i, chain] of chains.entries()) {
+    const eventReasons = reasons.slice(offset, offset + chain.length - 1); // the head's put comes last
+    offset += chain.length;
+    if (!eventReasons.includes('ConditionalCheckFailed')) continue;
+    const now = await readHead(db, table, trails[i]!.trail);
+    if (now?.seq === heads[i]?.seq) {
+      const where = now ? `its head stands at event ${now.seq}, behind an event that exists` : 'its head is missing while it has events';
+      throw new ChainBrokenError(`the audit trail of ${trails[i]!.trail} was changed outside derbes: ${where}; nothing was written (check it with derbes evidence verify ${trails[i]!.trail})`);
     }
   }
 }

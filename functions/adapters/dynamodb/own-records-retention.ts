@@ -1,15 +1,15 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RetentionRule } from '../../config/profile-schema.ts';
 import { eventsOfType, type AuditEvent } from '../../domain/audit.ts';
 import { canonicalJson } from '../../domain/canonical.ts';
 import { anonymisedRequest } from '../../domain/own-records.ts';
-import type { ExpiredPage, RecordPurge, RetentionSource } from '../../use-cases/ports.ts';
+import type { ExpiredPage, OwnRecords, RecordPurge } from '../../use-cases/ports.ts';
 import { DynamoAuditLog } from './audit-log.ts';
 import { putIf, writeAudited } from './audited-write.ts';
 import { cursorOf, keyOfCursor } from './cursor.ts';
 import { queryAll } from './query-all.ts';
-import { CLOSED, CLOSED_INDEX, REQUEST_SK, requestItem, toRequest } from './request-store.ts';
+import { CLOSED, CLOSED_INDEX, IDEMPOTENCY_SK, REQUEST_SK, REVISION, requestItem, toRequest } from './request-store.ts';
 
 /** Where a request's raw mail and attachments are kept (adapters/aws/raw-mail-store.ts). */
 export interface RequestObjects {
@@ -21,13 +21,14 @@ export interface RequestObjects {
 const IN_PROGRESS = 'anonymising';
 
 const CURSOR_PROBLEM = "the cursor over derbes' own records cannot be read; start the pass again without one";
+const BACKFILL_CURSOR_PROBLEM = 'the cursor of the closed-date index back-fill cannot be read; start it again without one';
 
 /**
  * derbes' own records as the retention purge sees them: closed requests past their term, from the closed-date index
  * (a query, page by page, never a scan), each anonymised with what belongs to it — the copies of source records
  * derbes made for it, its raw mail and attachments — while its audit trail stays.
  */
-export class OwnRecordsRetention implements RetentionSource {
+export class OwnRecordsRetention implements OwnRecords {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly requestsTable: string,
@@ -56,6 +57,7 @@ export class OwnRecordsRetention implements RetentionSource {
     const request = toRequest(item);
     // Still in the index as found, and not put under a legal hold since the page was read.
     const stillAsFound = { ConditionExpression: 'closedIndex = :closed AND closedAtUtc = :seen AND attribute_not_exists(legalHold)', values: { ':closed': CLOSED, ':seen': record.closedAtUtc } };
+    const seenRevision = typeof record[REVISION] === 'number' ? record[REVISION] : undefined;
     const results = await queryAll(this.db, {
       TableName: this.requestsTable,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :result)',
@@ -63,16 +65,23 @@ export class OwnRecordsRetention implements RetentionSource {
       ConsistentRead: true,
     });
     // What is recorded is fixed before anything is removed: a run that crashes midway and its repeat record the same.
+    // The same write, conditional on no hold and on the request as read, takes the next revision: a writer that read
+    // it before must read again, and a legal hold then finds the removals begun and is refused (holdRequest).
     let fixed: { digest: string; sourceResults: number };
+    let claimed: number;
     try {
       const written = await this.db.send(
         new UpdateCommand({
           TableName: this.requestsTable,
           Key: { pk: request.id, sk: REQUEST_SK },
-          UpdateExpression: `SET ${IN_PROGRESS} = if_not_exists(${IN_PROGRESS}, :fixed)`,
-          ConditionExpression: stillAsFound.ConditionExpression,
+          UpdateExpression: `SET ${IN_PROGRESS} = if_not_exists(${IN_PROGRESS}, :fixed), #revision = if_not_exists(#revision, :zero) + :one`,
+          ConditionExpression: `${stillAsFound.ConditionExpression} AND ${seenRevision === undefined ? 'attribute_not_exists(#revision)' : '#revision = :seenRevision'}`,
+          ExpressionAttributeNames: { '#revision': REVISION },
           ExpressionAttributeValues: {
             ...stillAsFound.values,
+            ':zero': 0,
+            ':one': 1,
+            ...(seenRevision !== undefined && { ':seenRevision': seenRevision }),
             ':fixed': {
               digest: await this.digestOf(canonicalJson({ request, results: results.map(({ pk: _pk, ...result }) => result) })),
               sourceResults: results.length,
@@ -82,8 +91,10 @@ export class OwnRecordsRetention implements RetentionSource {
         }),
       );
       fixed = written.Attributes![IN_PROGRESS] as typeof fixed;
+      claimed = written.Attributes![REVISION] as number;
     } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false; // another run anonymised it
+      // Another run anonymised it, a hold came, or it changed since the page was read: the next pass finds it again if still due.
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
       throw error;
     }
     const trail = await new DynamoAuditLog(this.db, this.auditTable).list(request.id);
@@ -96,11 +107,16 @@ export class OwnRecordsRetention implements RetentionSource {
     for (const result of results) await this.db.send(new DeleteCommand({ TableName: this.requestsTable, Key: { pk: request.id, sk: result.sk } }));
     const anonymised: AuditEvent = { type: 'retention.anonymised', detail: { ...fixed, objects: objects.length } };
     try {
-      const record = requestItem(anonymisedRequest(request, at.toISOString(), fixed.digest));
+      // At the revision it claimed: nothing written since (a copy read before) can overwrite the anonymised request.
+      const record = requestItem(anonymisedRequest(request, at.toISOString(), fixed.digest), claimed + 1);
       await writeAudited(
         this.db,
         this.auditTable,
-        [putIf(this.requestsTable, record, stillAsFound.ConditionExpression, undefined, stillAsFound.values)],
+        [
+          putIf(this.requestsTable, record, `${stillAsFound.ConditionExpression} AND #revision = :claimed`, { '#revision': REVISION }, { ...stillAsFound.values, ':claimed': claimed }),
+          // The idempotency key's record ties the key to the request and its body: it goes with them.
+          ...(request.idempotencyMarker ? [{ Delete: { TableName: this.requestsTable, Key: { pk: request.idempotencyMarker, sk: IDEMPOTENCY_SK } } }] : []),
+        ],
         // The request's trail is never rewritten: its events hold no personal data, so its chain stays verifiable.
         [
           { trail: audit.trail, events: [audit.event] },
@@ -118,5 +134,40 @@ export class OwnRecordsRetention implements RetentionSource {
 
   async keyOf(record: Record<string, unknown>): Promise<Record<string, unknown>> {
     return { requestId: record.pk };
+  }
+
+  async indexClosedPage(options: { cursor?: string; limit: number }): Promise<{ indexed: number; cursor?: string }> {
+    // `Limit` bounds the items read, before the filter: a page is one bounded read whatever the table holds.
+    const page = await this.db.send(
+      new ScanCommand({
+        TableName: this.requestsTable,
+        FilterExpression: 'sk = :request AND attribute_exists(closedAt) AND attribute_not_exists(closedIndex) AND attribute_not_exists(anonymised)',
+        ExpressionAttributeValues: { ':request': REQUEST_SK },
+        ExclusiveStartKey: keyOfCursor(options.cursor, BACKFILL_CURSOR_PROBLEM),
+        Limit: options.limit,
+      }),
+    );
+    let indexed = 0;
+    for (const item of page.Items ?? []) {
+      // The attributes a write of the request would give it now; an open request (none) is left alone.
+      const { closedIndex, closedAtUtc } = requestItem(toRequest(item));
+      if (!closedIndex) continue;
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.requestsTable,
+            Key: { pk: item.pk, sk: REQUEST_SK },
+            UpdateExpression: 'SET closedIndex = :closed, closedAtUtc = :closedAtUtc',
+            // As read: a request rewritten meanwhile carries the attributes its write gave it.
+            ConditionExpression: 'closedAt = :closedAt AND attribute_not_exists(closedIndex) AND attribute_not_exists(anonymised)',
+            ExpressionAttributeValues: { ':closed': closedIndex, ':closedAtUtc': closedAtUtc, ':closedAt': item.closedAt },
+          }),
+        );
+        indexed++;
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      }
+    }
+    return { indexed, cursor: cursorOf(page.LastEvaluatedKey) };
   }
 }

@@ -12,13 +12,15 @@ import { queryAll } from './query-all.ts';
  * Requests table layout (keys defined once in infra/constructs/storage.ts):
  *   pk=<request id>            sk=REQUEST          the request; `openDue`+`dueAtUtc` feed the due-date index while open
  *   pk=<request id>            sk=RESULT#<source>  what one data source returned
- *   pk=IDEMPOTENCY#<sha256>    sk=MARKER           which request an idempotency key made, and the hash of its body
+ *   pk=IDEMPOTENCY#<sha256>    sk=MARKER           which request an idempotency key made, and the keyed hash of its body
+ *                                                  (removed when the request is anonymised; the request names it)
  *   pk=DECISION                sk=<request id>     a request waiting for an operator's decision
  *   pk=ATTENTION               sk=<request id>     a failed workflow waiting for the operator to resume it
  *   pk=<request id>            sk=STEP#<step>      a once-only step claimed by a runner (claimedAt, done)
  *   pk=<request id>            sk=MAIL#<kind>#<round>  a mail of the request, claimed before sending (sent-mail-ledger.ts)
  */
 export const REQUEST_SK = 'REQUEST';
+export const IDEMPOTENCY_SK = 'MARKER';
 export const OPEN_DUE_INDEX = 'byDueDate';
 /** Closed requests not yet anonymised, by the instant they closed: what has passed its term is a query. */
 export const CLOSED_INDEX = 'byClosedDate';
@@ -28,9 +30,9 @@ export const CLOSED = 'CLOSED';
  * How many times the request item was written. Each write is a whole item read a moment before, so it is
  * conditioned on the revision it read: a write between (a workflow step and an operator's extension, say) is never
  * overwritten with the older copy; the later writer reads again and applies its change to what the other wrote.
- * An item written without one (created, or rewritten by the own-records purge) is written next as revision 1.
+ * An item written without one (created) is written next as revision 1; the own-records purge counts on as they do.
  */
-const REVISION = 'revision';
+export const REVISION = 'revision';
 /** Writers that keep losing to others give up after this many reads, with a ConflictError. */
 const WRITE_ATTEMPTS = 5;
 
@@ -106,13 +108,14 @@ export class DynamoRequestStore implements RequestStore {
   async create(request: DataSubjectRequest, event: AuditEvent, idempotency?: Idempotency): Promise<CreateResult> {
     // The channel is part of the key: a mail's Message-ID can never be named by an HTTP client, nor the reverse.
     const markerKey = idempotency
-      ? { pk: `IDEMPOTENCY#${createHash('sha256').update(`${request.channel}\n${idempotency.key}`).digest('hex')}`, sk: 'MARKER' }
+      ? { pk: `IDEMPOTENCY#${createHash('sha256').update(`${request.channel}\n${idempotency.key}`).digest('hex')}`, sk: IDEMPOTENCY_SK }
       : undefined;
+    const created = markerKey ? { ...request, idempotencyMarker: markerKey.pk } : request;
     try {
       const marker = markerKey && putIf(this.requestsTable, { ...markerKey, requestId: request.id, bodyHash: idempotency!.bodyHash, channel: request.channel }, 'attribute_not_exists(pk)');
-      const record = putIf(this.requestsTable, requestItem(request), 'attribute_not_exists(pk)');
+      const record = putIf(this.requestsTable, requestItem(created), 'attribute_not_exists(pk)');
       await writeAudited(this.db, this.auditTable, marker ? [marker, record] : [record], [{ trail: request.id, events: [event] }], this.now());
-      return { request, created: true };
+      return { request: created, created: true };
     } catch (error) {
       if (markerKey && recordConditionFailed(error, 0)) {
         const marker = await this.db.send(new GetCommand({ TableName: this.requestsTable, Key: markerKey, ConsistentRead: true }));
@@ -181,9 +184,10 @@ export class DynamoRequestStore implements RequestStore {
     }
   }
 
-  async amend(id: string, status: RequestStatus, changes: Partial<DataSubjectRequest>, events: AuditEvent[]): Promise<DataSubjectRequest> {
+  async amend(id: string, status: RequestStatus, changes: Partial<DataSubjectRequest>, events: AuditEvent[], check?: (current: DataSubjectRequest) => void): Promise<DataSubjectRequest> {
     return this.rewrite(id, (current) => {
       if (current.status !== status) throw new ConflictError(`request ${id} is ${current.status}, not ${status}`);
+      check?.(current);
       return { next: { ...current, ...changes, status }, expected: status, events };
     });
   }

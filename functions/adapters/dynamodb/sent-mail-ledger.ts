@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { AuditEvent } from '../../domain/audit.ts';
 import type { MailKey, SentMailLedger } from '../../use-cases/ports.ts';
-import { writeAudited } from './audited-write.ts';
+import { putIf, recordConditionFailed, writeAudited } from './audited-write.ts';
 
 /**
  * In the requests table, beside the request: pk=<request id>, sk=MAIL#<kind>#<round>, holding the mail's Message-ID,
@@ -37,14 +37,19 @@ export class DynamoSentMailLedger implements SentMailLedger {
     }
   }
 
+  /** Records the mail as sent, with its event; a repeat (a step run twice) finds it sent and records nothing more. */
   async confirm(key: MailKey, messageId: string, event: AuditEvent): Promise<void> {
     const at = this.now();
-    await writeAudited(
-      this.db,
-      this.auditTable,
-      [{ Put: { TableName: this.requestsTable, Item: { ...this.key(key), messageId, sentAt: at.toISOString() } } }],
-      [{ trail: key.requestId, events: [event] }],
-      at,
-    );
+    try {
+      await writeAudited(
+        this.db,
+        this.auditTable,
+        [putIf(this.requestsTable, { ...this.key(key), messageId, sentAt: at.toISOString() }, 'attribute_not_exists(sentAt)')],
+        [{ trail: key.requestId, events: [event] }],
+        at,
+      );
+    } catch (error) {
+      if (!recordConditionFailed(error, 0)) throw error;
+    }
   }
 }

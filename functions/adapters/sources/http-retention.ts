@@ -43,19 +43,26 @@ export class HttpRetentionSource implements RetentionSource {
   }
 
   /**
-   * The service purges, then the trail records it. The two cannot be one transaction across the company's system and
-   * ours: a crash between them loses that one entry (the purgeId makes a repeat answer not_purged), never doubles it.
+   * The trail records the purge asked for, the service purges, then the trail records the answer. The company's system
+   * and ours cannot share a transaction: a run that ends after the service's answer leaves the request on the trail
+   * (the purgeId makes the service erase once), never nothing.
    */
   async purge({ rule, record, audit }: RecordPurge): Promise<boolean> {
     const event = audit.event as Extract<RecordPurge['audit']['event'], { type: 'retention.purged' }>;
+    const { source, record: recordHash, cutoff } = event.detail;
+    const purgeId = `${recordHash}:${cutoff}`;
+    await this.audit.append(audit.trail, { type: 'retention.purge_requested', detail: { source, record: recordHash, cutoff, purgeId } });
     const answer = await callService(
       this.source,
       'retention/purge',
-      { key: record, before: event.detail.cutoff, from: rule.from, erasure: this.source.erasure, purgeId: `${event.detail.record}:${event.detail.cutoff}` },
+      { key: record, before: cutoff, from: rule.from, erasure: this.source.erasure, purgeId },
       PurgeAnswer,
       await this.secret(),
     );
-    if (answer.status !== 'done') return false;
+    if (answer.status !== 'done') {
+      await this.audit.append(audit.trail, { type: 'retention.purge_declined', detail: { source, record: recordHash, purgeId } });
+      return false;
+    }
     await this.audit.append(audit.trail, audit.event);
     return true;
   }

@@ -4,6 +4,7 @@ import { WorkingCalendar } from './calendar.ts';
 import { ExtensionNoticeTooLateError, ExtensionNotAllowedError, NoRuleInForceError, UnknownJurisdictionError } from './errors.ts';
 import { endOfLocalDay, formatInstant, isLocalDate, localDateOf, parseInstant } from './local-time.ts';
 import { loadRuleData } from './rule-data.ts';
+import type { RuleDocuments } from './shipped.ts';
 import { DeadlineQuerySchema, type JurisdictionData, type RuleSet, type StatuteRule } from './schemas.ts';
 import type { AppliedRule, BreachNoticeDeadline, Deadline, DeadlineEngine, DeadlineEngineOptions, DeadlineQuery, OperatorTerm } from './types.ts';
 
@@ -14,9 +15,9 @@ interface Jurisdiction {
   calendar: WorkingCalendar;
 }
 
-/** Loads and validates the shipped rule data merged with the overrides; throws ConfigurationError. */
-export function createDeadlineEngine(options: DeadlineEngineOptions = {}): DeadlineEngine {
-  const ruleData = loadRuleData(options);
+/** Loads and validates the rule documents (the release's own unless given) with the calendar overrides; throws ConfigurationError. */
+export function createDeadlineEngine(options: DeadlineEngineOptions = {}, documents?: RuleDocuments): DeadlineEngine {
+  const ruleData = loadRuleData(options, documents);
   const calendars = new Map([...ruleData.calendars].map(([country, data]) => [country, new WorkingCalendar(data, options.baseHolidays)]));
   const jurisdictions = new Map<string, Jurisdiction>();
   for (const [code, data] of ruleData.jurisdictions) {

@@ -1,14 +1,7 @@
 import type { z } from 'zod';
 import { ConfigurationError, toFieldProblems } from '../errors.ts';
-import {
-  CalendarOverridesSchema,
-  CalendarSchema,
-  JurisdictionOverridesSchema,
-  JurisdictionSchema,
-  type CalendarData,
-  type JurisdictionData,
-} from './schemas.ts';
-import { SHIPPED_CALENDARS, SHIPPED_JURISDICTIONS, type ShippedDocument } from './shipped.ts';
+import { CalendarOverridesSchema, CalendarSchema, JurisdictionSchema, type CalendarData, type JurisdictionData } from './schemas.ts';
+import { SHIPPED_RULES, type RuleDocuments, type ShippedDocument } from './shipped.ts';
 import type { DeadlineEngineOptions } from './types.ts';
 
 export interface RuleData {
@@ -17,31 +10,19 @@ export interface RuleData {
 }
 
 /**
- * Validates the shipped rule data merged with the operator's overrides; anything unusable throws a
- * ConfigurationError listing every bad field, so a broken profile fails at start-up, not mid-request.
+ * Validates the rule documents (the release's own) with the operator's calendar overrides merged in; anything
+ * unusable throws a ConfigurationError listing every bad field, so a broken profile fails at start-up, not mid-request.
  */
-export function loadRuleData(options: DeadlineEngineOptions = {}): RuleData {
+export function loadRuleData(options: DeadlineEngineOptions = {}, documents: RuleDocuments = SHIPPED_RULES): RuleData {
   const calendarOverrides = parse(CalendarOverridesSchema, options.calendarOverrides ?? {}, 'calendarOverrides');
-  const jurisdictionOverrides = parse(JurisdictionOverridesSchema, options.jurisdictionOverrides ?? {}, 'jurisdictionOverrides');
 
-  const calendars = mergeAll(SHIPPED_CALENDARS, calendarOverrides, 'calendarOverrides', CalendarSchema, (shipped, override) => ({
+  const calendars = mergeAll(documents.calendars, calendarOverrides, 'calendarOverrides', CalendarSchema, (shipped, override) => ({
     ...shipped,
     ...override,
     holidays: mergeById(shipped?.holidays, override.holidays),
     years: { ...shipped?.years, ...override.years },
   }));
-  const jurisdictions = mergeAll(
-    SHIPPED_JURISDICTIONS,
-    jurisdictionOverrides,
-    'jurisdictionOverrides',
-    JurisdictionSchema,
-    (shipped, override) => ({
-      ...shipped,
-      ...override,
-      ruleSets: mergeById(shipped?.ruleSets, override.ruleSets),
-      breachNotice: mergeById(shipped?.breachNotice, override.breachNotice),
-    }),
-  );
+  const jurisdictions = new Map(Object.entries(documents.jurisdictions).map(([code, { file, document }]) => [code, parse(JurisdictionSchema, document, file)]));
 
   for (const [code, jurisdiction] of jurisdictions) {
     if (!calendars.has(jurisdiction.calendar)) {

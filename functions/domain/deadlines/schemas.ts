@@ -297,17 +297,6 @@ export type BreachNoticeRule = z.infer<typeof BreachNoticeRuleSchema>;
 export type RuleSet = z.infer<typeof RuleSetSchema>;
 export type StatuteRule = z.infer<typeof StatuteRuleSchema>;
 
-/** jurisdictionOverrides: per jurisdiction, any part of a jurisdiction file. */
-export const JurisdictionOverridesSchema = z
-  .record(RegionCodeSchema, JurisdictionFields.partial())
-  .superRefine((overrides, context) => {
-    for (const [code, override] of Object.entries(overrides)) {
-      if (override.jurisdiction !== undefined && override.jurisdiction !== code) {
-        context.addIssue({ code: 'custom', path: [code, 'jurisdiction'], message: `must be '${code}' as its key says` });
-      }
-    }
-  });
-
 // ------------------------------------------------------------ operator terms
 
 /** For operator profiles, which carry their policy's terms. */

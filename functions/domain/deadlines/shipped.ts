@@ -9,7 +9,7 @@ import kzJurisdiction from '../../../rules/jurisdictions/KZ.json' with { type: '
 import ruJurisdiction from '../../../rules/jurisdictions/RU.json' with { type: 'json' };
 import usCaJurisdiction from '../../../rules/jurisdictions/US-CA.json' with { type: 'json' };
 
-/** Rule data shipped with the release, still unvalidated: rule-data.ts checks it with the overrides. */
+/** Rule data shipped with the release, still unvalidated: rule-data.ts checks it with the calendar overrides. */
 export interface ShippedDocument {
   file: string;
   document: unknown;
@@ -30,3 +30,14 @@ export const SHIPPED_JURISDICTIONS: Record<string, ShippedDocument> = {
   'US-CA': { file: 'rules/jurisdictions/US-CA.json', document: usCaJurisdiction },
   BR: { file: 'rules/jurisdictions/BR.json', document: brJurisdiction },
 };
+
+/**
+ * The rule documents a deadline engine counts by: the release's own. Statutory terms change with a release (the files
+ * are reviewed with their sources); an operator's profile may only shorten terms and add calendar years.
+ */
+export interface RuleDocuments {
+  calendars: Record<string, ShippedDocument>;
+  jurisdictions: Record<string, ShippedDocument>;
+}
+
+export const SHIPPED_RULES: RuleDocuments = { calendars: SHIPPED_CALENDARS, jurisdictions: SHIPPED_JURISDICTIONS };

@@ -119,8 +119,6 @@ export interface DeadlineEngine {
 export interface DeadlineEngineOptions {
   /** Per country, the same shape as a calendar file; fields replace, holidays merge by id, years replace per year. */
   calendarOverrides?: unknown;
-  /** Per jurisdiction, the same shape as a jurisdiction file; fields replace, rule sets and breach-notice rules merge by id. */
-  jurisdictionOverrides?: unknown;
   /**
    * The holiday library a calendar with `baseHolidays` builds on. Without it such a calendar cannot count days (a
    * ConfigurationError names it); calendars of their own, as KZ's, never need it.

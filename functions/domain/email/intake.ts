@@ -75,8 +75,8 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
     };
   }
 
-  const subject = singleLine(email.subject ?? '').slice(0, MAX_SUBJECT_CHARS);
-  const text = stripQuotedHistory(bodyText(email), QUOTE_MARKERS).slice(0, MAX_TEXT_CHARS);
+  const subject = cut(singleLine(email.subject ?? ''), MAX_SUBJECT_CHARS);
+  const text = cut(stripQuotedHistory(bodyText(email), QUOTE_MARKERS), MAX_TEXT_CHARS);
   const attachments = email.attachments.map((attachment, index) => keep(attachment, index, ctx.maxAttachmentBytes));
   const authFailures = AUTH_CHECKS.filter((check) => verdicts[check] === 'FAIL');
 
@@ -166,8 +166,17 @@ function keep(attachment: Attachment, index: number, maxBytes: number): KeptAtta
 
 /** The name without folders or control characters, so it can be shown and stored safely. */
 function safeFilename(filename: string | null, index: number): string {
-  const name = (filename ?? '').replace(/[\p{Cc}\p{Cf}]/gu, '').split(/[\\/]/).at(-1)?.trim().slice(0, MAX_FILENAME_CHARS) ?? '';
+  const name = cut((filename ?? '').replace(/[\p{Cc}\p{Cf}]/gu, '').split(/[\\/]/).at(-1)?.trim() ?? '', MAX_FILENAME_CHARS);
   return name && name !== '.' && name !== '..' ? name : `attachment-${index + 1}`;
+}
+
+/**
+ * At most `max` characters, cut between characters, never inside one: half an emoji (a lone surrogate) is not text,
+ * and a store may change it, so the audit event holding it would no longer match its hash. One already lone in the
+ * input becomes U+FFFD.
+ */
+function cut(text: string, max: number): string {
+  return Array.from(text.replace(/\p{Cs}/gu, '\uFFFD')).slice(0, max).join('');
 }
 
 const MAX_HEADER_LINE = 998;

@@ -12,6 +12,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   idempotency_key_reused: 422,
   rate_limited: 429,
   configuration_invalid: 500,
+  audit_chain_broken: 500,
   dependency_failed: 503,
   mail_rejected: 503,
   mail_deferred: 503,

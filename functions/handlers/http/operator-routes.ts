@@ -11,7 +11,7 @@ import { breachRoutes } from './breach-routes.ts';
 import { resumeRequest } from '../../use-cases/attention.ts';
 import { retentionRoutes } from './retention-routes.ts';
 import { evidenceRoutes } from './evidence-routes.ts';
-import { json, rawBody, type Result } from './responses.ts';
+import { attachmentDisposition, json, rawBody, type Result } from './responses.ts';
 import type { OPERATOR_ROUTE_KEYS } from './routes.ts';
 
 /** Open requests per page of the operator list. */
@@ -85,7 +85,7 @@ const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], OperatorRoute> = {
     const file = await (await dependencies()).mailArchive.fetch(reference(event), key);
     return {
       statusCode: 200,
-      headers: { 'content-type': file.contentType, 'content-disposition': `attachment; filename="${key.split('/').pop()}"`, 'cache-control': 'no-store' },
+      headers: { 'content-type': file.contentType, 'content-disposition': attachmentDisposition(file.filename), 'cache-control': 'no-store' },
       body: Buffer.from(file.content).toString('base64'),
       isBase64Encoded: true,
     };

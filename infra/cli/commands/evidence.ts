@@ -54,7 +54,9 @@ export async function evidenceCommand(args: string[], io: Io): Promise<number> {
     else {
       broken.forEach((check) => io.out(describeCheck(check)));
       const events = checks.reduce((sum, check) => sum + check.events, 0);
-      io.out(`${broken.length ? `${broken.length} of ${checks.length} trails BROKEN` : `verified: ${checks.length} trails`}, ${events} events`);
+      const anchored = checks.flatMap((check) => (check.verified && check.anchor ? [check.anchor.day] : [])).sort();
+      const anchoring = anchored.length ? `; ${anchored.length} anchored by a daily digest (the latest ${anchored.at(-1)})` : '; none anchored yet';
+      io.out(`${broken.length ? `${broken.length} of ${checks.length} trails BROKEN` : `verified: ${checks.length} trails`}, ${events} events${anchoring}`);
     }
   }
   return broken.length ? 1 : 0;

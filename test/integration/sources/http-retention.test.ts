@@ -11,7 +11,7 @@ import { createDeadlineEngine } from '../../../functions/domain/deadlines/index.
 import { DependencyError } from '../../../functions/domain/errors.ts';
 import { SIGNATURE_HEADER, verifySignature } from '../../../functions/domain/signing.ts';
 import { approveRule, planChunk, purgeExpired } from '../../../functions/use-cases/retention.ts';
-import type { RetentionSource } from '../../../functions/use-cases/ports.ts';
+import type { AuditLog, OwnRecords, RetentionSource } from '../../../functions/use-cases/ports.ts';
 import { startTestDynamoDb, type TestDynamoDb } from '../../support/dynamodb.ts';
 
 /**
@@ -107,7 +107,8 @@ function deps(profile: OperatorProfile, now: Date) {
       if (source.kind !== 'http') throw new Error('only the service is read here');
       return new HttpRetentionSource(source, async () => SECRET, audit);
     },
-    ownRecords: {} as RetentionSource, // its rule is never approved here
+    // Its rule is never approved here, and no request was closed before the closed-date index: nothing to back-fill.
+    ownRecords: { indexClosedPage: async () => ({ indexed: 0 }) } as Partial<OwnRecords> as OwnRecords,
   };
 }
 
@@ -157,6 +158,33 @@ describe("retention through the company's HTTP service", () => {
     company.customers.set('c501', { id: 'c501', name: 'Вернулся', lastInteraction: '2026-11-01' }); // came back since
     expect(await source.purge({ ...purge, record: { customerId: 'c501' }, audit: { ...purge.audit, event: { ...event, detail: { ...event.detail, record: 'record:c501' } } } })).toBe(false);
     expect((await purgedEvents()).length).toBe(before + 1);
+  });
+
+  it('records the purge it asks for before asking: a run that ends after the service erased still leaves it on the trail', async () => {
+    const profile = profileWithService();
+    const trail = new DynamoAuditLog(ddb.db, ddb.tables.audit, () => T0);
+    // The run ends (a timeout, a crash) right after the service answered done, before the purge's own entry.
+    const endsAfterTheAnswer: AuditLog = {
+      list: (id) => trail.list(id),
+      appendInboundMail: (id, event) => trail.appendInboundMail(id, event),
+      append: async (id, event) => {
+        if (event.type === 'retention.purged') throw new Error('the run ended after the service answered');
+        await trail.append(id, event);
+      },
+    };
+    const source = new HttpRetentionSource(profile.sources.find((s) => s.id === 'crm')! as never, async () => SECRET, endsAfterTheAnswer);
+    company.customers.set('c700', { id: 'c700', name: 'Ушедший', lastInteraction: '2019-01-01' });
+    const event = { type: 'retention.purged' as const, detail: { source: 'crm', erasure: 'delete', cutoff: '2021-11-29', record: 'record:c700' } };
+    const purge = { rule: profile.retentionSchedule.sources[0]!, record: { customerId: 'c700' }, at: T0, audit: { trail: 'RETENTION#crm', event } };
+    await expect(source.purge(purge)).rejects.toThrow(/ended after the service answered/);
+    expect(company.customers.has('c700')).toBe(false);
+    const asked = (await trail.list('RETENTION#crm')).filter((e) => e.type === 'retention.purge_requested').map((e) => e.detail);
+    expect(asked).toContainEqual({ source: 'crm', record: 'record:c700', cutoff: '2021-11-29', purgeId: 'record:c700:2021-11-29' });
+    // A repeat finds it purged under that purgeId: declined, recorded as such, nothing doubled.
+    const repeat = new HttpRetentionSource(profile.sources.find((s) => s.id === 'crm')! as never, async () => SECRET, trail);
+    expect(await repeat.purge(purge)).toBe(false);
+    const entries = (await trail.list('RETENTION#crm')).filter((e) => JSON.stringify(e.detail).includes('record:c700'));
+    expect(entries.map((e) => e.type).sort()).toEqual(['retention.purge_declined', 'retention.purge_requested', 'retention.purge_requested']);
   });
 
   it('names the source and the call when the service answers unexpectedly, and not what it answered', async () => {

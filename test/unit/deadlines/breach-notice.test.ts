@@ -4,6 +4,7 @@ import { ConfigurationError } from '../../../functions/domain/errors.ts';
 import { dueCommand } from '../../../infra/cli/commands/due.ts';
 import kzJurisdiction from '../../../rules/jurisdictions/KZ.json' with { type: 'json' };
 import { dateHolidays } from '../../../functions/adapters/holidays/date-holidays.ts';
+import { withKazakhstan } from '../../support/rule-documents.ts';
 
 /**
  * The notice to the authority after a personal-data breach, as a deadline of its own kind. Every expected value was
@@ -71,13 +72,13 @@ describe('breach notice due times', () => {
     expect(() => engine.breachNotice('KZ', new Date('not a date'))).toThrow(/detectedAt/);
   });
 
-  it('counsel can close the shipped rule and add a new one without a release; overlaps are refused', () => {
+  it('a release closes the shipped rule and adds the next one, effective-dated; overlaps are refused', () => {
     const [shipped] = kzJurisdiction.breachNotice;
     const newRule = { ...shipped, id: 'KZ-digital-code-breach-notice', effectiveFrom: '2027-01-01', amount: 24, unit: 'hours' };
-    const overridden = createDeadlineEngine({ jurisdictionOverrides: { KZ: { breachNotice: [{ ...shipped, effectiveTo: '2026-12-31' }, newRule] } } });
+    const overridden = createDeadlineEngine({}, withKazakhstan({ breachNotice: [{ ...shipped, effectiveTo: '2026-12-31' }, newRule] }));
     expect(overridden.breachNotice('KZ', new Date('2027-02-01T10:00:00+05:00')).dueAt).toBe('2027-02-02T10:00:00+05:00');
     expect(overridden.breachNotice('KZ', new Date('2026-03-20T17:00:00+05:00')).dueAt).toBe('2026-03-26T23:59:59+05:00');
-    const overlapping = () => createDeadlineEngine({ jurisdictionOverrides: { KZ: { breachNotice: [newRule] } } });
+    const overlapping = () => createDeadlineEngine({}, withKazakhstan({ breachNotice: [shipped, newRule] }));
     expect(overlapping).toThrow(ConfigurationError);
     expect(overlapping).toThrow(/breachNotice\.\d\.effectiveFrom: overlaps/);
   });

@@ -3,6 +3,7 @@ import { dateHolidays } from '../../../functions/adapters/holidays/date-holidays
 import { createDeadlineEngine, needsBaseHolidays } from '../../../functions/domain/deadlines/index.ts';
 import { ConfigurationError } from '../../../functions/domain/errors.ts';
 import kzJurisdiction from '../../../rules/jurisdictions/KZ.json' with { type: 'json' };
+import { withKazakhstan } from '../../support/rule-documents.ts';
 
 function configurationProblems(create: () => unknown): { source: string; fields: string[] } {
   try {
@@ -146,9 +147,7 @@ describe('jurisdiction data', () => {
         ...(rule.requestType === 'erasure' && { amount: 15, unit: 'calendar_days', citation: { ru: 'Цифровой кодекс (тест)', kk: 'Цифрлық кодекс (тест)', en: 'Digital Code (test)' } }),
       })),
     };
-    const engine = createDeadlineEngine({
-      jurisdictionOverrides: { KZ: { ruleSets: [{ ...current, effectiveTo: '2026-06-30' }, digitalCode] } },
-    });
+    const engine = createDeadlineEngine({}, withKazakhstan({ ruleSets: [{ ...current, effectiveTo: '2026-06-30' }, digitalCode] }));
     const before = engine.compute({ jurisdiction: 'KZ', requestType: 'erasure', receivedAt: new Date('2026-06-30T12:00:00+05:00') });
     const after = engine.compute({ jurisdiction: 'KZ', requestType: 'erasure', receivedAt: new Date('2026-07-01T12:00:00+05:00') });
     expect(before.rule.id).toBe('KZ-94V-art25-erasure');
@@ -161,11 +160,11 @@ describe('jurisdiction data', () => {
     const [current] = kzJurisdiction.ruleSets;
     if (!current) throw new Error('KZ has a rule set');
     const overlapping = { ...current, id: 'KZ-later', effectiveFrom: '2026-07-01', rules: current.rules.map((r) => ({ ...r, id: `${r.id}-2` })) };
-    expect(configurationProblems(() => createDeadlineEngine({ jurisdictionOverrides: { KZ: { ruleSets: [overlapping] } } })).fields).toEqual([
+    expect(configurationProblems(() => createDeadlineEngine({}, withKazakhstan({ ruleSets: [current, overlapping] }))).fields).toEqual([
       'ruleSets.1.effectiveFrom',
     ]);
     const incomplete = { ...current, rules: current.rules.filter((rule) => rule.requestType !== 'claim') };
-    expect(configurationProblems(() => createDeadlineEngine({ jurisdictionOverrides: { KZ: { ruleSets: [incomplete] } } })).fields).toEqual([
+    expect(configurationProblems(() => createDeadlineEngine({}, withKazakhstan({ ruleSets: [incomplete] }))).fields).toEqual([
       'ruleSets.0.rules',
     ]);
   });
@@ -174,10 +173,10 @@ describe('jurisdiction data', () => {
     const [current] = kzJurisdiction.ruleSets;
     if (!current) throw new Error('KZ has a rule set');
     const wrongAmount = { ...current, rules: current.rules.map((rule, index) => (index === 0 ? { ...rule, amount: 'three' } : rule)) };
-    expect(configurationProblems(() => createDeadlineEngine({ jurisdictionOverrides: { KZ: { ruleSets: [wrongAmount] } } })).fields).toEqual([
-      'KZ.ruleSets.0.rules.0.amount',
+    expect(configurationProblems(() => createDeadlineEngine({}, withKazakhstan({ ruleSets: [wrongAmount] }))).fields).toEqual([
+      'ruleSets.0.rules.0.amount',
     ]);
-    expect(configurationProblems(() => createDeadlineEngine({ jurisdictionOverrides: { KZ: { calendar: 'XX' } } }))).toEqual({
+    expect(configurationProblems(() => createDeadlineEngine({}, withKazakhstan({ calendar: 'XX' })))).toEqual({
       source: 'jurisdiction KZ',
       fields: ['calendar'],
     });
@@ -192,10 +191,10 @@ describe('jurisdiction data', () => {
         index === 0 ? { ...rule, citation: { en: 'Law 94-V, Art. 25' } } : index === 1 ? { ...rule, note: { ru: 'только по-русски', en: 'English' } } : rule,
       ),
     };
-    expect(configurationProblems(() => createDeadlineEngine({ jurisdictionOverrides: { KZ: { ruleSets: [englishOnly] } } })).fields).toEqual([
-      'KZ.ruleSets.0.rules.0.citation.ru',
-      'KZ.ruleSets.0.rules.0.citation.kk',
-      'KZ.ruleSets.0.rules.1.note.kk',
+    expect(configurationProblems(() => createDeadlineEngine({}, withKazakhstan({ ruleSets: [englishOnly] }))).fields).toEqual([
+      'ruleSets.0.rules.0.citation.ru',
+      'ruleSets.0.rules.0.citation.kk',
+      'ruleSets.0.rules.1.note.kk',
     ]);
   });
 });

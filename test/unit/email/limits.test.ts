@@ -12,3 +12,21 @@ describe('header limits', () => {
     expect(decision.messageId).toBeUndefined();
   });
 });
+
+describe('cutting long values', () => {
+  it('cuts a file name between characters, never inside an emoji, so what is stored is well-formed text', async () => {
+    const name = `${'a'.repeat(199)}😀😀.pdf`;
+    const encoded = encodeURIComponent(name);
+    const raw = Buffer.from(
+      [
+        'From: Person <p@example.kz>', 'To: privacy@derbes.local', 'Subject: Please send my data', 'Message-ID: <m1@example.kz>', 'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary=b', '', '--b', 'Content-Type: text/plain; charset=utf-8', '', 'Please send my data', '--b',
+        `Content-Type: application/pdf; name*=UTF-8''${encoded}`, `Content-Disposition: attachment; filename*=UTF-8''${encoded}`, 'Content-Transfer-Encoding: base64', '', 'JVBERi0=', '--b--', '',
+      ].join('\r\n'),
+    );
+    const decision = await decideIntake(raw, PASS, context);
+    const [attachment] = (decision as { attachments: Array<{ filename: string }> }).attachments;
+    expect(attachment!.filename).toBe(`${'a'.repeat(199)}😀`);
+    expect(attachment!.filename.isWellFormed()).toBe(true);
+  });
+});

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { SesVerdicts } from '../../../functions/domain/email/index.ts';
 import { receiveEmail } from '../../../functions/use-cases/receive-email.ts';
@@ -44,7 +45,9 @@ describe('receiveEmail', () => {
     expect(request).toMatchObject({ types: ['erasure'], channel: 'email', email: 'aigerim@example.kz', language: 'ru', status: 'RECEIVED' });
     expect(s.workflow.started).toEqual([request.id]);
     const received = (await s.deps.audit.list(request.id)).find((e) => e.type === 'mail.received');
-    expect(received!.detail).toMatchObject({ sesMessageId: 'ses-1', outcome: 'request' });
+    // What arrived, provably: the hash of the raw message and SES' verdicts on it, never its content.
+    const raw = mail({ Subject: 'Удаление данных', 'Message-ID': '<m1@mail.example>' }, 'Прошу удалить все мои персональные данные.');
+    expect(received!.detail).toMatchObject({ sesMessageId: 'ses-1', outcome: 'request', sha256: createHash('sha256').update(raw).digest('hex'), verdicts: PASS });
   });
 
   it('keeps the text of the mail as the person\'s words, and the mail it answers: its receipt replies to it', async () => {
@@ -138,7 +141,9 @@ describe('receiveEmail', () => {
     );
     expect(await receiveEmail(s.deps, 'ses-4', reply, PASS)).toEqual({ outcome: 'reply', requestId: request.id });
     const joined = (await s.deps.audit.list(request.id)).find((e) => e.type === 'mail.received');
-    expect(joined!.detail).toMatchObject({ outcome: 'reply', attachments: [{ filename: 'id.pdf', size: 13, key: 'attachments/none' }] });
+    expect(joined!.detail).toMatchObject({ outcome: 'reply', attachments: [{ size: 13, key: 'attachments/none' }] });
+    // The file's name stays with the file: the trail, which outlives the request's term, never holds it.
+    expect(JSON.stringify(await s.deps.audit.list(request.id))).not.toContain('id.pdf');
     expect(s.requests.requests.size).toBe(1);
 
     const stray = mail({ Subject: 'Re: [DRB-99999-99999] Answer', 'Message-ID': '<m5@mail.example>' }, 'Hello?');

@@ -50,7 +50,7 @@ describe('purgeExpired', () => {
   it('erases nothing under a rule not yet approved, and tells the operator once that it waits', async () => {
     const s = withRecords();
     const report = await purgeExpired(s.deps);
-    expect(report).toEqual({ purged: 0, held: 0, awaitingApproval: ['accounts', 'messages', 'devices', 'payments', 'derbes-requests'], passesFinished: [] });
+    expect(report).toEqual({ purged: 0, held: 0, indexed: 0, awaitingApproval: ['accounts', 'messages', 'devices', 'payments', 'derbes-requests'], passesFinished: [] });
     expect(account(s, 'old.one@mail.example')).toBeDefined();
     const subjects = s.mailer.sent.map((m) => m.subject);
     expect(subjects).toContain("derbes: the retention rule for 'accounts' awaits approval");

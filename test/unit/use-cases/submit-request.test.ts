@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { IdempotencyKeyReusedError, ValidationError } from '../../../functions/domain/errors.ts';
-import { deadlineFor, parseSubmission, submitRequest } from '../../../functions/use-cases/submit-request.ts';
+import { createHash } from 'node:crypto';
+import { keyedHash } from '../../../functions/domain/person-key.ts';
+import { bodyHash, deadlineFor, parseSubmission, submitRequest } from '../../../functions/use-cases/submit-request.ts';
 import { NOW, systemFor } from '../../support/flow.ts';
 
 describe('parseSubmission', () => {
@@ -23,6 +25,27 @@ describe('parseSubmission', () => {
       const empty = () => parseSubmission({ types: ['access', 'claim'], email: 'a@b.kz', language: 'kk', ...(message === undefined ? {} : { message }) });
       expect(empty).toThrow(expect.objectContaining({ problems: [{ field: 'message', message: 'a claim needs a message: what it is about' }] }));
     }
+  });
+});
+
+describe('the name on the form', () => {
+  it('is one line of text: a control character a terminal or mail client would obey is refused, naming the field', () => {
+    expect(parseSubmission({ types: ['access'], email: 'a@b.kz', language: 'kk', name: 'Әлия Құрманғали' })).toMatchObject({ name: 'Әлия Құрманғали' });
+    for (const name of ['Aigerim\u001b[2K\raddress confirmed', 'Aigerim\nfrom: someone else', 'A\u009b31m']) {
+      expect(() => parseSubmission({ types: ['access'], email: 'a@b.kz', language: 'ru', name })).toThrow(expect.objectContaining({ problems: [{ field: 'name', message: 'must be one line of text, without control characters' }] }));
+    }
+  });
+});
+
+describe('bodyHash', () => {
+  it('is keyed: whoever reads the idempotency record without the key cannot test a guessed address or name against it', async () => {
+    const submission = { types: ['access' as const], email: 'aigerim.s@mail.kz', name: 'Айгерим', language: 'kk' as const };
+    const withKey = (secret: string) => ({ keyedHash: async (kind: string, value: string) => keyedHash(kind, value, secret) });
+    const hash = await bodyHash(withKey('one-secret-of-at-least-32-bytes-long'), submission);
+    expect(hash).toBe(await bodyHash(withKey('one-secret-of-at-least-32-bytes-long'), { ...submission, types: ['access', 'access'] }));
+    expect(hash).not.toBe(await bodyHash(withKey('another-secret-of-at-least-32-bytes'), submission));
+    const canonical = JSON.stringify({ types: ['access'], email: submission.email, name: submission.name, language: 'kk', changes: [] });
+    expect(hash).not.toBe(createHash('sha256').update(canonical).digest('hex'));
   });
 });
 
