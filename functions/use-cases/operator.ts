@@ -194,6 +194,9 @@ export async function requestDetail(deps: Pick<Dependencies, 'requests' | 'audit
 
 const OperatorTextSchema = z.string().trim().min(1, 'write what the person should read').max(MAX_MESSAGE_CHARS, `at most ${MAX_MESSAGE_CHARS} characters`);
 
+/** Tries to keep an operator's sent words with a request that other writers keep moving. */
+const RECORD_ATTEMPTS = 5;
+
 /**
  * The operator writes to the person about their request, in their words, inside the notice of the person's language
  * (greeting, reference, how to answer), threaded under the person's mail where the request came by mail. Only to an
@@ -210,9 +213,18 @@ export async function writeToPerson(deps: Dependencies, requestId: string, rawTe
   if (written.length >= MAX_OPERATOR_MESSAGES) throw new ConflictError(`${requestId} has ${MAX_OPERATOR_MESSAGES} messages from operators, the most one request keeps; write from your own mailbox and note it`);
   const round = createHash('sha256').update(text.data).digest('hex').slice(0, 32);
   const messageId = await notifyPerson(deps, request, 'operatorMessage', { message: text.data }, round);
-  if (!written.some((m) => m.messageId === messageId)) {
-    const message: OperatorMessage = { at: deps.clock.now().toISOString(), messageId, by: actor.keyId, text: text.data };
-    await deps.requests.amend(requestId, request.status, { operatorMessages: [...written, message] }, [{ type: 'operator.wrote', detail: { messageId, operatorKeyId: actor.keyId } }]);
+  // The mail is out: its words are kept with the request whatever step the workflow took while it went, read afresh.
+  const message: OperatorMessage = { at: deps.clock.now().toISOString(), messageId, by: actor.keyId, text: text.data };
+  for (let attempt = 1; ; attempt++) {
+    const current = attempt === 1 ? request : await deps.requests.get(requestId);
+    const kept = current.operatorMessages ?? [];
+    if (kept.some((m) => m.messageId === messageId)) break;
+    try {
+      await deps.requests.amend(requestId, current.status, { operatorMessages: [...kept, message] }, [{ type: 'operator.wrote', detail: { messageId, operatorKeyId: actor.keyId } }]);
+      break;
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attempt >= RECORD_ATTEMPTS) throw error;
+    }
   }
   return { reference: requestId, messageId };
 }

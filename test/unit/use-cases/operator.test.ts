@@ -88,6 +88,22 @@ describe('writeToPerson', () => {
     expect(detail.audit.filter((e) => e.type === 'operator.wrote').map((e) => e.detail)).toEqual([{ messageId: sent.messageId, operatorKeyId: OPERATOR.keyId }]);
   });
 
+  it('keeps the words of a mail that went out while the workflow moved the request on', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['claim'], { language: 'ru' });
+    const send = s.mailer.send.bind(s.mailer);
+    s.mailer.send = async (mail) => {
+      const result = await send(mail);
+      await s.deps.requests.transition(request.id, request.status, 'AWAITING_DECISION');
+      return result;
+    };
+    const sent = await writeToPerson(s.deps, request.id, 'Пришлите, пожалуйста, номер договора.', OPERATOR);
+    expect(await s.deps.requests.get(request.id)).toMatchObject({
+      status: 'AWAITING_DECISION',
+      operatorMessages: [{ messageId: sent.messageId, by: OPERATOR.keyId, text: 'Пришлите, пожалуйста, номер договора.' }],
+    });
+  });
+
   it('writes nothing to an address that has not confirmed, and nothing empty', async () => {
     const s = systemFor('profiles/demo.json');
     const request = await placeRequest(s, ['claim'], { status: 'AWAITING_VERIFICATION' });
