@@ -42,11 +42,15 @@ const p = price.perUse;
 // The scheduled functions run every few seconds here, so that one run of each is measured while idle.
 const { dataDir, runtime, sink, dynamoDbPort, readMeter, settledMeter } = await meteredRuntime('cost', { WATCH_INTERVAL_SECONDS: '3' });
 
+/** S3 bills PUT, COPY, POST and LIST at the write rate, DELETE not at all, everything else at the read rate. */
+const S3_WRITE_CLASS = /^s3:(Put|Copy|List|Post|CreateMultipart|UploadPart|CompleteMultipart)/;
+const S3_FREE = /^s3:Delete/;
+
 type Cost = Record<string, number>;
 function costOf(used: Usage & { stateTransitions: number }, httpRequests: number): Cost {
   const calls = (match: (call: string) => boolean) => Object.entries(used.calls).reduce((sum, [call, n]) => sum + (match(call) ? n : 0), 0);
-  const s3Writes = calls((c) => /^s3:(Put|Copy|List|Post|CreateMultipart|UploadPart|CompleteMultipart)/.test(c));
-  const s3Reads = calls((c) => c.startsWith('s3:') && !/^s3:(Put|Copy|List|Post|CreateMultipart|UploadPart|CompleteMultipart|Delete)/.test(c));
+  const s3Writes = calls((c) => S3_WRITE_CLASS.test(c));
+  const s3Reads = calls((c) => c.startsWith('s3:') && !S3_WRITE_CLASS.test(c) && !S3_FREE.test(c));
   return {
     'state transitions': used.stateTransitions * p.stateTransition.usd,
     'Lambda invocations': used.invocations * p.lambdaRequest.usd,
