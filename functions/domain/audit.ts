@@ -19,7 +19,8 @@ export type AuditEvent =
   /** `ground`: the refusal ground's id, or 'written' when the operator wrote the basis out. */
   | { type: 'decision.made'; detail: { approved: boolean; ground?: string; operatorKeyId: string } }
   | { type: 'decision.escalated'; detail: { round: number } }
-  | { type: 'processor.notified'; detail: { processorId: string; noticeType: string; channel: string; delivered: boolean; attempts: number } }
+  /** `signature`: the signature header a webhook notice carried (t=…,v1=HMAC-SHA256), so the processor's copy can be matched. */
+  | { type: 'processor.notified'; detail: { processorId: string; noticeType: string; channel: string; delivered: boolean; attempts: number; signature?: string } }
   | { type: 'operator.alerted'; detail: { alert: string } }
   | { type: 'open-work.done'; detail: { id: string } }
   | { type: 'deadline.step'; detail: { kind: string; at: string } }

@@ -89,11 +89,12 @@ export function ownRecordsCutoff(keepFor: KeepFor, now: Date, timeZone: string):
  * the values a rectification asked for, the operator's reasons, answer and messages written to the person. What is left says what happened and when — the evidence.
  */
 export function anonymisedRequest(request: DataSubjectRequest, at: string, digest: string): DataSubjectRequest {
-  const { name: _name, gpc: _gpc, firstMail: _firstMail, idempotencyMarker: _marker, changes, decision, message, operatorMessages, replies, ...kept } = request;
+  const { name: _name, gpc: _gpc, firstMail: _firstMail, idempotencyMarker: _marker, changes, decision, message, operatorMessages, replies, extensionReason, ...kept } = request;
   return {
     ...kept,
     email: ERASED,
     ...(message !== undefined && { message: ERASED }),
+    ...(extensionReason !== undefined && { extensionReason: ERASED }),
     ...(operatorMessages && { operatorMessages: operatorMessages.map((m) => ({ ...m, text: ERASED })) }),
     ...(replies && { replies: replies.map((r) => ({ ...r, text: ERASED })) }),
     ...(changes && { changes: Object.fromEntries(Object.keys(changes).map((field) => [field, ERASED])) }),

@@ -120,6 +120,8 @@ export interface DataSubjectRequest {
    */
   gpc?: { ipHash?: string; userAgentHash?: string };
   decision?: Decision;
+  /** The reason the operator gave the person for extending the deadline (the trail records the extension, not the words). */
+  extensionReason?: string;
   /** Set while the request's workflow is stopped on a failure that survived its retries; cleared on resume. */
   attention?: Attention;
   closedAt?: string;

@@ -198,7 +198,14 @@ export async function notifyProcessors(
     const delivery = await deps.processorNotifier.notify(processor, notice, mail);
     await deps.audit.append(requestId, {
       type: 'processor.notified',
-      detail: { processorId: processor.id, noticeType: type, channel: delivery.channel, delivered: delivery.delivered, attempts: delivery.attempts },
+      detail: {
+        processorId: processor.id,
+        noticeType: type,
+        channel: delivery.channel,
+        delivered: delivery.delivered,
+        attempts: delivery.attempts,
+        ...(delivery.signature && { signature: delivery.signature }),
+      },
     });
     if (delivery.delivered) notified++;
     else {

@@ -240,7 +240,7 @@ export async function extendDeadline(deps: Dependencies, requestId: string, rawR
   if (!OPEN_STATUSES.includes(request.status)) throw new ConflictError(`request ${requestId} is closed (${request.status})`);
   const extended = deps.deadlines.extend(request.deadline, deps.clock.now());
   const citation = extended.rule.appliedExtension!.citation;
-  const updated = await deps.requests.amend(requestId, request.status, { deadline: extended }, [
+  const updated = await deps.requests.amend(requestId, request.status, { deadline: extended, extensionReason: reason.data }, [
     { type: 'deadline.extended', detail: { from: request.deadline.dueAt, to: extended.dueAt, citation: citation.en, operatorKeyId: actor.keyId } },
   ]);
   await notifyPerson(deps, updated, 'extension', { reason: reason.data, rule: citation[updated.language] });

@@ -448,6 +448,8 @@ export interface NoticeDelivery {
   status?: number;
   attempts: number;
   error?: string;
+  /** The signature header of the last webhook attempt (domain/signing.ts): what the processor can check the notice by. */
+  signature?: string;
 }
 
 /**

@@ -9,6 +9,7 @@ import { mailDomain, type DataSource, type OperatorProfile, type RetentionRule }
 import type { AuditEvent, RecordedAuditEvent } from '../../functions/domain/audit.ts';
 import { chainEvents, type ChainedAuditEvent, type ChainHead } from '../../functions/domain/audit-chain.ts';
 import type { DigestHead, DigestPointer } from '../../functions/domain/audit-digest.ts';
+import { sign } from '../../functions/domain/signing.ts';
 import {
   applyEvents,
   dueEvents,
@@ -791,8 +792,10 @@ export function memorySystem(
   const sources = new Map(
     profile.sources.map((source) => [source.id, new MemorySource(source, structuredClone(source.kind === 'dynamodb' ? (data[source.tableName] ?? []) : []), clock.now)]),
   );
-  const webhook: typeof postSigned = async () =>
-    options.webhook === 'fails' ? { ok: false, attempts: 3, status: 503, error: 'answered HTTP 503' } : { ok: true, attempts: 1, status: 202, body: '{}' };
+  const webhook: typeof postSigned = async (_url, payload, key) => {
+    const signature = sign(JSON.stringify(payload), key, clock.now());
+    return options.webhook === 'fails' ? { ok: false, attempts: 3, status: 503, error: 'answered HTTP 503', signature } : { ok: true, attempts: 1, status: 202, body: '{}', signature };
+  };
   const secret = 'memory-system-secret-of-at-least-32-bytes!';
   const workflow = new MemoryWorkflow(requests);
   const decisions = new MemoryDecisions();

@@ -49,6 +49,7 @@ describe('an anonymised request', () => {
     gpc: { ipHash: 'a'.repeat(64) },
     decision: { approved: false, decidedAt: '2022-01-11T10:00:00.000Z', reason: 'Айгерім, құжат жоқ', basis: { ground: 'KZ-no-document' }, answer: 'Құжат жіберіңіз' },
     closedAt: '2022-01-11T10:00:00.000Z',
+    extensionReason: 'Айгерім, мұрағаттан іздейміз',
   };
 
   it('keeps what happened and when, and nothing that names the person', () => {
@@ -60,6 +61,7 @@ describe('an anonymised request', () => {
       gpc: undefined,
       changes: { phone: '[erased]' },
       message: '[erased]',
+      extensionReason: '[erased]',
       firstMail: undefined,
       decision: { approved: false, decidedAt: request.decision!.decidedAt, reason: '[erased]', basis: { ground: 'KZ-no-document' }, answer: '[erased]' },
       anonymised: { at: '2026-11-29T12:00:00.000Z', digest: 'f'.repeat(64) },

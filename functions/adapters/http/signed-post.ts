@@ -10,9 +10,10 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 3, baseDelayMs: 200, timeoutMs: 10_000 };
 
+/** `signature`: the signature header the last attempt carried (the evidence of what was sent, and by whom). */
 export type SignedPostResult =
-  | { ok: true; status: number; body: string; attempts: number }
-  | { ok: false; status?: number; error: string; attempts: number };
+  | { ok: true; status: number; body: string; attempts: number; signature: string }
+  | { ok: false; status?: number; error: string; attempts: number; signature?: string };
 
 /** Server trouble and rate limiting may pass; any other refusal will not change on a retry. */
 function isRetryable(status: number): boolean {
@@ -42,22 +43,23 @@ export async function postSigned(url: string, payload: unknown, secret: string, 
   let failure: SignedPostResult = { ok: false, error: 'not attempted', attempts: 0 };
   for (let attempt = 1; attempt <= policy.attempts; attempt++) {
     if (attempt > 1) await sleep(backoffDelay(attempt - 1, policy.baseDelayMs));
+    const signature = sign(body, secret, new Date());
     try {
       const signal = AbortSignal.timeout(policy.timeoutMs);
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: sign(body, secret, new Date()) },
+        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature },
         body,
         signal,
         // The body names a person: it goes to the configured address only, never where a redirect points.
         redirect: 'manual',
       });
       const text = await response.text();
-      if (response.ok) return { ok: true, status: response.status, body: text, attempts: attempt };
-      failure = { ok: false, status: response.status, error: `answered HTTP ${response.status}`, attempts: attempt };
+      if (response.ok) return { ok: true, status: response.status, body: text, attempts: attempt, signature };
+      failure = { ok: false, status: response.status, error: `answered HTTP ${response.status}`, attempts: attempt, signature };
       if (!isRetryable(response.status)) return failure;
     } catch (error) {
-      failure = { ok: false, error: describeFailure(error, policy.timeoutMs), attempts: attempt };
+      failure = { ok: false, error: describeFailure(error, policy.timeoutMs), attempts: attempt, signature };
     }
   }
   return failure;

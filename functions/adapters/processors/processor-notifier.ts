@@ -31,9 +31,10 @@ export class ProcessorNotifier implements ProcessorNotices {
     const { notify } = processor;
     if (notify.kind === 'webhook') {
       const result = await this.post(notify.url, notice, await this.secret(notify.secretName), this.retry);
+      const signed = result.signature ? { signature: result.signature } : {};
       return result.ok
-        ? { processorId: processor.id, channel: 'webhook', delivered: true, status: result.status, attempts: result.attempts }
-        : { processorId: processor.id, channel: 'webhook', delivered: false, status: result.status, attempts: result.attempts, error: result.error };
+        ? { processorId: processor.id, channel: 'webhook', delivered: true, status: result.status, attempts: result.attempts, ...signed }
+        : { processorId: processor.id, channel: 'webhook', delivered: false, status: result.status, attempts: result.attempts, error: result.error, ...signed };
     }
     const { subject, text } = mail;
     const messageId = requestMessageId(notice.subject_request_id, `processor-${processor.id}`, this.messageDomain);

@@ -77,7 +77,9 @@ describe('telling processors by webhook', () => {
     const receiver = await startReceiver();
     const notifier = new ProcessorNotifier(new RecordingMailer(), readSecret, 'cashier.4sell.ai', fastRetry);
     const delivery = await notifier.notify(processor({ kind: 'webhook', url: receiver.url, secretName: 'ELEVENLABS_WEBHOOK_KEY' }), notice, mail);
-    expect(delivery).toEqual({ processorId: 'elevenlabs', channel: 'webhook', delivered: true, status: 201, attempts: 1 });
+    expect(delivery).toEqual({ processorId: 'elevenlabs', channel: 'webhook', delivered: true, status: 201, attempts: 1, signature: expect.any(String) });
+    // The signature kept as evidence is the one the receiver checked: of exactly this body, under the processor's key.
+    expect(verifySignature(delivery.signature, JSON.stringify(notice), await readSecret('ELEVENLABS_WEBHOOK_KEY'), new Date())).toBe(true);
     expect(receiver.received).toEqual([
       {
         subject_request_id: 'DRB-7K2QF-M9XWA',
@@ -102,7 +104,7 @@ describe('telling processors by webhook', () => {
     const receiver = await startReceiver(() => 503);
     const notifier = new ProcessorNotifier(new RecordingMailer(), readSecret, 'cashier.4sell.ai', fastRetry);
     const delivery = await notifier.notify(processor({ kind: 'webhook', url: receiver.url, secretName: 'ELEVENLABS_WEBHOOK_KEY' }), notice, mail);
-    expect(delivery).toEqual({ processorId: 'elevenlabs', channel: 'webhook', delivered: false, status: 503, attempts: 3, error: 'answered HTTP 503' });
+    expect(delivery).toEqual({ processorId: 'elevenlabs', channel: 'webhook', delivered: false, status: 503, attempts: 3, error: 'answered HTTP 503', signature: expect.stringMatching(/^t=\d+,v1=[0-9a-f]{64}$/) });
     expect(receiver.requests()).toBe(3);
   });
 
@@ -110,7 +112,7 @@ describe('telling processors by webhook', () => {
     const receiver = await startReceiver();
     const notifier = new ProcessorNotifier(new RecordingMailer(), readSecret, 'cashier.4sell.ai', fastRetry);
     const delivery = await notifier.notify(processor({ kind: 'webhook', url: receiver.url, secretName: 'RETIRED_KEY' }), notice, mail);
-    expect(delivery).toEqual({ processorId: 'elevenlabs', channel: 'webhook', delivered: false, status: 401, attempts: 1, error: 'answered HTTP 401' });
+    expect(delivery).toEqual({ processorId: 'elevenlabs', channel: 'webhook', delivered: false, status: 401, attempts: 1, error: 'answered HTTP 401', signature: expect.stringMatching(/^t=\d+,v1=[0-9a-f]{64}$/) });
   });
 });
 
