@@ -54,6 +54,8 @@ export interface ChainAnchor {
   /** The digest's day (YYYY-MM-DD) and its object's key. */
   day: string;
   digest: string;
+  /** The digest object's SHA-256, as the chain of digests records it. */
+  digestSha256?: string;
 }
 
 export interface BrokenLink {

@@ -171,6 +171,8 @@ const CatalogSchema = z.strictObject({
   breach: z.unknown(),
   /** Retention alerts: validated by domain/retention-texts.ts. */
   retention: z.unknown(),
+  /** The evidence pack's labels and lines: validated by domain/evidence/texts.ts. */
+  evidence: z.unknown(),
 });
 
 type Catalog = z.infer<typeof CatalogSchema> & {

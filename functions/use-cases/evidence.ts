@@ -1,4 +1,11 @@
+import { createHash } from 'node:crypto';
+import { localize } from '../config/profile-schema.ts';
 import { BREACH_REFERENCE_PATTERN } from '../domain/breaches/breach.ts';
+import type { DocumentModel } from '../domain/document.ts';
+import { evidencePackDocument } from '../domain/evidence/pack.ts';
+import { groundText, refusalGround } from '../domain/refusal-grounds.ts';
+import type { Language } from '../domain/request-types.ts';
+import { describeReasons, reviewReasons } from './fulfilment.ts';
 import { checkChain, type ChainAnchor, type ChainCheck, type ChainHead } from '../domain/audit-chain.ts';
 import { buildDigest, digestHolds, digestKey, encodeDigest, type AuditDigest } from '../domain/audit-digest.ts';
 import { NotFoundError } from '../domain/errors.ts';
@@ -27,7 +34,7 @@ async function anchorOf(deps: VerifyDeps, trail: string, cache: DigestCache): Pr
   if (!cache.has(ref.key)) cache.set(ref.key, deps.auditDigests.read(ref.key));
   const digest = digestHolds(await cache.get(ref.key)!, ref);
   const listed = digest?.heads.find((head) => head.trail === trail);
-  return { seq: listed?.seq ?? ref.seq, hash: listed?.hash ?? 'not anchored by this digest', day: digest?.day ?? ref.day, digest: ref.key };
+  return { seq: listed?.seq ?? ref.seq, hash: listed?.hash ?? 'not anchored by this digest', day: digest?.day ?? ref.day, digest: ref.key, digestSha256: ref.sha256 };
 }
 
 /**
@@ -89,4 +96,55 @@ export async function writeDailyDigest(deps: Pick<Dependencies, 'auditChains' | 
   await deps.auditChains.recordDigest({ key, sha256, day, writtenAt: digest.writtenAt }, previous, digest.heads);
   await deps.requests.completeStep(DIGEST_STEP.id, DIGEST_STEP.step(day), now);
   return { key, heads: digest.heads.length };
+}
+
+type PackDeps = VerifyDeps & Pick<Dependencies, 'audit' | 'profile' | 'deadlines' | 'clock'>;
+
+/** What `evidencePack` made: the document and, when asked for, its PDF with the PDF's SHA-256. */
+export interface ProducedPack {
+  document: DocumentModel;
+  pdf?: Buffer;
+  sha256?: string;
+}
+
+/**
+ * The evidence pack of one request (domain/evidence/pack.ts), read from the request, its trail, the rules and the
+ * chain's check against the daily digest; `render` makes the PDF (an adapter's, loaded only by the caller that needs
+ * it). Reading a pack changes nothing: no event is appended, so the chain the pack reports is the trail as it stands.
+ */
+export async function evidencePack(deps: PackDeps, requestId: string, language: Language, render?: (document: DocumentModel) => Promise<Buffer>): Promise<ProducedPack> {
+  const request = await deps.requests.get(requestId);
+  const [trail, chain] = await Promise.all([deps.audit.list(requestId), verifyTrail(deps, requestId)]);
+  const { profile } = deps;
+  const rule = request.deadline.rule;
+  const source = (id: string) => profile.sources.find((candidate) => candidate.id === id);
+  const processor = (id: string) => profile.processors.find((candidate) => candidate.id === id);
+  const document = evidencePackDocument(
+    {
+      request,
+      trail,
+      operator: profile.operator,
+      sourceName: (id) => {
+        const found = source(id);
+        return found ? `${localize(found.description, language)} (${id})` : id;
+      },
+      processorName: (id) => {
+        const found = processor(id);
+        return found ? localize(found.name, language) : id;
+      },
+      groundText: (id) => {
+        const ground = refusalGround(rule.jurisdiction, id);
+        return ground && groundText(ground, language);
+      },
+      decisionReasons: describeReasons(reviewReasons(deps, request), language),
+      calendar: deps.deadlines.calendarBetween(rule.jurisdiction, request.deadline.receivedLocalDate, request.deadline.dueLocalDate),
+      isWorkingDay: (localDate) => deps.deadlines.isWorkingDay(rule.jurisdiction, localDate),
+      chain,
+      generatedAt: deps.clock.now(),
+    },
+    language,
+  );
+  if (!render) return { document };
+  const pdf = await render(document);
+  return { document, pdf, sha256: createHash('sha256').update(pdf).digest('hex') };
 }

@@ -20,6 +20,8 @@ Usage:
   derbes evidence verify DRB-…|BRC-…|--all [--json]
                                      recomputes audit trails' hash chains: "verified: N events, anchored
                                      <date>", or the first changed, removed or reordered event (exit 1)
+  derbes evidence pack DRB-… --out file.pdf [--lang ru|kk|en]
+                                     a request's evidence pack for the authority (PDF; --out - prints text)
   derbes mail redrive --queue <IntakeFailuresQueueUrl> --function <IntakeFunctionName>
                                      in AWS: hand mail whose intake failed (after Lambda's retries) to intake again
   derbes retention plan [<source>] | approve <source>

@@ -15,6 +15,9 @@ export const PDF_FONT_FILES = {
   bold: 'DejaVuSans-Bold.ttf',
 } as const;
 
+/** Points a section's paragraphs stand in from the margin. */
+const PARAGRAPH_INDENT = 14;
+
 const fonts = new Map<string, Buffer>();
 function font(file: string): Buffer {
   let bytes = fonts.get(file);
@@ -57,7 +60,12 @@ export async function renderPdf(model: DocumentModel, metadata: { author: string
   for (const paragraph of model.intro) doc.moveDown(0.8).font('regular').fontSize(11).text(paragraph);
   model.sections.forEach((section, index) => {
     doc.moveDown(0.8).font('bold').fontSize(11).text(`${index + 1}. ${section.heading}`);
-    for (const paragraph of section.paragraphs) doc.moveDown(0.2).font('regular').fontSize(10.5).text(paragraph, { indent: 14 });
+    // Every line of a paragraph stands indented under its heading, wrapped lines too.
+    for (const paragraph of section.paragraphs) {
+      const left = doc.page.margins.left;
+      doc.moveDown(0.2).font('regular').fontSize(10.5).text(paragraph, left + PARAGRAPH_INDENT, doc.y, { width: doc.page.width - left - doc.page.margins.right - PARAGRAPH_INDENT });
+      doc.x = left;
+    }
   });
   doc.moveDown(1.5);
   for (const line of model.footer) doc.font('regular').fontSize(10).text(line).moveDown(0.5);

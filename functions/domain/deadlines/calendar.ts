@@ -1,7 +1,7 @@
 import { ConfigurationError } from '../errors.ts';
 import { addDays, addMonths, isLocalDate, isoWeekday, yearOf } from './local-time.ts';
 import { weekdayNumber, type CalendarData } from './schemas.ts';
-import type { BaseHolidays, Term } from './types.ts';
+import type { BaseHolidays, CalendarUsed, Term, TransferDay } from './types.ts';
 
 /** Days off and worked weekend days of one year, after substitutes and transfer orders. */
 interface YearTable {
@@ -32,6 +32,18 @@ export class WorkingCalendar {
     this.timeZone = data.timeZone;
     this.weekend = new Set(data.weekend.map(weekdayNumber));
     this.baseTypes = new Set(data.baseHolidays?.types);
+  }
+
+  /** What the calendar is, and the transfers that moved a day in (from, to]: the days a term was counted over. */
+  between(fromLocalDate: string, toLocalDate: string): CalendarUsed {
+    const inRange = (date: string) => fromLocalDate < date && date <= toLocalDate;
+    const transfers: TransferDay[] = [];
+    for (let year = yearOf(fromLocalDate); year <= yearOf(toLocalDate); year += 1) {
+      for (const transfer of this.data.years[String(year)]?.transfers ?? []) {
+        if (inRange(transfer.dayOff) || inRange(transfer.workingDay)) transfers.push({ ...transfer });
+      }
+    }
+    return { country: this.data.country, name: this.data.name, source: this.data.source, transfers };
   }
 
   isWorkingDay(localDate: string): boolean {

@@ -52,6 +52,12 @@ export function createDeadlineEngine(options: DeadlineEngineOptions = {}, docume
       return jurisdictionOf(code).calendar.isWorkingDay(localDate);
     },
 
+    calendarBetween(code, fromLocalDate, toLocalDate) {
+      requireLocalDate(fromLocalDate);
+      requireLocalDate(toLocalDate);
+      return jurisdictionOf(code).calendar.between(fromLocalDate, toLocalDate);
+    },
+
     addWorkingDays(code, fromLocalDate, n) {
       requireLocalDate(fromLocalDate);
       if (!Number.isInteger(n)) throw new ValidationError([{ field: 'n', message: 'must be an integer' }], 'working-day count');

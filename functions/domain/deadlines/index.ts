@@ -13,6 +13,7 @@ export type {
   AppliedRule,
   BaseHolidays,
   BreachNoticeDeadline,
+  CalendarUsed,
   Confidence,
   Deadline,
   DeadlineKind,
@@ -24,5 +25,6 @@ export type {
   NoticeContentRequirement,
   OperatorTerm,
   Term,
+  TransferDay,
   TermUnit,
 } from './types.ts';

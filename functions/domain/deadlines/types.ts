@@ -102,6 +102,20 @@ export interface BreachNoticeDeadline extends Deadline {
   content: NoticeContentRequirement[];
 }
 
+/** One transfer order: `dayOff` (a weekday) is not worked, `workingDay` (a weekend day) is. */
+export interface TransferDay {
+  dayOff: string;
+  workingDay: string;
+  basis: string;
+}
+
+export interface CalendarUsed {
+  country: string;
+  name: string;
+  source: string;
+  transfers: TransferDay[];
+}
+
 export interface DeadlineEngine {
   compute(query: DeadlineQuery): Deadline;
   /** Throws NoRuleInForceError where the jurisdiction had no breach-notice duty on the local day of detection. */
@@ -114,6 +128,11 @@ export interface DeadlineEngine {
   jurisdictions(): string[];
   /** The IANA zone a jurisdiction's days are counted in. */
   timeZone(jurisdiction: string): string;
+  /**
+   * The calendar a jurisdiction's days are counted on, with the transfer orders that moved a day off or a working
+   * day into the local dates after `fromLocalDate` up to `toLocalDate` (the days a term was counted over).
+   */
+  calendarBetween(jurisdiction: string, fromLocalDate: string, toLocalDate: string): CalendarUsed;
 }
 
 export interface DeadlineEngineOptions {

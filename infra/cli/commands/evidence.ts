@@ -1,6 +1,7 @@
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { ChainCheck } from '../../../functions/domain/audit-chain.ts';
-import { call, report, type Io } from './operator.ts';
+import { call, callRaw, report, type Io } from './operator.ts';
 
 const PROBLEMS: Record<string, string> = {
   changed: 'changed (its hash does not match its content)',
@@ -21,12 +22,44 @@ export function describeCheck(check: ChainCheck): string {
   return `${check.trail}: BROKEN at event ${seq}${type ? ` (${type}, ${at})` : ''}: ${PROBLEMS[problem] ?? problem}`;
 }
 
-const USAGE = 'usage: derbes evidence verify DRB-…|BRC-…|--all [--json]';
+const USAGE = `usage: derbes evidence verify DRB-…|BRC-…|--all [--json]
+       derbes evidence pack DRB-… --out file.pdf [--lang ru|kk|en]   (--out - prints the pack as text)`;
 
-/** `derbes evidence verify DRB-…|--all`: the audit trails' hash chains recomputed; non-zero if any is broken. */
+/**
+ * `derbes evidence pack DRB-… --out file.pdf`: the request's evidence pack as a PDF (or, with `--out -`, as text),
+ * in the operator's language unless --lang names another.
+ */
+async function packCommand(reference: string, values: { out?: string; lang?: string }, io: Io): Promise<number> {
+  const query = new URLSearchParams({ format: values.out === '-' ? 'text' : 'pdf', ...(values.lang ? { lang: values.lang } : {}) });
+  const response = await callRaw('GET', `/operator/requests/${encodeURIComponent(reference)}/evidence?${query}`);
+  if (response.status >= 400) return report(io, { status: response.status, json: JSON.parse(response.body.toString('utf8')) as Record<string, unknown> }, () => []);
+  if (values.out === '-') {
+    io.out(response.body.toString('utf8'));
+    return 0;
+  }
+  writeFileSync(values.out!, response.body);
+  io.out(`written ${values.out} (sha256 ${response.headers.get('x-derbes-sha256')})`);
+  return 0;
+}
+
+/**
+ * `derbes evidence verify DRB-…|--all`: the audit trails' hash chains recomputed; non-zero if any is broken.
+ * `derbes evidence pack DRB-… --out file.pdf`: a request's evidence pack.
+ */
 export async function evidenceCommand(args: string[], io: Io): Promise<number> {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { all: { type: 'boolean' }, json: { type: 'boolean' } } });
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { all: { type: 'boolean' }, json: { type: 'boolean' }, out: { type: 'string' }, lang: { type: 'string' } },
+  });
   const [action, reference] = positionals;
+  if (action === 'pack') {
+    if (!reference || !values.out || values.all) {
+      io.err(USAGE);
+      return 2;
+    }
+    return packCommand(reference, values, io);
+  }
   if (action !== 'verify' || (!reference && !values.all) || (reference && values.all)) {
     io.err(USAGE);
     return 2;

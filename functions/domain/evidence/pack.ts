@@ -1,0 +1,248 @@
+import { DateTime } from 'luxon';
+import type { OperatorProfile } from '../../config/profile-schema.ts';
+import { localize } from '../../config/profile-schema.ts';
+import { eventsOfType, type RecordedAuditEvent } from '../audit.ts';
+import type { ChainCheck } from '../audit-chain.ts';
+import type { CalendarUsed } from '../deadlines/index.ts';
+import type { DocumentModel } from '../document.ts';
+import { fill, messagesFor } from '../messages.ts';
+import type { DataSubjectRequest } from '../request.ts';
+import type { Language } from '../request-types.ts';
+import { evidenceTexts, MAIL_KINDS, MAIL_OUTCOMES, type EvidenceSection } from './texts.ts';
+
+/** Everything the pack says, read by the use case from the stores and the rules; nothing here reads anything. */
+export interface EvidencePackInput {
+  request: DataSubjectRequest;
+  /** The request's audit trail, in chain order. */
+  trail: RecordedAuditEvent[];
+  operator: OperatorProfile['operator'];
+  /** A data source's and a processor's name in the pack's language (the id where the profile no longer has it). */
+  sourceName: (id: string) => string;
+  processorName: (id: string) => string;
+  /** A refusal ground's text and article in the pack's language, by its id. */
+  groundText: (id: string) => string | undefined;
+  /** Why a person had to decide, in the pack's language. */
+  decisionReasons: string[];
+  /** The calendar the term was counted on, with the transfer days inside the term. */
+  calendar: CalendarUsed;
+  isWorkingDay: (localDate: string) => boolean;
+  chain: ChainCheck;
+  generatedAt: Date;
+}
+
+/** The kinds of mail that answer a request (and so close it): the first one sent is the answer's time. */
+const ANSWERING_MAIL: ReadonlySet<string> = new Set(['answer', 'refusal', 'closedUnverified']);
+
+/**
+ * The hours between two instants that fall on working days of the calendar (a working day counts whole, from its
+ * local midnight to the next): positive when `from` is before `to`. Weekends and holidays do not count, as they do
+ * not count towards the term.
+ */
+export function workingHoursBetween(from: Date, to: Date, timeZone: string, isWorkingDay: (localDate: string) => boolean): number {
+  const sign = from <= to ? 1 : -1;
+  const [start, end] = sign > 0 ? [from, to] : [to, from];
+  let day = DateTime.fromJSDate(start, { zone: timeZone }).startOf('day');
+  let ms = 0;
+  while (day.toMillis() < end.getTime()) {
+    const next = day.plus({ days: 1 });
+    if (isWorkingDay(day.toISODate()!)) ms += Math.min(next.toMillis(), end.getTime()) - Math.max(day.toMillis(), start.getTime());
+    day = next;
+  }
+  return (sign * ms) / 3_600_000;
+}
+
+/**
+ * The evidence pack of one request, for the authority: the operator and the request, what arrived, the verification,
+ * the deadline and how it was counted, each decision, what each source and processor did, every mail sent, the
+ * answer against the due date, and the audit trail's own check — in Russian, Kazakh or English. It names the person
+ * by the reference only: their address and name stay in the operator's records.
+ */
+export function evidencePackDocument(input: EvidencePackInput, language: Language): DocumentModel {
+  const { request, trail, operator } = input;
+  const t = evidenceTexts(language);
+  const m = messagesFor(language);
+  const zone = request.deadline.timeZone;
+  const at = (iso: string) => m.date(iso, zone);
+  const hours = (value: number) => new Intl.NumberFormat(language, { maximumFractionDigits: 1 }).format(value);
+  const row = (label: keyof typeof t.labels, value: string) => `${t.labels[label]}: ${value}`;
+  const block = (...rows: Array<string | false | undefined>) => rows.filter(Boolean).join('\n');
+  const mailKind = (template: string) => ((MAIL_KINDS as readonly string[]).includes(template) ? t.mailKinds[template as (typeof MAIL_KINDS)[number]] : template);
+  const yesNo = (value: boolean) => (value ? t.values.yes : t.values.no);
+
+  const sections: Record<EvidenceSection, string[]> = {
+    request: [
+      block(
+        row('operator', localize(operator.name, language)),
+        operator.bin && row('bin', operator.bin),
+        operator.address && row('address', operator.address),
+        row('contact', operator.contactEmail),
+      ),
+      block(
+        row('reference', request.id),
+        row('types', m.kindNames(request.types)),
+        row('channel', t.values[request.channel]),
+        row('receivedAt', at(request.receivedAt)),
+        row('language', messagesFor(request.language).languageName),
+        row('status', m.statusName(request.status)),
+        request.closedAt && row('closedAt', at(request.closedAt)),
+      ),
+    ],
+    arrived: arrivedParagraphs(),
+    verification: [
+      block(
+        row('how', t.values.linkByMail),
+        ...eventsOfType(trail, 'verification.requested').flatMap((e) => [row('requestedAt', at(e.at)), row('expiresAt', at(e.detail.expiresAt))]),
+        request.verifiedAt ? row('confirmedAt', at(request.verifiedAt)) : row('confirmedAt', t.values.notVerified),
+      ),
+    ],
+    deadline: deadlineParagraphs(),
+    decisions: decisionParagraphs(),
+    sources: sourceParagraphs(),
+    processors: processorParagraphs(),
+    mails: mailParagraphs(),
+    answer: [answerParagraph()],
+    chain: [chainParagraph()],
+  };
+
+  return {
+    title: fill(t.title, { reference: request.id }),
+    header: [],
+    intro: [fill(t.intro, { operator: localize(operator.name, language), reference: request.id })],
+    sections: (Object.keys(sections) as EvidenceSection[]).map((section) => ({ heading: t.sections[section], paragraphs: sections[section] })),
+    footer: [fill(t.footer, { at: at(input.generatedAt.toISOString()) })],
+  };
+
+  function arrivedParagraphs(): string[] {
+    const received = eventsOfType(trail, 'request.received')[0];
+    const first = block(row('channel', t.values[request.channel]), row('receivedAt', at(received?.at ?? request.receivedAt)));
+    const mails = eventsOfType(trail, 'mail.received').map((e) =>
+      block(
+        fill(t.lines.mailArrived, { at: at(e.at) }),
+        row('sha256', e.detail.sha256),
+        row('verdicts', Object.entries(e.detail.verdicts).map(([check, verdict]) => `${check.toUpperCase()} ${verdict}`).join(', ')),
+        row('outcome', (MAIL_OUTCOMES as readonly string[]).includes(e.detail.outcome) ? t.mailOutcomes[e.detail.outcome as (typeof MAIL_OUTCOMES)[number]] : e.detail.outcome),
+        row('attachments', String(e.detail.attachments?.length ?? 0)),
+      ),
+    );
+    return mails.length ? [first, ...mails] : [first, row('sha256', t.values.noRawMessage)];
+  }
+
+  function deadlineParagraphs(): string[] {
+    const { deadline } = request;
+    const rule = deadline.rule;
+    const extended = eventsOfType(trail, 'deadline.extended');
+    return [
+      block(
+        row('rule', rule.id),
+        row('citation', localize(rule.citation, language)),
+        row('term', fill(t.lines.term, { amount: String(rule.amount), unit: t.units[rule.unit] })),
+        row('origin', rule.origin === 'statute' ? t.values.statute : t.values.operatorTerm),
+        row('ruleSource', rule.source),
+        row('receivedAt', at(deadline.receivedAt)),
+        row('dueAt', at(deadline.dueAt)),
+      ),
+      block(
+        row('calendar', `${language === 'en' ? input.calendar.name : m.country(input.calendar.country)} (${input.calendar.country})`),
+        row('ruleSource', input.calendar.source),
+        row('transfers', input.calendar.transfers.length ? '' : t.values.none),
+        ...input.calendar.transfers.map((transfer) => `  ${fill(t.lines.transfer, { dayOff: m.day(transfer.dayOff), workingDay: m.day(transfer.workingDay), basis: transfer.basis })}`),
+      ),
+      block(
+        row('extension', extended.length ? '' : t.values.none),
+        ...extended.map((e) => `  ${fill(t.lines.extended, { at: at(e.at), from: at(e.detail.from), to: at(e.detail.to), citation: rule.appliedExtension ? localize(rule.appliedExtension.citation, language) : e.detail.citation })}`),
+        extended.length > 0 && request.extensionReason !== undefined && row('extensionReason', request.extensionReason),
+      ),
+    ];
+  }
+
+  function decisionParagraphs(): string[] {
+    const asked = eventsOfType(trail, 'decision.requested');
+    const made = eventsOfType(trail, 'decision.made');
+    if (!asked.length && !made.length) return [t.values.noDecision];
+    const basisOf = (ground: string | undefined) => {
+      const basis = request.decision?.basis;
+      if (ground && ground !== 'written') return input.groundText(ground) ?? ground;
+      if (basis && typeof basis === 'object' && 'text' in basis) return `${basis.text} (${t.values.writtenBasis})`;
+      return typeof basis === 'string' ? basis : undefined;
+    };
+    return [
+      ...asked.map((e) => row('decisionAsked', fill(t.lines.decisionAsked, { at: at(e.at), reasons: m.list(input.decisionReasons.length ? input.decisionReasons : e.detail.reasons) }))),
+      ...made.map((e, index) => {
+        // The request keeps the last decision's words (reason, basis); earlier ones are in the trail by their ids.
+        const last = index === made.length - 1;
+        const basis = basisOf(e.detail.ground);
+        return block(
+          row('decidedAt', at(e.at)),
+          row('decidedBy', e.detail.operatorKeyId),
+          row('decision', e.detail.approved ? t.values.approved : t.values.refused),
+          !e.detail.approved && basis !== undefined && row('basis', basis),
+          last && !e.detail.approved && request.decision?.reason !== undefined && row('reason', request.decision.reason),
+        );
+      }),
+    ];
+  }
+
+  function sourceParagraphs(): string[] {
+    const lines = trail.flatMap((e) => {
+      if (e.type === 'source.applied') {
+        const outcomes = Object.entries(e.detail.outcomes).map(([step, outcome]) => `${t.steps[step as keyof typeof t.steps] ?? step}: ${outcomeText(outcome)}`);
+        return [block(fill(t.lines.sourceApplied, { at: at(e.at), source: input.sourceName(e.detail.sourceId) }), row('attempt', String(e.detail.attempt)), row('outcomes', outcomes.join('; ')))];
+      }
+      if (e.type === 'source.failed') return [fill(t.lines.sourceFailed, { at: at(e.at), source: input.sourceName(e.detail.sourceId), error: e.detail.error })];
+      return [];
+    });
+    return lines.length ? lines : [t.values.noSources];
+  }
+
+  /** A source step's outcome as fulfilment records it: "done: <count>" or "kept". */
+  function outcomeText(outcome: string): string {
+    const done = /^done: (\d+)$/.exec(outcome);
+    if (done) return fill(t.lines.done, { count: done[1]! });
+    return outcome === 'kept' ? t.values.kept : outcome;
+  }
+
+  function processorParagraphs(): string[] {
+    const told = eventsOfType(trail, 'processor.notified').map((e) =>
+      block(
+        fill(t.lines.processorTold, { at: at(e.at), processor: input.processorName(e.detail.processorId) }),
+        row('noticeType', m.kindName(e.detail.noticeType as DataSubjectRequest['types'][number])),
+        row('channel', e.detail.channel === 'email' ? t.values.email : e.detail.channel),
+        row('delivered', yesNo(e.detail.delivered)),
+        row('attempts', String(e.detail.attempts)),
+        e.detail.signature && row('signature', e.detail.signature),
+      ),
+    );
+    return told.length ? told : [t.values.noProcessors];
+  }
+
+  function mailParagraphs(): string[] {
+    const mails = trail.flatMap((e) => {
+      if (e.type === 'mail.sent') return [block(fill(t.lines.mailSent, { at: at(e.at), kind: mailKind(e.detail.template) }), row('messageId', e.detail.messageId), row('mailSha256', e.detail.sha256))];
+      if (e.type === 'mail.withheld') return [fill(t.lines.mailWithheld, { at: at(e.at), kind: mailKind(e.detail.template), reason: e.detail.reason })];
+      return [];
+    });
+    return mails.length ? mails : [t.values.noMail];
+  }
+
+  function answerParagraph(): string {
+    const answered = eventsOfType(trail, 'mail.sent').find((e) => ANSWERING_MAIL.has(e.detail.template))?.at ?? request.closedAt;
+    const due = new Date(request.deadline.dueAt);
+    const isWorkingDay = input.isWorkingDay;
+    if (answered) {
+      const margin = workingHoursBetween(new Date(answered), due, zone, isWorkingDay);
+      return block(row('answeredAt', at(answered)), row('dueAt', at(request.deadline.dueAt)), row('margin', fill(margin >= 0 ? t.lines.onTime : t.lines.late, { hours: hours(Math.abs(margin)) })));
+    }
+    const left = workingHoursBetween(input.generatedAt, due, zone, isWorkingDay);
+    return block(row('answeredAt', t.values.notAnswered), row('dueAt', at(request.deadline.dueAt)), row('margin', fill(left >= 0 ? t.lines.stillOpen : t.lines.overdue, { hours: hours(Math.abs(left)) })));
+  }
+
+  function chainParagraph(): string {
+    const { chain } = input;
+    if (!chain.verified) return row('chainResult', fill(t.lines.broken, { seq: String(chain.broken.seq), problem: t.problems[chain.broken.problem] }));
+    return block(
+      row('chainResult', fill(t.lines.verified, { events: String(chain.events) })),
+      row('digest', chain.anchor ? fill(t.lines.anchored, { key: chain.anchor.digest, day: m.day(chain.anchor.day), seq: String(chain.anchor.seq) }) : t.values.notAnchored),
+      chain.anchor?.digestSha256 !== undefined && row('digestSha256', chain.anchor.digestSha256),
+    );
+  }
+}

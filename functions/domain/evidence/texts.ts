@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import en from '../../../rules/messages/en.json' with { type: 'json' };
+import kk from '../../../rules/messages/kk.json' with { type: 'json' };
+import ru from '../../../rules/messages/ru.json' with { type: 'json' };
+import type { ChainCheck } from '../audit-chain.ts';
+import type { DeadlineUnit } from '../deadlines/index.ts';
+import { ConfigurationError, toFieldProblems, type FieldProblem } from '../errors.ts';
+import { placeholderProblems } from '../messages.ts';
+import { SOURCE_STEPS } from '../request-policy.ts';
+import type { Language } from '../request-types.ts';
+
+/**
+ * The evidence pack's texts, rules/messages/<language>.json (section `evidence`): section headings, labels, fixed
+ * values and lines with placeholders. Every key the pack uses is required in every language, and each line may use
+ * only its own placeholders; checked at load.
+ */
+export const EVIDENCE_SECTIONS = ['request', 'arrived', 'verification', 'deadline', 'decisions', 'sources', 'processors', 'mails', 'answer', 'chain'] as const;
+export type EvidenceSection = (typeof EVIDENCE_SECTIONS)[number];
+
+const LABELS = [
+  'operator', 'bin', 'address', 'contact', 'reference', 'types', 'channel', 'receivedAt', 'status', 'language', 'closedAt',
+  'sha256', 'verdicts', 'outcome', 'attachments', 'how', 'requestedAt', 'expiresAt', 'confirmedAt',
+  'rule', 'citation', 'term', 'origin', 'ruleSource', 'dueAt', 'calendar', 'transfers', 'extension', 'extensionReason',
+  'decisionAsked', 'decidedAt', 'decidedBy', 'decision', 'basis', 'reason', 'attempt', 'outcomes',
+  'noticeType', 'delivered', 'attempts', 'signature', 'kind', 'messageId', 'mailSha256',
+  'answeredAt', 'margin', 'chainResult', 'digest', 'digestSha256',
+] as const;
+
+const VALUES = [
+  'web', 'email', 'statute', 'operatorTerm', 'approved', 'refused', 'yes', 'no', 'none', 'noRawMessage', 'linkByMail',
+  'notVerified', 'noDecision', 'noSources', 'noProcessors', 'noMail', 'notAnswered', 'notAnchored', 'writtenBasis', 'kept',
+] as const;
+
+const LINE_PLACEHOLDERS = {
+  mailArrived: ['at'],
+  mailWithheld: ['at', 'kind', 'reason'],
+  transfer: ['dayOff', 'workingDay', 'basis'],
+  term: ['amount', 'unit'],
+  extended: ['at', 'from', 'to', 'citation'],
+  decisionAsked: ['at', 'reasons'],
+  sourceApplied: ['at', 'source'],
+  sourceFailed: ['at', 'source', 'error'],
+  processorTold: ['at', 'processor'],
+  mailSent: ['at', 'kind'],
+  onTime: ['hours'],
+  late: ['hours'],
+  stillOpen: ['hours'],
+  overdue: ['hours'],
+  verified: ['events'],
+  broken: ['seq', 'problem'],
+  anchored: ['key', 'day', 'seq'],
+  done: ['count'],
+} as const;
+
+/** The mails derbes sends, as the pack names their kinds (the templates of domain/messages.ts). */
+export const MAIL_KINDS = [
+  'receipt', 'receiptUnclear', 'answer', 'refusal', 'interimAnswer', 'extension', 'progressNotice', 'operatorMessage',
+  'replyReceived', 'closedUnverified', 'operatorAlert', 'delayNotice', 'operatorAttention', 'operatorWorkflowStopped', 'processorNotice',
+] as const;
+
+/** How intake took a mail (domain/email: the outcome recorded with `mail.received`). */
+export const MAIL_OUTCOMES = ['request', 'triage', 'reply', 'drop', 'reject'] as const;
+
+const UNITS = ['working_days', 'calendar_days', 'calendar_months', 'hours'] as const satisfies readonly DeadlineUnit[];
+const PROBLEMS = ['changed', 'missing', 'out_of_order', 'missing_at_end', 'differs_from_digest', 'no_head'] as const satisfies ReadonlyArray<Extract<ChainCheck, { verified: false }>['broken']['problem']>;
+
+const text = z.string().min(1);
+const keyed = <K extends string>(keys: readonly K[]) => z.strictObject(Object.fromEntries(keys.map((key) => [key, text])) as Record<K, typeof text>);
+
+const EvidenceTextsSchema = z.strictObject({
+  title: text,
+  intro: text,
+  footer: text,
+  sections: keyed(EVIDENCE_SECTIONS),
+  labels: keyed(LABELS),
+  values: keyed(VALUES),
+  lines: keyed(Object.keys(LINE_PLACEHOLDERS) as Array<keyof typeof LINE_PLACEHOLDERS>),
+  units: keyed(UNITS),
+  steps: keyed(SOURCE_STEPS),
+  mailOutcomes: keyed(MAIL_OUTCOMES),
+  mailKinds: keyed(MAIL_KINDS),
+  problems: keyed(PROBLEMS),
+});
+export type EvidenceTexts = z.infer<typeof EvidenceTextsSchema>;
+
+const TOP_PLACEHOLDERS = { title: ['reference'], intro: ['operator', 'reference'], footer: ['at'] } as const;
+
+export function parseEvidenceTexts(catalog: unknown, source: string): EvidenceTexts {
+  const parsed = z.object({ evidence: EvidenceTextsSchema }).safeParse(catalog);
+  if (!parsed.success) throw new ConfigurationError(source, toFieldProblems(parsed.error.issues));
+  const texts = parsed.data.evidence;
+  const problems: FieldProblem[] = [];
+  for (const [name, allowed] of Object.entries(TOP_PLACEHOLDERS)) problems.push(...placeholderProblems(texts[name as keyof typeof TOP_PLACEHOLDERS], allowed, `evidence.${name}`));
+  for (const [name, allowed] of Object.entries(LINE_PLACEHOLDERS)) problems.push(...placeholderProblems(texts.lines[name as keyof typeof LINE_PLACEHOLDERS], allowed, `evidence.lines.${name}`));
+  // Labels, values and names are said as they are: none may ask for a value.
+  for (const group of ['sections', 'labels', 'values', 'units', 'steps', 'mailOutcomes', 'mailKinds', 'problems'] as const) {
+    for (const [name, value] of Object.entries(texts[group])) problems.push(...placeholderProblems(value as string, [], `evidence.${group}.${name}`));
+  }
+  if (problems.length) throw new ConfigurationError(source, problems);
+  return texts;
+}
+
+const catalogs: Record<Language, EvidenceTexts> = {
+  ru: parseEvidenceTexts(ru, 'rules/messages/ru.json'),
+  kk: parseEvidenceTexts(kk, 'rules/messages/kk.json'),
+  en: parseEvidenceTexts(en, 'rules/messages/en.json'),
+};
+
+export function evidenceTexts(language: Language): EvidenceTexts {
+  return catalogs[language];
+}

@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import { documentAsText } from '../../functions/domain/document.ts';
+import { workingHoursBetween } from '../../functions/domain/evidence/pack.ts';
+import { evidenceTexts, parseEvidenceTexts } from '../../functions/domain/evidence/texts.ts';
+import { createDeadlineEngine } from '../../functions/domain/deadlines/index.ts';
+import { LANGUAGES, type Language } from '../../functions/domain/request-types.ts';
+import en from '../../rules/messages/en.json' with { type: 'json' };
+import { evidencePack, writeDailyDigest } from '../../functions/use-cases/evidence.ts';
+import { extendDeadline } from '../../functions/use-cases/operator.ts';
+import { answerRequest } from '../../functions/use-cases/answer.ts';
+import { OPERATOR, placeRequest, runToAnswer, systemFor } from '../support/flow.ts';
+import type { MemorySystem } from '../support/memory-deps.ts';
+
+const I_LICENSE = 'profiles/seeds/i-license.json';
+const VNEDRAH = 'profiles/seeds/vnedrah.json';
+const ASEL = 'asel.nurpeisova@mail.example';
+
+async function packText(s: MemorySystem, id: string, language: Language): Promise<string> {
+  return documentAsText((await evidencePack(s.deps, id, language)).document);
+}
+
+/** The lines of one numbered section of the text form (its heading up to the next heading). */
+function section(text: string, language: Language, name: keyof ReturnType<typeof evidenceTexts>['sections']): string {
+  const headings = Object.values(evidenceTexts(language).sections);
+  const index = headings.indexOf(evidenceTexts(language).sections[name]);
+  const start = text.indexOf(`${index + 1}. ${headings[index]}`);
+  const end = index + 1 < headings.length ? text.indexOf(`${index + 2}. ${headings[index + 1]}`) : text.length;
+  expect(start, `section ${name}`).toBeGreaterThan(-1);
+  return text.slice(start, end);
+}
+
+describe('the evidence pack of a request', () => {
+  it('a completed I-License access request: every section, in each language, with nothing of the person but the reference', async () => {
+    const s = systemFor(I_LICENSE);
+    const request = await placeRequest(s, ['access'], { email: ASEL, name: 'Асель Нурпеисова', language: 'ru' });
+    s.setNow(new Date('2026-02-12T06:00:00Z'));
+    await runToAnswer(s, request.id);
+    s.setNow(new Date('2026-02-13T04:00:00Z'));
+    await writeDailyDigest(s.deps);
+
+    for (const language of LANGUAGES) {
+      const t = evidenceTexts(language);
+      const text = await packText(s, request.id, language);
+      expect(text, language).not.toMatch(/\{\w+\}/);
+      expect(text).not.toContain(ASEL);
+      expect(text).not.toContain('Асель');
+      expect(text).toContain(request.id);
+      expect(section(text, language, 'request')).toContain('180640028978');
+      // Received by the web form: there is no raw message to hash.
+      expect(section(text, language, 'arrived')).toContain(t.values.noRawMessage);
+      expect(section(text, language, 'verification')).toContain(t.labels.confirmedAt);
+      const deadline = section(text, language, 'deadline');
+      expect(deadline).toContain(request.deadline.rule.id);
+      expect(deadline).toContain(language === 'en' ? 'Kazakhstan working-day calendar (KZ)' : language === 'ru' ? 'Казахстан (KZ)' : 'Қазақстан (KZ)');
+      expect(section(text, language, 'decisions')).toContain(t.values.noDecision);
+      const sources = section(text, language, 'sources');
+      for (const source of ['users', 'documents', 'orders', 'mailing']) expect(sources).toContain(`(${source})`);
+      expect(sources).toContain(t.steps.access);
+      const mails = section(text, language, 'mails');
+      expect(mails).toContain(t.mailKinds.answer);
+      expect(mails).toMatch(/[0-9a-f]{64}/);
+      const answer = section(text, language, 'answer');
+      expect(answer).toContain(t.labels.margin);
+      expect(answer).not.toContain(t.values.notAnswered);
+      const chain = section(text, language, 'chain');
+      expect(chain).toContain('digests/2026-02-13T04-00-00-000Z.json');
+      expect(chain).toMatch(/[0-9a-f]{64}/);
+    }
+    const english = await packText(s, request.id, 'en');
+    // Answered Thursday 12 Feb at 11:00 in Astana, due at the end of Friday 13 Feb (3 working days): 13 hours and one whole day.
+    expect(english).toContain('Margin: 37 working hours before the due date (on time)');
+    expect(english).toContain('Term: Working days: 3, counted from the day after receipt');
+    expect(english).toMatch(/Chain check: verified: \d+ events/);
+    const kazakh = await packText(s, request.id, 'kk');
+    expect(kazakh).toContain('Аудит журналының тұтастығы');
+    expect(kazakh).toContain('Жұмыс күндерінің күнтізбесі');
+  });
+
+  it('a refusal names who decided, the ground in the pack\'s language, and the reason', async () => {
+    const s = systemFor(I_LICENSE);
+    const request = await placeRequest(s, ['claim'], { email: ASEL, language: 'ru' });
+    await runToAnswer(s, request.id, { decision: 'deny', reason: 'Претензия не подтверждена.', basis: 'kz-identity-not-confirmed' });
+    const text = await packText(s, request.id, 'en');
+    const decisions = section(text, 'en', 'decisions');
+    expect(decisions).toContain('Decision asked for');
+    expect(decisions).toContain('By (operator key): key-test');
+    expect(decisions).toContain('Decision: refused');
+    expect(decisions).toMatch(/Basis: .+\(.*Art/);
+    expect(decisions).toContain('Reason: Претензия не подтверждена.');
+    expect(section(text, 'en', 'mails')).toContain('the refusal with its reason');
+  });
+
+  it('a webhook notice shows its signature; an answer after the due date shows how late, in working hours', async () => {
+    const s = systemFor(VNEDRAH, { webhook: 'delivered' });
+    const request = await placeRequest(s, ['unblocking'], { language: 'en' });
+    // Due at the end of 11 Feb (one working day); answered Thursday 26 Feb at 10:00 in Astana: 10 whole working days and 10 hours late.
+    s.setNow(new Date('2026-02-26T05:00:00Z'));
+    await runToAnswer(s, request.id);
+    const text = await packText(s, request.id, 'en');
+    expect(section(text, 'en', 'processors')).toMatch(/Signature of the notice: t=\d+,v1=[0-9a-f]{64}/);
+    expect(section(text, 'en', 'answer')).toContain('Margin: 250 working hours after the due date (late)');
+    expect(section(text, 'en', 'chain')).toContain('not yet anchored');
+  });
+
+  it('an extension: when, from and to, its citation and the reason the person was given', async () => {
+    const s = systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, jurisdiction: 'EU' }) });
+    const request = await placeRequest(s, ['access']);
+    await extendDeadline(s.deps, request.id, 'Three archives to search.', OPERATOR);
+    const text = await packText(s, request.id, 'en');
+    const deadline = section(text, 'en', 'deadline');
+    expect(deadline).toMatch(/Extension: \n {5}.+: from .+ to .+ \(.*12\(3\)/);
+    expect(deadline).toContain('Reason given to the person: Three archives to search.');
+    expect(section(text, 'en', 'answer')).toMatch(/Answered: not answered yet\n {3}Due: .+\n {3}Margin: [\d,.]+ working hours left until the due date/);
+  });
+
+  it('a changed event shows as a broken chain in the pack', async () => {
+    const s = systemFor(I_LICENSE);
+    const request = await placeRequest(s, ['access'], { language: 'ru' });
+    await answerRequest(s.deps, request.id);
+    const second = s.audit.events.findIndex((event) => event.requestId === request.id && event.seq === 2);
+    s.audit.events[second] = { ...s.audit.events[second]!, at: '2026-02-09T00:00:00.000Z' };
+    expect(section(await packText(s, request.id, 'ru'), 'ru', 'chain')).toContain('НАРУШЕНА на записи 2: содержимое не совпадает с хешем');
+  });
+});
+
+describe('working hours and the calendar a term was counted on', () => {
+  const engine = createDeadlineEngine();
+  const kz = (date: string) => engine.isWorkingDay('KZ', date);
+
+  it('counts only the hours of working days, either way', () => {
+    // Friday 18:00 to Monday 09:00 in Astana: 6 hours of Friday, 9 of Monday; the weekend does not count.
+    expect(workingHoursBetween(new Date('2026-02-13T13:00:00Z'), new Date('2026-02-16T04:00:00Z'), 'Asia/Almaty', kz)).toBe(15);
+    expect(workingHoursBetween(new Date('2026-02-16T04:00:00Z'), new Date('2026-02-13T13:00:00Z'), 'Asia/Almaty', kz)).toBe(-15);
+    // 21–25 March 2026 are Nauryz and its substitutes: nothing counts.
+    expect(workingHoursBetween(new Date('2026-03-20T19:00:00Z'), new Date('2026-03-25T19:00:00Z'), 'Asia/Almaty', kz)).toBe(0);
+  });
+
+  it('names the transfer orders inside the term', () => {
+    const used = engine.calendarBetween('KZ', '2025-01-01', '2025-01-15');
+    expect(used).toMatchObject({ country: 'KZ', name: 'Kazakhstan working-day calendar' });
+    expect(used.transfers).toEqual([{ dayOff: '2025-01-03', workingDay: '2025-01-05', basis: 'Order of the Minister of Labour for 2025: Fri 3 Jan off, Sun 5 Jan worked' }]);
+    expect(engine.calendarBetween('KZ', '2025-01-05', '2025-01-20').transfers).toEqual([]);
+  });
+});
+
+describe('the evidence texts', () => {
+  it('refuse a catalogue that lacks a label or uses another line\'s placeholder', () => {
+    const missing = structuredClone(en) as { evidence: { labels: Record<string, string>; lines: Record<string, string> } };
+    delete missing.evidence.labels.margin;
+    expect(() => parseEvidenceTexts(missing, 'en.json')).toThrow(/labels\.margin/);
+    const wrong = structuredClone(en) as { evidence: { lines: Record<string, string> } };
+    wrong.evidence.lines.onTime = '{at}';
+    expect(() => parseEvidenceTexts(wrong, 'en.json')).toThrow(/unknown placeholder \{at\}/);
+  });
+});
