@@ -17,7 +17,7 @@ import { Workflow } from './constructs/workflow.ts';
 import { ATTACHMENTS_PREFIX } from '../functions/adapters/aws/raw-mail-store.ts';
 import { CONSENT_TERM_INDEX } from '../functions/adapters/dynamodb/consent-ledger.ts';
 import { HEADS_INDEX } from '../functions/adapters/dynamodb/audited-write.ts';
-import { CLOSED_INDEX, OPEN_DUE_INDEX, RESULTS_PREFIX } from '../functions/adapters/dynamodb/request-store.ts';
+import { CLOSED_INDEX, OPEN_DUE_INDEX, RECEIVED_INDEX, RESULTS_PREFIX } from '../functions/adapters/dynamodb/request-store.ts';
 import { PDF_FONT_FILES, pdfFontSource } from '../functions/adapters/documents/pdf.ts';
 
 export interface DerbesStackProps extends StackProps {
@@ -244,8 +244,9 @@ export class DerbesStack extends Stack {
     // and the breach register (kept in the requests table; it finds affected people in the sources and renders PDF).
     const operatorApi = sendsMail(
       fn('OperatorApi', 'functions/handlers/operator-api.ts', 'Operator API: requests, decisions, extensions, consents, attachments, breaches', [...DECIDE_REQUESTS, 'UpdateItem'], {
-        // The closed-date index: the dry run of derbes' own records' retention counts from it.
-        indexes: [OPEN_DUE_INDEX, CLOSED_INDEX],
+        // The closed-date index: the dry run of derbes' own records' retention counts from it; the received-date
+        // index: the report per period.
+        indexes: [OPEN_DUE_INDEX, CLOSED_INDEX, RECEIVED_INDEX],
         files: Object.values(PDF_FONT_FILES).map(pdfFontSource),
       }),
     )

@@ -2,6 +2,7 @@ import type { AuditEvent, RecordedAuditEvent } from '../domain/audit.ts';
 import type { ChainedAuditEvent, ChainHead } from '../domain/audit-chain.ts';
 import type { DigestHead, DigestPointer } from '../domain/audit-digest.ts';
 import type { AffectedSubject, Breach, DeliveryStatus } from '../domain/breaches/breach.ts';
+import type { ReportFacts } from '../domain/report.ts';
 import type { RetentionRule } from '../config/profile-schema.ts';
 import type { RetentionState } from '../domain/retention.ts';
 import type { DataSubjectRequest, RequestStatus } from '../domain/request.ts';
@@ -54,6 +55,8 @@ export interface RequestStore {
   listOpen(page: { limit: number; cursor?: string }): Promise<{ requests: DataSubjectRequest[]; cursor?: string }>;
   /** Every open request, earliest due first, page by page. */
   eachOpen(): AsyncIterable<DataSubjectRequest>;
+  /** What the report counts of every request received from `from` to `to` (both included), from the received-date index. */
+  receivedBetween(from: Date, to: Date): Promise<ReportFacts[]>;
   /**
    * Claims a once-only step of the request (a watch step such as the delay notice) for this runner: false when
    * another runner holds it or it is done. A claim not completed within a lease (the runner crashed) may be taken

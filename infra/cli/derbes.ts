@@ -22,6 +22,10 @@ Usage:
                                      <date>", or the first changed, removed or reordered event (exit 1)
   derbes evidence pack DRB-… --out file.pdf [--lang ru|kk|en]
                                      a request's evidence pack for the authority (PDF; --out - prints text)
+  derbes report --from YYYY-MM-DD --to YYYY-MM-DD [--json|--csv] [--svg chart.svg]
+                                     requests received in a period: by type and channel, answered on time or
+                                     late, open, working days to answer (median, 95th percentile), extensions,
+                                     refusals by basis, verification abandoned, processors told
   derbes mail redrive --queue <IntakeFailuresQueueUrl> --function <IntakeFunctionName>
                                      in AWS: hand mail whose intake failed (after Lambda's retries) to intake again
   derbes retention plan [<source>] | approve <source>
@@ -42,6 +46,7 @@ const commands: Record<string, () => Promise<Command>> = {
   evidence: async () => (await import('./commands/evidence.ts')).evidenceCommand,
   mail: async () => (await import('./commands/mail.ts')).mailCommand,
   retention: async () => (await import('./commands/retention.ts')).retentionCommand,
+  report: async () => (await import('./commands/report.ts')).reportCommand,
 };
 
 // Every line goes through `visible`: much of what is printed was typed by people outside the company.

@@ -5,7 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { HEADS_INDEX } from '../../functions/adapters/dynamodb/audited-write.ts';
 import { CONSENT_TERM_INDEX } from '../../functions/adapters/dynamodb/consent-ledger.ts';
-import { CLOSED_INDEX, OPEN_DUE_INDEX } from '../../functions/adapters/dynamodb/request-store.ts';
+import { CLOSED_INDEX, OPEN_DUE_INDEX, RECEIVED_INDEX, REPORT_ATTRIBUTE } from '../../functions/adapters/dynamodb/request-store.ts';
 import type { DataSource } from '../../functions/config/profile-schema.ts';
 import { PACKAGE_LINK_DAYS } from '../../functions/use-cases/access-package.ts';
 
@@ -66,6 +66,12 @@ export class Storage extends Construct {
     this.requests = table('Requests', { partitionKey: attribute('pk'), sortKey: attribute('sk') });
     this.requests.addGlobalSecondaryIndex(index(OPEN_DUE_INDEX, 'openDue', 'dueAtUtc'));
     this.requests.addGlobalSecondaryIndex(index(CLOSED_INDEX, 'closedIndex', 'closedAtUtc'));
+    // Only the report's facts are projected: a report reads nothing personal.
+    this.requests.addGlobalSecondaryIndex({
+      ...index(RECEIVED_INDEX, 'receivedMonth', 'receivedAtUtc'),
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [REPORT_ATTRIBUTE],
+    });
     this.audit = table('Audit', { partitionKey: attribute('pk'), sortKey: attribute('sk') });
     // Sparse: only the trails' chain heads carry `heads`, so "what moved since the last digest" is a query.
     this.audit.addGlobalSecondaryIndex(index(HEADS_INDEX, 'heads', 'movedAt'));

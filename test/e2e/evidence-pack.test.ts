@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LANGUAGES } from '../../functions/domain/request-types.ts';
 import { evidenceCommand } from '../../infra/cli/commands/evidence.ts';
+import { reportCommand } from '../../infra/cli/commands/report.ts';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
 import { operatorKeyOf, postJson, startTestSystem } from '../support/local-system.ts';
 import { MailSink, verificationLink } from '../support/mail-sink.ts';
@@ -31,9 +32,9 @@ afterAll(async () => {
   await sink?.stop();
 });
 
-async function cli(args: string[]): Promise<{ code: number; out: string }> {
+async function cli(args: string[], command = evidenceCommand): Promise<{ code: number; out: string }> {
   const lines: string[] = [];
-  const code = await evidenceCommand(args, { out: (l) => lines.push(l), err: (l) => lines.push(`ERR ${l}`) });
+  const code = await command(args, { out: (l) => lines.push(l), err: (l) => lines.push(`ERR ${l}`) });
   return { code, out: lines.join('\n') };
 }
 
@@ -74,5 +75,18 @@ describe('the evidence pack of a completed I-License access request', () => {
     expect((await cli(['pack', reference, '--out', '-', '--lang', 'en'])).out).toContain(`Evidence pack: request ${reference}`);
     expect(await cli(['pack', 'BRC-00000-00000', '--out', '-'])).toMatchObject({ code: 1, out: expect.stringContaining('must be a request reference') });
     expect(await cli(['pack', reference, '--out', '-', '--lang', 'de'])).toMatchObject({ code: 1, out: expect.stringContaining('lang: must be one of ru, kk, en') });
+
+    // The same request in the report of the day it came (the operator's day, Astana), through the operator API.
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Almaty' }).format(new Date());
+    const report = await cli(['--from', today, '--to', today], reportCommand);
+    expect(report.code).toBe(0);
+    expect(report.out).toMatch(/^requests received .+: [1-9]\d* /);
+    expect(report.out).toMatch(/answered on time: [1-9]\d*; late: 0/);
+    const csv = await cli(['--from', today, '--to', today, '--csv'], reportCommand);
+    expect(csv.out).toMatch(/^figure,key,count\n/);
+    const chart = join(out, 'report.svg');
+    expect((await cli(['--from', today, '--to', today, '--svg', chart, '--lang', 'kk'], reportCommand)).code).toBe(0);
+    expect(readFileSync(chart, 'utf8')).toContain('<title id="report-title">');
+    expect(await cli(['--from', today, '--to', '2020-01-01'], reportCommand)).toMatchObject({ code: 1, out: expect.stringContaining('to: must not be before from') });
   });
 });

@@ -59,7 +59,11 @@ describe('stateful resources', () => {
 
   it('finds what is due soon through an index, and expires verification codes by TTL', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
-      GlobalSecondaryIndexes: Match.arrayWith([Match.objectLike({ IndexName: 'byDueDate', KeySchema: [{ AttributeName: 'openDue', KeyType: 'HASH' }, { AttributeName: 'dueAtUtc', KeyType: 'RANGE' }] })]),
+      GlobalSecondaryIndexes: Match.arrayWith([
+        Match.objectLike({ IndexName: 'byDueDate', KeySchema: [{ AttributeName: 'openDue', KeyType: 'HASH' }, { AttributeName: 'dueAtUtc', KeyType: 'RANGE' }] }),
+        // The report's index carries its facts only: nothing personal.
+        Match.objectLike({ IndexName: 'byReceivedDate', Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['report'] } }),
+      ]),
     });
     template.hasResourceProperties('AWS::DynamoDB::Table', { TimeToLiveSpecification: { AttributeName: 'expiresAtEpoch', Enabled: true } });
   });
@@ -314,6 +318,7 @@ describe('what each role can do', () => {
         StorageRequests: 'dynamodb:DeleteItem dynamodb:GetItem dynamodb:PutItem dynamodb:Query dynamodb:UpdateItem',
         'StorageRequests/index/byClosedDate': 'dynamodb:Query',
         'StorageRequests/index/byDueDate': 'dynamodb:Query',
+        'StorageRequests/index/byReceivedDate': 'dynamodb:Query',
         WorkflowStateMachine: 'states:SendTaskSuccess',
         'identity/derbes.local': 'ses:SendRawEmail',
         'table/derbes-demo-customers': 'dynamodb:DescribeTable dynamodb:Query',

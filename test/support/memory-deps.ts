@@ -10,6 +10,7 @@ import type { AuditEvent, RecordedAuditEvent } from '../../functions/domain/audi
 import { chainEvents, type ChainedAuditEvent, type ChainHead } from '../../functions/domain/audit-chain.ts';
 import type { DigestHead, DigestPointer } from '../../functions/domain/audit-digest.ts';
 import { sign } from '../../functions/domain/signing.ts';
+import { reportFactsOf } from '../../functions/domain/report.ts';
 import {
   applyEvents,
   dueEvents,
@@ -86,6 +87,9 @@ class MemoryRequests implements RequestStore {
   constructor(private readonly audit: MemoryAudit) {}
   /** Idempotency markers by channel and key, as the DynamoDB store keeps them. */
   private readonly idempotencyMarkers = new Map<string, { requestId: string; bodyHash: string }>();
+  async receivedBetween(from: Date, to: Date) {
+    return [...this.requests.values()].filter((r) => Date.parse(r.receivedAt) >= from.getTime() && Date.parse(r.receivedAt) <= to.getTime()).map(reportFactsOf);
+  }
   async create(request: DataSubjectRequest, event: AuditEvent, idempotency?: Idempotency) {
     const markerKey = idempotency && `${request.channel}\n${idempotency.key}`;
     const marker = markerKey ? this.idempotencyMarkers.get(markerKey) : undefined;

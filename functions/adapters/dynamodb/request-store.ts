@@ -3,6 +3,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../../domain/audit.ts';
 import { ConflictError, DependencyError, IdempotencyKeyReusedError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { reportFactsOf, type ReportFacts } from '../../domain/report.ts';
 import { assertTransition, OPEN_STATUSES, type DataSubjectRequest, type RequestStatus } from '../../domain/request.ts';
 import type { CreateResult, Idempotency, RequestStore, SourceResult } from '../../use-cases/ports.ts';
 import { putIf, recordConditionFailed, writeAudited } from './audited-write.ts';
@@ -10,7 +11,8 @@ import { queryAll } from './query-all.ts';
 
 /**
  * Requests table layout (keys defined once in infra/constructs/storage.ts):
- *   pk=<request id>            sk=REQUEST          the request; `openDue`+`dueAtUtc` feed the due-date index while open
+ *   pk=<request id>            sk=REQUEST          the request; `openDue`+`dueAtUtc` feed the due-date index while open,
+ *                                                  `receivedMonth`+`receivedAtUtc` the received-date index (its `report` facts)
  *   pk=<request id>            sk=RESULT#<source>  what one data source returned
  *   pk=IDEMPOTENCY#<sha256>    sk=MARKER           which request an idempotency key made, and the keyed hash of its body
  *                                                  (removed when the request is anonymised; the request names it)
@@ -25,6 +27,12 @@ export const OPEN_DUE_INDEX = 'byDueDate';
 /** Closed requests not yet anonymised, by the instant they closed: what has passed its term is a query. */
 export const CLOSED_INDEX = 'byClosedDate';
 export const CLOSED = 'CLOSED';
+/**
+ * Every request by the (UTC) month and instant it was received, with only its report facts projected: the report per
+ * period is one query per month, never a scan, and reads nothing personal.
+ */
+export const RECEIVED_INDEX = 'byReceivedDate';
+export const REPORT_ATTRIBUTE = 'report';
 
 /**
  * How many times the request item was written. Each write is a whole item read a moment before, so it is
@@ -50,6 +58,9 @@ export function requestItem(request: DataSubjectRequest, revision?: number) {
     // Sparse too: a closed request is in it until its own records are anonymised.
     closedIndex: awaitsAnonymising ? CLOSED : undefined,
     closedAtUtc: awaitsAnonymising ? new Date(request.closedAt!).toISOString() : undefined,
+    receivedMonth: request.receivedAt.slice(0, 7),
+    receivedAtUtc: new Date(request.receivedAt).toISOString(),
+    [REPORT_ATTRIBUTE]: reportFactsOf(request),
   };
 }
 
@@ -76,8 +87,31 @@ function decodeCursor(cursor: string): Record<string, string> {
   throw new ValidationError([{ field: 'cursor', message: 'is not a cursor this API returned' }], 'page');
 }
 
+/** The UTC months (YYYY-MM) from the one `from` falls in to the one `to` falls in. */
+function monthsBetween(from: Date, to: Date): string[] {
+  const months: string[] = [];
+  const month = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), 1));
+  while (month <= to) {
+    months.push(month.toISOString().slice(0, 7));
+    month.setUTCMonth(month.getUTCMonth() + 1);
+  }
+  return months;
+}
+
 export function toRequest(item: Record<string, unknown>): DataSubjectRequest {
-  const { pk: _pk, sk: _sk, openDue: _open, dueAtUtc: _due, closedIndex: _closed, closedAtUtc: _closedAt, [REVISION]: _revision, ...request } = item;
+  const {
+    pk: _pk,
+    sk: _sk,
+    openDue: _open,
+    dueAtUtc: _due,
+    closedIndex: _closed,
+    closedAtUtc: _closedAt,
+    receivedMonth: _month,
+    receivedAtUtc: _received,
+    [REPORT_ATTRIBUTE]: _report,
+    [REVISION]: _revision,
+    ...request
+  } = item;
   return request as unknown as DataSubjectRequest;
 }
 
@@ -220,6 +254,20 @@ export class DynamoRequestStore implements RequestStore {
       }),
     );
     return { requests: (page.Items ?? []).map(toRequest), cursor: page.LastEvaluatedKey ? encodeCursor(page.LastEvaluatedKey) : undefined };
+  }
+
+  async receivedBetween(from: Date, to: Date): Promise<ReportFacts[]> {
+    const facts: ReportFacts[] = [];
+    for (const month of monthsBetween(from, to)) {
+      const items = await queryAll(this.db, {
+        TableName: this.requestsTable,
+        IndexName: RECEIVED_INDEX,
+        KeyConditionExpression: 'receivedMonth = :month AND receivedAtUtc BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':month': month, ':from': from.toISOString(), ':to': to.toISOString() },
+      });
+      facts.push(...items.map((item) => item[REPORT_ATTRIBUTE] as ReportFacts));
+    }
+    return facts;
   }
 
   async *eachOpen(pageSize = OPEN_PAGE_SIZE): AsyncIterable<DataSubjectRequest> {

@@ -80,8 +80,21 @@ const EvidenceTextsSchema = z.strictObject({
   mailOutcomes: keyed(MAIL_OUTCOMES),
   mailKinds: keyed(MAIL_KINDS),
   problems: keyed(PROBLEMS),
+  /** The report per period's chart (domain/report.ts). */
+  report: keyed(['title', 'description', 'byType', 'outcomes', 'onTime', 'late', 'open', 'abandoned'] as const),
 });
 export type EvidenceTexts = z.infer<typeof EvidenceTextsSchema>;
+
+const REPORT_PLACEHOLDERS = {
+  title: ['from', 'to'],
+  description: ['requests', 'onTime', 'late', 'open', 'abandoned'],
+  byType: [],
+  outcomes: [],
+  onTime: [],
+  late: [],
+  open: [],
+  abandoned: [],
+} as const;
 
 const TOP_PLACEHOLDERS = { title: ['reference'], intro: ['operator', 'reference'], footer: ['at'] } as const;
 
@@ -93,6 +106,7 @@ export function parseEvidenceTexts(catalog: unknown, source: string): EvidenceTe
   for (const [name, allowed] of Object.entries(TOP_PLACEHOLDERS)) problems.push(...placeholderProblems(texts[name as keyof typeof TOP_PLACEHOLDERS], allowed, `evidence.${name}`));
   for (const [name, allowed] of Object.entries(LINE_PLACEHOLDERS)) problems.push(...placeholderProblems(texts.lines[name as keyof typeof LINE_PLACEHOLDERS], allowed, `evidence.lines.${name}`));
   // Labels, values and names are said as they are: none may ask for a value.
+  for (const [name, allowed] of Object.entries(REPORT_PLACEHOLDERS)) problems.push(...placeholderProblems(texts.report[name as keyof typeof texts.report], allowed, `evidence.report.${name}`));
   for (const group of ['sections', 'labels', 'values', 'units', 'steps', 'mailOutcomes', 'mailKinds', 'problems'] as const) {
     for (const [name, value] of Object.entries(texts[group])) problems.push(...placeholderProblems(value as string, [], `evidence.${group}.${name}`));
   }

@@ -5,7 +5,9 @@ import { documentAsText } from '../../domain/document.ts';
 import { ValidationError } from '../../domain/errors.ts';
 import { REFERENCE_PATTERN } from '../../domain/request.ts';
 import { LANGUAGES, type Language } from '../../domain/request-types.ts';
+import { reportCsv } from '../../domain/report.ts';
 import { evidencePack, verifyPage, verifyTrail } from '../../use-cases/evidence.ts';
+import { periodReport, reportChart } from '../../use-cases/report.ts';
 import type { OperatorActor } from '../../use-cases/operator.ts';
 import { json, type Result } from './responses.ts';
 import type { EVIDENCE_ROUTE_KEYS } from './routes.ts';
@@ -61,5 +63,15 @@ export const evidenceRoutes: Record<(typeof EVIDENCE_ROUTE_KEYS)[number], Route>
       };
     }
     return { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, body: documentAsText(pack.document) };
+  },
+  /** The figures of requests received ?from=YYYY-MM-DD&to=YYYY-MM-DD, as ?format=json|csv|svg (the chart, in ?lang=). */
+  'GET /operator/reports': async (event): Promise<Result> => {
+    const deps = await dependencies();
+    const format = query(event, 'format', ['json', 'csv', 'svg'], 'json');
+    const language = query(event, 'lang', LANGUAGES, deps.profile.defaultLanguage) as Language;
+    const report = await periodReport(deps, { from: event.queryStringParameters?.from, to: event.queryStringParameters?.to });
+    if (format === 'json') return json(200, report);
+    const [type, body] = format === 'csv' ? ['text/csv; charset=utf-8', reportCsv(report)] : ['image/svg+xml; charset=utf-8', reportChart(report, language)];
+    return { statusCode: 200, headers: { 'content-type': type, 'cache-control': 'no-store' }, body };
   },
 };

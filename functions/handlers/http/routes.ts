@@ -23,8 +23,8 @@ export const RETENTION_ROUTE_KEYS = [
   'POST /operator/retention/{source}/approval',
   'POST /operator/requests/{reference}/legal-hold',
 ] as const;
-/** Evidence for the authority: the audit trails' hash chains verified, and a request's evidence pack. */
-export const EVIDENCE_ROUTE_KEYS = ['GET /operator/evidence/chains', 'GET /operator/evidence/chains/{reference}', 'GET /operator/requests/{reference}/evidence'] as const;
+/** Evidence for the authority: the audit trails' hash chains verified, a request's evidence pack, reports per period. */
+export const EVIDENCE_ROUTE_KEYS = ['GET /operator/evidence/chains', 'GET /operator/evidence/chains/{reference}', 'GET /operator/requests/{reference}/evidence', 'GET /operator/reports'] as const;
 /** The operator API: every call needs the operator key (Authorization: Bearer …). */
 export const OPERATOR_ROUTE_KEYS = [
   ...BREACH_ROUTE_KEYS,
