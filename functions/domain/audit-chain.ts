@@ -67,9 +67,18 @@ export interface BrokenLink {
   problem: 'changed' | 'missing' | 'out_of_order' | 'missing_at_end' | 'differs_from_digest' | 'no_head';
 }
 
+/**
+ * Events a trail holds from before trails were chained: they carry no number and no hash, so nothing can prove them
+ * unchanged; a check counts them and says until when they were written, apart from the chain it verifies.
+ */
+export interface Unchained {
+  events: number;
+  lastAt: string;
+}
+
 export type ChainCheck =
-  | { trail: string; verified: true; events: number; anchor?: ChainAnchor }
-  | { trail: string; verified: false; events: number; broken: BrokenLink };
+  | { trail: string; verified: true; events: number; anchor?: ChainAnchor; unchained?: Unchained }
+  | { trail: string; verified: false; events: number; broken: BrokenLink; unchained?: Unchained };
 
 /**
  * Recomputes a trail's chain from its stored events (in the order the store returns them) and checks it against its

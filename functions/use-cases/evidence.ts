@@ -43,12 +43,15 @@ async function anchorOf(deps: VerifyDeps, trail: string, cache: DigestCache): Pr
  * the request or breach it belongs to exists: every one is made with its first event, so its trail was removed.
  */
 export async function verifyTrail(deps: VerifyDeps, trail: string, cache: DigestCache = new Map()): Promise<ChainCheck> {
-  const [{ events, head }, anchor] = await Promise.all([deps.auditChains.chain(trail), anchorOf(deps, trail, cache)]);
+  const [{ events, head, unchained }, anchor] = await Promise.all([deps.auditChains.chain(trail), anchorOf(deps, trail, cache)]);
+  // Written before the chain: reported, not verified (nothing can prove them unchanged), and never made to look chained.
+  const before = unchained.length ? { unchained: { events: unchained.length, lastAt: unchained.at(-1)!.at } } : {};
   if (!events.length && !head) {
+    if (unchained.length) return { trail, verified: true, events: 0, ...before };
     if (await ownerExists(deps, trail)) return { trail, verified: false, events: 0, broken: { seq: 1, problem: 'missing' } };
     throw new NotFoundError(`${trail} has no audit trail`);
   }
-  return checkChain(trail, events, head, anchor);
+  return { ...checkChain(trail, events, head, anchor), ...before };
 }
 
 async function ownerExists(deps: Pick<Dependencies, 'requests' | 'breaches'>, trail: string): Promise<boolean> {
@@ -61,6 +64,69 @@ async function ownerExists(deps: Pick<Dependencies, 'requests' | 'breaches'>, tr
     if (error instanceof NotFoundError) return false;
     throw error;
   }
+}
+
+/** What the walk along the chain of daily digests found. */
+export interface DigestChainCheck {
+  /** Digests read, from the latest back to the first. */
+  digests: number;
+  latest?: { key: string; day: string };
+  /** The first digest (from the latest back) whose bytes are not those the next one names, or that is gone. */
+  broken?: { key: string; problem: 'changed' | 'missing' };
+  /**
+   * Trails a digest listed that are no longer in the heads index (their head item deleted or stripped), each checked
+   * by name: what `verifyPage` cannot find.
+   */
+  unlisted: ChainCheck[];
+}
+
+/**
+ * Walks the daily digests from the latest back to the first, each named by the one after it with its SHA-256 (the
+ * latest by the pointer in the database), checks each one's bytes and Merkle root, and checks by name every trail
+ * a digest ever listed whose head the heads index no longer has. The digests themselves cannot change (Object
+ * Lock); a pointer moved back to an older digest would hide the newer ones from this walk.
+ */
+export async function verifyDigestChain(deps: VerifyDeps): Promise<DigestChainCheck> {
+  const latest = await deps.auditChains.latestDigest();
+  const listed = new Set<string>();
+  let digests = 0;
+  for (let pointer = latest; pointer; ) {
+    let body: string;
+    try {
+      body = await deps.auditDigests.read(pointer.key);
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      return { digests, ...(latest && { latest: { key: latest.key, day: latest.day } }), broken: { key: pointer.key, problem: 'missing' }, unlisted: [] };
+    }
+    const digest = digestHolds(body, pointer);
+    if (!digest) return { digests, ...(latest && { latest: { key: latest.key, day: latest.day } }), broken: { key: pointer.key, problem: 'changed' }, unlisted: [] };
+    digests += 1;
+    for (const head of digest.heads) listed.add(head.trail);
+    pointer = digest.previous;
+  }
+  const indexed = new Set<string>();
+  let cursor: string | undefined;
+  do {
+    const page = await deps.auditChains.heads({ cursor, limit: HEADS_PAGE_SIZE });
+    for (const head of page.heads) indexed.add(head.trail);
+    cursor = page.cursor;
+  } while (cursor);
+  const cache: DigestCache = new Map();
+  const unlisted = await Promise.all(
+    [...listed]
+      .filter((trail) => !indexed.has(trail))
+      .sort()
+      .map(async (trail): Promise<ChainCheck> => {
+        try {
+          return await verifyTrail(deps, trail, cache);
+        } catch (error) {
+          // A digest listed it, so it existed: a trail gone whole is broken, not unknown.
+          if (error instanceof NotFoundError) return { trail, verified: false, events: 0, broken: { seq: 1, problem: 'missing' } };
+          throw error;
+        }
+      }),
+  );
+  return { digests, ...(latest && { latest: { key: latest.key, day: latest.day } }), unlisted };
 }
 
 /** One page of every trail's verification, in the order their heads last moved. */

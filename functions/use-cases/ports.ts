@@ -145,8 +145,11 @@ export type InboundMailEvent = Extract<AuditEvent, { type: 'mail.received' }>;
 
 /** The trails as hash chains, for verifying them and anchoring their heads. */
 export interface AuditChains {
-  /** A trail's stored events in the order the store keeps them (by number), and its head. */
-  chain(trail: string): Promise<{ events: ChainedAuditEvent[]; head?: ChainHead }>;
+  /**
+   * A trail's stored events in the order the store keeps them (by number), and its head; `unchained`: events
+   * written before trails were chained (no number, no hash), oldest first.
+   */
+  chain(trail: string): Promise<{ events: ChainedAuditEvent[]; head?: ChainHead; unchained: RecordedAuditEvent[] }>;
   /** Every trail's head (or those moved since an instant), a page at a time, by when it moved. */
   heads(options: { movedSince?: string; cursor?: string; limit: number }): Promise<{ heads: ChainHead[]; cursor?: string }>;
   /** The last digest written, as the next one names it. */
@@ -342,6 +345,7 @@ export interface DataSourceConnector {
 /** Stored access packages (the person's data as a file and a page). */
 export interface PackageStore {
   put(key: string, body: string, contentType: string): Promise<void>;
+  /** Throws NotFoundError when nothing is stored under the key. */
   read(key: string): Promise<string>;
 }
 

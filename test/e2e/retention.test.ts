@@ -139,6 +139,8 @@ describe('Vnedrah retention', () => {
     };
     const clean = await verify(['--all']);
     expect(clean.out).toMatch(/^verified: [1-9]\d* trails, [1-9]\d* events; /);
+    // --all walks the chain of daily digests too (the watch wrote today's on its first run).
+    expect(clean.out).toMatch(/\ndaily digests: [1-9]\d* chained, each naming the one before by its SHA-256; the latest \d{4}-\d{2}-\d{2}$/);
     expect(clean.code).toBe(0);
     // The watch's first run today wrote the day's digest to the locked bucket (the local S3 here), as the watch's role allows.
     const s3 = new S3Client({ endpoint: process.env.AWS_ENDPOINT_URL_S3, region: process.env.AWS_REGION, forcePathStyle: true });

@@ -8,11 +8,11 @@ import { DynamoSentMailLedger } from '../../functions/adapters/dynamodb/sent-mai
 import { createDeadlineEngine } from '../../functions/domain/deadlines/index.ts';
 import { ChainBrokenError, NotFoundError } from '../../functions/domain/errors.ts';
 import { newReference, type DataSubjectRequest } from '../../functions/domain/request.ts';
-import { verifyPage, verifyTrail, writeDailyDigest } from '../../functions/use-cases/evidence.ts';
+import { verifyDigestChain, verifyPage, verifyTrail, writeDailyDigest } from '../../functions/use-cases/evidence.ts';
 import type { AuditEvent } from '../../functions/domain/audit.ts';
 import { chainEvents, checkChain } from '../../functions/domain/audit-chain.ts';
 import type { AuditDigest } from '../../functions/domain/audit-digest.ts';
-import { describeCheck } from '../../infra/cli/commands/evidence.ts';
+import { describeCheck, describeDigests } from '../../infra/cli/commands/evidence.ts';
 import { startTestDynamoDb, type TestDynamoDb } from '../support/dynamodb.ts';
 
 let ddb: TestDynamoDb;
@@ -181,5 +181,46 @@ describe('the audit trail as a hash chain in DynamoDB', () => {
     await ddb.db.send(new PutCommand({ TableName: ddb.tables.audit, Item: { pk: id, sk: 'HEAD', seq: 6, hash: fresh[5]!.hash, movedAt: now.toISOString(), heads: 'HEAD' } }));
     expect(checkChain(id, fresh, (await audit().chain(id)).head)).toMatchObject({ verified: true });
     expect(await verifyTrail(deps(), id)).toMatchObject({ verified: false, broken: { seq: 6, problem: 'differs_from_digest' } });
+  });
+});
+
+describe('the gaps verify --all closes', () => {
+  it('finds a trail whose head item was deleted, through the digests that listed it; a digest changed in the bucket breaks their chain', async () => {
+    const id = await requestWithTrail();
+    now = new Date('2026-12-01T00:05:00.000Z');
+    expect(await writeDailyDigest(deps())).toBeDefined();
+    await ddb.db.send(new DeleteCommand({ TableName: ddb.tables.audit, Key: { pk: id, sk: 'HEAD' } }));
+    // The heads index no longer has it: page by page, --all would not see it.
+    const listed: string[] = [];
+    for (let cursor: string | undefined, first = true; first || cursor; first = false) {
+      const page = await verifyPage(deps(), cursor);
+      listed.push(...page.checks.map((check) => check.trail));
+      cursor = page.cursor;
+    }
+    expect(listed).not.toContain(id);
+    const walked = await verifyDigestChain(deps());
+    expect(walked).toMatchObject({ latest: { day: '2026-12-01' } });
+    expect(walked.broken).toBeUndefined();
+    expect(walked.digests).toBeGreaterThanOrEqual(1);
+    expect(walked.unlisted).toContainEqual(expect.objectContaining({ trail: id, verified: false, broken: expect.objectContaining({ problem: 'no_head' }) }));
+    expect(describeDigests(walked)).toMatch(/^daily digests: \d+ chained, each naming the one before by its SHA-256; the latest 2026-12-01$/);
+
+    const key = (await audit().latestDigest())!.key;
+    const original = bucket.get(key)!;
+    bucket.set(key, original.replace('"day":"2026-12-01"', '"day":"2026-12-02"'));
+    expect((await verifyDigestChain(deps())).broken).toEqual({ key, problem: 'changed' });
+    bucket.set(key, original);
+  });
+
+  it('events written before the chain are reported as unchained (never made to look chained), and whoever reads the trail still gets them', async () => {
+    const id = await requestWithTrail();
+    // The layout before the chain: sk = <ISO time>#<id>, no number, no hash.
+    await ddb.db.send(new PutCommand({ TableName: ddb.tables.audit, Item: { pk: id, sk: '2025-06-01T10:00:00.000Z#a1', requestId: id, at: '2025-06-01T10:00:00.000Z', type: 'mail.received', detail: { sesMessageId: 'old', sha256: 'x', outcome: 'request' } } }));
+    const listed = await audit().list(id);
+    expect(listed[0]).toMatchObject({ type: 'mail.received', at: '2025-06-01T10:00:00.000Z' });
+    expect(listed).toHaveLength(6);
+    const check = await verifyTrail(deps(), id);
+    expect(check).toMatchObject({ verified: true, events: 5, unchained: { events: 1, lastAt: '2025-06-01T10:00:00.000Z' } });
+    expect(describeCheck(check)).toMatch(/: verified: 5 events, .+; 1 earlier events unchained, written before 2025-06-01 \(before trails were chained\)$/);
   });
 });

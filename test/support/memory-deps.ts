@@ -188,7 +188,7 @@ class MemoryAudit implements AuditLog, AuditChains {
   }
   async chain(trail: string) {
     const head = this.headOf.get(trail);
-    return { events: this.events.filter((e) => e.requestId === trail), ...(head ? { head } : {}) };
+    return { events: this.events.filter((e) => e.requestId === trail), ...(head ? { head } : {}), unchained: [] };
   }
   latest?: DigestPointer;
   readonly anchors = new Map<string, DigestPointer & { seq: number }>();

@@ -1,4 +1,5 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { NotFoundError } from '../../domain/errors.ts';
 import type { PackageStore as PackageStorePort } from '../../use-cases/ports.ts';
 import { s3Client } from './s3-client.ts';
 
@@ -13,8 +14,14 @@ export class PackageStore implements PackageStorePort {
     await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
   }
 
+  /** Throws NotFoundError when nothing is stored under the key. */
   async read(key: string): Promise<string> {
-    const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-    return object.Body!.transformToString('utf8');
+    try {
+      const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return object.Body!.transformToString('utf8');
+    } catch (error) {
+      if (error instanceof NoSuchKey) throw new NotFoundError(`no object ${key}`);
+      throw error;
+    }
   }
 }

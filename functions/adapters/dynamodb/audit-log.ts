@@ -28,8 +28,21 @@ export class DynamoAuditLog implements AuditLog, AuditChains {
   }
 
   async list(requestId: string): Promise<RecordedAuditEvent[]> {
-    // Written only through writeAudited (typed), so each item's detail is the one its type carries.
-    return (await this.events(requestId)).map(({ requestId: trail, at, type, detail }) => ({ requestId: trail, at, type, detail }) as RecordedAuditEvent);
+    // Written only through writeAudited (typed), so each item's detail is the one its type carries; events written
+    // before the chain come first (they are older), so whoever reads a trail (the retention, the operator) sees them.
+    const [unchained, events] = await Promise.all([this.unchained(requestId), this.events(requestId)]);
+    return [...unchained, ...events.map(({ requestId: trail, at, type, detail }) => ({ requestId: trail, at, type, detail }) as RecordedAuditEvent)];
+  }
+
+  /** Events written before trails were chained: their sort key is `<ISO time>#…`, which sorts before every other key. */
+  private async unchained(trail: string): Promise<RecordedAuditEvent[]> {
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND sk < :keys',
+      ExpressionAttributeValues: { ':pk': trail, ':keys': FIRST_CHAINED_KEY },
+      ConsistentRead: true,
+    });
+    return items.map((item) => ({ requestId: trail, at: item.at, type: item.type, detail: item.detail }) as RecordedAuditEvent);
   }
 
   private async events(trail: string): Promise<ChainedAuditEvent[]> {
@@ -42,12 +55,13 @@ export class DynamoAuditLog implements AuditLog, AuditChains {
     return items.map((item) => ({ requestId: trail, at: item.at, type: item.type, detail: item.detail, seq: item.seq, prev: item.prev, hash: item.hash }) as ChainedAuditEvent);
   }
 
-  async chain(trail: string): Promise<{ events: ChainedAuditEvent[]; head?: ChainHead }> {
-    const [events, head] = await Promise.all([
+  async chain(trail: string): Promise<{ events: ChainedAuditEvent[]; head?: ChainHead; unchained: RecordedAuditEvent[] }> {
+    const [events, head, unchained] = await Promise.all([
       this.events(trail),
       this.db.send(new GetCommand({ TableName: this.table, Key: { pk: trail, sk: HEAD_SK }, ConsistentRead: true })),
+      this.unchained(trail),
     ]);
-    return { events, ...(head.Item ? { head: toHead(head.Item) } : {}) };
+    return { events, ...(head.Item ? { head: toHead(head.Item) } : {}), unchained };
   }
 
   async heads(options: { movedSince?: string; cursor?: string; limit: number }): Promise<{ heads: ChainHead[]; cursor?: string }> {
@@ -105,6 +119,12 @@ export class DynamoAuditLog implements AuditLog, AuditChains {
     return item ? { ...toPointer(item), seq: Number(item.seq) } : undefined;
   }
 }
+
+/**
+ * The sort keys of a trail's chained items (ANCHOR#, EVENT#, HEAD) all begin with a capital letter; events written
+ * before the chain have `<ISO time>#…`, digits, which sort before them.
+ */
+const FIRST_CHAINED_KEY = 'A';
 
 /** Which digest is the latest: the next one names it, so the digests form a chain. */
 const LATEST_DIGEST = { pk: 'DIGESTS', sk: 'LATEST' };

@@ -6,7 +6,7 @@ import { ValidationError } from '../../domain/errors.ts';
 import { REFERENCE_PATTERN } from '../../domain/request.ts';
 import { LANGUAGES, type Language } from '../../domain/request-types.ts';
 import { reportCsv } from '../../domain/report.ts';
-import { evidencePack, verifyPage, verifyTrail } from '../../use-cases/evidence.ts';
+import { evidencePack, verifyDigestChain, verifyPage, verifyTrail } from '../../use-cases/evidence.ts';
 import { periodReport, reportChart } from '../../use-cases/report.ts';
 import type { OperatorActor } from '../../use-cases/operator.ts';
 import { json, type Result } from './responses.ts';
@@ -35,6 +35,8 @@ export const evidenceRoutes: Record<(typeof EVIDENCE_ROUTE_KEYS)[number], Route>
     if (!REQUEST_REFERENCE.test(ref) && !BREACH_REFERENCE_PATTERN.test(ref)) throw new ValidationError([{ field: 'reference', message: 'must be a request (DRB-…) or breach (BRC-…) reference' }], 'path');
     return json(200, await verifyTrail(await dependencies(), ref));
   },
+  /** The chain of daily digests walked back from the latest, and every trail a digest listed that the heads index lost. */
+  'GET /operator/evidence/digests': async () => json(200, await verifyDigestChain(await dependencies())),
   /** A request's evidence pack for the authority: ?lang=ru|kk|en (the operator's language by default), ?format=pdf|text. */
   'GET /operator/requests/{reference}/evidence': async (event): Promise<Result> => {
     const ref = reference(event);

@@ -24,7 +24,13 @@ export const RETENTION_ROUTE_KEYS = [
   'POST /operator/requests/{reference}/legal-hold',
 ] as const;
 /** Evidence for the authority: the audit trails' hash chains verified, a request's evidence pack, reports per period. */
-export const EVIDENCE_ROUTE_KEYS = ['GET /operator/evidence/chains', 'GET /operator/evidence/chains/{reference}', 'GET /operator/requests/{reference}/evidence', 'GET /operator/reports'] as const;
+export const EVIDENCE_ROUTE_KEYS = [
+  'GET /operator/evidence/chains',
+  'GET /operator/evidence/chains/{reference}',
+  'GET /operator/evidence/digests',
+  'GET /operator/requests/{reference}/evidence',
+  'GET /operator/reports',
+] as const;
 /** The operator API: every call needs the operator key (Authorization: Bearer …). */
 export const OPERATOR_ROUTE_KEYS = [
   ...BREACH_ROUTE_KEYS,

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { ChainCheck } from '../../../functions/domain/audit-chain.ts';
+import type { DigestChainCheck } from '../../../functions/use-cases/evidence.ts';
 import { call, callRaw, report, type Io } from './operator.ts';
 
 const PROBLEMS: Record<string, string> = {
@@ -14,12 +15,21 @@ const PROBLEMS: Record<string, string> = {
 
 /** One line per trail: "verified: N events, anchored <date>", or the first broken event named. */
 export function describeCheck(check: ChainCheck): string {
+  // Events from before the chain are said apart: nothing proves them, and nothing is made to look as if it did.
+  const unchained = check.unchained ? `; ${check.unchained.events} earlier events unchained, written before ${check.unchained.lastAt.slice(0, 10)} (before trails were chained)` : '';
   if (check.verified) {
     const anchored = check.anchor ? `anchored ${check.anchor.day}` : 'not yet anchored (no daily digest covers it yet)';
-    return `${check.trail}: verified: ${check.events} events, ${anchored}`;
+    return `${check.trail}: verified: ${check.events} events, ${anchored}${unchained}`;
   }
   const { seq, at, type, problem } = check.broken;
-  return `${check.trail}: BROKEN at event ${seq}${type ? ` (${type}, ${at})` : ''}: ${PROBLEMS[problem] ?? problem}`;
+  return `${check.trail}: BROKEN at event ${seq}${type ? ` (${type}, ${at})` : ''}: ${PROBLEMS[problem] ?? problem}${unchained}`;
+}
+
+/** The daily digests' own chain, one line; the trails it found that the heads index lost are checked apart. */
+export function describeDigests(check: DigestChainCheck): string {
+  if (check.broken) return `daily digests: BROKEN at ${check.broken.key}: ${check.broken.problem === 'missing' ? 'it is gone from the bucket' : 'its bytes are not those the next digest names, or its Merkle root does not match its heads'}`;
+  if (!check.digests) return 'daily digests: none written yet';
+  return `daily digests: ${check.digests} chained, each naming the one before by its SHA-256; the latest ${check.latest!.day}`;
 }
 
 const USAGE = `usage: derbes evidence verify DRB-…|BRC-…|--all [--json]
@@ -79,8 +89,16 @@ export async function evidenceCommand(args: string[], io: Io): Promise<number> {
       cursor = page.cursor;
     } while (cursor);
   }
+  // --all also walks the digests' chain: a trail whose head item was deleted is not in the heads index, but a digest listed it.
+  let digests: DigestChainCheck | undefined;
+  if (values.all) {
+    const result = await call('GET', '/operator/evidence/digests');
+    if (result.status >= 400) return report(io, result, () => []);
+    digests = result.json as unknown as DigestChainCheck;
+    checks.push(...digests.unlisted);
+  }
   const broken = checks.filter((check) => !check.verified);
-  if (values.json) io.out(JSON.stringify({ checks }, null, 2));
+  if (values.json) io.out(JSON.stringify({ checks, ...(digests && { digests }) }, null, 2));
   else {
     // With --all, the verified trails are summed up; each broken one is named.
     if (reference) io.out(describeCheck(checks[0]!));
@@ -90,7 +108,8 @@ export async function evidenceCommand(args: string[], io: Io): Promise<number> {
       const anchored = checks.flatMap((check) => (check.verified && check.anchor ? [check.anchor.day] : [])).sort();
       const anchoring = anchored.length ? `; ${anchored.length} anchored by a daily digest (the latest ${anchored.at(-1)})` : '; none anchored yet';
       io.out(`${broken.length ? `${broken.length} of ${checks.length} trails BROKEN` : `verified: ${checks.length} trails`}, ${events} events${anchoring}`);
+      if (digests) io.out(describeDigests(digests));
     }
   }
-  return broken.length ? 1 : 0;
+  return broken.length || digests?.broken ? 1 : 0;
 }
