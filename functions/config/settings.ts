@@ -26,6 +26,9 @@ export const Settings = {
   consentTable: 'CONSENT_TABLE',
   /** Token buckets and mail budgets, shared by every function instance. */
   limitsTable: 'LIMITS_TABLE',
+  /** The user pool of the people who sign in to the console (operators), and the console's app client. */
+  userPoolId: 'USER_POOL_ID',
+  userPoolClientId: 'USER_POOL_CLIENT_ID',
 } as const;
 
 export type SettingName = (typeof Settings)[keyof typeof Settings];

@@ -1,4 +1,5 @@
 import type { SesVerdicts } from './email/types.ts';
+import type { OperatorActor } from './operator-identity.ts';
 import type { RequestStatus } from './request.ts';
 
 /**
@@ -17,17 +18,17 @@ export type AuditEvent =
   | { type: 'source.failed'; detail: { sourceId: string; error: string; steps: string[] } }
   | { type: 'decision.requested'; detail: { reasons: string[] } }
   /** `ground`: the refusal ground's id, or 'written' when the operator wrote the basis out. */
-  | { type: 'decision.made'; detail: { approved: boolean; ground?: string; operatorKeyId: string } }
+  | { type: 'decision.made'; detail: { approved: boolean; ground?: string; operator: OperatorActor } }
   | { type: 'decision.escalated'; detail: { round: number } }
   /** `signature`: the signature header a webhook notice carried (t=…,v1=HMAC-SHA256), so the processor's copy can be matched. */
   | { type: 'processor.notified'; detail: { processorId: string; noticeType: string; channel: string; delivered: boolean; attempts: number; signature?: string } }
   | { type: 'operator.alerted'; detail: { alert: string } }
-  | { type: 'open-work.done'; detail: { id: string } }
+  | { type: 'open-work.done'; detail: { id: string; operator: OperatorActor } }
   | { type: 'deadline.step'; detail: { kind: string; at: string } }
   | { type: 'consent.withdrawn'; detail: { purposes: string[] } }
-  | { type: 'deadline.extended'; detail: { from: string; to: string; citation: string; operatorKeyId: string } }
+  | { type: 'deadline.extended'; detail: { from: string; to: string; citation: string; operator: OperatorActor } }
   /** The operator wrote to the person (the words are kept with the request, not in the trail). */
-  | { type: 'operator.wrote'; detail: { messageId: string; operatorKeyId: string } }
+  | { type: 'operator.wrote'; detail: { messageId: string; operator: OperatorActor } }
   // A breach in the register (the trail's key is the breach reference, BRC-…).
   | { type: 'breach.recorded'; detail: { detectedAt: string; notices: Array<{ jurisdiction: string; dueAt: string; ruleId: string }> } }
   | { type: 'breach.subjects_added'; detail: { via: 'operator' | 'sources'; added: number; alreadyListed: number; notFound: number } }
@@ -42,6 +43,9 @@ export type AuditEvent =
   /** A workflow step failed after its retries (or the watch found the workflow stopped): a code, nothing personal. */
   | { type: 'workflow.failed'; detail: { step: string; code: string } }
   | { type: 'workflow.resumed'; detail: { step: string } }
+  // The people who sign in to the console (the trail's key is OPERATORS); `email` is the operator's work address.
+  | { type: 'operator.added'; detail: { email: string; role: string; operator: OperatorActor } }
+  | { type: 'operator.removed'; detail: { email: string; operator: OperatorActor } }
   /** The watch started the workflow of a request that had none (a crash between persisting and starting it). */
   | { type: 'workflow.started'; detail: { by: 'deadline-watch' } }
   // The retention purge (the trail's key is RETENTION#<source id>); records are named by keyed hashes of their keys.
@@ -62,7 +66,7 @@ export type AuditEvent =
    */
   | { type: 'retention.anonymised'; detail: { digest: string; sourceResults: number; objects: number } }
   /** The operator set (basis given) or lifted a legal hold on the request's own records. */
-  | { type: 'retention.hold'; detail: { held: boolean; basis?: string; operatorKeyId: string } }
+  | { type: 'retention.hold'; detail: { held: boolean; basis?: string; operator: OperatorActor } }
   /** Every request closed before the closed-date index existed now has its place in it (a one-time back-fill, from `startedAt`). */
   | { type: 'retention.index_backfilled'; detail: { startedAt: string } }
   | { type: 'retention.pass_finished'; detail: { source: string; cutoff: string; purged: number; held: Record<string, number>; startedAt: string } }

@@ -70,6 +70,11 @@ export class UnauthorizedError extends DerbesError {
   readonly code = 'unauthorized';
 }
 
+/** A signed-in operator whose role does not include what they asked to do. */
+export class ForbiddenError extends DerbesError {
+  readonly code = 'forbidden';
+}
+
 /**
  * An idempotency key (the Idempotency-Key header, a mail's Message-ID) seen before with a different request: the
  * first request is neither returned nor changed, since it may be someone else's.

@@ -8,6 +8,7 @@ import { MAX_MESSAGE_CHARS, MAX_OPERATOR_MESSAGES, OPEN_STATUSES, type DataSubje
 import { RequestTypeSchema, type Language, type RequestType } from '../domain/request-types.ts';
 import { ChangesSchema } from '../domain/rectification.ts';
 import type { RecordedAuditEvent } from '../domain/audit.ts';
+import { operatorName, type OperatorActor } from '../domain/operator-identity.ts';
 import { correctionProblems } from './fulfilment.ts';
 import type { Dependencies } from './dependencies.ts';
 import { notifyPerson } from './notify.ts';
@@ -33,10 +34,6 @@ export const DecisionInputSchema = z
   .refine((d) => d.decision === 'approve' || d.reason, { path: ['reason'], message: 'a refusal needs a reason the person can read' });
 export type DecisionInput = z.infer<typeof DecisionInputSchema>;
 
-/** Who acted through the operator API: the key, by id (never its value), until operators sign in as people. */
-export interface OperatorActor {
-  keyId: string;
-}
 
 export function parseDecision(input: unknown): DecisionInput {
   const result = DecisionInputSchema.safeParse(input);
@@ -92,11 +89,11 @@ export async function decide(deps: Dependencies, requestId: string, input: Decis
       requestId,
       'AWAITING_DECISION',
       {
-        decision: { approved, decidedAt: deps.clock.now().toISOString(), decidedBy: actor.keyId, reason: input.reason, ...(basis && { basis }), answer: input.answer },
+        decision: { approved, decidedAt: deps.clock.now().toISOString(), decidedBy: operatorName(actor), reason: input.reason, ...(basis && { basis }), answer: input.answer },
         ...(input.changes ? { changes: input.changes } : {}),
         ...(input.types ? { types: input.types } : {}),
       },
-      [{ type: 'decision.made', detail: { approved, ...(basis && { ground: 'ground' in basis ? basis.ground : 'written' }), operatorKeyId: actor.keyId } }],
+      [{ type: 'decision.made', detail: { approved, ...(basis && { ground: 'ground' in basis ? basis.ground : 'written' }), operator: actor } }],
     );
     await deps.workflow.completeTask(pending.taskToken, { approved });
   } catch (error) {
@@ -214,13 +211,13 @@ export async function writeToPerson(deps: Dependencies, requestId: string, rawTe
   const round = createHash('sha256').update(text.data).digest('hex').slice(0, 32);
   const messageId = await notifyPerson(deps, request, 'operatorMessage', { message: text.data }, round);
   // The mail is out: its words are kept with the request whatever step the workflow took while it went, read afresh.
-  const message: OperatorMessage = { at: deps.clock.now().toISOString(), messageId, by: actor.keyId, text: text.data };
+  const message: OperatorMessage = { at: deps.clock.now().toISOString(), messageId, by: operatorName(actor), text: text.data };
   for (let attempt = 1; ; attempt++) {
     const current = attempt === 1 ? request : await deps.requests.get(requestId);
     const kept = current.operatorMessages ?? [];
     if (kept.some((m) => m.messageId === messageId)) break;
     try {
-      await deps.requests.amend(requestId, current.status, { operatorMessages: [...kept, message] }, [{ type: 'operator.wrote', detail: { messageId, operatorKeyId: actor.keyId } }]);
+      await deps.requests.amend(requestId, current.status, { operatorMessages: [...kept, message] }, [{ type: 'operator.wrote', detail: { messageId, operator: actor } }]);
       break;
     } catch (error) {
       if (!(error instanceof ConflictError) || attempt >= RECORD_ATTEMPTS) throw error;
@@ -241,7 +238,7 @@ export async function extendDeadline(deps: Dependencies, requestId: string, rawR
   const extended = deps.deadlines.extend(request.deadline, deps.clock.now());
   const citation = extended.rule.appliedExtension!.citation;
   const updated = await deps.requests.amend(requestId, request.status, { deadline: extended, extensionReason: reason.data }, [
-    { type: 'deadline.extended', detail: { from: request.deadline.dueAt, to: extended.dueAt, citation: citation.en, operatorKeyId: actor.keyId } },
+    { type: 'deadline.extended', detail: { from: request.deadline.dueAt, to: extended.dueAt, citation: citation.en, operator: actor } },
   ]);
   await notifyPerson(deps, updated, 'extension', { reason: reason.data, rule: citation[updated.language] });
   return requestView(updated, deps.clock.now(), deps.profile.escalation);

@@ -1,3 +1,4 @@
+import type { OperatorActor } from '../domain/operator-identity.ts';
 import { createHash } from 'node:crypto';
 import { localize, mailDomain, type DataSource, type RetentionRule } from '../config/profile-schema.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
@@ -270,7 +271,7 @@ async function announce(deps: Deps, { id, rule, fingerprint }: Rule): Promise<vo
  * The operator keeps one request's own records past their term (a dispute, a court case, an inspection) with the
  * basis named in the plan, or lifts the hold (`basis` null); the next pass then anonymises it if its term has passed.
  */
-export async function holdRequest(deps: Pick<Dependencies, 'requests'>, requestId: string, input: { basis?: unknown }, actor: { keyId: string }): Promise<DataSubjectRequest> {
+export async function holdRequest(deps: Pick<Dependencies, 'requests'>, requestId: string, input: { basis?: unknown }, actor: OperatorActor): Promise<DataSubjectRequest> {
   const { basis } = input;
   if (basis !== null && (typeof basis !== 'string' || !basis.trim() || basis.length > 300)) {
     throw new ValidationError([{ field: 'basis', message: 'the legal basis that keeps the request, as a short text (null lifts the hold)' }], 'legal hold');
@@ -287,7 +288,7 @@ export async function holdRequest(deps: Pick<Dependencies, 'requests'>, requestI
     requestId,
     request.status,
     { legalHold: held },
-    [{ type: 'retention.hold', detail: { held: Boolean(held), ...(held && { basis: held }), operatorKeyId: actor.keyId } }],
+    [{ type: 'retention.hold', detail: { held: Boolean(held), ...(held && { basis: held }), operator: actor } }],
     holdable,
   );
 }

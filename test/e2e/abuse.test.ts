@@ -270,7 +270,7 @@ describe('the operator key', () => {
     const made = (await trailOf(reference)).find((e) => e.type === 'decision.made');
     const key = operatorKeyOf(system);
     // A single key goes by "key-" and the first 12 hex digits of its SHA-256: it names the key, and reveals nothing of it.
-    expect(made?.detail.operatorKeyId).toBe(`key-${createHash('sha256').update(key).digest('hex').slice(0, 12)}`);
+    expect(made?.detail.operator).toEqual({ kind: 'key', keyId: `key-${createHash('sha256').update(key).digest('hex').slice(0, 12)}` });
     expect(JSON.stringify(await operatorCall(system, 'GET', `/operator/requests/${reference}`))).not.toContain(key);
   });
 });

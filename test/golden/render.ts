@@ -29,7 +29,7 @@ export const RECEIVED_AT = new Date('2026-02-10T05:15:00Z');
 const TOKEN = /token=[A-Za-z0-9_-]{43}/g;
 const VERIFICATION_CODE = 'golden-verification-code-golden-verification-code';
 /** The operator key a decision is made with (recorded in the trail, never in mail). */
-const OPERATOR = { keyId: 'key-golden' };
+const OPERATOR = { kind: 'key', keyId: 'key-golden' } as const;
 
 type Localized = Record<Language, string>;
 

@@ -158,8 +158,8 @@ describe("derbes' own records after their term", () => {
     // Closed before the closed-date index existed (written without its attributes), within its term.
     await writtenBeforeTheIndex(await request('DRB-LEGCY-00008', new Date(younger).toISOString()));
     await request('DRB-HELD0-00004', DateTime.fromJSDate(T0).minus({ years: 4 }).toISO()!);
-    await holdRequest({ requests: store() }, 'DRB-HELD0-00004', { basis: 'Дело № 2-5/2026' }, { keyId: 'op-1' });
-    await expect(holdRequest({ requests: store() }, 'DRB-HELD0-00004', { basis: '  ' }, { keyId: 'op-1' })).rejects.toThrow(/basis/);
+    await holdRequest({ requests: store() }, 'DRB-HELD0-00004', { basis: 'Дело № 2-5/2026' }, { kind: 'key', keyId: 'op-1' } as const);
+    await expect(holdRequest({ requests: store() }, 'DRB-HELD0-00004', { basis: '  ' }, { kind: 'key', keyId: 'op-1' } as const)).rejects.toThrow(/basis/);
 
     const [rule] = (await retentionRules(deps(T0) as never)).filter((r) => r.source === OWN_RECORDS);
     expect(rule).toMatchObject({ keepFor: { amount: 3, unit: 'years' }, from: 'closedAt', erasure: 'anonymise', approved: false });
@@ -235,17 +235,17 @@ describe("derbes' own records after their term", () => {
 
   it('keep a request under a legal hold until the operator lifts it, then anonymise it with the next pass', async () => {
     expect(await item('DRB-HELD0-00004', 'REQUEST')).toMatchObject({ email: 'drb-held0-00004@example.kz', legalHold: 'Дело № 2-5/2026' });
-    const released = await holdRequest({ requests: store() }, 'DRB-HELD0-00004', { basis: null }, { keyId: 'op-1' });
+    const released = await holdRequest({ requests: store() }, 'DRB-HELD0-00004', { basis: null }, { kind: 'key', keyId: 'op-1' } as const);
     expect(released.legalHold).toBeUndefined();
     const report = await purgeExpired(deps(new Date(T0.getTime() + 3 * 3_600_000)) as never);
     expect(report.purged).toBe(1);
     expect(await item('DRB-HELD0-00004', 'REQUEST')).toMatchObject({ email: '[erased]', anonymised: expect.anything() });
     const holds = (await trail('DRB-HELD0-00004')).filter((e) => e.type === 'retention.hold').map((e) => e.detail);
     expect(holds).toEqual([
-      { held: true, basis: 'Дело № 2-5/2026', operatorKeyId: 'op-1' },
-      { held: false, operatorKeyId: 'op-1' },
+      { held: true, basis: 'Дело № 2-5/2026', operator: { kind: 'key', keyId: 'op-1' } },
+      { held: false, operator: { kind: 'key', keyId: 'op-1' } },
     ]);
-    await expect(holdRequest({ requests: store() }, 'DRB-HELD0-00004', { basis: 'too late' }, { keyId: 'op-1' })).rejects.toThrow(/was anonymised/);
+    await expect(holdRequest({ requests: store() }, 'DRB-HELD0-00004', { basis: 'too late' }, { kind: 'key', keyId: 'op-1' } as const)).rejects.toThrow(/was anonymised/);
   });
 
   it('refuse a legal hold asked for once the purge has begun removing a request\'s records, and anonymise it whole', async () => {
@@ -254,7 +254,7 @@ describe("derbes' own records after their term", () => {
     let hold: unknown;
     // The operator asks for a hold between the purge's first write and its last: raw mail and results are gone by then.
     beforeLastWrite = async () => {
-      hold = await holdRequest({ requests: store() }, id, { basis: 'Дело № 3-1/2026' }, { keyId: 'op-1' }).catch((error: unknown) => error);
+      hold = await holdRequest({ requests: store() }, id, { basis: 'Дело № 3-1/2026' }, { kind: 'key', keyId: 'op-1' } as const).catch((error: unknown) => error);
     };
     const report = await purgeExpired(deps(new Date(T0.getTime() + 5 * 3_600_000)) as never);
     expect(hold).toBeInstanceOf(ConflictError);

@@ -149,7 +149,7 @@ describe('two writers of one request', () => {
         if (!interleaved && command instanceof TransactWriteCommand) {
           interleaved = true;
           await store.amend(request.id, 'RECEIVED', { deadline: extended }, [
-            { type: 'deadline.extended', detail: { from: request.deadline.dueAt, to: extended.dueAt, citation: 'test', operatorKeyId: 'key-test' } },
+            { type: 'deadline.extended', detail: { from: request.deadline.dueAt, to: extended.dueAt, citation: 'test', operator: { kind: 'key', keyId: 'key-test' } } },
           ]);
         }
         return ddb.db.send(command as TransactWriteCommand);

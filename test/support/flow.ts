@@ -19,7 +19,8 @@ import { memorySystem, type MemorySystem } from './memory-deps.ts';
 /** Tuesday 10 February 2026, 10:15 in Astana: no holiday near, so every due date is an ordinary one. */
 export const NOW = new Date('2026-02-10T05:15:00Z');
 /** The operator's API key, as the operator API names whoever decided. */
-export const OPERATOR = { keyId: 'key-test' };
+/** A person signed in to the console (the use cases record whoever acts, person or machine key, the same way). */
+export const OPERATOR = { kind: 'person', sub: '3f0c9a52-7d1e-4c1b-9a34-5b2d8e6f1a07', email: 'aigerim.operator@demo.kz' } as const;
 
 /** A breach as the operator records it: detected the morning of NOW, in Astana. */
 export const BREACH_INPUT = {

@@ -53,7 +53,7 @@ async function create(s: MemorySystem, email: string, types: RequestType[], lang
 }
 
 /** The operator key a decision is made with. */
-const OPERATOR = { keyId: 'key-test' };
+const OPERATOR = { kind: 'key', keyId: 'key-test' } as const;
 
 /** The state machine after verification: plan, decision (if one is needed), consent, the planned sources, processors, answer. */
 async function run(s: MemorySystem, id: string, decision?: Parameters<typeof decide>[2]): Promise<{ answer: string; alerts: string[] }> {

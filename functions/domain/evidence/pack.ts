@@ -6,6 +6,7 @@ import type { ChainCheck } from '../audit-chain.ts';
 import type { CalendarUsed } from '../deadlines/index.ts';
 import type { DocumentModel } from '../document.ts';
 import { fill, messagesFor } from '../messages.ts';
+import { operatorName } from '../operator-identity.ts';
 import type { DataSubjectRequest } from '../request.ts';
 import type { Language } from '../request-types.ts';
 import { evidenceTexts, MAIL_KINDS, MAIL_OUTCOMES, type EvidenceSection } from './texts.ts';
@@ -168,12 +169,13 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
     return [
       ...asked.map((e) => row('decisionAsked', fill(t.lines.decisionAsked, { at: at(e.at), reasons: m.list(input.decisionReasons.length ? input.decisionReasons : e.detail.reasons) }))),
       ...made.map((e, index) => {
+        // Who decided: the person or the key (a trail written before operators signed in as people names the key id).
         // The request keeps the last decision's words (reason, basis); earlier ones are in the trail by their ids.
         const last = index === made.length - 1;
         const basis = basisOf(e.detail.ground);
         return block(
           row('decidedAt', at(e.at)),
-          row('decidedBy', e.detail.operatorKeyId),
+          row('decidedBy', e.detail.operator ? operatorName(e.detail.operator) : ((e.detail as { operatorKeyId?: string }).operatorKeyId ?? '—')),
           row('decision', e.detail.approved ? t.values.approved : t.values.refused),
           !e.detail.approved && basis !== undefined && row('basis', basis),
           last && !e.detail.approved && request.decision?.reason !== undefined && row('reason', request.decision.reason),

@@ -7,6 +7,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   validation_failed: 400,
   invalid_token: 400,
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   conflict: 409,
   idempotency_key_reused: 422,

@@ -8,7 +8,7 @@ import { LANGUAGES, type Language } from '../../domain/request-types.ts';
 import { reportCsv } from '../../domain/report.ts';
 import { evidencePack, verifyDigestChain, verifyPage, verifyTrail } from '../../use-cases/evidence.ts';
 import { periodReport, reportChart } from '../../use-cases/report.ts';
-import type { OperatorActor } from '../../use-cases/operator.ts';
+import type { OperatorActor } from '../../domain/operator-identity.ts';
 import { json, type Result } from './responses.ts';
 import type { EVIDENCE_ROUTE_KEYS } from './routes.ts';
 

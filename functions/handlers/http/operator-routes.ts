@@ -1,30 +1,52 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { dependencies } from '../../composition.ts';
 import { readSetting, Settings } from '../../config/settings.ts';
-import { NotFoundError, UnauthorizedError, ValidationError } from '../../domain/errors.ts';
+import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../../domain/errors.ts';
+import { operatorFromClaims, roleSatisfies, type OperatorActor, type OperatorRole } from '../../domain/operator-identity.ts';
 import { matchOperatorKey, operatorKeys } from '../../domain/operator-key.ts';
 import { admit } from '../../use-cases/admission.ts';
 import { consentState, recordConsent } from '../../use-cases/consent.ts';
-import { decide, extendDeadline, parseDecision, requestDetail, requestView, writeToPerson, type OperatorActor } from '../../use-cases/operator.ts';
+import { decide, extendDeadline, parseDecision, requestDetail, requestView, writeToPerson } from '../../use-cases/operator.ts';
 import type { Route } from './dispatch.ts';
 import { breachRoutes } from './breach-routes.ts';
 import { resumeRequest } from '../../use-cases/attention.ts';
 import { retentionRoutes } from './retention-routes.ts';
 import { evidenceRoutes } from './evidence-routes.ts';
 import { attachmentDisposition, json, rawBody, type Result } from './responses.ts';
-import type { OPERATOR_ROUTE_KEYS } from './routes.ts';
+import { consoleApiRouteKey, OPERATOR_ROUTE_KEYS, type ConsoleApiRouteKey, type OperatorRouteKey } from './routes.ts';
+import { OPERATOR_ROUTE_ROLES } from './operator-roles.ts';
+import { operatorsRoutes } from './operators-routes.ts';
 
 /** Open requests per page of the operator list. */
 const OPERATOR_PAGE_SIZE = 100;
 type OperatorRoute = (event: APIGatewayProxyEventV2, actor: OperatorActor) => Promise<Result>;
 
-/** Bearer key against the keys of the secret; any mismatch is the same 401. Returns which key it was, by id. */
-async function authorize(event: APIGatewayProxyEventV2): Promise<OperatorActor> {
+/** Bearer key against the keys of the secret; any mismatch is the same 401. A machine key acts as admin, named by its id. */
+async function machineKey(event: APIGatewayProxyEventV2): Promise<{ actor: OperatorActor; role: OperatorRole }> {
   const presented = /^Bearer (\S+)$/.exec(event.headers?.authorization ?? '')?.[1];
   if (!presented) throw new UnauthorizedError('operator key required (Authorization: Bearer …)');
   const keyId = matchOperatorKey(presented, operatorKeys(await (await dependencies()).secret(readSetting(Settings.operatorKeySecret))));
   if (!keyId) throw new UnauthorizedError('operator key is not valid');
-  return { keyId };
+  return { actor: { kind: 'key', keyId }, role: 'admin' };
+}
+
+/**
+ * Who calls, and whether their role allows the route. A /console/api/ route was let in by the gateway's JWT
+ * authorizer, which verified the token and passes its claims; an /operator/ route presents the machine key.
+ */
+export async function authorize(event: APIGatewayProxyEventV2, route: OperatorRouteKey, viaConsole: boolean): Promise<OperatorActor> {
+  const { actor, role } = viaConsole ? operatorFromClaims(jwtClaims(event)) : await machineKey(event);
+  const least = OPERATOR_ROUTE_ROLES[route];
+  if (!role || !roleSatisfies(role, least)) {
+    throw new ForbiddenError(`${route.replace(' /operator/', ' /console/api/')} needs the role ${least}; ${actor.kind === 'person' ? actor.email : 'this key'} has ${role ? `the role ${role}` : 'no role'}`);
+  }
+  return actor;
+}
+
+/** The claims API Gateway's JWT authorizer put on the event (absent on routes without it). */
+function jwtClaims(event: APIGatewayProxyEventV2): Record<string, unknown> | undefined {
+  const context = event.requestContext as APIGatewayProxyEventV2['requestContext'] & { authorizer?: { jwt?: { claims?: Record<string, unknown> } } };
+  return context.authorizer?.jwt?.claims;
 }
 
 function reference(event: APIGatewayProxyEventV2): string {
@@ -41,8 +63,9 @@ function body(event: APIGatewayProxyEventV2): unknown {
   }
 }
 
-const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], OperatorRoute> = {
+const handlers: Record<OperatorRouteKey, OperatorRoute> = {
   ...breachRoutes,
+  ...operatorsRoutes,
   ...retentionRoutes,
   ...evidenceRoutes,
   /** Open requests by due date, a page at a time: `nextCursor` (absent on the last page) goes back as ?cursor=. */
@@ -91,7 +114,7 @@ const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], OperatorRoute> = {
     };
   },
   /** The operator did a follow-up by hand (told a processor): {"done": "<item id>"} takes it off the list. */
-  'POST /operator/requests/{reference}/open-work': async (event) => {
+  'POST /operator/requests/{reference}/open-work': async (event, actor) => {
     const { done } = (body(event) ?? {}) as { done?: unknown };
     if (typeof done !== 'string' || !done) throw new ValidationError([{ field: 'done', message: 'the id of the open work item that is done' }], 'open work');
     const deps = await dependencies();
@@ -99,7 +122,7 @@ const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], OperatorRoute> = {
     const item = (await deps.openWork.list()).find((w) => w.requestId === requestId && w.id === done);
     if (!item) throw new NotFoundError(`no open work ${done} for request ${requestId}`);
     await deps.openWork.remove(requestId, done);
-    await deps.audit.append(requestId, { type: 'open-work.done', detail: { id: done } });
+    await deps.audit.append(requestId, { type: 'open-work.done', detail: { id: done, operator: actor } });
     return json(200, { reference: requestId, done });
   },
   'POST /operator/requests/{reference}/extension': async (event, actor) => {
@@ -124,15 +147,20 @@ const handlers: Record<(typeof OPERATOR_ROUTE_KEYS)[number], OperatorRoute> = {
 };
 
 /**
- * Every operator route lets the call in by its client's own bucket (apart from the public ones), checks the key, then
- * does its work on behalf of that key.
+ * Every operator route lets the call in by its client's own bucket (apart from the public ones), finds who calls and
+ * checks their role, then does its work on their behalf: under /operator/ for the machine key, under /console/api/
+ * for a person signed in to the console.
  */
+function guarded(key: OperatorRouteKey, viaConsole: boolean): Route {
+  return async (event) => {
+    await admit(await dependencies(), 'operator', event.requestContext.http.sourceIp);
+    return handlers[key](event, await authorize(event, key, viaConsole));
+  };
+}
+
 export const operatorRoutes = Object.fromEntries(
-  Object.entries<OperatorRoute>(handlers).map(([key, route]) => [
-    key,
-    async (event: APIGatewayProxyEventV2) => {
-      await admit(await dependencies(), 'operator', event.requestContext.http.sourceIp);
-      return route(event, await authorize(event));
-    },
+  OPERATOR_ROUTE_KEYS.flatMap((key) => [
+    [key, guarded(key, false)],
+    [consoleApiRouteKey(key), guarded(key, true)],
   ]),
-) as Record<(typeof OPERATOR_ROUTE_KEYS)[number], Route>;
+) as Record<OperatorRouteKey | ConsoleApiRouteKey, Route>;

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { dependencies } from '../../composition.ts';
 import { ValidationError } from '../../domain/errors.ts';
-import type { OperatorActor } from '../../use-cases/operator.ts';
+import type { OperatorActor } from '../../domain/operator-identity.ts';
 import { approveRule, holdRequest, planChunk, retentionRules } from '../../use-cases/retention.ts';
 import { body } from './breach-routes.ts';
 import { json, type Result } from './responses.ts';

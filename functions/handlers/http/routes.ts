@@ -31,11 +31,17 @@ export const EVIDENCE_ROUTE_KEYS = [
   'GET /operator/requests/{reference}/evidence',
   'GET /operator/reports',
 ] as const;
-/** The operator API: every call needs the operator key (Authorization: Bearer …). */
+/** The people who sign in to the console (the user pool), managed by an admin. */
+export const OPERATORS_ROUTE_KEYS = ['GET /operator/operators', 'POST /operator/operators', 'DELETE /operator/operators/{email}'] as const;
+/**
+ * The operator API. Under /operator/ for machine clients with the operator key (Authorization: Bearer <key>); each
+ * route is also served under /console/api/ for people signed in to the console (the gateway's JWT authorizer).
+ */
 export const OPERATOR_ROUTE_KEYS = [
   ...BREACH_ROUTE_KEYS,
   ...RETENTION_ROUTE_KEYS,
   ...EVIDENCE_ROUTE_KEYS,
+  ...OPERATORS_ROUTE_KEYS,
   'GET /operator/requests',
   'GET /operator/requests/{reference}',
   'GET /operator/decisions',
@@ -49,6 +55,20 @@ export const OPERATOR_ROUTE_KEYS = [
   'GET /operator/consents',
   'GET /operator/suppressions',
 ] as const;
-export const HTTP_ROUTE_KEYS = [...PUBLIC_ROUTE_KEYS, ...OPERATOR_ROUTE_KEYS] as const;
 export type PublicRouteKey = (typeof PUBLIC_ROUTE_KEYS)[number];
 export type OperatorRouteKey = (typeof OPERATOR_ROUTE_KEYS)[number];
+
+const OPERATOR_PREFIX = ' /operator/';
+const CONSOLE_API_PREFIX = ' /console/api/';
+/** An operator route as the console calls it: `GET /operator/requests` → `GET /console/api/requests`. */
+export type ConsoleApiRouteKey<K extends OperatorRouteKey = OperatorRouteKey> = K extends `${infer M} /operator/${infer R}` ? `${M} /console/api/${R}` : never;
+export const consoleApiRouteKey = <K extends OperatorRouteKey>(key: K) => key.replace(OPERATOR_PREFIX, CONSOLE_API_PREFIX) as ConsoleApiRouteKey<K>;
+/** The console's API: every operator route, derived (never listed twice); each carries the JWT authorizer. */
+export const CONSOLE_API_ROUTE_KEYS: ReadonlyArray<ConsoleApiRouteKey> = OPERATOR_ROUTE_KEYS.map(consoleApiRouteKey);
+/** The operator route a console route serves (undefined for any other route key). */
+export function operatorRouteOf(routeKey: string): OperatorRouteKey | undefined {
+  if (!routeKey.includes(CONSOLE_API_PREFIX)) return undefined;
+  const key = routeKey.replace(CONSOLE_API_PREFIX, OPERATOR_PREFIX);
+  return (OPERATOR_ROUTE_KEYS as readonly string[]).includes(key) ? (key as OperatorRouteKey) : undefined;
+}
+export const HTTP_ROUTE_KEYS = [...PUBLIC_ROUTE_KEYS, ...OPERATOR_ROUTE_KEYS, ...CONSOLE_API_ROUTE_KEYS] as const;

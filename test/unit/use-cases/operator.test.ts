@@ -19,7 +19,7 @@ describe('decide', () => {
   it('records an approval with the operator\'s answer and releases the waiting workflow', async () => {
     const { s, request } = await awaitingDecision();
     expect(await decide(s.deps, request.id, { decision: 'approve', answer: 'Refunded.' }, OPERATOR)).toEqual({ reference: request.id, decision: 'approve' });
-    expect((await s.deps.requests.get(request.id)).decision).toEqual({ approved: true, decidedAt: NOW.toISOString(), decidedBy: OPERATOR.keyId, reason: undefined, answer: 'Refunded.' });
+    expect((await s.deps.requests.get(request.id)).decision).toEqual({ approved: true, decidedAt: NOW.toISOString(), decidedBy: OPERATOR.email, reason: undefined, answer: 'Refunded.' });
     expect(s.workflow.completed).toEqual([{ taskToken: 'task-token', output: { approved: true } }]);
     expect(await s.decisions.list()).toEqual([]);
   });
@@ -84,8 +84,8 @@ describe('writeToPerson', () => {
     expect(mails[0]).toMatchObject({ messageId: sent.messageId, subject: `[${request.id}] Сұрауыңыз бойынша хабарлама` });
     expect(mails[0]!.text).toContain(`Сәлеметсіз бе, Айгерім!\n\n${words}\n`);
     const detail = await requestDetail(s.deps, request.id);
-    expect(detail.thread.filter((m) => m.direction === 'out').at(-1)).toMatchObject({ template: 'operatorMessage', messageId: sent.messageId, text: words, by: OPERATOR.keyId });
-    expect(detail.audit.filter((e) => e.type === 'operator.wrote').map((e) => e.detail)).toEqual([{ messageId: sent.messageId, operatorKeyId: OPERATOR.keyId }]);
+    expect(detail.thread.filter((m) => m.direction === 'out').at(-1)).toMatchObject({ template: 'operatorMessage', messageId: sent.messageId, text: words, by: OPERATOR.email });
+    expect(detail.audit.filter((e) => e.type === 'operator.wrote').map((e) => e.detail)).toEqual([{ messageId: sent.messageId, operator: OPERATOR }]);
   });
 
   it('keeps the words of a mail that went out while the workflow moved the request on', async () => {
@@ -100,7 +100,7 @@ describe('writeToPerson', () => {
     const sent = await writeToPerson(s.deps, request.id, 'Пришлите, пожалуйста, номер договора.', OPERATOR);
     expect(await s.deps.requests.get(request.id)).toMatchObject({
       status: 'AWAITING_DECISION',
-      operatorMessages: [{ messageId: sent.messageId, by: OPERATOR.keyId, text: 'Пришлите, пожалуйста, номер договора.' }],
+      operatorMessages: [{ messageId: sent.messageId, by: OPERATOR.email, text: 'Пришлите, пожалуйста, номер договора.' }],
     });
   });
 

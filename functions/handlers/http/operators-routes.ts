@@ -1,0 +1,41 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { dependencies } from '../../composition.ts';
+import { readSetting, Settings } from '../../config/settings.ts';
+import { ValidationError } from '../../domain/errors.ts';
+import type { OperatorActor } from '../../domain/operator-identity.ts';
+import { body } from './breach-routes.ts';
+import { json, type Result } from './responses.ts';
+import type { OPERATORS_ROUTE_KEYS } from './routes.ts';
+
+type Route = (event: APIGatewayProxyEventV2, actor: OperatorActor) => Promise<Result>;
+
+/** Changes to who may sign in are kept on their own trail, naming who made them. */
+const OPERATORS_TRAIL = 'OPERATORS';
+
+let directory: Promise<import('../../adapters/aws/operator-directory.ts').OperatorDirectory> | undefined;
+/** The user pool's client is loaded on the first call of these routes only. */
+function operators() {
+  directory ??= import('../../adapters/aws/operator-directory.ts').then(({ OperatorDirectory }) => new OperatorDirectory(readSetting(Settings.userPoolId)));
+  return directory;
+}
+
+export const operatorsRoutes: Record<(typeof OPERATORS_ROUTE_KEYS)[number], Route> = {
+  'GET /operator/operators': async () => json(200, { operators: await (await operators()).list() }),
+  /** {"email","role"}: the answer carries the temporary password for the first sign-in, once. */
+  'POST /operator/operators': async (event, actor) => {
+    const { email, role } = body(event);
+    const added = await (await operators()).add(email, role);
+    await (await dependencies()).audit.append(OPERATORS_TRAIL, { type: 'operator.added', detail: { email: added.email, role: added.role, operator: actor } });
+    return json(201, added);
+  },
+  'DELETE /operator/operators/{email}': async (event, actor) => {
+    const email = event.pathParameters?.email;
+    if (!email) throw new ValidationError([{ field: 'email', message: 'is required' }], 'path');
+    if (actor.kind === 'person' && actor.email.toLowerCase() === email.trim().toLowerCase()) {
+      throw new ValidationError([{ field: 'email', message: 'you cannot remove yourself; ask another admin' }], 'operator');
+    }
+    const removed = await (await operators()).remove(email);
+    await (await dependencies()).audit.append(OPERATORS_TRAIL, { type: 'operator.removed', detail: { email: removed.email, operator: actor } });
+    return json(200, removed);
+  },
+};
