@@ -12,6 +12,7 @@ import { Settings } from '../functions/config/settings.ts';
 import { DerbesFunction } from './constructs/derbes-function.ts';
 import { EmailReceiving } from './constructs/email-receiving.ts';
 import { PublicHttpApi } from './constructs/http-api.ts';
+import { OperatorIdentity } from './constructs/operator-identity.ts';
 import { RAW_MAIL_PREFIX, Storage } from './constructs/storage.ts';
 import { Workflow } from './constructs/workflow.ts';
 import { ATTACHMENTS_PREFIX } from '../functions/adapters/aws/raw-mail-store.ts';
@@ -267,7 +268,12 @@ export class DerbesStack extends Stack {
     grantSources(this, operatorApi, profile, 'read');
     readsRetentionRules(operatorApi);
     for (const table of storage.demoTables) table.encryptionKey && operatorApi.useKey(table.encryptionKey, 'read');
-    const publicApi = new PublicHttpApi(this, 'Public', { public: api, operator: operatorApi });
+    // The people who sign in to the console; the operator function manages them (admin routes).
+    const identity = new OperatorIdentity(this, 'Identity');
+    identity.grantManage(operatorApi);
+    operatorApi.setEnvironment(Settings.userPoolId, identity.userPool.userPoolId);
+    api.setEnvironment(Settings.userPoolId, identity.userPool.userPoolId).setEnvironment(Settings.userPoolClientId, identity.consoleClient.userPoolClientId);
+    const publicApi = new PublicHttpApi(this, 'Public', { public: api, operator: operatorApi, consoleAuthorizer: identity.authorizer });
     const publicUrl = this.publicUrl(profile, publicApi);
     for (const f of [requestVerification, answer, api]) f.setEnvironment(Settings.publicUrl, publicUrl);
 
@@ -392,6 +398,7 @@ export class DerbesStack extends Stack {
 
     new CfnOutput(this, 'PublicUrl', { value: publicUrl, description: 'Privacy form and API; the base of every link in mail' });
     new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });
+    new CfnOutput(this, 'OperatorUserPoolId', { value: identity.userPool.userPoolId, description: 'The console\'s operators (Cognito user pool); `derbes operators add` adds people' });
     new CfnOutput(this, 'OperatorKeySecret', { value: operatorKey.secretName, description: 'The operator API key: aws secretsmanager get-secret-value --secret-id <this>' });
     new CfnOutput(this, 'IntakeFailuresQueueUrl', { value: intakeFailures.queueUrl, description: 'Mail intake failures; `derbes mail redrive` re-drives them' });
     new CfnOutput(this, 'IntakeFunctionName', { value: intake.function.functionName });

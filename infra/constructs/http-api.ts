@@ -1,10 +1,11 @@
 import { Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import type { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { OPERATOR_ROUTE_KEYS, PUBLIC_ROUTE_KEYS, type HTTP_ROUTE_KEYS } from '../../functions/handlers/http/routes.ts';
+import { CONSOLE_API_ROUTE_KEYS, OPERATOR_ROUTE_KEYS, PUBLIC_ROUTE_KEYS, type HTTP_ROUTE_KEYS } from '../../functions/handlers/http/routes.ts';
 import type { DerbesFunction } from './derbes-function.ts';
 
 type Throttle = { rateLimit: number; burstLimit: number };
@@ -24,6 +25,8 @@ export interface PublicHttpApiProps {
   public: DerbesFunction;
   /** Serves the operator routes, behind the operator key. */
   operator: DerbesFunction;
+  /** Checks the console's tokens on every /console/api/ route (the same operator function serves them). */
+  consoleAuthorizer: HttpUserPoolAuthorizer;
   /** Requests per second and burst for every route at the gateway; default 20 per second, bursts of 40. */
   throttle?: Throttle;
   /** Tighter limits for single routes; default 5 per second, bursts of 10, for POST /api/requests. */
@@ -56,15 +59,16 @@ export class PublicHttpApi extends Construct {
     );
     const publicIntegration = new HttpLambdaIntegration('Handler', props.public.function);
     const operatorIntegration = new HttpLambdaIntegration('OperatorHandler', props.operator.function);
-    const add = (routeKey: string, integration: HttpLambdaIntegration) => {
+    const add = (routeKey: string, integration: HttpLambdaIntegration, authorizer?: HttpUserPoolAuthorizer) => {
       const [method, path] = routeKey.split(' ') as [string, string];
-      this.api.addRoutes({ path, methods: [method as apigw.HttpMethod], integration });
+      this.api.addRoutes({ path, methods: [method as apigw.HttpMethod], integration, ...(authorizer && { authorizer }) });
     };
     for (const routeKey of PUBLIC_ROUTE_KEYS) add(routeKey, publicIntegration);
     for (const routeKey of OPERATOR_ROUTE_KEYS) add(routeKey, operatorIntegration);
+    for (const routeKey of CONSOLE_API_ROUTE_KEYS) add(routeKey, operatorIntegration, props.consoleAuthorizer);
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',
-      reason: 'The intake routes are public by nature (anyone may ask about their data; identity is proven by mailbox verification); the /operator routes go to their own function, which checks a bearer key from Secrets Manager.',
+      reason: 'The intake routes are public by nature (anyone may ask about their data; identity is proven by mailbox verification); the /operator routes go to their own function, which checks a bearer key from Secrets Manager; the /console/api routes carry the Cognito JWT authorizer.',
     });
   }
 

@@ -6,7 +6,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Settings } from '../../functions/config/settings.ts';
-import { HTTP_ROUTE_KEYS, OPERATOR_ROUTE_KEYS, PUBLIC_ROUTE_KEYS } from '../../functions/handlers/http/routes.ts';
+import { CONSOLE_API_ROUTE_KEYS, HTTP_ROUTE_KEYS, OPERATOR_ROUTE_KEYS, PUBLIC_ROUTE_KEYS } from '../../functions/handlers/http/routes.ts';
 import { createApp } from '../../infra/app.ts';
 import type { DerbesStack } from '../../infra/derbes-stack.ts';
 import { DerbesFunction, ENTRY_METADATA, REPO_ROOT } from '../../infra/constructs/derbes-function.ts';
@@ -105,12 +105,52 @@ describe('intake', () => {
     };
     expect(new Set(PUBLIC_ROUTE_KEYS.map(functionOf))).toEqual(new Set([functionByEntry('functions/handlers/http-api.ts')]));
     expect(new Set(OPERATOR_ROUTE_KEYS.map(functionOf))).toEqual(new Set([functionByEntry('functions/handlers/operator-api.ts')]));
+    expect(new Set(CONSOLE_API_ROUTE_KEYS.map(functionOf))).toEqual(new Set([functionByEntry('functions/handlers/operator-api.ts')]));
   });
 
   it('the gateway throttles the request route on its own, apart from the operator routes', () => {
     const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
     expect(stage!.Properties.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
     expect(stage!.Properties.RouteSettings).toEqual({ 'POST /api/requests': { throttlingRateLimit: 5, throttlingBurstLimit: 10 } });
+  });
+});
+
+describe('operator identities', () => {
+  it('a user pool without self sign-up, TOTP required for everyone, one group per role', () => {
+    const pools = Object.values(template.findResources('AWS::Cognito::UserPool'));
+    expect(pools).toHaveLength(1);
+    const pool = pools[0]!;
+    expect(pool.Properties.AdminCreateUserConfig).toMatchObject({ AllowAdminCreateUserOnly: true });
+    expect(pool.Properties.MfaConfiguration).toBe('ON');
+    expect(pool.Properties.EnabledMfas).toEqual(['SOFTWARE_TOKEN_MFA']);
+    expect(pool.Properties.Policies.PasswordPolicy).toMatchObject({ MinimumLength: 12, RequireSymbols: true });
+    expect(pool.DeletionPolicy).toBe('Retain');
+    expect(Object.values(template.findResources('AWS::Cognito::UserPoolGroup')).map((g) => g.Properties.GroupName).sort()).toEqual(['admin', 'decider', 'viewer']);
+    const clients = Object.values(template.findResources('AWS::Cognito::UserPoolClient'));
+    expect(clients).toHaveLength(1);
+    expect(clients[0]!.Properties).toMatchObject({
+      GenerateSecret: false,
+      ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      IdTokenValidity: 15,
+      AccessTokenValidity: 15,
+      PreventUserExistenceErrors: 'ENABLED',
+    });
+  });
+
+  it('the JWT authorizer (issuer the pool, audience the console client) is on every /console/api/ route and on no other', () => {
+    const authorizers = Object.entries(template.findResources('AWS::ApiGatewayV2::Authorizer'));
+    expect(authorizers).toHaveLength(1);
+    const [authorizerId, authorizer] = authorizers[0]!;
+    const [poolId] = Object.keys(template.findResources('AWS::Cognito::UserPool'));
+    const [clientId] = Object.keys(template.findResources('AWS::Cognito::UserPoolClient'));
+    expect(authorizer.Properties.AuthorizerType).toBe('JWT');
+    expect(JSON.stringify(authorizer.Properties.JwtConfiguration.Issuer)).toContain(`"Ref":"${poolId}"`);
+    expect(authorizer.Properties.JwtConfiguration.Audience).toEqual([{ Ref: clientId }]);
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+    const guarded = routes.filter((r) => r.Properties.AuthorizationType === 'JWT').map((r) => r.Properties.RouteKey as string);
+    expect(guarded.sort()).toEqual([...CONSOLE_API_ROUTE_KEYS].sort());
+    for (const route of routes.filter((r) => r.Properties.AuthorizationType === 'JWT')) expect(route.Properties.AuthorizerId).toEqual({ Ref: authorizerId });
+    for (const key of [...PUBLIC_ROUTE_KEYS, ...OPERATOR_ROUTE_KEYS]) expect(guarded).not.toContain(key);
   });
 });
 
@@ -304,6 +344,8 @@ describe('what each role can do', () => {
       },
       'operator-api': {
         '*': 'xray:PutTelemetryRecords xray:PutTraceSegments',
+        // The console's people: added, listed, given a role, removed (admin routes).
+        IdentityOperators: 'cognito-idp:AdminAddUserToGroup cognito-idp:AdminCreateUser cognito-idp:AdminDeleteUser cognito-idp:AdminListGroupsForUser cognito-idp:ListUsers',
         OperatorApiLogs: 'logs:CreateLogStream logs:PutLogEvents',
         OperatorKey: 'secretsmanager:GetSecretValue',
         PersonKey: 'secretsmanager:GetSecretValue',
