@@ -24,6 +24,8 @@ export interface ServiceProtocol {
   authorizations(request: ServiceRequest): Authorization[];
   accessDenied(message: string, request: ServiceRequest): ServiceResponse;
   unrecognizedClient(message: string, request: ServiceRequest): ServiceResponse;
+  /** A call the service takes without AWS credentials (Cognito's sign-in flow, its JWKS); none by default. */
+  isPublic?(request: ServiceRequest): boolean;
 }
 
 export type Upstream = (request: ServiceRequest) => Promise<ServiceResponse>;
@@ -74,6 +76,7 @@ export class AwsEndpoint {
   ) {}
 
   async handle(request: ServiceRequest): Promise<ServiceResponse> {
+    if (this.protocol.isPublic?.(request)) return this.upstream(request);
     let principal: Principal;
     let authorizations: Authorization[];
     try {

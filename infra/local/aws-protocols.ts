@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { jsonError, type ServiceProtocol, type ServiceRequest, type ServiceResponse } from './aws-endpoint.ts';
 import type { Authorization } from './iam.ts';
-import { LOCAL_ACCOUNT, LOCAL_REGION, secretArn, secretName } from './template.ts';
+import { PUBLIC_OPERATIONS } from './identity-host.ts';
+import { LOCAL_ACCOUNT, LOCAL_REGION, secretArn, secretName, userPoolArn } from './template.ts';
 
 /**
  * For each AWS service the functions call, what a call needs in IAM terms (the service authorization
@@ -77,6 +78,15 @@ export function stepFunctionsProtocol(stateMachineArn: string): ServiceProtocol 
 export const secretsManagerProtocol = jsonService('secretsmanager', 'application/x-amz-json-1.1', (op, body) => [
   { action: op, resource: typeof body.SecretId === 'string' ? secretArn(secretName(body.SecretId)) : '*' },
 ]);
+
+/**
+ * Cognito user pools: the admin API needs its action on the pool; the sign-in flow (and the JWKS, and a browser's
+ * CORS preflight) is public, as in AWS.
+ */
+export const cognitoProtocol: ServiceProtocol = {
+  ...jsonService('cognito-idp', 'application/x-amz-json-1.1', (op, body) => [{ action: op, resource: typeof body.UserPoolId === 'string' ? userPoolArn(body.UserPoolId) : '*' }]),
+  isPublic: (request) => request.method === 'OPTIONS' || request.method === 'GET' || PUBLIC_OPERATIONS.has(operation(request)),
+};
 
 function s3Error(status: number, code: string, message: string): ServiceResponse {
   return {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { JwtRefused, type JwtAuthorizer } from './jwt-authorizer.ts';
 
 const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|xml))/;
 
@@ -45,6 +46,8 @@ export class HttpGateway {
   constructor(
     private readonly routes: Map<string, string>,
     private readonly invoke: (functionId: string, event: APIGatewayProxyEventV2) => Promise<unknown>,
+    /** Route key → the JWT authorizer on that route, which lets a call reach the function or answers 401 itself. */
+    private readonly authorizers: Map<string, JwtAuthorizer> = new Map(),
   ) {}
 
   /** Matches like API Gateway: exact routes first, then `{name}` segments (one path segment each). */
@@ -77,8 +80,22 @@ export class HttpGateway {
         res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Not Found' }));
         return;
       }
+      const event = toEvent(req, Buffer.concat(chunks), match.routeKey, match.pathParameters);
+      const authorizer = this.authorizers.get(match.routeKey);
+      if (authorizer) {
+        try {
+          const claims = await authorizer.verify(req.headers.authorization);
+          // As API Gateway passes them: the verified claims, and the access token's scopes (none on an ID token).
+          Object.assign(event.requestContext, { authorizer: { jwt: { claims, scopes: claims.scope ? claims.scope.split(' ') : null } } });
+        } catch (error) {
+          if (!(error instanceof JwtRefused)) throw error;
+          res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': `Bearer error="invalid_token" error_description="${error.message.replace(/"/g, "'")}"` });
+          res.end(JSON.stringify({ message: 'Unauthorized' }));
+          return;
+        }
+      }
       try {
-        const result = (await this.invoke(match.functionId, toEvent(req, Buffer.concat(chunks), match.routeKey, match.pathParameters))) as APIGatewayProxyStructuredResultV2;
+        const result = (await this.invoke(match.functionId, event)) as APIGatewayProxyStructuredResultV2;
         const body = result.body ?? '';
         res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
         res.end(result.isBase64Encoded ? Buffer.from(body, 'base64') : body);

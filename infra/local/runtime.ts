@@ -10,12 +10,15 @@ import { Settings } from '../../functions/config/settings.ts';
 import type { SesVerdicts } from '../../functions/domain/email/index.ts';
 import { REPO_ROOT } from '../constructs/derbes-function.ts';
 import { AwsEndpoint, forwardTo } from './aws-endpoint.ts';
-import { dynamoDbProtocol, s3Protocol, secretsManagerProtocol, sesProtocol, stepFunctionsProtocol } from './aws-protocols.ts';
+import { cognitoProtocol, dynamoDbProtocol, s3Protocol, secretsManagerProtocol, sesProtocol, stepFunctionsProtocol } from './aws-protocols.ts';
 import { DynamoDbLocal } from './dynamodb-local.ts';
 import { freePort } from './free-port.ts';
 import { bundleFunctions } from './function-bundles.ts';
 import { FunctionError, FunctionHost } from './function-host.ts';
 import { HttpGateway } from './http-gateway.ts';
+import { createFirstAdmin } from './first-admin.ts';
+import { IdentityHost } from './identity-host.ts';
+import { JwtAuthorizer } from './jwt-authorizer.ts';
 import { Denials, InvokePermissions, Principals, RolePolicy, type Denial, type Principal } from './iam.ts';
 import { Meter } from './meter.ts';
 import type { RuntimeSettings } from './settings.ts';
@@ -37,6 +40,10 @@ export interface RunningSystem {
   dynamoDbEndpoint: string;
   resumedExecutions: number;
   secrets: SecretsHost;
+  /** The operators' user pool(s), with the sign-in flow the console uses. */
+  identity: IdentityHost;
+  /** The console's first admin, made on the first start only (with the one-time password to sign in with). */
+  firstAdmin?: { email: string; temporaryPassword: string };
   stepFunctions: StepFunctionsHost;
   functions: FunctionHost;
   /**
@@ -121,6 +128,7 @@ export async function startLocalSystem(settings: RuntimeSettings, options: Start
         AWS_ENDPOINT_URL_SECRETS_MANAGER: awsEndpoints.secretsmanager!,
         AWS_ENDPOINT_URL_SES: awsEndpoints.ses!,
         AWS_ENDPOINT_URL_SESV2: awsEndpoints.ses!,
+        AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: awsEndpoints['cognito-idp']!,
         // The runtime's log level, as Lambda's log-level setting would give it.
         ...(process.env.LOG_LEVEL ? { LOG_LEVEL: process.env.LOG_LEVEL } : {}),
       };
@@ -148,6 +156,7 @@ export async function startLocalSystem(settings: RuntimeSettings, options: Start
     const outboxDir = settings.mailRelayUrl ? undefined : join(settings.dataDir, 'outbox');
     const ses = new SesHost(settings.mailRelayUrl ? { kind: 'relay', url: settings.mailRelayUrl } : { kind: 'outbox', directory: outboxDir! }, join(settings.dataDir, 'ses-suppression.json'));
     stoppers.push(async () => ses.stop());
+    const identity = new IdentityHost(join(settings.dataDir, 'identity'), template.userPools());
 
     const endpoints = [
       { service: 'dynamodb', port: 0, endpoint: new AwsEndpoint('dynamodb', principals, dynamoDbProtocol, forwardTo(dynamo.endpoint), meter) },
@@ -155,6 +164,7 @@ export async function startLocalSystem(settings: RuntimeSettings, options: Start
       { service: 'sfn', port: settings.sfnPort, endpoint: new AwsEndpoint('sfn', principals, stepFunctionsProtocol(machine.arn), (r) => stepFunctions.handle(r), meter) },
       { service: 'secretsmanager', port: settings.secretsPort, endpoint: new AwsEndpoint('secretsmanager', principals, secretsManagerProtocol, (r) => secrets.handle(r), meter) },
       { service: 'ses', port: 0, endpoint: new AwsEndpoint('ses', principals, sesProtocol, (r) => ses.handle(r), meter) },
+      { service: 'cognito-idp', port: settings.cognitoPort, endpoint: new AwsEndpoint('cognito-idp', principals, cognitoProtocol, (r) => identity.handle(r), meter) },
     ];
     for (const { service, port, endpoint } of endpoints) {
       awsEndpoints[service] = await endpoint.listen(port);
@@ -205,11 +215,24 @@ export async function startLocalSystem(settings: RuntimeSettings, options: Start
       stoppers.push(async () => clearInterval(timer));
     }
 
+    // The console's routes carry the JWT authorizer; it reads the issuer's JWKS from the local Cognito endpoint.
+    const jwks = async (issuer: string) => {
+      const response = await fetch(`${awsEndpoints['cognito-idp']}${new URL(issuer).pathname}/.well-known/jwks.json`);
+      if (!response.ok) throw new Error(`JWKS of ${issuer}: ${response.status}`);
+      return (await response.json()) as { keys: [] };
+    };
+    const authorizers = new Map([...template.routeAuthorizers()].map(([routeKey, config]) => [routeKey, new JwtAuthorizer(config, jwks)]));
+    const firstAdmin = await createFirstAdmin(identity, template.userPools(), profile.operator.contactEmail, join(settings.dataDir, 'identity'));
+
     // Last: /health answers only once everything above is up.
-    const http = new HttpGateway(template.httpRoutes(), (functionId, event) => {
-      const [method, path] = event.routeKey.split(' ') as [string, string];
-      return invokeAs('apigateway.amazonaws.com', { arn: `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${LOCAL_API_ID}/$default/${method}${path}` })(functionId, event);
-    });
+    const http = new HttpGateway(
+      template.httpRoutes(),
+      (functionId, event) => {
+        const [method, path] = event.routeKey.split(' ') as [string, string];
+        return invokeAs('apigateway.amazonaws.com', { arn: `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${LOCAL_API_ID}/$default/${method}${path}` })(functionId, event);
+      },
+      authorizers,
+    );
     const port = await http.listen(settings.port, settings.host);
     stoppers.push(() => http.stop());
 
@@ -225,6 +248,7 @@ export async function startLocalSystem(settings: RuntimeSettings, options: Start
       AWS_ENDPOINT_URL_SECRETS_MANAGER: awsEndpoints.secretsmanager!,
       AWS_ENDPOINT_URL_SES: awsEndpoints.ses!,
       AWS_ENDPOINT_URL_SESV2: awsEndpoints.ses!,
+      AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: awsEndpoints['cognito-idp']!,
       ...Object.fromEntries(
         [...functionDefinitions.values()].flatMap((fn) => Object.entries(fn.environment).filter(([name]) => (Object.values(Settings) as string[]).includes(name))),
       ),
@@ -242,6 +266,11 @@ export async function startLocalSystem(settings: RuntimeSettings, options: Start
     log(`  functions          ${functionDefinitions.size}, each in its own worker with its own role${bundles.rebuilt ? ' (bundled now)' : ''}${conditional ? `; ${conditional} IAM statements with conditions are taken as stated` : ''}`);
     const operatorKey = secrets.value(template.secrets().find((name) => name.includes('OperatorKey')) ?? '');
     if (operatorKey) log(`  operator API key   ${operatorKey}   (DERBES_OPERATOR_KEY for \`npx derbes decisions …\`; kept in secrets.json)`);
+    log(`  operator console   ${url}/console   (sign in: ${url}/console/sign-in; people: \`npx derbes operators add|list|remove\`)`);
+    if (firstAdmin) {
+      log(`  first admin        ${firstAdmin.email}   one-time password ${firstAdmin.temporaryPassword}`);
+      log('                     (shown this once: sign in, choose a password, add the code of an authenticator app)');
+    }
     log(`  data               ${settings.dataDir}${resumedExecutions ? `   (${resumedExecutions} running executions resumed)` : ''}`);
     return {
       url,
@@ -251,6 +280,8 @@ export async function startLocalSystem(settings: RuntimeSettings, options: Start
       dynamoDbEndpoint: dynamo.endpoint,
       resumedExecutions,
       secrets,
+      identity,
+      ...(firstAdmin ? { firstAdmin } : {}),
       stepFunctions,
       functions,
       adminEnvironment,

@@ -16,6 +16,8 @@ const RuntimeSettingsSchema = z.object({
   S3_PORT: port(0),
   SFN_PORT: port(0),
   SECRETS_PORT: port(0),
+  /** The operators' user pool (Cognito's API, which the console's sign-in page calls from the browser). */
+  COGNITO_PORT: port(0),
   PUBLIC_URL: z.url().optional(),
   MAIL_RELAY_URL: z.url().optional(),
   DERBES_PROFILE: z.string().default(DEFAULT_PROFILE),
@@ -36,6 +38,7 @@ export interface RuntimeSettings {
   s3Port: number;
   sfnPort: number;
   secretsPort: number;
+  cognitoPort: number;
   publicUrl?: string;
   mailRelayUrl?: string;
   profilePath: string;
@@ -57,6 +60,7 @@ export function runtimeSettings(env: NodeJS.ProcessEnv = process.env): RuntimeSe
     s3Port: s.S3_PORT,
     sfnPort: s.SFN_PORT,
     secretsPort: s.SECRETS_PORT,
+    cognitoPort: s.COGNITO_PORT,
     publicUrl: s.PUBLIC_URL,
     mailRelayUrl: s.MAIL_RELAY_URL,
     profilePath: resolve(REPO_ROOT, s.DERBES_PROFILE),

@@ -24,6 +24,33 @@ export function secretName(idOrArn: string): string {
   const match = /^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:(.+)-[A-Za-z0-9]{6}$/.exec(idOrArn);
   return match ? match[1]! : idOrArn;
 }
+/** A user pool's id, as Cognito shapes it (`<region>_<id>`), and its ARN. */
+export const userPoolId = (logicalId: string) => `${LOCAL_REGION}_${logicalId}`;
+export const userPoolArn = (poolId: string) => `arn:aws:cognito-idp:${LOCAL_REGION}:${LOCAL_ACCOUNT}:userpool/${poolId}`;
+/** An app client's id: 26 lower-case letters and digits, as Cognito's, derived from its logical id so it stays put. */
+export const userPoolClientId = (logicalId: string) =>
+  BigInt(`0x${createHash('sha256').update(`client:${logicalId}`).digest('hex')}`)
+    .toString(36)
+    .slice(0, 26);
+
+/** A user pool and what its app clients and groups say, as the local issuer needs them. */
+export interface LocalUserPool {
+  id: string;
+  arn: string;
+  /** The tokens' `iss`, as Cognito's: https://cognito-idp.<region>.amazonaws.com/<pool id>. */
+  issuer: string;
+  mfaRequired: boolean;
+  passwordPolicy: { minLength: number; lowercase: boolean; uppercase: boolean; digits: boolean; symbols: boolean; temporaryPasswordDays: number };
+  groups: string[];
+  clients: Map<string, { authFlows: string[]; idTokenMinutes: number; accessTokenMinutes: number; refreshTokenMinutes: number; authSessionMinutes: number }>;
+}
+
+/** A route's JWT authorizer: the issuer and audiences API Gateway checks tokens against. */
+export interface LocalJwtAuthorizer {
+  issuer: string;
+  audience: string[];
+}
+
 /** The API Gateway id the local HTTP API stands in for (what `Ref` of the API resolves to). */
 export const LOCAL_API_ID = 'local';
 
@@ -98,6 +125,10 @@ export class LocalTemplate {
         return secretArn(logicalId); // Ref of a secret is its ARN; locally its name is its logical id
       case 'AWS::ApiGatewayV2::Api':
         return LOCAL_API_ID;
+      case 'AWS::Cognito::UserPool':
+        return userPoolId(logicalId);
+      case 'AWS::Cognito::UserPoolClient':
+        return userPoolClientId(logicalId);
       default:
         return logicalId;
     }
@@ -116,6 +147,9 @@ export class LocalTemplate {
       'AWS::IAM::Role.Arn': () => roleArn(logicalId),
       'AWS::Events::Rule.Arn': () => `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${logicalId}`,
       'AWS::StepFunctions::StateMachine.Name': () => logicalId,
+      'AWS::Cognito::UserPool.Arn': () => userPoolArn(name()),
+      'AWS::Cognito::UserPool.ProviderURL': () => `cognito-idp.${LOCAL_REGION}.amazonaws.com/${name()}`,
+      'AWS::Cognito::UserPool.ProviderName': () => `cognito-idp.${LOCAL_REGION}.amazonaws.com/${name()}`,
       // Dead-letter queues of asynchronous invocations (not run locally, but named in schedules and policies).
       'AWS::SQS::Queue.Arn': () => `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${name()}`,
     };
@@ -241,6 +275,71 @@ export class LocalTemplate {
       routes.set(String(route.Properties!.RouteKey), logicalIdOfFunctionArn(String(uri)));
     }
     return routes;
+  }
+
+  /** Route key → the JWT authorizer its route carries (routes without one are absent). */
+  routeAuthorizers(): Map<string, LocalJwtAuthorizer> {
+    const authorizers = new Map<string, LocalJwtAuthorizer>();
+    for (const [, route] of this.ofType('AWS::ApiGatewayV2::Route')) {
+      if (route.Properties!.AuthorizationType !== 'JWT') continue;
+      const authorizerId = (route.Properties!.AuthorizerId as { Ref?: string } | undefined)?.Ref;
+      const authorizer = authorizerId ? this.resources[authorizerId] : undefined;
+      if (authorizer?.Type !== 'AWS::ApiGatewayV2::Authorizer') throw new Error(`route ${String(route.Properties!.RouteKey)}: its JWT authorizer is not in the template`);
+      const config = this.resolve(authorizer.Properties!.JwtConfiguration ?? null) as { Issuer?: string; Audience?: string[] } | null;
+      if (!config?.Issuer || !config.Audience?.length) throw new Error(`authorizer ${authorizerId}: a JWT authorizer needs an issuer and an audience`);
+      authorizers.set(String(route.Properties!.RouteKey), { issuer: config.Issuer, audience: config.Audience });
+    }
+    return authorizers;
+  }
+
+  /** The user pools, with their app clients (token lifetimes, sign-in flows) and groups. */
+  userPools(): LocalUserPool[] {
+    const minutes = (value: Json | undefined, unit: Json | undefined, fallbackMinutes: number) => {
+      if (typeof value !== 'number') return fallbackMinutes;
+      return value * ({ seconds: 1 / 60, minutes: 1, hours: 60, days: 1440 } as Record<string, number>)[String(unit ?? 'hours')]!;
+    };
+    return this.ofType('AWS::Cognito::UserPool').map(([logicalId, pool]) => {
+      const id = userPoolId(logicalId);
+      const props = pool.Properties ?? {};
+      const policy = ((props.Policies as Record<string, Json> | undefined)?.PasswordPolicy ?? {}) as Record<string, Json>;
+      const refersHere = (value: Json | undefined) => JSON.stringify(value) === JSON.stringify({ Ref: logicalId });
+      const clients = new Map(
+        this.ofType('AWS::Cognito::UserPoolClient')
+          .filter(([, c]) => refersHere(c.Properties?.UserPoolId))
+          .map(([clientLogicalId, c]) => {
+            const p = c.Properties ?? {};
+            const units = (p.TokenValidityUnits ?? {}) as Record<string, Json>;
+            return [
+              userPoolClientId(clientLogicalId),
+              {
+                authFlows: (p.ExplicitAuthFlows ?? []) as string[],
+                idTokenMinutes: minutes(p.IdTokenValidity, units.IdToken, 60),
+                accessTokenMinutes: minutes(p.AccessTokenValidity, units.AccessToken, 60),
+                refreshTokenMinutes: minutes(p.RefreshTokenValidity, units.RefreshToken ?? 'days', 30 * 1440),
+                authSessionMinutes: typeof p.AuthSessionValidity === 'number' ? p.AuthSessionValidity : 3,
+              },
+            ] as const;
+          }),
+      );
+      return {
+        id,
+        arn: userPoolArn(id),
+        issuer: `https://cognito-idp.${LOCAL_REGION}.amazonaws.com/${id}`,
+        mfaRequired: props.MfaConfiguration === 'ON',
+        passwordPolicy: {
+          minLength: typeof policy.MinimumLength === 'number' ? policy.MinimumLength : 8,
+          lowercase: policy.RequireLowercase === true,
+          uppercase: policy.RequireUppercase === true,
+          digits: policy.RequireNumbers === true,
+          symbols: policy.RequireSymbols === true,
+          temporaryPasswordDays: typeof policy.TemporaryPasswordValidityDays === 'number' ? policy.TemporaryPasswordValidityDays : 7,
+        },
+        groups: this.ofType('AWS::Cognito::UserPoolGroup')
+          .filter(([, g]) => refersHere(g.Properties?.UserPoolId))
+          .map(([, g]) => String(g.Properties!.GroupName)),
+        clients,
+      };
+    });
   }
 
   /** Scheduled rules: how often, which function they invoke, and the rule's ARN (the source of the invocation). */

@@ -1,0 +1,198 @@
+import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpGateway } from '../../infra/local/http-gateway.ts';
+import { IdentityHost } from '../../infra/local/identity-host.ts';
+import { JwtAuthorizer } from '../../infra/local/jwt-authorizer.ts';
+import type { LocalUserPool } from '../../infra/local/template.ts';
+
+const POOL_ID = 'local_IdentityOperatorsTest';
+const CONSOLE_CLIENT = 'consoleclient0000000000000a';
+const OTHER_CLIENT = 'otherclient000000000000000b';
+const client = { authFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'], idTokenMinutes: 15, accessTokenMinutes: 15, refreshTokenMinutes: 600, authSessionMinutes: 5 };
+const POOL: LocalUserPool = {
+  id: POOL_ID,
+  arn: `arn:aws:cognito-idp:local:000000000000:userpool/${POOL_ID}`,
+  issuer: `https://cognito-idp.local.amazonaws.com/${POOL_ID}`,
+  mfaRequired: true,
+  passwordPolicy: { minLength: 12, lowercase: true, uppercase: true, digits: true, symbols: true, temporaryPasswordDays: 3 },
+  groups: ['viewer', 'decider', 'admin'],
+  clients: new Map([
+    [CONSOLE_CLIENT, client],
+    [OTHER_CLIENT, client],
+  ]),
+};
+
+/** RFC 6238 in the test's own words (SHA-1, 6 digits, 30 s), so the host's TOTP is checked against the standard. */
+function totp(secret: string, atMs: number): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(atMs / 30_000)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[19]! & 15;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+let dir: string;
+let now = Date.parse('2026-11-30T06:00:00Z');
+let host: IdentityHost;
+let gateway: HttpGateway;
+let url: string;
+
+async function cognito(operation: string, body: Record<string, unknown>): Promise<{ status: number; json: Record<string, any> }> {
+  const response = await host.handle({
+    method: 'POST',
+    path: '/',
+    query: new URLSearchParams(),
+    headers: { 'x-amz-target': `AWSCognitoIdentityProviderService.${operation}`, 'content-type': 'application/x-amz-json-1.1' },
+    body: Buffer.from(JSON.stringify(body)),
+  });
+  return { status: response.status, json: JSON.parse(String(response.body)) as Record<string, any> };
+}
+
+const decode = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+const callApi = (token: string) => fetch(`${url}/console/api/decisions/DRB-AAAAA-BBBBB`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+
+/** A new operator who signs in the first time: new password, TOTP enrolled; returns the tokens and the secret. */
+async function enrol(email: string, group: string) {
+  await cognito('AdminCreateUser', { UserPoolId: POOL_ID, Username: email, TemporaryPassword: 'Temporary-Pass-1', MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: email }] });
+  await cognito('AdminAddUserToGroup', { UserPoolId: POOL_ID, Username: email, GroupName: group });
+  const first = await cognito('InitiateAuth', { AuthFlow: 'USER_PASSWORD_AUTH', ClientId: CONSOLE_CLIENT, AuthParameters: { USERNAME: email, PASSWORD: 'Temporary-Pass-1' } });
+  expect(first.json.ChallengeName).toBe('NEW_PASSWORD_REQUIRED');
+  const weak = await cognito('RespondToAuthChallenge', { ChallengeName: 'NEW_PASSWORD_REQUIRED', ClientId: CONSOLE_CLIENT, Session: first.json.Session, ChallengeResponses: { USERNAME: email, NEW_PASSWORD: 'short' } });
+  expect(weak.json).toMatchObject({ __type: 'InvalidPasswordException', message: 'Password does not conform to policy: Password not long enough' });
+  const setUp = await cognito('RespondToAuthChallenge', { ChallengeName: 'NEW_PASSWORD_REQUIRED', ClientId: CONSOLE_CLIENT, Session: first.json.Session, ChallengeResponses: { USERNAME: email, NEW_PASSWORD: 'Correct-Horse-7-Battery' } });
+  expect(setUp.json.ChallengeName).toBe('MFA_SETUP');
+  const associated = await cognito('AssociateSoftwareToken', { Session: setUp.json.Session });
+  const secret = associated.json.SecretCode as string;
+  expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+  const wrong = await cognito('VerifySoftwareToken', { Session: associated.json.Session, UserCode: String((Number(totp(secret, now)) + 1) % 1_000_000).padStart(6, '0') });
+  expect(wrong.json.__type).toBe('EnableSoftwareTokenMFAException');
+  const verified = await cognito('VerifySoftwareToken', { Session: associated.json.Session, UserCode: totp(secret, now) });
+  expect(verified.json.Status).toBe('SUCCESS');
+  const done = await cognito('RespondToAuthChallenge', { ChallengeName: 'MFA_SETUP', ClientId: CONSOLE_CLIENT, Session: verified.json.Session, ChallengeResponses: { USERNAME: email } });
+  return { tokens: done.json.AuthenticationResult as { IdToken: string; AccessToken: string; RefreshToken: string; ExpiresIn: number }, secret };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'derbes-identity-'));
+  host = new IdentityHost(dir, [POOL], () => now);
+  const authorizer = new JwtAuthorizer({ issuer: POOL.issuer, audience: [CONSOLE_CLIENT] }, async () => host.jwks(), () => now);
+  gateway = new HttpGateway(
+    new Map([['POST /console/api/decisions/{reference}', 'OperatorApi']]),
+    async (_, event: APIGatewayProxyEventV2) => ({ statusCode: 200, body: JSON.stringify((event.requestContext as unknown as { authorizer: unknown }).authorizer) }),
+    new Map([['POST /console/api/decisions/{reference}', authorizer]]),
+  );
+  url = `http://127.0.0.1:${await gateway.listen(0)}`;
+});
+afterAll(async () => {
+  await gateway.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the local user pool', () => {
+  it('signs a new operator in: new password, TOTP enrolled, tokens with the claims Cognito puts', async () => {
+    const { tokens } = await enrol('Aigerim@Demo.kz', 'decider');
+    expect(tokens.ExpiresIn).toBe(900);
+    const id = decode(tokens.IdToken);
+    expect(id).toMatchObject({ iss: POOL.issuer, aud: CONSOLE_CLIENT, token_use: 'id', email: 'aigerim@demo.kz', 'cognito:groups': ['decider'], auth_time: now / 1000, exp: now / 1000 + 900 });
+    expect(decode(tokens.AccessToken)).toMatchObject({ iss: POOL.issuer, client_id: CONSOLE_CLIENT, token_use: 'access', 'cognito:groups': ['decider'], sub: id.sub });
+    // What is kept on disk: no password, no TOTP secret, no token in the clear.
+    const stored = readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
+    expect(stored).not.toContain('Correct-Horse-7-Battery');
+    expect(stored).not.toContain(tokens.RefreshToken);
+  });
+
+  it('a later sign-in asks for a code; a wrong one, or one already used, is refused; five failures lock sign-in', async () => {
+    const { secret } = await enrol('bolat@demo.kz', 'viewer');
+    now += 60_000;
+    const signIn = () => cognito('InitiateAuth', { AuthFlow: 'USER_PASSWORD_AUTH', ClientId: CONSOLE_CLIENT, AuthParameters: { USERNAME: 'bolat@demo.kz', PASSWORD: 'Correct-Horse-7-Battery' } });
+    const challenge = await signIn();
+    expect(challenge.json.ChallengeName).toBe('SOFTWARE_TOKEN_MFA');
+    const ok = await cognito('RespondToAuthChallenge', { ChallengeName: 'SOFTWARE_TOKEN_MFA', ClientId: CONSOLE_CLIENT, Session: challenge.json.Session, ChallengeResponses: { USERNAME: 'bolat@demo.kz', SOFTWARE_TOKEN_MFA_CODE: totp(secret, now) } });
+    expect(ok.json.AuthenticationResult.IdToken).toBeTruthy();
+    // The same session is spent; the same code again (a replay) is refused.
+    const again = await signIn();
+    const replay = await cognito('RespondToAuthChallenge', { ChallengeName: 'SOFTWARE_TOKEN_MFA', ClientId: CONSOLE_CLIENT, Session: again.json.Session, ChallengeResponses: { USERNAME: 'bolat@demo.kz', SOFTWARE_TOKEN_MFA_CODE: totp(secret, now) } });
+    expect(replay.json.__type).toBe('CodeMismatchException');
+    const spent = await cognito('RespondToAuthChallenge', { ChallengeName: 'SOFTWARE_TOKEN_MFA', ClientId: CONSOLE_CLIENT, Session: challenge.json.Session, ChallengeResponses: { USERNAME: 'bolat@demo.kz', SOFTWARE_TOKEN_MFA_CODE: totp(secret, now) } });
+    expect(spent.json.__type).toBe('NotAuthorizedException');
+
+    // The replayed code was the first failure in a row; four wrong passwords make five.
+    for (let i = 0; i < 4; i += 1) {
+      const bad = await cognito('InitiateAuth', { AuthFlow: 'USER_PASSWORD_AUTH', ClientId: CONSOLE_CLIENT, AuthParameters: { USERNAME: 'bolat@demo.kz', PASSWORD: `Wrong-Password-${i}` } });
+      expect(bad.json).toMatchObject({ __type: 'NotAuthorizedException', message: 'Incorrect username or password.' });
+    }
+    expect((await signIn()).json).toMatchObject({ __type: 'NotAuthorizedException', message: 'Password attempts exceeded' });
+    // Someone who does not exist gets the same answer as a wrong password.
+    const stranger = await cognito('InitiateAuth', { AuthFlow: 'USER_PASSWORD_AUTH', ClientId: CONSOLE_CLIENT, AuthParameters: { USERNAME: 'nobody@demo.kz', PASSWORD: 'Correct-Horse-7-Battery' } });
+    expect(stranger.json).toMatchObject({ __type: 'NotAuthorizedException', message: 'Incorrect username or password.' });
+  });
+});
+
+describe('the gateway verifies tokens as the JWT authorizer does', () => {
+  it('lets a valid ID token through with the claims in API Gateway\'s shape', async () => {
+    const { tokens } = await enrol('dana@demo.kz', 'admin');
+    await cognito('AdminAddUserToGroup', { UserPoolId: POOL_ID, Username: 'dana@demo.kz', GroupName: 'decider' });
+    const refreshed = await cognito('InitiateAuth', { AuthFlow: 'REFRESH_TOKEN_AUTH', ClientId: CONSOLE_CLIENT, AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken } });
+    const response = await callApi(refreshed.json.AuthenticationResult.IdToken);
+    expect(response.status).toBe(200);
+    const { jwt } = (await response.json()) as { jwt: { claims: Record<string, string> } };
+    expect(jwt.claims).toMatchObject({ 'cognito:groups': '[admin decider]', email: 'dana@demo.kz', token_use: 'id', email_verified: 'true', exp: String(now / 1000 + 900) });
+  });
+
+  it('refuses a forged token, a changed one, one for another client, and an expired one', async () => {
+    const { tokens } = await enrol('erlan@demo.kz', 'viewer');
+    const [header, payload] = tokens.IdToken.split('.') as [string, string];
+    // Signed with another key under the issuer's key id.
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const forgedPayload = Buffer.from(JSON.stringify({ ...decode(tokens.IdToken), 'cognito:groups': ['admin'] })).toString('base64url');
+    const forged = `${header}.${forgedPayload}.${sign('RSA-SHA256', Buffer.from(`${header}.${forgedPayload}`), privateKey).toString('base64url')}`;
+    expect((await callApi(forged)).status).toBe(401);
+    // The real signature over changed claims.
+    expect((await callApi(`${header}.${forgedPayload}.${tokens.IdToken.split('.')[2]}`)).status).toBe(401);
+    // "alg": "none".
+    expect((await callApi(`${Buffer.from('{"alg":"none"}').toString('base64url')}.${payload}.`)).status).toBe(401);
+    // A token of the same pool for another app client.
+    await cognito('AdminCreateUser', { UserPoolId: POOL_ID, Username: 'other@demo.kz', TemporaryPassword: 'Temporary-Pass-1', MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: 'other@demo.kz' }] });
+    expect((await callApi(tokens.IdToken)).status).toBe(200);
+    const otherClient = await enrolFor(OTHER_CLIENT);
+    expect(decode(otherClient).aud).toBe(OTHER_CLIENT);
+    const refused = await callApi(otherClient);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toContain('audience');
+    // Expired: fifteen minutes later.
+    now += 15 * 60_000;
+    const expired = await callApi(tokens.IdToken);
+    expect(expired.status).toBe(401);
+    expect(expired.headers.get('www-authenticate')).toContain('expired');
+  });
+
+  it('a removed operator cannot refresh; their last token works until it expires, then not', async () => {
+    const { tokens } = await enrol('farida@demo.kz', 'decider');
+    expect((await cognito('AdminDeleteUser', { UserPoolId: POOL_ID, Username: 'farida@demo.kz' })).status).toBe(200);
+    const refresh = await cognito('InitiateAuth', { AuthFlow: 'REFRESH_TOKEN_AUTH', ClientId: CONSOLE_CLIENT, AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken } });
+    expect(refresh.json.__type).toBe('NotAuthorizedException');
+    expect((await callApi(tokens.IdToken)).status).toBe(200);
+    now += 15 * 60_000 + 1000;
+    expect((await callApi(tokens.IdToken)).status).toBe(401);
+    const listed = await cognito('ListUsers', { UserPoolId: POOL_ID });
+    expect(listed.json.Users.map((u: { Attributes: Array<{ Name: string; Value: string }> }) => u.Attributes.find((a) => a.Name === 'email')!.Value)).not.toContain('farida@demo.kz');
+  });
+});
+
+/** other@demo.kz signs in through the other app client (new password, TOTP) and gets its ID token. */
+async function enrolFor(clientId: string): Promise<string> {
+  const first = await cognito('InitiateAuth', { AuthFlow: 'USER_PASSWORD_AUTH', ClientId: clientId, AuthParameters: { USERNAME: 'other@demo.kz', PASSWORD: 'Temporary-Pass-1' } });
+  const setUp = await cognito('RespondToAuthChallenge', { ChallengeName: 'NEW_PASSWORD_REQUIRED', ClientId: clientId, Session: first.json.Session, ChallengeResponses: { USERNAME: 'other@demo.kz', NEW_PASSWORD: 'Correct-Horse-7-Battery' } });
+  const associated = await cognito('AssociateSoftwareToken', { Session: setUp.json.Session });
+  const verified = await cognito('VerifySoftwareToken', { Session: associated.json.Session, UserCode: totp(associated.json.SecretCode as string, now) });
+  const done = await cognito('RespondToAuthChallenge', { ChallengeName: 'MFA_SETUP', ClientId: clientId, Session: verified.json.Session, ChallengeResponses: { USERNAME: 'other@demo.kz' } });
+  return done.json.AuthenticationResult.IdToken as string;
+}
