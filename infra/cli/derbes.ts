@@ -26,6 +26,8 @@ Usage:
                                      requests received in a period: by type and channel, answered on time or
                                      late, open, working days to answer (median, 95th percentile), extensions,
                                      refusals by basis, verification abandoned, processors told
+  derbes operators add <email> --role viewer|decider|admin | list | remove <email>
+                                     the people who sign in to the console (add prints their one-time password)
   derbes mail redrive --queue <IntakeFailuresQueueUrl> --function <IntakeFunctionName>
                                      in AWS: hand mail whose intake failed (after Lambda's retries) to intake again
   derbes retention plan [<source>] | approve <source>
@@ -45,6 +47,7 @@ const commands: Record<string, () => Promise<Command>> = {
   breaches: async () => (await import('./commands/breaches.ts')).breachesCommand,
   evidence: async () => (await import('./commands/evidence.ts')).evidenceCommand,
   mail: async () => (await import('./commands/mail.ts')).mailCommand,
+  operators: async () => (await import('./commands/operators.ts')).operatorsCommand,
   retention: async () => (await import('./commands/retention.ts')).retentionCommand,
   report: async () => (await import('./commands/report.ts')).reportCommand,
 };

@@ -402,6 +402,8 @@ export class IdentityHost {
         case 'SOFTWARE_TOKEN_MFA': {
           const step = matchTotp(unseal(user.totp!, this.totpKey, user.sub), String(responses.SOFTWARE_TOKEN_MFA_CODE ?? ''), this.clock(), user.totpUsedStep);
           if (step === undefined) {
+            // Another try within the same sign-in; five failures in a row lock it like wrong passwords.
+            entry.state.sessions[sha256(String(body.Session))] = session;
             this.failed(user, entry.pool.id);
             throw new CognitoError('CodeMismatchException', 'Invalid code received for user');
           }

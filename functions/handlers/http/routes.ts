@@ -3,7 +3,21 @@
  * and sends public routes to the public function and operator routes to the operator function), so they cannot
  * disagree.
  */
-export const PUBLIC_ROUTE_KEYS = ['GET /', 'POST /api/requests', 'GET /verify', 'POST /verify', 'POST /api/verifications', 'GET /download', 'POST /download', 'GET /health'] as const;
+export const PUBLIC_ROUTE_KEYS = [
+  'GET /',
+  'POST /api/requests',
+  'GET /verify',
+  'POST /verify',
+  'POST /api/verifications',
+  'GET /download',
+  'POST /download',
+  'GET /health',
+  // The console's sign-in page, its script, the token module and where the user pool is (nothing secret).
+  'GET /console/sign-in',
+  'GET /console/sign-in.js',
+  'GET /console/auth.js',
+  'GET /console/config.json',
+] as const;
 /** The breach register, part of the operator API. */
 export const BREACH_ROUTE_KEYS = [
   'GET /operator/breaches',

@@ -1,0 +1,257 @@
+/**
+ * The console's browser code, served by the public function as it is written here (no build step, no external
+ * script). Kept as text in a module so the function's bundle carries it in Lambda and locally alike.
+ */
+
+/**
+ * `/console/auth.js`: the one module that holds the operator's tokens (sessionStorage, key `derbes.console.session`)
+ * and talks to the user pool. Console pages import it:
+ *   requireSignIn()  no session (or refresh failed) → the sign-in page, back here afterwards
+ *   operator()       { sub, email, groups, role } from the ID token (role: the highest group, or null)
+ *   apiFetch(path, init)  fetch('/console/api' + path) with the ID token; refreshes first when it is about to
+ *                    expire; a 401 → one refresh and a retry, then the sign-in page
+ *   idToken()        a valid ID token, or null
+ *   signOut()        forgets the tokens (and revokes the refresh token), then the sign-in page
+ */
+export const AUTH_JS = String.raw`const STORAGE_KEY = 'derbes.console.session';
+const ROLES = ['viewer', 'decider', 'admin'];
+let configuration;
+
+export function config() {
+  configuration = configuration || fetch('/console/config.json', { cache: 'no-store' }).then(function (r) {
+    if (!r.ok) throw new Error('console configuration: ' + r.status);
+    return r.json();
+  });
+  return configuration;
+}
+
+/** One call of the user pool's JSON API; an error carries Cognito's type (NotAuthorizedException, …). */
+export async function cognito(operation, body) {
+  const c = await config();
+  let response;
+  try {
+    response = await fetch(c.cognitoEndpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.' + operation },
+      body: JSON.stringify(body),
+    });
+  } catch (cause) {
+    const error = new Error('the sign-in service cannot be reached');
+    error.type = 'Unavailable';
+    throw error;
+  }
+  const json = await response.json().catch(function () { return {}; });
+  if (!response.ok) {
+    const error = new Error(json.message || json.Message || String(response.status));
+    error.type = String(json.__type || response.headers.get('x-amzn-errortype') || 'Unavailable').split('#').pop().split(':')[0];
+    throw error;
+  }
+  return json;
+}
+
+function claims(jwt) {
+  const part = jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+  const bytes = Uint8Array.from(atob(part), function (c) { return c.charCodeAt(0); });
+  return JSON.parse(new TextDecoder().decode(bytes));
+}
+
+export function session() {
+  try {
+    return JSON.parse(sessionStorage.getItem(STORAGE_KEY) || 'null');
+  } catch (error) {
+    return null;
+  }
+}
+
+/** Keeps the tokens of a sign-in (or a refresh, which brings no new refresh token). */
+export function storeTokens(result) {
+  const previous = session();
+  const id = claims(result.IdToken);
+  sessionStorage.setItem(STORAGE_KEY, JSON.stringify({
+    idToken: result.IdToken,
+    accessToken: result.AccessToken,
+    refreshToken: result.RefreshToken || (previous && previous.refreshToken),
+    expiresAt: id.exp * 1000,
+    email: id.email,
+  }));
+}
+
+export function operator() {
+  const s = session();
+  if (!s) return null;
+  const c = claims(s.idToken);
+  const groups = Array.isArray(c['cognito:groups']) ? c['cognito:groups'] : [];
+  const role = ROLES.slice().reverse().find(function (r) { return groups.includes(r); }) || null;
+  return { sub: c.sub, email: c.email, groups: groups, role: role };
+}
+
+async function refresh() {
+  const s = session();
+  if (!s || !s.refreshToken) return false;
+  try {
+    const c = await config();
+    const result = await cognito('InitiateAuth', { AuthFlow: 'REFRESH_TOKEN_AUTH', ClientId: c.clientId, AuthParameters: { REFRESH_TOKEN: s.refreshToken } });
+    storeTokens(result.AuthenticationResult);
+    return true;
+  } catch (error) {
+    if (error.type !== 'Unavailable') sessionStorage.removeItem(STORAGE_KEY);
+    return false;
+  }
+}
+
+export async function idToken() {
+  const s = session();
+  if (!s) return null;
+  if (s.expiresAt - Date.now() < 60000 && !(await refresh())) return null;
+  return session().idToken;
+}
+
+function toSignIn() {
+  const lang = document.documentElement.lang || 'ru';
+  location.assign('/console/sign-in?lang=' + encodeURIComponent(lang) + '&next=' + encodeURIComponent(location.pathname + location.search));
+  return new Promise(function () {});
+}
+
+export async function requireSignIn() {
+  if (!(await idToken())) await toSignIn();
+  return operator();
+}
+
+export async function apiFetch(path, init) {
+  const options = init || {};
+  const call = async function () {
+    const token = await idToken();
+    if (!token) return null;
+    const headers = Object.assign({}, options.headers || {}, { authorization: 'Bearer ' + token });
+    return fetch('/console/api' + path, Object.assign({}, options, { headers: headers }));
+  };
+  let response = await call();
+  if (response && response.status === 401 && (await refresh())) response = await call();
+  if (!response || response.status === 401) return toSignIn();
+  return response;
+}
+
+export function signOut() {
+  sessionStorage.removeItem(STORAGE_KEY);
+  location.assign('/console/sign-in?signedOut=1&lang=' + encodeURIComponent(document.documentElement.lang || 'ru'));
+}
+`;
+
+/** `/console/sign-in.js`: drives the sign-in page through Cognito's flow (password, new password, TOTP). */
+export const SIGN_IN_JS = String.raw`import { cognito, config, storeTokens } from '/console/auth.js';
+
+const texts = JSON.parse(document.getElementById('sign-in-texts').textContent);
+const alert = document.getElementById('sign-in-problem');
+const steps = ['password', 'new-password', 'mfa-setup', 'mfa'];
+const state = { email: '', session: '' };
+
+function show(step) {
+  for (const name of steps) document.getElementById('step-' + name).hidden = name !== step;
+  const first = document.querySelector('#step-' + step + ' input');
+  if (first) first.focus();
+}
+
+function problem(text) {
+  alert.textContent = text || '';
+  alert.hidden = !text;
+}
+
+const ERRORS = {
+  NotAuthorizedException: function (e) {
+    if (/attempts exceeded/i.test(e.message)) return texts.errorLocked;
+    if (/expired/i.test(e.message) && /temporary/i.test(e.message)) return texts.errorTemporaryExpired;
+    if (/session/i.test(e.message)) return texts.errorSession;
+    return texts.errorCredentials;
+  },
+  UserNotFoundException: function () { return texts.errorCredentials; },
+  PasswordResetRequiredException: function () { return texts.errorTemporaryExpired; },
+  InvalidPasswordException: function () { return texts.errorPasswordPolicy; },
+  CodeMismatchException: function () { return texts.errorCode; },
+  EnableSoftwareTokenMFAException: function () { return texts.errorCode; },
+  ExpiredCodeException: function () { return texts.errorCode; },
+  TooManyRequestsException: function () { return texts.errorLocked; },
+  TooManyFailedAttemptsException: function () { return texts.errorLocked; },
+};
+
+function explain(error) {
+  const known = ERRORS[error.type];
+  return known ? known(error) : texts.errorUnavailable;
+}
+
+function destination() {
+  const next = new URLSearchParams(location.search).get('next') || '';
+  // Only a page of the console, never another site.
+  return /^\/console(\/|$|\?)/.test(next) && !next.startsWith('//') ? next : '/console';
+}
+
+async function advance(result) {
+  if (result.AuthenticationResult) {
+    storeTokens(result.AuthenticationResult);
+    problem('');
+    document.getElementById('signed-in').hidden = false;
+    for (const name of steps) document.getElementById('step-' + name).hidden = true;
+    location.assign(destination());
+    return;
+  }
+  state.session = result.Session;
+  if (result.ChallengeName === 'NEW_PASSWORD_REQUIRED') return show('new-password');
+  if (result.ChallengeName === 'SOFTWARE_TOKEN_MFA') return show('mfa');
+  if (result.ChallengeName === 'MFA_SETUP') {
+    const association = await cognito('AssociateSoftwareToken', { Session: state.session });
+    state.session = association.Session;
+    const secret = association.SecretCode;
+    document.getElementById('totp-secret').textContent = secret.replace(/(.{4})/g, '$1 ').trim();
+    const issuer = texts.issuer;
+    document.getElementById('totp-uri').textContent = 'otpauth://totp/' + encodeURIComponent(issuer + ':' + state.email) + '?secret=' + secret + '&issuer=' + encodeURIComponent(issuer) + '&algorithm=SHA1&digits=6&period=30';
+    return show('mfa-setup');
+  }
+  throw Object.assign(new Error('unexpected challenge ' + result.ChallengeName), { type: 'Unavailable' });
+}
+
+function onSubmit(id, handler) {
+  document.getElementById(id).addEventListener('submit', async function (event) {
+    event.preventDefault();
+    const button = event.target.querySelector('button');
+    button.disabled = true;
+    try {
+      await handler(new FormData(event.target));
+    } catch (error) {
+      problem(explain(error));
+      // A spent or expired sign-in session starts again from the password.
+      if (error.type === 'NotAuthorizedException' && /session/i.test(error.message)) show('password');
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+onSubmit('form-password', async function (data) {
+  const c = await config();
+  state.email = String(data.get('email')).trim();
+  problem('');
+  await advance(await cognito('InitiateAuth', { AuthFlow: 'USER_PASSWORD_AUTH', ClientId: c.clientId, AuthParameters: { USERNAME: state.email, PASSWORD: String(data.get('password')) } }));
+});
+
+onSubmit('form-new-password', async function (data) {
+  const c = await config();
+  if (data.get('newPassword') !== data.get('repeatPassword')) return problem(texts.errorPasswordsDiffer);
+  problem('');
+  await advance(await cognito('RespondToAuthChallenge', { ChallengeName: 'NEW_PASSWORD_REQUIRED', ClientId: c.clientId, Session: state.session, ChallengeResponses: { USERNAME: state.email, NEW_PASSWORD: String(data.get('newPassword')) } }));
+});
+
+onSubmit('form-mfa-setup', async function (data) {
+  const c = await config();
+  problem('');
+  const verified = await cognito('VerifySoftwareToken', { Session: state.session, UserCode: String(data.get('code')).replace(/\s/g, ''), FriendlyDeviceName: 'derbes console' });
+  state.session = verified.Session;
+  await advance(await cognito('RespondToAuthChallenge', { ChallengeName: 'MFA_SETUP', ClientId: c.clientId, Session: state.session, ChallengeResponses: { USERNAME: state.email } }));
+});
+
+onSubmit('form-mfa', async function (data) {
+  const c = await config();
+  problem('');
+  await advance(await cognito('RespondToAuthChallenge', { ChallengeName: 'SOFTWARE_TOKEN_MFA', ClientId: c.clientId, Session: state.session, ChallengeResponses: { USERNAME: state.email, SOFTWARE_TOKEN_MFA_CODE: String(data.get('code')).replace(/\s/g, '') } }));
+});
+
+show('password');
+`;

@@ -1,0 +1,114 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { z } from 'zod';
+import en from '../../../rules/sign-in/en.json' with { type: 'json' };
+import kk from '../../../rules/sign-in/kk.json' with { type: 'json' };
+import ru from '../../../rules/sign-in/ru.json' with { type: 'json' };
+import { dependencies } from '../../composition.ts';
+import { readSetting, Settings } from '../../config/settings.ts';
+import { ConfigurationError, toFieldProblems } from '../../domain/errors.ts';
+import { escapeHtml } from '../../domain/html.ts';
+import { LANGUAGES, type Language } from '../../domain/request-types.ts';
+import { AUTH_JS, SIGN_IN_JS } from './console-scripts.ts';
+import type { Route } from './dispatch.ts';
+import { header, json, type Result } from './responses.ts';
+
+const TEXT_KEYS = [
+  'title', 'languageNav', 'emailLabel', 'passwordLabel', 'signIn', 'newPasswordIntro', 'newPasswordLabel', 'repeatPasswordLabel', 'setPassword',
+  'mfaSetupIntro', 'secretLabel', 'uriLabel', 'codeLabel', 'verifyCode', 'mfaIntro', 'signedOut', 'signedIn',
+  'errorCredentials', 'errorLocked', 'errorTemporaryExpired', 'errorPasswordPolicy', 'errorPasswordsDiffer', 'errorCode', 'errorSession', 'errorUnavailable',
+] as const;
+const SignInTextsSchema = z.strictObject(Object.fromEntries(TEXT_KEYS.map((key) => [key, z.string().trim().min(1)])) as Record<(typeof TEXT_KEYS)[number], z.ZodString>);
+type SignInTexts = z.infer<typeof SignInTextsSchema>;
+
+/** The sign-in page's words (rules/sign-in/<language>.json), checked when the function loads. */
+const TEXTS: Record<Language, SignInTexts> = Object.fromEntries(
+  Object.entries({ ru, kk, en }).map(([language, texts]) => {
+    const parsed = SignInTextsSchema.safeParse(texts);
+    if (!parsed.success) throw new ConfigurationError(`rules/sign-in/${language}.json`, toFieldProblems(parsed.error.issues));
+    return [language, parsed.data];
+  }),
+) as Record<Language, SignInTexts>;
+
+/** Where the browser reaches the user pool: Cognito's regional endpoint, or the local runtime's. */
+function cognitoEndpoint(): string {
+  return process.env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER ?? `https://cognito-idp.${process.env.AWS_REGION}.amazonaws.com/`;
+}
+
+const script = (body: string): Result => ({
+  statusCode: 200,
+  headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' },
+  body,
+});
+
+function signInPage(language: Language, issuer: string, signedOut: boolean): string {
+  const t = TEXTS[language];
+  const input = (name: string, label: string, type: string, autocomplete: string, extra = '') =>
+    `<label for="${name}">${escapeHtml(label)}</label><input id="${name}" name="${name.replace(/^[a-z]+-/, '')}" type="${type}" autocomplete="${autocomplete}" required${extra}>`;
+  const code = (id: string) => input(id, t.codeLabel, 'text', 'one-time-code', ' inputmode="numeric" pattern="[0-9 ]{6,7}" maxlength="7"');
+  const languages = LANGUAGES.map((l) => (l === language ? `<span aria-current="page">${l}</span>` : `<a href="?lang=${l}" hreflang="${l}" lang="${l}">${l}</a>`)).join(' · ');
+  return `<!doctype html>
+<html lang="${language}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(t.title)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
+label{display:block;margin-top:1rem}input{width:100%;padding:.4rem;font-size:1rem;box-sizing:border-box}
+button{margin-top:1.5rem;padding:.6rem 1.2rem;font-size:1rem}.problem{border:2px solid #a00;color:#a00;padding:.5rem 1rem;margin:1rem 0}
+code{display:block;word-break:break-all;background:#f3f3f3;padding:.4rem;font-size:1rem}nav{text-align:right}</style>
+<script id="sign-in-texts" type="application/json">${JSON.stringify({ ...t, issuer }).replace(/</g, '\\u003c')}</script>
+<script type="module" src="/console/sign-in.js"></script></head>
+<body><nav aria-label="${escapeHtml(t.languageNav)}">${languages}</nav>
+<main><h1>${escapeHtml(t.title)}</h1>
+${signedOut ? `<p role="status">${escapeHtml(t.signedOut)}</p>` : ''}
+<p id="sign-in-problem" class="problem" role="alert" hidden></p>
+<p id="signed-in" role="status" hidden>${escapeHtml(t.signedIn)}</p>
+<section id="step-password"><form id="form-password">
+${input('email', t.emailLabel, 'email', 'username')}
+${input('password', t.passwordLabel, 'password', 'current-password')}
+<button type="submit">${escapeHtml(t.signIn)}</button></form></section>
+<section id="step-new-password" hidden><form id="form-new-password"><p>${escapeHtml(t.newPasswordIntro)}</p>
+${input('new-newPassword', t.newPasswordLabel, 'password', 'new-password', ' minlength="12"')}
+${input('new-repeatPassword', t.repeatPasswordLabel, 'password', 'new-password', ' minlength="12"')}
+<button type="submit">${escapeHtml(t.setPassword)}</button></form></section>
+<section id="step-mfa-setup" hidden><form id="form-mfa-setup"><p>${escapeHtml(t.mfaSetupIntro)}</p>
+<p>${escapeHtml(t.secretLabel)}:</p><code id="totp-secret"></code>
+<p>${escapeHtml(t.uriLabel)}:</p><code id="totp-uri"></code>
+${code('setup-code')}
+<button type="submit">${escapeHtml(t.verifyCode)}</button></form></section>
+<section id="step-mfa" hidden><form id="form-mfa"><p>${escapeHtml(t.mfaIntro)}</p>
+${code('mfa-code')}
+<button type="submit">${escapeHtml(t.verifyCode)}</button></form></section>
+</main></body></html>`;
+}
+
+/**
+ * The console's sign-in: the page (ru/kk/en), its script, the token module every console page uses, and the little
+ * configuration they read (which user pool, which app client, where its API is). Public: they hold no secret.
+ */
+export const consoleSignInRoutes = {
+  'GET /console/sign-in': async (event: APIGatewayProxyEventV2) => {
+    const deps = await dependencies();
+    const wanted = event.queryStringParameters?.lang ?? header(event, 'accept-language')?.slice(0, 2);
+    const language = LANGUAGES.find((l) => l === wanted) ?? deps.profile.defaultLanguage;
+    const connect = new URL(cognitoEndpoint()).origin;
+    return {
+      statusCode: 200,
+      headers: {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        // Scripts from derbes only; the browser talks to derbes and to the user pool's endpoint, nothing else.
+        'content-security-policy': `default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self' ${connect}; form-action 'none'; frame-ancestors 'none'; base-uri 'none'`,
+        'referrer-policy': 'no-referrer',
+      },
+      body: signInPage(language, deps.profile.operator.legalName, event.queryStringParameters?.signedOut === '1'),
+    };
+  },
+  'GET /console/config.json': async () =>
+    json(200, {
+      region: process.env.AWS_REGION,
+      userPoolId: readSetting(Settings.userPoolId),
+      clientId: readSetting(Settings.userPoolClientId),
+      cognitoEndpoint: cognitoEndpoint(),
+    }),
+  'GET /console/auth.js': async () => script(AUTH_JS),
+  'GET /console/sign-in.js': async () => script(SIGN_IN_JS),
+} satisfies Record<string, Route>;
