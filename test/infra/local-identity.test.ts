@@ -1,13 +1,17 @@
-import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AwsEndpoint } from '../../infra/local/aws-endpoint.ts';
+import { cognitoProtocol } from '../../infra/local/aws-protocols.ts';
 import { HttpGateway } from '../../infra/local/http-gateway.ts';
+import { Denials, Principals, RolePolicy } from '../../infra/local/iam.ts';
 import { IdentityHost } from '../../infra/local/identity-host.ts';
 import { JwtAuthorizer } from '../../infra/local/jwt-authorizer.ts';
 import type { LocalUserPool } from '../../infra/local/template.ts';
+import { totp } from '../support/totp.ts';
 
 const POOL_ID = 'local_IdentityOperatorsTest';
 const CONSOLE_CLIENT = 'consoleclient0000000000000a';
@@ -26,18 +30,6 @@ const POOL: LocalUserPool = {
   ]),
 };
 
-/** RFC 6238 in the test's own words (SHA-1, 6 digits, 30 s), so the host's TOTP is checked against the standard. */
-function totp(secret: string, atMs: number): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const c of secret) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
-  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(atMs / 30_000)));
-  const mac = createHmac('sha1', key).update(counter).digest();
-  const offset = mac[19]! & 15;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
 
 let dir: string;
 let now = Date.parse('2026-11-30T06:00:00Z');
@@ -196,3 +188,29 @@ async function enrolFor(clientId: string): Promise<string> {
   const done = await cognito('RespondToAuthChallenge', { ChallengeName: 'MFA_SETUP', ClientId: clientId, Session: verified.json.Session, ChallengeResponses: { USERNAME: 'other@demo.kz' } });
   return done.json.AuthenticationResult.IdToken as string;
 }
+
+describe('the local Cognito endpoint checks IAM like the others', () => {
+  it('the admin API needs the action on the pool; the sign-in flow and the JWKS need no credentials', async () => {
+    const principals = new Principals(new Denials());
+    const manager = principals.add('OperatorApi', new RolePolicy('OperatorRole', [{ Effect: 'Allow', Action: ['cognito-idp:AdminCreateUser', 'cognito-idp:ListUsers'], Resource: POOL.arn }]));
+    const other = principals.add('HttpApi', new RolePolicy('PublicRole', [{ Effect: 'Allow', Action: 'cognito-idp:ListUsers', Resource: `${POOL.arn}-other` }]));
+    const endpoint = new AwsEndpoint('cognito-idp', principals, cognitoProtocol, (r) => host.handle(r));
+    const call = (operation: string, body: Record<string, unknown>, accessKeyId?: string) =>
+      endpoint.handle({
+        method: 'POST',
+        path: '/',
+        query: new URLSearchParams(),
+        headers: { 'x-amz-target': `AWSCognitoIdentityProviderService.${operation}`, ...(accessKeyId ? { authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20261130/local/cognito-idp/aws4_request, SignedHeaders=host, Signature=00` } : {}) },
+        body: Buffer.from(JSON.stringify(body)),
+      });
+    const json = async (response: Promise<{ status: number; body: Buffer | string }>) => JSON.parse(String((await response).body)) as Record<string, string>;
+    expect(await json(call('ListUsers', { UserPoolId: POOL_ID }, manager.accessKeyId))).toHaveProperty('Users');
+    expect(await json(call('ListUsers', { UserPoolId: POOL_ID }, other.accessKeyId))).toMatchObject({ __type: 'AccessDeniedException' });
+    expect(await json(call('AdminDeleteUser', { UserPoolId: POOL_ID, Username: 'dana@demo.kz' }, manager.accessKeyId))).toMatchObject({ __type: 'AccessDeniedException' });
+    expect(await json(call('ListUsers', { UserPoolId: POOL_ID }))).toMatchObject({ __type: 'UnrecognizedClientException' });
+    // Public: the sign-in flow answers in its own words, without credentials.
+    expect(await json(call('InitiateAuth', { AuthFlow: 'USER_PASSWORD_AUTH', ClientId: CONSOLE_CLIENT, AuthParameters: { USERNAME: 'nobody@demo.kz', PASSWORD: 'x' } }))).toMatchObject({ __type: 'NotAuthorizedException' });
+    const jwks = await endpoint.handle({ method: 'GET', path: `/${POOL_ID}/.well-known/jwks.json`, query: new URLSearchParams(), headers: {}, body: Buffer.alloc(0) });
+    expect(JSON.parse(String(jwks.body)).keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
+  });
+});

@@ -19,6 +19,16 @@ function operators() {
   return directory;
 }
 
+/** The address in the path, whether the gateway passed it decoded (`a@b`) or as sent (`a%40b`). */
+function pathEmail(value: string | undefined): string {
+  if (!value) throw new ValidationError([{ field: 'email', message: 'is required' }], 'path');
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new ValidationError([{ field: 'email', message: 'is not a well-formed address' }], 'path');
+  }
+}
+
 export const operatorsRoutes: Record<(typeof OPERATORS_ROUTE_KEYS)[number], Route> = {
   'GET /operator/operators': async () => json(200, { operators: await (await operators()).list() }),
   /** {"email","role"}: the answer carries the temporary password for the first sign-in, once. */
@@ -29,8 +39,7 @@ export const operatorsRoutes: Record<(typeof OPERATORS_ROUTE_KEYS)[number], Rout
     return json(201, added);
   },
   'DELETE /operator/operators/{email}': async (event, actor) => {
-    const email = event.pathParameters?.email;
-    if (!email) throw new ValidationError([{ field: 'email', message: 'is required' }], 'path');
+    const email = pathEmail(event.pathParameters?.email);
     if (actor.kind === 'person' && actor.email.toLowerCase() === email.trim().toLowerCase()) {
       throw new ValidationError([{ field: 'email', message: 'you cannot remove yourself; ask another admin' }], 'operator');
     }
