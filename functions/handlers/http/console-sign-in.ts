@@ -7,6 +7,7 @@ import { dependencies } from '../../composition.ts';
 import { readSetting, Settings } from '../../config/settings.ts';
 import { ConfigurationError, toFieldProblems } from '../../domain/errors.ts';
 import { escapeHtml } from '../../domain/html.ts';
+import { messagesFor } from '../../domain/messages.ts';
 import { LANGUAGES, type Language } from '../../domain/request-types.ts';
 import { AUTH_JS, SIGN_IN_JS } from './console-scripts.ts';
 import type { Route } from './dispatch.ts';
@@ -45,7 +46,11 @@ function signInPage(language: Language, issuer: string, signedOut: boolean): str
   const input = (name: string, label: string, type: string, autocomplete: string, extra = '') =>
     `<label for="${name}">${escapeHtml(label)}</label><input id="${name}" name="${name.replace(/^[a-z]+-/, '')}" type="${type}" autocomplete="${autocomplete}" required${extra}>`;
   const code = (id: string) => input(id, t.codeLabel, 'text', 'one-time-code', ' inputmode="numeric" pattern="[0-9 ]{6,7}" maxlength="7"');
-  const languages = LANGUAGES.map((l) => (l === language ? `<span aria-current="page">${l}</span>` : `<a href="?lang=${l}" hreflang="${l}" lang="${l}">${l}</a>`)).join(' · ');
+  // Each language by its own name, in its own language.
+  const languages = LANGUAGES.map((l) => {
+    const name = escapeHtml(messagesFor(l).languageName);
+    return l === language ? `<span aria-current="page" lang="${l}">${name}</span>` : `<a href="?lang=${l}" hreflang="${l}" lang="${l}">${name}</a>`;
+  }).join(' · ');
   return `<!doctype html>
 <html lang="${language}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
