@@ -83,7 +83,7 @@ describe('the evidence pack of a request', () => {
     const text = await packText(s, request.id, 'en');
     const decisions = section(text, 'en', 'decisions');
     expect(decisions).toContain('Decision asked for');
-    expect(decisions).toContain('By (operator key): key-test');
+    expect(decisions).toContain('By (operator or key): aigerim.operator@demo.kz');
     expect(decisions).toContain('Decision: refused');
     expect(decisions).toMatch(/Basis: .+\(.*Art/);
     expect(decisions).toContain('Reason: Претензия не подтверждена.');
