@@ -59,5 +59,7 @@ export function operatorFromClaims(claims: Record<string, unknown> | undefined):
   if (claims.token_use !== 'id' || typeof sub !== 'string' || !sub || typeof email !== 'string' || !email) {
     throw new UnauthorizedError('the console API takes the ID token of a signed-in operator (Authorization: Bearer <ID token>)');
   }
+  // The audit names the operator by this address: only one an admin gave them (verified when added) is taken.
+  if (claims.email_verified !== 'true' && claims.email_verified !== true) throw new UnauthorizedError('the operator\'s address is not verified');
   return { actor: { kind: 'person', sub, email }, role: roleOfGroups(groupsClaim(claims['cognito:groups'])) };
 }

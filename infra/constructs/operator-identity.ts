@@ -35,6 +35,8 @@ export class OperatorIdentity extends Construct {
       passwordPolicy: { minLength: 12, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: true, tempPasswordValidity: Duration.days(3) },
       // A lost password or authenticator is reset by an admin (remove and add again), never by mail alone.
       accountRecovery: cognito.AccountRecovery.NONE,
+      // The address names the operator in the audit: a change must not take effect before it is verified.
+      keepOriginal: { email: true },
       removalPolicy: RemovalPolicy.RETAIN,
       deletionProtection: true,
     });
@@ -43,6 +45,11 @@ export class OperatorIdentity extends Construct {
       userPoolClientName: 'derbes-console',
       generateSecret: false,
       authFlows: { userPassword: true },
+      // The console signs in through the API, never a hosted page: no OAuth flows or callback to send tokens to.
+      disableOAuth: true,
+      // Nothing an operator may change about themselves with their own token (the address is who the audit names).
+      readAttributes: new cognito.ClientAttributes().withStandardAttributes({ email: true, emailVerified: true }),
+      writeAttributes: new cognito.ClientAttributes(),
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
       idTokenValidity: Duration.minutes(OPERATOR_TOKEN_MINUTES),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { jsonError, type ServiceProtocol, type ServiceRequest, type ServiceResponse } from './aws-endpoint.ts';
 import type { Authorization } from './iam.ts';
-import { PUBLIC_OPERATIONS } from './identity-host.ts';
+import { JWKS_PATH, PUBLIC_OPERATIONS } from './identity-host.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, secretArn, secretName, userPoolArn } from './template.ts';
 
 /**
@@ -85,7 +85,11 @@ export const secretsManagerProtocol = jsonService('secretsmanager', 'application
  */
 export const cognitoProtocol: ServiceProtocol = {
   ...jsonService('cognito-idp', 'application/x-amz-json-1.1', (op, body) => [{ action: op, resource: typeof body.UserPoolId === 'string' ? userPoolArn(body.UserPoolId) : '*' }]),
-  isPublic: (request) => request.method === 'OPTIONS' || request.method === 'GET' || PUBLIC_OPERATIONS.has(operation(request)),
+  // Only the JWKS is public by GET; an operation is a POST (a GET carrying X-Amz-Target must not slip past IAM).
+  isPublic: (request) =>
+    request.method === 'OPTIONS' ||
+    (request.method === 'GET' && JWKS_PATH.test(request.path)) ||
+    (request.method === 'POST' && PUBLIC_OPERATIONS.has(operation(request))),
 };
 
 function s3Error(status: number, code: string, message: string): ServiceResponse {

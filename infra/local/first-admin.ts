@@ -13,7 +13,7 @@ export async function createFirstAdmin(identity: IdentityHost, pools: LocalUserP
   const [pool] = pools;
   const marker = join(directory, 'first-admin-created');
   if (!pool || existsSync(marker) || !identity.isEmpty(pool.id)) return undefined;
-  const temporaryPassword = `${randomBytes(12).toString('base64url')}-Aa1`;
+  const temporaryPassword = `${randomBytes(16).toString('base64url')}-Aa1`;
   const call = async (operation: string, body: Record<string, unknown>) => {
     const response = await identity.handle({
       method: 'POST',

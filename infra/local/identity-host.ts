@@ -15,6 +15,9 @@ const MAX_FAILURES = 5;
 const LOCKOUT_MS = 15 * 60_000;
 
 /** Operations anyone may call, without AWS credentials: the sign-in flow, as in Cognito. */
+/** Where a pool's signing keys are published: GET /<pool id>/.well-known/jwks.json. */
+export const JWKS_PATH = /^\/([^/]+)\/\.well-known\/jwks\.json$/;
+
 export const PUBLIC_OPERATIONS = new Set(['InitiateAuth', 'RespondToAuthChallenge', 'AssociateSoftwareToken', 'VerifySoftwareToken']);
 
 interface StoredUser {
@@ -51,6 +54,12 @@ interface StoredRefresh {
   authTime: number;
 }
 
+/** Failed sign-ins counted towards a lock. */
+interface SignInAttempts {
+  failures: number;
+  lockedUntil?: number;
+}
+
 interface PoolState {
   users: StoredUser[];
   /** By SHA-256 of the session string / refresh token: the values themselves are never stored. */
@@ -82,6 +91,7 @@ export class IdentityHost {
   private readonly signingKey: KeyObject;
   private readonly keyId: string;
   private readonly totpKey: Buffer;
+  private readonly strangers = new Map<string, SignInAttempts>();
 
   constructor(
     private readonly directory: string,
@@ -131,11 +141,12 @@ export class IdentityHost {
   async handle(request: ServiceRequest): Promise<ServiceResponse> {
     const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': 'content-type, x-amz-target, x-amz-user-agent, authorization', 'access-control-allow-methods': 'POST, GET', 'access-control-max-age': '600' };
     if (request.method === 'OPTIONS') return { status: 204, headers: cors, body: '' };
-    const jwksPath = /^\/([^/]+)\/\.well-known\/jwks\.json$/.exec(request.path);
+    const jwksPath = JWKS_PATH.exec(request.path);
     if (request.method === 'GET' && jwksPath) {
       if (!this.pools.has(jwksPath[1]!)) return { status: 404, headers: { ...cors, 'content-type': 'application/json' }, body: '{"message":"User pool not found"}' };
       return { status: 200, headers: { ...cors, 'content-type': 'application/json' }, body: JSON.stringify(this.jwks()) };
     }
+    if (request.method !== 'POST') return { status: 404, headers: { ...cors, 'content-type': 'application/json' }, body: '{"message":"Not Found"}' };
     const target = String(request.headers['x-amz-target'] ?? '');
     const operation = target.replace(/^AWSCognitoIdentityProviderService\./, '');
     try {
@@ -318,17 +329,28 @@ export class IdentityHost {
     return session;
   }
 
-  private locked(user: StoredUser): void {
-    if (user.lockedUntil && user.lockedUntil > this.clock()) throw new CognitoError('NotAuthorizedException', 'Password attempts exceeded');
+  private locked(attempts: SignInAttempts): void {
+    if (attempts.lockedUntil && attempts.lockedUntil > this.clock()) throw new CognitoError('NotAuthorizedException', 'Password attempts exceeded');
   }
 
-  private failed(user: StoredUser, poolId: string): void {
-    user.failures += 1;
-    if (user.failures >= MAX_FAILURES) {
-      user.lockedUntil = this.clock() + LOCKOUT_MS;
-      user.failures = 0;
+  private failed(attempts: SignInAttempts, poolId: string): void {
+    attempts.failures += 1;
+    if (attempts.failures >= MAX_FAILURES) {
+      attempts.lockedUntil = this.clock() + LOCKOUT_MS;
+      attempts.failures = 0;
     }
     this.save(poolId);
+  }
+
+  /**
+   * The attempts counted against a name nobody signs in with: locked like a user's, so the answers cannot tell who is
+   * an operator. Kept in memory only; nothing of a stranger's guesses is written down.
+   */
+  private strangerAttempts(poolId: string, username: unknown): SignInAttempts {
+    const key = sha256(`${poolId}\n${String(username ?? '').trim().toLowerCase()}`);
+    let attempts = this.strangers.get(key);
+    if (!attempts) this.strangers.set(key, (attempts = { failures: 0 }));
+    return attempts;
   }
 
   /** The next step after the password: set a new one, enrol TOTP, or give a code. */
@@ -357,17 +379,19 @@ export class IdentityHost {
       return { ChallengeParameters: {}, AuthenticationResult: this.tokens(entry, user, refresh.authTime, false) };
     }
     const user = this.findUser(entry.state, parameters.USERNAME);
-    if (user) this.locked(user);
+    const attempts = user ?? this.strangerAttempts(entry.pool.id, parameters.USERNAME);
+    this.locked(attempts);
     const matches = await this.passwordMatches(user?.passwordHash, String(parameters.PASSWORD ?? ''));
     if (!user || !matches || !user.enabled) {
-      if (user) this.failed(user, entry.pool.id);
+      this.failed(attempts, entry.pool.id);
       throw new CognitoError('NotAuthorizedException', 'Incorrect username or password.');
     }
     if (user.status === 'FORCE_CHANGE_PASSWORD' && user.modifiedAt + entry.pool.passwordPolicy.temporaryPasswordDays * 86_400_000 < this.clock()) {
       throw new CognitoError('NotAuthorizedException', 'Temporary password has expired and must be reset by an administrator.');
     }
-    user.failures = 0;
     const next = this.challenge(entry, user, entry.clientId, entry.client.authSessionMinutes);
+    // Only a whole sign-in clears the count: a known password must not reset the guesses at the code that follows it.
+    if (!next) user.failures = 0;
     const result = next ?? { ChallengeParameters: {}, AuthenticationResult: this.tokens(entry, user, nowSeconds(this.clock()), true) };
     this.save(entry.pool.id);
     return result;
@@ -398,6 +422,7 @@ export class IdentityHost {
         case 'MFA_SETUP':
           if (!session.totpVerified || !session.pendingTotp) throw new CognitoError('InvalidParameterException', 'verify the software token (VerifySoftwareToken) before finishing MFA setup');
           user.totp = session.pendingTotp;
+          user.failures = 0;
           return { ChallengeParameters: {}, AuthenticationResult: this.tokens(entry, user, nowSeconds(this.clock()), true) };
         case 'SOFTWARE_TOKEN_MFA': {
           const step = matchTotp(unseal(user.totp!, this.totpKey, user.sub), String(responses.SOFTWARE_TOKEN_MFA_CODE ?? ''), this.clock(), user.totpUsedStep);

@@ -126,6 +126,33 @@ describe('the local user pool', () => {
     const stranger = await cognito('InitiateAuth', { AuthFlow: 'USER_PASSWORD_AUTH', ClientId: CONSOLE_CLIENT, AuthParameters: { USERNAME: 'nobody@demo.kz', PASSWORD: 'Correct-Horse-7-Battery' } });
     expect(stranger.json).toMatchObject({ __type: 'NotAuthorizedException', message: 'Incorrect username or password.' });
   });
+
+  it('a known password does not reset the count of wrong codes: guessing the code locks as guessing the password does', async () => {
+    await enrol('ruslan@demo.kz', 'viewer');
+    now += 60_000;
+    const signIn = () => cognito('InitiateAuth', { AuthFlow: 'USER_PASSWORD_AUTH', ClientId: CONSOLE_CLIENT, AuthParameters: { USERNAME: 'ruslan@demo.kz', PASSWORD: 'Correct-Horse-7-Battery' } });
+    const wrongCode = async () => {
+      const challenge = await signIn();
+      expect(challenge.json.ChallengeName).toBe('SOFTWARE_TOKEN_MFA');
+      const answer = await cognito('RespondToAuthChallenge', { ChallengeName: 'SOFTWARE_TOKEN_MFA', ClientId: CONSOLE_CLIENT, Session: challenge.json.Session, ChallengeResponses: { USERNAME: 'ruslan@demo.kz', SOFTWARE_TOKEN_MFA_CODE: '000000' } });
+      expect(answer.json.__type).toBe('CodeMismatchException');
+    };
+    for (let i = 0; i < 5; i += 1) await wrongCode();
+    expect((await signIn()).json).toMatchObject({ __type: 'NotAuthorizedException', message: 'Password attempts exceeded' });
+  });
+
+  it('a name nobody signs in with locks after as many tries as a real one, with the same answers', async () => {
+    const tryName = (username: string) => cognito('InitiateAuth', { AuthFlow: 'USER_PASSWORD_AUTH', ClientId: CONSOLE_CLIENT, AuthParameters: { USERNAME: username, PASSWORD: 'Wrong-Password-1' } });
+    const answers = async (username: string) => {
+      const seen: string[] = [];
+      for (let i = 0; i < 6; i += 1) seen.push(String((await tryName(username)).json.message));
+      return seen;
+    };
+    await enrol('saule@demo.kz', 'viewer');
+    const real = await answers('saule@demo.kz');
+    expect(real.at(-1)).toBe('Password attempts exceeded');
+    expect(await answers('nobody-at-all@demo.kz')).toEqual(real);
+  });
 });
 
 describe('the gateway verifies tokens as the JWT authorizer does', () => {
@@ -208,6 +235,18 @@ describe('the local Cognito endpoint checks IAM like the others', () => {
     expect(await json(call('ListUsers', { UserPoolId: POOL_ID }, other.accessKeyId))).toMatchObject({ __type: 'AccessDeniedException' });
     expect(await json(call('AdminDeleteUser', { UserPoolId: POOL_ID, Username: 'dana@demo.kz' }, manager.accessKeyId))).toMatchObject({ __type: 'AccessDeniedException' });
     expect(await json(call('ListUsers', { UserPoolId: POOL_ID }))).toMatchObject({ __type: 'UnrecognizedClientException' });
+    // An operation sent by GET is neither public nor served: only the JWKS is read by GET.
+    for (const operation of ['AdminCreateUser', 'ListUsers']) {
+      const byGet = await endpoint.handle({
+        method: 'GET',
+        path: '/',
+        query: new URLSearchParams(),
+        headers: { 'x-amz-target': `AWSCognitoIdentityProviderService.${operation}` },
+        body: Buffer.from(JSON.stringify({ UserPoolId: POOL_ID, Username: 'mallory@evil.kz', TemporaryPassword: 'Temporary-Pass-1' })),
+      });
+      expect(JSON.parse(String(byGet.body))).toMatchObject({ __type: 'UnrecognizedClientException' });
+    }
+    expect(JSON.stringify(await json(call('ListUsers', { UserPoolId: POOL_ID }, manager.accessKeyId)))).not.toContain('mallory');
     // Public: the sign-in flow answers in its own words, without credentials.
     expect(await json(call('InitiateAuth', { AuthFlow: 'USER_PASSWORD_AUTH', ClientId: CONSOLE_CLIENT, AuthParameters: { USERNAME: 'nobody@demo.kz', PASSWORD: 'x' } }))).toMatchObject({ __type: 'NotAuthorizedException' });
     const jwks = await endpoint.handle({ method: 'GET', path: `/${POOL_ID}/.well-known/jwks.json`, query: new URLSearchParams(), headers: {}, body: Buffer.alloc(0) });

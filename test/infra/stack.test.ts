@@ -134,7 +134,12 @@ describe('operator identities', () => {
       IdTokenValidity: 15,
       AccessTokenValidity: 15,
       PreventUserExistenceErrors: 'ENABLED',
+      WriteAttributes: [],
     });
+    // No OAuth flow: nothing could send a token to a callback address.
+    expect(clients[0]!.Properties.AllowedOAuthFlowsUserPoolClient).not.toBe(true);
+    expect(clients[0]!.Properties.AllowedOAuthFlows).toBeUndefined();
+    expect(pool.Properties.UserAttributeUpdateSettings).toEqual({ AttributesRequireVerificationBeforeUpdate: ['email'] });
   });
 
   it('the JWT authorizer (issuer the pool, audience the console client) is on every /console/api/ route and on no other', () => {

@@ -10,6 +10,7 @@ import { CONSOLE_API_ROUTE_KEYS, consoleApiRouteKey, OPERATOR_ROUTE_KEYS, operat
 const claims = (groups: string, extra: Record<string, string> = {}) => ({
   sub: '3f0c9a52-7d1e-4c1b-9a34-5b2d8e6f1a07',
   email: 'aigerim@demo.kz',
+  email_verified: 'true',
   token_use: 'id',
   'cognito:groups': groups,
   iss: 'https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_AbCdEf123',
@@ -54,6 +55,11 @@ describe('claims → the operator', () => {
     expect(() => operatorFromClaims(claims('[admin]', { token_use: 'access' }))).toThrow(UnauthorizedError);
     expect(() => operatorFromClaims({ ...claims('[admin]'), email: undefined })).toThrow(UnauthorizedError);
     expect(() => operatorFromClaims({ ...claims('[admin]'), sub: '' })).toThrow(UnauthorizedError);
+  });
+
+  it('refuses an address the operator set themselves and nobody verified', () => {
+    expect(() => operatorFromClaims(claims('[admin]', { email_verified: 'false' }))).toThrow(/not verified/);
+    expect(() => operatorFromClaims({ ...claims('[admin]'), email_verified: undefined })).toThrow(/not verified/);
   });
 });
 
