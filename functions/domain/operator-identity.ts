@@ -8,6 +8,9 @@ export type OperatorRole = (typeof OPERATOR_ROLES)[number];
  * Who acted through the operator API: a person signed in to the console (the user pool's `sub`, and their address
  * as it was when they signed in), or a machine client by the id of its key (never the key itself).
  */
+/** A person's place in the user pool now: the role their groups give (none, if no group is a role), or removed. */
+export type PoolStanding = { role: OperatorRole | undefined } | 'removed';
+
 export type OperatorActor = { kind: 'person'; sub: string; email: string } | { kind: 'key'; keyId: string };
 
 /** How the audit and the console name an actor in one line. */

@@ -2,9 +2,9 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { ForbiddenError, UnauthorizedError } from '../../functions/domain/errors.ts';
 import { groupsClaim, operatorFromClaims, operatorName, roleOfGroups, roleSatisfies } from '../../functions/domain/operator-identity.ts';
-import { authorize } from '../../functions/handlers/http/operator-routes.ts';
+import { authorize as authorizeAgainst } from '../../functions/handlers/http/operator-routes.ts';
 import { OPERATOR_ROUTE_ROLES } from '../../functions/handlers/http/operator-roles.ts';
-import { CONSOLE_API_ROUTE_KEYS, consoleApiRouteKey, OPERATOR_ROUTE_KEYS, operatorRouteOf } from '../../functions/handlers/http/routes.ts';
+import { CONSOLE_API_ROUTE_KEYS, consoleApiRouteKey, OPERATOR_ROUTE_KEYS, operatorRouteOf, type OperatorRouteKey } from '../../functions/handlers/http/routes.ts';
 
 /** Claims as API Gateway's JWT authorizer hands them to the function: every value a string, arrays as `[a b]`. */
 const claims = (groups: string, extra: Record<string, string> = {}) => ({
@@ -73,6 +73,10 @@ describe('roles on the console API', () => {
   });
 
   it('a viewer reads but cannot decide; a decider decides but cannot manage operators; an admin can', async () => {
+    // The pool holds the same groups the tokens carry.
+    const groupsOf = (event: APIGatewayProxyEventV2) => (event.requestContext as unknown as { authorizer: { jwt: { claims: Record<string, string> } } }).authorizer.jwt.claims['cognito:groups'];
+    const authorize = (event: APIGatewayProxyEventV2, route: OperatorRouteKey, viaConsole: boolean) =>
+      authorizeAgainst(event, route, viaConsole, async () => ({ role: roleOfGroups(groupsClaim(groupsOf(event))) }));
     const viewer = claims('[viewer]');
     await expect(authorize(consoleEvent('GET /console/api/requests', viewer), 'GET /operator/requests', true)).resolves.toMatchObject({ kind: 'person', email: 'aigerim@demo.kz' });
     await expect(authorize(consoleEvent('POST /console/api/decisions/{reference}', viewer), 'POST /operator/decisions/{reference}', true)).rejects.toThrow(
@@ -88,6 +92,13 @@ describe('roles on the console API', () => {
   it('a console route without verified claims is refused, whatever headers it carries', async () => {
     const event = consoleEvent('GET /console/api/requests');
     event.headers = { authorization: 'Bearer some-machine-key' };
-    await expect(authorize(event, 'GET /operator/requests', true)).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(authorizeAgainst(event, 'GET /operator/requests', true, async () => ({ role: 'admin' }))).rejects.toBeInstanceOf(UnauthorizedError);
+  });
+
+  it('the role is the pool\'s now, not the token\'s: a removed admin is refused, a lowered one cannot do what they lost', async () => {
+    const admin = consoleEvent('POST /console/api/operators', claims('[admin]'));
+    await expect(authorizeAgainst(admin, 'POST /operator/operators', true, async () => 'removed')).rejects.toThrow(new UnauthorizedError('aigerim@demo.kz is no longer an operator'));
+    await expect(authorizeAgainst(admin, 'POST /operator/operators', true, async () => ({ role: 'viewer' }))).rejects.toThrow(/has the role viewer/);
+    await expect(authorizeAgainst(admin, 'POST /operator/operators', true, async () => ({ role: undefined }))).rejects.toThrow(/has no role/);
   });
 });

@@ -11,7 +11,7 @@ import {
   type UserType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { ConflictError, DependencyError, DerbesError, NotFoundError, ValidationError } from '../../domain/errors.ts';
-import { OPERATOR_ROLES, roleOfGroups, type OperatorRole } from '../../domain/operator-identity.ts';
+import { OPERATOR_ROLES, roleOfGroups, type OperatorRole, type PoolStanding } from '../../domain/operator-identity.ts';
 import { withTransientErrors } from '../dependency-errors.ts';
 
 export interface OperatorAccount {
@@ -111,7 +111,18 @@ export class OperatorDirectory {
     );
   }
 
-  /** Removes the person: they cannot sign in or refresh again; a token already issued lives until it expires. */
+  /** Where a person (by their sub) stands in the pool now: their role, or removed. */
+  async standing(sub: string): Promise<PoolStanding> {
+    try {
+      const groups = await this.client.send(new AdminListGroupsForUserCommand({ UserPoolId: this.userPoolId, Username: sub }));
+      return { role: roleOfGroups((groups.Groups ?? []).map((g) => g.GroupName ?? '')) };
+    } catch (error) {
+      if (error instanceof UserNotFoundException) return 'removed';
+      throw this.failed('reading an operator\'s role', error);
+    }
+  }
+
+  /** Removes the person: they cannot sign in or refresh again, and the console refuses their token within a role check's cache time. */
   async remove(rawEmail: unknown): Promise<{ email: string }> {
     const email = parseEmail(rawEmail);
     try {

@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { dependencies } from '../../composition.ts';
 import { readSetting, Settings } from '../../config/settings.ts';
 import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../../domain/errors.ts';
-import { operatorFromClaims, roleSatisfies, type OperatorActor, type OperatorRole } from '../../domain/operator-identity.ts';
+import { operatorFromClaims, roleSatisfies, type OperatorActor, type OperatorRole, type PoolStanding } from '../../domain/operator-identity.ts';
 import { matchOperatorKey, operatorKeys } from '../../domain/operator-key.ts';
 import { admit } from '../../use-cases/admission.ts';
 import { consentState, recordConsent } from '../../use-cases/consent.ts';
@@ -15,7 +15,7 @@ import { evidenceRoutes } from './evidence-routes.ts';
 import { attachmentDisposition, json, rawBody, type Result } from './responses.ts';
 import { consoleApiRouteKey, OPERATOR_ROUTE_KEYS, type ConsoleApiRouteKey, type OperatorRouteKey } from './routes.ts';
 import { OPERATOR_ROUTE_ROLES } from './operator-roles.ts';
-import { operatorsRoutes } from './operators-routes.ts';
+import { operatorsRoutes, standingInPool } from './operators-routes.ts';
 
 /** Open requests per page of the operator list. */
 const OPERATOR_PAGE_SIZE = 100;
@@ -34,13 +34,27 @@ async function machineKey(event: APIGatewayProxyEventV2): Promise<{ actor: Opera
  * Who calls, and whether their role allows the route. A /console/api/ route was let in by the gateway's JWT
  * authorizer, which verified the token and passes its claims; an /operator/ route presents the machine key.
  */
-export async function authorize(event: APIGatewayProxyEventV2, route: OperatorRouteKey, viaConsole: boolean): Promise<OperatorActor> {
-  const { actor, role } = viaConsole ? operatorFromClaims(jwtClaims(event)) : await machineKey(event);
+export async function authorize(
+  event: APIGatewayProxyEventV2,
+  route: OperatorRouteKey,
+  viaConsole: boolean,
+  standing: (sub: string) => Promise<PoolStanding> = standingInPool,
+): Promise<OperatorActor> {
+  const { actor, role } = viaConsole ? await person(jwtClaims(event), standing) : await machineKey(event);
   const least = OPERATOR_ROUTE_ROLES[route];
   if (!role || !roleSatisfies(role, least)) {
     throw new ForbiddenError(`${route.replace(' /operator/', ' /console/api/')} needs the role ${least}; ${actor.kind === 'person' ? actor.email : 'this key'} has ${role ? `the role ${role}` : 'no role'}`);
   }
   return actor;
+}
+
+/** The person the token names, with the role the pool gives them now (the token's groups may be out of date). */
+async function person(claims: Record<string, unknown> | undefined, standing: (sub: string) => Promise<PoolStanding>): Promise<{ actor: OperatorActor; role: OperatorRole | undefined }> {
+  const { actor } = operatorFromClaims(claims);
+  if (actor.kind !== 'person') throw new UnauthorizedError('the console API takes a signed-in operator');
+  const now = await standing(actor.sub);
+  if (now === 'removed') throw new UnauthorizedError(`${actor.email} is no longer an operator`);
+  return { actor, role: now.role };
 }
 
 /** The claims API Gateway's JWT authorizer put on the event (absent on routes without it). */

@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { dependencies } from '../../composition.ts';
 import { readSetting, Settings } from '../../config/settings.ts';
 import { ValidationError } from '../../domain/errors.ts';
-import type { OperatorActor } from '../../domain/operator-identity.ts';
+import type { OperatorActor, PoolStanding } from '../../domain/operator-identity.ts';
 import { body } from './breach-routes.ts';
 import { json, type Result } from './responses.ts';
 import type { OPERATORS_ROUTE_KEYS } from './routes.ts';
@@ -17,6 +17,22 @@ let directory: Promise<import('../../adapters/aws/operator-directory.ts').Operat
 function operators() {
   directory ??= import('../../adapters/aws/operator-directory.ts').then(({ OperatorDirectory }) => new OperatorDirectory(readSetting(Settings.userPoolId)));
   return directory;
+}
+
+/** How long a person's role, as the pool holds it, is trusted before the pool is asked again. */
+const ROLE_CHECK_MS = 30_000;
+const checked = new Map<string, { standing: PoolStanding; at: number }>();
+
+/**
+ * A signed-in person's standing as the pool holds it now — not as their token said up to 15 minutes ago: someone
+ * removed or given a lower role loses what they lost within half a minute.
+ */
+export async function standingInPool(sub: string, now = Date.now()): Promise<PoolStanding> {
+  const last = checked.get(sub);
+  if (last && now - last.at < ROLE_CHECK_MS) return last.standing;
+  const standing = await (await operators()).standing(sub);
+  checked.set(sub, { standing, at: now });
+  return standing;
 }
 
 /** The address in the path, whether the gateway passed it decoded (`a@b`) or as sent (`a%40b`). */

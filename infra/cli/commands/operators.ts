@@ -37,7 +37,7 @@ export async function operatorsCommand(args: string[], io: Io): Promise<number> 
     case 'remove':
       if (!email) break;
       return report(io, await call('DELETE', `/operator/operators/${encodeURIComponent(email)}`), (json) => [
-        `removed ${String(json.email)}: they cannot sign in again; a session already open ends within 15 minutes`,
+        `removed ${String(json.email)}: they cannot sign in again; a session already open is refused within 30 seconds`,
       ]);
   }
   io.err(USAGE);
