@@ -87,10 +87,12 @@ export async function notifyPerson(
 }
 
 /** The derbes commands an alert offers, by what the operator can do next. */
-function operatorCommands(reference: string): Record<Exclude<CommandLabel, 'done'>, string> {
+function operatorCommands(request: Pick<DataSubjectRequest, 'id' | 'types' | 'changes'>): Record<Exclude<CommandLabel, 'done'>, string> {
+  const reference = request.id;
+  const changesToState = request.types.includes('rectification') && !Object.keys(request.changes ?? {}).length ? ' --change …=…' : '';
   return {
     pending: 'npx derbes decisions list',
-    approve: `npx derbes decisions approve ${reference} --answer "…"`,
+    approve: `npx derbes decisions approve ${reference}${changesToState} --answer "…"`,
     deny: `npx derbes decisions deny ${reference} --reason "…" --basis "…"`,
     show: `npx derbes requests show ${reference}`,
   };
@@ -104,7 +106,8 @@ export function groundLines(profile: Pick<OperatorProfile, 'jurisdiction'>, type
 }
 
 type OfferedCommand = Exclude<CommandLabel, 'done'>;
-const DECISION_COMMANDS: readonly OfferedCommand[] = ['pending', 'approve', 'deny'];
+// What the person asked, in their words, comes first: nobody should decide without reading it.
+const DECISION_COMMANDS: readonly OfferedCommand[] = ['show', 'pending', 'approve', 'deny'];
 const COMMANDS: Record<AlertKind, readonly OfferedCommand[] | 'by status'> = {
   decisionNeeded: DECISION_COMMANDS,
   decisionOverdue: DECISION_COMMANDS,
@@ -136,7 +139,7 @@ export async function alertOperator(
   const alert = m.alert(kind, values);
   const wanted = COMMANDS[kind];
   const labels = wanted === 'by status' ? (request.status === 'AWAITING_DECISION' ? DECISION_COMMANDS : ['show' as const]) : wanted;
-  const commands = operatorCommands(request.id);
+  const commands = operatorCommands(request);
   await mailOperator(
     deps,
     request,

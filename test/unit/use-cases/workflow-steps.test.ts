@@ -67,7 +67,7 @@ describe('planFulfilment', () => {
       'a correction with nothing to correct',
       ['rectification'],
       {},
-      ['the operator profile has the responsible person decide on "correction"', 'no changes were stated: state what to correct'],
+      ['the operator profile has the responsible person decide on "correction"', 'the changes are not stated field by field: read what the person wrote and state them when you approve (--change field=value)'],
     ],
     ['a mail nobody could classify', [], {}, ['the message could not be classified automatically: say what is asked for']],
   ] as const)('waits for a decision on %s, with the reasons in the audit trail, and keeps every source ready', async (_, types, changes, reasons) => {
@@ -96,6 +96,20 @@ describe('requestDecision', () => {
     expect(alert!.text).toContain('Why: the operator profile has the responsible person decide on "erasure".');
     expect(alert!.text).toMatch(/ {4}kz-[a-z-]+ — /);
     expect(alert!.text).toContain(`npx derbes decisions approve ${request.id}`);
+  });
+
+  it('points the operator at the person\'s words first, and asks a correction without stated changes to name them', async () => {
+    const s = systemFor('profiles/seeds/4sell-cashier.json', { adjust: (json) => ({ ...json, defaultLanguage: 'en' }) });
+    const request = await placeRequest(s, ['rectification'], { changes: {} });
+    await planFulfilment(s.deps, request.id);
+    await requestDecision(s.deps, request.id, 'task-8');
+    const lines = operatorMails(s)[0]!.text.split('\n');
+    const commands = lines.slice(lines.findIndex((line) => line.startsWith('The request, the person')));
+    expect(commands.slice(0, 3)).toEqual([
+      `The request, the person's words and its history: npx derbes requests show ${request.id}`,
+      'Waiting for a decision: npx derbes decisions list',
+      `Approve: npx derbes decisions approve ${request.id} --change …=… --answer "…"`,
+    ]);
   });
 });
 
