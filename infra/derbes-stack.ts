@@ -17,7 +17,7 @@ import { Workflow } from './constructs/workflow.ts';
 import { ATTACHMENTS_PREFIX } from '../functions/adapters/aws/raw-mail-store.ts';
 import { CONSENT_TERM_INDEX } from '../functions/adapters/dynamodb/consent-ledger.ts';
 import { HEADS_INDEX } from '../functions/adapters/dynamodb/audited-write.ts';
-import { CLOSED_INDEX, OPEN_DUE_INDEX, RECEIVED_INDEX, RESULTS_PREFIX } from '../functions/adapters/dynamodb/request-store.ts';
+import { CLOSED_INDEX, OPEN_DUE_INDEX, PERSON_INDEX, RECEIVED_INDEX, RESULTS_PREFIX } from '../functions/adapters/dynamodb/request-store.ts';
 import { PDF_FONT_FILES, pdfFontSource } from '../functions/adapters/documents/pdf.ts';
 
 export interface DerbesStackProps extends StackProps {
@@ -245,8 +245,8 @@ export class DerbesStack extends Stack {
     const operatorApi = sendsMail(
       fn('OperatorApi', 'functions/handlers/operator-api.ts', 'Operator API: requests, decisions, extensions, consents, attachments, breaches', [...DECIDE_REQUESTS, 'UpdateItem'], {
         // The closed-date index: the dry run of derbes' own records' retention counts from it; the received-date
-        // index: the report per period.
-        indexes: [OPEN_DUE_INDEX, CLOSED_INDEX, RECEIVED_INDEX],
+        // index: the report per period; the person index: the inbox's search by address.
+        indexes: [OPEN_DUE_INDEX, CLOSED_INDEX, RECEIVED_INDEX, PERSON_INDEX],
         files: Object.values(PDF_FONT_FILES).map(pdfFontSource),
       }),
     )
@@ -258,6 +258,8 @@ export class DerbesStack extends Stack {
       .allow(['s3:GetObject'], [storage.rawMail.arnForObjects(`${ATTACHMENTS_PREFIX}*`)])
       .setEnvironment(Settings.stateMachineArn, stateMachine.stateMachineArn);
     stateMachine.grant(operatorApi, 'states:SendTaskSuccess');
+    // A request entered by the operator (received by phone, post or in person) starts its workflow as the form's does.
+    stateMachine.grantStartExecution(operatorApi);
     usesConsent(usesLimits(operatorApi));
     // Evidence: every trail's chain head, from the heads index.
     operatorApi

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { riskFlags, type EscalationPolicy } from '../domain/deadlines/index.ts';
 import { ConflictError, NotPermittedError, ValidationError, WaitEndedError, toFieldProblems } from '../domain/errors.ts';
@@ -187,6 +187,8 @@ export async function requestDetail(deps: Pick<Dependencies, 'requests' | 'audit
     ...(request.changes ? { changes: request.changes } : {}),
     ...(request.decision ? { decision: request.decision } : {}),
     ...(request.legalHold ? { legalHold: request.legalHold } : {}),
+    ...(request.entry ? { entry: request.entry } : {}),
+    notes: request.notes ?? [],
     thread: threadOf(request, audit),
     audit,
   };
@@ -194,37 +196,33 @@ export async function requestDetail(deps: Pick<Dependencies, 'requests' | 'audit
 
 const OperatorTextSchema = z.string().trim().min(1, 'write what the person should read').max(MAX_MESSAGE_CHARS, `at most ${MAX_MESSAGE_CHARS} characters`);
 
-/** Tries to keep an operator's sent words with a request that other writers keep moving. */
-const RECORD_ATTEMPTS = 5;
-
 /**
  * The operator writes to the person about their request, in their words, inside the notice of the person's language
  * (greeting, reference, how to answer), threaded under the person's mail where the request came by mail. Only to an
- * address that confirmed: before that, the address may not be the person's. The same words twice are one mail (a
- * double click, a retry); the words are kept with the request for other operators to read, and the trail names the
- * operator.
+ * address that confirmed: before that, the address may not be the person's. A retry with the same idempotency key
+ * (a double click, a repeated call) is one mail; without a key every call is a mail of its own, so the same words
+ * may be written twice on purpose. The words are kept with the request for other operators to read, and the trail
+ * names the operator. What tells the mails apart is a keyed hash of the key, never of the words.
  */
-export async function writeToPerson(deps: Dependencies, requestId: string, rawText: unknown, actor: OperatorActor): Promise<{ reference: string; messageId: string }> {
+export async function writeToPerson(deps: Dependencies, requestId: string, rawText: unknown, actor: OperatorActor, idempotencyKey?: string): Promise<{ reference: string; messageId: string }> {
   const text = OperatorTextSchema.safeParse(rawText);
   if (!text.success) throw new ValidationError(toFieldProblems(text.error.issues.map((i) => ({ ...i, path: ['text'] }))), 'message');
   const request = await deps.requests.get(requestId);
   if (!request.verifiedAt) throw new ConflictError(`the address of ${requestId} has not confirmed the request: derbes writes to it only once it has`);
   const written = request.operatorMessages ?? [];
   if (written.length >= MAX_OPERATOR_MESSAGES) throw new ConflictError(`${requestId} has ${MAX_OPERATOR_MESSAGES} messages from operators, the most one request keeps; write from your own mailbox and note it`);
-  const round = createHash('sha256').update(text.data).digest('hex').slice(0, 32);
+  const round = (await deps.keyedHash('operator-message', `${requestId}\n${idempotencyKey ?? randomUUID()}`)).slice(0, 32);
   const messageId = await notifyPerson(deps, request, 'operatorMessage', { message: text.data }, round);
   // The mail is out: its words are kept with the request whatever step the workflow took while it went, read afresh.
   const message: OperatorMessage = { at: deps.clock.now().toISOString(), messageId, by: actor.keyId, text: text.data };
-  for (let attempt = 1; ; attempt++) {
-    const current = attempt === 1 ? request : await deps.requests.get(requestId);
-    const kept = current.operatorMessages ?? [];
-    if (kept.some((m) => m.messageId === messageId)) break;
-    try {
-      await deps.requests.amend(requestId, current.status, { operatorMessages: [...kept, message] }, [{ type: 'operator.wrote', detail: { messageId, operatorKeyId: actor.keyId } }]);
-      break;
-    } catch (error) {
-      if (!(error instanceof ConflictError) || attempt >= RECORD_ATTEMPTS) throw error;
-    }
+  const current = await deps.requests.get(requestId);
+  if (!(current.operatorMessages ?? []).some((m) => m.messageId === messageId)) {
+    await deps.requests.amend(
+      requestId,
+      current.status,
+      (now) => ((now.operatorMessages ?? []).some((m) => m.messageId === messageId) ? {} : { operatorMessages: [...(now.operatorMessages ?? []), message] }),
+      [{ type: 'operator.wrote', detail: { messageId, operatorKeyId: actor.keyId } }],
+    );
   }
   return { reference: requestId, messageId };
 }
