@@ -62,10 +62,7 @@ export async function requestVerification(
   newCode: () => { code: string; codeHash: string },
 ): Promise<void> {
   const request = await deps.requests.get(requestId);
-  if (request.status !== 'AWAITING_VERIFICATION') return;
-  // Identity already checked — attested by the operator who entered the request, or confirmed before this step ran
-  // again: no link to mail, and the wait ends now instead of at the link's expiry.
-  if (request.verifiedAt) return deps.workflow.completeTask(taskToken, { verifiedAt: request.verifiedAt });
+  if (request.status !== 'AWAITING_VERIFICATION' || request.verifiedAt) return;
   const recipientKey = await deps.personKey(request.email);
   // The token is kept per request, so whichever link is confirmed releases the wait that is current then.
   await deps.verifications.putTask(requestId, taskToken, expiresAt.toISOString());
