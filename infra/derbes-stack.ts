@@ -17,6 +17,7 @@ import { Workflow } from './constructs/workflow.ts';
 import { ATTACHMENTS_PREFIX } from '../functions/adapters/aws/raw-mail-store.ts';
 import { CONSENT_TERM_INDEX } from '../functions/adapters/dynamodb/consent-ledger.ts';
 import { HEADS_INDEX } from '../functions/adapters/dynamodb/audited-write.ts';
+import { CONSOLE_DIRECTORY } from '../functions/handlers/http/console-routes.ts';
 import { CLOSED_INDEX, OPEN_DUE_INDEX, PERSON_INDEX, RECEIVED_INDEX, RESULTS_PREFIX } from '../functions/adapters/dynamodb/request-store.ts';
 import { PDF_FONT_FILES, pdfFontSource } from '../functions/adapters/documents/pdf.ts';
 
@@ -122,8 +123,8 @@ export class DerbesStack extends Stack {
     /** Confirmation links and the sealed task tokens the requests wait with. */
     const usesVerifications = (f: DerbesFunction, actions: string[]) => usesPersonKey(f.useTable(Settings.verificationsTable, storage.verifications, storage.key, actions));
     /** Every function reads requests (with these actions) and appends to the audit trail. */
-    const fn = (id: string, entry: string, description: string, requestActions: string[], options: { timeout?: Duration; indexes?: string[]; files?: string[] } = {}) =>
-      new DerbesFunction(this, id, { entry, description, profilePath, timeout: options.timeout, files: options.files })
+    const fn = (id: string, entry: string, description: string, requestActions: string[], options: { timeout?: Duration; indexes?: string[]; files?: string[]; directories?: string[] } = {}) =>
+      new DerbesFunction(this, id, { entry, description, profilePath, timeout: options.timeout, files: options.files, directories: options.directories })
         .useTable(Settings.requestsTable, storage.requests, storage.key, requestActions, options.indexes)
         .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT);
 
@@ -222,7 +223,7 @@ export class DerbesStack extends Stack {
     });
     // The public function serves people: it creates requests, confirms verifications and serves downloads.
     const api = usesLimits(
-      usesVerifications(fn('HttpApi', 'functions/handlers/http-api.ts', 'Privacy form, request API, verification and download pages', WRITE_REQUESTS), ['GetItem', 'UpdateItem']),
+      usesVerifications(fn('HttpApi', 'functions/handlers/http-api.ts', 'Privacy form, request API, verification and download pages, the console\'s static files', WRITE_REQUESTS, { directories: [CONSOLE_DIRECTORY] }), ['GetItem', 'UpdateItem']),
     )
       .setEnvironment(Settings.packagesBucket, storage.packages.bucketName)
       .allow(['s3:GetObject'], [storage.packages.arnForObjects('packages/*')])

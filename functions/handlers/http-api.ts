@@ -16,6 +16,7 @@ import { linkAlreadySent } from '../use-cases/verification.ts';
 import { requestsOfCode } from '../use-cases/verification-page.ts';
 import { inLanguage } from '../domain/localized.ts';
 import { serveRoutes, type Route } from './http/dispatch.ts';
+import { consoleRoutes } from './http/console-routes.ts';
 import { errorBody, errorHeaders, jsonError } from './http/error-responses.ts';
 import { confirmPage, downloadPage, formProblems, messagePage, requestFormPage, type FormSettings, type FormValues } from './http/pages.ts';
 import type { PublicRouteKey } from './http/routes.ts';
@@ -223,6 +224,7 @@ const routes: Record<PublicRouteKey, Route> = {
   'POST /verify': (event) => confirm(event, true),
   'POST /api/verifications': (event) => confirm(event, false),
   'GET /health': async () => json(200, { status: 'ok' }),
+  ...consoleRoutes,
 };
 
 /**

@@ -5,10 +5,11 @@ import { ConflictError, NotPermittedError, ValidationError, WaitEndedError, toFi
 import { inLanguage } from '../domain/localized.ts';
 import { groundText, refusalGround, refusalGrounds } from '../domain/refusal-grounds.ts';
 import { MAX_MESSAGE_CHARS, MAX_OPERATOR_MESSAGES, OPEN_STATUSES, type DataSubjectRequest, type OperatorMessage, type RefusalBasis } from '../domain/request.ts';
-import { RequestTypeSchema, type Language, type RequestType } from '../domain/request-types.ts';
+import { LANGUAGES, RequestTypeSchema, type Language, type RequestType } from '../domain/request-types.ts';
 import { ChangesSchema } from '../domain/rectification.ts';
 import type { RecordedAuditEvent } from '../domain/audit.ts';
-import { correctionProblems } from './fulfilment.ts';
+import { correctionProblems, describeReasons, reviewReasons } from './fulfilment.ts';
+import { correctableFields, localize } from '../config/profile-schema.ts';
 import type { Dependencies } from './dependencies.ts';
 import { notifyPerson } from './notify.ts';
 
@@ -169,6 +170,28 @@ export function threadOf(request: Pick<DataSubjectRequest, 'message' | 'replies'
   });
 }
 
+const inEveryLanguage = (text: (language: Language) => string) => Object.fromEntries(LANGUAGES.map((l) => [l, text(l)])) as Record<Language, string>;
+
+/**
+ * What an operator needs beside the request to act on it, in each language: the deadline's rule and whether it may
+ * be extended, the refusal grounds that fit the request, the fields a correction may change, and why a decision is
+ * asked for.
+ */
+function consoleContext(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest) {
+  const { rule } = request.deadline;
+  return {
+    deadlineRule: {
+      citation: inEveryLanguage((l) => inLanguage(rule.citation, l)),
+      source: rule.source,
+      ...(rule.extension ? { extension: { citation: rule.extension.citation } } : {}),
+      ...(rule.appliedExtension ? { applied: { originalDueAt: rule.appliedExtension.originalDueAt, citation: rule.appliedExtension.citation } } : {}),
+    },
+    refusalGrounds: refusalGrounds(deps.profile.jurisdiction, request.types).map(({ id, text, citation }) => ({ id, text, citation })),
+    correctable: [...correctableFields(deps.profile).values()].map(({ field, type, label }) => ({ field, type, label: inEveryLanguage((l) => localize(label, l)) })),
+    ...(request.status === 'AWAITING_DECISION' ? { review: inEveryLanguage((l) => describeReasons(reviewReasons(deps, request), l).join('; ')) } : {}),
+  };
+}
+
 /**
  * One request as the operator reads it: where it stands, who asked (address, name, language, channel, whether the
  * address is confirmed), their words and asked changes, the decision, the correspondence and the whole trail.
@@ -189,6 +212,7 @@ export async function requestDetail(deps: Pick<Dependencies, 'requests' | 'audit
     ...(request.legalHold ? { legalHold: request.legalHold } : {}),
     ...(request.entry ? { entry: request.entry } : {}),
     notes: request.notes ?? [],
+    ...consoleContext(deps, request),
     thread: threadOf(request, audit),
     audit,
   };

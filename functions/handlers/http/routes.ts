@@ -3,7 +3,9 @@
  * and sends public routes to the public function and operator routes to the operator function), so they cannot
  * disagree.
  */
-export const PUBLIC_ROUTE_KEYS = ['GET /', 'POST /api/requests', 'GET /verify', 'POST /verify', 'POST /api/verifications', 'GET /download', 'POST /download', 'GET /health'] as const;
+/** The operator's console: its pages, style, modules and texts (static; what they show comes from the operator API). */
+export const CONSOLE_ROUTE_KEYS = ['GET /console', 'GET /console/{file}'] as const;
+export const PUBLIC_ROUTE_KEYS = ['GET /', 'POST /api/requests', 'GET /verify', 'POST /verify', 'POST /api/verifications', 'GET /download', 'POST /download', 'GET /health', ...CONSOLE_ROUTE_KEYS] as const;
 /** The breach register, part of the operator API. */
 export const BREACH_ROUTE_KEYS = [
   'GET /operator/breaches',
