@@ -71,16 +71,17 @@ function serve(name: string): Result {
   };
 }
 
-/** The console's pages by path: /console is the inbox; /console/request and /console/enter have pages of their own. */
-const PAGES: Record<string, string> = { '': 'inbox.html', request: 'request.html', enter: 'enter.html' };
+/** The console's pages by path, each the one document whose module picks the page (console.js): the inbox, a request, the entry form. */
+const PAGE = 'console.html';
+const PAGES = new Set(['', 'request', 'enter']);
 const TEXTS = new RegExp(`^texts\\.(${LANGUAGES.join('|')})\\.json$`);
 
 export const consoleRoutes = {
-  'GET /console': async () => serve(PAGES['']!),
+  'GET /console': async () => serve(PAGE),
   'GET /console/{file}': async (event: APIGatewayProxyEventV2) => {
     const name = event.pathParameters?.file ?? '';
     const texts = TEXTS.exec(name);
     if (texts) return { ...json(200, consoleTexts(texts[1] as (typeof LANGUAGES)[number])), headers: { ...HEADERS, 'content-type': 'application/json; charset=utf-8' } };
-    return serve(Object.hasOwn(PAGES, name) ? PAGES[name]! : name);
+    return serve(PAGES.has(name) ? PAGE : name);
   },
 } satisfies Record<string, Route>;
