@@ -36,8 +36,11 @@ export async function loadTexts(language) {
       return fallback;
     }
   };
-  const dateTime = (iso, timeZone) => (iso ? new Intl.DateTimeFormat(LOCALES[language], { dateStyle: 'medium', timeStyle: 'short', ...(timeZone ? { timeZone } : {}) }).format(new Date(iso)) : t('common.none'));
-  const date = (iso, timeZone) => (iso ? new Intl.DateTimeFormat(LOCALES[language], { dateStyle: 'medium', ...(timeZone ? { timeZone } : {}) }).format(new Date(iso)) : t('common.none'));
+  // Numeric dates: the browsers' Kazakh month names in a medium date are not Kazakh ("2026 M11 30").
+  const DAY = { year: 'numeric', month: '2-digit', day: '2-digit' };
+  const format = (iso, timeZone, options) => (iso ? new Intl.DateTimeFormat(LOCALES[language], { ...options, ...(timeZone ? { timeZone } : {}) }).format(new Date(iso)) : t('common.none'));
+  const dateTime = (iso, timeZone) => format(iso, timeZone, { ...DAY, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const date = (iso, timeZone) => format(iso, timeZone, DAY);
   return { language, t, maybe, dateTime, date };
 }
 
