@@ -18,7 +18,8 @@ import { Workflow } from './constructs/workflow.ts';
 import { ATTACHMENTS_PREFIX } from '../functions/adapters/aws/raw-mail-store.ts';
 import { CONSENT_TERM_INDEX } from '../functions/adapters/dynamodb/consent-ledger.ts';
 import { HEADS_INDEX } from '../functions/adapters/dynamodb/audited-write.ts';
-import { CLOSED_INDEX, OPEN_DUE_INDEX, RECEIVED_INDEX, RESULTS_PREFIX } from '../functions/adapters/dynamodb/request-store.ts';
+import { CONSOLE_DIRECTORY } from '../functions/handlers/http/console-routes.ts';
+import { CLOSED_INDEX, OPEN_DUE_INDEX, PERSON_INDEX, RECEIVED_INDEX, RESULTS_PREFIX } from '../functions/adapters/dynamodb/request-store.ts';
 import { PDF_FONT_FILES, pdfFontSource } from '../functions/adapters/documents/pdf.ts';
 
 export interface DerbesStackProps extends StackProps {
@@ -123,8 +124,8 @@ export class DerbesStack extends Stack {
     /** Confirmation links and the sealed task tokens the requests wait with. */
     const usesVerifications = (f: DerbesFunction, actions: string[]) => usesPersonKey(f.useTable(Settings.verificationsTable, storage.verifications, storage.key, actions));
     /** Every function reads requests (with these actions) and appends to the audit trail. */
-    const fn = (id: string, entry: string, description: string, requestActions: string[], options: { timeout?: Duration; indexes?: string[]; files?: string[] } = {}) =>
-      new DerbesFunction(this, id, { entry, description, profilePath, timeout: options.timeout, files: options.files })
+    const fn = (id: string, entry: string, description: string, requestActions: string[], options: { timeout?: Duration; indexes?: string[]; files?: string[]; directories?: string[] } = {}) =>
+      new DerbesFunction(this, id, { entry, description, profilePath, timeout: options.timeout, files: options.files, directories: options.directories })
         .useTable(Settings.requestsTable, storage.requests, storage.key, requestActions, options.indexes)
         .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT);
 
@@ -223,7 +224,7 @@ export class DerbesStack extends Stack {
     });
     // The public function serves people: it creates requests, confirms verifications and serves downloads.
     const api = usesLimits(
-      usesVerifications(fn('HttpApi', 'functions/handlers/http-api.ts', 'Privacy form, request API, verification and download pages', WRITE_REQUESTS), ['GetItem', 'UpdateItem']),
+      usesVerifications(fn('HttpApi', 'functions/handlers/http-api.ts', 'Privacy form, request API, verification and download pages, the console\'s static files', WRITE_REQUESTS, { directories: [CONSOLE_DIRECTORY] }), ['GetItem', 'UpdateItem']),
     )
       .setEnvironment(Settings.packagesBucket, storage.packages.bucketName)
       .allow(['s3:GetObject'], [storage.packages.arnForObjects('packages/*')])
@@ -246,8 +247,8 @@ export class DerbesStack extends Stack {
     const operatorApi = sendsMail(
       fn('OperatorApi', 'functions/handlers/operator-api.ts', 'Operator API: requests, decisions, extensions, consents, attachments, breaches', [...DECIDE_REQUESTS, 'UpdateItem'], {
         // The closed-date index: the dry run of derbes' own records' retention counts from it; the received-date
-        // index: the report per period.
-        indexes: [OPEN_DUE_INDEX, CLOSED_INDEX, RECEIVED_INDEX],
+        // index: the report per period; the person index: the inbox's search by address.
+        indexes: [OPEN_DUE_INDEX, CLOSED_INDEX, RECEIVED_INDEX, PERSON_INDEX],
         files: Object.values(PDF_FONT_FILES).map(pdfFontSource),
       }),
     )
@@ -259,6 +260,8 @@ export class DerbesStack extends Stack {
       .allow(['s3:GetObject'], [storage.rawMail.arnForObjects(`${ATTACHMENTS_PREFIX}*`)])
       .setEnvironment(Settings.stateMachineArn, stateMachine.stateMachineArn);
     stateMachine.grant(operatorApi, 'states:SendTaskSuccess');
+    // A request entered by the operator (received by phone, post or in person) starts its workflow as the form's does.
+    stateMachine.grantStartExecution(operatorApi);
     usesConsent(usesLimits(operatorApi));
     // Evidence: every trail's chain head, from the heads index.
     operatorApi

@@ -7,7 +7,8 @@ import type { RequestStatus } from './request.ts';
  * message ids, counts), never the person's data itself.
  */
 export type AuditEvent =
-  | { type: 'request.received'; detail: { channel: string; types: string[]; dueAt: string; ruleId: string } }
+  /** `enteredBy`: the operator who entered a request received by phone, post or in person; `identity`, how it is checked. */
+  | { type: 'request.received'; detail: { channel: string; types: string[]; dueAt: string; ruleId: string; enteredBy?: string; identity?: 'mail' | 'attested' } }
   | { type: 'status.changed'; detail: { from: RequestStatus; to: RequestStatus } }
   /** `sha256`: of the message as derbes composed it (recipient, subject, text, Message-ID), canonically encoded. */
   | { type: 'mail.sent'; detail: { template: string; messageId: string; sha256: string } }
@@ -29,6 +30,8 @@ export type AuditEvent =
   | { type: 'deadline.extended'; detail: { from: string; to: string; citation: string; operator: OperatorActor } }
   /** The operator wrote to the person (the words are kept with the request, not in the trail). */
   | { type: 'operator.wrote'; detail: { messageId: string; operator: OperatorActor } }
+  /** An internal note (kept with the request, not in the trail; never mailed). */
+  | { type: 'operator.noted'; detail: { noteId: string; operator: OperatorActor } }
   // A breach in the register (the trail's key is the breach reference, BRC-…).
   | { type: 'breach.recorded'; detail: { detectedAt: string; notices: Array<{ jurisdiction: string; dueAt: string; ruleId: string }> } }
   | { type: 'breach.subjects_added'; detail: { via: 'operator' | 'sources'; added: number; alreadyListed: number; notFound: number } }

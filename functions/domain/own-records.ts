@@ -85,11 +85,11 @@ export function ownRecordsCutoff(keepFor: KeepFor, now: Date, timeZone: string):
 }
 
 /**
- * The request with its personal fields anonymised: the address, the name, the person's words (of the request and of their replies) and the mail they wrote (its subject and Message-ID),
- * the values a rectification asked for, the operator's reasons, answer and messages written to the person. What is left says what happened and when — the evidence.
+ * The request with its personal fields anonymised: the address (and its keyed hash), the name, the person's words (of the request and of their replies) and the mail they wrote (its subject and Message-ID),
+ * the values a rectification asked for, the operator's reasons, answer, notes, attestation and messages written to the person. What is left says what happened and when — the evidence.
  */
 export function anonymisedRequest(request: DataSubjectRequest, at: string, digest: string): DataSubjectRequest {
-  const { name: _name, gpc: _gpc, firstMail: _firstMail, idempotencyMarker: _marker, changes, decision, message, operatorMessages, replies, extensionReason, ...kept } = request;
+  const { name: _name, personKey: _personKey, gpc: _gpc, firstMail: _firstMail, idempotencyMarker: _marker, changes, decision, message, operatorMessages, replies, extensionReason, notes, entry, ...kept } = request;
   return {
     ...kept,
     email: ERASED,
@@ -97,6 +97,8 @@ export function anonymisedRequest(request: DataSubjectRequest, at: string, diges
     ...(extensionReason !== undefined && { extensionReason: ERASED }),
     ...(operatorMessages && { operatorMessages: operatorMessages.map((m) => ({ ...m, text: ERASED })) }),
     ...(replies && { replies: replies.map((r) => ({ ...r, text: ERASED })) }),
+    ...(notes && { notes: notes.map((n) => ({ ...n, text: ERASED })) }),
+    ...(entry && { entry: { ...entry, ...(entry.attestation !== undefined && { attestation: ERASED }) } }),
     ...(changes && { changes: Object.fromEntries(Object.keys(changes).map((field) => [field, ERASED])) }),
     ...(decision && {
       decision: {

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { escapeHtml } from './html.ts';
-import { OPEN_STATUSES, type Channel, type DataSubjectRequest, type RequestStatus } from './request.ts';
+import { CHANNELS, OPEN_STATUSES, type Channel, type DataSubjectRequest, type RequestStatus } from './request.ts';
 import { REQUEST_TYPES, type RequestType } from './request-types.ts';
 
 /**
@@ -92,7 +92,7 @@ export function buildReport(
   now: Date,
 ): PeriodReport {
   const byType = Object.fromEntries(REQUEST_TYPES.map((type) => [type, 0])) as Record<RequestType, number>;
-  const byChannel: Record<Channel, number> = { web: 0, email: 0 };
+  const byChannel = Object.fromEntries(CHANNELS.map((channel) => [channel, 0])) as Record<Channel, number>;
   const report: PeriodReport = {
     from: period.from,
     to: period.to,

@@ -36,7 +36,12 @@ export interface Decision {
   answer?: string;
 }
 
-export type Channel = 'web' | 'email';
+/** How a request reached the company: the form or API, mail, or an operator who entered one received otherwise. */
+export const CHANNELS = ['web', 'email', 'phone', 'post', 'in_person'] as const;
+export type Channel = (typeof CHANNELS)[number];
+/** The channels an operator enters a request for: received by phone, by post or in person. */
+export const ENTERED_CHANNELS = ['phone', 'post', 'in_person'] as const satisfies readonly Channel[];
+export type EnteredChannel = (typeof ENTERED_CHANNELS)[number];
 
 /** The most a person's message holds (the form, the API, and the text kept from a request's mail). */
 export const MAX_MESSAGE_CHARS = 5000;
@@ -53,6 +58,28 @@ export interface PersonReply {
   /** The stored raw message it came as. */
   sesMessageId: string;
   text: string;
+}
+
+/** How many internal notes one request keeps (each at most MAX_MESSAGE_CHARS): the request stays one stored item. */
+export const MAX_NOTES = 30;
+
+/** An operator's internal note on a request: for other operators, never mailed. */
+export interface OperatorNote {
+  id: string;
+  at: string;
+  /** Which operator wrote it. */
+  by: string;
+  text: string;
+}
+
+/** A request an operator entered (received by phone, post or in person): who entered it and how identity was checked. */
+export interface Entry {
+  by: string;
+  at: string;
+  /** `mail`: the person confirms a link mailed to the address, as on the web; `attested`: the operator checked it. */
+  identity: 'mail' | 'attested';
+  /** For `attested`: how (a document shown, a call back to a known number). */
+  attestation?: string;
 }
 
 /** A message an operator wrote to the person. */
@@ -92,8 +119,15 @@ export interface DataSubjectRequest {
   channel: Channel;
   email: string;
   name?: string;
+  /**
+   * Keyed hash of the address (person-key.ts): a person's requests are found by address through an index of it,
+   * never by reading the table. Absent on requests written before it was kept, and once anonymised.
+   */
+  personKey?: string;
   language: Language;
   receivedAt: string;
+  /** Set on a request an operator entered: who, and how the person's identity was checked. */
+  entry?: Entry;
   /** The earliest due date of the request's types, with the rule that set it (kept whole: it is the evidence). */
   deadline: Deadline;
   /** For a rectification: field → new value, as the person (or the operator) gave them. */
@@ -108,6 +142,8 @@ export interface DataSubjectRequest {
    * request's message; past MAX_KEPT_REPLIES only the trail records a reply (its text stays in the raw mail).
    */
   replies?: PersonReply[];
+  /** Internal notes of operators, oldest first (at most MAX_NOTES): never mailed. */
+  notes?: OperatorNote[];
   /** What operators wrote to the person, oldest first (at most MAX_OPERATOR_MESSAGES). */
   operatorMessages?: OperatorMessage[];
   /** For a request made by mail: the mail it answers, so that what derbes sends threads under it in the person's client. */

@@ -17,6 +17,7 @@ import { requestsOfCode } from '../use-cases/verification-page.ts';
 import { inLanguage } from '../domain/localized.ts';
 import { consoleSignInRoutes } from './http/console-sign-in.ts';
 import { serveRoutes, type Route } from './http/dispatch.ts';
+import { consoleRoutes } from './http/console-routes.ts';
 import { errorBody, errorHeaders, jsonError } from './http/error-responses.ts';
 import { confirmPage, downloadPage, formProblems, messagePage, requestFormPage, type FormSettings, type FormValues } from './http/pages.ts';
 import type { PublicRouteKey } from './http/routes.ts';
@@ -225,6 +226,7 @@ const routes: Record<PublicRouteKey, Route> = {
   'POST /api/verifications': (event) => confirm(event, false),
   'GET /health': async () => json(200, { status: 'ok' }),
   ...consoleSignInRoutes,
+  ...consoleRoutes,
 };
 
 /**

@@ -1,15 +1,16 @@
-import { createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { riskFlags, type EscalationPolicy } from '../domain/deadlines/index.ts';
 import { ConflictError, NotPermittedError, ValidationError, WaitEndedError, toFieldProblems } from '../domain/errors.ts';
 import { inLanguage } from '../domain/localized.ts';
 import { groundText, refusalGround, refusalGrounds } from '../domain/refusal-grounds.ts';
 import { MAX_MESSAGE_CHARS, MAX_OPERATOR_MESSAGES, OPEN_STATUSES, type DataSubjectRequest, type OperatorMessage, type RefusalBasis } from '../domain/request.ts';
-import { RequestTypeSchema, type Language, type RequestType } from '../domain/request-types.ts';
+import { LANGUAGES, RequestTypeSchema, type Language, type RequestType } from '../domain/request-types.ts';
 import { ChangesSchema } from '../domain/rectification.ts';
 import type { RecordedAuditEvent } from '../domain/audit.ts';
 import { operatorName, type OperatorActor } from '../domain/operator-identity.ts';
-import { correctionProblems } from './fulfilment.ts';
+import { correctionProblems, describeReasons, reviewReasons } from './fulfilment.ts';
+import { correctableFields, localize } from '../config/profile-schema.ts';
 import type { Dependencies } from './dependencies.ts';
 import { notifyPerson } from './notify.ts';
 
@@ -166,6 +167,28 @@ export function threadOf(request: Pick<DataSubjectRequest, 'message' | 'replies'
   });
 }
 
+const inEveryLanguage = (text: (language: Language) => string) => Object.fromEntries(LANGUAGES.map((l) => [l, text(l)])) as Record<Language, string>;
+
+/**
+ * What an operator needs beside the request to act on it, in each language: the deadline's rule and whether it may
+ * be extended, the refusal grounds that fit the request, the fields a correction may change, and why a decision is
+ * asked for.
+ */
+function consoleContext(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest) {
+  const { rule } = request.deadline;
+  return {
+    deadlineRule: {
+      citation: inEveryLanguage((l) => inLanguage(rule.citation, l)),
+      source: rule.source,
+      ...(rule.extension ? { extension: { citation: rule.extension.citation } } : {}),
+      ...(rule.appliedExtension ? { applied: { originalDueAt: rule.appliedExtension.originalDueAt, citation: rule.appliedExtension.citation } } : {}),
+    },
+    refusalGrounds: refusalGrounds(deps.profile.jurisdiction, request.types).map(({ id, text, citation }) => ({ id, text, citation })),
+    correctable: [...correctableFields(deps.profile).values()].map(({ field, type, label }) => ({ field, type, label: inEveryLanguage((l) => localize(label, l)) })),
+    ...(request.status === 'AWAITING_DECISION' ? { review: inEveryLanguage((l) => describeReasons(reviewReasons(deps, request), l).join('; ')) } : {}),
+  };
+}
+
 /**
  * One request as the operator reads it: where it stands, who asked (address, name, language, channel, whether the
  * address is confirmed), their words and asked changes, the decision, the correspondence and the whole trail.
@@ -184,6 +207,9 @@ export async function requestDetail(deps: Pick<Dependencies, 'requests' | 'audit
     ...(request.changes ? { changes: request.changes } : {}),
     ...(request.decision ? { decision: request.decision } : {}),
     ...(request.legalHold ? { legalHold: request.legalHold } : {}),
+    ...(request.entry ? { entry: request.entry } : {}),
+    notes: request.notes ?? [],
+    ...consoleContext(deps, request),
     thread: threadOf(request, audit),
     audit,
   };
@@ -191,37 +217,33 @@ export async function requestDetail(deps: Pick<Dependencies, 'requests' | 'audit
 
 const OperatorTextSchema = z.string().trim().min(1, 'write what the person should read').max(MAX_MESSAGE_CHARS, `at most ${MAX_MESSAGE_CHARS} characters`);
 
-/** Tries to keep an operator's sent words with a request that other writers keep moving. */
-const RECORD_ATTEMPTS = 5;
-
 /**
  * The operator writes to the person about their request, in their words, inside the notice of the person's language
  * (greeting, reference, how to answer), threaded under the person's mail where the request came by mail. Only to an
- * address that confirmed: before that, the address may not be the person's. The same words twice are one mail (a
- * double click, a retry); the words are kept with the request for other operators to read, and the trail names the
- * operator.
+ * address that confirmed: before that, the address may not be the person's. A retry with the same idempotency key
+ * (a double click, a repeated call) is one mail; without a key every call is a mail of its own, so the same words
+ * may be written twice on purpose. The words are kept with the request for other operators to read, and the trail
+ * names the operator. What tells the mails apart is a keyed hash of the key, never of the words.
  */
-export async function writeToPerson(deps: Dependencies, requestId: string, rawText: unknown, actor: OperatorActor): Promise<{ reference: string; messageId: string }> {
+export async function writeToPerson(deps: Dependencies, requestId: string, rawText: unknown, actor: OperatorActor, idempotencyKey?: string): Promise<{ reference: string; messageId: string }> {
   const text = OperatorTextSchema.safeParse(rawText);
   if (!text.success) throw new ValidationError(toFieldProblems(text.error.issues.map((i) => ({ ...i, path: ['text'] }))), 'message');
   const request = await deps.requests.get(requestId);
   if (!request.verifiedAt) throw new ConflictError(`the address of ${requestId} has not confirmed the request: derbes writes to it only once it has`);
   const written = request.operatorMessages ?? [];
   if (written.length >= MAX_OPERATOR_MESSAGES) throw new ConflictError(`${requestId} has ${MAX_OPERATOR_MESSAGES} messages from operators, the most one request keeps; write from your own mailbox and note it`);
-  const round = createHash('sha256').update(text.data).digest('hex').slice(0, 32);
+  const round = (await deps.keyedHash('operator-message', `${requestId}\n${idempotencyKey ?? randomUUID()}`)).slice(0, 32);
   const messageId = await notifyPerson(deps, request, 'operatorMessage', { message: text.data }, round);
   // The mail is out: its words are kept with the request whatever step the workflow took while it went, read afresh.
   const message: OperatorMessage = { at: deps.clock.now().toISOString(), messageId, by: operatorName(actor), text: text.data };
-  for (let attempt = 1; ; attempt++) {
-    const current = attempt === 1 ? request : await deps.requests.get(requestId);
-    const kept = current.operatorMessages ?? [];
-    if (kept.some((m) => m.messageId === messageId)) break;
-    try {
-      await deps.requests.amend(requestId, current.status, { operatorMessages: [...kept, message] }, [{ type: 'operator.wrote', detail: { messageId, operator: actor } }]);
-      break;
-    } catch (error) {
-      if (!(error instanceof ConflictError) || attempt >= RECORD_ATTEMPTS) throw error;
-    }
+  const current = await deps.requests.get(requestId);
+  if (!(current.operatorMessages ?? []).some((m) => m.messageId === messageId)) {
+    await deps.requests.amend(
+      requestId,
+      current.status,
+      (now) => ((now.operatorMessages ?? []).some((m) => m.messageId === messageId) ? {} : { operatorMessages: [...(now.operatorMessages ?? []), message] }),
+      [{ type: 'operator.wrote', detail: { messageId, operator: actor } }],
+    );
   }
   return { reference: requestId, messageId };
 }

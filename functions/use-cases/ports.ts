@@ -26,6 +26,9 @@ export interface Idempotency {
   field: string;
 }
 
+/** What an amendment changes: fields, or fields made from the request as it now stands. */
+export type Changes = Partial<DataSubjectRequest> | ((current: DataSubjectRequest) => Partial<DataSubjectRequest>);
+
 export interface RequestStore {
   /**
    * Writes the request, its first audit event and the idempotency marker in one transaction. A key seen before
@@ -46,8 +49,12 @@ export interface RequestStore {
   /**
    * Changes fields of a request that is still in `status`, without moving it, with its audit events. `check` sees the
    * request as it is read before each attempt to write (a concurrent change makes another attempt) and throws to refuse.
+   * `changes` given as a function is made from the request as read before each attempt: what adds to a list (a
+   * reply, a note) then keeps what a concurrent writer added.
    */
-  amend(id: string, status: RequestStatus, changes: Partial<DataSubjectRequest>, events: AuditEvent[], check?: (current: DataSubjectRequest) => void): Promise<DataSubjectRequest>;
+  amend(id: string, status: RequestStatus, changes: Changes, events: AuditEvent[], check?: (current: DataSubjectRequest) => void): Promise<DataSubjectRequest>;
+  /** Every request of one address (by its person key), newest first, from the person index (never a scan). */
+  findByPerson(personKey: string): Promise<DataSubjectRequest[]>;
   /**
    * One page of open requests, earliest due first, from the due-date index (never a scan); `cursor` is where the
    * next page starts, absent after the last.

@@ -25,9 +25,12 @@ const THIRD_PARTY = 'third_party';
  * adds nothing), as many as MAX_KEPT_REPLIES; later ones are in the trail and the raw mail.
  */
 async function keepReply(deps: Dependencies, request: DataSubjectRequest, reply: PersonReply): Promise<void> {
-  const replies = request.replies ?? [];
-  if (!reply.text || replies.length >= MAX_KEPT_REPLIES || replies.some((r) => r.sesMessageId === reply.sesMessageId)) return;
-  await deps.requests.amend(request.id, request.status, { replies: [...replies, reply] }, []);
+  if (!reply.text) return;
+  // Made from the request as it stands at each attempt: a reply kept at the same instant by another delivery stays.
+  await deps.requests.amend(request.id, request.status, (current) => {
+    const replies = current.replies ?? [];
+    return replies.length >= MAX_KEPT_REPLIES || replies.some((r) => r.sesMessageId === reply.sesMessageId) ? {} : { replies: [...replies, reply] };
+  }, []);
 }
 
 /**

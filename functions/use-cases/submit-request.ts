@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ValidationError, toFieldProblems } from '../domain/errors.ts';
 import { ChangesSchema } from '../domain/rectification.ts';
 import type { Deadline } from '../domain/deadlines/index.ts';
-import { MAX_MESSAGE_CHARS, newReference, type Channel, type DataSubjectRequest } from '../domain/request.ts';
+import { MAX_MESSAGE_CHARS, newReference, type Channel, type DataSubjectRequest, type Entry } from '../domain/request.ts';
 import { LanguageSchema, REQUEST_TYPES, RequestTypeSchema, type RequestType } from '../domain/request-types.ts';
 import type { Dependencies } from './dependencies.ts';
 import { correctionProblems } from './fulfilment.ts';
@@ -72,6 +72,12 @@ export async function bodyHash(deps: Pick<Dependencies, 'keyedHash'>, submission
   return deps.keyedHash('body', JSON.stringify(canonical));
 }
 
+/** A request an operator entered: when the person made it, and who entered it and how identity is checked. */
+export interface EnteredBy {
+  receivedAt: Date;
+  entry: Entry;
+}
+
 /**
  * Persists the request with its first audit event, then starts its workflow (which mails the receipt with the
  * confirmation link). A repeated submission with the same idempotency key and body returns the first request and
@@ -83,12 +89,14 @@ export async function submitRequest(
   channel: Channel,
   idempotency?: Omit<Idempotency, 'bodyHash'>,
   signals: Pick<DataSubjectRequest, 'gpc' | 'firstMail'> = {},
+  entered?: EnteredBy,
 ): Promise<CreateResult> {
   if (submission.changes) {
     const problems = correctionProblems(deps.profile, submission.changes);
     if (problems.length) throw new ValidationError(problems, 'request');
   }
-  const receivedAt = deps.clock.now();
+  // A request received by phone, post or in person runs from the day it was received, not the day it was entered.
+  const receivedAt = entered?.receivedAt ?? deps.clock.now();
   // An unclear request (types still unknown) runs on the strictest term of all: never later than any reading.
   const deadline = deadlineFor(deps, submission.types.length ? submission.types : REQUEST_TYPES, receivedAt);
   const request: DataSubjectRequest = {
@@ -98,6 +106,7 @@ export async function submitRequest(
     channel,
     email: submission.email,
     name: submission.name || undefined,
+    personKey: await deps.personKey(submission.email),
     language: submission.language,
     ...(submission.changes ? { changes: submission.changes } : {}),
     ...(submission.message ? { message: submission.message } : {}),
@@ -105,10 +114,16 @@ export async function submitRequest(
     ...(signals.firstMail ? { firstMail: signals.firstMail } : {}),
     receivedAt: receivedAt.toISOString(),
     deadline,
+    ...(entered ? { entry: entered.entry } : {}),
+    // Identity the operator checked stands for the link's confirmation: the workflow moves on without mailing one.
+    ...(entered?.entry.identity === 'attested' ? { verifiedAt: entered.entry.at } : {}),
   };
   const result = await deps.requests.create(
     request,
-    { type: 'request.received', detail: { channel, types: request.types, dueAt: deadline.dueAt, ruleId: deadline.rule.id } },
+    {
+      type: 'request.received',
+      detail: { channel, types: request.types, dueAt: deadline.dueAt, ruleId: deadline.rule.id, ...(entered ? { enteredBy: entered.entry.by, identity: entered.entry.identity } : {}) },
+    },
     idempotency && { ...idempotency, bodyHash: await bodyHash(deps, submission) },
   );
   // Also on a replay: if the first attempt died between persisting and starting, this finishes the job.

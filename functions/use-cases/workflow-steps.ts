@@ -15,6 +15,8 @@ export interface WorkflowPayload {
   /** When the confirmation link stops working; the callback task times out no earlier. */
   verificationExpiresAt?: string;
   verificationTimeoutSeconds?: number;
+  /** The operator who entered the request attested the person's identity: no link is mailed, nothing waits for one. */
+  identityChecked?: boolean;
   needsDecision?: boolean;
   decisionTimeoutSeconds?: number;
   /** How many times a missing decision has been escalated; after MAX_ESCALATIONS the request is left with the operator. */
@@ -50,6 +52,7 @@ export async function acknowledge(deps: Dependencies, requestId: string): Promis
   const secondsLeft = Math.ceil((expiresAt.getTime() - deps.clock.now().getTime()) / 1000);
   return {
     requestId,
+    ...(request.entry?.identity === 'attested' && request.verifiedAt ? { identityChecked: true } : {}),
     verificationExpiresAt: expiresAt.toISOString(),
     // Step Functions needs a positive timeout; a request already at its margin closes almost at once.
     verificationTimeoutSeconds: Math.max(1, secondsLeft),

@@ -13,6 +13,8 @@ import { Settings, type SettingName } from '../../functions/config/settings.ts';
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Metadata key naming the handler module; the local runtime runs that module for this function. */
 export const ENTRY_METADATA = 'derbes:entry';
+/** The repository folders a function's bundle carries in its root (see DerbesFunctionProps.directories). */
+export const DIRECTORIES_METADATA = 'derbes:directories';
 /** ESM bundles of CommonJS dependencies (nodemailer, postal-mime helpers) need `require`; the local runtime's bundles too. */
 export const ESM_REQUIRE_BANNER = "import { createRequire as __derbesRequire } from 'node:module'; const require = __derbesRequire(import.meta.url);";
 /** Where the operator profile sits inside every bundle (see DERBES_PROFILE_FILE). */
@@ -27,6 +29,11 @@ export interface DerbesFunctionProps {
   memorySize?: number;
   /** Files the code reads beside itself at run time (fonts for PDFs), copied into the bundle's root. */
   files?: string[];
+  /**
+   * Folders of the repository the code reads at run time (the console's pages), copied whole into the bundle's root
+   * under the same name; named in the function's metadata so that the local runtime puts them in its task root too.
+   */
+  directories?: string[];
 }
 
 /** DynamoDB actions that only read: a function that only reads a table gets no KMS action that encrypts. */
@@ -87,11 +94,13 @@ export class DerbesFunction extends Construct implements iam.IGrantable {
           afterBundling: (_input: string, outputDir: string) => [
             `cp "${props.profilePath}" "${outputDir}/${BUNDLED_PROFILE}"`,
             ...(props.files ?? []).map((file) => `cp "${file}" "${outputDir}/"`),
+            ...(props.directories ?? []).map((directory) => `cp -R "${join(REPO_ROOT, directory)}" "${outputDir}/${directory}"`),
           ],
         },
       },
     });
     (this.function.node.defaultChild as lambda.CfnFunction).addMetadata(ENTRY_METADATA, relative(REPO_ROOT, join(REPO_ROOT, props.entry)));
+    if (props.directories?.length) (this.function.node.defaultChild as lambda.CfnFunction).addMetadata(DIRECTORIES_METADATA, props.directories);
 
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

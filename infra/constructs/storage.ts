@@ -5,7 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { HEADS_INDEX } from '../../functions/adapters/dynamodb/audited-write.ts';
 import { CONSENT_TERM_INDEX } from '../../functions/adapters/dynamodb/consent-ledger.ts';
-import { CLOSED_INDEX, OPEN_DUE_INDEX, RECEIVED_INDEX, REPORT_ATTRIBUTE } from '../../functions/adapters/dynamodb/request-store.ts';
+import { CLOSED_INDEX, OPEN_DUE_INDEX, PERSON_INDEX, RECEIVED_INDEX, REPORT_ATTRIBUTE } from '../../functions/adapters/dynamodb/request-store.ts';
 import type { DataSource } from '../../functions/config/profile-schema.ts';
 import { PACKAGE_LINK_DAYS } from '../../functions/use-cases/access-package.ts';
 
@@ -72,6 +72,8 @@ export class Storage extends Construct {
       projectionType: dynamodb.ProjectionType.INCLUDE,
       nonKeyAttributes: [REPORT_ATTRIBUTE],
     });
+    // Sparse: a request carries its address's keyed hash until anonymised, so "this address's requests" is a query.
+    this.requests.addGlobalSecondaryIndex(index(PERSON_INDEX, 'personKey', 'receivedAt'));
     this.audit = table('Audit', { partitionKey: attribute('pk'), sortKey: attribute('sk') });
     // Sparse: only the trails' chain heads carry `heads`, so "what moved since the last digest" is a query.
     this.audit.addGlobalSecondaryIndex(index(HEADS_INDEX, 'heads', 'movedAt'));

@@ -223,10 +223,11 @@ export class Workflow extends Construct {
       .next(attention.protect(invokeStep(this, 'ApplyDecision', fns.applyDecision, { resultPath: '$.Payload.decision' })))
       .next(new sfn.Choice(this, 'Approved').when(sfn.Condition.booleanEquals('$.Payload.decision.approved', true), fulfil).otherwise(new sfn.Succeed(this, 'Refused')));
 
-    const definition = acknowledge
-      .next(awaitVerification)
-      .next(plan)
-      .next(new sfn.Choice(this, 'NeedsDecision').when(sfn.Condition.booleanEquals('$.Payload.needsDecision', true), awaitDecision).otherwise(fulfil));
+    plan.next(new sfn.Choice(this, 'NeedsDecision').when(sfn.Condition.booleanEquals('$.Payload.needsDecision', true), awaitDecision).otherwise(fulfil));
+    awaitVerification.next(plan);
+    // A request whose identity the operator who entered it attested waits for no link: it goes straight to the plan.
+    const definition = acknowledge.next(new sfn.Choice(this, 'IdentityChecked')
+        .when(sfn.Condition.and(sfn.Condition.isPresent('$.Payload.identityChecked'), sfn.Condition.booleanEquals('$.Payload.identityChecked', true)), plan).otherwise(awaitVerification));
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { ESM_REQUIRE_BANNER, REPO_ROOT } from '../constructs/derbes-function.ts';
@@ -43,7 +43,8 @@ function upToDate(build: string): boolean {
  */
 export async function bundleFunctions(functions: Iterable<LocalFunction>, taskRoot: string, profilePath: string): Promise<FunctionBundles> {
   const entries: Record<string, string> = { [LAMBDA_RUNTIME]: 'infra/local/lambda-runtime.ts' };
-  for (const fn of functions) entries[fn.logicalId] = fn.entry;
+  const definitions = [...functions];
+  for (const fn of definitions) entries[fn.logicalId] = fn.entry;
   const cache = new CacheEntry('functions', createHash('sha256').update(JSON.stringify(entries)).digest('hex').slice(0, 16));
   let directory = cache.current();
   const rebuilt = !directory || !upToDate(directory);
@@ -72,6 +73,12 @@ export async function bundleFunctions(functions: Iterable<LocalFunction>, taskRo
   }
   mkdirSync(taskRoot, { recursive: true });
   copyFileSync(profilePath, join(taskRoot, PROFILE_FILE));
+  // The folders a bundle carries (the console's pages), fresh at each start; the task root is shared by the local
+  // functions, so each finds them where its Lambda bundle has them.
+  for (const directory of new Set(definitions.flatMap((fn) => fn.directories))) {
+    rmSync(join(taskRoot, directory), { recursive: true, force: true });
+    cpSync(join(REPO_ROOT, directory), join(taskRoot, directory), { recursive: true });
+  }
   const files = new Map(Object.keys(entries).map((name) => [name, join(directory!, `${name}.mjs`)]));
   const runtime = files.get(LAMBDA_RUNTIME)!;
   files.delete(LAMBDA_RUNTIME);

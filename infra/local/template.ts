@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ENTRY_METADATA } from '../constructs/derbes-function.ts';
+import { DIRECTORIES_METADATA, ENTRY_METADATA } from '../constructs/derbes-function.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 interface Resource {
@@ -60,6 +60,8 @@ export interface LocalFunction {
   /** The function's own variables from the template, resolved; nothing else. */
   environment: Record<string, string>;
   roleLogicalId: string;
+  /** Repository folders its bundle carries in its root (the console's pages). */
+  directories: string[];
   timeoutSeconds: number;
   memorySize: number;
 }
@@ -212,6 +214,7 @@ export class LocalTemplate {
         entry,
         environment: this.resolve(variables) as Record<string, string>,
         roleLogicalId: this.roleOf(props.Role ?? null, `function ${logicalId}`),
+        directories: Array.isArray(r.Metadata?.[DIRECTORIES_METADATA]) ? (r.Metadata[DIRECTORIES_METADATA] as string[]) : [],
         timeoutSeconds: typeof props.Timeout === 'number' ? props.Timeout : 3,
         memorySize: typeof props.MemorySize === 'number' ? props.MemorySize : 128,
       });

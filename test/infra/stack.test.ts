@@ -365,8 +365,9 @@ describe('what each role can do', () => {
         StorageRequests: 'dynamodb:DeleteItem dynamodb:GetItem dynamodb:PutItem dynamodb:Query dynamodb:UpdateItem',
         'StorageRequests/index/byClosedDate': 'dynamodb:Query',
         'StorageRequests/index/byDueDate': 'dynamodb:Query',
+        'StorageRequests/index/byPerson': 'dynamodb:Query',
         'StorageRequests/index/byReceivedDate': 'dynamodb:Query',
-        WorkflowStateMachine: 'states:SendTaskSuccess',
+        WorkflowStateMachine: 'states:SendTaskSuccess states:StartExecution',
         'identity/derbes.local': 'ses:SendRawEmail',
         'table/derbes-demo-customers': 'dynamodb:DescribeTable dynamodb:Query',
       },
@@ -460,14 +461,15 @@ describe('what each role can do', () => {
     expect(on(logicalIdOf(storage.limits))).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
   });
 
-  it('the operator function decides, extends, records consents and reads attachments, and starts nothing', () => {
+  it('the operator function decides, extends, records consents and reads attachments, and starts only the requests it enters', () => {
     const can = capabilities('functions/handlers/operator-api.ts');
     const storage = stackRef.storage;
     const on = (resource: string) => [...new Set(can.filter((line) => line.includes(resource)).map((line) => line.split(' ')[0]))].sort();
     expect(on(logicalIdOf(storage.requests))).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     expect(can.filter((line) => line.startsWith('secretsmanager:')).some((line) => line.includes('OperatorKey'))).toBe(true);
     expect(on(logicalIdOf(storage.rawMail))).toEqual(['s3:GetObject']);
-    expect(can.filter((line) => line.startsWith('states:')).map((line) => line.split(' ')[0])).toEqual(['states:SendTaskSuccess']);
+    // StartExecution: a request received by phone, post or in person, entered by the operator, starts its workflow.
+    expect(can.filter((line) => line.startsWith('states:')).map((line) => line.split(' ')[0]).sort()).toEqual(['states:SendTaskSuccess', 'states:StartExecution']);
     expect(can.some((line) => line.startsWith('ses:SendRawEmail'))).toBe(true);
     expect(on(logicalIdOf(storage.verifications))).toEqual([]);
     expect(on(logicalIdOf(storage.packages))).toEqual([]);

@@ -50,6 +50,29 @@ describe('requests in DynamoDB', () => {
     await expect(refused).rejects.toMatchObject({ problems: [{ field: 'Idempotency-Key' }] });
   });
 
+  it('finds an address\'s requests by its keyed hash through the person index, newest first, and none once anonymised', async () => {
+    const store = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
+    const person = randomBytes(32).toString('hex');
+    const older = { ...newRequest(), personKey: person };
+    const newer = { ...newRequest(), personKey: person, receivedAt: '2026-11-21T10:00:00.000Z' };
+    await store.create(older, received);
+    await store.create(newer, received);
+    await store.create({ ...newRequest(), personKey: randomBytes(32).toString('hex') }, received);
+    expect((await store.findByPerson(person)).map((r) => r.id)).toEqual([newer.id, older.id]);
+    const { personKey: _gone, ...anonymised } = older;
+    await ddb.db.send(new PutCommand({ TableName: ddb.tables.requests, Item: { pk: older.id, sk: 'REQUEST', ...anonymised } }));
+    expect((await store.findByPerson(person)).map((r) => r.id)).toEqual([newer.id]);
+  });
+
+  it('an amendment made from the request as it stands keeps what a concurrent one added', async () => {
+    const store = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
+    const request = newRequest();
+    await store.create(request, received);
+    const note = (text: string) => ({ id: text, at: '2026-11-20T10:00:00.000Z', by: 'op', text });
+    await Promise.all(['a', 'b', 'c'].map((text) => store.amend(request.id, 'RECEIVED', (current) => ({ notes: [...(current.notes ?? []), note(text)] }), [])));
+    expect((await store.get(request.id)).notes?.map((n) => n.text).sort()).toEqual(['a', 'b', 'c']);
+  });
+
   it('keys are per channel: a web key never meets a mail Message-ID of the same text', async () => {
     const store = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
     const mail = await store.create({ ...newRequest(), channel: 'email' }, received, { key: 'message-id:<x@y>', bodyHash: 'c'.repeat(64), field: 'Message-ID' });

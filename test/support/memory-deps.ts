@@ -60,6 +60,7 @@ import {
   type OwnRecords,
   type RetentionSource,
   type RetentionStates,
+  type Changes,
   type Idempotency,
   type RequestStore,
   type SourceOutcome,
@@ -130,11 +131,14 @@ class MemoryRequests implements RequestStore {
     await this.audit.append(id, { type: 'verification.confirmed', detail: {} });
     return 'marked' as const;
   }
-  async amend(id: string, status: RequestStatus, changes: Partial<DataSubjectRequest>, events: AuditEvent[], check?: (current: DataSubjectRequest) => void) {
-    const current = await this.get(id);
+  async amend(id: string, status: RequestStatus, changes: Changes, events: AuditEvent[], check?: (current: DataSubjectRequest) => void) {
+    // Read and written with no await between, as the DynamoDB store's conditional write makes it: nothing is lost to a concurrent amend.
+    const stored = this.requests.get(id);
+    if (!stored) throw new NotFoundError(`request ${id} does not exist`);
+    const current = structuredClone(stored);
     if (current.status !== status) throw new ConflictError(`request ${id} is ${current.status}, not ${status}`);
     check?.(current);
-    const next = { ...current, ...changes, status };
+    const next = { ...current, ...(typeof changes === 'function' ? changes(current) : changes), status };
     this.requests.set(id, structuredClone(next));
     for (const event of events) await this.audit.append(id, event);
     return next;
@@ -150,6 +154,9 @@ class MemoryRequests implements RequestStore {
   }
   async *eachOpen() {
     for (const request of this.open()) yield structuredClone(request);
+  }
+  async findByPerson(personKey: string) {
+    return [...this.requests.values()].filter((r) => r.personKey === personKey).sort((a, b) => b.receivedAt.localeCompare(a.receivedAt)).map((r) => structuredClone(r));
   }
   private readonly steps = new Map<string, boolean>();
   async claimStep(id: string, step: string) {

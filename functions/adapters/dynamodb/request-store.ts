@@ -5,7 +5,7 @@ import type { AuditEvent } from '../../domain/audit.ts';
 import { ConflictError, DependencyError, IdempotencyKeyReusedError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { reportFactsOf, type ReportFacts } from '../../domain/report.ts';
 import { assertTransition, OPEN_STATUSES, type DataSubjectRequest, type RequestStatus } from '../../domain/request.ts';
-import type { CreateResult, Idempotency, RequestStore, SourceResult } from '../../use-cases/ports.ts';
+import type { Changes, CreateResult, Idempotency, RequestStore, SourceResult } from '../../use-cases/ports.ts';
 import { putIf, recordConditionFailed, writeAudited } from './audited-write.ts';
 import { queryAll } from './query-all.ts';
 
@@ -13,6 +13,7 @@ import { queryAll } from './query-all.ts';
  * Requests table layout (keys defined once in infra/constructs/storage.ts):
  *   pk=<request id>            sk=REQUEST          the request; `openDue`+`dueAtUtc` feed the due-date index while open,
  *                                                  `receivedMonth`+`receivedAtUtc` the received-date index (its `report` facts)
+ *                                                  `personKey`+`receivedAt` the person index (until anonymised)
  *   pk=<request id>            sk=RESULT#<source>  what one data source returned
  *   pk=IDEMPOTENCY#<sha256>    sk=MARKER           which request an idempotency key made, and the keyed hash of its body
  *                                                  (removed when the request is anonymised; the request names it)
@@ -33,6 +34,8 @@ export const CLOSED = 'CLOSED';
  */
 export const RECEIVED_INDEX = 'byReceivedDate';
 export const REPORT_ATTRIBUTE = 'report';
+/** Every request of one address, by its keyed hash (`personKey`) and the instant received: search by address is a query. */
+export const PERSON_INDEX = 'byPerson';
 
 /**
  * How many times the request item was written. Each write is a whole item read a moment before, so it is
@@ -218,12 +221,23 @@ export class DynamoRequestStore implements RequestStore {
     }
   }
 
-  async amend(id: string, status: RequestStatus, changes: Partial<DataSubjectRequest>, events: AuditEvent[], check?: (current: DataSubjectRequest) => void): Promise<DataSubjectRequest> {
+  async amend(id: string, status: RequestStatus, changes: Changes, events: AuditEvent[], check?: (current: DataSubjectRequest) => void): Promise<DataSubjectRequest> {
     return this.rewrite(id, (current) => {
       if (current.status !== status) throw new ConflictError(`request ${id} is ${current.status}, not ${status}`);
       check?.(current);
-      return { next: { ...current, ...changes, status }, expected: status, events };
+      return { next: { ...current, ...(typeof changes === 'function' ? changes(current) : changes), status }, expected: status, events };
     });
+  }
+
+  async findByPerson(personKey: string): Promise<DataSubjectRequest[]> {
+    const items = await queryAll(this.db, {
+      TableName: this.requestsTable,
+      IndexName: PERSON_INDEX,
+      KeyConditionExpression: 'personKey = :person',
+      ExpressionAttributeValues: { ':person': personKey },
+      ScanIndexForward: false,
+    });
+    return items.map(toRequest);
   }
 
   /** Writes the request only if it is still in `expected` and at the revision read, with its audit events, in one transaction. */

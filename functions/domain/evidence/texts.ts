@@ -27,7 +27,7 @@ const LABELS = [
 ] as const;
 
 const VALUES = [
-  'web', 'email', 'statute', 'operatorTerm', 'approved', 'refused', 'yes', 'no', 'none', 'noRawMessage', 'linkByMail',
+  'web', 'email', 'phone', 'post', 'in_person', 'statute', 'operatorTerm', 'approved', 'refused', 'yes', 'no', 'none', 'noRawMessage', 'linkByMail',
   'notVerified', 'noDecision', 'noSources', 'noProcessors', 'noMail', 'notAnswered', 'notAnchored', 'writtenBasis', 'kept',
 ] as const;
 

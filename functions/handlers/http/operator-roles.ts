@@ -7,6 +7,7 @@ import type { OperatorRouteKey } from './routes.ts';
  * approvals and breaches. A route missing here does not compile. The machine key acts as admin.
  */
 export const OPERATOR_ROUTE_ROLES: Record<OperatorRouteKey, OperatorRole> = {
+  'GET /operator/inbox': 'viewer',
   'GET /operator/requests': 'viewer',
   'GET /operator/requests/{reference}': 'viewer',
   'GET /operator/requests/{reference}/attachment': 'viewer',
@@ -25,6 +26,9 @@ export const OPERATOR_ROUTE_ROLES: Record<OperatorRouteKey, OperatorRole> = {
   'GET /operator/breaches/{reference}/notice': 'viewer',
 
   'POST /operator/decisions/{reference}': 'decider',
+  'POST /operator/requests': 'decider',
+  'POST /operator/requests/{reference}/notes': 'decider',
+  'POST /operator/requests/{reference}/classification': 'decider',
   'POST /operator/requests/{reference}/extension': 'decider',
   'POST /operator/requests/{reference}/messages': 'decider',
   'POST /operator/requests/{reference}/resume': 'decider',

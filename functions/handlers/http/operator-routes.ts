@@ -12,7 +12,9 @@ import { breachRoutes } from './breach-routes.ts';
 import { resumeRequest } from '../../use-cases/attention.ts';
 import { retentionRoutes } from './retention-routes.ts';
 import { evidenceRoutes } from './evidence-routes.ts';
-import { attachmentDisposition, json, rawBody, type Result } from './responses.ts';
+import { attachmentDisposition, header, json, rawBody, type Result } from './responses.ts';
+import { inbox } from '../../use-cases/inbox.ts';
+import { addNote, classify, enterRequest } from '../../use-cases/operator-actions.ts';
 import { consoleApiRouteKey, OPERATOR_ROUTE_KEYS, type ConsoleApiRouteKey, type OperatorRouteKey } from './routes.ts';
 import { OPERATOR_ROUTE_ROLES } from './operator-roles.ts';
 import { operatorsRoutes, standingInPool } from './operators-routes.ts';
@@ -69,6 +71,13 @@ function reference(event: APIGatewayProxyEventV2): string {
   return value;
 }
 
+/** A client's key for "this action, once" (a double click, a retried call): 1 to 255 visible ASCII characters. */
+function idempotencyKey(event: APIGatewayProxyEventV2): string | undefined {
+  const key = header(event, 'idempotency-key');
+  if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key)) throw new ValidationError([{ field: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }], 'request');
+  return key;
+}
+
 function body(event: APIGatewayProxyEventV2): unknown {
   try {
     return JSON.parse(rawBody(event) || '{}');
@@ -95,6 +104,27 @@ const handlers: Record<OperatorRouteKey, OperatorRoute> = {
       ...(cursor ? {} : { openWork: await deps.openWork.list() }),
     });
   },
+  /**
+   * The inbox: open requests by due date with every filter's count; ?filter=overdue|atRisk|needsDecision|
+   * needsClassification|failure|newReply, or ?q= a reference or an address (every request of that address).
+   */
+  'GET /operator/inbox': async (event) => json(200, await inbox(await dependencies(), event.queryStringParameters ?? {})),
+  /**
+   * A request received by phone, post or in person, entered by the operator: the form's fields plus channel,
+   * receivedAt (starts the deadline) and identity (mail | attested, with attestation). Idempotency-Key is required,
+   * so a double submit makes one request.
+   */
+  'POST /operator/requests': async (event, actor) => {
+    const key = idempotencyKey(event);
+    if (!key) throw new ValidationError([{ field: 'Idempotency-Key', message: 'is required: one key per entered request, so a repeated submit makes one request' }], 'request');
+    const deps = await dependencies();
+    const { request, created } = await enterRequest(deps, body(event), actor, { key: `operator:${key}`, field: 'Idempotency-Key' });
+    return json(created ? 201 : 200, requestView(request, deps.clock.now(), deps.profile.escalation));
+  },
+  /** An internal note for other operators: {"text": "…"}; kept with the request, never mailed. */
+  'POST /operator/requests/{reference}/notes': async (event, actor) => json(200, await addNote(await dependencies(), reference(event), body(event), actor)),
+  /** What unclear mail asks for: {"types": ["access", …]}; the request moves on as those. */
+  'POST /operator/requests/{reference}/classification': async (event, actor) => json(200, await classify(await dependencies(), reference(event), body(event), actor)),
   /** After a failed step was fixed: run it again (the request shows `attention` until then). */
   'POST /operator/requests/{reference}/resume': async (event) => json(200, await resumeRequest(await dependencies(), reference(event))),
   'GET /operator/requests/{reference}': async (event) => json(200, await requestDetail(await dependencies(), reference(event))),
@@ -146,7 +176,7 @@ const handlers: Record<OperatorRouteKey, OperatorRoute> = {
   /** The operator writes to the person: {"text": "…"}, mailed in the person's language, threaded, kept with the request. */
   'POST /operator/requests/{reference}/messages': async (event, actor) => {
     const { text } = (body(event) ?? {}) as { text?: unknown };
-    return json(200, await writeToPerson(await dependencies(), reference(event), text, actor));
+    return json(200, await writeToPerson(await dependencies(), reference(event), text, actor, idempotencyKey(event)));
   },
   /** Before sending marketing, the company's systems ask: has this address opted out? (?email=…) */
   'GET /operator/suppressions': async (event) => {

@@ -3,6 +3,8 @@
  * and sends public routes to the public function and operator routes to the operator function), so they cannot
  * disagree.
  */
+/** The operator's console: its pages, style, modules and texts (static; what they show comes from the operator API). */
+export const CONSOLE_ROUTE_KEYS = ['GET /console', 'GET /console/{file}'] as const;
 export const PUBLIC_ROUTE_KEYS = [
   'GET /',
   'POST /api/requests',
@@ -17,6 +19,7 @@ export const PUBLIC_ROUTE_KEYS = [
   'GET /console/sign-in.js',
   'GET /console/auth.js',
   'GET /console/config.json',
+  ...CONSOLE_ROUTE_KEYS,
 ] as const;
 /** The breach register, part of the operator API. */
 export const BREACH_ROUTE_KEYS = [
@@ -56,8 +59,12 @@ export const OPERATOR_ROUTE_KEYS = [
   ...RETENTION_ROUTE_KEYS,
   ...EVIDENCE_ROUTE_KEYS,
   ...OPERATORS_ROUTE_KEYS,
+  'GET /operator/inbox',
   'GET /operator/requests',
+  'POST /operator/requests',
   'GET /operator/requests/{reference}',
+  'POST /operator/requests/{reference}/notes',
+  'POST /operator/requests/{reference}/classification',
   'GET /operator/decisions',
   'POST /operator/decisions/{reference}',
   'POST /operator/requests/{reference}/extension',

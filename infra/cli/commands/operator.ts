@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,18 +22,18 @@ function connection(): { url: string; key: string } {
 }
 
 /** One operator API call; the body as bytes (a PDF, say), with the response headers. */
-export async function callRaw(method: string, path: string, body?: unknown): Promise<{ status: number; headers: Headers; body: Buffer }> {
+export async function callRaw(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: Buffer }> {
   const { url, key } = connection();
   const response = await fetch(`${url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
     body: body ? JSON.stringify(body) : undefined,
   });
   return { status: response.status, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
 }
 
-export async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const response = await callRaw(method, path, body);
+export async function call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await callRaw(method, path, body, headers);
   return { status: response.status, json: JSON.parse(response.body.toString('utf8')) as Record<string, unknown> };
 }
 
@@ -66,6 +67,8 @@ interface RequestDetail extends RequestRow {
   subject?: string;
   message?: string;
   changes?: Record<string, string>;
+  entry?: { by: string; at: string; identity: string; attestation?: string };
+  notes: Array<{ at: string; by: string; text: string }>;
   thread: Array<{ direction: 'in' | 'out'; at: string; outcome?: string; template?: string; messageId?: string; text?: string; by?: string }>;
   audit: Array<{ at: string; type: string; detail: unknown }>;
 }
@@ -79,6 +82,8 @@ function requestLines(r: RequestDetail): string[] {
     ...(r.subject !== undefined ? [`  subject: ${r.subject}`] : []),
     ...(r.message ? ['  their words:', ...indent(r.message)] : ['  their words: (none)']),
     ...(r.changes ? ['  changes asked:', ...Object.entries(r.changes).map(([field, value]) => `    ${field} → ${value}`)] : []),
+    ...(r.entry ? [`  entered by ${r.entry.by} at ${r.entry.at}; identity: ${r.entry.identity === 'attested' ? `attested — ${r.entry.attestation ?? ''}` : 'by the mailed link'}`] : []),
+    ...(r.notes?.length ? ['  notes:', ...r.notes.flatMap((n) => [`    ${n.at}  by ${n.by}`, ...indent(n.text).map((line) => `    ${line}`)])] : []),
     ...(r.thread.length
       ? ['  mail:', ...r.thread.flatMap((m) => [`    ${m.at}  ${m.direction === 'in' ? `in   ${m.outcome ?? ''}` : `out  ${m.template ?? ''}${m.by ? ` by ${m.by}` : ''}`}  ${m.messageId ?? ''}`.trimEnd(), ...(m.text ? indent(m.text).map((line) => `    ${line}`) : [])])]
       : []),
@@ -109,9 +114,9 @@ async function allOpenRequests(): Promise<{ status: number; json: Record<string,
 }
 
 const REQUESTS_USAGE =
-  'usage: derbes requests [list | show <reference> | write <reference> --text "…" | extend <reference> --reason "…" | resume <reference> | done <reference> <open work id>] [--json]';
+  'usage: derbes requests [list | show <reference> | write <reference> --text "…" | note <reference> --text "…" | extend <reference> --reason "…" | resume <reference> | done <reference> <open work id>] [--json]';
 
-/** `derbes requests [list | show <reference> | write <reference> --text "…" | extend <reference> --reason "…" | resume <reference> | done <reference> <item>] [--json]`. */
+/** `derbes requests [list | show <reference> | write <reference> --text "…" | note <reference> --text "…" | extend <reference> --reason "…" | resume <reference> | done <reference> <item>] [--json]`. */
 export async function requestsCommand(args: string[], io: Io): Promise<number> {
   const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, reason: { type: 'string' }, text: { type: 'string' } } });
   const [action = 'list', reference, item] = positionals;
@@ -133,7 +138,12 @@ export async function requestsCommand(args: string[], io: Io): Promise<number> {
     return report(io, await call('GET', `/operator/requests/${encodeURIComponent(reference)}`), (json) => (values.json ? asJson(json) : requestLines(json as unknown as RequestDetail)));
   }
   if (action === 'write' && reference) {
-    return report(io, await call('POST', `/operator/requests/${encodeURIComponent(reference)}/messages`, { text: values.text }), (json) => [`${String(json.reference)}: sent as ${String(json.messageId)}`]);
+    // One key per invocation: a retried call is one mail, and the same words written again are another.
+    const sent = await call('POST', `/operator/requests/${encodeURIComponent(reference)}/messages`, { text: values.text }, { 'idempotency-key': randomUUID() });
+    return report(io, sent, (json) => [`${String(json.reference)}: sent as ${String(json.messageId)}`]);
+  }
+  if (action === 'note' && reference) {
+    return report(io, await call('POST', `/operator/requests/${encodeURIComponent(reference)}/notes`, { text: values.text }), (json) => [`${reference}: note ${String(json.id)} kept (not mailed)`]);
   }
   if (action === 'extend' && reference) {
     return report(io, await call('POST', `/operator/requests/${encodeURIComponent(reference)}/extension`, { reason: values.reason }), (json) => [row(json as never)]);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, ValidationError } from '../../../functions/domain/errors.ts';
 import { applyDecision, basisText, decide, extendDeadline, parseDecision, requestDetail, requestView, resolveBasis, writeToPerson } from '../../../functions/use-cases/operator.ts';
@@ -5,6 +6,7 @@ import { receiveEmail } from '../../../functions/use-cases/receive-email.ts';
 import { acknowledge } from '../../../functions/use-cases/workflow-steps.ts';
 import { planFulfilment, requestDecision } from '../../../functions/use-cases/workflow-steps.ts';
 import { mailsTo, NOW, OPERATOR, placeRequest, systemFor } from '../../support/flow.ts';
+import type { MemorySentMail } from '../../support/memory-deps.ts';
 
 async function awaitingDecision(types: Parameters<typeof placeRequest>[1] = ['claim'], profile = 'profiles/seeds/4sell.json') {
   const s = systemFor(profile);
@@ -76,9 +78,9 @@ describe('writeToPerson', () => {
     const s = systemFor('profiles/demo.json');
     const request = await placeRequest(s, ['claim'], { language: 'kk', name: 'Айгерім' });
     const words = 'Шарт нөмірін жіберіңізші.';
-    const sent = await writeToPerson(s.deps, request.id, `  ${words} `, OPERATOR);
-    // A double click: the same words again are the same mail.
-    expect(await writeToPerson(s.deps, request.id, words, OPERATOR)).toEqual(sent);
+    const sent = await writeToPerson(s.deps, request.id, `  ${words} `, OPERATOR, 'compose-1');
+    // A double click: the same key again is the same mail.
+    expect(await writeToPerson(s.deps, request.id, words, OPERATOR, 'compose-1')).toEqual(sent);
     const mails = mailsTo(s, request.email);
     expect(mails).toHaveLength(1);
     expect(mails[0]).toMatchObject({ messageId: sent.messageId, subject: `[${request.id}] Сұрауыңыз бойынша хабарлама` });
@@ -86,6 +88,29 @@ describe('writeToPerson', () => {
     const detail = await requestDetail(s.deps, request.id);
     expect(detail.thread.filter((m) => m.direction === 'out').at(-1)).toMatchObject({ template: 'operatorMessage', messageId: sent.messageId, text: words, by: OPERATOR.email });
     expect(detail.audit.filter((e) => e.type === 'operator.wrote').map((e) => e.detail)).toEqual([{ messageId: sent.messageId, operator: OPERATOR }]);
+  });
+
+  it('sends the same words twice when the operator writes them twice, and keys the mail by no hash of the words', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['claim'], { language: 'ru' });
+    const words = 'Напомним: нужен номер договора.';
+    const first = await writeToPerson(s.deps, request.id, words, OPERATOR, 'compose-1');
+    const second = await writeToPerson(s.deps, request.id, words, OPERATOR, 'compose-2');
+    const third = await writeToPerson(s.deps, request.id, words, OPERATOR);
+    expect(new Set([first.messageId, second.messageId, third.messageId]).size).toBe(3);
+    expect(mailsTo(s, request.email)).toHaveLength(3);
+    expect((await s.deps.requests.get(request.id)).operatorMessages?.map((m) => m.text)).toEqual([words, words, words]);
+    const textHash = createHash('sha256').update(words).digest('hex');
+    const ledger = [...(s.deps.sentMail as MemorySentMail).entries.keys()].filter((k) => k.includes('/operatorMessage/'));
+    expect(ledger).toHaveLength(3);
+    for (const key of ledger) expect(textHash).not.toContain(key.split('/').at(-1));
+  });
+
+  it('keeps both of two messages written at the same instant', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['claim'], { language: 'en' });
+    await Promise.all([writeToPerson(s.deps, request.id, 'One.', OPERATOR), writeToPerson(s.deps, request.id, 'Two.', OPERATOR)]);
+    expect((await s.deps.requests.get(request.id)).operatorMessages?.map((m) => m.text).sort()).toEqual(['One.', 'Two.']);
   });
 
   it('keeps the words of a mail that went out while the workflow moved the request on', async () => {

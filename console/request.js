@@ -1,0 +1,325 @@
+// One request as the operator reads it — who asked, their words, the deadline, what the sources and processors
+// returned, the correspondence, the notes and the timeline — and what the operator may do about it.
+import { api } from './api.js';
+import { consolePage, problemBox } from './layout.js';
+import { el } from './texts.js';
+
+const TYPES = ['access', 'rectification', 'blocking', 'unblocking', 'erasure', 'consent_withdrawal', 'marketing_opt_out', 'claim'];
+const OPEN = ['RECEIVED', 'AWAITING_VERIFICATION', 'IN_PROGRESS', 'AWAITING_DECISION'];
+
+/** Who acted, as the trail and the request name them. */
+const actor = (value) => (value && typeof value === 'object' ? (value.email ?? `key ${value.keyId}`) : value ? `key ${value}` : '—');
+
+const capitalised = (text) => text.charAt(0).toLocaleUpperCase() + text.slice(1);
+
+function facts(entries) {
+  return el('dl', { class: 'facts' }, entries.filter(Boolean).map(([term, value]) => [el('dt', {}, term), el('dd', {}, value)]));
+}
+
+function whoSection(texts, r) {
+  const entry = r.entry
+    ? [
+        texts.t('request.entered', { by: actor(r.entry.operator ?? r.entry.by), at: texts.dateTime(r.entry.at, r.timeZone) }),
+        '; ',
+        r.entry.identity === 'attested' ? texts.t('request.identityAttested', { attestation: r.entry.attestation ?? '' }) : texts.t('request.identityMail'),
+      ]
+    : undefined;
+  return el(
+    'section',
+    { 'aria-labelledby': 'who' },
+    el('h2', { id: 'who' }, texts.t('request.whoTitle')),
+    facts([
+      [texts.t('request.email'), r.email],
+      r.name && [texts.t('request.name'), r.name],
+      [texts.t('request.language'), texts.t(`languages.${r.language}`)],
+      [texts.t('request.channel'), [texts.t(`channels.${r.channel}`), entry ? el('br') : '', entry ?? '']],
+      [texts.t('request.verified'), r.verified ? texts.t('request.verifiedYes', { at: texts.dateTime(r.verifiedAt, r.timeZone) }) : texts.t('request.verifiedNo')],
+    ]),
+  );
+}
+
+/** A kept attachment of the person's mail: fetched with the operator's credentials, then saved. */
+function attachmentButton(texts, reference, attachment, n) {
+  return el(
+    'button',
+    {
+      type: 'button',
+      class: 'secondary',
+      onclick: async () => {
+        const file = await api(`/requests/${encodeURIComponent(reference)}/attachment?key=${encodeURIComponent(attachment.key)}`);
+        const link = el('a', { href: URL.createObjectURL(file), download: '' });
+        link.click();
+        setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+      },
+    },
+    texts.t('request.attachment', { n, size: attachment.size }),
+  );
+}
+
+function wordsSection(texts, r) {
+  const attachments = r.thread.filter((m) => m.direction === 'in').flatMap((m) => m.attachments.filter((a) => a.key));
+  return el(
+    'section',
+    { 'aria-labelledby': 'words' },
+    el('h2', { id: 'words' }, texts.t('request.wordsTitle')),
+    r.subject !== undefined ? el('p', {}, `${texts.t('request.subject')}: `, el('q', {}, r.subject)) : '',
+    r.message ? el('div', { class: 'words' }, r.message) : el('p', {}, texts.t('request.noWords')),
+    r.changes ? [el('h3', {}, texts.t('request.changesTitle')), facts(Object.entries(r.changes).map(([field, value]) => [labelOf(texts, r, field), value]))] : '',
+    attachments.length ? [el('h3', {}, texts.t('request.attachments')), el('p', {}, attachments.map((a, i) => attachmentButton(texts, r.reference, a, i + 1)))] : '',
+  );
+}
+
+function labelOf(texts, r, field) {
+  const declared = r.correctable.find((c) => c.field === field);
+  return declared ? declared.label[texts.language] : field;
+}
+
+function deadlineSection(texts, r) {
+  const rule = r.deadlineRule;
+  return el(
+    'section',
+    { 'aria-labelledby': 'deadline' },
+    el('h2', { id: 'deadline' }, texts.t('request.deadlineTitle')),
+    facts([
+      [texts.t('request.dueAt'), [texts.dateTime(r.dueAt, r.timeZone), r.overdue ? ` — ${texts.t('request.overdue')}` : r.atRisk ? ` — ${texts.t('request.atRisk')}` : '']],
+      [texts.t('request.rule'), rule.citation[texts.language]],
+      [texts.t('request.source'), rule.source],
+      rule.applied && ['', texts.t('request.extended', { from: texts.dateTime(rule.applied.originalDueAt, r.timeZone), to: texts.dateTime(r.dueAt, r.timeZone) })],
+      !rule.applied && ['', rule.extension ? texts.t('request.extensionAllowed', { citation: rule.extension.citation[texts.language] }) : texts.t('request.extensionNotAllowed')],
+    ]),
+  );
+}
+
+function fulfilmentSection(texts, r) {
+  const lines = [];
+  if (r.attention) lines.push(el('li', { class: 'flag failure' }, texts.t('request.attention', { step: r.attention.step, code: r.attention.code, since: texts.dateTime(r.attention.since, r.timeZone) })));
+  for (const e of r.audit) {
+    if (e.type === 'source.applied') {
+      const outcomes = Object.entries(e.detail.outcomes).map(([step, outcome]) => `${step}: ${outcome}`).join(', ');
+      lines.push(el('li', {}, texts.t('request.sourceApplied', { source: e.detail.sourceId, outcomes, attempt: e.detail.attempt })));
+    } else if (e.type === 'source.failed') {
+      lines.push(el('li', {}, texts.t('request.sourceFailed', { source: e.detail.sourceId, error: e.detail.error, steps: e.detail.steps.join(', ') })));
+    } else if (e.type === 'processor.notified') {
+      const delivered = texts.t(e.detail.delivered ? 'request.delivered' : 'request.notDelivered');
+      lines.push(el('li', {}, texts.t('request.processorNotified', { processor: e.detail.processorId, delivered, notice: e.detail.noticeType, attempts: e.detail.attempts })));
+    }
+  }
+  return el('section', { 'aria-labelledby': 'fulfilment' }, el('h2', { id: 'fulfilment' }, texts.t('request.fulfilmentTitle')), lines.length ? el('ul', {}, lines) : el('p', {}, texts.t('request.noFulfilment')));
+}
+
+function threadSection(texts, r) {
+  const items = r.thread.map((m) =>
+    el(
+      'li',
+      { class: m.direction },
+      el(
+        'p',
+        { class: 'meta' },
+        el('time', { datetime: m.at }, texts.dateTime(m.at, r.timeZone)),
+        ' — ',
+        m.direction === 'in'
+          ? m.outcome === 'request' || m.outcome === 'reply' || m.outcome === 'triage'
+            ? texts.t('request.mailIn')
+            : texts.t('request.mailInOther', { outcome: m.outcome })
+          : texts.t('request.mailOut', { template: texts.maybe(`templates.${m.template}`, {}, texts.t('templates.other')) }),
+        m.by ? ` — ${texts.t('request.writtenBy', { by: actor(m.by) })}` : '',
+      ),
+      m.text ? el('div', { class: 'words' }, m.text) : '',
+    ),
+  );
+  return el('section', { 'aria-labelledby': 'thread' }, el('h2', { id: 'thread' }, texts.t('request.threadTitle')), items.length ? el('ol', { class: 'thread' }, items) : el('p', {}, texts.t('request.noThread')));
+}
+
+function notesSection(texts, r) {
+  const items = r.notes.map((n) => el('li', {}, el('p', { class: 'meta' }, texts.t('request.noteBy', { by: actor(n.by), at: texts.dateTime(n.at, r.timeZone) })), el('div', { class: 'words' }, n.text)));
+  return el('section', { 'aria-labelledby': 'notes' }, el('h2', { id: 'notes' }, texts.t('request.notesTitle')), items.length ? el('ul', { class: 'notes' }, items) : el('p', {}, texts.t('request.noNotes')));
+}
+
+function decisionSection(texts, r) {
+  if (!r.decision) return '';
+  const d = r.decision;
+  const grounds = Object.fromEntries(r.refusalGrounds.map((g) => [g.id, `${g.text[texts.language]} (${g.citation[texts.language]})`]));
+  const basis = d.basis === undefined ? undefined : typeof d.basis === 'string' ? d.basis : 'text' in d.basis ? d.basis.text : (grounds[d.basis.ground] ?? d.basis.ground);
+  return el(
+    'section',
+    { 'aria-labelledby': 'decision' },
+    el('h2', { id: 'decision' }, texts.t('request.decisionTitle')),
+    el('p', {}, texts.t(d.approved ? 'request.decisionApproved' : 'request.decisionRefused', { by: actor(d.decidedBy), at: texts.dateTime(d.decidedAt, r.timeZone) })),
+    facts([d.reason && [texts.t('request.decisionReason'), d.reason], basis && [texts.t('request.decisionBasis'), basis]]),
+  );
+}
+
+/** The trail as sentences: each event in the operator's language, with what it names. */
+function eventText(texts, r, e) {
+  const d = e.detail ?? {};
+  const by = actor(d.operator ?? d.operatorKeyId);
+  switch (e.type) {
+    case 'request.received':
+      return d.enteredBy ? texts.t('events.request.entered', { channel: texts.t(`channels.${d.channel}`), by: actor(d.operator ?? d.enteredBy) }) : texts.t('events.request.received', { channel: texts.t(`channels.${d.channel}`) });
+    case 'status.changed':
+      return texts.t('events.status.changed', { from: texts.t(`statuses.${d.from}`), to: texts.t(`statuses.${d.to}`) });
+    case 'mail.sent':
+      return texts.t('events.mail.sent', { template: texts.maybe(`templates.${d.template}`, {}, d.template) });
+    case 'mail.withheld':
+      return texts.t('events.mail.withheld', { template: texts.maybe(`templates.${d.template}`, {}, d.template), reason: d.reason });
+    case 'verification.requested':
+      return texts.t(d.joined ? 'events.verification.joined' : 'events.verification.requested', { expiresAt: texts.dateTime(d.expiresAt, r.timeZone) });
+    case 'source.applied':
+      return texts.t('events.source.applied', { source: d.sourceId });
+    case 'source.failed':
+      return texts.t('events.source.failed', { source: d.sourceId, error: d.error });
+    case 'decision.requested':
+      return texts.t('events.decision.requested', { reasons: r.review?.[texts.language] ?? d.reasons.join('; ') });
+    case 'decision.made':
+      return texts.t(d.approved ? 'events.decision.approved' : 'events.decision.refused', { by });
+    case 'processor.notified':
+      return texts.t('events.processor.notified', { processor: d.processorId, delivered: texts.t(d.delivered ? 'request.delivered' : 'request.notDelivered') });
+    case 'deadline.extended':
+      return texts.t('events.deadline.extended', { to: texts.dateTime(d.to, r.timeZone), by });
+    case 'consent.withdrawn':
+      return texts.t('events.consent.withdrawn', { purposes: d.purposes.join(', ') });
+    case 'retention.hold':
+      return texts.t('events.retention.hold', { by });
+    default:
+      return texts.maybe(`events.${e.type}`, { ...d, by }, texts.t('events.other', { type: e.type }));
+  }
+}
+
+function timelineSection(texts, r) {
+  return el(
+    'section',
+    { 'aria-labelledby': 'timeline' },
+    el('h2', { id: 'timeline' }, texts.t('request.timelineTitle')),
+    el('ol', { class: 'timeline' }, r.audit.map((e) => el('li', {}, el('time', { datetime: e.at }, texts.dateTime(e.at, r.timeZone)), ' — ', eventText(texts, r, e)))),
+  );
+}
+
+/**
+ * One action's form: its fields, a submit button, and where its problems show. `submit(form)` makes the call; on
+ * success the page is read again and says it was done.
+ */
+function actionForm(texts, id, title, intro, fields, button, submit, reload) {
+  const problems = el('div', {});
+  const form = el(
+    'form',
+    {
+      id,
+      'aria-labelledby': `${id}-title`,
+      onsubmit: async (event) => {
+        event.preventDefault();
+        const submitButton = form.querySelector('button[type=submit]');
+        submitButton.disabled = true;
+        try {
+          await submit(form);
+          await reload(texts.t('actions.done'));
+        } catch (error) {
+          problems.replaceChildren(problemBox(texts, error));
+          submitButton.disabled = false;
+        }
+      },
+    },
+    el('h3', { id: `${id}-title` }, title),
+    intro ? el('p', { class: 'hint' }, intro) : '',
+    problems,
+    fields,
+    el('button', { type: 'submit' }, button),
+  );
+  return el('div', { class: 'action' }, form);
+}
+
+const textarea = (id, label, required = true) => [el('label', { for: id }, label), el('textarea', { id, name: id, maxlength: 5000, required })];
+const typeBoxes = (texts, name) => el('fieldset', {}, el('legend', {}, texts.t('enter.types')), TYPES.map((type) => el('label', {}, el('input', { type: 'checkbox', name, value: type }), texts.t(`types.${type}`))));
+
+function actions(texts, r, reload) {
+  const ref = encodeURIComponent(r.reference);
+  const forms = [];
+  const open = OPEN.includes(r.status);
+  if (r.status === 'AWAITING_DECISION' && !r.types.length) {
+    forms.push(
+      actionForm(texts, 'classify', texts.t('actions.classifyTitle'), texts.t('actions.classifyIntro'), typeBoxes(texts, 'types'), texts.t('actions.classifySubmit'), (form) =>
+        api(`/requests/${ref}/classification`, { method: 'POST', body: { types: [...form.querySelectorAll('input[name=types]:checked')].map((i) => i.value) } }),
+      reload),
+    );
+  } else if (r.status === 'AWAITING_DECISION') {
+    const grounds = el(
+      'select',
+      { id: 'basis', name: 'basis' },
+      el('option', { value: '' }, texts.t('actions.basisChoose')),
+      // A ground is written to follow "because" in a sentence; as an option of its own it starts with a capital.
+      r.refusalGrounds.map((g) => el('option', { value: g.id }, `${capitalised(g.text[texts.language])} (${g.citation[texts.language]})`)),
+      el('option', { value: 'other' }, texts.t('actions.basisOther')),
+    );
+    const changes = r.types.includes('rectification')
+      ? el('fieldset', {}, el('legend', {}, texts.t('actions.changesLegend')), r.correctable.map((c) => [el('label', { for: `change-${c.field}` }, c.label[texts.language]), el('input', { id: `change-${c.field}`, name: `change-${c.field}`, type: 'text', value: r.changes?.[c.field] ?? '' })]))
+      : '';
+    forms.push(
+      actionForm(
+        texts,
+        'decide',
+        texts.t('actions.decideTitle'),
+        r.review ? texts.t('actions.decideIntro', { reasons: r.review[texts.language] }) : '',
+        [
+          el('fieldset', {}, el('legend', {}, texts.t('actions.decision')), el('label', {}, el('input', { type: 'radio', name: 'decision', value: 'approve', required: true }), texts.t('actions.approve')), el('label', {}, el('input', { type: 'radio', name: 'decision', value: 'deny' }), texts.t('actions.deny'))),
+          textarea('reason', texts.t('actions.reason'), false),
+          el('label', { for: 'basis' }, texts.t('actions.basis')),
+          grounds,
+          el('label', { for: 'basis-text' }, texts.t('actions.basisText')),
+          el('input', { id: 'basis-text', name: 'basisText', type: 'text', maxlength: 1000 }),
+          textarea('answer', texts.t('actions.answer'), false),
+          changes,
+        ],
+        texts.t('actions.decideSubmit'),
+        (form) => {
+          const f = form.elements;
+          const decision = f.decision.value;
+          const changed = Object.fromEntries(r.correctable.map((c) => [c.field, form.querySelector(`#change-${c.field}`)?.value.trim()]).filter(([, v]) => v));
+          const basis = f.basis.value === 'other' ? f.basisText.value.trim() : f.basis.value;
+          const body = {
+            decision,
+            ...(f.reason.value.trim() ? { reason: f.reason.value.trim() } : {}),
+            ...(decision === 'deny' && basis ? { basis } : {}),
+            ...(f.answer.value.trim() ? { answer: f.answer.value.trim() } : {}),
+            ...(decision === 'approve' && Object.keys(changed).length ? { changes: changed } : {}),
+          };
+          return api(`/decisions/${ref}`, { method: 'POST', body });
+        },
+        reload,
+      ),
+    );
+  }
+  if (r.attention) {
+    forms.push(actionForm(texts, 'retry', texts.t('actions.retryTitle'), texts.t('actions.retryIntro'), [], texts.t('actions.retrySubmit'), () => api(`/requests/${ref}/resume`, { method: 'POST' }), reload));
+  }
+  if (open && r.deadlineRule.extension && !r.deadlineRule.applied) {
+    forms.push(actionForm(texts, 'extend', texts.t('actions.extendTitle'), '', textarea('extend-reason', texts.t('actions.extendReason')), texts.t('actions.extendSubmit'), (form) => api(`/requests/${ref}/extension`, { method: 'POST', body: { reason: form.elements['extend-reason'].value } }), reload));
+  }
+  if (r.verified) {
+    // One key per message composed: a double click or a retried call sends it once.
+    const key = crypto.randomUUID();
+    forms.push(actionForm(texts, 'write', texts.t('actions.writeTitle'), texts.t('actions.writeIntro'), textarea('write-text', texts.t('actions.writeText')), texts.t('actions.writeSubmit'), (form) => api(`/requests/${ref}/messages`, { method: 'POST', body: { text: form.elements['write-text'].value }, idempotencyKey: key }), reload));
+  }
+  forms.push(actionForm(texts, 'note', texts.t('actions.noteTitle'), texts.t('actions.noteIntro'), textarea('note-text', texts.t('actions.noteText')), texts.t('actions.noteSubmit'), (form) => api(`/requests/${ref}/notes`, { method: 'POST', body: { text: form.elements['note-text'].value } }), reload));
+  return el('section', { 'aria-labelledby': 'actions' }, el('h2', { id: 'actions' }, texts.t('actions.title')), forms);
+}
+
+consolePage('request', async (main, texts) => {
+  const reference = new URLSearchParams(location.search).get('ref') ?? '';
+  const show = async (done) => {
+    const r = await api(`/requests/${encodeURIComponent(reference)}`);
+    document.title = `${texts.t('request.title', { reference: r.reference })} — ${texts.t('common.title')}`;
+    const flags = [r.overdue && 'overdue', !r.overdue && r.atRisk && 'atRisk'].filter(Boolean);
+    main.replaceChildren(
+      el('p', {}, el('a', { href: '/console' }, texts.t('request.back'))),
+      el('h1', {}, texts.t('request.title', { reference: r.reference })),
+      el('p', {}, r.types.length ? r.types.map((t) => texts.t(`types.${t}`)).join(', ') : texts.t('inbox.unclassified'), ' — ', texts.t(`statuses.${r.status}`), ' ', flags.map((f) => el('span', { class: `flag ${f}` }, texts.t(`filters.${f}`)))),
+      done ? el('p', { class: 'done', role: 'status' }, done) : '',
+      el(
+        'div',
+        { class: 'columns' },
+        el('div', {}, whoSection(texts, r), wordsSection(texts, r), threadSection(texts, r), decisionSection(texts, r), actions(texts, r, show)),
+        el('div', {}, deadlineSection(texts, r), fulfilmentSection(texts, r), notesSection(texts, r), timelineSection(texts, r)),
+      ),
+    );
+  };
+  await show();
+});

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import en from '../../rules/console/en.json' with { type: 'json' };
+import ru from '../../rules/console/ru.json' with { type: 'json' };
+import kk from '../../rules/console/kk.json' with { type: 'json' };
+import { ConfigurationError, type FieldProblem } from './errors.ts';
+import { CHANNELS, REQUEST_STATUSES } from './request.ts';
+import { LANGUAGES, REQUEST_TYPES, type Language } from './request-types.ts';
+
+/**
+ * The texts of the operator's console (rules/console/<language>.json): groups of named texts with {placeholders}.
+ * English sets the shape; every language has exactly its groups and names, each text with exactly its placeholders,
+ * and the groups that name the domain's values (statuses, types, channels, languages) name each of them — so a
+ * console page never meets a text that is missing, and a new status or channel fails here, at load.
+ */
+const ConsoleTextsSchema = z.strictObject({
+  language: z.enum(LANGUAGES),
+  common: z.record(z.string(), z.string().min(1)),
+  inbox: z.record(z.string(), z.string().min(1)),
+  filters: z.record(z.string(), z.string().min(1)),
+  statuses: z.record(z.enum(REQUEST_STATUSES), z.string().min(1)),
+  types: z.record(z.enum(REQUEST_TYPES), z.string().min(1)),
+  channels: z.record(z.enum(CHANNELS), z.string().min(1)),
+  languages: z.record(z.enum(LANGUAGES), z.string().min(1)),
+  request: z.record(z.string(), z.string().min(1)),
+  events: z.record(z.string(), z.string().min(1)),
+  templates: z.record(z.string(), z.string().min(1)),
+  actions: z.record(z.string(), z.string().min(1)),
+  enter: z.record(z.string(), z.string().min(1)),
+});
+export type ConsoleTexts = z.infer<typeof ConsoleTextsSchema>;
+
+const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!).sort().join(',');
+
+/** One language's texts against the schema and against the English texts (the reference). */
+export function parseConsoleTexts(json: unknown, source: string, reference?: ConsoleTexts): ConsoleTexts {
+  const parsed = ConsoleTextsSchema.safeParse(json);
+  if (!parsed.success) throw new ConfigurationError(source, parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })));
+  const texts = parsed.data;
+  const problems: FieldProblem[] = [];
+  if (reference) {
+    for (const group of Object.keys(reference) as Array<keyof ConsoleTexts>) {
+      if (group === 'language') continue;
+      const expected = reference[group] as Record<string, string>;
+      const actual = texts[group] as Record<string, string>;
+      for (const name of Object.keys(expected)) {
+        if (actual[name] === undefined) problems.push({ field: `${group}.${name}`, message: 'is missing' });
+        else if (placeholders(actual[name]) !== placeholders(expected[name]!)) problems.push({ field: `${group}.${name}`, message: `must use the placeholders of the English text: {${placeholders(expected[name]!)}}` });
+      }
+      for (const name of Object.keys(actual)) if (expected[name] === undefined) problems.push({ field: `${group}.${name}`, message: 'is not a text of the console (English has no such text)' });
+    }
+  }
+  for (const [group, names] of [['statuses', REQUEST_STATUSES], ['types', REQUEST_TYPES], ['channels', CHANNELS], ['languages', LANGUAGES]] as const) {
+    for (const name of names) if (!(texts[group] as Record<string, string>)[name]) problems.push({ field: `${group}.${name}`, message: 'is missing' });
+  }
+  if (problems.length) throw new ConfigurationError(source, problems);
+  return texts;
+}
+
+const english = parseConsoleTexts(en, 'rules/console/en.json');
+const catalogs: Record<Language, ConsoleTexts> = {
+  en: english,
+  ru: parseConsoleTexts(ru, 'rules/console/ru.json', english),
+  kk: parseConsoleTexts(kk, 'rules/console/kk.json', english),
+};
+
+export function consoleTexts(language: Language): ConsoleTexts {
+  return catalogs[language];
+}

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { riskFlags } from '../domain/deadlines/index.ts';
+import { NotFoundError, ValidationError } from '../domain/errors.ts';
+import { REFERENCE_PATTERN, type DataSubjectRequest } from '../domain/request.ts';
+import type { Dependencies } from './dependencies.ts';
+import { requestView } from './operator.ts';
+
+/** What an operator looks for first; each is a filter of the inbox with its count. */
+export const INBOX_FILTERS = ['overdue', 'atRisk', 'needsDecision', 'needsClassification', 'failure', 'newReply'] as const;
+export type InboxFilter = (typeof INBOX_FILTERS)[number];
+
+/** The inbox's query: one filter, or a search by reference or address (`q`); neither lists every open request. */
+export const InboxQuerySchema = z.strictObject({
+  filter: z.enum(INBOX_FILTERS).optional(),
+  q: z.string().trim().min(1).max(254).optional(),
+});
+export type InboxQuery = z.infer<typeof InboxQuerySchema>;
+
+/**
+ * The person wrote after the last word from an operator: their latest kept reply is later than the latest message an
+ * operator wrote and than the decision. (Replies past the kept ones are only in the trail, and are not counted.)
+ */
+function hasNewReply(request: DataSubjectRequest): boolean {
+  const lastReply = request.replies?.at(-1)?.at;
+  if (!lastReply) return false;
+  const lastWord = [request.operatorMessages?.at(-1)?.at, request.decision?.decidedAt].filter((at): at is string => at !== undefined).sort().at(-1);
+  return !lastWord || lastReply > lastWord;
+}
+
+/** Which of the inbox's filters an open request falls under. */
+export function inboxFlags(request: DataSubjectRequest, now: Date, policy: Dependencies['profile']['escalation']): Set<InboxFilter> {
+  const flags = new Set<InboxFilter>();
+  const risk = riskFlags({ dueAt: request.deadline.dueAt, receivedAt: request.receivedAt }, now, policy);
+  if (risk.overdue) flags.add('overdue');
+  else if (risk.atRisk) flags.add('atRisk');
+  if (request.status === 'AWAITING_DECISION') flags.add(request.types.length ? 'needsDecision' : 'needsClassification');
+  else if (!request.types.length) flags.add('needsClassification');
+  if (request.attention) flags.add('failure');
+  if (hasNewReply(request)) flags.add('newReply');
+  return flags;
+}
+
+/** An e-mail address as a search for a person's requests (else a reference is expected). */
+const looksLikeAddress = (q: string) => /^[^\s@]+@[^\s@]+$/.test(q);
+
+/**
+ * The operator's inbox: open requests by due date (all of them, or one filter's), each with the filters it falls
+ * under, and every filter's count over all open requests. A search (`q`) finds a reference, or every request of an
+ * address — open or closed — through the person index by the address's keyed hash, never by reading every request.
+ */
+export async function inbox(deps: Pick<Dependencies, 'requests' | 'clock' | 'profile' | 'personKey'>, rawQuery: unknown) {
+  const parsed = InboxQuerySchema.safeParse(rawQuery ?? {});
+  if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(query)', message: i.message })), 'inbox');
+  const query = parsed.data;
+  const now = deps.clock.now();
+  const view = (request: DataSubjectRequest) => ({
+    ...requestView(request, now, deps.profile.escalation),
+    email: request.email,
+    ...(request.name ? { name: request.name } : {}),
+    flags: [...inboxFlags(request, now, deps.profile.escalation)],
+  });
+  const counts = Object.fromEntries([['open', 0], ...INBOX_FILTERS.map((f) => [f, 0])]) as Record<InboxFilter | 'open', number>;
+  const listed: DataSubjectRequest[] = [];
+  for await (const request of deps.requests.eachOpen()) {
+    counts.open++;
+    const flags = inboxFlags(request, now, deps.profile.escalation);
+    for (const flag of flags) counts[flag]++;
+    if (!query.q && (!query.filter || flags.has(query.filter))) listed.push(request);
+  }
+  if (query.q) listed.push(...(await search(deps, query.q)));
+  return { counts, ...(query.filter && !query.q ? { filter: query.filter } : {}), requests: listed.map(view) };
+}
+
+async function search(deps: Pick<Dependencies, 'requests' | 'personKey'>, q: string): Promise<DataSubjectRequest[]> {
+  const reference = q.toUpperCase();
+  if (new RegExp(`^${REFERENCE_PATTERN.source}$`).test(reference)) {
+    try {
+      return [await deps.requests.get(reference)];
+    } catch (error) {
+      if (error instanceof NotFoundError) return [];
+      throw error;
+    }
+  }
+  if (looksLikeAddress(q)) return deps.requests.findByPerson(await deps.personKey(q.toLowerCase()));
+  throw new ValidationError([{ field: 'q', message: 'search by a reference (DRB-XXXXX-XXXXX) or an e-mail address' }], 'inbox');
+}

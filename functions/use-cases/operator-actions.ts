@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto';
+import { DateTime } from 'luxon';
+import { z } from 'zod';
+import { ConflictError, ValidationError, toFieldProblems } from '../domain/errors.ts';
+import { ENTERED_CHANNELS, MAX_MESSAGE_CHARS, MAX_NOTES, type OperatorNote } from '../domain/request.ts';
+import { RequestTypeSchema } from '../domain/request-types.ts';
+import type { Dependencies } from './dependencies.ts';
+import { decide } from './operator.ts';
+import { operatorName, type OperatorActor } from '../domain/operator-identity.ts';
+import type { Idempotency } from './ports.ts';
+import { parseSubmission, submitRequest } from './submit-request.ts';
+
+const NoteSchema = z.strictObject({ text: z.string().trim().min(1, 'write the note').max(MAX_MESSAGE_CHARS, `at most ${MAX_MESSAGE_CHARS} characters`) });
+
+/**
+ * An internal note on a request, for the operators who read it after: kept with the request (erased with it when
+ * anonymised), recorded in the trail by id and operator, never mailed to anyone.
+ */
+export async function addNote(deps: Pick<Dependencies, 'requests' | 'clock'>, requestId: string, input: unknown, actor: OperatorActor): Promise<OperatorNote> {
+  const parsed = NoteSchema.safeParse(input);
+  if (!parsed.success) throw new ValidationError(toFieldProblems(parsed.error.issues), 'note');
+  const request = await deps.requests.get(requestId);
+  const note: OperatorNote = { id: randomBytes(8).toString('hex'), at: deps.clock.now().toISOString(), by: operatorName(actor), text: parsed.data.text };
+  const full = () => new ConflictError(`${requestId} has ${MAX_NOTES} notes, the most one request keeps`);
+  if ((request.notes ?? []).length >= MAX_NOTES) throw full();
+  // Made from the request as it stands when written: a note another operator adds at the same moment stays.
+  await deps.requests.amend(
+    requestId,
+    request.status,
+    (current) => ({ notes: [...(current.notes ?? []), note] }),
+    [{ type: 'operator.noted', detail: { noteId: note.id, operator: actor } }],
+    (current) => {
+      if ((current.notes ?? []).length >= MAX_NOTES) throw full();
+    },
+  );
+  return note;
+}
+
+const ClassificationSchema = z.strictObject({ types: z.array(RequestTypeSchema).min(1, 'choose at least one request type') });
+
+/**
+ * Mail that could not be read as a request of a known type waits for an operator to say what it is: the request
+ * takes those types and moves on (the decision that releases it, recorded with the operator).
+ */
+export async function classify(deps: Dependencies, requestId: string, input: unknown, actor: OperatorActor) {
+  const parsed = ClassificationSchema.safeParse(input);
+  if (!parsed.success) throw new ValidationError(toFieldProblems(parsed.error.issues), 'classification');
+  const request = await deps.requests.get(requestId);
+  if (request.types.length) throw new ConflictError(`${requestId} is already a request of ${request.types.join(', ')}; decide it instead`);
+  return decide(deps, requestId, { decision: 'approve', types: [...new Set(parsed.data.types)] }, actor);
+}
+
+/** How far back a request received by phone, post or in person may be entered: a year (older is a data-entry error). */
+const MAX_ENTRY_AGE_DAYS = 366;
+
+/**
+ * A request the company received by phone, post or in person, as the operator enters it: what the person asked for,
+ * their address for the answer, the channel, the day received (which starts the deadline), and how identity is
+ * checked — by the link mailed to the address as on the web, or attested by the operator (how, in their words).
+ */
+const EntrySchema = z.strictObject({
+  channel: z.enum(ENTERED_CHANNELS),
+  receivedAt: z.iso.date('a date as YYYY-MM-DD').or(z.iso.datetime({ offset: true, message: 'a date (YYYY-MM-DD) or an instant with its offset' })),
+  identity: z.enum(['mail', 'attested']),
+  attestation: z.string().trim().min(1).max(1000).optional(),
+});
+
+/**
+ * Enters a request received by phone, post or in person through the same intake as the web form: persisted (with
+ * who entered it) before anything is sent, its deadline from the day received in the jurisdiction's time zone, and
+ * one request however often the same entry is sent with the same idempotency key.
+ */
+export async function enterRequest(deps: Dependencies, input: unknown, actor: OperatorActor, idempotency: Omit<Idempotency, 'bodyHash'>) {
+  const { channel, receivedAt, identity, attestation, ...rest } = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
+  const entry = EntrySchema.safeParse({ channel, receivedAt, identity, attestation });
+  const problems = entry.success ? [] : toFieldProblems(entry.error.issues);
+  let submission;
+  try {
+    submission = parseSubmission(rest, 'types', deps.profile);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    problems.push(...error.problems);
+  }
+  const now = deps.clock.now();
+  const received = entry.success ? receivedInstant(entry.data.receivedAt, deps.deadlines.timeZone(deps.profile.jurisdiction)) : undefined;
+  if (received && received.getTime() > now.getTime()) problems.push({ field: 'receivedAt', message: 'is in the future' });
+  if (received && now.getTime() - received.getTime() > MAX_ENTRY_AGE_DAYS * 86_400_000) problems.push({ field: 'receivedAt', message: `is more than ${MAX_ENTRY_AGE_DAYS} days ago` });
+  if (entry.success && entry.data.identity === 'attested' && !entry.data.attestation) {
+    problems.push({ field: 'attestation', message: 'say how you checked who the person is (a document shown, a call back to a known number)' });
+  }
+  if (problems.length || !entry.success || !submission || !received) throw new ValidationError(problems, 'request');
+  const { request, created } = await submitRequest(deps, submission, entry.data.channel, idempotency, {}, {
+    receivedAt: received,
+    entry: { by: operatorName(actor), at: now.toISOString(), identity: entry.data.identity, ...(entry.data.attestation ? { attestation: entry.data.attestation } : {}) },
+  });
+  return { request, created };
+}
+
+/** A day as the first instant of that day where the company answers under its law; an instant as given. */
+function receivedInstant(value: string, timeZone: string): Date {
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? DateTime.fromISO(value, { zone: timeZone }).startOf('day').toJSDate() : new Date(value);
+}

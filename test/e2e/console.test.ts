@@ -1,0 +1,229 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
+import nodemailer, { type Transporter } from 'nodemailer';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDeadlineEngine } from '../../functions/domain/deadlines/index.ts';
+import type { RunningSystem } from '../../infra/local/runtime.ts';
+import { operatorCall, operatorKeyOf, startTestSystem } from '../support/local-system.ts';
+import { MailSink, verificationLink, type ReceivedMail } from '../support/mail-sink.ts';
+
+/**
+ * The operator's console in headless Chromium against the real local runtime: the inbox, a claim read and refused
+ * from the browser (the person's refusal carries the reason and the basis in their language), a message to the
+ * person threaded under their mail, a request received by phone entered with its deadline from the day received,
+ * and axe-core on every console page in each language. CONSOLE_SCREENSHOTS=<folder> also saves the README's
+ * screenshots there.
+ */
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SUPPORT = 'privacy@derbes.local';
+const REFERENCE = /DRB-[0-9A-Z]{5}-[0-9A-Z]{5}/;
+let sink: MailSink;
+let system: RunningSystem;
+let browser: Browser;
+let smtp: Transporter;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`headless Chromium not found at ${CHROMIUM}: install Debian's chromium (.ci/run does) or set CHROMIUM_PATH`);
+  sink = await new MailSink().start();
+  system = await startTestSystem({ mailRelayUrl: sink.url });
+  smtp = nodemailer.createTransport({ host: '127.0.0.1', port: system.smtpPort, secure: false, ignoreTLS: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+afterAll(async () => {
+  smtp?.close();
+  await browser?.close();
+  await system?.stop();
+  await sink?.stop();
+});
+
+/** An operator's browser: the operator key in the tab (until operators sign in as people), the console in `language`. */
+async function operatorPage(language: 'ru' | 'kk' | 'en'): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.addInitScript(
+    ([key, lang]) => {
+      sessionStorage.setItem('derbes.console.operatorKey', key!);
+      localStorage.setItem('derbes.console.language', lang!);
+    },
+    [operatorKeyOf(system), language],
+  );
+  return context.newPage();
+}
+
+async function expectAccessible(page: Page): Promise<void> {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  const grave = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ rule: v.id, impact: v.impact, where: v.nodes.map((n) => n.target.join(' ')) }));
+  expect(grave, page.url()).toEqual([]);
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  const folder = process.env.CONSOLE_SCREENSHOTS;
+  if (!folder) return;
+  mkdirSync(folder, { recursive: true });
+  await page.screenshot({ path: join(folder, name), fullPage: true });
+}
+
+/** Polls the operator API until the request stands as `ready` says (the workflow runs in the background). */
+async function until(reference: string, ready: (detail: Record<string, any>) => boolean): Promise<Record<string, any>> {
+  for (let i = 0; i < 120; i++) {
+    const { body } = await operatorCall(system, 'GET', `/operator/requests/${reference}`);
+    if (ready(body)) return body;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${reference} never became ready`);
+}
+
+async function confirm(mail: ReceivedMail): Promise<void> {
+  const page = await browser.newPage();
+  await page.goto(verificationLink(mail).href);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('h1');
+  await page.close();
+}
+
+describe('the operator\'s console', () => {
+  it('a claim written on the form is read in the console and refused with a reason and a basis: the person\'s mail carries both, in Russian', async () => {
+    const words = 'Мне трижды звонили с рекламой после отказа. Прошу объяснить, откуда у вас мой номер.';
+    const person = await browser.newPage();
+    await person.goto(`${system.url}/?lang=ru`);
+    await person.uncheck('input[value=access]');
+    await person.check('input[value=claim]');
+    await person.fill('input[name=email]', 'saule@example.kz');
+    await person.fill('input[name=name]', 'Сауле');
+    await person.fill('textarea[name=message]', words);
+    await person.selectOption('select[name=language]', 'ru');
+    await person.click('button[type=submit]');
+    const reference = REFERENCE.exec((await person.textContent('body')) ?? '')![0];
+    await confirm(await sink.waitFor((m) => m.subject.includes(reference) && m.text.includes('/verify?code=')));
+    await until(reference, (r) => r.status === 'AWAITING_DECISION');
+
+    const page = await operatorPage('en');
+    await page.goto(`${system.url}/console?filter=needsDecision`);
+    await page.waitForSelector(`a:text("${reference}")`);
+    expect(await page.textContent('nav.filters')).toMatch(/Needs a decision \(\d+\)/);
+    await expectAccessible(page);
+    await screenshot(page, 'console-inbox.png');
+    await page.click(`a:text("${reference}")`);
+    await page.waitForSelector('#words');
+    expect(await page.textContent('.words')).toBe(words);
+    expect(await page.textContent('section[aria-labelledby=who]')).toContain('saule@example.kz');
+    await expectAccessible(page);
+
+    // Refuse with the reason and a ground of the jurisdiction.
+    const { body: detail } = await operatorCall(system, 'GET', `/operator/requests/${reference}`);
+    const ground = detail.refusalGrounds[0] as { id: string; text: Record<string, string>; citation: Record<string, string> };
+    const reason = 'Номер получен от вас при заказе; рекламные звонки прекращены, номер исключён из рассылок.';
+    await page.check('input[name=decision][value=deny]');
+    await page.fill('#reason', reason);
+    await page.selectOption('#basis', ground.id);
+    await screenshot(page, 'console-request.png');
+    await page.click('#decide button[type=submit]');
+    await page.waitForSelector('.done');
+    await expectAccessible(page);
+
+    const refusal = await sink.waitFor((m) => m.subject.includes(reference) && m.text.includes(reason));
+    expect(refusal.to).toEqual(['saule@example.kz']);
+    expect(refusal.text).toContain(ground.text.ru);
+    expect(refusal.text).not.toContain(words);
+    expect((await until(reference, (r) => r.status === 'REFUSED')).decision).toMatchObject({ approved: false, reason, basis: { ground: ground.id } });
+  }, 120_000);
+
+  it('a message to the person from the console is mailed once, threaded under their mail, and shows in the thread', async () => {
+    const personMessageId = '<console-thread-1@mail.example.kz>';
+    await smtp.sendMail({ from: 'Ерлан <erlan@example.kz>', to: SUPPORT, subject: 'Мои данные', text: 'Прошу предоставить сведения о моих персональных данных.', messageId: personMessageId });
+    await system.mailIntakeIdle();
+    const receipt = await sink.waitFor((m) => m.to.includes('erlan@example.kz') && m.text.includes('/verify?code='));
+    const reference = REFERENCE.exec(receipt.subject)![0];
+    await confirm(receipt);
+    await until(reference, (r) => r.verified);
+
+    const page = await operatorPage('ru');
+    await page.goto(`${system.url}/console?q=erlan@example.kz`);
+    await page.click(`a:text("${reference}")`);
+    await page.waitForSelector('#write');
+    const words = 'Здравствуйте! Уточните, пожалуйста, номер договора, чтобы мы нашли все ваши данные.';
+    await page.fill('#write-text', words);
+    await page.dblclick('#write button[type=submit]');
+    await page.waitForSelector('.done');
+    await page.waitForSelector(`.thread .words:text("${words}")`);
+    await expectAccessible(page);
+
+    const sent = await sink.waitFor((m) => m.to.includes('erlan@example.kz') && m.text.includes(words));
+    const header = (name: string) => sent.headers.find((h) => h.key === name)?.value;
+    expect(String(header('in-reply-to'))).toContain(personMessageId);
+    expect(sent.subject).toContain(reference);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // The double click sent one mail.
+    expect(sink.messages.filter((m) => m.text.includes(words))).toHaveLength(1);
+  }, 120_000);
+
+  it('a request received by phone three days ago is entered with its deadline from that day, once however often submitted', async () => {
+    const page = await operatorPage('kk');
+    await page.goto(`${system.url}/console/enter`);
+    await page.waitForSelector('form');
+    await expectAccessible(page);
+    const day = new Date(Date.now() - 3 * 86_400_000).toLocaleDateString('en-CA', { timeZone: 'Asia/Almaty' });
+    await page.selectOption('#channel', 'phone');
+    await page.fill('#receivedAt', day);
+    await page.check('input[name=types][value=access]');
+    await page.fill('#email', 'phone.caller@example.kz');
+    await page.fill('#name', 'Айгүл');
+    await page.selectOption('#language', 'kk');
+    await page.fill('#message', 'Телефонмен хабарласып, деректерінің көшірмесін сұрады.');
+    await page.check('input[name=identity][value=attested]');
+    await page.fill('#attestation', 'Кері қоңырау шарттағы нөмірге шалынды');
+    await page.dblclick('form button[type=submit]');
+    await page.waitForURL(/\/console\/request\?ref=/);
+    const reference = REFERENCE.exec(page.url())![0];
+    await page.waitForSelector('#deadline');
+    await expectAccessible(page);
+
+    const detail = await until(reference, () => true);
+    const receivedAt = new Date(`${day}T00:00:00+05:00`);
+    const expected = createDeadlineEngine().compute({ jurisdiction: 'KZ', requestType: 'access', receivedAt });
+    expect(detail).toMatchObject({ channel: 'phone', receivedAt: receivedAt.toISOString(), dueAt: expected.dueAt, verified: true, entry: { identity: 'attested' } });
+    expect(await page.textContent('#main')).toContain('телефонмен');
+    // The double submit made one request for that address.
+    const { body: found } = await operatorCall(system, 'GET', '/operator/inbox?q=phone.caller@example.kz');
+    expect(found.requests.map((r: { reference: string }) => r.reference)).toEqual([reference]);
+  });
+
+  it.each(['ru', 'kk', 'en'] as const)('every console page passes axe-core with no serious or critical violation, in %s', async (language) => {
+    // The claim refused above: a request page with its words, thread, decision and timeline.
+    const { body } = await operatorCall(system, 'GET', '/operator/inbox?q=saule@example.kz');
+    const reference = body.requests[0].reference as string;
+    const page = await operatorPage(language);
+    for (const path of ['/console', '/console?filter=overdue', '/console?q=saule@example.kz', `/console/request?ref=${reference}`, '/console/enter']) {
+      await page.goto(`${system.url}${path}`);
+      await page.waitForSelector('main h1');
+      expect(await page.getAttribute('html', 'lang')).toBe(language);
+      await expectAccessible(page);
+    }
+    await page.context().close();
+  });
+
+  it('asks for the operator key before anything else, and shows nothing without it', async () => {
+    const stranger = await (await browser.newContext()).newPage();
+    await stranger.goto(`${system.url}/console`);
+    await stranger.waitForSelector('input[type=password]');
+    expect(await stranger.textContent('main')).not.toContain('DRB-');
+    await expectAccessible(stranger);
+  });
+
+  it('is served by derbes itself under a strict content security policy, and serves nothing but its files', async () => {
+    const page = await fetch(`${system.url}/console`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toBe("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' blob: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    expect(await page.text()).not.toMatch(/<script(?![^>]*src="\/console\/)/);
+    expect((await fetch(`${system.url}/console/inbox.js`)).headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect((await fetch(`${system.url}/console/..%2Fpackage.json`)).status).toBe(404);
+    expect((await fetch(`${system.url}/console/texts.xx.json`)).status).toBe(404);
+    const texts = (await (await fetch(`${system.url}/console/texts.kk.json`)).json()) as { filters: Record<string, string> };
+    expect(texts.filters.overdue).toBe('Мерзімі өткен');
+  });
+});

@@ -1,0 +1,47 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import en from '../../rules/console/en.json' with { type: 'json' };
+import { consoleTexts, parseConsoleTexts } from '../../functions/domain/console-texts.ts';
+import { ConfigurationError } from '../../functions/domain/errors.ts';
+import { LANGUAGES } from '../../functions/domain/request-types.ts';
+import { INBOX_FILTERS } from '../../functions/use-cases/inbox.ts';
+import { impureWords, kazakhProblems } from '../support/purity.ts';
+
+const texts = (language: (typeof LANGUAGES)[number]) =>
+  Object.entries(consoleTexts(language)).flatMap(([group, value]) => (typeof value === 'string' ? [] : Object.entries(value).map(([name, text]) => [`${group}.${name}`, text] as const)));
+
+describe('the console\'s texts', () => {
+  it('every language has every text, in its own script: no Latin word in Russian or Kazakh, Kazakh letters in Kazakh', () => {
+    for (const language of LANGUAGES) {
+      for (const [name, text] of texts(language)) {
+        // Placeholders are filled with values; the reference pattern is the format operators type.
+        expect(impureWords(text.replace(/\{\w+\}/g, ' '), language), `${language} ${name}`).toEqual([]);
+      }
+    }
+    expect(kazakhProblems(texts('kk').map(([, text]) => text).join('\n'))).toEqual([]);
+    expect(Object.keys(consoleTexts('en').filters).sort()).toEqual([...INBOX_FILTERS].sort());
+  });
+
+  it('refuses a language that lacks a text, has one English does not, or uses other placeholders', () => {
+    const english = consoleTexts('en');
+    const { overdue: _gone, ...filters } = consoleTexts('ru').filters;
+    expect(() => parseConsoleTexts({ ...consoleTexts('ru'), filters }, 'ru.json', english)).toThrow(ConfigurationError);
+    expect(() => parseConsoleTexts({ ...consoleTexts('ru'), filters: { ...consoleTexts('ru').filters, extra: 'Лишний' } }, 'ru.json', english)).toThrow(/filters.extra/);
+    expect(() => parseConsoleTexts({ ...consoleTexts('ru'), request: { ...consoleTexts('ru').request, title: 'Запрос {ref}' } }, 'ru.json', english)).toThrow(ConfigurationError);
+    const { phone: _phone, ...channels } = english.channels;
+    expect(() => parseConsoleTexts({ ...english, channels }, 'en.json')).toThrow(/channels.phone/);
+  });
+
+  it('every text a console page asks for exists', () => {
+    const folder = join(import.meta.dirname, '../../console');
+    const catalog = en as unknown as Record<string, Record<string, string>>;
+    for (const file of readdirSync(folder).filter((f) => f.endsWith('.js'))) {
+      const source = readFileSync(join(folder, file), 'utf8');
+      for (const [, path] of source.matchAll(/\bt\('([a-zA-Z]+\.[\w.-]+)'/g)) {
+        const dot = path!.indexOf('.');
+        expect(catalog[path!.slice(0, dot)]?.[path!.slice(dot + 1)], `${file}: ${path}`).toBeTypeOf('string');
+      }
+    }
+  });
+});

@@ -1,0 +1,179 @@
+import { describe, expect, it } from 'vitest';
+import { ConflictError, IdempotencyKeyReusedError, ValidationError } from '../../../functions/domain/errors.ts';
+import { hashSecretCode } from '../../../functions/domain/secret-code.ts';
+import { anonymisedRequest } from '../../../functions/domain/own-records.ts';
+import { inbox } from '../../../functions/use-cases/inbox.ts';
+import { addNote, classify, enterRequest } from '../../../functions/use-cases/operator-actions.ts';
+import { requestDetail } from '../../../functions/use-cases/operator.ts';
+import { receiveEmail } from '../../../functions/use-cases/receive-email.ts';
+import { submitRequest } from '../../../functions/use-cases/submit-request.ts';
+import { requestVerification } from '../../../functions/use-cases/verification.ts';
+import { acknowledge, planFulfilment, requestDecision } from '../../../functions/use-cases/workflow-steps.ts';
+import { mailsTo, NOW, OPERATOR, placeRequest, systemFor } from '../../support/flow.ts';
+
+const DAY = 86_400_000;
+const PASS = { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS' } as const;
+const mail = (headers: string[], body: string) =>
+  new TextEncoder().encode([...headers, 'From: Aigerim <aigerim@example.kz>', 'To: privacy@derbes.local', 'Content-Type: text/plain; charset=utf-8', '', body, ''].join('\r\n'));
+
+async function submitted(s: ReturnType<typeof systemFor>, email: string, types: Parameters<typeof placeRequest>[1] = ['access']) {
+  return (await submitRequest(s.deps, { types, email, language: 'en' }, 'web')).request;
+}
+
+describe('inbox', () => {
+  it('counts every filter over the open requests and lists one filter\'s requests by due date', async () => {
+    const s = systemFor('profiles/demo.json');
+    const waiting = await placeRequest(s, ['claim'], { email: 'a@example.kz' });
+    await planFulfilment(s.deps, waiting.id);
+    await requestDecision(s.deps, waiting.id, 'token');
+    const unclear = await placeRequest(s, [], { email: 'b@example.kz' });
+    const failed = await placeRequest(s, ['access'], { email: 'c@example.kz' });
+    await s.deps.requests.amend(failed.id, 'IN_PROGRESS', { attention: { step: 'ApplyToSource', code: 'source_unavailable', since: NOW.toISOString() } }, []);
+    const replied = await placeRequest(s, ['erasure'], { email: 'd@example.kz' });
+    await s.deps.requests.amend(replied.id, 'IN_PROGRESS', { replies: [{ at: NOW.toISOString(), sesMessageId: 'ses-9', text: 'Any news?' }] }, []);
+
+    const all = await inbox(s.deps, {});
+    expect(all.counts).toMatchObject({ open: 4, needsDecision: 1, needsClassification: 1, failure: 1, newReply: 1, overdue: 0 });
+    expect(all.requests.map((r) => r.reference)).toHaveLength(4);
+    expect((await inbox(s.deps, { filter: 'needsClassification' })).requests.map((r) => r.reference)).toEqual([unclear.id]);
+    expect((await inbox(s.deps, { filter: 'failure' })).requests).toEqual([expect.objectContaining({ reference: failed.id, email: 'c@example.kz', flags: ['failure'], attention: expect.objectContaining({ code: 'source_unavailable' }) })]);
+    expect((await inbox(s.deps, { filter: 'newReply' })).requests.map((r) => r.reference)).toEqual([replied.id]);
+
+    // Answered: the reply is no longer new.
+    s.setNow(new Date(NOW.getTime() + 60_000));
+    const { writeToPerson } = await import('../../../functions/use-cases/operator.ts');
+    await writeToPerson(s.deps, replied.id, 'We are on it.', OPERATOR);
+    expect((await inbox(s.deps, {})).counts.newReply).toBe(0);
+  });
+
+  it('flags at risk and overdue requests as time passes', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['access']);
+    s.setNow(new Date(Date.parse(request.deadline.dueAt) - 3_600_000));
+    expect((await inbox(s.deps, { filter: 'atRisk' })).requests.map((r) => r.reference)).toEqual([request.id]);
+    s.setNow(new Date(Date.parse(request.deadline.dueAt) + 1000));
+    const late = await inbox(s.deps, { filter: 'overdue' });
+    expect(late.counts).toMatchObject({ overdue: 1, atRisk: 0 });
+    expect(late.requests[0]!.flags).toEqual(['overdue']);
+  });
+
+  it('finds a reference, and every request of an address by its keyed hash — closed ones too', async () => {
+    const s = systemFor('profiles/demo.json');
+    const first = await submitted(s, 'Person@Example.kz');
+    const second = await submitted(s, 'person@example.kz', ['erasure']);
+    await submitted(s, 'other@example.kz');
+    expect(first.personKey).toBe(await s.deps.personKey('person@example.kz'));
+    expect(first.personKey).not.toContain('person');
+    const byAddress = await inbox(s.deps, { q: ' PERSON@example.kz ' });
+    expect(byAddress.requests.map((r) => r.reference).sort()).toEqual([first.id, second.id].sort());
+    expect((await inbox(s.deps, { q: first.id.toLowerCase() })).requests.map((r) => r.reference)).toEqual([first.id]);
+    expect((await inbox(s.deps, { q: 'DRB-00000-00000' })).requests).toEqual([]);
+    await expect(inbox(s.deps, { q: 'Aigerim' })).rejects.toMatchObject({ problems: [{ field: 'q', message: expect.stringContaining('a reference') }] });
+    await expect(inbox(s.deps, { filter: 'everything' })).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('forgets the address\'s keyed hash when the request is anonymised', () => {
+    const request = { id: 'DRB-1', personKey: 'k', email: 'a@b.kz', notes: [{ id: 'n', at: 'x', by: 'op', text: 'Called back.' }] } as never;
+    const anonymised = anonymisedRequest(request, NOW.toISOString(), 'digest');
+    expect(anonymised).not.toHaveProperty('personKey');
+    expect(anonymised.notes).toEqual([{ id: 'n', at: 'x', by: 'op', text: '[erased]' }]);
+  });
+});
+
+describe('addNote', () => {
+  it('keeps a note for operators, records it in the trail by id, mails nothing, and keeps two written at once', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['claim']);
+    s.mailer.sent.length = 0;
+    const [one, two] = await Promise.all([addNote(s.deps, request.id, { text: ' Called the person. ' }, OPERATOR), addNote(s.deps, request.id, { text: 'Second.' }, OPERATOR)]);
+    expect(one).toMatchObject({ text: 'Called the person.', by: OPERATOR.email });
+    const detail = await requestDetail(s.deps, request.id);
+    expect(detail.notes.map((n) => n.text)).toEqual(['Called the person.', 'Second.']);
+    expect(detail.audit.filter((e) => e.type === 'operator.noted').map((e) => e.detail)).toEqual([
+      { noteId: one.id, operator: OPERATOR },
+      { noteId: two.id, operator: OPERATOR },
+    ]);
+    expect(JSON.stringify(detail.audit)).not.toContain('Called the person');
+    expect(s.mailer.sent).toEqual([]);
+    await expect(addNote(s.deps, request.id, { text: '  ' }, OPERATOR)).rejects.toMatchObject({ problems: [{ field: 'text', message: 'write the note' }] });
+    await expect(addNote(s.deps, request.id, { text: 'x', extra: 1 }, OPERATOR)).rejects.toBeInstanceOf(ValidationError);
+  });
+});
+
+describe('classify', () => {
+  it('gives unclear mail its types and releases it, and refuses a request that has types', async () => {
+    const s = systemFor('profiles/demo.json');
+    const made = await receiveEmail(s.deps, 'ses-1', mail(['Subject: Вопрос', 'Message-ID: <q1@mail.example>'], 'Здравствуйте, у меня вопрос.'), PASS);
+    const id = made.requestId!;
+    await s.deps.requests.transition(id, 'RECEIVED', 'AWAITING_VERIFICATION');
+    await s.deps.requests.transition(id, 'AWAITING_VERIFICATION', 'IN_PROGRESS', { verifiedAt: NOW.toISOString() });
+    await planFulfilment(s.deps, id);
+    await requestDecision(s.deps, id, 'token');
+    expect((await inbox(s.deps, { filter: 'needsClassification' })).requests.map((r) => r.reference)).toEqual([id]);
+    await expect(classify(s.deps, id, { types: [] }, OPERATOR)).rejects.toMatchObject({ problems: [{ field: 'types', message: 'choose at least one request type' }] });
+    await classify(s.deps, id, { types: ['access', 'access'] }, OPERATOR);
+    expect(await s.deps.requests.get(id)).toMatchObject({ types: ['access'], decision: { approved: true, decidedBy: OPERATOR.email } });
+    expect(s.workflow.completed).toEqual([{ taskToken: 'token', output: { approved: true } }]);
+    await expect(classify(s.deps, id, { types: ['erasure'] }, OPERATOR)).rejects.toBeInstanceOf(ConflictError);
+  });
+});
+
+describe('enterRequest', () => {
+  const phoneCall = { channel: 'phone', receivedAt: '2026-02-02', identity: 'mail', types: ['access'], email: 'caller@example.kz', name: 'Caller', language: 'ru', message: 'Позвонил, просит копию данных.' };
+
+  it('enters a phone request through the intake: persisted first, deadline from the day received, one request per key', async () => {
+    const s = systemFor('profiles/demo.json');
+    const { request, created } = await enterRequest(s.deps, phoneCall, OPERATOR, { key: 'operator:k1', field: 'Idempotency-Key' });
+    expect(created).toBe(true);
+    // Received on 2 February (Almaty), entered on the 10th: the term counts from the 2nd.
+    const fromToday = (await submitted(s, 'web@example.kz')).deadline.dueAt;
+    expect(request).toMatchObject({ channel: 'phone', receivedAt: '2026-02-01T19:00:00.000Z', entry: { by: OPERATOR.email, identity: 'mail', at: NOW.toISOString() } });
+    expect(request.verifiedAt).toBeUndefined();
+    expect(Date.parse(request.deadline.dueAt)).toBeLessThan(Date.parse(fromToday));
+    expect(s.workflow.started).toContain(request.id);
+    const received = (await s.deps.audit.list(request.id))[0]!;
+    expect(received).toMatchObject({ type: 'request.received', detail: { channel: 'phone', enteredBy: OPERATOR.email, identity: 'mail' } });
+    // A double submit: the same request, nothing started twice.
+    const again = await enterRequest(s.deps, phoneCall, OPERATOR, { key: 'operator:k1', field: 'Idempotency-Key' });
+    expect(again).toMatchObject({ created: false, request: { id: request.id } });
+    await expect(enterRequest(s.deps, { ...phoneCall, email: 'someone@example.kz' }, OPERATOR, { key: 'operator:k1', field: 'Idempotency-Key' })).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+  });
+
+  it('takes identity the operator attested as confirmed: the workflow waits for no link and none is mailed', async () => {
+    const s = systemFor('profiles/demo.json');
+    const { request } = await enterRequest(s.deps, { ...phoneCall, channel: 'in_person', identity: 'attested', attestation: 'ID card shown at the office' }, OPERATOR, { key: 'operator:k2', field: 'Idempotency-Key' });
+    expect(request).toMatchObject({ verifiedAt: NOW.toISOString(), entry: { identity: 'attested', attestation: 'ID card shown at the office' } });
+    expect(await acknowledge(s.deps, request.id)).toMatchObject({ identityChecked: true });
+    // Were the wait entered all the same (a workflow started before this choice existed), no link is mailed.
+    await requestVerification(s.deps, request.id, 'verify-token', new Date(NOW.getTime() + DAY), () => ({ code: 'c'.repeat(43), codeHash: hashSecretCode('c'.repeat(43)) }));
+    expect(mailsTo(s, 'caller@example.kz')).toEqual([]);
+    expect((await planFulfilment(s.deps, request.id)).requestId).toBe(request.id);
+    expect((await s.deps.requests.get(request.id)).status).not.toBe('AWAITING_VERIFICATION');
+  });
+
+  it('names every problem at once: channel, a day in the future, an attestation missing, the form\'s own', async () => {
+    const s = systemFor('profiles/demo.json');
+    const entered = enterRequest(s.deps, { ...phoneCall, channel: 'web', receivedAt: '2026-03-01', identity: 'attested', email: 'nope', types: ['claim'], message: '' }, OPERATOR, { key: 'k', field: 'Idempotency-Key' });
+    await expect(entered).rejects.toBeInstanceOf(ValidationError);
+    const fields = ((await entered.catch((e: ValidationError) => e)) as ValidationError).problems.map((p) => p.field).sort();
+    expect(fields).toEqual(expect.arrayContaining(['channel', 'email', 'message']));
+    const future = enterRequest(s.deps, { ...phoneCall, receivedAt: '2026-03-01' }, OPERATOR, { key: 'k', field: 'Idempotency-Key' });
+    await expect(future).rejects.toMatchObject({ problems: [{ field: 'receivedAt', message: 'is in the future' }] });
+    const unattested = enterRequest(s.deps, { ...phoneCall, identity: 'attested' }, OPERATOR, { key: 'k', field: 'Idempotency-Key' });
+    await expect(unattested).rejects.toMatchObject({ problems: [{ field: 'attestation' }] });
+    expect(s.requests.requests.size).toBe(0);
+  });
+});
+
+describe('replies kept at the same instant', () => {
+  it('keeps the words of both', async () => {
+    const s = systemFor('profiles/demo.json');
+    const made = await receiveEmail(s.deps, 'ses-1', mail(['Subject: Удаление', 'Message-ID: <r0@mail.example>'], 'Прошу удалить мои данные.'), PASS);
+    const id = made.requestId!;
+    await Promise.all([
+      receiveEmail(s.deps, 'ses-2', mail([`Subject: Re: [${id}]`, 'Message-ID: <r1@mail.example>'], 'Первый ответ.'), PASS),
+      receiveEmail(s.deps, 'ses-3', mail([`Subject: Re: [${id}]`, 'Message-ID: <r2@mail.example>'], 'Второй ответ.'), PASS),
+    ]);
+    expect((await s.deps.requests.get(id)).replies?.map((r) => r.text).sort()).toEqual(['Второй ответ.', 'Первый ответ.']);
+  });
+});
