@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import en from '../../rules/console/en.json' with { type: 'json' };
 import ru from '../../rules/console/ru.json' with { type: 'json' };
 import kk from '../../rules/console/kk.json' with { type: 'json' };

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { riskFlags } from '../domain/deadlines/index.ts';
 import { NotFoundError, ValidationError } from '../domain/errors.ts';
 import { REFERENCE_PATTERN, type DataSubjectRequest } from '../domain/request.ts';

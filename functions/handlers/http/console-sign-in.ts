@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import en from '../../../rules/sign-in/en.json' with { type: 'json' };
 import kk from '../../../rules/sign-in/kk.json' with { type: 'json' };
 import ru from '../../../rules/sign-in/ru.json' with { type: 'json' };
