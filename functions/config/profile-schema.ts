@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EscalationPolicySchema, OperatorTermSchema } from '../domain/deadlines/index.ts';
 import type { FieldProblem } from '../domain/errors.ts';
 import { isValidIin } from '../domain/iin.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LANGUAGES, type Language } from './request-types.ts';
 
 /** A text in every language derbes answers in; rule data (citations, notes, refusal grounds) must carry all three. */

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigurationError } from './errors.ts';
 
 /** Shorter keys could be guessed; the stack generates 48 characters, the local runtime 43. */

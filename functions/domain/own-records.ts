@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { z } from 'zod';
+import * as z from 'zod';
 import shipped from '../../rules/retention/own-records.json' with { type: 'json' };
 import { addOverlapIssues, ConfidenceSchema, LocalDateSchema } from './deadlines/schemas.ts';
 import { ConfigurationError, toFieldProblems } from './errors.ts';

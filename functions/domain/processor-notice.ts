@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { NOTICE_TYPES, type NoticeType } from './request-policy.ts';
 
 /** An OpenDSR-style request body (opengdpr/OpenDSR `POST /requests`), with our request types added. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A field a person may name: a plain identifier, never `__proto__` or a path. */
 export const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;

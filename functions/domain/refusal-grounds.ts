@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import br from '../../rules/refusal-grounds/BR.json' with { type: 'json' };
 import eu from '../../rules/refusal-grounds/EU.json' with { type: 'json' };
 import kz from '../../rules/refusal-grounds/KZ.json' with { type: 'json' };

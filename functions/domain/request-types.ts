@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The rights a person can exercise; identifiers are the public API's (see README). */
 export const REQUEST_TYPES = [

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { localize, type OperatorProfile } from '../config/profile-schema.ts';
 import { ConsentChannelSchema, type ConsentState } from '../domain/consent/index.ts';
 import { ValidationError, toFieldProblems } from '../domain/errors.ts';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { riskFlags, type EscalationPolicy } from '../domain/deadlines/index.ts';
 import { ConflictError, NotPermittedError, ValidationError, WaitEndedError, toFieldProblems } from '../domain/errors.ts';
 import { inLanguage } from '../domain/localized.ts';

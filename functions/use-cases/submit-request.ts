@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError, toFieldProblems } from '../domain/errors.ts';
 import { ChangesSchema } from '../domain/rectification.ts';
 import type { Deadline } from '../domain/deadlines/index.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RetentionRule } from '../../config/profile-schema.ts';
 import type { AuditLog, ExpiredPage, RecordPurge, RetentionSource } from '../../use-cases/ports.ts';
 import { callService, type HttpSource } from './http-source.ts';

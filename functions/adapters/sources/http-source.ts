@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DataSource } from '../../config/profile-schema.ts';
 import { DependencyError, toFieldProblems } from '../../domain/errors.ts';
 import type { DataSourceConnector, SourceOutcome, Subject } from '../../use-cases/ports.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What a breach notice to an authority may be required to contain. Which of them a regime requires, and on what

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PERSON_KEY_PATTERN } from '../person-key.ts';
 
 export type ConsentStatus = 'granted' | 'withdrawn' | 'expired';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError, toFieldProblems } from '../errors.ts';
 import { formatInstant, parseInstant, startOfLocalDay } from './local-time.ts';
 import type { Deadline, DeadlineEngine } from './types.ts';

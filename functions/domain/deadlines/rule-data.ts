@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ConfigurationError, toFieldProblems } from '../errors.ts';
 import { CalendarOverridesSchema, CalendarSchema, JurisdictionSchema, type CalendarData, type JurisdictionData } from './schemas.ts';
 import { SHIPPED_RULES, type RuleDocuments, type ShippedDocument } from './shipped.ts';

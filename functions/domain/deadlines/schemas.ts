@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BreachNoticeFieldSchema } from '../breaches/notice-fields.ts';
 import { LocalizedSchema } from '../localized.ts';
 import { LanguageSchema, RequestTypeSchema, REQUEST_TYPES } from '../request-types.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LanguageSchema, RequestTypeSchema } from '../request-types.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { dependencies } from '../../composition.ts';
 import { applyToSource } from '../../use-cases/fulfilment.ts';
 import { parsePayload } from './payload.ts';

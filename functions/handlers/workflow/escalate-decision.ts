@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { dependencies } from '../../composition.ts';
 import { escalateDecision, type WorkflowPayload } from '../../use-cases/workflow-steps.ts';
 import { parsePayload } from './payload.ts';

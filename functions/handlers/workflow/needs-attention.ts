@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { dependencies } from '../../composition.ts';
 import { recordFailure } from '../../use-cases/attention.ts';
 import { reportingErrors } from '../report-errors.ts';

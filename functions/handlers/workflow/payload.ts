@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError, toFieldProblems } from '../../domain/errors.ts';
 
 /** Workflow steps validate what Step Functions hands them, so a wiring mistake fails with the field's name. */

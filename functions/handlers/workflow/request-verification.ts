@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { dependencies } from '../../composition.ts';
 import { newSecretCode } from '../../domain/secret-code.ts';
 import { requestVerification } from '../../use-cases/verification.ts';
