@@ -17,7 +17,8 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { createApp } from '../infra/app.ts';
-import { ESM_REQUIRE_BANNER, REPO_ROOT } from '../infra/constructs/derbes-function.ts';
+import { ESM_REQUIRE_BANNER } from '../infra/bundling.ts';
+import { REPO_ROOT } from '../infra/constructs/derbes-function.ts';
 import { LocalTemplate, type CfnTemplate } from '../infra/local/template.ts';
 
 const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });

@@ -9,7 +9,7 @@ import { DynamoOpenWorkStore } from './adapters/dynamodb/open-work-store.ts';
 import { DynamoLimits } from './adapters/dynamodb/limits.ts';
 import { OwnRecordsRetention } from './adapters/dynamodb/own-records-retention.ts';
 import { HttpRetentionSource } from './adapters/sources/http-retention.ts';
-import { RawMailStore } from './adapters/aws/raw-mail-store.ts';
+import type { RawMailStore } from './adapters/aws/raw-mail-store.ts';
 import { DynamoConsentLedger } from './adapters/dynamodb/consent-ledger.ts';
 import { DynamoSuppressionList } from './adapters/dynamodb/suppression-list.ts';
 import { DynamoSentMailLedger } from './adapters/dynamodb/sent-mail-ledger.ts';
@@ -95,6 +95,13 @@ export function dependenciesFromEnvironment(loaded: { profile?: OperatorProfile;
     return connector;
   };
   /** Callback task tokens are stored sealed with a key derived from the person-key secret (no secret of their own). */
+  /** Raw mail and attachments in S3 (the operator reads them, intake stores them, the purge deletes them). */
+  const rawMail = () =>
+    once('rawMail', () => {
+      const bucket = readSetting(Settings.rawMailBucket);
+      const prefix = readSetting(Settings.rawMailPrefix);
+      return lazy<RawMailStore>(async () => new (await import('./adapters/aws/raw-mail-store.ts')).RawMailStore(bucket, prefix));
+    });
   const taskTokenKey = async () => sealingKey(await deps.secret(readSetting(Settings.personKeySecret)), 'task-token');
   const deps: Dependencies = {
     get profile() {
@@ -165,7 +172,7 @@ export function dependenciesFromEnvironment(loaded: { profile?: OperatorProfile;
           documentClient(),
           readSetting(Settings.requestsTable),
           readSetting(Settings.auditTable),
-          () => new RawMailStore(readSetting(Settings.rawMailBucket), readSetting(Settings.rawMailPrefix)),
+          rawMail,
           (canonical) => deps.keyedHash('own-records', canonical),
         ),
       );
@@ -174,7 +181,7 @@ export function dependenciesFromEnvironment(loaded: { profile?: OperatorProfile;
       return once('breaches', () => new DynamoBreachRegister(documentClient(), readSetting(Settings.requestsTable), readSetting(Settings.auditTable)));
     },
     get mailArchive() {
-      return once('mailArchive', () => new RawMailStore(readSetting(Settings.rawMailBucket), readSetting(Settings.rawMailPrefix)));
+      return rawMail();
     },
     get packages() {
       return once('packages', () => {

@@ -1,20 +1,19 @@
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, Validations } from 'aws-cdk-lib';
+import { copyFileSync } from 'node:fs';
+import { AssetHashType, DockerImage, Duration, Validations, type BundlingOptions, type ILocalBundling } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { Settings, type SettingName } from '../../functions/config/settings.ts';
+import { bundleFunction } from '../bundling.ts';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Metadata key naming the handler module; the local runtime runs that module for this function. */
 export const ENTRY_METADATA = 'derbes:entry';
-/** ESM bundles of CommonJS dependencies (nodemailer, postal-mime helpers) need `require`; the local runtime's bundles too. */
-export const ESM_REQUIRE_BANNER = "import { createRequire as __derbesRequire } from 'node:module'; const require = __derbesRequire(import.meta.url);";
 /** Where the operator profile sits inside every bundle (see DERBES_PROFILE_FILE). */
 const BUNDLED_PROFILE = 'profile.json';
 
@@ -29,6 +28,34 @@ export interface DerbesFunctionProps {
   files?: string[];
 }
 
+/**
+ * esbuild on this machine, as infra/bundling.ts bundles every function (the local runtime too): a split ESM bundle
+ * whose chunks a function loads when a call needs them. The operator profile travels with the code (changing it is
+ * a `cdk deploy`, not a release), with the files the code reads beside itself. Its fields name the function, so
+ * the CDK's bundling cache (keyed by these options) never hands one function another's bundle.
+ */
+class FunctionBundling implements BundlingOptions {
+  readonly entry: string;
+  readonly profilePath: string;
+  readonly files: string[];
+  /** Never used: bundling is always local (esbuild is a dependency of this project); the CDK requires an image. */
+  readonly image = DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs24.x');
+  readonly local: ILocalBundling = {
+    tryBundle: (outputDir: string) => {
+      bundleFunction(join(REPO_ROOT, this.entry), outputDir, REPO_ROOT);
+      copyFileSync(this.profilePath, join(outputDir, BUNDLED_PROFILE));
+      for (const file of this.files) copyFileSync(file, join(outputDir, basename(file)));
+      return true;
+    },
+  };
+
+  constructor(props: DerbesFunctionProps) {
+    this.entry = props.entry;
+    this.profilePath = props.profilePath;
+    this.files = props.files ?? [];
+  }
+}
+
 /** DynamoDB actions that only read: a function that only reads a table gets no KMS action that encrypts. */
 const READ_ONLY_TABLE_ACTIONS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'DescribeTable']);
 /** What a function does with a derbes index: queries it (a scan of a table is granted on the table). */
@@ -40,7 +67,7 @@ const INDEX_ACTIONS = new Set(['Query']);
  * grants (`stateMachine.grantStartExecution(fn)`) go to its role.
  */
 export class DerbesFunction extends Construct implements iam.IGrantable {
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   readonly grantPrincipal: iam.IPrincipal;
   private readonly role: iam.Role;
   /** Actions granted so far, by resource. */
@@ -57,9 +84,13 @@ export class DerbesFunction extends Construct implements iam.IGrantable {
     this.grantPrincipal = this.role;
     this.role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: join(REPO_ROOT, props.entry),
-      handler: 'handler',
+    this.function = new lambda.Function(this, 'Function', {
+      code: lambda.Code.fromAsset(join(REPO_ROOT, 'functions'), {
+        // The bundle's own content names the asset: an unchanged function is not uploaded again.
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: new FunctionBundling(props),
+      }),
+      handler: 'index.handler',
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X, // same major as `npm start` and the tests (devDependency node@24)
       architecture: lambda.Architecture.ARM_64, // cheaper per GB-second; nothing here is x86-only
@@ -68,28 +99,7 @@ export class DerbesFunction extends Construct implements iam.IGrantable {
       tracing: lambda.Tracing.ACTIVE,
       logGroup,
       role: this.role,
-      environment: {
-        NODE_OPTIONS: '--enable-source-maps',
-        [Settings.profileFile]: BUNDLED_PROFILE,
-      },
-      bundling: {
-        format: OutputFormat.ESM, // the code base is ESM; top-level await works
-        target: 'node24',
-        minify: true, // smaller package, faster cold start
-        sourceMap: true, // readable stack traces with NODE_OPTIONS above
-        // Bundle the AWS SDK too: the function runs the exact SDK version the tests ran.
-        externalModules: [],
-        banner: ESM_REQUIRE_BANNER,
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          // The operator profile travels with the code; changing it is a `cdk deploy`, not a release.
-          afterBundling: (_input: string, outputDir: string) => [
-            `cp "${props.profilePath}" "${outputDir}/${BUNDLED_PROFILE}"`,
-            ...(props.files ?? []).map((file) => `cp "${file}" "${outputDir}/"`),
-          ],
-        },
-      },
+      environment: { [Settings.profileFile]: BUNDLED_PROFILE },
     });
     (this.function.node.defaultChild as lambda.CfnFunction).addMetadata(ENTRY_METADATA, relative(REPO_ROOT, join(REPO_ROOT, props.entry)));
 

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { ESM_REQUIRE_BANNER, REPO_ROOT } from '../constructs/derbes-function.ts';
+import { FUNCTION_BUILD } from '../bundling.ts';
+import { REPO_ROOT } from '../constructs/derbes-function.ts';
 import { CacheEntry } from './build-cache.ts';
 import type { LocalFunction } from './template.ts';
 
@@ -36,35 +37,27 @@ function upToDate(build: string): boolean {
 }
 
 /**
- * Bundles every function of the template with esbuild, as `cdk synth` bundles it for Lambda (ESM for Node 24,
- * the AWS SDK included): each function then runs from its own bundle in its own worker, never from the sources
- * the runtime itself imported. Shared code is split into chunks so one build serves all; a build is reused (by
- * any runtime on this checkout) until one of its inputs changes. The task root, with the profile, is `taskRoot`.
+ * Bundles every function of the template with esbuild, as `cdk synth` bundles it for Lambda (infra/bundling.ts):
+ * each function then runs from its own bundle in its own worker, never from the sources the runtime itself imported.
+ * Shared code is split into chunks so one build serves all; a build is reused (by any runtime on this checkout)
+ * until one of its inputs or the bundling options change. The task root, with the profile, is `taskRoot`.
  */
 export async function bundleFunctions(functions: Iterable<LocalFunction>, taskRoot: string, profilePath: string): Promise<FunctionBundles> {
   const entries: Record<string, string> = { [LAMBDA_RUNTIME]: 'infra/local/lambda-runtime.ts' };
   for (const fn of functions) entries[fn.logicalId] = fn.entry;
-  const cache = new CacheEntry('functions', createHash('sha256').update(JSON.stringify(entries)).digest('hex').slice(0, 16));
+  const cache = new CacheEntry('functions', createHash('sha256').update(JSON.stringify({ entries, FUNCTION_BUILD })).digest('hex').slice(0, 16));
   let directory = cache.current();
   const rebuilt = !directory || !upToDate(directory);
   if (rebuilt) {
     directory = await cache.replace(async (outdir) => {
       const builtAt = Date.now();
+      // The same options as a Lambda bundle (infra/bundling.ts); one build for all functions shares their chunks.
       const result = await build({
+        ...FUNCTION_BUILD,
         absWorkingDir: REPO_ROOT,
         entryPoints: Object.fromEntries(Object.entries(entries).map(([name, entry]) => [name, join(REPO_ROOT, entry)])),
         outdir,
-        outExtension: { '.js': '.mjs' },
-        bundle: true,
-        splitting: true,
-        format: 'esm',
-        platform: 'node',
-        target: 'node24',
-        minify: true, // as cdk synth bundles it; the template's NODE_OPTIONS decides about source maps
-        sourcemap: 'linked',
-        banner: { js: ESM_REQUIRE_BANNER },
         metafile: true,
-        logLevel: 'error',
       });
       const manifest: Manifest = { builtAt, inputs: Object.keys((result.metafile as Metafile).inputs).filter((input) => !input.startsWith('<')) };
       writeFileSync(join(outdir, MANIFEST), JSON.stringify(manifest));

@@ -23,7 +23,6 @@ interface Invocation {
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
 const setup = workerData as Setup;
-if (/--enable-source-maps/.test(process.env.NODE_OPTIONS ?? '')) process.setSourceMapsEnabled(true);
 
 // V8's code cache beside the bundles: the next cold start of any function compiles less.
 enableCompileCache(join(dirname(setup.bundle), '.compile-cache'));
