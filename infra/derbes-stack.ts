@@ -145,7 +145,7 @@ export class DerbesStack extends Stack {
       ),
     );
     const planFulfilment = usesConsent(
-      fn('PlanFulfilment', 'functions/handlers/workflow/plan-fulfilment.ts', 'Moves a verified request on, applies its privacy signal, and plans who decides', WRITE_REQUESTS),
+      fn('PlanFulfilment', 'functions/handlers/workflow/plan-fulfilment.ts', 'Moves a verified request on, applies its privacy signal, plans who decides; withdraws consent when nobody need decide', WRITE_REQUESTS),
     );
     const requestDecision = usesPersonKey(
       sendsMail(fn('RequestDecision', 'functions/handlers/workflow/request-decision.ts', 'Registers a waiting operator decision and alerts the operator', WRITE_REQUESTS)),
@@ -153,11 +153,9 @@ export class DerbesStack extends Stack {
     const escalateDecision = sendsMail(
       fn('EscalateDecision', 'functions/handlers/workflow/escalate-decision.ts', 'Interim answer to the person and escalation when no decision comes', WRITE_REQUESTS),
     );
-    const applyDecision = sendsMail(
-      fn('ApplyDecision', 'functions/handlers/workflow/apply-decision.ts', "Moves a request on after the operator's decision; sends a refusal", WRITE_REQUESTS),
+    const applyDecision = usesConsent(
+      sendsMail(fn('ApplyDecision', 'functions/handlers/workflow/apply-decision.ts', "Moves a request on after the operator's decision: withdraws consent, or sends a refusal", WRITE_REQUESTS)),
     );
-    const updateConsent = fn('UpdateConsent', 'functions/handlers/workflow/update-consent.ts', 'Withdraws consent in the ledger for withdrawal and opt-out requests', READ_REQUESTS);
-    usesConsent(updateConsent);
     const applyToSource = fn('ApplyToSource', 'functions/handlers/workflow/apply-to-source.ts', 'Finds, changes, blocks or erases in one data source', WRITE_REQUESTS, { timeout: Duration.minutes(1) });
     grantSources(this, applyToSource, profile, 'change');
     // A source's answer too large for a DynamoDB item is kept in the packages bucket until the answer reads it.
@@ -203,7 +201,6 @@ export class DerbesStack extends Stack {
       requestDecision,
       escalateDecision,
       applyDecision,
-      updateConsent,
       applyToSource,
       notifyProcessors,
       answer,

@@ -14,7 +14,6 @@ export interface WorkflowFunctions {
   requestDecision: DerbesFunction;
   escalateDecision: DerbesFunction;
   applyDecision: DerbesFunction;
-  updateConsent: DerbesFunction;
   applyToSource: DerbesFunction;
   notifyProcessors: DerbesFunction;
   answer: DerbesFunction;
@@ -171,8 +170,8 @@ export class Workflow extends Construct {
 
     const acknowledge = attention.protect(invokeStep(this, 'Acknowledge', fns.acknowledge, { resultPath: PAYLOAD }));
 
+    // A task with no next state ends the execution: a Succeed state after it would cost one more transition.
     const closeUnverified = attention.protect(invokeStep(this, 'CloseUnverified', fns.closeUnverified));
-    closeUnverified.next(new sfn.Succeed(this, 'ClosedUnverified'));
     const awaitVerification = attention.protect(
       callbackStep(this, 'AwaitVerification', fns.requestVerification, {
         timeout: 'verificationTimeoutSeconds',
@@ -201,12 +200,10 @@ export class Workflow extends Construct {
     applyToSources.itemProcessor(applyOne);
     // Retrying the whole Map would run every source again; its iterations retry themselves.
     attention.protect(applyToSources, { retry: false });
-    const fulfil = attention
-      .protect(invokeStep(this, 'UpdateConsent', fns.updateConsent))
-      .next(applyToSources)
+    // The consent ledger has changed by now (in PlanFulfilment, or in ApplyDecision after an approval).
+    const fulfil = applyToSources
       .next(attention.protect(invokeStep(this, 'NotifyProcessors', fns.notifyProcessors)))
-      .next(attention.protect(invokeStep(this, 'Answer', fns.answer)))
-      .next(new sfn.Succeed(this, 'Answered'));
+      .next(attention.protect(invokeStep(this, 'Answer', fns.answer)));
 
     // Operator decision: waits no longer than the due date allows, then answers the person and escalates.
     const escalate = attention.protect(invokeStep(this, 'EscalateDecision', fns.escalateDecision, { resultPath: PAYLOAD }));

@@ -226,20 +226,13 @@ describe('what each role can do', () => {
       'workflow/apply-decision': {
         '*': 'xray:PutTelemetryRecords xray:PutTraceSegments',
         ApplyDecisionLogs: 'logs:CreateLogStream logs:PutLogEvents',
-        StorageAudit: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
-        StorageKey: 'kms:Decrypt kms:DescribeKey kms:Encrypt kms:GenerateDataKey',
-        StorageRequests: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
-        'identity/derbes.local': 'ses:SendRawEmail',
-      },
-      'workflow/update-consent': {
-        '*': 'xray:PutTelemetryRecords xray:PutTraceSegments',
         PersonKey: 'secretsmanager:GetSecretValue',
         StorageAudit: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
         StorageConsent: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
         'StorageConsent/index/byTermEnd': 'dynamodb:Query',
         StorageKey: 'kms:Decrypt kms:DescribeKey kms:Encrypt kms:GenerateDataKey',
-        StorageRequests: 'dynamodb:GetItem dynamodb:Query',
-        UpdateConsentLogs: 'logs:CreateLogStream logs:PutLogEvents',
+        StorageRequests: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
+        'identity/derbes.local': 'ses:SendRawEmail',
       },
       'workflow/apply-to-source': {
         '*': 'xray:PutTelemetryRecords xray:PutTraceSegments',

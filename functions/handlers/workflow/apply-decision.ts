@@ -1,9 +1,17 @@
 import { dependencies } from '../../composition.ts';
+import { withdrawForRequest } from '../../use-cases/consent.ts';
 import { applyDecision } from '../../use-cases/operator.ts';
 import { parsePayload, RequestIdPayload } from './payload.ts';
 import { reportingErrors } from '../report-errors.ts';
 
+/**
+ * Moves the request on after the operator's decision; an approved one begins its fulfilment here, as an undecided
+ * one does in plan-fulfilment: the consent ledger changes before the sources and processors are told.
+ */
 export const handler = reportingErrors('apply-decision', async (event: unknown): Promise<{ approved: boolean }> => {
   const { requestId } = parsePayload(RequestIdPayload, event, 'apply-decision');
-  return applyDecision(await dependencies(), requestId);
+  const deps = await dependencies();
+  const decision = await applyDecision(deps, requestId);
+  if (decision.approved) await withdrawForRequest(deps, requestId);
+  return decision;
 });
