@@ -1,6 +1,8 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -11,8 +13,9 @@ import { Construct } from 'constructs';
 
 /**
  * Where failures outside the workflow's own NeedsAttention path surface: a topic mailed to the operator's contact
- * address, alarms on failed, timed-out and aborted executions, and dead-letter queues (each alarmed) for the
- * asynchronous invocations nothing else watches — SES → intake and the scheduled functions (deadline watch, retention purge).
+ * address; a mail for every execution that failed, timed out or was stopped (Step Functions' own status event, which
+ * costs nothing, where three alarms cost $0.30 a month); and dead-letter queues (each alarmed) for the asynchronous
+ * invocations nothing else watches — SES → intake and the scheduled functions (deadline watch, retention purge).
  */
 export class FailureAlarms extends Construct {
   readonly topic: sns.Topic;
@@ -56,11 +59,27 @@ export class FailureAlarms extends Construct {
     return queue;
   }
 
-  /** Executions that failed (outside NeedsAttention, or it gave up), timed out or were stopped. */
+  /**
+   * Executions that failed (outside NeedsAttention, or it gave up), timed out or were stopped: each one mailed, naming
+   * the execution (the request's reference) and how it ended — nothing of the request's content.
+   */
   watchStateMachine(stateMachine: sfn.StateMachine): void {
-    this.alarm('ExecutionsFailed', 'A request workflow failed: its request has no path to an answer until you redrive it', stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }));
-    this.alarm('ExecutionsTimedOut', 'A request workflow timed out', stateMachine.metricTimedOut({ period: Duration.minutes(5), statistic: 'Sum' }));
-    this.alarm('ExecutionsAborted', 'A request workflow was stopped', stateMachine.metricAborted({ period: Duration.minutes(5), statistic: 'Sum' }));
+    new events.Rule(this, 'ExecutionsEnded', {
+      description: 'derbes: a request workflow failed, timed out or was stopped',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [stateMachine.stateMachineArn] },
+      },
+      targets: [
+        new eventTargets.SnsTopic(this.topic, {
+          message: events.RuleTargetInput.fromText(
+            `derbes: the workflow of request ${events.EventField.fromPath('$.detail.name')} ended ${events.EventField.fromPath('$.detail.status')} at ` +
+              `${events.EventField.fromPath('$.time')}: the request has no path to an answer until you redrive it (${events.EventField.fromPath('$.detail.executionArn')}).`,
+          ),
+        }),
+      ],
+    });
   }
 
   private alarm(id: string, description: string, metric: cloudwatch.IMetric): void {

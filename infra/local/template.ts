@@ -243,10 +243,15 @@ export class LocalTemplate {
     return routes;
   }
 
-  /** Scheduled rules: how often, which function they invoke, and the rule's ARN (the source of the invocation). */
+  /**
+   * Scheduled rules: how often, which function they invoke, and the rule's ARN (the source of the invocation). A rule
+   * on an event pattern (executions that ended badly, mailed to the operator's topic) has no local home, as the
+   * topic and the alarms have none.
+   */
   schedules(): Array<{ everyMs: number; functionLogicalId: string; ruleArn: string }> {
     const units: Record<string, number> = { minute: 60_000, minutes: 60_000, hour: 3_600_000, hours: 3_600_000, day: 86_400_000, days: 86_400_000 };
     return this.ofType('AWS::Events::Rule').flatMap(([logicalId, r]) => {
+      if (r.Properties?.EventPattern && !r.Properties.ScheduleExpression) return [];
       const rate = /^rate\((\d+) (\w+)\)$/.exec(String(r.Properties?.ScheduleExpression ?? ''));
       if (!rate || !units[rate[2]!]) throw new Error(`rule ${logicalId}: the local runtime runs rate(...) schedules only`);
       const targets = this.resolve(r.Properties!.Targets!, true) as Array<{ Arn: string }>;
