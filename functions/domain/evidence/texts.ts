@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import en from '../../../rules/messages/en.json' with { type: 'json' };
 import kk from '../../../rules/messages/kk.json' with { type: 'json' };
 import ru from '../../../rules/messages/ru.json' with { type: 'json' };
