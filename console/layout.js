@@ -1,6 +1,6 @@
 // The frame of every console page: language, skip link, header with navigation and the language choice, the
 // operator key prompt while operators have no accounts, and one place where a failed call is told in words.
-import { ApiError, forgetCredentials, hasCredentials, setCredentials } from './api.js';
+import { ApiError, requireSignIn, signOut } from './api.js';
 import { chooseLanguage, chosenLanguage, el, LANGUAGES, loadTexts } from './texts.js';
 
 /** Problems of a refused call, as a list the operator reads: each field with what is wrong, or the message. */
@@ -35,43 +35,26 @@ function header(texts, current) {
   );
 }
 
-function keyPrompt(texts, main) {
-  main.replaceChildren(
-    el('h1', {}, texts.t('common.keyTitle')),
-    el('p', {}, texts.t('common.keyIntro')),
-    el(
-      'form',
-      {
-        onsubmit: (event) => {
-          event.preventDefault();
-          setCredentials(event.target.elements.key.value);
-          location.reload();
-        },
-      },
-      el('label', { for: 'key' }, texts.t('common.keyLabel')),
-      el('input', { id: 'key', name: 'key', type: 'password', required: true, autocomplete: 'off' }),
-      el('button', { type: 'submit' }, texts.t('common.keySubmit')),
-    ),
-  );
+/** Who is signed in, and the way out. */
+function signedIn(texts, who) {
+  return el('p', { class: 'operator' }, `${texts.t('common.signedInAs')} ${who?.email ?? ''} `, el('button', { type: 'button', onclick: () => signOut() }, texts.t('common.signOut')));
 }
 
 /**
- * Builds the page: `render(main, texts)` fills the content. A call refused as unauthorised forgets the key and asks
- * again; any other failure is told in the operator's language.
+ * Builds the page: `render(main, texts)` fills the content once an operator is signed in (auth.js sends anyone else
+ * to the sign-in page, and back here after it); a failure is told in the operator's language.
  */
 export async function consolePage(current, render) {
   const texts = await loadTexts(chosenLanguage());
   document.documentElement.lang = texts.language;
   const main = el('main', { id: 'main', tabindex: '-1' }, el('p', { role: 'status' }, texts.t('common.loading')));
-  document.body.replaceChildren(el('a', { class: 'skip', href: '#main' }, texts.t('common.skip')), header(texts, current), main);
-  if (!hasCredentials()) return keyPrompt(texts, main);
+  const who = await requireSignIn();
+  const top = header(texts, current);
+  top.append(signedIn(texts, who));
+  document.body.replaceChildren(el('a', { class: 'skip', href: '#main' }, texts.t('common.skip')), top, main);
   try {
     await render(main, texts);
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) {
-      forgetCredentials();
-      return keyPrompt(texts, main);
-    }
     main.replaceChildren(problemBox(texts, error));
   }
 }

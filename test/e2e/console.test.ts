@@ -6,7 +6,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeadlineEngine } from '../../functions/domain/deadlines/index.ts';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
-import { operatorCall, operatorKeyOf, startTestSystem } from '../support/local-system.ts';
+import { operatorCall, startTestSystem } from '../support/local-system.ts';
+import { operatorSession } from '../support/operator-session.ts';
 import { MailSink, verificationLink, type ReceivedMail } from '../support/mail-sink.ts';
 
 /**
@@ -42,15 +43,17 @@ afterAll(async () => {
   await sink?.stop();
 });
 
-/** An operator's browser: the operator key in the tab (until operators sign in as people), the console in `language`. */
+/** An operator's browser: a decider signed in through the local user pool, the console in `language`. */
+let deciderSession: Record<string, unknown> | undefined;
 async function operatorPage(language: 'ru' | 'kk' | 'en'): Promise<Page> {
+  deciderSession ??= await operatorSession(system, 'decider@derbes.local', 'decider');
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await context.addInitScript(
-    ([key, lang]) => {
-      sessionStorage.setItem('derbes.console.operatorKey', key!);
+    ([session, lang]) => {
+      sessionStorage.setItem('derbes.console.session', session!);
       localStorage.setItem('derbes.console.language', lang!);
     },
-    [operatorKeyOf(system), language],
+    [JSON.stringify(deciderSession), language],
   );
   return context.newPage();
 }
@@ -207,18 +210,23 @@ describe('the operator\'s console', () => {
     await page.context().close();
   });
 
-  it('asks for the operator key before anything else, and shows nothing without it', async () => {
+  it('sends anyone not signed in to the sign-in page before showing anything', async () => {
     const stranger = await (await browser.newContext()).newPage();
     await stranger.goto(`${system.url}/console`);
+    await stranger.waitForURL(/\/console\/sign-in\?/);
     await stranger.waitForSelector('input[type=password]');
-    expect(await stranger.textContent('main')).not.toContain('DRB-');
+    expect(new URL(stranger.url()).searchParams.get('next')).toBe('/console');
+    expect(await stranger.textContent('body')).not.toContain('DRB-');
     await expectAccessible(stranger);
   });
 
   it('is served by derbes itself under a strict content security policy, and serves nothing but its files', async () => {
     const page = await fetch(`${system.url}/console`);
     expect(page.status).toBe(200);
-    expect(page.headers.get('content-security-policy')).toBe("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' blob: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    const { cognitoEndpoint } = (await (await fetch(`${system.url}/console/config.json`)).json()) as { cognitoEndpoint: string };
+    expect(page.headers.get('content-security-policy')).toBe(
+      `default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self' ${new URL(cognitoEndpoint).origin}; img-src 'self' blob: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+    );
     expect(await page.text()).not.toMatch(/<script(?![^>]*src="\/console\/)/);
     expect((await fetch(`${system.url}/console/inbox.js`)).headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect((await fetch(`${system.url}/console/..%2Fpackage.json`)).status).toBe(404);

@@ -4,6 +4,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { consoleTexts } from '../../domain/console-texts.ts';
 import { LANGUAGES } from '../../domain/request-types.ts';
 import type { Route } from './dispatch.ts';
+import { cognitoEndpoint } from './console-sign-in.ts';
 import { json, type Result } from './responses.ts';
 
 /**
@@ -24,17 +25,19 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /**
  * Only the console's own files, from its own origin: no inline script or style, no other site, not framed; the
- * pages call the operator API on the same origin.
+ * pages call the operator API on the same origin, and the user pool (to refresh the operator's tokens) at its own.
  */
-export const CONSOLE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' blob: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+export function consoleCsp(): string {
+  return `default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self' ${new URL(cognitoEndpoint()).origin}; img-src 'self' blob: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
+}
 
-const HEADERS = {
-  'content-security-policy': CONSOLE_CSP,
+const headers = () => ({
+  'content-security-policy': consoleCsp(),
   'referrer-policy': 'no-referrer',
   'x-content-type-options': 'nosniff',
   // A release changes the files: the browser asks again each time (they are small).
   'cache-control': 'no-cache',
-};
+});
 
 interface ConsoleFile {
   contentType: string;
@@ -65,7 +68,7 @@ function serve(name: string): Result {
   const text = file.contentType.startsWith('text/') || file.contentType.startsWith('image/svg');
   return {
     statusCode: 200,
-    headers: { ...HEADERS, 'content-type': file.contentType },
+    headers: { ...headers(), 'content-type': file.contentType },
     body: text ? file.body.toString('utf8') : file.body.toString('base64'),
     isBase64Encoded: !text,
   };
@@ -81,7 +84,7 @@ export const consoleRoutes = {
   'GET /console/{file}': async (event: APIGatewayProxyEventV2) => {
     const name = event.pathParameters?.file ?? '';
     const texts = TEXTS.exec(name);
-    if (texts) return { ...json(200, consoleTexts(texts[1] as (typeof LANGUAGES)[number])), headers: { ...HEADERS, 'content-type': 'application/json; charset=utf-8' } };
+    if (texts) return { ...json(200, consoleTexts(texts[1] as (typeof LANGUAGES)[number])), headers: { ...headers(), 'content-type': 'application/json; charset=utf-8' } };
     return serve(PAGES.has(name) ? PAGE : name);
   },
 } satisfies Record<string, Route>;

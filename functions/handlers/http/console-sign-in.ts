@@ -31,7 +31,7 @@ const TEXTS: Record<Language, SignInTexts> = Object.fromEntries(
 ) as Record<Language, SignInTexts>;
 
 /** Where the browser reaches the user pool: Cognito's regional endpoint, or the local runtime's. */
-function cognitoEndpoint(): string {
+export function cognitoEndpoint(): string {
   return process.env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER ?? `https://cognito-idp.${process.env.AWS_REGION}.amazonaws.com/`;
 }
 
