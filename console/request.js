@@ -185,11 +185,30 @@ function eventText(texts, r, e) {
   }
 }
 
+/** The evidence pack for the regulator, in the console's language: fetched with the operator's credentials, then saved. */
+function evidencePackButton(texts, reference) {
+  return el(
+    'button',
+    {
+      type: 'button',
+      class: 'secondary',
+      onclick: async () => {
+        const file = await api(`/requests/${encodeURIComponent(reference)}/evidence?lang=${texts.language}&format=pdf`);
+        const link = el('a', { href: URL.createObjectURL(file), download: `${reference}-evidence-${texts.language}.pdf` });
+        link.click();
+        setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+      },
+    },
+    texts.t('request.evidencePack'),
+  );
+}
+
 function timelineSection(texts, r) {
   return el(
     'section',
     { 'aria-labelledby': 'timeline' },
     el('h2', { id: 'timeline' }, texts.t('request.timelineTitle')),
+    el('p', {}, evidencePackButton(texts, r.reference)),
     el('ol', { class: 'timeline' }, r.audit.map((e) => el('li', {}, el('time', { datetime: e.at }, texts.dateTime(e.at, r.timeZone)), ' — ', eventText(texts, r, e)))),
   );
 }

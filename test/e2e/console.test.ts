@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import nodemailer, { type Transporter } from 'nodemailer';
@@ -133,8 +135,21 @@ describe('the operator\'s console', () => {
     expect(refusal.to).toEqual(['saule@example.kz']);
     expect(refusal.text).toContain(ground.text.ru);
     expect(refusal.text).not.toContain(words);
-    expect((await until(reference, (r) => r.status === 'REFUSED')).decision).toMatchObject({ approved: false, reason, basis: { ground: ground.id } });
-  }, 120_000);
+    const refused = await until(reference, (r) => r.status === 'REFUSED');
+    expect(refused.decision).toMatchObject({ approved: false, reason, basis: { ground: ground.id } });
+    // The decision names the signed-in person who made it.
+    expect(refused.decision.decidedBy).toBe('decider@derbes.local');
+
+    // The evidence pack for the regulator, one click from the request, in the console's language.
+    await page.reload();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('button:text("Evidence pack (PDF)")')]);
+    const pdf = await readFile((await download.path())!);
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    const text = execFileSync('pdftotext', ['-', '-'], { input: pdf }).toString('utf8');
+    expect(text).toContain(`Evidence pack: request ${reference}`);
+    expect(text).toContain('decider@derbes.local');
+    expect(text).not.toContain('saule@example.kz');
+  }, 150_000);
 
   it('a message to the person from the console is mailed once, threaded under their mail, and shows in the thread', async () => {
     const personMessageId = '<console-thread-1@mail.example.kz>';
