@@ -30,7 +30,7 @@ function header(texts, current) {
     'header',
     { class: 'top' },
     el('p', { class: 'brand' }, texts.t('common.title')),
-    el('nav', { 'aria-label': texts.t('common.title') }, el('ul', {}, link('/console', texts.t('common.navInbox'), 'inbox'), link('/console/enter', texts.t('common.navEnter'), 'enter'))),
+    el('nav', { 'aria-label': texts.t('common.title') }, el('ul', {}, link('/console', texts.t('common.navInbox'), 'inbox'), link('/console/enter', texts.t('common.navEnter'), 'enter'), link('/console/reports', texts.t('common.navReports'), 'reports'))),
     el('p', { class: 'language' }, el('label', { for: 'console-language' }, texts.t('common.languageLabel')), ' ', select),
   );
 }

@@ -26,6 +26,7 @@ const ConsoleTextsSchema = z.strictObject({
   templates: z.record(z.string(), z.string().min(1)),
   actions: z.record(z.string(), z.string().min(1)),
   enter: z.record(z.string(), z.string().min(1)),
+  reports: z.record(z.string(), z.string().min(1)),
 });
 export type ConsoleTexts = z.infer<typeof ConsoleTextsSchema>;
 

@@ -216,12 +216,25 @@ describe('the operator\'s console', () => {
     const { body } = await operatorCall(system, 'GET', '/operator/inbox?q=saule@example.kz');
     const reference = body.requests[0].reference as string;
     const page = await operatorPage(language);
-    for (const path of ['/console', '/console?filter=overdue', '/console?q=saule@example.kz', `/console/request?ref=${reference}`, '/console/enter']) {
+    for (const path of ['/console', '/console?filter=overdue', '/console?q=saule@example.kz', `/console/request?ref=${reference}`, '/console/enter', '/console/reports']) {
       await page.goto(`${system.url}${path}`);
       await page.waitForSelector('main h1');
       expect(await page.getAttribute('html', 'lang')).toBe(language);
       await expectAccessible(page);
     }
+    await page.context().close();
+  });
+
+  it('reports a period\'s figures as a table and as a chart, counting the requests received in it', async () => {
+    const page = await operatorPage('kk');
+    const today = new Date().toISOString().slice(0, 10);
+    await page.goto(`${system.url}/console/reports?from=${today.slice(0, 4)}-01-01&to=${today}`);
+    await page.waitForSelector('main table');
+    const { body } = await operatorCall(system, 'GET', `/operator/reports?from=${today.slice(0, 4)}-01-01&to=${today}`);
+    expect(body.requests).toBeGreaterThan(0);
+    expect(await page.textContent('main table')).toContain(`Алынған сұраулар${body.requests}`);
+    await page.waitForFunction("document.querySelector('main figure img')?.naturalWidth > 0");
+    await expectAccessible(page);
     await page.context().close();
   });
 
