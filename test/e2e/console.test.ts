@@ -142,7 +142,7 @@ describe('the operator\'s console', () => {
 
     // The evidence pack for the regulator, one click from the request, in the console's language.
     await page.reload();
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('button:text("Evidence pack (PDF)")')]);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('button:text("Download the evidence pack (PDF)")')]);
     const pdf = await readFile((await download.path())!);
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     const text = execFileSync('pdftotext', ['-', '-'], { input: pdf }).toString('utf8');
