@@ -1,24 +1,18 @@
-import { existsSync } from 'node:fs';
-import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectAccessible, launchChromium } from '../support/browser.ts';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
 import { operatorCall, postJson, startTestSystem } from '../support/local-system.ts';
 import { MailSink, verificationLink } from '../support/mail-sink.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let sink: MailSink;
 let system: RunningSystem;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`headless Chromium not found at ${CHROMIUM}: install Debian's chromium (.ci/run does) or set CHROMIUM_PATH`);
   sink = await new MailSink().start();
   system = await startTestSystem({ mailRelayUrl: sink.url });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
@@ -30,12 +24,6 @@ afterAll(async () => {
 const newPage = async () => (await browser.newContext()).newPage();
 
 /** axe-core's verdict on the page as shown: no serious or critical violation (each named with where it is). */
-async function expectAccessible(page: Page): Promise<void> {
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  const grave = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ rule: v.id, impact: v.impact, where: v.nodes.map((n) => n.target.join(' ')) }));
-  expect(grave, `${page.url()}`).toEqual([]);
-}
-
 describe('the privacy page in a real browser', () => {
   it('every public page passes axe-core with no serious or critical violation, in each language', async () => {
     const page = await newPage();

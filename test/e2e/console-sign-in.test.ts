@@ -1,25 +1,19 @@
-import { existsSync } from 'node:fs';
-import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectAccessible, launchChromium } from '../support/browser.ts';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
 import { operatorCall, postJson, startTestSystem } from '../support/local-system.ts';
 import { MailSink, verificationLink } from '../support/mail-sink.ts';
 import { totp } from '../support/totp.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let sink: MailSink;
 let system: RunningSystem;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`headless Chromium not found at ${CHROMIUM}: install Debian's chromium (.ci/run does) or set CHROMIUM_PATH`);
   sink = await new MailSink().start();
   system = await startTestSystem({ mailRelayUrl: sink.url });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
@@ -27,12 +21,6 @@ afterAll(async () => {
   await sink?.stop();
 });
 
-
-async function expectAccessible(page: Page): Promise<void> {
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  const grave = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ rule: v.id, impact: v.impact, where: v.nodes.map((n) => n.target.join(' ')) }));
-  expect(grave, page.url()).toEqual([]);
-}
 
 /** The first sign-in of a new operator in the browser: one-time password, own password, TOTP enrolled. */
 async function firstSignIn(page: Page, email: string, oneTimePassword: string, language = 'en'): Promise<string> {

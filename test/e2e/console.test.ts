@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
 import nodemailer, { type Transporter } from 'nodemailer';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectAccessible, launchChromium } from '../support/browser.ts';
 import { createDeadlineEngine } from '../../functions/domain/deadlines/index.ts';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
 import { operatorCall, startTestSystem } from '../support/local-system.ts';
@@ -20,7 +20,6 @@ import { MailSink, verificationLink, type ReceivedMail } from '../support/mail-s
  * screenshots there.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SUPPORT = 'privacy@derbes.local';
 const REFERENCE = /DRB-[0-9A-Z]{5}-[0-9A-Z]{5}/;
 let sink: MailSink;
@@ -29,14 +28,10 @@ let browser: Browser;
 let smtp: Transporter;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`headless Chromium not found at ${CHROMIUM}: install Debian's chromium (.ci/run does) or set CHROMIUM_PATH`);
   sink = await new MailSink().start();
   system = await startTestSystem({ mailRelayUrl: sink.url });
   smtp = nodemailer.createTransport({ host: '127.0.0.1', port: system.smtpPort, secure: false, ignoreTLS: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   smtp?.close();
@@ -58,12 +53,6 @@ async function operatorPage(language: 'ru' | 'kk' | 'en'): Promise<Page> {
     [JSON.stringify(deciderSession), language],
   );
   return context.newPage();
-}
-
-async function expectAccessible(page: Page): Promise<void> {
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  const grave = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ rule: v.id, impact: v.impact, where: v.nodes.map((n) => n.target.join(' ')) }));
-  expect(grave, page.url()).toEqual([]);
 }
 
 async function screenshot(page: Page, name: string): Promise<void> {
