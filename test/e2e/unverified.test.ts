@@ -29,7 +29,8 @@ beforeAll(async () => {
   writeFileSync(profile, JSON.stringify({ ...demo, verification: { codeTtlHours: 0.001 }, limits: { ...(demo.limits as object), unverifiedMailsPerHour: HOURLY } }));
   writeFileSync(profile.replace(/\.json$/, '.data.json'), readFileSync('profiles/demo.data.json'));
   system = await startTestSystem({ profile, mailRelayUrl: sink.url });
-});
+  // The wait for the next clock hour (up to 3 minutes) comes on top of the system's start.
+}, 3 * 60_000 + 120_000);
 afterAll(async () => {
   await system?.stop();
   await sink?.stop();
