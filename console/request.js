@@ -172,6 +172,8 @@ function eventText(texts, r, e) {
       return texts.t('events.decision.requested', { reasons: r.review?.[texts.language] ?? d.reasons.join('; ') });
     case 'decision.made':
       return texts.t(d.approved ? 'events.decision.approved' : 'events.decision.refused', { by });
+    case 'request.classified':
+      return texts.t('events.request.classified', { by, types: d.types.map((type) => texts.t(`types.${type}`)).join(', ') });
     case 'processor.notified':
       return texts.t('events.processor.notified', { processor: d.processorId, delivered: texts.t(d.delivered ? 'request.delivered' : 'request.notDelivered') });
     case 'deadline.extended':

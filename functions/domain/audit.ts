@@ -20,6 +20,8 @@ export type AuditEvent =
   | { type: 'decision.requested'; detail: { reasons: string[] } }
   /** `ground`: the refusal ground's id, or 'written' when the operator wrote the basis out. */
   | { type: 'decision.made'; detail: { approved: boolean; ground?: string; operator: OperatorActor } }
+  /** Mail nobody could read as a known request, given its types by an operator. */
+  | { type: 'request.classified'; detail: { types: string[]; operator: OperatorActor } }
   | { type: 'decision.escalated'; detail: { round: number } }
   /** `signature`: the signature header a webhook notice carried (t=…,v1=HMAC-SHA256), so the processor's copy can be matched. */
   | { type: 'processor.notified'; detail: { processorId: string; noticeType: string; channel: string; delivered: boolean; attempts: number; signature?: string } }

@@ -3,9 +3,10 @@ import { DateTime } from 'luxon';
 import * as z from 'zod';
 import { ConflictError, ValidationError, toFieldProblems } from '../domain/errors.ts';
 import { ENTERED_CHANNELS, MAX_MESSAGE_CHARS, MAX_NOTES, type OperatorNote } from '../domain/request.ts';
-import { RequestTypeSchema } from '../domain/request-types.ts';
+import { RequestTypeSchema, type RequestType } from '../domain/request-types.ts';
 import type { Dependencies } from './dependencies.ts';
 import { decide } from './operator.ts';
+import { reviewReasons } from './fulfilment.ts';
 import { operatorName, type OperatorActor } from '../domain/operator-identity.ts';
 import type { Idempotency } from './ports.ts';
 import { parseSubmission, submitRequest } from './submit-request.ts';
@@ -39,15 +40,30 @@ export async function addNote(deps: Pick<Dependencies, 'requests' | 'clock'>, re
 const ClassificationSchema = z.strictObject({ types: z.array(RequestTypeSchema).min(1, 'choose at least one request type') });
 
 /**
- * Mail that could not be read as a request of a known type waits for an operator to say what it is: the request
- * takes those types and moves on (the decision that releases it, recorded with the operator).
+ * Mail that could not be read as a request of a known type waits for an operator to say what it is. The request
+ * takes those types (recorded with the operator); if they still need a person's decision — a claim, a correction
+ * whose changes nobody has stated, a type the company reviews — it keeps waiting for that decision, now of its new
+ * types; otherwise the classification releases it (the decision recorded with the operator) and it is fulfilled.
  */
-export async function classify(deps: Dependencies, requestId: string, input: unknown, actor: OperatorActor) {
+export async function classify(deps: Dependencies, requestId: string, input: unknown, actor: OperatorActor): Promise<{ reference: string; types: RequestType[]; decision: 'approve' | 'pending' }> {
   const parsed = ClassificationSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError(toFieldProblems(parsed.error.issues), 'classification');
+  const types = [...new Set(parsed.data.types)];
   const request = await deps.requests.get(requestId);
   if (request.types.length) throw new ConflictError(`${requestId} is already a request of ${request.types.join(', ')}; decide it instead`);
-  return decide(deps, requestId, { decision: 'approve', types: [...new Set(parsed.data.types)] }, actor);
+  if (request.status !== 'AWAITING_DECISION') throw new ConflictError(`${requestId} is not waiting for an operator (${request.status})`);
+  const classified = await deps.requests.amend(
+    requestId,
+    'AWAITING_DECISION',
+    { types },
+    [{ type: 'request.classified', detail: { types, operator: actor } }],
+    (current) => {
+      if (current.types.length) throw new ConflictError(`${requestId} has just been classified as ${current.types.join(', ')}; decide it instead`);
+    },
+  );
+  if (reviewReasons(deps, classified).length) return { reference: requestId, types, decision: 'pending' };
+  await decide(deps, requestId, { decision: 'approve' }, actor);
+  return { reference: requestId, types, decision: 'approve' };
 }
 
 /** How far back a request received by phone, post or in person may be entered: a year (older is a data-entry error). */

@@ -80,10 +80,17 @@ export function basisText(jurisdiction: string, basis: RefusalBasis | string | u
  */
 export async function decide(deps: Dependencies, requestId: string, input: DecisionInput, actor: OperatorActor): Promise<{ reference: string; decision: DecisionInput['decision'] }> {
   const problems = input.changes ? correctionProblems(deps.profile, input.changes) : [];
-  if (problems.length) throw new ValidationError(problems, 'decision');
   const approved = input.decision === 'approve';
+  const request = await deps.requests.get(requestId);
+  const types = input.types ?? request.types;
+  // What an approval must carry for the answer to be true: the changes a correction makes, the words a claim is answered in.
+  if (approved && types.includes('rectification') && !Object.keys(input.changes ?? request.changes ?? {}).length) {
+    problems.push({ field: 'changes', message: 'a correction is approved with what to change: each field and its new value, from what the person wrote' });
+  }
+  if (approved && types.includes('claim') && !input.answer) problems.push({ field: 'answer', message: 'a claim is approved with the answer the person receives' });
+  if (problems.length) throw new ValidationError(problems, 'decision');
   // The basis is checked against the request before the pending decision is taken, so a typo loses nothing.
-  const basis = approved ? undefined : resolveBasis(deps.profile.jurisdiction, input.types ?? (await deps.requests.get(requestId)).types, input.basis);
+  const basis = approved ? undefined : resolveBasis(deps.profile.jurisdiction, types, input.basis);
   const pending = await deps.decisions.take(requestId);
   try {
     await deps.requests.amend(

@@ -115,6 +115,42 @@ describe('classify', () => {
     expect(await s.deps.requests.get(id)).toMatchObject({ types: ['access'], decision: { approved: true, decidedBy: OPERATOR.email } });
     expect(s.workflow.completed).toEqual([{ taskToken: 'token', output: { approved: true } }]);
     await expect(classify(s.deps, id, { types: ['erasure'] }, OPERATOR)).rejects.toBeInstanceOf(ConflictError);
+    expect((await s.deps.audit.list(id)).filter((e) => e.type === 'request.classified').map((e) => e.detail)).toEqual([{ types: ['access'], operator: OPERATOR }]);
+  });
+
+  async function unclearWaiting(s: ReturnType<typeof systemFor>, body: string) {
+    const made = await receiveEmail(s.deps, 'ses-2', mail(['Subject: Вопрос 0', 'Message-ID: <q2@mail.example>'], body), PASS);
+    const id = made.requestId!;
+    await s.deps.requests.transition(id, 'RECEIVED', 'AWAITING_VERIFICATION');
+    await s.deps.requests.transition(id, 'AWAITING_VERIFICATION', 'IN_PROGRESS', { verifiedAt: NOW.toISOString() });
+    await planFulfilment(s.deps, id);
+    await requestDecision(s.deps, id, 'token');
+    return id;
+  }
+
+  it('keeps a correction whose changes nobody stated waiting for the operator\'s decision, now as a correction: nothing is answered', async () => {
+    const s = systemFor('profiles/demo.json');
+    const id = await unclearWaiting(s, 'У вас неверно записан мой город, я живу в Шымкенте.');
+    expect(await classify(s.deps, id, { types: ['rectification'] }, OPERATOR)).toEqual({ reference: id, types: ['rectification'], decision: 'pending' });
+    expect(await s.deps.requests.get(id)).toMatchObject({ status: 'AWAITING_DECISION', types: ['rectification'] });
+    expect(await s.deps.requests.get(id)).not.toHaveProperty('decision');
+    expect(s.workflow.completed).toEqual([]);
+    expect((await inbox(s.deps, { filter: 'needsDecision' })).requests.map((r) => r.reference)).toEqual([id]);
+    expect((await s.deps.audit.list(id)).map((e) => e.type)).toContain('request.classified');
+    // The operator then decides it as any correction: with the change stated, which releases the wait.
+    const { decide } = await import('../../../functions/use-cases/operator.ts');
+    await decide(s.deps, id, { decision: 'approve', changes: { city: 'Шымкент' } }, OPERATOR);
+    expect(await s.deps.requests.get(id)).toMatchObject({ types: ['rectification'], changes: { city: 'Шымкент' }, decision: { approved: true } });
+    expect(s.workflow.completed).toEqual([{ taskToken: 'token', output: { approved: true } }]);
+  });
+
+  it('keeps a claim waiting for the decision of the person who answers claims, and refuses a second classification', async () => {
+    const s = systemFor('profiles/demo.json');
+    const id = await unclearWaiting(s, 'Мне не нравится, как вы со мной обошлись.');
+    expect((await classify(s.deps, id, { types: ['claim'] }, OPERATOR)).decision).toBe('pending');
+    expect(s.workflow.completed).toEqual([]);
+    await expect(classify(s.deps, id, { types: ['access'] }, OPERATOR)).rejects.toBeInstanceOf(ConflictError);
+    expect(await s.deps.requests.get(id)).toMatchObject({ status: 'AWAITING_DECISION', types: ['claim'] });
   });
 });
 

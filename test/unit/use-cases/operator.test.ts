@@ -41,16 +41,26 @@ describe('decide', () => {
     expect(s.workflow.completed).toEqual([]);
   });
 
+  it('refuses an approval that would answer untruly — a claim without its answer, a correction without its changes — and leaves the decision pending', async () => {
+    const claim = await awaitingDecision();
+    await expect(decide(claim.s.deps, claim.request.id, { decision: 'approve' }, OPERATOR)).rejects.toMatchObject({ problems: [{ field: 'answer', message: 'a claim is approved with the answer the person receives' }] });
+    expect(await claim.s.decisions.list()).toHaveLength(1);
+    const correction = await awaitingDecision(['rectification']);
+    await expect(decide(correction.s.deps, correction.request.id, { decision: 'approve' }, OPERATOR)).rejects.toMatchObject({ problems: [{ field: 'changes', message: expect.stringContaining('each field and its new value') }] });
+    expect(correction.s.workflow.completed).toEqual([]);
+    expect(await correction.s.deps.requests.get(correction.request.id)).not.toHaveProperty('decision');
+  });
+
   it('lets a second operator find the decision already taken', async () => {
     const { s, request } = await awaitingDecision();
-    await decide(s.deps, request.id, { decision: 'approve' }, OPERATOR);
-    await expect(decide(s.deps, request.id, { decision: 'approve' }, OPERATOR)).rejects.toBeInstanceOf(NotFoundError);
+    await decide(s.deps, request.id, { decision: 'approve', answer: 'Refunded.' }, OPERATOR);
+    await expect(decide(s.deps, request.id, { decision: 'approve', answer: 'Refunded.' }, OPERATOR)).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('puts the decision back when the wait has just ended, and says to decide once more', async () => {
     const { s, request } = await awaitingDecision();
     s.workflow.ended.add('task-token');
-    await expect(decide(s.deps, request.id, { decision: 'approve' }, OPERATOR)).rejects.toThrow(new ConflictError(`the wait for a decision on ${request.id} has just ended; list the decisions again and decide once more`));
+    await expect(decide(s.deps, request.id, { decision: 'approve', answer: 'Refunded.' }, OPERATOR)).rejects.toThrow(new ConflictError(`the wait for a decision on ${request.id} has just ended; list the decisions again and decide once more`));
     expect(await s.decisions.list()).toEqual([expect.objectContaining({ requestId: request.id, taskToken: 'task-token' })]);
   });
 });
@@ -141,7 +151,7 @@ describe('writeToPerson', () => {
 describe('applyDecision', () => {
   it('moves an approved request on, once', async () => {
     const { s, request } = await awaitingDecision();
-    await decide(s.deps, request.id, { decision: 'approve' }, OPERATOR);
+    await decide(s.deps, request.id, { decision: 'approve', answer: 'Refunded.' }, OPERATOR);
     expect(await applyDecision(s.deps, request.id)).toEqual({ approved: true });
     expect(await applyDecision(s.deps, request.id)).toEqual({ approved: true });
     expect((await s.deps.requests.get(request.id)).status).toBe('IN_PROGRESS');
