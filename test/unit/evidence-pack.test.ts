@@ -8,6 +8,8 @@ import en from '../../rules/messages/en.json' with { type: 'json' };
 import { evidencePack, writeDailyDigest } from '../../functions/use-cases/evidence.ts';
 import { extendDeadline } from '../../functions/use-cases/operator.ts';
 import { answerRequest } from '../../functions/use-cases/answer.ts';
+import { classify, enterRequest } from '../../functions/use-cases/operator-actions.ts';
+import { planFulfilment, requestDecision } from '../../functions/use-cases/workflow-steps.ts';
 import { OPERATOR, placeRequest, runToAnswer, systemFor } from '../support/flow.ts';
 import type { MemorySystem } from '../support/memory-deps.ts';
 
@@ -111,6 +113,38 @@ describe('the evidence pack of a request', () => {
     expect(deadline).toMatch(/Extension: \n {5}.+: from .+ to .+ \(.*12\(3\)/);
     expect(deadline).toContain('Reason given to the person: Three archives to search.');
     expect(section(text, 'en', 'answer')).toMatch(/Answered: not answered yet\n {3}Due: .+\n {3}Margin: [\d,.]+ working hours left until the due date/);
+  });
+
+  it('a request taken by phone with identity attested: the day received and the entry both stated, the operator\'s check instead of a link', async () => {
+    const s = systemFor(I_LICENSE);
+    s.setNow(new Date('2026-02-12T08:50:00Z'));
+    const { request } = await enterRequest(
+      s.deps,
+      { channel: 'phone', receivedAt: '2026-02-10', identity: 'attested', attestation: 'Перезвонил на номер из договора.', types: ['access'], email: ASEL, language: 'ru' },
+      OPERATOR,
+      { key: 'operator:entry-1', field: 'Idempotency-Key' },
+    );
+    const text = await packText(s, request.id, 'ru');
+    const t = evidenceTexts('ru');
+    const verification = section(text, 'ru', 'verification');
+    expect(verification).toContain(`${t.labels.how}: ${t.values.attestedByOperator}`);
+    expect(verification).toContain(`${t.labels.attestedBy}: ${OPERATOR.email}`);
+    expect(verification).toContain(`${t.labels.attestation}: Перезвонил на номер из договора.`);
+    expect(verification).not.toContain(t.values.linkByMail);
+    const arrived = section(text, 'ru', 'arrived');
+    expect(arrived).toContain(`${t.labels.receivedAt}: 10 февраля 2026`);
+    expect(arrived).toContain(`${t.labels.enteredAt}: 12 февраля 2026, 13:50`);
+    expect(arrived).toContain(`${t.labels.enteredBy}: ${OPERATOR.email}`);
+  });
+
+  it('a classification names the types the operator chose, and who', async () => {
+    const s = systemFor(I_LICENSE);
+    const request = await placeRequest(s, [], { language: 'ru' });
+    await planFulfilment(s.deps, request.id);
+    await requestDecision(s.deps, request.id, 'token');
+    await classify(s.deps, request.id, { types: ['rectification'] }, OPERATOR);
+    const decisions = section(await packText(s, request.id, 'en'), 'en', 'decisions');
+    expect(decisions).toMatch(new RegExp(`Classified: .+: correction — by ${OPERATOR.email.replace('.', '\\.')}`));
   });
 
   it('a changed event shows as a broken chain in the pack', async () => {

@@ -6,9 +6,9 @@ import type { ChainCheck } from '../audit-chain.ts';
 import type { CalendarUsed } from '../deadlines/index.ts';
 import type { DocumentModel } from '../document.ts';
 import { fill, messagesFor } from '../messages.ts';
-import { operatorName } from '../operator-identity.ts';
+import { operatorName, type OperatorActor } from '../operator-identity.ts';
 import type { DataSubjectRequest } from '../request.ts';
-import type { Language } from '../request-types.ts';
+import type { Language, RequestType } from '../request-types.ts';
 import { evidenceTexts, MAIL_KINDS, MAIL_OUTCOMES, type EvidenceSection } from './texts.ts';
 
 /** Everything the pack says, read by the use case from the stores and the rules; nothing here reads anything. */
@@ -89,13 +89,7 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
       ),
     ],
     arrived: arrivedParagraphs(),
-    verification: [
-      block(
-        row('how', t.values.linkByMail),
-        ...eventsOfType(trail, 'verification.requested').flatMap((e) => [row('requestedAt', at(e.at)), row('expiresAt', at(e.detail.expiresAt))]),
-        request.verifiedAt ? row('confirmedAt', at(request.verifiedAt)) : row('confirmedAt', t.values.notVerified),
-      ),
-    ],
+    verification: [verificationParagraph()],
     deadline: deadlineParagraphs(),
     decisions: decisionParagraphs(),
     sources: sourceParagraphs(),
@@ -113,9 +107,30 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
     footer: [fill(t.footer, { at: at(input.generatedAt.toISOString()) })],
   };
 
+  /**
+   * How the person's identity was checked: by the single-use link mailed to the address, or — for a request taken by
+   * phone, post or in person — attested by the operator who took it, in their own record of how.
+   */
+  function verificationParagraph(): string {
+    const { entry } = request;
+    if (entry?.identity === 'attested') {
+      return block(row('how', t.values.attestedByOperator), row('attestedBy', actorName(entry.by)), entry.attestation !== undefined && row('attestation', entry.attestation), row('confirmedAt', at(entry.at)));
+    }
+    return block(
+      row('how', t.values.linkByMail),
+      ...eventsOfType(trail, 'verification.requested').flatMap((e) => [row('requestedAt', at(e.at)), row('expiresAt', at(e.detail.expiresAt))]),
+      request.verifiedAt ? row('confirmedAt', at(request.verifiedAt)) : row('confirmedAt', t.values.notVerified),
+    );
+  }
+
   function arrivedParagraphs(): string[] {
     const received = eventsOfType(trail, 'request.received')[0];
-    const first = block(row('channel', t.values[request.channel]), row('receivedAt', at(received?.at ?? request.receivedAt)));
+    // A request taken by phone, post or in person was received when the person made it (the deadline counts from
+    // then) and entered later by an operator: both are stated, so the two times do not contradict each other.
+    const { entry } = request;
+    const first = entry
+      ? block(row('channel', t.values[request.channel]), row('receivedAt', at(request.receivedAt)), row('enteredAt', at(entry.at)), row('enteredBy', actorName(entry.by)))
+      : block(row('channel', t.values[request.channel]), row('receivedAt', at(received?.at ?? request.receivedAt)));
     const mails = eventsOfType(trail, 'mail.received').map((e) =>
       block(
         fill(t.lines.mailArrived, { at: at(e.at) }),
@@ -158,6 +173,7 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
 
   function decisionParagraphs(): string[] {
     const asked = eventsOfType(trail, 'decision.requested');
+    const classified = eventsOfType(trail, 'request.classified');
     const made = eventsOfType(trail, 'decision.made');
     if (!asked.length && !made.length) return [t.values.noDecision];
     const basisOf = (ground: string | undefined) => {
@@ -168,6 +184,7 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
     };
     return [
       ...asked.map((e) => row('decisionAsked', fill(t.lines.decisionAsked, { at: at(e.at), reasons: m.list(input.decisionReasons.length ? input.decisionReasons : e.detail.reasons) }))),
+      ...classified.map((e) => row('classified', fill(t.lines.classified, { at: at(e.at), types: m.kindNames(e.detail.types as RequestType[]), by: operatorName(e.detail.operator) }))),
       ...made.map((e, index) => {
         // Who decided: the person or the key (a trail written before operators signed in as people names the key id).
         // The request keeps the last decision's words (reason, basis); earlier ones are in the trail by their ids.
@@ -247,4 +264,9 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
       chain.anchor?.digestSha256 !== undefined && row('digestSha256', chain.anchor.digestSha256),
     );
   }
+}
+
+/** Who entered or attested a request: a person's address or a machine key, however the request recorded it. */
+function actorName(by: string | OperatorActor): string {
+  return typeof by === 'string' ? by : operatorName(by);
 }

@@ -21,13 +21,13 @@ const LABELS = [
   'operator', 'bin', 'address', 'contact', 'reference', 'types', 'channel', 'receivedAt', 'status', 'language', 'closedAt',
   'sha256', 'verdicts', 'outcome', 'attachments', 'how', 'requestedAt', 'expiresAt', 'confirmedAt',
   'rule', 'citation', 'term', 'origin', 'ruleSource', 'dueAt', 'calendar', 'transfers', 'extension', 'extensionReason',
-  'decisionAsked', 'decidedAt', 'decidedBy', 'decision', 'basis', 'reason', 'attempt', 'outcomes',
+  'decisionAsked', 'classified', 'decidedAt', 'decidedBy', 'enteredAt', 'enteredBy', 'attestedBy', 'attestation', 'decision', 'basis', 'reason', 'attempt', 'outcomes',
   'noticeType', 'delivered', 'attempts', 'signature', 'kind', 'messageId', 'mailSha256',
   'answeredAt', 'margin', 'chainResult', 'digest', 'digestSha256',
 ] as const;
 
 const VALUES = [
-  'web', 'email', 'phone', 'post', 'in_person', 'statute', 'operatorTerm', 'approved', 'refused', 'yes', 'no', 'none', 'noRawMessage', 'linkByMail',
+  'web', 'email', 'phone', 'post', 'in_person', 'statute', 'operatorTerm', 'approved', 'refused', 'yes', 'no', 'none', 'noRawMessage', 'linkByMail', 'attestedByOperator',
   'notVerified', 'noDecision', 'noSources', 'noProcessors', 'noMail', 'notAnswered', 'notAnchored', 'writtenBasis', 'kept',
 ] as const;
 
@@ -38,6 +38,7 @@ const LINE_PLACEHOLDERS = {
   term: ['amount', 'unit'],
   extended: ['at', 'from', 'to', 'citation'],
   decisionAsked: ['at', 'reasons'],
+  classified: ['at', 'types', 'by'],
   sourceApplied: ['at', 'source'],
   sourceFailed: ['at', 'source', 'error'],
   processorTold: ['at', 'processor'],

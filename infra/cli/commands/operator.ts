@@ -78,7 +78,7 @@ function requestLines(r: RequestDetail): string[] {
   const indent = (text: string) => text.split('\n').map((line) => `    ${line}`);
   return [
     row(r),
-    `  from: ${r.name ? `${r.name} <${r.email}>` : r.email}  (${r.channel}, ${r.language}, ${r.verified ? 'address confirmed' : 'address NOT confirmed'})`,
+    `  from: ${r.name ? `${r.name} <${r.email}>` : r.email}  (${r.channel}, ${r.language}, ${r.entry?.identity === 'attested' ? 'identity attested by the operator' : r.verified ? 'address confirmed' : 'address NOT confirmed'})`,
     ...(r.subject !== undefined ? [`  subject: ${r.subject}`] : []),
     ...(r.message ? ['  their words:', ...indent(r.message)] : ['  their words: (none)']),
     ...(r.changes ? ['  changes asked:', ...Object.entries(r.changes).map(([field, value]) => `    ${field} → ${value}`)] : []),

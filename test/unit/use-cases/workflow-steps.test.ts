@@ -67,7 +67,7 @@ describe('planFulfilment', () => {
       'a correction with nothing to correct',
       ['rectification'],
       {},
-      ['the operator profile has the responsible person decide on "correction"', 'the changes are not stated field by field: read what the person wrote and state them when you approve (--change field=value)'],
+      ['the operator profile has the responsible person decide on "correction"', 'the changes are not stated field by field: read what the person wrote and state them when you approve'],
     ],
     ['a mail nobody could classify', [], {}, ['the message could not be classified automatically: say what is asked for']],
   ] as const)('waits for a decision on %s, with the reasons in the audit trail, and keeps every source ready', async (_, types, changes, reasons) => {
