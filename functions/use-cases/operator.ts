@@ -101,7 +101,11 @@ export async function decide(deps: Dependencies, requestId: string, input: Decis
         ...(input.changes ? { changes: input.changes } : {}),
         ...(input.types ? { types: input.types } : {}),
       },
-      [{ type: 'decision.made', detail: { approved, ...(basis && { ground: 'ground' in basis ? basis.ground : 'written' }), operator: actor } }],
+      [
+        // Types given with the decision classify the request as the console's classification does, and are recorded so.
+        ...(input.types && !sameTypes(input.types, request.types) ? [{ type: 'request.classified' as const, detail: { types: input.types, operator: actor } }] : []),
+        { type: 'decision.made', detail: { approved, ...(basis && { ground: 'ground' in basis ? basis.ground : 'written' }), operator: actor } },
+      ],
     );
     await deps.workflow.completeTask(pending.taskToken, { approved });
   } catch (error) {
@@ -111,6 +115,8 @@ export async function decide(deps: Dependencies, requestId: string, input: Decis
   }
   return { reference: requestId, decision: input.decision };
 }
+
+const sameTypes = (a: readonly RequestType[], b: readonly RequestType[]) => a.length === b.length && a.every((type) => b.includes(type));
 
 /** In the workflow, after the decision: move the request on, or refuse it with the operator's reason and basis. */
 export async function applyDecision(deps: Pick<Dependencies, 'profile' | 'requests' | 'mailer' | 'sentMail' | 'audit' | 'clock'>, requestId: string): Promise<{ approved: boolean }> {

@@ -30,6 +30,7 @@ describe('decide', () => {
     const { s, request } = await awaitingDecision([]);
     await decide(s.deps, request.id, { decision: 'approve', types: ['rectification'], changes: { phone: '+7 701 000 00 00' } }, OPERATOR);
     expect(await s.deps.requests.get(request.id)).toMatchObject({ types: ['rectification'], changes: { phone: '+7 701 000 00 00' }, status: 'AWAITING_DECISION' });
+    expect((await s.deps.audit.list(request.id)).filter((e) => e.type === 'request.classified').map((e) => e.detail)).toEqual([{ types: ['rectification'], operator: OPERATOR }]);
   });
 
   it('refuses a refusal without a basis, naming the grounds that fit, and leaves the decision pending', async () => {
