@@ -4,9 +4,15 @@ import type { RequestStatus } from './request.ts';
 
 /**
  * One entry of a request's append-only trail. `detail` holds facts for the regulator (statuses, rule ids,
- * message ids, counts), never the person's data itself.
+ * message ids, counts), never the person's data itself. Any event written while an operator acts (through the
+ * operator API or the console) names them in `detail.operator` (see use-cases/on-behalf-of.ts).
  */
-export type AuditEvent =
+export type AuditEvent = NamingTheOperator<AuditEventOfAnyone>;
+
+/** Every event's detail may name the operator on whose call it was written; some always do. */
+type NamingTheOperator<E extends { type: string; detail: object }> = E extends unknown ? { type: E['type']; detail: E['detail'] & { operator?: OperatorActor } } : never;
+
+type AuditEventOfAnyone =
   /** `enteredBy`: the operator who entered a request received by phone, post or in person; `identity`, how it is checked. */
   | { type: 'request.received'; detail: { channel: string; types: string[]; dueAt: string; ruleId: string; enteredBy?: string; identity?: 'mail' | 'attested' } }
   | { type: 'status.changed'; detail: { from: RequestStatus; to: RequestStatus } }
@@ -14,7 +20,7 @@ export type AuditEvent =
   | { type: 'mail.sent'; detail: { template: string; messageId: string; sha256: string } }
   | { type: 'verification.requested'; detail: { expiresAt: string; joined: boolean } }
   | { type: 'mail.withheld'; detail: { template: string; reason: string } }
-  | { type: 'verification.confirmed'; detail: Record<string, never> }
+  | { type: 'verification.confirmed'; detail: Record<never, never> }
   | { type: 'source.applied'; detail: { sourceId: string; attempt: number; outcomes: Record<string, string> } }
   | { type: 'source.failed'; detail: { sourceId: string; error: string; steps: string[] } }
   | { type: 'decision.requested'; detail: { reasons: string[] } }

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { OperatorActor } from '../operator-identity.ts';
 import { PERSON_KEY_PATTERN } from '../person-key.ts';
 
 export type ConsentStatus = 'granted' | 'withdrawn' | 'expired';
@@ -11,13 +12,23 @@ export type ConsentChannel = z.infer<typeof ConsentChannelSchema>;
 /** Keyed hashes only: the ledger keeps proof that something happened, not the person's data. */
 const HashSchema = z.string().regex(/^[0-9a-f]{32,128}$/, 'a hex hash, never the raw value');
 
-/** What proves an event: the message or request it came with, hashed client details, a Global Privacy Control signal. */
+/** The operator (a person signed in to the console, or a machine key by its id) through whose call a change was recorded. */
+const OperatorActorSchema: z.ZodType<OperatorActor> = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('person'), sub: z.string().min(1), email: z.string().min(3) }),
+  z.strictObject({ kind: z.literal('key'), keyId: z.string().min(1) }),
+]);
+
+/**
+ * What proves an event: the message or request it came with, hashed client details, a Global Privacy Control signal,
+ * and the operator whose call recorded it (the company's systems record consents through the operator API).
+ */
 export const ConsentEvidenceSchema = z.strictObject({
   messageId: z.string().min(1).max(998).optional(),
   requestId: z.string().min(1).max(100).optional(),
   ipHash: HashSchema.optional(),
   userAgentHash: HashSchema.optional(),
   gpc: z.boolean().optional(),
+  operator: OperatorActorSchema.optional(),
 });
 export type ConsentEvidence = z.infer<typeof ConsentEvidenceSchema>;
 

@@ -1,5 +1,4 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { dependencies } from '../../composition.ts';
 import { ValidationError } from '../../domain/errors.ts';
 import { LANGUAGES, type Language } from '../../domain/request-types.ts';
 import {
@@ -11,10 +10,10 @@ import {
   recordBreach,
   recordFiling,
 } from '../../use-cases/breaches.ts';
-import { header, json, rawBody, type Result } from './responses.ts';
+import type { OperatorRoute } from './operator-call.ts';
+import { header, json, rawBody } from './responses.ts';
 import type { BREACH_ROUTE_KEYS } from './routes.ts';
 
-type Route = (event: APIGatewayProxyEventV2) => Promise<Result>;
 
 function reference(event: APIGatewayProxyEventV2): string {
   const value = event.pathParameters?.reference;
@@ -39,34 +38,29 @@ function language(event: APIGatewayProxyEventV2): Language {
   return found;
 }
 
-export const breachRoutes: Record<(typeof BREACH_ROUTE_KEYS)[number], Route> = {
-  'GET /operator/breaches': async () => {
-    const deps = await dependencies();
+export const breachRoutes: Record<(typeof BREACH_ROUTE_KEYS)[number], OperatorRoute> = {
+  'GET /operator/breaches': async (_event, { deps }) => {
     const breaches = (await deps.breaches.list()).sort((a, b) => b.detectedAt.localeCompare(a.detectedAt));
     return json(200, { breaches: await Promise.all(breaches.map((breach) => breachView(deps, breach))) });
   },
-  'POST /operator/breaches': async (event) => {
-    const deps = await dependencies();
+  'POST /operator/breaches': async (event, { deps }) => {
     const { breach, created } = await recordBreach(deps, body(event), header(event, 'idempotency-key'));
     return json(created ? 201 : 200, await breachView(deps, breach));
   },
-  'GET /operator/breaches/{reference}': async (event) => {
-    const deps = await dependencies();
+  'GET /operator/breaches/{reference}': async (event, { deps }) => {
     const breach = await deps.breaches.get(reference(event));
     return json(200, { ...(await breachView(deps, breach)), audit: await deps.audit.list(breach.id) });
   },
   /** {"people":[{name, iin, phone, email, language}]} as the operator lists them, or {"find":[e-mail…]} to look up in the sources. */
-  'POST /operator/breaches/{reference}/subjects': async (event) => json(200, await addAffectedSubjects(await dependencies(), reference(event), body(event))),
+  'POST /operator/breaches/{reference}/subjects': async (event, { deps }) => json(200, await addAffectedSubjects(deps, reference(event), body(event))),
   /** The affected people, a page at a time (?cursor= from the previous page). */
-  'GET /operator/breaches/{reference}/subjects': async (event) => {
-    const deps = await dependencies();
+  'GET /operator/breaches/{reference}/subjects': async (event, { deps }) => {
     const id = reference(event);
     await deps.breaches.get(id);
     return json(200, await deps.breaches.listSubjects(id, { cursor: event.queryStringParameters?.cursor, limit: 200 }));
   },
   /** The notice to the authority: ?lang=ru|kk|en, ?format=text|pdf, ?jurisdiction= where the breach owes several. */
-  'GET /operator/breaches/{reference}/notice': async (event) => {
-    const deps = await dependencies();
+  'GET /operator/breaches/{reference}/notice': async (event, { deps }) => {
     const format = event.queryStringParameters?.format ?? 'text';
     if (format !== 'text' && format !== 'pdf') throw new ValidationError([{ field: 'format', message: 'must be text or pdf' }], 'query');
     const lang = language(event);
@@ -87,15 +81,13 @@ export const breachRoutes: Record<(typeof BREACH_ROUTE_KEYS)[number], Route> = {
     return { statusCode: 200, headers: { ...headers, 'content-type': 'text/plain; charset=utf-8' }, body: produced.text };
   },
   /** {"jurisdiction"?, "filedAt"?, "reference"?}: the operator filed the notice. */
-  'POST /operator/breaches/{reference}/filing': async (event) => {
-    const deps = await dependencies();
+  'POST /operator/breaches/{reference}/filing': async (event, { deps }) => {
     return json(200, await breachView(deps, await recordFiling(deps, reference(event), body(event))));
   },
   /** What each affected person would receive, per language in use; {"texts":{…}} to see it with the operator's words. */
-  'POST /operator/breaches/{reference}/person-notice/preview': async (event) => json(200, { mails: await previewPersonNotice(await dependencies(), reference(event), body(event)) }),
+  'POST /operator/breaches/{reference}/person-notice/preview': async (event, { deps }) => json(200, { mails: await previewPersonNotice(deps, reference(event), body(event)) }),
   /** {"texts":{"ru":…,"kk":…}}: approves the mail and starts sending it. */
-  'POST /operator/breaches/{reference}/person-notice': async (event) => {
-    const deps = await dependencies();
+  'POST /operator/breaches/{reference}/person-notice': async (event, { deps }) => {
     const { breach, sent } = await approvePersonNotice(deps, reference(event), body(event));
     return json(200, { ...(await breachView(deps, breach)), sentNow: sent });
   },

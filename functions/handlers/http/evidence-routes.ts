@@ -1,5 +1,4 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { dependencies } from '../../composition.ts';
 import { BREACH_REFERENCE_PATTERN } from '../../domain/breaches/breach.ts';
 import { documentAsText } from '../../domain/document.ts';
 import { ValidationError } from '../../domain/errors.ts';
@@ -8,11 +7,10 @@ import { LANGUAGES, type Language } from '../../domain/request-types.ts';
 import { reportCsv } from '../../domain/report.ts';
 import { evidencePack, verifyDigestChain, verifyPage, verifyTrail } from '../../use-cases/evidence.ts';
 import { periodReport, reportChart } from '../../use-cases/report.ts';
-import type { OperatorActor } from '../../domain/operator-identity.ts';
+import type { OperatorRoute } from './operator-call.ts';
 import { json, type Result } from './responses.ts';
 import type { EVIDENCE_ROUTE_KEYS } from './routes.ts';
 
-type Route = (event: APIGatewayProxyEventV2, actor: OperatorActor) => Promise<Result>;
 
 const REQUEST_REFERENCE = new RegExp(`^${REFERENCE_PATTERN.source}$`);
 
@@ -26,22 +24,21 @@ function query(event: APIGatewayProxyEventV2, name: string, allowed: readonly st
   return value;
 }
 
-export const evidenceRoutes: Record<(typeof EVIDENCE_ROUTE_KEYS)[number], Route> = {
+export const evidenceRoutes: Record<(typeof EVIDENCE_ROUTE_KEYS)[number], OperatorRoute> = {
   /** Every trail's chain, a page at a time (?cursor= from the previous page's `cursor`). */
-  'GET /operator/evidence/chains': async (event) => json(200, await verifyPage(await dependencies(), event.queryStringParameters?.cursor)),
-  'GET /operator/evidence/chains/{reference}': async (event) => {
+  'GET /operator/evidence/chains': async (event, { deps }) => json(200, await verifyPage(deps, event.queryStringParameters?.cursor)),
+  'GET /operator/evidence/chains/{reference}': async (event, { deps }) => {
     const ref = reference(event);
     // A request's or a breach's reference: the trails an operator names.
     if (!REQUEST_REFERENCE.test(ref) && !BREACH_REFERENCE_PATTERN.test(ref)) throw new ValidationError([{ field: 'reference', message: 'must be a request (DRB-…) or breach (BRC-…) reference' }], 'path');
-    return json(200, await verifyTrail(await dependencies(), ref));
+    return json(200, await verifyTrail(deps, ref));
   },
   /** The chain of daily digests walked back from the latest, and every trail a digest listed that the heads index lost. */
-  'GET /operator/evidence/digests': async () => json(200, await verifyDigestChain(await dependencies())),
+  'GET /operator/evidence/digests': async (_event, { deps }) => json(200, await verifyDigestChain(deps)),
   /** A request's evidence pack for the authority: ?lang=ru|kk|en (the operator's language by default), ?format=pdf|text. */
-  'GET /operator/requests/{reference}/evidence': async (event): Promise<Result> => {
+  'GET /operator/requests/{reference}/evidence': async (event, { deps }): Promise<Result> => {
     const ref = reference(event);
     if (!REQUEST_REFERENCE.test(ref)) throw new ValidationError([{ field: 'reference', message: 'must be a request reference (DRB-…)' }], 'path');
-    const deps = await dependencies();
     const language = query(event, 'lang', LANGUAGES, deps.profile.defaultLanguage) as Language;
     const format = query(event, 'format', ['pdf', 'text'], 'pdf');
     // PDFKit and its fonts are loaded for a PDF only.
@@ -67,8 +64,7 @@ export const evidenceRoutes: Record<(typeof EVIDENCE_ROUTE_KEYS)[number], Route>
     return { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, body: documentAsText(pack.document) };
   },
   /** The figures of requests received ?from=YYYY-MM-DD&to=YYYY-MM-DD, as ?format=json|csv|svg (the chart, in ?lang=). */
-  'GET /operator/reports': async (event): Promise<Result> => {
-    const deps = await dependencies();
+  'GET /operator/reports': async (event, { deps }): Promise<Result> => {
     const format = query(event, 'format', ['json', 'csv', 'svg'], 'json');
     const language = query(event, 'lang', LANGUAGES, deps.profile.defaultLanguage) as Language;
     const report = await periodReport(deps, { from: event.queryStringParameters?.from, to: event.queryStringParameters?.to });

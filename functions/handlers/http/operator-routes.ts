@@ -12,7 +12,10 @@ import { breachRoutes } from './breach-routes.ts';
 import { resumeRequest } from '../../use-cases/attention.ts';
 import { retentionRoutes } from './retention-routes.ts';
 import { evidenceRoutes } from './evidence-routes.ts';
-import { attachmentDisposition, header, json, rawBody, type Result } from './responses.ts';
+import { attachmentDisposition, header, json, rawBody } from './responses.ts';
+import type { OperatorRoute } from './operator-call.ts';
+import type { Dependencies } from '../../use-cases/dependencies.ts';
+import { onBehalfOf } from '../../use-cases/on-behalf-of.ts';
 import { inbox } from '../../use-cases/inbox.ts';
 import { addNote, classify, enterRequest } from '../../use-cases/operator-actions.ts';
 import { consoleApiRouteKey, OPERATOR_ROUTE_KEYS, type ConsoleApiRouteKey, type OperatorRouteKey } from './routes.ts';
@@ -21,7 +24,6 @@ import { operatorsRoutes, standingInPool } from './operators-routes.ts';
 
 /** Open requests per page of the operator list. */
 const OPERATOR_PAGE_SIZE = 100;
-type OperatorRoute = (event: APIGatewayProxyEventV2, actor: OperatorActor) => Promise<Result>;
 
 /** Bearer key against the keys of the secret; any mismatch is the same 401. A machine key acts as admin, named by its id. */
 async function machineKey(event: APIGatewayProxyEventV2): Promise<{ actor: OperatorActor; role: OperatorRole }> {
@@ -92,8 +94,7 @@ const handlers: Record<OperatorRouteKey, OperatorRoute> = {
   ...retentionRoutes,
   ...evidenceRoutes,
   /** Open requests by due date, a page at a time: `nextCursor` (absent on the last page) goes back as ?cursor=. */
-  'GET /operator/requests': async (event) => {
-    const deps = await dependencies();
+  'GET /operator/requests': async (event, { deps }) => {
     const now = deps.clock.now();
     const cursor = event.queryStringParameters?.cursor;
     const page = await deps.requests.listOpen({ limit: OPERATOR_PAGE_SIZE, cursor });
@@ -108,48 +109,46 @@ const handlers: Record<OperatorRouteKey, OperatorRoute> = {
    * The inbox: open requests by due date with every filter's count; ?filter=overdue|atRisk|needsDecision|
    * needsClassification|failure|newReply, or ?q= a reference or an address (every request of that address).
    */
-  'GET /operator/inbox': async (event) => json(200, await inbox(await dependencies(), event.queryStringParameters ?? {})),
+  'GET /operator/inbox': async (event, { deps }) => json(200, await inbox(deps, event.queryStringParameters ?? {})),
   /**
    * A request received by phone, post or in person, entered by the operator: the form's fields plus channel,
    * receivedAt (starts the deadline) and identity (mail | attested, with attestation). Idempotency-Key is required,
    * so a double submit makes one request.
    */
-  'POST /operator/requests': async (event, actor) => {
+  'POST /operator/requests': async (event, { deps, actor }) => {
     const key = idempotencyKey(event);
     if (!key) throw new ValidationError([{ field: 'Idempotency-Key', message: 'is required: one key per entered request, so a repeated submit makes one request' }], 'request');
-    const deps = await dependencies();
     const { request, created } = await enterRequest(deps, body(event), actor, { key: `operator:${key}`, field: 'Idempotency-Key' });
     return json(created ? 201 : 200, requestView(request, deps.clock.now(), deps.profile.escalation));
   },
   /** An internal note for other operators: {"text": "…"}; kept with the request, never mailed. */
-  'POST /operator/requests/{reference}/notes': async (event, actor) => json(200, await addNote(await dependencies(), reference(event), body(event), actor)),
+  'POST /operator/requests/{reference}/notes': async (event, { deps, actor }) => json(200, await addNote(deps, reference(event), body(event), actor)),
   /** What unclear mail asks for: {"types": ["access", …]}; the request moves on as those. */
-  'POST /operator/requests/{reference}/classification': async (event, actor) => json(200, await classify(await dependencies(), reference(event), body(event), actor)),
+  'POST /operator/requests/{reference}/classification': async (event, { deps, actor }) => json(200, await classify(deps, reference(event), body(event), actor)),
   /** After a failed step was fixed: run it again (the request shows `attention` until then). */
-  'POST /operator/requests/{reference}/resume': async (event) => json(200, await resumeRequest(await dependencies(), reference(event))),
-  'GET /operator/requests/{reference}': async (event) => json(200, await requestDetail(await dependencies(), reference(event))),
-  'GET /operator/decisions': async () => {
-    const pending = await (await dependencies()).decisions.list();
+  'POST /operator/requests/{reference}/resume': async (event, { deps }) => json(200, await resumeRequest(deps, reference(event))),
+  'GET /operator/requests/{reference}': async (event, { deps }) => json(200, await requestDetail(deps, reference(event))),
+  'GET /operator/decisions': async (_event, { deps }) => {
+    const pending = await deps.decisions.list();
     return json(200, { decisions: pending });
   },
   /** The company's own applications record consents here, with their evidence. */
-  'POST /operator/consents': async (event) => {
-    const change = await recordConsent(await dependencies(), body(event));
+  'POST /operator/consents': async (event, { deps }) => {
+    const change = await recordConsent(deps, body(event));
     return json(200, { recorded: change.recorded.map((e) => e.type), state: change.state });
   },
   /** Current state of every purpose for one person (?email=…); ?history=1 exports the whole history. */
-  'GET /operator/consents': async (event) => {
-    const deps = await dependencies();
+  'GET /operator/consents': async (event, { deps }) => {
     const email = event.queryStringParameters?.email;
     if (!email) throw new ValidationError([{ field: 'email', message: 'is required (query parameter)' }], 'consent query');
     if (event.queryStringParameters?.history) return json(200, { history: await deps.consent.history(await deps.personKey(email)) });
     return json(200, { consents: await consentState(deps, email) });
   },
   /** One kept attachment of the request's mail (?key= as listed in its audit trail), as a download. */
-  'GET /operator/requests/{reference}/attachment': async (event) => {
+  'GET /operator/requests/{reference}/attachment': async (event, { deps }) => {
     const key = event.queryStringParameters?.key;
     if (!key) throw new ValidationError([{ field: 'key', message: 'is required (query parameter)' }], 'attachment');
-    const file = await (await dependencies()).mailArchive.fetch(reference(event), key);
+    const file = await deps.mailArchive.fetch(reference(event), key);
     return {
       statusCode: 200,
       headers: { 'content-type': file.contentType, 'content-disposition': attachmentDisposition(file.filename), 'cache-control': 'no-store' },
@@ -158,10 +157,9 @@ const handlers: Record<OperatorRouteKey, OperatorRoute> = {
     };
   },
   /** The operator did a follow-up by hand (told a processor): {"done": "<item id>"} takes it off the list. */
-  'POST /operator/requests/{reference}/open-work': async (event, actor) => {
+  'POST /operator/requests/{reference}/open-work': async (event, { deps, actor }) => {
     const { done } = (body(event) ?? {}) as { done?: unknown };
     if (typeof done !== 'string' || !done) throw new ValidationError([{ field: 'done', message: 'the id of the open work item that is done' }], 'open work');
-    const deps = await dependencies();
     const requestId = reference(event);
     const item = (await deps.openWork.list()).find((w) => w.requestId === requestId && w.id === done);
     if (!item) throw new NotFoundError(`no open work ${done} for request ${requestId}`);
@@ -169,24 +167,24 @@ const handlers: Record<OperatorRouteKey, OperatorRoute> = {
     await deps.audit.append(requestId, { type: 'open-work.done', detail: { id: done, operator: actor } });
     return json(200, { reference: requestId, done });
   },
-  'POST /operator/requests/{reference}/extension': async (event, actor) => {
+  'POST /operator/requests/{reference}/extension': async (event, { deps, actor }) => {
     const { reason } = (body(event) ?? {}) as { reason?: unknown };
-    return json(200, await extendDeadline(await dependencies(), reference(event), reason, actor));
+    return json(200, await extendDeadline(deps, reference(event), reason, actor));
   },
   /** The operator writes to the person: {"text": "…"}, mailed in the person's language, threaded, kept with the request. */
-  'POST /operator/requests/{reference}/messages': async (event, actor) => {
+  'POST /operator/requests/{reference}/messages': async (event, { deps, actor }) => {
     const { text } = (body(event) ?? {}) as { text?: unknown };
-    return json(200, await writeToPerson(await dependencies(), reference(event), text, actor, idempotencyKey(event)));
+    return json(200, await writeToPerson(deps, reference(event), text, actor, idempotencyKey(event)));
   },
   /** Before sending marketing, the company's systems ask: has this address opted out? (?email=…) */
-  'GET /operator/suppressions': async (event) => {
+  'GET /operator/suppressions': async (event, { deps }) => {
     const email = event.queryStringParameters?.email;
     if (!email) throw new ValidationError([{ field: 'email', message: 'is required (query parameter)' }], 'suppression query');
-    return json(200, { suppressed: await (await dependencies()).suppressions.has(email) });
+    return json(200, { suppressed: await deps.suppressions.has(email) });
   },
-  'POST /operator/decisions/{reference}': async (event, actor) => {
+  'POST /operator/decisions/{reference}': async (event, { deps, actor }) => {
     // The decision is recorded and the waiting workflow released: it moves the request on (answer or refusal).
-    return json(200, await decide(await dependencies(), reference(event), parseDecision(body(event)), actor));
+    return json(200, await decide(deps, reference(event), parseDecision(body(event)), actor));
   },
 };
 
@@ -197,9 +195,15 @@ const handlers: Record<OperatorRouteKey, OperatorRoute> = {
  */
 function guarded(key: OperatorRouteKey, viaConsole: boolean): Route {
   return async (event) => {
-    await admit(await dependencies(), 'operator', event.requestContext.http.sourceIp);
-    return handlers[key](event, await authorize(event, key, viaConsole));
+    const deps = await dependencies();
+    await admit(deps, 'operator', event.requestContext.http.sourceIp);
+    return operatorCall(deps, key, event, await authorize(event, key, viaConsole));
   };
+}
+
+/** One operator route's work for an operator already let in: whatever it writes names them (see `onBehalfOf`). */
+export function operatorCall(deps: Dependencies, key: OperatorRouteKey, event: APIGatewayProxyEventV2, actor: OperatorActor) {
+  return handlers[key](event, { actor, deps: onBehalfOf(deps, actor) });
 }
 
 export const operatorRoutes = Object.fromEntries(

@@ -1,13 +1,11 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { dependencies } from '../../composition.ts';
 import { readSetting, Settings } from '../../config/settings.ts';
 import { ValidationError } from '../../domain/errors.ts';
-import type { OperatorActor, PoolStanding } from '../../domain/operator-identity.ts';
+import type { PoolStanding } from '../../domain/operator-identity.ts';
 import { body } from './breach-routes.ts';
-import { json, type Result } from './responses.ts';
+import type { OperatorRoute } from './operator-call.ts';
+import { json } from './responses.ts';
 import type { OPERATORS_ROUTE_KEYS } from './routes.ts';
 
-type Route = (event: APIGatewayProxyEventV2, actor: OperatorActor) => Promise<Result>;
 
 /** Changes to who may sign in are kept on their own trail, naming who made them. */
 const OPERATORS_TRAIL = 'OPERATORS';
@@ -45,22 +43,22 @@ function pathEmail(value: string | undefined): string {
   }
 }
 
-export const operatorsRoutes: Record<(typeof OPERATORS_ROUTE_KEYS)[number], Route> = {
+export const operatorsRoutes: Record<(typeof OPERATORS_ROUTE_KEYS)[number], OperatorRoute> = {
   'GET /operator/operators': async () => json(200, { operators: await (await operators()).list() }),
   /** {"email","role"}: the answer carries the temporary password for the first sign-in, once. */
-  'POST /operator/operators': async (event, actor) => {
+  'POST /operator/operators': async (event, { deps, actor }) => {
     const { email, role } = body(event);
     const added = await (await operators()).add(email, role);
-    await (await dependencies()).audit.append(OPERATORS_TRAIL, { type: 'operator.added', detail: { email: added.email, role: added.role, operator: actor } });
+    await deps.audit.append(OPERATORS_TRAIL, { type: 'operator.added', detail: { email: added.email, role: added.role, operator: actor } });
     return json(201, added);
   },
-  'DELETE /operator/operators/{email}': async (event, actor) => {
+  'DELETE /operator/operators/{email}': async (event, { deps, actor }) => {
     const email = pathEmail(event.pathParameters?.email);
     if (actor.kind === 'person' && actor.email.toLowerCase() === email.trim().toLowerCase()) {
       throw new ValidationError([{ field: 'email', message: 'you cannot remove yourself; ask another admin' }], 'operator');
     }
     const removed = await (await operators()).remove(email);
-    await (await dependencies()).audit.append(OPERATORS_TRAIL, { type: 'operator.removed', detail: { email: removed.email, operator: actor } });
+    await deps.audit.append(OPERATORS_TRAIL, { type: 'operator.removed', detail: { email: removed.email, operator: actor } });
     return json(200, removed);
   },
 };

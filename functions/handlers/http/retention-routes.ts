@@ -1,13 +1,11 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { dependencies } from '../../composition.ts';
 import { ValidationError } from '../../domain/errors.ts';
-import type { OperatorActor } from '../../domain/operator-identity.ts';
 import { approveRule, holdRequest, planChunk, retentionRules } from '../../use-cases/retention.ts';
 import { body } from './breach-routes.ts';
-import { json, type Result } from './responses.ts';
+import type { OperatorRoute } from './operator-call.ts';
+import { json } from './responses.ts';
 import type { RETENTION_ROUTE_KEYS } from './routes.ts';
 
-type Route = (event: APIGatewayProxyEventV2, actor: OperatorActor) => Promise<Result>;
 
 function sourceId(event: APIGatewayProxyEventV2): string {
   const value = event.pathParameters?.source;
@@ -15,27 +13,27 @@ function sourceId(event: APIGatewayProxyEventV2): string {
   return value;
 }
 
-export const retentionRoutes: Record<(typeof RETENTION_ROUTE_KEYS)[number], Route> = {
-  'GET /operator/retention': async () => json(200, { rules: await retentionRules(await dependencies()) }),
+export const retentionRoutes: Record<(typeof RETENTION_ROUTE_KEYS)[number], OperatorRoute> = {
+  'GET /operator/retention': async (_event, { deps }) => json(200, { rules: await retentionRules(deps) }),
   /** A dry run over a few pages ({"cursor"} to go on): counts only, never a record. */
-  'POST /operator/retention/{source}/plan': async (event) => {
+  'POST /operator/retention/{source}/plan': async (event, { deps }) => {
     const { cursor } = body(event);
     if (cursor !== undefined && typeof cursor !== 'string') throw new ValidationError([{ field: 'cursor', message: 'must be the cursor of the previous answer' }], 'plan');
-    return json(200, await planChunk(await dependencies(), sourceId(event), cursor));
+    return json(200, await planChunk(deps, sourceId(event), cursor));
   },
   /** {"expired","held"}: the plan the operator read, recorded with the approval. */
-  'POST /operator/retention/{source}/approval': async (event) => {
+  'POST /operator/retention/{source}/approval': async (event, { deps }) => {
     const { expired, held } = body(event);
     if (typeof expired !== 'number' || !held || typeof held !== 'object') {
       throw new ValidationError([{ field: 'expired', message: 'approve with the counts of the plan you read (derbes retention approve does this)' }], 'approval');
     }
-    return json(200, await approveRule(await dependencies(), sourceId(event), { expired, held: held as Record<string, number> }));
+    return json(200, await approveRule(deps, sourceId(event), { expired, held: held as Record<string, number> }));
   },
   /** {"basis":"…"} keeps the request's own records past their term; {"basis":null} lifts the hold. */
-  'POST /operator/requests/{reference}/legal-hold': async (event, actor) => {
+  'POST /operator/requests/{reference}/legal-hold': async (event, { deps, actor }) => {
     const reference = event.pathParameters?.reference;
     if (!reference) throw new ValidationError([{ field: 'reference', message: 'is required' }], 'path');
-    const request = await holdRequest(await dependencies(), reference, body(event), actor);
+    const request = await holdRequest(deps, reference, body(event), actor);
     return json(200, { reference: request.id, legalHold: request.legalHold ?? null });
   },
 };
