@@ -18,7 +18,7 @@ const LOCKOUT_MS = 15 * 60_000;
 /** Where a pool's signing keys are published: GET /<pool id>/.well-known/jwks.json. */
 export const JWKS_PATH = /^\/([^/]+)\/\.well-known\/jwks\.json$/;
 
-export const PUBLIC_OPERATIONS = new Set(['InitiateAuth', 'RespondToAuthChallenge', 'AssociateSoftwareToken', 'VerifySoftwareToken']);
+export const PUBLIC_OPERATIONS = new Set(['InitiateAuth', 'RespondToAuthChallenge', 'AssociateSoftwareToken', 'VerifySoftwareToken', 'RevokeToken']);
 
 interface StoredUser {
   sub: string;
@@ -173,6 +173,8 @@ export class IdentityHost {
         return this.associateSoftwareToken(body);
       case 'VerifySoftwareToken':
         return this.verifySoftwareToken(body);
+      case 'RevokeToken':
+        return this.revokeToken(body);
       case 'AdminCreateUser':
         return this.adminCreateUser(body);
       case 'AdminDeleteUser':
@@ -365,6 +367,23 @@ export class IdentityHost {
           ? { USER_ID_FOR_SRP: user.sub, MFAS_CAN_SETUP: '["SOFTWARE_TOKEN_MFA"]' }
           : { USER_ID_FOR_SRP: user.sub };
     return { ChallengeName: challenge, Session, ChallengeParameters: parameters };
+  }
+
+  /**
+   * Sign-out, as Cognito does it with token revocation on: the refresh token can mint no more tokens. Cognito also
+   * refuses the access tokens it minted in its own APIs; a JWT authorizer (API Gateway's, and the local gateway's)
+   * checks only signature and expiry, so an ID or access token already issued opens the API until it expires
+   * (15 minutes for the console's client). A token the pool does not know, or another client's, changes nothing.
+   */
+  private revokeToken(body: Record<string, any>) {
+    const entry = this.client(body.ClientId);
+    if (!entry.client.tokenRevocation) throw new CognitoError('UnsupportedOperationException', 'Token revocation is not enabled for this app client.');
+    const hash = sha256(String(body.Token ?? ''));
+    if (entry.state.refreshTokens[hash]?.clientId === entry.clientId) {
+      delete entry.state.refreshTokens[hash];
+      this.save(entry.pool.id);
+    }
+    return {};
   }
 
   private async initiateAuth(body: Record<string, any>) {

@@ -42,7 +42,7 @@ export interface LocalUserPool {
   mfaRequired: boolean;
   passwordPolicy: { minLength: number; lowercase: boolean; uppercase: boolean; digits: boolean; symbols: boolean; temporaryPasswordDays: number };
   groups: string[];
-  clients: Map<string, { authFlows: string[]; idTokenMinutes: number; accessTokenMinutes: number; refreshTokenMinutes: number; authSessionMinutes: number }>;
+  clients: Map<string, { authFlows: string[]; idTokenMinutes: number; accessTokenMinutes: number; refreshTokenMinutes: number; authSessionMinutes: number; tokenRevocation: boolean }>;
 }
 
 /** A route's JWT authorizer: the issuer and audiences API Gateway checks tokens against. */
@@ -320,6 +320,8 @@ export class LocalTemplate {
                 accessTokenMinutes: minutes(p.AccessTokenValidity, units.AccessToken, 60),
                 refreshTokenMinutes: minutes(p.RefreshTokenValidity, units.RefreshToken ?? 'days', 30 * 1440),
                 authSessionMinutes: typeof p.AuthSessionValidity === 'number' ? p.AuthSessionValidity : 3,
+                // Cognito's default for a client: revocation on.
+                tokenRevocation: p.EnableTokenRevocation !== false,
               },
             ] as const;
           }),

@@ -110,9 +110,21 @@ describe('operators sign in to the console', () => {
     const trail = (await operatorCall(system, 'GET', `/operator/requests/${reference}`)).body.audit as Array<{ type: string; detail: Record<string, unknown> }>;
     expect(trail.find((e) => e.type === 'decision.made')?.detail.operator).toEqual({ kind: 'person', sub: expect.stringMatching(/^[0-9a-f-]{36}$/), email: 'dpo@derbes.local' });
 
-    // A later sign-in asks for the current code; signing out forgets the tokens.
+    // Signing out revokes the refresh token at the pool and forgets the tokens; a later sign-in asks for the current code.
+    const before = (await admin.evaluate(() => JSON.parse(sessionStorage.getItem('derbes.console.session') ?? 'null'))) as { refreshToken: string };
+    const pool = (await (await fetch(`${system.url}/console/config.json`)).json()) as { clientId: string; cognitoEndpoint: string };
+    const refreshWith = (token: string) =>
+      fetch(pool.cognitoEndpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth' },
+        body: JSON.stringify({ AuthFlow: 'REFRESH_TOKEN_AUTH', ClientId: pool.clientId, AuthParameters: { REFRESH_TOKEN: token } }),
+      });
+    expect((await refreshWith(before.refreshToken)).status).toBe(200);
     await Promise.all([admin.waitForURL((url) => url.pathname === '/console/sign-in' && url.searchParams.get('signedOut') === '1'), withAuth(admin, 'auth.signOut();')]);
     expect(await admin.evaluate(() => sessionStorage.getItem('derbes.console.session'))).toBeNull();
+    const afterSignOut = await refreshWith(before.refreshToken);
+    expect(afterSignOut.status).toBe(400);
+    expect(await afterSignOut.json()).toMatchObject({ __type: 'NotAuthorizedException' });
     await admin.fill('#email', 'dpo@derbes.local');
     await admin.fill('#password', 'Correct-Horse-7-Battery');
     await admin.click('#form-password button');

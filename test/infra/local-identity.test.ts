@@ -1,4 +1,4 @@
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ import { totp } from '../support/totp.ts';
 const POOL_ID = 'local_IdentityOperatorsTest';
 const CONSOLE_CLIENT = 'consoleclient0000000000000a';
 const OTHER_CLIENT = 'otherclient000000000000000b';
-const client = { authFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'], idTokenMinutes: 15, accessTokenMinutes: 15, refreshTokenMinutes: 600, authSessionMinutes: 5 };
+const client = { authFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'], idTokenMinutes: 15, accessTokenMinutes: 15, refreshTokenMinutes: 600, authSessionMinutes: 5, tokenRevocation: true };
 const POOL: LocalUserPool = {
   id: POOL_ID,
   arn: `arn:aws:cognito-idp:local:000000000000:userpool/${POOL_ID}`,
@@ -26,7 +26,7 @@ const POOL: LocalUserPool = {
   groups: ['viewer', 'decider', 'admin'],
   clients: new Map([
     [CONSOLE_CLIENT, client],
-    [OTHER_CLIENT, client],
+    [OTHER_CLIENT, { ...client, tokenRevocation: false }],
   ]),
 };
 
@@ -191,6 +191,25 @@ describe('the gateway verifies tokens as the JWT authorizer does', () => {
     const expired = await callApi(tokens.IdToken);
     expect(expired.status).toBe(401);
     expect(expired.headers.get('www-authenticate')).toContain('expired');
+  });
+
+  it('sign-out revokes the refresh token: it mints no more tokens; the ID token in hand lives to its expiry, as behind API Gateway', async () => {
+    const { tokens } = await enrol('gulnara@demo.kz', 'decider');
+    const second = await cognito('InitiateAuth', { AuthFlow: 'REFRESH_TOKEN_AUTH', ClientId: CONSOLE_CLIENT, AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken } });
+    expect(second.status).toBe(200);
+    // Another client's revocation, or an unknown token, changes nothing (and says nothing).
+    expect(await cognito('RevokeToken', { ClientId: OTHER_CLIENT, Token: tokens.RefreshToken })).toMatchObject({ status: 400, json: { __type: 'UnsupportedOperationException' } });
+    expect(await cognito('RevokeToken', { ClientId: CONSOLE_CLIENT, Token: 'not-a-token' })).toEqual({ status: 200, json: {} });
+    expect((await cognito('InitiateAuth', { AuthFlow: 'REFRESH_TOKEN_AUTH', ClientId: CONSOLE_CLIENT, AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken } })).status).toBe(200);
+
+    expect(await cognito('RevokeToken', { ClientId: CONSOLE_CLIENT, Token: tokens.RefreshToken })).toEqual({ status: 200, json: {} });
+    const refused = await cognito('InitiateAuth', { AuthFlow: 'REFRESH_TOKEN_AUTH', ClientId: CONSOLE_CLIENT, AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken } });
+    expect(refused.json).toMatchObject({ __type: 'NotAuthorizedException', message: 'Invalid Refresh Token' });
+    // Gone from the pool's file too: a restarted runtime does not bring it back.
+    expect(readFileSync(join(dir, `${POOL_ID}.json`), 'utf8')).not.toContain(createHash('sha256').update(tokens.RefreshToken).digest('hex'));
+    expect((await callApi(second.json.AuthenticationResult.IdToken)).status).toBe(200);
+    now += 15 * 60_000 + 1000;
+    expect((await callApi(second.json.AuthenticationResult.IdToken)).status).toBe(401);
   });
 
   it('a removed operator cannot refresh; their last token works until it expires, then not', async () => {

@@ -11,7 +11,8 @@
  *   apiFetch(path, init)  fetch('/console/api' + path) with the ID token; refreshes first when it is about to
  *                    expire; a 401 → one refresh and a retry, then the sign-in page
  *   idToken()        a valid ID token, or null
- *   signOut()        forgets the tokens (and revokes the refresh token), then the sign-in page
+ *   signOut()        revokes the refresh token at the user pool (it can mint no more tokens), forgets the tokens,
+ *                    then the sign-in page
  */
 export const AUTH_JS = String.raw`const STORAGE_KEY = 'derbes.console.session';
 const ROLES = ['viewer', 'decider', 'admin'];
@@ -131,7 +132,16 @@ export async function apiFetch(path, init) {
   return response;
 }
 
-export function signOut() {
+export async function signOut() {
+  const s = session();
+  if (s && s.refreshToken) {
+    // Even when the pool cannot be reached, the tokens are forgotten here; the ID token in hand ends at its expiry.
+    try {
+      await cognito('RevokeToken', { Token: s.refreshToken, ClientId: (await config()).clientId });
+    } catch (error) {
+      console.warn('the refresh token could not be revoked', error && error.type);
+    }
+  }
   sessionStorage.removeItem(STORAGE_KEY);
   location.assign('/console/sign-in?signedOut=1&lang=' + encodeURIComponent(document.documentElement.lang || 'ru'));
 }
