@@ -24,5 +24,18 @@ export async function api(path, { method = 'GET', body, idempotencyKey } = {}) {
   const response = await apiFetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const json = (response.headers.get('content-type') ?? '').includes('application/json');
   if (!response.ok) throw new ApiError(response.status, json ? await response.json() : { message: await response.text() });
-  return json ? response.json() : response.blob();
+  return json ? response.json() : new File([await response.blob()], downloadName(response.headers.get('content-disposition')), { type: response.headers.get('content-type') ?? '' });
+}
+
+/** The file name the server gave a download (its UTF-8 form first), or '' to let the browser choose. */
+function downloadName(disposition) {
+  const encoded = /filename\*=UTF-8''([^;]+)/i.exec(disposition ?? '')?.[1];
+  if (encoded) {
+    try {
+      return decodeURIComponent(encoded);
+    } catch {
+      // fall back to the plain name
+    }
+  }
+  return /filename="([^"]*)"/i.exec(disposition ?? '')?.[1] ?? '';
 }

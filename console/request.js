@@ -1,14 +1,14 @@
 // One request as the operator reads it — who asked, their words, the deadline, what the sources and processors
 // returned, the correspondence, the notes and the timeline — and what the operator may do about it.
 import { api } from './api.js';
-import { consolePage, problemBox } from './layout.js';
+import { consolePage, mayAct, problemBox } from './layout.js';
 import { el } from './texts.js';
 
 const TYPES = ['access', 'rectification', 'blocking', 'unblocking', 'erasure', 'consent_withdrawal', 'marketing_opt_out', 'claim'];
 const OPEN = ['RECEIVED', 'AWAITING_VERIFICATION', 'IN_PROGRESS', 'AWAITING_DECISION'];
 
 /** Who acted, as the trail and the request name them. */
-const actor = (value) => (value && typeof value === 'object' ? (value.email ?? `key ${value.keyId}`) : value ? `key ${value}` : '—');
+const actor = (value) => (value && typeof value === 'object' ? (value.email ?? `key ${value.keyId}`) : (value ?? '—'));
 
 const capitalised = (text) => text.charAt(0).toLocaleUpperCase() + text.slice(1);
 
@@ -38,26 +38,36 @@ function whoSection(texts, r) {
   );
 }
 
-/** A kept attachment of the person's mail: fetched with the operator's credentials, then saved. */
-function attachmentButton(texts, reference, attachment, n) {
+/** A file of the request fetched with the operator's credentials, then saved (never opened in the page). */
+function downloadButton(path, label) {
   return el(
     'button',
     {
       type: 'button',
       class: 'secondary',
       onclick: async () => {
-        const file = await api(`/requests/${encodeURIComponent(reference)}/attachment?key=${encodeURIComponent(attachment.key)}`);
-        const link = el('a', { href: URL.createObjectURL(file), download: '' });
+        const file = await api(path);
+        const link = el('a', { href: URL.createObjectURL(file), download: file.name || '' });
         link.click();
         setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
       },
     },
-    texts.t('request.attachment', { n, size: attachment.size }),
+    label,
   );
 }
 
+/** A kept attachment of the person's mail. */
+function attachmentButton(texts, reference, attachment, n) {
+  return downloadButton(`/requests/${encodeURIComponent(reference)}/attachment?key=${encodeURIComponent(attachment.key)}`, texts.t('request.attachment', { n, size: attachment.size }));
+}
+
+/** A mail received under the request, whole, as it arrived. */
+function rawMailButton(texts, reference, sesMessageId) {
+  return downloadButton(`/requests/${encodeURIComponent(reference)}/raw-mail?message=${encodeURIComponent(sesMessageId)}`, texts.t('request.rawMail'));
+}
+
 function wordsSection(texts, r) {
-  const attachments = r.thread.filter((m) => m.direction === 'in').flatMap((m) => m.attachments.filter((a) => a.key));
+  const attachments = [...(r.formAttachments ?? []), ...r.thread.filter((m) => m.direction === 'in').flatMap((m) => m.attachments.filter((a) => a.key))];
   return el(
     'section',
     { 'aria-labelledby': 'words' },
@@ -125,6 +135,7 @@ function threadSection(texts, r) {
         m.by ? ` — ${texts.t('request.writtenBy', { by: actor(m.by) })}` : '',
       ),
       m.text ? el('div', { class: 'words' }, m.text) : '',
+      m.direction === 'in' ? el('p', {}, rawMailButton(texts, r.reference, m.sesMessageId)) : '',
     ),
   );
   return el('section', { 'aria-labelledby': 'thread' }, el('h2', { id: 'thread' }, texts.t('request.threadTitle')), items.length ? el('ol', { class: 'thread' }, items) : el('p', {}, texts.t('request.noThread')));
@@ -152,10 +163,12 @@ function decisionSection(texts, r) {
 /** The trail as sentences: each event in the operator's language, with what it names. */
 function eventText(texts, r, e) {
   const d = e.detail ?? {};
-  const by = actor(d.operator ?? d.operatorKeyId);
+  const by = actor(d.operator ?? (d.operatorKeyId && { keyId: d.operatorKeyId }));
   switch (e.type) {
     case 'request.received':
       return d.enteredBy ? texts.t('events.request.entered', { channel: texts.t(`channels.${d.channel}`), by: actor(d.operator ?? d.enteredBy) }) : texts.t('events.request.received', { channel: texts.t(`channels.${d.channel}`) });
+    case 'form.attachments':
+      return texts.t('events.form.attachments', { count: d.attachments?.length ?? 0 });
     case 'status.changed':
       return texts.t('events.status.changed', { from: texts.t(`statuses.${d.from}`), to: texts.t(`statuses.${d.to}`) });
     case 'mail.sent':
@@ -251,17 +264,20 @@ function actionForm(texts, id, title, intro, fields, button, submit, reload) {
 const textarea = (id, label, required = true) => [el('label', { for: id }, label), el('textarea', { id, name: id, maxlength: 5000, required })];
 const typeBoxes = (texts, name) => el('fieldset', {}, el('legend', {}, texts.t('enter.types')), TYPES.map((type) => el('label', {}, el('input', { type: 'checkbox', name, value: type }), texts.t(`types.${type}`))));
 
-function actions(texts, r, reload) {
+function actions(texts, r, reload, who) {
+  if (!mayAct(who)) return el('section', { 'aria-labelledby': 'actions' }, el('h2', { id: 'actions' }, texts.t('actions.title')), el('p', {}, texts.t('actions.readOnly')));
   const ref = encodeURIComponent(r.reference);
   const forms = [];
   const open = OPEN.includes(r.status);
-  if (r.status === 'AWAITING_DECISION' && !r.types.length) {
+  // Decided already (the workflow may not have moved the status on yet): nothing left to decide.
+  const awaitingDecision = r.status === 'AWAITING_DECISION' && !r.decision;
+  if (awaitingDecision && !r.types.length) {
     forms.push(
       actionForm(texts, 'classify', texts.t('actions.classifyTitle'), texts.t('actions.classifyIntro'), typeBoxes(texts, 'types'), texts.t('actions.classifySubmit'), (form) =>
         api(`/requests/${ref}/classification`, { method: 'POST', body: { types: [...form.querySelectorAll('input[name=types]:checked')].map((i) => i.value) } }),
       reload),
     );
-  } else if (r.status === 'AWAITING_DECISION') {
+  } else if (awaitingDecision) {
     const grounds = el(
       'select',
       { id: 'basis', name: 'basis' },
@@ -323,7 +339,7 @@ function actions(texts, r, reload) {
   return el('section', { 'aria-labelledby': 'actions' }, el('h2', { id: 'actions' }, texts.t('actions.title')), forms);
 }
 
-consolePage('request', async (main, texts) => {
+consolePage('request', async (main, texts, who) => {
   const reference = new URLSearchParams(location.search).get('ref') ?? '';
   const show = async (done) => {
     const r = await api(`/requests/${encodeURIComponent(reference)}`);
@@ -337,7 +353,7 @@ consolePage('request', async (main, texts) => {
       el(
         'div',
         { class: 'columns' },
-        el('div', {}, whoSection(texts, r), wordsSection(texts, r), threadSection(texts, r), decisionSection(texts, r), actions(texts, r, show)),
+        el('div', {}, whoSection(texts, r), wordsSection(texts, r), threadSection(texts, r), decisionSection(texts, r), actions(texts, r, show, who)),
         el('div', {}, deadlineSection(texts, r), fulfilmentSection(texts, r), notesSection(texts, r), timelineSection(texts, r)),
       ),
     );

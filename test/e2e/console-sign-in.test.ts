@@ -92,6 +92,12 @@ describe('operators sign in to the console', () => {
     const viewer = await (await browser.newContext()).newPage();
     await firstSignIn(viewer, 'viewer@derbes.local', added.body.temporaryPassword as string, 'kk');
     expect((await consoleApi(viewer, `/requests/${reference}`)).status).toBe(200);
+    // A viewer is offered no action (the function refuses them anyway) and no way to enter a request.
+    await viewer.goto(`${system.url}/console/request?ref=${reference}`);
+    await viewer.waitForSelector('#actions');
+    expect(await viewer.locator('main form').count()).toBe(0);
+    expect(await viewer.textContent('main')).toMatch(/Your role lets you read requests|Ваша роль позволяет читать запросы|Сіздің рөліңіз сұрауларды оқуға/);
+    expect(await viewer.locator('a[href="/console/enter"]').count()).toBe(0);
 
     const receipt = await sink.waitFor((m) => m.to.includes(claimant) && m.subject.includes(reference));
     expect((await postJson(`${system.url}/api/verifications`, { code: verificationLink(receipt).searchParams.get('code') })).status).toBe(200);

@@ -167,6 +167,11 @@ describe('the operator\'s console', () => {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     // The double click sent one mail.
     expect(sink.messages.filter((m) => m.text.includes(words))).toHaveLength(1);
+
+    // Their mail, whole as it arrived, one click away: saved under its own name, never shown in the page.
+    const [eml] = await Promise.all([page.waitForEvent('download'), page.click('.thread li.in button:text("Письмо целиком, как оно пришло")')]);
+    expect(eml.suggestedFilename()).toMatch(new RegExp(`^${reference}-.+\\.eml$`));
+    expect((await readFile((await eml.path())!)).toString('utf8')).toContain(personMessageId);
   }, 120_000);
 
   it('a request received by phone three days ago is entered with its deadline from that day, once however often submitted', async () => {

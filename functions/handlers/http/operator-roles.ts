@@ -11,6 +11,7 @@ export const OPERATOR_ROUTE_ROLES: Record<OperatorRouteKey, OperatorRole> = {
   'GET /operator/requests': 'viewer',
   'GET /operator/requests/{reference}': 'viewer',
   'GET /operator/requests/{reference}/attachment': 'viewer',
+  'GET /operator/requests/{reference}/raw-mail': 'viewer',
   'GET /operator/decisions': 'viewer',
   'GET /operator/consents': 'viewer',
   'GET /operator/suppressions': 'viewer',

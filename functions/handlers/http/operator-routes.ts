@@ -5,6 +5,7 @@ import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } fro
 import { operatorFromClaims, roleSatisfies, type OperatorActor, type OperatorRole, type PoolStanding } from '../../domain/operator-identity.ts';
 import { matchOperatorKey, operatorKeys } from '../../domain/operator-key.ts';
 import { admit } from '../../use-cases/admission.ts';
+import { eventsOfType } from '../../domain/audit.ts';
 import { consentState, recordConsent } from '../../use-cases/consent.ts';
 import { decide, extendDeadline, parseDecision, requestDetail, requestView, writeToPerson } from '../../use-cases/operator.ts';
 import type { Route } from './dispatch.ts';
@@ -12,7 +13,7 @@ import { breachRoutes } from './breach-routes.ts';
 import { resumeRequest } from '../../use-cases/attention.ts';
 import { retentionRoutes } from './retention-routes.ts';
 import { evidenceRoutes } from './evidence-routes.ts';
-import { attachmentDisposition, header, json, rawBody } from './responses.ts';
+import { attachmentDisposition, header, json, rawBody, type Result } from './responses.ts';
 import type { OperatorRoute } from './operator-call.ts';
 import type { Dependencies } from '../../use-cases/dependencies.ts';
 import { onBehalfOf } from '../../use-cases/on-behalf-of.ts';
@@ -21,6 +22,28 @@ import { addNote, classify, enterRequest } from '../../use-cases/operator-action
 import { consoleApiRouteKey, OPERATOR_ROUTE_KEYS, type ConsoleApiRouteKey, type OperatorRouteKey } from './routes.ts';
 import { OPERATOR_ROUTE_ROLES } from './operator-roles.ts';
 import { operatorsRoutes, standingInPool } from './operators-routes.ts';
+
+/**
+ * What a download may be labelled as: a file a person sent is served as one of these types, or as bytes. A `.html` or
+ * `.svg` sent as "image/png" is labelled application/octet-stream and never rendered: every download is an
+ * attachment, unsniffed, in a sandbox.
+ */
+const DOWNLOAD_TYPES = new Set(['application/pdf', 'image/jpeg', 'image/png', 'text/plain', 'message/rfc822']);
+function download(contentType: string, filename: string, content: Uint8Array): Result {
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  return {
+    statusCode: 200,
+    headers: {
+      'content-type': DOWNLOAD_TYPES.has(type) ? type : 'application/octet-stream',
+      'content-disposition': attachmentDisposition(filename),
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': "sandbox; default-src 'none'",
+      'cache-control': 'no-store',
+    },
+    body: Buffer.from(content).toString('base64'),
+    isBase64Encoded: true,
+  };
+}
 
 /** Open requests per page of the operator list. */
 const OPERATOR_PAGE_SIZE = 100;
@@ -149,12 +172,17 @@ const handlers: Record<OperatorRouteKey, OperatorRoute> = {
     const key = event.queryStringParameters?.key;
     if (!key) throw new ValidationError([{ field: 'key', message: 'is required (query parameter)' }], 'attachment');
     const file = await deps.mailArchive.fetch(reference(event), key);
-    return {
-      statusCode: 200,
-      headers: { 'content-type': file.contentType, 'content-disposition': attachmentDisposition(file.filename), 'cache-control': 'no-store' },
-      body: Buffer.from(file.content).toString('base64'),
-      isBase64Encoded: true,
-    };
+    return download(file.contentType, file.filename, file.content);
+  },
+  /** A mail received under the request (?message= its SES message id, as its thread lists it), as it arrived: an .eml download. */
+  'GET /operator/requests/{reference}/raw-mail': async (event, { deps }) => {
+    const message = event.queryStringParameters?.message;
+    if (!message) throw new ValidationError([{ field: 'message', message: 'is required (query parameter): the sesMessageId of a mail in the thread' }], 'raw mail');
+    const requestId = reference(event);
+    await deps.requests.get(requestId);
+    // Only a mail this request's trail records: another request's message id is simply not found.
+    if (!eventsOfType(await deps.audit.list(requestId), 'mail.received').some((e) => e.detail.sesMessageId === message)) throw new NotFoundError(`no mail ${message} under request ${requestId}`);
+    return download('message/rfc822', `${requestId}-${message.slice(0, 12).replace(/[^\w-]/g, '_')}.eml`, await deps.mailArchive.read(message));
   },
   /** The operator did a follow-up by hand (told a processor): {"done": "<item id>"} takes it off the list. */
   'POST /operator/requests/{reference}/open-work': async (event, { deps, actor }) => {

@@ -72,6 +72,7 @@ export const OPERATOR_ROUTE_KEYS = [
   'POST /operator/requests/{reference}/resume',
   'POST /operator/requests/{reference}/open-work',
   'GET /operator/requests/{reference}/attachment',
+  'GET /operator/requests/{reference}/raw-mail',
   'POST /operator/consents',
   'GET /operator/consents',
   'GET /operator/suppressions',
