@@ -225,6 +225,10 @@ export class DerbesStack extends Stack {
     )
       .setEnvironment(Settings.packagesBucket, storage.packages.bucketName)
       .allow(['s3:GetObject'], [storage.packages.arnForObjects('packages/*')])
+      // Files attached on the form are kept where mail attachments are (written only, never read back here).
+      .setEnvironment(Settings.rawMailBucket, storage.rawMail.bucketName)
+      .setEnvironment(Settings.rawMailPrefix, RAW_MAIL_PREFIX)
+      .allow(['s3:PutObject'], [storage.rawMail.arnForObjects(`${ATTACHMENTS_PREFIX}*`)])
       .setEnvironment(Settings.stateMachineArn, stateMachine.stateMachineArn);
     stateMachine.grantStartExecution(api);
     stateMachine.grant(api, 'states:SendTaskSuccess');
@@ -251,10 +255,10 @@ export class DerbesStack extends Stack {
     )
       .setEnvironment(Settings.operatorKeySecret, operatorKey.secretArn)
       .allow(['secretsmanager:GetSecretValue'], [operatorKey.secretArn])
-      // The operator fetches a request's attachments through the API.
+      // The operator fetches a request's attachments, and the raw mail that came under it, through the API.
       .setEnvironment(Settings.rawMailBucket, storage.rawMail.bucketName)
       .setEnvironment(Settings.rawMailPrefix, RAW_MAIL_PREFIX)
-      .allow(['s3:GetObject'], [storage.rawMail.arnForObjects(`${ATTACHMENTS_PREFIX}*`)])
+      .allow(['s3:GetObject'], [storage.rawMail.arnForObjects(`${ATTACHMENTS_PREFIX}*`), storage.rawMail.arnForObjects(`${RAW_MAIL_PREFIX}*`)])
       .setEnvironment(Settings.stateMachineArn, stateMachine.stateMachineArn);
     stateMachine.grant(operatorApi, 'states:SendTaskSuccess');
     // A request entered by the operator (received by phone, post or in person) starts its workflow as the form's does.
@@ -300,11 +304,13 @@ export class DerbesStack extends Stack {
       replaceActiveRuleSet: profile.deployment.replaceActiveReceiptRuleSet,
     });
 
-    Validations.of(intake).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(storage.rawMail.node.defaultChild as CfnElement)}.Arn>/${RAW_MAIL_PREFIX}*]`,
-      reason: 'Reads any raw message under the inbound/ prefix; object keys are SES message ids, unknown in advance.',
-    });
     for (const f of [intake, operatorApi]) {
+      Validations.of(f).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(storage.rawMail.node.defaultChild as CfnElement)}.Arn>/${RAW_MAIL_PREFIX}*]`,
+        reason: 'Reads any raw message under the inbound/ prefix; object keys are SES message ids, unknown in advance.',
+      });
+    }
+    for (const f of [intake, operatorApi, api]) {
       Validations.of(f).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(storage.rawMail.node.defaultChild as CfnElement)}.Arn>/${ATTACHMENTS_PREFIX}*]`,
         reason: "A request's attachments live under attachments/<request id>/<random>/, keys known only when the mail arrives.",

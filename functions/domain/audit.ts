@@ -21,6 +21,8 @@ type AuditEventOfAnyone =
   | { type: 'verification.requested'; detail: { expiresAt: string; joined: boolean } }
   | { type: 'mail.withheld'; detail: { template: string; reason: string } }
   | { type: 'verification.confirmed'; detail: Record<never, never> }
+  /** Files the person attached on the web form, each kept beside the request's mail attachments; names only on the files. */
+  | { type: 'form.attachments'; detail: { attachments: Array<{ size: number; key: string }> } }
   | { type: 'source.applied'; detail: { sourceId: string; attempt: number; outcomes: Record<string, string> } }
   | { type: 'source.failed'; detail: { sourceId: string; error: string; steps: string[] } }
   | { type: 'decision.requested'; detail: { reasons: string[] } }

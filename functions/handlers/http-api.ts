@@ -16,6 +16,9 @@ import { linkAlreadySent } from '../use-cases/verification.ts';
 import { requestsOfCode } from '../use-cases/verification-page.ts';
 import { inLanguage } from '../domain/localized.ts';
 import { consoleSignInRoutes } from './http/console-sign-in.ts';
+import { attachmentFieldProblems, checkAttachments, FORM_ATTACHMENT_LIMITS } from '../domain/form-attachments.ts';
+import { keepFormAttachments } from '../use-cases/form-attachments.ts';
+import { parseMultipartForm } from './http/multipart-form.ts';
 import { serveRoutes, type Route } from './http/dispatch.ts';
 import { consoleRoutes } from './http/console-routes.ts';
 import { errorBody, errorHeaders, jsonError } from './http/error-responses.ts';
@@ -24,10 +27,38 @@ import type { PublicRouteKey } from './http/routes.ts';
 import { header, html, json, rawBody, type Result } from './http/responses.ts';
 import { logger } from './logger.ts';
 
-const isForm = (event: APIGatewayProxyEventV2) => (header(event, 'content-type') ?? '').startsWith('application/x-www-form-urlencoded');
+const isMultipart = (event: APIGatewayProxyEventV2) => (header(event, 'content-type') ?? '').startsWith('multipart/form-data');
+/** The plain HTML form: url-encoded, or multipart when it carries files. */
+const isForm = (event: APIGatewayProxyEventV2) => (header(event, 'content-type') ?? '').startsWith('application/x-www-form-urlencoded') || isMultipart(event);
 
-/** JSON for the API, url-encoded fields for the plain HTML form; anything else is named as the problem. */
+/** The form's parts (fields and files), read once per event: the error page reads the fields again. */
+const multipartOf = new WeakMap<APIGatewayProxyEventV2, ReturnType<typeof parseMultipartForm>>();
+function multipart(event: APIGatewayProxyEventV2) {
+  let parsed = multipartOf.get(event);
+  if (!parsed) {
+    const body = event.body ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
+    parsed = parseMultipartForm(body, header(event, 'content-type') ?? '');
+    multipartOf.set(event, parsed);
+  }
+  return parsed;
+}
+
+/** The files the form sent (none for JSON or a url-encoded form); a file under any other field is refused. */
+function sentFiles(event: APIGatewayProxyEventV2) {
+  if (!isMultipart(event)) return [];
+  const { files } = multipart(event);
+  const stray = files.find((f) => f.field !== 'attachments');
+  if (stray) throw new ValidationError([{ field: stray.field, message: 'takes no file (files go in "attachments")' }], 'request');
+  return files;
+}
+
+/** JSON for the API, the fields of the plain HTML form; anything else is named as the problem. */
 function parseBody(event: APIGatewayProxyEventV2): Record<string, unknown> {
+  if (isMultipart(event)) {
+    const fields: Record<string, unknown> = {};
+    for (const [key, values] of Object.entries(multipart(event).fields)) fields[key] = key === 'types' ? values : values[0];
+    return fields;
+  }
   const body = rawBody(event);
   if (isForm(event)) {
     const form = new URLSearchParams(body);
@@ -107,6 +138,7 @@ function formSettings(deps: Pick<Dependencies, 'profile'>, language: Language, i
     idempotencyKey,
     correctable: correctableFields(deps.profile),
     limits: { ...SUBMISSION_LIMITS, change: MAX_CHANGE_CHARS },
+    attachments: FORM_ATTACHMENT_LIMITS,
   };
 }
 
@@ -116,9 +148,19 @@ async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
   const form = isForm(event);
   const fields = form ? formSubmission(parseBody(event)) : parseBody(event);
   const { type, idempotencyKey: formKey, ...rest } = fields;
+  const attachments = checkAttachments(sentFiles(event));
   // The API takes one `type` or a list of `types`; a person often asks for several things at once.
-  const submission = parseSubmission({ ...rest, ...(type !== undefined ? { types: [type] } : {}) }, type !== undefined ? 'type' : 'types', deps.profile);
+  let submission: Submission;
+  try {
+    submission = parseSubmission({ ...rest, ...(type !== undefined ? { types: [type] } : {}) }, type !== undefined ? 'type' : 'types', deps.profile);
+  } catch (error) {
+    // Every problem at once: the fields' and the files'.
+    if (error instanceof ValidationError && attachments.problems.length) throw new ValidationError([...error.problems, ...attachmentFieldProblems(attachments.problems)], 'request');
+    throw error;
+  }
+  if (attachments.problems.length) throw new ValidationError(attachmentFieldProblems(attachments.problems), 'request');
   const { request, created } = await submitRequest(deps, submission, 'web', await idempotencyOf(deps, event, formKey, submission), await gpcSignal(event));
+  if (attachments.files.length) await keepFormAttachments(deps, request.id, attachments.files);
   logger.info('request submitted', { requestId: request.id, created, channel: 'web' });
   // A link already on its way to this address confirms this request too: say so, rather than promise another.
   const linkSentAt = await linkAlreadySent(deps, request.email);
@@ -236,7 +278,7 @@ const routes: Record<PublicRouteKey, Route> = {
 export const handler = serveRoutes(routes, async (error, event) => {
   if (!isForm(event)) return jsonError(error);
   // The plain HTML form comes back in the page's language (else the one the person chose, else the operator's).
-  const chosen = LANGUAGES.find((l) => l === new URLSearchParams(rawBody(event)).get('language'));
+  const chosen = LANGUAGES.find((l) => l === (isMultipart(event) ? multipart(event).fields.language?.[0] : new URLSearchParams(rawBody(event)).get('language')));
   const deps = await dependencies();
   const language = pageLanguage(event, chosen ?? deps.profile.defaultLanguage);
   const { statusCode, body } = errorBody(error);

@@ -7,7 +7,7 @@ import { groundText, refusalGround, refusalGrounds } from '../domain/refusal-gro
 import { MAX_MESSAGE_CHARS, MAX_OPERATOR_MESSAGES, OPEN_STATUSES, type DataSubjectRequest, type OperatorMessage, type RefusalBasis } from '../domain/request.ts';
 import { LANGUAGES, RequestTypeSchema, type Language, type RequestType } from '../domain/request-types.ts';
 import { ChangesSchema } from '../domain/rectification.ts';
-import type { RecordedAuditEvent } from '../domain/audit.ts';
+import { eventsOfType, type RecordedAuditEvent } from '../domain/audit.ts';
 import { operatorName, type OperatorActor } from '../domain/operator-identity.ts';
 import { correctionProblems, describeReasons, reviewReasons } from './fulfilment.ts';
 import { correctableFields, localize } from '../config/profile-schema.ts';
@@ -224,6 +224,8 @@ export async function requestDetail(deps: Pick<Dependencies, 'requests' | 'audit
     notes: request.notes ?? [],
     ...consoleContext(deps, request),
     thread: threadOf(request, audit),
+    /** Files the person attached on the web form (mail attachments are with their mail in the thread). */
+    formAttachments: eventsOfType(audit, 'form.attachments').flatMap((e) => e.detail.attachments),
     audit,
   };
 }

@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectAccessible, launchChromium } from '../support/browser.ts';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
-import { operatorCall, postJson, startTestSystem } from '../support/local-system.ts';
+import { operatorCall, operatorKeyOf, postJson, startTestSystem } from '../support/local-system.ts';
 import { MailSink, verificationLink } from '../support/mail-sink.ts';
 
 let sink: MailSink;
@@ -104,6 +104,61 @@ describe('the privacy page in a real browser', () => {
     // Nothing the person wrote goes to the address before it confirms.
     const receipt = await sink.waitFor((m) => m.subject.includes(reference));
     expect(receipt.text).not.toContain('рекламой');
+  });
+
+  it('files attached on the form: a page posing as an image is refused beside the field in Kazakh with the rest kept; a PDF is kept and one click away for the operator', async () => {
+    const page = await newPage();
+    await page.goto(`${system.url}/?lang=kk`);
+    expect(await page.getAttribute('input[name=attachments]', 'accept')).toContain('application/pdf');
+    await page.uncheck('input[value=access]');
+    await page.check('input[value=claim]');
+    await page.fill('input[name=email]', 'aruzhan@example.kz');
+    const words = 'Төлем екі рет алынды, чек қоса беріліп отыр.';
+    await page.fill('textarea[name=message]', words);
+    await page.setInputFiles('input[name=attachments]', [
+      { name: 'чек.png', mimeType: 'image/png', buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>') },
+    ]);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#problem-attachments');
+    await expectAccessible(page);
+    expect(await page.textContent('#problem-attachments')).toBe('«чек.png» файлы PDF, JPG, PNG пішімінде емес. Қалғаны сақталды; файлдарды қайта таңдаңыз.');
+    expect(await page.inputValue('textarea[name=message]')).toBe(words);
+    expect(await page.inputValue('input[name=email]')).toBe('aruzhan@example.kz');
+    expect(await page.isChecked('input[value=claim]')).toBe(true);
+
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2000, 0x20), Buffer.from('\n%%EOF\n')]);
+    await page.setInputFiles('input[name=attachments]', [{ name: 'C:\\fakepath\\чек.pdf', mimeType: 'application/pdf', buffer: pdf }]);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('text=DRB-');
+    const reference = /DRB-[0-9A-Z]{5}-[0-9A-Z]{5}/.exec((await page.textContent('body')) ?? '')![0];
+    const shown = await operatorCall(system, 'GET', `/operator/requests/${reference}`);
+    expect(shown.body).toMatchObject({ message: words, formAttachments: [{ size: pdf.length, key: expect.stringMatching(new RegExp(`^attachments/${reference}/[0-9a-f]{32}$`)) }] });
+    const key = (shown.body.formAttachments as Array<{ key: string }>)[0]!.key;
+    const file = await fetch(`${system.url}/operator/requests/${reference}/attachment?key=${encodeURIComponent(key)}`, { headers: { authorization: `Bearer ${operatorKeyOf(system)}` } });
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-type')).toBe('application/pdf');
+    expect(file.headers.get('content-disposition')).toBe(`attachment; filename="___.pdf"; filename*=UTF-8''${encodeURIComponent('чек.pdf')}`);
+    expect(Buffer.from(await file.arrayBuffer()).equals(pdf)).toBe(true);
+  });
+
+  it('the form refuses more files than allowed, and a file over the size, naming the field, and keeps nothing', async () => {
+    const form = (files: Array<[string, Buffer]>) => {
+      const data = new FormData();
+      data.append('types', 'claim');
+      data.append('email', 'many@example.kz');
+      data.append('message', 'Много файлов.');
+      for (const [name, content] of files) data.append('attachments', new Blob([content], { type: 'application/pdf' }), name);
+      return fetch(`${system.url}/api/requests?lang=en`, { method: 'POST', body: data });
+    };
+    const pdf = (size: number) => Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(size, 0x20)]);
+    const tooMany = await form(Array.from({ length: 4 }, (_, i): [string, Buffer] => [`${i}.pdf`, pdf(100)]));
+    expect(tooMany.status).toBe(400);
+    expect(await tooMany.text()).toContain('At most 3 files can be attached. Everything else is kept; please choose the files again.');
+    const tooLarge = await form([['big.pdf', pdf(2 * 1024 * 1024 + 1)]]);
+    expect(tooLarge.status).toBe(400);
+    expect(await tooLarge.text()).toContain('The file “big.pdf” is larger than 2 MB.');
+    const requests = (await operatorCall(system, 'GET', '/operator/inbox?q=many@example.kz')).body.requests as unknown[];
+    expect(requests).toEqual([]);
   });
 
   it('the API takes a message and refuses a claim without one, naming the field', async () => {

@@ -336,6 +336,8 @@ describe('what each role can do', () => {
         StorageAudit: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
         StorageKey: 'kms:Decrypt kms:DescribeKey kms:Encrypt kms:GenerateDataKey',
         StorageLimits: 'dynamodb:GetItem dynamodb:PutItem dynamodb:UpdateItem',
+        // Files attached on the form, kept where mail attachments are: written, never read back here.
+        'StorageRawMail/attachments/*': 's3:PutObject',
         StorageRequests: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
         StorageVerifications: 'dynamodb:GetItem dynamodb:UpdateItem',
         WorkflowStateMachine: 'states:SendTaskSuccess states:StartExecution',
@@ -355,6 +357,8 @@ describe('what each role can do', () => {
         StorageKey: 'kms:Decrypt kms:DescribeKey kms:Encrypt kms:GenerateDataKey',
         StorageLimits: 'dynamodb:GetItem dynamodb:PutItem dynamodb:UpdateItem',
         'StorageRawMail/attachments/*': 's3:GetObject',
+        // The raw mail of a request, one click away in the console.
+        'StorageRawMail/inbound/*': 's3:GetObject',
         StorageRequests: 'dynamodb:DeleteItem dynamodb:GetItem dynamodb:PutItem dynamodb:Query dynamodb:UpdateItem',
         'StorageRequests/index/byClosedDate': 'dynamodb:Query',
         'StorageRequests/index/byDueDate': 'dynamodb:Query',
@@ -444,7 +448,9 @@ describe('what each role can do', () => {
     expect(on(logicalIdOf(storage.requests))).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
     expect(can.some((line) => line.startsWith('dynamodb:DeleteItem'))).toBe(false);
     expect(can.some((line) => line.startsWith('ses:'))).toBe(false);
-    expect(on(logicalIdOf(storage.rawMail))).toEqual([]);
+    // Only to keep files attached on the form: it reads neither them nor anyone's mail.
+    expect(on(logicalIdOf(storage.rawMail))).toEqual(['s3:PutObject']);
+    expect(can.filter((line) => line.includes(logicalIdOf(storage.rawMail))).every((line) => line.includes('/attachments/'))).toBe(true);
     expect(can.filter((line) => line.startsWith('secretsmanager:')).some((line) => line.includes('OperatorKey'))).toBe(false);
     expect(can.filter((line) => line.startsWith('states:')).map((line) => line.split(' ')[0]).sort()).toEqual(['states:SendTaskSuccess', 'states:StartExecution']);
     expect(on(logicalIdOf(storage.packages))).toEqual(['s3:GetObject']);

@@ -98,10 +98,13 @@ export class OwnRecordsRetention implements OwnRecords {
       throw error;
     }
     const trail = await new DynamoAuditLog(this.db, this.auditTable).list(request.id);
-    const objects = eventsOfType(trail, 'mail.received').flatMap(({ detail }) => [
-      this.objects().rawKey(detail.sesMessageId),
-      ...[...(detail.attachments ?? []), ...(detail.quarantined ?? [])].flatMap((a) => (a.key ? [a.key] : [])),
-    ]);
+    const objects = [
+      ...eventsOfType(trail, 'mail.received').flatMap(({ detail }) => [
+        this.objects().rawKey(detail.sesMessageId),
+        ...[...(detail.attachments ?? []), ...(detail.quarantined ?? [])].flatMap((a) => (a.key ? [a.key] : [])),
+      ]),
+      ...eventsOfType(trail, 'form.attachments').flatMap(({ detail }) => detail.attachments.map((a) => a.key)),
+    ];
     // Removed before the request is marked: a crash here repeats the removals (harmless), never leaves them behind.
     await this.objects().remove(objects);
     for (const result of results) await this.db.send(new DeleteCommand({ TableName: this.requestsTable, Key: { pk: request.id, sk: result.sk } }));

@@ -3,6 +3,7 @@ import { escapeHtml } from '../../domain/html.ts';
 import type { FieldProblem } from '../../domain/errors.ts';
 import { messagesFor } from '../../domain/messages.ts';
 import { localize, type CorrectableField, type CorrectableType } from '../../config/profile-schema.ts';
+import type { FormAttachmentLimits } from '../../domain/form-attachments.ts';
 
 function layout(language: Language, title: string, body: string): string {
   return `<!doctype html>
@@ -36,6 +37,13 @@ export interface FormSettings {
   idempotencyKey: string;
   correctable: ReadonlyMap<string, CorrectableField>;
   limits: { email: number; name: number; message: number; change: number };
+  attachments: FormAttachmentLimits;
+}
+
+/** The limits as the person reads them: how many files, of which types, how many megabytes each or together. */
+function attachmentTerms(limits: FormAttachmentLimits) {
+  const megabytes = (bytes: number) => String(Math.round((bytes / 1_048_576) * 10) / 10);
+  return { files: String(limits.maxFiles), types: limits.types.map((t) => t.extensions[0]!.toUpperCase()).join(', '), size: megabytes(limits.maxFileBytes), total: megabytes(limits.maxTotalBytes) };
 }
 
 const EMPTY_FORM: FormValues = { types: ['access'], email: '', name: '', message: '', changes: {} };
@@ -66,6 +74,9 @@ export function requestFormPage(language: Language, settings: FormSettings, valu
 <input id="${field}" type="${type}" name="${field}"${required ? ' required' : ''} autocomplete="${autocomplete}" maxlength="${settings.limits[field]}" value="${escapeHtml(values[field])}"${problem.attributes}>${problem.note}`;
   };
   const messageProblem = problemOf('message');
+  const attachmentsProblem = problemOf('attachments');
+  const terms = attachmentTerms(settings.attachments);
+  const accept = settings.attachments.types.flatMap((t) => [t.mediaType, ...t.extensions.map((e) => `.${e}`)]).join(',');
   const changes = [...settings.correctable.values()].map(({ field, type, label }) => {
     const problem = problemOf(`changes.${field}`);
     return `<label for="change-${field}">${escapeHtml(localize(label, language))}</label>
@@ -78,7 +89,7 @@ export function requestFormPage(language: Language, settings: FormSettings, valu
     language,
     m.page('formTitle'),
     `<p>${escapeHtml(settings.operatorName)}</p><p>${escapeHtml(m.page('formIntro'))}</p>
-${summary}<form method="post" action="/api/requests?lang=${language}">
+${summary}<form method="post" action="/api/requests?lang=${language}" enctype="multipart/form-data">
 <input type="hidden" name="idempotencyKey" value="${escapeHtml(settings.idempotencyKey)}">
 <fieldset id="types"${typesProblem.attributes ? ' aria-describedby="problem-types"' : ''}><legend>${escapeHtml(m.page('typeLabel'))}</legend>
 ${types}
@@ -88,6 +99,9 @@ ${input('name', 'text', 'name', false)}
 <label for="message">${escapeHtml(m.page('messageLabel'))}</label>
 <p class="hint" id="message-hint">${escapeHtml(m.page('messageHint', { max: String(settings.limits.message) }))}</p>
 <textarea id="message" name="message" rows="6" maxlength="${settings.limits.message}" aria-describedby="message-hint${messageProblem.note ? ' problem-message' : ''}"${messageProblem.note ? ' aria-invalid="true"' : ''}>${escapeHtml(values.message)}</textarea>${messageProblem.note}
+<label for="attachments">${escapeHtml(m.page('attachmentsLabel'))}</label>
+<p class="hint" id="attachments-hint">${escapeHtml(m.page('attachmentsHint', terms))}</p>
+<input id="attachments" type="file" name="attachments" multiple accept="${accept}" aria-describedby="attachments-hint${attachmentsProblem.note ? ' problem-attachments' : ''}"${attachmentsProblem.note ? ' aria-invalid="true"' : ''}>${attachmentsProblem.note}
 ${changes.length ? `<fieldset><legend>${escapeHtml(m.page('changesLegend'))}</legend>\n${changes.join('\n')}\n</fieldset>` : ''}
 <label for="language">${escapeHtml(m.page('languageLabel'))}</label><select id="language" name="language">${languages}</select>
 <button type="submit">${escapeHtml(m.page('submit'))}</button>
@@ -107,11 +121,24 @@ const CHANGE_PROBLEM: Record<CorrectableType, 'problemChangeText' | 'problemChan
  * The problems of a submission as the person reads them next to each field, in the page's language: what to write,
  * never the validator's words (and never the value typed).
  */
-export function formProblems(language: Language, problems: readonly FieldProblem[], values: FormValues, settings: Pick<FormSettings, 'correctable' | 'limits'>): Map<string, string> {
+export function formProblems(language: Language, problems: readonly FieldProblem[], values: FormValues, settings: Pick<FormSettings, 'correctable' | 'limits' | 'attachments'>): Map<string, string> {
   const m = messagesFor(language);
   const texts = new Map<string, string>();
+  const terms = attachmentTerms(settings.attachments);
   for (const { field, message } of problems) {
-    if (field.startsWith('types')) texts.set('types', m.page('problemTypes'));
+    if (field === 'attachments') {
+      // One line for the field, the first file's problem (form-attachments.ts: "problem" or "problem:file name").
+      if (texts.has(field)) continue;
+      const [problem, ...name] = message.split(':');
+      const file = { name: name.join(':') };
+      const text =
+        problem === 'tooMany' ? m.page('problemAttachmentsTooMany', terms)
+        : problem === 'tooLarge' ? m.page('problemAttachmentTooLarge', { ...file, size: terms.size })
+        : problem === 'totalTooLarge' ? m.page('problemAttachmentsTotal', { size: terms.total })
+        : problem === 'empty' ? m.page('problemAttachmentEmpty', file)
+        : m.page('problemAttachmentType', { ...file, types: terms.types });
+      texts.set(field, text);
+    } else if (field.startsWith('types')) texts.set('types', m.page('problemTypes'));
     else if (field === 'email') texts.set(field, m.page('problemEmail', { max: String(settings.limits.email) }));
     else if (field === 'name') texts.set(field, m.page('problemName', { max: String(settings.limits.name) }));
     else if (field === 'message') {

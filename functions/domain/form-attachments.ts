@@ -1,0 +1,98 @@
+import * as z from 'zod';
+import limitsFile from '../../rules/intake/form-attachments.json' with { type: 'json' };
+import { ConfigurationError, toFieldProblems, type FieldProblem } from './errors.ts';
+
+/**
+ * What a person may attach on the public form (rules/intake/form-attachments.json): how many files, how large, and
+ * of which types — a type is known by the file's first bytes, not by its name or the type the browser declared, so
+ * a page or a drawing with script in it (`.html`, `.svg`) named `photo.png` is refused.
+ */
+const LimitsSchema = z.strictObject({
+  $comment: z.string(),
+  source: z.string().min(1),
+  maxFiles: z.number().int().min(1).max(10),
+  maxFileBytes: z.number().int().min(1),
+  // Under what one HTTP API request carries into Lambda once base64-encoded (6 MB): see the file's $comment.
+  maxTotalBytes: z.number().int().min(1).max(4_500_000),
+  maxNameChars: z.number().int().min(20).max(255),
+  types: z
+    .array(
+      z.strictObject({
+        mediaType: z.enum(['application/pdf', 'image/jpeg', 'image/png']),
+        extensions: z.array(z.string().regex(/^[a-z0-9]{1,5}$/)).min(1),
+        magic: z.string().regex(/^([0-9a-f]{2})+$/),
+      }),
+    )
+    .min(1),
+});
+export type FormAttachmentLimits = z.infer<typeof LimitsSchema>;
+
+function load(): FormAttachmentLimits {
+  const parsed = LimitsSchema.safeParse(limitsFile);
+  if (!parsed.success) throw new ConfigurationError('rules/intake/form-attachments.json', toFieldProblems(parsed.error.issues));
+  if (parsed.data.maxFileBytes > parsed.data.maxTotalBytes) throw new ConfigurationError('rules/intake/form-attachments.json', [{ field: 'maxFileBytes', message: 'is above maxTotalBytes' }]);
+  return parsed.data;
+}
+export const FORM_ATTACHMENT_LIMITS = load();
+
+/** A file as the form sent it. */
+export interface SentFile {
+  filename: string;
+  content: Uint8Array;
+}
+
+/** A file taken: its name made safe to show and to offer as a download's name, and the type its bytes are. */
+export interface TakenFile {
+  filename: string;
+  contentType: string;
+  content: Uint8Array;
+}
+
+/** Why a file was refused: the form names it in the page's language (pages.ts). */
+export type AttachmentProblem = 'tooMany' | 'tooLarge' | 'totalTooLarge' | 'type' | 'empty';
+
+/**
+ * The files a person sent, checked against the limits: the files taken, or the problems (each with the file's safe
+ * name). A form sent without files (an empty file input sends one nameless, empty part) has none.
+ */
+export function checkAttachments(sent: readonly SentFile[], limits: FormAttachmentLimits = FORM_ATTACHMENT_LIMITS): { files: TakenFile[]; problems: Array<{ problem: AttachmentProblem; filename?: string }> } {
+  const files = sent.filter((f) => f.filename !== '' || f.content.length > 0);
+  if (files.length > limits.maxFiles) return { files: [], problems: [{ problem: 'tooMany' }] };
+  const problems: Array<{ problem: AttachmentProblem; filename?: string }> = [];
+  const taken: TakenFile[] = [];
+  for (const file of files) {
+    const filename = safeFilename(file.filename, limits.maxNameChars);
+    if (file.content.length === 0) problems.push({ problem: 'empty', filename });
+    else if (file.content.length > limits.maxFileBytes) problems.push({ problem: 'tooLarge', filename });
+    else {
+      const type = typeOf(file, limits);
+      if (!type) problems.push({ problem: 'type', filename });
+      else taken.push({ filename, contentType: type, content: file.content });
+    }
+  }
+  if (!problems.length && files.reduce((sum, f) => sum + f.content.length, 0) > limits.maxTotalBytes) problems.push({ problem: 'totalTooLarge' });
+  return problems.length ? { files: [], problems } : { files: taken, problems: [] };
+}
+
+/** The type whose extension the name has and whose first bytes the content starts with; none for anything else. */
+function typeOf(file: SentFile, limits: FormAttachmentLimits): string | undefined {
+  const extension = /\.([^.]+)$/.exec(file.filename)?.[1]?.toLowerCase() ?? '';
+  const head = Buffer.from(file.content.subarray(0, 16)).toString('hex');
+  return limits.types.find((t) => t.extensions.includes(extension) && head.startsWith(t.magic))?.mediaType;
+}
+
+/**
+ * The last segment of the name (a browser may send a path: `C:\Users\…\scan.pdf`, `../../etc/passwd`), without
+ * control, bidirectional or zero-width characters (`scan\u202Efdp.exe` would read as `scanexe.pdf`), within the limit.
+ */
+export function safeFilename(name: string, maxChars = FORM_ATTACHMENT_LIMITS.maxNameChars): string {
+  const last = name.split(/[\\/]/).pop() ?? '';
+  const clean = last.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '').trim();
+  const cut = [...clean].length > maxChars ? [...clean].slice(-maxChars).join('') : clean;
+  return cut === '' || cut === '.' || cut === '..' ? 'attachment' : cut;
+}
+
+/** The problems as the form's field `attachments` carries them to the page. */
+export function attachmentFieldProblems(problems: ReadonlyArray<{ problem: AttachmentProblem; filename?: string }>): FieldProblem[] {
+  return problems.map((p) => ({ field: 'attachments', message: p.filename ? `${p.problem}:${p.filename}` : p.problem }));
+}
