@@ -105,7 +105,7 @@ const PAGE_PLACEHOLDERS = {
   submitted: ['reference', 'dueAt'], linkAlreadySent: ['reference', 'dueAt', 'sentAt'], confirmTitle: [], confirmRequest: ['reference', 'types'],
   confirmIntro: [], confirmButton: [], confirmed: ['reference', 'dueAt'], confirmedSeveral: ['references'], invalidLink: ['contact'], error: ['message'],
   problemsIntro: [], problemTypes: [], problemEmail: ['max'], problemName: ['max'], problemMessage: ['max'], problemClaimMessage: [], problemLanguage: [],
-  attachmentsLabel: [], attachmentsHint: ['files', 'types', 'size'], problemAttachmentsTooMany: ['files'], problemAttachmentTooLarge: ['name', 'size'],
+  attachmentsLabel: [], attachmentsHint: ['files', 'types', 'size', 'total'], problemAttachmentsTooMany: ['files'], problemAttachmentTooLarge: ['name', 'size'],
   problemAttachmentsTotal: ['size'], problemAttachmentType: ['name', 'types'], problemAttachmentEmpty: ['name'],
   problemChangeText: ['max'], problemChangePhone: [], problemChangeEmail: [], problemChangeDate: [], problemChangeIin: [], problemChangeUnknown: [],
   downloadTitle: [], downloadIntroHtml: [], downloadIntroJson: [], downloadButton: [], downloadInvalid: ['contact'],
