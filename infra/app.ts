@@ -6,10 +6,9 @@ import { checkCatalogs } from '../functions/domain/messages.ts';
 import { DerbesStack } from './derbes-stack.ts';
 import { deploymentRegion, SES_RECEIVING } from './regions.ts';
 import { ConfigurationError } from '../functions/domain/errors.ts';
-import { REPO_ROOT } from './constructs/derbes-function.ts';
+import { DEFAULT_PROFILE, REPO_ROOT, STACK_NAME } from './names.ts';
 
-export const STACK_NAME = 'Derbes';
-export const DEFAULT_PROFILE = 'profiles/demo.json';
+export { DEFAULT_PROFILE, STACK_NAME };
 
 export interface AppOptions {
   profilePath?: string;

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../infra/constructs/derbes-function.ts';
+import { REPO_ROOT } from '../../infra/names.ts';
 
 /**
  * The demo profile (and its demo data) in `dataDir`, with the request and mail limits of the public API lifted: these

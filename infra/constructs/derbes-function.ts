@@ -1,5 +1,4 @@
-import { basename, dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join, relative } from 'node:path';
 import { copyFileSync, cpSync } from 'node:fs';
 import { AssetHashType, DockerImage, Duration, Validations, type BundlingOptions, type ILocalBundling } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -10,12 +9,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { Settings, type SettingName } from '../../functions/config/settings.ts';
 import { bundleFunction } from '../bundling.ts';
+import { DIRECTORIES_METADATA, ENTRY_METADATA, REPO_ROOT } from '../names.ts';
 
-export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** Metadata key naming the handler module; the local runtime runs that module for this function. */
-export const ENTRY_METADATA = 'derbes:entry';
-/** The repository folders a function's bundle carries in its root (see DerbesFunctionProps.directories). */
-export const DIRECTORIES_METADATA = 'derbes:directories';
+export { DIRECTORIES_METADATA, ENTRY_METADATA, REPO_ROOT };
 /** Where the operator profile sits inside every bundle (see DERBES_PROFILE_FILE). */
 const BUNDLED_PROFILE = 'profile.json';
 

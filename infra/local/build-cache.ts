@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../constructs/derbes-function.ts';
+import { REPO_ROOT } from '../names.ts';
 
 /** Builds the local runtime reuses across starts and data folders (templates, function bundles), with the other build caches. */
 export const BUILD_CACHE = join(REPO_ROOT, 'node_modules', '.cache', 'derbes');

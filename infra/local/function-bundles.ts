@@ -3,7 +3,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, stat
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { FUNCTION_BUILD } from '../bundling.ts';
-import { REPO_ROOT } from '../constructs/derbes-function.ts';
+import { REPO_ROOT } from '../names.ts';
 import { CacheEntry } from './build-cache.ts';
 import type { LocalFunction } from './template.ts';
 

@@ -1,8 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigurationError, toFieldProblems } from '../../functions/domain/errors.ts';
-import { DEFAULT_PROFILE } from '../app.ts';
-import { REPO_ROOT } from '../constructs/derbes-function.ts';
+import { DEFAULT_PROFILE, REPO_ROOT } from '../names.ts';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 

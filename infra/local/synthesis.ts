@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { createApp, STACK_NAME } from '../app.ts';
-import { REPO_ROOT } from '../constructs/derbes-function.ts';
+import { REPO_ROOT, STACK_NAME } from '../names.ts';
 import { CacheEntry } from './build-cache.ts';
 import type { CfnTemplate } from './template.ts';
 
@@ -40,7 +39,9 @@ export async function synthesize(profilePath: string, outdir: string): Promise<{
   const cache = new CacheEntry('templates', fingerprint(profilePath));
   let build = cache.current();
   const synthesized = !build;
-  build ??= await cache.replace((directory) => {
+  build ??= await cache.replace(async (directory) => {
+    // The CDK and cdk-nag load only when there is something to synthesize: a restart reads the cached template.
+    const { createApp } = await import('../app.ts');
     createApp({ profilePath, outdir: directory, skipBundling: true }).app.synth();
   });
   mkdirSync(outdir, { recursive: true });

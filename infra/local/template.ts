@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DIRECTORIES_METADATA, ENTRY_METADATA } from '../constructs/derbes-function.ts';
+import { DIRECTORIES_METADATA, ENTRY_METADATA } from '../names.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 interface Resource {
