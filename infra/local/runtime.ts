@@ -8,10 +8,10 @@ import { loadProfileFile } from '../../functions/config/load-profile.ts';
 import type { OperatorProfile } from '../../functions/config/profile-schema.ts';
 import { Settings } from '../../functions/config/settings.ts';
 import type { SesVerdicts } from '../../functions/domain/email/index.ts';
-import { REPO_ROOT } from '../constructs/derbes-function.ts';
+import { REPO_ROOT } from '../names.ts';
 import { AwsEndpoint, forwardTo } from './aws-endpoint.ts';
 import { cognitoProtocol, dynamoDbProtocol, s3Protocol, secretsManagerProtocol, sesProtocol, stepFunctionsProtocol } from './aws-protocols.ts';
-import { DynamoDbLocal } from './dynamodb-local.ts';
+import { startDatabase, type DynamoDbLocal, type StartingDatabase } from './dynamodb-local.ts';
 import { freePort } from './free-port.ts';
 import { bundleFunctions } from './function-bundles.ts';
 import { FunctionError, FunctionHost } from './function-host.ts';
@@ -69,6 +69,8 @@ export interface StartOptions {
   log?: (line: string) => void;
   /** Changes the synthesized template before it is run (a test removes a grant to see the flow refused). */
   editTemplate?: (template: CfnTemplate) => CfnTemplate;
+  /** The data folder's DynamoDB Local, already starting (`derbes start` spawns it before it loads the rest of the runtime). */
+  database?: StartingDatabase;
 }
 
 /**
@@ -87,10 +89,8 @@ export async function startLocalSystem(settings: RuntimeSettings, options: Start
     const profile = loadProfileFile(settings.profilePath);
 
     // The database's JVM starts while the app is synthesized; neither needs the other.
-    const dynamo = new DynamoDbLocal(settings.dynamoDbPort || (await freePort()), join(settings.dataDir, 'dynamodb'));
+    const { dynamo, started: dynamoStarted } = options.database ?? (await startDatabase(settings.dataDir, settings.dynamoDbPort));
     stoppers.push(() => dynamo.stop());
-    const dynamoStarted = dynamo.start();
-    dynamoStarted.catch(() => undefined);
 
     const { template: synthesized, synthesized: fresh } = await synthesize(settings.profilePath, join(settings.dataDir, 'cdk.out'));
     const publicUrl = (settings.publicUrl ?? `http://localhost:${settings.port}`).replace(/\/+$/, '');
