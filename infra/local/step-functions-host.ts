@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, u
 import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { jsonError, type ServiceRequest, type ServiceResponse } from './aws-endpoint.ts';
+import { BUILD_CACHE } from './build-cache.ts';
 import type { Denials, RolePolicy } from './iam.ts';
 import type { Meter } from './meter.ts';
 import { functionArn, logicalIdOfFunctionArn } from './template.ts';
@@ -25,6 +26,8 @@ const CALLBACK_RESOURCE = /:states:::lambda:invoke\.waitForTaskToken$/;
 // setTimeout cannot wait longer than this; longer waits are re-armed.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const CONTENT_TYPE = 'application/x-amz-json-1.0';
+/** Definitions the engine's validator has passed (a file each, named by the definition's hash). */
+const VALIDATED_DEFINITIONS = join(BUILD_CACHE, 'validated-definitions');
 
 /**
  * A callback task: the hashes of its tokens, its deadline, whether its function has finished, and how it ended.
@@ -164,8 +167,20 @@ export class StepFunctionsHost {
       this.names.add(name);
     }
     this.assertSupported(definition.States, true);
-    // Validates the synthesized definition once; resumed runs start mid-way, which a validator calls unreachable states.
+    this.validate(definition);
+  }
+
+  /**
+   * Validates the synthesized definition, here rather than in each run: resumed runs start mid-way, which a validator
+   * calls unreachable states. Once per definition on this checkout: the validator compiles its JSON schemas on every
+   * call, seconds of CPU on a busy machine that every start would wait for.
+   */
+  private validate(definition: Definition): void {
+    const marker = join(VALIDATED_DEFINITIONS, createHash('sha256').update(JSON.stringify(definition)).digest('hex'));
+    if (existsSync(marker)) return;
     new StateMachine(definition as never, { validationOptions: { checkPaths: false, checkArn: false } });
+    mkdirSync(VALIDATED_DEFINITIONS, { recursive: true });
+    writeFileSync(marker, '');
   }
 
   /** Earlier versions kept a waiting task's token as it is; keep its hash only. */
