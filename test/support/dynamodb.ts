@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CfnElement } from 'aws-cdk-lib';
-import type { Table } from 'aws-cdk-lib/aws-dynamodb';
-import { createApp } from '../../infra/app.ts';
+import { Settings } from '../../functions/config/settings.ts';
 import { DynamoDbLocal } from '../../infra/local/dynamodb-local.ts';
-import { LocalTemplate, type CfnTemplate } from '../../infra/local/template.ts';
 import { freePort } from '../../infra/local/free-port.ts';
+import { synthesize } from '../../infra/local/synthesis.ts';
+import { LocalTemplate } from '../../infra/local/template.ts';
+import { DEFAULT_PROFILE, REPO_ROOT } from '../../infra/names.ts';
 
 export interface TestDynamoDb {
   endpoint: string;
@@ -19,33 +19,49 @@ export interface TestDynamoDb {
 
 /**
  * DynamoDB Local with the stack's own tables, for integration tests. It also sets AWS_ENDPOINT_URL_DYNAMODB
- * and credentials, so adapters built with default clients reach it.
+ * and credentials, so adapters built with default clients reach it. The tables are the synthesized template's, as
+ * `npm start` has them (the template synthesized once per change of the app, for every test and start).
  */
 export async function startTestDynamoDb(): Promise<TestDynamoDb> {
   const directory = mkdtempSync(join(tmpdir(), 'derbes-ddb-'));
-  const { app, stack } = createApp({ outdir: join(directory, 'cdk.out'), skipBundling: true });
-  const template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
+  // The JVM starts while the template is read (or synthesized); neither needs the other.
   const dynamo = new DynamoDbLocal(await freePort(), join(directory, 'data'));
-  await dynamo.start();
-  await dynamo.ensureTables(new LocalTemplate(template, 'http://localhost').tables());
+  const started = dynamo.start();
+  started.catch(() => undefined);
+  let tables: TestDynamoDb['tables'];
+  try {
+    const profilePath = resolve(REPO_ROOT, process.env.DERBES_PROFILE ?? DEFAULT_PROFILE);
+    const template = new LocalTemplate((await synthesize(profilePath, join(directory, 'cdk.out'))).template, 'http://localhost');
+    // The names the functions are given, as the stack wires them.
+    const environment: Record<string, string> = Object.assign({}, ...[...template.functions().values()].map((fn) => fn.environment));
+    const tableOf = (setting: string) => {
+      const name = environment[setting];
+      if (!name) throw new Error(`no function of the template is given ${setting}`);
+      return name;
+    };
+    await started;
+    await dynamo.ensureTables(template.tables());
+    tables = {
+      requests: tableOf(Settings.requestsTable),
+      audit: tableOf(Settings.auditTable),
+      verifications: tableOf(Settings.verificationsTable),
+      consent: tableOf(Settings.consentTable),
+      limits: tableOf(Settings.limitsTable),
+    };
+  } catch (error) {
+    await dynamo.stop();
+    throw error;
+  }
   Object.assign(process.env, {
     AWS_REGION: 'local',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
   });
-  const name = (table: Table) => stack.getLogicalId(table.node.defaultChild as CfnElement);
-  const { storage } = stack;
   return {
     endpoint: dynamo.endpoint,
     db: DynamoDBDocumentClient.from(dynamo.client(), { marshallOptions: { removeUndefinedValues: true } }),
-    tables: {
-      requests: name(storage.requests),
-      audit: name(storage.audit),
-      verifications: name(storage.verifications),
-      consent: name(storage.consent),
-      limits: name(storage.limits),
-    },
+    tables,
     async stop() {
       await dynamo.stop();
       rmSync(directory, { recursive: true, force: true });
