@@ -3,6 +3,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadProfileFile } from '../functions/config/load-profile.ts';
 import { checkCatalogs } from '../functions/domain/messages.ts';
+import { checkRefusalGrounds } from '../functions/domain/refusal-grounds.ts';
 import { DerbesStack } from './derbes-stack.ts';
 import { deploymentRegion, SES_RECEIVING } from './regions.ts';
 import { ConfigurationError } from '../functions/domain/errors.ts';
@@ -23,8 +24,10 @@ export interface AppOptions {
 export function createApp(options: AppOptions = {}): { app: App; stack: DerbesStack } {
   const profilePath = resolve(REPO_ROOT, options.profilePath ?? process.env.DERBES_PROFILE ?? DEFAULT_PROFILE);
   const profile = loadProfileFile(profilePath);
-  // The functions validate a catalogue when they first need it; a deploy (and `npm start`) checks them all first.
+  // The functions validate a catalogue (a jurisdiction's refusal grounds) when they first need it; a deploy (and
+  // `npm start`) checks them all first.
   checkCatalogs();
+  checkRefusalGrounds();
   const app = new App({
     outdir: options.outdir,
     context: {

@@ -49,22 +49,39 @@ export function parseRefusalGrounds(json: unknown, source: string): RefusalGroun
   return parsed.data.grounds;
 }
 
-const SHIPPED: Record<string, RefusalGround[]> = {
-  KZ: parseRefusalGrounds(kz, 'rules/refusal-grounds/KZ.json'),
-  EU: parseRefusalGrounds(eu, 'rules/refusal-grounds/EU.json'),
-  RU: parseRefusalGrounds(ru, 'rules/refusal-grounds/RU.json'),
-  'US-CA': parseRefusalGrounds(usCa, 'rules/refusal-grounds/US-CA.json'),
-  BR: parseRefusalGrounds(br, 'rules/refusal-grounds/BR.json'),
+const SHIPPED: Record<string, [json: unknown, file: string]> = {
+  KZ: [kz, 'rules/refusal-grounds/KZ.json'],
+  EU: [eu, 'rules/refusal-grounds/EU.json'],
+  RU: [ru, 'rules/refusal-grounds/RU.json'],
+  'US-CA': [usCa, 'rules/refusal-grounds/US-CA.json'],
+  BR: [br, 'rules/refusal-grounds/BR.json'],
 };
+const parsed: Record<string, RefusalGround[]> = {};
+
+/**
+ * A jurisdiction's grounds, validated when first needed: a function serves one jurisdiction and would otherwise
+ * validate all five at every cold start. checkRefusalGrounds validates them all where derbes starts — `cdk synth` and
+ * `npm start` — so a broken file still stops a deploy and a start.
+ */
+function groundsOf(jurisdiction: string): RefusalGround[] {
+  const shipped = SHIPPED[jurisdiction];
+  if (!shipped) return [];
+  return (parsed[jurisdiction] ??= parseRefusalGrounds(...shipped));
+}
+
+/** Validates every shipped jurisdiction's grounds (throws ConfigurationError naming the file and field). */
+export function checkRefusalGrounds(): void {
+  for (const jurisdiction of Object.keys(SHIPPED)) groundsOf(jurisdiction);
+}
 
 /** The grounds a jurisdiction allows, for the given request types (all of them when none are given). */
 export function refusalGrounds(jurisdiction: string, types: readonly RequestType[] = []): RefusalGround[] {
-  const grounds = SHIPPED[jurisdiction] ?? [];
+  const grounds = groundsOf(jurisdiction);
   return types.length ? grounds.filter((g) => types.some((t) => g.appliesTo.includes(t))) : grounds;
 }
 
 export function refusalGround(jurisdiction: string, id: string): RefusalGround | undefined {
-  return SHIPPED[jurisdiction]?.find((g) => g.id === id);
+  return groundsOf(jurisdiction).find((g) => g.id === id);
 }
 
 /** How the person reads a ground: what it says, then the article. */
