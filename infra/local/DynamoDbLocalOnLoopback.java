@@ -1,9 +1,9 @@
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Field;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
@@ -54,15 +54,26 @@ public class DynamoDbLocalOnLoopback {
           jar.write(Files.readAllBytes(scratch.resolve("DynamoDbLocalOnLoopback.class")));
         }
         withoutManifestClassPath(Path.of(databaseJar), scratch.resolve(DATABASE_JAR));
-        // The launcher last: its presence tells the next start that both jars are there.
-        Files.move(scratch.resolve(DATABASE_JAR), Path.of(target, DATABASE_JAR), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        Files.move(launcher, Path.of(target, LAUNCHER_JAR), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        // The launcher last: its presence tells the next start that both jars are there. A jar another start put
+        // there first stays (a class archive names the jars it was made from, so they must not change under it).
+        moveUnlessPresent(scratch.resolve(DATABASE_JAR), Path.of(target, DATABASE_JAR));
+        moveUnlessPresent(launcher, Path.of(target, LAUNCHER_JAR));
       }
       try (var files = Files.list(scratch)) {
         for (Path file : (Iterable<Path>) files::iterator) Files.delete(file);
       }
       Files.delete(scratch);
     }
+  }
+
+  /** A hard link, as it fails when the name is taken (a rename would replace the file there). */
+  private static void moveUnlessPresent(Path from, Path to) throws IOException {
+    try {
+      Files.createLink(to, from);
+    } catch (FileAlreadyExistsException present) {
+      // Another start's, which stays.
+    }
+    Files.delete(from);
   }
 
   /**

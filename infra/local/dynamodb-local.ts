@@ -102,8 +102,9 @@ export class DynamoDbLocal {
       }
     } else {
       // The source, compiled in memory; it then writes the launcher's jar (and a copy of the database's) into the cache.
-      // An archive of the classes an older launcher loaded would not match the new one.
+      // An older launcher (its source changed) goes, and the archive of the classes it loaded with it.
       mkdirSync(cache, { recursive: true });
+      rmSync(launcherJar, { force: true });
       rmSync(archive, { force: true });
       launcher = {
         classPath: [join(jars, 'DynamoDBLocal.jar'), join(libraries, '*')],
