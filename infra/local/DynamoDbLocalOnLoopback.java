@@ -4,6 +4,7 @@ import java.lang.reflect.Field;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
@@ -34,10 +35,14 @@ public class DynamoDbLocalOnLoopback {
     field.setAccessible(true);
     Server server = (Server) field.get(proxy);
     for (Connector connector : server.getConnectors()) ((ServerConnector) connector).setHost("127.0.0.1");
+    // The runtime that started it may end without stopping it (killed, say, or a test process timing out while the
+    // database still starts); the database ends with it. Named by pid: one that ended before this line ran has left
+    // this JVM to init, which is no reason to stay.
+    String starter = System.getProperty("derbes.parentPid");
+    Optional<ProcessHandle> parent = starter != null ? ProcessHandle.of(Long.parseLong(starter)) : ProcessHandle.current().parent();
+    if (parent.isEmpty()) Runtime.getRuntime().halt(0);
+    parent.get().onExit().thenRun(() -> Runtime.getRuntime().halt(0));
     proxy.start();
-
-    // The runtime that started it may end without stopping it (killed, say); the database ends with it.
-    ProcessHandle.current().parent().ifPresent((parent) -> parent.onExit().thenRun(() -> Runtime.getRuntime().halt(0)));
 
     String target = System.getProperty("derbes.compileTo");
     String source = System.getProperty("derbes.source");

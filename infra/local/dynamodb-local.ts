@@ -118,7 +118,7 @@ export class DynamoDbLocal {
         // (a restart's wait is mostly this start), giving up peak throughput a local database does not need.
         '-XX:TieredStopAtLevel=1',
         '-XX:+UseSerialGC',
-        `-Djava.library.path=${libraries}`, '-cp', launcher.classPath.join(':'), ...launcher.main, '-port', String(this.port), '-dbPath', this.directory, '-sharedDb', '-disableTelemetry',
+        `-Djava.library.path=${libraries}`, `-Dderbes.parentPid=${process.pid}`, '-cp', launcher.classPath.join(':'), ...launcher.main, '-port', String(this.port), '-dbPath', this.directory, '-sharedDb', '-disableTelemetry',
       ],
       { stdio: 'pipe' },
     );
