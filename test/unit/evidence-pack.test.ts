@@ -9,6 +9,7 @@ import { evidencePack, writeDailyDigest } from '../../functions/use-cases/eviden
 import { extendDeadline } from '../../functions/use-cases/operator.ts';
 import { answerRequest } from '../../functions/use-cases/answer.ts';
 import { classify, enterRequest } from '../../functions/use-cases/operator-actions.ts';
+import { keepFormAttachments } from '../../functions/use-cases/form-attachments.ts';
 import { planFulfilment, requestDecision } from '../../functions/use-cases/workflow-steps.ts';
 import { OPERATOR, placeRequest, runToAnswer, systemFor } from '../support/flow.ts';
 import type { MemorySystem } from '../support/memory-deps.ts';
@@ -135,6 +136,15 @@ describe('the evidence pack of a request', () => {
     expect(arrived).toContain(`${t.labels.receivedAt}: 10 февраля 2026`);
     expect(arrived).toContain(`${t.labels.enteredAt}: 12 февраля 2026, 13:50`);
     expect(arrived).toContain(`${t.labels.enteredBy}: ${OPERATOR.email}`);
+  });
+
+  it('files attached to the web form are counted with their sizes, their names and contents left out', async () => {
+    const s = systemFor(I_LICENSE);
+    const request = await placeRequest(s, ['claim'], { language: 'ru' });
+    await keepFormAttachments(s.deps, request.id, [{ filename: 'чек-ASEL.pdf', contentType: 'application/pdf', content: new Uint8Array(1500) }, { filename: 'фото.png', contentType: 'image/png', content: new Uint8Array(20) }]);
+    const arrived = section(await packText(s, request.id, 'ru'), 'ru', 'arrived');
+    expect(arrived).toMatch(/Файлы, приложенные к форме \(размеры в байтах\): 2 \(1\s500, 20\)/);
+    expect(arrived).not.toContain('ASEL');
   });
 
   it('a classification names the types the operator chose, and who', async () => {

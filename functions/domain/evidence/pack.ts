@@ -140,7 +140,10 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
         row('attachments', String(e.detail.attachments?.length ?? 0)),
       ),
     );
-    return mails.length ? [first, ...mails] : [first, row('sha256', t.values.noRawMessage)];
+    // Files the person attached to the web form: counted, with their sizes; the files stay in the operator's records.
+    const formFiles = eventsOfType(trail, 'form.attachments').flatMap((e) => e.detail.attachments);
+    const files = formFiles.length ? [row('formFiles', `${formFiles.length} (${formFiles.map((f) => new Intl.NumberFormat(language).format(f.size)).join(', ')})`)] : [];
+    return mails.length ? [first, ...mails, ...files] : [first, row('sha256', t.values.noRawMessage), ...files];
   }
 
   function deadlineParagraphs(): string[] {
