@@ -394,12 +394,12 @@ export function correctableFields(profile: Pick<OperatorProfile, 'sources'>): Ma
 }
 
 const PHONE = /^\+?[0-9][0-9 ()-]{5,22}[0-9]$/;
-const CORRECTION_CHECKS: Record<CorrectableType, { ok: (value: string) => boolean; expected: string }> = {
-  text: { ok: (value) => value.trim().length > 0 && value.length <= 1000, expected: 'a text of 1 to 1000 characters' },
-  phone: { ok: (value) => PHONE.test(value.trim()), expected: 'a phone number, e.g. +7 701 000 00 00' },
-  email: { ok: (value) => z.email().safeParse(value.trim()).success, expected: 'an e-mail address' },
-  date: { ok: (value) => isLocalDate(value.trim()), expected: 'a date written YYYY-MM-DD' },
-  iin: { ok: (value) => isValidIin(value.trim()), expected: 'an IIN: 12 digits with a valid check digit' },
+const CORRECTION_CHECKS: Record<CorrectableType, { ok: (value: string) => boolean; expected: string; problem: (value: string) => Pick<FieldProblem, 'kind' | 'limit'> }> = {
+  text: { ok: (value) => value.trim().length > 0 && value.length <= 1000, expected: 'a text of 1 to 1000 characters', problem: (value) => (value.trim() ? { kind: 'tooLong', limit: 1000 } : { kind: 'required' }) },
+  phone: { ok: (value) => PHONE.test(value.trim()), expected: 'a phone number, e.g. +7 701 000 00 00', problem: () => ({ kind: 'phone' }) },
+  email: { ok: (value) => z.email().safeParse(value.trim()).success, expected: 'an e-mail address', problem: () => ({ kind: 'email' }) },
+  date: { ok: (value) => isLocalDate(value.trim()), expected: 'a date written YYYY-MM-DD', problem: () => ({ kind: 'date' }) },
+  iin: { ok: (value) => isValidIin(value.trim()), expected: 'an IIN: 12 digits with a valid check digit', problem: () => ({ kind: 'iin' }) },
 };
 
 /**
@@ -413,9 +413,9 @@ export function checkCorrections(profile: Pick<OperatorProfile, 'sources'>, chan
     const declared = correctable.get(field);
     if (!declared) {
       const known = [...correctable.keys()];
-      problems.push({ field: `changes.${field}`, message: known.length ? `cannot be corrected here; correctable fields: ${known.join(', ')}` : 'this operator declares no correctable fields' });
+      problems.push({ field: `changes.${field}`, message: known.length ? `cannot be corrected here; correctable fields: ${known.join(', ')}` : 'this operator declares no correctable fields', kind: 'notCorrectable' });
     } else if (!CORRECTION_CHECKS[declared.type].ok(value)) {
-      problems.push({ field: `changes.${field}`, message: `must be ${CORRECTION_CHECKS[declared.type].expected}` });
+      problems.push({ field: `changes.${field}`, message: `must be ${CORRECTION_CHECKS[declared.type].expected}`, ...CORRECTION_CHECKS[declared.type].problem(value) });
     }
   }
   return problems;

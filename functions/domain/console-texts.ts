@@ -2,14 +2,14 @@ import * as z from 'zod';
 import en from '../../rules/console/en.json' with { type: 'json' };
 import ru from '../../rules/console/ru.json' with { type: 'json' };
 import kk from '../../rules/console/kk.json' with { type: 'json' };
-import { ConfigurationError, type FieldProblem } from './errors.ts';
+import { ConfigurationError, PROBLEM_KINDS, type FieldProblem } from './errors.ts';
 import { CHANNELS, REQUEST_STATUSES } from './request.ts';
 import { LANGUAGES, REQUEST_TYPES, type Language } from './request-types.ts';
 
 /**
  * The texts of the operator's console (rules/console/<language>.json): groups of named texts with {placeholders}.
  * English sets the shape; every language has exactly its groups and names, each text with exactly its placeholders,
- * and the groups that name the domain's values (statuses, types, channels, languages) name each of them — so a
+ * and the groups that name the domain's values (statuses, types, channels, languages, problem kinds) name each of them — so a
  * console page never meets a text that is missing, and a new status or channel fails here, at load.
  */
 const ConsoleTextsSchema = z.strictObject({
@@ -27,6 +27,8 @@ const ConsoleTextsSchema = z.strictObject({
   actions: z.record(z.string(), z.string().min(1)),
   enter: z.record(z.string(), z.string().min(1)),
   reports: z.record(z.string(), z.string().min(1)),
+  /** What is wrong with a field, by the kind the API names (FieldProblem.kind). */
+  problems: z.record(z.enum(PROBLEM_KINDS), z.string().min(1)),
 });
 export type ConsoleTexts = z.infer<typeof ConsoleTextsSchema>;
 
@@ -50,7 +52,7 @@ export function parseConsoleTexts(json: unknown, source: string, reference?: Con
       for (const name of Object.keys(actual)) if (expected[name] === undefined) problems.push({ field: `${group}.${name}`, message: 'is not a text of the console (English has no such text)' });
     }
   }
-  for (const [group, names] of [['statuses', REQUEST_STATUSES], ['types', REQUEST_TYPES], ['channels', CHANNELS], ['languages', LANGUAGES]] as const) {
+  for (const [group, names] of [['statuses', REQUEST_STATUSES], ['types', REQUEST_TYPES], ['channels', CHANNELS], ['languages', LANGUAGES], ['problems', PROBLEM_KINDS]] as const) {
     for (const name of names) if (!(texts[group] as Record<string, string>)[name]) problems.push({ field: `${group}.${name}`, message: 'is missing' });
   }
   if (problems.length) throw new ConfigurationError(source, problems);

@@ -10,10 +10,20 @@ export abstract class DerbesError extends Error {
   }
 }
 
+/**
+ * What is wrong with a field, as a word a client can translate (the console says it in the operator's language from
+ * rules/console/<language>.json `problems`); `message` says the same in English for the API's other readers.
+ */
+export const PROBLEM_KINDS = ['required', 'tooLong', 'tooShort', 'format', 'choice', 'phone', 'email', 'date', 'iin', 'notCorrectable', 'inFuture', 'tooOld', 'invalid'] as const;
+export type ProblemKind = (typeof PROBLEM_KINDS)[number];
+
 export interface FieldProblem {
   /** Dotted path of the offending field, e.g. `email` or `sources.0.table`. */
   field: string;
   message: string;
+  kind?: ProblemKind;
+  /** The bound a tooLong/tooShort problem broke (characters, or items of a list). */
+  limit?: number;
 }
 
 /** Input that does not satisfy a schema; lists every bad field, not just the first. */
@@ -168,10 +178,41 @@ export function withoutAddresses(text: string): string {
   return text.replace(ADDRESS, '<address>');
 }
 
+/** The parts of a zod issue that say what kind of problem it is. */
+interface IssueShape {
+  path: PropertyKey[];
+  message: string;
+  code?: string;
+  input?: unknown;
+  minimum?: number | bigint;
+  maximum?: number | bigint;
+  params?: { kind?: ProblemKind };
+}
+
+/** The kind of a zod issue: a missing or empty value is `required`, a bound broken says which and by how much. */
+function problemKind(issue: IssueShape): Pick<FieldProblem, 'kind' | 'limit'> {
+  switch (issue.code) {
+    case 'invalid_type':
+      return { kind: issue.input === undefined ? 'required' : 'format' };
+    case 'too_small':
+      return Number(issue.minimum) <= 1 ? { kind: 'required' } : { kind: 'tooShort', limit: Number(issue.minimum) };
+    case 'too_big':
+      return { kind: 'tooLong', limit: Number(issue.maximum) };
+    case 'invalid_format':
+      return { kind: 'format' };
+    case 'invalid_value':
+    case 'invalid_union':
+      return { kind: 'choice' };
+    default:
+      return { kind: issue.params?.kind ?? 'invalid' };
+  }
+}
+
 /** Turns zod issues into field problems, so every schema reports the same way. */
-export function toFieldProblems(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): FieldProblem[] {
+export function toFieldProblems(issues: ReadonlyArray<IssueShape>): FieldProblem[] {
   return issues.map((issue) => ({
     field: issue.path.length ? issue.path.map(String).join('.') : '(root)',
     message: issue.message,
+    ...problemKind(issue),
   }));
 }

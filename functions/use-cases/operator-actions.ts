@@ -99,10 +99,10 @@ export async function enterRequest(deps: Dependencies, input: unknown, actor: Op
   }
   const now = deps.clock.now();
   const received = entry.success ? receivedInstant(entry.data.receivedAt, deps.deadlines.timeZone(deps.profile.jurisdiction)) : undefined;
-  if (received && received.getTime() > now.getTime()) problems.push({ field: 'receivedAt', message: 'is in the future' });
-  if (received && now.getTime() - received.getTime() > MAX_ENTRY_AGE_DAYS * 86_400_000) problems.push({ field: 'receivedAt', message: `is more than ${MAX_ENTRY_AGE_DAYS} days ago` });
+  if (received && received.getTime() > now.getTime()) problems.push({ field: 'receivedAt', message: 'is in the future', kind: 'inFuture' });
+  if (received && now.getTime() - received.getTime() > MAX_ENTRY_AGE_DAYS * 86_400_000) problems.push({ field: 'receivedAt', message: `is more than ${MAX_ENTRY_AGE_DAYS} days ago`, kind: 'tooOld', limit: MAX_ENTRY_AGE_DAYS });
   if (entry.success && entry.data.identity === 'attested' && !entry.data.attestation) {
-    problems.push({ field: 'attestation', message: 'say how you checked who the person is (a document shown, a call back to a known number)' });
+    problems.push({ field: 'attestation', message: 'say how you checked who the person is (a document shown, a call back to a known number)', kind: 'required' });
   }
   if (problems.length || !entry.success || !submission || !received) throw new ValidationError(problems, 'request');
   const { request, created } = await submitRequest(deps, submission, entry.data.channel, idempotency, {}, {

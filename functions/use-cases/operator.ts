@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { riskFlags, type EscalationPolicy } from '../domain/deadlines/index.ts';
-import { ConflictError, NotPermittedError, ValidationError, WaitEndedError, toFieldProblems } from '../domain/errors.ts';
+import { ConflictError, NotFoundError, NotPermittedError, ValidationError, WaitEndedError, toFieldProblems } from '../domain/errors.ts';
 import { inLanguage } from '../domain/localized.ts';
 import { groundText, refusalGround, refusalGrounds } from '../domain/refusal-grounds.ts';
 import { MAX_MESSAGE_CHARS, MAX_OPERATOR_MESSAGES, OPEN_STATUSES, type DataSubjectRequest, type OperatorMessage, type RefusalBasis } from '../domain/request.ts';
@@ -32,7 +32,7 @@ export const DecisionInputSchema = z
     /** For an unclear request: what it is. */
     types: z.array(RequestTypeSchema).min(1).optional(),
   })
-  .refine((d) => d.decision === 'approve' || d.reason, { path: ['reason'], message: 'a refusal needs a reason the person can read' });
+  .refine((d) => d.decision === 'approve' || d.reason, { path: ['reason'], message: 'a refusal needs a reason the person can read', params: { kind: 'required' } });
 export type DecisionInput = z.infer<typeof DecisionInputSchema>;
 
 
@@ -53,13 +53,13 @@ export function resolveBasis(jurisdiction: string, types: readonly RequestType[]
   const fitting = refusalGrounds(jurisdiction, types);
   const known = () => (fitting.length ? `; grounds for this request: ${fitting.map((g) => g.id).join(', ')}` : '');
   if (!basis) {
-    throw new ValidationError([{ field: 'basis', message: `a refusal needs a legal basis: a refusal ground's id, or the basis written out${known()}` }], 'decision');
+    throw new ValidationError([{ field: 'basis', message: `a refusal needs a legal basis: a refusal ground's id, or the basis written out${known()}`, kind: 'required' }], 'decision');
   }
   if (!GROUND_ID.test(basis)) return { text: basis };
   const ground = refusalGround(jurisdiction, basis);
-  if (!ground) throw new ValidationError([{ field: 'basis', message: `${basis} is not a refusal ground of ${jurisdiction}${known()}` }], 'decision');
+  if (!ground) throw new ValidationError([{ field: 'basis', message: `${basis} is not a refusal ground of ${jurisdiction}${known()}`, kind: 'choice' }], 'decision');
   if (types.length && !types.some((t) => ground.appliesTo.includes(t))) {
-    throw new ValidationError([{ field: 'basis', message: `${basis} does not apply to ${types.join(', ')}${known()}` }], 'decision');
+    throw new ValidationError([{ field: 'basis', message: `${basis} does not apply to ${types.join(', ')}${known()}`, kind: 'choice' }], 'decision');
   }
   return { ground: ground.id };
 }
@@ -85,13 +85,18 @@ export async function decide(deps: Dependencies, requestId: string, input: Decis
   const types = input.types ?? request.types;
   // What an approval must carry for the answer to be true: the changes a correction makes, the words a claim is answered in.
   if (approved && types.includes('rectification') && !Object.keys(input.changes ?? request.changes ?? {}).length) {
-    problems.push({ field: 'changes', message: 'a correction is approved with what to change: each field and its new value, from what the person wrote' });
+    problems.push({ field: 'changes', message: 'a correction is approved with what to change: each field and its new value, from what the person wrote', kind: 'required' });
   }
-  if (approved && types.includes('claim') && !input.answer) problems.push({ field: 'answer', message: 'a claim is approved with the answer the person receives' });
+  if (approved && types.includes('claim') && !input.answer) problems.push({ field: 'answer', message: 'a claim is approved with the answer the person receives', kind: 'required' });
   if (problems.length) throw new ValidationError(problems, 'decision');
   // The basis is checked against the request before the pending decision is taken, so a typo loses nothing.
   const basis = approved ? undefined : resolveBasis(deps.profile.jurisdiction, types, input.basis);
-  const pending = await deps.decisions.take(requestId);
+  // The request exists (read above): no pending decision means another operator (or the workflow) got there first.
+  const stale = () => new ConflictError(`${requestId} is no longer waiting for a decision: it was decided or moved on meanwhile`);
+  if (request.status !== 'AWAITING_DECISION') throw stale();
+  const pending = await deps.decisions.take(requestId).catch((error: unknown) => {
+    throw error instanceof NotFoundError ? stale() : error;
+  });
   try {
     await deps.requests.amend(
       requestId,

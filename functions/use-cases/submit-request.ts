@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ValidationError, toFieldProblems } from '../domain/errors.ts';
+import { ValidationError, toFieldProblems, type FieldProblem } from '../domain/errors.ts';
 import { ChangesSchema } from '../domain/rectification.ts';
 import type { Deadline } from '../domain/deadlines/index.ts';
 import { MAX_MESSAGE_CHARS, newReference, type Channel, type DataSubjectRequest, type Entry } from '../domain/request.ts';
@@ -27,7 +27,7 @@ export const SubmissionSchema = z.strictObject({
 /** Mail that could not be classified is still a request: with no types yet, for an operator to classify. */
 export type Submission = Omit<z.infer<typeof SubmissionSchema>, 'types'> & { types: RequestType[] };
 
-const CLAIM_WITHOUT_MESSAGE = { field: 'message', message: 'a claim needs a message: what it is about' };
+const CLAIM_WITHOUT_MESSAGE: FieldProblem = { field: 'message', message: 'a claim needs a message: what it is about', kind: 'required' };
 
 /**
  * Every problem of a submission at once, so a person fixes them in one go: the schema's, a claim without a message,

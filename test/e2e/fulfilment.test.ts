@@ -504,8 +504,8 @@ describe('a person\'s requests carried out in a DynamoDB table, an S3 prefix and
     const answer = await mailFor(reference, 'Answer to your request');
     expect(answer.text).toContain(`Our answer to your claim:\n${answerText}`);
     await completed(reference);
-    // A second decision on the same request finds nothing pending.
-    expect((await operator('POST', `/operator/decisions/${reference}`, { decision: 'deny', reason: 'late', basis: 'kz-identity-not-confirmed' })).status).toBe(404);
+    // A second decision on the same request is a conflict: it was decided already.
+    expect((await operator('POST', `/operator/decisions/${reference}`, { decision: 'deny', reason: 'late', basis: 'kz-identity-not-confirmed' })).status).toBe(409);
   });
 
   it('an HTTP source that answers 503 twice and then succeeds is retried to a full answer', async () => {

@@ -121,7 +121,7 @@ describe('a refusal', () => {
     const id = await awaitingDecision(s, ['consent_withdrawal']);
     const error = await decide(s.deps, id, { decision: 'deny', reason: 'Договор ещё действует.' }, OPERATOR).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
-    expect((error as ValidationError).problems).toEqual([{ field: 'basis', message: expect.stringContaining('kz-withdrawal-contradicts-law') }]);
+    expect((error as ValidationError).problems).toEqual([{ field: 'basis', message: expect.stringContaining('kz-withdrawal-contradicts-law'), kind: 'required' }]);
     await expect(decide(s.deps, id, { decision: 'deny', reason: 'Договор ещё действует.', basis: 'kz-no-such-ground' }, OPERATOR)).rejects.toThrow(/not a refusal ground of KZ/);
     await expect(decide(s.deps, id, { decision: 'deny', reason: 'x', basis: 'kz-rectification-unsupported' }, OPERATOR)).rejects.toThrow(/does not apply to consent_withdrawal/);
     expect((await s.deps.requests.get(id)).status).toBe('AWAITING_DECISION');

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import en from '../../rules/console/en.json' with { type: 'json' };
 import { consoleTexts, parseConsoleTexts } from '../../functions/domain/console-texts.ts';
-import { ConfigurationError } from '../../functions/domain/errors.ts';
+import * as z from 'zod';
+import { ConfigurationError, PROBLEM_KINDS, toFieldProblems } from '../../functions/domain/errors.ts';
+import { parseDecision } from '../../functions/use-cases/operator.ts';
 import { LANGUAGES } from '../../functions/domain/request-types.ts';
 import { INBOX_FILTERS } from '../../functions/use-cases/inbox.ts';
 import { impureWords, kazakhProblems } from '../support/purity.ts';
@@ -43,5 +45,15 @@ describe('the console\'s texts', () => {
         expect(catalog[path!.slice(0, dot)]?.[path!.slice(dot + 1)], `${file}: ${path}`).toBeTypeOf('string');
       }
     }
+  });
+
+  it('a refused field comes with the kind of its problem, which every language words (the operator reads no English)', () => {
+    const schema = z.strictObject({ text: z.string().trim().min(1).max(10), day: z.iso.date(), channel: z.enum(['phone', 'post']), code: z.string().min(3) });
+    const kinds = (input: unknown) => Object.fromEntries(toFieldProblems(schema.safeParse(input).error!.issues).map((p) => [p.field, [p.kind, p.limit]]));
+    expect(kinds({ text: 'x'.repeat(11), day: '30.11.2026', channel: 'fax', code: 'ab' })).toEqual({ text: ['tooLong', 10], day: ['format', undefined], channel: ['choice', undefined], code: ['tooShort', 3] });
+    expect(kinds({ text: '  ', code: 'abc', channel: 'post' })).toEqual({ text: ['required', undefined], day: ['required', undefined] });
+    // A rule of the use case's own says its kind too.
+    expect(() => parseDecision({ decision: 'deny' })).toThrow(expect.objectContaining({ problems: [expect.objectContaining({ field: 'reason', kind: 'required' })] }));
+    for (const language of LANGUAGES) expect(Object.keys(consoleTexts(language).problems).sort()).toEqual([...PROBLEM_KINDS].sort());
   });
 });

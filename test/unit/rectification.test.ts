@@ -37,7 +37,7 @@ describe('rectification input', () => {
 
   it('checks each value against its declared type, without echoing it', () => {
     const problems = correctionProblems(demo(), { phone: 'call me at home', city: 'Астана' });
-    expect(problems).toEqual([{ field: 'changes.phone', message: expect.not.stringContaining('call me') }]);
+    expect(problems).toEqual([{ field: 'changes.phone', message: expect.not.stringContaining('call me'), kind: 'phone' }]);
     expect(correctionProblems(demo(), { phone: '+7 (701) 000-00-00', name: 'Айгерим' })).toEqual([]);
   });
 

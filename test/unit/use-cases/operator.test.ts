@@ -52,10 +52,18 @@ describe('decide', () => {
     expect(await correction.s.deps.requests.get(correction.request.id)).not.toHaveProperty('decision');
   });
 
-  it('lets a second operator find the decision already taken', async () => {
+  it('tells a second operator the decision was already taken (a conflict, not a missing request), and changes nothing', async () => {
     const { s, request } = await awaitingDecision();
     await decide(s.deps, request.id, { decision: 'approve', answer: 'Refunded.' }, OPERATOR);
-    await expect(decide(s.deps, request.id, { decision: 'approve', answer: 'Refunded.' }, OPERATOR)).rejects.toBeInstanceOf(NotFoundError);
+    const trail = await s.deps.audit.list(request.id);
+    await expect(decide(s.deps, request.id, { decision: 'deny', reason: 'No.', basis: 'Written basis' }, OPERATOR)).rejects.toThrow(new ConflictError(`${request.id} is no longer waiting for a decision: it was decided or moved on meanwhile`));
+    expect((await s.deps.requests.get(request.id)).decision).toMatchObject({ approved: true, answer: 'Refunded.' });
+    expect(await s.deps.audit.list(request.id)).toEqual(trail);
+  });
+
+  it('answers an unknown request as not found', async () => {
+    const { s } = await awaitingDecision();
+    await expect(decide(s.deps, 'DRB-00000-00000', { decision: 'approve', answer: 'Refunded.' }, OPERATOR)).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('puts the decision back when the wait has just ended, and says to decide once more', async () => {

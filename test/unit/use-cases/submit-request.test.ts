@@ -11,7 +11,7 @@ describe('parseSubmission', () => {
     const refused = () => parseSubmission({ types: ['nonsense'], email: 'nope', language: 'fr' }, 'type');
     expect(refused).toThrow(ValidationError);
     expect(refused).toThrow(expect.objectContaining({ problems: expect.arrayContaining([expect.objectContaining({ field: 'type' }), expect.objectContaining({ field: 'email' }), expect.objectContaining({ field: 'language' })]) }));
-    expect(() => parseSubmission({ types: [], email: 'a@b.kz', language: 'ru' })).toThrow(expect.objectContaining({ problems: [{ field: 'types', message: 'choose at least one request type' }] }));
+    expect(() => parseSubmission({ types: [], email: 'a@b.kz', language: 'ru' })).toThrow(expect.objectContaining({ problems: [{ field: 'types', message: 'choose at least one request type', kind: 'required' }] }));
   });
 
   it("takes the person's own words for every type, up to 5,000 characters, and requires them for a claim", () => {
@@ -20,10 +20,10 @@ describe('parseSubmission', () => {
     // A form's line breaks arrive as CRLF; the browser counted each as one character, and so does the limit.
     expect(parseSubmission({ types: ['claim'], email: 'a@b.kz', language: 'ru', message: `${'ә'.repeat(2500)}\r\n${'ә'.repeat(2499)}` }).message).toBe(`${'ә'.repeat(2500)}\n${'ә'.repeat(2499)}`);
     const tooLong = () => parseSubmission({ types: ['access'], email: 'a@b.kz', language: 'ru', message: 'x'.repeat(5001) });
-    expect(tooLong).toThrow(expect.objectContaining({ problems: [expect.objectContaining({ field: 'message' })] }));
+    expect(tooLong).toThrow(expect.objectContaining({ problems: [expect.objectContaining({ field: 'message', kind: 'tooLong', limit: 5000 })] }));
     for (const message of [undefined, '', '   ']) {
       const empty = () => parseSubmission({ types: ['access', 'claim'], email: 'a@b.kz', language: 'kk', ...(message === undefined ? {} : { message }) });
-      expect(empty).toThrow(expect.objectContaining({ problems: [{ field: 'message', message: 'a claim needs a message: what it is about' }] }));
+      expect(empty).toThrow(expect.objectContaining({ problems: [{ field: 'message', message: 'a claim needs a message: what it is about', kind: 'required' }] }));
     }
   });
 });
@@ -32,7 +32,7 @@ describe('the name on the form', () => {
   it('is one line of text: a control character a terminal or mail client would obey is refused, naming the field', () => {
     expect(parseSubmission({ types: ['access'], email: 'a@b.kz', language: 'kk', name: 'Әлия Құрманғали' })).toMatchObject({ name: 'Әлия Құрманғали' });
     for (const name of ['Aigerim\u001b[2K\raddress confirmed', 'Aigerim\nfrom: someone else', 'A\u009b31m']) {
-      expect(() => parseSubmission({ types: ['access'], email: 'a@b.kz', language: 'ru', name })).toThrow(expect.objectContaining({ problems: [{ field: 'name', message: 'must be one line of text, without control characters' }] }));
+      expect(() => parseSubmission({ types: ['access'], email: 'a@b.kz', language: 'ru', name })).toThrow(expect.objectContaining({ problems: [{ field: 'name', message: 'must be one line of text, without control characters', kind: 'format' }] }));
     }
   });
 });
