@@ -1,7 +1,7 @@
 // A request received by phone, post or in person, entered by the operator: the same intake as the web form, its
 // deadline from the day received, identity by the mailed link or attested by the operator.
 import { api } from './api.js';
-import { consolePage, problemBox } from './layout.js';
+import { consolePage, markFieldProblems, problemBox } from './layout.js';
 import { el, LANGUAGES } from './texts.js';
 
 const TYPES = ['access', 'rectification', 'blocking', 'unblocking', 'erasure', 'consent_withdrawal', 'marketing_opt_out', 'claim'];
@@ -40,6 +40,7 @@ consolePage('enter', async (main, texts) => {
           location.assign(`/console/request?ref=${encodeURIComponent(request.reference)}`);
         } catch (error) {
           problems.replaceChildren(problemBox(texts, error));
+          markFieldProblems(form, texts, error);
           problems.focus();
         }
       },
@@ -49,7 +50,7 @@ consolePage('enter', async (main, texts) => {
     el('label', { for: 'receivedAt' }, texts.t('enter.receivedAt')),
     el('input', { id: 'receivedAt', name: 'receivedAt', type: 'date', required: true, max: today(), value: today(), 'aria-describedby': 'receivedAt-hint' }),
     el('p', { class: 'hint', id: 'receivedAt-hint' }, texts.t('enter.receivedHint')),
-    el('fieldset', {}, el('legend', {}, texts.t('enter.types')), TYPES.map((type) => el('label', {}, el('input', { type: 'checkbox', name: 'types', value: type }), texts.t(`types.${type}`)))),
+    el('fieldset', { id: 'types' }, el('legend', {}, texts.t('enter.types')), TYPES.map((type) => el('label', {}, el('input', { type: 'checkbox', name: 'types', value: type }), texts.t(`types.${type}`)))),
     el('label', { for: 'email' }, texts.t('enter.email')),
     el('input', { id: 'email', name: 'email', type: 'email', required: true, maxlength: 254, autocomplete: 'off' }),
     el('label', { for: 'name' }, texts.t('enter.name')),
@@ -58,7 +59,8 @@ consolePage('enter', async (main, texts) => {
     el('select', { id: 'language', name: 'language' }, LANGUAGES.map((l) => el('option', { value: l, selected: l === texts.language }, texts.t(`languages.${l}`)))),
     el('label', { for: 'message' }, texts.t('enter.message')),
     el('textarea', { id: 'message', name: 'message', maxlength: 5000 }),
-    el('fieldset', {}, el('legend', {}, texts.t('enter.identityLegend')), radio('identity', 'mail', texts.t('enter.identityMail'), true), radio('identity', 'attested', texts.t('enter.identityAttested'), false)),
+    // An attested identity is entered with how it was checked.
+    el('fieldset', { id: 'identity', onchange: () => (form.elements.attestation.required = form.elements.identity.value === 'attested') }, el('legend', {}, texts.t('enter.identityLegend')), radio('identity', 'mail', texts.t('enter.identityMail'), true), radio('identity', 'attested', texts.t('enter.identityAttested'), false)),
     el('label', { for: 'attestation' }, texts.t('enter.attestation')),
     el('input', { id: 'attestation', name: 'attestation', type: 'text', maxlength: 1000 }),
     el('button', { type: 'submit' }, texts.t('enter.submit')),

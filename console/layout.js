@@ -3,7 +3,14 @@
 import { ApiError, requireSignIn, signOut } from './api.js';
 import { chooseLanguage, chosenLanguage, el, LANGUAGES, loadTexts } from './texts.js';
 
-/** Problems of a refused call, as a list the operator reads: each field with what is wrong, or the message. */
+/** What is wrong with one field, in the operator's language: the problem's kind as rules/console `problems` words it. */
+function problemText(texts, f) {
+  const words = f.kind ? texts.maybe(`problems.${f.kind}`, { limit: f.limit }, undefined) : undefined;
+  // A problem the console has no words for: in English as the API says it, elsewhere "check this value".
+  return words ?? (texts.language === 'en' ? f.message : texts.t('problems.invalid'));
+}
+
+/** Problems of a refused call, as a list the operator reads: each field by its label with what is wrong, or the message. */
 export function problemList(texts, error) {
   if (error instanceof ApiError) {
     if (error.status === 401) return [texts.t('common.unauthorized')];
@@ -11,10 +18,35 @@ export function problemList(texts, error) {
     // Another operator (or the workflow) moved the request on since the page was read.
     if (error.status === 404 || error.status === 409) return [texts.t('common.stale')];
     const fields = Array.isArray(error.body.fields) ? error.body.fields : [];
-    // The API explains in English; a Russian or Kazakh page names the field in its own words and asks to check it.
-    if (fields.length) return fields.map((f) => texts.language === 'en' ? texts.t('common.fieldProblem', { field: fieldLabel(texts, f.field), message: f.message }) : texts.t('common.fieldCheck', { field: fieldLabel(texts, f.field) }));
+    if (fields.length) return fields.map((f) => texts.t('common.fieldProblem', { field: fieldLabel(texts, f.field), message: problemText(texts, f) }));
   }
   return [texts.t('common.error', { message: error.message })];
+}
+
+/**
+ * Puts each field problem of a refused call beside its field in `form` (`fieldIds` maps the API's field to the
+ * form's element id, where they differ), marked invalid and described by it; returns whether any found a place.
+ */
+export function markFieldProblems(form, texts, error, fieldIds = {}) {
+  for (const old of form.querySelectorAll('.field-problem')) old.remove();
+  for (const invalid of form.querySelectorAll('[aria-invalid]')) {
+    invalid.removeAttribute('aria-invalid');
+    invalid.setAttribute('aria-describedby', (invalid.getAttribute('aria-describedby') ?? '').split(' ').filter((id) => !id.endsWith('-problem')).join(' '));
+  }
+  const fields = error instanceof ApiError && Array.isArray(error.body.fields) ? error.body.fields : [];
+  let placed = false;
+  for (const f of fields) {
+    const name = String(f.field);
+    const id = fieldIds[name] ?? fieldIds[name.split('.')[0]] ?? (name.startsWith('changes.') ? `change-${name.slice('changes.'.length)}` : name.split('.')[0]);
+    const target = form.querySelector(`#${CSS.escape(id)}`);
+    if (!target) continue;
+    const problemId = `${id}-problem`;
+    target.setAttribute('aria-invalid', 'true');
+    target.setAttribute('aria-describedby', [target.getAttribute('aria-describedby'), problemId].filter(Boolean).join(' '));
+    target.after(el('p', { class: 'field-problem', id: problemId }, problemText(texts, f)));
+    placed = true;
+  }
+  return placed;
 }
 
 /** An alert (read out at once) with the problems of a refused call. */

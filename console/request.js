@@ -1,7 +1,7 @@
 // One request as the operator reads it — who asked, their words, the deadline, what the sources and processors
 // returned, the correspondence, the notes and the timeline — and what the operator may do about it.
-import { api } from './api.js';
-import { consolePage, mayAct, problemBox } from './layout.js';
+import { api, ApiError } from './api.js';
+import { consolePage, markFieldProblems, mayAct, problemBox } from './layout.js';
 import { el } from './texts.js';
 
 const TYPES = ['access', 'rectification', 'blocking', 'unblocking', 'erasure', 'consent_withdrawal', 'marketing_opt_out', 'claim'];
@@ -229,10 +229,12 @@ function timelineSection(texts, r) {
 }
 
 /**
- * One action's form: its fields, a submit button, and where its problems show. `submit(form)` makes the call; on
- * success the page is read again and says it was done.
+ * One action's form: its fields, a submit button, and where its problems show (listed above the fields, and each
+ * beside its field: `fieldIds` maps the API's field names to the form's ids where they differ). `submit(form)` makes
+ * the call; on success the page is read again and says it was done. When someone else acted first (409), the page is
+ * read again too, so the operator sees what was done instead of a form that can no longer succeed.
  */
-function actionForm(texts, id, title, intro, fields, button, submit, reload) {
+function actionForm(texts, id, title, intro, fields, button, submit, reload, fieldIds = {}) {
   const problems = el('div', {});
   const form = el(
     'form',
@@ -247,7 +249,9 @@ function actionForm(texts, id, title, intro, fields, button, submit, reload) {
           await submit(form);
           await reload(texts.t('actions.done'));
         } catch (error) {
+          if (error instanceof ApiError && error.status === 409) return reload(texts.t('actions.overtaken'));
           problems.replaceChildren(problemBox(texts, error));
+          markFieldProblems(form, texts, error, fieldIds);
           submitButton.disabled = false;
         }
       },
@@ -262,7 +266,7 @@ function actionForm(texts, id, title, intro, fields, button, submit, reload) {
 }
 
 const textarea = (id, label, required = true) => [el('label', { for: id }, label), el('textarea', { id, name: id, maxlength: 5000, required })];
-const typeBoxes = (texts, name) => el('fieldset', {}, el('legend', {}, texts.t('enter.types')), TYPES.map((type) => el('label', {}, el('input', { type: 'checkbox', name, value: type }), texts.t(`types.${type}`))));
+const typeBoxes = (texts, name) => el('fieldset', { id: name }, el('legend', {}, texts.t('enter.types')), TYPES.map((type) => el('label', {}, el('input', { type: 'checkbox', name, value: type }), texts.t(`types.${type}`))));
 
 function actions(texts, r, reload, who) {
   if (!mayAct(who)) return el('section', { 'aria-labelledby': 'actions' }, el('h2', { id: 'actions' }, texts.t('actions.title')), el('p', {}, texts.t('actions.readOnly')));
@@ -286,9 +290,23 @@ function actions(texts, r, reload, who) {
       r.refusalGrounds.map((g) => el('option', { value: g.id }, `${capitalised(g.text[texts.language])} (${g.citation[texts.language]})`)),
       el('option', { value: 'other' }, texts.t('actions.basisOther')),
     );
-    const changes = r.types.includes('rectification')
-      ? el('fieldset', {}, el('legend', {}, texts.t('actions.changesLegend')), r.correctable.map((c) => [el('label', { for: `change-${c.field}` }, c.label[texts.language]), el('input', { id: `change-${c.field}`, name: `change-${c.field}`, type: 'text', value: r.changes?.[c.field] ?? '' })]))
+    const claim = r.types.includes('claim');
+    const correction = r.types.includes('rectification');
+    // What a decision must carry is asked for here, not learnt from a refusal: a refusal its reason, an approved claim
+    // the answer, an approved correction the changes (at least one field).
+    const changes = correction
+      ? el(
+          'fieldset',
+          { id: 'changes', class: 'changes' },
+          el('legend', {}, texts.t('actions.changesLegendRequired')),
+          r.correctable.map((c) => el('div', {}, el('label', { for: `change-${c.field}` }, c.label[texts.language]), el('input', { id: `change-${c.field}`, name: `change-${c.field}`, type: 'text', maxlength: 1000, value: r.changes?.[c.field] ?? '' }))),
+        )
       : '';
+    const requireFor = (form) => {
+      const decision = form.elements.decision.value;
+      form.elements.reason.required = decision === 'deny';
+      form.elements.answer.required = claim && decision === 'approve';
+    };
     forms.push(
       actionForm(
         texts,
@@ -296,13 +314,19 @@ function actions(texts, r, reload, who) {
         texts.t('actions.decideTitle'),
         r.review ? texts.t('actions.decideIntro', { reasons: r.review[texts.language] }) : '',
         [
-          el('fieldset', {}, el('legend', {}, texts.t('actions.decision')), el('label', {}, el('input', { type: 'radio', name: 'decision', value: 'approve', required: true }), texts.t('actions.approve')), el('label', {}, el('input', { type: 'radio', name: 'decision', value: 'deny' }), texts.t('actions.deny'))),
+          el(
+            'fieldset',
+            { onchange: (event) => requireFor(event.target.form) },
+            el('legend', {}, texts.t('actions.decision')),
+            el('label', {}, el('input', { type: 'radio', name: 'decision', value: 'approve', required: true }), texts.t('actions.approve')),
+            el('label', {}, el('input', { type: 'radio', name: 'decision', value: 'deny' }), texts.t('actions.deny')),
+          ),
           textarea('reason', texts.t('actions.reason'), false),
           el('label', { for: 'basis' }, texts.t('actions.basis')),
           grounds,
           el('label', { for: 'basis-text' }, texts.t('actions.basisText')),
           el('input', { id: 'basis-text', name: 'basisText', type: 'text', maxlength: 1000 }),
-          textarea('answer', texts.t('actions.answer'), false),
+          textarea('answer', texts.t(claim ? 'actions.answerClaim' : 'actions.answer'), false),
           changes,
         ],
         texts.t('actions.decideSubmit'),
@@ -311,6 +335,9 @@ function actions(texts, r, reload, who) {
           const decision = f.decision.value;
           const changed = Object.fromEntries(r.correctable.map((c) => [c.field, form.querySelector(`#change-${c.field}`)?.value.trim()]).filter(([, v]) => v));
           const basis = f.basis.value === 'other' ? f.basisText.value.trim() : f.basis.value;
+          if (decision === 'approve' && correction && !Object.keys(changed).length) {
+            throw new ApiError(400, { fields: [{ field: 'changes', kind: 'required', message: 'a correction is approved with what to change' }] });
+          }
           const body = {
             decision,
             ...(f.reason.value.trim() ? { reason: f.reason.value.trim() } : {}),
@@ -321,6 +348,7 @@ function actions(texts, r, reload, who) {
           return api(`/decisions/${ref}`, { method: 'POST', body });
         },
         reload,
+        { basisText: 'basis-text' },
       ),
     );
   }
@@ -328,14 +356,14 @@ function actions(texts, r, reload, who) {
     forms.push(actionForm(texts, 'retry', texts.t('actions.retryTitle'), texts.t('actions.retryIntro'), [], texts.t('actions.retrySubmit'), () => api(`/requests/${ref}/resume`, { method: 'POST' }), reload));
   }
   if (open && r.deadlineRule.extension && !r.deadlineRule.applied) {
-    forms.push(actionForm(texts, 'extend', texts.t('actions.extendTitle'), '', textarea('extend-reason', texts.t('actions.extendReason')), texts.t('actions.extendSubmit'), (form) => api(`/requests/${ref}/extension`, { method: 'POST', body: { reason: form.elements['extend-reason'].value } }), reload));
+    forms.push(actionForm(texts, 'extend', texts.t('actions.extendTitle'), '', textarea('extend-reason', texts.t('actions.extendReason')), texts.t('actions.extendSubmit'), (form) => api(`/requests/${ref}/extension`, { method: 'POST', body: { reason: form.elements['extend-reason'].value } }), reload, { reason: 'extend-reason' }));
   }
   if (r.verified) {
     // One key per message composed: a double click or a retried call sends it once.
     const key = crypto.randomUUID();
-    forms.push(actionForm(texts, 'write', texts.t('actions.writeTitle'), texts.t('actions.writeIntro'), textarea('write-text', texts.t('actions.writeText')), texts.t('actions.writeSubmit'), (form) => api(`/requests/${ref}/messages`, { method: 'POST', body: { text: form.elements['write-text'].value }, idempotencyKey: key }), reload));
+    forms.push(actionForm(texts, 'write', texts.t('actions.writeTitle'), texts.t('actions.writeIntro'), textarea('write-text', texts.t('actions.writeText')), texts.t('actions.writeSubmit'), (form) => api(`/requests/${ref}/messages`, { method: 'POST', body: { text: form.elements['write-text'].value }, idempotencyKey: key }), reload, { text: 'write-text' }));
   }
-  forms.push(actionForm(texts, 'note', texts.t('actions.noteTitle'), texts.t('actions.noteIntro'), textarea('note-text', texts.t('actions.noteText')), texts.t('actions.noteSubmit'), (form) => api(`/requests/${ref}/notes`, { method: 'POST', body: { text: form.elements['note-text'].value } }), reload));
+  forms.push(actionForm(texts, 'note', texts.t('actions.noteTitle'), texts.t('actions.noteIntro'), textarea('note-text', texts.t('actions.noteText')), texts.t('actions.noteSubmit'), (form) => api(`/requests/${ref}/notes`, { method: 'POST', body: { text: form.elements['note-text'].value } }), reload, { text: 'note-text' }));
   return el('section', { 'aria-labelledby': 'actions' }, el('h2', { id: 'actions' }, texts.t('actions.title')), forms);
 }
 
