@@ -16,6 +16,11 @@ import { REQUEST_TYPES, type Language, type RequestType } from './request-types.
 const MAIL_PLACEHOLDERS = {
   receipt: ['reference', 'operator', 'receivedAt', 'types', 'dueAt', 'rule', 'link', 'expiresAt', 'contact'],
   receiptUnclear: ['reference', 'operator', 'receivedAt', 'dueAt', 'rule', 'link', 'expiresAt', 'contact'],
+  /**
+   * The receipt of a request taken by phone, post or in person whose identity the operator checked: its address counts
+   * as confirmed from entry (the person gave it to the operator), so it is mailed with no link and greets by name.
+   */
+  receiptEntered: ['reference', 'greetingName', 'operator', 'receivedAt', 'types', 'dueAt', 'rule', 'contact'],
   answer: ['reference', 'greetingName', 'receivedAt', 'types', 'sections', 'operator', 'contact'],
   refusal: ['reference', 'greetingName', 'receivedAt', 'types', 'reason', 'basis', 'operator', 'contact'],
   interimAnswer: ['reference', 'greetingName', 'receivedAt', 'types', 'dueAt', 'operator', 'contact'],

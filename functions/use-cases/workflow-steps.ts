@@ -41,10 +41,15 @@ function verificationExpiry(deps: Pick<Dependencies, 'profile' | 'clock'>, reque
 
 /**
  * The request now waits for verification — no longer than the link lives, never past the answer deadline. The
- * receipt goes out with the confirmation link, in one mail, from the verification step.
+ * receipt goes out with the confirmation link, in one mail, from the verification step. A request entered by an
+ * operator who checked the person's identity waits for nothing: its receipt (reference, due date) goes out here, to
+ * the address the person gave the operator — confirmed from entry, so in the words any confirmed address gets.
  */
 export async function acknowledge(deps: Dependencies, requestId: string): Promise<WorkflowPayload> {
   const request = await deps.requests.get(requestId);
+  const identityChecked = request.entry?.identity === 'attested' && request.verifiedAt !== undefined;
+  // Sent once however often the step runs (a restart re-runs it).
+  if (identityChecked) await notifyPerson(deps, request, 'receiptEntered', {});
   // A re-run after a restart finds it moved already.
   if (request.status === 'RECEIVED') await deps.requests.transition(requestId, 'RECEIVED', 'AWAITING_VERIFICATION');
   // Waiting longer than the link lives is pointless; waiting past the answer deadline is unlawful.
@@ -52,7 +57,7 @@ export async function acknowledge(deps: Dependencies, requestId: string): Promis
   const secondsLeft = Math.ceil((expiresAt.getTime() - deps.clock.now().getTime()) / 1000);
   return {
     requestId,
-    ...(request.entry?.identity === 'attested' && request.verifiedAt ? { identityChecked: true } : {}),
+    ...(identityChecked ? { identityChecked: true } : {}),
     verificationExpiresAt: expiresAt.toISOString(),
     // Step Functions needs a positive timeout; a request already at its margin closes almost at once.
     verificationTimeoutSeconds: Math.max(1, secondsLeft),

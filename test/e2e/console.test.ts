@@ -200,6 +200,11 @@ describe('the operator\'s console', () => {
     const expected = createDeadlineEngine().compute({ jurisdiction: 'KZ', requestType: 'access', receivedAt });
     expect(detail).toMatchObject({ channel: 'phone', receivedAt: receivedAt.toISOString(), dueAt: expected.dueAt, verified: true, entry: { identity: 'attested' } });
     expect(await page.textContent('#main')).toContain('телефонмен');
+    // The person gets the receipt at the address they gave, in the language chosen for them: reference, due date, no link.
+    const receipt = await sink.waitFor((m) => m.to.includes('phone.caller@example.kz') && m.subject.includes(reference));
+    expect(receipt.text).toContain(`Өтініш нөмірі: ${reference}`);
+    expect(receipt.text).toContain('Жауап берудің соңғы мерзімі:');
+    expect(receipt.text).not.toContain('/verify?code=');
     // The double submit made one request for that address.
     const { body: found } = await operatorCall(system, 'GET', '/operator/inbox?q=phone.caller@example.kz');
     expect(found.requests.map((r: { reference: string }) => r.reference)).toEqual([reference]);

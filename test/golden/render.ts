@@ -143,6 +143,7 @@ async function createRequest(
   types: RequestType[],
   changes?: Record<string, string>,
   byMail?: Pick<DataSubjectRequest, 'message' | 'firstMail'>,
+  entered?: Pick<DataSubjectRequest, 'channel' | 'entry' | 'verifiedAt'>,
 ): Promise<DataSubjectRequest> {
   const deps = system.deps;
   const request: DataSubjectRequest = {
@@ -158,6 +159,7 @@ async function createRequest(
     deadline: deadlineFor(deps, types.length ? types : REQUEST_TYPES, RECEIVED_AT),
     ...(changes ? { changes } : {}),
     ...byMail,
+    ...entered,
   };
   await deps.requests.create(request, { type: 'request.received', detail: { channel: request.channel, types, dueAt: request.deadline.dueAt, ruleId: request.deadline.rule.id } });
   return request;
@@ -351,6 +353,18 @@ const CASES: readonly Case[] = [
       system.mailer.sent.length = 0;
       const reply = [`From: ${golden.person}`, 'To: privacy@derbes.local', `Subject: Re: [${id}]`, `Message-ID: <reply.${id}@mail.example>`, 'Content-Type: text/plain; charset=utf-8', '', MAIL_SUBJECT[language], ''].join('\r\n');
       await receiveEmail(system.deps, `ses-${id}`, new TextEncoder().encode(reply), { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS' });
+    },
+  },
+  {
+    // Taken by phone, the person's identity checked by the operator: the receipt, with no link to confirm.
+    name: 'receipt-entered',
+    profiles: ['demo'],
+    run: async (system, id, language, golden) => {
+      const entry = { by: 'operator@derbes.local', at: RECEIVED_AT.toISOString(), identity: 'attested' as const, attestation: 'call back' };
+      await createRequest(system, id, { email: golden.person, name: golden.name }, language, ['access'], undefined, undefined, { channel: 'phone', entry, verifiedAt: RECEIVED_AT.toISOString() });
+      await acknowledge(system.deps, id);
+      // A restart runs the step again: the receipt is not sent twice.
+      await acknowledge(system.deps, id);
     },
   },
 ];

@@ -175,14 +175,24 @@ describe('enterRequest', () => {
     await expect(enterRequest(s.deps, { ...phoneCall, email: 'someone@example.kz' }, OPERATOR, { key: 'operator:k1', field: 'Idempotency-Key' })).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
   });
 
-  it('takes identity the operator attested as confirmed: the workflow waits for no link and none is mailed', async () => {
+  it('takes identity the operator attested as confirmed: the person gets a receipt with no link, the workflow waits for none', async () => {
     const s = systemFor('profiles/demo.json');
     const { request } = await enterRequest(s.deps, { ...phoneCall, channel: 'in_person', identity: 'attested', attestation: 'ID card shown at the office' }, OPERATOR, { key: 'operator:k2', field: 'Idempotency-Key' });
     expect(request).toMatchObject({ verifiedAt: NOW.toISOString(), entry: { identity: 'attested', attestation: 'ID card shown at the office' } });
     expect(await acknowledge(s.deps, request.id)).toMatchObject({ identityChecked: true });
+    // The step run again after a restart sends nothing more.
+    await acknowledge(s.deps, request.id);
+    const [receipt, ...more] = mailsTo(s, 'caller@example.kz');
+    expect(more).toEqual([]);
+    expect(receipt!.subject).toContain(request.id);
+    // In the language the operator chose for the person (Russian here), to the address the person gave.
+    expect(receipt!.text).toContain(`Номер обращения: ${request.id}`);
+    expect(receipt!.text).toContain('Ответ будет направлен не позднее');
+    expect(receipt!.text).toContain('подтверждать ничего не нужно');
+    expect(receipt!.text).not.toContain('/verify?code=');
     // Were the wait entered all the same (a workflow started before this choice existed), no link is mailed.
     await requestVerification(s.deps, request.id, 'verify-token', new Date(NOW.getTime() + DAY), () => ({ code: 'c'.repeat(43), codeHash: hashSecretCode('c'.repeat(43)) }));
-    expect(mailsTo(s, 'caller@example.kz')).toEqual([]);
+    expect(mailsTo(s, 'caller@example.kz')).toEqual([receipt]);
     expect((await planFulfilment(s.deps, request.id)).requestId).toBe(request.id);
     expect((await s.deps.requests.get(request.id)).status).not.toBe('AWAITING_VERIFICATION');
   });
