@@ -5,6 +5,8 @@ import { consolePage } from './layout.js';
 import { el } from './texts.js';
 
 const FILTERS = ['overdue', 'atRisk', 'needsDecision', 'needsClassification', 'failure', 'newReply'];
+/** As the API pages the inbox (INBOX_PAGE_SIZE). */
+const PAGE_SIZE = 100;
 
 function searchForm(texts, q) {
   return el(
@@ -44,18 +46,39 @@ function table(texts, requests, caption) {
   return el('table', {}, el('caption', {}, caption), el('thead', {}, el('tr', {}, head)), el('tbody', {}, rows));
 }
 
+/** Where this list stands among its pages ("101–200 of 250"), with the way to the pages before and after. */
+function pager(texts, inbox, query) {
+  if (inbox.pages <= 1) return '';
+  const first = (inbox.page - 1) * PAGE_SIZE + 1;
+  const at = (page) => `/console?${new URLSearchParams({ ...Object.fromEntries(query), page: String(page) })}`;
+  return el(
+    'nav',
+    { class: 'pager', 'aria-label': texts.t('inbox.pagesLabel') },
+    el('p', {}, texts.t('inbox.showing', { from: first, to: first + inbox.requests.length - 1, total: inbox.total })),
+    el(
+      'ul',
+      {},
+      inbox.page > 1 ? el('li', {}, el('a', { href: at(inbox.page - 1), rel: 'prev' }, texts.t('inbox.previous'))) : '',
+      inbox.page < inbox.pages ? el('li', {}, el('a', { href: at(inbox.page + 1), rel: 'next' }, texts.t('inbox.next'))) : '',
+    ),
+  );
+}
+
 consolePage('inbox', async (main, texts) => {
   const params = new URLSearchParams(location.search);
   const q = params.get('q')?.trim() || undefined;
   const filter = FILTERS.includes(params.get('filter')) ? params.get('filter') : undefined;
+  const page = /^[1-9]\d{0,4}$/.test(params.get('page') ?? '') ? params.get('page') : undefined;
   const query = new URLSearchParams({ ...(q ? { q } : {}), ...(filter ? { filter } : {}) });
-  const inbox = await api(`/inbox${query.size ? `?${query}` : ''}`);
+  const inbox = await api(`/inbox?${new URLSearchParams({ ...Object.fromEntries(query), ...(page ? { page } : {}) })}`);
   document.title = `${texts.t('inbox.title')} — ${texts.t('common.title')}`;
   main.replaceChildren(
     el('h1', {}, texts.t('inbox.title')),
     searchForm(texts, q),
     filterLinks(texts, inbox.counts, q ? undefined : filter),
     q ? el('p', {}, el('a', { href: '/console' }, texts.t('inbox.clearSearch'))) : '',
+    pager(texts, inbox, query),
     table(texts, inbox.requests, q ? texts.t('inbox.searchResults', { q }) : filter ? texts.t(`filters.${filter}`) : texts.t('inbox.caption')),
+    pager(texts, inbox, query),
   );
 });

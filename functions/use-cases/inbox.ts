@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { riskFlags } from '../domain/deadlines/index.ts';
-import { NotFoundError, ValidationError } from '../domain/errors.ts';
+import { NotFoundError, ValidationError, toFieldProblems } from '../domain/errors.ts';
 import { REFERENCE_PATTERN, type DataSubjectRequest } from '../domain/request.ts';
 import type { Dependencies } from './dependencies.ts';
 import { requestView } from './operator.ts';
@@ -9,10 +9,14 @@ import { requestView } from './operator.ts';
 export const INBOX_FILTERS = ['overdue', 'atRisk', 'needsDecision', 'needsClassification', 'failure', 'newReply'] as const;
 export type InboxFilter = (typeof INBOX_FILTERS)[number];
 
-/** The inbox's query: one filter, or a search by reference or address (`q`); neither lists every open request. */
+/** How many requests one page of the inbox lists; the answer says how many there are and which page it is. */
+export const INBOX_PAGE_SIZE = 100;
+
+/** The inbox's query: one filter, or a search by reference or address (`q`); `page` (from 1) of what it lists. */
 export const InboxQuerySchema = z.strictObject({
   filter: z.enum(INBOX_FILTERS).optional(),
   q: z.string().trim().min(1).max(254).optional(),
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
 });
 export type InboxQuery = z.infer<typeof InboxQuerySchema>;
 
@@ -50,7 +54,7 @@ const looksLikeAddress = (q: string) => /^[^\s@]+@[^\s@]+$/.test(q);
  */
 export async function inbox(deps: Pick<Dependencies, 'requests' | 'clock' | 'profile' | 'personKey'>, rawQuery: unknown) {
   const parsed = InboxQuerySchema.safeParse(rawQuery ?? {});
-  if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(query)', message: i.message })), 'inbox');
+  if (!parsed.success) throw new ValidationError(toFieldProblems(parsed.error.issues), 'inbox');
   const query = parsed.data;
   const now = deps.clock.now();
   const view = (request: DataSubjectRequest) => ({
@@ -68,7 +72,18 @@ export async function inbox(deps: Pick<Dependencies, 'requests' | 'clock' | 'pro
     if (!query.q && (!query.filter || flags.has(query.filter))) listed.push(request);
   }
   if (query.q) listed.push(...(await search(deps, query.q)));
-  return { counts, ...(query.filter && !query.q ? { filter: query.filter } : {}), requests: listed.map(view) };
+  // Pages by position in the list as it stands at each call (the counts above need every open request read anyway):
+  // a request that closes meanwhile moves the later ones up by one, which the next reading shows.
+  const pages = Math.max(1, Math.ceil(listed.length / INBOX_PAGE_SIZE));
+  const page = Math.min(query.page, pages);
+  return {
+    counts,
+    ...(query.filter && !query.q ? { filter: query.filter } : {}),
+    total: listed.length,
+    page,
+    pages,
+    requests: listed.slice((page - 1) * INBOX_PAGE_SIZE, page * INBOX_PAGE_SIZE).map(view),
+  };
 }
 
 async function search(deps: Pick<Dependencies, 'requests' | 'personKey'>, q: string): Promise<DataSubjectRequest[]> {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConflictError, IdempotencyKeyReusedError, ValidationError } from '../../../functions/domain/errors.ts';
 import { hashSecretCode } from '../../../functions/domain/secret-code.ts';
 import { anonymisedRequest } from '../../../functions/domain/own-records.ts';
-import { inbox } from '../../../functions/use-cases/inbox.ts';
+import { INBOX_PAGE_SIZE, inbox } from '../../../functions/use-cases/inbox.ts';
 import { addNote, classify, enterRequest } from '../../../functions/use-cases/operator-actions.ts';
 import { requestDetail } from '../../../functions/use-cases/operator.ts';
 import { receiveEmail } from '../../../functions/use-cases/receive-email.ts';
@@ -44,6 +44,21 @@ describe('inbox', () => {
     const { writeToPerson } = await import('../../../functions/use-cases/operator.ts');
     await writeToPerson(s.deps, replied.id, 'We are on it.', OPERATOR);
     expect((await inbox(s.deps, {})).counts.newReply).toBe(0);
+  });
+
+  it('lists a page at a time and says how many there are: none is left out, none listed twice', async () => {
+    const s = systemFor('profiles/demo.json');
+    const placed = [];
+    for (let i = 0; i < INBOX_PAGE_SIZE + 7; i++) placed.push((await placeRequest(s, ['access'], { email: `p${i}@example.kz` })).id);
+    const first = await inbox(s.deps, {});
+    expect(first).toMatchObject({ total: INBOX_PAGE_SIZE + 7, page: 1, pages: 2, counts: { open: INBOX_PAGE_SIZE + 7 } });
+    expect(first.requests).toHaveLength(INBOX_PAGE_SIZE);
+    const second = await inbox(s.deps, { page: '2' });
+    expect(second).toMatchObject({ page: 2, pages: 2 });
+    expect([...first.requests, ...second.requests].map((r) => r.reference).sort()).toEqual([...placed].sort());
+    // Past the last page: the last page, not an empty list that looks like no work.
+    expect((await inbox(s.deps, { page: '9' })).page).toBe(2);
+    await expect(inbox(s.deps, { page: '0' })).rejects.toMatchObject({ problems: [expect.objectContaining({ field: 'page' })] });
   });
 
   it('flags at risk and overdue requests as time passes', async () => {
