@@ -212,6 +212,19 @@ describe('enterRequest', () => {
     expect((await s.deps.requests.get(request.id)).status).not.toBe('AWAITING_VERIFICATION');
   });
 
+  it('gives a letter received long ago, its identity to be confirmed by mail, the link\'s whole life from when it is sent', async () => {
+    const s = systemFor('profiles/demo.json');
+    // Received by post weeks ago: the answer was due already when it was entered.
+    const { request } = await enterRequest(s.deps, { ...phoneCall, channel: 'post', receivedAt: '2025-12-01' }, OPERATOR, { key: 'operator:k3', field: 'Idempotency-Key' });
+    expect(Date.parse(request.deadline.dueAt)).toBeLessThan(NOW.getTime());
+    const ttl = s.deps.profile.verification.codeTtlHours * 3600;
+    expect(await acknowledge(s.deps, request.id)).toMatchObject({ verificationExpiresAt: new Date(NOW.getTime() + ttl * 1000).toISOString(), verificationTimeoutSeconds: ttl });
+    // A web request due as soon is not waited for past the answer deadline.
+    const web = await placeRequest(s, ['access'], { status: 'RECEIVED' });
+    const webWait = await acknowledge(s.deps, web.id);
+    expect(Date.parse(webWait.verificationExpiresAt!)).toBeLessThanOrEqual(Date.parse(web.deadline.dueAt));
+  });
+
   it('names every problem at once: channel, a day in the future, an attestation missing, the form\'s own', async () => {
     const s = systemFor('profiles/demo.json');
     const entered = enterRequest(s.deps, { ...phoneCall, channel: 'web', receivedAt: '2026-03-01', identity: 'attested', email: 'nope', types: ['claim'], message: '' }, OPERATOR, { key: 'k', field: 'Idempotency-Key' });
