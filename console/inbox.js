@@ -2,7 +2,7 @@
 // or address.
 import { api } from './api.js';
 import { consolePage } from './layout.js';
-import { el } from './texts.js';
+import { el, personText } from './texts.js';
 
 const FILTERS = ['overdue', 'atRisk', 'needsDecision', 'needsClassification', 'failure', 'newReply'];
 /** As the API pages the inbox (INBOX_PAGE_SIZE). */
@@ -37,7 +37,7 @@ function table(texts, requests, caption) {
       el('th', { scope: 'row' }, el('a', { href: `/console/request?ref=${encodeURIComponent(r.reference)}` }, r.reference)),
       el('td', {}, r.types.length ? r.types.map((type) => texts.t(`types.${type}`)).join(', ') : texts.t('inbox.unclassified')),
       el('td', {}, texts.t(`statuses.${r.status}`)),
-      el('td', {}, r.name ? `${r.name} <${r.email}>` : r.email, el('br'), texts.t(`channels.${r.channel}`)),
+      el('td', {}, r.name ? [personText(r.name), ` <${r.email}>`] : r.email, el('br'), texts.t(`channels.${r.channel}`)),
       el('td', {}, texts.date(r.receivedAt, r.timeZone)),
       el('td', {}, texts.dateTime(r.dueAt, r.timeZone)),
       el('td', {}, r.flags.map((f) => el('span', { class: `flag ${f}` }, texts.t(`filters.${f}`)))),

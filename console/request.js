@@ -2,7 +2,7 @@
 // returned, the correspondence, the notes and the timeline — and what the operator may do about it.
 import { api, ApiError } from './api.js';
 import { consolePage, markFieldProblems, mayAct, problemBox } from './layout.js';
-import { el } from './texts.js';
+import { el, personText } from './texts.js';
 
 const TYPES = ['access', 'rectification', 'blocking', 'unblocking', 'erasure', 'consent_withdrawal', 'marketing_opt_out', 'claim'];
 const OPEN = ['RECEIVED', 'AWAITING_VERIFICATION', 'IN_PROGRESS', 'AWAITING_DECISION'];
@@ -30,7 +30,7 @@ function whoSection(texts, r) {
     el('h2', { id: 'who' }, texts.t('request.whoTitle')),
     facts([
       [texts.t('request.email'), r.email],
-      r.name && [texts.t('request.name'), r.name],
+      r.name && [texts.t('request.name'), personText(r.name)],
       [texts.t('request.language'), texts.t(`languages.${r.language}`)],
       [texts.t('request.channel'), [texts.t(`channels.${r.channel}`), entry ? el('br') : '', entry ?? '']],
       [texts.t('request.verified'), r.verified ? texts.t('request.verifiedYes', { at: texts.dateTime(r.verifiedAt, r.timeZone) }) : texts.t('request.verifiedNo')],
@@ -72,9 +72,9 @@ function wordsSection(texts, r) {
     'section',
     { 'aria-labelledby': 'words' },
     el('h2', { id: 'words' }, texts.t('request.wordsTitle')),
-    r.subject !== undefined ? el('p', {}, `${texts.t('request.subject')}: `, el('q', {}, r.subject)) : '',
-    r.message ? el('div', { class: 'words' }, r.message) : el('p', {}, texts.t('request.noWords')),
-    r.changes ? [el('h3', {}, texts.t('request.changesTitle')), facts(Object.entries(r.changes).map(([field, value]) => [labelOf(texts, r, field), value]))] : '',
+    r.subject !== undefined ? el('p', {}, `${texts.t('request.subject')}: `, el('q', {}, personText(r.subject))) : '',
+    r.message ? el('div', { class: 'words' }, personText(r.message)) : el('p', {}, texts.t('request.noWords')),
+    r.changes ? [el('h3', {}, texts.t('request.changesTitle')), facts(Object.entries(r.changes).map(([field, value]) => [labelOf(texts, r, field), personText(value)]))] : '',
     attachments.length ? [el('h3', {}, texts.t('request.attachments')), el('p', {}, attachments.map((a, i) => attachmentButton(texts, r.reference, a, i + 1)))] : '',
   );
 }
@@ -130,11 +130,11 @@ function threadSection(texts, r) {
         m.direction === 'in'
           ? m.outcome === 'request' || m.outcome === 'reply' || m.outcome === 'triage'
             ? texts.t('request.mailIn')
-            : texts.t('request.mailInOther', { outcome: m.outcome })
+            : texts.t('request.mailInOther', { outcome: codeText(texts, 'outcome', m.outcome) })
           : texts.t('request.mailOut', { template: texts.maybe(`templates.${m.template}`, {}, texts.t('templates.other')) }),
         m.by ? ` — ${texts.t('request.writtenBy', { by: actor(m.by) })}` : '',
       ),
-      m.text ? el('div', { class: 'words' }, m.text) : '',
+      m.text ? el('div', { class: 'words' }, personText(m.text)) : '',
       m.direction === 'in' ? el('p', {}, rawMailButton(texts, r.reference, m.sesMessageId)) : '',
     ),
   );
@@ -160,6 +160,9 @@ function decisionSection(texts, r) {
   );
 }
 
+/** A code of the trail (`kind`: outcome, withheld, alert, deadline) in the operator's words; the code itself if it has none. */
+const codeText = (texts, kind, code) => texts.maybe(`codes.${kind}.${code}`, {}, code);
+
 /** The trail as sentences: each event in the operator's language, with what it names. */
 function eventText(texts, r, e) {
   const d = e.detail ?? {};
@@ -174,7 +177,13 @@ function eventText(texts, r, e) {
     case 'mail.sent':
       return texts.t('events.mail.sent', { template: texts.maybe(`templates.${d.template}`, {}, d.template) });
     case 'mail.withheld':
-      return texts.t('events.mail.withheld', { template: texts.maybe(`templates.${d.template}`, {}, d.template), reason: d.reason });
+      return texts.t('events.mail.withheld', { template: texts.maybe(`templates.${d.template}`, {}, d.template), reason: codeText(texts, 'withheld', d.reason) });
+    case 'mail.received':
+      return texts.t('events.mail.received', { outcome: codeText(texts, 'outcome', d.outcome) });
+    case 'operator.alerted':
+      return texts.t('events.operator.alerted', { alert: codeText(texts, 'alert', d.alert) });
+    case 'deadline.step':
+      return texts.t('events.deadline.step', { kind: codeText(texts, 'deadline', d.kind) });
     case 'verification.requested':
       return texts.t(d.joined ? 'events.verification.joined' : 'events.verification.requested', { expiresAt: texts.dateTime(d.expiresAt, r.timeZone) });
     case 'source.applied':

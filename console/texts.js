@@ -45,6 +45,21 @@ export async function loadTexts(language) {
 }
 
 /**
+ * Characters that change how the text around them reads without showing themselves: direction overrides and
+ * isolates, direction marks, zero-width spaces and the byte-order mark. (Joiners stay: scripts and emoji need them.)
+ */
+const HIDDEN_CONTROLS = /[\u200B\u200E\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]/g;
+
+/**
+ * Text a person (or anyone who wrote in) supplied, shown as written and no more: isolated from the page's direction
+ * in a <bdi>, and every hidden control shown as its code point, so "Сәлем\u202Egnp.exe" reads as what it is.
+ */
+export function personText(value) {
+  const visible = String(value).replace(HIDDEN_CONTROLS, (c) => `⟦U+${c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}⟧`);
+  return el('bdi', {}, visible);
+}
+
+/**
  * An element with attributes and children; strings become text nodes, so nothing a person typed is ever read as
  * HTML. `on` attributes (onclick, onsubmit…) take functions.
  */

@@ -29,6 +29,8 @@ const ConsoleTextsSchema = z.strictObject({
   reports: z.record(z.string(), z.string().min(1)),
   /** What is wrong with a field, by the kind the API names (FieldProblem.kind). */
   problems: z.record(z.enum(PROBLEM_KINDS), z.string().min(1)),
+  /** The trail's codes in words (`<kind>.<code>`: a mail's intake outcome, why a mail was withheld, an alert, a deadline step). */
+  codes: z.record(z.string(), z.string().min(1)),
 });
 export type ConsoleTexts = z.infer<typeof ConsoleTextsSchema>;
 

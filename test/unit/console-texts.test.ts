@@ -6,6 +6,8 @@ import { consoleTexts, parseConsoleTexts } from '../../functions/domain/console-
 import * as z from 'zod';
 import { ConfigurationError, PROBLEM_KINDS, toFieldProblems } from '../../functions/domain/errors.ts';
 import { parseDecision } from '../../functions/use-cases/operator.ts';
+import { MAIL_OUTCOMES } from '../../functions/domain/evidence/texts.ts';
+import englishMail from '../../rules/messages/en.json' with { type: 'json' };
 import { LANGUAGES } from '../../functions/domain/request-types.ts';
 import { INBOX_FILTERS } from '../../functions/use-cases/inbox.ts';
 import { impureWords, kazakhProblems } from '../support/purity.ts';
@@ -55,5 +57,11 @@ describe('the console\'s texts', () => {
     // A rule of the use case's own says its kind too.
     expect(() => parseDecision({ decision: 'deny' })).toThrow(expect.objectContaining({ problems: [expect.objectContaining({ field: 'reason', kind: 'required' })] }));
     for (const language of LANGUAGES) expect(Object.keys(consoleTexts(language).problems).sort()).toEqual([...PROBLEM_KINDS].sort());
+  });
+
+  it('the trail\'s codes are words on every page: every alert an operator gets, every intake outcome', () => {
+    const alerts = Object.keys(englishMail.alerts).map((kind) => `alert.${kind}`);
+    const outcomes = [...MAIL_OUTCOMES, 'third_party'].map((outcome) => `outcome.${outcome}`);
+    for (const language of LANGUAGES) expect(Object.keys(consoleTexts(language).codes)).toEqual(expect.arrayContaining([...alerts, ...outcomes]));
   });
 });
