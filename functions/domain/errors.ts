@@ -14,7 +14,7 @@ export abstract class DerbesError extends Error {
  * What is wrong with a field, as a word a client can translate (the console says it in the operator's language from
  * rules/console/<language>.json `problems`); `message` says the same in English for the API's other readers.
  */
-export const PROBLEM_KINDS = ['required', 'tooLong', 'tooShort', 'format', 'choice', 'phone', 'email', 'date', 'iin', 'notCorrectable', 'inFuture', 'tooOld', 'invalid'] as const;
+export const PROBLEM_KINDS = ['required', 'tooLong', 'tooShort', 'tooMany', 'format', 'choice', 'phone', 'email', 'date', 'iin', 'notCorrectable', 'inFuture', 'tooOld', 'invalid'] as const;
 export type ProblemKind = (typeof PROBLEM_KINDS)[number];
 
 export interface FieldProblem {
@@ -22,7 +22,7 @@ export interface FieldProblem {
   field: string;
   message: string;
   kind?: ProblemKind;
-  /** The bound a tooLong/tooShort problem broke (characters, or items of a list). */
+  /** The bound a tooLong/tooShort (characters) or tooMany (items of a list) problem broke. */
   limit?: number;
 }
 
@@ -186,7 +186,8 @@ interface IssueShape {
   input?: unknown;
   minimum?: number | bigint;
   maximum?: number | bigint;
-  params?: { kind?: ProblemKind };
+  origin?: string;
+  params?: { kind?: ProblemKind; limit?: number };
 }
 
 /** The kind of a zod issue: a missing or empty value is `required`, a bound broken says which and by how much. */
@@ -197,14 +198,14 @@ function problemKind(issue: IssueShape): Pick<FieldProblem, 'kind' | 'limit'> {
     case 'too_small':
       return Number(issue.minimum) <= 1 ? { kind: 'required' } : { kind: 'tooShort', limit: Number(issue.minimum) };
     case 'too_big':
-      return { kind: 'tooLong', limit: Number(issue.maximum) };
+      return { kind: issue.origin === 'string' ? 'tooLong' : 'tooMany', limit: Number(issue.maximum) };
     case 'invalid_format':
       return { kind: 'format' };
     case 'invalid_value':
     case 'invalid_union':
       return { kind: 'choice' };
     default:
-      return { kind: issue.params?.kind ?? 'invalid' };
+      return { kind: issue.params?.kind ?? 'invalid', ...(issue.params?.limit === undefined ? {} : { limit: issue.params.limit }) };
   }
 }
 

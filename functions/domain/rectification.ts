@@ -16,4 +16,4 @@ export const ChangesSchema = z
     z.string().regex(FIELD_NAME, 'a field name: a letter, then letters, digits or _ (at most 64)'),
     z.string().trim().min(1, 'a new value is required').max(MAX_CHANGE_CHARS),
   )
-  .refine((changes) => Object.keys(changes).length <= MAX_CHANGES, `at most ${MAX_CHANGES} fields at once`);
+  .refine((changes) => Object.keys(changes).length <= MAX_CHANGES, { message: `at most ${MAX_CHANGES} fields at once`, params: { kind: 'tooMany', limit: MAX_CHANGES } });

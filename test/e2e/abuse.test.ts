@@ -155,13 +155,13 @@ describe('a rectification changes only what the profile declares correctable', (
     const changes = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`field${i}`, 'x'.repeat(1000)]));
     const response = await postJson(`${system.url}/api/requests`, { type: 'rectification', email: 'aigerim@example.kz', language: 'en', changes });
     expect(response.status).toBe(400);
-    expect(response.body.fields).toEqual([{ field: 'changes', message: 'at most 20 fields at once' }]);
+    expect(response.body.fields).toEqual([{ field: 'changes', message: 'at most 20 fields at once', kind: 'tooMany', limit: 20 }]);
   });
 
   it('a value of the wrong type is refused', async () => {
     const response = await postJson(`${system.url}/api/requests`, { type: 'rectification', email: 'aigerim@example.kz', language: 'en', changes: { phone: 'call me maybe' } });
     expect(response.status).toBe(400);
-    expect(response.body.fields).toEqual([{ field: 'changes.phone', message: 'must be a phone number, e.g. +7 701 000 00 00' }]);
+    expect(response.body.fields).toEqual([{ field: 'changes.phone', message: 'must be a phone number, e.g. +7 701 000 00 00', kind: 'phone' }]);
   });
 });
 

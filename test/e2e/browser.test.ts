@@ -164,9 +164,9 @@ describe('the privacy page in a real browser', () => {
   it('the API takes a message and refuses a claim without one, naming the field', async () => {
     const refused = await postJson(`${system.url}/api/requests`, { type: 'claim', email: 'erlan@example.kz', language: 'kk' });
     expect(refused.status).toBe(400);
-    expect(refused.body.fields).toEqual([{ field: 'message', message: 'a claim needs a message: what it is about' }]);
+    expect(refused.body.fields).toEqual([{ field: 'message', message: 'a claim needs a message: what it is about', kind: 'required' }]);
     const tooLong = await postJson(`${system.url}/api/requests`, { type: 'access', email: 'erlan@example.kz', language: 'kk', message: 'ә'.repeat(5001) });
-    expect(tooLong.body.fields).toEqual([{ field: 'message', message: 'at most 5000 characters' }]);
+    expect(tooLong.body.fields).toEqual([{ field: 'message', message: 'at most 5000 characters', kind: 'tooLong', limit: 5000 }]);
   });
 
   it('an already used link shows a readable page that gives the support address, not an error dump', async () => {

@@ -475,7 +475,7 @@ describe('a person\'s requests carried out in a DynamoDB table, an S3 prefix and
     // A refusal without a basis is refused too, naming the field and the grounds that fit; nothing is decided.
     const basisless = await operator('POST', `/operator/decisions/${reference}`, { decision: 'deny', reason });
     expect(basisless.status).toBe(400);
-    expect(basisless.body.fields).toEqual([{ field: 'basis', message: expect.stringContaining('kz-identity-not-confirmed') }]);
+    expect(basisless.body.fields).toEqual([{ field: 'basis', message: expect.stringContaining('kz-identity-not-confirmed'), kind: 'required' }]);
     const mistyped = await operator('POST', `/operator/decisions/${reference}`, { decision: 'deny', reason, basis: 'kz-identity-not-confirmd' });
     expect(mistyped.status).toBe(400);
     expect(await statusOf(reference)).toBe('AWAITING_DECISION');

@@ -83,7 +83,7 @@ describe('calendar validation', () => {
     expect(error).toBeInstanceOf(ConfigurationError);
     const { source, problems } = error as ConfigurationError;
     expect(source).toBe('rules/calendars/KZ.json with calendarOverrides.KZ');
-    expect(problems).toEqual([{ field: 'years.2027.transfers.0.workingDay', message: expect.stringContaining('is a weekday') }]);
+    expect(problems).toEqual([{ field: 'years.2027.transfers.0.workingDay', message: expect.stringContaining('is a weekday'), kind: 'invalid' }]);
   });
 
   it('refuses a transfer dated outside its year, and an unknown time zone', () => {
