@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { DateTime } from 'luxon';
 import { canonicalJson } from '../domain/canonical.ts';
 import { localize, mailDomain, type OperatorProfile } from '../config/profile-schema.ts';
 import { inLanguage } from '../domain/localized.ts';
@@ -10,6 +11,16 @@ import { requestMessageId, type DataSubjectRequest } from '../domain/request.ts'
 import type { Dependencies } from './dependencies.ts';
 import type { MailKey, OutgoingMail } from './ports.ts';
 
+/**
+ * When the request was received, as the person reads it: an entered request received on a day (not at an hour: the
+ * operator gave the day, kept as its start in the jurisdiction's zone) says the day alone, never "00:00".
+ */
+function receivedText(messages: ReturnType<typeof messagesFor>, request: DataSubjectRequest): string {
+  const local = DateTime.fromISO(request.receivedAt, { zone: request.deadline.timeZone });
+  if (request.entry && local.equals(local.startOf('day'))) return messages.day(local.toISODate()!);
+  return messages.date(request.receivedAt, request.deadline.timeZone);
+}
+
 /** The values every notice shares: who we are, how to reach us, the dates and the rule in the person's language. */
 export function commonValues(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest): Record<string, string> {
   const messages = messagesFor(request.language);
@@ -19,7 +30,7 @@ export function commonValues(deps: Pick<Dependencies, 'profile'>, request: DataS
     greetingName: request.name && request.verifiedAt ? `, ${request.name}` : '',
     operator: localize(deps.profile.operator.name, request.language),
     contact: deps.profile.operator.contactEmail,
-    receivedAt: messages.date(request.receivedAt, request.deadline.timeZone),
+    receivedAt: receivedText(messages, request),
     dueAt: messages.date(request.deadline.dueAt, request.deadline.timeZone),
     rule: inLanguage(request.deadline.rule.citation, request.language),
     types: messages.typeNames(request.types),

@@ -140,6 +140,49 @@ describe('the operator\'s console', () => {
     expect(text).not.toContain('saule@example.kz');
   }, 150_000);
 
+  it('the decide form asks for what a decision must carry, says a wrong field beside it in Russian, and shows a decision someone else made first', async () => {
+    const submitted = await fetch(`${system.url}/api/requests`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'claim', email: 'marat@example.kz', language: 'ru', message: 'Прошу объяснить списание 4 500 тенге.' }),
+    });
+    const { reference } = (await submitted.json()) as { reference: string };
+    await confirm(await sink.waitFor((m) => m.subject.includes(reference) && m.text.includes('/verify?code=')));
+    await until(reference, (r) => r.status === 'AWAITING_DECISION');
+
+    const page = await operatorPage('ru');
+    await page.goto(`${system.url}/console/request?ref=${reference}`);
+    await page.waitForSelector('#decide');
+    // Approving a claim needs the answer: the form says so and does not send without it.
+    await page.check('input[name=decision][value=approve]');
+    expect(await page.textContent('label[for=answer]')).toBe('Ответ человеку (обязателен, если вы принимаете претензию)');
+    expect(await page.$eval('#answer', (answer) => (answer as unknown as { validity: { valueMissing: boolean } }).validity.valueMissing)).toBe(true);
+    await page.click('#decide button[type=submit]');
+    // A refusal with a ground id that is none: the problem beside the basis, in Russian, named by its label.
+    await page.check('input[name=decision][value=deny]');
+    await page.fill('#reason', 'Списание верное.');
+    await page.selectOption('#basis', 'other');
+    await page.fill('#basis-text', 'kz-no-such-ground');
+    await page.click('#decide button[type=submit]');
+    await page.waitForSelector('#basis-problem');
+    expect(await page.textContent('#basis-problem')).toBe('выберите один из предложенных вариантов');
+    expect(await page.textContent('.problems')).toContain('Правовое основание отказа: выберите один из предложенных вариантов');
+    expect(await page.getAttribute('#basis', 'aria-invalid')).toBe('true');
+    expect((await until(reference, () => true)).status).toBe('AWAITING_DECISION');
+    await expectAccessible(page);
+
+    // Another operator decides meanwhile; this page's decision then shows what was decided instead of an error.
+    const answer = 'Списание ошибочное, 4 500 тенге возвращены на вашу карту.';
+    expect((await operatorCall(system, 'POST', `/operator/decisions/${reference}`, { decision: 'approve', answer })).status).toBe(200);
+    await page.fill('#basis-text', 'Договор, пункт 4.2');
+    await page.click('#decide button[type=submit]');
+    await page.waitForSelector('.done');
+    expect(await page.textContent('.done')).toContain('по запросу уже приняли решение');
+    expect(await page.textContent('section[aria-labelledby=decision]')).toContain('Одобрил');
+    expect(await page.$('#decide')).toBeNull();
+    expect((await operatorCall(system, 'POST', `/operator/decisions/${reference}`, { decision: 'approve', answer })).status).toBe(409);
+  }, 120_000);
+
   it('a message to the person from the console is mailed once, threaded under their mail, and shows in the thread', async () => {
     const personMessageId = '<console-thread-1@mail.example.kz>';
     await smtp.sendMail({ from: 'Ерлан <erlan@example.kz>', to: SUPPORT, subject: 'Мои данные', text: 'Прошу предоставить сведения о моих персональных данных.', messageId: personMessageId });

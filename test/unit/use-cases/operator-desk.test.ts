@@ -204,6 +204,9 @@ describe('enterRequest', () => {
     expect(receipt!.text).toContain(`Номер обращения: ${request.id}`);
     expect(receipt!.text).toContain('Ответ будет направлен не позднее');
     expect(receipt!.text).toContain('подтверждать ничего не нужно');
+    // Received on a day, not at an hour: the day alone, never "00:00".
+    expect(receipt!.text).toContain('полученный 2 февраля 2026:');
+    expect(receipt!.text).not.toContain('00:00');
     expect(receipt!.text).not.toContain('/verify?code=');
     // Were the wait entered all the same (a workflow started before this choice existed), no link is mailed.
     await requestVerification(s.deps, request.id, 'verify-token', new Date(NOW.getTime() + DAY), () => ({ code: 'c'.repeat(43), codeHash: hashSecretCode('c'.repeat(43)) }));
