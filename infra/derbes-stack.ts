@@ -137,7 +137,9 @@ export class DerbesStack extends Stack {
         .allow(['ses:SendRawEmail'], [sesIdentity])
         .useTable(Settings.requestsTable, storage.requests, storage.key, ['GetItem', 'PutItem']);
 
-    const acknowledge = fn('Acknowledge', 'functions/handlers/workflow/acknowledge.ts', 'Moves a new request to wait for verification; computes how long it may wait', WRITE_REQUESTS);
+    const acknowledge = sendsMail(
+      fn('Acknowledge', 'functions/handlers/workflow/acknowledge.ts', 'Moves a new request to wait for verification; computes how long it may wait; mails the receipt of one whose identity an operator checked', WRITE_REQUESTS),
+    );
     const requestVerification = usesLimits(
       usesVerifications(
         sendsMail(

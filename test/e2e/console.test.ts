@@ -200,7 +200,7 @@ describe('the operator\'s console', () => {
     await page.fill('#write-text', words);
     await page.dblclick('#write button[type=submit]');
     await page.waitForSelector('.done');
-    await page.waitForSelector(`.thread .words:text("${words}")`);
+    await page.waitForSelector(`.thread .words:has-text("${words}")`);
     await expectAccessible(page);
 
     const sent = await sink.waitFor((m) => m.to.includes('erlan@example.kz') && m.text.includes(words));

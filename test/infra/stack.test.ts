@@ -229,6 +229,7 @@ describe('what each role can do', () => {
         StorageAudit: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
         StorageKey: 'kms:Decrypt kms:DescribeKey kms:Encrypt kms:GenerateDataKey',
         StorageRequests: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
+        'identity/derbes.local': 'ses:SendRawEmail',
       },
       'workflow/request-verification': {
         '*': 'xray:PutTelemetryRecords xray:PutTraceSegments',
