@@ -73,7 +73,8 @@ export class Storage extends Construct {
       nonKeyAttributes: [REPORT_ATTRIBUTE],
     });
     // Sparse: a request carries its address's keyed hash until anonymised, so "this address's requests" is a query.
-    this.requests.addGlobalSecondaryIndex(index(PERSON_INDEX, 'personKey', 'receivedAt'));
+    // Keys only: an index holding the whole item is billed a second write of it at every status change.
+    this.requests.addGlobalSecondaryIndex({ ...index(PERSON_INDEX, 'personKey', 'receivedAt'), projectionType: dynamodb.ProjectionType.KEYS_ONLY });
     this.audit = table('Audit', { partitionKey: attribute('pk'), sortKey: attribute('sk') });
     // Sparse: only the trails' chain heads carry `heads`, so "what moved since the last digest" is a query.
     this.audit.addGlobalSecondaryIndex(index(HEADS_INDEX, 'heads', 'movedAt'));

@@ -230,14 +230,17 @@ export class DynamoRequestStore implements RequestStore {
   }
 
   async findByPerson(personKey: string): Promise<DataSubjectRequest[]> {
-    const items = await queryAll(this.db, {
+    // The index holds keys only (a whole copy would double the cost of every write of an open request); a person
+    // has few requests, each read by its key.
+    const keys = await queryAll(this.db, {
       TableName: this.requestsTable,
       IndexName: PERSON_INDEX,
       KeyConditionExpression: 'personKey = :person',
       ExpressionAttributeValues: { ':person': personKey },
       ScanIndexForward: false,
     });
-    return items.map(toRequest);
+    const items = await Promise.all(keys.map(async ({ pk, sk }) => (await this.db.send(new GetCommand({ TableName: this.requestsTable, Key: { pk, sk } }))).Item));
+    return items.filter((item): item is Record<string, unknown> => item !== undefined && item.personKey === personKey).map(toRequest);
   }
 
   /** Writes the request only if it is still in `expected` and at the revision read, with its audit events, in one transaction. */
