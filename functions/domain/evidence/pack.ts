@@ -6,7 +6,7 @@ import type { ChainCheck } from '../audit-chain.ts';
 import type { CalendarUsed } from '../deadlines/index.ts';
 import type { DocumentModel } from '../document.ts';
 import { fill, messagesFor } from '../messages.ts';
-import { operatorName, type OperatorActor } from '../operator-identity.ts';
+import { operatorName } from '../operator-identity.ts';
 import type { DataSubjectRequest } from '../request.ts';
 import type { Language, RequestType } from '../request-types.ts';
 import { evidenceTexts, MAIL_KINDS, MAIL_OUTCOMES, type EvidenceSection } from './texts.ts';
@@ -114,7 +114,7 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
   function verificationParagraph(): string {
     const { entry } = request;
     if (entry?.identity === 'attested') {
-      return block(row('how', t.values.attestedByOperator), row('attestedBy', actorName(entry.by)), entry.attestation !== undefined && row('attestation', entry.attestation), row('confirmedAt', at(entry.at)));
+      return block(row('how', t.values.attestedByOperator), row('attestedBy', entry.by), entry.attestation !== undefined && row('attestation', entry.attestation), row('confirmedAt', at(entry.at)));
     }
     return block(
       row('how', t.values.linkByMail),
@@ -129,7 +129,7 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
     // then) and entered later by an operator: both are stated, so the two times do not contradict each other.
     const { entry } = request;
     const first = entry
-      ? block(row('channel', t.values[request.channel]), row('receivedAt', at(request.receivedAt)), row('enteredAt', at(entry.at)), row('enteredBy', actorName(entry.by)))
+      ? block(row('channel', t.values[request.channel]), row('receivedAt', at(request.receivedAt)), row('enteredAt', at(entry.at)), row('enteredBy', entry.by))
       : block(row('channel', t.values[request.channel]), row('receivedAt', at(received?.at ?? request.receivedAt)));
     const mails = eventsOfType(trail, 'mail.received').map((e) =>
       block(
@@ -267,9 +267,4 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
       chain.anchor?.digestSha256 !== undefined && row('digestSha256', chain.anchor.digestSha256),
     );
   }
-}
-
-/** Who entered or attested a request: a person's address or a machine key, however the request recorded it. */
-function actorName(by: string | OperatorActor): string {
-  return typeof by === 'string' ? by : operatorName(by);
 }
