@@ -209,23 +209,9 @@ function eventText(texts, r, e) {
   }
 }
 
-/** The evidence pack for the regulator, in the console's language: fetched with the operator's credentials, then saved. */
-function evidencePackButton(texts, reference) {
-  return el(
-    'button',
-    {
-      type: 'button',
-      class: 'secondary',
-      onclick: async () => {
-        const file = await api(`/requests/${encodeURIComponent(reference)}/evidence?lang=${texts.language}&format=pdf`);
-        const link = el('a', { href: URL.createObjectURL(file), download: `${reference}-evidence-${texts.language}.pdf` });
-        link.click();
-        setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
-      },
-    },
-    texts.t('request.evidencePack'),
-  );
-}
+/** The evidence pack for the regulator, in the console's language (the server names the file). */
+const evidencePackButton = (texts, reference) =>
+  downloadButton(`/requests/${encodeURIComponent(reference)}/evidence?lang=${texts.language}&format=pdf`, texts.t('request.evidencePack'));
 
 function timelineSection(texts, r) {
   return el(
