@@ -211,10 +211,11 @@ export function dependenciesFromEnvironment(loaded: { profile?: OperatorProfile;
       return once('sentMail', () => new DynamoSentMailLedger(documentClient(), readSetting(Settings.requestsTable), readSetting(Settings.auditTable)));
     },
     get workflow() {
-      return once('workflow', () => {
-        const stateMachineArn = readSetting(Settings.stateMachineArn);
-        return lazy<Workflow>(async () => new (await import('./adapters/aws/step-functions-workflow.ts')).StepFunctionsWorkflow(stateMachineArn));
-      });
+      // Read when an execution is started or listed: releasing a wait needs the token alone, and the verification
+      // step (which the state machine invokes, so cannot be given its ARN) only releases.
+      return once('workflow', () =>
+        lazy<Workflow>(async () => new (await import('./adapters/aws/step-functions-workflow.ts')).StepFunctionsWorkflow(() => readSetting(Settings.stateMachineArn))),
+      );
     },
     clock: { now: () => new Date() },
     get publicUrl() {

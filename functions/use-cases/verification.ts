@@ -1,5 +1,5 @@
 import { eventsOfType } from '../domain/audit.ts';
-import { ConflictError } from '../domain/errors.ts';
+import { ConflictError, WaitEndedError } from '../domain/errors.ts';
 import { messagesFor, type MailTemplate } from '../domain/messages.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import type { Dependencies } from './dependencies.ts';
@@ -53,6 +53,9 @@ function choose(current: Verification | undefined, requestId: string, ownExpiry:
  * The verification step (a callback task): the request waits on the address's current confirmation link if it has
  * one, and the person gets no second mail; otherwise a new link is made and mailed — one mail that is both the
  * receipt and the link, in fixed words, within the address's mail budget. `newCode` makes a code and its hash.
+ * A request whose identity is confirmed already — attested by the operator who entered it, or its link confirmed
+ * before this step ran again — mails nothing and ends its own wait at once: every request takes this one path,
+ * with no choice before it (a state transition each).
  */
 export async function requestVerification(
   deps: Dependencies,
@@ -62,7 +65,8 @@ export async function requestVerification(
   newCode: () => { code: string; codeHash: string },
 ): Promise<void> {
   const request = await deps.requests.get(requestId);
-  if (request.status !== 'AWAITING_VERIFICATION' || request.verifiedAt) return;
+  if (request.status !== 'AWAITING_VERIFICATION') return;
+  if (request.verifiedAt) return endWait(deps, taskToken, request.verifiedAt);
   const recipientKey = await deps.personKey(request.email);
   // The token is kept per request, so whichever link is confirmed releases the wait that is current then.
   await deps.verifications.putTask(requestId, taskToken, expiresAt.toISOString());
@@ -103,6 +107,15 @@ export async function requestVerification(
     return;
   }
   throw new ConflictError(`the confirmation link of request ${requestId} kept changing under other requests for the same address`);
+}
+
+/** Releases the step's own wait with what a confirmed link releases it with; a wait already over needs nothing. */
+async function endWait(deps: Dependencies, taskToken: string, verifiedAt: string): Promise<void> {
+  try {
+    await deps.workflow.completeTask(taskToken, { verifiedAt });
+  } catch (error) {
+    if (!(error instanceof WaitEndedError)) throw error;
+  }
 }
 
 /**

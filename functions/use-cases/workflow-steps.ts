@@ -15,8 +15,6 @@ export interface WorkflowPayload {
   /** When the confirmation link stops working; the callback task times out no earlier. */
   verificationExpiresAt?: string;
   verificationTimeoutSeconds?: number;
-  /** The operator who entered the request attested the person's identity: no link is mailed, nothing waits for one. */
-  identityChecked?: boolean;
   needsDecision?: boolean;
   decisionTimeoutSeconds?: number;
   /** How many times a missing decision has been escalated; after MAX_ESCALATIONS the request is left with the operator. */
@@ -49,8 +47,9 @@ function verificationExpiry(deps: Pick<Dependencies, 'profile' | 'clock'>, reque
 /**
  * The request now waits for verification — no longer than the link lives, never past the answer deadline. The
  * receipt goes out with the confirmation link, in one mail, from the verification step. A request entered by an
- * operator who checked the person's identity waits for nothing: its receipt (reference, due date) goes out here, to
- * the address the person gave the operator — confirmed from entry, so in the words any confirmed address gets.
+ * operator who checked the person's identity needs no link: its receipt (reference, due date) goes out here, to
+ * the address the person gave the operator — confirmed from entry, so in the words any confirmed address gets —
+ * and the verification step ends its wait at once.
  */
 export async function acknowledge(deps: Dependencies, requestId: string): Promise<WorkflowPayload> {
   const request = await deps.requests.get(requestId);
@@ -64,7 +63,6 @@ export async function acknowledge(deps: Dependencies, requestId: string): Promis
   const secondsLeft = Math.ceil((expiresAt.getTime() - deps.clock.now().getTime()) / 1000);
   return {
     requestId,
-    ...(identityChecked ? { identityChecked: true } : {}),
     verificationExpiresAt: expiresAt.toISOString(),
     // Step Functions needs a positive timeout; a request already at its margin closes almost at once.
     verificationTimeoutSeconds: Math.max(1, secondsLeft),

@@ -364,6 +364,21 @@ describe('a person\'s requests carried out in a DynamoDB table, an S3 prefix and
     expect(receiver.of(reference)).toEqual([]);
   });
 
+  it('access the operator entered with the identity attested: a receipt with nothing to confirm, then the same answer', async () => {
+    const today = new Date().toLocaleDateString('en-CA', { timeZone: 'Asia/Almaty' });
+    const entry = { channel: 'phone', receivedAt: today, identity: 'attested', attestation: 'Called back on the number in the contract.', types: ['access'], email: PERSON, name: 'Aigerim', language: 'en' };
+    const entered = await operator('POST', '/operator/requests', entry, { ...bearer(operatorKey), 'idempotency-key': 'attested-access' });
+    expect(entered.status).toBe(201);
+    const reference = String(entered.body.reference);
+    const receipt = await mailFor(reference, 'We have registered your request');
+    expect(receipt.text).not.toContain('/verify?code=');
+    // The wait for verification is passed through at once: the answer comes with no link ever confirmed.
+    const answer = await mailFor(reference, 'Answer to your request', 40_000);
+    for (const mine of ['crm-1001', 'doc-301', 'inv-5001']) expect(answer.text).toContain(mine);
+    await completed(reference);
+    expect(sink.messages.filter((m) => m.to.includes(PERSON) && m.subject.includes(reference))).toHaveLength(2);
+  });
+
   it('rectification with changes: the stored value changes in each source, and the processor is told', async () => {
     const { reference, answer } = await answered({ type: 'rectification', changes: { phone: NEW_PHONE } });
 

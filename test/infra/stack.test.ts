@@ -242,6 +242,8 @@ describe('what each role can do', () => {
         StorageLimits: 'dynamodb:GetItem dynamodb:PutItem dynamodb:UpdateItem',
         StorageRequests: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
         StorageVerifications: 'dynamodb:GetItem dynamodb:PutItem dynamodb:UpdateItem',
+        // Ends its own wait for a request whose identity is confirmed already (attested at entry).
+        WorkflowStateMachine: 'states:SendTaskSuccess',
         'identity/derbes.local': 'ses:SendRawEmail',
       },
       'workflow/plan-fulfilment': {

@@ -102,6 +102,16 @@ describe('the synthesized state machine', () => {
     expect(states[resumeAt.Default!]?.Type).toBe('Fail');
   });
 
+  it('takes every request through the wait for verification, with no choice before it', () => {
+    const { States, StartAt } = definition;
+    expect(StartAt).toBe('Acknowledge');
+    expect(States.Acknowledge!.Next).toBe('AwaitVerification');
+    expect(States.AwaitVerification!.Next).toBe('PlanFulfilment');
+    // Only the operator's resumption after a failure leads there another way.
+    const otherWays = Object.entries(States).filter(([name, s]) => name !== 'ResumeAt' && (s.Next === 'PlanFulfilment' || s.Choices?.some((c) => c.Next === 'PlanFulfilment') || s.Default === 'PlanFulfilment'));
+    expect(otherWays.map(([name]) => name)).toEqual(['AwaitVerification']);
+  });
+
   it('keeps the specific outcomes of a callback wait ahead of the catch-all', () => {
     expect(definition.States.AwaitVerification!.Catch!.map((c) => [c.ErrorEquals, c.Next])).toEqual([
       [['States.Timeout'], 'CloseUnverified'],

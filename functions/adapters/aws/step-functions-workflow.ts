@@ -24,7 +24,8 @@ function waitIsOver(error: unknown): boolean {
 /** Talks to Step Functions in AWS, and to the local runtime's Step Functions endpoint (AWS_ENDPOINT_URL_SFN) locally. */
 export class StepFunctionsWorkflow implements Workflow {
   constructor(
-    private readonly stateMachineArn: string,
+    /** Read when needed: completeTask needs the token alone. */
+    private readonly stateMachineArn: () => string,
     private readonly sfn: SFNClient = withTransientErrors(new SFNClient({}), 'Step Functions'),
   ) {}
 
@@ -32,7 +33,7 @@ export class StepFunctionsWorkflow implements Workflow {
     try {
       await this.sfn.send(
         new StartExecutionCommand({
-          stateMachineArn: this.stateMachineArn,
+          stateMachineArn: this.stateMachineArn(),
           // Named after the request: a re-delivered message cannot start a second execution.
           name: requestId,
           input: JSON.stringify({ Payload: { requestId } }),
@@ -57,7 +58,7 @@ export class StepFunctionsWorkflow implements Workflow {
     const names = new Set<string>();
     let nextToken: string | undefined;
     do {
-      const page = await this.sfn.send(new ListExecutionsCommand({ stateMachineArn: this.stateMachineArn, statusFilter: 'RUNNING', maxResults: 1000, nextToken }));
+      const page = await this.sfn.send(new ListExecutionsCommand({ stateMachineArn: this.stateMachineArn(), statusFilter: 'RUNNING', maxResults: 1000, nextToken }));
       for (const execution of page.executions ?? []) if (execution.name) names.add(execution.name);
       nextToken = page.nextToken;
     } while (nextToken);
@@ -66,7 +67,7 @@ export class StepFunctionsWorkflow implements Workflow {
 
   async status(requestId: string): Promise<ExecutionStatus> {
     // arn:…:stateMachine:<name> → arn:…:execution:<name>:<execution name>
-    const executionArn = `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${requestId}`;
+    const executionArn = `${this.stateMachineArn().replace(':stateMachine:', ':execution:')}:${requestId}`;
     try {
       const execution = await this.sfn.send(new DescribeExecutionCommand({ executionArn }));
       return (execution.status ?? 'MISSING') as ExecutionStatus;

@@ -194,7 +194,7 @@ describe('enterRequest', () => {
     const s = systemFor('profiles/demo.json');
     const { request } = await enterRequest(s.deps, { ...phoneCall, channel: 'in_person', identity: 'attested', attestation: 'ID card shown at the office' }, OPERATOR, { key: 'operator:k2', field: 'Idempotency-Key' });
     expect(request).toMatchObject({ verifiedAt: NOW.toISOString(), entry: { identity: 'attested', attestation: 'ID card shown at the office' } });
-    expect(await acknowledge(s.deps, request.id)).toMatchObject({ identityChecked: true });
+    await acknowledge(s.deps, request.id);
     // The step run again after a restart sends nothing more.
     await acknowledge(s.deps, request.id);
     const [receipt, ...more] = mailsTo(s, 'caller@example.kz');
@@ -208,8 +208,15 @@ describe('enterRequest', () => {
     expect(receipt!.text).toContain('полученный 2 февраля 2026:');
     expect(receipt!.text).not.toContain('00:00');
     expect(receipt!.text).not.toContain('/verify?code=');
-    // Were the wait entered all the same (a workflow started before this choice existed), no link is mailed.
+    // The wait for verification is entered as for every request, and ends at once: no link is mailed, nothing is recorded.
+    const trail = (await s.deps.audit.list(request.id)).length;
     await requestVerification(s.deps, request.id, 'verify-token', new Date(NOW.getTime() + DAY), () => ({ code: 'c'.repeat(43), codeHash: hashSecretCode('c'.repeat(43)) }));
+    expect(s.workflow.completed).toEqual([{ taskToken: 'verify-token', output: { verifiedAt: NOW.toISOString() } }]);
+    expect(mailsTo(s, 'caller@example.kz')).toEqual([receipt]);
+    expect(await s.deps.audit.list(request.id)).toHaveLength(trail);
+    // Run again (a restart) after its wait ended some other way: nothing fails, nothing more is sent.
+    s.workflow.ended.add('verify-token-2');
+    await requestVerification(s.deps, request.id, 'verify-token-2', new Date(NOW.getTime() + DAY), () => ({ code: 'd'.repeat(43), codeHash: hashSecretCode('d'.repeat(43)) }));
     expect(mailsTo(s, 'caller@example.kz')).toEqual([receipt]);
     expect((await planFulfilment(s.deps, request.id)).requestId).toBe(request.id);
     expect((await s.deps.requests.get(request.id)).status).not.toBe('AWAITING_VERIFICATION');

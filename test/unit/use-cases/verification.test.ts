@@ -40,6 +40,17 @@ describe('requestVerification', () => {
     expect(await auditTypes(s, request.id)).toContain('verification.requested');
   });
 
+  it('ends at once the wait of a request confirmed before its step ran again (a restart), mailing nothing more', async () => {
+    const { s, request, code } = await linkSent();
+    await confirmVerification(s.deps, code);
+    const verifiedAt = (await s.deps.requests.get(request.id)).verifiedAt!;
+    expect(s.workflow.completed).toEqual([{ taskToken: `token-${request.id}`, output: { verifiedAt } }]);
+    await requestVerification(s.deps, request.id, 'token-after-restart', new Date(NOW.getTime() + 72 * HOUR), () => ({ code: codeOf('e'), codeHash: hashSecretCode(codeOf('e')) }));
+    expect(s.workflow.completed.at(-1)).toEqual({ taskToken: 'token-after-restart', output: { verifiedAt } });
+    expect(mailsTo(s, EMAIL)).toHaveLength(1);
+    await expect(s.deps.verifications.peek(hashSecretCode(codeOf('e')), NOW)).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
   it('tells a person whose mail could not be classified that a person will read it, instead of listing no types', async () => {
     const s = systemFor('profiles/demo.json');
     const request = await placeRequest(s, [], { status: 'AWAITING_VERIFICATION' });
