@@ -63,12 +63,12 @@ export class Meter {
     const body = parse(request.body);
     if (!body) return upstream(request);
     const asked = body.ReturnConsumedCapacity !== undefined && body.ReturnConsumedCapacity !== 'NONE';
-    const response = await upstream({ ...request, body: Buffer.from(JSON.stringify({ ...body, ReturnConsumedCapacity: asked ? body.ReturnConsumedCapacity : 'TOTAL' })) });
+    const transactWrite = operation === 'TransactWriteItems';
+    const response = await upstream({ ...request, body: Buffer.from(JSON.stringify({ ...body, ReturnConsumedCapacity: asked ? body.ReturnConsumedCapacity : transactWrite ? 'INDEXES' : 'TOTAL' })) });
     const result = response.status === 200 ? parse(Buffer.from(response.body)) : undefined;
     if (!result) return response;
-    const consumed = [result.ConsumedCapacity ?? []].flat() as Array<{ CapacityUnits?: number }>;
-    // DynamoDB Local reports a transaction's items at the single rate; AWS charges two units per item and KB.
-    const units = consumed.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0) * (operation.startsWith('Transact') ? 2 : 1);
+    const consumed = [result.ConsumedCapacity ?? []].flat() as Array<{ CapacityUnits?: number; GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }> }>;
+    const units = transactWrite ? transactionWriteUnits(body, consumed) : consumed.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
     if (READS.has(operation)) usage.readUnits += units;
     else usage.writeUnits += units;
     if (asked) return response;
@@ -136,6 +136,49 @@ function parse(body: Buffer): Record<string, any> | undefined {
     return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, any>) : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * What AWS bills a TransactWriteItems: two units per item and started KB, for each item (a put by the size of the
+ * item put; an update, delete or condition check by that of an item derbes keeps under 1 KB there: an idempotency
+ * marker), plus the writes of the indexes holding a copy. DynamoDB Local reports a table's part already doubled but
+ * as if the transaction held only its largest item there (a request and its marker: the request's units alone; an
+ * audit event and its head: one item's); its index parts, one item each in derbes' transactions, are taken as reported.
+ */
+function transactionWriteUnits(body: Record<string, any>, consumed: Array<{ GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }> }>): number {
+  const items = (body.TransactItems ?? []) as Array<{ Put?: { Item: Record<string, unknown> } }>;
+  const tables = items.reduce((sum, item) => sum + 2 * (item.Put ? Math.ceil(itemBytes(item.Put.Item) / 1024) : 1), 0);
+  const indexes = consumed.reduce((sum, c) => sum + Object.values(c.GlobalSecondaryIndexes ?? {}).reduce((s, i) => s + (i.CapacityUnits ?? 0), 0), 0);
+  return tables + indexes;
+}
+
+/** An item's size as DynamoDB counts it: each attribute's name and value in bytes, a map or list 3 bytes more and 1 per element. */
+function itemBytes(item: Record<string, unknown>): number {
+  return Object.entries(item).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + valueBytes(value as Record<string, unknown>), 0);
+}
+
+function valueBytes(value: Record<string, unknown>): number {
+  const [type, v] = Object.entries(value)[0] ?? ['NULL', true];
+  switch (type) {
+    case 'S':
+      return Buffer.byteLength(String(v));
+    case 'N':
+      return Math.ceil(String(v).replace(/[-.]/g, '').replace(/^0+/, '').length / 2) + 1;
+    case 'B':
+      return Buffer.from(String(v), 'base64').length;
+    case 'SS':
+      return (v as string[]).reduce((s, e) => s + Buffer.byteLength(e), 0);
+    case 'NS':
+      return (v as string[]).reduce((s, e) => s + valueBytes({ N: e }), 0);
+    case 'BS':
+      return (v as string[]).reduce((s, e) => s + valueBytes({ B: e }), 0);
+    case 'M':
+      return 3 + Object.values(v as Record<string, unknown>).length + itemBytes(v as Record<string, unknown>);
+    case 'L':
+      return 3 + (v as unknown[]).reduce<number>((s, e) => s + 1 + valueBytes(e as Record<string, unknown>), 0);
+    default:
+      return 1; // BOOL, NULL
   }
 }
 

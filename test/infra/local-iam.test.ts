@@ -117,13 +117,19 @@ describe('the meter the benches read', () => {
     const principals = new Principals(new Denials());
     const principal = principals.add('IntakeFunction', new RolePolicy('IntakeRole', [{ Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:BatchWriteItem'], Resource: TABLE }]));
     const authorization = `AWS4-HMAC-SHA256 Credential=${principal.accessKeyId}/20261129/local/dynamodb/aws4_request, SignedHeaders=host, Signature=00`;
-    // DynamoDB Local as the meter sees it: one unit per item written, reported only when asked for.
+    // DynamoDB Local as the meter sees it: one unit per item written, reported only when asked for; a transaction's
+    // index writes apart (two units for the one index it touches here).
     const forwarded: Array<Record<string, unknown>> = [];
     const database = async (request: ServiceRequest) => {
       const body = JSON.parse(request.body.toString('utf8')) as Record<string, any>;
       forwarded.push(body);
       const items = body.TransactItems?.length ?? Object.values(body.RequestItems ?? { t: [1] }).flat().length;
-      const capacity = body.ReturnConsumedCapacity === 'TOTAL' ? { ConsumedCapacity: { TableName: 'Requests', CapacityUnits: items } } : {};
+      const capacity =
+        body.ReturnConsumedCapacity === 'TOTAL'
+          ? { ConsumedCapacity: { TableName: 'Requests', CapacityUnits: items } }
+          : body.ReturnConsumedCapacity === 'INDEXES'
+            ? { ConsumedCapacity: [{ TableName: 'Requests', CapacityUnits: items + 2, Table: { CapacityUnits: items }, GlobalSecondaryIndexes: { byDueDate: { CapacityUnits: 2 } } }] }
+            : {};
       return { status: 200, headers: { 'x-amz-crc32': '1' }, body: JSON.stringify({ Attributes: {}, ...capacity }) };
     };
     const endpoint = new AwsEndpoint('dynamodb', principals, dynamoDbProtocol, database, meter);
@@ -135,7 +141,9 @@ describe('the meter the benches read', () => {
 
     const put = await call('PutItem', { TableName: 'Requests', Item: {} });
     const askedFor = await call('UpdateItem', { TableName: 'Requests', Key: {}, ReturnConsumedCapacity: 'TOTAL' });
-    await call('TransactWriteItems', { TransactItems: [{ Put: { TableName: 'Requests' } }, { Update: { TableName: 'Requests' } }, { ConditionCheck: { TableName: 'Requests' } }] });
+    // A put of 1,500 bytes (two started KB), an update and a condition check.
+    const transacted = { pk: { S: 'DRB-1' }, text: { S: 'я'.repeat(747) } };
+    await call('TransactWriteItems', { TransactItems: [{ Put: { TableName: 'Requests', Item: transacted } }, { Update: { TableName: 'Requests' } }, { ConditionCheck: { TableName: 'Requests' } }] });
     await call('BatchWriteItem', { RequestItems: { Requests: [{ PutRequest: {} }, { PutRequest: {} }, { DeleteRequest: {} }] } });
     const refused = await call('DeleteItem', { TableName: 'Requests', Key: {} });
 
@@ -143,7 +151,7 @@ describe('the meter the benches read', () => {
     expect(put.body).toEqual({ Attributes: {} });
     expect(put.headers['x-amz-crc32']).toBeUndefined();
     expect(askedFor.body.ConsumedCapacity).toEqual({ TableName: 'Requests', CapacityUnits: 1 });
-    expect(forwarded.every((body) => body.ReturnConsumedCapacity === 'TOTAL')).toBe(true);
+    expect(forwarded.map((body) => body.ReturnConsumedCapacity)).toEqual(['TOTAL', 'TOTAL', 'INDEXES', 'TOTAL']);
     expect(refused.status).toBe(400);
     expect(meter.reading()).toEqual({
       usage: {
@@ -152,8 +160,8 @@ describe('the meter the benches read', () => {
           // The put, the update, the transaction's put and update (its condition check writes nothing), the batch's three.
           dynamoDbItemWrites: 7,
           readUnits: 0,
-          // 1 + 1 + the transaction's 3 reported units at the double rate + 3.
-          writeUnits: 11,
+          // 1 + 1 + the transaction's two units per item and started KB (4 + 2 + 2) and its index's 2 + 3.
+          writeUnits: 15,
           invocations: 0,
           gbSeconds: 0,
         },
