@@ -362,20 +362,22 @@ export class DerbesStack extends Stack {
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${nagRegion(this)}:<AWS::AccountId>:execution:<${this.getLogicalId(stateMachine.node.defaultChild as CfnElement)}.Name>:*]`,
       reason: "Executions are named after requests, unknown in advance; this is the state machine's own executions only.",
     });
-    // A run that fails after Lambda's retries, or that EventBridge could not deliver, lands in a queue (alarmed);
-    // the next run 15 minutes later repeats every step not yet taken.
+    // A run that fails after Lambda's retries, or that EventBridge could not deliver, lands in a queue (alarmed, shared
+    // with the retention purge); the next run 15 minutes later repeats every step not yet taken.
     for (const f of [deadlineWatch, operatorApi]) {
       Validations.of(f).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(storage.auditDigests.node.defaultChild as CfnElement)}.Arn>/digests/*]`,
         reason: 'One digest object a day under digests/<time written>.json; the watch writes new ones (Object Lock forbids changing any), the operator API reads them.',
       });
     }
-    const watchFailures = alarms.deadLetterQueue('DeadlineWatchFailures', 'The deadline watch failed');
-    failuresTo(deadlineWatch, watchFailures, Duration.minutes(14));
+    // One queue (one alarm) for both scheduled jobs: a failed run is repeated by the next run, so the queue is only
+    // the alarm's signal, and its messages (the schedule's event and the error code) name which job failed.
+    const scheduledFailures = alarms.deadLetterQueue('ScheduledJobFailures', 'A scheduled job (the deadline watch or the retention purge) failed');
+    failuresTo(deadlineWatch, scheduledFailures, Duration.minutes(14));
     new events.Rule(this, 'DeadlineWatchSchedule', {
       description: 'derbes: check open requests against their due dates',
       schedule: events.Schedule.rate(Duration.minutes(15)),
-      targets: [new eventTargets.LambdaFunction(deadlineWatch.function, { retryAttempts: 2, deadLetterQueue: watchFailures })],
+      targets: [new eventTargets.LambdaFunction(deadlineWatch.function, { retryAttempts: 2, deadLetterQueue: scheduledFailures })],
     });
 
     // Retention that purges by itself: a few pages per rule and run, continuing next run; approved rules only.
@@ -402,13 +404,12 @@ export class DerbesStack extends Stack {
     grantSources(this, retentionPurge, profile, 'change');
     readsRetentionRules(retentionPurge);
     for (const table of storage.demoTables) table.encryptionKey && retentionPurge.useKey(table.encryptionKey, 'write');
-    // A failed run lands in an alarmed queue; the next run continues from the last saved position.
-    const purgeFailures = alarms.deadLetterQueue('RetentionPurgeFailures', 'The retention purge failed');
-    failuresTo(retentionPurge, purgeFailures, Duration.minutes(59));
+    // A failed run lands in the scheduled jobs' alarmed queue; the next run continues from the last saved position.
+    failuresTo(retentionPurge, scheduledFailures, Duration.minutes(59));
     new events.Rule(this, 'RetentionPurgeSchedule', {
       description: 'derbes: erase what has passed its retention term, a few pages per run',
       schedule: events.Schedule.rate(Duration.hours(1)),
-      targets: [new eventTargets.LambdaFunction(retentionPurge.function, { retryAttempts: 2, deadLetterQueue: purgeFailures })],
+      targets: [new eventTargets.LambdaFunction(retentionPurge.function, { retryAttempts: 2, deadLetterQueue: scheduledFailures })],
     });
 
     new CfnOutput(this, 'PublicUrl', { value: publicUrl, description: 'Privacy form and API; the base of every link in mail' });

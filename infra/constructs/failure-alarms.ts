@@ -15,7 +15,8 @@ import { Construct } from 'constructs';
  * Where failures outside the workflow's own NeedsAttention path surface: a topic mailed to the operator's contact
  * address; a mail for every execution that failed, timed out or was stopped (Step Functions' own status event, which
  * costs nothing, where three alarms cost $0.30 a month); and dead-letter queues (each alarmed) for the asynchronous
- * invocations nothing else watches — SES → intake and the scheduled functions (deadline watch, retention purge).
+ * invocations nothing else watches — SES → intake (re-driven from its own queue), and one for the scheduled
+ * functions (deadline watch, retention purge), whose failed runs the next run repeats.
  */
 export class FailureAlarms extends Construct {
   readonly topic: sns.Topic;

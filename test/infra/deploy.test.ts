@@ -127,17 +127,25 @@ describe('failures reach the operator', () => {
     template.hasResourceProperties('AWS::SNS::TopicPolicy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish' })]) } });
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
     const queues = Object.keys(template.findResources('AWS::SQS::Queue'));
-    expect(queues.length).toBe(3);
+    // Mail intake's own (re-driven by `derbes mail redrive`) and one shared by the two scheduled jobs.
+    expect(queues.length).toBe(2);
+    expect(alarms).toHaveLength(2);
     for (const queue of queues) {
       expect(alarms.some((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(a.Dimensions).includes(queue)), queue).toBe(true);
     }
   });
 
-  it('sends failed SES → intake invocations, failed watch runs and failed retention purges to those queues', () => {
+  it('sends failed SES → intake invocations to their own queue, failed watch runs and failed retention purges to one shared queue', () => {
     const configs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig')).map((c) => c.Properties);
     expect(configs).toHaveLength(3);
-    for (const config of configs) expect(config.DestinationConfig.OnFailure.Destination).toBeDefined();
-    template.hasResourceProperties('AWS::Events::Rule', { Targets: [Match.objectLike({ DeadLetterConfig: { Arn: Match.anyValue() }, RetryPolicy: { MaximumRetryAttempts: 2 } })] });
+    const destinations = configs.map((config) => JSON.stringify(config.DestinationConfig.OnFailure.Destination));
+    expect(new Set(destinations).size).toBe(2);
+    const schedules = Object.values(template.findResources('AWS::Events::Rule')).map((r) => r.Properties).filter((r) => r.ScheduleExpression);
+    expect(schedules).toHaveLength(2);
+    for (const schedule of schedules) expect(schedule.Targets).toEqual([expect.objectContaining({ DeadLetterConfig: { Arn: expect.anything() }, RetryPolicy: expect.objectContaining({ MaximumRetryAttempts: 2 }) })]);
+    const scheduledQueue = schedules.map((schedule) => JSON.stringify(schedule.Targets[0].DeadLetterConfig.Arn));
+    expect(new Set(scheduledQueue).size).toBe(1);
+    expect(destinations.filter((d) => d === scheduledQueue[0])).toHaveLength(2);
   });
 
   it('keeps the person-key secret like the consent table it keys', () => {

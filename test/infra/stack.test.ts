@@ -392,7 +392,7 @@ describe('what each role can do', () => {
       },
       'deadline-watch': {
         '*': 'xray:PutTelemetryRecords xray:PutTraceSegments',
-        AlarmsDeadlineWatchFailures: 'sqs:SendMessage',
+        AlarmsScheduledJobFailures: 'sqs:SendMessage',
         DeadlineWatchLogs: 'logs:CreateLogStream logs:PutLogEvents',
         PersonKey: 'secretsmanager:GetSecretValue',
         StorageAudit: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
@@ -410,7 +410,7 @@ describe('what each role can do', () => {
       },
       'retention-purge': {
         '*': 'xray:PutTelemetryRecords xray:PutTraceSegments',
-        AlarmsRetentionPurgeFailures: 'sqs:SendMessage',
+        AlarmsScheduledJobFailures: 'sqs:SendMessage',
         PersonKey: 'secretsmanager:GetSecretValue',
         RetentionPurgeLogs: 'logs:CreateLogStream logs:PutLogEvents',
         StorageAudit: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
