@@ -168,19 +168,19 @@ export class DerbesStack extends Stack {
       .setEnvironment(Settings.packagesBucket, storage.packages.bucketName)
       .allow(['s3:PutObject'], [storage.packages.arnForObjects(`${RESULTS_PREFIX}*`)]);
     for (const table of storage.demoTables) table.encryptionKey && applyToSource.useKey(table.encryptionKey, 'write');
-    const notifyProcessors = sendsMail(
-      // Writes: a notice that could not be delivered is left to the operator as open work.
-      fn('NotifyProcessors', 'functions/handlers/workflow/notify-processors.ts', 'Tells processors and recipients of changes', WRITE_REQUESTS, { timeout: Duration.minutes(1) }),
-    );
-    grantSecrets(this, notifyProcessors, profile.processors.flatMap((p) => (p.notify.kind === 'webhook' ? [p.notify.secretName] : [])));
+    // Tells processors and recipients first (webhooks signed with their keys; a notice that could not be delivered is
+    // left to the operator as open work), then answers the person.
     const answer = sendsMail(
-      fn('Answer', 'functions/handlers/workflow/answer.ts', 'Composes and sends the answer and the access package, closes the request', WRITE_REQUESTS)
+      fn('Answer', 'functions/handlers/workflow/answer.ts', 'Tells processors and recipients of changes; composes and sends the answer and the access package, closes the request', WRITE_REQUESTS, {
+        timeout: Duration.minutes(1),
+      })
         .useTable(Settings.verificationsTable, storage.verifications, storage.key, ['PutItem'])
         .setEnvironment(Settings.packagesBucket, storage.packages.bucketName)
         .allow(['s3:PutObject'], [storage.packages.arnForObjects('packages/*')])
         .allow(['s3:GetObject'], [storage.packages.arnForObjects(`${RESULTS_PREFIX}*`)]),
     );
     usesConsent(answer);
+    grantSecrets(this, answer, profile.processors.flatMap((p) => (p.notify.kind === 'webhook' ? [p.notify.secretName] : [])));
     if (profile.sesAccountSuppression) {
       answer.allow(['ses:PutSuppressedDestination'], ['*']);
       Validations.of(answer).acknowledge({
@@ -207,7 +207,6 @@ export class DerbesStack extends Stack {
       escalateDecision,
       applyDecision,
       applyToSource,
-      notifyProcessors,
       answer,
       needsAttention,
     });

@@ -8,7 +8,7 @@ import { accessReport, accessText, publishAccessPackage } from './access-package
 import { assertMayChangeData } from './guards.ts';
 import { consentSections } from './consent.ts';
 import type { Dependencies } from './dependencies.ts';
-import { sourceSteps } from './fulfilment.ts';
+import { notifyProcessors, sourceSteps } from './fulfilment.ts';
 import { alertOperator, notifyPerson } from './notify.ts';
 import type { SourceOutcome, SourceResult } from './ports.ts';
 
@@ -103,6 +103,16 @@ function processorSections(deps: Pick<Dependencies, 'profile'>, request: DataSub
     ...(told.size ? [m.answer('processorsTold', { processors: m.list([...told]) })] : []),
     ...(notTold.size ? [m.answer('processorsNotTold', { processors: m.list([...notTold]) })] : []),
   ];
+}
+
+/**
+ * The last step: the processors and recipients hear of the changes (each notice once, however often the step runs),
+ * then the person is answered. One step rather than two saves a state transition per request; a failure of either
+ * reaches the operator as this step's, and resuming it runs both again, telling no one twice.
+ */
+export async function notifyAndAnswer(deps: Parameters<typeof notifyProcessors>[0] & Parameters<typeof answerRequest>[0], requestId: string): Promise<void> {
+  await notifyProcessors(deps, requestId);
+  await answerRequest(deps, requestId);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { checkCorrections, correctableFields, localize, type DataSource, type OperatorProfile } from '../config/profile-schema.ts';
+import { eventsOfType } from '../domain/audit.ts';
 import type { FieldProblem } from '../domain/errors.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { messagesFor, type ReviewReasonKind } from '../domain/messages.ts';
@@ -172,42 +173,22 @@ function noticesFor(profile: OperatorProfile, request: DataSubjectRequest): Arra
 /**
  * Tells each processor and recipient of the changes that concern them, in their language; every delivery is an audit
  * event. A notice that could not be delivered is left to the operator as open work, with an alert, and the answer
- * says it has not been done.
+ * says it has not been done. A notice the trail records already (the step ran again) is not sent again: its
+ * recorded outcome stands.
  */
 export async function notifyProcessors(
   deps: Pick<Dependencies, 'profile' | 'requests' | 'processorNotifier' | 'openWork' | 'mailer' | 'sentMail' | 'audit' | 'clock'>,
   requestId: string,
 ): Promise<{ notified: number; failed: number }> {
   const request = await deps.requests.get(requestId);
+  const notices = noticesFor(deps.profile, request);
+  const told = notices.length ? eventsOfType(await deps.audit.list(requestId), 'processor.notified') : [];
   let notified = 0;
   const undelivered: Processor[] = [];
   const openWork: string[] = [];
-  for (const { processor, type } of noticesFor(deps.profile, request)) {
-    const language = processor.language ?? deps.profile.defaultLanguage;
-    const m = messagesFor(language);
-    const notice = processorNotice({ requestId, type, submittedAt: request.receivedAt, email: request.email, controllerName: deps.profile.operator.legalName });
-    const mail = m.mail('processorNotice', {
-      reference: requestId,
-      controller: localize(deps.profile.operator.name, language),
-      action: m.processorAction(type),
-      type: m.kindName(type),
-      submittedAt: m.date(request.receivedAt, request.deadline.timeZone),
-      email: request.email,
-      contact: deps.profile.operator.contactEmail,
-    });
-    const delivery = await deps.processorNotifier.notify(processor, notice, mail);
-    await deps.audit.append(requestId, {
-      type: 'processor.notified',
-      detail: {
-        processorId: processor.id,
-        noticeType: type,
-        channel: delivery.channel,
-        delivered: delivery.delivered,
-        attempts: delivery.attempts,
-        ...(delivery.signature && { signature: delivery.signature }),
-      },
-    });
-    if (delivery.delivered) notified++;
+  for (const { processor, type } of notices) {
+    const delivered = told.find((e) => e.detail.processorId === processor.id && e.detail.noticeType === type)?.detail.delivered ?? (await tell(deps, request, processor, type));
+    if (delivered) notified++;
     else {
       undelivered.push(processor);
       const id = `processor:${processor.id}:${type}`;
@@ -221,4 +202,39 @@ export async function notifyProcessors(
     await alertOperator(deps, request, 'processorsNotTold', { processors: messagesFor(language).list(names) }, openWork);
   }
   return { notified, failed: undelivered.length };
+}
+
+/** Sends one notice and records its delivery in the trail; whether it was delivered. */
+async function tell(
+  deps: Pick<Dependencies, 'profile' | 'processorNotifier' | 'audit'>,
+  request: DataSubjectRequest,
+  processor: Processor,
+  type: NoticeType,
+): Promise<boolean> {
+  const requestId = request.id;
+  const language = processor.language ?? deps.profile.defaultLanguage;
+  const m = messagesFor(language);
+  const notice = processorNotice({ requestId, type, submittedAt: request.receivedAt, email: request.email, controllerName: deps.profile.operator.legalName });
+  const mail = m.mail('processorNotice', {
+    reference: requestId,
+    controller: localize(deps.profile.operator.name, language),
+    action: m.processorAction(type),
+    type: m.kindName(type),
+    submittedAt: m.date(request.receivedAt, request.deadline.timeZone),
+    email: request.email,
+    contact: deps.profile.operator.contactEmail,
+  });
+  const delivery = await deps.processorNotifier.notify(processor, notice, mail);
+  await deps.audit.append(requestId, {
+    type: 'processor.notified',
+    detail: {
+      processorId: processor.id,
+      noticeType: type,
+      channel: delivery.channel,
+      delivered: delivery.delivered,
+      attempts: delivery.attempts,
+      ...(delivery.signature && { signature: delivery.signature }),
+    },
+  });
+  return delivery.delivered;
 }

@@ -15,7 +15,6 @@ export interface WorkflowFunctions {
   escalateDecision: DerbesFunction;
   applyDecision: DerbesFunction;
   applyToSource: DerbesFunction;
-  notifyProcessors: DerbesFunction;
   answer: DerbesFunction;
   needsAttention: DerbesFunction;
 }
@@ -200,10 +199,9 @@ export class Workflow extends Construct {
     applyToSources.itemProcessor(applyOne);
     // Retrying the whole Map would run every source again; its iterations retry themselves.
     attention.protect(applyToSources, { retry: false });
-    // The consent ledger has changed by now (in PlanFulfilment, or in ApplyDecision after an approval).
-    const fulfil = applyToSources
-      .next(attention.protect(invokeStep(this, 'NotifyProcessors', fns.notifyProcessors)))
-      .next(attention.protect(invokeStep(this, 'Answer', fns.answer)));
+    // The consent ledger has changed by now (in PlanFulfilment, or in ApplyDecision after an approval). The Answer
+    // step tells the processors first (each notice once, by the trail), then the person: one transition, not two.
+    const fulfil = applyToSources.next(attention.protect(invokeStep(this, 'Answer', fns.answer)));
 
     // Operator decision: waits no longer than the due date allows, then answers the person and escalates.
     const escalate = attention.protect(invokeStep(this, 'EscalateDecision', fns.escalateDecision, { resultPath: PAYLOAD }));

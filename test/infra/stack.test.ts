@@ -293,14 +293,6 @@ describe('what each role can do', () => {
         StorageRequests: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
         'table/derbes-demo-customers': 'dynamodb:DeleteItem dynamodb:DescribeTable dynamodb:PutItem dynamodb:Query dynamodb:UpdateItem',
       },
-      'workflow/notify-processors': {
-        '*': 'xray:PutTelemetryRecords xray:PutTraceSegments',
-        NotifyProcessorsLogs: 'logs:CreateLogStream logs:PutLogEvents',
-        StorageAudit: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
-        StorageKey: 'kms:Decrypt kms:DescribeKey kms:Encrypt kms:GenerateDataKey',
-        StorageRequests: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
-        'identity/derbes.local': 'ses:SendRawEmail',
-      },
       'workflow/answer': {
         '*': 'xray:PutTelemetryRecords xray:PutTraceSegments',
         AnswerLogs: 'logs:CreateLogStream logs:PutLogEvents',

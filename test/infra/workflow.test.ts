@@ -62,7 +62,7 @@ describe('the synthesized state machine', () => {
 
   it('retries every task on Lambda\'s and derbes\' transient errors with exponential back-off', () => {
     const tasks = allStates(definition.States).filter(([, s]) => s.Type === 'Task');
-    expect(tasks.length).toBeGreaterThanOrEqual(11);
+    expect(tasks.length).toBeGreaterThanOrEqual(10);
     for (const [name, task] of tasks) {
       const retriers = task.Retry ?? [];
       const covering = (errors: readonly string[]) => retriers.find((r) => errors.every((e) => r.ErrorEquals.includes(e)));

@@ -1,9 +1,9 @@
 import { dependencies } from '../../composition.ts';
-import { answerRequest } from '../../use-cases/answer.ts';
+import { notifyAndAnswer } from '../../use-cases/answer.ts';
 import { parsePayload, RequestIdPayload } from './payload.ts';
 import { reportingErrors } from '../report-errors.ts';
 
 export const handler = reportingErrors('answer', async (event: unknown): Promise<void> => {
   const { requestId } = parsePayload(RequestIdPayload, event, 'answer');
-  await answerRequest(await dependencies(), requestId);
+  await notifyAndAnswer(await dependencies(), requestId);
 });

@@ -129,6 +129,13 @@ describe('notifyProcessors', () => {
     expect(more).toEqual([]);
     expect(alert!.text).toContain(`npx derbes requests done ${request.id} processor:delivery:blocking`);
     expect(alert!.text).toContain(`npx derbes requests done ${request.id} processor:sellers:blocking`);
+    // Run again (the answer that follows it in the same step was retried): nobody is told twice, nothing recorded twice,
+    // and what could not be delivered stays open work.
+    const sent = s.mailer.sent.length;
+    expect(await notifyProcessors(s.deps, request.id)).toEqual({ notified: 2, failed: 2 });
+    expect(s.mailer.sent.slice(sent).filter((m) => !m.to.includes(s.deps.profile.operator.contactEmail))).toEqual([]);
+    expect((await s.deps.audit.list(request.id)).filter((e) => e.type === 'processor.notified')).toHaveLength(4);
+    expect((await s.openWork.list()).map((item) => item.id).sort()).toEqual(['processor:delivery:blocking', 'processor:sellers:blocking']);
   });
 
   it('tells nobody of an access request', async () => {
