@@ -211,6 +211,21 @@ export class DerbesStack extends Stack {
       needsAttention,
     });
     const stateMachine = workflow.stateMachine;
+    // Executions started before the Answer step told the processors itself keep the definition they started with, in
+    // which NotifyProcessors comes before Answer (Step Functions runs an execution on the definition it started with;
+    // a request may wait for a decision for weeks). Its function stays, under the same id, and the state machine may
+    // still invoke it, until no such execution runs; notices are sent once however often they are asked for.
+    const notifyProcessors = sendsMail(
+      fn('NotifyProcessors', 'functions/handlers/workflow/notify-processors.ts', 'Tells processors and recipients of changes (executions started before the Answer step did)', WRITE_REQUESTS, {
+        timeout: Duration.minutes(1),
+      }),
+    );
+    grantSecrets(this, notifyProcessors, profile.processors.flatMap((p) => (p.notify.kind === 'webhook' ? [p.notify.secretName] : [])));
+    notifyProcessors.function.grantInvoke(stateMachine);
+    Validations.of(stateMachine).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(notifyProcessors.function.node.defaultChild as CfnElement)}.Arn>:*]`,
+      reason: 'As LambdaInvoke grants it: the function and its versions (ARN:*); it is still this one function.',
+    });
     alarms.watchStateMachine(stateMachine);
     // The verification step ends the wait of a request whose identity is confirmed already. In a policy of its own:
     // in the function's role policy the machine's ARN would make the function depend on the machine that invokes it.

@@ -293,6 +293,15 @@ describe('what each role can do', () => {
         StorageRequests: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
         'table/derbes-demo-customers': 'dynamodb:DeleteItem dynamodb:DescribeTable dynamodb:PutItem dynamodb:Query dynamodb:UpdateItem',
       },
+      // Kept for executions started before the Answer step told the processors itself.
+      'workflow/notify-processors': {
+        '*': 'xray:PutTelemetryRecords xray:PutTraceSegments',
+        NotifyProcessorsLogs: 'logs:CreateLogStream logs:PutLogEvents',
+        StorageAudit: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
+        StorageKey: 'kms:Decrypt kms:DescribeKey kms:Encrypt kms:GenerateDataKey',
+        StorageRequests: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
+        'identity/derbes.local': 'ses:SendRawEmail',
+      },
       'workflow/answer': {
         '*': 'xray:PutTelemetryRecords xray:PutTraceSegments',
         AnswerLogs: 'logs:CreateLogStream logs:PutLogEvents',
@@ -415,6 +424,18 @@ describe('what each role can do', () => {
         'table/derbes-demo-customers': 'dynamodb:DeleteItem dynamodb:DescribeTable dynamodb:PutItem dynamodb:Query dynamodb:UpdateItem',
       },
     });
+  });
+
+  it('the state machine may still invoke NotifyProcessors, which its definition no longer names, for executions started before', () => {
+    const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    const roleId = machine!.Properties.RoleArn['Fn::GetAtt'][0] as string;
+    const notify = functionByEntry('functions/handlers/workflow/notify-processors.ts');
+    const invokable = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(`"${roleId}"`))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>)
+      .filter((statement) => [statement.Action].flat().includes('lambda:InvokeFunction'));
+    expect(JSON.stringify(invokable)).toContain(`"${notify}"`);
+    expect(JSON.stringify(machine!.Properties.DefinitionString)).not.toContain(notify);
   });
 
   it('a function that only reads a table may decrypt with the key but not encrypt', () => {
