@@ -168,6 +168,8 @@ export class DerbesStack extends Stack {
       .setEnvironment(Settings.packagesBucket, storage.packages.bucketName)
       .allow(['s3:PutObject'], [storage.packages.arnForObjects(`${RESULTS_PREFIX}*`)]);
     for (const table of storage.demoTables) table.encryptionKey && applyToSource.useKey(table.encryptionKey, 'write');
+    /** The keys processors' webhooks are signed with. */
+    const webhookKeys = profile.processors.flatMap((p) => (p.notify.kind === 'webhook' ? [p.notify.secretName] : []));
     // Tells processors and recipients first (webhooks signed with their keys; a notice that could not be delivered is
     // left to the operator as open work), then answers the person.
     const answer = sendsMail(
@@ -180,7 +182,7 @@ export class DerbesStack extends Stack {
         .allow(['s3:GetObject'], [storage.packages.arnForObjects(`${RESULTS_PREFIX}*`)]),
     );
     usesConsent(answer);
-    grantSecrets(this, answer, profile.processors.flatMap((p) => (p.notify.kind === 'webhook' ? [p.notify.secretName] : [])));
+    grantSecrets(this, answer, webhookKeys);
     if (profile.sesAccountSuppression) {
       answer.allow(['ses:PutSuppressedDestination'], ['*']);
       Validations.of(answer).acknowledge({
@@ -220,7 +222,7 @@ export class DerbesStack extends Stack {
         timeout: Duration.minutes(1),
       }),
     );
-    grantSecrets(this, notifyProcessors, profile.processors.flatMap((p) => (p.notify.kind === 'webhook' ? [p.notify.secretName] : [])));
+    grantSecrets(this, notifyProcessors, webhookKeys);
     notifyProcessors.function.grantInvoke(stateMachine);
     Validations.of(stateMachine).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(notifyProcessors.function.node.defaultChild as CfnElement)}.Arn>:*]`,
