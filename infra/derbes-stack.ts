@@ -317,9 +317,8 @@ export class DerbesStack extends Stack {
       .useKey(storage.key, 'write');
     stateMachine.grantStartExecution(intake);
     // SES invokes intake asynchronously: after Lambda's two retries the event (with the S3 key of the stored mail)
-    // waits in a queue; `derbes mail redrive` hands it to intake again.
-    const intakeFailures = alarms.deadLetterQueue('IntakeFailures', 'Mail to the support address could not be taken in');
-    failuresTo(intake, intakeFailures, Duration.hours(6));
+    // waits in the failed-invocations queue; `derbes mail redrive` hands it to intake again.
+    failuresTo(intake, alarms.failedInvocations, Duration.hours(6));
     new EmailReceiving(this, 'EmailReceiving', {
       supportAddress: profile.supportAddress,
       bucket: storage.rawMail,
@@ -378,22 +377,21 @@ export class DerbesStack extends Stack {
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${nagRegion(this)}:<AWS::AccountId>:execution:<${this.getLogicalId(stateMachine.node.defaultChild as CfnElement)}.Name>:*]`,
       reason: "Executions are named after requests, unknown in advance; this is the state machine's own executions only.",
     });
-    // A run that fails after Lambda's retries, or that EventBridge could not deliver, lands in a queue (alarmed, shared
-    // with the retention purge); the next run 15 minutes later repeats every step not yet taken.
+    // A run that fails after Lambda's retries, or that EventBridge could not deliver, lands in the failed-invocations
+    // queue (alarmed); the next run 15 minutes later repeats every step not yet taken.
     for (const f of [deadlineWatch, operatorApi]) {
       Validations.of(f).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(storage.auditDigests.node.defaultChild as CfnElement)}.Arn>/digests/*]`,
         reason: 'One digest object a day under digests/<time written>.json; the watch writes new ones (Object Lock forbids changing any), the operator API reads them.',
       });
     }
-    // One queue (one alarm) for both scheduled jobs: a failed run is repeated by the next run, so the queue is only
-    // the alarm's signal, and its messages (the schedule's event and the error code) name which job failed.
-    const scheduledFailures = alarms.deadLetterQueue('ScheduledJobFailures', 'A scheduled job (the deadline watch or the retention purge) failed');
-    failuresTo(deadlineWatch, scheduledFailures, Duration.minutes(14));
+    // Its message there is only the alarm's signal, naming the function (Lambda's record) or the rule and target
+    // (EventBridge's attributes); the redrive deletes it.
+    failuresTo(deadlineWatch, alarms.failedInvocations, Duration.minutes(14));
     new events.Rule(this, 'DeadlineWatchSchedule', {
       description: 'derbes: check open requests against their due dates',
       schedule: events.Schedule.rate(Duration.minutes(15)),
-      targets: [new eventTargets.LambdaFunction(deadlineWatch.function, { retryAttempts: 2, deadLetterQueue: scheduledFailures })],
+      targets: [new eventTargets.LambdaFunction(deadlineWatch.function, { retryAttempts: 2, deadLetterQueue: alarms.failedInvocations })],
     });
 
     // Retention that purges by itself: a few pages per rule and run, continuing next run; approved rules only.
@@ -420,19 +418,22 @@ export class DerbesStack extends Stack {
     grantSources(this, retentionPurge, profile, 'change');
     readsRetentionRules(retentionPurge);
     for (const table of storage.demoTables) table.encryptionKey && retentionPurge.useKey(table.encryptionKey, 'write');
-    // A failed run lands in the scheduled jobs' alarmed queue; the next run continues from the last saved position.
-    failuresTo(retentionPurge, scheduledFailures, Duration.minutes(59));
+    // A failed run lands in the failed-invocations queue; the next run continues from the last saved position.
+    failuresTo(retentionPurge, alarms.failedInvocations, Duration.minutes(59));
     new events.Rule(this, 'RetentionPurgeSchedule', {
       description: 'derbes: erase what has passed its retention term, a few pages per run',
       schedule: events.Schedule.rate(Duration.hours(1)),
-      targets: [new eventTargets.LambdaFunction(retentionPurge.function, { retryAttempts: 2, deadLetterQueue: scheduledFailures })],
+      targets: [new eventTargets.LambdaFunction(retentionPurge.function, { retryAttempts: 2, deadLetterQueue: alarms.failedInvocations })],
     });
 
     new CfnOutput(this, 'PublicUrl', { value: publicUrl, description: 'Privacy form and API; the base of every link in mail' });
     new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });
     new CfnOutput(this, 'OperatorUserPoolId', { value: identity.userPool.userPoolId, description: 'The console\'s operators (Cognito user pool); `derbes operators add` adds people' });
     new CfnOutput(this, 'OperatorKeySecret', { value: operatorKey.secretName, description: 'The operator API key: aws secretsmanager get-secret-value --secret-id <this>' });
-    new CfnOutput(this, 'IntakeFailuresQueueUrl', { value: intakeFailures.queueUrl, description: 'Mail intake failures; `derbes mail redrive` re-drives them' });
+    new CfnOutput(this, 'FailedInvocationsQueueUrl', {
+      value: alarms.failedInvocations.queueUrl,
+      description: 'Failed mail intake, deadline watch and retention purge invocations; `derbes mail redrive` re-drives the mail and clears the scheduled runs',
+    });
     new CfnOutput(this, 'IntakeFunctionName', { value: intake.function.functionName });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn, description: 'Alarms, mailed to the profile\'s contact address once confirmed' });
   }

@@ -28,8 +28,10 @@ Usage:
                                      refusals by basis, verification abandoned, processors told
   derbes operators add <email> --role viewer|decider|admin | list | remove <email>
                                      the people who sign in to the console (add prints their one-time password)
-  derbes mail redrive --queue <IntakeFailuresQueueUrl> --function <IntakeFunctionName>
-                                     in AWS: hand mail whose intake failed (after Lambda's retries) to intake again
+  derbes mail redrive --queue <FailedInvocationsQueueUrl> --function <IntakeFunctionName>
+                                     in AWS, the failed-invocations queue: hand mail whose intake failed (after
+                                     Lambda's retries) to intake again, delete failed scheduled runs (their next
+                                     run repeats them), leave what it does not recognise and name it (exit 1)
   derbes retention plan [<source>] | approve <source>
                                      what the scheduled purge would erase, by source and count (no personal
                                      data), and approving a new or changed rule before its first real run

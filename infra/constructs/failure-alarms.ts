@@ -14,18 +14,20 @@ import { Construct } from 'constructs';
 /**
  * Where failures outside the workflow's own NeedsAttention path surface: a topic mailed to the operator's contact
  * address; a mail for every execution that failed, timed out or was stopped (Step Functions' own status event, which
- * costs nothing, where three alarms cost $0.30 a month); and dead-letter queues (each alarmed) for the asynchronous
- * invocations nothing else watches — SES → intake (re-driven from its own queue), and one for the scheduled
- * functions (deadline watch, retention purge), whose failed runs the next run repeats.
+ * costs nothing, where three alarms cost $0.30 a month); and one alarmed dead-letter queue for the asynchronous
+ * invocations nothing else watches — SES → mail intake, the deadline watch and the retention purge (an alarm is
+ * $0.10 a month; one queue tells them apart by its messages, see `derbes mail redrive`).
  */
 export class FailureAlarms extends Construct {
   readonly topic: sns.Topic;
+  /**
+   * Failed asynchronous invocations, kept 14 days (their events hold mail metadata: encrypted with the key). Its
+   * construct id is the one mail intake's own queue had, so an upgraded stack keeps that queue and the failures
+   * waiting in it: a new id would replace the queue and delete them.
+   */
+  readonly failedInvocations: sqs.Queue;
 
-  constructor(
-    scope: Construct,
-    id: string,
-    private readonly props: { operatorEmail: string; key: kms.Key },
-  ) {
+  constructor(scope: Construct, id: string, props: { operatorEmail: string; key: kms.Key }) {
     super(scope, id);
     const stack = Stack.of(this);
     this.topic = new sns.Topic(this, 'Topic', { displayName: 'derbes alarms', masterKey: props.key, enforceSSL: true });
@@ -42,22 +44,25 @@ export class FailureAlarms extends Construct {
         }),
       );
     }
-  }
-
-  /** A queue that keeps failed invocations 14 days (their events hold mail metadata: encrypted with the key), alarmed. */
-  deadLetterQueue(id: string, what: string): sqs.Queue {
-    const queue = new sqs.Queue(this, id, {
+    this.failedInvocations = new sqs.Queue(this, 'IntakeFailures', {
       encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: this.props.key,
+      encryptionMasterKey: props.key,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    Validations.of(queue).acknowledge({
+    Validations.of(this.failedInvocations).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter destination of failed invocations; its messages are re-driven by the operator, not consumed.',
+      reason: 'This queue is itself the dead-letter destination of failed invocations; `derbes mail redrive` reads it, nothing consumes it.',
     });
-    this.alarm(`${id}NotEmpty`, `${what}: failed invocations are waiting in ${id}; re-drive them once the cause is fixed`, queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }));
-    return queue;
+    this.alarm(
+      'FailedInvocationsWaiting',
+      'an asynchronous invocation failed after its retries and waits in the failed-invocations queue (the FailedInvocationsQueueUrl output; kept 14 days). ' +
+        'Mail to the support address that intake could not take in (its raw message stays in the bucket): fix the cause (the EmailIntake log, by error code), then ' +
+        '`derbes mail redrive --queue <FailedInvocationsQueueUrl> --function <IntakeFunctionName>` hands it to intake again. ' +
+        'A failed run of the deadline watch or the retention purge: its next run repeats it (15 minutes, an hour); the redrive deletes and counts it. ' +
+        'If such runs keep failing, read that function\'s log. What the redrive does not recognise stays in the queue, named by its message id.',
+      this.failedInvocations.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+    );
   }
 
   /**

@@ -109,7 +109,7 @@ describe('activating the receipt rule set', () => {
 });
 
 describe('failures reach the operator', () => {
-  it('mails every failed, timed-out and aborted execution and alarms on every dead-letter queue, to the contact address', () => {
+  it('mails every failed, timed-out and aborted execution and alarms on the dead-letter queue, to the contact address', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'dpo@derbes.local' });
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     const topics = Object.keys(template.findResources('AWS::SNS::Topic'));
@@ -127,25 +127,58 @@ describe('failures reach the operator', () => {
     template.hasResourceProperties('AWS::SNS::TopicPolicy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish' })]) } });
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
     const queues = Object.keys(template.findResources('AWS::SQS::Queue'));
-    // Mail intake's own (re-driven by `derbes mail redrive`) and one shared by the two scheduled jobs.
-    expect(queues.length).toBe(2);
-    expect(alarms).toHaveLength(2);
-    for (const queue of queues) {
-      expect(alarms.some((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(a.Dimensions).includes(queue)), queue).toBe(true);
-    }
+    // One queue for every failed asynchronous invocation, and its alarm, which says what a message there means.
+    expect(queues).toHaveLength(1);
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1, AlarmActions: [{ Ref: topics[0] }] });
+    expect(JSON.stringify(alarms[0].Dimensions)).toContain(queues[0]);
+    expect(alarms[0].AlarmDescription).toMatch(/^derbes: .*derbes mail redrive --queue <FailedInvocationsQueueUrl>.*deadline watch or the retention purge: its next run repeats it/);
+    expect(alarms[0].AlarmDescription.length).toBeLessThanOrEqual(1024);
   });
 
-  it('sends failed SES → intake invocations to their own queue, failed watch runs and failed retention purges to one shared queue', () => {
+  it('sends failed SES → intake invocations, failed watch runs and failed retention purges to the one queue, which the outputs name', () => {
+    const [queue] = Object.keys(template.findResources('AWS::SQS::Queue'));
+    const queueArn = { 'Fn::GetAtt': [queue, 'Arn'] };
+    const functionOf = (ref: unknown) => JSON.stringify(ref);
     const configs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig')).map((c) => c.Properties);
+    const functions = Object.entries(template.findResources('AWS::Lambda::Function'));
+    const named = (prefix: string) => functions.filter(([id]) => id.startsWith(prefix)).map(([id]) => id);
+    const [intake, watch, purge] = ['EmailIntake', 'DeadlineWatch', 'RetentionPurge'].map((prefix) => {
+      const ids = named(prefix);
+      expect(ids, prefix).toHaveLength(1);
+      return ids[0]!;
+    });
     expect(configs).toHaveLength(3);
-    const destinations = configs.map((config) => JSON.stringify(config.DestinationConfig.OnFailure.Destination));
-    expect(new Set(destinations).size).toBe(2);
+    expect(configs.map((config) => functionOf(config.FunctionName)).sort()).toEqual([intake, watch, purge].map((id) => functionOf({ Ref: id })).sort());
+    for (const config of configs) {
+      expect(config.DestinationConfig).toEqual({ OnFailure: { Destination: queueArn } });
+      expect(config.MaximumRetryAttempts).toBe(2);
+    }
     const schedules = Object.values(template.findResources('AWS::Events::Rule')).map((r) => r.Properties).filter((r) => r.ScheduleExpression);
-    expect(schedules).toHaveLength(2);
-    for (const schedule of schedules) expect(schedule.Targets).toEqual([expect.objectContaining({ DeadLetterConfig: { Arn: expect.anything() }, RetryPolicy: expect.objectContaining({ MaximumRetryAttempts: 2 }) })]);
-    const scheduledQueue = schedules.map((schedule) => JSON.stringify(schedule.Targets[0].DeadLetterConfig.Arn));
-    expect(new Set(scheduledQueue).size).toBe(1);
-    expect(destinations.filter((d) => d === scheduledQueue[0])).toHaveLength(2);
+    expect(schedules.map((schedule) => functionOf(schedule.Targets[0].Arn)).sort()).toEqual([watch, purge].map((id) => functionOf({ 'Fn::GetAtt': [id, 'Arn'] })).sort());
+    for (const schedule of schedules) expect(schedule.Targets).toEqual([expect.objectContaining({ DeadLetterConfig: { Arn: queueArn }, RetryPolicy: expect.objectContaining({ MaximumRetryAttempts: 2 }) })]);
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.FailedInvocationsQueueUrl?.Value).toEqual({ Ref: queue });
+    expect(outputs.IntakeFailuresQueueUrl).toBeUndefined();
+  });
+
+  it('lets EventBridge write to the queue only for the two schedules, and nothing else write to it but the three functions', () => {
+    const [queue] = Object.keys(template.findResources('AWS::SQS::Queue'));
+    const queuePolicies = Object.values(template.findResources('AWS::SQS::QueuePolicy')).map((p) => p.Properties);
+    expect(queuePolicies).toHaveLength(1);
+    expect(queuePolicies[0].Queues).toEqual([{ Ref: queue }]);
+    const rules = Object.entries(template.findResources('AWS::Events::Rule')).filter(([, r]) => r.Properties.ScheduleExpression).map(([id]) => ({ 'Fn::GetAtt': [id, 'Arn'] }));
+    const allows = (queuePolicies[0].PolicyDocument.Statement as Array<{ Effect: string; Principal?: unknown; Action: unknown; Condition?: { ArnEquals?: Record<string, unknown> } }>).filter((s) => s.Effect === 'Allow');
+    expect(allows.map((s) => s.Principal)).toEqual(rules.map(() => ({ Service: 'events.amazonaws.com' })));
+    expect(allows.map((s) => s.Action)).toEqual(rules.map(() => 'sqs:SendMessage'));
+    expect(allows.map((s) => s.Condition?.ArnEquals?.['aws:SourceArn']).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(
+      rules.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    );
+    // Which roles may send to it at all: exactly the three functions whose failures it keeps (their whole grants are in stack.test.ts).
+    const senders = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy.Properties.PolicyDocument).includes(`"${queue}"`))
+      .flatMap((policy) => (policy.Properties.Roles as Array<{ Ref: string }>).map((role) => role.Ref.replace(/Role[0-9A-F]{8}$/, '')));
+    expect(senders.sort()).toEqual(['DeadlineWatch', 'EmailIntake', 'RetentionPurge'].sort());
   });
 
   it('keeps the person-key secret like the consent table it keys', () => {

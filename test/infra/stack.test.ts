@@ -393,7 +393,7 @@ describe('what each role can do', () => {
       },
       'deadline-watch': {
         '*': 'xray:PutTelemetryRecords xray:PutTraceSegments',
-        AlarmsScheduledJobFailures: 'sqs:SendMessage',
+        AlarmsIntakeFailures: 'sqs:SendMessage',
         DeadlineWatchLogs: 'logs:CreateLogStream logs:PutLogEvents',
         PersonKey: 'secretsmanager:GetSecretValue',
         StorageAudit: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
@@ -411,7 +411,7 @@ describe('what each role can do', () => {
       },
       'retention-purge': {
         '*': 'xray:PutTelemetryRecords xray:PutTraceSegments',
-        AlarmsScheduledJobFailures: 'sqs:SendMessage',
+        AlarmsIntakeFailures: 'sqs:SendMessage',
         PersonKey: 'secretsmanager:GetSecretValue',
         RetentionPurgeLogs: 'logs:CreateLogStream logs:PutLogEvents',
         StorageAudit: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',

@@ -2,39 +2,110 @@ import { parseArgs } from 'node:util';
 
 type Io = { out: (line: string) => void; err: (line: string) => void };
 
-/** One failed invocation as Lambda's on-failure destination writes it to the queue. */
-export interface FailedInvocation {
+/** One message of the failed-invocations queue, as SQS delivers it. */
+export interface QueuedFailure {
+  id: string;
   receipt: string;
-  /** The event intake was invoked with (SES's: metadata and verdicts; the raw mail stays in the bucket). */
-  event: unknown;
+  body: string;
+  /** SQS message attributes: EventBridge names the rule and the target it could not invoke (RULE_ARN, TARGET_ARN). */
+  attributes: Record<string, string>;
 }
 
 export interface FailureQueue {
-  /** Up to ten waiting failures, hidden from other readers for a while; none when the queue is empty. */
-  receive(): Promise<FailedInvocation[]>;
+  /** Up to ten waiting messages, hidden from other readers for a while; none when the queue is empty. */
+  receive(): Promise<QueuedFailure[]>;
   remove(receipt: string): Promise<void>;
 }
 
 /**
- * Hands every failed SES → intake invocation to intake again, synchronously, and removes it from the queue once
- * intake took it. One that fails again stays (and reappears after its visibility timeout, for the next run):
- * nothing is dropped. Intake is idempotent per message, so a mail that had half gone through makes one request.
+ * What a message of the queue is. Three writers share it:
+ * - Lambda's on-failure destination, after an asynchronous invocation's retries: a record naming the function
+ *   (`requestContext.functionArn`) around the event it was invoked with (`requestPayload`) — SES's for mail intake
+ *   (metadata and verdicts; the raw mail stays in the bucket), the schedule's for the deadline watch and the purge;
+ * - EventBridge, when it could not invoke a scheduled job at all: the schedule's event itself, the target in the
+ *   message's attributes.
  */
-export async function redriveIntake(queue: FailureQueue, invokeIntake: (event: unknown) => Promise<void>): Promise<{ redriven: number; failed: number }> {
-  let redriven = 0;
-  let failed = 0;
+export type Failure = { kind: 'intake'; event: unknown } | { kind: 'scheduled'; job: string } | { kind: 'unrecognised' };
+
+/** A function's name from its name or ARN (`arn:…:function:name[:qualifier]`), as Lambda accepts either. */
+function functionName(nameOrArn: string): string {
+  const parts = nameOrArn.split(':');
+  return nameOrArn.startsWith('arn:') ? (parts[6] ?? '') : parts[0]!;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const isSesEvent = (event: unknown): boolean =>
+  isObject(event) && Array.isArray(event.Records) && event.Records.length > 0 && event.Records.every((record) => isObject(record) && record.eventSource === 'aws:ses' && isObject(record.ses));
+
+const isScheduledEvent = (event: unknown): event is { resources?: unknown } => isObject(event) && event.source === 'aws.events' && event['detail-type'] === 'Scheduled Event';
+
+export function classifyFailure(message: QueuedFailure, intakeFunction: string): Failure {
+  let body: unknown;
+  try {
+    body = JSON.parse(message.body);
+  } catch {
+    return { kind: 'unrecognised' };
+  }
+  if (isObject(body) && isObject(body.requestContext) && typeof body.requestContext.functionArn === 'string' && 'requestPayload' in body) {
+    const failed = functionName(body.requestContext.functionArn);
+    if (isSesEvent(body.requestPayload) && failed === functionName(intakeFunction)) return { kind: 'intake', event: body.requestPayload };
+    if (isScheduledEvent(body.requestPayload)) return { kind: 'scheduled', job: failed };
+    return { kind: 'unrecognised' };
+  }
+  if (isScheduledEvent(body)) {
+    const target = message.attributes.TARGET_ARN;
+    const rule = Array.isArray(body.resources) && typeof body.resources[0] === 'string' ? body.resources[0].split('/').pop()! : 'an unnamed rule';
+    return { kind: 'scheduled', job: target ? functionName(target) : rule };
+  }
+  return { kind: 'unrecognised' };
+}
+
+export interface RedriveReport {
+  /** Intake events intake took this time, removed from the queue. */
+  redriven: number;
+  /** Message ids of intake events that failed again: left in the queue. */
+  failedAgain: string[];
+  /** Failed scheduled runs removed (their next run repeats them), by job. */
+  scheduled: Record<string, number>;
+  /** Message ids of what is none of the above: left in the queue, for a human to read. */
+  unrecognised: string[];
+}
+
+/**
+ * Reads the whole failed-invocations queue once. A failed SES → intake invocation is handed to intake again,
+ * synchronously, and removed once intake took it; one that fails again stays (and reappears after its visibility
+ * timeout, for the next run). Intake is idempotent per message, so a mail that had half gone through makes one
+ * request. A failed scheduled run is removed and counted: its next run repeats it. Anything else is left where it
+ * is and named by its message id: nothing is dropped that nobody recognised.
+ */
+export async function redriveFailures(queue: FailureQueue, intakeFunction: string, invokeIntake: (event: unknown) => Promise<void>): Promise<RedriveReport> {
+  const report: RedriveReport = { redriven: 0, failedAgain: [], scheduled: {}, unrecognised: [] };
   for (let batch = await queue.receive(); batch.length; batch = await queue.receive()) {
-    for (const failure of batch) {
-      try {
-        await invokeIntake(failure.event);
-        await queue.remove(failure.receipt);
-        redriven++;
-      } catch {
-        failed++;
+    for (const message of batch) {
+      const failure = classifyFailure(message, intakeFunction);
+      switch (failure.kind) {
+        case 'intake':
+          try {
+            await invokeIntake(failure.event);
+          } catch {
+            report.failedAgain.push(message.id);
+            continue;
+          }
+          await queue.remove(message.receipt);
+          report.redriven++;
+          break;
+        case 'scheduled':
+          await queue.remove(message.receipt);
+          report.scheduled[failure.job] = (report.scheduled[failure.job] ?? 0) + 1;
+          break;
+        case 'unrecognised':
+          report.unrecognised.push(message.id);
+          break;
       }
     }
   }
-  return { redriven, failed };
+  return report;
 }
 
 async function awsClients(queueUrl: string, functionName: string) {
@@ -44,8 +115,15 @@ async function awsClients(queueUrl: string, functionName: string) {
   const lambda = new LambdaClient({});
   const queue: FailureQueue = {
     async receive() {
-      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 2, VisibilityTimeout: 300 }));
-      return Messages.map((m) => ({ receipt: m.ReceiptHandle!, event: (JSON.parse(m.Body ?? '{}') as { requestPayload?: unknown }).requestPayload }));
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 2, VisibilityTimeout: 300, MessageAttributeNames: ['All'] }),
+      );
+      return Messages.map((m) => ({
+        id: m.MessageId!,
+        receipt: m.ReceiptHandle!,
+        body: m.Body ?? '',
+        attributes: Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([name, value]) => [name, value.StringValue ?? ''])),
+      }));
     },
     async remove(receipt) {
       await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receipt }));
@@ -58,17 +136,32 @@ async function awsClients(queueUrl: string, functionName: string) {
   return { queue, invoke };
 }
 
-/** `derbes mail redrive --queue <IntakeFailuresQueueUrl> --function <IntakeFunctionName>` (both are stack outputs). */
+const MAIL_USAGE = 'usage: derbes mail redrive --queue <FailedInvocationsQueueUrl> --function <IntakeFunctionName>   (stack outputs; AWS credentials as for cdk)';
+
+/** What a run did, one line per kind of message met; every message left in the queue is named. */
+export function describeRedrive(report: RedriveReport): string[] {
+  const lines = [`re-driven to intake ${report.redriven}, failed again ${report.failedAgain.length}${report.failedAgain.length ? ` (they stay in the queue; see the intake function's log by error code): ${report.failedAgain.join(' ')}` : ''}`];
+  const scheduled = Object.entries(report.scheduled);
+  if (scheduled.length) {
+    lines.push(`deleted ${scheduled.reduce((sum, [, n]) => sum + n, 0)} failed scheduled runs, each repeated by its next run (${scheduled.map(([job, n]) => `${job} ${n}`).join(', ')}); if they keep coming, read that function's log`);
+  }
+  if (report.unrecognised.length) {
+    lines.push(`left in the queue, not recognised (read them in the SQS console): ${report.unrecognised.join(' ')}`);
+  }
+  return lines;
+}
+
+/** `derbes mail redrive --queue <FailedInvocationsQueueUrl> --function <IntakeFunctionName>` (both are stack outputs). */
 export async function mailCommand(args: string[], io: Io): Promise<number> {
   const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { queue: { type: 'string' }, function: { type: 'string' } } });
-  const queueUrl = values.queue ?? process.env.DERBES_INTAKE_FAILURES_QUEUE_URL;
+  const queueUrl = values.queue ?? process.env.DERBES_FAILED_INVOCATIONS_QUEUE_URL;
   const functionName = values.function ?? process.env.DERBES_INTAKE_FUNCTION;
   if (positionals[0] !== 'redrive' || !queueUrl || !functionName) {
-    io.err('usage: derbes mail redrive --queue <IntakeFailuresQueueUrl> --function <IntakeFunctionName>   (stack outputs; AWS credentials as for cdk)');
+    io.err(MAIL_USAGE);
     return 2;
   }
   const { queue, invoke } = await awsClients(queueUrl, functionName);
-  const { redriven, failed } = await redriveIntake(queue, invoke);
-  io.out(`re-driven ${redriven}, failed again ${failed}${failed ? ' (they stay in the queue; see the intake function log by error code)' : ''}`);
-  return failed ? 1 : 0;
+  const report = await redriveFailures(queue, functionName, invoke);
+  for (const line of describeRedrive(report)) io.out(line);
+  return report.failedAgain.length || report.unrecognised.length ? 1 : 0;
 }
