@@ -36,7 +36,7 @@ const stores = () => ({
 beforeAll(async () => {
   sink = await new MailSink().start();
   internalPorts = { dynamodb: await freePort(), s3: await freePort(), sfn: await freePort(), secrets: await freePort() };
-  system = await startTestSystem({ dataDir, internalPorts, mailRelayUrl: sink.url });
+  system = await startTestSystem({ dataDir, internalPorts, mailRelayUrl: sink.url, ownDatabase: true });
 });
 afterAll(async () => {
   await system?.stop();
@@ -183,7 +183,7 @@ describe('an access request from the web', () => {
     }
 
     await system.stop();
-    system = await startTestSystem({ dataDir, internalPorts, mailRelayUrl: sink.url });
+    system = await startTestSystem({ dataDir, internalPorts, mailRelayUrl: sink.url, ownDatabase: true });
     expect(system.resumedExecutions).toBeGreaterThanOrEqual(1);
     expect(await stores().audit.list(reference)).toEqual(trailBefore);
 
@@ -203,11 +203,11 @@ describe('an access request from the web', () => {
     await documentClient().send(new DeleteCommand({ TableName: 'derbes-demo-customers', Key: daniyar }));
 
     await system.stop();
-    system = await startTestSystem({ dataDir, internalPorts, mailRelayUrl: sink.url });
+    system = await startTestSystem({ dataDir, internalPorts, mailRelayUrl: sink.url, ownDatabase: true });
     expect(await record()).toBeUndefined();
 
     await system.stop();
-    system = await startTestSystem({ dataDir, internalPorts, mailRelayUrl: sink.url, resetDemoData: true });
+    system = await startTestSystem({ dataDir, internalPorts, mailRelayUrl: sink.url, resetDemoData: true, ownDatabase: true });
     expect(await record()).toMatchObject({ name: 'Данияр Сапаров' });
   });
 });

@@ -81,7 +81,7 @@ let system: RunningSystem;
 beforeAll(async () => {
   sink = await new MailSink().start();
   // The receipt (with its confirmation link) is the first mail of every request; the function that sends it loses its SES grant.
-  system = await startTestSystem({ mailRelayUrl: sink.url, editTemplate: (template) => withoutGrant(template, 'RequestVerification', 'ses:SendRawEmail') });
+  system = await startTestSystem({ mailRelayUrl: sink.url, ownDatabase: true, editTemplate: (template) => withoutGrant(template, 'RequestVerification', 'ses:SendRawEmail') });
 });
 afterAll(async () => {
   await system?.stop();

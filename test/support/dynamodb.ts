@@ -1,10 +1,11 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { inject } from 'vitest';
 import { Settings } from '../../functions/config/settings.ts';
-import { DynamoDbLocal } from '../../infra/local/dynamodb-local.ts';
-import { freePort } from '../../infra/local/free-port.ts';
+import { DatabaseNamespace, startDatabase, type StartingDatabase } from '../../infra/local/dynamodb-local.ts';
 import { synthesize } from '../../infra/local/synthesis.ts';
 import { LocalTemplate } from '../../infra/local/template.ts';
 import { DEFAULT_PROFILE, REPO_ROOT } from '../../infra/names.ts';
@@ -18,16 +19,27 @@ export interface TestDynamoDb {
 }
 
 /**
- * DynamoDB Local with the stack's own tables, for integration tests. It also sets AWS_ENDPOINT_URL_DYNAMODB
- * and credentials, so adapters built with default clients reach it. The tables are the synthesized template's, as
- * `npm start` has them (the template synthesized once per change of the app, for every test and start).
+ * The namespace `name` names in the test run's DynamoDB Local (test/support/shared-database.ts): the same name, the
+ * same tables; another name, other tables. Undefined when this file runs without the suite's global setup.
+ */
+export function sharedDatabase(name: string): StartingDatabase | undefined {
+  const endpoint = inject('sharedDynamoDbEndpoint');
+  if (!endpoint) return undefined;
+  const key = `test${createHash('sha256').update(name).digest('hex').slice(0, 24)}`;
+  return { dynamo: new DatabaseNamespace(endpoint, key), started: Promise.resolve() };
+}
+
+/**
+ * The stack's own tables, for integration tests, in a namespace of their own of the run's DynamoDB Local (or, in a
+ * file run without the suite's global setup, in a DynamoDB Local of their own). It also sets
+ * AWS_ENDPOINT_URL_DYNAMODB and credentials, so adapters built with default clients reach them. The tables are the
+ * synthesized template's, as `npm start` has them (the template synthesized once per change of the app, for every
+ * test and start).
  */
 export async function startTestDynamoDb(): Promise<TestDynamoDb> {
   const directory = mkdtempSync(join(tmpdir(), 'derbes-ddb-'));
-  // The JVM starts while the template is read (or synthesized); neither needs the other.
-  const dynamo = new DynamoDbLocal(await freePort(), join(directory, 'data'));
-  const started = dynamo.start();
-  started.catch(() => undefined);
+  // An own JVM starts while the template is read (or synthesized); neither needs the other.
+  const { dynamo, started } = sharedDatabase(randomBytes(16).toString('hex')) ?? (await startDatabase(directory, 0));
   let tables: TestDynamoDb['tables'];
   try {
     const profilePath = resolve(REPO_ROOT, process.env.DERBES_PROFILE ?? DEFAULT_PROFILE);
@@ -54,7 +66,7 @@ export async function startTestDynamoDb(): Promise<TestDynamoDb> {
   }
   Object.assign(process.env, {
     AWS_REGION: 'local',
-    AWS_ACCESS_KEY_ID: 'local',
+    AWS_ACCESS_KEY_ID: dynamo.accessKeyId ?? 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
   });

@@ -6,6 +6,7 @@ import { startLocalSystem, type RunningSystem, type StartOptions } from '../../i
 import type { DnsResolver } from '../../infra/local/smtp-intake.ts';
 import { runtimeSettings } from '../../infra/local/settings.ts';
 import { Settings } from '../../functions/config/settings.ts';
+import { sharedDatabase } from './dynamodb.ts';
 
 export interface SystemOptions {
   dataDir?: string;
@@ -21,10 +22,17 @@ export interface SystemOptions {
   resetDemoData?: boolean;
   /** Changes the synthesized template before it runs. */
   editTemplate?: StartOptions['editTemplate'];
+  /**
+   * Its own DynamoDB Local in the data folder, started and stopped with it, as `npm start` runs it (a restart test
+   * restarts the database too). By default the runtime's tables are a namespace of the test run's DynamoDB Local,
+   * named after the data folder (a restart with the same folder finds them again).
+   */
+  ownDatabase?: boolean;
 }
 
 /**
- * The real local runtime on free ports in a temporary data folder (or a given one, to test restarts). A free port
+ * The real local runtime on free ports in a temporary data folder (or a given one, to test restarts), its tables in
+ * the test run's DynamoDB Local unless it asks for its own. A free port
  * can be taken by a parallel test file before the runtime binds it; such a start is retried on other ports.
  * The test process gets the runtime's admin environment (direct endpoints, the stack's resource names), as an
  * operator's own tools would, to look into tables and buckets. Function workers start in the background, the
@@ -47,7 +55,8 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Runn
       ...(options.resetDemoData ? { RESET_DEMO_DATA: '1' } : {}),
     });
     try {
-      const system = await startLocalSystem(settings, { log: () => {}, dnsResolver: options.dnsResolver, editTemplate: options.editTemplate });
+      const database = options.ownDatabase ? undefined : sharedDatabase(settings.dataDir);
+      const system = await startLocalSystem(settings, { log: () => {}, dnsResolver: options.dnsResolver, editTemplate: options.editTemplate, database });
       Object.assign(process.env, system.adminEnvironment);
       return system;
     } catch (error) {
