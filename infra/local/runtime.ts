@@ -55,7 +55,7 @@ export interface RunningSystem {
   awsEndpoints: Record<string, string>;
   /** Calls refused since start (IAM, function invoke permissions), newest last. */
   accessDenials(): Denial[];
-  /** Resolves once every function's worker has started (they start in the background after start-up). */
+  /** Resolves once every function's worker has started (they start in the background after start-up, unless `warmFunctions` is false). */
   warm(): Promise<void>;
   /** Resolves once every message the SMTP front door has accepted so far has been through the intake function. */
   mailIntakeIdle(): Promise<void>;
@@ -74,6 +74,12 @@ export interface StartOptions {
    * runtime); or a namespace of a DynamoDB Local another process runs (a test run's, shared by its test files).
    */
   database?: StartingDatabase;
+  /**
+   * Start every function's worker in the background as the runtime starts (the default), so a user's first request
+   * meets no cold start; false starts each on its first invocation, as Lambda does — a test that uses a few of the
+   * functions then does not pay for starting all of them.
+   */
+  warmFunctions?: boolean;
 }
 
 /**
@@ -181,7 +187,7 @@ export async function startLocalSystem(settings: RuntimeSettings, options: Start
     // first requests, then the workflow's in its order; each only needs its endpoints to exist, not to answer yet.
     const receiptRule = template.receiptRule();
     const workflowFunctions = [...JSON.stringify(machine.definition).matchAll(/:function:([A-Za-z0-9_-]+)/g)].map((m) => m[1]!).filter((id) => functionDefinitions.has(id));
-    const warm = functions.warmAll([...template.httpRoutes().values(), receiptRule.functionLogicalId, ...workflowFunctions]);
+    const warm = options.warmFunctions === false ? Promise.resolve() : functions.warmAll([...template.httpRoutes().values(), receiptRule.functionLogicalId, ...workflowFunctions]);
 
     await dynamoStarted;
     await dynamo.ensureTables(template.tables());

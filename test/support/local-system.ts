@@ -35,8 +35,8 @@ export interface SystemOptions {
  * the test run's DynamoDB Local unless it asks for its own. A free port
  * can be taken by a parallel test file before the runtime binds it; such a start is retried on other ports.
  * The test process gets the runtime's admin environment (direct endpoints, the stack's resource names), as an
- * operator's own tools would, to look into tables and buckets. Function workers start in the background, the
- * HTTP function and the workflow's first; a test's first flow may meet a cold start, as in Lambda.
+ * operator's own tools would, to look into tables and buckets. Each function's worker starts on its first invocation,
+ * as in Lambda: a file pays for the functions it uses, not for all of them.
  */
 export async function startTestSystem(options: SystemOptions = {}): Promise<RunningSystem> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'derbes-e2e-'));
@@ -56,7 +56,7 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Runn
     });
     try {
       const database = options.ownDatabase ? undefined : sharedDatabase(settings.dataDir);
-      const system = await startLocalSystem(settings, { log: () => {}, dnsResolver: options.dnsResolver, editTemplate: options.editTemplate, database });
+      const system = await startLocalSystem(settings, { log: () => {}, dnsResolver: options.dnsResolver, editTemplate: options.editTemplate, database, warmFunctions: false });
       Object.assign(process.env, system.adminEnvironment);
       return system;
     } catch (error) {
