@@ -1,14 +1,35 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // One DynamoDB Local for the run; each file's tables in a namespace of their own (test/support/shared-database.ts).
-    globalSetup: ['test/support/shared-database.ts'],
-    // Integration and end-to-end suites start DynamoDB Local and the local runtime; two cores do not
-    // gain from more parallel files, and fewer JVMs keep the run predictable.
+    // Integration and end-to-end files start the local runtime; two cores do not gain from more parallel files.
     maxWorkers: 2,
     testTimeout: 60_000,
-    hookTimeout: 120_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          // `npm run test:unit`: the domain and use-case tests, with every port in memory — no Java, no ports opened.
+          // The files share workers (no per-file isolation): they keep no state outside their own systems, and a fresh
+          // worker per file would cost more than the tests themselves.
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          isolate: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Integration, infrastructure and end-to-end tests, each file in a worker of its own (they set the process's
+          // AWS environment). One DynamoDB Local for the run; each file's tables in a namespace of their own
+          // (test/support/shared-database.ts).
+          name: 'system',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/unit/**'],
+          globalSetup: ['test/support/shared-database.ts'],
+          hookTimeout: 120_000,
+        },
+      },
+    ],
   },
 });
