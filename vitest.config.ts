@@ -22,11 +22,11 @@ export default defineConfig({
         test: {
           // Integration, infrastructure and end-to-end tests, each file in a worker of its own (they set the process's
           // AWS environment). One DynamoDB Local for the run; each file's tables in a namespace of their own
-          // (test/support/shared-database.ts).
+          // (test/support/shared-database.ts). The app's template synthesized once (test/support/app-template.ts).
           name: 'system',
           include: ['test/**/*.test.ts'],
           exclude: [...configDefaults.exclude, 'test/unit/**'],
-          globalSetup: ['test/support/shared-database.ts'],
+          globalSetup: ['test/support/shared-database.ts', 'test/support/app-template.ts'],
           hookTimeout: 120_000,
         },
       },

@@ -2,8 +2,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../infra/app.ts';
 import { REPO_ROOT } from '../../infra/constructs/derbes-function.ts';
+import { appTemplate } from '../support/app-template.ts';
 
 interface Finding {
   Level: 'Error' | 'Warning' | 'Informational';
@@ -15,12 +15,10 @@ const acknowledged = (JSON.parse(readFileSync(join(REPO_ROOT, 'infra', 'cfn-lint
 
 let findings: Finding[];
 
-beforeAll(() => {
+beforeAll(async () => {
   // cfn-lint is a Python tool (pip install cfn-lint); .ci/run makes sure it is there. Missing, this fails: not a skip.
   execFileSync('cfn-lint', ['--version'], { stdio: 'pipe' });
-  const { app, stack } = createApp({ skipBundling: true, outdir: join(REPO_ROOT, '.scratch', 'cdk.out.cfn-lint') });
-  app.synth();
-  const template = join(REPO_ROOT, '.scratch', 'cdk.out.cfn-lint', stack.templateFile);
+  const template = (await appTemplate('cdk.out.cfn-lint')).file;
   // Exit codes are a bit mask of the levels found (2 error, 4 warning, 8 informational); the JSON says which.
   const run = spawnSync('cfn-lint', ['--format', 'json', template], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (run.error) throw run.error;

@@ -9,6 +9,7 @@ import { activation, type ActiveRuleSet } from '../../functions/handlers/custom-
 import { createApp } from '../../infra/app.ts';
 import { REPO_ROOT } from '../../infra/constructs/derbes-function.ts';
 import { deploymentRegion, SES_RECEIVING } from '../../infra/regions.ts';
+import { appTemplate } from '../support/app-template.ts';
 
 let template: Template;
 const scratch = (name: string) => join(REPO_ROOT, '.scratch', name);
@@ -21,10 +22,8 @@ function profileWith(changes: Record<string, unknown>): string {
   return file;
 }
 
-beforeAll(() => {
-  const { app, stack } = createApp({ skipBundling: true, outdir: scratch('cdk.out.deploy-test') });
-  app.synth();
-  template = Template.fromStack(stack);
+beforeAll(async () => {
+  template = Template.fromJSON((await appTemplate('cdk.out.deploy-test')).template);
 });
 
 const sesOnlyForThisRule = Match.objectLike({

@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Settings } from '../../functions/config/settings.ts';
-import { createApp, STACK_NAME } from '../../infra/app.ts';
+import { STACK_NAME } from '../../infra/app.ts';
 import { ENTRY_METADATA, REPO_ROOT } from '../../infra/constructs/derbes-function.ts';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
 import { LocalTemplate, type CfnTemplate } from '../../infra/local/template.ts';
+import { appTemplate } from '../support/app-template.ts';
 import { startTestSystem } from '../support/local-system.ts';
 
 // One `cdk synth` (with bundling) for both tests: it is the slow part.
@@ -23,11 +24,9 @@ beforeAll(() => {
 afterAll(async () => system?.stop());
 
 describe('one workflow, two homes', () => {
-  it('the local runtime runs the very state machine `cdk synth` produces', () => {
+  it('the local runtime runs the very state machine `cdk synth` produces', async () => {
     // What `npm start` does: synthesize in-process without bundling, then read the template back.
-    const localOut = mkdtempSync(join(tmpdir(), 'derbes-local-'));
-    createApp({ outdir: localOut, skipBundling: true }).app.synth();
-    const fromRuntime = JSON.parse(readFileSync(join(localOut, `${STACK_NAME}.template.json`), 'utf8')) as CfnTemplate;
+    const { template: fromRuntime } = await appTemplate('cdk.out.local-asl');
 
     const local = new LocalTemplate(fromRuntime, 'http://localhost:3000').stateMachine();
     const synthesized = new LocalTemplate(fromCli, 'http://localhost:3000').stateMachine();

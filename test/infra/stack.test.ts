@@ -10,16 +10,17 @@ import { CONSOLE_API_ROUTE_KEYS, HTTP_ROUTE_KEYS, OPERATOR_ROUTE_KEYS, PUBLIC_RO
 import { createApp } from '../../infra/app.ts';
 import type { DerbesStack } from '../../infra/derbes-stack.ts';
 import { DerbesFunction, ENTRY_METADATA, REPO_ROOT } from '../../infra/constructs/derbes-function.ts';
+import { appTemplate } from '../support/app-template.ts';
 
 let template: Template;
 let auditTableLogicalId: string;
 let stackRef: DerbesStack;
 
-beforeAll(() => {
-  // Synthesis runs cdk-nag; an unacknowledged finding throws here and fails every test below.
-  const { app, stack } = createApp({ skipBundling: true, outdir: join(REPO_ROOT, '.scratch', 'cdk.out.test') });
-  app.synth();
-  template = Template.fromStack(stack);
+beforeAll(async () => {
+  // The synthesized template (cdk-nag included: an unacknowledged finding throws here and fails every test below),
+  // and the same app's constructs, unsynthesized, to name their logical ids.
+  template = Template.fromJSON((await appTemplate('cdk.out.test')).template);
+  const { stack } = createApp({ skipBundling: true });
   stackRef = stack;
   auditTableLogicalId = stack.getLogicalId(stack.storage.audit.node.defaultChild as never);
 });

@@ -1,12 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TRANSIENT_ERROR_CODES } from '../../functions/domain/errors.ts';
-import { createApp, STACK_NAME } from '../../infra/app.ts';
-import { REPO_ROOT } from '../../infra/constructs/derbes-function.ts';
 import { FUNCTION_CRASH_ERRORS, LAMBDA_TRANSIENT_ERRORS } from '../../infra/constructs/workflow.ts';
-import { LocalTemplate, type CfnTemplate } from '../../infra/local/template.ts';
+import { LocalTemplate } from '../../infra/local/template.ts';
+import { appTemplate } from '../support/app-template.ts';
 
 // asl-validator is CommonJS with a default-function export.
 const validateAsl = createRequire(import.meta.url)('asl-validator') as (definition: unknown, options?: { checkPaths: boolean; checkArn: boolean }) => {
@@ -38,10 +35,8 @@ interface Definition {
 
 let definition: Definition;
 
-beforeAll(() => {
-  const outdir = join(REPO_ROOT, '.scratch', 'cdk.out.workflow-test');
-  createApp({ skipBundling: true, outdir }).app.synth();
-  const template = JSON.parse(readFileSync(join(outdir, `${STACK_NAME}.template.json`), 'utf8')) as CfnTemplate;
+beforeAll(async () => {
+  const { template } = await appTemplate('cdk.out.workflow-test');
   definition = new LocalTemplate(template, 'http://localhost:3000').stateMachine().definition as unknown as Definition;
 });
 
