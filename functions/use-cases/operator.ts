@@ -7,12 +7,13 @@ import { groundText, refusalGround, refusalGrounds } from '../domain/refusal-gro
 import { MAX_MESSAGE_CHARS, MAX_OPERATOR_MESSAGES, OPEN_STATUSES, type DataSubjectRequest, type OperatorMessage, type RefusalBasis } from '../domain/request.ts';
 import { LANGUAGES, RequestTypeSchema, type Language, type RequestType } from '../domain/request-types.ts';
 import { ChangesSchema } from '../domain/rectification.ts';
-import { eventsOfType, type RecordedAuditEvent } from '../domain/audit.ts';
+import { eventsOfType, type AuditEvent, type RecordedAuditEvent } from '../domain/audit.ts';
 import { operatorName, type OperatorActor } from '../domain/operator-identity.ts';
 import { correctionProblems, describeReasons, reviewReasons } from './fulfilment.ts';
 import { correctableFields, localize } from '../config/profile-schema.ts';
 import type { Dependencies } from './dependencies.ts';
 import { notifyPerson } from './notify.ts';
+import type { Changes, RequestStore } from './ports.ts';
 
 /** An operator's decision on a request that waits for one. */
 export const DecisionInputSchema = z
@@ -258,9 +259,9 @@ export async function writeToPerson(deps: Dependencies, requestId: string, rawTe
   const message: OperatorMessage = { at: deps.clock.now().toISOString(), messageId, by: operatorName(actor), text: text.data };
   const current = await deps.requests.get(requestId);
   if (!(current.operatorMessages ?? []).some((m) => m.messageId === messageId)) {
-    await deps.requests.amend(
-      requestId,
-      current.status,
+    await amendAsItStands(
+      deps.requests,
+      current,
       (now) => ((now.operatorMessages ?? []).some((m) => m.messageId === messageId) ? {} : { operatorMessages: [...(now.operatorMessages ?? []), message] }),
       [{ type: 'operator.wrote', detail: { messageId, operator: actor } }],
     );
@@ -276,12 +277,44 @@ export async function extendDeadline(deps: Dependencies, requestId: string, rawR
   const reason = z.string().trim().min(1, 'an extension needs a reason the person can read').max(4000).safeParse(rawReason);
   if (!reason.success) throw new ValidationError(toFieldProblems(reason.error.issues.map((i) => ({ ...i, path: ['reason'] }))), 'extension');
   const request = await deps.requests.get(requestId);
-  if (!OPEN_STATUSES.includes(request.status)) throw new ConflictError(`request ${requestId} is closed (${request.status})`);
+  // Checked on every read the write is based on: the request stays extendable while it is open, whichever step the
+  // workflow moved it to meanwhile; one that closed, or that another operator extended meanwhile, is refused.
+  const extendable = (current: DataSubjectRequest) => {
+    if (!OPEN_STATUSES.includes(current.status)) throw new ConflictError(`request ${requestId} is closed (${current.status})`);
+    if (current.deadline.dueAt !== request.deadline.dueAt) throw new ConflictError(`the due date of ${requestId} was changed meanwhile (now ${current.deadline.dueAt}); read it again`);
+  };
+  extendable(request);
   const extended = deps.deadlines.extend(request.deadline, deps.clock.now());
   const citation = extended.rule.appliedExtension!.citation;
-  const updated = await deps.requests.amend(requestId, request.status, { deadline: extended, extensionReason: reason.data }, [
-    { type: 'deadline.extended', detail: { from: request.deadline.dueAt, to: extended.dueAt, citation: citation.en, operator: actor } },
-  ]);
+  const updated = await amendAsItStands(
+    deps.requests,
+    request,
+    { deadline: extended, extensionReason: reason.data },
+    [{ type: 'deadline.extended', detail: { from: request.deadline.dueAt, to: extended.dueAt, citation: citation.en, operator: actor } }],
+    extendable,
+  );
   await notifyPerson(deps, updated, 'extension', { reason: reason.data, rule: citation[updated.language] });
   return requestView(updated, deps.clock.now(), deps.profile.escalation);
+}
+
+/** How often an operator's write is read again when the workflow moved the request's status just before it. */
+const STATUS_MOVES_TOLERATED = 3;
+
+/**
+ * Amends a request in whatever status it now stands, from `read` on: the workflow may move it to its next step
+ * between an operator's read and write (the store's write is conditioned on the status read), and then it is read
+ * again. `check` sees each read and refuses (a request that closed meanwhile, say); any other conflict is the
+ * operator's to see.
+ */
+async function amendAsItStands(requests: RequestStore, read: DataSubjectRequest, changes: Changes, events: AuditEvent[], check?: (current: DataSubjectRequest) => void): Promise<DataSubjectRequest> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await requests.amend(read.id, read.status, changes, events, check);
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attempt === STATUS_MOVES_TOLERATED) throw error;
+      const again = await requests.get(read.id);
+      if (again.status === read.status) throw error;
+      read = again;
+    }
+  }
 }

@@ -7,6 +7,7 @@ import { acknowledge } from '../../../functions/use-cases/workflow-steps.ts';
 import { planFulfilment, requestDecision } from '../../../functions/use-cases/workflow-steps.ts';
 import { mailsTo, NOW, OPERATOR, placeRequest, systemFor } from '../../support/flow.ts';
 import type { MemorySentMail } from '../../support/memory-deps.ts';
+import type { DataSubjectRequest } from '../../../functions/domain/request.ts';
 
 async function awaitingDecision(types: Parameters<typeof placeRequest>[1] = ['claim'], profile = 'profiles/seeds/4sell.json') {
   const s = systemFor(profile);
@@ -15,6 +16,17 @@ async function awaitingDecision(types: Parameters<typeof placeRequest>[1] = ['cl
   await requestDecision(s.deps, request.id, 'task-token');
   s.mailer.sent.length = 0;
   return { s, request };
+}
+
+/** The workflow moves the request to `to` right after the `nth` read of it: between an operator's read and write. */
+function movesAfterRead(s: ReturnType<typeof systemFor>, requestId: string, to: DataSubjectRequest['status'], nth = 1) {
+  const get = s.deps.requests.get.bind(s.deps.requests);
+  let reads = 0;
+  s.deps.requests.get = async (id) => {
+    const read = await get(id);
+    if (id === requestId && ++reads === nth) await s.deps.requests.transition(id, read.status, to);
+    return read;
+  };
 }
 
 describe('decide', () => {
@@ -148,6 +160,15 @@ describe('writeToPerson', () => {
     });
   });
 
+  it('keeps the words when the workflow moves the request between reading it and writing them', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['claim'], { language: 'ru' });
+    movesAfterRead(s, request.id, 'AWAITING_DECISION', 2);
+    const sent = await writeToPerson(s.deps, request.id, 'Пришлите, пожалуйста, номер договора.', OPERATOR);
+    expect(await s.deps.requests.get(request.id)).toMatchObject({ status: 'AWAITING_DECISION', operatorMessages: [{ messageId: sent.messageId, text: 'Пришлите, пожалуйста, номер договора.' }] });
+    expect((await s.deps.audit.list(request.id)).filter((e) => e.type === 'operator.wrote')).toHaveLength(1);
+  });
+
   it('writes nothing to an address that has not confirmed, and nothing empty', async () => {
     const s = systemFor('profiles/demo.json');
     const request = await placeRequest(s, ['claim'], { status: 'AWAITING_VERIFICATION' });
@@ -216,6 +237,36 @@ describe('extendDeadline', () => {
     await s.deps.requests.transition(request.id, 'AWAITING_VERIFICATION', 'CLOSED_UNVERIFIED');
     await expect(extendDeadline(s.deps, request.id, 'More time', OPERATOR)).rejects.toBeInstanceOf(ConflictError);
     expect(s.mailer.sent).toEqual([]);
+  });
+
+  it('extends an open request whose status the workflow moved between the read and the write', async () => {
+    const s = systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, jurisdiction: 'EU' }) });
+    const request = await placeRequest(s, ['access'], { status: 'RECEIVED' });
+    movesAfterRead(s, request.id, 'AWAITING_VERIFICATION');
+    await extendDeadline(s.deps, request.id, 'Three archives to search.', OPERATOR);
+    const extended = await s.deps.requests.get(request.id);
+    expect(extended.status).toBe('AWAITING_VERIFICATION');
+    expect(Date.parse(extended.deadline.dueAt)).toBeGreaterThan(Date.parse(request.deadline.dueAt));
+    expect((await s.deps.audit.list(request.id)).filter((e) => e.type === 'deadline.extended')).toHaveLength(1);
+    expect(mailsTo(s, request.email).map((m) => m.subject)).toEqual([`[${request.id}] We need more time to answer your request`]);
+  });
+
+  it('refuses a request that closed between the read and the write, and leaves its due date', async () => {
+    const s = systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, jurisdiction: 'EU' }) });
+    const request = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION' });
+    movesAfterRead(s, request.id, 'CLOSED_UNVERIFIED');
+    await expect(extendDeadline(s.deps, request.id, 'More time', OPERATOR)).rejects.toThrow(new ConflictError(`request ${request.id} is closed (CLOSED_UNVERIFIED)`));
+    expect((await s.deps.requests.get(request.id)).deadline).toEqual(request.deadline);
+    expect(s.mailer.sent).toEqual([]);
+  });
+
+  it('extends once when two operators extend at the same time', async () => {
+    const s = systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, jurisdiction: 'EU' }) });
+    const request = await placeRequest(s, ['access']);
+    const both = await Promise.allSettled([extendDeadline(s.deps, request.id, 'One.', OPERATOR), extendDeadline(s.deps, request.id, 'Two.', OPERATOR)]);
+    expect(both.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect((await s.deps.audit.list(request.id)).filter((e) => e.type === 'deadline.extended')).toHaveLength(1);
+    expect(mailsTo(s, request.email)).toHaveLength(1);
   });
 
   it('is refused under Law 94-V, which allows no extension, and the due date stays', async () => {
