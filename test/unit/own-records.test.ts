@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { canonicalJson } from '../../functions/domain/canonical.ts';
 import { ConfigurationError } from '../../functions/domain/errors.ts';
 import { anonymisedRequest, ownRecordsCutoff, ownRecordsTerm, parseOwnRecordsRules } from '../../functions/domain/own-records.ts';
@@ -25,6 +25,24 @@ describe("the term of derbes' own records", () => {
     const [rule] = (shipped as { ownRecords: unknown[] }).ownRecords as Array<Record<string, unknown>>;
     expect(() => parseOwnRecordsRules({ ownRecords: [rule, { ...rule, id: 'second', effectiveFrom: '2020-01-01' }] }, 'x.json')).toThrow(ConfigurationError);
     expect(() => parseOwnRecordsRules({ ownRecords: [{ ...rule, confidence: 'maybe' }] }, 'x.json')).toThrow(/confidence/);
+  });
+
+  it('are validated on first use, not at import: a broken shipped file loads, then the first term asked for is refused', async () => {
+    const [rule] = (shipped as { ownRecords: unknown[] }).ownRecords as Array<Record<string, unknown>>;
+    vi.resetModules();
+    vi.doMock('../../rules/retention/own-records.json', () => ({ default: { ownRecords: [{ ...rule, effectiveFrom: '2026-02-30' }] } }));
+    try {
+      const fresh = await import('../../functions/domain/own-records.ts');
+      const { ConfigurationError: FreshConfigurationError } = await import('../../functions/domain/errors.ts');
+      const now = new Date('2026-11-29T12:00:00Z');
+      const own = { keepFor: { amount: 1, unit: 'years' as const }, basis: { en: 'contract' } };
+      // Refused even where the profile sets the term: the purge's first call fails before it anonymises anything.
+      expect(() => fresh.ownRecordsTerm('KZ', now, 'Asia/Almaty', own)).toThrow(FreshConfigurationError);
+      expect(() => fresh.ownRecordsTerm('KZ', now, 'Asia/Almaty', undefined)).toThrow(/rules\/retention\/own-records\.json[\s\S]*effectiveFrom/);
+    } finally {
+      vi.doUnmock('../../rules/retention/own-records.json');
+      vi.resetModules();
+    }
   });
 
   it("starts the term at the start of the local day, in the zone's offset of that day", () => {
