@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { ConfigurationError, toFieldProblems } from '../domain/errors.ts';
-import { OperatorProfileSchema, type OperatorProfile } from './profile-schema.ts';
+import { operatorProfileSchema, type OperatorProfile } from './profile-schema.ts';
 
 /** Parses and validates an operator profile; every bad field is named in one ConfigurationError. */
 export function parseProfile(json: unknown, source: string): OperatorProfile {
-  const result = OperatorProfileSchema.safeParse(json);
+  const result = operatorProfileSchema().safeParse(json);
   if (!result.success) throw new ConfigurationError(source, toFieldProblems(result.error.issues));
   return result.data;
 }

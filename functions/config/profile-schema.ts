@@ -8,9 +8,6 @@ import { OWN_RECORDS } from '../domain/own-records.ts';
 import { NOTICE_TYPES } from '../domain/request-policy.ts';
 import { LanguageSchema, RequestTypeSchema, type Language } from '../domain/request-types.ts';
 
-/** A text the person reads; one entry per language the operator answers in (checked below). */
-const LocalizedText = z.partialRecord(LanguageSchema, z.string().min(1));
-
 /** How a field's value is shown to the person: as it is, or as a date, a yes/no, an amount of money… */
 export const FIELD_FORMATS = ['text', 'date', 'datetime', 'yesno', 'money', 'number', 'list'] as const;
 
@@ -21,349 +18,369 @@ export const FIELD_FORMATS = ['text', 'date', 'datetime', 'yesno', 'money', 'num
 export const CORRECTABLE_TYPES = ['text', 'phone', 'email', 'date', 'iin'] as const;
 export type CorrectableType = (typeof CORRECTABLE_TYPES)[number];
 
-/** One field of a source's records, as the person reads it in an access answer and the access package. */
-const FieldDeclaration = z.strictObject({
-  label: LocalizedText,
-  format: z.enum(FIELD_FORMATS).default('text'),
-  /** ISO 4217 code of a `money` field, e.g. KZT. */
-  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as KZT').optional(),
-  /** Names for the codes a field holds (e.g. "sms" → «SMS-сообщения»), per language. */
-  values: z.record(z.string(), LocalizedText).optional(),
-  /**
-   * Other people's data kept in the person's records (a colleague in a staff list a business uploaded, the holder of
-   * a document someone else submitted): withheld from the access answer and package, with this reason.
-   */
-  withheld: z.strictObject({ reason: LocalizedText }).optional(),
-  /** The person may ask to correct this field; a new value must be of this type. */
-  correctable: z.enum(CORRECTABLE_TYPES).optional(),
-});
+/**
+ * The profile's schema is built on first use (the first profile parsed: `npm start`, `cdk synth`, a function's first
+ * call), not when this module loads: every function imports the module for its types and helpers, and building these
+ * schemas is a good part of what a cold start spends on derbes' own code.
+ */
+function buildProfileSchemas() {
+  /** A text the person reads; one entry per language the operator answers in (checked below). */
+  const LocalizedText = z.partialRecord(LanguageSchema, z.string().min(1));
 
-
-const Purpose = z.strictObject({
-  id: z.string().regex(/^[a-z][a-z0-9_]*$/, 'lower-case id, letters, digits and _'),
-  description: LocalizedText,
-  legalBasis: LocalizedText,
-  version: z.string().min(1).describe('Version of the legal text the person agreed to'),
-  consentTerm: z
-    .strictObject({ years: z.number().int().positive(), autoProlong: z.boolean() })
-    .optional(),
-  marketing: z.boolean().default(false),
-  /** Transfer, sale or sharing with third parties: a Global Privacy Control signal opts out of it, like marketing. */
-  transfer: z.boolean().default(false),
-});
-
-/** What every data source declares, whatever kind it is. */
-const SourceCommon = {
-  id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'lower-case id, letters, digits and -'),
-  description: LocalizedText,
-  /** Data categories held there, named for the person. */
-  categories: LocalizedText,
-  /** How erasure is carried out here: remove the records, or overwrite personal fields. */
-  erasure: z.enum(['delete', 'anonymise']).default('delete'),
-  /** Fields overwritten when erasure is `anonymise` (and the only ones a rectification may change, if set). */
-  personalFields: z.array(z.string().min(1)).default([]),
-  /** A legal duty to keep this data (e.g. accounting law): erasure and the retention purge keep it, and the answer names this basis. */
-  legalHold: z.strictObject({ basis: LocalizedText }).optional(),
-  /** A mailing list: a marketing opt-out removes the person's records here. */
-  marketingList: z.boolean().default(false),
-  /** Labels and formats of the fields its records hold, what is withheld and what a person may correct. */
-  fields: z.record(z.string().min(1), FieldDeclaration).default({}),
-  /**
-   * Purpose id → the attribute of this source's records that says the person consents to it (e.g. marketing →
-   * marketingConsent). A withdrawal, or an opt-out of a marketing purpose, sets it to false, so the data says what
-   * the answer says.
-   */
-  consentAttributes: z.record(z.string().min(1), z.string().min(1)).default({}),
-};
-
-const DynamoDbSource = z.strictObject({
-  ...SourceCommon,
-  kind: z.literal('dynamodb'),
-  tableName: z.string().min(3),
-  /** Attribute holding the person's e-mail address (the subject identifier). */
-  keyAttribute: z.string().min(1),
-  /** Query this index instead of the table key, when the address is not the partition key. */
-  indexName: z.string().min(1).optional(),
-});
-
-const S3Source = z.strictObject({
-  ...SourceCommon,
-  kind: z.literal('s3'),
-  bucket: z.string().min(3),
-  /** Objects of one person live under `<prefix><normalised e-mail>/`. */
-  prefix: z.string().default(''),
-});
-
-const HttpSource = z.strictObject({
-  ...SourceCommon,
-  kind: z.literal('http'),
-  /** Base URL of the company's own service; derbes calls POST <url>/find|rectify|block|unblock|erase. */
-  url: z.url(),
-  /** Secrets Manager secret (name or ARN) holding the HMAC key that signs each call; the local runtime serves it from its secrets file. */
-  secretName: z.string().min(1),
-});
-
-export const DataSourceSchema = z.discriminatedUnion('kind', [DynamoDbSource, S3Source, HttpSource]);
-
-/** Processors and recipients who must hear of rectification, blocking and erasure (GDPR Art. 19 style). */
-const Processor = z.strictObject({
-  id: z.string().regex(/^[a-z][a-z0-9-]*$/),
-  /** A company's name as written; a description ("delivery service, not named in the policy") per language. */
-  name: z.union([z.string().min(1), LocalizedText]),
-  /** The language of the notices it is sent; the profile's default language unless set. */
-  language: LanguageSchema.optional(),
-  role: z.enum(['processor', 'recipient']),
-  /** What they do with the data, named for the person in an access answer. */
-  purpose: LocalizedText,
-  country: z.string().length(2).describe('ISO 3166 country code where they process the data'),
-  notify: z.discriminatedUnion('kind', [
-    z.strictObject({ kind: z.literal('webhook'), url: z.url(), secretName: z.string().min(1) }),
-    z.strictObject({ kind: z.literal('email'), address: z.email() }),
-  ]),
-  /** The types it hears of: only those whose policy tells processors (REQUEST_POLICIES). */
-  notifyOn: z.array(z.enum(NOTICE_TYPES)).default(['rectification', 'blocking', 'unblocking', 'erasure', 'consent_withdrawal']),
-});
-
-const ReviewPolicy = z.enum(['automatic', 'operator']);
-
-/** One source's retention: records are erased (as the source's `erasure` says) this long after the date in `from`. */
-const RetentionRule = z.strictObject({
-  source: z.string().min(1),
-  keepFor: z.strictObject({ amount: z.number().int().positive(), unit: z.enum(['days', 'months', 'years']) }),
-  /** Attribute holding the ISO date (or date-time in UTC) the term runs from, e.g. lastInteraction. */
-  from: z.string().min(1),
-  /** The policy clause or law that sets the term, for the operator and the audit trail. */
-  basis: LocalizedText,
-  /** A record whose attribute of this name is set is kept; its value names the hold (e.g. a court case). */
-  holdAttribute: z.string().min(1).optional(),
-  /**
-   * A global secondary index whose sort key is `from` and whose partition key holds one value for every record, so
-   * expired records are a query; without one the purge scans the table a few pages per run and continues next run.
-   */
-  index: z.strictObject({ name: z.string().min(1), partitionAttribute: z.string().min(1), partitionValue: z.string().min(1) }).optional(),
-});
-
-const RetentionScheduleSchema = z.strictObject({
-  sources: z.array(RetentionRule).default([]),
-  /**
-   * How long derbes keeps its own records of a closed request before anonymising them, from the day it closed; without
-   * it, the term of rules/retention/own-records.json in force for the jurisdiction (KZ: 3 years, Civil Code Art. 178).
-   */
-  ownRecords: z.strictObject({ keepFor: RetentionRule.shape.keepFor, basis: LocalizedText }).optional(),
-  /** Pages of up to 100 records read per rule and run; the rest waits for the next run. */
-  pagesPerRun: z.number().int().positive().max(100).default(10),
-});
-
-/** Record attributes tried, in order, for each thing a breach notice needs about a person found in the sources. */
-const BreachRegisterSettings = z.strictObject({
-  /** Regimes besides the profile's jurisdiction whose breach-notice terms also apply (e.g. EU for customers there). */
-  alsoUnder: z.array(z.string().min(2)).default([]),
-  identityFields: z
-    .strictObject({
-      /** Attributes joined with spaces into the name, e.g. lastName, firstName, patronymic; the first non-empty list wins. */
-      name: z.array(z.array(z.string().min(1)).min(1)).default([['lastName', 'firstName', 'patronymic'], ['name'], ['fullName']]),
-      iin: z.array(z.string().min(1)).default(['iin']),
-      phone: z.array(z.string().min(1)).default(['phone', 'mobile']),
-      language: z.array(z.string().min(1)).default(['language', 'lang']),
-    })
-    .prefault({}),
-  /** Mails to affected people sent per run (the watch continues the rest every 15 minutes). */
-  mailsPerRun: z.number().int().positive().max(1000).default(50),
-});
-
-/** A token bucket: `burst` requests at once, refilled at `perMinute`. */
-const Bucket = z.strictObject({ burst: z.number().int().min(1), perMinute: z.number().positive() });
-
-/** Every limit has a default a real company can live with; see the README's Security section. */
-const LimitsSchema = z.strictObject({
-  /** Mail to one address that has not confirmed a link (receipts with their link, closing notices), per rolling window. */
-  recipientMails: z.strictObject({ max: z.number().int().min(1), windowHours: z.number().positive() }).prefault({ max: 6, windowHours: 24 }),
-  /** Mail to unconfirmed addresses, all together, per clock hour; reaching it holds such mail and alerts the operator. */
-  unverifiedMailsPerHour: z.number().int().min(1).default(300),
-  /** POST /api/requests from one client IP address. */
-  requestsPerClient: Bucket.prefault({ burst: 10, perMinute: 0.5 }),
-  /** POST /api/requests from everyone together. */
-  requestsInAll: Bucket.prefault({ burst: 200, perMinute: 60 }),
-  /** The other public POSTs (confirming a link, downloading a package) from one client IP address. */
-  publicCallsPerClient: Bucket.prefault({ burst: 30, perMinute: 30 }),
-  /** Operator API calls from one client IP address: a bucket of their own, so a public flood cannot lock operators out. */
-  operatorCallsPerClient: Bucket.prefault({ burst: 120, perMinute: 600 }),
-});
-
-export const OperatorProfileSchema = z
-  .strictObject({
-    operator: z.strictObject({
-      name: LocalizedText,
-      legalName: z.string().min(1),
-      bin: z
-        .string()
-        .regex(/^\d{12}$/, 'a BIN has 12 digits')
-        .optional(),
-      contactEmail: z.email(),
-      website: z.url().optional(),
-      address: z.string().optional(),
-    }),
-    supportAddress: z.email(),
-    jurisdiction: z.string().min(2),
-    languages: z.array(LanguageSchema).min(1),
-    defaultLanguage: LanguageSchema,
-    policyVersion: z.string().min(1),
-    policyUrl: z.url().optional(),
-    retention: LocalizedText,
-    terms: z.array(OperatorTermSchema).default([]),
-    purposes: z.array(Purpose).min(1),
-    sources: z.array(DataSourceSchema).default([]),
-    processors: z.array(Processor).default([]),
-    /** Where data is stored or sent outside Kazakhstan; the access answer must say so. */
-    crossBorder: z.strictObject({ countries: z.array(z.string().length(2)).min(1), description: LocalizedText }).optional(),
-    /** Per request type: runs by itself, or waits for an operator's decision (a claim always does). */
-    review: z.partialRecord(RequestTypeSchema, ReviewPolicy).default({}),
+  /** One field of a source's records, as the person reads it in an access answer and the access package. */
+  const FieldDeclaration = z.strictObject({
+    label: LocalizedText,
+    format: z.enum(FIELD_FORMATS).default('text'),
+    /** ISO 4217 code of a `money` field, e.g. KZT. */
+    currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as KZT').optional(),
+    /** Names for the codes a field holds (e.g. "sms" → «SMS-сообщения»), per language. */
+    values: z.record(z.string(), LocalizedText).optional(),
     /**
-     * What withdrawing consent does to the data sources, beyond the ledger: nothing, block processing, or destroy
-     * (as Vnedrah's policy says) — legal holds still keep what the law requires.
+     * Other people's data kept in the person's records (a colleague in a staff list a business uploaded, the holder of
+     * a document someone else submitted): withheld from the access answer and package, with this reason.
      */
-    consentWithdrawal: z.strictObject({ sources: z.enum(['none', 'block', 'erase']) }).prefault({ sources: 'none' }),
-    /** Subject lines the policy fixes for e-mailed requests, e.g. I-License's «Отзыв согласия…». */
-    fixedSubjects: z.array(z.strictObject({ subject: z.string().min(1), types: z.array(RequestTypeSchema).min(1) })).default([]),
-    /** Next year's transfer order or a moved holiday, without a release (see rules/calendars). */
-    calendarOverrides: z.record(z.string(), z.unknown()).optional(),
-    verification: z
-      .strictObject({
-        /** How long a verification link stays valid at most (it never outlives the due date either). */
-        codeTtlHours: z.number().positive().max(24 * 14).default(72),
-      })
-      .prefault({}),
-    /**
-     * When operators are reminded, and how long before the due date a person whose request is still open gets a
-     * reasoned or interim answer (also when verification never came).
-     */
-    escalation: EscalationPolicySchema.prefault({ reminderFractions: [0.5], lastDayReminder: true, safetyMarginHours: 4 }),
-    /** How much a stranger can make derbes do: request rates and mail to addresses that have not confirmed a link. */
-    limits: LimitsSchema.prefault({}),
-    /**
-     * Also put marketing opt-outs on SES' account-level suppression list (AWS only). SES then refuses every later
-     * message to that address, derbes' own answers included, so it is off unless the operator wants it.
-     */
-    sesAccountSuppression: z.boolean().default(false),
-    /** The breach register: other regimes whose notice terms apply, and how affected people are read from the sources. */
-    breaches: BreachRegisterSettings.prefault({}),
-    /** How long each source keeps data and from what; the scheduled purge erases what has passed its term. */
-    retentionSchedule: RetentionScheduleSchema.prefault({}),
-    /** Evidence for the authority: how long each daily digest of the audit chains is locked against any change. */
-    evidence: z.strictObject({ digestRetentionYears: z.number().int().min(1).max(100).default(5) }).prefault({}),
-    /** How the stack is deployed to AWS; the local runtime ignores it. */
-    deployment: z
-      .strictObject({
-        /** The AWS region (SES must receive mail there, see rules/aws/ses-email-receiving.json); `cdk -c region=…` wins. */
-        region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-central-1').optional(),
-        /**
-         * Only one SES receipt rule set is active per region. By default the deploy refuses to replace a set that is
-         * already active; true makes derbes' set the active one (the previous one is restored when the stack goes).
-         */
-        replaceActiveReceiptRuleSet: z.boolean().default(false),
-        /** Links in mail on the company's own domain (e.g. privacy.example.kz) instead of the API's URL. */
-        customDomain: z
-          .strictObject({
-            name: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a host name such as privacy.example.kz'),
-            /** An ACM certificate in the stack's region covering the name; without it the stack requests one (DNS validation). */
-            certificateArn: z.string().regex(/^arn:aws[\w-]*:acm:/, 'an ACM certificate ARN').optional(),
-          })
-          .optional(),
-      })
-      .prefault({}),
-    /** Ships demo data (a table of sample customers) with the stack; never for production. */
-    demo: z.boolean().default(false),
-  })
-  .superRefine((profile, ctx) => {
-    if (!profile.languages.includes(profile.defaultLanguage)) {
-      ctx.addIssue({ code: 'custom', path: ['defaultLanguage'], message: 'must be one of languages' });
-    }
-    // Every text a person may read must exist in every language the operator answers in.
-    const checkLocalized = (value: Partial<Record<string, string>>, path: (string | number)[]) => {
-      for (const language of profile.languages) {
-        if (!value[language]) ctx.addIssue({ code: 'custom', path: [...path, language], message: `missing ${language} text` });
-      }
-    };
-    checkLocalized(profile.operator.name, ['operator', 'name']);
-    checkLocalized(profile.retention, ['retention']);
-    profile.purposes.forEach((purpose, i) => {
-      checkLocalized(purpose.description, ['purposes', i, 'description']);
-      checkLocalized(purpose.legalBasis, ['purposes', i, 'legalBasis']);
-    });
-    profile.sources.forEach((source, i) => {
-      checkLocalized(source.description, ['sources', i, 'description']);
-      checkLocalized(source.categories, ['sources', i, 'categories']);
-      if (source.legalHold) checkLocalized(source.legalHold.basis, ['sources', i, 'legalHold', 'basis']);
-      for (const [field, declaration] of Object.entries(source.fields)) {
-        const path = ['sources', i, 'fields', field];
-        checkLocalized(declaration.label, [...path, 'label']);
-        if (declaration.withheld) checkLocalized(declaration.withheld.reason, [...path, 'withheld', 'reason']);
-        for (const [code, name] of Object.entries(declaration.values ?? {})) checkLocalized(name, [...path, 'values', code]);
-        if (declaration.format === 'money' && !declaration.currency) ctx.addIssue({ code: 'custom', path: [...path, 'currency'], message: 'a money field names its currency' });
-        if (declaration.correctable && declaration.withheld) ctx.addIssue({ code: 'custom', path: [...path, 'correctable'], message: 'a withheld field is not the person\'s to correct' });
-        if (declaration.correctable && source.personalFields.length && !source.personalFields.includes(field)) {
-          ctx.addIssue({ code: 'custom', path: [...path, 'correctable'], message: 'a correctable field must be one of personalFields (the only ones a rectification changes)' });
-        }
-      }
-      for (const purposeId of Object.keys(source.consentAttributes)) {
-        if (!profile.purposes.some((p) => p.id === purposeId)) {
-          ctx.addIssue({ code: 'custom', path: ['sources', i, 'consentAttributes', purposeId], message: `not a purpose of this profile (${profile.purposes.map((p) => p.id).join(', ')})` });
-        }
-      }
-    });
-    // A correctable field means one thing wherever it is kept: the same type in every source.
-    const types = new Map<string, CorrectableType>();
-    profile.sources.forEach((source, i) => {
-      for (const [field, declaration] of Object.entries(source.fields)) {
-        if (!declaration.correctable) continue;
-        const earlier = types.get(field);
-        if (earlier && earlier !== declaration.correctable) {
-          ctx.addIssue({ code: 'custom', path: ['sources', i, 'fields', field, 'correctable'], message: `is ${earlier} in another source` });
-        }
-        types.set(field, declaration.correctable);
-      }
-    });
-    profile.terms.forEach((term, i) => {
-      if (term.citation) checkLocalized(term.citation, ['terms', i, 'citation']);
-      else ctx.addIssue({ code: 'custom', path: ['terms', i, 'citation'], message: 'how the person is told of this promise, per language' });
-    });
-    const ids = profile.sources.map((s) => s.id);
-    ids.forEach((id, i) => {
-      if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicate source id ${id}` });
-      // The retention of derbes' own records goes by this name in the plan and the audit trail.
-      if (id === OWN_RECORDS) ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `'${OWN_RECORDS}' is the name of derbes' own records; choose another` });
-    });
-    profile.processors.forEach((processor, i) => {
-      checkLocalized(processor.purpose, ['processors', i, 'purpose']);
-      if (typeof processor.name !== 'string') checkLocalized(processor.name, ['processors', i, 'name']);
-    });
-    if (profile.crossBorder) checkLocalized(profile.crossBorder.description, ['crossBorder', 'description']);
-    profile.retentionSchedule.sources.forEach((rule, i) => {
-      const source = profile.sources.find((s) => s.id === rule.source);
-      if (!source) ctx.addIssue({ code: 'custom', path: ['retentionSchedule', 'sources', i, 'source'], message: `no source '${rule.source}' (known: ${ids.join(', ')})` });
-      else if (source.kind === 's3') {
-        ctx.addIssue({ code: 'custom', path: ['retentionSchedule', 'sources', i, 'source'], message: `the purge reads DynamoDB tables and the company's HTTP service; '${rule.source}' is an S3 object (no index to find expired records by)` });
-      } else if (source.kind === 'http' && rule.index) {
-        ctx.addIssue({ code: 'custom', path: ['retentionSchedule', 'sources', i, 'index'], message: `'${rule.source}' is the company's HTTP service, which finds expired records itself; an index is for DynamoDB tables` });
-      }
-      checkLocalized(rule.basis, ['retentionSchedule', 'sources', i, 'basis']);
-    });
-    if (profile.retentionSchedule.ownRecords) checkLocalized(profile.retentionSchedule.ownRecords.basis, ['retentionSchedule', 'ownRecords', 'basis']);
-    const retained = profile.retentionSchedule.sources.map((r) => r.source);
-    retained.forEach((id, i) => {
-      if (retained.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: ['retentionSchedule', 'sources', i, 'source'], message: `a second rule for '${id}'` });
-    });
-    if (profile.review.claim === 'automatic') {
-      ctx.addIssue({ code: 'custom', path: ['review', 'claim'], message: 'a claim always goes to an operator' });
-    }
+    withheld: z.strictObject({ reason: LocalizedText }).optional(),
+    /** The person may ask to correct this field; a new value must be of this type. */
+    correctable: z.enum(CORRECTABLE_TYPES).optional(),
   });
 
-export type OperatorProfile = z.infer<typeof OperatorProfileSchema>;
-export type DataSource = z.infer<typeof DataSourceSchema>;
-export type Processor = z.infer<typeof Processor>;
-export type RetentionRule = z.infer<typeof RetentionRule>;
-export type LocalizedText = z.infer<typeof LocalizedText>;
-export type FieldDeclaration = z.infer<typeof FieldDeclaration>;
+
+  const Purpose = z.strictObject({
+    id: z.string().regex(/^[a-z][a-z0-9_]*$/, 'lower-case id, letters, digits and _'),
+    description: LocalizedText,
+    legalBasis: LocalizedText,
+    version: z.string().min(1).describe('Version of the legal text the person agreed to'),
+    consentTerm: z
+      .strictObject({ years: z.number().int().positive(), autoProlong: z.boolean() })
+      .optional(),
+    marketing: z.boolean().default(false),
+    /** Transfer, sale or sharing with third parties: a Global Privacy Control signal opts out of it, like marketing. */
+    transfer: z.boolean().default(false),
+  });
+
+  /** What every data source declares, whatever kind it is. */
+  const SourceCommon = {
+    id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'lower-case id, letters, digits and -'),
+    description: LocalizedText,
+    /** Data categories held there, named for the person. */
+    categories: LocalizedText,
+    /** How erasure is carried out here: remove the records, or overwrite personal fields. */
+    erasure: z.enum(['delete', 'anonymise']).default('delete'),
+    /** Fields overwritten when erasure is `anonymise` (and the only ones a rectification may change, if set). */
+    personalFields: z.array(z.string().min(1)).default([]),
+    /** A legal duty to keep this data (e.g. accounting law): erasure and the retention purge keep it, and the answer names this basis. */
+    legalHold: z.strictObject({ basis: LocalizedText }).optional(),
+    /** A mailing list: a marketing opt-out removes the person's records here. */
+    marketingList: z.boolean().default(false),
+    /** Labels and formats of the fields its records hold, what is withheld and what a person may correct. */
+    fields: z.record(z.string().min(1), FieldDeclaration).default({}),
+    /**
+     * Purpose id → the attribute of this source's records that says the person consents to it (e.g. marketing →
+     * marketingConsent). A withdrawal, or an opt-out of a marketing purpose, sets it to false, so the data says what
+     * the answer says.
+     */
+    consentAttributes: z.record(z.string().min(1), z.string().min(1)).default({}),
+  };
+
+  const DynamoDbSource = z.strictObject({
+    ...SourceCommon,
+    kind: z.literal('dynamodb'),
+    tableName: z.string().min(3),
+    /** Attribute holding the person's e-mail address (the subject identifier). */
+    keyAttribute: z.string().min(1),
+    /** Query this index instead of the table key, when the address is not the partition key. */
+    indexName: z.string().min(1).optional(),
+  });
+
+  const S3Source = z.strictObject({
+    ...SourceCommon,
+    kind: z.literal('s3'),
+    bucket: z.string().min(3),
+    /** Objects of one person live under `<prefix><normalised e-mail>/`. */
+    prefix: z.string().default(''),
+  });
+
+  const HttpSource = z.strictObject({
+    ...SourceCommon,
+    kind: z.literal('http'),
+    /** Base URL of the company's own service; derbes calls POST <url>/find|rectify|block|unblock|erase. */
+    url: z.url(),
+    /** Secrets Manager secret (name or ARN) holding the HMAC key that signs each call; the local runtime serves it from its secrets file. */
+    secretName: z.string().min(1),
+  });
+
+  const DataSourceSchema = z.discriminatedUnion('kind', [DynamoDbSource, S3Source, HttpSource]);
+
+  /** Processors and recipients who must hear of rectification, blocking and erasure (GDPR Art. 19 style). */
+  const Processor = z.strictObject({
+    id: z.string().regex(/^[a-z][a-z0-9-]*$/),
+    /** A company's name as written; a description ("delivery service, not named in the policy") per language. */
+    name: z.union([z.string().min(1), LocalizedText]),
+    /** The language of the notices it is sent; the profile's default language unless set. */
+    language: LanguageSchema.optional(),
+    role: z.enum(['processor', 'recipient']),
+    /** What they do with the data, named for the person in an access answer. */
+    purpose: LocalizedText,
+    country: z.string().length(2).describe('ISO 3166 country code where they process the data'),
+    notify: z.discriminatedUnion('kind', [
+      z.strictObject({ kind: z.literal('webhook'), url: z.url(), secretName: z.string().min(1) }),
+      z.strictObject({ kind: z.literal('email'), address: z.email() }),
+    ]),
+    /** The types it hears of: only those whose policy tells processors (REQUEST_POLICIES). */
+    notifyOn: z.array(z.enum(NOTICE_TYPES)).default(['rectification', 'blocking', 'unblocking', 'erasure', 'consent_withdrawal']),
+  });
+
+  const ReviewPolicy = z.enum(['automatic', 'operator']);
+
+  /** One source's retention: records are erased (as the source's `erasure` says) this long after the date in `from`. */
+  const RetentionRule = z.strictObject({
+    source: z.string().min(1),
+    keepFor: z.strictObject({ amount: z.number().int().positive(), unit: z.enum(['days', 'months', 'years']) }),
+    /** Attribute holding the ISO date (or date-time in UTC) the term runs from, e.g. lastInteraction. */
+    from: z.string().min(1),
+    /** The policy clause or law that sets the term, for the operator and the audit trail. */
+    basis: LocalizedText,
+    /** A record whose attribute of this name is set is kept; its value names the hold (e.g. a court case). */
+    holdAttribute: z.string().min(1).optional(),
+    /**
+     * A global secondary index whose sort key is `from` and whose partition key holds one value for every record, so
+     * expired records are a query; without one the purge scans the table a few pages per run and continues next run.
+     */
+    index: z.strictObject({ name: z.string().min(1), partitionAttribute: z.string().min(1), partitionValue: z.string().min(1) }).optional(),
+  });
+
+  const RetentionScheduleSchema = z.strictObject({
+    sources: z.array(RetentionRule).default([]),
+    /**
+     * How long derbes keeps its own records of a closed request before anonymising them, from the day it closed; without
+     * it, the term of rules/retention/own-records.json in force for the jurisdiction (KZ: 3 years, Civil Code Art. 178).
+     */
+    ownRecords: z.strictObject({ keepFor: RetentionRule.shape.keepFor, basis: LocalizedText }).optional(),
+    /** Pages of up to 100 records read per rule and run; the rest waits for the next run. */
+    pagesPerRun: z.number().int().positive().max(100).default(10),
+  });
+
+  /** Record attributes tried, in order, for each thing a breach notice needs about a person found in the sources. */
+  const BreachRegisterSettings = z.strictObject({
+    /** Regimes besides the profile's jurisdiction whose breach-notice terms also apply (e.g. EU for customers there). */
+    alsoUnder: z.array(z.string().min(2)).default([]),
+    identityFields: z
+      .strictObject({
+        /** Attributes joined with spaces into the name, e.g. lastName, firstName, patronymic; the first non-empty list wins. */
+        name: z.array(z.array(z.string().min(1)).min(1)).default([['lastName', 'firstName', 'patronymic'], ['name'], ['fullName']]),
+        iin: z.array(z.string().min(1)).default(['iin']),
+        phone: z.array(z.string().min(1)).default(['phone', 'mobile']),
+        language: z.array(z.string().min(1)).default(['language', 'lang']),
+      })
+      .prefault({}),
+    /** Mails to affected people sent per run (the watch continues the rest every 15 minutes). */
+    mailsPerRun: z.number().int().positive().max(1000).default(50),
+  });
+
+  /** A token bucket: `burst` requests at once, refilled at `perMinute`. */
+  const Bucket = z.strictObject({ burst: z.number().int().min(1), perMinute: z.number().positive() });
+
+  /** Every limit has a default a real company can live with; see the README's Security section. */
+  const LimitsSchema = z.strictObject({
+    /** Mail to one address that has not confirmed a link (receipts with their link, closing notices), per rolling window. */
+    recipientMails: z.strictObject({ max: z.number().int().min(1), windowHours: z.number().positive() }).prefault({ max: 6, windowHours: 24 }),
+    /** Mail to unconfirmed addresses, all together, per clock hour; reaching it holds such mail and alerts the operator. */
+    unverifiedMailsPerHour: z.number().int().min(1).default(300),
+    /** POST /api/requests from one client IP address. */
+    requestsPerClient: Bucket.prefault({ burst: 10, perMinute: 0.5 }),
+    /** POST /api/requests from everyone together. */
+    requestsInAll: Bucket.prefault({ burst: 200, perMinute: 60 }),
+    /** The other public POSTs (confirming a link, downloading a package) from one client IP address. */
+    publicCallsPerClient: Bucket.prefault({ burst: 30, perMinute: 30 }),
+    /** Operator API calls from one client IP address: a bucket of their own, so a public flood cannot lock operators out. */
+    operatorCallsPerClient: Bucket.prefault({ burst: 120, perMinute: 600 }),
+  });
+
+  const OperatorProfileSchema = z
+    .strictObject({
+      operator: z.strictObject({
+        name: LocalizedText,
+        legalName: z.string().min(1),
+        bin: z
+          .string()
+          .regex(/^\d{12}$/, 'a BIN has 12 digits')
+          .optional(),
+        contactEmail: z.email(),
+        website: z.url().optional(),
+        address: z.string().optional(),
+      }),
+      supportAddress: z.email(),
+      jurisdiction: z.string().min(2),
+      languages: z.array(LanguageSchema).min(1),
+      defaultLanguage: LanguageSchema,
+      policyVersion: z.string().min(1),
+      policyUrl: z.url().optional(),
+      retention: LocalizedText,
+      terms: z.array(OperatorTermSchema).default([]),
+      purposes: z.array(Purpose).min(1),
+      sources: z.array(DataSourceSchema).default([]),
+      processors: z.array(Processor).default([]),
+      /** Where data is stored or sent outside Kazakhstan; the access answer must say so. */
+      crossBorder: z.strictObject({ countries: z.array(z.string().length(2)).min(1), description: LocalizedText }).optional(),
+      /** Per request type: runs by itself, or waits for an operator's decision (a claim always does). */
+      review: z.partialRecord(RequestTypeSchema, ReviewPolicy).default({}),
+      /**
+       * What withdrawing consent does to the data sources, beyond the ledger: nothing, block processing, or destroy
+       * (as Vnedrah's policy says) — legal holds still keep what the law requires.
+       */
+      consentWithdrawal: z.strictObject({ sources: z.enum(['none', 'block', 'erase']) }).prefault({ sources: 'none' }),
+      /** Subject lines the policy fixes for e-mailed requests, e.g. I-License's «Отзыв согласия…». */
+      fixedSubjects: z.array(z.strictObject({ subject: z.string().min(1), types: z.array(RequestTypeSchema).min(1) })).default([]),
+      /** Next year's transfer order or a moved holiday, without a release (see rules/calendars). */
+      calendarOverrides: z.record(z.string(), z.unknown()).optional(),
+      verification: z
+        .strictObject({
+          /** How long a verification link stays valid at most (it never outlives the due date either). */
+          codeTtlHours: z.number().positive().max(24 * 14).default(72),
+        })
+        .prefault({}),
+      /**
+       * When operators are reminded, and how long before the due date a person whose request is still open gets a
+       * reasoned or interim answer (also when verification never came).
+       */
+      escalation: EscalationPolicySchema.prefault({ reminderFractions: [0.5], lastDayReminder: true, safetyMarginHours: 4 }),
+      /** How much a stranger can make derbes do: request rates and mail to addresses that have not confirmed a link. */
+      limits: LimitsSchema.prefault({}),
+      /**
+       * Also put marketing opt-outs on SES' account-level suppression list (AWS only). SES then refuses every later
+       * message to that address, derbes' own answers included, so it is off unless the operator wants it.
+       */
+      sesAccountSuppression: z.boolean().default(false),
+      /** The breach register: other regimes whose notice terms apply, and how affected people are read from the sources. */
+      breaches: BreachRegisterSettings.prefault({}),
+      /** How long each source keeps data and from what; the scheduled purge erases what has passed its term. */
+      retentionSchedule: RetentionScheduleSchema.prefault({}),
+      /** Evidence for the authority: how long each daily digest of the audit chains is locked against any change. */
+      evidence: z.strictObject({ digestRetentionYears: z.number().int().min(1).max(100).default(5) }).prefault({}),
+      /** How the stack is deployed to AWS; the local runtime ignores it. */
+      deployment: z
+        .strictObject({
+          /** The AWS region (SES must receive mail there, see rules/aws/ses-email-receiving.json); `cdk -c region=…` wins. */
+          region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-central-1').optional(),
+          /**
+           * Only one SES receipt rule set is active per region. By default the deploy refuses to replace a set that is
+           * already active; true makes derbes' set the active one (the previous one is restored when the stack goes).
+           */
+          replaceActiveReceiptRuleSet: z.boolean().default(false),
+          /** Links in mail on the company's own domain (e.g. privacy.example.kz) instead of the API's URL. */
+          customDomain: z
+            .strictObject({
+              name: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a host name such as privacy.example.kz'),
+              /** An ACM certificate in the stack's region covering the name; without it the stack requests one (DNS validation). */
+              certificateArn: z.string().regex(/^arn:aws[\w-]*:acm:/, 'an ACM certificate ARN').optional(),
+            })
+            .optional(),
+        })
+        .prefault({}),
+      /** Ships demo data (a table of sample customers) with the stack; never for production. */
+      demo: z.boolean().default(false),
+    })
+    .superRefine((profile, ctx) => {
+      if (!profile.languages.includes(profile.defaultLanguage)) {
+        ctx.addIssue({ code: 'custom', path: ['defaultLanguage'], message: 'must be one of languages' });
+      }
+      // Every text a person may read must exist in every language the operator answers in.
+      const checkLocalized = (value: Partial<Record<string, string>>, path: (string | number)[]) => {
+        for (const language of profile.languages) {
+          if (!value[language]) ctx.addIssue({ code: 'custom', path: [...path, language], message: `missing ${language} text` });
+        }
+      };
+      checkLocalized(profile.operator.name, ['operator', 'name']);
+      checkLocalized(profile.retention, ['retention']);
+      profile.purposes.forEach((purpose, i) => {
+        checkLocalized(purpose.description, ['purposes', i, 'description']);
+        checkLocalized(purpose.legalBasis, ['purposes', i, 'legalBasis']);
+      });
+      profile.sources.forEach((source, i) => {
+        checkLocalized(source.description, ['sources', i, 'description']);
+        checkLocalized(source.categories, ['sources', i, 'categories']);
+        if (source.legalHold) checkLocalized(source.legalHold.basis, ['sources', i, 'legalHold', 'basis']);
+        for (const [field, declaration] of Object.entries(source.fields)) {
+          const path = ['sources', i, 'fields', field];
+          checkLocalized(declaration.label, [...path, 'label']);
+          if (declaration.withheld) checkLocalized(declaration.withheld.reason, [...path, 'withheld', 'reason']);
+          for (const [code, name] of Object.entries(declaration.values ?? {})) checkLocalized(name, [...path, 'values', code]);
+          if (declaration.format === 'money' && !declaration.currency) ctx.addIssue({ code: 'custom', path: [...path, 'currency'], message: 'a money field names its currency' });
+          if (declaration.correctable && declaration.withheld) ctx.addIssue({ code: 'custom', path: [...path, 'correctable'], message: 'a withheld field is not the person\'s to correct' });
+          if (declaration.correctable && source.personalFields.length && !source.personalFields.includes(field)) {
+            ctx.addIssue({ code: 'custom', path: [...path, 'correctable'], message: 'a correctable field must be one of personalFields (the only ones a rectification changes)' });
+          }
+        }
+        for (const purposeId of Object.keys(source.consentAttributes)) {
+          if (!profile.purposes.some((p) => p.id === purposeId)) {
+            ctx.addIssue({ code: 'custom', path: ['sources', i, 'consentAttributes', purposeId], message: `not a purpose of this profile (${profile.purposes.map((p) => p.id).join(', ')})` });
+          }
+        }
+      });
+      // A correctable field means one thing wherever it is kept: the same type in every source.
+      const types = new Map<string, CorrectableType>();
+      profile.sources.forEach((source, i) => {
+        for (const [field, declaration] of Object.entries(source.fields)) {
+          if (!declaration.correctable) continue;
+          const earlier = types.get(field);
+          if (earlier && earlier !== declaration.correctable) {
+            ctx.addIssue({ code: 'custom', path: ['sources', i, 'fields', field, 'correctable'], message: `is ${earlier} in another source` });
+          }
+          types.set(field, declaration.correctable);
+        }
+      });
+      profile.terms.forEach((term, i) => {
+        if (term.citation) checkLocalized(term.citation, ['terms', i, 'citation']);
+        else ctx.addIssue({ code: 'custom', path: ['terms', i, 'citation'], message: 'how the person is told of this promise, per language' });
+      });
+      const ids = profile.sources.map((s) => s.id);
+      ids.forEach((id, i) => {
+        if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicate source id ${id}` });
+        // The retention of derbes' own records goes by this name in the plan and the audit trail.
+        if (id === OWN_RECORDS) ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `'${OWN_RECORDS}' is the name of derbes' own records; choose another` });
+      });
+      profile.processors.forEach((processor, i) => {
+        checkLocalized(processor.purpose, ['processors', i, 'purpose']);
+        if (typeof processor.name !== 'string') checkLocalized(processor.name, ['processors', i, 'name']);
+      });
+      if (profile.crossBorder) checkLocalized(profile.crossBorder.description, ['crossBorder', 'description']);
+      profile.retentionSchedule.sources.forEach((rule, i) => {
+        const source = profile.sources.find((s) => s.id === rule.source);
+        if (!source) ctx.addIssue({ code: 'custom', path: ['retentionSchedule', 'sources', i, 'source'], message: `no source '${rule.source}' (known: ${ids.join(', ')})` });
+        else if (source.kind === 's3') {
+          ctx.addIssue({ code: 'custom', path: ['retentionSchedule', 'sources', i, 'source'], message: `the purge reads DynamoDB tables and the company's HTTP service; '${rule.source}' is an S3 object (no index to find expired records by)` });
+        } else if (source.kind === 'http' && rule.index) {
+          ctx.addIssue({ code: 'custom', path: ['retentionSchedule', 'sources', i, 'index'], message: `'${rule.source}' is the company's HTTP service, which finds expired records itself; an index is for DynamoDB tables` });
+        }
+        checkLocalized(rule.basis, ['retentionSchedule', 'sources', i, 'basis']);
+      });
+      if (profile.retentionSchedule.ownRecords) checkLocalized(profile.retentionSchedule.ownRecords.basis, ['retentionSchedule', 'ownRecords', 'basis']);
+      const retained = profile.retentionSchedule.sources.map((r) => r.source);
+      retained.forEach((id, i) => {
+        if (retained.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: ['retentionSchedule', 'sources', i, 'source'], message: `a second rule for '${id}'` });
+      });
+      if (profile.review.claim === 'automatic') {
+        ctx.addIssue({ code: 'custom', path: ['review', 'claim'], message: 'a claim always goes to an operator' });
+      }
+    });
+
+  return { OperatorProfileSchema, DataSourceSchema, Processor, RetentionRule, LocalizedText, FieldDeclaration };
+}
+
+type ProfileSchemas = ReturnType<typeof buildProfileSchemas>;
+let profileSchemas: ProfileSchemas | undefined;
+
+/** The operator profile's schema (see buildProfileSchemas). */
+export function operatorProfileSchema(): ProfileSchemas['OperatorProfileSchema'] {
+  return (profileSchemas ??= buildProfileSchemas()).OperatorProfileSchema;
+}
+
+export type OperatorProfile = z.infer<ProfileSchemas['OperatorProfileSchema']>;
+export type DataSource = z.infer<ProfileSchemas['DataSourceSchema']>;
+export type Processor = z.infer<ProfileSchemas['Processor']>;
+export type RetentionRule = z.infer<ProfileSchemas['RetentionRule']>;
+export type LocalizedText = z.infer<ProfileSchemas['LocalizedText']>;
+export type FieldDeclaration = z.infer<ProfileSchemas['FieldDeclaration']>;
 
 /** The domain of the support address: our Message-IDs end in it, so replies to them can be recognised. */
 export function mailDomain(profile: Pick<OperatorProfile, 'supportAddress'>): string {
