@@ -5,6 +5,7 @@ import { ConflictError, ValidationError, toFieldProblems } from '../domain/error
 import { ENTERED_CHANNELS, MAX_MESSAGE_CHARS, MAX_NOTES, type OperatorNote } from '../domain/request.ts';
 import { RequestTypeSchema, type RequestType } from '../domain/request-types.ts';
 import type { Dependencies } from './dependencies.ts';
+import { amendAsItStands } from './amend-as-it-stands.ts';
 import { decide } from './operator.ts';
 import { reviewReasons } from './fulfilment.ts';
 import { operatorName, type OperatorActor } from '../domain/operator-identity.ts';
@@ -24,10 +25,11 @@ export async function addNote(deps: Pick<Dependencies, 'requests' | 'clock'>, re
   const note: OperatorNote = { id: randomBytes(8).toString('hex'), at: deps.clock.now().toISOString(), by: operatorName(actor), text: parsed.data.text };
   const full = () => new ConflictError(`${requestId} has ${MAX_NOTES} notes, the most one request keeps`);
   if ((request.notes ?? []).length >= MAX_NOTES) throw full();
-  // Made from the request as it stands when written: a note another operator adds at the same moment stays.
-  await deps.requests.amend(
-    requestId,
-    request.status,
+  // Made from the request as it stands when written, in whatever step the workflow moved it to meanwhile: a note
+  // another operator adds at the same moment stays.
+  await amendAsItStands(
+    deps.requests,
+    request,
     (current) => ({ notes: [...(current.notes ?? []), note] }),
     [{ type: 'operator.noted', detail: { noteId: note.id, operator: actor } }],
     (current) => {

@@ -7,13 +7,13 @@ import { groundText, refusalGround, refusalGrounds } from '../domain/refusal-gro
 import { MAX_MESSAGE_CHARS, MAX_OPERATOR_MESSAGES, OPEN_STATUSES, type DataSubjectRequest, type OperatorMessage, type RefusalBasis } from '../domain/request.ts';
 import { LANGUAGES, RequestTypeSchema, type Language, type RequestType } from '../domain/request-types.ts';
 import { ChangesSchema } from '../domain/rectification.ts';
-import { eventsOfType, type AuditEvent, type RecordedAuditEvent } from '../domain/audit.ts';
+import { eventsOfType, type RecordedAuditEvent } from '../domain/audit.ts';
 import { operatorName, type OperatorActor } from '../domain/operator-identity.ts';
 import { correctionProblems, describeReasons, reviewReasons } from './fulfilment.ts';
 import { correctableFields, localize } from '../config/profile-schema.ts';
 import type { Dependencies } from './dependencies.ts';
 import { notifyPerson } from './notify.ts';
-import type { Changes, RequestStore } from './ports.ts';
+import { amendAsItStands } from './amend-as-it-stands.ts';
 
 /** An operator's decision on a request that waits for one. */
 export const DecisionInputSchema = z
@@ -295,26 +295,4 @@ export async function extendDeadline(deps: Dependencies, requestId: string, rawR
   );
   await notifyPerson(deps, updated, 'extension', { reason: reason.data, rule: citation[updated.language] });
   return requestView(updated, deps.clock.now(), deps.profile.escalation);
-}
-
-/** How often an operator's write is read again when the workflow moved the request's status just before it. */
-const STATUS_MOVES_TOLERATED = 3;
-
-/**
- * Amends a request in whatever status it now stands, from `read` on: the workflow may move it to its next step
- * between an operator's read and write (the store's write is conditioned on the status read), and then it is read
- * again. `check` sees each read and refuses (a request that closed meanwhile, say); any other conflict is the
- * operator's to see.
- */
-async function amendAsItStands(requests: RequestStore, read: DataSubjectRequest, changes: Changes, events: AuditEvent[], check?: (current: DataSubjectRequest) => void): Promise<DataSubjectRequest> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await requests.amend(read.id, read.status, changes, events, check);
-    } catch (error) {
-      if (!(error instanceof ConflictError) || attempt === STATUS_MOVES_TOLERATED) throw error;
-      const again = await requests.get(read.id);
-      if (again.status === read.status) throw error;
-      read = again;
-    }
-  }
 }

@@ -118,3 +118,19 @@ async function lastMailTo(s: MemorySystem, id: string): Promise<string> {
   const request = await s.deps.requests.get(id);
   return mailsTo(s, request.email).at(-1)!.text;
 }
+
+/** `change` runs right after the `nth` read of the request: between a use case's read and its write. */
+export function afterRead(s: MemorySystem, requestId: string, change: (read: DataSubjectRequest) => Promise<unknown>, nth = 1): void {
+  const get = s.deps.requests.get.bind(s.deps.requests);
+  let reads = 0;
+  s.deps.requests.get = async (id) => {
+    const read = await get(id);
+    if (id === requestId && ++reads === nth) await change(read);
+    return read;
+  };
+}
+
+/** The workflow moves the request to `to` right after the `nth` read of it: between an operator's read and write. */
+export function movesAfterRead(s: MemorySystem, requestId: string, to: RequestStatus, nth = 1): void {
+  afterRead(s, requestId, (read) => s.deps.requests.transition(requestId, read.status, to), nth);
+}

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConflictError, IdempotencyKeyReusedError, ValidationError } from '../../../functions/domain/errors.ts';
 import { hashSecretCode } from '../../../functions/domain/secret-code.ts';
 import { anonymisedRequest } from '../../../functions/domain/own-records.ts';
+import { MAX_NOTES } from '../../../functions/domain/request.ts';
 import { INBOX_PAGE_SIZE, inbox } from '../../../functions/use-cases/inbox.ts';
 import { addNote, classify, enterRequest } from '../../../functions/use-cases/operator-actions.ts';
 import { requestDetail } from '../../../functions/use-cases/operator.ts';
@@ -9,7 +10,7 @@ import { receiveEmail } from '../../../functions/use-cases/receive-email.ts';
 import { submitRequest } from '../../../functions/use-cases/submit-request.ts';
 import { requestVerification } from '../../../functions/use-cases/verification.ts';
 import { acknowledge, planFulfilment, requestDecision } from '../../../functions/use-cases/workflow-steps.ts';
-import { mailsTo, NOW, OPERATOR, placeRequest, systemFor } from '../../support/flow.ts';
+import { afterRead, mailsTo, movesAfterRead, NOW, OPERATOR, placeRequest, systemFor } from '../../support/flow.ts';
 
 const DAY = 86_400_000;
 const PASS = { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS' } as const;
@@ -112,6 +113,29 @@ describe('addNote', () => {
     expect(s.mailer.sent).toEqual([]);
     await expect(addNote(s.deps, request.id, { text: '  ' }, OPERATOR)).rejects.toMatchObject({ problems: [{ field: 'text', message: 'write the note' }] });
     await expect(addNote(s.deps, request.id, { text: 'x', extra: 1 }, OPERATOR)).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('keeps a note when the workflow moves the request between reading it and writing the note', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['claim'], { status: 'AWAITING_VERIFICATION' });
+    movesAfterRead(s, request.id, 'IN_PROGRESS');
+    const note = await addNote(s.deps, request.id, { text: 'Called the person.' }, OPERATOR);
+    expect(await s.deps.requests.get(request.id)).toMatchObject({ status: 'IN_PROGRESS', notes: [{ id: note.id, text: 'Called the person.' }] });
+    expect((await s.deps.audit.list(request.id)).filter((e) => e.type === 'operator.noted').map((e) => e.detail)).toEqual([{ noteId: note.id, operator: OPERATOR }]);
+  });
+
+  it('refuses a note once the request holds the most notes, when the last place was taken meanwhile', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['claim'], { status: 'AWAITING_VERIFICATION' });
+    for (let n = 1; n < MAX_NOTES; n++) await addNote(s.deps, request.id, { text: `Note ${n}.` }, OPERATOR);
+    afterRead(s, request.id, async (read) => {
+      await addNote(s.deps, request.id, { text: 'The last one.' }, OPERATOR);
+      await s.deps.requests.transition(request.id, read.status, 'IN_PROGRESS');
+    });
+    await expect(addNote(s.deps, request.id, { text: 'One too many.' }, OPERATOR)).rejects.toThrow(new ConflictError(`${request.id} has ${MAX_NOTES} notes, the most one request keeps`));
+    const notes = (await s.deps.requests.get(request.id)).notes ?? [];
+    expect(notes).toHaveLength(MAX_NOTES);
+    expect(notes.at(-1)?.text).toBe('The last one.');
   });
 });
 

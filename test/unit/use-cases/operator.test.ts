@@ -5,9 +5,8 @@ import { applyDecision, basisText, decide, extendDeadline, parseDecision, reques
 import { receiveEmail } from '../../../functions/use-cases/receive-email.ts';
 import { acknowledge } from '../../../functions/use-cases/workflow-steps.ts';
 import { planFulfilment, requestDecision } from '../../../functions/use-cases/workflow-steps.ts';
-import { mailsTo, NOW, OPERATOR, placeRequest, systemFor } from '../../support/flow.ts';
+import { mailsTo, movesAfterRead, NOW, OPERATOR, placeRequest, systemFor } from '../../support/flow.ts';
 import type { MemorySentMail } from '../../support/memory-deps.ts';
-import type { DataSubjectRequest } from '../../../functions/domain/request.ts';
 
 async function awaitingDecision(types: Parameters<typeof placeRequest>[1] = ['claim'], profile = 'profiles/seeds/4sell.json') {
   const s = systemFor(profile);
@@ -16,17 +15,6 @@ async function awaitingDecision(types: Parameters<typeof placeRequest>[1] = ['cl
   await requestDecision(s.deps, request.id, 'task-token');
   s.mailer.sent.length = 0;
   return { s, request };
-}
-
-/** The workflow moves the request to `to` right after the `nth` read of it: between an operator's read and write. */
-function movesAfterRead(s: ReturnType<typeof systemFor>, requestId: string, to: DataSubjectRequest['status'], nth = 1) {
-  const get = s.deps.requests.get.bind(s.deps.requests);
-  let reads = 0;
-  s.deps.requests.get = async (id) => {
-    const read = await get(id);
-    if (id === requestId && ++reads === nth) await s.deps.requests.transition(id, read.status, to);
-    return read;
-  };
 }
 
 describe('decide', () => {
