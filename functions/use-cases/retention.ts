@@ -7,6 +7,7 @@ import type { DataSubjectRequest } from '../domain/request.ts';
 import { retentionCutoff, ruleFingerprint, type RetentionState } from '../domain/retention.ts';
 import { awaitingApprovalMail } from '../domain/retention-texts.ts';
 import type { Dependencies } from './dependencies.ts';
+import { amendAsItStands } from './amend-as-it-stands.ts';
 import type { RetentionLease, RetentionSource } from './ports.ts';
 
 type Deps = Pick<Dependencies, 'profile' | 'deadlines' | 'retentionStates' | 'audit' | 'clock' | 'keyedHash' | 'mailer' | 'ownRecords'> & {
@@ -276,7 +277,8 @@ export async function holdRequest(deps: Pick<Dependencies, 'requests'>, requestI
   if (basis !== null && (typeof basis !== 'string' || !basis.trim() || basis.length > 300)) {
     throw new ValidationError([{ field: 'basis', message: 'the legal basis that keeps the request, as a short text (null lifts the hold)' }], 'legal hold');
   }
-  // Checked on every read the write is based on: the purge may begin between the operator's read and the write.
+  // Checked on every read the write is based on: the purge may begin between the operator's read and the write; the
+  // workflow moving an open request to its next step meanwhile changes nothing.
   const holdable = (current: DataSubjectRequest) => {
     if (current.anonymised) throw new ConflictError(`request ${requestId} was anonymised at ${current.anonymised.at}; there is nothing left to hold`);
     if (current.anonymising) throw new ConflictError(`request ${requestId} is being anonymised (its term has passed and its raw mail and results are being removed); it can no longer be held`);
@@ -284,9 +286,9 @@ export async function holdRequest(deps: Pick<Dependencies, 'requests'>, requestI
   const request = await deps.requests.get(requestId);
   holdable(request);
   const held = typeof basis === 'string' ? basis.trim() : undefined;
-  return deps.requests.amend(
-    requestId,
-    request.status,
+  return amendAsItStands(
+    deps.requests,
+    request,
     { legalHold: held },
     [{ type: 'retention.hold', detail: { held: Boolean(held), ...(held && { basis: held }), operator: actor } }],
     holdable,

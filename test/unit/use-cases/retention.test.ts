@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ANONYMISED } from '../../../functions/adapters/sources/source-rules.ts';
-import { NotFoundError } from '../../../functions/domain/errors.ts';
-import { approveRule, planChunk, purgeExpired, retentionRules } from '../../../functions/use-cases/retention.ts';
-import { NOW, systemFor } from '../../support/flow.ts';
+import { ConflictError, NotFoundError } from '../../../functions/domain/errors.ts';
+import { approveRule, holdRequest, planChunk, purgeExpired, retentionRules } from '../../../functions/use-cases/retention.ts';
+import { afterRead, movesAfterRead, NOW, OPERATOR, placeRequest, systemFor } from '../../support/flow.ts';
 import type { MemorySystem } from '../../support/memory-deps.ts';
 
 const PROFILE = 'profiles/seeds/vnedrah.json';
@@ -158,5 +158,31 @@ describe("derbes' own records", () => {
     expect(await s.deps.requests.get('DRB-AAAAA-00003')).toMatchObject({ name: 'Старый Клиент' });
     expect((await s.deps.audit.list('DRB-AAAAA-00001')).map((e) => e.type)).toContain('retention.anonymised');
     expect(await purgeExpired(s.deps)).toMatchObject({ purged: 0 });
+  });
+});
+
+describe('holdRequest', () => {
+  it('holds a request the workflow moves to its next step between the operator\'s read and the write', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION' });
+    movesAfterRead(s, request.id, 'IN_PROGRESS');
+    const held = await holdRequest(s.deps, request.id, { basis: 'Дело № 2-5/2026' }, OPERATOR);
+    expect(held).toMatchObject({ status: 'IN_PROGRESS', legalHold: 'Дело № 2-5/2026' });
+    expect(await s.deps.requests.get(request.id)).toMatchObject({ status: 'IN_PROGRESS', legalHold: 'Дело № 2-5/2026' });
+    expect((await s.deps.audit.list(request.id)).filter((e) => e.type === 'retention.hold').map((e) => e.detail)).toEqual([{ held: true, basis: 'Дело № 2-5/2026', operator: OPERATOR }]);
+  });
+
+  it('refuses a request that closed and began to be anonymised between the read and the write, and holds nothing', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['access']);
+    afterRead(s, request.id, async () => {
+      await s.deps.requests.transition(request.id, 'IN_PROGRESS', 'COMPLETED');
+      await s.deps.requests.amend(request.id, 'COMPLETED', { anonymising: { digest: 'digest', sourceResults: 0 } }, []);
+    });
+    await expect(holdRequest(s.deps, request.id, { basis: 'Дело № 2-5/2026' }, OPERATOR)).rejects.toThrow(
+      new ConflictError(`request ${request.id} is being anonymised (its term has passed and its raw mail and results are being removed); it can no longer be held`),
+    );
+    expect((await s.deps.requests.get(request.id)).legalHold).toBeUndefined();
+    expect((await s.deps.audit.list(request.id)).filter((e) => e.type === 'retention.hold')).toEqual([]);
   });
 });
