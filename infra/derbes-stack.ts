@@ -10,6 +10,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { mailDomain, type OperatorProfile } from '../functions/config/profile-schema.ts';
 import { Settings } from '../functions/config/settings.ts';
+import { shippedOwnRecordsRules } from '../functions/domain/own-records.ts';
 import { DerbesFunction } from './constructs/derbes-function.ts';
 import { EmailReceiving } from './constructs/email-receiving.ts';
 import { PublicHttpApi } from './constructs/http-api.ts';
@@ -395,6 +396,9 @@ export class DerbesStack extends Stack {
     });
 
     // Retention that purges by itself: a few pages per rule and run, continuing next run; approved rules only.
+    // The purge validates the release's own-records rules on its first call, not at load; validating them here too makes
+    // a broken rule file stop the synthesis — the deploy, and `npm start`, which synthesizes whenever an input changed.
+    shippedOwnRecordsRules();
     const retentionPurge = sendsMail(
       // derbes' own records too: a closed request past its term is anonymised (UpdateItem, PutItem), its source
       // results deleted (DeleteItem), its raw mail and attachments removed.
