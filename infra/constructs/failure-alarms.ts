@@ -56,12 +56,15 @@ export class FailureAlarms extends Construct {
     });
     this.alarm(
       'FailedInvocationsWaiting',
-      'an asynchronous invocation failed after its retries and waits in the failed-invocations queue (the FailedInvocationsQueueUrl output; kept 14 days). ' +
+      'an asynchronous invocation failed after its retries and waits in the failed-invocations queue (the FailedInvocationsQueueUrl output; kept 14 days; this alarm mails for each 5 minutes in which failures arrived, whatever waits there already). ' +
         'Mail to the support address that intake could not take in (its raw message stays in the bucket): fix the cause (the EmailIntake log, by error code), then ' +
         '`derbes mail redrive --queue <FailedInvocationsQueueUrl> --function <IntakeFunctionName>` hands it to intake again. ' +
         'A failed run of the deadline watch or the retention purge: its next run repeats it (15 minutes, an hour); the redrive deletes and counts it. ' +
         'If such runs keep failing, read that function\'s log. What the redrive does not recognise stays in the queue, named by its message id.',
-      this.failedInvocations.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      // Messages arriving, not messages waiting: an alarm mails only when it enters ALARM, and a failure left in the
+      // queue (a scheduled run nobody re-drove) would otherwise keep it there and silence every later one — mail
+      // intake's too. Lambda and EventBridge write with SendMessage, which this metric counts.
+      this.failedInvocations.metricNumberOfMessagesSent({ period: Duration.minutes(5), statistic: 'Sum' }),
     );
   }
 

@@ -129,7 +129,7 @@ describe('failures reach the operator', () => {
     // One queue for every failed asynchronous invocation, and its alarm, which says what a message there means.
     expect(queues).toHaveLength(1);
     expect(alarms).toHaveLength(1);
-    expect(alarms[0]).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1, AlarmActions: [{ Ref: topics[0] }] });
+    expect(alarms[0]).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'NumberOfMessagesSent', Statistic: 'Sum', Threshold: 1, AlarmActions: [{ Ref: topics[0] }] });
     expect(JSON.stringify(alarms[0].Dimensions)).toContain(queues[0]);
     expect(alarms[0].AlarmDescription).toMatch(/^derbes: .*derbes mail redrive --queue <FailedInvocationsQueueUrl>.*deadline watch or the retention purge: its next run repeats it/);
     expect(alarms[0].AlarmDescription.length).toBeLessThanOrEqual(1024);
