@@ -70,6 +70,9 @@ export async function requestVerification(
   const recipientKey = await deps.personKey(request.email);
   // The token is kept per request, so whichever link is confirmed releases the wait that is current then.
   await deps.verifications.putTask(requestId, taskToken, expiresAt.toISOString());
+  // A link confirmed between the read above and keeping this token released the token kept before, not this one.
+  const settled = await deps.requests.get(requestId);
+  if (settled.verifiedAt) return endWait(deps, taskToken, settled.verifiedAt);
   // Requests taken over from a link that can no longer be mailed travel with this one until they find a link.
   let waiting = [requestId];
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {

@@ -4,7 +4,7 @@ import { hashSecretCode, newSecretCode } from '../../../functions/domain/secret-
 import { confirmVerification } from '../../../functions/use-cases/confirm-verification.ts';
 import { closeUnverified, linkAlreadySent, requestVerification } from '../../../functions/use-cases/verification.ts';
 import { requestsOfCode } from '../../../functions/use-cases/verification-page.ts';
-import { auditTypes, mailsTo, NOW, operatorMails, placeRequest, systemFor } from '../../support/flow.ts';
+import { afterRead, auditTypes, mailsTo, NOW, operatorMails, placeRequest, systemFor } from '../../support/flow.ts';
 import type { MemorySystem } from '../../support/memory-deps.ts';
 
 const HOUR = 3_600_000;
@@ -49,6 +49,18 @@ describe('requestVerification', () => {
     expect(s.workflow.completed.at(-1)).toEqual({ taskToken: 'token-after-restart', output: { verifiedAt } });
     expect(mailsTo(s, EMAIL)).toHaveLength(1);
     await expect(s.deps.verifications.peek(hashSecretCode(codeOf('e')), NOW)).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
+  it('ends its own wait when the link is confirmed while the step runs again, between reading the request and keeping its token', async () => {
+    const { s, request, code } = await linkSent();
+    afterRead(s, request.id, () => confirmVerification(s.deps, code));
+    await requestVerification(s.deps, request.id, 'token-after-restart', new Date(NOW.getTime() + 72 * HOUR), () => ({ code: codeOf('e'), codeHash: hashSecretCode(codeOf('e')) }));
+    const verifiedAt = (await s.deps.requests.get(request.id)).verifiedAt!;
+    expect(s.workflow.completed).toEqual([
+      { taskToken: `token-${request.id}`, output: { verifiedAt } },
+      { taskToken: 'token-after-restart', output: { verifiedAt } },
+    ]);
+    expect(mailsTo(s, EMAIL)).toHaveLength(1);
   });
 
   it('tells a person whose mail could not be classified that a person will read it, instead of listing no types', async () => {
