@@ -21,14 +21,21 @@ export async function confirmVerification(deps: Dependencies, code: string): Pro
     confirmed.push(requestId);
     const taskToken = await deps.verifications.task(requestId);
     if (!taskToken) continue;
-    try {
-      await deps.workflow.completeTask(taskToken, { verifiedAt: verification.confirmedAt });
-    } catch (error) {
-      // The wait is over (answered before, or timed out): nothing left to release.
-      if (!(error instanceof WaitEndedError)) throw error;
-    }
+    await releaseVerificationWait(deps, taskToken, verification.confirmedAt!);
   }
   await deps.verifications.complete(codeHash, deps.clock.now());
   if (!confirmed.length) throw new InvalidTokenError('every request of this link is closed');
   return confirmed;
+}
+
+/**
+ * Releases a request's wait for verification with the time it was confirmed. A wait already over (answered before,
+ * or timed out) has nothing left to release.
+ */
+export async function releaseVerificationWait(deps: Pick<Dependencies, 'workflow'>, taskToken: string, verifiedAt: string): Promise<void> {
+  try {
+    await deps.workflow.completeTask(taskToken, { verifiedAt });
+  } catch (error) {
+    if (!(error instanceof WaitEndedError)) throw error;
+  }
 }

@@ -1,7 +1,8 @@
 import { eventsOfType } from '../domain/audit.ts';
-import { ConflictError, WaitEndedError } from '../domain/errors.ts';
+import { ConflictError } from '../domain/errors.ts';
 import { messagesFor, type MailTemplate } from '../domain/messages.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
+import { releaseVerificationWait } from './confirm-verification.ts';
 import type { Dependencies } from './dependencies.ts';
 import { alertOperator, notifyPerson } from './notify.ts';
 import { MAX_WAITING_PER_LINK, type Verification } from './ports.ts';
@@ -66,13 +67,13 @@ export async function requestVerification(
 ): Promise<void> {
   const request = await deps.requests.get(requestId);
   if (request.status !== 'AWAITING_VERIFICATION') return;
-  if (request.verifiedAt) return endWait(deps, taskToken, request.verifiedAt);
+  if (request.verifiedAt) return releaseVerificationWait(deps, taskToken, request.verifiedAt);
   const recipientKey = await deps.personKey(request.email);
   // The token is kept per request, so whichever link is confirmed releases the wait that is current then.
   await deps.verifications.putTask(requestId, taskToken, expiresAt.toISOString());
   // A link confirmed between the read above and keeping this token released the token kept before, not this one.
   const settled = await deps.requests.get(requestId);
-  if (settled.verifiedAt) return endWait(deps, taskToken, settled.verifiedAt);
+  if (settled.verifiedAt) return releaseVerificationWait(deps, taskToken, settled.verifiedAt);
   // Requests taken over from a link that can no longer be mailed travel with this one until they find a link.
   let waiting = [requestId];
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
@@ -110,15 +111,6 @@ export async function requestVerification(
     return;
   }
   throw new ConflictError(`the confirmation link of request ${requestId} kept changing under other requests for the same address`);
-}
-
-/** Releases the step's own wait with what a confirmed link releases it with; a wait already over needs nothing. */
-async function endWait(deps: Dependencies, taskToken: string, verifiedAt: string): Promise<void> {
-  try {
-    await deps.workflow.completeTask(taskToken, { verifiedAt });
-  } catch (error) {
-    if (!(error instanceof WaitEndedError)) throw error;
-  }
 }
 
 /**
