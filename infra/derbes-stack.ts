@@ -132,12 +132,18 @@ export class DerbesStack extends Stack {
         .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT);
 
     const sesIdentity = `arn:${this.partition}:ses:${this.region}:${this.account}:identity/${mailDomain(profile)}`;
-    /** A function that mails: SES, and the sent-mail ledger beside each request (claim and confirm, once per mail). */
-    const sendsMail = (f: DerbesFunction) =>
-      f
+    /**
+     * A function that mails: SES, and the sent-mail ledger beside each request (claim and confirm, once per mail).
+     * Any of them may alert the operator, whose mail links to the request in the console (PUBLIC_URL, set below).
+     */
+    const mailers: DerbesFunction[] = [];
+    const sendsMail = (f: DerbesFunction) => {
+      mailers.push(f);
+      return f
         .setEnvironment(Settings.mailTransport, 'ses')
         .allow(['ses:SendRawEmail'], [sesIdentity])
         .useTable(Settings.requestsTable, storage.requests, storage.key, ['GetItem', 'PutItem']);
+    };
 
     const acknowledge = sendsMail(
       fn('Acknowledge', 'functions/handlers/workflow/acknowledge.ts', 'Moves a new request to wait for verification; computes how long it may wait; mails the receipt of one whose identity an operator checked', WRITE_REQUESTS),
@@ -305,7 +311,7 @@ export class DerbesStack extends Stack {
     api.setEnvironment(Settings.userPoolId, identity.userPool.userPoolId).setEnvironment(Settings.userPoolClientId, identity.consoleClient.userPoolClientId);
     const publicApi = new PublicHttpApi(this, 'Public', { public: api, operator: operatorApi, consoleAuthorizer: identity.authorizer });
     const publicUrl = this.publicUrl(profile, publicApi);
-    for (const f of [requestVerification, answer, api]) f.setEnvironment(Settings.publicUrl, publicUrl);
+    api.setEnvironment(Settings.publicUrl, publicUrl);
 
     // Intake mails the operator when a stranger writes into a person's request, and keys the hash of each request it
     // makes (its idempotency record) with the person key.
@@ -429,6 +435,8 @@ export class DerbesStack extends Stack {
       schedule: events.Schedule.rate(Duration.hours(1)),
       targets: [new eventTargets.LambdaFunction(retentionPurge.function, { retryAttempts: 2, deadLetterQueue: alarms.failedInvocations })],
     });
+    // Every function that mails may alert the operator, and every alert links to the request in the console.
+    for (const f of mailers) f.setEnvironment(Settings.publicUrl, publicUrl);
 
     new CfnOutput(this, 'PublicUrl', { value: publicUrl, description: 'Privacy form and API; the base of every link in mail' });
     new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });

@@ -7,6 +7,7 @@ import { ConfigurationError, toFieldProblems, type FieldProblem } from './errors
 import { REQUEST_STATUSES, type RequestStatus } from './request.ts';
 import { NOTICE_TYPES, type NoticeType } from './request-policy.ts';
 import { REQUEST_TYPES, type Language, type RequestType } from './request-types.ts';
+import { EXECUTION_STATUSES, WORKFLOW_STEPS, type ExecutionStatus, type WorkflowStep } from './workflow-steps.ts';
 
 /**
  * Placeholders each text may use; a catalogue that names another one is refused at load. The mails that go to an
@@ -31,11 +32,12 @@ const MAIL_PLACEHOLDERS = {
   /** The first reply from a confirmed address joined its request: in fixed words, once per request. */
   replyReceived: ['reference', 'greetingName', 'operator', 'contact'],
   closedUnverified: ['reference', 'receivedAt', 'dueAt', 'operator', 'contact'],
-  operatorAlert: ['reference', 'types', 'receivedAt', 'dueAt', 'status', 'alert', 'detail', 'commands'],
+  /** The operator's mails link to the request in the console (`console`), and name the command line's commands too. */
+  operatorAlert: ['reference', 'types', 'receivedAt', 'dueAt', 'status', 'alert', 'detail', 'console', 'commands'],
   /** To the person when a request is stuck on a failure of ours at the safety margin: nothing the submitter typed. */
   delayNotice: ['reference', 'receivedAt', 'types', 'dueAt', 'operator', 'contact'],
-  operatorAttention: ['reference', 'types', 'receivedAt', 'dueAt', 'status', 'step', 'code'],
-  operatorWorkflowStopped: ['reference', 'types', 'receivedAt', 'dueAt', 'status'],
+  operatorAttention: ['reference', 'types', 'receivedAt', 'dueAt', 'status', 'step', 'stepId', 'code', 'console'],
+  operatorWorkflowStopped: ['reference', 'types', 'receivedAt', 'dueAt', 'status', 'execution', 'console'],
   processorNotice: ['reference', 'controller', 'action', 'type', 'submittedAt', 'email', 'contact'],
 } as const;
 
@@ -92,7 +94,7 @@ const ALERT_PLACEHOLDERS = {
   safetyMargin: [],
   overdue: [],
   processorsNotTold: ['processors'],
-  attentionAtMargin: ['step', 'code'],
+  attentionAtMargin: ['step', 'stepId', 'code'],
   mailBudgetReached: ['max'],
   thirdPartyMail: [],
 } as const;
@@ -162,6 +164,9 @@ const CatalogSchema = z.strictObject({
   /** The same, said of a request rather than to its author: for the operator and for processors. */
   requestKinds: record(REQUEST_TYPES, text),
   statuses: record(REQUEST_STATUSES, text),
+  /** A workflow step as the operator reads of it in an alert, and what became of an execution that stopped. */
+  workflowSteps: record(WORKFLOW_STEPS, text),
+  executionStatuses: record(EXECUTION_STATUSES, text),
   roles: record(['processor', 'recipient'] as const, text),
   consentEvents: record(CONSENT_EVENTS, text),
   channels: record(CONSENT_CHANNELS, text),
@@ -186,6 +191,8 @@ type Catalog = z.infer<typeof CatalogSchema> & {
   types: Record<RequestType, string>;
   requestKinds: Record<RequestType, string>;
   statuses: Record<RequestStatus, string>;
+  workflowSteps: Record<WorkflowStep, string>;
+  executionStatuses: Record<ExecutionStatus, string>;
   mail: Record<MailTemplate, { subject: string; body: string }>;
   answer: Record<AnswerText, string>;
   alerts: Record<AlertKind, { title: string; detail: string }>;
@@ -270,6 +277,9 @@ export function messagesFor(language: Language) {
     kindName: (type: RequestType) => catalog.requestKinds[type],
     kindNames: (types: readonly RequestType[]) => types.map((t) => catalog.requestKinds[t]).join('; '),
     statusName: (status: RequestStatus) => catalog.statuses[status],
+    /** A step named by a failure; a name this release does not know (none should come) is shown as it came. */
+    stepName: (step: string) => catalog.workflowSteps[step as WorkflowStep] ?? step,
+    executionStatusName: (status: ExecutionStatus) => catalog.executionStatuses[status],
     roleName: (role: 'processor' | 'recipient') => catalog.roles[role],
     consentEventName: (event: (typeof CONSENT_EVENTS)[number]) => catalog.consentEvents[event],
     channelName: (channel: (typeof CONSENT_CHANNELS)[number]) => catalog.channels[channel],

@@ -4,6 +4,7 @@ import type { Attention, DataSubjectRequest } from '../domain/request.ts';
 import type { AuditEvent } from '../domain/audit.ts';
 import type { Dependencies } from './dependencies.ts';
 import type { ExecutionStatus } from './ports.ts';
+import { messagesFor } from '../domain/messages.ts';
 import { mailOperator } from './notify.ts';
 
 /** A concurrent status change (an operator's decision, say) may race the marking; it is read again this often. */
@@ -30,25 +31,27 @@ async function setAttention(deps: Pick<Dependencies, 'requests'>, requestId: str
  * told, and the execution waits — with this task's token — for the operator to resume it. The deadline watch makes
  * sure the person hears from us before the due date if it stays stuck.
  */
-export async function recordFailure(deps: Pick<Dependencies, 'profile' | 'requests' | 'attention' | 'mailer' | 'sentMail' | 'audit' | 'clock'>, input: { requestId: string; step: string; error: string; taskToken: string }): Promise<void> {
+export async function recordFailure(deps: Pick<Dependencies, 'profile' | 'publicUrl' | 'requests' | 'attention' | 'mailer' | 'sentMail' | 'audit' | 'clock'>, input: { requestId: string; step: string; error: string; taskToken: string }): Promise<void> {
   const code = errorCodeOfFailure(input.error);
   const attention: Attention = { step: input.step, code, since: deps.clock.now().toISOString() };
   await deps.attention.put({ requestId: input.requestId, taskToken: input.taskToken, ...attention });
   const request = await setAttention(deps, input.requestId, attention, { type: 'workflow.failed', detail: { step: input.step, code } });
   // Each failure waits on its own task: its token tells this alert from one about a later failure of the request.
   const failure = createHash('sha256').update(input.taskToken).digest('hex').slice(0, 32);
-  await mailOperator(deps, request, 'operatorAttention', { step: input.step, code }, `needs attention: ${input.step} failed (${code})`, failure);
+  const m = messagesFor(deps.profile.defaultLanguage);
+  await mailOperator(deps, request, 'operatorAttention', { step: m.stepName(input.step), stepId: input.step, code }, `needs attention: ${input.step} failed (${code})`, failure);
 }
 
 /**
  * The deadline watch found an open request whose execution is not running (it failed outside any Catch, timed out,
  * was stopped by hand, or ended while the request stayed open): marked, recorded and reported to the operator.
  */
-export async function markStopped(deps: Pick<Dependencies, 'profile' | 'requests' | 'mailer' | 'sentMail' | 'audit' | 'clock'>, request: DataSubjectRequest, status: ExecutionStatus): Promise<DataSubjectRequest> {
+export async function markStopped(deps: Pick<Dependencies, 'profile' | 'publicUrl' | 'requests' | 'mailer' | 'sentMail' | 'audit' | 'clock'>, request: DataSubjectRequest, status: ExecutionStatus): Promise<DataSubjectRequest> {
   const code = `workflow_${status.toLowerCase()}`;
   const attention: Attention = { step: 'workflow', code, since: deps.clock.now().toISOString() };
   const marked = await setAttention(deps, request.id, attention, { type: 'workflow.failed', detail: { step: 'workflow', code } });
-  await mailOperator(deps, marked, 'operatorWorkflowStopped', { status }, `workflow stopped (${status})`, attention.since);
+  const execution = messagesFor(deps.profile.defaultLanguage).executionStatusName(status);
+  await mailOperator(deps, marked, 'operatorWorkflowStopped', { execution }, `workflow stopped (${status})`, attention.since);
   return marked;
 }
 

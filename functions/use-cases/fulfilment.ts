@@ -177,7 +177,7 @@ function noticesFor(profile: OperatorProfile, request: DataSubjectRequest): Arra
  * recorded outcome stands.
  */
 export async function notifyProcessors(
-  deps: Pick<Dependencies, 'profile' | 'requests' | 'processorNotifier' | 'openWork' | 'mailer' | 'sentMail' | 'audit' | 'clock'>,
+  deps: Pick<Dependencies, 'profile' | 'publicUrl' | 'requests' | 'processorNotifier' | 'openWork' | 'mailer' | 'sentMail' | 'audit' | 'clock'>,
   requestId: string,
 ): Promise<{ notified: number; failed: number }> {
   const request = await deps.requests.get(requestId);

@@ -139,7 +139,7 @@ const COMMANDS: Record<AlertKind, readonly OfferedCommand[] | 'by status'> = {
  * that marks each follow-up done).
  */
 export async function alertOperator(
-  deps: Pick<Dependencies, 'profile' | 'mailer' | 'sentMail'>,
+  deps: Pick<Dependencies, 'profile' | 'mailer' | 'sentMail' | 'publicUrl'>,
   request: DataSubjectRequest,
   kind: AlertKind,
   values: Record<string, string> = {},
@@ -168,12 +168,18 @@ export async function alertOperator(
   );
 }
 
+/** The request's page in the operator console (signing in first leads back to it). */
+export function consoleLink(publicUrl: string, reference: string): string {
+  return `${publicUrl}/console/request?ref=${encodeURIComponent(reference)}`;
+}
+
 /**
  * Sends the operator one of their templates about a request, in the profile's default language, and records it,
- * once per alert and round: the request's reference, kinds, dates and status are given to every template.
+ * once per alert and round: the request's reference, kinds, dates, status and its page in the console are given to
+ * every template.
  */
 export async function mailOperator(
-  deps: Pick<Dependencies, 'profile' | 'mailer' | 'sentMail'>,
+  deps: Pick<Dependencies, 'profile' | 'mailer' | 'sentMail' | 'publicUrl'>,
   request: DataSubjectRequest,
   template: MailTemplate,
   values: Record<string, string>,
@@ -187,6 +193,7 @@ export async function mailOperator(
     receivedAt: m.date(request.receivedAt, request.deadline.timeZone),
     dueAt: m.date(request.deadline.dueAt, request.deadline.timeZone),
     status: m.statusName(request.status),
+    console: consoleLink(deps.publicUrl, request.id),
     ...values,
   });
   await sendOnce(deps, { requestId: request.id, kind: `${template}:${alert}`, round }, template, { to: deps.profile.operator.contactEmail, subject, text }, () => ({

@@ -10,6 +10,7 @@ import type { RequestType } from '../domain/request-types.ts';
 import type { SourceStep } from '../domain/request-policy.ts';
 import type { ProcessorNotice } from '../domain/processor-notice.ts';
 import type { Processor } from '../config/profile-schema.ts';
+import type { ExecutionStatus } from '../domain/workflow-steps.ts';
 
 export interface CreateResult {
   request: DataSubjectRequest;
@@ -298,7 +299,7 @@ export interface SuppressionList {
 }
 
 /** Where a request's execution stands, as Step Functions says; MISSING when it was never started. */
-export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE' | 'MISSING';
+export type { ExecutionStatus };
 
 export interface Workflow {
   /** Starts the execution named after the request; a second start for the same request is a no-op. */

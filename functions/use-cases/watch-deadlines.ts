@@ -2,6 +2,7 @@ import { eventsOfType } from '../domain/audit.ts';
 import { escalationSchedule, type EscalationKind } from '../domain/deadlines/index.ts';
 import { DependencyError, errorCodeOf } from '../domain/errors.ts';
 import { OPEN_STATUSES, type DataSubjectRequest, type RequestStatus } from '../domain/request.ts';
+import { messagesFor } from '../domain/messages.ts';
 import { markStopped } from './attention.ts';
 import type { Dependencies } from './dependencies.ts';
 import { alertOperator, notifyPerson } from './notify.ts';
@@ -61,7 +62,8 @@ async function takeStep(deps: Dependencies, request: DataSubjectRequest, kind: W
       return 'progressNotices';
     case 'delay_notice':
       await notifyPerson(deps, request, 'delayNotice', {}, at);
-      await alertOperator(deps, request, 'attentionAtMargin', { step: request.attention!.step, code: request.attention!.code }, [], at);
+      const { step, code } = request.attention!;
+      await alertOperator(deps, request, 'attentionAtMargin', { step: messagesFor(deps.profile.defaultLanguage).stepName(step), stepId: step, code }, [], at);
       return 'delayNotices';
     case 'overdue':
       await alertOperator(deps, request, 'overdue', {}, [], at);
@@ -73,7 +75,7 @@ async function takeStep(deps: Dependencies, request: DataSubjectRequest, kind: W
  * Is the request's workflow still there? Stopped ones (failed, timed out, aborted, or finished while the request is
  * open) are marked and reported; a request that never got one is started, as intake would have.
  */
-async function checkWorkflow(deps: Pick<Dependencies, 'profile' | 'requests' | 'workflow' | 'mailer' | 'sentMail' | 'audit' | 'clock'>, request: DataSubjectRequest, running: Set<string>, now: Date, report: WatchReport): Promise<DataSubjectRequest> {
+async function checkWorkflow(deps: Pick<Dependencies, 'profile' | 'publicUrl' | 'requests' | 'workflow' | 'mailer' | 'sentMail' | 'audit' | 'clock'>, request: DataSubjectRequest, running: Set<string>, now: Date, report: WatchReport): Promise<DataSubjectRequest> {
   if (request.attention || running.has(request.id) || now.getTime() - Date.parse(request.receivedAt) < START_GRACE_MS) return request;
   const status = await deps.workflow.status(request.id);
   if (status === 'RUNNING') return request; // started or redriven after the list was read

@@ -55,7 +55,7 @@ describe('the deadline watch and requests that are stuck', () => {
     expect(notice.subject).toBe(`[${reference}] Your request is delayed`);
     expect(notice.text).toContain('has been delayed by a technical problem on our side');
     expect(notice.text).toContain('Nothing you sent has been lost');
-    await sink.waitFor((m) => m.to.includes(OPERATOR) && m.subject.includes(reference) && m.text.includes('Остановлен на шаге Answer (код ошибки mail_deferred)'));
+    await sink.waitFor((m) => m.to.includes(OPERATOR) && m.subject.includes(reference) && m.text.includes('Остановлен на шаге «Ответ человеку» (Answer, код ошибки mail_deferred)'));
     await new Promise((r) => setTimeout(r, 2500)); // more watch runs
     expect(sink.messages.filter((m) => m.to.includes(PERSON) && m.subject.includes(reference))).toHaveLength(1);
     const steps = (await stores().audit.list(reference)).filter((e) => e.type === 'deadline.step').map((e) => (e.detail as { kind: string }).kind);
@@ -73,8 +73,12 @@ describe('the deadline watch and requests that are stuck', () => {
 
   it('finds an open request whose workflow is not running, marks it and tells the operator', async () => {
     const reference = await storedRequest('AWAITING_VERIFICATION');
-    const alert = await sink.waitFor((m) => m.to.includes(OPERATOR) && m.subject.includes(reference) && m.subject.includes('MISSING'), 20_000);
+    const alert = await sink.waitFor((m) => m.to.includes(OPERATOR) && m.subject.includes(reference) && m.subject.includes('остановлена'), 20_000);
+    // The demo operator reads Russian: no execution was found, said in words.
+    expect(alert.subject).toBe(`[${reference}] Обработка запроса остановлена (не найдено)`);
+    expect(alert.text).toContain('(выполнение не найдено)');
     expect(alert.text).toContain('redrive');
+    expect(alert.text).toContain(`Запрос в консоли: ${system.url}/console/request?ref=${reference}`);
     const shown = await operatorCall(system, 'GET', `/operator/requests/${reference}`);
     expect(shown.body.attention).toMatchObject({ step: 'workflow', code: 'workflow_missing' });
     expect((shown.body.audit as Array<{ type: string; detail: unknown }>).filter((e) => e.type === 'workflow.failed')).toEqual([
@@ -82,7 +86,7 @@ describe('the deadline watch and requests that are stuck', () => {
     ]);
     // Marked once: the next runs leave it to the operator (and the delay notice to the person).
     await new Promise((r) => setTimeout(r, 2500));
-    expect(sink.messages.filter((m) => m.to.includes(OPERATOR) && m.subject.includes(reference) && m.subject.includes('MISSING'))).toHaveLength(1);
+    expect(sink.messages.filter((m) => m.to.includes(OPERATOR) && m.subject.includes(reference) && m.subject.includes('остановлена'))).toHaveLength(1);
     await sink.waitFor((m) => m.to.includes(PERSON) && m.subject === `[${reference}] Your request is delayed`);
   });
 

@@ -123,7 +123,9 @@ describe('a relay that fails', () => {
     // In the profile's language (the demo's is Russian).
     const alert = await sink.waitFor((m) => m.to.includes(OPERATOR) && m.subject.includes(reference) && m.subject.includes('mail_rejected'), 30_000);
     expect(alert.subject).toBe(`[${reference}] Требуется вмешательство (mail_rejected)`);
-    expect(alert.text).toContain('шаг AwaitVerification не выполнен и после повторных попыток (код ошибки mail_rejected)');
+    expect(alert.text).toContain('шаг «Подтверждение адреса» (AwaitVerification) не выполнен и после повторных попыток (код ошибки mail_rejected)');
+    // The step that failed has its own environment: the link to the request in the console reaches it there too.
+    expect(alert.text).toContain(`повторите шаг в консоли: ${system.url}/console/request?ref=${reference}`);
     expect(alert.text).toContain(`npx derbes requests resume ${reference}`);
     expect(alert.text).not.toContain(UNKNOWN);
     // A refusal is permanent: one attempt, no retries.

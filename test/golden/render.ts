@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseProfile } from '../../functions/config/load-profile.ts';
 import { localize, type OperatorProfile } from '../../functions/config/profile-schema.ts';
-import { messagesFor, type AlertKind } from '../../functions/domain/messages.ts';
+import { messagesFor, type AlertKind, type MailTemplate, type Messages } from '../../functions/domain/messages.ts';
 import type { DataSubjectRequest } from '../../functions/domain/request.ts';
 import { LANGUAGES, REQUEST_TYPES, type Language, type RequestType } from '../../functions/domain/request-types.ts';
 import { hashSecretCode } from '../../functions/domain/secret-code.ts';
@@ -12,6 +12,7 @@ import { applyDecision, decide, extendDeadline, writeToPerson } from '../../func
 import { deadlineFor } from '../../functions/use-cases/submit-request.ts';
 import { receiveEmail } from '../../functions/use-cases/receive-email.ts';
 import { watchDeadlines } from '../../functions/use-cases/watch-deadlines.ts';
+import { markStopped, recordFailure } from '../../functions/use-cases/attention.ts';
 import { closeUnverified, requestVerification } from '../../functions/use-cases/verification.ts';
 import { acknowledge, escalateDecision, planFulfilment, requestDecision } from '../../functions/use-cases/workflow-steps.ts';
 import { memorySystem, type MemorySystem } from '../support/memory-deps.ts';
@@ -333,6 +334,31 @@ const CASES: readonly Case[] = [
     },
   },
   {
+    // A step fails after its retries: the operator is told what to run again; at the safety margin the request is still
+    // stuck, so the person hears that the answer is delayed and the operator is alerted again.
+    name: 'step-failed',
+    profiles: ['demo'],
+    run: async (system, id, language, golden) => {
+      const request = await createRequest(system, id, { email: golden.person, name: golden.name }, language, ['access']);
+      await confirmed(system, id);
+      system.mailer.sent.length = 0;
+      await recordFailure(system.deps, { requestId: id, step: 'ApplyToSources', error: 'Lambda.Unknown', taskToken: `task-token-${id}` });
+      system.setNow(new Date(Date.parse(request.deadline.dueAt) - 3_600_000));
+      await watchDeadlines(system.deps);
+    },
+  },
+  {
+    // The deadline watch finds an open request whose execution no longer runs.
+    name: 'workflow-stopped',
+    profiles: ['demo'],
+    run: async (system, id, language, golden) => {
+      const request = await createRequest(system, id, { email: golden.person, name: golden.name }, language, ['access']);
+      await confirmed(system, id);
+      system.mailer.sent.length = 0;
+      await markStopped(system.deps, await system.deps.requests.get(request.id), 'FAILED');
+    },
+  },
+  {
     // The operator writes to the person in their own words, inside a notice in the person's language.
     name: 'operator-message',
     profiles: ['demo'],
@@ -375,12 +401,24 @@ async function grantFirstConsent(system: MemorySystem, email: string): Promise<v
   await system.deps.consent.grant({ personKey: await system.deps.personKey(email), purposeId: purpose.id, at: new Date('2025-05-06T06:00:00Z'), channel: 'web', evidence: {} });
 }
 
+/** The operator's mails about a failure, which are not alerts of a kind: named by their template. */
+const OPERATOR_TEMPLATES: readonly MailTemplate[] = ['operatorAttention', 'operatorWorkflowStopped'];
+
+/** A template's subject with any values in its placeholders. */
+function subjectPattern(m: Messages, template: MailTemplate): RegExp {
+  const blank = '\u0000';
+  const { subject } = m.mail(template, { reference: blank, code: blank, execution: blank });
+  const literal = (part: string) => part.replace(/[.*+?^$()|[\]{}\\]/g, '\\$&');
+  return new RegExp('^' + subject.split(blank).map(literal).join('.*') + '$');
+}
+
 /** Which golden file a mail is: the person's, an operator alert (by its kind) or a processor's notice (by processor). */
 function goldenPath(mail: OutgoingMail, profile: OperatorProfile, golden: GoldenProfile, caseName: string, language: Language): Pick<GoldenMail, 'path' | 'kind' | 'language'> {
   if (mail.to === profile.operator.contactEmail) {
     const m = messagesFor(profile.defaultLanguage);
-    const kinds: AlertKind[] = ['decisionNeeded', 'decisionOverdue', 'partialAnswer', 'reminder', 'lastDay', 'safetyMargin', 'overdue', 'processorsNotTold'];
-    const kind = kinds.find((k) => mail.subject.endsWith(`] ${m.alert(k).title}`)) ?? 'unknown-alert';
+    const kinds: AlertKind[] = ['decisionNeeded', 'decisionOverdue', 'partialAnswer', 'reminder', 'lastDay', 'safetyMargin', 'overdue', 'processorsNotTold', 'attentionAtMargin'];
+    const kind =
+      kinds.find((k) => mail.subject.endsWith(`] ${m.alert(k).title}`)) ?? OPERATOR_TEMPLATES.find((t) => subjectPattern(m, t).test(mail.subject)) ?? 'unknown-alert';
     const folder = golden.slug === 'demo' ? `operator-${language}` : 'operator';
     return { kind: 'operator', language: profile.defaultLanguage, path: `${golden.slug}/${folder}/${kind}-after-${caseName}.txt` };
   }

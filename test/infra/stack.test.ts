@@ -521,6 +521,8 @@ describe('functions and workflow', () => {
     for (const [id, fn] of mailing) {
       const actions = actionsOf(fn.Properties.Role['Fn::GetAtt'][0]);
       expect(actions, id).toEqual(expect.arrayContaining(['ses:SendRawEmail', 'dynamodb:GetItem', 'dynamodb:PutItem']));
+      // Any of them may alert the operator, whose mail links to the request in the console.
+      expect(fn.Properties.Environment.Variables[Settings.publicUrl], `${id} knows the console's address`).toBeDefined();
     }
   });
 

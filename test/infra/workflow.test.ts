@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TRANSIENT_ERROR_CODES } from '../../functions/domain/errors.ts';
+import { WORKFLOW_STEPS } from '../../functions/domain/workflow-steps.ts';
 import { FUNCTION_CRASH_ERRORS, LAMBDA_TRANSIENT_ERRORS } from '../../infra/constructs/workflow.ts';
 import { LocalTemplate } from '../../infra/local/template.ts';
 import { appTemplate } from '../support/app-template.ts';
@@ -95,6 +96,9 @@ describe('the synthesized state machine', () => {
     }
     expect(states.NeedsAttention!.Next).toBe('ResumeAt');
     expect(states[resumeAt.Default!]?.Type).toBe('Fail');
+    // The operator's alert names the failed step in their language: every step a failure can name has its name.
+    const named: readonly string[] = WORKFLOW_STEPS;
+    for (const choice of resumeAt.Choices ?? []) expect(named, `a name for the step ${choice.StringEquals}`).toContain(choice.StringEquals);
   });
 
   it('takes every request through the wait for verification, with no choice before it', () => {

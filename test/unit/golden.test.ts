@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import ru from '../../rules/messages/ru.json' with { type: 'json' };
 import { fill, parseCatalog } from '../../functions/domain/messages.ts';
 import { refusalGrounds } from '../../functions/domain/refusal-grounds.ts';
+import { WORKFLOW_STEPS } from '../../functions/domain/workflow-steps.ts';
 import { GOLDEN_PROFILES, goldenFile, profileValues, renderGoldenMails, type GoldenMail } from '../golden/render.ts';
 import { impureWords, kazakhProblems } from '../support/purity.ts';
 
@@ -40,11 +41,14 @@ beforeAll(async () => {
  * commands (code, the same in every language) and the ids of the refusal grounds they take; a reply's "Re: ".
  */
 function exemptions(mail: GoldenMail): string[] {
-  const commands = mail.kind === 'operator' ? (mail.text.match(/npx derbes [^\n]*/g) ?? []) : [];
+  const commands = mail.kind === 'operator' ? (mail.text.match(/npx derbes [^\n]*|aws stepfunctions [\w-]+/g) ?? []) : [];
+  // What the operator quotes to find a failure in the logs and the execution history: the step's state name, the
+  // error code, and the AWS service's own name.
+  const identifiers = mail.kind === 'operator' ? [...WORKFLOW_STEPS, ...(mail.text.match(/\b[a-z]+(?:_[a-z]+)+\b/g) ?? []), 'Step Functions'] : [];
   const grounds = mail.kind === 'operator' ? refusalGrounds(mail.profile.slug === 'demo-eu' ? 'EU' : 'KZ').map((g) => g.id) : [];
   // A reply's subject starts "Re: " in every language: the prefix mail clients read (RFC 5322 §3.6.5), not a word.
   const replyPrefix = mail.inReplyTo ? ['Re: '] : [];
-  return [...profileValues(mail.profile, mail.language), ...commands, ...grounds, ...replyPrefix];
+  return [...profileValues(mail.profile, mail.language), ...commands, ...identifiers, ...grounds, ...replyPrefix];
 }
 
 describe('golden mails', () => {
@@ -66,7 +70,21 @@ describe('golden mails', () => {
     }
     for (const language of ['ru', 'kk', 'en']) expect(mails.some((m) => m.path === `demo-eu/${language}/extension.txt`)).toBe(true);
     const alerts = new Set(mails.filter((m) => m.kind === 'operator').map((m) => m.path.split('/').pop()!.split('-after-')[0]));
-    expect([...alerts].sort()).toEqual(['decisionNeeded', 'decisionOverdue', 'lastDay', 'overdue', 'partialAnswer', 'processorsNotTold', 'reminder', 'safetyMargin']);
+    expect([...alerts].sort()).toEqual([
+      'attentionAtMargin',
+      'decisionNeeded',
+      'decisionOverdue',
+      'lastDay',
+      'operatorAttention',
+      'operatorWorkflowStopped',
+      'overdue',
+      'partialAnswer',
+      'processorsNotTold',
+      'reminder',
+      'safetyMargin',
+    ]);
+    // A request stuck on a failure at the safety margin: the person is told the answer is delayed.
+    for (const language of ['ru', 'kk', 'en']) expect(mails.some((m) => m.path === `demo/${language}/step-failed.txt`)).toBe(true);
     expect(mails.filter((m) => m.kind === 'processor').length).toBeGreaterThan(0);
   });
 

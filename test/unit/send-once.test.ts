@@ -11,7 +11,7 @@ function system() {
   const sent: OutgoingMail[] = [];
   const events: AuditEvent[] = [];
   const sentMail = new MemorySentMail({ append: async (_, event) => void events.push(event) });
-  const deps = { profile: loadProfileFile('profiles/demo.json'), mailer: { send: async (mail: OutgoingMail) => (sent.push(mail), 'sent' as const) }, sentMail };
+  const deps = { profile: loadProfileFile('profiles/demo.json'), mailer: { send: async (mail: OutgoingMail) => (sent.push(mail), 'sent' as const) }, sentMail, publicUrl: 'https://privacy.example' };
   return { deps, sent, sentMail, events };
 }
 

@@ -50,6 +50,11 @@ describe('markStopped', () => {
     const request = await placeRequest(s, ['access']);
     const marked = await markStopped(s.deps, request, 'ABORTED');
     expect(marked.attention).toEqual({ step: 'workflow', code: 'workflow_aborted', since: NOW.toISOString() });
-    expect(operatorMails(s)[0]!.text).toContain('ABORTED');
+    // The demo operator reads Russian: what became of the execution, in words, and where to open the request.
+    const mail = operatorMails(s)[0]!;
+    expect(mail.subject).toBe(`[${request.id}] Обработка запроса остановлена (остановлено вручную)`);
+    expect(mail.text).toContain('(выполнение остановлено вручную)');
+    expect(mail.text).toContain(`Запрос в консоли: https://privacy.example/console/request?ref=${request.id}`);
+    expect(mail.text).not.toContain('ABORTED');
   });
 });

@@ -86,7 +86,7 @@ describe('watchDeadlines', () => {
     expect(await watchDeadlines(s.deps)).toMatchObject({ stopped: 1, started: 1 });
     expect((await s.deps.requests.get(stopped.id)).attention).toMatchObject({ step: 'workflow', code: 'workflow_failed' });
     expect(s.workflow.started).toEqual([neverStarted.id]);
-    expect(operatorMails(s).map((m) => m.subject)).toEqual([`[${stopped.id}] The workflow stopped (FAILED)`]);
+    expect(operatorMails(s).map((m) => m.subject)).toEqual([`[${stopped.id}] The workflow stopped (failed)`]);
   });
 
   it('handles every other request when one fails, then fails naming it', async () => {
