@@ -6,23 +6,15 @@ import type { Dependencies } from './dependencies.ts';
 import type { ExecutionStatus } from './ports.ts';
 import { messagesFor } from '../domain/messages.ts';
 import { mailOperator } from './notify.ts';
-
-/** A concurrent status change (an operator's decision, say) may race the marking; it is read again this often. */
-const MARK_ATTEMPTS = 3;
+import { amendAsItStands } from './amend-as-it-stands.ts';
 
 /**
  * Writes `attention` (or clears it) on the request without touching its status, with its audit event. The status
- * may move between the read and the write; then it is read again.
+ * may move between the read and the write (an operator's decision, the workflow's next step); then it is read again.
+ * Any other conflict is not this write's to resolve: it is surfaced.
  */
 async function setAttention(deps: Pick<Dependencies, 'requests'>, requestId: string, attention: Attention | undefined, event: AuditEvent): Promise<DataSubjectRequest> {
-  for (let attempt = 1; ; attempt++) {
-    const request = await deps.requests.get(requestId);
-    try {
-      return await deps.requests.amend(requestId, request.status, { attention }, [event]);
-    } catch (error) {
-      if (!(error instanceof ConflictError) || attempt === MARK_ATTEMPTS) throw error;
-    }
-  }
+  return amendAsItStands(deps.requests, await deps.requests.get(requestId), { attention }, [event]);
 }
 
 /**

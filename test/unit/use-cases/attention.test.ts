@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../../functions/domain/errors.ts';
 import { markStopped, recordFailure, resumeRequest } from '../../../functions/use-cases/attention.ts';
-import { NOW, operatorMails, placeRequest, systemFor } from '../../support/flow.ts';
+import { NOW, movesAfterRead, operatorMails, placeRequest, systemFor } from '../../support/flow.ts';
 
 async function failed() {
   const s = systemFor('profiles/demo.json');
@@ -22,6 +22,30 @@ describe('recordFailure', () => {
     expect(alert!.subject).toContain(`[${request.id}]`);
     expect(alert!.subject).toContain(code);
     expect(alert!.text).toContain('ApplyToSource');
+  });
+
+  it('marks the request in the status it moved to between the read and the write', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['erasure']);
+    movesAfterRead(s, request.id, 'COMPLETED');
+    await recordFailure(s.deps, { requestId: request.id, step: 'Answer', error: 'Sandbox.Timedout', taskToken: 'resume-token' });
+    expect(await s.deps.requests.get(request.id)).toMatchObject({ status: 'COMPLETED', attention: { step: 'Answer', code: 'function_crashed' } });
+    expect(operatorMails(s)).toHaveLength(1);
+  });
+
+  it('surfaces a conflict that is not a status move, written once, and alerts nobody of a mark it did not make', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['erasure']);
+    let writes = 0;
+    s.deps.requests.amend = async () => {
+      writes++;
+      throw new ConflictError(`request ${request.id} was changed concurrently`);
+    };
+    await expect(recordFailure(s.deps, { requestId: request.id, step: 'Answer', error: 'Sandbox.Timedout', taskToken: 'resume-token' })).rejects.toThrow(
+      new ConflictError(`request ${request.id} was changed concurrently`),
+    );
+    expect(writes).toBe(1);
+    expect(operatorMails(s)).toEqual([]);
   });
 });
 
