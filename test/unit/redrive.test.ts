@@ -58,7 +58,7 @@ describe('re-driving the failed-invocations queue', () => {
       seen.push(event);
       if ((event as ReturnType<typeof sesEvent>).Records[0]!.ses.mail.messageId === 'm7') throw new Error('still failing');
     });
-    expect(report).toEqual({ redriven: 22, failedAgain: ['id7'], scheduled: {}, unrecognised: [] });
+    expect(report).toEqual({ redriven: 22, failedAgain: ['id7'], scheduled: {}, unrecognised: [], cameBack: [] });
     expect(seen).toEqual(events);
     expect(queue.left()).toEqual(['id7']);
   });
@@ -68,7 +68,7 @@ describe('re-driving the failed-invocations queue', () => {
     const report = await redriveFailures(queue, INTAKE, async () => {
       throw new Error('intake is down');
     });
-    expect(report).toEqual({ redriven: 0, failedAgain: ['a', 'b'], scheduled: {}, unrecognised: [] });
+    expect(report).toEqual({ redriven: 0, failedAgain: ['a', 'b'], scheduled: {}, unrecognised: [], cameBack: [] });
     expect(queue.left()).toEqual(['a', 'b']);
   });
 
@@ -82,7 +82,7 @@ describe('re-driving the failed-invocations queue', () => {
     const report = await redriveFailures(queue, INTAKE, async () => {
       throw new Error('a scheduled run must not reach intake');
     });
-    expect(report).toEqual({ redriven: 0, failedAgain: [], scheduled: { [WATCH]: 2, 'Derbes-RetentionPurge-def': 1 }, unrecognised: [] });
+    expect(report).toEqual({ redriven: 0, failedAgain: [], scheduled: { [WATCH]: 2, 'Derbes-RetentionPurge-def': 1 }, unrecognised: [], cameBack: [] });
     expect(queue.left()).toEqual([]);
     expect(describeRedrive(report)).toEqual([
       're-driven to intake 0, failed again 0',
@@ -101,10 +101,38 @@ describe('re-driving the failed-invocations queue', () => {
     ]);
     const taken: unknown[] = [];
     const report = await redriveFailures(queue, arn(INTAKE), async (event) => void taken.push(event));
-    expect(report).toEqual({ redriven: 1, failedAgain: [], scheduled: {}, unrecognised: ['garbled', 'other-fn', 'odd-payload', 'empty-records', 'odd-event'] });
+    expect(report).toEqual({ redriven: 1, failedAgain: [], scheduled: {}, unrecognised: ['garbled', 'other-fn', 'odd-payload', 'empty-records', 'odd-event'], cameBack: [] });
     expect(taken).toEqual([sesEvent('m9')]);
     expect(queue.left()).toEqual(['garbled', 'other-fn', 'odd-payload', 'empty-records', 'odd-event']);
     expect(describeRedrive(report)[1]).toBe('left in the queue, not recognised (read them in the SQS console): garbled other-fn odd-payload empty-records odd-event');
+  });
+
+  it('ends when what it met comes back after the visibility timeout, handing intake no mail twice', async () => {
+    // Intake keeps failing and each attempt outlasts the visibility timeout: every message not removed is visible
+    // again to the next receive.
+    const stored = [message('a', lambdaRecord(INTAKE, sesEvent('m1'))), message('b', lambdaRecord(INTAKE, sesEvent('m2'))), message('c', 'not json {')];
+    let receives = 0;
+    const queue: FailureQueue = {
+      async receive() {
+        if (++receives > 20) throw new Error('the run keeps receiving the same messages');
+        return stored.slice(0, 2).concat(receives === 1 ? [] : stored.slice(2));
+      },
+      async remove() {
+        throw new Error('nothing here may be removed');
+      },
+    };
+    const invoked: unknown[] = [];
+    const report = await redriveFailures(queue, INTAKE, async (event) => {
+      invoked.push(event);
+      throw new Error('intake is down');
+    });
+    expect(invoked).toEqual([sesEvent('m1'), sesEvent('m2')]);
+    // The message that first arrived with the second receive is handled; the run ends at the receive that brings nothing new.
+    expect(report).toEqual({ redriven: 0, failedAgain: ['a', 'b'], scheduled: {}, unrecognised: ['c'], cameBack: ['a', 'b', 'c'] });
+    expect(receives).toBe(3);
+    expect(describeRedrive(report).at(-1)).toBe(
+      "received again, not handled twice (the run outlasted the queue's 300 s visibility timeout; it ends when a receive brings nothing new): a b c; run it again for what may be left",
+    );
   });
 
   it('tells intake from a scheduled job by the record, not by a name in the event', () => {

@@ -70,6 +70,11 @@ export interface RedriveReport {
   scheduled: Record<string, number>;
   /** Message ids of what is none of the above: left in the queue, for a human to read. */
   unrecognised: string[];
+  /**
+   * Message ids this run had met already and received again (a run longer than the queue's visibility timeout):
+   * not handled twice. A receive that brings only these ends the run; what may wait behind them is the next run's.
+   */
+  cameBack: string[];
 }
 
 /**
@@ -77,12 +82,20 @@ export interface RedriveReport {
  * synchronously, and removed once intake took it; one that fails again stays (and reappears after its visibility
  * timeout, for the next run). Intake is idempotent per message, so a mail that had half gone through makes one
  * request. A failed scheduled run is removed and counted: its next run repeats it. Anything else is left where it
- * is and named by its message id: nothing is dropped that nobody recognised.
+ * is and named by its message id: nothing is dropped that nobody recognised. A message left in the queue reappears
+ * once its visibility timeout runs out; should the run last that long, the run ends when a receive brings only
+ * messages it met already, so it neither hands intake the same mail again nor goes round for ever.
  */
 export async function redriveFailures(queue: FailureQueue, intakeFunction: string, invokeIntake: (event: unknown) => Promise<void>): Promise<RedriveReport> {
-  const report: RedriveReport = { redriven: 0, failedAgain: [], scheduled: {}, unrecognised: [] };
-  for (let batch = await queue.receive(); batch.length; batch = await queue.receive()) {
-    for (const message of batch) {
+  const report: RedriveReport = { redriven: 0, failedAgain: [], scheduled: {}, unrecognised: [], cameBack: [] };
+  const met = new Set<string>();
+  for (;;) {
+    const batch = await queue.receive();
+    const fresh = batch.filter((message) => !met.has(message.id));
+    report.cameBack.push(...batch.filter((message) => met.has(message.id) && !report.cameBack.includes(message.id)).map((message) => message.id));
+    if (!fresh.length) break;
+    for (const message of fresh) {
+      met.add(message.id);
       const failure = classifyFailure(message, intakeFunction);
       switch (failure.kind) {
         case 'intake':
@@ -108,6 +121,9 @@ export async function redriveFailures(queue: FailureQueue, intakeFunction: strin
   return report;
 }
 
+/** How long a received message stays hidden from the next receive: longer than one intake invocation takes. */
+const VISIBILITY_TIMEOUT_SECONDS = 300;
+
 async function awsClients(queueUrl: string, functionName: string) {
   const { SQSClient, ReceiveMessageCommand, DeleteMessageCommand } = await import('@aws-sdk/client-sqs');
   const { LambdaClient, InvokeCommand } = await import('@aws-sdk/client-lambda');
@@ -116,7 +132,7 @@ async function awsClients(queueUrl: string, functionName: string) {
   const queue: FailureQueue = {
     async receive() {
       const { Messages = [] } = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 2, VisibilityTimeout: 300, MessageAttributeNames: ['All'] }),
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 2, VisibilityTimeout: VISIBILITY_TIMEOUT_SECONDS, MessageAttributeNames: ['All'] }),
       );
       return Messages.map((m) => ({
         id: m.MessageId!,
@@ -147,6 +163,9 @@ export function describeRedrive(report: RedriveReport): string[] {
   }
   if (report.unrecognised.length) {
     lines.push(`left in the queue, not recognised (read them in the SQS console): ${report.unrecognised.join(' ')}`);
+  }
+  if (report.cameBack.length) {
+    lines.push(`received again, not handled twice (the run outlasted the queue's ${VISIBILITY_TIMEOUT_SECONDS} s visibility timeout; it ends when a receive brings nothing new): ${report.cameBack.join(' ')}; run it again for what may be left`);
   }
   return lines;
 }
