@@ -42,10 +42,10 @@ class ReportedError extends Error {
  * an error code and a clean message, never the text of a foreign error. The code becomes the error's name, so the
  * state machine's Retry (transient codes) and Catch see what failed.
  */
-export function reportingErrors<E, R>(what: string, handler: (event: E) => Promise<R>): (event: E) => Promise<R> {
-  return async (event: E) => {
+export function reportingErrors<E, R, C = void>(what: string, handler: (event: E, context: C) => Promise<R>): (event: E, context: C) => Promise<R> {
+  return async (event: E, context: C) => {
     try {
-      return await handler(event);
+      return await handler(event, context);
     } catch (error) {
       const report = errorReport(error);
       logger.error(`${what} failed`, { errorCode: report.code, errorKind: report.kind, errorMessage: report.message, frames: report.frames });

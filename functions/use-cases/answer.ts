@@ -1,5 +1,5 @@
 import { localize } from '../config/profile-schema.ts';
-import { eventsOfType, type RecordedAuditEvent } from '../domain/audit.ts';
+import type { RecordedAuditEvent } from '../domain/audit.ts';
 import { messagesFor, type AnswerText, type Messages } from '../domain/messages.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import { anyType, policyOf, type SourceStep } from '../domain/request-policy.ts';
@@ -8,7 +8,7 @@ import { accessReport, accessText, publishAccessPackage } from './access-package
 import { assertMayChangeData } from './guards.ts';
 import { consentSections } from './consent.ts';
 import type { Dependencies } from './dependencies.ts';
-import { notifyProcessors, sourceSteps } from './fulfilment.ts';
+import { noticeStandings, notifyProcessors, sourceSteps } from './fulfilment.ts';
 import { alertOperator, notifyPerson } from './notify.ts';
 import type { SourceOutcome, SourceResult } from './ports.ts';
 
@@ -86,32 +86,33 @@ function describeChanges(deps: Pick<Dependencies, 'profile'>, request: DataSubje
     .join('\n');
 }
 
-/** Who was told of the request, and who could not be told yet (the operator has it as open work). */
+/**
+ * Who was told of the request (by a notice delivered, or by the operator who marked it done), and who could not be
+ * told yet (the operator has it as open work), as the trail leaves each notice; in the profile's order.
+ */
 function processorSections(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest, trail: RecordedAuditEvent[], m: Messages): string[] {
-  const notices = eventsOfType(trail, 'processor.notified').map((e) => e.detail);
-  const deliveredLast = new Map<string, boolean>();
-  for (const notice of notices) deliveredLast.set(`${notice.processorId}:${notice.noticeType}`, notice.delivered);
-  const name = (id: string) => {
-    const processor = deps.profile.processors.find((p) => p.id === id);
-    return processor ? localize(processor.name, request.language) : id;
-  };
-  const told = new Set<string>();
-  const notTold = new Set<string>();
-  for (const [key, delivered] of deliveredLast) (delivered ? told : notTold).add(name(key.split(':')[0]!));
-  for (const processor of notTold) told.delete(processor);
+  const standings = [...noticeStandings(trail).values()];
+  const told: string[] = [];
+  const notTold: string[] = [];
+  for (const processor of deps.profile.processors) {
+    const states = standings.filter((standing) => standing.processorId === processor.id).map((standing) => standing.state);
+    if (!states.length) continue;
+    (states.includes('undelivered') ? notTold : told).push(localize(processor.name, request.language));
+  }
   return [
-    ...(told.size ? [m.answer('processorsTold', { processors: m.list([...told]) })] : []),
-    ...(notTold.size ? [m.answer('processorsNotTold', { processors: m.list([...notTold]) })] : []),
+    ...(told.length ? [m.answer('processorsTold', { processors: m.list(told) })] : []),
+    ...(notTold.length ? [m.answer('processorsNotTold', { processors: m.list(notTold) })] : []),
   ];
 }
 
 /**
- * The last step: the processors and recipients hear of the changes (each notice once, however often the step runs),
- * then the person is answered. One step rather than two saves a state transition per request; a failure of either
- * reaches the operator as this step's, and resuming it runs both again, telling no one twice.
+ * The last step: the processors and recipients hear of the changes (each notice delivered once, however often the
+ * step runs; within the time the invocation has until `invocationEndsAt`, keeping what the answer needs), then the
+ * person is answered. One step rather than two saves a state transition per request; a failure of either reaches the
+ * operator as this step's, and resuming it runs both again, telling no one twice.
  */
-export async function notifyAndAnswer(deps: Parameters<typeof notifyProcessors>[0] & Parameters<typeof answerRequest>[0], requestId: string): Promise<void> {
-  await notifyProcessors(deps, requestId);
+export async function notifyAndAnswer(deps: Parameters<typeof notifyProcessors>[0] & Parameters<typeof answerRequest>[0], requestId: string, invocationEndsAt: Date): Promise<void> {
+  await notifyProcessors(deps, requestId, invocationEndsAt);
   await answerRequest(deps, requestId);
 }
 

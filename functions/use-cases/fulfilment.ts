@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { checkCorrections, correctableFields, localize, type DataSource, type OperatorProfile } from '../config/profile-schema.ts';
-import { eventsOfType } from '../domain/audit.ts';
+import type { AuditEvent, RecordedAuditEvent } from '../domain/audit.ts';
 import type { FieldProblem } from '../domain/errors.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { messagesFor, type ReviewReasonKind } from '../domain/messages.ts';
@@ -11,7 +12,7 @@ import { withdrawnPurposes } from './consent.ts';
 import type { Dependencies } from './dependencies.ts';
 import { assertMayChangeData } from './guards.ts';
 import { alertOperator } from './notify.ts';
-import type { DataSourceConnector, SourceOutcome, SourceResult, Subject } from './ports.ts';
+import type { DataSourceConnector, NoticeDelivery, SourceOutcome, SourceResult, Subject } from './ports.ts';
 import type { Processor } from '../config/profile-schema.ts';
 
 /** Why a request needs a person at the company before anything is changed. */
@@ -170,46 +171,117 @@ function noticesFor(profile: OperatorProfile, request: DataSubjectRequest): Arra
   );
 }
 
+/** The follow-up of a notice not delivered, as the operator marks it done: processor:<id>:<type>. */
+export function noticeWorkId(processorId: string, type: string): string {
+  return `processor:${processorId}:${type}`;
+}
+
+/**
+ * Where one notice stands by the trail. Its last recorded delivery decides, unless the operator marked its follow-up
+ * done after it failed (they told them by hand). `since`: when it came to stand so; for a notice not delivered, its
+ * first failure since it last stood otherwise.
+ */
+export interface NoticeStanding {
+  processorId: string;
+  type: string;
+  state: 'delivered' | 'told by hand' | 'undelivered';
+  since: string;
+}
+
+/** Every notice of a request as its trail leaves it, by its follow-up's id (noticeWorkId). */
+export function noticeStandings(trail: readonly RecordedAuditEvent[]): Map<string, NoticeStanding> {
+  const standings = new Map<string, NoticeStanding>();
+  for (const event of trail) {
+    if (event.type === 'processor.notified') {
+      const { processorId, noticeType: type, delivered } = event.detail;
+      const id = noticeWorkId(processorId, type);
+      const failingSince = standings.get(id)?.state === 'undelivered' ? standings.get(id)!.since : event.at;
+      standings.set(id, { processorId, type, state: delivered ? 'delivered' : 'undelivered', since: delivered ? event.at : failingSince });
+    } else if (event.type === 'open-work.done') {
+      const standing = standings.get(event.detail.id);
+      if (standing?.state === 'undelivered') standings.set(event.detail.id, { ...standing, state: 'told by hand', since: event.at });
+    }
+  }
+  return standings;
+}
+
+/**
+ * What must still fit in the invocation once the notices are done: recording them, the operator's alert and the
+ * answer to the person (read, composed, mailed, the request closed).
+ */
+export const AFTER_NOTICES_MS = 20_000;
+
+/** Less time than this is no fair try of a notice: it is recorded as not delivered without one. */
+const SHORTEST_NOTICE_MS = 1_000;
+
 /**
  * Tells each processor and recipient of the changes that concern them, in their language; every delivery is an audit
- * event. A notice that could not be delivered is left to the operator as open work, with an alert, and the answer
- * says it has not been done. A notice the trail records already (the step ran again) is not sent again: its
- * recorded outcome stands.
+ * event. The notices go out side by side, within the time the invocation has left before `invocationEndsAt` but for
+ * what must follow them (AFTER_NOTICES_MS): a processor that does not answer costs the others nothing, and none
+ * holds up the answer. A notice not delivered — refused, unanswered in time, or with no time left to try — is left
+ * to the operator as open work, with an alert, and the answer says it has not been done.
+ *
+ * When the step runs again (a retry, a resume), the trail decides: a notice delivered, or one the operator marked
+ * done, is not sent again; one not delivered is tried again (processors tell a repeat by the notice's request id
+ * and type), and its follow-up closes if it gets through. Only a notice failing for the first time alerts the
+ * operator. Once the request is answered, nothing is sent: what was not delivered is the operator's.
  */
 export async function notifyProcessors(
   deps: Pick<Dependencies, 'profile' | 'publicUrl' | 'requests' | 'processorNotifier' | 'openWork' | 'mailer' | 'sentMail' | 'audit' | 'clock'>,
   requestId: string,
+  invocationEndsAt: Date,
 ): Promise<{ notified: number; failed: number }> {
   const request = await deps.requests.get(requestId);
   const notices = noticesFor(deps.profile, request);
-  const told = notices.length ? eventsOfType(await deps.audit.list(requestId), 'processor.notified') : [];
-  let notified = 0;
-  const undelivered: Processor[] = [];
-  const openWork: string[] = [];
-  for (const { processor, type } of notices) {
-    const delivered = told.find((e) => e.detail.processorId === processor.id && e.detail.noticeType === type)?.detail.delivered ?? (await tell(deps, request, processor, type));
-    if (delivered) notified++;
-    else {
-      undelivered.push(processor);
-      const id = `processor:${processor.id}:${type}`;
-      openWork.push(id);
-      await deps.openWork.put({ requestId, id, kind: 'processor_notice', processorId: processor.id, type, since: deps.clock.now().toISOString() });
-    }
+  if (!notices.length) return { notified: 0, failed: 0 };
+  const standings = noticeStandings(await deps.audit.list(requestId));
+  const stateOf = (processor: Processor, type: NoticeType) => standings.get(noticeWorkId(processor.id, type))?.state;
+  const settled = (processor: Processor, type: NoticeType) => stateOf(processor, type) === 'delivered' || stateOf(processor, type) === 'told by hand';
+  const toTell = request.status === 'IN_PROGRESS' ? notices.filter(({ processor, type }) => !settled(processor, type)) : [];
+  const noticesEndAt = invocationEndsAt.getTime() - AFTER_NOTICES_MS;
+  // The trail takes one event after another: each delivery is recorded as soon as it is known, in turn.
+  let recording = Promise.resolve();
+  const record = (event: AuditEvent) => (recording = recording.then(() => deps.audit.append(requestId, event)));
+  const told = await Promise.all(
+    toTell.map(async ({ processor, type }) => ({ processor, type, delivered: await tell(deps, request, processor, type, noticesEndAt - deps.clock.now().getTime(), record) })),
+  );
+  const now = deps.clock.now().toISOString();
+  const failed = told.filter((notice) => !notice.delivered);
+  for (const { processor, type } of failed) {
+    const id = noticeWorkId(processor.id, type);
+    // A notice that failed again keeps the date its follow-up was first opened.
+    const since = stateOf(processor, type) === 'undelivered' ? standings.get(id)!.since : now;
+    await deps.openWork.put({ requestId, id, kind: 'processor_notice', processorId: processor.id, type, since });
   }
-  if (undelivered.length) {
+  // Tried again and delivered: the follow-up opened when it failed is nobody's any more.
+  for (const { processor, type } of told.filter((notice) => notice.delivered && stateOf(notice.processor, notice.type) === 'undelivered')) {
+    await deps.openWork.remove(requestId, noticeWorkId(processor.id, type));
+  }
+  const firstFailures = failed.filter(({ processor, type }) => stateOf(processor, type) !== 'undelivered');
+  if (firstFailures.length) {
     const language = deps.profile.defaultLanguage;
-    const names = [...new Set(undelivered.map((p) => localize(p.name, language)))];
-    await alertOperator(deps, request, 'processorsNotTold', { processors: messagesFor(language).list(names) }, openWork);
+    const names = [...new Set(firstFailures.map(({ processor }) => localize(processor.name, language)))];
+    const ids = firstFailures.map(({ processor, type }) => noticeWorkId(processor.id, type));
+    // One alert per set of first failures: a run that fails those again sends none, one that meets new ones does.
+    const round = createHash('sha256').update([...ids].sort().join('\n')).digest('hex').slice(0, 32);
+    await alertOperator(deps, request, 'processorsNotTold', { processors: messagesFor(language).list(names) }, ids, round);
   }
-  return { notified, failed: undelivered.length };
+  const deliveredNow = new Set(told.filter((notice) => notice.delivered).map(({ processor, type }) => noticeWorkId(processor.id, type)));
+  const notified = notices.filter(({ processor, type }) => deliveredNow.has(noticeWorkId(processor.id, type)) || settled(processor, type)).length;
+  return { notified, failed: notices.length - notified };
 }
 
-/** Sends one notice and records its delivery in the trail; whether it was delivered. */
+/**
+ * Sends one notice within `withinMs` and records its delivery in the trail through `record`; whether it was
+ * delivered. With less than a fair try's time left it is recorded as not delivered, with no attempt.
+ */
 async function tell(
-  deps: Pick<Dependencies, 'profile' | 'processorNotifier' | 'audit'>,
+  deps: Pick<Dependencies, 'profile' | 'processorNotifier'>,
   request: DataSubjectRequest,
   processor: Processor,
   type: NoticeType,
+  withinMs: number,
+  record: (event: AuditEvent) => Promise<void>,
 ): Promise<boolean> {
   const requestId = request.id;
   const language = processor.language ?? deps.profile.defaultLanguage;
@@ -224,8 +296,9 @@ async function tell(
     email: request.email,
     contact: deps.profile.operator.contactEmail,
   });
-  const delivery = await deps.processorNotifier.notify(processor, notice, mail);
-  await deps.audit.append(requestId, {
+  const delivery: Omit<NoticeDelivery, 'processorId'> =
+    withinMs >= SHORTEST_NOTICE_MS ? await deps.processorNotifier.notify(processor, notice, mail, withinMs) : { channel: processor.notify.kind, delivered: false, attempts: 0 };
+  await record({
     type: 'processor.notified',
     detail: {
       processorId: processor.id,

@@ -469,10 +469,11 @@ export interface NoticeDelivery {
 
 /**
  * Tells a processor or recipient of a request, by signed webhook (the notice) or by mail (the text the caller wrote in
- * the processor's language), as the profile says for each. One that cannot be reached is a result, not an error.
+ * the processor's language), as the profile says for each. One that cannot be reached is a result, not an error; a
+ * webhook's retries end within `withinMs`.
  */
 export interface ProcessorNotices {
-  notify(processor: Processor, notice: ProcessorNotice, mail: { subject: string; text: string }): Promise<NoticeDelivery>;
+  notify(processor: Processor, notice: ProcessorNotice, mail: { subject: string; text: string }, withinMs: number): Promise<NoticeDelivery>;
 }
 
 /**

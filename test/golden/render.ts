@@ -5,9 +5,9 @@ import { messagesFor, type AlertKind, type MailTemplate, type Messages } from '.
 import type { DataSubjectRequest } from '../../functions/domain/request.ts';
 import { LANGUAGES, REQUEST_TYPES, type Language, type RequestType } from '../../functions/domain/request-types.ts';
 import { hashSecretCode } from '../../functions/domain/secret-code.ts';
-import { answerRequest } from '../../functions/use-cases/answer.ts';
+import { notifyAndAnswer } from '../../functions/use-cases/answer.ts';
 import { withdrawForRequest } from '../../functions/use-cases/consent.ts';
-import { applyToSource, notifyProcessors } from '../../functions/use-cases/fulfilment.ts';
+import { applyToSource } from '../../functions/use-cases/fulfilment.ts';
 import { applyDecision, decide, extendDeadline, writeToPerson } from '../../functions/use-cases/operator.ts';
 import { deadlineFor } from '../../functions/use-cases/submit-request.ts';
 import { receiveEmail } from '../../functions/use-cases/receive-email.ts';
@@ -196,8 +196,7 @@ async function fulfil(system: MemorySystem, id: string, decision: { answer?: str
       // The workflow's Map catches a source that keeps failing; the answer names it.
     }
   }
-  await notifyProcessors(deps, id);
-  await answerRequest(deps, id);
+  await notifyAndAnswer(deps, id, new Date(deps.clock.now().getTime() + 60_000));
 }
 
 type Case = {

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { parseProfile } from '../../functions/config/load-profile.ts';
 import type { DataSubjectRequest, RequestStatus } from '../../functions/domain/request.ts';
 import { REQUEST_TYPES, type Language, type RequestType } from '../../functions/domain/request-types.ts';
-import { answerRequest } from '../../functions/use-cases/answer.ts';
+import { notifyAndAnswer } from '../../functions/use-cases/answer.ts';
 import { withdrawForRequest } from '../../functions/use-cases/consent.ts';
-import { applyToSource, notifyProcessors } from '../../functions/use-cases/fulfilment.ts';
+import { applyToSource } from '../../functions/use-cases/fulfilment.ts';
 import type { OutgoingMail } from '../../functions/use-cases/ports.ts';
 import { deadlineFor } from '../../functions/use-cases/submit-request.ts';
 import { applyDecision, decide, type DecisionInput } from '../../functions/use-cases/operator.ts';
@@ -109,9 +109,13 @@ export async function runToAnswer(s: MemorySystem, id: string, decision: Decisio
   }
   await withdrawForRequest(s.deps, id);
   for (const sourceId of plan.sourceIds ?? []) await applyToSource(s.deps, id, sourceId).catch(() => undefined);
-  await notifyProcessors(s.deps, id);
-  await answerRequest(s.deps, id);
+  await notifyAndAnswer(s.deps, id, aMinuteOn(s));
   return lastMailTo(s, id);
+}
+
+/** When an invocation that starts now stops, for a function with a minute's time-out (the Answer step's). */
+export function aMinuteOn(s: Pick<MemorySystem, 'deps'>): Date {
+  return new Date(s.deps.clock.now().getTime() + 60_000);
 }
 
 async function lastMailTo(s: MemorySystem, id: string): Promise<string> {

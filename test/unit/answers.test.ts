@@ -6,14 +6,15 @@ import { ValidationError } from '../../functions/domain/errors.ts';
 import type { DataSubjectRequest } from '../../functions/domain/request.ts';
 import { newSecretCode } from '../../functions/domain/secret-code.ts';
 import { REQUEST_TYPES, type Language, type RequestType } from '../../functions/domain/request-types.ts';
-import { answerRequest } from '../../functions/use-cases/answer.ts';
+import { notifyAndAnswer } from '../../functions/use-cases/answer.ts';
 import { withdrawForRequest } from '../../functions/use-cases/consent.ts';
-import { applyToSource, notifyProcessors } from '../../functions/use-cases/fulfilment.ts';
+import { applyToSource } from '../../functions/use-cases/fulfilment.ts';
 import { applyDecision, decide } from '../../functions/use-cases/operator.ts';
 import { deadlineFor } from '../../functions/use-cases/submit-request.ts';
 import { requestVerification } from '../../functions/use-cases/verification.ts';
 import { acknowledge, planFulfilment, requestDecision } from '../../functions/use-cases/workflow-steps.ts';
 import { decisionsCommand } from '../../infra/cli/commands/operator.ts';
+import { aMinuteOn } from '../support/flow.ts';
 import { memorySystem, type MemorySystem } from '../support/memory-deps.ts';
 
 /**
@@ -67,8 +68,7 @@ async function run(s: MemorySystem, id: string, decision?: Parameters<typeof dec
   }
   await withdrawForRequest(s.deps, id);
   for (const sourceId of plan.sourceIds ?? []) await applyToSource(s.deps, id, sourceId).catch(() => undefined);
-  await notifyProcessors(s.deps, id);
-  await answerRequest(s.deps, id);
+  await notifyAndAnswer(s.deps, id, aMinuteOn(s));
   const request = await s.deps.requests.get(id);
   return {
     answer: s.mailer.sent.find((m) => m.to === request.email)!.text,
@@ -192,8 +192,7 @@ describe('a source retried after it destroyed records but answered too late', ()
     await planFulfilment(s.deps, id);
     await expect(applyToSource(s.deps, id, 'customers')).rejects.toThrow('timed out');
     await applyToSource(s.deps, id, 'customers'); // the workflow's retry
-    await notifyProcessors(s.deps, id);
-    await answerRequest(s.deps, id);
+    await notifyAndAnswer(s.deps, id, aMinuteOn(s));
     const answer = s.mailer.sent.find((m) => m.to === 'aigerim@example.kz')!.text;
     expect(answer).toContain('Ваши данные уничтожены или обезличены: «Клиентская база».');
     expect(answer).not.toContain('нечего');
@@ -210,8 +209,7 @@ describe('a source retried after it destroyed records but answered too late', ()
     await expect(applyToSource(s.deps, id, 'customers')).rejects.toThrow();
     await applyToSource(s.deps, id, 'customers');
     s.mailer.sent.length = 0;
-    await notifyProcessors(s.deps, id);
-    await answerRequest(s.deps, id);
+    await notifyAndAnswer(s.deps, id, aMinuteOn(s));
     const answer = s.mailer.sent.find((m) => m.to === 'aigerim@example.kz')!.text;
     expect(answer).toContain('Record number: crm-1001');
     expect(answer).toContain('Your data is destroyed or anonymised: "Customer database".');

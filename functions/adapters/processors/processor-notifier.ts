@@ -6,6 +6,18 @@ import type { Mailer, NoticeDelivery, ProcessorNotices } from '../../use-cases/p
 import { DEFAULT_RETRY_POLICY, postSigned, type RetryPolicy } from '../http/signed-post.ts';
 
 /**
+ * The retry policy cut to what fits in `ms`: as many of its attempts as fit whole, each back-off counted at its
+ * longest; where not even one fits whole, one attempt that waits no longer than `ms`.
+ */
+export function policyWithin(policy: RetryPolicy, ms: number): RetryPolicy {
+  for (let attempts = policy.attempts; attempts > 1; attempts--) {
+    const backoffs = policy.baseDelayMs * (2 ** (attempts - 1) - 1);
+    if (attempts * policy.timeoutMs + backoffs <= ms) return { ...policy, attempts };
+  }
+  return { ...policy, attempts: 1, timeoutMs: Math.max(1, Math.min(policy.timeoutMs, ms)) };
+}
+
+/**
  * Tells processors and recipients of a rectification, blocking, unblocking, erasure, consent withdrawal or opt-out,
  * by signed webhook (the OpenDSR-style body) or by e-mail (the mail the caller wrote in the processor's language),
  * as the profile declares for each. A processor that cannot be reached is a result (delivered: false) for the
@@ -22,7 +34,7 @@ export class ProcessorNotifier implements ProcessorNotices {
     private readonly post: typeof postSigned = postSigned,
   ) {}
 
-  async notify(processor: Processor, notice: ProcessorNotice, mail: { subject: string; text: string }): Promise<NoticeDelivery> {
+  async notify(processor: Processor, notice: ProcessorNotice, mail: { subject: string; text: string }, withinMs: number): Promise<NoticeDelivery> {
     const checked = ProcessorNoticeSchema.safeParse(notice);
     if (!checked.success) throw new ValidationError(toFieldProblems(checked.error.issues), 'processor notice');
     if (!processor.notifyOn.includes(notice.subject_request_type)) {
@@ -30,7 +42,7 @@ export class ProcessorNotifier implements ProcessorNotices {
     }
     const { notify } = processor;
     if (notify.kind === 'webhook') {
-      const result = await this.post(notify.url, notice, await this.secret(notify.secretName), this.retry);
+      const result = await this.post(notify.url, notice, await this.secret(notify.secretName), policyWithin(this.retry, withinMs));
       const signed = result.signature ? { signature: result.signature } : {};
       return result.ok
         ? { processorId: processor.id, channel: 'webhook', delivered: true, status: result.status, attempts: result.attempts, ...signed }

@@ -1,9 +1,11 @@
 import { dependencies } from '../../composition.ts';
 import { notifyProcessors } from '../../use-cases/fulfilment.ts';
+import { invocationEndsAt, type InvocationContext } from './invocation.ts';
 import { parsePayload, RequestIdPayload } from './payload.ts';
 import { reportingErrors } from '../report-errors.ts';
 
-export const handler = reportingErrors('notify-processors', async (event: unknown): Promise<{ notified: number; failed: number }> => {
+export const handler = reportingErrors('notify-processors', async (event: unknown, context: InvocationContext): Promise<{ notified: number; failed: number }> => {
   const { requestId } = parsePayload(RequestIdPayload, event, 'notify-processors');
-  return notifyProcessors(await dependencies(), requestId);
+  const deps = await dependencies();
+  return notifyProcessors(deps, requestId, invocationEndsAt(context, deps.clock.now()));
 });

@@ -1,8 +1,12 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { ProcessorNotifier } from '../../../functions/adapters/processors/processor-notifier.ts';
 import { NotFoundError } from '../../../functions/domain/errors.ts';
-import { applyToSource, notifyProcessors, plannedSources, sourceSteps } from '../../../functions/use-cases/fulfilment.ts';
+import { notifyAndAnswer } from '../../../functions/use-cases/answer.ts';
+import { AFTER_NOTICES_MS, applyToSource, notifyProcessors, plannedSources, sourceSteps } from '../../../functions/use-cases/fulfilment.ts';
 import { BLOCKED_ATTRIBUTE } from '../../../functions/use-cases/ports.ts';
-import { mailsTo, operatorMails, placeRequest, systemFor } from '../../support/flow.ts';
+import { aMinuteOn, mailsTo, OPERATOR, operatorMails, placeRequest, systemFor } from '../../support/flow.ts';
 
 const VNEDRAH = 'profiles/seeds/vnedrah.json';
 const NURLAN = 'nurlan.abenov@mail.example';
@@ -103,18 +107,19 @@ describe('notifyProcessors', () => {
   it('tells each processor of the types it is told of, in its language, and records every delivery', async () => {
     const s = systemFor(VNEDRAH, { webhook: 'delivered' });
     const request = await placeRequest(s, ['marketing_opt_out', 'unblocking'], { email: NURLAN });
-    expect(await notifyProcessors(s.deps, request.id)).toEqual({ notified: 4, failed: 0 });
+    expect(await notifyProcessors(s.deps, request.id, aMinuteOn(s))).toEqual({ notified: 4, failed: 0 });
     // A processor's own language where the profile gives one, the profile's default otherwise.
     expect(mailsTo(s, 'privacy@delivery.example').map((m) => m.subject)).toEqual([`[${request.id}] Запрос субъекта персональных данных: разблокирование`]);
     expect(mailsTo(s, 'privacy@ad-partners.example').map((m) => m.subject)).toEqual([`[${request.id}] Data subject request: marketing opt-out`]);
     expect(mailsTo(s, 'privacy@ad-partners.example')[0]!.text).toContain(NURLAN);
+    // The notices go out side by side: the trail has them in the order they were delivered.
     const notified = (await s.deps.audit.list(request.id)).filter((e) => e.type === 'processor.notified').map((e) => e.detail);
-    expect(notified).toEqual([
-      { processorId: 'payment-provider', noticeType: 'unblocking', channel: 'email', delivered: true, attempts: 1 },
+    expect(notified.sort((a, b) => a.processorId.localeCompare(b.processorId))).toEqual([
+      { processorId: 'ad-partners', noticeType: 'marketing_opt_out', channel: 'email', delivered: true, attempts: 1 },
       { processorId: 'delivery', noticeType: 'unblocking', channel: 'email', delivered: true, attempts: 1 },
+      { processorId: 'payment-provider', noticeType: 'unblocking', channel: 'email', delivered: true, attempts: 1 },
       // A webhook notice's signature header is kept: the processor's copy can be matched against it.
       { processorId: 'sellers', noticeType: 'unblocking', channel: 'webhook', delivered: true, attempts: 1, signature: expect.stringMatching(/^t=\d+,v1=[0-9a-f]{64}$/) },
-      { processorId: 'ad-partners', noticeType: 'marketing_opt_out', channel: 'email', delivered: true, attempts: 1 },
     ]);
     expect(operatorMails(s)).toEqual([]);
   });
@@ -123,31 +128,190 @@ describe('notifyProcessors', () => {
     const s = systemFor(VNEDRAH, { webhook: 'fails' });
     s.mailer.refused.add('privacy@delivery.example');
     const request = await placeRequest(s, ['blocking'], { email: NURLAN });
-    expect(await notifyProcessors(s.deps, request.id)).toEqual({ notified: 2, failed: 2 });
+    expect(await notifyProcessors(s.deps, request.id, aMinuteOn(s))).toEqual({ notified: 2, failed: 2 });
     expect((await s.openWork.list()).map((item) => item.id).sort()).toEqual(['processor:delivery:blocking', 'processor:sellers:blocking']);
     const [alert, ...more] = operatorMails(s);
     expect(more).toEqual([]);
     expect(alert!.text).toContain(`npx derbes requests done ${request.id} processor:delivery:blocking`);
     expect(alert!.text).toContain(`npx derbes requests done ${request.id} processor:sellers:blocking`);
-    // Run again (the answer that follows it in the same step was retried): nobody is told twice, nothing recorded twice,
-    // and what could not be delivered stays open work.
+    // Run again (the answer that follows it in the same step was retried): nobody told is told again, those not told
+    // are tried again, what could not be delivered stays open work, and the operator is not alerted twice.
     const sent = s.mailer.sent.length;
-    expect(await notifyProcessors(s.deps, request.id)).toEqual({ notified: 2, failed: 2 });
-    expect(s.mailer.sent.slice(sent).filter((m) => !m.to.includes(s.deps.profile.operator.contactEmail))).toEqual([]);
-    expect((await s.deps.audit.list(request.id)).filter((e) => e.type === 'processor.notified')).toHaveLength(4);
+    expect(await notifyProcessors(s.deps, request.id, aMinuteOn(s))).toEqual({ notified: 2, failed: 2 });
+    expect(s.mailer.sent.slice(sent)).toEqual([]);
+    const notified = (await s.deps.audit.list(request.id)).filter((e) => e.type === 'processor.notified').map((e) => `${e.detail.processorId}:${e.detail.delivered}`);
+    expect(notified.slice(4).sort()).toEqual(['delivery:false', 'sellers:false']);
     expect((await s.openWork.list()).map((item) => item.id).sort()).toEqual(['processor:delivery:blocking', 'processor:sellers:blocking']);
   });
 
   it('tells nobody of an access request', async () => {
     const s = systemFor(VNEDRAH);
     const request = await placeRequest(s, ['access'], { email: NURLAN });
-    expect(await notifyProcessors(s.deps, request.id)).toEqual({ notified: 0, failed: 0 });
+    expect(await notifyProcessors(s.deps, request.id, aMinuteOn(s))).toEqual({ notified: 0, failed: 0 });
     expect(s.mailer.sent).toEqual([]);
   });
 
   it('asks nothing of a profile without processors', async () => {
     const s = systemFor('profiles/seeds/4sell.json');
     const request = await placeRequest(s, ['erasure'], { email: ARMAN });
-    expect(await notifyProcessors(s.deps, request.id)).toEqual({ notified: 0, failed: 0 });
+    expect(await notifyProcessors(s.deps, request.id, aMinuteOn(s))).toEqual({ notified: 0, failed: 0 });
+  });
+});
+
+/** A blocking request whose sources are done: what is left is the Answer step. */
+async function blockedInSources(s: ReturnType<typeof systemFor>, options: Parameters<typeof placeRequest>[2] = {}) {
+  const request = await placeRequest(s, ['blocking'], { email: NURLAN, ...options });
+  for (const source of plannedSources(s.deps.profile, request.types)) await applyToSource(s.deps, request.id, source.id);
+  return request;
+}
+
+/** A webhook endpoint on loopback that takes every request and never answers it; `requests` counts them. */
+async function hangingEndpoint(): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
+  let requests = 0;
+  const server = createServer(() => void requests++);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/opendsr/requests`,
+    requests: () => requests,
+    close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  };
+}
+
+/** Vnedrah with every processor told by webhook at `url`, notices sent as deployed (real retries, the real clock). */
+function withWebhooksAt(url: string) {
+  const s = systemFor(VNEDRAH, {
+    adjust: (json) => ({ ...json, processors: (json.processors as Array<Record<string, unknown>>).slice(0, 3).map((p) => ({ ...p, notify: { kind: 'webhook', url, secretName: 'PROCESSOR_KEY' } })) }),
+  });
+  const deps = { ...s.deps, processorNotifier: new ProcessorNotifier(s.mailer, async () => 'a-processor-signing-key-of-32-bytes!', 'vnedrah.kz'), clock: { now: () => new Date() } };
+  return { s, deps };
+}
+
+describe('the Answer step', () => {
+  const PROCESSORS_TOLD_OF_BLOCKING = ['Payment service provider (not named in the policy)', 'Delivery service (not named in the policy)', 'Sellers and suppliers on vnedrah.com (end performers)'];
+
+  it('answers the person in time though no processor answers, naming those not told; nothing goes twice on a re-run', async () => {
+    const endpoint = await hangingEndpoint();
+    try {
+      const { s, deps } = withWebhooksAt(endpoint.url);
+      const request = await blockedInSources(s);
+      // An invocation with a second and a half for the notices beyond what the answer keeps.
+      await notifyAndAnswer(deps, request.id, new Date(Date.now() + AFTER_NOTICES_MS + 1_500));
+      // Three notices, each tried once within the time it had (the retries that would not fit were not started).
+      expect(endpoint.requests()).toBe(3);
+      const [answer, ...more] = mailsTo(s, NURLAN);
+      expect(more).toEqual([]);
+      expect(answer!.text).toContain(`We could not yet tell: ${PROCESSORS_TOLD_OF_BLOCKING.join(', ')}. The person responsible knows and will tell them.`);
+      expect(answer!.text).not.toContain('We have told');
+      const [alert, ...alerts] = operatorMails(s);
+      expect(alerts).toEqual([]);
+      for (const id of ['payment-provider', 'delivery', 'sellers']) expect(alert!.text).toContain(`npx derbes requests done ${request.id} processor:${id}:blocking`);
+      expect((await s.openWork.list()).map((item) => item.id).sort()).toEqual(['processor:delivery:blocking', 'processor:payment-provider:blocking', 'processor:sellers:blocking']);
+      expect((await s.deps.requests.get(request.id)).status).toBe('COMPLETED');
+      // The step runs again (Lambda delivered the invocation twice): the person is answered, so nothing is sent.
+      const trail = (await s.deps.audit.list(request.id)).length;
+      await notifyAndAnswer(deps, request.id, new Date(Date.now() + 60_000));
+      expect(endpoint.requests()).toBe(3);
+      expect(s.mailer.sent).toHaveLength(2);
+      expect(await s.deps.audit.list(request.id)).toHaveLength(trail);
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('records a notice with no time left to try as not delivered, without trying it, and still answers', async () => {
+    const endpoint = await hangingEndpoint();
+    try {
+      const { s, deps } = withWebhooksAt(endpoint.url);
+      const request = await blockedInSources(s, { language: 'ru' });
+      await notifyAndAnswer(deps, request.id, new Date(Date.now() + AFTER_NOTICES_MS));
+      expect(endpoint.requests()).toBe(0);
+      const notified = (await s.deps.audit.list(request.id)).filter((e) => e.type === 'processor.notified').map((e) => e.detail);
+      expect(notified).toHaveLength(3);
+      expect(notified.every((notice) => !notice.delivered && notice.attempts === 0)).toBe(true);
+      expect(mailsTo(s, NURLAN)[0]!.text).toContain('Пока не удалось уведомить: Платёжный сервис (в политике не назван), Служба доставки (в политике не названа), Продавцы и поставщики на vnedrah.com (конечные исполнители). Ответственное лицо знает об этом и уведомит их.');
+      expect(operatorMails(s)).toHaveLength(1);
+    } finally {
+      await endpoint.close();
+    }
+  });
+});
+
+describe('a notice on a re-run of the Answer step', () => {
+  const DELIVERY = 'privacy@delivery.example';
+  const told = async (s: ReturnType<typeof systemFor>, id: string) =>
+    (await s.deps.audit.list(id)).filter((e) => e.type === 'processor.notified').map((e) => `${e.detail.processorId}:${e.detail.delivered}`);
+
+  /** A blocking request whose first Answer run could not deliver the notice to Delivery, then failed to mail the person. */
+  async function firstRunFailed() {
+    const s = systemFor(VNEDRAH, { webhook: 'delivered' });
+    const request = await blockedInSources(s);
+    s.mailer.refused.add(DELIVERY).add(NURLAN);
+    await expect(notifyAndAnswer(s.deps, request.id, aMinuteOn(s))).rejects.toThrow('mail delivery failed');
+    s.mailer.refused.delete(NURLAN);
+    expect(operatorMails(s)).toHaveLength(1);
+    expect((await s.openWork.list()).map((item) => item.id)).toEqual(['processor:delivery:blocking']);
+    return { s, request };
+  }
+
+  it('is tried again when it was not delivered, and its follow-up closes once it gets through', async () => {
+    const { s, request } = await firstRunFailed();
+    s.mailer.refused.delete(DELIVERY);
+    await notifyAndAnswer(s.deps, request.id, aMinuteOn(s));
+    expect(mailsTo(s, DELIVERY)).toHaveLength(1);
+    expect((await told(s, request.id)).filter((notice) => notice.startsWith('delivery:'))).toEqual(['delivery:false', 'delivery:true']);
+    expect(await s.openWork.list()).toEqual([]);
+    const answer = mailsTo(s, NURLAN)[0]!.text;
+    expect(answer).toContain('Delivery service (not named in the policy)');
+    expect(answer).not.toContain('We could not yet tell');
+    expect(operatorMails(s)).toHaveLength(1);
+  });
+
+  it('keeps its follow-up open since its first failure, without a second alert, when it fails again', async () => {
+    const { s, request } = await firstRunFailed();
+    const firstFailure = s.deps.clock.now().toISOString();
+    s.setNow(new Date(s.deps.clock.now().getTime() + 3_600_000));
+    await notifyAndAnswer(s.deps, request.id, aMinuteOn(s));
+    expect(await s.openWork.list()).toEqual([expect.objectContaining({ id: 'processor:delivery:blocking', since: firstFailure })]);
+    expect(operatorMails(s)).toHaveLength(1);
+    expect(mailsTo(s, NURLAN)[0]!.text).toContain('We could not yet tell: Delivery service (not named in the policy).');
+  });
+
+  it('is neither sent nor reopened once the operator marked it done, and the answer counts it told', async () => {
+    const { s, request } = await firstRunFailed();
+    // The operator told Delivery by hand and marked it done (POST /operator/requests/{reference}/open-work).
+    await s.openWork.remove(request.id, 'processor:delivery:blocking');
+    await s.deps.audit.append(request.id, { type: 'open-work.done', detail: { id: 'processor:delivery:blocking', operator: OPERATOR } });
+    const notices = (await told(s, request.id)).length;
+    await notifyAndAnswer(s.deps, request.id, aMinuteOn(s));
+    expect(await told(s, request.id)).toHaveLength(notices);
+    expect(await s.openWork.list()).toEqual([]);
+    expect(operatorMails(s)).toHaveLength(1);
+    const answer = mailsTo(s, NURLAN)[0]!.text;
+    expect(answer).toContain('Delivery service (not named in the policy)');
+    expect(answer).not.toContain('We could not yet tell');
+  });
+
+  /** An earlier version of the step recorded Sellers' notice twice, `deliveries` in turn; then the step runs. */
+  async function sellersRecorded(deliveries: boolean[]) {
+    const s = systemFor(VNEDRAH, { webhook: 'delivered' });
+    const request = await blockedInSources(s);
+    for (const delivered of deliveries) {
+      await s.deps.audit.append(request.id, { type: 'processor.notified', detail: { processorId: 'sellers', noticeType: 'blocking', channel: 'webhook', delivered, attempts: 3 } });
+    }
+    await notifyAndAnswer(s.deps, request.id, aMinuteOn(s));
+    expect(mailsTo(s, NURLAN)[0]!.text).not.toContain('We could not yet tell');
+    return { s, sellers: (await told(s, request.id)).filter((notice) => notice.startsWith('sellers:')) };
+  }
+
+  it('stands as its last recorded delivery: delivered after a failure is not sent, opened or alerted again', async () => {
+    const { s, sellers } = await sellersRecorded([false, true]);
+    expect(sellers).toEqual(['sellers:false', 'sellers:true']);
+    expect(await s.openWork.list()).toEqual([]);
+    expect(operatorMails(s)).toEqual([]);
+  });
+
+  it('stands as its last recorded delivery: not delivered after a delivery is tried again', async () => {
+    const { sellers } = await sellersRecorded([true, false]);
+    expect(sellers).toEqual(['sellers:true', 'sellers:false', 'sellers:true']);
   });
 });
