@@ -1,5 +1,4 @@
 import { DateTime } from 'luxon';
-import { eventsOfType } from '../domain/audit.ts';
 import { ValidationError, type FieldProblem } from '../domain/errors.ts';
 import { evidenceTexts } from '../domain/evidence/texts.ts';
 import { fill, messagesFor } from '../domain/messages.ts';
@@ -7,6 +6,7 @@ import { buildReport, reportSvg, type PeriodReport } from '../domain/report.ts';
 import { NOTICE_TYPES } from '../domain/request-policy.ts';
 import type { Language, RequestType } from '../domain/request-types.ts';
 import type { Dependencies } from './dependencies.ts';
+import { noticeStandings } from './fulfilment.ts';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -31,7 +31,8 @@ export async function periodReport(deps: Pick<Dependencies, 'requests' | 'audit'
   const tells = (types: readonly RequestType[]) => types.some((type) => (NOTICE_TYPES as readonly string[]).includes(type));
   let processorsTold = 0;
   for (const request of facts.filter((f) => tells(f.types))) {
-    processorsTold += eventsOfType(await deps.audit.list(request.id), 'processor.notified').filter((e) => e.detail.delivered).length;
+    // A notice delivered counts once, however often an earlier version of the step recorded it.
+    processorsTold += [...noticeStandings(await deps.audit.list(request.id)).values()].filter((notice) => notice.state === 'delivered').length;
   }
   return buildReport({ from: input.from!, to: input.to! }, facts, processorsTold, (jurisdiction, date) => deps.deadlines.isWorkingDay(jurisdiction, date), deps.clock.now());
 }
