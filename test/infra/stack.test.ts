@@ -495,6 +495,18 @@ describe('what each role can do', () => {
 });
 
 describe('functions and workflow', () => {
+  it('grants the verification step its SendTaskSuccess on the state machine itself, after it: the upgrade window the README names', () => {
+    const machine = Object.keys(template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(machine).toHaveLength(1);
+    const ends = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) => id.startsWith('RequestVerificationEndsItsWait'));
+    expect(ends).toHaveLength(1);
+    const [policyId, policy] = ends[0]!;
+    // Scoped to the machine's own ARN, which makes the policy wait for the machine; so the machine cannot wait for it.
+    expect(policy.Properties.PolicyDocument.Statement).toEqual([{ Action: 'states:SendTaskSuccess', Effect: 'Allow', Resource: { Ref: machine[0] } }]);
+    expect(policy.Properties.Roles).toEqual([{ Ref: expect.stringMatching(/^RequestVerification/) }]);
+    expect(JSON.stringify(template.findResources('AWS::StepFunctions::StateMachine')[machine[0]!])).not.toContain(policyId);
+  });
+
   it('every function runs Node 24 on ARM with tracing, from a handler module that exists', () => {
     const functions = derbesFunctions();
     expect(functions.length).toBeGreaterThanOrEqual(7);
