@@ -92,12 +92,18 @@ function describeChanges(deps: Pick<Dependencies, 'profile'>, request: DataSubje
  */
 function processorSections(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest, trail: RecordedAuditEvent[], m: Messages): string[] {
   const standings = [...noticeStandings(trail).values()];
+  // One the profile no longer lists (changed since its notice) is named by its id, after the others.
+  const ids = [...new Set([...deps.profile.processors.map((p) => p.id), ...standings.map((standing) => standing.processorId)])];
+  const name = (id: string) => {
+    const processor = deps.profile.processors.find((p) => p.id === id);
+    return processor ? localize(processor.name, request.language) : id;
+  };
   const told: string[] = [];
   const notTold: string[] = [];
-  for (const processor of deps.profile.processors) {
-    const states = standings.filter((standing) => standing.processorId === processor.id).map((standing) => standing.state);
+  for (const id of ids) {
+    const states = standings.filter((standing) => standing.processorId === id).map((standing) => standing.state);
     if (!states.length) continue;
-    (states.includes('undelivered') ? notTold : told).push(localize(processor.name, request.language));
+    (states.includes('undelivered') ? notTold : told).push(name(id));
   }
   return [
     ...(told.length ? [m.answer('processorsTold', { processors: m.list(told) })] : []),

@@ -310,6 +310,14 @@ describe('a notice on a re-run of the Answer step', () => {
     expect(operatorMails(s)).toEqual([]);
   });
 
+  it('names by its id in the answer a processor told before the profile stopped listing it', async () => {
+    const s = systemFor(VNEDRAH, { webhook: 'delivered' });
+    const request = await blockedInSources(s);
+    await s.deps.audit.append(request.id, { type: 'processor.notified', detail: { processorId: 'old-partner', noticeType: 'blocking', channel: 'email', delivered: true, attempts: 1 } });
+    await notifyAndAnswer(s.deps, request.id, aMinuteOn(s));
+    expect(mailsTo(s, NURLAN)[0]!.text).toMatch(/We have told those who process your data for us or have received it from us: .*, old-partner\./);
+  });
+
   it('stands as its last recorded delivery: not delivered after a delivery is tried again', async () => {
     const { sellers } = await sellersRecorded([true, false]);
     expect(sellers).toEqual(['sellers:true', 'sellers:false', 'sellers:true']);
