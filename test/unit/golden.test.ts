@@ -44,7 +44,16 @@ function exemptions(mail: GoldenMail): string[] {
   const commands = mail.kind === 'operator' ? (mail.text.match(/npx derbes [^\n]*|aws stepfunctions [\w-]+/g) ?? []) : [];
   // What the operator quotes to find a failure in the logs and the execution history: the step's state name, the
   // error code, and the AWS service's own name.
-  const identifiers = mail.kind === 'operator' ? [...WORKFLOW_STEPS, ...(mail.text.match(/\b[a-z]+(?:_[a-z]+)+\b/g) ?? []), 'Step Functions'] : [];
+  const steps: readonly string[] = WORKFLOW_STEPS;
+  const identifiers =
+    mail.kind === 'operator'
+      ? [
+          // The step's state name in parentheses after its name in words (a Kazakh sentence may put its verb between).
+          ...[...mail.text.matchAll(/[»”](?: [^\s(]+){0,2} \((\w+)[,)]/g)].map((m) => m[1]!).filter((id) => steps.includes(id)),
+          ...[...mail.text.matchAll(/(?:error code|код ошибки|қате коды) ([a-z]+(?:_[a-z]+)+)/g)].map((m) => m[1]!),
+          'Step Functions',
+        ]
+      : [];
   const grounds = mail.kind === 'operator' ? refusalGrounds(mail.profile.slug === 'demo-eu' ? 'EU' : 'KZ').map((g) => g.id) : [];
   // A reply's subject starts "Re: " in every language: the prefix mail clients read (RFC 5322 §3.6.5), not a word.
   const replyPrefix = mail.inReplyTo ? ['Re: '] : [];
