@@ -29,7 +29,6 @@ export interface DerbesStackProps extends StackProps {
   profilePath: string;
 }
 
-const READ_REQUESTS = ['GetItem', 'Query'];
 const WRITE_REQUESTS = ['GetItem', 'Query', 'PutItem'];
 /** The operator API also takes pending decisions (a conditional delete). */
 const DECIDE_REQUESTS = [...WRITE_REQUESTS, 'DeleteItem'];
@@ -145,13 +144,15 @@ export class DerbesStack extends Stack {
         .useTable(Settings.requestsTable, storage.requests, storage.key, ['GetItem', 'PutItem']);
     };
 
-    const acknowledge = sendsMail(
-      fn('Acknowledge', 'functions/handlers/workflow/acknowledge.ts', 'Moves a new request to wait for verification; computes how long it may wait; mails the receipt of one whose identity an operator checked', WRITE_REQUESTS),
-    );
     const requestVerification = usesLimits(
       usesVerifications(
         sendsMail(
-          fn('RequestVerification', 'functions/handlers/workflow/request-verification.ts', 'Joins the address\'s pending confirmation link, or mails a new one with the receipt', READ_REQUESTS),
+          fn(
+            'RequestVerification',
+            'functions/handlers/workflow/request-verification.ts',
+            "Moves a new request to wait for verification; joins the address's pending confirmation link, or mails a new one with the receipt; mails the receipt of one whose identity an operator checked",
+            WRITE_REQUESTS,
+          ),
         ),
         ['GetItem', 'PutItem', 'UpdateItem'],
       ),
@@ -208,7 +209,6 @@ export class DerbesStack extends Stack {
     const alarms = new FailureAlarms(this, 'Alarms', { operatorEmail: profile.operator.contactEmail, key: storage.key });
 
     const workflow = new Workflow(this, 'Workflow', {
-      acknowledge,
       requestVerification,
       closeUnverified,
       planFulfilment,
@@ -230,11 +230,21 @@ export class DerbesStack extends Stack {
       }),
     );
     grantSecrets(this, notifyProcessors, webhookKeys);
-    notifyProcessors.function.grantInvoke(stateMachine);
-    Validations.of(stateMachine).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(notifyProcessors.function.node.defaultChild as CfnElement)}.Arn>:*]`,
-      reason: 'As LambdaInvoke grants it: the function and its versions (ARN:*); it is still this one function.',
-    });
+    // Executions started before every execution began at the verification step keep their definition too, in which
+    // Acknowledge comes first (its function moves the request, mails an attested receipt and computes the wait, as the
+    // verification step and the start now do; each is safe after the other). Kept like NotifyProcessors: it can go in a
+    // release ATTENTION_WAIT (90 days) after this one, when no such execution can still be at Acknowledge or waiting
+    // for the operator to resume it there.
+    const acknowledge = sendsMail(
+      fn('Acknowledge', 'functions/handlers/workflow/acknowledge.ts', 'Moves a new request to wait for verification and computes how long it may wait (executions started before the verification step did)', WRITE_REQUESTS),
+    );
+    for (const kept of [acknowledge, notifyProcessors]) {
+      kept.function.grantInvoke(stateMachine);
+      Validations.of(stateMachine).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(kept.function.node.defaultChild as CfnElement)}.Arn>:*]`,
+        reason: 'As LambdaInvoke grants it: the function and its versions (ARN:*); it is still this one function.',
+      });
+    }
     alarms.watchStateMachine(stateMachine);
     // The verification step ends the wait of a request whose identity is confirmed already. In a policy of its own:
     // in the function's role policy the machine's ARN would make the function depend on the machine that invokes it.

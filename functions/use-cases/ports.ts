@@ -301,9 +301,21 @@ export interface SuppressionList {
 /** Where a request's execution stands, as Step Functions says; MISSING when it was never started. */
 export type { ExecutionStatus };
 
+/**
+ * What a request's execution starts with: identifiers and timings, never personal data (Step Functions keeps it in
+ * the execution history). Its first step waits for verification until `verificationExpiresAt`, and no longer than
+ * `verificationTimeoutSeconds` from the start (see startWorkflow, the one function that makes it).
+ */
+export interface ExecutionStart {
+  requestId: string;
+  /** When the confirmation link stops working; the wait times out no earlier. */
+  verificationExpiresAt: string;
+  verificationTimeoutSeconds: number;
+}
+
 export interface Workflow {
   /** Starts the execution named after the request; a second start for the same request is a no-op. */
-  start(requestId: string): Promise<void>;
+  start(input: ExecutionStart): Promise<void>;
   /** Releases a waiting task; WaitEndedError when the workflow no longer waits on it (timed out, ended). */
   completeTask(taskToken: string, output: Record<string, unknown>): Promise<void>;
   /** The names (request ids) of every running execution, page after page. */

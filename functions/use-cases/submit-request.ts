@@ -7,6 +7,7 @@ import { LanguageSchema, REQUEST_TYPES, RequestTypeSchema, type RequestType } fr
 import type { Dependencies } from './dependencies.ts';
 import { correctionProblems } from './fulfilment.ts';
 import type { CreateResult, Idempotency } from './ports.ts';
+import { startWorkflow } from './start-workflow.ts';
 
 /** The most each field of a submission holds; the form's inputs carry the same limits (maxlength). */
 export const SUBMISSION_LIMITS = { email: 254, name: 200, message: MAX_MESSAGE_CHARS } as const;
@@ -127,6 +128,6 @@ export async function submitRequest(
     idempotency && { ...idempotency, bodyHash: await bodyHash(deps, submission) },
   );
   // Also on a replay: if the first attempt died between persisting and starting, this finishes the job.
-  await deps.workflow.start(result.request.id);
+  await startWorkflow(deps, result.request);
   return result;
 }

@@ -5,7 +5,8 @@ import type { DataSubjectRequest } from '../domain/request.ts';
 import { releaseVerificationWait } from './confirm-verification.ts';
 import type { Dependencies } from './dependencies.ts';
 import { alertOperator, notifyPerson } from './notify.ts';
-import { MAX_WAITING_PER_LINK, type Verification } from './ports.ts';
+import { MAX_WAITING_PER_LINK, type ExecutionStart, type Verification } from './ports.ts';
+import { verificationWait } from './start-workflow.ts';
 
 /** A link still being mailed by its request's step is joined, not replaced — unless that step died this long ago. */
 const MAILING_GRACE_MS = 2 * 60_000;
@@ -51,11 +52,45 @@ function choose(current: Verification | undefined, requestId: string, ownExpiry:
 }
 
 /**
- * The verification step (a callback task): the request waits on the address's current confirmation link if it has
- * one, and the person gets no second mail; otherwise a new link is made and mailed — one mail that is both the
- * receipt and the link, in fixed words, within the address's mail budget. `newCode` makes a code and its hash.
+ * The request waits for verification from now on: RECEIVED → AWAITING_VERIFICATION (found moved already when the step
+ * runs again). A request entered by an operator who checked the person's identity needs no link: its receipt
+ * (reference, due date) goes out here — once, however often the step runs — to the address the person gave the
+ * operator, confirmed from entry, so in the words any confirmed address gets. Returns the request as it now stands.
+ */
+export async function enterVerification(deps: Dependencies, request: DataSubjectRequest): Promise<DataSubjectRequest> {
+  if (request.entry?.identity === 'attested' && request.verifiedAt !== undefined) await notifyPerson(deps, request, 'receiptEntered', {});
+  return awaitingVerification(deps, request);
+}
+
+/** RECEIVED → AWAITING_VERIFICATION, unless it moved already (a re-run, or CloseUnverified meanwhile at a short timeout). */
+async function awaitingVerification(deps: Pick<Dependencies, 'requests'>, request: DataSubjectRequest): Promise<DataSubjectRequest> {
+  if (request.status !== 'RECEIVED') return request;
+  try {
+    return await deps.requests.transition(request.id, 'RECEIVED', 'AWAITING_VERIFICATION');
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    return deps.requests.get(request.id);
+  }
+}
+
+/**
+ * The first step of executions started before the verification step moved the request itself (Step Functions runs
+ * an execution on the definition it started with): it does what the verification step now does first, and says how
+ * long the wait may last, as startWorkflow now puts in the input. Only such executions run it.
+ */
+export async function acknowledge(deps: Dependencies, requestId: string): Promise<ExecutionStart> {
+  const request = await enterVerification(deps, await deps.requests.get(requestId));
+  return { requestId, ...verificationWait(deps, request) };
+}
+
+/**
+ * The verification step (a callback task), where every execution starts: the request moves to wait for
+ * verification (see enterVerification), then waits on the address's current confirmation link if it has one, and
+ * the person gets no second mail; otherwise a new link is made and mailed — one mail that is both the receipt and
+ * the link, in fixed words, within the address's mail budget. `newCode` makes a code and its hash. `expiresAt` and
+ * the wait's timeout were computed as the execution started (startWorkflow).
  * A request whose identity is confirmed already — attested by the operator who entered it, or its link confirmed
- * before this step ran again — mails nothing and ends its own wait at once: every request takes this one path,
+ * before this step ran again — mails no link and ends its own wait at once: every request takes this one path,
  * with no choice before it (a state transition each).
  */
 export async function requestVerification(
@@ -65,7 +100,7 @@ export async function requestVerification(
   expiresAt: Date,
   newCode: () => { code: string; codeHash: string },
 ): Promise<void> {
-  const request = await deps.requests.get(requestId);
+  const request = await enterVerification(deps, await deps.requests.get(requestId));
   if (request.status !== 'AWAITING_VERIFICATION') return;
   if (request.verifiedAt) return releaseVerificationWait(deps, taskToken, request.verifiedAt);
   const recipientKey = await deps.personKey(request.email);
@@ -150,7 +185,8 @@ async function mailUnverified(
  * without a mail of its own: the address would otherwise get one per request an attacker sent.
  */
 export async function closeUnverified(deps: Dependencies, requestId: string): Promise<void> {
-  const request = await deps.requests.get(requestId);
+  // A wait that timed out before the verification step moved the request (a request started at its margin).
+  const request = await awaitingVerification(deps, await deps.requests.get(requestId));
   if (request.status !== 'AWAITING_VERIFICATION') return;
   if (request.verifiedAt) throw new ConflictError(`request ${requestId} was confirmed as its wait ended; the operator must take it on`);
   const trail = await deps.audit.list(requestId);

@@ -6,6 +6,7 @@ import { messagesFor } from '../domain/messages.ts';
 import { markStopped } from './attention.ts';
 import type { Dependencies } from './dependencies.ts';
 import { alertOperator, notifyPerson } from './notify.ts';
+import { startWorkflow } from './start-workflow.ts';
 import { watchBreaches, type BreachWatchReport } from './watch-breaches.ts';
 
 /** Waits the workflow itself answers for at the safety margin (verification, operator decision). */
@@ -85,7 +86,7 @@ async function checkWorkflow(deps: Pick<Dependencies, 'profile' | 'publicUrl' | 
   const current = await deps.requests.get(request.id);
   if (!OPEN_STATUSES.includes(current.status) || current.attention) return current;
   if (status === 'MISSING' && current.status === 'RECEIVED') {
-    await deps.workflow.start(current.id);
+    await startWorkflow(deps, current);
     await deps.audit.append(current.id, { type: 'workflow.started', detail: { by: 'deadline-watch' } });
     report.started++;
     return current;

@@ -1,20 +1,17 @@
-import { answerBy } from '../domain/deadlines/index.ts';
 import { NotPermittedError } from '../domain/errors.ts';
-import type { DataSubjectRequest } from '../domain/request.ts';
 import type { Dependencies } from './dependencies.ts';
 import { applyGlobalPrivacyControl } from './consent.ts';
 import { describeReasons, plannedSources, reviewReasons } from './fulfilment.ts';
 import { alertOperator, groundLines, notifyPerson } from './notify.ts';
+import type { ExecutionStart } from './ports.ts';
+import { answerDeadline } from './start-workflow.ts';
 
 /**
  * The document each execution carries. It holds identifiers and timings only — never personal data —
  * because Step Functions keeps it in the execution history and logs.
  */
-export interface WorkflowPayload {
+export interface WorkflowPayload extends Partial<Omit<ExecutionStart, 'requestId'>> {
   requestId: string;
-  /** When the confirmation link stops working; the callback task times out no earlier. */
-  verificationExpiresAt?: string;
-  verificationTimeoutSeconds?: number;
   needsDecision?: boolean;
   decisionTimeoutSeconds?: number;
   /** How many times a missing decision has been escalated; after MAX_ESCALATIONS the request is left with the operator. */
@@ -25,49 +22,6 @@ export interface WorkflowPayload {
 
 const MAX_ESCALATIONS = 3;
 const ESCALATION_INTERVAL_SECONDS = 3 * 24 * 3600;
-
-/** The latest instant by which the person must have heard from us if verification or a decision never comes. */
-function answerDeadline(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest): Date {
-  return answerBy(request.deadline, deps.profile.escalation);
-}
-
-/**
- * A confirmation link lives for the operator's TTL, but never past the point where we must answer anyway. A request
- * an operator entered (received by phone, post or in person, perhaps days before it was entered) is the exception:
- * its link lives the whole TTL from when it is sent, even past that point, since the person could not have confirmed
- * anything before the link existed — closing it at once, unconfirmed, would answer a letter by ignoring it. It stays
- * on the operator's inbox as at risk or overdue meanwhile.
- */
-function verificationExpiry(deps: Pick<Dependencies, 'profile' | 'clock'>, request: DataSubjectRequest): Date {
-  const ttlEnd = deps.clock.now().getTime() + deps.profile.verification.codeTtlHours * 3_600_000;
-  if (request.entry) return new Date(ttlEnd);
-  return new Date(Math.min(ttlEnd, answerDeadline(deps, request).getTime()));
-}
-
-/**
- * The request now waits for verification — no longer than the link lives, never past the answer deadline. The
- * receipt goes out with the confirmation link, in one mail, from the verification step. A request entered by an
- * operator who checked the person's identity needs no link: its receipt (reference, due date) goes out here, to
- * the address the person gave the operator — confirmed from entry, so in the words any confirmed address gets —
- * and the verification step ends its wait at once.
- */
-export async function acknowledge(deps: Dependencies, requestId: string): Promise<WorkflowPayload> {
-  const request = await deps.requests.get(requestId);
-  const identityChecked = request.entry?.identity === 'attested' && request.verifiedAt !== undefined;
-  // Sent once however often the step runs (a restart re-runs it).
-  if (identityChecked) await notifyPerson(deps, request, 'receiptEntered', {});
-  // A re-run after a restart finds it moved already.
-  if (request.status === 'RECEIVED') await deps.requests.transition(requestId, 'RECEIVED', 'AWAITING_VERIFICATION');
-  // Waiting longer than the link lives is pointless; waiting past the answer deadline is unlawful.
-  const expiresAt = verificationExpiry(deps, request);
-  const secondsLeft = Math.ceil((expiresAt.getTime() - deps.clock.now().getTime()) / 1000);
-  return {
-    requestId,
-    verificationExpiresAt: expiresAt.toISOString(),
-    // Step Functions needs a positive timeout; a request already at its margin closes almost at once.
-    verificationTimeoutSeconds: Math.max(1, secondsLeft),
-  };
-}
 
 /**
  * After the wait for verification ends: the request moves on only if the person really confirmed it (a released

@@ -7,7 +7,6 @@ import { TRANSIENT_ERROR_CODES } from '../../functions/domain/errors.ts';
 import type { DerbesFunction } from './derbes-function.ts';
 
 export interface WorkflowFunctions {
-  acknowledge: DerbesFunction;
   requestVerification: DerbesFunction;
   closeUnverified: DerbesFunction;
   planFulfilment: DerbesFunction;
@@ -92,8 +91,8 @@ function invokeStep(scope: Construct, id: string, fn: DerbesFunction, options: {
 }
 
 /**
- * A task that hands its function a token and waits for SendTaskSuccess, bounded by a timeout the previous step
- * computed from the due date. The timeout value is also passed in the payload, at the same `$.Payload.<name>`
+ * A task that hands its function a token and waits for SendTaskSuccess, bounded by a timeout computed from the due
+ * date (by a previous step, or as the execution started). The timeout value is also passed in the payload, at the same `$.Payload.<name>`
  * path, so both Step Functions engines resolve it alike.
  */
 function callbackStep(
@@ -167,10 +166,10 @@ export class Workflow extends Construct {
 
     const attention = new AttentionPath(this, fns.needsAttention);
 
-    const acknowledge = attention.protect(invokeStep(this, 'Acknowledge', fns.acknowledge, { resultPath: PAYLOAD }));
-
     // A task with no next state ends the execution: a Succeed state after it would cost one more transition.
     const closeUnverified = attention.protect(invokeStep(this, 'CloseUnverified', fns.closeUnverified));
+    // Every execution starts here (a transition less than a step before it): the request's step moves it to wait and
+    // mails the receipt; the timeout and the link's expiry come in the execution's input, computed as it started.
     const awaitVerification = attention.protect(
       callbackStep(this, 'AwaitVerification', fns.requestVerification, {
         timeout: 'verificationTimeoutSeconds',
@@ -221,7 +220,7 @@ export class Workflow extends Construct {
     plan.next(new sfn.Choice(this, 'NeedsDecision').when(sfn.Condition.booleanEquals('$.Payload.needsDecision', true), awaitDecision).otherwise(fulfil));
     // Every request passes the wait, with no choice before it (a transition each): one whose identity is confirmed
     // already (attested by the operator who entered it) is released by the verification step itself, at once.
-    const definition = acknowledge.next(awaitVerification).next(plan);
+    const definition = awaitVerification.next(plan);
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),

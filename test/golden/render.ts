@@ -14,7 +14,7 @@ import { receiveEmail } from '../../functions/use-cases/receive-email.ts';
 import { watchDeadlines } from '../../functions/use-cases/watch-deadlines.ts';
 import { markStopped, recordFailure } from '../../functions/use-cases/attention.ts';
 import { closeUnverified, requestVerification } from '../../functions/use-cases/verification.ts';
-import { acknowledge, escalateDecision, planFulfilment, requestDecision } from '../../functions/use-cases/workflow-steps.ts';
+import { escalateDecision, planFulfilment, requestDecision } from '../../functions/use-cases/workflow-steps.ts';
 import { memorySystem, type MemorySystem } from '../support/memory-deps.ts';
 import type { OutgoingMail } from '../../functions/use-cases/ports.ts';
 
@@ -166,16 +166,15 @@ async function createRequest(
   return request;
 }
 
-/** The request waits for its address to be confirmed: the receipt goes out with the confirmation link, in one mail. */
+/** The verification step, where the execution starts: the receipt goes out with the confirmation link, in one mail. */
 async function receipt(system: MemorySystem, id: string): Promise<void> {
-  await acknowledge(system.deps, id);
   const expiresAt = new Date(RECEIVED_AT.getTime() + 72 * 3_600_000);
   await requestVerification(system.deps, id, `task-token-${id}`, expiresAt, () => ({ code: VERIFICATION_CODE, codeHash: hashSecretCode(VERIFICATION_CODE) }));
 }
 
 /** The person confirmed the link: what the confirmation does to the request. */
 async function confirmed(system: MemorySystem, id: string): Promise<void> {
-  await acknowledge(system.deps, id);
+  await system.deps.requests.transition(id, 'RECEIVED', 'AWAITING_VERIFICATION');
   await system.deps.requests.transition(id, 'AWAITING_VERIFICATION', 'IN_PROGRESS', { verifiedAt: RECEIVED_AT.toISOString() }, [{ type: 'verification.confirmed', detail: {} }]);
 }
 
@@ -387,9 +386,9 @@ const CASES: readonly Case[] = [
     run: async (system, id, language, golden) => {
       const entry = { by: 'operator@derbes.local', at: RECEIVED_AT.toISOString(), identity: 'attested' as const, attestation: 'call back' };
       await createRequest(system, id, { email: golden.person, name: golden.name }, language, ['access'], undefined, undefined, { channel: 'phone', entry, verifiedAt: RECEIVED_AT.toISOString() });
-      await acknowledge(system.deps, id);
-      // A restart runs the step again: the receipt is not sent twice.
-      await acknowledge(system.deps, id);
+      // The verification step sends it and ends its own wait; a restart runs the step again: the receipt is not sent twice.
+      await receipt(system, id);
+      await receipt(system, id);
     },
   },
 ];

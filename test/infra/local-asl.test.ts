@@ -32,7 +32,7 @@ describe('one workflow, two homes', () => {
     const synthesized = new LocalTemplate(fromCli, 'http://localhost:3000').stateMachine();
     expect(local.definition).toEqual(synthesized.definition);
     expect(Object.keys(local.definition.States as object)).toEqual(
-      expect.arrayContaining(['Acknowledge', 'AwaitVerification', 'PlanFulfilment', 'AwaitDecision', 'ApplyToSources', 'Answer', 'CloseUnverified']),
+      expect.arrayContaining(['AwaitVerification', 'PlanFulfilment', 'AwaitDecision', 'ApplyToSources', 'Answer', 'CloseUnverified']),
     );
   });
 

@@ -28,6 +28,8 @@ interface State {
   Default?: string;
   ItemProcessor?: { States: Record<string, State> };
   Result?: unknown;
+  TimeoutSecondsPath?: string;
+  Parameters?: Record<string, unknown>;
 }
 interface Definition {
   StartAt: string;
@@ -58,7 +60,7 @@ describe('the synthesized state machine', () => {
 
   it('retries every task on Lambda\'s and derbes\' transient errors with exponential back-off', () => {
     const tasks = allStates(definition.States).filter(([, s]) => s.Type === 'Task');
-    expect(tasks.length).toBeGreaterThanOrEqual(10);
+    expect(tasks.length).toBeGreaterThanOrEqual(9);
     for (const [name, task] of tasks) {
       const retriers = task.Retry ?? [];
       const covering = (errors: readonly string[]) => retriers.find((r) => errors.every((e) => r.ErrorEquals.includes(e)));
@@ -103,8 +105,13 @@ describe('the synthesized state machine', () => {
 
   it('takes every request through the wait for verification, with no choice before it', () => {
     const { States, StartAt } = definition;
-    expect(StartAt).toBe('Acknowledge');
-    expect(States.Acknowledge!.Next).toBe('AwaitVerification');
+    // It starts there: the verification step moves the request and mails the receipt, with no step before it.
+    expect(StartAt).toBe('AwaitVerification');
+    expect(States.Acknowledge).toBeUndefined();
+    expect(Object.values(States).filter((s) => s.Next === 'AwaitVerification' || s.Choices?.some((c) => c.Next === 'AwaitVerification'))).toEqual([States.ResumeAt]);
+    // Its timeout and the link's expiry come in the execution's input (see startWorkflow), where each engine reads them.
+    expect(States.AwaitVerification).toMatchObject({ TimeoutSecondsPath: '$.Payload.verificationTimeoutSeconds' });
+    expect(States.AwaitVerification!.Parameters).toMatchObject({ Payload: { 'verificationExpiresAt.$': '$.Payload.verificationExpiresAt', 'verificationTimeoutSeconds.$': '$.Payload.verificationTimeoutSeconds' } });
     expect(States.AwaitVerification!.Next).toBe('PlanFulfilment');
     // Only the operator's resumption after a failure leads there another way.
     const otherWays = Object.entries(States).filter(([name, s]) => name !== 'ResumeAt' && (s.Next === 'PlanFulfilment' || s.Choices?.some((c) => c.Next === 'PlanFulfilment') || s.Default === 'PlanFulfilment'));

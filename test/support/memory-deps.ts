@@ -45,6 +45,7 @@ import {
   type DataSourceConnector,
   type DecisionStore,
   type DownloadTokens,
+  type ExecutionStart,
   type ExecutionStatus,
   type Mailer,
   type MailKey,
@@ -719,14 +720,17 @@ export class MemorySentMail implements SentMailLedger {
  */
 export class MemoryWorkflow implements Workflow {
   readonly started: string[] = [];
+  /** What each start carried, in order (the wait for verification it starts with). */
+  readonly starts: ExecutionStart[] = [];
   readonly completed: Array<{ taskToken: string; output: Record<string, unknown> }> = [];
   private readonly stopped = new Map<string, ExecutionStatus>();
   /** Task tokens whose wait has ended (timed out): completing them fails. */
   readonly ended = new Set<string>();
   constructor(private readonly requests: MemoryRequests) {}
-  async start(requestId: string) {
-    this.started.push(requestId);
-    this.stopped.delete(requestId);
+  async start(input: ExecutionStart) {
+    this.started.push(input.requestId);
+    this.starts.push(input);
+    this.stopped.delete(input.requestId);
   }
   async completeTask(taskToken: string, output: Record<string, unknown>) {
     if (this.ended.has(taskToken)) throw new WaitEndedError('the workflow no longer waits on this task');

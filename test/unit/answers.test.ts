@@ -12,7 +12,7 @@ import { applyToSource } from '../../functions/use-cases/fulfilment.ts';
 import { applyDecision, decide } from '../../functions/use-cases/operator.ts';
 import { deadlineFor } from '../../functions/use-cases/submit-request.ts';
 import { requestVerification } from '../../functions/use-cases/verification.ts';
-import { acknowledge, planFulfilment, requestDecision } from '../../functions/use-cases/workflow-steps.ts';
+import { planFulfilment, requestDecision } from '../../functions/use-cases/workflow-steps.ts';
 import { decisionsCommand } from '../../infra/cli/commands/operator.ts';
 import { aMinuteOn } from '../support/flow.ts';
 import { memorySystem, type MemorySystem } from '../support/memory-deps.ts';
@@ -46,7 +46,6 @@ async function create(s: MemorySystem, email: string, types: RequestType[], lang
     ...extra,
   };
   await s.deps.requests.create(request, { type: 'request.received', detail: { channel: 'web', types, dueAt: request.deadline.dueAt, ruleId: request.deadline.rule.id } });
-  await acknowledge(s.deps, id);
   // The receipt goes out with the confirmation link; the person confirms.
   await requestVerification(s.deps, id, `token-${id}`, new Date(NOW.getTime() + 72 * 3_600_000), newSecretCode);
   await s.deps.requests.transition(id, 'AWAITING_VERIFICATION', 'IN_PROGRESS', { verifiedAt: NOW.toISOString() });

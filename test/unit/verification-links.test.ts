@@ -4,7 +4,6 @@ import { newSecretCode } from '../../functions/domain/secret-code.ts';
 import { MAX_WAITING_PER_LINK } from '../../functions/use-cases/ports.ts';
 import { deadlineFor } from '../../functions/use-cases/submit-request.ts';
 import { requestVerification } from '../../functions/use-cases/verification.ts';
-import { acknowledge } from '../../functions/use-cases/workflow-steps.ts';
 import { memorySystem } from '../support/memory-deps.ts';
 
 const NOW = new Date('2026-02-10T05:15:00Z');
@@ -18,7 +17,6 @@ describe('one confirmation link per address', () => {
       const id = `DRB-00000-${String(i).padStart(5, '0')}`;
       const request: DataSubjectRequest = { id, types: ['access'], status: 'RECEIVED', channel: 'web', email, language: 'en', receivedAt: NOW.toISOString(), deadline: deadlineFor(s.deps, ['access'], NOW) };
       await s.deps.requests.create(request, { type: 'request.received', detail: { channel: 'web', types: ['access'], dueAt: request.deadline.dueAt, ruleId: request.deadline.rule.id } });
-      await acknowledge(s.deps, id);
       await requestVerification(s.deps, id, `token-${id}`, new Date(NOW.getTime() + 72 * 3_600_000), newSecretCode);
       ids.push(id);
     }

@@ -10,7 +10,7 @@ import {
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
 import { WaitEndedError } from '../../domain/errors.ts';
-import type { ExecutionStatus, Workflow } from '../../use-cases/ports.ts';
+import type { ExecutionStart, ExecutionStatus, Workflow } from '../../use-cases/ports.ts';
 import { withTransientErrors } from '../dependency-errors.ts';
 
 /**
@@ -29,14 +29,14 @@ export class StepFunctionsWorkflow implements Workflow {
     private readonly sfn: SFNClient = withTransientErrors(new SFNClient({}), 'Step Functions'),
   ) {}
 
-  async start(requestId: string): Promise<void> {
+  async start(input: ExecutionStart): Promise<void> {
     try {
       await this.sfn.send(
         new StartExecutionCommand({
           stateMachineArn: this.stateMachineArn(),
           // Named after the request: a re-delivered message cannot start a second execution.
-          name: requestId,
-          input: JSON.stringify({ Payload: { requestId } }),
+          name: input.requestId,
+          input: JSON.stringify({ Payload: input }),
         }),
       );
     } catch (error) {

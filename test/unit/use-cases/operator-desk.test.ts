@@ -9,8 +9,8 @@ import { requestDetail } from '../../../functions/use-cases/operator.ts';
 import { receiveEmail } from '../../../functions/use-cases/receive-email.ts';
 import { submitRequest } from '../../../functions/use-cases/submit-request.ts';
 import { requestVerification } from '../../../functions/use-cases/verification.ts';
-import { acknowledge, planFulfilment, requestDecision } from '../../../functions/use-cases/workflow-steps.ts';
-import { afterRead, mailsTo, movesAfterRead, NOW, OPERATOR, placeRequest, systemFor } from '../../support/flow.ts';
+import { planFulfilment, requestDecision } from '../../../functions/use-cases/workflow-steps.ts';
+import { afterRead, auditTypes, mailsTo, movesAfterRead, NOW, OPERATOR, placeRequest, systemFor } from '../../support/flow.ts';
 
 const DAY = 86_400_000;
 const PASS = { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS' } as const;
@@ -218,9 +218,9 @@ describe('enterRequest', () => {
     const s = systemFor('profiles/demo.json');
     const { request } = await enterRequest(s.deps, { ...phoneCall, channel: 'in_person', identity: 'attested', attestation: 'ID card shown at the office' }, OPERATOR, { key: 'operator:k2', field: 'Idempotency-Key' });
     expect(request).toMatchObject({ verifiedAt: NOW.toISOString(), entry: { identity: 'attested', attestation: 'ID card shown at the office' } });
-    await acknowledge(s.deps, request.id);
-    // The step run again after a restart sends nothing more.
-    await acknowledge(s.deps, request.id);
+    // The execution starts at the wait for verification: its step sends the receipt and ends its own wait at once.
+    await requestVerification(s.deps, request.id, 'verify-token', new Date(NOW.getTime() + DAY), () => ({ code: 'c'.repeat(43), codeHash: hashSecretCode('c'.repeat(43)) }));
+    expect(s.workflow.completed).toEqual([{ taskToken: 'verify-token', output: { verifiedAt: NOW.toISOString() } }]);
     const [receipt, ...more] = mailsTo(s, 'caller@example.kz');
     expect(more).toEqual([]);
     expect(receipt!.subject).toContain(request.id);
@@ -232,16 +232,14 @@ describe('enterRequest', () => {
     expect(receipt!.text).toContain('полученный 2 февраля 2026:');
     expect(receipt!.text).not.toContain('00:00');
     expect(receipt!.text).not.toContain('/verify?code=');
-    // The wait for verification is entered as for every request, and ends at once: no link is mailed, nothing is recorded.
+    // No link is mailed, and nothing is recorded but the receipt and the move to the wait.
+    expect((await auditTypes(s, request.id)).slice(1)).toEqual(['mail.sent', 'status.changed']);
+    // Run again (a restart) after its wait ended some other way: nothing fails, nothing more is sent or recorded.
     const trail = (await s.deps.audit.list(request.id)).length;
-    await requestVerification(s.deps, request.id, 'verify-token', new Date(NOW.getTime() + DAY), () => ({ code: 'c'.repeat(43), codeHash: hashSecretCode('c'.repeat(43)) }));
-    expect(s.workflow.completed).toEqual([{ taskToken: 'verify-token', output: { verifiedAt: NOW.toISOString() } }]);
-    expect(mailsTo(s, 'caller@example.kz')).toEqual([receipt]);
-    expect(await s.deps.audit.list(request.id)).toHaveLength(trail);
-    // Run again (a restart) after its wait ended some other way: nothing fails, nothing more is sent.
     s.workflow.ended.add('verify-token-2');
     await requestVerification(s.deps, request.id, 'verify-token-2', new Date(NOW.getTime() + DAY), () => ({ code: 'd'.repeat(43), codeHash: hashSecretCode('d'.repeat(43)) }));
     expect(mailsTo(s, 'caller@example.kz')).toEqual([receipt]);
+    expect(await s.deps.audit.list(request.id)).toHaveLength(trail);
     expect((await planFulfilment(s.deps, request.id)).requestId).toBe(request.id);
     expect((await s.deps.requests.get(request.id)).status).not.toBe('AWAITING_VERIFICATION');
   });
@@ -252,11 +250,10 @@ describe('enterRequest', () => {
     const { request } = await enterRequest(s.deps, { ...phoneCall, channel: 'post', receivedAt: '2025-12-01' }, OPERATOR, { key: 'operator:k3', field: 'Idempotency-Key' });
     expect(Date.parse(request.deadline.dueAt)).toBeLessThan(NOW.getTime());
     const ttl = s.deps.profile.verification.codeTtlHours * 3600;
-    expect(await acknowledge(s.deps, request.id)).toMatchObject({ verificationExpiresAt: new Date(NOW.getTime() + ttl * 1000).toISOString(), verificationTimeoutSeconds: ttl });
+    expect(s.workflow.starts).toEqual([{ requestId: request.id, verificationExpiresAt: new Date(NOW.getTime() + ttl * 1000).toISOString(), verificationTimeoutSeconds: ttl }]);
     // A web request due as soon is not waited for past the answer deadline.
-    const web = await placeRequest(s, ['access'], { status: 'RECEIVED' });
-    const webWait = await acknowledge(s.deps, web.id);
-    expect(Date.parse(webWait.verificationExpiresAt!)).toBeLessThanOrEqual(Date.parse(web.deadline.dueAt));
+    const web = await submitted(s, 'web@example.kz');
+    expect(Date.parse(s.workflow.starts.at(-1)!.verificationExpiresAt)).toBeLessThanOrEqual(Date.parse(web.deadline.dueAt));
   });
 
   it('names every problem at once: channel, a day in the future, an attestation missing, the form\'s own', async () => {

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, ValidationError } from '../../../functions/domain/errors.ts';
 import { applyDecision, basisText, decide, extendDeadline, parseDecision, requestDetail, requestView, resolveBasis, writeToPerson } from '../../../functions/use-cases/operator.ts';
 import { receiveEmail } from '../../../functions/use-cases/receive-email.ts';
-import { acknowledge } from '../../../functions/use-cases/workflow-steps.ts';
 import { planFulfilment, requestDecision } from '../../../functions/use-cases/workflow-steps.ts';
 import { mailsTo, movesAfterRead, NOW, OPERATOR, placeRequest, systemFor } from '../../support/flow.ts';
 import type { MemorySentMail } from '../../support/memory-deps.ts';
@@ -81,7 +80,7 @@ describe('requestDetail', () => {
     const raw = (headers: string[], body: string) => new TextEncoder().encode([...headers, 'From: Айгерим <aigerim@example.kz>', 'To: privacy@derbes.local', 'Content-Type: text/plain; charset=utf-8', '', body, ''].join('\r\n'));
     const made = await receiveEmail(s.deps, 'ses-1', raw(['Subject: Телефон', 'Message-ID: <p1@mail.example.kz>'], 'Прошу изменить мой телефон на +7 701 000 11 22'), verdicts);
     const id = made.requestId!;
-    await acknowledge(s.deps, id);
+    await s.deps.requests.transition(id, 'RECEIVED', 'AWAITING_VERIFICATION');
     await receiveEmail(s.deps, 'ses-2', raw([`Subject: Re: Телефон [${id}]`, 'Message-ID: <p2@mail.example.kz>'], 'Копия удостоверения во вложении.'), verdicts);
     const detail = await requestDetail(s.deps, id);
     expect(detail).toMatchObject({ reference: id, email: 'aigerim@example.kz', name: 'Айгерим', channel: 'email', verified: false, subject: 'Телефон', message: 'Прошу изменить мой телефон на +7 701 000 11 22' });

@@ -7,7 +7,6 @@ import { threadedUnder } from '../../../functions/use-cases/notify.ts';
 import { requestDetail } from '../../../functions/use-cases/operator.ts';
 import { hashSecretCode } from '../../../functions/domain/secret-code.ts';
 import { requestVerification } from '../../../functions/use-cases/verification.ts';
-import { acknowledge } from '../../../functions/use-cases/workflow-steps.ts';
 
 const PASS: SesVerdicts = { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS' };
 
@@ -56,7 +55,6 @@ describe('receiveEmail', () => {
     const outcome = await receiveEmail(s.deps, 'ses-r', raw, PASS);
     const request = await s.deps.requests.get(outcome.requestId!);
     expect(request).toMatchObject({ types: ['rectification'], message: 'Прошу изменить мой телефон на +7 701 000 11 22', firstMail: { messageId: '<CAF+phone.1@mail.example.kz>', subject: 'Re: Телефон', authenticated: true } });
-    await acknowledge(s.deps, request.id);
     await requestVerification(s.deps, request.id, 'token', new Date(NOW.getTime() + 3_600_000), () => ({ code: 'c'.repeat(43), codeHash: hashSecretCode('c'.repeat(43)) }));
     const [receipt] = mailsTo(s, 'aigerim@example.kz');
     expect(receipt).toMatchObject({ inReplyTo: '<CAF+phone.1@mail.example.kz>', subject: `Re: Телефон [${request.id}]` });
@@ -67,7 +65,6 @@ describe('receiveEmail', () => {
     const raw = mail({ Subject: 'Купите часы: example.com/spam', 'Message-ID': '<spam.1@mail.example>' }, 'Прошу удалить мои данные.');
     const outcome = await receiveEmail(s.deps, 'ses-u', raw, { ...PASS, dmarc: 'GRAY' });
     const request = await s.deps.requests.get(outcome.requestId!);
-    await acknowledge(s.deps, request.id);
     await requestVerification(s.deps, request.id, 'token', new Date(NOW.getTime() + 3_600_000), () => ({ code: 'c'.repeat(43), codeHash: hashSecretCode('c'.repeat(43)) }));
     const [receipt] = mailsTo(s, 'aigerim@example.kz');
     expect(receipt!.inReplyTo).toBe('<spam.1@mail.example>');

@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { ConflictError, InvalidTokenError } from '../../../functions/domain/errors.ts';
 import { hashSecretCode, newSecretCode } from '../../../functions/domain/secret-code.ts';
 import { confirmVerification } from '../../../functions/use-cases/confirm-verification.ts';
-import { closeUnverified, linkAlreadySent, requestVerification } from '../../../functions/use-cases/verification.ts';
+import { enterRequest } from '../../../functions/use-cases/operator-actions.ts';
+import { acknowledge, closeUnverified, linkAlreadySent, requestVerification } from '../../../functions/use-cases/verification.ts';
 import { requestsOfCode } from '../../../functions/use-cases/verification-page.ts';
-import { afterRead, auditTypes, mailsTo, NOW, operatorMails, placeRequest, systemFor } from '../../support/flow.ts';
+import { afterRead, auditTypes, mailsTo, NOW, OPERATOR, operatorMails, placeRequest, systemFor } from '../../support/flow.ts';
 import type { MemorySystem } from '../../support/memory-deps.ts';
 
 const HOUR = 3_600_000;
@@ -60,6 +61,53 @@ describe('requestVerification', () => {
       { taskToken: `token-${request.id}`, output: { verifiedAt } },
       { taskToken: 'token-after-restart', output: { verifiedAt } },
     ]);
+    expect(mailsTo(s, EMAIL)).toHaveLength(1);
+  });
+
+  it('moves a new request to wait for verification as the execution\'s first step, once however often the step runs', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['access'], { status: 'RECEIVED', email: EMAIL });
+    await stepRuns(s, request.id, codeOf('c'));
+    expect((await s.deps.requests.get(request.id)).status).toBe('AWAITING_VERIFICATION');
+    // A restart runs the step again: the request is found moved, and it joins its own link, mailed already.
+    await requestVerification(s.deps, request.id, 'token-after-restart', new Date(NOW.getTime() + 72 * HOUR), () => ({ code: codeOf('e'), codeHash: hashSecretCode(codeOf('e')) }));
+    expect((await auditTypes(s, request.id)).filter((type) => type === 'status.changed')).toHaveLength(1);
+    expect(mailsTo(s, EMAIL)).toHaveLength(1);
+    expect(await s.deps.verifications.task(request.id)).toBe('token-after-restart');
+  });
+
+  it('sends the receipt of a request whose identity the operator attested once, whether the step died before the move or after it', async () => {
+    const s = systemFor('profiles/demo.json');
+    const { request } = await enterRequest(
+      s.deps,
+      { types: ['access'], email: EMAIL, language: 'ru', channel: 'phone', receivedAt: '2026-02-09', identity: 'attested', attestation: 'called back' },
+      OPERATOR,
+      { key: 'operator:k', field: 'Idempotency-Key' },
+    );
+    // The first run dies between the receipt and the move.
+    const transition = s.deps.requests.transition.bind(s.deps.requests);
+    s.deps.requests.transition = async () => {
+      s.deps.requests.transition = transition;
+      throw new Error('the function timed out');
+    };
+    await expect(stepRuns(s, request.id, codeOf('c'))).rejects.toThrow('timed out');
+    expect((await s.deps.requests.get(request.id)).status).toBe('RECEIVED');
+    // Retried: the request moves, the wait ends at once; and a run after that (a restart) changes nothing.
+    await stepRuns(s, request.id, codeOf('c'));
+    await stepRuns(s, request.id, codeOf('c'));
+    expect((await s.deps.requests.get(request.id)).status).toBe('AWAITING_VERIFICATION');
+    expect(mailsTo(s, EMAIL).map((m) => m.text.includes('/verify?code='))).toEqual([false]);
+    expect(s.workflow.completed.map((c) => c.taskToken)).toEqual([`token-${request.id}`, `token-${request.id}`]);
+    expect(await auditTypes(s, request.id)).toEqual(['request.received', 'mail.sent', 'status.changed']);
+  });
+
+  it('does for an execution started before, at its Acknowledge step, what the start and the step now do, and the step then adds nothing twice', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['access', 'erasure'], { status: 'RECEIVED', email: EMAIL });
+    expect(await acknowledge(s.deps, request.id)).toEqual({ requestId: request.id, verificationExpiresAt: '2026-02-11T14:59:59.000Z', verificationTimeoutSeconds: (Date.parse('2026-02-11T14:59:59.000Z') - NOW.getTime()) / 1000 });
+    expect(s.mailer.sent).toEqual([]);
+    await stepRuns(s, request.id, codeOf('c'));
+    expect((await auditTypes(s, request.id)).filter((type) => type === 'status.changed')).toHaveLength(1);
     expect(mailsTo(s, EMAIL)).toHaveLength(1);
   });
 
@@ -193,6 +241,17 @@ describe('closeUnverified', () => {
     expect(mailsTo(s, EMAIL)).toHaveLength(1);
     expect((await s.deps.audit.list(joined.id)).find((e) => e.type === 'mail.withheld')!.detail).toEqual({ template: 'closedUnverified', reason: 'not_mailed_before' });
     expect((await s.deps.requests.get(joined.id)).status).toBe('CLOSED_UNVERIFIED');
+  });
+
+  it('closes a request whose wait timed out before its step moved it (started past its margin, a one-second wait)', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['access'], { status: 'RECEIVED', email: EMAIL });
+    await closeUnverified(s.deps, request.id);
+    expect(mailsTo(s, EMAIL)).toEqual([]);
+    expect((await s.deps.requests.get(request.id)).status).toBe('CLOSED_UNVERIFIED');
+    // The step, still running, finds it closed: no link, no mail.
+    await stepRuns(s, request.id, codeOf('c'));
+    expect(mailsTo(s, EMAIL)).toEqual([]);
   });
 
   it('leaves a request that was confirmed and moved on alone', async () => {

@@ -1,38 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { NotPermittedError } from '../../../functions/domain/errors.ts';
-import { acknowledge, escalateDecision, planFulfilment, requestDecision } from '../../../functions/use-cases/workflow-steps.ts';
-import { auditTypes, mailsTo, NOW, operatorMails, placeRequest, systemFor } from '../../support/flow.ts';
+import { escalateDecision, planFulfilment, requestDecision } from '../../../functions/use-cases/workflow-steps.ts';
+import { mailsTo, NOW, operatorMails, placeRequest, systemFor } from '../../support/flow.ts';
 
 const demo = () => systemFor('profiles/demo.json');
 const HOUR = 3_600_000;
-
-describe('acknowledge', () => {
-  it('moves the request to wait for verification, no later than the person must hear from us, and mails nothing itself', async () => {
-    const s = demo();
-    const request = await placeRequest(s, ['access', 'erasure'], { status: 'RECEIVED', name: 'Aigerim' });
-    const payload = await acknowledge(s.deps, request.id);
-    // The receipt goes out with the confirmation link, from the verification step.
-    expect(s.mailer.sent).toEqual([]);
-    expect((await s.deps.requests.get(request.id)).status).toBe('AWAITING_VERIFICATION');
-    expect(payload.verificationExpiresAt).toBe('2026-02-11T14:59:59.000Z');
-    expect(payload.verificationTimeoutSeconds).toBe((Date.parse('2026-02-11T14:59:59.000Z') - NOW.getTime()) / 1000);
-  });
-
-  it('finds the request moved already when the step runs again after a restart', async () => {
-    const s = demo();
-    const request = await placeRequest(s, ['access'], { status: 'RECEIVED' });
-    await acknowledge(s.deps, request.id);
-    await acknowledge(s.deps, request.id);
-    expect((await auditTypes(s, request.id)).filter((t) => t === 'status.changed')).toHaveLength(1);
-  });
-
-  it('waits as long as the link lives where the due date is further off', async () => {
-    const s = systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, verification: { codeTtlHours: 2 } }) });
-    const request = await placeRequest(s, ['access'], { status: 'RECEIVED' });
-    const payload = await acknowledge(s.deps, request.id);
-    expect(payload).toMatchObject({ verificationExpiresAt: new Date(NOW.getTime() + 2 * HOUR).toISOString(), verificationTimeoutSeconds: 7200 });
-  });
-});
 
 describe('planFulfilment', () => {
   it('refuses a request whose wait was released without a confirmation: a leaked task token does not skip verification', async () => {
