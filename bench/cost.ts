@@ -101,7 +101,7 @@ try {
   const idle = readMeter();
 
   /** Carries one request of `type` to its answer and reads what it used. */
-  async function carry(type: RequestType, idempotencyKey: string): Promise<{ type: RequestType; cost: Cost; used: Usage & { stateTransitions: number } }> {
+  async function carry(type: RequestType, idempotencyKey: string): Promise<{ type: RequestType; cost: Cost; used: Usage & { stateTransitions: number }; byFunction: Record<string, Usage> }> {
     const before = await settledMeter(requestDriven);
     const httpBefore = httpRequests;
     const { reference } = (await post('/api/requests', { email: PERSON, name: 'Aigerim', language: 'ru', ...BODIES[type] }, { 'idempotency-key': idempotencyKey })) as { reference: string };
@@ -121,12 +121,13 @@ try {
     }
     const after = await settledMeter(requestDriven);
     const used = usedBetween(before, after, requestDriven);
-    return { type, cost: costOf(used, httpRequests - httpBefore), used };
+    const byFunction = Object.fromEntries(Object.keys(after.usage).filter(requestDriven).map((caller) => [caller, usedBetween(before, after, (c) => c === caller)]));
+    return { type, cost: costOf(used, httpRequests - httpBefore), used, byFunction };
   }
   // The first request meets every function cold (here a module load in a worker, slower than Lambda's init); the
   // figures per type are of warm functions, as most of a thousand requests find them. The cold one is shown apart.
   const cold = await carry('access', 'cost-cold');
-  const rows: Array<{ type: RequestType; cost: Cost; used: Usage & { stateTransitions: number } }> = [];
+  const rows: Array<Awaited<ReturnType<typeof carry>>> = [];
   for (const type of Object.keys(BODIES) as RequestType[]) rows.push(await carry(type, `cost-${type}`));
 
   console.log(`  type                  $/1,000  transitions  invocations  GB-s    WRU    RRU  S3  mails  dominated by`);
@@ -138,6 +139,17 @@ try {
       `  ${type.padEnd(20)} ${dollars(total(cost) * 1000).padStart(8)}  ${String(used.stateTransitions).padStart(11)}  ${String(used.invocations).padStart(11)}  ${used.gbSeconds.toFixed(2).padStart(5)}  ${used.writeUnits.toFixed(0).padStart(5)}  ${used.readUnits.toFixed(1).padStart(5)}  ${String(s3).padStart(2)}  ${String(mails).padStart(5)}  ${top![0]} ${dollars(top![1] * 1000)}, ${second![0]} ${dollars(second![1] * 1000)}`,
     );
   }
+
+  // Where an access request's write units go: each function's, with the writes it made (a transaction counts once).
+  const { byFunction } = rows.find((r) => r.type === 'access')!;
+  const writers = Object.entries(byFunction)
+    .filter(([, u]) => u.writeUnits > 0)
+    .sort(([, a], [, b]) => b.writeUnits - a.writeUnits)
+    .map(([caller, u]) => {
+      const writes = Object.entries(u.calls).filter(([call]) => /^dynamodb:(PutItem|UpdateItem|DeleteItem|TransactWriteItems|BatchWriteItem)$/.test(call));
+      return `${caller} ${u.writeUnits.toFixed(1)} (${writes.map(([call, n]) => `${n} ${call.replace('dynamodb:', '')}`).join(', ')})`;
+    });
+  console.log(`  access write units by function: ${writers.join('; ')}`);
 
   // Idle a month: what the stack keeps, and each scheduled function's measured run at its template rate.
   const resources = (type: string) => Object.values(synthesized.Resources).filter((r) => r.Type === type).length;
