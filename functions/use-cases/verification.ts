@@ -1,4 +1,4 @@
-import { eventsOfType } from '../domain/audit.ts';
+import { eventsOfType, type AuditEvent } from '../domain/audit.ts';
 import { ConflictError } from '../domain/errors.ts';
 import { messagesFor, type MailTemplate } from '../domain/messages.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
@@ -62,15 +62,21 @@ export async function enterVerification(deps: Dependencies, request: DataSubject
   return awaitingVerification(deps, request);
 }
 
-/** RECEIVED → AWAITING_VERIFICATION, unless it moved already (a re-run, or CloseUnverified meanwhile at a short timeout). */
-async function awaitingVerification(deps: Pick<Dependencies, 'requests'>, request: DataSubjectRequest): Promise<DataSubjectRequest> {
-  if (request.status !== 'RECEIVED') return request;
-  try {
-    return await deps.requests.transition(request.id, 'RECEIVED', 'AWAITING_VERIFICATION');
-  } catch (error) {
-    if (!(error instanceof ConflictError)) throw error;
-    return deps.requests.get(request.id);
+/**
+ * RECEIVED → AWAITING_VERIFICATION, with `also` in the same write, unless it moved already (a re-run, or CloseUnverified
+ * meanwhile at a short timeout): then `also` is recorded on its own.
+ */
+async function awaitingVerification(deps: Pick<Dependencies, 'requests' | 'audit'>, request: DataSubjectRequest, also: AuditEvent[] = []): Promise<DataSubjectRequest> {
+  if (request.status === 'RECEIVED') {
+    try {
+      return await deps.requests.transition(request.id, 'RECEIVED', 'AWAITING_VERIFICATION', {}, also);
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      request = await deps.requests.get(request.id);
+    }
   }
+  for (const event of also) await deps.audit.append(request.id, event);
+  return request;
 }
 
 /**
@@ -85,13 +91,15 @@ export async function acknowledge(deps: Dependencies, requestId: string): Promis
 
 /**
  * The verification step (a callback task), where every execution starts: the request moves to wait for
- * verification (see enterVerification), then waits on the address's current confirmation link if it has one, and
+ * verification (see enterVerification) and waits on the address's current confirmation link if it has one, and
  * the person gets no second mail; otherwise a new link is made and mailed — one mail that is both the receipt and
  * the link, in fixed words, within the address's mail budget. `newCode` makes a code and its hash. `expiresAt` and
  * the wait's timeout were computed as the execution started (startWorkflow).
  * A request whose identity is confirmed already — attested by the operator who entered it, or its link confirmed
  * before this step ran again — mails no link and ends its own wait at once: every request takes this one path,
  * with no choice before it (a state transition each).
+ * The move is made before the request joins a link (whoever confirms it then finds the request waiting), and for a
+ * new link after it is made, together with its `verification.requested` event: nobody has its code before the mail.
  */
 export async function requestVerification(
   deps: Dependencies,
@@ -100,9 +108,13 @@ export async function requestVerification(
   expiresAt: Date,
   newCode: () => { code: string; codeHash: string },
 ): Promise<void> {
-  const request = await enterVerification(deps, await deps.requests.get(requestId));
-  if (request.status !== 'AWAITING_VERIFICATION') return;
-  if (request.verifiedAt) return releaseVerificationWait(deps, taskToken, request.verifiedAt);
+  let request = await deps.requests.get(requestId);
+  if (request.verifiedAt) {
+    request = await enterVerification(deps, request);
+    if (request.status === 'AWAITING_VERIFICATION') await releaseVerificationWait(deps, taskToken, request.verifiedAt!);
+    return;
+  }
+  if (request.status !== 'RECEIVED' && request.status !== 'AWAITING_VERIFICATION') return;
   const recipientKey = await deps.personKey(request.email);
   // The token is kept per request, so whichever link is confirmed releases the wait that is current then.
   await deps.verifications.putTask(requestId, taskToken, expiresAt.toISOString());
@@ -117,6 +129,7 @@ export async function requestVerification(
     const current = pointer?.verification;
     const choice = choose(current, requestId, expiresAt, now);
     if (choice.kind === 'join') {
+      request = await awaitingVerification(deps, request);
       if (await deps.verifications.join(current!.codeHash, waiting, now)) {
         await deps.audit.append(requestId, { type: 'verification.requested', detail: { expiresAt: current!.expiresAt, joined: true } });
         return;
@@ -133,7 +146,7 @@ export async function requestVerification(
     const { code, codeHash } = newCode();
     const verification: Verification = { codeHash, recipientKey, createdAt: now.toISOString(), expiresAt: expiresAt.toISOString(), owner: requestId, waiting };
     if (!(await deps.verifications.open(verification, pointer?.codeHash))) continue;
-    await deps.audit.append(requestId, { type: 'verification.requested', detail: { expiresAt: verification.expiresAt, joined: false } });
+    request = await awaitingVerification(deps, request, [{ type: 'verification.requested', detail: { expiresAt: verification.expiresAt, joined: false } }]);
     // The page behind the link speaks the request's language.
     const link = `${deps.publicUrl}/verify?code=${encodeURIComponent(code)}&lang=${request.language}`;
     // Mail nobody could classify is read by a person; its receipt says so instead of listing no types.

@@ -76,6 +76,56 @@ describe('requestVerification', () => {
     expect(await s.deps.verifications.task(request.id)).toBe('token-after-restart');
   });
 
+  it('moves a request that makes a new link in the same write as the link\'s event, and only after the link is made: nobody has its code before the mail', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['access'], { status: 'RECEIVED', email: EMAIL });
+    const moves: unknown[] = [];
+    const transition = s.deps.requests.transition.bind(s.deps.requests);
+    s.deps.requests.transition = async (...args) => (moves.push(args.slice(1)), transition(...args));
+    const open = s.deps.verifications.open.bind(s.deps.verifications);
+    s.deps.verifications.open = async (...args) => {
+      expect((await s.deps.requests.get(request.id)).status).toBe('RECEIVED');
+      return open(...args);
+    };
+    await stepRuns(s, request.id, codeOf('c'));
+    expect(await auditTypes(s, request.id)).toEqual(['request.received', 'verification.requested', 'status.changed', 'mail.sent']);
+    expect(moves).toEqual([['RECEIVED', 'AWAITING_VERIFICATION', {}, [{ type: 'verification.requested', detail: { expiresAt: new Date(NOW.getTime() + 72 * HOUR).toISOString(), joined: false } }]]]);
+    expect(mailsTo(s, EMAIL)).toHaveLength(1);
+  });
+
+  it('mails the link once when the step dies between making it and moving the request', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['access'], { status: 'RECEIVED', email: EMAIL });
+    const transition = s.deps.requests.transition.bind(s.deps.requests);
+    s.deps.requests.transition = async () => {
+      s.deps.requests.transition = transition;
+      throw new Error('the function timed out');
+    };
+    await expect(stepRuns(s, request.id, codeOf('c'))).rejects.toThrow('timed out');
+    expect(mailsTo(s, EMAIL)).toEqual([]);
+    // Retried: the unmailed link's code died with the run, so a new link is made, mailed, and confirms the request.
+    await stepRuns(s, request.id, codeOf('d'));
+    expect(mailsTo(s, EMAIL).map((m) => m.text.includes(codeOf('d')))).toEqual([true]);
+    expect(await confirmVerification(s.deps, codeOf('d'))).toEqual([request.id]);
+    expect((await s.deps.requests.get(request.id)).verifiedAt).toBeDefined();
+  });
+
+  it('moves a request that joins a link already mailed before it joins: confirmed right after, it is released', async () => {
+    const { s, code } = await linkSent();
+    const second = await placeRequest(s, ['erasure'], { status: 'RECEIVED', email: EMAIL });
+    const join = s.deps.verifications.join.bind(s.deps.verifications);
+    s.deps.verifications.join = async (...args) => {
+      const joined = await join(...args);
+      await confirmVerification(s.deps, code);
+      return joined;
+    };
+    await stepRuns(s, second.id, codeOf('d'));
+    const verifiedAt = (await s.deps.requests.get(second.id)).verifiedAt;
+    expect(verifiedAt).toBeDefined();
+    expect(s.workflow.completed).toContainEqual({ taskToken: `token-${second.id}`, output: { verifiedAt } });
+    expect(mailsTo(s, EMAIL)).toHaveLength(1);
+  });
+
   it('sends the receipt of a request whose identity the operator attested once, whether the step died before the move or after it', async () => {
     const s = systemFor('profiles/demo.json');
     const { request } = await enterRequest(
