@@ -92,8 +92,8 @@ function invokeStep(scope: Construct, id: string, fn: DerbesFunction, options: {
 
 /**
  * A task that hands its function a token and waits for SendTaskSuccess, bounded by a timeout computed from the due
- * date (by a previous step, or as the execution started). The timeout value is also passed in the payload, at the same `$.Payload.<name>`
- * path, so both Step Functions engines resolve it alike.
+ * date (by a previous step, or as the execution started). The timeout value is also passed in the payload, at the
+ * same `$.Payload.<name>` path, so both Step Functions engines resolve it alike.
  */
 function callbackStep(
   scope: Construct,
