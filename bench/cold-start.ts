@@ -1,6 +1,6 @@
 /**
  * What each function costs to start, as Lambda starts it:
- *   npm run bench:cold-start -- [--runs 3]
+ *   npm run bench:cold-start -- [--runs 5]
  *
  * Synthesizes the app with bundling, as `cdk synth` does for a deploy. A bundle is split (infra/bundling.ts): Lambda's
  * init imports `index.mjs` and the chunks it imports statically; the other chunks load on the call that needs them.
@@ -10,7 +10,10 @@
  *   - +SDK ms: the same, then also loading the chunks that hold the AWS SDK clients its role lets it call (what its
  *     first calls add when a client is loaded lazily) — compared with
  *   - floor ms: importing and constructing only those SDK clients, bundled the same way (floor KB: their size);
- *   - ratio: +SDK ms ÷ floor ms (medians of --runs).
+ *   - ratio: +SDK ms ÷ floor ms.
+ * Each figure is the median of --runs rounds. A round measures a function's floor, its +SDK and its init one after the
+ * other, each in a fresh process, and the ratio is the median of the rounds' own ratios: the load of a shared machine
+ * drifts over seconds, and it then moves both sides of a round's ratio alike instead of landing on one side.
  * The last line: `worst init ratio X`. Goals: X ≤ 1.5, every bundle's init ≤ 400 KB minified. The bundle's layout is
  * read from esbuild's metafile of the same build, made again here with the same options (its index.mjs is checked
  * to be byte for byte the synthesized one).
@@ -28,7 +31,7 @@ import { ESM_REQUIRE_BANNER, FUNCTION_BUILD } from '../infra/bundling.ts';
 import { REPO_ROOT } from '../infra/constructs/derbes-function.ts';
 import { LocalTemplate, type CfnTemplate } from '../infra/local/template.ts';
 
-const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
+const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
 const RUNS = Number(args.runs);
 const MAX_BUNDLE_BYTES = 400 * 1024;
 
@@ -50,18 +53,19 @@ const CLIENTS: Record<string, Array<[pkg: string, client: string]>> = {
 const outdir = mkdtempSync(join(tmpdir(), 'derbes-cold-start-'));
 const synthStarted = Date.now();
 createApp({ profilePath: join(REPO_ROOT, 'profiles', 'demo.json'), outdir: join(outdir, 'cdk.out') }).app.synth();
-console.log(`cold start: synthesized with bundling in ${((Date.now() - synthStarted) / 1000).toFixed(1)} s; ${RUNS} fresh Node processes per figure (median); work in ${outdir}`);
+console.log(`cold start: synthesized with bundling in ${((Date.now() - synthStarted) / 1000).toFixed(1)} s; ${RUNS} rounds per function (floor, +SDK, init, each a fresh Node process; medians); work in ${outdir}`);
 
 const synthesized = JSON.parse(readFileSync(join(outdir, 'cdk.out', 'Derbes.template.json'), 'utf8')) as CfnTemplate;
 const template = new LocalTemplate(synthesized, 'https://derbes.example');
 
-/** CPU milliseconds a fresh Node process spends importing `files` (in order), the median of RUNS. */
+/** CPU milliseconds a fresh Node process spends importing `files` (in order). */
 function importCpuMs(files: string[], env: Record<string, string>): number {
   const imports = files.map((file) => `await import(${JSON.stringify(pathToFileURL(file).href)});`).join(' ');
   const probe = `const t = process.cpuUsage(); ${imports} const u = process.cpuUsage(t); process.stdout.write(String((u.user + u.system) / 1000));`;
-  const times = Array.from({ length: RUNS }, () => Number(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim()));
-  return times.sort((a, b) => a - b)[Math.floor(RUNS / 2)]!;
+  return Number(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim());
 }
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 const floors = new Map<string, string>();
 /** The SDK clients alone, bundled as the functions are, constructed as a handler's composition would. */
@@ -153,11 +157,16 @@ for (const fn of template.functions().values()) {
     ),
   ].sort();
   const env = { PATH: process.env.PATH ?? '', ...fn.environment, LAMBDA_TASK_ROOT: assetDir, AWS_REGION: 'us-east-1', AWS_LAMBDA_FUNCTION_NAME: fn.logicalId, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize) };
-  const initMs = importCpuMs([join(assetDir, 'index.mjs')], env);
-  const withClientsMs = importCpuMs([join(assetDir, 'index.mjs'), ...clientChunks(layout, services).filter((file) => !init.includes(file)).map((file) => join(assetDir, file))], env);
   const floor = await floorBundle(services);
-  const floorMs = importCpuMs([floor], { PATH: env.PATH, AWS_REGION: 'us-east-1', ...(fn.environment.NODE_OPTIONS ? { NODE_OPTIONS: fn.environment.NODE_OPTIONS } : {}) });
-  const ratio = withClientsMs / floorMs;
+  const floorEnv = { PATH: env.PATH, AWS_REGION: 'us-east-1', ...(fn.environment.NODE_OPTIONS ? { NODE_OPTIONS: fn.environment.NODE_OPTIONS } : {}) };
+  const withClients = [join(assetDir, 'index.mjs'), ...clientChunks(layout, services).filter((file) => !init.includes(file)).map((file) => join(assetDir, file))];
+  const rounds = Array.from({ length: RUNS }, () => {
+    const floorRound = importCpuMs([floor], floorEnv);
+    const withClientsRound = importCpuMs(withClients, env);
+    const initRound = importCpuMs([join(assetDir, 'index.mjs')], env);
+    return { floor: floorRound, init: initRound, withClients: withClientsRound, ratio: withClientsRound / floorRound };
+  });
+  const [initMs, withClientsMs, floorMs, ratio] = (['init', 'withClients', 'floor', 'ratio'] as const).map((figure) => median(rounds.map((round) => round[figure]))) as [number, number, number, number];
   rows.push({ name: fn.logicalId, initBytes, ratio });
   const kb = (bytes: number, width: number) => (bytes / 1024).toFixed(0).padStart(width);
   console.log(
