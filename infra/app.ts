@@ -2,8 +2,12 @@ import { resolve } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadProfileFile } from '../functions/config/load-profile.ts';
+import { checkBreachTexts } from '../functions/domain/breaches/texts.ts';
+import { checkConsoleTexts } from '../functions/domain/console-texts.ts';
+import { checkEvidenceTexts } from '../functions/domain/evidence/texts.ts';
 import { checkCatalogs } from '../functions/domain/messages.ts';
 import { checkRefusalGrounds } from '../functions/domain/refusal-grounds.ts';
+import { checkRetentionTexts } from '../functions/domain/retention-texts.ts';
 import { DerbesStack } from './derbes-stack.ts';
 import { deploymentRegion, SES_RECEIVING } from './regions.ts';
 import { ConfigurationError } from '../functions/domain/errors.ts';
@@ -24,10 +28,14 @@ export interface AppOptions {
 export function createApp(options: AppOptions = {}): { app: App; stack: DerbesStack } {
   const profilePath = resolve(REPO_ROOT, options.profilePath ?? process.env.DERBES_PROFILE ?? DEFAULT_PROFILE);
   const profile = loadProfileFile(profilePath);
-  // The functions validate a catalogue (a jurisdiction's refusal grounds) when they first need it; a deploy (and
-  // `npm start`) checks them all first.
+  // The functions validate a catalogue (a jurisdiction's refusal grounds, the texts of the console, the evidence pack,
+  // breaches and retention) when they first need it; a deploy (and `npm start`) checks them all first.
   checkCatalogs();
   checkRefusalGrounds();
+  checkConsoleTexts();
+  checkEvidenceTexts();
+  checkBreachTexts();
+  checkRetentionTexts();
   const app = new App({
     outdir: options.outdir,
     context: {

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import en from '../../rules/console/en.json' with { type: 'json' };
 import ru from '../../rules/console/ru.json' with { type: 'json' };
 import kk from '../../rules/console/kk.json' with { type: 'json' };
+import { onFirstUse } from './on-first-use.ts';
 import { ConfigurationError, PROBLEM_KINDS, type FieldProblem } from './errors.ts';
 import { CHANNELS, REQUEST_STATUSES } from './request.ts';
 import { LANGUAGES, REQUEST_TYPES, type Language } from './request-types.ts';
@@ -10,35 +11,38 @@ import { LANGUAGES, REQUEST_TYPES, type Language } from './request-types.ts';
  * The texts of the operator's console (rules/console/<language>.json): groups of named texts with {placeholders}.
  * English sets the shape; every language has exactly its groups and names, each text with exactly its placeholders,
  * and the groups that name the domain's values (statuses, types, channels, languages, problem kinds) name each of them — so a
- * console page never meets a text that is missing, and a new status or channel fails here, at load.
+ * console page never meets a text that is missing, and a new status or channel fails here: on first use, and by checkConsoleTexts where derbes starts (`cdk synth`,
+ * `npm start`).
  */
-const ConsoleTextsSchema = z.strictObject({
-  language: z.enum(LANGUAGES),
-  common: z.record(z.string(), z.string().min(1)),
-  inbox: z.record(z.string(), z.string().min(1)),
-  filters: z.record(z.string(), z.string().min(1)),
-  statuses: z.record(z.enum(REQUEST_STATUSES), z.string().min(1)),
-  types: z.record(z.enum(REQUEST_TYPES), z.string().min(1)),
-  channels: z.record(z.enum(CHANNELS), z.string().min(1)),
-  languages: z.record(z.enum(LANGUAGES), z.string().min(1)),
-  request: z.record(z.string(), z.string().min(1)),
-  events: z.record(z.string(), z.string().min(1)),
-  templates: z.record(z.string(), z.string().min(1)),
-  actions: z.record(z.string(), z.string().min(1)),
-  enter: z.record(z.string(), z.string().min(1)),
-  reports: z.record(z.string(), z.string().min(1)),
-  /** What is wrong with a field, by the kind the API names (FieldProblem.kind). */
-  problems: z.record(z.enum(PROBLEM_KINDS), z.string().min(1)),
-  /** The trail's codes in words (`<kind>.<code>`: a mail's intake outcome, why a mail was withheld, an alert, a deadline step). */
-  codes: z.record(z.string(), z.string().min(1)),
-});
-export type ConsoleTexts = z.infer<typeof ConsoleTextsSchema>;
+const consoleTextsSchema = onFirstUse(() =>
+  z.strictObject({
+    language: z.enum(LANGUAGES),
+    common: z.record(z.string(), z.string().min(1)),
+    inbox: z.record(z.string(), z.string().min(1)),
+    filters: z.record(z.string(), z.string().min(1)),
+    statuses: z.record(z.enum(REQUEST_STATUSES), z.string().min(1)),
+    types: z.record(z.enum(REQUEST_TYPES), z.string().min(1)),
+    channels: z.record(z.enum(CHANNELS), z.string().min(1)),
+    languages: z.record(z.enum(LANGUAGES), z.string().min(1)),
+    request: z.record(z.string(), z.string().min(1)),
+    events: z.record(z.string(), z.string().min(1)),
+    templates: z.record(z.string(), z.string().min(1)),
+    actions: z.record(z.string(), z.string().min(1)),
+    enter: z.record(z.string(), z.string().min(1)),
+    reports: z.record(z.string(), z.string().min(1)),
+    /** What is wrong with a field, by the kind the API names (FieldProblem.kind). */
+    problems: z.record(z.enum(PROBLEM_KINDS), z.string().min(1)),
+    /** The trail's codes in words (`<kind>.<code>`: a mail's intake outcome, why a mail was withheld, an alert, a deadline step). */
+    codes: z.record(z.string(), z.string().min(1)),
+  }),
+);
+export type ConsoleTexts = z.infer<ReturnType<typeof consoleTextsSchema>>;
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!).sort().join(',');
 
 /** One language's texts against the schema and against the English texts (the reference). */
 export function parseConsoleTexts(json: unknown, source: string, reference?: ConsoleTexts): ConsoleTexts {
-  const parsed = ConsoleTextsSchema.safeParse(json);
+  const parsed = consoleTextsSchema().safeParse(json);
   if (!parsed.success) throw new ConfigurationError(source, parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })));
   const texts = parsed.data;
   const problems: FieldProblem[] = [];
@@ -61,13 +65,20 @@ export function parseConsoleTexts(json: unknown, source: string, reference?: Con
   return texts;
 }
 
-const english = parseConsoleTexts(en, 'rules/console/en.json');
-const catalogs: Record<Language, ConsoleTexts> = {
-  en: english,
-  ru: parseConsoleTexts(ru, 'rules/console/ru.json', english),
-  kk: parseConsoleTexts(kk, 'rules/console/kk.json', english),
-};
+const catalogs = onFirstUse((): Record<Language, ConsoleTexts> => {
+  const english = parseConsoleTexts(en, 'rules/console/en.json');
+  return {
+    en: english,
+    ru: parseConsoleTexts(ru, 'rules/console/ru.json', english),
+    kk: parseConsoleTexts(kk, 'rules/console/kk.json', english),
+  };
+});
+
+/** Validates the shipped texts of every language (throws ConfigurationError naming the file and field). */
+export function checkConsoleTexts(): void {
+  catalogs();
+}
 
 export function consoleTexts(language: Language): ConsoleTexts {
-  return catalogs[language];
+  return catalogs()[language];
 }

@@ -1,25 +1,28 @@
 import * as z from 'zod';
+import { onFirstUse } from './on-first-use.ts';
 import { NOTICE_TYPES, type NoticeType } from './request-policy.ts';
 
 /** An OpenDSR-style request body (opengdpr/OpenDSR `POST /requests`), with our request types added. */
-export const ProcessorNoticeSchema = z.strictObject({
-  subject_request_id: z.string().min(1),
-  subject_request_type: z.enum(NOTICE_TYPES),
-  submitted_time: z.iso.datetime({ offset: true }),
-  subject_identities: z
-    .array(
-      z.strictObject({
-        identity_type: z.literal('email'),
-        // Normalised addresses may have a non-ASCII local part, which z.email() refuses.
-        identity_value: z.string().includes('@'),
-        identity_format: z.literal('raw'),
-      }),
-    )
-    .min(1),
-  api_version: z.literal('0.1'),
-  controller: z.strictObject({ name: z.string().min(1) }),
-});
-export type ProcessorNotice = z.infer<typeof ProcessorNoticeSchema>;
+export const processorNoticeSchema = onFirstUse(() =>
+  z.strictObject({
+    subject_request_id: z.string().min(1),
+    subject_request_type: z.enum(NOTICE_TYPES),
+    submitted_time: z.iso.datetime({ offset: true }),
+    subject_identities: z
+      .array(
+        z.strictObject({
+          identity_type: z.literal('email'),
+          // Normalised addresses may have a non-ASCII local part, which z.email() refuses.
+          identity_value: z.string().includes('@'),
+          identity_format: z.literal('raw'),
+        }),
+      )
+      .min(1),
+    api_version: z.literal('0.1'),
+    controller: z.strictObject({ name: z.string().min(1) }),
+  }),
+);
+export type ProcessorNotice = z.infer<ReturnType<typeof processorNoticeSchema>>;
 
 /** The notice for one request type, in the shape processors receive. */
 export function processorNotice(input: { requestId: string; type: NoticeType; submittedAt: string; email: string; controllerName: string }): ProcessorNotice {

@@ -1,6 +1,6 @@
 import type { Processor } from '../../config/profile-schema.ts';
 import { DependencyError, ValidationError, toFieldProblems } from '../../domain/errors.ts';
-import { ProcessorNoticeSchema, type ProcessorNotice } from '../../domain/processor-notice.ts';
+import { processorNoticeSchema, type ProcessorNotice } from '../../domain/processor-notice.ts';
 import { requestMessageId } from '../../domain/request.ts';
 import type { Mailer, NoticeDelivery, ProcessorNotices } from '../../use-cases/ports.ts';
 import { DEFAULT_RETRY_POLICY, postSigned, type RetryPolicy } from '../http/signed-post.ts';
@@ -35,7 +35,7 @@ export class ProcessorNotifier implements ProcessorNotices {
   ) {}
 
   async notify(processor: Processor, notice: ProcessorNotice, mail: { subject: string; text: string }, withinMs: number): Promise<NoticeDelivery> {
-    const checked = ProcessorNoticeSchema.safeParse(notice);
+    const checked = processorNoticeSchema().safeParse(notice);
     if (!checked.success) throw new ValidationError(toFieldProblems(checked.error.issues), 'processor notice');
     if (!processor.notifyOn.includes(notice.subject_request_type)) {
       throw new ValidationError([{ field: 'subject_request_type', message: `processor ${processor.id} is not told of ${notice.subject_request_type}` }], 'processor notice');

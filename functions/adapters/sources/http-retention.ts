@@ -1,22 +1,28 @@
 import * as z from 'zod';
 import type { RetentionRule } from '../../config/profile-schema.ts';
+import { onFirstUse } from '../../domain/on-first-use.ts';
 import type { AuditLog, ExpiredPage, RecordPurge, RetentionSource } from '../../use-cases/ports.ts';
 import { callService, type HttpSource } from './http-source.ts';
 
-/** A record's key as the company's service names it: a small object, handed back unchanged to purge that record. */
-const KeySchema = z.record(z.string(), z.unknown()).refine((key) => Object.keys(key).length > 0 && JSON.stringify(key).length <= 1024, {
-  message: 'must be a non-empty object of at most 1024 characters as JSON',
+/** A page of expired records as the company's service lists them. */
+const expiredAnswer = onFirstUse(() => {
+  /** A record's key as the service names it: a small object, handed back unchanged to purge that record. */
+  const key = z.record(z.string(), z.unknown()).refine((key) => Object.keys(key).length > 0 && JSON.stringify(key).length <= 1024, {
+    message: 'must be a non-empty object of at most 1024 characters as JSON',
+  });
+  return z.strictObject({
+    records: z.array(z.strictObject({ key, hold: z.string().min(1).max(500).optional() })).max(1000),
+    /** The service's own position, handed back to it as it was. */
+    cursor: z.string().min(1).max(2048).optional(),
+  });
 });
-const ExpiredAnswer = z.strictObject({
-  records: z.array(z.strictObject({ key: KeySchema, hold: z.string().min(1).max(500).optional() })).max(1000),
-  /** The service's own position, handed back to it as it was. */
-  cursor: z.string().min(1).max(2048).optional(),
-});
-const PurgeAnswer = z.discriminatedUnion('status', [
-  z.strictObject({ status: z.literal('done') }),
-  // Not purged: purged already under this purgeId, or changed since it was listed (a newer date, a hold): nothing to record.
-  z.strictObject({ status: z.literal('not_purged') }),
-]);
+const purgeAnswer = onFirstUse(() =>
+  z.discriminatedUnion('status', [
+    z.strictObject({ status: z.literal('done') }),
+    // Not purged: purged already under this purgeId, or changed since it was listed (a newer date, a hold): nothing to record.
+    z.strictObject({ status: z.literal('not_purged') }),
+  ]),
+);
 
 /**
  * The retention purge through the company's own service, which knows its stores and has the index: two signed
@@ -36,7 +42,7 @@ export class HttpRetentionSource implements RetentionSource {
       this.source,
       'retention/expired',
       { rule: { keepFor: rule.keepFor, from: rule.from, ...(rule.holdAttribute && { holdAttribute: rule.holdAttribute }) }, before, limit: options.limit, ...(options.cursor && { cursor: options.cursor }) },
-      ExpiredAnswer,
+      expiredAnswer(),
       await this.secret(),
     );
     return { records: page.records.map(({ key, hold }) => ({ record: key, ...(hold && { hold }) })), ...(page.cursor && { cursor: page.cursor }) };
@@ -56,7 +62,7 @@ export class HttpRetentionSource implements RetentionSource {
       this.source,
       'retention/purge',
       { key: record, before: cutoff, from: rule.from, erasure: this.source.erasure, purgeId },
-      PurgeAnswer,
+      purgeAnswer(),
       await this.secret(),
     );
     if (answer.status !== 'done') {

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { DataSource } from '../../config/profile-schema.ts';
 import { DependencyError, toFieldProblems } from '../../domain/errors.ts';
+import { onFirstUse } from '../../domain/on-first-use.ts';
 import type { DataSourceConnector, SourceOutcome, Subject } from '../../use-cases/ports.ts';
 import { permittedChanges } from './source-rules.ts';
 import { DEFAULT_RETRY_POLICY, postSigned, type RetryPolicy } from '../http/signed-post.ts';
@@ -8,11 +9,13 @@ import { DEFAULT_RETRY_POLICY, postSigned, type RetryPolicy } from '../http/sign
 export type HttpSource = Extract<DataSource, { kind: 'http' }>;
 type Operation = 'find' | 'rectify' | 'block' | 'unblock' | 'erase' | 'withdraw-consent';
 
-const FindAnswer = z.object({ records: z.array(z.record(z.string(), z.unknown())) });
-const ChangeAnswer = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('done'), affected: z.number().int().nonnegative() }),
-  z.object({ status: z.literal('kept'), basis: z.string().min(1) }),
-]);
+const findAnswer = onFirstUse(() => z.object({ records: z.array(z.record(z.string(), z.unknown())) }));
+const changeAnswer = onFirstUse(() =>
+  z.discriminatedUnion('status', [
+    z.object({ status: z.literal('done'), affected: z.number().int().nonnegative() }),
+    z.object({ status: z.literal('kept'), basis: z.string().min(1) }),
+  ]),
+);
 
 /**
  * One signed POST to the company's service at <url>/<path>, its JSON answer checked against `answer`. A failure names
@@ -53,28 +56,28 @@ export class HttpSourceConnector implements DataSourceConnector {
   }
 
   async find(subject: Subject): Promise<Array<Record<string, unknown>>> {
-    return (await this.call('find', subject, FindAnswer)).records;
+    return (await this.call('find', subject, findAnswer())).records;
   }
 
   rectify(subject: Subject, changes: Record<string, string>): Promise<SourceOutcome> {
     const permitted = permittedChanges(this.source, changes);
     if (!Object.keys(permitted).length) return Promise.resolve({ status: 'done', affected: 0 });
-    return this.call('rectify', subject, ChangeAnswer, { changes: permitted });
+    return this.call('rectify', subject, changeAnswer(), { changes: permitted });
   }
 
   block(subject: Subject): Promise<SourceOutcome> {
-    return this.call('block', subject, ChangeAnswer);
+    return this.call('block', subject, changeAnswer());
   }
 
   unblock(subject: Subject): Promise<SourceOutcome> {
-    return this.call('unblock', subject, ChangeAnswer);
+    return this.call('unblock', subject, changeAnswer());
   }
 
   erase(subject: Subject): Promise<SourceOutcome> {
-    return this.call('erase', subject, ChangeAnswer);
+    return this.call('erase', subject, changeAnswer());
   }
 
   withdrawConsent(subject: Subject, attributes: string[]): Promise<SourceOutcome> {
-    return this.call('withdraw-consent', subject, ChangeAnswer, { attributes });
+    return this.call('withdraw-consent', subject, changeAnswer(), { attributes });
   }
 }

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import en from '../../../rules/messages/en.json' with { type: 'json' };
 import kk from '../../../rules/messages/kk.json' with { type: 'json' };
 import ru from '../../../rules/messages/ru.json' with { type: 'json' };
+import { onFirstUse } from '../on-first-use.ts';
 import { ConfigurationError, toFieldProblems, type FieldProblem } from '../errors.ts';
 import { fill } from '../messages.ts';
 import type { EscalationKind } from '../deadlines/index.ts';
@@ -11,7 +12,8 @@ import { BREACH_NOTICE_FIELDS } from './notice-fields.ts';
 
 /**
  * The breach texts of rules/messages/<language>.json (section `breach`): the notice to the authority, the mail to
- * affected people and the operator's alerts. Each placeholder a text uses must be one it may use; checked at load.
+ * affected people and the operator's alerts. Each placeholder a text uses must be one it may use; checked on first
+ * use, and by checkBreachTexts where derbes starts (`cdk synth`, `npm start`).
  */
 const PLACEHOLDERS = {
   'notice.intro': ['detectedAt'],
@@ -25,40 +27,41 @@ const PLACEHOLDERS = {
   'heldAlert.body': ['reference', 'count', 'hours'],
 } as const;
 
-const text = z.string().min(1);
 const ALERT_KINDS = ['operator_reminder', 'operator_last_day', 'interim_answer', 'overdue'] as const satisfies readonly EscalationKind[];
-
-const BreachTextsSchema = z.strictObject({
-  notice: z.strictObject({
-    title: text,
-    to: text,
-    from: text,
-    bin: text,
-    address: text,
-    contact: text,
-    reference: text,
-    basis: text,
-    dueAt: text,
-    intro: text,
-    fields: z.strictObject(Object.fromEntries(BREACH_NOTICE_FIELDS.map((field) => [field, text])) as Record<(typeof BREACH_NOTICE_FIELDS)[number], typeof text>),
-    iin: text,
-    phone: text,
-    email: text,
-    position: text,
-    notProvided: text,
-    noSubjects: text,
-    signature: text,
-    generated: text,
-  }),
-  personMail: z.strictObject({ subject: text, body: text }),
-  operatorAlert: z.strictObject({ subject: text, body: text }),
-  heldAlert: z.strictObject({ subject: text, body: text }),
-  alerts: z.strictObject(Object.fromEntries(ALERT_KINDS.map((kind) => [kind, text])) as Record<(typeof ALERT_KINDS)[number], typeof text>),
+const breachTextsSchema = onFirstUse(() => {
+  const text = z.string().min(1);
+  return z.strictObject({
+    notice: z.strictObject({
+      title: text,
+      to: text,
+      from: text,
+      bin: text,
+      address: text,
+      contact: text,
+      reference: text,
+      basis: text,
+      dueAt: text,
+      intro: text,
+      fields: z.strictObject(Object.fromEntries(BREACH_NOTICE_FIELDS.map((field) => [field, text])) as Record<(typeof BREACH_NOTICE_FIELDS)[number], typeof text>),
+      iin: text,
+      phone: text,
+      email: text,
+      position: text,
+      notProvided: text,
+      noSubjects: text,
+      signature: text,
+      generated: text,
+    }),
+    personMail: z.strictObject({ subject: text, body: text }),
+    operatorAlert: z.strictObject({ subject: text, body: text }),
+    heldAlert: z.strictObject({ subject: text, body: text }),
+    alerts: z.strictObject(Object.fromEntries(ALERT_KINDS.map((kind) => [kind, text])) as Record<(typeof ALERT_KINDS)[number], typeof text>),
+  });
 });
-export type BreachTexts = z.infer<typeof BreachTextsSchema>;
+export type BreachTexts = z.infer<ReturnType<typeof breachTextsSchema>>;
 
 export function parseBreachTexts(catalog: unknown, source: string): BreachTexts {
-  const parsed = z.object({ breach: BreachTextsSchema, dateFormat: text }).safeParse(catalog);
+  const parsed = z.object({ breach: breachTextsSchema(), dateFormat: z.string().min(1) }).safeParse(catalog);
   if (!parsed.success) throw new ConfigurationError(source, toFieldProblems(parsed.error.issues));
   const texts = parsed.data.breach;
   const problems: FieldProblem[] = [];
@@ -74,14 +77,21 @@ export function parseBreachTexts(catalog: unknown, source: string): BreachTexts 
   return texts;
 }
 
-const catalogs: Record<Language, { texts: BreachTexts; dateFormat: string }> = {
-  ru: { texts: parseBreachTexts(ru, 'rules/messages/ru.json'), dateFormat: ru.dateFormat },
-  kk: { texts: parseBreachTexts(kk, 'rules/messages/kk.json'), dateFormat: kk.dateFormat },
-  en: { texts: parseBreachTexts(en, 'rules/messages/en.json'), dateFormat: en.dateFormat },
-};
+const catalogs = onFirstUse(
+  (): Record<Language, { texts: BreachTexts; dateFormat: string }> => ({
+    ru: { texts: parseBreachTexts(ru, 'rules/messages/ru.json'), dateFormat: ru.dateFormat },
+    kk: { texts: parseBreachTexts(kk, 'rules/messages/kk.json'), dateFormat: kk.dateFormat },
+    en: { texts: parseBreachTexts(en, 'rules/messages/en.json'), dateFormat: en.dateFormat },
+  }),
+);
+
+/** Validates the shipped texts of every language (throws ConfigurationError naming the file and field). */
+export function checkBreachTexts(): void {
+  catalogs();
+}
 
 export function breachTexts(language: Language) {
-  const { texts, dateFormat } = catalogs[language];
+  const { texts, dateFormat } = catalogs()[language];
   return {
     texts,
     fill,

@@ -4,6 +4,7 @@ import kk from '../../../rules/messages/kk.json' with { type: 'json' };
 import ru from '../../../rules/messages/ru.json' with { type: 'json' };
 import type { ChainCheck } from '../audit-chain.ts';
 import type { DeadlineUnit } from '../deadlines/index.ts';
+import { onFirstUse } from '../on-first-use.ts';
 import { ConfigurationError, toFieldProblems, type FieldProblem } from '../errors.ts';
 import { placeholderProblems } from '../messages.ts';
 import { SOURCE_STEPS } from '../request-policy.ts';
@@ -12,7 +13,7 @@ import type { Language } from '../request-types.ts';
 /**
  * The evidence pack's texts, rules/messages/<language>.json (section `evidence`): section headings, labels, fixed
  * values and lines with placeholders. Every key the pack uses is required in every language, and each line may use
- * only its own placeholders; checked at load.
+ * only its own placeholders; checked on first use, and by checkEvidenceTexts where derbes starts (`cdk synth`, `npm start`).
  */
 export const EVIDENCE_SECTIONS = ['request', 'arrived', 'verification', 'deadline', 'decisions', 'sources', 'processors', 'mails', 'answer', 'chain'] as const;
 export type EvidenceSection = (typeof EVIDENCE_SECTIONS)[number];
@@ -65,26 +66,28 @@ export const MAIL_OUTCOMES = ['request', 'triage', 'reply', 'drop', 'reject'] as
 const UNITS = ['working_days', 'calendar_days', 'calendar_months', 'hours'] as const satisfies readonly DeadlineUnit[];
 const PROBLEMS = ['changed', 'missing', 'out_of_order', 'missing_at_end', 'differs_from_digest', 'no_head'] as const satisfies ReadonlyArray<Extract<ChainCheck, { verified: false }>['broken']['problem']>;
 
-const text = z.string().min(1);
-const keyed = <K extends string>(keys: readonly K[]) => z.strictObject(Object.fromEntries(keys.map((key) => [key, text])) as Record<K, typeof text>);
+const evidenceTextsSchema = onFirstUse(() => {
+  const text = z.string().min(1);
+  const keyed = <K extends string>(keys: readonly K[]) => z.strictObject(Object.fromEntries(keys.map((key) => [key, text])) as Record<K, typeof text>);
 
-const EvidenceTextsSchema = z.strictObject({
-  title: text,
-  intro: text,
-  footer: text,
-  sections: keyed(EVIDENCE_SECTIONS),
-  labels: keyed(LABELS),
-  values: keyed(VALUES),
-  lines: keyed(Object.keys(LINE_PLACEHOLDERS) as Array<keyof typeof LINE_PLACEHOLDERS>),
-  units: keyed(UNITS),
-  steps: keyed(SOURCE_STEPS),
-  mailOutcomes: keyed(MAIL_OUTCOMES),
-  mailKinds: keyed(MAIL_KINDS),
-  problems: keyed(PROBLEMS),
-  /** The report per period's chart (domain/report.ts). */
-  report: keyed(['title', 'description', 'byType', 'outcomes', 'onTime', 'late', 'open', 'abandoned'] as const),
+  return z.strictObject({
+    title: text,
+    intro: text,
+    footer: text,
+    sections: keyed(EVIDENCE_SECTIONS),
+    labels: keyed(LABELS),
+    values: keyed(VALUES),
+    lines: keyed(Object.keys(LINE_PLACEHOLDERS) as Array<keyof typeof LINE_PLACEHOLDERS>),
+    units: keyed(UNITS),
+    steps: keyed(SOURCE_STEPS),
+    mailOutcomes: keyed(MAIL_OUTCOMES),
+    mailKinds: keyed(MAIL_KINDS),
+    problems: keyed(PROBLEMS),
+    /** The report per period's chart (domain/report.ts). */
+    report: keyed(['title', 'description', 'byType', 'outcomes', 'onTime', 'late', 'open', 'abandoned'] as const),
+  });
 });
-export type EvidenceTexts = z.infer<typeof EvidenceTextsSchema>;
+export type EvidenceTexts = z.infer<ReturnType<typeof evidenceTextsSchema>>;
 
 const REPORT_PLACEHOLDERS = {
   title: ['from', 'to'],
@@ -100,7 +103,7 @@ const REPORT_PLACEHOLDERS = {
 const TOP_PLACEHOLDERS = { title: ['reference'], intro: ['operator', 'reference'], footer: ['at'] } as const;
 
 export function parseEvidenceTexts(catalog: unknown, source: string): EvidenceTexts {
-  const parsed = z.object({ evidence: EvidenceTextsSchema }).safeParse(catalog);
+  const parsed = z.object({ evidence: evidenceTextsSchema() }).safeParse(catalog);
   if (!parsed.success) throw new ConfigurationError(source, toFieldProblems(parsed.error.issues));
   const texts = parsed.data.evidence;
   const problems: FieldProblem[] = [];
@@ -115,12 +118,19 @@ export function parseEvidenceTexts(catalog: unknown, source: string): EvidenceTe
   return texts;
 }
 
-const catalogs: Record<Language, EvidenceTexts> = {
-  ru: parseEvidenceTexts(ru, 'rules/messages/ru.json'),
-  kk: parseEvidenceTexts(kk, 'rules/messages/kk.json'),
-  en: parseEvidenceTexts(en, 'rules/messages/en.json'),
-};
+const catalogs = onFirstUse(
+  (): Record<Language, EvidenceTexts> => ({
+    ru: parseEvidenceTexts(ru, 'rules/messages/ru.json'),
+    kk: parseEvidenceTexts(kk, 'rules/messages/kk.json'),
+    en: parseEvidenceTexts(en, 'rules/messages/en.json'),
+  }),
+);
+
+/** Validates the shipped texts of every language (throws ConfigurationError naming the file and field). */
+export function checkEvidenceTexts(): void {
+  catalogs();
+}
 
 export function evidenceTexts(language: Language): EvidenceTexts {
-  return catalogs[language];
+  return catalogs()[language];
 }

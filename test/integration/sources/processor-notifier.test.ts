@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Processor } from '../../../functions/config/profile-schema.ts';
 import { policyWithin, ProcessorNotifier } from '../../../functions/adapters/processors/processor-notifier.ts';
-import { ProcessorNoticeSchema, processorNotice, type ProcessorNotice } from '../../../functions/domain/processor-notice.ts';
+import { processorNoticeSchema, processorNotice, type ProcessorNotice } from '../../../functions/domain/processor-notice.ts';
 import { DependencyError, ValidationError } from '../../../functions/domain/errors.ts';
 import { SIGNATURE_HEADER, verifySignature } from '../../../functions/domain/signing.ts';
 import type { Mailer, OutgoingMail } from '../../../functions/use-cases/ports.ts';
@@ -63,7 +63,7 @@ async function startReceiver(status: (n: number) => number = () => 201): Promise
     if (!verifySignature(request.headers[SIGNATURE_HEADER.toLowerCase()] as string | undefined, raw, SECRETS.ELEVENLABS_WEBHOOK_KEY!, new Date())) {
       return response.writeHead(401).end();
     }
-    const body = ProcessorNoticeSchema.safeParse(JSON.parse(raw.toString('utf8')));
+    const body = processorNoticeSchema().safeParse(JSON.parse(raw.toString('utf8')));
     if (!body.success) return response.writeHead(400).end();
     const answer = status(requests);
     if (answer < 300) received.push(body.data);

@@ -1,0 +1,43 @@
+import consoleEn from '../../rules/console/en.json' with { type: 'json' };
+import ru from '../../rules/messages/ru.json' with { type: 'json' };
+
+/**
+ * One broken shipped file for each text catalogue that is validated on first use rather than at load: the module, the
+ * file as it would be broken, the module's check (which `cdk synth` and `npm start` run), one use of the texts, and the
+ * problem a refusal must name (the file and the field).
+ */
+export const BROKEN_TEXTS = [
+  {
+    module: '../../functions/domain/evidence/texts.ts',
+    file: '../../rules/messages/ru.json',
+    broken: { ...ru, evidence: { ...ru.evidence, labels: { ...ru.evidence.labels, margin: '' } } },
+    check: 'checkEvidenceTexts',
+    use: (m: Record<string, (language: string) => unknown>) => m.evidenceTexts!('ru'),
+    problem: /rules\/messages\/ru\.json[\s\S]*evidence\.labels\.margin/,
+  },
+  {
+    module: '../../functions/domain/breaches/texts.ts',
+    file: '../../rules/messages/ru.json',
+    broken: { ...ru, breach: { ...ru.breach, personMail: { ...ru.breach.personMail, body: `${ru.breach.personMail.body} {iin}` } } },
+    check: 'checkBreachTexts',
+    use: (m: Record<string, (language: string) => unknown>) => m.breachTexts!('ru'),
+    problem: /rules\/messages\/ru\.json[\s\S]*breach\.personMail\.body: unknown placeholder \{iin\}/,
+  },
+  {
+    module: '../../functions/domain/retention-texts.ts',
+    file: '../../rules/messages/ru.json',
+    broken: { ...ru, retention: { awaitingApproval: { ...ru.retention.awaitingApproval, body: 'Удалить {email}' } } },
+    check: 'checkRetentionTexts',
+    use: (m: Record<string, (...args: unknown[]) => unknown>) =>
+      m.awaitingApprovalMail!('ru', { source: 's', keepFor: { amount: 1, unit: 'years' }, from: 'at', basis: 'b', fingerprint: 'f' }),
+    problem: /rules\/messages\/ru\.json[\s\S]*retention\.awaitingApproval\.body/,
+  },
+  {
+    module: '../../functions/domain/console-texts.ts',
+    file: '../../rules/console/en.json',
+    broken: { ...consoleEn, common: { ...consoleEn.common, title: '' } },
+    check: 'checkConsoleTexts',
+    use: (m: Record<string, (language: string) => unknown>) => m.consoleTexts!('en'),
+    problem: /rules\/console\/en\.json[\s\S]*common\.title/,
+  },
+] as const;
