@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { EscalationPolicySchema, OperatorTermSchema } from '../domain/deadlines/index.ts';
+import { deadlineSchemas, EscalationPolicySchema } from '../domain/deadlines/index.ts';
 import type { FieldProblem } from '../domain/errors.ts';
 import { isValidIin } from '../domain/iin.ts';
 import { isLocalDate } from '../domain/deadlines/local-time.ts';
@@ -216,7 +216,7 @@ function buildProfileSchemas() {
       policyVersion: z.string().min(1),
       policyUrl: z.url().optional(),
       retention: LocalizedText,
-      terms: z.array(OperatorTermSchema).default([]),
+      terms: z.array(deadlineSchemas().OperatorTermSchema).default([]),
       purposes: z.array(Purpose).min(1),
       sources: z.array(DataSourceSchema).default([]),
       processors: z.array(Processor).default([]),

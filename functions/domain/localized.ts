@@ -1,13 +1,16 @@
 import * as z from 'zod';
+import { onFirstUse } from './on-first-use.ts';
 import { LANGUAGES, type Language } from './request-types.ts';
 
 /** A text in every language derbes answers in; rule data (citations, notes, refusal grounds) must carry all three. */
-export const LocalizedSchema = z.strictObject({
-  ru: z.string().trim().min(1),
-  kk: z.string().trim().min(1),
-  en: z.string().trim().min(1),
-});
-export type Localized = z.infer<typeof LocalizedSchema>;
+export const localizedSchema = onFirstUse(() =>
+  z.strictObject({
+    ru: z.string().trim().min(1),
+    kk: z.string().trim().min(1),
+    en: z.string().trim().min(1),
+  }),
+);
+export type Localized = z.infer<ReturnType<typeof localizedSchema>>;
 
 /** A text in some languages: an operator's own words exist in the languages its profile offers. */
 export type PartlyLocalized = Partial<Record<Language, string>>;

@@ -1,9 +1,10 @@
 import { DateTime } from 'luxon';
 import * as z from 'zod';
 import shipped from '../../rules/retention/own-records.json' with { type: 'json' };
-import { addOverlapIssues, ConfidenceSchema, LocalDateSchema } from './deadlines/schemas.ts';
+import { addOverlapIssues, deadlineSchemas } from './deadlines/schemas.ts';
 import { ConfigurationError, toFieldProblems } from './errors.ts';
-import { LocalizedSchema, type Localized } from './localized.ts';
+import { localizedSchema, type Localized } from './localized.ts';
+import { onFirstUse } from './on-first-use.ts';
 import type { DataSubjectRequest } from './request.ts';
 
 /**
@@ -19,37 +20,38 @@ export const OWN_RECORDS = 'derbes-requests';
 /** What replaces an anonymised value. */
 export const ERASED = '[erased]';
 
-export const KeepForSchema = z.strictObject({ amount: z.int().positive(), unit: z.enum(['days', 'months', 'years']) });
-export type KeepFor = z.infer<typeof KeepForSchema>;
-
-const OwnRecordsRuleSchema = z.strictObject({
-  id: z.string().trim().min(1),
-  jurisdiction: z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/),
-  effectiveFrom: LocalDateSchema,
-  effectiveTo: LocalDateSchema.optional(),
-  keepFor: KeepForSchema,
-  basis: LocalizedSchema,
-  citation: z.string().trim().min(1),
-  source: z.string().trim().min(1),
-  confidence: ConfidenceSchema,
-  note: z.string().trim().min(1).optional(),
-});
-export type OwnRecordsRule = z.infer<typeof OwnRecordsRuleSchema>;
-
-const OwnRecordsFileSchema = z
-  .strictObject({ $comment: z.string().optional(), ownRecords: z.array(OwnRecordsRuleSchema) })
-  .superRefine((file, context) => {
-    const ids = file.ownRecords.map((rule) => rule.id);
-    ids.forEach((id, index) => {
-      if (ids.indexOf(id) !== index) context.addIssue({ code: 'custom', path: ['ownRecords', index, 'id'], message: `a second rule '${id}'` });
-    });
-    for (const jurisdiction of new Set(file.ownRecords.map((rule) => rule.jurisdiction))) {
-      addOverlapIssues(file.ownRecords.filter((rule) => rule.jurisdiction === jurisdiction), 'ownRecords', context);
-    }
+/** The rules file's schema, built on first use (see onFirstUse): only the purge and the synthesis read the file. */
+const ownRecordsFileSchema = onFirstUse(() => {
+  const { ConfidenceSchema, LocalDateSchema } = deadlineSchemas();
+  const rule = z.strictObject({
+    id: z.string().trim().min(1),
+    jurisdiction: z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/),
+    effectiveFrom: LocalDateSchema,
+    effectiveTo: LocalDateSchema.optional(),
+    keepFor: z.strictObject({ amount: z.int().positive(), unit: z.enum(['days', 'months', 'years']) }),
+    basis: localizedSchema(),
+    citation: z.string().trim().min(1),
+    source: z.string().trim().min(1),
+    confidence: ConfidenceSchema,
+    note: z.string().trim().min(1).optional(),
   });
+  return z
+    .strictObject({ $comment: z.string().optional(), ownRecords: z.array(rule) })
+    .superRefine((file, context) => {
+      const ids = file.ownRecords.map((rule) => rule.id);
+      ids.forEach((id, index) => {
+        if (ids.indexOf(id) !== index) context.addIssue({ code: 'custom', path: ['ownRecords', index, 'id'], message: `a second rule '${id}'` });
+      });
+      for (const jurisdiction of new Set(file.ownRecords.map((rule) => rule.jurisdiction))) {
+        addOverlapIssues(file.ownRecords.filter((rule) => rule.jurisdiction === jurisdiction), 'ownRecords', context);
+      }
+    });
+});
+export type OwnRecordsRule = z.infer<ReturnType<typeof ownRecordsFileSchema>>['ownRecords'][number];
+export type KeepFor = OwnRecordsRule['keepFor'];
 
 export function parseOwnRecordsRules(data: unknown, source: string): OwnRecordsRule[] {
-  const parsed = OwnRecordsFileSchema.safeParse(data);
+  const parsed = ownRecordsFileSchema().safeParse(data);
   if (!parsed.success) throw new ConfigurationError(source, toFieldProblems(parsed.error.issues));
   return parsed.data.ownRecords;
 }
@@ -72,7 +74,7 @@ export interface OwnRecordsTerm {
   basis: Partial<Localized>;
   /** The rule's id, or 'profile' when the profile sets the term. */
   ruleId: string;
-  confidence?: z.infer<typeof ConfidenceSchema>;
+  confidence?: OwnRecordsRule['confidence'];
 }
 
 export function ownRecordsTerm(

@@ -5,7 +5,8 @@ import kz from '../../rules/refusal-grounds/KZ.json' with { type: 'json' };
 import ru from '../../rules/refusal-grounds/RU.json' with { type: 'json' };
 import usCa from '../../rules/refusal-grounds/US-CA.json' with { type: 'json' };
 import { ConfigurationError, toFieldProblems } from './errors.ts';
-import { LocalizedSchema } from './localized.ts';
+import { localizedSchema } from './localized.ts';
+import { onFirstUse } from './on-first-use.ts';
 import { RequestTypeSchema, type Language, type RequestType } from './request-types.ts';
 
 /**
@@ -13,38 +14,41 @@ import { RequestTypeSchema, type Language, type RequestType } from './request-ty
  * allows it, in ru, kk and en (rules/refusal-grounds/*.json). An operator refusing a request picks one of these,
  * or writes the basis out themselves; a refusal never goes out without one.
  */
-const GroundSchema = z.strictObject({
-  id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'lower-case id, letters, digits and -'),
-  /** The request types this ground can refuse. */
-  appliesTo: z.array(RequestTypeSchema).min(1),
-  /** The ground as the person reads it, after «Основание:» / "Basis:". */
-  text: LocalizedSchema,
-  /** The law and article that allow the refusal. */
-  citation: LocalizedSchema,
-  source: z.string().trim().min(1),
-  /** C: confirmed on a public page; S: one secondary source; U: believed, not confirmed. */
-  confidence: z.enum(['C', 'S', 'U']),
-});
-
-const GroundsFileSchema = z
-  .strictObject({
-    jurisdiction: z.string().min(2),
+const groundsFileSchema = onFirstUse(() => {
+  const localized = localizedSchema();
+  const ground = z.strictObject({
+    id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'lower-case id, letters, digits and -'),
+    /** The request types this ground can refuse. */
+    appliesTo: z.array(RequestTypeSchema).min(1),
+    /** The ground as the person reads it, after «Основание:» / "Basis:". */
+    text: localized,
+    /** The law and article that allow the refusal. */
+    citation: localized,
     source: z.string().trim().min(1),
-    grounds: z.array(GroundSchema).min(1),
-  })
-  .superRefine((file, ctx) => {
-    const seen = new Set<string>();
-    file.grounds.forEach((ground, i) => {
-      if (seen.has(ground.id)) ctx.addIssue({ code: 'custom', path: ['grounds', i, 'id'], message: `duplicate id '${ground.id}'` });
-      seen.add(ground.id);
-    });
+    /** C: confirmed on a public page; S: one secondary source; U: believed, not confirmed. */
+    confidence: z.enum(['C', 'S', 'U']),
   });
 
-export type RefusalGround = z.infer<typeof GroundSchema>;
+  return z
+    .strictObject({
+      jurisdiction: z.string().min(2),
+      source: z.string().trim().min(1),
+      grounds: z.array(ground).min(1),
+    })
+    .superRefine((file, ctx) => {
+      const seen = new Set<string>();
+      file.grounds.forEach((ground, i) => {
+        if (seen.has(ground.id)) ctx.addIssue({ code: 'custom', path: ['grounds', i, 'id'], message: `duplicate id '${ground.id}'` });
+        seen.add(ground.id);
+      });
+    });
+});
+
+export type RefusalGround = z.infer<ReturnType<typeof groundsFileSchema>>['grounds'][number];
 
 /** Validates one jurisdiction's grounds; every bad field is named. */
 export function parseRefusalGrounds(json: unknown, source: string): RefusalGround[] {
-  const parsed = GroundsFileSchema.safeParse(json);
+  const parsed = groundsFileSchema().safeParse(json);
   if (!parsed.success) throw new ConfigurationError(source, toFieldProblems(parsed.error.issues));
   return parsed.data.grounds;
 }

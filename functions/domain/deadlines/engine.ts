@@ -5,7 +5,7 @@ import { ExtensionNoticeTooLateError, ExtensionNotAllowedError, NoRuleInForceErr
 import { endOfLocalDay, formatInstant, isLocalDate, localDateOf, parseInstant } from './local-time.ts';
 import { loadRuleData } from './rule-data.ts';
 import type { RuleDocuments } from './shipped.ts';
-import { DeadlineQuerySchema, type JurisdictionData, type RuleSet, type StatuteRule } from './schemas.ts';
+import { deadlineSchemas, type JurisdictionData, type RuleSet, type StatuteRule } from './schemas.ts';
 import type { AppliedRule, BreachNoticeDeadline, Deadline, DeadlineEngine, DeadlineEngineOptions, DeadlineQuery, OperatorTerm } from './types.ts';
 
 const MS_PER_HOUR = 3_600_000;
@@ -65,7 +65,7 @@ export function createDeadlineEngine(options: DeadlineEngineOptions = {}, docume
     },
 
     compute(query: DeadlineQuery): Deadline {
-      const parsed = DeadlineQuerySchema.safeParse(query);
+      const parsed = deadlineSchemas().DeadlineQuerySchema.safeParse(query);
       if (!parsed.success) throw new ValidationError(toFieldProblems(parsed.error.issues), 'deadline query');
       const { jurisdiction: code, requestType, receivedAt, operatorTerms = [] } = parsed.data;
       const { data, calendar } = jurisdictionOf(code);

@@ -7,7 +7,7 @@ export { needsBaseHolidays } from './rule-data.ts';
 export { answerBy, escalationSchedule, riskFlags, EscalationPolicySchema } from './escalation.ts';
 export type { EscalationKind, EscalationPolicy, EscalationStep } from './escalation.ts';
 export { ExtensionNoticeTooLateError, ExtensionNotAllowedError, NoRuleInForceError, UnknownJurisdictionError } from './errors.ts';
-export { CalendarSchema, JurisdictionSchema, OperatorTermSchema } from './schemas.ts';
+export { deadlineSchemas } from './schemas.ts';
 export type {
   AppliedExtension,
   AppliedRule,

@@ -1,6 +1,6 @@
 import type * as z from 'zod';
 import { ConfigurationError, toFieldProblems } from '../errors.ts';
-import { CalendarOverridesSchema, CalendarSchema, JurisdictionSchema, type CalendarData, type JurisdictionData } from './schemas.ts';
+import { deadlineSchemas, type CalendarData, type JurisdictionData } from './schemas.ts';
 import { SHIPPED_RULES, type RuleDocuments, type ShippedDocument } from './shipped.ts';
 import type { DeadlineEngineOptions } from './types.ts';
 
@@ -14,6 +14,7 @@ export interface RuleData {
  * unusable throws a ConfigurationError listing every bad field, so a broken profile fails at start-up, not mid-request.
  */
 export function loadRuleData(options: DeadlineEngineOptions = {}, documents: RuleDocuments = SHIPPED_RULES): RuleData {
+  const { CalendarOverridesSchema, CalendarSchema, JurisdictionSchema } = deadlineSchemas();
   const calendarOverrides = parse(CalendarOverridesSchema, options.calendarOverrides ?? {}, 'calendarOverrides');
 
   const calendars = mergeAll(documents.calendars, calendarOverrides, 'calendarOverrides', CalendarSchema, (shipped, override) => ({
