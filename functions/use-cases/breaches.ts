@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { localize, mailDomain } from '../config/profile-schema.ts';
 import {
+  breachSchemas,
   newBreachReference,
   parseAddSubjects,
   parseBreachInput,
-  PersonNoticeInputSchema,
   unfiledNotices,
   type AffectedPerson,
   type AffectedSubject,
@@ -256,7 +256,7 @@ async function languagesInUse(deps: Pick<Dependencies, 'breaches'>, breachId: st
 /** What each person would receive, per language in use, before the operator approves it. */
 export async function previewPersonNotice(deps: Deps, breachId: string, input: unknown): Promise<Array<{ language: Language; subject: string; text: string }>> {
   const breach = await deps.breaches.get(breachId);
-  const texts = PersonNoticeInputSchema.partial().safeParse(input ?? {});
+  const texts = breachSchemas().PersonNoticeInputSchema.partial().safeParse(input ?? {});
   const given = (texts.success ? texts.data.texts : undefined) ?? breach.personNotice?.texts ?? {};
   const languages = [...(await languagesInUse(deps, breachId))];
   return languages.map((language) => ({ language, ...personNoticeMail(deps, breach, { name: '…', language }, given[language] ?? `[${language}: your text here]`) }));
@@ -267,7 +267,7 @@ export async function previewPersonNotice(deps: Deps, breachId: string, input: u
  * from then on the mails go out (a first batch now, the rest with each watch run).
  */
 export async function approvePersonNotice(deps: Deps & Pick<Dependencies, 'mailer' | 'audit' | 'limits'>, breachId: string, input: unknown): Promise<{ breach: Breach; sent: number }> {
-  const parsed = PersonNoticeInputSchema.safeParse(input);
+  const parsed = breachSchemas().PersonNoticeInputSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError(toFieldProblems(parsed.error.issues), 'person notice');
   const languages = await languagesInUse(deps, breachId);
   if (!languages.size) throw new ConflictError(`breach ${breachId} has no affected person with an e-mail address yet; add them first`);

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { localize, type OperatorProfile } from '../config/profile-schema.ts';
-import { ConsentChannelSchema, type ConsentState } from '../domain/consent/index.ts';
+import { CONSENT_CHANNELS, type ConsentState } from '../domain/consent/index.ts';
 import { ValidationError, toFieldProblems } from '../domain/errors.ts';
 import { messagesFor } from '../domain/messages.ts';
 import { eventsOfType, type RecordedAuditEvent } from '../domain/audit.ts';
@@ -15,7 +15,7 @@ export const ConsentInputSchema = z.strictObject({
   email: z.email(),
   purposeId: z.string().min(1),
   action: z.enum(['grant', 'withdraw']),
-  channel: ConsentChannelSchema.default('api'),
+  channel: z.enum(CONSENT_CHANNELS).default('api'),
   policyVersion: z.string().min(1).optional(),
   at: z.iso.datetime({ offset: true }).optional(),
   evidence: z

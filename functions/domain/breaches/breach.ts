@@ -3,6 +3,7 @@ import * as z from 'zod';
 import type { BreachNoticeDeadline } from '../deadlines/index.ts';
 import { ValidationError, toFieldProblems } from '../errors.ts';
 import { isValidIin } from '../iin.ts';
+import { onFirstUse } from '../on-first-use.ts';
 import { LanguageSchema, type Language } from '../request-types.ts';
 
 /**
@@ -10,41 +11,80 @@ import { LanguageSchema, type Language } from '../request-types.ts';
  * responsible, the notice due to each authority (one per regime the profile answers to) and whether it was filed.
  */
 
+/** The schemas of what the operator hands in, built on first use (see onFirstUse): every function bundles this module. */
+function buildBreachSchemas() {
+  const FreeText = z.union([z.string().trim().min(1).max(4000), z.partialRecord(LanguageSchema, z.string().trim().min(1).max(4000))]);
+
+  const OFFSET_PATTERN = /(Z|[+-]\d{2}:?\d{2})$/i;
+  const Instant = z
+    .string()
+    .refine((value) => OFFSET_PATTERN.test(value) && !Number.isNaN(Date.parse(value)), { message: 'must be an ISO 8601 instant with an offset, e.g. 2026-03-20T17:00:00+05:00' });
+
+  const ShortList = z.array(z.string().trim().min(1).max(200)).min(1).max(50);
+
+  const ResponsiblePersonSchema = z.strictObject({
+    name: z.string().trim().min(1).max(200),
+    position: z.string().trim().min(1).max(200).optional(),
+    email: z.email(),
+    phone: z.string().trim().min(5).max(40).optional(),
+  });
+
+  const BreachInputSchema = z.strictObject({
+    detectedAt: Instant,
+    description: FreeText,
+    dataCategories: ShortList,
+    systems: ShortList,
+    measuresTaken: FreeText,
+    likelyConsequences: FreeText.optional(),
+    responsible: ResponsiblePersonSchema,
+  });
+
+  /** One affected person as the operator lists them: at least one way to identify them (KZ: name and/or IIN and/or phone). */
+  const AffectedPersonSchema = z
+    .strictObject({
+      name: z.string().trim().min(1).max(300).optional(),
+      iin: z
+        .string()
+        .trim()
+        .refine(isValidIin, { message: 'must be a valid IIN (12 digits with its check digit)' })
+        .optional(),
+      phone: z
+        .string()
+        .trim()
+        .regex(/^\+?[0-9 ()-]{5,30}$/, 'a phone number, e.g. +7 701 555 01 23')
+        .optional(),
+      email: z.email().optional(),
+      language: LanguageSchema.optional(),
+    })
+    .refine((p) => p.iin || p.phone || p.email, { message: 'needs an IIN, a phone number or an e-mail address', path: ['iin'] });
+
+  const AddSubjectsInputSchema = z.union([
+    z.strictObject({ people: z.array(AffectedPersonSchema).min(1).max(MAX_SUBJECTS_PER_CALL) }),
+    /** E-mail addresses to look up in the profile's data sources (find only). */
+    z.strictObject({ find: z.array(z.email()).min(1).max(MAX_SUBJECTS_PER_CALL) }),
+  ]);
+
+  const PersonNoticeInputSchema = z.strictObject({
+    texts: z.partialRecord(LanguageSchema, z.string().trim().min(1).max(4000)),
+  });
+
+  return { FreeText, ResponsiblePersonSchema, BreachInputSchema, AffectedPersonSchema, AddSubjectsInputSchema, PersonNoticeInputSchema };
+}
+export const breachSchemas = onFirstUse(buildBreachSchemas);
+
+type BreachSchemas = ReturnType<typeof buildBreachSchemas>;
 /** A text the operator writes once, or per language (the notice in Kazakh then reads Kazakh). */
-const FreeText = z.union([z.string().trim().min(1).max(4000), z.partialRecord(LanguageSchema, z.string().trim().min(1).max(4000))]);
-export type FreeText = z.infer<typeof FreeText>;
+export type FreeText = z.infer<BreachSchemas['FreeText']>;
+export type ResponsiblePerson = z.infer<BreachSchemas['ResponsiblePersonSchema']>;
+export type BreachInput = z.infer<BreachSchemas['BreachInputSchema']>;
+export type AffectedPerson = z.infer<BreachSchemas['AffectedPersonSchema']>;
+export type AddSubjectsInput = z.infer<BreachSchemas['AddSubjectsInputSchema']>;
 
 /** The text in the wanted language where the operator gave one, else the text as written. */
 export function textIn(text: FreeText, language: Language): string {
   if (typeof text === 'string') return text;
   return text[language] ?? Object.values(text).find(Boolean) ?? '';
 }
-
-const OFFSET_PATTERN = /(Z|[+-]\d{2}:?\d{2})$/i;
-const Instant = z
-  .string()
-  .refine((value) => OFFSET_PATTERN.test(value) && !Number.isNaN(Date.parse(value)), { message: 'must be an ISO 8601 instant with an offset, e.g. 2026-03-20T17:00:00+05:00' });
-
-const ShortList = z.array(z.string().trim().min(1).max(200)).min(1).max(50);
-
-export const ResponsiblePersonSchema = z.strictObject({
-  name: z.string().trim().min(1).max(200),
-  position: z.string().trim().min(1).max(200).optional(),
-  email: z.email(),
-  phone: z.string().trim().min(5).max(40).optional(),
-});
-export type ResponsiblePerson = z.infer<typeof ResponsiblePersonSchema>;
-
-export const BreachInputSchema = z.strictObject({
-  detectedAt: Instant,
-  description: FreeText,
-  dataCategories: ShortList,
-  systems: ShortList,
-  measuresTaken: FreeText,
-  likelyConsequences: FreeText.optional(),
-  responsible: ResponsiblePersonSchema,
-});
-export type BreachInput = z.infer<typeof BreachInputSchema>;
 
 /** The notice to one authority: when due (with the rule), and when the operator says it was filed. */
 export interface AuthorityNotice {
@@ -77,7 +117,7 @@ export interface Breach extends Omit<BreachInput, 'detectedAt'> {
 }
 
 export function parseBreachInput(input: unknown): BreachInput {
-  const result = BreachInputSchema.safeParse(input);
+  const result = breachSchemas().BreachInputSchema.safeParse(input);
   if (!result.success) throw new ValidationError(toFieldProblems(result.error.issues), 'breach');
   return result.data;
 }
@@ -103,38 +143,11 @@ export function newBreachReference(): string {
 
 // ------------------------------------------------------------------ affected people
 
-/** One affected person as the operator lists them: at least one way to identify them (KZ: name and/or IIN and/or phone). */
-export const AffectedPersonSchema = z
-  .strictObject({
-    name: z.string().trim().min(1).max(300).optional(),
-    iin: z
-      .string()
-      .trim()
-      .refine(isValidIin, { message: 'must be a valid IIN (12 digits with its check digit)' })
-      .optional(),
-    phone: z
-      .string()
-      .trim()
-      .regex(/^\+?[0-9 ()-]{5,30}$/, 'a phone number, e.g. +7 701 555 01 23')
-      .optional(),
-    email: z.email().optional(),
-    language: LanguageSchema.optional(),
-  })
-  .refine((p) => p.iin || p.phone || p.email, { message: 'needs an IIN, a phone number or an e-mail address', path: ['iin'] });
-export type AffectedPerson = z.infer<typeof AffectedPersonSchema>;
-
 /** At most this many people or identifiers per call; the CLI sends longer lists in batches. */
 export const MAX_SUBJECTS_PER_CALL = 200;
 
-export const AddSubjectsInputSchema = z.union([
-  z.strictObject({ people: z.array(AffectedPersonSchema).min(1).max(MAX_SUBJECTS_PER_CALL) }),
-  /** E-mail addresses to look up in the profile's data sources (find only). */
-  z.strictObject({ find: z.array(z.email()).min(1).max(MAX_SUBJECTS_PER_CALL) }),
-]);
-export type AddSubjectsInput = z.infer<typeof AddSubjectsInputSchema>;
-
 export function parseAddSubjects(input: unknown): AddSubjectsInput {
-  const result = AddSubjectsInputSchema.safeParse(input);
+  const result = breachSchemas().AddSubjectsInputSchema.safeParse(input);
   if (!result.success) {
     throw new ValidationError(toFieldProblems(result.error.issues), `affected people (send {"people":[…]} or {"find":[e-mail…]}, at most ${MAX_SUBJECTS_PER_CALL} per call)`);
   }
@@ -156,6 +169,3 @@ export interface AffectedSubject extends AffectedPerson {
   delivery: { status: DeliveryStatus; messageId?: string; at?: string; error?: string; heldSince?: string };
 }
 
-export const PersonNoticeInputSchema = z.strictObject({
-  texts: z.partialRecord(LanguageSchema, z.string().trim().min(1).max(4000)),
-});

@@ -1,9 +1,8 @@
 export type { AppliedDue, ConsentChange, ConsentLedger, DueConsent } from './ledger.ts';
 export { applyEvent, applyEvents, dueEvents, foldConsent, grantEvents, parseConsentAction, stateAt, termEnd, withdrawEvents } from './rules.ts';
 export {
-  ConsentActionSchema,
-  ConsentChannelSchema,
-  ConsentEvidenceSchema,
+  CONSENT_CHANNELS,
+  consentSchemas,
   type ConsentAction,
   type ConsentActionInput,
   type ConsentChannel,

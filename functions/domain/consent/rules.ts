@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { ConfigurationError, ConflictError, toFieldProblems, ValidationError } from '../errors.ts';
-import { ConsentActionSchema, type ConsentAction, type ConsentActionInput, type ConsentEvent, type ConsentPolicy, type ConsentState, type ConsentTerm } from './types.ts';
+import { consentSchemas, type ConsentAction, type ConsentActionInput, type ConsentEvent, type ConsentPolicy, type ConsentState, type ConsentTerm } from './types.ts';
 
 /**
  * The consent ledger's rules, pure. A purpose's state is the fold of its history; every change is an event
@@ -84,7 +84,7 @@ export function stateAt(state: ConsentState, now: Date): ConsentState {
 
 /** Checks a grant or withdrawal before anything is read or written; ValidationError lists every bad field. */
 export function parseConsentAction(input: ConsentActionInput): ConsentAction {
-  const parsed = ConsentActionSchema.safeParse(input);
+  const parsed = consentSchemas().ConsentActionSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError(toFieldProblems(parsed.error.issues), 'consent action');
   return parsed.data;
 }

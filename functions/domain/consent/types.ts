@@ -1,50 +1,59 @@
 import * as z from 'zod';
 import type { OperatorActor } from '../operator-identity.ts';
+import { onFirstUse } from '../on-first-use.ts';
 import { PERSON_KEY_PATTERN } from '../person-key.ts';
 
 export type ConsentStatus = 'granted' | 'withdrawn' | 'expired';
 export type ConsentEventType = 'granted' | 'withdrawn' | 'prolonged' | 'expired';
 
 /** How the person (or, for term ends, the operator's own system) acted. */
-export const ConsentChannelSchema = z.enum(['web', 'email', 'api', 'operator']);
-export type ConsentChannel = z.infer<typeof ConsentChannelSchema>;
+export const CONSENT_CHANNELS = ['web', 'email', 'api', 'operator'] as const;
+export type ConsentChannel = (typeof CONSENT_CHANNELS)[number];
 
-/** Keyed hashes only: the ledger keeps proof that something happened, not the person's data. */
-const HashSchema = z.string().regex(/^[0-9a-f]{32,128}$/, 'a hex hash, never the raw value');
+/** The schemas, built on first use (see onFirstUse): every function bundles this module, few record consents. */
+function buildConsentSchemas() {
+  /** Keyed hashes only: the ledger keeps proof that something happened, not the person's data. */
+  const HashSchema = z.string().regex(/^[0-9a-f]{32,128}$/, 'a hex hash, never the raw value');
 
-/** The operator (a person signed in to the console, or a machine key by its id) through whose call a change was recorded. */
-const OperatorActorSchema: z.ZodType<OperatorActor> = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('person'), sub: z.string().min(1), email: z.string().min(3) }),
-  z.strictObject({ kind: z.literal('key'), keyId: z.string().min(1) }),
-]);
+  /** The operator (a person signed in to the console, or a machine key by its id) through whose call a change was recorded. */
+  const OperatorActorSchema: z.ZodType<OperatorActor> = z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('person'), sub: z.string().min(1), email: z.string().min(3) }),
+    z.strictObject({ kind: z.literal('key'), keyId: z.string().min(1) }),
+  ]);
 
-/**
- * What proves an event: the message or request it came with, hashed client details, a Global Privacy Control signal,
- * and the operator whose call recorded it (the company's systems record consents through the operator API).
- */
-export const ConsentEvidenceSchema = z.strictObject({
-  messageId: z.string().min(1).max(998).optional(),
-  requestId: z.string().min(1).max(100).optional(),
-  ipHash: HashSchema.optional(),
-  userAgentHash: HashSchema.optional(),
-  gpc: z.boolean().optional(),
-  operator: OperatorActorSchema.optional(),
-});
-export type ConsentEvidence = z.infer<typeof ConsentEvidenceSchema>;
+  /**
+   * What proves an event: the message or request it came with, hashed client details, a Global Privacy Control signal,
+   * and the operator whose call recorded it (the company's systems record consents through the operator API).
+   */
+  const ConsentEvidenceSchema = z.strictObject({
+    messageId: z.string().min(1).max(998).optional(),
+    requestId: z.string().min(1).max(100).optional(),
+    ipHash: HashSchema.optional(),
+    userAgentHash: HashSchema.optional(),
+    gpc: z.boolean().optional(),
+    operator: OperatorActorSchema.optional(),
+  });
 
-/** A grant or withdrawal as the person made it; `at` is when they made it. */
-export const ConsentActionSchema = z.strictObject({
-  personKey: z.string().regex(PERSON_KEY_PATTERN, 'a person key (see personKey()), never a raw identifier'),
-  purposeId: z.string().regex(/^[a-z][a-z0-9_]*$/, 'a purpose id of the profile'),
-  at: z.date(),
-  channel: ConsentChannelSchema,
-  /** Version of the text the person saw; a grant defaults to the purpose's version, a withdrawal to the consent's. */
-  policyVersion: z.string().min(1).optional(),
-  evidence: ConsentEvidenceSchema.default({}),
-});
+  /** A grant or withdrawal as the person made it; `at` is when they made it. */
+  const ConsentActionSchema = z.strictObject({
+    personKey: z.string().regex(PERSON_KEY_PATTERN, 'a person key (see personKey()), never a raw identifier'),
+    purposeId: z.string().regex(/^[a-z][a-z0-9_]*$/, 'a purpose id of the profile'),
+    at: z.date(),
+    channel: z.enum(CONSENT_CHANNELS),
+    /** Version of the text the person saw; a grant defaults to the purpose's version, a withdrawal to the consent's. */
+    policyVersion: z.string().min(1).optional(),
+    evidence: ConsentEvidenceSchema.default({}),
+  });
+
+  return { ConsentEvidenceSchema, ConsentActionSchema };
+}
+export const consentSchemas = onFirstUse(buildConsentSchemas);
+
+type ConsentSchemas = ReturnType<typeof buildConsentSchemas>;
+export type ConsentEvidence = z.infer<ConsentSchemas['ConsentEvidenceSchema']>;
 /** A grant or withdrawal as a caller hands it in; `parseConsentAction` makes it a `ConsentAction`. */
-export type ConsentActionInput = z.input<typeof ConsentActionSchema>;
-export type ConsentAction = z.output<typeof ConsentActionSchema>;
+export type ConsentActionInput = z.input<ConsentSchemas['ConsentActionSchema']>;
+export type ConsentAction = z.output<ConsentSchemas['ConsentActionSchema']>;
 
 /** The term of a consent, fixed when it is granted: `years` calendar years counted in `timeZone`. */
 export interface ConsentTerm {
