@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { deadlineSchemas, EscalationPolicySchema } from '../domain/deadlines/index.ts';
+import { deadlineSchemas, escalationPolicySchema } from '../domain/deadlines/index.ts';
 import type { FieldProblem } from '../domain/errors.ts';
 import { isValidIin } from '../domain/iin.ts';
 import { isLocalDate } from '../domain/deadlines/local-time.ts';
@@ -243,7 +243,7 @@ function buildProfileSchemas() {
        * When operators are reminded, and how long before the due date a person whose request is still open gets a
        * reasoned or interim answer (also when verification never came).
        */
-      escalation: EscalationPolicySchema.prefault({ reminderFractions: [0.5], lastDayReminder: true, safetyMarginHours: 4 }),
+      escalation: escalationPolicySchema().prefault({ reminderFractions: [0.5], lastDayReminder: true, safetyMarginHours: 4 }),
       /** How much a stranger can make derbes do: request rates and mail to addresses that have not confirmed a link. */
       limits: LimitsSchema.prefault({}),
       /**

@@ -4,6 +4,7 @@ import en from '../../rules/messages/en.json' with { type: 'json' };
 import ru from '../../rules/messages/ru.json' with { type: 'json' };
 import kk from '../../rules/messages/kk.json' with { type: 'json' };
 import { ConfigurationError, toFieldProblems, type FieldProblem } from './errors.ts';
+import { onFirstUse } from './on-first-use.ts';
 import { REQUEST_STATUSES, type RequestStatus } from './request.ts';
 import { NOTICE_TYPES, type NoticeType } from './request-policy.ts';
 import { REQUEST_TYPES, type Language, type RequestType } from './request-types.ts';
@@ -145,49 +146,52 @@ export type BuiltinField = (typeof BUILTIN_FIELDS)[number];
  */
 export const KNOWN_TIME_ZONES = ['Asia/Almaty', 'Europe/Moscow', 'Europe/Brussels', 'America/Los_Angeles', 'America/Sao_Paulo'] as const;
 
-const text = z.string().min(1);
-const record = <K extends string>(keys: readonly K[], value: z.ZodType) =>
-  z.strictObject(Object.fromEntries(keys.map((k) => [k, value])) as Record<K, z.ZodType>);
+/** The catalogue's schema, built on first use (see onFirstUse): every function bundles this module. */
+const catalogSchema = onFirstUse(() => {
+  const text = z.string().min(1);
+  const record = <K extends string>(keys: readonly K[], value: z.ZodType) =>
+    z.strictObject(Object.fromEntries(keys.map((k) => [k, value])) as Record<K, z.ZodType>);
 
-const CatalogSchema = z.strictObject({
-  language: text,
-  /** luxon formats: an instant (with the time), and a day. */
-  dateFormat: text,
-  dayFormat: text,
-  timeZones: record(KNOWN_TIME_ZONES, text),
-  unknownCountry: text,
-  yes: text,
-  no: text,
-  listSeparator: text,
-  /** How the person is told what they asked for ("information about your personal data"). */
-  types: record(REQUEST_TYPES, text),
-  /** The same, said of a request rather than to its author: for the operator and for processors. */
-  requestKinds: record(REQUEST_TYPES, text),
-  statuses: record(REQUEST_STATUSES, text),
-  /** A workflow step as the operator reads of it in an alert, and what became of an execution that stopped. */
-  workflowSteps: record(WORKFLOW_STEPS, text),
-  executionStatuses: record(EXECUTION_STATUSES, text),
-  roles: record(['processor', 'recipient'] as const, text),
-  consentEvents: record(CONSENT_EVENTS, text),
-  channels: record(CONSENT_CHANNELS, text),
-  builtinFields: record(BUILTIN_FIELDS, text),
-  mail: record(Object.keys(MAIL_PLACEHOLDERS) as MailTemplate[], z.strictObject({ subject: text, body: text })),
-  answer: record(Object.keys(ANSWER_PLACEHOLDERS) as AnswerText[], text),
-  alerts: record(Object.keys(ALERT_PLACEHOLDERS) as AlertKind[], z.strictObject({ title: text, detail: z.string() })),
-  commandLabels: record(COMMAND_LABELS, text),
-  reviewReasons: record(Object.keys(REVIEW_REASON_PLACEHOLDERS) as ReviewReasonKind[], text),
-  processorActions: record(NOTICE_TYPES, text),
-  pages: record(Object.keys(PAGE_PLACEHOLDERS) as PageText[], text),
-  package: record(PACKAGE_TEXTS, text),
-  /** Breach notices and alerts: validated by domain/breaches/texts.ts. */
-  breach: z.unknown(),
-  /** Retention alerts: validated by domain/retention-texts.ts. */
-  retention: z.unknown(),
-  /** The evidence pack's labels and lines: validated by domain/evidence/texts.ts. */
-  evidence: z.unknown(),
+  return z.strictObject({
+    language: text,
+    /** luxon formats: an instant (with the time), and a day. */
+    dateFormat: text,
+    dayFormat: text,
+    timeZones: record(KNOWN_TIME_ZONES, text),
+    unknownCountry: text,
+    yes: text,
+    no: text,
+    listSeparator: text,
+    /** How the person is told what they asked for ("information about your personal data"). */
+    types: record(REQUEST_TYPES, text),
+    /** The same, said of a request rather than to its author: for the operator and for processors. */
+    requestKinds: record(REQUEST_TYPES, text),
+    statuses: record(REQUEST_STATUSES, text),
+    /** A workflow step as the operator reads of it in an alert, and what became of an execution that stopped. */
+    workflowSteps: record(WORKFLOW_STEPS, text),
+    executionStatuses: record(EXECUTION_STATUSES, text),
+    roles: record(['processor', 'recipient'] as const, text),
+    consentEvents: record(CONSENT_EVENTS, text),
+    channels: record(CONSENT_CHANNELS, text),
+    builtinFields: record(BUILTIN_FIELDS, text),
+    mail: record(Object.keys(MAIL_PLACEHOLDERS) as MailTemplate[], z.strictObject({ subject: text, body: text })),
+    answer: record(Object.keys(ANSWER_PLACEHOLDERS) as AnswerText[], text),
+    alerts: record(Object.keys(ALERT_PLACEHOLDERS) as AlertKind[], z.strictObject({ title: text, detail: z.string() })),
+    commandLabels: record(COMMAND_LABELS, text),
+    reviewReasons: record(Object.keys(REVIEW_REASON_PLACEHOLDERS) as ReviewReasonKind[], text),
+    processorActions: record(NOTICE_TYPES, text),
+    pages: record(Object.keys(PAGE_PLACEHOLDERS) as PageText[], text),
+    package: record(PACKAGE_TEXTS, text),
+    /** Breach notices and alerts: validated by domain/breaches/texts.ts. */
+    breach: z.unknown(),
+    /** Retention alerts: validated by domain/retention-texts.ts. */
+    retention: z.unknown(),
+    /** The evidence pack's labels and lines: validated by domain/evidence/texts.ts. */
+    evidence: z.unknown(),
+  });
 });
 
-type Catalog = z.infer<typeof CatalogSchema> & {
+type Catalog = z.infer<ReturnType<typeof catalogSchema>> & {
   types: Record<RequestType, string>;
   requestKinds: Record<RequestType, string>;
   statuses: Record<RequestStatus, string>;
@@ -215,7 +219,7 @@ export function placeholderProblems(value: string, allowed: readonly string[], f
 
 /** Validates one language's catalogue: shape first, then that every placeholder is one its text may use. */
 export function parseCatalog(json: unknown, source: string): Catalog {
-  const parsed = CatalogSchema.safeParse(json);
+  const parsed = catalogSchema().safeParse(json);
   if (!parsed.success) throw new ConfigurationError(source, toFieldProblems(parsed.error.issues));
   const catalog = parsed.data as Catalog;
   const problems: FieldProblem[] = [];

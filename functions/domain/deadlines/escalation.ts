@@ -1,17 +1,21 @@
 import * as z from 'zod';
 import { ValidationError, toFieldProblems } from '../errors.ts';
+import { onFirstUse } from '../on-first-use.ts';
 import { formatInstant, parseInstant, startOfLocalDay } from './local-time.ts';
 import type { Deadline, DeadlineEngine } from './types.ts';
 
-export const EscalationPolicySchema = z.strictObject({
-  /** Operator reminders when this share of the time from receipt to dueAt has gone, e.g. [0.5]. */
-  reminderFractions: z.array(z.number().gt(0).lt(1)),
-  /** A reminder at the start of the last working day on or before the due date. */
-  lastDayReminder: z.boolean(),
-  /** The person gets a reasoned or interim answer this long before dueAt at the latest; never zero, so never at dueAt. */
-  safetyMarginHours: z.number().positive(),
-});
-export type EscalationPolicy = z.infer<typeof EscalationPolicySchema>;
+/** Built on first use (see onFirstUse). */
+export const escalationPolicySchema = onFirstUse(() =>
+  z.strictObject({
+    /** Operator reminders when this share of the time from receipt to dueAt has gone, e.g. [0.5]. */
+    reminderFractions: z.array(z.number().gt(0).lt(1)),
+    /** A reminder at the start of the last working day on or before the due date. */
+    lastDayReminder: z.boolean(),
+    /** The person gets a reasoned or interim answer this long before dueAt at the latest; never zero, so never at dueAt. */
+    safetyMarginHours: z.number().positive(),
+  }),
+);
+export type EscalationPolicy = z.infer<ReturnType<typeof escalationPolicySchema>>;
 
 export type EscalationKind = 'operator_reminder' | 'operator_last_day' | 'interim_answer' | 'overdue';
 export interface EscalationStep {
@@ -24,7 +28,7 @@ const MS_PER_HOUR = 3_600_000;
 const OVERDUE_AFTER_MS = 1_000;
 
 function parsePolicy(policy: EscalationPolicy): EscalationPolicy {
-  const parsed = EscalationPolicySchema.safeParse(policy);
+  const parsed = escalationPolicySchema().safeParse(policy);
   if (!parsed.success) throw new ValidationError(toFieldProblems(parsed.error.issues), 'escalation policy');
   return parsed.data;
 }

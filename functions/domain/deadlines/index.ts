@@ -4,7 +4,7 @@
  */
 export { createDeadlineEngine } from './engine.ts';
 export { needsBaseHolidays } from './rule-data.ts';
-export { answerBy, escalationSchedule, riskFlags, EscalationPolicySchema } from './escalation.ts';
+export { answerBy, escalationSchedule, riskFlags, escalationPolicySchema } from './escalation.ts';
 export type { EscalationKind, EscalationPolicy, EscalationStep } from './escalation.ts';
 export { ExtensionNoticeTooLateError, ExtensionNotAllowedError, NoRuleInForceError, UnknownJurisdictionError } from './errors.ts';
 export { deadlineSchemas } from './schemas.ts';
