@@ -1,21 +1,32 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../names.ts';
 
 /** Builds the local runtime reuses across starts and data folders (templates, function bundles), with the other build caches. */
 export const BUILD_CACHE = join(REPO_ROOT, 'node_modules', '.cache', 'derbes');
 
+/** Keys of one kind kept whatever their age: a checkout's few profiles, and a build or two back. */
+export const KEYS_KEPT = 8;
+/** A key used this recently is kept beyond KEYS_KEPT: a runtime started from it may still load from it. */
+export const KEY_IN_USE_MS = 60 * 60 * 1000;
+
 /**
  * A cache entry built at most once per key by any number of runtimes starting at the same time: each build goes
  * into a folder of its own, and a `current` file, replaced atomically, names the one to use. The few newest builds
  * are kept, since a running runtime may still load from one.
+ *
+ * Keys come and go (a test whose profile holds random ports makes a new one each run), so each new build also removes
+ * the kind's keys beyond the KEYS_KEPT last used, unless used within KEY_IN_USE_MS; a key's folder is touched on
+ * each use.
  */
 export class CacheEntry {
+  private readonly kindDirectory: string;
   private readonly directory: string;
 
-  constructor(kind: string, key: string) {
-    this.directory = join(BUILD_CACHE, kind, key);
+  constructor(kind: string, key: string, root = BUILD_CACHE) {
+    this.kindDirectory = join(root, kind);
+    this.directory = join(this.kindDirectory, key);
   }
 
   /** The folder of the current build, if there is one. */
@@ -23,7 +34,16 @@ export class CacheEntry {
     const pointer = join(this.directory, 'current');
     if (!existsSync(pointer)) return undefined;
     const build = join(this.directory, readFileSync(pointer, 'utf8'));
-    return existsSync(build) ? build : undefined;
+    if (!existsSync(build)) return undefined;
+    const now = new Date();
+    try {
+      utimesSync(this.directory, now, now);
+    } catch (error) {
+      // Another process pruned the key between the two calls: build it again.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    return build;
   }
 
   /** Builds into a fresh folder with `build`, then makes it the current one; returns its folder. */
@@ -36,6 +56,7 @@ export class CacheEntry {
     writeFileSync(`${pointer}.${name}`, name);
     renameSync(`${pointer}.${name}`, pointer);
     this.prune();
+    this.pruneKeys();
     return folder;
   }
 
@@ -45,5 +66,19 @@ export class CacheEntry {
       .map((e) => ({ path: join(this.directory, e.name), at: statSync(join(this.directory, e.name)).mtimeMs }))
       .sort((a, b) => b.at - a.at);
     for (const old of builds.slice(3)) rmSync(old.path, { recursive: true, force: true });
+  }
+
+  private pruneKeys(): void {
+    const usedSince = Date.now() - KEY_IN_USE_MS;
+    const keys = readdirSync(this.kindDirectory, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      // Another process may be pruning too: a key gone meanwhile is left out.
+      .flatMap((e) => {
+        const path = join(this.kindDirectory, e.name);
+        const at = statSync(path, { throwIfNoEntry: false })?.mtimeMs;
+        return at === undefined ? [] : [{ path, at }];
+      })
+      .sort((a, b) => b.at - a.at);
+    for (const old of keys.slice(KEYS_KEPT).filter((key) => key.at < usedSince)) rmSync(old.path, { recursive: true, force: true });
   }
 }
