@@ -1,7 +1,7 @@
 import { dependencies } from '../../composition.ts';
 import type { ExecutionStart } from '../../use-cases/ports.ts';
 import { acknowledge } from '../../use-cases/verification.ts';
-import { parsePayload, RequestIdPayload } from './payload.ts';
+import { parsePayload, requestIdPayload } from './payload.ts';
 import { reportingErrors } from '../report-errors.ts';
 
 /**
@@ -9,6 +9,6 @@ import { reportingErrors } from '../report-errors.ts';
  * stack, where the function is kept): it can go once none of those runs.
  */
 export const handler = reportingErrors('acknowledge', async (event: unknown): Promise<ExecutionStart> => {
-  const { requestId } = parsePayload(RequestIdPayload, event, 'acknowledge');
+  const { requestId } = parsePayload(requestIdPayload, event, 'acknowledge');
   return acknowledge(await dependencies(), requestId);
 });

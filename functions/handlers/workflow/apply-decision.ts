@@ -1,7 +1,7 @@
 import { dependencies } from '../../composition.ts';
 import { withdrawForRequest } from '../../use-cases/consent.ts';
 import { applyDecision } from '../../use-cases/operator.ts';
-import { parsePayload, RequestIdPayload } from './payload.ts';
+import { parsePayload, requestIdPayload } from './payload.ts';
 import { reportingErrors } from '../report-errors.ts';
 
 /**
@@ -9,7 +9,7 @@ import { reportingErrors } from '../report-errors.ts';
  * one does in plan-fulfilment: the consent ledger changes before the sources and processors are told.
  */
 export const handler = reportingErrors('apply-decision', async (event: unknown): Promise<{ approved: boolean }> => {
-  const { requestId } = parsePayload(RequestIdPayload, event, 'apply-decision');
+  const { requestId } = parsePayload(requestIdPayload, event, 'apply-decision');
   const deps = await dependencies();
   const decision = await applyDecision(deps, requestId);
   if (decision.approved) await withdrawForRequest(deps, requestId);

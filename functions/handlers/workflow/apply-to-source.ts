@@ -1,13 +1,14 @@
 import * as z from 'zod';
 import { dependencies } from '../../composition.ts';
+import { onFirstUse } from '../../domain/on-first-use.ts';
 import { applyToSource } from '../../use-cases/fulfilment.ts';
 import { parsePayload } from './payload.ts';
 import { reportingErrors } from '../report-errors.ts';
 
-const Payload = z.object({ requestId: z.string().min(1), sourceId: z.string().min(1) });
+const payload = onFirstUse(() => z.object({ requestId: z.string().min(1), sourceId: z.string().min(1) }));
 
 /** One Map iteration: one data source. Errors propagate so Step Functions retries this source alone. */
 export const handler = reportingErrors('apply-to-source', async (event: unknown): Promise<{ sourceId: string; outcomes: Record<string, string> }> => {
-  const { requestId, sourceId } = parsePayload(Payload, event, 'apply-to-source');
+  const { requestId, sourceId } = parsePayload(payload, event, 'apply-to-source');
   return applyToSource(await dependencies(), requestId, sourceId);
 });

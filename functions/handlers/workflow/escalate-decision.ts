@@ -1,11 +1,12 @@
 import * as z from 'zod';
 import { dependencies } from '../../composition.ts';
+import { onFirstUse } from '../../domain/on-first-use.ts';
 import { escalateDecision, type WorkflowPayload } from '../../use-cases/workflow-steps.ts';
 import { parsePayload } from './payload.ts';
 import { reportingErrors } from '../report-errors.ts';
 
-const Payload = z.looseObject({ requestId: z.string().min(1), escalations: z.number().int().nonnegative().optional() });
+const payload = onFirstUse(() => z.looseObject({ requestId: z.string().min(1), escalations: z.number().int().nonnegative().optional() }));
 
 export const handler = reportingErrors('escalate-decision', async (event: unknown): Promise<WorkflowPayload> => {
-  return escalateDecision(await dependencies(), parsePayload(Payload, event, 'escalate-decision'));
+  return escalateDecision(await dependencies(), parsePayload(payload, event, 'escalate-decision'));
 });

@@ -1,7 +1,7 @@
 import { dependencies } from '../../composition.ts';
 import { withdrawForRequest } from '../../use-cases/consent.ts';
 import { planFulfilment, type WorkflowPayload } from '../../use-cases/workflow-steps.ts';
-import { parsePayload, RequestIdPayload } from './payload.ts';
+import { parsePayload, requestIdPayload } from './payload.ts';
 import { reportingErrors } from '../report-errors.ts';
 
 /**
@@ -10,7 +10,7 @@ import { reportingErrors } from '../report-errors.ts';
  * two; both are safe to run again, so a retry of the pair is too).
  */
 export const handler = reportingErrors('plan-fulfilment', async (event: unknown): Promise<WorkflowPayload> => {
-  const { requestId } = parsePayload(RequestIdPayload, event, 'plan-fulfilment');
+  const { requestId } = parsePayload(requestIdPayload, event, 'plan-fulfilment');
   const deps = await dependencies();
   const plan = await planFulfilment(deps, requestId);
   if (!plan.needsDecision) await withdrawForRequest(deps, requestId);

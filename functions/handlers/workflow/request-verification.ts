@@ -1,14 +1,15 @@
 import * as z from 'zod';
 import { dependencies } from '../../composition.ts';
+import { onFirstUse } from '../../domain/on-first-use.ts';
 import { newSecretCode } from '../../domain/secret-code.ts';
 import { requestVerification } from '../../use-cases/verification.ts';
 import { parsePayload } from './payload.ts';
 import { reportingErrors } from '../report-errors.ts';
 
-const Payload = z.object({ requestId: z.string().min(1), taskToken: z.string().min(1), verificationExpiresAt: z.iso.datetime() });
+const payload = onFirstUse(() => z.object({ requestId: z.string().min(1), taskToken: z.string().min(1), verificationExpiresAt: z.iso.datetime() }));
 
 /** Invoked by the callback task: the execution waits until the person confirms or the timeout fires. */
 export const handler = reportingErrors('request-verification', async (event: unknown): Promise<void> => {
-  const { requestId, taskToken, verificationExpiresAt } = parsePayload(Payload, event, 'request-verification');
+  const { requestId, taskToken, verificationExpiresAt } = parsePayload(payload, event, 'request-verification');
   await requestVerification(await dependencies(), requestId, taskToken, new Date(verificationExpiresAt), newSecretCode);
 });
