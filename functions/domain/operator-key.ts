@@ -1,11 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
+import { onFirstUse } from './on-first-use.ts';
 import { ConfigurationError } from './errors.ts';
 
 /** Shorter keys could be guessed; the stack generates 48 characters, the local runtime 43. */
 const MIN_KEY_LENGTH = 24;
-const KeyId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a key id: letters, digits, . _ -');
-const KeySet = z.strictObject({ keys: z.record(KeyId, z.string().min(MIN_KEY_LENGTH)).refine((keys) => Object.keys(keys).length > 0, 'at least one key') });
+const keySet = onFirstUse(() => {
+  const keyId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a key id: letters, digits, . _ -');
+  return z.strictObject({ keys: z.record(keyId, z.string().min(MIN_KEY_LENGTH)).refine((keys) => Object.keys(keys).length > 0, 'at least one key') });
+});
 
 /** The id a single key goes by: a short fingerprint, which names the key in the audit trail without revealing it. */
 export function keyFingerprint(key: string): string {
@@ -28,7 +31,7 @@ export function operatorKeys(secretValue: string): Map<string, string> {
   } catch {
     throw new ConfigurationError('operator key secret', [{ field: 'value', message: 'starts with { but is not JSON' }]);
   }
-  const parsed = KeySet.safeParse(json);
+  const parsed = keySet().safeParse(json);
   if (!parsed.success) throw new ConfigurationError('operator key secret', parsed.error.issues.map((i) => ({ field: i.path.join('.') || 'value', message: i.message })));
   return new Map(Object.entries(parsed.data.keys));
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { onFirstUse } from './on-first-use.ts';
 
 /** A field a person may name: a plain identifier, never `__proto__` or a path. */
 export const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
@@ -11,9 +12,11 @@ export const MAX_CHANGE_CHARS = 1000;
  * request always fits one stored item. Which fields, and what each value must look like, the profile says
  * (correctableFields and checkCorrections in config/profile-schema.ts).
  */
-export const ChangesSchema = z
-  .record(
-    z.string().regex(FIELD_NAME, 'a field name: a letter, then letters, digits or _ (at most 64)'),
-    z.string().trim().min(1, 'a new value is required').max(MAX_CHANGE_CHARS),
-  )
-  .refine((changes) => Object.keys(changes).length <= MAX_CHANGES, { message: `at most ${MAX_CHANGES} fields at once`, params: { kind: 'tooMany', limit: MAX_CHANGES } });
+export const changesSchema = onFirstUse(() =>
+  z
+    .record(
+      z.string().regex(FIELD_NAME, 'a field name: a letter, then letters, digits or _ (at most 64)'),
+      z.string().trim().min(1, 'a new value is required').max(MAX_CHANGE_CHARS),
+    )
+    .refine((changes) => Object.keys(changes).length <= MAX_CHANGES, { message: `at most ${MAX_CHANGES} fields at once`, params: { kind: 'tooMany', limit: MAX_CHANGES } }),
+);

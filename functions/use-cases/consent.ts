@@ -9,29 +9,32 @@ import { anyType } from '../domain/request-policy.ts';
 import type { RequestType } from '../domain/request-types.ts';
 import type { Dependencies } from './dependencies.ts';
 import { assertMayChangeData } from './guards.ts';
+import { onFirstUse } from '../domain/on-first-use.ts';
 
 /** What the company's own applications send to record a consent or its withdrawal. */
-export const ConsentInputSchema = z.strictObject({
-  email: z.email(),
-  purposeId: z.string().min(1),
-  action: z.enum(['grant', 'withdraw']),
-  channel: z.enum(CONSENT_CHANNELS).default('api'),
-  policyVersion: z.string().min(1).optional(),
-  at: z.iso.datetime({ offset: true }).optional(),
-  evidence: z
-    .strictObject({
-      messageId: z.string().max(998).optional(),
-      requestId: z.string().max(100).optional(),
-      /** Hashed with the person-key secret before it is stored; never kept raw. */
-      ip: z.string().max(64).optional(),
-      userAgent: z.string().max(1000).optional(),
-      gpc: z.boolean().optional(),
-    })
-    .default({}),
-});
+export const consentInputSchema = onFirstUse(() =>
+  z.strictObject({
+    email: z.email(),
+    purposeId: z.string().min(1),
+    action: z.enum(['grant', 'withdraw']),
+    channel: z.enum(CONSENT_CHANNELS).default('api'),
+    policyVersion: z.string().min(1).optional(),
+    at: z.iso.datetime({ offset: true }).optional(),
+    evidence: z
+      .strictObject({
+        messageId: z.string().max(998).optional(),
+        requestId: z.string().max(100).optional(),
+        /** Hashed with the person-key secret before it is stored; never kept raw. */
+        ip: z.string().max(64).optional(),
+        userAgent: z.string().max(1000).optional(),
+        gpc: z.boolean().optional(),
+      })
+      .default({}),
+  }),
+);
 
-export function parseConsentInput(input: unknown): z.infer<typeof ConsentInputSchema> {
-  const result = ConsentInputSchema.safeParse(input);
+export function parseConsentInput(input: unknown): z.infer<ReturnType<typeof consentInputSchema>> {
+  const result = consentInputSchema().safeParse(input);
   if (!result.success) throw new ValidationError(toFieldProblems(result.error.issues), 'consent');
   return result.data;
 }

@@ -4,6 +4,7 @@ import { NotFoundError, ValidationError, toFieldProblems } from '../domain/error
 import { REFERENCE_PATTERN, type DataSubjectRequest } from '../domain/request.ts';
 import type { Dependencies } from './dependencies.ts';
 import { requestView } from './operator.ts';
+import { onFirstUse } from '../domain/on-first-use.ts';
 
 /** What an operator looks for first; each is a filter of the inbox with its count. */
 export const INBOX_FILTERS = ['overdue', 'atRisk', 'needsDecision', 'needsClassification', 'failure', 'newReply'] as const;
@@ -13,12 +14,14 @@ export type InboxFilter = (typeof INBOX_FILTERS)[number];
 export const INBOX_PAGE_SIZE = 100;
 
 /** The inbox's query: one filter, or a search by reference or address (`q`); `page` (from 1) of what it lists. */
-export const InboxQuerySchema = z.strictObject({
-  filter: z.enum(INBOX_FILTERS).optional(),
-  q: z.string().trim().min(1).max(254).optional(),
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
-});
-export type InboxQuery = z.infer<typeof InboxQuerySchema>;
+export const inboxQuerySchema = onFirstUse(() =>
+  z.strictObject({
+    filter: z.enum(INBOX_FILTERS).optional(),
+    q: z.string().trim().min(1).max(254).optional(),
+    page: z.coerce.number().int().min(1).max(100_000).default(1),
+  }),
+);
+export type InboxQuery = z.infer<ReturnType<typeof inboxQuerySchema>>;
 
 /**
  * The person wrote after the last word from an operator: their latest kept reply is later than the latest message an
@@ -53,7 +56,7 @@ const looksLikeAddress = (q: string) => /^[^\s@]+@[^\s@]+$/.test(q);
  * address — open or closed — through the person index by the address's keyed hash, never by reading every request.
  */
 export async function inbox(deps: Pick<Dependencies, 'requests' | 'clock' | 'profile' | 'personKey'>, rawQuery: unknown) {
-  const parsed = InboxQuerySchema.safeParse(rawQuery ?? {});
+  const parsed = inboxQuerySchema().safeParse(rawQuery ?? {});
   if (!parsed.success) throw new ValidationError(toFieldProblems(parsed.error.issues), 'inbox');
   const query = parsed.data;
   const now = deps.clock.now();

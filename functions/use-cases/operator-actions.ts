@@ -11,15 +11,16 @@ import { reviewReasons } from './fulfilment.ts';
 import { operatorName, type OperatorActor } from '../domain/operator-identity.ts';
 import type { Idempotency } from './ports.ts';
 import { parseSubmission, submitRequest } from './submit-request.ts';
+import { onFirstUse } from '../domain/on-first-use.ts';
 
-const NoteSchema = z.strictObject({ text: z.string().trim().min(1, 'write the note').max(MAX_MESSAGE_CHARS, `at most ${MAX_MESSAGE_CHARS} characters`) });
+const noteSchema = onFirstUse(() => z.strictObject({ text: z.string().trim().min(1, 'write the note').max(MAX_MESSAGE_CHARS, `at most ${MAX_MESSAGE_CHARS} characters`) }));
 
 /**
  * An internal note on a request, for the operators who read it after: kept with the request (erased with it when
  * anonymised), recorded in the trail by id and operator, never mailed to anyone.
  */
 export async function addNote(deps: Pick<Dependencies, 'requests' | 'clock'>, requestId: string, input: unknown, actor: OperatorActor): Promise<OperatorNote> {
-  const parsed = NoteSchema.safeParse(input);
+  const parsed = noteSchema().safeParse(input);
   if (!parsed.success) throw new ValidationError(toFieldProblems(parsed.error.issues), 'note');
   const request = await deps.requests.get(requestId);
   const note: OperatorNote = { id: randomBytes(8).toString('hex'), at: deps.clock.now().toISOString(), by: operatorName(actor), text: parsed.data.text };
@@ -39,7 +40,7 @@ export async function addNote(deps: Pick<Dependencies, 'requests' | 'clock'>, re
   return note;
 }
 
-const ClassificationSchema = z.strictObject({ types: z.array(RequestTypeSchema).min(1, 'choose at least one request type') });
+const classificationSchema = onFirstUse(() => z.strictObject({ types: z.array(RequestTypeSchema).min(1, 'choose at least one request type') }));
 
 /**
  * Mail that could not be read as a request of a known type waits for an operator to say what it is. The request
@@ -48,7 +49,7 @@ const ClassificationSchema = z.strictObject({ types: z.array(RequestTypeSchema).
  * types; otherwise the classification releases it (the decision recorded with the operator) and it is fulfilled.
  */
 export async function classify(deps: Dependencies, requestId: string, input: unknown, actor: OperatorActor): Promise<{ reference: string; types: RequestType[]; decision: 'approve' | 'pending' }> {
-  const parsed = ClassificationSchema.safeParse(input);
+  const parsed = classificationSchema().safeParse(input);
   if (!parsed.success) throw new ValidationError(toFieldProblems(parsed.error.issues), 'classification');
   const types = [...new Set(parsed.data.types)];
   const request = await deps.requests.get(requestId);
@@ -76,12 +77,14 @@ const MAX_ENTRY_AGE_DAYS = 366;
  * their address for the answer, the channel, the day received (which starts the deadline), and how identity is
  * checked — by the link mailed to the address as on the web, or attested by the operator (how, in their words).
  */
-const EntrySchema = z.strictObject({
-  channel: z.enum(ENTERED_CHANNELS),
-  receivedAt: z.iso.date('a date as YYYY-MM-DD').or(z.iso.datetime({ offset: true, message: 'a date (YYYY-MM-DD) or an instant with its offset' })),
-  identity: z.enum(['mail', 'attested']),
-  attestation: z.string().trim().min(1).max(1000).optional(),
-});
+const entrySchema = onFirstUse(() =>
+  z.strictObject({
+    channel: z.enum(ENTERED_CHANNELS),
+    receivedAt: z.iso.date('a date as YYYY-MM-DD').or(z.iso.datetime({ offset: true, message: 'a date (YYYY-MM-DD) or an instant with its offset' })),
+    identity: z.enum(['mail', 'attested']),
+    attestation: z.string().trim().min(1).max(1000).optional(),
+  }),
+);
 
 /**
  * Enters a request received by phone, post or in person through the same intake as the web form: persisted (with
@@ -90,7 +93,7 @@ const EntrySchema = z.strictObject({
  */
 export async function enterRequest(deps: Dependencies, input: unknown, actor: OperatorActor, idempotency: Omit<Idempotency, 'bodyHash'>) {
   const { channel, receivedAt, identity, attestation, ...rest } = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
-  const entry = EntrySchema.safeParse({ channel, receivedAt, identity, attestation });
+  const entry = entrySchema().safeParse({ channel, receivedAt, identity, attestation });
   const problems = entry.success ? [] : toFieldProblems(entry.error.issues);
   let submission;
   try {

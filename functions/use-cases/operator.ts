@@ -6,7 +6,7 @@ import { inLanguage } from '../domain/localized.ts';
 import { groundText, refusalGround, refusalGrounds } from '../domain/refusal-grounds.ts';
 import { MAX_MESSAGE_CHARS, MAX_OPERATOR_MESSAGES, OPEN_STATUSES, type DataSubjectRequest, type OperatorMessage, type RefusalBasis } from '../domain/request.ts';
 import { LANGUAGES, RequestTypeSchema, type Language, type RequestType } from '../domain/request-types.ts';
-import { ChangesSchema } from '../domain/rectification.ts';
+import { changesSchema } from '../domain/rectification.ts';
 import { eventsOfType, type RecordedAuditEvent } from '../domain/audit.ts';
 import { operatorName, type OperatorActor } from '../domain/operator-identity.ts';
 import { correctionProblems, describeReasons, reviewReasons } from './fulfilment.ts';
@@ -14,31 +14,34 @@ import { correctableFields, localize } from '../config/profile-schema.ts';
 import type { Dependencies } from './dependencies.ts';
 import { notifyPerson } from './notify.ts';
 import { amendAsItStands } from './amend-as-it-stands.ts';
+import { onFirstUse } from '../domain/on-first-use.ts';
 
 /** An operator's decision on a request that waits for one. */
-export const DecisionInputSchema = z
-  .strictObject({
-    decision: z.enum(['approve', 'deny']),
-    /** Why: required for a refusal, told to the person. */
-    reason: z.string().trim().min(1).max(4000).optional(),
-    /**
-     * The legal basis of a refusal, required with it: the id of one of the jurisdiction's refusal grounds
-     * (rules/refusal-grounds), or the basis written out by the operator.
-     */
-    basis: z.string().trim().min(1).max(1000).optional(),
-    /** The answer to a claim, or a note for the person. */
-    answer: z.string().trim().min(1).max(10000).optional(),
-    /** For a rectification the operator states (e.g. from documents): field → new value. */
-    changes: ChangesSchema.optional(),
-    /** For an unclear request: what it is. */
-    types: z.array(RequestTypeSchema).min(1).optional(),
-  })
-  .refine((d) => d.decision === 'approve' || d.reason, { path: ['reason'], message: 'a refusal needs a reason the person can read', params: { kind: 'required' } });
-export type DecisionInput = z.infer<typeof DecisionInputSchema>;
+export const decisionInputSchema = onFirstUse(() =>
+  z
+    .strictObject({
+      decision: z.enum(['approve', 'deny']),
+      /** Why: required for a refusal, told to the person. */
+      reason: z.string().trim().min(1).max(4000).optional(),
+      /**
+       * The legal basis of a refusal, required with it: the id of one of the jurisdiction's refusal grounds
+       * (rules/refusal-grounds), or the basis written out by the operator.
+       */
+      basis: z.string().trim().min(1).max(1000).optional(),
+      /** The answer to a claim, or a note for the person. */
+      answer: z.string().trim().min(1).max(10000).optional(),
+      /** For a rectification the operator states (e.g. from documents): field → new value. */
+      changes: changesSchema().optional(),
+      /** For an unclear request: what it is. */
+      types: z.array(RequestTypeSchema).min(1).optional(),
+    })
+    .refine((d) => d.decision === 'approve' || d.reason, { path: ['reason'], message: 'a refusal needs a reason the person can read', params: { kind: 'required' } }),
+);
+export type DecisionInput = z.infer<ReturnType<typeof decisionInputSchema>>;
 
 
 export function parseDecision(input: unknown): DecisionInput {
-  const result = DecisionInputSchema.safeParse(input);
+  const result = decisionInputSchema().safeParse(input);
   if (!result.success) throw new ValidationError(toFieldProblems(result.error.issues), 'decision');
   return result.data;
 }
@@ -236,7 +239,7 @@ export async function requestDetail(deps: Pick<Dependencies, 'requests' | 'audit
   };
 }
 
-const OperatorTextSchema = z.string().trim().min(1, 'write what the person should read').max(MAX_MESSAGE_CHARS, `at most ${MAX_MESSAGE_CHARS} characters`);
+const operatorTextSchema = onFirstUse(() => z.string().trim().min(1, 'write what the person should read').max(MAX_MESSAGE_CHARS, `at most ${MAX_MESSAGE_CHARS} characters`));
 
 /**
  * The operator writes to the person about their request, in their words, inside the notice of the person's language
@@ -247,7 +250,7 @@ const OperatorTextSchema = z.string().trim().min(1, 'write what the person shoul
  * names the operator. What tells the mails apart is a keyed hash of the key, never of the words.
  */
 export async function writeToPerson(deps: Dependencies, requestId: string, rawText: unknown, actor: OperatorActor, idempotencyKey?: string): Promise<{ reference: string; messageId: string }> {
-  const text = OperatorTextSchema.safeParse(rawText);
+  const text = operatorTextSchema().safeParse(rawText);
   if (!text.success) throw new ValidationError(toFieldProblems(text.error.issues.map((i) => ({ ...i, path: ['text'] }))), 'message');
   const request = await deps.requests.get(requestId);
   if (!request.verifiedAt) throw new ConflictError(`the address of ${requestId} has not confirmed the request: derbes writes to it only once it has`);

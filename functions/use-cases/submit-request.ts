@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ValidationError, toFieldProblems, type FieldProblem } from '../domain/errors.ts';
-import { ChangesSchema } from '../domain/rectification.ts';
+import { changesSchema } from '../domain/rectification.ts';
 import type { Deadline } from '../domain/deadlines/index.ts';
 import { MAX_MESSAGE_CHARS, newReference, type Channel, type DataSubjectRequest, type Entry } from '../domain/request.ts';
 import { LanguageSchema, REQUEST_TYPES, RequestTypeSchema, type RequestType } from '../domain/request-types.ts';
@@ -8,25 +8,28 @@ import type { Dependencies } from './dependencies.ts';
 import { correctionProblems } from './fulfilment.ts';
 import type { CreateResult, Idempotency } from './ports.ts';
 import { startWorkflow } from './start-workflow.ts';
+import { onFirstUse } from '../domain/on-first-use.ts';
 
 /** The most each field of a submission holds; the form's inputs carry the same limits (maxlength). */
 export const SUBMISSION_LIMITS = { email: 254, name: 200, message: MAX_MESSAGE_CHARS } as const;
 
 /** What a person submits; the same schema serves the JSON API and the HTML form. */
-export const SubmissionSchema = z.strictObject({
-  types: z.array(RequestTypeSchema).min(1, 'choose at least one request type'),
-  /** For a rectification: field → new value, among the fields the profile declares correctable. */
-  changes: ChangesSchema.optional(),
-  email: z.email('must be an e-mail address').max(SUBMISSION_LIMITS.email).transform((email) => email.trim().toLowerCase()),
-  // One line of text: a control character in a name would be obeyed by a terminal or a mail client that shows it.
-  name: z.string().trim().max(SUBMISSION_LIMITS.name).regex(/^\P{Cc}*$/u, 'must be one line of text, without control characters').optional(),
-  /** The person's own words: what a claim is about, what to correct and why, anything the operator should know. */
-  // A browser sends a textarea's line breaks as CRLF but counts them as one character against maxlength: so do we.
-  message: z.string().overwrite((text) => text.replace(/\r\n?/g, '\n')).trim().max(SUBMISSION_LIMITS.message, `at most ${SUBMISSION_LIMITS.message} characters`).optional(),
-  language: LanguageSchema,
-});
+export const submissionSchema = onFirstUse(() =>
+  z.strictObject({
+    types: z.array(RequestTypeSchema).min(1, 'choose at least one request type'),
+    /** For a rectification: field → new value, among the fields the profile declares correctable. */
+    changes: changesSchema().optional(),
+    email: z.email('must be an e-mail address').max(SUBMISSION_LIMITS.email).transform((email) => email.trim().toLowerCase()),
+    // One line of text: a control character in a name would be obeyed by a terminal or a mail client that shows it.
+    name: z.string().trim().max(SUBMISSION_LIMITS.name).regex(/^\P{Cc}*$/u, 'must be one line of text, without control characters').optional(),
+    /** The person's own words: what a claim is about, what to correct and why, anything the operator should know. */
+    // A browser sends a textarea's line breaks as CRLF but counts them as one character against maxlength: so do we.
+    message: z.string().overwrite((text) => text.replace(/\r\n?/g, '\n')).trim().max(SUBMISSION_LIMITS.message, `at most ${SUBMISSION_LIMITS.message} characters`).optional(),
+    language: LanguageSchema,
+  }),
+);
 /** Mail that could not be classified is still a request: with no types yet, for an operator to classify. */
-export type Submission = Omit<z.infer<typeof SubmissionSchema>, 'types'> & { types: RequestType[] };
+export type Submission = Omit<z.infer<ReturnType<typeof submissionSchema>>, 'types'> & { types: RequestType[] };
 
 const CLAIM_WITHOUT_MESSAGE: FieldProblem = { field: 'message', message: 'a claim needs a message: what it is about', kind: 'required' };
 
@@ -36,12 +39,12 @@ const CLAIM_WITHOUT_MESSAGE: FieldProblem = { field: 'message', message: 'a clai
  * `typesField` names the field the caller actually sent (`type` or `types`), so errors point at it.
  */
 export function parseSubmission(input: unknown, typesField: 'type' | 'types' = 'types', profile?: Pick<Dependencies['profile'], 'sources'>): Submission {
-  const result = SubmissionSchema.safeParse(input);
+  const result = submissionSchema().safeParse(input);
   const problems = result.success ? [] : toFieldProblems(result.error.issues).map((p) => (p.field.startsWith('types') ? { ...p, field: p.field.replace(/^types(\.\d+)?/, typesField === 'type' ? 'type' : '$&') } : p));
   const fields = (input ?? {}) as { types?: unknown; message?: unknown; changes?: unknown };
   const message = typeof fields.message === 'string' ? fields.message.trim() : '';
   if (Array.isArray(fields.types) && fields.types.includes('claim') && !message && !problems.some((p) => p.field === 'message')) problems.push(CLAIM_WITHOUT_MESSAGE);
-  const changes = ChangesSchema.safeParse(fields.changes);
+  const changes = changesSchema().safeParse(fields.changes);
   if (profile && changes.success && !problems.some((p) => p.field.startsWith('changes'))) problems.push(...correctionProblems(profile, changes.data));
   if (!result.success || problems.length) throw new ValidationError(problems, 'request');
   return result.data;
