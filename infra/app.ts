@@ -8,6 +8,7 @@ import { checkEvidenceTexts } from '../functions/domain/evidence/texts.ts';
 import { checkCatalogs } from '../functions/domain/messages.ts';
 import { checkRefusalGrounds } from '../functions/domain/refusal-grounds.ts';
 import { checkRetentionTexts } from '../functions/domain/retention-texts.ts';
+import { checkSignInTexts } from '../functions/domain/sign-in-texts.ts';
 import { DerbesStack } from './derbes-stack.ts';
 import { deploymentRegion, SES_RECEIVING } from './regions.ts';
 import { ConfigurationError } from '../functions/domain/errors.ts';
@@ -28,14 +29,15 @@ export interface AppOptions {
 export function createApp(options: AppOptions = {}): { app: App; stack: DerbesStack } {
   const profilePath = resolve(REPO_ROOT, options.profilePath ?? process.env.DERBES_PROFILE ?? DEFAULT_PROFILE);
   const profile = loadProfileFile(profilePath);
-  // The functions validate a catalogue (a jurisdiction's refusal grounds, the texts of the console, the evidence pack,
-  // breaches and retention) when they first need it; a deploy (and `npm start`) checks them all first.
+  // The functions validate a catalogue (a jurisdiction's refusal grounds, the texts of the console, its sign-in page,
+  // the evidence pack, breaches and retention) when they first need it; a deploy (and `npm start`) checks them all first.
   checkCatalogs();
   checkRefusalGrounds();
   checkConsoleTexts();
   checkEvidenceTexts();
   checkBreachTexts();
   checkRetentionTexts();
+  checkSignInTexts();
   const app = new App({
     outdir: options.outdir,
     context: {

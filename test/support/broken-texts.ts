@@ -1,5 +1,6 @@
 import consoleEn from '../../rules/console/en.json' with { type: 'json' };
 import ru from '../../rules/messages/ru.json' with { type: 'json' };
+import signInKk from '../../rules/sign-in/kk.json' with { type: 'json' };
 
 /**
  * One broken shipped file for each text catalogue that is validated on first use rather than at load: the module, the
@@ -39,5 +40,13 @@ export const BROKEN_TEXTS = [
     check: 'checkConsoleTexts',
     use: (m: Record<string, (language: string) => unknown>) => m.consoleTexts!('en'),
     problem: /rules\/console\/en\.json[\s\S]*common\.title/,
+  },
+  {
+    module: '../../functions/domain/sign-in-texts.ts',
+    file: '../../rules/sign-in/kk.json',
+    broken: { ...signInKk, errorCode: ' ' },
+    check: 'checkSignInTexts',
+    use: (m: Record<string, (language: string) => unknown>) => m.signInTexts!('kk'),
+    problem: /rules\/sign-in\/kk\.json[\s\S]*errorCode/,
   },
 ] as const;

@@ -1,34 +1,13 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
-import en from '../../../rules/sign-in/en.json' with { type: 'json' };
-import kk from '../../../rules/sign-in/kk.json' with { type: 'json' };
-import ru from '../../../rules/sign-in/ru.json' with { type: 'json' };
 import { dependencies } from '../../composition.ts';
 import { readSetting, Settings } from '../../config/settings.ts';
-import { ConfigurationError, toFieldProblems } from '../../domain/errors.ts';
 import { escapeHtml } from '../../domain/html.ts';
 import { messagesFor } from '../../domain/messages.ts';
+import { signInTexts } from '../../domain/sign-in-texts.ts';
 import { LANGUAGES, type Language } from '../../domain/request-types.ts';
 import { AUTH_JS, SIGN_IN_JS } from './console-scripts.ts';
 import type { Route } from './dispatch.ts';
 import { header, json, type Result } from './responses.ts';
-
-const TEXT_KEYS = [
-  'title', 'languageNav', 'emailLabel', 'passwordLabel', 'signIn', 'newPasswordIntro', 'newPasswordLabel', 'repeatPasswordLabel', 'setPassword',
-  'mfaSetupIntro', 'secretLabel', 'uriLabel', 'codeLabel', 'verifyCode', 'mfaIntro', 'signedOut', 'signedIn',
-  'errorCredentials', 'errorLocked', 'errorTemporaryExpired', 'errorPasswordPolicy', 'errorPasswordsDiffer', 'errorCode', 'errorSession', 'errorUnavailable',
-] as const;
-const SignInTextsSchema = z.strictObject(Object.fromEntries(TEXT_KEYS.map((key) => [key, z.string().trim().min(1)])) as Record<(typeof TEXT_KEYS)[number], z.ZodString>);
-type SignInTexts = z.infer<typeof SignInTextsSchema>;
-
-/** The sign-in page's words (rules/sign-in/<language>.json), checked when the function loads. */
-const TEXTS: Record<Language, SignInTexts> = Object.fromEntries(
-  Object.entries({ ru, kk, en }).map(([language, texts]) => {
-    const parsed = SignInTextsSchema.safeParse(texts);
-    if (!parsed.success) throw new ConfigurationError(`rules/sign-in/${language}.json`, toFieldProblems(parsed.error.issues));
-    return [language, parsed.data];
-  }),
-) as Record<Language, SignInTexts>;
 
 /** Where the browser reaches the user pool: Cognito's regional endpoint, or the local runtime's. */
 export function cognitoEndpoint(): string {
@@ -42,7 +21,7 @@ const script = (body: string): Result => ({
 });
 
 function signInPage(language: Language, issuer: string, signedOut: boolean): string {
-  const t = TEXTS[language];
+  const t = signInTexts(language);
   const input = (name: string, label: string, type: string, autocomplete: string, extra = '') =>
     `<label for="${name}">${escapeHtml(label)}</label><input id="${name}" name="${name.replace(/^[a-z]+-/, '')}" type="${type}" autocomplete="${autocomplete}" required${extra}>`;
   const code = (id: string) => input(id, t.codeLabel, 'text', 'one-time-code', ' inputmode="numeric" pattern="[0-9 ]{6,7}" maxlength="7"');
