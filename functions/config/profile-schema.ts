@@ -7,6 +7,7 @@ import { inLanguage } from '../domain/localized.ts';
 import { OWN_RECORDS } from '../domain/own-records.ts';
 import { NOTICE_TYPES } from '../domain/request-policy.ts';
 import { LanguageSchema, RequestTypeSchema, type Language } from '../domain/request-types.ts';
+import { onFirstUse } from '../domain/on-first-use.ts';
 
 /** How a field's value is shown to the person: as it is, or as a date, a yes/no, an amount of money… */
 export const FIELD_FORMATS = ['text', 'date', 'datetime', 'yesno', 'money', 'number', 'list'] as const;
@@ -368,11 +369,11 @@ function buildProfileSchemas() {
 }
 
 type ProfileSchemas = ReturnType<typeof buildProfileSchemas>;
-let profileSchemas: ProfileSchemas | undefined;
+const profileSchemas = onFirstUse(buildProfileSchemas);
 
 /** The operator profile's schema (see buildProfileSchemas). */
 export function operatorProfileSchema(): ProfileSchemas['OperatorProfileSchema'] {
-  return (profileSchemas ??= buildProfileSchemas()).OperatorProfileSchema;
+  return profileSchemas().OperatorProfileSchema;
 }
 
 export type OperatorProfile = z.infer<ProfileSchemas['OperatorProfileSchema']>;

@@ -56,17 +56,13 @@ export function parseOwnRecordsRules(data: unknown, source: string): OwnRecordsR
   return parsed.data.ownRecords;
 }
 
-let shippedRules: OwnRecordsRule[] | undefined;
-
 /**
  * The release's own rules, validated on first use (the purge's first call), not when the module loads: every function
  * imports this module and none but the purge needs the rules, so their init does not build the schemas and dates for
  * nothing. A broken rule file still fails the purge's first run before it anonymises anything, and the unit tests
  * parse the shipped file, so a release cannot ship one.
  */
-export function shippedOwnRecordsRules(): OwnRecordsRule[] {
-  return (shippedRules ??= parseOwnRecordsRules(shipped, 'rules/retention/own-records.json'));
-}
+export const shippedOwnRecordsRules = onFirstUse((): OwnRecordsRule[] => parseOwnRecordsRules(shipped, 'rules/retention/own-records.json'));
 
 /** The term as the purge applies it: the profile's own, else the rule in force today in the profile's jurisdiction. */
 export interface OwnRecordsTerm {
