@@ -11,9 +11,10 @@
  *     first calls add when a client is loaded lazily) — compared with
  *   - floor ms: importing and constructing only those SDK clients, bundled the same way (floor KB: their size);
  *   - ratio: +SDK ms ÷ floor ms.
- * Each figure is the median of --runs rounds. A round measures a function's floor, its +SDK and its init one after the
- * other, each in a fresh process, and the ratio is the median of the rounds' own ratios: the load of a shared machine
- * drifts over seconds, and it then moves both sides of a round's ratio alike instead of landing on one side.
+ * Each figure is the median of --runs rounds (an odd number). A round measures a function's floor and its +SDK (in
+ * turns: the floor first in one round, last in the next), then its init, each in a fresh process, and the ratio is the
+ * median of the rounds' own ratios: the load of a shared machine drifts over seconds, and it then moves both sides of
+ * a round's ratio alike instead of landing on one side.
  * The last line: `worst init ratio X`. Goals: X ≤ 1.5, every bundle's init ≤ 400 KB minified. The bundle's layout is
  * read from esbuild's metafile of the same build, made again here with the same options (its index.mjs is checked
  * to be byte for byte the synthesized one).
@@ -33,6 +34,8 @@ import { LocalTemplate, type CfnTemplate } from '../infra/local/template.ts';
 
 const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
 const RUNS = Number(args.runs);
+// An odd count has a middle round: the median is a measurement, not the upper of two.
+if (!Number.isInteger(RUNS) || RUNS < 1 || RUNS % 2 === 0) throw new Error(`--runs must be an odd number of rounds (1, 3, 5, …), not ${args.runs}`);
 const MAX_BUNDLE_BYTES = 400 * 1024;
 
 /** The SDK packages a service prefix of an IAM action needs (a DynamoDB caller uses the document client too). */
@@ -53,7 +56,7 @@ const CLIENTS: Record<string, Array<[pkg: string, client: string]>> = {
 const outdir = mkdtempSync(join(tmpdir(), 'derbes-cold-start-'));
 const synthStarted = Date.now();
 createApp({ profilePath: join(REPO_ROOT, 'profiles', 'demo.json'), outdir: join(outdir, 'cdk.out') }).app.synth();
-console.log(`cold start: synthesized with bundling in ${((Date.now() - synthStarted) / 1000).toFixed(1)} s; ${RUNS} rounds per function (floor, +SDK, init, each a fresh Node process; medians); work in ${outdir}`);
+console.log(`cold start: synthesized with bundling in ${((Date.now() - synthStarted) / 1000).toFixed(1)} s; ${RUNS} rounds per function (floor and +SDK in turns, then init, each a fresh Node process; medians); work in ${outdir}`);
 
 const synthesized = JSON.parse(readFileSync(join(outdir, 'cdk.out', 'Derbes.template.json'), 'utf8')) as CfnTemplate;
 const template = new LocalTemplate(synthesized, 'https://derbes.example');
@@ -160,9 +163,13 @@ for (const fn of template.functions().values()) {
   const floor = await floorBundle(services);
   const floorEnv = { PATH: env.PATH, AWS_REGION: 'us-east-1', ...(fn.environment.NODE_OPTIONS ? { NODE_OPTIONS: fn.environment.NODE_OPTIONS } : {}) };
   const withClients = [join(assetDir, 'index.mjs'), ...clientChunks(layout, services).filter((file) => !init.includes(file)).map((file) => join(assetDir, file))];
-  const rounds = Array.from({ length: RUNS }, () => {
-    const floorRound = importCpuMs([floor], floorEnv);
-    const withClientsRound = importCpuMs(withClients, env);
+  const rounds = Array.from({ length: RUNS }, (_, round) => {
+    // Every other round measures the function before its floor, so a machine that speeds up or slows down within a
+    // round weighs on both sides of the ratio alike.
+    const floorFirst = round % 2 === 0;
+    const earlier = floorFirst ? importCpuMs([floor], floorEnv) : importCpuMs(withClients, env);
+    const later = floorFirst ? importCpuMs(withClients, env) : importCpuMs([floor], floorEnv);
+    const [floorRound, withClientsRound] = floorFirst ? [earlier, later] : [later, earlier];
     const initRound = importCpuMs([join(assetDir, 'index.mjs')], env);
     return { floor: floorRound, init: initRound, withClients: withClientsRound, ratio: withClientsRound / floorRound };
   });
