@@ -102,7 +102,7 @@ function deadlineSection(texts, r) {
 
 function fulfilmentSection(texts, r) {
   const lines = [];
-  if (r.attention) lines.push(el('li', { class: 'flag failure' }, texts.t('request.attention', { step: r.attention.step, code: r.attention.code, since: texts.dateTime(r.attention.since, r.timeZone) })));
+  if (r.attention) lines.push(el('li', { class: 'flag failure' }, texts.t('request.attention', { step: stepText(texts, r.attention.step), code: r.attention.code, since: texts.dateTime(r.attention.since, r.timeZone) })));
   for (const e of r.audit) {
     if (e.type === 'source.applied') {
       const outcomes = Object.entries(e.detail.outcomes).map(([step, outcome]) => `${step}: ${outcome}`).join(', ');
@@ -162,6 +162,8 @@ function decisionSection(texts, r) {
 
 /** A code of the trail (`kind`: outcome, withheld, alert, deadline) in the operator's words; the code itself if it has none. */
 const codeText = (texts, kind, code) => texts.maybe(`codes.${kind}.${code}`, {}, code);
+/** A workflow step in words; one this console has no words for is shown by its state name. */
+const stepText = (texts, step) => texts.maybe(`steps.${step}`, {}, step);
 
 /** The trail as sentences: each event in the operator's language, with what it names. */
 function eventText(texts, r, e) {
@@ -204,6 +206,8 @@ function eventText(texts, r, e) {
       return texts.t('events.consent.withdrawn', { purposes: d.purposes.join(', ') });
     case 'retention.hold':
       return texts.t('events.retention.hold', { by });
+    case 'workflow.failed':
+      return texts.t('events.workflow.failed', { step: stepText(texts, d.step), code: d.code });
     default:
       return texts.maybe(`events.${e.type}`, { ...d, by }, texts.t('events.other', { type: e.type }));
   }

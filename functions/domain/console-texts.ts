@@ -6,11 +6,12 @@ import { onFirstUse } from './on-first-use.ts';
 import { ConfigurationError, PROBLEM_KINDS, type FieldProblem } from './errors.ts';
 import { CHANNELS, REQUEST_STATUSES } from './request.ts';
 import { LANGUAGES, REQUEST_TYPES, type Language } from './request-types.ts';
+import { WORKFLOW_STEPS } from './workflow-steps.ts';
 
 /**
  * The texts of the operator's console (rules/console/<language>.json): groups of named texts with {placeholders}.
  * English sets the shape; every language has exactly its groups and names, each text with exactly its placeholders,
- * and the groups that name the domain's values (statuses, types, channels, languages, problem kinds) name each of them — so a
+ * and the groups that name the domain's values (statuses, types, channels, languages, problem kinds, workflow steps) name each of them — so a
  * console page never meets a text that is missing, and a new status or channel fails here: on first use, and by checkConsoleTexts where derbes starts (`cdk synth`,
  * `npm start`).
  */
@@ -21,6 +22,8 @@ const consoleTextsSchema = onFirstUse(() =>
     inbox: z.record(z.string(), z.string().min(1)),
     filters: z.record(z.string(), z.string().min(1)),
     statuses: z.record(z.enum(REQUEST_STATUSES), z.string().min(1)),
+    /** A workflow step a failure names, as the operator reads of it (the same words as the operator's mail). */
+    steps: z.record(z.enum(WORKFLOW_STEPS), z.string().min(1)),
     types: z.record(z.enum(REQUEST_TYPES), z.string().min(1)),
     channels: z.record(z.enum(CHANNELS), z.string().min(1)),
     languages: z.record(z.enum(LANGUAGES), z.string().min(1)),
@@ -58,7 +61,7 @@ export function parseConsoleTexts(json: unknown, source: string, reference?: Con
       for (const name of Object.keys(actual)) if (expected[name] === undefined) problems.push({ field: `${group}.${name}`, message: 'is not a text of the console (English has no such text)' });
     }
   }
-  for (const [group, names] of [['statuses', REQUEST_STATUSES], ['types', REQUEST_TYPES], ['channels', CHANNELS], ['languages', LANGUAGES], ['problems', PROBLEM_KINDS]] as const) {
+  for (const [group, names] of [['statuses', REQUEST_STATUSES], ['types', REQUEST_TYPES], ['channels', CHANNELS], ['languages', LANGUAGES], ['problems', PROBLEM_KINDS], ['steps', WORKFLOW_STEPS]] as const) {
     for (const name of names) if (!(texts[group] as Record<string, string>)[name]) problems.push({ field: `${group}.${name}`, message: 'is missing' });
   }
   if (problems.length) throw new ConfigurationError(source, problems);

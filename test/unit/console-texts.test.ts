@@ -8,6 +8,8 @@ import { ConfigurationError, PROBLEM_KINDS, toFieldProblems } from '../../functi
 import { parseDecision } from '../../functions/use-cases/operator.ts';
 import { MAIL_OUTCOMES } from '../../functions/domain/evidence/texts.ts';
 import englishMail from '../../rules/messages/en.json' with { type: 'json' };
+import russianMail from '../../rules/messages/ru.json' with { type: 'json' };
+import kazakhMail from '../../rules/messages/kk.json' with { type: 'json' };
 import { LANGUAGES } from '../../functions/domain/request-types.ts';
 import { INBOX_FILTERS } from '../../functions/use-cases/inbox.ts';
 import { impureWords, kazakhProblems } from '../support/purity.ts';
@@ -57,6 +59,13 @@ describe('the console\'s texts', () => {
     // A rule of the use case's own says its kind too.
     expect(() => parseDecision({ decision: 'deny' })).toThrow(expect.objectContaining({ problems: [expect.objectContaining({ field: 'reason', kind: 'required' })] }));
     for (const language of LANGUAGES) expect(Object.keys(consoleTexts(language).problems).sort()).toEqual([...PROBLEM_KINDS].sort());
+  });
+
+  it('names every step a failure can name, in the words of the operator\'s mail', () => {
+    const mail = { en: englishMail, ru: russianMail, kk: kazakhMail };
+    for (const language of LANGUAGES) expect(consoleTexts(language).steps, language).toEqual(mail[language].workflowSteps);
+    const { Answer: _gone, ...steps } = consoleTexts('en').steps;
+    expect(() => parseConsoleTexts({ ...consoleTexts('en'), steps }, 'en.json')).toThrow(/steps.Answer/);
   });
 
   it('the trail\'s codes are words on every page: every alert an operator gets, every intake outcome', () => {
