@@ -178,14 +178,16 @@ export function noticeWorkId(processorId: string, type: string): string {
 
 /**
  * Where one notice stands by the trail. Its last recorded delivery decides, unless the operator marked its follow-up
- * done after it failed (they told them by hand). `since`: when it came to stand so; for a notice not delivered, its
- * first failure since it last stood otherwise.
+ * done after it failed (they told them by hand, and only a delivery recorded later changes that). `since`: when it came to stand so; for a notice not delivered, its
+ * first failure since it last stood otherwise. `alerted`: for a notice not delivered, whether an operator's alert
+ * about notices not told was recorded since that first failure.
  */
 export interface NoticeStanding {
   processorId: string;
   type: string;
   state: 'delivered' | 'told by hand' | 'undelivered';
   since: string;
+  alerted: boolean;
 }
 
 /** Every notice of a request as its trail leaves it, by its follow-up's id (noticeWorkId). */
@@ -195,11 +197,21 @@ export function noticeStandings(trail: readonly RecordedAuditEvent[]): Map<strin
     if (event.type === 'processor.notified') {
       const { processorId, noticeType: type, delivered } = event.detail;
       const id = noticeWorkId(processorId, type);
-      const failingSince = standings.get(id)?.state === 'undelivered' ? standings.get(id)!.since : event.at;
-      standings.set(id, { processorId, type, state: delivered ? 'delivered' : 'undelivered', since: delivered ? event.at : failingSince });
+      // Told by hand stays told: a failure recorded after it is a try that was already out when the operator marked it.
+      if (!delivered && standings.get(id)?.state === 'told by hand') continue;
+      const failing = standings.get(id)?.state === 'undelivered' ? standings.get(id)! : undefined;
+      standings.set(
+        id,
+        delivered
+          ? { processorId, type, state: 'delivered', since: event.at, alerted: false }
+          : { processorId, type, state: 'undelivered', since: failing?.since ?? event.at, alerted: failing?.alerted ?? false },
+      );
     } else if (event.type === 'open-work.done') {
       const standing = standings.get(event.detail.id);
       if (standing?.state === 'undelivered') standings.set(event.detail.id, { ...standing, state: 'told by hand', since: event.at });
+    } else if (event.type === 'operator.alerted' && event.detail.alert === 'processorsNotTold') {
+      // The alert names the notices not delivered when it went out: every failure recorded before it.
+      for (const [id, standing] of standings) if (standing.state === 'undelivered') standings.set(id, { ...standing, alerted: true });
     }
   }
   return standings;
@@ -223,8 +235,9 @@ const SHORTEST_NOTICE_MS = 1_000;
  *
  * When the step runs again (a retry, a resume), the trail decides: a notice delivered, or one the operator marked
  * done, is not sent again; one not delivered is tried again (processors tell a repeat by the notice's request id
- * and type), and its follow-up closes if it gets through. Only a notice failing for the first time alerts the
- * operator. Once the request is answered, nothing is sent: what was not delivered is the operator's.
+ * and type), and its follow-up closes if it gets through. The operator is alerted once about a notice's failure,
+ * however often it fails again. Once the request is answered, nothing is sent: what was not delivered is the
+ * operator's. A notice that throws fails the step, but only once every other has been sent and recorded.
  */
 export async function notifyProcessors(
   deps: Pick<Dependencies, 'profile' | 'publicUrl' | 'requests' | 'processorNotifier' | 'openWork' | 'mailer' | 'sentMail' | 'audit' | 'clock'>,
@@ -235,45 +248,56 @@ export async function notifyProcessors(
   const notices = noticesFor(deps.profile, request);
   if (!notices.length) return { notified: 0, failed: 0 };
   const standings = noticeStandings(await deps.audit.list(requestId));
-  const stateOf = (processor: Processor, type: NoticeType) => standings.get(noticeWorkId(processor.id, type))?.state;
-  const settled = (processor: Processor, type: NoticeType) => stateOf(processor, type) === 'delivered' || stateOf(processor, type) === 'told by hand';
-  const toTell = request.status === 'IN_PROGRESS' ? notices.filter(({ processor, type }) => !settled(processor, type)) : [];
+  const settled = (id: string) => standings.get(id)?.state === 'delivered' || standings.get(id)?.state === 'told by hand';
+  const toTell = request.status === 'IN_PROGRESS' ? notices.filter(({ processor, type }) => !settled(noticeWorkId(processor.id, type))) : [];
   const noticesEndAt = invocationEndsAt.getTime() - AFTER_NOTICES_MS;
-  // The trail takes one event after another: each delivery is recorded as soon as it is known, in turn.
+  // The trail takes one event after another: each delivery is recorded as soon as it is known, in turn, and an
+  // append that fails leaves the next ones to be written all the same.
   let recording = Promise.resolve();
-  const record = (event: AuditEvent) => (recording = recording.then(() => deps.audit.append(requestId, event)));
-  const told = await Promise.all(
-    toTell.map(async ({ processor, type }) => ({ processor, type, delivered: await tell(deps, request, processor, type, noticesEndAt - deps.clock.now().getTime(), record) })),
-  );
-  const now = deps.clock.now().toISOString();
-  const failed = told.filter((notice) => !notice.delivered);
-  for (const { processor, type } of failed) {
+  const record = (event: AuditEvent) => {
+    const appended = recording.then(() => deps.audit.append(requestId, event));
+    recording = appended.catch(() => undefined);
+    return appended;
+  };
+  // Every notice comes to its end before the step goes on or fails: one still running after a failure would be sent
+  // again by the retry, which reads the trail without it.
+  const outcomes = await Promise.allSettled(toTell.map(({ processor, type }) => tell(deps, request, processor, type, noticesEndAt - deps.clock.now().getTime(), record)));
+  // Read again: what this run recorded, and a follow-up the operator marked done while the notices were out.
+  const after = noticeStandings(await deps.audit.list(requestId));
+  const tried = new Set(toTell.map(({ processor, type }) => noticeWorkId(processor.id, type)));
+  const notTold: Array<{ id: string; processor: Processor; since: string; alerted: boolean }> = [];
+  for (const { processor, type } of notices) {
     const id = noticeWorkId(processor.id, type);
-    // A notice that failed again keeps the date its follow-up was first opened.
-    const since = stateOf(processor, type) === 'undelivered' ? standings.get(id)!.since : now;
-    await deps.openWork.put({ requestId, id, kind: 'processor_notice', processorId: processor.id, type, since });
+    const standing = after.get(id);
+    if (standing?.state === 'undelivered' && tried.has(id)) {
+      // A notice that failed again keeps the date its follow-up was first opened.
+      await deps.openWork.put({ requestId, id, kind: 'processor_notice', processorId: processor.id, type, since: standing.since });
+      notTold.push({ id, processor, since: standing.since, alerted: standing.alerted });
+    } else if (standing && standing.state !== 'undelivered') {
+      // Delivered, or told by hand: a follow-up left open (a run that failed before closing it) is nobody's any more.
+      await deps.openWork.remove(requestId, id);
+    }
   }
-  // Tried again and delivered: the follow-up opened when it failed is nobody's any more.
-  for (const { processor, type } of told.filter((notice) => notice.delivered && stateOf(notice.processor, notice.type) === 'undelivered')) {
-    await deps.openWork.remove(requestId, noticeWorkId(processor.id, type));
-  }
-  const firstFailures = failed.filter(({ processor, type }) => stateOf(processor, type) !== 'undelivered');
-  if (firstFailures.length) {
+  const unalerted = notTold.filter((notice) => !notice.alerted);
+  if (unalerted.length) {
     const language = deps.profile.defaultLanguage;
-    const names = [...new Set(firstFailures.map(({ processor }) => localize(processor.name, language)))];
-    const ids = firstFailures.map(({ processor, type }) => noticeWorkId(processor.id, type));
-    // One alert per set of first failures: a run that fails those again sends none, one that meets new ones does.
-    const round = createHash('sha256').update([...ids].sort().join('\n')).digest('hex').slice(0, 32);
-    await alertOperator(deps, request, 'processorsNotTold', { processors: messagesFor(language).list(names) }, ids, round);
+    const names = [...new Set(unalerted.map(({ processor }) => localize(processor.name, language)))];
+    // One alert per set of failures not yet alerted, each by its first failure: a run that repeats the alert's
+    // failures (its alert lost on the way) sends it once, and a repeat after the alert is recorded sends none.
+    const round = createHash('sha256').update(unalerted.map(({ id, since }) => `${id}@${since}`).sort().join('\n')).digest('hex').slice(0, 32);
+    await alertOperator(deps, request, 'processorsNotTold', { processors: messagesFor(language).list(names) }, unalerted.map(({ id }) => id), round);
   }
-  const deliveredNow = new Set(told.filter((notice) => notice.delivered).map(({ processor, type }) => noticeWorkId(processor.id, type)));
-  const notified = notices.filter(({ processor, type }) => deliveredNow.has(noticeWorkId(processor.id, type)) || settled(processor, type)).length;
+  const thrown = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (thrown) throw thrown.reason;
+  const notified = notices.filter(({ processor, type }) => {
+    const state = after.get(noticeWorkId(processor.id, type))?.state;
+    return state === 'delivered' || state === 'told by hand';
+  }).length;
   return { notified, failed: notices.length - notified };
 }
 
 /**
- * Sends one notice within `withinMs` and records its delivery in the trail through `record`; whether it was
- * delivered. With less than a fair try's time left it is recorded as not delivered, with no attempt.
+ * Sends one notice within `withinMs` and records its delivery in the trail through `record`. With less than a fair try's time left it is recorded as not delivered, with no attempt.
  */
 async function tell(
   deps: Pick<Dependencies, 'profile' | 'processorNotifier'>,
@@ -282,7 +306,7 @@ async function tell(
   type: NoticeType,
   withinMs: number,
   record: (event: AuditEvent) => Promise<void>,
-): Promise<boolean> {
+): Promise<void> {
   const requestId = request.id;
   const language = processor.language ?? deps.profile.defaultLanguage;
   const m = messagesFor(language);
@@ -309,5 +333,4 @@ async function tell(
       ...(delivery.signature && { signature: delivery.signature }),
     },
   });
-  return delivery.delivered;
 }

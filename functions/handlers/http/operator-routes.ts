@@ -191,8 +191,9 @@ const handlers: Record<OperatorRouteKey, OperatorRoute> = {
     const requestId = reference(event);
     const item = (await deps.openWork.list()).find((w) => w.requestId === requestId && w.id === done);
     if (!item) throw new NotFoundError(`no open work ${done} for request ${requestId}`);
-    await deps.openWork.remove(requestId, done);
+    // Recorded first: a follow-up off the list but not recorded done would be tried, and opened, again.
     await deps.audit.append(requestId, { type: 'open-work.done', detail: { id: done, operator: actor } });
+    await deps.openWork.remove(requestId, done);
     return json(200, { reference: requestId, done });
   },
   'POST /operator/requests/{reference}/extension': async (event, { deps, actor }) => {

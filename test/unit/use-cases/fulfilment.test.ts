@@ -1,12 +1,14 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { describe, expect, it, vi } from 'vitest';
 import { ProcessorNotifier } from '../../../functions/adapters/processors/processor-notifier.ts';
 import { NotFoundError } from '../../../functions/domain/errors.ts';
+import { operatorCall } from '../../../functions/handlers/http/operator-routes.ts';
 import { notifyAndAnswer } from '../../../functions/use-cases/answer.ts';
 import { AFTER_NOTICES_MS, applyToSource, notifyProcessors, plannedSources, sourceSteps } from '../../../functions/use-cases/fulfilment.ts';
 import { BLOCKED_ATTRIBUTE } from '../../../functions/use-cases/ports.ts';
-import { aMinuteOn, mailsTo, OPERATOR, operatorMails, placeRequest, systemFor } from '../../support/flow.ts';
+import { aMinuteOn, mailsTo, NOW, OPERATOR, operatorMails, placeRequest, systemFor } from '../../support/flow.ts';
 
 const VNEDRAH = 'profiles/seeds/vnedrah.json';
 const NURLAN = 'nurlan.abenov@mail.example';
@@ -316,6 +318,105 @@ describe('a notice on a re-run of the Answer step', () => {
     await s.deps.audit.append(request.id, { type: 'processor.notified', detail: { processorId: 'old-partner', noticeType: 'blocking', channel: 'email', delivered: true, attempts: 1 } });
     await notifyAndAnswer(s.deps, request.id, aMinuteOn(s));
     expect(mailsTo(s, NURLAN)[0]!.text).toMatch(/We have told those who process your data for us or have received it from us: .*, old-partner\./);
+  });
+
+  /** The notices each processor received, by its id: every call of the notifier that delivered. */
+  function noticesReceived(s: ReturnType<typeof systemFor>) {
+    const received = new Map<string, number>();
+    const notify = s.deps.processorNotifier.notify.bind(s.deps.processorNotifier);
+    vi.spyOn(s.deps.processorNotifier, 'notify').mockImplementation(async (processor, ...rest) => {
+      const delivery = await notify(processor, ...rest);
+      if (delivery.delivered) received.set(processor.id, (received.get(processor.id) ?? 0) + 1);
+      return delivery;
+    });
+    return received;
+  }
+
+  /** `port[method]` fails once, on the first call `when` picks, as a throttled table would; later calls go through. */
+  function failsOnce<P extends object, M extends keyof P>(port: P, method: M, when: (...args: never[]) => boolean = () => true) {
+    const original = (port[method] as (...args: unknown[]) => Promise<unknown>).bind(port);
+    let failed = false;
+    vi.spyOn(port, method as never).mockImplementation((async (...args: never[]) => {
+      if (!failed && when(...args)) {
+        failed = true;
+        throw new Error(`${String(method)} throttled`);
+      }
+      return original(...args);
+    }) as never);
+  }
+
+  /** The operator marks a follow-up done through the console's route. */
+  const markDone = (s: ReturnType<typeof systemFor>, requestId: string, done: string) =>
+    operatorCall(s.deps, 'POST /operator/requests/{reference}/open-work', { pathParameters: { reference: requestId }, body: JSON.stringify({ done }) } as unknown as APIGatewayProxyEventV2, OPERATOR);
+
+  it('alerts the operator on the run after an alert that could not be sent, once', async () => {
+    const s = systemFor(VNEDRAH, { webhook: 'delivered' });
+    const request = await blockedInSources(s);
+    s.mailer.refused.add(DELIVERY).add(s.deps.profile.operator.contactEmail);
+    await expect(notifyAndAnswer(s.deps, request.id, aMinuteOn(s))).rejects.toThrow('mail delivery failed');
+    s.mailer.refused.delete(s.deps.profile.operator.contactEmail);
+    // Retried: Delivery fails again, and the alert the first run owed goes out now; once more, and nothing more.
+    s.setNow(new Date(s.deps.clock.now().getTime() + 60_000));
+    await notifyAndAnswer(s.deps, request.id, aMinuteOn(s));
+    const [alert, ...more] = operatorMails(s);
+    expect(more).toEqual([]);
+    expect(alert!.text).toContain('Delivery service (not named in the policy)');
+    expect(alert!.text).toContain(`npx derbes requests done ${request.id} processor:delivery:blocking`);
+    expect(await s.openWork.list()).toEqual([expect.objectContaining({ id: 'processor:delivery:blocking', since: NOW.toISOString() })]);
+    expect(mailsTo(s, NURLAN)).toHaveLength(1);
+  });
+
+  it('is not sent again when the record of another failed: each delivery is recorded on its own', async () => {
+    const s = systemFor(VNEDRAH, { webhook: 'delivered' });
+    const request = await blockedInSources(s);
+    const received = noticesReceived(s);
+    failsOnce(s.deps.audit, 'append', (_id: string, event: { type: string; detail: { processorId?: string } }) => event.type === 'processor.notified' && event.detail.processorId === 'delivery');
+    await expect(notifyAndAnswer(s.deps, request.id, aMinuteOn(s))).rejects.toThrow('append throttled');
+    expect((await told(s, request.id)).sort()).toEqual(['ad-partners:true', 'payment-provider:true', 'sellers:true']);
+    await notifyAndAnswer(s.deps, request.id, aMinuteOn(s));
+    // Delivery's first delivery went unrecorded, so it is told again (it tells a repeat by the request id and type).
+    expect(Object.fromEntries(received)).toEqual({ 'ad-partners': 1, 'payment-provider': 1, sellers: 1, delivery: 2 });
+    expect(await s.openWork.list()).toEqual([]);
+    expect(operatorMails(s)).toEqual([]);
+    expect(mailsTo(s, NURLAN)).toHaveLength(1);
+  });
+
+  it('closes its follow-up on a later run when the run that delivered it failed before closing it', async () => {
+    const { s, request } = await firstRunFailed();
+    s.mailer.refused.delete(DELIVERY);
+    failsOnce(s.openWork, 'remove');
+    await expect(notifyAndAnswer(s.deps, request.id, aMinuteOn(s))).rejects.toThrow('remove throttled');
+    expect(await s.openWork.list()).toHaveLength(1);
+    await notifyAndAnswer(s.deps, request.id, aMinuteOn(s));
+    expect(await s.openWork.list()).toEqual([]);
+    expect(mailsTo(s, DELIVERY)).toHaveLength(1);
+    expect(operatorMails(s)).toHaveLength(1);
+  });
+
+  it('is not sent again once the operator marked it done, though taking it off the list failed', async () => {
+    const { s, request } = await firstRunFailed();
+    s.mailer.refused.delete(DELIVERY);
+    failsOnce(s.openWork, 'remove');
+    await expect(markDone(s, request.id, 'processor:delivery:blocking')).rejects.toThrow('remove throttled');
+    await notifyAndAnswer(s.deps, request.id, aMinuteOn(s));
+    expect(mailsTo(s, DELIVERY)).toEqual([]);
+    expect(await s.openWork.list()).toEqual([]);
+    expect(operatorMails(s)).toHaveLength(1);
+    expect(mailsTo(s, NURLAN)[0]!.text).not.toContain('We could not yet tell');
+  });
+
+  it('is not reopened when the operator marks it done while it is tried again', async () => {
+    const { s, request } = await firstRunFailed();
+    const notify = s.deps.processorNotifier.notify.bind(s.deps.processorNotifier);
+    vi.spyOn(s.deps.processorNotifier, 'notify').mockImplementation(async (processor, ...rest) => {
+      if (processor.id === 'delivery') await markDone(s, request.id, 'processor:delivery:blocking');
+      return notify(processor, ...rest);
+    });
+    await notifyAndAnswer(s.deps, request.id, aMinuteOn(s));
+    expect(await told(s, request.id)).toContain('delivery:false');
+    expect(await s.openWork.list()).toEqual([]);
+    expect(operatorMails(s)).toHaveLength(1);
+    expect(mailsTo(s, NURLAN)[0]!.text).not.toContain('We could not yet tell');
   });
 
   it('stands as its last recorded delivery: not delivered after a delivery is tried again', async () => {
