@@ -2,8 +2,11 @@ import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TRANSIENT_ERROR_CODES } from '../../functions/domain/errors.ts';
 import { WORKFLOW_STEPS } from '../../functions/domain/workflow-steps.ts';
+import { DEFAULT_RETRY_POLICY } from '../../functions/adapters/http/signed-post.ts';
+import { AFTER_NOTICES_MS } from '../../functions/use-cases/fulfilment.ts';
+import { ENTRY_METADATA } from '../../infra/constructs/derbes-function.ts';
 import { FUNCTION_CRASH_ERRORS, LAMBDA_TRANSIENT_ERRORS } from '../../infra/constructs/workflow.ts';
-import { LocalTemplate } from '../../infra/local/template.ts';
+import { functionArn, LocalTemplate } from '../../infra/local/template.ts';
 import { appTemplate } from '../support/app-template.ts';
 
 // asl-validator is CommonJS with a default-function export.
@@ -30,6 +33,8 @@ interface State {
   Result?: unknown;
   TimeoutSecondsPath?: string;
   Parameters?: Record<string, unknown>;
+  Resource?: string;
+  TimeoutSeconds?: number;
 }
 interface Definition {
   StartAt: string;
@@ -37,9 +42,16 @@ interface Definition {
 }
 
 let definition: Definition;
+/** Each derbes function's logical id and time-out in seconds, by its entry file. */
+let functions: Map<string, { logicalId: string; timeoutSeconds: number }>;
 
 beforeAll(async () => {
   const { template } = await appTemplate('cdk.out.workflow-test');
+  functions = new Map(
+    Object.entries(template.Resources as Record<string, { Type: string; Metadata?: Record<string, string>; Properties: { Timeout: number } }>)
+      .filter(([, r]) => r.Type === 'AWS::Lambda::Function' && r.Metadata?.[ENTRY_METADATA])
+      .map(([logicalId, r]) => [r.Metadata![ENTRY_METADATA]!, { logicalId, timeoutSeconds: r.Properties.Timeout }]),
+  );
   definition = new LocalTemplate(template, 'http://localhost:3000').stateMachine().definition as unknown as Definition;
 });
 
@@ -73,6 +85,25 @@ describe('the synthesized state machine', () => {
       expect(LAMBDA_TRANSIENT_ERRORS).toContain('Lambda.TooManyRequestsException');
       // States.Timeout of a callback wait is an outcome (CloseUnverified, EscalateDecision), never retried.
       expect(retriers.some((r) => r.ErrorEquals.includes('States.Timeout'))).toBe(false);
+    }
+  });
+
+  it('lets every task run longer than its function, so a function that times out fails as a crash the task retries', () => {
+    const invoking = allStates(definition.States).filter(([, s]) => s.Type === 'Task' && s.Resource?.includes(':function:'));
+    expect(invoking.map(([name]) => name)).toContain('Answer');
+    for (const [name, task] of invoking) {
+      const fn = [...functions.values()].find(({ logicalId }) => task.Resource === functionArn(logicalId));
+      expect(fn, `${name} invokes a derbes function`).toBeDefined();
+      expect(task.TimeoutSeconds, name).toBeGreaterThan(fn!.timeoutSeconds);
+    }
+  });
+
+  it("gives the notices' functions time for one whole webhook attempt beyond what they keep for the answer", () => {
+    const answer = functions.get('functions/handlers/workflow/answer.ts')!;
+    expect(allStates(definition.States).filter(([, s]) => s.Resource === functionArn(answer.logicalId)).map(([name]) => name)).toEqual(['Answer']);
+    // The function that told processors before the Answer step did runs on for executions started then.
+    for (const entry of ['functions/handlers/workflow/answer.ts', 'functions/handlers/workflow/notify-processors.ts']) {
+      expect(functions.get(entry)!.timeoutSeconds * 1000, entry).toBeGreaterThanOrEqual(AFTER_NOTICES_MS + DEFAULT_RETRY_POLICY.timeoutMs);
     }
   });
 
