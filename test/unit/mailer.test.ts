@@ -1,5 +1,9 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { ComposingMailer } from '../../functions/adapters/mail/mailer.ts';
+import { withTransientErrors } from '../../functions/adapters/dependency-errors.ts';
+import { ComposingMailer, SES_REQUEST_TIMEOUT_MS, sesClient, sesDelivery } from '../../functions/adapters/mail/mailer.ts';
+import { DependencyTimeout } from '../../functions/domain/errors.ts';
 
 describe('the mailer', () => {
   const delivered: Buffer[] = [];
@@ -30,4 +34,20 @@ describe('the mailer', () => {
     expect(raw).toContain('In-Reply-To: <CAF+x1@mail.example.kz>');
     expect(raw).toContain('References: <CAF+x1@mail.example.kz>');
   });
+
+  it('gives up a call to SES that is never answered, as a timeout the step retries, rather than outlast the invocation', async () => {
+    let calls = 0;
+    const server = createServer(() => void calls++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const ses = sesClient({ endpoint, region: 'eu-central-1', credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'loopback' }, maxAttempts: 1 });
+      const deliver = sesDelivery(withTransientErrors(ses, 'SES'));
+      const mailer = new ComposingMailer({ address: 'privacy@derbes.local', name: 'ТОО «Пример»' }, deliver, async () => false);
+      await expect(mailer.send(mail)).rejects.toBeInstanceOf(DependencyTimeout);
+      expect(calls).toBe(1);
+    } finally {
+      await new Promise((resolve) => (server.closeAllConnections(), server.close(resolve)));
+    }
+  }, SES_REQUEST_TIMEOUT_MS * 3);
 });

@@ -1,4 +1,4 @@
-import { SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
+import { SESClient, SendRawEmailCommand, type SESClientConfig } from '@aws-sdk/client-ses';
 import { DependencyError, MailDeferred, MailRejected, ServiceUnavailable } from '../../domain/errors.ts';
 import { transientErrorFor, withTransientErrors } from '../dependency-errors.ts';
 import type { Mailer, OutgoingMail } from '../../use-cases/ports.ts';
@@ -51,7 +51,21 @@ export function mailError(error: unknown): DependencyError {
   return new DependencyError(`mail delivery failed (${failure.code ?? failure.name ?? 'unknown error'})`);
 }
 
-export function sesDelivery(ses: SESClient = withTransientErrors(new SESClient({}), 'SES')): Deliver {
+/**
+ * How long one call to SES may take before it is given up as a timeout (the SDK tries it again, up to three times in
+ * all). A call that hung would outlast the invocation: it would time out after the mail went and before it was
+ * recorded, and the step's retry would send it again. Three such calls fit in what the Answer step keeps after its
+ * notices (AFTER_NOTICES_MS), and in a mail notice's share of the time before.
+ */
+export const SES_REQUEST_TIMEOUT_MS = 5_000;
+
+/** The SES client mail goes through, each call bounded (`config` adds to it: a region, an endpoint). */
+export function sesClient(config: SESClientConfig = {}): SESClient {
+  // Without throwOnRequestTimeout the SDK only logs a warning when requestTimeout passes.
+  return new SESClient({ requestHandler: { connectionTimeout: SES_REQUEST_TIMEOUT_MS, requestTimeout: SES_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true }, ...config });
+}
+
+export function sesDelivery(ses: SESClient = withTransientErrors(sesClient(), 'SES')): Deliver {
   return async (raw) => {
     await ses.send(new SendRawEmailCommand({ RawMessage: { Data: raw } }));
   };
