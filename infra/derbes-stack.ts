@@ -20,6 +20,7 @@ import { Workflow } from './constructs/workflow.ts';
 import { ATTACHMENTS_PREFIX } from '../functions/adapters/aws/raw-mail-store.ts';
 import { CONSENT_TERM_INDEX } from '../functions/adapters/dynamodb/consent-ledger.ts';
 import { HEADS_INDEX } from '../functions/adapters/dynamodb/audited-write.ts';
+import { OPEN_WORK_PARTITION } from '../functions/adapters/dynamodb/open-work-store.ts';
 import { CONSOLE_DIRECTORY } from '../functions/handlers/http/console-routes.ts';
 import { CLOSED_INDEX, OPEN_DUE_INDEX, PERSON_INDEX, RECEIVED_INDEX, RESULTS_PREFIX } from '../functions/adapters/dynamodb/request-store.ts';
 import { PDF_FONT_FILES, pdfFontSource } from '../functions/adapters/documents/pdf.ts';
@@ -130,6 +131,18 @@ export class DerbesStack extends Stack {
         .useTable(Settings.requestsTable, storage.requests, storage.key, requestActions, options.indexes)
         .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT);
 
+    /** A function that closes the operator's follow-ups: it may delete from the requests table within their partition only. */
+    const closesOpenWork = (f: DerbesFunction) => {
+      f.grantPrincipal.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:DeleteItem'],
+          resources: [storage.requests.tableArn],
+          conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [OPEN_WORK_PARTITION] } },
+        }),
+      );
+      return f;
+    };
+
     const sesIdentity = `arn:${this.partition}:ses:${this.region}:${this.account}:identity/${mailDomain(profile)}`;
     /**
      * A function that mails: SES, and the sent-mail ledger beside each request (claim and confirm, once per mail).
@@ -180,14 +193,16 @@ export class DerbesStack extends Stack {
     const webhookKeys = profile.processors.flatMap((p) => (p.notify.kind === 'webhook' ? [p.notify.secretName] : []));
     // Tells processors and recipients first (webhooks signed with their keys; a notice that could not be delivered is
     // left to the operator as open work), then answers the person.
-    const answer = sendsMail(
-      fn('Answer', 'functions/handlers/workflow/answer.ts', 'Tells processors and recipients of changes; composes and sends the answer and the access package, closes the request', WRITE_REQUESTS, {
-        timeout: Duration.minutes(1),
-      })
-        .useTable(Settings.verificationsTable, storage.verifications, storage.key, ['PutItem'])
-        .setEnvironment(Settings.packagesBucket, storage.packages.bucketName)
-        .allow(['s3:PutObject'], [storage.packages.arnForObjects('packages/*')])
-        .allow(['s3:GetObject'], [storage.packages.arnForObjects(`${RESULTS_PREFIX}*`)]),
+    const answer = closesOpenWork(
+      sendsMail(
+        fn('Answer', 'functions/handlers/workflow/answer.ts', 'Tells processors and recipients of changes; composes and sends the answer and the access package, closes the request', WRITE_REQUESTS, {
+          timeout: Duration.minutes(1),
+        })
+          .useTable(Settings.verificationsTable, storage.verifications, storage.key, ['PutItem'])
+          .setEnvironment(Settings.packagesBucket, storage.packages.bucketName)
+          .allow(['s3:PutObject'], [storage.packages.arnForObjects('packages/*')])
+          .allow(['s3:GetObject'], [storage.packages.arnForObjects(`${RESULTS_PREFIX}*`)]),
+      ),
     );
     usesConsent(answer);
     grantSecrets(this, answer, webhookKeys);
@@ -224,10 +239,12 @@ export class DerbesStack extends Stack {
     // which NotifyProcessors comes before Answer (Step Functions runs an execution on the definition it started with;
     // a request may wait for a decision for weeks). Its function stays, under the same id, and the state machine may
     // still invoke it, until no such execution runs; notices are sent once however often they are asked for.
-    const notifyProcessors = sendsMail(
-      fn('NotifyProcessors', 'functions/handlers/workflow/notify-processors.ts', 'Tells processors and recipients of changes (executions started before the Answer step did)', WRITE_REQUESTS, {
-        timeout: Duration.minutes(1),
-      }),
+    const notifyProcessors = closesOpenWork(
+      sendsMail(
+        fn('NotifyProcessors', 'functions/handlers/workflow/notify-processors.ts', 'Tells processors and recipients of changes (executions started before the Answer step did)', WRITE_REQUESTS, {
+          timeout: Duration.minutes(1),
+        }),
+      ),
     );
     grantSecrets(this, notifyProcessors, webhookKeys);
     // Executions started before every execution began at the verification step keep their definition too, in which

@@ -206,10 +206,12 @@ function rolesInFull(): Record<string, Record<string, string>> {
     const allowed: Record<string, Set<string>> = {};
     for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
       if (!JSON.stringify(policy.Properties.Roles).includes(`"${roleId}"`)) continue;
-      for (const statement of policy.Properties.PolicyDocument.Statement as Array<{ Effect: string; Action: string | string[]; Resource: unknown }>) {
+      for (const statement of policy.Properties.PolicyDocument.Statement as Array<{ Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, string[]>> }>) {
         expect(statement.Effect).toBe('Allow');
+        // An action granted under a condition shows it: "dynamodb:DeleteItem[ForAllValues:StringEquals dynamodb:LeadingKeys=OPEN_WORK]".
+        const condition = Object.entries(statement.Condition ?? {}).flatMap(([test, keys]) => Object.entries(keys).map(([key, values]) => `${test} ${key}=${[values].flat().join('|')}`));
         for (const resource of [statement.Resource].flat()) {
-          for (const action of [statement.Action].flat()) (allowed[shortName(resource)] ??= new Set()).add(action);
+          for (const action of [statement.Action].flat()) (allowed[shortName(resource)] ??= new Set()).add(condition.length ? `${action}[${condition.join(', ')}]` : action);
         }
       }
     }
@@ -302,7 +304,8 @@ describe('what each role can do', () => {
         NotifyProcessorsLogs: 'logs:CreateLogStream logs:PutLogEvents',
         StorageAudit: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
         StorageKey: 'kms:Decrypt kms:DescribeKey kms:Encrypt kms:GenerateDataKey',
-        StorageRequests: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
+        // Closes a notice's follow-up: it may delete within the open work's partition only.
+        StorageRequests: 'dynamodb:DeleteItem[ForAllValues:StringEquals dynamodb:LeadingKeys=OPEN_WORK] dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
         'identity/derbes.local': 'ses:SendRawEmail',
       },
       'workflow/answer': {
@@ -315,7 +318,8 @@ describe('what each role can do', () => {
         StorageConsent: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
         'StorageConsent/index/byTermEnd': 'dynamodb:Query',
         StorageKey: 'kms:Decrypt kms:DescribeKey kms:Encrypt kms:GenerateDataKey',
-        StorageRequests: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
+        // Closes a notice's follow-up: it may delete within the open work's partition only.
+        StorageRequests: 'dynamodb:DeleteItem[ForAllValues:StringEquals dynamodb:LeadingKeys=OPEN_WORK] dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
         StorageVerifications: 'dynamodb:PutItem',
         'identity/derbes.local': 'ses:SendRawEmail',
       },

@@ -3,10 +3,13 @@ import type { OpenWorkItem, OpenWorkStore } from '../../use-cases/ports.ts';
 import { PartitionItems } from './partition-items.ts';
 
 /** Follow-ups left for the operator live in the requests table under one partition, listed by a query. */
+/** The partition of the requests table the open work lives in (a grant to close it is held to this key). */
+export const OPEN_WORK_PARTITION = 'OPEN_WORK';
+
 export class DynamoOpenWorkStore implements OpenWorkStore {
   private readonly items: PartitionItems<OpenWorkItem>;
   constructor(db: DynamoDBDocumentClient, table: string) {
-    this.items = new PartitionItems(db, table, 'OPEN_WORK');
+    this.items = new PartitionItems(db, table, OPEN_WORK_PARTITION);
   }
 
   async put(item: OpenWorkItem): Promise<void> {
