@@ -1,4 +1,4 @@
-import { eventsOfType, type AuditEvent } from '../domain/audit.ts';
+import { eventsOfType, type AuditEvent, type RecordedAuditEvent } from '../domain/audit.ts';
 import { ConflictError } from '../domain/errors.ts';
 import { messagesFor, type MailTemplate } from '../domain/messages.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
@@ -14,7 +14,7 @@ const MAILING_GRACE_MS = 2 * 60_000;
 const JOIN_MIN_LIFETIME_MS = 60 * 60_000;
 const ATTEMPTS = 5;
 
-export type WithheldReason = 'recipient_budget' | 'hourly_budget' | 'not_mailed_before';
+export type WithheldReason = 'recipient_budget' | 'hourly_budget' | 'not_mailed_before' | 'wait_over';
 
 /** Whether a request made now would join this link (and so needs no mail of its own). */
 function joinable(current: Verification, ownExpiry: Date, now: Date): boolean {
@@ -59,24 +59,32 @@ function choose(current: Verification | undefined, requestId: string, ownExpiry:
  */
 export async function enterVerification(deps: Dependencies, request: DataSubjectRequest): Promise<DataSubjectRequest> {
   if (request.entry?.identity === 'attested' && request.verifiedAt !== undefined) await notifyPerson(deps, request, 'receiptEntered', {});
-  return awaitingVerification(deps, request);
+  return (await awaitingVerification(deps, request)).request;
 }
 
 /**
- * RECEIVED → AWAITING_VERIFICATION, with `also` in the same write, unless it moved already (a re-run, or CloseUnverified
- * meanwhile at a short timeout): then `also` is recorded on its own.
+ * RECEIVED → AWAITING_VERIFICATION, with `also` in the same write; found moved already (a re-run), `also` is recorded on
+ * its own. `overtaken`: another writer moved it between the read and this write — CloseUnverified at a short timeout,
+ * so the wait is over — and `also` is not recorded. A write that lost a race while the request stayed RECEIVED (an
+ * operator's note, the trail's head) is thrown: the step's retries run it again, then the operator hears of it.
  */
-async function awaitingVerification(deps: Pick<Dependencies, 'requests' | 'audit'>, request: DataSubjectRequest, also: AuditEvent[] = []): Promise<DataSubjectRequest> {
+async function awaitingVerification(
+  deps: Pick<Dependencies, 'requests' | 'audit'>,
+  request: DataSubjectRequest,
+  also: AuditEvent[] = [],
+): Promise<{ request: DataSubjectRequest; overtaken: boolean }> {
   if (request.status === 'RECEIVED') {
     try {
-      return await deps.requests.transition(request.id, 'RECEIVED', 'AWAITING_VERIFICATION', {}, also);
+      return { request: await deps.requests.transition(request.id, 'RECEIVED', 'AWAITING_VERIFICATION', {}, also), overtaken: false };
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
-      request = await deps.requests.get(request.id);
+      const now = await deps.requests.get(request.id);
+      if (now.status === 'RECEIVED') throw error;
+      return { request: now, overtaken: true };
     }
   }
   for (const event of also) await deps.audit.append(request.id, event);
-  return request;
+  return { request, overtaken: false };
 }
 
 /**
@@ -129,7 +137,7 @@ export async function requestVerification(
     const current = pointer?.verification;
     const choice = choose(current, requestId, expiresAt, now);
     if (choice.kind === 'join') {
-      request = await awaitingVerification(deps, request);
+      request = (await awaitingVerification(deps, request)).request;
       if (await deps.verifications.join(current!.codeHash, waiting, now)) {
         await deps.audit.append(requestId, { type: 'verification.requested', detail: { expiresAt: current!.expiresAt, joined: true } });
         return;
@@ -146,11 +154,19 @@ export async function requestVerification(
     const { code, codeHash } = newCode();
     const verification: Verification = { codeHash, recipientKey, createdAt: now.toISOString(), expiresAt: expiresAt.toISOString(), owner: requestId, waiting };
     if (!(await deps.verifications.open(verification, pointer?.codeHash))) continue;
-    request = await awaitingVerification(deps, request, [{ type: 'verification.requested', detail: { expiresAt: verification.expiresAt, joined: false } }]);
+    const moved = await awaitingVerification(deps, request, [{ type: 'verification.requested', detail: { expiresAt: verification.expiresAt, joined: false } }]);
+    request = moved.request;
+    // Mail nobody could classify is read by a person; its receipt says so instead of listing no types.
+    const template = request.types.length ? 'receipt' : 'receiptUnclear';
+    // The wait ended meanwhile (CloseUnverified moved or closed the request): a link now could confirm nothing.
+    if (moved.overtaken || request.status !== 'AWAITING_VERIFICATION') {
+      await deps.verifications.markWithheld(codeHash, deps.clock.now());
+      await deps.audit.append(requestId, { type: 'mail.withheld', detail: { template, reason: 'wait_over' satisfies WithheldReason } });
+      return;
+    }
     // The page behind the link speaks the request's language.
     const link = `${deps.publicUrl}/verify?code=${encodeURIComponent(code)}&lang=${request.language}`;
-    // Mail nobody could classify is read by a person; its receipt says so instead of listing no types.
-    const sent = await mailUnverified(deps, request, request.types.length ? 'receipt' : 'receiptUnclear', recipientKey, {
+    const sent = await mailUnverified(deps, request, template, recipientKey, {
       link,
       expiresAt: messagesFor(request.language).date(verification.expiresAt, request.deadline.timeZone),
     });
@@ -199,15 +215,26 @@ async function mailUnverified(
  */
 export async function closeUnverified(deps: Dependencies, requestId: string): Promise<void> {
   // A wait that timed out before the verification step moved the request (a request started at its margin).
-  const request = await awaitingVerification(deps, await deps.requests.get(requestId));
+  const { request } = await awaitingVerification(deps, await deps.requests.get(requestId));
   if (request.status !== 'AWAITING_VERIFICATION') return;
   if (request.verifiedAt) throw new ConflictError(`request ${requestId} was confirmed as its wait ended; the operator must take it on`);
-  const trail = await deps.audit.list(requestId);
-  const mailedBefore = eventsOfType(trail, 'mail.sent').some((e) => ['receipt', 'receiptUnclear'].includes(e.detail.template));
-  if (mailedBefore) {
+  if (linkMailedOrBeingMailed(await deps.audit.list(requestId))) {
     await mailUnverified(deps, request, 'closedUnverified', await deps.personKey(request.email), {});
   } else {
     await deps.audit.append(requestId, { type: 'mail.withheld', detail: { template: 'closedUnverified', reason: 'not_mailed_before' } });
   }
   await deps.requests.transition(requestId, 'AWAITING_VERIFICATION', 'CLOSED_UNVERIFIED', { closedAt: deps.clock.now().toISOString() });
+}
+
+const RECEIPTS = ['receipt', 'receiptUnclear'];
+
+/**
+ * Whether the request's own link went out, or is going out: its step records `verification.requested` in the same
+ * write that moves the request, before it mails, so a wait that ends while the step mails finds the event without
+ * its `mail.sent` yet. A receipt withheld after the event means none went out.
+ */
+function linkMailedOrBeingMailed(trail: RecordedAuditEvent[]): boolean {
+  if (eventsOfType(trail, 'mail.sent').some((e) => RECEIPTS.includes(e.detail.template))) return true;
+  const requested = trail.findLastIndex((e) => e.type === 'verification.requested' && !e.detail.joined);
+  return requested >= 0 && !trail.slice(requested).some((e) => e.type === 'mail.withheld' && RECEIPTS.includes(e.detail.template));
 }

@@ -110,6 +110,54 @@ describe('requestVerification', () => {
     expect((await s.deps.requests.get(request.id)).verifiedAt).toBeDefined();
   });
 
+  it('fails, mailing nothing, when its move loses a race while the request stays RECEIVED; its retry mails the link once', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['access'], { status: 'RECEIVED', email: EMAIL });
+    // The store gives up on a request whose revision or trail kept moving (an operator's note, the watch's event).
+    const transition = s.deps.requests.transition.bind(s.deps.requests);
+    s.deps.requests.transition = async () => {
+      s.deps.requests.transition = transition;
+      throw new ConflictError(`request ${request.id} kept changing`);
+    };
+    await expect(stepRuns(s, request.id, codeOf('c'))).rejects.toBeInstanceOf(ConflictError);
+    expect(mailsTo(s, EMAIL)).toEqual([]);
+    expect((await s.deps.requests.get(request.id)).status).toBe('RECEIVED');
+    expect(await auditTypes(s, request.id)).toEqual(['request.received']);
+    // The step's retry moves it and mails a link that confirms it.
+    await stepRuns(s, request.id, codeOf('d'));
+    expect(mailsTo(s, EMAIL).map((m) => m.text.includes(codeOf('d')))).toEqual([true]);
+    expect(await confirmVerification(s.deps, codeOf('d'))).toEqual([request.id]);
+    expect(s.workflow.completed).toEqual([{ taskToken: `token-${request.id}`, output: { verifiedAt: (await s.deps.requests.get(request.id)).verifiedAt } }]);
+  });
+
+  it('mails no link for a request whose wait ended while the step made the link (started past its margin): closed, or being closed', async () => {
+    for (const closing of ['closed', 'moved'] as const) {
+      const s = systemFor('profiles/demo.json');
+      const request = await placeRequest(s, ['access'], { status: 'RECEIVED', email: EMAIL });
+      const open = s.deps.verifications.open.bind(s.deps.verifications);
+      s.deps.verifications.open = async (...args) => {
+        const opened = await open(...args);
+        // CloseUnverified runs now: all of it, or only its move so far.
+        if (closing === 'closed') await closeUnverified(s.deps, request.id);
+        else await s.deps.requests.transition(request.id, 'RECEIVED', 'AWAITING_VERIFICATION');
+        return opened;
+      };
+      await stepRuns(s, request.id, codeOf('c'));
+      if (closing === 'moved') await closeUnverified(s.deps, request.id);
+      expect(mailsTo(s, EMAIL)).toEqual([]);
+      expect((await s.deps.requests.get(request.id)).status).toBe('CLOSED_UNVERIFIED');
+      await expect(confirmVerification(s.deps, codeOf('c'))).rejects.toBeInstanceOf(InvalidTokenError);
+      const withheld = (await s.deps.audit.list(request.id)).filter((e) => e.type === 'mail.withheld').map((e) => e.detail);
+      expect(withheld).toEqual(
+        expect.arrayContaining([
+          { template: 'receipt', reason: 'wait_over' },
+          { template: 'closedUnverified', reason: 'not_mailed_before' },
+        ]),
+      );
+      expect(withheld).toHaveLength(2);
+    }
+  });
+
   it('moves a request that joins a link already mailed before it joins: confirmed right after, it is released', async () => {
     const { s, code } = await linkSent();
     const second = await placeRequest(s, ['erasure'], { status: 'RECEIVED', email: EMAIL });
@@ -302,6 +350,24 @@ describe('closeUnverified', () => {
     // The step, still running, finds it closed: no link, no mail.
     await stepRuns(s, request.id, codeOf('c'));
     expect(mailsTo(s, EMAIL)).toEqual([]);
+  });
+
+  it('answers with the closing mail when the wait ends while the step is mailing the link', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['access'], { status: 'RECEIVED', email: EMAIL });
+    const transition = s.deps.requests.transition.bind(s.deps.requests);
+    s.deps.requests.transition = async (...args) => {
+      s.deps.requests.transition = transition;
+      const moved = await transition(...args);
+      await closeUnverified(s.deps, request.id);
+      return moved;
+    };
+    await stepRuns(s, request.id, codeOf('c'));
+    expect(mailsTo(s, EMAIL).map((m) => m.subject).sort()).toEqual([
+      `[${request.id}] We have received your request — please confirm it`,
+      `[${request.id}] Your request is closed: the mailbox was not confirmed`,
+    ]);
+    expect((await s.deps.requests.get(request.id)).status).toBe('CLOSED_UNVERIFIED');
   });
 
   it('leaves a request that was confirmed and moved on alone', async () => {
