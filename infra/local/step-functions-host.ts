@@ -87,6 +87,16 @@ function readPath(document: Json, path: string): Json | undefined {
 }
 
 /**
+ * A task's TimeoutSecondsPath, read as Step Functions does: one that does not point to a positive integer fails the
+ * execution with States.Runtime, which no Retry or Catch takes (the engine reads these two flags).
+ */
+function timeoutAt(input: Json, path: string): number {
+  const seconds = readPath(input, path);
+  if (typeof seconds === 'number' && Number.isInteger(seconds) && seconds >= 1) return seconds;
+  throw Object.assign(new TaskError('States.Runtime', `TimeoutSecondsPath '${path}' does not point to a positive integer`), { isRetryable: false, isCatchable: false });
+}
+
+/**
  * The definition the engine runs. aws-local-stepfunctions races each task against a single setTimeout of the
  * state's TimeoutSeconds(Path); past 2^31-1 ms (24.8 days) Node fires that timer after 1 ms, so a callback
  * waiting for a decision due in six weeks timed out at once. The host enforces a callback task's real
@@ -400,7 +410,7 @@ export class StepFunctionsHost {
   private async callbackTask(record: ExecutionRecord, stateName: string, state: StateDefinition, input: Json, resumed: PendingTask | undefined): Promise<Json> {
     let pending = resumed;
     if (!pending) {
-      const timeout = state.TimeoutSeconds ?? (state.TimeoutSecondsPath ? Number(readPath(input, state.TimeoutSecondsPath)) : undefined);
+      const timeout = state.TimeoutSeconds ?? (state.TimeoutSecondsPath ? timeoutAt(input, state.TimeoutSecondsPath) : undefined);
       pending = { tokenHashes: [], state: stateName, deadline: timeout ? Date.now() + timeout * 1000 : Number.MAX_SAFE_INTEGER };
       record.pendingTask = pending;
     }

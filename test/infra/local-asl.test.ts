@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Settings } from '../../functions/config/settings.ts';
 import { STACK_NAME } from '../../infra/app.ts';
 import { ENTRY_METADATA, REPO_ROOT } from '../../infra/constructs/derbes-function.ts';
@@ -37,7 +37,7 @@ describe('one workflow, two homes', () => {
   });
 
   it('the bundle Lambda would run (ESM, with its own copy of the profile) takes a request on the local runtime', async () => {
-    system = await startTestSystem();
+    system ??= await startTestSystem();
     const [assetPath] = Object.values(fromCli.Resources)
       .filter((r) => r.Type === 'AWS::Lambda::Function' && String(r.Metadata?.[ENTRY_METADATA]).endsWith('http-api.ts'))
       .map((r) => String(r.Metadata?.['aws:asset:path']));
@@ -59,5 +59,27 @@ describe('one workflow, two homes', () => {
     });
     expect(result.statusCode).toBe(202);
     expect(JSON.parse(result.body)).toMatchObject({ status: 'RECEIVED', timeZone: 'Asia/Almaty', rule: { id: 'KZ-94V-art25-access' } });
+  });
+});
+
+describe('the local Step Functions host answers as AWS does', () => {
+  it('fails an execution whose wait has no usable timeout in its input with States.Runtime, which no Catch takes, before its task runs', async () => {
+    system ??= await startTestSystem();
+    const host = system.stepFunctions;
+    const verificationExpiresAt = new Date(Date.now() + 3_600_000).toISOString();
+    const inputs = {
+      'timeout-missing': { verificationExpiresAt },
+      'timeout-zero': { verificationExpiresAt, verificationTimeoutSeconds: 0 },
+      'timeout-text': { verificationExpiresAt, verificationTimeoutSeconds: '3600' },
+    };
+    for (const [name, payload] of Object.entries(inputs)) host.startExecution(name, { Payload: { requestId: name, ...payload } });
+    await vi.waitFor(() => expect(Object.keys(inputs).map((name) => host.describe(name)?.status)).toEqual(['FAILED', 'FAILED', 'FAILED']), { timeout: 20_000, interval: 100 });
+    for (const name of Object.keys(inputs)) {
+      const execution = host.describe(name)!;
+      // Missing, the task's Parameters already fail to resolve it (the engine's own States.Runtime); 0 or text, the host.
+      expect(execution.error).toMatch(/^ExecutionError: .*'\$\.Payload\.verificationTimeoutSeconds' does not point to a (value|positive integer)$/);
+      // It failed at its first state: the verification step never ran, so no NeedsAttention and no mail.
+      expect(execution.checkpoint?.state).toBe('AwaitVerification');
+    }
   });
 });
