@@ -1,16 +1,20 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { StepFunctionsWorkflow } from '../../functions/adapters/aws/step-functions-workflow.ts';
+import { DynamoRequestStore } from '../../functions/adapters/dynamodb/request-store.ts';
+import { documentClient } from '../../functions/adapters/dynamodb/client.ts';
 import { Settings } from '../../functions/config/settings.ts';
 import { STACK_NAME } from '../../infra/app.ts';
 import { ENTRY_METADATA, REPO_ROOT } from '../../infra/constructs/derbes-function.ts';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
 import { LocalTemplate, type CfnTemplate } from '../../infra/local/template.ts';
 import { appTemplate } from '../support/app-template.ts';
-import { startTestSystem } from '../support/local-system.ts';
+import { postJson, startTestSystem } from '../support/local-system.ts';
 
 // One `cdk synth` (with bundling) for both tests: it is the slow part.
 const cliOut = mkdtempSync(join(tmpdir(), 'derbes-cdk-'));
@@ -81,5 +85,29 @@ describe('the local Step Functions host answers as AWS does', () => {
       // It failed at its first state: the verification step never ran, so no NeedsAttention and no mail.
       expect(execution.checkpoint?.state).toBe('AwaitVerification');
     }
+  });
+
+  it('takes a start under a name already used, with another input, as the start made before: one execution, one receipt (the adapter and ExecutionAlreadyExists)', async () => {
+    system ??= await startTestSystem();
+    Object.assign(process.env, system.adminEnvironment);
+    const person = 'replayed@example.kz';
+    const submitted = await postJson(`${system.url}/api/requests`, { type: 'access', email: person, language: 'en' });
+    const requestId = String(submitted.body.reference);
+    const started = system.stepFunctions.describe(requestId)!;
+    // A replayed submission computes the input again, with another timeout: AWS and the host answer ExecutionAlreadyExists.
+    const workflow = new StepFunctionsWorkflow(() => system!.stepFunctions.stateMachineArn);
+    await workflow.start({ requestId, verificationExpiresAt: new Date(Date.now() + 60_000).toISOString(), verificationTimeoutSeconds: 60 });
+    expect(system.stepFunctions.describe(requestId)!.input).toEqual(started.input);
+    expect(await workflow.status(requestId)).toBe('RUNNING');
+    const mailsTo = async () => {
+      const mails = await Promise.all(readdirSync(system!.outboxDir!).map((file) => PostalMime.parse(readFileSync(join(system!.outboxDir!, file)))));
+      return mails.filter((mail) => mail.to?.some((to) => to.address === person));
+    };
+    await vi.waitFor(async () => expect(await mailsTo()).toHaveLength(1), { timeout: 30_000, interval: 200 });
+    const [receipt] = await mailsTo();
+    expect(receipt!.subject).toBe(`[${requestId}] We have received your request — please confirm it`);
+    expect(receipt!.text).toMatch(/\/verify\?code=[A-Za-z0-9_-]{43}&lang=en/);
+    const requests = new DynamoRequestStore(documentClient(), process.env[Settings.requestsTable]!, process.env[Settings.auditTable]!);
+    expect((await requests.get(requestId)).status).toBe('AWAITING_VERIFICATION');
   });
 });
