@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseProfile } from '../../functions/config/load-profile.ts';
 import { localize, type OperatorProfile } from '../../functions/config/profile-schema.ts';
-import { messagesFor, type AlertKind, type MailTemplate, type Messages } from '../../functions/domain/messages.ts';
+import { messagesFor, type AlertKind } from '../../functions/domain/messages.ts';
 import type { DataSubjectRequest } from '../../functions/domain/request.ts';
 import { LANGUAGES, REQUEST_TYPES, type Language, type RequestType } from '../../functions/domain/request-types.ts';
 import { hashSecretCode } from '../../functions/domain/secret-code.ts';
@@ -399,24 +399,15 @@ async function grantFirstConsent(system: MemorySystem, email: string): Promise<v
   await system.deps.consent.grant({ personKey: await system.deps.personKey(email), purposeId: purpose.id, at: new Date('2025-05-06T06:00:00Z'), channel: 'web', evidence: {} });
 }
 
-/** The operator's mails about a failure, which are not alerts of a kind: named by their template. */
-const OPERATOR_TEMPLATES: readonly MailTemplate[] = ['operatorAttention', 'operatorWorkflowStopped'];
-
-/** A template's subject with any values in its placeholders. */
-function subjectPattern(m: Messages, template: MailTemplate): RegExp {
-  const blank = '\u0000';
-  const { subject } = m.mail(template, { reference: blank, code: blank, execution: blank });
-  const literal = (part: string) => part.replace(/[.*+?^$()|[\]{}\\]/g, '\\$&');
-  return new RegExp('^' + subject.split(blank).map(literal).join('.*') + '$');
-}
-
 /** Which golden file a mail is: the person's, an operator alert (by its kind) or a processor's notice (by processor). */
 function goldenPath(mail: OutgoingMail, profile: OperatorProfile, golden: GoldenProfile, caseName: string, language: Language): Pick<GoldenMail, 'path' | 'kind' | 'language'> {
   if (mail.to === profile.operator.contactEmail) {
     const m = messagesFor(profile.defaultLanguage);
     const kinds: AlertKind[] = ['decisionNeeded', 'decisionOverdue', 'partialAnswer', 'reminder', 'lastDay', 'safetyMargin', 'overdue', 'processorsNotTold', 'attentionAtMargin'];
-    const kind =
-      kinds.find((k) => mail.subject.endsWith(`] ${m.alert(k).title}`)) ?? OPERATOR_TEMPLATES.find((t) => subjectPattern(m, t).test(mail.subject)) ?? 'unknown-alert';
+    // An alert is named by its kind; the operator's other mails (a failed step, a stopped workflow) by their template,
+    // which their Message-ID carries after the reference.
+    const template = /^<[^.]+\.(\w+)\./.exec(mail.messageId)?.[1];
+    const kind = template === 'operatorAlert' ? (kinds.find((k) => mail.subject.endsWith(`] ${m.alert(k).title}`)) ?? 'unknown-alert') : template;
     const folder = golden.slug === 'demo' ? `operator-${language}` : 'operator';
     return { kind: 'operator', language: profile.defaultLanguage, path: `${golden.slug}/${folder}/${kind}-after-${caseName}.txt` };
   }
