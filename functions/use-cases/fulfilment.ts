@@ -265,20 +265,21 @@ export async function notifyProcessors(
   // Read again: what this run recorded, and a follow-up the operator marked done while the notices were out.
   const after = noticeStandings(await deps.audit.list(requestId));
   const tried = new Set(toTell.map(({ processor, type }) => noticeWorkId(processor.id, type)));
-  const notTold: Array<{ id: string; processor: Processor; since: string; alerted: boolean }> = [];
+  const unalerted: Array<{ id: string; processor: Processor; since: string }> = [];
+  let notified = 0;
   for (const { processor, type } of notices) {
     const id = noticeWorkId(processor.id, type);
     const standing = after.get(id);
     if (standing?.state === 'undelivered' && tried.has(id)) {
       // A notice that failed again keeps the date its follow-up was first opened.
       await deps.openWork.put({ requestId, id, kind: 'processor_notice', processorId: processor.id, type, since: standing.since });
-      notTold.push({ id, processor, since: standing.since, alerted: standing.alerted });
+      if (!standing.alerted) unalerted.push({ id, processor, since: standing.since });
     } else if (standing && standing.state !== 'undelivered') {
       // Delivered, or told by hand: a follow-up left open (a run that failed before closing it) is nobody's any more.
       await deps.openWork.remove(requestId, id);
+      notified++;
     }
   }
-  const unalerted = notTold.filter((notice) => !notice.alerted);
   if (unalerted.length) {
     const language = deps.profile.defaultLanguage;
     const names = [...new Set(unalerted.map(({ processor }) => localize(processor.name, language)))];
@@ -289,10 +290,6 @@ export async function notifyProcessors(
   }
   const thrown = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (thrown) throw thrown.reason;
-  const notified = notices.filter(({ processor, type }) => {
-    const state = after.get(noticeWorkId(processor.id, type))?.state;
-    return state === 'delivered' || state === 'told by hand';
-  }).length;
   return { notified, failed: notices.length - notified };
 }
 
