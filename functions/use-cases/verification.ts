@@ -57,7 +57,7 @@ function choose(current: Verification | undefined, requestId: string, ownExpiry:
  * (reference, due date) goes out here — once, however often the step runs — to the address the person gave the
  * operator, confirmed from entry, so in the words any confirmed address gets. Returns the request as it now stands.
  */
-export async function enterVerification(deps: Dependencies, request: DataSubjectRequest): Promise<DataSubjectRequest> {
+async function enterVerification(deps: Dependencies, request: DataSubjectRequest): Promise<DataSubjectRequest> {
   if (request.entry?.identity === 'attested' && request.verifiedAt !== undefined) await notifyPerson(deps, request, 'receiptEntered', {});
   return (await awaitingVerification(deps, request)).request;
 }
