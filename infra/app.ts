@@ -9,6 +9,7 @@ import { checkCatalogs } from '../functions/domain/messages.ts';
 import { checkRefusalGrounds } from '../functions/domain/refusal-grounds.ts';
 import { checkRetentionTexts } from '../functions/domain/retention-texts.ts';
 import { checkSignInTexts } from '../functions/domain/sign-in-texts.ts';
+import { shippedOwnRecordsRules } from '../functions/domain/own-records.ts';
 import { DerbesStack } from './derbes-stack.ts';
 import { deploymentRegion, SES_RECEIVING } from './regions.ts';
 import { ConfigurationError } from '../functions/domain/errors.ts';
@@ -30,7 +31,8 @@ export function createApp(options: AppOptions = {}): { app: App; stack: DerbesSt
   const profilePath = resolve(REPO_ROOT, options.profilePath ?? process.env.DERBES_PROFILE ?? DEFAULT_PROFILE);
   const profile = loadProfileFile(profilePath);
   // The functions validate a catalogue (a jurisdiction's refusal grounds, the texts of the console, its sign-in page,
-  // the evidence pack, breaches and retention) when they first need it; a deploy (and `npm start`) checks them all first.
+  // the evidence pack, breaches and retention, the release's own-records rules) when they first need it; a deploy (and
+  // `npm start`, which synthesizes whenever an input changed) checks them all first.
   checkCatalogs();
   checkRefusalGrounds();
   checkConsoleTexts();
@@ -38,6 +40,7 @@ export function createApp(options: AppOptions = {}): { app: App; stack: DerbesSt
   checkBreachTexts();
   checkRetentionTexts();
   checkSignInTexts();
+  shippedOwnRecordsRules();
   const app = new App({
     outdir: options.outdir,
     context: {

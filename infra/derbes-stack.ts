@@ -10,7 +10,6 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { mailDomain, type OperatorProfile } from '../functions/config/profile-schema.ts';
 import { Settings } from '../functions/config/settings.ts';
-import { shippedOwnRecordsRules } from '../functions/domain/own-records.ts';
 import { DerbesFunction } from './constructs/derbes-function.ts';
 import { EmailReceiving } from './constructs/email-receiving.ts';
 import { PublicHttpApi } from './constructs/http-api.ts';
@@ -338,7 +337,6 @@ export class DerbesStack extends Stack {
     api.setEnvironment(Settings.userPoolId, identity.userPool.userPoolId).setEnvironment(Settings.userPoolClientId, identity.consoleClient.userPoolClientId);
     const publicApi = new PublicHttpApi(this, 'Public', { public: api, operator: operatorApi, consoleAuthorizer: identity.authorizer });
     const publicUrl = this.publicUrl(profile, publicApi);
-    api.setEnvironment(Settings.publicUrl, publicUrl);
 
     // Intake mails the operator when a stranger writes into a person's request, and keys the hash of each request it
     // makes (its idempotency record) with the person key.
@@ -429,9 +427,6 @@ export class DerbesStack extends Stack {
     });
 
     // Retention that purges by itself: a few pages per rule and run, continuing next run; approved rules only.
-    // The purge validates the release's own-records rules on its first call, not at load; validating them here too makes
-    // a broken rule file stop the synthesis — the deploy, and `npm start`, which synthesizes whenever an input changed.
-    shippedOwnRecordsRules();
     const retentionPurge = sendsMail(
       // derbes' own records too: a closed request past its term is anonymised (UpdateItem, PutItem), its source
       // results deleted (DeleteItem), its raw mail and attachments removed.
@@ -462,8 +457,9 @@ export class DerbesStack extends Stack {
       schedule: events.Schedule.rate(Duration.hours(1)),
       targets: [new eventTargets.LambdaFunction(retentionPurge.function, { retryAttempts: 2, deadLetterQueue: alarms.failedInvocations })],
     });
-    // Every function that mails may alert the operator, and every alert links to the request in the console.
-    for (const f of mailers) f.setEnvironment(Settings.publicUrl, publicUrl);
+    // The base of every link in mail: the API's pages, and every function that mails — any may alert the operator, and
+    // every alert links to the request in the console.
+    for (const f of [api, ...mailers]) f.setEnvironment(Settings.publicUrl, publicUrl);
 
     new CfnOutput(this, 'PublicUrl', { value: publicUrl, description: 'Privacy form and API; the base of every link in mail' });
     new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });
