@@ -78,6 +78,27 @@ describe('the audit trail as a hash chain in DynamoDB', () => {
     expect((await audit().list(id)).filter((e) => e.type === 'deadline.step')).toHaveLength(6);
   });
 
+  it('a trail that moves while it is verified verifies: an append between reading its events and its head is not a break', async () => {
+    const id = await requestWithTrail();
+    // The workflow appends to the trail just after the verifier has read its events, once or (a busy trail) twice.
+    let appendsLeft = 2;
+    const moving = new Proxy(ddb.db, {
+      get: (target, name) =>
+        name === 'send'
+          ? async (command: { constructor: { name: string }; input: { KeyConditionExpression?: string } }) => {
+              const result = await target.send(command as never);
+              if (command.constructor.name === 'QueryCommand' && command.input.KeyConditionExpression?.includes('begins_with(sk, :events)') && appendsLeft-- > 0) {
+                await audit().append(id, { type: 'deadline.step', detail: { kind: `moved-${appendsLeft}`, at: '2026-11-21T00:00:00.000Z' } });
+              }
+              return result;
+            }
+          : Reflect.get(target, name),
+    });
+    const check = await verifyTrail({ ...deps(), auditChains: new DynamoAuditLog(moving, ddb.tables.audit) }, id);
+    expect(appendsLeft).toBeLessThan(0); // both appends happened mid-read, and the events were read a third time
+    expect(check).toMatchObject({ trail: id, verified: true, events: 7 });
+  });
+
   it('an audit item edited in the table fails verification, naming that event', async () => {
     const id = await requestWithTrail();
     const mail = (await eventKeys(id)).find((e) => e.type === 'mail.sent')!;

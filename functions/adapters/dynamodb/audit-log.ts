@@ -56,12 +56,28 @@ export class DynamoAuditLog implements AuditLog, AuditChains {
   }
 
   async chain(trail: string): Promise<{ events: ChainedAuditEvent[]; head?: ChainHead; unchained: RecordedAuditEvent[] }> {
-    const [events, head, unchained] = await Promise.all([
-      this.events(trail),
-      this.db.send(new GetCommand({ TableName: this.table, Key: { pk: trail, sk: HEAD_SK }, ConsistentRead: true })),
-      this.unchained(trail),
-    ]);
-    return { events, ...(head.Item ? { head: toHead(head.Item) } : {}), unchained };
+    const [{ events, head }, unchained] = await Promise.all([this.closedChain(trail), this.unchained(trail)]);
+    return { events, ...(head ? { head } : {}), unchained };
+  }
+
+  /**
+   * A trail may move while it is read (the purge, the workflow): each append writes its events and the head in one
+   * transaction, so the events read between two equal readings of the head are exactly the chain that head closes.
+   * Read side by side, an append in between would look like events removed, or added around the chain.
+   */
+  private async closedChain(trail: string): Promise<{ events: ChainedAuditEvent[]; head?: ChainHead }> {
+    let head = await this.head(trail);
+    for (let reading = 1; ; reading++) {
+      const events = await this.events(trail);
+      const after = await this.head(trail);
+      if (after?.seq === head?.seq || reading === CHAIN_READINGS) return { events, head: after };
+      head = after;
+    }
+  }
+
+  private async head(trail: string): Promise<ChainHead | undefined> {
+    const item = (await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: trail, sk: HEAD_SK }, ConsistentRead: true }))).Item;
+    return item ? toHead(item) : undefined;
   }
 
   async heads(options: { movedSince?: string; cursor?: string; limit: number }): Promise<{ heads: ChainHead[]; cursor?: string }> {
@@ -131,5 +147,10 @@ const LATEST_DIGEST = { pk: 'DIGESTS', sk: 'LATEST' };
 /** pk=<trail> sk=ANCHOR#<digest's writtenAt>: the digest that anchored the trail's head, and at what number. */
 const ANCHOR_PREFIX = 'ANCHOR#';
 const ANCHOR_WRITES_AT_ONCE = 25;
+/**
+ * How often a trail that keeps moving is read again before its last reading is checked as it stands (a trail moves a
+ * few times in a request's life, never for long).
+ */
+const CHAIN_READINGS = 5;
 
 const toPointer = (item: Record<string, unknown>): DigestPointer => ({ key: String(item.key), sha256: String(item.sha256), day: String(item.day), writtenAt: String(item.writtenAt) });
