@@ -64,7 +64,7 @@ async function enterVerification(deps: Dependencies, request: DataSubjectRequest
 
 /**
  * RECEIVED → AWAITING_VERIFICATION, with `also` in the same write; found moved already (a re-run), `also` is recorded on
- * its own. `overtaken`: another writer moved it between the read and this write — CloseUnverified at a short timeout,
+ * its own and the request read again. `overtaken`: another writer moved it between the read and this write — CloseUnverified at a short timeout,
  * so the wait is over — and `also` is not recorded. A write that lost a race while the request stayed RECEIVED (an
  * operator's note, the trail's head) is thrown: the step's retries run it again, then the operator hears of it.
  */
@@ -83,8 +83,11 @@ async function awaitingVerification(
       return { request: now, overtaken: true };
     }
   }
+  if (!also.length) return { request, overtaken: false };
   for (const event of also) await deps.audit.append(request.id, event);
-  return { request, overtaken: false };
+  // Read back after recording: a wait that ended while this re-run made its link (CloseUnverified) is seen before
+  // anything is mailed, not after, from a request read at the step's start.
+  return { request: await deps.requests.get(request.id), overtaken: false };
 }
 
 /**

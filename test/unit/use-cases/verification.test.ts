@@ -158,6 +158,26 @@ describe('requestVerification', () => {
     }
   });
 
+  it('mails no link when the step runs again (its first run died before mailing) and the wait ends while it makes the link', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
+    const open = s.deps.verifications.open.bind(s.deps.verifications);
+    s.deps.verifications.open = async (...args) => {
+      const opened = await open(...args);
+      await closeUnverified(s.deps, request.id);
+      return opened;
+    };
+    await stepRuns(s, request.id, codeOf('c'));
+    expect(mailsTo(s, EMAIL)).toEqual([]);
+    expect((await s.deps.requests.get(request.id)).status).toBe('CLOSED_UNVERIFIED');
+    await expect(confirmVerification(s.deps, codeOf('c'))).rejects.toBeInstanceOf(InvalidTokenError);
+    const withheld = (await s.deps.audit.list(request.id)).filter((e) => e.type === 'mail.withheld').map((e) => e.detail);
+    expect(withheld).toEqual([
+      { template: 'closedUnverified', reason: 'not_mailed_before' },
+      { template: 'receipt', reason: 'wait_over' },
+    ]);
+  });
+
   it('moves a request that joins a link already mailed before it joins: confirmed right after, it is released', async () => {
     const { s, code } = await linkSent();
     const second = await placeRequest(s, ['erasure'], { status: 'RECEIVED', email: EMAIL });
