@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import { createApp } from '../infra/app.ts';
-import { ESM_REQUIRE_BANNER, FUNCTION_BUILD } from '../infra/bundling.ts';
+import { FUNCTION_BUILD } from '../infra/bundling.ts';
 import { REPO_ROOT } from '../infra/constructs/derbes-function.ts';
 import { LocalTemplate, type CfnTemplate } from '../infra/local/template.ts';
 
@@ -84,18 +84,9 @@ async function floorBundle(services: string[]): Promise<string> {
   ].join('\n');
   const dir = join(outdir, `floor-${key}`);
   mkdirSync(dir, { recursive: true });
-  await build({
-    stdin: { contents: source, resolveDir: REPO_ROOT, loader: 'js' },
-    absWorkingDir: REPO_ROOT,
-    outfile: join(dir, 'index.mjs'),
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node24',
-    minify: true,
-    banner: { js: ESM_REQUIRE_BANNER },
-    logLevel: 'error',
-  });
+  // The functions' own options (which fields of a package esbuild reads, the charset), in one file: the floor's
+  // clients are all constructed at init, so a split would load every chunk anyway.
+  await build({ ...FUNCTION_BUILD, splitting: false, stdin: { contents: source, resolveDir: REPO_ROOT, loader: 'js' }, absWorkingDir: REPO_ROOT, outfile: join(dir, 'index.mjs') });
   floors.set(key, join(dir, 'index.mjs'));
   return join(dir, 'index.mjs');
 }
