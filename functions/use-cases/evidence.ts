@@ -43,7 +43,10 @@ async function anchorOf(deps: VerifyDeps, trail: string, cache: DigestCache): Pr
  * the request or breach it belongs to exists: every one is made with its first event, so its trail was removed.
  */
 export async function verifyTrail(deps: VerifyDeps, trail: string, cache: DigestCache = new Map()): Promise<ChainCheck> {
-  const [{ events, head, unchained }, anchor] = await Promise.all([deps.auditChains.chain(trail), anchorOf(deps, trail, cache)]);
+  // The anchor first: a digest anchors a head it read, so an anchor read before the chain names no event past the
+  // chain's head; read beside it, a digest written meanwhile looked like events removed at the end.
+  const anchor = await anchorOf(deps, trail, cache);
+  const { events, head, unchained } = await deps.auditChains.chain(trail);
   // Written before the chain: reported, not verified (nothing can prove them unchanged), and never made to look chained.
   const before = unchained.length ? { unchained: { events: unchained.length, lastAt: unchained.at(-1)!.at } } : {};
   if (!events.length && !head) {

@@ -78,25 +78,41 @@ describe('the audit trail as a hash chain in DynamoDB', () => {
     expect((await audit().list(id)).filter((e) => e.type === 'deadline.step')).toHaveLength(6);
   });
 
-  it('a trail that moves while it is verified verifies: an append between reading its events and its head is not a break', async () => {
+  it('a trail that keeps moving while it is verified (a purge pass) verifies as it stood; an event put past its head still does not', async () => {
     const id = await requestWithTrail();
-    // The workflow appends to the trail just after the verifier has read its events, once or (a busy trail) twice.
-    let appendsLeft = 2;
+    // The workflow appends to the trail each time just after the verifier has read its events, and a reading of the
+    // head sent while the events are being read is answered after that append.
+    let appended = 0;
+    let eventsRead: Promise<unknown> | undefined;
+    type Sent = { constructor: { name: string }; input: { KeyConditionExpression?: string; Key?: { sk?: string } } };
     const moving = new Proxy(ddb.db, {
       get: (target, name) =>
         name === 'send'
-          ? async (command: { constructor: { name: string }; input: { KeyConditionExpression?: string } }) => {
-              const result = await target.send(command as never);
-              if (command.constructor.name === 'QueryCommand' && command.input.KeyConditionExpression?.includes('begins_with(sk, :events)') && appendsLeft-- > 0) {
-                await audit().append(id, { type: 'deadline.step', detail: { kind: `moved-${appendsLeft}`, at: '2026-11-21T00:00:00.000Z' } });
+          ? async (command: Sent) => {
+              if (command.constructor.name === 'QueryCommand' && command.input.KeyConditionExpression?.includes('begins_with(sk, :events)')) {
+                eventsRead = (async () => {
+                  const result = await target.send(command as never);
+                  await audit().append(id, { type: 'deadline.step', detail: { kind: `moved-${++appended}`, at: '2026-11-21T00:00:00.000Z' } });
+                  return result;
+                })();
+                return eventsRead;
               }
-              return result;
+              if (command.constructor.name === 'GetCommand' && command.input.Key?.sk === 'HEAD') await eventsRead;
+              return target.send(command as never);
             }
           : Reflect.get(target, name),
     });
-    const check = await verifyTrail({ ...deps(), auditChains: new DynamoAuditLog(moving, ddb.tables.audit) }, id);
-    expect(appendsLeft).toBeLessThan(0); // both appends happened mid-read, and the events were read a third time
-    expect(check).toMatchObject({ trail: id, verified: true, events: 7 });
+    const verifying = () => verifyTrail({ ...deps(), auditChains: new DynamoAuditLog(moving, ddb.tables.audit) }, id);
+    for (let run = 0; run < 3; run++) expect(await verifying()).toMatchObject({ trail: id, verified: true, events: 5 + run });
+    expect(appended).toBe(3);
+
+    // An event put in the table past the head, while the trail moves: found, not taken for an append.
+    const head = (await ddb.db.send(new QueryCommand({ TableName: ddb.tables.audit, KeyConditionExpression: 'pk = :pk AND sk = :head', ExpressionAttributeValues: { ':pk': id, ':head': 'HEAD' }, ConsistentRead: true }))).Items![0]!;
+    const last = (await eventKeys(id)).at(-1)!;
+    const lastItem = (await ddb.db.send(new QueryCommand({ TableName: ddb.tables.audit, KeyConditionExpression: 'pk = :pk AND sk = :sk', ExpressionAttributeValues: { ':pk': id, ':sk': last.sk }, ConsistentRead: true }))).Items![0]!;
+    const added = Number(head.seq) + 3;
+    await ddb.db.send(new PutCommand({ TableName: ddb.tables.audit, Item: { ...lastItem, sk: `EVENT#${String(added).padStart(10, '0')}`, seq: added } }));
+    expect(await verifying()).toMatchObject({ trail: id, verified: false });
   });
 
   it('an audit item edited in the table fails verification, naming that event', async () => {

@@ -61,18 +61,19 @@ export class DynamoAuditLog implements AuditLog, AuditChains {
   }
 
   /**
-   * A trail may move while it is read (the purge, the workflow): each append writes its events and the head in one
-   * transaction, so the events read between two equal readings of the head are exactly the chain that head closes.
-   * Read side by side, an append in between would look like events removed, or added around the chain.
+   * A trail may move while it is read (a purge pass appends for minutes, the workflow now and then): each append writes
+   * its events and the head in one transaction, so the events read after a first reading of the head hold the whole
+   * chain that head closes, and those a second reading covers were appended meanwhile. The chain is proved as it stood
+   * at the first reading; events past the second reading's head were put around the chain, and stay for the check to
+   * find. Read side by side, an append in between looked like events removed, or added around the chain.
    */
   private async closedChain(trail: string): Promise<{ events: ChainedAuditEvent[]; head?: ChainHead }> {
-    let head = await this.head(trail);
-    for (let reading = 1; ; reading++) {
-      const events = await this.events(trail);
-      const after = await this.head(trail);
-      if (after?.seq === head?.seq || reading === CHAIN_READINGS) return { events, head: after };
-      head = after;
-    }
+    const first = await this.head(trail);
+    const events = await this.events(trail);
+    const second = await this.head(trail);
+    // Unmoved, gone, or moved back (none of which an append does): checked as it stands now.
+    if (!first || !second || second.seq <= first.seq) return { events, ...(second ? { head: second } : {}) };
+    return { events: events.filter((event) => event.seq <= first.seq || event.seq > second.seq), head: first };
   }
 
   private async head(trail: string): Promise<ChainHead | undefined> {
@@ -147,10 +148,5 @@ const LATEST_DIGEST = { pk: 'DIGESTS', sk: 'LATEST' };
 /** pk=<trail> sk=ANCHOR#<digest's writtenAt>: the digest that anchored the trail's head, and at what number. */
 const ANCHOR_PREFIX = 'ANCHOR#';
 const ANCHOR_WRITES_AT_ONCE = 25;
-/**
- * How often a trail that keeps moving is read again before its last reading is checked as it stands (a trail moves a
- * few times in a request's life, never for long).
- */
-const CHAIN_READINGS = 5;
 
 const toPointer = (item: Record<string, unknown>): DigestPointer => ({ key: String(item.key), sha256: String(item.sha256), day: String(item.day), writtenAt: String(item.writtenAt) });
