@@ -63,31 +63,30 @@ async function enterVerification(deps: Dependencies, request: DataSubjectRequest
 }
 
 /**
- * RECEIVED → AWAITING_VERIFICATION, with `also` in the same write; found moved already (a re-run), `also` is recorded on
- * its own and the request read again. `overtaken`: another writer moved it between the read and this write — CloseUnverified at a short timeout,
- * so the wait is over — and `also` is not recorded. A write that lost a race while the request stayed RECEIVED (an
- * operator's note, the trail's head) is thrown: the step's retries run it again, then the operator hears of it.
+ * RECEIVED → AWAITING_VERIFICATION, with `also` in the same write; found moved already (a re-run), `also` is recorded
+ * in a write that holds only while the request still waits. `overtaken`: CloseUnverified moved it first (at a short
+ * timeout) or closed it, so the wait is over and `also` is not recorded. A write that lost a race while the request
+ * stayed where it was (an operator's note, the trail's head) is thrown: the step's retries run it again, then the
+ * operator hears of it.
  */
 async function awaitingVerification(
   deps: Pick<Dependencies, 'requests' | 'audit'>,
   request: DataSubjectRequest,
   also: AuditEvent[] = [],
 ): Promise<{ request: DataSubjectRequest; overtaken: boolean }> {
-  if (request.status === 'RECEIVED') {
-    try {
-      return { request: await deps.requests.transition(request.id, 'RECEIVED', 'AWAITING_VERIFICATION', {}, also), overtaken: false };
-    } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-      const now = await deps.requests.get(request.id);
-      if (now.status === 'RECEIVED') throw error;
-      return { request: now, overtaken: true };
-    }
+  if (request.status !== 'RECEIVED' && !also.length) return { request, overtaken: false };
+  try {
+    const written =
+      request.status === 'RECEIVED'
+        ? await deps.requests.transition(request.id, 'RECEIVED', 'AWAITING_VERIFICATION', {}, also)
+        : await deps.requests.amend(request.id, 'AWAITING_VERIFICATION', {}, also);
+    return { request: written, overtaken: false };
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    const now = await deps.requests.get(request.id);
+    if (now.status === request.status) throw error;
+    return { request: now, overtaken: true };
   }
-  if (!also.length) return { request, overtaken: false };
-  for (const event of also) await deps.audit.append(request.id, event);
-  // Read back after recording: a wait that ended while this re-run made its link (CloseUnverified) is seen before
-  // anything is mailed, not after, from a request read at the step's start.
-  return { request: await deps.requests.get(request.id), overtaken: false };
 }
 
 /**
@@ -215,18 +214,23 @@ async function mailUnverified(
  * Verification did not come in time: a reasoned answer before the due date — to an address we wrote to about this
  * request, within its budget. A request that only joined another's link, or whose link was never mailed, closes
  * without a mail of its own: the address would otherwise get one per request an attacker sent.
+ * The request is closed before its trail is read: the verification step records a link only while the request
+ * waits, so what the trail says went out is then final. Run again after the close, the step decides the mail once.
  */
 export async function closeUnverified(deps: Dependencies, requestId: string): Promise<void> {
   // A wait that timed out before the verification step moved the request (a request started at its margin).
-  const { request } = await awaitingVerification(deps, await deps.requests.get(requestId));
-  if (request.status !== 'AWAITING_VERIFICATION') return;
-  if (request.verifiedAt) throw new ConflictError(`request ${requestId} was confirmed as its wait ended; the operator must take it on`);
-  if (linkMailedOrBeingMailed(await deps.audit.list(requestId))) {
+  let { request } = await awaitingVerification(deps, await deps.requests.get(requestId));
+  if (request.status === 'AWAITING_VERIFICATION') {
+    if (request.verifiedAt) throw new ConflictError(`request ${requestId} was confirmed as its wait ended; the operator must take it on`);
+    request = await deps.requests.transition(requestId, 'AWAITING_VERIFICATION', 'CLOSED_UNVERIFIED', { closedAt: deps.clock.now().toISOString() });
+  } else if (request.status !== 'CLOSED_UNVERIFIED') return;
+  const trail = await deps.audit.list(requestId);
+  if (trail.some((e) => (e.type === 'mail.sent' || e.type === 'mail.withheld') && e.detail.template === 'closedUnverified')) return;
+  if (linkMailedOrBeingMailed(trail)) {
     await mailUnverified(deps, request, 'closedUnverified', await deps.personKey(request.email), {});
   } else {
     await deps.audit.append(requestId, { type: 'mail.withheld', detail: { template: 'closedUnverified', reason: 'not_mailed_before' } });
   }
-  await deps.requests.transition(requestId, 'AWAITING_VERIFICATION', 'CLOSED_UNVERIFIED', { closedAt: deps.clock.now().toISOString() });
 }
 
 const RECEIPTS = ['receipt', 'receiptUnclear'];

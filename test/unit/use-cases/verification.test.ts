@@ -178,6 +178,46 @@ describe('requestVerification', () => {
     ]);
   });
 
+  it('sends the link and the closing answer both, or neither, when the step runs again while the wait ends', async () => {
+    // The wait ends while the re-run (its first run died before mailing) is under way: CloseUnverified reads the
+    // trail, and the whole re-run happens just then.
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
+    const list = s.deps.audit.list.bind(s.deps.audit);
+    let rerun = false;
+    s.deps.audit.list = async (id) => {
+      const trail = await list(id);
+      if (!rerun) {
+        rerun = true;
+        await stepRuns(s, request.id, codeOf('c'));
+      }
+      return trail;
+    };
+    await closeUnverified(s.deps, request.id);
+    expect((await s.deps.requests.get(request.id)).status).toBe('CLOSED_UNVERIFIED');
+    const mails = mailsTo(s, EMAIL);
+    const link = mails.filter((m) => m.text.includes(codeOf('c')));
+    expect(mails).toHaveLength(link.length * 2); // a link mailed comes with the closing answer
+    expect(link).toEqual([]); // closed before the re-run could record its link
+    await expect(confirmVerification(s.deps, codeOf('c'))).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
+  it('a closing step run again after the close decides the closing answer once', async () => {
+    const { s, request } = await linkSent(0.5);
+    const list = s.deps.audit.list.bind(s.deps.audit);
+    let crashes = 1;
+    s.deps.audit.list = async (id) => {
+      if (crashes-- > 0) throw new Error('the function timed out');
+      return list(id);
+    };
+    await expect(closeUnverified(s.deps, request.id)).rejects.toThrow('timed out');
+    expect((await s.deps.requests.get(request.id)).status).toBe('CLOSED_UNVERIFIED');
+    await closeUnverified(s.deps, request.id);
+    await closeUnverified(s.deps, request.id);
+    const closing = mailsTo(s, EMAIL).filter((m) => !m.text.includes(codeOf('c')));
+    expect(closing).toHaveLength(1);
+  });
+
   it('moves a request that joins a link already mailed before it joins: confirmed right after, it is released', async () => {
     const { s, code } = await linkSent();
     const second = await placeRequest(s, ['erasure'], { status: 'RECEIVED', email: EMAIL });
