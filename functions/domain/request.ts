@@ -183,9 +183,13 @@ export interface DataSubjectRequest {
   legalHold?: string;
 }
 
-export function assertTransition(request: Pick<DataSubjectRequest, 'id' | 'status'>, to: RequestStatus): void {
+export function assertTransition(request: Pick<DataSubjectRequest, 'id' | 'status' | 'verifiedAt'>, to: RequestStatus): void {
   if (!ALLOWED_TRANSITIONS[request.status].includes(to)) {
     throw new ConflictError(`request ${request.id} cannot move from ${request.status} to ${to}`);
+  }
+  // Checked on the request as the store writes it: a confirmation that lands as the wait ends is never closed over.
+  if (to === 'CLOSED_UNVERIFIED' && request.verifiedAt !== undefined) {
+    throw new ConflictError(`request ${request.id} was confirmed as its wait ended; the operator must take it on`);
   }
 }
 

@@ -1,7 +1,7 @@
 import { eventsOfType, type AuditEvent, type RecordedAuditEvent } from '../domain/audit.ts';
 import { ConflictError } from '../domain/errors.ts';
 import { messagesFor, type MailTemplate } from '../domain/messages.ts';
-import type { DataSubjectRequest } from '../domain/request.ts';
+import { assertTransition, type DataSubjectRequest } from '../domain/request.ts';
 import { releaseVerificationWait } from './confirm-verification.ts';
 import type { Dependencies } from './dependencies.ts';
 import { alertOperator, notifyPerson } from './notify.ts';
@@ -214,23 +214,31 @@ async function mailUnverified(
  * Verification did not come in time: a reasoned answer before the due date — to an address we wrote to about this
  * request, within its budget. A request that only joined another's link, or whose link was never mailed, closes
  * without a mail of its own: the address would otherwise get one per request an attacker sent.
- * The request is closed before its trail is read: the verification step records a link only while the request
- * waits, so what the trail says went out is then final. Run again after the close, the step decides the mail once.
+ * The answer is decided and sent while the request still waits (a mail that keeps failing leaves it open, where the
+ * deadline watch sees it), then the request is closed. The verification step records a link only while the request
+ * waits, so the trail read again after the close is final: a link recorded while this step decided — or a step run
+ * again after the close — gets its closing answer then, once.
  */
 export async function closeUnverified(deps: Dependencies, requestId: string): Promise<void> {
   // A wait that timed out before the verification step moved the request (a request started at its margin).
   let { request } = await awaitingVerification(deps, await deps.requests.get(requestId));
   if (request.status === 'AWAITING_VERIFICATION') {
-    if (request.verifiedAt) throw new ConflictError(`request ${requestId} was confirmed as its wait ended; the operator must take it on`);
+    assertTransition(request, 'CLOSED_UNVERIFIED'); // confirmed as the wait ended: no closing answer, the operator takes it on
+    const trail = await deps.audit.list(requestId);
+    if (linkMailedOrBeingMailed(trail)) await mailClosing(deps, request, trail);
+    else await deps.audit.append(requestId, { type: 'mail.withheld', detail: { template: 'closedUnverified', reason: 'not_mailed_before' } });
     request = await deps.requests.transition(requestId, 'AWAITING_VERIFICATION', 'CLOSED_UNVERIFIED', { closedAt: deps.clock.now().toISOString() });
   } else if (request.status !== 'CLOSED_UNVERIFIED') return;
   const trail = await deps.audit.list(requestId);
-  if (trail.some((e) => (e.type === 'mail.sent' || e.type === 'mail.withheld') && e.detail.template === 'closedUnverified')) return;
-  if (linkMailedOrBeingMailed(trail)) {
-    await mailUnverified(deps, request, 'closedUnverified', await deps.personKey(request.email), {});
-  } else {
-    await deps.audit.append(requestId, { type: 'mail.withheld', detail: { template: 'closedUnverified', reason: 'not_mailed_before' } });
-  }
+  if (linkMailedOrBeingMailed(trail)) await mailClosing(deps, request, trail);
+}
+
+/** The closing answer, unless it was sent or withheld by the address's or the hour's budget already. */
+async function mailClosing(deps: Dependencies, request: DataSubjectRequest, trail: RecordedAuditEvent[]): Promise<void> {
+  const decided = trail.some(
+    (e) => (e.type === 'mail.sent' && e.detail.template === 'closedUnverified') || (e.type === 'mail.withheld' && e.detail.template === 'closedUnverified' && e.detail.reason !== 'not_mailed_before'),
+  );
+  if (!decided) await mailUnverified(deps, request, 'closedUnverified', await deps.personKey(request.email), {});
 }
 
 const RECEIPTS = ['receipt', 'receiptUnclear'];

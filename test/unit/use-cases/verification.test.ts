@@ -180,7 +180,7 @@ describe('requestVerification', () => {
 
   it('sends the link and the closing answer both, or neither, when the step runs again while the wait ends', async () => {
     // The wait ends while the re-run (its first run died before mailing) is under way: CloseUnverified reads the
-    // trail, and the whole re-run happens just then.
+    // trail, and the whole re-run happens just then — the link it mails is not in what CloseUnverified read.
     const s = systemFor('profiles/demo.json');
     const request = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
     const list = s.deps.audit.list.bind(s.deps.audit);
@@ -195,27 +195,43 @@ describe('requestVerification', () => {
     };
     await closeUnverified(s.deps, request.id);
     expect((await s.deps.requests.get(request.id)).status).toBe('CLOSED_UNVERIFIED');
-    const mails = mailsTo(s, EMAIL);
-    const link = mails.filter((m) => m.text.includes(codeOf('c')));
-    expect(mails).toHaveLength(link.length * 2); // a link mailed comes with the closing answer
-    expect(link).toEqual([]); // closed before the re-run could record its link
+    const [link, closing, ...more] = mailsTo(s, EMAIL);
+    expect(more).toEqual([]);
+    expect(link!.text).toContain(codeOf('c'));
+    expect(closing!.messageId).toContain(`${request.id}.closedUnverified.`);
     await expect(confirmVerification(s.deps, codeOf('c'))).rejects.toBeInstanceOf(InvalidTokenError);
   });
 
-  it('a closing step run again after the close decides the closing answer once', async () => {
+  it('a closing step run again (it failed after its mail) neither spends the budget again nor mails twice', async () => {
     const { s, request } = await linkSent(0.5);
-    const list = s.deps.audit.list.bind(s.deps.audit);
-    let crashes = 1;
-    s.deps.audit.list = async (id) => {
-      if (crashes-- > 0) throw new Error('the function timed out');
-      return list(id);
+    const transition = s.deps.requests.transition.bind(s.deps.requests);
+    let failures = 1;
+    s.deps.requests.transition = async (...args) => {
+      if (args[2] === 'CLOSED_UNVERIFIED' && failures-- > 0) throw new Error('the function timed out');
+      return transition(...args);
     };
+    const spendRecipient = s.deps.limits.spendRecipient.bind(s.deps.limits);
+    let spent = 0;
+    s.deps.limits.spendRecipient = async (...args) => (spent++, spendRecipient(...args));
     await expect(closeUnverified(s.deps, request.id)).rejects.toThrow('timed out');
+    expect((await s.deps.requests.get(request.id)).status).toBe('AWAITING_VERIFICATION'); // open, where the watch sees it
+    await closeUnverified(s.deps, request.id);
+    await closeUnverified(s.deps, request.id);
     expect((await s.deps.requests.get(request.id)).status).toBe('CLOSED_UNVERIFIED');
-    await closeUnverified(s.deps, request.id);
-    await closeUnverified(s.deps, request.id);
-    const closing = mailsTo(s, EMAIL).filter((m) => !m.text.includes(codeOf('c')));
-    expect(closing).toHaveLength(1);
+    expect(mailsTo(s, EMAIL).filter((m) => !m.text.includes(codeOf('c')))).toHaveLength(1);
+    expect(spent).toBe(1);
+  });
+
+  it('never closes as unverified a request confirmed as its wait ends, even when the confirmation lands just before the close', async () => {
+    const { s, request, code } = await linkSent(0.5);
+    const transition = s.deps.requests.transition.bind(s.deps.requests);
+    s.deps.requests.transition = async (...args) => {
+      if (args[2] === 'CLOSED_UNVERIFIED') await confirmVerification(s.deps, code);
+      return transition(...args);
+    };
+    await expect(closeUnverified(s.deps, request.id)).rejects.toBeInstanceOf(ConflictError);
+    const stands = await s.deps.requests.get(request.id);
+    expect(stands).toMatchObject({ status: 'AWAITING_VERIFICATION', verifiedAt: expect.any(String) });
   });
 
   it('moves a request that joins a link already mailed before it joins: confirmed right after, it is released', async () => {
