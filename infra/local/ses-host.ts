@@ -32,7 +32,10 @@ export class SesHost {
     private readonly delivery: Delivery,
     private readonly suppressionFile: string,
   ) {
-    if (delivery.kind === 'relay') this.transport = createTransport(delivery.url);
+    // Connections to the relay are kept and reused, as SES keeps its own to the receiving servers: a new SMTP session
+    // per message costs its handshake each time (smtp-server, which tests and mail catchers run, pauses 100 ms before
+    // its greeting), on the path of every mail the workflow waits for. Settings in the URL still win (?pool=false).
+    if (delivery.kind === 'relay') this.transport = createTransport({ url: delivery.url, pool: true });
     this.suppressed = new Set(existsSync(suppressionFile) ? (JSON.parse(readFileSync(suppressionFile, 'utf8')) as string[]) : []);
   }
 
