@@ -77,6 +77,17 @@ export function threadedUnder(request: Pick<DataSubjectRequest, 'id' | 'firstMai
 }
 
 /**
+ * Claims the person's notice ahead of its sending (notifyPerson then sends under the same claim): `first` when no
+ * earlier attempt claimed it, so whatever the notice costs (the address's mail budget) is spent by one attempt only,
+ * however often a step that failed to send it runs again.
+ */
+export async function claimPersonNotice(deps: Pick<Dependencies, 'profile' | 'sentMail'>, requestId: string, template: MailTemplate, round: MailKey['round'] = 1): Promise<{ first: boolean; sent: boolean }> {
+  const proposed = requestMessageId(requestId, template, mailDomain(deps.profile));
+  const claim = await deps.sentMail.claim({ requestId, kind: template, round }, proposed);
+  return { first: claim.messageId === proposed, sent: claim.sent };
+}
+
+/**
  * Sends one notice to the person and records it; `round` tells apart notices of one kind a request may get more than
  * once; `answering` is the Message-ID of the person's mail it answers, where that is not the one that made the request.
  * Returns its Message-ID (the first attempt's, when it went out before).

@@ -4,7 +4,7 @@ import { messagesFor, type MailTemplate } from '../domain/messages.ts';
 import { assertTransition, type DataSubjectRequest } from '../domain/request.ts';
 import { releaseVerificationWait } from './confirm-verification.ts';
 import type { Dependencies } from './dependencies.ts';
-import { alertOperator, notifyPerson } from './notify.ts';
+import { alertOperator, claimPersonNotice, notifyPerson } from './notify.ts';
 import { MAX_WAITING_PER_LINK, type ExecutionStart, type Verification } from './ports.ts';
 import { verificationWait } from './start-workflow.ts';
 
@@ -183,6 +183,9 @@ export async function requestVerification(
  * Mail to an address that has not confirmed a link, in fixed words only: sent if the address's own budget and then
  * the hour's budget (all addresses) allow, else withheld and recorded. The address's budget comes first, so a flood
  * aimed at one address does not use up everyone's hour. The operator hears once an hour when that runs out.
+ * A mail is charged once: the attempt that first claims it spends the budgets, and a step run again after its send
+ * failed (a relay deferring it, greylisting) sends it under that claim without spending them again — else a few
+ * deferrals would use up the address's budget and withhold the very mail they delayed. A refusal stands.
  */
 async function mailUnverified(
   deps: Dependencies,
@@ -191,23 +194,32 @@ async function mailUnverified(
   recipientKey: string,
   values: Record<string, string>,
 ): Promise<boolean> {
-  const limits = deps.profile.limits;
-  const now = deps.clock.now();
-  let reason: WithheldReason | undefined;
-  if (!(await deps.limits.spendRecipient(recipientKey, limits.recipientMails, now))) reason = 'recipient_budget';
-  else {
-    const hourly = await deps.limits.spendHourly(limits.unverifiedMailsPerHour, now);
-    if (!hourly.allowed) reason = 'hourly_budget';
-    if (hourly.firstRefusal) {
-      await alertOperator(deps, request, 'mailBudgetReached', { max: String(limits.unverifiedMailsPerHour) });
-    }
-  }
+  const notice = await claimPersonNotice(deps, request.id, template);
+  if (notice.sent) return true;
+  const reason = notice.first ? await spendBudgets(deps, request, recipientKey) : await refusedBefore(deps, request.id, template);
   if (reason) {
-    await deps.audit.append(request.id, { type: 'mail.withheld', detail: { template, reason } });
+    if (notice.first) await deps.audit.append(request.id, { type: 'mail.withheld', detail: { template, reason } });
     return false;
   }
   await notifyPerson(deps, request, template, values);
   return true;
+}
+
+async function spendBudgets(deps: Dependencies, request: DataSubjectRequest, recipientKey: string): Promise<WithheldReason | undefined> {
+  const limits = deps.profile.limits;
+  const now = deps.clock.now();
+  if (!(await deps.limits.spendRecipient(recipientKey, limits.recipientMails, now))) return 'recipient_budget';
+  const hourly = await deps.limits.spendHourly(limits.unverifiedMailsPerHour, now);
+  if (hourly.firstRefusal) await alertOperator(deps, request, 'mailBudgetReached', { max: String(limits.unverifiedMailsPerHour) });
+  return hourly.allowed ? undefined : 'hourly_budget';
+}
+
+/** The budgets' refusal of this mail, recorded by the attempt that claimed it. */
+async function refusedBefore(deps: Dependencies, requestId: string, template: MailTemplate): Promise<WithheldReason | undefined> {
+  const refusal = eventsOfType(await deps.audit.list(requestId), 'mail.withheld').find(
+    (e) => e.detail.template === template && (e.detail.reason === 'recipient_budget' || e.detail.reason === 'hourly_budget'),
+  );
+  return refusal?.detail.reason as WithheldReason | undefined;
 }
 
 /**

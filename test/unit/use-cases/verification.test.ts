@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConflictError, InvalidTokenError } from '../../../functions/domain/errors.ts';
+import { ConflictError, InvalidTokenError, MailDeferred } from '../../../functions/domain/errors.ts';
 import { hashSecretCode, newSecretCode } from '../../../functions/domain/secret-code.ts';
 import { confirmVerification } from '../../../functions/use-cases/confirm-verification.ts';
 import { enterRequest } from '../../../functions/use-cases/operator-actions.ts';
@@ -220,6 +220,49 @@ describe('requestVerification', () => {
     expect((await s.deps.requests.get(request.id)).status).toBe('CLOSED_UNVERIFIED');
     expect(mailsTo(s, EMAIL).filter((m) => !m.text.includes(codeOf('c')))).toHaveLength(1);
     expect(spent).toBe(1);
+  });
+
+  it('a receipt and a closing answer the relay defers go out on the step\'s retries, charged to the address once each', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['access'], { status: 'RECEIVED', email: EMAIL });
+    const send = s.deps.mailer.send.bind(s.deps.mailer);
+    let deferrals = 5;
+    s.deps.mailer.send = async (mail) => {
+      if (deferrals-- > 0) throw new MailDeferred('451 4.7.1 greylisted, try again later');
+      return send(mail);
+    };
+    const spendRecipient = s.deps.limits.spendRecipient.bind(s.deps.limits);
+    let spent = 0;
+    s.deps.limits.spendRecipient = async (...args) => (spent++, spendRecipient(...args));
+    // The step runs again after each deferral, as the workflow retries it: each run makes a link of its own.
+    const codes = ['c', 'd', 'e', 'f', 'g', 'h'].map(codeOf);
+    for (const code of codes) {
+      try {
+        await stepRuns(s, request.id, code);
+        break;
+      } catch (error) {
+        expect(error).toBeInstanceOf(MailDeferred);
+      }
+    }
+    const [receipt, ...more] = mailsTo(s, EMAIL);
+    expect(more).toEqual([]);
+    expect(receipt!.text).toContain(codes.at(-1));
+    expect(spent).toBe(1);
+
+    deferrals = 5;
+    for (let run = 0; run < 6; run++) {
+      try {
+        await closeUnverified(s.deps, request.id);
+        break;
+      } catch (error) {
+        expect(error).toBeInstanceOf(MailDeferred);
+      }
+    }
+    expect((await s.deps.requests.get(request.id)).status).toBe('CLOSED_UNVERIFIED');
+    const [, closing, ...after] = mailsTo(s, EMAIL);
+    expect(after).toEqual([]);
+    expect(closing!.messageId).toContain(`${request.id}.closedUnverified.`);
+    expect(spent).toBe(2);
   });
 
   it('never closes as unverified a request confirmed as its wait ends, even when the confirmation lands just before the close', async () => {
