@@ -189,7 +189,7 @@ export function assertTransition(request: Pick<DataSubjectRequest, 'id' | 'statu
   }
   // Checked on the request as the store writes it: a confirmation that lands as the wait ends is never closed over.
   if (to === 'CLOSED_UNVERIFIED' && request.verifiedAt !== undefined) {
-    throw new ConflictError(`request ${request.id} was confirmed as its wait ended; the operator must take it on`);
+    throw new ConflictError(`request ${request.id} was confirmed; it cannot be closed as unconfirmed`);
   }
 }
 

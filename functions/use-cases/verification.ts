@@ -1,7 +1,7 @@
 import { eventsOfType, type AuditEvent, type RecordedAuditEvent } from '../domain/audit.ts';
 import { ConflictError } from '../domain/errors.ts';
 import { messagesFor, type MailTemplate } from '../domain/messages.ts';
-import { assertTransition, type DataSubjectRequest } from '../domain/request.ts';
+import type { DataSubjectRequest } from '../domain/request.ts';
 import { releaseVerificationWait } from './confirm-verification.ts';
 import type { Dependencies } from './dependencies.ts';
 import { alertOperator, claimPersonNotice, notifyPerson } from './notify.ts';
@@ -226,23 +226,33 @@ async function refusedBefore(deps: Dependencies, requestId: string, template: Ma
  * Verification did not come in time: a reasoned answer before the due date — to an address we wrote to about this
  * request, within its budget. A request that only joined another's link, or whose link was never mailed, closes
  * without a mail of its own: the address would otherwise get one per request an attacker sent.
+ * A request confirmed as its wait ended is not closed: `confirmed`, and the workflow fulfils it.
  * The answer is decided and sent while the request still waits (a mail that keeps failing leaves it open, where the
  * deadline watch sees it), then the request is closed. The verification step records a link only while the request
  * waits, so the trail read again after the close is final: a link recorded while this step decided — or a step run
  * again after the close — gets its closing answer then, once.
  */
-export async function closeUnverified(deps: Dependencies, requestId: string): Promise<void> {
+export async function closeUnverified(deps: Dependencies, requestId: string): Promise<{ confirmed: boolean }> {
   // A wait that timed out before the verification step moved the request (a request started at its margin).
   let { request } = await awaitingVerification(deps, await deps.requests.get(requestId));
   if (request.status === 'AWAITING_VERIFICATION') {
-    assertTransition(request, 'CLOSED_UNVERIFIED'); // confirmed as the wait ended: no closing answer, the operator takes it on
+    // Confirmed as the wait ended: no closing answer; the workflow goes on to fulfil it.
+    if (request.verifiedAt) return { confirmed: true };
     const trail = await deps.audit.list(requestId);
     if (linkMailedOrBeingMailed(trail)) await mailClosing(deps, request, trail);
     else await deps.audit.append(requestId, { type: 'mail.withheld', detail: { template: 'closedUnverified', reason: 'not_mailed_before' } });
-    request = await deps.requests.transition(requestId, 'AWAITING_VERIFICATION', 'CLOSED_UNVERIFIED', { closedAt: deps.clock.now().toISOString() });
-  } else if (request.status !== 'CLOSED_UNVERIFIED') return;
+    try {
+      request = await deps.requests.transition(requestId, 'AWAITING_VERIFICATION', 'CLOSED_UNVERIFIED', { closedAt: deps.clock.now().toISOString() });
+    } catch (error) {
+      // Confirmed while the closing answer went out (the store refuses to close a confirmed request): the answer
+      // still comes, the trail shows both.
+      if (error instanceof ConflictError && (await deps.requests.get(requestId)).verifiedAt) return { confirmed: true };
+      throw error;
+    }
+  } else if (request.status !== 'CLOSED_UNVERIFIED') return { confirmed: false };
   const trail = await deps.audit.list(requestId);
   if (linkMailedOrBeingMailed(trail)) await mailClosing(deps, request, trail);
+  return { confirmed: false };
 }
 
 /** The closing answer, unless it was sent or withheld by the address's or the hour's budget already. */

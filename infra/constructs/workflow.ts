@@ -166,8 +166,8 @@ export class Workflow extends Construct {
 
     const attention = new AttentionPath(this, fns.needsAttention);
 
-    // A task with no next state ends the execution: a Succeed state after it would cost one more transition.
-    const closeUnverified = attention.protect(invokeStep(this, 'CloseUnverified', fns.closeUnverified));
+    // Its result says whether the request was confirmed as the wait ended (then it is fulfilled, not closed).
+    const closeUnverified = attention.protect(invokeStep(this, 'CloseUnverified', fns.closeUnverified, { resultPath: '$.Payload.closing' }));
     // Every execution starts here (a transition less than a step before it): the request's step moves it to wait and
     // mails the receipt; the timeout and the link's expiry come in the execution's input, computed as it started.
     const awaitVerification = attention.protect(
@@ -217,6 +217,11 @@ export class Workflow extends Construct {
       .next(attention.protect(invokeStep(this, 'ApplyDecision', fns.applyDecision, { resultPath: '$.Payload.decision' })))
       .next(new sfn.Choice(this, 'Approved').when(sfn.Condition.booleanEquals('$.Payload.decision.approved', true), fulfil).otherwise(new sfn.Succeed(this, 'Refused')));
 
+    closeUnverified.next(
+      new sfn.Choice(this, 'ConfirmedAsWaitEnded')
+        .when(sfn.Condition.booleanEquals('$.Payload.closing.confirmed', true), plan)
+        .otherwise(new sfn.Succeed(this, 'ClosedUnverified')),
+    );
     plan.next(new sfn.Choice(this, 'NeedsDecision').when(sfn.Condition.booleanEquals('$.Payload.needsDecision', true), awaitDecision).otherwise(fulfil));
     // Every request passes the wait, with no choice before it (a transition each): one whose identity is confirmed
     // already (attested by the operator who entered it) is released by the verification step itself, at once.

@@ -66,6 +66,11 @@ describe('one workflow, two homes', () => {
   });
 });
 
+const mailsTo = async (person: string) => {
+  const mails = await Promise.all(readdirSync(system!.outboxDir!).map((file) => PostalMime.parse(readFileSync(join(system!.outboxDir!, file)))));
+  return mails.filter((mail) => mail.to?.some((to) => to.address === person));
+};
+
 describe('the local Step Functions host answers as AWS does', () => {
   it('fails an execution whose wait has no usable timeout in its input with States.Runtime, which no Catch takes, before its task runs', async () => {
     system ??= await startTestSystem();
@@ -99,15 +104,33 @@ describe('the local Step Functions host answers as AWS does', () => {
     await workflow.start({ requestId, verificationExpiresAt: new Date(Date.now() + 60_000).toISOString(), verificationTimeoutSeconds: 60 });
     expect(system.stepFunctions.describe(requestId)!.input).toEqual(started.input);
     expect(await workflow.status(requestId)).toBe('RUNNING');
-    const mailsTo = async () => {
-      const mails = await Promise.all(readdirSync(system!.outboxDir!).map((file) => PostalMime.parse(readFileSync(join(system!.outboxDir!, file)))));
-      return mails.filter((mail) => mail.to?.some((to) => to.address === person));
-    };
-    await vi.waitFor(async () => expect(await mailsTo()).toHaveLength(1), { timeout: 30_000, interval: 200 });
-    const [receipt] = await mailsTo();
+    await vi.waitFor(async () => expect(await mailsTo(person)).toHaveLength(1), { timeout: 30_000, interval: 200 });
+    const [receipt] = await mailsTo(person);
     expect(receipt!.subject).toBe(`[${requestId}] We have received your request — please confirm it`);
     expect(receipt!.text).toMatch(/\/verify\?code=[A-Za-z0-9_-]{43}&lang=en/);
     const requests = new DynamoRequestStore(documentClient(), process.env[Settings.requestsTable]!, process.env[Settings.auditTable]!);
     expect((await requests.get(requestId)).status).toBe('AWAITING_VERIFICATION');
   });
+
+  it('fulfils, not closes, a request confirmed just as its wait ended: CloseUnverified says so and the synthesized machine goes on to the answer', async () => {
+    system ??= await startTestSystem();
+    Object.assign(process.env, system.adminEnvironment);
+    const person = 'confirmed-late@example.kz';
+    const requestId = String((await postJson(`${system.url}/api/requests`, { type: 'access', email: person, language: 'en' })).body.reference);
+    await vi.waitFor(async () => expect(await mailsTo(person)).toHaveLength(1), { timeout: 30_000, interval: 200 });
+    // An execution of the request whose wait ends in 10 s: its step has kept its token (joining the link mailed), and
+    // the confirmation lands without reaching that wait, as when it comes in the instant the wait times out.
+    const late = `${requestId}-late`;
+    system.stepFunctions.startExecution(late, { Payload: { requestId, verificationExpiresAt: new Date(Date.now() + 3_600_000).toISOString(), verificationTimeoutSeconds: 10 } });
+    await vi.waitFor(() => expect(system!.stepFunctions.describe(late)?.pendingTask?.functionDone).toBe(true), { timeout: 9_000, interval: 100 });
+    const requests = new DynamoRequestStore(documentClient(), process.env[Settings.requestsTable]!, process.env[Settings.auditTable]!);
+    expect(await requests.markVerified(requestId, new Date().toISOString())).toBe('marked');
+    await vi.waitFor(() => expect(system!.stepFunctions.describe(late)?.status).toBe('SUCCEEDED'), { timeout: 60_000, interval: 200 });
+    const [receipt, answer, ...more] = await mailsTo(person);
+    expect(more).toEqual([]);
+    expect(receipt!.subject).toBe(`[${requestId}] We have received your request — please confirm it`);
+    expect(answer!.subject).toBe(`[${requestId}] Answer to your request`);
+    expect(answer!.text).toContain('We hold no personal data about you in the systems searched.');
+    expect((await requests.get(requestId)).status).toBe('COMPLETED');
+  }, 120_000);
 });

@@ -144,9 +144,16 @@ describe('the synthesized state machine', () => {
     expect(States.AwaitVerification).toMatchObject({ TimeoutSecondsPath: '$.Payload.verificationTimeoutSeconds' });
     expect(States.AwaitVerification!.Parameters).toMatchObject({ Payload: { 'verificationExpiresAt.$': '$.Payload.verificationExpiresAt', 'verificationTimeoutSeconds.$': '$.Payload.verificationTimeoutSeconds' } });
     expect(States.AwaitVerification!.Next).toBe('PlanFulfilment');
-    // Only the operator's resumption after a failure leads there another way.
+    // Only the operator's resumption after a failure leads there another way, and a wait that ended as the person
+    // confirmed: CloseUnverified says so, and the request is fulfilled, not closed.
     const otherWays = Object.entries(States).filter(([name, s]) => name !== 'ResumeAt' && (s.Next === 'PlanFulfilment' || s.Choices?.some((c) => c.Next === 'PlanFulfilment') || s.Default === 'PlanFulfilment'));
-    expect(otherWays.map(([name]) => name)).toEqual(['AwaitVerification']);
+    expect(otherWays.map(([name]) => name)).toEqual(['AwaitVerification', 'ConfirmedAsWaitEnded']);
+    expect(States.CloseUnverified).toMatchObject({ ResultPath: '$.Payload.closing', Next: 'ConfirmedAsWaitEnded' });
+    expect(States.ConfirmedAsWaitEnded).toMatchObject({
+      Choices: [{ Variable: '$.Payload.closing.confirmed', BooleanEquals: true, Next: 'PlanFulfilment' }],
+      Default: 'ClosedUnverified',
+    });
+    expect(States.ClosedUnverified).toMatchObject({ Type: 'Succeed' });
   });
 
   it('keeps the specific outcomes of a callback wait ahead of the catch-all', () => {

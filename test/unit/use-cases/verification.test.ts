@@ -265,14 +265,14 @@ describe('requestVerification', () => {
     expect(spent).toBe(2);
   });
 
-  it('never closes as unverified a request confirmed as its wait ends, even when the confirmation lands just before the close', async () => {
+  it('fulfils, never closes as unverified, a request confirmed as its wait ends, even when the confirmation lands just before the close', async () => {
     const { s, request, code } = await linkSent(0.5);
     const transition = s.deps.requests.transition.bind(s.deps.requests);
     s.deps.requests.transition = async (...args) => {
       if (args[2] === 'CLOSED_UNVERIFIED') await confirmVerification(s.deps, code);
       return transition(...args);
     };
-    await expect(closeUnverified(s.deps, request.id)).rejects.toBeInstanceOf(ConflictError);
+    expect(await closeUnverified(s.deps, request.id)).toEqual({ confirmed: true });
     const stands = await s.deps.requests.get(request.id);
     expect(stands).toMatchObject({ status: 'AWAITING_VERIFICATION', verifiedAt: expect.any(String) });
   });
@@ -424,7 +424,10 @@ describe('confirmVerification', () => {
     s.workflow.ended.add(`token-${request.id}`);
     expect(await confirmVerification(s.deps, code)).toEqual([request.id]);
     expect((await s.deps.requests.get(request.id)).verifiedAt).toBe(NOW.toISOString());
-    await expect(closeUnverified(s.deps, request.id)).rejects.toBeInstanceOf(ConflictError);
+    expect(await closeUnverified(s.deps, request.id)).toEqual({ confirmed: true });
+    // Not closed, and no closing answer: the workflow fulfils it.
+    expect(await s.deps.requests.get(request.id)).toMatchObject({ status: 'AWAITING_VERIFICATION', verifiedAt: NOW.toISOString() });
+    expect(mailsTo(s, EMAIL)).toHaveLength(1);
   });
 
   it('works once: a second press, or an expired link, is refused and changes nothing', async () => {
