@@ -196,22 +196,28 @@ async function mailUnverified(
 ): Promise<boolean> {
   const notice = await claimPersonNotice(deps, request.id, template);
   if (notice.sent) return true;
-  const reason = notice.first ? await spendBudgets(deps, request, recipientKey) : await refusedBefore(deps, request.id, template);
-  if (reason) {
-    if (notice.first) await deps.audit.append(request.id, { type: 'mail.withheld', detail: { template, reason } });
-    return false;
+  if (!notice.first) {
+    if (await refusedBefore(deps, request.id, template)) return false;
+  } else {
+    const budget = await spendBudgets(deps, recipientKey);
+    if (budget.refused) {
+      // Recorded before the operator is alerted: an alert that fails makes the step run again, and the refusal stands.
+      await deps.audit.append(request.id, { type: 'mail.withheld', detail: { template, reason: budget.refused } });
+      if (budget.alert) await alertOperator(deps, request, 'mailBudgetReached', { max: String(deps.profile.limits.unverifiedMailsPerHour) });
+      return false;
+    }
   }
   await notifyPerson(deps, request, template, values);
   return true;
 }
 
-async function spendBudgets(deps: Dependencies, request: DataSubjectRequest, recipientKey: string): Promise<WithheldReason | undefined> {
+/** Spends the address's budget, then the hour's; `alert` once an hour, on the hour's first refusal. */
+async function spendBudgets(deps: Dependencies, recipientKey: string): Promise<{ refused?: WithheldReason; alert?: boolean }> {
   const limits = deps.profile.limits;
   const now = deps.clock.now();
-  if (!(await deps.limits.spendRecipient(recipientKey, limits.recipientMails, now))) return 'recipient_budget';
+  if (!(await deps.limits.spendRecipient(recipientKey, limits.recipientMails, now))) return { refused: 'recipient_budget' };
   const hourly = await deps.limits.spendHourly(limits.unverifiedMailsPerHour, now);
-  if (hourly.firstRefusal) await alertOperator(deps, request, 'mailBudgetReached', { max: String(limits.unverifiedMailsPerHour) });
-  return hourly.allowed ? undefined : 'hourly_budget';
+  return hourly.allowed ? {} : { refused: 'hourly_budget', alert: hourly.firstRefusal };
 }
 
 /** The budgets' refusal of this mail, recorded by the attempt that claimed it. */

@@ -118,11 +118,12 @@ describe('the local Step Functions host answers as AWS does', () => {
     const person = 'confirmed-late@example.kz';
     const requestId = String((await postJson(`${system.url}/api/requests`, { type: 'access', email: person, language: 'en' })).body.reference);
     await vi.waitFor(async () => expect(await mailsTo(person)).toHaveLength(1), { timeout: 30_000, interval: 200 });
-    // An execution of the request whose wait ends in 10 s: its step has kept its token (joining the link mailed), and
-    // the confirmation lands without reaching that wait, as when it comes in the instant the wait times out.
+    // An execution of the request whose wait ends in 15 s: its step has kept its token (joining the link mailed), and
+    // the confirmation lands without reaching that wait, as when it comes in the instant the wait times out. (The
+    // step takes about a second; the wait leaves room for a loaded machine.)
     const late = `${requestId}-late`;
-    system.stepFunctions.startExecution(late, { Payload: { requestId, verificationExpiresAt: new Date(Date.now() + 3_600_000).toISOString(), verificationTimeoutSeconds: 10 } });
-    await vi.waitFor(() => expect(system!.stepFunctions.describe(late)?.pendingTask?.functionDone).toBe(true), { timeout: 9_000, interval: 100 });
+    system.stepFunctions.startExecution(late, { Payload: { requestId, verificationExpiresAt: new Date(Date.now() + 3_600_000).toISOString(), verificationTimeoutSeconds: 15 } });
+    await vi.waitFor(() => expect(system!.stepFunctions.describe(late)?.pendingTask?.functionDone).toBe(true), { timeout: 14_000, interval: 100 });
     const requests = new DynamoRequestStore(documentClient(), process.env[Settings.requestsTable]!, process.env[Settings.auditTable]!);
     expect(await requests.markVerified(requestId, new Date().toISOString())).toBe('marked');
     await vi.waitFor(() => expect(system!.stepFunctions.describe(late)?.status).toBe('SUCCEEDED'), { timeout: 60_000, interval: 200 });

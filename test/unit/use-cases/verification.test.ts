@@ -383,6 +383,24 @@ describe('requestVerification', () => {
     expect(operatorMails(s)).toHaveLength(1);
   });
 
+  it('keeps a mail the hour\'s budget refused withheld when the step runs again because the operator\'s alert was deferred', async () => {
+    const s = systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, limits: { unverifiedMailsPerHour: 1 } }) });
+    const first = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', email: 'one@mail.example' });
+    await stepRuns(s, first.id, newSecretCode().code);
+    const send = s.deps.mailer.send.bind(s.deps.mailer);
+    let deferrals = 1;
+    s.deps.mailer.send = async (mail) => {
+      if (mail.to === s.deps.profile.operator.contactEmail && deferrals-- > 0) throw new MailDeferred('451 4.7.1 try again later');
+      return send(mail);
+    };
+    const second = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', email: 'two@mail.example' });
+    await expect(stepRuns(s, second.id, codeOf('c'))).rejects.toBeInstanceOf(MailDeferred);
+    await stepRuns(s, second.id, codeOf('d'));
+    expect(mailsTo(s, 'two@mail.example')).toEqual([]);
+    const withheld = (await s.deps.audit.list(second.id)).filter((e) => e.type === 'mail.withheld').map((e) => e.detail);
+    expect(withheld).toEqual([{ template: 'receipt', reason: 'hourly_budget' }]);
+  });
+
   it('does nothing for a request confirmed or closed meanwhile', async () => {
     const s = systemFor('profiles/demo.json');
     const request = await placeRequest(s, ['access']);
