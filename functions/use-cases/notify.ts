@@ -42,6 +42,8 @@ export function commonValues(deps: Pick<Dependencies, 'profile'>, request: DataS
  * goes out, confirmed with its audit event after. A step that runs again finds the claim: a confirmed mail is not
  * sent again; one whose first attempt ended unconfirmed (a crash or a failed delivery in between) goes out again
  * with the same Message-ID, so a mailbox that has the first keeps one message — the person is never left without it.
+ * `admit`, when given, decides once the mail is claimed and not yet sent whether it goes out (`first`: no earlier
+ * attempt claimed it); a mail it holds back is undefined.
  */
 async function sendOnce(
   deps: Pick<Dependencies, 'profile' | 'mailer' | 'sentMail'>,
@@ -49,9 +51,12 @@ async function sendOnce(
   template: MailTemplate,
   mail: Omit<OutgoingMail, 'messageId'>,
   event: (messageId: string, sha256: string) => AuditEvent,
-): Promise<string> {
-  const claim = await deps.sentMail.claim(key, requestMessageId(key.requestId, template, mailDomain(deps.profile)));
+  admit?: (first: boolean) => Promise<boolean>,
+): Promise<string | undefined> {
+  const proposed = requestMessageId(key.requestId, template, mailDomain(deps.profile));
+  const claim = await deps.sentMail.claim(key, proposed);
   if (claim.sent) return claim.messageId;
+  if (admit && !(await admit(claim.messageId === proposed))) return undefined;
   const sent = { ...mail, messageId: claim.messageId };
   await deps.mailer.send(sent);
   await deps.sentMail.confirm(key, claim.messageId, event(claim.messageId, createHash('sha256').update(canonicalJson(sent)).digest('hex')));
@@ -77,17 +82,6 @@ export function threadedUnder(request: Pick<DataSubjectRequest, 'id' | 'firstMai
 }
 
 /**
- * Claims the person's notice ahead of its sending (notifyPerson then sends under the same claim): `first` when no
- * earlier attempt claimed it, so whatever the notice costs (the address's mail budget) is spent by one attempt only,
- * however often a step that failed to send it runs again.
- */
-export async function claimPersonNotice(deps: Pick<Dependencies, 'profile' | 'sentMail'>, requestId: string, template: MailTemplate, round: MailKey['round'] = 1): Promise<{ first: boolean; sent: boolean }> {
-  const proposed = requestMessageId(requestId, template, mailDomain(deps.profile));
-  const claim = await deps.sentMail.claim({ requestId, kind: template, round }, proposed);
-  return { first: claim.messageId === proposed, sent: claim.sent };
-}
-
-/**
  * Sends one notice to the person and records it; `round` tells apart notices of one kind a request may get more than
  * once; `answering` is the Message-ID of the person's mail it answers, where that is not the one that made the request.
  * Returns its Message-ID (the first attempt's, when it went out before).
@@ -100,12 +94,37 @@ export async function notifyPerson(
   round: MailKey['round'] = 1,
   answering?: string,
 ): Promise<string> {
+  return (await sendPersonNotice(deps, request, template, values, round, answering))!; // no `admit`: always sent
+}
+
+/**
+ * A notice to an address that has not confirmed a link: `admit` decides whether it goes out, once it is claimed and
+ * not sent yet — `first` when no earlier attempt claimed it, so what the notice costs is charged by one attempt only,
+ * however often a step that failed to send it runs again. True when it went out (now or before).
+ */
+export async function notifyPersonIfAdmitted(
+  deps: Pick<Dependencies, 'profile' | 'mailer' | 'sentMail'>,
+  request: DataSubjectRequest,
+  template: MailTemplate,
+  values: Record<string, string>,
+  admit: (first: boolean) => Promise<boolean>,
+): Promise<boolean> {
+  return (await sendPersonNotice(deps, request, template, values, 1, undefined, admit)) !== undefined;
+}
+
+function sendPersonNotice(
+  deps: Pick<Dependencies, 'profile' | 'mailer' | 'sentMail'>,
+  request: DataSubjectRequest,
+  template: MailTemplate,
+  values: Record<string, string>,
+  round: MailKey['round'],
+  answering: string | undefined,
+  admit?: (first: boolean) => Promise<boolean>,
+): Promise<string | undefined> {
   const { subject, text } = messagesFor(request.language).mail(template, { ...commonValues(deps, request), ...values });
   const mail = { to: request.email, text, fromName: localize(deps.profile.operator.name, request.language), ...threadedUnder(request, subject, answering) };
-  return sendOnce(deps, { requestId: request.id, kind: template, round }, template, mail, (messageId, sha256) => ({
-    type: 'mail.sent',
-    detail: { template, messageId, sha256 },
-  }));
+  const event = (messageId: string, sha256: string): AuditEvent => ({ type: 'mail.sent', detail: { template, messageId, sha256 } });
+  return sendOnce(deps, { requestId: request.id, kind: template, round }, template, mail, event, admit);
 }
 
 /** The derbes commands an alert offers, by what the operator can do next. */

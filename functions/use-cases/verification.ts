@@ -4,7 +4,7 @@ import { messagesFor, type MailTemplate } from '../domain/messages.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import { releaseVerificationWait } from './confirm-verification.ts';
 import type { Dependencies } from './dependencies.ts';
-import { alertOperator, claimPersonNotice, notifyPerson } from './notify.ts';
+import { alertOperator, notifyPerson, notifyPersonIfAdmitted } from './notify.ts';
 import { MAX_WAITING_PER_LINK, type ExecutionStart, type Verification } from './ports.ts';
 import { verificationWait } from './start-workflow.ts';
 
@@ -194,21 +194,15 @@ async function mailUnverified(
   recipientKey: string,
   values: Record<string, string>,
 ): Promise<boolean> {
-  const notice = await claimPersonNotice(deps, request.id, template);
-  if (notice.sent) return true;
-  if (!notice.first) {
-    if (await refusedBefore(deps, request.id, template)) return false;
-  } else {
+  return notifyPersonIfAdmitted(deps, request, template, values, async (first) => {
+    if (!first) return !(await refusedBefore(deps, request.id, template));
     const budget = await spendBudgets(deps, recipientKey);
-    if (budget.refused) {
-      // Recorded before the operator is alerted: an alert that fails makes the step run again, and the refusal stands.
-      await deps.audit.append(request.id, { type: 'mail.withheld', detail: { template, reason: budget.refused } });
-      if (budget.alert) await alertOperator(deps, request, 'mailBudgetReached', { max: String(deps.profile.limits.unverifiedMailsPerHour) });
-      return false;
-    }
-  }
-  await notifyPerson(deps, request, template, values);
-  return true;
+    if (!budget.refused) return true;
+    // Recorded before the operator is alerted: an alert that fails makes the step run again, and the refusal stands.
+    await deps.audit.append(request.id, { type: 'mail.withheld', detail: { template, reason: budget.refused } });
+    if (budget.alert) await alertOperator(deps, request, 'mailBudgetReached', { max: String(deps.profile.limits.unverifiedMailsPerHour) });
+    return false;
+  });
 }
 
 /** Spends the address's budget, then the hour's; `alert` once an hour, on the hour's first refusal. */
@@ -220,12 +214,11 @@ async function spendBudgets(deps: Dependencies, recipientKey: string): Promise<{
   return hourly.allowed ? {} : { refused: 'hourly_budget', alert: hourly.firstRefusal };
 }
 
-/** The budgets' refusal of this mail, recorded by the attempt that claimed it. */
-async function refusedBefore(deps: Dependencies, requestId: string, template: MailTemplate): Promise<WithheldReason | undefined> {
-  const refusal = eventsOfType(await deps.audit.list(requestId), 'mail.withheld').find(
+/** Whether the budgets refused this mail, as the attempt that claimed it recorded. */
+async function refusedBefore(deps: Dependencies, requestId: string, template: MailTemplate): Promise<boolean> {
+  return eventsOfType(await deps.audit.list(requestId), 'mail.withheld').some(
     (e) => e.detail.template === template && (e.detail.reason === 'recipient_budget' || e.detail.reason === 'hourly_budget'),
   );
-  return refusal?.detail.reason as WithheldReason | undefined;
 }
 
 /**
@@ -244,8 +237,7 @@ export async function closeUnverified(deps: Dependencies, requestId: string): Pr
   if (request.status === 'AWAITING_VERIFICATION') {
     // Confirmed as the wait ended: no closing answer; the workflow goes on to fulfil it.
     if (request.verifiedAt) return { confirmed: true };
-    const trail = await deps.audit.list(requestId);
-    if (linkMailedOrBeingMailed(trail)) await mailClosing(deps, request, trail);
+    if (linkMailedOrBeingMailed(await deps.audit.list(requestId))) await mailClosing(deps, request);
     else await deps.audit.append(requestId, { type: 'mail.withheld', detail: { template: 'closedUnverified', reason: 'not_mailed_before' } });
     try {
       request = await deps.requests.transition(requestId, 'AWAITING_VERIFICATION', 'CLOSED_UNVERIFIED', { closedAt: deps.clock.now().toISOString() });
@@ -256,17 +248,13 @@ export async function closeUnverified(deps: Dependencies, requestId: string): Pr
       throw error;
     }
   } else if (request.status !== 'CLOSED_UNVERIFIED') return { confirmed: false };
-  const trail = await deps.audit.list(requestId);
-  if (linkMailedOrBeingMailed(trail)) await mailClosing(deps, request, trail);
+  if (linkMailedOrBeingMailed(await deps.audit.list(requestId))) await mailClosing(deps, request);
   return { confirmed: false };
 }
 
-/** The closing answer, unless it was sent or withheld by the address's or the hour's budget already. */
-async function mailClosing(deps: Dependencies, request: DataSubjectRequest, trail: RecordedAuditEvent[]): Promise<void> {
-  const decided = trail.some(
-    (e) => (e.type === 'mail.sent' && e.detail.template === 'closedUnverified') || (e.type === 'mail.withheld' && e.detail.template === 'closedUnverified' && e.detail.reason !== 'not_mailed_before'),
-  );
-  if (!decided) await mailUnverified(deps, request, 'closedUnverified', await deps.personKey(request.email), {});
+/** The closing answer: sent, or withheld by the budgets, once however often it is asked for (see mailUnverified). */
+async function mailClosing(deps: Dependencies, request: DataSubjectRequest): Promise<void> {
+  await mailUnverified(deps, request, 'closedUnverified', await deps.personKey(request.email), {});
 }
 
 const RECEIPTS = ['receipt', 'receiptUnclear'];
