@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAuditLog } from '../../functions/adapters/dynamodb/audit-log.ts';
-import { DynamoRequestStore } from '../../functions/adapters/dynamodb/request-store.ts';
+import { DynamoRequestStore, requestItem } from '../../functions/adapters/dynamodb/request-store.ts';
 import { DynamoVerificationStore } from '../../functions/adapters/dynamodb/verification-store.ts';
-import { createDeadlineEngine } from '../../functions/domain/deadlines/index.ts';
+import { appliedRuleDigest, createDeadlineEngine, storedRule } from '../../functions/domain/deadlines/index.ts';
 import { ConflictError, IdempotencyKeyReusedError, InvalidTokenError } from '../../functions/domain/errors.ts';
 import { newReference, type DataSubjectRequest } from '../../functions/domain/request.ts';
 import { newSecretCode } from '../../functions/domain/secret-code.ts';
@@ -31,6 +31,36 @@ function newRequest(): DataSubjectRequest {
 const received = { type: 'request.received' as const, detail: { channel: 'web', types: ['access'], dueAt: '2026-11-25T23:59:59+05:00', ruleId: 'x' } };
 
 describe('requests in DynamoDB', () => {
+  it('keeps a statute rule by its id, figures and digest, and reads it back with its texts; an item that kept the whole rule still reads', async () => {
+    const store = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
+    const request = newRequest();
+    const { rule } = request.deadline;
+    await store.create(request, received);
+    const item = async (id: string) => (await ddb.db.send(new GetCommand({ TableName: ddb.tables.requests, Key: { pk: id, sk: 'REQUEST' } }))).Item!;
+    const kept = await item(request.id);
+    expect(kept.deadline.rule).toEqual(storedRule(rule));
+    expect(JSON.stringify(kept)).not.toContain(rule.source);
+    expect(JSON.stringify(kept)).not.toContain(rule.citation.ru);
+    const asRead = { ...rule, storedAs: { digest: appliedRuleDigest(rule), current: true } };
+    expect((await store.get(request.id)).deadline.rule).toEqual(asRead);
+    // The due-date index holds the item as kept: a page of open requests reads the texts back too.
+    let listed: DataSubjectRequest | undefined;
+    for await (const open of store.eachOpen()) if (open.id === request.id) listed = open;
+    expect(listed?.deadline.rule).toEqual(asRead);
+    // Written again, it keeps the digest it was applied with.
+    await store.transition(request.id, 'RECEIVED', 'AWAITING_VERIFICATION');
+    expect((await item(request.id)).deadline.rule).toEqual(storedRule(rule));
+
+    // An item written before rules were kept by id: the whole rule, read as it is, kept by id at its next write.
+    const old = newRequest();
+    await ddb.db.send(new PutCommand({ TableName: ddb.tables.requests, Item: { ...requestItem(old), deadline: old.deadline } }));
+    expect((await item(old.id)).deadline.rule.source).toBe(rule.source);
+    expect(await store.get(old.id)).toEqual(old);
+    await store.transition(old.id, 'RECEIVED', 'AWAITING_VERIFICATION');
+    expect((await item(old.id)).deadline.rule).toEqual(storedRule(old.deadline.rule));
+    expect((await store.get(old.id)).deadline.rule).toEqual({ ...old.deadline.rule, storedAs: { digest: appliedRuleDigest(old.deadline.rule), current: true } });
+  });
+
   it('a retry with the same idempotency key returns the first request and writes nothing new', async () => {
     const store = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
     const key = { key: 'key-1', bodyHash: 'a'.repeat(64), field: 'Idempotency-Key' };

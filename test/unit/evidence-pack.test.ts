@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { documentAsText } from '../../functions/domain/document.ts';
 import { workingHoursBetween } from '../../functions/domain/evidence/pack.ts';
 import { evidenceTexts, parseEvidenceTexts } from '../../functions/domain/evidence/texts.ts';
-import { createDeadlineEngine } from '../../functions/domain/deadlines/index.ts';
+import { appliedRuleDigest, createDeadlineEngine, ruleFromStored, shippedStatuteRule, storedRule, type StatuteRuleLookup } from '../../functions/domain/deadlines/index.ts';
 import { LANGUAGES, type Language } from '../../functions/domain/request-types.ts';
 import en from '../../rules/messages/en.json' with { type: 'json' };
 import { evidencePack, writeDailyDigest } from '../../functions/use-cases/evidence.ts';
@@ -155,6 +155,42 @@ describe('the evidence pack of a request', () => {
     await classify(s.deps, request.id, { types: ['rectification'] }, OPERATOR);
     const decisions = section(await packText(s, request.id, 'en'), 'en', 'decisions');
     expect(decisions).toMatch(new RegExp(`Classified: .+: correction — by ${OPERATOR.email.replace('.', '\\.')}`));
+  });
+
+  it('a request that keeps its rule by id: the pack states the digest of the rule as applied, and whether this release\'s rule data still has it', async () => {
+    const s = systemFor(I_LICENSE);
+    const request = await placeRequest(s, ['access'], { language: 'ru' });
+    await runToAnswer(s, request.id);
+    const applied = (await s.requests.get(request.id)).deadline.rule;
+    const digest = appliedRuleDigest(applied);
+    /** The request as the DynamoDB store reads it back, its texts from `lookup`. */
+    const keptById = async (lookup: StatuteRuleLookup) => {
+      const current = await s.requests.get(request.id);
+      s.requests.requests.set(request.id, { ...current, deadline: { ...current.deadline, rule: ruleFromStored(storedRule(applied), lookup) } });
+    };
+
+    await keptById(shippedStatuteRule);
+    for (const language of LANGUAGES) {
+      const t = evidenceTexts(language);
+      const deadline = section(await packText(s, request.id, language), language, 'deadline');
+      expect(deadline).toContain(`${t.labels.ruleDigest}: ${t.lines.ruleDataSame.replace('{digest}', digest)}`);
+    }
+    expect(section(await packText(s, request.id, 'en'), 'en', 'deadline')).toContain(`Legal basis: ${applied.citation.en}`);
+
+    await keptById((jurisdiction, id) => {
+      const today = shippedStatuteRule(jurisdiction, id)!;
+      return { ...today, citation: { ...today.citation, en: 'Law No. 94-V, Art. 25 (as amended)' } };
+    });
+    const deadline = section(await packText(s, request.id, 'en'), 'en', 'deadline');
+    expect(deadline).toContain(`Rule as applied (SHA-256): ${digest}: this release's rule data no longer holds the rule as it was applied`);
+    expect(deadline).toContain('Legal basis: Law No. 94-V, Art. 25 (as amended)');
+  });
+
+  it('a request that keeps its whole rule (written before rules were kept by id) has no digest line', async () => {
+    const s = systemFor(I_LICENSE);
+    const request = await placeRequest(s, ['access'], { language: 'en' });
+    await runToAnswer(s, request.id);
+    expect(section(await packText(s, request.id, 'en'), 'en', 'deadline')).not.toContain(evidenceTexts('en').labels.ruleDigest);
   });
 
   it('a changed event shows as a broken chain in the pack', async () => {

@@ -3,6 +3,7 @@ import { DeleteCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBD
 import type { RetentionRule } from '../../config/profile-schema.ts';
 import { eventsOfType, type AuditEvent } from '../../domain/audit.ts';
 import { canonicalJson } from '../../domain/canonical.ts';
+import { withoutStoredAs } from '../../domain/deadlines/index.ts';
 import { anonymisedRequest } from '../../domain/own-records.ts';
 import type { ExpiredPage, OwnRecords, RecordPurge } from '../../use-cases/ports.ts';
 import { DynamoAuditLog } from './audit-log.ts';
@@ -83,7 +84,8 @@ export class OwnRecordsRetention implements OwnRecords {
             ':one': 1,
             ...(seenRevision !== undefined && { ':seenRevision': seenRevision }),
             ':fixed': {
-              digest: await this.digestOf(canonicalJson({ request, results: results.map(({ pk: _pk, ...result }) => result) })),
+              // Of the request as derbes reads it (a rule kept by id with its texts), not of what reading noted about the rule.
+              digest: await this.digestOf(canonicalJson({ request: { ...request, deadline: { ...request.deadline, rule: withoutStoredAs(request.deadline.rule) } }, results: results.map(({ pk: _pk, ...result }) => result) })),
               sourceResults: results.length,
             },
           },

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../../domain/audit.ts';
+import { ruleFromStored, shippedStatuteRule, storedRule } from '../../domain/deadlines/index.ts';
 import { ConflictError, DependencyError, IdempotencyKeyReusedError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { reportFactsOf, type ReportFacts } from '../../domain/report.ts';
 import { assertTransition, OPEN_STATUSES, type DataSubjectRequest, type RequestStatus } from '../../domain/request.ts';
@@ -54,6 +55,8 @@ export function requestItem(request: DataSubjectRequest, revision?: number) {
     pk: request.id,
     sk: REQUEST_SK,
     ...request,
+    // A statute's rule by its id, figures and digest; its texts are the release's rule data (stored-rule.ts).
+    deadline: { ...request.deadline, rule: storedRule(request.deadline.rule) },
     ...(revision === undefined ? {} : { [REVISION]: revision }),
     // Sparse index: only open requests carry the partition value, so "what is due soon" is a query.
     openDue: open ? 'OPEN' : undefined,
@@ -115,6 +118,9 @@ export function toRequest(item: Record<string, unknown>): DataSubjectRequest {
     [REVISION]: _revision,
     ...request
   } = item;
+  // An item written before rules were kept by id holds the whole rule, and reads as it is.
+  const deadline = request.deadline as DataSubjectRequest['deadline'] | undefined;
+  if (deadline?.rule) request.deadline = { ...deadline, rule: ruleFromStored(deadline.rule, shippedStatuteRule) };
   return request as unknown as DataSubjectRequest;
 }
 

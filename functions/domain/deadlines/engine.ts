@@ -3,7 +3,7 @@ import { inLanguage } from '../localized.ts';
 import { WorkingCalendar } from './calendar.ts';
 import { ExtensionNoticeTooLateError, ExtensionNotAllowedError, NoRuleInForceError, UnknownJurisdictionError } from './errors.ts';
 import { endOfLocalDay, formatInstant, isLocalDate, localDateOf, parseInstant } from './local-time.ts';
-import { loadRuleData } from './rule-data.ts';
+import { loadRuleData, shippedJurisdiction } from './rule-data.ts';
 import type { RuleDocuments } from './shipped.ts';
 import { deadlineSchemas, type JurisdictionData, type RuleSet, type StatuteRule } from './schemas.ts';
 import type { AppliedRule, BreachNoticeDeadline, Deadline, DeadlineEngine, DeadlineEngineOptions, DeadlineQuery, OperatorTerm } from './types.ts';
@@ -179,6 +179,24 @@ function ruleSetInForce(jurisdiction: JurisdictionData, localDate: string): Rule
 
 function isInForce(dated: { effectiveFrom?: string | undefined; effectiveTo?: string | undefined }, localDate: string): boolean {
   return (dated.effectiveFrom ?? localDate) <= localDate && localDate <= (dated.effectiveTo ?? localDate);
+}
+
+/** The rule with this id in a jurisdiction's data, as compute() applies it; undefined where the data has no such rule. */
+export function appliedStatuteRule(code: string, jurisdiction: JurisdictionData, id: string): AppliedRule | undefined {
+  for (const ruleSet of jurisdiction.ruleSets) {
+    const rule = ruleSet.rules.find((candidate) => candidate.id === id);
+    if (rule) return fromStatute(code, ruleSet, rule);
+  }
+  return undefined;
+}
+
+/**
+ * The rule with this id in the release's own rule data (rules/jurisdictions), as compute() applies it: what a request
+ * that keeps only its rule's id reads its texts from. Each jurisdiction's document is validated once, when first asked.
+ */
+export function shippedStatuteRule(code: string, id: string): AppliedRule | undefined {
+  const jurisdiction = shippedJurisdiction(code);
+  return jurisdiction && appliedStatuteRule(code, jurisdiction, id);
 }
 
 function fromStatute(jurisdiction: string, ruleSet: RuleSet, rule: StatuteRule): AppliedRule {

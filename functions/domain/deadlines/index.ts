@@ -2,7 +2,8 @@
  * The deadline engine: working-day calendars and jurisdiction rules as validated, effective-dated
  * data (rules/calendars, rules/jurisdictions), and pure helpers for reminders and escalation.
  */
-export { createDeadlineEngine } from './engine.ts';
+export { createDeadlineEngine, shippedStatuteRule } from './engine.ts';
+export { appliedRuleDigest, ruleFromStored, storedRule, withoutStoredAs, type StatuteRuleLookup, type StoredStatuteRule } from './stored-rule.ts';
 export { needsBaseHolidays } from './rule-data.ts';
 export { answerBy, escalationSchedule, riskFlags, escalationPolicySchema } from './escalation.ts';
 export type { EscalationKind, EscalationPolicy, EscalationStep } from './escalation.ts';

@@ -40,6 +40,17 @@ export function loadRuleData(options: DeadlineEngineOptions = {}, documents: Rul
   return { calendars, jurisdictions };
 }
 
+const shippedJurisdictions = new Map<string, JurisdictionData | undefined>();
+
+/** A jurisdiction's document as the release ships it (no calendar is needed to read its rules), validated on first use. */
+export function shippedJurisdiction(code: string): JurisdictionData | undefined {
+  if (!shippedJurisdictions.has(code)) {
+    const shipped = SHIPPED_RULES.jurisdictions[code];
+    shippedJurisdictions.set(code, shipped && parse(deadlineSchemas().JurisdictionSchema, shipped.document, shipped.file));
+  }
+  return shippedJurisdictions.get(code);
+}
+
 /**
  * Whether a calendar that any of these jurisdictions counts days in builds on a holiday library, i.e. whether a
  * deadline engine for them must be given `baseHolidays`. Unknown jurisdictions need nothing (the engine refuses them).

@@ -70,6 +70,11 @@ export interface AppliedRule {
   extension?: ExtensionTerm;
   /** Present once extend() has moved the deadline. */
   appliedExtension?: AppliedExtension;
+  /**
+   * Present where the rule was read from a request that keeps only the rule's id and figures (stored-rule.ts): the
+   * SHA-256 of the rule as applied, and whether today's rule data, which gave the texts above, still has it.
+   */
+  storedAs?: { digest: string; current: boolean };
 }
 
 export interface Deadline {

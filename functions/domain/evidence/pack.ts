@@ -157,6 +157,8 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
         row('term', fill(t.lines.term, { amount: String(rule.amount), unit: t.units[rule.unit] })),
         row('origin', rule.origin === 'statute' ? t.values.statute : t.values.operatorTerm),
         row('ruleSource', rule.source),
+        // A request that keeps its rule by id: the texts above are this release's, and whether it still has the rule as applied.
+        rule.storedAs !== undefined && row('ruleDigest', fill(rule.storedAs.current ? t.lines.ruleDataSame : t.lines.ruleDataChanged, { digest: rule.storedAs.digest })),
         row('receivedAt', at(deadline.receivedAt)),
         row('dueAt', at(deadline.dueAt)),
       ),

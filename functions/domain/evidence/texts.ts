@@ -21,7 +21,7 @@ export type EvidenceSection = (typeof EVIDENCE_SECTIONS)[number];
 const LABELS = [
   'operator', 'bin', 'address', 'contact', 'reference', 'types', 'channel', 'receivedAt', 'status', 'language', 'closedAt',
   'sha256', 'verdicts', 'outcome', 'attachments', 'formFiles', 'how', 'requestedAt', 'expiresAt', 'confirmedAt',
-  'rule', 'citation', 'term', 'origin', 'ruleSource', 'dueAt', 'calendar', 'transfers', 'extension', 'extensionReason',
+  'rule', 'citation', 'term', 'origin', 'ruleSource', 'ruleDigest', 'dueAt', 'calendar', 'transfers', 'extension', 'extensionReason',
   'decisionAsked', 'classified', 'decidedAt', 'decidedBy', 'enteredAt', 'enteredBy', 'attestedBy', 'attestation', 'decision', 'basis', 'reason', 'attempt', 'outcomes',
   'noticeType', 'delivered', 'attempts', 'signature', 'kind', 'messageId', 'mailSha256',
   'answeredAt', 'margin', 'chainResult', 'digest', 'digestSha256',
@@ -37,6 +37,8 @@ const LINE_PLACEHOLDERS = {
   mailWithheld: ['at', 'kind', 'reason'],
   transfer: ['dayOff', 'workingDay', 'basis'],
   term: ['amount', 'unit'],
+  ruleDataSame: ['digest'],
+  ruleDataChanged: ['digest'],
   extended: ['at', 'from', 'to', 'citation'],
   decisionAsked: ['at', 'reasons'],
   classified: ['at', 'types', 'by'],

@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../canonical.ts';
+import type { AppliedExtension, AppliedRule } from './types.ts';
+
+/**
+ * What a request's item keeps of the rule that set its due date. A statute's rule is data shipped with the release
+ * (rules/jurisdictions, each rule with an id unique in its jurisdiction); its texts (the citation and note in three
+ * languages, the source, the extension's citation) are most of the item, and every write of the request, with the
+ * index copy of an open one, is billed by the item's size. So the item keeps the rule's id, the figures that decided
+ * the due date, and the SHA-256 of the rule as applied; a reader takes the texts from the rule data by the id and is
+ * told whether that data still has the digest (the evidence pack states it).
+ *
+ * An operator's own term is kept whole but once: its words are the evidence of the promise, and they live in the
+ * operator's profile, which the release does not version. Only its citation, when it was no more than the words
+ * repeated in every language, is left to be rebuilt from them.
+ */
+export interface StoredStatuteRule extends Pick<AppliedRule, 'id' | 'jurisdiction' | 'requestType' | 'amount' | 'unit' | 'origin' | 'confidence' | 'effectiveFrom'> {
+  origin: 'statute';
+  /** appliedRuleDigest of the rule as applied. */
+  digest: string;
+  appliedExtension?: Omit<AppliedExtension, 'citation'>;
+}
+
+/** A statute's rule in today's rule data, as the engine applies it (fromStatute), or undefined where it has no such id. */
+export type StatuteRuleLookup = (jurisdiction: string, id: string) => AppliedRule | undefined;
+
+/** The SHA-256 of a rule as applied, over its canonical JSON: everything but an extension applied later and what reading added. */
+export function appliedRuleDigest(rule: AppliedRule): string {
+  const { appliedExtension: _extension, storedAs: _stored, ...applied } = rule;
+  return createHash('sha256').update(canonicalJson(applied)).digest('hex');
+}
+
+/** The rule without what reading it from a request noted (`storedAs`). */
+export function withoutStoredAs(rule: AppliedRule): AppliedRule {
+  const { storedAs: _stored, ...applied } = rule;
+  return applied;
+}
+
+/** What the item keeps of `rule`: a statute's by id, figures and digest (the digest it was applied with, once it has one). */
+export function storedRule(rule: AppliedRule): StoredStatuteRule | AppliedRule {
+  if (rule.origin !== 'statute' || rule.requestType === 'breach_notice') {
+    const whole = withoutStoredAs(rule);
+    const citationRepeatsSource = Object.keys(whole.citation).length === 3 && Object.values(whole.citation).every((text) => text === whole.source);
+    if (!citationRepeatsSource) return whole;
+    const { citation: _citation, ...rest } = whole;
+    return rest as AppliedRule;
+  }
+  const { id, jurisdiction, requestType, amount, unit, origin, confidence, effectiveFrom, appliedExtension } = rule;
+  const extension = appliedExtension && { amount: appliedExtension.amount, unit: appliedExtension.unit, noticeAt: appliedExtension.noticeAt, originalDueAt: appliedExtension.originalDueAt };
+  return {
+    id,
+    jurisdiction,
+    requestType,
+    amount,
+    unit,
+    origin,
+    confidence,
+    effectiveFrom,
+    digest: rule.storedAs?.digest ?? appliedRuleDigest(rule),
+    ...(extension && { appliedExtension: extension }),
+  };
+}
+
+/**
+ * The rule as readers use it, from what an item keeps: a rule kept whole (an operator's term, or any rule of an item
+ * written before rules were kept by id) as it is; a statute's kept by id with today's texts and the figures it was
+ * applied with, and `storedAs` saying whether today's rule data still has the digest it was applied with.
+ */
+export function ruleFromStored(stored: StoredStatuteRule | AppliedRule, lookup: StatuteRuleLookup): AppliedRule {
+  if (!('digest' in stored) || typeof stored.digest !== 'string') {
+    const whole = stored as AppliedRule;
+    return whole.citation === undefined ? { ...whole, citation: { ru: whole.source, kk: whole.source, en: whole.source } } : whole;
+  }
+  const { digest, appliedExtension, ...figures } = stored as StoredStatuteRule;
+  const today = lookup(figures.jurisdiction, figures.id);
+  const texts = today ? { citation: today.citation, source: today.source, ...(today.note && { note: today.note }), ...(today.extension && { extension: today.extension }) } : { citation: { en: figures.id }, source: figures.id };
+  const rule: AppliedRule = { ...figures, ...texts };
+  return {
+    ...rule,
+    ...(appliedExtension && { appliedExtension: { ...appliedExtension, citation: today?.extension?.citation ?? { ru: figures.id, kk: figures.id, en: figures.id } } }),
+    storedAs: { digest, current: today !== undefined && appliedRuleDigest(today) === digest },
+  };
+}
