@@ -11,7 +11,11 @@ export interface ReportFacts {
   id: string;
   types: RequestType[];
   channel: Channel;
-  status: RequestStatus;
+  /**
+   * The status it closed with, or OPEN while it is open: the report does not tell open statuses apart, so the facts
+   * (and the index copy of them) change only when the request closes. Facts kept before hold the open status itself.
+   */
+  status: RequestStatus | typeof OPEN_IN_REPORT;
   jurisdiction: string;
   receivedAt: string;
   /** The local day of receipt: working days to answer are counted from the day after it, as the term is. */
@@ -24,6 +28,8 @@ export interface ReportFacts {
   refusalBasis?: string;
 }
 
+export const OPEN_IN_REPORT = 'OPEN';
+
 export function reportFactsOf(request: DataSubjectRequest): ReportFacts {
   const basis = request.decision?.basis;
   const refused = request.status === 'REFUSED';
@@ -31,7 +37,7 @@ export function reportFactsOf(request: DataSubjectRequest): ReportFacts {
     id: request.id,
     types: request.types,
     channel: request.channel,
-    status: request.status,
+    status: OPEN_STATUSES.includes(request.status) ? OPEN_IN_REPORT : request.status,
     jurisdiction: request.deadline.rule.jurisdiction,
     receivedAt: request.receivedAt,
     receivedLocalDate: request.deadline.receivedLocalDate,
@@ -113,12 +119,13 @@ export function buildReport(
     for (const type of request.types) byType[type] += 1;
     byChannel[request.channel] += 1;
     if (request.extended) report.extensions += 1;
-    if (OPEN_STATUSES.includes(request.status)) {
+    const status = request.status;
+    if (status === OPEN_IN_REPORT || OPEN_STATUSES.includes(status)) {
       report.open.total += 1;
       if (now.getTime() > Date.parse(request.dueAt)) report.open.overdue += 1;
-    } else if (request.status === 'CLOSED_UNVERIFIED') {
+    } else if (status === 'CLOSED_UNVERIFIED') {
       report.verificationAbandoned += 1;
-    } else if (ANSWERED.includes(request.status) && request.closedAt) {
+    } else if (ANSWERED.includes(status) && request.closedAt) {
       if (Date.parse(request.closedAt) <= Date.parse(request.dueAt)) report.answered.onTime += 1;
       else report.answered.late += 1;
       days.push(workingDaysUntil(request.receivedLocalDate, request.closedAt, request.timeZone, (date) => isWorkingDay(request.jurisdiction, date)));

@@ -7,6 +7,7 @@ import { DynamoVerificationStore } from '../../functions/adapters/dynamodb/verif
 import { appliedRuleDigest, createDeadlineEngine, storedRule } from '../../functions/domain/deadlines/index.ts';
 import { ConflictError, IdempotencyKeyReusedError, InvalidTokenError } from '../../functions/domain/errors.ts';
 import { newReference, type DataSubjectRequest } from '../../functions/domain/request.ts';
+import { reportFactsOf } from '../../functions/domain/report.ts';
 import { newSecretCode } from '../../functions/domain/secret-code.ts';
 import { startTestDynamoDb, type TestDynamoDb } from '../support/dynamodb.ts';
 
@@ -41,6 +42,13 @@ describe('requests in DynamoDB', () => {
     expect(kept.deadline.rule).toEqual(storedRule(rule));
     expect(JSON.stringify(kept)).not.toContain(rule.source);
     expect(JSON.stringify(kept)).not.toContain(rule.citation.ru);
+    // Nor what it reads back from elsewhere: the instant of receipt is the request's, the report's id and instant the index keys.
+    expect(kept.deadline).not.toHaveProperty('receivedAt');
+    expect(kept.report).not.toHaveProperty('id');
+    expect(kept.report).not.toHaveProperty('receivedAt');
+    expect((await store.get(request.id)).deadline).toEqual({ ...request.deadline, rule: expect.anything() });
+    const reported = (await store.receivedBetween(new Date(request.receivedAt), new Date(request.receivedAt))).filter((facts) => facts.id === request.id);
+    expect(reported).toEqual([reportFactsOf(request)]);
     const asRead = { ...rule, storedAs: { digest: appliedRuleDigest(rule), current: true } };
     expect((await store.get(request.id)).deadline.rule).toEqual(asRead);
     // The due-date index holds the item as kept: a page of open requests reads the texts back too.
@@ -50,6 +58,11 @@ describe('requests in DynamoDB', () => {
     // Written again, it keeps the digest it was applied with.
     await store.transition(request.id, 'RECEIVED', 'AWAITING_VERIFICATION');
     expect((await item(request.id)).deadline.rule).toEqual(storedRule(rule));
+    // Closed, it keeps the due date in its deadline only: the due-date index's sort key goes with its partition key.
+    expect(await item(request.id)).toHaveProperty('dueAtUtc');
+    await store.transition(request.id, 'AWAITING_VERIFICATION', 'CLOSED_UNVERIFIED', { closedAt: '2026-11-21T10:00:00.000Z' });
+    expect(await item(request.id)).not.toHaveProperty('dueAtUtc');
+    expect((await store.get(request.id)).deadline).toEqual({ ...request.deadline, rule: asRead });
 
     // An item written before rules were kept by id: the whole rule, read as it is, kept by id at its next write.
     const old = newRequest();

@@ -99,6 +99,19 @@ describe('the figures', () => {
     expect(workingDaysUntil('2026-03-20', '2026-03-20T12:00:00Z', 'Asia/Almaty', kz)).toBe(0);
   });
 
+  it('facts of an open request stay the same while it moves between open statuses (the index copy is written when it opens and when it closes); facts kept with an open status still count as open', async () => {
+    const s = systemFor(I_LICENSE);
+    const request = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION' });
+    const waiting = reportFactsOf(await s.deps.requests.get(request.id));
+    expect(waiting.status).toBe('OPEN');
+    await s.deps.requests.transition(request.id, 'AWAITING_VERIFICATION', 'IN_PROGRESS');
+    expect(reportFactsOf(await s.deps.requests.get(request.id))).toEqual(waiting);
+    const period = { from: '2026-02-10', to: '2026-02-10' };
+    const later = new Date('2026-03-01T00:00:00Z');
+    expect(buildReport(period, [waiting], 0, () => true, later).open).toEqual({ total: 1, overdue: 1 });
+    expect(buildReport(period, [{ ...waiting, status: 'IN_PROGRESS' }], 0, () => true, later).open).toEqual({ total: 1, overdue: 1 });
+  });
+
   it('keeps nothing personal in the facts the index holds', async () => {
     const s = systemFor(I_LICENSE);
     const request = await placeRequest(s, ['claim'], { email: 'aigerim@example.kz', name: 'Айгерім', language: 'kk' });

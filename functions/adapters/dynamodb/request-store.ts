@@ -51,23 +51,55 @@ const WRITE_ATTEMPTS = 5;
 export function requestItem(request: DataSubjectRequest, revision?: number) {
   const open = OPEN_STATUSES.includes(request.status);
   const awaitsAnonymising = !open && request.closedAt !== undefined && !request.anonymised;
+  const receivedAtUtc = new Date(request.receivedAt).toISOString();
   return {
     pk: request.id,
     sk: REQUEST_SK,
     ...request,
-    // A statute's rule by its id, figures and digest; its texts are the release's rule data (stored-rule.ts).
-    deadline: { ...request.deadline, rule: storedRule(request.deadline.rule) },
+    deadline: storedDeadline(request),
     ...(revision === undefined ? {} : { [REVISION]: revision }),
     // Sparse index: only open requests carry the partition value, so "what is due soon" is a query.
     openDue: open ? 'OPEN' : undefined,
-    dueAtUtc: new Date(request.deadline.dueAt).toISOString(),
+    dueAtUtc: open ? new Date(request.deadline.dueAt).toISOString() : undefined,
     // Sparse too: a closed request is in it until its own records are anonymised.
     closedIndex: awaitsAnonymising ? CLOSED : undefined,
     closedAtUtc: awaitsAnonymising ? new Date(request.closedAt!).toISOString() : undefined,
     receivedMonth: request.receivedAt.slice(0, 7),
-    receivedAtUtc: new Date(request.receivedAt).toISOString(),
-    [REPORT_ATTRIBUTE]: reportFactsOf(request),
+    receivedAtUtc,
+    [REPORT_ATTRIBUTE]: storedReport(reportFactsOf(request), receivedAtUtc),
   };
+}
+
+/*
+ * Every write of the request item, and the due-date index's copy of an open one, is billed by the started KB, and the
+ * item is near one: what it can read back from elsewhere it does not keep twice.
+ */
+
+/**
+ * The deadline as the item keeps it: a statute's rule by its id, figures and digest, its texts being the release's
+ * rule data (stored-rule.ts); the instant of receipt only where it is not the request's own.
+ */
+function storedDeadline(request: DataSubjectRequest): Record<string, unknown> {
+  const { receivedAt, ...deadline } = request.deadline;
+  return { ...deadline, ...(receivedAt !== request.receivedAt && { receivedAt }), rule: storedRule(request.deadline.rule) };
+}
+
+function deadlineFromStored(deadline: Record<string, unknown>, request: Record<string, unknown>): DataSubjectRequest['deadline'] {
+  const read = { ...deadline, receivedAt: deadline.receivedAt ?? request.receivedAt } as DataSubjectRequest['deadline'];
+  return read.rule ? { ...read, rule: ruleFromStored(read.rule, shippedStatuteRule) } : read;
+}
+
+/**
+ * The report facts as the item keeps them (the received-date index projects them alone): the request id and the
+ * instant of receipt are the index's keys, projected with it, and kept in the facts only where they differ.
+ */
+function storedReport(facts: ReportFacts, receivedAtUtc: string): Partial<ReportFacts> {
+  const { id: _id, receivedAt, ...rest } = facts;
+  return { ...rest, ...(receivedAt !== receivedAtUtc && { receivedAt }) };
+}
+
+function reportFromStored(item: Record<string, unknown>): ReportFacts {
+  return { id: String(item.pk), receivedAt: String(item.receivedAtUtc), ...(item[REPORT_ATTRIBUTE] as Partial<ReportFacts>) } as ReportFacts;
 }
 
 /** A claimed step whose runner has not completed it in this time is taken to have crashed and may be claimed again. */
@@ -118,9 +150,8 @@ export function toRequest(item: Record<string, unknown>): DataSubjectRequest {
     [REVISION]: _revision,
     ...request
   } = item;
-  // An item written before rules were kept by id holds the whole rule, and reads as it is.
-  const deadline = request.deadline as DataSubjectRequest['deadline'] | undefined;
-  if (deadline?.rule) request.deadline = { ...deadline, rule: ruleFromStored(deadline.rule, shippedStatuteRule) };
+  // An item written before the deadline was kept so holds it whole (the rule with its texts), and reads as it is.
+  if (request.deadline) request.deadline = deadlineFromStored(request.deadline as Record<string, unknown>, request);
   return request as unknown as DataSubjectRequest;
 }
 
@@ -288,7 +319,7 @@ export class DynamoRequestStore implements RequestStore {
         KeyConditionExpression: 'receivedMonth = :month AND receivedAtUtc BETWEEN :from AND :to',
         ExpressionAttributeValues: { ':month': month, ':from': from.toISOString(), ':to': to.toISOString() },
       });
-      facts.push(...items.map((item) => item[REPORT_ATTRIBUTE] as ReportFacts));
+      facts.push(...items.map(reportFromStored));
     }
     return facts;
   }

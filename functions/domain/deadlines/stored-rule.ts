@@ -16,7 +16,7 @@ import type { AppliedExtension, AppliedRule } from './types.ts';
  */
 export interface StoredStatuteRule extends Pick<AppliedRule, 'id' | 'jurisdiction' | 'requestType' | 'amount' | 'unit' | 'origin' | 'confidence' | 'effectiveFrom'> {
   origin: 'statute';
-  /** appliedRuleDigest of the rule as applied. */
+  /** appliedRuleDigest of the rule as applied (SHA-256, base64url: the item is billed by its bytes). */
   digest: string;
   appliedExtension?: Omit<AppliedExtension, 'citation'>;
 }
@@ -27,7 +27,7 @@ export type StatuteRuleLookup = (jurisdiction: string, id: string) => AppliedRul
 /** The SHA-256 of a rule as applied, over its canonical JSON: everything but an extension applied later and what reading added. */
 export function appliedRuleDigest(rule: AppliedRule): string {
   const { appliedExtension: _extension, storedAs: _stored, ...applied } = rule;
-  return createHash('sha256').update(canonicalJson(applied)).digest('hex');
+  return createHash('sha256').update(canonicalJson(applied)).digest('base64url');
 }
 
 /** The rule without what reading it from a request noted (`storedAs`). */
