@@ -132,7 +132,7 @@ export async function verifyDigestChain(deps: VerifyDeps): Promise<DigestChainCh
   return { digests, ...(latest && { latest: { key: latest.key, day: latest.day } }), unlisted };
 }
 
-/** One page of every trail's verification, in the order their heads last moved. */
+/** One page of every trail's verification, by the day their heads last moved on. */
 export async function verifyPage(deps: VerifyDeps, cursor?: string): Promise<{ checks: ChainCheck[]; cursor?: string }> {
   const page = await deps.auditChains.heads({ cursor, limit: VERIFY_PAGE_SIZE });
   const cache: DigestCache = new Map();

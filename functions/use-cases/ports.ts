@@ -158,7 +158,7 @@ export interface AuditChains {
    * written before trails were chained (no number, no hash), oldest first.
    */
   chain(trail: string): Promise<{ events: ChainedAuditEvent[]; head?: ChainHead; unchained: RecordedAuditEvent[] }>;
-  /** Every trail's head (or those moved since an instant), a page at a time, by when it moved. */
+  /** Every trail's head (or those moved since an instant), a page at a time, by the day it moved on. */
   heads(options: { movedSince?: string; cursor?: string; limit: number }): Promise<{ heads: ChainHead[]; cursor?: string }>;
   /** The last digest written, as the next one names it. */
   latestDigest(): Promise<DigestPointer | undefined>;

@@ -76,8 +76,9 @@ export class Storage extends Construct {
     // Keys only: an index holding the whole item is billed a second write of it at every status change.
     this.requests.addGlobalSecondaryIndex({ ...index(PERSON_INDEX, 'personKey', 'receivedAt'), projectionType: dynamodb.ProjectionType.KEYS_ONLY });
     this.audit = table('Audit', { partitionKey: attribute('pk'), sortKey: attribute('sk') });
-    // Sparse: only the trails' chain heads carry `heads`, so "what moved since the last digest" is a query.
-    this.audit.addGlobalSecondaryIndex(index(HEADS_INDEX, 'heads', 'movedAt'));
+    // Sparse: only the trails' chain heads carry `heads`, so "what moved since the last digest" is a query. By the day
+    // a head moved on, keys only: a head that moves again that day is no write of the index.
+    this.audit.addGlobalSecondaryIndex({ ...index(HEADS_INDEX, 'heads', 'movedAt'), projectionType: dynamodb.ProjectionType.KEYS_ONLY });
     this.verifications = table('Verifications', { partitionKey: attribute('pk'), timeToLiveAttribute: 'expiresAtEpoch' });
     // Token buckets and mail budgets: short-lived counters every function instance shares.
     this.limits = table('Limits', { partitionKey: attribute('pk'), timeToLiveAttribute: 'expiresAtEpoch' });

@@ -68,6 +68,12 @@ describe('stateful resources', () => {
         Match.objectLike({ IndexName: 'byPerson', Projection: { ProjectionType: 'KEYS_ONLY' } }),
       ]),
     });
+    // The audit chains' heads by the day they moved on, keys only: a head that moves again that day is no write of it.
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: [
+        Match.objectLike({ IndexName: 'byHeadMovedDay', KeySchema: [{ AttributeName: 'heads', KeyType: 'HASH' }, { AttributeName: 'movedAt', KeyType: 'RANGE' }], Projection: { ProjectionType: 'KEYS_ONLY' } }),
+      ],
+    });
     template.hasResourceProperties('AWS::DynamoDB::Table', { TimeToLiveSpecification: { AttributeName: 'expiresAtEpoch', Enabled: true } });
   });
 
@@ -363,7 +369,7 @@ describe('what each role can do', () => {
         OperatorKey: 'secretsmanager:GetSecretValue',
         PersonKey: 'secretsmanager:GetSecretValue',
         StorageAudit: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
-        'StorageAudit/index/byHeadMoved': 'dynamodb:Query',
+        'StorageAudit/index/byHeadMovedDay': 'dynamodb:Query',
         'StorageAuditDigests/digests/*': 's3:GetObject',
         StorageConsent: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
         'StorageConsent/index/byTermEnd': 'dynamodb:Query',
@@ -404,7 +410,7 @@ describe('what each role can do', () => {
         DeadlineWatchLogs: 'logs:CreateLogStream logs:PutLogEvents',
         PersonKey: 'secretsmanager:GetSecretValue',
         StorageAudit: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
-        'StorageAudit/index/byHeadMoved': 'dynamodb:Query',
+        'StorageAudit/index/byHeadMovedDay': 'dynamodb:Query',
         'StorageAuditDigests/digests/*': 's3:PutObject',
         StorageConsent: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
         'StorageConsent/index/byTermEnd': 'dynamodb:Query',

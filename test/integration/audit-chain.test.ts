@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAuditLog } from '../../functions/adapters/dynamodb/audit-log.ts';
+import { HEADS_INDEX } from '../../functions/adapters/dynamodb/audited-write.ts';
 import { DynamoBreachRegister } from '../../functions/adapters/dynamodb/breach-register.ts';
 import { DynamoRequestStore } from '../../functions/adapters/dynamodb/request-store.ts';
 import { DynamoSentMailLedger } from '../../functions/adapters/dynamodb/sent-mail-ledger.ts';
@@ -168,6 +169,63 @@ describe('the audit trail as a hash chain in DynamoDB', () => {
     await expect(store.transition(behind, 'AWAITING_VERIFICATION', 'IN_PROGRESS')).rejects.toThrow(/its head stands at event 4, behind an event that exists/);
     expect(await store.get(behind)).toEqual(before);
     expect(await eventKeys(behind)).toHaveLength(5);
+  });
+
+  it('a head moved again on the same day is no write of the heads index: its item keeps the day as the index key and the instant apart', async () => {
+    const id = await requestWithTrail();
+    let headsIndexUnits = 0;
+    const metered = new Proxy(ddb.db, {
+      get: (target, name) =>
+        name === 'send'
+          ? async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+              const transaction = command.constructor.name === 'TransactWriteCommand';
+              if (transaction) command.input.ReturnConsumedCapacity = 'INDEXES';
+              const output = (await target.send(command as never)) as { ConsumedCapacity?: Array<{ GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }> }> };
+              if (transaction) for (const table of output.ConsumedCapacity ?? []) headsIndexUnits += table.GlobalSecondaryIndexes?.[HEADS_INDEX]?.CapacityUnits ?? 0;
+              return output;
+            }
+          : Reflect.get(target, name),
+    });
+    const step = (kind: 'reminder' | 'interim_answer' | 'due_today') => ({ type: 'deadline.step' as const, detail: { kind, at: '2026-11-20T00:00:00.000Z' } });
+    const at = (instant: string) => new DynamoAuditLog(metered, ddb.tables.audit, () => new Date(instant));
+    await at('2026-12-03T09:00:00.000Z').append(id, step('reminder'));
+    headsIndexUnits = 0;
+    await at('2026-12-03T17:30:00.000Z').append(id, step('interim_answer'));
+    expect(headsIndexUnits).toBe(0);
+    const head = async () => (await ddb.db.send(new GetCommand({ TableName: ddb.tables.audit, Key: { pk: id, sk: 'HEAD' }, ConsistentRead: true }))).Item;
+    expect(await head()).toMatchObject({ movedAt: '2026-12-03', movedInstant: '2026-12-03T17:30:00.000Z', heads: 'HEAD' });
+    // The next day the key moves, and the index is written.
+    await at('2026-12-04T08:00:00.000Z').append(id, step('due_today'));
+    expect(headsIndexUnits).toBeGreaterThan(0);
+    expect((await audit().chain(id)).head).toMatchObject({ movedAt: '2026-12-04T08:00:00.000Z' });
+  });
+
+  it('lists the heads moved since an instant, to the millisecond, whether the head keeps its day or (written before) its instant in movedAt', async () => {
+    const [before, after, oldBefore, oldAfter] = [await requestWithTrail(), await requestWithTrail(), await requestWithTrail(), await requestWithTrail()];
+    const step = { type: 'deadline.step' as const, detail: { kind: 'reminder' as const, at: '2026-11-20T00:00:00.000Z' } };
+    await new DynamoAuditLog(ddb.db, ddb.tables.audit, () => new Date('2027-01-05T08:59:59.999Z')).append(before, step);
+    await new DynamoAuditLog(ddb.db, ddb.tables.audit, () => new Date('2027-01-05T09:00:00.000Z')).append(after, step);
+    // Heads as a release before kept them: the instant as the index key, nothing apart.
+    for (const [trail, movedAt] of [[oldBefore, '2027-01-05T08:00:00.000Z'], [oldAfter, '2027-01-05T10:00:00.000Z']] as const) {
+      await ddb.db.send(new UpdateCommand({ TableName: ddb.tables.audit, Key: { pk: trail, sk: 'HEAD' }, UpdateExpression: 'SET movedAt = :at REMOVE movedInstant', ExpressionAttributeValues: { ':at': movedAt } }));
+    }
+    const listed: string[] = [];
+    for (let cursor: string | undefined, first = true; first || cursor; first = false) {
+      const page = await audit().heads({ movedSince: '2027-01-05T09:00:00.000Z', cursor, limit: 2 });
+      listed.push(...page.heads.map((head) => head.trail));
+      cursor = page.cursor;
+    }
+    expect(listed).toContain(after);
+    expect(listed).toContain(oldAfter);
+    expect(listed).not.toContain(before);
+    expect(listed).not.toContain(oldBefore);
+    const all: string[] = [];
+    for (let cursor: string | undefined, first = true; first || cursor; first = false) {
+      const page = await audit().heads({ cursor, limit: 50 });
+      all.push(...page.heads.map((head) => head.trail));
+      cursor = page.cursor;
+    }
+    for (const trail of [before, after, oldBefore, oldAfter]) expect(all).toContain(trail);
   });
 
   it('--all pages through every trail from the heads index and reports the broken ones', async () => {

@@ -82,17 +82,24 @@ export class DynamoAuditLog implements AuditLog, AuditChains {
   }
 
   async heads(options: { movedSince?: string; cursor?: string; limit: number }): Promise<{ heads: ChainHead[]; cursor?: string }> {
+    const since = options.movedSince;
+    // The index knows the day each head moved on, and holds keys only: the heads of that day and after are read by
+    // their keys, and those that last moved before the instant left out.
     const page = await this.db.send(
       new QueryCommand({
         TableName: this.table,
         IndexName: HEADS_INDEX,
-        KeyConditionExpression: options.movedSince ? 'heads = :heads AND movedAt >= :since' : 'heads = :heads',
-        ExpressionAttributeValues: { ':heads': HEADS_PARTITION, ...(options.movedSince ? { ':since': options.movedSince } : {}) },
+        KeyConditionExpression: since ? 'heads = :heads AND movedAt >= :day' : 'heads = :heads',
+        ExpressionAttributeValues: { ':heads': HEADS_PARTITION, ...(since ? { ':day': since.slice(0, 10) } : {}) },
         ExclusiveStartKey: keyOfCursor(options.cursor, 'the cursor over audit trails cannot be read; start again without one'),
         Limit: options.limit,
       }),
     );
-    return { heads: (page.Items ?? []).map(toHead), cursor: cursorOf(page.LastEvaluatedKey) };
+    const heads = await Promise.all((page.Items ?? []).map((key) => this.head(String(key.pk))));
+    return {
+      heads: heads.filter((head): head is ChainHead => head !== undefined && (since === undefined || head.movedAt >= since)),
+      cursor: cursorOf(page.LastEvaluatedKey),
+    };
   }
 
   async latestDigest(): Promise<DigestPointer | undefined> {

@@ -7,15 +7,21 @@ import { ChainBrokenError, ConflictError } from '../../domain/errors.ts';
 /**
  * Audit table layout:
  *   pk=<trail>  sk=EVENT#<seq, 10 digits>  one event, with its place in the trail's hash chain (seq, prev, hash)
- *   pk=<trail>  sk=HEAD                    the chain's head: the last seq and hash; `heads`+`movedAt` feed HEADS_INDEX
+ *   pk=<trail>  sk=HEAD                    the chain's head: the last seq and hash, the instant it moved (`movedInstant`);
+ *                                          `heads`+`movedAt` (the UTC day it moved on) feed HEADS_INDEX
  * A trail is a request's (its reference), a breach's (BRC-…), a retention source's (RETENTION#…) or an inbound
  * mail's that made no request (INBOUND#…). Events are only ever put with attribute_not_exists, and a head only moves
  * from the number it was read at: two writers cannot fork a chain, and a retried write cannot number an event twice.
  */
 export const HEAD_SK = 'HEAD';
 export const EVENT_PREFIX = 'EVENT#';
-/** Every head, by when it last moved: the digest's "what changed since the last one", and `--all`, are queries. */
-export const HEADS_INDEX = 'byHeadMoved';
+/**
+ * Every head, by the UTC day it last moved on, keys only: the digest's "what changed since the last one", and `--all`,
+ * are queries (each head then read by its key). Its key changes once a day at most, so a head that moves again that
+ * day is no write of the index: an index keyed by the instant was billed a delete and a put at every move. A head
+ * written before keeps the instant in `movedAt`, which sorts among the days as it should (after its own day).
+ */
+export const HEADS_INDEX = 'byHeadMovedDay';
 export const HEADS_PARTITION = 'HEAD';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -37,7 +43,7 @@ const RETRY_PAUSE_MS = 25;
 export const eventSk = (seq: number) => `${EVENT_PREFIX}${String(seq).padStart(10, '0')}`;
 
 export function toHead(item: Record<string, unknown>): ChainHead {
-  return { trail: String(item.pk), seq: Number(item.seq), hash: String(item.hash), movedAt: String(item.movedAt) };
+  return { trail: String(item.pk), seq: Number(item.seq), hash: String(item.hash), movedAt: String(item.movedInstant ?? item.movedAt) };
 }
 
 async function readHead(db: DynamoDBDocumentClient, table: string, trail: string): Promise<ChainHead | undefined> {
@@ -56,7 +62,7 @@ function chainItems(table: string, append: TrailAppend, head: ChainHead | undefi
     {
       Put: {
         TableName: table,
-        Item: { pk: append.trail, sk: HEAD_SK, seq: last.seq, hash: last.hash, movedAt, heads: HEADS_PARTITION },
+        Item: { pk: append.trail, sk: HEAD_SK, seq: last.seq, hash: last.hash, movedAt: movedAt.slice(0, 10), movedInstant: movedAt, heads: HEADS_PARTITION },
         ...(head
           ? { ConditionExpression: '#seq = :seq', ExpressionAttributeNames: { '#seq': 'seq' }, ExpressionAttributeValues: { ':seq': head.seq } }
           : { ConditionExpression: 'attribute_not_exists(pk)' }),
