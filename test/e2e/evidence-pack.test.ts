@@ -59,7 +59,8 @@ describe('the evidence pack of a completed I-License access request', () => {
       const { sections, labels } = evidenceTexts(lang);
       Object.values(sections).forEach((heading, index) => expect(text, `${lang}: ${heading}`).toContain(`${index + 1}. ${heading}`));
       for (const fact of [reference, '180640028978', 'KZ-94V-art25-access', 'info@license.kz']) expect(text).toContain(fact);
-      for (const label of ['receivedAt', 'confirmedAt', 'dueAt', 'calendar', 'outcomes', 'mailSha256', 'answeredAt', 'margin', 'chainResult', 'digest']) {
+      // With the labels, the rule's digest: the request keeps its rule by id (the row is there only for such a request).
+      for (const label of ['receivedAt', 'confirmedAt', 'dueAt', 'calendar', 'outcomes', 'mailSha256', 'answeredAt', 'margin', 'chainResult', 'digest', 'ruleDigest']) {
         expect(text, `${lang}: ${label}`).toContain(labels[label]);
       }
       // The receipt and the answer, each with the SHA-256 of the message as sent.
