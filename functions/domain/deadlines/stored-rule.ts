@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../canonical.ts';
-import type { AppliedExtension, AppliedRule } from './types.ts';
+import type { AppliedExtension, AppliedRule, ExtensionTerm } from './types.ts';
 
 /**
  * What a request's item keeps of the rule that set its due date. A statute's rule is data shipped with the release
@@ -18,6 +18,11 @@ export interface StoredStatuteRule extends Pick<AppliedRule, 'id' | 'jurisdictio
   origin: 'statute';
   /** appliedRuleDigest of the rule as applied (SHA-256, base64url: the item is billed by its bytes). */
   digest: string;
+  /**
+   * The extension term as applied (amount, unit, notice window; its citation is text, read by the id): an extension
+   * asked for later follows the rule as applied, not a release that has since changed the term.
+   */
+  extension?: Omit<ExtensionTerm, 'citation'>;
   appliedExtension?: Omit<AppliedExtension, 'citation'>;
 }
 
@@ -45,7 +50,8 @@ export function storedRule(rule: AppliedRule): StoredStatuteRule | AppliedRule {
     const { citation: _citation, ...rest } = whole;
     return rest as AppliedRule;
   }
-  const { id, jurisdiction, requestType, amount, unit, origin, confidence, effectiveFrom, appliedExtension } = rule;
+  const { id, jurisdiction, requestType, amount, unit, origin, confidence, effectiveFrom, extension: term, appliedExtension } = rule;
+  const extensionTerm = term && { amount: term.amount, unit: term.unit, noticeWithin: { amount: term.noticeWithin.amount, unit: term.noticeWithin.unit } };
   const extension = appliedExtension && { amount: appliedExtension.amount, unit: appliedExtension.unit, noticeAt: appliedExtension.noticeAt, originalDueAt: appliedExtension.originalDueAt };
   return {
     id,
@@ -57,6 +63,7 @@ export function storedRule(rule: AppliedRule): StoredStatuteRule | AppliedRule {
     confidence,
     effectiveFrom,
     digest: rule.storedAs?.digest ?? appliedRuleDigest(rule),
+    ...(extensionTerm && { extension: extensionTerm }),
     ...(extension && { appliedExtension: extension }),
   };
 }
@@ -71,13 +78,18 @@ export function ruleFromStored(stored: StoredStatuteRule | AppliedRule, lookup: 
     const whole = stored as AppliedRule;
     return whole.citation === undefined ? { ...whole, citation: { ru: whole.source, kk: whole.source, en: whole.source } } : whole;
   }
-  const { digest, appliedExtension, ...figures } = stored as StoredStatuteRule;
+  const { digest, extension: term, appliedExtension, ...figures } = stored as StoredStatuteRule;
   const today = lookup(figures.jurisdiction, figures.id);
-  const texts = today ? { citation: today.citation, source: today.source, ...(today.note && { note: today.note }), ...(today.extension && { extension: today.extension }) } : { citation: { en: figures.id }, source: figures.id };
-  const rule: AppliedRule = { ...figures, ...texts };
+  const current = today !== undefined && appliedRuleDigest(today) === digest;
+  const idAsText = { ru: figures.id, kk: figures.id, en: figures.id };
+  // The extension term is the one applied: kept with the figures; an item that keeps none (written before terms were
+  // kept, or by a rule without one) takes today's only where today's rule is, by its digest, the rule as applied.
+  const extension = term ? { ...term, citation: today?.extension?.citation ?? idAsText } : current && today ? today.extension : undefined;
+  const texts = today ? { citation: today.citation, source: today.source, ...(today.note && { note: today.note }) } : { citation: { en: figures.id }, source: figures.id };
+  const rule: AppliedRule = { ...figures, ...texts, ...(extension && { extension }) };
   return {
     ...rule,
-    ...(appliedExtension && { appliedExtension: { ...appliedExtension, citation: today?.extension?.citation ?? { ru: figures.id, kk: figures.id, en: figures.id } } }),
-    storedAs: { digest, current: today !== undefined && appliedRuleDigest(today) === digest },
+    ...(appliedExtension && { appliedExtension: { ...appliedExtension, citation: today?.extension?.citation ?? idAsText } }),
+    storedAs: { digest, current },
   };
 }

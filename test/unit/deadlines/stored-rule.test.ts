@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appliedRuleDigest, createDeadlineEngine, ruleFromStored, shippedStatuteRule, storedRule, type AppliedRule, type OperatorTerm } from '../../../functions/domain/deadlines/index.ts';
+import { appliedRuleDigest, createDeadlineEngine, ruleFromStored, shippedStatuteRule, storedRule, type AppliedRule, type OperatorTerm, type StoredStatuteRule } from '../../../functions/domain/deadlines/index.ts';
 import { dateHolidays } from '../../../functions/adapters/holidays/date-holidays.ts';
 
 /**
@@ -62,6 +62,37 @@ describe('a statute rule kept by id', () => {
     expect(stored.appliedExtension).toEqual({ amount: extended.appliedExtension!.amount, unit: extended.appliedExtension!.unit, noticeAt: extended.appliedExtension!.noticeAt, originalDueAt: extended.appliedExtension!.originalDueAt });
     // The extension came after the rule was applied: the digest is the unextended rule's.
     expect(ruleFromStored(stored as never, shippedStatuteRule)).toEqual({ ...extended, storedAs: { digest: appliedRuleDigest(deadline.rule), current: true } });
+  });
+
+  describe('an extension asked for after a release that changed the term', () => {
+    const deadline = engine.compute({ jurisdiction: 'EU', requestType: 'access', receivedAt });
+    // A later release shortens the extension to two weeks, its notice to within one week of receipt.
+    const shortened = (jurisdiction: string, id: string): AppliedRule | undefined => {
+      const today = shippedStatuteRule(jurisdiction, id);
+      return today?.extension && { ...today, extension: { ...today.extension, amount: 14, unit: 'calendar_days', noticeWithin: { amount: 7, unit: 'calendar_days' } } };
+    };
+
+    it('keeps the term as applied (amount, unit, notice window) with the figures, its citation being text', () => {
+      const stored = storedRule(deadline.rule) as { extension?: unknown };
+      expect(stored.extension).toEqual({ amount: 2, unit: 'calendar_months', noticeWithin: { amount: 1, unit: 'calendar_months' } });
+      expect(JSON.stringify(stored)).not.toContain(deadline.rule.extension!.citation.en);
+    });
+
+    it('follows the rule as applied: the notice is in time and the date is the applied term\'s', () => {
+      const read = { ...deadline, rule: ruleFromStored(storedRule(deadline.rule), shortened) };
+      expect(read.rule.storedAs?.current).toBe(false);
+      const asApplied = engine.extend(deadline, new Date('2025-02-20T10:00:00Z'));
+      const extended = engine.extend(read, new Date('2025-02-20T10:00:00Z'));
+      expect(asApplied.dueLocalDate).toBe('2025-05-14');
+      expect(extended.dueAt).toBe(asApplied.dueAt);
+      expect(extended.rule.appliedExtension).toMatchObject({ amount: 2, unit: 'calendar_months' });
+    });
+
+    it('takes today\'s term for an item that keeps none only where today\'s rule is the one applied', () => {
+      const { extension: _term, ...keptNone } = storedRule(deadline.rule) as StoredStatuteRule;
+      expect(ruleFromStored(keptNone as never, shippedStatuteRule).extension).toEqual(deadline.rule.extension);
+      expect(ruleFromStored(keptNone as never, shortened).extension).toBeUndefined();
+    });
   });
 
   it('reads an item written before rules were kept by id (the whole rule) as it is', () => {
