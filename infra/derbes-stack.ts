@@ -324,7 +324,7 @@ export class DerbesStack extends Stack {
     usesConsent(usesLimits(operatorApi));
     // Evidence: every trail's chain head, from the heads index.
     operatorApi
-      .useTable(Settings.auditTable, storage.audit, storage.key, ['Query'], [HEADS_INDEX])
+      .useTable(Settings.auditTable, storage.audit, storage.key, ['Query', 'BatchGetItem'], [HEADS_INDEX])
       .setEnvironment(Settings.auditDigestsBucket, storage.auditDigests.bucketName)
       .allow(['s3:GetObject'], [storage.auditDigests.arnForObjects('digests/*')]);
     grantSources(this, operatorApi, profile, 'read');
@@ -396,7 +396,7 @@ export class DerbesStack extends Stack {
     usesConsent(deadlineWatch);
     // Once a day it writes the digest of the audit chains' heads that moved (found in the heads index).
     deadlineWatch
-      .useTable(Settings.auditTable, storage.audit, storage.key, ['Query'], [HEADS_INDEX])
+      .useTable(Settings.auditTable, storage.audit, storage.key, ['Query', 'BatchGetItem'], [HEADS_INDEX])
       .setEnvironment(Settings.auditDigestsBucket, storage.auditDigests.bucketName)
       .allow(['s3:PutObject'], [storage.auditDigests.arnForObjects('digests/*')]);
     // Mails to affected people of a breach are charged to each address's mail budget.

@@ -110,8 +110,9 @@ export async function verifyDigestChain(deps: VerifyDeps): Promise<DigestChainCh
   const indexed = new Set<string>();
   let cursor: string | undefined;
   do {
-    const page = await deps.auditChains.heads({ cursor, limit: HEADS_PAGE_SIZE });
-    for (const head of page.heads) indexed.add(head.trail);
+    // Names only: reading every head here would be one read per trail within one API call.
+    const page = await deps.auditChains.trails({ cursor, limit: HEADS_PAGE_SIZE });
+    for (const trail of page.trails) indexed.add(trail);
     cursor = page.cursor;
   } while (cursor);
   const cache: DigestCache = new Map();

@@ -158,6 +158,8 @@ export interface AuditChains {
    * written before trails were chained (no number, no hash), oldest first.
    */
   chain(trail: string): Promise<{ events: ChainedAuditEvent[]; head?: ChainHead; unchained: RecordedAuditEvent[] }>;
+  /** Every trail's name, a page at a time, by the day its head moved on: the index's keys alone, no head read. */
+  trails(options: { cursor?: string; limit: number }): Promise<{ trails: string[]; cursor?: string }>;
   /** Every trail's head (or those moved since an instant), a page at a time, by the day it moved on. */
   heads(options: { movedSince?: string; cursor?: string; limit: number }): Promise<{ heads: ChainHead[]; cursor?: string }>;
   /** The last digest written, as the next one names it. */

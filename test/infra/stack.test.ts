@@ -368,7 +368,8 @@ describe('what each role can do', () => {
         OperatorApiLogs: 'logs:CreateLogStream logs:PutLogEvents',
         OperatorKey: 'secretsmanager:GetSecretValue',
         PersonKey: 'secretsmanager:GetSecretValue',
-        StorageAudit: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
+        // BatchGetItem: the chain heads the heads index lists, read by their keys 100 at a time.
+        StorageAudit: 'dynamodb:BatchGetItem dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
         'StorageAudit/index/byHeadMovedDay': 'dynamodb:Query',
         'StorageAuditDigests/digests/*': 's3:GetObject',
         StorageConsent: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
@@ -409,7 +410,8 @@ describe('what each role can do', () => {
         AlarmsIntakeFailures: 'sqs:SendMessage',
         DeadlineWatchLogs: 'logs:CreateLogStream logs:PutLogEvents',
         PersonKey: 'secretsmanager:GetSecretValue',
-        StorageAudit: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
+        // BatchGetItem: the chain heads the heads index lists, read by their keys 100 at a time.
+        StorageAudit: 'dynamodb:BatchGetItem dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
         'StorageAudit/index/byHeadMovedDay': 'dynamodb:Query',
         'StorageAuditDigests/digests/*': 's3:PutObject',
         StorageConsent: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
@@ -555,8 +557,9 @@ describe('functions and workflow', () => {
       for (const statement of policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>) {
         if (!JSON.stringify(statement.Resource).includes(auditTableLogicalId)) continue;
         const actions = [statement.Action].flat();
-        // Reading a chain's head (GetItem), appending (PutItem), reading trails and heads (Query): nothing else.
-        expect(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']).toEqual(expect.arrayContaining(actions));
+        // Reading a chain's head (GetItem; the heads the index lists, BatchGetItem), appending (PutItem), reading trails
+        // and heads (Query): nothing else.
+        expect(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']).toEqual(expect.arrayContaining(actions));
       }
     }
   });

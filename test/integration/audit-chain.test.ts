@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAuditLog } from '../../functions/adapters/dynamodb/audit-log.ts';
 import { HEADS_INDEX } from '../../functions/adapters/dynamodb/audited-write.ts';
@@ -226,6 +226,41 @@ describe('the audit trail as a hash chain in DynamoDB', () => {
       cursor = page.cursor;
     }
     for (const trail of [before, after, oldBefore, oldAfter]) expect(all).toContain(trail);
+  });
+
+  it('reads the heads the index lists by BatchGetItem, 100 keys a call, asking again for the keys left unprocessed; the digest check reads no head', async () => {
+    const step = { type: 'deadline.step' as const, detail: { kind: 'reminder' as const, at: '2026-11-20T00:00:00.000Z' } };
+    const batch = `BATCH-${Date.now()}`;
+    for (let i = 0; i < 101; i += 4) await Promise.all([0, 1, 2, 3].filter((j) => i + j < 101).map((j) => audit().append(`${batch}-${i + j}`, step)));
+    /** The table's client, counting each call, and leaving half the keys of the first BatchGetItem unprocessed as DynamoDB may. */
+    const calls: { name: string; sk?: unknown }[] = [];
+    let unprocessedOnce = true;
+    const counted = {
+      send: async (command: { constructor: { name: string }; input: Record<string, any> }) => {
+        calls.push({ name: command.constructor.name, sk: command.input.Key?.sk });
+        const answer = await ddb.db.send(command as never) as Record<string, any>;
+        if (command instanceof BatchGetCommand && unprocessedOnce) {
+          unprocessedOnce = false;
+          const items: Record<string, unknown>[] = answer.Responses[ddb.tables.audit];
+          const kept = items.slice(0, Math.ceil(items.length / 2));
+          const left = items.slice(kept.length).map((item) => ({ pk: item.pk, sk: item.sk }));
+          return { ...answer, Responses: { [ddb.tables.audit]: kept }, UnprocessedKeys: left.length ? { [ddb.tables.audit]: { Keys: left, ConsistentRead: true } } : {} };
+        }
+        return answer;
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const listing = new DynamoAuditLog(counted, ddb.tables.audit);
+    const names = (await audit().trails({ limit: 250 })).trails;
+    expect(names.filter((name) => name.startsWith(`${batch}-`))).toHaveLength(101);
+    const page = await listing.heads({ limit: 250 });
+    expect(page.heads.map((head) => head.trail)).toEqual(names);
+    for (const head of page.heads.filter((h) => h.trail.startsWith(`${batch}-`))) expect(head).toMatchObject({ seq: 1, movedAt: expect.stringMatching(/T/) });
+    expect(calls.filter((call) => call.name === 'GetCommand')).toEqual([]);
+    // One call per 100 keys, and one more for the keys the first left unprocessed.
+    expect(calls.filter((call) => call.name === 'BatchGetCommand')).toHaveLength(Math.ceil(names.length / 100) + 1);
+    calls.length = 0;
+    await verifyDigestChain({ ...deps(), auditChains: listing });
+    expect(calls.filter((call) => call.sk === 'HEAD' || call.name === 'BatchGetCommand')).toEqual([]);
   });
 
   it('--all pages through every trail from the heads index and reports the broken ones', async () => {

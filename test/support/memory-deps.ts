@@ -212,6 +212,10 @@ class MemoryAudit implements AuditLog, AuditChains {
   async anchorOf(trail: string) {
     return this.anchors.get(trail);
   }
+  async trails(options: { cursor?: string; limit: number }) {
+    const { heads, cursor } = await this.heads(options);
+    return { trails: heads.map((head) => head.trail), ...(cursor ? { cursor } : {}) };
+  }
   async heads(options: { movedSince?: string; cursor?: string; limit: number }) {
     const all = [...this.headOf.values()].filter((h) => !options.movedSince || h.movedAt >= options.movedSince).sort((a, b) => a.movedAt.localeCompare(b.movedAt) || a.trail.localeCompare(b.trail));
     const start = Number(options.cursor ?? 0);

@@ -1,7 +1,8 @@
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent, RecordedAuditEvent } from '../../domain/audit.ts';
 import type { ChainedAuditEvent, ChainHead } from '../../domain/audit-chain.ts';
 import type { DigestHead, DigestPointer } from '../../domain/audit-digest.ts';
+import { Throttled } from '../../domain/errors.ts';
 import { written } from './conditional-write.ts';
 import type { AuditChains, AuditLog, InboundMailEvent } from '../../use-cases/ports.ts';
 import { EVENT_PREFIX, HEAD_SK, HEADS_INDEX, HEADS_PARTITION, toHead, writeAudited } from './audited-write.ts';
@@ -81,11 +82,26 @@ export class DynamoAuditLog implements AuditLog, AuditChains {
     return item ? toHead(item) : undefined;
   }
 
+  async trails(options: { cursor?: string; limit: number }): Promise<{ trails: string[]; cursor?: string }> {
+    const page = await this.headsIndexPage(options);
+    return { trails: (page.Items ?? []).map((key) => String(key.pk)), cursor: cursorOf(page.LastEvaluatedKey) };
+  }
+
   async heads(options: { movedSince?: string; cursor?: string; limit: number }): Promise<{ heads: ChainHead[]; cursor?: string }> {
     const since = options.movedSince;
     // The index knows the day each head moved on, and holds keys only: the heads of that day and after are read by
     // their keys, and those that last moved before the instant left out.
-    const page = await this.db.send(
+    const page = await this.headsIndexPage(options);
+    const heads = await this.readHeads((page.Items ?? []).map((key) => String(key.pk)));
+    return {
+      heads: heads.filter((head) => since === undefined || head.movedAt >= since),
+      cursor: cursorOf(page.LastEvaluatedKey),
+    };
+  }
+
+  private headsIndexPage(options: { movedSince?: string; cursor?: string; limit: number }) {
+    const since = options.movedSince;
+    return this.db.send(
       new QueryCommand({
         TableName: this.table,
         IndexName: HEADS_INDEX,
@@ -95,11 +111,25 @@ export class DynamoAuditLog implements AuditLog, AuditChains {
         Limit: options.limit,
       }),
     );
-    const heads = await Promise.all((page.Items ?? []).map((key) => this.head(String(key.pk))));
-    return {
-      heads: heads.filter((head): head is ChainHead => head !== undefined && (since === undefined || head.movedAt >= since)),
-      cursor: cursorOf(page.LastEvaluatedKey),
-    };
+  }
+
+  /**
+   * The heads of these trails as they stand (consistent reads), in the order given, a gone one left out: BatchGetItem,
+   * HEADS_PER_BATCH keys a call, the keys DynamoDB leaves unprocessed asked again after a pause.
+   */
+  private async readHeads(trails: string[]): Promise<ChainHead[]> {
+    const read = new Map<string, ChainHead>();
+    for (let i = 0; i < trails.length; i += HEADS_PER_BATCH) {
+      let keys: Record<string, unknown>[] = trails.slice(i, i + HEADS_PER_BATCH).map((trail) => ({ pk: trail, sk: HEAD_SK }));
+      for (let attempt = 0; keys.length; attempt += 1) {
+        if (attempt === BATCH_ATTEMPTS) throw new Throttled(`${keys.length} chain heads left unread after ${BATCH_ATTEMPTS} attempts`);
+        if (attempt) await new Promise((resolve) => setTimeout(resolve, BATCH_PAUSE_MS * 2 ** (attempt - 1)));
+        const answer = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }));
+        for (const item of answer.Responses?.[this.table] ?? []) read.set(String(item.pk), toHead(item));
+        keys = answer.UnprocessedKeys?.[this.table]?.Keys ?? [];
+      }
+    }
+    return trails.flatMap((trail) => read.get(trail) ?? []);
   }
 
   async latestDigest(): Promise<DigestPointer | undefined> {
@@ -143,6 +173,12 @@ export class DynamoAuditLog implements AuditLog, AuditChains {
     return item ? { ...toPointer(item), seq: Number(item.seq) } : undefined;
   }
 }
+
+/** BatchGetItem reads at most 100 keys a call. */
+const HEADS_PER_BATCH = 100;
+/** Unprocessed keys (throttling, a response's 16 MB) are asked again this many times in all, pausing 25, 50, 100… ms. */
+const BATCH_ATTEMPTS = 6;
+const BATCH_PAUSE_MS = 25;
 
 /**
  * The sort keys of a trail's chained items (ANCHOR#, EVENT#, HEAD) all begin with a capital letter; events written
