@@ -14,7 +14,7 @@ import { DynamoRequestStore, requestItem } from '../../functions/adapters/dynamo
 import { DynamoRetentionStates } from '../../functions/adapters/dynamodb/retention-state.ts';
 import { loadProfileFile } from '../../functions/config/load-profile.ts';
 import { canonicalJson } from '../../functions/domain/canonical.ts';
-import { createDeadlineEngine } from '../../functions/domain/deadlines/index.ts';
+import { createDeadlineEngine, storedRule } from '../../functions/domain/deadlines/index.ts';
 import { OWN_RECORDS } from '../../functions/domain/own-records.ts';
 import { ConflictError } from '../../functions/domain/errors.ts';
 import { keyedHash } from '../../functions/domain/person-key.ts';
@@ -181,7 +181,9 @@ describe("derbes' own records after their term", () => {
 
   it('once approved, anonymise the request past its term — once, with one digest, even when a run crashes midway', async () => {
     await approveRule(deps(T0) as never, OWN_RECORDS, { expired: 1, held: {} });
-    const original = { request: old, results: [{ sk: 'RESULT#customers', sourceId: 'customers', records: [{ email: old.email, name: 'Айгерим' }] }] };
+    // What the request held: its rule as the item keeps it (by id, figures and digest), not the texts a release reads back.
+    const held = { ...old, deadline: { ...old.deadline, rule: storedRule(old.deadline.rule) } };
+    const original = { request: held, results: [{ sk: 'RESULT#customers', sourceId: 'customers', records: [{ email: old.email, name: 'Айгерим' }] }] };
 
     crashBeforeLastWrite = true;
     await expect(purgeExpired(deps(T0) as never)).rejects.toThrow(/crashed before its last write/);

@@ -3,7 +3,7 @@ import { DeleteCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBD
 import type { RetentionRule } from '../../config/profile-schema.ts';
 import { eventsOfType, type AuditEvent } from '../../domain/audit.ts';
 import { canonicalJson } from '../../domain/canonical.ts';
-import { withoutStoredAs } from '../../domain/deadlines/index.ts';
+import { storedRule } from '../../domain/deadlines/index.ts';
 import { anonymisedRequest } from '../../domain/own-records.ts';
 import type { ExpiredPage, OwnRecords, RecordPurge } from '../../use-cases/ports.ts';
 import { DynamoAuditLog } from './audit-log.ts';
@@ -84,8 +84,9 @@ export class OwnRecordsRetention implements OwnRecords {
             ':one': 1,
             ...(seenRevision !== undefined && { ':seenRevision': seenRevision }),
             ':fixed': {
-              // Of the request as derbes reads it (a rule kept by id with its texts), not of what reading noted about the rule.
-              digest: await this.digestOf(canonicalJson({ request: { ...request, deadline: { ...request.deadline, rule: withoutStoredAs(request.deadline.rule) } }, results: results.map(({ pk: _pk, ...result }) => result) })),
+              // Of the request with its rule as the item keeps it (a statute's by id, figures and digest; stored-rule.ts), not
+              // with the texts the running release reads back for it: the digest can be taken again from the item alone.
+              digest: await this.digestOf(canonicalJson({ request: { ...request, deadline: { ...request.deadline, rule: storedRule(request.deadline.rule) } }, results: results.map(({ pk: _pk, ...result }) => result) })),
               sourceResults: results.length,
             },
           },
