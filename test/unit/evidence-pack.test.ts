@@ -162,7 +162,9 @@ describe('the evidence pack of a request', () => {
     const request = await placeRequest(s, ['access'], { language: 'ru' });
     await runToAnswer(s, request.id);
     const applied = (await s.requests.get(request.id)).deadline.rule;
-    const digest = appliedRuleDigest(applied);
+    // Shown in hex, as the pack's other SHA-256 (the item keeps it in base64url).
+    const digest = Buffer.from(appliedRuleDigest(applied), 'base64url').toString('hex');
+    expect(digest).toMatch(/^[0-9a-f]{64}$/);
     /** The request as the DynamoDB store reads it back, its texts from `lookup`. */
     const keptById = async (lookup: StatuteRuleLookup) => {
       const current = await s.requests.get(request.id);

@@ -158,7 +158,8 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
         row('origin', rule.origin === 'statute' ? t.values.statute : t.values.operatorTerm),
         row('ruleSource', rule.source),
         // A request that keeps its rule by id: the texts above are this release's, and whether it still has the rule as applied.
-        rule.storedAs !== undefined && row('ruleDigest', fill(rule.storedAs.current ? t.lines.ruleDataSame : t.lines.ruleDataChanged, { digest: rule.storedAs.digest })),
+        // In hex, as the pack's other SHA-256 (the item keeps it in base64url, fewer bytes at each write).
+        rule.storedAs !== undefined && row('ruleDigest', fill(rule.storedAs.current ? t.lines.ruleDataSame : t.lines.ruleDataChanged, { digest: Buffer.from(rule.storedAs.digest, 'base64url').toString('hex') })),
         row('receivedAt', at(deadline.receivedAt)),
         row('dueAt', at(deadline.dueAt)),
       ),
