@@ -9,6 +9,9 @@
  * PutItem at the same concurrency (items of a request's size) and prints:
  *   intake req/s, bare puts/s, writes per request, receipt p50/p95, and
  *   ratio = intake ÷ (bare ÷ writes per request)   — the share of the database's pace the runtime keeps (goal ≥ 0.5)
+ * and, on Linux, the CPU time per request of the runtime's Node process (with its function workers) and of its
+ * DynamoDB Local, from sending the first request to the last receipt: unlike the wall figures, they hold still
+ * when other work shares the machine.
  * With 2,000 requests or more it also prints the rate of the first and of the last 1,000 (constant cost per request).
  */
 import { parseArgs } from 'node:util';
@@ -93,8 +96,10 @@ try {
   await receipts(warm.sent);
   const before = await settledMeter();
 
+  const cpuBefore = runtime.cpuSeconds();
   const run = await send('intake', REQUESTS);
   await receipts(run.sent);
+  const cpuAfter = runtime.cpuSeconds();
   const after = await settledMeter();
 
   const intakePerSecond = (REQUESTS / run.ms) * 1000;
@@ -128,6 +133,10 @@ try {
     const first = rate(0, 999);
     const last = rate(REQUESTS - 1000, REQUESTS - 1);
     console.log(`  first 1,000: ${first.toFixed(1)} req/s, last 1,000: ${last.toFixed(1)} req/s (last ÷ first ${(last / first).toFixed(2)})`);
+  }
+  if (cpuBefore && cpuAfter) {
+    const ms = (seconds: number) => ((seconds / REQUESTS) * 1000).toFixed(1);
+    console.log(`  CPU per request up to the receipt: runtime (Node, its workers) ${ms(cpuAfter.runtime - cpuBefore.runtime)} ms, DynamoDB Local ${ms(cpuAfter.database - cpuBefore.database)} ms`);
   }
   console.log(`  receipt mail p50 ${(percentile(receiptMs, 50) / 1000).toFixed(2)} s, p95 ${(percentile(receiptMs, 95) / 1000).toFixed(2)} s`);
   console.log(

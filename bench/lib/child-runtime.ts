@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../infra/names.ts';
 
@@ -37,7 +37,10 @@ export class ChildRuntime {
   /** Starts it and resolves once GET /health answers 200, with the milliseconds that took. */
   async start(limitMs = 300_000): Promise<number> {
     const log = openSync(this.logFile, 'a');
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'derbes.js'), 'start'], {
+    // RUNTIME_NODE_ARGS: Node options for the runtime's process only, which NODE_OPTIONS may not carry (e.g.
+    // `--cpu-prof --cpu-prof-dir=/tmp/profiles`: a profile of its main thread and one of each function's worker).
+    const nodeArgs = (process.env.RUNTIME_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, join(REPO_ROOT, 'bin', 'derbes.js'), 'start'], {
       cwd: REPO_ROOT,
       detached: true,
       stdio: ['ignore', log, log],
@@ -82,6 +85,39 @@ export class ChildRuntime {
         return;
       }
     }
+  }
+
+  /** The process id of the runtime's Node process (its function workers are threads of it). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /**
+   * CPU seconds (user + system) used so far by the runtime's Node process, threads included, and by the other
+   * processes of its group (DynamoDB Local's JVM), from /proc; undefined where there is no /proc (macOS).
+   */
+  cpuSeconds(): { runtime: number; database: number } | undefined {
+    const pid = this.child?.pid;
+    if (!pid || !existsSync(`/proc/${pid}/stat`)) return undefined;
+    const ticksPerSecond = 100; // USER_HZ, 100 on Linux
+    let runtime = 0;
+    let database = 0;
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      } catch {
+        continue; // ended meanwhile
+      }
+      // Fields after the command's closing parenthesis: state ppid pgrp … utime (14) stime (15), counted from 1.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) !== pid) continue;
+      const seconds = (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+      if (Number(entry) === pid) runtime += seconds;
+      else database += seconds;
+    }
+    return { runtime, database };
   }
 
   /** The runtime's log so far. */
