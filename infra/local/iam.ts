@@ -17,9 +17,37 @@ function globToRegExp(pattern: string, anyCharacter: string): string {
     .join('');
 }
 
+/** IAM action matching, compiled once: case-insensitive, `*` and `?` wildcards. */
+function actionMatcher(pattern: string): (action: string) => boolean {
+  const regExp = new RegExp(`^${globToRegExp(pattern, '.')}$`, 'i');
+  return (action) => regExp.test(action);
+}
+
 /** IAM action matching: case-insensitive, `*` and `?` wildcards. */
 export function actionMatches(pattern: string, action: string): boolean {
-  return new RegExp(`^${globToRegExp(pattern, '.')}$`, 'i').test(action);
+  return actionMatcher(pattern)(action);
+}
+
+const arnHead = (arn: string) => arn.split(':').slice(0, 5);
+const arnTail = (arn: string) => arn.split(':').slice(5).join(':');
+
+/**
+ * IAM resource matching, compiled once: case-sensitive; in an ARN the wildcards stay within the partition, service,
+ * region and account segments, and may span anything in the resource part (`bucket/*` matches `bucket/a/b`).
+ */
+function resourceMatcher(pattern: string): (resource: string) => boolean {
+  if (pattern === '*') return () => true;
+  const whole = new RegExp(`^${globToRegExp(pattern, '.')}$`);
+  if (!pattern.startsWith('arn:')) return (resource) => whole.test(resource);
+  const head = arnHead(pattern);
+  const segments = head.map((segment) => new RegExp(`^${globToRegExp(segment, '[^:]')}$`));
+  const tail = new RegExp(`^${globToRegExp(arnTail(pattern), '.')}$`);
+  return (resource) => {
+    if (!resource.startsWith('arn:')) return whole.test(resource);
+    const r = arnHead(resource);
+    if (head.length < 5 || r.length < 5) return false;
+    return segments.every((segment, i) => segment.test(r[i]!)) && tail.test(arnTail(resource));
+  };
 }
 
 /**
@@ -27,45 +55,63 @@ export function actionMatches(pattern: string, action: string): boolean {
  * account segments, and may span anything in the resource part (`bucket/*` matches `bucket/a/b`).
  */
 export function resourceMatches(pattern: string, resource: string): boolean {
-  if (pattern === '*') return true;
-  const head = (arn: string) => arn.split(':').slice(0, 5);
-  const tail = (arn: string) => arn.split(':').slice(5).join(':');
-  if (!pattern.startsWith('arn:') || !resource.startsWith('arn:')) return new RegExp(`^${globToRegExp(pattern, '.')}$`).test(resource);
-  const [p, r] = [head(pattern), head(resource)];
-  if (p.length < 5 || r.length < 5) return false;
-  const segmentsMatch = p.every((segment, i) => new RegExp(`^${globToRegExp(segment, '[^:]')}$`).test(r[i]!));
-  return segmentsMatch && new RegExp(`^${globToRegExp(tail(pattern), '.')}$`).test(tail(resource));
+  return resourceMatcher(pattern)(resource);
 }
 
-function statementApplies(statement: PolicyStatement, { action, resource }: Authorization): boolean {
-  const actions = list(statement.Action);
-  const notActions = list(statement.NotAction);
-  const resources = list(statement.Resource);
-  const notResources = list(statement.NotResource);
-  const actionHit = actions ? actions.some((a) => actionMatches(a, action)) : notActions ? !notActions.some((a) => actionMatches(a, action)) : false;
-  if (!actionHit) return false;
-  return resources ? resources.some((r) => resourceMatches(r, resource)) : notResources ? !notResources.some((r) => resourceMatches(r, resource)) : false;
+/** A statement with its patterns compiled: whether it applies to a call (conditions aside, see RolePolicy). */
+function compileStatement(statement: PolicyStatement): { effect: string; applies: (request: Authorization) => boolean } {
+  const anyOf = (patterns: string[] | undefined, compile: (pattern: string) => (value: string) => boolean) => {
+    if (!patterns) return undefined;
+    const matchers = patterns.map(compile);
+    return (value: string) => matchers.some((matches) => matches(value));
+  };
+  const actions = anyOf(list(statement.Action), actionMatcher);
+  const notActions = anyOf(list(statement.NotAction), actionMatcher);
+  const resources = anyOf(list(statement.Resource), resourceMatcher);
+  const notResources = anyOf(list(statement.NotResource), resourceMatcher);
+  return {
+    effect: statement.Effect,
+    applies: ({ action, resource }) => {
+      const actionHit = actions ? actions(action) : notActions ? !notActions(action) : false;
+      if (!actionHit) return false;
+      return resources ? resources(resource) : notResources ? !notResources(resource) : false;
+    },
+  };
 }
+
+/** How many decisions a policy remembers (per distinct action and resource); past that it starts over. */
+const DECISIONS_KEPT = 10_000;
 
 /**
  * One role's identity policy, as the template states it: an explicit Deny wins, then any Allow, otherwise the
  * call is denied. Conditions cannot be evaluated without AWS's request context; a conditional statement is
- * taken as stated (listed at start, so nobody mistakes it for enforced).
+ * taken as stated (listed at start, so nobody mistakes it for enforced). The statements are compiled once, and
+ * as a policy does not change, each decision is kept for the next call on the same action and resource.
  */
 export class RolePolicy {
+  private readonly compiled: Array<ReturnType<typeof compileStatement>>;
+  private readonly decisions = new Map<string, 'allow' | 'explicit-deny' | 'implicit-deny'>();
+
   constructor(
     readonly roleName: string,
     private readonly statements: PolicyStatement[],
-  ) {}
+  ) {
+    this.compiled = statements.map(compileStatement);
+  }
 
   get conditionalStatements(): number {
     return this.statements.filter((s) => s.Condition && Object.keys(s.Condition).length).length;
   }
 
   decide(request: Authorization): 'allow' | 'explicit-deny' | 'implicit-deny' {
-    const applying = this.statements.filter((s) => statementApplies(s, request));
-    if (applying.some((s) => s.Effect === 'Deny')) return 'explicit-deny';
-    return applying.some((s) => s.Effect === 'Allow') ? 'allow' : 'implicit-deny';
+    const key = `${request.action}\n${request.resource}`;
+    let decision = this.decisions.get(key);
+    if (decision) return decision;
+    const applying = this.compiled.filter((s) => s.applies(request));
+    decision = applying.some((s) => s.effect === 'Deny') ? 'explicit-deny' : applying.some((s) => s.effect === 'Allow') ? 'allow' : 'implicit-deny';
+    if (this.decisions.size >= DECISIONS_KEPT) this.decisions.clear();
+    this.decisions.set(key, decision);
+    return decision;
   }
 }
 
