@@ -30,6 +30,25 @@ export interface ServiceProtocol {
 
 export type Upstream = (request: ServiceRequest) => Promise<ServiceResponse>;
 
+const parsedBodies = new WeakMap<Buffer, Record<string, any> | undefined>();
+
+/**
+ * A call's body as a JSON object (undefined when it is not one), parsed once per call however many parts of the
+ * endpoint read it (the protocol's authorizations, the meter). Shared: read it, never change it.
+ */
+export function jsonBodyOf(request: ServiceRequest): Record<string, any> | undefined {
+  if (parsedBodies.has(request.body)) return parsedBodies.get(request.body);
+  let object: Record<string, any> | undefined;
+  try {
+    const value = JSON.parse(request.body.toString('utf8') || '{}') as unknown;
+    object = value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, any>) : undefined;
+  } catch {
+    object = undefined;
+  }
+  parsedBodies.set(request.body, object);
+  return object;
+}
+
 /** A refusal in the AWS JSON protocols (DynamoDB, Step Functions, Secrets Manager). */
 export function jsonError(status: number, type: string, message: string, contentType = 'application/x-amz-json-1.0'): ServiceResponse {
   return { status, headers: { 'content-type': contentType, 'x-amzn-requestid': randomUUID() }, body: JSON.stringify({ __type: type, message, Message: message }) };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { jsonError, type ServiceProtocol, type ServiceRequest, type ServiceResponse } from './aws-endpoint.ts';
+import { jsonBodyOf, jsonError, type ServiceProtocol, type ServiceRequest, type ServiceResponse } from './aws-endpoint.ts';
 import type { Authorization } from './iam.ts';
 import { JWKS_PATH, PUBLIC_OPERATIONS } from './identity-host.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, secretArn, secretName, userPoolArn } from './template.ts';
@@ -10,13 +10,7 @@ import { LOCAL_ACCOUNT, LOCAL_REGION, secretArn, secretName, userPoolArn } from 
  */
 
 const operation = (request: ServiceRequest) => String(request.headers['x-amz-target'] ?? '').replace(/^[^.]*\./, '');
-const jsonBody = (request: ServiceRequest): Record<string, any> => {
-  try {
-    return JSON.parse(request.body.toString('utf8') || '{}') as Record<string, any>;
-  } catch {
-    return {};
-  }
-};
+const jsonBody = (request: ServiceRequest): Record<string, any> => jsonBodyOf(request) ?? {};
 const xmlEscape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 function jsonService(prefix: string, contentType: string, authorizations: (op: string, body: Record<string, any>) => Authorization[]): ServiceProtocol {

@@ -1,5 +1,5 @@
 import { renameSync, writeFileSync } from 'node:fs';
-import type { ServiceRequest, ServiceResponse, Upstream } from './aws-endpoint.ts';
+import { jsonBodyOf, type ServiceRequest, type ServiceResponse, type Upstream } from './aws-endpoint.ts';
 import type { Authorization } from './iam.ts';
 
 /** What one function (or the operator's tools) used: what AWS would bill it for. */
@@ -60,11 +60,11 @@ export class Meter {
 
   /** Asks DynamoDB Local for the call's consumed capacity, and gives the caller only what it asked for. */
   private async withCapacity(request: ServiceRequest, operation: string, usage: Usage, upstream: Upstream): Promise<ServiceResponse> {
-    const body = parse(request.body);
+    const body = jsonBodyOf(request);
     if (!body) return upstream(request);
     const asked = body.ReturnConsumedCapacity !== undefined && body.ReturnConsumedCapacity !== 'NONE';
     const transactWrite = operation === 'TransactWriteItems';
-    const response = await upstream({ ...request, body: Buffer.from(JSON.stringify({ ...body, ReturnConsumedCapacity: asked ? body.ReturnConsumedCapacity : transactWrite ? 'INDEXES' : 'TOTAL' })) });
+    const response = await upstream(asked ? request : { ...request, body: askingForCapacity(request.body, body, transactWrite ? 'INDEXES' : 'TOTAL') });
     const result = response.status === 200 ? parse(Buffer.from(response.body)) : undefined;
     if (!result) return response;
     const consumed = [result.ConsumedCapacity ?? []].flat() as Array<{ CapacityUnits?: number; GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }> }>;
@@ -182,7 +182,20 @@ function valueBytes(value: Record<string, unknown>): number {
   }
 }
 
+/**
+ * The call's body with ReturnConsumedCapacity set: put in front of the body's own members, its bytes otherwise as
+ * they came (no second serialization of the items), or the body written again where it said NONE.
+ */
+function askingForCapacity(raw: Buffer, body: Record<string, any>, wanted: string): Buffer {
+  if (body.ReturnConsumedCapacity !== undefined) return Buffer.from(JSON.stringify({ ...body, ReturnConsumedCapacity: wanted }));
+  const member = `"ReturnConsumedCapacity":${JSON.stringify(wanted)}`;
+  // A body that parsed as an object opens with `{`, after any whitespace (or is empty: `{}`).
+  const open = raw.indexOf(0x7b);
+  if (open < 0) return Buffer.from(`{${member}}`);
+  return Buffer.concat([raw.subarray(0, open + 1), Buffer.from(Object.keys(body).length ? `${member},` : member), raw.subarray(open + 1)]);
+}
+
 function batchWrites(request: ServiceRequest): number {
-  const requestItems = (parse(request.body)?.RequestItems ?? {}) as Record<string, unknown[]>;
+  const requestItems = (jsonBodyOf(request)?.RequestItems ?? {}) as Record<string, unknown[]>;
   return Object.values(requestItems).reduce((sum, items) => sum + items.length, 0);
 }

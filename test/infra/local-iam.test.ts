@@ -170,6 +170,39 @@ describe('the meter the benches read', () => {
     });
   });
 
+  it('asks DynamoDB for the capacity without changing anything else the call says, and hands back what the caller asked for', async () => {
+    const meter = new Meter();
+    const principals = new Principals(new Denials());
+    const principal = principals.add('IntakeFunction', new RolePolicy('IntakeRole', [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: TABLE }]));
+    const authorization = `AWS4-HMAC-SHA256 Credential=${principal.accessKeyId}/20261129/local/dynamodb/aws4_request, SignedHeaders=host, Signature=00`;
+    const forwarded: string[] = [];
+    const database = async (request: ServiceRequest) => {
+      forwarded.push(request.body.toString('utf8'));
+      const body = JSON.parse(request.body.toString('utf8')) as Record<string, any>;
+      return { status: 200, headers: {}, body: JSON.stringify({ Item: { text: { S: 'ConsumedCapacity' } }, ConsumedCapacity: { TableName: 'Requests', CapacityUnits: 0.5 }, Echo: body.ReturnConsumedCapacity }) };
+    };
+    const endpoint = new AwsEndpoint('dynamodb', principals, dynamoDbProtocol, database, meter);
+    const call = async (target: string, text: string) => {
+      const signed = request({ target: `DynamoDB_20120810.${target}` });
+      const response = await endpoint.handle({ ...signed, headers: { ...signed.headers, authorization }, body: Buffer.from(text) });
+      return JSON.parse(String(response.body)) as Record<string, unknown>;
+    };
+
+    const plain = await call('GetItem', ' {"TableName":"Requests","Key":{"pk":{"S":"я {x}"}}}');
+    const none = await call('GetItem', '{"TableName":"Requests","Key":{},"ReturnConsumedCapacity":"NONE"}');
+    const asked = await call('GetItem', '{"TableName":"Requests","Key":{},"ReturnConsumedCapacity":"TOTAL"}');
+
+    expect(forwarded.map((text) => JSON.parse(text) as unknown)).toEqual([
+      { TableName: 'Requests', Key: { pk: { S: 'я {x}' } }, ReturnConsumedCapacity: 'TOTAL' },
+      { TableName: 'Requests', Key: {}, ReturnConsumedCapacity: 'TOTAL' },
+      { TableName: 'Requests', Key: {}, ReturnConsumedCapacity: 'TOTAL' },
+    ]);
+    expect(plain).toEqual({ Item: { text: { S: 'ConsumedCapacity' } }, Echo: 'TOTAL' });
+    expect(none).toEqual({ Item: { text: { S: 'ConsumedCapacity' } }, Echo: 'TOTAL' });
+    expect(asked).toEqual({ Item: { text: { S: 'ConsumedCapacity' } }, ConsumedCapacity: { TableName: 'Requests', CapacityUnits: 0.5 }, Echo: 'TOTAL' });
+    expect(meter.reading().usage.IntakeFunction!.readUnits).toBe(1.5);
+  });
+
   it('bills an invocation by its duration rounded up to the millisecond, times its memory', () => {
     const meter = new Meter();
     meter.invocation('AnswerFunction', 512, 99.2);
