@@ -16,7 +16,8 @@ interface Setup {
 }
 interface Invocation {
   id: number;
-  event: unknown;
+  /** The event as JSON, as Lambda passes it. */
+  event: string;
   requestId: string;
   deadline: number;
 }
@@ -44,10 +45,10 @@ parentPort!.on('message', (invocation: Invocation) => {
     getRemainingTimeInMillis: () => Math.max(0, invocation.deadline - Date.now()),
   };
   Promise.resolve()
-    .then(() => handler(invocation.event, context))
+    .then(() => handler(JSON.parse(invocation.event) as unknown, context))
     .then(
-    // Lambda hands back the result as JSON.
-    (result) => parentPort!.postMessage({ id: invocation.id, result: result === undefined ? null : JSON.parse(JSON.stringify(result)) }),
+    // Lambda hands back the result as JSON (the host parses it).
+    (result) => parentPort!.postMessage({ id: invocation.id, result: JSON.stringify(result === undefined ? null : result) ?? 'null' }),
     (error: Error) => {
       // As Lambda's runtime does, the error is logged with the invocation, then returned as errorType and errorMessage.
       console.error(`${new Date().toISOString()}\t${invocation.requestId}\tERROR\tInvoke Error\t${JSON.stringify({ errorType: error?.name, errorMessage: error?.message })}`);
