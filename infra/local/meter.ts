@@ -1,4 +1,5 @@
 import { renameSync, writeFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { jsonBodyOf, type ServiceRequest, type ServiceResponse, type Upstream } from './aws-endpoint.ts';
 import type { Authorization } from './iam.ts';
 
@@ -94,21 +95,28 @@ export class Meter {
     return { usage: Object.fromEntries([...this.usage].map(([caller, u]) => [caller, { ...u, calls: { ...u.calls } }])), stateTransitions: this.transitions };
   }
 
-  /** Writes the reading to `file` whenever it changed, every `everyMs`, and once more when stopped. */
+  /**
+   * Writes the reading to `file` whenever it changed, every `everyMs`, and once more when stopped. Written aside and
+   * renamed, so a reader never sees half a file; in the background, as the runtime's event loop must not wait for
+   * the disk (a rename over a file waits for its data on ext4), one write at a time.
+   */
   writeTo(file: string, everyMs = 250): () => Promise<void> {
+    let writing: Promise<void> | undefined;
     const flush = () => {
-      if (!this.changed) return;
+      if (!this.changed || writing) return;
       this.changed = false;
-      // Written aside and renamed: a reader never sees half a file.
-      writeFileSync(`${file}.tmp`, JSON.stringify(this.reading()));
-      renameSync(`${file}.tmp`, file);
+      writing = writeFile(`${file}.tmp`, JSON.stringify(this.reading()))
+        .then(() => rename(`${file}.tmp`, file))
+        .catch((error: Error) => console.error(`[meter] ${file}: ${error.message}`))
+        .finally(() => (writing = undefined));
     };
     const timer = setInterval(flush, everyMs);
     timer.unref();
     return async () => {
       clearInterval(timer);
-      this.changed = true;
-      flush();
+      await writing;
+      writeFileSync(`${file}.tmp`, JSON.stringify(this.reading()));
+      renameSync(`${file}.tmp`, file);
     };
   }
 }
