@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { jsonError, type ServiceRequest, type ServiceResponse } from './aws-endpoint.ts';
@@ -144,13 +145,16 @@ export class StepFunctionsHost {
   /** Every execution name ever used (running or finished): a name is unique per state machine. */
   private readonly names = new Set<string>();
   /** Waiting callback tasks by token hash; `release` drops the wait's timer on stop, leaving the task to resume later. */
-  private readonly waiters = new Map<string, { settle: (outcome: NonNullable<PendingTask['outcome']>) => void; release: () => void }>();
+  private readonly waiters = new Map<string, { settle: (outcome: NonNullable<PendingTask['outcome']>) => Promise<void>; release: () => void }>();
   /** The token a waiting task's function was last given: in memory only, never in a checkpoint. */
   private readonly tokens = new WeakMap<PendingTask, string>();
   private readonly running = new Map<string, () => void>();
   private readonly settled = new Set<Promise<unknown>>();
   private readonly runningDir: string;
   private readonly finishedDir: string;
+  private readonly writingDir: string;
+  /** Each execution's checkpoint writes: the last one queued, and the one that has not started yet, if any. */
+  private readonly writes = new Map<string, { tail: Promise<void>; pending?: Promise<void> }>();
   private stopping = false;
 
   constructor(
@@ -164,8 +168,12 @@ export class StepFunctionsHost {
   ) {
     this.runningDir = join(stateDir, 'running');
     this.finishedDir = join(stateDir, 'finished');
+    this.writingDir = join(stateDir, 'writing');
     mkdirSync(this.runningDir, { recursive: true });
     mkdirSync(this.finishedDir, { recursive: true });
+    // Half-written checkpoints of a run that was killed: the previous versions stand.
+    rmSync(this.writingDir, { recursive: true, force: true });
+    mkdirSync(this.writingDir, { recursive: true });
     this.migrateSingleFile(join(stateDir, 'executions.json'));
     for (const file of readdirSync(this.finishedDir)) if (file.endsWith('.json')) this.names.add(file.slice(0, -5));
     for (const file of readdirSync(this.runningDir)) {
@@ -233,13 +241,51 @@ export class StepFunctionsHost {
     renameSync(`${file}.tmp`, file); // atomic: a crash leaves the previous checkpoint, never half of one
   }
 
-  private persist(record: ExecutionRecord): void {
+  /**
+   * Writes the record's checkpoint (a finished one to finished/, removing its running file) and resolves once a write
+   * that holds the record as it is now is on disk; whoever acts on the checkpoint (hands out a token, answers a
+   * SendTaskSuccess) waits for that. The event loop does not: the file is written in the background (on ext4, a
+   * rename over a file waits for the new file's data), aside in writing/ and renamed into place, so running/ holds
+   * whole checkpoints only and a crash leaves the previous one. One execution's writes run one at a time, in order;
+   * changes made while one runs go to disk together, with the next.
+   */
+  private persist(record: ExecutionRecord): Promise<void> {
+    const queue = this.writes.get(record.name) ?? { tail: Promise.resolve() };
+    // A write queued and not started yet takes the record as it is when it starts: this change too.
+    if (queue.pending) return queue.pending;
+    const written = queue.tail
+      .catch(() => undefined)
+      .then(() => {
+        queue.pending = undefined;
+        return this.writeNow(record);
+      });
+    queue.pending = written;
+    queue.tail = written;
+    this.writes.set(record.name, queue);
+    void written
+      .catch(() => undefined)
+      .then(() => {
+        if (queue.tail === written) this.writes.delete(record.name);
+      });
+    return written;
+  }
+
+  private async writeNow(record: ExecutionRecord): Promise<void> {
+    const text = JSON.stringify(record);
+    const file = `${record.name}.json`;
+    const staged = join(this.writingDir, file);
+    await writeFile(staged, text);
     if (record.status === 'RUNNING') {
-      this.write(record, this.runningDir);
+      await rename(staged, join(this.runningDir, file));
       return;
     }
-    this.write(record, this.finishedDir);
-    rmSync(join(this.runningDir, `${record.name}.json`), { force: true });
+    await rename(staged, join(this.finishedDir, file));
+    await rm(join(this.runningDir, file), { force: true });
+  }
+
+  /** A checkpoint nothing waits for; a failed write is reported, and the next one writes the record again. */
+  private persistInBackground(record: ExecutionRecord): void {
+    this.persist(record).catch((error: Error) => console.error(`[step functions] checkpoint of execution ${record.name} not written: ${error.message}`));
   }
 
   /** Continues every execution that was running when the runtime last stopped. */
@@ -255,6 +301,7 @@ export class StepFunctionsHost {
     // Waiting tasks keep their token and deadline on disk; only their timers go, so the process can end.
     for (const waiter of this.waiters.values()) waiter.release();
     await Promise.allSettled([...this.settled]);
+    await Promise.allSettled([...this.writes.values()].map((queue) => queue.tail));
   }
 
   /** A running execution from memory, a finished one from its file. */
@@ -280,9 +327,9 @@ export class StepFunctionsHost {
     return task && this.tokens.get(task);
   }
 
-  /** The running executions (each is also a file under running/). */
+  /** The running executions (each is also a file under running/; one that has just finished is left out). */
   runningExecutions(): ExecutionRecord[] {
-    return [...this.executions.values()];
+    return [...this.executions.values()].filter((e) => e.status === 'RUNNING');
   }
 
   startExecution(name: string, input: Json): ExecutionRecord {
@@ -300,7 +347,8 @@ export class StepFunctionsHost {
     };
     this.names.add(name);
     this.executions.set(name, record);
-    this.persist(record);
+    // Its first file, written at once (a new file: no wait for an earlier one's data), before StartExecution answers.
+    this.write(record, this.runningDir);
     this.run(record);
     return record;
   }
@@ -342,7 +390,7 @@ export class StepFunctionsHost {
         // An answered callback task of another state is over. This loop may lag behind the engine, so a task not yet
         // answered belongs to a state entered after this event, and stays.
         if (record.pendingTask?.outcome && record.pendingTask.state !== event.state.name) delete record.pendingTask;
-        this.persist(record);
+        this.persistInBackground(record);
       }
     })();
     const done = execution.result.then(
@@ -359,12 +407,13 @@ export class StepFunctionsHost {
         console.error(`[step functions] execution ${record.name} failed: ${record.error}`);
       },
     );
-    const settled = Promise.allSettled([done, checkpoints]).then(() => {
+    const settled = Promise.allSettled([done, checkpoints]).then(async () => {
       this.running.delete(record.name);
       if (this.stopping) return;
       delete record.pendingTask;
+      // Described from memory until its file is in finished/.
+      await this.persist(record).catch((error: Error) => console.error(`[step functions] execution ${record.name} finished, but its record was not written: ${error.message}`));
       this.executions.delete(record.name);
-      this.persist(record);
     });
     this.settled.add(settled);
     void settled.then(() => this.settled.delete(settled));
@@ -421,7 +470,9 @@ export class StepFunctionsHost {
       token = randomBytes(48).toString('base64url');
       this.tokens.set(task, token);
       task.tokenHashes.push(tokenHash(token));
-      this.persist(record);
+      // The token's hash is on disk before the function hands the token on: after a restart it still answers the task.
+      await this.persist(record);
+      if (this.stopping) throw new TaskError('Derbes.RuntimeStopped', 'the local runtime stopped; the task resumes at the next start');
     }
     // Answered before a restart: continue with that answer.
     if (task.outcome) return this.settleWith(task.outcome);
@@ -431,16 +482,24 @@ export class StepFunctionsHost {
     const outcome = new Promise<NonNullable<PendingTask['outcome']>>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const forget = () => task.tokenHashes.forEach((hash) => this.waiters.delete(hash));
-      const settle = (result: NonNullable<PendingTask['outcome']>) => {
+      // The answer is on disk before the task goes on (a restart then replays it), and before SendTaskSuccess answers.
+      const settle = (result: NonNullable<PendingTask['outcome']>): Promise<void> => {
         clearTimeout(timer);
         forget();
         task.outcome = result;
-        this.persist(record);
-        resolve(result);
+        return this.persist(record).then(
+          () => resolve(result),
+          (error: Error) => {
+            resolve(result);
+            throw error;
+          },
+        );
       };
+      const settleInBackground = (result: NonNullable<PendingTask['outcome']>) =>
+        void settle(result).catch((error: Error) => console.error(`[step functions] checkpoint of execution ${record.name} not written: ${error.message}`));
       const arm = () => {
         const left = task.deadline - Date.now();
-        if (left <= 0) settle({ error: 'States.Timeout', cause: 'callback task timed out' });
+        if (left <= 0) settleInBackground({ error: 'States.Timeout', cause: 'callback task timed out' });
         else timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
       };
       const waiter = {
@@ -463,11 +522,16 @@ export class StepFunctionsHost {
         await this.invoke(logicalIdOfFunctionArn(parameters.FunctionName), replacePlaceholder(parameters.Payload, token!));
         if (record.pendingTask === task && !this.stopping) {
           task.functionDone = true;
-          this.persist(record);
+          this.persistInBackground(record);
         }
       } catch (error) {
         // The function failed: the task fails with its error, unless it was already answered.
-        if (!this.stopping) this.waiters.get(tokenHash(token!))?.settle({ error: (error as Error).name, cause: (error as Error).message });
+        if (!this.stopping) {
+          await this.waiters
+            .get(tokenHash(token!))
+            ?.settle({ error: (error as Error).name, cause: (error as Error).message })
+            .catch((failure: Error) => console.error(`[step functions] checkpoint of execution ${record.name} not written: ${failure.message}`));
+        }
       }
     }
     return this.settleWith(await outcome);
@@ -478,16 +542,18 @@ export class StepFunctionsHost {
     throw new TaskError(outcome.error, outcome.cause);
   }
 
-  sendTaskSuccess(token: string, output: Json): void {
+  /** Resolves once the answer is on disk. */
+  async sendTaskSuccess(token: string, output: Json): Promise<void> {
     const waiter = this.waiters.get(tokenHash(token));
     if (!waiter) throw new ServiceError('TaskTimedOut', 'Task Timed Out or does not exist');
-    waiter.settle({ output });
+    await waiter.settle({ output });
   }
 
-  sendTaskFailure(token: string, error = 'TaskFailed', cause = ''): void {
+  /** Resolves once the answer is on disk. */
+  async sendTaskFailure(token: string, error = 'TaskFailed', cause = ''): Promise<void> {
     const waiter = this.waiters.get(tokenHash(token));
     if (!waiter) throw new ServiceError('TaskTimedOut', 'Task Timed Out or does not exist');
-    waiter.settle({ error, cause });
+    await waiter.settle({ error, cause });
   }
 
   /** One call of the Step Functions API (AWS JSON 1.0), already authorized by the endpoint in front. */
@@ -503,14 +569,14 @@ export class StepFunctionsHost {
           return reply({ executionArn: record.arn, startDate: Date.parse(record.startDate) / 1000 });
         }
         case 'SendTaskSuccess':
-          this.sendTaskSuccess(body.taskToken!, JSON.parse(body.output ?? '{}') as Json);
+          await this.sendTaskSuccess(body.taskToken!, JSON.parse(body.output ?? '{}') as Json);
           return reply({});
         case 'SendTaskFailure':
-          this.sendTaskFailure(body.taskToken!, body.error, body.cause);
+          await this.sendTaskFailure(body.taskToken!, body.error, body.cause);
           return reply({});
         case 'ListExecutions': {
           // One page holds them all here; statusFilter as in AWS. Running ones are in memory, finished ones on disk.
-          const executions = [...this.executions.values(), ...(body.statusFilter === 'RUNNING' ? [] : this.finishedExecutions())].filter(
+          const executions = [...this.executions.values(), ...(body.statusFilter === 'RUNNING' ? [] : this.finishedExecutions().filter((e) => !this.executions.has(e.name)))].filter(
             (e) => !body.statusFilter || e.status === body.statusFilter,
           );
           return reply({
