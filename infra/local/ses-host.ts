@@ -9,6 +9,14 @@ import { rawSender, sesError } from './aws-protocols.ts';
 
 type Delivery = { kind: 'relay'; url: string } | { kind: 'outbox'; directory: string };
 
+/** A message's header block, up to the first empty line, with that line (the whole message when it has no body). */
+function headerOf(raw: Buffer): Buffer {
+  const crlf = raw.indexOf('\r\n\r\n');
+  const lf = raw.indexOf('\n\n');
+  const end = crlf >= 0 && (lf < 0 || crlf < lf) ? crlf + 4 : lf >= 0 ? lf + 2 : raw.length;
+  return raw.subarray(0, end);
+}
+
 class RelayRefused extends Error {
   constructor(
     readonly code: number,
@@ -45,7 +53,8 @@ export class SesHost {
     const action = form.get('Action');
     if (action !== 'SendRawEmail') return sesError(400, 'Sender', 'InvalidAction', `the local runtime does not implement ${action}`);
     const raw = Buffer.from(form.get('RawMessage.Data') ?? '', 'base64');
-    const parsed = await PostalMime.parse(raw);
+    // What is needed of the message is in its header (recipients, Message-ID): its body and attachments go unparsed.
+    const parsed = await PostalMime.parse(headerOf(raw));
     const listed = [...form.entries()].filter(([name]) => /^Destinations\.member\.\d+$/.test(name)).map(([, value]) => value);
     const headerRecipients = [...(parsed.to ?? []), ...(parsed.cc ?? []), ...(parsed.bcc ?? [])].flatMap((a) => (a.address ? [a.address] : (a.group ?? []).map((g) => g.address)));
     // SES drops mail to an address on the account's suppression list (and reports a bounce); so does this.
