@@ -96,7 +96,7 @@ export class ChildRuntime {
    * CPU seconds (user + system) used so far by the runtime's Node process, threads included, and by the other
    * processes of its group (DynamoDB Local's JVM), from /proc; undefined where there is no /proc (macOS).
    */
-  cpuSeconds(): { runtime: number; database: number } | undefined {
+  cpuSeconds(): { runtime: number; mainThread: number; database: number } | undefined {
     const pid = this.child?.pid;
     if (!pid || !existsSync(`/proc/${pid}/stat`)) return undefined;
     const ticksPerSecond = 100; // USER_HZ, 100 on Linux
@@ -117,7 +117,11 @@ export class ChildRuntime {
       if (Number(entry) === pid) runtime += seconds;
       else database += seconds;
     }
-    return { runtime, database };
+    // The main thread alone (the HTTP gateway, the AWS endpoints, Step Functions, SES): its task's id is the process id.
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const mainThread = (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+    return { runtime, mainThread, database };
   }
 
   /** The runtime's log so far. */
