@@ -155,6 +155,10 @@ export class StepFunctionsHost {
   private readonly writingDir: string;
   /** Each execution's checkpoint writes: the last one queued, and the one that has not started yet, if any. */
   private readonly writes = new Map<string, { tail: Promise<void>; pending?: Promise<void> }>();
+  /** Who waits for an execution's checkpoint loop to record the state it entered (see callbackTask). */
+  private readonly entryListeners = new Map<string, Set<() => void>>();
+  /** Executions whose checkpoint loop runs (from before the engine starts: it may call a task at once). */
+  private readonly recording = new Set<string>();
   private stopping = false;
 
   constructor(
@@ -283,6 +287,26 @@ export class StepFunctionsHost {
     await rm(join(this.runningDir, file), { force: true });
   }
 
+  /**
+   * Resolves once the execution's checkpoint loop, which may lag behind the engine, has recorded `state` as entered.
+   * The engine logs a state's entry before it calls the state's task, so the loop gets there (or the run ends).
+   */
+  private async entryRecorded(record: ExecutionRecord, state: string): Promise<void> {
+    while (record.checkpoint?.state !== state && this.recording.has(record.name) && !this.stopping) {
+      await new Promise<void>((resolve) => {
+        const listeners = this.entryListeners.get(record.name) ?? new Set();
+        listeners.add(resolve);
+        this.entryListeners.set(record.name, listeners);
+      });
+    }
+  }
+
+  private notifyEntry(name: string): void {
+    const listeners = this.entryListeners.get(name);
+    this.entryListeners.delete(name);
+    for (const resolve of listeners ?? []) resolve();
+  }
+
   /** A checkpoint nothing waits for; a failed write is reported, and the next one writes the record again. */
   private persistInBackground(record: ExecutionRecord): void {
     this.persist(record).catch((error: Error) => console.error(`[step functions] checkpoint of execution ${record.name} not written: ${error.message}`));
@@ -336,7 +360,7 @@ export class StepFunctionsHost {
     if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw new ServiceError('InvalidName', `invalid execution name ${name}`);
     const existing = this.executions.get(name);
     // As in AWS: the same name and input while it runs is the same execution; anything else is refused.
-    if (existing && JSON.stringify(existing.input) === JSON.stringify(input)) return existing;
+    if (existing?.status === 'RUNNING' && JSON.stringify(existing.input) === JSON.stringify(input)) return existing;
     if (this.names.has(name)) throw new ServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${name}'`);
     const record: ExecutionRecord = {
       name,
@@ -357,6 +381,7 @@ export class StepFunctionsHost {
     const resumedAt = record.checkpoint?.state;
     const startAt = resumedAt ?? this.definition.StartAt;
     const input = record.checkpoint?.input ?? record.input;
+    this.recording.add(record.name);
     const machine = new StateMachine({ ...engineDefinition(this.definition), StartAt: startAt } as never, { validationOptions: { noValidate: true } });
     // The callback task a resumed run continues: taken by the first callback task it runs, if that is its state.
     let resumable = resumedAt !== undefined ? record.pendingTask : undefined;
@@ -391,8 +416,12 @@ export class StepFunctionsHost {
         // answered belongs to a state entered after this event, and stays.
         if (record.pendingTask?.outcome && record.pendingTask.state !== event.state.name) delete record.pendingTask;
         this.persistInBackground(record);
+        this.notifyEntry(record.name);
       }
-    })();
+    })().finally(() => {
+      this.recording.delete(record.name);
+      this.notifyEntry(record.name);
+    });
     const done = execution.result.then(
       () => {
         if (this.stopping) return; // aborted by stop(): stays RUNNING and resumes next time
@@ -467,6 +496,9 @@ export class StepFunctionsHost {
     // A function still to be invoked gets a token; after a restart that is a new one, added beside the earlier ones.
     let token = this.tokens.get(task);
     if (!task.outcome && !task.functionDone && token === undefined) {
+      // The checkpoint that names this state goes to disk with the token's hash: a restart resumes a pending task only
+      // at its checkpoint's state, so a token written beside an older checkpoint would be dropped, and the task run anew.
+      await this.entryRecorded(record, stateName);
       token = randomBytes(48).toString('base64url');
       this.tokens.set(task, token);
       task.tokenHashes.push(tokenHash(token));
