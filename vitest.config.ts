@@ -1,10 +1,13 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import LongestFirstSequencer from './test/support/sequencer.ts';
 
 export default defineConfig({
   test: {
     // Integration and end-to-end files start the local runtime; two cores do not gain from more parallel files.
     maxWorkers: 2,
     testTimeout: 60_000,
+    // Long files start first, also on a clean clone without Vitest's durations cache (test/support/sequencer.ts).
+    sequence: { sequencer: LongestFirstSequencer },
     projects: [
       {
         extends: true,
