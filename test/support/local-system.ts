@@ -39,8 +39,11 @@ export interface SystemOptions {
  * as in Lambda: a file pays for the functions it uses, not for all of them.
  */
 export async function startTestSystem(options: SystemOptions = {}): Promise<RunningSystem> {
-  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'derbes-e2e-'));
   for (let attempt = 1; ; attempt++) {
+    // A retry starts in a fresh folder of its own: the failed start may have got as far as writing state there (the
+    // first admin is made once per folder, before the gateway binds its port). A given folder is kept, as a restart
+    // test wants it.
+    const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'derbes-e2e-'));
     const settings = runtimeSettings({
       DATA_DIR: dataDir,
       PORT: String(await freePort()),
