@@ -5,8 +5,8 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * The order files start in, longest first, so that a long file does not start last and run on while the other worker
  * idles (on 2 workers the run ends when its last long file does). Vitest orders by last run's durations when its cache
  * has them for every file (`node_modules/.vite/vitest`); a clean clone (CI) has none, and Vitest's fallback, larger
- * files first, started the browser files and local-asl in the second half of the run. Without durations a file is
- * weighed by what it does, read from its source:
+ * files first, started console-sign-in (41 s) at 144 s and local-asl (43 s) at about 160 s of a 260 s run. Without
+ * durations a file is weighed by what it does, read from its source:
  *   3 — drives Chromium (console, browser, sign-in: 20–50 s each), or runs `cdk synth` with bundling (local-asl:
  *       ~20 s of it before its tests);
  *   2 — starts the local runtime, or runs cfn-lint (5–30 s);
