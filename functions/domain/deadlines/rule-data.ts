@@ -14,7 +14,7 @@ export interface RuleData {
  * unusable throws a ConfigurationError listing every bad field, so a broken profile fails at start-up, not mid-request.
  */
 export function loadRuleData(options: DeadlineEngineOptions = {}, documents: RuleDocuments = SHIPPED_RULES): RuleData {
-  const { CalendarOverridesSchema, CalendarSchema, JurisdictionSchema } = deadlineSchemas();
+  const { CalendarOverridesSchema, CalendarSchema } = deadlineSchemas();
   const calendarOverrides = parse(CalendarOverridesSchema, options.calendarOverrides ?? {}, 'calendarOverrides');
 
   const calendars = mergeAll(documents.calendars, calendarOverrides, 'calendarOverrides', CalendarSchema, (shipped, override) => ({
@@ -23,7 +23,7 @@ export function loadRuleData(options: DeadlineEngineOptions = {}, documents: Rul
     holidays: mergeById(shipped?.holidays, override.holidays),
     years: { ...shipped?.years, ...override.years },
   }));
-  const jurisdictions = new Map(Object.entries(documents.jurisdictions).map(([code, { file, document }]) => [code, parse(JurisdictionSchema, document, file)]));
+  const jurisdictions = new Map(Object.entries(documents.jurisdictions).map(([code, shipped]) => [code, validJurisdiction(shipped)]));
 
   for (const [code, jurisdiction] of jurisdictions) {
     if (!calendars.has(jurisdiction.calendar)) {
@@ -40,15 +40,19 @@ export function loadRuleData(options: DeadlineEngineOptions = {}, documents: Rul
   return { calendars, jurisdictions };
 }
 
-const shippedJurisdictions = new Map<string, JurisdictionData | undefined>();
+/** Each jurisdiction document validated once, whoever asks: the deadline engine, or a store reading a rule by id. */
+const validatedJurisdictions = new WeakMap<ShippedDocument, JurisdictionData>();
+
+function validJurisdiction(shipped: ShippedDocument): JurisdictionData {
+  let jurisdiction = validatedJurisdictions.get(shipped);
+  if (!jurisdiction) validatedJurisdictions.set(shipped, (jurisdiction = parse(deadlineSchemas().JurisdictionSchema, shipped.document, shipped.file)));
+  return jurisdiction;
+}
 
 /** A jurisdiction's document as the release ships it (no calendar is needed to read its rules), validated on first use. */
 export function shippedJurisdiction(code: string): JurisdictionData | undefined {
-  if (!shippedJurisdictions.has(code)) {
-    const shipped = SHIPPED_RULES.jurisdictions[code];
-    shippedJurisdictions.set(code, shipped && parse(deadlineSchemas().JurisdictionSchema, shipped.document, shipped.file));
-  }
-  return shippedJurisdictions.get(code);
+  const shipped = SHIPPED_RULES.jurisdictions[code];
+  return shipped && validJurisdiction(shipped);
 }
 
 /**
