@@ -30,6 +30,16 @@ export interface ServiceProtocol {
 
 export type Upstream = (request: ServiceRequest) => Promise<ServiceResponse>;
 
+/** JSON text as an object: undefined when it is not JSON or not an object (an empty text is `{}`). */
+export function jsonObjectOf(bytes: Buffer): Record<string, any> | undefined {
+  try {
+    const value = JSON.parse(bytes.toString('utf8') || '{}') as unknown;
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, any>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const parsedBodies = new WeakMap<Buffer, Record<string, any> | undefined>();
 
 /**
@@ -37,16 +47,8 @@ const parsedBodies = new WeakMap<Buffer, Record<string, any> | undefined>();
  * endpoint read it (the protocol's authorizations, the meter). Shared: read it, never change it.
  */
 export function jsonBodyOf(request: ServiceRequest): Record<string, any> | undefined {
-  if (parsedBodies.has(request.body)) return parsedBodies.get(request.body);
-  let object: Record<string, any> | undefined;
-  try {
-    const value = JSON.parse(request.body.toString('utf8') || '{}') as unknown;
-    object = value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, any>) : undefined;
-  } catch {
-    object = undefined;
-  }
-  parsedBodies.set(request.body, object);
-  return object;
+  if (!parsedBodies.has(request.body)) parsedBodies.set(request.body, jsonObjectOf(request.body));
+  return parsedBodies.get(request.body);
 }
 
 /** A refusal in the AWS JSON protocols (DynamoDB, Step Functions, Secrets Manager). */

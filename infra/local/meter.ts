@@ -1,6 +1,6 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
-import { jsonBodyOf, type ServiceRequest, type ServiceResponse, type Upstream } from './aws-endpoint.ts';
+import { jsonBodyOf, jsonObjectOf, type ServiceRequest, type ServiceResponse, type Upstream } from './aws-endpoint.ts';
 import type { Authorization } from './iam.ts';
 
 /** What one function (or the operator's tools) used: what AWS would bill it for. */
@@ -66,7 +66,7 @@ export class Meter {
     const asked = body.ReturnConsumedCapacity !== undefined && body.ReturnConsumedCapacity !== 'NONE';
     const transactWrite = operation === 'TransactWriteItems';
     const response = await upstream(asked ? request : { ...request, body: askingForCapacity(request.body, body, transactWrite ? 'INDEXES' : 'TOTAL') });
-    const result = response.status === 200 ? parse(Buffer.from(response.body)) : undefined;
+    const result = response.status === 200 ? jsonObjectOf(Buffer.from(response.body)) : undefined;
     if (!result) return response;
     const consumed = [result.ConsumedCapacity ?? []].flat() as Array<{ CapacityUnits?: number; GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }> }>;
     const units = transactWrite ? transactionWriteUnits(body, consumed) : consumed.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
@@ -136,15 +136,6 @@ export function usedBetween(before: MeterReading, after: MeterReading, include: 
   }
   for (const [call, n] of Object.entries(total.calls)) if (!n) delete total.calls[call];
   return total;
-}
-
-function parse(body: Buffer): Record<string, any> | undefined {
-  try {
-    const value = JSON.parse(body.toString('utf8') || '{}') as unknown;
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, any>) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
