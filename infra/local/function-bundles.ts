@@ -40,39 +40,53 @@ function upToDate(build: string): boolean {
  * Bundles every function of the template with esbuild, as `cdk synth` bundles it for Lambda (infra/bundling.ts):
  * each function then runs from its own bundle in its own worker, never from the sources the runtime itself imported.
  * Shared code is split into chunks so one build serves all; a build is reused (by any runtime on this checkout)
- * until one of its inputs or the bundling options change. The task root, with the profile, is `taskRoot`.
+ * until one of its inputs or the bundling options change. Returns the build's folder (`<logical id>.mjs` each, and
+ * the worker-side runtime), and whether it was built now.
+ */
+export async function buildFunctions(functions: Iterable<Pick<LocalFunction, 'logicalId' | 'entry'>>): Promise<{ directory: string; rebuilt: boolean }> {
+  const entries = bundleEntries(functions);
+  const cache = new CacheEntry('functions', createHash('sha256').update(JSON.stringify({ entries, FUNCTION_BUILD })).digest('hex').slice(0, 16));
+  const current = cache.current();
+  if (current && upToDate(current)) return { directory: current, rebuilt: false };
+  const directory = await cache.replace(async (outdir) => {
+    const builtAt = Date.now();
+    // The same options as a Lambda bundle (infra/bundling.ts); one build for all functions shares their chunks.
+    const result = await build({
+      ...FUNCTION_BUILD,
+      absWorkingDir: REPO_ROOT,
+      entryPoints: Object.fromEntries(Object.entries(entries).map(([name, entry]) => [name, join(REPO_ROOT, entry)])),
+      outdir,
+      metafile: true,
+    });
+    const manifest: Manifest = { builtAt, inputs: Object.keys((result.metafile as Metafile).inputs).filter((input) => !input.startsWith('<')) };
+    writeFileSync(join(outdir, MANIFEST), JSON.stringify(manifest));
+  });
+  return { directory, rebuilt: true };
+}
+
+/** Bundle name → entry file (relative to the repository): the worker-side runtime and every function. */
+function bundleEntries(functions: Iterable<Pick<LocalFunction, 'logicalId' | 'entry'>>): Record<string, string> {
+  const entries: Record<string, string> = { [LAMBDA_RUNTIME]: 'infra/local/lambda-runtime.ts' };
+  for (const fn of functions) entries[fn.logicalId] = fn.entry;
+  return entries;
+}
+
+/**
+ * The functions' bundles (buildFunctions), and their task root `taskRoot`, with the profile and the folders the
+ * bundles carry.
  */
 export async function bundleFunctions(functions: Iterable<LocalFunction>, taskRoot: string, profilePath: string): Promise<FunctionBundles> {
-  const entries: Record<string, string> = { [LAMBDA_RUNTIME]: 'infra/local/lambda-runtime.ts' };
   const definitions = [...functions];
-  for (const fn of definitions) entries[fn.logicalId] = fn.entry;
-  const cache = new CacheEntry('functions', createHash('sha256').update(JSON.stringify({ entries, FUNCTION_BUILD })).digest('hex').slice(0, 16));
-  let directory = cache.current();
-  const rebuilt = !directory || !upToDate(directory);
-  if (rebuilt) {
-    directory = await cache.replace(async (outdir) => {
-      const builtAt = Date.now();
-      // The same options as a Lambda bundle (infra/bundling.ts); one build for all functions shares their chunks.
-      const result = await build({
-        ...FUNCTION_BUILD,
-        absWorkingDir: REPO_ROOT,
-        entryPoints: Object.fromEntries(Object.entries(entries).map(([name, entry]) => [name, join(REPO_ROOT, entry)])),
-        outdir,
-        metafile: true,
-      });
-      const manifest: Manifest = { builtAt, inputs: Object.keys((result.metafile as Metafile).inputs).filter((input) => !input.startsWith('<')) };
-      writeFileSync(join(outdir, MANIFEST), JSON.stringify(manifest));
-    });
-  }
+  const { directory, rebuilt } = await buildFunctions(definitions);
   mkdirSync(taskRoot, { recursive: true });
   copyFileSync(profilePath, join(taskRoot, PROFILE_FILE));
   // The folders a bundle carries (the console's pages), fresh at each start; the task root is shared by the local
   // functions, so each finds them where its Lambda bundle has them.
-  for (const directory of new Set(definitions.flatMap((fn) => fn.directories))) {
-    rmSync(join(taskRoot, directory), { recursive: true, force: true });
-    cpSync(join(REPO_ROOT, directory), join(taskRoot, directory), { recursive: true });
+  for (const folder of new Set(definitions.flatMap((fn) => fn.directories))) {
+    rmSync(join(taskRoot, folder), { recursive: true, force: true });
+    cpSync(join(REPO_ROOT, folder), join(taskRoot, folder), { recursive: true });
   }
-  const files = new Map(Object.keys(entries).map((name) => [name, join(directory!, `${name}.mjs`)]));
+  const files = new Map(Object.keys(bundleEntries(definitions)).map((name) => [name, join(directory, `${name}.mjs`)]));
   const runtime = files.get(LAMBDA_RUNTIME)!;
   files.delete(LAMBDA_RUNTIME);
   return { taskRoot, files, runtime, rebuilt };
