@@ -1,8 +1,18 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import type { TestProject } from 'vitest/node';
 import { buildFunctions } from '../../infra/local/function-bundles.ts';
 import { synthesize } from '../../infra/local/synthesis.ts';
 import { LocalTemplate, type CfnTemplate } from '../../infra/local/template.ts';
 import { DEFAULT_PROFILE, REPO_ROOT, STACK_NAME } from '../../infra/names.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The test run's template synthesis (test/support/app-template.ts), if the run has one: POST a profile's path. */
+    templateSynthesis?: string;
+  }
+}
 
 /**
  * The app's template for the profile `createApp()` reads by default, as `cdk synth` makes it without bundling (cdk-nag
@@ -20,9 +30,36 @@ export async function appTemplate(folder: string): Promise<{ template: CfnTempla
  * Vitest's global setup, before the files start: fills the build caches the local runtimes of the files share, so
  * that files started at the same moment do not each build the same thing —
  * - the default profile's template (a cache miss is ~8 s of CPU);
- * - the functions' bundles (esbuild on every core; three files starting together each bundled before).
+ * - the functions' bundles (esbuild on every core; three files starting together each bundled before);
+ * and then synthesizes, for the rest of the run, the template of any other profile a file is about to start a local
+ * runtime with (test/support/local-system.ts asks, by the profile's path). One process synthesizing them all pays
+ * once for loading the CDK and cdk-nag and for their first synthesis (~6 of those ~8 s); each further profile costs
+ * it about half a second. The runtime in the file then finds the template in the cache, as it would after any
+ * earlier start with that profile: the same `synthesize`, the same cache, the same template.
  */
-export default async function buildOnce(): Promise<void> {
+export default async function buildOnce(project: TestProject): Promise<() => Promise<void>> {
   const { template } = await appTemplate('cdk.out.shared');
   await buildFunctions(new LocalTemplate(template, 'http://localhost').functions().values());
+
+  // One synthesis at a time: a second request for the same profile then finds the first one's template cached.
+  let queue: Promise<unknown> = Promise.resolve();
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      const synthesis = queue.then(() => synthesize(body, join(REPO_ROOT, '.scratch', 'cdk.out.synthesis')));
+      queue = synthesis.catch(() => undefined);
+      synthesis.then(
+        () => response.writeHead(204).end(),
+        (error: Error) => response.writeHead(500, { 'content-type': 'text/plain' }).end(error.message),
+      );
+    });
+  });
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  project.provide('templateSynthesis', `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  return () =>
+    new Promise<void>((closed) => {
+      server.close(() => closed());
+      server.closeAllConnections();
+    });
 }

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inject } from 'vitest';
 import { freePort } from '../../infra/local/free-port.ts';
 import { startLocalSystem, type RunningSystem, type StartOptions } from '../../infra/local/runtime.ts';
 import type { DnsResolver } from '../../infra/local/smtp-intake.ts';
@@ -58,6 +59,7 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Runn
       ...(options.resetDemoData ? { RESET_DEMO_DATA: '1' } : {}),
     });
     try {
+      await synthesizedByTheRun(settings.profilePath);
       const database = options.ownDatabase ? undefined : sharedDatabase(settings.dataDir);
       const system = await startLocalSystem(settings, { log: () => {}, dnsResolver: options.dnsResolver, editTemplate: options.editTemplate, database, warmFunctions: false });
       Object.assign(process.env, system.adminEnvironment);
@@ -67,6 +69,26 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Runn
       if (!portTaken || attempt === 3) throw error;
     }
   }
+}
+
+export class TemplateSynthesisUnreachableError extends Error {
+  override readonly name = 'TemplateSynthesisUnreachableError';
+}
+
+/**
+ * Has the test run's global setup synthesize the template for this profile (test/support/app-template.ts), unless
+ * it is cached already, so that the runtime finds it in the cache instead of loading the CDK in this worker to
+ * synthesize it. A synthesis that fails there is left to the runtime, which then synthesizes here and reports the
+ * failure as it always does. Nothing to do when the file runs without the suite's global setup.
+ */
+async function synthesizedByTheRun(profilePath: string): Promise<void> {
+  const service = inject('templateSynthesis');
+  if (!service) return;
+  const response = await fetch(service, { method: 'POST', body: profilePath }).catch((error: Error) => {
+    throw new TemplateSynthesisUnreachableError(`the run's template synthesis did not answer: ${error.message}`);
+  });
+  await response.arrayBuffer();
+  if (!response.ok && response.status !== 500) throw new TemplateSynthesisUnreachableError(`the run's template synthesis answered ${response.status}`);
 }
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
