@@ -27,11 +27,13 @@ export default defineConfig({
         test: {
           // Integration, infrastructure and end-to-end tests, each file in a worker of its own (they set the process's
           // AWS environment). One DynamoDB Local for the run; each file's tables in a namespace of their own
-          // (test/support/shared-database.ts). The app's template synthesized once (test/support/app-template.ts).
+          // (test/support/shared-database.ts). The functions bundled once, and every profile's template synthesized in
+          // one process, the CDK loaded once (test/support/app-template.ts); the two set up side by side
+          // (test/support/global-setup.ts).
           name: 'system',
           include: ['test/**/*.test.ts'],
           exclude: [...configDefaults.exclude, 'test/unit/**'],
-          globalSetup: ['test/support/shared-database.ts', 'test/support/app-template.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
           hookTimeout: 120_000,
         },
       },
