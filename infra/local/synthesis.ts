@@ -17,16 +17,32 @@ function files(directory: string): string[] {
   });
 }
 
-/** A digest of every input by path, size and modification time (and the profile and lockfile by content). */
-function fingerprint(profilePath: string): string {
+/** A digest of the code a synthesis loads: every source by path, size and modification time, and the lockfile. */
+function sourcesDigest(): string {
   const hash = createHash('sha256');
   for (const path of SOURCES.flatMap((dir) => files(join(REPO_ROOT, dir))).filter((p) => !p.startsWith(NOT_AN_INPUT)).sort()) {
     const { size, mtimeMs } = statSync(path);
     hash.update(`${relative(REPO_ROOT, path)} ${size} ${mtimeMs}\n`);
   }
   hash.update(readFileSync(join(REPO_ROOT, 'package-lock.json')));
-  hash.update(readFileSync(profilePath));
   return hash.digest('hex');
+}
+
+/** The cache key of a synthesis: the sources' digest and the profile by content. */
+function fingerprint(sources: string, profilePath: string): string {
+  return createHash('sha256').update(sources).update(readFileSync(profilePath)).digest('hex');
+}
+
+/**
+ * The sources' digest when this process first loaded the CDK app. A module loads once per process, so a process
+ * that lives on (the test run's synthesis service, test/support/app-template.ts) keeps synthesizing the code it loaded
+ * then, whatever changed since.
+ */
+let appLoadedFrom: string | undefined;
+
+/** The sources changed after this process loaded the CDK app: it would synthesize the old code. */
+export class StaleAppError extends Error {
+  override readonly name = 'StaleAppError';
 }
 
 /**
@@ -36,11 +52,18 @@ function fingerprint(profilePath: string): string {
  */
 export async function synthesize(profilePath: string, outdir: string): Promise<{ template: CfnTemplate; synthesized: boolean }> {
   const file = `${STACK_NAME}.template.json`;
-  const cache = new CacheEntry('templates', fingerprint(profilePath));
+  const sources = sourcesDigest();
+  const cache = new CacheEntry('templates', fingerprint(sources, profilePath));
   let build = cache.current();
   const synthesized = !build;
+  // Never a template of the code loaded before a change, under the fingerprint of the code after it.
+  if (!build && appLoadedFrom !== undefined && appLoadedFrom !== sources) {
+    throw new StaleAppError('the sources changed since this process loaded the CDK app; synthesize in a new process');
+  }
   build ??= await cache.replace(async (directory) => {
     // The CDK and cdk-nag load only when there is something to synthesize: a restart reads the cached template.
+    // Recorded before the import: a change while it loads makes the next synthesis here refuse, never trust it.
+    appLoadedFrom ??= sources;
     const { createApp } = await import('../app.ts');
     createApp({ profilePath, outdir: directory, skipBundling: true }).app.synth();
   });

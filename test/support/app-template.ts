@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { buildFunctions } from '../../infra/local/function-bundles.ts';
-import { synthesize } from '../../infra/local/synthesis.ts';
+import { StaleAppError, synthesize } from '../../infra/local/synthesis.ts';
 import { LocalTemplate, type CfnTemplate } from '../../infra/local/template.ts';
 import { DEFAULT_PROFILE, REPO_ROOT, STACK_NAME } from '../../infra/names.ts';
 
@@ -41,6 +41,17 @@ export default async function buildOnce(project: TestProject): Promise<() => Pro
   const { template } = await appTemplate('cdk.out.shared');
   await buildFunctions(new LocalTemplate(template, 'http://localhost').functions().values());
 
+  const service = await startTemplateSynthesis();
+  project.provide('templateSynthesis', service.url);
+  return service.close;
+}
+
+/**
+ * The run's template synthesis: POST a profile's path; 204 once its template is in the cache, 409 when the sources
+ * changed since this process loaded the CDK app (it would synthesize the old code: the asking file synthesizes in
+ * its own, fresh process instead), 500 with the error's text when the synthesis failed.
+ */
+export async function startTemplateSynthesis(): Promise<{ url: string; close: () => Promise<void> }> {
   // One synthesis at a time: a second request for the same profile then finds the first one's template cached.
   let queue: Promise<unknown> = Promise.resolve();
   const server = createServer((request, response) => {
@@ -51,15 +62,18 @@ export default async function buildOnce(project: TestProject): Promise<() => Pro
       queue = synthesis.catch(() => undefined);
       synthesis.then(
         () => response.writeHead(204).end(),
-        (error: Error) => response.writeHead(500, { 'content-type': 'text/plain' }).end(error.message),
+        (error: Error) =>
+          response.writeHead(error instanceof StaleAppError ? 409 : 500, { 'content-type': 'text/plain' }).end(`${error.name}: ${error.message}`),
       );
     });
   });
   await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
-  project.provide('templateSynthesis', `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-  return () =>
-    new Promise<void>((closed) => {
-      server.close(() => closed());
-      server.closeAllConnections();
-    });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((closed) => {
+        server.close(() => closed());
+        server.closeAllConnections();
+      }),
+  };
 }

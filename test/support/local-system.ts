@@ -78,8 +78,9 @@ export class TemplateSynthesisUnreachableError extends Error {
 /**
  * Has the test run's global setup synthesize the template for this profile (test/support/app-template.ts), unless
  * it is cached already, so that the runtime finds it in the cache instead of loading the CDK in this worker to
- * synthesize it. A synthesis that fails there is left to the runtime, which then synthesizes here and reports the
- * failure as it always does. Nothing to do when the file runs without the suite's global setup.
+ * synthesize it. A synthesis that fails there (500), or that the service refuses because the sources changed since it
+ * loaded the CDK app (409), is left to the runtime, which then synthesizes here and reports a failure as it always
+ * does. Nothing to do when the file runs without the suite's global setup.
  */
 async function synthesizedByTheRun(profilePath: string): Promise<void> {
   const service = inject('templateSynthesis');
@@ -88,7 +89,7 @@ async function synthesizedByTheRun(profilePath: string): Promise<void> {
     throw new TemplateSynthesisUnreachableError(`the run's template synthesis did not answer: ${error.message}`);
   });
   await response.arrayBuffer();
-  if (!response.ok && response.status !== 500) throw new TemplateSynthesisUnreachableError(`the run's template synthesis answered ${response.status}`);
+  if (!response.ok && response.status !== 500 && response.status !== 409) throw new TemplateSynthesisUnreachableError(`the run's template synthesis answered ${response.status}`);
 }
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
