@@ -59,9 +59,15 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Runn
       ...(options.resetDemoData ? { RESET_DEMO_DATA: '1' } : {}),
     });
     try {
-      await synthesizedByTheRun(settings.profilePath);
+      const refusal = await synthesizedByTheRun(settings.profilePath);
       const database = options.ownDatabase ? undefined : sharedDatabase(settings.dataDir);
-      const system = await startLocalSystem(settings, { log: () => {}, dnsResolver: options.dnsResolver, editTemplate: options.editTemplate, database, warmFunctions: false });
+      const system = await startLocalSystem(settings, { log: () => {}, dnsResolver: options.dnsResolver, editTemplate: options.editTemplate, database, warmFunctions: false }).catch((error: unknown) => {
+        // The runtime's own failure, with why the run's synthesis had not made the template.
+        if (refusal && error instanceof Error) error.message += `\n(before it, ${refusal.said})`;
+        throw error;
+      });
+      // The runtime synthesized the template where the run's synthesis had failed: said in the test's output.
+      if (refusal?.status === 500) console.warn(refusal.said);
       Object.assign(process.env, system.adminEnvironment);
       return system;
     } catch (error) {
@@ -79,17 +85,19 @@ export class TemplateSynthesisUnreachableError extends Error {
  * Has the test run's global setup synthesize the template for this profile (test/support/app-template.ts), unless
  * it is cached already, so that the runtime finds it in the cache instead of loading the CDK in this worker to
  * synthesize it. A synthesis that fails there (500), or that the service refuses because the sources changed since it
- * loaded the CDK app (409), is left to the runtime, which then synthesizes here and reports a failure as it always
- * does. Nothing to do when the file runs without the suite's global setup.
+ * loaded the CDK app (409), is left to the runtime, which then synthesizes here; the service's answer is returned, for
+ * the failure the runtime may then report. Nothing to do when the file runs without the suite's global setup.
  */
-async function synthesizedByTheRun(profilePath: string): Promise<void> {
+async function synthesizedByTheRun(profilePath: string): Promise<{ status: number; said: string } | undefined> {
   const service = inject('templateSynthesis');
-  if (!service) return;
+  if (!service) return undefined;
   const response = await fetch(service, { method: 'POST', body: profilePath }).catch((error: Error) => {
     throw new TemplateSynthesisUnreachableError(`the run's template synthesis did not answer: ${error.message}`);
   });
-  await response.arrayBuffer();
-  if (!response.ok && response.status !== 500 && response.status !== 409) throw new TemplateSynthesisUnreachableError(`the run's template synthesis answered ${response.status}`);
+  const text = await response.text();
+  if (response.ok) return undefined;
+  if (response.status === 409 || response.status === 500) return { status: response.status, said: `the run's template synthesis answered ${response.status}: ${text}` };
+  throw new TemplateSynthesisUnreachableError(`the run's template synthesis answered ${response.status}`);
 }
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
