@@ -23,6 +23,10 @@ export interface FunctionBundles {
 }
 
 interface Manifest {
+  /**
+   * When the build started, by the file system's clock (a file's modification time, fraction included): the clock
+   * and precision the inputs' modification times are compared in.
+   */
   builtAt: number;
   inputs: string[];
 }
@@ -32,7 +36,8 @@ function upToDate(build: string): boolean {
   const manifest = JSON.parse(readFileSync(join(build, MANIFEST), 'utf8')) as Manifest;
   return manifest.inputs.every((input) => {
     const path = join(REPO_ROOT, input);
-    return existsSync(path) && statSync(path).mtimeMs <= manifest.builtAt;
+    // Strictly before: a file written in the build's first instant may have changed after the build read it.
+    return existsSync(path) && statSync(path).mtimeMs < manifest.builtAt;
   });
 }
 
@@ -49,7 +54,8 @@ export async function buildFunctions(functions: Iterable<Pick<LocalFunction, 'lo
   const current = cache.current();
   if (current && upToDate(current)) return { directory: current, rebuilt: false };
   const directory = await cache.replace(async (outdir) => {
-    const builtAt = Date.now();
+    writeFileSync(join(outdir, MANIFEST), '');
+    const builtAt = statSync(join(outdir, MANIFEST)).mtimeMs;
     // The same options as a Lambda bundle (infra/bundling.ts); one build for all functions shares their chunks.
     const result = await build({
       ...FUNCTION_BUILD,

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildFunctions } from '../../infra/local/function-bundles.ts';
@@ -13,17 +13,32 @@ function writeProbe(word: string): void {
   writeFileSync(join(REPO_ROOT, PROBE, 'handler.ts'), `import { word } from './word.ts';\nexport const handler = async () => word;\n`);
 }
 
-describe("the functions' bundles (the local runtime's build cache, filled once per test run by its global setup)", () => {
+/**
+ * Returns once the file system's clock has moved past the probe's writing. A file written in the very instant a
+ * build starts counts as changed after it (the build may have read it before the write), so a build started in that
+ * instant would rightly not be reused.
+ */
+function afterTheProbeWasWritten(): void {
+  const written = statSync(join(REPO_ROOT, PROBE, 'handler.ts')).mtimeMs;
+  const tick = join(REPO_ROOT, PROBE, 'clock');
+  do writeFileSync(tick, '');
+  while (statSync(tick).mtimeMs <= written);
+  rmSync(tick);
+}
+
+describe("buildFunctions (the local runtime's cache of the functions' bundles, which runtimes on this checkout share)", () => {
   it('are built again when a module a function imports changes, and reused while nothing changed', async () => {
     const functions = [{ logicalId: 'Probe', entry: join(PROBE, 'handler.ts') }];
     rmSync(join(REPO_ROOT, PROBE), { recursive: true, force: true });
     writeProbe('first');
+    afterTheProbeWasWritten();
 
     const built = await buildFunctions(functions);
     expect(readFileSync(join(built.directory, 'Probe.mjs'), 'utf8')).toContain('first');
     const reused = await buildFunctions(functions);
     expect(reused).toEqual({ directory: built.directory, rebuilt: false });
 
+    // Written right after the build: whatever the clock's granularity, not taken for a file the build read.
     writeProbe('second');
     const rebuilt = await buildFunctions(functions);
     expect(rebuilt.rebuilt).toBe(true);
