@@ -28,7 +28,7 @@ export default defineConfig({
           // Integration, infrastructure and end-to-end tests, each file in a worker of its own (they set the process's
           // AWS environment). One DynamoDB Local for the run; each file's tables in a namespace of their own
           // (test/support/shared-database.ts). The functions bundled once, and every profile's template synthesized in
-          // one process, the CDK loaded once (test/support/app-template.ts); the two set up side by side
+          // Vitest's main process, the CDK loaded once (test/support/app-template.ts); the two set up side by side
           // (test/support/global-setup.ts).
           name: 'system',
           include: ['test/**/*.test.ts'],

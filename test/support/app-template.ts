@@ -32,9 +32,10 @@ export async function appTemplate(folder: string): Promise<{ template: CfnTempla
  * - the default profile's template (a cache miss is ~8 s of CPU);
  * - the functions' bundles (esbuild on every core; three files starting together each bundled before);
  * and then synthesizes, for the rest of the run, the template of any other profile a file is about to start a local
- * runtime with (test/support/local-system.ts asks, by the profile's path). One process synthesizing them all pays
- * once for loading the CDK and cdk-nag and for their first synthesis (~6 of those ~8 s); each further profile costs
- * it about half a second. The runtime in the file then finds the template in the cache, as it would after any
+ * runtime with (test/support/local-system.ts asks, by the profile's path). They are synthesized in Vitest's main
+ * process, where the global setup runs and which lives for the whole run: it pays once for loading the CDK and cdk-nag
+ * and for their first synthesis (~6 of those ~8 s); each further profile costs it about half a second. Once the
+ * sources change during the run it refuses (startTemplateSynthesis), and the file synthesizes in its own worker. The runtime in the file then finds the template in the cache, as it would after any
  * earlier start with that profile: the same `synthesize`, the same cache, the same template.
  */
 export default async function buildOnce(project: TestProject): Promise<() => Promise<void>> {
