@@ -8,7 +8,7 @@ import type { CfnTemplate } from './template.ts';
 /** What a synthesis reads: the CDK app and the code it names, the rules, the installed packages, the profile. */
 const SOURCES = ['infra', 'functions', 'rules'];
 /** The local runtime reads the template; it does not shape it. */
-const NOT_AN_INPUT = join(REPO_ROOT, 'infra', 'local');
+const NOT_AN_INPUT = join('infra', 'local');
 
 function files(directory: string): string[] {
   return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
@@ -17,14 +17,18 @@ function files(directory: string): string[] {
   });
 }
 
-/** A digest of the code a synthesis loads: every source by path, size and modification time, and the lockfile. */
-function sourcesDigest(): string {
+/**
+ * A digest of the code a synthesis loads: every source under `root` by path (relative to it), size and modification
+ * time, and the lockfile.
+ */
+function sourcesDigest(root: string): string {
   const hash = createHash('sha256');
-  for (const path of SOURCES.flatMap((dir) => files(join(REPO_ROOT, dir))).filter((p) => !p.startsWith(NOT_AN_INPUT)).sort()) {
+  const notAnInput = join(root, NOT_AN_INPUT);
+  for (const path of SOURCES.flatMap((dir) => files(join(root, dir))).filter((p) => !p.startsWith(notAnInput)).sort()) {
     const { size, mtimeMs } = statSync(path);
-    hash.update(`${relative(REPO_ROOT, path)} ${size} ${mtimeMs}\n`);
+    hash.update(`${relative(root, path)} ${size} ${mtimeMs}\n`);
   }
-  hash.update(readFileSync(join(REPO_ROOT, 'package-lock.json')));
+  hash.update(readFileSync(join(root, 'package-lock.json')));
   return hash.digest('hex');
 }
 
@@ -45,14 +49,26 @@ export class StaleAppError extends Error {
   override readonly name = 'StaleAppError';
 }
 
+export interface SynthesisOptions {
+  /**
+   * The folder whose infra/, functions/, rules/ and package-lock.json the cache key digests; REPO_ROOT unless a test
+   * changes a copy of them instead of the shared checkout. The CDK app loaded is always this checkout's.
+   */
+  readonly sourcesRoot?: string;
+}
+
 /**
  * The template `cdk synth` makes of the app for this profile, copied into `outdir`; synthesized only when an input
  * changed since the last synthesis for this profile (by any runtime on this checkout), so a restart — or the next
  * test with the same profile — waits for nothing but the database.
  */
-export async function synthesize(profilePath: string, outdir: string): Promise<{ template: CfnTemplate; synthesized: boolean }> {
+export async function synthesize(
+  profilePath: string,
+  outdir: string,
+  { sourcesRoot = REPO_ROOT }: SynthesisOptions = {},
+): Promise<{ template: CfnTemplate; synthesized: boolean }> {
   const file = `${STACK_NAME}.template.json`;
-  const sources = sourcesDigest();
+  const sources = sourcesDigest(sourcesRoot);
   const cache = new CacheEntry('templates', fingerprint(sources, profilePath));
   let build = cache.current();
   const synthesized = !build;

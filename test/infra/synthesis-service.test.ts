@@ -1,19 +1,28 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StaleAppError, synthesize } from '../../infra/local/synthesis.ts';
 import { DEFAULT_PROFILE, REPO_ROOT } from '../../infra/names.ts';
 import { startTemplateSynthesis } from '../support/app-template.ts';
 
 const FOLDER = join(REPO_ROOT, '.scratch', 'synthesis-service');
-/** A file among the sources a synthesis reads (infra/), present for a moment: a source changed and changed back. */
-const PROBE = join(REPO_ROOT, 'infra', `.synthesis-service-probe-${process.pid}`);
+/**
+ * A copy of the sources a synthesis digests, which this test changes: never the checkout itself, which the files
+ * running beside this one fingerprint (a change there, even for a moment, makes them miss the cache or refuse).
+ */
+const SOURCES_COPY = join(FOLDER, `sources-${process.pid}`);
+/** A file among the copied sources (infra/), present for a moment: a source changed and changed back. */
+const PROBE = join(SOURCES_COPY, 'infra', '.synthesis-service-probe');
 
 describe("the test run's template synthesis (test/support/app-template.ts, a process that lives on)", () => {
-  const service = startTemplateSynthesis();
+  const service = startTemplateSynthesis({ sourcesRoot: SOURCES_COPY });
+  beforeAll(() => {
+    for (const source of ['infra', 'functions', 'rules', 'package-lock.json']) {
+      cpSync(join(REPO_ROOT, source), join(SOURCES_COPY, source), { recursive: true });
+    }
+  });
   afterAll(async () => {
-    rmSync(PROBE, { force: true });
     rmSync(FOLDER, { recursive: true, force: true });
     await (await service).close();
   });
@@ -39,7 +48,7 @@ describe("the test run's template synthesis (test/support/app-template.ts, a pro
       expect(refused.status).toBe(409);
       expect(refused.text).toMatch(/^StaleAppError: /);
       // Nor is a template cached under their key (this process is the one that loaded the app: it finds none either).
-      await expect(synthesize(profilePath, join(FOLDER, 'cdk.out'))).rejects.toThrow(StaleAppError);
+      await expect(synthesize(profilePath, join(FOLDER, 'cdk.out'), { sourcesRoot: SOURCES_COPY })).rejects.toThrow(StaleAppError);
     } finally {
       rmSync(PROBE, { force: true });
     }

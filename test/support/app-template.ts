@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { buildFunctions } from '../../infra/local/function-bundles.ts';
-import { StaleAppError, synthesize } from '../../infra/local/synthesis.ts';
+import { StaleAppError, synthesize, type SynthesisOptions } from '../../infra/local/synthesis.ts';
 import { LocalTemplate, type CfnTemplate } from '../../infra/local/template.ts';
 import { DEFAULT_PROFILE, REPO_ROOT, STACK_NAME } from '../../infra/names.ts';
 
@@ -50,16 +50,17 @@ export default async function buildOnce(project: TestProject): Promise<() => Pro
 /**
  * The run's template synthesis: POST a profile's path; 204 once its template is in the cache, 409 when the sources
  * changed since this process loaded the CDK app (it would synthesize the old code: the asking file synthesizes in
- * its own, fresh process instead), 500 with the error's text when the synthesis failed.
+ * its own, fresh process instead), 500 with the error's text when the synthesis failed. `options` go to each
+ * `synthesize` (test/infra/synthesis-service.test.ts digests a copy of the sources, which it changes).
  */
-export async function startTemplateSynthesis(): Promise<{ url: string; close: () => Promise<void> }> {
+export async function startTemplateSynthesis(options: SynthesisOptions = {}): Promise<{ url: string; close: () => Promise<void> }> {
   // One synthesis at a time: a second request for the same profile then finds the first one's template cached.
   let queue: Promise<unknown> = Promise.resolve();
   const server = createServer((request, response) => {
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString()));
     request.on('end', () => {
-      const synthesis = queue.then(() => synthesize(body, join(REPO_ROOT, '.scratch', 'cdk.out.synthesis')));
+      const synthesis = queue.then(() => synthesize(body, join(REPO_ROOT, '.scratch', 'cdk.out.synthesis'), options));
       queue = synthesis.catch(() => undefined);
       synthesis.then(
         () => response.writeHead(204).end(),
