@@ -11,6 +11,7 @@ import { checkRetentionTexts } from '../functions/domain/retention-texts.ts';
 import { checkSignInTexts } from '../functions/domain/sign-in-texts.ts';
 import { shippedOwnRecordsRules } from '../functions/domain/own-records.ts';
 import { DerbesStack } from './derbes-stack.ts';
+import { SHIPPED_MESSAGE_CATALOGUES } from './shipped-texts.ts';
 import { deploymentRegion, SES_RECEIVING } from './regions.ts';
 import { ConfigurationError } from '../functions/domain/errors.ts';
 import { DEFAULT_PROFILE, REPO_ROOT, STACK_NAME } from './names.ts';
@@ -33,12 +34,12 @@ export function createApp(options: AppOptions = {}): { app: App; stack: DerbesSt
   // The functions validate a catalogue (a jurisdiction's refusal grounds, the texts of the console, its sign-in page,
   // the evidence pack, breaches and retention, the release's own-records rules) when they first need it; a deploy (and
   // `npm start`, which synthesizes whenever an input changed) checks them all first.
-  checkCatalogs();
+  checkCatalogs(SHIPPED_MESSAGE_CATALOGUES);
   checkRefusalGrounds();
   checkConsoleTexts();
-  checkEvidenceTexts();
-  checkBreachTexts();
-  checkRetentionTexts();
+  checkEvidenceTexts(SHIPPED_MESSAGE_CATALOGUES);
+  checkBreachTexts(SHIPPED_MESSAGE_CATALOGUES);
+  checkRetentionTexts(SHIPPED_MESSAGE_CATALOGUES);
   checkSignInTexts();
   shippedOwnRecordsRules();
   const app = new App({

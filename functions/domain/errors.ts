@@ -71,6 +71,17 @@ export class ChainBrokenError extends DerbesError {
   readonly code = 'audit_chain_broken';
 }
 
+/**
+ * A text rendered in a language whose catalogue this process has not loaded yet: a function loads the texts of a
+ * language (loadMessages, loadMessageCatalogue) before it renders one, and a text is never silently taken from another.
+ */
+export class TextsNotLoadedError extends DerbesError {
+  readonly code = 'texts_not_loaded';
+  constructor(readonly language: string) {
+    super(`the texts in '${language}' are rendered before they are loaded: await loadMessages('${language}') (or loadMessageCatalogue) first`);
+  }
+}
+
 /** A verification code or download link that is unknown, used or expired; deliberately vague. */
 export class InvalidTokenError extends DerbesError {
   readonly code = 'invalid_token';

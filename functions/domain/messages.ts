@@ -1,13 +1,11 @@
 import * as z from 'zod';
 import { DateTime } from 'luxon';
-import en from '../../rules/messages/en.json' with { type: 'json' };
-import ru from '../../rules/messages/ru.json' with { type: 'json' };
-import kk from '../../rules/messages/kk.json' with { type: 'json' };
 import { ConfigurationError, toFieldProblems, type FieldProblem } from './errors.ts';
+import { loadMessageCatalogue, loadedMessageCatalogue, messageCatalogueFile } from './message-catalogues.ts';
 import { onFirstUse } from './on-first-use.ts';
 import { REQUEST_STATUSES, type RequestStatus } from './request.ts';
 import { NOTICE_TYPES, type NoticeType } from './request-policy.ts';
-import { REQUEST_TYPES, type Language, type RequestType } from './request-types.ts';
+import { LANGUAGES, REQUEST_TYPES, type Language, type RequestType } from './request-types.ts';
 import { EXECUTION_STATUSES, WORKFLOW_STEPS, type ExecutionStatus, type WorkflowStep } from './workflow-steps.ts';
 
 /**
@@ -246,30 +244,35 @@ export function parseCatalog(json: unknown, source: string): Catalog {
   return catalog;
 }
 
-const SHIPPED_CATALOGS: Record<Language, [json: unknown, source: string]> = {
-  en: [en, 'rules/messages/en.json'],
-  ru: [ru, 'rules/messages/ru.json'],
-  kk: [kk, 'rules/messages/kk.json'],
-};
 const parsedCatalogs: Partial<Record<Language, Catalog>> = {};
 /**
- * A language's catalogue, validated the first time a process needs it: a function that mails in one language does not
- * validate the other two at every cold start (about 50 ms of CPU for all three). checkCatalogs validates them all
+ * A language's catalogue, validated the first time a process renders a text in it: a function that mails in one
+ * language neither loads nor validates the other two (message-catalogues.ts). checkCatalogs validates every language
  * where derbes starts — `cdk synth` and `npm start` — so a broken catalogue still stops a deploy and a start.
  */
 function catalogOf(language: Language): Catalog {
-  return (parsedCatalogs[language] ??= parseCatalog(...SHIPPED_CATALOGS[language]));
+  return (parsedCatalogs[language] ??= parseCatalog(loadedMessageCatalogue(language), messageCatalogueFile(language)));
 }
 
-/** Validates every shipped catalogue (throws ConfigurationError naming the file and field). */
-export function checkCatalogs(): void {
-  for (const language of Object.keys(SHIPPED_CATALOGS) as Language[]) catalogOf(language);
+/** Validates the catalogue of every language (throws ConfigurationError naming the file and field). */
+export function checkCatalogs(catalogues: Record<Language, unknown>): void {
+  for (const language of LANGUAGES) parseCatalog(catalogues[language], messageCatalogueFile(language));
+}
+
+/** The texts of a language, its catalogue loaded (once per process) and validated: what a function renders with. */
+export async function loadMessages(language: Language): Promise<Messages> {
+  await loadMessageCatalogue(language);
+  return messagesFor(language);
 }
 
 export function fill(template: string, values: Record<string, string>): string {
   return template.replace(/\{(\w+)\}/g, (_, name: string) => values[name] ?? '');
 }
 
+/**
+ * The texts of a language whose catalogue this process has loaded (loadMessages); TextsNotLoadedError if it has not.
+ * For code that renders synchronously after its caller loaded the language.
+ */
 export function messagesFor(language: Language) {
   const catalog = catalogOf(language);
   const zoneName = (timeZone: string) => catalog.timeZones[timeZone as keyof Catalog['timeZones']];

@@ -1,13 +1,11 @@
 import { Duration } from 'luxon';
 import * as z from 'zod';
-import en from '../../rules/messages/en.json' with { type: 'json' };
-import kk from '../../rules/messages/kk.json' with { type: 'json' };
-import ru from '../../rules/messages/ru.json' with { type: 'json' };
 import type { RetentionRule } from '../config/profile-schema.ts';
 import { onFirstUse } from './on-first-use.ts';
 import { ConfigurationError, toFieldProblems, type FieldProblem } from './errors.ts';
+import { loadMessageCatalogue, loadedMessageCatalogue, messageCatalogueFile } from './message-catalogues.ts';
 import { fill, placeholderProblems } from './messages.ts';
-import type { Language } from './request-types.ts';
+import { LANGUAGES, type Language } from './request-types.ts';
 
 /** The retention texts of rules/messages/<language>.json (section `retention`), with the placeholders each may use. */
 const PLACEHOLDERS = {
@@ -36,22 +34,24 @@ export function parseRetentionTexts(catalog: unknown, source: string): Retention
   return texts;
 }
 
-const catalogs = onFirstUse(
-  (): Record<Language, RetentionTexts> => ({
-    ru: parseRetentionTexts(ru, 'rules/messages/ru.json'),
-    kk: parseRetentionTexts(kk, 'rules/messages/kk.json'),
-    en: parseRetentionTexts(en, 'rules/messages/en.json'),
-  }),
-);
+const parsed = new Map<Language, RetentionTexts>();
 
-/** Validates the shipped texts of every language (throws ConfigurationError naming the file and field). */
-export function checkRetentionTexts(): void {
-  catalogs();
+/** Validates the texts of every language in these catalogues (throws ConfigurationError naming the file and field). */
+export function checkRetentionTexts(catalogues: Record<Language, unknown>): void {
+  for (const language of LANGUAGES) parseRetentionTexts(catalogues[language], messageCatalogueFile(language));
+}
+
+/** A loaded language's texts (message-catalogues.ts), validated on first use; TextsNotLoadedError if not loaded. */
+function retentionTexts(language: Language): RetentionTexts {
+  let texts = parsed.get(language);
+  if (!texts) parsed.set(language, (texts = parseRetentionTexts(loadedMessageCatalogue(language), messageCatalogueFile(language))));
+  return texts;
 }
 
 /** The operator's mail that a new or changed retention rule waits for approval, in `language`. */
-export function awaitingApprovalMail(language: Language, values: { source: string; keepFor: RetentionRule['keepFor']; from: string; basis: string; fingerprint: string }) {
-  const { subject, body } = catalogs()[language].awaitingApproval;
+export async function awaitingApprovalMail(language: Language, values: { source: string; keepFor: RetentionRule['keepFor']; from: string; basis: string; fingerprint: string }) {
+  await loadMessageCatalogue(language);
+  const { subject, body } = retentionTexts(language).awaitingApproval;
   const filled = { ...values, keepFor: Duration.fromObject({ [values.keepFor.unit]: values.keepFor.amount }).reconfigure({ locale: language }).toHuman({ unitDisplay: 'long' }) };
   return { subject: fill(subject, filled), text: fill(body, filled) };
 }

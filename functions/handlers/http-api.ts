@@ -4,7 +4,7 @@ import { dependencies } from '../composition.ts';
 import { correctableFields, localize } from '../config/profile-schema.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import { DerbesError, InvalidTokenError, ValidationError } from '../domain/errors.ts';
-import { messagesFor } from '../domain/messages.ts';
+import { loadMessages } from '../domain/messages.ts';
 import { LANGUAGES, type Language } from '../domain/request-types.ts';
 import { download } from '../use-cases/access-package.ts';
 import { admit } from '../use-cases/admission.ts';
@@ -164,7 +164,7 @@ async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
   logger.info('request submitted', { requestId: request.id, created, channel: 'web' });
   // A link already on its way to this address confirms this request too: say so, rather than promise another.
   const linkSentAt = await linkAlreadySent(deps, request.email);
-  const m = messagesFor(request.language);
+  const m = await loadMessages(request.language);
   if (form) {
     const dueAt = m.date(request.deadline.dueAt, request.deadline.timeZone);
     const text = linkSentAt
@@ -197,7 +197,7 @@ async function confirm(event: APIGatewayProxyEventV2, asPage: boolean): Promise<
     logger.info('verification confirmed', { requestIds: references });
     const first = await deps.requests.get(references[0]!);
     if (!asPage) return json(200, { reference: first.id, references, status: 'confirmed' });
-    const m = messagesFor(first.language);
+    const m = await loadMessages(first.language);
     const text =
       references.length > 1
         ? m.page('confirmedSeveral', { references: references.join(', ') })
@@ -205,7 +205,7 @@ async function confirm(event: APIGatewayProxyEventV2, asPage: boolean): Promise<
     return html(200, messagePage(first.language, m.page('confirmTitle'), text));
   } catch (error) {
     if (!asPage) throw error;
-    const m = messagesFor(language);
+    const m = await loadMessages(language);
     const message = error instanceof InvalidTokenError ? m.page('invalidLink', { contact: deps.profile.supportAddress }) : m.page('error', { message: errorBody(error).body.message });
     const page = html(error instanceof DerbesError ? errorBody(error).statusCode : 500, messagePage(language, m.page('confirmTitle'), message, true));
     return { ...page, headers: { ...page.headers, ...errorHeaders(error) } };
@@ -216,7 +216,7 @@ const routes: Record<PublicRouteKey, Route> = {
   'GET /': async (event) => {
     const deps = await dependencies();
     const language = pageLanguage(event, deps.profile.defaultLanguage);
-    return html(200, requestFormPage(language, formSettings(deps, language, randomUUID())));
+    return html(200, await requestFormPage(language, formSettings(deps, language, randomUUID())));
   },
   'POST /api/requests': createRequest,
   'GET /verify': async (event) => {
@@ -227,17 +227,17 @@ const routes: Record<PublicRouteKey, Route> = {
       // Reading the code spends nothing: only the button's POST confirms. One link confirms every request waiting on it.
       const requests = await requestsOfCode(deps, code);
       const types = [...new Set(requests.flatMap((r) => r.types))];
-      return html(200, confirmPage(requests[0]!.language, { id: requests.map((r) => r.id).join(', '), types }, code));
+      return html(200, await confirmPage(requests[0]!.language, { id: requests.map((r) => r.id).join(', '), types }, code));
     } catch (error) {
       if (!(error instanceof InvalidTokenError)) throw error;
-      const m = messagesFor(language);
+      const m = await loadMessages(language);
       return html(410, messagePage(language, m.page('confirmTitle'), m.page('invalidLink', { contact: deps.profile.supportAddress }), true));
     }
   },
   'GET /download': async (event) => {
     const language = pageLanguage(event, (await dependencies()).profile.defaultLanguage);
     const format = event.queryStringParameters?.format === 'json' ? 'json' : 'html';
-    return html(200, downloadPage(language, format, event.queryStringParameters?.token ?? ''));
+    return html(200, await downloadPage(language, format, event.queryStringParameters?.token ?? ''));
   },
   'POST /download': async (event) => {
     const deps = await dependencies();
@@ -260,7 +260,7 @@ const routes: Record<PublicRouteKey, Route> = {
       };
     } catch (error) {
       if (!(error instanceof InvalidTokenError)) throw error;
-      const m = messagesFor(language);
+      const m = await loadMessages(language);
       return html(410, messagePage(language, m.page('downloadTitle'), m.page('downloadInvalid', { contact: deps.profile.supportAddress }), true));
     }
   },
@@ -287,9 +287,10 @@ export const handler = serveRoutes(routes, async (error, event) => {
     const fields = parseBody(event);
     const values = typedValues(fields);
     const settings = formSettings(deps, language, typeof fields.idempotencyKey === 'string' && fields.idempotencyKey ? fields.idempotencyKey : randomUUID());
-    return html(statusCode, requestFormPage(language, settings, values, formProblems(language, error.problems, values, settings)));
+    return html(statusCode, await requestFormPage(language, settings, values, await formProblems(language, error.problems, values, settings)));
   }
   const details = body.fields?.map((f) => `${f.field}: ${f.message}`).join('; ') ?? body.message;
-  const page = html(statusCode, messagePage(language, messagesFor(language).page('formTitle'), messagesFor(language).page('error', { message: details }), true));
+  const m = await loadMessages(language);
+  const page = html(statusCode, messagePage(language, m.page('formTitle'), m.page('error', { message: details }), true));
   return { ...page, headers: { ...page.headers, ...errorHeaders(error) } };
 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { localize } from '../config/profile-schema.ts';
 import { InvalidTokenError } from '../domain/errors.ts';
 import { escapeHtml } from '../domain/html.ts';
-import { messagesFor, type Messages } from '../domain/messages.ts';
+import { loadMessages, messagesFor, type Messages } from '../domain/messages.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import { hashSecretCode, isWellFormedCode, newSecretCode } from '../domain/secret-code.ts';
 import { consentHistory, type ConsentHistoryLine } from './consent.ts';
@@ -38,7 +38,7 @@ export interface AccessReport {
 /** The report of what is held about the person (from the sources that answered) and how it is used. */
 export async function accessReport(deps: Pick<Dependencies, 'profile' | 'consent' | 'personKey'>, request: DataSubjectRequest, results: SourceResult[]): Promise<AccessReport> {
   const lang = request.language;
-  const m = messagesFor(lang);
+  const m = await loadMessages(lang);
   const data = deps.profile.sources.flatMap((source) => {
     const result = results.find((r) => r.sourceId === source.id);
     if (!result?.outcomes.access || !result.records.length) return [];
@@ -129,7 +129,7 @@ const table = (head: string[], rows: string[][]) =>
 
 /** The readable copy: a page in the person's language with a heading per part and a table per record; prints cleanly. */
 export function packageHtml(request: DataSubjectRequest, operatorName: string, report: AccessReport): string {
-  const m = messagesFor(request.language);
+  const m = messagesFor(request.language); // publishAccessPackage has loaded it
   const t = m.packageText;
   const section = (title: string, body: string) => `<section><h2>${escapeHtml(title)}</h2>\n${body}</section>`;
   const data = report.data.length
@@ -195,7 +195,7 @@ ${parts.join('\n')}
  * section with one single-use, expiring link to each.
  */
 export async function publishAccessPackage(deps: Pick<Dependencies, 'profile' | 'clock' | 'packages' | 'downloads' | 'publicUrl'>, request: DataSubjectRequest, report: AccessReport): Promise<string> {
-  const m = messagesFor(request.language);
+  const m = await loadMessages(request.language);
   const folder = `packages/${request.id}/${randomBytes(8).toString('hex')}`;
   const expiresAt = new Date(deps.clock.now().getTime() + PACKAGE_LINK_DAYS * 86_400_000).toISOString();
   const operatorName = localize(deps.profile.operator.name, request.language);

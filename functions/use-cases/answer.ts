@@ -1,6 +1,6 @@
 import { localize } from '../config/profile-schema.ts';
 import type { RecordedAuditEvent } from '../domain/audit.ts';
-import { messagesFor, type AnswerText, type Messages } from '../domain/messages.ts';
+import { loadMessages, type AnswerText, type Messages } from '../domain/messages.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import { anyType, policyOf, type SourceStep } from '../domain/request-policy.ts';
 import type { RequestType } from '../domain/request-types.ts';
@@ -134,7 +134,7 @@ export async function answerRequest(
   if (request.status !== 'IN_PROGRESS') return; // already answered before a restart
   // The answer discloses what was found: only to a confirmed address, and past a decision where one is needed.
   assertMayChangeData(deps, request);
-  const m = messagesFor(request.language);
+  const m = await loadMessages(request.language);
   const results = await deps.requests.listSourceResults(requestId);
   // Only what was planned and has no outcome failed: a withdrawal that asks nothing of a source leaves it alone.
   const unfinished = deps.profile.sources
@@ -145,7 +145,7 @@ export async function answerRequest(
   if (report) sections.push(accessText(report, m));
   // One read of the trail serves the consent and the processor sections.
   const trail = await deps.audit.list(requestId);
-  sections.push(...consentSections(deps, request, trail), ...changeSections(deps, request, results, m));
+  sections.push(...(await consentSections(deps, request, trail)), ...changeSections(deps, request, results, m));
   const answer = request.decision?.approved ? request.decision.answer : undefined;
   if (answer) sections.push(anyType(request.types, (policy) => policy.answerSection === 'claim') ? m.answer('claim', { decision: answer }) : m.answer('operatorAnswer', { answer }));
   sections.push(...processorSections(deps, request, trail, m));
@@ -161,7 +161,7 @@ export async function answerRequest(
   if (anyType(request.types, (policy) => policy.endsConsents === 'marketing') && deps.profile.sesAccountSuppression) await deps.suppressInSes(request.email);
   if (unfinished.length) {
     const language = deps.profile.defaultLanguage;
-    await alertOperator(deps, request, 'partialAnswer', { sources: messagesFor(language).list(unfinished.map(({ source }) => `${localize(source.description, language)} (${source.id})`)) });
+    await alertOperator(deps, request, 'partialAnswer', { sources: (await loadMessages(language)).list(unfinished.map(({ source }) => `${localize(source.description, language)} (${source.id})`)) });
   }
   await deps.requests.transition(requestId, 'IN_PROGRESS', 'COMPLETED', { closedAt: deps.clock.now().toISOString() });
 }

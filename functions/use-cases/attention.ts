@@ -4,7 +4,7 @@ import type { Attention, DataSubjectRequest } from '../domain/request.ts';
 import type { AuditEvent } from '../domain/audit.ts';
 import type { Dependencies } from './dependencies.ts';
 import type { ExecutionStatus } from './ports.ts';
-import { messagesFor } from '../domain/messages.ts';
+import { loadMessages } from '../domain/messages.ts';
 import { mailOperator } from './notify.ts';
 import { amendAsItStands } from './amend-as-it-stands.ts';
 
@@ -30,7 +30,7 @@ export async function recordFailure(deps: Pick<Dependencies, 'profile' | 'public
   const request = await setAttention(deps, input.requestId, attention, { type: 'workflow.failed', detail: { step: input.step, code } });
   // Each failure waits on its own task: its token tells this alert from one about a later failure of the request.
   const failure = createHash('sha256').update(input.taskToken).digest('hex').slice(0, 32);
-  const m = messagesFor(deps.profile.defaultLanguage);
+  const m = await loadMessages(deps.profile.defaultLanguage);
   await mailOperator(deps, request, 'operatorAttention', { step: m.stepName(input.step), stepId: input.step, code }, `needs attention: ${input.step} failed (${code})`, failure);
 }
 
@@ -42,7 +42,7 @@ export async function markStopped(deps: Pick<Dependencies, 'profile' | 'publicUr
   const code = `workflow_${status.toLowerCase()}`;
   const attention: Attention = { step: 'workflow', code, since: deps.clock.now().toISOString() };
   const marked = await setAttention(deps, request.id, attention, { type: 'workflow.failed', detail: { step: 'workflow', code } });
-  const execution = messagesFor(deps.profile.defaultLanguage).executionStatusName(status);
+  const execution = (await loadMessages(deps.profile.defaultLanguage)).executionStatusName(status);
   await mailOperator(deps, marked, 'operatorWorkflowStopped', { execution }, `workflow stopped (${status})`, attention.since);
   return marked;
 }

@@ -12,7 +12,8 @@ import {
   type Breach,
 } from '../domain/breaches/breach.ts';
 import { authorityNoticeDocument } from '../domain/breaches/notice-document.ts';
-import { breachTexts } from '../domain/breaches/texts.ts';
+import { loadBreachTexts } from '../domain/breaches/texts.ts';
+import { loadMessageCatalogue } from '../domain/message-catalogues.ts';
 import { NoRuleInForceError } from '../domain/deadlines/index.ts';
 import { documentAsText } from '../domain/document.ts';
 import { ConflictError, NotFoundError, ValidationError, toFieldProblems } from '../domain/errors.ts';
@@ -198,6 +199,7 @@ export async function authorityNotice(
 ): Promise<ProducedNotice> {
   const breach = await deps.breaches.get(breachId);
   const notice = noticeOf(breach, options.jurisdiction);
+  await loadMessageCatalogue(options.language);
   const { document, missing } = authorityNoticeDocument(breach, notice, await allSubjects(deps, breachId), deps.profile, options.language, deps.clock.now());
   const text = documentAsText(document);
   const pdf = options.format === 'pdf' ? await render(document) : undefined;
@@ -234,8 +236,8 @@ export async function recordFiling(deps: Deps, breachId: string, input: { jurisd
 }
 
 /** The mail one affected person receives, in their language, with the operator's approved words. */
-export function personNoticeMail(deps: Pick<Dependencies, 'profile'>, breach: Breach, subject: Pick<AffectedSubject, 'name' | 'language'>, operatorText: string) {
-  const { texts, fill, date } = breachTexts(subject.language);
+export async function personNoticeMail(deps: Pick<Dependencies, 'profile'>, breach: Breach, subject: Pick<AffectedSubject, 'name' | 'language'>, operatorText: string) {
+  const { texts, fill, date } = await loadBreachTexts(subject.language);
   const zone = breach.notices[0]?.deadline.timeZone ?? deps.profile.jurisdiction;
   const values = {
     reference: breach.id,
@@ -259,7 +261,7 @@ export async function previewPersonNotice(deps: Deps, breachId: string, input: u
   const texts = breachSchemas().PersonNoticeInputSchema.partial().safeParse(input ?? {});
   const given = (texts.success ? texts.data.texts : undefined) ?? breach.personNotice?.texts ?? {};
   const languages = [...(await languagesInUse(deps, breachId))];
-  return languages.map((language) => ({ language, ...personNoticeMail(deps, breach, { name: '…', language }, given[language] ?? `[${language}: your text here]`) }));
+  return Promise.all(languages.map(async (language) => ({ language, ...(await personNoticeMail(deps, breach, { name: '…', language }, given[language] ?? `[${language}: your text here]`)) })));
 }
 
 /**
@@ -317,7 +319,7 @@ export async function sendPersonNotices(
         held.push({ ...subject, delivery: { status: 'pending', heldSince } });
         continue;
       }
-      const mail = personNoticeMail(deps, breach, subject, approved.texts[subject.language] ?? '');
+      const mail = await personNoticeMail(deps, breach, subject, approved.texts[subject.language] ?? '');
       const messageId = `<${breach.id}.breach.${subject.key.slice(0, 16)}@${mailDomain(deps.profile)}>`;
       try {
         await deps.mailer.send({ to: subject.email!, subject: mail.subject, text: mail.text, messageId });
@@ -346,7 +348,7 @@ async function alertHeldTooLong(deps: Pick<Dependencies, 'profile' | 'mailer' | 
   if (!longHeld.length) return;
   const alert = 'person_notices_held';
   if ((await deps.audit.list(breach.id)).some((e) => e.type === 'operator.alerted' && e.detail.alert === alert)) return;
-  const { texts, fill } = breachTexts(deps.profile.defaultLanguage);
+  const { texts, fill } = await loadBreachTexts(deps.profile.defaultLanguage);
   const values = { reference: breach.id, count: String(longHeld.length), hours: String(windowHours) };
   for (const to of new Set([deps.profile.operator.contactEmail, breach.responsible.email])) {
     await deps.mailer.send({ to, subject: fill(texts.heldAlert.subject, values), text: fill(texts.heldAlert.body, values), messageId: `<${breach.id}.${alert}@${mailDomain(deps.profile)}>` });

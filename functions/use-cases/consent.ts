@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { localize, type OperatorProfile } from '../config/profile-schema.ts';
 import { CONSENT_CHANNELS, type ConsentState } from '../domain/consent/index.ts';
 import { ValidationError, toFieldProblems } from '../domain/errors.ts';
-import { messagesFor } from '../domain/messages.ts';
+import { loadMessages } from '../domain/messages.ts';
 import { eventsOfType, type RecordedAuditEvent } from '../domain/audit.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import { anyType } from '../domain/request-policy.ts';
@@ -97,8 +97,8 @@ export async function withdrawForRequest(deps: Pick<Dependencies, 'profile' | 'r
 }
 
 /** The answer's consent sections: what this request withdrew. (The access answer shows the whole history.) */
-export function consentSections(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest, trail: RecordedAuditEvent[]): string[] {
-  const m = messagesFor(request.language);
+export async function consentSections(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest, trail: RecordedAuditEvent[]): Promise<string[]> {
+  const m = await loadMessages(request.language);
   const name = (purposeId: string) => {
     const purpose = deps.profile.purposes.find((p) => p.id === purposeId);
     return purpose ? localize(purpose.description, request.language) : purposeId;
@@ -123,7 +123,7 @@ export interface ConsentHistoryLine {
 }
 
 export async function consentHistory(deps: Pick<Dependencies, 'profile' | 'consent' | 'personKey'>, request: DataSubjectRequest): Promise<ConsentHistoryLine[]> {
-  const m = messagesFor(request.language);
+  const m = await loadMessages(request.language);
   const history = await deps.consent.history(await deps.personKey(request.email));
   const date = (iso: string) => m.date(iso, request.deadline.timeZone);
   return history.map((e) => {

@@ -5,6 +5,7 @@ import type { DocumentModel } from '../domain/document.ts';
 import { evidencePackDocument } from '../domain/evidence/pack.ts';
 import { groundText, refusalGround } from '../domain/refusal-grounds.ts';
 import type { Language } from '../domain/request-types.ts';
+import { loadMessageCatalogue } from '../domain/message-catalogues.ts';
 import { describeReasons, reviewReasons } from './fulfilment.ts';
 import { checkChain, type ChainAnchor, type ChainCheck, type ChainHead } from '../domain/audit-chain.ts';
 import { buildDigest, digestHolds, digestKey, encodeDigest, type AuditDigest } from '../domain/audit-digest.ts';
@@ -189,6 +190,9 @@ export async function evidencePack(deps: PackDeps, requestId: string, language: 
   const rule = request.deadline.rule;
   const source = (id: string) => profile.sources.find((candidate) => candidate.id === id);
   const processor = (id: string) => profile.processors.find((candidate) => candidate.id === id);
+  // The pack is written in `language` and names the language the person wrote in.
+  await Promise.all([loadMessageCatalogue(language), loadMessageCatalogue(request.language)]);
+  const decisionReasons = await describeReasons(reviewReasons(deps, request), language);
   const document = evidencePackDocument(
     {
       request,
@@ -206,7 +210,7 @@ export async function evidencePack(deps: PackDeps, requestId: string, language: 
         const ground = refusalGround(rule.jurisdiction, id);
         return ground && groundText(ground, language);
       },
-      decisionReasons: describeReasons(reviewReasons(deps, request), language),
+      decisionReasons,
       calendar: deps.deadlines.calendarBetween(rule.jurisdiction, request.deadline.receivedLocalDate, request.deadline.dueLocalDate),
       isWorkingDay: (localDate) => deps.deadlines.isWorkingDay(rule.jurisdiction, localDate),
       chain,

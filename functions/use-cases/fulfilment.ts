@@ -3,9 +3,9 @@ import { checkCorrections, correctableFields, localize, type DataSource, type Op
 import type { AuditEvent, RecordedAuditEvent } from '../domain/audit.ts';
 import type { FieldProblem } from '../domain/errors.ts';
 import { NotFoundError } from '../domain/errors.ts';
-import { messagesFor, type ReviewReasonKind } from '../domain/messages.ts';
+import { loadMessages, type ReviewReasonKind } from '../domain/messages.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
-import type { RequestType } from '../domain/request-types.ts';
+import type { Language, RequestType } from '../domain/request-types.ts';
 import { processorNotice } from '../domain/processor-notice.ts';
 import { NOTICE_TYPES, policyOf, type NoticeType, type SourceStep } from '../domain/request-policy.ts';
 import { withdrawnPurposes } from './consent.ts';
@@ -35,8 +35,8 @@ export function reviewReasons(deps: Pick<Dependencies, 'profile'>, request: Data
 }
 
 /** The reasons as one line in a language (the operator's, or English for the API and the command line). */
-export function describeReasons(reasons: readonly ReviewReason[], language: Parameters<typeof messagesFor>[0]): string[] {
-  const m = messagesFor(language);
+export async function describeReasons(reasons: readonly ReviewReason[], language: Language): Promise<string[]> {
+  const m = await loadMessages(language);
   return reasons.map((reason) => m.reviewReason(reason.kind, reason.type ? { type: m.kindName(reason.type) } : {}));
 }
 
@@ -286,7 +286,7 @@ export async function notifyProcessors(
     // One alert per set of failures not yet alerted, each by its first failure: a run that repeats the alert's
     // failures (its alert lost on the way) sends it once, and a repeat after the alert is recorded sends none.
     const round = createHash('sha256').update(unalerted.map(({ id, since }) => `${id}@${since}`).sort().join('\n')).digest('hex').slice(0, 32);
-    await alertOperator(deps, request, 'processorsNotTold', { processors: messagesFor(language).list(names) }, unalerted.map(({ id }) => id), round);
+    await alertOperator(deps, request, 'processorsNotTold', { processors: (await loadMessages(language)).list(names) }, unalerted.map(({ id }) => id), round);
   }
   const thrown = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (thrown) throw thrown.reason;
@@ -306,7 +306,7 @@ async function tell(
 ): Promise<void> {
   const requestId = request.id;
   const language = processor.language ?? deps.profile.defaultLanguage;
-  const m = messagesFor(language);
+  const m = await loadMessages(language);
   const notice = processorNotice({ requestId, type, submittedAt: request.receivedAt, email: request.email, controllerName: deps.profile.operator.legalName });
   const mail = m.mail('processorNotice', {
     reference: requestId,

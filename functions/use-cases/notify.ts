@@ -5,7 +5,7 @@ import { localize, mailDomain, type OperatorProfile } from '../config/profile-sc
 import { inLanguage } from '../domain/localized.ts';
 import { refusalGrounds } from '../domain/refusal-grounds.ts';
 import type { Language, RequestType } from '../domain/request-types.ts';
-import { messagesFor, type AlertKind, type CommandLabel, type MailTemplate } from '../domain/messages.ts';
+import { loadMessages, type AlertKind, type CommandLabel, type MailTemplate, type Messages } from '../domain/messages.ts';
 import type { AuditEvent } from '../domain/audit.ts';
 import { requestMessageId, type DataSubjectRequest } from '../domain/request.ts';
 import type { Dependencies } from './dependencies.ts';
@@ -15,15 +15,14 @@ import type { MailKey, OutgoingMail } from './ports.ts';
  * When the request was received, as the person reads it: an entered request received on a day (not at an hour: the
  * operator gave the day, kept as its start in the jurisdiction's zone) says the day alone, never "00:00".
  */
-function receivedText(messages: ReturnType<typeof messagesFor>, request: DataSubjectRequest): string {
+function receivedText(messages: Messages, request: DataSubjectRequest): string {
   const local = DateTime.fromISO(request.receivedAt, { zone: request.deadline.timeZone });
   if (request.entry && local.equals(local.startOf('day'))) return messages.day(local.toISODate()!);
   return messages.date(request.receivedAt, request.deadline.timeZone);
 }
 
 /** The values every notice shares: who we are, how to reach us, the dates and the rule in the person's language. */
-export function commonValues(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest): Record<string, string> {
-  const messages = messagesFor(request.language);
+export function commonValues(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest, messages: Messages): Record<string, string> {
   return {
     reference: request.id,
     // A name the submitter typed reaches only an address that confirmed the request.
@@ -112,7 +111,7 @@ export async function notifyPersonIfAdmitted(
   return (await sendPersonNotice(deps, request, template, values, 1, undefined, admit)) !== undefined;
 }
 
-function sendPersonNotice(
+async function sendPersonNotice(
   deps: Pick<Dependencies, 'profile' | 'mailer' | 'sentMail'>,
   request: DataSubjectRequest,
   template: MailTemplate,
@@ -121,7 +120,8 @@ function sendPersonNotice(
   answering: string | undefined,
   admit?: (first: boolean) => Promise<boolean>,
 ): Promise<string | undefined> {
-  const { subject, text } = messagesFor(request.language).mail(template, { ...commonValues(deps, request), ...values });
+  const messages = await loadMessages(request.language);
+  const { subject, text } = messages.mail(template, { ...commonValues(deps, request, messages), ...values });
   const mail = { to: request.email, text, fromName: localize(deps.profile.operator.name, request.language), ...threadedUnder(request, subject, answering) };
   const event = (messageId: string, sha256: string): AuditEvent => ({ type: 'mail.sent', detail: { template, messageId, sha256 } });
   return sendOnce(deps, { requestId: request.id, kind: template, round }, template, mail, event, admit);
@@ -176,7 +176,7 @@ export async function alertOperator(
   openWork: readonly string[] = [],
   round: MailKey['round'] = 1,
 ): Promise<void> {
-  const m = messagesFor(deps.profile.defaultLanguage);
+  const m = await loadMessages(deps.profile.defaultLanguage);
   const alert = m.alert(kind, values);
   const wanted = COMMANDS[kind];
   const labels = wanted === 'by status' ? (request.status === 'AWAITING_DECISION' ? DECISION_COMMANDS : ['show' as const]) : wanted;
@@ -216,7 +216,7 @@ export async function mailOperator(
   alert: string,
   round: MailKey['round'] = 1,
 ): Promise<void> {
-  const m = messagesFor(deps.profile.defaultLanguage);
+  const m = await loadMessages(deps.profile.defaultLanguage);
   const { subject, text } = m.mail(template, {
     reference: request.id,
     types: request.types.length ? m.kindNames(request.types) : m.reviewReason('unclear'),

@@ -190,13 +190,15 @@ export function threadOf(request: Pick<DataSubjectRequest, 'message' | 'replies'
 }
 
 const inEveryLanguage = (text: (language: Language) => string) => Object.fromEntries(LANGUAGES.map((l) => [l, text(l)])) as Record<Language, string>;
+const inEveryLanguageAsync = async (text: (language: Language) => Promise<string>) =>
+  Object.fromEntries(await Promise.all(LANGUAGES.map(async (l) => [l, await text(l)]))) as Record<Language, string>;
 
 /**
  * What an operator needs beside the request to act on it, in each language: the deadline's rule and whether it may
  * be extended, the refusal grounds that fit the request, the fields a correction may change, and why a decision is
  * asked for.
  */
-function consoleContext(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest) {
+async function consoleContext(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest) {
   const { rule } = request.deadline;
   return {
     deadlineRule: {
@@ -207,7 +209,7 @@ function consoleContext(deps: Pick<Dependencies, 'profile'>, request: DataSubjec
     },
     refusalGrounds: refusalGrounds(deps.profile.jurisdiction, request.types).map(({ id, text, citation }) => ({ id, text, citation })),
     correctable: [...correctableFields(deps.profile).values()].map(({ field, type, label }) => ({ field, type, label: inEveryLanguage((l) => localize(label, l)) })),
-    ...(request.status === 'AWAITING_DECISION' ? { review: inEveryLanguage((l) => describeReasons(reviewReasons(deps, request), l).join('; ')) } : {}),
+    ...(request.status === 'AWAITING_DECISION' ? { review: await inEveryLanguageAsync(async (l) => (await describeReasons(reviewReasons(deps, request), l)).join('; ')) } : {}),
   };
 }
 
@@ -231,7 +233,7 @@ export async function requestDetail(deps: Pick<Dependencies, 'requests' | 'audit
     ...(request.legalHold ? { legalHold: request.legalHold } : {}),
     ...(request.entry ? { entry: request.entry } : {}),
     notes: request.notes ?? [],
-    ...consoleContext(deps, request),
+    ...(await consoleContext(deps, request)),
     thread: threadOf(request, audit),
     /** Files the person attached on the web form (mail attachments are with their mail in the thread). */
     formAttachments: eventsOfType(audit, 'form.attachments').flatMap((e) => e.detail.attachments),

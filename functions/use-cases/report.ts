@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { ValidationError, type FieldProblem } from '../domain/errors.ts';
 import { evidenceTexts } from '../domain/evidence/texts.ts';
-import { fill, messagesFor } from '../domain/messages.ts';
+import { fill, loadMessages } from '../domain/messages.ts';
 import { buildReport, reportSvg, type PeriodReport } from '../domain/report.ts';
 import { NOTICE_TYPES } from '../domain/request-policy.ts';
 import type { Language, RequestType } from '../domain/request-types.ts';
@@ -38,9 +38,9 @@ export async function periodReport(deps: Pick<Dependencies, 'requests' | 'audit'
 }
 
 /** The report's chart in one language (labels from rules/messages, section `evidence.report`). */
-export function reportChart(report: PeriodReport, language: Language): string {
+export async function reportChart(report: PeriodReport, language: Language): Promise<string> {
+  const m = await loadMessages(language);
   const t = evidenceTexts(language).report;
-  const m = messagesFor(language);
   const values = {
     from: m.day(report.from),
     to: m.day(report.to),

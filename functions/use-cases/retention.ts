@@ -262,7 +262,7 @@ async function announce(deps: Deps, { id, rule, fingerprint }: Rule): Promise<vo
   const language = deps.profile.defaultLanguage;
   await deps.mailer.send({
     to: deps.profile.operator.contactEmail,
-    ...awaitingApprovalMail(language, { source: id, keepFor: rule.keepFor, from: rule.from, basis: localize(rule.basis, language), fingerprint }),
+    ...(await awaitingApprovalMail(language, { source: id, keepFor: rule.keepFor, from: rule.from, basis: localize(rule.basis, language), fingerprint })),
     messageId: `<retention.${id}.${fingerprint}@${mailDomain(deps.profile)}>`,
   });
   await deps.audit.append(trail(id), { type: 'retention.awaiting_approval', detail: { source: id, fingerprint } });

@@ -1,6 +1,6 @@
 import { eventsOfType, type AuditEvent, type RecordedAuditEvent } from '../domain/audit.ts';
 import { ConflictError } from '../domain/errors.ts';
-import { messagesFor, type MailTemplate } from '../domain/messages.ts';
+import { loadMessages, type MailTemplate } from '../domain/messages.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import { releaseVerificationWait } from './confirm-verification.ts';
 import type { Dependencies } from './dependencies.ts';
@@ -170,7 +170,7 @@ export async function requestVerification(
     const link = `${deps.publicUrl}/verify?code=${encodeURIComponent(code)}&lang=${request.language}`;
     const sent = await mailUnverified(deps, request, template, recipientKey, {
       link,
-      expiresAt: messagesFor(request.language).date(verification.expiresAt, request.deadline.timeZone),
+      expiresAt: (await loadMessages(request.language)).date(verification.expiresAt, request.deadline.timeZone),
     });
     if (sent) await deps.verifications.markMailed(codeHash, deps.clock.now());
     else await deps.verifications.markWithheld(codeHash, deps.clock.now());

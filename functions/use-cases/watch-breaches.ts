@@ -1,7 +1,7 @@
 import { mailDomain } from '../config/profile-schema.ts';
 import { eventsOfType } from '../domain/audit.ts';
 import { unfiledNotices, type AuthorityNotice, type Breach } from '../domain/breaches/breach.ts';
-import { breachTexts } from '../domain/breaches/texts.ts';
+import { loadBreachTexts } from '../domain/breaches/texts.ts';
 import { escalationSchedule, type EscalationKind } from '../domain/deadlines/index.ts';
 import { continueMailing } from './breaches.ts';
 import type { Dependencies } from './dependencies.ts';
@@ -26,7 +26,7 @@ const COUNTED: Record<EscalationKind, keyof BreachWatchReport> = {
 /** Tells the operator's contact and the breach's responsible person that a notice to an authority needs them. */
 async function alert(deps: Deps, breach: Breach, notice: AuthorityNotice, kind: EscalationKind): Promise<void> {
   const language = deps.profile.defaultLanguage;
-  const { texts, fill, date } = breachTexts(language);
+  const { texts, fill, date } = await loadBreachTexts(language);
   const { deadline } = notice;
   const values = {
     reference: breach.id,

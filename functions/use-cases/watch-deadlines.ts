@@ -2,7 +2,7 @@ import { eventsOfType } from '../domain/audit.ts';
 import { escalationSchedule, type EscalationKind } from '../domain/deadlines/index.ts';
 import { DependencyError, errorCodeOf } from '../domain/errors.ts';
 import { OPEN_STATUSES, type DataSubjectRequest, type RequestStatus } from '../domain/request.ts';
-import { messagesFor } from '../domain/messages.ts';
+import { loadMessages } from '../domain/messages.ts';
 import { markStopped } from './attention.ts';
 import type { Dependencies } from './dependencies.ts';
 import { alertOperator, notifyPerson } from './notify.ts';
@@ -64,7 +64,7 @@ async function takeStep(deps: Dependencies, request: DataSubjectRequest, kind: W
     case 'delay_notice':
       await notifyPerson(deps, request, 'delayNotice', {}, at);
       const { step, code } = request.attention!;
-      await alertOperator(deps, request, 'attentionAtMargin', { step: messagesFor(deps.profile.defaultLanguage).stepName(step), stepId: step, code }, [], at);
+      await alertOperator(deps, request, 'attentionAtMargin', { step: (await loadMessages(deps.profile.defaultLanguage)).stepName(step), stepId: step, code }, [], at);
       return 'delayNotices';
     case 'overdue':
       await alertOperator(deps, request, 'overdue', {}, [], at);

@@ -38,7 +38,7 @@ export async function planFulfilment(deps: Dependencies, requestId: string): Pro
   }
   const reasons = reviewReasons(deps, request);
   if (reasons.length && request.status === 'IN_PROGRESS') {
-    await deps.requests.transition(requestId, 'IN_PROGRESS', 'AWAITING_DECISION', {}, [{ type: 'decision.requested', detail: { reasons: describeReasons(reasons, 'en') } }]);
+    await deps.requests.transition(requestId, 'IN_PROGRESS', 'AWAITING_DECISION', {}, [{ type: 'decision.requested', detail: { reasons: await describeReasons(reasons, 'en') } }]);
   }
   // A decision may change what the request is (an unclear mail classified): then every source stands ready.
   const sources = reasons.length ? deps.profile.sources : plannedSources(deps.profile, request.types);
@@ -55,9 +55,9 @@ export async function planFulfilment(deps: Dependencies, requestId: string): Pro
 export async function requestDecision(deps: Dependencies, requestId: string, taskToken: string): Promise<void> {
   const request = await deps.requests.get(requestId);
   const reasons = reviewReasons(deps, request);
-  await deps.decisions.put({ requestId, taskToken, reasons: describeReasons(reasons, 'en'), requestedAt: deps.clock.now().toISOString() });
+  await deps.decisions.put({ requestId, taskToken, reasons: await describeReasons(reasons, 'en'), requestedAt: deps.clock.now().toISOString() });
   await alertOperator(deps, request, 'decisionNeeded', {
-    reasons: describeReasons(reasons, deps.profile.defaultLanguage).join('; '),
+    reasons: (await describeReasons(reasons, deps.profile.defaultLanguage)).join('; '),
     grounds: groundLines(deps.profile, request.types, deps.profile.defaultLanguage),
   });
 }
@@ -74,7 +74,7 @@ export async function escalateDecision(deps: Dependencies, payload: WorkflowPayl
   await alertOperator(deps, request, 'decisionOverdue', {
     round: String(round),
     rounds: String(MAX_ESCALATIONS),
-    reasons: describeReasons(reviewReasons(deps, request), deps.profile.defaultLanguage).join('; '),
+    reasons: (await describeReasons(reviewReasons(deps, request), deps.profile.defaultLanguage)).join('; '),
   }, [], round);
   await deps.audit.append(request.id, { type: 'decision.escalated', detail: { round } });
   return { ...payload, escalations: round, decisionTimeoutSeconds: ESCALATION_INTERVAL_SECONDS, giveUp: round >= MAX_ESCALATIONS };

@@ -2,9 +2,13 @@ import consoleEn from '../../rules/console/en.json' with { type: 'json' };
 import ru from '../../rules/messages/ru.json' with { type: 'json' };
 import signInKk from '../../rules/sign-in/kk.json' with { type: 'json' };
 
+/** Loads Russian as a function does before it renders a text (the module as fresh as the one under test). */
+const loadRussian = async () => (await import('../../functions/domain/message-catalogues.ts')).loadMessageCatalogue('ru');
+
 /**
  * One broken shipped file for each text catalogue that is validated on first use rather than at load: the module, the
- * file as it would be broken, the module's check (which `cdk synth` and `npm start` run), one use of the texts, and the
+ * file as it would be broken, the module's check (which `cdk synth` and `npm start` run, given every language's message
+ * catalogue from infra/shipped-texts.ts), one use of the texts (loading them first where a function does), and the
  * problem a refusal must name (the file and the field).
  */
 export const BROKEN_TEXTS = [
@@ -13,7 +17,7 @@ export const BROKEN_TEXTS = [
     file: '../../rules/messages/ru.json',
     broken: { ...ru, evidence: { ...ru.evidence, labels: { ...ru.evidence.labels, margin: '' } } },
     check: 'checkEvidenceTexts',
-    use: (m: Record<string, (language: string) => unknown>) => m.evidenceTexts!('ru'),
+    use: async (m: Record<string, (language: string) => unknown>) => (await loadRussian(), m.evidenceTexts!('ru')),
     problem: /rules\/messages\/ru\.json[\s\S]*evidence\.labels\.margin/,
   },
   {
@@ -21,7 +25,7 @@ export const BROKEN_TEXTS = [
     file: '../../rules/messages/ru.json',
     broken: { ...ru, breach: { ...ru.breach, personMail: { ...ru.breach.personMail, body: `${ru.breach.personMail.body} {iin}` } } },
     check: 'checkBreachTexts',
-    use: (m: Record<string, (language: string) => unknown>) => m.breachTexts!('ru'),
+    use: async (m: Record<string, (language: string) => unknown>) => m.loadBreachTexts!('ru'),
     problem: /rules\/messages\/ru\.json[\s\S]*breach\.personMail\.body: unknown placeholder \{iin\}/,
   },
   {

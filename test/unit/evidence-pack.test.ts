@@ -42,8 +42,8 @@ describe('the evidence pack of a request', () => {
     await writeDailyDigest(s.deps);
 
     for (const language of LANGUAGES) {
+      const text = await packText(s, request.id, language); // the pack loads its language's texts
       const t = evidenceTexts(language);
-      const text = await packText(s, request.id, language);
       expect(text, language).not.toMatch(/\{\w+\}/);
       expect(text).not.toContain(ASEL);
       expect(text).not.toContain('Асель');
@@ -173,8 +173,8 @@ describe('the evidence pack of a request', () => {
 
     await keptById(shippedStatuteRule);
     for (const language of LANGUAGES) {
-      const t = evidenceTexts(language);
       const deadline = section(await packText(s, request.id, language), language, 'deadline');
+      const t = evidenceTexts(language);
       expect(deadline).toContain(`${t.labels.ruleDigest}: ${t.lines.ruleDataSame.replace('{digest}', digest)}`);
     }
     expect(section(await packText(s, request.id, 'en'), 'en', 'deadline')).toContain(`Legal basis: ${applied.citation.en}`);

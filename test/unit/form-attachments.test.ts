@@ -75,13 +75,13 @@ describe('the form\'s files', () => {
     expect(safeFilename(`${'я'.repeat(500)}.pdf`).endsWith('.pdf')).toBe(true);
   });
 
-  it('name the problem next to the field, in the page\'s language', () => {
+  it('name the problem next to the field, in the page\'s language', async () => {
     const settings = { correctable: new Map(), limits: { email: 254, name: 200, message: 5000, change: 200 }, attachments: FORM_ATTACHMENT_LIMITS };
     const values = { types: ['access'], email: '', name: '', message: '', changes: {} };
-    const ru = formProblems('ru', [{ field: 'attachments', message: 'type:photo.png' }], values, settings).get('attachments');
+    const ru = (await formProblems('ru', [{ field: 'attachments', message: 'type:photo.png' }], values, settings)).get('attachments');
     expect(ru).toBe('Файл «photo.png» не в формате PDF, JPG, PNG. Остальное сохранено; выберите файлы заново.');
-    expect(formProblems('kk', [{ field: 'attachments', message: 'tooMany' }], values, settings).get('attachments')).toBe('3 файлдан артық тіркеуге болмайды. Қалғаны сақталды; файлдарды қайта таңдаңыз.');
-    expect(formProblems('en', [{ field: 'attachments', message: 'tooLarge:big.pdf' }], values, settings).get('attachments')).toBe('The file “big.pdf” is larger than 2 MB. Everything else is kept; please choose the files again.');
+    expect((await formProblems('kk', [{ field: 'attachments', message: 'tooMany' }], values, settings)).get('attachments')).toBe('3 файлдан артық тіркеуге болмайды. Қалғаны сақталды; файлдарды қайта таңдаңыз.');
+    expect((await formProblems('en', [{ field: 'attachments', message: 'tooLarge:big.pdf' }], values, settings)).get('attachments')).toBe('The file “big.pdf” is larger than 2 MB. Everything else is kept; please choose the files again.');
   });
 
   it('are kept with the request where mail attachments are, once however often the form is sent', async () => {

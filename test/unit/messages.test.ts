@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { ConfigurationError } from '../../functions/domain/errors.ts';
-import { messagesFor, parseCatalog } from '../../functions/domain/messages.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { ConfigurationError, TextsNotLoadedError } from '../../functions/domain/errors.ts';
+import { loadMessages, parseCatalog } from '../../functions/domain/messages.ts';
 import { LANGUAGES } from '../../functions/domain/request-types.ts';
 
 const en = () => JSON.parse(readFileSync('rules/messages/en.json', 'utf8')) as Record<string, any>;
@@ -26,8 +26,8 @@ describe('message catalogues', () => {
 
   const ZONE_SAID = { ru: '23:59 по времени Астаны', kk: '23:59 (Астана уақыты)', en: '23:59 Astana time' } as const;
 
-  it.each(LANGUAGES)('renders the receipt in %s with the reference and the due date in the local zone, said as people say it', (language) => {
-    const m = messagesFor(language);
+  it.each(LANGUAGES)('renders the receipt in %s with the reference and the due date in the local zone, said as people say it', async (language) => {
+    const m = await loadMessages(language);
     const { subject, text } = m.mail('receipt', {
       reference: 'DRB-AAAAA-BBBBB',
       greetingName: '',
@@ -49,20 +49,45 @@ describe('message catalogues', () => {
     const { readdirSync } = await import('node:fs');
     const zones = readdirSync('rules/calendars').map((file) => (JSON.parse(readFileSync(`rules/calendars/${file}`, 'utf8')) as { timeZone: string }).timeZone);
     for (const language of LANGUAGES) {
-      for (const zone of zones) expect(messagesFor(language).date('2025-01-02T05:00:00Z', zone), `${language} ${zone}`).not.toContain(zone);
+      const m = await loadMessages(language);
+      for (const zone of zones) expect(m.date('2025-01-02T05:00:00Z', zone), `${language} ${zone}`).not.toContain(zone);
     }
   });
 
-  it('names countries, and says so where the policy names none', () => {
-    expect(messagesFor('ru').country('KZ')).toBe('Казахстан');
-    expect(messagesFor('kk').country('KZ')).toBe('Қазақстан');
-    expect(messagesFor('ru').country('ZZ')).toBe('страна в политике не названа');
-    expect(messagesFor('en').country('ZZ')).toBe('country not named in the policy');
+  it('names countries, and says so where the policy names none', async () => {
+    const [ru, kk, en] = await Promise.all([loadMessages('ru'), loadMessages('kk'), loadMessages('en')]);
+    expect(ru.country('KZ')).toBe('Казахстан');
+    expect(kk.country('KZ')).toBe('Қазақстан');
+    expect(ru.country('ZZ')).toBe('страна в политике не названа');
+    expect(en.country('ZZ')).toBe('country not named in the policy');
   });
 
-  it('writes dates and money the way each language does', () => {
-    expect(messagesFor('kk').date('2025-01-08T18:59:59Z', 'Asia/Almaty')).toBe('2025 жылғы 8 қаңтар, 23:59 (Астана уақыты)');
-    expect(messagesFor('ru').day('2024-03-14')).toBe('14 марта 2024');
-    expect(messagesFor('ru').money(150000, 'KZT')).toBe('150\u00a0000\u00a0₸');
+  it('writes dates and money the way each language does', async () => {
+    const [ru, kk] = await Promise.all([loadMessages('ru'), loadMessages('kk')]);
+    expect(kk.date('2025-01-08T18:59:59Z', 'Asia/Almaty')).toBe('2025 жылғы 8 қаңтар, 23:59 (Астана уақыты)');
+    expect(ru.day('2024-03-14')).toBe('14 марта 2024');
+    expect(ru.money(150000, 'KZT')).toBe('150\u00a0000\u00a0₸');
+  });
+
+  it('renders a language only once it is loaded, and loads only the language asked for', async () => {
+    vi.resetModules();
+    try {
+      const fresh = await import('../../functions/domain/messages.ts');
+      const { TextsNotLoadedError: FreshTextsNotLoadedError } = await import('../../functions/domain/errors.ts');
+      expect(() => fresh.messagesFor('kk')).toThrow(FreshTextsNotLoadedError);
+      expect(() => fresh.messagesFor('kk')).toThrow(/'kk'/);
+      const kk = await fresh.loadMessages('kk');
+      expect(kk.mail('replyReceived', { reference: 'DRB-1' }).subject).toContain('DRB-1');
+      expect(fresh.messagesFor('kk').languageName).toBe(kk.languageName);
+      // A function that writes in Kazakh has not loaded Russian or English: rendering them is refused, not replaced.
+      expect(() => fresh.messagesFor('ru')).toThrow(FreshTextsNotLoadedError);
+      expect(() => fresh.messagesFor('en')).toThrow(FreshTextsNotLoadedError);
+    } finally {
+      vi.resetModules();
+    }
+  });
+
+  it('refuses to load a language derbes does not ship', async () => {
+    await expect(loadMessages('de' as never)).rejects.toThrow(TextsNotLoadedError);
   });
 });

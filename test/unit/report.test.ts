@@ -74,12 +74,12 @@ describe('the report per period', () => {
     expect(csv.split('\n')[0]).toBe('figure,key,count');
     expect(csv).toContain('answered,on_time,1\n');
     expect(csv).toContain('by_type,access,1\n');
-    const svg = reportChart(report, 'kk');
+    const svg = await reportChart(report, 'kk');
     expect(svg).toMatch(/^<svg [^>]*role="img" aria-labelledby="report-title report-desc"/);
     expect(svg).toContain('<title id="report-title">2026 жылғы 1 ақпан – 2026 жылғы 28 ақпан аралығында алынған сұраулар</title>');
     expect(svg).toContain('<desc id="report-desc">Алынған сұраулар: 1; мерзімінде жауап берілді: 1, кешігіп: 0;');
     expect(svg).toContain('>мәліметтерге қол жеткізу</text>');
-    expect(reportChart(report, 'en')).toContain('<title id="report-title">Requests received');
+    expect(await reportChart(report, 'en')).toContain('<title id="report-title">Requests received');
   });
 });
 

@@ -17,6 +17,7 @@ type Operator = Pick<OperatorProfile, 'operator'>;
 /**
  * The notice to one authority, with every item the rule in force requires, in the order the rule lists them, in
  * Russian, Kazakh or English. The affected people are listed in full: the authority needs them to tell each one.
+ * Renders synchronously: the caller loads the catalogue of `language` first (TextsNotLoadedError otherwise).
  */
 export function authorityNoticeDocument(
   breach: Breach,

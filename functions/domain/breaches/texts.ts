@@ -1,13 +1,11 @@
 import { DateTime } from 'luxon';
 import * as z from 'zod';
-import en from '../../../rules/messages/en.json' with { type: 'json' };
-import kk from '../../../rules/messages/kk.json' with { type: 'json' };
-import ru from '../../../rules/messages/ru.json' with { type: 'json' };
 import { onFirstUse } from '../on-first-use.ts';
 import { ConfigurationError, toFieldProblems, type FieldProblem } from '../errors.ts';
+import { loadMessageCatalogue, loadedMessageCatalogue, messageCatalogueFile } from '../message-catalogues.ts';
 import { fill } from '../messages.ts';
 import type { EscalationKind } from '../deadlines/index.ts';
-import type { Language } from '../request-types.ts';
+import { LANGUAGES, type Language } from '../request-types.ts';
 import { BREACH_NOTICE_FIELDS } from './notice-fields.ts';
 
 /**
@@ -77,21 +75,29 @@ export function parseBreachTexts(catalog: unknown, source: string): BreachTexts 
   return texts;
 }
 
-const catalogs = onFirstUse(
-  (): Record<Language, { texts: BreachTexts; dateFormat: string }> => ({
-    ru: { texts: parseBreachTexts(ru, 'rules/messages/ru.json'), dateFormat: ru.dateFormat },
-    kk: { texts: parseBreachTexts(kk, 'rules/messages/kk.json'), dateFormat: kk.dateFormat },
-    en: { texts: parseBreachTexts(en, 'rules/messages/en.json'), dateFormat: en.dateFormat },
-  }),
-);
+const parsed = new Map<Language, { texts: BreachTexts; dateFormat: string }>();
 
-/** Validates the shipped texts of every language (throws ConfigurationError naming the file and field). */
-export function checkBreachTexts(): void {
-  catalogs();
+/** Validates the texts of every language in these catalogues (throws ConfigurationError naming the file and field). */
+export function checkBreachTexts(catalogues: Record<Language, unknown>): void {
+  for (const language of LANGUAGES) parseBreachTexts(catalogues[language], messageCatalogueFile(language));
 }
 
+/** A language's breach texts, its catalogue loaded first (once per process). */
+export async function loadBreachTexts(language: Language): Promise<ReturnType<typeof breachTexts>> {
+  await loadMessageCatalogue(language);
+  return breachTexts(language);
+}
+
+/** A loaded language's texts (message-catalogues.ts), validated on first use; TextsNotLoadedError if not loaded. */
 export function breachTexts(language: Language) {
-  const { texts, dateFormat } = catalogs()[language];
+  let catalog = parsed.get(language);
+  if (!catalog) {
+    const document = loadedMessageCatalogue(language);
+    // parseBreachTexts has checked the date format too.
+    catalog = { texts: parseBreachTexts(document, messageCatalogueFile(language)), dateFormat: (document as { dateFormat: string }).dateFormat };
+    parsed.set(language, catalog);
+  }
+  const { texts, dateFormat } = catalog;
   return {
     texts,
     fill,

@@ -56,7 +56,8 @@ export function workingHoursBetween(from: Date, to: Date, timeZone: string, isWo
  * The evidence pack of one request, for the authority: the operator and the request, what arrived, the verification,
  * the deadline and how it was counted, each decision, what each source and processor did, every mail sent, the
  * answer against the due date, and the audit trail's own check — in Russian, Kazakh or English. It names the person
- * by the reference only: their address and name stay in the operator's records.
+ * by the reference only: their address and name stay in the operator's records. Renders synchronously: the caller
+ * loads the catalogues of `language` and of the request's language first (TextsNotLoadedError otherwise).
  */
 export function evidencePackDocument(input: EvidencePackInput, language: Language): DocumentModel {
   const { request, trail, operator } = input;

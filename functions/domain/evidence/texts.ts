@@ -1,14 +1,12 @@
 import * as z from 'zod';
-import en from '../../../rules/messages/en.json' with { type: 'json' };
-import kk from '../../../rules/messages/kk.json' with { type: 'json' };
-import ru from '../../../rules/messages/ru.json' with { type: 'json' };
 import type { ChainCheck } from '../audit-chain.ts';
 import type { DeadlineUnit } from '../deadlines/index.ts';
 import { onFirstUse } from '../on-first-use.ts';
 import { ConfigurationError, toFieldProblems, type FieldProblem } from '../errors.ts';
+import { loadedMessageCatalogue, messageCatalogueFile } from '../message-catalogues.ts';
 import { placeholderProblems } from '../messages.ts';
 import { SOURCE_STEPS } from '../request-policy.ts';
-import type { Language } from '../request-types.ts';
+import { LANGUAGES, type Language } from '../request-types.ts';
 
 /**
  * The evidence pack's texts, rules/messages/<language>.json (section `evidence`): section headings, labels, fixed
@@ -120,19 +118,16 @@ export function parseEvidenceTexts(catalog: unknown, source: string): EvidenceTe
   return texts;
 }
 
-const catalogs = onFirstUse(
-  (): Record<Language, EvidenceTexts> => ({
-    ru: parseEvidenceTexts(ru, 'rules/messages/ru.json'),
-    kk: parseEvidenceTexts(kk, 'rules/messages/kk.json'),
-    en: parseEvidenceTexts(en, 'rules/messages/en.json'),
-  }),
-);
+const parsed = new Map<Language, EvidenceTexts>();
 
-/** Validates the shipped texts of every language (throws ConfigurationError naming the file and field). */
-export function checkEvidenceTexts(): void {
-  catalogs();
+/** Validates the texts of every language in these catalogues (throws ConfigurationError naming the file and field). */
+export function checkEvidenceTexts(catalogues: Record<Language, unknown>): void {
+  for (const language of LANGUAGES) parseEvidenceTexts(catalogues[language], messageCatalogueFile(language));
 }
 
+/** A loaded language's texts (message-catalogues.ts), validated on first use; TextsNotLoadedError if not loaded. */
 export function evidenceTexts(language: Language): EvidenceTexts {
-  return catalogs()[language];
+  let texts = parsed.get(language);
+  if (!texts) parsed.set(language, (texts = parseEvidenceTexts(loadedMessageCatalogue(language), messageCatalogueFile(language))));
+  return texts;
 }

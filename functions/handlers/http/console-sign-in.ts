@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { dependencies } from '../../composition.ts';
 import { readSetting, Settings } from '../../config/settings.ts';
 import { escapeHtml } from '../../domain/html.ts';
-import { messagesFor } from '../../domain/messages.ts';
+import { loadMessages } from '../../domain/messages.ts';
 import { signInTexts } from '../../domain/sign-in-texts.ts';
 import { LANGUAGES, type Language } from '../../domain/request-types.ts';
 import { AUTH_JS, SIGN_IN_JS } from './console-scripts.ts';
@@ -20,14 +20,14 @@ const script = (body: string): Result => ({
   body,
 });
 
-function signInPage(language: Language, issuer: string, signedOut: boolean): string {
+async function signInPage(language: Language, issuer: string, signedOut: boolean): Promise<string> {
   const t = signInTexts(language);
   const input = (name: string, label: string, type: string, autocomplete: string, extra = '') =>
     `<label for="${name}">${escapeHtml(label)}</label><input id="${name}" name="${name.replace(/^[a-z]+-/, '')}" type="${type}" autocomplete="${autocomplete}" required${extra}>`;
   const code = (id: string) => input(id, t.codeLabel, 'text', 'one-time-code', ' inputmode="numeric" pattern="[0-9 ]{6,7}" maxlength="7"');
   // Each language by its own name, in its own language.
-  const languages = LANGUAGES.map((l) => {
-    const name = escapeHtml(messagesFor(l).languageName);
+  const languages = (await Promise.all(LANGUAGES.map((l) => loadMessages(l)))).map(({ language: l, languageName }) => {
+    const name = escapeHtml(languageName);
     return l === language ? `<span aria-current="page" lang="${l}">${name}</span>` : `<a href="?lang=${l}" hreflang="${l}" lang="${l}">${name}</a>`;
   }).join(' · ');
   return `<!doctype html>
@@ -83,7 +83,7 @@ export const consoleSignInRoutes = {
         'content-security-policy': `default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self' ${connect}; form-action 'none'; frame-ancestors 'none'; base-uri 'none'`,
         'referrer-policy': 'no-referrer',
       },
-      body: signInPage(language, deps.profile.operator.legalName, event.queryStringParameters?.signedOut === '1'),
+      body: await signInPage(language, deps.profile.operator.legalName, event.queryStringParameters?.signedOut === '1'),
     };
   },
   'GET /console/config.json': async () =>

@@ -69,7 +69,7 @@ export const evidenceRoutes: Record<(typeof EVIDENCE_ROUTE_KEYS)[number], Operat
     const language = query(event, 'lang', LANGUAGES, deps.profile.defaultLanguage) as Language;
     const report = await periodReport(deps, { from: event.queryStringParameters?.from, to: event.queryStringParameters?.to });
     if (format === 'json') return json(200, report);
-    const [type, body] = format === 'csv' ? ['text/csv; charset=utf-8', reportCsv(report)] : ['image/svg+xml; charset=utf-8', reportChart(report, language)];
+    const [type, body] = format === 'csv' ? ['text/csv; charset=utf-8', reportCsv(report)] : ['image/svg+xml; charset=utf-8', await reportChart(report, language)];
     return { statusCode: 200, headers: { 'content-type': type, 'cache-control': 'no-store' }, body };
   },
 };

@@ -1,7 +1,7 @@
 import { REQUEST_TYPES, LANGUAGES, type Language, type RequestType } from '../../domain/request-types.ts';
 import { escapeHtml } from '../../domain/html.ts';
 import type { FieldProblem } from '../../domain/errors.ts';
-import { messagesFor } from '../../domain/messages.ts';
+import { loadMessages } from '../../domain/messages.ts';
 import { localize, type CorrectableField, type CorrectableType } from '../../config/profile-schema.ts';
 import type { FormAttachmentLimits } from '../../domain/form-attachments.ts';
 
@@ -54,8 +54,8 @@ const INPUT_TYPE: Record<CorrectableType, string> = { text: 'text', phone: 'tel'
  * its field (the page's language), listed first for a screen reader. The idempotency key makes a double-clicked
  * submit one request.
  */
-export function requestFormPage(language: Language, settings: FormSettings, values: FormValues = EMPTY_FORM, problems: ReadonlyMap<string, string> = new Map()): string {
-  const m = messagesFor(language);
+export async function requestFormPage(language: Language, settings: FormSettings, values: FormValues = EMPTY_FORM, problems: ReadonlyMap<string, string> = new Map()): Promise<string> {
+  const m = await loadMessages(language);
   const problemOf = (field: string) => {
     const problem = problems.get(field);
     return problem ? { attributes: ` aria-invalid="true" aria-describedby="problem-${field.replace('.', '-')}"`, note: `<p class="error" id="problem-${field.replace('.', '-')}">${escapeHtml(problem)}</p>` } : { attributes: '', note: '' };
@@ -65,9 +65,11 @@ export function requestFormPage(language: Language, settings: FormSettings, valu
     (type) => `<label><input type="checkbox" name="types" value="${type}"${values.types.includes(type) ? ' checked' : ''}> ${escapeHtml(m.typeName(type))}</label>`,
   ).join('\n');
   const answerLanguage = values.language ?? language;
-  const languages = LANGUAGES.map(
-    (l) => `<option value="${l}"${l === answerLanguage ? ' selected' : ''}>${escapeHtml(messagesFor(l).languageName)}</option>`,
-  ).join('');
+  // Each language by its own name, in its own language: the form offers every language, so it loads them all.
+  const inEach = await Promise.all(LANGUAGES.map((l) => loadMessages(l)));
+  const languages = inEach
+    .map(({ language: l, languageName }) => `<option value="${l}"${l === answerLanguage ? ' selected' : ''}>${escapeHtml(languageName)}</option>`)
+    .join('');
   const input = (field: 'email' | 'name', type: string, autocomplete: string, required: boolean) => {
     const problem = problemOf(field);
     return `<label for="${field}">${escapeHtml(m.page(`${field}Label`))}</label>
@@ -121,8 +123,8 @@ const CHANGE_PROBLEM: Record<CorrectableType, 'problemChangeText' | 'problemChan
  * The problems of a submission as the person reads them next to each field, in the page's language: what to write,
  * never the validator's words (and never the value typed).
  */
-export function formProblems(language: Language, problems: readonly FieldProblem[], values: FormValues, settings: Pick<FormSettings, 'correctable' | 'limits' | 'attachments'>): Map<string, string> {
-  const m = messagesFor(language);
+export async function formProblems(language: Language, problems: readonly FieldProblem[], values: FormValues, settings: Pick<FormSettings, 'correctable' | 'limits' | 'attachments'>): Promise<Map<string, string>> {
+  const m = await loadMessages(language);
   const texts = new Map<string, string>();
   const terms = attachmentTerms(settings.attachments);
   for (const { field, message } of problems) {
@@ -176,15 +178,15 @@ function buttonPage(language: Language, title: string, lines: string[], button: 
 }
 
 /** The confirmation page: which request (reference and types, nothing personal), in the request's language. */
-export function confirmPage(language: Language, request: { id: string; types: readonly RequestType[] }, code: string): string {
-  const m = messagesFor(language);
+export async function confirmPage(language: Language, request: { id: string; types: readonly RequestType[] }, code: string): Promise<string> {
+  const m = await loadMessages(language);
   const what = request.types.length ? m.typeNames(request.types) : m.reviewReason('unclear');
   return buttonPage(language, m.page('confirmTitle'), [m.page('confirmRequest', { reference: request.id, types: what }), m.page('confirmIntro')], m.page('confirmButton'), '/verify', 'code', code);
 }
 
 /** The download page: says which format the link gives before the button spends it. */
-export function downloadPage(language: Language, format: 'html' | 'json', token: string): string {
-  const m = messagesFor(language);
+export async function downloadPage(language: Language, format: 'html' | 'json', token: string): Promise<string> {
+  const m = await loadMessages(language);
   return buttonPage(language, m.page('downloadTitle'), [m.page(format === 'html' ? 'downloadIntroHtml' : 'downloadIntroJson')], m.page('downloadButton'), '/download', 'token', token, `&format=${format}`);
 }
 

@@ -76,7 +76,7 @@ describe('consentSections and consentHistory', () => {
     const s = systemFor('profiles/demo.json');
     const request = await placeRequest(s, ['consent_withdrawal', 'marketing_opt_out'], { language: 'ru' });
     await withdrawForRequest(s.deps, request.id);
-    const sections = consentSections(s.deps, request, await s.deps.audit.list(request.id));
+    const sections = await consentSections(s.deps, request, await s.deps.audit.list(request.id));
     expect(sections).toEqual([
       'Ваше согласие отозвано для целей: Оказание услуг и исполнение договора; Рассылка о новых продуктах и предложениях. Мы больше не обрабатываем ваши данные в этих целях.',
       'Вы больше не будете получать от нас рекламных сообщений.',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { messagesFor } from '../../../functions/domain/messages.ts';
+import { loadMessages } from '../../../functions/domain/messages.ts';
 import { disclosedRecord, presentRecord, recordLines } from '../../../functions/use-cases/records.ts';
 
 const source = {
@@ -13,8 +13,8 @@ const source = {
 };
 
 describe('records as people read them', () => {
-  it('in the profile\'s order with labels and formats, undeclared fields after, empty ones left out, others\' data withheld', () => {
-    const m = messagesFor('en');
+  it('in the profile\'s order with labels and formats, undeclared fields after, empty ones left out, others\' data withheld', async () => {
+    const m = await loadMessages('en');
     const record = { extra: 'x', amount: 12500, name: 'Aigerim', paidAt: '2026-02-10T05:15:00Z', channel: ['sms', 'push'], colleague: 'Daniyar', empty: '' };
     const shown = presentRecord(source, record, m, 'Asia/Almaty');
     expect(shown.fields.map((f) => [f.label, f.value])).toEqual([
@@ -28,8 +28,8 @@ describe('records as people read them', () => {
     expect(disclosedRecord(source, record)).not.toHaveProperty('colleague');
   });
 
-  it('shows a value that does not fit its format as it is, never dropping it', () => {
-    const shown = presentRecord(source, { paidAt: 'last spring', amount: 'unknown' }, messagesFor('ru'), 'Asia/Almaty');
+  it('shows a value that does not fit its format as it is, never dropping it', async () => {
+    const shown = presentRecord(source, { paidAt: 'last spring', amount: 'unknown' }, await loadMessages('ru'), 'Asia/Almaty');
     expect(shown.fields.map((f) => f.value)).toEqual(['last spring', 'unknown']);
   });
 });
