@@ -24,7 +24,7 @@ import { loadProfileFile } from './config/load-profile.ts';
 import { localize, mailDomain, type DataSource, type OperatorProfile } from './config/profile-schema.ts';
 import { readSetting, Settings } from './config/settings.ts';
 import { ConfigurationError } from './domain/errors.ts';
-import { createDeadlineEngine, needsBaseHolidays, type BaseHolidays } from './domain/deadlines/index.ts';
+import { createDeadlineEngine, loadShippedRules, needsBaseHolidays, RulesNotLoadedError, type BaseHolidays, type RuleDocuments } from './domain/deadlines/index.ts';
 import type { DownloadGrant } from './use-cases/access-package.ts';
 import type { Dependencies } from './use-cases/dependencies.ts';
 import type { DataSourceConnector, Mailer, PackageStore, RetentionSource, Workflow } from './use-cases/ports.ts';
@@ -75,9 +75,10 @@ function mailerFor(from: { address: string; name: string }, suppressed: (email: 
 /**
  * Builds the dependencies from the environment, each on first use: a function fails only on the
  * settings it needs, and fails with the name of the missing one. `loaded` holds what was read ahead: the profile,
+ * the rule documents of its jurisdictions (without them, the deadline engine is refused with RulesNotLoadedError),
  * and the holiday library its calendars build on (without it, such a calendar refuses to count days).
  */
-export function dependenciesFromEnvironment(loaded: { profile?: OperatorProfile; baseHolidays?: BaseHolidays } = {}): Dependencies {
+export function dependenciesFromEnvironment(loaded: { profile?: OperatorProfile; rules?: RuleDocuments; baseHolidays?: BaseHolidays } = {}): Dependencies {
   const memo = new Map<string, unknown>();
   const once = <T>(key: string, build: () => T): T => {
     if (!memo.has(key)) memo.set(key, build());
@@ -108,7 +109,10 @@ export function dependenciesFromEnvironment(loaded: { profile?: OperatorProfile;
       return once('profile', () => loaded.profile ?? loadProfileFile(profilePath()));
     },
     get deadlines() {
-      return once('deadlines', () => createDeadlineEngine({ calendarOverrides: deps.profile.calendarOverrides, baseHolidays: loaded.baseHolidays }));
+      return once('deadlines', () => {
+        if (!loaded.rules) throw new RulesNotLoadedError(deps.profile.jurisdiction);
+        return createDeadlineEngine({ calendarOverrides: deps.profile.calendarOverrides, baseHolidays: loaded.baseHolidays }, loaded.rules);
+      });
     },
     get requests() {
       return once(
@@ -228,13 +232,21 @@ export function dependenciesFromEnvironment(loaded: { profile?: OperatorProfile;
   return deps;
 }
 
+/** The jurisdictions whose rules a deployment counts by: its own, and those its breach notices also fall under. */
+const jurisdictionsOf = (profile: OperatorProfile) => [profile.jurisdiction, ...profile.breaches.alsoUnder];
+
+/**
+ * The rule documents of the profile's jurisdictions and the calendars they (and its overrides) count in: a function
+ * loads these, not the rules of all five jurisdictions the release ships (domain/deadlines/rule-files.ts).
+ */
+const rulesFor = (profile: OperatorProfile) => loadShippedRules(jurisdictionsOf(profile), Object.keys(profile.calendarOverrides ?? {}));
+
 /**
  * The holiday library (date-holidays, with moment-timezone and astronomy tables: half of a function's code by size)
  * is imported only when a calendar of the profile's jurisdictions builds on it. KZ's calendar is its own.
  */
-async function baseHolidaysFor(profile: OperatorProfile): Promise<BaseHolidays | undefined> {
-  const jurisdictions = [profile.jurisdiction, ...profile.breaches.alsoUnder];
-  if (!needsBaseHolidays({ calendarOverrides: profile.calendarOverrides }, jurisdictions)) return undefined;
+async function baseHolidaysFor(profile: OperatorProfile, rules: RuleDocuments): Promise<BaseHolidays | undefined> {
+  if (!needsBaseHolidays({ calendarOverrides: profile.calendarOverrides }, jurisdictionsOf(profile), rules)) return undefined;
   return (await import('./adapters/holidays/date-holidays.ts')).dateHolidays();
 }
 
@@ -244,7 +256,8 @@ export function dependencies(): Promise<Dependencies> {
   if (!shared) {
     const starting = (async () => {
       const profile = loadProfileFile(profilePath());
-      return dependenciesFromEnvironment({ profile, baseHolidays: await baseHolidaysFor(profile) });
+      const rules = await rulesFor(profile);
+      return dependenciesFromEnvironment({ profile, rules, baseHolidays: await baseHolidaysFor(profile, rules) });
     })();
     starting.catch(() => {
       if (shared === starting) shared = undefined;

@@ -5,6 +5,7 @@ import { loadProfileFile } from '../functions/config/load-profile.ts';
 import { checkBreachTexts } from '../functions/domain/breaches/texts.ts';
 import { checkConsoleTexts } from '../functions/domain/console-texts.ts';
 import { checkEvidenceTexts } from '../functions/domain/evidence/texts.ts';
+import { checkShippedRules } from '../functions/domain/deadlines/shipped.ts';
 import { checkCatalogs } from '../functions/domain/messages.ts';
 import { checkRefusalGrounds } from '../functions/domain/refusal-grounds.ts';
 import { checkRetentionTexts } from '../functions/domain/retention-texts.ts';
@@ -31,9 +32,11 @@ export interface AppOptions {
 export function createApp(options: AppOptions = {}): { app: App; stack: DerbesStack } {
   const profilePath = resolve(REPO_ROOT, options.profilePath ?? process.env.DERBES_PROFILE ?? DEFAULT_PROFILE);
   const profile = loadProfileFile(profilePath);
-  // The functions validate a catalogue (a jurisdiction's refusal grounds, the texts of the console, its sign-in page,
-  // the evidence pack, breaches and retention, the release's own-records rules) when they first need it; a deploy (and
-  // `npm start`, which synthesizes whenever an input changed) checks them all first.
+  // The functions load and validate a document (a jurisdiction's rules and calendar, its refusal grounds, a language's
+  // messages — with the evidence pack's, breaches' and retention's texts —, the texts of the console, its sign-in page,
+  // the release's own-records rules) when they first need it, and only the ones they need; a deploy (and `npm start`,
+  // which synthesizes whenever an input changed) checks them all first.
+  checkShippedRules({ calendarOverrides: profile.calendarOverrides });
   checkCatalogs(SHIPPED_MESSAGE_CATALOGUES);
   checkRefusalGrounds();
   checkConsoleTexts();

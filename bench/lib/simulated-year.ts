@@ -2,6 +2,7 @@ import { dateHolidays } from '../../functions/adapters/holidays/date-holidays.ts
 import { createDeadlineEngine, escalationSchedule, riskFlags, type Deadline, type DeadlineEngine, type EscalationPolicy } from '../../functions/domain/deadlines/index.ts';
 import type { DataSubjectRequest } from '../../functions/domain/request.ts';
 import { REQUEST_TYPES, type RequestType } from '../../functions/domain/request-types.ts';
+import { SHIPPED_RULES } from '../../functions/domain/deadlines/shipped.ts';
 
 /**
  * The deadlines bench's simulated year: requests of mixed types and jurisdictions received at seeded random instants
@@ -50,7 +51,7 @@ function pick<T>(random: () => number, items: readonly T[]): T {
 }
 
 export function simulateYear(): SimulatedYear {
-  const engine = createDeadlineEngine({ baseHolidays: dateHolidays() });
+  const engine = createDeadlineEngine({ baseHolidays: dateHolidays() }, SHIPPED_RULES);
   const random = seededRandom(SEED);
   const jurisdictions = engine.jurisdictions();
   const requests: SimulatedRequest[] = Array.from({ length: SIMULATED_REQUESTS }, (_, id) => {

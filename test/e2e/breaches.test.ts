@@ -10,6 +10,7 @@ import { breachesCommand } from '../../infra/cli/commands/breaches.ts';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
 import { operatorCall, operatorKeyOf, startTestSystem } from '../support/local-system.ts';
 import { MailSink } from '../support/mail-sink.ts';
+import { SHIPPED_RULES } from '../../functions/domain/deadlines/shipped.ts';
 
 /**
  * A breach recorded through the operator API for two people found through the sources: the notice to the authority
@@ -58,7 +59,7 @@ const breachInput = (detectedAt: string) => ({
 
 /** The operator API's deps in this process, on a clock of the test's choosing. */
 function depsAt(now: Date) {
-  return Object.assign(dependenciesFromEnvironment(), { clock: { now: () => now } });
+  return Object.assign(dependenciesFromEnvironment({ rules: SHIPPED_RULES }), { clock: { now: () => now } });
 }
 
 describe('breach register, end to end', () => {
@@ -76,7 +77,7 @@ describe('breach register, end to end', () => {
     const recorded = (await response.json()) as Record<string, any>;
     reference = recorded.reference;
     expect(reference).toMatch(/^BRC-/);
-    dueAt = createDeadlineEngine().breachNotice('KZ', new Date(detectedAt)).dueAt;
+    dueAt = createDeadlineEngine({}, SHIPPED_RULES).breachNotice('KZ', new Date(detectedAt)).dueAt;
     expect(recorded.notices).toEqual([expect.objectContaining({ jurisdiction: 'KZ', dueAt, overdue: false, rule: expect.objectContaining({ id: 'KZ-94V-44VIII-breach-notice' }) })]);
     const again = await fetch(`${system.url}/operator/breaches`, {
       method: 'POST',
@@ -104,7 +105,7 @@ describe('breach register, end to end', () => {
   });
 
   it('produces the notice to the authority in Russian and Kazakh, text and PDF, with every required item', async () => {
-    const rule = createDeadlineEngine().breachNotice('KZ', new Date());
+    const rule = createDeadlineEngine({}, SHIPPED_RULES).breachNotice('KZ', new Date());
     for (const lang of ['ru', 'kk'] as const) {
       const response = await fetch(`${system.url}/operator/breaches/${reference}/notice?lang=${lang}`, { headers: { authorization: `Bearer ${operatorKeyOf(system)}` } });
       expect(response.status).toBe(200);

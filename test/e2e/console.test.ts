@@ -11,6 +11,7 @@ import type { RunningSystem } from '../../infra/local/runtime.ts';
 import { operatorCall, startTestSystem } from '../support/local-system.ts';
 import { operatorSession } from '../support/operator-session.ts';
 import { MailSink, verificationLink, type ReceivedMail } from '../support/mail-sink.ts';
+import { SHIPPED_RULES } from '../../functions/domain/deadlines/shipped.ts';
 
 /**
  * The operator's console in headless Chromium against the real local runtime: the inbox, a claim read and refused
@@ -240,7 +241,7 @@ describe('the operator\'s console', () => {
 
     const detail = await until(reference, () => true);
     const receivedAt = new Date(`${day}T00:00:00+05:00`);
-    const expected = createDeadlineEngine().compute({ jurisdiction: 'KZ', requestType: 'access', receivedAt });
+    const expected = createDeadlineEngine({}, SHIPPED_RULES).compute({ jurisdiction: 'KZ', requestType: 'access', receivedAt });
     expect(detail).toMatchObject({ channel: 'phone', receivedAt: receivedAt.toISOString(), dueAt: expected.dueAt, verified: true, entry: { identity: 'attested' } });
     expect(await page.textContent('#main')).toContain('телефонмен');
     // The person gets the receipt at the address they gave, in the language chosen for them: reference, due date, no link.

@@ -11,6 +11,7 @@ import { newReference, type DataSubjectRequest, type RequestStatus } from '../..
 import type { RunningSystem } from '../../infra/local/runtime.ts';
 import { operatorCall, startTestSystem } from '../support/local-system.ts';
 import { MailSink } from '../support/mail-sink.ts';
+import { SHIPPED_RULES } from '../../functions/domain/deadlines/shipped.ts';
 
 const PERSON = 'aigerim@example.kz';
 const OPERATOR = 'dpo@derbes.local';
@@ -28,7 +29,7 @@ const stores = () => ({
  */
 async function storedRequest(status: RequestStatus, extra: Partial<DataSubjectRequest> = {}): Promise<string> {
   const receivedAt = new Date(Date.now() - 10 * 60_000);
-  const deadline = createDeadlineEngine().compute({ jurisdiction: 'KZ', requestType: 'access', receivedAt });
+  const deadline = createDeadlineEngine({}, SHIPPED_RULES).compute({ jurisdiction: 'KZ', requestType: 'access', receivedAt });
   const request: DataSubjectRequest = { id: newReference(), types: ['access'], status, channel: 'web', email: PERSON, language: 'en', receivedAt: receivedAt.toISOString(), deadline, ...extra };
   await stores().requests.create(request, { type: 'request.received', detail: { channel: 'web', types: ['access'], dueAt: deadline.dueAt, ruleId: deadline.rule.id } });
   return request.id;

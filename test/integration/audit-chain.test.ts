@@ -15,6 +15,7 @@ import { chainEvents, checkChain } from '../../functions/domain/audit-chain.ts';
 import type { AuditDigest } from '../../functions/domain/audit-digest.ts';
 import { describeCheck, describeDigests } from '../../infra/cli/commands/evidence.ts';
 import { startTestDynamoDb, type TestDynamoDb } from '../support/dynamodb.ts';
+import { SHIPPED_RULES } from '../../functions/domain/deadlines/shipped.ts';
 
 let ddb: TestDynamoDb;
 beforeAll(async () => {
@@ -46,7 +47,7 @@ async function requestWithTrail(): Promise<string> {
     email: 'person@example.kz',
     language: 'kk',
     receivedAt: '2026-11-20T10:00:00.000Z',
-    deadline: createDeadlineEngine().compute({ jurisdiction: 'KZ', requestType: 'access', receivedAt: new Date('2026-11-20T10:00:00.000Z') }),
+    deadline: createDeadlineEngine({}, SHIPPED_RULES).compute({ jurisdiction: 'KZ', requestType: 'access', receivedAt: new Date('2026-11-20T10:00:00.000Z') }),
   };
   await store.create(request, { type: 'request.received', detail: { channel: 'web', types: ['access'], dueAt: request.deadline.dueAt, ruleId: 'kz' } });
   await store.transition(request.id, 'RECEIVED', 'AWAITING_VERIFICATION');

@@ -23,6 +23,7 @@ import { approveRule, holdRequest, planChunk, purgeExpired, retentionRules } fro
 import { freePort } from '../../infra/local/free-port.ts';
 import { verifyTrail } from '../../functions/use-cases/evidence.ts';
 import { startTestDynamoDb, type TestDynamoDb } from '../support/dynamodb.ts';
+import { SHIPPED_RULES } from '../../functions/domain/deadlines/shipped.ts';
 
 /**
  * derbes' own records after their term (KZ: 3 years from the close, Civil Code Art. 178), on DynamoDB Local and a
@@ -33,7 +34,7 @@ import { startTestDynamoDb, type TestDynamoDb } from '../support/dynamodb.ts';
 const T0 = new Date('2026-11-29T12:00:00Z');
 const BUCKET = 'raw-mail-own';
 const SECRET = 'own-records-test-secret-of-at-least-32-bytes';
-const engine = createDeadlineEngine();
+const engine = createDeadlineEngine({}, SHIPPED_RULES);
 
 let ddb: TestDynamoDb;
 let s3: S3rver;

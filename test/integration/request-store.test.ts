@@ -10,6 +10,7 @@ import { newReference, type DataSubjectRequest } from '../../functions/domain/re
 import { reportFactsOf } from '../../functions/domain/report.ts';
 import { newSecretCode } from '../../functions/domain/secret-code.ts';
 import { startTestDynamoDb, type TestDynamoDb } from '../support/dynamodb.ts';
+import { SHIPPED_RULES } from '../../functions/domain/deadlines/shipped.ts';
 
 let ddb: TestDynamoDb;
 beforeAll(async () => {
@@ -26,7 +27,7 @@ function newRequest(): DataSubjectRequest {
     email: 'person@example.kz',
     language: 'ru',
     receivedAt: '2026-11-20T10:00:00.000Z',
-    deadline: createDeadlineEngine().compute({ jurisdiction: 'KZ', requestType: 'access', receivedAt: new Date('2026-11-20T10:00:00.000Z') }),
+    deadline: createDeadlineEngine({}, SHIPPED_RULES).compute({ jurisdiction: 'KZ', requestType: 'access', receivedAt: new Date('2026-11-20T10:00:00.000Z') }),
   };
 }
 const received = { type: 'request.received' as const, detail: { channel: 'web', types: ['access'], dueAt: '2026-11-25T23:59:59+05:00', ruleId: 'x' } };

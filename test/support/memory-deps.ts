@@ -34,6 +34,7 @@ import { keyedHash, personKey } from '../../functions/domain/person-key.ts';
 import { needsWatching, type AffectedSubject, type Breach } from '../../functions/domain/breaches/breach.ts';
 import { assertTransition, OPEN_STATUSES, type DataSubjectRequest, type RequestStatus } from '../../functions/domain/request.ts';
 import type { Dependencies } from '../../functions/use-cases/dependencies.ts';
+import { SHIPPED_RULES } from '../../functions/domain/deadlines/shipped.ts';
 import {
   BLOCKED_ATTRIBUTE,
   type BreachRegister,
@@ -806,7 +807,7 @@ export function memorySystem(
   const openWork = new MemoryOpenWork();
   const packages = new MemoryPackages();
   const digests = new MemoryPackages();
-  const deadlines = createDeadlineEngine({ calendarOverrides: profile.calendarOverrides, baseHolidays: dateHolidays() });
+  const deadlines = createDeadlineEngine({ calendarOverrides: profile.calendarOverrides, baseHolidays: dateHolidays() }, SHIPPED_RULES);
   const consent = new MemoryConsentLedger({ timeZone: deadlines.timeZone(profile.jurisdiction), purposes: profile.purposes }, clock.now);
   const sources = new Map(
     profile.sources.map((source) => [source.id, new MemorySource(source, structuredClone(source.kind === 'dynamodb' ? (data[source.tableName] ?? []) : []), clock.now)]),

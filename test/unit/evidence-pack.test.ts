@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, beforeAll } from 'vitest';
 import { documentAsText } from '../../functions/domain/document.ts';
 import { workingHoursBetween } from '../../functions/domain/evidence/pack.ts';
 import { evidenceTexts, parseEvidenceTexts } from '../../functions/domain/evidence/texts.ts';
 import { appliedRuleDigest, createDeadlineEngine, ruleFromStored, shippedStatuteRule, storedRule, type StatuteRuleLookup } from '../../functions/domain/deadlines/index.ts';
+import { loadShippedRules, SHIPPED_JURISDICTION_CODES } from '../../functions/domain/deadlines/rule-files.ts';
 import { LANGUAGES, type Language } from '../../functions/domain/request-types.ts';
 import en from '../../rules/messages/en.json' with { type: 'json' };
 import { evidencePack, writeDailyDigest } from '../../functions/use-cases/evidence.ts';
@@ -13,6 +14,10 @@ import { keepFormAttachments } from '../../functions/use-cases/form-attachments.
 import { planFulfilment, requestDecision } from '../../functions/use-cases/workflow-steps.ts';
 import { OPERATOR, placeRequest, runToAnswer, systemFor } from '../support/flow.ts';
 import type { MemorySystem } from '../support/memory-deps.ts';
+import { SHIPPED_RULES } from '../../functions/domain/deadlines/shipped.ts';
+
+// A rule kept by id reads its texts from the release's file, loaded first as a function loads its jurisdictions'.
+beforeAll(() => loadShippedRules(SHIPPED_JURISDICTION_CODES));
 
 const I_LICENSE = 'profiles/seeds/i-license.json';
 const VNEDRAH = 'profiles/seeds/vnedrah.json';
@@ -206,7 +211,7 @@ describe('the evidence pack of a request', () => {
 });
 
 describe('working hours and the calendar a term was counted on', () => {
-  const engine = createDeadlineEngine();
+  const engine = createDeadlineEngine({}, SHIPPED_RULES);
   const kz = (date: string) => engine.isWorkingDay('KZ', date);
 
   it('counts only the hours of working days, either way', () => {

@@ -4,6 +4,7 @@ import { createDeadlineEngine } from '../../functions/domain/deadlines/index.ts'
 import { extendDeadline } from '../../functions/use-cases/operator.ts';
 import { periodReport, reportChart } from '../../functions/use-cases/report.ts';
 import { NOW, OPERATOR, placeRequest, runToAnswer, systemFor } from '../support/flow.ts';
+import { SHIPPED_RULES } from '../../functions/domain/deadlines/shipped.ts';
 
 const VNEDRAH = 'profiles/seeds/vnedrah.json';
 const I_LICENSE = 'profiles/seeds/i-license.json';
@@ -92,7 +93,7 @@ describe('the figures', () => {
   });
 
   it('working days to answer skip weekends and holidays, the day of receipt not counted', () => {
-    const engine = createDeadlineEngine();
+    const engine = createDeadlineEngine({}, SHIPPED_RULES);
     const kz = (date: string) => engine.isWorkingDay('KZ', date);
     // Received Friday 20 March 2026; Nauryz and its substitutes run to Wednesday 25; answered Thursday 26 at 10:00.
     expect(workingDaysUntil('2026-03-20', '2026-03-26T05:00:00Z', 'Asia/Almaty', kz)).toBe(1);

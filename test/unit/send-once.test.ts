@@ -6,6 +6,7 @@ import type { DataSubjectRequest } from '../../functions/domain/request.ts';
 import { alertOperator, notifyPerson } from '../../functions/use-cases/notify.ts';
 import type { OutgoingMail } from '../../functions/use-cases/ports.ts';
 import { MemorySentMail } from '../support/memory-deps.ts';
+import { SHIPPED_RULES } from '../../functions/domain/deadlines/shipped.ts';
 
 function system() {
   const sent: OutgoingMail[] = [];
@@ -23,7 +24,7 @@ const request: DataSubjectRequest = {
   email: 'aigerim@example.kz',
   language: 'en',
   receivedAt: '2026-11-20T10:00:00.000Z',
-  deadline: createDeadlineEngine().compute({ jurisdiction: 'KZ', requestType: 'access', receivedAt: new Date('2026-11-20T10:00:00.000Z') }),
+  deadline: createDeadlineEngine({}, SHIPPED_RULES).compute({ jurisdiction: 'KZ', requestType: 'access', receivedAt: new Date('2026-11-20T10:00:00.000Z') }),
 };
 
 describe('each mail of a request goes out once', () => {

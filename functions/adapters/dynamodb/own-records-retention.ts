@@ -55,7 +55,7 @@ export class OwnRecordsRetention implements OwnRecords {
 
   async purge({ record, at, audit }: RecordPurge): Promise<boolean> {
     const { [IN_PROGRESS]: _fixed, ...item } = record;
-    const request = toRequest(item);
+    const request = await toRequest(item);
     // Still in the index as found, and not put under a legal hold since the page was read.
     const stillAsFound = { ConditionExpression: 'closedIndex = :closed AND closedAtUtc = :seen AND attribute_not_exists(legalHold)', values: { ':closed': CLOSED, ':seen': record.closedAtUtc } };
     const seenRevision = typeof record[REVISION] === 'number' ? record[REVISION] : undefined;
@@ -156,7 +156,7 @@ export class OwnRecordsRetention implements OwnRecords {
     let indexed = 0;
     for (const item of page.Items ?? []) {
       // The attributes a write of the request would give it now; an open request (none) is left alone.
-      const { closedIndex, closedAtUtc } = requestItem(toRequest(item));
+      const { closedIndex, closedAtUtc } = requestItem(await toRequest(item));
       if (!closedIndex) continue;
       try {
         await this.db.send(

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../../domain/audit.ts';
-import { ruleFromStored, shippedStatuteRule, storedRule } from '../../domain/deadlines/index.ts';
+import { loadShippedRules, ruleFromStored, shippedStatuteRule, storedRule } from '../../domain/deadlines/index.ts';
 import { ConflictError, DependencyError, IdempotencyKeyReusedError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { reportFactsOf, type ReportFacts } from '../../domain/report.ts';
 import { assertTransition, OPEN_STATUSES, type DataSubjectRequest, type RequestStatus } from '../../domain/request.ts';
@@ -136,7 +136,7 @@ function monthsBetween(from: Date, to: Date): string[] {
   return months;
 }
 
-export function toRequest(item: Record<string, unknown>): DataSubjectRequest {
+export async function toRequest(item: Record<string, unknown>): Promise<DataSubjectRequest> {
   const {
     pk: _pk,
     sk: _sk,
@@ -151,7 +151,12 @@ export function toRequest(item: Record<string, unknown>): DataSubjectRequest {
     ...request
   } = item;
   // An item written before the deadline was kept so holds it whole (the rule with its texts), and reads as it is.
-  if (request.deadline) request.deadline = deadlineFromStored(request.deadline as Record<string, unknown>, request);
+  if (request.deadline) {
+    // A rule kept by its id reads its texts from the release's file of its jurisdiction: loaded first (once per process).
+    const jurisdiction = (request.deadline as { rule?: { jurisdiction?: unknown } }).rule?.jurisdiction;
+    if (typeof jurisdiction === 'string') await loadShippedRules([jurisdiction]);
+    request.deadline = deadlineFromStored(request.deadline as Record<string, unknown>, request);
+  }
   return request as unknown as DataSubjectRequest;
 }
 
@@ -209,7 +214,7 @@ export class DynamoRequestStore implements RequestStore {
   private async read(id: string): Promise<{ request: DataSubjectRequest; revision: number | undefined }> {
     const result = await this.db.send(new GetCommand({ TableName: this.requestsTable, Key: { pk: id, sk: REQUEST_SK }, ConsistentRead: true }));
     if (!result.Item) throw new NotFoundError(`request ${id} does not exist`);
-    return { request: toRequest(result.Item), revision: result.Item[REVISION] as number | undefined };
+    return { request: await toRequest(result.Item), revision: result.Item[REVISION] as number | undefined };
   }
 
   /**
@@ -277,7 +282,7 @@ export class DynamoRequestStore implements RequestStore {
       ScanIndexForward: false,
     });
     const items = await Promise.all(keys.map(async ({ pk, sk }) => (await this.db.send(new GetCommand({ TableName: this.requestsTable, Key: { pk, sk } }))).Item));
-    return items.filter((item): item is Record<string, unknown> => item !== undefined && item.personKey === personKey).map(toRequest);
+    return Promise.all(items.filter((item): item is Record<string, unknown> => item !== undefined && item.personKey === personKey).map(toRequest));
   }
 
   /** Writes the request only if it is still in `expected` and at the revision read, with its audit events, in one transaction. */
@@ -307,7 +312,7 @@ export class DynamoRequestStore implements RequestStore {
         ExclusiveStartKey: cursor === undefined ? undefined : decodeCursor(cursor),
       }),
     );
-    return { requests: (page.Items ?? []).map(toRequest), cursor: page.LastEvaluatedKey ? encodeCursor(page.LastEvaluatedKey) : undefined };
+    return { requests: await Promise.all((page.Items ?? []).map(toRequest)), cursor: page.LastEvaluatedKey ? encodeCursor(page.LastEvaluatedKey) : undefined };
   }
 
   async receivedBetween(from: Date, to: Date): Promise<ReportFacts[]> {

@@ -4,7 +4,7 @@ import { WorkingCalendar } from './calendar.ts';
 import { ExtensionNoticeTooLateError, ExtensionNotAllowedError, NoRuleInForceError, UnknownJurisdictionError } from './errors.ts';
 import { endOfLocalDay, formatInstant, isLocalDate, localDateOf, parseInstant } from './local-time.ts';
 import { loadRuleData, shippedJurisdiction } from './rule-data.ts';
-import type { RuleDocuments } from './shipped.ts';
+import type { RuleDocuments } from './rule-files.ts';
 import { deadlineSchemas, type JurisdictionData, type RuleSet, type StatuteRule } from './schemas.ts';
 import type { AppliedRule, BreachNoticeDeadline, Deadline, DeadlineEngine, DeadlineEngineOptions, DeadlineQuery, OperatorTerm } from './types.ts';
 
@@ -15,8 +15,11 @@ interface Jurisdiction {
   calendar: WorkingCalendar;
 }
 
-/** Loads and validates the rule documents (the release's own unless given) with the calendar overrides; throws ConfigurationError. */
-export function createDeadlineEngine(options: DeadlineEngineOptions = {}, documents?: RuleDocuments): DeadlineEngine {
+/**
+ * Validates the rule documents (a function's: its jurisdictions' files, loadShippedRules; the checks' and the tests':
+ * every shipped one, shipped.ts) with the calendar overrides and counts by them; throws ConfigurationError.
+ */
+export function createDeadlineEngine(options: DeadlineEngineOptions, documents: RuleDocuments): DeadlineEngine {
   const ruleData = loadRuleData(options, documents);
   const calendars = new Map([...ruleData.calendars].map(([country, data]) => [country, new WorkingCalendar(data, options.baseHolidays)]));
   const jurisdictions = new Map<string, Jurisdiction>();

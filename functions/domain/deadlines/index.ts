@@ -5,9 +5,10 @@
 export { createDeadlineEngine, shippedStatuteRule } from './engine.ts';
 export { appliedRuleDigest, ruleFromStored, storedRule, withoutStoredAs, type StatuteRuleLookup, type StoredStatuteRule } from './stored-rule.ts';
 export { needsBaseHolidays } from './rule-data.ts';
+export { loadShippedRules, SHIPPED_JURISDICTION_CODES, type RuleDocuments } from './rule-files.ts';
 export { answerBy, escalationSchedule, riskFlags, escalationPolicySchema } from './escalation.ts';
 export type { EscalationKind, EscalationPolicy, EscalationStep } from './escalation.ts';
-export { ExtensionNoticeTooLateError, ExtensionNotAllowedError, NoRuleInForceError, UnknownJurisdictionError } from './errors.ts';
+export { ExtensionNoticeTooLateError, ExtensionNotAllowedError, NoRuleInForceError, RulesNotLoadedError, UnknownJurisdictionError } from './errors.ts';
 export { deadlineSchemas } from './schemas.ts';
 export type {
   AppliedExtension,

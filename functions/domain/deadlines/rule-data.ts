@@ -1,7 +1,7 @@
 import type * as z from 'zod';
 import { ConfigurationError, toFieldProblems } from '../errors.ts';
 import { deadlineSchemas, type CalendarData, type JurisdictionData } from './schemas.ts';
-import { SHIPPED_RULES, type RuleDocuments, type ShippedDocument } from './shipped.ts';
+import { loadedJurisdictionDocument, type RuleDocuments, type ShippedDocument } from './rule-files.ts';
 import type { DeadlineEngineOptions } from './types.ts';
 
 export interface RuleData {
@@ -13,7 +13,7 @@ export interface RuleData {
  * Validates the rule documents (the release's own) with the operator's calendar overrides merged in; anything
  * unusable throws a ConfigurationError listing every bad field, so a broken profile fails at start-up, not mid-request.
  */
-export function loadRuleData(options: DeadlineEngineOptions = {}, documents: RuleDocuments = SHIPPED_RULES): RuleData {
+export function loadRuleData(options: DeadlineEngineOptions, documents: RuleDocuments): RuleData {
   const { CalendarOverridesSchema, CalendarSchema } = deadlineSchemas();
   const calendarOverrides = parse(CalendarOverridesSchema, options.calendarOverrides ?? {}, 'calendarOverrides');
 
@@ -49,9 +49,12 @@ function validJurisdiction(shipped: ShippedDocument): JurisdictionData {
   return jurisdiction;
 }
 
-/** A jurisdiction's document as the release ships it (no calendar is needed to read its rules), validated on first use. */
+/**
+ * A jurisdiction's document as the release ships it (no calendar is needed to read its rules), validated on first use:
+ * undefined for a code the release does not ship; RulesNotLoadedError if this process has not loaded it.
+ */
 export function shippedJurisdiction(code: string): JurisdictionData | undefined {
-  const shipped = SHIPPED_RULES.jurisdictions[code];
+  const shipped = loadedJurisdictionDocument(code);
   return shipped && validJurisdiction(shipped);
 }
 
@@ -59,8 +62,8 @@ export function shippedJurisdiction(code: string): JurisdictionData | undefined 
  * Whether a calendar that any of these jurisdictions counts days in builds on a holiday library, i.e. whether a
  * deadline engine for them must be given `baseHolidays`. Unknown jurisdictions need nothing (the engine refuses them).
  */
-export function needsBaseHolidays(options: Omit<DeadlineEngineOptions, 'baseHolidays'>, jurisdictionCodes: string[]): boolean {
-  const { calendars, jurisdictions } = loadRuleData(options);
+export function needsBaseHolidays(options: Omit<DeadlineEngineOptions, 'baseHolidays'>, jurisdictionCodes: string[], documents: RuleDocuments): boolean {
+  const { calendars, jurisdictions } = loadRuleData(options, documents);
   return jurisdictionCodes.some((code) => {
     const jurisdiction = jurisdictions.get(code);
     return jurisdiction !== undefined && calendars.get(jurisdiction.calendar)?.baseHolidays !== undefined;

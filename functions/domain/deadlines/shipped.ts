@@ -8,13 +8,17 @@ import euJurisdiction from '../../../rules/jurisdictions/EU.json' with { type: '
 import kzJurisdiction from '../../../rules/jurisdictions/KZ.json' with { type: 'json' };
 import ruJurisdiction from '../../../rules/jurisdictions/RU.json' with { type: 'json' };
 import usCaJurisdiction from '../../../rules/jurisdictions/US-CA.json' with { type: 'json' };
+import { loadRuleData } from './rule-data.ts';
+import type { RuleDocuments, ShippedDocument } from './rule-files.ts';
+import type { DeadlineEngineOptions } from './types.ts';
 
-/** Rule data shipped with the release, still unvalidated: rule-data.ts checks it with the calendar overrides. */
-export interface ShippedDocument {
-  file: string;
-  document: unknown;
-}
+export type { RuleDocuments, ShippedDocument };
 
+/**
+ * Every rule document the release ships, imported statically: for the checks where derbes starts (`cdk synth`,
+ * `npm start`), the command line and the tests. A function's bundle does not import this module: a function loads its
+ * jurisdictions' files on demand (rule-files.ts, loadShippedRules).
+ */
 export const SHIPPED_CALENDARS: Record<string, ShippedDocument> = {
   KZ: { file: 'rules/calendars/KZ.json', document: kzCalendar },
   EU: { file: 'rules/calendars/EU.json', document: euCalendar },
@@ -31,13 +35,12 @@ export const SHIPPED_JURISDICTIONS: Record<string, ShippedDocument> = {
   BR: { file: 'rules/jurisdictions/BR.json', document: brJurisdiction },
 };
 
-/**
- * The rule documents a deadline engine counts by: the release's own. Statutory terms change with a release (the files
- * are reviewed with their sources); an operator's profile may only shorten terms and add calendar years.
- */
-export interface RuleDocuments {
-  calendars: Record<string, ShippedDocument>;
-  jurisdictions: Record<string, ShippedDocument>;
-}
-
 export const SHIPPED_RULES: RuleDocuments = { calendars: SHIPPED_CALENDARS, jurisdictions: SHIPPED_JURISDICTIONS };
+
+/**
+ * Validates every rule document the release ships with the profile's calendar overrides (throws ConfigurationError
+ * naming the file and field): a function validates its jurisdictions' files when it loads them, a deploy all of them.
+ */
+export function checkShippedRules(options: Pick<DeadlineEngineOptions, 'calendarOverrides'>): void {
+  loadRuleData(options, SHIPPED_RULES);
+}

@@ -11,6 +11,7 @@ import {
 } from '../../../functions/domain/deadlines/index.ts';
 import { inLanguage } from '../../../functions/domain/localized.ts';
 import { REQUEST_TYPES, RequestTypeSchema } from '../../../functions/domain/request-types.ts';
+import { SHIPPED_RULES } from '../../../functions/domain/deadlines/shipped.ts';
 
 /** Besides the request types: the operator's own notice to the authority after a personal-data breach. */
 const BREACH_NOTICE = 'breach_notice';
@@ -41,7 +42,7 @@ interface Io {
 
 /** `derbes due`: prints when a request is due and which rule set the date. Returns the exit code. */
 export async function dueCommand(args: string[], io: Io): Promise<number> {
-  const engine = createDeadlineEngine({ baseHolidays: dateHolidays() });
+  const engine = createDeadlineEngine({ baseHolidays: dateHolidays() }, SHIPPED_RULES);
   try {
     const { values } = parseArgs({
       args,

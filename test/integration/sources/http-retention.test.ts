@@ -13,6 +13,7 @@ import { SIGNATURE_HEADER, verifySignature } from '../../../functions/domain/sig
 import { approveRule, planChunk, purgeExpired } from '../../../functions/use-cases/retention.ts';
 import type { AuditLog, OwnRecords, RetentionSource } from '../../../functions/use-cases/ports.ts';
 import { startTestDynamoDb, type TestDynamoDb } from '../../support/dynamodb.ts';
+import { SHIPPED_RULES } from '../../../functions/domain/deadlines/shipped.ts';
 
 /**
  * The retention purge through the company's own HTTP service (it has the index; derbes never scans its stores): the
@@ -97,7 +98,7 @@ function deps(profile: OperatorProfile, now: Date) {
   const audit = new DynamoAuditLog(ddb.db, ddb.tables.audit, () => now);
   return {
     profile,
-    deadlines: createDeadlineEngine(),
+    deadlines: createDeadlineEngine({}, SHIPPED_RULES),
     retentionStates: new DynamoRetentionStates(ddb.db, ddb.tables.requests),
     audit,
     clock: { now: () => now },

@@ -5,6 +5,7 @@ import { dueCommand } from '../../../infra/cli/commands/due.ts';
 import kzJurisdiction from '../../../rules/jurisdictions/KZ.json' with { type: 'json' };
 import { dateHolidays } from '../../../functions/adapters/holidays/date-holidays.ts';
 import { withKazakhstan } from '../../support/rule-documents.ts';
+import { SHIPPED_RULES } from '../../../functions/domain/deadlines/shipped.ts';
 
 /**
  * The notice to the authority after a personal-data breach, as a deadline of its own kind. Every expected value was
@@ -40,7 +41,7 @@ const cases: Case[] = [
   { why: 'ANPD: 3 working days, Mon 2 Jun 2025 → Thu 5', jurisdiction: 'BR', detected: '2025-06-02T10:00:00-03:00', dueAt: '2025-06-05T23:59:59-03:00' },
 ];
 
-const engine = createDeadlineEngine({ baseHolidays: dateHolidays() });
+const engine = createDeadlineEngine({ baseHolidays: dateHolidays() }, SHIPPED_RULES);
 
 describe('breach notice due times', () => {
   it.each(cases)('$jurisdiction $detected: $why', ({ jurisdiction, detected, dueAt }) => {

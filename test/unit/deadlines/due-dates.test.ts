@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createDeadlineEngine } from '../../../functions/domain/deadlines/index.ts';
 import type { RequestType } from '../../../functions/domain/request-types.ts';
 import { dateHolidays } from '../../../functions/adapters/holidays/date-holidays.ts';
+import { SHIPPED_RULES } from '../../../functions/domain/deadlines/shipped.ts';
 
 /**
  * Every expected value below was worked out by hand from shared/design/law.md (weekday of each date
@@ -93,7 +94,7 @@ const cases: Case[] = [
 ];
 
 describe('due dates worked out by hand', () => {
-  const engine = createDeadlineEngine({ baseHolidays: dateHolidays() });
+  const engine = createDeadlineEngine({ baseHolidays: dateHolidays() }, SHIPPED_RULES);
 
   it.each(cases)('$jurisdiction $type received $received → $dueAt ($why)', ({ jurisdiction, type, received, dueAt, ruleId }) => {
     const deadline = engine.compute({ jurisdiction, requestType: type, receivedAt: new Date(received) });
@@ -125,7 +126,7 @@ describe('due dates worked out by hand', () => {
 });
 
 describe('working days', () => {
-  const engine = createDeadlineEngine({ baseHolidays: dateHolidays() });
+  const engine = createDeadlineEngine({ baseHolidays: dateHolidays() }, SHIPPED_RULES);
 
   const days: Array<[date: string, working: boolean, why: string]> = [
     ['2024-06-17', true, 'Mon after Kurban Ait 2024 on a Sunday'],

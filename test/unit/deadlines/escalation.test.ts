@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { createDeadlineEngine, escalationSchedule, riskFlags } from '../../../functions/domain/deadlines/index.ts';
 import { ValidationError } from '../../../functions/domain/errors.ts';
 import { dateHolidays } from '../../../functions/adapters/holidays/date-holidays.ts';
+import { SHIPPED_RULES } from '../../../functions/domain/deadlines/shipped.ts';
 
-const engine = createDeadlineEngine({ baseHolidays: dateHolidays() });
+const engine = createDeadlineEngine({ baseHolidays: dateHolidays() }, SHIPPED_RULES);
 const policy = { reminderFractions: [0.5], lastDayReminder: true, safetyMarginHours: 4 };
 
 describe('escalationSchedule', () => {

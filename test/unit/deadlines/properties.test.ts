@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { createDeadlineEngine, escalationSchedule, type OperatorTerm } from '../../../functions/domain/deadlines/index.ts';
 import { REQUEST_TYPES } from '../../../functions/domain/request-types.ts';
 import { dateHolidays } from '../../../functions/adapters/holidays/date-holidays.ts';
+import { SHIPPED_RULES } from '../../../functions/domain/deadlines/shipped.ts';
 
-const engine = createDeadlineEngine({ baseHolidays: dateHolidays() });
+const engine = createDeadlineEngine({ baseHolidays: dateHolidays() }, SHIPPED_RULES);
 
 // Every shipped regime is in force over this span (the CCPA regulations since 29 March 2023).
 const receipt = fc.date({ min: new Date('2023-04-01T00:00:00Z'), max: new Date('2026-12-31T23:59:59Z'), noInvalidDate: true });

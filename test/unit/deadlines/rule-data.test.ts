@@ -4,6 +4,7 @@ import { createDeadlineEngine, needsBaseHolidays } from '../../../functions/doma
 import { ConfigurationError } from '../../../functions/domain/errors.ts';
 import kzJurisdiction from '../../../rules/jurisdictions/KZ.json' with { type: 'json' };
 import { withKazakhstan } from '../../support/rule-documents.ts';
+import { SHIPPED_RULES } from '../../../functions/domain/deadlines/shipped.ts';
 
 function configurationProblems(create: () => unknown): { source: string; fields: string[] } {
   try {
@@ -22,7 +23,7 @@ const year2027 = (transfers: unknown[]) => ({
 describe('calendar validation', () => {
   it('refuses a base-holiday country the library does not know, once it is given the library', () => {
     const overrides = { RU: { baseHolidays: { provider: 'date-holidays', country: 'XX', types: ['public'] } } };
-    expect(configurationProblems(() => createDeadlineEngine({ calendarOverrides: overrides, baseHolidays: dateHolidays() }))).toEqual({
+    expect(configurationProblems(() => createDeadlineEngine({ calendarOverrides: overrides, baseHolidays: dateHolidays() }, SHIPPED_RULES))).toEqual({
       source: 'calendar RU',
       fields: ['baseHolidays'],
     });
@@ -30,29 +31,29 @@ describe('calendar validation', () => {
 
   it('counts days in a calendar that builds on the holiday library only when given it, and says which calendar lacks it', () => {
     const receivedAt = new Date('2025-04-07T07:00:00.000Z');
-    const without = createDeadlineEngine();
+    const without = createDeadlineEngine({}, SHIPPED_RULES);
     expect(configurationProblems(() => without.compute({ jurisdiction: 'RU', requestType: 'access', receivedAt }))).toEqual({
       source: 'calendar RU',
       fields: ['baseHolidays'],
     });
     // KZ's calendar is its own: no library needed.
     expect(without.compute({ jurisdiction: 'KZ', requestType: 'access', receivedAt }).dueAt).toBeTruthy();
-    expect(createDeadlineEngine({ baseHolidays: dateHolidays() }).compute({ jurisdiction: 'RU', requestType: 'access', receivedAt }).dueAt).toBe(
+    expect(createDeadlineEngine({ baseHolidays: dateHolidays() }, SHIPPED_RULES).compute({ jurisdiction: 'RU', requestType: 'access', receivedAt }).dueAt).toBe(
       '2025-04-21T23:59:59+03:00',
     );
   });
 
   it('tells which jurisdictions need the holiday library', () => {
-    expect(needsBaseHolidays({}, ['KZ', 'EU'])).toBe(false);
-    expect(needsBaseHolidays({}, ['KZ', 'RU'])).toBe(true);
-    expect(needsBaseHolidays({ calendarOverrides: { KZ: { baseHolidays: { provider: 'date-holidays', country: 'KZ', types: ['public'] } } } }, ['KZ'])).toBe(true);
+    expect(needsBaseHolidays({}, ['KZ', 'EU'], SHIPPED_RULES)).toBe(false);
+    expect(needsBaseHolidays({}, ['KZ', 'RU'], SHIPPED_RULES)).toBe(true);
+    expect(needsBaseHolidays({ calendarOverrides: { KZ: { baseHolidays: { provider: 'date-holidays', country: 'KZ', types: ['public'] } } } }, ['KZ'], SHIPPED_RULES)).toBe(true);
   });
 
   it('refuses a date that does not exist, naming the field', () => {
     const overrides = {
       KZ: { years: { '2025': { source: 'x', confidence: 'C', holidays: [{ date: '2025-02-30', name: 'Nonsense', onWeekend: 'no_substitute' }], transfers: [] } } },
     };
-    const { source, fields } = configurationProblems(() => createDeadlineEngine({ calendarOverrides: overrides }));
+    const { source, fields } = configurationProblems(() => createDeadlineEngine({ calendarOverrides: overrides }, SHIPPED_RULES));
     expect(source).toBe('calendarOverrides');
     expect(fields).toEqual(['KZ.years.2025.holidays.0.date']);
   });
@@ -61,12 +62,12 @@ describe('calendar validation', () => {
     const overrides = {
       KZ: { holidays: [{ id: 'x', name: 'X', monthDay: '04-01', onWeekend: 'previous_day', source: 's', confidence: 'C', colour: 'red' }] },
     };
-    const { fields } = configurationProblems(() => createDeadlineEngine({ calendarOverrides: overrides }));
+    const { fields } = configurationProblems(() => createDeadlineEngine({ calendarOverrides: overrides }, SHIPPED_RULES));
     expect(fields).toEqual(expect.arrayContaining(['KZ.holidays.0.onWeekend', 'KZ.holidays.0.colour']));
   });
 
   it('refuses a field of the wrong type', () => {
-    const { fields } = configurationProblems(() => createDeadlineEngine({ calendarOverrides: { KZ: { weekend: 'saturday' } } }));
+    const { fields } = configurationProblems(() => createDeadlineEngine({ calendarOverrides: { KZ: { weekend: 'saturday' } } }, SHIPPED_RULES));
     expect(fields).toEqual(['KZ.weekend']);
   });
 
@@ -75,7 +76,7 @@ describe('calendar validation', () => {
     const overrides = year2027([{ dayOff: '2027-01-08', workingDay: '2027-01-05', basis: 'wrong order' }]);
     const error = (() => {
       try {
-        createDeadlineEngine({ calendarOverrides: overrides });
+        createDeadlineEngine({ calendarOverrides: overrides }, SHIPPED_RULES);
       } catch (caught) {
         return caught;
       }
@@ -90,10 +91,10 @@ describe('calendar validation', () => {
     const overrides = {
       KZ: { timeZone: 'Asia/Nowhere', ...year2027([{ dayOff: '2026-01-08', workingDay: '2027-01-09', basis: 'typo' }]).KZ },
     };
-    const { fields } = configurationProblems(() => createDeadlineEngine({ calendarOverrides: overrides }));
+    const { fields } = configurationProblems(() => createDeadlineEngine({ calendarOverrides: overrides }, SHIPPED_RULES));
     expect(fields).toEqual(['KZ.timeZone']);
     const { fields: yearFields } = configurationProblems(() =>
-      createDeadlineEngine({ calendarOverrides: year2027([{ dayOff: '2026-01-08', workingDay: '2027-01-09', basis: 'typo' }]) }),
+      createDeadlineEngine({ calendarOverrides: year2027([{ dayOff: '2026-01-08', workingDay: '2027-01-09', basis: 'typo' }]) }, SHIPPED_RULES),
     );
     expect(yearFields).toEqual(['years.2027.transfers.0.dayOff']);
   });
@@ -103,12 +104,12 @@ describe('calendar overrides', () => {
   const receivedAt = new Date('2027-01-07T10:00:00+05:00'); // Thu 7 Jan 2027, Orthodox Christmas
 
   it('a 2027 transfer order added through calendarOverrides changes the due date', () => {
-    const shipped = createDeadlineEngine().compute({ jurisdiction: 'KZ', requestType: 'erasure', receivedAt });
+    const shipped = createDeadlineEngine({}, SHIPPED_RULES).compute({ jurisdiction: 'KZ', requestType: 'erasure', receivedAt });
     expect(shipped.dueAt).toBe('2027-01-08T23:59:59+05:00');
 
     const overridden = createDeadlineEngine({
       calendarOverrides: year2027([{ dayOff: '2027-01-08', workingDay: '2027-01-09', basis: 'Fri 8 Jan off, Sat 9 Jan worked' }]),
-    }).compute({ jurisdiction: 'KZ', requestType: 'erasure', receivedAt });
+    }, SHIPPED_RULES).compute({ jurisdiction: 'KZ', requestType: 'erasure', receivedAt });
     expect(overridden.dueAt).toBe('2027-01-09T23:59:59+05:00');
   });
 
@@ -117,7 +118,7 @@ describe('calendar overrides', () => {
       calendarOverrides: {
         KZ: { years: { '2026': { source: 'revised', confidence: 'S', holidays: [{ date: '2026-05-28', name: 'Kurban Ait (first day)', onWeekend: 'no_substitute' }], transfers: [] } } },
       },
-    });
+    }, SHIPPED_RULES);
     expect(engine.isWorkingDay('KZ', '2026-05-27')).toBe(true);
     expect(engine.isWorkingDay('KZ', '2026-05-28')).toBe(false);
     expect(engine.isWorkingDay('KZ', '2025-06-06')).toBe(false); // other years untouched
@@ -126,7 +127,7 @@ describe('calendar overrides', () => {
   it('merges recurring holidays by id', () => {
     const engine = createDeadlineEngine({
       calendarOverrides: { KZ: { holidays: [{ id: 'constitution-day-march', name: 'Constitution Day', monthDay: '03-15', onWeekend: 'next_working_day', fromYear: 2026, source: 'changed law', confidence: 'S' }] } },
-    });
+    }, SHIPPED_RULES);
     expect(engine.isWorkingDay('KZ', '2026-03-16')).toBe(false); // 15 Mar 2026 is a Sunday
     expect(engine.isWorkingDay('KZ', '2026-03-09')).toBe(false); // the other holidays stay
   });

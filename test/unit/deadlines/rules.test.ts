@@ -9,8 +9,9 @@ import {
 } from '../../../functions/domain/deadlines/index.ts';
 import { ValidationError } from '../../../functions/domain/errors.ts';
 import { dateHolidays } from '../../../functions/adapters/holidays/date-holidays.ts';
+import { SHIPPED_RULES } from '../../../functions/domain/deadlines/shipped.ts';
 
-const engine = createDeadlineEngine({ baseHolidays: dateHolidays() });
+const engine = createDeadlineEngine({ baseHolidays: dateHolidays() }, SHIPPED_RULES);
 
 const iLicenseErasure: OperatorTerm = {
   requestType: 'erasure',

@@ -1,13 +1,18 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, beforeAll } from 'vitest';
 import { appliedRuleDigest, createDeadlineEngine, ruleFromStored, shippedStatuteRule, storedRule, type AppliedRule, type OperatorTerm, type StoredStatuteRule } from '../../../functions/domain/deadlines/index.ts';
+import { loadShippedRules, SHIPPED_JURISDICTION_CODES } from '../../../functions/domain/deadlines/rule-files.ts';
 import { dateHolidays } from '../../../functions/adapters/holidays/date-holidays.ts';
+import { SHIPPED_RULES } from '../../../functions/domain/deadlines/shipped.ts';
+
+// A rule kept by id reads its texts from the release's file, loaded first as a function loads its jurisdictions'.
+beforeAll(() => loadShippedRules(SHIPPED_JURISDICTION_CODES));
 
 /**
  * A request keeps a statute's rule by its id, the figures that set its due date and the digest of the rule as
  * applied; its texts are read back from the release's rule data, and the reader is told whether that data still has
  * the digest. An operator's own term is kept whole, its words being the evidence of the promise.
  */
-const engine = createDeadlineEngine({ baseHolidays: dateHolidays() });
+const engine = createDeadlineEngine({ baseHolidays: dateHolidays() }, SHIPPED_RULES);
 const receivedAt = new Date('2025-02-14T10:00:00+05:00');
 const kzAccess = engine.compute({ jurisdiction: 'KZ', requestType: 'access', receivedAt }).rule;
 

@@ -1,0 +1,70 @@
+import { RulesNotLoadedError } from './errors.ts';
+
+/** A rule document as the release ships it, still unvalidated: rule-data.ts checks it with the calendar overrides. */
+export interface ShippedDocument {
+  file: string;
+  document: unknown;
+}
+
+/**
+ * The rule documents a deadline engine counts by: the release's own. Statutory terms change with a release (the files
+ * are reviewed with their sources); an operator's profile may only shorten terms and add calendar years.
+ */
+export interface RuleDocuments {
+  calendars: Record<string, ShippedDocument>;
+  jurisdictions: Record<string, ShippedDocument>;
+}
+
+/** The jurisdictions the release ships rules for (rules/jurisdictions/<code>.json), each counting in a calendar of rules/calendars. */
+export const SHIPPED_JURISDICTION_CODES: readonly string[] = ['KZ', 'EU', 'RU', 'US-CA', 'BR'];
+export const SHIPPED_CALENDAR_CODES: readonly string[] = ['KZ', 'EU', 'RU', 'US-CA', 'BR'];
+
+const jurisdictionFiles = new Map<string, Promise<ShippedDocument>>();
+const calendarFiles = new Map<string, Promise<ShippedDocument>>();
+const loadedJurisdictions = new Map<string, ShippedDocument>();
+
+/** Imports a file once per process (a failed import is tried again on the next call). */
+function importOnce(cache: Map<string, Promise<ShippedDocument>>, code: string, file: string, load: () => Promise<{ default: unknown }>): Promise<ShippedDocument> {
+  let imported = cache.get(code);
+  if (!imported) {
+    imported = load().then((module) => ({ file, document: module.default }));
+    imported.catch(() => cache.delete(code));
+    cache.set(code, imported);
+  }
+  return imported;
+}
+
+async function jurisdictionFile(code: string): Promise<ShippedDocument> {
+  const shipped = await importOnce(jurisdictionFiles, code, `rules/jurisdictions/${code}.json`, () => import(`../../../rules/jurisdictions/${code}.json`, { with: { type: 'json' } }));
+  loadedJurisdictions.set(code, shipped);
+  return shipped;
+}
+
+const calendarFile = (code: string) => importOnce(calendarFiles, code, `rules/calendars/${code}.json`, () => import(`../../../rules/calendars/${code}.json`, { with: { type: 'json' } }));
+
+/**
+ * The release's rule documents of these jurisdictions, with the calendars they count days in and the calendars the
+ * profile overrides: imported when a process first asks (a bundle holds each file in a chunk of its own), so a
+ * deployment loads the rules of its configured jurisdictions, not all five. A code the release does not ship is left
+ * out: the engine refuses it by name (UnknownJurisdictionError), and the profile's own check names it first.
+ */
+export async function loadShippedRules(jurisdictionCodes: readonly string[], calendarOverrides: readonly string[] = []): Promise<RuleDocuments> {
+  const codes = [...new Set(jurisdictionCodes)].filter((code) => SHIPPED_JURISDICTION_CODES.includes(code));
+  const jurisdictions = Object.fromEntries(await Promise.all(codes.map(async (code) => [code, await jurisdictionFile(code)] as const)));
+  // The calendar a document names is read before the document is validated: an unknown or missing one is loadRuleData's to refuse.
+  const named = Object.values(jurisdictions).map(({ document }) => (document as { calendar?: unknown } | null)?.calendar);
+  const calendarCodes = [...new Set([...named, ...calendarOverrides])].filter((code): code is string => typeof code === 'string' && SHIPPED_CALENDAR_CODES.includes(code));
+  const calendars = Object.fromEntries(await Promise.all(calendarCodes.map(async (code) => [code, await calendarFile(code)] as const)));
+  return { calendars, jurisdictions };
+}
+
+/**
+ * A shipped jurisdiction's document as this process loaded it (loadShippedRules); undefined for a code the release
+ * does not ship; RulesNotLoadedError for a shipped one not loaded yet — never read as "not in the release".
+ */
+export function loadedJurisdictionDocument(code: string): ShippedDocument | undefined {
+  const shipped = loadedJurisdictions.get(code);
+  if (shipped) return shipped;
+  if (SHIPPED_JURISDICTION_CODES.includes(code)) throw new RulesNotLoadedError(code);
+  return undefined;
+}
