@@ -12,7 +12,7 @@ import { checkRetentionTexts } from '../functions/domain/retention-texts.ts';
 import { checkSignInTexts } from '../functions/domain/sign-in-texts.ts';
 import { shippedOwnRecordsRules } from '../functions/domain/own-records.ts';
 import { DerbesStack } from './derbes-stack.ts';
-import { SHIPPED_MESSAGE_CATALOGUES } from './shipped-texts.ts';
+import { SHIPPED_CONSOLE_TEXTS, SHIPPED_MESSAGE_CATALOGUES, SHIPPED_SIGN_IN_TEXTS } from './shipped-texts.ts';
 import { deploymentRegion, SES_RECEIVING } from './regions.ts';
 import { ConfigurationError } from '../functions/domain/errors.ts';
 import { DEFAULT_PROFILE, REPO_ROOT, STACK_NAME } from './names.ts';
@@ -39,11 +39,11 @@ export function createApp(options: AppOptions = {}): { app: App; stack: DerbesSt
   checkShippedRules({ calendarOverrides: profile.calendarOverrides });
   checkCatalogs(SHIPPED_MESSAGE_CATALOGUES);
   checkRefusalGrounds();
-  checkConsoleTexts();
+  checkConsoleTexts(SHIPPED_CONSOLE_TEXTS);
   checkEvidenceTexts(SHIPPED_MESSAGE_CATALOGUES);
   checkBreachTexts(SHIPPED_MESSAGE_CATALOGUES);
   checkRetentionTexts(SHIPPED_MESSAGE_CATALOGUES);
-  checkSignInTexts();
+  checkSignInTexts(SHIPPED_SIGN_IN_TEXTS);
   shippedOwnRecordsRules();
   const app = new App({
     outdir: options.outdir,

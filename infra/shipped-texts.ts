@@ -1,11 +1,23 @@
+import consoleEn from '../rules/console/en.json' with { type: 'json' };
+import consoleKk from '../rules/console/kk.json' with { type: 'json' };
+import consoleRu from '../rules/console/ru.json' with { type: 'json' };
 import en from '../rules/messages/en.json' with { type: 'json' };
 import kk from '../rules/messages/kk.json' with { type: 'json' };
 import ru from '../rules/messages/ru.json' with { type: 'json' };
+import signInEn from '../rules/sign-in/en.json' with { type: 'json' };
+import signInKk from '../rules/sign-in/kk.json' with { type: 'json' };
+import signInRu from '../rules/sign-in/ru.json' with { type: 'json' };
 import type { Language } from '../functions/domain/request-types.ts';
 
-/**
- * Every language's message catalogue, for the checks where derbes starts (`cdk synth`, `npm start`): a function loads
- * only the languages it writes in, when it first writes in them (functions/domain/message-catalogues.ts), and validates
- * what it loads; a deploy validates them all first.
+/*
+ * Every language's texts, for the checks where derbes starts (`cdk synth`, `npm start`): a function loads only the
+ * languages it writes in, when it first writes in them (functions/domain/message-catalogues.ts, console-texts.ts,
+ * sign-in-texts.ts), and validates what it loads; a deploy validates them all first.
  */
+
+/** rules/messages/<language>.json: the mails, pages and answers, and the breach, retention and evidence texts. */
 export const SHIPPED_MESSAGE_CATALOGUES: Record<Language, unknown> = { ru, kk, en };
+/** rules/console/<language>.json: the operator console's texts. */
+export const SHIPPED_CONSOLE_TEXTS: Record<Language, unknown> = { ru: consoleRu, kk: consoleKk, en: consoleEn };
+/** rules/sign-in/<language>.json: the console's sign-in page. */
+export const SHIPPED_SIGN_IN_TEXTS: Record<Language, unknown> = { ru: signInRu, kk: signInKk, en: signInEn };

@@ -1,9 +1,6 @@
 import * as z from 'zod';
-import en from '../../rules/console/en.json' with { type: 'json' };
-import ru from '../../rules/console/ru.json' with { type: 'json' };
-import kk from '../../rules/console/kk.json' with { type: 'json' };
 import { onFirstUse } from './on-first-use.ts';
-import { ConfigurationError, PROBLEM_KINDS, type FieldProblem } from './errors.ts';
+import { ConfigurationError, PROBLEM_KINDS, TextsNotLoadedError, type FieldProblem } from './errors.ts';
 import { CHANNELS, REQUEST_STATUSES } from './request.ts';
 import { LANGUAGES, REQUEST_TYPES, type Language } from './request-types.ts';
 import { WORKFLOW_STEPS } from './workflow-steps.ts';
@@ -13,7 +10,8 @@ import { WORKFLOW_STEPS } from './workflow-steps.ts';
  * English sets the shape; every language has exactly its groups and names, each text with exactly its placeholders,
  * and the groups that name the domain's values (statuses, types, channels, languages, problem kinds, workflow steps) name each of them — so a
  * console page never meets a text that is missing, and a new status or channel fails here: on first use, and by checkConsoleTexts where derbes starts (`cdk synth`,
- * `npm start`).
+ * `npm start`). A language's file (and English, its reference) is imported when the console first asks for it: a
+ * chunk of its own in the bundle, not part of the HTTP function's init.
  */
 const consoleTextsSchema = onFirstUse(() =>
   z.strictObject({
@@ -68,20 +66,37 @@ export function parseConsoleTexts(json: unknown, source: string, reference?: Con
   return texts;
 }
 
-const catalogs = onFirstUse((): Record<Language, ConsoleTexts> => {
-  const english = parseConsoleTexts(en, 'rules/console/en.json');
-  return {
-    en: english,
-    ru: parseConsoleTexts(ru, 'rules/console/ru.json', english),
-    kk: parseConsoleTexts(kk, 'rules/console/kk.json', english),
-  };
-});
+const consoleTextsFile = (language: Language) => `rules/console/${language}.json`;
 
-/** Validates the shipped texts of every language (throws ConfigurationError naming the file and field). */
-export function checkConsoleTexts(): void {
-  catalogs();
+/** Validates the texts of every language in these files, each against English (throws ConfigurationError naming the file and field). */
+export function checkConsoleTexts(files: Record<Language, unknown>): void {
+  const english = parseConsoleTexts(files.en, consoleTextsFile('en'));
+  for (const language of LANGUAGES) if (language !== 'en') parseConsoleTexts(files[language], consoleTextsFile(language), english);
 }
 
+const loading = new Map<Language, Promise<ConsoleTexts>>();
+const loaded = new Map<Language, ConsoleTexts>();
+
+/** A language's console texts, imported and validated (against English) once per process. */
+export function loadConsoleTexts(language: Language): Promise<ConsoleTexts> {
+  if (!LANGUAGES.includes(language)) return Promise.reject(new TextsNotLoadedError(String(language)));
+  let load = loading.get(language);
+  if (!load) {
+    load = (async () => {
+      const file = (await import(`../../rules/console/${language}.json`, { with: { type: 'json' } })) as { default: unknown };
+      const texts = parseConsoleTexts(file.default, consoleTextsFile(language), language === 'en' ? undefined : await loadConsoleTexts('en'));
+      loaded.set(language, texts);
+      return texts;
+    })();
+    load.catch(() => loading.delete(language));
+    loading.set(language, load);
+  }
+  return load;
+}
+
+/** A loaded language's console texts (loadConsoleTexts); TextsNotLoadedError if it was not loaded. */
 export function consoleTexts(language: Language): ConsoleTexts {
-  return catalogs()[language];
+  const texts = loaded.get(language);
+  if (!texts) throw new TextsNotLoadedError(language);
+  return texts;
 }

@@ -1,10 +1,7 @@
 import * as z from 'zod';
-import en from '../../rules/sign-in/en.json' with { type: 'json' };
-import kk from '../../rules/sign-in/kk.json' with { type: 'json' };
-import ru from '../../rules/sign-in/ru.json' with { type: 'json' };
-import { ConfigurationError, toFieldProblems } from './errors.ts';
+import { ConfigurationError, TextsNotLoadedError, toFieldProblems } from './errors.ts';
 import { onFirstUse } from './on-first-use.ts';
-import type { Language } from './request-types.ts';
+import { LANGUAGES, type Language } from './request-types.ts';
 
 const TEXT_KEYS = [
   'title', 'languageNav', 'emailLabel', 'passwordLabel', 'signIn', 'newPasswordIntro', 'newPasswordLabel', 'repeatPasswordLabel', 'setPassword',
@@ -14,24 +11,33 @@ const TEXT_KEYS = [
 export type SignInTexts = Record<(typeof TEXT_KEYS)[number], string>;
 
 /**
- * The sign-in page's words (rules/sign-in/<language>.json), every one in every language: checked on first use, and by
- * checkSignInTexts where derbes starts (`cdk synth`, `npm start`).
+ * The sign-in page's words (rules/sign-in/<language>.json), every one in every language: checked when a language is
+ * loaded (its file a chunk of its own, imported when the page is first asked for in it), and by checkSignInTexts where
+ * derbes starts (`cdk synth`, `npm start`).
  */
-const catalogs = onFirstUse((): Record<Language, SignInTexts> => {
-  const schema = z.strictObject(Object.fromEntries(TEXT_KEYS.map((key) => [key, z.string().trim().min(1)])) as Record<(typeof TEXT_KEYS)[number], z.ZodString>);
-  const parse = (texts: unknown, language: Language): SignInTexts => {
-    const parsed = schema.safeParse(texts);
-    if (!parsed.success) throw new ConfigurationError(`rules/sign-in/${language}.json`, toFieldProblems(parsed.error.issues));
-    return parsed.data;
-  };
-  return { ru: parse(ru, 'ru'), kk: parse(kk, 'kk'), en: parse(en, 'en') };
-});
+const signInSchema = onFirstUse(() => z.strictObject(Object.fromEntries(TEXT_KEYS.map((key) => [key, z.string().trim().min(1)])) as Record<(typeof TEXT_KEYS)[number], z.ZodString>));
 
-/** Validates the shipped texts of every language (throws ConfigurationError naming the file and field). */
-export function checkSignInTexts(): void {
-  catalogs();
+function parseSignInTexts(texts: unknown, language: Language): SignInTexts {
+  const parsed = signInSchema().safeParse(texts);
+  if (!parsed.success) throw new ConfigurationError(`rules/sign-in/${language}.json`, toFieldProblems(parsed.error.issues));
+  return parsed.data;
 }
 
-export function signInTexts(language: Language): SignInTexts {
-  return catalogs()[language];
+/** Validates the texts of every language in these files (throws ConfigurationError naming the file and field). */
+export function checkSignInTexts(files: Record<Language, unknown>): void {
+  for (const language of LANGUAGES) parseSignInTexts(files[language], language);
+}
+
+const loading = new Map<Language, Promise<SignInTexts>>();
+
+/** A language's sign-in texts, imported and validated once per process. */
+export function loadSignInTexts(language: Language): Promise<SignInTexts> {
+  if (!LANGUAGES.includes(language)) return Promise.reject(new TextsNotLoadedError(String(language)));
+  let load = loading.get(language);
+  if (!load) {
+    load = import(`../../rules/sign-in/${language}.json`, { with: { type: 'json' } }).then((file: { default: unknown }) => parseSignInTexts(file.default, language));
+    load.catch(() => loading.delete(language));
+    loading.set(language, load);
+  }
+  return load;
 }

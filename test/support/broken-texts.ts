@@ -7,8 +7,8 @@ const loadRussian = async () => (await import('../../functions/domain/message-ca
 
 /**
  * One broken shipped file for each text catalogue that is validated on first use rather than at load: the module, the
- * file as it would be broken, the module's check (which `cdk synth` and `npm start` run, given every language's message
- * catalogue from infra/shipped-texts.ts), one use of the texts (loading them first where a function does), and the
+ * file as it would be broken, the module's check (which `cdk synth` and `npm start` run, given every language's file from
+ * infra/shipped-texts.ts: `shipped` names which), one use of the texts (loading them first where a function does), and the
  * problem a refusal must name (the file and the field).
  */
 export const BROKEN_TEXTS = [
@@ -17,6 +17,7 @@ export const BROKEN_TEXTS = [
     file: '../../rules/messages/ru.json',
     broken: { ...ru, evidence: { ...ru.evidence, labels: { ...ru.evidence.labels, margin: '' } } },
     check: 'checkEvidenceTexts',
+    shipped: 'SHIPPED_MESSAGE_CATALOGUES',
     use: async (m: Record<string, (language: string) => unknown>) => (await loadRussian(), m.evidenceTexts!('ru')),
     problem: /rules\/messages\/ru\.json[\s\S]*evidence\.labels\.margin/,
   },
@@ -25,6 +26,7 @@ export const BROKEN_TEXTS = [
     file: '../../rules/messages/ru.json',
     broken: { ...ru, breach: { ...ru.breach, personMail: { ...ru.breach.personMail, body: `${ru.breach.personMail.body} {iin}` } } },
     check: 'checkBreachTexts',
+    shipped: 'SHIPPED_MESSAGE_CATALOGUES',
     use: async (m: Record<string, (language: string) => unknown>) => m.loadBreachTexts!('ru'),
     problem: /rules\/messages\/ru\.json[\s\S]*breach\.personMail\.body: unknown placeholder \{iin\}/,
   },
@@ -33,6 +35,7 @@ export const BROKEN_TEXTS = [
     file: '../../rules/messages/ru.json',
     broken: { ...ru, retention: { awaitingApproval: { ...ru.retention.awaitingApproval, body: 'Удалить {email}' } } },
     check: 'checkRetentionTexts',
+    shipped: 'SHIPPED_MESSAGE_CATALOGUES',
     use: (m: Record<string, (...args: unknown[]) => unknown>) =>
       m.awaitingApprovalMail!('ru', { source: 's', keepFor: { amount: 1, unit: 'years' }, from: 'at', basis: 'b', fingerprint: 'f' }),
     problem: /rules\/messages\/ru\.json[\s\S]*retention\.awaitingApproval\.body/,
@@ -42,7 +45,8 @@ export const BROKEN_TEXTS = [
     file: '../../rules/console/en.json',
     broken: { ...consoleEn, common: { ...consoleEn.common, title: '' } },
     check: 'checkConsoleTexts',
-    use: (m: Record<string, (language: string) => unknown>) => m.consoleTexts!('en'),
+    shipped: 'SHIPPED_CONSOLE_TEXTS',
+    use: async (m: Record<string, (language: string) => unknown>) => m.loadConsoleTexts!('en'),
     problem: /rules\/console\/en\.json[\s\S]*common\.title/,
   },
   {
@@ -50,7 +54,8 @@ export const BROKEN_TEXTS = [
     file: '../../rules/sign-in/kk.json',
     broken: { ...signInKk, errorCode: ' ' },
     check: 'checkSignInTexts',
-    use: (m: Record<string, (language: string) => unknown>) => m.signInTexts!('kk'),
+    shipped: 'SHIPPED_SIGN_IN_TEXTS',
+    use: async (m: Record<string, (language: string) => unknown>) => m.loadSignInTexts!('kk'),
     problem: /rules\/sign-in\/kk\.json[\s\S]*errorCode/,
   },
 ] as const;

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import en from '../../rules/console/en.json' with { type: 'json' };
-import { consoleTexts, parseConsoleTexts } from '../../functions/domain/console-texts.ts';
+import { consoleTexts, loadConsoleTexts, parseConsoleTexts } from '../../functions/domain/console-texts.ts';
 import * as z from 'zod';
 import { ConfigurationError, PROBLEM_KINDS, toFieldProblems } from '../../functions/domain/errors.ts';
 import { parseDecision } from '../../functions/use-cases/operator.ts';
@@ -18,6 +18,8 @@ const texts = (language: (typeof LANGUAGES)[number]) =>
   Object.entries(consoleTexts(language)).flatMap(([group, value]) => (typeof value === 'string' ? [] : Object.entries(value).map(([name, text]) => [`${group}.${name}`, text] as const)));
 
 describe('the console\'s texts', () => {
+  beforeAll(() => Promise.all(LANGUAGES.map(loadConsoleTexts)));
+
   it('every language has every text, in its own script: no Latin word in Russian or Kazakh, Kazakh letters in Kazakh', () => {
     for (const language of LANGUAGES) {
       for (const [name, text] of texts(language)) {

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { consoleTexts } from '../../domain/console-texts.ts';
+import { loadConsoleTexts } from '../../domain/console-texts.ts';
 import { LANGUAGES } from '../../domain/request-types.ts';
 import type { Route } from './dispatch.ts';
 import { cognitoEndpoint } from './console-sign-in.ts';
@@ -84,7 +84,7 @@ export const consoleRoutes = {
   'GET /console/{file}': async (event: APIGatewayProxyEventV2) => {
     const name = event.pathParameters?.file ?? '';
     const texts = TEXTS.exec(name);
-    if (texts) return { ...json(200, consoleTexts(texts[1] as (typeof LANGUAGES)[number])), headers: { ...headers(), 'content-type': 'application/json; charset=utf-8' } };
+    if (texts) return { ...json(200, await loadConsoleTexts(texts[1] as (typeof LANGUAGES)[number])), headers: { ...headers(), 'content-type': 'application/json; charset=utf-8' } };
     return serve(PAGES.has(name) ? PAGE : name);
   },
 } satisfies Record<string, Route>;

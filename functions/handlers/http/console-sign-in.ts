@@ -3,7 +3,7 @@ import { dependencies } from '../../composition.ts';
 import { readSetting, Settings } from '../../config/settings.ts';
 import { escapeHtml } from '../../domain/html.ts';
 import { loadMessages } from '../../domain/messages.ts';
-import { signInTexts } from '../../domain/sign-in-texts.ts';
+import { loadSignInTexts } from '../../domain/sign-in-texts.ts';
 import { LANGUAGES, type Language } from '../../domain/request-types.ts';
 import { AUTH_JS, SIGN_IN_JS } from './console-scripts.ts';
 import type { Route } from './dispatch.ts';
@@ -21,7 +21,7 @@ const script = (body: string): Result => ({
 });
 
 async function signInPage(language: Language, issuer: string, signedOut: boolean): Promise<string> {
-  const t = signInTexts(language);
+  const t = await loadSignInTexts(language);
   const input = (name: string, label: string, type: string, autocomplete: string, extra = '') =>
     `<label for="${name}">${escapeHtml(label)}</label><input id="${name}" name="${name.replace(/^[a-z]+-/, '')}" type="${type}" autocomplete="${autocomplete}" required${extra}>`;
   const code = (id: string) => input(id, t.codeLabel, 'text', 'one-time-code', ' inputmode="numeric" pattern="[0-9 ]{6,7}" maxlength="7"');
