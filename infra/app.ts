@@ -12,7 +12,7 @@ import { checkRetentionTexts } from '../functions/domain/retention-texts.ts';
 import { checkSignInTexts } from '../functions/domain/sign-in-texts.ts';
 import { shippedOwnRecordsRules } from '../functions/domain/own-records.ts';
 import { DerbesStack } from './derbes-stack.ts';
-import { SHIPPED_CONSOLE_TEXTS, SHIPPED_MESSAGE_CATALOGUES, SHIPPED_SIGN_IN_TEXTS } from './shipped-texts.ts';
+import { SHIPPED_CONSOLE_TEXTS, SHIPPED_MESSAGE_CATALOGUES, SHIPPED_REFUSAL_GROUNDS, SHIPPED_SIGN_IN_TEXTS } from './shipped-texts.ts';
 import { deploymentRegion, SES_RECEIVING } from './regions.ts';
 import { ConfigurationError } from '../functions/domain/errors.ts';
 import { DEFAULT_PROFILE, REPO_ROOT, STACK_NAME } from './names.ts';
@@ -38,7 +38,7 @@ export function createApp(options: AppOptions = {}): { app: App; stack: DerbesSt
   // which synthesizes whenever an input changed) checks them all first.
   checkShippedRules({ calendarOverrides: profile.calendarOverrides });
   checkCatalogs(SHIPPED_MESSAGE_CATALOGUES);
-  checkRefusalGrounds();
+  checkRefusalGrounds(SHIPPED_REFUSAL_GROUNDS);
   checkConsoleTexts(SHIPPED_CONSOLE_TEXTS);
   checkEvidenceTexts(SHIPPED_MESSAGE_CATALOGUES);
   checkBreachTexts(SHIPPED_MESSAGE_CATALOGUES);

@@ -7,12 +7,18 @@ import ru from '../rules/messages/ru.json' with { type: 'json' };
 import signInEn from '../rules/sign-in/en.json' with { type: 'json' };
 import signInKk from '../rules/sign-in/kk.json' with { type: 'json' };
 import signInRu from '../rules/sign-in/ru.json' with { type: 'json' };
+import groundsBr from '../rules/refusal-grounds/BR.json' with { type: 'json' };
+import groundsEu from '../rules/refusal-grounds/EU.json' with { type: 'json' };
+import groundsKz from '../rules/refusal-grounds/KZ.json' with { type: 'json' };
+import groundsRu from '../rules/refusal-grounds/RU.json' with { type: 'json' };
+import groundsUsCa from '../rules/refusal-grounds/US-CA.json' with { type: 'json' };
 import type { Language } from '../functions/domain/request-types.ts';
 
 /*
- * Every language's texts, for the checks where derbes starts (`cdk synth`, `npm start`): a function loads only the
- * languages it writes in, when it first writes in them (functions/domain/message-catalogues.ts, console-texts.ts,
- * sign-in-texts.ts), and validates what it loads; a deploy validates them all first.
+ * Every language's texts and every jurisdiction's refusal grounds, for the checks where derbes starts (`cdk synth`,
+ * `npm start`): a function loads only the languages it writes in and the grounds of its jurisdiction, when it first
+ * needs them (functions/domain/message-catalogues.ts, console-texts.ts, sign-in-texts.ts, refusal-grounds.ts), and
+ * validates what it loads; a deploy validates them all first.
  */
 
 /** rules/messages/<language>.json: the mails, pages and answers, and the breach, retention and evidence texts. */
@@ -21,3 +27,5 @@ export const SHIPPED_MESSAGE_CATALOGUES: Record<Language, unknown> = { ru, kk, e
 export const SHIPPED_CONSOLE_TEXTS: Record<Language, unknown> = { ru: consoleRu, kk: consoleKk, en: consoleEn };
 /** rules/sign-in/<language>.json: the console's sign-in page. */
 export const SHIPPED_SIGN_IN_TEXTS: Record<Language, unknown> = { ru: signInRu, kk: signInKk, en: signInEn };
+/** rules/refusal-grounds/<jurisdiction>.json: why a request may be refused, in ru, kk and en. */
+export const SHIPPED_REFUSAL_GROUNDS: Record<string, unknown> = { KZ: groundsKz, EU: groundsEu, RU: groundsRu, 'US-CA': groundsUsCa, BR: groundsBr };

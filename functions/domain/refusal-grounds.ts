@@ -1,9 +1,6 @@
 import * as z from 'zod';
-import br from '../../rules/refusal-grounds/BR.json' with { type: 'json' };
-import eu from '../../rules/refusal-grounds/EU.json' with { type: 'json' };
-import kz from '../../rules/refusal-grounds/KZ.json' with { type: 'json' };
-import ru from '../../rules/refusal-grounds/RU.json' with { type: 'json' };
-import usCa from '../../rules/refusal-grounds/US-CA.json' with { type: 'json' };
+import { RulesNotLoadedError } from './deadlines/errors.ts';
+import { SHIPPED_JURISDICTION_CODES } from './deadlines/rule-files.ts';
 import { ConfigurationError, toFieldProblems } from './errors.ts';
 import { localizedSchema } from './localized.ts';
 import { onFirstUse } from './on-first-use.ts';
@@ -53,29 +50,42 @@ export function parseRefusalGrounds(json: unknown, source: string): RefusalGroun
   return parsed.data.grounds;
 }
 
-const SHIPPED: Record<string, [json: unknown, file: string]> = {
-  KZ: [kz, 'rules/refusal-grounds/KZ.json'],
-  EU: [eu, 'rules/refusal-grounds/EU.json'],
-  RU: [ru, 'rules/refusal-grounds/RU.json'],
-  'US-CA': [usCa, 'rules/refusal-grounds/US-CA.json'],
-  BR: [br, 'rules/refusal-grounds/BR.json'],
-};
-const parsed: Record<string, RefusalGround[]> = {};
+const groundsFile = (jurisdiction: string) => `rules/refusal-grounds/${jurisdiction}.json`;
 
-/**
- * A jurisdiction's grounds, validated when first needed: a function serves one jurisdiction and would otherwise
- * validate all five at every cold start. checkRefusalGrounds validates them all where derbes starts — `cdk synth` and
- * `npm start` — so a broken file still stops a deploy and a start.
- */
-function groundsOf(jurisdiction: string): RefusalGround[] {
-  const shipped = SHIPPED[jurisdiction];
-  if (!shipped) return [];
-  return (parsed[jurisdiction] ??= parseRefusalGrounds(...shipped));
+/** Validates every shipped jurisdiction's grounds in these files (throws ConfigurationError naming the file and field). */
+export function checkRefusalGrounds(files: Record<string, unknown>): void {
+  for (const jurisdiction of SHIPPED_JURISDICTION_CODES) parseRefusalGrounds(files[jurisdiction], groundsFile(jurisdiction));
 }
 
-/** Validates every shipped jurisdiction's grounds (throws ConfigurationError naming the file and field). */
-export function checkRefusalGrounds(): void {
-  for (const jurisdiction of Object.keys(SHIPPED)) groundsOf(jurisdiction);
+const loading = new Map<string, Promise<RefusalGround[]>>();
+const loaded = new Map<string, RefusalGround[]>();
+
+/**
+ * A jurisdiction's grounds, imported (a chunk of its own in a bundle) and validated once per process when a function
+ * first needs them: a deployment reads its own jurisdiction's, not all five at every cold start. A code the release
+ * ships no grounds for has none. checkRefusalGrounds validates them all where derbes starts (`cdk synth`, `npm start`).
+ */
+export function loadRefusalGrounds(jurisdiction: string): Promise<RefusalGround[]> {
+  if (!SHIPPED_JURISDICTION_CODES.includes(jurisdiction)) return Promise.resolve([]);
+  let load = loading.get(jurisdiction);
+  if (!load) {
+    load = import(`../../rules/refusal-grounds/${jurisdiction}.json`, { with: { type: 'json' } }).then((file: { default: unknown }) => {
+      const grounds = parseRefusalGrounds(file.default, groundsFile(jurisdiction));
+      loaded.set(jurisdiction, grounds);
+      return grounds;
+    });
+    load.catch(() => loading.delete(jurisdiction));
+    loading.set(jurisdiction, load);
+  }
+  return load;
+}
+
+/** A loaded jurisdiction's grounds; none for a code the release ships none for; RulesNotLoadedError if not loaded. */
+function groundsOf(jurisdiction: string): RefusalGround[] {
+  const grounds = loaded.get(jurisdiction);
+  if (grounds) return grounds;
+  if (SHIPPED_JURISDICTION_CODES.includes(jurisdiction)) throw new RulesNotLoadedError(jurisdiction);
+  return [];
 }
 
 /** The grounds a jurisdiction allows, for the given request types (all of them when none are given). */

@@ -3,7 +3,7 @@ import { localize } from '../config/profile-schema.ts';
 import { BREACH_REFERENCE_PATTERN } from '../domain/breaches/breach.ts';
 import type { DocumentModel } from '../domain/document.ts';
 import { evidencePackDocument } from '../domain/evidence/pack.ts';
-import { groundText, refusalGround } from '../domain/refusal-grounds.ts';
+import { groundText, refusalGround, loadRefusalGrounds } from '../domain/refusal-grounds.ts';
 import type { Language } from '../domain/request-types.ts';
 import { loadMessageCatalogue } from '../domain/message-catalogues.ts';
 import { describeReasons, reviewReasons } from './fulfilment.ts';
@@ -190,8 +190,8 @@ export async function evidencePack(deps: PackDeps, requestId: string, language: 
   const rule = request.deadline.rule;
   const source = (id: string) => profile.sources.find((candidate) => candidate.id === id);
   const processor = (id: string) => profile.processors.find((candidate) => candidate.id === id);
-  // The pack is written in `language` and names the language the person wrote in.
-  await Promise.all([loadMessageCatalogue(language), loadMessageCatalogue(request.language)]);
+  // The pack is written in `language`, names the language the person wrote in, and quotes a refusal's ground.
+  await Promise.all([loadMessageCatalogue(language), loadMessageCatalogue(request.language), loadRefusalGrounds(rule.jurisdiction)]);
   const decisionReasons = await describeReasons(reviewReasons(deps, request), language);
   const document = evidencePackDocument(
     {

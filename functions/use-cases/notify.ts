@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import { canonicalJson } from '../domain/canonical.ts';
 import { localize, mailDomain, type OperatorProfile } from '../config/profile-schema.ts';
 import { inLanguage } from '../domain/localized.ts';
-import { refusalGrounds } from '../domain/refusal-grounds.ts';
+import { loadRefusalGrounds, refusalGrounds } from '../domain/refusal-grounds.ts';
 import type { Language, RequestType } from '../domain/request-types.ts';
 import { loadMessages, type AlertKind, type CommandLabel, type MailTemplate, type Messages } from '../domain/messages.ts';
 import type { AuditEvent } from '../domain/audit.ts';
@@ -140,7 +140,8 @@ function operatorCommands(request: Pick<DataSubjectRequest, 'id' | 'types' | 'ch
 }
 
 /** The refusal grounds that fit a request, one a line, for the operator deciding it: the id to pass, and what it says. */
-export function groundLines(profile: Pick<OperatorProfile, 'jurisdiction'>, types: readonly RequestType[], language: Language): string {
+export async function groundLines(profile: Pick<OperatorProfile, 'jurisdiction'>, types: readonly RequestType[], language: Language): Promise<string> {
+  await loadRefusalGrounds(profile.jurisdiction);
   return refusalGrounds(profile.jurisdiction, types)
     .map((ground) => `    ${ground.id} — ${ground.text[language]} (${ground.citation[language]})`)
     .join('\n');

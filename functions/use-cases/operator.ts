@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { riskFlags, type EscalationPolicy } from '../domain/deadlines/index.ts';
 import { ConflictError, NotFoundError, NotPermittedError, ValidationError, WaitEndedError, toFieldProblems } from '../domain/errors.ts';
 import { inLanguage } from '../domain/localized.ts';
-import { groundText, refusalGround, refusalGrounds } from '../domain/refusal-grounds.ts';
+import { groundText, refusalGround, refusalGrounds, loadRefusalGrounds } from '../domain/refusal-grounds.ts';
 import { MAX_MESSAGE_CHARS, MAX_OPERATOR_MESSAGES, OPEN_STATUSES, type DataSubjectRequest, type OperatorMessage, type RefusalBasis } from '../domain/request.ts';
 import { LANGUAGES, RequestTypeSchema, type Language, type RequestType } from '../domain/request-types.ts';
 import { changesSchema } from '../domain/rectification.ts';
@@ -53,7 +53,8 @@ const GROUND_ID = /^[a-z]{2}(-[a-z0-9]+)+$/;
  * The basis of a refusal as the operator gave it: a ground of the jurisdiction that fits the request's types, or
  * their own words. Something shaped like a ground id that is not one is a typo, refused with the grounds that fit.
  */
-export function resolveBasis(jurisdiction: string, types: readonly RequestType[], basis: string | undefined): RefusalBasis {
+export async function resolveBasis(jurisdiction: string, types: readonly RequestType[], basis: string | undefined): Promise<RefusalBasis> {
+  await loadRefusalGrounds(jurisdiction);
   const fitting = refusalGrounds(jurisdiction, types);
   const known = () => (fitting.length ? `; grounds for this request: ${fitting.map((g) => g.id).join(', ')}` : '');
   if (!basis) {
@@ -69,10 +70,11 @@ export function resolveBasis(jurisdiction: string, types: readonly RequestType[]
 }
 
 /** How the person reads the basis of their refusal, in their language. */
-export function basisText(jurisdiction: string, basis: RefusalBasis | string | undefined, language: Language, fallback: string): string {
+export async function basisText(jurisdiction: string, basis: RefusalBasis | string | undefined, language: Language, fallback: string): Promise<string> {
   if (basis === undefined) return fallback;
   if (typeof basis === 'string') return basis; // a decision recorded before grounds were data
   if ('text' in basis) return basis.text;
+  await loadRefusalGrounds(jurisdiction);
   const ground = refusalGround(jurisdiction, basis.ground);
   return ground ? groundText(ground, language) : basis.ground;
 }
@@ -94,7 +96,7 @@ export async function decide(deps: Dependencies, requestId: string, input: Decis
   if (approved && types.includes('claim') && !input.answer) problems.push({ field: 'answer', message: 'a claim is approved with the answer the person receives', kind: 'required' });
   if (problems.length) throw new ValidationError(problems, 'decision');
   // The basis is checked against the request before the pending decision is taken, so a typo loses nothing.
-  const basis = approved ? undefined : resolveBasis(deps.profile.jurisdiction, types, input.basis);
+  const basis = approved ? undefined : await resolveBasis(deps.profile.jurisdiction, types, input.basis);
   // The request exists (read above): no pending decision means another operator (or the workflow) got there first.
   const stale = () => new ConflictError(`${requestId} is no longer waiting for a decision: it was decided or moved on meanwhile`);
   if (request.status !== 'AWAITING_DECISION') throw stale();
@@ -140,7 +142,7 @@ export async function applyDecision(deps: Pick<Dependencies, 'profile' | 'reques
   }
   const refused = await deps.requests.transition(requestId, 'AWAITING_DECISION', 'REFUSED', { closedAt: deps.clock.now().toISOString() });
   // A refusal is decided with a basis; one recorded without (before bases were required) cites the rule it was answered under.
-  const basis = basisText(deps.profile.jurisdiction, refused.decision?.basis, refused.language, inLanguage(refused.deadline.rule.citation, refused.language));
+  const basis = await basisText(deps.profile.jurisdiction, refused.decision?.basis, refused.language, inLanguage(refused.deadline.rule.citation, refused.language));
   await notifyPerson(deps, refused, 'refusal', { reason: refused.decision?.reason ?? '', basis });
   return { approved };
 }
@@ -200,6 +202,7 @@ const inEveryLanguageAsync = async (text: (language: Language) => Promise<string
  */
 async function consoleContext(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest) {
   const { rule } = request.deadline;
+  await loadRefusalGrounds(deps.profile.jurisdiction);
   return {
     deadlineRule: {
       citation: inEveryLanguage((l) => inLanguage(rule.citation, l)),

@@ -58,7 +58,7 @@ export async function requestDecision(deps: Dependencies, requestId: string, tas
   await deps.decisions.put({ requestId, taskToken, reasons: await describeReasons(reasons, 'en'), requestedAt: deps.clock.now().toISOString() });
   await alertOperator(deps, request, 'decisionNeeded', {
     reasons: (await describeReasons(reasons, deps.profile.defaultLanguage)).join('; '),
-    grounds: groundLines(deps.profile, request.types, deps.profile.defaultLanguage),
+    grounds: await groundLines(deps.profile, request.types, deps.profile.defaultLanguage),
   });
 }
 

@@ -3,13 +3,14 @@ import { ConflictError, DerbesError, NotFoundError } from '../errors.ts';
 /** Named errors of the deadline engine; they keep their parents' codes, so the HTTP mapping needs nothing new. */
 
 /**
- * A shipped jurisdiction's rules read before this process loaded them (rule-files.ts, loadShippedRules): a function
- * loads its jurisdictions' files before it reads them, and a rule not loaded is never taken as one the release lacks.
+ * A shipped jurisdiction's rules (its deadlines, loadShippedRules; its refusal grounds, loadRefusalGrounds) read before
+ * this process loaded them: a function loads its jurisdictions' files before it reads them, and a rule not loaded is
+ * never taken as one the release lacks.
  */
 export class RulesNotLoadedError extends DerbesError {
   readonly code = 'rules_not_loaded';
   constructor(readonly jurisdiction: string) {
-    super(`the rules of jurisdiction '${jurisdiction}' are read before they are loaded: await loadShippedRules(['${jurisdiction}']) first`);
+    super(`the rules of jurisdiction '${jurisdiction}' are read before this process loaded them`);
   }
 }
 

@@ -188,13 +188,13 @@ describe('applyDecision', () => {
 });
 
 describe('resolveBasis and basisText', () => {
-  it('take a ground that fits, or the operator\'s own words, and refuse a typo or a ground of another type', () => {
-    expect(resolveBasis('KZ', ['access'], 'kz-third-party-data')).toEqual({ ground: 'kz-third-party-data' });
-    expect(resolveBasis('KZ', ['claim'], 'Article 5 of our contract')).toEqual({ text: 'Article 5 of our contract' });
-    expect(() => resolveBasis('KZ', ['claim'], 'kz-no-such-ground')).toThrow(ValidationError);
-    expect(() => resolveBasis('KZ', ['access'], 'kz-withdrawal-contradicts-law')).toThrow(/does not apply to access/);
-    expect(basisText('KZ', { text: 'our words' }, 'en', 'fallback')).toBe('our words');
-    expect(basisText('KZ', undefined, 'en', 'fallback')).toBe('fallback');
+  it('take a ground that fits, or the operator\'s own words, and refuse a typo or a ground of another type', async () => {
+    expect(await resolveBasis('KZ', ['access'], 'kz-third-party-data')).toEqual({ ground: 'kz-third-party-data' });
+    expect(await resolveBasis('KZ', ['claim'], 'Article 5 of our contract')).toEqual({ text: 'Article 5 of our contract' });
+    await expect(resolveBasis('KZ', ['claim'], 'kz-no-such-ground')).rejects.toThrow(ValidationError);
+    await expect(resolveBasis('KZ', ['access'], 'kz-withdrawal-contradicts-law')).rejects.toThrow(/does not apply to access/);
+    expect(await basisText('KZ', { text: 'our words' }, 'en', 'fallback')).toBe('our words');
+    expect(await basisText('KZ', undefined, 'en', 'fallback')).toBe('fallback');
   });
 
   it('parseDecision names the field a refusal lacks', () => {
