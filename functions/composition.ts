@@ -111,7 +111,8 @@ export function dependenciesFromEnvironment(loaded: { profile?: OperatorProfile;
     get deadlines() {
       return once('deadlines', () => {
         if (!loaded.rules) throw new RulesNotLoadedError(deps.profile.jurisdiction);
-        return createDeadlineEngine({ calendarOverrides: deps.profile.calendarOverrides, baseHolidays: loaded.baseHolidays }, loaded.rules);
+        const { profile } = deps;
+        return createDeadlineEngine({ calendarOverrides: profile.calendarOverrides, baseHolidays: loaded.baseHolidays }, loaded.rules, (codes) => moreRules(profile, codes));
       });
     },
     get requests() {
@@ -248,6 +249,17 @@ const rulesFor = (profile: OperatorProfile) => loadShippedRules(jurisdictionsOf(
 async function baseHolidaysFor(profile: OperatorProfile, rules: RuleDocuments): Promise<BaseHolidays | undefined> {
   if (!needsBaseHolidays({ calendarOverrides: profile.calendarOverrides }, jurisdictionsOf(profile), rules)) return undefined;
   return (await import('./adapters/holidays/date-holidays.ts')).dateHolidays();
+}
+
+/**
+ * The rules of jurisdictions outside the profile's, for the engine to load when it meets one (a request received
+ * before the deployment changed its jurisdiction keeps the one it was received under), with the holiday library if
+ * their calendars build on it.
+ */
+async function moreRules(profile: OperatorProfile, codes: readonly string[]) {
+  const documents = await loadShippedRules(codes, Object.keys(profile.calendarOverrides ?? {}));
+  const needed = needsBaseHolidays({ calendarOverrides: profile.calendarOverrides }, [...codes], documents);
+  return { documents, baseHolidays: needed ? (await import('./adapters/holidays/date-holidays.ts')).dateHolidays() : undefined };
 }
 
 let shared: Promise<Dependencies> | undefined;

@@ -191,7 +191,8 @@ export async function evidencePack(deps: PackDeps, requestId: string, language: 
   const source = (id: string) => profile.sources.find((candidate) => candidate.id === id);
   const processor = (id: string) => profile.processors.find((candidate) => candidate.id === id);
   // The pack is written in `language`, names the language the person wrote in, and quotes a refusal's ground.
-  await Promise.all([loadMessageCatalogue(language), loadMessageCatalogue(request.language), loadRefusalGrounds(rule.jurisdiction)]);
+  // The calendar is the one of the jurisdiction the request was received under, which a later deployment may have changed.
+  await Promise.all([loadMessageCatalogue(language), loadMessageCatalogue(request.language), loadRefusalGrounds(rule.jurisdiction), deps.deadlines.load([rule.jurisdiction])]);
   const decisionReasons = await describeReasons(reviewReasons(deps, request), language);
   const document = evidencePackDocument(
     {

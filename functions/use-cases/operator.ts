@@ -292,6 +292,7 @@ export async function extendDeadline(deps: Dependencies, requestId: string, rawR
     if (current.deadline.dueAt !== request.deadline.dueAt) throw new ConflictError(`the due date of ${requestId} was changed meanwhile (now ${current.deadline.dueAt}); read it again`);
   };
   extendable(request);
+  await deps.deadlines.load([request.deadline.rule.jurisdiction]); // the one it was received under
   const extended = deps.deadlines.extend(request.deadline, deps.clock.now());
   const citation = extended.rule.appliedExtension!.citation;
   const updated = await amendAsItStands(

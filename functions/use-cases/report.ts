@@ -34,6 +34,8 @@ export async function periodReport(deps: Pick<Dependencies, 'requests' | 'audit'
     // A notice delivered counts once, however often an earlier version of the step recorded it.
     processorsTold += [...noticeStandings(await deps.audit.list(request.id)).values()].filter((notice) => notice.state === 'delivered').length;
   }
+  // Each request's days are counted in the jurisdiction it was received under, which a later deployment may have changed.
+  await deps.deadlines.load(facts.map((fact) => fact.jurisdiction));
   return buildReport({ from: input.from!, to: input.to! }, facts, processorsTold, (jurisdiction, date) => deps.deadlines.isWorkingDay(jurisdiction, date), deps.clock.now());
 }
 

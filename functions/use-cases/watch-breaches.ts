@@ -57,6 +57,7 @@ export async function watchBreaches(deps: Deps): Promise<BreachWatchReport> {
     report.openBreaches++;
     let taken: Set<string> | undefined;
     for (const notice of unfiledNotices(breach)) {
+      await deps.deadlines.load([notice.deadline.rule.jurisdiction]); // the one the breach was recorded under
       const due = escalationSchedule(notice.deadline, new Date(breach.detectedAt), deps.profile.escalation, deps.deadlines).filter((step) => Date.parse(step.at) <= now);
       if (!due.length) continue;
       taken ??= new Set(eventsOfType(await deps.audit.list(breach.id), 'deadline.step').map((e) => e.detail.kind));

@@ -113,6 +113,7 @@ export async function watchDeadlines(deps: Dependencies): Promise<WatchReport> {
     report.open++;
     try {
       const request = await checkWorkflow(deps, open, running, now, report);
+      await deps.deadlines.load([request.deadline.rule.jurisdiction]); // the one it was received under
       const schedule = escalationSchedule(request.deadline, new Date(request.receivedAt), deps.profile.escalation, deps.deadlines);
       const steps: Array<{ kind: WatchStep; at: string }> = [...schedule];
       const interim = schedule.find((step) => step.kind === 'interim_answer')!;

@@ -25,7 +25,7 @@ import {
   type ConsentState,
   type RecordedConsentEvent,
 } from '../../functions/domain/consent/index.ts';
-import { createDeadlineEngine } from '../../functions/domain/deadlines/index.ts';
+import { createDeadlineEngine, loadShippedRules, type RuleDocuments } from '../../functions/domain/deadlines/index.ts';
 import { canonicalJson } from '../../functions/domain/canonical.ts';
 import { anonymisedRequest } from '../../functions/domain/own-records.ts';
 import { emptyState, type RetentionState } from '../../functions/domain/retention.ts';
@@ -807,7 +807,11 @@ export function memorySystem(
   const openWork = new MemoryOpenWork();
   const packages = new MemoryPackages();
   const digests = new MemoryPackages();
-  const deadlines = createDeadlineEngine({ calendarOverrides: profile.calendarOverrides, baseHolidays: dateHolidays() }, SHIPPED_RULES);
+  // As a function's engine: the rules of the profile's jurisdictions, and any other shipped one loaded when a use case
+  // meets it (a request received under a jurisdiction the deployment has since changed), not all five up front.
+  const deadlines = createDeadlineEngine({ calendarOverrides: profile.calendarOverrides, baseHolidays: dateHolidays() }, rulesOfProfile(profile), async (codes) => ({
+    documents: await loadShippedRules(codes, Object.keys(profile.calendarOverrides ?? {})),
+  }));
   const consent = new MemoryConsentLedger({ timeZone: deadlines.timeZone(profile.jurisdiction), purposes: profile.purposes }, clock.now);
   const sources = new Map(
     profile.sources.map((source) => [source.id, new MemorySource(source, structuredClone(source.kind === 'dynamodb' ? (data[source.tableName] ?? []) : []), clock.now)]),
@@ -864,4 +868,13 @@ export function memorySystem(
     connectorFor: (source) => sources.get(source.id)!,
   };
   return { deps, mailer, sources, requests, audit, digests, openWork, packages, consent, workflow, decisions, attention, suppressions, sesSuppressed, retentionStates, limits, setNow: (at) => (now = at) };
+}
+
+/** The release's rule documents a function starts with (composition.ts, rulesFor): its profile's jurisdictions and their calendars. */
+function rulesOfProfile(profile: OperatorProfile): RuleDocuments {
+  const codes = [profile.jurisdiction, ...profile.breaches.alsoUnder].filter((code) => code in SHIPPED_RULES.jurisdictions);
+  const jurisdictions = Object.fromEntries(codes.map((code) => [code, SHIPPED_RULES.jurisdictions[code]!]));
+  const calendarCodes = new Set([...Object.values(jurisdictions).map(({ document }) => (document as { calendar: string }).calendar), ...Object.keys(profile.calendarOverrides ?? {})]);
+  const calendars = Object.fromEntries([...calendarCodes].filter((code) => code in SHIPPED_RULES.calendars).map((code) => [code, SHIPPED_RULES.calendars[code]!]));
+  return { calendars, jurisdictions };
 }

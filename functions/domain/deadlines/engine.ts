@@ -6,7 +6,7 @@ import { endOfLocalDay, formatInstant, isLocalDate, localDateOf, parseInstant } 
 import { loadRuleData, shippedJurisdiction } from './rule-data.ts';
 import type { RuleDocuments } from './rule-files.ts';
 import { deadlineSchemas, type JurisdictionData, type RuleSet, type StatuteRule } from './schemas.ts';
-import type { AppliedRule, BreachNoticeDeadline, Deadline, DeadlineEngine, DeadlineEngineOptions, DeadlineQuery, OperatorTerm } from './types.ts';
+import type { AppliedRule, BreachNoticeDeadline, Deadline, DeadlineEngine, DeadlineEngineOptions, DeadlineQuery, JurisdictionLoader, OperatorTerm } from './types.ts';
 
 const MS_PER_HOUR = 3_600_000;
 
@@ -19,14 +19,19 @@ interface Jurisdiction {
  * Validates the rule documents (a function's: its jurisdictions' files, loadShippedRules; the checks' and the tests':
  * every shipped one, shipped.ts) with the calendar overrides and counts by them; throws ConfigurationError.
  */
-export function createDeadlineEngine(options: DeadlineEngineOptions, documents: RuleDocuments): DeadlineEngine {
-  const ruleData = loadRuleData(options, documents);
-  const calendars = new Map([...ruleData.calendars].map(([country, data]) => [country, new WorkingCalendar(data, options.baseHolidays)]));
+export function createDeadlineEngine(options: DeadlineEngineOptions, documents: RuleDocuments, loader?: JurisdictionLoader): DeadlineEngine {
+  let { baseHolidays } = options;
+  const calendars = new Map<string, WorkingCalendar>();
   const jurisdictions = new Map<string, Jurisdiction>();
-  for (const [code, data] of ruleData.jurisdictions) {
-    const calendar = calendars.get(data.calendar);
-    if (calendar) jurisdictions.set(code, { data, calendar }); // loadRuleData has checked every calendar exists
+  function add(more: RuleDocuments): void {
+    const ruleData = loadRuleData({ ...options, baseHolidays }, more);
+    for (const [country, data] of ruleData.calendars) if (!calendars.has(country)) calendars.set(country, new WorkingCalendar(data, baseHolidays));
+    for (const [code, data] of ruleData.jurisdictions) {
+      const calendar = calendars.get(data.calendar);
+      if (calendar && !jurisdictions.has(code)) jurisdictions.set(code, { data, calendar }); // loadRuleData has checked every calendar exists
+    }
   }
+  add(documents);
 
   function jurisdictionOf(code: string): Jurisdiction {
     const jurisdiction = jurisdictions.get(code);
@@ -46,6 +51,14 @@ export function createDeadlineEngine(options: DeadlineEngineOptions, documents: 
   }
 
   return {
+    async load(codes) {
+      const missing = [...new Set(codes)].filter((code) => !jurisdictions.has(code));
+      if (!missing.length || !loader) return;
+      const loaded = await loader(missing);
+      baseHolidays ??= loaded.baseHolidays;
+      add(loaded.documents);
+    },
+
     jurisdictions: () => [...jurisdictions.keys()],
 
     timeZone: (code) => jurisdictionOf(code).calendar.timeZone,

@@ -23,6 +23,7 @@ export type {
   DeadlineEngine,
   DeadlineEngineOptions,
   DeadlineQuery,
+  JurisdictionLoader,
   ExtensionTerm,
   NoticeContentRequirement,
   OperatorTerm,

@@ -1,3 +1,4 @@
+import type { RuleDocuments } from './rule-files.ts';
 import type { BreachNoticeField } from '../breaches/notice-fields.ts';
 import type { Localized, PartlyLocalized } from '../localized.ts';
 import type { RequestType } from '../request-types.ts';
@@ -122,6 +123,13 @@ export interface CalendarUsed {
 }
 
 export interface DeadlineEngine {
+  /**
+   * Makes these jurisdictions' rules known, loading a shipped one's files when the engine was made with a loader (a
+   * function's engine starts with its profile's jurisdictions; a request keeps the jurisdiction it was received under,
+   * which a later deployment may have changed). Known ones and codes the release does not ship are left as they are:
+   * the engine refuses the latter by name (UnknownJurisdictionError).
+   */
+  load(jurisdictions: readonly string[]): Promise<void>;
   compute(query: DeadlineQuery): Deadline;
   /** Throws NoRuleInForceError where the jurisdiction had no breach-notice duty on the local day of detection. */
   breachNotice(jurisdiction: string, detectedAt: Date): BreachNoticeDeadline;
@@ -139,6 +147,12 @@ export interface DeadlineEngine {
    */
   calendarBetween(jurisdiction: string, fromLocalDate: string, toLocalDate: string): CalendarUsed;
 }
+
+/**
+ * Loads the rule documents of jurisdictions an engine was not made with, and the holiday library when their calendars
+ * build on it (composition.ts: the release's files, imported on demand).
+ */
+export type JurisdictionLoader = (jurisdictions: readonly string[]) => Promise<{ documents: RuleDocuments; baseHolidays?: BaseHolidays }>;
 
 export interface DeadlineEngineOptions {
   /** Per country, the same shape as a calendar file; fields replace, holidays merge by id, years replace per year. */
