@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { deadlineSchemas, escalationPolicySchema } from '../domain/deadlines/index.ts';
+import { deadlineSchemas, escalationPolicySchema, SHIPPED_JURISDICTION_CODES } from '../domain/deadlines/index.ts';
 import type { FieldProblem } from '../domain/errors.ts';
 import { isValidIin } from '../domain/iin.ts';
 import { isLocalDate } from '../domain/deadlines/local-time.ts';
@@ -18,6 +18,10 @@ export const FIELD_FORMATS = ['text', 'date', 'datetime', 'yesno', 'money', 'num
  */
 export const CORRECTABLE_TYPES = ['text', 'phone', 'email', 'date', 'iin'] as const;
 export type CorrectableType = (typeof CORRECTABLE_TYPES)[number];
+
+/** A jurisdiction the release ships rules for (rules/jurisdictions): the deadline engine counts by no other. */
+const ShippedJurisdiction = () =>
+  z.string().refine((code) => SHIPPED_JURISDICTION_CODES.includes(code), { message: `not a jurisdiction the release ships rules for (${SHIPPED_JURISDICTION_CODES.join(', ')})` });
 
 /**
  * The profile's schema is built on first use (the first profile parsed: `npm start`, `cdk synth`, a function's first
@@ -164,7 +168,7 @@ function buildProfileSchemas() {
   /** Record attributes tried, in order, for each thing a breach notice needs about a person found in the sources. */
   const BreachRegisterSettings = z.strictObject({
     /** Regimes besides the profile's jurisdiction whose breach-notice terms also apply (e.g. EU for customers there). */
-    alsoUnder: z.array(z.string().min(2)).default([]),
+    alsoUnder: z.array(ShippedJurisdiction()).default([]),
     identityFields: z
       .strictObject({
         /** Attributes joined with spaces into the name, e.g. lastName, firstName, patronymic; the first non-empty list wins. */
@@ -211,7 +215,7 @@ function buildProfileSchemas() {
         address: z.string().optional(),
       }),
       supportAddress: z.email(),
-      jurisdiction: z.string().min(2),
+      jurisdiction: ShippedJurisdiction(),
       languages: z.array(LanguageSchema).min(1),
       defaultLanguage: LanguageSchema,
       policyVersion: z.string().min(1),
@@ -369,6 +373,7 @@ function buildProfileSchemas() {
 }
 
 type ProfileSchemas = ReturnType<typeof buildProfileSchemas>;
+
 const profileSchemas = onFirstUse(buildProfileSchemas);
 
 /** The operator profile's schema (see buildProfileSchemas). */

@@ -39,6 +39,13 @@ describe('operator profile', () => {
     expect(problemsOf(profile)).toEqual(['purposes.1.legalBasis.en']);
   });
 
+  it('refuses a jurisdiction the release ships no rules for, naming the field', () => {
+    expect(problemsOf({ ...demo(), jurisdiction: 'XX' })).toEqual(['jurisdiction']);
+    const profile = demo();
+    profile.breaches = { ...profile.breaches, alsoUnder: ['EU', 'ZZ'] };
+    expect(problemsOf(profile)).toEqual(['breaches.alsoUnder.1']);
+  });
+
   it('says which file is unreadable or not JSON', () => {
     expect(() => loadProfileFile('profiles/missing.json')).toThrow(/profiles\/missing.json[\s\S]*cannot be read/);
     expect(() => loadProfileFile('package-lock.json')).toThrow(ConfigurationError);

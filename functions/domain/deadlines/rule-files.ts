@@ -46,7 +46,7 @@ const calendarFile = (code: string) => importOnce(calendarFiles, code, `rules/ca
  * The release's rule documents of these jurisdictions, with the calendars they count days in and the calendars the
  * profile overrides: imported when a process first asks (a bundle holds each file in a chunk of its own), so a
  * deployment loads the rules of its configured jurisdictions, not all five. A code the release does not ship is left
- * out: the engine refuses it by name (UnknownJurisdictionError), and the profile's own check names it first.
+ * out: the engine refuses it by name (UnknownJurisdictionError); a profile naming one is refused before (config/profile-schema.ts).
  */
 export async function loadShippedRules(jurisdictionCodes: readonly string[], calendarOverrides: readonly string[] = []): Promise<RuleDocuments> {
   const codes = [...new Set(jurisdictionCodes)].filter((code) => SHIPPED_JURISDICTION_CODES.includes(code));
