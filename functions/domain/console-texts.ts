@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { onFirstUse } from './on-first-use.ts';
-import { ConfigurationError, PROBLEM_KINDS, TextsNotLoadedError, type FieldProblem } from './errors.ts';
+import { ConfigurationError, PROBLEM_KINDS, TextsNotLoadedError, UnsupportedLanguageError, type FieldProblem } from './errors.ts';
 import { CHANNELS, REQUEST_STATUSES } from './request.ts';
 import { LANGUAGES, REQUEST_TYPES, type Language } from './request-types.ts';
 import { WORKFLOW_STEPS } from './workflow-steps.ts';
@@ -79,7 +79,7 @@ const loaded = new Map<Language, ConsoleTexts>();
 
 /** A language's console texts, imported and validated (against English) once per process. */
 export function loadConsoleTexts(language: Language): Promise<ConsoleTexts> {
-  if (!LANGUAGES.includes(language)) return Promise.reject(new TextsNotLoadedError(String(language)));
+  if (!LANGUAGES.includes(language)) return Promise.reject(new UnsupportedLanguageError(String(language), LANGUAGES));
   let load = loading.get(language);
   if (!load) {
     load = (async () => {

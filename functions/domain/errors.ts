@@ -82,6 +82,14 @@ export class TextsNotLoadedError extends DerbesError {
   }
 }
 
+/** A language derbes ships no texts in (rules/messages, console, sign-in hold ru, kk and en): its file is never looked for. */
+export class UnsupportedLanguageError extends DerbesError {
+  readonly code = 'unsupported_language';
+  constructor(readonly language: string, readonly supported: readonly string[]) {
+    super(`'${language}' is not a language derbes ships texts in (${supported.join(', ')})`);
+  }
+}
+
 /** A verification code or download link that is unknown, used or expired; deliberately vague. */
 export class InvalidTokenError extends DerbesError {
   readonly code = 'invalid_token';

@@ -1,4 +1,4 @@
-import { TextsNotLoadedError } from './errors.ts';
+import { TextsNotLoadedError, UnsupportedLanguageError } from './errors.ts';
 import { LANGUAGES, type Language } from './request-types.ts';
 
 /**
@@ -20,7 +20,7 @@ export const messageCatalogueFile = (language: Language) => `rules/messages/${la
 /** Loads a language's catalogue file (once per process; a failed import is tried again on the next call). */
 export function loadMessageCatalogue(language: Language): Promise<void> {
   // The language names a file: only the languages derbes ships.
-  if (!LANGUAGES.includes(language)) return Promise.reject(new TextsNotLoadedError(String(language)));
+  if (!LANGUAGES.includes(language)) return Promise.reject(new UnsupportedLanguageError(String(language), LANGUAGES));
   let load = loading.get(language);
   if (!load) {
     load = import(`../../rules/messages/${language}.json`, { with: { type: 'json' } }).then((module: { default: unknown }) => {

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ConfigurationError, TextsNotLoadedError, toFieldProblems } from './errors.ts';
+import { ConfigurationError, toFieldProblems, UnsupportedLanguageError } from './errors.ts';
 import { onFirstUse } from './on-first-use.ts';
 import { LANGUAGES, type Language } from './request-types.ts';
 
@@ -32,7 +32,7 @@ const loading = new Map<Language, Promise<SignInTexts>>();
 
 /** A language's sign-in texts, imported and validated once per process. */
 export function loadSignInTexts(language: Language): Promise<SignInTexts> {
-  if (!LANGUAGES.includes(language)) return Promise.reject(new TextsNotLoadedError(String(language)));
+  if (!LANGUAGES.includes(language)) return Promise.reject(new UnsupportedLanguageError(String(language), LANGUAGES));
   let load = loading.get(language);
   if (!load) {
     load = import(`../../rules/sign-in/${language}.json`, { with: { type: 'json' } }).then((file: { default: unknown }) => parseSignInTexts(file.default, language));

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
-import { ConfigurationError, TextsNotLoadedError } from '../../functions/domain/errors.ts';
+import { ConfigurationError, UnsupportedLanguageError } from '../../functions/domain/errors.ts';
+import { loadConsoleTexts } from '../../functions/domain/console-texts.ts';
+import { loadSignInTexts } from '../../functions/domain/sign-in-texts.ts';
 import { loadMessages, parseCatalog } from '../../functions/domain/messages.ts';
 import { LANGUAGES } from '../../functions/domain/request-types.ts';
 
@@ -88,6 +90,9 @@ describe('message catalogues', () => {
   });
 
   it('refuses to load a language derbes does not ship', async () => {
-    await expect(loadMessages('de' as never)).rejects.toThrow(TextsNotLoadedError);
+    await expect(loadMessages('de' as never)).rejects.toThrow(UnsupportedLanguageError);
+    await expect(loadMessages('de' as never)).rejects.toThrow("'de' is not a language derbes ships texts in (ru, kk, en)");
+    await expect(loadConsoleTexts('de' as never)).rejects.toThrow(UnsupportedLanguageError);
+    await expect(loadSignInTexts('de' as never)).rejects.toThrow(UnsupportedLanguageError);
   });
 });
