@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { onFirstUse } from './on-first-use.ts';
-import { ConfigurationError, PROBLEM_KINDS, TextsNotLoadedError, UnsupportedLanguageError, type FieldProblem } from './errors.ts';
+import { ConfigurationError, PROBLEM_KINDS, UnsupportedLanguageError, type FieldProblem } from './errors.ts';
 import { CHANNELS, REQUEST_STATUSES } from './request.ts';
 import { LANGUAGES, REQUEST_TYPES, type Language } from './request-types.ts';
 import { WORKFLOW_STEPS } from './workflow-steps.ts';
@@ -75,7 +75,6 @@ export function checkConsoleTexts(files: Record<Language, unknown>): void {
 }
 
 const loading = new Map<Language, Promise<ConsoleTexts>>();
-const loaded = new Map<Language, ConsoleTexts>();
 
 /** A language's console texts, imported and validated (against English) once per process. */
 export function loadConsoleTexts(language: Language): Promise<ConsoleTexts> {
@@ -85,18 +84,10 @@ export function loadConsoleTexts(language: Language): Promise<ConsoleTexts> {
     load = (async () => {
       const file = (await import(`../../rules/console/${language}.json`, { with: { type: 'json' } })) as { default: unknown };
       const texts = parseConsoleTexts(file.default, consoleTextsFile(language), language === 'en' ? undefined : await loadConsoleTexts('en'));
-      loaded.set(language, texts);
       return texts;
     })();
     load.catch(() => loading.delete(language));
     loading.set(language, load);
   }
   return load;
-}
-
-/** A loaded language's console texts (loadConsoleTexts); TextsNotLoadedError if it was not loaded. */
-export function consoleTexts(language: Language): ConsoleTexts {
-  const texts = loaded.get(language);
-  if (!texts) throw new TextsNotLoadedError(language);
-  return texts;
 }

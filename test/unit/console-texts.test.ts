@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import en from '../../rules/console/en.json' with { type: 'json' };
-import { consoleTexts, loadConsoleTexts, parseConsoleTexts } from '../../functions/domain/console-texts.ts';
+import { loadConsoleTexts, parseConsoleTexts, type ConsoleTexts } from '../../functions/domain/console-texts.ts';
 import * as z from 'zod';
 import { ConfigurationError, PROBLEM_KINDS, toFieldProblems } from '../../functions/domain/errors.ts';
 import { parseDecision } from '../../functions/use-cases/operator.ts';
@@ -14,11 +14,13 @@ import { LANGUAGES } from '../../functions/domain/request-types.ts';
 import { INBOX_FILTERS } from '../../functions/use-cases/inbox.ts';
 import { impureWords, kazakhProblems } from '../support/purity.ts';
 
+const loaded = new Map<(typeof LANGUAGES)[number], ConsoleTexts>();
+const consoleTexts = (language: (typeof LANGUAGES)[number]) => loaded.get(language)!;
 const texts = (language: (typeof LANGUAGES)[number]) =>
   Object.entries(consoleTexts(language)).flatMap(([group, value]) => (typeof value === 'string' ? [] : Object.entries(value).map(([name, text]) => [`${group}.${name}`, text] as const)));
 
 describe('the console\'s texts', () => {
-  beforeAll(() => Promise.all(LANGUAGES.map(loadConsoleTexts)));
+  beforeAll(() => Promise.all(LANGUAGES.map(async (language) => loaded.set(language, await loadConsoleTexts(language)))));
 
   it('every language has every text, in its own script: no Latin word in Russian or Kazakh, Kazakh letters in Kazakh', () => {
     for (const language of LANGUAGES) {

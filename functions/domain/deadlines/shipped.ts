@@ -12,7 +12,7 @@ import { loadRuleData } from './rule-data.ts';
 import type { RuleDocuments, ShippedDocument } from './rule-files.ts';
 import type { DeadlineEngineOptions } from './types.ts';
 
-export type { RuleDocuments, ShippedDocument };
+export type { RuleDocuments };
 
 /**
  * Every rule document the release ships, imported statically: for the checks where derbes starts (`cdk synth`,
