@@ -12,6 +12,7 @@ import groundsEu from '../rules/refusal-grounds/EU.json' with { type: 'json' };
 import groundsKz from '../rules/refusal-grounds/KZ.json' with { type: 'json' };
 import groundsRu from '../rules/refusal-grounds/RU.json' with { type: 'json' };
 import groundsUsCa from '../rules/refusal-grounds/US-CA.json' with { type: 'json' };
+import type { ShippedCode } from '../functions/domain/deadlines/rule-files.ts';
 import type { Language } from '../functions/domain/request-types.ts';
 
 /*
@@ -28,4 +29,4 @@ export const SHIPPED_CONSOLE_TEXTS: Record<Language, unknown> = { ru: consoleRu,
 /** rules/sign-in/<language>.json: the console's sign-in page. */
 export const SHIPPED_SIGN_IN_TEXTS: Record<Language, unknown> = { ru: signInRu, kk: signInKk, en: signInEn };
 /** rules/refusal-grounds/<jurisdiction>.json: why a request may be refused, in ru, kk and en. */
-export const SHIPPED_REFUSAL_GROUNDS: Record<string, unknown> = { KZ: groundsKz, EU: groundsEu, RU: groundsRu, 'US-CA': groundsUsCa, BR: groundsBr };
+export const SHIPPED_REFUSAL_GROUNDS: Record<ShippedCode, unknown> = { KZ: groundsKz, EU: groundsEu, RU: groundsRu, 'US-CA': groundsUsCa, BR: groundsBr };

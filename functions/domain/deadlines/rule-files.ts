@@ -15,9 +15,14 @@ export interface RuleDocuments {
   jurisdictions: Record<string, ShippedDocument>;
 }
 
-/** The jurisdictions the release ships rules for (rules/jurisdictions/<code>.json), each counting in a calendar of rules/calendars. */
-export const SHIPPED_JURISDICTION_CODES: readonly string[] = ['KZ', 'EU', 'RU', 'US-CA', 'BR'];
-export const SHIPPED_CALENDAR_CODES: readonly string[] = ['KZ', 'EU', 'RU', 'US-CA', 'BR'];
+const SHIPPED_CODES = ['KZ', 'EU', 'RU', 'US-CA', 'BR'] as const;
+/** A code the release ships files for; the maps of statically imported files (shipped.ts, infra/shipped-texts.ts) are keyed by it. */
+export type ShippedCode = (typeof SHIPPED_CODES)[number];
+/**
+ * The one list of the codes the release ships: each has its rules (rules/jurisdictions/<code>.json), its calendar
+ * (rules/calendars/<code>.json) and its refusal grounds (rules/refusal-grounds/<code>.json). A test holds it to rules/.
+ */
+export const SHIPPED_JURISDICTION_CODES: readonly string[] = SHIPPED_CODES;
 
 const jurisdictionFiles = new Map<string, Promise<ShippedDocument>>();
 const calendarFiles = new Map<string, Promise<ShippedDocument>>();
@@ -53,7 +58,7 @@ export async function loadShippedRules(jurisdictionCodes: readonly string[], cal
   const jurisdictions = Object.fromEntries(await Promise.all(codes.map(async (code) => [code, await jurisdictionFile(code)] as const)));
   // The calendar a document names is read before the document is validated: an unknown or missing one is loadRuleData's to refuse.
   const named = Object.values(jurisdictions).map(({ document }) => (document as { calendar?: unknown } | null)?.calendar);
-  const calendarCodes = [...new Set([...named, ...calendarOverrides])].filter((code): code is string => typeof code === 'string' && SHIPPED_CALENDAR_CODES.includes(code));
+  const calendarCodes = [...new Set([...named, ...calendarOverrides])].filter((code): code is string => typeof code === 'string' && SHIPPED_JURISDICTION_CODES.includes(code));
   const calendars = Object.fromEntries(await Promise.all(calendarCodes.map(async (code) => [code, await calendarFile(code)] as const)));
   return { calendars, jurisdictions };
 }

@@ -9,7 +9,7 @@ import kzJurisdiction from '../../../rules/jurisdictions/KZ.json' with { type: '
 import ruJurisdiction from '../../../rules/jurisdictions/RU.json' with { type: 'json' };
 import usCaJurisdiction from '../../../rules/jurisdictions/US-CA.json' with { type: 'json' };
 import { loadRuleData } from './rule-data.ts';
-import type { RuleDocuments, ShippedDocument } from './rule-files.ts';
+import type { RuleDocuments, ShippedCode, ShippedDocument } from './rule-files.ts';
 import type { DeadlineEngineOptions } from './types.ts';
 
 export type { RuleDocuments };
@@ -19,7 +19,7 @@ export type { RuleDocuments };
  * `npm start`), the command line and the tests. A function's bundle does not import this module: a function loads its
  * jurisdictions' files on demand (rule-files.ts, loadShippedRules).
  */
-export const SHIPPED_CALENDARS: Record<string, ShippedDocument> = {
+export const SHIPPED_CALENDARS: Record<ShippedCode, ShippedDocument> = {
   KZ: { file: 'rules/calendars/KZ.json', document: kzCalendar },
   EU: { file: 'rules/calendars/EU.json', document: euCalendar },
   RU: { file: 'rules/calendars/RU.json', document: ruCalendar },
@@ -27,7 +27,7 @@ export const SHIPPED_CALENDARS: Record<string, ShippedDocument> = {
   BR: { file: 'rules/calendars/BR.json', document: brCalendar },
 };
 
-export const SHIPPED_JURISDICTIONS: Record<string, ShippedDocument> = {
+export const SHIPPED_JURISDICTIONS: Record<ShippedCode, ShippedDocument> = {
   KZ: { file: 'rules/jurisdictions/KZ.json', document: kzJurisdiction },
   EU: { file: 'rules/jurisdictions/EU.json', document: euJurisdiction },
   RU: { file: 'rules/jurisdictions/RU.json', document: ruJurisdiction },

@@ -1,4 +1,27 @@
+import { readdirSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
+import { SHIPPED_JURISDICTION_CODES } from '../../../functions/domain/deadlines/rule-files.ts';
+import { SHIPPED_CALENDARS, SHIPPED_JURISDICTIONS } from '../../../functions/domain/deadlines/shipped.ts';
+import { LANGUAGES } from '../../../functions/domain/request-types.ts';
+import { SHIPPED_CONSOLE_TEXTS, SHIPPED_MESSAGE_CATALOGUES, SHIPPED_REFUSAL_GROUNDS, SHIPPED_SIGN_IN_TEXTS } from '../../../infra/shipped-texts.ts';
+
+const filesIn = (directory: string) => readdirSync(directory).map((name) => name.replace(/\.json$/, '')).sort();
+const sorted = (codes: Iterable<string>) => [...codes].sort();
+
+/** The lists of shipped codes and languages, and the maps of statically imported files, are the files in rules/. */
+describe("the release's lists of files", () => {
+  it('one list of jurisdiction codes: the files of rules/jurisdictions, rules/calendars and rules/refusal-grounds', () => {
+    for (const directory of ['rules/jurisdictions', 'rules/calendars', 'rules/refusal-grounds']) expect(filesIn(directory), directory).toEqual(sorted(SHIPPED_JURISDICTION_CODES));
+    for (const [name, files] of Object.entries({ SHIPPED_JURISDICTIONS, SHIPPED_CALENDARS, SHIPPED_REFUSAL_GROUNDS })) expect(sorted(Object.keys(files)), name).toEqual(sorted(SHIPPED_JURISDICTION_CODES));
+    for (const [code, { file }] of Object.entries({ ...SHIPPED_JURISDICTIONS })) expect(file).toBe(`rules/jurisdictions/${code}.json`);
+    for (const [code, { file }] of Object.entries({ ...SHIPPED_CALENDARS })) expect(file).toBe(`rules/calendars/${code}.json`);
+  });
+
+  it('the languages: the files of rules/messages, rules/console and rules/sign-in', () => {
+    for (const directory of ['rules/messages', 'rules/console', 'rules/sign-in']) expect(filesIn(directory), directory).toEqual(sorted(LANGUAGES));
+    for (const [name, files] of Object.entries({ SHIPPED_MESSAGE_CATALOGUES, SHIPPED_CONSOLE_TEXTS, SHIPPED_SIGN_IN_TEXTS })) expect(sorted(Object.keys(files)), name).toEqual(sorted(LANGUAGES));
+  });
+});
 
 /** A deployment loads the rules of its own jurisdictions, not all five the release ships. */
 describe("the release's rule files, loaded per jurisdiction", () => {
