@@ -23,9 +23,16 @@ export function createDeadlineEngine(options: DeadlineEngineOptions, documents: 
   let { baseHolidays } = options;
   const calendars = new Map<string, WorkingCalendar>();
   const jurisdictions = new Map<string, Jurisdiction>();
+  /** Calendars built on the holiday library made before the engine had it: no known jurisdiction counts in them yet. */
+  const withoutLibrary = new Set<string>();
   function add(more: RuleDocuments): void {
     const ruleData = loadRuleData({ ...options, baseHolidays }, more);
-    for (const [country, data] of ruleData.calendars) if (!calendars.has(country)) calendars.set(country, new WorkingCalendar(data, baseHolidays));
+    for (const [country, data] of ruleData.calendars) {
+      if (calendars.has(country) && !(withoutLibrary.has(country) && baseHolidays)) continue;
+      calendars.set(country, new WorkingCalendar(data, baseHolidays));
+      if (data.baseHolidays && !baseHolidays) withoutLibrary.add(country);
+      else withoutLibrary.delete(country);
+    }
     for (const [code, data] of ruleData.jurisdictions) {
       const calendar = calendars.get(data.calendar);
       if (calendar && !jurisdictions.has(code)) jurisdictions.set(code, { data, calendar }); // loadRuleData has checked every calendar exists

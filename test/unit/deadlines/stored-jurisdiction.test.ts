@@ -81,4 +81,12 @@ describe("a function's engine (composition.ts)", () => {
     expect(deadlines.isWorkingDay('BR', '2026-04-22')).toBe(true);
     expect(() => deadlines.isWorkingDay('XX', '2026-12-22')).toThrow(UnknownJurisdictionError); // not shipped: stays unknown
   });
+
+  it('counts in a calendar the profile overrides, loaded at start before the holiday library was', async () => {
+    const profile = { ...loadProfileFile('profiles/demo.json'), calendarOverrides: { BR: { timeZone: 'America/Recife' } } };
+    const { deadlines } = dependenciesFromEnvironment({ profile, rules: await loadShippedRules([profile.jurisdiction], ['BR']) });
+    await deadlines.load(['BR']);
+    expect(deadlines.timeZone('BR')).toBe('America/Recife');
+    expect(deadlines.isWorkingDay('BR', '2026-04-21')).toBe(false);
+  });
 });
