@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { onFirstUse } from './on-first-use.ts';
+import { onFirstLoad, onFirstUse } from './on-first-use.ts';
 import { ConfigurationError, PROBLEM_KINDS, UnsupportedLanguageError, type FieldProblem } from './errors.ts';
 import { CHANNELS, REQUEST_STATUSES } from './request.ts';
 import { LANGUAGES, REQUEST_TYPES, type Language } from './request-types.ts';
@@ -74,20 +74,13 @@ export function checkConsoleTexts(files: Record<Language, unknown>): void {
   for (const language of LANGUAGES) if (language !== 'en') parseConsoleTexts(files[language], consoleTextsFile(language), english);
 }
 
-const loading = new Map<Language, Promise<ConsoleTexts>>();
+const consoleTextsByLanguage = onFirstLoad(async (language: Language) => {
+  const file = (await import(`../../rules/console/${language}.json`, { with: { type: 'json' } })) as { default: unknown };
+  return parseConsoleTexts(file.default, consoleTextsFile(language), language === 'en' ? undefined : await loadConsoleTexts('en'));
+});
 
 /** A language's console texts, imported and validated (against English) once per process. */
-export function loadConsoleTexts(language: Language): Promise<ConsoleTexts> {
-  if (!LANGUAGES.includes(language)) return Promise.reject(new UnsupportedLanguageError(String(language), LANGUAGES));
-  let load = loading.get(language);
-  if (!load) {
-    load = (async () => {
-      const file = (await import(`../../rules/console/${language}.json`, { with: { type: 'json' } })) as { default: unknown };
-      const texts = parseConsoleTexts(file.default, consoleTextsFile(language), language === 'en' ? undefined : await loadConsoleTexts('en'));
-      return texts;
-    })();
-    load.catch(() => loading.delete(language));
-    loading.set(language, load);
-  }
-  return load;
+export async function loadConsoleTexts(language: Language): Promise<ConsoleTexts> {
+  if (!LANGUAGES.includes(language)) throw new UnsupportedLanguageError(String(language), LANGUAGES);
+  return consoleTextsByLanguage.load(language);
 }

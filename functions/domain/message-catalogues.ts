@@ -1,4 +1,5 @@
 import { TextsNotLoadedError, UnsupportedLanguageError } from './errors.ts';
+import { onFirstLoad } from './on-first-use.ts';
 import { LANGUAGES, type Language } from './request-types.ts';
 
 /**
@@ -11,29 +12,23 @@ import { LANGUAGES, type Language } from './request-types.ts';
  * texts' synchronous readers then find it, and throw TextsNotLoadedError for a language that was not loaded: a text is
  * never rendered from another language instead.
  */
-const loading = new Map<Language, Promise<void>>();
-const loaded = new Map<Language, unknown>();
+const catalogues = onFirstLoad((language: Language) =>
+  import(`../../rules/messages/${language}.json`, { with: { type: 'json' } }).then((module: { default: unknown }) => module.default),
+);
 
 /** The file of a language's catalogue, as named in errors. */
 export const messageCatalogueFile = (language: Language) => `rules/messages/${language}.json`;
 
 /** Loads a language's catalogue file (once per process; a failed import is tried again on the next call). */
-export function loadMessageCatalogue(language: Language): Promise<void> {
+export async function loadMessageCatalogue(language: Language): Promise<void> {
   // The language names a file: only the languages derbes ships.
-  if (!LANGUAGES.includes(language)) return Promise.reject(new UnsupportedLanguageError(String(language), LANGUAGES));
-  let load = loading.get(language);
-  if (!load) {
-    load = import(`../../rules/messages/${language}.json`, { with: { type: 'json' } }).then((module: { default: unknown }) => {
-      loaded.set(language, module.default);
-    });
-    load.catch(() => loading.delete(language));
-    loading.set(language, load);
-  }
-  return load;
+  if (!LANGUAGES.includes(language)) throw new UnsupportedLanguageError(String(language), LANGUAGES);
+  await catalogues.load(language);
 }
 
 /** A loaded catalogue's document (unvalidated); throws TextsNotLoadedError if its language was not loaded. */
 export function loadedMessageCatalogue(language: Language): unknown {
-  if (!loaded.has(language)) throw new TextsNotLoadedError(language);
-  return loaded.get(language);
+  const catalogue = catalogues.loaded(language);
+  if (catalogue === undefined) throw new TextsNotLoadedError(language);
+  return catalogue;
 }

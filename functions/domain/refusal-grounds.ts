@@ -3,7 +3,7 @@ import { RulesNotLoadedError } from './deadlines/errors.ts';
 import { SHIPPED_JURISDICTION_CODES } from './deadlines/rule-files.ts';
 import { ConfigurationError, toFieldProblems } from './errors.ts';
 import { localizedSchema } from './localized.ts';
-import { onFirstUse } from './on-first-use.ts';
+import { onFirstLoad, onFirstUse } from './on-first-use.ts';
 import { RequestTypeSchema, type Language, type RequestType } from './request-types.ts';
 
 /**
@@ -57,32 +57,25 @@ export function checkRefusalGrounds(files: Record<string, unknown>): void {
   for (const jurisdiction of SHIPPED_JURISDICTION_CODES) parseRefusalGrounds(files[jurisdiction], groundsFile(jurisdiction));
 }
 
-const loading = new Map<string, Promise<RefusalGround[]>>();
-const loaded = new Map<string, RefusalGround[]>();
+const groundsByJurisdiction = onFirstLoad((jurisdiction: string) =>
+  import(`../../rules/refusal-grounds/${jurisdiction}.json`, { with: { type: 'json' } }).then((file: { default: unknown }) =>
+    parseRefusalGrounds(file.default, groundsFile(jurisdiction)),
+  ),
+);
 
 /**
  * A jurisdiction's grounds, imported (a chunk of its own in a bundle) and validated once per process when a function
  * first needs them: a deployment reads its own jurisdiction's, not all five at every cold start. A code the release
  * ships no grounds for has none. checkRefusalGrounds validates them all where derbes starts (`cdk synth`, `npm start`).
  */
-export function loadRefusalGrounds(jurisdiction: string): Promise<RefusalGround[]> {
-  if (!SHIPPED_JURISDICTION_CODES.includes(jurisdiction)) return Promise.resolve([]);
-  let load = loading.get(jurisdiction);
-  if (!load) {
-    load = import(`../../rules/refusal-grounds/${jurisdiction}.json`, { with: { type: 'json' } }).then((file: { default: unknown }) => {
-      const grounds = parseRefusalGrounds(file.default, groundsFile(jurisdiction));
-      loaded.set(jurisdiction, grounds);
-      return grounds;
-    });
-    load.catch(() => loading.delete(jurisdiction));
-    loading.set(jurisdiction, load);
-  }
-  return load;
+export async function loadRefusalGrounds(jurisdiction: string): Promise<RefusalGround[]> {
+  if (!SHIPPED_JURISDICTION_CODES.includes(jurisdiction)) return [];
+  return groundsByJurisdiction.load(jurisdiction);
 }
 
 /** A loaded jurisdiction's grounds; none for a code the release ships none for; RulesNotLoadedError if not loaded. */
 function groundsOf(jurisdiction: string): RefusalGround[] {
-  const grounds = loaded.get(jurisdiction);
+  const grounds = groundsByJurisdiction.loaded(jurisdiction);
   if (grounds) return grounds;
   if (SHIPPED_JURISDICTION_CODES.includes(jurisdiction)) throw new RulesNotLoadedError(jurisdiction);
   return [];

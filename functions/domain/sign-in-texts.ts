@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ConfigurationError, toFieldProblems, UnsupportedLanguageError } from './errors.ts';
-import { onFirstUse } from './on-first-use.ts';
+import { onFirstLoad, onFirstUse } from './on-first-use.ts';
 import { LANGUAGES, type Language } from './request-types.ts';
 
 const TEXT_KEYS = [
@@ -28,16 +28,12 @@ export function checkSignInTexts(files: Record<Language, unknown>): void {
   for (const language of LANGUAGES) parseSignInTexts(files[language], language);
 }
 
-const loading = new Map<Language, Promise<SignInTexts>>();
+const signInTextsByLanguage = onFirstLoad((language: Language) =>
+  import(`../../rules/sign-in/${language}.json`, { with: { type: 'json' } }).then((file: { default: unknown }) => parseSignInTexts(file.default, language)),
+);
 
 /** A language's sign-in texts, imported and validated once per process. */
-export function loadSignInTexts(language: Language): Promise<SignInTexts> {
-  if (!LANGUAGES.includes(language)) return Promise.reject(new UnsupportedLanguageError(String(language), LANGUAGES));
-  let load = loading.get(language);
-  if (!load) {
-    load = import(`../../rules/sign-in/${language}.json`, { with: { type: 'json' } }).then((file: { default: unknown }) => parseSignInTexts(file.default, language));
-    load.catch(() => loading.delete(language));
-    loading.set(language, load);
-  }
-  return load;
+export async function loadSignInTexts(language: Language): Promise<SignInTexts> {
+  if (!LANGUAGES.includes(language)) throw new UnsupportedLanguageError(String(language), LANGUAGES);
+  return signInTextsByLanguage.load(language);
 }

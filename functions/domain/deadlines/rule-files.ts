@@ -1,3 +1,4 @@
+import { onFirstLoad } from '../on-first-use.ts';
 import { RulesNotLoadedError } from './errors.ts';
 
 /** A rule document as the release ships it, still unvalidated: rule-data.ts checks it with the calendar overrides. */
@@ -24,28 +25,18 @@ export type ShippedCode = (typeof SHIPPED_CODES)[number];
  */
 export const SHIPPED_JURISDICTION_CODES: readonly string[] = SHIPPED_CODES;
 
-const jurisdictionFiles = new Map<string, Promise<ShippedDocument>>();
-const calendarFiles = new Map<string, Promise<ShippedDocument>>();
-const loadedJurisdictions = new Map<string, ShippedDocument>();
-
-/** Imports a file once per process (a failed import is tried again on the next call). */
-function importOnce(cache: Map<string, Promise<ShippedDocument>>, code: string, file: string, load: () => Promise<{ default: unknown }>): Promise<ShippedDocument> {
-  let imported = cache.get(code);
-  if (!imported) {
-    imported = load().then((module) => ({ file, document: module.default }));
-    imported.catch(() => cache.delete(code));
-    cache.set(code, imported);
-  }
-  return imported;
-}
-
-async function jurisdictionFile(code: string): Promise<ShippedDocument> {
-  const shipped = await importOnce(jurisdictionFiles, code, `rules/jurisdictions/${code}.json`, () => import(`../../../rules/jurisdictions/${code}.json`, { with: { type: 'json' } }));
-  loadedJurisdictions.set(code, shipped);
-  return shipped;
-}
-
-const calendarFile = (code: string) => importOnce(calendarFiles, code, `rules/calendars/${code}.json`, () => import(`../../../rules/calendars/${code}.json`, { with: { type: 'json' } }));
+const jurisdictionFiles = onFirstLoad((code: string) =>
+  import(`../../../rules/jurisdictions/${code}.json`, { with: { type: 'json' } }).then((module: { default: unknown }): ShippedDocument => ({
+    file: `rules/jurisdictions/${code}.json`,
+    document: module.default,
+  })),
+);
+const calendarFiles = onFirstLoad((code: string) =>
+  import(`../../../rules/calendars/${code}.json`, { with: { type: 'json' } }).then((module: { default: unknown }): ShippedDocument => ({
+    file: `rules/calendars/${code}.json`,
+    document: module.default,
+  })),
+);
 
 /**
  * The release's rule documents of these jurisdictions, with the calendars they count days in and the calendars the
@@ -55,11 +46,11 @@ const calendarFile = (code: string) => importOnce(calendarFiles, code, `rules/ca
  */
 export async function loadShippedRules(jurisdictionCodes: readonly string[], calendarOverrides: readonly string[] = []): Promise<RuleDocuments> {
   const codes = [...new Set(jurisdictionCodes)].filter((code) => SHIPPED_JURISDICTION_CODES.includes(code));
-  const jurisdictions = Object.fromEntries(await Promise.all(codes.map(async (code) => [code, await jurisdictionFile(code)] as const)));
+  const jurisdictions = Object.fromEntries(await Promise.all(codes.map(async (code) => [code, await jurisdictionFiles.load(code)] as const)));
   // The calendar a document names is read before the document is validated: an unknown or missing one is loadRuleData's to refuse.
   const named = Object.values(jurisdictions).map(({ document }) => (document as { calendar?: unknown } | null)?.calendar);
   const calendarCodes = [...new Set([...named, ...calendarOverrides])].filter((code): code is string => typeof code === 'string' && SHIPPED_JURISDICTION_CODES.includes(code));
-  const calendars = Object.fromEntries(await Promise.all(calendarCodes.map(async (code) => [code, await calendarFile(code)] as const)));
+  const calendars = Object.fromEntries(await Promise.all(calendarCodes.map(async (code) => [code, await calendarFiles.load(code)] as const)));
   return { calendars, jurisdictions };
 }
 
@@ -68,7 +59,7 @@ export async function loadShippedRules(jurisdictionCodes: readonly string[], cal
  * does not ship; RulesNotLoadedError for a shipped one not loaded yet — never read as "not in the release".
  */
 export function loadedJurisdictionDocument(code: string): ShippedDocument | undefined {
-  const shipped = loadedJurisdictions.get(code);
+  const shipped = jurisdictionFiles.loaded(code);
   if (shipped) return shipped;
   if (SHIPPED_JURISDICTION_CODES.includes(code)) throw new RulesNotLoadedError(code);
   return undefined;
