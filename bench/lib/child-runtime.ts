@@ -99,28 +99,22 @@ export class ChildRuntime {
   cpuSeconds(): { runtime: number; mainThread: number; database: number } | undefined {
     const pid = this.child?.pid;
     if (!pid || !existsSync(`/proc/${pid}/stat`)) return undefined;
-    const ticksPerSecond = 100; // USER_HZ, 100 on Linux
     let runtime = 0;
     let database = 0;
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
-      let stat: string;
+      let stat: ReturnType<typeof procStat>;
       try {
-        stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        stat = procStat(readFileSync(`/proc/${entry}/stat`, 'utf8'));
       } catch {
         continue; // ended meanwhile
       }
-      // Fields after the command's closing parenthesis: state ppid pgrp … utime (14) stime (15), counted from 1.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) !== pid) continue;
-      const seconds = (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
-      if (Number(entry) === pid) runtime += seconds;
-      else database += seconds;
+      if (stat.group !== pid) continue;
+      if (Number(entry) === pid) runtime += stat.seconds;
+      else database += stat.seconds;
     }
     // The main thread alone (the HTTP gateway, the AWS endpoints, Step Functions, SES): its task's id is the process id.
-    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const mainThread = (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+    const mainThread = procStat(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8')).seconds;
     return { runtime, mainThread, database };
   }
 
@@ -128,4 +122,13 @@ export class ChildRuntime {
   log(): string {
     return readFileSync(this.logFile, 'utf8');
   }
+}
+
+/**
+ * A /proc stat line's process group and CPU seconds (user + system). Its fields after the command's closing
+ * parenthesis: state ppid pgrp … utime (14) stime (15), counted from 1; ticks of USER_HZ, 100 on Linux.
+ */
+function procStat(text: string): { group: number; seconds: number } {
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { group: Number(fields[2]), seconds: (Number(fields[11]) + Number(fields[12])) / 100 };
 }
