@@ -1,4 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import type { AuditEvent } from './audit.ts';
 import { ConflictError } from './errors.ts';
 import type { Deadline } from './deadlines/index.ts';
 import type { Language, RequestType } from './request-types.ts';
@@ -191,6 +192,22 @@ export function assertTransition(request: Pick<DataSubjectRequest, 'id' | 'statu
   if (to === 'CLOSED_UNVERIFIED' && request.verifiedAt !== undefined) {
     throw new ConflictError(`request ${request.id} was confirmed; it cannot be closed as unconfirmed`);
   }
+}
+
+/**
+ * The request as the person's confirmation leaves it, with what its trail records: verified and, where
+ * `beginsAtOnce` holds for it, in progress — a step that would only move it costs the workflow a state transition.
+ */
+export function verifiedNow(
+  request: DataSubjectRequest,
+  verifiedAt: string,
+  beginsAtOnce: (request: DataSubjectRequest) => boolean,
+): { next: DataSubjectRequest; events: AuditEvent[] } {
+  const verified = { ...request, verifiedAt };
+  const confirmed: AuditEvent = { type: 'verification.confirmed', detail: {} };
+  if (!beginsAtOnce(verified)) return { next: verified, events: [confirmed] };
+  assertTransition(verified, 'IN_PROGRESS');
+  return { next: { ...verified, status: 'IN_PROGRESS' }, events: [confirmed, { type: 'status.changed', detail: { from: request.status, to: 'IN_PROGRESS' } }] };
 }
 
 /**

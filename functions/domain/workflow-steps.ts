@@ -9,6 +9,7 @@ export const WORKFLOW_STEPS = [
   'AwaitVerification',
   'CloseUnverified',
   'PlanFulfilment',
+  'RecordConsent',
   'AwaitDecision',
   'EscalateDecision',
   'ApplyDecision',

@@ -1,7 +1,7 @@
 import { localize } from '../config/profile-schema.ts';
 import type { RecordedAuditEvent } from '../domain/audit.ts';
 import { loadMessages, type AnswerText, type Messages } from '../domain/messages.ts';
-import type { DataSubjectRequest } from '../domain/request.ts';
+import { OPEN_STATUSES, type DataSubjectRequest } from '../domain/request.ts';
 import { anyType, policyOf, type SourceStep } from '../domain/request-policy.ts';
 import type { RequestType } from '../domain/request-types.ts';
 import { accessReport, accessText, publishAccessPackage } from './access-package.ts';
@@ -131,8 +131,9 @@ export async function answerRequest(
   requestId: string,
 ): Promise<void> {
   const request = await deps.requests.get(requestId);
-  if (request.status !== 'IN_PROGRESS') return; // already answered before a restart
-  // The answer discloses what was found: only to a confirmed address, and past a decision where one is needed.
+  if (!OPEN_STATUSES.includes(request.status)) return; // already answered before a restart
+  // The answer discloses what was found: only to a confirmed address, and past a decision where one is needed. An
+  // open request that is not in progress (a release forged with a leaked token) fails here, to the operator.
   assertMayChangeData(deps, request);
   const m = await loadMessages(request.language);
   const results = await deps.requests.listSourceResults(requestId);

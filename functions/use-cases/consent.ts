@@ -96,6 +96,18 @@ export async function withdrawForRequest(deps: Pick<Dependencies, 'profile' | 'r
   return { withdrawn };
 }
 
+/**
+ * The RecordConsent step, for a request that began as the person confirmed it and has consent to record (see
+ * startWorkflow): its privacy signal and the withdrawals it asks for go to the ledger before its sources hear of it.
+ * Checked like any step that changes data. Safe to run again: the ledger records a withdrawal once.
+ */
+export async function recordConsentOnBeginning(deps: Dependencies, requestId: string): Promise<void> {
+  const request = await deps.requests.get(requestId);
+  assertMayChangeData(deps, request);
+  if (request.gpc) await applyGlobalPrivacyControl(deps, request);
+  await withdrawForRequest(deps, requestId);
+}
+
 /** The answer's consent sections: what this request withdrew. (The access answer shows the whole history.) */
 export async function consentSections(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest, trail: RecordedAuditEvent[]): Promise<string[]> {
   const m = await loadMessages(request.language);

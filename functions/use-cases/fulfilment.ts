@@ -34,6 +34,14 @@ export function reviewReasons(deps: Pick<Dependencies, 'profile'>, request: Data
   return reasons;
 }
 
+/**
+ * Whether a request begins as the person confirms it, with no planning step in the workflow: nobody at the company
+ * decides first. Its consent changes, if it has any, are the workflow's RecordConsent step.
+ */
+export function beginsOnConfirmation(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest): boolean {
+  return !reviewReasons(deps, request).length;
+}
+
 /** The reasons as one line in a language (the operator's, or English for the API and the command line). */
 export async function describeReasons(reasons: readonly ReviewReason[], language: Language): Promise<string[]> {
   const m = await loadMessages(language);

@@ -44,9 +44,10 @@ export interface RequestStore {
   transition(id: string, from: RequestStatus, to: RequestStatus, changes?: Partial<DataSubjectRequest>, also?: AuditEvent[]): Promise<DataSubjectRequest>;
   /**
    * Records that the person confirmed the request's link (once): `marked` now, `already` by an earlier confirmation,
-   * `closed` if the request no longer waits for one.
+   * `closed` if the request no longer waits for one; with the request as it stands after. A request for which
+   * `beginsAtOnce` holds (as read for the write) moves to IN_PROGRESS in the same write.
    */
-  markVerified(id: string, verifiedAt: string): Promise<'marked' | 'already' | 'closed'>;
+  markVerified(id: string, verifiedAt: string, beginsAtOnce?: (request: DataSubjectRequest) => boolean): Promise<{ outcome: 'marked' | 'already' | 'closed'; request: DataSubjectRequest }>;
   /**
    * Changes fields of a request that is still in `status`, without moving it, with its audit events. `check` sees the
    * request as it is read before each attempt to write (a concurrent change makes another attempt) and throws to refuse.
@@ -313,7 +314,19 @@ export interface ExecutionStart {
   /** When the confirmation link stops working; the wait times out no earlier. */
   verificationExpiresAt: string;
   verificationTimeoutSeconds: number;
+  /**
+   * Where a request that begins as it is confirmed goes: its sources, and whether it has consent to record before
+   * them. Known at the start: a request's types change only by an operator's decision, which comes after.
+   */
+  sourceIds: string[];
+  recordsConsent: boolean;
 }
+
+/**
+ * What the release of a request's wait for verification hands its execution (kept at `$.Payload.verification`): when
+ * it was confirmed, and whether it began then (see beginsOnConfirmation).
+ */
+export type VerificationRelease = { verifiedAt: string; begun?: true };
 
 export interface Workflow {
   /** Starts the execution named after the request; a second start for the same request is a no-op. */

@@ -1,6 +1,8 @@
 import { answerBy } from '../domain/deadlines/index.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
+import { withdrawnPurposes } from './consent.ts';
 import type { Dependencies } from './dependencies.ts';
+import { plannedSources } from './fulfilment.ts';
 import type { ExecutionStart } from './ports.ts';
 
 /** The latest instant by which the person must have heard from us if verification or a decision never comes. */
@@ -25,13 +27,23 @@ function verificationExpiry(deps: Pick<Dependencies, 'profile' | 'clock'>, reque
  * How long the request may wait for verification, from now: no longer than the link lives, never past the answer
  * deadline (waiting longer than the link lives is pointless; waiting past the answer deadline is unlawful).
  */
-export function verificationWait(deps: Pick<Dependencies, 'profile' | 'clock'>, request: DataSubjectRequest): Omit<ExecutionStart, 'requestId'> {
+export function verificationWait(deps: Pick<Dependencies, 'profile' | 'clock'>, request: DataSubjectRequest): Pick<ExecutionStart, 'verificationExpiresAt' | 'verificationTimeoutSeconds'> {
   const expiresAt = verificationExpiry(deps, request);
   const secondsLeft = Math.ceil((expiresAt.getTime() - deps.clock.now().getTime()) / 1000);
   return {
     verificationExpiresAt: expiresAt.toISOString(),
     // Step Functions needs a positive timeout; a request already at its margin closes almost at once.
     verificationTimeoutSeconds: Math.max(1, secondsLeft),
+  };
+}
+
+/** What the request's execution starts with (see ExecutionStart), computed from the request as persisted. */
+export function executionStart(deps: Pick<Dependencies, 'profile' | 'clock'>, request: DataSubjectRequest): ExecutionStart {
+  return {
+    requestId: request.id,
+    ...verificationWait(deps, request),
+    sourceIds: plannedSources(deps.profile, request.types).map((source) => source.id),
+    recordsConsent: Boolean(request.gpc) || withdrawnPurposes(deps.profile, request.types).length > 0,
   };
 }
 
@@ -42,5 +54,5 @@ export function verificationWait(deps: Pick<Dependencies, 'profile' | 'clock'>, 
  * call) is the same execution: the one already running keeps the wait it started with.
  */
 export async function startWorkflow(deps: Pick<Dependencies, 'profile' | 'clock' | 'workflow'>, request: DataSubjectRequest): Promise<void> {
-  await deps.workflow.start({ requestId: request.id, ...verificationWait(deps, request) });
+  await deps.workflow.start(executionStart(deps, request));
 }

@@ -3,10 +3,11 @@ import { ConflictError } from '../domain/errors.ts';
 import { loadMessages, type MailTemplate } from '../domain/messages.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import { releaseVerificationWait } from './confirm-verification.ts';
+import { beginsOnConfirmation } from './fulfilment.ts';
 import type { Dependencies } from './dependencies.ts';
 import { alertOperator, notifyPerson, notifyPersonIfAdmitted } from './notify.ts';
 import { MAX_WAITING_PER_LINK, type ExecutionStart, type Verification } from './ports.ts';
-import { verificationWait } from './start-workflow.ts';
+import { executionStart } from './start-workflow.ts';
 
 /** A link still being mailed by its request's step is joined, not replaced — unless that step died this long ago. */
 const MAILING_GRACE_MS = 2 * 60_000;
@@ -96,7 +97,7 @@ async function awaitingVerification(
  */
 export async function acknowledge(deps: Dependencies, requestId: string): Promise<ExecutionStart> {
   const request = await enterVerification(deps, await deps.requests.get(requestId));
-  return { requestId, ...verificationWait(deps, request) };
+  return executionStart(deps, request);
 }
 
 /**
@@ -121,7 +122,12 @@ export async function requestVerification(
   let request = await deps.requests.get(requestId);
   if (request.verifiedAt) {
     request = await enterVerification(deps, request);
-    if (request.status === 'AWAITING_VERIFICATION') await releaseVerificationWait(deps, taskToken, request.verifiedAt!);
+    // Confirmed by the operator who entered it, it begins now as a request confirmed by its link does (see
+    // confirmVerification); confirmed by its link before this step could wait, it may have begun then.
+    if (request.status === 'AWAITING_VERIFICATION' && beginsOnConfirmation(deps, request)) {
+      request = await deps.requests.transition(requestId, 'AWAITING_VERIFICATION', 'IN_PROGRESS');
+    }
+    if (request.status === 'AWAITING_VERIFICATION' || request.status === 'IN_PROGRESS') await releaseVerificationWait(deps, taskToken, request);
     return;
   }
   if (request.status !== 'RECEIVED' && request.status !== 'AWAITING_VERIFICATION') return;
@@ -130,7 +136,7 @@ export async function requestVerification(
   await deps.verifications.putTask(requestId, taskToken, expiresAt.toISOString());
   // A link confirmed between the read above and keeping this token released the token kept before, not this one.
   const settled = await deps.requests.get(requestId);
-  if (settled.verifiedAt) return releaseVerificationWait(deps, taskToken, settled.verifiedAt);
+  if (settled.verifiedAt) return releaseVerificationWait(deps, taskToken, settled);
   // Requests taken over from a link that can no longer be mailed travel with this one until they find a link.
   let waiting = [requestId];
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
@@ -247,6 +253,9 @@ export async function closeUnverified(deps: Dependencies, requestId: string): Pr
       if (error instanceof ConflictError && (await deps.requests.get(requestId)).verifiedAt) return { confirmed: true };
       throw error;
     }
+  } else if (request.status === 'IN_PROGRESS' && request.verifiedAt) {
+    // Begun as the person confirmed it (see confirmVerification), its release lost: the workflow fulfils it.
+    return { confirmed: true };
   } else if (request.status !== 'CLOSED_UNVERIFIED') return { confirmed: false };
   if (linkMailedOrBeingMailed(await deps.audit.list(requestId))) await mailClosing(deps, request);
   return { confirmed: false };

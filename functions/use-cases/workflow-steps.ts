@@ -24,18 +24,19 @@ const MAX_ESCALATIONS = 3;
 const ESCALATION_INTERVAL_SECONDS = 3 * 24 * 3600;
 
 /**
- * After the wait for verification ends: the request moves on only if the person really confirmed it (a released
+ * After the wait for verification ends, for a request that did not begin as it was confirmed (see
+ * beginsOnConfirmation), or whose confirmation came as the wait timed out: the request moves on only if the person really confirmed it (a released
  * wait alone is not proof — a leaked task token must not skip verification), a Global Privacy Control signal sent
  * with it takes effect now, and the plan says whether a person at the company decides first and which sources
  * take part.
  */
 export async function planFulfilment(deps: Dependencies, requestId: string): Promise<WorkflowPayload> {
   let request = await deps.requests.get(requestId);
-  if (request.status === 'AWAITING_VERIFICATION') {
-    if (!request.verifiedAt) throw new NotPermittedError(`request ${requestId} was released without a confirmed verification`);
-    if (request.gpc) await applyGlobalPrivacyControl(deps, request);
-    request = await deps.requests.transition(requestId, 'AWAITING_VERIFICATION', 'IN_PROGRESS');
-  }
+  if (request.status === 'AWAITING_VERIFICATION' && !request.verifiedAt) throw new NotPermittedError(`request ${requestId} was released without a confirmed verification`);
+  // In progress already, it began as it was confirmed, where its confirmation may have stopped short of the ledger
+  // (the ledger records a withdrawal once).
+  if (request.gpc && (request.status === 'AWAITING_VERIFICATION' || request.status === 'IN_PROGRESS')) await applyGlobalPrivacyControl(deps, request);
+  if (request.status === 'AWAITING_VERIFICATION') request = await deps.requests.transition(requestId, 'AWAITING_VERIFICATION', 'IN_PROGRESS');
   const reasons = reviewReasons(deps, request);
   if (reasons.length && request.status === 'IN_PROGRESS') {
     await deps.requests.transition(requestId, 'IN_PROGRESS', 'AWAITING_DECISION', {}, [{ type: 'decision.requested', detail: { reasons: await describeReasons(reasons, 'en') } }]);

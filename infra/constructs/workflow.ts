@@ -75,12 +75,16 @@ function protect<T extends Protectable>(
   return state;
 }
 
-/** The one way a step calls a function: the payload in, the result back into the payload, bounded time. */
-function invokeStep(scope: Construct, id: string, fn: DerbesFunction, options: { inputPath?: string; resultPath?: string } = {}) {
+/**
+ * The one way a step calls a function: the payload in, the result back into the payload, bounded time. `payload`
+ * adds fixed fields the definition sets (trusted, unlike what a callback's release says) to the request's id.
+ */
+function invokeStep(scope: Construct, id: string, fn: DerbesFunction, options: { inputPath?: string; resultPath?: string; payload?: Record<string, unknown> } = {}) {
   return new tasks.LambdaInvoke(scope, id, {
     lambdaFunction: fn.function,
     // With payloadResponseOnly the function receives the state's effective input and returns its result as is.
     inputPath: options.inputPath ?? PAYLOAD,
+    ...(options.payload && { payload: sfn.TaskInput.fromObject({ requestId: sfn.JsonPath.stringAt('$.requestId'), ...options.payload }) }),
     payloadResponseOnly: true,
     resultPath: options.resultPath ?? sfn.JsonPath.DISCARD,
     // Without it a task may wait forever in AWS (and only 60 s in the local engine).
@@ -170,6 +174,7 @@ export class Workflow extends Construct {
     const closeUnverified = attention.protect(invokeStep(this, 'CloseUnverified', fns.closeUnverified, { resultPath: '$.Payload.closing' }));
     // Every execution starts here (a transition less than a step before it): the request's step moves it to wait and
     // mails the receipt; the timeout and the link's expiry come in the execution's input, computed as it started.
+    // Its release (see releaseVerificationWait) says whether the request began as it was confirmed.
     const awaitVerification = attention.protect(
       callbackStep(this, 'AwaitVerification', fns.requestVerification, {
         timeout: 'verificationTimeoutSeconds',
@@ -198,7 +203,8 @@ export class Workflow extends Construct {
     applyToSources.itemProcessor(applyOne);
     // Retrying the whole Map would run every source again; its iterations retry themselves.
     attention.protect(applyToSources, { retry: false });
-    // The consent ledger has changed by now (in PlanFulfilment, or in ApplyDecision after an approval). The Answer
+    // The consent ledger has changed by now (in RecordConsent or PlanFulfilment, or in ApplyDecision after an
+    // approval). The Answer
     // step tells the processors first (each notice once, by the trail), then the person: one transition, not two.
     const fulfil = applyToSources.next(attention.protect(invokeStep(this, 'Answer', fns.answer)));
 
@@ -225,7 +231,25 @@ export class Workflow extends Construct {
     plan.next(new sfn.Choice(this, 'NeedsDecision').when(sfn.Condition.booleanEquals('$.Payload.needsDecision', true), awaitDecision).otherwise(fulfil));
     // Every request passes the wait, with no choice before it (a transition each): one whose identity is confirmed
     // already (attested by the operator who entered it) is released by the verification step itself, at once.
-    const definition = awaitVerification.next(plan);
+    // After it, a request that began as it was confirmed (nobody decides on it) goes to the sources its execution
+    // started with — recording its consent changes first where the input says it has any — without a planning step;
+    // any other is planned. The release only routes: a forged one reaches steps that check the request themselves.
+    // Each field is tested for presence first: a missing one fails a Choice, and an execution started by the
+    // previous release's intake (during a deploy) has no sources in its input.
+    const present = (...paths: string[]) => paths.map((path) => sfn.Condition.isPresent(path));
+    const begun = sfn.Condition.and(
+      ...present('$.Payload.verification.begun', '$.Payload.sourceIds', '$.Payload.recordsConsent'),
+      sfn.Condition.booleanEquals('$.Payload.verification.begun', true),
+    );
+    // RecordConsent runs the planning function's other entry: the ledger only (see recordConsentOnBeginning).
+    const recordConsent = attention.protect(invokeStep(this, 'RecordConsent', fns.planFulfilment, { payload: { begun: true } }));
+    recordConsent.next(applyToSources);
+    const definition = awaitVerification.next(
+      new sfn.Choice(this, 'BegunOnConfirmation')
+        .when(sfn.Condition.and(begun, sfn.Condition.booleanEquals('$.Payload.recordsConsent', true)), recordConsent)
+        .when(begun, applyToSources)
+        .otherwise(plan),
+    );
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),

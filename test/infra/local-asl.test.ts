@@ -101,7 +101,7 @@ describe('the local Step Functions host answers as AWS does', () => {
     const started = system.stepFunctions.describe(requestId)!;
     // A replayed submission computes the input again, with another timeout: AWS and the host answer ExecutionAlreadyExists.
     const workflow = new StepFunctionsWorkflow(() => system!.stepFunctions.stateMachineArn);
-    await workflow.start({ requestId, verificationExpiresAt: new Date(Date.now() + 60_000).toISOString(), verificationTimeoutSeconds: 60 });
+    await workflow.start({ requestId, verificationExpiresAt: new Date(Date.now() + 60_000).toISOString(), verificationTimeoutSeconds: 60, sourceIds: ['customers'], recordsConsent: false });
     expect(system.stepFunctions.describe(requestId)!.input).toEqual(started.input);
     expect(await workflow.status(requestId)).toBe('RUNNING');
     await vi.waitFor(async () => expect(await mailsTo(person)).toHaveLength(1), { timeout: 30_000, interval: 200 });
@@ -112,10 +112,13 @@ describe('the local Step Functions host answers as AWS does', () => {
     expect((await requests.get(requestId)).status).toBe('AWAITING_VERIFICATION');
   });
 
-  it('fulfils, not closes, a request confirmed just as its wait ended: CloseUnverified says so and the synthesized machine goes on to the answer', async () => {
+  it.each([
+    ['marked', () => false],
+    ['begun as it was confirmed', () => true],
+  ])('fulfils, not closes, a request confirmed just as its wait ended (%s): CloseUnverified says so and the synthesized machine goes on to the answer', async (how, beginsAtOnce) => {
     system ??= await startTestSystem();
     Object.assign(process.env, system.adminEnvironment);
-    const person = 'confirmed-late@example.kz';
+    const person = `confirmed-late-${how.split(' ')[0]}@example.kz`;
     const requestId = String((await postJson(`${system.url}/api/requests`, { type: 'access', email: person, language: 'en' })).body.reference);
     await vi.waitFor(async () => expect(await mailsTo(person)).toHaveLength(1), { timeout: 30_000, interval: 200 });
     // An execution of the request whose wait ends in 15 s: its step has kept its token (joining the link mailed), and
@@ -125,7 +128,7 @@ describe('the local Step Functions host answers as AWS does', () => {
     system.stepFunctions.startExecution(late, { Payload: { requestId, verificationExpiresAt: new Date(Date.now() + 3_600_000).toISOString(), verificationTimeoutSeconds: 15 } });
     await vi.waitFor(() => expect(system!.stepFunctions.describe(late)?.pendingTask?.functionDone).toBe(true), { timeout: 14_000, interval: 100 });
     const requests = new DynamoRequestStore(documentClient(), process.env[Settings.requestsTable]!, process.env[Settings.auditTable]!);
-    expect(await requests.markVerified(requestId, new Date().toISOString())).toBe('marked');
+    expect(await requests.markVerified(requestId, new Date().toISOString(), beginsAtOnce)).toMatchObject({ outcome: 'marked', request: { status: beginsAtOnce() ? 'IN_PROGRESS' : 'AWAITING_VERIFICATION' } });
     await vi.waitFor(() => expect(system!.stepFunctions.describe(late)?.status).toBe('SUCCEEDED'), { timeout: 60_000, interval: 200 });
     const [receipt, answer, ...more] = await mailsTo(person);
     expect(more).toEqual([]);
@@ -133,5 +136,43 @@ describe('the local Step Functions host answers as AWS does', () => {
     expect(answer!.subject).toBe(`[${requestId}] Answer to your request`);
     expect(answer!.text).toContain('We hold no personal data about you in the systems searched.');
     expect((await requests.get(requestId)).status).toBe('COMPLETED');
+  }, 120_000);
+
+  it('plans a begun request whose execution started without sources in its input (started by the previous release during a deploy), instead of failing the Choice', async () => {
+    system ??= await startTestSystem();
+    Object.assign(process.env, system.adminEnvironment);
+    const person = 'begun-old-input@example.kz';
+    const requestId = String((await postJson(`${system.url}/api/requests`, { type: 'access', email: person, language: 'en' })).body.reference);
+    await vi.waitFor(async () => expect(await mailsTo(person)).toHaveLength(1), { timeout: 30_000, interval: 200 });
+    const old = `${requestId}-old`;
+    system.stepFunctions.startExecution(old, { Payload: { requestId, verificationExpiresAt: new Date(Date.now() + 3_600_000).toISOString(), verificationTimeoutSeconds: 600 } });
+    await vi.waitFor(() => expect(system!.stepFunctions.describe(old)?.pendingTask?.functionDone).toBe(true), { timeout: 14_000, interval: 100 });
+    const requests = new DynamoRequestStore(documentClient(), process.env[Settings.requestsTable]!, process.env[Settings.auditTable]!);
+    const { request } = await requests.markVerified(requestId, new Date().toISOString(), () => true);
+    await system.stepFunctions.sendTaskSuccess(system.stepFunctions.liveTaskToken(old)!, { verifiedAt: request.verifiedAt!, begun: true });
+    await vi.waitFor(() => expect(system!.stepFunctions.describe(old)?.status).toBe('SUCCEEDED'), { timeout: 60_000, interval: 200 });
+    const [, answer, ...more] = await mailsTo(person);
+    expect(more).toEqual([]);
+    expect(answer!.subject).toBe(`[${requestId}] Answer to your request`);
+    expect((await requests.get(requestId)).status).toBe('COMPLETED');
+  }, 120_000);
+
+  it('takes a forged release (a leaked token saying an unconfirmed request began) to the operator: nothing changed, nothing answered', async () => {
+    system ??= await startTestSystem();
+    Object.assign(process.env, system.adminEnvironment);
+    const person = 'forged-release@example.kz';
+    const requestId = String((await postJson(`${system.url}/api/requests`, { type: 'access', email: person, language: 'en' })).body.reference);
+    await vi.waitFor(async () => expect(await mailsTo(person)).toHaveLength(1), { timeout: 30_000, interval: 200 });
+    await vi.waitFor(() => expect(system!.stepFunctions.describe(requestId)?.pendingTask?.functionDone).toBe(true), { timeout: 14_000, interval: 100 });
+    await system.stepFunctions.sendTaskSuccess(system.stepFunctions.liveTaskToken(requestId)!, { verifiedAt: new Date().toISOString(), begun: true });
+    // The sources refuse it (each source's retries), then the Answer step fails and the execution waits for the
+    // operator at NeedsAttention, where a resume could take it on.
+    await vi.waitFor(() => expect(system!.stepFunctions.describe(requestId)?.checkpoint?.state).toBe('NeedsAttention'), { timeout: 60_000, interval: 200 });
+    expect(system.stepFunctions.describe(requestId)?.status).toBe('RUNNING');
+    const requests = new DynamoRequestStore(documentClient(), process.env[Settings.requestsTable]!, process.env[Settings.auditTable]!);
+    const stands = await requests.get(requestId);
+    expect(stands.status).toBe('AWAITING_VERIFICATION');
+    expect(stands.verifiedAt).toBeUndefined();
+    expect(await mailsTo(person)).toHaveLength(1);
   }, 120_000);
 });

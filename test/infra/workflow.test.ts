@@ -28,6 +28,8 @@ interface State {
   Retry?: Retrier[];
   Catch?: Array<{ ErrorEquals: string[]; Next: string; ResultPath?: string }>;
   Choices?: Array<{ Variable: string; StringEquals?: string; Next: string }>;
+  ResultPath?: string;
+  ItemsPath?: string;
   Default?: string;
   ItemProcessor?: { States: Record<string, State> };
   Result?: unknown;
@@ -143,11 +145,31 @@ describe('the synthesized state machine', () => {
     // Its timeout and the link's expiry come in the execution's input (see startWorkflow), where each engine reads them.
     expect(States.AwaitVerification).toMatchObject({ TimeoutSecondsPath: '$.Payload.verificationTimeoutSeconds' });
     expect(States.AwaitVerification!.Parameters).toMatchObject({ Payload: { 'verificationExpiresAt.$': '$.Payload.verificationExpiresAt', 'verificationTimeoutSeconds.$': '$.Payload.verificationTimeoutSeconds' } });
-    expect(States.AwaitVerification!.Next).toBe('PlanFulfilment');
+    // A request that began as it was confirmed goes to the sources in its input (its consent recorded first where the
+    // input says so); any other is planned first. Every field is tested for presence before its value, so a release
+    // or an input without it takes the default instead of failing the Choice.
+    expect(States.AwaitVerification).toMatchObject({ ResultPath: '$.Payload.verification', Next: 'BegunOnConfirmation' });
+    const begun = [
+      { Variable: '$.Payload.verification.begun', IsPresent: true },
+      { Variable: '$.Payload.sourceIds', IsPresent: true },
+      { Variable: '$.Payload.recordsConsent', IsPresent: true },
+      { Variable: '$.Payload.verification.begun', BooleanEquals: true },
+    ];
+    expect(States.BegunOnConfirmation).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { And: [{ And: begun }, { Variable: '$.Payload.recordsConsent', BooleanEquals: true }], Next: 'RecordConsent' },
+        { And: begun, Next: 'ApplyToSources' },
+      ],
+      Default: 'PlanFulfilment',
+    });
+    // RecordConsent is the planning function's other entry, chosen by the definition, never by a release.
+    expect(States.RecordConsent).toMatchObject({ Resource: States.PlanFulfilment!.Resource, Parameters: { 'requestId.$': '$.requestId', begun: true }, Next: 'ApplyToSources' });
+    expect(States.ApplyToSources).toMatchObject({ ItemsPath: '$.Payload.sourceIds', Next: 'Answer' });
     // Only the operator's resumption after a failure leads there another way, and a wait that ended as the person
     // confirmed: CloseUnverified says so, and the request is fulfilled, not closed.
     const otherWays = Object.entries(States).filter(([name, s]) => name !== 'ResumeAt' && (s.Next === 'PlanFulfilment' || s.Choices?.some((c) => c.Next === 'PlanFulfilment') || s.Default === 'PlanFulfilment'));
-    expect(otherWays.map(([name]) => name)).toEqual(['AwaitVerification', 'ConfirmedAsWaitEnded']);
+    expect(otherWays.map(([name]) => name).sort()).toEqual(['BegunOnConfirmation', 'ConfirmedAsWaitEnded']);
     expect(States.CloseUnverified).toMatchObject({ ResultPath: '$.Payload.closing', Next: 'ConfirmedAsWaitEnded' });
     expect(States.ConfirmedAsWaitEnded).toMatchObject({
       Choices: [{ Variable: '$.Payload.closing.confirmed', BooleanEquals: true, Next: 'PlanFulfilment' }],

@@ -255,14 +255,33 @@ describe('marking a request verified', () => {
     const { request } = await store.create(newRequest(), received);
     await store.transition(request.id, 'RECEIVED', 'AWAITING_VERIFICATION');
     const at = new Date().toISOString();
-    expect(await Promise.all([store.markVerified(request.id, at), store.markVerified(request.id, at)])).toEqual(expect.arrayContaining(['marked', 'already']));
+    const both = await Promise.all([store.markVerified(request.id, at), store.markVerified(request.id, at)]);
+    expect(both.map((marked) => marked.outcome)).toEqual(expect.arrayContaining(['marked', 'already']));
     expect((await store.get(request.id)).verifiedAt).toBe(at);
     const trail = await new DynamoAuditLog(ddb.db, ddb.tables.audit).list(request.id);
     expect(trail.filter((e) => e.type === 'verification.confirmed')).toHaveLength(1);
     const closed = (await store.create(newRequest(), received)).request;
     await store.transition(closed.id, 'RECEIVED', 'AWAITING_VERIFICATION');
     await store.transition(closed.id, 'AWAITING_VERIFICATION', 'CLOSED_UNVERIFIED');
-    expect(await store.markVerified(closed.id, at)).toBe('closed');
+    expect((await store.markVerified(closed.id, at)).outcome).toBe('closed');
+  });
+
+  it('begins a request in the same write where asked, conditioned on the request as read for it', async () => {
+    const store = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
+    const { request } = await store.create(newRequest(), received);
+    await store.transition(request.id, 'RECEIVED', 'AWAITING_VERIFICATION');
+    const at = new Date().toISOString();
+    const asked: string[] = [];
+    const marked = await store.markVerified(request.id, at, (current) => (asked.push(current.verifiedAt!), true));
+    expect(asked).toEqual([at]);
+    expect(marked).toMatchObject({ outcome: 'marked', request: { status: 'IN_PROGRESS', verifiedAt: at } });
+    expect(await store.get(request.id)).toMatchObject({ status: 'IN_PROGRESS', verifiedAt: at });
+    const trail = await new DynamoAuditLog(ddb.db, ddb.tables.audit).list(request.id);
+    expect(trail.slice(-2).map((e) => [e.type, e.detail])).toEqual([
+      ['verification.confirmed', {}],
+      ['status.changed', { from: 'AWAITING_VERIFICATION', to: 'IN_PROGRESS' }],
+    ]);
+    expect((await store.markVerified(request.id, at, () => true)).outcome).toBe('already');
   });
 });
 

@@ -32,7 +32,7 @@ import { emptyState, type RetentionState } from '../../functions/domain/retentio
 import { ConflictError, IdempotencyKeyReusedError, InvalidTokenError, NotFoundError, WaitEndedError } from '../../functions/domain/errors.ts';
 import { keyedHash, personKey } from '../../functions/domain/person-key.ts';
 import { needsWatching, type AffectedSubject, type Breach } from '../../functions/domain/breaches/breach.ts';
-import { assertTransition, OPEN_STATUSES, type DataSubjectRequest, type RequestStatus } from '../../functions/domain/request.ts';
+import { assertTransition, OPEN_STATUSES, verifiedNow, type DataSubjectRequest, type RequestStatus } from '../../functions/domain/request.ts';
 import type { Dependencies } from '../../functions/use-cases/dependencies.ts';
 import { SHIPPED_RULES } from '../../functions/domain/deadlines/shipped.ts';
 import {
@@ -125,13 +125,14 @@ class MemoryRequests implements RequestStore {
     for (const event of [...also, { type: 'status.changed', detail: { from, to } } as AuditEvent]) await this.audit.append(id, event);
     return next;
   }
-  async markVerified(id: string, verifiedAt: string) {
+  async markVerified(id: string, verifiedAt: string, beginsAtOnce: (request: DataSubjectRequest) => boolean = () => false) {
     const current = await this.get(id);
-    if (current.verifiedAt) return 'already' as const;
-    if (current.status !== 'AWAITING_VERIFICATION') return 'closed' as const;
-    this.requests.set(id, { ...current, verifiedAt });
-    await this.audit.append(id, { type: 'verification.confirmed', detail: {} });
-    return 'marked' as const;
+    if (current.verifiedAt) return { outcome: 'already' as const, request: current };
+    if (current.status !== 'AWAITING_VERIFICATION') return { outcome: 'closed' as const, request: current };
+    const { next, events } = verifiedNow(current, verifiedAt, beginsAtOnce);
+    this.requests.set(id, structuredClone(next));
+    for (const event of events) await this.audit.append(id, event);
+    return { outcome: 'marked' as const, request: next };
   }
   async amend(id: string, status: RequestStatus, changes: Changes, events: AuditEvent[], check?: (current: DataSubjectRequest) => void) {
     // Read and written with no await between, as the DynamoDB store's conditional write makes it: nothing is lost to a concurrent amend.

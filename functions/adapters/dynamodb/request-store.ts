@@ -5,7 +5,7 @@ import type { AuditEvent } from '../../domain/audit.ts';
 import { loadShippedRules, ruleFromStored, shippedStatuteRule, storedRule } from '../../domain/deadlines/index.ts';
 import { ConflictError, DependencyError, IdempotencyKeyReusedError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { reportFactsOf, type ReportFacts } from '../../domain/report.ts';
-import { assertTransition, OPEN_STATUSES, type DataSubjectRequest, type RequestStatus } from '../../domain/request.ts';
+import { assertTransition, OPEN_STATUSES, verifiedNow, type DataSubjectRequest, type RequestStatus } from '../../domain/request.ts';
 import type { Changes, CreateResult, Idempotency, RequestStore, SourceResult } from '../../use-cases/ports.ts';
 import { putIf, recordConditionFailed, writeAudited } from './audited-write.ts';
 import { queryAll } from './query-all.ts';
@@ -247,16 +247,20 @@ export class DynamoRequestStore implements RequestStore {
     });
   }
 
-  async markVerified(id: string, verifiedAt: string): Promise<'marked' | 'already' | 'closed'> {
+  async markVerified(
+    id: string,
+    verifiedAt: string,
+    beginsAtOnce: (request: DataSubjectRequest) => boolean = () => false,
+  ): Promise<{ outcome: 'marked' | 'already' | 'closed'; request: DataSubjectRequest }> {
     const classify = (request: DataSubjectRequest) => (request.verifiedAt ? 'already' : request.status !== 'AWAITING_VERIFICATION' ? 'closed' : undefined);
     for (let attempt = 1; ; attempt++) {
       const { request: current, revision } = await this.read(id);
       const known = classify(current);
-      if (known) return known;
+      if (known) return { outcome: known, request: current };
       try {
+        const { next, events } = verifiedNow(current, verifiedAt, beginsAtOnce);
         // Conditioned on the revision read: of two confirmations at once, one marks it and the other finds it marked.
-        await this.write({ ...current, verifiedAt }, 'AWAITING_VERIFICATION', [{ type: 'verification.confirmed', detail: {} }], revision);
-        return 'marked';
+        return { outcome: 'marked', request: await this.write(next, 'AWAITING_VERIFICATION', events, revision) };
       } catch (error) {
         if (!(error instanceof ConflictError) || attempt === WRITE_ATTEMPTS) throw error;
       }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { localize } from '../../../functions/config/profile-schema.ts';
+import { NotPermittedError } from '../../../functions/domain/errors.ts';
 import { answerRequest } from '../../../functions/use-cases/answer.ts';
 import type { MemorySystem } from '../../support/memory-deps.ts';
 import { mailsTo, operatorMails, placeRequest, runToAnswer, systemFor } from '../../support/flow.ts';
@@ -154,5 +155,15 @@ describe('answering', () => {
     const completed = (await s.deps.audit.list(request.id)).filter((e) => e.type === 'status.changed' && (e.detail as { to: string }).to === 'COMPLETED');
     expect(completed).toHaveLength(1);
     expect((await s.deps.requests.get(request.id)).closedAt).toBe('2026-02-10T05:15:00.000Z');
+  });
+
+  it('fails, to the operator, for an open request that is not in progress (a release forged with a leaked token), sending nothing', async () => {
+    const s = systemFor('profiles/demo.json');
+    for (const status of ['RECEIVED', 'AWAITING_VERIFICATION'] as const) {
+      const request = await placeRequest(s, ['access'], { status });
+      await expect(answerRequest(s.deps, request.id)).rejects.toBeInstanceOf(NotPermittedError);
+      expect(mailsTo(s, request.email)).toEqual([]);
+      expect((await s.deps.requests.get(request.id)).status).toBe(status);
+    }
   });
 });

@@ -220,7 +220,8 @@ describe('enterRequest', () => {
     expect(request).toMatchObject({ verifiedAt: NOW.toISOString(), entry: { identity: 'attested', attestation: 'ID card shown at the office' } });
     // The execution starts at the wait for verification: its step sends the receipt and ends its own wait at once.
     await requestVerification(s.deps, request.id, 'verify-token', new Date(NOW.getTime() + DAY), () => ({ code: 'c'.repeat(43), codeHash: hashSecretCode('c'.repeat(43)) }));
-    expect(s.workflow.completed).toEqual([{ taskToken: 'verify-token', output: { verifiedAt: NOW.toISOString() } }]);
+    // Nobody decides on it: it begins now, as a request confirmed by its link does.
+    expect(s.workflow.completed).toEqual([{ taskToken: 'verify-token', output: { verifiedAt: NOW.toISOString(), begun: true } }]);
     const [receipt, ...more] = mailsTo(s, 'caller@example.kz');
     expect(more).toEqual([]);
     expect(receipt!.subject).toContain(request.id);
@@ -232,8 +233,9 @@ describe('enterRequest', () => {
     expect(receipt!.text).toContain('полученный 2 февраля 2026:');
     expect(receipt!.text).not.toContain('00:00');
     expect(receipt!.text).not.toContain('/verify?code=');
-    // No link is mailed, and nothing is recorded but the receipt and the move to the wait.
-    expect((await auditTypes(s, request.id)).slice(1)).toEqual(['mail.sent', 'status.changed']);
+    // No link is mailed, and nothing is recorded but the receipt, the move to the wait and its beginning.
+    expect((await auditTypes(s, request.id)).slice(1)).toEqual(['mail.sent', 'status.changed', 'status.changed']);
+    expect((await s.deps.requests.get(request.id)).status).toBe('IN_PROGRESS');
     // Run again (a restart) after its wait ended some other way: nothing fails, nothing more is sent or recorded.
     const trail = (await s.deps.audit.list(request.id)).length;
     s.workflow.ended.add('verify-token-2');
@@ -250,7 +252,9 @@ describe('enterRequest', () => {
     const { request } = await enterRequest(s.deps, { ...phoneCall, channel: 'post', receivedAt: '2025-12-01' }, OPERATOR, { key: 'operator:k3', field: 'Idempotency-Key' });
     expect(Date.parse(request.deadline.dueAt)).toBeLessThan(NOW.getTime());
     const ttl = s.deps.profile.verification.codeTtlHours * 3600;
-    expect(s.workflow.starts).toEqual([{ requestId: request.id, verificationExpiresAt: new Date(NOW.getTime() + ttl * 1000).toISOString(), verificationTimeoutSeconds: ttl }]);
+    expect(s.workflow.starts).toEqual([
+      { requestId: request.id, verificationExpiresAt: new Date(NOW.getTime() + ttl * 1000).toISOString(), verificationTimeoutSeconds: ttl, sourceIds: ['customers'], recordsConsent: false },
+    ]);
     // A web request due as soon is not waited for past the answer deadline.
     const web = await submitted(s, 'web@example.kz');
     expect(Date.parse(s.workflow.starts.at(-1)!.verificationExpiresAt)).toBeLessThanOrEqual(Date.parse(web.deadline.dueAt));

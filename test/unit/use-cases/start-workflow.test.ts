@@ -21,7 +21,7 @@ describe('the start of a request\'s execution', () => {
     const s = demo();
     const request = await submitted(s, ['access', 'erasure']);
     expect(s.workflow.starts).toEqual([
-      { requestId: request.id, verificationExpiresAt: '2026-02-11T14:59:59.000Z', verificationTimeoutSeconds: (Date.parse('2026-02-11T14:59:59.000Z') - NOW.getTime()) / 1000 },
+      { requestId: request.id, verificationExpiresAt: '2026-02-11T14:59:59.000Z', verificationTimeoutSeconds: (Date.parse('2026-02-11T14:59:59.000Z') - NOW.getTime()) / 1000, sourceIds: ['customers'], recordsConsent: false },
     ]);
     expect(answerDeadline(s, request).toISOString()).toBe('2026-02-11T14:59:59.000Z');
   });
@@ -29,7 +29,7 @@ describe('the start of a request\'s execution', () => {
   it('waits as long as the link lives where the due date is further off', async () => {
     const s = systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, verification: { codeTtlHours: 2 } }) });
     const request = await submitted(s, ['access']);
-    expect(s.workflow.starts).toEqual([{ requestId: request.id, verificationExpiresAt: new Date(NOW.getTime() + 2 * HOUR).toISOString(), verificationTimeoutSeconds: 7200 }]);
+    expect(s.workflow.starts).toEqual([{ requestId: request.id, verificationExpiresAt: new Date(NOW.getTime() + 2 * HOUR).toISOString(), verificationTimeoutSeconds: 7200, sourceIds: ['customers'], recordsConsent: false }]);
   });
 
   it('counts the wait of a request the deadline watch starts hours later from then, still ending by the answer deadline', async () => {
@@ -40,7 +40,7 @@ describe('the start of a request\'s execution', () => {
     s.setNow(watchAt);
     expect(await watchDeadlines(s.deps)).toMatchObject({ started: 1 });
     const deadline = answerDeadline(s, request);
-    expect(s.workflow.starts).toEqual([{ requestId: request.id, verificationExpiresAt: deadline.toISOString(), verificationTimeoutSeconds: (deadline.getTime() - watchAt.getTime()) / 1000 }]);
+    expect(s.workflow.starts).toEqual([{ requestId: request.id, verificationExpiresAt: deadline.toISOString(), verificationTimeoutSeconds: (deadline.getTime() - watchAt.getTime()) / 1000, sourceIds: ['customers'], recordsConsent: false }]);
   });
 
   it('gives a request started past its margin a wait of one second, which closes it unverified at once', async () => {
@@ -50,7 +50,30 @@ describe('the start of a request\'s execution', () => {
     const deadline = answerDeadline(s, request);
     s.setNow(new Date(deadline.getTime() + HOUR));
     await watchDeadlines(s.deps);
-    expect(s.workflow.starts).toEqual([{ requestId: request.id, verificationExpiresAt: deadline.toISOString(), verificationTimeoutSeconds: 1 }]);
+    expect(s.workflow.starts).toEqual([{ requestId: request.id, verificationExpiresAt: deadline.toISOString(), verificationTimeoutSeconds: 1, sourceIds: ['customers'], recordsConsent: false }]);
+  });
+
+  it('starts with what a request that begins as it is confirmed needs: its sources, and whether it has consent to record first', async () => {
+    const s = systemFor('profiles/demo.json', {
+      adjust: (json) => ({ ...json, sources: [...(json.sources as object[]), { ...(json.sources as Array<Record<string, unknown>>)[0], id: 'newsletter', marketingList: true }] }),
+    });
+    const started = async (types: DataSubjectRequest['types'], gpc?: object) => {
+      const request = await submitted(s, types);
+      if (gpc) {
+        s.workflow.stop(request.id, 'MISSING');
+        await s.deps.requests.amend(request.id, request.status, { gpc }, []);
+        s.setNow(new Date(s.deps.clock.now().getTime() + HOUR));
+        await watchDeadlines(s.deps);
+      }
+      const { sourceIds, recordsConsent } = s.workflow.starts.at(-1)!;
+      return { sourceIds, recordsConsent };
+    };
+    expect(await started(['access'])).toEqual({ sourceIds: ['customers', 'newsletter'], recordsConsent: false });
+    // An opt-out: the ledger first, then the customer base (its consent flag) and the mailing list.
+    expect(await started(['marketing_opt_out'])).toEqual({ sourceIds: ['customers', 'newsletter'], recordsConsent: true });
+    expect(await started(['consent_withdrawal'])).toMatchObject({ recordsConsent: true });
+    // A privacy signal sent with the form is recorded too.
+    expect(await started(['rectification'], {})).toMatchObject({ recordsConsent: true });
   });
 
   it('is the same start when a submission is replayed: the input is computed again, the execution named after the request', async () => {

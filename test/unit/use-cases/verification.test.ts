@@ -45,9 +45,10 @@ describe('requestVerification', () => {
     const { s, request, code } = await linkSent();
     await confirmVerification(s.deps, code);
     const verifiedAt = (await s.deps.requests.get(request.id)).verifiedAt!;
-    expect(s.workflow.completed).toEqual([{ taskToken: `token-${request.id}`, output: { verifiedAt } }]);
+    // An access request begins as it is confirmed: its release takes its sources, found again by a restarted step.
+    expect(s.workflow.completed).toEqual([{ taskToken: `token-${request.id}`, output: { verifiedAt, begun: true } }]);
     await requestVerification(s.deps, request.id, 'token-after-restart', new Date(NOW.getTime() + 72 * HOUR), () => ({ code: codeOf('e'), codeHash: hashSecretCode(codeOf('e')) }));
-    expect(s.workflow.completed.at(-1)).toEqual({ taskToken: 'token-after-restart', output: { verifiedAt } });
+    expect(s.workflow.completed.at(-1)).toEqual({ taskToken: 'token-after-restart', output: { verifiedAt, begun: true } });
     expect(mailsTo(s, EMAIL)).toHaveLength(1);
     await expect(s.deps.verifications.peek(hashSecretCode(codeOf('e')), NOW)).rejects.toBeInstanceOf(InvalidTokenError);
   });
@@ -58,8 +59,8 @@ describe('requestVerification', () => {
     await requestVerification(s.deps, request.id, 'token-after-restart', new Date(NOW.getTime() + 72 * HOUR), () => ({ code: codeOf('e'), codeHash: hashSecretCode(codeOf('e')) }));
     const verifiedAt = (await s.deps.requests.get(request.id)).verifiedAt!;
     expect(s.workflow.completed).toEqual([
-      { taskToken: `token-${request.id}`, output: { verifiedAt } },
-      { taskToken: 'token-after-restart', output: { verifiedAt } },
+      { taskToken: `token-${request.id}`, output: { verifiedAt, begun: true } },
+      { taskToken: 'token-after-restart', output: { verifiedAt, begun: true } },
     ]);
     expect(mailsTo(s, EMAIL)).toHaveLength(1);
   });
@@ -127,7 +128,7 @@ describe('requestVerification', () => {
     await stepRuns(s, request.id, codeOf('d'));
     expect(mailsTo(s, EMAIL).map((m) => m.text.includes(codeOf('d')))).toEqual([true]);
     expect(await confirmVerification(s.deps, codeOf('d'))).toEqual([request.id]);
-    expect(s.workflow.completed).toEqual([{ taskToken: `token-${request.id}`, output: { verifiedAt: (await s.deps.requests.get(request.id)).verifiedAt } }]);
+    expect(s.workflow.completed).toEqual([{ taskToken: `token-${request.id}`, output: { verifiedAt: (await s.deps.requests.get(request.id)).verifiedAt, begun: true } }]);
   });
 
   it('mails no link for a request whose wait ended while the step made the link (started past its margin): closed, or being closed', async () => {
@@ -274,7 +275,8 @@ describe('requestVerification', () => {
     };
     expect(await closeUnverified(s.deps, request.id)).toEqual({ confirmed: true });
     const stands = await s.deps.requests.get(request.id);
-    expect(stands).toMatchObject({ status: 'AWAITING_VERIFICATION', verifiedAt: expect.any(String) });
+    // An access request begins as it is confirmed.
+    expect(stands).toMatchObject({ status: 'IN_PROGRESS', verifiedAt: expect.any(String) });
   });
 
   it('moves a request that joins a link already mailed before it joins: confirmed right after, it is released', async () => {
@@ -289,7 +291,7 @@ describe('requestVerification', () => {
     await stepRuns(s, second.id, codeOf('d'));
     const verifiedAt = (await s.deps.requests.get(second.id)).verifiedAt;
     expect(verifiedAt).toBeDefined();
-    expect(s.workflow.completed).toContainEqual({ taskToken: `token-${second.id}`, output: { verifiedAt } });
+    expect(s.workflow.completed).toContainEqual({ taskToken: `token-${second.id}`, output: { verifiedAt, begun: true } });
     expect(mailsTo(s, EMAIL)).toHaveLength(1);
   });
 
@@ -309,19 +311,26 @@ describe('requestVerification', () => {
     };
     await expect(stepRuns(s, request.id, codeOf('c'))).rejects.toThrow('timed out');
     expect((await s.deps.requests.get(request.id)).status).toBe('RECEIVED');
-    // Retried: the request moves, the wait ends at once; and a run after that (a restart) changes nothing.
+    // Retried: the request moves and, nobody deciding on it, begins; the wait ends at once. A run after that (a
+    // restart) changes nothing.
     await stepRuns(s, request.id, codeOf('c'));
     await stepRuns(s, request.id, codeOf('c'));
-    expect((await s.deps.requests.get(request.id)).status).toBe('AWAITING_VERIFICATION');
+    expect((await s.deps.requests.get(request.id)).status).toBe('IN_PROGRESS');
     expect(mailsTo(s, EMAIL).map((m) => m.text.includes('/verify?code='))).toEqual([false]);
-    expect(s.workflow.completed.map((c) => c.taskToken)).toEqual([`token-${request.id}`, `token-${request.id}`]);
-    expect(await auditTypes(s, request.id)).toEqual(['request.received', 'mail.sent', 'status.changed']);
+    expect(s.workflow.completed).toEqual([1, 2].map(() => ({ taskToken: `token-${request.id}`, output: { verifiedAt: expect.any(String), begun: true } })));
+    expect(await auditTypes(s, request.id)).toEqual(['request.received', 'mail.sent', 'status.changed', 'status.changed']);
   });
 
   it('does for an execution started before, at its Acknowledge step, what the start and the step now do, and the step then adds nothing twice', async () => {
     const s = systemFor('profiles/demo.json');
     const request = await placeRequest(s, ['access', 'erasure'], { status: 'RECEIVED', email: EMAIL });
-    expect(await acknowledge(s.deps, request.id)).toEqual({ requestId: request.id, verificationExpiresAt: '2026-02-11T14:59:59.000Z', verificationTimeoutSeconds: (Date.parse('2026-02-11T14:59:59.000Z') - NOW.getTime()) / 1000 });
+    expect(await acknowledge(s.deps, request.id)).toEqual({
+      requestId: request.id,
+      verificationExpiresAt: '2026-02-11T14:59:59.000Z',
+      verificationTimeoutSeconds: (Date.parse('2026-02-11T14:59:59.000Z') - NOW.getTime()) / 1000,
+      sourceIds: ['customers'],
+      recordsConsent: false,
+    });
     expect(s.mailer.sent).toEqual([]);
     await stepRuns(s, request.id, codeOf('c'));
     expect((await auditTypes(s, request.id)).filter((type) => type === 'status.changed')).toHaveLength(1);
@@ -429,12 +438,44 @@ describe('confirmVerification', () => {
     const second = await placeRequest(s, ['erasure'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
     await stepRuns(s, second.id, codeOf('d'));
     expect(await confirmVerification(s.deps, code)).toEqual([request.id, second.id]);
-    expect(await s.deps.requests.get(request.id)).toMatchObject({ status: 'AWAITING_VERIFICATION', verifiedAt: NOW.toISOString() });
+    expect(await s.deps.requests.get(request.id)).toMatchObject({ status: 'IN_PROGRESS', verifiedAt: NOW.toISOString() });
     expect(s.workflow.completed).toEqual([
-      { taskToken: `token-${request.id}`, output: { verifiedAt: NOW.toISOString() } },
-      { taskToken: `token-${second.id}`, output: { verifiedAt: NOW.toISOString() } },
+      { taskToken: `token-${request.id}`, output: { verifiedAt: NOW.toISOString(), begun: true } },
+      { taskToken: `token-${second.id}`, output: { verifiedAt: NOW.toISOString(), begun: true } },
     ]);
     expect(await auditTypes(s, request.id)).toContain('verification.confirmed');
+  });
+
+  it('begins a request nobody decides on as it is confirmed, in the same write, and says so as it releases it; one that needs a decision is planned by the workflow', async () => {
+    const { s, request, code } = await linkSent();
+    const place = (types: string[]) => placeRequest(s, types as never, { status: 'AWAITING_VERIFICATION', email: EMAIL });
+    // One sent with a Global Privacy Control signal, a withdrawal of every consent; then a claim and an unclear mail.
+    const [signalled, withdrawal, claim, unclear] = [await place(['access']), await place(['consent_withdrawal']), await place(['claim']), await place([])];
+    await s.deps.requests.amend(signalled!.id, 'AWAITING_VERIFICATION', { gpc: {} }, []);
+    for (const other of [signalled!, withdrawal!, claim!, unclear!]) await stepRuns(s, other.id, codeOf('d'));
+    const writes: string[] = [];
+    const markVerified = s.deps.requests.markVerified.bind(s.deps.requests);
+    s.deps.requests.markVerified = async (...args) => {
+      const marked = await markVerified(...args);
+      writes.push(marked.request.id);
+      return marked;
+    };
+    const all = [request, signalled!, withdrawal!, claim!, unclear!].map((r) => r.id);
+    expect(await confirmVerification(s.deps, code)).toEqual(all);
+    expect(writes).toEqual(all);
+    for (const begun of [request, signalled!, withdrawal!]) {
+      expect(await s.deps.requests.get(begun.id)).toMatchObject({ status: 'IN_PROGRESS', verifiedAt: NOW.toISOString() });
+      // Verified and begun in one write: its two events in order.
+      const trail = await auditTypes(s, begun.id);
+      expect(trail.slice(trail.indexOf('verification.confirmed'), trail.indexOf('verification.confirmed') + 2)).toEqual(['verification.confirmed', 'status.changed']);
+      expect(s.workflow.completed).toContainEqual({ taskToken: `token-${begun.id}`, output: { verifiedAt: NOW.toISOString(), begun: true } });
+    }
+    // The ledger is the workflow's (RecordConsent, from the execution's input): the public page writes none of it.
+    expect(await s.deps.consent.history(await s.deps.personKey(EMAIL))).toEqual([]);
+    for (const planned of [claim!, unclear!]) {
+      expect(await s.deps.requests.get(planned.id)).toMatchObject({ status: 'AWAITING_VERIFICATION', verifiedAt: NOW.toISOString() });
+      expect(s.workflow.completed).toContainEqual({ taskToken: `token-${planned.id}`, output: { verifiedAt: NOW.toISOString() } });
+    }
   });
 
   it('confirms a request whose wait has just ended: the mark stays for the step that closes it to see', async () => {
@@ -443,8 +484,8 @@ describe('confirmVerification', () => {
     expect(await confirmVerification(s.deps, code)).toEqual([request.id]);
     expect((await s.deps.requests.get(request.id)).verifiedAt).toBe(NOW.toISOString());
     expect(await closeUnverified(s.deps, request.id)).toEqual({ confirmed: true });
-    // Not closed, and no closing answer: the workflow fulfils it.
-    expect(await s.deps.requests.get(request.id)).toMatchObject({ status: 'AWAITING_VERIFICATION', verifiedAt: NOW.toISOString() });
+    // Not closed, and no closing answer: begun as it was confirmed, the workflow fulfils it.
+    expect(await s.deps.requests.get(request.id)).toMatchObject({ status: 'IN_PROGRESS', verifiedAt: NOW.toISOString() });
     expect(mailsTo(s, EMAIL)).toHaveLength(1);
   });
 

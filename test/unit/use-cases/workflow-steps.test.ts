@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { NotPermittedError } from '../../../functions/domain/errors.ts';
 import { escalateDecision, planFulfilment, requestDecision } from '../../../functions/use-cases/workflow-steps.ts';
-import { mailsTo, NOW, operatorMails, placeRequest, systemFor } from '../../support/flow.ts';
+import { auditTypes as auditTypesOf, mailsTo, NOW, operatorMails, placeRequest, systemFor } from '../../support/flow.ts';
+import { recordConsentOnBeginning } from '../../../functions/use-cases/consent.ts';
 
 const demo = () => systemFor('profiles/demo.json');
 const HOUR = 3_600_000;
@@ -22,6 +23,19 @@ describe('planFulfilment', () => {
     expect((await s.deps.requests.get(placed.id)).status).toBe('IN_PROGRESS');
     const history = await s.deps.consent.history(await s.deps.personKey(placed.email));
     expect(history.map((e) => [e.type, e.purposeId, (e.evidence as { gpc?: boolean }).gpc])).toEqual([['withdrawn', 'marketing', true]]);
+  });
+
+  it('applies the signal to a request that began as it was confirmed, whose confirmation stopped short of it, once', async () => {
+    const s = demo();
+    const placed = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION' });
+    await s.deps.requests.amend(placed.id, 'AWAITING_VERIFICATION', { gpc: {} }, []);
+    await s.deps.requests.markVerified(placed.id, NOW.toISOString(), () => true);
+    // Its release was lost; the wait timed out and CloseUnverified found it confirmed: the plan comes after all.
+    await planFulfilment(s.deps, placed.id);
+    await planFulfilment(s.deps, placed.id);
+    const history = await s.deps.consent.history(await s.deps.personKey(placed.email));
+    expect(history.map((e) => [e.type, e.purposeId])).toEqual([['withdrawn', 'marketing']]);
+    expect((await s.deps.requests.get(placed.id)).status).toBe('IN_PROGRESS');
   });
 
   it('runs a request the profile automates without a decision, on the sources that have a step to take', async () => {
@@ -53,6 +67,31 @@ describe('planFulfilment', () => {
     expect(requested!.detail).toEqual({ reasons });
     // The wait ends when the person must hear from us.
     expect(plan.decisionTimeoutSeconds).toBe(Math.floor((Date.parse(request.deadline.dueAt) - 4 * HOUR - NOW.getTime()) / 1000));
+  });
+});
+
+describe('recordConsentOnBeginning (the RecordConsent step)', () => {
+  it('records the withdrawals and the signal of a request that began as it was confirmed, once however often it runs', async () => {
+    const s = demo();
+    const placed = await placeRequest(s, ['consent_withdrawal'], { status: 'AWAITING_VERIFICATION' });
+    await s.deps.requests.amend(placed.id, 'AWAITING_VERIFICATION', { gpc: {} }, []);
+    await s.deps.requests.markVerified(placed.id, NOW.toISOString(), () => true);
+    await recordConsentOnBeginning(s.deps, placed.id);
+    await recordConsentOnBeginning(s.deps, placed.id);
+    const history = await s.deps.consent.history(await s.deps.personKey(placed.email));
+    // The signal first (marketing, with its evidence), then the withdrawal of what was left.
+    expect(history.map((e) => [e.type, e.purposeId, Boolean((e.evidence as { gpc?: boolean }).gpc)])).toEqual([
+      ['withdrawn', 'marketing', true],
+      ['withdrawn', 'service', false],
+    ]);
+    expect(await auditTypesOf(s, placed.id)).toContain('consent.withdrawn');
+  });
+
+  it('changes nothing for a request that did not begin: a release forged with a leaked token reaches the operator instead', async () => {
+    const s = demo();
+    const placed = await placeRequest(s, ['consent_withdrawal'], { status: 'AWAITING_VERIFICATION' });
+    await expect(recordConsentOnBeginning(s.deps, placed.id)).rejects.toBeInstanceOf(NotPermittedError);
+    expect(await s.deps.consent.history(await s.deps.personKey(placed.email))).toEqual([]);
   });
 });
 
