@@ -66,7 +66,8 @@ function costOf(used: Usage & { stateTransitions: number }, httpRequests: number
   };
 }
 const total = (cost: Cost) => Object.values(cost).reduce((a, b) => a + b, 0);
-const dollars = (usd: number) => `$${usd.toFixed(usd < 0.1 ? 4 : 2)}`;
+// Three places from ten cents up: the goals ($0.40 per 1,000, $2 a month) are met or not in the third.
+const dollars = (usd: number) => `$${usd.toFixed(usd < 0.1 ? 4 : 3)}`;
 
 let httpRequests = 0;
 async function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {
