@@ -25,7 +25,7 @@ import { localize, mailDomain, type DataSource, type OperatorProfile } from './c
 import { readSetting, Settings } from './config/settings.ts';
 import { ConfigurationError } from './domain/errors.ts';
 import { createDeadlineEngine, loadShippedRules, needsBaseHolidays, RulesNotLoadedError, type BaseHolidays, type RuleDocuments } from './domain/deadlines/index.ts';
-import type { DownloadGrant } from './use-cases/access-package.ts';
+import type { DownloadGrant } from './use-cases/ports.ts';
 import type { Dependencies } from './use-cases/dependencies.ts';
 import type { DataSourceConnector, Mailer, PackageStore, RetentionSource, Workflow } from './use-cases/ports.ts';
 import type { ProcessorNotifier } from './adapters/processors/processor-notifier.ts';

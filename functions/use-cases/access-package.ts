@@ -8,19 +8,13 @@ import { hashSecretCode, isWellFormedCode, newSecretCode } from '../domain/secre
 import { consentHistory, type ConsentHistoryLine } from './consent.ts';
 import type { Dependencies } from './dependencies.ts';
 import { sourceSteps } from './fulfilment.ts';
-import type { SourceResult } from './ports.ts';
+import type { DownloadGrant, SourceResult } from './ports.ts';
 import { disclosedRecord, presentRecord, recordLines, type ShownRecord } from './records.ts';
 
 /** How long the download links of an access package work. */
 export const PACKAGE_LINK_DAYS = 7;
 
-// A type alias (not an interface) so it fits the token store's Record<string, unknown> bound.
-export type DownloadGrant = {
-  requestId: string;
-  objectKey: string;
-  contentType: string;
-  filename: string;
-};
+type PackageFormat = NonNullable<DownloadGrant['part']>;
 
 /** Everything the law entitles a person to know, in their language: one model for the mail, the page and the file. */
 export interface AccessReport {
@@ -192,23 +186,25 @@ ${parts.join('\n')}
 
 /**
  * Stores the access package (JSON and a readable page, encrypted by the bucket's key) and returns the answer's
- * section with one single-use, expiring link to each.
+ * section with one single-use, expiring link to each. Both renderings are one object (one S3 request, not two);
+ * each link's grant names its part.
  */
 export async function publishAccessPackage(deps: Pick<Dependencies, 'profile' | 'clock' | 'packages' | 'downloads' | 'publicUrl'>, request: DataSubjectRequest, report: AccessReport): Promise<string> {
   const m = await loadMessages(request.language);
-  const folder = `packages/${request.id}/${randomBytes(8).toString('hex')}`;
+  const objectKey = `packages/${request.id}/${randomBytes(8).toString('hex')}/package.json`;
   const expiresAt = new Date(deps.clock.now().getTime() + PACKAGE_LINK_DAYS * 86_400_000).toISOString();
   const operatorName = localize(deps.profile.operator.name, request.language);
+  const parts: Record<PackageFormat, string> = { json: JSON.stringify(packageJson(deps, request, report), null, 2), html: packageHtml(request, operatorName, report) };
+  await deps.packages.put(objectKey, JSON.stringify(parts), 'application/json; charset=utf-8');
   const files = [
-    { format: 'json', key: `${folder}/data.json`, body: JSON.stringify(packageJson(deps, request, report), null, 2), contentType: 'application/json; charset=utf-8', filename: `${request.id}.json` },
-    { format: 'html', key: `${folder}/data.html`, body: packageHtml(request, operatorName, report), contentType: 'text/html; charset=utf-8', filename: `${request.id}.html` },
-  ];
-  const links: Record<string, string> = {};
+    { part: 'json', contentType: 'application/json; charset=utf-8', filename: `${request.id}.json` },
+    { part: 'html', contentType: 'text/html; charset=utf-8', filename: `${request.id}.html` },
+  ] as const;
+  const links: Partial<Record<PackageFormat, string>> = {};
   for (const file of files) {
-    await deps.packages.put(file.key, file.body, file.contentType);
     const { code: token, codeHash } = newSecretCode();
-    await deps.downloads.put(codeHash, { requestId: request.id, objectKey: file.key, contentType: file.contentType, filename: file.filename }, expiresAt);
-    links[file.format] = `${deps.publicUrl}/download?token=${token}&lang=${request.language}&format=${file.format}`;
+    await deps.downloads.put(codeHash, { requestId: request.id, objectKey, ...file }, expiresAt);
+    links[file.part] = `${deps.publicUrl}/download?token=${token}&lang=${request.language}&format=${file.part}`;
   }
   return m.answer('packageLinks', { jsonLink: links.json!, htmlLink: links.html!, expiresAt: m.date(expiresAt, request.deadline.timeZone) });
 }
@@ -217,5 +213,8 @@ export async function publishAccessPackage(deps: Pick<Dependencies, 'profile' | 
 export async function download(deps: Pick<Dependencies, 'downloads' | 'packages' | 'clock'>, token: string): Promise<DownloadGrant & { body: string }> {
   if (!isWellFormedCode(token)) throw new InvalidTokenError('download token is malformed');
   const grant = await deps.downloads.consume(hashSecretCode(token), deps.clock.now());
-  return { ...grant, body: await deps.packages.read(grant.objectKey) };
+  const stored = await deps.packages.read(grant.objectKey);
+  // A grant made before the renderings shared an object has none: its object is the file.
+  const body = grant.part ? (JSON.parse(stored) as Record<PackageFormat, string>)[grant.part] : stored;
+  return { ...grant, body };
 }

@@ -385,9 +385,19 @@ export interface PackageStore {
 }
 
 /** Single-use, expiring download tokens, held only as hashes. */
+// A type alias (not an interface) so it fits the token store's Record<string, unknown> bound.
+export type DownloadGrant = {
+  requestId: string;
+  objectKey: string;
+  contentType: string;
+  filename: string;
+  /** Which rendering of the stored access package (see publishAccessPackage); absent, the object is the file itself. */
+  part?: 'json' | 'html';
+};
+
 export interface DownloadTokens {
-  put(tokenHash: string, grant: { requestId: string; objectKey: string; contentType: string; filename: string }, expiresAt: string): Promise<void>;
-  consume(tokenHash: string, now: Date): Promise<{ requestId: string; objectKey: string; contentType: string; filename: string }>;
+  put(tokenHash: string, grant: DownloadGrant, expiresAt: string): Promise<void>;
+  consume(tokenHash: string, now: Date): Promise<DownloadGrant>;
 }
 
 /**

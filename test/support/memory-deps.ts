@@ -45,6 +45,7 @@ import {
   type PendingAttention,
   type DataSourceConnector,
   type DecisionStore,
+  type DownloadGrant,
   type DownloadTokens,
   type ExecutionStart,
   type ExecutionStatus,
@@ -337,8 +338,8 @@ export class MemoryLimits implements RateLimiter, MailBudgets {
 }
 
 class MemoryDownloads implements DownloadTokens {
-  private readonly tokens = new MemoryTokens<{ requestId: string; objectKey: string; contentType: string; filename: string }>();
-  async put(tokenHash: string, grant: { requestId: string; objectKey: string; contentType: string; filename: string }, expiresAt: string) {
+  private readonly tokens = new MemoryTokens<DownloadGrant>();
+  async put(tokenHash: string, grant: DownloadGrant, expiresAt: string) {
     this.tokens.put(tokenHash, grant, expiresAt);
   }
   async consume(tokenHash: string, now: Date) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidTokenError } from '../../../functions/domain/errors.ts';
+import { hashSecretCode } from '../../../functions/domain/secret-code.ts';
 import { download, PACKAGE_LINK_DAYS } from '../../../functions/use-cases/access-package.ts';
 import { NOW, placeRequest, runToAnswer, systemFor } from '../../support/flow.ts';
 
@@ -30,5 +31,15 @@ describe('the access package', () => {
     const page = await download(s.deps, tokens(await runToAnswer(s, request.id)).html!);
     expect(page.body).toMatch(/^<!doctype html>\n<html lang="kk">/);
     expect(page.body).toContain('Клиенттер базасы');
+  });
+
+  it('is one stored object holding both renderings; a link granted before they shared one still gets its own file', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['access']);
+    await runToAnswer(s, request.id);
+    expect([...s.packages.objects.keys()].map((key) => key.split('/').pop())).toEqual(['package.json']);
+    await s.deps.packages.put('packages/earlier/data.html', '<!doctype html><p>earlier</p>', 'text/html; charset=utf-8');
+    await s.deps.downloads.put(hashSecretCode('e'.repeat(43)), { requestId: request.id, objectKey: 'packages/earlier/data.html', contentType: 'text/html; charset=utf-8', filename: 'earlier.html' }, new Date(NOW.getTime() + 86_400_000).toISOString());
+    expect((await download(s.deps, 'e'.repeat(43))).body).toBe('<!doctype html><p>earlier</p>');
   });
 });
