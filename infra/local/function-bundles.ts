@@ -50,7 +50,9 @@ function upToDate(build: string): boolean {
  */
 export async function buildFunctions(functions: Iterable<Pick<LocalFunction, 'logicalId' | 'entry'>>): Promise<{ directory: string; rebuilt: boolean }> {
   const entries = bundleEntries(functions);
-  const cache = new CacheEntry('functions', createHash('sha256').update(JSON.stringify({ entries, FUNCTION_BUILD })).digest('hex').slice(0, 16));
+  // Keyed by the checkout too: its inputs are judged by their times in this checkout, and two checkouts sharing one
+  // node_modules (a worktree, a symlink) would otherwise take each other's builds for their own.
+  const cache = new CacheEntry('functions', createHash('sha256').update(JSON.stringify({ root: REPO_ROOT, entries, FUNCTION_BUILD })).digest('hex').slice(0, 16));
   const current = cache.current();
   if (current && upToDate(current)) return { directory: current, rebuilt: false };
   const directory = await cache.replace(async (outdir) => {
