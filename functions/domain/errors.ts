@@ -130,6 +130,14 @@ export class NotPermittedError extends DerbesError {
   readonly code = 'not_permitted';
 }
 
+/**
+ * The sources a request's fulfilment ran on are not all it needs now: its execution took them from its start, and
+ * the profile changed since (a deploy while it waited for confirmation). The workflow plans it again.
+ */
+export class PlanOutdatedError extends DerbesError {
+  readonly code = 'plan_outdated';
+}
+
 /** A dependency (database, mail relay, data source) failed, and trying again as it is will not help. */
 export class DependencyError extends DerbesError {
   readonly code: string = 'dependency_failed';

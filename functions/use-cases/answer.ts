@@ -1,5 +1,6 @@
 import { localize } from '../config/profile-schema.ts';
 import type { RecordedAuditEvent } from '../domain/audit.ts';
+import { PlanOutdatedError } from '../domain/errors.ts';
 import { loadMessages, type AnswerText, type Messages } from '../domain/messages.ts';
 import { OPEN_STATUSES, type DataSubjectRequest } from '../domain/request.ts';
 import { anyType, policyOf, type SourceStep } from '../domain/request-policy.ts';
@@ -8,7 +9,7 @@ import { accessReport, accessText, publishAccessPackage } from './access-package
 import { assertMayChangeData } from './guards.ts';
 import { consentSections } from './consent.ts';
 import type { Dependencies } from './dependencies.ts';
-import { noticeStandings, notifyProcessors, sourceSteps } from './fulfilment.ts';
+import { noticeStandings, notifyProcessors, plannedSources, sourceSteps } from './fulfilment.ts';
 import { alertOperator, notifyPerson } from './notify.ts';
 import type { SourceOutcome, SourceResult } from './ports.ts';
 
@@ -117,9 +118,27 @@ function processorSections(deps: Pick<Dependencies, 'profile'>, request: DataSub
  * person is answered. One step rather than two saves a state transition per request; a failure of either reaches the
  * operator as this step's, and resuming it runs both again, telling no one twice.
  */
-export async function notifyAndAnswer(deps: Parameters<typeof notifyProcessors>[0] & Parameters<typeof answerRequest>[0], requestId: string, invocationEndsAt: Date): Promise<void> {
+export async function notifyAndAnswer(
+  deps: Parameters<typeof notifyProcessors>[0] & Parameters<typeof answerRequest>[0],
+  requestId: string,
+  invocationEndsAt: Date,
+  ranOn?: readonly string[],
+): Promise<void> {
+  if (ranOn) await assertPlanCurrent(deps, requestId, ranOn);
   await notifyProcessors(deps, requestId, invocationEndsAt);
   await answerRequest(deps, requestId);
+}
+
+/**
+ * Before anyone is told: the sources the fulfilment ran on (`ranOn`, the Map's list) include every source the
+ * request needs under the profile as it is now. One added since its execution started (a request that began as it
+ * was confirmed takes its sources from the start) was never asked: PlanOutdatedError, and the workflow plans it again.
+ */
+async function assertPlanCurrent(deps: Pick<Dependencies, 'profile' | 'requests'>, requestId: string, ranOn: readonly string[]): Promise<void> {
+  const request = await deps.requests.get(requestId);
+  if (request.status !== 'IN_PROGRESS') return; // answered already, or refused below
+  const missing = plannedSources(deps.profile, request.types).filter((source) => !ranOn.includes(source.id));
+  if (missing.length) throw new PlanOutdatedError(`request ${requestId} needs sources its fulfilment did not run on: ${missing.map((s) => s.id).join(', ')}`);
 }
 
 /**

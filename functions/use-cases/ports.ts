@@ -316,7 +316,9 @@ export interface ExecutionStart {
   verificationTimeoutSeconds: number;
   /**
    * Where a request that begins as it is confirmed goes: its sources, and whether it has consent to record before
-   * them. Known at the start: a request's types change only by an operator's decision, which comes after.
+   * them. Known at the start: a request's types change only by an operator's decision, which comes after. The
+   * sources follow the profile as it was then; the Answer step checks them against the profile as it is (see
+   * PlanOutdatedError).
    */
   sourceIds: string[];
   recordsConsent: boolean;

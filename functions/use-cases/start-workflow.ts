@@ -1,6 +1,6 @@
 import { answerBy } from '../domain/deadlines/index.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
-import { withdrawnPurposes } from './consent.ts';
+import { anyType } from '../domain/request-policy.ts';
 import type { Dependencies } from './dependencies.ts';
 import { plannedSources } from './fulfilment.ts';
 import type { ExecutionStart } from './ports.ts';
@@ -43,7 +43,8 @@ export function executionStart(deps: Pick<Dependencies, 'profile' | 'clock'>, re
     requestId: request.id,
     ...verificationWait(deps, request),
     sourceIds: plannedSources(deps.profile, request.types).map((source) => source.id),
-    recordsConsent: Boolean(request.gpc) || withdrawnPurposes(deps.profile, request.types).length > 0,
+    // By the request alone (its signal, its types), not the profile's purposes, which a deploy may change meanwhile.
+    recordsConsent: Boolean(request.gpc) || anyType(request.types, (policy) => policy.endsConsents !== 'none'),
   };
 }
 

@@ -90,6 +90,18 @@ async function awaitingVerification(
   }
 }
 
+/** AWAITING_VERIFICATION → IN_PROGRESS; found moved meanwhile (a PlanFulfilment after a short wait), as it stands. */
+async function begin(deps: Pick<Dependencies, 'requests'>, request: DataSubjectRequest): Promise<DataSubjectRequest> {
+  try {
+    return await deps.requests.transition(request.id, 'AWAITING_VERIFICATION', 'IN_PROGRESS');
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    const now = await deps.requests.get(request.id);
+    if (now.status === request.status) throw error;
+    return now;
+  }
+}
+
 /**
  * The first step of executions started before the verification step moved the request itself (Step Functions runs
  * an execution on the definition it started with): it does what the verification step now does first, and says how
@@ -124,9 +136,7 @@ export async function requestVerification(
     request = await enterVerification(deps, request);
     // Confirmed by the operator who entered it, it begins now as a request confirmed by its link does (see
     // confirmVerification); confirmed by its link before this step could wait, it may have begun then.
-    if (request.status === 'AWAITING_VERIFICATION' && beginsOnConfirmation(deps, request)) {
-      request = await deps.requests.transition(requestId, 'AWAITING_VERIFICATION', 'IN_PROGRESS');
-    }
+    if (request.status === 'AWAITING_VERIFICATION' && beginsOnConfirmation(deps, request)) request = await begin(deps, request);
     if (request.status === 'AWAITING_VERIFICATION' || request.status === 'IN_PROGRESS') await releaseVerificationWait(deps, taskToken, request);
     return;
   }

@@ -32,7 +32,9 @@ const ESCALATION_INTERVAL_SECONDS = 3 * 24 * 3600;
  */
 export async function planFulfilment(deps: Dependencies, requestId: string): Promise<WorkflowPayload> {
   let request = await deps.requests.get(requestId);
-  if (request.status === 'AWAITING_VERIFICATION' && !request.verifiedAt) throw new NotPermittedError(`request ${requestId} was released without a confirmed verification`);
+  if ((request.status === 'AWAITING_VERIFICATION' && !request.verifiedAt) || request.status === 'RECEIVED') {
+    throw new NotPermittedError(`request ${requestId} was released without a confirmed verification`);
+  }
   // In progress already, it began as it was confirmed, where its confirmation may have stopped short of the ledger
   // (the ledger records a withdrawal once).
   if (request.gpc && (request.status === 'AWAITING_VERIFICATION' || request.status === 'IN_PROGRESS')) await applyGlobalPrivacyControl(deps, request);

@@ -3,7 +3,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { TRANSIENT_ERROR_CODES } from '../../functions/domain/errors.ts';
+import { NotPermittedError, PlanOutdatedError, TRANSIENT_ERROR_CODES } from '../../functions/domain/errors.ts';
 import type { DerbesFunction } from './derbes-function.ts';
 
 export interface WorkflowFunctions {
@@ -204,9 +204,12 @@ export class Workflow extends Construct {
     // Retrying the whole Map would run every source again; its iterations retry themselves.
     attention.protect(applyToSources, { retry: false });
     // The consent ledger has changed by now (in RecordConsent or PlanFulfilment, or in ApplyDecision after an
-    // approval). The Answer
-    // step tells the processors first (each notice once, by the trail), then the person: one transition, not two.
-    const fulfil = applyToSources.next(attention.protect(invokeStep(this, 'Answer', fns.answer)));
+    // approval). The Answer step tells the processors first (each notice once, by the trail), then the person: one
+    // transition, not two. Where it finds the request not fit to answer (a release forged with a leaked token) or
+    // needing a source its fulfilment did not run on (the profile changed since the start), the request is planned
+    // again: PlanFulfilment refuses an unconfirmed one (to the operator) and fulfils or awaits a decision for the rest.
+    const replan: Array<[string[], sfn.IChainable]> = [[[new NotPermittedError('').code, new PlanOutdatedError('').code], plan]];
+    const fulfil = applyToSources.next(attention.protect(invokeStep(this, 'Answer', fns.answer), { catches: replan }));
 
     // Operator decision: waits no longer than the due date allows, then answers the person and escalates.
     const escalate = attention.protect(invokeStep(this, 'EscalateDecision', fns.escalateDecision, { resultPath: PAYLOAD }));
@@ -242,7 +245,9 @@ export class Workflow extends Construct {
       sfn.Condition.booleanEquals('$.Payload.verification.begun', true),
     );
     // RecordConsent runs the planning function's other entry: the ledger only (see recordConsentOnBeginning).
-    const recordConsent = attention.protect(invokeStep(this, 'RecordConsent', fns.planFulfilment, { payload: { begun: true } }));
+    const recordConsent = attention.protect(invokeStep(this, 'RecordConsent', fns.planFulfilment, { payload: { begun: true } }), {
+      catches: [[[new NotPermittedError('').code], plan]],
+    });
     recordConsent.next(applyToSources);
     const definition = awaitVerification.next(
       new sfn.Choice(this, 'BegunOnConfirmation')

@@ -14,7 +14,7 @@ import { ENTRY_METADATA, REPO_ROOT } from '../../infra/constructs/derbes-functio
 import type { RunningSystem } from '../../infra/local/runtime.ts';
 import { LocalTemplate, type CfnTemplate } from '../../infra/local/template.ts';
 import { appTemplate } from '../support/app-template.ts';
-import { postJson, startTestSystem } from '../support/local-system.ts';
+import { operatorCall, postJson, startTestSystem } from '../support/local-system.ts';
 
 // One `cdk synth` (with bundling) for both tests: it is the slow part.
 const cliOut = mkdtempSync(join(tmpdir(), 'derbes-cdk-'));
@@ -157,7 +157,7 @@ describe('the local Step Functions host answers as AWS does', () => {
     expect((await requests.get(requestId)).status).toBe('COMPLETED');
   }, 120_000);
 
-  it('takes a forged release (a leaked token saying an unconfirmed request began) to the operator: nothing changed, nothing answered', async () => {
+  it('takes a forged release (a leaked token saying an unconfirmed request began) to the operator: nothing changed, nothing answered; confirmed and resumed, it is fulfilled', async () => {
     system ??= await startTestSystem();
     Object.assign(process.env, system.adminEnvironment);
     const person = 'forged-release@example.kz';
@@ -165,8 +165,8 @@ describe('the local Step Functions host answers as AWS does', () => {
     await vi.waitFor(async () => expect(await mailsTo(person)).toHaveLength(1), { timeout: 30_000, interval: 200 });
     await vi.waitFor(() => expect(system!.stepFunctions.describe(requestId)?.pendingTask?.functionDone).toBe(true), { timeout: 14_000, interval: 100 });
     await system.stepFunctions.sendTaskSuccess(system.stepFunctions.liveTaskToken(requestId)!, { verifiedAt: new Date().toISOString(), begun: true });
-    // The sources refuse it (each source's retries), then the Answer step fails and the execution waits for the
-    // operator at NeedsAttention, where a resume could take it on.
+    // The sources refuse it (each source's retries), the Answer step finds it unfit and has it planned, and planning
+    // refuses an unconfirmed request: the execution waits for the operator at NeedsAttention.
     await vi.waitFor(() => expect(system!.stepFunctions.describe(requestId)?.checkpoint?.state).toBe('NeedsAttention'), { timeout: 60_000, interval: 200 });
     expect(system.stepFunctions.describe(requestId)?.status).toBe('RUNNING');
     const requests = new DynamoRequestStore(documentClient(), process.env[Settings.requestsTable]!, process.env[Settings.auditTable]!);
@@ -174,5 +174,15 @@ describe('the local Step Functions host answers as AWS does', () => {
     expect(stands.status).toBe('AWAITING_VERIFICATION');
     expect(stands.verifiedAt).toBeUndefined();
     expect(await mailsTo(person)).toHaveLength(1);
+    // The person confirms (the wait their link would release is over), the operator resumes: planned now, the
+    // sources are searched and the answer says what they hold.
+    await requests.markVerified(requestId, new Date().toISOString(), () => true);
+    expect((await operatorCall(system, 'POST', `/operator/requests/${requestId}/resume`)).status).toBe(200);
+    await vi.waitFor(() => expect(system!.stepFunctions.describe(requestId)?.status).toBe('SUCCEEDED'), { timeout: 60_000, interval: 200 });
+    const [, answer, ...more] = await mailsTo(person);
+    expect(more).toEqual([]);
+    expect(answer!.subject).toBe(`[${requestId}] Answer to your request`);
+    expect(answer!.text).toContain('We hold no personal data about you in the systems searched.');
+    expect((await requests.get(requestId)).status).toBe('COMPLETED');
   }, 120_000);
 });

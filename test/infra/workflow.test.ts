@@ -166,6 +166,10 @@ describe('the synthesized state machine', () => {
     // RecordConsent is the planning function's other entry, chosen by the definition, never by a release.
     expect(States.RecordConsent).toMatchObject({ Resource: States.PlanFulfilment!.Resource, Parameters: { 'requestId.$': '$.requestId', begun: true }, Next: 'ApplyToSources' });
     expect(States.ApplyToSources).toMatchObject({ ItemsPath: '$.Payload.sourceIds', Next: 'Answer' });
+    // A request found unfit to answer (a forged release) or needing a source not run on (a profile changed since the
+    // start) is planned again, before any catch-all.
+    expect(States.Answer!.Catch![0]).toMatchObject({ ErrorEquals: ['not_permitted', 'plan_outdated'], Next: 'PlanFulfilment' });
+    expect(States.RecordConsent!.Catch![0]).toMatchObject({ ErrorEquals: ['not_permitted'], Next: 'PlanFulfilment' });
     // Only the operator's resumption after a failure leads there another way, and a wait that ended as the person
     // confirmed: CloseUnverified says so, and the request is fulfilled, not closed.
     const otherWays = Object.entries(States).filter(([name, s]) => name !== 'ResumeAt' && (s.Next === 'PlanFulfilment' || s.Choices?.some((c) => c.Next === 'PlanFulfilment') || s.Default === 'PlanFulfilment'));

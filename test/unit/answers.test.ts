@@ -261,6 +261,10 @@ describe('a processor that could not be told', () => {
   });
 });
 
+/** One rendering of the access package the run stored (both are one object, see publishAccessPackage). */
+const packagePart = (s: { packages: { objects: Map<string, { body: string }> } }, format: 'json' | 'html') =>
+  (JSON.parse([...s.packages.objects.values()][0]!.body) as Record<string, string>)[format]!;
+
 describe('records as people read them', () => {
   it('show labels and formatted values, and withhold other people\'s data with the reason (answer and JSON copy)', async () => {
     const s = system('profiles/seeds/4sell-cashier.json');
@@ -271,7 +275,7 @@ describe('records as people read them', () => {
     expect(answer).toContain('    Руководитель: не показано — это данные другого сотрудника из списка');
     expect(answer).not.toContain('Омарова');
     expect(answer).not.toMatch(/recordId|businessUser|recordedAt/);
-    const json = [...s.packages.objects.entries()].find(([key]) => key.endsWith('.json'))![1].body;
+    const json = packagePart(s, 'json');
     expect(json).not.toContain('Омарова');
     expect(JSON.parse(json).data.find((d: { source: string }) => d.source === 'staff').withheld).toEqual([
       expect.objectContaining({ field: 'manager', label: 'Руководитель', reason: expect.stringContaining('данные другого сотрудника') }),
@@ -283,7 +287,7 @@ describe('records as people read them', () => {
     await s.deps.consent.grant({ personKey: await s.deps.personKey('asel.nurpeisova@mail.example'), purposeId: 'advertising', at: new Date('2025-05-06T06:00:00Z'), channel: 'web', evidence: {} });
     const id = await create(s, 'asel.nurpeisova@mail.example', ['access'], 'kk');
     await run(s, id);
-    const html = [...s.packages.objects.entries()].find(([key]) => key.endsWith('.html'))![1].body;
+    const html = packagePart(s, 'html');
     expect(html).toContain('<html lang="kk">');
     for (const heading of ['Көздер бойынша деректер', 'Өңдеу мақсаттары мен құқықтық негіздері', 'Деректер қайда сақталады', 'Сақтау мерзімі', 'Алушылар мен өңдеушілер', 'Шекара арқылы беру', 'Келісімдер тарихы']) {
       expect(html, heading).toContain(`<h2>${heading}</h2>`);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { localize } from '../../../functions/config/profile-schema.ts';
-import { NotPermittedError } from '../../../functions/domain/errors.ts';
-import { answerRequest } from '../../../functions/use-cases/answer.ts';
+import { NotPermittedError, PlanOutdatedError } from '../../../functions/domain/errors.ts';
+import { answerRequest, notifyAndAnswer } from '../../../functions/use-cases/answer.ts';
 import type { MemorySystem } from '../../support/memory-deps.ts';
 import { mailsTo, operatorMails, placeRequest, runToAnswer, systemFor } from '../../support/flow.ts';
 
@@ -155,6 +155,15 @@ describe('answering', () => {
     const completed = (await s.deps.audit.list(request.id)).filter((e) => e.type === 'status.changed' && (e.detail as { to: string }).to === 'COMPLETED');
     expect(completed).toHaveLength(1);
     expect((await s.deps.requests.get(request.id)).closedAt).toBe('2026-02-10T05:15:00.000Z');
+  });
+
+  it('tells nobody anything when the fulfilment did not run on a source the request needs now (the profile changed since its start)', async () => {
+    const s = systemFor(VNEDRAH);
+    const request = await placeRequest(s, ['erasure'], { email: NURLAN });
+    const needed = s.deps.profile.sources.map((source) => source.id);
+    await expect(notifyAndAnswer(s.deps, request.id, new Date(Date.now() + 60_000), needed.slice(1))).rejects.toBeInstanceOf(PlanOutdatedError);
+    expect(s.mailer.sent).toEqual([]);
+    expect((await s.deps.requests.get(request.id)).status).toBe('IN_PROGRESS');
   });
 
   it('fails, to the operator, for an open request that is not in progress (a release forged with a leaked token), sending nothing', async () => {

@@ -10,9 +10,12 @@ const HOUR = 3_600_000;
 describe('planFulfilment', () => {
   it('refuses a request whose wait was released without a confirmation: a leaked task token does not skip verification', async () => {
     const s = demo();
-    const request = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION' });
-    await expect(planFulfilment(s.deps, request.id)).rejects.toBeInstanceOf(NotPermittedError);
-    expect((await s.deps.requests.get(request.id)).status).toBe('AWAITING_VERIFICATION');
+    // Released before its step moved it, too: planned, it would go round the sources and back for ever.
+    for (const status of ['AWAITING_VERIFICATION', 'RECEIVED'] as const) {
+      const request = await placeRequest(s, ['access'], { status });
+      await expect(planFulfilment(s.deps, request.id)).rejects.toBeInstanceOf(NotPermittedError);
+      expect((await s.deps.requests.get(request.id)).status).toBe(status);
+    }
   });
 
   it('moves a confirmed request on and applies the Global Privacy Control signal sent with it only now', async () => {
@@ -90,6 +93,7 @@ describe('recordConsentOnBeginning (the RecordConsent step)', () => {
   it('changes nothing for a request that did not begin: a release forged with a leaked token reaches the operator instead', async () => {
     const s = demo();
     const placed = await placeRequest(s, ['consent_withdrawal'], { status: 'AWAITING_VERIFICATION' });
+    await s.deps.requests.amend(placed.id, 'AWAITING_VERIFICATION', { gpc: {} }, []);
     await expect(recordConsentOnBeginning(s.deps, placed.id)).rejects.toBeInstanceOf(NotPermittedError);
     expect(await s.deps.consent.history(await s.deps.personKey(placed.email))).toEqual([]);
   });
