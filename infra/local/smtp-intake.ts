@@ -75,8 +75,14 @@ export class SmtpIntake {
     });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
-      this.server!.listen(port, host, () => resolve());
+      this.server!.listen(port, host, () => {
+        this.server!.off('error', reject);
+        resolve();
+      });
     });
+    // A sender's connection that drops mid-message is that connection's end, not the runtime's: the server reports
+    // it as an error event, which would otherwise end the process. Only its code is logged (no address).
+    this.server.on('error', (error: NodeJS.ErrnoException) => console.error(`[smtp] a connection ended in error: ${error.code ?? error.name}`));
     return (this.server.server.address() as AddressInfo).port;
   }
 

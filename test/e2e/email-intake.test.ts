@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import nodemailer, { type Transporter } from 'nodemailer';
 import PostalMime from 'postal-mime';
@@ -176,6 +177,27 @@ describe('mail to the support address of I-License', () => {
     const toDana = sink.messages.slice(seen).filter((m) => m.to.includes(DANA));
     expect(toDana.filter(isRuReceipt).map(reference)).toEqual([ref]);
     expect((await request(ref)).audit.filter((e) => e.type === 'mail.received')).toHaveLength(1);
+  });
+
+  it('a sender whose connection drops mid-message, again and again, stops nothing: the next mail makes its request', async () => {
+    // Within a transaction (after MAIL FROM) a reset is an error the SMTP server reports; each must be survived.
+    for (let i = 0; i < 3; i++) {
+      await new Promise<void>((resolve) => {
+        const socket = connect(system.smtpPort, '127.0.0.1');
+        const commands = ['EHLO drop.example\r\n', 'MAIL FROM:<drop@mail.example>\r\n', `RCPT TO:<${SUPPORT}>\r\n`, 'DATA\r\n'];
+        socket.on('data', () => {
+          const next = commands.shift();
+          if (next) return void socket.write(next);
+          socket.write('Subject: half a message\r\n\r\nand then');
+          setTimeout(() => (socket.resetAndDestroy(), resolve()), 100);
+        });
+        socket.on('error', () => undefined);
+      });
+    }
+    const before = await openReferences();
+    await send({ from: 'after.drops@mail.example', subject: 'Отзыв согласия на обработку персональных данных', text: 'Прошу прекратить обработку моих данных.', messageId: '<after-drops@mail.example>' });
+    const ref = await newRequestSince(before);
+    await sink.waitFor((m) => reference(m) === ref && isRuReceipt(m));
   });
 
   it('an auto-reply and a bounce get no answer at all and open no request', async () => {

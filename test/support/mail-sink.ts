@@ -64,6 +64,8 @@ export class MailSink {
         });
       },
     });
+    // A relay that is killed mid-message (bench:chaos) drops its connection: that connection's end, not the sink's.
+    this.server.on('error', () => undefined);
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', () => resolve()));
     this.url = `smtp://127.0.0.1:${(this.server.server.address() as AddressInfo).port}`;
     return this;
