@@ -71,6 +71,19 @@ const mailsTo = async (person: string) => {
   return mails.filter((mail) => mail.to?.some((to) => to.address === person));
 };
 
+/** An access request of `person` posted to the running system, once its receipt has come. */
+async function receipted(person: string): Promise<string> {
+  const requestId = String((await postJson(`${system!.url}/api/requests`, { type: 'access', email: person, language: 'en' })).body.reference);
+  await vi.waitFor(async () => expect(await mailsTo(person)).toHaveLength(1), { timeout: 30_000, interval: 200 });
+  return requestId;
+}
+
+/** Starts an execution of the request by another name, with an input of the release before, and waits for its verification step. */
+async function startedBefore(requestId: string, name: string, verificationTimeoutSeconds: number): Promise<void> {
+  system!.stepFunctions.startExecution(name, { Payload: { requestId, verificationExpiresAt: new Date(Date.now() + 3_600_000).toISOString(), verificationTimeoutSeconds } });
+  await vi.waitFor(() => expect(system!.stepFunctions.describe(name)?.pendingTask?.functionDone).toBe(true), { timeout: 14_000, interval: 100 });
+}
+
 describe('the local Step Functions host answers as AWS does', () => {
   it('fails an execution whose wait has no usable timeout in its input with States.Runtime, which no Catch takes, before its task runs', async () => {
     system ??= await startTestSystem();
@@ -120,14 +133,12 @@ describe('the local Step Functions host answers as AWS does', () => {
     await Promise.all(
       (['marked', 'begun'] as const).map(async (how) => {
         const person = `confirmed-late-${how}@example.kz`;
-        const requestId = String((await postJson(`${system!.url}/api/requests`, { type: 'access', email: person, language: 'en' })).body.reference);
-        await vi.waitFor(async () => expect(await mailsTo(person)).toHaveLength(1), { timeout: 30_000, interval: 200 });
+        const requestId = await receipted(person);
         // An execution of the request whose wait ends in 15 s: its step has kept its token (joining the link mailed),
         // and the confirmation lands without reaching that wait, as when it comes in the instant the wait times out.
         // (The step takes about a second; the wait leaves room for a loaded machine.)
         const late = `${requestId}-late`;
-        system!.stepFunctions.startExecution(late, { Payload: { requestId, verificationExpiresAt: new Date(Date.now() + 3_600_000).toISOString(), verificationTimeoutSeconds: 15 } });
-        await vi.waitFor(() => expect(system!.stepFunctions.describe(late)?.pendingTask?.functionDone).toBe(true), { timeout: 14_000, interval: 100 });
+        await startedBefore(requestId, late, 15);
         const begun = how === 'begun';
         expect(await requests.markVerified(requestId, new Date().toISOString(), () => begun)).toMatchObject({ outcome: 'marked', request: { status: begun ? 'IN_PROGRESS' : 'AWAITING_VERIFICATION' } });
         await vi.waitFor(() => expect(system!.stepFunctions.describe(late)?.status).toBe('SUCCEEDED'), { timeout: 60_000, interval: 200 });
@@ -145,11 +156,9 @@ describe('the local Step Functions host answers as AWS does', () => {
     system ??= await startTestSystem();
     Object.assign(process.env, system.adminEnvironment);
     const person = 'begun-old-input@example.kz';
-    const requestId = String((await postJson(`${system.url}/api/requests`, { type: 'access', email: person, language: 'en' })).body.reference);
-    await vi.waitFor(async () => expect(await mailsTo(person)).toHaveLength(1), { timeout: 30_000, interval: 200 });
+    const requestId = await receipted(person);
     const old = `${requestId}-old`;
-    system.stepFunctions.startExecution(old, { Payload: { requestId, verificationExpiresAt: new Date(Date.now() + 3_600_000).toISOString(), verificationTimeoutSeconds: 600 } });
-    await vi.waitFor(() => expect(system!.stepFunctions.describe(old)?.pendingTask?.functionDone).toBe(true), { timeout: 14_000, interval: 100 });
+    await startedBefore(requestId, old, 600);
     const requests = new DynamoRequestStore(documentClient(), process.env[Settings.requestsTable]!, process.env[Settings.auditTable]!);
     const { request } = await requests.markVerified(requestId, new Date().toISOString(), () => true);
     await system.stepFunctions.sendTaskSuccess(system.stepFunctions.liveTaskToken(old)!, { verifiedAt: request.verifiedAt!, begun: true });
@@ -164,8 +173,7 @@ describe('the local Step Functions host answers as AWS does', () => {
     system ??= await startTestSystem();
     Object.assign(process.env, system.adminEnvironment);
     const person = 'forged-release@example.kz';
-    const requestId = String((await postJson(`${system.url}/api/requests`, { type: 'access', email: person, language: 'en' })).body.reference);
-    await vi.waitFor(async () => expect(await mailsTo(person)).toHaveLength(1), { timeout: 30_000, interval: 200 });
+    const requestId = await receipted(person);
     await vi.waitFor(() => expect(system!.stepFunctions.describe(requestId)?.pendingTask?.functionDone).toBe(true), { timeout: 14_000, interval: 100 });
     await system.stepFunctions.sendTaskSuccess(system.stepFunctions.liveTaskToken(requestId)!, { verifiedAt: new Date().toISOString(), begun: true });
     // The sources refuse it (each source's retries), the Answer step finds it unfit and has it planned, and planning

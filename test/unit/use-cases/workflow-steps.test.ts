@@ -5,6 +5,14 @@ import { auditTypes as auditTypesOf, mailsTo, NOW, operatorMails, placeRequest, 
 import { recordConsentOnBeginning } from '../../../functions/use-cases/consent.ts';
 
 const demo = () => systemFor('profiles/demo.json');
+
+/** A request sent with a Global Privacy Control signal that began as the person confirmed it. */
+async function begunWithSignal(s: ReturnType<typeof demo>, types: Parameters<typeof placeRequest>[1]) {
+  const placed = await placeRequest(s, types, { status: 'AWAITING_VERIFICATION' });
+  await s.deps.requests.amend(placed.id, 'AWAITING_VERIFICATION', { gpc: {} }, []);
+  await s.deps.requests.markVerified(placed.id, NOW.toISOString(), () => true);
+  return placed;
+}
 const HOUR = 3_600_000;
 
 describe('planFulfilment', () => {
@@ -30,9 +38,7 @@ describe('planFulfilment', () => {
 
   it('applies the signal to a request that began as it was confirmed, whose confirmation stopped short of it, once', async () => {
     const s = demo();
-    const placed = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION' });
-    await s.deps.requests.amend(placed.id, 'AWAITING_VERIFICATION', { gpc: {} }, []);
-    await s.deps.requests.markVerified(placed.id, NOW.toISOString(), () => true);
+    const placed = await begunWithSignal(s, ['access']);
     // Its release was lost; the wait timed out and CloseUnverified found it confirmed: the plan comes after all.
     await planFulfilment(s.deps, placed.id);
     await planFulfilment(s.deps, placed.id);
@@ -76,9 +82,7 @@ describe('planFulfilment', () => {
 describe('recordConsentOnBeginning (the RecordConsent step)', () => {
   it('records the withdrawals and the signal of a request that began as it was confirmed, once however often it runs', async () => {
     const s = demo();
-    const placed = await placeRequest(s, ['consent_withdrawal'], { status: 'AWAITING_VERIFICATION' });
-    await s.deps.requests.amend(placed.id, 'AWAITING_VERIFICATION', { gpc: {} }, []);
-    await s.deps.requests.markVerified(placed.id, NOW.toISOString(), () => true);
+    const placed = await begunWithSignal(s, ['consent_withdrawal']);
     await recordConsentOnBeginning(s.deps, placed.id);
     await recordConsentOnBeginning(s.deps, placed.id);
     const history = await s.deps.consent.history(await s.deps.personKey(placed.email));
