@@ -79,8 +79,15 @@ export function withdrawnPurposes(profile: Pick<OperatorProfile, 'purposes'>, ty
  * the marketing purposes, each recorded with its evidence (the request, the channel it came by, the time) even where
  * the ledger never saw the consent given. Each change is also an audit event of the request.
  */
-export async function withdrawForRequest(deps: Pick<Dependencies, 'profile' | 'requests' | 'consent' | 'personKey' | 'suppressions' | 'audit' | 'clock'>, requestId: string): Promise<{ withdrawn: string[] }> {
-  const request = await deps.requests.get(requestId);
+export async function withdrawForRequest(deps: WithdrawalDeps, requestId: string): Promise<{ withdrawn: string[] }> {
+  return withdrawFor(deps, await deps.requests.get(requestId));
+}
+
+type WithdrawalDeps = Pick<Dependencies, 'profile' | 'requests' | 'consent' | 'personKey' | 'suppressions' | 'audit' | 'clock'>;
+
+/** withdrawForRequest, of the request as read. */
+async function withdrawFor(deps: WithdrawalDeps, request: DataSubjectRequest): Promise<{ withdrawn: string[] }> {
+  const requestId = request.id;
   assertMayChangeData(deps, request);
   const wanted = withdrawnPurposes(deps.profile, request.types);
   if (!wanted.length) return { withdrawn: [] };
@@ -105,7 +112,7 @@ export async function recordConsentOnBeginning(deps: Dependencies, requestId: st
   const request = await deps.requests.get(requestId);
   assertMayChangeData(deps, request);
   if (request.gpc) await applyGlobalPrivacyControl(deps, request);
-  await withdrawForRequest(deps, requestId);
+  await withdrawFor(deps, request);
 }
 
 /** The answer's consent sections: what this request withdrew. (The access answer shows the whole history.) */
