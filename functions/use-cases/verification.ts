@@ -76,29 +76,34 @@ async function awaitingVerification(
   also: AuditEvent[] = [],
 ): Promise<{ request: DataSubjectRequest; overtaken: boolean }> {
   if (request.status !== 'RECEIVED' && !also.length) return { request, overtaken: false };
+  return writtenOrOvertaken(deps, request, () =>
+    request.status === 'RECEIVED'
+      ? deps.requests.transition(request.id, 'RECEIVED', 'AWAITING_VERIFICATION', {}, also)
+      : deps.requests.amend(request.id, 'AWAITING_VERIFICATION', {}, also),
+  );
+}
+
+/** AWAITING_VERIFICATION → IN_PROGRESS; found moved meanwhile (a PlanFulfilment after a short wait), as it stands. */
+async function begin(deps: Pick<Dependencies, 'requests'>, request: DataSubjectRequest): Promise<DataSubjectRequest> {
+  return (await writtenOrOvertaken(deps, request, () => deps.requests.transition(request.id, 'AWAITING_VERIFICATION', 'IN_PROGRESS'))).request;
+}
+
+/**
+ * The request as `write` leaves it; where the write lost to a writer that moved the request first, the request as
+ * that writer left it (`overtaken`). A write lost while the request stayed where it was is thrown.
+ */
+async function writtenOrOvertaken(
+  deps: Pick<Dependencies, 'requests'>,
+  request: DataSubjectRequest,
+  write: () => Promise<DataSubjectRequest>,
+): Promise<{ request: DataSubjectRequest; overtaken: boolean }> {
   try {
-    const written =
-      request.status === 'RECEIVED'
-        ? await deps.requests.transition(request.id, 'RECEIVED', 'AWAITING_VERIFICATION', {}, also)
-        : await deps.requests.amend(request.id, 'AWAITING_VERIFICATION', {}, also);
-    return { request: written, overtaken: false };
+    return { request: await write(), overtaken: false };
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
     const now = await deps.requests.get(request.id);
     if (now.status === request.status) throw error;
     return { request: now, overtaken: true };
-  }
-}
-
-/** AWAITING_VERIFICATION → IN_PROGRESS; found moved meanwhile (a PlanFulfilment after a short wait), as it stands. */
-async function begin(deps: Pick<Dependencies, 'requests'>, request: DataSubjectRequest): Promise<DataSubjectRequest> {
-  try {
-    return await deps.requests.transition(request.id, 'AWAITING_VERIFICATION', 'IN_PROGRESS');
-  } catch (error) {
-    if (!(error instanceof ConflictError)) throw error;
-    const now = await deps.requests.get(request.id);
-    if (now.status === request.status) throw error;
-    return now;
   }
 }
 
