@@ -9,7 +9,8 @@
  *   - init ms: the CPU time a fresh Node process spends importing the bundle with the function's template environment;
  *   - +SDK ms: the same, then also loading the chunks that hold the AWS SDK clients its role lets it call (what its
  *     first calls add when a client is loaded lazily) — compared with
- *   - floor ms: importing and constructing only those SDK clients, bundled the same way (floor KB: their size);
+ *   - floor ms: importing and constructing only those SDK clients, bundled (and split) the same way (floor KB: what
+ *     that import loads);
  *   - ratio: +SDK ms ÷ floor ms.
  * Each figure is the median of --runs rounds (an odd number). A round measures a function's floor and its +SDK (in
  * turns: the floor first in one round, last in the next), then its init, each in a fresh process, and the ratio is the
@@ -70,9 +71,20 @@ function importCpuMs(files: string[], env: Record<string, string>): number {
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-const floors = new Map<string, string>();
-/** The SDK clients alone, bundled as the functions are, constructed as a handler's composition would. */
-async function floorBundle(services: string[]): Promise<string> {
+const floors = new Map<string, Floor>();
+interface Floor {
+  file: string;
+  /** What importing it loads: index.mjs and the chunks it imports statically. */
+  bytes: number;
+}
+/**
+ * The SDK clients alone, bundled as the functions are (split too), constructed as a handler's composition would.
+ * Split, because a function is: what the clients import only on a call (the credential chain's providers and its
+ * nested STS, SSO and sign-in clients, about 130 KB) is a chunk of its own there, loaded on the first call, and the
+ * function's side of the ratio does not load it either. In one file the floor parsed that code too (the SES-only
+ * floor weighed 365 KB and took twice the CPU of the function that uses the client).
+ */
+async function floorBundle(services: string[]): Promise<Floor> {
   const key = services.join('+') || 'none';
   if (floors.has(key)) return floors.get(key)!;
   const clients = services.flatMap((s) => CLIENTS[s] ?? []);
@@ -84,11 +96,13 @@ async function floorBundle(services: string[]): Promise<string> {
   ].join('\n');
   const dir = join(outdir, `floor-${key}`);
   mkdirSync(dir, { recursive: true });
-  // The functions' own options (which fields of a package esbuild reads, the charset), in one file: the floor's
-  // clients are all constructed at init, so a split would load every chunk anyway.
-  await build({ ...FUNCTION_BUILD, splitting: false, stdin: { contents: source, resolveDir: REPO_ROOT, loader: 'js' }, absWorkingDir: REPO_ROOT, outfile: join(dir, 'index.mjs') });
-  floors.set(key, join(dir, 'index.mjs'));
-  return join(dir, 'index.mjs');
+  writeFileSync(join(dir, 'entry.mjs'), source);
+  const built = join(dir, 'bundle');
+  const result = await build({ ...FUNCTION_BUILD, absWorkingDir: REPO_ROOT, nodePaths: [join(REPO_ROOT, 'node_modules')], entryPoints: { index: join(dir, 'entry.mjs') }, outdir: built, metafile: true });
+  const init = initFiles(layoutFrom(result.metafile as Metafile, built));
+  const floor = { file: join(built, 'index.mjs'), bytes: init.reduce((sum, file) => sum + statSync(join(built, file)).size, 0) };
+  floors.set(key, floor);
+  return floor;
 }
 
 /** A function's bundle as esbuild laid it out: output file (relative to the bundle) → its size, static imports, inputs. */
@@ -101,9 +115,14 @@ async function layoutOf(entry: string, assetDir: string): Promise<Layout> {
   const dir = mkdtempSync(join(outdir, 'layout-'));
   const result = await build({ ...FUNCTION_BUILD, absWorkingDir: REPO_ROOT, entryPoints: { index: join(REPO_ROOT, entry) }, outdir: dir, metafile: true });
   if (!readFileSync(join(dir, 'index.mjs')).equals(readFileSync(join(assetDir, 'index.mjs')))) throw new Error(`${entry}: the synthesized bundle is not what infra/bundling.ts builds`);
+  return layoutFrom(result.metafile as Metafile, dir);
+}
+
+/** A metafile's outputs, named relative to `dir`, where the build wrote them. */
+function layoutFrom(metafile: Metafile, dir: string): Layout {
   const relativeTo = (path: string) => relative(dir, join(REPO_ROOT, path));
   const outputs = new Map(
-    Object.entries((result.metafile as Metafile).outputs).map(([path, output]) => [
+    Object.entries(metafile.outputs).map(([path, output]) => [
       relativeTo(path),
       { bytes: output.bytes, imports: output.imports.filter((i) => i.kind === 'import-statement' && !i.external).map((i) => relativeTo(i.path)), inputs: Object.keys(output.inputs) },
     ]),
@@ -130,7 +149,6 @@ function clientChunks(layout: Layout, services: string[]): string[] {
 }
 
 const rows: Array<{ name: string; initBytes: number; ratio: number }> = [];
-const floorBytes = (file: string) => statSync(file).size;
 console.log(`  function                           init KB  gzip KB  all KB  floor KB  init ms  +SDK ms  floor ms  ratio  SDK clients`);
 for (const fn of template.functions().values()) {
   const code = synthesized.Resources[fn.logicalId]!.Properties!.Code as { S3Key: string };
@@ -158,8 +176,8 @@ for (const fn of template.functions().values()) {
     // Every other round measures the function before its floor, so a machine that speeds up or slows down within a
     // round weighs on both sides of the ratio alike.
     const floorFirst = round % 2 === 0;
-    const earlier = floorFirst ? importCpuMs([floor], floorEnv) : importCpuMs(withClients, env);
-    const later = floorFirst ? importCpuMs(withClients, env) : importCpuMs([floor], floorEnv);
+    const earlier = floorFirst ? importCpuMs([floor.file], floorEnv) : importCpuMs(withClients, env);
+    const later = floorFirst ? importCpuMs(withClients, env) : importCpuMs([floor.file], floorEnv);
     const [floorRound, withClientsRound] = floorFirst ? [earlier, later] : [later, earlier];
     const initRound = importCpuMs([join(assetDir, 'index.mjs')], env);
     return { floor: floorRound, init: initRound, withClients: withClientsRound, ratio: withClientsRound / floorRound };
@@ -168,7 +186,7 @@ for (const fn of template.functions().values()) {
   rows.push({ name: fn.logicalId, initBytes, ratio });
   const kb = (bytes: number, width: number) => (bytes / 1024).toFixed(0).padStart(width);
   console.log(
-    `  ${fn.logicalId.padEnd(34)} ${kb(initBytes, 7)}  ${kb(gzipped, 7)}  ${kb(allBytes, 6)}  ${kb(floorBytes(floor), 8)}  ${initMs.toFixed(0).padStart(7)}  ${withClientsMs.toFixed(0).padStart(7)}  ${floorMs.toFixed(0).padStart(8)}  ${ratio.toFixed(2).padStart(5)}  ${services.join(', ')}`,
+    `  ${fn.logicalId.padEnd(34)} ${kb(initBytes, 7)}  ${kb(gzipped, 7)}  ${kb(allBytes, 6)}  ${kb(floor.bytes, 8)}  ${initMs.toFixed(0).padStart(7)}  ${withClientsMs.toFixed(0).padStart(7)}  ${floorMs.toFixed(0).padStart(8)}  ${ratio.toFixed(2).padStart(5)}  ${services.join(', ')}`,
   );
 }
 writeFileSync(join(outdir, 'cold-start.json'), JSON.stringify(rows, null, 2));
