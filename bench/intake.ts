@@ -145,7 +145,10 @@ try {
       `  CPU per request up to the receipt: runtime (Node, its workers) ${ms(cpuAfter.runtime - cpuBefore.runtime)} ms, of which its main thread ${ms(cpuAfter.mainThread - cpuBefore.mainThread)} ms; DynamoDB Local ${ms(cpuAfter.database - cpuBefore.database)} ms`,
     );
   }
-  console.log(`  receipt mail p50 ${(percentile(receiptMs, 50) / 1000).toFixed(2)} s, p95 ${(percentile(receiptMs, 95) / 1000).toFixed(2)} s`);
+  const acceptMs = run.sent.map((s) => s.acceptedAt - s.postedAt).sort((a, b) => a - b);
+  const afterAcceptMs = run.sent.map((s) => mailArrivals.get(s.reference)! - s.acceptedAt).sort((a, b) => a - b);
+  const seconds = (sorted: number[]) => `p50 ${(percentile(sorted, 50) / 1000).toFixed(2)} s, p95 ${(percentile(sorted, 95) / 1000).toFixed(2)} s`;
+  console.log(`  receipt mail ${seconds(receiptMs)} (the POST's answer ${seconds(acceptMs)}; from it to the mail ${seconds(afterAcceptMs)})`);
   console.log(
     `intake ${intakePerSecond.toFixed(1)} req/s, bare ${barePerSecond.toFixed(0)} puts/s, ${writesPerRequest.toFixed(1)} writes per request, ratio ${(intakePerSecond / (barePerSecond / writesPerRequest)).toFixed(2)}`,
   );
