@@ -1,6 +1,6 @@
 import { buildSync, type BuildOptions } from 'esbuild';
 
-/** ESM bundles of CommonJS dependencies (nodemailer, postal-mime helpers) need `require`; every chunk gets one. */
+/** ESM bundles of CommonJS dependencies (the holiday library, pdfkit) need `require`; every chunk gets one. */
 export const ESM_REQUIRE_BANNER = "import { createRequire as __derbesRequire } from 'node:module'; const require = __derbesRequire(import.meta.url);";
 
 /**

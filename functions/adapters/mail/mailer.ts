@@ -16,7 +16,7 @@ export class ComposingMailer implements Mailer {
 
   async send(mail: OutgoingMail): Promise<'sent' | 'suppressed'> {
     if (mail.category === 'marketing' && (await this.suppressed(mail.to))) return 'suppressed';
-    const raw = await composeMessage(mail, this.from);
+    const raw = composeMessage(mail, this.from);
     try {
       await this.deliver(raw, mail);
     } catch (error) {
