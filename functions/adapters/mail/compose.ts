@@ -105,29 +105,42 @@ function rfc5322Date(date: Date): string {
   return date.toUTCString().replace(/GMT$/, '+0000');
 }
 
+/** Each byte as quoted-printable writes it when it is not left as it is. */
+const ESCAPED = Array.from({ length: 256 }, (_, byte) => `=${byte.toString(16).toUpperCase().padStart(2, '0')}`);
+const LINE_FEED = 0x0a;
+
 /**
  * RFC 2045 §6.7: hard line breaks as CRLF; a line longer than 76 characters ends in soft breaks (`=`), each between
  * two characters, never inside one (a reader that decodes line by line would otherwise show a broken letter).
  */
 function quotedPrintable(text: string): string {
-  return text
-    .replace(/\r\n?/g, '\n')
-    .split('\n')
-    .map((line) => {
-      const characters = [...line];
-      const lines: string[] = [];
-      let current = '';
-      characters.forEach((character, i) => {
-        // Spaces and tabs stay as they are, except at the end of a line, where transports may strip them.
-        const literal = (character >= '!' && character <= '~' && character !== '=') || ((character === ' ' || character === '\t') && i < characters.length - 1);
-        const token = literal ? character : [...Buffer.from(character, 'utf8')].map((byte) => `=${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
-        if (current.length + token.length > BODY_LINE - 1) {
-          lines.push(`${current}=`);
-          current = '';
-        }
-        current += token;
-      });
-      return [...lines, current].join(CRLF);
-    })
-    .join(CRLF);
+  const bytes = Buffer.from(text.replace(/\r\n?/g, '\n'), 'utf8');
+  let out = '';
+  let lineLength = 0;
+  let character = '';
+  const flush = () => {
+    if (lineLength + character.length > BODY_LINE - 1) {
+      out += `=${CRLF}`;
+      lineLength = 0;
+    }
+    out += character;
+    lineLength += character.length;
+    character = '';
+  };
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]!;
+    // A UTF-8 continuation byte (10xxxxxx) belongs to the character before it.
+    if ((byte & 0xc0) !== 0x80) flush();
+    if (byte === LINE_FEED) {
+      out += CRLF;
+      lineLength = 0;
+      continue;
+    }
+    // Spaces and tabs stay as they are, except at the end of a line, where transports may strip them.
+    const endsLine = i + 1 === bytes.length || bytes[i + 1] === LINE_FEED;
+    const literal = (byte >= 33 && byte <= 126 && byte !== 61) || ((byte === 32 || byte === 9) && !endsLine);
+    character += literal ? String.fromCharCode(byte) : ESCAPED[byte]!;
+  }
+  flush();
+  return out;
 }
