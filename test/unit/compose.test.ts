@@ -2,7 +2,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import PostalMime from 'postal-mime';
 import { describe, expect, it } from 'vitest';
 import { composeMessage, type MailSender } from '../../functions/adapters/mail/compose.ts';
-import { ValidationError } from '../../functions/domain/errors.ts';
+import { MailRejected, ValidationError } from '../../functions/domain/errors.ts';
 import type { OutgoingMail } from '../../functions/use-cases/ports.ts';
 
 const SENDER: MailSender = { address: 'support@4sell.ai', name: 'MICA LLP' };
@@ -23,6 +23,7 @@ const MAILS: Record<string, OutgoingMail> = {
   'a Kazakh receipt, threaded under the person’s mail': { to: 'person@example.kz', subject: `[DRB-00003-00213] ${KAZAKH}`, text: TEXT, messageId: '<DRB-00003-00213.receipt.1a2b@derbes.example>', inReplyTo: '<CAF+x1@mail.example.kz>', fromName: 'ТОО «Мика» (4Sell)' },
   'an English answer with a short ASCII subject': { to: 'a.person+tag@example.com', subject: '[DRB-00003-00213] Your request: access', text: 'Hello,\r\n\r\nHere is what we hold.\r\n', messageId: '<DRB-00003-00213.answer.1@derbes.example>', fromName: 'Example LLP' },
   'a company name that needs quoting': { to: 'person@example.kz', subject: 'x'.repeat(90), text: 'short', messageId: '<a.b@derbes.example>', fromName: 'MICA LLP (4Sell "Cashier")' },
+  'a long English subject, folded as it is': { to: 'person@example.com', subject: `Re: ${'please tell me what you hold about me '.repeat(4)}[DRB-00003-00213]`, text: 'x', messageId: '<a.h@derbes.example>', fromName: 'A company whose name is long enough that the From line has to be folded somewhere' },
   'the sender’s own name, an echoed subject with an emoji': { to: 'person@example.kz', subject: 'Re: Запрос 🙂 [DRB-00003-00213]', text: '', messageId: '<a.c@derbes.example>' },
 };
 
@@ -84,7 +85,7 @@ describe('composing a mail', () => {
     });
   }
 
-  it('keeps a subject, a name or an id from someone’s mail from ending its header or adding one', async () => {
+  it('keeps a subject, a name or an id from someone’s mail from ending its header or adding one: a line break reads as a space', async () => {
     const raw = composeMessage(
       { to: 'person@example.kz', subject: 'Hi\r\nBcc: victim@example.com', text: 'x', messageId: '<a.d@derbes.example>', inReplyTo: '<x@y>\r\nBcc: victim@example.com', fromName: 'Name\nBcc: victim@example.com' },
       SENDER,
@@ -92,9 +93,21 @@ describe('composing a mail', () => {
     const text = raw.toString('utf8');
     expect(text).not.toMatch(/^Bcc:/im);
     const email = await PostalMime.parse(raw);
-    expect(email.subject).toBe('Hi\r\nBcc: victim@example.com');
+    expect(email.subject).toBe('Hi Bcc: victim@example.com');
+    expect(email.from?.name).toBe('Name Bcc: victim@example.com');
     expect(email.inReplyTo).toBe('<x@y>');
     expect(email.bcc).toBeUndefined();
+  });
+
+  it('writes an English subject as plain text, and a name that looks like an encoded word as what it says', async () => {
+    const mail = MAILS['a long English subject, folded as it is']!;
+    const head = composeMessage(mail, SENDER).toString('utf8').split('\r\n\r\n')[0]!;
+    expect(head).toContain('Subject: Re: please tell me what you hold about me');
+    expect(head).not.toMatch(/^Subject: =\?/m);
+    const looksEncoded = '=?UTF-8?B?QXBwbGUgU3VwcG9ydA==?=';
+    const email = await PostalMime.parse(composeMessage({ ...mail, fromName: looksEncoded, subject: looksEncoded }, SENDER));
+    expect(email.from?.name).toBe(looksEncoded);
+    expect(email.subject).toBe(looksEncoded);
   });
 
   it('threads nothing under a header that names no Message-ID', () => {
@@ -105,9 +118,12 @@ describe('composing a mail', () => {
 
   it('writes an international domain in ASCII, and refuses an address that would break the header', () => {
     expect(composeMessage({ to: 'person@пример.kz', subject: 's', text: 'x', messageId: '<a.f@derbes.example>' }, SENDER).toString('utf8')).toContain('To: person@xn--e1afmkfd.kz');
-    for (const to of ['person@example.kz, other@example.kz', 'person@example.kz>\r\nBcc: x@y', 'no-at-sign', '<person@example.kz>']) {
+    // Each of these a reader could take for another recipient (a comment, a group, a list) or for a broken header.
+    for (const to of ['person@example.kz, other@example.kz', 'person@example.kz>\r\nBcc: x@y', 'no-at-sign', '<person@example.kz>', 'victim@evil.com)(@x.kz', 'victim@evil.com(x)a@example.kz', 'g:victim@evil.com@example.kz', '"quoted"@example.kz', '.dot@example.kz']) {
       expect(() => composeMessage({ to, subject: 's', text: 'x', messageId: '<a.g@derbes.example>' }, SENDER), to).toThrow(ValidationError);
     }
     expect(() => composeMessage({ to: 'person@example.kz', subject: 's', text: 'x', messageId: 'no brackets@derbes.example' }, SENDER)).toThrow(ValidationError);
+    // SES carries only ASCII before the @: refused for good, as SES would, not as bad input.
+    expect(() => composeMessage({ to: 'пользователь@example.kz', subject: 's', text: 'x', messageId: '<a.i@derbes.example>' }, SENDER)).toThrow(MailRejected);
   });
 });

@@ -1,5 +1,5 @@
 import { domainToASCII } from 'node:url';
-import { ValidationError } from '../../domain/errors.ts';
+import { MailRejected, ValidationError } from '../../domain/errors.ts';
 import type { OutgoingMail } from '../../use-cases/ports.ts';
 
 /** Who derbes' mail comes from: the support address, with the company's name for people to see. */
@@ -40,28 +40,54 @@ const BODY_LINE = 76;
 /** An encoded word is at most 75 characters (RFC 2047 §2): `=?UTF-8?B?` and `?=` leave 63 for base64, 45 bytes of text; 39 keeps the first line, after its header's name, within 78. */
 const ENCODED_WORD_BYTES = 39;
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
-/** Words of RFC 5322 atext separated by single spaces: a display name that needs no quoting. */
-const ATOMS = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+(?: [A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+)*$/;
-const MESSAGE_ID = /<[\x21-\x3b\x3d\x3f-\x7e]+>/;
+/** RFC 5322's atext, as a character class's contents. */
+const ATEXT = "A-Za-z0-9!#$%&'*+\\-/=?^_`{|}~";
+/** Words of atext separated by single spaces: a display name that needs no quoting. */
+const ATOMS = new RegExp(`^[${ATEXT}]+(?: [${ATEXT}]+)*$`);
+const DOT_ATOM = new RegExp(`^[${ATEXT}]+(?:\\.[${ATEXT}]+)*$`);
+/** A dot-atom that also takes letters and digits outside ASCII (RFC 6532), which SES does not carry. */
+const DOT_ATOM_UNICODE = new RegExp(`^[\\p{L}\\p{N}${ATEXT}]+(?:\\.[\\p{L}\\p{N}${ATEXT}]+)*$`, 'u');
+/** A Message-ID, at most 998 characters with its header's name, as RFC 5322 allows a line. */
+const MESSAGE_ID = /<[\x21-\x3b\x3d\x3f-\x7e]{1,900}>/;
 
-/** `Name: value`, the value's encoded words each on a line of its own where one line would be too long. */
+/** `Name: value`, folded at its spaces (RFC 5322 §2.2.3) where one line would be longer than 78 characters. */
 function header(name: string, value: string): string {
-  const line = `${name}: ${value}`;
-  if (line.length <= HEADER_LINE || !value.includes('=?UTF-8?B?')) return line;
-  return `${name}: ${value.split(' ').join(`${CRLF} `)}`;
+  let folded = `${name}:`;
+  let line = folded;
+  let lineHasWord = false;
+  for (const word of value.split(' ')) {
+    if (lineHasWord && line.length + 1 + word.length > HEADER_LINE) {
+      folded += CRLF;
+      line = '';
+    }
+    folded += ` ${word}`;
+    line += ` ${word}`;
+    lineHasWord = true;
+  }
+  return folded;
 }
 
-/** Text for Subject: as it is when it is printable ASCII that fits a line and looks like no encoded word; else encoded. */
+/** Control characters (a line break echoed from someone's subject among them) read as one space, as a header cannot hold them. */
+function withoutControls(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f\u2028\u2029]+/g, ' ');
+}
+
+/** Text as it is when it is printable ASCII whose words each fit a line and that looks like no encoded word; else encoded. */
+function asPlainAscii(text: string, name: string): boolean {
+  return PRINTABLE_ASCII.test(text) && !text.includes('=?') && text.split(' ').every((word) => name.length + 2 + word.length <= HEADER_LINE);
+}
+
+/** Text for Subject. */
 function unstructured(text: string, name: string): string {
-  if (PRINTABLE_ASCII.test(text) && !text.includes('=?') && name.length + 2 + text.length <= HEADER_LINE) return text;
-  return encodedWords(text);
+  const clean = withoutControls(text);
+  return asPlainAscii(clean, name) ? clean : encodedWords(clean);
 }
 
 /** A display name: bare atoms, a quoted string, or encoded words (which may not sit inside quotes). */
 function phrase(text: string, name: string): string {
-  if (ATOMS.test(text) && name.length + 2 + text.length <= HEADER_LINE) return text;
-  if (PRINTABLE_ASCII.test(text) && !text.includes('=?') && name.length + 4 + text.length <= HEADER_LINE) return `"${text.replace(/(["\\])/g, '\\$1')}"`;
-  return encodedWords(text);
+  const clean = withoutControls(text);
+  if (!asPlainAscii(clean, name)) return encodedWords(clean);
+  return ATOMS.test(clean) ? clean : `"${clean.replace(/(["\\])/g, '\\$1')}"`;
 }
 
 /** Base64 encoded words of whole characters (a word may not split one, RFC 2047 §5), separated by spaces. */
@@ -79,17 +105,19 @@ function encodedWords(text: string): string {
   return words.map((word) => `=?UTF-8?B?${Buffer.from(word).toString('base64')}?=`).join(' ');
 }
 
-/** An address as the header carries it: its domain in ASCII (IDNA), and nothing that could end or add a header. */
+/**
+ * An address as the header carries it: a dot-atom local part (RFC 5322 §3.4.1; no comment, group or quoted form a
+ * reader could take for another recipient) and its domain in ASCII (IDNA). A local part in other letters is
+ * refused as SES refuses it: SES carries only 7-bit ASCII before the @.
+ */
 function address(value: string, field: string): string {
   const at = value.lastIndexOf('@');
+  const local = value.slice(0, Math.max(at, 0));
   const domain = at > 0 ? domainToASCII(value.slice(at + 1)) : '';
-  const local = value.slice(0, at);
-  if (!domain || !local || /[\s<>,;"\\]/u.test(local) || /[\x00-\x1f\x7f]/.test(local)) {
-    throw new ValidationError([{ field, message: 'is not an address a mail can be sent to' }], 'mail');
-  }
+  if (domain && DOT_ATOM_UNICODE.test(local) && !DOT_ATOM.test(local)) throw new MailRejected(`the ${field} address has letters outside ASCII before the @, which SES cannot carry`);
+  if (!domain || !DOT_ATOM.test(local)) throw new ValidationError([{ field, message: 'is not an address a mail can be sent to' }], 'mail');
   return `${local}@${domain}`;
 }
-
 function ownMessageId(value: string): string {
   if (!new RegExp(`^${MESSAGE_ID.source}$`).test(value)) throw new ValidationError([{ field: 'messageId', message: 'is not a Message-ID (<id@domain>)' }], 'mail');
   return value;
