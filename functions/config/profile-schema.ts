@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../domain/schema.ts';
 import { deadlineSchemas, escalationPolicySchema, SHIPPED_JURISDICTION_CODES } from '../domain/deadlines/index.ts';
 import type { FieldProblem } from '../domain/errors.ts';
 import { isValidIin } from '../domain/iin.ts';
@@ -21,7 +21,7 @@ export type CorrectableType = (typeof CORRECTABLE_TYPES)[number];
 
 /** A jurisdiction the release ships rules for (rules/jurisdictions): the deadline engine counts by no other. */
 const ShippedJurisdiction = () =>
-  z.string().refine((code) => SHIPPED_JURISDICTION_CODES.includes(code), { message: `not a jurisdiction the release ships rules for (${SHIPPED_JURISDICTION_CODES.join(', ')})` });
+  z.string().check(z.refine((code) => SHIPPED_JURISDICTION_CODES.includes(code), { message: `not a jurisdiction the release ships rules for (${SHIPPED_JURISDICTION_CODES.join(', ')})` }));
 
 /**
  * The profile's schema is built on first use (the first profile parsed: `npm start`, `cdk synth`, a function's first
@@ -30,79 +30,77 @@ const ShippedJurisdiction = () =>
  */
 function buildProfileSchemas() {
   /** A text the person reads; one entry per language the operator answers in (checked below). */
-  const LocalizedText = z.partialRecord(LanguageSchema, z.string().min(1));
+  const LocalizedText = z.partialRecord(LanguageSchema, z.string().check(z.minLength(1)));
 
   /** One field of a source's records, as the person reads it in an access answer and the access package. */
   const FieldDeclaration = z.strictObject({
     label: LocalizedText,
-    format: z.enum(FIELD_FORMATS).default('text'),
+    format: z._default(z.enum(FIELD_FORMATS), 'text'),
     /** ISO 4217 code of a `money` field, e.g. KZT. */
-    currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as KZT').optional(),
+    currency: z.optional(z.string().check(z.regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as KZT'))),
     /** Names for the codes a field holds (e.g. "sms" → «SMS-сообщения»), per language. */
-    values: z.record(z.string(), LocalizedText).optional(),
+    values: z.optional(z.record(z.string(), LocalizedText)),
     /**
      * Other people's data kept in the person's records (a colleague in a staff list a business uploaded, the holder of
      * a document someone else submitted): withheld from the access answer and package, with this reason.
      */
-    withheld: z.strictObject({ reason: LocalizedText }).optional(),
+    withheld: z.optional(z.strictObject({ reason: LocalizedText })),
     /** The person may ask to correct this field; a new value must be of this type. */
-    correctable: z.enum(CORRECTABLE_TYPES).optional(),
+    correctable: z.optional(z.enum(CORRECTABLE_TYPES)),
   });
 
 
   const Purpose = z.strictObject({
-    id: z.string().regex(/^[a-z][a-z0-9_]*$/, 'lower-case id, letters, digits and _'),
+    id: z.string().check(z.regex(/^[a-z][a-z0-9_]*$/, 'lower-case id, letters, digits and _')),
     description: LocalizedText,
     legalBasis: LocalizedText,
-    version: z.string().min(1).describe('Version of the legal text the person agreed to'),
-    consentTerm: z
-      .strictObject({ years: z.number().int().positive(), autoProlong: z.boolean() })
-      .optional(),
-    marketing: z.boolean().default(false),
+    version: z.string().check(z.minLength(1), z.describe('Version of the legal text the person agreed to')),
+    consentTerm: z.optional(z.strictObject({ years: z.number().check(z.int(), z.positive()), autoProlong: z.boolean() })),
+    marketing: z._default(z.boolean(), false),
     /** Transfer, sale or sharing with third parties: a Global Privacy Control signal opts out of it, like marketing. */
-    transfer: z.boolean().default(false),
+    transfer: z._default(z.boolean(), false),
   });
 
   /** What every data source declares, whatever kind it is. */
   const SourceCommon = {
-    id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'lower-case id, letters, digits and -'),
+    id: z.string().check(z.regex(/^[a-z][a-z0-9-]*$/, 'lower-case id, letters, digits and -')),
     description: LocalizedText,
     /** Data categories held there, named for the person. */
     categories: LocalizedText,
     /** How erasure is carried out here: remove the records, or overwrite personal fields. */
-    erasure: z.enum(['delete', 'anonymise']).default('delete'),
+    erasure: z._default(z.enum(['delete', 'anonymise']), 'delete'),
     /** Fields overwritten when erasure is `anonymise` (and the only ones a rectification may change, if set). */
-    personalFields: z.array(z.string().min(1)).default([]),
+    personalFields: z._default(z.array(z.string().check(z.minLength(1))), []),
     /** A legal duty to keep this data (e.g. accounting law): erasure and the retention purge keep it, and the answer names this basis. */
-    legalHold: z.strictObject({ basis: LocalizedText }).optional(),
+    legalHold: z.optional(z.strictObject({ basis: LocalizedText })),
     /** A mailing list: a marketing opt-out removes the person's records here. */
-    marketingList: z.boolean().default(false),
+    marketingList: z._default(z.boolean(), false),
     /** Labels and formats of the fields its records hold, what is withheld and what a person may correct. */
-    fields: z.record(z.string().min(1), FieldDeclaration).default({}),
+    fields: z._default(z.record(z.string().check(z.minLength(1)), FieldDeclaration), {}),
     /**
      * Purpose id → the attribute of this source's records that says the person consents to it (e.g. marketing →
      * marketingConsent). A withdrawal, or an opt-out of a marketing purpose, sets it to false, so the data says what
      * the answer says.
      */
-    consentAttributes: z.record(z.string().min(1), z.string().min(1)).default({}),
+    consentAttributes: z._default(z.record(z.string().check(z.minLength(1)), z.string().check(z.minLength(1))), {}),
   };
 
   const DynamoDbSource = z.strictObject({
     ...SourceCommon,
     kind: z.literal('dynamodb'),
-    tableName: z.string().min(3),
+    tableName: z.string().check(z.minLength(3)),
     /** Attribute holding the person's e-mail address (the subject identifier). */
-    keyAttribute: z.string().min(1),
+    keyAttribute: z.string().check(z.minLength(1)),
     /** Query this index instead of the table key, when the address is not the partition key. */
-    indexName: z.string().min(1).optional(),
+    indexName: z.optional(z.string().check(z.minLength(1))),
   });
 
   const S3Source = z.strictObject({
     ...SourceCommon,
     kind: z.literal('s3'),
-    bucket: z.string().min(3),
+    bucket: z.string().check(z.minLength(3)),
     /** Objects of one person live under `<prefix><normalised e-mail>/`. */
-    prefix: z.string().default(''),
+    prefix: z._default(z.string(), ''),
   });
 
   const HttpSource = z.strictObject({
@@ -111,181 +109,181 @@ function buildProfileSchemas() {
     /** Base URL of the company's own service; derbes calls POST <url>/find|rectify|block|unblock|erase. */
     url: z.url(),
     /** Secrets Manager secret (name or ARN) holding the HMAC key that signs each call; the local runtime serves it from its secrets file. */
-    secretName: z.string().min(1),
+    secretName: z.string().check(z.minLength(1)),
   });
 
   const DataSourceSchema = z.discriminatedUnion('kind', [DynamoDbSource, S3Source, HttpSource]);
 
   /** Processors and recipients who must hear of rectification, blocking and erasure (GDPR Art. 19 style). */
   const Processor = z.strictObject({
-    id: z.string().regex(/^[a-z][a-z0-9-]*$/),
+    id: z.string().check(z.regex(/^[a-z][a-z0-9-]*$/)),
     /** A company's name as written; a description ("delivery service, not named in the policy") per language. */
-    name: z.union([z.string().min(1), LocalizedText]),
+    name: z.union([z.string().check(z.minLength(1)), LocalizedText]),
     /** The language of the notices it is sent; the profile's default language unless set. */
-    language: LanguageSchema.optional(),
+    language: z.optional(LanguageSchema),
     role: z.enum(['processor', 'recipient']),
     /** What they do with the data, named for the person in an access answer. */
     purpose: LocalizedText,
-    country: z.string().length(2).describe('ISO 3166 country code where they process the data'),
+    country: z.string().check(z.length(2), z.describe('ISO 3166 country code where they process the data')),
     notify: z.discriminatedUnion('kind', [
-      z.strictObject({ kind: z.literal('webhook'), url: z.url(), secretName: z.string().min(1) }),
+      z.strictObject({ kind: z.literal('webhook'), url: z.url(), secretName: z.string().check(z.minLength(1)) }),
       z.strictObject({ kind: z.literal('email'), address: z.email() }),
     ]),
     /** The types it hears of: only those whose policy tells processors (REQUEST_POLICIES). */
-    notifyOn: z.array(z.enum(NOTICE_TYPES)).default(['rectification', 'blocking', 'unblocking', 'erasure', 'consent_withdrawal']),
+    notifyOn: z._default(z.array(z.enum(NOTICE_TYPES)), ['rectification', 'blocking', 'unblocking', 'erasure', 'consent_withdrawal']),
   });
 
   const ReviewPolicy = z.enum(['automatic', 'operator']);
 
   /** One source's retention: records are erased (as the source's `erasure` says) this long after the date in `from`. */
   const RetentionRule = z.strictObject({
-    source: z.string().min(1),
-    keepFor: z.strictObject({ amount: z.number().int().positive(), unit: z.enum(['days', 'months', 'years']) }),
+    source: z.string().check(z.minLength(1)),
+    keepFor: z.strictObject({ amount: z.number().check(z.int(), z.positive()), unit: z.enum(['days', 'months', 'years']) }),
     /** Attribute holding the ISO date (or date-time in UTC) the term runs from, e.g. lastInteraction. */
-    from: z.string().min(1),
+    from: z.string().check(z.minLength(1)),
     /** The policy clause or law that sets the term, for the operator and the audit trail. */
     basis: LocalizedText,
     /** A record whose attribute of this name is set is kept; its value names the hold (e.g. a court case). */
-    holdAttribute: z.string().min(1).optional(),
+    holdAttribute: z.optional(z.string().check(z.minLength(1))),
     /**
      * A global secondary index whose sort key is `from` and whose partition key holds one value for every record, so
      * expired records are a query; without one the purge scans the table a few pages per run and continues next run.
      */
-    index: z.strictObject({ name: z.string().min(1), partitionAttribute: z.string().min(1), partitionValue: z.string().min(1) }).optional(),
+    index: z.optional(z.strictObject({ name: z.string().check(z.minLength(1)), partitionAttribute: z.string().check(z.minLength(1)), partitionValue: z.string().check(z.minLength(1)) })),
   });
 
   const RetentionScheduleSchema = z.strictObject({
-    sources: z.array(RetentionRule).default([]),
+    sources: z._default(z.array(RetentionRule), []),
     /**
      * How long derbes keeps its own records of a closed request before anonymising them, from the day it closed; without
      * it, the term of rules/retention/own-records.json in force for the jurisdiction (KZ: 3 years, Civil Code Art. 178).
      */
-    ownRecords: z.strictObject({ keepFor: RetentionRule.shape.keepFor, basis: LocalizedText }).optional(),
+    ownRecords: z.optional(z.strictObject({ keepFor: RetentionRule.shape.keepFor, basis: LocalizedText })),
     /** Pages of up to 100 records read per rule and run; the rest waits for the next run. */
-    pagesPerRun: z.number().int().positive().max(100).default(10),
+    pagesPerRun: z._default(z.number().check(z.int(), z.positive(), z.lte(100)), 10),
   });
 
   /** Record attributes tried, in order, for each thing a breach notice needs about a person found in the sources. */
   const BreachRegisterSettings = z.strictObject({
     /** Regimes besides the profile's jurisdiction whose breach-notice terms also apply (e.g. EU for customers there). */
-    alsoUnder: z.array(ShippedJurisdiction()).default([]),
-    identityFields: z
-      .strictObject({
+    alsoUnder: z._default(z.array(ShippedJurisdiction()), []),
+    identityFields: z.prefault(
+      z.strictObject({
         /** Attributes joined with spaces into the name, e.g. lastName, firstName, patronymic; the first non-empty list wins. */
-        name: z.array(z.array(z.string().min(1)).min(1)).default([['lastName', 'firstName', 'patronymic'], ['name'], ['fullName']]),
-        iin: z.array(z.string().min(1)).default(['iin']),
-        phone: z.array(z.string().min(1)).default(['phone', 'mobile']),
-        language: z.array(z.string().min(1)).default(['language', 'lang']),
-      })
-      .prefault({}),
+        name: z._default(z.array(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))), [['lastName', 'firstName', 'patronymic'], ['name'], ['fullName']]),
+        iin: z._default(z.array(z.string().check(z.minLength(1))), ['iin']),
+        phone: z._default(z.array(z.string().check(z.minLength(1))), ['phone', 'mobile']),
+        language: z._default(z.array(z.string().check(z.minLength(1))), ['language', 'lang']),
+      }),
+      {},
+    ),
     /** Mails to affected people sent per run (the watch continues the rest every 15 minutes). */
-    mailsPerRun: z.number().int().positive().max(1000).default(50),
+    mailsPerRun: z._default(z.number().check(z.int(), z.positive(), z.lte(1000)), 50),
   });
 
   /** A token bucket: `burst` requests at once, refilled at `perMinute`. */
-  const Bucket = z.strictObject({ burst: z.number().int().min(1), perMinute: z.number().positive() });
+  const Bucket = z.strictObject({ burst: z.number().check(z.int(), z.gte(1)), perMinute: z.number().check(z.positive()) });
 
   /** Every limit has a default a real company can live with; see the README's Security section. */
   const LimitsSchema = z.strictObject({
     /** Mail to one address that has not confirmed a link (receipts with their link, closing notices), per rolling window. */
-    recipientMails: z.strictObject({ max: z.number().int().min(1), windowHours: z.number().positive() }).prefault({ max: 6, windowHours: 24 }),
+    recipientMails: z.prefault(z.strictObject({ max: z.number().check(z.int(), z.gte(1)), windowHours: z.number().check(z.positive()) }), { max: 6, windowHours: 24 }),
     /** Mail to unconfirmed addresses, all together, per clock hour; reaching it holds such mail and alerts the operator. */
-    unverifiedMailsPerHour: z.number().int().min(1).default(300),
+    unverifiedMailsPerHour: z._default(z.number().check(z.int(), z.gte(1)), 300),
     /** POST /api/requests from one client IP address. */
-    requestsPerClient: Bucket.prefault({ burst: 10, perMinute: 0.5 }),
+    requestsPerClient: z.prefault(Bucket, { burst: 10, perMinute: 0.5 }),
     /** POST /api/requests from everyone together. */
-    requestsInAll: Bucket.prefault({ burst: 200, perMinute: 60 }),
+    requestsInAll: z.prefault(Bucket, { burst: 200, perMinute: 60 }),
     /** The other public POSTs (confirming a link, downloading a package) from one client IP address. */
-    publicCallsPerClient: Bucket.prefault({ burst: 30, perMinute: 30 }),
+    publicCallsPerClient: z.prefault(Bucket, { burst: 30, perMinute: 30 }),
     /** Operator API calls from one client IP address: a bucket of their own, so a public flood cannot lock operators out. */
-    operatorCallsPerClient: Bucket.prefault({ burst: 120, perMinute: 600 }),
+    operatorCallsPerClient: z.prefault(Bucket, { burst: 120, perMinute: 600 }),
   });
 
   const OperatorProfileSchema = z
     .strictObject({
       operator: z.strictObject({
         name: LocalizedText,
-        legalName: z.string().min(1),
-        bin: z
-          .string()
-          .regex(/^\d{12}$/, 'a BIN has 12 digits')
-          .optional(),
+        legalName: z.string().check(z.minLength(1)),
+        bin: z.optional(z.string().check(z.regex(/^\d{12}$/, 'a BIN has 12 digits'))),
         contactEmail: z.email(),
-        website: z.url().optional(),
-        address: z.string().optional(),
+        website: z.optional(z.url()),
+        address: z.optional(z.string()),
       }),
       supportAddress: z.email(),
       jurisdiction: ShippedJurisdiction(),
-      languages: z.array(LanguageSchema).min(1),
+      languages: z.array(LanguageSchema).check(z.minLength(1)),
       defaultLanguage: LanguageSchema,
-      policyVersion: z.string().min(1),
-      policyUrl: z.url().optional(),
+      policyVersion: z.string().check(z.minLength(1)),
+      policyUrl: z.optional(z.url()),
       retention: LocalizedText,
-      terms: z.array(deadlineSchemas().OperatorTermSchema).default([]),
-      purposes: z.array(Purpose).min(1),
-      sources: z.array(DataSourceSchema).default([]),
-      processors: z.array(Processor).default([]),
+      terms: z._default(z.array(deadlineSchemas().OperatorTermSchema), []),
+      purposes: z.array(Purpose).check(z.minLength(1)),
+      sources: z._default(z.array(DataSourceSchema), []),
+      processors: z._default(z.array(Processor), []),
       /** Where data is stored or sent outside Kazakhstan; the access answer must say so. */
-      crossBorder: z.strictObject({ countries: z.array(z.string().length(2)).min(1), description: LocalizedText }).optional(),
+      crossBorder: z.optional(z.strictObject({ countries: z.array(z.string().check(z.length(2))).check(z.minLength(1)), description: LocalizedText })),
       /** Per request type: runs by itself, or waits for an operator's decision (a claim always does). */
-      review: z.partialRecord(RequestTypeSchema, ReviewPolicy).default({}),
+      review: z._default(z.partialRecord(RequestTypeSchema, ReviewPolicy), {}),
       /**
        * What withdrawing consent does to the data sources, beyond the ledger: nothing, block processing, or destroy
        * (as Vnedrah's policy says) — legal holds still keep what the law requires.
        */
-      consentWithdrawal: z.strictObject({ sources: z.enum(['none', 'block', 'erase']) }).prefault({ sources: 'none' }),
+      consentWithdrawal: z.prefault(z.strictObject({ sources: z.enum(['none', 'block', 'erase']) }), { sources: 'none' }),
       /** Subject lines the policy fixes for e-mailed requests, e.g. I-License's «Отзыв согласия…». */
-      fixedSubjects: z.array(z.strictObject({ subject: z.string().min(1), types: z.array(RequestTypeSchema).min(1) })).default([]),
+      fixedSubjects: z._default(z.array(z.strictObject({ subject: z.string().check(z.minLength(1)), types: z.array(RequestTypeSchema).check(z.minLength(1)) })), []),
       /** Next year's transfer order or a moved holiday, without a release (see rules/calendars). */
-      calendarOverrides: z.record(z.string(), z.unknown()).optional(),
-      verification: z
-        .strictObject({
+      calendarOverrides: z.optional(z.record(z.string(), z.unknown())),
+      verification: z.prefault(
+        z.strictObject({
           /** How long a verification link stays valid at most (it never outlives the due date either). */
-          codeTtlHours: z.number().positive().max(24 * 14).default(72),
-        })
-        .prefault({}),
+          codeTtlHours: z._default(z.number().check(z.positive(), z.lte(24 * 14)), 72),
+        }),
+        {},
+      ),
       /**
        * When operators are reminded, and how long before the due date a person whose request is still open gets a
        * reasoned or interim answer (also when verification never came).
        */
-      escalation: escalationPolicySchema().prefault({ reminderFractions: [0.5], lastDayReminder: true, safetyMarginHours: 4 }),
+      escalation: z.prefault(escalationPolicySchema(), { reminderFractions: [0.5], lastDayReminder: true, safetyMarginHours: 4 }),
       /** How much a stranger can make derbes do: request rates and mail to addresses that have not confirmed a link. */
-      limits: LimitsSchema.prefault({}),
+      limits: z.prefault(LimitsSchema, {}),
       /**
        * Also put marketing opt-outs on SES' account-level suppression list (AWS only). SES then refuses every later
        * message to that address, derbes' own answers included, so it is off unless the operator wants it.
        */
-      sesAccountSuppression: z.boolean().default(false),
+      sesAccountSuppression: z._default(z.boolean(), false),
       /** The breach register: other regimes whose notice terms apply, and how affected people are read from the sources. */
-      breaches: BreachRegisterSettings.prefault({}),
+      breaches: z.prefault(BreachRegisterSettings, {}),
       /** How long each source keeps data and from what; the scheduled purge erases what has passed its term. */
-      retentionSchedule: RetentionScheduleSchema.prefault({}),
+      retentionSchedule: z.prefault(RetentionScheduleSchema, {}),
       /** Evidence for the authority: how long each daily digest of the audit chains is locked against any change. */
-      evidence: z.strictObject({ digestRetentionYears: z.number().int().min(1).max(100).default(5) }).prefault({}),
+      evidence: z.prefault(z.strictObject({ digestRetentionYears: z._default(z.number().check(z.int(), z.gte(1), z.lte(100)), 5) }), {}),
       /** How the stack is deployed to AWS; the local runtime ignores it. */
-      deployment: z
-        .strictObject({
+      deployment: z.prefault(
+        z.strictObject({
           /** The AWS region (SES must receive mail there, see rules/aws/ses-email-receiving.json); `cdk -c region=…` wins. */
-          region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-central-1').optional(),
+          region: z.optional(z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-central-1'))),
           /**
            * Only one SES receipt rule set is active per region. By default the deploy refuses to replace a set that is
            * already active; true makes derbes' set the active one (the previous one is restored when the stack goes).
            */
-          replaceActiveReceiptRuleSet: z.boolean().default(false),
+          replaceActiveReceiptRuleSet: z._default(z.boolean(), false),
           /** Links in mail on the company's own domain (e.g. privacy.example.kz) instead of the API's URL. */
-          customDomain: z
-            .strictObject({
-              name: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a host name such as privacy.example.kz'),
+          customDomain: z.optional(
+            z.strictObject({
+              name: z.string().check(z.regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a host name such as privacy.example.kz')),
               /** An ACM certificate in the stack's region covering the name; without it the stack requests one (DNS validation). */
-              certificateArn: z.string().regex(/^arn:aws[\w-]*:acm:/, 'an ACM certificate ARN').optional(),
-            })
-            .optional(),
-        })
-        .prefault({}),
+              certificateArn: z.optional(z.string().check(z.regex(/^arn:aws[\w-]*:acm:/, 'an ACM certificate ARN'))),
+            }),
+          ),
+        }),
+        {},
+      ),
       /** Ships demo data (a table of sample customers) with the stack; never for production. */
-      demo: z.boolean().default(false),
+      demo: z._default(z.boolean(), false),
     })
-    .superRefine((profile, ctx) => {
+    .check(z.superRefine((profile, ctx) => {
       if (!profile.languages.includes(profile.defaultLanguage)) {
         ctx.addIssue({ code: 'custom', path: ['defaultLanguage'], message: 'must be one of languages' });
       }
@@ -367,7 +365,7 @@ function buildProfileSchemas() {
       if (profile.review.claim === 'automatic') {
         ctx.addIssue({ code: 'custom', path: ['review', 'claim'], message: 'a claim always goes to an operator' });
       }
-    });
+    }));
 
   return { OperatorProfileSchema, DataSourceSchema, Processor, RetentionRule, LocalizedText, FieldDeclaration };
 }

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from './schema.ts';
 import { onFirstLoad, onFirstUse } from './on-first-use.ts';
 import { ConfigurationError, PROBLEM_KINDS, UnsupportedLanguageError, type FieldProblem } from './errors.ts';
 import { CHANNELS, REQUEST_STATUSES } from './request.ts';
@@ -16,25 +16,25 @@ import { WORKFLOW_STEPS } from './workflow-steps.ts';
 const consoleTextsSchema = onFirstUse(() =>
   z.strictObject({
     language: z.enum(LANGUAGES),
-    common: z.record(z.string(), z.string().min(1)),
-    inbox: z.record(z.string(), z.string().min(1)),
-    filters: z.record(z.string(), z.string().min(1)),
-    statuses: z.record(z.enum(REQUEST_STATUSES), z.string().min(1)),
+    common: z.record(z.string(), z.string().check(z.minLength(1))),
+    inbox: z.record(z.string(), z.string().check(z.minLength(1))),
+    filters: z.record(z.string(), z.string().check(z.minLength(1))),
+    statuses: z.record(z.enum(REQUEST_STATUSES), z.string().check(z.minLength(1))),
     /** A workflow step a failure names, as the operator reads of it (the same words as the operator's mail). */
-    steps: z.record(z.enum(WORKFLOW_STEPS), z.string().min(1)),
-    types: z.record(z.enum(REQUEST_TYPES), z.string().min(1)),
-    channels: z.record(z.enum(CHANNELS), z.string().min(1)),
-    languages: z.record(z.enum(LANGUAGES), z.string().min(1)),
-    request: z.record(z.string(), z.string().min(1)),
-    events: z.record(z.string(), z.string().min(1)),
-    templates: z.record(z.string(), z.string().min(1)),
-    actions: z.record(z.string(), z.string().min(1)),
-    enter: z.record(z.string(), z.string().min(1)),
-    reports: z.record(z.string(), z.string().min(1)),
+    steps: z.record(z.enum(WORKFLOW_STEPS), z.string().check(z.minLength(1))),
+    types: z.record(z.enum(REQUEST_TYPES), z.string().check(z.minLength(1))),
+    channels: z.record(z.enum(CHANNELS), z.string().check(z.minLength(1))),
+    languages: z.record(z.enum(LANGUAGES), z.string().check(z.minLength(1))),
+    request: z.record(z.string(), z.string().check(z.minLength(1))),
+    events: z.record(z.string(), z.string().check(z.minLength(1))),
+    templates: z.record(z.string(), z.string().check(z.minLength(1))),
+    actions: z.record(z.string(), z.string().check(z.minLength(1))),
+    enter: z.record(z.string(), z.string().check(z.minLength(1))),
+    reports: z.record(z.string(), z.string().check(z.minLength(1))),
     /** What is wrong with a field, by the kind the API names (FieldProblem.kind). */
-    problems: z.record(z.enum(PROBLEM_KINDS), z.string().min(1)),
+    problems: z.record(z.enum(PROBLEM_KINDS), z.string().check(z.minLength(1))),
     /** The trail's codes in words (`<kind>.<code>`: a mail's intake outcome, why a mail was withheld, an alert, a deadline step). */
-    codes: z.record(z.string(), z.string().min(1)),
+    codes: z.record(z.string(), z.string().check(z.minLength(1))),
   }),
 );
 export type ConsoleTexts = z.infer<ReturnType<typeof consoleTextsSchema>>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from './schema.ts';
 import limitsFile from '../../rules/intake/form-attachments.json' with { type: 'json' };
 import { ConfigurationError, toFieldProblems, type FieldProblem } from './errors.ts';
 
@@ -9,21 +9,21 @@ import { ConfigurationError, toFieldProblems, type FieldProblem } from './errors
  */
 const LimitsSchema = z.strictObject({
   $comment: z.string(),
-  source: z.string().min(1),
-  maxFiles: z.number().int().min(1).max(10),
-  maxFileBytes: z.number().int().min(1),
+  source: z.string().check(z.minLength(1)),
+  maxFiles: z.number().check(z.int(), z.gte(1), z.lte(10)),
+  maxFileBytes: z.number().check(z.int(), z.gte(1)),
   // Under what one HTTP API request carries into Lambda once base64-encoded (6 MB): see the file's $comment.
-  maxTotalBytes: z.number().int().min(1).max(4_500_000),
-  maxNameChars: z.number().int().min(20).max(255),
+  maxTotalBytes: z.number().check(z.int(), z.gte(1), z.lte(4_500_000)),
+  maxNameChars: z.number().check(z.int(), z.gte(20), z.lte(255)),
   types: z
     .array(
       z.strictObject({
         mediaType: z.enum(['application/pdf', 'image/jpeg', 'image/png']),
-        extensions: z.array(z.string().regex(/^[a-z0-9]{1,5}$/)).min(1),
-        magic: z.string().regex(/^([0-9a-f]{2})+$/),
+        extensions: z.array(z.string().check(z.regex(/^[a-z0-9]{1,5}$/))).check(z.minLength(1)),
+        magic: z.string().check(z.regex(/^([0-9a-f]{2})+$/)),
       }),
     )
-    .min(1),
+    .check(z.minLength(1)),
 });
 export type FormAttachmentLimits = z.infer<typeof LimitsSchema>;
 

@@ -1,13 +1,13 @@
-import * as z from 'zod';
+import { z } from './schema.ts';
 import { onFirstUse } from './on-first-use.ts';
 import { LANGUAGES, type Language } from './request-types.ts';
 
 /** A text in every language derbes answers in; rule data (citations, notes, refusal grounds) must carry all three. */
 export const localizedSchema = onFirstUse(() =>
   z.strictObject({
-    ru: z.string().trim().min(1),
-    kk: z.string().trim().min(1),
-    en: z.string().trim().min(1),
+    ru: z.string().check(z.trim(), z.minLength(1)),
+    kk: z.string().check(z.trim(), z.minLength(1)),
+    en: z.string().check(z.trim(), z.minLength(1)),
   }),
 );
 export type Localized = z.infer<ReturnType<typeof localizedSchema>>;

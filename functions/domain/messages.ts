@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from './schema.ts';
 import { DateTime } from 'luxon';
 import { ConfigurationError, toFieldProblems, type FieldProblem } from './errors.ts';
 import { loadMessageCatalogue, loadedMessageCatalogue, messageCatalogueFile } from './message-catalogues.ts';
@@ -146,9 +146,9 @@ export const KNOWN_TIME_ZONES = ['Asia/Almaty', 'Europe/Moscow', 'Europe/Brussel
 
 /** The catalogue's schema, built on first use (see onFirstUse): every function bundles this module. */
 const catalogSchema = onFirstUse(() => {
-  const text = z.string().min(1);
-  const record = <K extends string>(keys: readonly K[], value: z.ZodType) =>
-    z.strictObject(Object.fromEntries(keys.map((k) => [k, value])) as Record<K, z.ZodType>);
+  const text = z.string().check(z.minLength(1));
+  const record = <K extends string>(keys: readonly K[], value: z.ZodMiniType) =>
+    z.strictObject(Object.fromEntries(keys.map((k) => [k, value])) as Record<K, z.ZodMiniType>);
 
   return z.strictObject({
     language: text,

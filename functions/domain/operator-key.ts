@@ -1,13 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import * as z from 'zod';
+import { z } from './schema.ts';
 import { onFirstUse } from './on-first-use.ts';
 import { ConfigurationError } from './errors.ts';
 
 /** Shorter keys could be guessed; the stack generates 48 characters, the local runtime 43. */
 const MIN_KEY_LENGTH = 24;
 const keySet = onFirstUse(() => {
-  const keyId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a key id: letters, digits, . _ -');
-  return z.strictObject({ keys: z.record(keyId, z.string().min(MIN_KEY_LENGTH)).refine((keys) => Object.keys(keys).length > 0, 'at least one key') });
+  const keyId = z.string().check(z.regex(/^[A-Za-z0-9._-]{1,64}$/, 'a key id: letters, digits, . _ -'));
+  return z.strictObject({ keys: z.record(keyId, z.string().check(z.minLength(MIN_KEY_LENGTH))).check(z.refine((keys) => Object.keys(keys).length > 0, 'at least one key')) });
 });
 
 /** The id a single key goes by: a short fingerprint, which names the key in the audit trail without revealing it. */

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import * as z from 'zod';
+import { z } from './schema.ts';
 import shipped from '../../rules/retention/own-records.json' with { type: 'json' };
 import { addOverlapIssues, deadlineSchemas } from './deadlines/schemas.ts';
 import { ConfigurationError, toFieldProblems } from './errors.ts';
@@ -24,20 +24,20 @@ export const ERASED = '[erased]';
 const ownRecordsFileSchema = onFirstUse(() => {
   const { ConfidenceSchema, LocalDateSchema } = deadlineSchemas();
   const rule = z.strictObject({
-    id: z.string().trim().min(1),
-    jurisdiction: z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/),
+    id: z.string().check(z.trim(), z.minLength(1)),
+    jurisdiction: z.string().check(z.regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/)),
     effectiveFrom: LocalDateSchema,
-    effectiveTo: LocalDateSchema.optional(),
-    keepFor: z.strictObject({ amount: z.int().positive(), unit: z.enum(['days', 'months', 'years']) }),
+    effectiveTo: z.optional(LocalDateSchema),
+    keepFor: z.strictObject({ amount: z.int().check(z.positive()), unit: z.enum(['days', 'months', 'years']) }),
     basis: localizedSchema(),
-    citation: z.string().trim().min(1),
-    source: z.string().trim().min(1),
+    citation: z.string().check(z.trim(), z.minLength(1)),
+    source: z.string().check(z.trim(), z.minLength(1)),
     confidence: ConfidenceSchema,
-    note: z.string().trim().min(1).optional(),
+    note: z.optional(z.string().check(z.trim(), z.minLength(1))),
   });
   return z
-    .strictObject({ $comment: z.string().optional(), ownRecords: z.array(rule) })
-    .superRefine((file, context) => {
+    .strictObject({ $comment: z.optional(z.string()), ownRecords: z.array(rule) })
+    .check(z.superRefine((file, context) => {
       const ids = file.ownRecords.map((rule) => rule.id);
       ids.forEach((id, index) => {
         if (ids.indexOf(id) !== index) context.addIssue({ code: 'custom', path: ['ownRecords', index, 'id'], message: `a second rule '${id}'` });
@@ -45,7 +45,7 @@ const ownRecordsFileSchema = onFirstUse(() => {
       for (const jurisdiction of new Set(file.ownRecords.map((rule) => rule.jurisdiction))) {
         addOverlapIssues(file.ownRecords.filter((rule) => rule.jurisdiction === jurisdiction), 'ownRecords', context);
       }
-    });
+    }));
 });
 export type OwnRecordsRule = z.infer<ReturnType<typeof ownRecordsFileSchema>>['ownRecords'][number];
 export type KeepFor = OwnRecordsRule['keepFor'];

@@ -1,11 +1,11 @@
-import * as z from 'zod';
+import { z } from './schema.ts';
 import { onFirstUse } from './on-first-use.ts';
 import { NOTICE_TYPES, type NoticeType } from './request-policy.ts';
 
 /** An OpenDSR-style request body (opengdpr/OpenDSR `POST /requests`), with our request types added. */
 export const processorNoticeSchema = onFirstUse(() =>
   z.strictObject({
-    subject_request_id: z.string().min(1),
+    subject_request_id: z.string().check(z.minLength(1)),
     subject_request_type: z.enum(NOTICE_TYPES),
     submitted_time: z.iso.datetime({ offset: true }),
     subject_identities: z
@@ -13,13 +13,13 @@ export const processorNoticeSchema = onFirstUse(() =>
         z.strictObject({
           identity_type: z.literal('email'),
           // Normalised addresses may have a non-ASCII local part, which z.email() refuses.
-          identity_value: z.string().includes('@'),
+          identity_value: z.string().check(z.includes('@')),
           identity_format: z.literal('raw'),
         }),
       )
-      .min(1),
+      .check(z.minLength(1)),
     api_version: z.literal('0.1'),
-    controller: z.strictObject({ name: z.string().min(1) }),
+    controller: z.strictObject({ name: z.string().check(z.minLength(1)) }),
   }),
 );
 export type ProcessorNotice = z.infer<ReturnType<typeof processorNoticeSchema>>;

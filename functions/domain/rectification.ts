@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from './schema.ts';
 import { onFirstUse } from './on-first-use.ts';
 
 /** A field a person may name: a plain identifier, never `__proto__` or a path. */
@@ -15,8 +15,8 @@ export const MAX_CHANGE_CHARS = 1000;
 export const changesSchema = onFirstUse(() =>
   z
     .record(
-      z.string().regex(FIELD_NAME, 'a field name: a letter, then letters, digits or _ (at most 64)'),
-      z.string().trim().min(1, 'a new value is required').max(MAX_CHANGE_CHARS),
+      z.string().check(z.regex(FIELD_NAME, 'a field name: a letter, then letters, digits or _ (at most 64)')),
+      z.string().check(z.trim(), z.minLength(1, 'a new value is required'), z.maxLength(MAX_CHANGE_CHARS)),
     )
-    .refine((changes) => Object.keys(changes).length <= MAX_CHANGES, { message: `at most ${MAX_CHANGES} fields at once`, params: { kind: 'tooMany', limit: MAX_CHANGES } }),
+    .check(z.refine((changes) => Object.keys(changes).length <= MAX_CHANGES, { message: `at most ${MAX_CHANGES} fields at once`, params: { kind: 'tooMany', limit: MAX_CHANGES } })),
 );

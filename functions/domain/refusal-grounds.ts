@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from './schema.ts';
 import { RulesNotLoadedError } from './deadlines/errors.ts';
 import { SHIPPED_JURISDICTION_CODES } from './deadlines/rule-files.ts';
 import { ConfigurationError, toFieldProblems } from './errors.ts';
@@ -14,31 +14,31 @@ import { RequestTypeSchema, type Language, type RequestType } from './request-ty
 const groundsFileSchema = onFirstUse(() => {
   const localized = localizedSchema();
   const ground = z.strictObject({
-    id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'lower-case id, letters, digits and -'),
+    id: z.string().check(z.regex(/^[a-z][a-z0-9-]*$/, 'lower-case id, letters, digits and -')),
     /** The request types this ground can refuse. */
-    appliesTo: z.array(RequestTypeSchema).min(1),
+    appliesTo: z.array(RequestTypeSchema).check(z.minLength(1)),
     /** The ground as the person reads it, after «Основание:» / "Basis:". */
     text: localized,
     /** The law and article that allow the refusal. */
     citation: localized,
-    source: z.string().trim().min(1),
+    source: z.string().check(z.trim(), z.minLength(1)),
     /** C: confirmed on a public page; S: one secondary source; U: believed, not confirmed. */
     confidence: z.enum(['C', 'S', 'U']),
   });
 
   return z
     .strictObject({
-      jurisdiction: z.string().min(2),
-      source: z.string().trim().min(1),
-      grounds: z.array(ground).min(1),
+      jurisdiction: z.string().check(z.minLength(2)),
+      source: z.string().check(z.trim(), z.minLength(1)),
+      grounds: z.array(ground).check(z.minLength(1)),
     })
-    .superRefine((file, ctx) => {
+    .check(z.superRefine((file, ctx) => {
       const seen = new Set<string>();
       file.grounds.forEach((ground, i) => {
         if (seen.has(ground.id)) ctx.addIssue({ code: 'custom', path: ['grounds', i, 'id'], message: `duplicate id '${ground.id}'` });
         seen.add(ground.id);
       });
-    });
+    }));
 });
 
 export type RefusalGround = z.infer<ReturnType<typeof groundsFileSchema>>['grounds'][number];

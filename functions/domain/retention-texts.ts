@@ -1,5 +1,5 @@
 import { Duration } from 'luxon';
-import * as z from 'zod';
+import { z } from './schema.ts';
 import type { RetentionRule } from '../config/profile-schema.ts';
 import { onFirstUse } from './on-first-use.ts';
 import { ConfigurationError, toFieldProblems, type FieldProblem } from './errors.ts';
@@ -13,7 +13,7 @@ const PLACEHOLDERS = {
 } as const;
 
 const retentionTextsSchema = onFirstUse(() => {
-  const text = z.string().min(1);
+  const text = z.string().check(z.minLength(1));
   return z.strictObject({
     awaitingApproval: z.strictObject({ subject: text, body: text }),
   });

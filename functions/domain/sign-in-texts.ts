@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from './schema.ts';
 import { ConfigurationError, toFieldProblems, UnsupportedLanguageError } from './errors.ts';
 import { onFirstLoad, onFirstUse } from './on-first-use.ts';
 import { LANGUAGES, type Language } from './request-types.ts';
@@ -15,7 +15,7 @@ export type SignInTexts = Record<(typeof TEXT_KEYS)[number], string>;
  * loaded (its file a chunk of its own, imported when the page is first asked for in it), and by checkSignInTexts where
  * derbes starts (`cdk synth`, `npm start`).
  */
-const signInSchema = onFirstUse(() => z.strictObject(Object.fromEntries(TEXT_KEYS.map((key) => [key, z.string().trim().min(1)])) as Record<(typeof TEXT_KEYS)[number], z.ZodString>));
+const signInSchema = onFirstUse(() => z.strictObject(Object.fromEntries(TEXT_KEYS.map((key) => [key, z.string().check(z.trim(), z.minLength(1))])) as Record<(typeof TEXT_KEYS)[number], z.ZodMiniString>));
 
 function parseSignInTexts(texts: unknown, language: Language): SignInTexts {
   const parsed = signInSchema().safeParse(texts);

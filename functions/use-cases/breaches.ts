@@ -20,6 +20,7 @@ import { ConflictError, NotFoundError, ValidationError, toFieldProblems } from '
 import { inLanguage } from '../domain/localized.ts';
 import { normaliseEmail } from '../domain/person-key.ts';
 import { LANGUAGES, type Language } from '../domain/request-types.ts';
+import { z } from '../domain/schema.ts';
 import type { Dependencies } from './dependencies.ts';
 
 type Deps = Pick<Dependencies, 'profile' | 'deadlines' | 'breaches' | 'clock'>;
@@ -258,7 +259,7 @@ async function languagesInUse(deps: Pick<Dependencies, 'breaches'>, breachId: st
 /** What each person would receive, per language in use, before the operator approves it. */
 export async function previewPersonNotice(deps: Deps, breachId: string, input: unknown): Promise<Array<{ language: Language; subject: string; text: string }>> {
   const breach = await deps.breaches.get(breachId);
-  const texts = breachSchemas().PersonNoticeInputSchema.partial().safeParse(input ?? {});
+  const texts = z.partial(breachSchemas().PersonNoticeInputSchema).safeParse(input ?? {});
   const given = (texts.success ? texts.data.texts : undefined) ?? breach.personNotice?.texts ?? {};
   const languages = [...(await languagesInUse(deps, breachId))];
   return Promise.all(languages.map(async (language) => ({ language, ...(await personNoticeMail(deps, breach, { name: '…', language }, given[language] ?? `[${language}: your text here]`)) })));

@@ -31,7 +31,7 @@ export const decisionInputSchema = onFirstUse(() =>
       /** The answer to a claim, or a note for the person. */
       answer: z.string().trim().min(1).max(10000).optional(),
       /** For a rectification the operator states (e.g. from documents): field → new value. */
-      changes: changesSchema().optional(),
+      changes: z.optional(changesSchema()),
       /** For an unclear request: what it is. */
       types: z.array(RequestTypeSchema).min(1).optional(),
     })

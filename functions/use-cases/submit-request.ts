@@ -18,7 +18,7 @@ export const submissionSchema = onFirstUse(() =>
   z.strictObject({
     types: z.array(RequestTypeSchema).min(1, 'choose at least one request type'),
     /** For a rectification: field → new value, among the fields the profile declares correctable. */
-    changes: changesSchema().optional(),
+    changes: z.optional(changesSchema()),
     email: z.email('must be an e-mail address').max(SUBMISSION_LIMITS.email).transform((email) => email.trim().toLowerCase()),
     // One line of text: a control character in a name would be obeyed by a terminal or a mail client that shows it.
     name: z.string().trim().max(SUBMISSION_LIMITS.name).regex(/^\P{Cc}*$/u, 'must be one line of text, without control characters').optional(),

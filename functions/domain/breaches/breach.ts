@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import * as z from 'zod';
+import { z } from '../schema.ts';
 import type { BreachNoticeDeadline } from '../deadlines/index.ts';
 import { ValidationError, toFieldProblems } from '../errors.ts';
 import { isValidIin } from '../iin.ts';
@@ -13,20 +13,20 @@ import { LanguageSchema, type Language } from '../request-types.ts';
 
 /** The schemas of what the operator hands in, built on first use (see onFirstUse): every function bundles this module. */
 function buildBreachSchemas() {
-  const FreeText = z.union([z.string().trim().min(1).max(4000), z.partialRecord(LanguageSchema, z.string().trim().min(1).max(4000))]);
+  const FreeText = z.union([z.string().check(z.trim(), z.minLength(1), z.maxLength(4000)), z.partialRecord(LanguageSchema, z.string().check(z.trim(), z.minLength(1), z.maxLength(4000)))]);
 
   const OFFSET_PATTERN = /(Z|[+-]\d{2}:?\d{2})$/i;
   const Instant = z
     .string()
-    .refine((value) => OFFSET_PATTERN.test(value) && !Number.isNaN(Date.parse(value)), { message: 'must be an ISO 8601 instant with an offset, e.g. 2026-03-20T17:00:00+05:00' });
+    .check(z.refine((value) => OFFSET_PATTERN.test(value) && !Number.isNaN(Date.parse(value)), { message: 'must be an ISO 8601 instant with an offset, e.g. 2026-03-20T17:00:00+05:00' }));
 
-  const ShortList = z.array(z.string().trim().min(1).max(200)).min(1).max(50);
+  const ShortList = z.array(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))).check(z.minLength(1), z.maxLength(50));
 
   const ResponsiblePersonSchema = z.strictObject({
-    name: z.string().trim().min(1).max(200),
-    position: z.string().trim().min(1).max(200).optional(),
+    name: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
+    position: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
     email: z.email(),
-    phone: z.string().trim().min(5).max(40).optional(),
+    phone: z.optional(z.string().check(z.trim(), z.minLength(5), z.maxLength(40))),
   });
 
   const BreachInputSchema = z.strictObject({
@@ -35,37 +35,29 @@ function buildBreachSchemas() {
     dataCategories: ShortList,
     systems: ShortList,
     measuresTaken: FreeText,
-    likelyConsequences: FreeText.optional(),
+    likelyConsequences: z.optional(FreeText),
     responsible: ResponsiblePersonSchema,
   });
 
   /** One affected person as the operator lists them: at least one way to identify them (KZ: name and/or IIN and/or phone). */
   const AffectedPersonSchema = z
     .strictObject({
-      name: z.string().trim().min(1).max(300).optional(),
-      iin: z
-        .string()
-        .trim()
-        .refine(isValidIin, { message: 'must be a valid IIN (12 digits with its check digit)' })
-        .optional(),
-      phone: z
-        .string()
-        .trim()
-        .regex(/^\+?[0-9 ()-]{5,30}$/, 'a phone number, e.g. +7 701 555 01 23')
-        .optional(),
-      email: z.email().optional(),
-      language: LanguageSchema.optional(),
+      name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(300))),
+      iin: z.optional(z.string().check(z.trim(), z.refine(isValidIin, { message: 'must be a valid IIN (12 digits with its check digit)' }))),
+      phone: z.optional(z.string().check(z.trim(), z.regex(/^\+?[0-9 ()-]{5,30}$/, 'a phone number, e.g. +7 701 555 01 23'))),
+      email: z.optional(z.email()),
+      language: z.optional(LanguageSchema),
     })
-    .refine((p) => p.iin || p.phone || p.email, { message: 'needs an IIN, a phone number or an e-mail address', path: ['iin'] });
+    .check(z.refine((p) => p.iin || p.phone || p.email, { message: 'needs an IIN, a phone number or an e-mail address', path: ['iin'] }));
 
   const AddSubjectsInputSchema = z.union([
-    z.strictObject({ people: z.array(AffectedPersonSchema).min(1).max(MAX_SUBJECTS_PER_CALL) }),
+    z.strictObject({ people: z.array(AffectedPersonSchema).check(z.minLength(1), z.maxLength(MAX_SUBJECTS_PER_CALL)) }),
     /** E-mail addresses to look up in the profile's data sources (find only). */
-    z.strictObject({ find: z.array(z.email()).min(1).max(MAX_SUBJECTS_PER_CALL) }),
+    z.strictObject({ find: z.array(z.email()).check(z.minLength(1), z.maxLength(MAX_SUBJECTS_PER_CALL)) }),
   ]);
 
   const PersonNoticeInputSchema = z.strictObject({
-    texts: z.partialRecord(LanguageSchema, z.string().trim().min(1).max(4000)),
+    texts: z.partialRecord(LanguageSchema, z.string().check(z.trim(), z.minLength(1), z.maxLength(4000))),
   });
 
   return { FreeText, ResponsiblePersonSchema, BreachInputSchema, AffectedPersonSchema, AddSubjectsInputSchema, PersonNoticeInputSchema };

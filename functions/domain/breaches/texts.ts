@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import * as z from 'zod';
+import { z } from '../schema.ts';
 import { onFirstUse } from '../on-first-use.ts';
 import { ConfigurationError, toFieldProblems, type FieldProblem } from '../errors.ts';
 import { loadMessageCatalogue, loadedMessageCatalogue, messageCatalogueFile } from '../message-catalogues.ts';
@@ -27,7 +27,7 @@ const PLACEHOLDERS = {
 
 const ALERT_KINDS = ['operator_reminder', 'operator_last_day', 'interim_answer', 'overdue'] as const satisfies readonly EscalationKind[];
 const breachTextsSchema = onFirstUse(() => {
-  const text = z.string().min(1);
+  const text = z.string().check(z.minLength(1));
   return z.strictObject({
     notice: z.strictObject({
       title: text,
@@ -59,7 +59,7 @@ const breachTextsSchema = onFirstUse(() => {
 export type BreachTexts = z.infer<ReturnType<typeof breachTextsSchema>>;
 
 export function parseBreachTexts(catalog: unknown, source: string): BreachTexts {
-  const parsed = z.object({ breach: breachTextsSchema(), dateFormat: z.string().min(1) }).safeParse(catalog);
+  const parsed = z.object({ breach: breachTextsSchema(), dateFormat: z.string().check(z.minLength(1)) }).safeParse(catalog);
   if (!parsed.success) throw new ConfigurationError(source, toFieldProblems(parsed.error.issues));
   const texts = parsed.data.breach;
   const problems: FieldProblem[] = [];

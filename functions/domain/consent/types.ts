@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../schema.ts';
 import type { OperatorActor } from '../operator-identity.ts';
 import { onFirstUse } from '../on-first-use.ts';
 import { PERSON_KEY_PATTERN } from '../person-key.ts';
@@ -13,12 +13,12 @@ export type ConsentChannel = (typeof CONSENT_CHANNELS)[number];
 /** The schemas, built on first use (see onFirstUse): every function bundles this module, few record consents. */
 function buildConsentSchemas() {
   /** Keyed hashes only: the ledger keeps proof that something happened, not the person's data. */
-  const HashSchema = z.string().regex(/^[0-9a-f]{32,128}$/, 'a hex hash, never the raw value');
+  const HashSchema = z.string().check(z.regex(/^[0-9a-f]{32,128}$/, 'a hex hash, never the raw value'));
 
   /** The operator (a person signed in to the console, or a machine key by its id) through whose call a change was recorded. */
-  const OperatorActorSchema: z.ZodType<OperatorActor> = z.discriminatedUnion('kind', [
-    z.strictObject({ kind: z.literal('person'), sub: z.string().min(1), email: z.string().min(3) }),
-    z.strictObject({ kind: z.literal('key'), keyId: z.string().min(1) }),
+  const OperatorActorSchema: z.ZodMiniType<OperatorActor> = z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('person'), sub: z.string().check(z.minLength(1)), email: z.string().check(z.minLength(3)) }),
+    z.strictObject({ kind: z.literal('key'), keyId: z.string().check(z.minLength(1)) }),
   ]);
 
   /**
@@ -26,23 +26,23 @@ function buildConsentSchemas() {
    * and the operator whose call recorded it (the company's systems record consents through the operator API).
    */
   const ConsentEvidenceSchema = z.strictObject({
-    messageId: z.string().min(1).max(998).optional(),
-    requestId: z.string().min(1).max(100).optional(),
-    ipHash: HashSchema.optional(),
-    userAgentHash: HashSchema.optional(),
-    gpc: z.boolean().optional(),
-    operator: OperatorActorSchema.optional(),
+    messageId: z.optional(z.string().check(z.minLength(1), z.maxLength(998))),
+    requestId: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+    ipHash: z.optional(HashSchema),
+    userAgentHash: z.optional(HashSchema),
+    gpc: z.optional(z.boolean()),
+    operator: z.optional(OperatorActorSchema),
   });
 
   /** A grant or withdrawal as the person made it; `at` is when they made it. */
   const ConsentActionSchema = z.strictObject({
-    personKey: z.string().regex(PERSON_KEY_PATTERN, 'a person key (see personKey()), never a raw identifier'),
-    purposeId: z.string().regex(/^[a-z][a-z0-9_]*$/, 'a purpose id of the profile'),
+    personKey: z.string().check(z.regex(PERSON_KEY_PATTERN, 'a person key (see personKey()), never a raw identifier')),
+    purposeId: z.string().check(z.regex(/^[a-z][a-z0-9_]*$/, 'a purpose id of the profile')),
     at: z.date(),
     channel: z.enum(CONSENT_CHANNELS),
     /** Version of the text the person saw; a grant defaults to the purpose's version, a withdrawal to the consent's. */
-    policyVersion: z.string().min(1).optional(),
-    evidence: ConsentEvidenceSchema.default({}),
+    policyVersion: z.optional(z.string().check(z.minLength(1))),
+    evidence: z._default(ConsentEvidenceSchema, {}),
   });
 
   return { ConsentEvidenceSchema, ConsentActionSchema };

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../schema.ts';
 import { ValidationError, toFieldProblems } from '../errors.ts';
 import { onFirstUse } from '../on-first-use.ts';
 import { formatInstant, parseInstant, startOfLocalDay } from './local-time.ts';
@@ -8,11 +8,11 @@ import type { Deadline, DeadlineEngine } from './types.ts';
 export const escalationPolicySchema = onFirstUse(() =>
   z.strictObject({
     /** Operator reminders when this share of the time from receipt to dueAt has gone, e.g. [0.5]. */
-    reminderFractions: z.array(z.number().gt(0).lt(1)),
+    reminderFractions: z.array(z.number().check(z.gt(0), z.lt(1))),
     /** A reminder at the start of the last working day on or before the due date. */
     lastDayReminder: z.boolean(),
     /** The person gets a reasoned or interim answer this long before dueAt at the latest; never zero, so never at dueAt. */
-    safetyMarginHours: z.number().positive(),
+    safetyMarginHours: z.number().check(z.positive()),
   }),
 );
 export type EscalationPolicy = z.infer<ReturnType<typeof escalationPolicySchema>>;

@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type { z } from '../schema.ts';
 import { ConfigurationError, toFieldProblems } from '../errors.ts';
 import { deadlineSchemas, type CalendarData, type JurisdictionData } from './schemas.ts';
 import { loadedJurisdictionDocument, type RuleDocuments, type ShippedDocument } from './rule-files.ts';
@@ -70,7 +70,7 @@ export function needsBaseHolidays(options: Omit<DeadlineEngineOptions, 'baseHoli
   });
 }
 
-function parse<Schema extends z.ZodType>(schema: Schema, value: unknown, source: string): z.infer<Schema> {
+function parse<Schema extends z.ZodMiniType>(schema: Schema, value: unknown, source: string): z.infer<Schema> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   // A strict object reports unknown fields together on their parent; name each one instead.
@@ -86,7 +86,7 @@ function parse<Schema extends z.ZodType>(schema: Schema, value: unknown, source:
 }
 
 /** Merges each override onto its shipped document (or stands alone as a new one) and validates the result. */
-function mergeAll<Schema extends z.ZodType, Override extends object>(
+function mergeAll<Schema extends z.ZodMiniType, Override extends object>(
   shipped: Record<string, ShippedDocument>,
   overrides: Record<string, Override>,
   overridesName: string,

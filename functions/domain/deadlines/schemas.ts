@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../schema.ts';
 import { BreachNoticeFieldSchema } from '../breaches/notice-fields.ts';
 import { localizedSchema } from '../localized.ts';
 import { onFirstUse } from '../on-first-use.ts';
@@ -28,13 +28,13 @@ function buildDeadlineSchemas() {
   const ConfidenceSchema = z.enum(['C', 'S', 'U']);
   const TermUnitSchema = z.enum(['working_days', 'calendar_days', 'calendar_months']);
 
-  const LocalDateSchema = z.string().refine(isLocalDate, { message: 'must be a real date written YYYY-MM-DD' });
-  const TextSchema = z.string().trim().min(1);
-  const RegionCodeSchema = z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, { message: "must be a code like 'KZ' or 'US-CA'" });
-  const YearKeySchema = z.string().regex(/^\d{4}$/, { message: 'must be a four-digit year' });
+  const LocalDateSchema = z.string().check(z.refine(isLocalDate, { message: 'must be a real date written YYYY-MM-DD' }));
+  const TextSchema = z.string().check(z.trim(), z.minLength(1));
+  const RegionCodeSchema = z.string().check(z.regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, { message: "must be a code like 'KZ' or 'US-CA'" }));
+  const YearKeySchema = z.string().check(z.regex(/^\d{4}$/, { message: 'must be a four-digit year' }));
 
   const TermSchema = z.strictObject({
-    amount: z.int().positive(),
+    amount: z.int().check(z.positive()),
     unit: TermUnitSchema,
   });
 
@@ -50,22 +50,22 @@ function buildDeadlineSchemas() {
     name: TextSchema,
     monthDay: z
       .string()
-      .refine((monthDay) => /^\d{2}-\d{2}$/.test(monthDay) && isLocalDate(`2000-${monthDay}`), {
+      .check(z.refine((monthDay) => /^\d{2}-\d{2}$/.test(monthDay) && isLocalDate(`2000-${monthDay}`), {
         message: 'must be a real month and day written MM-DD',
-      }),
+      })),
     onWeekend: OnWeekendSchema,
-    fromYear: z.int().optional(),
-    toYear: z.int().optional(),
+    fromYear: z.optional(z.int()),
+    toYear: z.optional(z.int()),
     source: TextSchema,
     confidence: ConfidenceSchema,
-    note: TextSchema.optional(),
+    note: z.optional(TextSchema),
   });
 
   const DatedHolidaySchema = z.strictObject({
     date: LocalDateSchema,
     name: TextSchema,
     onWeekend: OnWeekendSchema,
-    note: TextSchema.optional(),
+    note: z.optional(TextSchema),
   });
 
   /** A transfer order makes one weekday a day off and one weekend day a working day. */
@@ -79,7 +79,7 @@ function buildDeadlineSchemas() {
   const CalendarYearSchema = z.strictObject({
     source: TextSchema,
     confidence: ConfidenceSchema,
-    note: TextSchema.optional(),
+    note: z.optional(TextSchema),
     holidays: z.array(DatedHolidaySchema),
     transfers: z.array(TransferSchema),
   });
@@ -91,24 +91,24 @@ function buildDeadlineSchemas() {
   const BaseHolidaysSchema = z.strictObject({
     provider: z.literal('date-holidays'),
     country: z.string(),
-    state: z.string().optional(),
-    types: z.array(z.enum(HOLIDAY_TYPES)).min(1),
+    state: z.optional(z.string()),
+    types: z.array(z.enum(HOLIDAY_TYPES)).check(z.minLength(1)),
   });
 
   const CalendarFields = z.strictObject({
     country: RegionCodeSchema,
     name: TextSchema,
-    timeZone: z.string().refine(isTimeZone, { message: 'must be an IANA time zone, e.g. Asia/Almaty' }),
-    weekend: z.array(WeekdaySchema).min(1).max(6),
+    timeZone: z.string().check(z.refine(isTimeZone, { message: 'must be an IANA time zone, e.g. Asia/Almaty' })),
+    weekend: z.array(WeekdaySchema).check(z.minLength(1), z.maxLength(6)),
     source: TextSchema,
     confidence: ConfidenceSchema,
-    note: TextSchema.optional(),
-    baseHolidays: BaseHolidaysSchema.optional(),
+    note: z.optional(TextSchema),
+    baseHolidays: z.optional(BaseHolidaysSchema),
     holidays: z.array(RecurringHolidaySchema),
     years: z.record(YearKeySchema, CalendarYearSchema),
   });
 
-  const CalendarSchema = CalendarFields.superRefine((calendar, context) => {
+  const CalendarSchema = CalendarFields.check(z.superRefine((calendar, context) => {
     const weekend = new Set(calendar.weekend.map(weekdayNumber));
     const isWeekend = (date: string) => weekend.has(isoWeekday(date));
     const seenIds = new Set<string>();
@@ -146,16 +146,16 @@ function buildDeadlineSchemas() {
         }
       });
     }
-  });
+  }));
 
   /** calendarOverrides: per country, any part of a calendar file. */
-  const CalendarOverridesSchema = z.record(RegionCodeSchema, CalendarFields.partial()).superRefine((overrides, context) => {
+  const CalendarOverridesSchema = z.record(RegionCodeSchema, z.partial(CalendarFields)).check(z.superRefine((overrides, context) => {
     for (const [country, override] of Object.entries(overrides)) {
       if (override.country !== undefined && override.country !== country) {
         context.addIssue({ code: 'custom', path: [country, 'country'], message: `must be '${country}' as its key says` });
       }
     }
-  });
+  }));
 
   // ------------------------------------------------------------ jurisdictions
 
@@ -178,9 +178,9 @@ function buildDeadlineSchemas() {
     citation: LocalizedSchema,
     source: TextSchema,
     confidence: ConfidenceSchema,
-    note: LocalizedSchema.optional(),
-    extension: ExtensionSchema.optional(),
-    acknowledgement: AcknowledgementSchema.optional(),
+    note: z.optional(LocalizedSchema),
+    extension: z.optional(ExtensionSchema),
+    acknowledgement: z.optional(AcknowledgementSchema),
   });
 
   /** The rules in force together; a request is governed by the set in force on its local day of receipt. */
@@ -189,9 +189,9 @@ function buildDeadlineSchemas() {
     name: TextSchema,
     effectiveFrom: LocalDateSchema,
     /** The last day in force, inclusive; open-ended when absent. */
-    effectiveTo: LocalDateSchema.optional(),
+    effectiveTo: z.optional(LocalDateSchema),
     source: TextSchema,
-    note: LocalizedSchema.optional(),
+    note: z.optional(LocalizedSchema),
     rules: z.array(StatuteRuleSchema),
   });
 
@@ -206,37 +206,37 @@ function buildDeadlineSchemas() {
     citation: TextSchema,
     source: TextSchema,
     confidence: ConfidenceSchema,
-    note: TextSchema.optional(),
+    note: z.optional(TextSchema),
   });
 
   /** The duty to notify the authority of a personal-data breach, as in force between two dates. */
   const BreachNoticeRuleSchema = z.strictObject({
     id: TextSchema,
     effectiveFrom: LocalDateSchema,
-    effectiveTo: LocalDateSchema.optional(),
-    amount: z.int().positive(),
+    effectiveTo: z.optional(LocalDateSchema),
+    amount: z.int().check(z.positive()),
     unit: NoticeTermUnitSchema,
     /** The body the notice goes to, named as the operator files it: in English, and in Russian and Kazakh where known. */
-    authority: z.strictObject({ en: TextSchema, ru: TextSchema.optional(), kk: TextSchema.optional() }),
+    authority: z.strictObject({ en: TextSchema, ru: z.optional(TextSchema), kk: z.optional(TextSchema) }),
     /** The legal basis as the notice itself cites it, in the same languages. */
-    basis: z.strictObject({ en: TextSchema, ru: TextSchema.optional(), kk: TextSchema.optional() }),
+    basis: z.strictObject({ en: TextSchema, ru: z.optional(TextSchema), kk: z.optional(TextSchema) }),
     citation: TextSchema,
     source: TextSchema,
     confidence: ConfidenceSchema,
-    note: TextSchema.optional(),
-    content: z.array(NoticeContentSchema).min(1),
+    note: z.optional(TextSchema),
+    content: z.array(NoticeContentSchema).check(z.minLength(1)),
   });
 
   const JurisdictionFields = z.strictObject({
     jurisdiction: RegionCodeSchema,
     name: TextSchema,
     calendar: RegionCodeSchema,
-    ruleSets: z.array(RuleSetSchema).min(1),
+    ruleSets: z.array(RuleSetSchema).check(z.minLength(1)),
     /** Where the regime has one: the term and content of a breach notice to its authority, effective-dated. */
-    breachNotice: z.array(BreachNoticeRuleSchema).optional(),
+    breachNotice: z.optional(z.array(BreachNoticeRuleSchema)),
   });
 
-  const JurisdictionSchema = JurisdictionFields.superRefine((jurisdiction, context) => {
+  const JurisdictionSchema = JurisdictionFields.check(z.superRefine((jurisdiction, context) => {
     const ruleIds = new Set<string>();
     const setIds = new Set<string>();
     jurisdiction.ruleSets.forEach((ruleSet, setIndex) => {
@@ -281,32 +281,32 @@ function buildDeadlineSchemas() {
     });
     addOverlapIssues(jurisdiction.breachNotice ?? [], 'breachNotice', context);
     addOverlapIssues(jurisdiction.ruleSets, 'ruleSets', context);
-  });
+  }));
 
   // ------------------------------------------------------------ operator terms
 
   /** For operator profiles, which carry their policy's terms. */
-  const OperatorTermSchema: z.ZodType<OperatorTerm> = z
+  const OperatorTermSchema: z.ZodMiniType<OperatorTerm> = z
     .strictObject({
       requestType: RequestTypeSchema,
       ...TermSchema.shape,
       /** The policy's own words, as the evidence of the promise. */
       source: TextSchema,
       /** How the person is told which promise sets their date, per language the profile answers in. */
-      citation: z.partialRecord(LanguageSchema, TextSchema).optional(),
-      effectiveFrom: LocalDateSchema.optional(),
-      effectiveTo: LocalDateSchema.optional(),
+      citation: z.optional(z.partialRecord(LanguageSchema, TextSchema)),
+      effectiveFrom: z.optional(LocalDateSchema),
+      effectiveTo: z.optional(LocalDateSchema),
     })
-    .refine((term) => !term.effectiveFrom || !term.effectiveTo || term.effectiveFrom <= term.effectiveTo, {
+    .check(z.refine((term) => !term.effectiveFrom || !term.effectiveTo || term.effectiveFrom <= term.effectiveTo, {
       path: ['effectiveTo'],
       message: 'must not precede effectiveFrom',
-    });
+    }));
 
   const DeadlineQuerySchema = z.object({
-    jurisdiction: z.string().min(1),
+    jurisdiction: z.string().check(z.minLength(1)),
     requestType: RequestTypeSchema,
     receivedAt: z.date(),
-    operatorTerms: z.array(OperatorTermSchema).optional(),
+    operatorTerms: z.optional(z.array(OperatorTermSchema)),
   });
 
   return { ConfidenceSchema, LocalDateSchema, RecurringHolidaySchema, CalendarSchema, CalendarOverridesSchema, StatuteRuleSchema, RuleSetSchema, BreachNoticeRuleSchema, JurisdictionSchema, OperatorTermSchema, DeadlineQuerySchema };
@@ -323,7 +323,7 @@ export type RuleSet = z.infer<DeadlineSchemas['RuleSetSchema']>;
 export type StatuteRule = z.infer<DeadlineSchemas['StatuteRuleSchema']>;
 
 /** Effective-dated entries of one list must not overlap: on any day at most one is in force. */
-export function addOverlapIssues(entries: ReadonlyArray<{ id: string; effectiveFrom: string; effectiveTo?: string | undefined }>, list: string, context: z.RefinementCtx): void {
+export function addOverlapIssues(entries: ReadonlyArray<{ id: string; effectiveFrom: string; effectiveTo?: string | undefined }>, list: string, context: z.core.$RefinementCtx): void {
   const byStart = entries.map((entry, index) => ({ entry, index })).sort((a, b) => a.entry.effectiveFrom.localeCompare(b.entry.effectiveFrom));
   byStart.slice(1).forEach(({ entry, index }, position) => {
     const previous = byStart[position]?.entry;

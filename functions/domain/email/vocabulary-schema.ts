@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../schema.ts';
 import { LanguageSchema, RequestTypeSchema } from '../request-types.ts';
 
 /**
@@ -7,35 +7,35 @@ import { LanguageSchema, RequestTypeSchema } from '../request-types.ts';
  */
 const WORD = /^[\p{Ll}\p{Lo}\p{N}]+\*?$/u;
 
-const Phrase = z
-  .string()
-  .refine(
+const Phrase = z.string().check(
+  z.refine(
     (phrase) => phrase.split(' ').every((word) => WORD.test(word) && !word.includes('ё')),
     'must be lower-case words or stems ending in * separated by single spaces, with е for ё',
-  );
+  ),
+);
 
 /** Literal text compared with a normalised line, so it must be written normalised too. */
-const Marker = z
-  .string()
-  .min(1)
-  .refine(
+const Marker = z.string().check(
+  z.minLength(1),
+  z.refine(
     (marker) => marker === marker.trim().toLowerCase() && !marker.includes('ё') && !/\s{2}/.test(marker),
     'must be trimmed lower case with single spaces and е for ё',
-  );
+  ),
+);
 
 /** Intake only inspects lines with a colon for these, so each must end with one. */
-const ColonMarker = Marker.refine((marker) => marker.endsWith(':'), 'must end with a colon');
+const ColonMarker = Marker.check(z.refine((marker) => marker.endsWith(':'), 'must end with a colon'));
 
-const Letter = z.string().length(1);
+const Letter = z.string().check(z.length(1));
 
 export const VocabularySchema = z.strictObject({
   language: LanguageSchema,
   /** Letters read as another letter before matching, for people typing without a national layout (қ → к). */
   letterFolds: z.record(Letter, Letter),
   /** A phrase matches when all its words occur within this many consecutive words, in any order. */
-  window: z.number().int().min(1).max(12),
+  window: z.number().check(z.int(), z.gte(1), z.lte(12)),
   /** Wording per request type; every type needs at least one phrase in every language. */
-  requests: z.record(RequestTypeSchema, z.array(Phrase).min(1)),
+  requests: z.record(RequestTypeSchema, z.array(Phrase).check(z.minLength(1))),
   /** Where quoted history begins, so a quoted notice does not re-classify a reply. */
   quotedHistory: z.strictObject({
     /** A line ending like this introduces the quote ("wrote:", "написал(а):"). */

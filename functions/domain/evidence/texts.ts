@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../schema.ts';
 import type { ChainCheck } from '../audit-chain.ts';
 import type { DeadlineUnit } from '../deadlines/index.ts';
 import { onFirstUse } from '../on-first-use.ts';
@@ -67,7 +67,7 @@ const UNITS = ['working_days', 'calendar_days', 'calendar_months', 'hours'] as c
 const PROBLEMS = ['changed', 'missing', 'out_of_order', 'missing_at_end', 'differs_from_digest', 'no_head'] as const satisfies ReadonlyArray<Extract<ChainCheck, { verified: false }>['broken']['problem']>;
 
 const evidenceTextsSchema = onFirstUse(() => {
-  const text = z.string().min(1);
+  const text = z.string().check(z.minLength(1));
   const keyed = <K extends string>(keys: readonly K[]) => z.strictObject(Object.fromEntries(keys.map((key) => [key, text])) as Record<K, typeof text>);
 
   return z.strictObject({
