@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../domain/schema.ts';
 import { localize, type OperatorProfile } from '../config/profile-schema.ts';
 import { CONSENT_CHANNELS, type ConsentState } from '../domain/consent/index.ts';
 import { ValidationError, toFieldProblems } from '../domain/errors.ts';
@@ -15,21 +15,22 @@ import { onFirstUse } from '../domain/on-first-use.ts';
 export const consentInputSchema = onFirstUse(() =>
   z.strictObject({
     email: z.email(),
-    purposeId: z.string().min(1),
+    purposeId: z.string().check(z.minLength(1)),
     action: z.enum(['grant', 'withdraw']),
-    channel: z.enum(CONSENT_CHANNELS).default('api'),
-    policyVersion: z.string().min(1).optional(),
-    at: z.iso.datetime({ offset: true }).optional(),
-    evidence: z
-      .strictObject({
-        messageId: z.string().max(998).optional(),
-        requestId: z.string().max(100).optional(),
+    channel: z._default(z.enum(CONSENT_CHANNELS), 'api'),
+    policyVersion: z.optional(z.string().check(z.minLength(1))),
+    at: z.optional(z.iso.datetime({ offset: true })),
+    evidence: z._default(
+      z.strictObject({
+        messageId: z.optional(z.string().check(z.maxLength(998))),
+        requestId: z.optional(z.string().check(z.maxLength(100))),
         /** Hashed with the person-key secret before it is stored; never kept raw. */
-        ip: z.string().max(64).optional(),
-        userAgent: z.string().max(1000).optional(),
-        gpc: z.boolean().optional(),
-      })
-      .default({}),
+        ip: z.optional(z.string().check(z.maxLength(64))),
+        userAgent: z.optional(z.string().check(z.maxLength(1000))),
+        gpc: z.optional(z.boolean()),
+      }),
+      {},
+    ),
   }),
 );
 

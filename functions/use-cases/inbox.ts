@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../domain/schema.ts';
 import { riskFlags } from '../domain/deadlines/index.ts';
 import { NotFoundError, ValidationError, toFieldProblems } from '../domain/errors.ts';
 import { REFERENCE_PATTERN, type DataSubjectRequest } from '../domain/request.ts';
@@ -16,9 +16,9 @@ export const INBOX_PAGE_SIZE = 100;
 /** The inbox's query: one filter, or a search by reference or address (`q`); `page` (from 1) of what it lists. */
 export const inboxQuerySchema = onFirstUse(() =>
   z.strictObject({
-    filter: z.enum(INBOX_FILTERS).optional(),
-    q: z.string().trim().min(1).max(254).optional(),
-    page: z.coerce.number().int().min(1).max(100_000).default(1),
+    filter: z.optional(z.enum(INBOX_FILTERS)),
+    q: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(254))),
+    page: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100_000)), 1),
   }),
 );
 export type InboxQuery = z.infer<ReturnType<typeof inboxQuerySchema>>;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
-import * as z from 'zod';
+import { z } from '../domain/schema.ts';
 import { ConflictError, ValidationError, toFieldProblems } from '../domain/errors.ts';
 import { ENTERED_CHANNELS, MAX_MESSAGE_CHARS, MAX_NOTES, type OperatorNote } from '../domain/request.ts';
 import { RequestTypeSchema, type RequestType } from '../domain/request-types.ts';
@@ -13,7 +13,7 @@ import type { Idempotency } from './ports.ts';
 import { parseSubmission, submitRequest } from './submit-request.ts';
 import { onFirstUse } from '../domain/on-first-use.ts';
 
-const noteSchema = onFirstUse(() => z.strictObject({ text: z.string().trim().min(1, 'write the note').max(MAX_MESSAGE_CHARS, `at most ${MAX_MESSAGE_CHARS} characters`) }));
+const noteSchema = onFirstUse(() => z.strictObject({ text: z.string().check(z.trim(), z.minLength(1, 'write the note'), z.maxLength(MAX_MESSAGE_CHARS, `at most ${MAX_MESSAGE_CHARS} characters`)) }));
 
 /**
  * An internal note on a request, for the operators who read it after: kept with the request (erased with it when
@@ -40,7 +40,7 @@ export async function addNote(deps: Pick<Dependencies, 'requests' | 'clock'>, re
   return note;
 }
 
-const classificationSchema = onFirstUse(() => z.strictObject({ types: z.array(RequestTypeSchema).min(1, 'choose at least one request type') }));
+const classificationSchema = onFirstUse(() => z.strictObject({ types: z.array(RequestTypeSchema).check(z.minLength(1, 'choose at least one request type')) }));
 
 /**
  * Mail that could not be read as a request of a known type waits for an operator to say what it is. The request
@@ -80,9 +80,9 @@ const MAX_ENTRY_AGE_DAYS = 366;
 const entrySchema = onFirstUse(() =>
   z.strictObject({
     channel: z.enum(ENTERED_CHANNELS),
-    receivedAt: z.iso.date('a date as YYYY-MM-DD').or(z.iso.datetime({ offset: true, message: 'a date (YYYY-MM-DD) or an instant with its offset' })),
+    receivedAt: z.union([z.iso.date('a date as YYYY-MM-DD'), z.iso.datetime({ offset: true, message: 'a date (YYYY-MM-DD) or an instant with its offset' })]),
     identity: z.enum(['mail', 'attested']),
-    attestation: z.string().trim().min(1).max(1000).optional(),
+    attestation: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(1000))),
   }),
 );
 

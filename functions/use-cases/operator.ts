@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import * as z from 'zod';
+import { z } from '../domain/schema.ts';
 import { riskFlags, type EscalationPolicy } from '../domain/deadlines/index.ts';
 import { ConflictError, NotFoundError, NotPermittedError, ValidationError, WaitEndedError, toFieldProblems } from '../domain/errors.ts';
 import { inLanguage } from '../domain/localized.ts';
@@ -22,20 +22,20 @@ export const decisionInputSchema = onFirstUse(() =>
     .strictObject({
       decision: z.enum(['approve', 'deny']),
       /** Why: required for a refusal, told to the person. */
-      reason: z.string().trim().min(1).max(4000).optional(),
+      reason: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(4000))),
       /**
        * The legal basis of a refusal, required with it: the id of one of the jurisdiction's refusal grounds
        * (rules/refusal-grounds), or the basis written out by the operator.
        */
-      basis: z.string().trim().min(1).max(1000).optional(),
+      basis: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(1000))),
       /** The answer to a claim, or a note for the person. */
-      answer: z.string().trim().min(1).max(10000).optional(),
+      answer: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(10000))),
       /** For a rectification the operator states (e.g. from documents): field → new value. */
       changes: z.optional(changesSchema()),
       /** For an unclear request: what it is. */
-      types: z.array(RequestTypeSchema).min(1).optional(),
+      types: z.optional(z.array(RequestTypeSchema).check(z.minLength(1))),
     })
-    .refine((d) => d.decision === 'approve' || d.reason, { path: ['reason'], message: 'a refusal needs a reason the person can read', params: { kind: 'required' } }),
+    .check(z.refine((d) => d.decision === 'approve' || d.reason, { path: ['reason'], message: 'a refusal needs a reason the person can read', params: { kind: 'required' } })),
 );
 export type DecisionInput = z.infer<ReturnType<typeof decisionInputSchema>>;
 
@@ -244,7 +244,7 @@ export async function requestDetail(deps: Pick<Dependencies, 'requests' | 'audit
   };
 }
 
-const operatorTextSchema = onFirstUse(() => z.string().trim().min(1, 'write what the person should read').max(MAX_MESSAGE_CHARS, `at most ${MAX_MESSAGE_CHARS} characters`));
+const operatorTextSchema = onFirstUse(() => z.string().check(z.trim(), z.minLength(1, 'write what the person should read'), z.maxLength(MAX_MESSAGE_CHARS, `at most ${MAX_MESSAGE_CHARS} characters`)));
 
 /**
  * The operator writes to the person about their request, in their words, inside the notice of the person's language
@@ -282,7 +282,7 @@ export async function writeToPerson(deps: Dependencies, requestId: string, rawTe
  * notice with the new date now — before the original one — and the extension is an audit event.
  */
 export async function extendDeadline(deps: Dependencies, requestId: string, rawReason: unknown, actor: OperatorActor) {
-  const reason = z.string().trim().min(1, 'an extension needs a reason the person can read').max(4000).safeParse(rawReason);
+  const reason = z.string().check(z.trim(), z.minLength(1, 'an extension needs a reason the person can read'), z.maxLength(4000)).safeParse(rawReason);
   if (!reason.success) throw new ValidationError(toFieldProblems(reason.error.issues.map((i) => ({ ...i, path: ['reason'] }))), 'extension');
   const request = await deps.requests.get(requestId);
   // Checked on every read the write is based on: the request stays extendable while it is open, whichever step the

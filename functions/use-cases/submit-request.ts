@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../domain/schema.ts';
 import { ValidationError, toFieldProblems, type FieldProblem } from '../domain/errors.ts';
 import { changesSchema } from '../domain/rectification.ts';
 import type { Deadline } from '../domain/deadlines/index.ts';
@@ -16,15 +16,15 @@ export const SUBMISSION_LIMITS = { email: 254, name: 200, message: MAX_MESSAGE_C
 /** What a person submits; the same schema serves the JSON API and the HTML form. */
 export const submissionSchema = onFirstUse(() =>
   z.strictObject({
-    types: z.array(RequestTypeSchema).min(1, 'choose at least one request type'),
+    types: z.array(RequestTypeSchema).check(z.minLength(1, 'choose at least one request type')),
     /** For a rectification: field → new value, among the fields the profile declares correctable. */
     changes: z.optional(changesSchema()),
-    email: z.email('must be an e-mail address').max(SUBMISSION_LIMITS.email).transform((email) => email.trim().toLowerCase()),
+    email: z.pipe(z.email('must be an e-mail address').check(z.maxLength(SUBMISSION_LIMITS.email)), z.transform((email) => email.trim().toLowerCase())),
     // One line of text: a control character in a name would be obeyed by a terminal or a mail client that shows it.
-    name: z.string().trim().max(SUBMISSION_LIMITS.name).regex(/^\P{Cc}*$/u, 'must be one line of text, without control characters').optional(),
+    name: z.optional(z.string().check(z.trim(), z.maxLength(SUBMISSION_LIMITS.name), z.regex(/^\P{Cc}*$/u, 'must be one line of text, without control characters'))),
     /** The person's own words: what a claim is about, what to correct and why, anything the operator should know. */
     // A browser sends a textarea's line breaks as CRLF but counts them as one character against maxlength: so do we.
-    message: z.string().overwrite((text) => text.replace(/\r\n?/g, '\n')).trim().max(SUBMISSION_LIMITS.message, `at most ${SUBMISSION_LIMITS.message} characters`).optional(),
+    message: z.optional(z.string().check(z.overwrite((text) => text.replace(/\r\n?/g, '\n')), z.trim(), z.maxLength(SUBMISSION_LIMITS.message, `at most ${SUBMISSION_LIMITS.message} characters`))),
     language: LanguageSchema,
   }),
 );

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../../domain/schema.ts';
 import type { RetentionRule } from '../../config/profile-schema.ts';
 import { onFirstUse } from '../../domain/on-first-use.ts';
 import type { AuditLog, ExpiredPage, RecordPurge, RetentionSource } from '../../use-cases/ports.ts';
@@ -7,13 +7,13 @@ import { callService, type HttpSource } from './http-source.ts';
 /** A page of expired records as the company's service lists them. */
 const expiredAnswer = onFirstUse(() => {
   /** A record's key as the service names it: a small object, handed back unchanged to purge that record. */
-  const key = z.record(z.string(), z.unknown()).refine((key) => Object.keys(key).length > 0 && JSON.stringify(key).length <= 1024, {
+  const key = z.record(z.string(), z.unknown()).check(z.refine((key) => Object.keys(key).length > 0 && JSON.stringify(key).length <= 1024, {
     message: 'must be a non-empty object of at most 1024 characters as JSON',
-  });
+  }));
   return z.strictObject({
-    records: z.array(z.strictObject({ key, hold: z.string().min(1).max(500).optional() })).max(1000),
+    records: z.array(z.strictObject({ key, hold: z.optional(z.string().check(z.minLength(1), z.maxLength(500))) })).check(z.maxLength(1000)),
     /** The service's own position, handed back to it as it was. */
-    cursor: z.string().min(1).max(2048).optional(),
+    cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
   });
 });
 const purgeAnswer = onFirstUse(() =>

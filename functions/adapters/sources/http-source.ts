@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../../domain/schema.ts';
 import type { DataSource } from '../../config/profile-schema.ts';
 import { DependencyError, toFieldProblems } from '../../domain/errors.ts';
 import { onFirstUse } from '../../domain/on-first-use.ts';
@@ -12,8 +12,8 @@ type Operation = 'find' | 'rectify' | 'block' | 'unblock' | 'erase' | 'withdraw-
 const findAnswer = onFirstUse(() => z.object({ records: z.array(z.record(z.string(), z.unknown())) }));
 const changeAnswer = onFirstUse(() =>
   z.discriminatedUnion('status', [
-    z.object({ status: z.literal('done'), affected: z.number().int().nonnegative() }),
-    z.object({ status: z.literal('kept'), basis: z.string().min(1) }),
+    z.object({ status: z.literal('done'), affected: z.number().check(z.int(), z.nonnegative()) }),
+    z.object({ status: z.literal('kept'), basis: z.string().check(z.minLength(1)) }),
   ]),
 );
 
@@ -21,7 +21,7 @@ const changeAnswer = onFirstUse(() =>
  * One signed POST to the company's service at <url>/<path>, its JSON answer checked against `answer`. A failure names
  * the source, the call and the kind of problem — never the answer itself, which may hold personal data.
  */
-export async function callService<T>(source: HttpSource, path: string, payload: unknown, answer: z.ZodType<T>, secret: string, retry: RetryPolicy = DEFAULT_RETRY_POLICY): Promise<T> {
+export async function callService<T>(source: HttpSource, path: string, payload: unknown, answer: z.ZodMiniType<T>, secret: string, retry: RetryPolicy = DEFAULT_RETRY_POLICY): Promise<T> {
   const url = `${source.url.replace(/\/+$/, '')}/${path}`;
   const result = await postSigned(url, payload, secret, retry);
   const failed = (what: string) => new DependencyError(`source ${source.id}: ${path} ${what}`);
@@ -50,7 +50,7 @@ export class HttpSourceConnector implements DataSourceConnector {
     private readonly retry: RetryPolicy = DEFAULT_RETRY_POLICY,
   ) {}
 
-  private async call<T>(operation: Operation, subject: Subject, answer: z.ZodType<T>, extra: { changes?: Record<string, string>; attributes?: string[] } = {}): Promise<T> {
+  private async call<T>(operation: Operation, subject: Subject, answer: z.ZodMiniType<T>, extra: { changes?: Record<string, string>; attributes?: string[] } = {}): Promise<T> {
     const payload = { subject: { email: subject.email }, ...(subject.requestId ? { requestId: subject.requestId } : {}), ...extra };
     return callService(this.source, operation, payload, answer, await this.secret(), this.retry);
   }

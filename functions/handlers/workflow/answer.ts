@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../../domain/schema.ts';
 import { dependencies } from '../../composition.ts';
 import { onFirstUse } from '../../domain/on-first-use.ts';
 import { notifyAndAnswer } from '../../use-cases/answer.ts';
@@ -7,7 +7,7 @@ import { parsePayload } from './payload.ts';
 import { reportingErrors } from '../report-errors.ts';
 
 /** `sourceIds`: the sources the Map ran on, checked against what the request needs now. */
-const payload = onFirstUse(() => z.object({ requestId: z.string().min(1), sourceIds: z.array(z.string()).optional() }));
+const payload = onFirstUse(() => z.object({ requestId: z.string().check(z.minLength(1)), sourceIds: z.optional(z.array(z.string())) }));
 
 export const handler = reportingErrors('answer', async (event: unknown, context: InvocationContext): Promise<void> => {
   const { requestId, sourceIds } = parsePayload(payload, event, 'answer');

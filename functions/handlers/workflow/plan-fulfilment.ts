@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../../domain/schema.ts';
 import { dependencies } from '../../composition.ts';
 import { onFirstUse } from '../../domain/on-first-use.ts';
 import { recordConsentOnBeginning, withdrawForRequest } from '../../use-cases/consent.ts';
@@ -7,7 +7,7 @@ import { parsePayload } from './payload.ts';
 import { reportingErrors } from '../report-errors.ts';
 
 /** `begun` is set by the state machine's RecordConsent step, never by a callback's release. */
-const payload = onFirstUse(() => z.object({ requestId: z.string().min(1), begun: z.literal(true).optional() }));
+const payload = onFirstUse(() => z.object({ requestId: z.string().check(z.minLength(1)), begun: z.optional(z.literal(true)) }));
 
 /**
  * Plans the request and, when nobody at the company decides first, begins its fulfilment here: a withdrawal or an

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../../domain/schema.ts';
 import { dependencies } from '../../composition.ts';
 import { onFirstUse } from '../../domain/on-first-use.ts';
 import { newSecretCode } from '../../domain/secret-code.ts';
@@ -6,7 +6,7 @@ import { requestVerification } from '../../use-cases/verification.ts';
 import { parsePayload } from './payload.ts';
 import { reportingErrors } from '../report-errors.ts';
 
-const payload = onFirstUse(() => z.object({ requestId: z.string().min(1), taskToken: z.string().min(1), verificationExpiresAt: z.iso.datetime() }));
+const payload = onFirstUse(() => z.object({ requestId: z.string().check(z.minLength(1)), taskToken: z.string().check(z.minLength(1)), verificationExpiresAt: z.iso.datetime() }));
 
 /** Invoked by the callback task: the execution waits until the person confirms or the timeout fires. */
 export const handler = reportingErrors('request-verification', async (event: unknown): Promise<void> => {
