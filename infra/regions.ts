@@ -1,13 +1,13 @@
-import { z } from 'zod';
+import { z } from '../functions/domain/schema.ts';
 import data from '../rules/aws/ses-email-receiving.json' with { type: 'json' };
 import { ConfigurationError, toFieldProblems } from '../functions/domain/errors.ts';
 
 const ReceivingRegions = z.strictObject({
-  what: z.string().min(1),
-  source: z.string().includes('https://'),
+  what: z.string().check(z.minLength(1)),
+  source: z.string().check(z.includes('https://')),
   checked: z.iso.date(),
-  confidence: z.string().min(1),
-  regions: z.record(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/), z.string().min(1)),
+  confidence: z.string().check(z.minLength(1)),
+  regions: z.record(z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/)), z.string().check(z.minLength(1))),
 });
 
 /** Where SES can receive mail, with the page it was read from (rules/aws/ses-email-receiving.json). */

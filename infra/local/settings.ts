@@ -1,13 +1,13 @@
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import { z } from '../../functions/domain/schema.ts';
 import { ConfigurationError, toFieldProblems } from '../../functions/domain/errors.ts';
 import { DEFAULT_PROFILE, REPO_ROOT } from '../names.ts';
 
-const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const port = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(65535)), fallback);
 
 /** Every setting of `npm start`, read from the environment once and checked with the variable's name. */
 const RuntimeSettingsSchema = z.object({
-  DATA_DIR: z.string().default('.derbes'),
+  DATA_DIR: z._default(z.string(), '.derbes'),
   PORT: port(3000),
   SMTP_PORT: port(2525),
   /** Internal services; 0 picks a free port. */
@@ -17,16 +17,16 @@ const RuntimeSettingsSchema = z.object({
   SECRETS_PORT: port(0),
   /** The operators' user pool (Cognito's API, which the console's sign-in page calls from the browser). */
   COGNITO_PORT: port(0),
-  PUBLIC_URL: z.url().optional(),
-  MAIL_RELAY_URL: z.url().optional(),
-  DERBES_PROFILE: z.string().default(DEFAULT_PROFILE),
-  HOST: z.string().default('127.0.0.1'),
+  PUBLIC_URL: z.optional(z.url()),
+  MAIL_RELAY_URL: z.optional(z.url()),
+  DERBES_PROFILE: z._default(z.string(), DEFAULT_PROFILE),
+  HOST: z._default(z.string(), '127.0.0.1'),
   /** Run scheduled functions this often instead of the template's rate (0 = the template's). */
-  WATCH_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(0),
+  WATCH_INTERVAL_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(0)), 0),
   /** 1: write a demo profile's sample records again (they are written on the first start only). */
-  RESET_DEMO_DATA: z.enum(['0', '1']).default('0'),
+  RESET_DEMO_DATA: z._default(z.enum(['0', '1']), '0'),
   /** A file to keep a count of the functions' AWS calls in (for the benches); unset, nothing is counted. */
-  METER_FILE: z.string().optional(),
+  METER_FILE: z.optional(z.string()),
 });
 
 export interface RuntimeSettings {
