@@ -1,4 +1,4 @@
-import { z } from '../functions/domain/schema.ts';
+import * as z from '../functions/domain/schema.ts';
 import data from '../rules/aws/ses-email-receiving.json' with { type: 'json' };
 import { ConfigurationError, toFieldProblems } from '../functions/domain/errors.ts';
 

@@ -1,4 +1,4 @@
-import { z } from '../domain/schema.ts';
+import * as z from '../domain/schema.ts';
 import { deadlineSchemas, escalationPolicySchema, SHIPPED_JURISDICTION_CODES } from '../domain/deadlines/index.ts';
 import type { FieldProblem } from '../domain/errors.ts';
 import { isValidIin } from '../domain/iin.ts';

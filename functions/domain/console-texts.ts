@@ -1,4 +1,4 @@
-import { z } from './schema.ts';
+import * as z from './schema.ts';
 import { onFirstLoad, onFirstUse } from './on-first-use.ts';
 import { ConfigurationError, PROBLEM_KINDS, UnsupportedLanguageError, type FieldProblem } from './errors.ts';
 import { CHANNELS, REQUEST_STATUSES } from './request.ts';

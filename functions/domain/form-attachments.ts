@@ -1,4 +1,4 @@
-import { z } from './schema.ts';
+import * as z from './schema.ts';
 import limitsFile from '../../rules/intake/form-attachments.json' with { type: 'json' };
 import { ConfigurationError, toFieldProblems, type FieldProblem } from './errors.ts';
 

@@ -1,4 +1,4 @@
-import { z } from './schema.ts';
+import * as z from './schema.ts';
 import { onFirstUse } from './on-first-use.ts';
 import { LANGUAGES, type Language } from './request-types.ts';
 

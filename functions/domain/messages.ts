@@ -1,4 +1,4 @@
-import { z } from './schema.ts';
+import * as z from './schema.ts';
 import { DateTime } from 'luxon';
 import { ConfigurationError, toFieldProblems, type FieldProblem } from './errors.ts';
 import { loadMessageCatalogue, loadedMessageCatalogue, messageCatalogueFile } from './message-catalogues.ts';

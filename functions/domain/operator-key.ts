@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { z } from './schema.ts';
+import * as z from './schema.ts';
 import { onFirstUse } from './on-first-use.ts';
 import { ConfigurationError } from './errors.ts';
 

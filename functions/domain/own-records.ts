@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { z } from './schema.ts';
+import * as z from './schema.ts';
 import shipped from '../../rules/retention/own-records.json' with { type: 'json' };
 import { addOverlapIssues, deadlineSchemas } from './deadlines/schemas.ts';
 import { ConfigurationError, toFieldProblems } from './errors.ts';

@@ -1,4 +1,4 @@
-import { z } from './schema.ts';
+import * as z from './schema.ts';
 import { onFirstUse } from './on-first-use.ts';
 import { NOTICE_TYPES, type NoticeType } from './request-policy.ts';
 

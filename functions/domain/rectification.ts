@@ -1,4 +1,4 @@
-import { z } from './schema.ts';
+import * as z from './schema.ts';
 import { onFirstUse } from './on-first-use.ts';
 
 /** A field a person may name: a plain identifier, never `__proto__` or a path. */

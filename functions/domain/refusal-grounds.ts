@@ -1,4 +1,4 @@
-import { z } from './schema.ts';
+import * as z from './schema.ts';
 import { RulesNotLoadedError } from './deadlines/errors.ts';
 import { SHIPPED_JURISDICTION_CODES } from './deadlines/rule-files.ts';
 import { ConfigurationError, toFieldProblems } from './errors.ts';

@@ -1,4 +1,4 @@
-import { z } from './schema.ts';
+import * as z from './schema.ts';
 
 /** The rights a person can exercise; identifiers are the public API's (see README). */
 export const REQUEST_TYPES = [

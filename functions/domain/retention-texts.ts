@@ -1,5 +1,5 @@
 import { Duration } from 'luxon';
-import { z } from './schema.ts';
+import * as z from './schema.ts';
 import type { RetentionRule } from '../config/profile-schema.ts';
 import { onFirstUse } from './on-first-use.ts';
 import { ConfigurationError, toFieldProblems, type FieldProblem } from './errors.ts';

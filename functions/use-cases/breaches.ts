@@ -20,7 +20,7 @@ import { ConflictError, NotFoundError, ValidationError, toFieldProblems } from '
 import { inLanguage } from '../domain/localized.ts';
 import { normaliseEmail } from '../domain/person-key.ts';
 import { LANGUAGES, type Language } from '../domain/request-types.ts';
-import { z } from '../domain/schema.ts';
+import * as z from '../domain/schema.ts';
 import type { Dependencies } from './dependencies.ts';
 
 type Deps = Pick<Dependencies, 'profile' | 'deadlines' | 'breaches' | 'clock'>;

@@ -1,4 +1,4 @@
-import { z } from '../domain/schema.ts';
+import * as z from '../domain/schema.ts';
 import { localize, type OperatorProfile } from '../config/profile-schema.ts';
 import { CONSENT_CHANNELS, type ConsentState } from '../domain/consent/index.ts';
 import { ValidationError, toFieldProblems } from '../domain/errors.ts';

@@ -1,4 +1,4 @@
-import { z } from '../domain/schema.ts';
+import * as z from '../domain/schema.ts';
 import { riskFlags } from '../domain/deadlines/index.ts';
 import { NotFoundError, ValidationError, toFieldProblems } from '../domain/errors.ts';
 import { REFERENCE_PATTERN, type DataSubjectRequest } from '../domain/request.ts';

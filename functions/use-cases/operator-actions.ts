@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
-import { z } from '../domain/schema.ts';
+import * as z from '../domain/schema.ts';
 import { ConflictError, ValidationError, toFieldProblems } from '../domain/errors.ts';
 import { ENTERED_CHANNELS, MAX_MESSAGE_CHARS, MAX_NOTES, type OperatorNote } from '../domain/request.ts';
 import { RequestTypeSchema, type RequestType } from '../domain/request-types.ts';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from '../domain/schema.ts';
+import * as z from '../domain/schema.ts';
 import { riskFlags, type EscalationPolicy } from '../domain/deadlines/index.ts';
 import { ConflictError, NotFoundError, NotPermittedError, ValidationError, WaitEndedError, toFieldProblems } from '../domain/errors.ts';
 import { inLanguage } from '../domain/localized.ts';

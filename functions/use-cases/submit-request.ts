@@ -1,4 +1,4 @@
-import { z } from '../domain/schema.ts';
+import * as z from '../domain/schema.ts';
 import { ValidationError, toFieldProblems, type FieldProblem } from '../domain/errors.ts';
 import { changesSchema } from '../domain/rectification.ts';
 import type { Deadline } from '../domain/deadlines/index.ts';

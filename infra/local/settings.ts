@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { z } from '../../functions/domain/schema.ts';
+import * as z from '../../functions/domain/schema.ts';
 import { ConfigurationError, toFieldProblems } from '../../functions/domain/errors.ts';
 import { DEFAULT_PROFILE, REPO_ROOT } from '../names.ts';
 

@@ -1,4 +1,4 @@
-import { z } from '../../domain/schema.ts';
+import * as z from '../../domain/schema.ts';
 import type { RetentionRule } from '../../config/profile-schema.ts';
 import { onFirstUse } from '../../domain/on-first-use.ts';
 import type { AuditLog, ExpiredPage, RecordPurge, RetentionSource } from '../../use-cases/ports.ts';

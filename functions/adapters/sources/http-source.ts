@@ -1,4 +1,4 @@
-import { z } from '../../domain/schema.ts';
+import * as z from '../../domain/schema.ts';
 import type { DataSource } from '../../config/profile-schema.ts';
 import { DependencyError, toFieldProblems } from '../../domain/errors.ts';
 import { onFirstUse } from '../../domain/on-first-use.ts';

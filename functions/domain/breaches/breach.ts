@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { z } from '../schema.ts';
+import * as z from '../schema.ts';
 import type { BreachNoticeDeadline } from '../deadlines/index.ts';
 import { ValidationError, toFieldProblems } from '../errors.ts';
 import { isValidIin } from '../iin.ts';

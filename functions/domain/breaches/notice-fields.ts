@@ -1,4 +1,4 @@
-import { z } from '../schema.ts';
+import * as z from '../schema.ts';
 
 /**
  * What a breach notice to an authority may be required to contain. Which of them a regime requires, and on what

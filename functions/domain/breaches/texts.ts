@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { z } from '../schema.ts';
+import * as z from '../schema.ts';
 import { onFirstUse } from '../on-first-use.ts';
 import { ConfigurationError, toFieldProblems, type FieldProblem } from '../errors.ts';
 import { loadMessageCatalogue, loadedMessageCatalogue, messageCatalogueFile } from '../message-catalogues.ts';

@@ -1,4 +1,4 @@
-import { z } from '../schema.ts';
+import * as z from '../schema.ts';
 import type { OperatorActor } from '../operator-identity.ts';
 import { onFirstUse } from '../on-first-use.ts';
 import { PERSON_KEY_PATTERN } from '../person-key.ts';

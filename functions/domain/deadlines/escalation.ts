@@ -1,4 +1,4 @@
-import { z } from '../schema.ts';
+import * as z from '../schema.ts';
 import { ValidationError, toFieldProblems } from '../errors.ts';
 import { onFirstUse } from '../on-first-use.ts';
 import { formatInstant, parseInstant, startOfLocalDay } from './local-time.ts';

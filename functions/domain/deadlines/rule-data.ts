@@ -1,4 +1,4 @@
-import type { z } from '../schema.ts';
+import type * as z from '../schema.ts';
 import { ConfigurationError, toFieldProblems } from '../errors.ts';
 import { deadlineSchemas, type CalendarData, type JurisdictionData } from './schemas.ts';
 import { loadedJurisdictionDocument, type RuleDocuments, type ShippedDocument } from './rule-files.ts';

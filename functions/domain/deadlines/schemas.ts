@@ -1,4 +1,4 @@
-import { z } from '../schema.ts';
+import * as z from '../schema.ts';
 import { BreachNoticeFieldSchema } from '../breaches/notice-fields.ts';
 import { localizedSchema } from '../localized.ts';
 import { onFirstUse } from '../on-first-use.ts';

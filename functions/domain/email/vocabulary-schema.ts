@@ -1,4 +1,4 @@
-import { z } from '../schema.ts';
+import * as z from '../schema.ts';
 import { LanguageSchema, RequestTypeSchema } from '../request-types.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { z } from '../schema.ts';
+import * as z from '../schema.ts';
 import type { ChainCheck } from '../audit-chain.ts';
 import type { DeadlineUnit } from '../deadlines/index.ts';
 import { onFirstUse } from '../on-first-use.ts';

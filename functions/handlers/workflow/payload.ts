@@ -1,4 +1,4 @@
-import { z } from '../../domain/schema.ts';
+import * as z from '../../domain/schema.ts';
 import { ValidationError, toFieldProblems } from '../../domain/errors.ts';
 import { onFirstUse } from '../../domain/on-first-use.ts';
 

@@ -1,4 +1,4 @@
-import { z } from '../../domain/schema.ts';
+import * as z from '../../domain/schema.ts';
 import { dependencies } from '../../composition.ts';
 import { onFirstUse } from '../../domain/on-first-use.ts';
 import { requestDecision } from '../../use-cases/workflow-steps.ts';
