@@ -165,13 +165,12 @@ async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
   // A link already on its way to this address confirms this request too: say so, rather than promise another.
   const linkSentAt = await linkAlreadySent(deps, request.email);
   const m = await loadMessages(request.language);
-  if (form) {
-    const dueAt = m.date(request.deadline.dueAt, request.deadline.timeZone);
-    const text = linkSentAt
-      ? m.page('linkAlreadySent', { reference: request.id, dueAt, sentAt: m.date(linkSentAt, request.deadline.timeZone) })
-      : m.page('submitted', { reference: request.id, dueAt });
-    return html(202, messagePage(request.language, m.page('formTitle'), text));
-  }
+  const dueAt = m.date(request.deadline.dueAt, request.deadline.timeZone);
+  // What the person is told, in their language, on the form's page or wherever an API caller shows it.
+  const message = linkSentAt
+    ? m.page('linkAlreadySent', { reference: request.id, dueAt, sentAt: m.date(linkSentAt, request.deadline.timeZone) })
+    : m.page('submitted', { reference: request.id, dueAt });
+  if (form) return html(202, messagePage(request.language, m.page('formTitle'), message));
   return json(created ? 202 : 200, {
     reference: request.id,
     status: request.status,
@@ -180,9 +179,7 @@ async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
     dueAt: request.deadline.dueAt,
     timeZone: request.deadline.timeZone,
     rule: { id: request.deadline.rule.id, citation: inLanguage(request.deadline.rule.citation, request.language) },
-    confirmation: linkSentAt
-      ? { link: 'already_sent', sentAt: linkSentAt, message: `We already sent a confirmation link to this address at ${linkSentAt}; it confirms this request too.` }
-      : { link: 'will_be_sent', message: 'A confirmation link is on its way to this address.' },
+    confirmation: linkSentAt ? { link: 'already_sent', sentAt: linkSentAt, message } : { link: 'will_be_sent', message },
   });
 }
 

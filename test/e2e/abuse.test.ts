@@ -174,11 +174,16 @@ describe('derbes cannot be made to mail anyone what a stranger wrote, or to mail
     const receipt = await sink.waitFor((m) => m.to.includes(victim));
     await until('the link to be recorded as mailed', async () => (await trailOf(String(first.body.reference))).some((e) => e.type === 'mail.sent'));
 
-    const more = await Promise.all(Array.from({ length: 19 }, (_, i) => postJson(`${system.url}/api/requests`, { type: i % 2 ? 'erasure' : 'access', email: victim, ...phishing })));
+    const more = await Promise.all(Array.from({ length: 19 }, (_, i) => postJson(`${system.url}/api/requests`, { type: i % 2 ? 'erasure' : 'access', email: victim, ...phishing, ...(i === 0 ? { language: 'kk' } : {}) })));
     for (const response of more) {
       expect(response.status).toBe(202);
       expect(response.body.confirmation).toMatchObject({ link: 'already_sent', sentAt: expect.any(String) });
     }
+    // What an API caller can show the person says so in the request's language.
+    const messageOf = (response: { body: Record<string, unknown> }) => (response.body.confirmation as { message: string }).message;
+    expect(messageOf(first)).toMatch(new RegExp(`^Your request ${first.body.reference} has been received\\. We will answer by .+ Astana time\\. Check your mailbox for the confirmation link\\.$`));
+    expect(messageOf(more[0]!)).toContain(`${more[0]!.body.reference} сұрауыңыз алынды.`);
+    expect(messageOf(more[0]!)).toContain('Растау сілтемесін осы мекенжайға бұрын жібердік');
     const references = [first, ...more].map((r) => String(r.body.reference));
     for (const reference of references.slice(1)) await until(`${reference} to wait on the link`, hasJoined(reference));
     for (const reference of references.slice(1)) expect((await trailOf(reference)).find((e) => e.type === 'verification.requested')?.detail.joined).toBe(true);
