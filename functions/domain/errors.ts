@@ -221,7 +221,9 @@ interface IssueShape {
 function problemKind(issue: IssueShape): Pick<FieldProblem, 'kind' | 'limit'> {
   switch (issue.code) {
     case 'invalid_type':
-      return { kind: issue.input === undefined ? 'required' : 'format' };
+      // zod keeps an issue's input only when a parse asks for it (reportInput); the English message that
+      // functions/domain/schema.ts sets says what came instead. A value of the wrong type is a format problem.
+      return { kind: issue.input === undefined && / received undefined$/.test(issue.message) ? 'required' : 'format' };
     case 'too_small':
       return Number(issue.minimum) <= 1 ? { kind: 'required' } : { kind: 'tooShort', limit: Number(issue.minimum) };
     case 'too_big':

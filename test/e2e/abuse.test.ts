@@ -162,6 +162,10 @@ describe('a rectification changes only what the profile declares correctable', (
     const response = await postJson(`${system.url}/api/requests`, { type: 'rectification', email: 'aigerim@example.kz', language: 'en', changes: { phone: 'call me maybe' } });
     expect(response.status).toBe(400);
     expect(response.body.fields).toEqual([{ field: 'changes.phone', message: 'must be a phone number, e.g. +7 701 000 00 00', kind: 'phone' }]);
+    // zod's own words, in English as the function's bundle sets them, and the kind a console words for the operator.
+    const mistyped = await postJson(`${system.url}/api/requests`, { type: 'access', email: 'aigerim@example.kz', language: 'en', name: 5 });
+    expect(mistyped.status).toBe(400);
+    expect(mistyped.body.fields).toEqual([{ field: 'name', message: 'Invalid input: expected string, received number', kind: 'format' }]);
   });
 });
 
