@@ -38,6 +38,14 @@ module.exports = {
       from: { path: '^functions/adapters/' },
       to: { path: ['^functions/use-cases/', '^functions/handlers/', '^functions/composition\\.ts$'], pathNot: '^functions/use-cases/ports\\.ts$' },
     },
+    {
+      name: 'zod-through-schema',
+      comment:
+        'zod is imported in one place, functions/domain/schema.ts (zod/mini with its English locale): a direct import of zod would bring its whole classic API back into every bundle, or skip the locale.',
+      severity: 'error',
+      from: { path: '^functions/', pathNot: '^functions/domain/schema\\.ts$' },
+      to: { path: 'node_modules/zod/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import en from '../../rules/console/en.json' with { type: 'json' };
 import { loadConsoleTexts, parseConsoleTexts, type ConsoleTexts } from '../../functions/domain/console-texts.ts';
-import * as z from 'zod';
+import * as z from '../../functions/domain/schema.ts';
 import { ConfigurationError, PROBLEM_KINDS, toFieldProblems } from '../../functions/domain/errors.ts';
 import { parseDecision } from '../../functions/use-cases/operator.ts';
 import { MAIL_OUTCOMES } from '../../functions/domain/evidence/texts.ts';
@@ -56,10 +56,12 @@ describe('the console\'s texts', () => {
   });
 
   it('a refused field comes with the kind of its problem, which every language words (the operator reads no English)', () => {
-    const schema = z.strictObject({ text: z.string().trim().min(1).max(10), day: z.iso.date(), channel: z.enum(['phone', 'post']), code: z.string().min(3) });
+    const schema = z.strictObject({ text: z.string().check(z.trim(), z.minLength(1), z.maxLength(10)), day: z.iso.date(), channel: z.enum(['phone', 'post']), code: z.string().check(z.minLength(3)) });
     const kinds = (input: unknown) => Object.fromEntries(toFieldProblems(schema.safeParse(input).error!.issues).map((p) => [p.field, [p.kind, p.limit]]));
     expect(kinds({ text: 'x'.repeat(11), day: '30.11.2026', channel: 'fax', code: 'ab' })).toEqual({ text: ['tooLong', 10], day: ['format', undefined], channel: ['choice', undefined], code: ['tooShort', 3] });
     expect(kinds({ text: '  ', code: 'abc', channel: 'post' })).toEqual({ text: ['required', undefined], day: ['required', undefined] });
+    // A value of the wrong type is there, in the wrong form: not "required".
+    expect(kinds({ text: 5, day: 20261130, code: 'abc', channel: 'post' })).toEqual({ text: ['format', undefined], day: ['format', undefined] });
     // A rule of the use case's own says its kind too.
     expect(() => parseDecision({ decision: 'deny' })).toThrow(expect.objectContaining({ problems: [expect.objectContaining({ field: 'reason', kind: 'required' })] }));
     for (const language of LANGUAGES) expect(Object.keys(consoleTexts(language).problems).sort()).toEqual([...PROBLEM_KINDS].sort());
