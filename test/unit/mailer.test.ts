@@ -35,6 +35,29 @@ describe('the mailer', () => {
     expect(raw).toContain('References: <CAF+x1@mail.example.kz>');
   });
 
+  it('names the one recipient to SES, so no header of the message can add another', async () => {
+    const bodies: string[] = [];
+    const server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        bodies.push(Buffer.concat(chunks).toString('utf8'));
+        response.writeHead(200, { 'content-type': 'text/xml' }).end('<SendRawEmailResponse><SendRawEmailResult><MessageId>m-1</MessageId></SendRawEmailResult></SendRawEmailResponse>');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const ses = sesClient({ endpoint, region: 'eu-central-1', credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'loopback' }, maxAttempts: 1 });
+      const mailer = new ComposingMailer({ address: 'privacy@derbes.local', name: 'ТОО «Пример»' }, sesDelivery(ses), async () => false);
+      await expect(mailer.send(mail)).resolves.toBe('sent');
+      const form = new URLSearchParams(bodies[0]);
+      expect([...form.entries()].filter(([name]) => name.startsWith('Destinations.'))).toEqual([['Destinations.member.1', mail.to]]);
+    } finally {
+      await new Promise((resolve) => (server.closeAllConnections(), server.close(resolve)));
+    }
+  });
+
   it('gives up a call to SES that is never answered, as a timeout the step retries, rather than outlast the invocation', async () => {
     let calls = 0;
     const server = createServer(() => void calls++);

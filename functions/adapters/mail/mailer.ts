@@ -65,8 +65,9 @@ export function sesClient(config: SESClientConfig = {}): SESClient {
   return new SESClient({ requestHandler: { connectionTimeout: SES_REQUEST_TIMEOUT_MS, requestTimeout: SES_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true }, ...config });
 }
 
+/** Delivers to the mail's one recipient, named outright: SES then reads no recipient from the headers. */
 export function sesDelivery(ses: SESClient = withTransientErrors(sesClient(), 'SES')): Deliver {
-  return async (raw) => {
-    await ses.send(new SendRawEmailCommand({ RawMessage: { Data: raw } }));
+  return async (raw, mail) => {
+    await ses.send(new SendRawEmailCommand({ RawMessage: { Data: raw }, Destinations: [mail.to] }));
   };
 }
