@@ -5,8 +5,9 @@
  * Starts the runtime as `npm start` does (its outgoing mail to a real SMTP sink), sends N access requests through
  * POST /api/requests at the given concurrency and waits for each one's receipt (the mail that also carries the
  * confirmation link). The runtime counts the items its functions write in DynamoDB (METER_FILE), so the run knows
- * the writes a request makes up to that mail. Then, in the same run and on the same DynamoDB Local, it measures bare
- * PutItem at the same concurrency (items of a request's size) and prints:
+ * the writes a request makes up to that mail. In the same run and on the same DynamoDB Local it measures bare PutItem
+ * at the same concurrency (items of a request's size), half right before the requests and half right after, so that
+ * a machine whose speed drifts during the run moves both sides of the ratio alike; it prints:
  *   intake req/s, bare puts/s, writes per request, receipt p50/p95, and
  *   ratio = intake ÷ (bare ÷ writes per request)   — the share of the database's pace the runtime keeps (goal ≥ 0.5)
  * and, on Linux, the CPU time per request of the runtime's Node process (with its function workers) and of its
@@ -88,7 +89,7 @@ async function receipts(sent: Sent[]): Promise<void> {
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
-console.log(`intake: ${REQUESTS} access requests at concurrency ${CONCURRENCY}, then ${BARE_PUTS} bare PutItem on the same DynamoDB Local; data in ${dataDir}`);
+console.log(`intake: ${REQUESTS} access requests at concurrency ${CONCURRENCY}, between two halves of ${BARE_PUTS} bare PutItem on the same DynamoDB Local; data in ${dataDir}`);
 try {
   const healthyMs = await runtime.start();
   console.log(`  runtime healthy after ${(healthyMs / 1000).toFixed(1)} s`);
@@ -99,6 +100,26 @@ try {
   const warm = await send('warm', WARM_UP);
   await receipts(warm.sent);
   console.log(`  warm-up: ${WARM_UP} requests, ${((WARM_UP / warm.ms) * 1000).toFixed(1)} req/s (not counted)`);
+  // Bare PutItem: the same database, the same concurrency, an item of the request item's size.
+  const dynamo = new DynamoDBClient({ endpoint: `http://127.0.0.1:${dynamoDbPort}`, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const table = 'bench-bare-puts';
+  await dynamo.send(new CreateTableCommand({ TableName: table, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] }));
+  const payload = 'x'.repeat(600);
+  /** Puts `count` items at the run's concurrency; the milliseconds it took. */
+  const barePuts = async (prefix: string, count: number): Promise<number> => {
+    let next = 0;
+    const started = Date.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < count) {
+          const i = next++;
+          await dynamo.send(new PutItemCommand({ TableName: table, Item: { pk: { S: `${prefix}-${i}` }, payload: { S: payload }, at: { S: new Date().toISOString() } } }));
+        }
+      }),
+    );
+    return Date.now() - started;
+  };
+  const bareBefore = await barePuts('before', Math.ceil(BARE_PUTS / 2));
   const before = await settledMeter();
 
   const cpuBefore = runtime.cpuSeconds();
@@ -107,29 +128,16 @@ try {
   const cpuAfter = runtime.cpuSeconds();
   const after = await settledMeter();
 
+  const bareAfter = await barePuts('after', Math.floor(BARE_PUTS / 2));
+  await dynamo.send(new DeleteTableCommand({ TableName: table }));
+  const barePerSecond = (BARE_PUTS / (bareBefore + bareAfter)) * 1000;
+  const bareRates = `${((Math.ceil(BARE_PUTS / 2) / bareBefore) * 1000).toFixed(0)} before the requests, ${((Math.floor(BARE_PUTS / 2) / bareAfter) * 1000).toFixed(0)} after`;
+
   const intakePerSecond = (REQUESTS / run.ms) * 1000;
   const used = usedBetween(before, after);
   const writesPerRequest = used.dynamoDbItemWrites / REQUESTS;
   const receiptMs = run.sent.map((s) => mailArrivals.get(s.reference)! - s.postedAt).sort((a, b) => a - b);
   const callsPerRequest = Object.entries(used.calls).map(([call, n]) => `${call} ${(n / REQUESTS).toFixed(2)}`);
-
-  // Bare PutItem: the same database, the same concurrency, an item of the request item's size.
-  const dynamo = new DynamoDBClient({ endpoint: `http://127.0.0.1:${dynamoDbPort}`, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  const table = 'bench-bare-puts';
-  await dynamo.send(new CreateTableCommand({ TableName: table, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] }));
-  const payload = 'x'.repeat(600);
-  let nextPut = 0;
-  const bareStarted = Date.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (nextPut < BARE_PUTS) {
-        const i = nextPut++;
-        await dynamo.send(new PutItemCommand({ TableName: table, Item: { pk: { S: `item-${i}` }, payload: { S: payload }, at: { S: new Date().toISOString() } } }));
-      }
-    }),
-  );
-  const barePerSecond = (BARE_PUTS / (Date.now() - bareStarted)) * 1000;
-  await dynamo.send(new DeleteTableCommand({ TableName: table }));
 
   console.log(`  calls per request up to the receipt: ${callsPerRequest.join(', ')}`);
   if (REQUESTS >= 2000) {
@@ -150,7 +158,7 @@ try {
   const seconds = (sorted: number[]) => `p50 ${(percentile(sorted, 50) / 1000).toFixed(2)} s, p95 ${(percentile(sorted, 95) / 1000).toFixed(2)} s`;
   console.log(`  receipt mail ${seconds(receiptMs)} (the POST's answer ${seconds(acceptMs)}; from it to the mail ${seconds(afterAcceptMs)})`);
   console.log(
-    `intake ${intakePerSecond.toFixed(1)} req/s, bare ${barePerSecond.toFixed(0)} puts/s, ${writesPerRequest.toFixed(1)} writes per request, ratio ${(intakePerSecond / (barePerSecond / writesPerRequest)).toFixed(2)}`,
+    `intake ${intakePerSecond.toFixed(1)} req/s, bare ${barePerSecond.toFixed(0)} puts/s (${bareRates}), ${writesPerRequest.toFixed(1)} writes per request, ratio ${(intakePerSecond / (barePerSecond / writesPerRequest)).toFixed(2)}`,
   );
 } finally {
   await runtime.interrupt().catch(() => undefined);
