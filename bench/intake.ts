@@ -146,6 +146,9 @@ try {
     const first = rate(0, 999);
     const last = rate(REQUESTS - 1000, REQUESTS - 1);
     console.log(`  first 1,000: ${first.toFixed(1)} req/s, last 1,000: ${last.toFixed(1)} req/s (last ÷ first ${(last / first).toFixed(2)})`);
+    // Every thousand in turn: a steady decline is cost that grows with the work done, a dip and a recovery the machine.
+    const thousands = Array.from({ length: Math.floor(REQUESTS / 1000) }, (_, k) => rate(k * 1000, k * 1000 + 999).toFixed(1));
+    console.log(`  req/s by 1,000 in turn: ${thousands.join(', ')}`);
   }
   if (cpuBefore && cpuAfter) {
     const ms = (seconds: number) => ((seconds / REQUESTS) * 1000).toFixed(1);
