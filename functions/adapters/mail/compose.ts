@@ -1,4 +1,5 @@
 import { domainToASCII } from 'node:url';
+import { isLocalPart } from '../../domain/email/address.ts';
 import { MailRejected, ValidationError } from '../../domain/errors.ts';
 import type { OutgoingMail } from '../../use-cases/ports.ts';
 
@@ -44,11 +45,9 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 const ATEXT = "A-Za-z0-9!#$%&'*+\\-/=?^_`{|}~";
 /** Words of atext separated by single spaces: a display name that needs no quoting. */
 const ATOMS = new RegExp(`^[${ATEXT}]+(?: [${ATEXT}]+)*$`);
-const DOT_ATOM = new RegExp(`^[${ATEXT}]+(?:\\.[${ATEXT}]+)*$`);
-/** A dot-atom that also takes letters and digits outside ASCII (RFC 6532), which SES does not carry. */
-const DOT_ATOM_UNICODE = new RegExp(`^[\\p{L}\\p{N}${ATEXT}]+(?:\\.[\\p{L}\\p{N}${ATEXT}]+)*$`, 'u');
 /** A Message-ID, at most 998 characters with its header's name, as RFC 5322 allows a line. */
 const MESSAGE_ID = /<[\x21-\x3b\x3d\x3f-\x7e]{1,900}>/;
+const OWN_MESSAGE_ID = new RegExp(`^${MESSAGE_ID.source}$`);
 
 /** `Name: value`, folded at its spaces (RFC 5322 §2.2.3) where one line would be longer than 78 characters. */
 function header(name: string, value: string): string {
@@ -114,12 +113,12 @@ function address(value: string, field: string): string {
   const at = value.lastIndexOf('@');
   const local = value.slice(0, Math.max(at, 0));
   const domain = at > 0 ? domainToASCII(value.slice(at + 1)) : '';
-  if (domain && DOT_ATOM_UNICODE.test(local) && !DOT_ATOM.test(local)) throw new MailRejected(`the ${field} address has letters outside ASCII before the @, which SES cannot carry`);
-  if (!domain || !DOT_ATOM.test(local)) throw new ValidationError([{ field, message: 'is not an address a mail can be sent to' }], 'mail');
+  if (!domain || !isLocalPart(local)) throw new ValidationError([{ field, message: 'is not an address a mail can be sent to' }], 'mail');
+  if (!PRINTABLE_ASCII.test(local)) throw new MailRejected(`the ${field} address has letters outside ASCII before the @, which SES cannot carry`);
   return `${local}@${domain}`;
 }
 function ownMessageId(value: string): string {
-  if (!new RegExp(`^${MESSAGE_ID.source}$`).test(value)) throw new ValidationError([{ field: 'messageId', message: 'is not a Message-ID (<id@domain>)' }], 'mail');
+  if (!OWN_MESSAGE_ID.test(value)) throw new ValidationError([{ field: 'messageId', message: 'is not a Message-ID (<id@domain>)' }], 'mail');
   return value;
 }
 

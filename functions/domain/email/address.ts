@@ -16,12 +16,17 @@ export function normaliseAddress(address: string): string | undefined {
   const labels = domain.split('.');
   const valid =
     local.length <= 64 &&
-    LOCAL_PART.test(local) &&
+    isLocalPart(local) &&
     labels.length >= 2 &&
     labels.every((label) => DOMAIN_LABEL.test(label)) &&
     !/^\d+$/.test(labels.at(-1) ?? '');
   const normalised = `${local}@${domain}`;
   return valid && normalised.length <= 254 ? normalised : undefined;
+}
+
+/** A dot-atom local part (RFC 5322 §3.4.1), letters and digits of any script allowed (RFC 6532). */
+export function isLocalPart(local: string): boolean {
+  return LOCAL_PART.test(local);
 }
 
 /** The part before the last `@`, lower case; works on addresses too broken to normalise. */
