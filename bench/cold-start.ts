@@ -7,8 +7,8 @@
  * For each function of the template it prints
  *   - init KB: what init loads (minified; gzipped beside it), and all KB: every chunk of the bundle;
  *   - init ms: the CPU time a fresh Node process spends importing the bundle with the function's template environment;
- *   - +SDK ms: the same, then also loading the chunks that hold the AWS SDK clients its role lets it call (what its
- *     first calls add when a client is loaded lazily) — compared with
+ *   - +SDK ms: the same, then also loading the chunks that hold the AWS SDK clients its role lets it call, the
+ *     chunk each client class is in (what its first calls add when a client is loaded lazily) — compared with
  *   - floor ms: importing and constructing only those SDK clients, bundled (and split) the same way (floor KB: what
  *     that import loads);
  *   - ratio: +SDK ms ÷ floor ms.
@@ -39,8 +39,9 @@ const RUNS = Number(args.runs);
 if (!Number.isInteger(RUNS) || RUNS < 1 || RUNS % 2 === 0) throw new Error(`--runs must be an odd number of rounds (1, 3, 5, …), not ${args.runs}`);
 const MAX_BUNDLE_BYTES = 400 * 1024;
 
-/** The SDK packages a service prefix of an IAM action needs (a DynamoDB caller uses the document client too). */
-const CLIENTS: Record<string, Array<[pkg: string, client: string]>> = {
+type SdkClient = [pkg: string, client: string];
+/** The SDK clients a service prefix of an IAM action may be called with (a DynamoDB caller uses the document client too). */
+const CLIENTS: Record<string, SdkClient[]> = {
   dynamodb: [
     ['@aws-sdk/client-dynamodb', 'DynamoDBClient'],
     ['@aws-sdk/lib-dynamodb', 'DynamoDBDocumentClient'],
@@ -84,14 +85,13 @@ interface Floor {
  * function's side of the ratio does not load it either. In one file the floor parsed that code too (the SES-only
  * floor weighed 365 KB and took twice the CPU of the function that uses the client).
  */
-async function floorBundle(services: string[]): Promise<Floor> {
-  const key = services.join('+') || 'none';
+async function floorBundle(clients: SdkClient[]): Promise<Floor> {
+  const key = clients.map(([, client]) => client).join('+') || 'none';
   if (floors.has(key)) return floors.get(key)!;
-  const clients = services.flatMap((s) => CLIENTS[s] ?? []);
   const source = [
     ...clients.map(([pkg, client]) => `import { ${client} } from '${pkg}';`),
     ...clients.filter(([, client]) => client !== 'DynamoDBDocumentClient').map(([, client]) => `new ${client}({});`),
-    ...(services.includes('dynamodb') ? ['DynamoDBDocumentClient.from(new DynamoDBClient({}));'] : []),
+    ...(clients.some(([, client]) => client === 'DynamoDBDocumentClient') ? ['DynamoDBDocumentClient.from(new DynamoDBClient({}));'] : []),
     'export const handler = async () => undefined;',
   ].join('\n');
   const dir = join(outdir, `floor-${key}`);
@@ -142,10 +142,24 @@ function initFiles(layout: Layout): string[] {
   return [...seen];
 }
 
-/** The chunks holding the SDK clients of these services (a chunk a client's package went into). */
-function clientChunks(layout: Layout, services: string[]): string[] {
-  const packages = services.flatMap((s) => CLIENTS[s] ?? []).map(([pkg]) => `node_modules/${pkg}/`);
-  return [...layout.outputs].filter(([file, output]) => file.endsWith('.mjs') && output.inputs.some((input) => packages.some((pkg) => input.includes(pkg)))).map(([file]) => file);
+/**
+ * The SDK clients of these services that the bundle holds, each with the chunk its client class went into — not every
+ * chunk with some of the client's package: a command can sit in a chunk of code the function never loads (the data
+ * source connectors hold DynamoDB's DescribeTable beside the S3 client), and loading that chunk charged the connectors
+ * to every function whose role reaches DynamoDB. A service reaches two clients (SES and SESv2); a function that holds
+ * one is measured against that one. A service the role reaches but no client of the bundle calls is an error: the
+ * role grants more than the code uses.
+ */
+function heldClients(layout: Layout, services: string[]): Array<{ client: SdkClient; chunk: string }> {
+  return services.flatMap((service) => {
+    const held = CLIENTS[service]!.flatMap((client) => {
+      const module = `node_modules/${client[0]}/dist-es/${client[1]}.js`;
+      const holder = [...layout.outputs].find(([file, output]) => file.endsWith('.mjs') && output.inputs.some((input) => input.endsWith(module)));
+      return holder ? [{ client, chunk: holder[0] }] : [];
+    });
+    if (held.length === 0) throw new Error(`the role reaches ${service}, but no chunk of the bundle holds a client of it`);
+    return held;
+  });
 }
 
 const rows: Array<{ name: string; initBytes: number; ratio: number }> = [];
@@ -169,9 +183,10 @@ for (const fn of template.functions().values()) {
     ),
   ].sort();
   const env = { PATH: process.env.PATH ?? '', ...fn.environment, LAMBDA_TASK_ROOT: assetDir, AWS_REGION: 'us-east-1', AWS_LAMBDA_FUNCTION_NAME: fn.logicalId, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize) };
-  const floor = await floorBundle(services);
+  const clients = heldClients(layout, services);
+  const floor = await floorBundle(clients.map(({ client }) => client));
   const floorEnv = { PATH: env.PATH, AWS_REGION: 'us-east-1', ...(fn.environment.NODE_OPTIONS ? { NODE_OPTIONS: fn.environment.NODE_OPTIONS } : {}) };
-  const withClients = [join(assetDir, 'index.mjs'), ...clientChunks(layout, services).filter((file) => !init.includes(file)).map((file) => join(assetDir, file))];
+  const withClients = [join(assetDir, 'index.mjs'), ...[...new Set(clients.map(({ chunk }) => chunk))].filter((file) => !init.includes(file)).map((file) => join(assetDir, file))];
   const rounds = Array.from({ length: RUNS }, (_, round) => {
     // Every other round measures the function before its floor, so a machine that speeds up or slows down within a
     // round weighs on both sides of the ratio alike.
@@ -186,7 +201,7 @@ for (const fn of template.functions().values()) {
   rows.push({ name: fn.logicalId, initBytes, ratio });
   const kb = (bytes: number, width: number) => (bytes / 1024).toFixed(0).padStart(width);
   console.log(
-    `  ${fn.logicalId.padEnd(34)} ${kb(initBytes, 7)}  ${kb(gzipped, 7)}  ${kb(allBytes, 6)}  ${kb(floor.bytes, 8)}  ${initMs.toFixed(0).padStart(7)}  ${withClientsMs.toFixed(0).padStart(7)}  ${floorMs.toFixed(0).padStart(8)}  ${ratio.toFixed(2).padStart(5)}  ${services.join(', ')}`,
+    `  ${fn.logicalId.padEnd(34)} ${kb(initBytes, 7)}  ${kb(gzipped, 7)}  ${kb(allBytes, 6)}  ${kb(floor.bytes, 8)}  ${initMs.toFixed(0).padStart(7)}  ${withClientsMs.toFixed(0).padStart(7)}  ${floorMs.toFixed(0).padStart(8)}  ${ratio.toFixed(2).padStart(5)}  ${clients.map(({ client: [, name] }) => name.replace(/Client$/, '')).join(', ')}`,
   );
 }
 writeFileSync(join(outdir, 'cold-start.json'), JSON.stringify(rows, null, 2));
