@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAuditLog } from '../../functions/adapters/dynamodb/audit-log.ts';
-import { HEADS_INDEX } from '../../functions/adapters/dynamodb/audited-write.ts';
+import { HEADS_INDEX, writeAudited } from '../../functions/adapters/dynamodb/audited-write.ts';
 import { DynamoBreachRegister } from '../../functions/adapters/dynamodb/breach-register.ts';
 import { DynamoRequestStore } from '../../functions/adapters/dynamodb/request-store.ts';
 import { DynamoSentMailLedger } from '../../functions/adapters/dynamodb/sent-mail-ledger.ts';
@@ -170,6 +170,36 @@ describe('the audit trail as a hash chain in DynamoDB', () => {
     await expect(store.transition(behind, 'AWAITING_VERIFICATION', 'IN_PROGRESS')).rejects.toThrow(/its head stands at event 4, behind an event that exists/);
     expect(await store.get(behind)).toEqual(before);
     expect(await eventKeys(behind)).toHaveLength(5);
+  });
+
+  it('a new request begins its trail without reading a head; a write that begins a trail which exists reads its head and chains after it', async () => {
+    const headReads = { count: 0 };
+    const counting = new Proxy(ddb.db, {
+      get: (target, name) =>
+        name === 'send'
+          ? (command: { input?: { Key?: { sk?: unknown } } }) => ((headReads.count += command instanceof GetCommand && command.input?.Key?.sk === 'HEAD' ? 1 : 0), target.send(command as never))
+          : Reflect.get(target, name),
+    });
+    const store = new DynamoRequestStore(counting, ddb.tables.requests, ddb.tables.audit);
+    const request: DataSubjectRequest = {
+      id: newReference(),
+      types: ['access'],
+      status: 'RECEIVED',
+      channel: 'web',
+      email: 'person@example.kz',
+      language: 'ru',
+      receivedAt: '2026-11-20T10:00:00.000Z',
+      deadline: createDeadlineEngine({}, SHIPPED_RULES).compute({ jurisdiction: 'KZ', requestType: 'access', receivedAt: new Date('2026-11-20T10:00:00.000Z') }),
+    };
+    await store.create(request, { type: 'request.received', detail: { channel: 'web', types: ['access'], dueAt: request.deadline.dueAt, ruleId: 'kz' } });
+    expect(headReads.count).toBe(0);
+    expect(await verifyTrail(deps(), request.id)).toMatchObject({ verified: true, events: 1 });
+
+    const existing = await requestWithTrail();
+    await writeAudited(counting, ddb.tables.audit, [], [{ trail: existing, events: [{ type: 'deadline.step', detail: { kind: 'reminder', at: '2026-11-21T00:00:00.000Z' } }], begins: true }], now);
+    expect(headReads.count).toBe(2); // the failed first write's check of the head, then the read before the second
+    expect(await verifyTrail(deps(), existing)).toMatchObject({ verified: true, events: 6 });
+    expect((await eventKeys(existing)).map((e) => e.type)).toContain('deadline.step');
   });
 
   it('a head moved again on the same day is no write of the heads index: its item keeps the day as the index key and the instant apart', async () => {

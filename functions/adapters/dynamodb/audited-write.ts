@@ -30,6 +30,11 @@ export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems'
 export interface TrailAppend {
   trail: string;
   events: AuditEvent[];
+  /**
+   * The write begins this trail (a new request's): its head is not read first, for there is none. Should one exist,
+   * the head's put fails on its condition, and the write reads it and is made again as any other.
+   */
+  begins?: boolean;
 }
 
 /**
@@ -81,7 +86,7 @@ function chainItems(table: string, append: TrailAppend, head: ChainHead | undefi
 export async function writeAudited(db: DynamoDBDocumentClient, auditTable: string, records: TransactItem[], appends: TrailAppend[], at: Date): Promise<void> {
   const trails = appends.filter((append) => append.events.length > 0);
   for (let attempt = 1; ; attempt++) {
-    const heads = await Promise.all(trails.map((append) => readHead(db, auditTable, append.trail)));
+    const heads = await Promise.all(trails.map((append) => (attempt === 1 && append.begins ? undefined : readHead(db, auditTable, append.trail))));
     const chains = trails.map((append, i) => chainItems(auditTable, append, heads[i], at));
     const items = [...records, ...chains.flat()];
     try {

@@ -193,7 +193,7 @@ export class DynamoRequestStore implements RequestStore {
     try {
       const marker = markerKey && putIf(this.requestsTable, { ...markerKey, requestId: request.id, bodyHash: idempotency!.bodyHash, channel: request.channel }, 'attribute_not_exists(pk)');
       const record = putIf(this.requestsTable, requestItem(created), 'attribute_not_exists(pk)');
-      await writeAudited(this.db, this.auditTable, marker ? [marker, record] : [record], [{ trail: request.id, events: [event] }], this.now());
+      await writeAudited(this.db, this.auditTable, marker ? [marker, record] : [record], [{ trail: request.id, events: [event], begins: true }], this.now());
       return { request: created, created: true };
     } catch (error) {
       if (markerKey && recordConditionFailed(error, 0)) {
