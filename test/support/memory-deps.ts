@@ -117,7 +117,8 @@ class MemoryRequests implements RequestStore {
     if (!request) throw new NotFoundError(`request ${id} does not exist`);
     return structuredClone(request);
   }
-  async transition(id: string, from: RequestStatus, to: RequestStatus, changes: Partial<DataSubjectRequest> = {}, also: AuditEvent[] = []) {
+  async transition(request: string | DataSubjectRequest, from: RequestStatus, to: RequestStatus, changes: Partial<DataSubjectRequest> = {}, also: AuditEvent[] = []) {
+    const id = typeof request === 'string' ? request : request.id;
     const current = await this.get(id);
     if (current.status !== from) throw new ConflictError(`request ${id} is ${current.status}, not ${from}`);
     assertTransition(current, to);

@@ -175,6 +175,9 @@ export interface LargeResultStore {
 }
 
 export class DynamoRequestStore implements RequestStore {
+  /** The revision each request this store returned was read or written at: a move from it needs no read first. */
+  private readonly revisions = new WeakMap<DataSubjectRequest, { revision: number | undefined }>();
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly requestsTable: string,
@@ -214,7 +217,10 @@ export class DynamoRequestStore implements RequestStore {
   private async read(id: string): Promise<{ request: DataSubjectRequest; revision: number | undefined }> {
     const result = await this.db.send(new GetCommand({ TableName: this.requestsTable, Key: { pk: id, sk: REQUEST_SK }, ConsistentRead: true }));
     if (!result.Item) throw new NotFoundError(`request ${id} does not exist`);
-    return { request: await toRequest(result.Item), revision: result.Item[REVISION] as number | undefined };
+    const request = await toRequest(result.Item);
+    const revision = result.Item[REVISION] as number | undefined;
+    this.revisions.set(request, { revision });
+    return { request, revision };
   }
 
   /**
@@ -234,17 +240,29 @@ export class DynamoRequestStore implements RequestStore {
   }
 
   async transition(
-    id: string,
+    request: string | DataSubjectRequest,
     from: RequestStatus,
     to: RequestStatus,
     changes: Partial<DataSubjectRequest> = {},
     also: AuditEvent[] = [],
   ): Promise<DataSubjectRequest> {
-    return this.rewrite(id, (current) => {
+    const id = typeof request === 'string' ? request : request.id;
+    const move = (current: DataSubjectRequest): { next: DataSubjectRequest; expected: RequestStatus; events: AuditEvent[] } => {
       if (current.status !== from) throw new ConflictError(`request ${id} is ${current.status}, not ${from}`);
       assertTransition(current, to);
       return { next: { ...current, ...changes, status: to }, expected: from, events: [...also, { type: 'status.changed', detail: { from, to } }] };
-    });
+    };
+    const held = typeof request === 'string' ? undefined : this.revisions.get(request);
+    if (held) {
+      try {
+        const { next, expected, events } = move(request as DataSubjectRequest);
+        return await this.write(next, expected, events, held.revision);
+      } catch (error) {
+        // Changed since it was read (the write's condition failed, or it was read in another state): read it now.
+        if (!(error instanceof ConflictError)) throw error;
+      }
+    }
+    return this.rewrite(id, move);
   }
 
   async markVerified(
@@ -302,6 +320,7 @@ export class DynamoRequestStore implements RequestStore {
       if (recordConditionFailed(error, 0)) throw new ConflictError(`request ${next.id} was changed concurrently`);
       throw error;
     }
+    this.revisions.set(next, { revision: (revision ?? 0) + 1 });
     return next;
   }
 
