@@ -159,11 +159,14 @@ async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
     throw error;
   }
   if (attachments.problems.length) throw new ValidationError(attachmentFieldProblems(attachments.problems), 'request');
-  const { request, created } = await submitRequest(deps, submission, 'web', await idempotencyOf(deps, event, formKey, submission), await gpcSignal(event));
+  // A link already on its way to this address confirms this request too: say so, rather than promise another. Asked
+  // while the request is written (the request's own link is made after, by its workflow).
+  const [{ request, created }, linkSentAt] = await Promise.all([
+    submitRequest(deps, submission, 'web', await idempotencyOf(deps, event, formKey, submission), await gpcSignal(event)),
+    linkAlreadySent(deps, submission.email),
+  ]);
   if (attachments.files.length) await keepFormAttachments(deps, request.id, attachments.files);
   logger.info('request submitted', { requestId: request.id, created, channel: 'web' });
-  // A link already on its way to this address confirms this request too: say so, rather than promise another.
-  const linkSentAt = await linkAlreadySent(deps, request.email);
   const m = await loadMessages(request.language);
   const dueAt = m.date(request.deadline.dueAt, request.deadline.timeZone);
   // What the person is told, in their language, on the form's page or wherever an API caller shows it.
