@@ -154,6 +154,9 @@ describe('a move from the request as read', () => {
     const { reads, store } = counting();
     const { request } = await store.create(newRequest(), received);
     const read = await store.get(request.id);
+    // Frozen: a change made to it would be written with no event of its own; it throws instead.
+    expect(() => Object.assign(read, { email: 'someone-else@example.kz' })).toThrow(TypeError);
+    expect(() => (read.types as string[]).push('erasure')).toThrow(TypeError);
     const waiting = await store.transition(read, 'RECEIVED', 'AWAITING_VERIFICATION');
     const begun = await store.transition(waiting, 'AWAITING_VERIFICATION', 'IN_PROGRESS');
     expect(reads.count).toBe(1);

@@ -3,6 +3,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../../domain/audit.ts';
 import { loadShippedRules, ruleFromStored, shippedStatuteRule, storedRule } from '../../domain/deadlines/index.ts';
+import { deepFreeze } from '../../domain/deep-freeze.ts';
 import { ConflictError, DependencyError, IdempotencyKeyReusedError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { reportFactsOf, type ReportFacts } from '../../domain/report.ts';
 import { assertTransition, OPEN_STATUSES, verifiedNow, type DataSubjectRequest, type RequestStatus } from '../../domain/request.ts';
@@ -175,8 +176,16 @@ export interface LargeResultStore {
 }
 
 export class DynamoRequestStore implements RequestStore {
-  /** The revision each request this store returned was read or written at: a move from it needs no read first. */
+  /**
+   * The revision each request this store returned was read or written at: a move from it needs no read first. Such
+   * a request is frozen, so that what is written from it is what was read (a change made to it would throw).
+   */
   private readonly revisions = new WeakMap<DataSubjectRequest, { revision: number | undefined }>();
+
+  private remember(request: DataSubjectRequest, revision: number | undefined): DataSubjectRequest {
+    this.revisions.set(deepFreeze(request), { revision });
+    return request;
+  }
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -217,10 +226,8 @@ export class DynamoRequestStore implements RequestStore {
   private async read(id: string): Promise<{ request: DataSubjectRequest; revision: number | undefined }> {
     const result = await this.db.send(new GetCommand({ TableName: this.requestsTable, Key: { pk: id, sk: REQUEST_SK }, ConsistentRead: true }));
     if (!result.Item) throw new NotFoundError(`request ${id} does not exist`);
-    const request = await toRequest(result.Item);
     const revision = result.Item[REVISION] as number | undefined;
-    this.revisions.set(request, { revision });
-    return { request, revision };
+    return { request: this.remember(await toRequest(result.Item), revision), revision };
   }
 
   /**
@@ -320,8 +327,7 @@ export class DynamoRequestStore implements RequestStore {
       if (recordConditionFailed(error, 0)) throw new ConflictError(`request ${next.id} was changed concurrently`);
       throw error;
     }
-    this.revisions.set(next, { revision: (revision ?? 0) + 1 });
-    return next;
+    return this.remember(next, (revision ?? 0) + 1);
   }
 
   async listOpen({ limit, cursor }: { limit: number; cursor?: string }): Promise<{ requests: DataSubjectRequest[]; cursor?: string }> {
