@@ -66,7 +66,7 @@ export function escalationSchedule(
     const lastWorkingDay = engine.isWorkingDay(jurisdiction, deadline.dueLocalDate)
       ? deadline.dueLocalDate
       : engine.addWorkingDays(jurisdiction, deadline.dueLocalDate, -1);
-    const at = startOfLocalDay(lastWorkingDay, deadline.timeZone).toMillis();
+    const at = startOfLocalDay(lastWorkingDay, deadline.timeZone).getTime();
     if (at > received && at < interim) steps.push({ at, kind: 'operator_last_day' });
   }
   steps.push({ at: interim, kind: 'interim_answer' }, { at: due + OVERDUE_AFTER_MS, kind: 'overdue' });
