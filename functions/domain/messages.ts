@@ -1,5 +1,5 @@
 import * as z from './schema.ts';
-import { DateTime } from 'luxon';
+import { dateFormatProblem, formatInZone, formatLocalDate, parseInstant } from './deadlines/local-time.ts';
 import { ConfigurationError, toFieldProblems, type FieldProblem } from './errors.ts';
 import { loadMessageCatalogue, loadedMessageCatalogue, messageCatalogueFile } from './message-catalogues.ts';
 import { onFirstUse } from './on-first-use.ts';
@@ -144,6 +144,17 @@ export type BuiltinField = (typeof BUILTIN_FIELDS)[number];
  */
 export const KNOWN_TIME_ZONES = ['Asia/Almaty', 'Europe/Moscow', 'Europe/Brussels', 'America/Los_Angeles', 'America/Sao_Paulo'] as const;
 
+/** A catalogue's date format, refused at load where it holds a token the formatter does not write (deadlines/local-time.ts). */
+export function dateFormatSchema() {
+  return z.string().check(
+    z.minLength(1),
+    z.superRefine((format, context) => {
+      const problem = dateFormatProblem(format);
+      if (problem) context.addIssue({ code: 'custom', message: `not a date format: ${problem}`, input: format });
+    }),
+  );
+}
+
 /** The catalogue's schema, built on first use (see onFirstUse): every function bundles this module. */
 const catalogSchema = onFirstUse(() => {
   const text = z.string().check(z.minLength(1));
@@ -152,9 +163,9 @@ const catalogSchema = onFirstUse(() => {
 
   return z.strictObject({
     language: text,
-    /** luxon formats: an instant (with the time), and a day. */
-    dateFormat: text,
-    dayFormat: text,
+    /** Date formats (tokens in deadlines/local-time.ts): an instant (with the time), and a day. */
+    dateFormat: dateFormatSchema(),
+    dayFormat: dateFormatSchema(),
     timeZones: record(KNOWN_TIME_ZONES, text),
     unknownCountry: text,
     yes: text,
@@ -311,13 +322,14 @@ export function messagesFor(language: Language) {
     country: (code: string) => (code === 'ZZ' ? catalog.unknownCountry : new Intl.DisplayNames([language], { type: 'region' }).of(code) ?? code),
     /** An instant as the person reads it, in the time zone the deadline was computed in, named as people name it. */
     date: (iso: string, timeZone: string) => {
-      const local = DateTime.fromISO(iso, { zone: timeZone }).setLocale(language).toFormat(catalog.dateFormat);
+      const instant = parseInstant(iso);
+      const local = formatInZone(instant, timeZone, catalog.dateFormat, language);
       const zone = zoneName(timeZone);
       // A zone the catalogue does not name (a jurisdiction added by override) is shown by its offset, never by its id.
-      return `${local} ${zone ?? DateTime.fromISO(iso, { zone: timeZone }).toFormat("'UTC'ZZ")}`;
+      return `${local} ${zone ?? formatInZone(instant, timeZone, "'UTC'ZZ", language)}`;
     },
     /** A calendar day (a birth date, the day of an order). */
-    day: (isoDate: string) => DateTime.fromISO(isoDate, { setZone: true }).setLocale(language).toFormat(catalog.dayFormat),
+    day: (localDate: string) => formatLocalDate(localDate, catalog.dayFormat, language),
     /** An amount of money in the currency given. */
     money: (amount: number, currency: string) =>
       new Intl.NumberFormat(language, { style: 'currency', currency, currencyDisplay: 'narrowSymbol', maximumFractionDigits: 2, minimumFractionDigits: 0 }).format(amount),

@@ -1,6 +1,6 @@
-import { DateTime } from 'luxon';
 import * as z from './schema.ts';
 import shipped from '../../rules/retention/own-records.json' with { type: 'json' };
+import { addToLocalDate, localDateOf, startOfLocalDay } from './deadlines/local-time.ts';
 import { addOverlapIssues, deadlineSchemas } from './deadlines/schemas.ts';
 import { ConfigurationError, toFieldProblems } from './errors.ts';
 import { localizedSchema, type Localized } from './localized.ts';
@@ -81,14 +81,14 @@ export function ownRecordsTerm(
   rules: OwnRecordsRule[] = shippedOwnRecordsRules(),
 ): OwnRecordsTerm | undefined {
   if (fromProfile) return { ...fromProfile, ruleId: 'profile' };
-  const localToday = DateTime.fromJSDate(now, { zone: timeZone }).toISODate()!;
+  const localToday = localDateOf(now, timeZone);
   const rule = rules.find((r) => r.jurisdiction === jurisdiction && r.effectiveFrom <= localToday && (!r.effectiveTo || localToday <= r.effectiveTo));
   return rule && { keepFor: rule.keepFor, basis: rule.basis, ruleId: rule.id, confidence: rule.confidence };
 }
 
 /** A closed request whose close is before this instant has passed its term. */
 export function ownRecordsCutoff(keepFor: KeepFor, now: Date, timeZone: string): string {
-  return DateTime.fromJSDate(now, { zone: timeZone }).startOf('day').minus({ [keepFor.unit]: keepFor.amount }).toUTC().toISO()!;
+  return startOfLocalDay(addToLocalDate(localDateOf(now, timeZone), -keepFor.amount, keepFor.unit), timeZone).toISOString();
 }
 
 /**

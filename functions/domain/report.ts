@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { addDays, localDateOf, parseInstant } from './deadlines/local-time.ts';
 import { escapeHtml } from './html.ts';
 import { CHANNELS, OPEN_STATUSES, type Channel, type DataSubjectRequest, type RequestStatus } from './request.ts';
 import { REQUEST_TYPES, type RequestType } from './request-types.ts';
@@ -79,15 +79,12 @@ export function nearestRank(sorted: readonly number[], share: number): number {
 
 /** Working days after `fromLocalDate` up to and including the local day of `until` (0 when answered on the day of receipt). */
 export function workingDaysUntil(fromLocalDate: string, until: string, timeZone: string, isWorkingDay: (localDate: string) => boolean): number {
-  const last = DateTime.fromISO(until, { zone: timeZone }).toISODate()!;
-  let day = DateTime.fromISO(fromLocalDate, { zone: 'UTC' });
+  const last = localDateOf(parseInstant(until), timeZone);
   let count = 0;
-  for (;;) {
-    day = day.plus({ days: 1 });
-    const date = day.toISODate()!;
-    if (date > last) return count;
+  for (let date = addDays(fromLocalDate, 1); date <= last; date = addDays(date, 1)) {
     if (isWorkingDay(date)) count += 1;
   }
+  return count;
 }
 
 export function buildReport(

@@ -1,6 +1,6 @@
-import { Duration } from 'luxon';
 import * as z from './schema.ts';
 import type { RetentionRule } from '../config/profile-schema.ts';
+import { amountInWords } from './deadlines/local-time.ts';
 import { onFirstUse } from './on-first-use.ts';
 import { ConfigurationError, toFieldProblems, type FieldProblem } from './errors.ts';
 import { loadMessageCatalogue, loadedMessageCatalogue, messageCatalogueFile } from './message-catalogues.ts';
@@ -52,6 +52,6 @@ function retentionTexts(language: Language): RetentionTexts {
 export async function awaitingApprovalMail(language: Language, values: { source: string; keepFor: RetentionRule['keepFor']; from: string; basis: string; fingerprint: string }) {
   await loadMessageCatalogue(language);
   const { subject, body } = retentionTexts(language).awaitingApproval;
-  const filled = { ...values, keepFor: Duration.fromObject({ [values.keepFor.unit]: values.keepFor.amount }).reconfigure({ locale: language }).toHuman({ unitDisplay: 'long' }) };
+  const filled = { ...values, keepFor: amountInWords(values.keepFor.amount, values.keepFor.unit, language) };
   return { subject: fill(subject, filled), text: fill(body, filled) };
 }

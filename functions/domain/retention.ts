@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { DateTime } from 'luxon';
 import type { DataSource, RetentionRule } from '../config/profile-schema.ts';
+import { addToLocalDate, localDateOf } from './deadlines/local-time.ts';
 
 /**
  * Retention that purges by itself: each source's rule (how long, from which date) as the profile declares it. A rule
@@ -14,9 +14,7 @@ export function ruleFingerprint(rule: RetentionRule, source: DataSource): string
 
 /** The local date before which a record's `from` date has passed its term: today (in the zone) minus the term. */
 export function retentionCutoff(rule: RetentionRule, now: Date, timeZone: string): string {
-  return DateTime.fromJSDate(now, { zone: timeZone })
-    .minus({ [rule.keepFor.unit]: rule.keepFor.amount })
-    .toISODate()!;
+  return addToLocalDate(localDateOf(now, timeZone), -rule.keepFor.amount, rule.keepFor.unit);
 }
 
 /** What the purge knows about one rule between runs (kept in the requests table, see adapters/dynamodb/retention-state.ts). */

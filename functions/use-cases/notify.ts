@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { DateTime } from 'luxon';
 import { canonicalJson } from '../domain/canonical.ts';
+import { localDateOf, parseInstant, startOfLocalDay } from '../domain/deadlines/local-time.ts';
 import { localize, mailDomain, type OperatorProfile } from '../config/profile-schema.ts';
 import { inLanguage } from '../domain/localized.ts';
 import { loadRefusalGrounds, refusalGrounds } from '../domain/refusal-grounds.ts';
@@ -16,8 +16,10 @@ import type { MailKey, OutgoingMail } from './ports.ts';
  * operator gave the day, kept as its start in the jurisdiction's zone) says the day alone, never "00:00".
  */
 function receivedText(messages: Messages, request: DataSubjectRequest): string {
-  const local = DateTime.fromISO(request.receivedAt, { zone: request.deadline.timeZone });
-  if (request.entry && local.equals(local.startOf('day'))) return messages.day(local.toISODate()!);
+  const { timeZone } = request.deadline;
+  const received = parseInstant(request.receivedAt);
+  const localDate = localDateOf(received, timeZone);
+  if (request.entry && received.getTime() === startOfLocalDay(localDate, timeZone).getTime()) return messages.day(localDate);
   return messages.date(request.receivedAt, request.deadline.timeZone);
 }
 

@@ -1,4 +1,5 @@
 import { localize, type DataSource, type FieldDeclaration } from '../config/profile-schema.ts';
+import { instantOf, isLocalDate } from '../domain/deadlines/local-time.ts';
 import type { BuiltinField, Messages } from '../domain/messages.ts';
 import { BLOCKED_ATTRIBUTE } from './ports.ts';
 
@@ -45,9 +46,9 @@ function formatValue(value: unknown, declaration: Pick<FieldDeclaration, 'format
   };
   switch (declaration.format) {
     case 'date':
-      return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) ? m.day(value.slice(0, 10)) : plain(value);
+      return typeof value === 'string' && isLocalDate(value.slice(0, 10)) ? m.day(value.slice(0, 10)) : plain(value);
     case 'datetime':
-      return typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? m.date(value, timeZone) : plain(value);
+      return typeof value === 'string' && instantOf(value) ? m.date(value, timeZone) : plain(value);
     case 'yesno':
       return typeof value === 'boolean' ? m.yesNo(value) : plain(value);
     case 'money':

@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { isLocalDate, lastMillisecondOfLocalDay, startOfLocalDay } from '../domain/deadlines/local-time.ts';
 import { ValidationError, type FieldProblem } from '../domain/errors.ts';
 import { evidenceTexts } from '../domain/evidence/texts.ts';
 import { fill, loadMessages } from '../domain/messages.ts';
@@ -7,8 +7,6 @@ import { NOTICE_TYPES } from '../domain/request-policy.ts';
 import type { Language, RequestType } from '../domain/request-types.ts';
 import type { Dependencies } from './dependencies.ts';
 import { noticeStandings } from './fulfilment.ts';
-
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
  * The report of requests received from `from` to `to` (days of the operator's jurisdiction, both included), from the
@@ -19,15 +17,15 @@ export async function periodReport(deps: Pick<Dependencies, 'requests' | 'audit'
   const problems: FieldProblem[] = [];
   const day = (field: 'from' | 'to') => {
     const value = input[field];
-    const parsed = value && DAY.test(value) ? DateTime.fromISO(value, { zone }) : undefined;
-    if (!parsed?.isValid) problems.push({ field, message: 'must be a day written YYYY-MM-DD' });
-    return parsed;
+    if (value && isLocalDate(value)) return value;
+    problems.push({ field, message: 'must be a day written YYYY-MM-DD' });
+    return undefined;
   };
   const from = day('from');
   const to = day('to');
   if (from && to && from > to) problems.push({ field: 'to', message: 'must not be before from' });
   if (problems.length || !from || !to) throw new ValidationError(problems, 'report period');
-  const facts = await deps.requests.receivedBetween(from.startOf('day').toJSDate(), to.endOf('day').toJSDate());
+  const facts = await deps.requests.receivedBetween(startOfLocalDay(from, zone), lastMillisecondOfLocalDay(to, zone));
   const tells = (types: readonly RequestType[]) => types.some((type) => (NOTICE_TYPES as readonly string[]).includes(type));
   let processorsTold = 0;
   for (const request of facts.filter((f) => tells(f.types))) {

@@ -20,6 +20,23 @@ describe('message catalogues', () => {
     }
   });
 
+  it('refuses a date format with a token the formatter does not write, naming the field', () => {
+    const catalog = en();
+    catalog.dayFormat = 'd MMM yyyy';
+    catalog.dateFormat = 'd MMMM yyyy, h:mm a';
+    try {
+      parseCatalog(catalog, 'en.json');
+      expect.unreachable('a date format with MMM, h and a was taken');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigurationError);
+      const problems = (error as ConfigurationError).problems.map((problem) => `${problem.field}: ${problem.message}`);
+      expect(problems).toEqual([
+        expect.stringMatching(/^dateFormat: not a date format: 'h' is not a date token/),
+        expect.stringMatching(/^dayFormat: not a date format: 'MMM' is not a date token/),
+      ]);
+    }
+  });
+
   it('refuses a catalogue that lacks a text', () => {
     const catalog = en();
     delete catalog.types.claim;

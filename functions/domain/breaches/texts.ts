@@ -1,9 +1,9 @@
-import { DateTime } from 'luxon';
 import * as z from '../schema.ts';
 import { onFirstUse } from '../on-first-use.ts';
 import { ConfigurationError, toFieldProblems, type FieldProblem } from '../errors.ts';
 import { loadMessageCatalogue, loadedMessageCatalogue, messageCatalogueFile } from '../message-catalogues.ts';
-import { fill } from '../messages.ts';
+import { formatInZone, parseInstant } from '../deadlines/local-time.ts';
+import { dateFormatSchema, fill } from '../messages.ts';
 import type { EscalationKind } from '../deadlines/index.ts';
 import { LANGUAGES, type Language } from '../request-types.ts';
 import { BREACH_NOTICE_FIELDS } from './notice-fields.ts';
@@ -59,7 +59,7 @@ const breachTextsSchema = onFirstUse(() => {
 export type BreachTexts = z.infer<ReturnType<typeof breachTextsSchema>>;
 
 export function parseBreachTexts(catalog: unknown, source: string): BreachTexts {
-  const parsed = z.object({ breach: breachTextsSchema(), dateFormat: z.string().check(z.minLength(1)) }).safeParse(catalog);
+  const parsed = z.object({ breach: breachTextsSchema(), dateFormat: dateFormatSchema() }).safeParse(catalog);
   if (!parsed.success) throw new ConfigurationError(source, toFieldProblems(parsed.error.issues));
   const texts = parsed.data.breach;
   const problems: FieldProblem[] = [];
@@ -102,6 +102,6 @@ export function breachTexts(language: Language) {
     texts,
     fill,
     /** An instant as the reader reads it, in the zone the deadline was computed in. */
-    date: (iso: string, timeZone: string) => `${DateTime.fromISO(iso, { zone: timeZone }).setLocale(language).toFormat(dateFormat)} (${timeZone})`,
+    date: (iso: string, timeZone: string) => `${formatInZone(parseInstant(iso), timeZone, dateFormat, language)} (${timeZone})`,
   };
 }

@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { addYearsInZone, isTimeZone, parseInstant } from '../deadlines/local-time.ts';
 import { ConfigurationError, ConflictError, toFieldProblems, ValidationError } from '../errors.ts';
 import { consentSchemas, type ConsentAction, type ConsentActionInput, type ConsentEvent, type ConsentPolicy, type ConsentState, type ConsentTerm } from './types.ts';
 
@@ -10,9 +10,8 @@ import { consentSchemas, type ConsentAction, type ConsentActionInput, type Conse
 
 /** When a term of `term.years` calendar years that starts at `from` ends. */
 export function termEnd(from: string, term: ConsentTerm): string {
-  const end = DateTime.fromISO(from, { zone: term.timeZone }).plus({ years: term.years });
-  if (!end.isValid) throw new ConfigurationError('consent policy', [{ field: 'timeZone', message: `not a time zone: ${term.timeZone}` }]);
-  return end.toJSDate().toISOString();
+  if (!isTimeZone(term.timeZone)) throw new ConfigurationError('consent policy', [{ field: 'timeZone', message: `not a time zone: ${term.timeZone}` }]);
+  return addYearsInZone(parseInstant(from), term.years, term.timeZone).toISOString();
 }
 
 function refuse(state: ConsentState | undefined, event: ConsentEvent): never {

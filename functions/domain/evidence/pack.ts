@@ -1,9 +1,9 @@
-import { DateTime } from 'luxon';
 import type { OperatorProfile } from '../../config/profile-schema.ts';
 import { localize } from '../../config/profile-schema.ts';
 import { eventsOfType, type RecordedAuditEvent } from '../audit.ts';
 import type { ChainCheck } from '../audit-chain.ts';
 import type { CalendarUsed } from '../deadlines/index.ts';
+import { addDays, localDateOf, startOfLocalDay } from '../deadlines/local-time.ts';
 import type { DocumentModel } from '../document.ts';
 import { fill, messagesFor } from '../messages.ts';
 import { operatorName } from '../operator-identity.ts';
@@ -42,12 +42,14 @@ const ANSWERING_MAIL: ReadonlySet<string> = new Set(['answer', 'refusal', 'close
 export function workingHoursBetween(from: Date, to: Date, timeZone: string, isWorkingDay: (localDate: string) => boolean): number {
   const sign = from <= to ? 1 : -1;
   const [start, end] = sign > 0 ? [from, to] : [to, from];
-  let day = DateTime.fromJSDate(start, { zone: timeZone }).startOf('day');
+  let day = localDateOf(start, timeZone);
+  let dayStart = startOfLocalDay(day, timeZone).getTime();
   let ms = 0;
-  while (day.toMillis() < end.getTime()) {
-    const next = day.plus({ days: 1 });
-    if (isWorkingDay(day.toISODate()!)) ms += Math.min(next.toMillis(), end.getTime()) - Math.max(day.toMillis(), start.getTime());
-    day = next;
+  while (dayStart < end.getTime()) {
+    const next = addDays(day, 1);
+    const nextStart = startOfLocalDay(next, timeZone).getTime();
+    if (isWorkingDay(day)) ms += Math.min(nextStart, end.getTime()) - Math.max(dayStart, start.getTime());
+    [day, dayStart] = [next, nextStart];
   }
   return (sign * ms) / 3_600_000;
 }
