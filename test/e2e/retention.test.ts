@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { Settings } from '../../functions/config/settings.ts';
-import { DateTime } from 'luxon';
+import { addDays, addYears, localDateOf } from '../../functions/domain/deadlines/local-time.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../../functions/adapters/dynamodb/client.ts';
 import { evidenceCommand } from '../../infra/cli/commands/evidence.ts';
@@ -21,10 +21,10 @@ import { MailSink } from '../support/mail-sink.ts';
 const MESSAGES = 'derbes-seed-vnedrah-messages';
 const ACCOUNTS = 'derbes-seed-vnedrah-accounts';
 const PAYMENTS = 'derbes-seed-vnedrah-payments';
-const today = DateTime.now().setZone('Asia/Almaty').startOf('day');
-const FIVE_YEARS_AND_A_DAY = today.minus({ years: 5, days: 1 }).toISODate()!;
-const FOUR_YEARS = today.minus({ years: 4 }).toISODate()!;
-const SIX_YEARS = today.minus({ years: 6 }).toISODate()!;
+const today = localDateOf(new Date(), 'Asia/Almaty');
+const FIVE_YEARS_AND_A_DAY = addDays(addYears(today, -5), -1);
+const FOUR_YEARS = addYears(today, -4);
+const SIX_YEARS = addYears(today, -6);
 const CASE = 'Дело № 2-1234/2026, Сатпаевский городской суд';
 
 let sink: MailSink;
@@ -71,7 +71,7 @@ describe('Vnedrah retention', () => {
   it('shows what would go, by source and count, with the holds named — and no personal data', async () => {
     const { code, out } = await cli(['plan']);
     expect(code).toBe(0);
-    expect(out).toContain(`messages: kept 5 years from lastInteraction — records before ${today.minus({ years: 5 }).toISODate()}  [AWAITS APPROVAL`);
+    expect(out).toContain(`messages: kept 5 years from lastInteraction — records before ${addYears(today, -5)}  [AWAITS APPROVAL`);
     expect(out).toMatch(/messages:[^\n]*\n[^\n]*basis: not more than 5 \(five\) years[^\n]*\n  would be anonymised: 1\n/);
     expect(out).toMatch(/accounts:[^\n]*\n[^\n]*\n  would be deleted: 1\n  kept by legal hold: 1 — Дело № 2-1234\/2026/);
     expect(out).toMatch(/payments:[^\n]*\n[^\n]*\n  would be anonymised: 0\n  kept by legal hold: 1 — payment and settlement records are accounting documents/);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { DateTime } from 'luxon';
+import { addYearsInZone } from '../../functions/domain/deadlines/local-time.ts';
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawMailStore } from '../../functions/adapters/aws/raw-mail-store.ts';
@@ -32,6 +32,8 @@ import { SHIPPED_RULES } from '../../functions/domain/deadlines/shipped.ts';
  * operator approves; a run that crashes midway and its repeat anonymise and record once, with one digest.
  */
 const T0 = new Date('2026-11-29T12:00:00Z');
+const MS_PER_DAY = 86_400_000;
+const yearsBeforeT0 = (years: number) => addYearsInZone(T0, -years, 'UTC');
 const BUCKET = 'raw-mail-own';
 const SECRET = 'own-records-test-secret-of-at-least-32-bytes';
 const engine = createDeadlineEngine({}, SHIPPED_RULES);
@@ -102,7 +104,7 @@ function deps(now: Date) {
 
 /** A request as the workflow leaves it, closed `closedAt` (or open), with a source result, raw mail and an attachment. */
 async function request(id: string, closedAt: string | undefined): Promise<DataSubjectRequest> {
-  const receivedAt = DateTime.fromISO(closedAt ?? T0.toISOString()).minus({ days: 2 }).toJSDate();
+  const receivedAt = new Date(Date.parse(closedAt ?? T0.toISOString()) - 2 * MS_PER_DAY);
   const request: DataSubjectRequest = {
     id,
     types: ['rectification'],
@@ -148,8 +150,8 @@ const trail = async (pk: string) =>
   }>;
 
 describe("derbes' own records after their term", () => {
-  const past = DateTime.fromJSDate(T0).minus({ years: 3, days: 1 }).toISO()!;
-  const younger = DateTime.fromJSDate(T0).minus({ years: 2 }).toISO()!;
+  const past = new Date(yearsBeforeT0(3).getTime() - MS_PER_DAY).toISOString();
+  const younger = yearsBeforeT0(2).toISOString();
   let old: DataSubjectRequest;
 
   it('are planned by count from the closed-date index, and wait for the operator', async () => {
@@ -158,7 +160,7 @@ describe("derbes' own records after their term", () => {
     await request('DRB-OPEN0-00003', undefined);
     // Closed before the closed-date index existed (written without its attributes), within its term.
     await writtenBeforeTheIndex(await request('DRB-LEGCY-00008', new Date(younger).toISOString()));
-    await request('DRB-HELD0-00004', DateTime.fromJSDate(T0).minus({ years: 4 }).toISO()!);
+    await request('DRB-HELD0-00004', yearsBeforeT0(4).toISOString());
     await holdRequest({ requests: store() }, 'DRB-HELD0-00004', { basis: 'Дело № 2-5/2026' }, { kind: 'key', keyId: 'op-1' } as const);
     await expect(holdRequest({ requests: store() }, 'DRB-HELD0-00004', { basis: '  ' }, { kind: 'key', keyId: 'op-1' } as const)).rejects.toThrow(/basis/);
 
@@ -254,7 +256,7 @@ describe("derbes' own records after their term", () => {
 
   it('refuse a legal hold asked for once the purge has begun removing a request\'s records, and anonymise it whole', async () => {
     const id = 'DRB-RACE0-00005';
-    await request(id, DateTime.fromJSDate(T0).minus({ years: 5 }).toISO()!);
+    await request(id, yearsBeforeT0(5).toISOString());
     let hold: unknown;
     // The operator asks for a hold between the purge's first write and its last: raw mail and results are gone by then.
     beforeLastWrite = async () => {
@@ -273,7 +275,7 @@ describe("derbes' own records after their term", () => {
 
   it('never let a copy read before the purge overwrite the anonymised request', async () => {
     const id = 'DRB-STALE-00006';
-    const before = await request(id, DateTime.fromJSDate(T0).minus({ years: 5 }).toISO()!);
+    const before = await request(id, yearsBeforeT0(5).toISOString());
     expect((await purgeExpired(deps(new Date(T0.getTime() + 6 * 3_600_000)) as never)).purged).toBe(1);
     // A writer that read the request before the purge (never revised, so no revision) writes as the request store does.
     const write = ddb.db.send(

@@ -1,6 +1,6 @@
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DateTime } from 'luxon';
+import { addYears } from '../../functions/domain/deadlines/local-time.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoAuditLog } from '../../functions/adapters/dynamodb/audit-log.ts';
 import { DynamoRetentionStates } from '../../functions/adapters/dynamodb/retention-state.ts';
@@ -20,7 +20,7 @@ import { startTestDynamoDb, type TestDynamoDb } from '../support/dynamodb.ts';
 const MESSAGES = 'retention-it-messages'; // anonymised; the address is the partition key, so it moves to a new key
 const ACCOUNTS = 'retention-it-accounts'; // deleted
 const T0 = new Date('2026-03-20T12:00:00Z');
-const SIX_YEARS_AGO = DateTime.fromJSDate(T0).minus({ years: 6 }).toISODate()!;
+const SIX_YEARS_AGO = addYears(T0.toISOString().slice(0, 10), -6);
 
 let ddb: TestDynamoDb;
 let seed: OperatorProfile;

@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { DateTime } from 'luxon';
 import { dateHolidays } from '../../../functions/adapters/holidays/date-holidays.ts';
 import {
   createDeadlineEngine,
@@ -12,6 +11,7 @@ import {
 import { inLanguage } from '../../../functions/domain/localized.ts';
 import { REQUEST_TYPES, RequestTypeSchema } from '../../../functions/domain/request-types.ts';
 import { SHIPPED_RULES } from '../../../functions/domain/deadlines/shipped.ts';
+import { formatInZone, formatInstant, instantOf, parseInstant } from '../../../functions/domain/deadlines/local-time.ts';
 
 /** Besides the request types: the operator's own notice to the authority after a personal-data breach. */
 const BREACH_NOTICE = 'breach_notice';
@@ -86,11 +86,11 @@ function required(value: string | undefined, option: string): string {
 }
 
 function parseReceived(text: string): Date {
-  const instant = DateTime.fromISO(text, { setZone: true });
-  if (!OFFSET_PATTERN.test(text) || !instant.isValid) {
+  const instant = instantOf(text);
+  if (!OFFSET_PATTERN.test(text) || !instant) {
     throw new UsageError(`--received must be an ISO 8601 instant with an offset, e.g. 2025-01-02T10:00:00+05:00 (got '${text}')`);
   }
-  return instant.toJSDate();
+  return instant;
 }
 
 function computeOrExplain(compute: () => Deadline): Deadline {
@@ -115,15 +115,14 @@ function term(amount: number, unit: string): string {
 
 function describe(deadline: Deadline): string[] {
   const { rule } = deadline;
-  const due = DateTime.fromISO(deadline.dueAt, { setZone: true });
   const counted =
     rule.unit === 'hours'
-      ? `Detected:   ${DateTime.fromISO(deadline.receivedAt).setZone(deadline.timeZone).toISO({ suppressMilliseconds: true })} (hours run from this instant)`
+      ? `Detected:   ${formatInstant(parseInstant(deadline.receivedAt), deadline.timeZone)} (hours run from this instant)`
       : isBreachNotice(deadline)
         ? `Detected:   ${deadline.receivedLocalDate} (local date; the day of detection never counts)`
         : `Received:   ${deadline.receivedLocalDate} (local date; the day of receipt never counts)`;
   const lines = [
-    `Due:        ${deadline.dueAt} (${deadline.timeZone}) — ${due.toFormat('cccc d LLLL yyyy, HH:mm:ss')}`,
+    `Due:        ${deadline.dueAt} (${deadline.timeZone}) — ${formatInZone(parseInstant(deadline.dueAt), deadline.timeZone, 'cccc d MMMM yyyy, HH:mm:ss', 'en')}`,
     counted,
     `Rule:       ${rule.id} — ${term(rule.amount, rule.unit)} (${rule.origin}, in force from ${rule.effectiveFrom})`,
     `Citation:   ${inLanguage(rule.citation, 'en')}`,
