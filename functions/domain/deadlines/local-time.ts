@@ -247,8 +247,8 @@ export function formatInstant(instant: Date, timeZone: string): string {
   return `${dateText(wall)}T${pad(wall.hour, 2)}:${pad(wall.minute, 2)}:${pad(wall.second, 2)}${fraction}${offset}`;
 }
 
-/** An instant as ISO 8601 writes it, with Z or an offset: the date, then the time to the minute or finer. */
-const ISO_INSTANT_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:(Z)|([+-])(\d{2})(?::?(\d{2}))?)$/;
+/** An instant as ISO 8601 writes it, with Z or an offset: the date, then the time to the minute or finer (t and z as RFC 3339 allows). */
+const ISO_INSTANT_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:(Z)|([+-])(\d{2})(?::?(\d{2}))?)$/i;
 
 /** The instant an ISO 8601 text names, or undefined where it names none (no offset, 30 February, 25:00). */
 export function instantOf(iso: string): Date | undefined {
