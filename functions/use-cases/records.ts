@@ -48,7 +48,10 @@ function formatValue(value: unknown, declaration: Pick<FieldDeclaration, 'format
     case 'date':
       return typeof value === 'string' && isLocalDate(value.slice(0, 10)) ? m.day(value.slice(0, 10)) : plain(value);
     case 'datetime':
-      return typeof value === 'string' && instantOf(value) ? m.date(value, timeZone) : plain(value);
+      // A time without an offset is the source's own, on the wall clock of the zone the answer is written in.
+      if (typeof value !== 'string') return plain(value);
+      const instant = instantOf(value, timeZone);
+      return instant ? m.date(instant.toISOString(), timeZone) : plain(value);
     case 'yesno':
       return typeof value === 'boolean' ? m.yesNo(value) : plain(value);
     case 'money':

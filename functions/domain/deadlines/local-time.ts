@@ -247,19 +247,29 @@ export function formatInstant(instant: Date, timeZone: string): string {
   return `${dateText(wall)}T${pad(wall.hour, 2)}:${pad(wall.minute, 2)}:${pad(wall.second, 2)}${fraction}${offset}`;
 }
 
-/** An instant as ISO 8601 writes it, with Z or an offset: the date, then the time to the minute or finer (t and z as RFC 3339 allows). */
-const ISO_INSTANT_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:(Z)|([+-])(\d{2})(?::?(\d{2}))?)$/i;
+/** An instant as ISO 8601 writes it: the date, then the time to the minute or finer, then Z or an offset where it has one (t and z as RFC 3339 allows). */
+const ISO_INSTANT_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:(Z)|([+-])(\d{2})(?::?(\d{2}))?)?$/i;
 
-/** The instant an ISO 8601 text names, or undefined where it names none (no offset, 30 February, 25:00). */
-export function instantOf(iso: string): Date | undefined {
+/**
+ * The instant an ISO 8601 text names, or undefined where it names none (30 February, 25:00). A text without Z or an
+ * offset is a time on the wall clock of `wallClockZone` (a data source's local time), read as the earliest instant
+ * the clock shows it; without that zone it names no instant.
+ */
+export function instantOf(iso: string, wallClockZone?: string): Date | undefined {
   const match = ISO_INSTANT_PATTERN.exec(iso);
   if (!match) return undefined;
-  const [, year, month, day, hour, minute, second = '0', fraction = '', , sign, offsetHours, offsetMinutes = '0'] = match;
+  const [, year, month, day, hour, minute, second = '0', fraction = '', zulu, sign, offsetHours, offsetMinutes = '0'] = match;
   const date = calendarDateOf(`${year}-${month}-${day}`);
   const millisecond = Math.floor(Number(`0.${fraction || '0'}`) * MS_PER_SECOND);
   const [h, m, s] = [Number(hour), Number(minute), Number(second)];
   const midnightNext = h === 24 && m === 0 && s === 0 && millisecond === 0;
   if (!date || (h > 23 && !midnightNext) || m > 59 || s > 59 || Number(offsetMinutes) > 59) return undefined;
+  if (!zulu && !sign) {
+    if (!wallClockZone) return undefined;
+    return midnightNext
+      ? startOfLocalDay(addDays(dateText(date), 1), wallClockZone)
+      : earliestInstantAt(dateText(date), h * MS_PER_HOUR + m * MS_PER_MINUTE + s * MS_PER_SECOND + millisecond, wallClockZone);
+  }
   const offset = sign ? (sign === '-' ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes)) : 0;
   return new Date(utcMillis(date.year, date.month, date.day, h, m, s, millisecond) - offset * MS_PER_MINUTE);
 }

@@ -145,6 +145,22 @@ describe('ISO 8601 instants', () => {
     expect(instantOf(text)).toBeUndefined();
     expect(() => parseInstant(text)).toThrow(RangeError);
   });
+
+  it.each([
+    ['2025-01-02T10:00:00', 'Asia/Almaty', '2025-01-02T05:00:00.000Z'],
+    ['2025-01-02T10:00', 'Asia/Almaty', '2025-01-02T05:00:00.000Z'],
+    ['2025-06-02T10:00:00.250', 'Asia/Almaty', '2025-06-02T05:00:00.250Z'],
+    // The hour Almaty's clock showed twice (UTC+6 to UTC+5 at midnight into 1 March 2024): the earlier reading.
+    ['2024-02-29T23:30:00', 'Asia/Almaty', '2024-02-29T17:30:00.000Z'],
+    // Skipped in Los Angeles (spring forward): read with the offset before the jump.
+    ['2025-03-09T02:30:00', 'America/Los_Angeles', '2025-03-09T10:30:00.000Z'],
+    ['2025-01-02T24:00:00', 'Asia/Almaty', '2025-01-02T19:00:00.000Z'],
+    // An offset given is the text's own, whatever the zone.
+    ['2025-01-02T10:00:00Z', 'Asia/Almaty', '2025-01-02T10:00:00.000Z'],
+  ])('reads %s without an offset on the wall clock of %s', (text, zone, instant) => {
+    expect(instantOf(text, zone)?.toISOString()).toBe(instant);
+    if (!text.endsWith('Z')) expect(instantOf(text)).toBeUndefined();
+  });
 });
 
 describe('dates in words', () => {

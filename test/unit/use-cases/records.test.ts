@@ -32,4 +32,9 @@ describe('records as people read them', () => {
     const shown = presentRecord(source, { paidAt: 'last spring', amount: 'unknown' }, await loadMessages('ru'), 'Asia/Almaty');
     expect(shown.fields.map((f) => f.value)).toEqual(['last spring', 'unknown']);
   });
+
+  it('reads a time without an offset as the source\'s local time, in the zone the answer is written in', async () => {
+    const shown = presentRecord(source, { paidAt: '2026-02-10T10:15:00' }, await loadMessages('kk'), 'Asia/Almaty');
+    expect(shown.fields.map((f) => f.value)).toEqual(['2026 жылғы 10 ақпан, 10:15 (Астана уақыты)']);
+  });
 });
