@@ -159,19 +159,11 @@ async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
     throw error;
   }
   if (attachments.problems.length) throw new ValidationError(attachmentFieldProblems(attachments.problems), 'request');
-  // A link already on its way to this address confirms this request too: say so, rather than promise another. Asked
-  // while the request is written (the request's own link is made after, by its workflow).
-  // Both are awaited to the end, the write's outcome first: a failed read must not answer while the write still runs.
-  const [submitted, linkRead] = await Promise.allSettled([
-    submitRequest(deps, submission, 'web', await idempotencyOf(deps, event, formKey, submission), await gpcSignal(event)),
-    linkAlreadySent(deps, submission.email),
-  ]);
-  if (submitted.status === 'rejected') throw submitted.reason;
-  if (linkRead.status === 'rejected') throw linkRead.reason;
-  const { request, created } = submitted.value;
-  const linkSentAt = linkRead.value;
+  const { request, created } = await submitRequest(deps, submission, 'web', await idempotencyOf(deps, event, formKey, submission), await gpcSignal(event));
   if (attachments.files.length) await keepFormAttachments(deps, request.id, attachments.files);
   logger.info('request submitted', { requestId: request.id, created, channel: 'web' });
+  // A link already on its way to this address confirms this request too: say so, rather than promise another.
+  const linkSentAt = await linkAlreadySent(deps, request.email);
   const m = await loadMessages(request.language);
   const dueAt = m.date(request.deadline.dueAt, request.deadline.timeZone);
   // What the person is told, in their language, on the form's page or wherever an API caller shows it.

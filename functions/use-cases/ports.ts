@@ -39,11 +39,9 @@ export interface RequestStore {
   get(id: string): Promise<DataSubjectRequest>;
   /**
    * Moves the request from one status to another only if it is still in `from`, and records the change
-   * (plus `also`, e.g. verification.confirmed) in the audit trail in the same transaction. Given the request as this
-   * store returned it (not its id), the write is conditioned on the request as it was read then, with no read
-   * first; a request changed since is read again and the move decided anew.
+   * (plus `also`, e.g. verification.confirmed) in the audit trail in the same transaction.
    */
-  transition(request: string | DataSubjectRequest, from: RequestStatus, to: RequestStatus, changes?: Partial<DataSubjectRequest>, also?: AuditEvent[]): Promise<DataSubjectRequest>;
+  transition(id: string, from: RequestStatus, to: RequestStatus, changes?: Partial<DataSubjectRequest>, also?: AuditEvent[]): Promise<DataSubjectRequest>;
   /**
    * Records that the person confirmed the request's link (once): `marked` now, `already` by an earlier confirmation,
    * `closed` if the request no longer waits for one; with the request as it stands after. A request for which

@@ -78,14 +78,14 @@ async function awaitingVerification(
   if (request.status !== 'RECEIVED' && !also.length) return { request, overtaken: false };
   return writtenOrOvertaken(deps, request, () =>
     request.status === 'RECEIVED'
-      ? deps.requests.transition(request, 'RECEIVED', 'AWAITING_VERIFICATION', {}, also)
+      ? deps.requests.transition(request.id, 'RECEIVED', 'AWAITING_VERIFICATION', {}, also)
       : deps.requests.amend(request.id, 'AWAITING_VERIFICATION', {}, also),
   );
 }
 
 /** AWAITING_VERIFICATION → IN_PROGRESS; found moved meanwhile (a PlanFulfilment after a short wait), as it stands. */
 async function begin(deps: Pick<Dependencies, 'requests'>, request: DataSubjectRequest): Promise<DataSubjectRequest> {
-  return (await writtenOrOvertaken(deps, request, () => deps.requests.transition(request, 'AWAITING_VERIFICATION', 'IN_PROGRESS'))).request;
+  return (await writtenOrOvertaken(deps, request, () => deps.requests.transition(request.id, 'AWAITING_VERIFICATION', 'IN_PROGRESS'))).request;
 }
 
 /**

@@ -1,4 +1,3 @@
-import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoLimits } from '../../functions/adapters/dynamodb/limits.ts';
 import { startTestDynamoDb, type TestDynamoDb } from '../support/dynamodb.ts';
@@ -43,22 +42,6 @@ describe('mail budgets', () => {
     expect(await limits.spendRecipient('a'.repeat(64), budget, at(24.1))).toBe(true);
     await limits.refundRecipient('a'.repeat(64));
     expect(await limits.spendRecipient('a'.repeat(64), budget, at(24.2))).toBe(true);
-  });
-
-  it('the first mail to an address reads nothing; the next reads its window', async () => {
-    const reads = { count: 0 };
-    const counting = new Proxy(ddb.db, {
-      get: (target, name) => (name === 'send' ? (command: object) => ((reads.count += command instanceof GetCommand ? 1 : 0), target.send(command as never)) : Reflect.get(target, name)),
-    }) as DynamoDBDocumentClient;
-    const counted = new DynamoLimits(counting, ddb.tables.limits);
-    const budget = { max: 2, windowHours: 24 };
-    const now = new Date();
-    expect(await counted.spendRecipient('b'.repeat(64), budget, now)).toBe(true);
-    expect(reads.count).toBe(0);
-    expect(await counted.spendRecipient('b'.repeat(64), budget, now)).toBe(true);
-    expect(await counted.spendRecipient('b'.repeat(64), budget, now)).toBe(false);
-    expect(reads.count).toBe(2);
-    expect(await counted.spendRecipient('c'.repeat(64), { max: 0, windowHours: 24 }, now)).toBe(false);
   });
 
   it('the hour\'s budget refuses once spent, and says so once (for one alert)', async () => {

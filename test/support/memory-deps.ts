@@ -1,4 +1,3 @@
-import { deepFreeze } from '../../functions/domain/deep-freeze.ts';
 import { dateHolidays } from '../../functions/adapters/holidays/date-holidays.ts';
 import { readFileSync, existsSync } from 'node:fs';
 import { ProcessorNotifier } from '../../functions/adapters/processors/processor-notifier.ts';
@@ -116,18 +115,16 @@ class MemoryRequests implements RequestStore {
   async get(id: string) {
     const request = this.requests.get(id);
     if (!request) throw new NotFoundError(`request ${id} does not exist`);
-    // Frozen, as the DynamoDB store returns it: a use case that changed a request it read would write that change.
-    return deepFreeze(structuredClone(request));
+    return structuredClone(request);
   }
-  async transition(request: string | DataSubjectRequest, from: RequestStatus, to: RequestStatus, changes: Partial<DataSubjectRequest> = {}, also: AuditEvent[] = []) {
-    const id = typeof request === 'string' ? request : request.id;
+  async transition(id: string, from: RequestStatus, to: RequestStatus, changes: Partial<DataSubjectRequest> = {}, also: AuditEvent[] = []) {
     const current = await this.get(id);
     if (current.status !== from) throw new ConflictError(`request ${id} is ${current.status}, not ${from}`);
     assertTransition(current, to);
     const next = { ...current, ...changes, status: to };
     this.requests.set(id, structuredClone(next));
     for (const event of [...also, { type: 'status.changed', detail: { from, to } } as AuditEvent]) await this.audit.append(id, event);
-    return deepFreeze(next);
+    return next;
   }
   async markVerified(id: string, verifiedAt: string, beginsAtOnce: (request: DataSubjectRequest) => boolean = () => false) {
     const current = await this.get(id);

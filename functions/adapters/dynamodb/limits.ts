@@ -68,14 +68,6 @@ export class DynamoLimits implements RateLimiter, MailBudgets {
   async spendRecipient(recipientKey: string, budget: { max: number; windowHours: number }, now: Date): Promise<boolean> {
     const windowMs = budget.windowHours * 3_600_000;
     const Key = { pk: `RECIPIENT#${recipientKey}` };
-    // Most addresses have no item (none was mailed, or it expired with its window): the first mail is put without a
-    // read. An item there fails the condition, and its window is read.
-    const first = new PutCommand({
-      TableName: this.table,
-      Item: { ...Key, sent: [now.getTime()], version: randomUUID(), expiresAtEpoch: epochSeconds(now.getTime() + windowMs) },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    });
-    if (budget.max > 0 && (await written(this.db.send(first)))) return true;
     for (let attempt = 0; attempt < WINDOW_ATTEMPTS; attempt++) {
       if (attempt) await backOff(attempt);
       const current = await this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));

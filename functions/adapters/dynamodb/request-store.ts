@@ -3,7 +3,6 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../../domain/audit.ts';
 import { loadShippedRules, ruleFromStored, shippedStatuteRule, storedRule } from '../../domain/deadlines/index.ts';
-import { deepFreeze } from '../../domain/deep-freeze.ts';
 import { ConflictError, DependencyError, IdempotencyKeyReusedError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { reportFactsOf, type ReportFacts } from '../../domain/report.ts';
 import { assertTransition, OPEN_STATUSES, verifiedNow, type DataSubjectRequest, type RequestStatus } from '../../domain/request.ts';
@@ -176,17 +175,6 @@ export interface LargeResultStore {
 }
 
 export class DynamoRequestStore implements RequestStore {
-  /**
-   * The revision each request this store returned was read or written at: a move from it needs no read first. Such
-   * a request is frozen, so that what is written from it is what was read (a change made to it would throw).
-   */
-  private readonly revisions = new WeakMap<DataSubjectRequest, { revision: number | undefined }>();
-
-  private remember(request: DataSubjectRequest, revision: number | undefined): DataSubjectRequest {
-    this.revisions.set(deepFreeze(request), { revision });
-    return request;
-  }
-
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly requestsTable: string,
@@ -226,8 +214,7 @@ export class DynamoRequestStore implements RequestStore {
   private async read(id: string): Promise<{ request: DataSubjectRequest; revision: number | undefined }> {
     const result = await this.db.send(new GetCommand({ TableName: this.requestsTable, Key: { pk: id, sk: REQUEST_SK }, ConsistentRead: true }));
     if (!result.Item) throw new NotFoundError(`request ${id} does not exist`);
-    const revision = result.Item[REVISION] as number | undefined;
-    return { request: this.remember(await toRequest(result.Item), revision), revision };
+    return { request: await toRequest(result.Item), revision: result.Item[REVISION] as number | undefined };
   }
 
   /**
@@ -247,29 +234,17 @@ export class DynamoRequestStore implements RequestStore {
   }
 
   async transition(
-    request: string | DataSubjectRequest,
+    id: string,
     from: RequestStatus,
     to: RequestStatus,
     changes: Partial<DataSubjectRequest> = {},
     also: AuditEvent[] = [],
   ): Promise<DataSubjectRequest> {
-    const id = typeof request === 'string' ? request : request.id;
-    const move = (current: DataSubjectRequest): { next: DataSubjectRequest; expected: RequestStatus; events: AuditEvent[] } => {
+    return this.rewrite(id, (current) => {
       if (current.status !== from) throw new ConflictError(`request ${id} is ${current.status}, not ${from}`);
       assertTransition(current, to);
       return { next: { ...current, ...changes, status: to }, expected: from, events: [...also, { type: 'status.changed', detail: { from, to } }] };
-    };
-    const held = typeof request === 'string' ? undefined : this.revisions.get(request);
-    if (held) {
-      try {
-        const { next, expected, events } = move(request as DataSubjectRequest);
-        return await this.write(next, expected, events, held.revision);
-      } catch (error) {
-        // Changed since it was read (the write's condition failed, or it was read in another state): read it now.
-        if (!(error instanceof ConflictError)) throw error;
-      }
-    }
-    return this.rewrite(id, move);
+    });
   }
 
   async markVerified(
@@ -327,7 +302,7 @@ export class DynamoRequestStore implements RequestStore {
       if (recordConditionFailed(error, 0)) throw new ConflictError(`request ${next.id} was changed concurrently`);
       throw error;
     }
-    return this.remember(next, (revision ?? 0) + 1);
+    return next;
   }
 
   async listOpen({ limit, cursor }: { limit: number; cursor?: string }): Promise<{ requests: DataSubjectRequest[]; cursor?: string }> {
