@@ -6,16 +6,15 @@ import { HEADS_INDEX, writeAudited } from '../../functions/adapters/dynamodb/aud
 import { DynamoBreachRegister } from '../../functions/adapters/dynamodb/breach-register.ts';
 import { DynamoRequestStore } from '../../functions/adapters/dynamodb/request-store.ts';
 import { DynamoSentMailLedger } from '../../functions/adapters/dynamodb/sent-mail-ledger.ts';
-import { createDeadlineEngine } from '../../functions/domain/deadlines/index.ts';
 import { ChainBrokenError, NotFoundError } from '../../functions/domain/errors.ts';
-import { newReference, type DataSubjectRequest } from '../../functions/domain/request.ts';
+import { newReference } from '../../functions/domain/request.ts';
 import { verifyDigestChain, verifyPage, verifyTrail, writeDailyDigest } from '../../functions/use-cases/evidence.ts';
 import type { AuditEvent } from '../../functions/domain/audit.ts';
 import { chainEvents, checkChain } from '../../functions/domain/audit-chain.ts';
 import type { AuditDigest } from '../../functions/domain/audit-digest.ts';
 import { describeCheck, describeDigests } from '../../infra/cli/commands/evidence.ts';
 import { startTestDynamoDb, type TestDynamoDb } from '../support/dynamodb.ts';
-import { SHIPPED_RULES } from '../../functions/domain/deadlines/shipped.ts';
+import { newRequest } from '../support/requests.ts';
 
 let ddb: TestDynamoDb;
 beforeAll(async () => {
@@ -39,16 +38,7 @@ const deps = () => ({
 /** A request taken to verification by the store, with a mail confirmed through the ledger and a few appends. */
 async function requestWithTrail(): Promise<string> {
   const store = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
-  const request: DataSubjectRequest = {
-    id: newReference(),
-    types: ['access'],
-    status: 'RECEIVED',
-    channel: 'web',
-    email: 'person@example.kz',
-    language: 'kk',
-    receivedAt: '2026-11-20T10:00:00.000Z',
-    deadline: createDeadlineEngine({}, SHIPPED_RULES).compute({ jurisdiction: 'KZ', requestType: 'access', receivedAt: new Date('2026-11-20T10:00:00.000Z') }),
-  };
+  const request = newRequest('kk');
   await store.create(request, { type: 'request.received', detail: { channel: 'web', types: ['access'], dueAt: request.deadline.dueAt, ruleId: 'kz' } });
   await store.transition(request.id, 'RECEIVED', 'AWAITING_VERIFICATION');
   const ledger = new DynamoSentMailLedger(ddb.db, ddb.tables.requests, ddb.tables.audit);
@@ -181,16 +171,7 @@ describe('the audit trail as a hash chain in DynamoDB', () => {
           : Reflect.get(target, name),
     });
     const store = new DynamoRequestStore(counting, ddb.tables.requests, ddb.tables.audit);
-    const request: DataSubjectRequest = {
-      id: newReference(),
-      types: ['access'],
-      status: 'RECEIVED',
-      channel: 'web',
-      email: 'person@example.kz',
-      language: 'ru',
-      receivedAt: '2026-11-20T10:00:00.000Z',
-      deadline: createDeadlineEngine({}, SHIPPED_RULES).compute({ jurisdiction: 'KZ', requestType: 'access', receivedAt: new Date('2026-11-20T10:00:00.000Z') }),
-    };
+    const request = newRequest();
     await store.create(request, { type: 'request.received', detail: { channel: 'web', types: ['access'], dueAt: request.deadline.dueAt, ruleId: 'kz' } });
     expect(headReads.count).toBe(0);
     expect(await verifyTrail(deps(), request.id)).toMatchObject({ verified: true, events: 1 });

@@ -4,13 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAuditLog } from '../../functions/adapters/dynamodb/audit-log.ts';
 import { DynamoRequestStore, requestItem } from '../../functions/adapters/dynamodb/request-store.ts';
 import { DynamoVerificationStore } from '../../functions/adapters/dynamodb/verification-store.ts';
-import { appliedRuleDigest, createDeadlineEngine, storedRule } from '../../functions/domain/deadlines/index.ts';
+import { appliedRuleDigest, storedRule } from '../../functions/domain/deadlines/index.ts';
 import { ConflictError, IdempotencyKeyReusedError, InvalidTokenError } from '../../functions/domain/errors.ts';
-import { newReference, type DataSubjectRequest } from '../../functions/domain/request.ts';
+import type { DataSubjectRequest } from '../../functions/domain/request.ts';
 import { reportFactsOf } from '../../functions/domain/report.ts';
 import { newSecretCode } from '../../functions/domain/secret-code.ts';
 import { startTestDynamoDb, type TestDynamoDb } from '../support/dynamodb.ts';
-import { SHIPPED_RULES } from '../../functions/domain/deadlines/shipped.ts';
+import { newRequest } from '../support/requests.ts';
 
 let ddb: TestDynamoDb;
 beforeAll(async () => {
@@ -18,18 +18,6 @@ beforeAll(async () => {
 });
 afterAll(async () => ddb?.stop());
 
-function newRequest(): DataSubjectRequest {
-  return {
-    id: newReference(),
-    types: ['access'],
-    status: 'RECEIVED',
-    channel: 'web',
-    email: 'person@example.kz',
-    language: 'ru',
-    receivedAt: '2026-11-20T10:00:00.000Z',
-    deadline: createDeadlineEngine({}, SHIPPED_RULES).compute({ jurisdiction: 'KZ', requestType: 'access', receivedAt: new Date('2026-11-20T10:00:00.000Z') }),
-  };
-}
 const received = { type: 'request.received' as const, detail: { channel: 'web', types: ['access'], dueAt: '2026-11-25T23:59:59+05:00', ruleId: 'x' } };
 
 describe('requests in DynamoDB', () => {
