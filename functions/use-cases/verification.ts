@@ -17,10 +17,10 @@ const ATTEMPTS = 5;
 
 export type WithheldReason = 'recipient_budget' | 'hourly_budget' | 'not_mailed_before' | 'wait_over';
 
-/** Whether a request made now would join this link (and so needs no mail of its own). */
+/** Whether a request made now would join this link (and so needs no mail of its own): a full link takes no one else. */
 function joinable(current: Verification, ownExpiry: Date, now: Date): boolean {
   const enough = Math.min(ownExpiry.getTime(), now.getTime() + JOIN_MIN_LIFETIME_MS);
-  return Boolean(current.mailedAt) && !current.confirmedAt && !current.supersededAt && Date.parse(current.expiresAt) >= enough;
+  return Boolean(current.mailedAt) && !current.confirmedAt && !current.supersededAt && current.waiting.length < MAX_WAITING_PER_LINK && Date.parse(current.expiresAt) >= enough;
 }
 
 /**
