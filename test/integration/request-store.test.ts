@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAuditLog } from '../../functions/adapters/dynamodb/audit-log.ts';
 import { DynamoRequestStore, requestItem } from '../../functions/adapters/dynamodb/request-store.ts';
@@ -72,6 +73,38 @@ describe('requests in DynamoDB', () => {
     expect(second.created).toBe(false);
     expect(second.request.id).toBe(first.request.id);
     expect(await new DynamoAuditLog(ddb.db, ddb.tables.audit).list(first.request.id)).toHaveLength(1);
+  });
+
+  it('a double click — the same key at once, many times — makes one request, and every click gets it', async () => {
+    const store = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
+    const key = { key: `key-${randomBytes(8).toString('hex')}`, bodyHash: 'b'.repeat(64), field: 'Idempotency-Key' };
+    const results = await Promise.all(Array.from({ length: 6 }, () => store.create(newRequest(), received, key)));
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.request.id)).size).toBe(1);
+  });
+
+  it('a create that DynamoDB cancels while another writes the same key (TransactionConflict) finds that one\'s request', async () => {
+    const store = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
+    const key = { key: `key-${randomBytes(8).toString('hex')}`, bodyHash: 'c'.repeat(64), field: 'Idempotency-Key' };
+    let other: string | undefined;
+    let transactions = 0;
+    // DynamoDB Local runs transactions one at a time; DynamoDB cancels the one that meets another on the same item.
+    const conflicting = {
+      send: async (command: unknown) => {
+        if (command instanceof TransactWriteCommand && transactions++ === 0) {
+          other = (await store.create(newRequest(), received, key)).request.id;
+          throw new TransactionCanceledException({
+            message: 'Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict, None, None, None]',
+            $metadata: {},
+            CancellationReasons: [{ Code: 'TransactionConflict' }, { Code: 'None' }, { Code: 'None' }, { Code: 'None' }],
+          });
+        }
+        return ddb.db.send(command as TransactWriteCommand);
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const second = await new DynamoRequestStore(conflicting, ddb.tables.requests, ddb.tables.audit).create(newRequest(), received, key);
+    expect(second).toMatchObject({ created: false, request: { id: other } });
+    expect(transactions).toBe(2);
   });
 
   it('the same key with another body is refused, naming where the key came from, and shows nothing of the first', async () => {

@@ -129,6 +129,11 @@ export function putIf(table: string, item: Record<string, unknown>, condition: s
   return { Put: { TableName: table, Item: item, ConditionExpression: condition, ...(names && { ExpressionAttributeNames: names }), ...(values && { ExpressionAttributeValues: values }) } };
 }
 
+/** Whether a transaction was cancelled because another one was writing one of its items at that moment. */
+export function transactionConflicted(error: unknown): boolean {
+  return error instanceof TransactionCanceledException && (error.CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict');
+}
+
 /** Whether a transaction failed on the condition of the record at `index` (records come first, in their order). */
 export function recordConditionFailed(error: unknown, index: number): boolean {
   return error instanceof TransactionCanceledException && error.CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed';
