@@ -141,12 +141,15 @@ export function wallClockAt(instant: Date | number, timeZone: string): WallClock
   };
 }
 
+/** The offset from UTC, in minutes, of a zone whose wall clock read `wall` at the instant `millis`. */
+function offsetOf(wall: WallClock, millis: number): number {
+  return (utcMillis(wall.year, wall.month, wall.day, wall.hour, wall.minute, wall.second, wall.millisecond) - millis) / MS_PER_MINUTE;
+}
+
 /** The zone's offset from UTC at `instant`, in minutes (Almaty in 2025: 300). */
 export function offsetMinutesAt(instant: Date | number, timeZone: string): number {
   const millis = typeof instant === 'number' ? instant : instant.getTime();
-  const wall = wallClockAt(millis, timeZone);
-  const wallAsUtc = utcMillis(wall.year, wall.month, wall.day, wall.hour, wall.minute, wall.second, wall.millisecond);
-  return (wallAsUtc - millis) / MS_PER_MINUTE;
+  return offsetOf(wallClockAt(millis, timeZone), millis);
 }
 
 export function addDays(localDate: string, days: number): string {
@@ -171,7 +174,7 @@ export function addYears(localDate: string, years: number): string {
 /** A local date moved by a whole number of days, months or years (the units a term is kept in). */
 export function addToLocalDate(localDate: string, amount: number, unit: 'days' | 'months' | 'years'): string {
   if (unit === 'days') return addDays(localDate, amount);
-  return addMonths(localDate, unit === 'months' ? amount : amount * 12);
+  return unit === 'months' ? addMonths(localDate, amount) : addYears(localDate, amount);
 }
 
 /** 1 = Monday … 7 = Sunday. */
@@ -243,7 +246,7 @@ function isUniversal(timeZone: string): boolean {
 export function formatInstant(instant: Date, timeZone: string): string {
   const wall = wallClockAt(instant, timeZone);
   const fraction = wall.millisecond ? `.${pad(wall.millisecond, 3)}` : '';
-  const offset = isUniversal(timeZone) ? 'Z' : offsetText(offsetMinutesAt(instant, timeZone));
+  const offset = isUniversal(timeZone) ? 'Z' : offsetText(offsetOf(wall, instant.getTime()));
   return `${dateText(wall)}T${pad(wall.hour, 2)}:${pad(wall.minute, 2)}:${pad(wall.second, 2)}${fraction}${offset}`;
 }
 
@@ -342,7 +345,7 @@ function namesIn(language: string): { months: string[]; weekdays: string[] } {
   return names;
 }
 
-function tokenText(token: DateFormatToken, wall: WallClock, offsetMinutes: () => number, language: string): string {
+function tokenText(token: DateFormatToken, wall: WallClock, millis: number, language: string): string {
   switch (token) {
     case 'd':
       return String(wall.day);
@@ -361,16 +364,15 @@ function tokenText(token: DateFormatToken, wall: WallClock, offsetMinutes: () =>
     case 'cccc':
       return namesIn(language).weekdays[isoWeekday(dateText(wall)) - 1]!;
     case 'ZZ':
-      return offsetText(offsetMinutes());
+      return offsetText(offsetOf(wall, millis));
   }
 }
 
 /** An instant as the wall clock of timeZone reads it, written in `format` (DATE_FORMAT_TOKENS) in `language`. */
 export function formatInZone(instant: Date, timeZone: string, format: string, language: string): string {
   const wall = wallClockAt(instant, timeZone);
-  const offset = () => offsetMinutesAt(instant, timeZone);
   return formatPieces(format)
-    .map((piece) => ('literal' in piece ? piece.literal : tokenText(piece.token, wall, offset, language)))
+    .map((piece) => ('literal' in piece ? piece.literal : tokenText(piece.token, wall, instant.getTime(), language)))
     .join('');
 }
 
