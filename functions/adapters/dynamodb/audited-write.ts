@@ -79,9 +79,11 @@ function chainItems(table: string, append: TrailAppend, head: ChainHead | undefi
 /**
  * Writes `records` (each with its own condition) and appends events to their trails, in one transaction: the
  * record and the trace of its change exist together or not at all. Each trail's head is read, the events linked
- * to it, and the head moved only from where it was read; when another writer moved it first, the heads are read
- * again and the whole write made again (the records' own conditions decide anew). A record's condition that fails
- * comes back as the TransactionCanceledException, its reasons in `records`' order, for the caller to read.
+ * to it, and the head moved only from where it was read; when another writer moved it first, or DynamoDB cancelled
+ * the transaction for another one writing the same items at that moment (TransactionConflict: a double click that
+ * reached two functions at once), the heads are read again and the whole write made again (the records' own
+ * conditions decide anew). A record's condition that fails comes back as the TransactionCanceledException, its
+ * reasons in `records`' order, for the caller to read.
  */
 export async function writeAudited(db: DynamoDBDocumentClient, auditTable: string, records: TransactItem[], appends: TrailAppend[], at: Date): Promise<void> {
   const trails = appends.filter((append) => append.events.length > 0);
@@ -95,11 +97,11 @@ export async function writeAudited(db: DynamoDBDocumentClient, auditTable: strin
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
       const reasons = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
-      const recordFailed = reasons.slice(0, records.length).some((code) => code !== 'None');
-      const chainMoved = reasons.slice(records.length).some((code) => code === 'ConditionalCheckFailed' || code === 'TransactionConflict');
-      if (recordFailed || !chainMoved) throw error;
+      const recordFailed = reasons.slice(0, records.length).some((code) => code !== 'None' && code !== 'TransactionConflict');
+      const chainMoved = reasons.slice(records.length).some((code) => code === 'ConditionalCheckFailed');
+      if (recordFailed || !(chainMoved || reasons.includes('TransactionConflict'))) throw error;
       await failIfBroken(db, auditTable, trails, heads, chains, reasons.slice(records.length));
-      if (attempt === CHAIN_ATTEMPTS) throw new ConflictError(`the audit trail of ${trails.map((t) => t.trail).join(', ')} kept moving; try again`);
+      if (attempt === CHAIN_ATTEMPTS) throw new ConflictError(`the audit trail of ${trails.map((t) => t.trail).join(', ')}, or what is written with it, kept moving; try again`);
       await new Promise((resolve) => setTimeout(resolve, Math.random() * RETRY_PAUSE_MS * attempt));
     }
   }
@@ -127,11 +129,6 @@ async function failIfBroken(db: DynamoDBDocumentClient, table: string, trails: T
 /** A record put only where `condition` holds (its names and values, when it has any). */
 export function putIf(table: string, item: Record<string, unknown>, condition: string, names?: Record<string, string>, values?: Record<string, unknown>): TransactItem {
   return { Put: { TableName: table, Item: item, ConditionExpression: condition, ...(names && { ExpressionAttributeNames: names }), ...(values && { ExpressionAttributeValues: values }) } };
-}
-
-/** Whether a transaction was cancelled because another one was writing one of its items at that moment. */
-export function transactionConflicted(error: unknown): boolean {
-  return error instanceof TransactionCanceledException && (error.CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict');
 }
 
 /** Whether a transaction failed on the condition of the record at `index` (records come first, in their order). */

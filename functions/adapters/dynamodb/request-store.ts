@@ -7,7 +7,7 @@ import { ConflictError, DependencyError, IdempotencyKeyReusedError, NotFoundErro
 import { reportFactsOf, type ReportFacts } from '../../domain/report.ts';
 import { assertTransition, OPEN_STATUSES, verifiedNow, type DataSubjectRequest, type RequestStatus } from '../../domain/request.ts';
 import type { Changes, CreateResult, Idempotency, RequestStore, SourceResult } from '../../use-cases/ports.ts';
-import { putIf, recordConditionFailed, transactionConflicted, writeAudited } from './audited-write.ts';
+import { putIf, recordConditionFailed, writeAudited } from './audited-write.ts';
 import { queryAll } from './query-all.ts';
 
 /**
@@ -47,8 +47,6 @@ export const PERSON_INDEX = 'byPerson';
 export const REVISION = 'revision';
 /** Writers that keep losing to others give up after this many reads, with a ConflictError. */
 const WRITE_ATTEMPTS = 5;
-/** Between attempts of a create that another transaction on the same key cancelled (a random share of it, times the attempt). */
-const CONFLICT_PAUSE_MS = 50;
 
 export function requestItem(request: DataSubjectRequest, revision?: number) {
   const open = OPEN_STATUSES.includes(request.status);
@@ -192,24 +190,19 @@ export class DynamoRequestStore implements RequestStore {
       ? { pk: `IDEMPOTENCY#${createHash('sha256').update(`${request.channel}\n${idempotency.key}`).digest('hex')}`, sk: IDEMPOTENCY_SK }
       : undefined;
     const created = markerKey ? { ...request, idempotencyMarker: markerKey.pk } : request;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const marker = markerKey && putIf(this.requestsTable, { ...markerKey, requestId: request.id, bodyHash: idempotency!.bodyHash, channel: request.channel }, 'attribute_not_exists(pk)');
-        const record = putIf(this.requestsTable, requestItem(created), 'attribute_not_exists(pk)');
-        await writeAudited(this.db, this.auditTable, marker ? [marker, record] : [record], [{ trail: request.id, events: [event], begins: true }], this.now());
-        return { request: created, created: true };
-      } catch (error) {
-        if (markerKey && recordConditionFailed(error, 0)) {
-          const marker = await this.db.send(new GetCommand({ TableName: this.requestsTable, Key: markerKey, ConsistentRead: true }));
-          // Only the same body may see the first request: anything else could be someone else's request.
-          if (marker.Item?.bodyHash !== idempotency!.bodyHash) throw new IdempotencyKeyReusedError(idempotency!.field);
-          return { request: await this.get(String(marker.Item?.requestId)), created: false };
-        }
-        // A double click that reached two functions at once: DynamoDB cancels one transaction while the other writes
-        // the same key. Once that one is written, this one finds its marker above.
-        if (!transactionConflicted(error) || attempt === WRITE_ATTEMPTS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * CONFLICT_PAUSE_MS * attempt));
+    try {
+      const marker = markerKey && putIf(this.requestsTable, { ...markerKey, requestId: request.id, bodyHash: idempotency!.bodyHash, channel: request.channel }, 'attribute_not_exists(pk)');
+      const record = putIf(this.requestsTable, requestItem(created), 'attribute_not_exists(pk)');
+      await writeAudited(this.db, this.auditTable, marker ? [marker, record] : [record], [{ trail: request.id, events: [event], begins: true }], this.now());
+      return { request: created, created: true };
+    } catch (error) {
+      if (markerKey && recordConditionFailed(error, 0)) {
+        const marker = await this.db.send(new GetCommand({ TableName: this.requestsTable, Key: markerKey, ConsistentRead: true }));
+        // Only the same body may see the first request: anything else could be someone else's request.
+        if (marker.Item?.bodyHash !== idempotency!.bodyHash) throw new IdempotencyKeyReusedError(idempotency!.field);
+        return { request: await this.get(String(marker.Item?.requestId)), created: false };
       }
+      throw error;
     }
   }
 
