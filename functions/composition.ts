@@ -36,12 +36,15 @@ function profilePath(): string {
   return isAbsolute(file) ? file : resolve(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), file);
 }
 
+/** A port whose every member is a method that returns a promise: what `lazy` can stand in for. */
+type AsyncPort<T> = { [K in keyof T]: (...args: never[]) => Promise<unknown> };
+
 /**
  * An adapter whose module (with the AWS SDK client it brings) is imported on its first call, not when the
  * function starts: each function loads the clients it uses, and bundles split them into chunks of their own.
  * Every port method is async, so a call can wait for the module.
  */
-function lazy<T extends object>(load: () => Promise<T>): T {
+function lazy<T extends AsyncPort<T>>(load: () => Promise<T>): T {
   let instance: Promise<T> | undefined;
   return new Proxy({} as T, {
     get(_, method) {
@@ -50,7 +53,7 @@ function lazy<T extends object>(load: () => Promise<T>): T {
       return async (...args: unknown[]) => {
         instance ??= load();
         instance.catch(() => (instance = undefined)); // a failed import is tried again on the next call
-        const target = (await instance) as Record<string | symbol, (...a: unknown[]) => unknown>;
+        const target = (await instance) as unknown as Record<string | symbol, (...a: unknown[]) => unknown>;
         return target[method]!(...args);
       };
     },

@@ -40,8 +40,8 @@ export class RawMailStore implements MailArchive {
     return key;
   }
 
-  /** Where the raw message of this SES message id is kept. */
-  rawKey(sesMessageId: string): string {
+  /** Where the raw message of this SES message id is kept (async: the store is loaded on its first call). */
+  async rawKey(sesMessageId: string): Promise<string> {
     return `${this.prefix}${sesMessageId}`;
   }
 

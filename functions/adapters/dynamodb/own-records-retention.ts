@@ -14,7 +14,7 @@ import { CLOSED, CLOSED_INDEX, IDEMPOTENCY_SK, REQUEST_SK, REVISION, requestItem
 
 /** Where a request's raw mail and attachments are kept (adapters/aws/raw-mail-store.ts). */
 export interface RequestObjects {
-  rawKey(sesMessageId: string): string;
+  rawKey(sesMessageId: string): Promise<string>;
   remove(keys: string[]): Promise<void>;
 }
 
@@ -101,11 +101,11 @@ export class OwnRecordsRetention implements OwnRecords {
       throw error;
     }
     const trail = await new DynamoAuditLog(this.db, this.auditTable).list(request.id);
+    const received = eventsOfType(trail, 'mail.received');
+    const rawKeys = await Promise.all(received.map(({ detail }) => this.objects().rawKey(detail.sesMessageId)));
     const objects = [
-      ...eventsOfType(trail, 'mail.received').flatMap(({ detail }) => [
-        this.objects().rawKey(detail.sesMessageId),
-        ...[...(detail.attachments ?? []), ...(detail.quarantined ?? [])].flatMap((a) => (a.key ? [a.key] : [])),
-      ]),
+      ...rawKeys,
+      ...received.flatMap(({ detail }) => [...(detail.attachments ?? []), ...(detail.quarantined ?? [])].flatMap((a) => (a.key ? [a.key] : []))),
       ...eventsOfType(trail, 'form.attachments').flatMap(({ detail }) => detail.attachments.map((a) => a.key)),
     ];
     // Removed before the request is marked: a crash here repeats the removals (harmless), never leaves them behind.
