@@ -1,4 +1,7 @@
-import { buildSync, type BuildOptions } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { build, type BuildOptions } from 'esbuild';
+import { flattenSdkBarrels } from './sdk-barrels.ts';
 
 /** ESM bundles of CommonJS dependencies (the holiday library, pdfkit) need `require`; every chunk gets one. */
 export const ESM_REQUIRE_BANNER = "import { createRequire as __derbesRequire } from 'node:module'; const require = __derbesRequire(import.meta.url);";
@@ -15,6 +18,9 @@ export const ESM_REQUIRE_BANNER = "import { createRequire as __derbesRequire } f
  *   packages (the credential chain's nested clients, codecs no client here uses);
  * - `charset: utf8`: by default esbuild writes every non-ASCII character as a `\uXXXX` escape, six bytes where UTF-8
  *   takes two, and the message catalogues and rules are mostly Russian and Kazakh.
+ *
+ * The SDK's barrels are flattened (infra/sdk-barrels.ts): through them, the protocols and XML code of the clients a
+ * function loads later sat in its init.
  *
  * No source maps: with `--enable-source-maps` Node reads the map of every module it loads, which cost 0.2–0.5 s of
  * CPU per cold start with the maps of one bundle (measured; see the README's benchmark table), on every cold start of
@@ -35,9 +41,22 @@ export const FUNCTION_BUILD: BuildOptions = {
   outExtension: { '.js': '.mjs' },
   banner: { js: ESM_REQUIRE_BANNER },
   logLevel: 'error',
+  plugins: [flattenSdkBarrels()],
 };
 
-/** Bundles one function for Lambda: `index.mjs` (exporting `handler`) and its chunks, in `outdir`. */
+/** This file, which bundles one function when Node runs it as a script. */
+const SCRIPT = fileURLToPath(import.meta.url);
+
+/**
+ * Bundles one function for Lambda: `index.mjs` (exporting `handler`) and its chunks, in `outdir`. The CDK bundles
+ * synchronously and esbuild runs plugins only in its asynchronous API, so the build runs in a Node process of its own
+ * (Node 24 runs this TypeScript file as it is).
+ */
 export function bundleFunction(entry: string, outdir: string, absWorkingDir: string): void {
-  buildSync({ ...FUNCTION_BUILD, absWorkingDir, entryPoints: { index: entry }, outdir });
+  execFileSync(process.execPath, [SCRIPT, entry, outdir, absWorkingDir], { stdio: ['ignore', 'inherit', 'inherit'] });
+}
+
+if (process.argv[1] === SCRIPT) {
+  const [entry, outdir, absWorkingDir] = process.argv.slice(2) as [string, string, string];
+  await build({ ...FUNCTION_BUILD, absWorkingDir, entryPoints: { index: entry }, outdir });
 }

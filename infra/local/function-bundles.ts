@@ -52,7 +52,9 @@ export async function buildFunctions(functions: Iterable<Pick<LocalFunction, 'lo
   const entries = bundleEntries(functions);
   // Keyed by the checkout too: its inputs are judged by their times in this checkout, and two checkouts sharing one
   // node_modules (a worktree, a symlink) would otherwise take each other's builds for their own.
-  const cache = new CacheEntry('functions', createHash('sha256').update(JSON.stringify({ root: REPO_ROOT, entries, FUNCTION_BUILD })).digest('hex').slice(0, 16));
+  // The options' plugins are code: their source is part of the key (JSON drops functions).
+  const plugins = readFileSync(join(REPO_ROOT, 'infra', 'sdk-barrels.ts'), 'utf8');
+  const cache = new CacheEntry('functions', createHash('sha256').update(JSON.stringify({ root: REPO_ROOT, entries, FUNCTION_BUILD, plugins })).digest('hex').slice(0, 16));
   const current = cache.current();
   if (current && upToDate(current)) return { directory: current, rebuilt: false };
   const directory = await cache.replace(async (outdir) => {
