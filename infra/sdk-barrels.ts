@@ -60,18 +60,20 @@ export function flattenSdkBarrels(): Plugin {
         return packageResolutions.get(key)!;
       };
 
-      const barrelAt = (file: string): Promise<Barrel | undefined> => {
-        if (!barrels.has(file)) barrels.set(file, readBarrel(file));
+      /** `within`: the barrels being read around this one; one that re-exports from itself, round a cycle, is left as it is. */
+      const barrelAt = (file: string, within: readonly string[] = []): Promise<Barrel | undefined> => {
+        if (within.includes(file)) return Promise.resolve(undefined);
+        if (!barrels.has(file)) barrels.set(file, readBarrel(file, [...within, file]));
         return barrels.get(file)!;
       };
-      const readBarrel = async (file: string): Promise<Barrel | undefined> => {
+      const readBarrel = async (file: string, within: readonly string[]): Promise<Barrel | undefined> => {
         const text = readFileSync(file, 'utf8');
         if (text.replace(NAMED_FROM, (line, kind: string) => (kind === 'export' ? '' : line)).trim() !== '') return undefined;
         const barrel: Barrel = { names: new Map(), effects: new Set() };
         for (const [, , list, specifier] of text.matchAll(NAMED_FROM)) {
           const target = await resolve(specifier!, file);
           if (!target) return undefined;
-          const inner = await barrelAt(target);
+          const inner = await barrelAt(target, within);
           if (inner) inner.effects.forEach((effect) => barrel.effects.add(effect));
           else if (hasSideEffects(target)) barrel.effects.add(target);
           for (const { name, local } of bindings(list!)) barrel.names.set(local, inner?.names.get(name) ?? { file: target, name });

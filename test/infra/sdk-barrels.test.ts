@@ -57,6 +57,18 @@ describe('flattenSdkBarrels (imports from the SDK’s barrels go to the modules 
     await expect(bundle(root, 'entry.mjs')).rejects.toThrow(/fake-client.*index\.js: @smithy\/fake does not export three/s);
   });
 
+  it('ends, with the same values, when two barrels re-export from each other', async () => {
+    const root = folder({
+      ...PACKAGES,
+      'node_modules/@smithy/fake/dist-es/index.js': 'export { one } from "./numbers/one";\nexport { two } from "./other";\n',
+      'node_modules/@smithy/fake/dist-es/other.js': 'export { two } from "./numbers/two";\nexport { one } from "./index";\n',
+      'node_modules/@aws-sdk/fake-client/dist-es/index.js': 'import { one, two } from "@smithy/fake";\nexport const sum = () => one + two;\n',
+      'entry.mjs': 'import { sum } from "@aws-sdk/fake-client";\nexport const result = sum();\n',
+    });
+    const code = await bundle(root, 'entry.mjs');
+    expect(((await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as { result: number }).result).toBe(3);
+  });
+
   it("keeps the query and XML protocols, which only SES and STS use, out of a DynamoDB function's init", async () => {
     const root = folder({
       'entry.mjs': [
