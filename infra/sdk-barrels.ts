@@ -2,11 +2,19 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Plugin, PluginBuild } from 'esbuild';
 
-/** `import { a, b as c } from "x";` and `export { a } from "x";`, as the SDK's ES modules write them. */
-const NAMED_FROM = /(import|export)\s*\{([^}]*)\}\s*from\s*"([^"]+)";/g;
+/**
+ * `import { a, b as c } from "x";` and `export { a } from "x";` at the start of a line, as the SDK's ES modules write
+ * them (a comment before one on its line is no statement).
+ */
+const NAMED_FROM = /^(import|export)\s*\{([^}]*)\}\s*from\s*"([^"]+)";/gm;
 /** The SDK's own packages: the only code whose imports are rewritten. */
 const SDK_MODULE = /[\\/]node_modules[\\/]@(aws-sdk|smithy)[\\/].+[\\/]dist-es[\\/].+\.js$/;
 
+/** One `export { … } from` line of a barrel, its target resolved. */
+interface Reexport {
+  target: string;
+  bindings: Array<{ name: string; local: string }>;
+}
 /** Where a name a barrel re-exports is defined. */
 interface Origin {
   file: string;
@@ -36,7 +44,6 @@ export function flattenSdkBarrels(): Plugin {
   return {
     name: 'flatten-sdk-barrels',
     setup(build: PluginBuild) {
-      const barrels = new Map<string, Promise<Barrel | undefined>>();
       const packageResolutions = new Map<string, Promise<string | undefined>>();
 
       /** The file `specifier` names from `importer`, or undefined for Node's own modules and anything external. */
@@ -60,25 +67,60 @@ export function flattenSdkBarrels(): Plugin {
         return packageResolutions.get(key)!;
       };
 
-      /** `within`: the barrels being read around this one; one that re-exports from itself, round a cycle, is left as it is. */
-      const barrelAt = (file: string, within: readonly string[] = []): Promise<Barrel | undefined> => {
-        if (within.includes(file)) return Promise.resolve(undefined);
-        if (!barrels.has(file)) barrels.set(file, readBarrel(file, [...within, file]));
-        return barrels.get(file)!;
+      /**
+       * A module's re-exports with their targets resolved, if it is made of `export { … } from` lines only. Reading one
+       * never waits on another module's reading, so files loaded side by side cannot wait on each other.
+       */
+      const reexports = new Map<string, Promise<Reexport[] | undefined>>();
+      const readReexports = (file: string): Promise<Reexport[] | undefined> => {
+        if (!reexports.has(file)) {
+          reexports.set(
+            file,
+            (async () => {
+              const text = readFileSync(file, 'utf8');
+              if (text.replace(NAMED_FROM, (line, kind: string) => (kind === 'export' ? '' : line)).trim() !== '') return undefined;
+              const lines: Reexport[] = [];
+              for (const [, , list, specifier] of text.matchAll(NAMED_FROM)) {
+                const target = await resolve(specifier!, file);
+                if (!target) return undefined;
+                lines.push({ target, bindings: bindings(list!) });
+              }
+              return lines;
+            })(),
+          );
+        }
+        return reexports.get(file)!;
       };
-      const readBarrel = async (file: string, within: readonly string[]): Promise<Barrel | undefined> => {
-        const text = readFileSync(file, 'utf8');
-        if (text.replace(NAMED_FROM, (line, kind: string) => (kind === 'export' ? '' : line)).trim() !== '') return undefined;
+      /** Reads `file` and every module it re-exports from, transitively, so that `barrelAt` can run without waiting. */
+      const readAll = async (file: string): Promise<Map<string, Reexport[] | undefined>> => {
+        const read = new Map<string, Reexport[] | undefined>();
+        const pending = [file];
+        while (pending.length > 0) {
+          const next = pending.pop()!;
+          if (read.has(next)) continue;
+          const lines = await readReexports(next);
+          read.set(next, lines);
+          lines?.forEach((line) => pending.push(line.target));
+        }
+        return read;
+      };
+      /** `within`: the barrels being flattened around this one; one that re-exports from itself, round a cycle, is left as it is. */
+      const barrelAt = (file: string, read: Map<string, Reexport[] | undefined>, within: readonly string[] = []): Barrel | undefined => {
+        const lines = read.get(file);
+        if (!lines || within.includes(file)) return undefined;
         const barrel: Barrel = { names: new Map(), effects: new Set() };
-        for (const [, , list, specifier] of text.matchAll(NAMED_FROM)) {
-          const target = await resolve(specifier!, file);
-          if (!target) return undefined;
-          const inner = await barrelAt(target, within);
+        for (const { target, bindings } of lines) {
+          const inner = barrelAt(target, read, [...within, file]);
           if (inner) inner.effects.forEach((effect) => barrel.effects.add(effect));
           else if (hasSideEffects(target)) barrel.effects.add(target);
-          for (const { name, local } of bindings(list!)) barrel.names.set(local, inner?.names.get(name) ?? { file: target, name });
+          for (const { name, local } of bindings) barrel.names.set(local, inner?.names.get(name) ?? { file: target, name });
         }
         return barrel;
+      };
+      const barrels = new Map<string, Promise<Barrel | undefined>>();
+      const flattened = (file: string): Promise<Barrel | undefined> => {
+        if (!barrels.has(file)) barrels.set(file, readAll(file).then((read) => barrelAt(file, read)));
+        return barrels.get(file)!;
       };
 
       build.onLoad({ filter: SDK_MODULE }, async ({ path }) => {
@@ -88,7 +130,7 @@ export function flattenSdkBarrels(): Plugin {
         for (const match of text.matchAll(NAMED_FROM)) {
           const [statement, kind, list, specifier] = match;
           const target = await resolve(specifier!, path);
-          const barrel = target && (await barrelAt(target));
+          const barrel = target && (await flattened(target));
           if (!barrel) continue;
           const byOrigin = new Map<string, string[]>();
           for (const { name, local } of bindings(list!)) {
@@ -135,5 +177,6 @@ function hasSideEffects(file: string): boolean {
   if (sideEffects === false) return false;
   if (!Array.isArray(sideEffects)) return true;
   const own = `./${relative(root, file).split(sep).join('/')}`;
-  return sideEffects.some((pattern) => /[*?[{]/.test(pattern) || pattern.replace(/^(?!\.\/)/, './') === own);
+  // A pattern with a glob, or without a slash (esbuild matches those in any folder), is taken to cover the file.
+  return sideEffects.some((pattern) => /[*?[{]/.test(pattern) || !pattern.includes('/') || pattern.replace(/^(?!\.\/)/, './') === own);
 }

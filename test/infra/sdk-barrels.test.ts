@@ -38,18 +38,46 @@ const PACKAGES = {
 };
 
 async function bundle(root: string, entry: string): Promise<string> {
-  const result = await build({ bundle: true, format: 'esm', platform: 'node', write: false, absWorkingDir: root, entryPoints: [join(root, entry)], plugins: [flattenSdkBarrels()], logLevel: 'silent' });
-  return result.outputFiles[0]!.text;
+  return (await bundled(root, entry)).code;
 }
+
+/** The bundle's code, and the modules it took in (relative to `root`). */
+async function bundled(root: string, entry: string): Promise<{ code: string; inputs: string[] }> {
+  const result = await build({ bundle: true, format: 'esm', platform: 'node', write: false, metafile: true, absWorkingDir: root, entryPoints: [join(root, entry)], plugins: [flattenSdkBarrels()], logLevel: 'silent' });
+  return { code: result.outputFiles[0]!.text, inputs: Object.keys(result.metafile.inputs) };
+}
+
+const run = async <T>(code: string) => (await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as T;
 
 describe('flattenSdkBarrels (imports from the SDK’s barrels go to the modules that define the names)', () => {
   it('keeps what the code sees: the values under their local names, and the side effect of a module the barrel re-exports', async () => {
     const root = folder({ ...PACKAGES, 'entry.mjs': 'import { sum } from "@aws-sdk/fake-client";\nexport const result = { sum: sum(), registry: globalThis.fakeRegistry };\n' });
-    const code = await bundle(root, 'entry.mjs');
-    const { result } = (await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as { result: { sum: number; registry: number } };
+    const { code, inputs } = await bundled(root, 'entry.mjs');
+    const { result } = await run<{ result: { sum: number; registry: number } }>(code);
     expect(result).toEqual({ sum: 3, registry: 1 });
-    // The re-exported module no one imports by name is not reached through the barrel any more.
-    expect(code).not.toContain('A MODULE NO ONE IMPORTS BY NAME');
+    // Neither barrel is a module of the bundle any more: the names come from where they are defined.
+    expect(inputs).not.toContain('node_modules/@smithy/fake/dist-es/index.js');
+    expect(inputs).not.toContain('node_modules/@smithy/fake/dist-es/numbers/index.js');
+    expect(inputs).toContain('node_modules/@smithy/fake/dist-es/numbers/two.js');
+  });
+
+  it('keeps a side effect its package names without a folder (esbuild matches such a pattern anywhere)', async () => {
+    const root = folder({
+      ...PACKAGES,
+      'node_modules/@smithy/fake/package.json': JSON.stringify({ name: '@smithy/fake', module: './dist-es/index.js', sideEffects: ['register.js'] }),
+      'entry.mjs': 'import { sum } from "@aws-sdk/fake-client";\nexport const result = { sum: sum(), registry: globalThis.fakeRegistry };\n',
+    });
+    delete (globalThis as { fakeRegistry?: number }).fakeRegistry;
+    expect((await run<{ result: unknown }>(await bundle(root, 'entry.mjs'))).result).toEqual({ sum: 3, registry: 1 });
+  });
+
+  it('leaves an import written in a comment a comment', async () => {
+    const root = folder({
+      ...PACKAGES,
+      'node_modules/@aws-sdk/fake-client/dist-es/index.js': '// import { one, second as two } from "@smithy/fake";\nimport { one, second as two } from "@smithy/fake";\nexport const sum = () => one + two;\n',
+      'entry.mjs': 'import { sum } from "@aws-sdk/fake-client";\nexport const result = sum();\n',
+    });
+    expect((await run<{ result: number }>(await bundle(root, 'entry.mjs'))).result).toBe(3);
   });
 
   it('fails the build, naming the file and the name, when a barrel does not export what is imported', async () => {
@@ -65,8 +93,27 @@ describe('flattenSdkBarrels (imports from the SDK’s barrels go to the modules 
       'node_modules/@aws-sdk/fake-client/dist-es/index.js': 'import { one, two } from "@smithy/fake";\nexport const sum = () => one + two;\n',
       'entry.mjs': 'import { sum } from "@aws-sdk/fake-client";\nexport const result = sum();\n',
     });
-    const code = await bundle(root, 'entry.mjs');
-    expect(((await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as { result: number }).result).toBe(3);
+    expect((await run<{ result: number }>(await bundle(root, 'entry.mjs'))).result).toBe(3);
+  });
+
+  it('ends when two modules loaded side by side each import one of two barrels that re-export from each other', async () => {
+    const root = folder({
+      ...PACKAGES,
+      // Each barrel names a package of its own first, so each reading waits on esbuild's resolver while the other goes on.
+      'node_modules/@smithy/fake/dist-es/index.js': 'export { one } from "@smithy/fake-one";\nexport { two } from "./other";\n',
+      'node_modules/@smithy/fake/dist-es/other.js': 'export { two } from "@smithy/fake-two";\nexport { one } from "./index";\n',
+      'node_modules/@smithy/fake-one/package.json': JSON.stringify({ name: '@smithy/fake-one', module: './dist-es/index.js', sideEffects: false }),
+      'node_modules/@smithy/fake-one/dist-es/index.js': 'export const one = 1;\n',
+      'node_modules/@smithy/fake-two/package.json': JSON.stringify({ name: '@smithy/fake-two', module: './dist-es/index.js', sideEffects: false }),
+      'node_modules/@smithy/fake-two/dist-es/index.js': 'export const two = 2;\n',
+      'node_modules/@aws-sdk/fake-client/dist-es/index.js': 'import { one, two } from "@smithy/fake";\nexport const sum = () => one + two;\n',
+      'node_modules/@aws-sdk/fake-other/package.json': JSON.stringify({ name: '@aws-sdk/fake-other', module: './dist-es/index.js', sideEffects: false }),
+      'node_modules/@aws-sdk/fake-other/dist-es/index.js': 'import { one, two } from "@smithy/fake/dist-es/other.js";\nexport const product = () => one * two * 10;\n',
+      'entry.mjs': 'import { sum } from "@aws-sdk/fake-client";\nimport { product } from "@aws-sdk/fake-other";\nexport const result = sum() + product();\n',
+    });
+    const hung = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the build did not end in 20 s')), 20_000).unref());
+    const code = await Promise.race([bundle(root, 'entry.mjs'), hung]);
+    expect((await run<{ result: number }>(code)).result).toBe(23);
   });
 
   it("keeps the query and XML protocols, which only SES and STS use, out of a DynamoDB function's init", async () => {
