@@ -44,6 +44,13 @@ export const FUNCTION_BUILD: BuildOptions = {
   plugins: [flattenSdkBarrels()],
 };
 
+/**
+ * The files whose code shapes a bundle besides its inputs: these options, their plugins, and the lockfile that fixes
+ * the packages the plugins read (a plugin's reads are not inputs of esbuild's metafile). The local runtime's build
+ * cache is keyed by their contents.
+ */
+export const BUNDLING_SOURCES = ['infra/bundling.ts', 'infra/sdk-barrels.ts', 'package-lock.json'];
+
 /** This file, which bundles one function when Node runs it as a script. */
 const SCRIPT = fileURLToPath(import.meta.url);
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { FUNCTION_BUILD } from '../bundling.ts';
+import { BUNDLING_SOURCES, FUNCTION_BUILD } from '../bundling.ts';
 import { REPO_ROOT } from '../names.ts';
 import { CacheEntry } from './build-cache.ts';
 import type { LocalFunction } from './template.ts';
@@ -52,9 +52,10 @@ export async function buildFunctions(functions: Iterable<Pick<LocalFunction, 'lo
   const entries = bundleEntries(functions);
   // Keyed by the checkout too: its inputs are judged by their times in this checkout, and two checkouts sharing one
   // node_modules (a worktree, a symlink) would otherwise take each other's builds for their own.
-  // The options' plugins are code: their source is part of the key (JSON drops functions).
-  const plugins = readFileSync(join(REPO_ROOT, 'infra', 'sdk-barrels.ts'), 'utf8');
-  const cache = new CacheEntry('functions', createHash('sha256').update(JSON.stringify({ root: REPO_ROOT, entries, FUNCTION_BUILD, plugins })).digest('hex').slice(0, 16));
+  // The options' plugins are code (JSON drops functions): the sources of the bundling are part of the key.
+  const key = createHash('sha256').update(JSON.stringify({ root: REPO_ROOT, entries, FUNCTION_BUILD }));
+  for (const source of BUNDLING_SOURCES) key.update(readFileSync(join(REPO_ROOT, source)));
+  const cache = new CacheEntry('functions', key.digest('hex').slice(0, 16));
   const current = cache.current();
   if (current && upToDate(current)) return { directory: current, rebuilt: false };
   const directory = await cache.replace(async (outdir) => {
