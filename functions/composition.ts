@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { DynamoAuditLog } from './adapters/dynamodb/audit-log.ts';
 import { documentClient } from './adapters/dynamodb/client.ts';
+import { lazy } from './adapters/lazy.ts';
 import { DynamoRequestStore } from './adapters/dynamodb/request-store.ts';
 import { DynamoVerificationStore } from './adapters/dynamodb/verification-store.ts';
 import { DynamoDecisionStore } from './adapters/dynamodb/decision-store.ts';
@@ -34,30 +35,6 @@ import type { ProcessorNotifier } from './adapters/processors/processor-notifier
 function profilePath(): string {
   const file = readSetting(Settings.profileFile);
   return isAbsolute(file) ? file : resolve(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), file);
-}
-
-/** A port whose every member is a method that returns a promise: what `lazy` can stand in for. */
-type AsyncPort<T> = { [K in keyof T]: (...args: never[]) => Promise<unknown> };
-
-/**
- * An adapter whose module (with the AWS SDK client it brings) is imported on its first call, not when the
- * function starts: each function loads the clients it uses, and bundles split them into chunks of their own.
- * Every port method is async, so a call can wait for the module.
- */
-function lazy<T extends AsyncPort<T>>(load: () => Promise<T>): T {
-  let instance: Promise<T> | undefined;
-  return new Proxy({} as T, {
-    get(_, method) {
-      // Not a thenable: awaiting the adapter itself must not call into it.
-      if (method === 'then' || typeof method === 'symbol') return undefined;
-      return async (...args: unknown[]) => {
-        instance ??= load();
-        instance.catch(() => (instance = undefined)); // a failed import is tried again on the next call
-        const target = (await instance) as unknown as Record<string | symbol, (...a: unknown[]) => unknown>;
-        return target[method]!(...args);
-      };
-    },
-  });
 }
 
 const secretSource = async () => (await import('./adapters/aws/secrets.ts')).secretSource();
