@@ -7,6 +7,7 @@ import { addYearsInZone } from '../../functions/domain/deadlines/local-time.ts';
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawMailStore } from '../../functions/adapters/aws/raw-mail-store.ts';
+import { lazy } from '../../functions/adapters/lazy.ts';
 import { DynamoAuditLog } from '../../functions/adapters/dynamodb/audit-log.ts';
 import { DynamoBreachRegister } from '../../functions/adapters/dynamodb/breach-register.ts';
 import { OwnRecordsRetention } from '../../functions/adapters/dynamodb/own-records-retention.ts';
@@ -65,6 +66,7 @@ const exists = (key: string) =>
     .then(() => true)
     .catch(() => false);
 
+const rawMail = lazy<RawMailStore>(async () => new RawMailStore(BUCKET, 'inbound/'));
 let crashBeforeLastWrite = false;
 /** Runs once, just before the purge's last write (after its raw mail and results are removed). */
 let beforeLastWrite: (() => Promise<void>) | undefined;
@@ -98,7 +100,8 @@ function deps(now: Date) {
     retentionSourceFor: () => {
       throw new Error('the demo profile has no source retention rules');
     },
-    ownRecords: new OwnRecordsRetention(db, ddb.tables.requests, ddb.tables.audit, () => new RawMailStore(BUCKET, 'inbound/'), digest),
+    // The raw-mail store behind lazy(), as the composition hands it over (its module loads on the first call).
+    ownRecords: new OwnRecordsRetention(db, ddb.tables.requests, ddb.tables.audit, () => rawMail, digest),
   };
 }
 
