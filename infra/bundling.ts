@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { isMainThread, MessageChannel, parentPort, receiveMessageOnPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import { build, type BuildOptions } from 'esbuild';
 import { flattenSdkBarrels } from './sdk-barrels.ts';
 
@@ -51,19 +50,56 @@ export const FUNCTION_BUILD: BuildOptions = {
  */
 export const BUNDLING_SOURCES = ['infra/bundling.ts', 'infra/sdk-barrels.ts', 'package-lock.json'];
 
-/** This file, which bundles one function when Node runs it as a script. */
-const SCRIPT = fileURLToPath(import.meta.url);
+/** A bundling request to the bundler thread, answered on `port` once `done` is set. */
+interface BundleRequest {
+  entry: string;
+  outdir: string;
+  absWorkingDir: string;
+  port: MessagePort;
+}
+/** How long a synthesis waits for one function's bundle before it gives up on the bundler thread. */
+const BUNDLE_TIMEOUT_MS = 5 * 60 * 1000;
+
+let bundler: { worker: Worker; done: Int32Array } | undefined;
 
 /**
  * Bundles one function for Lambda: `index.mjs` (exporting `handler`) and its chunks, in `outdir`. The CDK bundles
- * synchronously and esbuild runs plugins only in its asynchronous API, so the build runs in a Node process of its own
- * (Node 24 runs this TypeScript file as it is).
+ * synchronously and esbuild runs plugins only in its asynchronous API, so the build runs on a thread of its own while
+ * this one waits. One thread serves the whole synthesis, so the plugin reads and resolves the SDK's modules once, not
+ * once per function (synthesis of the demo app with bundling 26.7 → 13.5–15.0 s, the same bundles).
  */
 export function bundleFunction(entry: string, outdir: string, absWorkingDir: string): void {
-  execFileSync(process.execPath, [SCRIPT, entry, outdir, absWorkingDir], { stdio: ['ignore', 'inherit', 'inherit'] });
+  bundler ??= startBundler();
+  const { worker, done } = bundler;
+  const { port1, port2 } = new MessageChannel();
+  Atomics.store(done, 0, 0);
+  worker.postMessage({ entry, outdir, absWorkingDir, port: port2 } satisfies BundleRequest, [port2]);
+  if (Atomics.wait(done, 0, 0, BUNDLE_TIMEOUT_MS) === 'timed-out') throw new Error(`bundling ${entry} did not end in ${BUNDLE_TIMEOUT_MS / 60_000} minutes`);
+  const reply = receiveMessageOnPort(port1)?.message as { error?: string } | undefined;
+  port1.close();
+  if (!reply) throw new Error(`the bundler thread ended without bundling ${entry}`);
+  if (reply.error) throw new Error(`bundling ${entry}: ${reply.error}`);
 }
 
-if (process.argv[1] === SCRIPT) {
-  const [entry, outdir, absWorkingDir] = process.argv.slice(2) as [string, string, string];
-  await build({ ...FUNCTION_BUILD, absWorkingDir, entryPoints: { index: entry }, outdir });
+function startBundler(): { worker: Worker; done: Int32Array } {
+  const done = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(new URL(import.meta.url), { workerData: { derbesBundler: done } });
+  worker.unref(); // the synthesis ends when its own work does
+  return { worker, done };
+}
+
+if (!isMainThread && (workerData as { derbesBundler?: Int32Array } | undefined)?.derbesBundler) {
+  const done = (workerData as { derbesBundler: Int32Array }).derbesBundler;
+  parentPort!.on('message', async ({ entry, outdir, absWorkingDir, port }: BundleRequest) => {
+    try {
+      await build({ ...FUNCTION_BUILD, absWorkingDir, entryPoints: { index: entry }, outdir });
+      port.postMessage({});
+    } catch (error) {
+      port.postMessage({ error: (error as Error).message });
+    } finally {
+      port.close();
+      Atomics.store(done, 0, 1);
+      Atomics.notify(done, 0);
+    }
+  });
 }

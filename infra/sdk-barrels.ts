@@ -41,10 +41,14 @@ interface Barrel {
  * imported wherever the barrel was. A name the barrel does not export fails the build, as the import would.
  */
 export function flattenSdkBarrels(): Plugin {
+  // Kept across the builds made with this plugin (a synthesis bundles each function in turn): the SDK's files do not
+  // change within a process, and reading and resolving them is most of the plugin's cost.
+  const packageResolutions = new Map<string, Promise<string | undefined>>();
+  const reexports = new Map<string, Promise<Reexport[] | undefined>>();
+  const barrels = new Map<string, Promise<Barrel | undefined>>();
   return {
     name: 'flatten-sdk-barrels',
     setup(build: PluginBuild) {
-      const packageResolutions = new Map<string, Promise<string | undefined>>();
 
       /** The file `specifier` names from `importer`, or undefined for Node's own modules and anything external. */
       const resolve = (specifier: string, importer: string): Promise<string | undefined> => {
@@ -71,7 +75,6 @@ export function flattenSdkBarrels(): Plugin {
        * A module's re-exports with their targets resolved, if it is made of `export { … } from` lines only. Reading one
        * never waits on another module's reading, so files loaded side by side cannot wait on each other.
        */
-      const reexports = new Map<string, Promise<Reexport[] | undefined>>();
       const readReexports = (file: string): Promise<Reexport[] | undefined> => {
         if (!reexports.has(file)) {
           reexports.set(
@@ -117,7 +120,6 @@ export function flattenSdkBarrels(): Plugin {
         }
         return barrel;
       };
-      const barrels = new Map<string, Promise<Barrel | undefined>>();
       const flattened = (file: string): Promise<Barrel | undefined> => {
         if (!barrels.has(file)) barrels.set(file, readAll(file).then((read) => barrelAt(file, read)));
         return barrels.get(file)!;
