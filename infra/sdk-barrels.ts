@@ -49,7 +49,6 @@ export function flattenSdkBarrels(): Plugin {
   return {
     name: 'flatten-sdk-barrels',
     setup(build: PluginBuild) {
-
       /** The file `specifier` names from `importer`, or undefined for Node's own modules and anything external. */
       const resolve = (specifier: string, importer: string): Promise<string | undefined> => {
         if (specifier.startsWith('.')) {
@@ -171,11 +170,18 @@ function packageRoot(file: string): string {
   return file.slice(0, at) + segments.slice(0, segments[0]!.startsWith('@') ? 2 : 1).join(sep);
 }
 
+/** Each package's `sideEffects` declaration, read once per package (null: no package.json). */
+const declaredSideEffects = new Map<string, boolean | string[] | undefined | null>();
+
 /** Whether the file's package declares that evaluating it may have effects (no declaration: it may). */
 function hasSideEffects(file: string): boolean {
   const root = packageRoot(file);
-  if (!existsSync(join(root, 'package.json'))) return true;
-  const { sideEffects } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { sideEffects?: boolean | string[] };
+  if (!declaredSideEffects.has(root)) {
+    const manifest = join(root, 'package.json');
+    declaredSideEffects.set(root, existsSync(manifest) ? (JSON.parse(readFileSync(manifest, 'utf8')) as { sideEffects?: boolean | string[] }).sideEffects : null);
+  }
+  const sideEffects = declaredSideEffects.get(root);
+  if (sideEffects === null) return true;
   if (sideEffects === false) return false;
   if (!Array.isArray(sideEffects)) return true;
   const own = `./${relative(root, file).split(sep).join('/')}`;
