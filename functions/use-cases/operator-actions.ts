@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as z from '../domain/schema.ts';
 import { ConflictError, ValidationError, toFieldProblems } from '../domain/errors.ts';
-import { startOfLocalDay } from '../domain/deadlines/local-time.ts';
+import { isLocalDate, startOfLocalDay } from '../domain/deadlines/local-time.ts';
 import { ENTERED_CHANNELS, MAX_MESSAGE_CHARS, MAX_NOTES, type OperatorNote } from '../domain/request.ts';
 import { RequestTypeSchema, type RequestType } from '../domain/request-types.ts';
 import type { Dependencies } from './dependencies.ts';
@@ -119,5 +119,5 @@ export async function enterRequest(deps: Dependencies, input: unknown, actor: Op
 
 /** A day as the first instant of that day where the company answers under its law; an instant as given. */
 function receivedInstant(value: string, timeZone: string): Date {
-  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? startOfLocalDay(value, timeZone) : new Date(value);
+  return isLocalDate(value) ? startOfLocalDay(value, timeZone) : new Date(value);
 }
