@@ -104,6 +104,10 @@ export class DerbesFunction extends Construct implements iam.IGrantable {
       timeout: props.timeout ?? Duration.seconds(30),
       tracing: lambda.Tracing.ACTIVE,
       logGroup,
+      // Lambda's own structured logs: the runtime writes each console entry as one JSON line with its time, level and
+      // invocation id, and drops entries below the level here — no logging library in any bundle (see logger.ts).
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
       role: this.role,
       environment: { [Settings.profileFile]: BUNDLED_PROFILE },
     });

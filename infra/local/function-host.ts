@@ -49,6 +49,8 @@ export class FunctionHost {
     if (!fn) throw new Error(`no derbes function ${logicalId} in the template`);
     return {
       ...fn.environment,
+      // What Lambda sets for a function with the JSON log format, which its runtime reads (see lambda-runtime.ts).
+      ...(fn.logging.format === 'JSON' && { AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_LOG_LEVEL: fn.logging.applicationLogLevel }),
       ...this.environmentOf(fn),
       AWS_LAMBDA_FUNCTION_NAME: fn.logicalId,
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),

@@ -138,8 +138,8 @@ export async function startLocalSystem(settings: RuntimeSettings, options: Start
         AWS_ENDPOINT_URL_SES: awsEndpoints.ses!,
         AWS_ENDPOINT_URL_SESV2: awsEndpoints.ses!,
         AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: awsEndpoints['cognito-idp']!,
-        // The runtime's log level, as Lambda's log-level setting would give it.
-        ...(process.env.LOG_LEVEL ? { LOG_LEVEL: process.env.LOG_LEVEL } : {}),
+        // LOG_LEVEL, where set, stands for the template's application log level (as changing it in Lambda would).
+        ...(process.env.LOG_LEVEL && fn.logging.format === 'JSON' ? { AWS_LAMBDA_LOG_LEVEL: process.env.LOG_LEVEL } : {}),
       };
     }, meter);
     stoppers.push(() => functions.stop());

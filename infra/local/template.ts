@@ -64,6 +64,8 @@ export interface LocalFunction {
   directories: string[];
   timeoutSeconds: number;
   memorySize: number;
+  /** Its LoggingConfig: Lambda's JSON log format and the application log level it keeps (TEXT: neither). */
+  logging: { format: 'JSON'; applicationLogLevel: string } | { format: 'Text' };
 }
 export interface LocalTable {
   name: string;
@@ -217,6 +219,7 @@ export class LocalTemplate {
         directories: Array.isArray(r.Metadata?.[DIRECTORIES_METADATA]) ? (r.Metadata[DIRECTORIES_METADATA] as string[]) : [],
         timeoutSeconds: typeof props.Timeout === 'number' ? props.Timeout : 3,
         memorySize: typeof props.MemorySize === 'number' ? props.MemorySize : 128,
+        logging: loggingOf(props.LoggingConfig),
       });
     }
     return functions;
@@ -386,4 +389,11 @@ export function logicalIdOfFunctionArn(arn: string): string {
   const match = /:function:([^:]+)$/.exec(arn);
   if (!match) throw new Error(`not a local function ARN: ${arn}`);
   return match[1]!;
+}
+
+/** A function's LoggingConfig as Lambda applies it: JSON keeps INFO and above unless told otherwise. */
+function loggingOf(config: Json | undefined): LocalFunction['logging'] {
+  const { LogFormat, ApplicationLogLevel } = (config ?? {}) as Record<string, Json>;
+  if (LogFormat !== 'JSON') return { format: 'Text' };
+  return { format: 'JSON', applicationLogLevel: typeof ApplicationLogLevel === 'string' ? ApplicationLogLevel : 'INFO' };
 }

@@ -521,11 +521,16 @@ describe('functions and workflow', () => {
     expect(JSON.stringify(template.findResources('AWS::StepFunctions::StateMachine')[machine[0]!])).not.toContain(policyId);
   });
 
-  it('every function runs Node 24 on ARM with tracing, from a handler module that exists', () => {
+  it("every function runs Node 24 on ARM with tracing and Lambda's JSON logs at INFO, from a handler module that exists", () => {
     const functions = derbesFunctions();
     expect(functions.length).toBeGreaterThanOrEqual(7);
     for (const [, fn] of functions) {
-      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'INFO' },
+      });
       expect(existsSync(join(REPO_ROOT, fn.Metadata[ENTRY_METADATA]))).toBe(true);
     }
   });

@@ -1,0 +1,113 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FunctionHost } from '../../infra/local/function-host.ts';
+import type { LocalFunction } from '../../infra/local/template.ts';
+import { REPO_ROOT } from '../../infra/names.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'derbes-lambda-logs-'));
+const runtime = join(dir, 'lambda-runtime.mjs');
+/** A function that writes at every console level, then fails when asked to. */
+const bundle = join(dir, 'logging.mjs');
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** What the workers write to this process's stdout and stderr, as it arrives. */
+const written: string[] = [];
+const streams = [process.stdout, process.stderr] as const;
+const originals = streams.map((stream) => stream.write);
+
+let host: FunctionHost;
+beforeAll(async () => {
+  await build({ entryPoints: [join(REPO_ROOT, 'infra/local/lambda-runtime.ts')], outfile: runtime, bundle: true, format: 'esm', platform: 'node', logLevel: 'silent' });
+  writeFileSync(
+    bundle,
+    `export const handler = async (event) => {
+      console.trace('a trace'); console.debug('a debug');
+      console.info({ message: 'kept', order: event.order });
+      console.log('plain', event.order);
+      console.warn('with an error #' + event.order, new RangeError('out of range'));
+      if (event.fail) throw new TypeError('no such thing');
+      return 'done';
+    };\n`,
+  );
+  const fn = (logicalId: string, logging: LocalFunction['logging']): [string, LocalFunction] => [
+    logicalId,
+    { logicalId, entry: 'logging.mjs', environment: {}, roleLogicalId: 'Role', directories: [], timeoutSeconds: 10, memorySize: 128, logging },
+  ];
+  host = new FunctionHost(
+    new Map([fn('Json', { format: 'JSON', applicationLogLevel: 'INFO' }), fn('JsonAtWarn', { format: 'JSON', applicationLogLevel: 'WARN' }), fn('Text', { format: 'Text' })]),
+    { taskRoot: dir, files: new Map(['Json', 'JsonAtWarn', 'Text'].map((id) => [id, bundle])), runtime, rebuilt: false },
+    () => ({}),
+  );
+  streams.forEach((stream, i) => {
+    stream.write = ((chunk: string | Uint8Array, ...rest: never[]) => (written.push(String(chunk)), originals[i]!.call(stream, chunk, ...rest))) as typeof stream.write;
+  });
+});
+afterAll(async () => {
+  streams.forEach((stream, i) => (stream.write = originals[i]!));
+  await host?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * What has been written once every text arrived: a worker's output reaches this thread after its invocation ends,
+ * stdout and stderr each in its own time.
+ */
+async function writtenUpTo(...texts: string[]): Promise<string> {
+  const arrived = () => texts.every((text) => written.join('').includes(text));
+  for (let i = 0; i < 200 && !arrived(); i++) await new Promise((r) => setTimeout(r, 20));
+  return written.join('');
+}
+const entries = (output: string) => output.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>);
+
+describe("the local runtime writes a function's console as Lambda does for its LoggingConfig", () => {
+  it('JSON: one line per entry with time, level and invocation id; a lone object stays an object; below the level nothing', async () => {
+    written.length = 0;
+    expect(await host.invoke('Json', { order: 1 })).toBe('done');
+    const output = await writtenUpTo('plain 1', 'with an error #1');
+    expect(entries(output).map((e) => e.level).sort()).toEqual(['INFO', 'INFO', 'WARN']);
+    const [kept, plain, warning] = ['kept', 'plain', 'with an error'].map((text) => entries(output).find((e) => JSON.stringify(e.message).includes(text)));
+    expect(kept).toEqual({ timestamp: expect.any(String), level: 'INFO', requestId: expect.stringMatching(UUID), message: { message: 'kept', order: 1 } });
+    expect(new Date(kept!.timestamp).toISOString()).toBe(kept!.timestamp);
+    expect(plain).toMatchObject({ message: 'plain 1', requestId: kept!.requestId });
+    expect(warning).toMatchObject({ message: expect.stringMatching(/^with an error #1 RangeError: out of range/), errorType: 'RangeError', errorMessage: 'out of range', requestId: kept!.requestId });
+    expect(warning!.stackTrace[0]).toBe('RangeError: out of range');
+    expect(output).not.toMatch(/a trace|a debug/);
+  });
+
+  it('invocations side by side each log under their own id, and a failed one logs its error as a JSON line', async () => {
+    written.length = 0;
+    const results = await Promise.allSettled([host.invoke('Json', { order: 2 }), host.invoke('Json', { order: 3, fail: true })]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+    const logged = entries(await writtenUpTo('plain 2', 'with an error #2', 'plain 3', 'with an error #3', 'Invoke Error'));
+    const idOf = (order: number) => logged.find((e) => e.message?.order === order)!.requestId as string;
+    expect(idOf(2)).not.toBe(idOf(3));
+    expect(logged.filter((e) => e.requestId === idOf(2)).map((e) => e.level).sort()).toEqual(['INFO', 'INFO', 'WARN']);
+    expect(logged.filter((e) => e.requestId === idOf(3)).map((e) => e.level).sort()).toEqual(['ERROR', 'INFO', 'INFO', 'WARN']);
+    expect(logged.find((e) => e.message === 'Invoke Error')).toEqual({
+      timestamp: expect.any(String),
+      level: 'ERROR',
+      requestId: idOf(3),
+      message: 'Invoke Error',
+      errorType: 'TypeError',
+      errorMessage: 'no such thing',
+    });
+  });
+
+  it('the application log level is the floor: at WARN only the warning is written', async () => {
+    written.length = 0;
+    await host.invoke('JsonAtWarn', { order: 4 });
+    expect(entries(await writtenUpTo('with an error #4')).map((e) => e.level)).toEqual(['WARN']);
+  });
+
+  it('Text: the console is left as it is', async () => {
+    written.length = 0;
+    await host.invoke('Text', { order: 5 });
+    const text = await writtenUpTo('plain 5', 'with an error #5');
+    expect(text).toContain("{ message: 'kept', order: 5 }");
+    expect(text).toContain('a debug');
+    expect(text).not.toMatch(/^\{"timestamp"/m);
+  });
+});
