@@ -5,20 +5,13 @@ import { escapeHtml } from '../../domain/html.ts';
 import { loadMessages } from '../../domain/messages.ts';
 import { loadSignInTexts } from '../../domain/sign-in-texts.ts';
 import { LANGUAGES, type Language } from '../../domain/request-types.ts';
-import { AUTH_JS, SIGN_IN_JS } from './console-scripts.ts';
 import type { Route } from './dispatch.ts';
-import { header, json, type Result } from './responses.ts';
+import { header, json } from './responses.ts';
 
 /** Where the browser reaches the user pool: Cognito's regional endpoint, or the local runtime's. */
 export function cognitoEndpoint(): string {
   return process.env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER ?? `https://cognito-idp.${process.env.AWS_REGION}.amazonaws.com/`;
 }
-
-const script = (body: string): Result => ({
-  statusCode: 200,
-  headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' },
-  body,
-});
 
 async function signInPage(language: Language, issuer: string, signedOut: boolean): Promise<string> {
   const t = await loadSignInTexts(language);
@@ -93,6 +86,4 @@ export const consoleSignInRoutes = {
       clientId: readSetting(Settings.userPoolClientId),
       cognitoEndpoint: cognitoEndpoint(),
     }),
-  'GET /console/auth.js': async () => script(AUTH_JS),
-  'GET /console/sign-in.js': async () => script(SIGN_IN_JS),
 } satisfies Record<string, Route>;

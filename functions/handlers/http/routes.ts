@@ -14,10 +14,9 @@ export const PUBLIC_ROUTE_KEYS = [
   'GET /download',
   'POST /download',
   'GET /health',
-  // The console's sign-in page, its script, the token module and where the user pool is (nothing secret).
+  // The console's sign-in page and where the user pool is (nothing secret); its script and the token module are
+  // files of the console's folder (console/sign-in.js, console/auth.js).
   'GET /console/sign-in',
-  'GET /console/sign-in.js',
-  'GET /console/auth.js',
   'GET /console/config.json',
   ...CONSOLE_ROUTE_KEYS,
 ] as const;
