@@ -58,8 +58,9 @@ ${code('mfa-code')}
 }
 
 /**
- * The console's sign-in: the page (ru/kk/en), its script, the token module every console page uses, and the little
- * configuration they read (which user pool, which app client, where its API is). Public: they hold no secret.
+ * The console's sign-in: the page (ru/kk/en) and the little configuration it and the token module read (which user
+ * pool, which app client, where its API is); the page's script and the token module are files of the console's
+ * folder (console/sign-in.js, console/auth.js). Public: they hold no secret.
  */
 export const consoleSignInRoutes = {
   'GET /console/sign-in': async (event: APIGatewayProxyEventV2) => {
