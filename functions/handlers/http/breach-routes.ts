@@ -11,7 +11,7 @@ import {
   recordFiling,
 } from '../../use-cases/breaches.ts';
 import type { OperatorRoute } from './operator-call.ts';
-import { header, json, rawBody } from './responses.ts';
+import { header, json, objectBody } from './responses.ts';
 import type { BREACH_ROUTE_KEYS } from './routes.ts';
 
 
@@ -21,15 +21,7 @@ function reference(event: APIGatewayProxyEventV2): string {
   return value;
 }
 
-export function body(event: APIGatewayProxyEventV2): Record<string, unknown> {
-  try {
-    const parsed: unknown = JSON.parse(rawBody(event) || '{}');
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-  } catch {
-    // named below
-  }
-  throw new ValidationError([{ field: '(body)', message: 'must be a JSON object' }], 'breach');
-}
+const body = (event: APIGatewayProxyEventV2) => objectBody(event, 'breach');
 
 function language(event: APIGatewayProxyEventV2): Language {
   const wanted = event.queryStringParameters?.lang ?? 'ru';

@@ -1,9 +1,8 @@
 import { readSetting, Settings } from '../../config/settings.ts';
 import { ValidationError } from '../../domain/errors.ts';
 import type { PoolStanding } from '../../domain/operator-identity.ts';
-import { body } from './breach-routes.ts';
 import type { OperatorRoute } from './operator-call.ts';
-import { json } from './responses.ts';
+import { json, objectBody } from './responses.ts';
 import type { OPERATORS_ROUTE_KEYS } from './routes.ts';
 
 
@@ -47,7 +46,7 @@ export const operatorsRoutes: Record<(typeof OPERATORS_ROUTE_KEYS)[number], Oper
   'GET /operator/operators': async () => json(200, { operators: await (await operators()).list() }),
   /** {"email","role"}: the answer carries the temporary password for the first sign-in, once. */
   'POST /operator/operators': async (event, { deps, actor }) => {
-    const { email, role } = body(event);
+    const { email, role } = objectBody(event, 'operator');
     const added = await (await operators()).add(email, role);
     await deps.audit.append(OPERATORS_TRAIL, { type: 'operator.added', detail: { email: added.email, role: added.role, operator: actor } });
     return json(201, added);

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { ValidationError } from '../../domain/errors.ts';
 
 export type Result = APIGatewayProxyStructuredResultV2;
 
@@ -29,6 +30,17 @@ export function header(event: APIGatewayProxyEventV2, name: string): string | un
 export function rawBody(event: APIGatewayProxyEventV2): string {
   if (!event.body) return '';
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
+
+/** The body as a JSON object (none is `{}`); anything else is refused, naming what the call was about (`context`). */
+export function objectBody(event: APIGatewayProxyEventV2, context: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(rawBody(event) || '{}');
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // named below
+  }
+  throw new ValidationError([{ field: '(body)', message: 'must be a JSON object' }], context);
 }
 
 /**
