@@ -5,8 +5,11 @@ import { logger } from './logger.ts';
 export interface ErrorReport {
   /** The error code, e.g. mail_deferred; also the name Step Functions matches in Retry and Catch. */
   code: string;
-  /** The class it was thrown as, for the logs. */
-  kind: string;
+  /**
+   * The class a foreign error was thrown as (an SDK's or the runtime's name their own, kept in a bundle); a derbes
+   * error is told by its code, its class name being minified in a bundle.
+   */
+  kind?: string;
   message: string;
   /** Where it was thrown: the stack's frames only, without the first line that repeats the message. */
   frames: string[];
@@ -22,9 +25,9 @@ export function errorReport(error: unknown): ErrorReport {
     .split('\n')
     .filter((line) => /^\s+at /.test(line))
     .map((line) => withoutAddresses(line.trim()));
+  if (error instanceof DerbesError) return { code: error.code, message: withoutAddresses(error.message), frames };
   const kind = (error as Error)?.name && /^[\w.]{1,64}$/.test((error as Error).name) ? (error as Error).name : 'Error';
-  const message = error instanceof DerbesError ? withoutAddresses(error.message) : `unexpected ${kind}`;
-  return { code: errorCodeOf(error), kind, message, frames };
+  return { code: errorCodeOf(error), kind, message: `unexpected ${kind}`, frames };
 }
 
 /** The error a function throws to its caller (Lambda, Step Functions, the local runtime) in place of the original. */

@@ -73,6 +73,11 @@ describe('what leaves a function', () => {
     expect(thrown.cause).toBeUndefined();
   });
 
+  it('reports a derbes error by its code and message, not by its class name (which a bundle minifies)', () => {
+    const report = errorReport(new MailRejected('relay said no'));
+    expect(report).toEqual({ code: 'mail_rejected', message: 'relay said no', frames: expect.any(Array) });
+  });
+
   it('reports a foreign error by its class name only', () => {
     const report = errorReport(new TypeError("Cannot read properties of undefined (reading 'user@example.kz')"));
     expect(report).toMatchObject({ code: 'unexpected_error', kind: 'TypeError', message: 'unexpected TypeError' });
