@@ -25,7 +25,6 @@ import { MailSink } from '../test/support/mail-sink.ts';
 const PHISHING = 'Hi! Your account is suspended. Restore it at http://evil.example/login';
 const PHISHING_MARKS = /evil\.example|suspended/i;
 
-process.env.LOG_LEVEL ??= 'WARN';
 const dir = mkdtempSync(join(tmpdir(), 'derbes-abuse-'));
 const { limits: _demoLimits, ...demo } = JSON.parse(readFileSync('profiles/demo.json', 'utf8')) as Record<string, unknown>;
 const profilePath = join(dir, 'profile.json');
@@ -35,7 +34,7 @@ const limits = parseProfile(demo, 'bench profile').limits;
 
 const sink = await new MailSink().start();
 const system = await startLocalSystem(
-  runtimeSettings({ DATA_DIR: join(dir, 'data'), PORT: '0', SMTP_PORT: '0', DYNAMODB_PORT: '0', DERBES_PROFILE: profilePath, MAIL_RELAY_URL: sink.url }),
+  runtimeSettings({ DATA_DIR: join(dir, 'data'), PORT: '0', SMTP_PORT: '0', DYNAMODB_PORT: '0', DERBES_PROFILE: profilePath, MAIL_RELAY_URL: sink.url, LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN' }),
   { log: () => {} },
 );
 const audit = new DynamoAuditLog(documentClient(), process.env[Settings.auditTable]!);

@@ -155,14 +155,13 @@ function send(url: URL, method: string, path: string, body?: Buffer, headers: Re
 async function main(): Promise<void> {
   const count = Number(process.argv[2] ?? 10_000);
   if (!Number.isInteger(count) || count < 1) throw new Error(`count must be a positive integer, got ${process.argv[2]}`);
-  process.env.LOG_LEVEL ??= 'ERROR';
   const dir = mkdtempSync(join(tmpdir(), 'derbes-form-fuzz-'));
   const demo = JSON.parse(readFileSync('profiles/demo.json', 'utf8')) as Record<string, unknown>;
   const profile = join(dir, 'profile.json');
   const open = { burst: 1_000_000, perMinute: 1_000_000 };
   writeFileSync(profile, JSON.stringify({ ...demo, limits: { requestsPerClient: open, requestsInAll: open, publicCallsPerClient: open } }));
   writeFileSync(profile.replace(/\.json$/, '.data.json'), readFileSync('profiles/demo.data.json'));
-  const system = await startLocalSystem(runtimeSettings({ DATA_DIR: join(dir, 'data'), PORT: '0', SMTP_PORT: '0', DYNAMODB_PORT: '0', DERBES_PROFILE: profile }), { log: () => {} });
+  const system = await startLocalSystem(runtimeSettings({ DATA_DIR: join(dir, 'data'), PORT: '0', SMTP_PORT: '0', DYNAMODB_PORT: '0', DERBES_PROFILE: profile, LOG_LEVEL: process.env.LOG_LEVEL ?? 'ERROR' }), { log: () => {} });
   const url = new URL(system.url);
   const byStatus = new Map<string, number>();
   const serverErrors: string[] = [];

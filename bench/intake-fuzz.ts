@@ -20,10 +20,10 @@ type ProcessMessage = (raw: Uint8Array, verdicts: SesVerdicts) => Promise<{ kind
 
 const { index, raw } = readCorpus();
 
-process.env.LOG_LEVEL ??= 'WARN'; // the handlers' per-message log lines would bury the figures
 // The whole system, on free ports in a scratch folder; its mail goes to the outbox there.
 const system = await startLocalSystem(
-  runtimeSettings({ DATA_DIR: mkdtempSync(join(tmpdir(), 'derbes-fuzz-')), PORT: '0', SMTP_PORT: '0', DYNAMODB_PORT: '0' }),
+  // The handlers' per-message log lines would bury the figures.
+  runtimeSettings({ DATA_DIR: mkdtempSync(join(tmpdir(), 'derbes-fuzz-')), PORT: '0', SMTP_PORT: '0', DYNAMODB_PORT: '0', LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN' }),
   { log: () => {} },
 );
 // The intake under test: SES's path into the real handler (raw message stored in S3, then the Lambda invoked).

@@ -32,36 +32,49 @@ const invocationId = new AsyncLocalStorage<string>();
 const LEVELS = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4, FATAL: 5 } as const;
 type Level = keyof typeof LEVELS;
 
-/** An Error as Lambda's JSON format writes it: its type, message and stack as lines, and its own fields. */
-const withErrors = (_key: string, value: unknown) =>
-  value instanceof Error ? { errorType: value.constructor?.name ?? 'UnknownError', errorMessage: value.message, stackTrace: value.stack?.split('\n') ?? [], ...value } : value;
-
 /**
- * One entry as Lambda's Node.js runtime writes it in the JSON log format: a lone argument is kept as it is (an object
- * stays an object under `message`); several are formatted into one text, the first Error among them also as fields.
+ * The console as Lambda's Node.js runtime patches it, in the function's log format (AWS_LAMBDA_LOG_FORMAT: JSON, else
+ * text): one line per entry on stdout, with its time, level and invocation id; entries below AWS_LAMBDA_LOG_LEVEL
+ * (unset: all) dropped. In JSON a lone argument is kept as it is (an object stays an object under `message`, an Error
+ * becomes its type, message, stack lines and own fields); several are formatted into one text, and the first Error
+ * among them adds its type, message and stack.
  */
-function jsonEntry(level: Level, message: unknown, params: unknown[]): string {
-  const entry: Record<string, unknown> = { timestamp: new Date().toISOString(), level, requestId: invocationId.getStore() };
+const asJson = process.env.AWS_LAMBDA_LOG_FORMAT?.toUpperCase() === 'JSON';
+const minimum = LEVELS[process.env.AWS_LAMBDA_LOG_LEVEL?.toUpperCase() as Level] ?? LEVELS.TRACE;
+const errorFields = (error: Error) => ({
+  errorType: error.constructor?.name ?? 'UnknownError',
+  errorMessage: error.message,
+  stackTrace: typeof error.stack === 'string' ? error.stack.split('\n') : [],
+});
+const withErrors = (_key: string, value: unknown) => (value instanceof Error ? { ...errorFields(value), ...value } : value);
+
+function entry(level: Level, message: unknown, params: unknown[]): string {
+  const timestamp = new Date().toISOString();
+  const requestId = invocationId.getStore();
+  if (!asJson) return [timestamp, requestId, level, format(message, ...params)].join('\t');
+  const head = { timestamp, level, requestId };
   if (!params.length) {
     try {
-      return JSON.stringify({ ...entry, message }, withErrors);
+      return JSON.stringify({ ...head, message }, withErrors);
     } catch {
-      return JSON.stringify({ ...entry, message: format(message) }); // a cycle, a BigInt
+      return JSON.stringify({ ...head, message: format(message) }); // a cycle, a BigInt
     }
   }
-  const error = params.find((p) => p instanceof Error);
-  return JSON.stringify({ ...entry, message: format(message, ...params), ...(error && (withErrors('', error) as object)) });
+  const error = params.find((p): p is Error => p instanceof Error);
+  return JSON.stringify({ ...head, message: format(message, ...params), ...(error && errorFields(error)) });
 }
 
-// As Lambda's runtime does for a function with the JSON log format: every console method writes JSON entries, and
-// those below the function's application log level are dropped.
-if (process.env.AWS_LAMBDA_LOG_FORMAT === 'JSON') {
-  const threshold = LEVELS[process.env.AWS_LAMBDA_LOG_LEVEL?.toUpperCase() as Level] ?? LEVELS.INFO;
-  const methods = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', log: 'INFO', warn: 'WARN', error: 'ERROR' } as const;
-  for (const [method, level] of Object.entries(methods) as [keyof typeof methods, Level][]) {
-    const stream = LEVELS[level] >= LEVELS.WARN ? process.stderr : process.stdout;
-    console[method] = LEVELS[level] < threshold ? () => undefined : (message?: unknown, ...params: unknown[]) => void stream.write(`${jsonEntry(level, message, params)}\n`);
-  }
+const methods = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', log: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'FATAL' } as const;
+for (const [method, level] of Object.entries(methods) as [keyof typeof methods, Level][]) {
+  (console as Console & { fatal?: Console['error'] })[method] =
+    LEVELS[level] < minimum ? () => undefined : (message?: unknown, ...params: unknown[]) => void process.stdout.write(`${entry(level, message, params).replace(/\n/g, '\r')}\n`);
+}
+
+/** A failed invocation's error, logged as Lambda's runtime logs it: the error alone in JSON, after "Invoke Error" in text. */
+function logInvokeError(thrown: unknown): void {
+  const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+  if (asJson) console.error(error);
+  else console.error('Invoke Error', `\t${JSON.stringify({ errorType: error.name, errorMessage: error.message, ...error, stack: error.stack?.split('\n') })}`);
 }
 
 // V8's code cache beside the bundles: the next cold start of any function compiles less.
@@ -83,18 +96,18 @@ parentPort!.on('message', (invocation: Invocation) => {
     callbackWaitsForEmptyEventLoop: true,
     getRemainingTimeInMillis: () => Math.max(0, invocation.deadline - Date.now()),
   };
-  invocationId
-    .run(invocation.requestId, () => Promise.resolve().then(() => handler(JSON.parse(invocation.event) as unknown, context)))
-    .then(
-    // Lambda hands back the result as JSON (the host parses it).
-    (result) => parentPort!.postMessage({ id: invocation.id, result: JSON.stringify(result === undefined ? null : result) ?? 'null' }),
-    (error: Error) => {
-      // As Lambda's runtime does, the error is logged with the invocation, then returned as errorType and errorMessage.
-      const failure = { errorType: error?.name, errorMessage: error?.message };
-      if (process.env.AWS_LAMBDA_LOG_FORMAT === 'JSON') process.stderr.write(`${JSON.stringify({ timestamp: new Date().toISOString(), level: 'ERROR', requestId: invocation.requestId, message: 'Invoke Error', ...failure })}\n`);
-      else console.error(`${new Date().toISOString()}\t${invocation.requestId}\tERROR\tInvoke Error\t${JSON.stringify(failure)}`);
-      parentPort!.postMessage({ id: invocation.id, error: { name: error?.name ?? 'Error', message: error?.message ?? String(error) } });
-    },
+  // Everything the invocation does, its failure included, is logged under its id.
+  invocationId.run(invocation.requestId, () =>
+    Promise.resolve()
+      .then(() => handler(JSON.parse(invocation.event) as unknown, context))
+      .then(
+        // Lambda hands back the result as JSON (the host parses it).
+        (result) => parentPort!.postMessage({ id: invocation.id, result: JSON.stringify(result === undefined ? null : result) ?? 'null' }),
+        (error: Error) => {
+          logInvokeError(error);
+          parentPort!.postMessage({ id: invocation.id, error: { name: error?.name ?? 'Error', message: error?.message ?? String(error) } });
+        },
+      ),
   );
 });
 parentPort!.postMessage({ ready: true });

@@ -139,7 +139,7 @@ export async function startLocalSystem(settings: RuntimeSettings, options: Start
         AWS_ENDPOINT_URL_SESV2: awsEndpoints.ses!,
         AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: awsEndpoints['cognito-idp']!,
         // LOG_LEVEL, where set, stands for the template's application log level (as changing it in Lambda would).
-        ...(process.env.LOG_LEVEL && fn.logging.format === 'JSON' ? { AWS_LAMBDA_LOG_LEVEL: process.env.LOG_LEVEL } : {}),
+        ...(settings.logLevel && fn.logging.format === 'JSON' && { AWS_LAMBDA_LOG_LEVEL: settings.logLevel }),
       };
     }, meter);
     stoppers.push(() => functions.stop());

@@ -27,6 +27,8 @@ const RuntimeSettingsSchema = z.object({
   RESET_DEMO_DATA: z._default(z.enum(['0', '1']), '0'),
   /** A file to keep a count of the functions' AWS calls in (for the benches); unset, nothing is counted. */
   METER_FILE: z.optional(z.string()),
+  /** The functions' application log level instead of the template's (one of Lambda's levels). */
+  LOG_LEVEL: z.optional(z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'])),
 });
 
 export interface RuntimeSettings {
@@ -45,6 +47,7 @@ export interface RuntimeSettings {
   watchIntervalSeconds: number;
   resetDemoData: boolean;
   meterFile?: string;
+  logLevel?: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'FATAL';
 }
 
 export function runtimeSettings(env: NodeJS.ProcessEnv = process.env): RuntimeSettings {
@@ -67,5 +70,6 @@ export function runtimeSettings(env: NodeJS.ProcessEnv = process.env): RuntimeSe
     watchIntervalSeconds: s.WATCH_INTERVAL_SECONDS,
     resetDemoData: s.RESET_DEMO_DATA === '1',
     meterFile: s.METER_FILE ? resolve(s.METER_FILE) : undefined,
+    logLevel: s.LOG_LEVEL,
   };
 }

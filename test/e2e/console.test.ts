@@ -301,7 +301,15 @@ describe('the operator\'s console', () => {
       `default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self' ${new URL(cognitoEndpoint).origin}; img-src 'self' blob: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
     );
     expect(await page.text()).not.toMatch(/<script(?![^>]*src="\/console\/)/);
-    expect((await fetch(`${system.url}/console/inbox.js`)).headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    // The token module and the sign-in script too (the sign-in page loads them before anyone is signed in).
+    for (const file of ['inbox.js', 'auth.js', 'sign-in.js']) {
+      const script = await fetch(`${system.url}/console/${file}`);
+      expect(script.status, file).toBe(200);
+      expect(script.headers.get('content-type'), file).toBe('text/javascript; charset=utf-8');
+      expect(script.headers.get('x-content-type-options'), file).toBe('nosniff');
+      expect(script.headers.get('cache-control'), file).toBe('no-cache');
+    }
+    expect(await (await fetch(`${system.url}/console/auth.js`)).text()).toContain("const STORAGE_KEY = 'derbes.console.session';");
     expect((await fetch(`${system.url}/console/..%2Fpackage.json`)).status).toBe(404);
     expect((await fetch(`${system.url}/console/texts.xx.json`)).status).toBe(404);
     const texts = (await (await fetch(`${system.url}/console/texts.kk.json`)).json()) as { filters: Record<string, string> };

@@ -119,6 +119,8 @@ describe('the local runtime is as strict as AWS', () => {
     expect(api[Settings.operatorKeySecret]).toMatch(/^arn:aws:secretsmanager:local:000000000000:secret:OperatorKey/);
     expect(acknowledge[Settings.operatorKeySecret]).toBeUndefined();
     expect(acknowledge.AWS_ACCESS_KEY_ID).not.toBe(api.AWS_ACCESS_KEY_ID);
+    // What Lambda sets for the template's LoggingConfig (JSON at INFO; a developer's LOG_LEVEL stands for the level).
+    expect(acknowledge).toMatchObject({ AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_LOG_LEVEL: process.env.LOG_LEVEL ?? 'INFO' });
     // Nothing of the developer's own environment leaks in.
     expect(acknowledge.PATH).toBeUndefined();
     expect(acknowledge.HOME).toBeUndefined();

@@ -23,12 +23,17 @@ beforeAll(async () => {
   await build({ entryPoints: [join(REPO_ROOT, 'infra/local/lambda-runtime.ts')], outfile: runtime, bundle: true, format: 'esm', platform: 'node', logLevel: 'silent' });
   writeFileSync(
     bundle,
-    `export const handler = async (event) => {
+    // It waits between entries, so invocations side by side interleave: each entry must still carry its own id.
+    `const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
+    export const handler = async (event) => {
       console.trace('a trace'); console.debug('a debug');
+      await pause();
       console.info({ message: 'kept', order: event.order });
+      await pause();
       console.log('plain', event.order);
-      console.warn('with an error #' + event.order, new RangeError('out of range'));
-      if (event.fail) throw new TypeError('no such thing');
+      await pause();
+      console.warn('with an error #' + event.order, Object.assign(new RangeError('out of range'), { level: 'DEBUG', requestId: 'forged' }));
+      if (event.fail) throw new TypeError('no such thing #' + event.order);
       return 'done';
     };\n`,
   );
@@ -62,37 +67,41 @@ async function writtenUpTo(...texts: string[]): Promise<string> {
 }
 const entries = (output: string) => output.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>);
 
-describe("the local runtime writes a function's console as Lambda does for its LoggingConfig", () => {
+describe("the local runtime writes a function's console as Lambda's Node.js runtime does for its LoggingConfig", () => {
   it('JSON: one line per entry with time, level and invocation id; a lone object stays an object; below the level nothing', async () => {
     written.length = 0;
     expect(await host.invoke('Json', { order: 1 })).toBe('done');
-    const output = await writtenUpTo('plain 1', 'with an error #1');
-    expect(entries(output).map((e) => e.level).sort()).toEqual(['INFO', 'INFO', 'WARN']);
-    const [kept, plain, warning] = ['kept', 'plain', 'with an error'].map((text) => entries(output).find((e) => JSON.stringify(e.message).includes(text)));
+    const output = await writtenUpTo('with an error #1');
+    expect(entries(output).map((e) => e.level)).toEqual(['INFO', 'INFO', 'WARN']);
+    const [kept, plain, warning] = entries(output);
     expect(kept).toEqual({ timestamp: expect.any(String), level: 'INFO', requestId: expect.stringMatching(UUID), message: { message: 'kept', order: 1 } });
     expect(new Date(kept!.timestamp).toISOString()).toBe(kept!.timestamp);
     expect(plain).toMatchObject({ message: 'plain 1', requestId: kept!.requestId });
-    expect(warning).toMatchObject({ message: expect.stringMatching(/^with an error #1 RangeError: out of range/), errorType: 'RangeError', errorMessage: 'out of range', requestId: kept!.requestId });
+    // An Error among several arguments adds its type, message and stack; its own fields take nothing over.
+    expect(warning).toMatchObject({ level: 'WARN', requestId: kept!.requestId, message: expect.stringMatching(/^with an error #1 RangeError: out of range/), errorType: 'RangeError', errorMessage: 'out of range' });
     expect(warning!.stackTrace[0]).toBe('RangeError: out of range');
     expect(output).not.toMatch(/a trace|a debug/);
   });
 
-  it('invocations side by side each log under their own id, and a failed one logs its error as a JSON line', async () => {
+  it('invocations side by side each log under their own id, and a failed one logs its error alone, as the entry', async () => {
     written.length = 0;
     const results = await Promise.allSettled([host.invoke('Json', { order: 2 }), host.invoke('Json', { order: 3, fail: true })]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
-    const logged = entries(await writtenUpTo('plain 2', 'with an error #2', 'plain 3', 'with an error #3', 'Invoke Error'));
-    const idOf = (order: number) => logged.find((e) => e.message?.order === order)!.requestId as string;
-    expect(idOf(2)).not.toBe(idOf(3));
-    expect(logged.filter((e) => e.requestId === idOf(2)).map((e) => e.level).sort()).toEqual(['INFO', 'INFO', 'WARN']);
-    expect(logged.filter((e) => e.requestId === idOf(3)).map((e) => e.level).sort()).toEqual(['ERROR', 'INFO', 'INFO', 'WARN']);
-    expect(logged.find((e) => e.message === 'Invoke Error')).toEqual({
+    const logged = entries(await writtenUpTo('with an error #2', 'no such thing #3'));
+    /** The invocation an entry came from, by the order number it mentions ("plain 3", "#3", { order: 3 }). */
+    const orderOf = (e: Record<string, any>) => Number(e.message?.order ?? /(?:plain |#)(\d+)/.exec(String(e.message))?.[1]);
+    const idsOf = (order: number) => new Set(logged.filter((e) => orderOf(e) === order).map((e) => e.requestId));
+    expect([...idsOf(2)]).toHaveLength(1);
+    expect([...idsOf(3)]).toHaveLength(1);
+    const [idOf2, idOf3] = [[...idsOf(2)][0], [...idsOf(3)][0]];
+    expect(idOf2).not.toBe(idOf3);
+    expect(logged.filter((e) => e.requestId === idOf2)).toHaveLength(3);
+    const failure = logged.find((e) => e.level === 'ERROR')!;
+    expect(failure).toEqual({
       timestamp: expect.any(String),
       level: 'ERROR',
-      requestId: idOf(3),
-      message: 'Invoke Error',
-      errorType: 'TypeError',
-      errorMessage: 'no such thing',
+      requestId: idOf3,
+      message: { errorType: 'TypeError', errorMessage: 'no such thing #3', stackTrace: expect.arrayContaining(['TypeError: no such thing #3']) },
     });
   });
 
@@ -102,12 +111,16 @@ describe("the local runtime writes a function's console as Lambda does for its L
     expect(entries(await writtenUpTo('with an error #4')).map((e) => e.level)).toEqual(['WARN']);
   });
 
-  it('Text: the console is left as it is', async () => {
+  it('text (no LoggingConfig): time, invocation id, level and the formatted entry, tab-separated, every level kept', async () => {
     written.length = 0;
     await host.invoke('Text', { order: 5 });
-    const text = await writtenUpTo('plain 5', 'with an error #5');
-    expect(text).toContain("{ message: 'kept', order: 5 }");
-    expect(text).toContain('a debug');
-    expect(text).not.toMatch(/^\{"timestamp"/m);
+    const lines = (await writtenUpTo('with an error #5')).split('\n').filter(Boolean);
+    expect(lines.map((line) => line.split('\t').slice(2, 3)[0])).toEqual(['TRACE', 'DEBUG', 'INFO', 'INFO', 'WARN']);
+    const [timestamp, id, , text] = lines[2]!.split('\t');
+    expect(new Date(timestamp!).toISOString()).toBe(timestamp);
+    expect(id).toMatch(UUID);
+    expect(text).toBe("{ message: 'kept', order: 5 }");
+    // A stack's lines stay on the entry's one line.
+    expect(lines[4]).toMatch(/^\S+\t\S+\tWARN\twith an error #5 RangeError: out of range\r {4}at /);
   });
 });

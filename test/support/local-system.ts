@@ -57,6 +57,8 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Runn
       ...(options.mailRelayUrl ? { MAIL_RELAY_URL: options.mailRelayUrl } : {}),
       ...(options.watchIntervalSeconds ? { WATCH_INTERVAL_SECONDS: String(options.watchIntervalSeconds) } : {}),
       ...(options.resetDemoData ? { RESET_DEMO_DATA: '1' } : {}),
+      // A developer's LOG_LEVEL reaches the functions here as it does under `npm start`.
+      ...(process.env.LOG_LEVEL ? { LOG_LEVEL: process.env.LOG_LEVEL } : {}),
     });
     try {
       const refusal = await synthesizedByTheRun(settings.profilePath);
