@@ -240,9 +240,10 @@ function problemKind(issue: IssueShape): Pick<FieldProblem, 'kind' | 'limit'> {
 
 /** Turns zod issues into field problems, so every schema reports the same way. */
 export function toFieldProblems(issues: ReadonlyArray<IssueShape>): FieldProblem[] {
-  return issues.map((issue) => ({
-    field: issue.path.length ? issue.path.map(String).join('.') : '(root)',
-    message: issue.message,
-    ...problemKind(issue),
-  }));
+  return issues.map((issue) => {
+    const kind = problemKind(issue);
+    // A field left out is said to be required, not in the parser's words about the type it expected.
+    const missing = issue.code === 'invalid_type' && kind.kind === 'required';
+    return { field: issue.path.length ? issue.path.map(String).join('.') : '(root)', message: missing ? 'is required' : issue.message, ...kind };
+  });
 }

@@ -23,7 +23,8 @@ export const handler = reportingErrors('email-intake', async (event: SESEvent): 
     };
     const raw = await deps.mailArchive.read(mail.messageId);
     const outcome = await receiveEmail(deps, mail.messageId, raw, verdicts);
-    logger.info('email received', { sesMessageId: mail.messageId, ...outcome });
+    const { requestId: reference, ...decided } = outcome;
+    logger.info('email received', { sesMessageId: mail.messageId, ...decided, ...(reference && { reference }) });
     outcomes.push(outcome);
   }
   return outcomes;

@@ -24,7 +24,7 @@ import { consoleRoutes } from './http/console-routes.ts';
 import { errorBody, errorHeaders, jsonError } from './http/error-responses.ts';
 import { confirmPage, downloadPage, formProblems, messagePage, requestFormPage, type FormSettings, type FormValues } from './http/pages.ts';
 import type { PublicRouteKey } from './http/routes.ts';
-import { header, html, json, rawBody, type Result } from './http/responses.ts';
+import { header, html, json, objectBody, rawBody, type Result } from './http/responses.ts';
 import { logger } from './logger.ts';
 
 const isMultipart = (event: APIGatewayProxyEventV2) => (header(event, 'content-type') ?? '').startsWith('multipart/form-data');
@@ -59,9 +59,8 @@ function parseBody(event: APIGatewayProxyEventV2): Record<string, unknown> {
     for (const [key, values] of Object.entries(multipart(event).fields)) fields[key] = key === 'types' ? values : values[0];
     return fields;
   }
-  const body = rawBody(event);
   if (isForm(event)) {
-    const form = new URLSearchParams(body);
+    const form = new URLSearchParams(rawBody(event));
     const fields: Record<string, unknown> = {};
     for (const key of new Set(form.keys())) fields[key] = key === 'types' ? form.getAll(key) : form.get(key);
     return fields;
@@ -70,13 +69,7 @@ function parseBody(event: APIGatewayProxyEventV2): Record<string, unknown> {
   if (!contentType.startsWith('application/json')) {
     throw new ValidationError([{ field: 'content-type', message: 'send application/json or an HTML form' }], 'request');
   }
-  try {
-    const parsed: unknown = JSON.parse(body);
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-  } catch {
-    // reported below with the field that is wrong
-  }
-  throw new ValidationError([{ field: '(body)', message: 'must be a JSON object' }], 'request');
+  return objectBody(event, 'request');
 }
 
 function pageLanguage(event: APIGatewayProxyEventV2, fallback: Language): Language {
@@ -161,7 +154,7 @@ async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
   if (attachments.problems.length) throw new ValidationError(attachmentFieldProblems(attachments.problems), 'request');
   const { request, created } = await submitRequest(deps, submission, 'web', await idempotencyOf(deps, event, formKey, submission), await gpcSignal(event));
   if (attachments.files.length) await keepFormAttachments(deps, request.id, attachments.files);
-  logger.info('request submitted', { requestId: request.id, created, channel: 'web' });
+  logger.info('request submitted', { reference: request.id, created, channel: 'web' });
   // A link already on its way to this address confirms this request too: say so, rather than promise another.
   const linkSentAt = await linkAlreadySent(deps, request.email);
   const m = await loadMessages(request.language);
@@ -191,7 +184,7 @@ async function confirm(event: APIGatewayProxyEventV2, asPage: boolean): Promise<
     const code = parseBody(event).code;
     if (typeof code !== 'string') throw new ValidationError([{ field: 'code', message: 'is required' }], 'confirmation');
     const references = await confirmVerification(deps, code);
-    logger.info('verification confirmed', { requestIds: references });
+    logger.info('verification confirmed', { references });
     const first = await deps.requests.get(references[0]!);
     if (!asPage) return json(200, { reference: first.id, references, status: 'confirmed' });
     const m = await loadMessages(first.language);
@@ -244,7 +237,7 @@ const routes: Record<PublicRouteKey, Route> = {
     try {
       if (typeof token !== 'string' || !token) throw new InvalidTokenError('download token is missing');
       const file = await download(deps, token);
-      logger.info('access package downloaded', { requestId: file.requestId });
+      logger.info('access package downloaded', { reference: file.requestId });
       // The page opens in the browser (to read or print); the JSON file is saved.
       if (file.contentType.startsWith('text/html')) {
         const page = html(200, file.body);

@@ -1,4 +1,7 @@
-/** Fields of a log entry: identifiers (request ids, message ids, error codes), never addresses, names, bodies or codes. */
+/**
+ * Fields of a log entry: identifiers (a request's reference as `reference`, message ids, error codes), never
+ * addresses, names, bodies or codes. (`requestId` is Lambda's: the invocation's id, on every line.)
+ */
 type Fields = Record<string, unknown> & { message?: never };
 
 /**

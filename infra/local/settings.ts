@@ -51,7 +51,8 @@ export interface RuntimeSettings {
 }
 
 export function runtimeSettings(env: NodeJS.ProcessEnv = process.env): RuntimeSettings {
-  const parsed = RuntimeSettingsSchema.safeParse(env);
+  // A log level is read as Lambda reads it, in any case; an empty one is no setting.
+  const parsed = RuntimeSettingsSchema.safeParse({ ...env, LOG_LEVEL: env.LOG_LEVEL?.toUpperCase() || undefined });
   if (!parsed.success) throw new ConfigurationError('environment', toFieldProblems(parsed.error.issues));
   const s = parsed.data;
   return {

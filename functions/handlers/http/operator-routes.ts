@@ -13,7 +13,7 @@ import { breachRoutes } from './breach-routes.ts';
 import { resumeRequest } from '../../use-cases/attention.ts';
 import { retentionRoutes } from './retention-routes.ts';
 import { evidenceRoutes } from './evidence-routes.ts';
-import { attachmentDisposition, header, json, rawBody, type Result } from './responses.ts';
+import { attachmentDisposition, header, json, objectBody, type Result } from './responses.ts';
 import type { OperatorRoute } from './operator-call.ts';
 import type { Dependencies } from '../../use-cases/dependencies.ts';
 import { onBehalfOf } from '../../use-cases/on-behalf-of.ts';
@@ -103,13 +103,7 @@ function idempotencyKey(event: APIGatewayProxyEventV2): string | undefined {
   return key;
 }
 
-function body(event: APIGatewayProxyEventV2): unknown {
-  try {
-    return JSON.parse(rawBody(event) || '{}');
-  } catch {
-    throw new ValidationError([{ field: '(body)', message: 'must be a JSON object' }], 'decision');
-  }
-}
+const body = (event: APIGatewayProxyEventV2) => objectBody(event, 'decision');
 
 const handlers: Record<OperatorRouteKey, OperatorRoute> = {
   ...breachRoutes,

@@ -32,15 +32,19 @@ export function rawBody(event: APIGatewayProxyEventV2): string {
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
 }
 
-/** The body as a JSON object (none is `{}`); anything else is refused, naming what the call was about (`context`). */
+/**
+ * The body as a JSON object (none is `{}`); text that is not JSON, or JSON that is not an object, is refused as such,
+ * naming what the call was about (`context`).
+ */
 export function objectBody(event: APIGatewayProxyEventV2, context: string): Record<string, unknown> {
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(rawBody(event) || '{}');
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    parsed = JSON.parse(rawBody(event) || '{}');
   } catch {
-    // named below
+    throw new ValidationError([{ field: '(body)', message: 'is not valid JSON', kind: 'format' }], context);
   }
-  throw new ValidationError([{ field: '(body)', message: 'must be a JSON object' }], context);
+  if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  throw new ValidationError([{ field: '(body)', message: 'must be a JSON object', kind: 'format' }], context);
 }
 
 /**
