@@ -1,8 +1,9 @@
 import { ConfigurationError } from '../domain/errors.ts';
 
 /**
- * Every environment variable of derbes' own that a function reads (the AWS SDK's and Lambda's AWS_* aside). The CDK construct sets them from these names and the local runtime reads them back from the
- * synthesized template, so a name cannot drift between the two.
+ * Every environment variable of derbes' own that a function reads (the AWS SDK's and Lambda's AWS_* aside). The CDK
+ * construct sets them from these names and the local runtime reads them back from the synthesized template, so a
+ * name cannot drift between the two.
  */
 export const Settings = {
   requestsTable: 'REQUESTS_TABLE',

@@ -3,6 +3,9 @@ import * as z from '../../functions/domain/schema.ts';
 import { ConfigurationError, toFieldProblems } from '../../functions/domain/errors.ts';
 import { DEFAULT_PROFILE, REPO_ROOT } from '../names.ts';
 
+/** Lambda's application log levels. */
+const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'] as const;
+
 const port = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(65535)), fallback);
 
 /** Every setting of `npm start`, read from the environment once and checked with the variable's name. */
@@ -28,7 +31,7 @@ const RuntimeSettingsSchema = z.object({
   /** A file to keep a count of the functions' AWS calls in (for the benches); unset, nothing is counted. */
   METER_FILE: z.optional(z.string()),
   /** The functions' application log level instead of the template's (one of Lambda's levels). */
-  LOG_LEVEL: z.optional(z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'])),
+  LOG_LEVEL: z.optional(z.enum(LOG_LEVELS)),
 });
 
 export interface RuntimeSettings {
@@ -47,7 +50,7 @@ export interface RuntimeSettings {
   watchIntervalSeconds: number;
   resetDemoData: boolean;
   meterFile?: string;
-  logLevel?: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'FATAL';
+  logLevel?: (typeof LOG_LEVELS)[number];
 }
 
 export function runtimeSettings(env: NodeJS.ProcessEnv = process.env): RuntimeSettings {
