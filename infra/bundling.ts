@@ -1,9 +1,7 @@
 import { isMainThread, MessageChannel, parentPort, receiveMessageOnPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import { build, type BuildOptions } from 'esbuild';
+import { htmlEntitiesOnFirstUse, requireWhereUsed, sdkPackageVersionOnly } from './lean-modules.ts';
 import { flattenSdkBarrels } from './sdk-barrels.ts';
-
-/** ESM bundles of CommonJS dependencies (the holiday library, pdfkit) need `require`; every chunk gets one. */
-export const ESM_REQUIRE_BANNER = "import { createRequire as __derbesRequire } from 'node:module'; const require = __derbesRequire(import.meta.url);";
 
 /**
  * How every function is bundled, for Lambda (`cdk synth`) and for the local runtime alike: ESM for Node 24, the AWS
@@ -19,7 +17,9 @@ export const ESM_REQUIRE_BANNER = "import { createRequire as __derbesRequire } f
  *   takes two, and the message catalogues and rules are mostly Russian and Kazakh.
  *
  * The SDK's barrels are flattened (infra/sdk-barrels.ts): through them, the protocols and XML code of the clients a
- * function loads later sat in its init.
+ * function loads later sat in its init. Two modules are trimmed (infra/lean-modules.ts): an SDK client's package.json
+ * to its version, and the mail parser's table of HTML entities to a file read on first use; and only the chunks that
+ * call `require` (bundled CommonJS code) are given one.
  *
  * No source maps: with `--enable-source-maps` Node reads the map of every module it loads, which cost 0.2–0.5 s of
  * CPU per cold start with the maps of one bundle (measured; see the README's benchmark table), on every cold start of
@@ -38,9 +38,8 @@ export const FUNCTION_BUILD: BuildOptions = {
   charset: 'utf8',
   sourcemap: false,
   outExtension: { '.js': '.mjs' },
-  banner: { js: ESM_REQUIRE_BANNER },
   logLevel: 'error',
-  plugins: [flattenSdkBarrels()],
+  plugins: [flattenSdkBarrels(), sdkPackageVersionOnly(), htmlEntitiesOnFirstUse(), requireWhereUsed()],
 };
 
 /**
@@ -48,7 +47,7 @@ export const FUNCTION_BUILD: BuildOptions = {
  * the packages the plugins read (a plugin's reads are not inputs of esbuild's metafile). The local runtime's build
  * cache is keyed by their contents.
  */
-export const BUNDLING_SOURCES = ['infra/bundling.ts', 'infra/sdk-barrels.ts', 'package-lock.json'];
+export const BUNDLING_SOURCES = ['infra/bundling.ts', 'infra/sdk-barrels.ts', 'infra/lean-modules.ts', 'package-lock.json'];
 
 /** A bundling request to the bundler thread, answered on `port` once `done` is set. */
 interface BundleRequest {

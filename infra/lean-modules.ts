@@ -1,0 +1,98 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Plugin } from 'esbuild';
+
+/** An AWS SDK client's package.json, which its runtime configuration imports whole for one field. */
+const SDK_PACKAGE_JSON = /[\\/]node_modules[\\/]@aws-sdk[\\/][^\\/]+[\\/]package\.json$/;
+
+/**
+ * An SDK client's runtime configuration imports its package.json for the version it puts in the user agent, and a
+ * default import of JSON keeps the whole file: 2.4 KB of descriptions, scripts and dependency lists at the init of
+ * every function, and again in each client it loads later. The bundle gets the version alone; a client reading any
+ * other field would find it missing in its tests here (none does: `packageInfo.version` is the only use).
+ */
+export function sdkPackageVersionOnly(): Plugin {
+  return {
+    name: 'sdk-package-version-only',
+    setup(build) {
+      build.onLoad({ filter: SDK_PACKAGE_JSON }, ({ path }) => {
+        const { version } = JSON.parse(readFileSync(path, 'utf8')) as { version: string };
+        return { contents: JSON.stringify({ version }), loader: 'json' };
+      });
+    },
+  };
+}
+
+/** postal-mime's table of HTML's named character references. */
+const POSTAL_MIME_ENTITIES = /[\\/]node_modules[\\/]postal-mime[\\/]dist[\\/]esm[\\/]html-entities\.js$/;
+const TABLE_NAMESPACE = 'html-entities-table';
+
+/**
+ * postal-mime converts an HTML part to text (and so decodes its character references) only when a message mixes
+ * parts of both kinds; its module of all 2,231 named references (38 KB minified) is imported by its parser all the
+ * same, and so sat in the init of the mail intake function, a twelfth of what that init parses. Here the table leaves
+ * the code for a JSON file of the bundle (esbuild's `file` loader writes it beside the chunks and hands the module its
+ * name), read the first time postal-mime looks an entity up: the same table, the same lookups, synchronously as
+ * before, read at most once per process.
+ */
+export function htmlEntitiesOnFirstUse(): Plugin {
+  return {
+    name: 'html-entities-on-first-use',
+    setup(build) {
+      build.onLoad({ filter: POSTAL_MIME_ENTITIES }, ({ path }) => ({
+        contents: [
+          "import { readFileSync } from 'node:fs';",
+          `import tableFile from ${JSON.stringify(path)} with { type: '${TABLE_NAMESPACE}' };`,
+          'let table;',
+          'export const htmlEntities = new Proxy({}, {',
+          "  get: (_, name) => (table ??= JSON.parse(readFileSync(new URL(tableFile, import.meta.url), 'utf8')))[name],",
+          '});',
+        ].join('\n'),
+        loader: 'js',
+      }));
+      build.onResolve({ filter: POSTAL_MIME_ENTITIES }, ({ path, with: attributes }) =>
+        attributes.type === TABLE_NAMESPACE ? { path: path.replace(/\.js$/, '.json'), namespace: TABLE_NAMESPACE } : undefined,
+      );
+      build.onLoad({ filter: /.*/, namespace: TABLE_NAMESPACE }, async ({ path }) => {
+        const { htmlEntities } = (await import(pathToFileURL(path.replace(/\.json$/, '.js')).href)) as { htmlEntities: Record<string, string> };
+        return { contents: JSON.stringify(htmlEntities), loader: 'file' };
+      });
+    },
+  };
+}
+
+/** What gives an ES module chunk the `require` that bundled CommonJS code (the holiday library, pdfkit) calls. */
+const REQUIRE_PRELUDE = "import { createRequire as __derbesRequire } from 'node:module'; const require = __derbesRequire(import.meta.url);\n";
+
+/**
+ * ESM bundles of CommonJS dependencies need `require`. esbuild's banner would put it in every chunk — a `createRequire`
+ * and an import at the init of each of some twenty files, for the four chunks of a bundle that name `require` at all.
+ * This gives it to the chunks that do, after the build: a chunk that never writes the word cannot reach the binding.
+ */
+export function requireWhereUsed(): Plugin {
+  return {
+    name: 'require-where-used',
+    setup(build) {
+      build.initialOptions.metafile = true;
+      build.onEnd((result) => {
+        if (result.errors.length > 0) return;
+        const needsRequire = (code: string) => /\brequire\b/.test(code);
+        if (result.outputFiles) {
+          result.outputFiles = result.outputFiles.map((file) => {
+            if (!file.path.endsWith('.mjs') || !needsRequire(file.text)) return file;
+            const contents = Buffer.concat([Buffer.from(REQUIRE_PRELUDE), file.contents]);
+            return { path: file.path, contents, hash: file.hash, get text() { return contents.toString('utf8'); } };
+          });
+          return;
+        }
+        const root = build.initialOptions.absWorkingDir ?? process.cwd();
+        for (const output of Object.keys(result.metafile!.outputs).filter((path) => path.endsWith('.mjs'))) {
+          const path = resolve(root, output);
+          const code = readFileSync(path, 'utf8');
+          if (needsRequire(code)) writeFileSync(path, REQUIRE_PRELUDE + code);
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import PostalMime from 'postal-mime';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FUNCTION_BUILD } from '../../infra/bundling.ts';
+import { REPO_ROOT } from '../../infra/names.ts';
+
+const PROBE = join(REPO_ROOT, '.scratch', 'lean-modules-probe');
+const out = mkdtempSync(join(tmpdir(), 'derbes-lean-modules-'));
+afterAll(() => [PROBE, out].forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+/** Bundles `source` as a function is bundled; returns the bundle's folder and its entry module. */
+async function bundled(name: string, source: string): Promise<{ dir: string; module: Record<string, unknown> }> {
+  mkdirSync(PROBE, { recursive: true });
+  writeFileSync(join(PROBE, `${name}.ts`), source);
+  const dir = join(out, name);
+  await build({ ...FUNCTION_BUILD, absWorkingDir: REPO_ROOT, entryPoints: { index: join(PROBE, `${name}.ts`) }, outdir: dir });
+  return { dir, module: (await import(pathToFileURL(join(dir, 'index.mjs')).href)) as Record<string, unknown> };
+}
+
+/** A message whose plain part and HTML part are separate nodes: postal-mime renders the HTML one as text too. */
+const MIXED = [
+  'From: a@example.kz',
+  'To: b@example.kz',
+  'Subject: mixed',
+  'MIME-Version: 1.0',
+  'Content-Type: multipart/mixed; boundary="b"',
+  '',
+  '--b',
+  'Content-Type: text/plain; charset=utf-8',
+  '',
+  'First part.',
+  '--b',
+  'Content-Type: text/html; charset=utf-8',
+  '',
+  '<p>&Aacute;lmaty &hellip; &CounterClockwiseContourIntegral; &amp; &#x41;&#66; &notanentity; &lt;b&gt;</p>',
+  '--b--',
+  '',
+].join('\r\n');
+
+describe('lean modules (what a function bundle leaves out of its init)', () => {
+  it('reads postal-mime’s table of named character references from a file of the bundle, and decodes as postal-mime itself does', async () => {
+    const { dir, module } = await bundled(
+      'entities',
+      `import PostalMime from 'postal-mime';\nexport const parse = async (raw: string) => (await PostalMime.parse(raw)).text;\n`,
+    );
+    const text = await (module.parse as (raw: string) => Promise<string>)(MIXED);
+    expect(text).toBe((await PostalMime.parse(MIXED)).text);
+    expect(text).toContain('Álmaty … ∳ & AB &notanentity; <b>');
+
+    const files = readdirSync(dir);
+    const code = files.filter((file) => file.endsWith('.mjs')).map((file) => readFileSync(join(dir, file), 'utf8'));
+    expect(code.some((chunk) => chunk.includes('CounterClockwiseContourIntegral'))).toBe(false);
+    const tables = files.filter((file) => file.endsWith('.json'));
+    expect(tables).toHaveLength(1);
+    expect(Object.keys(JSON.parse(readFileSync(join(dir, tables[0]!), 'utf8')) as object)).toHaveLength(2231);
+  });
+
+  it('keeps an SDK client’s version for its user agent, and nothing else of its package.json', async () => {
+    const { dir, module } = await bundled(
+      'version',
+      `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nexport const agent = async () => (await new DynamoDBClient({ region: 'us-east-1' }).config.defaultUserAgentProvider()).map((pair) => pair.join('/')).join(' ');\n`,
+    );
+    const { version, description } = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', '@aws-sdk', 'client-dynamodb', 'package.json'), 'utf8')) as { version: string; description: string };
+    expect(await (module.agent as () => Promise<string>)()).toContain(`api/DynamoDB/${version}`);
+    const code = readdirSync(dir).filter((file) => file.endsWith('.mjs')).map((file) => readFileSync(join(dir, file), 'utf8'));
+    expect(code.some((chunk) => chunk.includes(description))).toBe(false);
+  });
+
+  it('gives `require` to the chunks that call it, and to no other', async () => {
+    mkdirSync(PROBE, { recursive: true });
+    writeFileSync(join(PROBE, 'later.ts'), 'export const later = 1;\n');
+    const { dir, module } = await bundled(
+      'commonjs',
+      `import Holidays from 'date-holidays';\nexport const holidays = () => new Holidays('KZ').getHolidays(2026).length;\nexport const later = () => import('./later.ts');\n`,
+    );
+    expect((module.holidays as () => number)()).toBeGreaterThan(5);
+    const chunks = readdirSync(dir).filter((file) => file.endsWith('.mjs')).map((file) => readFileSync(join(dir, file), 'utf8'));
+    const withPrelude = chunks.filter((chunk) => chunk.startsWith("import { createRequire as __derbesRequire } from 'node:module';"));
+    expect(withPrelude.length).toBeGreaterThan(0);
+    expect(withPrelude.length).toBeLessThan(chunks.length);
+    expect(chunks.filter((chunk) => !withPrelude.includes(chunk)).every((chunk) => !/\brequire\b/.test(chunk))).toBe(true);
+  });
+});
