@@ -1,6 +1,6 @@
 import { isMainThread, MessageChannel, parentPort, receiveMessageOnPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import { build, type BuildOptions } from 'esbuild';
-import { htmlEntitiesOnFirstUse, requireWhereUsed, sdkPackageVersionOnly } from './lean-modules.ts';
+import { credentialsFromEnvironment, htmlEntitiesOnFirstUse, requireWhereUsed, sdkPackageVersionOnly } from './lean-modules.ts';
 import { flattenSdkBarrels } from './sdk-barrels.ts';
 
 /**
@@ -17,9 +17,10 @@ import { flattenSdkBarrels } from './sdk-barrels.ts';
  *   takes two, and the message catalogues and rules are mostly Russian and Kazakh.
  *
  * The SDK's barrels are flattened (infra/sdk-barrels.ts): through them, the protocols and XML code of the clients a
- * function loads later sat in its init. Two modules are trimmed (infra/lean-modules.ts): an SDK client's package.json
- * to its version, and the mail parser's table of HTML entities to a file read on first use; and only the chunks that
- * call `require` (bundled CommonJS code) are given one.
+ * function loads later sat in its init. infra/lean-modules.ts trims the rest: the SDK's credential chain to the
+ * environment's credentials (what Lambda gives a function's role; the other links' ten lazy imports split the SDK's
+ * code into eight more files at every init), an SDK client's package.json to its version, the mail parser's table of
+ * HTML entities to a file read on first use, and `require` to the chunks that call it (bundled CommonJS code).
  *
  * No source maps: with `--enable-source-maps` Node reads the map of every module it loads, which cost 0.2–0.5 s of
  * CPU per cold start with the maps of one bundle (measured; see the README's benchmark table), on every cold start of
@@ -39,7 +40,8 @@ export const FUNCTION_BUILD: BuildOptions = {
   sourcemap: false,
   outExtension: { '.js': '.mjs' },
   logLevel: 'error',
-  plugins: [flattenSdkBarrels(), sdkPackageVersionOnly(), htmlEntitiesOnFirstUse(), requireWhereUsed()],
+  // The chain's module is replaced before the barrels' plugin reads it (the first plugin to load a module wins).
+  plugins: [credentialsFromEnvironment(), flattenSdkBarrels(), sdkPackageVersionOnly(), htmlEntitiesOnFirstUse(), requireWhereUsed()],
 };
 
 /**

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
 
@@ -20,6 +20,30 @@ export function sdkPackageVersionOnly(): Plugin {
         const { version } = JSON.parse(readFileSync(path, 'utf8')) as { version: string };
         return { contents: JSON.stringify({ version }), loader: 'json' };
       });
+    },
+  };
+}
+
+/** The module of the SDK's default credential chain (the flattened barrels import it by its file). */
+const CREDENTIAL_CHAIN = /[\\/]node_modules[\\/]@aws-sdk[\\/]credential-provider-node[\\/]dist-es[\\/]defaultProvider\.js$/;
+
+/**
+ * A function's AWS credentials are its role's, which Lambda (and the local runtime, for the role it emulates) puts in
+ * the environment. The SDK's default chain reads the environment first, and so never goes further here; the rest of
+ * it (SSO, shared files, processes, web identity, the container and instance endpoints, with the STS, SSO and sign-in
+ * clients they bring) is code a function carries but never runs, and each of its ten lazily imported providers split
+ * the SDK's shared code into more chunks at every init. Clients here get the environment's credentials alone; where
+ * they are missing, a call fails as the chain's first link does ("Unable to find environment variable credentials").
+ */
+export function credentialsFromEnvironment(): Plugin {
+  return {
+    name: 'credentials-from-environment',
+    setup(build) {
+      build.onLoad({ filter: CREDENTIAL_CHAIN }, ({ path }) => ({
+        contents: "export { fromEnv as defaultProvider } from '@aws-sdk/credential-provider-env';",
+        resolveDir: dirname(path),
+        loader: 'js',
+      }));
     },
   };
 }

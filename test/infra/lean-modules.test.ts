@@ -84,4 +84,25 @@ describe('lean modules (what a function bundle leaves out of its init)', () => {
     expect(withPrelude.length).toBeLessThan(chunks.length);
     expect(chunks.filter((chunk) => !withPrelude.includes(chunk)).every((chunk) => !/\brequire\b/.test(chunk))).toBe(true);
   });
+
+  it('gives a client the credentials of the environment, as Lambda sets them, without the rest of the SDK’s chain', async () => {
+    const { dir, module } = await bundled(
+      'credentials',
+      `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nexport const credentials = () => new DynamoDBClient({ region: 'us-east-1' }).config.credentials();\n`,
+    );
+    const credentials = module.credentials as () => Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string }>;
+    const saved = { ...process.env };
+    try {
+      Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIDROLE', AWS_SECRET_ACCESS_KEY: 'role-secret', AWS_SESSION_TOKEN: 'role-session' });
+      delete process.env.AWS_PROFILE;
+      expect(await credentials()).toMatchObject({ accessKeyId: 'AKIDROLE', secretAccessKey: 'role-secret', sessionToken: 'role-session' });
+      delete process.env.AWS_ACCESS_KEY_ID;
+      delete process.env.AWS_SECRET_ACCESS_KEY;
+      await expect(credentials()).rejects.toThrow(/Unable to find environment variable credentials/);
+    } finally {
+      process.env = saved;
+    }
+    const code = readdirSync(dir).filter((file) => file.endsWith('.mjs')).map((file) => readFileSync(join(dir, file), 'utf8')).join('\n');
+    for (const provider of ['fromSSO', 'fromIni', 'fromProcess', 'fromTokenFile', 'fromContainerMetadata', 'fromInstanceMetadata']) expect(code).not.toContain(provider);
+  });
 });
