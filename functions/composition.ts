@@ -8,16 +8,11 @@ import { DynamoDecisionStore } from './adapters/dynamodb/decision-store.ts';
 import { DynamoAttentionStore } from './adapters/dynamodb/attention-store.ts';
 import { DynamoOpenWorkStore } from './adapters/dynamodb/open-work-store.ts';
 import { DynamoLimits } from './adapters/dynamodb/limits.ts';
-import { OwnRecordsRetention } from './adapters/dynamodb/own-records-retention.ts';
-import { HttpRetentionSource } from './adapters/sources/http-retention.ts';
 import type { RawMailStore } from './adapters/aws/raw-mail-store.ts';
 import { DynamoConsentLedger } from './adapters/dynamodb/consent-ledger.ts';
 import { DynamoSuppressionList } from './adapters/dynamodb/suppression-list.ts';
 import { DynamoSentMailLedger } from './adapters/dynamodb/sent-mail-ledger.ts';
 import { keyedHash, personKey } from './domain/person-key.ts';
-import { DynamoBreachRegister } from './adapters/dynamodb/breach-register.ts';
-import { DynamoRetentionStates } from './adapters/dynamodb/retention-state.ts';
-import { DynamoDbRetentionSource } from './adapters/sources/dynamodb-retention.ts';
 import type { DynamoDbSourceConnector } from './adapters/sources/dynamodb-source.ts';
 import { sealingKey } from './domain/sealing.ts';
 import { SingleUseTokens } from './adapters/dynamodb/single-use-tokens.ts';
@@ -28,7 +23,7 @@ import { ConfigurationError } from './domain/errors.ts';
 import { createDeadlineEngine, loadShippedRules, needsBaseHolidays, RulesNotLoadedError, type BaseHolidays, type RuleDocuments } from './domain/deadlines/index.ts';
 import type { DownloadGrant } from './use-cases/ports.ts';
 import type { Dependencies } from './use-cases/dependencies.ts';
-import type { DataSourceConnector, Mailer, PackageStore, RetentionSource, Workflow } from './use-cases/ports.ts';
+import type { BreachRegister, DataSourceConnector, Mailer, OwnRecords, PackageStore, RetentionSource, RetentionStates, Workflow } from './use-cases/ports.ts';
 import type { ProcessorNotifier } from './adapters/processors/processor-notifier.ts';
 
 /** In Lambda the profile ships beside the bundle; locally the runtime points at the file it was given. */
@@ -36,6 +31,9 @@ function profilePath(): string {
   const file = readSetting(Settings.profileFile);
   return isAbsolute(file) ? file : resolve(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), file);
 }
+
+/** The retention purge's and the breach register's adapters, one module loaded on first use. */
+const retentionAndBreaches = () => import('./adapters/retention-and-breaches.ts');
 
 const secretSource = async () => (await import('./adapters/aws/secrets.ts')).secretSource();
 
@@ -141,29 +139,34 @@ export function dependenciesFromEnvironment(loaded: { profile?: OperatorProfile;
       return keyedHash(kind, value, await deps.secret(readSetting(Settings.personKeySecret)));
     },
     get retentionStates() {
-      return once('retentionStates', () => new DynamoRetentionStates(documentClient(), readSetting(Settings.requestsTable)));
+      return once('retentionStates', () => {
+        const table = readSetting(Settings.requestsTable);
+        return lazy<RetentionStates>(async () => new (await retentionAndBreaches()).DynamoRetentionStates(documentClient(), table));
+      });
     },
     retentionSourceFor(source: DataSource) {
-      if (source.kind === 'http') return new HttpRetentionSource(source, () => deps.secret(source.secretName), deps.audit);
+      if (source.kind === 'http') return lazy<RetentionSource>(async () => new (await retentionAndBreaches()).HttpRetentionSource(source, () => deps.secret(source.secretName), deps.audit));
       if (source.kind !== 'dynamodb') {
         throw new ConfigurationError('operator profile', [{ field: `sources.${source.id}`, message: "the retention purge reads DynamoDB tables and the company's HTTP service" }]);
       }
       const auditTable = readSetting(Settings.auditTable);
-      return lazy<RetentionSource>(async () => new DynamoDbRetentionSource(documentClient(), source, (await connectorOf(source)) as DynamoDbSourceConnector, auditTable));
+      return lazy<RetentionSource>(async () => new (await retentionAndBreaches()).DynamoDbRetentionSource(documentClient(), source, (await connectorOf(source)) as DynamoDbSourceConnector, auditTable));
     },
     get ownRecords() {
-      return once('ownRecords', () =>
-        new OwnRecordsRetention(
-          documentClient(),
-          readSetting(Settings.requestsTable),
-          readSetting(Settings.auditTable),
-          rawMail,
-          (canonical) => deps.keyedHash('own-records', canonical),
-        ),
-      );
+      return once('ownRecords', () => {
+        const requestsTable = readSetting(Settings.requestsTable);
+        const auditTable = readSetting(Settings.auditTable);
+        return lazy<OwnRecords>(async () =>
+          new (await retentionAndBreaches()).OwnRecordsRetention(documentClient(), requestsTable, auditTable, rawMail, (canonical) => deps.keyedHash('own-records', canonical)),
+        );
+      });
     },
     get breaches() {
-      return once('breaches', () => new DynamoBreachRegister(documentClient(), readSetting(Settings.requestsTable), readSetting(Settings.auditTable)));
+      return once('breaches', () => {
+        const requestsTable = readSetting(Settings.requestsTable);
+        const auditTable = readSetting(Settings.auditTable);
+        return lazy<BreachRegister>(async () => new (await retentionAndBreaches()).DynamoBreachRegister(documentClient(), requestsTable, auditTable));
+      });
     },
     get mailArchive() {
       return rawMail();
