@@ -4,7 +4,7 @@ import type { FieldProblem } from '../domain/errors.ts';
 import { isValidIin } from '../domain/iin.ts';
 import { isLocalDate } from '../domain/deadlines/local-time.ts';
 import { inLanguage } from '../domain/localized.ts';
-import { OWN_RECORDS } from '../domain/own-records.ts';
+import { OWN_RECORDS } from '../domain/retention.ts';
 import { NOTICE_TYPES } from '../domain/request-policy.ts';
 import { LanguageSchema, RequestTypeSchema, type Language } from '../domain/request-types.ts';
 import { onFirstUse } from '../domain/on-first-use.ts';

@@ -14,9 +14,6 @@ import type { DataSubjectRequest } from './request.ts';
  * operator can still show that a copy they hold is what derbes held.
  */
 
-/** The name the own-records rule goes by beside the sources' retention rules (plan, approval, audit trail). */
-export const OWN_RECORDS = 'derbes-requests';
-
 /** What replaces an anonymised value. */
 export const ERASED = '[erased]';
 

@@ -3,6 +3,12 @@ import type { DataSource, RetentionRule } from '../config/profile-schema.ts';
 import { addToLocalDate, localDateOf } from './deadlines/local-time.ts';
 
 /**
+ * The name derbes' own records (domain/own-records.ts) go by beside the sources' retention rules (plan, approval,
+ * audit trail); the profile may not give a source this name.
+ */
+export const OWN_RECORDS = 'derbes-requests';
+
+/**
  * Retention that purges by itself: each source's rule (how long, from which date) as the profile declares it. A rule
  * is known by its source; its fingerprint covers everything that decides what goes and how, so changing any of it
  * makes a new rule that an operator must approve before its first real run.

@@ -16,7 +16,7 @@ import { DynamoRetentionStates } from '../../functions/adapters/dynamodb/retenti
 import { loadProfileFile } from '../../functions/config/load-profile.ts';
 import { canonicalJson } from '../../functions/domain/canonical.ts';
 import { createDeadlineEngine, storedRule } from '../../functions/domain/deadlines/index.ts';
-import { OWN_RECORDS } from '../../functions/domain/own-records.ts';
+import { OWN_RECORDS } from '../../functions/domain/retention.ts';
 import { ConflictError } from '../../functions/domain/errors.ts';
 import { keyedHash } from '../../functions/domain/person-key.ts';
 import type { DataSubjectRequest } from '../../functions/domain/request.ts';
