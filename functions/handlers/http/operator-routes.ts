@@ -9,17 +9,14 @@ import { eventsOfType } from '../../domain/audit.ts';
 import { consentState, recordConsent } from '../../use-cases/consent.ts';
 import { decide, extendDeadline, parseDecision, requestDetail, requestView, writeToPerson } from '../../use-cases/operator.ts';
 import type { Route } from './dispatch.ts';
-import { breachRoutes } from './breach-routes.ts';
 import { resumeRequest } from '../../use-cases/attention.ts';
-import { retentionRoutes } from './retention-routes.ts';
-import { evidenceRoutes } from './evidence-routes.ts';
 import { attachmentDisposition, header, json, objectBody, type Result } from './responses.ts';
 import type { OperatorRoute } from './operator-call.ts';
 import type { Dependencies } from '../../use-cases/dependencies.ts';
 import { onBehalfOf } from '../../use-cases/on-behalf-of.ts';
 import { inbox } from '../../use-cases/inbox.ts';
 import { addNote, classify, enterRequest } from '../../use-cases/operator-actions.ts';
-import { consoleApiRouteKey, OPERATOR_ROUTE_KEYS, type ConsoleApiRouteKey, type OperatorRouteKey } from './routes.ts';
+import { BREACH_ROUTE_KEYS, consoleApiRouteKey, EVIDENCE_ROUTE_KEYS, OPERATOR_ROUTE_KEYS, RETENTION_ROUTE_KEYS, type ConsoleApiRouteKey, type OperatorRouteKey } from './routes.ts';
 import { OPERATOR_ROUTE_ROLES } from './operator-roles.ts';
 import { operatorsRoutes, standingInPool } from './operators-routes.ts';
 
@@ -105,11 +102,15 @@ function idempotencyKey(event: APIGatewayProxyEventV2): string | undefined {
 
 const body = (event: APIGatewayProxyEventV2) => objectBody(event, 'decision');
 
+/** The breach, retention and evidence routes, each loading their module on the first call of one (records-routes.ts). */
+const RECORDS_ROUTE_KEYS = [...BREACH_ROUTE_KEYS, ...RETENTION_ROUTE_KEYS, ...EVIDENCE_ROUTE_KEYS];
+const recordsRoutes = Object.fromEntries(
+  RECORDS_ROUTE_KEYS.map((key): [typeof key, OperatorRoute] => [key, async (event, call) => (await import('./records-routes.ts')).recordsRoutes[key](event, call)]),
+) as Record<(typeof RECORDS_ROUTE_KEYS)[number], OperatorRoute>;
+
 const handlers: Record<OperatorRouteKey, OperatorRoute> = {
-  ...breachRoutes,
+  ...recordsRoutes,
   ...operatorsRoutes,
-  ...retentionRoutes,
-  ...evidenceRoutes,
   /** Open requests by due date, a page at a time: `nextCursor` (absent on the last page) goes back as ?cursor=. */
   'GET /operator/requests': async (event, { deps }) => {
     const now = deps.clock.now();
