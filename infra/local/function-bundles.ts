@@ -12,6 +12,8 @@ export const LAMBDA_RUNTIME = 'lambda-runtime';
 /** As in a Lambda bundle, the operator profile sits in the task root (DERBES_PROFILE_FILE is relative to it). */
 const PROFILE_FILE = 'profile.json';
 const MANIFEST = 'manifest.json';
+/** How esbuild's metafile names a module of a plugin's namespace (a file of the file namespace is a bare path). */
+const VIRTUAL_MODULE = /^[a-z][\w-]*:/i;
 
 export interface FunctionBundles {
   /** LAMBDA_TASK_ROOT of every function: where the profile is. */
@@ -69,7 +71,10 @@ export async function buildFunctions(functions: Iterable<Pick<LocalFunction, 'lo
       outdir,
       metafile: true,
     });
-    const manifest: Manifest = { builtAt, inputs: Object.keys((result.metafile as Metafile).inputs).filter((input) => !input.startsWith('<')) };
+    // Files only: esbuild names its runtime `<runtime>` and a plugin's virtual module `namespace:path` (the mail
+    // parser's entity table, infra/lean-modules.ts), made from files that are inputs themselves or from the bundling's
+    // sources, which key the cache. Kept, such a name is never a file, and every start would build again.
+    const manifest: Manifest = { builtAt, inputs: Object.keys((result.metafile as Metafile).inputs).filter((input) => !input.startsWith('<') && !VIRTUAL_MODULE.test(input)) };
     writeFileSync(join(outdir, MANIFEST), JSON.stringify(manifest));
   });
   return { directory, rebuilt: true };

@@ -45,4 +45,12 @@ describe("buildFunctions (the local runtime's cache of the functions' bundles, w
     expect(rebuilt.directory).not.toBe(built.directory);
     expect(readFileSync(join(rebuilt.directory, 'Probe.mjs'), 'utf8')).toContain('second');
   });
+
+  it('are reused for a function with a module a bundling plugin makes (no file of its own to compare)', async () => {
+    mkdirSync(join(REPO_ROOT, PROBE), { recursive: true });
+    writeFileSync(join(REPO_ROOT, PROBE, 'mail.ts'), "import PostalMime from 'postal-mime';\nexport const handler = async (raw: string) => (await PostalMime.parse(raw)).text;\n");
+    const functions = [{ logicalId: 'Mail', entry: join(PROBE, 'mail.ts') }];
+    const built = await buildFunctions(functions);
+    expect(await buildFunctions(functions)).toEqual({ directory: built.directory, rebuilt: false });
+  });
 });
