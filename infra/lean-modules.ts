@@ -27,6 +27,9 @@ export function sdkPackageVersionOnly(): Plugin {
 /** The module of the SDK's default credential chain (the flattened barrels import it by its file). */
 const CREDENTIAL_CHAIN = /[\\/]node_modules[\\/]@aws-sdk[\\/]credential-provider-node[\\/]dist-es[\\/]defaultProvider\.js$/;
 
+/** The chain module's own exports besides the chain, which its package's index re-exports: kept as the SDK writes them. */
+const CHAIN_PREDICATES = ['credentialsWillNeedRefresh', 'credentialsTreatedAsExpired'];
+
 /**
  * A function's AWS credentials are its role's, which Lambda (and the local runtime, for the role it emulates) puts in
  * the environment. The SDK's default chain reads the environment first, and so never goes further here; the rest of
@@ -34,16 +37,26 @@ const CREDENTIAL_CHAIN = /[\\/]node_modules[\\/]@aws-sdk[\\/]credential-provider
  * clients they bring) is code a function carries but never runs, and each of its ten lazily imported providers split
  * the SDK's shared code into more chunks at every init. Clients here get the environment's credentials alone; where
  * they are missing, a call fails as the chain's first link does ("Unable to find environment variable credentials").
+ * The module's two other exports (whether credentials expire, and whether they are about to) keep the SDK's own
+ * one-line definitions, taken from the file; a version that defines them otherwise fails the build.
  */
 export function credentialsFromEnvironment(): Plugin {
   return {
     name: 'credentials-from-environment',
     setup(build) {
-      build.onLoad({ filter: CREDENTIAL_CHAIN }, ({ path }) => ({
-        contents: "export { fromEnv as defaultProvider } from '@aws-sdk/credential-provider-env';",
-        resolveDir: dirname(path),
-        loader: 'js',
-      }));
+      build.onLoad({ filter: CREDENTIAL_CHAIN }, ({ path }) => {
+        const source = readFileSync(path, 'utf8');
+        const predicates = CHAIN_PREDICATES.map((name) => {
+          const line = source.split('\n').find((candidate) => candidate.startsWith(`export const ${name} = `));
+          if (!line?.trim().endsWith(';')) throw new Error(`${path}: no one-line \`export const ${name}\`; the credential chain's module has changed`);
+          return line;
+        });
+        return {
+          contents: ["export { fromEnv as defaultProvider } from '@aws-sdk/credential-provider-env';", ...predicates].join('\n'),
+          resolveDir: dirname(path),
+          loader: 'js',
+        };
+      });
     },
   };
 }
@@ -58,7 +71,7 @@ const TABLE_NAMESPACE = 'html-entities-table';
  * same, and so sat in the init of the mail intake function, a twelfth of what that init parses. Here the table leaves
  * the code for a JSON file of the bundle (esbuild's `file` loader writes it beside the chunks and hands the module its
  * name), read the first time postal-mime looks an entity up: the same table, the same lookups, synchronously as
- * before, read at most once per process.
+ * before, read at most once by each instance of the module (a process, or a worker).
  */
 export function htmlEntitiesOnFirstUse(): Plugin {
   return {
@@ -86,30 +99,25 @@ export function htmlEntitiesOnFirstUse(): Plugin {
   };
 }
 
-/** What gives an ES module chunk the `require` that bundled CommonJS code (the holiday library, pdfkit) calls. */
+/** What gives an ES module chunk the `require` that esbuild's shim for bundled CommonJS code (the holiday library) calls. */
 const REQUIRE_PRELUDE = "import { createRequire as __derbesRequire } from 'node:module'; const require = __derbesRequire(import.meta.url);\n";
 
 /**
- * ESM bundles of CommonJS dependencies need `require`. esbuild's banner would put it in every chunk — a `createRequire`
- * and an import at the init of each of some twenty files, for the four chunks of a bundle that name `require` at all.
- * This gives it to the chunks that do, after the build: a chunk that never writes the word cannot reach the binding.
+ * Bundled CommonJS code loads Node's own modules through esbuild's `__require` shim, which needs a `require` in scope,
+ * and an ES module has none. esbuild's banner would put one in every chunk: a `createRequire` and an import at the
+ * init of each of some twenty files. This gives it, after the build, to the chunks that write the word: the one with
+ * the shim, and a few that only name it in a string (an import more, harmless). A chunk that never writes the word
+ * cannot reach the binding.
  */
 export function requireWhereUsed(): Plugin {
   return {
     name: 'require-where-used',
     setup(build) {
+      if (build.initialOptions.write === false) throw new Error('require-where-used edits the chunks written to disk; build with `write: true`');
       build.initialOptions.metafile = true;
       build.onEnd((result) => {
         if (result.errors.length > 0) return;
         const needsRequire = (code: string) => /\brequire\b/.test(code);
-        if (result.outputFiles) {
-          result.outputFiles = result.outputFiles.map((file) => {
-            if (!file.path.endsWith('.mjs') || !needsRequire(file.text)) return file;
-            const contents = Buffer.concat([Buffer.from(REQUIRE_PRELUDE), file.contents]);
-            return { path: file.path, contents, hash: file.hash, get text() { return contents.toString('utf8'); } };
-          });
-          return;
-        }
         const root = build.initialOptions.absWorkingDir ?? process.cwd();
         for (const output of Object.keys(result.metafile!.outputs).filter((path) => path.endsWith('.mjs'))) {
           const path = resolve(root, output);
