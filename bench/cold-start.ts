@@ -80,10 +80,11 @@ interface Floor {
 }
 /**
  * The SDK clients alone, bundled as the functions are (split too), constructed as a handler's composition would.
- * Split, because a function is: what the clients import only on a call (the credential chain's providers and its
- * nested STS, SSO and sign-in clients, about 130 KB) is a chunk of its own there, loaded on the first call, and the
- * function's side of the ratio does not load it either. In one file the floor parsed that code too (the SES-only
- * floor weighed 365 KB and took twice the CPU of the function that uses the client).
+ * Split, because a function is: what the clients import only on a call is a chunk of its own there, loaded on the
+ * first call, and the function's side of the ratio does not load it either. In one file the floor parsed that code
+ * too (before the credential chain was cut to the environment's link, the SES-only floor weighed 365 KB and took
+ * twice the CPU of the function that uses the client). Built with the functions' own options and plugins, the floor
+ * carries the same credentials provider they do.
  */
 async function floorBundle(clients: SdkClient[]): Promise<Floor> {
   const key = clients.map(([, client]) => client).join('+') || 'none';

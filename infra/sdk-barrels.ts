@@ -32,8 +32,8 @@ interface Barrel {
  *
  * Why: esbuild, splitting, puts a module in every chunk whose entry reaches it through *any* import, used or not,
  * once some chunk uses it. Every client imports `@aws-sdk/core/protocols`, so the query and XML protocols that only
- * the SES client (loaded on the first mail) and the credential chain's STS client use sat in the chunk every
- * function loads at init — 34 KB of every init (measured with esbuild's metafile: the decision step 424 → 390 KB).
+ * the SES client (loaded on the first mail) uses sat in the chunk every function loads at init — 34 KB of every
+ * init (measured with esbuild's metafile: the decision step 424 → 390 KB).
  * Reached by their own names only, they stay in the chunks of the clients that use them.
  *
  * Semantics are kept: a barrel has no code of its own, and a module it re-exports from that its package declares

@@ -12,8 +12,8 @@ export const LAMBDA_RUNTIME = 'lambda-runtime';
 /** As in a Lambda bundle, the operator profile sits in the task root (DERBES_PROFILE_FILE is relative to it). */
 const PROFILE_FILE = 'profile.json';
 const MANIFEST = 'manifest.json';
-/** How esbuild's metafile names a module of a plugin's namespace (a file of the file namespace is a bare path). */
-const VIRTUAL_MODULE = /^[a-z][\w-]*:/i;
+/** How esbuild's metafile names a module of a plugin's namespace (a file of the file namespace is a bare path; two letters at least, so a drive letter is not one). */
+const VIRTUAL_MODULE = /^[a-z][\w-]+:/i;
 
 export interface FunctionBundles {
   /** LAMBDA_TASK_ROOT of every function: where the profile is. */

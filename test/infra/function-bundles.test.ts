@@ -18,8 +18,8 @@ function writeProbe(word: string): void {
  * build starts counts as changed after it (the build may have read it before the write), so a build started in that
  * instant would rightly not be reused.
  */
-function afterTheProbeWasWritten(): void {
-  const written = statSync(join(REPO_ROOT, PROBE, 'handler.ts')).mtimeMs;
+function afterTheProbeWasWritten(file = 'handler.ts'): void {
+  const written = statSync(join(REPO_ROOT, PROBE, file)).mtimeMs;
   const tick = join(REPO_ROOT, PROBE, 'clock');
   do writeFileSync(tick, '');
   while (statSync(tick).mtimeMs <= written);
@@ -49,6 +49,7 @@ describe("buildFunctions (the local runtime's cache of the functions' bundles, w
   it('are reused for a function with a module a bundling plugin makes (no file of its own to compare)', async () => {
     mkdirSync(join(REPO_ROOT, PROBE), { recursive: true });
     writeFileSync(join(REPO_ROOT, PROBE, 'mail.ts'), "import PostalMime from 'postal-mime';\nexport const handler = async (raw: string) => (await PostalMime.parse(raw)).text;\n");
+    afterTheProbeWasWritten('mail.ts');
     const functions = [{ logicalId: 'Mail', entry: join(PROBE, 'mail.ts') }];
     const built = await buildFunctions(functions);
     expect(await buildFunctions(functions)).toEqual({ directory: built.directory, rebuilt: false });

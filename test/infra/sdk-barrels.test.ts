@@ -116,7 +116,7 @@ describe('flattenSdkBarrels (imports from the SDK’s barrels go to the modules 
     expect((await run<{ result: number }>(code)).result).toBe(23);
   });
 
-  it("keeps the query and XML protocols, which only SES and STS use, out of a DynamoDB function's init", async () => {
+  it("keeps the query and XML protocols, which only SES uses here, out of a DynamoDB function's init", async () => {
     const root = folder({
       'entry.mjs': [
         "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
