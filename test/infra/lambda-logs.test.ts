@@ -11,6 +11,8 @@ const dir = mkdtempSync(join(tmpdir(), 'derbes-lambda-logs-'));
 const runtime = join(dir, 'lambda-runtime.mjs');
 /** A function that writes at every console level, then fails when asked to. */
 const bundle = join(dir, 'logging.mjs');
+/** A function that fails through derbes' own error reporting, minified as the functions are. */
+const reporting = join(dir, 'reporting.mjs');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** What the workers write to this process's stdout and stderr, as it arrives. */
@@ -37,13 +39,20 @@ beforeAll(async () => {
       return 'done';
     };\n`,
   );
+  writeFileSync(
+    join(dir, 'reporting.ts'),
+    `import { DependencyError } from ${JSON.stringify(join(REPO_ROOT, 'functions/domain/errors.ts'))};
+    import { reportingErrors } from ${JSON.stringify(join(REPO_ROOT, 'functions/handlers/report-errors.ts'))};
+    export const handler = reportingErrors('lookup', async () => { throw new DependencyError('source billing answered HTTP 503'); });\n`,
+  );
+  await build({ entryPoints: [join(dir, 'reporting.ts')], outfile: reporting, bundle: true, minify: true, format: 'esm', platform: 'node', logLevel: 'silent' });
   const fn = (logicalId: string, logging: LocalFunction['logging']): [string, LocalFunction] => [
     logicalId,
     { logicalId, entry: 'logging.mjs', environment: {}, roleLogicalId: 'Role', directories: [], timeoutSeconds: 10, memorySize: 128, logging },
   ];
   host = new FunctionHost(
-    new Map([fn('Json', { format: 'JSON', applicationLogLevel: 'INFO' }), fn('JsonAtWarn', { format: 'JSON', applicationLogLevel: 'WARN' }), fn('Text', { format: 'Text' })]),
-    { taskRoot: dir, files: new Map(['Json', 'JsonAtWarn', 'Text'].map((id) => [id, bundle])), runtime, rebuilt: false },
+    new Map([fn('Json', { format: 'JSON', applicationLogLevel: 'INFO' }), fn('JsonAtWarn', { format: 'JSON', applicationLogLevel: 'WARN' }), fn('Text', { format: 'Text' }), fn('Reporting', { format: 'JSON', applicationLogLevel: 'INFO' })]),
+    { taskRoot: dir, files: new Map([...['Json', 'JsonAtWarn', 'Text'].map((id): [string, string] => [id, bundle]), ['Reporting', reporting]]), runtime, rebuilt: false },
     () => ({}),
   );
   streams.forEach((stream, i) => {
@@ -103,6 +112,15 @@ describe("the local runtime writes a function's console as Lambda's Node.js runt
       requestId: idOf3,
       message: { errorType: 'TypeError', errorMessage: 'no such thing #3', stackTrace: expect.arrayContaining(['TypeError: no such thing #3']) },
     });
+  });
+
+  it('a function failing through its error reporting logs its code, and a failure line whose type is readable though minified', async () => {
+    written.length = 0;
+    await expect(host.invoke('Reporting', {})).rejects.toMatchObject({ name: 'dependency_failed', message: 'source billing answered HTTP 503' });
+    const logged = entries(await writtenUpTo('lookup failed', '"errorType"'));
+    expect(logged.map((e) => e.level)).toEqual(['ERROR', 'ERROR']);
+    expect(logged[0]!.message).toMatchObject({ message: 'lookup failed', errorCode: 'dependency_failed', errorMessage: 'source billing answered HTTP 503' });
+    expect(logged[1]!.message).toMatchObject({ errorType: 'ReportedError', name: 'dependency_failed', errorMessage: 'source billing answered HTTP 503' });
   });
 
   it('the application log level is the floor: at WARN only the warning is written', async () => {
