@@ -177,8 +177,15 @@ describe('the local Step Functions host answers as AWS does', () => {
     await vi.waitFor(() => expect(system!.stepFunctions.describe(requestId)?.pendingTask?.functionDone).toBe(true), { timeout: 14_000, interval: 100 });
     await system.stepFunctions.sendTaskSuccess(system.stepFunctions.liveTaskToken(requestId)!, { verifiedAt: new Date().toISOString(), begun: true });
     // The sources refuse it (each source's retries), the Answer step finds it unfit and has it planned, and planning
-    // refuses an unconfirmed request: the execution waits for the operator at NeedsAttention.
-    await vi.waitFor(() => expect(system!.stepFunctions.describe(requestId)?.checkpoint?.state).toBe('NeedsAttention'), { timeout: 60_000, interval: 200 });
+    // refuses an unconfirmed request: the execution waits for the operator at NeedsAttention — once that step's
+    // function has returned, since the wait it records is what the operator resumes (entered is not yet recorded).
+    await vi.waitFor(
+      () => {
+        const execution = system!.stepFunctions.describe(requestId);
+        expect([execution?.checkpoint?.state, execution?.pendingTask?.state, execution?.pendingTask?.functionDone]).toEqual(['NeedsAttention', 'NeedsAttention', true]);
+      },
+      { timeout: 60_000, interval: 200 },
+    );
     expect(system.stepFunctions.describe(requestId)?.status).toBe('RUNNING');
     const requests = new DynamoRequestStore(documentClient(), process.env[Settings.requestsTable]!, process.env[Settings.auditTable]!);
     const stands = await requests.get(requestId);
