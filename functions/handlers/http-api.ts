@@ -72,6 +72,15 @@ function parseBody(event: APIGatewayProxyEventV2): Record<string, unknown> {
   return objectBody(event, 'request');
 }
 
+/**
+ * The language a confirmation link asks for (its `lang`, the language of the mail it came in), else `fallback`. One
+ * link confirms every request waiting for the address, which may have been made in several languages: the person
+ * reads on in the language of the mail they opened.
+ */
+function linkLanguage(event: APIGatewayProxyEventV2, fallback: Language): Language {
+  return LANGUAGES.find((l) => l === event.queryStringParameters?.lang) ?? fallback;
+}
+
 function pageLanguage(event: APIGatewayProxyEventV2, fallback: Language): Language {
   const wanted = event.queryStringParameters?.lang ?? header(event, 'accept-language')?.slice(0, 2);
   return LANGUAGES.find((l) => l === wanted) ?? fallback;
@@ -187,12 +196,13 @@ async function confirm(event: APIGatewayProxyEventV2, asPage: boolean): Promise<
     logger.info('verification confirmed', { references });
     const first = await deps.requests.get(references[0]!);
     if (!asPage) return json(200, { reference: first.id, references, status: 'confirmed' });
-    const m = await loadMessages(first.language);
+    const confirmedLanguage = linkLanguage(event, first.language);
+    const m = await loadMessages(confirmedLanguage);
     const text =
       references.length > 1
         ? m.page('confirmedSeveral', { references: references.join(', ') })
         : m.page('confirmed', { reference: first.id, dueAt: m.date(first.deadline.dueAt, first.deadline.timeZone) });
-    return html(200, messagePage(first.language, m.page('confirmTitle'), text));
+    return html(200, messagePage(confirmedLanguage, m.page('confirmTitle'), text));
   } catch (error) {
     if (!asPage) throw error;
     const m = await loadMessages(language);
@@ -217,7 +227,7 @@ const routes: Record<PublicRouteKey, Route> = {
       // Reading the code spends nothing: only the button's POST confirms. One link confirms every request waiting on it.
       const requests = await requestsOfCode(deps, code);
       const types = [...new Set(requests.flatMap((r) => r.types))];
-      return html(200, await confirmPage(requests[0]!.language, { id: requests.map((r) => r.id).join(', '), types }, code));
+      return html(200, await confirmPage(linkLanguage(event, requests[0]!.language), { ids: requests.map((r) => r.id), types }, code));
     } catch (error) {
       if (!(error instanceof InvalidTokenError)) throw error;
       const m = await loadMessages(language);

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoAuditLog } from '../../functions/adapters/dynamodb/audit-log.ts';
 import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../../functions/adapters/dynamodb/client.ts';
@@ -157,6 +157,50 @@ describe('an access request from the web', () => {
     expect(second.body.reference).toBe(first.body.reference);
     await sink.waitFor((m) => m.subject.includes(String(first.body.reference)) && m.text.includes('/verify?code='));
     expect(sink.messages.filter((m) => m.subject.includes(String(first.body.reference)) && m.text.includes('Reference number'))).toHaveLength(1);
+  });
+
+  it('one link for requests made in three languages: its page in the language of the mail it came in, naming every request', async () => {
+    const person = 'three-languages@example.kz';
+    const references: string[] = [];
+    for (const language of ['ru', 'kk', 'en']) {
+      const submitted = await postJson(`${system.url}/api/requests`, { type: 'access', email: person, language });
+      expect(submitted.status).toBe(202);
+      references.push(String(submitted.body.reference));
+    }
+    // One receipt, in the language of whichever request reached the link first; its link says which.
+    const receipt = await sink.waitFor((m) => m.to.includes(person) && m.text.includes('/verify?code='));
+    const link = verificationLink(receipt);
+    const language = link.searchParams.get('lang') as 'ru' | 'kk' | 'en';
+    const expected = {
+      ru: { several: 'Запросы ', types: 'сведения о ваших персональных данных', intro: 'что эти запросы отправили вы', confirmed: 'подтверждены и переданы в работу' },
+      kk: { several: ' сұраулары: ', types: 'дербес деректеріңіз туралы мәліметтер', intro: 'Бұл сұрауларды сіз жібергеніңізді', confirmed: 'сұраулары расталды' },
+      en: { several: 'Requests ', types: 'information about your personal data', intro: 'that you sent these requests', confirmed: 'are confirmed and are being processed' },
+    }[language];
+    expect(receipt.subject).toBe(`[${references[['ru', 'kk', 'en'].indexOf(language)]}] ${{ ru: 'Ваш запрос получен — подтвердите его', kk: 'Сұрауыңыз алынды — оны растаңыз', en: 'We have received your request — please confirm it' }[language]}`);
+
+    // The later requests join the link as their executions reach it; a GET spends nothing, so it is read again.
+    let page = '';
+    await vi.waitFor(
+      async () => {
+        page = await (await fetch(link)).text();
+        expect(references.filter((reference) => !page.includes(reference))).toEqual([]);
+      },
+      { timeout: 20_000, interval: 200 },
+    );
+    expect(page).toContain(`<html lang="${language}">`);
+    expect(page).toContain(expected.several);
+    expect(page).toContain(expected.types);
+    expect(page).toContain(expected.intro);
+    const action = /action="([^"]+)"/.exec(page)![1]!;
+    const confirmed = await fetch(`${system.url}${action}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ code: link.searchParams.get('code')! }) });
+    expect(confirmed.status).toBe(200);
+    const confirmedPage = await confirmed.text();
+    expect(confirmedPage).toContain(`<html lang="${language}">`);
+    expect(confirmedPage).toContain(expected.confirmed);
+
+    // Each answer speaks the language its request was made in.
+    const subjects = await Promise.all(references.map(async (reference) => (await sink.waitFor((m) => m.subject.startsWith(`[${reference}]`) && !m.text.includes('/verify?code='), 30_000)).subject));
+    expect(subjects).toEqual([`[${references[0]}] Ответ на ваш запрос`, `[${references[1]}] Сұрауыңызға жауап`, `[${references[2]}] Answer to your request`]);
   });
 
   it('bad input is refused with every bad field named, and nothing is stored', async () => {

@@ -178,10 +178,14 @@ function buttonPage(language: Language, title: string, lines: string[], button: 
 }
 
 /** The confirmation page: which request (reference and types, nothing personal), in the request's language. */
-export async function confirmPage(language: Language, request: { id: string; types: readonly RequestType[] }, code: string): Promise<string> {
+export async function confirmPage(language: Language, requests: { ids: readonly string[]; types: readonly RequestType[] }, code: string): Promise<string> {
   const m = await loadMessages(language);
-  const what = request.types.length ? m.typeNames(request.types) : m.reviewReason('unclear');
-  return buttonPage(language, m.page('confirmTitle'), [m.page('confirmRequest', { reference: request.id, types: what }), m.page('confirmIntro')], m.page('confirmButton'), '/verify', 'code', code);
+  const what = requests.types.length ? m.typeNames(requests.types) : m.reviewReason('unclear');
+  const paragraphs =
+    requests.ids.length > 1
+      ? [m.page('confirmRequestSeveral', { references: requests.ids.join(', '), types: what }), m.page('confirmIntroSeveral')]
+      : [m.page('confirmRequest', { reference: requests.ids[0]!, types: what }), m.page('confirmIntro')];
+  return buttonPage(language, m.page('confirmTitle'), paragraphs, m.page('confirmButton'), '/verify', 'code', code);
 }
 
 /** The download page: says which format the link gives before the button spends it. */
