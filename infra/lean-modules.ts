@@ -38,7 +38,8 @@ const CHAIN_PREDICATES = ['credentialsWillNeedRefresh', 'credentialsTreatedAsExp
  * the SDK's shared code into more chunks at every init. Clients here get the environment's credentials alone; where
  * they are missing, a call fails as the chain's first link does ("Unable to find environment variable credentials").
  * The module's two other exports (whether credentials expire, and whether they are about to) keep the SDK's own
- * one-line definitions, taken from the file; a version that defines them otherwise fails the build.
+ * one-line definitions, taken from the file; a version that no longer defines them on one line fails the build, and
+ * a test checks what they return.
  */
 export function credentialsFromEnvironment(): Plugin {
   return {

@@ -39,8 +39,8 @@ class ReportedError extends Error {
     this.stack = [`${report.code}: ${report.message}`, ...report.frames.map((f) => `    ${f}`)].join('\n');
   }
 }
-// Lambda's runtime logs a failed invocation's error with its class's name as `errorType`, and a bundle is minified:
-// without this the failure line of every function read `"errorType":"a"`.
+// In the JSON log format Lambda's runtime writes a failure line whose `errorType` is the class's name (the error
+// response, which Step Functions matches, takes `error.name`); a minified bundle would log a letter.
 Object.defineProperty(ReportedError, 'name', { value: 'ReportedError' });
 
 /**

@@ -178,7 +178,7 @@ describe('the local Step Functions host answers as AWS does', () => {
     await system.stepFunctions.sendTaskSuccess(system.stepFunctions.liveTaskToken(requestId)!, { verifiedAt: new Date().toISOString(), begun: true });
     // The sources refuse it (each source's retries), the Answer step finds it unfit and has it planned, and planning
     // refuses an unconfirmed request: the execution waits for the operator at NeedsAttention — once that step's
-    // function has returned, since the wait it records is what the operator resumes (entered is not yet recorded).
+    // function has returned, since the wait it records is what the operator resumes (entering the state records nothing).
     await vi.waitFor(
       () => {
         const execution = system!.stepFunctions.describe(requestId);
