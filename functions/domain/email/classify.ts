@@ -8,16 +8,31 @@ import type { CompiledVocabulary, PhraseWord } from './vocabulary.ts';
  */
 const OVERRIDDEN_BY: Partial<Record<RequestType, RequestType>> = { blocking: 'unblocking' };
 
-/** Every request type the wording asks for, in every shipped language at once (people mix them). */
+/**
+ * Every request type the wording asks for, in every shipped language at once (people mix them).
+ *
+ * A withdrawal of consent ends every purpose; one worded about marketing ("отзываю согласие на рассылку", "I withdraw
+ * my consent to marketing emails") asks to stop marketing, and is read as an opt-out. It stays a withdrawal of every
+ * purpose where any of its phrases stands apart from the vocabulary's marketing words.
+ */
 export function classifyRequestTypes(text: string, vocabularies: readonly CompiledVocabulary[]): RequestType[] {
   const normalised = normaliseText(text);
   const found = new Set<RequestType>();
+  let withdrawalAboutMarketing = false;
   for (const vocabulary of vocabularies) {
     const index = new WordIndex(words(vocabulary.fold(normalised)));
     for (const phrase of vocabulary.phrases) {
-      if (!found.has(phrase.type) && index.hasPhrase(phrase.words, vocabulary.window)) found.add(phrase.type);
+      if (found.has(phrase.type)) continue;
+      const anchors = index.anchorsOf(phrase.words, vocabulary.window);
+      if (!anchors.length) continue;
+      if (phrase.type === 'consent_withdrawal' && anchors.every((anchor) => index.hasAnyNear(vocabulary.marketingWords, anchor, vocabulary.window))) {
+        withdrawalAboutMarketing = true;
+        continue;
+      }
+      found.add(phrase.type);
     }
   }
+  if (withdrawalAboutMarketing && !found.has('consent_withdrawal')) found.add('marketing_opt_out');
   return REQUEST_TYPES.filter((type) => {
     const overriding = OVERRIDDEN_BY[type];
     return found.has(type) && !(overriding && found.has(overriding));
@@ -54,11 +69,16 @@ class WordIndex {
     });
   }
 
-  /** True when every word of the phrase occurs within `window` consecutive words of its first word. */
-  hasPhrase(phrase: readonly PhraseWord[], window: number): boolean {
+  /** The positions of the phrase's first word from which every other word of it occurs within `window` consecutive words. */
+  anchorsOf(phrase: readonly PhraseWord[], window: number): number[] {
     const [first, ...others] = phrase.map((word) => this.positionsOf(word));
-    if (!first || others.some((list) => list.length === 0)) return false;
-    return first.some((anchor) => others.every((list) => hasNear(list, anchor, window)));
+    if (!first || others.some((list) => list.length === 0)) return [];
+    return first.filter((anchor) => others.every((list) => hasNear(list, anchor, window)));
+  }
+
+  /** True when one of the words occurs within `window` consecutive words of the position. */
+  hasAnyNear(candidates: readonly PhraseWord[], at: number, window: number): boolean {
+    return candidates.some((word) => hasNear(this.positionsOf(word), at, window));
   }
 
   private positionsOf(word: PhraseWord): number[] {

@@ -36,6 +36,11 @@ export const VocabularySchema = z.strictObject({
   window: z.number().check(z.int(), z.gte(1), z.lte(12)),
   /** Wording per request type; every type needs at least one phrase in every language. */
   requests: z.record(RequestTypeSchema, z.array(Phrase).check(z.minLength(1))),
+  /**
+   * Words that make a withdrawal of consent one about marketing ("отзываю согласие на рассылку"): a withdrawal phrase
+   * with one of these within the window is read as an opt-out of marketing, not as ending every purpose.
+   */
+  marketingWords: z.array(Phrase.check(z.refine((phrase) => !phrase.includes(' '), 'must be one word or stem'))).check(z.minLength(1)),
   /** Where quoted history begins, so a quoted notice does not re-classify a reply. */
   quotedHistory: z.strictObject({
     /** A line ending like this introduces the quote ("wrote:", "написал(а):"). */

@@ -22,6 +22,8 @@ export interface CompiledVocabulary {
   fold: (normalised: string) => string;
   window: number;
   phrases: CompiledPhrase[];
+  /** See VocabularySchema.marketingWords. */
+  marketingWords: PhraseWord[];
   quotedHistory: Vocabulary['quotedHistory'];
 }
 
@@ -34,13 +36,11 @@ export function loadVocabulary(raw: unknown, source: string, language: Language)
     throw new ConfigurationError(source, [{ field: 'language', message: `must be "${language}" for this file` }]);
   }
   const fold = folder(vocabulary.letterFolds);
+  const phraseWord = (word: string): PhraseWord => ({ text: fold(word.replace(/\*$/, '')), stem: word.endsWith('*') });
   const phrases = Object.entries(vocabulary.requests).flatMap(([type, list]) =>
-    list.map((phrase) => ({
-      type: type as RequestType,
-      words: phrase.split(' ').map((word) => ({ text: fold(word.replace(/\*$/, '')), stem: word.endsWith('*') })),
-    })),
+    list.map((phrase) => ({ type: type as RequestType, words: phrase.split(' ').map(phraseWord) })),
   );
-  return { language, fold, window: vocabulary.window, phrases, quotedHistory: vocabulary.quotedHistory };
+  return { language, fold, window: vocabulary.window, phrases, marketingWords: vocabulary.marketingWords.map(phraseWord), quotedHistory: vocabulary.quotedHistory };
 }
 
 function folder(letterFolds: Record<string, string>): (text: string) => string {

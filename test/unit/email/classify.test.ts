@@ -31,6 +31,19 @@ describe('classifyRequestTypes', () => {
     expect(classify(text)).toEqual(types);
   });
 
+  // A withdrawal of consent ends every purpose; worded about marketing it asks to stop marketing, nothing more.
+  it.each<[string, RequestType[]]>([
+    ['Отзываю согласие на рассылку рекламы.', ['marketing_opt_out']],
+    ['Отзываю согласие на получение рекламных рассылок', ['marketing_opt_out']],
+    ['I withdraw my consent to marketing emails', ['marketing_opt_out']],
+    ['Маркетингтік хабарламаларға берген келісімімді кері қайтарып аламын. Маған жарнамалық хаттар жібермеңіздер.', ['marketing_opt_out']],
+    ['Өңдеуге берген келісімімді кері қайтарып аламын.', ['consent_withdrawal']],
+    ['I withdraw my consent to the processing of my personal data. Also, unsubscribe me from your newsletter.', ['consent_withdrawal', 'marketing_opt_out']],
+    ['Отзываю согласие на обработку данных. Отзываю согласие на рассылку.', ['consent_withdrawal']],
+  ])('withdrawal or opt-out: %s → %j', (text, types) => {
+    expect(classify(text)).toEqual(types);
+  });
+
   it('needs the words of a phrase near each other', () => {
     expect(classify('удалите это письмо, а мои паспортные и контактные данные пусть останутся')).toEqual([]);
   });
