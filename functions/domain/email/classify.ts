@@ -16,23 +16,50 @@ const OVERRIDDEN_BY: Partial<Record<RequestType, RequestType>> = { blocking: 'un
  * purpose where any of its phrases stands apart from the vocabulary's marketing words.
  */
 export function classifyRequestTypes(text: string, vocabularies: readonly CompiledVocabulary[]): RequestType[] {
+  const wording = readWording(text, vocabularies);
+  return typesOf(wording.types, wording.withdrawal);
+}
+
+/**
+ * What a mail asks for: its subject's wording and its body's. A subject names the request ("Отзыв согласия"), the
+ * body says what it covers, so a withdrawal is read at the body's scope where the body has one.
+ */
+export function classifyMailRequestTypes(subject: string, body: string, vocabularies: readonly CompiledVocabulary[]): RequestType[] {
+  const [inSubject, inBody] = [readWording(subject, vocabularies), readWording(body, vocabularies)];
+  return typesOf(new Set([...inSubject.types, ...inBody.types]), inBody.withdrawal ?? inSubject.withdrawal);
+}
+
+/** How far a withdrawal of consent reaches: every purpose, or marketing alone. */
+type WithdrawalScope = 'every purpose' | 'marketing';
+
+interface Wording {
+  /** The types asked for, a withdrawal of consent apart. */
+  types: Set<RequestType>;
+  withdrawal?: WithdrawalScope;
+}
+
+function readWording(text: string, vocabularies: readonly CompiledVocabulary[]): Wording {
   const normalised = normaliseText(text);
-  const found = new Set<RequestType>();
-  let withdrawalAboutMarketing = false;
+  const types = new Set<RequestType>();
+  let withdrawal: WithdrawalScope | undefined;
   for (const vocabulary of vocabularies) {
     const index = new WordIndex(words(vocabulary.fold(normalised)));
     for (const phrase of vocabulary.phrases) {
-      if (found.has(phrase.type)) continue;
-      const anchors = index.anchorsOf(phrase.words, vocabulary.window);
-      if (!anchors.length) continue;
-      if (phrase.type === 'consent_withdrawal' && anchors.every((anchor) => index.hasAnyNear(vocabulary.marketingWords, anchor, vocabulary.window))) {
-        withdrawalAboutMarketing = true;
-        continue;
-      }
-      found.add(phrase.type);
+      if (phrase.type === 'consent_withdrawal') {
+        if (withdrawal === 'every purpose') continue;
+        const anchors = index.anchorsOf(phrase.words, vocabulary.window);
+        if (anchors.some((anchor) => !index.hasAnyNear(vocabulary.marketingWords, anchor, vocabulary.window))) withdrawal = 'every purpose';
+        else if (anchors.length) withdrawal = 'marketing';
+      } else if (!types.has(phrase.type) && index.anchorsOf(phrase.words, vocabulary.window).length) types.add(phrase.type);
     }
   }
-  if (withdrawalAboutMarketing && !found.has('consent_withdrawal')) found.add('marketing_opt_out');
+  return { types, ...(withdrawal && { withdrawal }) };
+}
+
+function typesOf(asked: ReadonlySet<RequestType>, withdrawal: WithdrawalScope | undefined): RequestType[] {
+  const found = new Set(asked);
+  if (withdrawal === 'every purpose') found.add('consent_withdrawal');
+  if (withdrawal === 'marketing') found.add('marketing_opt_out');
   return REQUEST_TYPES.filter((type) => {
     const overriding = OVERRIDDEN_BY[type];
     return found.has(type) && !(overriding && found.has(overriding));

@@ -1,7 +1,7 @@
 import PostalMime, { type Attachment, type Email } from 'postal-mime';
 import { localPart, normaliseAddress } from './address.ts';
 import { recogniseAutomatedMail } from './automated-mail.ts';
-import { classifyRequestTypes, fixedSubjectTypes } from './classify.ts';
+import { classifyMailRequestTypes, fixedSubjectTypes } from './classify.ts';
 import { headerValues, parseContentType } from './headers.ts';
 import { htmlToText } from './html-text.ts';
 import { detectLanguage } from './language.ts';
@@ -87,7 +87,7 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
   if (reference) return { kind: 'reply', reference, sender, text, ...withId, attachments, authFailures };
 
   const fixedTypes = fixedSubjectTypes(subject, ctx.fixedSubjects);
-  const types = fixedTypes.length > 0 ? fixedTypes : classifyRequestTypes(`${subject}\n${text}`, VOCABULARIES);
+  const types = fixedTypes.length > 0 ? fixedTypes : classifyMailRequestTypes(subject, text, VOCABULARIES);
   const spam = verdicts.spam === 'FAIL';
   const triageReason = spam ? 'spam' : types.length === 0 ? 'unclear' : undefined;
   const senderName = from ? singleLine(from.name) : undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyRequestTypes, fixedSubjectTypes } from '../../../functions/domain/email/classify.ts';
+import { classifyMailRequestTypes, classifyRequestTypes, fixedSubjectTypes } from '../../../functions/domain/email/classify.ts';
 import { VOCABULARIES } from '../../../functions/domain/email/index.ts';
 import type { RequestType } from '../../../functions/domain/request-types.ts';
 import { CORPUS_CONTEXT } from '../../fixtures/mail/build-corpus.ts';
@@ -51,6 +51,21 @@ describe('classifyRequestTypes', () => {
   it('classifies a long text made of matching words (its growth is measured by npm run bench:text)', () => {
     const text = 'удалите данные рассылку прекратите '.repeat(20_000);
     expect(classify(text)).toEqual(['erasure', 'marketing_opt_out']);
+  });
+});
+
+describe('classifyMailRequestTypes', () => {
+  // The subject names the request; the body says how far a withdrawal reaches.
+  it.each<[string, string, RequestType[]]>([
+    ['Отзыв согласия', 'Здравствуйте! Отзываю согласие на получение рекламных рассылок.\n\nДанияр', ['marketing_opt_out']],
+    ['Келісімді кері қайтарып алу', 'Сәлеметсіз бе! Маркетингтік хабарламаларға берген келісімімді кері қайтарып аламын.', ['marketing_opt_out']],
+    ['Consent', 'Hello, I withdraw my consent to the processing of my personal data.', ['consent_withdrawal']],
+    ['Отзыв согласия', 'Прошу удалить мои данные.', ['erasure', 'consent_withdrawal']],
+    ['Отзыв согласия на рассылку', 'Отзываю согласие на обработку персональных данных.', ['consent_withdrawal']],
+    ['Отписка', 'Отзываю согласие на обработку персональных данных.', ['consent_withdrawal', 'marketing_opt_out']],
+    ['Удаление данных', 'Здравствуйте.', ['erasure']],
+  ])('%s / %s → %j', (subject, body, types) => {
+    expect(classifyMailRequestTypes(subject, body, VOCABULARIES)).toEqual(types);
   });
 });
 
