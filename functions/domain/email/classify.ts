@@ -12,8 +12,7 @@ const OVERRIDDEN_BY: Partial<Record<RequestType, RequestType>> = { blocking: 'un
  * Every request type the wording asks for, in every shipped language at once (people mix them).
  *
  * A withdrawal of consent ends every purpose; one worded about marketing ("отзываю согласие на рассылку", "I withdraw
- * my consent to marketing emails") asks to stop marketing, and is read as an opt-out. It stays a withdrawal of every
- * purpose where any of its phrases stands apart from the vocabulary's marketing words.
+ * my consent to marketing emails") asks to stop marketing, and is read as an opt-out (see withdrawalScope).
  */
 export function classifyRequestTypes(text: string, vocabularies: readonly CompiledVocabulary[]): RequestType[] {
   const wording = readWording(text, vocabularies);
@@ -41,19 +40,47 @@ interface Wording {
 function readWording(text: string, vocabularies: readonly CompiledVocabulary[]): Wording {
   const normalised = normaliseText(text);
   const types = new Set<RequestType>();
-  let withdrawal: WithdrawalScope | undefined;
+  let withdrawn = false;
   for (const vocabulary of vocabularies) {
     const index = new WordIndex(words(vocabulary.fold(normalised)));
     for (const phrase of vocabulary.phrases) {
-      if (phrase.type === 'consent_withdrawal') {
-        if (withdrawal === 'every purpose') continue;
-        const anchors = index.anchorsOf(phrase.words, vocabulary.window);
-        if (anchors.some((anchor) => !index.hasAnyNear(vocabulary.marketingWords, anchor, vocabulary.window))) withdrawal = 'every purpose';
-        else if (anchors.length) withdrawal = 'marketing';
-      } else if (!types.has(phrase.type) && index.anchorsOf(phrase.words, vocabulary.window).length) types.add(phrase.type);
+      const known = phrase.type === 'consent_withdrawal' ? withdrawn : types.has(phrase.type);
+      if (known || !index.anchorsOf(phrase.words, vocabulary.window).length) continue;
+      if (phrase.type === 'consent_withdrawal') withdrawn = true;
+      else types.add(phrase.type);
     }
   }
-  return { types, ...(withdrawal && { withdrawal }) };
+  return { types, ...(withdrawn && { withdrawal: withdrawalScope(text, vocabularies) }) };
+}
+
+/** Where a sentence ends for reading a withdrawal's scope: . ! ? … before a capital, a semicolon, a line break. */
+const SENTENCE_END = /[.!?…]+(?=\s+[\p{Lu}\p{Lt}])|[;\r\n]+/u;
+
+/**
+ * How far a withdrawal reaches, read sentence by sentence (a subject, a signature or the next sentence is not its
+ * scope). About marketing only where every withdrawal phrase has a marketing word near it, of any shipped language,
+ * and its sentence has no word that reaches further ("обработку", "барлық", "including") but for one leading straight
+ * into a marketing word ("все рекламные рассылки"). Anything else, and a phrase found only across sentences, ends
+ * every purpose: reading too little into a withdrawal would leave a person's consent in force.
+ */
+function withdrawalScope(text: string, vocabularies: readonly CompiledVocabulary[]): WithdrawalScope {
+  const marketing = vocabularies.flatMap((vocabulary) => vocabulary.marketingWords);
+  const everyPurpose = vocabularies.flatMap((vocabulary) => vocabulary.everyPurposeWords);
+  let aboutMarketing = false;
+  for (const sentence of text.split(SENTENCE_END)) {
+    const normalised = normaliseText(sentence);
+    for (const vocabulary of vocabularies) {
+      const index = new WordIndex(words(vocabulary.fold(normalised)));
+      for (const phrase of vocabulary.phrases) {
+        if (phrase.type !== 'consent_withdrawal') continue;
+        const anchors = index.anchorsOf(phrase.words, vocabulary.window);
+        if (!anchors.length) continue;
+        if (anchors.some((anchor) => !index.hasAnyNear(marketing, anchor, vocabulary.window)) || index.hasAnyNotBefore(everyPurpose, marketing)) return 'every purpose';
+        aboutMarketing = true;
+      }
+    }
+  }
+  return aboutMarketing ? 'marketing' : 'every purpose';
 }
 
 function typesOf(asked: ReadonlySet<RequestType>, withdrawal: WithdrawalScope | undefined): RequestType[] {
@@ -106,6 +133,12 @@ class WordIndex {
   /** True when one of the words occurs within `window` consecutive words of the position. */
   hasAnyNear(candidates: readonly PhraseWord[], at: number, window: number): boolean {
     return candidates.some((word) => hasNear(this.positionsOf(word), at, window));
+  }
+
+  /** True when one of the words occurs at a place not directly before one of `unless`. */
+  hasAnyNotBefore(candidates: readonly PhraseWord[], unless: readonly PhraseWord[]): boolean {
+    const before = new Set(unless.flatMap((word) => this.positionsOf(word).map((position) => position - 1)));
+    return candidates.some((word) => this.positionsOf(word).some((position) => !before.has(position)));
   }
 
   private positionsOf(word: PhraseWord): number[] {

@@ -14,6 +14,8 @@ const Phrase = z.string().check(
   ),
 );
 
+const SingleWord = Phrase.check(z.refine((phrase) => !phrase.includes(' '), 'must be one word or stem'));
+
 /** Literal text compared with a normalised line, so it must be written normalised too. */
 const Marker = z.string().check(
   z.minLength(1),
@@ -38,9 +40,14 @@ export const VocabularySchema = z.strictObject({
   requests: z.record(RequestTypeSchema, z.array(Phrase).check(z.minLength(1))),
   /**
    * Words that make a withdrawal of consent one about marketing ("отзываю согласие на рассылку"): a withdrawal phrase
-   * with one of these within the window is read as an opt-out of marketing, not as ending every purpose.
+   * with one of these near it, in its sentence, is read as an opt-out of marketing, not as ending every purpose.
    */
-  marketingWords: z.array(Phrase.check(z.refine((phrase) => !phrase.includes(' '), 'must be one word or stem'))).check(z.minLength(1)),
+  marketingWords: z.array(SingleWord).check(z.minLength(1)),
+  /**
+   * Words that keep such a withdrawal one of every purpose ("на обработку и рекламу", "барлық", "including"), unless
+   * the word leads straight into a marketing word ("все рекламные рассылки", "all marketing emails").
+   */
+  everyPurposeWords: z.array(SingleWord).check(z.minLength(1)),
   /** Where quoted history begins, so a quoted notice does not re-classify a reply. */
   quotedHistory: z.strictObject({
     /** A line ending like this introduces the quote ("wrote:", "написал(а):"). */

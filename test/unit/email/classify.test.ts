@@ -40,6 +40,21 @@ describe('classifyRequestTypes', () => {
     ['Өңдеуге берген келісімімді кері қайтарып аламын.', ['consent_withdrawal']],
     ['I withdraw my consent to the processing of my personal data. Also, unsubscribe me from your newsletter.', ['consent_withdrawal', 'marketing_opt_out']],
     ['Отзываю согласие на обработку данных. Отзываю согласие на рассылку.', ['consent_withdrawal']],
+    ['I withdraw my consent to all marketing emails', ['marketing_opt_out']],
+    ['Отзываю согласие на получение любых рекламных рассылок', ['marketing_opt_out']],
+    ['Отзываю согласие на newsletter', ['marketing_opt_out']],
+    // Read too little into a withdrawal and a person's consent stays in force: each of these ends every purpose.
+    ['Отзываю согласие на рассылку. Отзываю согласие на обработку данных.', ['consent_withdrawal']],
+    ['Я больше не хочу получать рекламу. Отзываю согласие на обработку персональных данных.', ['consent_withdrawal']],
+    ['Прошу прекратить обработку моих данных и рекламные рассылки', ['consent_withdrawal', 'marketing_opt_out']],
+    ['Отзываю согласие на обработку и рекламу.', ['consent_withdrawal']],
+    ['I withdraw consent for processing and marketing.', ['consent_withdrawal']],
+    ['Өңдеуге және жарнамаға келісімімді кері қайтарамын.', ['consent_withdrawal']],
+    ['Барлық келісімдерімді кері қайтарамын, жарнамаға да.', ['consent_withdrawal']],
+    ['отзываю согласие на обработку персональных данных, в том числе для рекламных рассылок', ['consent_withdrawal']],
+    ['I withdraw my consent.\nJohn Smith\nMarketing Manager, Acme LLC', ['consent_withdrawal']],
+    ['I hereby withdraw consent. My mailing address is 12 Baker St.', ['consent_withdrawal']],
+    ['Отзываю согласие. Рекламация по заказу 123 во вложении.', ['consent_withdrawal']],
   ])('withdrawal or opt-out: %s → %j', (text, types) => {
     expect(classify(text)).toEqual(types);
   });
@@ -64,6 +79,8 @@ describe('classifyMailRequestTypes', () => {
     ['Отзыв согласия на рассылку', 'Отзываю согласие на обработку персональных данных.', ['consent_withdrawal']],
     ['Отписка', 'Отзываю согласие на обработку персональных данных.', ['consent_withdrawal', 'marketing_opt_out']],
     ['Удаление данных', 'Здравствуйте.', ['erasure']],
+    ['Re: Весенняя рассылка', 'Отзываю согласие на обработку моих персональных данных.', ['consent_withdrawal']],
+    ['Re: Our March newsletter', 'I withdraw my consent to the processing of my personal data.', ['consent_withdrawal']],
   ])('%s / %s → %j', (subject, body, types) => {
     expect(classifyMailRequestTypes(subject, body, VOCABULARIES)).toEqual(types);
   });
