@@ -1,11 +1,11 @@
 /**
  * Bench: the mail-text functions that read hostile input (quote stripping, HTML to text, request-type
- * classification) stay linear. Each is run on an input of size n and of size 4n, built the same way, median of 5;
+ * classification, a withdrawal's scope read sentence by sentence) stay linear. Each is run on an input of size n and of size 4n, built the same way, median of 5;
  * a linear function takes about 4× as long on the larger input, a quadratic one about 16×.
  * Run: npm run bench:text — one line per function with both times and their ratio.
  */
 import { performance } from 'node:perf_hooks';
-import { classifyRequestTypes } from '../functions/domain/email/classify.ts';
+import { classifyMailRequestTypes, classifyRequestTypes } from '../functions/domain/email/classify.ts';
 import { htmlToText } from '../functions/domain/email/html-text.ts';
 import { VOCABULARIES } from '../functions/domain/email/index.ts';
 import { quoteMarkersOf, stripQuotedHistory } from '../functions/domain/email/quoted-history.ts';
@@ -30,6 +30,11 @@ const cases: Array<{ name: string; input: (n: number) => string; run: (text: str
     input: (n) => 'удалите данные рассылку прекратите '.repeat(2 * n),
     run: (text) => classifyRequestTypes(text, VOCABULARIES),
   },
+  ...['.', '…', 'а;', 'отзываю согласие на рассылку; '].map((filler) => ({
+    name: `classifyMailRequestTypes, a withdrawal before a run of ${JSON.stringify(filler)} (sentence ends)`,
+    input: (n: number) => `Отзываю согласие на рассылку ${filler.repeat(Math.ceil((2 * n) / filler.length))}`,
+    run: (text: string) => classifyMailRequestTypes('', text, VOCABULARIES),
+  })),
 ];
 
 function medianMs(run: () => unknown): number {

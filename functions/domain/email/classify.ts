@@ -20,12 +20,13 @@ export function classifyRequestTypes(text: string, vocabularies: readonly Compil
 }
 
 /**
- * What a mail asks for: its subject's wording and its body's. A subject names the request ("Отзыв согласия"), the
- * body says what it covers, so a withdrawal is read at the body's scope where the body has one.
+ * What a mail asks for, from its subject and body read together. A subject names the request ("Отзыв согласия"), the
+ * body says what it covers, so a withdrawal is read at the body's scope where the body has one of its own.
  */
 export function classifyMailRequestTypes(subject: string, body: string, vocabularies: readonly CompiledVocabulary[]): RequestType[] {
-  const [inSubject, inBody] = [readWording(subject, vocabularies), readWording(body, vocabularies)];
-  return typesOf(new Set([...inSubject.types, ...inBody.types]), inBody.withdrawal ?? inSubject.withdrawal);
+  const whole = readWording(`${subject}\n${body}`, vocabularies);
+  const withdrawal = whole.withdrawal && (readWording(body, vocabularies).withdrawal ?? whole.withdrawal);
+  return typesOf(whole.types, withdrawal);
 }
 
 /** How far a withdrawal of consent reaches: every purpose, or marketing alone. */
@@ -53,35 +54,56 @@ function readWording(text: string, vocabularies: readonly CompiledVocabulary[]):
   return { types, ...(withdrawn && { withdrawal: withdrawalScope(text, vocabularies) }) };
 }
 
-/** Where a sentence ends for reading a withdrawal's scope: . ! ? … before a capital, a semicolon, a line break. */
-const SENTENCE_END = /[.!?…]+(?=\s+[\p{Lu}\p{Lt}])|[;\r\n]+/u;
+/**
+ * Where a sentence ends for reading a withdrawal's scope: . ! ? … before a capital, a semicolon, a line break. One
+ * character each, so a run of dots costs no backtracking.
+ */
+const SENTENCE_END = /[.!?…](?=\s+[\p{Lu}\p{Lt}])|[;\r\n]/u;
+const HAS_LETTER = /\p{L}/u;
+const OPENS_IN_LOWER_CASE = /^[^\p{L}]*\p{Ll}/u;
 
 /**
  * How far a withdrawal reaches, read sentence by sentence (a subject, a signature or the next sentence is not its
- * scope). About marketing only where every withdrawal phrase has a marketing word near it, of any shipped language,
- * and its sentence has no word that reaches further ("обработку", "барлық", "including") but for one leading straight
- * into a marketing word ("все рекламные рассылки"). Anything else, and a phrase found only across sentences, ends
+ * scope). About marketing only where every sentence with a withdrawal phrase also has a marketing word and nothing
+ * but the words of its withdrawal phrases, marketing words and their companions (all of any shipped language). Any
+ * other word ("иные цели", "обработку", "third parties", "толығымен"), and a phrase found only across sentences, ends
  * every purpose: reading too little into a withdrawal would leave a person's consent in force.
  */
 function withdrawalScope(text: string, vocabularies: readonly CompiledVocabulary[]): WithdrawalScope {
   const marketing = vocabularies.flatMap((vocabulary) => vocabulary.marketingWords);
-  const everyPurpose = vocabularies.flatMap((vocabulary) => vocabulary.everyPurposeWords);
-  let aboutMarketing = false;
+  const companions = vocabularies.flatMap((vocabulary) => vocabulary.marketingCompanionWords);
+  const continuations = vocabularies.flatMap((vocabulary) => vocabulary.continuationWords);
+  // Statements: a sentence with those after it that open in lower case or with a continuation word ("И на обработку
+  // данных тоже", "на передачу третьим лицам;"), which extend it.
+  const statements: string[][] = [];
   for (const sentence of text.split(SENTENCE_END)) {
+    if (!HAS_LETTER.test(sentence)) continue;
     const normalised = normaliseText(sentence);
+    const continues = OPENS_IN_LOWER_CASE.test(sentence) || continuations.some((word) => spells(words(normalised)[0] ?? '', word));
+    if (continues && statements.length) statements.at(-1)!.push(normalised);
+    else statements.push([normalised]);
+  }
+  let aboutMarketing = false;
+  for (const statement of statements) {
     for (const vocabulary of vocabularies) {
-      const index = new WordIndex(words(vocabulary.fold(normalised)));
-      for (const phrase of vocabulary.phrases) {
-        if (phrase.type !== 'consent_withdrawal') continue;
-        const anchors = index.anchorsOf(phrase.words, vocabulary.window);
-        if (!anchors.length) continue;
-        if (anchors.some((anchor) => !index.hasAnyNear(marketing, anchor, vocabulary.window)) || index.hasAnyNotBefore(everyPurpose, marketing)) return 'every purpose';
-        aboutMarketing = true;
-      }
+      const sentences = statement.map((sentence) => words(vocabulary.fold(sentence)));
+      const withdrawals = sentences.map((spoken) => {
+        const index = new WordIndex(spoken);
+        return vocabulary.phrases.filter((phrase) => phrase.type === 'consent_withdrawal' && index.anchorsOf(phrase.words, vocabulary.window).length);
+      });
+      if (withdrawals.every((found) => !found.length)) continue;
+      const allowed = [...new Set(withdrawals.flat())].flatMap((phrase) => phrase.words).concat(marketing, companions);
+      const namesMarketing = (spoken: string[]) => spoken.some((word) => marketing.some((marketingWord) => spells(word, marketingWord)));
+      const withdrawalsNameMarketing = sentences.every((spoken, at) => !withdrawals[at]!.length || namesMarketing(spoken));
+      if (!withdrawalsNameMarketing || !sentences.flat().every((word) => allowed.some((allowedWord) => spells(word, allowedWord)))) return 'every purpose';
+      aboutMarketing = true;
     }
   }
   return aboutMarketing ? 'marketing' : 'every purpose';
 }
+
+/** Whether a word of text is the phrase word (or begins with it, for a stem). */
+const spells = (word: string, phraseWord: PhraseWord): boolean => (phraseWord.stem ? word.startsWith(phraseWord.text) : word === phraseWord.text);
 
 function typesOf(asked: ReadonlySet<RequestType>, withdrawal: WithdrawalScope | undefined): RequestType[] {
   const found = new Set(asked);
@@ -128,17 +150,6 @@ class WordIndex {
     const [first, ...others] = phrase.map((word) => this.positionsOf(word));
     if (!first || others.some((list) => list.length === 0)) return [];
     return first.filter((anchor) => others.every((list) => hasNear(list, anchor, window)));
-  }
-
-  /** True when one of the words occurs within `window` consecutive words of the position. */
-  hasAnyNear(candidates: readonly PhraseWord[], at: number, window: number): boolean {
-    return candidates.some((word) => hasNear(this.positionsOf(word), at, window));
-  }
-
-  /** True when one of the words occurs at a place not directly before one of `unless`. */
-  hasAnyNotBefore(candidates: readonly PhraseWord[], unless: readonly PhraseWord[]): boolean {
-    const before = new Set(unless.flatMap((word) => this.positionsOf(word).map((position) => position - 1)));
-    return candidates.some((word) => this.positionsOf(word).some((position) => !before.has(position)));
   }
 
   private positionsOf(word: PhraseWord): number[] {

@@ -39,15 +39,21 @@ export const VocabularySchema = z.strictObject({
   /** Wording per request type; every type needs at least one phrase in every language. */
   requests: z.record(RequestTypeSchema, z.array(Phrase).check(z.minLength(1))),
   /**
-   * Words that make a withdrawal of consent one about marketing ("отзываю согласие на рассылку"): a withdrawal phrase
-   * with one of these near it, in its sentence, is read as an opt-out of marketing, not as ending every purpose.
+   * Words that make a withdrawal of consent one about marketing ("отзываю согласие на рассылку"): a sentence with a
+   * withdrawal phrase and one of these can be read as an opt-out of marketing rather than as ending every purpose.
    */
   marketingWords: z.array(SingleWord).check(z.minLength(1)),
   /**
-   * Words that keep such a withdrawal one of every purpose ("на обработку и рекламу", "барлық", "including"), unless
-   * the word leads straight into a marketing word ("все рекламные рассылки", "all marketing emails").
+   * The other words such a sentence may hold ("я", "на", "получение", "my", "emails", "берген"). A sentence with any
+   * word outside its withdrawal phrase, the marketing words and these ("и иные цели", "обработку", "third parties")
+   * keeps the withdrawal one of every purpose: the list is closed, so what it does not know widens the withdrawal.
    */
-  everyPurposeWords: z.array(SingleWord).check(z.minLength(1)),
+  marketingCompanionWords: z.array(SingleWord).check(z.minLength(1)),
+  /**
+   * Words that open a sentence continuing the one before ("И на обработку данных тоже.", "and to profiling"): read
+   * as part of that sentence's withdrawal, as a sentence that begins in lower case is.
+   */
+  continuationWords: z.array(SingleWord).check(z.minLength(1)),
   /** Where quoted history begins, so a quoted notice does not re-classify a reply. */
   quotedHistory: z.strictObject({
     /** A line ending like this introduces the quote ("wrote:", "написал(а):"). */

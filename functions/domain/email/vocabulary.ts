@@ -22,9 +22,10 @@ export interface CompiledVocabulary {
   fold: (normalised: string) => string;
   window: number;
   phrases: CompiledPhrase[];
-  /** See VocabularySchema.marketingWords and everyPurposeWords. */
+  /** See VocabularySchema.marketingWords, marketingCompanionWords and continuationWords. */
   marketingWords: PhraseWord[];
-  everyPurposeWords: PhraseWord[];
+  marketingCompanionWords: PhraseWord[];
+  continuationWords: PhraseWord[];
   quotedHistory: Vocabulary['quotedHistory'];
 }
 
@@ -41,7 +42,7 @@ export function loadVocabulary(raw: unknown, source: string, language: Language)
   const phrases = Object.entries(vocabulary.requests).flatMap(([type, list]) =>
     list.map((phrase) => ({ type: type as RequestType, words: phrase.split(' ').map(phraseWord) })),
   );
-  return { language, fold, window: vocabulary.window, phrases, marketingWords: vocabulary.marketingWords.map(phraseWord), everyPurposeWords: vocabulary.everyPurposeWords.map(phraseWord), quotedHistory: vocabulary.quotedHistory };
+  return { language, fold, window: vocabulary.window, phrases, marketingWords: vocabulary.marketingWords.map(phraseWord), marketingCompanionWords: vocabulary.marketingCompanionWords.map(phraseWord), continuationWords: vocabulary.continuationWords.map(phraseWord), quotedHistory: vocabulary.quotedHistory };
 }
 
 function folder(letterFolds: Record<string, string>): (text: string) => string {

@@ -55,6 +55,18 @@ describe('classifyRequestTypes', () => {
     ['I withdraw my consent.\nJohn Smith\nMarketing Manager, Acme LLC', ['consent_withdrawal']],
     ['I hereby withdraw consent. My mailing address is 12 Baker St.', ['consent_withdrawal']],
     ['Отзываю согласие. Рекламация по заказу 123 во вложении.', ['consent_withdrawal']],
+    ['I withdraw my consent for marketing and other purposes.', ['consent_withdrawal']],
+    ['Отзываю согласие на рекламу и иные цели.', ['consent_withdrawal']],
+    ['I withdraw my consent to everything, advertising included.', ['consent_withdrawal']],
+    ['I withdraw consent for all: marketing, analytics, profiling.', ['consent_withdrawal']],
+    ['Отзываю согласие на всё: рекламу, звонки, передачу третьим лицам.', ['consent_withdrawal']],
+    ['Отзываю согласие не только на рекламу.', ['consent_withdrawal']],
+    ['Тек жарнамаға ғана емес, келісімімді толығымен кері қайтарамын.', ['consent_withdrawal']],
+    ['Келісімімді кері қайтарамын, жарнама және басқа мақсаттар үшін.', ['consent_withdrawal']],
+    ['Please stop all marketing and withdraw my consent.', ['consent_withdrawal', 'marketing_opt_out']],
+    ['Отзываю согласие на рассылку. И на обработку данных тоже.', ['consent_withdrawal']],
+    ['Отзываю согласие на получение рекламы;\nна обработку персональных данных;\nна передачу третьим лицам.', ['consent_withdrawal']],
+    ['I withdraw my consent to marketing emails. I am tired of them.', ['marketing_opt_out']],
   ])('withdrawal or opt-out: %s → %j', (text, types) => {
     expect(classify(text)).toEqual(types);
   });
@@ -81,6 +93,8 @@ describe('classifyMailRequestTypes', () => {
     ['Удаление данных', 'Здравствуйте.', ['erasure']],
     ['Re: Весенняя рассылка', 'Отзываю согласие на обработку моих персональных данных.', ['consent_withdrawal']],
     ['Re: Our March newsletter', 'I withdraw my consent to the processing of my personal data.', ['consent_withdrawal']],
+    ['Согласие на обработку персональных данных', 'Отзываю.', ['consent_withdrawal']],
+    ['Withdrawal of all consents', '', ['consent_withdrawal']],
   ])('%s / %s → %j', (subject, body, types) => {
     expect(classifyMailRequestTypes(subject, body, VOCABULARIES)).toEqual(types);
   });
