@@ -72,6 +72,7 @@ const OPENS_IN_LOWER_CASE = /^[^\p{L}]*\p{Ll}/u;
 function withdrawalScope(text: string, vocabularies: readonly CompiledVocabulary[]): WithdrawalScope {
   const marketing = vocabularies.flatMap((vocabulary) => vocabulary.marketingWords);
   const companions = vocabularies.flatMap((vocabulary) => vocabulary.marketingCompanionWords);
+  const quantifiers = vocabularies.flatMap((vocabulary) => vocabulary.marketingQuantifierWords);
   const continuations = vocabularies.flatMap((vocabulary) => vocabulary.continuationWords);
   // Statements: a sentence with those after it that open in lower case or with a continuation word ("И на обработку
   // данных тоже", "на передачу третьим лицам;"), which extend it.
@@ -95,7 +96,10 @@ function withdrawalScope(text: string, vocabularies: readonly CompiledVocabulary
       const allowed = [...new Set(withdrawals.flat())].flatMap((phrase) => phrase.words).concat(marketing, companions);
       const namesMarketing = (spoken: string[]) => spoken.some((word) => marketing.some((marketingWord) => spells(word, marketingWord)));
       const withdrawalsNameMarketing = sentences.every((spoken, at) => !withdrawals[at]!.length || namesMarketing(spoken));
-      if (!withdrawalsNameMarketing || !sentences.flat().every((word) => allowed.some((allowedWord) => spells(word, allowedWord)))) return 'every purpose';
+      const isAllowed = (word: string, next: string | undefined) =>
+        allowed.some((allowedWord) => spells(word, allowedWord)) || (next !== undefined && quantifiers.some((q) => spells(word, q)) && marketing.some((m) => spells(next, m)));
+      const onlyMarketing = sentences.every((spoken) => spoken.every((word, at) => isAllowed(word, spoken[at + 1])));
+      if (!withdrawalsNameMarketing || !onlyMarketing) return 'every purpose';
       aboutMarketing = true;
     }
   }

@@ -50,6 +50,11 @@ export const VocabularySchema = z.strictObject({
    */
   marketingCompanionWords: z.array(SingleWord).check(z.minLength(1)),
   /**
+   * "All", "any": allowed in such a sentence only straight before a marketing word ("все рекламные рассылки", "all
+   * marketing emails"); anywhere else ("все мои согласия и рассылку") they widen the withdrawal.
+   */
+  marketingQuantifierWords: z.array(SingleWord).check(z.minLength(1)),
+  /**
    * Words that open a sentence continuing the one before ("И на обработку данных тоже.", "and to profiling"): read
    * as part of that sentence's withdrawal, as a sentence that begins in lower case is.
    */

@@ -22,9 +22,10 @@ export interface CompiledVocabulary {
   fold: (normalised: string) => string;
   window: number;
   phrases: CompiledPhrase[];
-  /** See VocabularySchema.marketingWords, marketingCompanionWords and continuationWords. */
+  /** See VocabularySchema: the words that tell a withdrawal about marketing alone. */
   marketingWords: PhraseWord[];
   marketingCompanionWords: PhraseWord[];
+  marketingQuantifierWords: PhraseWord[];
   continuationWords: PhraseWord[];
   quotedHistory: Vocabulary['quotedHistory'];
 }
@@ -42,7 +43,7 @@ export function loadVocabulary(raw: unknown, source: string, language: Language)
   const phrases = Object.entries(vocabulary.requests).flatMap(([type, list]) =>
     list.map((phrase) => ({ type: type as RequestType, words: phrase.split(' ').map(phraseWord) })),
   );
-  return { language, fold, window: vocabulary.window, phrases, marketingWords: vocabulary.marketingWords.map(phraseWord), marketingCompanionWords: vocabulary.marketingCompanionWords.map(phraseWord), continuationWords: vocabulary.continuationWords.map(phraseWord), quotedHistory: vocabulary.quotedHistory };
+  return { language, fold, window: vocabulary.window, phrases, marketingWords: vocabulary.marketingWords.map(phraseWord), marketingCompanionWords: vocabulary.marketingCompanionWords.map(phraseWord), marketingQuantifierWords: vocabulary.marketingQuantifierWords.map(phraseWord), continuationWords: vocabulary.continuationWords.map(phraseWord), quotedHistory: vocabulary.quotedHistory };
 }
 
 function folder(letterFolds: Record<string, string>): (text: string) => string {

@@ -67,6 +67,15 @@ describe('classifyRequestTypes', () => {
     ['Отзываю согласие на рассылку. И на обработку данных тоже.', ['consent_withdrawal']],
     ['Отзываю согласие на получение рекламы;\nна обработку персональных данных;\nна передачу третьим лицам.', ['consent_withdrawal']],
     ['I withdraw my consent to marketing emails. I am tired of them.', ['marketing_opt_out']],
+    ['Отзываю согласие на все рекламные рассылки', ['marketing_opt_out']],
+    ['Прошу отозвать все мои согласия и рассылку', ['consent_withdrawal']],
+    ['I withdraw all my consent and any marketing', ['consent_withdrawal']],
+    ['I withdraw all consents: marketing, emails, texts, letters', ['consent_withdrawal']],
+    ['Барлық келісімдерімді кері қайтарамын және жарнама таратылымын', ['consent_withdrawal']],
+    ['Отзываю согласие на рассылку и на уведомления', ['consent_withdrawal']],
+    ['I withdraw consent for marketing and for my email address and number', ['consent_withdrawal']],
+    ['Жарнамаға және нөміріме берген келісімімді кері қайтарамын', ['consent_withdrawal']],
+    ['Отзываю согласие на рассылку, номер телефона', ['consent_withdrawal']],
   ])('withdrawal or opt-out: %s → %j', (text, types) => {
     expect(classify(text)).toEqual(types);
   });
