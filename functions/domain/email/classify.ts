@@ -65,14 +65,15 @@ const OPENS_IN_LOWER_CASE = /^[^\p{L}]*\p{Ll}/u;
 /**
  * How far a withdrawal reaches, read sentence by sentence (a subject, a signature or the next sentence is not its
  * scope). About marketing only where every sentence with a withdrawal phrase also has a marketing word and nothing
- * but the words of its withdrawal phrases, marketing words and their companions (all of any shipped language). Any
- * other word ("иные цели", "обработку", "third parties", "толығымен"), and a phrase found only across sentences, ends
- * every purpose: reading too little into a withdrawal would leave a person's consent in force.
+ * but the words of its withdrawal phrases, marketing words and their companions (all of any shipped language), and no
+ * word naming processing itself. Any other word ("иные цели", "обработку", "third parties", "толығымен"), and a phrase
+ * found only across sentences, ends every purpose: reading too little into a withdrawal would leave consent in force.
  */
 function withdrawalScope(text: string, vocabularies: readonly CompiledVocabulary[]): WithdrawalScope {
   const marketing = vocabularies.flatMap((vocabulary) => vocabulary.marketingWords);
   const companions = vocabularies.flatMap((vocabulary) => vocabulary.marketingCompanionWords);
   const quantifiers = vocabularies.flatMap((vocabulary) => vocabulary.marketingQuantifierWords);
+  const processing = vocabularies.flatMap((vocabulary) => vocabulary.processingWords);
   const continuations = vocabularies.flatMap((vocabulary) => vocabulary.continuationWords);
   // Statements: a sentence with those after it that open in lower case or with a continuation word ("И на обработку
   // данных тоже", "на передачу третьим лицам;"), which extend it.
@@ -97,7 +98,8 @@ function withdrawalScope(text: string, vocabularies: readonly CompiledVocabulary
       const namesMarketing = (spoken: string[]) => spoken.some((word) => marketing.some((marketingWord) => spells(word, marketingWord)));
       const withdrawalsNameMarketing = sentences.every((spoken, at) => !withdrawals[at]!.length || namesMarketing(spoken));
       const isAllowed = (word: string, next: string | undefined) =>
-        allowed.some((allowedWord) => spells(word, allowedWord)) || (next !== undefined && quantifiers.some((q) => spells(word, q)) && marketing.some((m) => spells(next, m)));
+        !processing.some((processingWord) => spells(word, processingWord)) &&
+        (allowed.some((allowedWord) => spells(word, allowedWord)) || (next !== undefined && quantifiers.some((q) => spells(word, q)) && marketing.some((m) => spells(next, m))));
       const onlyMarketing = sentences.every((spoken) => spoken.every((word, at) => isAllowed(word, spoken[at + 1])));
       if (!withdrawalsNameMarketing || !onlyMarketing) return 'every purpose';
       aboutMarketing = true;

@@ -50,6 +50,11 @@ export const VocabularySchema = z.strictObject({
    */
   marketingCompanionWords: z.array(SingleWord).check(z.minLength(1)),
   /**
+   * Words naming processing itself ("обработку", "processing", "өңдеу"): never allowed in such a sentence, not even as
+   * a word of its own withdrawal phrase ("прекратите обработку"), since stopping processing reaches every purpose.
+   */
+  processingWords: z.array(SingleWord).check(z.minLength(1)),
+  /**
    * "All", "any": allowed in such a sentence only straight before a marketing word ("все рекламные рассылки", "all
    * marketing emails"); anywhere else ("все мои согласия и рассылку") they widen the withdrawal.
    */

@@ -76,6 +76,8 @@ describe('classifyRequestTypes', () => {
     ['I withdraw consent for marketing and for my email address and number', ['consent_withdrawal']],
     ['Жарнамаға және нөміріме берген келісімімді кері қайтарамын', ['consent_withdrawal']],
     ['Отзываю согласие на рассылку, номер телефона', ['consent_withdrawal']],
+    ['Прошу прекратить обработку, рассылку', ['consent_withdrawal', 'marketing_opt_out']],
+    ['Please stop processing, marketing', ['consent_withdrawal', 'marketing_opt_out']],
   ])('withdrawal or opt-out: %s → %j', (text, types) => {
     expect(classify(text)).toEqual(types);
   });
