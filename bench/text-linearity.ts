@@ -1,7 +1,8 @@
 /**
  * Bench: the mail-text functions that read hostile input (quote stripping, HTML to text, request-type
- * classification, a withdrawal's scope read sentence by sentence) stay linear. Each is run on an input of size n and of size 4n, built the same way, median of 5;
- * a linear function takes about 4× as long on the larger input, a quadratic one about 16×.
+ * classification, a withdrawal's scope read sentence by sentence) stay linear. Each is run on an input of size n and
+ * of size 4n, built the same way, median of 5; a linear function takes about 4× as long on the larger input, a
+ * quadratic one about 16×.
  * Run: npm run bench:text — one line per function with both times and their ratio.
  */
 import { performance } from 'node:perf_hooks';

@@ -44,7 +44,18 @@ export function loadVocabulary(raw: unknown, source: string, language: Language)
   const phrases = Object.entries(vocabulary.requests).flatMap(([type, list]) =>
     list.map((phrase) => ({ type: type as RequestType, words: phrase.split(' ').map(phraseWord) })),
   );
-  return { language, fold, window: vocabulary.window, phrases, marketingWords: vocabulary.marketingWords.map(phraseWord), marketingCompanionWords: vocabulary.marketingCompanionWords.map(phraseWord), marketingQuantifierWords: vocabulary.marketingQuantifierWords.map(phraseWord), processingWords: vocabulary.processingWords.map(phraseWord), continuationWords: vocabulary.continuationWords.map(phraseWord), quotedHistory: vocabulary.quotedHistory };
+  return {
+    language,
+    fold,
+    window: vocabulary.window,
+    phrases,
+    marketingWords: vocabulary.marketingWords.map(phraseWord),
+    marketingCompanionWords: vocabulary.marketingCompanionWords.map(phraseWord),
+    marketingQuantifierWords: vocabulary.marketingQuantifierWords.map(phraseWord),
+    processingWords: vocabulary.processingWords.map(phraseWord),
+    continuationWords: vocabulary.continuationWords.map(phraseWord),
+    quotedHistory: vocabulary.quotedHistory,
+  };
 }
 
 function folder(letterFolds: Record<string, string>): (text: string) => string {

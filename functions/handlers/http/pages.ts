@@ -177,7 +177,7 @@ function buttonPage(language: Language, title: string, lines: string[], button: 
   );
 }
 
-/** The confirmation page: which request (reference and types, nothing personal), in the request's language. */
+/** The confirmation page: which requests (references and types, nothing personal), in the language its link asks for. */
 export async function confirmPage(language: Language, requests: { ids: readonly string[]; types: readonly RequestType[] }, code: string): Promise<string> {
   const m = await loadMessages(language);
   const what = requests.types.length ? m.typeNames(requests.types) : m.reviewReason('unclear');

@@ -43,6 +43,8 @@ describe('classifyRequestTypes', () => {
     ['I withdraw my consent to all marketing emails', ['marketing_opt_out']],
     ['Отзываю согласие на получение любых рекламных рассылок', ['marketing_opt_out']],
     ['Отзываю согласие на newsletter', ['marketing_opt_out']],
+    ['I withdraw my consent to marketing emails. I am tired of them.', ['marketing_opt_out']],
+    ['Отзываю согласие на все рекламные рассылки', ['marketing_opt_out']],
     // Read too little into a withdrawal and a person's consent stays in force: each of these ends every purpose.
     ['Отзываю согласие на рассылку. Отзываю согласие на обработку данных.', ['consent_withdrawal']],
     ['Я больше не хочу получать рекламу. Отзываю согласие на обработку персональных данных.', ['consent_withdrawal']],
@@ -66,8 +68,6 @@ describe('classifyRequestTypes', () => {
     ['Please stop all marketing and withdraw my consent.', ['consent_withdrawal', 'marketing_opt_out']],
     ['Отзываю согласие на рассылку. И на обработку данных тоже.', ['consent_withdrawal']],
     ['Отзываю согласие на получение рекламы;\nна обработку персональных данных;\nна передачу третьим лицам.', ['consent_withdrawal']],
-    ['I withdraw my consent to marketing emails. I am tired of them.', ['marketing_opt_out']],
-    ['Отзываю согласие на все рекламные рассылки', ['marketing_opt_out']],
     ['Прошу отозвать все мои согласия и рассылку', ['consent_withdrawal']],
     ['I withdraw all my consent and any marketing', ['consent_withdrawal']],
     ['I withdraw all consents: marketing, emails, texts, letters', ['consent_withdrawal']],
