@@ -3,13 +3,11 @@ import { DynamoAuditLog } from './adapters/dynamodb/audit-log.ts';
 import { documentClient } from './adapters/dynamodb/client.ts';
 import { lazy } from './adapters/lazy.ts';
 import { DynamoRequestStore } from './adapters/dynamodb/request-store.ts';
-import { DynamoVerificationStore } from './adapters/dynamodb/verification-store.ts';
 import { DynamoDecisionStore } from './adapters/dynamodb/decision-store.ts';
 import { DynamoAttentionStore } from './adapters/dynamodb/attention-store.ts';
 import { DynamoOpenWorkStore } from './adapters/dynamodb/open-work-store.ts';
 import { DynamoLimits } from './adapters/dynamodb/limits.ts';
 import type { RawMailStore } from './adapters/aws/raw-mail-store.ts';
-import { DynamoConsentLedger } from './adapters/dynamodb/consent-ledger.ts';
 import { DynamoSuppressionList } from './adapters/dynamodb/suppression-list.ts';
 import { DynamoSentMailLedger } from './adapters/dynamodb/sent-mail-ledger.ts';
 import { keyedHash, personKey } from './domain/person-key.ts';
@@ -22,8 +20,9 @@ import { readSetting, Settings } from './config/settings.ts';
 import { ConfigurationError } from './domain/errors.ts';
 import { createDeadlineEngine, loadShippedRules, needsBaseHolidays, RulesNotLoadedError, type BaseHolidays, type RuleDocuments } from './domain/deadlines/index.ts';
 import type { DownloadGrant } from './use-cases/ports.ts';
+import type { ConsentLedger } from './domain/consent/index.ts';
 import type { Dependencies } from './use-cases/dependencies.ts';
-import type { BreachRegister, DataSourceConnector, Mailer, OwnRecords, PackageStore, RetentionSource, RetentionStates, Workflow } from './use-cases/ports.ts';
+import type { BreachRegister, DataSourceConnector, Mailer, VerificationStore, OwnRecords, PackageStore, RetentionSource, RetentionStates, Workflow } from './use-cases/ports.ts';
 import type { ProcessorNotifier } from './adapters/processors/processor-notifier.ts';
 
 /** In Lambda the profile ships beside the bundle; locally the runtime points at the file it was given. */
@@ -106,7 +105,10 @@ export function dependenciesFromEnvironment(loaded: { profile?: OperatorProfile;
       return once('audit', () => new DynamoAuditLog(documentClient(), readSetting(Settings.auditTable)));
     },
     get verifications() {
-      return once('verifications', () => new DynamoVerificationStore(documentClient(), readSetting(Settings.verificationsTable), taskTokenKey));
+      return once('verifications', () => {
+        const table = readSetting(Settings.verificationsTable);
+        return lazy<VerificationStore>(async () => new (await import('./adapters/dynamodb/verification-store.ts')).DynamoVerificationStore(documentClient(), table, taskTokenKey));
+      });
     },
     get decisions() {
       return once('decisions', () => new DynamoDecisionStore(documentClient(), readSetting(Settings.requestsTable), taskTokenKey));
@@ -121,12 +123,15 @@ export function dependenciesFromEnvironment(loaded: { profile?: OperatorProfile;
       return once('openWork', () => new DynamoOpenWorkStore(documentClient(), readSetting(Settings.requestsTable)));
     },
     get consent() {
-      return once('consent', () =>
-        new DynamoConsentLedger(documentClient(), readSetting(Settings.consentTable), {
-          timeZone: deps.deadlines.timeZone(deps.profile.jurisdiction),
-          purposes: deps.profile.purposes,
-        }),
-      );
+      return once('consent', () => {
+        const table = readSetting(Settings.consentTable);
+        return lazy<ConsentLedger>(async () =>
+          new (await import('./adapters/dynamodb/consent-ledger.ts')).DynamoConsentLedger(documentClient(), table, {
+            timeZone: deps.deadlines.timeZone(deps.profile.jurisdiction),
+            purposes: deps.profile.purposes,
+          }),
+        );
+      });
     },
     get suppressions() {
       return once('suppressions', () => new DynamoSuppressionList(documentClient(), readSetting(Settings.consentTable), (email) => deps.personKey(email)));

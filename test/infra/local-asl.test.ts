@@ -14,6 +14,7 @@ import { ENTRY_METADATA, REPO_ROOT } from '../../infra/constructs/derbes-functio
 import type { RunningSystem } from '../../infra/local/runtime.ts';
 import { LocalTemplate, type CfnTemplate } from '../../infra/local/template.ts';
 import { appTemplate } from '../support/app-template.ts';
+import { initLoad } from '../support/bundle-init.ts';
 import { operatorCall, postJson, startTestSystem } from '../support/local-system.ts';
 
 // One `cdk synth` (with bundling) for both tests: it is the slow part.
@@ -63,6 +64,16 @@ describe('one workflow, two homes', () => {
     });
     expect(result.statusCode).toBe(202);
     expect(JSON.parse(result.body)).toMatchObject({ status: 'RECEIVED', timeZone: 'Asia/Almaty', rule: { id: 'KZ-94V-art25-access' } });
+  });
+});
+
+describe('what each function loads at init', () => {
+  it('every bundle `cdk synth` makes loads at most 400 KB (minified) at init, as bench:cold-start counts it', () => {
+    const functions = Object.values(fromCli.Resources).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Metadata?.[ENTRY_METADATA]);
+    expect(functions.length).toBeGreaterThan(10);
+    const loads = functions.map((r) => ({ entry: String(r.Metadata![ENTRY_METADATA]), ...initLoad(join(cliOut, String(r.Metadata!['aws:asset:path']))) }));
+    expect(Math.max(...loads.map(({ files }) => files.length))).toBeGreaterThan(5); // the reading follows the chunks imported
+    expect(loads.filter((load) => load.bytes > 400 * 1024).map(({ entry, bytes }) => `${entry}: ${(bytes / 1024).toFixed(1)} KB`)).toEqual([]);
   });
 });
 
