@@ -34,6 +34,9 @@ function profilePath(): string {
 /** The retention purge's and the breach register's adapters, one module loaded on first use. */
 const retentionAndBreaches = () => import('./adapters/retention-and-breaches.ts');
 
+/** The consent ledger's and the verification store's adapters, one module loaded on first use. */
+const consentAndVerification = () => import('./adapters/consent-and-verification.ts');
+
 const secretSource = async () => (await import('./adapters/aws/secrets.ts')).secretSource();
 
 /**
@@ -107,7 +110,7 @@ export function dependenciesFromEnvironment(loaded: { profile?: OperatorProfile;
     get verifications() {
       return once('verifications', () => {
         const table = readSetting(Settings.verificationsTable);
-        return lazy<VerificationStore>(async () => new (await import('./adapters/dynamodb/verification-store.ts')).DynamoVerificationStore(documentClient(), table, taskTokenKey));
+        return lazy<VerificationStore>(async () => new (await consentAndVerification()).DynamoVerificationStore(documentClient(), table, taskTokenKey));
       });
     },
     get decisions() {
@@ -126,7 +129,7 @@ export function dependenciesFromEnvironment(loaded: { profile?: OperatorProfile;
       return once('consent', () => {
         const table = readSetting(Settings.consentTable);
         return lazy<ConsentLedger>(async () =>
-          new (await import('./adapters/dynamodb/consent-ledger.ts')).DynamoConsentLedger(documentClient(), table, {
+          new (await consentAndVerification()).DynamoConsentLedger(documentClient(), table, {
             timeZone: deps.deadlines.timeZone(deps.profile.jurisdiction),
             purposes: deps.profile.purposes,
           }),
