@@ -101,7 +101,7 @@ export function htmlEntitiesOnFirstUse(): Plugin {
 }
 
 /** What gives an ES module chunk the `require` that esbuild's shim for bundled CommonJS code (the holiday library) calls. */
-const REQUIRE_PRELUDE = "import { createRequire as __derbesRequire } from 'node:module'; const require = __derbesRequire(import.meta.url);\n";
+export const REQUIRE_PRELUDE = "import { createRequire as __derbesRequire } from 'node:module'; const require = __derbesRequire(import.meta.url);\n";
 
 /**
  * Bundled CommonJS code loads Node's own modules through esbuild's `__require` shim, which needs a `require` in scope,

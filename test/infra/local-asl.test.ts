@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,6 +11,7 @@ import { documentClient } from '../../functions/adapters/dynamodb/client.ts';
 import { Settings } from '../../functions/config/settings.ts';
 import { STACK_NAME } from '../../infra/app.ts';
 import { ENTRY_METADATA, REPO_ROOT } from '../../infra/constructs/derbes-function.ts';
+import { REQUIRE_PRELUDE } from '../../infra/lean-modules.ts';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
 import { LocalTemplate, type CfnTemplate } from '../../infra/local/template.ts';
 import { appTemplate } from '../support/app-template.ts';
@@ -68,6 +69,22 @@ describe('one workflow, two homes', () => {
 });
 
 describe('what each function loads at init', () => {
+  it('is read as Lambda loads it: the chunks each file imports statically, past the `require` prelude, and not those it imports on a call', () => {
+    const bundle = mkdtempSync(join(tmpdir(), 'derbes-init-'));
+    const files: Record<string, string> = {
+      'index.mjs': `${REQUIRE_PRELUDE}import{a as b,c}from"./chunk-A.mjs";import"./chunk-B.mjs";import{x}from"node:path";const h=()=>import("./chunk-L.mjs");export{h as handler};`,
+      'chunk-A.mjs': 'import*as q from"./chunk-C.mjs";var a=1,c=q;export{a,c};',
+      'chunk-B.mjs': 'globalThis.b=1;',
+      'chunk-C.mjs': `${REQUIRE_PRELUDE}import{d}from"./chunk-D.mjs";export const e=require("node:fs")+d;`,
+      'chunk-D.mjs': 'export const d=1;',
+      'chunk-L.mjs': 'import{a}from"./chunk-A.mjs";export const l=a;',
+    };
+    for (const [name, code] of Object.entries(files)) writeFileSync(join(bundle, name), code);
+    const load = initLoad(bundle);
+    expect(load.files.sort()).toEqual(['chunk-A.mjs', 'chunk-B.mjs', 'chunk-C.mjs', 'chunk-D.mjs', 'index.mjs']);
+    expect(load.bytes).toBe(load.files.reduce((sum, name) => sum + Buffer.byteLength(files[name]!), 0));
+  });
+
   it('every bundle `cdk synth` makes loads at most 400 KB (minified) at init, as bench:cold-start counts it', () => {
     const functions = Object.values(fromCli.Resources).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Metadata?.[ENTRY_METADATA]);
     expect(functions.length).toBeGreaterThan(10);
