@@ -38,6 +38,20 @@ describe('the mail archive', () => {
     expect(kept.filename).toBe('../scan.pdf');
   });
 
+  it('keeps an attachment whose name or media type is too long for S3, its name shortened around an ellipsis with its extension (found by the intake fuzzer)', async () => {
+    const archive = new RawMailStore(BUCKET, 'inbound/');
+    const key = await archive.keep('DRB-AAAAA-EEEEE', { filename: `${'паспорт '.repeat(40_000)}скан.pdf`, contentType: `application/${'x'.repeat(300_000)}`, content: Buffer.from('%PDF') });
+    const head = await new S3Client({ forcePathStyle: true }).send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    expect(head.ContentType).toBe('application/octet-stream');
+    const { filename } = await archive.fetch('DRB-AAAAA-EEEEE', key);
+    expect(filename).toMatch(/^паспорт паспорт .*….pdf$/);
+    expect(encodeURIComponent(filename).length).toBeLessThanOrEqual(1024);
+    expect(encodeURIComponent(filename).length).toBeGreaterThan(1000);
+    // A name with an unpaired surrogate (which cannot be percent-encoded) is kept with U+FFFD in its place.
+    const odd = await archive.keep('DRB-AAAAA-EEEEE', { filename: 'scan\uD800.pdf', contentType: 'application/pdf', content: Buffer.from('%PDF') });
+    expect((await archive.fetch('DRB-AAAAA-EEEEE', odd)).filename).toBe('scan\uFFFD.pdf');
+  });
+
   it('hands out an attachment only under its own request', async () => {
     const archive = new RawMailStore(BUCKET, 'inbound/');
     const key = await archive.keep('DRB-AAAAA-CCCCC', { filename: 'doc.pdf', contentType: 'application/pdf', content: Buffer.from('%PDF') });

@@ -4,7 +4,10 @@ import { NotFoundError } from '../../domain/errors.ts';
 import type { MailArchive } from '../../use-cases/ports.ts';
 import { s3Client } from './s3-client.ts';
 
-const MEDIA_TYPE = /^[\w!#$&^.+-]+\/[\w!#$&^.+-]+$/;
+/** A media type as an HTTP header may carry it; a type and a subtype name are at most 127 characters each (RFC 6838). */
+const MEDIA_TYPE = /^[\w!#$&^.+-]{1,127}\/[\w!#$&^.+-]{1,127}$/;
+/** S3 keeps at most 2 KB of user metadata on an object; a longer name is shortened to this, percent-encoded. */
+const MAX_STORED_FILENAME = 1024;
 
 /** Where a request's attachments are kept, beside the raw mail they came in. */
 export const ATTACHMENTS_PREFIX = 'attachments/';
@@ -33,9 +36,10 @@ export class RawMailStore implements MailArchive {
   async keep(requestId: string, attachment: { filename: string; contentType: string; content: Uint8Array }, folder?: 'quarantine'): Promise<string> {
     const key = `${ATTACHMENTS_PREFIX}${requestId}/${folder ? `${folder}/` : ''}${randomBytes(16).toString('hex')}`;
     // A mangled type in the mail (the intake fuzzer sent some) must not become an invalid HTTP header.
+    // So must a type or a name too long for a header (a fuzzed mail carried a 290 KB one, and S3 refused the call).
     const contentType = MEDIA_TYPE.test(attachment.contentType) ? attachment.contentType : 'application/octet-stream';
     await this.s3.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: attachment.content, ContentType: contentType, Metadata: { [FILENAME_METADATA]: encodeURIComponent(attachment.filename) } }),
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: attachment.content, ContentType: contentType, Metadata: { [FILENAME_METADATA]: storableFilename(attachment.filename) } }),
     );
     return key;
   }
@@ -64,6 +68,25 @@ export class RawMailStore implements MailArchive {
       throw error;
     }
   }
+}
+
+/**
+ * The sender's file name, percent-encoded for S3's metadata (ASCII), at most MAX_STORED_FILENAME long: a longer one
+ * keeps its beginning and its extension around an ellipsis. Unpaired surrogates, which cannot be encoded, become U+FFFD.
+ */
+function storableFilename(filename: string): string {
+  const name = filename.toWellFormed();
+  const encoded = encodeURIComponent(name);
+  if (encoded.length <= MAX_STORED_FILENAME) return encoded;
+  const extension = /\.[\p{L}\p{N}]{1,10}$/u.exec(name)?.[0] ?? '';
+  const tail = encodeURIComponent(`…${extension}`);
+  let kept = '';
+  for (const character of name.slice(0, name.length - extension.length)) {
+    const next = encodeURIComponent(character);
+    if (kept.length + next.length + tail.length > MAX_STORED_FILENAME) break;
+    kept += next;
+  }
+  return kept + tail;
 }
 
 /** The name kept on the object; one that cannot be read back (or none, kept before names moved here) is 'attachment'. */
