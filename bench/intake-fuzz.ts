@@ -3,12 +3,13 @@
  * S3, the workflow), and accounts for every one of them:
  *   npm run bench:intake-fuzz -- [count]     (default 10000)
  * Exits non-zero on any exception, unhandled rejection, or message without a recognised outcome.
- * Message i is mutation seed i of corpus file i mod n, so a failure replays exactly.
+ * Message i is mutation seed i of corpus file i mod n (of file i − 1 mod n for a re-delivery, below), so a failure
+ * replays exactly.
  *
  * Each message gets a Message-ID of its own (its local part marked with the seed) before it is mutated (the mutations
  * may still reach it): intake rejects a second mail under a Message-ID it has stored as another message
  * (`reject reused_message_id`), so with the corpus's own IDs a fifth of the run stopped there instead of being read.
- * One message in REDELIVERY_EVERY carries the ID of the message before it instead, so that path stays in the run.
+ * One message in REDELIVERY_EVERY is the message before it again, so that path stays in the run.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,7 +43,7 @@ const VERDICTS: readonly Verdict[] = ['PASS', 'FAIL', 'GRAY', 'PROCESSING_FAILED
 /** A message still undecided after this long counts as unaccounted rather than hanging the run. */
 const TIMEOUT_MS = 30_000;
 const MAX_REPORTED_FAILURES = 10;
-/** One message in this many is sent under the Message-ID of the one before it (a re-delivery, changed by its mutations). */
+/** One message in this many is the one before it sent again: its file and Message-ID, changed by mutations of its own. */
 const REDELIVERY_EVERY = 20;
 
 /**
@@ -94,10 +95,11 @@ async function main(): Promise<void> {
   const started = performance.now();
 
   for (let seed = 0; seed < count; seed++) {
-    const entry = index.messages[seed % index.messages.length];
+    // A re-delivery is the message before it again (its file and Message-ID), under mutations of its own seed.
+    const base = seed > 0 && seed % REDELIVERY_EVERY === 0 ? seed - 1 : seed;
+    const entry = index.messages[base % index.messages.length];
     if (!entry) throw new Error('the corpus is empty');
-    const idSeed = seed > 0 && seed % REDELIVERY_EVERY === 0 ? seed - 1 : seed;
-    const { bytes, mutations } = mutateMail(withMessageId(raw(entry.file), `fuzz-${idSeed}`), seed);
+    const { bytes, mutations } = mutateMail(withMessageId(raw(entry.file), `fuzz-${base}`), seed);
     const origin = `seed ${seed}, ${entry.file}, ${mutations.join('+')}`;
     try {
       const outcome = await withTimeout(processMessage(bytes, verdictsFor(seed, entry.verdicts)));
