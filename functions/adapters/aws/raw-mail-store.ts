@@ -36,7 +36,8 @@ export class RawMailStore implements MailArchive {
   async keep(requestId: string, attachment: { filename: string; contentType: string; content: Uint8Array }, folder?: 'quarantine'): Promise<string> {
     const key = `${ATTACHMENTS_PREFIX}${requestId}/${folder ? `${folder}/` : ''}${randomBytes(16).toString('hex')}`;
     // A mangled type in the mail (the intake fuzzer sent some) must not become an invalid HTTP header.
-    // So must a type or a name too long for a header (a fuzzed mail carried a 290 KB one, and S3 refused the call).
+    // Nor a type too long for one (a fuzzed mail carried a 290 KB one, and S3 refused the call); the intake cuts names
+    // to 200 characters, still more than S3's 2 KB of metadata holds when each is four bytes (storableFilename).
     const contentType = MEDIA_TYPE.test(attachment.contentType) ? attachment.contentType : 'application/octet-stream';
     await this.s3.send(
       new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: attachment.content, ContentType: contentType, Metadata: { [FILENAME_METADATA]: storableFilename(attachment.filename) } }),
