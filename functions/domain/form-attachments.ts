@@ -1,6 +1,7 @@
 import * as z from './schema.ts';
 import limitsFile from '../../rules/intake/form-attachments.json' with { type: 'json' };
 import { ConfigurationError, toFieldProblems, type FieldProblem } from './errors.ts';
+import { safeFilename } from './filename.ts';
 
 /**
  * What a person may attach on the public form (rules/intake/form-attachments.json): how many files, how large, and
@@ -61,7 +62,7 @@ export function checkAttachments(sent: readonly SentFile[], limits: FormAttachme
   const problems: Array<{ problem: AttachmentProblem; filename?: string }> = [];
   const taken: TakenFile[] = [];
   for (const file of files) {
-    const filename = safeFilename(file.filename, limits.maxNameChars);
+    const filename = safeFilename(file.filename, limits.maxNameChars, 'attachment');
     if (file.content.length === 0) problems.push({ problem: 'empty', filename });
     else if (file.content.length > limits.maxFileBytes) problems.push({ problem: 'tooLarge', filename });
     else {
@@ -79,17 +80,6 @@ function typeOf(file: SentFile, limits: FormAttachmentLimits): string | undefine
   const extension = /\.([^.]+)$/.exec(file.filename)?.[1]?.toLowerCase() ?? '';
   const head = Buffer.from(file.content.subarray(0, 16)).toString('hex');
   return limits.types.find((t) => t.extensions.includes(extension) && head.startsWith(t.magic))?.mediaType;
-}
-
-/**
- * The last segment of the name (a browser may send a path: `C:\Users\…\scan.pdf`, `../../etc/passwd`), without
- * control, bidirectional or zero-width characters (`scan\u202Efdp.exe` would read as `scanexe.pdf`), within the limit.
- */
-export function safeFilename(name: string, maxChars = FORM_ATTACHMENT_LIMITS.maxNameChars): string {
-  const last = name.split(/[\\/]/).pop() ?? '';
-  const clean = last.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '').trim();
-  const cut = [...clean].length > maxChars ? [...clean].slice(-maxChars).join('') : clean;
-  return cut === '' || cut === '.' || cut === '..' ? 'attachment' : cut;
 }
 
 /** The problems as the form's field `attachments` carries them to the page. */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { NotFoundError } from '../../domain/errors.ts';
+import { shortened } from '../../domain/filename.ts';
 import type { MailArchive } from '../../use-cases/ports.ts';
 import { s3Client } from './s3-client.ts';
 
@@ -76,18 +77,7 @@ export class RawMailStore implements MailArchive {
  * keeps its beginning and its extension around an ellipsis. Unpaired surrogates, which cannot be encoded, become U+FFFD.
  */
 function storableFilename(filename: string): string {
-  const name = filename.toWellFormed();
-  const encoded = encodeURIComponent(name);
-  if (encoded.length <= MAX_STORED_FILENAME) return encoded;
-  const extension = /\.[\p{L}\p{N}]{1,10}$/u.exec(name)?.[0] ?? '';
-  const tail = encodeURIComponent(`…${extension}`);
-  let kept = '';
-  for (const character of name.slice(0, name.length - extension.length)) {
-    const next = encodeURIComponent(character);
-    if (kept.length + next.length + tail.length > MAX_STORED_FILENAME) break;
-    kept += next;
-  }
-  return kept + tail;
+  return encodeURIComponent(shortened(filename.toWellFormed(), MAX_STORED_FILENAME, (character) => encodeURIComponent(character).length));
 }
 
 /** The name kept on the object; one that cannot be read back (or none, kept before names moved here) is 'attachment'. */

@@ -1,4 +1,5 @@
 import PostalMime, { type Attachment, type Email } from 'postal-mime';
+import { safeFilename } from '../filename.ts';
 import { localPart, normaliseAddress } from './address.ts';
 import { recogniseAutomatedMail } from './automated-mail.ts';
 import { classifyMailRequestTypes, fixedSubjectTypes } from './classify.ts';
@@ -157,17 +158,11 @@ function keep(attachment: Attachment, index: number, maxBytes: number): KeptAtta
         ? attachment.content
         : new Uint8Array(attachment.content);
   return {
-    filename: safeFilename(attachment.filename, index),
+    filename: safeFilename(attachment.filename, MAX_FILENAME_CHARS, `attachment-${index + 1}`),
     contentType: attachment.mimeType,
     size: content.byteLength,
     ...(content.byteLength <= maxBytes ? { content } : {}),
   };
-}
-
-/** The name without folders or control characters, so it can be shown and stored safely. */
-function safeFilename(filename: string | null, index: number): string {
-  const name = cut((filename ?? '').replace(/[\p{Cc}\p{Cf}]/gu, '').split(/[\\/]/).at(-1)?.trim() ?? '', MAX_FILENAME_CHARS);
-  return name && name !== '.' && name !== '..' ? name : `attachment-${index + 1}`;
 }
 
 /**

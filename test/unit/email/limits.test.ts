@@ -14,8 +14,8 @@ describe('header limits', () => {
 });
 
 describe('cutting long values', () => {
-  it('cuts a file name between characters, never inside an emoji, so what is stored is well-formed text', async () => {
-    const name = `${'a'.repeat(199)}😀😀.pdf`;
+  it('cuts a file name between characters, never inside an emoji, keeping its extension, so what is stored is well-formed text', async () => {
+    const name = `${'a'.repeat(194)}😀😀${'b'.repeat(10)}.pdf`;
     const encoded = encodeURIComponent(name);
     const raw = Buffer.from(
       [
@@ -26,7 +26,7 @@ describe('cutting long values', () => {
     );
     const decision = await decideIntake(raw, PASS, context);
     const [attachment] = (decision as { attachments: Array<{ filename: string }> }).attachments;
-    expect(attachment!.filename).toBe(`${'a'.repeat(199)}😀`);
+    expect(attachment!.filename).toBe(`${'a'.repeat(194)}😀….pdf`);
     expect(attachment!.filename.isWellFormed()).toBe(true);
   });
 });
