@@ -78,6 +78,16 @@ describe('classifyRequestTypes', () => {
     ['Отзываю согласие на рассылку, номер телефона', ['consent_withdrawal']],
     ['Прошу прекратить обработку, рассылку', ['consent_withdrawal', 'marketing_opt_out']],
     ['Please stop processing, marketing', ['consent_withdrawal', 'marketing_opt_out']],
+    // A companion word is a whole word, not the beginning of another: shareholders (акционерам), a secretary
+    // (хатшыға), minutes (хаттамаларына) or recipients (алушыларға) are no part of marketing.
+    ['Отзываю согласие на рассылку об акциях, скидках', ['marketing_opt_out']],
+    ['Отзываю согласие на рассылку акционных предложений', ['marketing_opt_out']],
+    ['Отзываю согласие на рассылку акционерам', ['consent_withdrawal']],
+    ['Маған жарнамалық хаттарды жібермеңіздер. Жарнама хатына берген келісімімді кері қайтарамын.', ['marketing_opt_out']],
+    ['Жарнама хатшыға берген келісімімді кері қайтарамын', ['consent_withdrawal']],
+    ['Жарнама хаттамаларына берген келісімімді кері қайтарамын', ['consent_withdrawal']],
+    ['Жарнама хабарламаларын алуға берген келісімімді кері қайтарамын', ['marketing_opt_out']],
+    ['Жарнама алушыларға берген келісімімді кері қайтарамын', ['consent_withdrawal']],
   ])('withdrawal or opt-out: %s → %j', (text, types) => {
     expect(classify(text)).toEqual(types);
   });
