@@ -62,45 +62,59 @@ const SENTENCE_END = /[.!?…](?=\s+[\p{Lu}\p{Lt}])|[;\r\n]/u;
 const HAS_LETTER = /\p{L}/u;
 const OPENS_IN_LOWER_CASE = /^[^\p{L}]*\p{Ll}/u;
 
+/** A word of a vocabulary's list, with the vocabulary it comes from: it is compared with text folded as that one folds. */
+interface ListedWord {
+  word: PhraseWord;
+  from: number;
+}
+
 /**
  * How far a withdrawal reaches, read sentence by sentence (a subject, a signature or the next sentence is not its
  * scope). About marketing only where every sentence with a withdrawal phrase also has a marketing word and nothing
  * but the words of its withdrawal phrases, marketing words and their companions (all of any shipped language), and no
  * word naming processing itself. Any other word ("иные цели", "обработку", "third parties", "толығымен"), and a phrase
  * found only across sentences, ends every purpose: reading too little into a withdrawal would leave consent in force.
+ * Each listed word is compared with the text as its own language folds it: people mix languages ("Marketing
+ * хабарламалары", "рассылку, хатқа"), and one language's folding (Kazakh reads a Latin i as и) must not hide
+ * another's word.
  */
 function withdrawalScope(text: string, vocabularies: readonly CompiledVocabulary[]): WithdrawalScope {
-  const marketing = vocabularies.flatMap((vocabulary) => vocabulary.marketingWords);
-  const companions = vocabularies.flatMap((vocabulary) => vocabulary.marketingCompanionWords);
-  const quantifiers = vocabularies.flatMap((vocabulary) => vocabulary.marketingQuantifierWords);
-  const processing = vocabularies.flatMap((vocabulary) => vocabulary.processingWords);
-  const continuations = vocabularies.flatMap((vocabulary) => vocabulary.continuationWords);
+  const listed = (pick: (vocabulary: CompiledVocabulary) => PhraseWord[]): ListedWord[] =>
+    vocabularies.flatMap((vocabulary, from) => pick(vocabulary).map((word) => ({ word, from })));
+  const marketing = listed((vocabulary) => vocabulary.marketingWords);
+  const companions = listed((vocabulary) => vocabulary.marketingCompanionWords);
+  const quantifiers = listed((vocabulary) => vocabulary.marketingQuantifierWords);
+  const processing = listed((vocabulary) => vocabulary.processingWords);
+  const continuations = listed((vocabulary) => vocabulary.continuationWords);
+  /** Each word of a sentence as each vocabulary folds it: folded[from][at]. Folds map letter to letter, so words align. */
+  const foldedWords = (normalised: string) => vocabularies.map((vocabulary) => words(vocabulary.fold(normalised)));
+  const isListed = (folded: string[][], at: number, list: readonly ListedWord[]) => list.some(({ word, from }) => spells(folded[from]![at]!, word));
   // Statements: a sentence with those after it that open in lower case or with a continuation word ("И на обработку
   // данных тоже", "на передачу третьим лицам;"), which extend it.
-  const statements: string[][] = [];
+  const statements: string[][][][] = [];
   for (const sentence of text.split(SENTENCE_END)) {
     if (!HAS_LETTER.test(sentence)) continue;
-    const normalised = normaliseText(sentence);
-    const continues = OPENS_IN_LOWER_CASE.test(sentence) || continuations.some((word) => spells(words(normalised)[0] ?? '', word));
-    if (continues && statements.length) statements.at(-1)!.push(normalised);
-    else statements.push([normalised]);
+    const folded = foldedWords(normaliseText(sentence));
+    const continues = OPENS_IN_LOWER_CASE.test(sentence) || (folded[0]!.length > 0 && isListed(folded, 0, continuations));
+    if (continues && statements.length) statements.at(-1)!.push(folded);
+    else statements.push([folded]);
   }
   let aboutMarketing = false;
   for (const statement of statements) {
-    for (const vocabulary of vocabularies) {
-      const sentences = statement.map((sentence) => words(vocabulary.fold(sentence)));
-      const withdrawals = sentences.map((spoken) => {
-        const index = new WordIndex(spoken);
+    for (const [current, vocabulary] of vocabularies.entries()) {
+      const withdrawals = statement.map((folded) => {
+        const index = new WordIndex(folded[current]!);
         return vocabulary.phrases.filter((phrase) => phrase.type === 'consent_withdrawal' && index.anchorsOf(phrase.words, vocabulary.window).length);
       });
       if (withdrawals.every((found) => !found.length)) continue;
-      const allowed = [...new Set(withdrawals.flat())].flatMap((phrase) => phrase.words).concat(marketing, companions);
-      const namesMarketing = (spoken: string[]) => spoken.some((word) => marketing.some((marketingWord) => spells(word, marketingWord)));
-      const withdrawalsNameMarketing = sentences.every((spoken, at) => !withdrawals[at]!.length || namesMarketing(spoken));
-      const isAllowed = (word: string, next: string | undefined) =>
-        !processing.some((processingWord) => spells(word, processingWord)) &&
-        (allowed.some((allowedWord) => spells(word, allowedWord)) || (next !== undefined && quantifiers.some((q) => spells(word, q)) && marketing.some((m) => spells(next, m))));
-      const onlyMarketing = sentences.every((spoken) => spoken.every((word, at) => isAllowed(word, spoken[at + 1])));
+      const phraseWords = [...new Set(withdrawals.flat())].flatMap((phrase) => phrase.words).map((word) => ({ word, from: current }));
+      const allowed = [...phraseWords, ...marketing, ...companions];
+      const namesMarketing = (folded: string[][]) => folded[current]!.some((_, at) => isListed(folded, at, marketing));
+      const withdrawalsNameMarketing = statement.every((folded, at) => !withdrawals[at]!.length || namesMarketing(folded));
+      const isAllowed = (folded: string[][], at: number) =>
+        !isListed(folded, at, processing) &&
+        (isListed(folded, at, allowed) || (at + 1 < folded[current]!.length && isListed(folded, at, quantifiers) && isListed(folded, at + 1, marketing)));
+      const onlyMarketing = statement.every((folded) => folded[current]!.every((_, at) => isAllowed(folded, at)));
       if (!withdrawalsNameMarketing || !onlyMarketing) return 'every purpose';
       aboutMarketing = true;
     }

@@ -88,6 +88,12 @@ describe('classifyRequestTypes', () => {
     ['Жарнама хаттамаларына берген келісімімді кері қайтарамын', ['consent_withdrawal']],
     ['Жарнама хабарламаларын алуға берген келісімімді кері қайтарамын', ['marketing_opt_out']],
     ['Жарнама алушыларға берген келісімімді кері қайтарамын', ['consent_withdrawal']],
+    ['Жарнама мен акциялар хабарламаларын алуға берген келісімімді кері қайтарамын', ['marketing_opt_out']],
+    ['Жарнама хатпен жіберуге берген келісімімді кері қайтарамын', ['marketing_opt_out']],
+    ['Жарнама мен компанияларға берген келісімімді кері қайтарамын', ['consent_withdrawal']],
+    // Each word in its own language's folding: Kazakh reads a Latin i as и, Russian keeps қ.
+    ['Marketing хабарламаларына берген келісімімді кері қайтарамын', ['marketing_opt_out']],
+    ['Отзываю согласие на рассылку, хатқа', ['marketing_opt_out']],
   ])('withdrawal or opt-out: %s → %j', (text, types) => {
     expect(classify(text)).toEqual(types);
   });
