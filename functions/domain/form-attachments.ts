@@ -66,7 +66,7 @@ export function checkAttachments(sent: readonly SentFile[], limits: FormAttachme
     if (file.content.length === 0) problems.push({ problem: 'empty', filename });
     else if (file.content.length > limits.maxFileBytes) problems.push({ problem: 'tooLarge', filename });
     else {
-      const type = typeOf(file, limits);
+      const type = typeOf({ filename, content: file.content }, limits);
       if (!type) problems.push({ problem: 'type', filename });
       else taken.push({ filename, contentType: type, content: file.content });
     }
@@ -75,7 +75,10 @@ export function checkAttachments(sent: readonly SentFile[], limits: FormAttachme
   return problems.length ? { files: [], problems } : { files: taken, problems: [] };
 }
 
-/** The type whose extension the name has and whose first bytes the content starts with; none for anything else. */
+/**
+ * The type whose extension the (safe) name has and whose first bytes the content starts with; none for anything else.
+ * The safe name, so that what is checked is what the operator will see: `scan.pdf\u200B` is a PDF named `scan.pdf`.
+ */
 function typeOf(file: SentFile, limits: FormAttachmentLimits): string | undefined {
   const extension = /\.([^.]+)$/.exec(file.filename)?.[1]?.toLowerCase() ?? '';
   const head = Buffer.from(file.content.subarray(0, 16)).toString('hex');

@@ -43,3 +43,32 @@ describe('shortening within a budget of encoded bytes', () => {
     expect(shortened('abcdefghij.pdfpdfpdfx', 8)).toBe('abcdefg…');
   });
 });
+
+describe('what a review found', () => {
+  it('leaves no space, dot or second ellipsis before the ellipsis it adds', () => {
+    expect(safeFilename(`${'a'.repeat(194)}…${'b'.repeat(10)}.pdf`, 200, 'attachment')).toBe(`${'a'.repeat(194)}….pdf`);
+    expect(safeFilename(`${'a'.repeat(194)} ${'b'.repeat(10)}.pdf`, 200, 'attachment')).toBe(`${'a'.repeat(194)}….pdf`);
+  });
+
+  it('cuts between characters as people see them: an accent stays on its letter, a flag whole', () => {
+    expect(safeFilename(`${'e\u0301'.repeat(150)}.pdf`, 200, 'attachment')).toBe(`${'e\u0301'.repeat(97)}….pdf`);
+    const flags = safeFilename(`${'🇰🇿'.repeat(150)}.pdf`, 200, 'attachment');
+    expect(flags).toBe(`${'🇰🇿'.repeat(97)}….pdf`);
+  });
+
+  it('drops characters that draw nothing, and reads a slash of another script as a slash', () => {
+    expect(safeFilename('\u3164', 200, 'attachment')).toBe('attachment');
+    expect(safeFilename('скан\u2028\uE000\u2800.pdf', 200, 'attachment')).toBe('скан.pdf');
+    expect(safeFilename('..／etc／passwd', 200, 'attachment')).toBe('passwd');
+  });
+
+  it('names a file of dots, or of an extension alone, by the fallback', () => {
+    for (const name of ['...', '. .', '…']) expect(safeFilename(name, 200, 'attachment-1')).toBe('attachment-1');
+    expect(safeFilename('.pdf', 200, 'attachment-1')).toBe('attachment-1.pdf');
+  });
+
+  it('is empty when not even the ellipsis fits the budget', () => {
+    expect(shortened('abcdef', 0)).toBe('');
+    expect(shortened('abcdefghij', 8, (c) => encodeURIComponent(c).length)).toBe('');
+  });
+});

@@ -72,6 +72,8 @@ describe('the form\'s files', () => {
     expect([...long!.filename]).toHaveLength(FORM_ATTACHMENT_LIMITS.maxNameChars);
     expect(long!.filename).toMatch(/^скан я+….pdf$/);
     expect(checkAttachments([file('..', PDF)]).problems).toEqual([{ problem: 'type', filename: 'attachment' }]);
+    // The type is read from the name the operator will see: a zero-width space after '.pdf' hides nothing.
+    expect(checkAttachments([file('scan.pdf\u200B', PDF)]).files.map((f) => [f.filename, f.contentType])).toEqual([['scan.pdf', 'application/pdf']]);
   });
 
   it('name the problem next to the field, in the page\'s language', async () => {
