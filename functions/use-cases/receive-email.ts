@@ -136,8 +136,9 @@ export async function receiveEmail(
         return { outcome: 'reject', reason: 'reused_message_id' };
       }
       const { request, created } = submitted;
-      // A re-delivery joins nothing new: the first delivery's record and attachments stand.
-      if (created) {
+      // A re-delivery joins nothing new: the first delivery's record and attachments stand — unless that delivery
+      // ended (a crash, a timeout) between making the request and keeping them, which its retry now does.
+      if (created || !eventsOfType(await deps.audit.list(request.id), 'mail.received').length) {
         const attachments = await keep(request.id, decision.attachments);
         await deps.audit.append(request.id, received(triage ? 'triage' : 'request', { reason: decision.triageReason, attachments, authFailures: decision.authFailures }));
       }

@@ -121,6 +121,24 @@ describe('receiveEmail', () => {
     expect((await s.deps.audit.list(first.requestId!)).filter((e) => e.type === 'mail.received')).toHaveLength(1);
   });
 
+  it('keeps the documents of a message whose first delivery ended before it kept them, once', async () => {
+    const s = systemFor('profiles/demo.json');
+    const raw = mail({ Subject: 'Исправьте мои данные', 'Message-ID': '<m9@mail.example>' }, 'Прошу исправить мою фамилию, скан удостоверения во вложении.', { filename: 'id.pdf', content: '%PDF-1.4 card' });
+    const archive = s.deps.mailArchive;
+    const keep = archive.keep.bind(archive);
+    let crashes = 1;
+    archive.keep = async (...args) => {
+      if (crashes-- > 0) throw new Error('the function timed out');
+      return keep(...args);
+    };
+    await expect(receiveEmail(s.deps, 'ses-9', raw, PASS)).rejects.toThrow('timed out');
+    const retried = await receiveEmail(s.deps, 'ses-9', raw, PASS);
+    const again = await receiveEmail(s.deps, 'ses-9-redelivered', raw, PASS);
+    expect(again.requestId).toBe(retried.requestId);
+    const received = (await s.deps.audit.list(retried.requestId!)).filter((e) => e.type === 'mail.received');
+    expect(received.map((e) => e.detail)).toEqual([expect.objectContaining({ outcome: 'request', attachments: [{ size: 13, key: 'attachments/none' }] })]);
+  });
+
   it('makes a request for an operator to classify of a message nobody can read, with no types', async () => {
     const s = systemFor('profiles/demo.json');
     const outcome = await receiveEmail(s.deps, 'ses-3', mail({ Subject: 'Hello', 'Message-ID': '<m3@mail.example>' }, 'Call me.'), PASS);
