@@ -1,3 +1,5 @@
+import { onFirstUse } from './on-first-use.ts';
+
 /** An extension an operator's system can open a file by: a dot and up to ten letters or digits at the end. */
 const EXTENSION = /\.[\p{L}\p{N}]{1,10}$/u;
 
@@ -12,7 +14,8 @@ const SLASH_LOOKALIKES = /[\u2044\u2215\u29F8\uFF0F\uFF3C]/gu;
 /** A name of nothing but dots, spaces and ellipses ('..', '. .', '…') names no file. */
 const NOTHING = /^[\s.…]*$/u;
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+/** Built when a name is first cut, not at every cold start of the functions that bundle this module. */
+const graphemes = onFirstUse(() => new Intl.Segmenter(undefined, { granularity: 'grapheme' }));
 
 /**
  * A name people sent with a file (a mail's attachment, a form's upload), safe to show, store and offer for download:
@@ -49,7 +52,7 @@ export function shortened(name: string, budget: number, cost: (character: string
   let spent = costOf(tail);
   if (spent > budget) return '';
   let kept = '';
-  for (const { segment } of graphemes.segment(name.slice(0, name.length - extension.length))) {
+  for (const { segment } of graphemes().segment(name.slice(0, name.length - extension.length))) {
     spent += costOf(segment);
     if (spent > budget) break;
     kept += segment;
