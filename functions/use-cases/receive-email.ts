@@ -111,8 +111,11 @@ export async function receiveEmail(
         }
         return { outcome: 'reply', requestId: request.id, reason: THIRD_PARTY };
       }
-      const attachments = await keep(request.id, decision.attachments);
-      await deps.audit.append(request.id, received('reply', { attachments, authFailures: decision.authFailures }));
+      // A delivery retried after it recorded the mail (it ended before what follows) keeps no file and no event twice.
+      if (!eventsOfType(await deps.audit.list(request.id), 'mail.received').some((e) => e.detail.sesMessageId === sesMessageId)) {
+        const attachments = await keep(request.id, decision.attachments);
+        await deps.audit.append(request.id, received('reply', { attachments, authFailures: decision.authFailures }));
+      }
       await keepReply(deps, request, { at: deps.clock.now().toISOString(), sesMessageId, text: keptText(decision.text) });
       // Once per request, and only to an address that confirmed (before that, the receipt they answer asks them to).
       if (request.verifiedAt) await notifyPerson(deps, request, 'replyReceived', {}, 1, decision.messageId && THREADABLE_MESSAGE_ID.test(decision.messageId) ? decision.messageId : undefined);

@@ -90,6 +90,8 @@ describe('receiveEmail', () => {
     await receiveEmail(s.deps, 'ses-a', reply(1, 'Прикладываю копию удостоверения.\n\n> Здравствуйте, Айгерим!'), PASS);
     await receiveEmail(s.deps, 'ses-a', reply(1, 'Прикладываю копию удостоверения.'), PASS); // re-delivered
     await receiveEmail(s.deps, 'ses-b', reply(2, 'И ещё: город — Астана.'), PASS);
+    // The re-delivery recorded nothing twice.
+    expect((await s.deps.audit.list(request.id)).filter((e) => e.type === 'mail.received').map((e) => e.detail.sesMessageId)).toEqual(['ses-a', 'ses-b']);
     const kept = await s.deps.requests.get(request.id);
     expect(kept.replies).toEqual([
       { at: NOW.toISOString(), sesMessageId: 'ses-a', text: 'Прикладываю копию удостоверения.' },
@@ -100,7 +102,7 @@ describe('receiveEmail', () => {
     expect(acks[0]).toMatchObject({ inReplyTo: '<reply.1@mail.example.kz>', subject: `Re: [${request.id}] Ваше сообщение добавлено к запросу` });
     expect(acks[0]!.text).not.toContain('удостоверения');
     const detail = await requestDetail(s.deps, request.id);
-    expect(detail.thread.filter((m) => m.direction === 'in').map((m) => 'text' in m && m.text)).toEqual(['Прикладываю копию удостоверения.', 'Прикладываю копию удостоверения.', 'И ещё: город — Астана.']);
+    expect(detail.thread.filter((m) => m.direction === 'in').map((m) => 'text' in m && m.text)).toEqual(['Прикладываю копию удостоверения.', 'И ещё: город — Астана.']);
   });
 
   it('sends nothing back for a reply from an address that has not confirmed: the receipt they answer asks them to', async () => {
