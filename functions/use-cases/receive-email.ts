@@ -100,19 +100,19 @@ export async function receiveEmail(
         await deps.audit.appendInboundMail(sesMessageId, received('reply', { attachments, authFailures: decision.authFailures }));
         return { outcome: 'reply' };
       }
+      // A delivery retried after it recorded the mail (it ended before what follows) keeps no file and no event twice.
+      const recordedBefore = eventsOfType(await deps.audit.list(request.id), 'mail.received').some((e) => e.detail.sesMessageId === sesMessageId);
       if (!isFromThePerson(decision.sender, decision.authFailures, request)) {
         // Someone else writing under the reference: kept apart, shown to the operator, never the person's documents.
-        const quarantined = await keep(request.id, decision.attachments, 'quarantine');
-        const earlier = eventsOfType(await deps.audit.list(request.id), 'mail.received').some((e) => e.detail.outcome === THIRD_PARTY);
-        await deps.audit.append(request.id, received(THIRD_PARTY, { quarantined, authFailures: decision.authFailures }));
-        // One alert per request: a stream of such mail must not become a stream of alerts.
-        if (!earlier) {
-          await alertOperator(deps, request, 'thirdPartyMail');
+        if (!recordedBefore) {
+          const quarantined = await keep(request.id, decision.attachments, 'quarantine');
+          await deps.audit.append(request.id, received(THIRD_PARTY, { quarantined, authFailures: decision.authFailures }));
         }
+        // One alert per request (an alert is mailed once): a stream of such mail must not become a stream of alerts.
+        await alertOperator(deps, request, 'thirdPartyMail');
         return { outcome: 'reply', requestId: request.id, reason: THIRD_PARTY };
       }
-      // A delivery retried after it recorded the mail (it ended before what follows) keeps no file and no event twice.
-      if (!eventsOfType(await deps.audit.list(request.id), 'mail.received').some((e) => e.detail.sesMessageId === sesMessageId)) {
+      if (!recordedBefore) {
         const attachments = await keep(request.id, decision.attachments);
         await deps.audit.append(request.id, received('reply', { attachments, authFailures: decision.authFailures }));
       }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { SesVerdicts } from '../../../functions/domain/email/index.ts';
 import { receiveEmail } from '../../../functions/use-cases/receive-email.ts';
-import { NOW, mailsTo, placeRequest, systemFor } from '../../support/flow.ts';
+import { NOW, mailsTo, operatorMails, placeRequest, systemFor } from '../../support/flow.ts';
 import { threadedUnder } from '../../../functions/use-cases/notify.ts';
 import { requestDetail } from '../../../functions/use-cases/operator.ts';
 import { hashSecretCode } from '../../../functions/domain/secret-code.ts';
@@ -139,6 +139,24 @@ describe('receiveEmail', () => {
     expect(again.requestId).toBe(retried.requestId);
     const received = (await s.deps.audit.list(retried.requestId!)).filter((e) => e.type === 'mail.received');
     expect(received.map((e) => e.detail)).toEqual([expect.objectContaining({ outcome: 'request', attachments: [{ size: 13, key: 'attachments/none' }] })]);
+  });
+
+  it("alerts the operator to someone else's mail under a reference even when the first delivery ended before the alert", async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['access']);
+    const stranger = mail({ From: 'Someone <someone@other.example>', Subject: `Re: [${request.id}]`, 'Message-ID': '<x1@other.example>' }, 'Here are her documents.', { filename: 'scan.pdf', content: '%PDF-1.4 x' });
+    const send = s.deps.mailer.send.bind(s.deps.mailer);
+    let failures = 1;
+    s.deps.mailer.send = async (outgoing) => {
+      if (failures-- > 0) throw new Error('the relay deferred it');
+      return send(outgoing);
+    };
+    await expect(receiveEmail(s.deps, 'ses-x', stranger, PASS)).rejects.toThrow('deferred');
+    expect(await receiveEmail(s.deps, 'ses-x', stranger, PASS)).toEqual({ outcome: 'reply', requestId: request.id, reason: 'third_party' });
+    await receiveEmail(s.deps, 'ses-y', stranger, PASS); // another such mail: no second alert
+    const received = (await s.deps.audit.list(request.id)).filter((e) => e.type === 'mail.received');
+    expect(received.map((e) => [e.detail.sesMessageId, e.detail.outcome])).toEqual([['ses-x', 'third_party'], ['ses-y', 'third_party']]);
+    expect(operatorMails(s).filter((m) => m.text.includes('someone') || m.subject.includes(request.id))).toHaveLength(1);
   });
 
   it('makes a request for an operator to classify of a message nobody can read, with no types', async () => {
