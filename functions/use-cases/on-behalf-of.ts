@@ -17,6 +17,7 @@ export function onBehalfOf(deps: Dependencies, actor: OperatorActor): Dependenci
     audit: overriding<AuditLog>(deps.audit, {
       append: (trail, event) => deps.audit.append(trail, named(event)),
       appendInboundMail: (id, event) => deps.audit.appendInboundMail(id, named(event) as typeof event),
+      appendOnce: (trail, once, event) => deps.audit.appendOnce(trail, once, named(event)),
     }),
     requests: overriding<RequestStore>(deps.requests, {
       create: (request, event, idempotency) => deps.requests.create(request, named(event), idempotency),

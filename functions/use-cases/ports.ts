@@ -148,6 +148,14 @@ export interface AuditLog {
   /** Inbound mail that made or joined no request: kept on a trail of its own, apart from requests' references. */
   appendInboundMail(sesMessageId: string, event: InboundMailEvent): Promise<void>;
   list(requestId: string): Promise<RecordedAuditEvent[]>;
+  /**
+   * Appends `event` to the trail once per `once` (what the event records: an SES message, the mail that made a
+   * request): false, appending nothing, when an event was appended under it before. The mark and the event are one
+   * write, so a step retried — or run twice at once — records it once.
+   */
+  appendOnce(trail: string, once: string, event: AuditEvent): Promise<boolean>;
+  /** Whether an event was appended to the trail under `once` (see appendOnce): one keyed read, not the trail's. */
+  appendedOnce(trail: string, once: string): Promise<boolean>;
 }
 
 export type InboundMailEvent = Extract<AuditEvent, { type: 'mail.received' }>;

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { decideIntake, type KeptAttachment, type SesVerdicts } from '../domain/email/index.ts';
-import { eventsOfType } from '../domain/audit.ts';
 import type { InboundMailEvent } from './ports.ts';
 import { mailDomain } from '../config/profile-schema.ts';
 import { normaliseAddress } from '../domain/email/address.ts';
@@ -32,6 +31,9 @@ async function keepReply(deps: Dependencies, request: DataSubjectRequest, reply:
     return replies.length >= MAX_KEPT_REPLIES || replies.some((r) => r.sesMessageId === reply.sesMessageId) ? {} : { replies: [...replies, reply] };
   }, []);
 }
+
+/** The appendOnce mark of the mail that made a request (see receiveEmail). */
+const REQUEST_MAIL = 'request-mail';
 
 /**
  * Whether a reply comes from the person the request is about: their address, and not a forgery their domain's
@@ -100,13 +102,15 @@ export async function receiveEmail(
         await deps.audit.appendInboundMail(sesMessageId, received('reply', { attachments, authFailures: decision.authFailures }));
         return { outcome: 'reply' };
       }
-      // A delivery retried after it recorded the mail (it ended before what follows) keeps no file and no event twice.
-      const recordedBefore = eventsOfType(await deps.audit.list(request.id), 'mail.received').some((e) => e.detail.sesMessageId === sesMessageId);
+      // Each SES message is recorded once: a delivery retried after it recorded the mail (it ended before what
+      // follows) keeps no file and no event twice.
+      const once = `mail:${sesMessageId}`;
+      const recordedBefore = await deps.audit.appendedOnce(request.id, once);
       if (!isFromThePerson(decision.sender, decision.authFailures, request)) {
         // Someone else writing under the reference: kept apart, shown to the operator, never the person's documents.
         if (!recordedBefore) {
           const quarantined = await keep(request.id, decision.attachments, 'quarantine');
-          await deps.audit.append(request.id, received(THIRD_PARTY, { quarantined, authFailures: decision.authFailures }));
+          await deps.audit.appendOnce(request.id, once, received(THIRD_PARTY, { quarantined, authFailures: decision.authFailures }));
         }
         // One alert per request (an alert is mailed once): a stream of such mail must not become a stream of alerts.
         await alertOperator(deps, request, 'thirdPartyMail');
@@ -114,7 +118,7 @@ export async function receiveEmail(
       }
       if (!recordedBefore) {
         const attachments = await keep(request.id, decision.attachments);
-        await deps.audit.append(request.id, received('reply', { attachments, authFailures: decision.authFailures }));
+        await deps.audit.appendOnce(request.id, once, received('reply', { attachments, authFailures: decision.authFailures }));
       }
       await keepReply(deps, request, { at: deps.clock.now().toISOString(), sesMessageId, text: keptText(decision.text) });
       // Once per request, and only to an address that confirmed (before that, the receipt they answer asks them to).
@@ -140,10 +144,11 @@ export async function receiveEmail(
       }
       const { request, created } = submitted;
       // A re-delivery joins nothing new: the first delivery's record and attachments stand — unless that delivery
-      // ended (a crash, a timeout) between making the request and keeping them, which its retry now does.
-      if (created || !eventsOfType(await deps.audit.list(request.id), 'mail.received').length) {
+      // ended (a crash, a timeout) between making the request and keeping them: then this one keeps them. The mail
+      // that made the request is recorded once, however many deliveries of it (the same Message-ID and words) come.
+      if (created || !(await deps.audit.appendedOnce(request.id, REQUEST_MAIL))) {
         const attachments = await keep(request.id, decision.attachments);
-        await deps.audit.append(request.id, received(triage ? 'triage' : 'request', { reason: decision.triageReason, attachments, authFailures: decision.authFailures }));
+        await deps.audit.appendOnce(request.id, REQUEST_MAIL, received(triage ? 'triage' : 'request', { reason: decision.triageReason, attachments, authFailures: decision.authFailures }));
       }
       return { outcome: triage ? 'triage' : 'request', requestId: request.id, reason: decision.triageReason };
     }

@@ -70,6 +70,18 @@ describe('the audit trail as a hash chain in DynamoDB', () => {
     expect((await audit().list(id)).filter((e) => e.type === 'deadline.step')).toHaveLength(6);
   });
 
+  it('an event appended once: one of several appends at once under one mark writes it, the mark is no event, the chain verifies', async () => {
+    const id = await requestWithTrail();
+    const event: AuditEvent = { type: 'mail.received', detail: { sesMessageId: 'ses-1', sha256: 'ab', verdicts: { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS' }, outcome: 'reply' } };
+    expect(await audit().appendedOnce(id, 'mail:ses-1')).toBe(false);
+    const appended = await Promise.all(Array.from({ length: 4 }, () => audit().appendOnce(id, 'mail:ses-1', event)));
+    expect(appended.filter(Boolean)).toHaveLength(1);
+    expect(await audit().appendedOnce(id, 'mail:ses-1')).toBe(true);
+    expect(await audit().appendOnce(id, 'mail:ses-2', event)).toBe(true);
+    expect((await audit().list(id)).filter((e) => e.type === 'mail.received')).toHaveLength(2);
+    expect(await verifyTrail(deps(), id)).toMatchObject({ verified: true, events: 7 });
+  });
+
   it('a trail that keeps moving while it is verified (a purge pass) verifies as it stood; an event put past its head still does not', async () => {
     const id = await requestWithTrail();
     // The workflow appends to the trail each time just after the verifier has read its events, and a reading of the

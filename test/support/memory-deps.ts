@@ -194,6 +194,17 @@ class MemoryAudit implements AuditLog, AuditChains {
   async appendInboundMail(sesMessageId: string, event: InboundMailEvent) {
     await this.append(`INBOUND#${sesMessageId}`, event);
   }
+  readonly marks = new Set<string>();
+  async appendOnce(trail: string, once: string, event: AuditEvent) {
+    const mark = `${trail}\u0000${once}`;
+    if (this.marks.has(mark)) return false;
+    this.marks.add(mark);
+    await this.append(trail, event);
+    return true;
+  }
+  async appendedOnce(trail: string, once: string) {
+    return this.marks.has(`${trail}\u0000${once}`);
+  }
   async list(requestId: string): Promise<RecordedAuditEvent[]> {
     return this.events.filter((e) => e.requestId === requestId).map(({ seq: _seq, prev: _prev, hash: _hash, ...event }) => event as RecordedAuditEvent);
   }

@@ -5,7 +5,7 @@ import type { DigestHead, DigestPointer } from '../../domain/audit-digest.ts';
 import { Throttled } from '../../domain/errors.ts';
 import { written } from './conditional-write.ts';
 import type { AuditChains, AuditLog, InboundMailEvent } from '../../use-cases/ports.ts';
-import { EVENT_PREFIX, HEAD_SK, HEADS_INDEX, HEADS_PARTITION, toHead, writeAudited } from './audited-write.ts';
+import { EVENT_PREFIX, HEAD_SK, HEADS_INDEX, HEADS_PARTITION, putIf, recordConditionFailed, toHead, writeAudited } from './audited-write.ts';
 import { cursorOf, keyOfCursor } from './cursor.ts';
 import { queryAll } from './query-all.ts';
 
@@ -26,6 +26,20 @@ export class DynamoAuditLog implements AuditLog, AuditChains {
 
   async appendInboundMail(sesMessageId: string, event: InboundMailEvent): Promise<void> {
     await this.append(inboundMailTrail(sesMessageId), event);
+  }
+
+  async appendOnce(trail: string, once: string, event: AuditEvent): Promise<boolean> {
+    try {
+      await writeAudited(this.db, this.table, [putIf(this.table, onceKey(trail, once), 'attribute_not_exists(pk)')], [{ trail, events: [event] }], this.now());
+      return true;
+    } catch (error) {
+      if (recordConditionFailed(error, 0)) return false;
+      throw error;
+    }
+  }
+
+  async appendedOnce(trail: string, once: string): Promise<boolean> {
+    return Boolean((await this.db.send(new GetCommand({ TableName: this.table, Key: onceKey(trail, once), ConsistentRead: true }))).Item);
   }
 
   async list(requestId: string): Promise<RecordedAuditEvent[]> {
@@ -181,7 +195,7 @@ const BATCH_ATTEMPTS = 6;
 const BATCH_PAUSE_MS = 25;
 
 /**
- * The sort keys of a trail's chained items (ANCHOR#, EVENT#, HEAD) all begin with a capital letter; events written
+ * The sort keys of a trail's chained items (ANCHOR#, EVENT#, HEAD, ONCE#) all begin with a capital letter; events written
  * before the chain have `<ISO time>#…`, digits, which sort before them.
  */
 const FIRST_CHAINED_KEY = 'A';
@@ -190,6 +204,8 @@ const FIRST_CHAINED_KEY = 'A';
 const LATEST_DIGEST = { pk: 'DIGESTS', sk: 'LATEST' };
 /** pk=<trail> sk=ANCHOR#<digest's writtenAt>: the digest that anchored the trail's head, and at what number. */
 const ANCHOR_PREFIX = 'ANCHOR#';
+/** The mark of an event appended once (appendOnce): beside the trail's events, never read as one. */
+const onceKey = (trail: string, once: string) => ({ pk: trail, sk: `ONCE#${once}` });
 const ANCHOR_WRITES_AT_ONCE = 25;
 
 const toPointer = (item: Record<string, unknown>): DigestPointer => ({ key: String(item.key), sha256: String(item.sha256), day: String(item.day), writtenAt: String(item.writtenAt) });

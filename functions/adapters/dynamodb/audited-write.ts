@@ -7,6 +7,7 @@ import { ChainBrokenError, ConflictError } from '../../domain/errors.ts';
 /**
  * Audit table layout:
  *   pk=<trail>  sk=EVENT#<seq, 10 digits>  one event, with its place in the trail's hash chain (seq, prev, hash)
+ *   pk=<trail>  sk=ONCE#<what>             the mark of an event appended once (AuditLog.appendOnce), written with it
  *   pk=<trail>  sk=HEAD                    the chain's head: the last seq and hash, the instant it moved (`movedInstant`);
  *                                          `heads`+`movedAt` (the UTC day it moved on) feed HEADS_INDEX
  * A trail is a request's (its reference), a breach's (BRC-…), a retention source's (RETENTION#…) or an inbound

@@ -168,6 +168,8 @@ describe("retention through the company's HTTP service", () => {
     const endsAfterTheAnswer: AuditLog = {
       list: (id) => trail.list(id),
       appendInboundMail: (id, event) => trail.appendInboundMail(id, event),
+      appendOnce: (id, once, event) => trail.appendOnce(id, once, event),
+      appendedOnce: (id, once) => trail.appendedOnce(id, once),
       append: async (id, event) => {
         if (event.type === 'retention.purged') throw new Error('the run ended after the service answered');
         await trail.append(id, event);

@@ -134,11 +134,17 @@ describe('receiveEmail', () => {
       return keep(...args);
     };
     await expect(receiveEmail(s.deps, 'ses-9', raw, PASS)).rejects.toThrow('timed out');
+    // The receipt went out before the crash: the person answers it before Lambda retries the delivery.
+    const [{ id }] = [...s.requests.requests.values()];
+    await receiveEmail(s.deps, 'ses-r', mail({ Subject: `Re: [${id}]`, 'Message-ID': '<r9@mail.example>' }, 'Жду ответа.'), PASS);
     const retried = await receiveEmail(s.deps, 'ses-9', raw, PASS);
     const again = await receiveEmail(s.deps, 'ses-9-redelivered', raw, PASS);
     expect(again.requestId).toBe(retried.requestId);
     const received = (await s.deps.audit.list(retried.requestId!)).filter((e) => e.type === 'mail.received');
-    expect(received.map((e) => e.detail)).toEqual([expect.objectContaining({ outcome: 'request', attachments: [{ size: 13, key: 'attachments/none' }] })]);
+    expect(received.map((e) => e.detail)).toEqual([
+      expect.objectContaining({ sesMessageId: 'ses-r', outcome: 'reply' }),
+      expect.objectContaining({ sesMessageId: 'ses-9', outcome: 'request', attachments: [{ size: 13, key: 'attachments/none' }] }),
+    ]);
   });
 
   it("alerts the operator to someone else's mail under a reference even when the first delivery ended before the alert", async () => {
