@@ -135,8 +135,8 @@ describe('receiveEmail', () => {
     };
     await expect(receiveEmail(s.deps, 'ses-9', raw, PASS)).rejects.toThrow('timed out');
     // The receipt went out before the crash: the person answers it before Lambda retries the delivery.
-    const [{ id }] = [...s.requests.requests.values()];
-    await receiveEmail(s.deps, 'ses-r', mail({ Subject: `Re: [${id}]`, 'Message-ID': '<r9@mail.example>' }, 'Жду ответа.'), PASS);
+    const [made] = [...s.requests.requests.values()];
+    await receiveEmail(s.deps, 'ses-r', mail({ Subject: `Re: [${made!.id}]`, 'Message-ID': '<r9@mail.example>' }, 'Жду ответа.'), PASS);
     const retried = await receiveEmail(s.deps, 'ses-9', raw, PASS);
     const again = await receiveEmail(s.deps, 'ses-9-redelivered', raw, PASS);
     expect(again.requestId).toBe(retried.requestId);
