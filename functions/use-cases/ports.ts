@@ -145,7 +145,10 @@ export interface AttentionStore {
 
 export interface AuditLog {
   append(requestId: string, event: AuditEvent): Promise<void>;
-  /** Inbound mail that made or joined no request: kept on a trail of its own, apart from requests' references. */
+  /**
+   * Inbound mail that made or joined no request: kept on a trail of its own, apart from requests' references, once
+   * (a delivery of the same SES message again records nothing more).
+   */
   appendInboundMail(sesMessageId: string, event: InboundMailEvent): Promise<void>;
   list(requestId: string): Promise<RecordedAuditEvent[]>;
   /**

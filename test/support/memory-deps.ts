@@ -192,7 +192,7 @@ class MemoryAudit implements AuditLog, AuditChains {
     this.headOf.set(requestId, { trail: requestId, seq: chained!.seq, hash: chained!.hash, movedAt: at });
   }
   async appendInboundMail(sesMessageId: string, event: InboundMailEvent) {
-    await this.append(`INBOUND#${sesMessageId}`, event);
+    await this.appendOnce(`INBOUND#${sesMessageId}`, 'mail', event);
   }
   readonly marks = new Set<string>();
   async appendOnce(trail: string, once: string, event: AuditEvent) {

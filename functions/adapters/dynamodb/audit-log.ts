@@ -11,6 +11,8 @@ import { queryAll } from './query-all.ts';
 
 /** Inbound mail that made or joined no request has a trail of its own, in a key space no reference can name. */
 export const inboundMailTrail = (sesMessageId: string) => `INBOUND#${sesMessageId}`;
+/** The appendOnce mark of the one event an inbound mail's own trail holds. */
+export const INBOUND_MAIL = 'mail';
 
 /** The audit table (layout in audited-write.ts): each append links its event into the trail's hash chain. */
 export class DynamoAuditLog implements AuditLog, AuditChains {
@@ -25,7 +27,7 @@ export class DynamoAuditLog implements AuditLog, AuditChains {
   }
 
   async appendInboundMail(sesMessageId: string, event: InboundMailEvent): Promise<void> {
-    await this.append(inboundMailTrail(sesMessageId), event);
+    await this.appendOnce(inboundMailTrail(sesMessageId), INBOUND_MAIL, event);
   }
 
   async appendOnce(trail: string, once: string, event: AuditEvent): Promise<boolean> {

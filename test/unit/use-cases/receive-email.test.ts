@@ -198,5 +198,8 @@ describe('receiveEmail', () => {
     expect(outcome.outcome).toBe('drop');
     expect(s.requests.requests.size).toBe(0);
     expect((await s.deps.audit.list('INBOUND#ses-6'))[0]!.detail).toMatchObject({ outcome: 'drop', reason: outcome.reason });
+    // Delivered again (a retried invocation): recorded once.
+    await receiveEmail(s.deps, 'ses-6', mail({ Subject: 'Out of office', 'Message-ID': '<m6@mail.example>', 'Auto-Submitted': 'auto-replied' }, 'I am away.'), PASS);
+    expect(await s.deps.audit.list('INBOUND#ses-6')).toHaveLength(1);
   });
 });
