@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { decideIntake, type KeptAttachment, type SesVerdicts } from '../domain/email/index.ts';
 import type { InboundMailEvent } from './ports.ts';
 import { mailDomain } from '../config/profile-schema.ts';
+import { eventsOfType } from '../domain/audit.ts';
 import { normaliseAddress } from '../domain/email/address.ts';
 import { IdempotencyKeyReusedError, NotFoundError } from '../domain/errors.ts';
 import { MAX_KEPT_REPLIES, MAX_MESSAGE_CHARS, type DataSubjectRequest, type PersonReply } from '../domain/request.ts';
@@ -34,6 +35,13 @@ async function keepReply(deps: Dependencies, request: DataSubjectRequest, reply:
 
 /** The appendOnce mark of the mail that made a request (see receiveEmail). */
 const REQUEST_MAIL = 'request-mail';
+/** Why a mail that made no request of its own is recorded apart: an earlier message of it made the request. */
+const DELIVERED_AGAIN = 'delivered_again';
+
+/** Whether this SES message is the one recorded as making the request (read only for a mail delivered again). */
+async function madeBy(deps: Pick<Dependencies, 'audit'>, requestId: string, sesMessageId: string): Promise<boolean> {
+  return eventsOfType(await deps.audit.list(requestId), 'mail.received').some((e) => (e.detail.outcome === 'request' || e.detail.outcome === 'triage') && e.detail.sesMessageId === sesMessageId);
+}
 
 /**
  * Whether a reply comes from the person the request is about: their address, and not a forgery their domain's
@@ -146,9 +154,16 @@ export async function receiveEmail(
       // A re-delivery joins nothing new: the first delivery's record and attachments stand — unless that delivery
       // ended (a crash, a timeout) between making the request and keeping them: then this one keeps them. The mail
       // that made the request is recorded once, however many deliveries of it (the same Message-ID and words) come.
+      const outcome = triage ? 'triage' : 'request';
+      let recorded = false;
       if (created || !(await deps.audit.appendedOnce(request.id, REQUEST_MAIL))) {
         const attachments = await keep(request.id, decision.attachments);
-        await deps.audit.appendOnce(request.id, REQUEST_MAIL, received(triage ? 'triage' : 'request', { reason: decision.triageReason, attachments, authFailures: decision.authFailures }));
+        recorded = await deps.audit.appendOnce(request.id, REQUEST_MAIL, received(outcome, { reason: decision.triageReason, attachments, authFailures: decision.authFailures }));
+      }
+      // The same mail as another SES message (its sender's server delivered it again): recorded on that message's own
+      // trail, once, so every message that arrived is on record; the request stands as the first one made it.
+      if (!recorded && !(await madeBy(deps, request.id, sesMessageId))) {
+        await deps.audit.appendInboundMail(sesMessageId, received(outcome, { reason: DELIVERED_AGAIN }));
       }
       return { outcome: triage ? 'triage' : 'request', requestId: request.id, reason: decision.triageReason };
     }

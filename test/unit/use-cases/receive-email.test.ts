@@ -121,6 +121,13 @@ describe('receiveEmail', () => {
     expect(again.requestId).toBe(first.requestId);
     expect(s.requests.requests.size).toBe(1);
     expect((await s.deps.audit.list(first.requestId!)).filter((e) => e.type === 'mail.received')).toHaveLength(1);
+    // The second message is on record, on its own trail; the first's retried invocation records nothing more.
+    expect((await s.deps.audit.list('INBOUND#ses-2-redelivered')).map((e) => e.detail)).toEqual([expect.objectContaining({ outcome: 'request', reason: 'delivered_again', messageId: '<m2@mail.example>' })]);
+    await receiveEmail(s.deps, 'ses-2', raw, PASS);
+    await receiveEmail(s.deps, 'ses-2-redelivered', raw, PASS);
+    expect(await s.deps.audit.list('INBOUND#ses-2')).toEqual([]);
+    expect(await s.deps.audit.list('INBOUND#ses-2-redelivered')).toHaveLength(1);
+    expect((await s.deps.audit.list(first.requestId!)).filter((e) => e.type === 'mail.received')).toHaveLength(1);
   });
 
   it('keeps the documents of a message whose first delivery ended before it kept them, once', async () => {
