@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { decideIntake, type KeptAttachment, type SesVerdicts } from '../domain/email/index.ts';
+import { eventsOfType } from '../domain/audit.ts';
 import type { InboundMailEvent } from './ports.ts';
 import { mailDomain } from '../config/profile-schema.ts';
-import { eventsOfType } from '../domain/audit.ts';
 import { normaliseAddress } from '../domain/email/address.ts';
 import { IdempotencyKeyReusedError, NotFoundError } from '../domain/errors.ts';
 import { MAX_KEPT_REPLIES, MAX_MESSAGE_CHARS, type DataSubjectRequest, type PersonReply } from '../domain/request.ts';
@@ -165,7 +165,7 @@ export async function receiveEmail(
       if (!recorded && !(await madeBy(deps, request.id, sesMessageId))) {
         await deps.audit.appendInboundMail(sesMessageId, received(outcome, { reason: DELIVERED_AGAIN }));
       }
-      return { outcome: triage ? 'triage' : 'request', requestId: request.id, reason: decision.triageReason };
+      return { outcome, requestId: request.id, reason: decision.triageReason };
     }
   }
 }

@@ -12,7 +12,7 @@ import { queryAll } from './query-all.ts';
 /** Inbound mail that made or joined no request has a trail of its own, in a key space no reference can name. */
 export const inboundMailTrail = (sesMessageId: string) => `INBOUND#${sesMessageId}`;
 /** The appendOnce mark of the one event an inbound mail's own trail holds. */
-export const INBOUND_MAIL = 'mail';
+const INBOUND_MAIL = 'mail';
 
 /** The audit table (layout in audited-write.ts): each append links its event into the trail's hash chain. */
 export class DynamoAuditLog implements AuditLog, AuditChains {
