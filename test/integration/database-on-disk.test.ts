@@ -1,0 +1,46 @@
+import { mkdtempSync, openSync, readSync, closeSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DynamoDbLocal } from '../../infra/local/dynamodb-local.ts';
+import { freePort } from '../../infra/local/free-port.ts';
+
+/** Bytes 18 and 19 of an SQLite file: 1 for the rollback journal, 2 for the write-ahead log (sqlite.org/fileformat.html). */
+function journalVersions(file: string): [number, number] {
+  const header = Buffer.alloc(20);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, header, 0, 20, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return [header[18]!, header[19]!];
+}
+
+const directory = mkdtempSync(join(tmpdir(), 'derbes-disk-ddb-'));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+describe("`npm start`'s database on disk", () => {
+  it('keeps its file in write-ahead-log mode, and what was written is there after a restart', async () => {
+    const port = await freePort();
+    const first = new DynamoDbLocal(port, directory);
+    await first.start();
+    const db = first.client();
+    await db.send(
+      new CreateTableCommand({ TableName: 'kept', BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] }),
+    );
+    await Promise.all(Array.from({ length: 20 }, (_, i) => db.send(new PutItemCommand({ TableName: 'kept', Item: { pk: { S: `item-${i}` }, n: { N: String(i) } } }))));
+    await first.stop();
+    expect(journalVersions(join(directory, 'shared-local-instance.db'))).toEqual([2, 2]);
+
+    const second = new DynamoDbLocal(port, directory);
+    await second.start();
+    try {
+      const { Item } = await second.client().send(new GetItemCommand({ TableName: 'kept', Key: { pk: { S: 'item-19' } }, ConsistentRead: true }));
+      expect(Item).toEqual({ pk: { S: 'item-19' }, n: { N: '19' } });
+    } finally {
+      await second.stop();
+    }
+  }, 90_000);
+});
