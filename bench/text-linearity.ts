@@ -8,12 +8,12 @@
 import { performance } from 'node:perf_hooks';
 import { classifyMailRequestTypes, classifyRequestTypes } from '../functions/domain/email/classify.ts';
 import { htmlToText } from '../functions/domain/email/html-text.ts';
-import { VOCABULARIES } from '../functions/domain/email/index.ts';
+import { vocabularies } from '../functions/domain/email/index.ts';
 import { quoteMarkersOf, stripQuotedHistory } from '../functions/domain/email/quoted-history.ts';
 
 const RUNS = 5;
 const SCALE = 4;
-const markers = quoteMarkersOf(VOCABULARIES);
+const markers = quoteMarkersOf(vocabularies());
 
 const cases: Array<{ name: string; input: (n: number) => string; run: (text: string) => unknown }> = [
   {
@@ -29,12 +29,12 @@ const cases: Array<{ name: string; input: (n: number) => string; run: (text: str
   {
     name: 'classifyRequestTypes, a text of matching words',
     input: (n) => 'удалите данные рассылку прекратите '.repeat(2 * n),
-    run: (text) => classifyRequestTypes(text, VOCABULARIES),
+    run: (text) => classifyRequestTypes(text, vocabularies()),
   },
   ...['.', '…', 'а;', 'отзываю согласие на рассылку; '].map((filler) => ({
     name: `classifyMailRequestTypes, a withdrawal before a run of ${JSON.stringify(filler)} (sentence ends)`,
     input: (n: number) => `Отзываю согласие на рассылку ${filler.repeat(Math.ceil((2 * n) / filler.length))}`,
-    run: (text: string) => classifyMailRequestTypes('', text, VOCABULARIES),
+    run: (text: string) => classifyMailRequestTypes('', text, vocabularies()),
   })),
 ];
 

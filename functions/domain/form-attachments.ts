@@ -2,39 +2,43 @@ import * as z from './schema.ts';
 import limitsFile from '../../rules/intake/form-attachments.json' with { type: 'json' };
 import { ConfigurationError, toFieldProblems, type FieldProblem } from './errors.ts';
 import { safeFilename } from './filename.ts';
+import { onFirstUse } from './on-first-use.ts';
 
 /**
  * What a person may attach on the public form (rules/intake/form-attachments.json): how many files, how large, and
  * of which types — a type is known by the file's first bytes, not by its name or the type the browser declared, so
  * a page or a drawing with script in it (`.html`, `.svg`) named `photo.png` is refused.
  */
-const LimitsSchema = z.strictObject({
-  $comment: z.string(),
-  source: z.string().check(z.minLength(1)),
-  maxFiles: z.number().check(z.int(), z.gte(1), z.lte(10)),
-  maxFileBytes: z.number().check(z.int(), z.gte(1)),
-  // Under what one HTTP API request carries into Lambda once base64-encoded (6 MB): see the file's $comment.
-  maxTotalBytes: z.number().check(z.int(), z.gte(1), z.lte(4_500_000)),
-  maxNameChars: z.number().check(z.int(), z.gte(20), z.lte(255)),
-  types: z
-    .array(
-      z.strictObject({
-        mediaType: z.enum(['application/pdf', 'image/jpeg', 'image/png']),
-        extensions: z.array(z.string().check(z.regex(/^[a-z0-9]{1,5}$/))).check(z.minLength(1)),
-        magic: z.string().check(z.regex(/^([0-9a-f]{2})+$/)),
-      }),
-    )
-    .check(z.minLength(1)),
-});
-export type FormAttachmentLimits = z.infer<typeof LimitsSchema>;
+const limitsSchema = onFirstUse(() =>
+  z.strictObject({
+    $comment: z.string(),
+    source: z.string().check(z.minLength(1)),
+    maxFiles: z.number().check(z.int(), z.gte(1), z.lte(10)),
+    maxFileBytes: z.number().check(z.int(), z.gte(1)),
+    // Under what one HTTP API request carries into Lambda once base64-encoded (6 MB): see the file's $comment.
+    maxTotalBytes: z.number().check(z.int(), z.gte(1), z.lte(4_500_000)),
+    maxNameChars: z.number().check(z.int(), z.gte(20), z.lte(255)),
+    types: z
+      .array(
+        z.strictObject({
+          mediaType: z.enum(['application/pdf', 'image/jpeg', 'image/png']),
+          extensions: z.array(z.string().check(z.regex(/^[a-z0-9]{1,5}$/))).check(z.minLength(1)),
+          magic: z.string().check(z.regex(/^([0-9a-f]{2})+$/)),
+        }),
+      )
+      .check(z.minLength(1)),
+  }),
+);
+export type FormAttachmentLimits = z.infer<ReturnType<typeof limitsSchema>>;
 
 function load(): FormAttachmentLimits {
-  const parsed = LimitsSchema.safeParse(limitsFile);
+  const parsed = limitsSchema().safeParse(limitsFile);
   if (!parsed.success) throw new ConfigurationError('rules/intake/form-attachments.json', toFieldProblems(parsed.error.issues));
   if (parsed.data.maxFileBytes > parsed.data.maxTotalBytes) throw new ConfigurationError('rules/intake/form-attachments.json', [{ field: 'maxFileBytes', message: 'is above maxTotalBytes' }]);
   return parsed.data;
 }
-export const FORM_ATTACHMENT_LIMITS = load();
+/** Validated when first asked for (see onFirstUse): the API's JSON calls never read them. */
+export const formAttachmentLimits = onFirstUse(load);
 
 /** A file as the form sent it. */
 export interface SentFile {
@@ -56,7 +60,7 @@ export type AttachmentProblem = 'tooMany' | 'tooLarge' | 'totalTooLarge' | 'type
  * The files a person sent, checked against the limits: the files taken, or the problems (each with the file's safe
  * name). A form sent without files (an empty file input sends one nameless, empty part) has none.
  */
-export function checkAttachments(sent: readonly SentFile[], limits: FormAttachmentLimits = FORM_ATTACHMENT_LIMITS): { files: TakenFile[]; problems: Array<{ problem: AttachmentProblem; filename?: string }> } {
+export function checkAttachments(sent: readonly SentFile[], limits: FormAttachmentLimits = formAttachmentLimits()): { files: TakenFile[]; problems: Array<{ problem: AttachmentProblem; filename?: string }> } {
   const files = sent.filter((f) => f.filename !== '' || f.content.length > 0);
   if (files.length > limits.maxFiles) return { files: [], problems: [{ problem: 'tooMany' }] };
   const problems: Array<{ problem: AttachmentProblem; filename?: string }> = [];

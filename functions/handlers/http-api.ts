@@ -16,7 +16,7 @@ import { linkAlreadySent } from '../use-cases/verification.ts';
 import { requestsOfCode } from '../use-cases/verification-page.ts';
 import { inLanguage } from '../domain/localized.ts';
 import { consoleSignInRoutes } from './http/console-sign-in.ts';
-import { attachmentFieldProblems, checkAttachments, FORM_ATTACHMENT_LIMITS } from '../domain/form-attachments.ts';
+import { attachmentFieldProblems, checkAttachments, formAttachmentLimits } from '../domain/form-attachments.ts';
 import { keepFormAttachments } from '../use-cases/form-attachments.ts';
 import { parseMultipartForm } from './http/multipart-form.ts';
 import { serveRoutes, type Route } from './http/dispatch.ts';
@@ -140,7 +140,7 @@ function formSettings(deps: Pick<Dependencies, 'profile'>, language: Language, i
     idempotencyKey,
     correctable: correctableFields(deps.profile),
     limits: { ...SUBMISSION_LIMITS, change: MAX_CHANGE_CHARS },
-    attachments: FORM_ATTACHMENT_LIMITS,
+    attachments: formAttachmentLimits(),
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkAttachments, FORM_ATTACHMENT_LIMITS } from '../../functions/domain/form-attachments.ts';
+import { checkAttachments, formAttachmentLimits } from '../../functions/domain/form-attachments.ts';
 import { parseMultipartForm } from '../../functions/handlers/http/multipart-form.ts';
 import { formProblems } from '../../functions/handlers/http/pages.ts';
 import { keepFormAttachments } from '../../functions/use-cases/form-attachments.ts';
@@ -55,7 +55,7 @@ describe('the form\'s files', () => {
   });
 
   it('are limited in number, size each and size together, as the rules say', () => {
-    const { maxFiles, maxFileBytes, maxTotalBytes } = FORM_ATTACHMENT_LIMITS;
+    const { maxFiles, maxFileBytes, maxTotalBytes } = formAttachmentLimits();
     expect(maxTotalBytes).toBeLessThanOrEqual(4_500_000); // base64 of it and the fields stay under Lambda's 6 MB, so under the HTTP API's 10 MB
     expect(checkAttachments(Array.from({ length: maxFiles + 1 }, (_, i) => file(`${i}.pdf`, PDF))).problems).toEqual([{ problem: 'tooMany' }]);
     const big = Buffer.concat([PDF, Buffer.alloc(maxFileBytes)]);
@@ -69,7 +69,7 @@ describe('the form\'s files', () => {
   it('keep names that are safe to show and to save, within the configured length, with their extension', () => {
     const [path, long] = checkAttachments([file('C:\\Users\\Асель\\Documents\\справка.pdf', PDF), file(`скан ${'я'.repeat(500)}.pdf`, PDF)]).files;
     expect(path!.filename).toBe('справка.pdf');
-    expect([...long!.filename]).toHaveLength(FORM_ATTACHMENT_LIMITS.maxNameChars);
+    expect([...long!.filename]).toHaveLength(formAttachmentLimits().maxNameChars);
     expect(long!.filename).toMatch(/^скан я+….pdf$/);
     expect(checkAttachments([file('..', PDF)]).problems).toEqual([{ problem: 'type', filename: 'attachment' }]);
     // The type is read from the name the operator will see: a zero-width space after '.pdf' hides nothing.
@@ -77,7 +77,7 @@ describe('the form\'s files', () => {
   });
 
   it('name the problem next to the field, in the page\'s language', async () => {
-    const settings = { correctable: new Map(), limits: { email: 254, name: 200, message: 5000, change: 200 }, attachments: FORM_ATTACHMENT_LIMITS };
+    const settings = { correctable: new Map(), limits: { email: 254, name: 200, message: 5000, change: 200 }, attachments: formAttachmentLimits() };
     const values = { types: ['access'], email: '', name: '', message: '', changes: {} };
     const ru = (await formProblems('ru', [{ field: 'attachments', message: 'type:photo.png' }], values, settings)).get('attachments');
     expect(ru).toBe('Файл «photo.png» не в формате PDF, JPG, PNG. Остальное сохранено; выберите файлы заново.');

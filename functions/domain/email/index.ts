@@ -1,7 +1,7 @@
 export { decideIntake } from './intake.ts';
 export { detectLanguage } from './language.ts';
 export { normaliseAddress } from './address.ts';
-export { loadVocabulary, VOCABULARIES, type CompiledVocabulary } from './vocabulary.ts';
+export { loadVocabulary, vocabularies, type CompiledVocabulary } from './vocabulary.ts';
 export type {
   AuthCheck,
   DropReason,

@@ -9,9 +9,10 @@ import { detectLanguage } from './language.ts';
 import { stripQuotedHistory, quoteMarkersOf } from './quoted-history.ts';
 import { findReference, isOwnMessageId } from './references.ts';
 import type { AuthCheck, IntakeContext, IntakeDecision, KeptAttachment, SesVerdicts } from './types.ts';
-import { VOCABULARIES } from './vocabulary.ts';
+import { onFirstUse } from '../on-first-use.ts';
+import { vocabularies } from './vocabulary.ts';
 
-const QUOTE_MARKERS = quoteMarkersOf(VOCABULARIES);
+const quoteMarkers = onFirstUse(() => quoteMarkersOf(vocabularies()));
 const AUTH_CHECKS: readonly AuthCheck[] = ['spf', 'dkim', 'dmarc'];
 /** Bounds classification work and the payload; the raw message stays in storage in full. */
 const MAX_TEXT_CHARS = 100_000;
@@ -77,7 +78,7 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
   }
 
   const subject = cut(singleLine(email.subject ?? ''), MAX_SUBJECT_CHARS);
-  const text = cut(stripQuotedHistory(bodyText(email), QUOTE_MARKERS), MAX_TEXT_CHARS);
+  const text = cut(stripQuotedHistory(bodyText(email), quoteMarkers()), MAX_TEXT_CHARS);
   const attachments = email.attachments.map((attachment, index) => keep(attachment, index, ctx.maxAttachmentBytes));
   const authFailures = AUTH_CHECKS.filter((check) => verdicts[check] === 'FAIL');
 
@@ -88,7 +89,7 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
   if (reference) return { kind: 'reply', reference, sender, text, ...withId, attachments, authFailures };
 
   const fixedTypes = fixedSubjectTypes(subject, ctx.fixedSubjects);
-  const types = fixedTypes.length > 0 ? fixedTypes : classifyMailRequestTypes(subject, text, VOCABULARIES);
+  const types = fixedTypes.length > 0 ? fixedTypes : classifyMailRequestTypes(subject, text, vocabularies());
   const spam = verdicts.spam === 'FAIL';
   const triageReason = spam ? 'spam' : types.length === 0 ? 'unclear' : undefined;
   const senderName = from ? singleLine(from.name) : undefined;

@@ -1,4 +1,5 @@
 import * as z from '../schema.ts';
+import { onFirstUse } from '../on-first-use.ts';
 import { LanguageSchema, RequestTypeSchema } from '../request-types.ts';
 
 /**
@@ -7,72 +8,78 @@ import { LanguageSchema, RequestTypeSchema } from '../request-types.ts';
  */
 const WORD = /^[\p{Ll}\p{Lo}\p{N}]+\*?$/u;
 
-const Phrase = z.string().check(
-  z.refine(
-    (phrase) => phrase.split(' ').every((word) => WORD.test(word) && !word.includes('ё')),
-    'must be lower-case words or stems ending in * separated by single spaces, with е for ё',
-  ),
-);
+/**
+ * The schema of a vocabulary file, built on first use (see onFirstUse): intake drops automated mail, its own mail and
+ * mail it cannot read before it reads any words, so a function's init builds none of it.
+ */
+export const vocabularySchema = onFirstUse(() => {
+  const Phrase = z.string().check(
+    z.refine(
+      (phrase) => phrase.split(' ').every((word) => WORD.test(word) && !word.includes('ё')),
+      'must be lower-case words or stems ending in * separated by single spaces, with е for ё',
+    ),
+  );
 
-const SingleWord = Phrase.check(z.refine((phrase) => !phrase.includes(' '), 'must be one word or stem'));
+  const SingleWord = Phrase.check(z.refine((phrase) => !phrase.includes(' '), 'must be one word or stem'));
 
-/** Literal text compared with a normalised line, so it must be written normalised too. */
-const Marker = z.string().check(
-  z.minLength(1),
-  z.refine(
-    (marker) => marker === marker.trim().toLowerCase() && !marker.includes('ё') && !/\s{2}/.test(marker),
-    'must be trimmed lower case with single spaces and е for ё',
-  ),
-);
+  /** Literal text compared with a normalised line, so it must be written normalised too. */
+  const Marker = z.string().check(
+    z.minLength(1),
+    z.refine(
+      (marker) => marker === marker.trim().toLowerCase() && !marker.includes('ё') && !/\s{2}/.test(marker),
+      'must be trimmed lower case with single spaces and е for ё',
+    ),
+  );
 
-/** Intake only inspects lines with a colon for these, so each must end with one. */
-const ColonMarker = Marker.check(z.refine((marker) => marker.endsWith(':'), 'must end with a colon'));
+  /** Intake only inspects lines with a colon for these, so each must end with one. */
+  const ColonMarker = Marker.check(z.refine((marker) => marker.endsWith(':'), 'must end with a colon'));
 
-const Letter = z.string().check(z.length(1));
+  const Letter = z.string().check(z.length(1));
 
-export const VocabularySchema = z.strictObject({
-  language: LanguageSchema,
-  /** Letters read as another letter before matching, for people typing without a national layout (қ → к). */
-  letterFolds: z.record(Letter, Letter),
-  /** A phrase matches when all its words occur within this many consecutive words, in any order. */
-  window: z.number().check(z.int(), z.gte(1), z.lte(12)),
-  /** Wording per request type; every type needs at least one phrase in every language. */
-  requests: z.record(RequestTypeSchema, z.array(Phrase).check(z.minLength(1))),
-  /**
-   * Words that make a withdrawal of consent one about marketing ("отзываю согласие на рассылку"): a sentence with a
-   * withdrawal phrase and one of these can be read as an opt-out of marketing rather than as ending every purpose.
-   */
-  marketingWords: z.array(SingleWord).check(z.minLength(1)),
-  /**
-   * The other words such a sentence may hold ("я", "на", "получение", "my", "emails", "берген"). A sentence with any
-   * word outside its withdrawal phrase, the marketing words and these ("и иные цели", "обработку", "third parties")
-   * keeps the withdrawal one of every purpose: the list is closed, so what it does not know widens the withdrawal.
-   */
-  marketingCompanionWords: z.array(SingleWord).check(z.minLength(1)),
-  /**
-   * Words naming processing itself ("обработку", "processing", "өңдеу"): never allowed in such a sentence, not even as
-   * a word of its own withdrawal phrase ("прекратите обработку"), since stopping processing reaches every purpose.
-   */
-  processingWords: z.array(SingleWord).check(z.minLength(1)),
-  /**
-   * "All", "any": allowed in such a sentence only straight before a marketing word ("все рекламные рассылки", "all
-   * marketing emails"); anywhere else ("все мои согласия и рассылку") they widen the withdrawal.
-   */
-  marketingQuantifierWords: z.array(SingleWord).check(z.minLength(1)),
-  /**
-   * Words that open a sentence continuing the one before ("И на обработку данных тоже.", "and to profiling"): read
-   * as part of that sentence's withdrawal, as a sentence that begins in lower case is.
-   */
-  continuationWords: z.array(SingleWord).check(z.minLength(1)),
-  /** Where quoted history begins, so a quoted notice does not re-classify a reply. */
-  quotedHistory: z.strictObject({
-    /** A line ending like this introduces the quote ("wrote:", "написал(а):"). */
-    introEndings: z.array(ColonMarker),
-    /** A dashed separator line with this text ("-----Original Message-----" → "original message"). */
-    separators: z.array(Marker),
-    /** A line starting with a `from` label followed by one starting with a `date` label (Outlook). */
-    headerLabels: z.strictObject({ from: z.array(ColonMarker), date: z.array(ColonMarker) }),
-  }),
+  return z.strictObject({
+    language: LanguageSchema,
+    /** Letters read as another letter before matching, for people typing without a national layout (қ → к). */
+    letterFolds: z.record(Letter, Letter),
+    /** A phrase matches when all its words occur within this many consecutive words, in any order. */
+    window: z.number().check(z.int(), z.gte(1), z.lte(12)),
+    /** Wording per request type; every type needs at least one phrase in every language. */
+    requests: z.record(RequestTypeSchema, z.array(Phrase).check(z.minLength(1))),
+    /**
+     * Words that make a withdrawal of consent one about marketing ("отзываю согласие на рассылку"): a sentence with a
+     * withdrawal phrase and one of these can be read as an opt-out of marketing rather than as ending every purpose.
+     */
+    marketingWords: z.array(SingleWord).check(z.minLength(1)),
+    /**
+     * The other words such a sentence may hold ("я", "на", "получение", "my", "emails", "берген"). A sentence with any
+     * word outside its withdrawal phrase, the marketing words and these ("и иные цели", "обработку", "third parties")
+     * keeps the withdrawal one of every purpose: the list is closed, so what it does not know widens the withdrawal.
+     */
+    marketingCompanionWords: z.array(SingleWord).check(z.minLength(1)),
+    /**
+     * Words naming processing itself ("обработку", "processing", "өңдеу"): never allowed in such a sentence, not even as
+     * a word of its own withdrawal phrase ("прекратите обработку"), since stopping processing reaches every purpose.
+     */
+    processingWords: z.array(SingleWord).check(z.minLength(1)),
+    /**
+     * "All", "any": allowed in such a sentence only straight before a marketing word ("все рекламные рассылки", "all
+     * marketing emails"); anywhere else ("все мои согласия и рассылку") they widen the withdrawal.
+     */
+    marketingQuantifierWords: z.array(SingleWord).check(z.minLength(1)),
+    /**
+     * Words that open a sentence continuing the one before ("И на обработку данных тоже.", "and to profiling"): read
+     * as part of that sentence's withdrawal, as a sentence that begins in lower case is.
+     */
+    continuationWords: z.array(SingleWord).check(z.minLength(1)),
+    /** Where quoted history begins, so a quoted notice does not re-classify a reply. */
+    quotedHistory: z.strictObject({
+      /** A line ending like this introduces the quote ("wrote:", "написал(а):"). */
+      introEndings: z.array(ColonMarker),
+      /** A dashed separator line with this text ("-----Original Message-----" → "original message"). */
+      separators: z.array(Marker),
+      /** A line starting with a `from` label followed by one starting with a `date` label (Outlook). */
+      headerLabels: z.strictObject({ from: z.array(ColonMarker), date: z.array(ColonMarker) }),
+    }),
+  });
 });
 
-export type Vocabulary = z.infer<typeof VocabularySchema>;
+export type Vocabulary = z.infer<ReturnType<typeof vocabularySchema>>;

@@ -1,7 +1,8 @@
 import en from '../../../rules/vocabulary/en.json' with { type: 'json' };
 import kk from '../../../rules/vocabulary/kk.json' with { type: 'json' };
 import ru from '../../../rules/vocabulary/ru.json' with { type: 'json' };
-import { VocabularySchema, type Vocabulary } from './vocabulary-schema.ts';
+import { onFirstUse } from '../on-first-use.ts';
+import { vocabularySchema, type Vocabulary } from './vocabulary-schema.ts';
 import { ConfigurationError, toFieldProblems } from '../errors.ts';
 import { LANGUAGES, type Language, type RequestType } from '../request-types.ts';
 
@@ -22,7 +23,7 @@ export interface CompiledVocabulary {
   fold: (normalised: string) => string;
   window: number;
   phrases: CompiledPhrase[];
-  /** See VocabularySchema: the words that tell a withdrawal about marketing alone. */
+  /** See vocabularySchema: the words that tell a withdrawal about marketing alone. */
   marketingWords: PhraseWord[];
   marketingCompanionWords: PhraseWord[];
   marketingQuantifierWords: PhraseWord[];
@@ -33,7 +34,7 @@ export interface CompiledVocabulary {
 
 /** Validates one vocabulary file; a bad file throws a ConfigurationError naming each bad field. */
 export function loadVocabulary(raw: unknown, source: string, language: Language): CompiledVocabulary {
-  const parsed = VocabularySchema.safeParse(raw);
+  const parsed = vocabularySchema().safeParse(raw);
   if (!parsed.success) throw new ConfigurationError(source, toFieldProblems(parsed.error.issues));
   const vocabulary = parsed.data;
   if (vocabulary.language !== language) {
@@ -66,7 +67,10 @@ function folder(letterFolds: Record<string, string>): (text: string) => string {
 
 const SHIPPED: Record<Language, unknown> = { ru, kk, en };
 
-/** Loaded once at start-up, so a malformed vocabulary fails the deployment's first invocation loudly. */
-export const VOCABULARIES: readonly CompiledVocabulary[] = LANGUAGES.map((language) =>
-  loadVocabulary(SHIPPED[language], `rules/vocabulary/${language}.json`, language),
+/**
+ * Loaded once, when a mail's words are first read (a malformed vocabulary fails that invocation loudly; every shipped
+ * file is also loaded by test/unit/email/vocabulary.test.ts): mail dropped before its words are read never loads it.
+ */
+export const vocabularies: () => readonly CompiledVocabulary[] = onFirstUse(() =>
+  LANGUAGES.map((language) => loadVocabulary(SHIPPED[language], `rules/vocabulary/${language}.json`, language)),
 );

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { classifyMailRequestTypes, classifyRequestTypes, fixedSubjectTypes } from '../../../functions/domain/email/classify.ts';
-import { VOCABULARIES } from '../../../functions/domain/email/index.ts';
+import { vocabularies } from '../../../functions/domain/email/index.ts';
 import type { RequestType } from '../../../functions/domain/request-types.ts';
 import { CORPUS_CONTEXT } from '../../fixtures/mail/build-corpus.ts';
 
-const classify = (text: string): RequestType[] => classifyRequestTypes(text, VOCABULARIES);
+const classify = (text: string): RequestType[] => classifyRequestTypes(text, vocabularies());
 
 describe('classifyRequestTypes', () => {
   it.each<[string, RequestType[]]>([
@@ -123,7 +123,7 @@ describe('classifyMailRequestTypes', () => {
     ['Согласие на обработку персональных данных', 'Отзываю.', ['consent_withdrawal']],
     ['Withdrawal of all consents', '', ['consent_withdrawal']],
   ])('%s / %s → %j', (subject, body, types) => {
-    expect(classifyMailRequestTypes(subject, body, VOCABULARIES)).toEqual(types);
+    expect(classifyMailRequestTypes(subject, body, vocabularies())).toEqual(types);
   });
 });
 

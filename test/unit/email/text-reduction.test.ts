@@ -3,9 +3,9 @@ import { normaliseAddress } from '../../../functions/domain/email/index.ts';
 import { htmlToText } from '../../../functions/domain/email/html-text.ts';
 import { quoteMarkersOf, stripQuotedHistory } from '../../../functions/domain/email/quoted-history.ts';
 import { findReference } from '../../../functions/domain/email/references.ts';
-import { VOCABULARIES } from '../../../functions/domain/email/vocabulary.ts';
+import { vocabularies } from '../../../functions/domain/email/vocabulary.ts';
 
-const strip = (text: string): string => stripQuotedHistory(text, quoteMarkersOf(VOCABULARIES));
+const strip = (text: string): string => stripQuotedHistory(text, quoteMarkersOf(vocabularies()));
 
 describe('stripQuotedHistory', () => {
   it.each([
