@@ -79,10 +79,14 @@ public class DynamoDbLocalOnLoopback {
   /**
    * The database file in SQLite's write-ahead-log mode, which the file keeps once set (DynamoDB Local opens it as it
    * is): a commit appends to the log and syncs it once, where the rollback journal DynamoDB Local leaves by default
-   * syncs the journal and the database and deletes the journal (bare PutItem on the 2-core machine's disk: 636 → 1,046
-   * a second; README, bench:intake). A commit is as durable either way, and a JVM killed mid-write leaves a log SQLite
-   * replays on the next open. Set with DynamoDB Local's own SQLite library, loaded as DynamoDB Local loads it (the
-   * server's load is then a no-op): a second copy loaded another way crashed the JVM in native code, now and then.
+   * syncs the journal and the database and deletes the journal (bare PutItem on a 2-core machine's disk: 557–681 →
+   * 967–1,046 a second; README, bench:intake). A commit is as durable either way (synchronous stays FULL), and a JVM
+   * killed mid-write leaves a log SQLite replays on the next open. The log is written back into the file when a
+   * transaction's commit checkpoints it (DynamoDB Local's plain writes never do) and on the next start, when this
+   * connection closes. Set with DynamoDB Local's own SQLite library, loaded as DynamoDB Local loads it (the server's
+   * load is then a no-op): a second copy loaded from java.library.path crashed the JVM in native code, now and then.
+   * A file that cannot take the log (another process holding it, a file system without shared memory) stops the
+   * start with SQLite's reason.
    */
   private static void writeAheadLog(Path file) throws Exception {
     SQLiteLibraryLoader.initialize();

@@ -1,6 +1,7 @@
 import { mkdtempSync, openSync, readSync, closeSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { CreateTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DynamoDbLocal } from '../../infra/local/dynamodb-local.ts';
@@ -22,7 +23,7 @@ const directory = mkdtempSync(join(tmpdir(), 'derbes-disk-ddb-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 describe("`npm start`'s database on disk", () => {
-  it('keeps its file in write-ahead-log mode, and what was written is there after a restart', async () => {
+  it('keeps its file in write-ahead-log mode, also one a folder from before held, and what was written is there after a restart', async () => {
     const port = await freePort();
     const first = new DynamoDbLocal(port, directory);
     await first.start();
@@ -42,5 +43,21 @@ describe("`npm start`'s database on disk", () => {
     } finally {
       await second.stop();
     }
+
+    // A data folder from before the log: its file back in rollback-journal mode (the log written into it first).
+    const file = join(directory, 'shared-local-instance.db');
+    const sqlite = new DatabaseSync(file);
+    sqlite.exec('PRAGMA journal_mode=DELETE');
+    sqlite.close();
+    expect(journalVersions(file)).toEqual([1, 1]);
+    const third = new DynamoDbLocal(port, directory);
+    await third.start();
+    try {
+      const { Item } = await third.client().send(new GetItemCommand({ TableName: 'kept', Key: { pk: { S: 'item-7' } }, ConsistentRead: true }));
+      expect(Item).toEqual({ pk: { S: 'item-7' }, n: { N: '7' } });
+    } finally {
+      await third.stop();
+    }
+    expect(journalVersions(file)).toEqual([2, 2]);
   }, 90_000);
 });
