@@ -54,6 +54,12 @@ const commands: Record<string, () => Promise<Command>> = {
   report: async () => (await import('./commands/report.ts')).reportCommand,
 };
 
+// A reader that stopped reading (`derbes due … | head -2`) ends the command quietly, as other command-line tools end;
+// any other failure to write is still thrown.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
 // Every line goes through `visible`: much of what is printed was typed by people outside the company.
 const io: Io = { out: (line) => console.log(visible(line)), err: (line) => console.error(visible(line)) };
 const [name, ...args] = process.argv.slice(2);
