@@ -2,7 +2,7 @@ import { mkdtempSync, openSync, readSync, closeSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { CreateTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DynamoDbLocal } from '../../infra/local/dynamodb-local.ts';
 import { freePort } from '../../infra/local/free-port.ts';
@@ -20,7 +20,19 @@ function journalVersions(file: string): [number, number] {
 }
 
 const directory = mkdtempSync(join(tmpdir(), 'derbes-disk-ddb-'));
+const file = join(directory, 'shared-local-instance.db');
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+/** Starts the database on the folder again, reads one item back, and stops it. */
+async function itemAfterStart(port: number, pk: string): Promise<Record<string, AttributeValue> | undefined> {
+  const database = new DynamoDbLocal(port, directory);
+  await database.start();
+  try {
+    return (await database.client().send(new GetItemCommand({ TableName: 'kept', Key: { pk: { S: pk } }, ConsistentRead: true }))).Item;
+  } finally {
+    await database.stop();
+  }
+}
 
 describe("`npm start`'s database on disk", () => {
   it('keeps its file in write-ahead-log mode, also one a folder from before held, and what was written is there after a restart', async () => {
@@ -33,31 +45,15 @@ describe("`npm start`'s database on disk", () => {
     );
     await Promise.all(Array.from({ length: 20 }, (_, i) => db.send(new PutItemCommand({ TableName: 'kept', Item: { pk: { S: `item-${i}` }, n: { N: String(i) } } }))));
     await first.stop();
-    expect(journalVersions(join(directory, 'shared-local-instance.db'))).toEqual([2, 2]);
-
-    const second = new DynamoDbLocal(port, directory);
-    await second.start();
-    try {
-      const { Item } = await second.client().send(new GetItemCommand({ TableName: 'kept', Key: { pk: { S: 'item-19' } }, ConsistentRead: true }));
-      expect(Item).toEqual({ pk: { S: 'item-19' }, n: { N: '19' } });
-    } finally {
-      await second.stop();
-    }
+    expect(journalVersions(file)).toEqual([2, 2]);
+    expect(await itemAfterStart(port, 'item-19')).toEqual({ pk: { S: 'item-19' }, n: { N: '19' } });
 
     // A data folder from before the log: its file back in rollback-journal mode (the log written into it first).
-    const file = join(directory, 'shared-local-instance.db');
     const sqlite = new DatabaseSync(file);
     sqlite.exec('PRAGMA journal_mode=DELETE');
     sqlite.close();
     expect(journalVersions(file)).toEqual([1, 1]);
-    const third = new DynamoDbLocal(port, directory);
-    await third.start();
-    try {
-      const { Item } = await third.client().send(new GetItemCommand({ TableName: 'kept', Key: { pk: { S: 'item-7' } }, ConsistentRead: true }));
-      expect(Item).toEqual({ pk: { S: 'item-7' }, n: { N: '7' } });
-    } finally {
-      await third.stop();
-    }
+    expect(await itemAfterStart(port, 'item-7')).toEqual({ pk: { S: 'item-7' }, n: { N: '7' } });
     expect(journalVersions(file)).toEqual([2, 2]);
   }, 90_000);
 });
