@@ -7,7 +7,7 @@ import type { DataSubjectRequest } from '../domain/request.ts';
 import { hashSecretCode, isWellFormedCode, newSecretCode } from '../domain/secret-code.ts';
 import { consentHistory, type ConsentHistoryLine } from './consent.ts';
 import type { Dependencies } from './dependencies.ts';
-import { sourceSteps } from './fulfilment.ts';
+import { sourceSteps } from './fulfilment-plan.ts';
 import type { DownloadGrant, SourceResult } from './ports.ts';
 import { disclosedRecord, presentRecord, recordLines, type ShownRecord } from './records.ts';
 

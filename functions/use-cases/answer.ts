@@ -9,7 +9,8 @@ import { accessReport, accessText, publishAccessPackage } from './access-package
 import { assertMayChangeData } from './guards.ts';
 import { consentSections } from './consent.ts';
 import type { Dependencies } from './dependencies.ts';
-import { noticeStandings, notifyProcessors, plannedSources, sourceSteps } from './fulfilment.ts';
+import { noticeStandings, notifyProcessors } from './fulfilment.ts';
+import { plannedSources, sourceSteps } from './fulfilment-plan.ts';
 import { alertOperator, notifyPerson } from './notify.ts';
 import type { SourceOutcome, SourceResult } from './ports.ts';
 

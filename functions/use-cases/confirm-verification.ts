@@ -2,7 +2,7 @@ import { InvalidTokenError, WaitEndedError } from '../domain/errors.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import { hashSecretCode, isWellFormedCode } from '../domain/secret-code.ts';
 import type { Dependencies } from './dependencies.ts';
-import { beginsOnConfirmation } from './fulfilment.ts';
+import { beginsOnConfirmation } from './fulfilment-plan.ts';
 import type { VerificationRelease } from './ports.ts';
 
 /**

@@ -1,13 +1,13 @@
 import * as z from '../domain/schema.ts';
-import { localize, type OperatorProfile } from '../config/profile-schema.ts';
+import { localize } from '../config/profile-schema.ts';
 import { CONSENT_CHANNELS, type ConsentState } from '../domain/consent/index.ts';
 import { ValidationError, toFieldProblems } from '../domain/errors.ts';
 import { loadMessages } from '../domain/messages.ts';
 import { eventsOfType, type RecordedAuditEvent } from '../domain/audit.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import { anyType } from '../domain/request-policy.ts';
-import type { RequestType } from '../domain/request-types.ts';
 import type { Dependencies } from './dependencies.ts';
+import { withdrawnPurposes } from './fulfilment-plan.ts';
 import { assertMayChangeData } from './guards.ts';
 import { onFirstUse } from '../domain/on-first-use.ts';
 
@@ -65,14 +65,6 @@ export async function consentState(deps: Pick<Dependencies, 'consent' | 'personK
 /** Purposes a Global Privacy Control signal ends: marketing, and transfer to third parties. */
 function gpcPurposes(deps: Pick<Dependencies, 'profile'>): string[] {
   return deps.profile.purposes.filter((p) => p.marketing || p.transfer).map((p) => p.id);
-}
-
-/** The purposes a request ends: a withdrawal every purpose, an opt-out the marketing ones. */
-export function withdrawnPurposes(profile: Pick<OperatorProfile, 'purposes'>, types: readonly RequestType[]): string[] {
-  const ids = new Set<string>();
-  if (anyType(types, (policy) => policy.endsConsents === 'every purpose')) profile.purposes.forEach((p) => ids.add(p.id));
-  if (anyType(types, (policy) => policy.endsConsents === 'marketing')) profile.purposes.filter((p) => p.marketing).forEach((p) => ids.add(p.id));
-  return [...ids];
 }
 
 /**

@@ -1,60 +1,23 @@
 import { createHash } from 'node:crypto';
-import { checkCorrections, correctableFields, localize, type DataSource, type OperatorProfile } from '../config/profile-schema.ts';
+import { correctableFields, localize, type DataSource, type OperatorProfile } from '../config/profile-schema.ts';
 import type { AuditEvent, RecordedAuditEvent } from '../domain/audit.ts';
-import type { FieldProblem } from '../domain/errors.ts';
 import { NotFoundError } from '../domain/errors.ts';
-import { loadMessages, type ReviewReasonKind } from '../domain/messages.ts';
+import { loadMessages } from '../domain/messages.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import type { Language, RequestType } from '../domain/request-types.ts';
 import { processorNotice } from '../domain/processor-notice.ts';
-import { NOTICE_TYPES, policyOf, type NoticeType, type SourceStep } from '../domain/request-policy.ts';
-import { withdrawnPurposes } from './consent.ts';
+import { NOTICE_TYPES, type NoticeType, type SourceStep } from '../domain/request-policy.ts';
 import type { Dependencies } from './dependencies.ts';
+import { consentFlags, destroys, sourceSteps, type ReviewReason } from './fulfilment-plan.ts';
 import { assertMayChangeData } from './guards.ts';
 import { alertOperator } from './notify.ts';
 import type { DataSourceConnector, NoticeDelivery, SourceOutcome, SourceResult, Subject } from './ports.ts';
 import type { Processor } from '../config/profile-schema.ts';
 
-/** Why a request needs a person at the company before anything is changed. */
-export interface ReviewReason {
-  kind: ReviewReasonKind;
-  type?: RequestType;
-}
-
-/** Why a request needs a person at the company before anything is changed; empty when it runs by itself. */
-export function reviewReasons(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest): ReviewReason[] {
-  const reasons: ReviewReason[] = [];
-  if (request.types.length === 0) reasons.push({ kind: 'unclear' });
-  for (const type of request.types) {
-    if (policyOf(type).decision === 'always') reasons.push({ kind: 'claim' });
-    else if (deps.profile.review[type] === 'operator') reasons.push({ kind: 'profile', type });
-  }
-  if (request.types.includes('rectification') && !Object.keys(request.changes ?? {}).length) reasons.push({ kind: 'rectificationWithoutChanges' });
-  else if (request.types.includes('rectification') && !correctableFields(deps.profile).size) reasons.push({ kind: 'rectificationUndeclared' });
-  return reasons;
-}
-
-/**
- * Whether a request begins as the person confirms it, with no planning step in the workflow: nobody at the company
- * decides first. Its consent changes, if it has any, are the workflow's RecordConsent step.
- */
-export function beginsOnConfirmation(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest): boolean {
-  return !reviewReasons(deps, request).length;
-}
-
 /** The reasons as one line in a language (the operator's, or English for the API and the command line). */
 export async function describeReasons(reasons: readonly ReviewReason[], language: Language): Promise<string[]> {
   const m = await loadMessages(language);
   return reasons.map((reason) => m.reviewReason(reason.kind, reason.type ? { type: m.kindName(reason.type) } : {}));
-}
-
-/**
- * What is wrong with stated changes (a person's or an operator's): fields the profile does not declare correctable,
- * values not of their type. With nothing declared anywhere there is nothing to check against: an operator decides
- * what to change (see reviewReasons).
- */
-export function correctionProblems(profile: Pick<OperatorProfile, 'sources'>, changes: Record<string, string>): FieldProblem[] {
-  return correctableFields(profile).size ? checkCorrections(profile, changes) : [];
 }
 
 /**
@@ -64,42 +27,6 @@ export function correctionProblems(profile: Pick<OperatorProfile, 'sources'>, ch
 function changesForSource(profile: Pick<OperatorProfile, 'sources'>, source: DataSource, changes: Record<string, string>): Record<string, string> {
   if (!correctableFields(profile).size) return changes;
   return Object.fromEntries(Object.entries(changes).filter(([field]) => source.fields[field]?.correctable));
-}
-
-/** The attributes of this source that record consents the request withdraws (the profile's consentAttributes). */
-function consentFlags(profile: Pick<OperatorProfile, 'purposes'>, source: DataSource, types: readonly RequestType[]): string[] {
-  const purposes = withdrawnPurposes(profile, types);
-  return [...new Set(purposes.flatMap((purposeId) => (source.consentAttributes[purposeId] ? [source.consentAttributes[purposeId]] : [])))];
-}
-
-/**
- * What one source does for a request, in order: read first (so an access answer shows what was held), then change,
- * block, mark consents withdrawn, and destroy last. Withdrawal and opt-out reach the source as the profile says;
- * where the person also asked for blocking or erasure, that step does it once.
- */
-export function sourceSteps(profile: OperatorProfile, source: DataSource, types: readonly RequestType[]): SourceStep[] {
-  const asked = new Set<SourceStep>(types.flatMap((type) => policyOf(type).sourceStep ?? []));
-  const has = (step: SourceStep) => asked.has(step);
-  const steps: SourceStep[] = (['access', 'rectification', 'unblocking', 'blocking'] as const).filter(has);
-  const withdrawal = profile.consentWithdrawal.sources;
-  const later: SourceStep[] = [];
-  if (has('consent_withdrawal') && ((withdrawal === 'block' && !has('blocking')) || (withdrawal === 'erase' && !has('erasure')))) later.push('consent_withdrawal');
-  if (has('marketing_opt_out') && source.marketingList && !has('erasure')) later.push('marketing_opt_out');
-  if (has('erasure')) later.push('erasure');
-  // Marking a consent withdrawn on records about to be destroyed says nothing; on records kept (a legal hold) it does.
-  const destroyed = later.some((step) => destroys(profile, step) && !(step !== 'marketing_opt_out' && source.legalHold));
-  if (consentFlags(profile, source, types).length && !destroyed) steps.push('consent_flags');
-  return [...steps, ...later];
-}
-
-/** The sources a request needs: those with a step to take. */
-export function plannedSources(profile: OperatorProfile, types: readonly RequestType[]): DataSource[] {
-  return profile.sources.filter((source) => sourceSteps(profile, source, types).length);
-}
-
-/** Steps that destroy records: a retry cannot see what an earlier attempt destroyed, so the count is kept first. */
-function destroys(profile: OperatorProfile, step: SourceStep): boolean {
-  return step === 'erasure' || step === 'marketing_opt_out' || (step === 'consent_withdrawal' && profile.consentWithdrawal.sources === 'erase');
 }
 
 /** A legal duty to keep the data wins over its destruction; the answer names the basis. */

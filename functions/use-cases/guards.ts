@@ -1,7 +1,7 @@
 import { NotPermittedError } from '../domain/errors.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import type { Dependencies } from './dependencies.ts';
-import { reviewReasons } from './fulfilment.ts';
+import { reviewReasons } from './fulfilment-plan.ts';
 
 /**
  * Checked by every step that changes data (sources, the consent ledger) itself, whatever released the workflow:

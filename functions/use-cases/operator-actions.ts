@@ -7,7 +7,7 @@ import { RequestTypeSchema, type RequestType } from '../domain/request-types.ts'
 import type { Dependencies } from './dependencies.ts';
 import { amendAsItStands } from './amend-as-it-stands.ts';
 import { decide } from './operator.ts';
-import { reviewReasons } from './fulfilment.ts';
+import { reviewReasons } from './fulfilment-plan.ts';
 import { operatorName, type OperatorActor } from '../domain/operator-identity.ts';
 import type { Idempotency } from './ports.ts';
 import { parseSubmission, submitRequest } from './submit-request.ts';

@@ -9,7 +9,8 @@ import { LANGUAGES, RequestTypeSchema, type Language, type RequestType } from '.
 import { changesSchema } from '../domain/rectification.ts';
 import { eventsOfType, type RecordedAuditEvent } from '../domain/audit.ts';
 import { operatorName, type OperatorActor } from '../domain/operator-identity.ts';
-import { correctionProblems, describeReasons, reviewReasons } from './fulfilment.ts';
+import { describeReasons } from './fulfilment.ts';
+import { correctionProblems, reviewReasons } from './fulfilment-plan.ts';
 import { correctableFields, localize } from '../config/profile-schema.ts';
 import type { Dependencies } from './dependencies.ts';
 import { notifyPerson } from './notify.ts';

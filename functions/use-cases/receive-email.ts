@@ -6,9 +6,15 @@ import { mailDomain } from '../config/profile-schema.ts';
 import { normaliseAddress } from '../domain/email/address.ts';
 import { IdempotencyKeyReusedError, NotFoundError } from '../domain/errors.ts';
 import { MAX_KEPT_REPLIES, MAX_MESSAGE_CHARS, type DataSubjectRequest, type PersonReply } from '../domain/request.ts';
-import { alertOperator, notifyPerson } from './notify.ts';
 import type { Dependencies } from './dependencies.ts';
 import { submitRequest } from './submit-request.ts';
+
+/**
+ * What mails from here — a confirmed person's reply acknowledged, the operator alerted of a third party's mail — is
+ * loaded on those paths only: most mail makes a request (its receipt is the workflow's) or is dropped, and the intake
+ * function's init stays within its 400 KB (README, bench:cold-start).
+ */
+const notify = () => import('./notify.ts');
 
 export interface EmailOutcome {
   outcome: 'request' | 'triage' | 'reply' | 'drop' | 'reject';
@@ -121,7 +127,7 @@ export async function receiveEmail(
           await deps.audit.appendOnce(request.id, once, received(THIRD_PARTY, { quarantined, authFailures: decision.authFailures }));
         }
         // One alert per request (an alert is mailed once): a stream of such mail must not become a stream of alerts.
-        await alertOperator(deps, request, 'thirdPartyMail');
+        await (await notify()).alertOperator(deps, request, 'thirdPartyMail');
         return { outcome: 'reply', requestId: request.id, reason: THIRD_PARTY };
       }
       if (!recordedBefore) {
@@ -130,7 +136,7 @@ export async function receiveEmail(
       }
       await keepReply(deps, request, { at: deps.clock.now().toISOString(), sesMessageId, text: keptText(decision.text) });
       // Once per request, and only to an address that confirmed (before that, the receipt they answer asks them to).
-      if (request.verifiedAt) await notifyPerson(deps, request, 'replyReceived', {}, 1, decision.messageId && THREADABLE_MESSAGE_ID.test(decision.messageId) ? decision.messageId : undefined);
+      if (request.verifiedAt) await (await notify()).notifyPerson(deps, request, 'replyReceived', {}, 1, decision.messageId && THREADABLE_MESSAGE_ID.test(decision.messageId) ? decision.messageId : undefined);
       return { outcome: 'reply', requestId: request.id };
     }
     case 'request': {

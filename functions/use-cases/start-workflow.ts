@@ -2,7 +2,7 @@ import { answerBy } from '../domain/deadlines/index.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import { anyType } from '../domain/request-policy.ts';
 import type { Dependencies } from './dependencies.ts';
-import { plannedSources } from './fulfilment.ts';
+import { plannedSources } from './fulfilment-plan.ts';
 import type { ExecutionStart } from './ports.ts';
 
 /** The latest instant by which the person must have heard from us if verification or a decision never comes. */

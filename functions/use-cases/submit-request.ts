@@ -5,7 +5,7 @@ import type { Deadline } from '../domain/deadlines/index.ts';
 import { MAX_MESSAGE_CHARS, newReference, type Channel, type DataSubjectRequest, type Entry } from '../domain/request.ts';
 import { LanguageSchema, REQUEST_TYPES, RequestTypeSchema, type RequestType } from '../domain/request-types.ts';
 import type { Dependencies } from './dependencies.ts';
-import { correctionProblems } from './fulfilment.ts';
+import { correctionProblems } from './fulfilment-plan.ts';
 import type { CreateResult, Idempotency } from './ports.ts';
 import { startWorkflow } from './start-workflow.ts';
 import { onFirstUse } from '../domain/on-first-use.ts';

@@ -3,7 +3,7 @@ import { ConflictError } from '../domain/errors.ts';
 import { loadMessages, type MailTemplate } from '../domain/messages.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import { releaseVerificationWait } from './confirm-verification.ts';
-import { beginsOnConfirmation } from './fulfilment.ts';
+import { beginsOnConfirmation } from './fulfilment-plan.ts';
 import type { Dependencies } from './dependencies.ts';
 import { alertOperator, notifyPerson, notifyPersonIfAdmitted } from './notify.ts';
 import { MAX_WAITING_PER_LINK, type ExecutionStart, type Verification } from './ports.ts';

@@ -1,7 +1,8 @@
 import { NotPermittedError } from '../domain/errors.ts';
 import type { Dependencies } from './dependencies.ts';
 import { applyGlobalPrivacyControl } from './consent.ts';
-import { describeReasons, plannedSources, reviewReasons } from './fulfilment.ts';
+import { describeReasons } from './fulfilment.ts';
+import { plannedSources, reviewReasons } from './fulfilment-plan.ts';
 import { alertOperator, groundLines, notifyPerson } from './notify.ts';
 import type { ExecutionStart } from './ports.ts';
 import { answerDeadline } from './start-workflow.ts';

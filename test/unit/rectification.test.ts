@@ -5,7 +5,7 @@ import { correctableFields } from '../../functions/config/profile-schema.ts';
 import { changesFor } from '../../functions/adapters/sources/source-rules.ts';
 import { ValidationError } from '../../functions/domain/errors.ts';
 import { MAX_CHANGES } from '../../functions/domain/rectification.ts';
-import { correctionProblems, reviewReasons } from '../../functions/use-cases/fulfilment.ts';
+import { correctionProblems, reviewReasons } from '../../functions/use-cases/fulfilment-plan.ts';
 import { parseSubmission } from '../../functions/use-cases/submit-request.ts';
 import type { DataSubjectRequest } from '../../functions/domain/request.ts';
 

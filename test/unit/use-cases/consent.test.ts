@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../functions/domain/errors.ts';
-import { applyGlobalPrivacyControl, consentHistory, consentSections, consentState, recordConsent, withdrawForRequest, withdrawnPurposes } from '../../../functions/use-cases/consent.ts';
+import { applyGlobalPrivacyControl, consentHistory, consentSections, consentState, recordConsent, withdrawForRequest } from '../../../functions/use-cases/consent.ts';
+import { withdrawnPurposes } from '../../../functions/use-cases/fulfilment-plan.ts';
 import { NOW, placeRequest, systemFor } from '../../support/flow.ts';
 
 const EMAIL = 'aigerim@example.kz';

@@ -6,7 +6,8 @@ import { ProcessorNotifier } from '../../../functions/adapters/processors/proces
 import { NotFoundError } from '../../../functions/domain/errors.ts';
 import { operatorCall } from '../../../functions/handlers/http/operator-routes.ts';
 import { notifyAndAnswer } from '../../../functions/use-cases/answer.ts';
-import { AFTER_NOTICES_MS, applyToSource, notifyProcessors, plannedSources, sourceSteps } from '../../../functions/use-cases/fulfilment.ts';
+import { AFTER_NOTICES_MS, applyToSource, notifyProcessors } from '../../../functions/use-cases/fulfilment.ts';
+import { plannedSources, sourceSteps } from '../../../functions/use-cases/fulfilment-plan.ts';
 import { BLOCKED_ATTRIBUTE } from '../../../functions/use-cases/ports.ts';
 import { aMinuteOn, mailsTo, NOW, OPERATOR, operatorMails, placeRequest, systemFor } from '../../support/flow.ts';
 
