@@ -39,6 +39,14 @@ module.exports = {
       to: { path: ['^functions/use-cases/', '^functions/handlers/', '^functions/composition\\.ts$'], pathNot: '^functions/use-cases/ports\\.ts$' },
     },
     {
+      name: 'intake-plans-without-texts',
+      comment:
+        "What the mail intake and the API run for every request (its planning, submitting, starting the workflow, receiving mail) loads no texts and no step that acts: notify.ts, fulfilment.ts, consent.ts and the message catalogue come in by import() where a path mails. A static import would put them back in the intake's init (383 of its 400 KB; README, bench:cold-start).",
+      severity: 'error',
+      from: { path: '^functions/use-cases/(fulfilment-plan|submit-request|start-workflow|receive-email)\\.ts$' },
+      to: { path: '^functions/(use-cases/(notify|fulfilment|consent)|domain/messages)\\.ts$', dependencyTypesNot: ['type-only', 'dynamic-import'] },
+    },
+    {
       name: 'zod-through-schema',
       comment:
         'zod is imported in one place, functions/domain/schema.ts (zod/mini with its English locale): a direct import of zod would bring its whole classic API back into every bundle, or skip the locale.',
