@@ -7,39 +7,13 @@ import { NotFoundError } from '../../../functions/domain/errors.ts';
 import { operatorCall } from '../../../functions/handlers/http/operator-routes.ts';
 import { notifyAndAnswer } from '../../../functions/use-cases/answer.ts';
 import { AFTER_NOTICES_MS, applyToSource, notifyProcessors } from '../../../functions/use-cases/fulfilment.ts';
-import { plannedSources, sourceSteps } from '../../../functions/use-cases/fulfilment-plan.ts';
+import { plannedSources } from '../../../functions/use-cases/fulfilment-plan.ts';
 import { BLOCKED_ATTRIBUTE } from '../../../functions/use-cases/ports.ts';
 import { aMinuteOn, mailsTo, NOW, OPERATOR, operatorMails, placeRequest, systemFor } from '../../support/flow.ts';
 
 const VNEDRAH = 'profiles/seeds/vnedrah.json';
 const NURLAN = 'nurlan.abenov@mail.example';
 const ARMAN = 'arman.zhaksybekov@mail.example';
-
-describe('sourceSteps', () => {
-  it('reads first, then changes, blocks, and destroys last', () => {
-    const { deps } = systemFor(VNEDRAH);
-    const accounts = deps.profile.sources.find((s) => s.id === 'accounts')!;
-    expect(sourceSteps(deps.profile, accounts, ['erasure', 'blocking', 'access', 'rectification'])).toEqual(['access', 'rectification', 'blocking', 'erasure']);
-  });
-
-  it('lets a withdrawal destroy where the profile says so, once where erasure was asked too', () => {
-    const { deps } = systemFor(VNEDRAH);
-    const accounts = deps.profile.sources.find((s) => s.id === 'accounts')!;
-    expect(sourceSteps(deps.profile, accounts, ['consent_withdrawal'])).toEqual(['consent_withdrawal']);
-    expect(sourceSteps(deps.profile, accounts, ['consent_withdrawal', 'erasure'])).toEqual(['erasure']);
-  });
-
-  it('takes a person off a mailing list only, and marks consent flags on records that stay', () => {
-    const { deps } = systemFor('profiles/seeds/4sell.json');
-    const [users, mailing] = deps.profile.sources;
-    expect(sourceSteps(deps.profile, mailing!, ['marketing_opt_out'])).toEqual(['marketing_opt_out']);
-    expect(sourceSteps(deps.profile, users!, ['marketing_opt_out'])).toEqual([]);
-    expect(plannedSources(deps.profile, ['marketing_opt_out']).map((s) => s.id)).toEqual(['mailing']);
-    // The demo's only source keeps its records on an opt-out: the consent flag is set to false there.
-    const demo = systemFor('profiles/demo.json').deps.profile;
-    expect(sourceSteps(demo, demo.sources[0]!, ['marketing_opt_out'])).toEqual(['consent_flags']);
-  });
-});
 
 describe('applyToSource', () => {
   it('reads the person\'s records (and nobody else\'s) for an access request, and records the outcome', async () => {
