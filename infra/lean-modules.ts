@@ -37,6 +37,9 @@ const CHAIN_PREDICATES = ['credentialsWillNeedRefresh', 'credentialsTreatedAsExp
  * clients they bring) is code a function carries but never runs, and each of its ten lazily imported providers split
  * the SDK's shared code into more chunks at every init. Clients here get the environment's credentials alone; where
  * they are missing, a call fails as the chain's first link does ("Unable to find environment variable credentials").
+ * They are memoized as the chain memoizes them (its own `memoizeChain`, read again only when they near their
+ * expiration): without it a client read six variables of the environment and built its credentials on every call
+ * (1.2 s of the 77 s a verification function's worker was busy in a profile of bench:intake).
  * The module's two other exports (whether credentials expire, and whether they are about to) keep the SDK's own
  * one-line definitions, taken from the file; a version that no longer defines them on one line fails the build, and
  * a test checks what they return.
@@ -53,7 +56,12 @@ export function credentialsFromEnvironment(): Plugin {
           return line;
         });
         return {
-          contents: ["export { fromEnv as defaultProvider } from '@aws-sdk/credential-provider-env';", ...predicates].join('\n'),
+          contents: [
+            "import { fromEnv } from '@aws-sdk/credential-provider-env';",
+            "import { memoizeChain } from './runtime/memoize-chain';",
+            'export const defaultProvider = (init = {}) => memoizeChain([fromEnv(init)], credentialsTreatedAsExpired);',
+            ...predicates,
+          ].join('\n'),
           resolveDir: dirname(path),
           loader: 'js',
         };

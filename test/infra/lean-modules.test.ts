@@ -109,6 +109,37 @@ describe('lean modules (what a function bundle leaves out of its init)', () => {
     for (const provider of ['fromSSO', 'fromIni', 'fromProcess', 'fromTokenFile', 'fromContainerMetadata', 'fromInstanceMetadata']) expect(code).not.toContain(provider);
   });
 
+  it('reads the environment’s credentials once per client, as the SDK’s chain memoizes them', async () => {
+    const { module } = await bundled(
+      'credentials-once',
+      `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nexport const client = () => new DynamoDBClient({ region: 'us-east-1' });\n`,
+    );
+    type Credentials = { accessKeyId: string; expiration?: Date };
+    const client = module.client as () => { config: { credentials: () => Promise<Credentials> } };
+    const saved = { ...process.env };
+    try {
+      Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIDFIRST', AWS_SECRET_ACCESS_KEY: 'first-secret' });
+      delete process.env.AWS_PROFILE;
+      delete process.env.AWS_CREDENTIAL_EXPIRATION;
+      const first = client();
+      expect((await first.config.credentials()).accessKeyId).toBe('AKIDFIRST');
+      process.env.AWS_ACCESS_KEY_ID = 'AKIDSECOND';
+      expect((await first.config.credentials()).accessKeyId).toBe('AKIDFIRST');
+      expect((await client().config.credentials()).accessKeyId).toBe('AKIDSECOND');
+      // Credentials that are about to expire are read again, as the chain does.
+      process.env.AWS_CREDENTIAL_EXPIRATION = new Date(Date.now() + 60_000).toISOString();
+      const expiring = client();
+      expect((await expiring.config.credentials()).accessKeyId).toBe('AKIDSECOND');
+      process.env.AWS_ACCESS_KEY_ID = 'AKIDTHIRD';
+      process.env.AWS_CREDENTIAL_EXPIRATION = new Date(Date.now() + 3_600_000).toISOString();
+      await expiring.config.credentials(); // the refresh runs beside the call that finds them near their end
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect((await expiring.config.credentials()).accessKeyId).toBe('AKIDTHIRD');
+    } finally {
+      process.env = saved;
+    }
+  });
+
   it('keeps the chain module’s other exports, as the SDK defines them', async () => {
     const { module } = await bundled(
       'predicates',
