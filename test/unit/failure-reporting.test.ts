@@ -1,6 +1,7 @@
-import { ConditionalCheckFailedException, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { Readable } from 'node:stream';
+import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { transientErrorFor } from '../../functions/adapters/dependency-errors.ts';
+import { awsClient, transientErrorFor } from '../../functions/adapters/dependency-errors.ts';
 import { mailError } from '../../functions/adapters/mail/mailer.ts';
 import {
   ConflictError,
@@ -51,6 +52,41 @@ describe('AWS failures', () => {
     expect(transientErrorFor(new ConditionalCheckFailedException({ message: 'The conditional request failed', ...meta }), 'DynamoDB')).toBeUndefined();
     expect(transientErrorFor(new ConflictError('x'), 'DynamoDB')).toBeUndefined();
     expect(transientErrorFor(new ProvisionedThroughputExceededException({ message: 'item user@example.kz', ...meta }), 'DynamoDB')!.message).toBe('DynamoDB throttled the call (ProvisionedThroughputExceededException)');
+  });
+
+  it('an adapter’s client hands no call to the SDK’s logger, and still names a throttled call', async () => {
+    const answers = [
+      { statusCode: 200, body: '{"Item":{"pk":{"S":"user@example.kz"}}}' },
+      { statusCode: 400, body: '{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"slow"}' },
+    ];
+    const client = (logged: unknown[]) => {
+      let call = 0;
+      return new DynamoDBClient({
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' },
+        maxAttempts: 1,
+        logger: { debug: () => undefined, info: (entry: unknown) => logged.push(entry), warn: () => undefined, error: (entry: unknown) => logged.push(entry) },
+        requestHandler: {
+          handle: async () => {
+            const { statusCode, body } = answers[call++ % answers.length]!;
+            return { response: { statusCode, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: Readable.from([Buffer.from(body)]) } };
+          },
+        },
+      });
+    };
+    const get = new GetItemCommand({ TableName: 'requests', Key: { pk: { S: 'user@example.kz' } } });
+    // The SDK's own client logs both calls, each with a copy of its input.
+    const plainLog: unknown[] = [];
+    const plain = client(plainLog);
+    await plain.send(get);
+    await expect(plain.send(get)).rejects.toThrow(ProvisionedThroughputExceededException);
+    expect(plainLog).toHaveLength(2);
+    // An adapter's client: nothing copied for a logger, and the failure named as one that passes.
+    const adapterLog: unknown[] = [];
+    const adapter = awsClient(client(adapterLog), 'DynamoDB');
+    expect((await adapter.send(get)).Item).toEqual({ pk: { S: 'user@example.kz' } });
+    await expect(adapter.send(get)).rejects.toBeInstanceOf(Throttled);
+    expect(adapterLog).toEqual([]);
   });
 
   it('every transient error is retried by its code', () => {

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { ConflictError, DependencyError, DerbesError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { OPERATOR_ROLES, roleOfGroups, type OperatorRole, type PoolStanding } from '../../domain/operator-identity.ts';
-import { withTransientErrors } from '../dependency-errors.ts';
+import { awsClient } from '../dependency-errors.ts';
 
 export interface OperatorAccount {
   email: string;
@@ -52,7 +52,7 @@ export function parseRole(role: unknown): OperatorRole {
 export class OperatorDirectory {
   constructor(
     private readonly userPoolId: string,
-    private readonly client: CognitoIdentityProviderClient = withTransientErrors(new CognitoIdentityProviderClient({}), 'Cognito'),
+    private readonly client: CognitoIdentityProviderClient = awsClient(new CognitoIdentityProviderClient({}), 'Cognito'),
   ) {}
 
   /** Adds a person with one role; returns the temporary password for their first sign-in (shown once). */

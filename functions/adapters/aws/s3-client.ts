@@ -1,10 +1,10 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { withTransientErrors } from '../dependency-errors.ts';
+import { awsClient } from '../dependency-errors.ts';
 
 let client: S3Client | undefined;
 
 /** One S3 client per process; path-style addressing when a local endpoint (s3rver) stands in for S3. */
 export function s3Client(): S3Client {
-  client ??= withTransientErrors(new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }), 'S3');
+  client ??= awsClient(new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }), 'S3');
   return client;
 }

@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigurationError, DependencyError, DerbesError } from '../../domain/errors.ts';
-import { withTransientErrors } from '../dependency-errors.ts';
+import { awsClient } from '../dependency-errors.ts';
 
 /**
  * A rotated secret reaches a warm sandbox within this time. Five minutes, not AWS's caching-client hour: a revoked
@@ -15,7 +15,7 @@ const MAX_AGE_MS = 5 * 60 * 1000;
 export class SecretSource {
   private readonly cache = new Map<string, { value: Promise<string>; fetchedAt: number }>();
 
-  constructor(private readonly client: SecretsManagerClient = withTransientErrors(new SecretsManagerClient({}), 'Secrets Manager')) {}
+  constructor(private readonly client: SecretsManagerClient = awsClient(new SecretsManagerClient({}), 'Secrets Manager')) {}
 
   get(name: string): Promise<string> {
     const cached = this.cache.get(name);

@@ -1,5 +1,5 @@
 import { PutSuppressedDestinationCommand, SESv2Client } from '@aws-sdk/client-sesv2';
-import { withTransientErrors } from '../dependency-errors.ts';
+import { awsClient } from '../dependency-errors.ts';
 
 /**
  * SES' account-level suppression list. It stops every message SES would send to the address — derbes' own later
@@ -12,6 +12,6 @@ export async function suppressInSes(email: string, ses: SESv2Client = sesV2Clien
 let shared: SESv2Client | undefined;
 /** One client per process, not one per call. */
 function sesV2Client(): SESv2Client {
-  shared ??= withTransientErrors(new SESv2Client({}), 'SES');
+  shared ??= awsClient(new SESv2Client({}), 'SES');
   return shared;
 }

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { WaitEndedError } from '../../domain/errors.ts';
 import type { ExecutionStart, ExecutionStatus, Workflow } from '../../use-cases/ports.ts';
-import { withTransientErrors } from '../dependency-errors.ts';
+import { awsClient } from '../dependency-errors.ts';
 
 /**
  * Step Functions' answers to a token whose wait is over (timed out, or answered before); the local runtime's endpoint
@@ -26,7 +26,7 @@ export class StepFunctionsWorkflow implements Workflow {
   constructor(
     /** Read when needed: completeTask needs the token alone. */
     private readonly stateMachineArn: () => string,
-    private readonly sfn: SFNClient = withTransientErrors(new SFNClient({}), 'Step Functions'),
+    private readonly sfn: SFNClient = awsClient(new SFNClient({}), 'Step Functions'),
   ) {}
 
   async start(input: ExecutionStart): Promise<void> {

@@ -1,13 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { withTransientErrors } from '../dependency-errors.ts';
+import { awsClient } from '../dependency-errors.ts';
 
 let low: DynamoDBClient | undefined;
 let client: DynamoDBDocumentClient | undefined;
 
 /** One DynamoDB client per process; the endpoint comes from AWS_ENDPOINT_URL_DYNAMODB locally. */
 export function dynamoDbClient(): DynamoDBClient {
-  low ??= withTransientErrors(new DynamoDBClient({}), 'DynamoDB');
+  low ??= awsClient(new DynamoDBClient({}), 'DynamoDB');
   return low;
 }
 

@@ -1,6 +1,6 @@
 import { SESClient, SendRawEmailCommand, type SESClientConfig } from '@aws-sdk/client-ses';
 import { DependencyError, MailDeferred, MailRejected, ServiceUnavailable } from '../../domain/errors.ts';
-import { transientErrorFor, withTransientErrors } from '../dependency-errors.ts';
+import { awsClient, transientErrorFor } from '../dependency-errors.ts';
 import type { Mailer, OutgoingMail } from '../../use-cases/ports.ts';
 import { composeMessage, type MailSender } from './compose.ts';
 
@@ -66,7 +66,7 @@ export function sesClient(config: SESClientConfig = {}): SESClient {
 }
 
 /** Delivers to the mail's one recipient, named outright: SES then reads no recipient from the headers. */
-export function sesDelivery(ses: SESClient = withTransientErrors(sesClient(), 'SES')): Deliver {
+export function sesDelivery(ses: SESClient = awsClient(sesClient(), 'SES')): Deliver {
   return async (raw, mail) => {
     await ses.send(new SendRawEmailCommand({ RawMessage: { Data: raw }, Destinations: [mail.to] }));
   };
