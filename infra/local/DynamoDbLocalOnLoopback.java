@@ -12,7 +12,9 @@ import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
+import com.almworks.sqlite4java.SQLiteBusyException;
 import com.almworks.sqlite4java.SQLiteConnection;
+import com.almworks.sqlite4java.SQLiteException;
 import com.almworks.sqlite4java.SQLiteStatement;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Server;
@@ -48,6 +50,7 @@ public class DynamoDbLocalOnLoopback {
     if (parent.isEmpty()) Runtime.getRuntime().halt(0);
     parent.get().onExit().thenRun(() -> Runtime.getRuntime().halt(0));
     proxy.start();
+    if (database != null) keepLogShort(Path.of(database));
 
     String target = System.getProperty("derbes.compileTo");
     String source = System.getProperty("derbes.source");
@@ -82,11 +85,11 @@ public class DynamoDbLocalOnLoopback {
    * syncs the journal and the database and deletes the journal (bare PutItem on a 2-core machine's disk: 557–681 →
    * 967–1,046 a second; README, bench:intake). A commit is as durable either way (synchronous stays FULL), and a JVM
    * killed mid-write leaves a log SQLite replays on the next open. The log is written back into the file when a
-   * transaction's commit checkpoints it (DynamoDB Local's plain writes never do) and on the next start, when this
-   * connection closes. Set with DynamoDB Local's own SQLite library, loaded as DynamoDB Local loads it (the server's
-   * load is then a no-op): a second copy loaded from java.library.path crashed the JVM in native code, now and then.
-   * A file that cannot take the log (another process holding it, a file system without shared memory) stops the
-   * start with SQLite's reason.
+   * transaction's commit checkpoints it (DynamoDB Local's plain writes never do), once a second while the database
+   * runs (keepLogShort), and on the next start, when this connection closes. Set with DynamoDB Local's own SQLite
+   * library, loaded as DynamoDB Local loads it (the server's load is then a no-op): a second copy loaded from
+   * java.library.path crashed the JVM in native code, now and then. A file that cannot take the log (another process
+   * holding it, a file system without shared memory) stops the start with SQLite's reason.
    */
   private static void writeAheadLog(Path file) throws Exception {
     SQLiteLibraryLoader.initialize();
@@ -104,6 +107,47 @@ public class DynamoDbLocalOnLoopback {
     } finally {
       connection.dispose();
     }
+  }
+
+  private static final long CHECKPOINT_EVERY_MS = 1_000;
+
+  /**
+   * Once a second, what the log holds is written back into the file (a PASSIVE checkpoint: it waits for nobody and
+   * holds no writer), so that the first commit after it starts the log over from its beginning. DynamoDB Local itself
+   * never checkpoints a plain write: 30,000 bare puts left a log of 198 MB and the file empty, and a log that never
+   * starts over grows until the next start. Under writes without a pause the log still grows (a commit only starts it
+   * over when the last checkpoint took in all of it), and its file keeps the largest size it reached until the next
+   * start: the SQLite inside DynamoDB Local predates the checkpoint that truncates, and the checkpoints that start the
+   * log over or truncate it hold writers, which DynamoDB Local then fails with "database is locked" (seen). On a
+   * connection of its own thread, as sqlite4java confines a connection to the thread that opened it. A failure ends
+   * the checkpoints, its reason on the JVM's error output: the database works on, its log growing as before.
+   */
+  private static void keepLogShort(Path file) {
+    Thread checkpointer = new Thread(() -> {
+      SQLiteConnection connection = new SQLiteConnection(file.toFile());
+      try {
+        connection.open(false);
+        while (true) {
+          Thread.sleep(CHECKPOINT_EVERY_MS);
+          SQLiteStatement checkpoint = connection.prepare("PRAGMA wal_checkpoint(PASSIVE)", false);
+          try {
+            checkpoint.step();
+          } catch (SQLiteBusyException busy) {
+            // A checkpoint of DynamoDB Local's own is running: the next one takes what it left.
+          } finally {
+            checkpoint.dispose();
+          }
+        }
+      } catch (InterruptedException stopping) {
+        // The JVM is ending.
+      } catch (SQLiteException | RuntimeException failure) {
+        System.err.println("derbes: the write-ahead log of " + file + " is no longer checkpointed: " + failure);
+      } finally {
+        connection.dispose();
+      }
+    }, "derbes-log-checkpoint");
+    checkpointer.setDaemon(true);
+    checkpointer.start();
   }
 
   /** A hard link, as it fails when the name is taken (a rename would replace the file there). */

@@ -1,4 +1,4 @@
-import { mkdtempSync, openSync, readSync, closeSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readSync, closeSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -55,5 +55,42 @@ describe("`npm start`'s database on disk", () => {
     expect(journalVersions(file)).toEqual([1, 1]);
     expect(await itemAfterStart(port, 'item-7')).toEqual({ pk: { S: 'item-7' }, n: { N: '7' } });
     expect(journalVersions(file)).toEqual([2, 2]);
+  }, 90_000);
+
+  it('writes its log back into the file while it runs, so that bursts of plain puts with pauses between them reuse the log instead of growing it', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'derbes-disk-log-'));
+    const database = new DynamoDbLocal(await freePort(), folder);
+    await database.start();
+    try {
+      const db = database.client();
+      await db.send(
+        new CreateTableCommand({ TableName: 'bursts', BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] }),
+      );
+      const logBytes = () => statSync(join(folder, 'shared-local-instance.db-wal')).size;
+      const payload = 'x'.repeat(4000);
+      const logAfterBurst: number[] = [];
+      for (let burst = 0; burst < 3; burst++) {
+        let next = burst * 300;
+        const end = next + 300;
+        await Promise.all(
+          Array.from({ length: 8 }, async () => {
+            while (next < end) await db.send(new PutItemCommand({ TableName: 'bursts', Item: { pk: { S: `item-${next++}` }, payload: { S: payload } } }));
+          }),
+        );
+        logAfterBurst.push(logBytes());
+        // The pause a person's use of the runtime leaves: a checkpoint (once a second) takes in the whole log.
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+      }
+      // Each burst wrote about 3 MB to the log: without checkpoints the log holds all three (about 9 MB).
+      expect(logAfterBurst[0]).toBeGreaterThan(2_000_000);
+      expect(logAfterBurst[2]).toBeLessThan(logAfterBurst[0]! * 1.5);
+      expect(statSync(join(folder, 'shared-local-instance.db')).size).toBeGreaterThan(2_000_000);
+      for (const pk of ['item-0', 'item-450', 'item-899']) {
+        expect((await db.send(new GetItemCommand({ TableName: 'bursts', Key: { pk: { S: pk } }, ConsistentRead: true }))).Item?.payload).toEqual({ S: payload });
+      }
+    } finally {
+      await database.stop();
+      rmSync(folder, { recursive: true, force: true });
+    }
   }, 90_000);
 });
