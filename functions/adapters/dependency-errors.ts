@@ -80,6 +80,6 @@ export function withTransientErrors<C>(client: C, what: string): C {
  * function's worker was busy in a profile of bench:intake, in Lambda as here. Nothing is logged either way.
  */
 export function awsClient<C>(client: C, what: string): C {
-  (client as unknown as MiddlewareClient).middlewareStack.remove('loggerMiddleware');
+  if (!(client as unknown as MiddlewareClient).middlewareStack.remove('loggerMiddleware')) throw new Error(`the ${what} client has no loggerMiddleware to remove: the SDK changed`);
   return withTransientErrors(client, what);
 }

@@ -12,7 +12,6 @@ import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
-import com.almworks.sqlite4java.SQLiteBusyException;
 import com.almworks.sqlite4java.SQLiteConnection;
 import com.almworks.sqlite4java.SQLiteException;
 import com.almworks.sqlite4java.SQLiteStatement;
@@ -110,37 +109,45 @@ public class DynamoDbLocalOnLoopback {
   }
 
   private static final long CHECKPOINT_EVERY_MS = 1_000;
+  /** How long preparing the checkpoint waits for DynamoDB Local's writer (a table being made changes the schema). */
+  private static final int PREPARE_WAIT_MS = 200;
 
   /**
    * Once a second, what the log holds is written back into the file (a PASSIVE checkpoint: it waits for nobody and
-   * holds no writer), so that the first commit after it starts the log over from its beginning. DynamoDB Local itself
-   * never checkpoints a plain write: 30,000 bare puts left a log of 198 MB and the file empty, and a log that never
-   * starts over grows until the next start. Under writes without a pause the log still grows (a commit only starts it
-   * over when the last checkpoint took in all of it), and its file keeps the largest size it reached until the next
-   * start: the SQLite inside DynamoDB Local predates the checkpoint that truncates, and the checkpoints that start the
-   * log over or truncate it hold writers, which DynamoDB Local then fails with "database is locked" (seen). On a
-   * connection of its own thread, as sqlite4java confines a connection to the thread that opened it. A failure ends
-   * the checkpoints, its reason on the JVM's error output: the database works on, its log growing as before.
+   * holds no writer), so that the first commit after one that took in the whole log starts the log over from its
+   * beginning. DynamoDB Local itself never checkpoints a plain write: 30,000 bare puts left a log of 198 MB and the
+   * file empty, and a log that never starts over grows until the next start. Under writes without a pause the log
+   * still grows (a commit only starts it over when the last checkpoint took in all of it), and its file keeps the
+   * largest size it reached until the next start: the SQLite inside DynamoDB Local predates the checkpoint that
+   * truncates, and the checkpoints that start the log over or truncate it hold writers, which DynamoDB Local then
+   * fails with "database is locked" (seen). On a connection of its own thread, as sqlite4java confines a connection
+   * to the thread that opened it; a daemon thread, which ends with the JVM. A checkpoint that fails (the disk, say) is
+   * reported on the JVM's error output, which the runtime's log shows (infra/local/dynamodb-local.ts), once until
+   * one succeeds again, and tried again a second later.
    */
   private static void keepLogShort(Path file) {
     Thread checkpointer = new Thread(() -> {
       SQLiteConnection connection = new SQLiteConnection(file.toFile());
       try {
         connection.open(false);
+        connection.setBusyTimeout(PREPARE_WAIT_MS);
+        boolean failing = false;
         while (true) {
           Thread.sleep(CHECKPOINT_EVERY_MS);
-          SQLiteStatement checkpoint = connection.prepare("PRAGMA wal_checkpoint(PASSIVE)", false);
           try {
-            checkpoint.step();
-          } catch (SQLiteBusyException busy) {
-            // A checkpoint of DynamoDB Local's own is running: the next one takes what it left.
-          } finally {
-            checkpoint.dispose();
+            SQLiteStatement checkpoint = connection.prepare("PRAGMA wal_checkpoint(PASSIVE)", false);
+            try {
+              checkpoint.step();
+            } finally {
+              checkpoint.dispose();
+            }
+            failing = false;
+          } catch (SQLiteException failure) {
+            if (!failing) System.err.println("derbes: checkpoint of " + file + " failed, tried again each second: " + failure);
+            failing = true;
           }
         }
-      } catch (InterruptedException stopping) {
-        // The JVM is ending.
-      } catch (SQLiteException | RuntimeException failure) {
+      } catch (InterruptedException | SQLiteException | RuntimeException failure) {
         System.err.println("derbes: the write-ahead log of " + file + " is no longer checkpointed: " + failure);
       } finally {
         connection.dispose();

@@ -23,6 +23,8 @@ const LAUNCHER_CACHE = join(REPO_ROOT, 'node_modules', '.cache', 'derbes', 'dyna
 
 const STOP_GRACE_MS = 5_000;
 const ARCHIVING_GRACE_MS = 30_000;
+/** How much of DynamoDB Local's output is kept, to explain a start that failed. */
+const OUTPUT_KEPT = 8_000;
 /** The file DynamoDB Local keeps every table in with -sharedDb, in its -dbPath. */
 const SHARED_DATABASE_FILE = 'shared-local-instance.db';
 
@@ -143,9 +145,17 @@ export class DynamoDbLocal implements LocalDatabase {
     const child = this.process;
     this.killOnExit = () => child.kill('SIGKILL');
     process.once('exit', this.killOnExit);
+    // Its last output, for a start that fails; the launcher's own reports (a line `derbes: …`) go to the runtime's log.
     let output = '';
-    this.process.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    this.process.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    let partial = '';
+    this.process.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-OUTPUT_KEPT)));
+    this.process.stderr?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      output = (output + text).slice(-OUTPUT_KEPT);
+      const lines = (partial + text).split('\n');
+      partial = lines.pop()!.slice(-OUTPUT_KEPT);
+      for (const line of lines) if (line.startsWith('derbes: ')) console.error(`[dynamodb] ${line.slice('derbes: '.length)}`);
+    });
     const exited = new Promise<never>((_, reject) =>
       this.process!.once('exit', (code) => reject(new Error(`DynamoDB Local exited with code ${code}:\n${output.slice(-2000)}`))),
     );
