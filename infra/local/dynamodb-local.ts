@@ -24,7 +24,7 @@ const LAUNCHER_CACHE = join(REPO_ROOT, 'node_modules', '.cache', 'derbes', 'dyna
 const STOP_GRACE_MS = 5_000;
 const ARCHIVING_GRACE_MS = 30_000;
 /** How much of DynamoDB Local's output is kept, to explain a start that failed. */
-const OUTPUT_KEPT = 8_000;
+const OUTPUT_KEPT = 2_000;
 /** The file DynamoDB Local keeps every table in with -sharedDb, in its -dbPath. */
 const SHARED_DATABASE_FILE = 'shared-local-instance.db';
 
@@ -157,7 +157,7 @@ export class DynamoDbLocal implements LocalDatabase {
       for (const line of lines) if (line.startsWith('derbes: ')) console.error(`[dynamodb] ${line.slice('derbes: '.length)}`);
     });
     const exited = new Promise<never>((_, reject) =>
-      this.process!.once('exit', (code) => reject(new Error(`DynamoDB Local exited with code ${code}:\n${output.slice(-2000)}`))),
+      this.process!.once('exit', (code) => reject(new Error(`DynamoDB Local exited with code ${code}:\n${output}`))),
     );
     const client = this.client();
     const ready = (async () => {
@@ -169,7 +169,7 @@ export class DynamoDbLocal implements LocalDatabase {
           await new Promise((r) => setTimeout(r, 200));
         }
       }
-      throw new Error(`DynamoDB Local did not answer on ${this.endpoint} within 30 s:\n${output.slice(-2000)}`);
+      throw new Error(`DynamoDB Local did not answer on ${this.endpoint} within 30 s:\n${output}`);
     })();
     try {
       await Promise.race([ready, exited]);

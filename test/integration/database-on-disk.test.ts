@@ -7,15 +7,21 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DynamoDbLocal } from '../../infra/local/dynamodb-local.ts';
 import { freePort } from '../../infra/local/free-port.ts';
 
-/** Bytes 18 and 19 of an SQLite file: 1 for the rollback journal, 2 for the write-ahead log (sqlite.org/fileformat.html). */
-function journalVersions(file: string): [number, number] {
-  const header = Buffer.alloc(20);
+/** The first `length` bytes of a file. */
+function head(file: string, length: number): Buffer {
+  const bytes = Buffer.alloc(length);
   const fd = openSync(file, 'r');
   try {
-    readSync(fd, header, 0, 20, 0);
+    readSync(fd, bytes, 0, length, 0);
   } finally {
     closeSync(fd);
   }
+  return bytes;
+}
+
+/** Bytes 18 and 19 of an SQLite file: 1 for the rollback journal, 2 for the write-ahead log (sqlite.org/fileformat.html). */
+function journalVersions(file: string): [number, number] {
+  const header = head(file, 20);
   return [header[18]!, header[19]!];
 }
 
@@ -71,13 +77,7 @@ describe("`npm start`'s database on disk", () => {
       const log = join(folder, 'shared-local-instance.db-wal');
       /** Whether a checkpoint took in the whole log: the WAL index's last frame (mxFrame) is its backfilled frame (nBackfill). */
       const logTakenIn = () => {
-        const index = Buffer.alloc(100);
-        const fd = openSync(join(folder, 'shared-local-instance.db-shm'), 'r');
-        try {
-          readSync(fd, index, 0, 100, 0);
-        } finally {
-          closeSync(fd);
-        }
+        const index = head(join(folder, 'shared-local-instance.db-shm'), 100);
         return index.readUInt32LE(96) === index.readUInt32LE(16);
       };
       const payload = 'x'.repeat(4000);
