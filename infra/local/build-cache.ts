@@ -10,15 +10,58 @@ export const BUILD_CACHE = join(REPO_ROOT, 'node_modules', '.cache', 'derbes');
 export const KEYS_KEPT = 8;
 /** A key used this recently is kept beyond KEYS_KEPT: a runtime started from it may still load from it. */
 export const KEY_IN_USE_MS = 60 * 60 * 1000;
+/** A build's holds (holdBuild): a file per hold, named by the holding process's id. */
+const HOLDS = '.held';
+
+/**
+ * Keeps `build` from being pruned while this process lives, until the returned function releases it: a running
+ * runtime loads a function's chunks from its build on first use, maybe hours after it started. A hold left by a
+ * process that ended without releasing it (a crash) counts for nothing. Throws ENOENT if the build is gone already.
+ */
+export function holdBuild(build: string): () => void {
+  const holds = join(build, HOLDS);
+  try {
+    // Not recursive: a build removed meanwhile must not come back as a folder with only a hold in it.
+    mkdirSync(holds);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const file = join(holds, `${process.pid}-${randomBytes(4).toString('hex')}`);
+  writeFileSync(file, '');
+  return () => rmSync(file, { force: true });
+}
+
+/** Whether a live process holds `build`. */
+function held(build: string): boolean {
+  const holds = join(build, HOLDS);
+  // A build removed meanwhile by another process holds nothing.
+  return (existsSync(holds) ? readdirSync(holds) : []).some((name) => alive(Number(name.split('-')[0])));
+}
+
+/** Whether a live process holds any build of `key` (a key another process removed meanwhile holds none). */
+function holdsABuild(key: string): boolean {
+  const builds = existsSync(key) ? readdirSync(key, { withFileTypes: true }).filter((e) => e.isDirectory()) : [];
+  return builds.some((e) => held(join(key, e.name)));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it lives, as another user's.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /**
  * A cache entry built at most once per key by any number of runtimes starting at the same time: each build goes
- * into a folder of its own, and a `current` file, replaced atomically, names the one to use. The few newest builds
- * are kept, since a running runtime may still load from one.
+ * into a folder of its own, and a `current` file, replaced atomically, names the one to use. The three newest builds
+ * are kept, and any build a running runtime holds (holdBuild).
  *
  * Keys come and go (a test whose profile holds random ports makes a new one each run), so each new build also removes
  * the kind's keys beyond the KEYS_KEPT last used, unless used within KEY_IN_USE_MS; a key's folder is touched on
- * each use.
+ * each use; nor is a key removed while a build of it is held.
  */
 export class CacheEntry {
   private readonly kindDirectory: string;
@@ -65,7 +108,7 @@ export class CacheEntry {
       .filter((e) => e.isDirectory())
       .map((e) => ({ path: join(this.directory, e.name), at: statSync(join(this.directory, e.name)).mtimeMs }))
       .sort((a, b) => b.at - a.at);
-    for (const old of builds.slice(3)) rmSync(old.path, { recursive: true, force: true });
+    for (const old of builds.slice(3).filter((build) => !held(build.path))) rmSync(old.path, { recursive: true, force: true });
   }
 
   private pruneKeys(): void {
@@ -79,6 +122,6 @@ export class CacheEntry {
         return at === undefined ? [] : [{ path, at }];
       })
       .sort((a, b) => b.at - a.at);
-    for (const old of keys.slice(KEYS_KEPT).filter((key) => key.at < usedSince)) rmSync(old.path, { recursive: true, force: true });
+    for (const old of keys.slice(KEYS_KEPT).filter((key) => key.at < usedSince && !holdsABuild(key.path))) rmSync(old.path, { recursive: true, force: true });
   }
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { BUNDLING_SOURCES, FUNCTION_BUILD } from '../bundling.ts';
 import { REPO_ROOT } from '../names.ts';
-import { CacheEntry } from './build-cache.ts';
+import { CacheEntry, holdBuild } from './build-cache.ts';
 import type { LocalFunction } from './template.ts';
 
 /** The worker-side Lambda runtime is bundled with the functions, under this name. */
@@ -89,9 +89,10 @@ function bundleEntries(functions: Iterable<Pick<LocalFunction, 'logicalId' | 'en
 
 /**
  * The functions' bundles (buildFunctions), and their task root `taskRoot`, with the profile and the folders the
- * bundles carry.
+ * bundles carry. The build is held (holdBuild) until `release`: no other runtime's new build prunes it meanwhile, as a
+ * function loads its chunks on first use.
  */
-export async function bundleFunctions(functions: Iterable<LocalFunction>, taskRoot: string, profilePath: string): Promise<FunctionBundles> {
+export async function bundleFunctions(functions: Iterable<Pick<LocalFunction, 'logicalId' | 'entry' | 'directories'>>, taskRoot: string, profilePath: string): Promise<FunctionBundles & { release: () => void }> {
   const definitions = [...functions];
   const { directory, rebuilt } = await buildFunctions(definitions);
   mkdirSync(taskRoot, { recursive: true });
@@ -105,5 +106,5 @@ export async function bundleFunctions(functions: Iterable<LocalFunction>, taskRo
   const files = new Map(Object.keys(bundleEntries(definitions)).map((name) => [name, join(directory, `${name}.mjs`)]));
   const runtime = files.get(LAMBDA_RUNTIME)!;
   files.delete(LAMBDA_RUNTIME);
-  return { taskRoot, files, runtime, rebuilt };
+  return { taskRoot, files, runtime, rebuilt, release: holdBuild(directory) };
 }

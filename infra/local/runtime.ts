@@ -106,6 +106,7 @@ export async function startLocalSystem(settings: RuntimeSettings, options: Start
     const template = new LocalTemplate(options.editTemplate ? options.editTemplate(synthesized) : synthesized, publicUrl);
     const functionDefinitions = template.functions();
     const bundles = await bundleFunctions(functionDefinitions.values(), join(settings.dataDir, 'functions'), settings.profilePath);
+    stoppers.push(async () => bundles.release());
 
     const s3Direct = `http://127.0.0.1:${await freePort()}`;
 

@@ -1,8 +1,11 @@
-import { mkdirSync, mkdtempSync, readdirSync, utimesSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CacheEntry, KEY_IN_USE_MS, KEYS_KEPT } from '../../infra/local/build-cache.ts';
+import { CacheEntry, holdBuild, KEY_IN_USE_MS, KEYS_KEPT } from '../../infra/local/build-cache.ts';
+import { REPO_ROOT } from '../../infra/names.ts';
 
 const HOUR = 60 * 60 * 1000;
 
@@ -38,5 +41,32 @@ describe('the build cache', () => {
 
     expect(readdirSync(join(root, 'templates'))).toContain(oldest);
     expect(readdirSync(join(root, 'templates'))).toHaveLength(KEYS_KEPT);
+  });
+
+  it('keeps a key past KEYS_KEPT and the hour while a live process holds one of its builds', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'derbes-cache-'));
+    const build = await new CacheEntry('templates', 'held', root).replace(() => undefined);
+    const release = holdBuild(build);
+    utimesSync(join(root, 'templates', 'held'), new Date(Date.now() - 3 * KEY_IN_USE_MS), new Date(Date.now() - 3 * KEY_IN_USE_MS));
+    for (let n = 0; n < KEYS_KEPT; n++) await new CacheEntry('templates', `new-${n}`, root).replace(() => undefined);
+    expect(existsSync(build)).toBe(true);
+
+    release();
+    await new CacheEntry('templates', 'newest', root).replace(() => undefined);
+    expect(readdirSync(join(root, 'templates'))).not.toContain('held');
+  });
+
+  it('takes a hold left by a process that ended without letting go (a crash) for none', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'derbes-cache-'));
+    const entry = new CacheEntry('functions', 'key', root);
+    const build = await entry.replace(() => undefined);
+    // Another Node process holds the build and ends.
+    const module = pathToFileURL(join(REPO_ROOT, 'infra/local/build-cache.ts')).href;
+    execFileSync(process.execPath, ['--input-type=module', '-e', `import { holdBuild } from ${JSON.stringify(module)}; holdBuild(${JSON.stringify(build)});`]);
+    const release = holdBuild(await entry.replace(() => undefined));
+
+    for (let n = 0; n < 3; n++) await entry.replace(() => undefined);
+    expect(existsSync(build)).toBe(false);
+    release();
   });
 });
