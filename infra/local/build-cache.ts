@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, type Dirent, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../names.ts';
 
@@ -10,8 +10,9 @@ export const BUILD_CACHE = join(REPO_ROOT, 'node_modules', '.cache', 'derbes');
 export const KEYS_KEPT = 8;
 /** A key used this recently is kept beyond KEYS_KEPT: a runtime started from it may still load from it. */
 export const KEY_IN_USE_MS = 60 * 60 * 1000;
-/** A build's holds (holdBuild): a file per hold, named by the holding process's id. */
+/** A build's holds (holdBuild): a file per hold, named `<process id>-<random>`. */
 const HOLDS = '.held';
+const HOLD_NAME = /^([1-9]\d*)-[0-9a-f]{8}$/;
 
 /**
  * Keeps `build` from being pruned while this process lives, until the returned function releases it: a running
@@ -31,17 +32,31 @@ export function holdBuild(build: string): () => void {
   return () => rmSync(file, { force: true });
 }
 
-/** Whether a live process holds `build`. */
-function held(build: string): boolean {
-  const holds = join(build, HOLDS);
-  // A build removed meanwhile by another process holds nothing.
-  return (existsSync(holds) ? readdirSync(holds) : []).some((name) => alive(Number(name.split('-')[0])));
+/** What `folder` holds; nothing if another process removed it meanwhile (it may be pruning too). */
+function entries(folder: string): Dirent[] {
+  try {
+    return readdirSync(folder, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
 }
 
-/** Whether a live process holds any build of `key` (a key another process removed meanwhile holds none). */
+/** Whether a live process holds `build`. The holds of processes that ended without releasing them go. */
+function held(build: string): boolean {
+  const holds = join(build, HOLDS);
+  let live = false;
+  for (const { name } of entries(holds)) {
+    const pid = HOLD_NAME.exec(name)?.[1];
+    if (pid && alive(Number(pid))) live = true;
+    else rmSync(join(holds, name), { force: true });
+  }
+  return live;
+}
+
+/** Whether a live process holds any build of `key`. */
 function holdsABuild(key: string): boolean {
-  const builds = existsSync(key) ? readdirSync(key, { withFileTypes: true }).filter((e) => e.isDirectory()) : [];
-  return builds.some((e) => held(join(key, e.name)));
+  return entries(key).some((e) => e.isDirectory() && held(join(key, e.name)));
 }
 
 function alive(pid: number): boolean {
@@ -103,17 +118,18 @@ export class CacheEntry {
     return folder;
   }
 
+  /** Keeps the three newest builds, by the time in their names (a hold changes a folder's time, not its age). */
   private prune(): void {
-    const builds = readdirSync(this.directory, { withFileTypes: true })
+    const builds = entries(this.directory)
       .filter((e) => e.isDirectory())
-      .map((e) => ({ path: join(this.directory, e.name), at: statSync(join(this.directory, e.name)).mtimeMs }))
+      .map((e) => ({ path: join(this.directory, e.name), at: Number(e.name.split('-')[0]) }))
       .sort((a, b) => b.at - a.at);
     for (const old of builds.slice(3).filter((build) => !held(build.path))) rmSync(old.path, { recursive: true, force: true });
   }
 
   private pruneKeys(): void {
     const usedSince = Date.now() - KEY_IN_USE_MS;
-    const keys = readdirSync(this.kindDirectory, { withFileTypes: true })
+    const keys = entries(this.kindDirectory)
       .filter((e) => e.isDirectory())
       // Another process may be pruning too: a key gone meanwhile is left out.
       .flatMap((e) => {

@@ -24,6 +24,12 @@ export interface FunctionBundles {
   rebuilt: boolean;
 }
 
+/** The bundles a runtime runs from, held for it. */
+export interface HeldFunctionBundles extends FunctionBundles {
+  /** Lets the build go (holdBuild): until then, no other runtime's new build prunes it. */
+  release: () => void;
+}
+
 interface Manifest {
   /**
    * When the build started, by the file system's clock (a file's modification time, fraction included): the clock
@@ -89,22 +95,28 @@ function bundleEntries(functions: Iterable<Pick<LocalFunction, 'logicalId' | 'en
 
 /**
  * The functions' bundles (buildFunctions), and their task root `taskRoot`, with the profile and the folders the
- * bundles carry. The build is held (holdBuild) until `release`: no other runtime's new build prunes it meanwhile, as a
- * function loads its chunks on first use.
+ * bundles carry. The build is held until `release`: a function loads its chunks on first use.
  */
-export async function bundleFunctions(functions: Iterable<Pick<LocalFunction, 'logicalId' | 'entry' | 'directories'>>, taskRoot: string, profilePath: string): Promise<FunctionBundles & { release: () => void }> {
+export async function bundleFunctions(functions: Iterable<Pick<LocalFunction, 'logicalId' | 'entry' | 'directories'>>, taskRoot: string, profilePath: string): Promise<HeldFunctionBundles> {
   const definitions = [...functions];
   const { directory, rebuilt } = await buildFunctions(definitions);
-  mkdirSync(taskRoot, { recursive: true });
-  copyFileSync(profilePath, join(taskRoot, PROFILE_FILE));
-  // The folders a bundle carries (the console's pages), fresh at each start; the task root is shared by the local
-  // functions, so each finds them where its Lambda bundle has them.
-  for (const folder of new Set(definitions.flatMap((fn) => fn.directories))) {
-    rmSync(join(taskRoot, folder), { recursive: true, force: true });
-    cpSync(join(REPO_ROOT, folder), join(taskRoot, folder), { recursive: true });
+  // Held at once: it is the key's current build, which no prune takes, until three newer builds are made.
+  const release = holdBuild(directory);
+  try {
+    mkdirSync(taskRoot, { recursive: true });
+    copyFileSync(profilePath, join(taskRoot, PROFILE_FILE));
+    // The folders a bundle carries (the console's pages), fresh at each start; the task root is shared by the local
+    // functions, so each finds them where its Lambda bundle has them.
+    for (const folder of new Set(definitions.flatMap((fn) => fn.directories))) {
+      rmSync(join(taskRoot, folder), { recursive: true, force: true });
+      cpSync(join(REPO_ROOT, folder), join(taskRoot, folder), { recursive: true });
+    }
+  } catch (error) {
+    release();
+    throw error;
   }
   const files = new Map(Object.keys(bundleEntries(definitions)).map((name) => [name, join(directory, `${name}.mjs`)]));
   const runtime = files.get(LAMBDA_RUNTIME)!;
   files.delete(LAMBDA_RUNTIME);
-  return { taskRoot, files, runtime, rebuilt, release: holdBuild(directory) };
+  return { taskRoot, files, runtime, rebuilt, release };
 }

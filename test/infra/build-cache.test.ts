@@ -60,13 +60,16 @@ describe('the build cache', () => {
     const root = mkdtempSync(join(tmpdir(), 'derbes-cache-'));
     const entry = new CacheEntry('functions', 'key', root);
     const build = await entry.replace(() => undefined);
-    // Another Node process holds the build and ends.
+    // Another Node process holds the build and ends (the Node the project installs strips the module's types).
     const module = pathToFileURL(join(REPO_ROOT, 'infra/local/build-cache.ts')).href;
     execFileSync(process.execPath, ['--input-type=module', '-e', `import { holdBuild } from ${JSON.stringify(module)}; holdBuild(${JSON.stringify(build)});`]);
-    const release = holdBuild(await entry.replace(() => undefined));
+    expect(readdirSync(join(build, '.held'))).toHaveLength(1);
+    const heldHere = await entry.replace(() => undefined);
+    const release = holdBuild(heldHere);
 
     for (let n = 0; n < 3; n++) await entry.replace(() => undefined);
     expect(existsSync(build)).toBe(false);
+    expect(existsSync(heldHere)).toBe(true);
     release();
   });
 });

@@ -57,23 +57,24 @@ describe("buildFunctions (the local runtime's cache of the functions' bundles, w
     expect(await buildFunctions(functions)).toEqual({ directory: built.directory, rebuilt: false });
   });
 
-  it("a running runtime's build outlives later builds until the runtime lets it go: its chunks load on first use", async () => {
+  it("a running runtime's build outlives later builds until the runtime lets it go: its functions load from it on first use", async () => {
     const functions = [{ logicalId: 'Probe', entry: join(PROBE, 'handler.ts'), directories: [] }];
     rmSync(join(REPO_ROOT, PROBE), { recursive: true, force: true });
     writeProbe('running');
     afterTheProbeWasWritten();
     const running = await bundleFunctions(functions, mkdtempSync(join(tmpdir(), 'derbes-task-root-')), join(REPO_ROOT, DEFAULT_PROFILE));
     const bundle = running.files.get('Probe')!;
-
-    // More builds than the cache keeps, as other runtimes on this checkout would make after edits.
-    for (const word of ['edited-1', 'edited-2', 'edited-3', 'edited-4']) {
-      writeProbe(word);
-      expect((await buildFunctions(functions)).rebuilt).toBe(true);
+    try {
+      // More builds than the cache keeps, as other runtimes on this checkout would make after edits.
+      for (const word of ['edited-1', 'edited-2', 'edited-3', 'edited-4']) {
+        writeProbe(word);
+        expect((await buildFunctions(functions)).rebuilt).toBe(true);
+      }
+      const { handler } = (await import(pathToFileURL(bundle).href)) as { handler: () => Promise<string> };
+      expect(await handler()).toBe('running');
+    } finally {
+      running.release();
     }
-    const { handler } = (await import(pathToFileURL(bundle).href)) as { handler: () => Promise<string> };
-    expect(await handler()).toBe('running');
-
-    running.release();
     writeProbe('edited-5');
     await buildFunctions(functions);
     expect(existsSync(bundle)).toBe(false);
