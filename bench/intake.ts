@@ -13,7 +13,8 @@
  * and, on Linux, the CPU time per request of the runtime's Node process (with its function workers) and of its
  * DynamoDB Local, from sending the first request to the last receipt: unlike the wall figures, they hold still
  * when other work shares the machine.
- * With 2,000 requests or more it also prints the rate of the first and of the last 1,000 (constant cost per request).
+ * With 2,000 requests or more it also prints the rate of the first and of the last 1,000 (constant cost per request),
+ * and the rate and the CPU time per request of every 1,000 in turn.
  * Before the clock runs, --warm-up requests (printed, not counted) warm the runtime and the database alike.
  */
 import { parseArgs } from 'node:util';
@@ -54,7 +55,10 @@ interface Sent {
   acceptedAt: number;
 }
 
-async function send(prefix: string, count: number): Promise<{ sent: Sent[]; ms: number }> {
+type CpuSeconds = ReturnType<typeof runtime.cpuSeconds>;
+
+/** Sends `count` requests; with `cpuEachThousand`, the runtime's CPU time as each thousandth request is accepted. */
+async function send(prefix: string, count: number, cpuEachThousand?: CpuSeconds[]): Promise<{ sent: Sent[]; ms: number }> {
   const sent: Sent[] = [];
   let next = 0;
   const started = Date.now();
@@ -70,6 +74,7 @@ async function send(prefix: string, count: number): Promise<{ sent: Sent[]; ms: 
       const body = (await response.json()) as { reference?: string };
       if (!response.ok || !body.reference) throw new Error(`request ${prefix}-${i} refused: ${response.status} ${JSON.stringify(body)}`);
       sent.push({ reference: body.reference, postedAt, acceptedAt: Date.now() });
+      if (cpuEachThousand && sent.length % 1000 === 0) cpuEachThousand.push(runtime.cpuSeconds());
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
@@ -123,7 +128,8 @@ try {
   const before = await settledMeter();
 
   const cpuBefore = runtime.cpuSeconds();
-  const run = await send('intake', REQUESTS);
+  const cpuEachThousand: CpuSeconds[] = [cpuBefore];
+  const run = await send('intake', REQUESTS, cpuEachThousand);
   await receipts(run.sent);
   const cpuAfter = runtime.cpuSeconds();
   const after = await settledMeter();
@@ -149,6 +155,12 @@ try {
     // Every thousand in turn: a steady decline is cost that grows with the work done, a dip and a recovery the machine.
     const thousands = Array.from({ length: Math.floor(REQUESTS / 1000) }, (_, k) => rate(k * 1000, k * 1000 + 999).toFixed(1));
     console.log(`  req/s by 1,000 in turn: ${thousands.join(', ')}`);
+    // CPU per request in each thousand: if it holds still while the rate falls, the machine slowed, not the runtime.
+    const cpuByThousand = cpuEachThousand.slice(1).map((mark, k) => {
+      const start = cpuEachThousand[k];
+      return start && mark ? `${(mark.runtime - start.runtime).toFixed(0)}+${(mark.database - start.database).toFixed(0)}` : '?';
+    });
+    console.log(`  CPU ms per request by 1,000 in turn (runtime + DynamoDB Local): ${cpuByThousand.join(', ')}`);
   }
   if (cpuBefore && cpuAfter) {
     const ms = (seconds: number) => ((seconds / REQUESTS) * 1000).toFixed(1);
