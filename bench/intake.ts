@@ -14,7 +14,8 @@
  * DynamoDB Local, from sending the first request to the last receipt: unlike the wall figures, they hold still
  * when other work shares the machine.
  * With 2,000 requests or more it also prints the rate of the first and of the last 1,000 (constant cost per request),
- * and the rate and the CPU time per request of every 1,000 in turn.
+ * and the rate and the CPU time per request of every 1,000 in turn. On Linux it also prints the four busiest threads of
+ * the runtime and DynamoDB Local: the share of the run each spent on a CPU, and runnable but waiting for one.
  * Before the clock runs, --warm-up requests (printed, not counted) warm the runtime and the database alike.
  */
 import { parseArgs } from 'node:util';
@@ -128,10 +129,14 @@ try {
   const before = await settledMeter();
 
   const cpuBefore = runtime.cpuSeconds();
+  const threadsBefore = runtime.threadTimes();
+  const threadsReadAt = Date.now();
   const cpuEachThousand: CpuSeconds[] = [cpuBefore];
   const run = await send('intake', REQUESTS, cpuEachThousand);
   await receipts(run.sent);
   const cpuAfter = runtime.cpuSeconds();
+  const threadsAfter = runtime.threadTimes();
+  const threadsSeconds = (Date.now() - threadsReadAt) / 1000;
   const after = await settledMeter();
 
   const bareAfter = await barePuts('after', Math.floor(BARE_PUTS / 2));
@@ -166,6 +171,21 @@ try {
     const ms = (seconds: number) => ((seconds / REQUESTS) * 1000).toFixed(1);
     console.log(
       `  CPU per request up to the receipt: runtime (Node, its workers) ${ms(cpuAfter.runtime - cpuBefore.runtime)} ms, of which its main thread ${ms(cpuAfter.mainThread - cpuBefore.mainThread)} ms; DynamoDB Local ${ms(cpuAfter.database - cpuBefore.database)} ms`,
+    );
+  }
+  if (threadsBefore && threadsAfter) {
+    // Shares of the time from the first request to the last receipt, for the threads that ran through all of it.
+    const busiest = [...threadsAfter].flatMap(([id, after]) => {
+      const before = threadsBefore.get(id);
+      return before ? [{ name: after.name, onCpu: (after.onCpu - before.onCpu) / threadsSeconds, waiting: (after.waiting - before.waiting) / threadsSeconds }] : [];
+    });
+    busiest.sort((a, b) => b.onCpu + b.waiting - (a.onCpu + a.waiting));
+    const percent = (share: number) => `${(share * 100).toFixed(0)}%`;
+    console.log(
+      `  the ${Math.min(4, busiest.length)} busiest threads, on a CPU / runnable but waiting for one: ${busiest
+        .slice(0, 4)
+        .map((thread) => `${thread.name} ${percent(thread.onCpu)} / ${percent(thread.waiting)}`)
+        .join(', ')}`,
     );
   }
   const acceptMs = run.sent.map((s) => s.acceptedAt - s.postedAt).sort((a, b) => a - b);

@@ -101,27 +101,72 @@ export class ChildRuntime {
     if (!pid || !existsSync(`/proc/${pid}/stat`)) return undefined;
     let runtime = 0;
     let database = 0;
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      let stat: ReturnType<typeof procStat>;
-      try {
-        stat = procStat(readFileSync(`/proc/${entry}/stat`, 'utf8'));
-      } catch {
-        continue; // ended meanwhile
-      }
-      if (stat.group !== pid) continue;
-      if (Number(entry) === pid) runtime += stat.seconds;
-      else database += stat.seconds;
+    for (const process of processGroup(pid)) {
+      if (process.pid === pid) runtime += process.seconds;
+      else database += process.seconds;
     }
     // The main thread alone (the HTTP gateway, the AWS endpoints, Step Functions, SES): its task's id is the process id.
     const mainThread = procStat(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8')).seconds;
     return { runtime, mainThread, database };
   }
 
+  /**
+   * For each thread of the runtime's process group, keyed by process and thread id: its name, the seconds it has run
+   * on a CPU and the seconds it has waited, runnable, for one (/proc/<pid>/task/<tid>/schedstat, in nanoseconds). A
+   * thread that is often runnable but waiting, and does work that nothing else can do at the same time (DynamoDB
+   * Local's SQLite thread), is what holds the rate back. Undefined where there is no /proc (macOS).
+   */
+  threadTimes(): Map<string, ThreadTimes> | undefined {
+    const pid = this.child?.pid;
+    if (!pid || !existsSync(`/proc/${pid}/stat`)) return undefined;
+    const threads = new Map<string, ThreadTimes>();
+    for (const process of processGroup(pid)) {
+      const owner = process.pid === pid ? 'runtime' : 'DynamoDB Local';
+      let tasks: string[];
+      try {
+        tasks = readdirSync(`/proc/${process.pid}/task`);
+      } catch {
+        continue; // ended meanwhile
+      }
+      for (const task of tasks) {
+        try {
+          const name = readFileSync(`/proc/${process.pid}/task/${task}/comm`, 'utf8').trim();
+          const [onCpu, waiting] = readFileSync(`/proc/${process.pid}/task/${task}/schedstat`, 'utf8').split(' ').map(Number);
+          threads.set(`${process.pid}/${task}`, { name: `${owner} ${name}`, onCpu: onCpu! / 1e9, waiting: waiting! / 1e9 });
+        } catch {
+          // ended meanwhile
+        }
+      }
+    }
+    return threads;
+  }
+
   /** The runtime's log so far. */
   log(): string {
     return readFileSync(this.logFile, 'utf8');
   }
+}
+
+export interface ThreadTimes {
+  name: string;
+  onCpu: number;
+  waiting: number;
+}
+
+/** The processes of this process group, with the CPU seconds each has used. */
+function processGroup(group: number): Array<{ pid: number; seconds: number }> {
+  const processes: Array<{ pid: number; seconds: number }> = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: ReturnType<typeof procStat>;
+    try {
+      stat = procStat(readFileSync(`/proc/${entry}/stat`, 'utf8'));
+    } catch {
+      continue; // ended meanwhile
+    }
+    if (stat.group === group) processes.push({ pid: Number(entry), seconds: stat.seconds });
+  }
+  return processes;
 }
 
 /**
