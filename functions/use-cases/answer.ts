@@ -125,8 +125,11 @@ export async function notifyAndAnswer(
   invocationEndsAt: Date,
   ranOn?: readonly string[],
 ): Promise<void> {
-  if (ranOn) await assertPlanCurrent(deps, requestId, ranOn);
-  await notifyProcessors(deps, requestId, invocationEndsAt);
+  // One read serves the plan's check and the notices; the answer reads the request again, as the operator may have
+  // changed it while the notices were out.
+  const request = await deps.requests.get(requestId);
+  if (ranOn) assertPlanCurrent(deps, request, ranOn);
+  await notifyProcessors(deps, request, invocationEndsAt);
   await answerRequest(deps, requestId);
 }
 
@@ -135,11 +138,10 @@ export async function notifyAndAnswer(
  * request needs under the profile as it is now. One added since its execution started (a request that began as it
  * was confirmed takes its sources from the start) was never asked: PlanOutdatedError, and the workflow plans it again.
  */
-async function assertPlanCurrent(deps: Pick<Dependencies, 'profile' | 'requests'>, requestId: string, ranOn: readonly string[]): Promise<void> {
-  const request = await deps.requests.get(requestId);
+function assertPlanCurrent(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest, ranOn: readonly string[]): void {
   if (request.status !== 'IN_PROGRESS') return; // answered already, or refused below
   const missing = plannedSources(deps.profile, request.types).filter((source) => !ranOn.includes(source.id));
-  if (missing.length) throw new PlanOutdatedError(`request ${requestId} needs sources its fulfilment did not run on: ${missing.map((s) => s.id).join(', ')}`);
+  if (missing.length) throw new PlanOutdatedError(`request ${request.id} needs sources its fulfilment did not run on: ${missing.map((s) => s.id).join(', ')}`);
 }
 
 /**

@@ -175,11 +175,11 @@ const SHORTEST_NOTICE_MS = 1_000;
  * operator's. A notice that throws fails the step, but only once every other has been sent and recorded.
  */
 export async function notifyProcessors(
-  deps: Pick<Dependencies, 'profile' | 'publicUrl' | 'requests' | 'processorNotifier' | 'openWork' | 'mailer' | 'sentMail' | 'audit' | 'clock'>,
-  requestId: string,
+  deps: Pick<Dependencies, 'profile' | 'publicUrl' | 'processorNotifier' | 'openWork' | 'mailer' | 'sentMail' | 'audit' | 'clock'>,
+  request: DataSubjectRequest,
   invocationEndsAt: Date,
 ): Promise<{ notified: number; failed: number }> {
-  const request = await deps.requests.get(requestId);
+  const requestId = request.id;
   const notices = noticesFor(deps.profile, request);
   if (!notices.length) return { notified: 0, failed: 0 };
   const standings = noticeStandings(await deps.audit.list(requestId));

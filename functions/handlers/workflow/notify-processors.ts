@@ -7,5 +7,5 @@ import { reportingErrors } from '../report-errors.ts';
 export const handler = reportingErrors('notify-processors', async (event: unknown, context: InvocationContext): Promise<{ notified: number; failed: number }> => {
   const { requestId } = parsePayload(requestIdPayload, event, 'notify-processors');
   const deps = await dependencies();
-  return notifyProcessors(deps, requestId, invocationEndsAt(context, deps.clock.now()));
+  return notifyProcessors(deps, await deps.requests.get(requestId), invocationEndsAt(context, deps.clock.now()));
 });

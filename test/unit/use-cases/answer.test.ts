@@ -3,7 +3,9 @@ import { localize } from '../../../functions/config/profile-schema.ts';
 import { NotPermittedError, PlanOutdatedError } from '../../../functions/domain/errors.ts';
 import { answerRequest, notifyAndAnswer } from '../../../functions/use-cases/answer.ts';
 import type { MemorySystem } from '../../support/memory-deps.ts';
-import { mailsTo, operatorMails, placeRequest, runToAnswer, systemFor } from '../../support/flow.ts';
+import { aMinuteOn, mailsTo, operatorMails, placeRequest, runToAnswer, systemFor } from '../../support/flow.ts';
+import { planFulfilment } from '../../../functions/use-cases/workflow-steps.ts';
+import { applyToSource } from '../../../functions/use-cases/fulfilment.ts';
 
 /** Each section of the answer, from what the sources did; asserted on the text the person reads. */
 
@@ -155,6 +157,26 @@ describe('answering', () => {
     const completed = (await s.deps.audit.list(request.id)).filter((e) => e.type === 'status.changed' && (e.detail as { to: string }).to === 'COMPLETED');
     expect(completed).toHaveLength(1);
     expect((await s.deps.requests.get(request.id)).closedAt).toBe('2026-02-10T05:15:00.000Z');
+  });
+
+  it('reads the request once for the plan check and the notices, and once more before answering', async () => {
+    const s = systemFor(VNEDRAH, { webhook: 'delivered' });
+    const request = await placeRequest(s, ['erasure'], { email: NURLAN });
+    const plan = await planFulfilment(s.deps, request.id);
+    for (const sourceId of plan.sourceIds ?? []) await applyToSource(s.deps, request.id, sourceId);
+    // The step's own reads, through a store that counts them (the store's own reads inside a write are not the step's).
+    let reads = 0;
+    const store = s.deps.requests;
+    const requests = new Proxy(store, {
+      get: (target, name) => {
+        if (name === 'get') return (id: string) => (reads++, target.get(id));
+        const value = Reflect.get(target, name);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    await notifyAndAnswer({ ...s.deps, requests }, request.id, aMinuteOn(s), plan.sourceIds);
+    expect(mailsTo(s, request.email).at(-1)!.text).toContain('Your data is destroyed or anonymised');
+    expect(reads).toBe(2);
   });
 
   it('tells nobody anything when the fulfilment did not run on a source the request needs now (the profile changed since its start)', async () => {

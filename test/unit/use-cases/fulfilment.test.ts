@@ -84,7 +84,7 @@ describe('notifyProcessors', () => {
   it('tells each processor of the types it is told of, in its language, and records every delivery', async () => {
     const s = systemFor(VNEDRAH, { webhook: 'delivered' });
     const request = await placeRequest(s, ['marketing_opt_out', 'unblocking'], { email: NURLAN });
-    expect(await notifyProcessors(s.deps, request.id, aMinuteOn(s))).toEqual({ notified: 4, failed: 0 });
+    expect(await notifyProcessors(s.deps, await s.deps.requests.get(request.id), aMinuteOn(s))).toEqual({ notified: 4, failed: 0 });
     // A processor's own language where the profile gives one, the profile's default otherwise.
     expect(mailsTo(s, 'privacy@delivery.example').map((m) => m.subject)).toEqual([`[${request.id}] Запрос субъекта персональных данных: разблокирование`]);
     expect(mailsTo(s, 'privacy@ad-partners.example').map((m) => m.subject)).toEqual([`[${request.id}] Data subject request: marketing opt-out`]);
@@ -105,7 +105,7 @@ describe('notifyProcessors', () => {
     const s = systemFor(VNEDRAH, { webhook: 'fails' });
     s.mailer.refused.add('privacy@delivery.example');
     const request = await placeRequest(s, ['blocking'], { email: NURLAN });
-    expect(await notifyProcessors(s.deps, request.id, aMinuteOn(s))).toEqual({ notified: 2, failed: 2 });
+    expect(await notifyProcessors(s.deps, await s.deps.requests.get(request.id), aMinuteOn(s))).toEqual({ notified: 2, failed: 2 });
     expect((await s.openWork.list()).map((item) => item.id).sort()).toEqual(['processor:delivery:blocking', 'processor:sellers:blocking']);
     const [alert, ...more] = operatorMails(s);
     expect(more).toEqual([]);
@@ -114,7 +114,7 @@ describe('notifyProcessors', () => {
     // Run again (the answer that follows it in the same step was retried): nobody told is told again, those not told
     // are tried again, what could not be delivered stays open work, and the operator is not alerted twice.
     const sent = s.mailer.sent.length;
-    expect(await notifyProcessors(s.deps, request.id, aMinuteOn(s))).toEqual({ notified: 2, failed: 2 });
+    expect(await notifyProcessors(s.deps, await s.deps.requests.get(request.id), aMinuteOn(s))).toEqual({ notified: 2, failed: 2 });
     expect(s.mailer.sent.slice(sent)).toEqual([]);
     const notified = (await s.deps.audit.list(request.id)).filter((e) => e.type === 'processor.notified').map((e) => `${e.detail.processorId}:${e.detail.delivered}`);
     expect(notified.slice(4).sort()).toEqual(['delivery:false', 'sellers:false']);
@@ -124,14 +124,14 @@ describe('notifyProcessors', () => {
   it('tells nobody of an access request', async () => {
     const s = systemFor(VNEDRAH);
     const request = await placeRequest(s, ['access'], { email: NURLAN });
-    expect(await notifyProcessors(s.deps, request.id, aMinuteOn(s))).toEqual({ notified: 0, failed: 0 });
+    expect(await notifyProcessors(s.deps, await s.deps.requests.get(request.id), aMinuteOn(s))).toEqual({ notified: 0, failed: 0 });
     expect(s.mailer.sent).toEqual([]);
   });
 
   it('asks nothing of a profile without processors', async () => {
     const s = systemFor('profiles/seeds/4sell.json');
     const request = await placeRequest(s, ['erasure'], { email: ARMAN });
-    expect(await notifyProcessors(s.deps, request.id, aMinuteOn(s))).toEqual({ notified: 0, failed: 0 });
+    expect(await notifyProcessors(s.deps, await s.deps.requests.get(request.id), aMinuteOn(s))).toEqual({ notified: 0, failed: 0 });
   });
 });
 
