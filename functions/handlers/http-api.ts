@@ -53,16 +53,19 @@ function sentFiles(event: APIGatewayProxyEventV2) {
 }
 
 /** JSON for the API, the fields of the plain HTML form; anything else is named as the problem. */
+/** A form's fields that may come more than once (its checkboxes): read as lists. */
+const LIST_FIELDS = new Set(['types', 'references']);
+
 function parseBody(event: APIGatewayProxyEventV2): Record<string, unknown> {
   if (isMultipart(event)) {
     const fields: Record<string, unknown> = {};
-    for (const [key, values] of Object.entries(multipart(event).fields)) fields[key] = key === 'types' ? values : values[0];
+    for (const [key, values] of Object.entries(multipart(event).fields)) fields[key] = LIST_FIELDS.has(key) ? values : values[0];
     return fields;
   }
   if (isForm(event)) {
     const form = new URLSearchParams(rawBody(event));
     const fields: Record<string, unknown> = {};
-    for (const key of new Set(form.keys())) fields[key] = key === 'types' ? form.getAll(key) : form.get(key);
+    for (const key of new Set(form.keys())) fields[key] = LIST_FIELDS.has(key) ? form.getAll(key) : form.get(key);
     return fields;
   }
   const contentType = header(event, 'content-type') ?? '';
@@ -185,24 +188,34 @@ async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
   });
 }
 
+/** The other requests the person ticked on the link's page (a form sends one field per box), or listed in the API's `references`. */
+function tickedReferences(value: unknown): string[] {
+  const list = value === undefined ? [] : Array.isArray(value) ? value : [value];
+  if (!list.every((reference): reference is string => typeof reference === 'string' && /^[\x21-\x7e]{1,40}$/.test(reference))) {
+    throw new ValidationError([{ field: 'references', message: 'must be a list of request references' }], 'confirmation');
+  }
+  return list;
+}
+
 async function confirm(event: APIGatewayProxyEventV2, asPage: boolean): Promise<Result> {
   const deps = await dependencies();
   const language = pageLanguage(event, deps.profile.defaultLanguage);
   try {
     await admit(deps, 'public', clientIp(event));
-    const code = parseBody(event).code;
+    const { code, references } = parseBody(event);
     if (typeof code !== 'string') throw new ValidationError([{ field: 'code', message: 'is required' }], 'confirmation');
-    const references = await confirmVerification(deps, code);
-    logger.info('verification confirmed', { references });
-    const first = await deps.requests.get(references[0]!);
-    if (!asPage) return json(200, { reference: first.id, references, status: 'confirmed' });
+    const { confirmed, notConfirmed } = await confirmVerification(deps, code, tickedReferences(references));
+    logger.info('verification confirmed', { references: confirmed, notConfirmed });
+    const first = await deps.requests.get(confirmed[0]!);
+    if (!asPage) return json(200, { reference: first.id, references: confirmed, notConfirmed, status: 'confirmed' });
     const confirmedLanguage = linkLanguage(event, first.language);
     const m = await loadMessages(confirmedLanguage);
     const text =
-      references.length > 1
-        ? m.page('confirmedSeveral', { references: references.join(', ') })
+      confirmed.length > 1
+        ? m.page('confirmedSeveral', { references: confirmed.join(', ') })
         : m.page('confirmed', { reference: first.id, dueAt: m.date(first.deadline.dueAt, first.deadline.timeZone) });
-    return html(200, messagePage(confirmedLanguage, m.page('confirmTitle'), text));
+    const left = notConfirmed.length ? [m.page('confirmedNotOthers', { references: notConfirmed.join(', ') })] : [];
+    return html(200, messagePage(confirmedLanguage, m.page('confirmTitle'), [text, ...left]));
   } catch (error) {
     if (!asPage) throw error;
     const m = await loadMessages(language);
@@ -224,10 +237,9 @@ const routes: Record<PublicRouteKey, Route> = {
     const language = pageLanguage(event, deps.profile.defaultLanguage);
     const code = event.queryStringParameters?.code ?? '';
     try {
-      // Reading the code spends nothing: only the button's POST confirms. One link confirms every request waiting on it.
-      const requests = await requestsOfCode(deps, code);
-      const types = [...new Set(requests.flatMap((r) => r.types))];
-      return html(200, await confirmPage(linkLanguage(event, requests[0]!.language), { ids: requests.map((r) => r.id), types }, code));
+      // Reading the code spends nothing: only the button's POST confirms the link's own request and the others ticked.
+      const { own, others } = await requestsOfCode(deps, code);
+      return html(200, await confirmPage(linkLanguage(event, own.language), own, others, code));
     } catch (error) {
       if (!(error instanceof InvalidTokenError)) throw error;
       const m = await loadMessages(language);

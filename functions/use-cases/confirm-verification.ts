@@ -1,36 +1,62 @@
-import { InvalidTokenError, WaitEndedError } from '../domain/errors.ts';
+import { InvalidTokenError, ValidationError, WaitEndedError } from '../domain/errors.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import { hashSecretCode, isWellFormedCode } from '../domain/secret-code.ts';
 import type { Dependencies } from './dependencies.ts';
 import { beginsOnConfirmation } from './fulfilment-plan.ts';
 import type { VerificationRelease } from './ports.ts';
 
+/** What a press of "Confirm" did: the requests it confirmed, and those waiting on the link it left unconfirmed. */
+export interface Confirmation {
+  confirmed: string[];
+  notConfirmed: string[];
+}
+
 /**
- * The person pressed "Confirm" (a POST — mail scanners only GET). The link is claimed once; each request waiting on
- * it is marked verified (once) and its workflow released. A crash part-way leaves the link claimed but not
- * completed: pressing again finishes the job and confirms nothing twice. A request nobody decides on
- * (beginsOnConfirmation) is in progress from this write on. A completed, expired or unknown link is
- * InvalidTokenError. Returns the references confirmed.
+ * The person pressed "Confirm" (a POST — mail scanners only GET). The link confirms the request it was mailed for
+ * (its owner) and, of the other requests waiting on it, only those the person ticked (`ticked`): a request made in
+ * the name of the address by someone else joins the link without a mail of its own, and must not be confirmed by a
+ * press meant for another request. The others stay unconfirmed: nothing is done under them, and their wait ends
+ * closed. The link is claimed once; each confirmed request is marked verified (once) and its workflow released. A
+ * crash part-way leaves the link claimed but not completed: pressing again finishes the job and confirms nothing
+ * twice. A request nobody decides on (beginsOnConfirmation) is in progress from this write on. A completed, expired
+ * or unknown link, or one whose own request is closed, is InvalidTokenError; a ticked reference not waiting on the
+ * link is a ValidationError.
  */
-export async function confirmVerification(deps: Dependencies, code: string): Promise<string[]> {
+export async function confirmVerification(deps: Dependencies, code: string, ticked: readonly string[] = []): Promise<Confirmation> {
   if (!isWellFormedCode(code)) throw new InvalidTokenError('verification code is malformed');
   const codeHash = hashSecretCode(code);
   const verification = await deps.verifications.claim(codeHash, deps.clock.now());
+  const strangers = ticked.filter((requestId) => !verification.waiting.includes(requestId));
+  if (strangers.length) throw new ValidationError([{ field: 'references', message: `not waiting on this link: ${strangers.join(', ')}` }], 'confirmation');
   // Mail the mailbox asked for does not count against what may be sent to it unasked.
   await deps.limits.refundRecipient(verification.recipientKey);
+  const chosen = new Set([verification.owner, ...ticked]);
   const confirmed: string[] = [];
-  for (const requestId of verification.waiting) {
+  const notConfirmed: string[] = [];
+  // The link's own request first: closed, it confirms nothing else either.
+  for (const requestId of [verification.owner, ...verification.waiting.filter((id) => id !== verification.owner)]) {
+    if (!chosen.has(requestId)) {
+      if (awaitsConfirmation(await deps.requests.get(requestId))) notConfirmed.push(requestId);
+      continue;
+    }
     // The workflow moves the request on once released; the mark is what its steps check (see guards.ts).
     const { outcome, request } = await deps.requests.markVerified(requestId, verification.confirmedAt!, (current) => beginsOnConfirmation(deps, current));
-    if (outcome === 'closed') continue;
+    if (outcome === 'closed') {
+      if (requestId === verification.owner) throw new InvalidTokenError('the request this link was sent for is closed');
+      continue;
+    }
     confirmed.push(requestId);
     const taskToken = await deps.verifications.task(requestId);
     if (!taskToken) continue;
     await releaseVerificationWait(deps, taskToken, request);
   }
   await deps.verifications.complete(codeHash, deps.clock.now());
-  if (!confirmed.length) throw new InvalidTokenError('every request of this link is closed');
-  return confirmed;
+  return { confirmed, notConfirmed };
+}
+
+/** A request a link could still confirm: waiting for it, not closed (a press that crashed part-way marked some). */
+export function awaitsConfirmation(request: DataSubjectRequest): boolean {
+  return request.status === 'AWAITING_VERIFICATION' || request.status === 'RECEIVED';
 }
 
 /**

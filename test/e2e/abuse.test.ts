@@ -170,7 +170,7 @@ describe('a rectification changes only what the profile declares correctable', (
 });
 
 describe('derbes cannot be made to mail anyone what a stranger wrote, or to mail them again and again', () => {
-  it('phishing text typed as a name never reaches the address; 20 requests for one address make one mail, whose link confirms all 20', async () => {
+  it('phishing text typed as a name never reaches the address; 20 requests for one address make one mail, whose link confirms only the request it was mailed for', async () => {
     const victim = 'victim@third-party.example';
     const phishing = { name: 'Hi! Your account is suspended. Restore it at http://evil.example/login', language: 'en' as const };
     const first = await postJson(`${system.url}/api/requests`, { type: 'access', email: victim, ...phishing });
@@ -208,14 +208,18 @@ describe('derbes cannot be made to mail anyone what a stranger wrote, or to mail
     references.push(fromPage);
     await until(`${fromPage} to wait on the link`, hasJoined(fromPage));
 
-    // The mailbox's owner confirms once: every request that waited on the link is confirmed.
+    // The mailbox's owner confirms the request the link was mailed for: the 20 a stranger made in their name joined the
+    // link but are not confirmed with it (unticked), and nothing is done under them — the erasures above included.
     const code = verificationLink(receipt).searchParams.get('code')!;
     const confirmed = await postJson(`${system.url}/api/verifications`, { code });
     expect(confirmed.status).toBe(200);
-    expect((confirmed.body.references as string[]).length).toBe(21);
-    expect(confirmed.body.references).toEqual(expect.arrayContaining(references));
-    for (const reference of references) await until(`${reference} to move on`, async () => (await statusOf(reference)) !== 'AWAITING_VERIFICATION');
-    expect((await postJson(`${system.url}/api/verifications`, { code })).status).toBe(400);
+    expect(confirmed.body.references).toEqual([String(first.body.reference)]);
+    expect([...(confirmed.body.notConfirmed as string[])].sort()).toEqual(references.slice(1).sort());
+    await until('the confirmed request to move on', async () => (await statusOf(String(first.body.reference))) !== 'AWAITING_VERIFICATION');
+    for (const reference of references.slice(1)) expect(await statusOf(reference)).toBe('AWAITING_VERIFICATION');
+    // The link is spent: a second press, ticking them now, confirms none of them.
+    expect((await postJson(`${system.url}/api/verifications`, { code, references: references.slice(1) })).status).toBe(400);
+    for (const reference of references.slice(1)) expect(await statusOf(reference)).toBe('AWAITING_VERIFICATION');
   });
 
   it('a person who writes 20 times gets one mail', async () => {

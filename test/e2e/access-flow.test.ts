@@ -159,7 +159,7 @@ describe('an access request from the web', () => {
     expect(sink.messages.filter((m) => m.subject.includes(String(first.body.reference)) && m.text.includes('Reference number'))).toHaveLength(1);
   });
 
-  it('one link for requests made in three languages: its page in the language of the mail it came in, naming every request', async () => {
+  it('one link for requests made in three languages: its page in the language of the mail it came in, naming every request; the person ticks the later ones', async () => {
     const person = 'three-languages@example.kz';
     const references: string[] = [];
     for (const language of ['ru', 'kk', 'en']) {
@@ -172,9 +172,9 @@ describe('an access request from the web', () => {
     const link = verificationLink(receipt);
     const language = link.searchParams.get('lang') as 'ru' | 'kk' | 'en';
     const expected = {
-      ru: { several: 'Запросы ', types: 'сведения о ваших персональных данных', intro: 'что эти запросы отправили вы', confirmed: 'подтверждены и переданы в работу' },
-      kk: { several: ' сұраулары: ', types: 'дербес деректеріңіз туралы мәліметтер', intro: 'Бұл сұрауларды сіз жібергеніңізді', confirmed: 'сұраулары расталды' },
-      en: { several: 'Requests ', types: 'information about your personal data', intro: 'that you sent these requests', confirmed: 'are confirmed and are being processed' },
+      ru: { others: 'Отметьте запрос, только если его отправили вы сами', types: 'сведения о ваших персональных данных', intro: 'что этот запрос отправили вы', confirmed: 'подтверждены и переданы в работу' },
+      kk: { others: 'тек оны өзіңіз жіберген болсаңыз ғана белгілеңіз', types: 'дербес деректеріңіз туралы мәліметтер', intro: 'Бұл сұрауды сіз жібергеніңізді', confirmed: 'сұраулары расталды' },
+      en: { others: 'Tick one only if you sent it yourself', types: 'information about your personal data', intro: 'that you sent this request', confirmed: 'are confirmed and are being processed' },
     }[language];
     expect(receipt.subject).toBe(`[${references[['ru', 'kk', 'en'].indexOf(language)]}] ${{ ru: 'Ваш запрос получен — подтвердите его', kk: 'Сұрауыңыз алынды — оны растаңыз', en: 'We have received your request — please confirm it' }[language]}`);
 
@@ -188,11 +188,17 @@ describe('an access request from the web', () => {
       { timeout: 20_000, interval: 200 },
     );
     expect(page).toContain(`<html lang="${language}">`);
-    expect(page).toContain(expected.several);
+    expect(page).toContain(expected.others);
     expect(page).toContain(expected.types);
     expect(page).toContain(expected.intro);
+    // The request the link was mailed for is confirmed by the button; the two that joined it are boxes, unticked.
+    const boxes = [...page.matchAll(/<input type="checkbox" name="references" value="([^"]+)">/g)].map((match) => match[1]!);
+    const own = references[['ru', 'kk', 'en'].indexOf(language)];
+    expect(boxes.sort()).toEqual(references.filter((reference) => reference !== own).sort());
     const action = /action="([^"]+)"/.exec(page)![1]!;
-    const confirmed = await fetch(`${system.url}${action}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ code: link.searchParams.get('code')! }) });
+    const form = new URLSearchParams({ code: link.searchParams.get('code')! });
+    for (const box of boxes) form.append('references', box);
+    const confirmed = await fetch(`${system.url}${action}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
     expect(confirmed.status).toBe(200);
     const confirmedPage = await confirmed.text();
     expect(confirmedPage).toContain(`<html lang="${language}">`);

@@ -1,4 +1,5 @@
-import { REQUEST_TYPES, LANGUAGES, type Language, type RequestType } from '../../domain/request-types.ts';
+import { REQUEST_TYPES, LANGUAGES, type Language } from '../../domain/request-types.ts';
+import type { DataSubjectRequest } from '../../domain/request.ts';
 import { escapeHtml } from '../../domain/html.ts';
 import type { FieldProblem } from '../../domain/errors.ts';
 import { loadMessages } from '../../domain/messages.ts';
@@ -167,25 +168,32 @@ function anchorOf(field: string): string {
  * A GET only shows a page like this; acting takes the POST its button sends, because mail scanners follow
  * links. `lines` say what the button is for (which request, which file).
  */
-function buttonPage(language: Language, title: string, lines: string[], button: string, action: string, field: string, value: string, query = ''): string {
+function buttonPage(language: Language, title: string, lines: string[], button: string, action: string, field: string, value: string, query = '', choices = ''): string {
   return layout(
     language,
     title,
     `${lines.map((line) => `<p>${escapeHtml(line)}</p>`).join('\n')}
-<form method="post" action="${action}?lang=${language}${query}"><input type="hidden" name="${field}" value="${escapeHtml(value)}">
+<form method="post" action="${action}?lang=${language}${query}"><input type="hidden" name="${field}" value="${escapeHtml(value)}">${choices}
 <button type="submit">${escapeHtml(button)}</button></form>`,
   );
 }
 
-/** The confirmation page: which requests (references and types, nothing personal), in the language its link asks for. */
-export async function confirmPage(language: Language, requests: { ids: readonly string[]; types: readonly RequestType[] }, code: string): Promise<string> {
+/**
+ * The confirmation page, in the language its link asks for: the request the link was mailed for (reference and
+ * types, nothing personal), which the button confirms; then any other request made in the name of the address that
+ * waits on the link, each a box left unticked — the person confirms one only by ticking it, so a request someone
+ * else made for this address is not confirmed by a press meant for their own.
+ */
+export async function confirmPage(language: Language, own: Pick<DataSubjectRequest, 'id' | 'types'>, others: ReadonlyArray<Pick<DataSubjectRequest, 'id' | 'types'>>, code: string): Promise<string> {
   const m = await loadMessages(language);
-  const what = requests.types.length ? m.typeNames(requests.types) : m.reviewReason('unclear');
-  const paragraphs =
-    requests.ids.length > 1
-      ? [m.page('confirmRequestSeveral', { references: requests.ids.join(', '), types: what }), m.page('confirmIntroSeveral')]
-      : [m.page('confirmRequest', { reference: requests.ids[0]!, types: what }), m.page('confirmIntro')];
-  return buttonPage(language, m.page('confirmTitle'), paragraphs, m.page('confirmButton'), '/verify', 'code', code);
+  const described = (request: Pick<DataSubjectRequest, 'id' | 'types'>) =>
+    m.page('confirmRequest', { reference: request.id, types: request.types.length ? m.typeNames(request.types) : m.reviewReason('unclear') });
+  const choices = others.length
+    ? `\n<fieldset><legend>${escapeHtml(m.page('confirmOthers'))}</legend>\n${others
+        .map((request) => `<label><input type="checkbox" name="references" value="${escapeHtml(request.id)}"> ${escapeHtml(described(request))}</label>`)
+        .join('\n')}\n</fieldset>`
+    : '';
+  return buttonPage(language, m.page('confirmTitle'), [described(own), m.page('confirmIntro')], m.page('confirmButton'), '/verify', 'code', code, '', choices);
 }
 
 /** The download page: says which format the link gives before the button spends it. */
@@ -194,6 +202,6 @@ export async function downloadPage(language: Language, format: 'html' | 'json', 
   return buttonPage(language, m.page('downloadTitle'), [m.page(format === 'html' ? 'downloadIntroHtml' : 'downloadIntroJson')], m.page('downloadButton'), '/download', 'token', token, `&format=${format}`);
 }
 
-export function messagePage(language: Language, title: string, message: string, isError = false): string {
-  return layout(language, title, `<p${isError ? ' class="error"' : ''}>${escapeHtml(message)}</p>`);
+export function messagePage(language: Language, title: string, message: string | readonly string[], isError = false): string {
+  return layout(language, title, [message].flat().map((paragraph) => `<p${isError ? ' class="error"' : ''}>${escapeHtml(paragraph)}</p>`).join('\n'));
 }

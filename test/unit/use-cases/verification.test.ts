@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConflictError, InvalidTokenError, MailDeferred } from '../../../functions/domain/errors.ts';
+import { ConflictError, InvalidTokenError, MailDeferred, ValidationError } from '../../../functions/domain/errors.ts';
 import { hashSecretCode, newSecretCode } from '../../../functions/domain/secret-code.ts';
 import { confirmVerification } from '../../../functions/use-cases/confirm-verification.ts';
 import { enterRequest } from '../../../functions/use-cases/operator-actions.ts';
@@ -108,7 +108,7 @@ describe('requestVerification', () => {
     // Retried: the unmailed link's code died with the run, so a new link is made, mailed, and confirms the request.
     await stepRuns(s, request.id, codeOf('d'));
     expect(mailsTo(s, EMAIL).map((m) => m.text.includes(codeOf('d')))).toEqual([true]);
-    expect(await confirmVerification(s.deps, codeOf('d'))).toEqual([request.id]);
+    expect(await confirmVerification(s.deps, codeOf('d'))).toEqual({ confirmed: [request.id], notConfirmed: [] });
     expect((await s.deps.requests.get(request.id)).verifiedAt).toBeDefined();
   });
 
@@ -128,7 +128,7 @@ describe('requestVerification', () => {
     // The step's retry moves it and mails a link that confirms it.
     await stepRuns(s, request.id, codeOf('d'));
     expect(mailsTo(s, EMAIL).map((m) => m.text.includes(codeOf('d')))).toEqual([true]);
-    expect(await confirmVerification(s.deps, codeOf('d'))).toEqual([request.id]);
+    expect(await confirmVerification(s.deps, codeOf('d'))).toEqual({ confirmed: [request.id], notConfirmed: [] });
     expect(s.workflow.completed).toEqual([{ taskToken: `token-${request.id}`, output: { verifiedAt: (await s.deps.requests.get(request.id)).verifiedAt, begun: true } }]);
   });
 
@@ -286,7 +286,8 @@ describe('requestVerification', () => {
     const join = s.deps.verifications.join.bind(s.deps.verifications);
     s.deps.verifications.join = async (...args) => {
       const joined = await join(...args);
-      await confirmVerification(s.deps, code);
+      // The person ticks it on the link's page, having made it.
+      await confirmVerification(s.deps, code, [second.id]);
       return joined;
     };
     await stepRuns(s, second.id, codeOf('d'));
@@ -391,7 +392,9 @@ describe('requestVerification', () => {
     await stepRuns(s, third.id, codeOf('e'));
     expect(mailsTo(s, EMAIL)).toHaveLength(2);
     await expect(requestsOfCode(s.deps, codeOf('d'))).rejects.toBeInstanceOf(InvalidTokenError);
-    expect((await requestsOfCode(s.deps, codeOf('e'))).map((r) => r.id)).toEqual([second.id, third.id]);
+    // The request taken over was never named in a mail: the page lists it for the person to tick.
+    const link = await requestsOfCode(s.deps, codeOf('e'));
+    expect([link.own.id, link.others.map((r) => r.id)]).toEqual([third.id, [second.id]]);
   });
 
   it('alerts the operator once when the hour\'s budget for all unconfirmed addresses runs out', async () => {
@@ -434,8 +437,10 @@ describe('requestVerification', () => {
 describe('requestsOfCode (the page behind the link)', () => {
   it('names the requests without using the code', async () => {
     const { s, request, code } = await linkSent();
-    expect((await requestsOfCode(s.deps, code)).map((r) => r.id)).toEqual([request.id]);
-    expect((await requestsOfCode(s.deps, code)).map((r) => r.id)).toEqual([request.id]);
+    for (let read = 0; read < 2; read++) {
+      const link = await requestsOfCode(s.deps, code);
+      expect([link.own.id, link.others]).toEqual([request.id, []]);
+    }
     expect(s.workflow.completed).toEqual([]);
   });
 
@@ -446,11 +451,11 @@ describe('requestsOfCode (the page behind the link)', () => {
 });
 
 describe('confirmVerification', () => {
-  it('uses the code, marks every waiting request confirmed with the time, and releases their workflows', async () => {
+  it('uses the code, marks the link\'s own request and the others ticked confirmed with the time, and releases their workflows', async () => {
     const { s, request, code } = await linkSent();
     const second = await placeRequest(s, ['erasure'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
     await stepRuns(s, second.id, codeOf('d'));
-    expect(await confirmVerification(s.deps, code)).toEqual([request.id, second.id]);
+    expect(await confirmVerification(s.deps, code, [second.id])).toEqual({ confirmed: [request.id, second.id], notConfirmed: [] });
     expect(await s.deps.requests.get(request.id)).toMatchObject({ status: 'IN_PROGRESS', verifiedAt: NOW.toISOString() });
     expect(s.workflow.completed).toEqual([
       { taskToken: `token-${request.id}`, output: { verifiedAt: NOW.toISOString(), begun: true } },
@@ -474,7 +479,7 @@ describe('confirmVerification', () => {
       return marked;
     };
     const all = [request, signalled!, withdrawal!, claim!, unclear!].map((r) => r.id);
-    expect(await confirmVerification(s.deps, code)).toEqual(all);
+    expect(await confirmVerification(s.deps, code, all.slice(1))).toEqual({ confirmed: all, notConfirmed: [] });
     expect(writes).toEqual(all);
     for (const begun of [request, signalled!, withdrawal!]) {
       expect(await s.deps.requests.get(begun.id)).toMatchObject({ status: 'IN_PROGRESS', verifiedAt: NOW.toISOString() });
@@ -494,12 +499,52 @@ describe('confirmVerification', () => {
   it('confirms a request whose wait has just ended: the mark stays for the step that closes it to see', async () => {
     const { s, request, code } = await linkSent();
     s.workflow.ended.add(`token-${request.id}`);
-    expect(await confirmVerification(s.deps, code)).toEqual([request.id]);
+    expect(await confirmVerification(s.deps, code)).toEqual({ confirmed: [request.id], notConfirmed: [] });
     expect((await s.deps.requests.get(request.id)).verifiedAt).toBe(NOW.toISOString());
     expect(await closeUnverified(s.deps, request.id)).toEqual({ confirmed: true });
     // Not closed, and no closing answer: begun as it was confirmed, the workflow fulfils it.
     expect(await s.deps.requests.get(request.id)).toMatchObject({ status: 'IN_PROGRESS', verifiedAt: NOW.toISOString() });
     expect(mailsTo(s, EMAIL)).toHaveLength(1);
+  });
+
+  it('leaves unconfirmed, and its wait untouched, a request someone else made for the address that joined the link unticked', async () => {
+    const { s, request, code } = await linkSent();
+    // A stranger asks, in the person's name, to erase their data: no mail of its own, it waits on the person's link.
+    const stranger = await placeRequest(s, ['erasure'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
+    await stepRuns(s, stranger.id, codeOf('d'));
+    expect(mailsTo(s, EMAIL)).toHaveLength(1);
+    const page = await requestsOfCode(s.deps, code);
+    expect([page.own.id, page.others.map((r) => r.id)]).toEqual([request.id, [stranger.id]]);
+    // The person presses "Confirm" for their own request, ticking nothing else.
+    expect(await confirmVerification(s.deps, code)).toEqual({ confirmed: [request.id], notConfirmed: [stranger.id] });
+    const left = await s.deps.requests.get(stranger.id);
+    expect([left.status, left.verifiedAt]).toEqual(['AWAITING_VERIFICATION', undefined]);
+    expect(s.workflow.completed.map((c) => c.taskToken)).toEqual([`token-${request.id}`]);
+    expect(await auditTypes(s, stranger.id)).not.toContain('verification.confirmed');
+    // The link is used: the request left out cannot be confirmed by pressing again.
+    await expect(confirmVerification(s.deps, code, [stranger.id])).rejects.toBeInstanceOf(InvalidTokenError);
+    expect((await s.deps.requests.get(stranger.id)).verifiedAt).toBeUndefined();
+  });
+
+  it('refuses a ticked reference that does not wait on the link, confirming nothing', async () => {
+    const { s, request, code } = await linkSent();
+    const elsewhere = await placeRequest(s, ['erasure'], { status: 'AWAITING_VERIFICATION', email: 'someone.else@mail.example' });
+    await expect(confirmVerification(s.deps, code, [elsewhere.id])).rejects.toThrow(
+      new ValidationError([{ field: 'references', message: `not waiting on this link: ${elsewhere.id}` }], 'confirmation'),
+    );
+    for (const id of [request.id, elsewhere.id]) expect((await s.deps.requests.get(id)).verifiedAt).toBeUndefined();
+    expect(s.workflow.completed).toEqual([]);
+  });
+
+  it('confirms nothing, not even a ticked other, when the request the link was mailed for is closed', async () => {
+    const { s, request, code } = await linkSent();
+    const other = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
+    await stepRuns(s, other.id, codeOf('d'));
+    await s.deps.requests.transition(request.id, 'AWAITING_VERIFICATION', 'CLOSED_UNVERIFIED', { closedAt: NOW.toISOString() });
+    await expect(requestsOfCode(s.deps, code)).rejects.toBeInstanceOf(InvalidTokenError);
+    await expect(confirmVerification(s.deps, code, [other.id])).rejects.toBeInstanceOf(InvalidTokenError);
+    expect((await s.deps.requests.get(other.id)).verifiedAt).toBeUndefined();
+    expect(s.workflow.completed).toEqual([]);
   });
 
   it('works once: a second press, or an expired link, is refused and changes nothing', async () => {
