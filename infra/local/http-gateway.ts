@@ -39,6 +39,9 @@ function toEvent(req: IncomingMessage, body: Buffer, routeKey: string, pathParam
   };
 }
 
+/** An HTTP API's largest payload (API Gateway quotas: 10 MB). */
+export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+
 /** The local stand-in for the HTTP API: the template's routes, each to its function. */
 export class HttpGateway {
   private server?: Server;
@@ -72,8 +75,18 @@ export class HttpGateway {
 
   async listen(port: number, host = '127.0.0.1'): Promise<number> {
     this.server = createServer(async (req, res) => {
+      // A payload over API Gateway's limit is refused as API Gateway refuses it, before any function sees it; the
+      // rest of it is read and dropped, so a huge body costs no memory.
       const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
+      let size = 0;
+      for await (const chunk of req) {
+        size += (chunk as Buffer).length;
+        if (size <= MAX_PAYLOAD_BYTES) chunks.push(chunk as Buffer);
+      }
+      if (size > MAX_PAYLOAD_BYTES) {
+        res.writeHead(413, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Request Entity Too Large' }));
+        return;
+      }
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       const match = this.match(req.method ?? 'GET', path);
       if (!match) {
