@@ -9,7 +9,7 @@ import { LANGUAGES, type Language } from '../domain/request-types.ts';
 import { download } from '../use-cases/access-package.ts';
 import { admit } from '../use-cases/admission.ts';
 import { confirmVerification } from '../use-cases/confirm-verification.ts';
-import { SUBMISSION_LIMITS, bodyHash, parseSubmission, submitRequest, type Submission } from '../use-cases/submit-request.ts';
+import { SUBMISSION_LIMITS, bodyHash, parseSubmission, submissionInput, submitRequest, type Submission } from '../use-cases/submit-request.ts';
 import type { Dependencies } from '../use-cases/dependencies.ts';
 import { MAX_CHANGE_CHARS } from '../domain/rectification.ts';
 import { linkAlreadySent } from '../use-cases/verification.ts';
@@ -152,12 +152,12 @@ async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
   await admit(deps, 'request', clientIp(event));
   const form = isForm(event);
   const fields = form ? formSubmission(parseBody(event)) : parseBody(event);
-  const { type, idempotencyKey: formKey, ...rest } = fields;
+  const { idempotencyKey: formKey, ...rest } = fields;
   const attachments = checkAttachments(sentFiles(event));
-  // The API takes one `type` or a list of `types`; a person often asks for several things at once.
   let submission: Submission;
   try {
-    submission = parseSubmission({ ...rest, ...(type !== undefined ? { types: [type] } : {}) }, type !== undefined ? 'type' : 'types', deps.profile);
+    const { input, typesField } = submissionInput(rest);
+    submission = parseSubmission(input, typesField, deps.profile);
   } catch (error) {
     // Every problem at once: the fields' and the files'.
     if (error instanceof ValidationError && attachments.problems.length) throw new ValidationError([...error.problems, ...attachmentFieldProblems(attachments.problems)], 'request');

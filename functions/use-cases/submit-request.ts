@@ -50,6 +50,18 @@ export function parseSubmission(input: unknown, typesField: 'type' | 'types' = '
   return result.data;
 }
 
+/**
+ * A submission's fields as the API takes them: one `type`, or a list of `types` (a person often asks for several
+ * things at once) — not both, which would leave one of them unread. Returns what parseSubmission reads, and the
+ * field the caller sent, so that its problems name it.
+ */
+export function submissionInput(fields: Record<string, unknown>): { input: Record<string, unknown>; typesField: 'type' | 'types' } {
+  const { type, ...rest } = fields;
+  if (type === undefined) return { input: rest, typesField: 'types' };
+  if (rest.types !== undefined) throw new ValidationError([{ field: 'types', message: 'send either type or types, not both', kind: 'invalid' }], 'request');
+  return { input: { ...rest, types: [type] }, typesField: 'type' };
+}
+
 /** The earliest due date of all the request's types governs the whole request. */
 export function deadlineFor(deps: Pick<Dependencies, 'deadlines' | 'profile'>, types: readonly RequestType[], receivedAt: Date): Deadline {
   const candidates = types.map((requestType) =>

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { IdempotencyKeyReusedError, ValidationError } from '../../../functions/domain/errors.ts';
 import { createHash } from 'node:crypto';
 import { keyedHash } from '../../../functions/domain/person-key.ts';
-import { bodyHash, deadlineFor, parseSubmission, submitRequest } from '../../../functions/use-cases/submit-request.ts';
+import { bodyHash, deadlineFor, parseSubmission, submissionInput, submitRequest } from '../../../functions/use-cases/submit-request.ts';
 import { NOW, systemFor } from '../../support/flow.ts';
 
 describe('parseSubmission', () => {
@@ -25,6 +25,16 @@ describe('parseSubmission', () => {
       const empty = () => parseSubmission({ types: ['access', 'claim'], email: 'a@b.kz', language: 'kk', ...(message === undefined ? {} : { message }) });
       expect(empty).toThrow(expect.objectContaining({ problems: [{ field: 'message', message: 'a claim needs a message: what it is about', kind: 'required' }] }));
     }
+  });
+});
+
+describe('submissionInput', () => {
+  it('takes one type or a list of types, and refuses both rather than read one of them', () => {
+    expect(submissionInput({ type: 'access', email: 'a@mail.example' })).toEqual({ input: { types: ['access'], email: 'a@mail.example' }, typesField: 'type' });
+    expect(submissionInput({ types: ['access', 'erasure'] })).toEqual({ input: { types: ['access', 'erasure'] }, typesField: 'types' });
+    expect(() => submissionInput({ type: 'access', types: ['erasure'] })).toThrow(
+      new ValidationError([{ field: 'types', message: 'send either type or types, not both', kind: 'invalid' }], 'request'),
+    );
   });
 });
 
