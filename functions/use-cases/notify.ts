@@ -140,6 +140,7 @@ function operatorCommands(request: Pick<DataSubjectRequest, 'id' | 'types' | 'ch
     classify: `npx derbes decisions approve ${reference} --type … --answer "…"`,
     deny: `npx derbes decisions deny ${reference} --reason "…" --basis "…"`,
     show: `npx derbes requests show ${reference}`,
+    write: `npx derbes requests write ${reference} --text "…"`,
   };
 }
 
@@ -166,6 +167,7 @@ const COMMANDS: Record<AlertKind, readonly OfferedCommand[] | 'by status'> = {
   attentionAtMargin: ['show'],
   mailBudgetReached: ['show'],
   thirdPartyMail: ['show'],
+  replyAfterAnswer: ['show', 'write'],
 };
 
 /**

@@ -16,6 +16,7 @@ import type { Dependencies } from './dependencies.ts';
 import { notifyPerson } from './notify.ts';
 import { amendAsItStands } from './amend-as-it-stands.ts';
 import { onFirstUse } from '../domain/on-first-use.ts';
+import { REPLY_WORK_ID } from './ports.ts';
 
 /** An operator's decision on a request that waits for one. */
 export const decisionInputSchema = onFirstUse(() =>
@@ -284,6 +285,8 @@ export async function writeToPerson(deps: Dependencies, requestId: string, rawTe
       [{ type: 'operator.wrote', detail: { messageId, operator: actor } }],
     );
   }
+  // Writing back to a person who wrote after the answer is what their mail was left open for.
+  if (!OPEN_STATUSES.includes(current.status)) await deps.openWork.remove(requestId, REPLY_WORK_ID);
   return { reference: requestId, messageId };
 }
 
