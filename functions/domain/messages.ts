@@ -96,6 +96,7 @@ const ALERT_PLACEHOLDERS = {
   attentionAtMargin: ['step', 'stepId', 'code'],
   mailBudgetReached: ['max'],
   thirdPartyMail: [],
+  replyAfterAnswer: [],
 } as const;
 
 const REVIEW_REASON_PLACEHOLDERS = {
@@ -131,7 +132,7 @@ export type ReviewReasonKind = keyof typeof REVIEW_REASON_PLACEHOLDERS;
 export type PackageText = (typeof PACKAGE_TEXTS)[number];
 
 /** The derbes commands an alert offers, each with a label in the operator's language. */
-export const COMMAND_LABELS = ['pending', 'approve', 'deny', 'show', 'done'] as const;
+export const COMMAND_LABELS = ['pending', 'approve', 'classify', 'deny', 'show', 'write', 'done'] as const;
 export type CommandLabel = (typeof COMMAND_LABELS)[number];
 const CONSENT_EVENTS = ['granted', 'withdrawn', 'prolonged', 'expired'] as const;
 const CONSENT_CHANNELS = ['web', 'email', 'api', 'operator'] as const;

@@ -61,6 +61,17 @@ export interface PersonReply {
   text: string;
 }
 
+/** When an operator last wrote to the person about the request: their latest message, or the decision. */
+export function lastOperatorWord(request: Pick<DataSubjectRequest, 'operatorMessages' | 'decision'>): string | undefined {
+  return [request.operatorMessages?.at(-1)?.at, request.decision?.decidedAt].filter((at): at is string => at !== undefined).sort().at(-1);
+}
+
+/** The person's kept replies written after the operator's last word, oldest first. */
+export function unansweredReplies(request: Pick<DataSubjectRequest, 'replies' | 'operatorMessages' | 'decision'>): PersonReply[] {
+  const lastWord = lastOperatorWord(request);
+  return (request.replies ?? []).filter((reply) => !lastWord || reply.at > lastWord);
+}
+
 /** How many internal notes one request keeps (each at most MAX_MESSAGE_CHARS): the request stays one stored item. */
 export const MAX_NOTES = 30;
 

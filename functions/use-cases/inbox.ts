@@ -1,7 +1,7 @@
 import * as z from '../domain/schema.ts';
 import { riskFlags } from '../domain/deadlines/index.ts';
 import { NotFoundError, ValidationError, toFieldProblems } from '../domain/errors.ts';
-import { REFERENCE_PATTERN, type DataSubjectRequest } from '../domain/request.ts';
+import { OPEN_STATUSES, REFERENCE_PATTERN, lastOperatorWord, type DataSubjectRequest } from '../domain/request.ts';
 import type { Dependencies } from './dependencies.ts';
 import { requestView } from './operator.ts';
 import { onFirstUse } from '../domain/on-first-use.ts';
@@ -30,13 +30,17 @@ export type InboxQuery = z.infer<ReturnType<typeof inboxQuerySchema>>;
 function hasNewReply(request: DataSubjectRequest): boolean {
   const lastReply = request.replies?.at(-1)?.at;
   if (!lastReply) return false;
-  const lastWord = [request.operatorMessages?.at(-1)?.at, request.decision?.decidedAt].filter((at): at is string => at !== undefined).sort().at(-1);
+  const lastWord = lastOperatorWord(request);
   return !lastWord || lastReply > lastWord;
 }
 
-/** Which of the inbox's filters an open request falls under. */
-export function inboxFlags(request: DataSubjectRequest, now: Date, policy: Dependencies['profile']['escalation']): Set<InboxFilter> {
+/**
+ * Which of the inbox's filters a request falls under: an open one by its due date, step and replies; an answered one
+ * only as a new reply, while the person's mail after the answer is open work (`replyOpen`) or newer than the last word.
+ */
+export function inboxFlags(request: DataSubjectRequest, now: Date, policy: Dependencies['profile']['escalation'], replyOpen = false): Set<InboxFilter> {
   const flags = new Set<InboxFilter>();
+  if (!OPEN_STATUSES.includes(request.status)) return replyOpen || hasNewReply(request) ? new Set(['newReply']) : flags;
   const risk = riskFlags({ dueAt: request.deadline.dueAt, receivedAt: request.receivedAt }, now, policy);
   if (risk.overdue) flags.add('overdue');
   else if (risk.atRisk) flags.add('atRisk');
@@ -55,24 +59,37 @@ const looksLikeAddress = (q: string) => /^[^\s@]+@[^\s@]+$/.test(q);
  * under, and every filter's count over all open requests. A search (`q`) finds a reference, or every request of an
  * address — open or closed — through the person index by the address's keyed hash, never by reading every request.
  */
-export async function inbox(deps: Pick<Dependencies, 'requests' | 'clock' | 'profile' | 'personKey'>, rawQuery: unknown) {
+export async function inbox(deps: Pick<Dependencies, 'requests' | 'clock' | 'profile' | 'personKey' | 'openWork'>, rawQuery: unknown) {
   const parsed = inboxQuerySchema().safeParse(rawQuery ?? {});
   if (!parsed.success) throw new ValidationError(toFieldProblems(parsed.error.issues), 'inbox');
   const query = parsed.data;
   const now = deps.clock.now();
+  // Answered requests the person wrote to again (receiveEmail leaves their mail to the operator as open work).
+  const repliedAfterAnswer = new Set((await deps.openWork.list()).filter((w) => w.kind === 'reply').map((w) => w.requestId));
   const view = (request: DataSubjectRequest) => ({
     ...requestView(request, now, deps.profile.escalation),
     email: request.email,
     ...(request.name ? { name: request.name } : {}),
-    flags: [...inboxFlags(request, now, deps.profile.escalation)],
+    flags: [...inboxFlags(request, now, deps.profile.escalation, repliedAfterAnswer.has(request.id))],
   });
   const counts = Object.fromEntries([['open', 0], ...INBOX_FILTERS.map((f) => [f, 0])]) as Record<InboxFilter | 'open', number>;
   const listed: DataSubjectRequest[] = [];
   for await (const request of deps.requests.eachOpen()) {
     counts.open++;
+    repliedAfterAnswer.delete(request.id); // open: counted here, by its replies
     const flags = inboxFlags(request, now, deps.profile.escalation);
     for (const flag of flags) counts[flag]++;
     if (!query.q && (!query.filter || flags.has(query.filter))) listed.push(request);
+  }
+  // Each a new reply, listed after the open requests (unfiltered, or as new replies); not counted as open.
+  for (const requestId of repliedAfterAnswer) {
+    const request = await deps.requests.get(requestId).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return undefined; // erased meanwhile
+      throw error;
+    });
+    if (!request) continue;
+    counts.newReply++;
+    if (!query.q && (!query.filter || query.filter === 'newReply')) listed.push(request);
   }
   if (query.q) listed.push(...(await search(deps, query.q)));
   // Pages by position in the list as it stands at each call (the counts above need every open request read anyway):

@@ -4,7 +4,7 @@ import { localDateOf, parseInstant, startOfLocalDay } from '../domain/deadlines/
 import { localize, mailDomain, type OperatorProfile } from '../config/profile-schema.ts';
 import { inLanguage } from '../domain/localized.ts';
 import { loadRefusalGrounds, refusalGrounds } from '../domain/refusal-grounds.ts';
-import type { Language, RequestType } from '../domain/request-types.ts';
+import { REQUEST_TYPES, type Language, type RequestType } from '../domain/request-types.ts';
 import { loadMessages, type AlertKind, type CommandLabel, type MailTemplate, type Messages } from '../domain/messages.ts';
 import type { AuditEvent } from '../domain/audit.ts';
 import { requestMessageId, type DataSubjectRequest } from '../domain/request.ts';
@@ -136,8 +136,11 @@ function operatorCommands(request: Pick<DataSubjectRequest, 'id' | 'types' | 'ch
   return {
     pending: 'npx derbes decisions list',
     approve: `npx derbes decisions approve ${reference}${changesToState} --answer "…"`,
+    // Types given with an approval classify the request (decide); one with none cannot be approved.
+    classify: `npx derbes decisions approve ${reference} --type … --answer "…"`,
     deny: `npx derbes decisions deny ${reference} --reason "…" --basis "…"`,
     show: `npx derbes requests show ${reference}`,
+    write: `npx derbes requests write ${reference} --text "…"`,
   };
 }
 
@@ -164,6 +167,7 @@ const COMMANDS: Record<AlertKind, readonly OfferedCommand[] | 'by status'> = {
   attentionAtMargin: ['show'],
   mailBudgetReached: ['show'],
   thirdPartyMail: ['show'],
+  replyAfterAnswer: ['show', 'write'],
 };
 
 /**
@@ -182,8 +186,12 @@ export async function alertOperator(
   const m = await loadMessages(deps.profile.defaultLanguage);
   const alert = m.alert(kind, values);
   const wanted = COMMANDS[kind];
-  const labels = wanted === 'by status' ? (request.status === 'AWAITING_DECISION' ? DECISION_COMMANDS : ['show' as const]) : wanted;
+  const offered = wanted === 'by status' ? (request.status === 'AWAITING_DECISION' ? DECISION_COMMANDS : ['show' as const]) : wanted;
+  // Mail nobody could classify is approved only with its types: the command that gives them, instead of the bare approval.
+  const labels = request.types.length ? offered : offered.map((label) => (label === 'approve' ? 'classify' : label));
   const commands = operatorCommands(request);
+  // The types to choose from, one a line under the command that takes them: the id to pass, and what it is.
+  const typeLines = REQUEST_TYPES.map((type) => `    ${type} — ${m.kindName(type)}`);
   await mailOperator(
     deps,
     request,
@@ -192,7 +200,7 @@ export async function alertOperator(
       alert: alert.title,
       detail: alert.detail ? `${alert.title}.\n${alert.detail}` : `${alert.title}.`,
       commands: [
-        ...labels.map((label) => `${m.commandLabel(label)}: ${commands[label]}`),
+        ...labels.flatMap((label) => [`${m.commandLabel(label)}: ${commands[label]}`, ...(label === 'classify' ? typeLines : [])]),
         ...openWork.map((id) => `${m.commandLabel('done')}: npx derbes requests done ${request.id} ${id}`),
       ].join('\n'),
     },

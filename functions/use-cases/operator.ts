@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError, NotPermittedError, ValidationError, WaitE
 import { inLanguage } from '../domain/localized.ts';
 import { groundText, refusalGround, refusalGrounds, loadRefusalGrounds } from '../domain/refusal-grounds.ts';
 import { MAX_MESSAGE_CHARS, MAX_OPERATOR_MESSAGES, OPEN_STATUSES, type DataSubjectRequest, type OperatorMessage, type RefusalBasis } from '../domain/request.ts';
-import { LANGUAGES, RequestTypeSchema, type Language, type RequestType } from '../domain/request-types.ts';
+import { LANGUAGES, REQUEST_TYPES, RequestTypeSchema, type Language, type RequestType } from '../domain/request-types.ts';
 import { changesSchema } from '../domain/rectification.ts';
 import { eventsOfType, type RecordedAuditEvent } from '../domain/audit.ts';
 import { operatorName, type OperatorActor } from '../domain/operator-identity.ts';
@@ -16,6 +16,7 @@ import type { Dependencies } from './dependencies.ts';
 import { notifyPerson } from './notify.ts';
 import { amendAsItStands } from './amend-as-it-stands.ts';
 import { onFirstUse } from '../domain/on-first-use.ts';
+import { REPLY_WORK_ID } from './ports.ts';
 
 /** An operator's decision on a request that waits for one. */
 export const decisionInputSchema = onFirstUse(() =>
@@ -90,6 +91,15 @@ export async function decide(deps: Dependencies, requestId: string, input: Decis
   const approved = input.decision === 'approve';
   const request = await deps.requests.get(requestId);
   const types = input.types ?? request.types;
+  // Mail nobody could classify has no types: approving it as it stands would answer about nothing and reach every
+  // source. It is classified first — its types given with the approval, or chosen in the console.
+  if (approved && !types.length) {
+    problems.push({
+      field: 'types',
+      message: `${requestId} is not classified yet: say what it asks for first — give its types with the approval (derbes decisions approve ${requestId} --type <type> …, types: ${REQUEST_TYPES.join(', ')}) or classify it in the console`,
+      kind: 'required',
+    });
+  }
   // What an approval must carry for the answer to be true: the changes a correction makes, the words a claim is answered in.
   if (approved && types.includes('rectification') && !Object.keys(input.changes ?? request.changes ?? {}).length) {
     problems.push({ field: 'changes', message: 'a correction is approved with what to change: each field and its new value, from what the person wrote', kind: 'required' });
@@ -275,6 +285,8 @@ export async function writeToPerson(deps: Dependencies, requestId: string, rawTe
       [{ type: 'operator.wrote', detail: { messageId, operator: actor } }],
     );
   }
+  // Writing back to a person who wrote after the answer is what their mail was left open for.
+  if (!OPEN_STATUSES.includes(current.status)) await deps.openWork.remove(requestId, REPLY_WORK_ID);
   return { reference: requestId, messageId };
 }
 

@@ -94,16 +94,31 @@ export interface SourceResult {
   attempts: number;
 }
 
-/** A follow-up the operator must do by hand for a request that is otherwise answered (a processor not told). */
-export interface OpenWorkItem {
-  requestId: string;
-  /** Unique within the request, e.g. processor:sellers:erasure. */
-  id: string;
-  kind: 'processor_notice';
-  processorId: string;
-  type: RequestType;
-  since: string;
-}
+/**
+ * A follow-up the operator must do by hand for a request that is otherwise answered: a processor not told, or the
+ * person's mail after the answer to read (and answer if it needs one).
+ */
+export type OpenWorkItem =
+  | {
+      requestId: string;
+      /** Unique within the request, e.g. processor:sellers:erasure. */
+      id: string;
+      kind: 'processor_notice';
+      processorId: string;
+      type: RequestType;
+      since: string;
+    }
+  | {
+      requestId: string;
+      /** REPLY_WORK_ID: one per request, however many mails the person sends. */
+      id: string;
+      kind: 'reply';
+      /** When the first of the person's mails not yet answered came. */
+      since: string;
+    };
+
+/** The open work of a person's mail to an answered request. */
+export const REPLY_WORK_ID = 'reply';
 
 export interface OpenWorkStore {
   put(item: OpenWorkItem): Promise<void>;

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { decideIntake, type KeptAttachment, type SesVerdicts } from '../domain/email/index.ts';
 import { eventsOfType } from '../domain/audit.ts';
-import type { InboundMailEvent } from './ports.ts';
+import { REPLY_WORK_ID, type InboundMailEvent } from './ports.ts';
 import { mailDomain } from '../config/profile-schema.ts';
 import { normaliseAddress } from '../domain/email/address.ts';
 import { IdempotencyKeyReusedError, NotFoundError } from '../domain/errors.ts';
-import { MAX_KEPT_REPLIES, MAX_MESSAGE_CHARS, type DataSubjectRequest, type PersonReply } from '../domain/request.ts';
+import { MAX_KEPT_REPLIES, MAX_MESSAGE_CHARS, OPEN_STATUSES, unansweredReplies, type DataSubjectRequest, type PersonReply } from '../domain/request.ts';
 import type { Dependencies } from './dependencies.ts';
 import { submitRequest } from './submit-request.ts';
 
@@ -30,13 +30,27 @@ const THIRD_PARTY = 'third_party';
  * Keeps the words of the person's reply with the request for the operator (once per stored message: a re-delivery
  * adds nothing), as many as MAX_KEPT_REPLIES; later ones are in the trail and the raw mail.
  */
-async function keepReply(deps: Dependencies, request: DataSubjectRequest, reply: PersonReply): Promise<void> {
-  if (!reply.text) return;
+async function keepReply(deps: Dependencies, request: DataSubjectRequest, reply: PersonReply): Promise<DataSubjectRequest> {
+  if (!reply.text) return request;
   // Made from the request as it stands at each attempt: a reply kept at the same instant by another delivery stays.
-  await deps.requests.amend(request.id, request.status, (current) => {
+  return deps.requests.amend(request.id, request.status, (current) => {
     const replies = current.replies ?? [];
     return replies.length >= MAX_KEPT_REPLIES || replies.some((r) => r.sesMessageId === reply.sesMessageId) ? {} : { replies: [...replies, reply] };
   }, []);
+}
+
+/**
+ * The person wrote to a request already answered: open work for the operator from the first of their mails not yet
+ * answered, and one alert for those mails (a re-delivery, or another mail before an operator writes back, adds none).
+ */
+async function replyToAnswered(deps: Dependencies, request: DataSubjectRequest, sesMessageId: string, at: string): Promise<void> {
+  const unanswered = unansweredReplies(request);
+  // A late re-delivery of a mail an operator has since written back to opens nothing again.
+  if (request.replies?.some((r) => r.sesMessageId === sesMessageId) && !unanswered.some((r) => r.sesMessageId === sesMessageId)) return;
+  const first = unanswered[0] ?? { at, sesMessageId };
+  await deps.openWork.put({ requestId: request.id, id: REPLY_WORK_ID, kind: 'reply', since: first.at });
+  const round = createHash('sha256').update(first.sesMessageId).digest('hex').slice(0, 32);
+  await (await notify()).alertOperator(deps, request, 'replyAfterAnswer', {}, [REPLY_WORK_ID], round);
 }
 
 /** The appendOnce mark of the mail that made a request (see receiveEmail). */
@@ -134,7 +148,12 @@ export async function receiveEmail(
         const attachments = await keep(request.id, decision.attachments);
         await deps.audit.appendOnce(request.id, once, received('reply', { attachments, authFailures: decision.authFailures }));
       }
-      await keepReply(deps, request, { at: deps.clock.now().toISOString(), sesMessageId, text: keptText(decision.text) });
+      const at = deps.clock.now().toISOString();
+      const kept = await keepReply(deps, request, { at, sesMessageId, text: keptText(decision.text) });
+      // An open request's reply waits in the inbox as a new reply; once the request is answered, nothing lists it
+      // there, so the mail is left to the operator as open work (listed with the requests, a new reply in the inbox)
+      // and they are alerted, once for the mails that came since an operator last wrote to the person.
+      if (!OPEN_STATUSES.includes(kept.status)) await replyToAnswered(deps, kept, sesMessageId, at);
       // Once per request, and only to an address that confirmed (before that, the receipt they answer asks them to).
       if (request.verifiedAt) await (await notify()).notifyPerson(deps, request, 'replyReceived', {}, 1, decision.messageId && THREADABLE_MESSAGE_ID.test(decision.messageId) ? decision.messageId : undefined);
       return { outcome: 'reply', requestId: request.id };

@@ -32,6 +32,24 @@ describe('decide', () => {
     expect((await s.deps.audit.list(request.id)).filter((e) => e.type === 'request.classified').map((e) => e.detail)).toEqual([{ types: ['rectification'], operator: OPERATOR }]);
   });
 
+  it('refuses to approve a request nobody classified — with an answer or without — saying to classify it first and how, and leaves it waiting', async () => {
+    const { s, request } = await awaitingDecision([]);
+    for (const input of [{ decision: 'approve' as const, answer: 'Ответим.' }, { decision: 'approve' as const }]) {
+      const refused = decide(s.deps, request.id, input, OPERATOR);
+      await expect(refused).rejects.toBeInstanceOf(ValidationError);
+      await expect(refused).rejects.toMatchObject({
+        problems: [{ field: 'types', kind: 'required', message: expect.stringContaining(`is not classified yet: say what it asks for first — give its types with the approval (derbes decisions approve ${request.id} --type <type>`) }],
+      });
+    }
+    expect(await s.decisions.list()).toHaveLength(1);
+    expect(s.workflow.completed).toEqual([]);
+    expect(await s.deps.requests.get(request.id)).toMatchObject({ types: [], status: 'AWAITING_DECISION' });
+    expect(await s.deps.requests.get(request.id)).not.toHaveProperty('decision');
+    // Refusing it (spam, say) needs no types.
+    await decide(s.deps, request.id, { decision: 'deny', reason: 'Не запрос.', basis: 'Письмо не является запросом' }, OPERATOR);
+    expect(s.workflow.completed).toEqual([{ taskToken: 'task-token', output: { approved: false } }]);
+  });
+
   it('refuses a refusal without a basis, naming the grounds that fit, and leaves the decision pending', async () => {
     const { s, request } = await awaitingDecision();
     const refused = decide(s.deps, request.id, { decision: 'deny', reason: 'No.' }, OPERATOR);

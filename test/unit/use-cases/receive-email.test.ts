@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { SesVerdicts } from '../../../functions/domain/email/index.ts';
 import { receiveEmail } from '../../../functions/use-cases/receive-email.ts';
-import { NOW, mailsTo, operatorMails, placeRequest, systemFor } from '../../support/flow.ts';
+import { NOW, OPERATOR, mailsTo, operatorMails, placeRequest, runToAnswer, systemFor } from '../../support/flow.ts';
 import { threadedUnder } from '../../../functions/use-cases/notify.ts';
-import { requestDetail } from '../../../functions/use-cases/operator.ts';
+import { requestDetail, writeToPerson } from '../../../functions/use-cases/operator.ts';
+import { inbox } from '../../../functions/use-cases/inbox.ts';
 import { hashSecretCode } from '../../../functions/domain/secret-code.ts';
 import { requestVerification } from '../../../functions/use-cases/verification.ts';
 
@@ -103,6 +104,54 @@ describe('receiveEmail', () => {
     expect(acks[0]!.text).not.toContain('удостоверения');
     const detail = await requestDetail(s.deps, request.id);
     expect(detail.thread.filter((m) => m.direction === 'in').map((m) => 'text' in m && m.text)).toEqual(['Прикладываю копию удостоверения.', 'И ещё: город — Астана.']);
+  });
+
+  it("brings the person's reply to an answered request to the operator: a new reply in the inbox, open work and one alert until an operator writes back", async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['claim'], { language: 'ru', name: 'Айгерим' });
+    await runToAnswer(s, request.id, { decision: 'approve', answer: 'Вернули деньги.' });
+    s.setNow(new Date(NOW.getTime() + 3_600_000));
+    await writeToPerson(s.deps, request.id, 'Деньги придут за три дня.', OPERATOR);
+    expect((await s.deps.requests.get(request.id)).status).toBe('COMPLETED');
+    s.mailer.sent.length = 0;
+    s.setNow(new Date(NOW.getTime() + 7_200_000));
+    const replyAt = s.deps.clock.now().toISOString();
+    const reply = (n: number, text: string) => mail({ Subject: `Re: [${request.id}] Ответ`, 'Message-ID': `<late.${n}@mail.example.kz>` }, text);
+    expect(await receiveEmail(s.deps, 'ses-late-1', reply(1, 'Деньги так и не пришли.'), PASS)).toEqual({ outcome: 'reply', requestId: request.id });
+
+    const seen = await inbox(s.deps, {});
+    expect(seen.counts).toMatchObject({ open: 0, newReply: 1 });
+    expect((await inbox(s.deps, { filter: 'newReply' })).requests).toEqual([expect.objectContaining({ reference: request.id, status: 'COMPLETED', flags: ['newReply'] })]);
+    expect(await s.deps.openWork.list()).toEqual([{ requestId: request.id, id: 'reply', kind: 'reply', since: replyAt }]);
+    const [alert, ...more] = operatorMails(s);
+    expect(more).toEqual([]);
+    expect(alert!.subject).toBe(`[${request.id}] Человек написал по уже отвеченному запросу`);
+    expect(alert!.text).toContain('Запрос закрыт, но человек прислал по нему письмо; оно сохранено вместе с запросом.');
+    expect(alert!.text).toContain(`Запрос, слова человека и история: npx derbes requests show ${request.id}`);
+    expect(alert!.text).toContain(`Написать человеку: npx derbes requests write ${request.id} --text "…"`);
+    expect(alert!.text).toContain(`npx derbes requests done ${request.id} reply`);
+    // The person is told an officer will read it: now one is told to.
+    expect(mailsTo(s, 'aigerim@example.kz').map((m) => m.subject)).toEqual([`Re: [${request.id}] Ваше сообщение добавлено к запросу`]);
+
+    // A re-delivery and another mail before anyone writes back: kept, one alert all the same.
+    await receiveEmail(s.deps, 'ses-late-1', reply(1, 'Деньги так и не пришли.'), PASS);
+    s.setNow(new Date(NOW.getTime() + 7_300_000));
+    await receiveEmail(s.deps, 'ses-late-2', reply(2, 'Жду ответа.'), PASS);
+    expect(operatorMails(s)).toHaveLength(1);
+    expect(await s.deps.openWork.list()).toEqual([{ requestId: request.id, id: 'reply', kind: 'reply', since: replyAt }]);
+    expect((await inbox(s.deps, {})).counts.newReply).toBe(1);
+
+    // The operator writes back: nothing is left open; a later mail is a new one, alerted again.
+    s.setNow(new Date(NOW.getTime() + 7_400_000));
+    await writeToPerson(s.deps, request.id, 'Проверили: перевод ушёл вчера.', OPERATOR);
+    expect(await s.deps.openWork.list()).toEqual([]);
+    expect((await inbox(s.deps, {})).counts.newReply).toBe(0);
+    await receiveEmail(s.deps, 'ses-late-2', reply(2, 'Жду ответа.'), PASS); // delivered again, late
+    expect(await s.deps.openWork.list()).toEqual([]);
+    s.setNow(new Date(NOW.getTime() + 7_500_000));
+    await receiveEmail(s.deps, 'ses-late-3', reply(3, 'Пришли, спасибо.'), PASS);
+    expect(operatorMails(s)).toHaveLength(2);
+    expect((await inbox(s.deps, {})).counts.newReply).toBe(1);
   });
 
   it('sends nothing back for a reply from an address that has not confirmed: the receipt they answer asks them to', async () => {

@@ -130,6 +130,30 @@ describe('requestDecision', () => {
       `Approve: npx derbes decisions approve ${request.id} --change …=… --answer "…"`,
     ]);
   });
+
+  it('offers the command that classifies mail nobody could classify, with the types to choose from, instead of the bare approval', async () => {
+    const s = systemFor('profiles/seeds/4sell.json', { adjust: (json) => ({ ...json, defaultLanguage: 'ru' }) });
+    const request = await placeRequest(s, [], { language: 'ru' });
+    await planFulfilment(s.deps, request.id);
+    await requestDecision(s.deps, request.id, 'task-9');
+    const { text } = operatorMails(s)[0]!;
+    expect(text).toContain('Почему: письмо не удалось разобрать автоматически: определите, о чём просят.');
+    const lines = text.split('\n');
+    const classify = lines.findIndex((line) => line.startsWith('Определить, о чём просят, и принять'));
+    expect(lines[classify]).toMatch(new RegExp(`: npx derbes decisions approve ${request.id} --type … --answer "…"$`));
+    expect(lines.slice(classify + 1, classify + 9)).toEqual([
+      '    access — доступ к сведениям',
+      '    rectification — изменение данных',
+      '    blocking — блокирование',
+      '    unblocking — разблокирование',
+      '    erasure — уничтожение',
+      '    consent_withdrawal — отзыв согласия',
+      '    marketing_opt_out — отказ от рекламных рассылок',
+      '    claim — претензия',
+    ]);
+    expect(lines.filter((line) => line.startsWith('Принять:'))).toEqual([]);
+    expect(lines.findIndex((line) => line.startsWith('Отказать'))).toBeGreaterThan(classify);
+  });
 });
 
 describe('escalateDecision', () => {
