@@ -8,7 +8,25 @@ const TYPES = ['access', 'rectification', 'blocking', 'unblocking', 'erasure', '
 const OPEN = ['RECEIVED', 'AWAITING_VERIFICATION', 'IN_PROGRESS', 'AWAITING_DECISION'];
 
 /** Who acted, as the trail and the request name them. */
-const actor = (value) => (value && typeof value === 'object' ? (value.email ?? `key ${value.keyId}`) : (value ?? '—'));
+/**
+ * Who acted: an operator by address, or the operator key by its id, in words (a request keeps who decided, wrote or
+ * entered it as text: `key <id>` for the key).
+ */
+function actor(texts, value) {
+  if (value && typeof value === 'object') return value.email ?? texts.t('common.operatorKey', { id: value.keyId });
+  const key = /^key (key-\S+)$/.exec(value ?? '');
+  return key ? texts.t('common.operatorKey', { id: key[1] }) : (value ?? '—');
+}
+
+/** What the profile calls a source, a processor or a purpose the trail names by id; the id where it no longer has it. */
+const named = (texts, r, kind, id) => r.names?.[kind]?.[id]?.[texts.language] ?? id;
+
+/** A source's step and its outcome as the trail records them (`done: 3`, `kept`), in the console's language. */
+function outcomeText(texts, step, outcome) {
+  const name = texts.maybe(`types.${step}`, {}, undefined) ?? texts.maybe(`codes.sourceStep.${step}`, {}, step);
+  const done = /^done: (\d+)$/.exec(outcome);
+  return `${name}: ${done ? texts.t('request.outcomeDone', { count: done[1] }) : texts.maybe(`codes.sourceOutcome.${outcome}`, {}, outcome)}`;
+}
 
 const capitalised = (text) => text.charAt(0).toLocaleUpperCase() + text.slice(1);
 
@@ -19,7 +37,7 @@ function facts(entries) {
 function whoSection(texts, r) {
   const entry = r.entry
     ? [
-        texts.t('request.entered', { by: actor(r.entry.operator ?? r.entry.by), at: texts.dateTime(r.entry.at, r.timeZone) }),
+        texts.t('request.entered', { by: actor(texts, r.entry.operator ?? r.entry.by), at: texts.dateTime(r.entry.at, r.timeZone) }),
         '; ',
         r.entry.identity === 'attested' ? texts.t('request.identityAttested', { attestation: r.entry.attestation ?? '' }) : texts.t('request.identityMail'),
       ]
@@ -105,13 +123,14 @@ function fulfilmentSection(texts, r) {
   if (r.attention) lines.push(el('li', { class: 'flag failure' }, texts.t('request.attention', { step: stepText(texts, r.attention.step), code: r.attention.code, since: texts.dateTime(r.attention.since, r.timeZone) })));
   for (const e of r.audit) {
     if (e.type === 'source.applied') {
-      const outcomes = Object.entries(e.detail.outcomes).map(([step, outcome]) => `${step}: ${outcome}`).join(', ');
-      lines.push(el('li', {}, texts.t('request.sourceApplied', { source: e.detail.sourceId, outcomes, attempt: e.detail.attempt })));
+      const outcomes = Object.entries(e.detail.outcomes).map(([step, outcome]) => outcomeText(texts, step, outcome)).join(', ');
+      lines.push(el('li', {}, texts.t('request.sourceApplied', { source: named(texts, r, 'sources', e.detail.sourceId), outcomes, attempt: e.detail.attempt })));
     } else if (e.type === 'source.failed') {
-      lines.push(el('li', {}, texts.t('request.sourceFailed', { source: e.detail.sourceId, error: e.detail.error, steps: e.detail.steps.join(', ') })));
+      const steps = e.detail.steps.map((step) => texts.maybe(`types.${step}`, {}, undefined) ?? texts.maybe(`codes.sourceStep.${step}`, {}, step)).join(', ');
+      lines.push(el('li', {}, texts.t('request.sourceFailed', { source: named(texts, r, 'sources', e.detail.sourceId), error: e.detail.error, steps })));
     } else if (e.type === 'processor.notified') {
       const delivered = texts.t(e.detail.delivered ? 'request.delivered' : 'request.notDelivered');
-      lines.push(el('li', {}, texts.t('request.processorNotified', { processor: e.detail.processorId, delivered, notice: e.detail.noticeType, attempts: e.detail.attempts })));
+      lines.push(el('li', {}, texts.t('request.processorNotified', { processor: named(texts, r, 'processors', e.detail.processorId), delivered, notice: e.detail.noticeType, attempts: e.detail.attempts })));
     }
   }
   return el('section', { 'aria-labelledby': 'fulfilment' }, el('h2', { id: 'fulfilment' }, texts.t('request.fulfilmentTitle')), lines.length ? el('ul', {}, lines) : el('p', {}, texts.t('request.noFulfilment')));
@@ -132,7 +151,7 @@ function threadSection(texts, r) {
             ? texts.t('request.mailIn')
             : texts.t('request.mailInOther', { outcome: codeText(texts, 'outcome', m.outcome) })
           : texts.t('request.mailOut', { template: texts.maybe(`templates.${m.template}`, {}, texts.t('templates.other')) }),
-        m.by ? ` — ${texts.t('request.writtenBy', { by: actor(m.by) })}` : '',
+        m.by ? ` — ${texts.t('request.writtenBy', { by: actor(texts, m.by) })}` : '',
       ),
       m.text ? el('div', { class: 'words' }, personText(m.text)) : '',
       m.direction === 'in' ? el('p', {}, rawMailButton(texts, r.reference, m.sesMessageId)) : '',
@@ -142,7 +161,7 @@ function threadSection(texts, r) {
 }
 
 function notesSection(texts, r) {
-  const items = r.notes.map((n) => el('li', {}, el('p', { class: 'meta' }, texts.t('request.noteBy', { by: actor(n.by), at: texts.dateTime(n.at, r.timeZone) })), el('div', { class: 'words' }, n.text)));
+  const items = r.notes.map((n) => el('li', {}, el('p', { class: 'meta' }, texts.t('request.noteBy', { by: actor(texts, n.by), at: texts.dateTime(n.at, r.timeZone) })), el('div', { class: 'words' }, n.text)));
   return el('section', { 'aria-labelledby': 'notes' }, el('h2', { id: 'notes' }, texts.t('request.notesTitle')), items.length ? el('ul', { class: 'notes' }, items) : el('p', {}, texts.t('request.noNotes')));
 }
 
@@ -155,7 +174,7 @@ function decisionSection(texts, r) {
     'section',
     { 'aria-labelledby': 'decision' },
     el('h2', { id: 'decision' }, texts.t('request.decisionTitle')),
-    el('p', {}, texts.t(d.approved ? 'request.decisionApproved' : 'request.decisionRefused', { by: actor(d.decidedBy), at: texts.dateTime(d.decidedAt, r.timeZone) })),
+    el('p', {}, texts.t(d.approved ? 'request.decisionApproved' : 'request.decisionRefused', { by: actor(texts, d.decidedBy), at: texts.dateTime(d.decidedAt, r.timeZone) })),
     facts([d.reason && [texts.t('request.decisionReason'), d.reason], basis && [texts.t('request.decisionBasis'), basis]]),
   );
 }
@@ -168,10 +187,10 @@ const stepText = (texts, step) => texts.maybe(`steps.${step}`, {}, step);
 /** The trail as sentences: each event in the operator's language, with what it names. */
 function eventText(texts, r, e) {
   const d = e.detail ?? {};
-  const by = actor(d.operator ?? (d.operatorKeyId && { keyId: d.operatorKeyId }));
+  const by = actor(texts, d.operator ?? (d.operatorKeyId && { keyId: d.operatorKeyId }));
   switch (e.type) {
     case 'request.received':
-      return d.enteredBy ? texts.t('events.request.entered', { channel: texts.t(`channels.${d.channel}`), by: actor(d.operator ?? d.enteredBy) }) : texts.t('events.request.received', { channel: texts.t(`channels.${d.channel}`) });
+      return d.enteredBy ? texts.t('events.request.entered', { channel: texts.t(`channels.${d.channel}`), by: actor(texts, d.operator ?? d.enteredBy) }) : texts.t('events.request.received', { channel: texts.t(`channels.${d.channel}`) });
     case 'form.attachments':
       return texts.t('events.form.attachments', { count: d.attachments?.length ?? 0 });
     case 'status.changed':
@@ -189,21 +208,21 @@ function eventText(texts, r, e) {
     case 'verification.requested':
       return texts.t(d.joined ? 'events.verification.joined' : 'events.verification.requested', { expiresAt: texts.dateTime(d.expiresAt, r.timeZone) });
     case 'source.applied':
-      return texts.t('events.source.applied', { source: d.sourceId });
+      return texts.t('events.source.applied', { source: named(texts, r, 'sources', d.sourceId) });
     case 'source.failed':
-      return texts.t('events.source.failed', { source: d.sourceId, error: d.error });
+      return texts.t('events.source.failed', { source: named(texts, r, 'sources', d.sourceId), error: d.error });
     case 'decision.requested':
-      return texts.t('events.decision.requested', { reasons: r.review?.[texts.language] ?? d.reasons.join('; ') });
+      return texts.t('events.decision.requested', { reasons: e.described?.[texts.language] ?? r.review?.[texts.language] ?? d.reasons.join('; ') });
     case 'decision.made':
       return texts.t(d.approved ? 'events.decision.approved' : 'events.decision.refused', { by });
     case 'request.classified':
       return texts.t('events.request.classified', { by, types: d.types.map((type) => texts.t(`types.${type}`)).join(', ') });
     case 'processor.notified':
-      return texts.t('events.processor.notified', { processor: d.processorId, delivered: texts.t(d.delivered ? 'request.delivered' : 'request.notDelivered') });
+      return texts.t('events.processor.notified', { processor: named(texts, r, 'processors', d.processorId), delivered: texts.t(d.delivered ? 'request.delivered' : 'request.notDelivered') });
     case 'deadline.extended':
       return texts.t('events.deadline.extended', { to: texts.dateTime(d.to, r.timeZone), by });
     case 'consent.withdrawn':
-      return texts.t('events.consent.withdrawn', { purposes: d.purposes.join(', ') });
+      return texts.t('events.consent.withdrawn', { purposes: d.purposes.map((purpose) => named(texts, r, 'purposes', purpose)).join(', ') });
     case 'retention.hold':
       return texts.t('events.retention.hold', { by });
     case 'workflow.failed':

@@ -1,6 +1,8 @@
 import type { SesVerdicts } from './email/types.ts';
 import type { OperatorActor } from './operator-identity.ts';
 import type { RequestStatus } from './request.ts';
+import type { ReviewReasonKind } from './messages.ts';
+import type { RequestType } from './request-types.ts';
 
 /**
  * One entry of a request's append-only trail. `detail` holds facts for the regulator (statuses, rule ids,
@@ -25,7 +27,8 @@ type AuditEventOfAnyone =
   | { type: 'form.attachments'; detail: { attachments: Array<{ size: number; key: string }> } }
   | { type: 'source.applied'; detail: { sourceId: string; attempt: number; outcomes: Record<string, string> } }
   | { type: 'source.failed'; detail: { sourceId: string; error: string; steps: string[] } }
-  | { type: 'decision.requested'; detail: { reasons: string[] } }
+  // `reasons` in English, as the trail keeps text; `kinds`, what they were, so each reader says them in their language.
+  | { type: 'decision.requested'; detail: { reasons: string[]; kinds?: Array<{ kind: ReviewReasonKind; type?: RequestType }> } }
   /** `ground`: the refusal ground's id, or 'written' when the operator wrote the basis out. */
   | { type: 'decision.made'; detail: { approved: boolean; ground?: string; operator: OperatorActor } }
   /** Mail nobody could read as a known request, given its types by an operator. */

@@ -223,6 +223,12 @@ async function consoleContext(deps: Pick<Dependencies, 'profile'>, request: Data
     },
     refusalGrounds: refusalGrounds(deps.profile.jurisdiction, request.types).map(({ id, text, citation }) => ({ id, text, citation })),
     correctable: [...correctableFields(deps.profile).values()].map(({ field, type, label }) => ({ field, type, label: inEveryLanguage((l) => localize(label, l)) })),
+    // What the trail names by id — a source, a processor, a purpose — as the profile calls it in each language.
+    names: {
+      sources: Object.fromEntries(deps.profile.sources.map((source) => [source.id, inEveryLanguage((l) => localize(source.description, l))])),
+      processors: Object.fromEntries(deps.profile.processors.map((processor) => [processor.id, inEveryLanguage((l) => localize(processor.name, l))])),
+      purposes: Object.fromEntries(deps.profile.purposes.map((purpose) => [purpose.id, inEveryLanguage((l) => localize(purpose.description, l))])),
+    },
     ...(request.status === 'AWAITING_DECISION' ? { review: await inEveryLanguageAsync(async (l) => (await describeReasons(reviewReasons(deps, request), l)).join('; ')) } : {}),
   };
 }
@@ -251,7 +257,12 @@ export async function requestDetail(deps: Pick<Dependencies, 'requests' | 'audit
     thread: threadOf(request, audit),
     /** Files the person attached on the web form (mail attachments are with their mail in the thread). */
     formAttachments: eventsOfType(audit, 'form.attachments').flatMap((e) => e.detail.attachments),
-    audit,
+    // Why a decision was asked for, in each language, where the event says what the reasons were.
+    audit: await Promise.all(
+      audit.map(async (event) =>
+        event.type === 'decision.requested' && event.detail.kinds ? { ...event, described: await inEveryLanguageAsync(async (l) => (await describeReasons(event.detail.kinds!, l)).join('; ')) } : event,
+      ),
+    ),
   };
 }
 

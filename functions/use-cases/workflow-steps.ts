@@ -42,7 +42,7 @@ export async function planFulfilment(deps: Dependencies, requestId: string): Pro
   if (request.status === 'AWAITING_VERIFICATION') request = await deps.requests.transition(requestId, 'AWAITING_VERIFICATION', 'IN_PROGRESS');
   const reasons = reviewReasons(deps, request);
   if (reasons.length && request.status === 'IN_PROGRESS') {
-    await deps.requests.transition(requestId, 'IN_PROGRESS', 'AWAITING_DECISION', {}, [{ type: 'decision.requested', detail: { reasons: await describeReasons(reasons, 'en') } }]);
+    await deps.requests.transition(requestId, 'IN_PROGRESS', 'AWAITING_DECISION', {}, [{ type: 'decision.requested', detail: { reasons: await describeReasons(reasons, 'en'), kinds: reasons } }]);
   }
   // A decision may change what the request is (an unclear mail classified): then every source stands ready.
   const sources = reasons.length ? deps.profile.sources : plannedSources(deps.profile, request.types);

@@ -179,8 +179,13 @@ describe('the operator\'s console', () => {
     await page.click('#decide button[type=submit]');
     await page.waitForSelector('.done');
     expect(await page.textContent('.done')).toContain('по запросу уже приняли решение');
-    expect(await page.textContent('section[aria-labelledby=decision]')).toContain('Одобрил');
+    // Decided with the operator key: named once as a key, in Russian.
+    expect(await page.textContent('section[aria-labelledby=decision]')).toMatch(/Одобрил ключ оператора key-[0-9a-f]{12}/);
     expect(await page.$('#decide')).toBeNull();
+    // The timeline says in Russian why the decision was asked for, though the trail keeps the reason in English.
+    const timeline = await page.textContent('section[aria-labelledby=timeline]');
+    expect(timeline).toContain('Нужно решение: претензию всегда рассматривает ответственное лицо');
+    expect(timeline).not.toContain('responsible person');
     expect((await operatorCall(system, 'POST', `/operator/decisions/${reference}`, { decision: 'approve', answer })).status).toBe(409);
   }, 120_000);
 

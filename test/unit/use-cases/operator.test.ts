@@ -109,6 +109,24 @@ describe('requestDetail', () => {
   });
 });
 
+describe('requestDetail, for the console in every language', () => {
+  it('names what the trail names by id as the profile calls it, and says why a decision was asked for in each language', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['claim'], { language: 'ru' });
+    await planFulfilment(s.deps, request.id);
+    const detail = await requestDetail(s.deps, request.id);
+    expect(detail.names.sources.customers).toEqual({ ru: 'Клиентская база', kk: 'Клиенттер базасы', en: 'Customer database' });
+    expect(Object.keys(detail.names.purposes)).toEqual(s.deps.profile.purposes.map((p) => p.id));
+    const asked = detail.audit.find((e) => e.type === 'decision.requested') as { described?: Record<string, string>; detail: { reasons: string[] } };
+    expect(asked.detail.reasons).toEqual(['a claim is always decided by the responsible person']);
+    expect(asked.described).toEqual({
+      ru: 'претензию всегда рассматривает ответственное лицо',
+      kk: expect.stringMatching(/\S/),
+      en: 'a claim is always decided by the responsible person',
+    });
+  });
+});
+
 describe('writeToPerson', () => {
   it('mails the operator\'s words once to a confirmed address, in the person\'s notice, kept for other operators with who wrote them', async () => {
     const s = systemFor('profiles/demo.json');

@@ -56,16 +56,17 @@ describe('planFulfilment', () => {
   });
 
   it.each([
-    ['a claim', ['claim'], {}, ['a claim is always decided by the responsible person']],
-    ['a type the profile has reviewed', ['erasure'], {}, ['the operator profile has the responsible person decide on "erasure"']],
+    ['a claim', ['claim'], {}, ['a claim is always decided by the responsible person'], [{ kind: 'claim' }]],
+    ['a type the profile has reviewed', ['erasure'], {}, ['the operator profile has the responsible person decide on "erasure"'], [{ kind: 'profile', type: 'erasure' }]],
     [
       'a correction with nothing to correct',
       ['rectification'],
       {},
       ['the operator profile has the responsible person decide on "correction"', 'the changes are not stated field by field: read what the person wrote and state them when you approve'],
+      [{ kind: 'profile', type: 'rectification' }, { kind: 'rectificationWithoutChanges' }],
     ],
-    ['a mail nobody could classify', [], {}, ['the message could not be classified automatically: say what is asked for']],
-  ] as const)('waits for a decision on %s, with the reasons in the audit trail, and keeps every source ready', async (_, types, changes, reasons) => {
+    ['a mail nobody could classify', [], {}, ['the message could not be classified automatically: say what is asked for'], [{ kind: 'unclear' }]],
+  ] as const)('waits for a decision on %s, with the reasons in the audit trail, and keeps every source ready', async (_, types, changes, reasons, kinds) => {
     const s = systemFor('profiles/seeds/4sell-cashier.json');
     const request = await placeRequest(s, [...types], { changes });
     const plan = await planFulfilment(s.deps, request.id);
@@ -73,7 +74,8 @@ describe('planFulfilment', () => {
     expect(plan.sourceIds).toEqual(s.deps.profile.sources.map((source) => source.id));
     expect((await s.deps.requests.get(request.id)).status).toBe('AWAITING_DECISION');
     const requested = (await s.deps.audit.list(request.id)).find((e) => e.type === 'decision.requested');
-    expect(requested!.detail).toEqual({ reasons });
+    // In English as the trail keeps text, and by kind for whoever reads it in another language.
+    expect(requested!.detail).toEqual({ reasons, kinds });
     // The wait ends when the person must hear from us.
     expect(plan.decisionTimeoutSeconds).toBe(Math.floor((Date.parse(request.deadline.dueAt) - 4 * HOUR - NOW.getTime()) / 1000));
   });
