@@ -32,6 +32,8 @@ export const submissionSchema = onFirstUse(() =>
 export type Submission = Omit<z.infer<ReturnType<typeof submissionSchema>>, 'types'> & { types: RequestType[] };
 
 const CLAIM_WITHOUT_MESSAGE: FieldProblem = { field: 'message', message: 'a claim needs a message: what it is about', kind: 'required' };
+/** A correction that says neither a new value nor what is wrong leaves the operator nothing to correct. */
+const CORRECTION_WITHOUT_WHAT: FieldProblem = { field: 'message', message: 'a correction needs the new values, or a message saying what is wrong', kind: 'required' };
 
 /**
  * Every problem of a submission at once, so a person fixes them in one go: the schema's, a claim without a message,
@@ -43,8 +45,13 @@ export function parseSubmission(input: unknown, typesField: 'type' | 'types' = '
   const problems = result.success ? [] : toFieldProblems(result.error.issues).map((p) => (p.field.startsWith('types') ? { ...p, field: p.field.replace(/^types(\.\d+)?/, typesField === 'type' ? 'type' : '$&') } : p));
   const fields = (input ?? {}) as { types?: unknown; message?: unknown; changes?: unknown };
   const message = typeof fields.message === 'string' ? fields.message.trim() : '';
-  if (Array.isArray(fields.types) && fields.types.includes('claim') && !message && !problems.some((p) => p.field === 'message')) problems.push(CLAIM_WITHOUT_MESSAGE);
+  const types: unknown[] = Array.isArray(fields.types) ? fields.types : [];
   const changes = changesSchema().safeParse(fields.changes);
+  const changesGiven = fields.changes !== undefined && (!changes.success || Object.keys(changes.data ?? {}).length > 0);
+  if (!message && !problems.some((p) => p.field === 'message')) {
+    if (types.includes('claim')) problems.push(CLAIM_WITHOUT_MESSAGE);
+    else if (types.includes('rectification') && !changesGiven) problems.push(CORRECTION_WITHOUT_WHAT);
+  }
   if (profile && changes.success && !problems.some((p) => p.field.startsWith('changes'))) problems.push(...correctionProblems(profile, changes.data));
   if (!result.success || problems.length) throw new ValidationError(problems, 'request');
   return result.data;

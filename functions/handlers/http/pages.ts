@@ -145,8 +145,14 @@ export async function formProblems(language: Language, problems: readonly FieldP
     else if (field === 'email') texts.set(field, m.page('problemEmail', { max: String(settings.limits.email) }));
     else if (field === 'name') texts.set(field, m.page('problemName', { max: String(settings.limits.name) }));
     else if (field === 'message') {
-      const claimWithout = values.types.includes('claim') && !values.message.trim();
-      texts.set(field, claimWithout ? m.page('problemClaimMessage') : m.page('problemMessage', { max: String(settings.limits.message) }));
+      const without = !values.message.trim();
+      const correctionWithout = without && values.types.includes('rectification') && !Object.values(values.changes).some((value) => value.trim());
+      texts.set(
+        field,
+        without && values.types.includes('claim') ? m.page('problemClaimMessage')
+        : correctionWithout ? m.page('problemCorrectionMessage')
+        : m.page('problemMessage', { max: String(settings.limits.message) }),
+      );
     } else if (field === 'language') texts.set(field, m.page('problemLanguage'));
     else if (field.startsWith('changes.') && settings.correctable.has(field.slice('changes.'.length))) {
       const type = settings.correctable.get(field.slice('changes.'.length))!.type;

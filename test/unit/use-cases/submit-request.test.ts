@@ -26,6 +26,16 @@ describe('parseSubmission', () => {
       expect(empty).toThrow(expect.objectContaining({ problems: [{ field: 'message', message: 'a claim needs a message: what it is about', kind: 'required' }] }));
     }
   });
+
+  it('requires a correction to say what is wrong: a new value, or the person\'s words', () => {
+    const profile = systemFor('profiles/demo.json').deps.profile;
+    const correction = (more: Record<string, unknown>) => () => parseSubmission({ types: ['rectification'], email: 'a@b.kz', language: 'ru', ...more }, 'types', profile);
+    for (const nothing of [{}, { message: '  ' }, { changes: {} }]) {
+      expect(correction(nothing)).toThrow(expect.objectContaining({ problems: [{ field: 'message', message: 'a correction needs the new values, or a message saying what is wrong', kind: 'required' }] }));
+    }
+    expect(correction({ message: 'Фамилия написана с ошибкой: Ахметова.' })()).toMatchObject({ types: ['rectification'] });
+    expect(correction({ changes: { phone: '+7 701 000 11 22' } })()).toMatchObject({ changes: { phone: '+7 701 000 11 22' } });
+  });
 });
 
 describe('submissionInput', () => {
