@@ -31,6 +31,23 @@ describe('classifyRequestTypes', () => {
     expect(classify(text)).toEqual(types);
   });
 
+  // Kazakh names erasure with the verbal noun «жою» (the form's own label: «дербес деректерді жою»), where «й» of the
+  // stem «жой» becomes «ю»: «жой*» alone misses it.
+  it.each<[string, RequestType[]]>([
+    ['Менің дербес деректерімді жоюды сұраймын.', ['erasure']],
+    ['Дербес деректерімді жою туралы өтінемін.', ['erasure']],
+    ['Деректерімді жоюыңызды сұраймын.', ['erasure']],
+    ['Жеке мәліметтерімді жоюға өтініш беремін.', ['erasure']],
+    ['Менің аккаунтымды жоюды өтінемін.', ['erasure']],
+    ['Сіздердің базаларыңыздан менің ақпаратымды жоюларыңызды сұраймын.', ['erasure']],
+    ['Берген келісімімді жоюды сұраймын.', ['consent_withdrawal']],
+    // Near «дерек*» without «жою»: a road (жол), "no" (жоқ), a project (жоба) ask for nothing.
+    ['Деректерім жоқ, жол сілтемесін жіберіңіз.', []],
+    ['Жоба деректерін жоғары бағалаймыз.', []],
+  ])('Kazakh erasure: %s → %j', (text, types) => {
+    expect(classify(text)).toEqual(types);
+  });
+
   // A withdrawal of consent ends every purpose; worded about marketing it asks to stop marketing, nothing more.
   it.each<[string, RequestType[]]>([
     ['Отзываю согласие на рассылку рекламы.', ['marketing_opt_out']],
