@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyMailRequestTypes, classifyRequestTypes, fixedSubjectTypes } from '../../../functions/domain/email/classify.ts';
+import { classifyMailRequestTypes, classifyRequestTypes, fixedMailRequestTypes, fixedSubjectTypes } from '../../../functions/domain/email/classify.ts';
 import { vocabularies } from '../../../functions/domain/email/index.ts';
 import type { RequestType } from '../../../functions/domain/request-types.ts';
 import { CORPUS_CONTEXT } from '../../fixtures/mail/build-corpus.ts';
@@ -155,5 +155,21 @@ describe('fixedSubjectTypes', () => {
     ['', []],
   ])('%s → %j', (subject, types) => {
     expect(fixedSubjectTypes(subject, fixed)).toEqual(types);
+  });
+});
+
+describe('fixedMailRequestTypes', () => {
+  // The fixed subject names the request; the body says how far a withdrawal reaches, as under any other subject.
+  it.each<[RequestType[], string, RequestType[]]>([
+    [['consent_withdrawal'], 'Отзываю согласие на получение рекламных рассылок.', ['marketing_opt_out']],
+    [['consent_withdrawal'], 'Маркетингтік хабарламаларға берген келісімімді кері қайтарып аламын.', ['marketing_opt_out']],
+    [['consent_withdrawal'], 'Отзываю согласие на обработку персональных данных.', ['consent_withdrawal']],
+    [['consent_withdrawal'], 'Отзываю согласие на рекламу и иные цели.', ['consent_withdrawal']],
+    [['consent_withdrawal'], 'Здравствуйте!', ['consent_withdrawal']],
+    [['consent_withdrawal'], '', ['consent_withdrawal']],
+    [['rectification'], 'Отзываю согласие на получение рекламных рассылок.', ['rectification']],
+    [['marketing_opt_out'], 'Больше не присылайте мне рассылку.', ['marketing_opt_out']],
+  ])('%j / %s → %j', (fixedTypes, body, types) => {
+    expect(fixedMailRequestTypes(fixedTypes, body, vocabularies())).toEqual(types);
   });
 });
