@@ -62,6 +62,10 @@ describe('classifyRequestTypes', () => {
     ['Отзываю согласие на newsletter', ['marketing_opt_out']],
     ['I withdraw my consent to marketing emails. I am tired of them.', ['marketing_opt_out']],
     ['Отзываю согласие на все рекламные рассылки', ['marketing_opt_out']],
+    // «Only» limits a withdrawal to marketing ("не только", "not only", "ғана емес" widen it: see below).
+    ['Отзываю согласие только на получение рекламных рассылок.', ['marketing_opt_out']],
+    ['I withdraw my consent only to marketing emails.', ['marketing_opt_out']],
+    ['Тек жарнамаға берген келісімімді ғана кері қайтарамын.', ['marketing_opt_out']],
     // Read too little into a withdrawal and a person's consent stays in force: each of these ends every purpose.
     ['Отзываю согласие на рассылку. Отзываю согласие на обработку данных.', ['consent_withdrawal']],
     ['Я больше не хочу получать рекламу. Отзываю согласие на обработку персональных данных.', ['consent_withdrawal']],
@@ -80,6 +84,7 @@ describe('classifyRequestTypes', () => {
     ['I withdraw consent for all: marketing, analytics, profiling.', ['consent_withdrawal']],
     ['Отзываю согласие на всё: рекламу, звонки, передачу третьим лицам.', ['consent_withdrawal']],
     ['Отзываю согласие не только на рекламу.', ['consent_withdrawal']],
+    ['I withdraw my consent not only to marketing emails.', ['consent_withdrawal']],
     ['Тек жарнамаға ғана емес, келісімімді толығымен кері қайтарамын.', ['consent_withdrawal']],
     ['Келісімімді кері қайтарамын, жарнама және басқа мақсаттар үшін.', ['consent_withdrawal']],
     ['Please stop all marketing and withdraw my consent.', ['consent_withdrawal', 'marketing_opt_out']],
