@@ -29,6 +29,18 @@ export function classifyMailRequestTypes(subject: string, body: string, vocabula
   return typesOf(whole.types, withdrawal);
 }
 
+/**
+ * What a mail asks for when its subject is one of the policy's fixed lines (`fixedTypes`, see fixedSubjectTypes): the
+ * line names the request, and the body still says how far a withdrawal reaches, as it does under any other subject. A
+ * fixed withdrawal whose body withdraws consent to marketing alone ("Отзываю согласие на получение рекламных
+ * рассылок") is an opt-out of marketing; one whose body has no withdrawal of its own, or a wider one, ends every purpose.
+ */
+export function fixedMailRequestTypes(fixedTypes: readonly RequestType[], body: string, vocabularies: readonly CompiledVocabulary[]): RequestType[] {
+  if (!fixedTypes.includes('consent_withdrawal')) return [...fixedTypes];
+  const named = new Set(fixedTypes.filter((type) => type !== 'consent_withdrawal'));
+  return typesOf(named, readWording(body, vocabularies).withdrawal ?? 'every purpose');
+}
+
 /** How far a withdrawal of consent reaches: every purpose, or marketing alone. */
 type WithdrawalScope = 'every purpose' | 'marketing';
 

@@ -2,7 +2,7 @@ import PostalMime, { type Attachment, type Email } from 'postal-mime';
 import { safeFilename } from '../filename.ts';
 import { localPart, normaliseAddress } from './address.ts';
 import { recogniseAutomatedMail } from './automated-mail.ts';
-import { classifyMailRequestTypes, fixedSubjectTypes } from './classify.ts';
+import { classifyMailRequestTypes, fixedMailRequestTypes, fixedSubjectTypes } from './classify.ts';
 import { headerValues, parseContentType } from './headers.ts';
 import { htmlToText } from './html-text.ts';
 import { detectLanguage } from './language.ts';
@@ -89,7 +89,8 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
   if (reference) return { kind: 'reply', reference, sender, text, ...withId, attachments, authFailures };
 
   const fixedTypes = fixedSubjectTypes(subject, ctx.fixedSubjects);
-  const types = fixedTypes.length > 0 ? fixedTypes : classifyMailRequestTypes(subject, text, vocabularies());
+  // A fixed subject names the request; the body still says how far a withdrawal reaches.
+  const types = fixedTypes.length > 0 ? fixedMailRequestTypes(fixedTypes, text, vocabularies()) : classifyMailRequestTypes(subject, text, vocabularies());
   const spam = verdicts.spam === 'FAIL';
   const triageReason = spam ? 'spam' : types.length === 0 ? 'unclear' : undefined;
   const senderName = from ? singleLine(from.name) : undefined;

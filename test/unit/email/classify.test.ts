@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyMailRequestTypes, classifyRequestTypes, fixedSubjectTypes } from '../../../functions/domain/email/classify.ts';
+import { classifyMailRequestTypes, classifyRequestTypes, fixedMailRequestTypes, fixedSubjectTypes } from '../../../functions/domain/email/classify.ts';
 import { vocabularies } from '../../../functions/domain/email/index.ts';
 import type { RequestType } from '../../../functions/domain/request-types.ts';
 import { CORPUS_CONTEXT } from '../../fixtures/mail/build-corpus.ts';
@@ -31,6 +31,23 @@ describe('classifyRequestTypes', () => {
     expect(classify(text)).toEqual(types);
   });
 
+  // Kazakh names erasure with the verbal noun «жою» (the form's own label: «дербес деректерді жою»), where «й» of the
+  // stem «жой» becomes «ю»: «жой*» alone misses it.
+  it.each<[string, RequestType[]]>([
+    ['Менің дербес деректерімді жоюды сұраймын.', ['erasure']],
+    ['Дербес деректерімді жою туралы өтінемін.', ['erasure']],
+    ['Деректерімді жоюыңызды сұраймын.', ['erasure']],
+    ['Жеке мәліметтерімді жоюға өтініш беремін.', ['erasure']],
+    ['Менің аккаунтымды жоюды өтінемін.', ['erasure']],
+    ['Сіздердің базаларыңыздан менің ақпаратымды жоюларыңызды сұраймын.', ['erasure']],
+    ['Берген келісімімді жоюды сұраймын.', ['consent_withdrawal']],
+    // Near «дерек*» without «жою»: a road (жол), "no" (жоқ), a project (жоба) ask for nothing.
+    ['Деректерім жоқ, жол сілтемесін жіберіңіз.', []],
+    ['Жоба деректерін жоғары бағалаймыз.', []],
+  ])('Kazakh erasure: %s → %j', (text, types) => {
+    expect(classify(text)).toEqual(types);
+  });
+
   // A withdrawal of consent ends every purpose; worded about marketing it asks to stop marketing, nothing more.
   it.each<[string, RequestType[]]>([
     ['Отзываю согласие на рассылку рекламы.', ['marketing_opt_out']],
@@ -45,6 +62,10 @@ describe('classifyRequestTypes', () => {
     ['Отзываю согласие на newsletter', ['marketing_opt_out']],
     ['I withdraw my consent to marketing emails. I am tired of them.', ['marketing_opt_out']],
     ['Отзываю согласие на все рекламные рассылки', ['marketing_opt_out']],
+    // «Only» limits a withdrawal to marketing ("не только", "not only", "ғана емес" widen it: see below).
+    ['Отзываю согласие только на получение рекламных рассылок.', ['marketing_opt_out']],
+    ['I withdraw my consent only to marketing emails.', ['marketing_opt_out']],
+    ['Тек жарнамаға берген келісімімді ғана кері қайтарамын.', ['marketing_opt_out']],
     // Read too little into a withdrawal and a person's consent stays in force: each of these ends every purpose.
     ['Отзываю согласие на рассылку. Отзываю согласие на обработку данных.', ['consent_withdrawal']],
     ['Я больше не хочу получать рекламу. Отзываю согласие на обработку персональных данных.', ['consent_withdrawal']],
@@ -63,6 +84,7 @@ describe('classifyRequestTypes', () => {
     ['I withdraw consent for all: marketing, analytics, profiling.', ['consent_withdrawal']],
     ['Отзываю согласие на всё: рекламу, звонки, передачу третьим лицам.', ['consent_withdrawal']],
     ['Отзываю согласие не только на рекламу.', ['consent_withdrawal']],
+    ['I withdraw my consent not only to marketing emails.', ['consent_withdrawal']],
     ['Тек жарнамаға ғана емес, келісімімді толығымен кері қайтарамын.', ['consent_withdrawal']],
     ['Келісімімді кері қайтарамын, жарнама және басқа мақсаттар үшін.', ['consent_withdrawal']],
     ['Please stop all marketing and withdraw my consent.', ['consent_withdrawal', 'marketing_opt_out']],
@@ -138,5 +160,21 @@ describe('fixedSubjectTypes', () => {
     ['', []],
   ])('%s → %j', (subject, types) => {
     expect(fixedSubjectTypes(subject, fixed)).toEqual(types);
+  });
+});
+
+describe('fixedMailRequestTypes', () => {
+  // The fixed subject names the request; the body says how far a withdrawal reaches, as under any other subject.
+  it.each<[RequestType[], string, RequestType[]]>([
+    [['consent_withdrawal'], 'Отзываю согласие на получение рекламных рассылок.', ['marketing_opt_out']],
+    [['consent_withdrawal'], 'Маркетингтік хабарламаларға берген келісімімді кері қайтарып аламын.', ['marketing_opt_out']],
+    [['consent_withdrawal'], 'Отзываю согласие на обработку персональных данных.', ['consent_withdrawal']],
+    [['consent_withdrawal'], 'Отзываю согласие на рекламу и иные цели.', ['consent_withdrawal']],
+    [['consent_withdrawal'], 'Здравствуйте!', ['consent_withdrawal']],
+    [['consent_withdrawal'], '', ['consent_withdrawal']],
+    [['rectification'], 'Отзываю согласие на получение рекламных рассылок.', ['rectification']],
+    [['marketing_opt_out'], 'Больше не присылайте мне рассылку.', ['marketing_opt_out']],
+  ])('%j / %s → %j', (fixedTypes, body, types) => {
+    expect(fixedMailRequestTypes(fixedTypes, body, vocabularies())).toEqual(types);
   });
 });

@@ -248,6 +248,28 @@ describe('receiveEmail', () => {
     expect((await s.deps.audit.list('INBOUND#ses-5'))[0]!.detail).toMatchObject({ outcome: 'reply' });
   });
 
+  // The policy's fixed subject names the request; the body still says how far a withdrawal reaches, as under any subject.
+  it.each<[string, string, string[]]>([
+    ['Отзыв согласия на обработку персональных данных', 'Отзываю согласие на получение рекламных рассылок.', ['marketing_opt_out']],
+    ['Вопрос', 'Отзываю согласие на получение рекламных рассылок.', ['marketing_opt_out']],
+    ['Отзыв согласия на обработку персональных данных', 'Здравствуйте!\n\nОтзываю согласие только на получение рекламных рассылок.\n\nАсель', ['marketing_opt_out']],
+    ['Отзыв согласия на обработку персональных данных', 'Здравствуйте!\n\nОтзываю своё согласие.\n\nАсель Нурпеисова', ['consent_withdrawal']],
+    ['Отзыв согласия на обработку персональных данных', 'Здравствуйте!', ['consent_withdrawal']],
+    ['Отзыв согласия на обработку персональных данных', 'Отзываю согласие на рекламу и иные цели.', ['consent_withdrawal']],
+  ])('with I-License\'s fixed subjects, «%s» / «%s» makes a request of %j', async (subject, body, types) => {
+    const s = systemFor('profiles/seeds/i-license.json');
+    const outcome = await receiveEmail(s.deps, 'ses-f', mail({ Subject: subject, 'Message-ID': '<f1@mail.example>' }, body), PASS);
+    expect(outcome.outcome).toBe('request');
+    expect((await s.deps.requests.get(outcome.requestId!)).types).toEqual(types);
+  });
+
+  it('reads a withdrawal of consent «only» to marketing as an opt-out of marketing, not of every purpose', async () => {
+    const s = systemFor('profiles/demo.json');
+    const raw = mail({ Subject: 'Отзыв согласия', 'Message-ID': '<f2@mail.example>' }, 'Добрый день. Отзываю согласие только на получение рекламных рассылок.');
+    const outcome = await receiveEmail(s.deps, 'ses-g', raw, PASS);
+    expect((await s.deps.requests.get(outcome.requestId!)).types).toEqual(['marketing_opt_out']);
+  });
+
   it('drops an automatic reply, recording why, and makes no request', async () => {
     const s = systemFor('profiles/demo.json');
     const outcome = await receiveEmail(s.deps, 'ses-6', mail({ Subject: 'Out of office', 'Message-ID': '<m6@mail.example>', 'Auto-Submitted': 'auto-replied' }, 'I am away.'), PASS);
