@@ -214,6 +214,8 @@ interface IssueShape {
   minimum?: number | bigint;
   maximum?: number | bigint;
   origin?: string;
+  /** The choices an `invalid_value` issue allowed. */
+  values?: readonly unknown[];
   params?: { kind?: ProblemKind; limit?: number };
 }
 
@@ -238,12 +240,23 @@ function problemKind(issue: IssueShape): Pick<FieldProblem, 'kind' | 'limit'> {
   }
 }
 
-/** Turns zod issues into field problems, so every schema reports the same way. */
-export function toFieldProblems(issues: ReadonlyArray<IssueShape>): FieldProblem[] {
+/** The value at `path` in what was parsed. */
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((value, key) => (value !== null && typeof value === 'object' && Object.hasOwn(value, key) ? (value as Record<PropertyKey, unknown>)[key] : undefined), input);
+}
+
+/**
+ * Turns zod issues into field problems, so every schema reports the same way. Given what was parsed (`input`), a
+ * field left out is told as required even where its schema words its own message.
+ */
+export function toFieldProblems(issues: ReadonlyArray<IssueShape>, input?: unknown): FieldProblem[] {
   return issues.map((issue) => {
-    const kind = problemKind(issue);
-    // A field left out is said to be required, not in the parser's words about the type it expected.
+    const absent = issue.code === 'invalid_type' && input !== undefined && valueAt(input, issue.path) === undefined;
+    const kind = absent ? { kind: 'required' as const } : problemKind(issue);
+    // A field left out is said to be required, not in the parser's words about the type it expected; a value not
+    // among the choices names them plainly.
     const missing = issue.code === 'invalid_type' && kind.kind === 'required';
-    return { field: issue.path.length ? issue.path.map(String).join('.') : '(root)', message: missing ? 'is required' : issue.message, ...kind };
+    const message = missing ? 'is required' : issue.code === 'invalid_value' && issue.values?.length ? `must be one of: ${issue.values.map(String).join(', ')}` : issue.message;
+    return { field: issue.path.length ? issue.path.map(String).join('.') : '(root)', message, ...kind };
   });
 }

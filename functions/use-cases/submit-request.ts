@@ -42,7 +42,7 @@ const CORRECTION_WITHOUT_WHAT: FieldProblem = { field: 'message', message: 'a co
  */
 export function parseSubmission(input: unknown, typesField: 'type' | 'types' = 'types', profile?: Pick<Dependencies['profile'], 'sources'>): Submission {
   const result = submissionSchema().safeParse(input);
-  const problems = result.success ? [] : toFieldProblems(result.error.issues).map((p) => (p.field.startsWith('types') ? { ...p, field: p.field.replace(/^types(\.\d+)?/, typesField === 'type' ? 'type' : '$&') } : p));
+  const problems = result.success ? [] : toFieldProblems(result.error.issues, input).map((p) => (p.field.startsWith('types') ? { ...p, field: p.field.replace(/^types(\.\d+)?/, typesField === 'type' ? 'type' : '$&') } : p));
   const fields = (input ?? {}) as { types?: unknown; message?: unknown; changes?: unknown };
   const message = typeof fields.message === 'string' ? fields.message.trim() : '';
   const types: unknown[] = Array.isArray(fields.types) ? fields.types : [];

@@ -14,6 +14,21 @@ describe('parseSubmission', () => {
     expect(() => parseSubmission({ types: [], email: 'a@b.kz', language: 'ru' })).toThrow(expect.objectContaining({ problems: [{ field: 'types', message: 'choose at least one request type', kind: 'required' }] }));
   });
 
+  it('says a field left out is required, and names the choices of a value not among them', () => {
+    expect(() => parseSubmission({ types: ['acces'], language: 'de' })).toThrow(
+      expect.objectContaining({
+        problems: [
+          { field: 'types.0', message: 'must be one of: access, rectification, blocking, unblocking, erasure, consent_withdrawal, marketing_opt_out, claim', kind: 'choice' },
+          { field: 'email', message: 'is required', kind: 'required' },
+          { field: 'language', message: 'must be one of: ru, kk, en', kind: 'choice' },
+        ],
+      }),
+    );
+    expect(() => parseSubmission({ types: ['access'], email: 'not-an-address', language: 'ru' })).toThrow(
+      expect.objectContaining({ problems: [{ field: 'email', message: 'must be an e-mail address', kind: 'format' }] }),
+    );
+  });
+
   it("takes the person's own words for every type, up to 5,000 characters, and requires them for a claim", () => {
     expect(parseSubmission({ types: ['access'], email: 'a@b.kz', language: 'ru', message: '  Что вы храните обо мне?  ' })).toMatchObject({ message: 'Что вы храните обо мне?' });
     expect(parseSubmission({ types: ['claim'], email: 'a@b.kz', language: 'ru', message: 'ә'.repeat(5000) }).message).toHaveLength(5000);
