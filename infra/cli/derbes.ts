@@ -12,7 +12,7 @@ Usage:
                                      its audit trail, an extension where the rule allows one (the person is told
                                      why), or running a failed step again once its cause is fixed
   derbes decisions list | approve <reference> [--answer "…"] [--change field=value]… [--type t]…
-                   | deny <reference> --reason "…" [--basis "…"]
+                   | deny <reference> --reason "…" --basis "…"
                                      requests waiting for an operator, and deciding them
   derbes breaches list | record … | show <ref> | affected <ref> … | notice <ref> … | filed <ref> … | mail <ref> …
                                      the breach register: notice due times, the notice to the authority (ru/kk,

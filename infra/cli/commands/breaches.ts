@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { call, callRaw, report, type Io } from './operator.ts';
+import { call, callRaw, orNone, report, type Io } from './operator.ts';
 
 const USAGE = `usage: derbes breaches list
        derbes breaches record --file breach.json | --detected <ISO time> --what "…" --category c… --system s… --measures "…"
@@ -65,7 +65,7 @@ export async function breachesCommand(args: string[], io: Io): Promise<number> {
   const [action = 'list', reference] = positionals;
   const asJson = (json: Record<string, unknown>) => [JSON.stringify(json, null, 2)];
   const path = (suffix = '') => `/operator/breaches/${encodeURIComponent(reference ?? '')}${suffix}`;
-  if (action === 'list') return report(io, await call('GET', '/operator/breaches'), values.json ? asJson : (json) => (json.breaches as BreachRow[]).map(row));
+  if (action === 'list') return report(io, await call('GET', '/operator/breaches'), values.json ? asJson : (json) => orNone((json.breaches as BreachRow[]).map(row), 'No breaches recorded.'));
   if (action === 'record') {
     const breach = values.file
       ? JSON.parse(readFileSync(values.file, 'utf8'))

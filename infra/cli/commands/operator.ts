@@ -37,6 +37,9 @@ export async function call(method: string, path: string, body?: unknown, headers
   return { status: response.status, json: JSON.parse(response.body.toString('utf8')) as Record<string, unknown> };
 }
 
+/** A list's lines, or the line that says it is empty: an empty list prints that, not nothing. */
+export const orNone = (lines: string[], none: string): string[] => (lines.length ? lines : [none]);
+
 export function report(io: Io, result: { status: number; json: Record<string, unknown> }, render: (json: Record<string, unknown>) => string[]): number {
   if (result.status >= 400) {
     io.err(`${result.status} ${String(result.json.error)}: ${String(result.json.message)}`);
@@ -95,6 +98,7 @@ function requestLines(r: RequestDetail): string[] {
 interface OpenWorkRow {
   requestId: string;
   id: string;
+  kind?: string;
   since: string;
 }
 
@@ -125,9 +129,9 @@ export async function requestsCommand(args: string[], io: Io): Promise<number> {
     return report(io, await allOpenRequests(), values.json ? asJson : (json) => {
       const openWork = (json.openWork as OpenWorkRow[] | undefined) ?? [];
       return [
-        ...(json.requests as RequestRow[]).map(row),
+        ...orNone((json.requests as RequestRow[]).map(row), 'No open requests.'),
         ...(openWork.length ? ['', 'Open work (answered, but left for you to do by hand; `derbes requests done <reference> <id>` when done):'] : []),
-        ...openWork.map((w) => `${w.requestId}  ${w.id}  since ${w.since}`),
+        ...openWork.map((w) => `${w.requestId}  ${w.id}${w.kind && w.kind !== w.id ? ` (${w.kind})` : ''}  since ${w.since}`),
       ];
     });
   }
@@ -174,7 +178,7 @@ export async function decisionsCommand(args: string[], io: Io): Promise<number> 
   const [action = 'list', reference] = positionals;
   if (action === 'list') {
     return report(io, await call('GET', '/operator/decisions'), (json) =>
-      (json.decisions as Array<{ requestId: string; requestedAt: string; reasons: string[] }>).map((d) => `${d.requestId}  waiting since ${d.requestedAt}  ${d.reasons.join('; ')}`),
+      orNone((json.decisions as Array<{ requestId: string; requestedAt: string; reasons: string[] }>).map((d) => `${d.requestId}  waiting since ${d.requestedAt}  ${d.reasons.join('; ')}`), 'No request waits for a decision.'),
     );
   }
   if (action === 'deny' && reference && (!values.reason || !values.basis)) {
