@@ -98,7 +98,8 @@ function packageJson(deps: Pick<Dependencies, 'profile' | 'clock'>, request: Dat
     reference: request.id,
     generatedAt: deps.clock.now().toISOString(),
     language: request.language,
-    controller: { name: deps.profile.operator.legalName, bin: deps.profile.operator.bin, contact: deps.profile.operator.contactEmail },
+    // Named as the person reads it elsewhere, in their language; the registered name beside it.
+    controller: { name: localize(deps.profile.operator.name, request.language), legalName: deps.profile.operator.legalName, bin: deps.profile.operator.bin, contact: deps.profile.operator.contactEmail },
     request: { types: request.types, receivedAt: request.receivedAt },
     data: report.data.map((source) => ({
       source: source.sourceId,

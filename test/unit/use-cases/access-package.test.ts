@@ -15,8 +15,9 @@ describe('the access package', () => {
 
     const json = await download(s.deps, links.json!);
     expect(json).toMatchObject({ requestId: request.id, contentType: 'application/json; charset=utf-8', filename: `${request.id}.json` });
-    const copy = JSON.parse(json.body) as { reference: string; data: Array<{ source: string; records: Array<Record<string, unknown>> }> };
+    const copy = JSON.parse(json.body) as { reference: string; controller: Record<string, string>; data: Array<{ source: string; records: Array<Record<string, unknown>> }> };
     expect(copy.reference).toBe(request.id);
+    expect(copy.controller).toMatchObject({ name: '«Демо Дербес» ЖШС', legalName: 'Demo Derbes LLP' });
     expect(copy.data[0]!.records.map((r) => r.email)).toEqual(['aigerim@example.kz', 'aigerim@example.kz']);
     await expect(download(s.deps, links.json!)).rejects.toBeInstanceOf(InvalidTokenError);
     await expect(download(s.deps, 'x'.repeat(10_000))).rejects.toThrow(new InvalidTokenError('download token is malformed'));
