@@ -4,7 +4,8 @@ import { dependencies } from '../composition.ts';
 import { correctableFields, localize } from '../config/profile-schema.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import { DerbesError, InvalidTokenError, ValidationError } from '../domain/errors.ts';
-import { loadMessages } from '../domain/messages.ts';
+import { loadMessages, type Messages } from '../domain/messages.ts';
+import { isWellFormedCode } from '../domain/secret-code.ts';
 import { LANGUAGES, type Language } from '../domain/request-types.ts';
 import { download } from '../use-cases/access-package.ts';
 import { admit } from '../use-cases/admission.ts';
@@ -197,6 +198,23 @@ function tickedReferences(value: unknown): string[] {
   return list;
 }
 
+/**
+ * Why a confirmation link cannot be used, as the person can act on it: a code cut short or missing (a link broken
+ * across lines, copied in part) is said apart from one used or expired.
+ */
+function unusableLink(m: Messages, code: string, contact: string): string {
+  return isWellFormedCode(code) ? m.page('invalidLink', { contact }) : m.page('linkIncomplete', { contact });
+}
+
+/** The body's fields for an error page, or none where the body is what failed. */
+function parseBodyOrNothing(event: APIGatewayProxyEventV2): Record<string, unknown> {
+  try {
+    return parseBody(event);
+  } catch {
+    return {};
+  }
+}
+
 async function confirm(event: APIGatewayProxyEventV2, asPage: boolean): Promise<Result> {
   const deps = await dependencies();
   const language = pageLanguage(event, deps.profile.defaultLanguage);
@@ -219,7 +237,8 @@ async function confirm(event: APIGatewayProxyEventV2, asPage: boolean): Promise<
   } catch (error) {
     if (!asPage) throw error;
     const m = await loadMessages(language);
-    const message = error instanceof InvalidTokenError ? m.page('invalidLink', { contact: deps.profile.supportAddress }) : m.page('error', { message: errorBody(error).body.message });
+    const code = parseBodyOrNothing(event).code;
+    const message = error instanceof InvalidTokenError ? unusableLink(m, typeof code === 'string' ? code : '', deps.profile.supportAddress) : m.page('error', { message: errorBody(error).body.message });
     const page = html(error instanceof DerbesError ? errorBody(error).statusCode : 500, messagePage(language, m.page('confirmTitle'), message, true));
     return { ...page, headers: { ...page.headers, ...errorHeaders(error) } };
   }
@@ -243,7 +262,7 @@ const routes: Record<PublicRouteKey, Route> = {
     } catch (error) {
       if (!(error instanceof InvalidTokenError)) throw error;
       const m = await loadMessages(language);
-      return html(410, messagePage(language, m.page('confirmTitle'), m.page('invalidLink', { contact: deps.profile.supportAddress }), true));
+      return html(isWellFormedCode(code) ? 410 : 400, messagePage(language, m.page('confirmTitle'), unusableLink(m, code, deps.profile.supportAddress), true));
     }
   },
   'GET /download': async (event) => {

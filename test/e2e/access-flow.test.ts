@@ -146,6 +146,13 @@ describe('an access request from the web', () => {
     const usedPage = await fetch(link);
     expect(usedPage.status).toBe(410);
     expect(await usedPage.text()).toContain('Эта ссылка уже использована или её срок истёк');
+    // A link cut short (broken across lines, copied in part) is said to be incomplete, not used.
+    const code = link.searchParams.get('code')!;
+    for (const partial of [`${system.url}/verify?code=${code.slice(0, 20)}&lang=ru`, `${system.url}/verify?lang=ru`]) {
+      const page = await fetch(partial);
+      expect(page.status).toBe(400);
+      expect(await page.text()).toContain('Ссылка неполная: код подтверждения в ней отсутствует или обрезан.');
+    }
   });
 
   it('a retry with the same Idempotency-Key returns the same request and sends one receipt', async () => {
