@@ -77,15 +77,18 @@ function sentFiles(event: APIGatewayProxyEventV2) {
 /** A form's fields that may come more than once (its checkboxes): read as lists. */
 const LIST_FIELDS = new Set(['types', 'references']);
 
+/** An object for fields named by the sender: without a prototype, so `__proto__` is a field like any other. */
+const fieldsObject = () => Object.create(null) as Record<string, unknown>;
+
 function parseBody(event: APIGatewayProxyEventV2): Record<string, unknown> {
   if (isMultipart(event)) {
-    const fields: Record<string, unknown> = {};
+    const fields = fieldsObject();
     for (const [key, values] of Object.entries(multipart(event).fields)) fields[key] = LIST_FIELDS.has(key) ? values : values[0];
     return fields;
   }
   if (isForm(event)) {
     const form = new URLSearchParams(rawBody(event));
-    const fields: Record<string, unknown> = {};
+    const fields = fieldsObject();
     for (const key of new Set(form.keys())) fields[key] = LIST_FIELDS.has(key) ? form.getAll(key) : form.get(key);
     return fields;
   }
@@ -140,8 +143,8 @@ async function gpcSignal(event: APIGatewayProxyEventV2): Promise<Pick<DataSubjec
  * out), an empty name or message left out.
  */
 function formSubmission(fields: Record<string, unknown>): Record<string, unknown> {
-  const changes: Record<string, unknown> = {};
-  const rest: Record<string, unknown> = {};
+  const changes = fieldsObject();
+  const rest = fieldsObject();
   for (const [key, value] of Object.entries(fields)) {
     if (key.startsWith('changes.')) {
       if (typeof value === 'string' && value.trim()) changes[key.slice('changes.'.length)] = value;

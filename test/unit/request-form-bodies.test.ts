@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { parseMultipartForm } from '../../functions/handlers/http/multipart-form.ts';
 import { systemFor } from '../support/flow.ts';
 import type { MemorySystem } from '../support/memory-deps.ts';
 
@@ -53,5 +54,40 @@ describe('a form body that cannot be read', () => {
     expect(answer.status).toBe(400);
     expect(answer.body).toContain('lang="en"');
     expect(answer.body).toContain('The form arrived incomplete or damaged');
+  });
+
+  it('a field named like an object\'s own properties is an unknown field, never a crash', async () => {
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const answer = await post(formBody(part('types', 'access'), part('email', 'a@example.kz'), part('language', 'en'), part(name, 'x')), multipart);
+      expect(answer.status, name).toBe(400);
+      expect(answer.body, name).toContain('lang="en"');
+      expect(answer.body, name).toContain(name);
+    }
+  });
+
+  it('is answered as JSON on the API, naming the field', async () => {
+    const change = await post('{"type":"rectification","email":"a@example.kz","language":"en","changes":{"__proto__":"y"}}', 'application/json');
+    expect(change.status).toBe(400);
+    expect(JSON.parse(change.body).fields).toEqual([expect.objectContaining({ field: 'changes.__proto__' })]);
+    for (const name of ['__proto__', 'constructor']) {
+      const answer = await post(`{"type":"access","email":"a@example.kz","language":"en","${name}":{"x":1}}`, 'application/json');
+      expect(answer.status, name).toBe(400);
+      expect(JSON.parse(answer.body), name).toMatchObject({ error: 'validation_failed', fields: [expect.objectContaining({ message: expect.stringContaining(name) })] });
+    }
+    const form = await post(`types=access&email=a%40example.kz&language=en&__proto__=x&changes.__proto__=y`, 'application/x-www-form-urlencoded');
+    expect(form.status).toBe(400);
+    expect(form.body).toContain('__proto__');
+    // A correction of a field named so is one the form does not offer, not a correction of nothing.
+    const formChange = await post(`types=rectification&email=a%40example.kz&language=en&changes.__proto__=y`, 'application/x-www-form-urlencoded');
+    expect(formChange.status).toBe(400);
+    expect(formChange.body).toContain('This field cannot be corrected through this form.');
+  });
+});
+
+describe('the multipart parser', () => {
+  it('keeps a field named __proto__ as a field, on an object without a prototype', () => {
+    const { fields } = parseMultipartForm(Buffer.from(formBody(part('__proto__', 'x'), part('constructor', 'y'))), multipart);
+    expect(Object.getPrototypeOf(fields)).toBeNull();
+    expect(Object.entries(fields)).toEqual([['__proto__', ['x']], ['constructor', ['y']]]);
   });
 });
