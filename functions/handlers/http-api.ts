@@ -32,17 +32,38 @@ const isMultipart = (event: APIGatewayProxyEventV2) => (header(event, 'content-t
 /** The plain HTML form: url-encoded, or multipart when it carries files. */
 const isForm = (event: APIGatewayProxyEventV2) => (header(event, 'content-type') ?? '').startsWith('application/x-www-form-urlencoded') || isMultipart(event);
 
-/** The form's parts (fields and files), read once per event: the error page reads the fields again. */
-const multipartOf = new WeakMap<APIGatewayProxyEventV2, ReturnType<typeof parseMultipartForm>>();
-function multipart(event: APIGatewayProxyEventV2) {
-  let parsed = multipartOf.get(event);
-  if (!parsed) {
+/**
+ * The form's parts (fields and files), read once per event — or the problem that left them unreadable, kept beside
+ * the event so that its error page answers that problem instead of reading (and failing on) the body again.
+ */
+type MultipartRead = { parts: ReturnType<typeof parseMultipartForm> } | { unreadable: ValidationError };
+const multipartOf = new WeakMap<APIGatewayProxyEventV2, MultipartRead>();
+function readMultipart(event: APIGatewayProxyEventV2): MultipartRead {
+  let read = multipartOf.get(event);
+  if (!read) {
     const body = event.body ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
-    parsed = parseMultipartForm(body, header(event, 'content-type') ?? '');
-    multipartOf.set(event, parsed);
+    try {
+      read = { parts: parseMultipartForm(body, header(event, 'content-type') ?? '') };
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      read = { unreadable: error };
+    }
+    multipartOf.set(event, read);
   }
-  return parsed;
+  return read;
 }
+function multipart(event: APIGatewayProxyEventV2) {
+  const read = readMultipart(event);
+  if ('unreadable' in read) throw read.unreadable;
+  return read.parts;
+}
+
+/** Why the form's body cannot be read, if it cannot: a url-encoded body, or JSON, is never read here. */
+const unreadableForm = (event: APIGatewayProxyEventV2) => {
+  if (!isMultipart(event)) return undefined;
+  const read = readMultipart(event);
+  return 'unreadable' in read ? read.unreadable : undefined;
+};
 
 /** The files the form sent (none for JSON or a url-encoded form); a file under any other field is refused. */
 function sentFiles(event: APIGatewayProxyEventV2) {
@@ -57,15 +78,18 @@ function sentFiles(event: APIGatewayProxyEventV2) {
 /** A form's fields that may come more than once (its checkboxes): read as lists. */
 const LIST_FIELDS = new Set(['types', 'references']);
 
+/** An object for fields named by the sender: without a prototype, so `__proto__` is a field like any other. */
+const fieldsObject = () => Object.create(null) as Record<string, unknown>;
+
 function parseBody(event: APIGatewayProxyEventV2): Record<string, unknown> {
   if (isMultipart(event)) {
-    const fields: Record<string, unknown> = {};
+    const fields = fieldsObject();
     for (const [key, values] of Object.entries(multipart(event).fields)) fields[key] = LIST_FIELDS.has(key) ? values : values[0];
     return fields;
   }
   if (isForm(event)) {
     const form = new URLSearchParams(rawBody(event));
-    const fields: Record<string, unknown> = {};
+    const fields = fieldsObject();
     for (const key of new Set(form.keys())) fields[key] = LIST_FIELDS.has(key) ? form.getAll(key) : form.get(key);
     return fields;
   }
@@ -120,8 +144,8 @@ async function gpcSignal(event: APIGatewayProxyEventV2): Promise<Pick<DataSubjec
  * out), an empty name or message left out.
  */
 function formSubmission(fields: Record<string, unknown>): Record<string, unknown> {
-  const changes: Record<string, unknown> = {};
-  const rest: Record<string, unknown> = {};
+  const changes = fieldsObject();
+  const rest = fieldsObject();
   for (const [key, value] of Object.entries(fields)) {
     if (key.startsWith('changes.')) {
       if (typeof value === 'string' && value.trim()) changes[key.slice('changes.'.length)] = value;
@@ -308,20 +332,24 @@ const routes: Record<PublicRouteKey, Route> = {
  */
 export const handler = serveRoutes(routes, async (error, event) => {
   if (!isForm(event)) return jsonError(error);
+  // A body that cannot be read has no fields to show again, nor a language chosen in it: it is not read twice.
+  const unreadable = unreadableForm(event);
+  const fields = unreadable ? undefined : parseBody(event);
   // The plain HTML form comes back in the page's language (else the one the person chose, else the operator's).
-  const chosen = LANGUAGES.find((l) => l === (isMultipart(event) ? multipart(event).fields.language?.[0] : new URLSearchParams(rawBody(event)).get('language')));
+  const chosen = LANGUAGES.find((l) => l === fields?.language);
   const deps = await dependencies();
   const language = pageLanguage(event, chosen ?? deps.profile.defaultLanguage);
   const { statusCode, body } = errorBody(error);
-  if (error instanceof ValidationError && event.routeKey === 'POST /api/requests') {
+  if (fields && error instanceof ValidationError && event.routeKey === 'POST /api/requests') {
     // What to fix, next to each field, with everything typed kept: nothing is lost to a typo.
-    const fields = parseBody(event);
     const values = typedValues(fields);
     const settings = formSettings(deps, language, typeof fields.idempotencyKey === 'string' && fields.idempotencyKey ? fields.idempotencyKey : randomUUID());
     return html(statusCode, await requestFormPage(language, settings, values, await formProblems(language, error.problems, values, settings)));
   }
   const details = body.fields?.map((f) => `${f.field}: ${f.message}`).join('; ') ?? body.message;
   const m = await loadMessages(language);
-  const page = html(statusCode, messagePage(language, m.page('formTitle'), m.page('error', { message: details }), true));
+  // The body itself is the problem: said in the person's words, then as the API says it.
+  const lines = error === unreadable ? [m.page('problemFormBody'), m.page('error', { message: details })] : m.page('error', { message: details });
+  const page = html(statusCode, messagePage(language, m.page('formTitle'), lines, true));
   return { ...page, headers: { ...page.headers, ...errorHeaders(error) } };
 });

@@ -35,6 +35,8 @@ const CLAIM_WITHOUT_MESSAGE: FieldProblem = { field: 'message', message: 'a clai
 /** A correction that says neither a new value nor what is wrong leaves the operator nothing to correct. */
 const CORRECTION_WITHOUT_WHAT: FieldProblem = { field: 'message', message: 'a correction needs the new values, or a message saying what is wrong', kind: 'required' };
 
+const PROTO_CHANGE: FieldProblem = { field: 'changes.__proto__', message: 'a field name: a letter, then letters, digits or _ (at most 64)', kind: 'format' };
+
 /**
  * Every problem of a submission at once, so a person fixes them in one go: the schema's, a claim without a message,
  * and (given the profile) changes to fields it does not let people correct or values of the wrong kind.
@@ -47,7 +49,10 @@ export function parseSubmission(input: unknown, typesField: 'type' | 'types' = '
   const message = typeof fields.message === 'string' ? fields.message.trim() : '';
   const types: unknown[] = Array.isArray(fields.types) ? fields.types : [];
   const changes = changesSchema().safeParse(fields.changes);
-  const changesGiven = fields.changes !== undefined && (!changes.success || Object.keys(changes.data ?? {}).length > 0);
+  // The schema's record skips a key named __proto__ (it would set the prototype of what it builds): said, not dropped.
+  const protoChange = typeof fields.changes === 'object' && fields.changes !== null && Object.hasOwn(fields.changes, '__proto__');
+  if (protoChange) problems.push(PROTO_CHANGE);
+  const changesGiven = fields.changes !== undefined && (!changes.success || protoChange || Object.keys(changes.data ?? {}).length > 0);
   if (!message && !problems.some((p) => p.field === 'message')) {
     if (types.includes('claim')) problems.push(CLAIM_WITHOUT_MESSAGE);
     else if (types.includes('rectification') && !changesGiven) problems.push(CORRECTION_WITHOUT_WHAT);

@@ -6,13 +6,15 @@ const MAX_PARTS = 64;
 
 /**
  * A `multipart/form-data` body (RFC 7578) as the public form sends it: its text fields (a name may repeat, as the
- * request types do) and its files. Anything not shaped like that is a ValidationError naming the body.
+ * request types do) and its files, the fields on an object without a prototype (any name is a field, `__proto__`
+ * too). Anything not shaped like that is a ValidationError naming the body.
  */
 export function parseMultipartForm(body: Buffer, contentType: string): { fields: Record<string, string[]>; files: Array<SentFile & { field: string }> } {
   const boundary = /boundary=(?:"([^"]{1,70})"|([^\s;]{1,70}))/i.exec(contentType);
   if (!boundary) throw malformed('no boundary in Content-Type');
   const delimiter = Buffer.from(`--${boundary[1] ?? boundary[2]}`);
-  const fields: Record<string, string[]> = {};
+  // The names are the sender's: on a plain object `__proto__` or `constructor` would be Object.prototype's, not a field.
+  const fields: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
   const files: Array<SentFile & { field: string }> = [];
   let at = body.indexOf(delimiter);
   if (at < 0) throw malformed('the boundary never occurs');
