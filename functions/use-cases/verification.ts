@@ -1,4 +1,5 @@
 import { eventsOfType, type AuditEvent, type RecordedAuditEvent } from '../domain/audit.ts';
+import { mailboxOf } from '../domain/email/address.ts';
 import { ConflictError } from '../domain/errors.ts';
 import { loadMessages, type MailTemplate } from '../domain/messages.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
@@ -217,7 +218,7 @@ async function mailUnverified(
 ): Promise<boolean> {
   return notifyPersonIfAdmitted(deps, request, template, values, async (first) => {
     if (!first) return !(await refusedBefore(deps, request.id, template));
-    const budget = await spendBudgets(deps, recipientKey);
+    const budget = await spendBudgets(deps, request.email, recipientKey);
     if (!budget.refused) return true;
     // Recorded before the operator is alerted: an alert that fails makes the step run again, and the refusal stands.
     await deps.audit.append(request.id, { type: 'mail.withheld', detail: { template, reason: budget.refused } });
@@ -226,11 +227,16 @@ async function mailUnverified(
   });
 }
 
-/** Spends the address's budget, then the hour's; `alert` once an hour, on the hour's first refusal. */
-async function spendBudgets(deps: Dependencies, recipientKey: string): Promise<{ refused?: WithheldReason; alert?: boolean }> {
+/**
+ * Spends the address's budget, then its mailbox's where it is a sub-address (mailboxOf: `name+tag@` counts against
+ * `name@` as well), then the hour's; `alert` once an hour, on the hour's first refusal.
+ */
+async function spendBudgets(deps: Dependencies, email: string, recipientKey: string): Promise<{ refused?: WithheldReason; alert?: boolean }> {
   const limits = deps.profile.limits;
   const now = deps.clock.now();
   if (!(await deps.limits.spendRecipient(recipientKey, limits.recipientMails, now))) return { refused: 'recipient_budget' };
+  const mailbox = mailboxOf(email);
+  if (mailbox !== email && !(await deps.limits.spendRecipient(await deps.personKey(mailbox), limits.recipientMails, now))) return { refused: 'recipient_budget' };
   const hourly = await deps.limits.spendHourly(limits.unverifiedMailsPerHour, now);
   return hourly.allowed ? {} : { refused: 'hourly_budget', alert: hourly.firstRefusal };
 }

@@ -34,3 +34,13 @@ export function localPart(address: string): string {
   const at = address.lastIndexOf('@');
   return (at < 0 ? address : address.slice(0, at)).trim().toLowerCase();
 }
+
+/**
+ * The mailbox a sub-address (`name+tag@domain`) is delivered to by most providers: `name@domain`. Budgets of mail
+ * to unconfirmed addresses are kept for it too, so that tags do not multiply what one mailbox may be sent unasked.
+ */
+export function mailboxOf(address: string): string {
+  const at = address.lastIndexOf('@');
+  const plus = address.indexOf('+');
+  return plus > 0 && plus < at ? `${address.slice(0, plus)}${address.slice(at)}` : address;
+}

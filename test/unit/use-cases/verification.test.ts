@@ -376,6 +376,20 @@ describe('requestVerification', () => {
     expect(mailsTo(s, EMAIL)).toHaveLength(2);
   });
 
+  it('counts sub-addresses (name+tag@) against their mailbox\'s budget too: tags do not multiply the mail one mailbox gets unasked', async () => {
+    const s = systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, limits: { recipientMails: { max: 2, windowHours: 24 } } }) });
+    const tagged = ['flood+1@victim.example', 'flood+2@victim.example', 'flood+3@victim.example', 'flood@victim.example'];
+    for (const [i, email] of tagged.entries()) {
+      const request = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', email });
+      await stepRuns(s, request.id, codeOf('cdef'[i]!));
+    }
+    expect(tagged.map((email) => mailsTo(s, email).length)).toEqual([1, 1, 0, 0]);
+    // Another mailbox at the same domain has its own budget.
+    const other = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', email: 'other+1@victim.example' });
+    await stepRuns(s, other.id, codeOf('g'));
+    expect(mailsTo(s, 'other+1@victim.example')).toHaveLength(1);
+  });
+
   it('withholds the mail once the address\'s budget is spent, and a later request makes a link for all that waited', async () => {
     const s = systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, limits: { recipientMails: { max: 1, windowHours: 24 } } }) });
     const first = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
