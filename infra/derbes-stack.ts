@@ -125,8 +125,8 @@ export class DerbesStack extends Stack {
     /** Confirmation links and the sealed task tokens the requests wait with. */
     const usesVerifications = (f: DerbesFunction, actions: string[]) => usesPersonKey(f.useTable(Settings.verificationsTable, storage.verifications, storage.key, actions));
     /** Every function reads requests (with these actions) and appends to the audit trail. */
-    const fn = (id: string, entry: string, description: string, requestActions: string[], options: { timeout?: Duration; indexes?: string[]; files?: string[]; directories?: string[] } = {}) =>
-      new DerbesFunction(this, id, { entry, description, profilePath, timeout: options.timeout, files: options.files, directories: options.directories })
+    const fn = (id: string, entry: string, description: string, requestActions: string[], options: { timeout?: Duration; memorySize?: number; indexes?: string[]; files?: string[]; directories?: string[] } = {}) =>
+      new DerbesFunction(this, id, { entry, description, profilePath, timeout: options.timeout, memorySize: options.memorySize, files: options.files, directories: options.directories })
         .useTable(Settings.requestsTable, storage.requests, storage.key, requestActions, options.indexes)
         .useTable(Settings.auditTable, storage.audit, storage.key, APPEND_AUDIT);
 
@@ -340,7 +340,8 @@ export class DerbesStack extends Stack {
 
     // Intake mails the operator when a stranger writes into a person's request, and keys the hash of each request it
     // makes (its idempotency record) with the person key.
-    const intake = usesPersonKey(sendsMail(fn('EmailIntake', 'functions/handlers/email-intake.ts', 'Turns mail to the support address into requests', WRITE_REQUESTS, { timeout: Duration.minutes(1) })))
+    // It reads any mail SES accepts (40 MB): parsing one that large took ~325 MB beside the code (measured locally).
+    const intake = usesPersonKey(sendsMail(fn('EmailIntake', 'functions/handlers/email-intake.ts', 'Turns mail to the support address into requests', WRITE_REQUESTS, { timeout: Duration.minutes(1), memorySize: 1024 })))
       .setEnvironment(Settings.rawMailBucket, storage.rawMail.bucketName)
       .setEnvironment(Settings.rawMailPrefix, RAW_MAIL_PREFIX)
       .setEnvironment(Settings.stateMachineArn, stateMachine.stateMachineArn)

@@ -22,7 +22,12 @@ export interface EmailOutcome {
   reason?: string;
 }
 
-const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
+/**
+ * The largest mail read: SES's own limit for receiving (40 MB), so every mail SES accepts is read — a person's large
+ * scan makes its request — and SES itself refuses, with a bounce to the sender, anything larger. (At 10 MB, mail SES
+ * accepted was rejected here with nobody told.)
+ */
+const MAX_MESSAGE_BYTES = 40 * 1024 * 1024;
 /** A reply that names a request but does not come from its person. */
 const THIRD_PARTY = 'third_party';
 

@@ -41,6 +41,9 @@ export interface ReceiptRule {
  * where the S3 action would, computes SPF/DKIM/DMARC with mailauth, and invokes the intake function with an
  * SES-shaped event (retrying twice on failure, like Lambda's asynchronous invocation).
  */
+/** The largest message SES receives (40 MB, the SES quota for email receiving). */
+export const SES_MAX_MESSAGE_BYTES = 40 * 1024 * 1024;
+
 export class SmtpIntake {
   private server?: SMTPServer;
   private readonly inFlight = new Set<Promise<void>>();
@@ -58,14 +61,20 @@ export class SmtpIntake {
     this.server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['AUTH', 'STARTTLS'],
-      size: 30 * 1024 * 1024,
+      // SES's limit for receiving: a larger message is refused at DATA (552), so the sender's server bounces it.
+      size: SES_MAX_MESSAGE_BYTES,
       logger: false,
       onRcptTo: (address, _session, callback) =>
         recipients.has(address.address.toLowerCase()) ? callback() : callback(Object.assign(new Error('5.1.1 No such mailbox here'), { responseCode: 550 })),
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
-        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+        // Past the limit the rest is read and dropped: a refused message costs no memory.
+        stream.on('data', (chunk: Buffer) => (stream as unknown as { sizeExceeded?: boolean }).sizeExceeded || chunks.push(chunk));
         stream.on('end', () => {
+          if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded) {
+            callback(Object.assign(new Error(`5.3.4 Message exceeds the maximum size of ${SES_MAX_MESSAGE_BYTES} bytes`), { responseCode: 552 }));
+            return;
+          }
           const raw = Buffer.concat(chunks);
           this.receive(raw, session.remoteAddress, session.hostNameAppearsAs, session.envelope.mailFrom ? session.envelope.mailFrom.address : '', session.envelope.rcptTo.map((r) => r.address))
             .then(() => callback())

@@ -102,6 +102,21 @@ describe("a stranger's mail cannot join another person's request", () => {
   });
 });
 
+describe('a large mail is read up to what SES accepts, and refused above it as SES refuses it', () => {
+  it('a 12 MB mail with a scan makes its request and gets its receipt; one over 40 MB is refused at DATA (552) and makes nothing', async () => {
+    const person = 'large.scan@example.kz';
+    const scan = Buffer.alloc(9 * 1024 * 1024, 0x25);
+    await mailSupport({ from: person, subject: 'Удалите мои данные', text: 'Прошу удалить мои персональные данные. Скан удостоверения во вложении.', attachments: [{ filename: 'скан.pdf', content: scan, contentType: 'application/pdf' }] });
+    const receipt = await sink.waitFor((m) => m.to.includes(person));
+    expect(receipt.subject).toMatch(/^Re: \[DRB-[0-9A-Z]{5}-[0-9A-Z]{5}\] Ваш запрос получен — подтвердите его$/);
+
+    const huge = { from: 'huge.scan@example.kz', subject: 'Удалите мои данные', text: 'Скан во вложении.', attachments: [{ filename: 'scan.pdf', content: Buffer.alloc(31 * 1024 * 1024, 0x25), contentType: 'application/pdf' }] };
+    await expect(mailSupport(huge)).rejects.toMatchObject({ responseCode: 552 });
+    const { body } = await operatorCall(system, 'GET', '/operator/inbox?q=huge.scan@example.kz');
+    expect(body.requests).toEqual([]);
+  }, 120_000);
+});
+
 describe('an Idempotency-Key is bound to the body it came with', () => {
   it("reusing a key with another body gets 422 naming the header, and nothing of the first request", async () => {
     const key = { 'Idempotency-Key': 'shared-key-1' };
