@@ -7,10 +7,12 @@ Usage:
   derbes start                       run the whole system locally (see README for its settings)
   derbes due --jurisdiction KZ --type access --received <ISO time> [--json]
                                      the due date of a request and the rule that sets it
-  derbes requests [list | show <reference> | extend <reference> --reason "…" | resume <reference>] [--json]
-                                     open requests by due date (at risk / overdue / needs attention), one with
-                                     its audit trail, an extension where the rule allows one (the person is told
-                                     why), or running a failed step again once its cause is fixed
+  derbes requests [list | show <reference> | write <reference> --text "…" | note <reference> --text "…"
+                   | extend <reference> --reason "…" | resume <reference> | done <reference> <open work id>] [--json]
+                                     open requests by due date (at risk / overdue / needs attention) and open work,
+                                     one with its audit trail, a message to the person (mailed) or a note (kept),
+                                     an extension where the rule allows one (the person is told why), running a
+                                     failed step again once its cause is fixed, or closing open work
   derbes decisions list | approve <reference> [--answer "…"] [--change field=value]… [--type t]…
                    | deny <reference> --reason "…" --basis "…"
                                      requests waiting for an operator, and deciding them
