@@ -37,7 +37,12 @@ export const decisionInputSchema = onFirstUse(() =>
       /** For an unclear request: what it is. */
       types: z.optional(z.array(RequestTypeSchema).check(z.minLength(1))),
     })
-    .check(z.refine((d) => d.decision === 'approve' || d.reason, { path: ['reason'], message: 'a refusal needs a reason the person can read', params: { kind: 'required' } })),
+    .check(
+      z.refine((d) => d.decision === 'approve' || d.reason, { path: ['reason'], message: 'a refusal needs a reason the person can read', params: { kind: 'required' } }),
+      // A refusal missing both is told both at once; one missing only its basis is told by resolveBasis, with the
+      // grounds that fit the request.
+      z.refine((d) => d.decision === 'approve' || d.reason || d.basis, { path: ['basis'], message: "a refusal needs a legal basis: a refusal ground's id, or the basis written out", params: { kind: 'required' } }),
+    ),
 );
 export type DecisionInput = z.infer<ReturnType<typeof decisionInputSchema>>;
 

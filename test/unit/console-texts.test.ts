@@ -63,7 +63,9 @@ describe('the console\'s texts', () => {
     // A value of the wrong type is there, in the wrong form: not "required".
     expect(kinds({ text: 5, day: 20261130, code: 'abc', channel: 'post' })).toEqual({ text: ['format', undefined], day: ['format', undefined] });
     // A rule of the use case's own says its kind too.
-    expect(() => parseDecision({ decision: 'deny' })).toThrow(expect.objectContaining({ problems: [expect.objectContaining({ field: 'reason', kind: 'required' })] }));
+    expect(() => parseDecision({ decision: 'deny' })).toThrow(
+      expect.objectContaining({ problems: [expect.objectContaining({ field: 'reason', kind: 'required' }), expect.objectContaining({ field: 'basis', kind: 'required' })] }),
+    );
     for (const language of LANGUAGES) expect(Object.keys(consoleTexts(language).problems).sort()).toEqual([...PROBLEM_KINDS].sort());
   });
 

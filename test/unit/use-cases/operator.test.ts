@@ -233,8 +233,12 @@ describe('resolveBasis and basisText', () => {
     expect(await basisText('KZ', undefined, 'en', 'fallback')).toBe('fallback');
   });
 
-  it('parseDecision names the field a refusal lacks', () => {
-    expect(() => parseDecision({ decision: 'deny' })).toThrow(expect.objectContaining({ problems: [expect.objectContaining({ field: 'reason' })] }));
+  it('parseDecision names every field a refusal lacks, at once', () => {
+    expect(() => parseDecision({ decision: 'deny' })).toThrow(
+      expect.objectContaining({ problems: [expect.objectContaining({ field: 'reason', kind: 'required' }), expect.objectContaining({ field: 'basis', kind: 'required' })] }),
+    );
+    // A reason without a basis passes here: decide names the basis with the grounds that fit the request.
+    expect(parseDecision({ decision: 'deny', reason: 'Списание верное.' })).toMatchObject({ decision: 'deny' });
   });
 });
 
