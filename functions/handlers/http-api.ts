@@ -213,14 +213,22 @@ async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
   });
 }
 
-/** The other requests the person ticked on the link's page (a form sends one field per box), or listed in the API's `references`. */
-function tickedReferences(value: unknown): string[] {
-  const list = value === undefined ? [] : Array.isArray(value) ? value : [value];
-  if (!list.every((reference): reference is string => typeof reference === 'string' && /^[\x21-\x7e]{1,40}$/.test(reference))) {
-    throw new ValidationError([{ field: 'references', message: 'must be a list of request references' }], 'confirmation');
+/**
+ * The requests the person chose: those ticked on the link's page (a form sends one `references` field per box, and an
+ * empty one beside them), or listed in the API's `references`; undefined when none is named at all (an API caller:
+ * the request the link was mailed for).
+ */
+function chosenReferences(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  const list = (Array.isArray(value) ? value : [value]).filter((reference) => reference !== '');
+  if (list.length > MAX_REFERENCES || !list.every((reference): reference is string => typeof reference === 'string' && /^[\x21-\x7e]{1,40}$/.test(reference))) {
+    throw new ValidationError([{ field: 'references', message: `must be a list of at most ${MAX_REFERENCES} request references` }], 'confirmation');
   }
   return list;
 }
+
+/** More than a link ever holds (MAX_WAITING_PER_LINK), so a list this long is no person's choice. */
+const MAX_REFERENCES = 200;
 
 /**
  * Why a confirmation link cannot be used, as the person can act on it: a code cut short or missing (a link broken
@@ -245,8 +253,17 @@ async function confirm(event: APIGatewayProxyEventV2, asPage: boolean): Promise<
   try {
     await admit(deps, 'public', clientIp(event));
     const { code, references } = parseBody(event);
-    if (typeof code !== 'string') throw new ValidationError([{ field: 'code', message: 'is required' }], 'confirmation');
-    const { confirmed, notConfirmed } = await confirmVerification(deps, code, tickedReferences(references));
+    if (typeof code !== 'string') {
+      // On the page, a link opened in part: said as such (below); to an API caller, a field missing.
+      if (asPage) throw new InvalidTokenError('verification code is missing');
+      throw new ValidationError([{ field: 'code', message: 'is required', kind: 'required' }], 'confirmation');
+    }
+    const chosen = chosenReferences(references);
+    if (asPage && chosen?.length === 0) {
+      const m = await loadMessages(language);
+      return html(400, messagePage(language, m.page('confirmTitle'), m.page('confirmNothingTicked'), true));
+    }
+    const { confirmed, notConfirmed } = await confirmVerification(deps, code, chosen);
     logger.info('verification confirmed', { references: confirmed, notConfirmed });
     const first = await deps.requests.get(confirmed[0]!);
     if (!asPage) return json(200, { reference: first.id, references: confirmed, notConfirmed, status: 'confirmed' });
@@ -280,9 +297,9 @@ const routes: Record<PublicRouteKey, Route> = {
     const language = pageLanguage(event, deps.profile.defaultLanguage);
     const code = event.queryStringParameters?.code ?? '';
     try {
-      // Reading the code spends nothing: only the button's POST confirms the link's own request and the others ticked.
-      const { own, others } = await requestsOfCode(deps, code);
-      return html(200, await confirmPage(linkLanguage(event, own.language), own, others, code));
+      // Reading the code spends nothing: only the button's POST confirms, and only what the person chose.
+      const requests = await requestsOfCode(deps, code);
+      return html(200, await confirmPage(linkLanguage(event, requests[0]!.language), requests, code));
     } catch (error) {
       if (!(error instanceof InvalidTokenError)) throw error;
       const m = await loadMessages(language);

@@ -12,47 +12,53 @@ export interface Confirmation {
 }
 
 /**
- * The person pressed "Confirm" (a POST — mail scanners only GET). The link confirms the request it was mailed for
- * (its owner) and, of the other requests waiting on it, only those the person ticked (`ticked`): a request made in
- * the name of the address by someone else joins the link without a mail of its own, and must not be confirmed by a
- * press meant for another request. The others stay unconfirmed: nothing is done under them, and their wait ends
- * closed. The link is claimed once; each confirmed request is marked verified (once) and its workflow released. A
- * crash part-way leaves the link claimed but not completed: pressing again finishes the job and confirms nothing
- * twice. A request nobody decides on (beginsOnConfirmation) is in progress from this write on. A completed, expired
- * or unknown link, or one whose own request is closed, is InvalidTokenError; a ticked reference not waiting on the
- * link is a ValidationError.
+ * The person pressed "Confirm" (a POST — mail scanners only GET). The link confirms exactly the requests the person
+ * chose (`chosen`): on a page that lists one request, that one; on a page that lists several — the one it was mailed
+ * for and those made for the address since, which joined it without a mail of their own — the ones they ticked, none
+ * ticked beforehand, since any of them, the first included, may be a stranger's made in their name. Without a choice
+ * (an API caller) it confirms the request it was mailed for. The others stay unconfirmed: nothing is done under them,
+ * and their wait ends closed. The link is claimed once; each confirmed request is marked verified (once) and its
+ * workflow released. A crash part-way leaves the link claimed but not completed: pressing again finishes the job and
+ * confirms nothing twice. A request nobody decides on (beginsOnConfirmation) is in progress from this write on. A
+ * completed, expired or unknown link, or one whose chosen requests are all closed, is InvalidTokenError; a chosen
+ * reference not waiting on the link, or an empty choice, is a ValidationError.
  */
-export async function confirmVerification(deps: Dependencies, code: string, ticked: readonly string[] = []): Promise<Confirmation> {
+export async function confirmVerification(deps: Dependencies, code: string, chosen?: readonly string[]): Promise<Confirmation> {
   if (!isWellFormedCode(code)) throw new InvalidTokenError('verification code is malformed');
+  if (chosen && !chosen.length) throw new ValidationError([{ field: 'references', message: 'tick at least one request', kind: 'required' }], 'confirmation');
   const codeHash = hashSecretCode(code);
   const verification = await deps.verifications.claim(codeHash, deps.clock.now());
-  const strangers = ticked.filter((requestId) => !verification.waiting.includes(requestId));
-  if (strangers.length) throw new ValidationError([{ field: 'references', message: `not waiting on this link: ${strangers.join(', ')}` }], 'confirmation');
+  const strangers = (chosen ?? []).filter((requestId) => !verification.waiting.includes(requestId));
+  if (strangers.length) {
+    const named = strangers.slice(0, MAX_NAMED);
+    const more = strangers.length - named.length;
+    throw new ValidationError([{ field: 'references', message: `not waiting on this link: ${named.join(', ')}${more ? ` and ${more} more` : ''}` }], 'confirmation');
+  }
   // Mail the mailbox asked for does not count against what may be sent to it unasked.
   await deps.limits.refundRecipient(verification.recipientKey);
-  const chosen = new Set([verification.owner, ...ticked]);
+  const wanted = new Set(chosen ?? [verification.owner]);
   const confirmed: string[] = [];
   const notConfirmed: string[] = [];
-  // The link's own request first: closed, it confirms nothing else either.
-  for (const requestId of [verification.owner, ...verification.waiting.filter((id) => id !== verification.owner)]) {
-    if (!chosen.has(requestId)) {
+  for (const requestId of verification.waiting) {
+    if (!wanted.has(requestId)) {
       if (awaitsConfirmation(await deps.requests.get(requestId))) notConfirmed.push(requestId);
       continue;
     }
     // The workflow moves the request on once released; the mark is what its steps check (see guards.ts).
     const { outcome, request } = await deps.requests.markVerified(requestId, verification.confirmedAt!, (current) => beginsOnConfirmation(deps, current));
-    if (outcome === 'closed') {
-      if (requestId === verification.owner) throw new InvalidTokenError('the request this link was sent for is closed');
-      continue;
-    }
+    if (outcome === 'closed') continue;
     confirmed.push(requestId);
     const taskToken = await deps.verifications.task(requestId);
     if (!taskToken) continue;
     await releaseVerificationWait(deps, taskToken, request);
   }
   await deps.verifications.complete(codeHash, deps.clock.now());
+  if (!confirmed.length) throw new InvalidTokenError('every request chosen on this link is closed');
   return { confirmed, notConfirmed };
 }
+
+/** How many unknown references an error names; it says how many more there were. */
+const MAX_NAMED = 5;
 
 /** A request a link could still confirm: waiting for it, not closed (a press that crashed part-way marked some). */
 export function awaitsConfirmation(request: DataSubjectRequest): boolean {

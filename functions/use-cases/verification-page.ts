@@ -6,16 +6,14 @@ import type { Dependencies } from './dependencies.ts';
 
 /**
  * What a confirmation link is for, read without using the code, so the page can name it (references and types,
- * nothing personal) before the person presses the button: the request the link was mailed for (`own`), and the
- * other requests for the address still waiting on it (`others`), which the person confirms only by ticking them. A
- * used or expired code, or one whose own request is closed, is InvalidTokenError.
+ * nothing personal) before the person presses the button: the requests still waiting on it, the one it was mailed
+ * for first. A used or expired code, or one whose requests are all closed or confirmed, is InvalidTokenError.
  */
-export async function requestsOfCode(deps: Dependencies, code: string): Promise<{ own: DataSubjectRequest; others: DataSubjectRequest[] }> {
+export async function requestsOfCode(deps: Dependencies, code: string): Promise<DataSubjectRequest[]> {
   if (!isWellFormedCode(code)) throw new InvalidTokenError('verification code is malformed');
   const link = await deps.verifications.peek(hashSecretCode(code), deps.clock.now());
   const requests = await Promise.all(link.waiting.map((requestId) => deps.requests.get(requestId)));
-  const own = requests.find((request) => request.id === link.owner);
-  // Marked verified by a press that crashed part-way, it is still this link's to finish.
-  if (!own || !(awaitsConfirmation(own) || own.verifiedAt)) throw new InvalidTokenError('the request this link was sent for is closed');
-  return { own, others: requests.filter((request) => request.id !== link.owner && awaitsConfirmation(request) && !request.verifiedAt) };
+  const waiting = requests.filter((request) => awaitsConfirmation(request) && !request.verifiedAt).sort((a, b) => Number(b.id === link.owner) - Number(a.id === link.owner));
+  if (!waiting.length) throw new InvalidTokenError('every request of this link is closed or confirmed');
+  return waiting;
 }

@@ -185,21 +185,24 @@ function buttonPage(language: Language, title: string, lines: string[], button: 
 }
 
 /**
- * The confirmation page, in the language its link asks for: the request the link was mailed for (reference and
- * types, nothing personal), which the button confirms; then any other request made in the name of the address that
- * waits on the link, each a box left unticked — the person confirms one only by ticking it, so a request someone
- * else made for this address is not confirmed by a press meant for their own.
+ * The confirmation page, in the language its link asks for: the requests waiting on the link (reference and types,
+ * nothing personal). One is confirmed by the button; several — the one the link was mailed for and those made for the
+ * address since, which joined it — are boxes, none ticked: any of them may be a stranger's made in the person's name,
+ * the first included, so the person confirms only what they tick. The form always sends `references` (an empty one
+ * beside the boxes), so that no box ticked is told apart from an API call that names none.
  */
-export async function confirmPage(language: Language, own: Pick<DataSubjectRequest, 'id' | 'types'>, others: ReadonlyArray<Pick<DataSubjectRequest, 'id' | 'types'>>, code: string): Promise<string> {
+export async function confirmPage(language: Language, requests: ReadonlyArray<Pick<DataSubjectRequest, 'id' | 'types'>>, code: string): Promise<string> {
   const m = await loadMessages(language);
   const described = (request: Pick<DataSubjectRequest, 'id' | 'types'>) =>
     m.page('confirmRequest', { reference: request.id, types: request.types.length ? m.typeNames(request.types) : m.reviewReason('unclear') });
-  const choices = others.length
-    ? `\n<fieldset><legend>${escapeHtml(m.page('confirmOthers'))}</legend>\n${others
-        .map((request) => `<label><input type="checkbox" name="references" value="${escapeHtml(request.id)}"> ${escapeHtml(described(request))}</label>`)
-        .join('\n')}\n</fieldset>`
-    : '';
-  return buttonPage(language, m.page('confirmTitle'), [described(own), m.page('confirmIntro')], m.page('confirmButton'), '/verify', 'code', code, '', choices);
+  if (requests.length === 1) {
+    const only = requests[0]!;
+    return buttonPage(language, m.page('confirmTitle'), [described(only), m.page('confirmIntro')], m.page('confirmButton'), '/verify', 'code', code, '', `<input type="hidden" name="references" value="${escapeHtml(only.id)}">`);
+  }
+  const choices = `<input type="hidden" name="references" value="">\n<fieldset><legend>${escapeHtml(m.page('confirmChoose'))}</legend>\n${requests
+    .map((request) => `<label><input type="checkbox" name="references" value="${escapeHtml(request.id)}"> ${escapeHtml(described(request))}</label>`)
+    .join('\n')}\n</fieldset>`;
+  return buttonPage(language, m.page('confirmTitle'), [], m.page('confirmButton'), '/verify', 'code', code, '', choices);
 }
 
 /** The download page: says which format the link gives before the button spends it. */

@@ -407,8 +407,7 @@ describe('requestVerification', () => {
     expect(mailsTo(s, EMAIL)).toHaveLength(2);
     await expect(requestsOfCode(s.deps, codeOf('d'))).rejects.toBeInstanceOf(InvalidTokenError);
     // The request taken over was never named in a mail: the page lists it for the person to tick.
-    const link = await requestsOfCode(s.deps, codeOf('e'));
-    expect([link.own.id, link.others.map((r) => r.id)]).toEqual([third.id, [second.id]]);
+    expect((await requestsOfCode(s.deps, codeOf('e'))).map((r) => r.id)).toEqual([third.id, second.id]);
   });
 
   it('alerts the operator once when the hour\'s budget for all unconfirmed addresses runs out', async () => {
@@ -452,8 +451,7 @@ describe('requestsOfCode (the page behind the link)', () => {
   it('names the requests without using the code', async () => {
     const { s, request, code } = await linkSent();
     for (let read = 0; read < 2; read++) {
-      const link = await requestsOfCode(s.deps, code);
-      expect([link.own.id, link.others]).toEqual([request.id, []]);
+      expect((await requestsOfCode(s.deps, code)).map((r) => r.id)).toEqual([request.id]);
     }
     expect(s.workflow.completed).toEqual([]);
   });
@@ -469,7 +467,7 @@ describe('confirmVerification', () => {
     const { s, request, code } = await linkSent();
     const second = await placeRequest(s, ['erasure'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
     await stepRuns(s, second.id, codeOf('d'));
-    expect(await confirmVerification(s.deps, code, [second.id])).toEqual({ confirmed: [request.id, second.id], notConfirmed: [] });
+    expect(await confirmVerification(s.deps, code, [request.id, second.id])).toEqual({ confirmed: [request.id, second.id], notConfirmed: [] });
     expect(await s.deps.requests.get(request.id)).toMatchObject({ status: 'IN_PROGRESS', verifiedAt: NOW.toISOString() });
     expect(s.workflow.completed).toEqual([
       { taskToken: `token-${request.id}`, output: { verifiedAt: NOW.toISOString(), begun: true } },
@@ -493,7 +491,7 @@ describe('confirmVerification', () => {
       return marked;
     };
     const all = [request, signalled!, withdrawal!, claim!, unclear!].map((r) => r.id);
-    expect(await confirmVerification(s.deps, code, all.slice(1))).toEqual({ confirmed: all, notConfirmed: [] });
+    expect(await confirmVerification(s.deps, code, all)).toEqual({ confirmed: all, notConfirmed: [] });
     expect(writes).toEqual(all);
     for (const begun of [request, signalled!, withdrawal!]) {
       expect(await s.deps.requests.get(begun.id)).toMatchObject({ status: 'IN_PROGRESS', verifiedAt: NOW.toISOString() });
@@ -527,8 +525,7 @@ describe('confirmVerification', () => {
     const stranger = await placeRequest(s, ['erasure'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
     await stepRuns(s, stranger.id, codeOf('d'));
     expect(mailsTo(s, EMAIL)).toHaveLength(1);
-    const page = await requestsOfCode(s.deps, code);
-    expect([page.own.id, page.others.map((r) => r.id)]).toEqual([request.id, [stranger.id]]);
+    expect((await requestsOfCode(s.deps, code)).map((r) => r.id)).toEqual([request.id, stranger.id]);
     // The person presses "Confirm" for their own request, ticking nothing else.
     expect(await confirmVerification(s.deps, code)).toEqual({ confirmed: [request.id], notConfirmed: [stranger.id] });
     const left = await s.deps.requests.get(stranger.id);
@@ -550,15 +547,38 @@ describe('confirmVerification', () => {
     expect(s.workflow.completed).toEqual([]);
   });
 
-  it('confirms nothing, not even a ticked other, when the request the link was mailed for is closed', async () => {
+  it('confirms the first request of a link only if the person ticks it: a stranger who writes first does not get their request confirmed by the person\'s press', async () => {
+    const s = systemFor('profiles/demo.json');
+    // A stranger asks first, in the person's name, to erase their data and greets them with words of their own: the link is mailed for it.
+    const stranger = await placeRequest(s, ['erasure'], { status: 'AWAITING_VERIFICATION', email: EMAIL, name: 'Служба безопасности: позвоните +7 777 000 00 00' });
+    await stepRuns(s, stranger.id, codeOf('c'));
+    const own = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
+    await stepRuns(s, own.id, codeOf('d'));
+    expect(mailsTo(s, EMAIL)).toHaveLength(1);
+    // The page lists both, none ticked; the person ticks the request they made.
+    expect((await requestsOfCode(s.deps, codeOf('c'))).map((r) => r.id)).toEqual([stranger.id, own.id]);
+    expect(await confirmVerification(s.deps, codeOf('c'), [own.id])).toEqual({ confirmed: [own.id], notConfirmed: [stranger.id] });
+    const left = await s.deps.requests.get(stranger.id);
+    expect([left.status, left.verifiedAt]).toEqual(['AWAITING_VERIFICATION', undefined]);
+    expect(s.workflow.completed.map((c) => c.taskToken)).toEqual([`token-${own.id}`]);
+  });
+
+  it('confirms what the person ticked though the request the link was mailed for is closed; a choice of none is refused before the link is used', async () => {
     const { s, request, code } = await linkSent();
     const other = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
     await stepRuns(s, other.id, codeOf('d'));
+    await expect(confirmVerification(s.deps, code, [])).rejects.toThrow(new ValidationError([{ field: 'references', message: 'tick at least one request', kind: 'required' }], 'confirmation'));
     await s.deps.requests.transition(request.id, 'AWAITING_VERIFICATION', 'CLOSED_UNVERIFIED', { closedAt: NOW.toISOString() });
-    await expect(requestsOfCode(s.deps, code)).rejects.toBeInstanceOf(InvalidTokenError);
-    await expect(confirmVerification(s.deps, code, [other.id])).rejects.toBeInstanceOf(InvalidTokenError);
-    expect((await s.deps.requests.get(other.id)).verifiedAt).toBeUndefined();
-    expect(s.workflow.completed).toEqual([]);
+    expect((await requestsOfCode(s.deps, code)).map((r) => r.id)).toEqual([other.id]);
+    expect(await confirmVerification(s.deps, code, [other.id])).toEqual({ confirmed: [other.id], notConfirmed: [] });
+  });
+
+  it('names at most five references that do not wait on the link, and how many more', async () => {
+    const { s, code } = await linkSent();
+    const strangers = Array.from({ length: 8 }, (_, i) => `DRB-00000-0000${i}`);
+    await expect(confirmVerification(s.deps, code, strangers)).rejects.toThrow(
+      new ValidationError([{ field: 'references', message: `not waiting on this link: ${strangers.slice(0, 5).join(', ')} and 3 more` }], 'confirmation'),
+    );
   });
 
   it('works once: a second press, or an expired link, is refused and changes nothing', async () => {
