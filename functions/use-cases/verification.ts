@@ -228,15 +228,17 @@ async function mailUnverified(
 }
 
 /**
- * Spends the address's budget, then its mailbox's where it is a sub-address (mailboxOf: `name+tag@` counts against
- * `name@` as well), then the hour's; `alert` once an hour, on the hour's first refusal.
+ * Spends the address's budget; for another spelling of a mailbox (mailboxOf: `name+tag@`, Gmail's dots), the budget
+ * all such spellings of it share as well — apart from the mailbox's own address, so that spellings sent by a stranger
+ * cannot use up the budget of the address the person writes from; then the hour's. `alert` once an hour, on the
+ * hour's first refusal.
  */
 async function spendBudgets(deps: Dependencies, email: string, recipientKey: string): Promise<{ refused?: WithheldReason; alert?: boolean }> {
   const limits = deps.profile.limits;
   const now = deps.clock.now();
   if (!(await deps.limits.spendRecipient(recipientKey, limits.recipientMails, now))) return { refused: 'recipient_budget' };
   const mailbox = mailboxOf(email);
-  if (mailbox !== email && !(await deps.limits.spendRecipient(await deps.personKey(mailbox), limits.recipientMails, now))) return { refused: 'recipient_budget' };
+  if (mailbox !== email && !(await deps.limits.spendRecipient(await deps.keyedHash('mailbox spellings', mailbox), limits.recipientMails, now))) return { refused: 'recipient_budget' };
   const hourly = await deps.limits.spendHourly(limits.unverifiedMailsPerHour, now);
   return hourly.allowed ? {} : { refused: 'hourly_budget', alert: hourly.firstRefusal };
 }

@@ -35,12 +35,24 @@ export function localPart(address: string): string {
   return (at < 0 ? address : address.slice(0, at)).trim().toLowerCase();
 }
 
+/** Domains whose mail ignores dots in the local part, and the one they deliver to. */
+const DOTLESS_DOMAINS: Record<string, string> = { 'gmail.com': 'gmail.com', 'googlemail.com': 'gmail.com' };
+
 /**
- * The mailbox a sub-address (`name+tag@domain`) is delivered to by most providers: `name@domain`. Budgets of mail
- * to unconfirmed addresses are kept for it too, so that tags do not multiply what one mailbox may be sent unasked.
+ * The mailbox an address is delivered to, where providers deliver several spellings to one: a sub-address
+ * (`name+tag@domain`) to `name@domain`, and at Gmail any placement of dots and googlemail.com alike. Mail to
+ * unconfirmed addresses is budgeted for these spellings together as well, so that they do not multiply what one
+ * mailbox may be sent unasked. Takes a normalised (lower-case) address.
  */
 export function mailboxOf(address: string): string {
   const at = address.lastIndexOf('@');
-  const plus = address.indexOf('+');
-  return plus > 0 && plus < at ? `${address.slice(0, plus)}${address.slice(at)}` : address;
+  let local = address.slice(0, at);
+  let domain = address.slice(at + 1);
+  const plus = local.indexOf('+');
+  if (plus > 0) local = local.slice(0, plus);
+  if (DOTLESS_DOMAINS[domain]) {
+    local = local.replaceAll('.', '');
+    domain = DOTLESS_DOMAINS[domain]!;
+  }
+  return `${local}@${domain}`;
 }
