@@ -279,7 +279,11 @@ async function confirm(event: APIGatewayProxyEventV2, asPage: boolean): Promise<
     if (!asPage) throw error;
     const m = await loadMessages(language);
     const code = parseBodyOrNothing(event).code;
-    const message = error instanceof InvalidTokenError ? unusableLink(m, typeof code === 'string' ? code : '', deps.profile.supportAddress) : m.page('error', { message: errorBody(error).body.message });
+    // A post the page itself never sends (a damaged or hand-made one) is said in the person's words, not the API's.
+    const message =
+      error instanceof InvalidTokenError ? unusableLink(m, typeof code === 'string' ? code : '', deps.profile.supportAddress)
+      : error instanceof ValidationError ? m.page('confirmUnreadable')
+      : m.page('error', { message: errorBody(error).body.message });
     const page = html(error instanceof DerbesError ? errorBody(error).statusCode : 500, messagePage(language, m.page('confirmTitle'), message, true));
     return { ...page, headers: { ...page.headers, ...errorHeaders(error) } };
   }

@@ -153,6 +153,18 @@ describe('an access request from the web', () => {
       expect(page.status).toBe(400);
       expect(await page.text()).toContain('Ссылка неполная: код подтверждения в ней отсутствует или обрезан.');
     }
+    // Posts the page never sends are answered in the person's words too, never in the API's English.
+    const post = (body: string, type = 'application/x-www-form-urlencoded') => fetch(`${system.url}/verify?lang=ru`, { method: 'POST', headers: { 'content-type': type }, body });
+    for (const [body, type, words] of [
+      ['code=x', 'text/plain', 'Подтверждение пришло повреждённым'],
+      [`code=${code}&references=not%20a%20reference`, undefined, 'Подтверждение пришло повреждённым'],
+      ['references=', undefined, 'Ссылка неполная'],
+      [`code=${code}&references=`, undefined, 'Вы не отметили ни одного запроса, поэтому ничего не подтверждено.'],
+    ] as const) {
+      const page = await (await post(body, type)).text();
+      expect(page).toContain(words);
+      expect(page).not.toMatch(/Invalid|is required|must be/);
+    }
   });
 
   it('a retry with the same Idempotency-Key returns the same request and sends one receipt', async () => {
