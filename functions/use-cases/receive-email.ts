@@ -5,7 +5,7 @@ import { REPLY_WORK_ID, type InboundMailEvent } from './ports.ts';
 import { mailDomain } from '../config/profile-schema.ts';
 import { normaliseAddress } from '../domain/email/address.ts';
 import { IdempotencyKeyReusedError, NotFoundError } from '../domain/errors.ts';
-import { MAX_KEPT_REPLIES, MAX_MESSAGE_CHARS, OPEN_STATUSES, unansweredReplies, type DataSubjectRequest, type PersonReply } from '../domain/request.ts';
+import { MAX_KEPT_REPLIES, MAX_MESSAGE_CHARS, OPEN_STATUSES, lastOperatorWord, unansweredReplies, type DataSubjectRequest, type PersonReply } from '../domain/request.ts';
 import type { Dependencies } from './dependencies.ts';
 import { submitRequest } from './submit-request.ts';
 
@@ -46,15 +46,22 @@ async function keepReply(deps: Dependencies, request: DataSubjectRequest, reply:
 
 /**
  * The person wrote to a request already answered: open work for the operator from the first of their mails not yet
- * answered, and one alert for those mails (a re-delivery, or another mail before an operator writes back, adds none).
+ * answered, and one alert for all their mails since an operator last wrote to them (a re-delivery, or another mail
+ * before an operator writes back, adds none) — whether or not a mail's words are kept with the request (an empty
+ * mail, or one past MAX_KEPT_REPLIES, keeps none). `recordedBefore`: an earlier delivery of this mail recorded it.
  */
-async function replyToAnswered(deps: Dependencies, request: DataSubjectRequest, sesMessageId: string, at: string): Promise<void> {
-  const unanswered = unansweredReplies(request);
-  // A late re-delivery of a mail an operator has since written back to opens nothing again.
-  if (request.replies?.some((r) => r.sesMessageId === sesMessageId) && !unanswered.some((r) => r.sesMessageId === sesMessageId)) return;
-  const first = unanswered[0] ?? { at, sesMessageId };
-  await deps.openWork.put({ requestId: request.id, id: REPLY_WORK_ID, kind: 'reply', since: first.at });
-  const round = createHash('sha256').update(first.sesMessageId).digest('hex').slice(0, 32);
+async function replyToAnswered(deps: Dependencies, request: DataSubjectRequest, sesMessageId: string, at: string, recordedBefore: boolean): Promise<void> {
+  const lastWord = lastOperatorWord(request);
+  // A late re-delivery of a mail an operator has since written back to opens nothing again: when it came is the
+  // time its words were kept, or, when they were not, its record's (read only for a mail delivered again).
+  const came = request.replies?.find((r) => r.sesMessageId === sesMessageId)?.at
+    ?? (recordedBefore && lastWord ? eventsOfType(await deps.audit.list(request.id), 'mail.received').find((e) => e.detail.sesMessageId === sesMessageId)?.at : undefined)
+    ?? at;
+  if (lastWord && came <= lastWord) return;
+  const since = unansweredReplies(request)[0]?.at ?? came;
+  await deps.openWork.put({ requestId: request.id, id: REPLY_WORK_ID, kind: 'reply', since });
+  // One round per word of an operator's (none yet: the first round), however many mails come within it.
+  const round = createHash('sha256').update(`after:${lastWord ?? 'none'}`).digest('hex').slice(0, 32);
   await (await notify()).alertOperator(deps, request, 'replyAfterAnswer', {}, [REPLY_WORK_ID], round);
 }
 
@@ -158,7 +165,7 @@ export async function receiveEmail(
       // An open request's reply waits in the inbox as a new reply; once the request is answered, nothing lists it
       // there, so the mail is left to the operator as open work (listed with the requests, a new reply in the inbox)
       // and they are alerted, once for the mails that came since an operator last wrote to the person.
-      if (!OPEN_STATUSES.includes(kept.status)) await replyToAnswered(deps, kept, sesMessageId, at);
+      if (!OPEN_STATUSES.includes(kept.status)) await replyToAnswered(deps, kept, sesMessageId, at, recordedBefore);
       // Once per request, and only to an address that confirmed (before that, the receipt they answer asks them to).
       if (request.verifiedAt) await (await notify()).notifyPerson(deps, request, 'replyReceived', {}, 1, decision.messageId && THREADABLE_MESSAGE_ID.test(decision.messageId) ? decision.messageId : undefined);
       return { outcome: 'reply', requestId: request.id };

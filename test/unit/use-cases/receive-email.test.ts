@@ -8,6 +8,7 @@ import { requestDetail, writeToPerson } from '../../../functions/use-cases/opera
 import { inbox } from '../../../functions/use-cases/inbox.ts';
 import { hashSecretCode } from '../../../functions/domain/secret-code.ts';
 import { requestVerification } from '../../../functions/use-cases/verification.ts';
+import { MAX_KEPT_REPLIES } from '../../../functions/domain/request.ts';
 
 const PASS: SesVerdicts = { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS' };
 
@@ -152,6 +153,61 @@ describe('receiveEmail', () => {
     await receiveEmail(s.deps, 'ses-late-3', reply(3, 'Пришли, спасибо.'), PASS);
     expect(operatorMails(s)).toHaveLength(2);
     expect((await inbox(s.deps, {})).counts.newReply).toBe(1);
+  });
+
+  it("alerts the operator once for all of the person's mail to an answered request between two words of an operator, even mail whose words are not kept", async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['claim'], { language: 'ru', name: 'Айгерим' });
+    await runToAnswer(s, request.id, { decision: 'approve', answer: 'Вернули деньги.' });
+    s.mailer.sent.length = 0;
+    const reply = (n: number, text: string) => mail({ Subject: `Re: [${request.id}] Ответ`, 'Message-ID': `<empty.${n}@mail.example.kz>` }, text);
+    // Empty, or only the quoted earlier mail: nothing of theirs is kept with the request, each is still their mail.
+    for (let n = 1; n <= 6; n++) {
+      s.setNow(new Date(NOW.getTime() + 3_600_000 + n * 60_000));
+      await receiveEmail(s.deps, `ses-empty-${n}`, reply(n, n % 2 ? '' : '> Вернули деньги.'), PASS);
+    }
+    expect((await s.deps.requests.get(request.id)).replies ?? []).toEqual([]);
+    expect(operatorMails(s)).toHaveLength(1);
+    expect(await s.deps.openWork.list()).toEqual([expect.objectContaining({ requestId: request.id, id: 'reply' })]);
+
+    // An operator writes back: the next such mail is alerted once again, the ones after it not; and a late
+    // re-delivery of a mail the operator has since written back to alerts and opens nothing.
+    s.setNow(new Date(NOW.getTime() + 7_200_000));
+    await writeToPerson(s.deps, request.id, 'Проверили: перевод ушёл вчера.', OPERATOR);
+    expect(await s.deps.openWork.list()).toEqual([]);
+    await receiveEmail(s.deps, 'ses-empty-6', reply(6, '> Вернули деньги.'), PASS);
+    expect(await s.deps.openWork.list()).toEqual([]);
+    expect(operatorMails(s)).toHaveLength(1);
+    for (let n = 7; n <= 9; n++) {
+      s.setNow(new Date(NOW.getTime() + 7_200_000 + n * 60_000));
+      await receiveEmail(s.deps, `ses-empty-${n}`, reply(n, ''), PASS);
+    }
+    expect(operatorMails(s)).toHaveLength(2);
+  });
+
+  it('alerts the operator once for the mails after an operator wrote back, when the request already keeps as many replies as it can', async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['claim'], { language: 'ru', name: 'Айгерим' });
+    await runToAnswer(s, request.id, { decision: 'approve', answer: 'Вернули деньги.' });
+    s.mailer.sent.length = 0;
+    const reply = (n: number) => mail({ Subject: `Re: [${request.id}] Ответ`, 'Message-ID': `<many.${n}@mail.example.kz>` }, `Письмо номер ${n}.`);
+    let n = 0;
+    for (; n < MAX_KEPT_REPLIES; n++) {
+      s.setNow(new Date(NOW.getTime() + 3_600_000 + n * 60_000));
+      await receiveEmail(s.deps, `ses-many-${n}`, reply(n), PASS);
+    }
+    expect((await s.deps.requests.get(request.id)).replies).toHaveLength(MAX_KEPT_REPLIES);
+    expect(operatorMails(s)).toHaveLength(1);
+    s.setNow(new Date(NOW.getTime() + 7_200_000));
+    await writeToPerson(s.deps, request.id, 'Ответили на все письма.', OPERATOR);
+    // Their words are no longer kept (the raw mail holds them): one alert for all of them all the same.
+    for (const end = n + 5; n < end; n++) {
+      s.setNow(new Date(NOW.getTime() + 7_200_000 + n * 60_000));
+      await receiveEmail(s.deps, `ses-many-${n}`, reply(n), PASS);
+    }
+    expect((await s.deps.requests.get(request.id)).replies).toHaveLength(MAX_KEPT_REPLIES);
+    expect(operatorMails(s)).toHaveLength(2);
+    expect(await s.deps.openWork.list()).toEqual([expect.objectContaining({ requestId: request.id, id: 'reply' })]);
   });
 
   it('sends nothing back for a reply from an address that has not confirmed: the receipt they answer asks them to', async () => {
