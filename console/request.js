@@ -154,6 +154,7 @@ function threadSection(texts, r) {
         m.by ? ` — ${texts.t('request.writtenBy', { by: actor(texts, m.by) })}` : '',
       ),
       m.text ? el('div', { class: 'words' }, personText(m.text)) : '',
+      m.moreAttachments ? el('p', {}, texts.t('request.moreAttachments', { count: m.moreAttachments })) : '',
       m.direction === 'in' ? el('p', {}, rawMailButton(texts, r.reference, m.sesMessageId)) : '',
     ),
   );

@@ -104,6 +104,11 @@ type AuditEventOfAnyone =
         attachments?: Array<{ size: number; key?: string }>;
         /** Attachments of mail that is not the person's (a third party's reply): kept apart for the operator, not theirs. */
         quarantined?: Array<{ size: number; key?: string }>;
+        /**
+         * How many attachments the mail held beyond those listed (MAX_LISTED_ATTACHMENTS, in `attachments` or
+         * `quarantined`): neither kept nor listed, they are in the raw mail only. Absent when there were none more.
+         */
+        moreAttachments?: number;
         authFailures?: string[];
       };
     };

@@ -182,7 +182,17 @@ export function requestView(request: DataSubjectRequest, now: Date, policy: Esca
 
 /** One mail of a request's correspondence with the person: in (theirs) or out (ours), oldest first. */
 export type ThreadEntry =
-  | { direction: 'in'; at: string; outcome: string; sesMessageId: string; messageId?: string; text?: string; attachments: Array<{ size: number; key?: string }> }
+  | {
+      direction: 'in';
+      at: string;
+      outcome: string;
+      sesMessageId: string;
+      messageId?: string;
+      text?: string;
+      attachments: Array<{ size: number; key?: string }>;
+      /** How many more attachments the mail held, in its raw mail only (neither kept nor listed). */
+      moreAttachments?: number;
+    }
   | { direction: 'out'; at: string; template: string; messageId: string; text?: string; by?: string };
 
 /**
@@ -194,10 +204,10 @@ export function threadOf(request: Pick<DataSubjectRequest, 'message' | 'replies'
   const written = request.operatorMessages ?? [];
   return trail.flatMap((event): ThreadEntry[] => {
     if (event.type === 'mail.received') {
-      const { outcome, sesMessageId, messageId, attachments, quarantined } = event.detail;
+      const { outcome, sesMessageId, messageId, attachments, quarantined, moreAttachments } = event.detail;
       // The mail that made the request is the request's message; a reply's words are kept with it (a third party's are not).
       const text = outcome === 'reply' ? request.replies?.find((r) => r.sesMessageId === sesMessageId)?.text : outcome === 'request' || outcome === 'triage' ? request.message : undefined;
-      return [{ direction: 'in', at: event.at, outcome, sesMessageId, ...(messageId ? { messageId } : {}), ...(text ? { text } : {}), attachments: attachments ?? quarantined ?? [] }];
+      return [{ direction: 'in', at: event.at, outcome, sesMessageId, ...(messageId ? { messageId } : {}), ...(text ? { text } : {}), attachments: attachments ?? quarantined ?? [], ...(moreAttachments ? { moreAttachments } : {}) }];
     }
     if (event.type === 'mail.sent') {
       const operator = written.find((m) => m.messageId === event.detail.messageId);

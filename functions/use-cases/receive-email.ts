@@ -84,6 +84,14 @@ function isFromThePerson(sender: string, authFailures: readonly string[], reques
   return from !== undefined && from === normaliseAddress(request.email) && !authFailures.includes('dmarc');
 }
 const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
+/**
+ * The most attachments of one mail kept with the request and listed on its record: more than a person sends with a
+ * request (their scans, a few documents), few enough that keeping them stays within the intake's time and the
+ * record within DynamoDB's 400 KB item (about 100 bytes each). Any more are counted and stay in the raw mail.
+ */
+export const MAX_LISTED_ATTACHMENTS = 20;
+/** How many attachments are stored at once: a mail's files do not open a storm of requests to the store. */
+const KEEP_AT_ONCE = 4;
 /** A Message-ID we put back in In-Reply-To and References: one <local@domain>, nothing that could break a header. */
 const THREADABLE_MESSAGE_ID = /^<[!-;=?-~]{1,250}@[!-;=?-~]{1,250}>$/;
 
@@ -117,14 +125,28 @@ export async function receiveEmail(
     type: 'mail.received',
     detail: { sesMessageId, messageId: decision.messageId, sha256, verdicts, outcome, ...extra },
   });
-  /** Attachments within the limit are kept with the request, each named on its file only; larger ones stay in the raw message. */
-  const keep = async (requestId: string, attachments: KeptAttachment[], folder?: 'quarantine') =>
-    Promise.all(
-      attachments.map(async (a) => ({
-        size: a.size,
-        ...(a.content ? { key: await deps.mailArchive.keep(requestId, { filename: a.filename, contentType: a.contentType, content: a.content }, folder) } : {}),
-      })),
-    );
+  /**
+   * The mail's first MAX_LISTED_ATTACHMENTS attachments: those within the size limit kept with the request (each
+   * named on its file only, KEEP_AT_ONCE at a time), larger ones listed by size; the rest are counted, not listed —
+   * they stay in the raw mail, which is kept whole — so the mail's record stays one small item whatever it holds.
+   */
+  const listed = (attachments: readonly KeptAttachment[], kept: Array<{ size: number; key?: string }>) =>
+    attachments.length > MAX_LISTED_ATTACHMENTS ? { list: kept, moreAttachments: attachments.length - MAX_LISTED_ATTACHMENTS } : { list: kept };
+  const keep = async (requestId: string, attachments: readonly KeptAttachment[], folder?: 'quarantine') => {
+    const first = attachments.slice(0, MAX_LISTED_ATTACHMENTS);
+    const kept: Array<{ size: number; key?: string }> = [];
+    for (let start = 0; start < first.length; start += KEEP_AT_ONCE) {
+      kept.push(
+        ...(await Promise.all(
+          first.slice(start, start + KEEP_AT_ONCE).map(async (a) => ({
+            size: a.size,
+            ...(a.content ? { key: await deps.mailArchive.keep(requestId, { filename: a.filename, contentType: a.contentType, content: a.content }, folder) } : {}),
+          })),
+        )),
+      );
+    }
+    return listed(attachments, kept);
+  };
 
   switch (decision.kind) {
     case 'drop':
@@ -138,8 +160,8 @@ export async function receiveEmail(
         throw error;
       });
       if (!request) {
-        const attachments = decision.attachments.map(({ size }) => ({ size }));
-        await deps.audit.appendInboundMail(sesMessageId, received('reply', { attachments, authFailures: decision.authFailures }));
+        const { list: attachments, ...more } = listed(decision.attachments, decision.attachments.slice(0, MAX_LISTED_ATTACHMENTS).map(({ size }) => ({ size })));
+        await deps.audit.appendInboundMail(sesMessageId, received('reply', { attachments, ...more, authFailures: decision.authFailures }));
         return { outcome: 'reply' };
       }
       // Each SES message is recorded once: a delivery retried after it recorded the mail (it ended before what
@@ -149,16 +171,16 @@ export async function receiveEmail(
       if (!isFromThePerson(decision.sender, decision.authFailures, request)) {
         // Someone else writing under the reference: kept apart, shown to the operator, never the person's documents.
         if (!recordedBefore) {
-          const quarantined = await keep(request.id, decision.attachments, 'quarantine');
-          await deps.audit.appendOnce(request.id, once, received(THIRD_PARTY, { quarantined, authFailures: decision.authFailures }));
+          const { list: quarantined, ...more } = await keep(request.id, decision.attachments, 'quarantine');
+          await deps.audit.appendOnce(request.id, once, received(THIRD_PARTY, { quarantined, ...more, authFailures: decision.authFailures }));
         }
         // One alert per request (an alert is mailed once): a stream of such mail must not become a stream of alerts.
         await (await notify()).alertOperator(deps, request, 'thirdPartyMail');
         return { outcome: 'reply', requestId: request.id, reason: THIRD_PARTY };
       }
       if (!recordedBefore) {
-        const attachments = await keep(request.id, decision.attachments);
-        await deps.audit.appendOnce(request.id, once, received('reply', { attachments, authFailures: decision.authFailures }));
+        const { list: attachments, ...more } = await keep(request.id, decision.attachments);
+        await deps.audit.appendOnce(request.id, once, received('reply', { attachments, ...more, authFailures: decision.authFailures }));
       }
       const at = deps.clock.now().toISOString();
       const kept = await keepReply(deps, request, { at, sesMessageId, text: keptText(decision.text) });
@@ -194,8 +216,8 @@ export async function receiveEmail(
       const outcome = triage ? 'triage' : 'request';
       let recorded = false;
       if (created || !(await deps.audit.appendedOnce(request.id, REQUEST_MAIL))) {
-        const attachments = await keep(request.id, decision.attachments);
-        recorded = await deps.audit.appendOnce(request.id, REQUEST_MAIL, received(outcome, { reason: decision.triageReason, attachments, authFailures: decision.authFailures }));
+        const { list: attachments, ...more } = await keep(request.id, decision.attachments);
+        recorded = await deps.audit.appendOnce(request.id, REQUEST_MAIL, received(outcome, { reason: decision.triageReason, attachments, ...more, authFailures: decision.authFailures }));
       }
       // The same mail as another SES message (its sender's server delivered it again): recorded on that message's own
       // trail, once, so every message that arrived is on record; the request stands as the first one made it.

@@ -140,7 +140,8 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
         row('sha256', e.detail.sha256),
         row('verdicts', Object.entries(e.detail.verdicts).map(([check, verdict]) => `${check.toUpperCase()} ${verdict}`).join(', ')),
         row('outcome', (MAIL_OUTCOMES as readonly string[]).includes(e.detail.outcome) ? t.mailOutcomes[e.detail.outcome as (typeof MAIL_OUTCOMES)[number]] : e.detail.outcome),
-        row('attachments', String(e.detail.attachments?.length ?? 0)),
+        // Those listed and those counted only (the raw mail holds them): how many the mail held.
+        row('attachments', String((e.detail.attachments?.length ?? 0) + (e.detail.attachments ? (e.detail.moreAttachments ?? 0) : 0))),
       ),
     );
     // Files the person attached to the web form: counted, with their sizes; the files stay in the operator's records.

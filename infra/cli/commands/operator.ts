@@ -72,7 +72,7 @@ interface RequestDetail extends RequestRow {
   changes?: Record<string, string>;
   entry?: { by: string; at: string; identity: string; attestation?: string };
   notes: Array<{ at: string; by: string; text: string }>;
-  thread: Array<{ direction: 'in' | 'out'; at: string; outcome?: string; template?: string; messageId?: string; text?: string; by?: string }>;
+  thread: Array<{ direction: 'in' | 'out'; at: string; outcome?: string; template?: string; messageId?: string; text?: string; by?: string; moreAttachments?: number }>;
   audit: Array<{ at: string; type: string; detail: unknown }>;
 }
 
@@ -88,7 +88,7 @@ function requestLines(r: RequestDetail): string[] {
     ...(r.entry ? [`  entered by ${r.entry.by} at ${r.entry.at}; identity: ${r.entry.identity === 'attested' ? `attested — ${r.entry.attestation ?? ''}` : 'by the mailed link'}`] : []),
     ...(r.notes?.length ? ['  notes:', ...r.notes.flatMap((n) => [`    ${n.at}  by ${n.by}`, ...indent(n.text).map((line) => `    ${line}`)])] : []),
     ...(r.thread.length
-      ? ['  mail:', ...r.thread.flatMap((m) => [`    ${m.at}  ${m.direction === 'in' ? `in   ${m.outcome ?? ''}` : `out  ${m.template ?? ''}${m.by ? ` by ${m.by}` : ''}`}  ${m.messageId ?? ''}`.trimEnd(), ...(m.text ? indent(m.text).map((line) => `    ${line}`) : [])])]
+      ? ['  mail:', ...r.thread.flatMap((m) => [`    ${m.at}  ${m.direction === 'in' ? `in   ${m.outcome ?? ''}` : `out  ${m.template ?? ''}${m.by ? ` by ${m.by}` : ''}`}  ${m.messageId ?? ''}`.trimEnd(), ...(m.text ? indent(m.text).map((line) => `    ${line}`) : []), ...(m.moreAttachments ? [`      ${m.moreAttachments} more attachments are in the raw mail only`] : [])])]
       : []),
     '  trail:',
     ...r.audit.map((e) => `    ${e.at}  ${e.type}  ${JSON.stringify(e.detail)}`),

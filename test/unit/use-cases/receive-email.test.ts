@@ -304,6 +304,52 @@ describe('receiveEmail', () => {
     expect((await s.deps.audit.list('INBOUND#ses-5'))[0]!.detail).toMatchObject({ outcome: 'reply' });
   });
 
+  it('keeps at most 20 attachments of a mail, a few at a time, and records how many more are in the raw mail only', async () => {
+    const s = systemFor('profiles/demo.json');
+    const files = Array.from({ length: 500 }, (_, i) => [
+      '--b1',
+      `Content-Type: application/pdf; name="scan-${i}.pdf"`,
+      `Content-Disposition: attachment; filename="scan-${i}.pdf"`,
+      'Content-Transfer-Encoding: base64',
+      '',
+      Buffer.from(`%PDF-1.4 ${i}`).toString('base64'),
+    ]).flat();
+    const head = ['From: Aigerim <aigerim@example.kz>', 'To: privacy@derbes.local', 'Subject: Исправьте мои данные', 'Message-ID: <many@mail.example>', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b1"', ''];
+    const raw = new TextEncoder().encode([...head, '--b1', 'Content-Type: text/plain; charset=utf-8', '', 'Прошу исправить мою фамилию, сканы во вложении.', ...files, '--b1--', ''].join('\r\n'));
+    let kept = 0;
+    let keeping = 0;
+    let mostAtOnce = 0;
+    s.deps.mailArchive.keep = async () => {
+      mostAtOnce = Math.max(mostAtOnce, ++keeping);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      keeping--;
+      return `attachments/${++kept}`;
+    };
+    const outcome = await receiveEmail(s.deps, 'ses-many', raw, PASS);
+    expect(outcome.outcome).toBe('request');
+    expect(kept).toBe(20);
+    expect(mostAtOnce).toBeLessThanOrEqual(4);
+    const received = (await s.deps.audit.list(outcome.requestId!)).filter((e) => e.type === 'mail.received');
+    expect(received).toHaveLength(1);
+    expect(received[0]!.detail.attachments).toHaveLength(20);
+    expect(received[0]!.detail.moreAttachments).toBe(480);
+    expect(JSON.stringify(received[0]).length).toBeLessThan(4_000);
+    // The operator's view of the mail says how many are in the raw mail only.
+    const detail = await requestDetail(s.deps, outcome.requestId!);
+    expect(detail.thread).toEqual([expect.objectContaining({ direction: 'in', moreAttachments: 480 })]);
+  });
+
+  it('keeps the record of a mail small whatever it holds: attachments over the size limit or under an unknown reference are listed 20 at most', async () => {
+    const s = systemFor('profiles/demo.json');
+    const files = Array.from({ length: 300 }, (_, i) => ['--b1', 'Content-Type: application/pdf', `Content-Disposition: attachment; filename="${'x'.repeat(150)}-${i}.pdf"`, '', `%PDF-1.4 ${i}`]).flat();
+    const raw = new TextEncoder().encode(['From: Aigerim <aigerim@example.kz>', 'To: privacy@derbes.local', 'Subject: Re: [DRB-99999-99999] Answer', 'Message-ID: <stray@mail.example>', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b1"', '', '--b1', 'Content-Type: text/plain', '', 'Hello?', ...files, '--b1--', ''].join('\r\n'));
+    await receiveEmail(s.deps, 'ses-stray', raw, PASS);
+    const [event] = await s.deps.audit.list('INBOUND#ses-stray');
+    expect(event!.detail).toMatchObject({ outcome: 'reply', moreAttachments: 280 });
+    expect((event!.detail as { attachments: unknown[] }).attachments).toHaveLength(20);
+    expect(JSON.stringify(event).length).toBeLessThan(4_000);
+  });
+
   // The policy's fixed subject names the request; the body still says how far a withdrawal reaches, as under any subject.
   it.each<[string, string, string[]]>([
     ['Отзыв согласия на обработку персональных данных', 'Отзываю согласие на получение рекламных рассылок.', ['marketing_opt_out']],
