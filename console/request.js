@@ -7,7 +7,6 @@ import { el, personText } from './texts.js';
 const TYPES = ['access', 'rectification', 'blocking', 'unblocking', 'erasure', 'consent_withdrawal', 'marketing_opt_out', 'claim'];
 const OPEN = ['RECEIVED', 'AWAITING_VERIFICATION', 'IN_PROGRESS', 'AWAITING_DECISION'];
 
-/** Who acted, as the trail and the request name them. */
 /**
  * Who acted: an operator by address, or the operator key by its id, in words (a request keeps who decided, wrote or
  * entered it as text: `key <id>` for the key).
@@ -21,9 +20,12 @@ function actor(texts, value) {
 /** What the profile calls a source, a processor or a purpose the trail names by id; the id where it no longer has it. */
 const named = (texts, r, kind, id) => r.names?.[kind]?.[id]?.[texts.language] ?? id;
 
+/** A step a source ran: a request type's, or its own (the consent flags an access reads). */
+const sourceStepText = (texts, step) => texts.maybe(`types.${step}`, {}, undefined) ?? texts.maybe(`codes.sourceStep.${step}`, {}, step);
+
 /** A source's step and its outcome as the trail records them (`done: 3`, `kept`), in the console's language. */
 function outcomeText(texts, step, outcome) {
-  const name = texts.maybe(`types.${step}`, {}, undefined) ?? texts.maybe(`codes.sourceStep.${step}`, {}, step);
+  const name = sourceStepText(texts, step);
   const done = /^done: (\d+)$/.exec(outcome);
   return `${name}: ${done ? texts.t('request.outcomeDone', { count: done[1] }) : texts.maybe(`codes.sourceOutcome.${outcome}`, {}, outcome)}`;
 }
@@ -126,7 +128,7 @@ function fulfilmentSection(texts, r) {
       const outcomes = Object.entries(e.detail.outcomes).map(([step, outcome]) => outcomeText(texts, step, outcome)).join(', ');
       lines.push(el('li', {}, texts.t('request.sourceApplied', { source: named(texts, r, 'sources', e.detail.sourceId), outcomes, attempt: e.detail.attempt })));
     } else if (e.type === 'source.failed') {
-      const steps = e.detail.steps.map((step) => texts.maybe(`types.${step}`, {}, undefined) ?? texts.maybe(`codes.sourceStep.${step}`, {}, step)).join(', ');
+      const steps = e.detail.steps.map((step) => sourceStepText(texts, step)).join(', ');
       lines.push(el('li', {}, texts.t('request.sourceFailed', { source: named(texts, r, 'sources', e.detail.sourceId), error: e.detail.error, steps })));
     } else if (e.type === 'processor.notified') {
       const delivered = texts.t(e.detail.delivered ? 'request.delivered' : 'request.notDelivered');

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { dependencies } from '../composition.ts';
 import { correctableFields, localize } from '../config/profile-schema.ts';
-import type { DataSubjectRequest } from '../domain/request.ts';
+import { REFERENCE_PATTERN, type DataSubjectRequest } from '../domain/request.ts';
 import { DerbesError, InvalidTokenError, ValidationError } from '../domain/errors.ts';
 import { loadMessages, type Messages } from '../domain/messages.ts';
 import { isWellFormedCode } from '../domain/secret-code.ts';
@@ -13,6 +13,7 @@ import { confirmVerification } from '../use-cases/confirm-verification.ts';
 import { SUBMISSION_LIMITS, bodyHash, parseSubmission, submissionInput, submitRequest, type Submission } from '../use-cases/submit-request.ts';
 import type { Dependencies } from '../use-cases/dependencies.ts';
 import { MAX_CHANGE_CHARS } from '../domain/rectification.ts';
+import { MAX_WAITING_PER_LINK } from '../use-cases/ports.ts';
 import { linkAlreadySent } from '../use-cases/verification.ts';
 import { requestsOfCode } from '../use-cases/verification-page.ts';
 import { inLanguage } from '../domain/localized.ts';
@@ -74,13 +75,13 @@ function sentFiles(event: APIGatewayProxyEventV2) {
   return files;
 }
 
-/** JSON for the API, the fields of the plain HTML form; anything else is named as the problem. */
 /** A form's fields that may come more than once (its checkboxes): read as lists. */
 const LIST_FIELDS = new Set(['types', 'references']);
 
 /** An object for fields named by the sender: without a prototype, so `__proto__` is a field like any other. */
 const fieldsObject = () => Object.create(null) as Record<string, unknown>;
 
+/** JSON for the API, the fields of the plain HTML form; anything else is named as the problem. */
 function parseBody(event: APIGatewayProxyEventV2): Record<string, unknown> {
   if (isMultipart(event)) {
     const fields = fieldsObject();
@@ -221,14 +222,14 @@ async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
 function chosenReferences(value: unknown): string[] | undefined {
   if (value === undefined) return undefined;
   const list = (Array.isArray(value) ? value : [value]).filter((reference) => reference !== '');
-  if (list.length > MAX_REFERENCES || !list.every((reference): reference is string => typeof reference === 'string' && /^[\x21-\x7e]{1,40}$/.test(reference))) {
-    throw new ValidationError([{ field: 'references', message: `must be a list of at most ${MAX_REFERENCES} request references` }], 'confirmation');
+  // A link holds at most MAX_WAITING_PER_LINK requests: a longer list is no person's choice.
+  if (list.length > MAX_WAITING_PER_LINK || !list.every((reference): reference is string => typeof reference === 'string' && WHOLE_REFERENCE.test(reference))) {
+    throw new ValidationError([{ field: 'references', message: `must be a list of at most ${MAX_WAITING_PER_LINK} request references` }], 'confirmation');
   }
   return list;
 }
 
-/** More than a link ever holds (MAX_WAITING_PER_LINK), so a list this long is no person's choice. */
-const MAX_REFERENCES = 200;
+const WHOLE_REFERENCE = new RegExp(`^${REFERENCE_PATTERN.source}$`);
 
 /**
  * Why a confirmation link cannot be used, as the person can act on it: a code cut short or missing (a link broken
@@ -238,21 +239,16 @@ function unusableLink(m: Messages, code: string, contact: string): string {
   return isWellFormedCode(code) ? m.page('invalidLink', { contact }) : m.page('linkIncomplete', { contact });
 }
 
-/** The body's fields for an error page, or none where the body is what failed. */
-function parseBodyOrNothing(event: APIGatewayProxyEventV2): Record<string, unknown> {
-  try {
-    return parseBody(event);
-  } catch {
-    return {};
-  }
-}
-
 async function confirm(event: APIGatewayProxyEventV2, asPage: boolean): Promise<Result> {
   const deps = await dependencies();
   const language = pageLanguage(event, deps.profile.defaultLanguage);
+  // Read once: the error page says a link cut short apart from one used (none when the body itself failed).
+  let code: unknown;
   try {
     await admit(deps, 'public', clientIp(event));
-    const { code, references } = parseBody(event);
+    const body = parseBody(event);
+    code = body.code;
+    const references = body.references;
     if (typeof code !== 'string') {
       // On the page, a link opened in part: said as such (below); to an API caller, a field missing.
       if (asPage) throw new InvalidTokenError('verification code is missing');
@@ -278,7 +274,6 @@ async function confirm(event: APIGatewayProxyEventV2, asPage: boolean): Promise<
   } catch (error) {
     if (!asPage) throw error;
     const m = await loadMessages(language);
-    const code = parseBodyOrNothing(event).code;
     // A post the page itself never sends (a damaged or hand-made one) is said in the person's words, not the API's.
     const message =
       error instanceof InvalidTokenError ? unusableLink(m, typeof code === 'string' ? code : '', deps.profile.supportAddress)

@@ -1,7 +1,7 @@
 import * as z from '../domain/schema.ts';
 import { riskFlags } from '../domain/deadlines/index.ts';
 import { NotFoundError, ValidationError, toFieldProblems } from '../domain/errors.ts';
-import { OPEN_STATUSES, REFERENCE_PATTERN, lastOperatorWord, type DataSubjectRequest } from '../domain/request.ts';
+import { OPEN_STATUSES, REFERENCE_PATTERN, unansweredReplies, type DataSubjectRequest } from '../domain/request.ts';
 import type { Dependencies } from './dependencies.ts';
 import { requestView } from './operator.ts';
 import { onFirstUse } from '../domain/on-first-use.ts';
@@ -28,10 +28,7 @@ export type InboxQuery = z.infer<ReturnType<typeof inboxQuerySchema>>;
  * operator wrote and than the decision. (Replies past the kept ones are only in the trail, and are not counted.)
  */
 function hasNewReply(request: DataSubjectRequest): boolean {
-  const lastReply = request.replies?.at(-1)?.at;
-  if (!lastReply) return false;
-  const lastWord = lastOperatorWord(request);
-  return !lastWord || lastReply > lastWord;
+  return unansweredReplies(request).length > 0;
 }
 
 /**
