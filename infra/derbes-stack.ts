@@ -181,12 +181,17 @@ export class DerbesStack extends Stack {
     const applyDecision = usesConsent(
       sendsMail(fn('ApplyDecision', 'functions/handlers/workflow/apply-decision.ts', "Moves a request on after the operator's decision: withdraws consent, or sends a refusal", WRITE_REQUESTS)),
     );
-    const applyToSource = fn('ApplyToSource', 'functions/handlers/workflow/apply-to-source.ts', 'Finds, changes, blocks or erases in one data source', WRITE_REQUESTS, { timeout: Duration.minutes(1) });
+    // The person index: before destroying, it keeps the records for the person's other confirmed access requests.
+    const applyToSource = fn('ApplyToSource', 'functions/handlers/workflow/apply-to-source.ts', 'Finds, changes, blocks or erases in one data source', WRITE_REQUESTS, {
+      timeout: Duration.minutes(1),
+      indexes: [PERSON_INDEX],
+    });
     grantSources(this, applyToSource, profile, 'change');
-    // A source's answer too large for a DynamoDB item is kept in the packages bucket until the answer reads it.
+    // A source's answer too large for a DynamoDB item is kept in the packages bucket until the answer reads it; a
+    // retry reads what an earlier attempt kept there.
     applyToSource
       .setEnvironment(Settings.packagesBucket, storage.packages.bucketName)
-      .allow(['s3:PutObject'], [storage.packages.arnForObjects(`${RESULTS_PREFIX}*`)]);
+      .allow(['s3:GetObject', 's3:PutObject'], [storage.packages.arnForObjects(`${RESULTS_PREFIX}*`)]);
     for (const table of storage.demoTables) table.encryptionKey && applyToSource.useKey(table.encryptionKey, 'write');
     /** The keys processors' webhooks are signed with. */
     const webhookKeys = profile.processors.flatMap((p) => (p.notify.kind === 'webhook' ? [p.notify.secretName] : []));

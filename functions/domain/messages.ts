@@ -47,6 +47,8 @@ const ANSWER_PLACEHOLDERS = {
   noRecordsSoFar: [],
   sourceName: ['source'],
   sourceRecords: ['source', 'records'],
+  /** Records another request of the person destroyed just after they were read for this one. */
+  readBeforeErasure: ['reference'],
   withheld: ['field', 'reason'],
   purpose: ['purpose', 'basis'],
   source: ['source', 'categories'],

@@ -20,7 +20,8 @@ type PackageFormat = NonNullable<DownloadGrant['part']>;
 export interface AccessReport {
   /** False when a source could not be read in time: "nothing held" may then only be said of those that answered. */
   complete: boolean;
-  data: Array<{ sourceId: string; name: string; records: ShownRecord[]; disclosed: Array<Record<string, unknown>> }>;
+  /** `readBefore`: the request that destroyed the records just after they were read for this one (see SourceResult). */
+  data: Array<{ sourceId: string; name: string; records: ShownRecord[]; disclosed: Array<Record<string, unknown>>; readBefore?: string }>;
   purposes: Array<{ id: string; purpose: string; basis: string }>;
   sources: Array<{ id: string; name: string; categories: string }>;
   retention: string;
@@ -42,6 +43,7 @@ export async function accessReport(deps: Pick<Dependencies, 'profile' | 'consent
         name: localize(source.description, lang),
         records: result.records.map((record) => presentRecord(source, record, m, request.deadline.timeZone)),
         disclosed: result.records.map((record) => disclosedRecord(source, record)),
+        ...(result.readBefore && { readBefore: result.readBefore }),
       },
     ];
   });
@@ -62,7 +64,13 @@ export async function accessReport(deps: Pick<Dependencies, 'profile' | 'consent
 /** The access part of the answer mail. */
 export function accessText(report: AccessReport, m: Messages): string {
   const records = report.data.length
-    ? report.data.map((source) => m.answer('sourceRecords', { source: source.name, records: source.records.map((r) => recordLines(r, m)).join('\n\n') })).join('\n\n')
+    ? report.data
+        .map((source) => {
+          const records = source.records.map((r) => recordLines(r, m));
+          if (source.readBefore) records.unshift(m.answer('readBeforeErasure', { reference: source.readBefore }));
+          return m.answer('sourceRecords', { source: source.name, records: records.join('\n\n') });
+        })
+        .join('\n\n')
     : m.answer(report.complete ? 'noRecords' : 'noRecordsSoFar');
   const parts = [
     m.answer('access', {
@@ -107,6 +115,8 @@ function packageJson(deps: Pick<Dependencies, 'profile' | 'clock'>, request: Dat
       records: source.disclosed,
       labels: Object.fromEntries(source.records.flatMap((r) => r.fields.map((f) => [f.field, f.label]))),
       withheld: source.records.flatMap((r) => r.withheld.map((w) => ({ field: w.field, label: w.label, reason: w.reason }))),
+      // The request that erased these records just after they were read for this one.
+      ...(source.readBefore && { erasedUnder: source.readBefore }),
     })),
     purposes: report.purposes.map((p) => ({ id: p.id, description: p.purpose, legalBasis: p.basis })),
     sources: report.sources,
@@ -131,7 +141,7 @@ export function packageHtml(request: DataSubjectRequest, operatorName: string, r
     ? report.data
         .map(
           (source) =>
-            `<h3>${escapeHtml(source.name)}</h3>\n${source.records
+            `<h3>${escapeHtml(source.name)}</h3>\n${source.readBefore ? `<p>${escapeHtml(m.answer('readBeforeErasure', { reference: source.readBefore }))}</p>\n` : ''}${source.records
               .map((record, i) =>
                 [
                   table([`${t('record')} ${i + 1}`, t('value')], record.fields.map((f) => [f.label, f.value])),

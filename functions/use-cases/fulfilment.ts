@@ -3,7 +3,7 @@ import { correctableFields, localize, type DataSource, type OperatorProfile } fr
 import type { AuditEvent, RecordedAuditEvent } from '../domain/audit.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { loadMessages } from '../domain/messages.ts';
-import type { DataSubjectRequest } from '../domain/request.ts';
+import type { DataSubjectRequest, RequestStatus } from '../domain/request.ts';
 import type { Language, RequestType } from '../domain/request-types.ts';
 import { processorNotice } from '../domain/processor-notice.ts';
 import { NOTICE_TYPES, type NoticeType, type SourceStep } from '../domain/request-policy.ts';
@@ -57,6 +57,25 @@ async function runStep(deps: Pick<Dependencies, 'profile'>, step: SourceStep, so
   }
 }
 
+/**
+ * Before a source's records are destroyed, each confirmed access request of the same person that has not read that
+ * source yet keeps them as they stand. A person who asks to see their data and to erase it in two requests, confirmed
+ * together, has them run side by side: the access must not find the source already emptied by the erasure.
+ */
+async function keepForWaitingAccess(deps: Pick<Dependencies, 'profile' | 'requests'>, request: DataSubjectRequest, source: DataSource, records: Array<Record<string, unknown>>): Promise<void> {
+  if (!request.personKey) return;
+  const waiting = (await deps.requests.findByPerson(request.personKey)).filter(
+    (other) => other.id !== request.id && CONFIRMED_OPEN.includes(other.status) && sourceSteps(deps.profile, source, other.types).includes('access'),
+  );
+  for (const other of waiting) {
+    const read: SourceResult = { sourceId: source.id, records, outcomes: { access: { status: 'done', affected: records.length } }, attempts: 0, readBefore: request.id };
+    await deps.requests.putSourceResult(other.id, read, 'unread');
+  }
+}
+
+/** An open request the person has confirmed: an unconfirmed one may be a stranger's, and is given nothing. */
+const CONFIRMED_OPEN: readonly RequestStatus[] = ['IN_PROGRESS', 'AWAITING_DECISION'];
+
 const describeOutcome = (outcome: SourceOutcome) => (outcome.status === 'done' ? `done: ${outcome.affected}` : 'kept');
 
 /**
@@ -84,13 +103,22 @@ export async function applyToSource(deps: Pick<Dependencies, 'profile' | 'reques
     if (result.outcomes[step]) continue;
     const counts = destroys(deps.profile, step) && !(step !== 'marketing_opt_out' && source.legalHold);
     if (counts && result.started![step] === undefined) {
-      result.started![step] = (await connector.find(subject)).length;
+      const found = await connector.find(subject);
+      await keepForWaitingAccess(deps, request, source, found);
+      result.started![step] = found.length;
       await keep();
     }
     const outcome = await runStep(deps, step, source, connector, subject, request, result);
     const before = result.started![step];
     result.outcomes[step] = outcome.status === 'done' && before !== undefined ? { status: 'done', affected: Math.max(outcome.affected, before) } : outcome;
-    await keep();
+    // A read kept for this request by another that destroyed the records meanwhile wins over this one, which may
+    // have found them gone.
+    if (step === 'access' && !(await deps.requests.putSourceResult(requestId, result, 'unread'))) {
+      const kept = (await deps.requests.listSourceResults(requestId)).find((r) => r.sourceId === sourceId)!;
+      Object.assign(result, { records: kept.records, readBefore: kept.readBefore });
+      result.outcomes.access = kept.outcomes.access;
+      await keep();
+    } else await keep();
   }
   const outcomes = Object.fromEntries(Object.entries(result.outcomes).map(([step, outcome]) => [step, describeOutcome(outcome)]));
   await deps.audit.append(requestId, { type: 'source.applied', detail: { sourceId, attempt: result.attempts, outcomes } });

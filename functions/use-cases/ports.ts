@@ -73,7 +73,11 @@ export interface RequestStore {
    */
   claimStep(id: string, step: string, now: Date): Promise<boolean>;
   completeStep(id: string, step: string, now: Date): Promise<void>;
-  putSourceResult(id: string, result: SourceResult): Promise<void>;
+  /**
+   * Keeps what a source did for a request. `unread`: only while the request has no read of that source kept (its own
+   * access step, or records kept for it before another request destroyed them); false when one was kept first.
+   */
+  putSourceResult(id: string, result: SourceResult, condition?: 'unread'): Promise<boolean>;
   listSourceResults(id: string): Promise<SourceResult[]>;
 }
 
@@ -92,6 +96,11 @@ export interface SourceResult {
   started?: Partial<Record<SourceStep, number>>;
   /** How many attempts worked on this source. */
   attempts: number;
+  /**
+   * Set when the records were read for this access request by another request of the same person just before it
+   * destroyed them (its id): the answer shows them as they stood then.
+   */
+  readBefore?: string;
 }
 
 /**

@@ -279,4 +279,31 @@ describe('an access request from the web', () => {
     system = await startTestSystem({ dataDir, internalPorts, mailRelayUrl: sink.url, resetDemoData: true, ownDatabase: true });
     expect(await record()).toMatchObject({ name: 'Данияр Сапаров' });
   });
+
+  it('an access and an erasure confirmed together: the access answer shows the data as it stood before the erasure', async () => {
+    const person = 'daniyar@example.kz';
+    const access = String((await postJson(`${system.url}/api/requests`, { type: 'access', email: person, language: 'en' })).body.reference);
+    const erasure = String((await postJson(`${system.url}/api/requests`, { type: 'erasure', email: person, language: 'en' })).body.reference);
+    // One receipt, for whichever reached the link first.
+    const link = verificationLink(await sink.waitFor((m) => m.to.includes(person) && [access, erasure].some((reference) => m.subject.includes(reference)) && m.text.includes('/verify?code=')));
+    await vi.waitFor(
+      async () => {
+        const page = await (await fetch(link)).text();
+        expect([access, erasure].filter((reference) => !page.includes(reference))).toEqual([]);
+      },
+      { timeout: 20_000, interval: 200 },
+    );
+    const form = new URLSearchParams({ code: link.searchParams.get('code')! });
+    form.append('references', access);
+    form.append('references', erasure);
+    expect((await fetch(`${system.url}/verify`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form })).status).toBe(200);
+
+    // Both run at once; whichever reaches the customers' table first, the person sees what was held, then it is gone.
+    const answer = await sink.waitFor((m) => m.subject === `[${access}] Answer to your request`, 30_000);
+    expect(answer.text).toContain('crm-1002');
+    expect(answer.text).toContain('Данияр Сапаров');
+    await sink.waitFor((m) => m.subject === `[${erasure}] Answer to your request`, 30_000);
+    const left = await documentClient().send(new GetCommand({ TableName: 'derbes-demo-customers', Key: { email: person, recordId: 'crm-1002' }, ConsistentRead: true }));
+    expect(left.Item).toBeUndefined();
+  });
 });

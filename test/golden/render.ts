@@ -153,6 +153,7 @@ async function createRequest(
     status: 'RECEIVED',
     channel: byMail ? 'email' : 'web',
     email: person.email,
+    personKey: await deps.personKey(person.email),
     name: person.name,
     language,
     receivedAt: RECEIVED_AT.toISOString(),
@@ -390,6 +391,23 @@ const CASES: readonly Case[] = [
       await receipt(system, id);
       await receipt(system, id);
     },
+  },
+  {
+    name: 'answer-access-after-erasure',
+    run: async (system, id, language, golden) => {
+      // Two requests of one person, confirmed together: the erasure reached the source first and kept for the access
+      // what it was about to destroy.
+      const person = { email: golden.person, name: golden.name };
+      const erasure = `${id.slice(0, -1)}E`;
+      for (const [request, types] of [[erasure, ['erasure']], [id, ['access']]] as const) {
+        await createRequest(system, request, person, language, [...types]);
+        await confirmed(system, request);
+      }
+      await fulfil(system, erasure);
+      system.mailer.sent.length = 0;
+      await fulfil(system, id);
+    },
+    profiles: ['demo'],
   },
 ];
 

@@ -298,10 +298,11 @@ describe('what each role can do', () => {
       'workflow/apply-to-source': {
         '*': 'xray:PutTelemetryRecords xray:PutTraceSegments',
         ApplyToSourceLogs: 'logs:CreateLogStream logs:PutLogEvents',
-        'StorageAccessPackages/results/*': 's3:PutObject',
+        'StorageAccessPackages/results/*': 's3:GetObject s3:PutObject',
         StorageAudit: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
         StorageKey: 'kms:Decrypt kms:DescribeKey kms:Encrypt kms:GenerateDataKey',
         StorageRequests: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
+        'StorageRequests/index/byPerson': 'dynamodb:Query',
         'table/derbes-demo-customers': 'dynamodb:DeleteItem dynamodb:DescribeTable dynamodb:PutItem dynamodb:Query dynamodb:UpdateItem',
       },
       // Kept for executions started before the Answer step told the processors itself.

@@ -129,7 +129,7 @@ async function request(id: string, closedAt: string | undefined): Promise<DataSu
   const received = { type: 'request.received' as const, detail: { channel: 'email', types: request.types, dueAt: request.deadline.dueAt, ruleId: request.deadline.rule.id } };
   const bodyHash = keyedHash('body', JSON.stringify({ email: request.email, name: request.name }), SECRET);
   const { request: created } = await store().create(request, received, { key: `message-id:<${id}@example.kz>`, bodyHash, field: 'Message-ID' });
-  await new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit).putSourceResult(id, { sourceId: 'customers', records: [{ email: request.email, name: 'Айгерим' }] } as never);
+  await new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit).putSourceResult(id, { sourceId: 'customers', records: [{ email: request.email, name: 'Айгерим' }], outcomes: {}, attempts: 1 });
   const attachment = `attachments/${id}/a1b2c3d4e5f60718293a4b5c6d7e8f90`;
   for (const key of [`inbound/ses-${id}`, attachment]) await client().send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'bytes' }));
   await new DynamoAuditLog(ddb.db, ddb.tables.audit, () => receivedAt).append(id, {
@@ -189,7 +189,7 @@ describe("derbes' own records after their term", () => {
     await approveRule(deps(T0) as never, OWN_RECORDS, { expired: 1, held: {} });
     // What the request held: its rule as the item keeps it (by id, figures and digest), not the texts a release reads back.
     const held = { ...old, deadline: { ...old.deadline, rule: storedRule(old.deadline.rule) } };
-    const original = { request: held, results: [{ sk: 'RESULT#customers', sourceId: 'customers', records: [{ email: old.email, name: 'Айгерим' }] }] };
+    const original = { request: held, results: [{ sk: 'RESULT#customers', sourceId: 'customers', records: [{ email: old.email, name: 'Айгерим' }], outcomes: {}, attempts: 1 }] };
 
     crashBeforeLastWrite = true;
     await expect(purgeExpired(deps(T0) as never)).rejects.toThrow(/crashed before its last write/);

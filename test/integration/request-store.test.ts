@@ -225,6 +225,33 @@ describe('source results', () => {
   });
 });
 
+describe('a read kept for an access request', () => {
+  it('is written once: the first read of a source wins, inline or in the bucket, and a later one is refused', async () => {
+    const bucket = new Map<string, string>();
+    const largeResults = () => ({ put: async (key: string, body: string) => void bucket.set(key, body), read: async (key: string) => bucket.get(key)! });
+    const store = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit, undefined, largeResults);
+    const { request } = await store.create(newRequest(), received);
+    const read = (records: Array<Record<string, unknown>>, readBefore?: string) => ({
+      sourceId: 'crm',
+      records,
+      outcomes: { access: { status: 'done' as const, affected: records.length } },
+      attempts: 0,
+      ...(readBefore && { readBefore }),
+    });
+    const large = Array.from({ length: 2000 }, (_, i) => ({ recordId: `r-${i}`, note: 'x'.repeat(280) }));
+    // A result with no read yet (a step's count kept first) does not stop one.
+    await store.putSourceResult(request.id, { sourceId: 'crm', records: [], outcomes: {}, attempts: 1 });
+    expect(await store.putSourceResult(request.id, read(large, 'DRB-ERASE-00001'), 'unread')).toBe(true);
+    // The request's own read, after the records were destroyed, finds nothing and loses, also against a body in the bucket.
+    expect(await store.putSourceResult(request.id, read([]), 'unread')).toBe(false);
+    expect(await store.putSourceResult(request.id, read(large), 'unread')).toBe(false);
+    const [kept] = await store.listSourceResults(request.id);
+    expect(kept).toEqual(read(large, 'DRB-ERASE-00001'));
+    // The losers' bodies went to objects of their own: the winner's is whole.
+    expect(bucket.size).toBe(2);
+  });
+});
+
 describe('two writers of one request', () => {
   it('keep both changes: an extension written while a step moves the request on is not lost', async () => {
     const store = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);

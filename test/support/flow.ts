@@ -62,12 +62,14 @@ export async function placeRequest(
   options: { email?: string; name?: string; language?: Language; status?: Extract<RequestStatus, 'RECEIVED' | 'AWAITING_VERIFICATION' | 'IN_PROGRESS'>; changes?: Record<string, string>; channel?: DataSubjectRequest['channel'] } = {},
 ): Promise<DataSubjectRequest> {
   const receivedAt = s.deps.clock.now();
+  const email = options.email ?? 'aigerim@example.kz';
   const request: DataSubjectRequest = {
     id: nextReference(),
     types,
     status: 'RECEIVED',
     channel: options.channel ?? 'web',
-    email: options.email ?? 'aigerim@example.kz',
+    email,
+    personKey: await s.deps.personKey(email),
     ...(options.name ? { name: options.name } : {}),
     language: options.language ?? 'en',
     receivedAt: receivedAt.toISOString(),

@@ -171,9 +171,11 @@ class MemoryRequests implements RequestStore {
   async completeStep(id: string, step: string) {
     this.steps.set(`${id}#${step}`, true);
   }
-  async putSourceResult(id: string, result: SourceResult) {
+  async putSourceResult(id: string, result: SourceResult, condition?: 'unread') {
     if (!this.results.has(id)) this.results.set(id, new Map());
+    if (condition && this.results.get(id)!.get(result.sourceId)?.outcomes.access) return false;
     this.results.get(id)!.set(result.sourceId, structuredClone(result));
+    return true;
   }
   async listSourceResults(id: string) {
     return [...(this.results.get(id)?.values() ?? [])].map((r) => structuredClone(r));

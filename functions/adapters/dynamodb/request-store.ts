@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../../domain/audit.ts';
@@ -167,6 +167,8 @@ export async function toRequest(item: Record<string, unknown>): Promise<DataSubj
 export const RESULT_ITEM_LIMIT_BYTES = 300_000;
 /** Where oversized source results live in the packages bucket. */
 export const RESULTS_PREFIX = 'results/';
+/** On a source result's item: it holds a read of the source (see putSourceResult's `unread`). */
+const READ_ATTRIBUTE = 'accessRead';
 
 /** The bucket that takes results too large for an item (the access-package store). */
 export interface LargeResultStore {
@@ -363,16 +365,31 @@ export class DynamoRequestStore implements RequestStore {
     await this.db.send(new PutCommand({ TableName: this.requestsTable, Item: { pk: id, sk: `STEP#${step}`, claimedAt: now.toISOString(), done: true } }));
   }
 
-  async putSourceResult(id: string, result: SourceResult): Promise<void> {
+  async putSourceResult(id: string, result: SourceResult, condition?: 'unread'): Promise<boolean> {
     const body = JSON.stringify(result);
-    let item: Record<string, unknown> = { ...result };
+    // The item says whether it holds a read, also when its body is in the bucket: `unread` is conditioned on it.
+    let item: Record<string, unknown> = { ...result, ...(result.outcomes.access && { [READ_ATTRIBUTE]: true }) };
     if (Buffer.byteLength(body) > RESULT_ITEM_LIMIT_BYTES) {
       if (!this.largeResults) throw new DependencyError(`the result of source ${result.sourceId} for ${id} is ${Buffer.byteLength(body)} bytes and no bucket is configured for it`);
-      const key = `${RESULTS_PREFIX}${id}/${encodeURIComponent(result.sourceId)}.json`;
+      // A conditional write has an object of its own: one that loses must not replace the body of the one that won.
+      const suffix = condition ? `.${randomBytes(8).toString('hex')}` : '';
+      const key = `${RESULTS_PREFIX}${id}/${encodeURIComponent(result.sourceId)}${suffix}.json`;
       await this.largeResults().put(key, body, 'application/json');
-      item = { sourceId: result.sourceId, resultKey: key };
+      item = { sourceId: result.sourceId, resultKey: key, ...(result.outcomes.access && { [READ_ATTRIBUTE]: true }) };
     }
-    await this.db.send(new PutCommand({ TableName: this.requestsTable, Item: { pk: id, sk: `RESULT#${result.sourceId}`, ...item } }));
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.requestsTable,
+          Item: { pk: id, sk: `RESULT#${result.sourceId}`, ...item },
+          ...(condition && { ConditionExpression: 'attribute_not_exists(#read)', ExpressionAttributeNames: { '#read': READ_ATTRIBUTE } }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (condition && error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async listSourceResults(id: string): Promise<SourceResult[]> {
@@ -383,7 +400,7 @@ export class DynamoRequestStore implements RequestStore {
       ConsistentRead: true,
     });
     return Promise.all(
-      items.map(async ({ pk: _pk, sk: _sk, resultKey, ...result }) => {
+      items.map(async ({ pk: _pk, sk: _sk, resultKey, [READ_ATTRIBUTE]: _read, ...result }) => {
         if (typeof resultKey !== 'string') return result as unknown as SourceResult;
         if (!this.largeResults) throw new DependencyError(`the result of source ${String(result.sourceId)} for ${id} is kept in a bucket this function cannot read`);
         return JSON.parse(await this.largeResults().read(resultKey)) as SourceResult;

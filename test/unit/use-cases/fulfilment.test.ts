@@ -73,6 +73,39 @@ describe('applyToSource', () => {
     expect(result).toMatchObject({ attempts: 2, records: [{ email: NURLAN }] });
   });
 
+  it('keeps the records for a confirmed access request of the same person before an erasure destroys them', async () => {
+    const s = systemFor(VNEDRAH);
+    const access = await placeRequest(s, ['access'], { email: NURLAN, language: 'ru' });
+    const unconfirmed = await placeRequest(s, ['access'], { email: NURLAN, status: 'AWAITING_VERIFICATION' });
+    const someoneElse = await placeRequest(s, ['access'], { email: ARMAN });
+    const erasure = await placeRequest(s, ['erasure'], { email: NURLAN });
+    // Confirmed together, the two run side by side: here the erasure reaches the source first.
+    await applyToSource(s.deps, erasure.id, 'accounts');
+    expect(s.sources.get('accounts')!.records.some((r) => r.email === NURLAN)).toBe(false);
+    expect(await applyToSource(s.deps, access.id, 'accounts')).toEqual({ sourceId: 'accounts', outcomes: { access: 'done: 1' } });
+    const [kept] = await s.deps.requests.listSourceResults(access.id);
+    expect(kept).toMatchObject({ readBefore: erasure.id, records: [{ email: NURLAN }] });
+    // Nothing for a request the person has not confirmed (it may be a stranger's), nor for another person's.
+    expect(await s.deps.requests.listSourceResults(unconfirmed.id)).toEqual([]);
+    expect(await s.deps.requests.listSourceResults(someoneElse.id)).toEqual([]);
+
+    await notifyAndAnswer(s.deps, access.id, aMinuteOn(s), plannedSources(s.deps.profile, access.types).map((source) => source.id));
+    const [answer] = mailsTo(s, NURLAN).filter((mail) => mail.subject.includes(access.id));
+    expect(answer!.text).toContain(`Так эти данные хранились перед тем, как мы удалили их по вашему запросу ${erasure.id}.`);
+    expect(answer!.text).toContain(NURLAN);
+  });
+
+  it('keeps an access request\'s own read when it came first, and the erasure\'s read loses', async () => {
+    const s = systemFor(VNEDRAH);
+    const access = await placeRequest(s, ['access'], { email: NURLAN });
+    const erasure = await placeRequest(s, ['erasure'], { email: NURLAN });
+    await applyToSource(s.deps, access.id, 'accounts');
+    await applyToSource(s.deps, erasure.id, 'accounts');
+    const [own] = await s.deps.requests.listSourceResults(access.id);
+    expect(own).toMatchObject({ attempts: 1, records: [{ email: NURLAN }] });
+    expect(own).not.toHaveProperty('readBefore');
+  });
+
   it('refuses a source the profile does not have', async () => {
     const s = systemFor(VNEDRAH);
     const request = await placeRequest(s, ['access'], { email: NURLAN });

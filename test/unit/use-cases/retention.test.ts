@@ -136,7 +136,7 @@ describe("derbes' own records", () => {
       closedAt,
     };
     await s.deps.requests.create(request, { type: 'request.received', detail: { channel: 'web', types: ['rectification'], dueAt: request.deadline.dueAt, ruleId: request.deadline.rule.id } });
-    await s.deps.requests.putSourceResult(id, { sourceId: 'accounts', records: [{ email: request.email, lastName: 'Старый' }] } as never);
+    await s.deps.requests.putSourceResult(id, { sourceId: 'accounts', records: [{ email: request.email, lastName: 'Старый' }], outcomes: { access: { status: 'done', affected: 1 } }, attempts: 1 });
   }
 
   it('anonymises a request closed longer ago than the term once approved, keeps a younger one and one under a hold', async () => {
