@@ -124,6 +124,11 @@ describe('requestDetail, for the console in every language', () => {
       kk: expect.stringMatching(/\S/),
       en: 'a claim is always decided by the responsible person',
     });
+    // A claim's term is no law's: the console says so, and where it comes from, in the operator's language.
+    expect(detail.deadlineRule.origin).toBe('default');
+    expect(detail.deadlineRule.source.ru).toMatch(/^Политики конфиденциальности операторов/);
+    expect(detail.deadlineRule.source.kk).toMatch(/^derbes үлгі ретінде беретін операторлардың/);
+    expect(detail.rule.origin).toBe('default');
   });
 });
 
