@@ -104,6 +104,9 @@ function labelOf(texts, r, field) {
   return declared ? declared.label[texts.language] : field;
 }
 
+/** Who set the term (the deadline rule's origin), as the console says it. */
+const ORIGIN_TEXT = { statute: 'request.originStatute', default: 'request.originDefault', operator: 'request.originOperator' };
+
 function deadlineSection(texts, r) {
   const rule = r.deadlineRule;
   return el(
@@ -112,8 +115,9 @@ function deadlineSection(texts, r) {
     el('h2', { id: 'deadline' }, texts.t('request.deadlineTitle')),
     facts([
       [texts.t('request.dueAt'), [texts.dateTime(r.dueAt, r.timeZone), r.overdue ? ` — ${texts.t('request.overdue')}` : r.atRisk ? ` — ${texts.t('request.atRisk')}` : '']],
+      [texts.t('request.origin'), texts.t(ORIGIN_TEXT[rule.origin])],
       [texts.t('request.rule'), rule.citation[texts.language]],
-      [texts.t('request.source'), rule.source],
+      [texts.t('request.source'), rule.source[texts.language]],
       rule.applied && ['', texts.t('request.extended', { from: texts.dateTime(rule.applied.originalDueAt, r.timeZone), to: texts.dateTime(r.dueAt, r.timeZone) })],
       !rule.applied && ['', rule.extension ? texts.t('request.extensionAllowed', { citation: rule.extension.citation[texts.language] }) : texts.t('request.extensionNotAllowed')],
     ]),

@@ -12,6 +12,22 @@ export const localizedSchema = onFirstUse(() =>
 );
 export type Localized = z.infer<ReturnType<typeof localizedSchema>>;
 
+/**
+ * Where a rule or a refusal ground comes from — its evidence, shown beside it in the evidence pack and the console:
+ * web addresses (separated by "; "), the same in every language, or words, which must then be in ru, kk and en so that
+ * a Russian or Kazakh reader does not meet English prose.
+ */
+export const sourceSchema = onFirstUse(() =>
+  z.union(
+    [
+      z.string().check(z.regex(/^https:\/\/[^\s;]+(; https:\/\/[^\s;]+)*$/)),
+      localizedSchema(),
+    ],
+    { error: 'web addresses separated by "; ", or, where the source is told in words, the words in ru, kk and en' },
+  ),
+);
+export type Source = z.infer<ReturnType<typeof sourceSchema>>;
+
 /** A text in some languages: an operator's own words exist in the languages its profile offers. */
 export type PartlyLocalized = Partial<Record<Language, string>>;
 

@@ -2,7 +2,7 @@ import * as z from './schema.ts';
 import { RulesNotLoadedError } from './deadlines/errors.ts';
 import { SHIPPED_JURISDICTION_CODES } from './deadlines/rule-files.ts';
 import { ConfigurationError, toFieldProblems } from './errors.ts';
-import { localizedSchema } from './localized.ts';
+import { localizedSchema, sourceSchema } from './localized.ts';
 import { onFirstLoad, onFirstUse } from './on-first-use.ts';
 import { RequestTypeSchema, type Language, type RequestType } from './request-types.ts';
 
@@ -21,7 +21,7 @@ const groundsFileSchema = onFirstUse(() => {
     text: localized,
     /** The law and article that allow the refusal. */
     citation: localized,
-    source: z.string().check(z.trim(), z.minLength(1)),
+    source: sourceSchema(),
     /** C: confirmed on a public page; S: one secondary source; U: believed, not confirmed. */
     confidence: z.enum(['C', 'S', 'U']),
   });

@@ -174,7 +174,7 @@ export function requestView(request: DataSubjectRequest, now: Date, policy: Esca
     receivedAt: request.receivedAt,
     dueAt: request.deadline.dueAt,
     timeZone: request.deadline.timeZone,
-    rule: { id: request.deadline.rule.id, citation: inLanguage(request.deadline.rule.citation, 'en'), source: request.deadline.rule.source, confidence: request.deadline.rule.confidence },
+    rule: { id: request.deadline.rule.id, origin: request.deadline.rule.origin, citation: inLanguage(request.deadline.rule.citation, 'en'), source: inLanguage(request.deadline.rule.source, 'en'), confidence: request.deadline.rule.confidence },
     ...(request.attention ? { attention: request.attention } : {}),
     ...riskFlags({ dueAt: request.deadline.dueAt, receivedAt: request.receivedAt }, now, policy),
   };
@@ -222,8 +222,8 @@ const inEveryLanguageAsync = async (text: (language: Language) => Promise<string
   Object.fromEntries(await Promise.all(LANGUAGES.map(async (l) => [l, await text(l)]))) as Record<Language, string>;
 
 /**
- * What an operator needs beside the request to act on it, in each language: the deadline's rule and whether it may
- * be extended, the refusal grounds that fit the request, the fields a correction may change, and why a decision is
+ * What an operator needs beside the request to act on it, in each language: the deadline's rule (the law's term, a
+ * default or the operator's own) and whether it may be extended, the refusal grounds that fit the request, the fields a correction may change, and why a decision is
  * asked for.
  */
 async function consoleContext(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest) {
@@ -231,8 +231,9 @@ async function consoleContext(deps: Pick<Dependencies, 'profile'>, request: Data
   await loadRefusalGrounds(deps.profile.jurisdiction);
   return {
     deadlineRule: {
+      origin: rule.origin,
       citation: inEveryLanguage((l) => inLanguage(rule.citation, l)),
-      source: rule.source,
+      source: inEveryLanguage((l) => inLanguage(rule.source, l)),
       ...(rule.extension ? { extension: { citation: rule.extension.citation } } : {}),
       ...(rule.appliedExtension ? { applied: { originalDueAt: rule.appliedExtension.originalDueAt, citation: rule.appliedExtension.citation } } : {}),
     },

@@ -107,11 +107,16 @@ describe('the operator\'s console', () => {
     await page.waitForSelector('#words');
     expect(await page.textContent('.words')).toBe(words);
     expect(await page.textContent('section[aria-labelledby=who]')).toContain('saule@example.kz');
+    // No law sets a term for a claim: the page says the term is a default, and where it comes from.
+    const terms = await page.locator('section[aria-labelledby=deadline] dt').allTextContents();
+    const values = await page.locator('section[aria-labelledby=deadline] dd').allTextContents();
+    expect(values[terms.indexOf('Where the term comes from')]).toBe('a default: the law sets no term');
+    expect(values[terms.indexOf('Source')]).toMatch(/^Privacy policies of the operators derbes ships as examples/);
     await expectAccessible(page);
 
-    // Refuse with the reason and a ground of the jurisdiction.
+    // Refuse with the reason and the jurisdiction's ground for a claim examined and found without a breach.
     const { body: detail } = await operatorCall(system, 'GET', `/operator/requests/${reference}`);
-    const ground = detail.refusalGrounds[0] as { id: string; text: Record<string, string>; citation: Record<string, string> };
+    const ground = (detail.refusalGrounds as Array<{ id: string; text: Record<string, string>; citation: Record<string, string> }>).find((g) => g.id === 'kz-claim-no-violation')!;
     const reason = 'Номер получен от вас при заказе; рекламные звонки прекращены, номер исключён из рассылок.';
     await page.check('input[name=decision][value=deny]');
     await page.fill('#reason', reason);

@@ -72,7 +72,7 @@ export const GOLDEN_PROFILES: readonly GoldenProfile[] = [
     name: 'Aigerim',
     changes: { phone: '+7 701 555 99 00' },
     adjust: (profile) => ({ ...profile, jurisdiction: 'EU' }),
-    only: ['receipt', 'extension', 'refusal'],
+    only: ['receipt', 'extension', 'refusal', 'refusal-claim'],
   },
 ];
 
@@ -80,7 +80,7 @@ export const GOLDEN_PROFILES: readonly GoldenProfile[] = [
 const MAIL_SUBJECT: Localized = { ru: 'Изменение номера телефона', kk: 'Телефон нөмірін өзгерту', en: 'Change of my phone number' };
 
 /** What the operator writes, in the person's language (their own words, as they would type them). */
-const OPERATOR_WORDS: Record<'answer' | 'claimAnswer' | 'refusalReason' | 'extensionReason' | 'question', Localized> = {
+const OPERATOR_WORDS: Record<'answer' | 'claimAnswer' | 'refusalReason' | 'claimRefusalReason' | 'extensionReason' | 'question', Localized> = {
   question: {
     ru: 'Уточните, пожалуйста, номер договора, о котором идёт речь в вашей претензии.',
     kk: 'Талабыңызда қай шарт туралы айтылып тұрғанын, оның нөмірін нақтылап жіберіңізші.',
@@ -100,6 +100,11 @@ const OPERATOR_WORDS: Record<'answer' | 'claimAnswer' | 'refusalReason' | 'exten
     ru: 'Ваш договор на оказание услуг ещё действует, и исполнить его без обработки ваших данных нельзя. После его окончания вы сможете отозвать согласие.',
     kk: 'Қызмет көрсету шартыңыз әлі күшінде, оны деректеріңізді өңдемей орындау мүмкін емес. Шарт аяқталғаннан кейін келісіміңізді кері қайтарып ала аласыз.',
     en: 'Your service contract is still in force, and it cannot be performed without processing your data. Once it ends, you can withdraw your consent.',
+  },
+  claimRefusalReason: {
+    ru: 'Мы проверили списание, о котором вы пишете: оплата за март прошла один раз, по договору, а ваш номер телефона мы получили от вас при регистрации.',
+    kk: 'Сіз жазған есептен шығаруды тексердік: наурыз үшін төлем шарт бойынша бір рет қана өтті, ал телефон нөміріңізді тіркелу кезінде өзіңізден алдық.',
+    en: 'We checked the charge you write about: March was paid once, under your contract, and we received your phone number from you when you signed up.',
   },
   extensionReason: {
     ru: 'Ваши записи хранятся в трёх архивных системах, и на их сбор нужно больше времени.',
@@ -408,6 +413,21 @@ const CASES: readonly Case[] = [
       await fulfil(system, id);
     },
     profiles: ['demo'],
+  },
+  {
+    // A claim examined and found without a breach: the ground the jurisdiction has for it, and where to turn next.
+    name: 'refusal-claim',
+    run: async (system, id, language, golden) => {
+      const deps = system.deps;
+      await createRequest(system, id, { email: golden.person, name: golden.name }, language, ['claim']);
+      await confirmed(system, id);
+      await planFulfilment(deps, id);
+      await requestDecision(deps, id, `task-token-${id}`);
+      system.mailer.sent.length = 0;
+      const ground = `${deps.profile.jurisdiction.toLowerCase()}-claim-no-violation`;
+      await decide(deps, id, { decision: 'deny', reason: OPERATOR_WORDS.claimRefusalReason[language], basis: ground }, OPERATOR);
+      await applyDecision(deps, id);
+    },
   },
 ];
 

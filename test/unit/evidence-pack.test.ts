@@ -98,6 +98,26 @@ describe('the evidence pack of a request', () => {
     expect(section(text, 'en', 'mails')).toContain('the refusal with its reason');
   });
 
+  it('a claim\'s term is a default, not the law: the pack says so, and names where the term comes from in its own language', async () => {
+    const s = systemFor(I_LICENSE);
+    const claim = await placeRequest(s, ['claim'], { language: 'ru' });
+    const expected = {
+      ru: ['Кем установлен: срок по умолчанию из правил derbes — закон срока не устанавливает', 'Источник правила: Политики конфиденциальности операторов, которые derbes поставляет как примеры (profiles/seeds)'],
+      kk: ['derbes ережелеріндегі әдепкі мерзім — заң мерзім белгілемейді', 'derbes үлгі ретінде беретін операторлардың құпиялылық саясаттары (profiles/seeds)'],
+      en: ["Set by: a default of derbes's rules — the law sets no term", 'Source of the rule: Privacy policies of the operators derbes ships as examples (profiles/seeds)'],
+    };
+    for (const language of LANGUAGES) {
+      const deadline = section(await packText(s, claim.id, language), language, 'deadline');
+      for (const line of expected[language]) expect(deadline, language).toContain(line);
+      expect(deadline, language).not.toContain(`${evidenceTexts(language).labels.origin}: ${evidenceTexts(language).values.statute}\n`);
+    }
+    // The law's own term still reads as the law's, its source as the addresses it has.
+    const access = await placeRequest(s, ['access'], { language: 'ru' });
+    const deadline = section(await packText(s, access.id, 'ru'), 'ru', 'deadline');
+    expect(deadline).toContain('Кем установлен: закон\n');
+    expect(deadline).toContain('Источник правила: https://adilet.zan.kz/rus/docs/Z1300000094; https://www.lexology.com/library/detail.aspx?g=a5079d65-87ef-4e64-8a20-ec0766625b87');
+  });
+
   it('a webhook notice shows its signature; an answer after the due date shows how late, in working hours', async () => {
     const s = systemFor(VNEDRAH, { webhook: 'delivered' });
     const request = await placeRequest(s, ['unblocking'], { language: 'en' });

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import kz from '../../rules/refusal-grounds/KZ.json' with { type: 'json' };
 import { ConfigurationError } from '../../functions/domain/errors.ts';
+import { SHIPPED_JURISDICTION_CODES } from '../../functions/domain/deadlines/rule-files.ts';
 import { checkRefusalGrounds, loadRefusalGrounds, parseRefusalGrounds, refusalGrounds } from '../../functions/domain/refusal-grounds.ts';
 import { SHIPPED_REFUSAL_GROUNDS } from '../../infra/shipped-texts.ts';
 
@@ -10,6 +11,14 @@ describe('refusal grounds', () => {
     await loadRefusalGrounds('KZ');
     expect(refusalGrounds('KZ').length).toBeGreaterThan(0);
     for (const ground of refusalGrounds('KZ')) expect(Object.keys(ground.text).sort()).toEqual(['en', 'kk', 'ru']);
+  });
+
+  it('every shipped jurisdiction lets a claim that was examined and found without a breach be refused on that ground', async () => {
+    for (const jurisdiction of SHIPPED_JURISDICTION_CODES) {
+      await loadRefusalGrounds(jurisdiction);
+      const ids = refusalGrounds(jurisdiction, ['claim']).map((ground) => ground.id);
+      expect(ids, jurisdiction).toContain(`${jurisdiction.toLowerCase()}-claim-no-violation`);
+    }
   });
 
   it('refuses a ground without its Kazakh text, or a second ground of the same id, naming the file and the field', () => {

@@ -97,7 +97,7 @@ export function createDeadlineEngine(options: DeadlineEngineOptions, documents: 
       const statuteRule = ruleSet.rules.find((rule) => rule.requestType === requestType);
       if (!statuteRule) throw new NoRuleInForceError(code, receivedLocalDate); // validation makes every set complete
 
-      // The statute comes first, so on equal dates it is the one cited.
+      // The jurisdiction's rule (statute or default) comes first, so on equal dates it is the one cited.
       const candidates = [
         { rule: fromStatute(code, ruleSet, statuteRule), term: statuteRule },
         ...operatorTerms
@@ -108,7 +108,7 @@ export function createDeadlineEngine(options: DeadlineEngineOptions, documents: 
         candidate.dueLocalDate < earliest.dueLocalDate ? candidate : earliest,
       );
 
-      const acknowledgement = governing.rule.origin === 'statute' ? statuteRule.acknowledgement : undefined;
+      const acknowledgement = governing.rule.origin === 'operator' ? undefined : statuteRule.acknowledgement;
       return {
         dueAt: dueAtEndOf(calendar, governing.dueLocalDate),
         dueLocalDate: governing.dueLocalDate,
@@ -229,7 +229,7 @@ function fromStatute(jurisdiction: string, ruleSet: RuleSet, rule: StatuteRule):
     requestType: rule.requestType,
     amount: rule.amount,
     unit: rule.unit,
-    origin: 'statute',
+    origin: rule.origin,
     citation: rule.citation,
     source: rule.source,
     confidence: rule.confidence,

@@ -1,6 +1,6 @@
 import * as z from '../schema.ts';
 import { BreachNoticeFieldSchema } from '../breaches/notice-fields.ts';
-import { localizedSchema } from '../localized.ts';
+import { localizedSchema, sourceSchema } from '../localized.ts';
 import { onFirstUse } from '../on-first-use.ts';
 import { LanguageSchema, RequestTypeSchema, REQUEST_TYPES } from '../request-types.ts';
 import { isLocalDate, isoWeekday, isTimeZone, yearOf } from './local-time.ts';
@@ -175,8 +175,13 @@ function buildDeadlineSchemas() {
     id: TextSchema,
     requestType: RequestTypeSchema,
     ...TermSchema.shape,
+    /**
+     * Whether the law sets this term (`statute`) or sets none and the rule data applies a documented default
+     * (`default`, reasoned in the citation and note): the evidence pack and the console say which.
+     */
+    origin: z.enum(['statute', 'default']),
     citation: LocalizedSchema,
-    source: TextSchema,
+    source: sourceSchema(),
     confidence: ConfidenceSchema,
     note: z.optional(LocalizedSchema),
     extension: z.optional(ExtensionSchema),

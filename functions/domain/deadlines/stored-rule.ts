@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../canonical.ts';
+import { inLanguage } from '../localized.ts';
 import type { AppliedExtension, AppliedRule, ExtensionTerm } from './types.ts';
 
 /**
@@ -15,7 +16,8 @@ import type { AppliedExtension, AppliedRule, ExtensionTerm } from './types.ts';
  * repeated in every language, is left to be rebuilt from them.
  */
 export interface StoredStatuteRule extends Pick<AppliedRule, 'id' | 'jurisdiction' | 'requestType' | 'amount' | 'unit' | 'origin' | 'confidence' | 'effectiveFrom'> {
-  origin: 'statute';
+  /** A jurisdiction's rule: the law's term, or its documented default. */
+  origin: 'statute' | 'default';
   /** appliedRuleDigest of the rule as applied (SHA-256, base64url: the item is billed by its bytes). */
   digest: string;
   /**
@@ -41,9 +43,9 @@ export function withoutStoredAs(rule: AppliedRule): AppliedRule {
   return applied;
 }
 
-/** What the item keeps of `rule`: a statute's by id, figures and digest (the digest it was applied with, once it has one). */
+/** What the item keeps of `rule`: a jurisdiction's by id, figures and digest (the digest it was applied with, once it has one). */
 export function storedRule(rule: AppliedRule): StoredStatuteRule | AppliedRule {
-  if (rule.origin !== 'statute' || rule.requestType === 'breach_notice') {
+  if (rule.origin === 'operator' || rule.requestType === 'breach_notice') {
     const whole = withoutStoredAs(rule);
     const citationRepeatsSource = Object.keys(whole.citation).length === 3 && Object.values(whole.citation).every((text) => text === whole.source);
     if (!citationRepeatsSource) return whole;
@@ -70,13 +72,14 @@ export function storedRule(rule: AppliedRule): StoredStatuteRule | AppliedRule {
 
 /**
  * The rule as readers use it, from what an item keeps: a rule kept whole (an operator's term, or any rule of an item
- * written before rules were kept by id) as it is; a statute's kept by id with today's texts and the figures it was
- * applied with, and `storedAs` saying whether today's rule data still has the digest it was applied with.
+ * written before rules were kept by id) as it is; a jurisdiction's kept by id with today's texts and the figures it was
+ * applied with, and `storedAs` saying whether today's rule data still has the digest it was applied with. Whether the
+ * term is the law's or a default is read with the texts: the data is where that is told, and corrected.
  */
 export function ruleFromStored(stored: StoredStatuteRule | AppliedRule, lookup: StatuteRuleLookup): AppliedRule {
   if (!('digest' in stored) || typeof stored.digest !== 'string') {
     const whole = stored as AppliedRule;
-    return whole.citation === undefined ? { ...whole, citation: { ru: whole.source, kk: whole.source, en: whole.source } } : whole;
+    return whole.citation === undefined ? { ...whole, citation: { ru: inLanguage(whole.source, 'ru'), kk: inLanguage(whole.source, 'kk'), en: inLanguage(whole.source, 'en') } } : whole;
   }
   const { digest, extension: term, appliedExtension, ...figures } = stored as StoredStatuteRule;
   const today = lookup(figures.jurisdiction, figures.id);
@@ -85,7 +88,7 @@ export function ruleFromStored(stored: StoredStatuteRule | AppliedRule, lookup: 
   // The extension term is the one applied: kept with the figures; an item that keeps none (written before terms were
   // kept, or by a rule without one) takes today's only where today's rule is, by its digest, the rule as applied.
   const extension = term ? { ...term, citation: today?.extension?.citation ?? idAsText } : current && today ? today.extension : undefined;
-  const texts = today ? { citation: today.citation, source: today.source, ...(today.note && { note: today.note }) } : { citation: { en: figures.id }, source: figures.id };
+  const texts = today ? { origin: today.origin, citation: today.citation, source: today.source, ...(today.note && { note: today.note }) } : { citation: { en: figures.id }, source: figures.id };
   const rule: AppliedRule = { ...figures, ...texts, ...(extension && { extension }) };
   return {
     ...rule,

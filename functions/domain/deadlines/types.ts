@@ -1,6 +1,6 @@
 import type { RuleDocuments } from './rule-files.ts';
 import type { BreachNoticeField } from '../breaches/notice-fields.ts';
-import type { Localized, PartlyLocalized } from '../localized.ts';
+import type { Localized, PartlyLocalized, Source } from '../localized.ts';
 import type { RequestType } from '../request-types.ts';
 
 export type TermUnit = 'working_days' | 'calendar_days' | 'calendar_months';
@@ -58,11 +58,15 @@ export interface AppliedRule {
   id: string;
   jurisdiction: string;
   requestType: DeadlineKind;
-  /** Which one set the date: the statute (or the jurisdiction's documented default) or the operator's policy. */
-  origin: 'statute' | 'operator';
+  /**
+   * Which one set the date: the statute; the jurisdiction's documented default, where the law sets no term; or the
+   * operator's policy.
+   */
+  origin: 'statute' | 'default' | 'operator';
   /** What the person is told sets the date, per language: the statute's article or the operator's promise. */
   citation: PartlyLocalized;
-  source: string;
+  /** A statute's or default's evidence (Source); an operator's term: the policy's own words. */
+  source: Source;
   confidence: Confidence;
   effectiveFrom: string;
   /** In all three languages for the statute's rules; a breach-notice rule's note is in English. */

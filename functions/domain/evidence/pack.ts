@@ -2,9 +2,10 @@ import type { OperatorProfile } from '../../config/profile-schema.ts';
 import { localize } from '../../config/profile-schema.ts';
 import { eventsOfType, type RecordedAuditEvent } from '../audit.ts';
 import type { ChainCheck } from '../audit-chain.ts';
-import type { CalendarUsed } from '../deadlines/index.ts';
+import type { AppliedRule, CalendarUsed } from '../deadlines/index.ts';
 import { addDays, localDateOf, startOfLocalDay } from '../deadlines/local-time.ts';
 import type { DocumentModel } from '../document.ts';
+import { inLanguage } from '../localized.ts';
 import { fill, messagesFor } from '../messages.ts';
 import { operatorName } from '../operator-identity.ts';
 import type { DataSubjectRequest } from '../request.ts';
@@ -30,6 +31,9 @@ export interface EvidencePackInput {
   chain: ChainCheck;
   generatedAt: Date;
 }
+
+/** How the pack names who set the term (AppliedRule.origin). */
+const ORIGIN_VALUE = { statute: 'statute', default: 'defaultTerm', operator: 'operatorTerm' } as const satisfies Record<AppliedRule['origin'], string>;
 
 /** The kinds of mail that answer a request (and so close it): the first one sent is the answer's time. */
 const ANSWERING_MAIL: ReadonlySet<string> = new Set(['answer', 'refusal', 'closedUnverified']);
@@ -159,8 +163,8 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
         row('rule', rule.id),
         row('citation', localize(rule.citation, language)),
         row('term', fill(t.lines.term, { amount: String(rule.amount), unit: t.units[rule.unit] })),
-        row('origin', rule.origin === 'statute' ? t.values.statute : t.values.operatorTerm),
-        row('ruleSource', rule.source),
+        row('origin', t.values[ORIGIN_VALUE[rule.origin]]),
+        row('ruleSource', inLanguage(rule.source, language)),
         // A request that keeps its rule by id: the texts above are this release's, and whether it still has the rule as applied.
         // In hex, as the pack's other SHA-256 (the item keeps it in base64url, fewer bytes at each write).
         rule.storedAs !== undefined && row('ruleDigest', fill(rule.storedAs.current ? t.lines.ruleDataSame : t.lines.ruleDataChanged, { digest: Buffer.from(rule.storedAs.digest, 'base64url').toString('hex') })),

@@ -26,7 +26,7 @@ const LABELS = [
 ] as const;
 
 const VALUES = [
-  'web', 'email', 'phone', 'post', 'in_person', 'statute', 'operatorTerm', 'approved', 'refused', 'yes', 'no', 'none', 'noRawMessage', 'linkByMail', 'attestedByOperator',
+  'web', 'email', 'phone', 'post', 'in_person', 'statute', 'defaultTerm', 'operatorTerm', 'approved', 'refused', 'yes', 'no', 'none', 'noRawMessage', 'linkByMail', 'attestedByOperator',
   'notVerified', 'noDecision', 'noSources', 'noProcessors', 'noMail', 'notAnswered', 'notAnchored', 'writtenBasis', 'kept',
 ] as const;
 

@@ -29,6 +29,7 @@ const EXIT_OK = 0;
 const EXIT_USAGE = 2;
 
 const CONFIDENCE_MEANING = { C: 'confirmed on a public page', S: 'one secondary source', U: 'believed, not confirmed' } as const;
+const ORIGIN_MEANING = { statute: 'statute', default: 'default: the law sets no term', operator: "operator's policy" } as const;
 
 /** Instants must carry their offset: a bare local time would be read in whatever zone the machine has. */
 const OFFSET_PATTERN = /(Z|[+-]\d{2}:?\d{2})$/i;
@@ -124,9 +125,9 @@ function describe(deadline: Deadline): string[] {
   const lines = [
     `Due:        ${deadline.dueAt} (${deadline.timeZone}) — ${formatInZone(parseInstant(deadline.dueAt), deadline.timeZone, 'cccc d MMMM yyyy, HH:mm:ss', 'en')}`,
     counted,
-    `Rule:       ${rule.id} — ${term(rule.amount, rule.unit)} (${rule.origin}, in force from ${rule.effectiveFrom})`,
+    `Rule:       ${rule.id} — ${term(rule.amount, rule.unit)} (${ORIGIN_MEANING[rule.origin]}, in force from ${rule.effectiveFrom})`,
     `Citation:   ${inLanguage(rule.citation, 'en')}`,
-    `Source:     ${rule.source}`,
+    `Source:     ${inLanguage(rule.source, 'en')}`,
     `Confidence: ${rule.confidence} (${CONFIDENCE_MEANING[rule.confidence]})`,
   ];
   if (deadline.acknowledgeBy) lines.push(`Acknowledge by: ${deadline.acknowledgeBy}`);

@@ -26,6 +26,13 @@ describe('derbes due', () => {
     expect(text).toContain('3 working days (statute');
   });
 
+  it('says a term the law does not set is a default', async () => {
+    const { code, out } = await run(['--jurisdiction', 'KZ', '--type', 'claim', '--received', '2026-02-10T10:00:00+05:00']);
+    expect(code).toBe(0);
+    expect(out.join('\n')).toContain('KZ-claim-default — 30 working days (default: the law sets no term, in force from 2013-11-25)');
+    expect(out.join('\n')).toContain('Source:     Privacy policies of the operators derbes ships as examples (profiles/seeds)');
+  });
+
   it('prints one JSON object with --json', async () => {
     const { code, out } = await run([...KZ_ACCESS, '--json']);
     expect(code).toBe(0);

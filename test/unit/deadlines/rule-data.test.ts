@@ -198,4 +198,12 @@ describe('jurisdiction data', () => {
       'ruleSets.0.rules.1.note.kk',
     ]);
   });
+
+  it('refuses a source told in English words only, and a rule that does not say whether the law sets its term', () => {
+    const [current] = kzJurisdiction.ruleSets;
+    if (!current) throw new Error('KZ has a rule set');
+    const { origin: _origin, ...unsaid } = current.rules[1]!;
+    const changed = { ...current, rules: current.rules.map((rule, index) => (index === 0 ? { ...rule, source: 'Operator policies (claims answered within 30 business days)' } : index === 1 ? unsaid : rule)) };
+    expect(configurationProblems(() => createDeadlineEngine({}, withKazakhstan({ ruleSets: [changed] }))).fields).toEqual(['ruleSets.0.rules.0.source', 'ruleSets.0.rules.1.origin']);
+  });
 });

@@ -57,14 +57,14 @@ describe('operator terms against the statute', () => {
     expect(deadline.rule.citation).toEqual({ ru: policy, kk: policy, en: policy });
   });
 
-  it('cites the statute when both end on the same day', () => {
+  it('cites the jurisdiction\'s rule when both end on the same day — here a default, as the law sets no term for a claim', () => {
     const deadline = engine.compute({
       jurisdiction: 'KZ',
       requestType: 'claim',
       receivedAt: new Date('2025-03-03T10:00:00+05:00'),
       operatorTerms: [{ requestType: 'claim', amount: 30, unit: 'working_days', source: 'seed policy: 30 business days' }],
     });
-    expect(deadline.rule.origin).toBe('statute');
+    expect(deadline.rule).toMatchObject({ id: 'KZ-claim-default', origin: 'default' });
   });
 
   it('ignores an operator term not in force on the day of receipt', () => {
@@ -74,7 +74,7 @@ describe('operator terms against the statute', () => {
       receivedAt: new Date('2025-03-03T10:00:00+05:00'),
       operatorTerms: [{ requestType: 'claim', amount: 5, unit: 'working_days', source: 'policy of 2026', effectiveFrom: '2026-01-01' }],
     });
-    expect(deadline.rule.origin).toBe('statute');
+    expect(deadline.rule.id).toBe('KZ-claim-default');
   });
 });
 

@@ -124,6 +124,11 @@ describe('requestDetail, for the console in every language', () => {
       kk: expect.stringMatching(/\S/),
       en: 'a claim is always decided by the responsible person',
     });
+    // A claim's term is no law's: the console says so, and where it comes from, in the operator's language.
+    expect(detail.deadlineRule.origin).toBe('default');
+    expect(detail.deadlineRule.source.ru).toMatch(/^Политики конфиденциальности операторов/);
+    expect(detail.deadlineRule.source.kk).toMatch(/^derbes үлгі ретінде беретін операторлардың/);
+    expect(detail.rule.origin).toBe('default');
   });
 });
 
@@ -220,6 +225,17 @@ describe('applyDecision', () => {
     expect(refusal!.text).toContain('Причина: Претензия не подтверждена.');
     expect(refusal!.text).toMatch(/Основание: .*статья/);
     expect(await s.deps.requests.get(request.id)).toMatchObject({ status: 'REFUSED', closedAt: NOW.toISOString() });
+  });
+
+  it('refuses a claim examined and found without a breach on that ground, and tells the person where to turn next', async () => {
+    const { s, request } = await awaitingDecision();
+    await decide(s.deps, request.id, { decision: 'deny', reason: 'Списание по договору верное: оплата за март прошла один раз.', basis: 'kz-claim-no-violation' }, OPERATOR);
+    await applyDecision(s.deps, request.id);
+    const [refusal] = mailsTo(s, request.email);
+    expect(refusal!.text).toContain(
+      'Основание: рассмотрев претензию, мы проверили сбор и обработку ваших персональных данных и нарушений закона не выявили: данные обрабатываются на законном основании и на условиях, которые закон устанавливает (Закон Республики Казахстан № 94-V «О персональных данных и их защите», статьи 7 и 25)',
+    );
+    expect(refusal!.text).toContain('обратиться в уполномоченный орган в сфере защиты персональных данных или в суд');
   });
 });
 
