@@ -122,6 +122,8 @@ export const REPLY_WORK_ID = 'reply';
 
 export interface OpenWorkStore {
   put(item: OpenWorkItem): Promise<void>;
+  /** Puts the item unless it is open already since earlier: work open for a while stays dated from its start. */
+  putEarliest(item: OpenWorkItem): Promise<void>;
   list(): Promise<OpenWorkItem[]>;
   /** Removes one item once it is done; removing what is not there is no error. */
   remove(requestId: string, id: string): Promise<void>;

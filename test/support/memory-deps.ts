@@ -392,6 +392,10 @@ class MemoryOpenWork implements OpenWorkStore {
   async put(item: OpenWorkItem) {
     this.items.set(`${item.requestId}#${item.id}`, item);
   }
+  async putEarliest(item: OpenWorkItem) {
+    const open = this.items.get(`${item.requestId}#${item.id}`);
+    if (!open || open.since > item.since) await this.put(item);
+  }
   async list() {
     return [...this.items.values()];
   }
