@@ -159,6 +159,12 @@ export class MailDeferred extends TransientError {
   override readonly code = 'mail_deferred';
 }
 
+/**
+ * Another attempt (a delivery of the same mail, a step run at the same moment) is sending this mail now: this one
+ * tries again later, as after a deferral, and finds it sent — or, if that attempt ended without sending it, sends it.
+ */
+export class MailBeingSent extends MailDeferred {}
+
 /** An AWS service (SES sending rate, DynamoDB capacity, any API rate) throttled us after the SDK's own retries. */
 export class Throttled extends TransientError {
   override readonly code = 'throttled';
