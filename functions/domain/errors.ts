@@ -14,7 +14,7 @@ export abstract class DerbesError extends Error {
  * What is wrong with a field, as a word a client can translate (the console says it in the operator's language from
  * rules/console/<language>.json `problems`); `message` says the same in English for the API's other readers.
  */
-export const PROBLEM_KINDS = ['required', 'tooLong', 'tooShort', 'tooMany', 'format', 'choice', 'phone', 'email', 'date', 'iin', 'notCorrectable', 'inFuture', 'tooOld', 'invalid'] as const;
+export const PROBLEM_KINDS = ['required', 'tooLong', 'tooShort', 'tooMany', 'format', 'choice', 'phone', 'email', 'date', 'iin', 'notCorrectable', 'inFuture', 'tooOld', 'unknownField', 'invalid'] as const;
 export type ProblemKind = (typeof PROBLEM_KINDS)[number];
 
 export interface FieldProblem {
@@ -159,6 +159,12 @@ export class MailDeferred extends TransientError {
   override readonly code = 'mail_deferred';
 }
 
+/**
+ * Another attempt (a delivery of the same mail, a step run at the same moment) is sending this mail now: this one
+ * tries again later, as after a deferral, and finds it sent — or, if that attempt ended without sending it, sends it.
+ */
+export class MailBeingSent extends MailDeferred {}
+
 /** An AWS service (SES sending rate, DynamoDB capacity, any API rate) throttled us after the SDK's own retries. */
 export class Throttled extends TransientError {
   override readonly code = 'throttled';
@@ -216,6 +222,8 @@ interface IssueShape {
   origin?: string;
   /** The choices an `invalid_value` issue allowed. */
   values?: readonly unknown[];
+  /** The fields an `unrecognized_keys` issue found that its object does not take. */
+  keys?: readonly string[];
   params?: { kind?: ProblemKind; limit?: number };
 }
 
@@ -245,18 +253,25 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return path.reduce<unknown>((value, key) => (value !== null && typeof value === 'object' && Object.hasOwn(value, key) ? (value as Record<PropertyKey, unknown>)[key] : undefined), input);
 }
 
+/** Dotted path of a field, or `(root)` for the whole of what was parsed. */
+const fieldOf = (path: readonly PropertyKey[]): string => (path.length ? path.map(String).join('.') : '(root)');
+
 /**
  * Turns zod issues into field problems, so every schema reports the same way. Given what was parsed (`input`), a
- * field left out is told as required even where its schema words its own message.
+ * field left out is told as required even where its schema words its own message. A field the schema does not take
+ * is a problem of that field (zod reports them together, on the object that holds them), so it is named.
  */
 export function toFieldProblems(issues: ReadonlyArray<IssueShape>, input?: unknown): FieldProblem[] {
-  return issues.map((issue) => {
+  return issues.flatMap((issue): FieldProblem[] => {
+    if (issue.code === 'unrecognized_keys' && issue.keys?.length) {
+      return issue.keys.map((key) => ({ field: fieldOf([...issue.path, key]), message: 'is not a field this takes', kind: 'unknownField' }));
+    }
     const absent = issue.code === 'invalid_type' && input !== undefined && valueAt(input, issue.path) === undefined;
     const kind = absent ? { kind: 'required' as const } : problemKind(issue);
     // A field left out is said to be required, not in the parser's words about the type it expected; a value not
     // among the choices names them plainly.
     const missing = issue.code === 'invalid_type' && kind.kind === 'required';
     const message = missing ? 'is required' : issue.code === 'invalid_value' && issue.values?.length ? `must be one of: ${issue.values.map(String).join(', ')}` : issue.message;
-    return { field: issue.path.length ? issue.path.map(String).join('.') : '(root)', message, ...kind };
+    return [{ field: fieldOf(issue.path), message, ...kind }];
   });
 }

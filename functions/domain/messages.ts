@@ -116,7 +116,7 @@ const PAGE_PLACEHOLDERS = {
   problemsIntro: [], problemTypes: [], problemEmail: ['max'], problemName: ['max'], problemMessage: ['max'], problemClaimMessage: [], problemCorrectionMessage: [], problemLanguage: [], problemFormBody: [],
   attachmentsLabel: [], attachmentsHint: ['files', 'types', 'size', 'total'], problemAttachmentsTooMany: ['files'], problemAttachmentTooLarge: ['name', 'size'],
   problemAttachmentsTotal: ['size'], problemAttachmentType: ['name', 'types'], problemAttachmentEmpty: ['name'],
-  problemChangeText: ['max'], problemChangePhone: [], problemChangeEmail: [], problemChangeDate: [], problemChangeIin: [], problemChangeUnknown: [],
+  problemChangeText: ['max'], problemChangePhone: [], problemChangeEmail: [], problemChangeDate: [], problemChangeIin: [], problemChangeUnknown: [], problemUnknownField: ['field'], problemField: ['field'],
   downloadTitle: [], downloadIntroHtml: [], downloadIntroJson: [], downloadButton: [], downloadInvalid: ['contact'],
 } as const;
 

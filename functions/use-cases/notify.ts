@@ -9,7 +9,8 @@ import { loadMessages, type AlertKind, type CommandLabel, type MailTemplate, typ
 import type { AuditEvent } from '../domain/audit.ts';
 import { requestMessageId, type DataSubjectRequest } from '../domain/request.ts';
 import type { Dependencies } from './dependencies.ts';
-import type { MailKey, OutgoingMail } from './ports.ts';
+import type { MailClaim, MailKey, OutgoingMail } from './ports.ts';
+import { MailBeingSent } from '../domain/errors.ts';
 
 /**
  * When the request was received, as the person reads it: an entered request received on a day (not at an hour: the
@@ -39,12 +40,13 @@ export function commonValues(deps: Pick<Dependencies, 'profile'>, request: DataS
 }
 
 /**
- * Sends one mail of a request once, however often its step runs: claimed under (request, kind, round) before it
- * goes out, confirmed with its audit event after. A step that runs again finds the claim: a confirmed mail is not
- * sent again; one whose first attempt ended unconfirmed (a crash or a failed delivery in between) goes out again
- * with the same Message-ID, so a mailbox that has the first keeps one message — the person is never left without it.
- * `admit`, when given, decides once the mail is claimed and not yet sent whether it goes out (`first`: no earlier
- * attempt claimed it); a mail it holds back is undefined.
+ * Sends one mail of a request once, however often its step runs and however many attempts run at once: claimed under
+ * (request, kind, round) before it goes out, confirmed with its audit event after. An attempt that finds it confirmed
+ * sends nothing; one that finds it held by another attempt (two deliveries of one mail at the same moment) waits for
+ * it to be sent. One whose earlier attempt ended unconfirmed (a failed delivery, which releases its claim, or a crash,
+ * whose claim lapses) sends it again with the same Message-ID, so a mailbox that has the first keeps one message — the
+ * person is never left without it. `admit`, when given, decides once the mail is claimed and not yet sent whether it
+ * goes out (`first`: no earlier attempt claimed it); a mail it holds back is undefined, and its claim released.
  */
 async function sendOnce(
   deps: Pick<Dependencies, 'profile' | 'mailer' | 'sentMail'>,
@@ -55,13 +57,41 @@ async function sendOnce(
   admit?: (first: boolean) => Promise<boolean>,
 ): Promise<string | undefined> {
   const proposed = requestMessageId(key.requestId, template, mailDomain(deps.profile));
-  const claim = await deps.sentMail.claim(key, proposed);
-  if (claim.sent) return claim.messageId;
-  if (admit && !(await admit(claim.messageId === proposed))) return undefined;
+  const claim = await claimOrWait(deps, key, proposed);
+  if (claim.state === 'sent') return claim.messageId;
   const sent = { ...mail, messageId: claim.messageId };
-  await deps.mailer.send(sent);
+  try {
+    if (admit && !(await admit(claim.messageId === proposed))) {
+      await deps.sentMail.release(key, claim.messageId, claim.token);
+      return undefined;
+    }
+    await deps.mailer.send(sent);
+  } catch (error) {
+    // The step's retry takes the mail at once instead of waiting out the claim. Unsent, as far as we know: a delivery
+    // that failed after the relay took it goes out again under the same Message-ID, as before.
+    await deps.sentMail.release(key, claim.messageId, claim.token);
+    throw error;
+  }
   await deps.sentMail.confirm(key, claim.messageId, event(claim.messageId, createHash('sha256').update(canonicalJson(sent)).digest('hex')));
   return claim.messageId;
+}
+
+/** How long an attempt waits for a mail another attempt holds to be sent; a send takes well under this. */
+const HELD_MAIL_WAIT_MS = 5_000;
+const HELD_MAIL_POLL_MS = 200;
+
+/**
+ * The mail claimed for this attempt, or found sent. Held by another attempt, it is looked at again until it is sent;
+ * still held after HELD_MAIL_WAIT_MS, this attempt fails as deferred and its retry finds it sent, or takes it over.
+ */
+async function claimOrWait(deps: Pick<Dependencies, 'sentMail'>, key: MailKey, proposed: string): Promise<Exclude<MailClaim, { state: 'held' }>> {
+  const until = Date.now() + HELD_MAIL_WAIT_MS;
+  for (;;) {
+    const claim = await deps.sentMail.claim(key, proposed);
+    if (claim.state !== 'held') return claim;
+    if (Date.now() >= until) throw new MailBeingSent(`the ${key.kind} mail of ${key.requestId} is being sent by another attempt`);
+    await new Promise((resolve) => setTimeout(resolve, HELD_MAIL_POLL_MS));
+  }
 }
 
 /** The longest part of the person's own subject repeated in ours. */

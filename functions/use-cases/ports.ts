@@ -131,6 +131,8 @@ export const REPLY_WORK_ID = 'reply';
 
 export interface OpenWorkStore {
   put(item: OpenWorkItem): Promise<void>;
+  /** Puts the item unless it is open already since earlier: work open for a while stays dated from its start. */
+  putEarliest(item: OpenWorkItem): Promise<void>;
   list(): Promise<OpenWorkItem[]>;
   /** Removes one item once it is done; removing what is not there is no error. */
   remove(requestId: string, id: string): Promise<void>;
@@ -317,15 +319,32 @@ export interface MailKey {
 }
 
 /**
- * What each request has sent, so a step that runs again (a retry, a restart) finds its mail and does not send it
- * twice. A mail is claimed (a conditional write) before it goes out and confirmed after.
+ * How long a claim keeps a mail for the attempt that took it. Longer than an attempt takes to send and confirm it (a
+ * send is at most three SES calls of SES_REQUEST_TIMEOUT_MS), so two attempts at once never both send it; shorter than
+ * the retries of a step or of a mail's intake take to come back, so an attempt that ended without confirming or
+ * releasing its claim (it crashed, or timed out) leaves the mail to the next one.
+ */
+export const MAIL_CLAIM_LEASE_MS = 45_000;
+
+/**
+ * A claim on one mail: this attempt's to send (`ours`; `token` releases it), already sent, or held by another attempt
+ * that claimed it less than MAIL_CLAIM_LEASE_MS ago and may be sending it now. The Message-ID is the first claim's.
+ */
+export type MailClaim = { state: 'ours'; messageId: string; token: string } | { state: 'sent'; messageId: string } | { state: 'held'; messageId: string };
+
+/**
+ * What each request has sent, so a step that runs again (a retry, a restart) or runs at the same moment as another
+ * (two deliveries of one mail) finds its mail and does not send it twice. A mail is claimed (a conditional write)
+ * before it goes out and confirmed after.
  */
 export interface SentMailLedger {
   /**
-   * Claims the mail with this Message-ID; if it was claimed before, returns the earlier claim: its Message-ID and
-   * whether it was confirmed sent.
+   * Claims the mail with this Message-ID; if it was claimed before, the earlier claim's Message-ID: sent, held, or
+   * taken over for this attempt when it was released or its lease lapsed.
    */
-  claim(key: MailKey, messageId: string): Promise<{ messageId: string; sent: boolean }>;
+  claim(key: MailKey, messageId: string): Promise<MailClaim>;
+  /** Gives up this attempt's claim (`token`) on a mail it did not send: the next attempt takes it at once. */
+  release(key: MailKey, messageId: string, token: string): Promise<void>;
   /** Confirms the claimed mail went out, with the audit event that records it, in one write. */
   confirm(key: MailKey, messageId: string, event: AuditEvent): Promise<void>;
 }

@@ -58,8 +58,9 @@ async function replyToAnswered(deps: Dependencies, request: DataSubjectRequest, 
     ?? (recordedBefore && lastWord ? eventsOfType(await deps.audit.list(request.id), 'mail.received').find((e) => e.detail.sesMessageId === sesMessageId)?.at : undefined)
     ?? at;
   if (lastWord && came <= lastWord) return;
+  // A mail whose words are not kept is in no reply: the work already open for this round remembers when it began.
   const since = unansweredReplies(request)[0]?.at ?? came;
-  await deps.openWork.put({ requestId: request.id, id: REPLY_WORK_ID, kind: 'reply', since });
+  await deps.openWork.putEarliest({ requestId: request.id, id: REPLY_WORK_ID, kind: 'reply', since });
   // One round per word of an operator's (none yet: the first round), however many mails come within it.
   const round = createHash('sha256').update(`after:${lastWord ?? 'none'}`).digest('hex').slice(0, 32);
   await (await notify()).alertOperator(deps, request, 'replyAfterAnswer', {}, [REPLY_WORK_ID], round);

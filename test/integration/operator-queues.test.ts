@@ -43,4 +43,15 @@ describe('the operator queues in DynamoDB', () => {
     await work.remove('DRB-00000-00104', 'processor:y:erasure');
     expect((await work.list()).map((item) => item.requestId)).toEqual(['DRB-00000-00103']);
   });
+
+  it("keeps the person's unanswered mail open from the first of it, whatever order the mails are recorded in", async () => {
+    const work = new DynamoOpenWorkStore(ddb.db, ddb.tables.requests);
+    const reply = (minute: number) => ({ requestId: 'DRB-00000-00105', id: 'reply', kind: 'reply', since: `2026-02-12T10:${String(minute).padStart(2, '0')}:00.000Z` }) as const;
+    await Promise.all([12, 3, 40, 7].map((minute) => work.putEarliest(reply(minute))));
+    await work.putEarliest(reply(50));
+    expect((await work.list()).filter((item) => item.requestId === 'DRB-00000-00105')).toEqual([reply(3)]);
+    await work.remove('DRB-00000-00105', 'reply');
+    await work.putEarliest(reply(55));
+    expect((await work.list()).filter((item) => item.requestId === 'DRB-00000-00105')).toEqual([reply(55)]);
+  });
 });

@@ -52,6 +52,8 @@ import {
   type Mailer,
   type MailKey,
   type SentMailLedger,
+  type MailClaim,
+  MAIL_CLAIM_LEASE_MS,
   type OpenWorkItem,
   type OpenWorkStore,
   type OutgoingMail,
@@ -394,6 +396,10 @@ class MemoryOpenWork implements OpenWorkStore {
   async put(item: OpenWorkItem) {
     this.items.set(`${item.requestId}#${item.id}`, item);
   }
+  async putEarliest(item: OpenWorkItem) {
+    const open = this.items.get(`${item.requestId}#${item.id}`);
+    if (!open || open.since > item.since) await this.put(item);
+  }
   async list() {
     return [...this.items.values()];
   }
@@ -715,20 +721,32 @@ export class MemoryRetentionSource implements RetentionSource {
   }
 }
 
-/** The sent-mail ledger's contract in memory: a claim per key, confirmed with its audit event once sent. */
+/**
+ * The sent-mail ledger's contract in memory: a claim per key, held by one attempt (its token) until it is released,
+ * lapses (MAIL_CLAIM_LEASE_MS on the real clock) or is confirmed with its audit event once sent.
+ */
 export class MemorySentMail implements SentMailLedger {
-  readonly entries = new Map<string, { messageId: string; sent: boolean }>();
+  readonly entries = new Map<string, { messageId: string; sent: boolean; hold?: { token: string; at: number } }>();
+  private tokens = 0;
   constructor(private readonly audit: Pick<AuditLog, 'append'>) {}
   private id(key: MailKey) {
     return `${key.requestId}/${key.kind}/${key.round}`;
   }
-  async claim(key: MailKey, messageId: string) {
+  async claim(key: MailKey, messageId: string): Promise<MailClaim> {
     const earlier = this.entries.get(this.id(key));
-    if (earlier) return { ...earlier };
-    this.entries.set(this.id(key), { messageId, sent: false });
-    return { messageId, sent: false };
+    if (earlier?.sent) return { state: 'sent', messageId: earlier.messageId };
+    if (earlier?.hold && Date.now() - earlier.hold.at <= MAIL_CLAIM_LEASE_MS) return { state: 'held', messageId: earlier.messageId };
+    const token = `hold-${++this.tokens}`;
+    const claimed = earlier?.messageId ?? messageId;
+    this.entries.set(this.id(key), { messageId: claimed, sent: false, hold: { token, at: Date.now() } });
+    return { state: 'ours', messageId: claimed, token };
+  }
+  async release(key: MailKey, messageId: string, token: string) {
+    const entry = this.entries.get(this.id(key));
+    if (entry && !entry.sent && entry.hold?.token === token) this.entries.set(this.id(key), { messageId, sent: false });
   }
   async confirm(key: MailKey, messageId: string, event: AuditEvent) {
+    if (this.entries.get(this.id(key))?.sent) return;
     this.entries.set(this.id(key), { messageId, sent: true });
     await this.audit.append(key.requestId, event);
   }

@@ -36,7 +36,7 @@ describe('breach input', () => {
     } catch (error) {
       expect(error).toBeInstanceOf(ValidationError);
       const fields = (error as ValidationError).problems.map((p) => p.field);
-      expect(fields).toEqual(expect.arrayContaining(['detectedAt', 'dataCategories', 'responsible.email', '(root)']));
+      expect(fields).toEqual(expect.arrayContaining(['detectedAt', 'dataCategories', 'responsible.email', 'extra']));
     }
   });
 

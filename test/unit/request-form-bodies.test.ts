@@ -72,7 +72,7 @@ describe('a form body that cannot be read', () => {
     for (const name of ['__proto__', 'constructor']) {
       const answer = await post(`{"type":"access","email":"a@example.kz","language":"en","${name}":{"x":1}}`, 'application/json');
       expect(answer.status, name).toBe(400);
-      expect(JSON.parse(answer.body), name).toMatchObject({ error: 'validation_failed', fields: [expect.objectContaining({ message: expect.stringContaining(name) })] });
+      expect(JSON.parse(answer.body), name).toMatchObject({ error: 'validation_failed', fields: [{ field: name, kind: 'unknownField' }] });
     }
     const form = await post(`types=access&email=a%40example.kz&language=en&__proto__=x&changes.__proto__=y`, 'application/x-www-form-urlencoded');
     expect(form.status).toBe(400);
@@ -81,6 +81,37 @@ describe('a form body that cannot be read', () => {
     const formChange = await post(`types=rectification&email=a%40example.kz&language=en&changes.__proto__=y`, 'application/x-www-form-urlencoded');
     expect(formChange.status).toBe(400);
     expect(formChange.body).toContain('This field cannot be corrected through this form.');
+  });
+});
+
+describe('a field the request does not take', () => {
+  it.each([
+    ['ru', 'В форме нет поля «nickname». Откройте форму заново со страницы и отправьте её ещё раз.'],
+    ['kk', 'Формада «nickname» деген өріс жоқ. Форманы беттен қайта ашып, тағы бір рет жіберіңіз.'],
+    ['en', 'The form has no field “nickname”. Please open the form again from the page and send it once more.'],
+  ])('is named on the form\'s page in the person\'s language (%s), never in the validator\'s words', async (language, text) => {
+    const answer = await post(`types=access&email=a%40example.kz&language=${language}&nickname=x`, 'application/x-www-form-urlencoded');
+    expect(answer.status).toBe(400);
+    expect(answer.body).toContain(`lang="${language}"`);
+    expect(answer.body).toContain(text);
+    expect(answer.body).not.toMatch(/Unrecognized|\(root\)/);
+  });
+
+  it('is named on the API, with a kind a client words in its own language', async () => {
+    const answer = await post('{"type":"access","email":"a@example.kz","language":"kk","nickname":"x","age":3}', 'application/json');
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body).fields).toEqual([
+      { field: 'nickname', message: 'is not a field this takes', kind: 'unknownField' },
+      { field: 'age', message: 'is not a field this takes', kind: 'unknownField' },
+    ]);
+  });
+
+  it('as a file under a field of its own, is named in the person\'s language', async () => {
+    const file = `--${BOUNDARY}\r\nContent-Disposition: form-data; name="photo"; filename="a.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\r\n`;
+    const answer = await post(formBody(part('types', 'access'), part('email', 'a@example.kz'), part('language', 'kk'), file), multipart);
+    expect(answer.status).toBe(400);
+    expect(answer.body).toContain('«photo» өрісі форма жіберетін түрде келмеді.');
+    expect(answer.body).not.toContain('takes no file');
   });
 });
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loadProfileFile } from '../../functions/config/load-profile.ts';
 import { createDeadlineEngine } from '../../functions/domain/deadlines/index.ts';
 import type { AuditEvent } from '../../functions/domain/audit.ts';
@@ -6,6 +6,7 @@ import type { DataSubjectRequest } from '../../functions/domain/request.ts';
 import { alertOperator, notifyPerson } from '../../functions/use-cases/notify.ts';
 import type { OutgoingMail } from '../../functions/use-cases/ports.ts';
 import { MemorySentMail } from '../support/memory-deps.ts';
+import { MailDeferred } from '../../functions/domain/errors.ts';
 import { SHIPPED_RULES } from '../../functions/domain/deadlines/shipped.ts';
 
 function system() {
@@ -45,6 +46,33 @@ describe('each mail of a request goes out once', () => {
     await notifyPerson(deps, request, 'answer', { sections: '' });
     expect(sent.map((m) => m.messageId)).toEqual([claimed!.messageId]);
     expect(events).toHaveLength(1);
+  });
+
+  it('runs at the same moment send it once: the others wait for it to go out', async () => {
+    const { deps, sent, events } = system();
+    const slow = { ...deps, mailer: { send: async (mail: OutgoingMail) => (await new Promise((resolve) => setTimeout(resolve, 300)), sent.push(mail), 'sent' as const) } };
+    const ids = await Promise.all([1, 2, 3].map(() => notifyPerson(slow, request, 'replyReceived', {})));
+    expect(sent).toHaveLength(1);
+    expect(ids).toEqual([sent[0]!.messageId, sent[0]!.messageId, sent[0]!.messageId]);
+    expect(events).toHaveLength(1);
+  });
+
+  it('a run that finds the mail held past its wait fails as deferred, to be retried, and sends nothing', async () => {
+    const { deps, sent, sentMail } = system();
+    const key = { requestId: request.id, kind: 'replyReceived', round: 1 };
+    vi.useFakeTimers();
+    try {
+      await sentMail.claim(key, '<held@derbes.local>'); // an attempt that is still sending, or crashed a moment ago
+      const attempt = notifyPerson(deps, request, 'replyReceived', {});
+      const failed = expect(attempt).rejects.toBeInstanceOf(MailDeferred);
+      await vi.advanceTimersByTimeAsync(4_800);
+      expect(sent).toEqual([]);
+      await vi.advanceTimersByTimeAsync(400);
+      await failed;
+      expect(sent).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('another round, or another alert, is another mail', async () => {

@@ -16,6 +16,11 @@ export class DynamoOpenWorkStore implements OpenWorkStore {
     await this.items.put(`${item.requestId}#${item.id}`, item);
   }
 
+  async putEarliest(item: OpenWorkItem): Promise<void> {
+    // One condition, so that mails recorded at the same moment leave the earliest, whichever writes last.
+    await this.items.putIf(`${item.requestId}#${item.id}`, item, 'since > :since', { ':since': item.since });
+  }
+
   async list(): Promise<OpenWorkItem[]> {
     return (await this.items.list()).sort((a, b) => a.since.localeCompare(b.since));
   }

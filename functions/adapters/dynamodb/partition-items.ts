@@ -1,5 +1,5 @@
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ifConditionHolds } from './conditional-write.ts';
+import { ifConditionHolds, written } from './conditional-write.ts';
 import { queryAll } from './query-all.ts';
 
 /**
@@ -15,6 +15,11 @@ export class PartitionItems<T extends object> {
 
   async put(sk: string, item: T): Promise<void> {
     await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: this.partition, sk, ...item } }));
+  }
+
+  /** Puts the item where `condition` holds of the one there (or there is none); whether it was put. */
+  async putIf(sk: string, item: T, condition: string, values: Record<string, unknown>): Promise<boolean> {
+    return written(this.db.send(new PutCommand({ TableName: this.table, Item: { pk: this.partition, sk, ...item }, ConditionExpression: `attribute_not_exists(pk) OR (${condition})`, ExpressionAttributeValues: values })));
   }
 
   async list(): Promise<T[]> {

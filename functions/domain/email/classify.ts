@@ -30,15 +30,17 @@ export function classifyMailRequestTypes(subject: string, body: string, vocabula
 }
 
 /**
- * What a mail asks for when its subject is one of the policy's fixed lines (`fixedTypes`, see fixedSubjectTypes): the
- * line names the request, and the body still says how far a withdrawal reaches, as it does under any other subject. A
- * fixed withdrawal whose body withdraws consent to marketing alone ("Отзываю согласие на получение рекламных
- * рассылок") is an opt-out of marketing; one whose body has no withdrawal of its own, or a wider one, ends every purpose.
+ * What a mail asks for when its subject is one of the policy's fixed lines (`fixedTypes`, see fixedSubjectTypes): what
+ * the line names and whatever else the body asks for ("Отзываю согласие и прошу удалить мои данные" under a fixed
+ * withdrawal is an erasure too), since a person who picked the policy's line may still ask for more. The body says how
+ * far a withdrawal reaches, as it does under any other subject: a fixed withdrawal whose body withdraws consent to
+ * marketing alone ("Отзываю согласие на получение рекламных рассылок") is an opt-out of marketing; one whose body has no
+ * withdrawal of its own, or a wider one, ends every purpose.
  */
 export function fixedMailRequestTypes(fixedTypes: readonly RequestType[], body: string, vocabularies: readonly CompiledVocabulary[]): RequestType[] {
-  if (!fixedTypes.includes('consent_withdrawal')) return [...fixedTypes];
-  const named = new Set(fixedTypes.filter((type) => type !== 'consent_withdrawal'));
-  return typesOf(named, readWording(body, vocabularies).withdrawal ?? 'every purpose');
+  const asked = readWording(body, vocabularies);
+  const named = new Set([...fixedTypes.filter((type) => type !== 'consent_withdrawal'), ...asked.types]);
+  return typesOf(named, asked.withdrawal ?? (fixedTypes.includes('consent_withdrawal') ? 'every purpose' : undefined));
 }
 
 /** How far a withdrawal of consent reaches: every purpose, or marketing alone. */

@@ -89,7 +89,7 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
   if (reference) return { kind: 'reply', reference, sender, text, ...withId, attachments, authFailures };
 
   const fixedTypes = fixedSubjectTypes(subject, ctx.fixedSubjects);
-  // A fixed subject names the request; the body still says how far a withdrawal reaches.
+  // A fixed subject names the request, the body may ask for more and says how far a withdrawal reaches.
   const types = fixedTypes.length > 0 ? fixedMailRequestTypes(fixedTypes, text, vocabularies()) : classifyMailRequestTypes(subject, text, vocabularies());
   const spam = verdicts.spam === 'FAIL';
   const triageReason = spam ? 'spam' : types.length === 0 ? 'unclear' : undefined;

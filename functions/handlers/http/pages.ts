@@ -128,8 +128,10 @@ export async function formProblems(language: Language, problems: readonly FieldP
   const m = await loadMessages(language);
   const texts = new Map<string, string>();
   const terms = attachmentTerms(settings.attachments);
-  for (const { field, message } of problems) {
-    if (field === 'attachments') {
+  for (const { field, message, kind } of problems) {
+    // Before the fields by name: a field the form does not have may be named like one it has ("typesX").
+    if (kind === 'unknownField') texts.set(field, m.page('problemUnknownField', { field }));
+    else if (field === 'attachments') {
       // One line for the field, the first file's problem (form-attachments.ts: "problem" or "problem:file name").
       if (texts.has(field)) continue;
       const [problem, ...name] = message.split(':');
@@ -158,8 +160,8 @@ export async function formProblems(language: Language, problems: readonly FieldP
       const type = settings.correctable.get(field.slice('changes.'.length))!.type;
       texts.set(field, m.page(CHANGE_PROBLEM[type], { max: String(settings.limits.change) }));
     } else if (field.startsWith('changes')) texts.set('changes', m.page('problemChangeUnknown'));
-    // Only a hand-made post gets here (a missing content type, a broken key): said as the API says it.
-    else texts.set(field, m.page('error', { message: `${field}: ${message}` }));
+    // Only a hand-made post gets here (a file under another field, a broken key): the field named, never the validator's words.
+    else texts.set(field, m.page('problemField', { field }));
   }
   return texts;
 }

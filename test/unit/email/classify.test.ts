@@ -167,7 +167,7 @@ describe('fixedSubjectTypes', () => {
 });
 
 describe('fixedMailRequestTypes', () => {
-  // The fixed subject names the request; the body says how far a withdrawal reaches, as under any other subject.
+  // The fixed subject names the request, the body adds what else it asks for and says how far a withdrawal reaches.
   it.each<[RequestType[], string, RequestType[]]>([
     [['consent_withdrawal'], 'Отзываю согласие на получение рекламных рассылок.', ['marketing_opt_out']],
     [['consent_withdrawal'], 'Маркетингтік хабарламаларға берген келісімімді кері қайтарып аламын.', ['marketing_opt_out']],
@@ -175,7 +175,13 @@ describe('fixedMailRequestTypes', () => {
     [['consent_withdrawal'], 'Отзываю согласие на рекламу и иные цели.', ['consent_withdrawal']],
     [['consent_withdrawal'], 'Здравствуйте!', ['consent_withdrawal']],
     [['consent_withdrawal'], '', ['consent_withdrawal']],
-    [['rectification'], 'Отзываю согласие на получение рекламных рассылок.', ['rectification']],
+    [['rectification'], 'Отзываю согласие на получение рекламных рассылок.', ['rectification', 'marketing_opt_out']],
+    [['consent_withdrawal'], 'Отзываю согласие и прошу удалить мои данные.', ['erasure', 'consent_withdrawal']],
+    [['consent_withdrawal'], 'Келісімімді кері қайтарып аламын және дербес деректерімді жоюды сұраймын.', ['erasure', 'consent_withdrawal']],
+    [['consent_withdrawal'], 'I withdraw my consent and ask you to delete my personal data.', ['erasure', 'consent_withdrawal']],
+    [['consent_withdrawal'], 'Отзываю согласие на получение рекламных рассылок. Прошу удалить мои данные.', ['erasure', 'marketing_opt_out']],
+    [['rectification'], 'Прошу исправить мой адрес и предоставить копию моих данных.', ['access', 'rectification']],
+    [['marketing_opt_out'], 'Отзываю согласие на обработку персональных данных.', ['consent_withdrawal', 'marketing_opt_out']],
     [['marketing_opt_out'], 'Больше не присылайте мне рассылку.', ['marketing_opt_out']],
   ])('%j / %s → %j', (fixedTypes, body, types) => {
     expect(fixedMailRequestTypes(fixedTypes, body, vocabularies())).toEqual(types);

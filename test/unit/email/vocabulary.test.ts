@@ -37,9 +37,9 @@ describe('vocabulary loader', () => {
   });
 
   it('refuses an unknown request type, a bad window and a bad quote marker', () => {
-    expect(problemsOf(edited((v) => (v.requests.delete_everything = ['удал*'])))).toEqual(['requests']);
+    expect(problemsOf(edited((v) => (v.requests.delete_everything = ['удал*'])))).toEqual(['requests.delete_everything']);
     expect(() => loadVocabulary(edited((v) => (v.requests.delete_everything = ['удал*'])), 'ru.json', 'ru')).toThrow(
-      /requests: Unrecognized key: "delete_everything"/,
+      /requests\.delete_everything: is not a field this takes/,
     );
     expect(problemsOf(edited((v) => (v.window = 0)))).toEqual(['window']);
     expect(problemsOf(edited((v) => (v.quotedHistory.introEndings = ['Написал:'])))).toEqual(['quotedHistory.introEndings.0']);

@@ -168,7 +168,9 @@ describe('receiveEmail', () => {
     }
     expect((await s.deps.requests.get(request.id)).replies ?? []).toEqual([]);
     expect(operatorMails(s)).toHaveLength(1);
-    expect(await s.deps.openWork.list()).toEqual([expect.objectContaining({ requestId: request.id, id: 'reply' })]);
+    // The work dates from the first of those mails, not the latest: the person has waited since then.
+    const firstOfRound = new Date(NOW.getTime() + 3_600_000 + 60_000).toISOString();
+    expect(await s.deps.openWork.list()).toEqual([{ requestId: request.id, id: 'reply', kind: 'reply', since: firstOfRound }]);
 
     // An operator writes back: the next such mail is alerted once again, the ones after it not; and a late
     // re-delivery of a mail the operator has since written back to alerts and opens nothing.
@@ -183,6 +185,7 @@ describe('receiveEmail', () => {
       await receiveEmail(s.deps, `ses-empty-${n}`, reply(n, ''), PASS);
     }
     expect(operatorMails(s)).toHaveLength(2);
+    expect(await s.deps.openWork.list()).toEqual([{ requestId: request.id, id: 'reply', kind: 'reply', since: new Date(NOW.getTime() + 7_200_000 + 7 * 60_000).toISOString() }]);
   });
 
   it('alerts the operator once for the mails after an operator wrote back, when the request already keeps as many replies as it can', async () => {
@@ -207,7 +210,9 @@ describe('receiveEmail', () => {
     }
     expect((await s.deps.requests.get(request.id)).replies).toHaveLength(MAX_KEPT_REPLIES);
     expect(operatorMails(s)).toHaveLength(2);
-    expect(await s.deps.openWork.list()).toEqual([expect.objectContaining({ requestId: request.id, id: 'reply' })]);
+    // Dated from the first mail after the operator wrote back, though none of their words is kept.
+    const firstAfterWord = new Date(NOW.getTime() + 7_200_000 + MAX_KEPT_REPLIES * 60_000).toISOString();
+    expect(await s.deps.openWork.list()).toEqual([{ requestId: request.id, id: 'reply', kind: 'reply', since: firstAfterWord }]);
   });
 
   it('sends nothing back for a reply from an address that has not confirmed: the receipt they answer asks them to', async () => {
