@@ -174,6 +174,11 @@ const catalogSchema = onFirstUse(() => {
     listSeparator: text,
     /** How the person is told what they asked for ("information about your personal data"). */
     types: record(REQUEST_TYPES, text),
+    /**
+     * What a request asks for, told to its author, when nobody could tell yet (mail no type was recognised in): in
+     * words for them, never the operator's instruction to classify it.
+     */
+    unclassified: text,
     /** The same, said of a request rather than to its author: for the operator and for processors. */
     requestKinds: record(REQUEST_TYPES, text),
     statuses: record(REQUEST_STATUSES, text),
@@ -293,6 +298,8 @@ export function messagesFor(language: Language) {
     languageName: catalog.language,
     typeName: (type: RequestType) => catalog.types[type],
     typeNames: (types: readonly RequestType[]) => types.map((t) => catalog.types[t]).join('; '),
+    /** What a request asks for, as its author reads it: its types, or — none recognised yet — their message. */
+    askedFor: (types: readonly RequestType[]) => (types.length ? types.map((t) => catalog.types[t]).join('; ') : catalog.unclassified),
     kindName: (type: RequestType) => catalog.requestKinds[type],
     kindNames: (types: readonly RequestType[]) => types.map((t) => catalog.requestKinds[t]).join('; '),
     statusName: (status: RequestStatus) => catalog.statuses[status],

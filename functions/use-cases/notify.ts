@@ -34,7 +34,7 @@ export function commonValues(deps: Pick<Dependencies, 'profile'>, request: DataS
     receivedAt: receivedText(messages, request),
     dueAt: messages.date(request.deadline.dueAt, request.deadline.timeZone),
     rule: inLanguage(request.deadline.rule.citation, request.language),
-    types: messages.typeNames(request.types),
+    types: messages.askedFor(request.types),
   };
 }
 

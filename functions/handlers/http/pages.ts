@@ -194,7 +194,7 @@ function buttonPage(language: Language, title: string, lines: string[], button: 
 export async function confirmPage(language: Language, requests: ReadonlyArray<Pick<DataSubjectRequest, 'id' | 'types'>>, code: string): Promise<string> {
   const m = await loadMessages(language);
   const described = (request: Pick<DataSubjectRequest, 'id' | 'types'>) =>
-    m.page('confirmRequest', { reference: request.id, types: request.types.length ? m.typeNames(request.types) : m.reviewReason('unclear') });
+    m.page('confirmRequest', { reference: request.id, types: m.askedFor(request.types) });
   if (requests.length === 1) {
     const only = requests[0]!;
     return buttonPage(language, m.page('confirmTitle'), [described(only), m.page('confirmIntro')], m.page('confirmButton'), '/verify', 'code', code, '', `<input type="hidden" name="references" value="${escapeHtml(only.id)}">`);
