@@ -298,7 +298,7 @@ const routes: Record<PublicRouteKey, Route> = {
     try {
       // Reading the code spends nothing: only the button's POST confirms, and only what the person chose.
       const requests = await requestsOfCode(deps, code);
-      return html(200, await confirmPage(linkLanguage(event, requests[0]!.language), requests, code));
+      return html(200, await confirmPage(linkLanguage(event, requests[0]!.language), requests, code, correctableFields(deps.profile)));
     } catch (error) {
       if (!(error instanceof InvalidTokenError)) throw error;
       const m = await loadMessages(language);
