@@ -140,3 +140,33 @@ describe('the page of a link one request waits on', () => {
     );
   });
 });
+
+describe('the page after "Confirm"', () => {
+  it('gives each request confirmed its due date, and names those left unconfirmed', async () => {
+    const [mail, first, second] = await threeOnOneLink('en');
+    const form = new URLSearchParams([['code', CODE], ['references', ''], ['references', mail!.id], ['references', first!.id]]);
+    const { status, page } = await call('POST', { lang: 'en' }, form.toString());
+    expect(status).toBe(200);
+    expect(text(page)).toContain(
+      [
+        'Thank you. These requests are confirmed and are being processed:',
+        `Request ${mail!.id} (a message in your own words): our answer will reach your mailbox no later than 11 February 2026, 23:59 Astana time.`,
+        `Request ${first!.id} (correction of your personal data — Phone): our answer will reach your mailbox no later than 11 February 2026, 23:59 Astana time.`,
+        `Not confirmed: ${second!.id}. Nothing is done under them, and they will be closed unconfirmed.`,
+      ].join(' '),
+    );
+  });
+
+  it('in Russian and Kazakh too, each with its due date', async () => {
+    for (const [language, expected] of [
+      ['ru', (mail: string, first: string) => `Спасибо. Эти запросы подтверждены и переданы в работу: Запрос ${mail} (письмо в свободной форме): ответ придёт на вашу электронную почту не позднее 11 февраля 2026, 23:59 по времени Астаны. Запрос ${first} (изменение (актуализация) персональных данных — Телефон): ответ придёт на вашу электронную почту не позднее 11 февраля 2026, 23:59 по времени Астаны.`],
+      ['kk', (mail: string, first: string) => `Рахмет. Мына сұраулар расталды және орындалуда: ${mail} сұрауы (еркін түрде жазылған хат): жауап электрондық поштаңызға келеді, соңғы мерзімі: 2026 жылғы 11 ақпан, 23:59 (Астана уақыты). ${first} сұрауы (дербес деректерді өзгерту (өзектендіру) — Телефон): жауап электрондық поштаңызға келеді, соңғы мерзімі: 2026 жылғы 11 ақпан, 23:59 (Астана уақыты).`],
+    ] as const) {
+      system = systemFor('profiles/demo.json');
+      const [mail, first] = await threeOnOneLink(language);
+      const form = new URLSearchParams([['code', CODE], ['references', mail!.id], ['references', first!.id]]);
+      const { page } = await call('POST', { lang: language }, form.toString());
+      expect(text(page), language).toContain(expected(mail!.id, first!.id));
+    }
+  });
+});

@@ -236,6 +236,24 @@ export async function confirmPage(language: Language, requests: readonly ListedR
   return buttonPage(language, m.page('confirmTitle'), [], m.page('confirmButton'), '/verify', 'code', code, '', choices);
 }
 
+/**
+ * What a press of "Confirm" did, in the language of the link: each request confirmed with the date its answer is due
+ * by (in its own zone), and the references left unconfirmed, which will be closed.
+ */
+export async function confirmedPage(language: Language, confirmed: readonly ListedRequest[], notConfirmed: readonly string[], correctable: ReadonlyMap<string, CorrectableField>): Promise<string> {
+  const m = await loadMessages(language);
+  const dueAt = (request: ListedRequest) => m.date(request.deadline.dueAt, request.deadline.timeZone);
+  const first = confirmed[0]!;
+  const done =
+    confirmed.length === 1
+      ? `<p>${escapeHtml(m.page('confirmed', { reference: first.id, dueAt: dueAt(first) }))}</p>`
+      : `<p>${escapeHtml(m.page('confirmedSeveral'))}</p>\n<ul>\n${confirmed
+          .map((request) => `<li>${escapeHtml(m.page('confirmedDue', { reference: request.id, types: askedFor(m, request, correctable), dueAt: dueAt(request) }))}</li>`)
+          .join('\n')}\n</ul>`;
+  const left = notConfirmed.length ? `\n<p>${escapeHtml(m.page('confirmedNotOthers', { references: notConfirmed.join(', ') }))}</p>` : '';
+  return layout(language, m.page('confirmTitle'), `${done}${left}`);
+}
+
 /** The download page: says which format the link gives before the button spends it. */
 export async function downloadPage(language: Language, format: 'html' | 'json', token: string): Promise<string> {
   const m = await loadMessages(language);
