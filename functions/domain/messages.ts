@@ -1,9 +1,9 @@
 import * as z from './schema.ts';
-import { dateFormatProblem, formatInZone, formatLocalDate, parseInstant } from './deadlines/local-time.ts';
+import { dateFormatProblem, formatInZone, formatLocalDate, localDateOf, parseInstant, startOfLocalDay } from './deadlines/local-time.ts';
 import { ConfigurationError, toFieldProblems, type FieldProblem } from './errors.ts';
 import { loadMessageCatalogue, loadedMessageCatalogue, messageCatalogueFile } from './message-catalogues.ts';
 import { onFirstUse } from './on-first-use.ts';
-import { REQUEST_STATUSES, type RequestStatus } from './request.ts';
+import { CHANNELS, REQUEST_STATUSES, type Channel, type DataSubjectRequest, type RequestStatus } from './request.ts';
 import { NOTICE_TYPES, type NoticeType } from './request-policy.ts';
 import { LANGUAGES, REQUEST_TYPES, type Language, type RequestType } from './request-types.ts';
 import { EXECUTION_STATUSES, WORKFLOW_STEPS, type ExecutionStatus, type WorkflowStep } from './workflow-steps.ts';
@@ -111,8 +111,9 @@ const REVIEW_REASON_PLACEHOLDERS = {
 
 const PAGE_PLACEHOLDERS = {
   formTitle: [], formIntro: [], typeLabel: [], emailLabel: [], nameLabel: [], messageLabel: [], messageHint: ['max'], changesLegend: [], languageLabel: [], submit: [],
-  submitted: ['reference', 'dueAt'], linkAlreadySent: ['reference', 'dueAt', 'sentAt'], confirmTitle: [], confirmRequest: ['reference', 'types'],
-  confirmIntro: [], confirmChoose: [], confirmButton: [], confirmed: ['reference', 'dueAt'], confirmedSeveral: ['references'], confirmedNotOthers: ['references'], confirmNothingTicked: [], confirmUnreadable: [], invalidLink: ['contact'], linkIncomplete: ['contact'], error: ['message'],
+  submitted: ['reference', 'dueAt'], linkAlreadySent: ['reference', 'dueAt', 'sentAt'], confirmTitle: [],
+  confirmRequest: ['reference', 'types', 'channel', 'receivedAt', 'dueAt'], confirmUnclassified: ['reference', 'types', 'channel', 'receivedAt', 'dueAt'], confirmFields: ['type', 'fields'],
+  confirmIntro: [], confirmChoose: [], confirmOnce: [], confirmButton: [], confirmed: ['reference', 'dueAt'], confirmedSeveral: [], confirmedDue: ['reference', 'types', 'dueAt'], confirmedNotOthers: ['references'], confirmNothingTicked: [], confirmUnreadable: [], invalidLink: ['contact'], linkIncomplete: ['contact'], error: ['message'],
   problemsIntro: [], problemTypes: [], problemEmail: ['max'], problemName: ['max'], problemMessage: ['max'], problemClaimMessage: [], problemCorrectionMessage: [], problemLanguage: [], problemFormBody: [],
   attachmentsLabel: [], attachmentsHint: ['files', 'types', 'size', 'total'], problemAttachmentsTooMany: ['files'], problemAttachmentTooLarge: ['name', 'size'],
   problemAttachmentsTotal: ['size'], problemAttachmentType: ['name', 'types'], problemAttachmentEmpty: ['name'],
@@ -176,8 +177,15 @@ const catalogSchema = onFirstUse(() => {
     listSeparator: text,
     /** How the person is told what they asked for ("information about your personal data"). */
     types: record(REQUEST_TYPES, text),
+    /**
+     * What a request asks for, told to its author, when nobody could tell yet (mail no type was recognised in): in
+     * words for them, never the operator's instruction to classify it.
+     */
+    unclassified: text,
     /** The same, said of a request rather than to its author: for the operator and for processors. */
     requestKinds: record(REQUEST_TYPES, text),
+    /** How a request reached the company, as its author reads it («by e-mail»): it helps them know a request as theirs. */
+    requestChannels: record(CHANNELS, text),
     statuses: record(REQUEST_STATUSES, text),
     /** A workflow step as the operator reads of it in an alert, and what became of an execution that stopped. */
     workflowSteps: record(WORKFLOW_STEPS, text),
@@ -206,6 +214,7 @@ const catalogSchema = onFirstUse(() => {
 type Catalog = z.infer<ReturnType<typeof catalogSchema>> & {
   types: Record<RequestType, string>;
   requestKinds: Record<RequestType, string>;
+  requestChannels: Record<Channel, string>;
   statuses: Record<RequestStatus, string>;
   workflowSteps: Record<WorkflowStep, string>;
   executionStatuses: Record<ExecutionStatus, string>;
@@ -290,11 +299,32 @@ export function fill(template: string, values: Record<string, string>): string {
 export function messagesFor(language: Language) {
   const catalog = catalogOf(language);
   const zoneName = (timeZone: string) => catalog.timeZones[timeZone as keyof Catalog['timeZones']];
+  /** An instant as the person reads it, in the time zone the deadline was computed in, named as people name it. */
+  const date = (iso: string, timeZone: string) => {
+    const instant = parseInstant(iso);
+    const local = formatInZone(instant, timeZone, catalog.dateFormat, language);
+    const zone = zoneName(timeZone);
+    // A zone the catalogue does not name (a jurisdiction added by override) is shown by its offset, never by its id.
+    return `${local} ${zone ?? formatInZone(instant, timeZone, "'UTC'ZZ", language)}`;
+  };
+  /** A calendar day (a birth date, the day of an order). */
+  const day = (localDate: string) => formatLocalDate(localDate, catalog.dayFormat, language);
   return {
     language,
     languageName: catalog.language,
     typeName: (type: RequestType) => catalog.types[type],
     typeNames: (types: readonly RequestType[]) => types.map((t) => catalog.types[t]).join('; '),
+    /**
+     * What a request asks for, as its author reads it: its types — a correction with the fields it changes, where
+     * given (`corrected`, their names as the person reads them) — or, none recognised yet, their message.
+     */
+    askedFor: (types: readonly RequestType[], corrected: readonly string[] = []) => {
+      if (!types.length) return catalog.unclassified;
+      const named = (type: RequestType) =>
+        type === 'rectification' && corrected.length ? fill(catalog.pages.confirmFields, { type: catalog.types[type], fields: corrected.join(catalog.listSeparator) }) : catalog.types[type];
+      return types.map(named).join('; ');
+    },
+    requestChannel: (channel: Channel) => catalog.requestChannels[channel],
     kindName: (type: RequestType) => catalog.requestKinds[type],
     kindNames: (types: readonly RequestType[]) => types.map((t) => catalog.requestKinds[t]).join('; '),
     statusName: (status: RequestStatus) => catalog.statuses[status],
@@ -323,16 +353,19 @@ export function messagesFor(language: Language) {
     packageText: (name: PackageText) => catalog.package[name],
     /** A country as people name it; ZZ (the profile's "not named in the policy") says so. */
     country: (code: string) => (code === 'ZZ' ? catalog.unknownCountry : new Intl.DisplayNames([language], { type: 'region' }).of(code) ?? code),
-    /** An instant as the person reads it, in the time zone the deadline was computed in, named as people name it. */
-    date: (iso: string, timeZone: string) => {
-      const instant = parseInstant(iso);
-      const local = formatInZone(instant, timeZone, catalog.dateFormat, language);
-      const zone = zoneName(timeZone);
-      // A zone the catalogue does not name (a jurisdiction added by override) is shown by its offset, never by its id.
-      return `${local} ${zone ?? formatInZone(instant, timeZone, "'UTC'ZZ", language)}`;
+    date,
+    day,
+    /**
+     * When a request was received, as the person reads it: an entered request received on a day (not at an hour: the
+     * operator gave the day, kept as its start in the jurisdiction's zone) says the day alone, never "00:00".
+     */
+    received: (request: Pick<DataSubjectRequest, 'receivedAt' | 'entry' | 'deadline'>) => {
+      const { timeZone } = request.deadline;
+      const received = parseInstant(request.receivedAt);
+      const localDate = localDateOf(received, timeZone);
+      if (request.entry && received.getTime() === startOfLocalDay(localDate, timeZone).getTime()) return day(localDate);
+      return date(request.receivedAt, timeZone);
     },
-    /** A calendar day (a birth date, the day of an order). */
-    day: (localDate: string) => formatLocalDate(localDate, catalog.dayFormat, language),
     /** An amount of money in the currency given. */
     money: (amount: number, currency: string) =>
       new Intl.NumberFormat(language, { style: 'currency', currency, currencyDisplay: 'narrowSymbol', maximumFractionDigits: 2, minimumFractionDigits: 0 }).format(amount),

@@ -24,7 +24,7 @@ import { parseMultipartForm } from './http/multipart-form.ts';
 import { serveRoutes, type Route } from './http/dispatch.ts';
 import { consoleRoutes } from './http/console-routes.ts';
 import { errorBody, errorHeaders, jsonError } from './http/error-responses.ts';
-import { confirmPage, downloadPage, formProblems, messagePage, requestFormPage, type FormSettings, type FormValues } from './http/pages.ts';
+import { confirmPage, confirmedPage, downloadPage, formProblems, messagePage, requestFormPage, type FormSettings, type FormValues } from './http/pages.ts';
 import type { PublicRouteKey } from './http/routes.ts';
 import { header, html, json, objectBody, rawBody, type Result } from './http/responses.ts';
 import { logger } from './logger.ts';
@@ -261,16 +261,10 @@ async function confirm(event: APIGatewayProxyEventV2, asPage: boolean): Promise<
     }
     const { confirmed, notConfirmed } = await confirmVerification(deps, code, chosen);
     logger.info('verification confirmed', { references: confirmed, notConfirmed });
-    const first = await deps.requests.get(confirmed[0]!);
-    if (!asPage) return json(200, { reference: first.id, references: confirmed, notConfirmed, status: 'confirmed' });
-    const confirmedLanguage = linkLanguage(event, first.language);
-    const m = await loadMessages(confirmedLanguage);
-    const text =
-      confirmed.length > 1
-        ? m.page('confirmedSeveral', { references: confirmed.join(', ') })
-        : m.page('confirmed', { reference: first.id, dueAt: m.date(first.deadline.dueAt, first.deadline.timeZone) });
-    const left = notConfirmed.length ? [m.page('confirmedNotOthers', { references: notConfirmed.join(', ') })] : [];
-    return html(200, messagePage(confirmedLanguage, m.page('confirmTitle'), [text, ...left]));
+    if (!asPage) return json(200, { reference: confirmed[0]!, references: confirmed, notConfirmed, status: 'confirmed' });
+    // Each confirmed request is named with its own due date.
+    const requests = await Promise.all(confirmed.map((requestId) => deps.requests.get(requestId)));
+    return html(200, await confirmedPage(linkLanguage(event, requests[0]!.language), requests, notConfirmed, correctableFields(deps.profile)));
   } catch (error) {
     if (!asPage) throw error;
     const m = await loadMessages(language);
@@ -298,7 +292,7 @@ const routes: Record<PublicRouteKey, Route> = {
     try {
       // Reading the code spends nothing: only the button's POST confirms, and only what the person chose.
       const requests = await requestsOfCode(deps, code);
-      return html(200, await confirmPage(linkLanguage(event, requests[0]!.language), requests, code));
+      return html(200, await confirmPage(linkLanguage(event, requests[0]!.language), requests, code, correctableFields(deps.profile)));
     } catch (error) {
       if (!(error instanceof InvalidTokenError)) throw error;
       const m = await loadMessages(language);

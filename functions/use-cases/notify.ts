@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../domain/canonical.ts';
-import { localDateOf, parseInstant, startOfLocalDay } from '../domain/deadlines/local-time.ts';
 import { localize, mailDomain, type OperatorProfile } from '../config/profile-schema.ts';
 import { inLanguage } from '../domain/localized.ts';
 import { loadRefusalGrounds, refusalGrounds } from '../domain/refusal-grounds.ts';
@@ -12,18 +11,6 @@ import type { Dependencies } from './dependencies.ts';
 import type { MailClaim, MailKey, OutgoingMail } from './ports.ts';
 import { MailBeingSent } from '../domain/errors.ts';
 
-/**
- * When the request was received, as the person reads it: an entered request received on a day (not at an hour: the
- * operator gave the day, kept as its start in the jurisdiction's zone) says the day alone, never "00:00".
- */
-function receivedText(messages: Messages, request: DataSubjectRequest): string {
-  const { timeZone } = request.deadline;
-  const received = parseInstant(request.receivedAt);
-  const localDate = localDateOf(received, timeZone);
-  if (request.entry && received.getTime() === startOfLocalDay(localDate, timeZone).getTime()) return messages.day(localDate);
-  return messages.date(request.receivedAt, request.deadline.timeZone);
-}
-
 /** The values every notice shares: who we are, how to reach us, the dates and the rule in the person's language. */
 export function commonValues(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest, messages: Messages): Record<string, string> {
   return {
@@ -32,10 +19,10 @@ export function commonValues(deps: Pick<Dependencies, 'profile'>, request: DataS
     greetingName: request.name && request.verifiedAt ? `, ${request.name}` : '',
     operator: localize(deps.profile.operator.name, request.language),
     contact: deps.profile.operator.contactEmail,
-    receivedAt: receivedText(messages, request),
+    receivedAt: messages.received(request),
     dueAt: messages.date(request.deadline.dueAt, request.deadline.timeZone),
     rule: inLanguage(request.deadline.rule.citation, request.language),
-    types: messages.typeNames(request.types),
+    types: messages.askedFor(request.types),
   };
 }
 

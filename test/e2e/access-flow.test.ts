@@ -191,9 +191,9 @@ describe('an access request from the web', () => {
     const link = verificationLink(receipt);
     const language = link.searchParams.get('lang') as 'ru' | 'kk' | 'en';
     const expected = {
-      ru: { choose: 'Отметьте те, что отправили вы сами', types: 'сведения о ваших персональных данных', confirmed: 'подтверждены и переданы в работу' },
-      kk: { choose: 'Өзіңіз жібергендерін белгілеп', types: 'дербес деректеріңіз туралы мәліметтер', confirmed: 'сұраулары расталды' },
-      en: { choose: 'Tick the ones you sent yourself', types: 'information about your personal data', confirmed: 'are confirmed and are being processed' },
+      ru: { choose: 'Отметьте те, что отправили вы сами', types: 'сведения о ваших персональных данных', received: 'Получен через сайт', once: 'Ссылка действует один раз', confirmed: 'подтверждены и переданы в работу', due: 'ответ придёт на вашу электронную почту не позднее' },
+      kk: { choose: 'Өзіңіз жібергендерін белгілеңіз', types: 'дербес деректеріңіз туралы мәліметтер', received: 'сайт арқылы', once: 'Сілтеме бір рет қана жарамды', confirmed: 'сұраулар расталды', due: 'жауап электрондық поштаңызға келеді, соңғы мерзімі:' },
+      en: { choose: 'Tick the ones you sent yourself', types: 'information about your personal data', received: 'Received through the website on', once: 'The link works once', confirmed: 'are confirmed and are being processed', due: 'our answer will reach your mailbox no later than' },
     }[language];
     expect(receipt.subject).toBe(`[${references[['ru', 'kk', 'en'].indexOf(language)]}] ${{ ru: 'Ваш запрос получен — подтвердите его', kk: 'Сұрауыңыз алынды — оны растаңыз', en: 'We have received your request — please confirm it' }[language]}`);
 
@@ -211,9 +211,13 @@ describe('an access request from the web', () => {
     expect(page).toContain(expected.types);
     // Every request on the link is a box, none ticked (the first may be a stranger's as well as a later one): the
     // person ticks the three they made.
-    const boxes = [...page.matchAll(/<input type="checkbox" name="references" value="([^"]+)">/g)].map((match) => match[1]!);
+    const labels = [...page.matchAll(/<label><input type="checkbox" name="references" value="([^"]+)">([^<]*)<\/label>/g)].map((match) => ({ box: match[1]!, label: match[2]! }));
+    const boxes = labels.map(({ box }) => box);
     expect([...boxes].sort()).toEqual([...references].sort());
     expect(page).not.toContain('checked');
+    // Each box says how and when its request came and when it is due, and the page warns what pressing does.
+    for (const { label } of labels) expect(label).toContain(expected.received);
+    expect(page).toContain(expected.once);
     const action = /action="([^"]+)"/.exec(page)![1]!;
     const form = new URLSearchParams({ code: link.searchParams.get('code')! });
     for (const box of boxes) form.append('references', box);
@@ -222,6 +226,8 @@ describe('an access request from the web', () => {
     const confirmedPage = await confirmed.text();
     expect(confirmedPage).toContain(`<html lang="${language}">`);
     expect(confirmedPage).toContain(expected.confirmed);
+    // Each request confirmed, with the date its answer is due by.
+    for (const reference of references) expect(confirmedPage).toMatch(new RegExp(`${reference}[^<]*${expected.due} [^<]*23:59`));
 
     // Each answer speaks the language its request was made in.
     const subjects = await Promise.all(references.map(async (reference) => (await sink.waitFor((m) => m.subject.startsWith(`[${reference}]`) && !m.text.includes('/verify?code='), 30_000)).subject));

@@ -429,6 +429,21 @@ const CASES: readonly Case[] = [
       await applyDecision(deps, id);
     },
   },
+  {
+    // Mail nobody could classify, confirmed and waiting for the operator to read it: the person's mails name it in
+    // words for them, not with the operator's instruction to classify it (nor with nothing at all).
+    name: 'interim-answer-unclear',
+    profiles: ['demo'],
+    run: async (system, id, language, golden) => {
+      const deps = system.deps;
+      await createRequest(system, id, { email: golden.person, name: golden.name }, language, []);
+      await confirmed(system, id);
+      const plan = await planFulfilment(deps, id);
+      await requestDecision(deps, id, `task-token-${id}`);
+      system.mailer.sent.length = 0;
+      await escalateDecision(deps, plan);
+    },
+  },
 ];
 
 /** A consent given before the request, so that access answers show the history and a withdrawal ends a real grant. */

@@ -59,7 +59,7 @@ export function nextReference(): string {
 export async function placeRequest(
   s: MemorySystem,
   types: RequestType[],
-  options: { email?: string; name?: string; language?: Language; status?: Extract<RequestStatus, 'RECEIVED' | 'AWAITING_VERIFICATION' | 'IN_PROGRESS'>; changes?: Record<string, string>; channel?: DataSubjectRequest['channel'] } = {},
+  options: { email?: string; name?: string; language?: Language; status?: Extract<RequestStatus, 'RECEIVED' | 'AWAITING_VERIFICATION' | 'IN_PROGRESS'>; changes?: Record<string, string>; channel?: DataSubjectRequest['channel']; message?: string } = {},
 ): Promise<DataSubjectRequest> {
   const receivedAt = s.deps.clock.now();
   const email = options.email ?? 'aigerim@example.kz';
@@ -75,6 +75,7 @@ export async function placeRequest(
     receivedAt: receivedAt.toISOString(),
     deadline: deadlineFor(s.deps, types.length ? types : REQUEST_TYPES, receivedAt),
     ...(options.changes ? { changes: options.changes } : {}),
+    ...(options.message ? { message: options.message } : {}),
   };
   await s.deps.requests.create(request, { type: 'request.received', detail: { channel: request.channel, types, dueAt: request.deadline.dueAt, ruleId: request.deadline.rule.id } });
   const status = options.status ?? 'IN_PROGRESS';

@@ -2,7 +2,7 @@ import { REQUEST_TYPES, LANGUAGES, type Language } from '../../domain/request-ty
 import type { DataSubjectRequest } from '../../domain/request.ts';
 import { escapeHtml } from '../../domain/html.ts';
 import type { FieldProblem } from '../../domain/errors.ts';
-import { loadMessages } from '../../domain/messages.ts';
+import { loadMessages, type Messages } from '../../domain/messages.ts';
 import { localize, type CorrectableField, type CorrectableType } from '../../config/profile-schema.ts';
 import type { FormAttachmentLimits } from '../../domain/form-attachments.ts';
 
@@ -186,25 +186,74 @@ function buttonPage(language: Language, title: string, lines: string[], button: 
   );
 }
 
+/** What a confirmation page says of a request it lists. */
+type ListedRequest = Pick<DataSubjectRequest, 'id' | 'types' | 'changes' | 'channel' | 'receivedAt' | 'entry' | 'deadline'>;
+
 /**
- * The confirmation page, in the language its link asks for: the requests waiting on the link (reference and types,
- * nothing personal). One is confirmed by the button; several — the one the link was mailed for and those made for the
- * address since, which joined it — are boxes, none ticked: any of them may be a stranger's made in the person's name,
- * the first included, so the person confirms only what they tick. The form always sends `references` (an empty one
- * beside the boxes), so that no box ticked is told apart from an API call that names none.
+ * What a request asks for, as its author reads it; for a correction, the fields it changes too, by the profile's own
+ * labels — only those the profile declares correctable (a profile that declares none takes any name, typed by
+ * whoever made the request), and never the new values: anyone may type those.
  */
-export async function confirmPage(language: Language, requests: ReadonlyArray<Pick<DataSubjectRequest, 'id' | 'types'>>, code: string): Promise<string> {
+function askedFor(m: Messages, request: ListedRequest, correctable: ReadonlyMap<string, CorrectableField>): string {
+  const fields = Object.keys(request.changes ?? {}).flatMap((field) => {
+    const declared = correctable.get(field);
+    return declared ? [localize(declared.label, m.language)] : [];
+  });
+  return m.askedFor(request.types, fields);
+}
+
+/**
+ * A request as the link's page names it, so the person can tell which are theirs (two corrections read alike by type
+ * alone): its reference and what it asks for, how and when it came in and when it is due, the times in the request's
+ * own zone. Nothing anyone typed — not its message, a name, the values of a correction, a mail's subject: a stranger
+ * could fill those in the person's name, and the page would carry their words to the person.
+ */
+function listedRequest(m: Messages, request: ListedRequest, correctable: ReadonlyMap<string, CorrectableField>): string {
+  return m.page(request.types.length ? 'confirmRequest' : 'confirmUnclassified', {
+    reference: request.id,
+    types: askedFor(m, request, correctable),
+    channel: m.requestChannel(request.channel),
+    receivedAt: m.received(request),
+    dueAt: m.date(request.deadline.dueAt, request.deadline.timeZone),
+  });
+}
+
+/**
+ * The confirmation page, in the language its link asks for: the requests waiting on the link (see listedRequest).
+ * One is confirmed by the button; several — the one the link was mailed for and those made for the address since,
+ * which joined it — are boxes, none ticked: any of them may be a stranger's made in the person's name, the first
+ * included, so the person confirms only what they tick, told before they press that the others are closed and that
+ * the link works once. The form always sends `references` (an empty one beside the boxes), so that no box ticked is
+ * told apart from an API call that names none.
+ */
+export async function confirmPage(language: Language, requests: readonly ListedRequest[], code: string, correctable: ReadonlyMap<string, CorrectableField>): Promise<string> {
   const m = await loadMessages(language);
-  const described = (request: Pick<DataSubjectRequest, 'id' | 'types'>) =>
-    m.page('confirmRequest', { reference: request.id, types: request.types.length ? m.typeNames(request.types) : m.reviewReason('unclear') });
   if (requests.length === 1) {
     const only = requests[0]!;
-    return buttonPage(language, m.page('confirmTitle'), [described(only), m.page('confirmIntro')], m.page('confirmButton'), '/verify', 'code', code, '', `<input type="hidden" name="references" value="${escapeHtml(only.id)}">`);
+    return buttonPage(language, m.page('confirmTitle'), [listedRequest(m, only, correctable), m.page('confirmIntro')], m.page('confirmButton'), '/verify', 'code', code, '', `<input type="hidden" name="references" value="${escapeHtml(only.id)}">`);
   }
   const choices = `<input type="hidden" name="references" value="">\n<fieldset><legend>${escapeHtml(m.page('confirmChoose'))}</legend>\n${requests
-    .map((request) => `<label><input type="checkbox" name="references" value="${escapeHtml(request.id)}"> ${escapeHtml(described(request))}</label>`)
-    .join('\n')}\n</fieldset>`;
+    .map((request) => `<label><input type="checkbox" name="references" value="${escapeHtml(request.id)}"> ${escapeHtml(listedRequest(m, request, correctable))}</label>`)
+    .join('\n')}\n</fieldset>\n<p>${escapeHtml(m.page('confirmOnce'))}</p>`;
   return buttonPage(language, m.page('confirmTitle'), [], m.page('confirmButton'), '/verify', 'code', code, '', choices);
+}
+
+/**
+ * What a press of "Confirm" did, in the language of the link: each request confirmed with the date its answer is due
+ * by (in its own zone), and the references left unconfirmed, which will be closed.
+ */
+export async function confirmedPage(language: Language, confirmed: readonly ListedRequest[], notConfirmed: readonly string[], correctable: ReadonlyMap<string, CorrectableField>): Promise<string> {
+  const m = await loadMessages(language);
+  const dueAt = (request: ListedRequest) => m.date(request.deadline.dueAt, request.deadline.timeZone);
+  const first = confirmed[0]!;
+  const done =
+    confirmed.length === 1
+      ? `<p>${escapeHtml(m.page('confirmed', { reference: first.id, dueAt: dueAt(first) }))}</p>`
+      : `<p>${escapeHtml(m.page('confirmedSeveral'))}</p>\n<ul>\n${confirmed
+          .map((request) => `<li>${escapeHtml(m.page('confirmedDue', { reference: request.id, types: askedFor(m, request, correctable), dueAt: dueAt(request) }))}</li>`)
+          .join('\n')}\n</ul>`;
+  const left = notConfirmed.length ? `\n<p>${escapeHtml(m.page('confirmedNotOthers', { references: notConfirmed.join(', ') }))}</p>` : '';
+  return layout(language, m.page('confirmTitle'), `${done}${left}`);
 }
 
 /** The download page: says which format the link gives before the button spends it. */
