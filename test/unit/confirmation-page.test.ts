@@ -7,11 +7,13 @@ import { enterRequest } from '../../functions/use-cases/operator-actions.ts';
 import { requestVerification } from '../../functions/use-cases/verification.ts';
 import { NOW, OPERATOR, placeRequest, systemFor } from '../support/flow.ts';
 import type { MemorySystem } from '../support/memory-deps.ts';
+import { useHandlerDependencies } from '../support/handler-dependencies.ts';
 
 // The confirmation link's page and its result page as the person reads them: the public handler as API Gateway calls
 // it, with the ports of a system in memory.
 let system: MemorySystem;
-vi.mock('../../functions/composition.ts', () => ({ dependencies: async () => system.deps }));
+vi.mock('../../functions/composition.ts', () => import('../support/handler-dependencies.ts'));
+useHandlerDependencies(() => system.deps);
 const { handler } = await import('../../functions/handlers/http-api.ts');
 
 const PERSON = 'aigerim@example.kz';

@@ -3,10 +3,12 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseMultipartForm } from '../../functions/handlers/http/multipart-form.ts';
 import { systemFor } from '../support/flow.ts';
 import type { MemorySystem } from '../support/memory-deps.ts';
+import { useHandlerDependencies } from '../support/handler-dependencies.ts';
 
 // The public API's handler as API Gateway calls it, with the ports of a system in memory.
 let system: MemorySystem;
-vi.mock('../../functions/composition.ts', () => ({ dependencies: async () => system.deps }));
+vi.mock('../../functions/composition.ts', () => import('../support/handler-dependencies.ts'));
+useHandlerDependencies(() => system.deps);
 const { handler } = await import('../../functions/handlers/http-api.ts');
 
 beforeEach(() => {
