@@ -43,6 +43,36 @@ export function fixedMailRequestTypes(fixedTypes: readonly RequestType[], body: 
   return typesOf(named, asked.withdrawal ?? (fixedTypes.includes('consent_withdrawal') ? 'every purpose' : undefined));
 }
 
+/**
+ * Whether an erasure the text asks for names particular data (a phone number, an address, a photo) rather than the
+ * person's data or account: "удалите мой номер телефона из базы" asks for less than the destruction of everything held,
+ * and reading it as that would destroy what the person meant to keep, beyond undoing. Read sentence by sentence, in
+ * each vocabulary: a word naming such data within the window of an erasure phrase, unless a key word beside it makes
+ * it what the data is found by ("all data associated with my email address").
+ */
+export function erasesParticularData(text: string, vocabularies: readonly CompiledVocabulary[]): boolean {
+  for (const sentence of text.split(SENTENCE_END)) {
+    if (!HAS_LETTER.test(sentence)) continue;
+    const normalised = normaliseText(sentence);
+    for (const vocabulary of vocabularies) {
+      const folded = words(vocabulary.fold(normalised));
+      const index = new WordIndex(folded);
+      const { words: particular, keyWords, side } = vocabulary.particularData;
+      const spelled = (at: number, list: readonly PhraseWord[]) => at >= 0 && at < folded.length && list.some((word) => spells(folded[at]!, word));
+      const isKey = (at: number) => [1, 2].some((distance) => spelled(side === 'before' ? at - distance : at + distance, keyWords));
+      for (const phrase of vocabulary.phrases) {
+        if (phrase.type !== 'erasure') continue;
+        for (const anchor of index.anchorsOf(phrase.words, vocabulary.window)) {
+          for (let at = anchor - vocabulary.window + 1; at < anchor + vocabulary.window; at++) {
+            if (spelled(at, particular) && !isKey(at)) return true;
+          }
+        }
+      }
+    }
+  }
+  return false;
+}
+
 /** How far a withdrawal of consent reaches: every purpose, or marketing alone. */
 type WithdrawalScope = 'every purpose' | 'marketing';
 

@@ -2,7 +2,7 @@ import PostalMime, { type Attachment, type Email } from 'postal-mime';
 import { safeFilename } from '../filename.ts';
 import { localPart, normaliseAddress } from './address.ts';
 import { recogniseAutomatedMail } from './automated-mail.ts';
-import { classifyMailRequestTypes, fixedMailRequestTypes, fixedSubjectTypes } from './classify.ts';
+import { classifyMailRequestTypes, erasesParticularData, fixedMailRequestTypes, fixedSubjectTypes } from './classify.ts';
 import { headerValues, parseContentType } from './headers.ts';
 import { htmlToText } from './html-text.ts';
 import { detectLanguage } from './language.ts';
@@ -92,7 +92,9 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
   // A fixed subject names the request, the body may ask for more and says how far a withdrawal reaches.
   const types = fixedTypes.length > 0 ? fixedMailRequestTypes(fixedTypes, text, vocabularies()) : classifyMailRequestTypes(subject, text, vocabularies());
   const spam = verdicts.spam === 'FAIL';
-  const triageReason = spam ? 'spam' : types.length === 0 ? 'unclear' : undefined;
+  // An erasure of particular data is the operator's to read: nothing is destroyed by itself.
+  const particular = types.includes('erasure') && erasesParticularData(`${subject}\n${text}`, vocabularies());
+  const triageReason = spam ? 'spam' : types.length === 0 ? 'unclear' : particular ? 'particularData' : undefined;
   const senderName = from ? singleLine(from.name) : undefined;
   return {
     kind: 'request',

@@ -42,7 +42,8 @@ export type IntakeDecision =
       kind: 'request';
       types: RequestType[];
       triage: boolean;
-      triageReason?: 'unclear' | 'spam';
+      /** spam; unclear: no type recognised; particularData: an erasure naming particular data (erasesParticularData). */
+      triageReason?: 'unclear' | 'spam' | 'particularData';
       language: Language;
       sender: string;
       senderName?: string;

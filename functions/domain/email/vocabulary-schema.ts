@@ -70,6 +70,20 @@ export const vocabularySchema = onFirstUse(() => {
      * as part of that sentence's withdrawal, as a sentence that begins in lower case is.
      */
     continuationWords: z.array(SingleWord).check(z.minLength(1)),
+    /**
+     * Particular data an erasure may name instead of the person's data or account ("удалите мой номер телефона из
+     * базы", "delete my photo"): such a mail goes to a person at the company rather than destroying everything held.
+     */
+    particularData: z.strictObject({
+      /** Words naming one kind of data: a phone number, an address, a photo, a name. */
+      words: z.array(SingleWord).check(z.minLength(1)),
+      /**
+       * Words that make such a word the key the data is found by, not what is to be erased ("data associated with
+       * my email address", "телефон нөміріме тіркелген аккаунт"), within two words on `side` of it.
+       */
+      keyWords: z.array(SingleWord).check(z.minLength(1)),
+      side: z.enum(['before', 'after']),
+    }),
     /** Where quoted history begins, so a quoted notice does not re-classify a reply. */
     quotedHistory: z.strictObject({
       /** A line ending like this introduces the quote ("wrote:", "написал(а):"). */

@@ -29,6 +29,8 @@ export interface CompiledVocabulary {
   marketingQuantifierWords: PhraseWord[];
   processingWords: PhraseWord[];
   continuationWords: PhraseWord[];
+  /** See vocabularySchema: particular data an erasure may name, and the words that make such data its key. */
+  particularData: { words: PhraseWord[]; keyWords: PhraseWord[]; side: 'before' | 'after' };
   quotedHistory: Vocabulary['quotedHistory'];
 }
 
@@ -55,6 +57,11 @@ export function loadVocabulary(raw: unknown, source: string, language: Language)
     marketingQuantifierWords: vocabulary.marketingQuantifierWords.map(phraseWord),
     processingWords: vocabulary.processingWords.map(phraseWord),
     continuationWords: vocabulary.continuationWords.map(phraseWord),
+    particularData: {
+      words: vocabulary.particularData.words.map(phraseWord),
+      keyWords: vocabulary.particularData.keyWords.map(phraseWord),
+      side: vocabulary.particularData.side,
+    },
     quotedHistory: vocabulary.quotedHistory,
   };
 }

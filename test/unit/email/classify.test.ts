@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyMailRequestTypes, classifyRequestTypes, fixedMailRequestTypes, fixedSubjectTypes } from '../../../functions/domain/email/classify.ts';
+import { classifyMailRequestTypes, classifyRequestTypes, erasesParticularData, fixedMailRequestTypes, fixedSubjectTypes } from '../../../functions/domain/email/classify.ts';
 import { vocabularies } from '../../../functions/domain/email/index.ts';
 import type { RequestType } from '../../../functions/domain/request-types.ts';
 import { CORPUS_CONTEXT } from '../../fixtures/mail/build-corpus.ts';
@@ -185,5 +185,30 @@ describe('fixedMailRequestTypes', () => {
     [['marketing_opt_out'], 'Больше не присылайте мне рассылку.', ['marketing_opt_out']],
   ])('%j / %s → %j', (fixedTypes, body, types) => {
     expect(fixedMailRequestTypes(fixedTypes, body, vocabularies())).toEqual(types);
+  });
+});
+
+describe('erasesParticularData', () => {
+  // Deleting a phone number is not destroying everything held: such a mail is read by a person at the company.
+  it.each<[string, boolean]>([
+    ['Отпишите меня от всех рассылок и удалите мой номер телефона из базы, пожалуйста.', true],
+    ['Удалите мою фотографию из вашей базы.', true],
+    ['Исправьте адрес почты, а старые данные удалите.', true],
+    ['Телефон нөмірімді базадан жойыңыз.', true],
+    ['Please delete my photo from your data.', true],
+    ['Remove my address details, please.', true],
+    // The data named is the key the person's data is found by, or nothing particular is named at all.
+    ['Удалите мои данные.', false],
+    ['Прошу удалить учётную запись, привязанную к номеру телефона.', false],
+    ['Please delete all data associated with my email address.', false],
+    ['Please delete my account linked to my phone number.', false],
+    ['Телефон нөміріме тіркелген аккаунтымды жойыңыз.', false],
+    ['Менің дербес деректерімді жоюды сұраймын.', false],
+    // Another sentence naming a phone number is not the erasure's object.
+    ['Удалите мои данные. Мой телефон для связи: +7 701 555 00 11.', false],
+    // No erasure asked for at all.
+    ['Исправьте мой номер телефона.', false],
+  ])('%s → %s', (text, particular) => {
+    expect(erasesParticularData(text, vocabularies())).toBe(particular);
   });
 });
