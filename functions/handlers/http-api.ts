@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { dependencies } from '../composition.ts';
 import { correctableFields, localize } from '../config/profile-schema.ts';
@@ -18,7 +18,7 @@ import { linkAlreadySent } from '../use-cases/verification.ts';
 import { requestsOfCode } from '../use-cases/verification-page.ts';
 import { inLanguage } from '../domain/localized.ts';
 import { consoleSignInRoutes } from './http/console-sign-in.ts';
-import { attachmentFieldProblems, checkAttachments, formAttachmentLimits } from '../domain/form-attachments.ts';
+import { attachmentFieldProblems, checkAttachments, formAttachmentLimits, type TakenFile } from '../domain/form-attachments.ts';
 import { keepFormAttachments } from '../use-cases/form-attachments.ts';
 import { parseMultipartForm } from './http/multipart-form.ts';
 import { serveRoutes, type Route } from './http/dispatch.ts';
@@ -116,17 +116,20 @@ function pageLanguage(event: APIGatewayProxyEventV2, fallback: Language): Langua
 }
 
 /**
- * The API's Idempotency-Key header is bound to the body (another body → 422). The form's hidden key only stops a
- * double click: a person who goes back and changes the form makes a new request, so the form's key is per body.
+ * The API's Idempotency-Key header is bound to the body (another body → 422). The form is sent again with the same
+ * fields and files the same day (UTC) by a double click, or by Back and Send, which renders the page and any key in
+ * it anew: that is the request it made. A person who changes anything makes a new one.
  */
-async function idempotencyOf(deps: Dependencies, event: APIGatewayProxyEventV2, formKey: unknown, submission: Submission): Promise<{ key: string; field: string } | undefined> {
+async function idempotencyOf(deps: Dependencies, event: APIGatewayProxyEventV2, form: boolean, submission: Submission, files: readonly TakenFile[]): Promise<{ key: string; field: string } | undefined> {
   const headerKey = header(event, 'idempotency-key');
   if (headerKey !== undefined) {
     if (!/^[\x21-\x7e]{1,255}$/.test(headerKey)) throw new ValidationError([{ field: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }], 'request');
     return { key: headerKey, field: 'Idempotency-Key' };
   }
-  if (typeof formKey === 'string' && formKey) return { key: `form:${formKey}:${await bodyHash(deps, submission)}`, field: 'idempotencyKey' };
-  return undefined;
+  if (!form) return undefined;
+  const sent = createHash('sha256');
+  for (const file of files) sent.update(`${file.filename}\n${file.contentType}\n${createHash('sha256').update(file.content).digest('hex')}\n`);
+  return { key: `form:${deps.clock.now().toISOString().slice(0, 10)}:${await bodyHash(deps, submission)}:${sent.digest('hex')}`, field: 'idempotencyKey' };
 }
 
 /** The client's address as API Gateway saw it; only its keyed hash is ever kept. */
@@ -163,10 +166,9 @@ function typedValues(fields: Record<string, unknown>): FormValues {
   return { types, email: text(fields.email), name: text(fields.name), message: text(fields.message), language: text(fields.language) || undefined, changes };
 }
 
-function formSettings(deps: Pick<Dependencies, 'profile'>, language: Language, idempotencyKey: string): FormSettings {
+function formSettings(deps: Pick<Dependencies, 'profile'>, language: Language): FormSettings {
   return {
     operatorName: localize(deps.profile.operator.name, language),
-    idempotencyKey,
     correctable: correctableFields(deps.profile),
     limits: { ...SUBMISSION_LIMITS, change: MAX_CHANGE_CHARS },
     attachments: formAttachmentLimits(),
@@ -178,7 +180,8 @@ async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
   await admit(deps, 'request', clientIp(event));
   const form = isForm(event);
   const fields = form ? formSubmission(parseBody(event)) : parseBody(event);
-  const { idempotencyKey: formKey, ...rest } = fields;
+  // Pages rendered by an earlier release still carry a key of their own; the form's key is its content now.
+  const { idempotencyKey: _pageKey, ...rest } = fields;
   const attachments = checkAttachments(sentFiles(event));
   let submission: Submission;
   try {
@@ -190,7 +193,7 @@ async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
     throw error;
   }
   if (attachments.problems.length) throw new ValidationError(attachmentFieldProblems(attachments.problems), 'request');
-  const { request, created } = await submitRequest(deps, submission, 'web', await idempotencyOf(deps, event, formKey, submission), await gpcSignal(event));
+  const { request, created } = await submitRequest(deps, submission, 'web', await idempotencyOf(deps, event, form, submission, attachments.files), await gpcSignal(event));
   if (attachments.files.length) await keepFormAttachments(deps, request.id, attachments.files);
   logger.info('request submitted', { reference: request.id, created, channel: 'web' });
   // A link already on its way to this address confirms this request too: say so, rather than promise another.
@@ -282,7 +285,7 @@ const routes: Record<PublicRouteKey, Route> = {
   'GET /': async (event) => {
     const deps = await dependencies();
     const language = pageLanguage(event, deps.profile.defaultLanguage);
-    return html(200, await requestFormPage(language, formSettings(deps, language, randomUUID())));
+    return html(200, await requestFormPage(language, formSettings(deps, language)));
   },
   'POST /api/requests': createRequest,
   'GET /verify': async (event) => {
@@ -353,7 +356,7 @@ export const handler = serveRoutes(routes, async (error, event) => {
   if (fields && error instanceof ValidationError && event.routeKey === 'POST /api/requests') {
     // What to fix, next to each field, with everything typed kept: nothing is lost to a typo.
     const values = typedValues(fields);
-    const settings = formSettings(deps, language, typeof fields.idempotencyKey === 'string' && fields.idempotencyKey ? fields.idempotencyKey : randomUUID());
+    const settings = formSettings(deps, language);
     return html(statusCode, await requestFormPage(language, settings, values, await formProblems(language, error.problems, values, settings)));
   }
   const details = body.fields?.map((f) => `${f.field}: ${f.message}`).join('; ') ?? body.message;

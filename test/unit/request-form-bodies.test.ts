@@ -124,3 +124,31 @@ describe('the multipart parser', () => {
     expect(Object.entries(fields)).toEqual([['__proto__', ['x']], ['constructor', ['y']]]);
   });
 });
+
+describe('the same form sent twice', () => {
+  const filePart = (name: string, content: string) =>
+    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="attachments"; filename="${name}"\r\nContent-Type: application/pdf\r\n\r\n${content}\r\n`;
+  const fields = (message: string) => [part('types', 'access'), part('email', 'aigerim@example.kz'), part('language', 'en'), part('message', message)];
+  const referenceOf = (page: string) => /DRB-[0-9A-Z]{5}-[0-9A-Z]{5}/.exec(page)![0];
+
+  it('by Back and Send (a page rendered anew, no key of its own) is the one request it made; a change makes another', async () => {
+    const first = await post(formBody(...fields('My orders, please.'), filePart('id.pdf', '%PDF-1.4 first')), multipart);
+    const again = await post(formBody(...fields('My orders, please.'), filePart('id.pdf', '%PDF-1.4 first')), multipart);
+    expect(first.status).toBe(202);
+    expect(referenceOf(again.body)).toBe(referenceOf(first.body));
+    // Other words, or another file, are another request: nothing the person sent is dropped.
+    const otherWords = await post(formBody(...fields('My payments, please.'), filePart('id.pdf', '%PDF-1.4 first')), multipart);
+    const otherFile = await post(formBody(...fields('My orders, please.'), filePart('id.pdf', '%PDF-1.4 second')), multipart);
+    expect(new Set([first, otherWords, otherFile].map((answer) => referenceOf(answer.body))).size).toBe(3);
+    const person = await system.deps.requests.findByPerson(await system.deps.personKey('aigerim@example.kz'));
+    expect(person).toHaveLength(3);
+  });
+
+  it('the next day is a new request', async () => {
+    const body = formBody(...fields('My orders, please.'));
+    const first = await post(body, multipart);
+    system.setNow(new Date(system.deps.clock.now().getTime() + 24 * 3_600_000));
+    const nextDay = await post(body, multipart);
+    expect(referenceOf(nextDay.body)).not.toBe(referenceOf(first.body));
+  });
+});

@@ -35,7 +35,6 @@ export interface FormValues {
 /** What the form offers and how it is bounded: the operator's name, correctable fields and the schema's limits. */
 export interface FormSettings {
   operatorName: string;
-  idempotencyKey: string;
   correctable: ReadonlyMap<string, CorrectableField>;
   limits: { email: number; name: number; message: number; change: number };
   attachments: FormAttachmentLimits;
@@ -93,7 +92,6 @@ export async function requestFormPage(language: Language, settings: FormSettings
     m.page('formTitle'),
     `<p>${escapeHtml(settings.operatorName)}</p><p>${escapeHtml(m.page('formIntro'))}</p>
 ${summary}<form method="post" action="/api/requests?lang=${language}" enctype="multipart/form-data">
-<input type="hidden" name="idempotencyKey" value="${escapeHtml(settings.idempotencyKey)}">
 <fieldset id="types"${typesProblem.attributes ? ' aria-describedby="problem-types"' : ''}><legend>${escapeHtml(m.page('typeLabel'))}</legend>
 ${types}
 </fieldset>${typesProblem.note}
