@@ -43,6 +43,7 @@ export type Channel = (typeof CHANNELS)[number];
 /** The channels an operator enters a request for: received by phone, by post or in person. */
 export const ENTERED_CHANNELS = ['phone', 'post', 'in_person'] as const satisfies readonly Channel[];
 export type EnteredChannel = (typeof ENTERED_CHANNELS)[number];
+export const isEnteredChannel = (channel: Channel): channel is EnteredChannel => (ENTERED_CHANNELS as readonly Channel[]).includes(channel);
 
 /** The most a person's message holds (the form, the API, and the text kept from a request's mail). */
 export const MAX_MESSAGE_CHARS = 5000;

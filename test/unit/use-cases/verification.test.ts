@@ -323,6 +323,27 @@ describe('requestVerification', () => {
     expect(await auditTypes(s, request.id)).toEqual(['request.received', 'mail.sent', 'status.changed', 'status.changed']);
   });
 
+  it('names, in the receipt of an entered request, the channel the person made it by — not every channel there is', async () => {
+    const cases = [
+      { channel: 'phone', language: 'kk', says: 'Сіз телефон арқылы берген сұрауыңызды тіркедік: ' },
+      { channel: 'post', language: 'ru', says: 'Мы зарегистрировали ваш запрос, сделанный по почте и полученный ' },
+      { channel: 'in_person', language: 'en', says: 'We have registered the request you made in person, received on ' },
+    ] as const;
+    for (const { channel, language, says } of cases) {
+      const s = systemFor('profiles/demo.json');
+      const { request } = await enterRequest(
+        s.deps,
+        { types: ['access'], email: EMAIL, language, channel, receivedAt: '2026-02-09', identity: 'attested', attestation: 'called back' },
+        OPERATOR,
+        { key: `operator:${channel}`, field: 'Idempotency-Key' },
+      );
+      await stepRuns(s, request.id, codeOf('c'));
+      const [receipt] = mailsTo(s, EMAIL);
+      expect(receipt!.text).toContain(says);
+      expect(receipt!.text).not.toMatch(/Телефон, пошта|по телефону, почтой|by telephone, by post/);
+    }
+  });
+
   it('does for an execution started before, at its Acknowledge step, what the start and the step now do, and the step then adds nothing twice', async () => {
     const s = systemFor('profiles/demo.json');
     const request = await placeRequest(s, ['access', 'erasure'], { status: 'RECEIVED', email: EMAIL });
