@@ -121,7 +121,8 @@ describe('receiveEmail', () => {
     expect(await receiveEmail(s.deps, 'ses-late-1', reply(1, 'Деньги так и не пришли.'), PASS)).toEqual({ outcome: 'reply', requestId: request.id });
 
     const seen = await inbox(s.deps, {});
-    expect(seen.counts).toMatchObject({ open: 0, newReply: 1 });
+    expect(seen.counts).toMatchObject({ all: 1, open: 0, newReply: 1 });
+    expect(seen.requests.map((r) => r.reference)).toEqual([request.id]);
     expect((await inbox(s.deps, { filter: 'newReply' })).requests).toEqual([expect.objectContaining({ reference: request.id, status: 'COMPLETED', flags: ['newReply'] })]);
     expect(await s.deps.openWork.list()).toEqual([{ requestId: request.id, id: 'reply', kind: 'reply', since: replyAt }]);
     const [alert, ...more] = operatorMails(s);
