@@ -284,8 +284,9 @@ export interface OutgoingMail {
   text: string;
   /** Our own Message-ID, so that replies can be joined to the request. */
   messageId: string;
-  /** The mail this one answers (the person's, for a request made by mail): In-Reply-To and References, so it threads. */
+  /** The mail this one answers (In-Reply-To), and the thread it belongs to, its first mail first (References). */
   inReplyTo?: string;
+  references?: string[];
   /** The company's name as the From shows it, in the mail's language; else the mailer's own (the default language's). */
   fromName?: string;
   /** Answers the law requires are transactional; marketing mail is never sent to a suppressed address. */
@@ -313,10 +314,10 @@ export interface MailKey {
  */
 export interface SentMailLedger {
   /**
-   * Claims the mail with this Message-ID; if it was claimed before, returns the earlier claim: its Message-ID and
-   * whether it was confirmed sent.
+   * Claims the mail with this Message-ID (`first`: this call claimed it); if it was claimed before, returns the
+   * earlier claim: its Message-ID and whether it was confirmed sent.
    */
-  claim(key: MailKey, messageId: string): Promise<{ messageId: string; sent: boolean }>;
+  claim(key: MailKey, messageId: string): Promise<{ messageId: string; sent: boolean; first: boolean }>;
   /** Confirms the claimed mail went out, with the audit event that records it, in one write. */
   confirm(key: MailKey, messageId: string, event: AuditEvent): Promise<void>;
 }

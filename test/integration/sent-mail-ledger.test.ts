@@ -18,10 +18,11 @@ describe('the sent-mail ledger in DynamoDB', () => {
     expect(first.messageId).toBe(second.messageId);
     expect(['<a@derbes.local>', '<b@derbes.local>']).toContain(first.messageId);
     expect(first.sent || second.sent).toBe(false);
+    expect([first.first, second.first].sort()).toEqual([false, true]);
 
     await ledger.confirm(key, first.messageId, { type: 'mail.sent', detail: { template: 'receipt', messageId: first.messageId, sha256: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' } });
-    expect(await ledger.claim(key, '<c@derbes.local>')).toEqual({ messageId: first.messageId, sent: true });
-    expect(await ledger.claim({ ...key, round: 2 }, '<d@derbes.local>')).toEqual({ messageId: '<d@derbes.local>', sent: false });
+    expect(await ledger.claim(key, '<c@derbes.local>')).toEqual({ messageId: first.messageId, sent: true, first: false });
+    expect(await ledger.claim({ ...key, round: 2 }, '<d@derbes.local>')).toEqual({ messageId: '<d@derbes.local>', sent: false, first: true });
     const trail = await new DynamoAuditLog(ddb.db, ddb.tables.audit).list(key.requestId);
     expect(trail.map((e) => e.type)).toEqual(['mail.sent']);
   });
@@ -35,6 +36,6 @@ describe('the sent-mail ledger in DynamoDB', () => {
     await ledger.confirm(key, messageId, sent);
     const trail = await new DynamoAuditLog(ddb.db, ddb.tables.audit).list(key.requestId);
     expect(trail.map((e) => e.type)).toEqual(['mail.sent']);
-    expect(await ledger.claim(key, '<s@derbes.local>')).toEqual({ messageId, sent: true });
+    expect(await ledger.claim(key, '<s@derbes.local>')).toEqual({ messageId, sent: true, first: false });
   });
 });

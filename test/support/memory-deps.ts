@@ -722,9 +722,9 @@ export class MemorySentMail implements SentMailLedger {
   }
   async claim(key: MailKey, messageId: string) {
     const earlier = this.entries.get(this.id(key));
-    if (earlier) return { ...earlier };
+    if (earlier) return { ...earlier, first: false };
     this.entries.set(this.id(key), { messageId, sent: false });
-    return { messageId, sent: false };
+    return { messageId, sent: false, first: true };
   }
   async confirm(key: MailKey, messageId: string, event: AuditEvent) {
     this.entries.set(this.id(key), { messageId, sent: true });

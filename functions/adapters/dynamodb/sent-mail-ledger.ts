@@ -20,7 +20,7 @@ export class DynamoSentMailLedger implements SentMailLedger {
     return { pk: requestId, sk: `MAIL#${kind}#${round}` };
   }
 
-  async claim(key: MailKey, messageId: string): Promise<{ messageId: string; sent: boolean }> {
+  async claim(key: MailKey, messageId: string): Promise<{ messageId: string; sent: boolean; first: boolean }> {
     try {
       await this.db.send(
         new PutCommand({
@@ -29,11 +29,11 @@ export class DynamoSentMailLedger implements SentMailLedger {
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
-      return { messageId, sent: false };
+      return { messageId, sent: false, first: true };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const earlier = await this.db.send(new GetCommand({ TableName: this.requestsTable, Key: this.key(key), ConsistentRead: true }));
-      return { messageId: String(earlier.Item?.messageId), sent: Boolean(earlier.Item?.sentAt) };
+      return { messageId: String(earlier.Item?.messageId), sent: Boolean(earlier.Item?.sentAt), first: false };
     }
   }
 
