@@ -23,7 +23,7 @@ function filterLinks(texts, counts, active) {
   return el(
     'nav',
     { class: 'filters', 'aria-label': texts.t('inbox.filtersLabel') },
-    el('ul', {}, link('/console', texts.t('inbox.all'), counts.open, !active), FILTERS.map((f) => link(`/console?filter=${f}`, texts.t(`filters.${f}`), counts[f], active === f))),
+    el('ul', {}, link('/console', texts.t('inbox.all'), counts.all, !active), FILTERS.map((f) => link(`/console?filter=${f}`, texts.t(`filters.${f}`), counts[f], active === f))),
   );
 }
 

@@ -71,8 +71,12 @@ function buildProfileSchemas() {
     erasure: z._default(z.enum(['delete', 'anonymise']), 'delete'),
     /** Fields overwritten when erasure is `anonymise` (and the only ones a rectification may change, if set). */
     personalFields: z._default(z.array(z.string().check(z.minLength(1))), []),
-    /** A legal duty to keep this data (e.g. accounting law): erasure and the retention purge keep it, and the answer names this basis. */
-    legalHold: z.optional(z.strictObject({ basis: LocalizedText })),
+    /**
+     * A legal duty to keep this data (e.g. accounting law): erasure and the retention purge keep it, and the answer
+     * names this basis and, where it is known, the `term` the law sets, as the person reads it ("five years after
+     * the year of the payment").
+     */
+    legalHold: z.optional(z.strictObject({ basis: LocalizedText, term: z.optional(LocalizedText) })),
     /** A mailing list: a marketing opt-out removes the person's records here. */
     marketingList: z._default(z.boolean(), false),
     /** Labels and formats of the fields its records hold, what is withheld and what a person may correct. */
@@ -303,6 +307,7 @@ function buildProfileSchemas() {
         checkLocalized(source.description, ['sources', i, 'description']);
         checkLocalized(source.categories, ['sources', i, 'categories']);
         if (source.legalHold) checkLocalized(source.legalHold.basis, ['sources', i, 'legalHold', 'basis']);
+        if (source.legalHold?.term) checkLocalized(source.legalHold.term, ['sources', i, 'legalHold', 'term']);
         for (const [field, declaration] of Object.entries(source.fields)) {
           const path = ['sources', i, 'fields', field];
           checkLocalized(declaration.label, [...path, 'label']);

@@ -3,7 +3,7 @@ import { dateFormatProblem, formatInZone, formatLocalDate, localDateOf, parseIns
 import { ConfigurationError, toFieldProblems, type FieldProblem } from './errors.ts';
 import { loadMessageCatalogue, loadedMessageCatalogue, messageCatalogueFile } from './message-catalogues.ts';
 import { onFirstUse } from './on-first-use.ts';
-import { CHANNELS, REQUEST_STATUSES, type Channel, type DataSubjectRequest, type RequestStatus } from './request.ts';
+import { CHANNELS, ENTERED_CHANNELS, REQUEST_STATUSES, type Channel, type DataSubjectRequest, type EnteredChannel, type RequestStatus } from './request.ts';
 import { NOTICE_TYPES, type NoticeType } from './request-policy.ts';
 import { LANGUAGES, REQUEST_TYPES, type Language, type RequestType } from './request-types.ts';
 import { EXECUTION_STATUSES, WORKFLOW_STEPS, type ExecutionStatus, type WorkflowStep } from './workflow-steps.ts';
@@ -20,7 +20,7 @@ const MAIL_PLACEHOLDERS = {
    * The receipt of a request taken by phone, post or in person whose identity the operator checked: its address counts
    * as confirmed from entry (the person gave it to the operator), so it is mailed with no link and greets by name.
    */
-  receiptEntered: ['reference', 'greetingName', 'operator', 'receivedAt', 'types', 'dueAt', 'rule', 'contact'],
+  receiptEntered: ['reference', 'greetingName', 'operator', 'receivedAt', 'types', 'dueAt', 'rule', 'contact', 'channel'],
   answer: ['reference', 'greetingName', 'receivedAt', 'types', 'sections', 'operator', 'contact'],
   refusal: ['reference', 'greetingName', 'receivedAt', 'types', 'reason', 'basis', 'operator', 'contact'],
   interimAnswer: ['reference', 'greetingName', 'receivedAt', 'types', 'dueAt', 'operator', 'contact'],
@@ -65,16 +65,20 @@ const ANSWER_PLACEHOLDERS = {
   blocking: ['sources'],
   unblocking: ['sources'],
   erasure: ['sources'],
+  erasureAnonymised: ['sources'],
   withdrawalBlocked: ['sources'],
   withdrawalErased: ['sources'],
+  withdrawalAnonymised: ['sources'],
   unsubscribed: ['sources'],
   consentRecorded: ['sources'],
+  marketingRecorded: ['sources'],
   nothingToRectify: [],
   nothingToBlock: [],
   nothingToUnblock: [],
   nothingToErase: [],
   notSubscribed: [],
   kept: ['source', 'basis'],
+  keptFor: ['source', 'basis', 'term'],
   consentWithdrawal: ['purposes'],
   marketingOptOut: [],
   processorsTold: ['processors'],
@@ -193,6 +197,8 @@ const catalogSchema = onFirstUse(() => {
     roles: record(['processor', 'recipient'] as const, text),
     consentEvents: record(CONSENT_EVENTS, text),
     channels: record(CONSENT_CHANNELS, text),
+    /** How the person made a request an operator entered, as its receipt says it ("by telephone"). */
+    enteredChannels: record(ENTERED_CHANNELS, text),
     builtinFields: record(BUILTIN_FIELDS, text),
     mail: record(Object.keys(MAIL_PLACEHOLDERS) as MailTemplate[], z.strictObject({ subject: text, body: text })),
     answer: record(Object.keys(ANSWER_PLACEHOLDERS) as AnswerText[], text),
@@ -229,6 +235,7 @@ type Catalog = z.infer<ReturnType<typeof catalogSchema>> & {
   timeZones: Record<(typeof KNOWN_TIME_ZONES)[number], string>;
   consentEvents: Record<(typeof CONSENT_EVENTS)[number], string>;
   channels: Record<(typeof CONSENT_CHANNELS)[number], string>;
+  enteredChannels: Record<EnteredChannel, string>;
   builtinFields: Record<BuiltinField, string>;
   roles: Record<'processor' | 'recipient', string>;
 };
@@ -334,6 +341,7 @@ export function messagesFor(language: Language) {
     roleName: (role: 'processor' | 'recipient') => catalog.roles[role],
     consentEventName: (event: (typeof CONSENT_EVENTS)[number]) => catalog.consentEvents[event],
     channelName: (channel: (typeof CONSENT_CHANNELS)[number]) => catalog.channels[channel],
+    enteredChannelName: (channel: EnteredChannel) => catalog.enteredChannels[channel],
     builtinField: (field: BuiltinField) => catalog.builtinFields[field],
     yesNo: (value: boolean) => (value ? catalog.yes : catalog.no),
     /** Joins a list the way the language does in running text. */

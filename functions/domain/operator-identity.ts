@@ -18,6 +18,11 @@ export function operatorName(actor: OperatorActor): string {
   return actor.kind === 'person' ? actor.email : `key ${actor.keyId}`;
 }
 
+/** The key's id in a name operatorName gave a key (`key <id>`, as a request keeps who entered, wrote or decided); else none. */
+export function keyIdOfName(name: string): string | undefined {
+  return /^key (key-\S+)$/.exec(name)?.[1];
+}
+
 /** True when `role` includes everything `least` may do. */
 export function roleSatisfies(role: OperatorRole, least: OperatorRole): boolean {
   return OPERATOR_ROLES.indexOf(role) >= OPERATOR_ROLES.indexOf(least);

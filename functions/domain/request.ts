@@ -43,6 +43,7 @@ export type Channel = (typeof CHANNELS)[number];
 /** The channels an operator enters a request for: received by phone, by post or in person. */
 export const ENTERED_CHANNELS = ['phone', 'post', 'in_person'] as const satisfies readonly Channel[];
 export type EnteredChannel = (typeof ENTERED_CHANNELS)[number];
+export const isEnteredChannel = (channel: Channel): channel is EnteredChannel => (ENTERED_CHANNELS as readonly Channel[]).includes(channel);
 
 /** The most a person's message holds (the form, the API, and the text kept from a request's mail). */
 export const MAX_MESSAGE_CHARS = 5000;
@@ -160,6 +161,8 @@ export interface DataSubjectRequest {
   operatorMessages?: OperatorMessage[];
   /** For a request made by mail: the mail it answers, so that what derbes sends threads under it in the person's client. */
   firstMail?: FirstMail;
+  /** The Message-ID of the person's latest mail joined to the request: what derbes sends next answers it. */
+  latestMail?: string;
   /** When the person confirmed the link mailed to the address: every step that changes data checks it. */
   verifiedAt?: string;
   /**
@@ -227,6 +230,15 @@ export function verifiedNow(
  */
 export function requestMessageId(requestId: string, kind: string, domain: string): string {
   return `<${requestId}.${kind}.${randomBytes(6).toString('hex')}@${domain}>`;
+}
+
+/**
+ * The Message-ID of a request's receipt where the person did not write (the form, an operator's entry): the first
+ * mail of the request's thread, named by the reference alone, so every later mail of the request names it without
+ * storing it. A request gets one receipt at most (a link, or an entered request's registration).
+ */
+export function receiptMessageId(requestId: string, domain: string): string {
+  return `<${requestId}.receipt@${domain}>`;
 }
 
 // Crockford base32 without I, L, O, U: readable over the phone, no accidental words.

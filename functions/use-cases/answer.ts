@@ -1,10 +1,10 @@
-import { localize } from '../config/profile-schema.ts';
+import { localize, type DataSource } from '../config/profile-schema.ts';
 import type { RecordedAuditEvent } from '../domain/audit.ts';
 import { PlanOutdatedError } from '../domain/errors.ts';
 import { loadMessages, type AnswerText, type Messages } from '../domain/messages.ts';
 import { OPEN_STATUSES, type DataSubjectRequest } from '../domain/request.ts';
 import { anyType, policyOf, type SourceStep } from '../domain/request-policy.ts';
-import type { RequestType } from '../domain/request-types.ts';
+import type { Language, RequestType } from '../domain/request-types.ts';
 import { accessReport, accessText, publishAccessPackage } from './access-package.ts';
 import { assertMayChangeData } from './guards.ts';
 import { consentSections } from './consent.ts';
@@ -21,21 +21,24 @@ function typesServedBy(step: SourceStep, types: readonly RequestType[]): Request
 
 /**
  * How the answer says what each step did: the sentence for records changed, and the one for nothing to change
- * (only where the person asked for exactly that; a withdrawal's own section says the rest).
+ * (only where the person asked for exactly that; a withdrawal's own section says the rest). A step that destroys says
+ * how each source does it (its `erasure`): destroyed, or anonymised.
  */
-const STEP_TEXT: Partial<Record<SourceStep, { done: AnswerText; nothing?: AnswerText }>> = {
+const STEP_TEXT: Partial<Record<SourceStep, { done: AnswerText | Record<DataSource['erasure'], AnswerText>; nothing?: AnswerText }>> = {
   rectification: { done: 'rectification', nothing: 'nothingToRectify' },
   blocking: { done: 'blocking', nothing: 'nothingToBlock' },
   unblocking: { done: 'unblocking', nothing: 'nothingToUnblock' },
-  erasure: { done: 'erasure', nothing: 'nothingToErase' },
-  consent_flags: { done: 'consentRecorded' },
+  erasure: { done: { delete: 'erasure', anonymise: 'erasureAnonymised' }, nothing: 'nothingToErase' },
   marketing_opt_out: { done: 'unsubscribed', nothing: 'notSubscribed' },
 };
 
+/** After a withdrawal where the profile erases: destroyed or anonymised, as each source does it. */
+const WITHDRAWAL_ERASED = { delete: 'withdrawalErased', anonymise: 'withdrawalAnonymised' } as const;
+
 interface StepReport {
   step: SourceStep;
-  done: string[];
-  kept: Array<{ source: string; basis: string }>;
+  done: DataSource[];
+  kept: Array<{ source: DataSource; basis: string }>;
   /** Planned somewhere and finished everywhere: only then may the answer say there was nothing to do. */
   complete: boolean;
 }
@@ -49,30 +52,52 @@ function stepReports(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRe
       const report = reports.get(step) ?? { step, done: [], kept: [], complete: true };
       reports.set(step, report);
       const outcome: SourceOutcome | undefined = result?.outcomes[step];
-      const name = localize(source.description, request.language);
       if (!outcome) report.complete = false;
-      else if (outcome.status === 'kept') report.kept.push({ source: name, basis: outcome.basis });
-      else if (outcome.affected > 0) report.done.push(name);
+      else if (outcome.status === 'kept') report.kept.push({ source, basis: outcome.basis });
+      else if (outcome.affected > 0) report.done.push(source);
     }
   }
   return [...reports.values()];
 }
 
+/**
+ * The sentences for the sources a step changed: one text for all, or, for a step that destroys, one per way the
+ * sources erase (destroyed here, anonymised there).
+ */
+function doneSections(done: readonly DataSource[], text: AnswerText | Record<DataSource['erasure'], AnswerText>, name: (source: DataSource) => string, m: Messages): string[] {
+  if (typeof text === 'string') return done.length ? [m.answer(text, { sources: m.sourceList(done.map(name)) })] : [];
+  return (Object.entries(text) as Array<[DataSource['erasure'], AnswerText]>).flatMap(([erasure, byErasure]) => doneSections(done.filter((source) => source.erasure === erasure), byErasure, name, m));
+}
+
+/**
+ * Where the law keeps the data: the source, the hold's basis, and how long the data are kept where the profile
+ * knows the term (else: as long as the law requires).
+ */
+function keptSection(source: DataSource, basis: string, language: Language, m: Messages): string {
+  const term = source.legalHold?.term;
+  const values = { source: localize(source.description, language), basis };
+  return term ? m.answer('keptFor', { ...values, term: localize(term, language) }) : m.answer('kept', values);
+}
+
 /** What was changed, blocked or destroyed where, what was kept and why, and what there was nothing to do for. */
 function changeSections(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest, results: SourceResult[], m: Messages): string[] {
   const sections: string[] = [];
+  const name = (source: DataSource) => localize(source.description, request.language);
   for (const report of stepReports(deps, request, results)) {
-    const sources = m.sourceList(report.done);
     if (report.step === 'consent_withdrawal') {
-      if (report.done.length) sections.push(m.answer(deps.profile.consentWithdrawal.sources === 'block' ? 'withdrawalBlocked' : 'withdrawalErased', { sources }));
+      sections.push(...doneSections(report.done, deps.profile.consentWithdrawal.sources === 'block' ? 'withdrawalBlocked' : WITHDRAWAL_ERASED, name, m));
+    } else if (report.step === 'consent_flags') {
+      // An opt-out alone ends the marketing consents only: the records then say no marketing, not every consent withdrawn.
+      const withdrawn = anyType(request.types, (policy) => policy.endsConsents === 'every purpose');
+      sections.push(...doneSections(report.done, withdrawn ? 'consentRecorded' : 'marketingRecorded', name, m));
     } else if (report.step === 'rectification' && report.done.length) {
-      sections.push(m.answer('rectification', { changes: describeChanges(deps, request, m), sources }));
+      sections.push(m.answer('rectification', { changes: describeChanges(deps, request, m), sources: m.sourceList(report.done.map(name)) }));
     } else {
       const text = STEP_TEXT[report.step];
-      if (text && report.done.length) sections.push(m.answer(text.done, { sources }));
+      if (text && report.done.length) sections.push(...doneSections(report.done, text.done, name, m));
       else if (text?.nothing && report.complete && !report.kept.length) sections.push(m.answer(text.nothing));
     }
-    for (const kept of report.kept) sections.push(m.answer('kept', kept));
+    for (const kept of report.kept) sections.push(keptSection(kept.source, kept.basis, request.language, m));
   }
   return sections;
 }

@@ -191,9 +191,9 @@ export async function evidencePack(deps: PackDeps, requestId: string, language: 
   const rule = request.deadline.rule;
   const source = (id: string) => profile.sources.find((candidate) => candidate.id === id);
   const processor = (id: string) => profile.processors.find((candidate) => candidate.id === id);
-  // The pack is written in `language`, names the language the person wrote in, and quotes a refusal's ground.
+  // The pack is written in `language` (the language the person wrote in named in it too) and quotes a refusal's ground.
   // The calendar is the one of the jurisdiction the request was received under, which a later deployment may have changed.
-  await Promise.all([loadMessageCatalogue(language), loadMessageCatalogue(request.language), loadRefusalGrounds(rule.jurisdiction), deps.deadlines.load([rule.jurisdiction])]);
+  await Promise.all([loadMessageCatalogue(language), loadRefusalGrounds(rule.jurisdiction), deps.deadlines.load([rule.jurisdiction])]);
   const decisionReasons = await describeReasons(reviewReasons(deps, request), language);
   const document = evidencePackDocument(
     {

@@ -52,8 +52,9 @@ export function inboxFlags(request: DataSubjectRequest, now: Date, policy: Depen
 const looksLikeAddress = (q: string) => /^[^\s@]+@[^\s@]+$/.test(q);
 
 /**
- * The operator's inbox: open requests by due date (all of them, or one filter's), each with the filters it falls
- * under, and every filter's count over all open requests. A search (`q`) finds a reference, or every request of an
+ * The operator's inbox: open requests by due date, then answered ones the person wrote to again (all of them, or one
+ * filter's), each with the filters it falls under; every filter's count, the open requests' (`open`), and `all`,
+ * what the unfiltered list holds — the open requests and the answered ones with a new reply. A search (`q`) finds a reference, or every request of an
  * address — open or closed — through the person index by the address's keyed hash, never by reading every request.
  */
 export async function inbox(deps: Pick<Dependencies, 'requests' | 'clock' | 'profile' | 'personKey' | 'openWork'>, rawQuery: unknown) {
@@ -69,16 +70,17 @@ export async function inbox(deps: Pick<Dependencies, 'requests' | 'clock' | 'pro
     ...(request.name ? { name: request.name } : {}),
     flags: [...inboxFlags(request, now, deps.profile.escalation, repliedAfterAnswer.has(request.id))],
   });
-  const counts = Object.fromEntries([['open', 0], ...INBOX_FILTERS.map((f) => [f, 0])]) as Record<InboxFilter | 'open', number>;
+  const counts = Object.fromEntries([['all', 0], ['open', 0], ...INBOX_FILTERS.map((f) => [f, 0])]) as Record<InboxFilter | 'all' | 'open', number>;
   const listed: DataSubjectRequest[] = [];
   for await (const request of deps.requests.eachOpen()) {
     counts.open++;
+    counts.all++;
     repliedAfterAnswer.delete(request.id); // open: counted here, by its replies
     const flags = inboxFlags(request, now, deps.profile.escalation);
     for (const flag of flags) counts[flag]++;
     if (!query.q && (!query.filter || flags.has(query.filter))) listed.push(request);
   }
-  // Each a new reply, listed after the open requests (unfiltered, or as new replies); not counted as open.
+  // Each a new reply, listed after the open requests (unfiltered, or as new replies): counted in all, not as open.
   for (const requestId of repliedAfterAnswer) {
     const request = await deps.requests.get(requestId).catch((error: unknown) => {
       if (error instanceof NotFoundError) return undefined; // erased meanwhile
@@ -86,6 +88,7 @@ export async function inbox(deps: Pick<Dependencies, 'requests' | 'clock' | 'pro
     });
     if (!request) continue;
     counts.newReply++;
+    counts.all++;
     if (!query.q && (!query.filter || query.filter === 'newReply')) listed.push(request);
   }
   if (query.q) listed.push(...(await search(deps, query.q)));

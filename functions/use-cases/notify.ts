@@ -6,7 +6,7 @@ import { loadRefusalGrounds, refusalGrounds } from '../domain/refusal-grounds.ts
 import { REQUEST_TYPES, type Language, type RequestType } from '../domain/request-types.ts';
 import { loadMessages, type AlertKind, type CommandLabel, type MailTemplate, type Messages } from '../domain/messages.ts';
 import type { AuditEvent } from '../domain/audit.ts';
-import { requestMessageId, type DataSubjectRequest } from '../domain/request.ts';
+import { receiptMessageId, requestMessageId, type DataSubjectRequest } from '../domain/request.ts';
 import type { Dependencies } from './dependencies.ts';
 import type { MailClaim, MailKey, OutgoingMail } from './ports.ts';
 import { MailBeingSent } from '../domain/errors.ts';
@@ -39,16 +39,17 @@ async function sendOnce(
   deps: Pick<Dependencies, 'profile' | 'mailer' | 'sentMail'>,
   key: MailKey,
   template: MailTemplate,
-  mail: Omit<OutgoingMail, 'messageId'>,
+  mail: Omit<OutgoingMail, 'messageId'> & Partial<Pick<OutgoingMail, 'messageId'>>,
   event: (messageId: string, sha256: string) => AuditEvent,
   admit?: (first: boolean) => Promise<boolean>,
 ): Promise<string | undefined> {
-  const proposed = requestMessageId(key.requestId, template, mailDomain(deps.profile));
+  // A mail with a Message-ID of its own (a receipt that begins a thread) keeps it; any other gets a new one.
+  const proposed = mail.messageId ?? requestMessageId(key.requestId, template, mailDomain(deps.profile));
   const claim = await claimOrWait(deps, key, proposed);
   if (claim.state === 'sent') return claim.messageId;
   const sent = { ...mail, messageId: claim.messageId };
   try {
-    if (admit && !(await admit(claim.messageId === proposed))) {
+    if (admit && !(await admit(claim.first))) {
       await deps.sentMail.release(key, claim.messageId, claim.token);
       return undefined;
     }
@@ -85,24 +86,36 @@ async function claimOrWait(deps: Pick<Dependencies, 'sentMail'>, key: MailKey, p
 const MAX_ECHOED_SUBJECT_CHARS = 200;
 const REPLY_PREFIXES = /^(?:\s*(?:re|aw|sv|ответ|отв|жауап)\s*(?:\[\d+\])?\s*:\s*)+/iu;
 
+/** The receipts: where the person did not write, the first mail of the request's thread. */
+const RECEIPTS: ReadonlySet<MailTemplate> = new Set(['receipt', 'receiptUnclear', 'receiptEntered']);
+
 /**
- * For a request made by mail, a notice answers the person's mail: In-Reply-To names it, and the subject is theirs
- * with the reference, "Re: <their subject> [DRB-…]". Their subject is repeated to the address only once it is known
- * to be theirs (it confirmed a link, or its domain's DMARC vouched for the mail); before that the notice keeps its own
- * subject, still threaded.
+ * The mails of one request make one thread in the person's client. Each names in References the mail the thread
+ * begins with — the person's mail that made the request, or else our receipt (receiptMessageId, which a receipt is
+ * sent as) — and answers, in In-Reply-To, the person's latest mail, else that first one.
+ * For a request made by mail the subject is the person's with the reference, "Re: <their subject> [DRB-…]", once it
+ * is known to be theirs (the address confirmed a link, or its domain's DMARC vouched for the mail); before that, and
+ * for a request made otherwise, the notice keeps its own subject ("Re: " when it answers a mail of the person's).
  */
-export function threadedUnder(request: Pick<DataSubjectRequest, 'id' | 'firstMail' | 'verifiedAt'>, subject: string, answering?: string): Pick<OutgoingMail, 'subject' | 'inReplyTo'> {
+export function threadedUnder(
+  request: Pick<DataSubjectRequest, 'id' | 'firstMail' | 'latestMail' | 'verifiedAt'>,
+  template: MailTemplate,
+  subject: string,
+  domain: string,
+): Pick<OutgoingMail, 'subject' | 'inReplyTo' | 'references'> & Partial<Pick<OutgoingMail, 'messageId'>> {
   const first = request.firstMail;
-  if (!first) return answering ? { subject: `Re: ${subject}`, inReplyTo: answering } : { subject };
-  const theirs = first.subject.replace(REPLY_PREFIXES, '').trim().slice(0, MAX_ECHOED_SUBJECT_CHARS);
-  if (!theirs || !(first.authenticated || request.verifiedAt)) return { subject: `Re: ${subject}`, inReplyTo: answering ?? first.messageId };
-  return { subject: `Re: ${theirs}${theirs.includes(request.id) ? '' : ` [${request.id}]`}`, inReplyTo: answering ?? first.messageId };
+  const root = first?.messageId ?? receiptMessageId(request.id, domain);
+  if (!first && RECEIPTS.has(template)) return { subject, messageId: root };
+  const parent = request.latestMail ?? root;
+  const thread = { inReplyTo: parent, references: parent === root ? [root] : [root, parent] };
+  const theirs = first?.subject.replace(REPLY_PREFIXES, '').trim().slice(0, MAX_ECHOED_SUBJECT_CHARS);
+  if (!first || !theirs || !(first.authenticated || request.verifiedAt)) return { subject: parent === root && !first ? subject : `Re: ${subject}`, ...thread };
+  return { subject: `Re: ${theirs}${theirs.includes(request.id) ? '' : ` [${request.id}]`}`, ...thread };
 }
 
 /**
- * Sends one notice to the person and records it; `round` tells apart notices of one kind a request may get more than
- * once; `answering` is the Message-ID of the person's mail it answers, where that is not the one that made the request.
- * Returns its Message-ID (the first attempt's, when it went out before).
+ * Sends one notice to the person and records it, in the request's thread (threadedUnder); `round` tells apart notices
+ * of one kind a request may get more than once. Returns its Message-ID (the first attempt's, when it went out before).
  */
 export async function notifyPerson(
   deps: Pick<Dependencies, 'profile' | 'mailer' | 'sentMail'>,
@@ -110,9 +123,8 @@ export async function notifyPerson(
   template: MailTemplate,
   values: Record<string, string>,
   round: MailKey['round'] = 1,
-  answering?: string,
 ): Promise<string> {
-  return (await sendPersonNotice(deps, request, template, values, round, answering))!; // no `admit`: always sent
+  return (await sendPersonNotice(deps, request, template, values, round))!; // no `admit`: always sent
 }
 
 /**
@@ -127,7 +139,7 @@ export async function notifyPersonIfAdmitted(
   values: Record<string, string>,
   admit: (first: boolean) => Promise<boolean>,
 ): Promise<boolean> {
-  return (await sendPersonNotice(deps, request, template, values, 1, undefined, admit)) !== undefined;
+  return (await sendPersonNotice(deps, request, template, values, 1, admit)) !== undefined;
 }
 
 async function sendPersonNotice(
@@ -136,12 +148,11 @@ async function sendPersonNotice(
   template: MailTemplate,
   values: Record<string, string>,
   round: MailKey['round'],
-  answering: string | undefined,
   admit?: (first: boolean) => Promise<boolean>,
 ): Promise<string | undefined> {
   const messages = await loadMessages(request.language);
   const { subject, text } = messages.mail(template, { ...commonValues(deps, request, messages), ...values });
-  const mail = { to: request.email, text, fromName: localize(deps.profile.operator.name, request.language), ...threadedUnder(request, subject, answering) };
+  const mail = { to: request.email, text, fromName: localize(deps.profile.operator.name, request.language), ...threadedUnder(request, template, subject, mailDomain(deps.profile)) };
   const event = (messageId: string, sha256: string): AuditEvent => ({ type: 'mail.sent', detail: { template, messageId, sha256 } });
   return sendOnce(deps, { requestId: request.id, kind: template, round }, template, mail, event, admit);
 }

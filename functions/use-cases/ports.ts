@@ -295,8 +295,9 @@ export interface OutgoingMail {
   text: string;
   /** Our own Message-ID, so that replies can be joined to the request. */
   messageId: string;
-  /** The mail this one answers (the person's, for a request made by mail): In-Reply-To and References, so it threads. */
+  /** The mail this one answers (In-Reply-To), and the thread it belongs to, its first mail first (References). */
   inReplyTo?: string;
+  references?: string[];
   /** The company's name as the From shows it, in the mail's language; else the mailer's own (the default language's). */
   fromName?: string;
   /** Answers the law requires are transactional; marketing mail is never sent to a suppressed address. */
@@ -330,7 +331,7 @@ export const MAIL_CLAIM_LEASE_MS = 45_000;
  * A claim on one mail: this attempt's to send (`ours`; `token` releases it), already sent, or held by another attempt
  * that claimed it less than MAIL_CLAIM_LEASE_MS ago and may be sending it now. The Message-ID is the first claim's.
  */
-export type MailClaim = { state: 'ours'; messageId: string; token: string } | { state: 'sent'; messageId: string } | { state: 'held'; messageId: string };
+export type MailClaim = { state: 'ours'; messageId: string; token: string; first: boolean } | { state: 'sent'; messageId: string } | { state: 'held'; messageId: string };
 
 /**
  * What each request has sent, so a step that runs again (a retry, a restart) or runs at the same moment as another
@@ -340,7 +341,7 @@ export type MailClaim = { state: 'ours'; messageId: string; token: string } | { 
 export interface SentMailLedger {
   /**
    * Claims the mail with this Message-ID; if it was claimed before, the earlier claim's Message-ID: sent, held, or
-   * taken over for this attempt when it was released or its lease lapsed.
+   * taken over for this attempt when it was released or its lease lapsed (`first`: false then).
    */
   claim(key: MailKey, messageId: string): Promise<MailClaim>;
   /** Gives up this attempt's claim (`token`) on a mail it did not send: the next attempt takes it at once. */

@@ -35,12 +35,14 @@ const THIRD_PARTY = 'third_party';
  * Keeps the words of the person's reply with the request for the operator (once per stored message: a re-delivery
  * adds nothing), as many as MAX_KEPT_REPLIES; later ones are in the trail and the raw mail.
  */
-async function keepReply(deps: Dependencies, request: DataSubjectRequest, reply: PersonReply): Promise<DataSubjectRequest> {
-  if (!reply.text) return request;
+async function keepReply(deps: Dependencies, request: DataSubjectRequest, reply: PersonReply, messageId: string | undefined): Promise<DataSubjectRequest> {
+  if (!reply.text && !messageId) return request;
   // Made from the request as it stands at each attempt: a reply kept at the same instant by another delivery stays.
+  // Its Message-ID is the person's latest mail, which what we send next answers, whether or not its words are kept.
   return deps.requests.amend(request.id, request.status, (current) => {
     const replies = current.replies ?? [];
-    return replies.length >= MAX_KEPT_REPLIES || replies.some((r) => r.sesMessageId === reply.sesMessageId) ? {} : { replies: [...replies, reply] };
+    const kept = reply.text && replies.length < MAX_KEPT_REPLIES && !replies.some((r) => r.sesMessageId === reply.sesMessageId);
+    return { ...(kept && { replies: [...replies, reply] }), ...(messageId && { latestMail: messageId }) };
   }, []);
 }
 
@@ -184,13 +186,14 @@ export async function receiveEmail(
         await deps.audit.appendOnce(request.id, once, received('reply', { attachments, ...more, authFailures: decision.authFailures }));
       }
       const at = deps.clock.now().toISOString();
-      const kept = await keepReply(deps, request, { at, sesMessageId, text: keptText(decision.text) });
+      const threadable = decision.messageId && THREADABLE_MESSAGE_ID.test(decision.messageId) ? decision.messageId : undefined;
+      const kept = await keepReply(deps, request, { at, sesMessageId, text: keptText(decision.text) }, threadable);
       // An open request's reply waits in the inbox as a new reply; once the request is answered, nothing lists it
       // there, so the mail is left to the operator as open work (listed with the requests, a new reply in the inbox)
       // and they are alerted, once for the mails that came since an operator last wrote to the person.
       if (!OPEN_STATUSES.includes(kept.status)) await replyToAnswered(deps, kept, sesMessageId, at, recordedBefore);
       // Once per request, and only to an address that confirmed (before that, the receipt they answer asks them to).
-      if (request.verifiedAt) await (await notify()).notifyPerson(deps, request, 'replyReceived', {}, 1, decision.messageId && THREADABLE_MESSAGE_ID.test(decision.messageId) ? decision.messageId : undefined);
+      if (request.verifiedAt) await (await notify()).notifyPerson(deps, kept, 'replyReceived', {});
       return { outcome: 'reply', requestId: request.id };
     }
     case 'request': {

@@ -2,7 +2,7 @@ import { eventsOfType, type AuditEvent, type RecordedAuditEvent } from '../domai
 import { mailboxOf } from '../domain/email/address.ts';
 import { ConflictError } from '../domain/errors.ts';
 import { loadMessages, type MailTemplate } from '../domain/messages.ts';
-import type { DataSubjectRequest } from '../domain/request.ts';
+import { isEnteredChannel, type DataSubjectRequest } from '../domain/request.ts';
 import { releaseVerificationWait } from './confirm-verification.ts';
 import { beginsOnConfirmation } from './fulfilment-plan.ts';
 import type { Dependencies } from './dependencies.ts';
@@ -57,10 +57,13 @@ function choose(current: Verification | undefined, requestId: string, ownExpiry:
  * The request waits for verification from now on: RECEIVED → AWAITING_VERIFICATION (found moved already when the step
  * runs again). A request entered by an operator who checked the person's identity needs no link: its receipt
  * (reference, due date) goes out here — once, however often the step runs — to the address the person gave the
- * operator, confirmed from entry, so in the words any confirmed address gets. Returns the request as it now stands.
+ * operator, confirmed from entry, so in the words any confirmed address gets, naming how the person made it (an
+ * entered request's channel is always phone, post or in person). Returns the request as it now stands.
  */
 async function enterVerification(deps: Dependencies, request: DataSubjectRequest): Promise<DataSubjectRequest> {
-  if (request.entry?.identity === 'attested' && request.verifiedAt !== undefined) await notifyPerson(deps, request, 'receiptEntered', {});
+  if (request.entry?.identity === 'attested' && request.verifiedAt !== undefined && isEnteredChannel(request.channel)) {
+    await notifyPerson(deps, request, 'receiptEntered', { channel: (await loadMessages(request.language)).enteredChannelName(request.channel) });
+  }
   return (await awaitingVerification(deps, request)).request;
 }
 

@@ -161,9 +161,9 @@ Your data may also be stored or processed outside Kazakhstan: The Operator may s
     // The consent history shows the withdrawal made earlier, with its channel and request.
     expect(text).toMatch(/Your consents:\n(\* .+: consent withdrawn on <time>, on the website, request DRB-[0-9A-Z]{5}-[0-9A-Z]{5}\n){6}/);
     const tail = text.slice(text.indexOf('Your data is destroyed'));
-    expect(tail).toBe(`Your data is destroyed or anonymised: "Registration data of site users", "Documents submitted to obtain services", "Subscription to notifications about new products, services and special offers".
+    expect(tail).toBe(`Your data is destroyed: "Registration data of site users", "Documents submitted to obtain services", "Subscription to notifications about new products, services and special offers".
 
-Kept because the law requires it — "Orders and payments for services under the Public Offer": invoices and payment records for services are primary accounting documents the Operator must keep under the Law of the Republic of Kazakhstan "On Accounting and Financial Reporting" and the Tax Code
+Kept because the law requires it — "Orders and payments for services under the Public Offer": invoices and payment records for services are primary accounting documents the Operator must keep under the Law of the Republic of Kazakhstan "On Accounting and Financial Reporting" and the Tax Code. We keep this data for as long as the law requires.
 
 A copy of this answer, as a page: <site>/download?token=<token>&lang=en&format=html
 and as a JSON file: <site>/download?token=<token>&lang=en&format=json

@@ -576,11 +576,10 @@ describe('a person\'s requests carried out in a DynamoDB table, an S3 prefix and
     expect(billing.of(PERSON)).toEqual(billingBefore);
     expect(billing.calls.filter((c) => c.operation === 'erase')).toEqual([]);
 
-    const destroyed = line(answer, 'Your data is destroyed or anonymised:');
-    expect(destroyed).toContain(SOURCE_NAMES.customers);
-    expect(destroyed).toContain(SOURCE_NAMES.documents);
-    expect(destroyed).not.toContain(SOURCE_NAMES.billing);
-    expect(answer.text).toContain(`Kept because the law requires it — "${SOURCE_NAMES.billing}": ${HOLD_BASIS_EN}`);
+    // Each source as it erases: the table's records deleted, the documents anonymised.
+    expect(line(answer, 'Your data is destroyed:')).toBe(`Your data is destroyed: "${SOURCE_NAMES.customers}".`);
+    expect(line(answer, 'Your data is anonymised')).toBe(`Your data is anonymised, so that it can no longer be linked to you: "${SOURCE_NAMES.documents}".`);
+    expect(answer.text).toContain(`Kept because the law requires it — "${SOURCE_NAMES.billing}": ${HOLD_BASIS_EN}. We keep this data for as long as the law requires.`);
     expectNotice(reference, 'erasure');
   });
 

@@ -120,6 +120,7 @@ export interface GoldenMail {
   /** The company's name in From, where the mail sets it (the person's mails, in their language). */
   fromName?: string;
   inReplyTo?: string;
+  references?: string[];
   subject: string;
   text: string;
   language: Language;
@@ -495,7 +496,7 @@ export async function renderGoldenMails(): Promise<GoldenMail[]> {
           // Outside the demo, operator and processor mails come from the run in the operator's own language.
           if (where.kind !== 'person' && golden.slug !== 'demo' && language !== base.defaultLanguage) continue;
           if (mails.has(where.path)) continue;
-          mails.set(where.path, { ...where, to: mail.to, fromName: mail.fromName, inReplyTo: mail.inReplyTo, subject: mail.subject, text: mail.text.replace(TOKEN, 'token=<token>'), profile: golden });
+          mails.set(where.path, { ...where, to: mail.to, fromName: mail.fromName, inReplyTo: mail.inReplyTo, references: mail.references, subject: mail.subject, text: mail.text.replace(TOKEN, 'token=<token>'), profile: golden });
         }
       }
     }
@@ -507,7 +508,8 @@ export async function renderGoldenMails(): Promise<GoldenMail[]> {
 export function goldenFile(mail: GoldenMail): string {
   const from = mail.fromName ? `From: ${mail.fromName}\n` : '';
   const inReplyTo = mail.inReplyTo ? `In-Reply-To: ${mail.inReplyTo}\n` : '';
-  return `${from}To: ${mail.to}\n${inReplyTo}Subject: ${mail.subject}\n\n${mail.text}\n`;
+  const references = mail.references ? `References: ${mail.references.join(' ')}\n` : '';
+  return `${from}To: ${mail.to}\n${inReplyTo}${references}Subject: ${mail.subject}\n\n${mail.text}\n`;
 }
 
 /** Values that come from the profile or the person: a mail may carry them in any script (names, addresses, records). */

@@ -22,7 +22,7 @@ describe('the sent-mail ledger in DynamoDB', () => {
 
     await ledger.confirm(key, first.messageId, { type: 'mail.sent', detail: { template: 'receipt', messageId: first.messageId, sha256: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' } });
     expect(await ledger.claim(key, '<c@derbes.local>')).toEqual({ state: 'sent', messageId: first.messageId });
-    expect(await ledger.claim({ ...key, round: 2 }, '<d@derbes.local>')).toEqual({ state: 'ours', messageId: '<d@derbes.local>', token: expect.any(String) });
+    expect(await ledger.claim({ ...key, round: 2 }, '<d@derbes.local>')).toEqual({ state: 'ours', messageId: '<d@derbes.local>', token: expect.any(String), first: true });
     const trail = await new DynamoAuditLog(ddb.db, ddb.tables.audit).list(key.requestId);
     expect(trail.map((e) => e.type)).toEqual(['mail.sent']);
   });

@@ -739,7 +739,7 @@ export class MemorySentMail implements SentMailLedger {
     const token = `hold-${++this.tokens}`;
     const claimed = earlier?.messageId ?? messageId;
     this.entries.set(this.id(key), { messageId: claimed, sent: false, hold: { token, at: Date.now() } });
-    return { state: 'ours', messageId: claimed, token };
+    return { state: 'ours', messageId: claimed, token, first: !earlier };
   }
   async release(key: MailKey, messageId: string, token: string) {
     const entry = this.entries.get(this.id(key));

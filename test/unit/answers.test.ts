@@ -96,7 +96,7 @@ describe('consent withdrawal and marketing opt-out', () => {
     const history = await s.deps.consent.history(await s.deps.personKey('aigerim@example.kz'));
     expect(history).toEqual([expect.objectContaining({ type: 'withdrawn', purposeId: 'marketing', channel: 'web', at: NOW.toISOString(), evidence: { requestId: id } })]);
     expect(s.sources.get('customers')!.records.find((r) => r.recordId === 'orders-77')!.marketingConsent).toBe(false);
-    expect(answer).toContain('В наших системах отмечено, что вы отозвали согласие: «Клиентская база».');
+    expect(answer).toContain('В наших системах отмечено, что вы больше не получаете рекламных сообщений: «Клиентская база».');
     expect(answer).toContain('Вы больше не будете получать от нас рекламных сообщений.');
 
     // A full withdrawal later: every purpose, and the record stays as the answer says.
@@ -193,7 +193,7 @@ describe('a source retried after it destroyed records but answered too late', ()
     await applyToSource(s.deps, id, 'customers'); // the workflow's retry
     await notifyAndAnswer(s.deps, id, aMinuteOn(s));
     const answer = s.mailer.sent.find((m) => m.to === 'aigerim@example.kz')!.text;
-    expect(answer).toContain('Ваши данные уничтожены или обезличены: «Клиентская база».');
+    expect(answer).toContain('Ваши данные уничтожены: «Клиентская база».');
     expect(answer).not.toContain('нечего');
     const applied = (await s.deps.audit.list(id)).filter((e) => e.type === 'source.applied').map((e) => e.detail);
     expect(applied).toEqual([{ sourceId: 'customers', attempt: 2, outcomes: { erasure: 'done: 2' } }]);
@@ -211,7 +211,7 @@ describe('a source retried after it destroyed records but answered too late', ()
     await notifyAndAnswer(s.deps, id, aMinuteOn(s));
     const answer = s.mailer.sent.find((m) => m.to === 'aigerim@example.kz')!.text;
     expect(answer).toContain('Record number: crm-1001');
-    expect(answer).toContain('Your data is destroyed or anonymised: "Customer database".');
+    expect(answer).toContain('Your data is destroyed: "Customer database".');
   });
 });
 

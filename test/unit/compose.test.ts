@@ -21,6 +21,7 @@ const TEXT = [
 
 const MAILS: Record<string, OutgoingMail> = {
   'a Kazakh receipt, threaded under the person’s mail': { to: 'person@example.kz', subject: `[DRB-00003-00213] ${KAZAKH}`, text: TEXT, messageId: '<DRB-00003-00213.receipt.1a2b@derbes.example>', inReplyTo: '<CAF+x1@mail.example.kz>', fromName: 'ТОО «Мика» (4Sell)' },
+  'an operator’s message in the thread, answering the person’s latest mail': { to: 'person@example.kz', subject: `Re: Телефон [DRB-00003-00213]`, text: TEXT, messageId: '<DRB-00003-00213.operatorMessage.9c@derbes.example>', inReplyTo: '<CAF+x3@mail.example.kz>', references: ['<CAF+x1@mail.example.kz>', '<CAF+x3@mail.example.kz>'] },
   'an English answer with a short ASCII subject': { to: 'a.person+tag@example.com', subject: '[DRB-00003-00213] Your request: access', text: 'Hello,\r\n\r\nHere is what we hold.\r\n', messageId: '<DRB-00003-00213.answer.1@derbes.example>', fromName: 'Example LLP' },
   'a company name that needs quoting': { to: 'person@example.kz', subject: 'x'.repeat(90), text: 'short', messageId: '<a.b@derbes.example>', fromName: 'MICA LLP (4Sell "Cashier")' },
   'a long English subject, folded as it is': { to: 'person@example.com', subject: `Re: ${'please tell me what you hold about me '.repeat(4)}[DRB-00003-00213]`, text: 'x', messageId: '<a.h@derbes.example>', fromName: 'A company whose name is long enough that the From line has to be folded somewhere' },
@@ -50,7 +51,7 @@ function composedByNodemailer(mail: OutgoingMail, from: MailSender): Promise<Buf
     subject: mail.subject,
     text: mail.text,
     messageId: mail.messageId,
-    ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo, references: [mail.inReplyTo] } : {}),
+    ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo, references: mail.references ?? [mail.inReplyTo] } : {}),
     textEncoding: 'quoted-printable',
     headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' },
   });

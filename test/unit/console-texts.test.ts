@@ -33,6 +33,18 @@ describe('the console\'s texts', () => {
     expect(Object.keys(consoleTexts('en').filters).sort()).toEqual([...INBOX_FILTERS].sort());
   });
 
+  it('names the mail that acknowledges the person\'s own message as that, never as an acknowledgement of our answer', () => {
+    // «Ответ» / «жауап» / "reply" read as our answer to them: the mail acknowledges their message.
+    const answerWord = { ru: /ответ/i, kk: /жауап/i, en: /reply|answer/i } as const;
+    const mails = { ru: russianMail, kk: kazakhMail, en: englishMail } as const;
+    for (const language of LANGUAGES) {
+      for (const name of [consoleTexts(language).templates.replyReceived, mails[language].evidence.mailKinds.replyReceived]) {
+        expect(name, language).not.toMatch(answerWord[language]);
+        expect(name, language).toMatch({ ru: /письм/, kk: /хат/, en: /message/ }[language]);
+      }
+    }
+  });
+
   it('refuses a language that lacks a text, has one English does not, or uses other placeholders', () => {
     const english = consoleTexts('en');
     const { overdue: _gone, ...filters } = consoleTexts('ru').filters;

@@ -7,7 +7,7 @@ import { loadShippedRules, SHIPPED_JURISDICTION_CODES } from '../../functions/do
 import { LANGUAGES, type Language } from '../../functions/domain/request-types.ts';
 import en from '../../rules/messages/en.json' with { type: 'json' };
 import { evidencePack, writeDailyDigest } from '../../functions/use-cases/evidence.ts';
-import { extendDeadline } from '../../functions/use-cases/operator.ts';
+import { decide, extendDeadline } from '../../functions/use-cases/operator.ts';
 import { answerRequest } from '../../functions/use-cases/answer.ts';
 import { classify, enterRequest } from '../../functions/use-cases/operator-actions.ts';
 import { keepFormAttachments } from '../../functions/use-cases/form-attachments.ts';
@@ -82,6 +82,34 @@ describe('the evidence pack of a request', () => {
     const kazakh = await packText(s, request.id, 'kk');
     expect(kazakh).toContain('Аудит журналының тұтастығы');
     expect(kazakh).toContain('Жұмыс күндерінің күнтізбесі');
+  });
+
+  it('in Russian, agrees with any operator\'s name, names a key once and the request\'s language in Russian', async () => {
+    const s = systemFor('profiles/demo.json');
+    const KEY = { kind: 'key', keyId: 'key-06dcefcc22d1' } as const;
+    const { request } = await enterRequest(
+      s.deps,
+      { channel: 'phone', receivedAt: '2026-02-10', identity: 'attested', attestation: 'Перезвонил.', types: ['claim'], message: 'Шотым екі рет төленді.', email: ASEL, language: 'kk' },
+      KEY,
+      { key: 'operator:entry-key', field: 'Idempotency-Key' },
+    );
+    // As the verification step moves it: confirmed from its entry.
+    await s.deps.requests.transition(request.id, 'RECEIVED', 'AWAITING_VERIFICATION');
+    await s.deps.requests.transition(request.id, 'AWAITING_VERIFICATION', 'IN_PROGRESS');
+    await planFulfilment(s.deps, request.id);
+    await requestDecision(s.deps, request.id, 'token');
+    await decide(s.deps, request.id, { decision: 'deny', reason: 'Негізсіз.', basis: 'kz-identity-not-confirmed' }, KEY);
+    const text = await packText(s, request.id, 'ru');
+    // ТОО is neuter, and other forms are other genders: the intro says what was received without a verb that agrees.
+    expect(text).toContain(`Что получено и сделано по запросу ${request.id} — по записям журнала аудита, который ведёт ТОО «Демо Дербес».`);
+    expect(text).toContain('Язык запроса: казахский');
+    expect(text).toContain('Внёс (оператор): ключ оператора key-06dcefcc22d1');
+    expect(text).toContain('Удостоверил (оператор): ключ оператора key-06dcefcc22d1');
+    expect(text).toContain('Кем (оператор или ключ): ключ оператора key-06dcefcc22d1');
+    expect(text).not.toMatch(/key key-|Қазақша/);
+    const english = await packText(s, request.id, 'en');
+    expect(english).toContain('Language of the request: Kazakh');
+    expect(english).toContain('By (operator or key): operator key key-06dcefcc22d1');
   });
 
   it('a refusal names who decided, the ground in the pack\'s language, and the reason', async () => {

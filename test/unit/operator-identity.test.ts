@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { ForbiddenError, UnauthorizedError } from '../../functions/domain/errors.ts';
-import { groupsClaim, operatorFromClaims, operatorName, roleOfGroups, roleSatisfies } from '../../functions/domain/operator-identity.ts';
+import { groupsClaim, operatorFromClaims, keyIdOfName, operatorName, roleOfGroups, roleSatisfies } from '../../functions/domain/operator-identity.ts';
 import { authorize as authorizeAgainst } from '../../functions/handlers/http/operator-routes.ts';
 import { OPERATOR_ROUTE_ROLES } from '../../functions/handlers/http/operator-roles.ts';
 import { CONSOLE_API_ROUTE_KEYS, consoleApiRouteKey, OPERATOR_ROUTE_KEYS, operatorRouteOf, type OperatorRouteKey } from '../../functions/handlers/http/routes.ts';
@@ -48,6 +48,8 @@ describe('claims → the operator', () => {
     expect(operatorFromClaims(claims('')).role).toBeUndefined();
     expect(operatorName({ kind: 'person', sub: 's', email: 'aigerim@demo.kz' })).toBe('aigerim@demo.kz');
     expect(operatorName({ kind: 'key', keyId: 'key-0a1b2c3d4e5f' })).toBe('key key-0a1b2c3d4e5f');
+    expect(keyIdOfName('key key-0a1b2c3d4e5f')).toBe('key-0a1b2c3d4e5f');
+    expect(keyIdOfName('aigerim@demo.kz')).toBeUndefined();
   });
 
   it('takes only an ID token that names a person', () => {

@@ -64,6 +64,7 @@ describe('an anonymised request', () => {
     changes: { phone: '+7 700 000 00 00' },
     message: 'Айгерім: телефонымды +7 700 000 00 00 деп өзгертіңіз',
     firstMail: { messageId: '<CA1@mail.example.kz>', subject: 'Айгерім — телефон', authenticated: true },
+    latestMail: '<CA2@mail.example.kz>',
     gpc: { ipHash: 'a'.repeat(64) },
     decision: { approved: false, decidedAt: '2022-01-11T10:00:00.000Z', reason: 'Айгерім, құжат жоқ', basis: { ground: 'KZ-no-document' }, answer: 'Құжат жіберіңіз' },
     closedAt: '2022-01-11T10:00:00.000Z',
@@ -81,6 +82,7 @@ describe('an anonymised request', () => {
       message: '[erased]',
       extensionReason: '[erased]',
       firstMail: undefined,
+      latestMail: undefined,
       decision: { approved: false, decidedAt: request.decision!.decidedAt, reason: '[erased]', basis: { ground: 'KZ-no-document' }, answer: '[erased]' },
       anonymised: { at: '2026-11-29T12:00:00.000Z', digest: 'f'.repeat(64) },
     });

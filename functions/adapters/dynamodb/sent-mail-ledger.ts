@@ -34,7 +34,7 @@ export class DynamoSentMailLedger implements SentMailLedger {
         }),
       ),
     );
-    if (claimedNew) return { state: 'ours', messageId, token };
+    if (claimedNew) return { state: 'ours', messageId, token, first: true };
     const earlier = await this.db.send(new GetCommand({ TableName: this.requestsTable, Key: this.key(key), ConsistentRead: true }));
     const earlierId = String(earlier.Item?.messageId);
     if (earlier.Item?.sentAt) return { state: 'sent', messageId: earlierId };
@@ -50,7 +50,7 @@ export class DynamoSentMailLedger implements SentMailLedger {
         }),
       ),
     );
-    return taken ? { state: 'ours', messageId: earlierId, token } : { state: 'held', messageId: earlierId };
+    return taken ? { state: 'ours', messageId: earlierId, token, first: false } : { state: 'held', messageId: earlierId };
   }
 
   async release(key: MailKey, messageId: string, token: string): Promise<void> {

@@ -18,13 +18,15 @@ export interface MailSender {
  */
 export function composeMessage(mail: OutgoingMail, from: MailSender, date = new Date()): Buffer {
   const threadedUnder = mail.inReplyTo ? firstMessageId(mail.inReplyTo) : undefined;
+  // The thread, its first mail first, ending with the one this answers (RFC 5322 §3.6.4).
+  const references = threadedUnder ? [...new Set([...(mail.references ?? []).flatMap((id) => firstMessageId(id) ?? []), threadedUnder])] : [];
   const headers = [
     header('From', `${phrase(mail.fromName ?? from.name, 'From')} <${address(from.address, 'from')}>`),
     header('To', address(mail.to, 'to')),
     header('Subject', unstructured(mail.subject, 'Subject')),
     header('Date', rfc5322Date(date)),
     header('Message-ID', ownMessageId(mail.messageId)),
-    ...(threadedUnder ? [header('In-Reply-To', threadedUnder), header('References', threadedUnder)] : []),
+    ...(threadedUnder ? [header('In-Reply-To', threadedUnder), header('References', references.join(' '))] : []),
     header('Auto-Submitted', 'auto-replied'),
     header('X-Auto-Response-Suppress', 'All'),
     header('MIME-Version', '1.0'),

@@ -7,7 +7,7 @@ import { addDays, localDateOf, startOfLocalDay } from '../deadlines/local-time.t
 import type { DocumentModel } from '../document.ts';
 import { inLanguage } from '../localized.ts';
 import { fill, messagesFor } from '../messages.ts';
-import { operatorName } from '../operator-identity.ts';
+import { keyIdOfName, type OperatorActor } from '../operator-identity.ts';
 import type { DataSubjectRequest } from '../request.ts';
 import type { Language, RequestType } from '../request-types.ts';
 import { evidenceTexts, MAIL_KINDS, MAIL_OUTCOMES, type EvidenceSection } from './texts.ts';
@@ -63,7 +63,7 @@ export function workingHoursBetween(from: Date, to: Date, timeZone: string, isWo
  * the deadline and how it was counted, each decision, what each source and processor did, every mail sent, the
  * answer against the due date, and the audit trail's own check — in Russian, Kazakh or English. It names the person
  * by the reference only: their address and name stay in the operator's records. Renders synchronously: the caller
- * loads the catalogues of `language` and of the request's language first (TextsNotLoadedError otherwise).
+ * loads the catalogue of `language` first (TextsNotLoadedError otherwise).
  */
 export function evidencePackDocument(input: EvidencePackInput, language: Language): DocumentModel {
   const { request, trail, operator } = input;
@@ -76,6 +76,12 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
   const block = (...rows: Array<string | false | undefined>) => rows.filter(Boolean).join('\n');
   const mailKind = (template: string) => ((MAIL_KINDS as readonly string[]).includes(template) ? t.mailKinds[template as (typeof MAIL_KINDS)[number]] : template);
   const yesNo = (value: boolean) => (value ? t.values.yes : t.values.no);
+  /** Who acted, in the pack's words: an operator by address, a key as the operator's key with its id. */
+  const who = (actor: OperatorActor | string): string => {
+    if (typeof actor !== 'string') return actor.kind === 'person' ? actor.email : fill(t.lines.operatorKey, { id: actor.keyId });
+    const keyId = keyIdOfName(actor);
+    return keyId ? fill(t.lines.operatorKey, { id: keyId }) : actor;
+  };
 
   const sections: Record<EvidenceSection, string[]> = {
     request: [
@@ -90,7 +96,7 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
         row('types', m.kindNames(request.types)),
         row('channel', t.values[request.channel]),
         row('receivedAt', at(request.receivedAt)),
-        row('language', messagesFor(request.language).languageName),
+        row('language', t.languages[request.language]),
         row('status', m.statusName(request.status)),
         request.closedAt && row('closedAt', at(request.closedAt)),
       ),
@@ -121,7 +127,7 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
   function verificationParagraph(): string {
     const { entry } = request;
     if (entry?.identity === 'attested') {
-      return block(row('how', t.values.attestedByOperator), row('attestedBy', entry.by), entry.attestation !== undefined && row('attestation', entry.attestation), row('confirmedAt', at(entry.at)));
+      return block(row('how', t.values.attestedByOperator), row('attestedBy', who(entry.by)), entry.attestation !== undefined && row('attestation', entry.attestation), row('confirmedAt', at(entry.at)));
     }
     return block(
       row('how', t.values.linkByMail),
@@ -136,7 +142,7 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
     // then) and entered later by an operator: both are stated, so the two times do not contradict each other.
     const { entry } = request;
     const first = entry
-      ? block(row('channel', t.values[request.channel]), row('receivedAt', at(request.receivedAt)), row('enteredAt', at(entry.at)), row('enteredBy', entry.by))
+      ? block(row('channel', t.values[request.channel]), row('receivedAt', at(request.receivedAt)), row('enteredAt', at(entry.at)), row('enteredBy', who(entry.by)))
       : block(row('channel', t.values[request.channel]), row('receivedAt', at(received?.at ?? request.receivedAt)));
     const mails = eventsOfType(trail, 'mail.received').map((e) =>
       block(
@@ -198,15 +204,16 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
     };
     return [
       ...asked.map((e) => row('decisionAsked', fill(t.lines.decisionAsked, { at: at(e.at), reasons: m.list(input.decisionReasons.length ? input.decisionReasons : e.detail.reasons) }))),
-      ...classified.map((e) => row('classified', fill(t.lines.classified, { at: at(e.at), types: m.kindNames(e.detail.types as RequestType[]), by: operatorName(e.detail.operator) }))),
+      ...classified.map((e) => row('classified', fill(t.lines.classified, { at: at(e.at), types: m.kindNames(e.detail.types as RequestType[]), by: who(e.detail.operator) }))),
       ...made.map((e, index) => {
         // Who decided: the person or the key (a trail written before operators signed in as people names the key id).
         // The request keeps the last decision's words (reason, basis); earlier ones are in the trail by their ids.
         const last = index === made.length - 1;
         const basis = basisOf(e.detail.ground);
+        const legacyKeyId = (e.detail as { operatorKeyId?: string }).operatorKeyId;
         return block(
           row('decidedAt', at(e.at)),
-          row('decidedBy', e.detail.operator ? operatorName(e.detail.operator) : ((e.detail as { operatorKeyId?: string }).operatorKeyId ?? '—')),
+          row('decidedBy', e.detail.operator ? who(e.detail.operator) : legacyKeyId ? who({ kind: 'key', keyId: legacyKeyId }) : '—'),
           row('decision', e.detail.approved ? t.values.approved : t.values.refused),
           !e.detail.approved && basis !== undefined && row('basis', basis),
           last && !e.detail.approved && request.decision?.reason !== undefined && row('reason', request.decision.reason),

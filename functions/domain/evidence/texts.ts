@@ -52,6 +52,7 @@ const LINE_PLACEHOLDERS = {
   broken: ['seq', 'problem'],
   anchored: ['key', 'day', 'seq'],
   done: ['count'],
+  operatorKey: ['id'],
 } as const;
 
 /** The mails derbes sends, as the pack names their kinds (the templates of domain/messages.ts). */
@@ -83,6 +84,8 @@ const evidenceTextsSchema = onFirstUse(() => {
     mailOutcomes: keyed(MAIL_OUTCOMES),
     mailKinds: keyed(MAIL_KINDS),
     problems: keyed(PROBLEMS),
+    /** The language a request was written in, named in the pack's language. */
+    languages: keyed(LANGUAGES),
     /** The report per period's chart (domain/report.ts). */
     report: keyed(['title', 'description', 'byType', 'outcomes', 'onTime', 'late', 'open', 'abandoned'] as const),
   });
@@ -111,7 +114,7 @@ export function parseEvidenceTexts(catalog: unknown, source: string): EvidenceTe
   for (const [name, allowed] of Object.entries(LINE_PLACEHOLDERS)) problems.push(...placeholderProblems(texts.lines[name as keyof typeof LINE_PLACEHOLDERS], allowed, `evidence.lines.${name}`));
   // Labels, values and names are said as they are: none may ask for a value.
   for (const [name, allowed] of Object.entries(REPORT_PLACEHOLDERS)) problems.push(...placeholderProblems(texts.report[name as keyof typeof texts.report], allowed, `evidence.report.${name}`));
-  for (const group of ['sections', 'labels', 'values', 'units', 'steps', 'mailOutcomes', 'mailKinds', 'problems'] as const) {
+  for (const group of ['sections', 'labels', 'values', 'units', 'steps', 'mailOutcomes', 'mailKinds', 'problems', 'languages'] as const) {
     for (const [name, value] of Object.entries(texts[group])) problems.push(...placeholderProblems(value as string, [], `evidence.${group}.${name}`));
   }
   if (problems.length) throw new ConfigurationError(source, problems);

@@ -55,14 +55,29 @@ describe('the access section', () => {
 });
 
 describe('the change sections', () => {
-  it('erasure: where the data was destroyed, where the law keeps it and why, and which processors were told', async () => {
+  it('erasure: where the data was destroyed, where it was anonymised, where the law keeps it and why, and which processors were told', async () => {
     const s = systemFor(VNEDRAH, { webhook: 'delivered' });
     const request = await placeRequest(s, ['erasure'], { email: NURLAN });
     const answer = await runToAnswer(s, request.id);
-    expect(answer).toContain(`Your data is destroyed or anonymised: ${sourceName(s, 'accounts')}`);
-    expect(answer).toContain(`Kept because the law requires it — ${sourceName(s, 'payments')}: ${localize(s.deps.profile.sources[1]!.legalHold!.basis, 'en')}`);
+    // Each source as its profile erases: accounts and devices are deleted, messages (reviews others rate by) anonymised.
+    expect(answer).toContain(`Your data is destroyed: ${sourceName(s, 'accounts')}, ${sourceName(s, 'devices')}.`);
+    expect(answer).toContain(`Your data is anonymised, so that it can no longer be linked to you: ${sourceName(s, 'messages')}.`);
+    expect(answer).not.toContain('destroyed or anonymised');
+    // The profile gives no term for the hold: the answer says the law's, and ends its sentence.
+    expect(answer).toContain(`Kept because the law requires it — ${sourceName(s, 'payments')}: ${localize(s.deps.profile.sources[1]!.legalHold!.basis, 'en')}. We keep this data for as long as the law requires.`);
     expect(answer).toContain(`We have told those who process your data for us or have received it from us: ${processorName(s, 'payment-provider')}`);
     expect(answer).not.toContain('We could not yet tell');
+  });
+
+  it('erasure where the profile knows how long the law keeps the held data: the answer says the term', async () => {
+    const term = { ru: 'пять лет после окончания года платежа', kk: 'төлем жылы аяқталғаннан кейін бес жыл', en: 'five years after the end of the year of the payment' };
+    const s = systemFor(VNEDRAH, {
+      adjust: (json) => ({ ...json, sources: (json.sources as Array<Record<string, { basis: unknown }>>).map((source) => (source.legalHold ? { ...source, legalHold: { ...source.legalHold, term } } : source)) }),
+    });
+    const request = await placeRequest(s, ['erasure'], { email: NURLAN });
+    const answer = await runToAnswer(s, request.id);
+    expect(answer).toContain(`${sourceName(s, 'payments')}: ${localize(s.deps.profile.sources[1]!.legalHold!.basis, 'en')}. Retention period: five years after the end of the year of the payment.`);
+    expect(answer).not.toContain('for as long as the law requires');
   });
 
   it('erasure of someone nobody holds: nothing to destroy', async () => {
@@ -102,7 +117,8 @@ describe('the consent sections', () => {
     const request = await placeRequest(s, ['consent_withdrawal'], { email: NURLAN });
     const answer = await runToAnswer(s, request.id);
     expect(answer).toMatch(/Your consent is withdrawn for these purposes: .+\. We no longer process your data for them\./);
-    expect(answer).toContain(`Now that you have withdrawn consent, your data is destroyed or anonymised: ${sourceName(s, 'accounts')}`);
+    expect(answer).toContain(`Now that you have withdrawn consent, your data is destroyed: ${sourceName(s, 'accounts')}, ${sourceName(s, 'devices')}.`);
+    expect(answer).toContain(`Now that you have withdrawn consent, your data is anonymised, so that it can no longer be linked to you: ${sourceName(s, 'messages')}.`);
   });
 
   it('a withdrawal where the profile blocks: where processing is blocked', async () => {
@@ -129,10 +145,12 @@ describe('the consent sections', () => {
     expect(s.sesSuppressed).toEqual([]);
   });
 
-  it('an opt-out where the records stay: the consent is recorded as withdrawn on them', async () => {
+  it('an opt-out where the records stay: they record no more marketing — not a withdrawal of every consent', async () => {
     const s = systemFor('profiles/demo.json');
     const request = await placeRequest(s, ['marketing_opt_out']);
-    expect(await runToAnswer(s, request.id)).toContain('Our systems now record that you have withdrawn consent: "Customer database".');
+    const answer = await runToAnswer(s, request.id);
+    expect(answer).toContain('Our systems now record that you receive no marketing messages: "Customer database".');
+    expect(answer).not.toContain('withdrawn consent');
     expect(s.sources.get('customers')!.records.filter((r) => r.email === 'aigerim@example.kz' && 'marketingConsent' in r).map((r) => r.marketingConsent)).toEqual([false]);
   });
 });
@@ -175,7 +193,7 @@ describe('answering', () => {
       },
     });
     await notifyAndAnswer({ ...s.deps, requests }, request.id, aMinuteOn(s), plan.sourceIds);
-    expect(mailsTo(s, request.email).at(-1)!.text).toContain('Your data is destroyed or anonymised');
+    expect(mailsTo(s, request.email).at(-1)!.text).toContain('Your data is destroyed: ');
     expect(reads).toBe(2);
   });
 

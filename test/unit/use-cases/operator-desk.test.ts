@@ -10,7 +10,7 @@ import { receiveEmail } from '../../../functions/use-cases/receive-email.ts';
 import { submitRequest } from '../../../functions/use-cases/submit-request.ts';
 import { requestVerification } from '../../../functions/use-cases/verification.ts';
 import { planFulfilment, requestDecision } from '../../../functions/use-cases/workflow-steps.ts';
-import { afterRead, auditTypes, mailsTo, movesAfterRead, NOW, OPERATOR, placeRequest, systemFor } from '../../support/flow.ts';
+import { afterRead, auditTypes, mailsTo, movesAfterRead, NOW, OPERATOR, placeRequest, runToAnswer, systemFor } from '../../support/flow.ts';
 
 const DAY = 86_400_000;
 const PASS = { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS' } as const;
@@ -34,7 +34,7 @@ describe('inbox', () => {
     await s.deps.requests.amend(replied.id, 'IN_PROGRESS', { replies: [{ at: NOW.toISOString(), sesMessageId: 'ses-9', text: 'Any news?' }] }, []);
 
     const all = await inbox(s.deps, {});
-    expect(all.counts).toMatchObject({ open: 4, needsDecision: 1, needsClassification: 1, failure: 1, newReply: 1, overdue: 0 });
+    expect(all.counts).toMatchObject({ all: 4, open: 4, needsDecision: 1, needsClassification: 1, failure: 1, newReply: 1, overdue: 0 });
     expect(all.requests.map((r) => r.reference)).toHaveLength(4);
     expect((await inbox(s.deps, { filter: 'needsClassification' })).requests.map((r) => r.reference)).toEqual([unclear.id]);
     expect((await inbox(s.deps, { filter: 'failure' })).requests).toEqual([expect.objectContaining({ reference: failed.id, email: 'c@example.kz', flags: ['failure'], attention: expect.objectContaining({ code: 'source_unavailable' }) })]);
@@ -47,12 +47,27 @@ describe('inbox', () => {
     expect((await inbox(s.deps, {})).counts.newReply).toBe(0);
   });
 
+  it('counts in `all` every request the unfiltered list shows: the open ones, and an answered one the person wrote to again', async () => {
+    const s = systemFor('profiles/demo.json');
+    const open = await placeRequest(s, ['access'], { email: 'a@example.kz' });
+    const answered = await placeRequest(s, ['claim'], { email: 'b@example.kz' });
+    await runToAnswer(s, answered.id, { decision: 'approve', answer: 'Done.' });
+    s.setNow(new Date(NOW.getTime() + 60_000));
+    const reply = ['From: b@example.kz', 'To: privacy@derbes.local', `Subject: Re: [${answered.id}]`, '', 'It is not done.', ''].join('\r\n');
+    await receiveEmail(s.deps, 'ses-after', new TextEncoder().encode(reply), PASS);
+
+    const all = await inbox(s.deps, {});
+    expect(all.requests.map((r) => r.reference)).toEqual([open.id, answered.id]);
+    expect(all.counts).toMatchObject({ all: 2, open: 1, newReply: 1 });
+    expect(all.total).toBe(all.counts.all);
+  });
+
   it('lists a page at a time and says how many there are: none is left out, none listed twice', async () => {
     const s = systemFor('profiles/demo.json');
     const placed = [];
     for (let i = 0; i < INBOX_PAGE_SIZE + 7; i++) placed.push((await placeRequest(s, ['access'], { email: `p${i}@example.kz` })).id);
     const first = await inbox(s.deps, {});
-    expect(first).toMatchObject({ total: INBOX_PAGE_SIZE + 7, page: 1, pages: 2, counts: { open: INBOX_PAGE_SIZE + 7 } });
+    expect(first).toMatchObject({ total: INBOX_PAGE_SIZE + 7, page: 1, pages: 2, counts: { all: INBOX_PAGE_SIZE + 7, open: INBOX_PAGE_SIZE + 7 } });
     expect(first.requests).toHaveLength(INBOX_PAGE_SIZE);
     const second = await inbox(s.deps, { page: '2' });
     expect(second).toMatchObject({ page: 2, pages: 2 });

@@ -73,7 +73,23 @@ describe('receiveEmail', () => {
     expect(receipt!.subject).toMatch(new RegExp(`^Re: \\[${request.id}\\] `));
     expect(receipt!.subject).not.toContain('example.com/spam');
     expect(receipt!.text).not.toContain('удалить');
-    expect(threadedUnder({ ...request, verifiedAt: NOW.toISOString() }, 'x').subject).toBe(`Re: Купите часы: example.com/spam [${request.id}]`);
+    expect(threadedUnder({ ...request, verifiedAt: NOW.toISOString() }, 'answer', 'x', 'derbes.local').subject).toBe(`Re: Купите часы: example.com/spam [${request.id}]`);
+  });
+
+  it("threads the operator's message to a person who wrote several mails under their latest, in the thread their first began", async () => {
+    const s = systemFor('profiles/demo.json');
+    const outcome = await receiveEmail(s.deps, 'ses-m1', mail({ Subject: 'Телефон', 'Message-ID': '<m1@mail.example.kz>' }, 'Прошу изменить мой телефон на +7 701 000 11 22'), PASS);
+    const request = await s.deps.requests.get(outcome.requestId!);
+    await s.deps.requests.transition(request.id, 'RECEIVED', 'AWAITING_VERIFICATION');
+    await s.deps.requests.transition(request.id, 'AWAITING_VERIFICATION', 'IN_PROGRESS', { verifiedAt: NOW.toISOString() });
+    for (const n of [2, 3]) await receiveEmail(s.deps, `ses-m${n}`, mail({ Subject: `Re: Телефон [${request.id}]`, 'Message-ID': `<m${n}@mail.example.kz>` }, `Письмо ${n}.`), PASS);
+    // The acknowledgement of their first reply answers that reply.
+    expect(mailsTo(s, 'aigerim@example.kz').map((m) => [m.inReplyTo, m.references])).toEqual([['<m2@mail.example.kz>', ['<m1@mail.example.kz>', '<m2@mail.example.kz>']]]);
+    await writeToPerson(s.deps, request.id, 'Пришлите, пожалуйста, копию удостоверения.', OPERATOR);
+    const written = mailsTo(s, 'aigerim@example.kz').at(-1)!;
+    expect(written.inReplyTo).toBe('<m3@mail.example.kz>');
+    expect(written.references).toEqual(['<m1@mail.example.kz>', '<m3@mail.example.kz>']);
+    expect(written.subject).toBe(`Re: Телефон [${request.id}]`);
   });
 
   it('keeps at most 5,000 characters of a long mail as its words, and puts no odd Message-ID in a header', async () => {
@@ -121,7 +137,8 @@ describe('receiveEmail', () => {
     expect(await receiveEmail(s.deps, 'ses-late-1', reply(1, 'Деньги так и не пришли.'), PASS)).toEqual({ outcome: 'reply', requestId: request.id });
 
     const seen = await inbox(s.deps, {});
-    expect(seen.counts).toMatchObject({ open: 0, newReply: 1 });
+    expect(seen.counts).toMatchObject({ all: 1, open: 0, newReply: 1 });
+    expect(seen.requests.map((r) => r.reference)).toEqual([request.id]);
     expect((await inbox(s.deps, { filter: 'newReply' })).requests).toEqual([expect.objectContaining({ reference: request.id, status: 'COMPLETED', flags: ['newReply'] })]);
     expect(await s.deps.openWork.list()).toEqual([{ requestId: request.id, id: 'reply', kind: 'reply', since: replyAt }]);
     const [alert, ...more] = operatorMails(s);

@@ -6,7 +6,7 @@ import { enterRequest } from '../../../functions/use-cases/operator-actions.ts';
 import { MAX_WAITING_PER_LINK } from '../../../functions/use-cases/ports.ts';
 import { acknowledge, closeUnverified, linkAlreadySent, requestVerification } from '../../../functions/use-cases/verification.ts';
 import { requestsOfCode } from '../../../functions/use-cases/verification-page.ts';
-import { afterRead, auditTypes, mailsTo, NOW, OPERATOR, operatorMails, placeRequest, systemFor } from '../../support/flow.ts';
+import { afterRead, auditTypes, mailsTo, NOW, OPERATOR, operatorMails, placeRequest, runToAnswer, systemFor } from '../../support/flow.ts';
 import type { MemorySystem } from '../../support/memory-deps.ts';
 
 const HOUR = 3_600_000;
@@ -321,6 +321,49 @@ describe('requestVerification', () => {
     expect(mailsTo(s, EMAIL).map((m) => m.text.includes('/verify?code='))).toEqual([false]);
     expect(s.workflow.completed).toEqual([1, 2].map(() => ({ taskToken: `token-${request.id}`, output: { verifiedAt: expect.any(String), begun: true } })));
     expect(await auditTypes(s, request.id)).toEqual(['request.received', 'mail.sent', 'status.changed', 'status.changed']);
+  });
+
+  it('begins the thread of a request made on the form or entered by an operator with its receipt, which the answer answers', async () => {
+    const s = systemFor('profiles/demo.json');
+    const web = await placeRequest(s, ['access'], { status: 'RECEIVED', email: EMAIL });
+    await stepRuns(s, web.id, codeOf('c'));
+    const { request: entered } = await enterRequest(
+      s.deps,
+      { types: ['access'], email: 'other@example.kz', language: 'ru', channel: 'post', receivedAt: '2026-02-09', identity: 'attested', attestation: 'паспорт' },
+      OPERATOR,
+      { key: 'operator:thread', field: 'Idempotency-Key' },
+    );
+    await stepRuns(s, entered.id, codeOf('d'));
+    await s.deps.requests.transition(web.id, 'AWAITING_VERIFICATION', 'IN_PROGRESS', { verifiedAt: NOW.toISOString() });
+    for (const [id, to] of [[web.id, EMAIL], [entered.id, 'other@example.kz']] as const) {
+      await runToAnswer(s, id);
+      const [receipt, answer, ...more] = mailsTo(s, to);
+      expect(more).toEqual([]);
+      expect(receipt).toMatchObject({ messageId: `<${id}.receipt@derbes.local>` });
+      expect(receipt!.inReplyTo).toBeUndefined();
+      expect(answer).toMatchObject({ inReplyTo: `<${id}.receipt@derbes.local>`, references: [`<${id}.receipt@derbes.local>`] });
+    }
+  });
+
+  it('names, in the receipt of an entered request, the channel the person made it by — not every channel there is', async () => {
+    const cases = [
+      { channel: 'phone', language: 'kk', says: 'Сіз телефон арқылы берген сұрауыңызды тіркедік: ' },
+      { channel: 'post', language: 'ru', says: 'Мы зарегистрировали ваш запрос, сделанный по почте и полученный ' },
+      { channel: 'in_person', language: 'en', says: 'We have registered the request you made in person, received on ' },
+    ] as const;
+    for (const { channel, language, says } of cases) {
+      const s = systemFor('profiles/demo.json');
+      const { request } = await enterRequest(
+        s.deps,
+        { types: ['access'], email: EMAIL, language, channel, receivedAt: '2026-02-09', identity: 'attested', attestation: 'called back' },
+        OPERATOR,
+        { key: `operator:${channel}`, field: 'Idempotency-Key' },
+      );
+      await stepRuns(s, request.id, codeOf('c'));
+      const [receipt] = mailsTo(s, EMAIL);
+      expect(receipt!.text).toContain(says);
+      expect(receipt!.text).not.toMatch(/Телефон, пошта|по телефону, почтой|by telephone, by post/);
+    }
   });
 
   it('does for an execution started before, at its Acknowledge step, what the start and the step now do, and the step then adds nothing twice', async () => {
