@@ -66,7 +66,7 @@ describe('the deadline watch and requests that are stuck', () => {
   it('starts the workflow of a request that was stored but never started', async () => {
     const reference = await storedRequest('RECEIVED');
     // The workflow runs: the receipt reaches the person.
-    const receipt = await sink.waitFor((m) => m.to.includes(PERSON) && m.messageId?.startsWith(`<${reference}.receipt.`) === true, 20_000);
+    const receipt = await sink.waitFor((m) => m.to.includes(PERSON) && m.messageId?.startsWith(`<${reference}.receipt`) === true, 20_000);
     expect(receipt.subject).toContain(reference);
     expect((await stores().audit.list(reference)).map((e) => e.type)).toContain('workflow.started');
     expect(system.stepFunctions.describe(reference)?.status).toBeDefined();

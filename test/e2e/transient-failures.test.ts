@@ -63,7 +63,7 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
 function kindsOf(reference: string, to: string): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const mail of sink.messages.filter((m: ReceivedMail) => m.to.includes(to) && m.messageId?.startsWith(`<${reference}.`))) {
-    const kind = mail.messageId!.split('.')[1]!;
+    const kind = /^<[^.]+\.([A-Za-z]+)/.exec(mail.messageId!)![1]!;
     counts[kind] = (counts[kind] ?? 0) + 1;
   }
   return counts;
