@@ -28,12 +28,33 @@ export interface FieldProblem {
 
 /** Input that does not satisfy a schema; lists every bad field, not just the first. */
 export class ValidationError extends DerbesError {
-  readonly code = 'validation_failed';
+  readonly code: string = 'validation_failed';
   constructor(
     readonly problems: FieldProblem[],
     context = 'input',
   ) {
     super(`Invalid ${context}: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
+  }
+}
+
+/**
+ * A body larger than any form of ours sends — more fields, or more characters — refused before anything in it is read
+ * (413); the problem names which bound it broke.
+ */
+export class FormTooLargeError extends ValidationError {
+  override readonly code = 'payload_too_large';
+  constructor(
+    readonly bound: 'fields' | 'characters',
+    readonly limit: number,
+  ) {
+    super(
+      [
+        bound === 'fields'
+          ? { field: '(body)', message: `has more than ${limit} fields: no form of ours sends so many`, kind: 'tooMany', limit }
+          : { field: '(body)', message: `is longer than ${limit} characters: no form of ours sends so much`, kind: 'tooLong', limit },
+      ],
+      'request',
+    );
   }
 }
 

@@ -1,6 +1,10 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { MAX_FORM_FIELDS, MAX_URLENCODED_CHARS } from '../../functions/handlers/http/form-limits.ts';
 import { parseMultipartForm } from '../../functions/handlers/http/multipart-form.ts';
+import { parseUrlencodedForm } from '../../functions/handlers/http/urlencoded-form.ts';
+import { SUBMISSION_LIMITS } from '../../functions/use-cases/submit-request.ts';
+import { MAX_WAITING_PER_LINK } from '../../functions/use-cases/ports.ts';
 import { systemFor } from '../support/flow.ts';
 import type { MemorySystem } from '../support/memory-deps.ts';
 
@@ -17,9 +21,9 @@ const BOUNDARY = '----formdata-derbes-7';
 const part = (name: string, value: string) => `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
 const formBody = (...parts: string[]) => `${parts.join('')}--${BOUNDARY}--\r\n`;
 
-async function post(body: string, contentType: string, headers: Record<string, string> = {}, query?: Record<string, string>) {
+async function post(body: string, contentType: string, headers: Record<string, string> = {}, query?: Record<string, string>, routeKey = 'POST /api/requests') {
   const event = {
-    routeKey: 'POST /api/requests',
+    routeKey,
     headers: { 'content-type': contentType, ...headers },
     ...(query ? { queryStringParameters: query } : {}),
     body,
@@ -41,12 +45,12 @@ describe('a form body that cannot be read', () => {
     expect(answer.body).toContain('Форма пришла неполной или повреждённой');
   });
 
-  it('with more than 64 parts is a 400 page in the language the browser asks for', async () => {
-    const many = formBody(...Array.from({ length: 65 }, (_, i) => part(`f${i}`, 'x')));
+  it('with more parts than any form of ours has fields is a 413 page in the language the browser asks for, naming the bound', async () => {
+    const many = formBody(...Array.from({ length: MAX_FORM_FIELDS + 1 }, (_, i) => part(`f${i}`, 'x')));
     const answer = await post(many, multipart, { 'accept-language': 'kk-KZ,kk;q=0.9' });
-    expect(answer.status).toBe(400);
+    expect(answer.status).toBe(413);
     expect(answer.body).toContain('lang="kk"');
-    expect(answer.body).toContain('Форма толық емес немесе бүлінген күйде келді');
+    expect(answer.body).toContain(`Формада біздің кез келген формамызда болатыннан көп өріс келді (ең көбі ${MAX_FORM_FIELDS})`);
   });
 
   it('with a part that never ends is a 400 page in the page\'s language', async () => {
@@ -81,6 +85,73 @@ describe('a form body that cannot be read', () => {
     const formChange = await post(`types=rectification&email=a%40example.kz&language=en&changes.__proto__=y`, 'application/x-www-form-urlencoded');
     expect(formChange.status).toBe(400);
     expect(formChange.body).toContain('This field cannot be corrected through this form.');
+  });
+});
+
+describe('a url-encoded body larger than any form of ours sends', () => {
+  const urlencoded = 'application/x-www-form-urlencoded';
+  /** How many times a url-encoded body is parsed: each parse builds URLSearchParams over the whole body. */
+  let parses = 0;
+  beforeEach(() => {
+    parses = 0;
+    vi.stubGlobal('URLSearchParams', class extends URLSearchParams {
+      constructor(...init: ConstructorParameters<typeof URLSearchParams>) {
+        super(...init);
+        parses++;
+      }
+    });
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('with more fields is refused unread: a 413 page naming the bound, in the page\'s language, the body parsed once', async () => {
+    const many = ['types=access', 'email=a%40example.kz', 'language=en', ...Array.from({ length: MAX_FORM_FIELDS }, (_, i) => `f${i}=x`)].join('&');
+    const answer = await post(many, urlencoded, {}, { lang: 'ru' });
+    expect(answer.status).toBe(413);
+    expect(answer.body).toContain('lang="ru"');
+    expect(answer.body).toContain(`В форме пришло больше полей, чем есть в любой нашей форме (полей: не более ${MAX_FORM_FIELDS})`);
+    // Not one of the fields is named back: none was read.
+    expect(answer.body).not.toContain('f0');
+    expect(parses).toBe(1);
+    expect(system.requests.requests.size).toBe(0);
+  });
+
+  it('longer than the request form at every maxlength is refused unread on every form route: a 413 page naming the bound', async () => {
+    const long = `types=access&email=a%40example.kz&language=en&message=${'x'.repeat(MAX_URLENCODED_CHARS)}`;
+    for (const routeKey of ['POST /api/requests', 'POST /verify', 'POST /download']) {
+      const answer = await post(long, urlencoded, {}, { lang: 'en' }, routeKey);
+      expect(answer.status, routeKey).toBe(413);
+      expect(answer.body, routeKey).toContain(`The form arrived longer than any of our forms can be (at most ${MAX_URLENCODED_CHARS} characters)`);
+    }
+    expect(parses).toBe(0);
+  });
+
+  it('is not what the largest real forms send: the request form at every maxlength, the link\'s page with every box ticked', async () => {
+    // Each character in the widest encoding a browser sends: three UTF-8 bytes, each %XX.
+    const widest = (length: number) => encodeURIComponent('€'.repeat(length));
+    const form = await post(`types=access&types=claim&email=a%40example.kz&language=en&name=${widest(SUBMISSION_LIMITS.name)}&message=${widest(SUBMISSION_LIMITS.message)}`, urlencoded);
+    expect(form.status).toBe(202);
+    const references = Array.from({ length: MAX_WAITING_PER_LINK }, (_, i) => `references=DRB-AAAAA-${String(i).padStart(5, '0')}`);
+    const confirm = await post(['references=', ...references, 'code=not-a-code'].join('&'), urlencoded, {}, { lang: 'en' }, 'POST /verify');
+    expect(confirm.status).not.toBe(413);
+  });
+
+  it('is never read again, nor read at all, to answer a refusal: a rate-limited form costs no parse', async () => {
+    const fields = 'types=access&email=not-an-address&language=kk';
+    expect((await post(fields, urlencoded)).status).toBe(400);
+    expect(parses).toBe(1);
+    system.deps.limits.take = async () => 30;
+    const limited = await post(fields, urlencoded, {}, { lang: 'kk' });
+    expect(limited.status).toBe(429);
+    expect(limited.body).toContain('lang="kk"');
+    expect(parses).toBe(1);
+  });
+});
+
+describe('the url-encoded parser', () => {
+  it('gathers each field\'s values in the order sent, on an object without a prototype', () => {
+    const fields = parseUrlencodedForm('types=access&__proto__=x&types=erasure&email=a%40b.kz&types=');
+    expect(Object.getPrototypeOf(fields)).toBeNull();
+    expect(Object.entries(fields)).toEqual([['types', ['access', 'erasure', '']], ['__proto__', ['x']], ['email', ['a@b.kz']]]);
   });
 });
 
