@@ -5,6 +5,7 @@ import { parseMultipartForm } from '../../functions/handlers/http/multipart-form
 import { parseUrlencodedForm } from '../../functions/handlers/http/urlencoded-form.ts';
 import { SUBMISSION_LIMITS } from '../../functions/use-cases/submit-request.ts';
 import { MAX_WAITING_PER_LINK } from '../../functions/use-cases/ports.ts';
+import { REQUEST_TYPES } from '../../functions/domain/request-types.ts';
 import { systemFor } from '../support/flow.ts';
 import type { MemorySystem } from '../support/memory-deps.ts';
 
@@ -144,6 +145,38 @@ describe('a url-encoded body larger than any form of ours sends', () => {
     expect(limited.status).toBe(429);
     expect(limited.body).toContain('lang="kk"');
     expect(parses).toBe(1);
+  });
+});
+
+describe('a list of request types', () => {
+  /** How many deadlines the request's types cost. */
+  function countDeadlines() {
+    const computed = { count: 0 };
+    const compute = system.deps.deadlines.compute.bind(system.deps.deadlines);
+    system.deps.deadlines.compute = (input) => {
+      computed.count++;
+      return compute(input);
+    };
+    return computed;
+  }
+
+  it('longer than there are types is refused before any entry is read or any deadline computed, in one problem', async () => {
+    const computed = countDeadlines();
+    for (const types of [Array(REQUEST_TYPES.length + 1).fill('access'), Array(300_000).fill('access'), Array(300_000).fill('no-such-type')]) {
+      const answer = await post(JSON.stringify({ types, email: 'a@example.kz', language: 'en' }), 'application/json');
+      expect(answer.status).toBe(400);
+      expect(JSON.parse(answer.body).fields).toEqual([{ field: 'types', message: `at most ${REQUEST_TYPES.length} entries, one for each request type`, kind: 'tooMany', limit: REQUEST_TYPES.length }]);
+    }
+    expect(computed.count).toBe(0);
+    expect(system.requests.requests.size).toBe(0);
+  });
+
+  it('with a type named twice is the same wish: kept once, its deadline computed once', async () => {
+    const computed = countDeadlines();
+    const answer = await post(JSON.stringify({ types: Array(REQUEST_TYPES.length).fill('access'), email: 'a@example.kz', language: 'en' }), 'application/json');
+    expect(answer.status).toBe(202);
+    expect(JSON.parse(answer.body).types).toEqual(['access']);
+    expect(computed.count).toBe(1);
   });
 });
 
