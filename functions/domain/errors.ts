@@ -277,6 +277,9 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 /** Dotted path of a field, or `(root)` for the whole of what was parsed. */
 const fieldOf = (path: readonly PropertyKey[]): string => (path.length ? path.map(String).join('.') : '(root)');
 
+/** How many entries of a long list an error names; it says how many more there were. */
+export const MAX_NAMED = 5;
+
 /**
  * Turns zod issues into field problems, so every schema reports the same way. Given what was parsed (`input`), a
  * field left out is told as required even where its schema words its own message. A field the schema does not take
@@ -285,7 +288,14 @@ const fieldOf = (path: readonly PropertyKey[]): string => (path.length ? path.ma
 export function toFieldProblems(issues: ReadonlyArray<IssueShape>, input?: unknown): FieldProblem[] {
   return issues.flatMap((issue): FieldProblem[] => {
     if (issue.code === 'unrecognized_keys' && issue.keys?.length) {
-      return issue.keys.map((key) => ({ field: fieldOf([...issue.path, key]), message: 'is not a field this takes', kind: 'unknownField' }));
+      // A few named, the rest counted: an answer naming every one of 600,000 keys outgrows what Lambda may answer.
+      const named = issue.keys.slice(0, MAX_NAMED);
+      const more = issue.keys.length - named.length;
+      return named.map((key, i) => ({
+        field: fieldOf([...issue.path, key]),
+        message: more && i === named.length - 1 ? `is not a field this takes (and ${more} more fields are not)` : 'is not a field this takes',
+        kind: 'unknownField',
+      }));
     }
     const absent = issue.code === 'invalid_type' && input !== undefined && valueAt(input, issue.path) === undefined;
     const kind = absent ? { kind: 'required' as const } : problemKind(issue);

@@ -6,6 +6,7 @@ import { parseUrlencodedForm } from '../../functions/handlers/http/urlencoded-fo
 import { SUBMISSION_LIMITS } from '../../functions/use-cases/submit-request.ts';
 import { MAX_WAITING_PER_LINK } from '../../functions/use-cases/ports.ts';
 import { REQUEST_TYPES } from '../../functions/domain/request-types.ts';
+import { MAX_CHANGES } from '../../functions/domain/rectification.ts';
 import { systemFor } from '../support/flow.ts';
 import type { MemorySystem } from '../support/memory-deps.ts';
 
@@ -208,6 +209,25 @@ describe('a field the request does not take', () => {
       { field: 'nickname', message: 'is not a field this takes', kind: 'unknownField' },
       { field: 'age', message: 'is not a field this takes', kind: 'unknownField' },
     ]);
+  });
+
+  it('sent by the ten thousand, a few are named and the rest counted: the answer stays small', async () => {
+    const body: Record<string, unknown> = { type: 'access', email: 'a@example.kz', language: 'en' };
+    for (let i = 0; i < 60_000; i++) body[`k${i}`] = 1;
+    const answer = await post(JSON.stringify(body), 'application/json');
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body).fields).toEqual([
+      ...['k0', 'k1', 'k2', 'k3'].map((field) => ({ field, message: 'is not a field this takes', kind: 'unknownField' })),
+      { field: 'k4', message: 'is not a field this takes (and 59995 more fields are not)', kind: 'unknownField' },
+    ]);
+    expect(answer.body.length).toBeLessThan(1_000);
+  });
+
+  it('as corrections by the ten thousand, is one problem, not one for each', async () => {
+    const changes = Object.fromEntries(Array.from({ length: 60_000 }, (_, i) => [`field${i}`, 1]));
+    const answer = await post(JSON.stringify({ type: 'rectification', email: 'a@example.kz', language: 'en', changes }), 'application/json');
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body).fields).toEqual([{ field: 'changes', message: `at most ${MAX_CHANGES} fields at once`, kind: 'tooMany', limit: MAX_CHANGES }]);
   });
 
   it('as a file under a field of its own, is named in the person\'s language', async () => {
