@@ -14,7 +14,6 @@ import { SUBMISSION_LIMITS, bodyHash, parseSubmission, submissionInput, submitRe
 import type { Dependencies } from '../use-cases/dependencies.ts';
 import { MAX_CHANGE_CHARS } from '../domain/rectification.ts';
 import { MAX_WAITING_PER_LINK } from '../use-cases/ports.ts';
-import { linkAlreadySent } from '../use-cases/verification.ts';
 import { requestsOfCode } from '../use-cases/verification-page.ts';
 import { inLanguage } from '../domain/localized.ts';
 import { consoleSignInRoutes } from './http/console-sign-in.ts';
@@ -191,14 +190,10 @@ async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
   const { request, created } = await submitRequest(deps, submission, 'web', await idempotencyOf(deps, event, formKey, submission), await gpcSignal(event));
   if (attachments.files.length) await keepFormAttachments(deps, request.id, attachments.files);
   logger.info('request submitted', { reference: request.id, created, channel: 'web' });
-  // A link already on its way to this address confirms this request too: say so, rather than promise another.
-  const linkSentAt = await linkAlreadySent(deps, request.email);
   const m = await loadMessages(request.language);
-  const dueAt = m.date(request.deadline.dueAt, request.deadline.timeZone);
-  // What the person is told, in their language, on the form's page or wherever an API caller shows it.
-  const message = linkSentAt
-    ? m.page('linkAlreadySent', { reference: request.id, dueAt, sentAt: m.date(linkSentAt, request.deadline.timeZone) })
-    : m.page('submitted', { reference: request.id, dueAt });
+  // One answer whatever the address's state — a link on its way, or one waiting there that this request joins: a
+  // stranger who types an address learns nothing of whether, or when, its owner asked about their data.
+  const message = m.page('submitted', { reference: request.id, dueAt: m.date(request.deadline.dueAt, request.deadline.timeZone) });
   if (form) return html(202, messagePage(request.language, m.page('formTitle'), message));
   return json(created ? 202 : 200, {
     reference: request.id,
@@ -208,7 +203,7 @@ async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
     dueAt: request.deadline.dueAt,
     timeZone: request.deadline.timeZone,
     rule: { id: request.deadline.rule.id, citation: inLanguage(request.deadline.rule.citation, request.language) },
-    confirmation: linkSentAt ? { link: 'already_sent', sentAt: linkSentAt, message } : { link: 'will_be_sent', message },
+    confirmation: { message },
   });
 }
 

@@ -7,7 +7,9 @@ import { SUBMISSION_LIMITS } from '../../functions/use-cases/submit-request.ts';
 import { MAX_WAITING_PER_LINK } from '../../functions/use-cases/ports.ts';
 import { REQUEST_TYPES } from '../../functions/domain/request-types.ts';
 import { MAX_CHANGES } from '../../functions/domain/rectification.ts';
-import { systemFor } from '../support/flow.ts';
+import { hashSecretCode } from '../../functions/domain/secret-code.ts';
+import { requestVerification } from '../../functions/use-cases/verification.ts';
+import { NOW, systemFor } from '../support/flow.ts';
 import type { MemorySystem } from '../support/memory-deps.ts';
 
 // The public API's handler as API Gateway calls it, with the ports of a system in memory.
@@ -178,6 +180,33 @@ describe('a list of request types', () => {
     expect(answer.status).toBe(202);
     expect(JSON.parse(answer.body).types).toEqual(['access']);
     expect(computed.count).toBe(1);
+  });
+});
+
+describe('the answer to a new request', () => {
+  /** The answer with what differs from request to request (its reference, its dates) taken out. */
+  const sameness = (answer: { body: string }, reference: string) => answer.body.replaceAll(reference, 'REF').replace(/"(receivedAt|dueAt)":"[^"]+"/g, '"$1":"…"');
+
+  it('is the same for an address whose owner has a link waiting as for one never seen: it tells no stranger that, or when, they asked', async () => {
+    const owner = 'aigerim@example.kz';
+    const first = await post(JSON.stringify({ type: 'access', email: owner, language: 'en' }), 'application/json');
+    const reference = String(JSON.parse(first.body).reference);
+    // The owner's link goes out, an hour before anyone else comes.
+    await requestVerification(system.deps, reference, 'token', new Date(NOW.getTime() + 72 * 3_600_000), () => ({ code: 'c'.repeat(43), codeHash: hashSecretCode('c'.repeat(43)) }));
+    expect(system.mailer.sent).toHaveLength(1);
+    system.setNow(new Date(NOW.getTime() + 3_600_000));
+    for (const contentType of ['application/json', 'application/x-www-form-urlencoded']) {
+      const body = (email: string) => (contentType === 'application/json' ? JSON.stringify({ type: 'access', email, language: 'en' }) : `types=access&email=${encodeURIComponent(email)}&language=en`);
+      const stranger = await post(body(owner), contentType);
+      const fresh = await post(body('someone.new@example.kz'), contentType);
+      expect(stranger.status, contentType).toBe(fresh.status);
+      const referenceOf = (answer: { body: string }) => /DRB-[0-9A-Z]{5}-[0-9A-Z]{5}/.exec(answer.body)![0];
+      expect(sameness(stranger, referenceOf(stranger)), contentType).toBe(sameness(fresh, referenceOf(fresh)));
+      expect(stranger.body, contentType).not.toMatch(/sentAt|already|10 February/);
+    }
+    expect(JSON.parse(first.body).confirmation).toEqual({
+      message: expect.stringContaining('Check your mailbox: a confirmation link is on its way to this address — or, if an earlier link from us is still unused there, this request is added to it.'),
+    });
   });
 });
 
