@@ -28,12 +28,33 @@ export interface FieldProblem {
 
 /** Input that does not satisfy a schema; lists every bad field, not just the first. */
 export class ValidationError extends DerbesError {
-  readonly code = 'validation_failed';
+  readonly code: string = 'validation_failed';
   constructor(
     readonly problems: FieldProblem[],
     context = 'input',
   ) {
     super(`Invalid ${context}: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
+  }
+}
+
+/**
+ * A body larger than any form of ours sends — more fields, or more characters — refused before anything in it is read
+ * (413); the problem names which bound it broke.
+ */
+export class FormTooLargeError extends ValidationError {
+  override readonly code = 'payload_too_large';
+  constructor(
+    readonly bound: 'fields' | 'characters',
+    readonly limit: number,
+  ) {
+    super(
+      [
+        bound === 'fields'
+          ? { field: '(body)', message: `has more than ${limit} fields: no form of ours sends so many`, kind: 'tooMany', limit }
+          : { field: '(body)', message: `is longer than ${limit} characters: no form of ours sends so much`, kind: 'tooLong', limit },
+      ],
+      'request',
+    );
   }
 }
 
@@ -256,6 +277,9 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 /** Dotted path of a field, or `(root)` for the whole of what was parsed. */
 const fieldOf = (path: readonly PropertyKey[]): string => (path.length ? path.map(String).join('.') : '(root)');
 
+/** How many entries of a long list an error names; it says how many more there were. */
+export const MAX_NAMED = 5;
+
 /**
  * Turns zod issues into field problems, so every schema reports the same way. Given what was parsed (`input`), a
  * field left out is told as required even where its schema words its own message. A field the schema does not take
@@ -264,7 +288,14 @@ const fieldOf = (path: readonly PropertyKey[]): string => (path.length ? path.ma
 export function toFieldProblems(issues: ReadonlyArray<IssueShape>, input?: unknown): FieldProblem[] {
   return issues.flatMap((issue): FieldProblem[] => {
     if (issue.code === 'unrecognized_keys' && issue.keys?.length) {
-      return issue.keys.map((key) => ({ field: fieldOf([...issue.path, key]), message: 'is not a field this takes', kind: 'unknownField' }));
+      // A few named, the rest counted: an answer naming every one of 600,000 keys outgrows what Lambda may answer.
+      const named = issue.keys.slice(0, MAX_NAMED);
+      const more = issue.keys.length - named.length;
+      return named.map((key, i) => ({
+        field: fieldOf([...issue.path, key]),
+        message: more && i === named.length - 1 ? `is not a field this takes (and ${more} more fields are not)` : 'is not a field this takes',
+        kind: 'unknownField',
+      }));
     }
     const absent = issue.code === 'invalid_type' && input !== undefined && valueAt(input, issue.path) === undefined;
     const kind = absent ? { kind: 'required' as const } : problemKind(issue);

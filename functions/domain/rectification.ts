@@ -13,10 +13,17 @@ export const MAX_CHANGE_CHARS = 1000;
  * (correctableFields and checkCorrections in config/profile-schema.ts).
  */
 export const changesSchema = onFirstUse(() =>
-  z
-    .record(
+  z.pipe(
+    // Counted before any entry is read: too many fields is one problem, not one per field.
+    z.unknown().check(
+      z.refine((changes) => typeof changes !== 'object' || changes === null || Object.keys(changes).length <= MAX_CHANGES, {
+        message: `at most ${MAX_CHANGES} fields at once`,
+        params: { kind: 'tooMany', limit: MAX_CHANGES },
+      }),
+    ),
+    z.record(
       z.string().check(z.regex(FIELD_NAME, 'a field name: a letter, then letters, digits or _ (at most 64)')),
       z.string().check(z.trim(), z.minLength(1, 'a new value is required'), z.maxLength(MAX_CHANGE_CHARS)),
-    )
-    .check(z.refine((changes) => Object.keys(changes).length <= MAX_CHANGES, { message: `at most ${MAX_CHANGES} fields at once`, params: { kind: 'tooMany', limit: MAX_CHANGES } })),
+    ),
+  ),
 );

@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { dependencies } from '../composition.ts';
 import { correctableFields, localize } from '../config/profile-schema.ts';
 import { REFERENCE_PATTERN, type DataSubjectRequest } from '../domain/request.ts';
-import { DerbesError, InvalidTokenError, ValidationError } from '../domain/errors.ts';
+import { DerbesError, FormTooLargeError, InvalidTokenError, ValidationError } from '../domain/errors.ts';
 import { loadMessages, type Messages } from '../domain/messages.ts';
 import { isWellFormedCode } from '../domain/secret-code.ts';
 import { LANGUAGES, type Language } from '../domain/request-types.ts';
@@ -14,13 +14,13 @@ import { SUBMISSION_LIMITS, bodyHash, parseSubmission, submissionInput, submitRe
 import type { Dependencies } from '../use-cases/dependencies.ts';
 import { MAX_CHANGE_CHARS } from '../domain/rectification.ts';
 import { MAX_WAITING_PER_LINK } from '../use-cases/ports.ts';
-import { linkAlreadySent } from '../use-cases/verification.ts';
 import { requestsOfCode } from '../use-cases/verification-page.ts';
 import { inLanguage } from '../domain/localized.ts';
 import { consoleSignInRoutes } from './http/console-sign-in.ts';
 import { attachmentFieldProblems, checkAttachments, formAttachmentLimits, type TakenFile } from '../domain/form-attachments.ts';
 import { keepFormAttachments } from '../use-cases/form-attachments.ts';
 import { parseMultipartForm } from './http/multipart-form.ts';
+import { parseUrlencodedForm } from './http/urlencoded-form.ts';
 import { serveRoutes, type Route } from './http/dispatch.ts';
 import { consoleRoutes } from './http/console-routes.ts';
 import { errorBody, errorHeaders, jsonError } from './http/error-responses.ts';
@@ -33,43 +33,37 @@ const isMultipart = (event: APIGatewayProxyEventV2) => (header(event, 'content-t
 /** The plain HTML form: url-encoded, or multipart when it carries files. */
 const isForm = (event: APIGatewayProxyEventV2) => (header(event, 'content-type') ?? '').startsWith('application/x-www-form-urlencoded') || isMultipart(event);
 
+const bodyBytes = (event: APIGatewayProxyEventV2) => (event.body ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0));
+
 /**
- * The form's parts (fields and files), read once per event — or the problem that left them unreadable, kept beside
- * the event so that its error page answers that problem instead of reading (and failing on) the body again.
+ * The form's fields and files, read once per event — or the problem that left them unreadable, kept beside the event
+ * so that its error page answers that problem instead of reading (and failing on) the body again.
  */
-type MultipartRead = { parts: ReturnType<typeof parseMultipartForm> } | { unreadable: ValidationError };
-const multipartOf = new WeakMap<APIGatewayProxyEventV2, MultipartRead>();
-function readMultipart(event: APIGatewayProxyEventV2): MultipartRead {
-  let read = multipartOf.get(event);
+type FormRead = { parts: ReturnType<typeof parseMultipartForm> } | { unreadable: ValidationError };
+const formOf = new WeakMap<APIGatewayProxyEventV2, FormRead>();
+function readForm(event: APIGatewayProxyEventV2): FormRead {
+  let read = formOf.get(event);
   if (!read) {
-    const body = event.body ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
     try {
-      read = { parts: parseMultipartForm(body, header(event, 'content-type') ?? '') };
+      read = { parts: isMultipart(event) ? parseMultipartForm(bodyBytes(event), header(event, 'content-type') ?? '') : { fields: parseUrlencodedForm(rawBody(event)), files: [] } };
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       read = { unreadable: error };
     }
-    multipartOf.set(event, read);
+    formOf.set(event, read);
   }
   return read;
 }
-function multipart(event: APIGatewayProxyEventV2) {
-  const read = readMultipart(event);
+function formParts(event: APIGatewayProxyEventV2) {
+  const read = readForm(event);
   if ('unreadable' in read) throw read.unreadable;
   return read.parts;
 }
 
-/** Why the form's body cannot be read, if it cannot: a url-encoded body, or JSON, is never read here. */
-const unreadableForm = (event: APIGatewayProxyEventV2) => {
-  if (!isMultipart(event)) return undefined;
-  const read = readMultipart(event);
-  return 'unreadable' in read ? read.unreadable : undefined;
-};
-
 /** The files the form sent (none for JSON or a url-encoded form); a file under any other field is refused. */
 function sentFiles(event: APIGatewayProxyEventV2) {
-  if (!isMultipart(event)) return [];
-  const { files } = multipart(event);
+  if (!isForm(event)) return [];
+  const { files } = formParts(event);
   const stray = files.find((f) => f.field !== 'attachments');
   if (stray) throw new ValidationError([{ field: stray.field, message: 'takes no file (files go in "attachments")' }], 'request');
   return files;
@@ -81,24 +75,27 @@ const LIST_FIELDS = new Set(['types', 'references']);
 /** An object for fields named by the sender: without a prototype, so `__proto__` is a field like any other. */
 const fieldsObject = () => Object.create(null) as Record<string, unknown>;
 
+/** A form's fields as the request takes them: a list for the fields that may repeat, else the first value sent. */
+function formFields(sent: Record<string, string[]>): Record<string, unknown> {
+  const fields = fieldsObject();
+  for (const [key, values] of Object.entries(sent)) fields[key] = LIST_FIELDS.has(key) ? values : values[0];
+  return fields;
+}
+
 /** JSON for the API, the fields of the plain HTML form; anything else is named as the problem. */
 function parseBody(event: APIGatewayProxyEventV2): Record<string, unknown> {
-  if (isMultipart(event)) {
-    const fields = fieldsObject();
-    for (const [key, values] of Object.entries(multipart(event).fields)) fields[key] = LIST_FIELDS.has(key) ? values : values[0];
-    return fields;
-  }
-  if (isForm(event)) {
-    const form = new URLSearchParams(rawBody(event));
-    const fields = fieldsObject();
-    for (const key of new Set(form.keys())) fields[key] = LIST_FIELDS.has(key) ? form.getAll(key) : form.get(key);
-    return fields;
-  }
+  if (isForm(event)) return formFields(formParts(event).fields);
   const contentType = header(event, 'content-type') ?? '';
   if (!contentType.startsWith('application/json')) {
     throw new ValidationError([{ field: 'content-type', message: 'send application/json or an HTML form' }], 'request');
   }
   return objectBody(event, 'request');
+}
+
+/** Why a form's body could not be read, in the person's words: larger than any form of ours sends, or damaged. */
+function unreadableFormText(m: Messages, error: ValidationError): string {
+  if (!(error instanceof FormTooLargeError)) return m.page('problemFormBody');
+  return m.page(error.bound === 'fields' ? 'problemFormTooManyFields' : 'problemFormTooLong', { limit: String(error.limit) });
 }
 
 /**
@@ -196,14 +193,10 @@ async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
   const { request, created } = await submitRequest(deps, submission, 'web', await idempotencyOf(deps, event, form, submission, attachments.files), await gpcSignal(event));
   if (attachments.files.length) await keepFormAttachments(deps, request.id, attachments.files);
   logger.info('request submitted', { reference: request.id, created, channel: 'web' });
-  // A link already on its way to this address confirms this request too: say so, rather than promise another.
-  const linkSentAt = await linkAlreadySent(deps, request.email);
   const m = await loadMessages(request.language);
-  const dueAt = m.date(request.deadline.dueAt, request.deadline.timeZone);
-  // What the person is told, in their language, on the form's page or wherever an API caller shows it.
-  const message = linkSentAt
-    ? m.page('linkAlreadySent', { reference: request.id, dueAt, sentAt: m.date(linkSentAt, request.deadline.timeZone) })
-    : m.page('submitted', { reference: request.id, dueAt });
+  // One answer whatever the address's state — a link on its way, or one waiting there that this request joins: a
+  // stranger who types an address learns nothing of whether, or when, its owner asked about their data.
+  const message = m.page('submitted', { reference: request.id, dueAt: m.date(request.deadline.dueAt, request.deadline.timeZone) });
   if (form) return html(202, messagePage(request.language, m.page('formTitle'), message));
   return json(created ? 202 : 200, {
     reference: request.id,
@@ -213,7 +206,7 @@ async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
     dueAt: request.deadline.dueAt,
     timeZone: request.deadline.timeZone,
     rule: { id: request.deadline.rule.id, citation: inLanguage(request.deadline.rule.citation, request.language) },
-    confirmation: linkSentAt ? { link: 'already_sent', sentAt: linkSentAt, message } : { link: 'will_be_sent', message },
+    confirmation: { message },
   });
 }
 
@@ -274,6 +267,7 @@ async function confirm(event: APIGatewayProxyEventV2, asPage: boolean): Promise<
     // A post the page itself never sends (a damaged or hand-made one) is said in the person's words, not the API's.
     const message =
       error instanceof InvalidTokenError ? unusableLink(m, typeof code === 'string' ? code : '', deps.profile.supportAddress)
+      : error instanceof FormTooLargeError ? unreadableFormText(m, error)
       : error instanceof ValidationError ? m.page('confirmUnreadable')
       : m.page('error', { message: errorBody(error).body.message });
     const page = html(error instanceof DerbesError ? errorBody(error).statusCode : 500, messagePage(language, m.page('confirmTitle'), message, true));
@@ -345,9 +339,11 @@ const routes: Record<PublicRouteKey, Route> = {
  */
 export const handler = serveRoutes(routes, async (error, event) => {
   if (!isForm(event)) return jsonError(error);
-  // A body that cannot be read has no fields to show again, nor a language chosen in it: it is not read twice.
-  const unreadable = unreadableForm(event);
-  const fields = unreadable ? undefined : parseBody(event);
+  // The form as its route read it, if it did: the body is read here neither again nor for the first time (a 429
+  // comes before it is read, and costs no more than that).
+  const read = formOf.get(event);
+  const unreadable = read && 'unreadable' in read ? read.unreadable : undefined;
+  const fields = read && 'parts' in read ? formFields(read.parts.fields) : undefined;
   // The plain HTML form comes back in the page's language (else the one the person chose, else the operator's).
   const chosen = LANGUAGES.find((l) => l === fields?.language);
   const deps = await dependencies();
@@ -362,7 +358,7 @@ export const handler = serveRoutes(routes, async (error, event) => {
   const details = body.fields?.map((f) => `${f.field}: ${f.message}`).join('; ') ?? body.message;
   const m = await loadMessages(language);
   // The body itself is the problem: said in the person's words, then as the API says it.
-  const lines = error === unreadable ? [m.page('problemFormBody'), m.page('error', { message: details })] : m.page('error', { message: details });
+  const lines = unreadable && error === unreadable ? [unreadableFormText(m, unreadable), m.page('error', { message: details })] : m.page('error', { message: details });
   const page = html(statusCode, messagePage(language, m.page('formTitle'), lines, true));
   return { ...page, headers: { ...page.headers, ...errorHeaders(error) } };
 });

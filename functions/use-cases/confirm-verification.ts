@@ -1,4 +1,4 @@
-import { InvalidTokenError, ValidationError, WaitEndedError } from '../domain/errors.ts';
+import { InvalidTokenError, MAX_NAMED, ValidationError, WaitEndedError } from '../domain/errors.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import { hashSecretCode, isWellFormedCode } from '../domain/secret-code.ts';
 import type { Dependencies } from './dependencies.ts';
@@ -56,9 +56,6 @@ export async function confirmVerification(deps: Dependencies, code: string, chos
   if (!confirmed.length) throw new InvalidTokenError('every request chosen on this link is closed');
   return { confirmed, notConfirmed };
 }
-
-/** How many unknown references an error names; it says how many more there were. */
-const MAX_NAMED = 5;
 
 /** A request a link could still confirm: waiting for it, not closed (a press that crashed part-way marked some). */
 export function awaitsConfirmation(request: DataSubjectRequest): boolean {

@@ -3,7 +3,7 @@ import * as z from '../domain/schema.ts';
 import { ConflictError, ValidationError, toFieldProblems } from '../domain/errors.ts';
 import { isLocalDate, startOfLocalDay } from '../domain/deadlines/local-time.ts';
 import { ENTERED_CHANNELS, MAX_MESSAGE_CHARS, MAX_NOTES, type OperatorNote } from '../domain/request.ts';
-import { RequestTypeSchema, type RequestType } from '../domain/request-types.ts';
+import { requestTypeListSchema, type RequestType } from '../domain/request-types.ts';
 import type { Dependencies } from './dependencies.ts';
 import { amendAsItStands } from './amend-as-it-stands.ts';
 import { decide } from './operator.ts';
@@ -40,7 +40,7 @@ export async function addNote(deps: Pick<Dependencies, 'requests' | 'clock'>, re
   return note;
 }
 
-const classificationSchema = onFirstUse(() => z.strictObject({ types: z.array(RequestTypeSchema).check(z.minLength(1, 'choose at least one request type')) }));
+const classificationSchema = onFirstUse(() => z.strictObject({ types: requestTypeListSchema() }));
 
 /**
  * Mail that could not be read as a request of a known type waits for an operator to say what it is. The request

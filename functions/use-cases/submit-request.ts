@@ -3,7 +3,7 @@ import { ValidationError, toFieldProblems, type FieldProblem } from '../domain/e
 import { changesSchema } from '../domain/rectification.ts';
 import type { Deadline } from '../domain/deadlines/index.ts';
 import { MAX_MESSAGE_CHARS, newReference, type Channel, type DataSubjectRequest, type Entry } from '../domain/request.ts';
-import { LanguageSchema, REQUEST_TYPES, RequestTypeSchema, type RequestType } from '../domain/request-types.ts';
+import { LanguageSchema, REQUEST_TYPES, requestTypeListSchema, type RequestType } from '../domain/request-types.ts';
 import type { Dependencies } from './dependencies.ts';
 import { correctionProblems } from './fulfilment-plan.ts';
 import type { CreateResult, Idempotency } from './ports.ts';
@@ -16,7 +16,7 @@ export const SUBMISSION_LIMITS = { email: 254, name: 200, message: MAX_MESSAGE_C
 /** What a person submits; the same schema serves the JSON API and the HTML form. */
 export const submissionSchema = onFirstUse(() =>
   z.strictObject({
-    types: z.array(RequestTypeSchema).check(z.minLength(1, 'choose at least one request type')),
+    types: requestTypeListSchema(),
     /** For a rectification: field → new value, among the fields the profile declares correctable. */
     changes: z.optional(changesSchema()),
     email: z.pipe(z.email('must be an e-mail address').check(z.maxLength(SUBMISSION_LIMITS.email)), z.transform((email) => email.trim().toLowerCase())),
@@ -74,9 +74,9 @@ export function submissionInput(fields: Record<string, unknown>): { input: Recor
   return { input: { ...rest, types: [type] }, typesField: 'type' };
 }
 
-/** The earliest due date of all the request's types governs the whole request. */
+/** The earliest due date of all the request's types governs the whole request: each type's computed once. */
 export function deadlineFor(deps: Pick<Dependencies, 'deadlines' | 'profile'>, types: readonly RequestType[], receivedAt: Date): Deadline {
-  const candidates = types.map((requestType) =>
+  const candidates = [...new Set(types)].map((requestType) =>
     deps.deadlines.compute({ jurisdiction: deps.profile.jurisdiction, requestType, receivedAt, operatorTerms: deps.profile.terms }),
   );
   return candidates.reduce((a, b) => (Date.parse(b.dueAt) < Date.parse(a.dueAt) ? b : a));

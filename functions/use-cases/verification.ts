@@ -25,16 +25,6 @@ function joinable(current: Verification, ownExpiry: Date, now: Date): boolean {
 }
 
 /**
- * When the address's current confirmation link was mailed, if a request made now would be confirmed by it too —
- * so the person can be told "we already sent you a link at …" instead of waiting for another.
- */
-export async function linkAlreadySent(deps: Pick<Dependencies, 'verifications' | 'personKey' | 'clock'>, email: string): Promise<string | undefined> {
-  const current = (await deps.verifications.current(await deps.personKey(email)))?.verification;
-  const now = deps.clock.now();
-  return current && joinable(current, new Date(now.getTime() + JOIN_MIN_LIFETIME_MS), now) ? current.mailedAt : undefined;
-}
-
-/**
  * What a request does about the address's current link: join it, or make a new one — taking over the requests that
  * wait on a link whose mail was withheld (its code was never sent, so it is closed), or copying those of a link whose
  * step died while mailing it (its mail may have gone out, so it stays valid beside the new one).

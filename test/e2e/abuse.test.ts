@@ -189,20 +189,22 @@ describe('derbes cannot be made to mail anyone what a stranger wrote, or to mail
     const victim = 'victim@third-party.example';
     const phishing = { name: 'Hi! Your account is suspended. Restore it at http://evil.example/login', language: 'en' as const };
     const first = await postJson(`${system.url}/api/requests`, { type: 'access', email: victim, ...phishing });
-    expect(first).toMatchObject({ status: 202, body: { confirmation: { link: 'will_be_sent' } } });
+    expect(first.status).toBe(202);
     const receipt = await sink.waitFor((m) => m.to.includes(victim));
     await until('the link to be recorded as mailed', async () => (await trailOf(String(first.body.reference))).some((e) => e.type === 'mail.sent'));
 
     const more = await Promise.all(Array.from({ length: 19 }, (_, i) => postJson(`${system.url}/api/requests`, { type: i % 2 ? 'erasure' : 'access', email: victim, ...phishing, ...(i === 0 ? { language: 'kk' } : {}) })));
+    // Whether the address has a link waiting, and since when, is nobody's to learn from the answer: it is the first's.
+    const messageOf = (response: { body: Record<string, unknown> }) => (response.body.confirmation as { message: string }).message;
     for (const response of more) {
       expect(response.status).toBe(202);
-      expect(response.body.confirmation).toMatchObject({ link: 'already_sent', sentAt: expect.any(String) });
+      expect(Object.keys(response.body.confirmation as object)).toEqual(['message']);
     }
-    // What an API caller can show the person says so in the request's language.
-    const messageOf = (response: { body: Record<string, unknown> }) => (response.body.confirmation as { message: string }).message;
-    expect(messageOf(first)).toMatch(new RegExp(`^Your request ${first.body.reference} has been received\\. We will answer by .+ Astana time\\. Check your mailbox for the confirmation link\\.$`));
+    expect(messageOf(more[2]!).replace(String(more[2]!.body.reference), 'REF')).toBe(messageOf(first).replace(String(first.body.reference), 'REF'));
+    // What an API caller can show the person, in the request's language.
+    expect(messageOf(first)).toMatch(new RegExp(`^Your request ${first.body.reference} has been received\\. We will answer by .+ Astana time\\. Check your mailbox: a confirmation link is on its way to this address — or, if an earlier link from us is still unused there, this request is added to it\\. Open the latest link from us and confirm this request there\\.$`));
     expect(messageOf(more[0]!)).toContain(`${more[0]!.body.reference} сұрауыңыз алынды.`);
-    expect(messageOf(more[0]!)).toContain('Растау сілтемесін осы мекенжайға бұрын жібердік');
+    expect(messageOf(more[0]!)).toContain('Поштаңызды қараңыз: осы мекенжайға растау сілтемесі жіберіледі');
     const references = [first, ...more].map((r) => String(r.body.reference));
     for (const reference of references.slice(1)) await until(`${reference} to wait on the link`, hasJoined(reference));
     for (const reference of references.slice(1)) expect((await trailOf(reference)).find((e) => e.type === 'verification.requested')?.detail.joined).toBe(true);
@@ -211,14 +213,14 @@ describe('derbes cannot be made to mail anyone what a stranger wrote, or to mail
     for (const mail of sink.messages) expect(`${mail.subject}\n${mail.text}`).not.toMatch(/evil\.example|suspended/);
     expect(receipt.text).toContain(String(first.body.reference));
 
-    // The page says so too.
+    // The page says the same.
     const page = await fetch(`${system.url}/api/requests`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ types: 'access', email: victim, language: 'ru' }),
     });
     const pageText = await page.text();
-    expect(pageText).toContain('Ссылку для подтверждения мы уже отправили на этот адрес');
+    expect(pageText).toContain('Проверьте почту: на этот адрес придёт ссылка для подтверждения — либо, если наша прежняя ссылка там ещё не использована, этот запрос добавлен к ней.');
     const fromPage = /DRB-[0-9A-Z]{5}-[0-9A-Z]{5}/.exec(pageText)![0];
     references.push(fromPage);
     await until(`${fromPage} to wait on the link`, hasJoined(fromPage));

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkAttachments, formAttachmentLimits } from '../../functions/domain/form-attachments.ts';
+import { FormTooLargeError } from '../../functions/domain/errors.ts';
+import { MAX_FORM_FIELDS } from '../../functions/handlers/http/form-limits.ts';
 import { parseMultipartForm } from '../../functions/handlers/http/multipart-form.ts';
 import { formProblems } from '../../functions/handlers/http/pages.ts';
 import { keepFormAttachments } from '../../functions/use-cases/form-attachments.ts';
@@ -42,8 +44,8 @@ describe('the form\'s files', () => {
   it('refuse a body that is not one, naming the body', () => {
     expect(() => parseMultipartForm(Buffer.from('name=x'), 'multipart/form-data')).toThrow(expect.objectContaining({ problems: [expect.objectContaining({ field: '(body)' })] }));
     expect(() => parseMultipartForm(Buffer.from('--b\r\nContent-Disposition: form-data; name="a"\r\n\r\nnever ends'), 'multipart/form-data; boundary=b')).toThrow(/never ends/);
-    const many = multipartBody(Array.from({ length: 65 }, (_, i) => ({ name: `f${i}`, value: 'x' })));
-    expect(() => parseMultipartForm(many.body, many.contentType)).toThrow(/more than 64 parts/);
+    const many = multipartBody(Array.from({ length: MAX_FORM_FIELDS + 1 }, (_, i) => ({ name: `f${i}`, value: 'x' })));
+    expect(() => parseMultipartForm(many.body, many.contentType)).toThrow(new FormTooLargeError('fields', MAX_FORM_FIELDS));
   });
 
   it('are taken by their bytes: a page or a drawing named as an image is refused, whatever type the browser declared', () => {

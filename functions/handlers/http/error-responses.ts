@@ -10,6 +10,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  payload_too_large: 413,
   idempotency_key_reused: 422,
   rate_limited: 429,
   configuration_invalid: 500,

@@ -1,8 +1,6 @@
-import { ValidationError } from '../../domain/errors.ts';
+import { FormTooLargeError, ValidationError } from '../../domain/errors.ts';
 import type { SentFile } from '../../domain/form-attachments.ts';
-
-/** More parts than a form of ours has fields is not a form of ours. */
-const MAX_PARTS = 64;
+import { MAX_FORM_FIELDS } from './form-limits.ts';
 
 /**
  * A `multipart/form-data` body (RFC 7578) as the public form sends it: its text fields (a name may repeat, as the
@@ -21,7 +19,8 @@ export function parseMultipartForm(body: Buffer, contentType: string): { fields:
   for (let parts = 0; ; parts++) {
     at += delimiter.length;
     if (body.subarray(at, at + 2).toString('latin1') === '--') break; // the closing delimiter
-    if (parts >= MAX_PARTS) throw malformed(`more than ${MAX_PARTS} parts`);
+    // More parts than a form of ours has fields is not a form of ours.
+    if (parts >= MAX_FORM_FIELDS) throw new FormTooLargeError('fields', MAX_FORM_FIELDS);
     if (body.subarray(at, at + 2).toString('latin1') !== '\r\n') throw malformed('a boundary not followed by a line break');
     const headersEnd = body.indexOf('\r\n\r\n', at + 2);
     if (headersEnd < 0) throw malformed('a part without a blank line after its headers');

@@ -165,6 +165,7 @@ describe('classify', () => {
     await requestDecision(s.deps, id, 'token');
     expect((await inbox(s.deps, { filter: 'needsClassification' })).requests.map((r) => r.reference)).toEqual([id]);
     await expect(classify(s.deps, id, { types: [] }, OPERATOR)).rejects.toMatchObject({ problems: [{ field: 'types', message: 'choose at least one request type' }] });
+    await expect(classify(s.deps, id, { types: Array(9).fill('access') }, OPERATOR)).rejects.toMatchObject({ problems: [{ field: 'types', kind: 'tooMany', limit: 8 }] });
     await classify(s.deps, id, { types: ['access', 'access'] }, OPERATOR);
     expect(await s.deps.requests.get(id)).toMatchObject({ types: ['access'], decision: { approved: true, decidedBy: OPERATOR.email } });
     expect(s.workflow.completed).toEqual([{ taskToken: 'token', output: { approved: true } }]);

@@ -4,7 +4,7 @@ import { hashSecretCode, newSecretCode } from '../../../functions/domain/secret-
 import { confirmVerification } from '../../../functions/use-cases/confirm-verification.ts';
 import { enterRequest } from '../../../functions/use-cases/operator-actions.ts';
 import { MAX_WAITING_PER_LINK } from '../../../functions/use-cases/ports.ts';
-import { acknowledge, closeUnverified, linkAlreadySent, requestVerification } from '../../../functions/use-cases/verification.ts';
+import { acknowledge, closeUnverified, requestVerification } from '../../../functions/use-cases/verification.ts';
 import { requestsOfCode } from '../../../functions/use-cases/verification-page.ts';
 import { afterRead, auditTypes, mailsTo, NOW, OPERATOR, operatorMails, placeRequest, runToAnswer, systemFor } from '../../support/flow.ts';
 import type { MemorySystem } from '../../support/memory-deps.ts';
@@ -392,21 +392,18 @@ describe('requestVerification', () => {
   it('lets a second request for the same address join the link already mailed, without a second mail', async () => {
     const { s, request } = await linkSent();
     const second = await placeRequest(s, ['erasure'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
-    expect(await linkAlreadySent(s.deps, EMAIL)).toBe(NOW.toISOString());
     await stepRuns(s, second.id, codeOf('d'));
     expect(mailsTo(s, EMAIL)).toHaveLength(1);
     expect((await s.deps.verifications.peek(hashSecretCode(codeOf('c')), NOW)).waiting).toEqual([request.id, second.id]);
     expect((await s.deps.audit.list(second.id)).find((e) => e.type === 'verification.requested')!.detail).toMatchObject({ joined: true });
   });
 
-  it('tells a request for an address whose link is full that a link of its own is coming, and mails it', async () => {
+  it('gives a request for an address whose link is full a link of its own, and mails it', async () => {
     const { s } = await linkSent();
     const others = Array.from({ length: MAX_WAITING_PER_LINK - 1 }, (_, i) => `DRB-FULL${String(i).padStart(2, '0')}-AAAAA`);
     expect(await s.deps.verifications.join(hashSecretCode(codeOf('c')), others, NOW)).toBe(true);
     expect((await s.deps.verifications.peek(hashSecretCode(codeOf('c')), NOW)).waiting).toHaveLength(MAX_WAITING_PER_LINK);
     const next = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
-    // Not "confirm with the link already sent": that link takes no one else.
-    expect(await linkAlreadySent(s.deps, EMAIL)).toBeUndefined();
     await stepRuns(s, next.id, codeOf('d'));
     expect(mailsTo(s, EMAIL)).toHaveLength(2);
   });
@@ -414,7 +411,6 @@ describe('requestVerification', () => {
   it('makes a new link for a request whose own would outlive the one mailed, rather than join a link about to expire', async () => {
     const { s } = await linkSent(0.5);
     const second = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
-    expect(await linkAlreadySent(s.deps, EMAIL)).toBeUndefined();
     await stepRuns(s, second.id, codeOf('d'));
     expect(mailsTo(s, EMAIL)).toHaveLength(2);
   });
