@@ -37,7 +37,7 @@ export async function confirmVerification(deps: Dependencies, code: string, chos
   // Mail the mailbox asked for does not count against what may be sent to it unasked.
   await deps.limits.refundRecipient(verification.recipientKey);
   const wanted = new Set(chosen ?? [verification.owner]);
-  const confirmed: string[] = [];
+  const confirmed: DataSubjectRequest[] = [];
   const notConfirmed: string[] = [];
   for (const requestId of verification.waiting) {
     if (!wanted.has(requestId)) {
@@ -46,15 +46,17 @@ export async function confirmVerification(deps: Dependencies, code: string, chos
     }
     // The workflow moves the request on once released; the mark is what its steps check (see guards.ts).
     const { outcome, request } = await deps.requests.markVerified(requestId, verification.confirmedAt!, (current) => beginsOnConfirmation(deps, current));
-    if (outcome === 'closed') continue;
-    confirmed.push(requestId);
-    const taskToken = await deps.verifications.task(requestId);
-    if (!taskToken) continue;
-    await releaseVerificationWait(deps, taskToken, request);
+    if (outcome !== 'closed') confirmed.push(request);
+  }
+  // Every one is marked before any is released: an erasure that runs at once finds an access request confirmed with
+  // it, and keeps the records for it (fulfilment.ts), whichever of the two the link lists first.
+  for (const request of confirmed) {
+    const taskToken = await deps.verifications.task(request.id);
+    if (taskToken) await releaseVerificationWait(deps, taskToken, request);
   }
   await deps.verifications.complete(codeHash, deps.clock.now());
   if (!confirmed.length) throw new InvalidTokenError('every request chosen on this link is closed');
-  return { confirmed, notConfirmed };
+  return { confirmed: confirmed.map((request) => request.id), notConfirmed };
 }
 
 /** A request a link could still confirm: waiting for it, not closed (a press that crashed part-way marked some). */

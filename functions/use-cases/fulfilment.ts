@@ -97,6 +97,8 @@ export async function applyToSource(deps: Pick<Dependencies, 'profile' | 'reques
     outcomes: { ...earlier?.outcomes },
     started: { ...earlier?.started },
     attempts: (earlier?.attempts ?? 0) + 1,
+    // A read kept for it by an erasure stays said so, whatever steps follow.
+    ...(earlier?.readBefore && { readBefore: earlier.readBefore }),
   };
   const keep = () => deps.requests.putSourceResult(requestId, result);
   for (const step of sourceSteps(deps.profile, source, request.types)) {

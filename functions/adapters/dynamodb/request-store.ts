@@ -287,7 +287,8 @@ export class DynamoRequestStore implements RequestStore {
       ExpressionAttributeValues: { ':person': personKey },
       ScanIndexForward: false,
     });
-    const items = await Promise.all(keys.map(async ({ pk, sk }) => (await this.db.send(new GetCommand({ TableName: this.requestsTable, Key: { pk, sk } }))).Item));
+    // Read consistently: an erasure about to destroy asks which of the person's requests were confirmed a moment ago.
+    const items = await Promise.all(keys.map(async ({ pk, sk }) => (await this.db.send(new GetCommand({ TableName: this.requestsTable, Key: { pk, sk }, ConsistentRead: true }))).Item));
     return Promise.all(items.filter((item): item is Record<string, unknown> => item !== undefined && item.personKey === personKey).map(toRequest));
   }
 

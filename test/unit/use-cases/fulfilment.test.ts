@@ -95,6 +95,16 @@ describe('applyToSource', () => {
     expect(answer!.text).toContain(NURLAN);
   });
 
+  it('keeps saying the records were read before the erasure when the access request has steps after the read', async () => {
+    const s = systemFor(VNEDRAH);
+    const access = await placeRequest(s, ['access', 'blocking'], { email: NURLAN });
+    const erasure = await placeRequest(s, ['erasure'], { email: NURLAN });
+    await applyToSource(s.deps, erasure.id, 'accounts');
+    await applyToSource(s.deps, access.id, 'accounts');
+    const [kept] = await s.deps.requests.listSourceResults(access.id);
+    expect(kept).toMatchObject({ readBefore: erasure.id, records: [{ email: NURLAN }], outcomes: { access: { status: 'done', affected: 1 } } });
+  });
+
   it('keeps an access request\'s own read when it came first, and the erasure\'s read loses', async () => {
     const s = systemFor(VNEDRAH);
     const access = await placeRequest(s, ['access'], { email: NURLAN });

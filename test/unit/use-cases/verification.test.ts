@@ -112,6 +112,25 @@ describe('requestVerification', () => {
     expect((await s.deps.requests.get(request.id)).verifiedAt).toBeDefined();
   });
 
+  it('marks every request ticked before it releases any: an erasure listed first finds the access confirmed with it', async () => {
+    const s = systemFor('profiles/demo.json');
+    const erasure = await placeRequest(s, ['erasure'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
+    const access = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
+    await stepRuns(s, erasure.id, codeOf('e'));
+    await stepRuns(s, access.id, codeOf('f'));
+    const statusesAtRelease: string[][] = [];
+    const completeTask = s.workflow.completeTask.bind(s.workflow);
+    s.workflow.completeTask = async (taskToken, output) => {
+      statusesAtRelease.push(await Promise.all([erasure.id, access.id].map(async (id) => (await s.deps.requests.get(id)).status)));
+      return completeTask(taskToken, output);
+    };
+    expect(await confirmVerification(s.deps, codeOf('e'), [erasure.id, access.id])).toEqual({ confirmed: [erasure.id, access.id], notConfirmed: [] });
+    expect(statusesAtRelease).toEqual([
+      ['IN_PROGRESS', 'IN_PROGRESS'],
+      ['IN_PROGRESS', 'IN_PROGRESS'],
+    ]);
+  });
+
   it('fails, mailing nothing, when its move loses a race while the request stays RECEIVED; its retry mails the link once', async () => {
     const s = systemFor('profiles/demo.json');
     const request = await placeRequest(s, ['access'], { status: 'RECEIVED', email: EMAIL });
