@@ -44,11 +44,11 @@ export function fixedMailRequestTypes(fixedTypes: readonly RequestType[], body: 
 }
 
 /**
- * Whether an erasure the text asks for names particular data (a phone number, an address, a photo) rather than the
+ * Whether a mail that asks to destroy data names particular data (a phone number, an address, a photo) rather than the
  * person's data or account: "удалите мой номер телефона из базы" asks for less than the destruction of everything held,
- * and reading it as that would destroy what the person meant to keep, beyond undoing. Read sentence by sentence, in
- * each vocabulary: a word naming such data within the window of an erasure phrase, unless a key word beside it makes
- * it what the data is found by ("all data associated with my email address").
+ * and reading it as that would destroy what the person meant to keep, beyond undoing. Read sentence by sentence (the
+ * subject is one), in each vocabulary: a sentence with a verb of destroying and a word naming such data, unless a key
+ * word beside that word makes it what the data is found by ("all data associated with my email address").
  */
 export function erasesParticularData(text: string, vocabularies: readonly CompiledVocabulary[]): boolean {
   for (const sentence of text.split(SENTENCE_END)) {
@@ -56,18 +56,11 @@ export function erasesParticularData(text: string, vocabularies: readonly Compil
     const normalised = normaliseText(sentence);
     for (const vocabulary of vocabularies) {
       const folded = words(vocabulary.fold(normalised));
-      const index = new WordIndex(folded);
-      const { words: particular, keyWords, side } = vocabulary.particularData;
+      const { verbs, words: particular, keyWords, side } = vocabulary.particularData;
       const spelled = (at: number, list: readonly PhraseWord[]) => at >= 0 && at < folded.length && list.some((word) => spells(folded[at]!, word));
-      const isKey = (at: number) => [1, 2].some((distance) => spelled(side === 'before' ? at - distance : at + distance, keyWords));
-      for (const phrase of vocabulary.phrases) {
-        if (phrase.type !== 'erasure') continue;
-        for (const anchor of index.anchorsOf(phrase.words, vocabulary.window)) {
-          for (let at = anchor - vocabulary.window + 1; at < anchor + vocabulary.window; at++) {
-            if (spelled(at, particular) && !isKey(at)) return true;
-          }
-        }
-      }
+      const isKey = (at: number) => [1, 2, 3, 4].some((distance) => spelled(side === 'before' ? at - distance : at + distance, keyWords));
+      if (!folded.some((_, at) => spelled(at, verbs))) continue;
+      if (folded.some((_, at) => spelled(at, particular) && !isKey(at))) return true;
     }
   }
   return false;

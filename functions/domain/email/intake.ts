@@ -92,8 +92,9 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
   // A fixed subject names the request, the body may ask for more and says how far a withdrawal reaches.
   const types = fixedTypes.length > 0 ? fixedMailRequestTypes(fixedTypes, text, vocabularies()) : classifyMailRequestTypes(subject, text, vocabularies());
   const spam = verdicts.spam === 'FAIL';
-  // An erasure of particular data is the operator's to read: nothing is destroyed by itself.
-  const particular = types.includes('erasure') && erasesParticularData(`${subject}\n${text}`, vocabularies());
+  // Destroying particular data is the operator's to read: nothing is destroyed by itself (a withdrawal may erase too).
+  const destroys = types.includes('erasure') || types.includes('consent_withdrawal');
+  const particular = destroys && erasesParticularData(`${subject}\n${text}`, vocabularies());
   const triageReason = spam ? 'spam' : types.length === 0 ? 'unclear' : particular ? 'particularData' : undefined;
   const senderName = from ? singleLine(from.name) : undefined;
   return {

@@ -75,11 +75,13 @@ export const vocabularySchema = onFirstUse(() => {
      * базы", "delete my photo"): such a mail goes to a person at the company rather than destroying everything held.
      */
     particularData: z.strictObject({
+      /** Verbs of destroying ("удал*", "delet*", "жой*"): a sentence with one of them is read for particular data. */
+      verbs: z.array(SingleWord).check(z.minLength(1)),
       /** Words naming one kind of data: a phone number, an address, a photo, a name. */
       words: z.array(SingleWord).check(z.minLength(1)),
       /**
        * Words that make such a word the key the data is found by, not what is to be erased ("data associated with
-       * my email address", "телефон нөміріме тіркелген аккаунт"), within two words on `side` of it.
+       * my email address", "телефон нөміріме тіркелген аккаунт"), within four words on `side` of it.
        */
       keyWords: z.array(SingleWord).check(z.minLength(1)),
       side: z.enum(['before', 'after']),

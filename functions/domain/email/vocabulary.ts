@@ -30,7 +30,7 @@ export interface CompiledVocabulary {
   processingWords: PhraseWord[];
   continuationWords: PhraseWord[];
   /** See vocabularySchema: particular data an erasure may name, and the words that make such data its key. */
-  particularData: { words: PhraseWord[]; keyWords: PhraseWord[]; side: 'before' | 'after' };
+  particularData: { verbs: PhraseWord[]; words: PhraseWord[]; keyWords: PhraseWord[]; side: 'before' | 'after' };
   quotedHistory: Vocabulary['quotedHistory'];
 }
 
@@ -58,6 +58,7 @@ export function loadVocabulary(raw: unknown, source: string, language: Language)
     processingWords: vocabulary.processingWords.map(phraseWord),
     continuationWords: vocabulary.continuationWords.map(phraseWord),
     particularData: {
+      verbs: vocabulary.particularData.verbs.map(phraseWord),
       words: vocabulary.particularData.words.map(phraseWord),
       keyWords: vocabulary.particularData.keyWords.map(phraseWord),
       side: vocabulary.particularData.side,

@@ -197,6 +197,11 @@ describe('erasesParticularData', () => {
     ['Телефон нөмірімді базадан жойыңыз.', true],
     ['Please delete my photo from your data.', true],
     ['Remove my address details, please.', true],
+    // Named by a bare verb, far in a long sentence, or in the body under a subject that asks for erasure.
+    ['Удаление персональных данных\nПрошу удалить мой номер телефона.', true],
+    ['Прошу удалить из всех ваших баз данных и систем мой номер телефона.', true],
+    ['Delete my data\nPlease remove my photo.', true],
+    ['Please delete my email from your data.', true],
     // The data named is the key the person's data is found by, or nothing particular is named at all.
     ['Удалите мои данные.', false],
     ['Прошу удалить учётную запись, привязанную к номеру телефона.', false],
