@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { dependencies } from '../composition.ts';
 import { correctableFields, localize } from '../config/profile-schema.ts';
-import { REFERENCE_PATTERN, type DataSubjectRequest } from '../domain/request.ts';
+import { OPEN_STATUSES, REFERENCE_PATTERN, type DataSubjectRequest } from '../domain/request.ts';
 import { DerbesError, FormTooLargeError, InvalidTokenError, ValidationError } from '../domain/errors.ts';
 import { loadMessages, type Messages } from '../domain/messages.ts';
 import { isWellFormedCode } from '../domain/secret-code.ts';
@@ -112,10 +112,15 @@ function pageLanguage(event: APIGatewayProxyEventV2, fallback: Language): Langua
   return LANGUAGES.find((l) => l === wanted) ?? fallback;
 }
 
+/** How long the same form sent again is the request it made (see idempotencyOf). */
+const FORM_REPEAT_MS = 15 * 60_000;
+
 /**
  * The API's Idempotency-Key header is bound to the body (another body → 422). The form is sent again with the same
- * fields and files the same day (UTC) by a double click, or by Back and Send, which renders the page and any key in
- * it anew: that is the request it made. A person who changes anything makes a new one.
+ * fields and files within a quarter of an hour (by the clock's quarter) by a double click, or by Back and Send, which
+ * renders the page and any key in it anew: that is the request it made. A person who changes anything makes a new one;
+ * so does one whose earlier request is closed already (createRequest). The window is short so that a stranger who
+ * types the same fields learns another's reference only then, if at all.
  */
 async function idempotencyOf(deps: Dependencies, event: APIGatewayProxyEventV2, form: boolean, submission: Submission, files: readonly TakenFile[]): Promise<{ key: string; field: string } | undefined> {
   const headerKey = header(event, 'idempotency-key');
@@ -126,7 +131,8 @@ async function idempotencyOf(deps: Dependencies, event: APIGatewayProxyEventV2, 
   if (!form) return undefined;
   const sent = createHash('sha256');
   for (const file of files) sent.update(`${file.filename}\n${file.contentType}\n${createHash('sha256').update(file.content).digest('hex')}\n`);
-  return { key: `form:${deps.clock.now().toISOString().slice(0, 10)}:${await bodyHash(deps, submission)}:${sent.digest('hex')}`, field: 'idempotencyKey' };
+  const quarter = Math.floor(deps.clock.now().getTime() / FORM_REPEAT_MS);
+  return { key: `form:${quarter}:${await bodyHash(deps, submission)}:${sent.digest('hex')}`, field: 'idempotencyKey' };
 }
 
 /** The client's address as API Gateway saw it; only its keyed hash is ever kept. */
@@ -190,7 +196,10 @@ async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
     throw error;
   }
   if (attachments.problems.length) throw new ValidationError(attachmentFieldProblems(attachments.problems), 'request');
-  const { request, created } = await submitRequest(deps, submission, 'web', await idempotencyOf(deps, event, form, submission, attachments.files), await gpcSignal(event));
+  const gpc = await gpcSignal(event);
+  let { request, created } = await submitRequest(deps, submission, 'web', await idempotencyOf(deps, event, form, submission, attachments.files), gpc);
+  // The same form again after its request was answered or closed asks anew.
+  if (form && !created && !OPEN_STATUSES.includes(request.status)) ({ request, created } = await submitRequest(deps, submission, 'web', undefined, gpc));
   if (attachments.files.length) await keepFormAttachments(deps, request.id, attachments.files);
   logger.info('request submitted', { reference: request.id, created, channel: 'web' });
   const m = await loadMessages(request.language);

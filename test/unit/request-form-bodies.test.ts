@@ -297,11 +297,16 @@ describe('the same form sent twice', () => {
     expect(person).toHaveLength(3);
   });
 
-  it('the next day is a new request', async () => {
+  it('a quarter of an hour later, or once its request is closed, is a new request', async () => {
     const body = formBody(...fields('My orders, please.'));
     const first = await post(body, multipart);
-    system.setNow(new Date(system.deps.clock.now().getTime() + 24 * 3_600_000));
-    const nextDay = await post(body, multipart);
-    expect(referenceOf(nextDay.body)).not.toBe(referenceOf(first.body));
+    system.setNow(new Date(system.deps.clock.now().getTime() + 15 * 60_000));
+    const later = await post(body, multipart);
+    expect(referenceOf(later.body)).not.toBe(referenceOf(first.body));
+    await system.deps.requests.transition(referenceOf(later.body), 'RECEIVED', 'AWAITING_VERIFICATION');
+    await system.deps.requests.transition(referenceOf(later.body), 'AWAITING_VERIFICATION', 'CLOSED_UNVERIFIED');
+    const afterClosed = await post(body, multipart);
+    expect([referenceOf(first.body), referenceOf(later.body)]).not.toContain(referenceOf(afterClosed.body));
+    expect((await system.deps.requests.get(referenceOf(afterClosed.body))).status).toBe('RECEIVED');
   });
 });
