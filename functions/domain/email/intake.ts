@@ -19,6 +19,8 @@ const MAX_TEXT_CHARS = 100_000;
 /** RFC 5322 line limit; longer subjects are noise. */
 const MAX_SUBJECT_CHARS = 998;
 const MAX_FILENAME_CHARS = 200;
+/** The request keeps a name of at most this many characters (SUBMISSION_LIMITS.name): a longer one fails its write. */
+const MAX_SENDER_NAME_CHARS = 200;
 /** A message starts with a header field: printable ASCII name, then a colon. */
 const HEADER_FIELD = /^[!-9;-~]+[ \t]*:/;
 
@@ -95,7 +97,7 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
   // An erasure of particular data is the operator's to read: nothing is destroyed by itself.
   const particular = types.includes('erasure') && erasesParticularData(`${subject}\n${text}`, vocabularies());
   const triageReason = spam ? 'spam' : types.length === 0 ? 'unclear' : particular ? 'particularData' : undefined;
-  const senderName = from ? singleLine(from.name) : undefined;
+  const senderName = from ? cut(singleLine(from.name), MAX_SENDER_NAME_CHARS) : undefined;
   return {
     kind: 'request',
     types,
