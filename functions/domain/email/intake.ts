@@ -1,6 +1,6 @@
 import PostalMime, { type Attachment, type Email } from 'postal-mime';
 import { safeFilename } from '../filename.ts';
-import { localPart, normaliseAddress } from './address.ts';
+import { localPart, mailableAddress, normaliseAddress } from './address.ts';
 import { recogniseAutomatedMail } from './automated-mail.ts';
 import { classifyMailRequestTypes, erasesParticularData, fixedMailRequestTypes, fixedSubjectTypes } from './classify.ts';
 import { headerValues, parseContentType } from './headers.ts';
@@ -89,6 +89,11 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
     ctx.ownMessageIdDomain,
   );
   if (reference) return { kind: 'reply', reference, sender, text, ...withId, attachments, authFailures };
+  // A request from an address no mail can reach could be neither receipted nor answered: refused here, where the
+  // web form refuses it too, instead of starting a workflow that fails at its first mail.
+  if (!mailableAddress(sender)) {
+    return { kind: 'reject', reason: 'unmailable_sender', detail: 'the From address has letters outside ASCII before the @, which no mail can be sent to', ...withId };
+  }
 
   const fixedTypes = fixedSubjectTypes(subject, ctx.fixedSubjects);
   // A fixed subject names the request, the body may ask for more and says how far a withdrawal reaches.
