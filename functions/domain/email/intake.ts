@@ -25,6 +25,15 @@ const MAX_SENDER_NAME_CHARS = 200;
 const HEADER_FIELD = /^[!-9;-~]+[ \t]*:/;
 
 /**
+ * Whether any check vouches for the sender — SPF, DKIM or DMARC passed — and DMARC does not disown it. Mail no check
+ * vouches for may come from anyone: a reply to it would go to a stranger whose address was forged (and bounce back
+ * on the sending account's reputation), so it gets none.
+ */
+export function vouchedFor(verdicts: SesVerdicts): boolean {
+  return verdicts.dmarc !== 'FAIL' && AUTH_CHECKS.some((check) => verdicts[check] === 'PASS');
+}
+
+/**
  * Reads one received message and decides what it is: a new request, a reply to one of ours, mail
  * to drop silently, or mail to reject. Pure: bytes and verdicts in, decision out. Never throws:
  * whatever the bytes, the caller gets a decision it can record.
