@@ -344,9 +344,10 @@ export class DerbesStack extends Stack {
     const publicUrl = this.publicUrl(profile, publicApi);
 
     // Intake mails the operator when a stranger writes into a person's request, and keys the hash of each request it
-    // makes (its idempotency record) with the person key.
+    // makes (its idempotency record) with the person key. It takes from the mail buckets (limits.mailRequests…) and
+    // marks the hour's alert about held mail in the limits table.
     // It reads any mail SES accepts (40 MB): parsing one that large took ~325 MB beside the code (measured locally).
-    const intake = usesPersonKey(sendsMail(fn('EmailIntake', 'functions/handlers/email-intake.ts', 'Turns mail to the support address into requests', WRITE_REQUESTS, { timeout: Duration.minutes(1), memorySize: 1024 })))
+    const intake = usesLimits(usesPersonKey(sendsMail(fn('EmailIntake', 'functions/handlers/email-intake.ts', 'Turns mail to the support address into requests', WRITE_REQUESTS, { timeout: Duration.minutes(1), memorySize: 1024 }))))
       .setEnvironment(Settings.rawMailBucket, storage.rawMail.bucketName)
       .setEnvironment(Settings.rawMailPrefix, RAW_MAIL_PREFIX)
       .setEnvironment(Settings.stateMachineArn, stateMachine.stateMachineArn)
@@ -405,8 +406,10 @@ export class DerbesStack extends Stack {
       .useTable(Settings.auditTable, storage.audit, storage.key, ['Query', 'BatchGetItem'], [HEADS_INDEX])
       .setEnvironment(Settings.auditDigestsBucket, storage.auditDigests.bucketName)
       .allow(['s3:PutObject'], [storage.auditDigests.arnForObjects('digests/*')]);
-    // Mails to affected people of a breach are charged to each address's mail budget.
+    // Mails to affected people of a breach are charged to each address's mail budget, as are receipts the hour's
+    // budget withheld, which it mails again with a new confirmation link once a later hour allows them.
     usesLimits(deadlineWatch);
+    usesVerifications(deadlineWatch, ['GetItem', 'PutItem', 'UpdateItem']);
     // The watch finds requests whose workflow stopped (or never started) and starts the missing ones.
     const executions = this.formatArn({ service: 'states', resource: 'execution', resourceName: `${stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     deadlineWatch.setEnvironment(Settings.stateMachineArn, stateMachine.stateMachineArn).allow(['states:DescribeExecution'], [executions]);

@@ -194,6 +194,19 @@ function buildProfileSchemas() {
     recipientMails: z.prefault(z.strictObject({ max: z.number().check(z.int(), z.gte(1)), windowHours: z.number().check(z.positive()) }), { max: 6, windowHours: 24 }),
     /** Mail to unconfirmed addresses, all together, per clock hour; reaching it holds such mail and alerts the operator. */
     unverifiedMailsPerHour: z._default(z.number().check(z.int(), z.gte(1)), 300),
+    /**
+     * The share of unverifiedMailsPerHour kept for receipts of requests made by mail; the rest is kept for every other
+     * channel (the web form, requests operators enter). Counted apart, so a flood of one cannot starve the other.
+     */
+    mailShareOfHour: z._default(z.number().check(z.gte(0), z.lte(1)), 0.5),
+    /**
+     * New requests by mail from one sender (the mailbox, whatever its spellings), from one sender domain, and from
+     * everyone together. Mail past them is held for the operator: it makes no request and gets no receipt. A domain
+     * is many people (gmail.com, mail.ru): its limit is wide.
+     */
+    mailRequestsPerSender: z.prefault(Bucket, { burst: 10, perMinute: 0.5 }),
+    mailRequestsPerSenderDomain: z.prefault(Bucket, { burst: 60, perMinute: 5 }),
+    mailRequestsInAll: z.prefault(Bucket, { burst: 200, perMinute: 60 }),
     /** POST /api/requests from one client IP address. */
     requestsPerClient: z.prefault(Bucket, { burst: 10, perMinute: 0.5 }),
     /** POST /api/requests from everyone together. */

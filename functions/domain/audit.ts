@@ -21,7 +21,8 @@ type AuditEventOfAnyone =
   /** `sha256`: of the message as derbes composed it (recipient, subject, text, Message-ID), canonically encoded. */
   | { type: 'mail.sent'; detail: { template: string; messageId: string; sha256: string } }
   | { type: 'verification.requested'; detail: { expiresAt: string; joined: boolean } }
-  | { type: 'mail.withheld'; detail: { template: string; reason: string } }
+  /** `round`: a receipt mailed again after the hour's budget withheld it (see retryWithheldReceipt). */
+  | { type: 'mail.withheld'; detail: { template: string; reason: string; round?: string } }
   | { type: 'verification.confirmed'; detail: Record<never, never> }
   /** Files the person attached on the web form, each kept beside the request's mail attachments; names only on the files. */
   | { type: 'form.attachments'; detail: { attachments: Array<{ size: number; key: string }> } }

@@ -38,6 +38,8 @@ const MAIL_PLACEHOLDERS = {
   operatorAttention: ['reference', 'types', 'receivedAt', 'dueAt', 'status', 'step', 'stepId', 'code', 'console'],
   operatorWorkflowStopped: ['reference', 'types', 'receivedAt', 'dueAt', 'status', 'execution', 'console'],
   processorNotice: ['reference', 'controller', 'action', 'type', 'submittedAt', 'email', 'contact'],
+  /** Mail intake held mail back (no check vouched for its sender, or past the mail limits): once an hour at most. */
+  operatorMailHeld: [],
 } as const;
 
 /** The sections an answer is made of, one per thing done (or not done) for the person. */
@@ -100,7 +102,7 @@ const ALERT_PLACEHOLDERS = {
   overdue: [],
   processorsNotTold: ['processors'],
   attentionAtMargin: ['step', 'stepId', 'code'],
-  mailBudgetReached: ['max'],
+  mailBudgetReached: ['max', 'pool'],
   thirdPartyMail: [],
   replyAfterAnswer: [],
 } as const;
@@ -190,6 +192,8 @@ const catalogSchema = onFirstUse(() => {
     requestKinds: record(REQUEST_TYPES, text),
     /** How a request reached the company, as its author reads it («by e-mail»): it helps them know a request as theirs. */
     requestChannels: record(CHANNELS, text),
+    /** The shares of the hour's mails to unconfirmed addresses (HourlyPool), as the operator's alert names them. */
+    hourlyPools: record(['email', 'other'] as const, text),
     statuses: record(REQUEST_STATUSES, text),
     /** A workflow step as the operator reads of it in an alert, and what became of an execution that stopped. */
     workflowSteps: record(WORKFLOW_STEPS, text),
@@ -221,6 +225,7 @@ type Catalog = z.infer<ReturnType<typeof catalogSchema>> & {
   types: Record<RequestType, string>;
   requestKinds: Record<RequestType, string>;
   requestChannels: Record<Channel, string>;
+  hourlyPools: Record<'email' | 'other', string>;
   statuses: Record<RequestStatus, string>;
   workflowSteps: Record<WorkflowStep, string>;
   executionStatuses: Record<ExecutionStatus, string>;
@@ -332,6 +337,7 @@ export function messagesFor(language: Language) {
       return types.map(named).join('; ');
     },
     requestChannel: (channel: Channel) => catalog.requestChannels[channel],
+    hourlyPool: (pool: 'email' | 'other') => catalog.hourlyPools[pool],
     kindName: (type: RequestType) => catalog.requestKinds[type],
     kindNames: (types: readonly RequestType[]) => types.map((t) => catalog.requestKinds[t]).join('; '),
     statusName: (status: RequestStatus) => catalog.statuses[status],

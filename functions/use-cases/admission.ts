@@ -1,3 +1,4 @@
+import { mailboxOf } from '../domain/email/address.ts';
 import { RateLimitedError } from '../domain/errors.ts';
 import type { Dependencies } from './dependencies.ts';
 import type { BucketLimit } from './ports.ts';
@@ -31,4 +32,23 @@ export async function admit(deps: Pick<Dependencies, 'limits' | 'profile' | 'clo
     const retryAfter = await deps.limits.take(bucket, limit, deps.clock.now());
     if (retryAfter > 0) throw new RateLimitedError(retryAfter);
   }
+}
+
+/**
+ * Whether a mail may make a new request: it draws on its sender's bucket (the mailbox, whatever its spellings), its
+ * sender domain's and everyone's (limits.mailRequests…). Mail cannot be answered 429 — SES took it already — so a
+ * refusal is the caller's to record; each bucket is named by a keyed hash, as an address is personal data.
+ */
+export async function admitMail(deps: Pick<Dependencies, 'limits' | 'profile' | 'clock' | 'keyedHash'>, sender: string): Promise<boolean> {
+  const limits = deps.profile.limits;
+  const key = async (kind: string, value: string) => (await deps.keyedHash(`mail ${kind}`, value)).slice(0, 32);
+  const buckets: Array<[string, BucketLimit]> = [
+    [`mail-sender:${await key('sender', mailboxOf(sender))}`, limits.mailRequestsPerSender],
+    [`mail-domain:${await key('domain', sender.slice(sender.lastIndexOf('@') + 1))}`, limits.mailRequestsPerSenderDomain],
+    ['mail:all', limits.mailRequestsInAll],
+  ];
+  for (const [bucket, limit] of buckets) {
+    if ((await deps.limits.take(bucket, limit, deps.clock.now())) > 0) return false;
+  }
+  return true;
 }

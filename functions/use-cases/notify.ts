@@ -137,9 +137,10 @@ export async function notifyPersonIfAdmitted(
   request: DataSubjectRequest,
   template: MailTemplate,
   values: Record<string, string>,
+  round: MailKey['round'],
   admit: (first: boolean) => Promise<boolean>,
 ): Promise<boolean> {
-  return (await sendPersonNotice(deps, request, template, values, 1, admit)) !== undefined;
+  return (await sendPersonNotice(deps, request, template, values, round, admit)) !== undefined;
 }
 
 async function sendPersonNotice(

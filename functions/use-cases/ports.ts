@@ -285,9 +285,20 @@ export interface MailBudgets {
   spendRecipient(recipientKey: string, budget: { max: number; windowHours: number }, now: Date): Promise<boolean>;
   /** A confirmed link shows the mailbox wants our mail: what it spent is given back. */
   refundRecipient(recipientKey: string): Promise<void>;
-  /** Spends one of the clock hour's mails to unconfirmed addresses; `firstRefusal` is true once per hour, for one alert. */
-  spendHourly(max: number, now: Date): Promise<{ allowed: boolean; firstRefusal: boolean }>;
+  /**
+   * Spends one of the clock hour's mails to unconfirmed addresses from the pool's share (HourlyPool); `firstRefusal`
+   * is true once per hour and pool, for one alert.
+   */
+  spendHourly(pool: HourlyPool, max: number, now: Date): Promise<{ allowed: boolean; firstRefusal: boolean }>;
+  /** True for the first call of the clock hour under this name, false after: one alert an hour, however many causes. */
+  firstThisHour(name: string, now: Date): Promise<boolean>;
 }
+
+/**
+ * The shares of the hour's mails to unconfirmed addresses, counted apart so that a flood through one channel cannot
+ * starve the other: receipts of requests made by mail, and those of every other channel (the web form, operators).
+ */
+export type HourlyPool = 'email' | 'other';
 
 export interface OutgoingMail {
   to: string;

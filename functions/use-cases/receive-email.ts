@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { decideIntake, type KeptAttachment, type SesVerdicts } from '../domain/email/index.ts';
+import { decideIntake, vouchedFor, type KeptAttachment, type SesVerdicts } from '../domain/email/index.ts';
+import { admitMail } from './admission.ts';
 import { eventsOfType } from '../domain/audit.ts';
 import { REPLY_WORK_ID, type InboundMailEvent } from './ports.ts';
 import { mailDomain } from '../config/profile-schema.ts';
@@ -15,9 +16,11 @@ import { submitRequest } from './submit-request.ts';
  * function's init stays within its 400 KB (README, bench:cold-start).
  */
 const notify = () => import('./notify.ts');
+/** Its words, for the operator's alert about held mail: on that path only, as notify. */
+const messages = () => import('../domain/messages.ts');
 
 export interface EmailOutcome {
-  outcome: 'request' | 'triage' | 'reply' | 'drop' | 'reject';
+  outcome: 'request' | 'triage' | 'reply' | 'drop' | 'reject' | 'held';
   requestId?: string;
   reason?: string;
 }
@@ -104,10 +107,27 @@ function keptText(text: string): string {
   return trimmed.length <= MAX_MESSAGE_CHARS ? trimmed : `${trimmed.slice(0, MAX_MESSAGE_CHARS - 1)}…`;
 }
 
+/** Why mail that would make a request was held for the operator instead: it makes none and gets no reply. */
+export type HeldReason = 'unauthenticated' | 'rate_limited';
+
+/**
+ * Tells the operator that mail is being held, once an hour however much is held: held mail is what a flood is made
+ * of, and an alert per mail would be a flood of its own. Each held mail is on its own trail (INBOUND#<SES id>).
+ */
+async function alertMailHeld(deps: Dependencies): Promise<void> {
+  const now = deps.clock.now();
+  if (!(await deps.limits.firstThisHour('mail-held', now))) return;
+  const { subject, text } = (await (await messages()).loadMessages(deps.profile.defaultLanguage)).mail('operatorMailHeld', {});
+  await deps.mailer.send({ to: deps.profile.operator.contactEmail, subject, text, messageId: `<mail-held.${now.toISOString().slice(0, 13)}@${mailDomain(deps.profile)}>` });
+}
+
 /**
  * One message from the support mailbox. The raw message (attachments included) stays where SES stored it; every
  * outcome is recorded; requests are keyed by the message's Message-ID (or SES id), so a re-delivery makes no second
  * request. Unclear or spam-flagged mail becomes a request for an operator to classify, receipted all the same.
+ * Mail that would make a request but that no check vouches for (vouchedFor), or that comes past the mail limits
+ * (admitMail), is held: recorded, the operator alerted once an hour, no request, no workflow, no reply — a flood of
+ * forged mail spends none of the mail budget the people who write to us need.
  */
 export async function receiveEmail(
   deps: Dependencies,
@@ -197,6 +217,12 @@ export async function receiveEmail(
       return { outcome: 'reply', requestId: request.id };
     }
     case 'request': {
+      const held: HeldReason | undefined = !vouchedFor(verdicts) ? 'unauthenticated' : !(await admitMail(deps, decision.sender)) ? 'rate_limited' : undefined;
+      if (held) {
+        await deps.audit.appendInboundMail(sesMessageId, received('held', { reason: held, authFailures: decision.authFailures }));
+        await alertMailHeld(deps);
+        return { outcome: 'held', reason: held };
+      }
       const triage = decision.triage || decision.types.length === 0;
       const message = keptText(decision.text);
       const submission = { types: triage ? [] : decision.types, email: decision.sender, name: decision.senderName, language: decision.language, ...(message ? { message } : {}) };

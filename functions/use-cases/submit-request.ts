@@ -3,6 +3,7 @@ import { ValidationError, toFieldProblems, type FieldProblem } from '../domain/e
 import { changesSchema } from '../domain/rectification.ts';
 import type { Deadline } from '../domain/deadlines/index.ts';
 import { MAX_MESSAGE_CHARS, newReference, type Channel, type DataSubjectRequest, type Entry } from '../domain/request.ts';
+import { mailableAddress } from '../domain/email/address.ts';
 import { LanguageSchema, REQUEST_TYPES, requestTypeListSchema, type RequestType } from '../domain/request-types.ts';
 import type { Dependencies } from './dependencies.ts';
 import { correctionProblems } from './fulfilment-plan.ts';
@@ -19,7 +20,12 @@ export const submissionSchema = onFirstUse(() =>
     types: requestTypeListSchema(),
     /** For a rectification: field → new value, among the fields the profile declares correctable. */
     changes: z.optional(changesSchema()),
-    email: z.pipe(z.email('must be an e-mail address').check(z.maxLength(SUBMISSION_LIMITS.email)), z.transform((email) => email.trim().toLowerCase())),
+    // The address as mail intake reads a sender's (mailableAddress): one an answer can reach, an IDN domain kept in
+    // its punycode form, so that a person is one whichever way they reach us.
+    email: z.pipe(
+      z.string().check(z.maxLength(SUBMISSION_LIMITS.email), z.refine((email) => email.length > SUBMISSION_LIMITS.email || mailableAddress(email) !== undefined, { message: 'must be an e-mail address', params: { kind: 'format' } })),
+      z.transform((email) => mailableAddress(email)!),
+    ),
     // One line of text: a control character in a name would be obeyed by a terminal or a mail client that shows it.
     name: z.optional(z.string().check(z.trim(), z.maxLength(SUBMISSION_LIMITS.name), z.regex(/^\P{Cc}*$/u, 'must be one line of text, without control characters'))),
     /** The person's own words: what a claim is about, what to correct and why, anything the operator should know. */

@@ -2,12 +2,12 @@ import { eventsOfType, type AuditEvent, type RecordedAuditEvent } from '../domai
 import { mailboxOf } from '../domain/email/address.ts';
 import { ConflictError } from '../domain/errors.ts';
 import { loadMessages, type MailTemplate } from '../domain/messages.ts';
-import { isEnteredChannel, type DataSubjectRequest } from '../domain/request.ts';
+import { isEnteredChannel, type Channel, type DataSubjectRequest } from '../domain/request.ts';
 import { releaseVerificationWait } from './confirm-verification.ts';
 import { beginsOnConfirmation } from './fulfilment-plan.ts';
 import type { Dependencies } from './dependencies.ts';
 import { alertOperator, notifyPerson, notifyPersonIfAdmitted } from './notify.ts';
-import { MAX_WAITING_PER_LINK, type ExecutionStart, type Verification } from './ports.ts';
+import { MAX_WAITING_PER_LINK, type ExecutionStart, type HourlyPool, type MailKey, type Verification } from './ports.ts';
 import { executionStart } from './start-workflow.ts';
 
 /** A link still being mailed by its request's step is joined, not replaced — unless that step died this long ago. */
@@ -146,6 +146,22 @@ export async function requestVerification(
   // A link confirmed between the read above and keeping this token released the token kept before, not this one.
   const settled = await deps.requests.get(requestId);
   if (settled.verifiedAt) return releaseVerificationWait(deps, taskToken, settled);
+  await mailLink(deps, request, recipientKey, expiresAt, newCode, 1);
+}
+
+/**
+ * Joins the address's current link, or makes a new one and mails it (see requestVerification); `round` tells a
+ * receipt mailed again (retryWithheldReceipt) from the first. True when it mailed a link.
+ */
+async function mailLink(
+  deps: Dependencies,
+  request: DataSubjectRequest,
+  recipientKey: string,
+  expiresAt: Date,
+  newCode: () => { code: string; codeHash: string },
+  round: MailKey['round'],
+): Promise<boolean> {
+  const requestId = request.id;
   // Requests taken over from a link that can no longer be mailed travel with this one until they find a link.
   let waiting = [requestId];
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
@@ -157,7 +173,7 @@ export async function requestVerification(
       request = (await awaitingVerification(deps, request)).request;
       if (await deps.verifications.join(current!.codeHash, waiting, now)) {
         await deps.audit.append(requestId, { type: 'verification.requested', detail: { expiresAt: current!.expiresAt, joined: true } });
-        return;
+        return false;
       }
       continue;
     }
@@ -178,18 +194,18 @@ export async function requestVerification(
     // The wait ended meanwhile (CloseUnverified moved or closed the request): a link now could confirm nothing.
     if (moved.overtaken || request.status !== 'AWAITING_VERIFICATION') {
       await deps.verifications.markWithheld(codeHash, deps.clock.now());
-      await deps.audit.append(requestId, { type: 'mail.withheld', detail: { template, reason: 'wait_over' satisfies WithheldReason } });
-      return;
+      await deps.audit.append(requestId, { type: 'mail.withheld', detail: { template, reason: 'wait_over' satisfies WithheldReason, ...roundOf(round) } });
+      return false;
     }
     // The page behind the link speaks the request's language.
     const link = `${deps.publicUrl}/verify?code=${encodeURIComponent(code)}&lang=${request.language}`;
     const sent = await mailUnverified(deps, request, template, recipientKey, {
       link,
       expiresAt: (await loadMessages(request.language)).date(verification.expiresAt, request.deadline.timeZone),
-    });
+    }, round);
     if (sent) await deps.verifications.markMailed(codeHash, deps.clock.now());
     else await deps.verifications.markWithheld(codeHash, deps.clock.now());
-    return;
+    return sent;
   }
   throw new ConflictError(`the confirmation link of request ${requestId} kept changing under other requests for the same address`);
 }
@@ -208,39 +224,81 @@ async function mailUnverified(
   template: MailTemplate,
   recipientKey: string,
   values: Record<string, string>,
+  round: MailKey['round'] = 1,
 ): Promise<boolean> {
-  return notifyPersonIfAdmitted(deps, request, template, values, async (first) => {
-    if (!first) return !(await refusedBefore(deps, request.id, template));
-    const budget = await spendBudgets(deps, request.email, recipientKey);
+  return notifyPersonIfAdmitted(deps, request, template, values, round, async (first) => {
+    if (!first) return !(await refusedBefore(deps, request.id, template, round));
+    const hour = hourlyPool(deps.profile.limits, request.channel);
+    const budget = await spendBudgets(deps, request.email, recipientKey, hour);
     if (!budget.refused) return true;
     // Recorded before the operator is alerted: an alert that fails makes the step run again, and the refusal stands.
-    await deps.audit.append(request.id, { type: 'mail.withheld', detail: { template, reason: budget.refused } });
-    if (budget.alert) await alertOperator(deps, request, 'mailBudgetReached', { max: String(deps.profile.limits.unverifiedMailsPerHour) });
+    await deps.audit.append(request.id, { type: 'mail.withheld', detail: { template, reason: budget.refused, ...roundOf(round) } });
+    if (budget.alert) {
+      const pool = (await loadMessages(deps.profile.defaultLanguage)).hourlyPool(hour.pool);
+      await alertOperator(deps, request, 'mailBudgetReached', { max: String(hour.max), pool });
+    }
     return false;
   });
+}
+
+/** A round other than the first, as a withheld mail's event records it. */
+const roundOf = (round: MailKey['round']) => (round === 1 ? {} : { round: String(round) });
+
+/**
+ * The share of the hour's mails to unconfirmed addresses a request's mail draws on: receipts of requests made by mail
+ * on `mailShareOfHour` of it, all others on the rest.
+ */
+export function hourlyPool(limits: Dependencies['profile']['limits'], channel: Channel): { pool: HourlyPool; max: number } {
+  const byMail = Math.round(limits.unverifiedMailsPerHour * limits.mailShareOfHour);
+  return channel === 'email' ? { pool: 'email', max: byMail } : { pool: 'other', max: limits.unverifiedMailsPerHour - byMail };
 }
 
 /**
  * Spends the address's budget; for another spelling of a mailbox (mailboxOf: `name+tag@`, Gmail's dots), the budget
  * all such spellings of it share as well — apart from the mailbox's own address, so that spellings sent by a stranger
- * cannot use up the budget of the address the person writes from; then the hour's. `alert` once an hour, on the
- * hour's first refusal.
+ * cannot use up the budget of the address the person writes from; then the hour's share (`hour`). `alert` once an
+ * hour, on the share's first refusal.
  */
-async function spendBudgets(deps: Dependencies, email: string, recipientKey: string): Promise<{ refused?: WithheldReason; alert?: boolean }> {
+async function spendBudgets(deps: Dependencies, email: string, recipientKey: string, hour: { pool: HourlyPool; max: number }): Promise<{ refused?: WithheldReason; alert?: boolean }> {
   const limits = deps.profile.limits;
   const now = deps.clock.now();
   if (!(await deps.limits.spendRecipient(recipientKey, limits.recipientMails, now))) return { refused: 'recipient_budget' };
   const mailbox = mailboxOf(email);
   if (mailbox !== email && !(await deps.limits.spendRecipient(await deps.keyedHash('mailbox spellings', mailbox), limits.recipientMails, now))) return { refused: 'recipient_budget' };
-  const hourly = await deps.limits.spendHourly(limits.unverifiedMailsPerHour, now);
+  const hourly = await deps.limits.spendHourly(hour.pool, hour.max, now);
   return hourly.allowed ? {} : { refused: 'hourly_budget', alert: hourly.firstRefusal };
 }
 
-/** Whether the budgets refused this mail, as the attempt that claimed it recorded. */
-async function refusedBefore(deps: Dependencies, requestId: string, template: MailTemplate): Promise<boolean> {
+/** Whether the budgets refused this mail (of this round), as the attempt that claimed it recorded. */
+async function refusedBefore(deps: Dependencies, requestId: string, template: MailTemplate, round: MailKey['round']): Promise<boolean> {
+  const ofRound = roundOf(round).round;
   return eventsOfType(await deps.audit.list(requestId), 'mail.withheld').some(
-    (e) => e.detail.template === template && (e.detail.reason === 'recipient_budget' || e.detail.reason === 'hourly_budget'),
+    (e) => e.detail.template === template && e.detail.round === ofRound && (e.detail.reason === 'recipient_budget' || e.detail.reason === 'hourly_budget'),
   );
+}
+
+/**
+ * A receipt the hour's budget withheld is not lost: once that hour is over, the deadline watch mails it again — a new
+ * link (the withheld one's code was never sent), living as long as the wait it ends, for every request that waits on
+ * the withheld link — within the budgets as they stand then, once per hour at most, while the request still waits for
+ * verification (its wait never outlives the due date). One withheld for the address's own budget is not: that budget
+ * bounds what an address gets from requests it did not make. True when it was mailed now.
+ */
+export async function retryWithheldReceipt(deps: Dependencies, request: DataSubjectRequest, newCode: () => { code: string; codeHash: string }): Promise<boolean> {
+  if (request.status !== 'AWAITING_VERIFICATION' || request.verifiedAt) return false;
+  const now = deps.clock.now();
+  const recipientKey = await deps.personKey(request.email);
+  const link = (await deps.verifications.current(recipientKey))?.verification;
+  // Only a withheld link this request waits on, still alive (one keyed read: most waiting requests stop here).
+  if (!link?.withheldAt || link.supersededAt || !link.waiting.includes(request.id) || Date.parse(link.expiresAt) <= now.getTime()) return false;
+  const hour = now.toISOString().slice(0, 13);
+  const trail = await deps.audit.list(request.id);
+  const last = trail.findLast((e) => (e.type === 'mail.withheld' || e.type === 'mail.sent') && RECEIPTS.includes(e.detail.template));
+  // Withheld by the hour's budget in an hour now over: the same hour would refuse it again.
+  if (last?.type !== 'mail.withheld' || last.detail.reason !== 'hourly_budget' || last.at.slice(0, 13) >= hour) return false;
+  // Overlapping runs of the watch: one mails it.
+  if (!(await deps.requests.claimStep(request.id, `receipt-again:${hour}`, now))) return false;
+  return mailLink(deps, request, recipientKey, new Date(link.expiresAt), newCode, `again:${hour}`);
 }
 
 /**

@@ -7,6 +7,8 @@ import { markStopped } from './attention.ts';
 import type { Dependencies } from './dependencies.ts';
 import { alertOperator, notifyPerson } from './notify.ts';
 import { startWorkflow } from './start-workflow.ts';
+import { newSecretCode } from '../domain/secret-code.ts';
+import { retryWithheldReceipt } from './verification.ts';
 import { watchBreaches, type BreachWatchReport } from './watch-breaches.ts';
 
 /** Waits the workflow itself answers for at the safety margin (verification, operator decision). */
@@ -33,6 +35,8 @@ export interface WatchReport {
   stopped: number;
   /** Open requests that had no workflow at all (a crash between persisting and starting it); started now. */
   started: number;
+  /** Receipts the hour's budget withheld, mailed now that a later hour allows them (retryWithheldReceipt). */
+  receiptsMailedAgain: number;
 }
 
 /** The escalation steps, plus the delay notice a request stuck on a failure gets at the safety margin. */
@@ -106,13 +110,14 @@ export async function watchDeadlines(deps: Dependencies): Promise<WatchReport> {
   const now = deps.clock.now();
   // Consent terms end on time too: prolonged or expired, each an event in the ledger.
   const { prolonged, expired } = await deps.consent.applyDue(now);
-  const report: WatchReport = { open: 0, consentsProlonged: prolonged, consentsExpired: expired, reminders: 0, progressNotices: 0, delayNotices: 0, overdue: 0, stopped: 0, started: 0 };
+  const report: WatchReport = { open: 0, consentsProlonged: prolonged, consentsExpired: expired, reminders: 0, progressNotices: 0, delayNotices: 0, overdue: 0, stopped: 0, started: 0, receiptsMailedAgain: 0 };
   const running = await deps.workflow.running();
   const failed: Array<{ requestId: string; code: string }> = [];
   for await (const open of deps.requests.eachOpen()) {
     report.open++;
     try {
       const request = await checkWorkflow(deps, open, running, now, report);
+      if (await retryWithheldReceipt(deps, request, newSecretCode)) report.receiptsMailedAgain++;
       await deps.deadlines.load([request.deadline.rule.jurisdiction]); // the one it was received under
       const schedule = escalationSchedule(request.deadline, new Date(request.receivedAt), deps.profile.escalation, deps.deadlines);
       const steps: Array<{ kind: WatchStep; at: string }> = [...schedule];

@@ -245,6 +245,30 @@ describe('mail to the support address of I-License', () => {
     expect(sink.messages.slice(seen)).toEqual([]);
   });
 
+  it('mail from an address no mail can reach (letters outside ASCII before the @) is refused at intake: no request, no alert', async () => {
+    const before = await openReferences();
+    const seen = sink.messages.length;
+    const raw = [
+      `From: =?UTF-8?B?${Buffer.from('Имя').toString('base64')}?= <почта0@example.kz>`,
+      `To: ${SUPPORT}`,
+      'Subject: Отзыв согласия на обработку персональных данных',
+      'Message-ID: <unmailable-1@example.kz>',
+      `Date: ${new Date().toUTCString()}`,
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'Отзываю своё согласие.',
+      '',
+    ].join('\r\n');
+    await smtp.sendMail({ envelope: { from: 'bounces@example.kz', to: [SUPPORT] }, raw });
+    await system.mailIntakeIdle();
+    // Before, it made a request whose receipt failed, and the operator got an alert per mail, then margin and overdue.
+    expect(await mailRecords('unmailable-1@example.kz')).toEqual([{ outcome: 'reject', reason: 'unmailable_sender' }]);
+    expect(await openReferences()).toEqual(before);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(sink.messages.slice(seen)).toEqual([]);
+  });
+
   it('a reply to our receipt (In-Reply-To our Message-ID) joins its request and opens none', async () => {
     const { reference: ref, receipt: maybeReceipt } = made.consent_withdrawal!;
     const receipt = maybeReceipt!;

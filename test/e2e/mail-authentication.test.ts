@@ -1,8 +1,14 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
-import { operatorCall, startTestSystem } from '../support/local-system.ts';
+import { documentClient } from '../../functions/adapters/dynamodb/client.ts';
+import { Settings } from '../../functions/config/settings.ts';
+import { operatorCall, postJson, startTestSystem } from '../support/local-system.ts';
 import { MailSink } from '../support/mail-sink.ts';
 
 // example.kz signs its mail (DKIM selector `sel`), allows only 127.0.0.1 to send for it (SPF) and asks receivers
@@ -27,20 +33,50 @@ const resolver = async (name: string, type: string) => {
 let sink: MailSink;
 let system: RunningSystem;
 
+/** The hour's mails to unconfirmed addresses: two for requests by mail, two for the web's (see the flood below). */
+const HOURLY = 4;
+
 beforeAll(async () => {
+  // The hour's budget is counted per clock hour: start well inside one, so the counts below are this file's alone.
+  const toNextHour = 3_600_000 - (Date.now() % 3_600_000);
+  if (toNextHour < 3 * 60_000) await new Promise((r) => setTimeout(r, toNextHour + 1000));
   sink = await new MailSink().start();
-  system = await startTestSystem({ mailRelayUrl: sink.url, dnsResolver: resolver });
-});
+  const demo = JSON.parse(readFileSync('profiles/demo.json', 'utf8')) as Record<string, unknown>;
+  const profile = join(mkdtempSync(join(tmpdir(), 'derbes-profile-')), 'small-hour.json');
+  writeFileSync(profile, JSON.stringify({ ...demo, limits: { ...(demo.limits as object), unverifiedMailsPerHour: HOURLY, mailShareOfHour: 0.5 } }));
+  writeFileSync(profile.replace(/\.json$/, '.data.json'), readFileSync('profiles/demo.data.json'));
+  system = await startTestSystem({ profile, mailRelayUrl: sink.url, dnsResolver: resolver });
+}, 3 * 60_000 + 120_000);
 afterAll(async () => {
   await system?.stop();
   await sink?.stop();
 });
 
 async function send(from: string, tamper = false): Promise<string> {
+  await deliver(from, tamper);
+  const receipt = await sink.waitFor((m) => m.to.includes(from) && m.text.includes('Reference number'));
+  return /DRB-[0-9A-Z]{5}-[0-9A-Z]{5}/.exec(receipt.subject)![0];
+}
+
+/** Records of mail that made no request (their own trails, INBOUND#<SES id>). */
+async function inboundRecords(): Promise<Array<{ messageId?: string; outcome: string; reason?: string }>> {
+  const items: Array<Record<string, unknown>> = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documentClient().send(
+      new ScanCommand({ TableName: process.env[Settings.auditTable]!, FilterExpression: 'begins_with(pk, :mail) AND begins_with(sk, :event)', ExpressionAttributeValues: { ':mail': 'INBOUND#', ':event': 'EVENT#' }, ExclusiveStartKey: startKey, ConsistentRead: true }),
+    );
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items.map((item) => item.detail as { messageId?: string; outcome: string; reason?: string });
+}
+
+async function deliver(from: string, tamper = false, messageId?: string): Promise<void> {
   const domainName = from.split('@')[1]!;
   const dkim = { domainName, keySelector: 'sel', privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
   const smtp = { host: '127.0.0.1', port: system.smtpPort, secure: false, ignoreTLS: true };
-  const message = { from, to: 'privacy@derbes.local', subject: 'Access request', text: 'What personal data do you hold about me?' };
+  const message = { from, to: 'privacy@derbes.local', subject: 'Access request', text: 'What personal data do you hold about me?', ...(messageId ? { messageId } : {}) };
   if (!tamper) {
     await createTransport({ ...smtp, dkim }).sendMail(message);
   } else {
@@ -53,8 +89,7 @@ async function send(from: string, tamper = false): Promise<string> {
     // Sent as is (a transport with DKIM configured would sign it afresh).
     await createTransport(smtp).sendMail({ envelope: { from, to: ['privacy@derbes.local'] }, raw: signed.toString('utf8').replace('What personal data', 'Which personal data') });
   }
-  const receipt = await sink.waitFor((m) => m.to.includes(from) && m.text.includes('Reference number'));
-  return /DRB-[0-9A-Z]{5}-[0-9A-Z]{5}/.exec(receipt.subject)![0];
+  await system.mailIntakeIdle();
 }
 
 async function authFailures(reference: string): Promise<string[]> {
@@ -74,9 +109,44 @@ describe('SPF, DKIM and DMARC on incoming mail', () => {
     await sink.waitFor((m) => m.to.includes('tampered@example.kz') && m.text.includes('/verify?code='));
   });
 
-  it('a forged sender fails SPF, DKIM and DMARC; recorded, and verification is still the only way on', async () => {
-    const reference = await send('someone@forged.kz', true);
-    expect((await authFailures(reference)).sort()).toEqual(['dkim', 'dmarc', 'spf']);
-    await sink.waitFor((m) => m.to.includes('someone@forged.kz') && m.text.includes('/verify?code='));
+  it('a forged sender fails SPF, DKIM and DMARC: held for the operator, no request, nothing mailed to the forged address', async () => {
+    await deliver('someone@forged.kz', true, '<forged-1@forged.kz>');
+    expect((await inboundRecords()).filter((r) => r.messageId === '<forged-1@forged.kz>')).toMatchObject([{ outcome: 'held', reason: 'unauthenticated', authFailures: ['spf', 'dkim', 'dmarc'] }]);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(sink.messages.filter((m) => m.to.includes('someone@forged.kz'))).toEqual([]);
+  });
+});
+
+describe('a flood of mail cannot starve the people who write to us', () => {
+  it('mail from made-up senders spends nothing of the hour\'s budget: the web\'s receipts go out, the operator is alerted once', async () => {
+    // The attack that worked: a burst of mail from made-up senders used up the hour's budget, and a real person's
+    // request from the web got no receipt. No check vouches for such senders (their domains publish nothing).
+    const senders = Array.from({ length: 30 }, (_, i) => `made.up.${i}@nowhere${i % 7}.example`);
+    await Promise.all(senders.map((from, i) => deliver(from, false, `<flood-${i}@nowhere.example>`)));
+    const flood = (await inboundRecords()).filter((r) => r.messageId?.startsWith('<flood-'));
+    expect(flood).toHaveLength(30);
+    expect(flood.every((r) => r.outcome === 'held' && r.reason === 'unauthenticated')).toBe(true);
+    const submitted = await postJson(`${system.url}/api/requests`, { type: 'access', email: 'real.person@example.kz', language: 'en' });
+    expect(submitted.status).toBe(202);
+    await sink.waitFor((m) => m.to.includes('real.person@example.kz') && m.text.includes('/verify?code='));
+    expect(sink.messages.filter((m) => senders.some((s) => m.to.includes(s)))).toEqual([]);
+    // One alert for the hour, however much is held (the forged sender above was held this hour too).
+    expect(sink.messages.filter((m) => m.subject === 'Входящие письма задержаны без ответа')).toHaveLength(1);
+  });
+
+  it('mail that passes its checks spends only the mail\'s share of the hour: past it, the web\'s receipts still go out', async () => {
+    // The two signed mails above spent the mail's share (two of four); a third is withheld, the web keeps its own.
+    await deliver('third@example.kz', false, '<third@example.kz>');
+    const trail = async () => {
+      const requests = (await operatorCall(system, 'GET', '/operator/requests')).body.requests as Array<{ reference: string; email?: string }>;
+      const detail = await Promise.all(requests.map(async (r) => (await operatorCall(system, 'GET', `/operator/requests/${r.reference}`)).body));
+      return detail.find((d) => d.email === 'third@example.kz')?.audit as Array<{ type: string; detail: Record<string, unknown> }> | undefined;
+    };
+    const deadline = Date.now() + 30_000;
+    while (!(await trail())?.some((e) => e.type === 'mail.withheld') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect((await trail())?.find((e) => e.type === 'mail.withheld')?.detail).toEqual({ template: 'receipt', reason: 'hourly_budget' });
+    const submitted = await postJson(`${system.url}/api/requests`, { type: 'access', email: 'second.person@example.kz', language: 'en' });
+    expect(submitted.status).toBe(202);
+    await sink.waitFor((m) => m.to.includes('second.person@example.kz') && m.text.includes('/verify?code='));
   });
 });

@@ -396,6 +396,8 @@ describe('what each role can do', () => {
         PersonKey: 'secretsmanager:GetSecretValue',
         StorageAudit: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
         StorageKey: 'kms:Decrypt kms:DescribeKey kms:Encrypt kms:GenerateDataKey',
+        // The mail buckets (limits.mailRequests…) and the hour's one alert about held mail.
+        StorageLimits: 'dynamodb:GetItem dynamodb:PutItem dynamodb:UpdateItem',
         'StorageRawMail/attachments/*': 's3:PutObject',
         'StorageRawMail/inbound/*': 's3:GetObject',
         StorageRequests: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
@@ -421,6 +423,8 @@ describe('what each role can do', () => {
         StorageLimits: 'dynamodb:GetItem dynamodb:PutItem dynamodb:UpdateItem',
         StorageRequests: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query dynamodb:UpdateItem',
         'StorageRequests/index/byDueDate': 'dynamodb:Query',
+        // A receipt the hour's budget withheld is mailed again with a new confirmation link.
+        StorageVerifications: 'dynamodb:GetItem dynamodb:PutItem dynamodb:UpdateItem',
         WorkflowStateMachine: 'states:ListExecutions states:StartExecution',
         'execution:WorkflowStateMachine:*': 'states:DescribeExecution',
         'identity/derbes.local': 'ses:SendRawEmail',

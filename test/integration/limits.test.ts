@@ -48,7 +48,7 @@ describe('mail budgets', () => {
     const hour = Math.ceil(Date.now() / 3_600_000) * 3_600_000;
     const now = new Date(hour + 30 * 60_000);
     const results = [];
-    for (let i = 0; i < 5; i++) results.push(await limits.spendHourly(3, now));
+    for (let i = 0; i < 5; i++) results.push(await limits.spendHourly('other', 3, now));
     expect(results).toEqual([
       { allowed: true, firstRefusal: false },
       { allowed: true, firstRefusal: false },
@@ -56,6 +56,24 @@ describe('mail budgets', () => {
       { allowed: false, firstRefusal: true },
       { allowed: false, firstRefusal: false },
     ]);
-    expect(await limits.spendHourly(3, new Date(hour + 3_600_000))).toEqual({ allowed: true, firstRefusal: false });
+    expect(await limits.spendHourly('other', 3, new Date(hour + 3_600_000))).toEqual({ allowed: true, firstRefusal: false });
+  });
+
+  it('each share of the hour is counted apart: mail spending its share all at once leaves the other\'s whole', async () => {
+    const now = new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000 + 2 * 3_600_000 + 60_000);
+    const byMail = await Promise.all(Array.from({ length: 8 }, () => limits.spendHourly('email', 5, now)));
+    expect(byMail.filter((r) => r.allowed)).toHaveLength(5);
+    expect(byMail.filter((r) => r.firstRefusal)).toHaveLength(1);
+    const other = [];
+    for (let i = 0; i < 3; i++) other.push(await limits.spendHourly('other', 3, now));
+    expect(other.every((r) => r.allowed)).toBe(true);
+  });
+
+  it('firstThisHour is true once per name and clock hour, however many ask at once', async () => {
+    const now = new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000 + 3 * 3_600_000 + 60_000);
+    const answers = await Promise.all(Array.from({ length: 6 }, () => limits.firstThisHour('mail-held', now)));
+    expect(answers.filter(Boolean)).toHaveLength(1);
+    expect(await limits.firstThisHour('other-name', now)).toBe(true);
+    expect(await limits.firstThisHour('mail-held', new Date(now.getTime() + 3_600_000))).toBe(true);
   });
 });

@@ -75,6 +75,7 @@ import {
   MAX_WAITING_PER_LINK,
   type BucketLimit,
   type MailBudgets,
+  type HourlyPool,
   type RateLimiter,
   type Verification,
   type VerificationStore,
@@ -344,11 +345,18 @@ export class MemoryLimits implements RateLimiter, MailBudgets {
   async refundRecipient(recipientKey: string) {
     this.recipients.delete(recipientKey);
   }
-  async spendHourly(max: number, now: Date) {
-    const hour = now.toISOString().slice(0, 13);
+  async spendHourly(pool: HourlyPool, max: number, now: Date) {
+    const hour = `${now.toISOString().slice(0, 13)}#${pool}`;
     const spent = (this.hours.get(hour) ?? 0) + 1;
     this.hours.set(hour, spent);
     return { allowed: spent <= max, firstRefusal: spent === max + 1 };
+  }
+  private readonly once = new Set<string>();
+  async firstThisHour(name: string, now: Date) {
+    const key = `${now.toISOString().slice(0, 13)}#${name}`;
+    if (this.once.has(key)) return false;
+    this.once.add(key);
+    return true;
   }
 }
 

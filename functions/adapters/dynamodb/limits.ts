@@ -3,13 +3,14 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DependencyError } from '../../domain/errors.ts';
 import { written } from './conditional-write.ts';
-import type { BucketLimit, MailBudgets, RateLimiter } from '../../use-cases/ports.ts';
+import type { BucketLimit, HourlyPool, MailBudgets, RateLimiter } from '../../use-cases/ports.ts';
 
 /**
  * Limits table layout (key `pk` only, TTL `expiresAtEpoch`), shared by every instance of every function:
  *   pk=BUCKET#<name>           tat            a token bucket, as its "theoretical arrival time" (GCRA)
  *   pk=RECIPIENT#<person key>  sent, version  the times mail went to an address that has not confirmed a link
- *   pk=HOUR#<yyyy-mm-ddThh>    n, alertedAt   mail to unconfirmed addresses in that clock hour
+ *   pk=HOUR#<yyyy-mm-ddThh>#<pool>  n, alertedAt  mail to unconfirmed addresses in that clock hour, per pool
+ *   pk=ONCE#<yyyy-mm-ddThh>#<name>           that the hour's first call under the name was made
  * Every change is one conditional write: two instances never both spend the last token.
  */
 const ATTEMPTS = 5;
@@ -91,8 +92,8 @@ export class DynamoLimits implements RateLimiter, MailBudgets {
     await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: `RECIPIENT#${recipientKey}`, sent: [], version: randomUUID(), expiresAtEpoch: epochSeconds(Date.now()) + 60 } }));
   }
 
-  async spendHourly(max: number, now: Date): Promise<{ allowed: boolean; firstRefusal: boolean }> {
-    const Key = { pk: `HOUR#${now.toISOString().slice(0, 13)}` };
+  async spendHourly(pool: HourlyPool, max: number, now: Date): Promise<{ allowed: boolean; firstRefusal: boolean }> {
+    const Key = { pk: `HOUR#${now.toISOString().slice(0, 13)}#${pool}` };
     const counted = this.update({
       Key,
       UpdateExpression: 'SET n = if_not_exists(n, :zero) + :one, expiresAtEpoch = :ttl',
@@ -103,6 +104,17 @@ export class DynamoLimits implements RateLimiter, MailBudgets {
     // The first refusal of the hour marks it, so the operator is alerted once.
     const marked = this.update({ Key, UpdateExpression: 'SET alertedAt = :now', ConditionExpression: 'attribute_not_exists(alertedAt)', ExpressionAttributeValues: { ':now': now.toISOString() } });
     return { allowed: false, firstRefusal: await written(marked) };
+  }
+
+  async firstThisHour(name: string, now: Date): Promise<boolean> {
+    const put = this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: `ONCE#${now.toISOString().slice(0, 13)}#${name}`, expiresAtEpoch: epochSeconds(now.getTime()) + 2 * 3600 },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return written(put);
   }
 
   private update(input: Omit<UpdateCommandInput, 'TableName'>): Promise<unknown> {

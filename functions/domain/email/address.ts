@@ -24,6 +24,20 @@ export function normaliseAddress(address: string): string | undefined {
   return valid && normalised.length <= 254 ? normalised : undefined;
 }
 
+/** Printable ASCII: all SES carries before the @ (it refuses an address with other letters there). */
+const ASCII_LOCAL_PART = /^[!-~]+$/;
+
+/**
+ * The one check of an address a person gives us, by the form or as the sender of a mail: its comparable form
+ * (normaliseAddress: a domain such as `пример.kz` in its punycode form) when derbes can mail it, else undefined. A
+ * local part in letters other than ASCII (`почта@…`) is an address SES cannot send to: a request from it could never
+ * be receipted, confirmed or answered.
+ */
+export function mailableAddress(address: string): string | undefined {
+  const normalised = normaliseAddress(address);
+  return normalised !== undefined && ASCII_LOCAL_PART.test(localPart(normalised)) ? normalised : undefined;
+}
+
 /** A dot-atom local part (RFC 5322 §3.4.1), letters and digits of any script allowed (RFC 6532). */
 export function isLocalPart(local: string): boolean {
   return LOCAL_PART.test(local);

@@ -1,6 +1,6 @@
-export { decideIntake } from './intake.ts';
+export { decideIntake, vouchedFor } from './intake.ts';
 export { detectLanguage } from './language.ts';
-export { normaliseAddress } from './address.ts';
+export { mailableAddress, normaliseAddress } from './address.ts';
 export { loadVocabulary, vocabularies, type CompiledVocabulary } from './vocabulary.ts';
 export type {
   AuthCheck,

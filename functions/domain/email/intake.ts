@@ -1,6 +1,6 @@
 import PostalMime, { type Attachment, type Email } from 'postal-mime';
 import { safeFilename } from '../filename.ts';
-import { localPart, normaliseAddress } from './address.ts';
+import { localPart, mailableAddress, normaliseAddress } from './address.ts';
 import { recogniseAutomatedMail } from './automated-mail.ts';
 import { classifyMailRequestTypes, erasesParticularData, fixedMailRequestTypes, fixedSubjectTypes } from './classify.ts';
 import { headerValues, parseContentType } from './headers.ts';
@@ -19,8 +19,19 @@ const MAX_TEXT_CHARS = 100_000;
 /** RFC 5322 line limit; longer subjects are noise. */
 const MAX_SUBJECT_CHARS = 998;
 const MAX_FILENAME_CHARS = 200;
+/** The request keeps a name of at most this many characters (SUBMISSION_LIMITS.name): a longer one fails its write. */
+const MAX_SENDER_NAME_CHARS = 200;
 /** A message starts with a header field: printable ASCII name, then a colon. */
 const HEADER_FIELD = /^[!-9;-~]+[ \t]*:/;
+
+/**
+ * Whether any check vouches for the sender — SPF, DKIM or DMARC passed — and DMARC does not disown it. Mail no check
+ * vouches for may come from anyone: a reply to it would go to a stranger whose address was forged (and bounce back
+ * on the sending account's reputation), so it gets none.
+ */
+export function vouchedFor(verdicts: SesVerdicts): boolean {
+  return verdicts.dmarc !== 'FAIL' && AUTH_CHECKS.some((check) => verdicts[check] === 'PASS');
+}
 
 /**
  * Reads one received message and decides what it is: a new request, a reply to one of ours, mail
@@ -87,6 +98,11 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
     ctx.ownMessageIdDomain,
   );
   if (reference) return { kind: 'reply', reference, sender, text, ...withId, attachments, authFailures };
+  // A request from an address no mail can reach could be neither receipted nor answered: refused here, where the
+  // web form refuses it too, instead of starting a workflow that fails at its first mail.
+  if (!mailableAddress(sender)) {
+    return { kind: 'reject', reason: 'unmailable_sender', detail: 'the From address has letters outside ASCII before the @, which no mail can be sent to', ...withId };
+  }
 
   const fixedTypes = fixedSubjectTypes(subject, ctx.fixedSubjects);
   // A fixed subject names the request, the body may ask for more and says how far a withdrawal reaches.
@@ -96,7 +112,7 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
   const destroys = types.includes('erasure') || types.includes('consent_withdrawal');
   const particular = destroys && erasesParticularData(`${subject}\n${text}`, vocabularies());
   const triageReason = spam ? 'spam' : types.length === 0 ? 'unclear' : particular ? 'particularData' : undefined;
-  const senderName = from ? singleLine(from.name) : undefined;
+  const senderName = from ? cut(singleLine(from.name), MAX_SENDER_NAME_CHARS) : undefined;
   return {
     kind: 'request',
     types,

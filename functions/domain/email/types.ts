@@ -35,7 +35,7 @@ export interface KeptAttachment {
 }
 
 export type DropReason = 'auto_reply' | 'bounce' | 'mailing_list' | 'no_reply' | 'virus' | 'own_message';
-export type RejectReason = 'oversized' | 'malformed' | 'no_sender';
+export type RejectReason = 'oversized' | 'malformed' | 'no_sender' | 'unmailable_sender';
 
 export type IntakeDecision =
   | {

@@ -30,3 +30,18 @@ describe('cutting long values', () => {
     expect(attachment!.filename.isWellFormed()).toBe(true);
   });
 });
+
+describe('the sender name', () => {
+  it('is cut to the 200 characters a request keeps (a 300,000-character display name made every write of the request fail)', async () => {
+    const raw = Buffer.from(`From: ${'Ж'.repeat(300_000)} <a@example.kz>\r\nTo: privacy@derbes.local\r\nMessage-ID: <n1@example.kz>\r\nSubject: Please delete my data\r\n\r\nPlease delete my account.\r\n`);
+    const decision = await decideIntake(raw, PASS, context);
+    expect(decision).toMatchObject({ kind: 'request', sender: 'a@example.kz', senderName: 'Ж'.repeat(200) });
+  });
+});
+
+describe('a sender no mail can reach', () => {
+  it('makes no request: a local part outside ASCII is refused at intake, as the web form refuses it', async () => {
+    const raw = Buffer.from(`From: =?UTF-8?B?${Buffer.from('Имя').toString('base64')}?= <почта0@example.kz>\r\nTo: privacy@derbes.local\r\nMessage-ID: <u1@example.kz>\r\nSubject: Please delete my data\r\n\r\nPlease delete my account.\r\n`);
+    expect(await decideIntake(raw, PASS, context)).toMatchObject({ kind: 'reject', reason: 'unmailable_sender', messageId: '<u1@example.kz>' });
+  });
+});

@@ -51,6 +51,37 @@ describe('receiveEmail', () => {
     expect(received!.detail).toMatchObject({ sesMessageId: 'ses-1', outcome: 'request', sha256: createHash('sha256').update(raw).digest('hex'), verdicts: PASS });
   });
 
+  it('holds mail no check vouches for: no request, no workflow, no receipt, and one alert to the operator for the hour', async () => {
+    const s = systemFor('profiles/demo.json');
+    const nothing: SesVerdicts = { ...PASS, spf: 'GRAY', dkim: 'GRAY', dmarc: 'GRAY' };
+    const disowned: SesVerdicts = { ...PASS, dkim: 'FAIL', dmarc: 'FAIL' };
+    const outcomes = [];
+    for (const [i, verdicts] of [nothing, disowned, { ...PASS, spf: 'FAIL', dkim: 'FAIL', dmarc: 'FAIL' }].entries()) {
+      outcomes.push(await receiveEmail(s.deps, `ses-f${i}`, mail({ From: `made.up${i}@forged.example`, Subject: 'Удаление данных', 'Message-ID': `<f${i}@forged.example>` }, 'Прошу удалить мои данные.'), verdicts as SesVerdicts));
+    }
+    expect(outcomes).toEqual(Array(3).fill({ outcome: 'held', reason: 'unauthenticated' }));
+    expect(s.workflow.started).toEqual([]);
+    expect((await s.deps.audit.list('INBOUND#ses-f1')).map((e) => e.detail)).toMatchObject([{ outcome: 'held', reason: 'unauthenticated', authFailures: ['dkim', 'dmarc'] }]);
+    const [alert, ...more] = operatorMails(s);
+    expect(more).toEqual([]);
+    expect(alert!.subject).toBe('Входящие письма задержаны без ответа');
+    expect(s.mailer.sent.filter((m) => m.to !== s.deps.profile.operator.contactEmail)).toEqual([]);
+  });
+
+  it('holds requests by mail past the sender\'s limit, whatever spelling of the mailbox, and past the sender domain\'s', async () => {
+    const s = systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, limits: { mailRequestsPerSender: { burst: 2, perMinute: 0.1 }, mailRequestsPerSenderDomain: { burst: 4, perMinute: 0.1 } } }) });
+    const from = ['asel@mail.example', 'asel+1@mail.example', 'asel+2@mail.example', 'dana@mail.example', 'erlan@mail.example', 'aigerim@mail.example'];
+    const outcomes = [];
+    for (const [i, sender] of from.entries()) {
+      outcomes.push((await receiveEmail(s.deps, `ses-r${i}`, mail({ From: sender, Subject: 'Удаление данных', 'Message-ID': `<r${i}@mail.example>` }, 'Прошу удалить мои данные.'), PASS)).outcome);
+    }
+    expect(outcomes).toEqual(['request', 'request', 'held', 'request', 'request', 'held']);
+    expect((await s.deps.audit.list('INBOUND#ses-r2'))[0]!.detail).toMatchObject({ outcome: 'held', reason: 'rate_limited' });
+    expect(s.workflow.started).toHaveLength(4);
+    // Another domain is not held for this one's.
+    expect((await receiveEmail(s.deps, 'ses-other', mail({ From: 'person@other.example', Subject: 'Удаление данных', 'Message-ID': '<o1@other.example>' }, 'Прошу удалить мои данные.'), PASS)).outcome).toBe('request');
+  });
+
   it('keeps the text of the mail as the person\'s words, and the mail it answers: its receipt replies to it', async () => {
     const s = systemFor('profiles/demo.json');
     const raw = mail({ Subject: 'Re: Телефон', 'Message-ID': '<CAF+phone.1@mail.example.kz>' }, 'Прошу изменить мой телефон на +7 701 000 11 22\n\n> quoted earlier mail\n> more');

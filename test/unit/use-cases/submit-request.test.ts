@@ -14,6 +14,13 @@ describe('parseSubmission', () => {
     expect(() => parseSubmission({ types: [], email: 'a@b.kz', language: 'ru' })).toThrow(expect.objectContaining({ problems: [{ field: 'types', message: 'choose at least one request type', kind: 'required' }] }));
   });
 
+  it('checks the address as mail intake checks a sender: one a mail can reach, an IDN domain kept in its punycode form', () => {
+    expect(parseSubmission({ types: ['access'], email: 'Aigerim@Пример.KZ', language: 'kk' })).toMatchObject({ email: 'aigerim@xn--e1afmkfd.kz' });
+    expect(() => parseSubmission({ types: ['access'], email: 'почта0@example.kz', language: 'ru' })).toThrow(
+      expect.objectContaining({ problems: [{ field: 'email', message: 'must be an e-mail address', kind: 'format' }] }),
+    );
+  });
+
   it('says a field left out is required, and names the choices of a value not among them', () => {
     expect(() => parseSubmission({ types: ['acces'], language: 'de' })).toThrow(
       expect.objectContaining({

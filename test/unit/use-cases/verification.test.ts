@@ -4,7 +4,8 @@ import { hashSecretCode, newSecretCode } from '../../../functions/domain/secret-
 import { confirmVerification } from '../../../functions/use-cases/confirm-verification.ts';
 import { enterRequest } from '../../../functions/use-cases/operator-actions.ts';
 import { MAX_WAITING_PER_LINK } from '../../../functions/use-cases/ports.ts';
-import { acknowledge, closeUnverified, requestVerification } from '../../../functions/use-cases/verification.ts';
+import { acknowledge, closeUnverified, requestVerification, retryWithheldReceipt } from '../../../functions/use-cases/verification.ts';
+import { watchDeadlines } from '../../../functions/use-cases/watch-deadlines.ts';
 import { requestsOfCode } from '../../../functions/use-cases/verification-page.ts';
 import { afterRead, auditTypes, mailsTo, NOW, OPERATOR, operatorMails, placeRequest, runToAnswer, systemFor } from '../../support/flow.ts';
 import type { MemorySystem } from '../../support/memory-deps.ts';
@@ -472,7 +473,8 @@ describe('requestVerification', () => {
   });
 
   it('alerts the operator once when the hour\'s budget for all unconfirmed addresses runs out', async () => {
-    const s = systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, limits: { unverifiedMailsPerHour: 1 } }) });
+    // Half of the hour's two for the web's requests, half for mail's.
+    const s = systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, limits: { unverifiedMailsPerHour: 2 } }) });
     for (const email of ['one@mail.example', 'two@mail.example', 'three@mail.example']) {
       const request = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', email });
       await stepRuns(s, request.id, newSecretCode().code);
@@ -483,7 +485,7 @@ describe('requestVerification', () => {
   });
 
   it('keeps a mail the hour\'s budget refused withheld when the step runs again because the operator\'s alert was deferred', async () => {
-    const s = systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, limits: { unverifiedMailsPerHour: 1 } }) });
+    const s = systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, limits: { unverifiedMailsPerHour: 2 } }) });
     const first = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', email: 'one@mail.example' });
     await stepRuns(s, first.id, newSecretCode().code);
     const send = s.deps.mailer.send.bind(s.deps.mailer);
@@ -498,6 +500,46 @@ describe('requestVerification', () => {
     expect(mailsTo(s, 'two@mail.example')).toEqual([]);
     const withheld = (await s.deps.audit.list(second.id)).filter((e) => e.type === 'mail.withheld').map((e) => e.detail);
     expect(withheld).toEqual([{ template: 'receipt', reason: 'hourly_budget' }]);
+  });
+
+  it('keeps a share of the hour for each channel: requests made by mail using theirs up leave the web\'s whole', async () => {
+    const s = systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, limits: { unverifiedMailsPerHour: 4, mailShareOfHour: 0.5 } }) });
+    const byMail = [];
+    for (let i = 0; i < 3; i++) {
+      const request = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', email: `forged${i}@mail.example`, channel: 'email' });
+      await stepRuns(s, request.id, newSecretCode().code);
+      byMail.push(request);
+    }
+    expect(byMail.map((r) => mailsTo(s, r.email).length)).toEqual([1, 1, 0]);
+    const web = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', email: 'real.person@mail.example' });
+    await stepRuns(s, web.id, newSecretCode().code);
+    expect(mailsTo(s, 'real.person@mail.example')).toHaveLength(1);
+    // The alert names the share that ran out, and its size.
+    const [alert, ...more] = operatorMails(s);
+    expect(more).toEqual([]);
+    expect(alert!.text).toContain('2 писем на запросы, пришедшие по почте');
+  });
+
+  it('mails a receipt the hour\'s budget withheld once a later hour allows it, with a link that confirms the request, once', async () => {
+    const s = systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, limits: { unverifiedMailsPerHour: 2 } }) });
+    const first = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', email: 'one@mail.example' });
+    await stepRuns(s, first.id, codeOf('c'));
+    const held = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', email: 'two@mail.example' });
+    await stepRuns(s, held.id, codeOf('d'));
+    expect(mailsTo(s, 'two@mail.example')).toEqual([]);
+    // Within the same hour the budget would refuse it again: nothing is tried.
+    expect(await retryWithheldReceipt(s.deps, await s.deps.requests.get(held.id), () => ({ code: codeOf('e'), codeHash: hashSecretCode(codeOf('e')) }))).toBe(false);
+    s.setNow(new Date(NOW.getTime() + HOUR));
+    const report = await watchDeadlines(s.deps);
+    expect(report.receiptsMailedAgain).toBe(1);
+    const [receipt, ...more] = mailsTo(s, 'two@mail.example');
+    expect(more).toEqual([]);
+    const code = decodeURIComponent(/code=([^&\s]+)/.exec(receipt!.text)![1]!);
+    expect(await confirmVerification(s.deps, code)).toEqual({ confirmed: [held.id], notConfirmed: [] });
+    // A later run finds it mailed: nothing more.
+    s.setNow(new Date(NOW.getTime() + 2 * HOUR));
+    expect((await watchDeadlines(s.deps)).receiptsMailedAgain).toBe(0);
+    expect(mailsTo(s, 'two@mail.example')).toHaveLength(1);
   });
 
   it('does nothing for a request confirmed or closed meanwhile', async () => {
