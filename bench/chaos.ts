@@ -50,9 +50,9 @@ const [port, smtpPort, dynamoDbPort] = [await freePort(), await freePort(), awai
 const runtime = new ChildRuntime(dataDir, { PORT: String(port), SMTP_PORT: String(smtpPort), DYNAMODB_PORT: String(dynamoDbPort), MAIL_RELAY_URL: sink.url, DERBES_PROFILE: benchProfile(dataDir) });
 const url = runtime.url;
 
-/** Our Message-IDs start with the reference and the kind: <DRB-XXXXX-XXXXX.receipt.1a2b@domain>. */
+/** Our Message-IDs start with the reference and the kind: <DRB-XXXXX-XXXXX.answer.1a2b@domain>, a thread's receipt <DRB-XXXXX-XXXXX.receipt@domain>. */
 function kindOf(mail: ReceivedMail): { reference: string; kind: string } | undefined {
-  const match = /^<?(DRB-[0-9A-Z]{5}-[0-9A-Z]{5})\.([A-Za-z]+)\./.exec(mail.messageId ?? '');
+  const match = /^<?(DRB-[0-9A-Z]{5}-[0-9A-Z]{5})\.([A-Za-z]+)[.@]/.exec(mail.messageId ?? '');
   return match ? { reference: match[1]!, kind: match[2]! } : undefined;
 }
 

@@ -78,7 +78,9 @@ async function post(path: string, body: unknown, headers: Record<string, string>
   return json;
 }
 async function mailOf(reference: string, kind: string): Promise<ReceivedMail> {
-  return sink.waitFor((m) => (m.messageId ?? '').replace(/^</, '').startsWith(`${reference}.${kind}.`), ANSWER_WAIT_MS);
+  // <reference.kind.random@domain>, or a thread's receipt <reference.receipt@domain> (a reference is letters, digits, '-').
+  const ours = new RegExp(`^<?${reference}\\.${kind}[.@]`);
+  return sink.waitFor((m) => ours.test(m.messageId ?? ''), ANSWER_WAIT_MS);
 }
 
 console.log(`cost: one request of each type through the local runtime, priced at ${price.region} list prices checked ${price.checked} (rules/aws/prices.json); data in ${dataDir}`);

@@ -39,7 +39,7 @@ const MAIL_WAIT_MS = 120_000;
 
 const { dataDir, runtime, sink, dynamoDbPort, settledMeter } = await meteredRuntime('intake');
 
-/** Our Message-IDs start with the reference: <DRB-XXXXX-XXXXX.receipt.1a2b@domain>. */
+/** Our Message-IDs start with the reference: <DRB-XXXXX-XXXXX.receipt@domain>, <DRB-XXXXX-XXXXX.answer.1a2b@domain>. */
 const mailArrivals = new Map<string, number>();
 const referenceOf = (messageId = '') => /^<?(DRB-[0-9A-Z]{5}-[0-9A-Z]{5})\./.exec(messageId)?.[1];
 let seenMails = 0;
