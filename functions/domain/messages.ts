@@ -109,6 +109,7 @@ const ALERT_PLACEHOLDERS = {
 
 const REVIEW_REASON_PLACEHOLDERS = {
   unclear: [],
+  particularData: [],
   claim: [],
   profile: ['type'],
   rectificationWithoutChanges: [],

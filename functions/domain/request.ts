@@ -161,6 +161,11 @@ export interface DataSubjectRequest {
   operatorMessages?: OperatorMessage[];
   /** For a request made by mail: the mail it answers, so that what derbes sends threads under it in the person's client. */
   firstMail?: FirstMail;
+  /**
+   * Why a mail that asks for something is left to an operator to classify: it asks to destroy particular data (a phone
+   * number, a photo), not everything held (erasesParticularData). The operator is told so.
+   */
+  unclearBecause?: 'particularData';
   /** The Message-ID of the person's latest mail joined to the request: what derbes sends next answers it. */
   latestMail?: string;
   /** When the person confirmed the link mailed to the address: every step that changes data checks it. */

@@ -232,7 +232,8 @@ export async function receiveEmail(
       const idempotency = decision.messageId ? { key: `message-id:${decision.messageId}`, field: 'Message-ID' } : { key: `ses:${sesMessageId}`, field: 'SES message id' };
       let submitted;
       try {
-        submitted = await submitRequest(deps, submission, 'email', idempotency, firstMail && { firstMail });
+        const particular = decision.triageReason === 'particularData' ? ({ unclearBecause: 'particularData' } as const) : {};
+        submitted = await submitRequest(deps, submission, 'email', idempotency, { ...(firstMail && { firstMail }), ...particular });
       } catch (error) {
         // Another message under a Message-ID we already took: recorded, never joined to (or shown) the first.
         if (!(error instanceof IdempotencyKeyReusedError)) throw error;

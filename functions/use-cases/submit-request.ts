@@ -122,7 +122,7 @@ export async function submitRequest(
   submission: Submission,
   channel: Channel,
   idempotency?: Omit<Idempotency, 'bodyHash'>,
-  signals: Pick<DataSubjectRequest, 'gpc' | 'firstMail'> = {},
+  signals: Pick<DataSubjectRequest, 'gpc' | 'firstMail' | 'unclearBecause'> = {},
   entered?: EnteredBy,
 ): Promise<CreateResult> {
   if (submission.changes) {
@@ -146,6 +146,7 @@ export async function submitRequest(
     ...(submission.message ? { message: submission.message } : {}),
     ...(signals.gpc ? { gpc: signals.gpc } : {}),
     ...(signals.firstMail ? { firstMail: signals.firstMail } : {}),
+    ...(signals.unclearBecause ? { unclearBecause: signals.unclearBecause } : {}),
     receivedAt: receivedAt.toISOString(),
     deadline,
     ...(entered ? { entry: entered.entry } : {}),

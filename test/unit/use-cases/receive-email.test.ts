@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { SesVerdicts } from '../../../functions/domain/email/index.ts';
 import { receiveEmail } from '../../../functions/use-cases/receive-email.ts';
+import { describeReasons } from '../../../functions/use-cases/fulfilment.ts';
+import { reviewReasons } from '../../../functions/use-cases/fulfilment-plan.ts';
 import { NOW, OPERATOR, mailsTo, operatorMails, placeRequest, runToAnswer, systemFor } from '../../support/flow.ts';
 import { threadedUnder } from '../../../functions/use-cases/notify.ts';
 import { requestDetail, writeToPerson } from '../../../functions/use-cases/operator.ts';
@@ -335,6 +337,16 @@ describe('receiveEmail', () => {
     const outcome = await receiveEmail(s.deps, 'ses-3', mail({ Subject: 'Hello', 'Message-ID': '<m3@mail.example>' }, 'Call me.'), PASS);
     expect(outcome.outcome).toBe('triage');
     expect((await s.deps.requests.get(outcome.requestId!)).types).toEqual([]);
+  });
+
+  it('leaves a mail asking to delete particular data to an operator, who is told what it asks', async () => {
+    const s = systemFor('profiles/demo.json');
+    const body = 'Отпишите меня от всех рассылок и удалите мой номер телефона из базы, пожалуйста.';
+    const outcome = await receiveEmail(s.deps, 'ses-p', mail({ Subject: 'Реклама', 'Message-ID': '<mp@mail.example>' }, body), PASS);
+    expect(outcome).toMatchObject({ outcome: 'triage', reason: 'particularData' });
+    const request = await s.deps.requests.get(outcome.requestId!);
+    expect(request).toMatchObject({ types: [], unclearBecause: 'particularData' });
+    expect(await describeReasons(reviewReasons(s.deps, request), 'ru')).toEqual(['письмо просит удалить отдельные данные (например, номер телефона или фото), а не все: прочитайте его и определите, что сделать']);
   });
 
   it('joins a reply to its request with the documents attached, and keeps a reply to an unknown reference apart', async () => {
