@@ -1,11 +1,9 @@
 import { connect } from 'node:net';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import nodemailer, { type Transporter } from 'nodemailer';
 import PostalMime from 'postal-mime';
 import type Mail from 'nodemailer/lib/mailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { documentClient } from '../../functions/adapters/dynamodb/client.ts';
-import { Settings } from '../../functions/config/settings.ts';
+import { inboundMailRecords } from '../support/inbound-mail.ts';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
 import { MailSink, type ReceivedMail } from '../support/mail-sink.ts';
 import { operatorKeyOf, startTestSystem } from '../support/local-system.ts';
@@ -84,19 +82,7 @@ async function newRequestSince(before: string[]): Promise<string> {
 
 /** Records of mail that made no request (their own trails, INBOUND#<SES id>), found by the message's Message-ID. */
 async function mailRecords(messageId: string): Promise<Array<{ outcome: string; reason?: string }>> {
-  const items: Array<Record<string, unknown>> = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documentClient().send(
-      new ScanCommand({ TableName: process.env[Settings.auditTable]!, FilterExpression: 'begins_with(pk, :mail) AND begins_with(sk, :event)', ExpressionAttributeValues: { ':mail': 'INBOUND#', ':event': 'EVENT#' }, ExclusiveStartKey: startKey, ConsistentRead: true }),
-    );
-    items.push(...(page.Items ?? []));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return items
-    .map((item) => item.detail as { messageId?: string; outcome: string; reason?: string })
-    .filter((detail) => detail.messageId?.includes(messageId))
-    .map(({ outcome, reason }) => ({ outcome, reason }));
+  return (await inboundMailRecords()).filter((detail) => detail.messageId?.includes(messageId)).map(({ outcome, reason }) => ({ outcome, reason }));
 }
 
 /** Kept between tests: the requests the fixed subjects made, and their receipts (for the replies). */

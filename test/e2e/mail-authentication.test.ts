@@ -2,12 +2,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
-import { documentClient } from '../../functions/adapters/dynamodb/client.ts';
-import { Settings } from '../../functions/config/settings.ts';
+import { inboundMailRecords } from '../support/inbound-mail.ts';
 import { operatorCall, postJson, startTestSystem } from '../support/local-system.ts';
 import { MailSink } from '../support/mail-sink.ts';
 
@@ -58,20 +56,6 @@ async function send(from: string, tamper = false): Promise<string> {
   return /DRB-[0-9A-Z]{5}-[0-9A-Z]{5}/.exec(receipt.subject)![0];
 }
 
-/** Records of mail that made no request (their own trails, INBOUND#<SES id>). */
-async function inboundRecords(): Promise<Array<{ messageId?: string; outcome: string; reason?: string }>> {
-  const items: Array<Record<string, unknown>> = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documentClient().send(
-      new ScanCommand({ TableName: process.env[Settings.auditTable]!, FilterExpression: 'begins_with(pk, :mail) AND begins_with(sk, :event)', ExpressionAttributeValues: { ':mail': 'INBOUND#', ':event': 'EVENT#' }, ExclusiveStartKey: startKey, ConsistentRead: true }),
-    );
-    items.push(...(page.Items ?? []));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return items.map((item) => item.detail as { messageId?: string; outcome: string; reason?: string });
-}
-
 async function deliver(from: string, tamper = false, messageId?: string): Promise<void> {
   const domainName = from.split('@')[1]!;
   const dkim = { domainName, keySelector: 'sel', privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
@@ -111,7 +95,7 @@ describe('SPF, DKIM and DMARC on incoming mail', () => {
 
   it('a forged sender fails SPF, DKIM and DMARC: held for the operator, no request, nothing mailed to the forged address', async () => {
     await deliver('someone@forged.kz', true, '<forged-1@forged.kz>');
-    expect((await inboundRecords()).filter((r) => r.messageId === '<forged-1@forged.kz>')).toMatchObject([{ outcome: 'held', reason: 'unauthenticated', authFailures: ['spf', 'dkim', 'dmarc'] }]);
+    expect((await inboundMailRecords()).filter((r) => r.messageId === '<forged-1@forged.kz>')).toMatchObject([{ outcome: 'held', reason: 'unauthenticated', authFailures: ['spf', 'dkim', 'dmarc'] }]);
     await new Promise((r) => setTimeout(r, 1000));
     expect(sink.messages.filter((m) => m.to.includes('someone@forged.kz'))).toEqual([]);
   });
@@ -123,7 +107,7 @@ describe('a flood of mail cannot starve the people who write to us', () => {
     // request from the web got no receipt. No check vouches for such senders (their domains publish nothing).
     const senders = Array.from({ length: 30 }, (_, i) => `made.up.${i}@nowhere${i % 7}.example`);
     await Promise.all(senders.map((from, i) => deliver(from, false, `<flood-${i}@nowhere.example>`)));
-    const flood = (await inboundRecords()).filter((r) => r.messageId?.startsWith('<flood-'));
+    const flood = (await inboundMailRecords()).filter((r) => r.messageId?.startsWith('<flood-'));
     expect(flood).toHaveLength(30);
     expect(flood.every((r) => r.outcome === 'held' && r.reason === 'unauthenticated')).toBe(true);
     const submitted = await postJson(`${system.url}/api/requests`, { type: 'access', email: 'real.person@example.kz', language: 'en' });
