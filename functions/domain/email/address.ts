@@ -49,14 +49,29 @@ export function localPart(address: string): string {
   return (at < 0 ? address : address.slice(0, at)).trim().toLowerCase();
 }
 
-/** Domains whose mail ignores dots in the local part, and the one they deliver to. */
-const DOTLESS_DOMAINS: Record<string, string> = { 'gmail.com': 'gmail.com', 'googlemail.com': 'gmail.com' };
+/** How a provider that delivers several spellings to one mailbox reads them: the domain it delivers to, the login. */
+interface ProviderSpelling {
+  domain: string;
+  login: (local: string) => string;
+}
+
+/** Gmail ignores dots in a login, and takes googlemail.com for gmail.com. */
+const GMAIL: ProviderSpelling = { domain: 'gmail.com', login: (local) => local.replaceAll('.', '') };
+/** Yandex reads a dot and a hyphen in a login alike, and delivers every one of its domains to one mailbox. */
+const YANDEX: ProviderSpelling = { domain: 'yandex.ru', login: (local) => local.replaceAll('.', '-') };
+
+const PROVIDER_SPELLINGS: Record<string, ProviderSpelling> = {
+  'gmail.com': GMAIL,
+  'googlemail.com': GMAIL,
+  ...Object.fromEntries(['yandex.ru', 'yandex.kz', 'yandex.com', 'yandex.by', 'yandex.ua', 'ya.ru', 'narod.ru'].map((domain) => [domain, YANDEX])),
+};
 
 /**
  * The mailbox an address is delivered to, where providers deliver several spellings to one: a sub-address
- * (`name+tag@domain`) to `name@domain`, and at Gmail any placement of dots and googlemail.com alike. Mail to
- * unconfirmed addresses is budgeted for these spellings together as well, so that they do not multiply what one
- * mailbox may be sent unasked. Takes a normalised (lower-case) address.
+ * (`name+tag@domain`) to `name@domain`; at Gmail any placement of dots and googlemail.com alike; at Yandex a dot or a
+ * hyphen and any of its domains (yandex.kz, ya.ru, …) alike. Mail to unconfirmed addresses is budgeted for these
+ * spellings together as well, so that they do not multiply what one mailbox may be sent unasked. Takes a normalised
+ * (lower-case) address.
  */
 export function mailboxOf(address: string): string {
   const at = address.lastIndexOf('@');
@@ -64,9 +79,10 @@ export function mailboxOf(address: string): string {
   let domain = address.slice(at + 1);
   const plus = local.indexOf('+');
   if (plus > 0) local = local.slice(0, plus);
-  if (DOTLESS_DOMAINS[domain]) {
-    local = local.replaceAll('.', '');
-    domain = DOTLESS_DOMAINS[domain]!;
+  const provider = PROVIDER_SPELLINGS[domain];
+  if (provider) {
+    local = provider.login(local);
+    domain = provider.domain;
   }
   return `${local}@${domain}`;
 }

@@ -435,7 +435,7 @@ describe('requestVerification', () => {
     expect(mailsTo(s, EMAIL)).toHaveLength(2);
   });
 
-  it('counts other spellings of a mailbox (name+tag@, Gmail\'s dots) against one budget they share, apart from the mailbox\'s own address', async () => {
+  it('counts other spellings of a mailbox (name+tag@, Gmail\'s dots, Yandex\'s domains) against one budget they share, apart from the mailbox\'s own address', async () => {
     const s = systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, limits: { recipientMails: { max: 2, windowHours: 24 } } }) });
     const mailed = async (emails: string[], letters: string) => {
       for (const [i, email] of emails.entries()) {
@@ -448,6 +448,8 @@ describe('requestVerification', () => {
     expect(await mailed(['flood+1@victim.example', 'flood+2@victim.example', 'flood+3@victim.example', 'flood@victim.example'], 'cdef')).toEqual([1, 1, 0, 1]);
     // Gmail delivers every placement of dots, and googlemail.com, to one mailbox.
     expect(await mailed(['f.loodme@gmail.com', 'fl.oodme@gmail.com', 'floodme@googlemail.com', 'f.l.o.o.d.m.e+x@gmail.com', 'floodme@gmail.com'], 'ghijk')).toEqual([1, 1, 0, 0, 1]);
+    // Yandex reads a dot and a hyphen alike, and delivers all its domains to one mailbox.
+    expect(await mailed(['d.anna@yandex.kz', 'd-anna@ya.ru', 'd.anna@yandex.com', 'd-anna@yandex.ru'], 'mnop')).toEqual([1, 1, 0, 1]);
     // Another mailbox at the same domain has its own budget.
     expect(await mailed(['other+1@victim.example'], 'l')).toEqual([1]);
   });
