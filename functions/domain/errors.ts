@@ -24,6 +24,8 @@ export interface FieldProblem {
   kind?: ProblemKind;
   /** The bound a tooLong/tooShort (characters) or tooMany (items of a list) problem broke. */
   limit?: number;
+  /** On the last unknownField problem named: how many more fields were not named (MAX_NAMED). */
+  more?: number;
 }
 
 /** Input that does not satisfy a schema; lists every bad field, not just the first. */
@@ -295,6 +297,7 @@ export function toFieldProblems(issues: ReadonlyArray<IssueShape>, input?: unkno
         field: fieldOf([...issue.path, key]),
         message: more && i === named.length - 1 ? `is not a field this takes (and ${more} more fields are not)` : 'is not a field this takes',
         kind: 'unknownField',
+        ...(more && i === named.length - 1 ? { more } : {}),
       }));
     }
     const absent = issue.code === 'invalid_type' && input !== undefined && valueAt(input, issue.path) === undefined;

@@ -124,7 +124,7 @@ const PAGE_PLACEHOLDERS = {
   problemsIntro: [], problemTypes: [], problemEmail: ['max'], problemName: ['max'], problemMessage: ['max'], problemClaimMessage: [], problemCorrectionMessage: [], problemLanguage: [], problemFormBody: [], problemFormTooManyFields: ['limit'], problemFormTooLong: ['limit'],
   attachmentsLabel: [], attachmentsHint: ['files', 'types', 'size', 'total'], problemAttachmentsTooMany: ['files'], problemAttachmentTooLarge: ['name', 'size'],
   problemAttachmentsTotal: ['size'], problemAttachmentType: ['name', 'types'], problemAttachmentEmpty: ['name'],
-  problemChangeText: ['max'], problemChangePhone: [], problemChangeEmail: [], problemChangeDate: [], problemChangeIin: [], problemChangeUnknown: [], problemUnknownField: ['field'], problemField: ['field'],
+  problemChangeText: ['max'], problemChangePhone: [], problemChangeEmail: [], problemChangeDate: [], problemChangeIin: [], problemChangeUnknown: [], problemUnknownField: ['field'], problemUnknownFieldMore: ['field', 'more'], problemField: ['field'],
   downloadTitle: [], downloadIntroHtml: [], downloadIntroJson: [], downloadButton: [], downloadInvalid: ['contact'],
 } as const;
 

@@ -233,6 +233,14 @@ describe('a field the request does not take', () => {
     expect(answer.body).not.toMatch(/Unrecognized|\(root\)/);
   });
 
+  it('sent by the dozen, five are named on the form\'s page and the rest counted, in the person\'s language', async () => {
+    const unknown = Array.from({ length: 12 }, (_, i) => `x${i}=1`).join('&');
+    const answer = await post(`types=access&email=a%40example.kz&language=ru&${unknown}`, 'application/x-www-form-urlencoded');
+    expect(answer.status).toBe(400);
+    expect(answer.body).toContain('В форме нет поля «x4», как и ещё 7 присланных полей.');
+    expect(answer.body).not.toContain('«x5»');
+  });
+
   it('is named on the API, with a kind a client words in its own language', async () => {
     const answer = await post('{"type":"access","email":"a@example.kz","language":"kk","nickname":"x","age":3}', 'application/json');
     expect(answer.status).toBe(400);
@@ -249,7 +257,7 @@ describe('a field the request does not take', () => {
     expect(answer.status).toBe(400);
     expect(JSON.parse(answer.body).fields).toEqual([
       ...['k0', 'k1', 'k2', 'k3'].map((field) => ({ field, message: 'is not a field this takes', kind: 'unknownField' })),
-      { field: 'k4', message: 'is not a field this takes (and 59995 more fields are not)', kind: 'unknownField' },
+      { field: 'k4', message: 'is not a field this takes (and 59995 more fields are not)', kind: 'unknownField', more: 59995 },
     ]);
     expect(answer.body.length).toBeLessThan(1_000);
   });

@@ -126,9 +126,9 @@ export async function formProblems(language: Language, problems: readonly FieldP
   const m = await loadMessages(language);
   const texts = new Map<string, string>();
   const terms = attachmentTerms(settings.attachments);
-  for (const { field, message, kind } of problems) {
+  for (const { field, message, kind, more } of problems) {
     // Before the fields by name: a field the form does not have may be named like one it has ("typesX").
-    if (kind === 'unknownField') texts.set(field, m.page('problemUnknownField', { field }));
+    if (kind === 'unknownField') texts.set(field, more ? m.page('problemUnknownFieldMore', { field, more: String(more) }) : m.page('problemUnknownField', { field }));
     else if (field === 'attachments') {
       // One line for the field, the first file's problem (form-attachments.ts: "problem" or "problem:file name").
       if (texts.has(field)) continue;
