@@ -115,12 +115,13 @@ export async function applyToSource(deps: Pick<Dependencies, 'profile' | 'reques
     result.outcomes[step] = outcome.status === 'done' && before !== undefined ? { status: 'done', affected: Math.max(outcome.affected, before) } : outcome;
     // A read kept for this request by another that destroyed the records meanwhile wins over this one, which may
     // have found them gone.
-    if (step === 'access' && !(await deps.requests.putSourceResult(requestId, result, 'unread'))) {
+    if (step !== 'access') await keep();
+    else if (!(await deps.requests.putSourceResult(requestId, result, 'unread'))) {
       const kept = (await deps.requests.listSourceResults(requestId)).find((r) => r.sourceId === sourceId)!;
       Object.assign(result, { records: kept.records, readBefore: kept.readBefore });
       result.outcomes.access = kept.outcomes.access;
       await keep();
-    } else await keep();
+    }
   }
   const outcomes = Object.fromEntries(Object.entries(result.outcomes).map(([step, outcome]) => [step, describeOutcome(outcome)]));
   await deps.audit.append(requestId, { type: 'source.applied', detail: { sourceId, attempt: result.attempts, outcomes } });

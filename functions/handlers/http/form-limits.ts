@@ -4,7 +4,7 @@ import { SUBMISSION_LIMITS } from '../../use-cases/submit-request.ts';
 
 /**
  * The most fields a form of ours sends: the page of a link that holds MAX_WAITING_PER_LINK requests, each ticked (one
- * `references` field a box), beside its empty `references` and its `code`. The request form sends fewer: its key, a
+ * `references` field a box), beside its empty `references` and its `code`. The request form sends fewer: a
  * box per request type, four text fields, its files and a field per correctable field of the profile.
  */
 export const MAX_FORM_FIELDS = MAX_WAITING_PER_LINK + 2;
