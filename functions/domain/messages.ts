@@ -30,6 +30,11 @@ const MAIL_PLACEHOLDERS = {
   operatorMessage: ['reference', 'greetingName', 'receivedAt', 'types', 'message', 'operator', 'contact'],
   /** The first reply from a confirmed address joined its request: in fixed words, once per request. */
   replyReceived: ['reference', 'greetingName', 'operator', 'contact'],
+  /**
+   * A reply to the receipt of a request whose address has not confirmed its link: replying confirms nothing. In
+   * fixed words, like the receipt it answers (nothing the submitter typed).
+   */
+  replyBeforeConfirmation: ['reference', 'expiresAt', 'operator', 'contact'],
   closedUnverified: ['reference', 'receivedAt', 'dueAt', 'operator', 'contact'],
   /** The operator's mails link to the request in the console (`console`), and name the command line's commands too. */
   operatorAlert: ['reference', 'types', 'receivedAt', 'dueAt', 'status', 'alert', 'detail', 'console', 'commands'],

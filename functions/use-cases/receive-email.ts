@@ -16,6 +16,8 @@ import { submitRequest } from './submit-request.ts';
  * function's init stays within its 400 KB (README, bench:cold-start).
  */
 const notify = () => import('./notify.ts');
+/** What a reply to a receipt before its link is pressed gets: on that path only, as notify. */
+const verification = () => import('./verification.ts');
 /** Its words, for the operator's alert about held mail: on that path only, as notify. */
 const messages = () => import('../domain/messages.ts');
 
@@ -212,8 +214,10 @@ export async function receiveEmail(
       // there, so the mail is left to the operator as open work (listed with the requests, a new reply in the inbox)
       // and they are alerted, once for the mails that came since an operator last wrote to the person.
       if (!OPEN_STATUSES.includes(kept.status)) await replyToAnswered(deps, kept, sesMessageId, at, recordedBefore);
-      // Once per request, and only to an address that confirmed (before that, the receipt they answer asks them to).
+      // Once per request: to an address that confirmed, that the reply joined the request; before that, that replying
+      // confirms nothing (the receipt they answer has the link).
       if (request.verifiedAt) await (await notify()).notifyPerson(deps, kept, 'replyReceived', {});
+      else await (await verification()).answerReplyBeforeConfirmation(deps, kept);
       return { outcome: 'reply', requestId: request.id };
     }
     case 'request': {

@@ -241,6 +241,24 @@ async function mailUnverified(
   });
 }
 
+/**
+ * A reply from the person to the receipt of a request that still waits for its link: replying confirms nothing, and
+ * someone who answered "I confirm" would otherwise wait in silence until the request closed unconfirmed. Told once
+ * per request, in fixed words, within the receipt's budgets, and only while a link they were mailed still works (a
+ * request that joined another's link was mailed that link). True when it was mailed (now or before).
+ */
+export async function answerReplyBeforeConfirmation(deps: Dependencies, request: DataSubjectRequest): Promise<boolean> {
+  if (request.status !== 'AWAITING_VERIFICATION' || request.verifiedAt) return false;
+  const trail = await deps.audit.list(request.id);
+  const requested = trail.findLastIndex((e) => e.type === 'verification.requested');
+  const link = trail[requested];
+  if (link?.type !== 'verification.requested' || Date.parse(link.detail.expiresAt) <= deps.clock.now().getTime()) return false;
+  const mailed = link.detail.joined || trail.slice(requested).some((e) => e.type === 'mail.sent' && RECEIPTS.includes(e.detail.template));
+  if (!mailed) return false;
+  const expiresAt = (await loadMessages(request.language)).date(link.detail.expiresAt, request.deadline.timeZone);
+  return mailUnverified(deps, request, 'replyBeforeConfirmation', await deps.personKey(request.email), { expiresAt });
+}
+
 /** A round other than the first, as a withheld mail's event records it. */
 const roundOf = (round: MailKey['round']) => (round === 1 ? {} : { round: String(round) });
 

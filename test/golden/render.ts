@@ -445,6 +445,19 @@ const CASES: readonly Case[] = [
       await escalateDecision(deps, plan);
     },
   },
+  {
+    // The person answered the receipt ("I confirm") instead of pressing its link: told once that replying confirms
+    // nothing, in fixed words, under their reply.
+    name: 'reply-before-confirmation',
+    profiles: ['demo'],
+    run: async (system, id, language, golden) => {
+      await createRequest(system, id, { email: golden.person, name: golden.name }, language, ['access']);
+      await receipt(system, id);
+      system.mailer.sent.length = 0;
+      const reply = [`From: ${golden.person}`, 'To: privacy@derbes.local', `Subject: Re: [${id}]`, `Message-ID: <reply.${id}@mail.example>`, 'Content-Type: text/plain; charset=utf-8', '', MAIL_SUBJECT[language], ''].join('\r\n');
+      await receiveEmail(system.deps, `ses-${id}`, new TextEncoder().encode(reply), { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS' });
+    },
+  },
 ];
 
 /** A consent given before the request, so that access answers show the history and a withdrawal ends a real grant. */

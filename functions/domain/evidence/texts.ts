@@ -58,7 +58,7 @@ const LINE_PLACEHOLDERS = {
 /** The mails derbes sends, as the pack names their kinds (the templates of domain/messages.ts). */
 export const MAIL_KINDS = [
   'receipt', 'receiptUnclear', 'receiptEntered', 'answer', 'refusal', 'interimAnswer', 'extension', 'progressNotice', 'operatorMessage',
-  'replyReceived', 'closedUnverified', 'operatorAlert', 'delayNotice', 'operatorAttention', 'operatorWorkflowStopped', 'processorNotice',
+  'replyReceived', 'replyBeforeConfirmation', 'closedUnverified', 'operatorAlert', 'delayNotice', 'operatorAttention', 'operatorWorkflowStopped', 'processorNotice',
 ] as const;
 
 /** How intake took a mail (domain/email: the outcome recorded with `mail.received`). */

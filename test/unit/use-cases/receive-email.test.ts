@@ -265,12 +265,37 @@ describe('receiveEmail', () => {
     expect(await s.deps.openWork.list()).toEqual([{ requestId: request.id, id: 'reply', kind: 'reply', since: firstAfterWord }]);
   });
 
-  it('sends nothing back for a reply from an address that has not confirmed: the receipt they answer asks them to', async () => {
+  it('tells a person who replies to the receipt instead of pressing its link, once, that replying confirms nothing', async () => {
     const s = systemFor('profiles/demo.json');
-    const request = await placeRequest(s, ['erasure'], { status: 'AWAITING_VERIFICATION' });
-    await receiveEmail(s.deps, 'ses-c', mail({ Subject: `Re: [${request.id}]`, 'Message-ID': '<reply.3@mail.example.kz>' }, 'Да, это я.'), PASS);
-    expect((await s.deps.requests.get(request.id)).replies).toHaveLength(1);
+    const made = await receiveEmail(s.deps, 'ses-q', mail({ Subject: 'Мои данные', 'Message-ID': '<q.1@mail.example.kz>' }, 'Прошу удалить мои персональные данные.'), PASS);
+    const request = await s.deps.requests.get(made.requestId!);
+    await requestVerification(s.deps, request.id, 'token', new Date(NOW.getTime() + 3_600_000), () => ({ code: 'c'.repeat(43), codeHash: hashSecretCode('c'.repeat(43)) }));
+    const reply = (n: number, text: string) => mail({ Subject: `Re: Мои данные [${request.id}]`, 'Message-ID': `<q.reply.${n}@mail.example.kz>` }, text);
+    await receiveEmail(s.deps, 'ses-q1', reply(1, 'Подтверждаю, это я.'), PASS);
+    await receiveEmail(s.deps, 'ses-q2', reply(2, 'Подтверждаю ещё раз!'), PASS);
+    const [receipt, ...answers] = mailsTo(s, 'aigerim@example.kz');
+    expect(receipt!.text).toContain('(ответ на это письмо запрос не подтверждает)');
+    expect(answers).toHaveLength(1);
+    expect(answers[0]).toMatchObject({ inReplyTo: '<q.reply.1@mail.example.kz>', subject: `Re: Мои данные [${request.id}]` });
+    expect(answers[0]!.text).toContain('Ответ на письмо не подтверждает запрос: мы начнём его выполнять, когда вы откроете ссылку из нашего письма по этому обращению и нажмёте «Подтвердить». Ссылка действует до 10 февраля 2026, 11:15 по времени Астаны.');
+    expect(answers[0]!.text).not.toContain('Подтверждаю');
+    const kept = await s.deps.requests.get(request.id);
+    expect(kept).toMatchObject({ status: 'AWAITING_VERIFICATION' });
+    expect(kept.verifiedAt).toBeUndefined();
+    expect(kept.replies).toHaveLength(2);
+  });
+
+  it('answers no reply while the request waits for a link that was never mailed, or that no longer works', async () => {
+    const s = systemFor('profiles/demo.json');
+    const unmailed = await placeRequest(s, ['erasure'], { status: 'AWAITING_VERIFICATION' });
+    await receiveEmail(s.deps, 'ses-c', mail({ Subject: `Re: [${unmailed.id}]`, 'Message-ID': '<reply.3@mail.example.kz>' }, 'Да, это я.'), PASS);
+    expect((await s.deps.requests.get(unmailed.id)).replies).toHaveLength(1);
     expect(mailsTo(s, 'aigerim@example.kz')).toEqual([]);
+    const made = await receiveEmail(s.deps, 'ses-e', mail({ Subject: 'Удаление', 'Message-ID': '<e.1@mail.example.kz>' }, 'Прошу удалить мои персональные данные.'), PASS);
+    await requestVerification(s.deps, made.requestId!, 'token', new Date(NOW.getTime() + 3_600_000), () => ({ code: 'd'.repeat(43), codeHash: hashSecretCode('d'.repeat(43)) }));
+    s.setNow(new Date(NOW.getTime() + 3_600_000));
+    await receiveEmail(s.deps, 'ses-e1', mail({ Subject: `Re: Удаление [${made.requestId}]`, 'Message-ID': '<e.reply@mail.example.kz>' }, 'Подтверждаю.'), PASS);
+    expect(mailsTo(s, 'aigerim@example.kz').map((m) => m.subject)).toEqual([`Re: Удаление [${made.requestId}]`]);
   });
 
   it('makes one request of a message delivered twice', async () => {
