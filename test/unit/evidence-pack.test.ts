@@ -60,6 +60,8 @@ describe('the evidence pack of a request', () => {
       const deadline = section(text, language, 'deadline');
       expect(deadline).toContain(request.deadline.rule.id);
       expect(deadline).toContain(language === 'en' ? 'Kazakhstan working-day calendar (KZ)' : language === 'ru' ? 'Казахстан (KZ)' : 'Қазақстан (KZ)');
+      // The calendar's source in the pack's language, as the rule's.
+      expect(deadline).toContain({ en: '"On Holidays in the Republic of Kazakhstan"', ru: '«О праздниках в Республике Казахстан»', kk: '«Қазақстан Республикасындағы мерекелер туралы»' }[language]);
       expect(section(text, language, 'decisions')).toContain(t.values.noDecision);
       const sources = section(text, language, 'sources');
       for (const source of ['users', 'documents', 'orders', 'mailing']) expect(sources).toContain(`(${source})`);
@@ -273,8 +275,23 @@ describe('working hours and the calendar a term was counted on', () => {
   it('names the transfer orders inside the term', () => {
     const used = engine.calendarBetween('KZ', '2025-01-01', '2025-01-15');
     expect(used).toMatchObject({ country: 'KZ', name: 'Kazakhstan working-day calendar' });
-    expect(used.transfers).toEqual([{ dayOff: '2025-01-03', workingDay: '2025-01-05', basis: 'Order of the Minister of Labour for 2025: Fri 3 Jan off, Sun 5 Jan worked' }]);
+    expect(used.transfers).toEqual([{ dayOff: '2025-01-03', workingDay: '2025-01-05', basis: expect.objectContaining({ en: 'Order of the Minister of Labour for 2025: Fri 3 Jan off, Sun 5 Jan worked' }) }]);
     expect(engine.calendarBetween('KZ', '2025-01-05', '2025-01-20').transfers).toEqual([]);
+  });
+
+  it('names a transfer order inside the term in the language of the pack', async () => {
+    const s = systemFor(I_LICENSE, { now: new Date('2025-01-02T05:00:00Z') });
+    const request = await placeRequest(s, ['access'], { email: ASEL, name: 'Асель Нурпеисова', language: 'ru' });
+    const lines = {
+      ru: 'Приказ Министра труда и социальной защиты населения на 2025 год: пятница, 3 января, — выходной, воскресенье, 5 января, — рабочий день',
+      kk: 'Еңбек және халықты әлеуметтік қорғау министрінің 2025 жылға арналған бұйрығы: 3 қаңтар, жұма — демалыс, 5 қаңтар, жексенбі — жұмыс күні',
+      en: 'Order of the Minister of Labour for 2025: Fri 3 Jan off, Sun 5 Jan worked',
+    };
+    for (const language of LANGUAGES) {
+      const deadline = section(await packText(s, request.id, language), language, 'deadline');
+      expect(deadline).toContain(lines[language]);
+      for (const other of LANGUAGES.filter((l) => l !== language)) expect(deadline).not.toContain(lines[other]);
+    }
   });
 });
 

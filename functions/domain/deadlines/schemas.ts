@@ -72,7 +72,8 @@ function buildDeadlineSchemas() {
   const TransferSchema = z.strictObject({
     dayOff: LocalDateSchema,
     workingDay: LocalDateSchema,
-    basis: TextSchema,
+    /** Shown in the evidence pack in its language, like the calendar's source. */
+    basis: sourceSchema(),
   });
 
   /** Everything announced for one year; an override of a year replaces the shipped year whole. */
@@ -100,7 +101,8 @@ function buildDeadlineSchemas() {
     name: TextSchema,
     timeZone: z.string().check(z.refine(isTimeZone, { message: 'must be an IANA time zone, e.g. Asia/Almaty' })),
     weekend: z.array(WeekdaySchema).check(z.minLength(1), z.maxLength(6)),
-    source: TextSchema,
+    /** Shown in the evidence pack in its language (see sourceSchema). */
+    source: sourceSchema(),
     confidence: ConfidenceSchema,
     note: z.optional(TextSchema),
     baseHolidays: z.optional(BaseHolidaysSchema),

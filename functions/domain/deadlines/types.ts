@@ -116,13 +116,13 @@ export interface BreachNoticeDeadline extends Deadline {
 export interface TransferDay {
   dayOff: string;
   workingDay: string;
-  basis: string;
+  basis: Source;
 }
 
 export interface CalendarUsed {
   country: string;
   name: string;
-  source: string;
+  source: Source;
   transfers: TransferDay[];
 }
 

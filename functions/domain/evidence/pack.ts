@@ -179,9 +179,9 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
       ),
       block(
         row('calendar', `${language === 'en' ? input.calendar.name : m.country(input.calendar.country)} (${input.calendar.country})`),
-        row('ruleSource', input.calendar.source),
+        row('ruleSource', inLanguage(input.calendar.source, language)),
         row('transfers', input.calendar.transfers.length ? '' : t.values.none),
-        ...input.calendar.transfers.map((transfer) => `  ${fill(t.lines.transfer, { dayOff: m.day(transfer.dayOff), workingDay: m.day(transfer.workingDay), basis: transfer.basis })}`),
+        ...input.calendar.transfers.map((transfer) => `  ${fill(t.lines.transfer, { dayOff: m.day(transfer.dayOff), workingDay: m.day(transfer.workingDay), basis: inLanguage(transfer.basis, language) })}`),
       ),
       block(
         row('extension', extended.length ? '' : t.values.none),

@@ -73,7 +73,7 @@ describe('calendar validation', () => {
 
   it('refuses a transfer order whose working day is a weekday', () => {
     // Tue 5 Jan 2027 is no weekend day
-    const overrides = year2027([{ dayOff: '2027-01-08', workingDay: '2027-01-05', basis: 'wrong order' }]);
+    const overrides = year2027([{ dayOff: '2027-01-08', workingDay: '2027-01-05', basis: 'https://adilet.zan.kz/rus/docs/V2700000001' }]);
     const error = (() => {
       try {
         createDeadlineEngine({ calendarOverrides: overrides }, SHIPPED_RULES);
@@ -89,18 +89,26 @@ describe('calendar validation', () => {
 
   it('refuses a transfer dated outside its year, and an unknown time zone', () => {
     const overrides = {
-      KZ: { timeZone: 'Asia/Nowhere', ...year2027([{ dayOff: '2026-01-08', workingDay: '2027-01-09', basis: 'typo' }]).KZ },
+      KZ: { timeZone: 'Asia/Nowhere', ...year2027([{ dayOff: '2026-01-08', workingDay: '2027-01-09', basis: 'https://adilet.zan.kz/rus/docs/V2700000001' }]).KZ },
     };
     const { fields } = configurationProblems(() => createDeadlineEngine({ calendarOverrides: overrides }, SHIPPED_RULES));
     expect(fields).toEqual(['KZ.timeZone']);
     const { fields: yearFields } = configurationProblems(() =>
-      createDeadlineEngine({ calendarOverrides: year2027([{ dayOff: '2026-01-08', workingDay: '2027-01-09', basis: 'typo' }]) }, SHIPPED_RULES),
+      createDeadlineEngine({ calendarOverrides: year2027([{ dayOff: '2026-01-08', workingDay: '2027-01-09', basis: 'https://adilet.zan.kz/rus/docs/V2700000001' }]) }, SHIPPED_RULES),
     );
     expect(yearFields).toEqual(['years.2027.transfers.0.dayOff']);
   });
 });
 
 describe('calendar overrides', () => {
+  it('refuses a transfer order told in words of one language: the evidence pack shows its basis in ru, kk and en', () => {
+    const { fields } = configurationProblems(() =>
+      createDeadlineEngine({ calendarOverrides: year2027([{ dayOff: '2027-01-08', workingDay: '2027-01-09', basis: 'Fri 8 Jan off, Sat 9 Jan worked' }]) }, SHIPPED_RULES),
+    );
+    expect(fields).toEqual(['KZ.years.2027.transfers.0.basis']);
+  });
+
+
   const receivedAt = new Date('2027-01-07T10:00:00+05:00'); // Thu 7 Jan 2027, Orthodox Christmas
 
   it('a 2027 transfer order added through calendarOverrides changes the due date', () => {
@@ -108,7 +116,7 @@ describe('calendar overrides', () => {
     expect(shipped.dueAt).toBe('2027-01-08T23:59:59+05:00');
 
     const overridden = createDeadlineEngine({
-      calendarOverrides: year2027([{ dayOff: '2027-01-08', workingDay: '2027-01-09', basis: 'Fri 8 Jan off, Sat 9 Jan worked' }]),
+      calendarOverrides: year2027([{ dayOff: '2027-01-08', workingDay: '2027-01-09', basis: { ru: 'Пт 8 января — выходной, сб 9 января — рабочий день', kk: '8 қаңтар, жұма — демалыс, 9 қаңтар, сенбі — жұмыс күні', en: 'Fri 8 Jan off, Sat 9 Jan worked' } }]),
     }, SHIPPED_RULES).compute({ jurisdiction: 'KZ', requestType: 'erasure', receivedAt });
     expect(overridden.dueAt).toBe('2027-01-09T23:59:59+05:00');
   });
