@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { decideIntake, vouchedFor, type KeptAttachment, type SesVerdicts } from '../domain/email/index.ts';
+import { decideIntake, vouchedFor, type KeptAttachment, type RequestDecision, type SesVerdicts } from '../domain/email/index.ts';
 import { admitMail } from './admission.ts';
 import { eventsOfType } from '../domain/audit.ts';
 import { REPLY_WORK_ID, type InboundMailEvent } from './ports.ts';
@@ -173,6 +173,52 @@ export async function receiveEmail(
     return listed(attachments, kept);
   };
 
+  /**
+   * A request made by this mail: held when no check vouches for it or past the mail limits, else made once however
+   * often the mail is delivered.
+   */
+  const makeRequest = async (asked: RequestDecision): Promise<EmailOutcome> => {
+    const held: HeldReason | undefined = !vouchedFor(verdicts) ? 'unauthenticated' : !(await admitMail(deps, asked.sender)) ? 'rate_limited' : undefined;
+    if (held) {
+      await deps.audit.appendInboundMail(sesMessageId, received('held', { reason: held, authFailures: asked.authFailures }));
+      await alertMailHeld(deps);
+      return { outcome: 'held', reason: held };
+    }
+    const triage = asked.triage || asked.types.length === 0;
+    const message = keptText(asked.text);
+    const submission = { types: triage ? [] : asked.types, email: asked.sender, name: asked.senderName, language: asked.language, ...(message ? { message } : {}) };
+    const firstMail = asked.messageId && THREADABLE_MESSAGE_ID.test(asked.messageId)
+      ? { messageId: asked.messageId, subject: asked.subject, authenticated: verdicts.dmarc === 'PASS' }
+      : undefined;
+    const idempotency = asked.messageId ? { key: `message-id:${asked.messageId}`, field: 'Message-ID' } : { key: `ses:${sesMessageId}`, field: 'SES message id' };
+    let submitted;
+    try {
+      const particular = asked.triageReason === 'particularData' ? ({ unclearBecause: 'particularData' } as const) : {};
+      submitted = await submitRequest(deps, submission, 'email', idempotency, { ...(firstMail && { firstMail }), ...particular });
+    } catch (error) {
+      // Another message under a Message-ID we already took: recorded, never joined to (or shown) the first.
+      if (!(error instanceof IdempotencyKeyReusedError)) throw error;
+      await deps.audit.appendInboundMail(sesMessageId, received('reject', { reason: 'reused_message_id' }));
+      return { outcome: 'reject', reason: 'reused_message_id' };
+    }
+    const { request, created } = submitted;
+    // A re-delivery joins nothing new: the first delivery's record and attachments stand — unless that delivery
+    // ended (a crash, a timeout) between making the request and keeping them: then this one keeps them. The mail
+    // that made the request is recorded once, however many deliveries of it (the same Message-ID and words) come.
+    const outcome = triage ? 'triage' : 'request';
+    let recorded = false;
+    if (created || !(await deps.audit.appendedOnce(request.id, REQUEST_MAIL))) {
+      const { list: attachments, ...more } = await keep(request.id, asked.attachments);
+      recorded = await deps.audit.appendOnce(request.id, REQUEST_MAIL, received(outcome, { reason: asked.triageReason, attachments, ...more, authFailures: asked.authFailures }));
+    }
+    // The same mail as another SES message (its sender's server delivered it again): recorded on that message's own
+    // trail, once, so every message that arrived is on record; the request stands as the first one made it.
+    if (!recorded && !(await madeBy(deps, request.id, sesMessageId))) {
+      await deps.audit.appendInboundMail(sesMessageId, received(outcome, { reason: DELIVERED_AGAIN }));
+    }
+    return { outcome, requestId: request.id, reason: asked.triageReason };
+  };
+
   switch (decision.kind) {
     case 'drop':
     case 'reject':
@@ -188,6 +234,11 @@ export async function receiveEmail(
         const { list: attachments, ...more } = listed(decision.attachments, decision.attachments.slice(0, MAX_LISTED_ATTACHMENTS).map(({ size }) => ({ size })));
         await deps.audit.appendInboundMail(sesMessageId, received('reply', { attachments, ...more, authFailures: decision.authFailures }));
         return { outcome: 'reply' };
+      }
+      // The person writing again to a request that is answered, asking for something new in words that say what: a
+      // request of its own, with its receipt and deadline (anything less clear is left to the operator, below).
+      if (decision.asNewRequest && !OPEN_STATUSES.includes(request.status) && isFromThePerson(decision.sender, decision.authFailures, request)) {
+        return makeRequest(decision.asNewRequest);
       }
       // Each SES message is recorded once: a delivery retried after it recorded the mail (it ended before what
       // follows) keeps no file and no event twice.
@@ -220,46 +271,7 @@ export async function receiveEmail(
       else await (await verification()).answerReplyBeforeConfirmation(deps, kept);
       return { outcome: 'reply', requestId: request.id };
     }
-    case 'request': {
-      const held: HeldReason | undefined = !vouchedFor(verdicts) ? 'unauthenticated' : !(await admitMail(deps, decision.sender)) ? 'rate_limited' : undefined;
-      if (held) {
-        await deps.audit.appendInboundMail(sesMessageId, received('held', { reason: held, authFailures: decision.authFailures }));
-        await alertMailHeld(deps);
-        return { outcome: 'held', reason: held };
-      }
-      const triage = decision.triage || decision.types.length === 0;
-      const message = keptText(decision.text);
-      const submission = { types: triage ? [] : decision.types, email: decision.sender, name: decision.senderName, language: decision.language, ...(message ? { message } : {}) };
-      const firstMail = decision.messageId && THREADABLE_MESSAGE_ID.test(decision.messageId)
-        ? { messageId: decision.messageId, subject: decision.subject, authenticated: verdicts.dmarc === 'PASS' }
-        : undefined;
-      const idempotency = decision.messageId ? { key: `message-id:${decision.messageId}`, field: 'Message-ID' } : { key: `ses:${sesMessageId}`, field: 'SES message id' };
-      let submitted;
-      try {
-        const particular = decision.triageReason === 'particularData' ? ({ unclearBecause: 'particularData' } as const) : {};
-        submitted = await submitRequest(deps, submission, 'email', idempotency, { ...(firstMail && { firstMail }), ...particular });
-      } catch (error) {
-        // Another message under a Message-ID we already took: recorded, never joined to (or shown) the first.
-        if (!(error instanceof IdempotencyKeyReusedError)) throw error;
-        await deps.audit.appendInboundMail(sesMessageId, received('reject', { reason: 'reused_message_id' }));
-        return { outcome: 'reject', reason: 'reused_message_id' };
-      }
-      const { request, created } = submitted;
-      // A re-delivery joins nothing new: the first delivery's record and attachments stand — unless that delivery
-      // ended (a crash, a timeout) between making the request and keeping them: then this one keeps them. The mail
-      // that made the request is recorded once, however many deliveries of it (the same Message-ID and words) come.
-      const outcome = triage ? 'triage' : 'request';
-      let recorded = false;
-      if (created || !(await deps.audit.appendedOnce(request.id, REQUEST_MAIL))) {
-        const { list: attachments, ...more } = await keep(request.id, decision.attachments);
-        recorded = await deps.audit.appendOnce(request.id, REQUEST_MAIL, received(outcome, { reason: decision.triageReason, attachments, ...more, authFailures: decision.authFailures }));
-      }
-      // The same mail as another SES message (its sender's server delivered it again): recorded on that message's own
-      // trail, once, so every message that arrived is on record; the request stands as the first one made it.
-      if (!recorded && !(await madeBy(deps, request.id, sesMessageId))) {
-        await deps.audit.appendInboundMail(sesMessageId, received(outcome, { reason: DELIVERED_AGAIN }));
-      }
-      return { outcome, requestId: request.id, reason: decision.triageReason };
-    }
+    case 'request':
+      return makeRequest(decision);
   }
 }

@@ -7,6 +7,7 @@ export type {
   DropReason,
   IntakeContext,
   IntakeDecision,
+  RequestDecision,
   KeptAttachment,
   RejectReason,
   SesVerdicts,

@@ -8,7 +8,8 @@ import { htmlToText } from './html-text.ts';
 import { detectLanguage } from './language.ts';
 import { stripQuotedHistory, quoteMarkersOf } from './quoted-history.ts';
 import { findReference, isOwnMessageId } from './references.ts';
-import type { AuthCheck, IntakeContext, IntakeDecision, KeptAttachment, SesVerdicts } from './types.ts';
+import type { AuthCheck, IntakeContext, IntakeDecision, KeptAttachment, RequestDecision, SesVerdicts } from './types.ts';
+import type { RequestType } from '../request-types.ts';
 import { onFirstUse } from '../on-first-use.ts';
 import { vocabularies } from './vocabulary.ts';
 
@@ -97,23 +98,8 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
     { subject, inReplyTo: email.inReplyTo, references: email.references },
     ctx.ownMessageIdDomain,
   );
-  if (reference) return { kind: 'reply', reference, sender, text, ...withId, attachments, authFailures };
-  // A request from an address no mail can reach could be neither receipted nor answered: refused here, where the
-  // web form refuses it too, instead of starting a workflow that fails at its first mail.
-  if (!mailableAddress(sender)) {
-    return { kind: 'reject', reason: 'unmailable_sender', detail: 'the From address has letters outside ASCII before the @, which no mail can be sent to', ...withId };
-  }
-
-  const fixedTypes = fixedSubjectTypes(subject, ctx.fixedSubjects);
-  // A fixed subject names the request, the body may ask for more and says how far a withdrawal reaches.
-  const types = fixedTypes.length > 0 ? fixedMailRequestTypes(fixedTypes, text, vocabularies()) : classifyMailRequestTypes(subject, text, vocabularies());
-  const spam = verdicts.spam === 'FAIL';
-  // Destroying particular data is the operator's to read: nothing is destroyed by itself (a withdrawal may erase too).
-  const destroys = types.includes('erasure') || types.includes('consent_withdrawal');
-  const particular = destroys && erasesParticularData(`${subject}\n${text}`, vocabularies());
-  const triageReason = spam ? 'spam' : types.length === 0 ? 'unclear' : particular ? 'particularData' : undefined;
   const senderName = from ? cut(singleLine(from.name), MAX_SENDER_NAME_CHARS) : undefined;
-  return {
+  const asked = (types: RequestType[], triageReason: RequestDecision['triageReason']): RequestDecision => ({
     kind: 'request',
     types,
     triage: triageReason !== undefined,
@@ -126,8 +112,29 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
     ...withId,
     attachments,
     authFailures,
-  };
+  });
+  if (reference) {
+    // Read in its own words alone (the subject is ours, "Re: … Ответ на ваш запрос"): what it asks, were it new.
+    const types = verdicts.spam === 'FAIL' ? [] : classifyMailRequestTypes('', text, vocabularies());
+    const clear = types.length > 0 && !(destroysData(types) && erasesParticularData(text, vocabularies()));
+    return { kind: 'reply', reference, sender, text, ...withId, attachments, authFailures, ...(clear && { asNewRequest: asked(types, undefined) }) };
+  }
+  // A request from an address no mail can reach could be neither receipted nor answered: refused here, where the
+  // web form refuses it too, instead of starting a workflow that fails at its first mail.
+  if (!mailableAddress(sender)) {
+    return { kind: 'reject', reason: 'unmailable_sender', detail: 'the From address has letters outside ASCII before the @, which no mail can be sent to', ...withId };
+  }
+
+  const fixedTypes = fixedSubjectTypes(subject, ctx.fixedSubjects);
+  // A fixed subject names the request, the body may ask for more and says how far a withdrawal reaches.
+  const types = fixedTypes.length > 0 ? fixedMailRequestTypes(fixedTypes, text, vocabularies()) : classifyMailRequestTypes(subject, text, vocabularies());
+  const spam = verdicts.spam === 'FAIL';
+  const particular = destroysData(types) && erasesParticularData(`${subject}\n${text}`, vocabularies());
+  return asked(types, spam ? 'spam' : types.length === 0 ? 'unclear' : particular ? 'particularData' : undefined);
 }
+
+/** Destroying particular data is the operator's to read: nothing is destroyed by itself (a withdrawal may erase too). */
+const destroysData = (types: readonly RequestType[]) => types.includes('erasure') || types.includes('consent_withdrawal');
 
 /** The parsed message, or why it is not a message (never quoting its content). */
 async function parse(raw: Uint8Array): Promise<Email | string> {

@@ -37,6 +37,9 @@ export interface KeptAttachment {
 export type DropReason = 'auto_reply' | 'bounce' | 'mailing_list' | 'no_reply' | 'virus' | 'own_message';
 export type RejectReason = 'oversized' | 'malformed' | 'no_sender' | 'unmailable_sender';
 
+/** A mail that asks for something new: a request of its own. */
+export type RequestDecision = Extract<IntakeDecision, { kind: 'request' }>;
+
 export type IntakeDecision =
   | {
       kind: 'request';
@@ -61,6 +64,11 @@ export type IntakeDecision =
       messageId?: string;
       attachments: KeptAttachment[];
       authFailures: AuthCheck[];
+      /**
+       * What its words ask for, read as a new mail would be, where that is clear (types recognised, not spam, no
+       * particular data to destroy): a reply to an answered request that asks anew is a new request.
+       */
+      asNewRequest?: RequestDecision;
     }
   | { kind: 'drop'; reason: DropReason; messageId?: string }
   | { kind: 'reject'; reason: RejectReason; detail: string; messageId?: string };

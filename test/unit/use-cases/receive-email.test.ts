@@ -205,6 +205,47 @@ describe('receiveEmail', () => {
     expect((await inbox(s.deps, {})).counts.newReply).toBe(1);
   });
 
+  it('makes a new request of a reply to an answered request that asks, in its own words, for something new: receipted, with its own deadline', async () => {
+    const s = systemFor('profiles/demo.json');
+    const answered = await placeRequest(s, ['access'], { language: 'ru', name: 'Айгерим' });
+    await runToAnswer(s, answered.id);
+    s.mailer.sent.length = 0;
+    s.setNow(new Date(NOW.getTime() + 86_400_000));
+    const reply = mail(
+      { Subject: `Re: [${answered.id}] Ответ на ваш запрос`, 'Message-ID': '<anew.1@mail.example.kz>' },
+      'Спасибо. Теперь прошу удалить все мои персональные данные.\n\n> Направляем ответ на ваш запрос',
+    );
+    const outcome = await receiveEmail(s.deps, 'ses-anew', reply, PASS);
+    expect(outcome).toMatchObject({ outcome: 'request' });
+    expect(outcome.requestId).not.toBe(answered.id);
+    await receiveEmail(s.deps, 'ses-anew', reply, PASS); // delivered again
+    const made = await s.deps.requests.get(outcome.requestId!);
+    expect(made).toMatchObject({ types: ['erasure'], channel: 'email', email: 'aigerim@example.kz', message: 'Спасибо. Теперь прошу удалить все мои персональные данные.' });
+    expect(made.deadline.receivedAt).toBe(s.deps.clock.now().toISOString());
+    expect(s.workflow.started).toContain(made.id);
+    // Nothing is left open on the answered request, and the operator is not asked to read it as a reply.
+    expect(await s.deps.openWork.list()).toEqual([]);
+    expect((await s.deps.requests.get(answered.id)).replies ?? []).toEqual([]);
+    expect(operatorMails(s)).toEqual([]);
+    // Its receipt answers the reply, under a subject naming the new request only: a reply to it finds that one.
+    await requestVerification(s.deps, made.id, 'token', new Date(s.deps.clock.now().getTime() + 3_600_000), () => ({ code: 'e'.repeat(43), codeHash: hashSecretCode('e'.repeat(43)) }));
+    const [receipt] = mailsTo(s, 'aigerim@example.kz');
+    expect(receipt).toMatchObject({ inReplyTo: '<anew.1@mail.example.kz>', subject: `Re: Ответ на ваш запрос [${made.id}]` });
+    expect(receipt!.text).toContain('уничтожение персональных данных');
+  });
+
+  it('leaves to the operator a reply to an answered request that asks nothing clear, or to destroy particular data', async () => {
+    const s = systemFor('profiles/demo.json');
+    const answered = await placeRequest(s, ['access'], { language: 'ru', name: 'Айгерим' });
+    await runToAnswer(s, answered.id);
+    const reply = (n: number, text: string) => mail({ Subject: `Re: [${answered.id}] Ответ на ваш запрос`, 'Message-ID': `<unclear.${n}@mail.example.kz>` }, text);
+    expect(await receiveEmail(s.deps, 'ses-u1', reply(1, 'Спасибо за ответ!'), PASS)).toEqual({ outcome: 'reply', requestId: answered.id });
+    expect(await receiveEmail(s.deps, 'ses-u2', reply(2, 'Удалите, пожалуйста, мой номер телефона.'), PASS)).toEqual({ outcome: 'reply', requestId: answered.id });
+    expect((await s.deps.requests.get(answered.id)).replies).toHaveLength(2);
+    expect(await s.deps.openWork.list()).toEqual([expect.objectContaining({ requestId: answered.id, kind: 'reply' })]);
+    expect(s.workflow.started).toEqual([]);
+  });
+
   it("alerts the operator once for all of the person's mail to an answered request between two words of an operator, even mail whose words are not kept", async () => {
     const s = systemFor('profiles/demo.json');
     const request = await placeRequest(s, ['claim'], { language: 'ru', name: 'Айгерим' });
