@@ -5,7 +5,7 @@ import type { AffectedSubject, Breach, DeliveryStatus } from '../domain/breaches
 import type { ReportFacts } from '../domain/report.ts';
 import type { RetentionRule } from '../config/profile-schema.ts';
 import type { RetentionState } from '../domain/retention.ts';
-import type { DataSubjectRequest, RequestStatus } from '../domain/request.ts';
+import type { Channel, DataSubjectRequest, RequestStatus } from '../domain/request.ts';
 import type { RequestType } from '../domain/request-types.ts';
 import type { SourceStep } from '../domain/request-policy.ts';
 import type { ProcessorNotice } from '../domain/processor-notice.ts';
@@ -36,6 +36,8 @@ export interface RequestStore {
    * (on the same channel) returns the first request if the body is the same, else IdempotencyKeyReusedError.
    */
   create(request: DataSubjectRequest, event: AuditEvent, idempotency?: Idempotency): Promise<CreateResult>;
+  /** Whether a submission on this channel under this idempotency key made a request already (its marker is kept). */
+  madeUnder(channel: Channel, key: string): Promise<boolean>;
   get(id: string): Promise<DataSubjectRequest>;
   /**
    * Moves the request from one status to another only if it is still in `from`, and records the change

@@ -178,7 +178,11 @@ export async function receiveEmail(
    * often the mail is delivered.
    */
   const makeRequest = async (asked: RequestDecision): Promise<EmailOutcome> => {
-    const held: HeldReason | undefined = !vouchedFor(verdicts) ? 'unauthenticated' : !(await admitMail(deps, asked.sender)) ? 'rate_limited' : undefined;
+    const idempotency = asked.messageId ? { key: `message-id:${asked.messageId}`, field: 'Message-ID' } : { key: `ses:${sesMessageId}`, field: 'SES message id' };
+    // A mail that made its request before (delivered again, or retried after a crash) is past the limits already: it
+    // only finishes what its first delivery began (its record, its files).
+    const limited = async () => !(await admitMail(deps, asked.sender)) && !(await deps.requests.madeUnder('email', idempotency.key));
+    const held: HeldReason | undefined = !vouchedFor(verdicts) ? 'unauthenticated' : (await limited()) ? 'rate_limited' : undefined;
     if (held) {
       await deps.audit.appendInboundMail(sesMessageId, received('held', { reason: held, authFailures: asked.authFailures }));
       await alertMailHeld(deps);
@@ -190,7 +194,6 @@ export async function receiveEmail(
     const firstMail = asked.messageId && THREADABLE_MESSAGE_ID.test(asked.messageId)
       ? { messageId: asked.messageId, subject: asked.subject, authenticated: verdicts.dmarc === 'PASS' }
       : undefined;
-    const idempotency = asked.messageId ? { key: `message-id:${asked.messageId}`, field: 'Message-ID' } : { key: `ses:${sesMessageId}`, field: 'SES message id' };
     let submitted;
     try {
       const particular = asked.triageReason === 'particularData' ? ({ unclearBecause: 'particularData' } as const) : {};

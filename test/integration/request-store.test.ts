@@ -115,6 +115,15 @@ describe('requests in DynamoDB', () => {
     await expect(refused).rejects.toMatchObject({ problems: [{ field: 'Idempotency-Key' }] });
   });
 
+  it('tells whether a key made a request already, on its own channel only', async () => {
+    const store = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
+    const key = `message-id:<${randomBytes(8).toString('hex')}@mail.example>`;
+    expect(await store.madeUnder('email', key)).toBe(false);
+    await store.create({ ...newRequest(), channel: 'email' }, received, { key, bodyHash: 'a'.repeat(64), field: 'Message-ID' });
+    expect(await store.madeUnder('email', key)).toBe(true);
+    expect(await store.madeUnder('web', key)).toBe(false);
+  });
+
   it('finds an address\'s requests by its keyed hash through the person index, newest first, and none once anonymised', async () => {
     const store = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
     const person = randomBytes(32).toString('hex');

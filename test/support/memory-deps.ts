@@ -32,7 +32,7 @@ import { emptyState, type RetentionState } from '../../functions/domain/retentio
 import { ConflictError, IdempotencyKeyReusedError, InvalidTokenError, NotFoundError, WaitEndedError } from '../../functions/domain/errors.ts';
 import { keyedHash, personKey } from '../../functions/domain/person-key.ts';
 import { needsWatching, type AffectedSubject, type Breach } from '../../functions/domain/breaches/breach.ts';
-import { assertTransition, OPEN_STATUSES, verifiedNow, type DataSubjectRequest, type RequestStatus } from '../../functions/domain/request.ts';
+import { assertTransition, OPEN_STATUSES, verifiedNow, type Channel, type DataSubjectRequest, type RequestStatus } from '../../functions/domain/request.ts';
 import type { Dependencies } from '../../functions/use-cases/dependencies.ts';
 import { SHIPPED_RULES } from '../../functions/domain/deadlines/shipped.ts';
 import {
@@ -110,6 +110,9 @@ class MemoryRequests implements RequestStore {
     if (markerKey) this.idempotencyMarkers.set(markerKey, { requestId: request.id, bodyHash: idempotency!.bodyHash });
     await this.audit.append(request.id, event);
     return { request: created, created: true };
+  }
+  async madeUnder(channel: Channel, key: string) {
+    return this.idempotencyMarkers.has(`${channel}\n${key}`);
   }
   /** What the anonymisation does with the idempotency key's record. */
   forgetIdempotencyMarker(markerKey: string) {

@@ -5,7 +5,7 @@ import type { AuditEvent } from '../../domain/audit.ts';
 import { loadShippedRules, ruleFromStored, shippedStatuteRule, storedRule } from '../../domain/deadlines/index.ts';
 import { ConflictError, DependencyError, IdempotencyKeyReusedError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { reportFactsOf, type ReportFacts } from '../../domain/report.ts';
-import { assertTransition, OPEN_STATUSES, verifiedNow, type DataSubjectRequest, type RequestStatus } from '../../domain/request.ts';
+import { assertTransition, OPEN_STATUSES, verifiedNow, type Channel, type DataSubjectRequest, type RequestStatus } from '../../domain/request.ts';
 import type { Changes, CreateResult, Idempotency, RequestStore, SourceResult } from '../../use-cases/ports.ts';
 import { putIf, recordConditionFailed, writeAudited } from './audited-write.ts';
 import { queryAll } from './query-all.ts';
@@ -25,6 +25,8 @@ import { queryAll } from './query-all.ts';
  */
 export const REQUEST_SK = 'REQUEST';
 export const IDEMPOTENCY_SK = 'MARKER';
+/** The channel is part of the key: a mail's Message-ID can never be named by an HTTP client, nor the reverse. */
+const idempotencyMarkerKey = (channel: Channel, key: string) => ({ pk: `IDEMPOTENCY#${createHash('sha256').update(`${channel}\n${key}`).digest('hex')}`, sk: IDEMPOTENCY_SK });
 export const OPEN_DUE_INDEX = 'byDueDate';
 /** Closed requests not yet anonymised, by the instant they closed: what has passed its term is a query. */
 export const CLOSED_INDEX = 'byClosedDate';
@@ -187,10 +189,7 @@ export class DynamoRequestStore implements RequestStore {
   ) {}
 
   async create(request: DataSubjectRequest, event: AuditEvent, idempotency?: Idempotency): Promise<CreateResult> {
-    // The channel is part of the key: a mail's Message-ID can never be named by an HTTP client, nor the reverse.
-    const markerKey = idempotency
-      ? { pk: `IDEMPOTENCY#${createHash('sha256').update(`${request.channel}\n${idempotency.key}`).digest('hex')}`, sk: IDEMPOTENCY_SK }
-      : undefined;
+    const markerKey = idempotency ? idempotencyMarkerKey(request.channel, idempotency.key) : undefined;
     const created = markerKey ? { ...request, idempotencyMarker: markerKey.pk } : request;
     try {
       const marker = markerKey && putIf(this.requestsTable, { ...markerKey, requestId: request.id, bodyHash: idempotency!.bodyHash, channel: request.channel }, 'attribute_not_exists(pk)');
@@ -206,6 +205,10 @@ export class DynamoRequestStore implements RequestStore {
       }
       throw error;
     }
+  }
+
+  async madeUnder(channel: Channel, key: string): Promise<boolean> {
+    return Boolean((await this.db.send(new GetCommand({ TableName: this.requestsTable, Key: idempotencyMarkerKey(channel, key), ConsistentRead: true }))).Item);
   }
 
   async get(id: string): Promise<DataSubjectRequest> {

@@ -84,6 +84,25 @@ describe('receiveEmail', () => {
     expect((await receiveEmail(s.deps, 'ses-other', mail({ From: 'person@other.example', Subject: 'Удаление данных', 'Message-ID': '<o1@other.example>' }, 'Прошу удалить мои данные.'), PASS)).outcome).toBe('request');
   });
 
+  it('lets a mail that made its request finish it when delivered again past the limits: its files are kept, nothing is held', async () => {
+    const s = systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, limits: { mailRequestsPerSender: { burst: 1, perMinute: 0.1 } } }) });
+    const raw = mail({ Subject: 'Удаление данных', 'Message-ID': '<crash.1@mail.example.kz>' }, 'Прошу удалить мои данные.', { filename: 'id.pdf', content: '%PDF-1.4 id' });
+    // The first delivery made the request and ended (a crash) before it recorded the mail and kept its file.
+    const kept = s.deps.mailArchive.keep.bind(s.deps.mailArchive);
+    s.deps.mailArchive.keep = async () => {
+      throw new Error('the function was stopped');
+    };
+    await expect(receiveEmail(s.deps, 'ses-crash', raw, PASS)).rejects.toThrow('stopped');
+    s.deps.mailArchive.keep = kept;
+    const retried = await receiveEmail(s.deps, 'ses-crash', raw, PASS);
+    expect(retried).toMatchObject({ outcome: 'request' });
+    const received = (await s.deps.audit.list(retried.requestId!)).filter((e) => e.type === 'mail.received');
+    expect(received.map((e) => e.detail.attachments)).toEqual([[{ size: 11, key: expect.any(String) }]]);
+    expect(await s.deps.audit.list('INBOUND#ses-crash')).toEqual([]);
+    // A new mail from the same sender is still held.
+    expect((await receiveEmail(s.deps, 'ses-new', mail({ Subject: 'Удаление данных', 'Message-ID': '<crash.2@mail.example.kz>' }, 'Прошу удалить мои данные.'), PASS)).outcome).toBe('held');
+  });
+
   it('keeps the text of the mail as the person\'s words, and the mail it answers: its receipt replies to it', async () => {
     const s = systemFor('profiles/demo.json');
     const raw = mail({ Subject: 'Re: Телефон', 'Message-ID': '<CAF+phone.1@mail.example.kz>' }, 'Прошу изменить мой телефон на +7 701 000 11 22\n\n> quoted earlier mail\n> more');
