@@ -179,7 +179,7 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
       ),
       block(
         row('calendar', `${language === 'en' ? input.calendar.name : m.country(input.calendar.country)} (${input.calendar.country})`),
-        row('ruleSource', inLanguage(input.calendar.source, language)),
+        row('calendarSource', inLanguage(input.calendar.source, language)),
         row('transfers', input.calendar.transfers.length ? '' : t.values.none),
         ...input.calendar.transfers.map((transfer) => `  ${fill(t.lines.transfer, { dayOff: m.day(transfer.dayOff), workingDay: m.day(transfer.workingDay), basis: inLanguage(transfer.basis, language) })}`),
       ),

@@ -19,7 +19,7 @@ export type EvidenceSection = (typeof EVIDENCE_SECTIONS)[number];
 const LABELS = [
   'operator', 'bin', 'address', 'contact', 'reference', 'types', 'channel', 'receivedAt', 'status', 'language', 'closedAt',
   'sha256', 'verdicts', 'outcome', 'attachments', 'formFiles', 'how', 'requestedAt', 'expiresAt', 'confirmedAt',
-  'rule', 'citation', 'term', 'origin', 'ruleSource', 'ruleDigest', 'dueAt', 'calendar', 'transfers', 'extension', 'extensionReason',
+  'rule', 'citation', 'term', 'origin', 'ruleSource', 'ruleDigest', 'dueAt', 'calendar', 'calendarSource', 'transfers', 'extension', 'extensionReason',
   'decisionAsked', 'classified', 'decidedAt', 'decidedBy', 'enteredAt', 'enteredBy', 'attestedBy', 'attestation', 'decision', 'basis', 'reason', 'attempt', 'outcomes',
   'noticeType', 'delivered', 'attempts', 'signature', 'kind', 'messageId', 'mailSha256',
   'answeredAt', 'margin', 'chainResult', 'digest', 'digestSha256',
