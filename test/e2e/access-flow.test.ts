@@ -64,6 +64,8 @@ describe('an access request from the web', () => {
     expect(link.searchParams.get('lang')).toBe('ru');
     const page = await fetch(link);
     expect(page.status).toBe(200);
+    // No other site may frame the page whose button confirms.
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     const pageText = await page.text();
     expect(pageText).toContain('method="post"');
     expect(pageText).toContain('<html lang="ru">');

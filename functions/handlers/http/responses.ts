@@ -10,13 +10,16 @@ export const json = (statusCode: number, body: unknown): Result => ({
   body: JSON.stringify(body),
 });
 
-/** Every page: no scripts, forms post only to us, no referrer leaks a code in the URL. */
+/**
+ * Every page: no scripts, forms post only to us, no other site frames it (a press on a framed confirmation page could
+ * be lured), no referrer leaks a code in the URL.
+ */
 export const html = (statusCode: number, body: string): Result => ({
   statusCode,
   headers: {
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'no-store',
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     'referrer-policy': 'no-referrer',
   },
   body,
