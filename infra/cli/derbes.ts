@@ -34,10 +34,12 @@ Usage:
                                      in AWS, the failed-invocations queue: hand mail whose intake failed (after
                                      Lambda's retries) to intake again, delete failed scheduled runs (their next
                                      run repeats them), leave what it does not recognise and name it (exit 1)
-  derbes retention plan [<source>] | approve <source>
+  derbes retention plan [<source>] | approve <source> | hold <reference> --basis "…" | release <reference>
                                      what the scheduled purge would erase, by source and count (no personal
-                                     data), and approving a new or changed rule before its first real run
-Operator commands talk to DERBES_API_URL (default http://localhost:3000) with DERBES_OPERATOR_KEY.
+                                     data), approving a new or changed rule before its first real run, and
+                                     keeping one request's own records past their term (a legal hold), or no longer
+Operator commands talk to DERBES_API_URL (default http://localhost:$PORT, PORT 3000) with DERBES_OPERATOR_KEY
+(locally, when unset, the key in DATA_DIR/secrets.json; DATA_DIR ./.derbes).
 `;
 
 type Io = { out: (line: string) => void; err: (line: string) => void };

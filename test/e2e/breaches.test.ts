@@ -92,9 +92,14 @@ describe('breach register, end to end', () => {
   });
 
   it('finds the affected people through the sources, once each, and keeps what the notice needs under a keyed hash', async () => {
-    const added = await api('POST', `/operator/breaches/${reference}/subjects`, { find: [NURLAN, GULNARA, 'nobody@example.kz'] });
-    expect(added.status).toBe(200);
-    expect(added.body).toMatchObject({ added: 2, alreadyListed: 0, notFound: 1, failedSources: [], subjectCount: 2 });
+    // Through the operator's tool, as an operator types it: one --find, three addresses.
+    process.env.DERBES_API_URL = system.url;
+    process.env.DERBES_OPERATOR_KEY = operatorKeyOf(system);
+    const lines: string[] = [];
+    const io = { out: (line: string) => lines.push(line), err: (line: string) => lines.push(line) };
+    expect(await breachesCommand(['affected', reference, '--find', NURLAN, GULNARA, 'nobody@example.kz'], io)).toBe(0);
+    expect(lines).toEqual(['added 2, already listed 0, not found in any source 1; 2 people in all']);
+    expect(await breachesCommand(['show', reference, 'stray'], io)).toBe(2);
     const again = await api('POST', `/operator/breaches/${reference}/subjects`, { find: [NURLAN.toUpperCase()] });
     expect(again.body).toMatchObject({ added: 0, alreadyListed: 1, subjectCount: 2 });
     const listed = await api('GET', `/operator/breaches/${reference}/subjects`);

@@ -156,6 +156,13 @@ describe('a refusal', () => {
     expect(code).toBe(2);
     expect(err.join('\n')).toContain('--basis');
   });
+
+  it('from the command line refuses a second change typed after one --change, instead of dropping it', async () => {
+    const err: string[] = [];
+    const code = await decisionsCommand(['approve', 'DRB-00000-00001', '--change', 'phone=+7 701 000 11 22', 'city=Астана'], { out: () => {}, err: (line) => err.push(line) });
+    expect(code).toBe(2);
+    expect(err[0]).toBe('unexpected city=Астана (an option takes one value each time: --change a=b --change c=d)');
+  });
 });
 
 describe('an approval with the operator\'s answer and changes', () => {

@@ -1,12 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { call, callRaw, orNone, report, type Io } from './operator.ts';
+import { call, callRaw, orNone, positionalsUpTo, report, type Io } from './operator.ts';
 
 const USAGE = `usage: derbes breaches list
        derbes breaches record --file breach.json | --detected <ISO time> --what "…" --category c… --system s… --measures "…"
                               --responsible-name "…" --responsible-email a@b [--responsible-phone …] [--responsible-position …] [--consequences "…"]
        derbes breaches show <reference>
-       derbes breaches affected <reference> (--find a@b… | --file people.json)   add affected people (found in the sources, or listed)
+       derbes breaches affected <reference> (--find a@b [c@d …] | --file people.json)   add affected people (found in the sources, or listed)
        derbes breaches notice <reference> [--lang ru|kk|en] [--jurisdiction KZ] [--pdf file.pdf]
        derbes breaches filed <reference> [--jurisdiction KZ] [--at <ISO time>] [--reference "…"]
        derbes breaches mail <reference> [--text-ru "…"] [--text-kk "…"] [--text-en "…"] [--approve]
@@ -62,7 +62,9 @@ export async function breachesCommand(args: string[], io: Io): Promise<number> {
       approve: { type: 'boolean' },
     },
   });
-  const [action = 'list', reference] = positionals;
+  const [action = 'list', reference, ...more] = positionals;
+  // `--find a@b c@d` reads as one list: parseArgs leaves all but the first as positionals, which only `affected` takes.
+  if (action !== 'affected' && !positionalsUpTo(positionals, 2, io, USAGE)) return 2;
   const asJson = (json: Record<string, unknown>) => [JSON.stringify(json, null, 2)];
   const path = (suffix = '') => `/operator/breaches/${encodeURIComponent(reference ?? '')}${suffix}`;
   if (action === 'list') return report(io, await call('GET', '/operator/breaches'), values.json ? asJson : (json) => orNone((json.breaches as BreachRow[]).map(row), 'No breaches recorded.'));
@@ -93,7 +95,7 @@ export async function breachesCommand(args: string[], io: Io): Promise<number> {
     const lists: Array<Record<string, unknown>> = [];
     const people = values.file ? (JSON.parse(readFileSync(values.file, 'utf8')) as unknown[]) : [];
     for (let i = 0; i < people.length; i += BATCH) lists.push({ people: people.slice(i, i + BATCH) });
-    const find = values.find ?? [];
+    const find = [...(values.find ?? []), ...more];
     for (let i = 0; i < find.length; i += BATCH) lists.push({ find: find.slice(i, i + BATCH) });
     if (!lists.length) {
       io.err('give --find <e-mail>… or --file people.json');

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { ChainCheck } from '../../../functions/domain/audit-chain.ts';
 import type { DigestChainCheck } from '../../../functions/use-cases/evidence.ts';
-import { call, callRaw, report, type Io } from './operator.ts';
+import { call, callRaw, positionalsUpTo, report, type Io } from './operator.ts';
 
 const PROBLEMS: Record<string, string> = {
   changed: 'changed (its hash does not match its content)',
@@ -62,7 +62,9 @@ export async function evidenceCommand(args: string[], io: Io): Promise<number> {
     allowPositionals: true,
     options: { all: { type: 'boolean' }, json: { type: 'boolean' }, out: { type: 'string' }, lang: { type: 'string' } },
   });
-  const [action, reference] = positionals;
+  const given = positionalsUpTo(positionals, 2, io, USAGE);
+  if (!given) return 2;
+  const [action, reference] = given;
   if (action === 'pack') {
     if (!reference || !values.out || values.all) {
       io.err(USAGE);

@@ -38,6 +38,17 @@ export async function call(method: string, path: string, body?: unknown, headers
 }
 
 /** A list's lines, or the line that says it is empty: an empty list prints that, not nothing. */
+/**
+ * The command's positionals when there are at most `most`: parseArgs keeps a value typed after a repeatable option's
+ * first (`--change a=b c=d`) as a positional, and a command that ignored it would act on part of what was typed.
+ */
+export function positionalsUpTo(positionals: string[], most: number, io: Io, usage: string): string[] | undefined {
+  if (positionals.length <= most) return positionals;
+  io.err(`unexpected ${positionals.slice(most).join(' ')} (an option takes one value each time: --change a=b --change c=d)`);
+  io.err(usage);
+  return undefined;
+}
+
 export const orNone = (lines: string[], none: string): string[] => (lines.length ? lines : [none]);
 
 export function report(io: Io, result: { status: number; json: Record<string, unknown> }, render: (json: Record<string, unknown>) => string[]): number {
@@ -123,7 +134,9 @@ const REQUESTS_USAGE =
 /** `derbes requests [list | show <reference> | write <reference> --text "…" | note <reference> --text "…" | extend <reference> --reason "…" | resume <reference> | done <reference> <item>] [--json]`. */
 export async function requestsCommand(args: string[], io: Io): Promise<number> {
   const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, reason: { type: 'string' }, text: { type: 'string' } } });
-  const [action = 'list', reference, item] = positionals;
+  const given = positionalsUpTo(positionals, 3, io, REQUESTS_USAGE);
+  if (!given) return 2;
+  const [action = 'list', reference, item] = given;
   const asJson = (json: Record<string, unknown>) => [JSON.stringify(json, null, 2)];
   if (action === 'list') {
     return report(io, await allOpenRequests(), values.json ? asJson : (json) => {
@@ -175,7 +188,9 @@ export async function decisionsCommand(args: string[], io: Io): Promise<number> 
       type: { type: 'string', multiple: true },
     },
   });
-  const [action = 'list', reference] = positionals;
+  const given = positionalsUpTo(positionals, 2, io, DECISIONS_USAGE);
+  if (!given) return 2;
+  const [action = 'list', reference] = given;
   if (action === 'list') {
     return report(io, await call('GET', '/operator/decisions'), (json) =>
       orNone((json.decisions as Array<{ requestId: string; requestedAt: string; reasons: string[] }>).map((d) => `${d.requestId}  waiting since ${d.requestedAt}  ${d.reasons.join('; ')}`), 'No request waits for a decision.'),

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { OPERATOR_ROLES } from '../../../functions/domain/operator-identity.ts';
-import { call, report, type Io } from './operator.ts';
+import { call, positionalsUpTo, report, type Io } from './operator.ts';
 
 const USAGE = `usage: derbes operators add <email> --role ${OPERATOR_ROLES.join('|')} | list [--json] | remove <email>`;
 
@@ -18,7 +18,9 @@ interface OperatorRow {
  */
 export async function operatorsCommand(args: string[], io: Io): Promise<number> {
   const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { role: { type: 'string' }, json: { type: 'boolean' } } });
-  const [action, email] = positionals;
+  const given = positionalsUpTo(positionals, 2, io, USAGE);
+  if (!given) return 2;
+  const [action, email] = given;
   switch (action) {
     case 'list':
       return report(io, await call('GET', '/operator/operators'), (json) => {
