@@ -165,7 +165,11 @@ export function createDeadlineEngine(options: DeadlineEngineOptions, documents: 
      */
     extend(deadline: Deadline, requestedAt: Date): Deadline {
       const { rule } = deadline;
-      if (!rule.extension) throw new ExtensionNotAllowedError(rule.id, `${inLanguage(rule.citation, 'en')} sets no extension`);
+      if (!rule.extension) {
+        // A default's citation says the law sets no term at all; a statute's names the law that sets this one.
+        const why = rule.origin === 'default' ? 'the law sets no term for it (derbes applies a default), and so no extension' : `no extension is provided for (${inLanguage(rule.citation, 'en')})`;
+        throw new ExtensionNotAllowedError(rule.id, why);
+      }
       if (rule.appliedExtension) throw new ExtensionNotAllowedError(rule.id, 'the deadline is already extended');
       if (Number.isNaN(requestedAt.getTime()) || requestedAt < parseInstant(deadline.receivedAt)) {
         throw new ValidationError([{ field: 'requestedAt', message: 'must be a valid instant after receipt' }], 'extension');

@@ -114,6 +114,10 @@ describe('extensions', () => {
   it('refuses where the rule allows none, or a second time', () => {
     const kz = engine.compute({ jurisdiction: 'KZ', requestType: 'access', receivedAt: new Date('2025-01-02T10:00:00+05:00') });
     expect(() => engine.extend(kz, new Date('2025-01-03T10:00:00+05:00'))).toThrow(ExtensionNotAllowedError);
+    expect(() => engine.extend(kz, new Date('2025-01-03T10:00:00+05:00'))).toThrow(/^Rule KZ-[^ ]*-access allows no extension: no extension is provided for \(Law of the Republic of Kazakhstan No\. 94-V/);
+    // A claim's term is a default of derbes: the law sets none, and no extension either.
+    const claim = engine.compute({ jurisdiction: 'KZ', requestType: 'claim', receivedAt: new Date('2025-01-02T10:00:00+05:00') });
+    expect(() => engine.extend(claim, new Date('2025-01-03T10:00:00+05:00'))).toThrow('Rule KZ-claim-default allows no extension: the law sets no term for it (derbes applies a default), and so no extension');
     const eu = engine.compute({ jurisdiction: 'EU', requestType: 'access', receivedAt: new Date('2025-01-31T10:00:00+01:00') });
     const extended = engine.extend(eu, new Date('2025-02-01T10:00:00+01:00'));
     expect(() => engine.extend(extended, new Date('2025-02-02T10:00:00+01:00'))).toThrow(/already extended/);
