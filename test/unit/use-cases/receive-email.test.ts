@@ -441,6 +441,7 @@ describe('receiveEmail', () => {
     ['profiles/demo.json', 'Request', 'Please delete my data. Only the phone number, keep everything else.'],
     ['profiles/demo.json', 'Удаление данных', 'Прошу удалить мои персональные данные. Только телефон.'],
     ['profiles/demo.json', 'Деректерді жою', 'Менің дербес деректерімді жойыңыз. Тек телефон нөмірін.'],
+    ['profiles/demo.json', 'Request', 'Please delete my personal data: my order history'],
     ['profiles/seeds/vnedrah.json', 'Отзыв согласия', 'Отзываю согласие на обработку моего номера телефона'],
     ['profiles/seeds/vnedrah.json', 'Request', 'I withdraw my consent to the processing of my phone number'],
     ['profiles/seeds/vnedrah.json', 'Келісімді кері қайтару', 'Телефон нөмірімді өңдеуге келісімімді кері қайтарамын'],
