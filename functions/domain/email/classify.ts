@@ -44,24 +44,34 @@ export function fixedMailRequestTypes(fixedTypes: readonly RequestType[], body: 
 }
 
 /**
- * Whether a mail that asks to destroy data names particular data (a phone number, an address, a photo) rather than the
- * person's data or account: "удалите мой номер телефона из базы" asks for less than the destruction of everything held,
- * and reading it as that would destroy what the person meant to keep, beyond undoing. Read sentence by sentence (the
- * subject is one), in each vocabulary: a sentence with a verb of destroying and a word naming such data, unless a key
- * word beside that word makes it what the data is found by ("all data associated with my email address").
+ * Whether a mail that asks to destroy data (an erasure, or a withdrawal of consent, which may erase too) names
+ * particular data (a phone number, an address, a city, the order history) or limits what it asks ("only", «кроме»),
+ * rather than asking for the person's data or account as a whole: "удалите мой номер телефона из базы" asks for less
+ * than the destruction of everything held, and reading it as that would destroy what the person meant to keep, beyond
+ * undoing. The whole mail counts, the subject with every sentence ("Please delete my data. Only the phone number."),
+ * since the wish and what it covers are often written apart; reading one letter more is an operator's minute, erasing
+ * everything is for good. A word naming data does not count where a key word beside it makes it what the data is
+ * found by ("all data associated with my email address"); that is read within its sentence. Callers ask this only of
+ * a mail that destroys data: it does not look for the wish itself.
  */
 export function erasesParticularData(text: string, vocabularies: readonly CompiledVocabulary[]): boolean {
   for (const sentence of text.split(SENTENCE_END)) {
     if (!HAS_LETTER.test(sentence)) continue;
+    // Each word as each vocabulary folds it: folded[from][at]. Folds map letter to letter, so words align.
     const normalised = normaliseText(sentence);
-    for (const vocabulary of vocabularies) {
-      const folded = words(vocabulary.fold(normalised));
-      const { verbs, words: particular, keyWords, side } = vocabulary.particularData;
-      const spelled = (at: number, list: readonly PhraseWord[]) => at >= 0 && at < folded.length && list.some((word) => spells(folded[at]!, word));
-      const isKey = (at: number) => [1, 2, 3, 4].some((distance) => spelled(side === 'before' ? at - distance : at + distance, keyWords));
-      if (!folded.some((_, at) => spelled(at, verbs))) continue;
-      if (folded.some((_, at) => spelled(at, particular) && !isKey(at))) return true;
-    }
+    const folded = vocabularies.map((vocabulary) => words(vocabulary.fold(normalised)));
+    const spelled = (from: number, at: number, list: readonly PhraseWord[]) =>
+      at >= 0 && at < folded[from]!.length && list.some((word) => spells(folded[from]![at]!, word));
+    // A key in any language keeps a word from naming the data: "учётную запись, привязанную к номеру телефона" is
+    // not an erasure of a phone number in Kazakh either, where "телефон" is listed too.
+    const isKey = (at: number) =>
+      vocabularies.some(({ particularData: { keyWords, side } }, from) =>
+        [1, 2, 3, 4].some((distance) => spelled(from, side === 'before' ? at - distance : at + distance, keyWords)),
+      );
+    const names = (at: number) =>
+      vocabularies.some(({ particularData }, from) => spelled(from, at, particularData.limitWords)) ||
+      (vocabularies.some(({ particularData }, from) => spelled(from, at, particularData.words)) && !isKey(at));
+    if (folded[0]!.some((_, at) => names(at))) return true;
   }
   return false;
 }

@@ -71,14 +71,16 @@ export const vocabularySchema = onFirstUse(() => {
      */
     continuationWords: z.array(SingleWord).check(z.minLength(1)),
     /**
-     * Particular data an erasure may name instead of the person's data or account ("удалите мой номер телефона из
-     * базы", "delete my photo"): such a mail goes to a person at the company rather than destroying everything held.
+     * Particular data an erasure or a withdrawal of consent may name instead of the person's data or account ("удалите
+     * мой номер телефона из базы", "delete my photo", "отзываю согласие на обработку моего номера телефона"), or words
+     * that limit it ("только", "except"): such a mail goes to a person at the company rather than destroying
+     * everything held.
      */
     particularData: z.strictObject({
-      /** Verbs of destroying ("удал*", "delet*", "жой*"): a sentence with one of them is read for particular data. */
-      verbs: z.array(SingleWord).check(z.minLength(1)),
-      /** Words naming one kind of data: a phone number, an address, a photo, a name. */
+      /** Words naming one kind of data: a phone number, an address, a photo, a name, a city, the order history. */
       words: z.array(SingleWord).check(z.minLength(1)),
+      /** Words that limit what is asked to part of the data ("только", "кроме", "тек", "ғана", "only", "except"). */
+      limitWords: z.array(SingleWord).check(z.minLength(1)),
       /**
        * Words that make such a word the key the data is found by, not what is to be erased ("data associated with
        * my email address", "телефон нөміріме тіркелген аккаунт"), within four words on `side` of it.

@@ -29,8 +29,8 @@ export interface CompiledVocabulary {
   marketingQuantifierWords: PhraseWord[];
   processingWords: PhraseWord[];
   continuationWords: PhraseWord[];
-  /** See vocabularySchema: particular data an erasure may name, and the words that make such data its key. */
-  particularData: { verbs: PhraseWord[]; words: PhraseWord[]; keyWords: PhraseWord[]; side: 'before' | 'after' };
+  /** See vocabularySchema: particular data a mail may name, words that limit it, and those that make such data its key. */
+  particularData: { words: PhraseWord[]; limitWords: PhraseWord[]; keyWords: PhraseWord[]; side: 'before' | 'after' };
   quotedHistory: Vocabulary['quotedHistory'];
 }
 
@@ -58,8 +58,8 @@ export function loadVocabulary(raw: unknown, source: string, language: Language)
     processingWords: vocabulary.processingWords.map(phraseWord),
     continuationWords: vocabulary.continuationWords.map(phraseWord),
     particularData: {
-      verbs: vocabulary.particularData.verbs.map(phraseWord),
       words: vocabulary.particularData.words.map(phraseWord),
+      limitWords: vocabulary.particularData.limitWords.map(phraseWord),
       keyWords: vocabulary.particularData.keyWords.map(phraseWord),
       side: vocabulary.particularData.side,
     },

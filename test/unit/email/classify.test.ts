@@ -202,17 +202,58 @@ describe('erasesParticularData', () => {
     ['Прошу удалить из всех ваших баз данных и систем мой номер телефона.', true],
     ['Delete my data\nPlease remove my photo.', true],
     ['Please delete my email from your data.', true],
+    // Named in another sentence than the wish: the wish and what it covers are often written apart.
+    ['Please delete my data. Only the phone number, keep everything else.', true],
+    ['Please delete my data. Only the phone number.', true],
+    ['Delete my personal data. My phone number only', true],
+    ['Please delete my personal data. Just the phone.', true],
+    ['Прошу удалить мои персональные данные. Только телефон.', true],
+    ['Прошу удалить мои персональные данные. Речь о номере телефона.', true],
+    ['Менің дербес деректерімді жойыңыз. Тек телефон нөмірін.', true],
+    ['Менің дербес деректерімді жойыңыз. Телефон нөмірім ғана.', true],
+    // A mail that names data only to give it (a contact line) is read by the operator too: it may mean that data.
+    ['Удалите мои данные. Мой телефон для связи: +7 701 555 00 11.', true],
+    // Limited without naming any data the vocabulary knows.
+    ['Удалите все мои данные, кроме бонусов.', true],
+    ['Please delete all my data except my loyalty points.', true],
+    ['Барлық деректерімді жойыңыз, бонустарды қоспағанда.', true],
+    // Data once missing from the lists: a city, delivery, the IIN, the order history.
+    ['Прошу удалить мои персональные данные: город', true],
+    ['Прошу удалить мои персональные данные о доставке', true],
+    ['Прошу удалить мои персональные данные: ИИН', true],
+    ['Прошу удалить мою историю заказов.', true],
+    ['Please delete my personal data: my IIN', true],
+    ['Please delete my personal data: my order history', true],
+    ['Please delete my personal data: my city', true],
+    ['Please delete my delivery details.', true],
+    ['Профилімдегі қаланы жойыңыз.', true],
+    ['Жеткізу туралы деректерімді жойыңыз.', true],
+    ['Менің ЖСН-імді жойыңыз.', true],
+    ['Тапсырыс тарихымды жойыңыз.', true],
+    ['Please delete my date of birth.', true],
+    ['Удалите мою дату рождения и паспортные данные.', true],
+    ['Туған күнімді жойыңыз.', true],
+    ['Please delete my saved card.', true],
+    // A withdrawal of consent naming particular data (it may erase): read the same way.
+    ['Отзываю согласие на обработку моего номера телефона', true],
+    ['Отзываю согласие на обработку моих фотографий', true],
+    ['I withdraw my consent to the processing of my phone number', true],
+    ['Телефон нөмірімді өңдеуге келісімімді кері қайтарамын', true],
     // The data named is the key the person's data is found by, or nothing particular is named at all.
     ['Удалите мои данные.', false],
+    ['Прошу удалить все мои персональные данные.', false],
+    ['Удаление персональных данных\nПрошу удалить все мои данные.', false],
+    ['Please delete all my data.', false],
+    ['Please delete my personal data.', false],
+    ['Барлық деректерімді жойыңыз.', false],
+    ['Менің дербес деректерімді жоюды сұраймын.', false],
+    ['Отзываю согласие на обработку персональных данных.', false],
+    ['I withdraw my consent to the processing of my personal data.', false],
+    ['Дербес деректерімді өңдеуге келісімімді кері қайтарамын.', false],
     ['Прошу удалить учётную запись, привязанную к номеру телефона.', false],
     ['Please delete all data associated with my email address.', false],
     ['Please delete my account linked to my phone number.', false],
     ['Телефон нөміріме тіркелген аккаунтымды жойыңыз.', false],
-    ['Менің дербес деректерімді жоюды сұраймын.', false],
-    // Another sentence naming a phone number is not the erasure's object.
-    ['Удалите мои данные. Мой телефон для связи: +7 701 555 00 11.', false],
-    // No erasure asked for at all.
-    ['Исправьте мой номер телефона.', false],
   ])('%s → %s', (text, particular) => {
     expect(erasesParticularData(text, vocabularies())).toBe(particular);
   });

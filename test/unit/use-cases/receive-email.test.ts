@@ -260,7 +260,8 @@ describe('receiveEmail', () => {
     const reply = (n: number, text: string) => mail({ Subject: `Re: [${answered.id}] Ответ на ваш запрос`, 'Message-ID': `<unclear.${n}@mail.example.kz>` }, text);
     expect(await receiveEmail(s.deps, 'ses-u1', reply(1, 'Спасибо за ответ!'), PASS)).toEqual({ outcome: 'reply', requestId: answered.id });
     expect(await receiveEmail(s.deps, 'ses-u2', reply(2, 'Удалите, пожалуйста, мой номер телефона.'), PASS)).toEqual({ outcome: 'reply', requestId: answered.id });
-    expect((await s.deps.requests.get(answered.id)).replies).toHaveLength(2);
+    expect(await receiveEmail(s.deps, 'ses-u3', reply(3, 'Теперь удалите мои данные. Только телефон.'), PASS)).toEqual({ outcome: 'reply', requestId: answered.id });
+    expect((await s.deps.requests.get(answered.id)).replies).toHaveLength(3);
     expect(await s.deps.openWork.list()).toEqual([expect.objectContaining({ requestId: answered.id, kind: 'reply' })]);
     expect(s.workflow.started).toEqual([]);
   });
@@ -432,6 +433,37 @@ describe('receiveEmail', () => {
     const request = await s.deps.requests.get(outcome.requestId!);
     expect(request).toMatchObject({ types: [], unclearBecause: 'particularData' });
     expect(await describeReasons(reviewReasons(s.deps, request), 'ru')).toEqual(['письмо просит удалить отдельные данные (например, номер телефона или фото), а не все: прочитайте его и определите, что сделать']);
+  });
+
+  // What the person asks to destroy may be limited or named in another sentence than the wish, and a withdrawal of
+  // consent may erase (Vnedrah's does): each of these would have destroyed everything held.
+  it.each<[string, string, string]>([
+    ['profiles/demo.json', 'Request', 'Please delete my data. Only the phone number, keep everything else.'],
+    ['profiles/demo.json', 'Удаление данных', 'Прошу удалить мои персональные данные. Только телефон.'],
+    ['profiles/demo.json', 'Деректерді жою', 'Менің дербес деректерімді жойыңыз. Тек телефон нөмірін.'],
+    ['profiles/demo.json', 'Request', 'Please delete my personal data: my order history'],
+    ['profiles/seeds/vnedrah.json', 'Отзыв согласия', 'Отзываю согласие на обработку моего номера телефона'],
+    ['profiles/seeds/vnedrah.json', 'Request', 'I withdraw my consent to the processing of my phone number'],
+    ['profiles/seeds/vnedrah.json', 'Келісімді кері қайтару', 'Телефон нөмірімді өңдеуге келісімімді кері қайтарамын'],
+  ])('under %s leaves «%s / %s» to an operator, with no type to carry out by itself', async (profile, subject, body) => {
+    const s = systemFor(profile);
+    const outcome = await receiveEmail(s.deps, 'ses-pp', mail({ Subject: subject, 'Message-ID': '<pp@mail.example>' }, body), PASS);
+    expect(outcome).toMatchObject({ outcome: 'triage', reason: 'particularData' });
+    expect(await s.deps.requests.get(outcome.requestId!)).toMatchObject({ types: [], unclearBecause: 'particularData' });
+  });
+
+  it.each<[string, string, string[]]>([
+    ['Please delete all my data.', 'Request', ['erasure']],
+    ['Прошу удалить все мои персональные данные.', 'Удаление данных', ['erasure']],
+    ['Барлық деректерімді жойыңыз.', 'Деректерді жою', ['erasure']],
+    ['I withdraw my consent to the processing of my personal data.', 'Request', ['consent_withdrawal']],
+  ])('makes a request of «%s», which names nothing particular', async (body, subject, types) => {
+    const s = systemFor('profiles/seeds/vnedrah.json');
+    const outcome = await receiveEmail(s.deps, 'ses-pa', mail({ Subject: subject, 'Message-ID': '<pa@mail.example>' }, body), PASS);
+    expect(outcome.outcome).toBe('request');
+    const request = await s.deps.requests.get(outcome.requestId!);
+    expect(request.types).toEqual(types);
+    expect(request.unclearBecause).toBeUndefined();
   });
 
   it('joins a reply to its request with the documents attached, and keeps a reply to an unknown reference apart', async () => {
