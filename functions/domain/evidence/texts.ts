@@ -57,7 +57,7 @@ const LINE_PLACEHOLDERS = {
 
 /** The mails derbes sends, as the pack names their kinds (the templates of domain/messages.ts). */
 export const MAIL_KINDS = [
-  'receipt', 'receiptUnclear', 'receiptEntered', 'answer', 'refusal', 'interimAnswer', 'extension', 'progressNotice', 'operatorMessage',
+  'receipt', 'receiptUnclear', 'receiptEntered', 'receiptEnteredLink', 'answer', 'refusal', 'interimAnswer', 'extension', 'progressNotice', 'operatorMessage',
   'replyReceived', 'replyBeforeConfirmation', 'closedUnverified', 'operatorAlert', 'delayNotice', 'operatorAttention', 'operatorWorkflowStopped', 'processorNotice',
 ] as const;
 
