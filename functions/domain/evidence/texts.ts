@@ -32,6 +32,8 @@ const VALUES = [
 
 const LINE_PLACEHOLDERS = {
   mailArrived: ['at'],
+  /** An entered request (phone, post, in person): there is no raw mail, and the pack says how it came instead. */
+  noRawMessageEntered: ['channel'],
   mailWithheld: ['at', 'kind', 'reason'],
   transfer: ['dayOff', 'workingDay', 'basis'],
   term: ['amount', 'unit'],
