@@ -20,7 +20,12 @@ const MAIL_PLACEHOLDERS = {
    * The receipt of a request taken by phone, post or in person whose identity the operator checked: its address counts
    * as confirmed from entry (the person gave it to the operator), so it is mailed with no link and greets by name.
    */
-  receiptEntered: ['reference', 'greetingName', 'operator', 'receivedAt', 'types', 'dueAt', 'rule', 'contact', 'channel'],
+  receiptEntered: ['reference', 'greetingName', 'operator', 'receivedAt', 'types', 'term', 'contact', 'channel'],
+  /**
+   * The receipt of a request taken by phone, post or in person whose identity the person confirms by the link, as on
+   * the web: how it was made and when (not "sent in the name of this address"), in fixed words like any receipt.
+   */
+  receiptEnteredLink: ['reference', 'operator', 'receivedAt', 'types', 'term', 'link', 'expiresAt', 'contact', 'channel'],
   answer: ['reference', 'greetingName', 'receivedAt', 'types', 'sections', 'operator', 'contact'],
   refusal: ['reference', 'greetingName', 'receivedAt', 'types', 'reason', 'basis', 'operator', 'contact'],
   interimAnswer: ['reference', 'greetingName', 'receivedAt', 'types', 'dueAt', 'operator', 'contact'],
@@ -45,6 +50,15 @@ const MAIL_PLACEHOLDERS = {
   processorNotice: ['reference', 'controller', 'action', 'type', 'submittedAt', 'email', 'contact'],
   /** Mail intake held mail back (no check vouched for its sender, or past the mail limits): once an hour at most. */
   operatorMailHeld: [],
+} as const;
+
+/**
+ * What the receipt of an entered request says of the answer's date (`term`): the due date and its rule, or — entered
+ * too late to keep it — that date, that it cannot be kept, and the date promised instead (Entry.promisedBy).
+ */
+const RECEIPT_TERM_PLACEHOLDERS = {
+  due: ['dueAt', 'rule'],
+  late: ['dueAt', 'rule', 'promisedBy'],
 } as const;
 
 /** The sections an answer is made of, one per thing done (or not done) for the person. */
@@ -141,6 +155,7 @@ const PACKAGE_TEXTS = [
 
 export type MailTemplate = keyof typeof MAIL_PLACEHOLDERS;
 export type PageText = keyof typeof PAGE_PLACEHOLDERS;
+export type ReceiptTerm = keyof typeof RECEIPT_TERM_PLACEHOLDERS;
 export type AnswerText = keyof typeof ANSWER_PLACEHOLDERS;
 export type AlertKind = keyof typeof ALERT_PLACEHOLDERS;
 export type ReviewReasonKind = keyof typeof REVIEW_REASON_PLACEHOLDERS;
@@ -211,6 +226,7 @@ const catalogSchema = onFirstUse(() => {
     enteredChannels: record(ENTERED_CHANNELS, text),
     builtinFields: record(BUILTIN_FIELDS, text),
     mail: record(Object.keys(MAIL_PLACEHOLDERS) as MailTemplate[], z.strictObject({ subject: text, body: text })),
+    receiptTerms: record(Object.keys(RECEIPT_TERM_PLACEHOLDERS) as ReceiptTerm[], text),
     answer: record(Object.keys(ANSWER_PLACEHOLDERS) as AnswerText[], text),
     alerts: record(Object.keys(ALERT_PLACEHOLDERS) as AlertKind[], z.strictObject({ title: text, detail: z.string() })),
     commandLabels: record(COMMAND_LABELS, text),
@@ -236,6 +252,7 @@ type Catalog = z.infer<ReturnType<typeof catalogSchema>> & {
   workflowSteps: Record<WorkflowStep, string>;
   executionStatuses: Record<ExecutionStatus, string>;
   mail: Record<MailTemplate, { subject: string; body: string }>;
+  receiptTerms: Record<ReceiptTerm, string>;
   answer: Record<AnswerText, string>;
   alerts: Record<AlertKind, { title: string; detail: string }>;
   reviewReasons: Record<ReviewReasonKind, string>;
@@ -273,6 +290,7 @@ export function parseCatalog(json: unknown, source: string): Catalog {
     }
   };
   check(catalog.answer, ANSWER_PLACEHOLDERS, 'answer');
+  check(catalog.receiptTerms, RECEIPT_TERM_PLACEHOLDERS, 'receiptTerms');
   check(catalog.pages, PAGE_PLACEHOLDERS, 'pages');
   check(catalog.reviewReasons, REVIEW_REASON_PLACEHOLDERS, 'reviewReasons');
   for (const [name, allowed] of Object.entries(ALERT_PLACEHOLDERS)) {
@@ -365,6 +383,7 @@ export function messagesFor(language: Language) {
       text: fill(catalog.mail[name].body, values),
     }),
     answer: (name: AnswerText, values: Record<string, string> = {}) => fill(catalog.answer[name], values),
+    receiptTerm: (name: ReceiptTerm, values: Record<string, string>) => fill(catalog.receiptTerms[name], values),
     alert: (kind: AlertKind, values: Record<string, string> = {}) => ({ title: catalog.alerts[kind].title, detail: fill(catalog.alerts[kind].detail, values) }),
     commandLabel: (label: CommandLabel) => catalog.commandLabels[label],
     reviewReason: (kind: ReviewReasonKind, values: Record<string, string> = {}) => fill(catalog.reviewReasons[kind], values),

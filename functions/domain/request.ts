@@ -93,6 +93,11 @@ export interface Entry {
   identity: 'mail' | 'attested';
   /** For `attested`: how (a document shown, a call back to a known number). */
   attestation?: string;
+  /**
+   * Entered too late to answer within the term the law counts from the day received (already past, or within the
+   * safety margin of it): when the receipt promised the answer instead — the same term, counted from the day entered.
+   */
+  promisedBy?: string;
 }
 
 /** A message an operator wrote to the person. */
@@ -201,6 +206,15 @@ export interface DataSubjectRequest {
    * term, named by this basis in the retention plan, until the operator lifts it.
    */
   legalHold?: string;
+}
+
+/**
+ * When the person was told to expect the answer: the due date, or the later date the receipt of a request entered
+ * too late promised instead (Entry.promisedBy). The workflow's waits and the person's later mails keep to it.
+ */
+export function answerDueAt(request: Pick<DataSubjectRequest, 'deadline' | 'entry'>): string {
+  const promised = request.entry?.promisedBy;
+  return promised && Date.parse(promised) > Date.parse(request.deadline.dueAt) ? promised : request.deadline.dueAt;
 }
 
 export function assertTransition(request: Pick<DataSubjectRequest, 'id' | 'status' | 'verifiedAt'>, to: RequestStatus): void {

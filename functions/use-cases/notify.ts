@@ -6,7 +6,7 @@ import { loadRefusalGrounds, refusalGrounds } from '../domain/refusal-grounds.ts
 import { REQUEST_TYPES, type Language, type RequestType } from '../domain/request-types.ts';
 import { loadMessages, type AlertKind, type CommandLabel, type MailTemplate, type Messages } from '../domain/messages.ts';
 import type { AuditEvent } from '../domain/audit.ts';
-import { receiptMessageId, requestMessageId, type DataSubjectRequest } from '../domain/request.ts';
+import { answerDueAt, receiptMessageId, requestMessageId, type DataSubjectRequest } from '../domain/request.ts';
 import type { Dependencies } from './dependencies.ts';
 import type { MailClaim, MailKey, OutgoingMail } from './ports.ts';
 import { MailBeingSent } from '../domain/errors.ts';
@@ -14,6 +14,9 @@ import { withoutOtherReferences } from '../domain/email/references.ts';
 
 /** The values every notice shares: who we are, how to reach us, the dates and the rule in the person's language. */
 export function commonValues(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest, messages: Messages): Record<string, string> {
+  const { timeZone } = request.deadline;
+  const rule = inLanguage(request.deadline.rule.citation, request.language);
+  const promisedBy = request.entry?.promisedBy;
   return {
     reference: request.id,
     // A name the submitter typed reaches only an address that confirmed the request.
@@ -21,9 +24,13 @@ export function commonValues(deps: Pick<Dependencies, 'profile'>, request: DataS
     operator: localize(deps.profile.operator.name, request.language),
     contact: deps.profile.operator.contactEmail,
     receivedAt: messages.received(request),
-    dueAt: messages.date(request.deadline.dueAt, request.deadline.timeZone),
-    rule: inLanguage(request.deadline.rule.citation, request.language),
+    // Once a late entry's receipt promised a date, the person's mails keep to it (answerDueAt).
+    dueAt: messages.date(answerDueAt(request), timeZone),
+    rule,
     types: messages.askedFor(request.types),
+    term: promisedBy
+      ? messages.receiptTerm('late', { dueAt: messages.date(request.deadline.dueAt, timeZone), rule, promisedBy: messages.date(promisedBy, timeZone) })
+      : messages.receiptTerm('due', { dueAt: messages.date(request.deadline.dueAt, timeZone), rule }),
   };
 }
 
@@ -88,7 +95,7 @@ const MAX_ECHOED_SUBJECT_CHARS = 200;
 const REPLY_PREFIXES = /^(?:\s*(?:re|aw|sv|ответ|отв|жауап)\s*(?:\[\d+\])?\s*:\s*)+/iu;
 
 /** The receipts: where the person did not write, the first mail of the request's thread. */
-const RECEIPTS: ReadonlySet<MailTemplate> = new Set(['receipt', 'receiptUnclear', 'receiptEntered']);
+const RECEIPTS: ReadonlySet<MailTemplate> = new Set(['receipt', 'receiptUnclear', 'receiptEntered', 'receiptEnteredLink']);
 
 /**
  * The mails of one request make one thread in the person's client. Each names in References the mail the thread
@@ -261,7 +268,7 @@ export async function mailOperator(
   const { subject, text } = m.mail(template, {
     reference: request.id,
     types: request.types.length ? m.kindNames(request.types) : m.reviewReason('unclear'),
-    receivedAt: m.date(request.receivedAt, request.deadline.timeZone),
+    receivedAt: m.received(request),
     dueAt: m.date(request.deadline.dueAt, request.deadline.timeZone),
     status: m.statusName(request.status),
     console: consoleLink(deps.publicUrl, request.id),

@@ -1,7 +1,7 @@
 import * as z from '../domain/schema.ts';
 import { ValidationError, toFieldProblems, type FieldProblem } from '../domain/errors.ts';
 import { changesSchema } from '../domain/rectification.ts';
-import type { Deadline } from '../domain/deadlines/index.ts';
+import { riskFlags, type Deadline } from '../domain/deadlines/index.ts';
 import { MAX_MESSAGE_CHARS, newReference, type Channel, type DataSubjectRequest, type Entry } from '../domain/request.ts';
 import { mailableAddress } from '../domain/email/address.ts';
 import { LanguageSchema, REQUEST_TYPES, requestTypeListSchema, type RequestType } from '../domain/request-types.ts';
@@ -130,9 +130,14 @@ export async function submitRequest(
     if (problems.length) throw new ValidationError(problems, 'request');
   }
   // A request received by phone, post or in person runs from the day it was received, not the day it was entered.
-  const receivedAt = entered?.receivedAt ?? deps.clock.now();
+  const now = deps.clock.now();
+  const receivedAt = entered?.receivedAt ?? now;
   // An unclear request (types still unknown) runs on the strictest term of all: never later than any reading.
-  const deadline = deadlineFor(deps, submission.types.length ? submission.types : REQUEST_TYPES, receivedAt);
+  const types = submission.types.length ? submission.types : REQUEST_TYPES;
+  const deadline = deadlineFor(deps, types, receivedAt);
+  // Entered past the point where the person must have heard from us, the statutory date can no longer be kept: the
+  // receipt says so, and promises the answer within the same term counted from today. It stays overdue for the operator.
+  const promisedBy = entered && riskFlags(deadline, now, deps.profile.escalation).atRisk ? deadlineFor(deps, types, now).dueAt : undefined;
   const request: DataSubjectRequest = {
     id: newReference(),
     types: [...new Set(submission.types)],
@@ -149,7 +154,7 @@ export async function submitRequest(
     ...(signals.unclearBecause ? { unclearBecause: signals.unclearBecause } : {}),
     receivedAt: receivedAt.toISOString(),
     deadline,
-    ...(entered ? { entry: entered.entry } : {}),
+    ...(entered ? { entry: { ...entered.entry, ...(promisedBy ? { promisedBy } : {}) } } : {}),
     // Identity the operator checked stands for the link's confirmation: the workflow moves on without mailing one.
     ...(entered?.entry.identity === 'attested' ? { verifiedAt: entered.entry.at } : {}),
   };

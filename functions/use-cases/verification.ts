@@ -190,7 +190,8 @@ async function mailLink(
     const moved = await awaitingVerification(deps, request, [{ type: 'verification.requested', detail: { expiresAt: verification.expiresAt, joined: false } }]);
     request = moved.request;
     // Mail nobody could classify is read by a person; its receipt says so instead of listing no types.
-    const template = request.types.length ? 'receipt' : 'receiptUnclear';
+    // One the operator entered says how the person made it, not "sent in the name of this address".
+    const template = request.entry ? 'receiptEnteredLink' : request.types.length ? 'receipt' : 'receiptUnclear';
     // The wait ended meanwhile (CloseUnverified moved or closed the request): a link now could confirm nothing.
     if (moved.overtaken || request.status !== 'AWAITING_VERIFICATION') {
       await deps.verifications.markWithheld(codeHash, deps.clock.now());
@@ -199,9 +200,11 @@ async function mailLink(
     }
     // The page behind the link speaks the request's language.
     const link = `${deps.publicUrl}/verify?code=${encodeURIComponent(code)}&lang=${request.language}`;
+    const messages = await loadMessages(request.language);
     const sent = await mailUnverified(deps, request, template, recipientKey, {
       link,
-      expiresAt: (await loadMessages(request.language)).date(verification.expiresAt, request.deadline.timeZone),
+      expiresAt: messages.date(verification.expiresAt, request.deadline.timeZone),
+      ...(isEnteredChannel(request.channel) ? { channel: messages.enteredChannelName(request.channel) } : {}),
     }, round);
     if (sent) await deps.verifications.markMailed(codeHash, deps.clock.now());
     else await deps.verifications.markWithheld(codeHash, deps.clock.now());
@@ -358,7 +361,7 @@ async function mailClosing(deps: Dependencies, request: DataSubjectRequest): Pro
   await mailUnverified(deps, request, 'closedUnverified', await deps.personKey(request.email), {});
 }
 
-const RECEIPTS = ['receipt', 'receiptUnclear'];
+const RECEIPTS = ['receipt', 'receiptUnclear', 'receiptEnteredLink'];
 
 /**
  * Whether the request's own link went out, or is going out: its step records `verification.requested` in the same

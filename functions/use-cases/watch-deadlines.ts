@@ -1,12 +1,12 @@
 import { eventsOfType } from '../domain/audit.ts';
-import { escalationSchedule, type EscalationKind } from '../domain/deadlines/index.ts';
+import { escalationSchedule, formatInstant, type EscalationKind } from '../domain/deadlines/index.ts';
 import { DependencyError, errorCodeOf } from '../domain/errors.ts';
 import { OPEN_STATUSES, type DataSubjectRequest, type RequestStatus } from '../domain/request.ts';
 import { loadMessages } from '../domain/messages.ts';
 import { markStopped } from './attention.ts';
 import type { Dependencies } from './dependencies.ts';
 import { alertOperator, notifyPerson } from './notify.ts';
-import { startWorkflow } from './start-workflow.ts';
+import { answerDeadline, startWorkflow } from './start-workflow.ts';
 import { newSecretCode } from '../domain/secret-code.ts';
 import { retryWithheldReceipt } from './verification.ts';
 import { watchBreaches, type BreachWatchReport } from './watch-breaches.ts';
@@ -120,8 +120,12 @@ export async function watchDeadlines(deps: Dependencies): Promise<WatchReport> {
       if (await retryWithheldReceipt(deps, request, newSecretCode)) report.receiptsMailedAgain++;
       await deps.deadlines.load([request.deadline.rule.jurisdiction]); // the one it was received under
       const schedule = escalationSchedule(request.deadline, new Date(request.receivedAt), deps.profile.escalation, deps.deadlines);
-      const steps: Array<{ kind: WatchStep; at: string }> = [...schedule];
-      const interim = schedule.find((step) => step.kind === 'interim_answer')!;
+      // A late entry's receipt promised a later date than the law's, already past or about to pass: the person hears
+      // from us again at the margin before that date, as the workflow's waits end then (answerDeadline). The operator
+      // is still told, at the law's date, that the request is overdue.
+      const promised = request.entry?.promisedBy ? formatInstant(answerDeadline(deps, request), request.deadline.timeZone) : undefined;
+      const steps: Array<{ kind: WatchStep; at: string }> = schedule.map((step) => (promised && step.kind === 'interim_answer' ? { ...step, at: promised } : step));
+      const interim = steps.find((step) => step.kind === 'interim_answer')!;
       if (request.attention) steps.push({ kind: 'delay_notice', at: interim.at });
       const due = steps.filter((step) => Date.parse(step.at) <= now.getTime());
       if (!due.length) continue;

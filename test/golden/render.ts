@@ -9,6 +9,7 @@ import { notifyAndAnswer } from '../../functions/use-cases/answer.ts';
 import { withdrawForRequest } from '../../functions/use-cases/consent.ts';
 import { applyToSource } from '../../functions/use-cases/fulfilment.ts';
 import { applyDecision, decide, extendDeadline, writeToPerson } from '../../functions/use-cases/operator.ts';
+import { enterRequest } from '../../functions/use-cases/operator-actions.ts';
 import { deadlineFor } from '../../functions/use-cases/submit-request.ts';
 import { receiveEmail } from '../../functions/use-cases/receive-email.ts';
 import { watchDeadlines } from '../../functions/use-cases/watch-deadlines.ts';
@@ -458,7 +459,40 @@ const CASES: readonly Case[] = [
       await receiveEmail(system.deps, `ses-${id}`, new TextEncoder().encode(reply), { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS' });
     },
   },
+  {
+    // A letter received by post on 2 February, entered on the 10th with the identity checked: erasure was due on the
+    // 3rd. The receipt says so, and when the answer comes instead; the watch tells the operator it is overdue.
+    name: 'receipt-entered-late',
+    profiles: ['demo', 'vnedrah'],
+    run: async (system, id, language, golden) => {
+      await enter(system, id, { types: ['erasure'], email: golden.person, name: golden.name, language, channel: 'post', receivedAt: '2026-02-02', identity: 'attested', attestation: 'паспорт' });
+      await receipt(system, id);
+      await watchDeadlines(system.deps);
+    },
+  },
+  {
+    // A letter received by post the day before, entered with identity to be confirmed by the link: the receipt says
+    // how and when the request came, not that it was sent in the name of the address.
+    name: 'receipt-entered-link',
+    profiles: ['demo'],
+    run: async (system, id, language, golden) => {
+      await enter(system, id, { types: ['access'], email: golden.person, language, channel: 'post', receivedAt: '2026-02-09', identity: 'mail' });
+      await receipt(system, id);
+    },
+  },
 ];
+
+/** An operator enters a request taken by phone, post or in person, as the console does: stored under the case's reference. */
+async function enter(system: MemorySystem, id: string, input: Record<string, unknown>): Promise<void> {
+  const requests = system.deps.requests;
+  const create = requests.create.bind(requests);
+  requests.create = (request, ...rest) => create({ ...request, id }, ...rest);
+  try {
+    await enterRequest(system.deps, input, OPERATOR, { key: `golden:${id}`, field: 'Idempotency-Key' });
+  } finally {
+    requests.create = create;
+  }
+}
 
 /** A consent given before the request, so that access answers show the history and a withdrawal ends a real grant. */
 async function grantFirstConsent(system: MemorySystem, email: string): Promise<void> {

@@ -193,6 +193,27 @@ describe('the evidence pack of a request', () => {
     expect(arrived).toContain(`${t.labels.enteredBy}: ${OPERATOR.email}`);
   });
 
+  it('a request entered from a posted letter: its day received reads as a day, without a time, and the pack says it came by post', async () => {
+    const s = systemFor(I_LICENSE);
+    s.setNow(new Date('2026-02-12T08:50:00Z'));
+    const { request } = await enterRequest(
+      s.deps,
+      { channel: 'post', receivedAt: '2026-02-10', identity: 'attested', attestation: 'Подпись сверена с договором.', types: ['access'], email: ASEL, language: 'kk' },
+      OPERATOR,
+      { key: 'operator:entry-post', field: 'Idempotency-Key' },
+    );
+    const kazakh = await packText(s, request.id, 'kk');
+    const t = evidenceTexts('kk');
+    for (const part of ['request', 'arrived', 'deadline'] as const) {
+      expect(section(kazakh, 'kk', part)).toContain(`${t.labels.receivedAt}: 2026 жылғы 10 ақпан\n`);
+    }
+    expect(kazakh).not.toMatch(/10 ақпан, 00:00/);
+    const arrived = section(kazakh, 'kk', 'arrived');
+    expect(arrived).toContain(`${t.labels.sha256}: жоқ: сұрау пошта арқылы қабылданып, оны оператор енгізді, бастапқы хат жоқ`);
+    expect(arrived).not.toContain('нысан немесе бағдарламалық интерфейс арқылы');
+    expect(section(await packText(s, request.id, 'en'), 'en', 'arrived')).toContain('none: the request came by post and was entered by an operator; no raw message exists');
+  });
+
   it('files attached to the web form are counted with their sizes, their names and contents left out', async () => {
     const s = systemFor(I_LICENSE);
     const request = await placeRequest(s, ['claim'], { language: 'ru' });

@@ -7,6 +7,7 @@ export { appliedRuleDigest, ruleFromStored, storedRule, withoutStoredAs, type St
 export { needsBaseHolidays } from './rule-data.ts';
 export { loadShippedRules, SHIPPED_JURISDICTION_CODES, type RuleDocuments } from './rule-files.ts';
 export { answerBy, escalationSchedule, riskFlags, escalationPolicySchema } from './escalation.ts';
+export { formatInstant } from './local-time.ts';
 export type { EscalationKind, EscalationPolicy, EscalationStep } from './escalation.ts';
 export { ExtensionNoticeTooLateError, ExtensionNotAllowedError, NoRuleInForceError, RulesNotLoadedError, UnknownJurisdictionError } from './errors.ts';
 export { deadlineSchemas } from './schemas.ts';

@@ -8,7 +8,7 @@ import type { DocumentModel } from '../document.ts';
 import { inLanguage } from '../localized.ts';
 import { fill, messagesFor } from '../messages.ts';
 import { keyIdOfName, type OperatorActor } from '../operator-identity.ts';
-import type { DataSubjectRequest } from '../request.ts';
+import { isEnteredChannel, type DataSubjectRequest } from '../request.ts';
 import type { Language, RequestType } from '../request-types.ts';
 import { evidenceTexts, MAIL_KINDS, MAIL_OUTCOMES, type EvidenceSection } from './texts.ts';
 
@@ -95,7 +95,7 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
         row('reference', request.id),
         row('types', m.kindNames(request.types)),
         row('channel', t.values[request.channel]),
-        row('receivedAt', at(request.receivedAt)),
+        row('receivedAt', m.received(request)),
         row('language', t.languages[request.language]),
         row('status', m.statusName(request.status)),
         request.closedAt && row('closedAt', at(request.closedAt)),
@@ -142,7 +142,7 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
     // then) and entered later by an operator: both are stated, so the two times do not contradict each other.
     const { entry } = request;
     const first = entry
-      ? block(row('channel', t.values[request.channel]), row('receivedAt', at(request.receivedAt)), row('enteredAt', at(entry.at)), row('enteredBy', who(entry.by)))
+      ? block(row('channel', t.values[request.channel]), row('receivedAt', m.received(request)), row('enteredAt', at(entry.at)), row('enteredBy', who(entry.by)))
       : block(row('channel', t.values[request.channel]), row('receivedAt', at(received?.at ?? request.receivedAt)));
     const mails = eventsOfType(trail, 'mail.received').map((e) =>
       block(
@@ -157,7 +157,8 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
     // Files the person attached to the web form: counted, with their sizes; the files stay in the operator's records.
     const formFiles = eventsOfType(trail, 'form.attachments').flatMap((e) => e.detail.attachments);
     const files = formFiles.length ? [row('formFiles', `${formFiles.length} (${formFiles.map((f) => new Intl.NumberFormat(language).format(f.size)).join(', ')})`)] : [];
-    return mails.length ? [first, ...mails, ...files] : [first, row('sha256', t.values.noRawMessage), ...files];
+    const noRawMessage = isEnteredChannel(request.channel) ? fill(t.lines.noRawMessageEntered, { channel: m.requestChannel(request.channel) }) : t.values.noRawMessage;
+    return mails.length ? [first, ...mails, ...files] : [first, row('sha256', noRawMessage), ...files];
   }
 
   function deadlineParagraphs(): string[] {
@@ -174,7 +175,7 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
         // A request that keeps its rule by id: the texts above are this release's, and whether it still has the rule as applied.
         // In hex, as the pack's other SHA-256 (the item keeps it in base64url, fewer bytes at each write).
         rule.storedAs !== undefined && row('ruleDigest', fill(rule.storedAs.current ? t.lines.ruleDataSame : t.lines.ruleDataChanged, { digest: Buffer.from(rule.storedAs.digest, 'base64url').toString('hex') })),
-        row('receivedAt', at(deadline.receivedAt)),
+        row('receivedAt', m.received({ ...request, receivedAt: deadline.receivedAt })),
         row('dueAt', at(deadline.dueAt)),
       ),
       block(

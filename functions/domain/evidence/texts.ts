@@ -32,6 +32,8 @@ const VALUES = [
 
 const LINE_PLACEHOLDERS = {
   mailArrived: ['at'],
+  /** An entered request (phone, post, in person): there is no raw mail, and the pack says how it came instead. */
+  noRawMessageEntered: ['channel'],
   mailWithheld: ['at', 'kind', 'reason'],
   transfer: ['dayOff', 'workingDay', 'basis'],
   term: ['amount', 'unit'],
@@ -57,7 +59,7 @@ const LINE_PLACEHOLDERS = {
 
 /** The mails derbes sends, as the pack names their kinds (the templates of domain/messages.ts). */
 export const MAIL_KINDS = [
-  'receipt', 'receiptUnclear', 'receiptEntered', 'answer', 'refusal', 'interimAnswer', 'extension', 'progressNotice', 'operatorMessage',
+  'receipt', 'receiptUnclear', 'receiptEntered', 'receiptEnteredLink', 'answer', 'refusal', 'interimAnswer', 'extension', 'progressNotice', 'operatorMessage',
   'replyReceived', 'replyBeforeConfirmation', 'closedUnverified', 'operatorAlert', 'delayNotice', 'operatorAttention', 'operatorWorkflowStopped', 'processorNotice',
 ] as const;
 

@@ -386,6 +386,99 @@ describe('requestVerification', () => {
     }
   });
 
+  it('tells the person of a request entered with a link how and when they made it, not that it was sent in the name of their address', async () => {
+    const s = systemFor('profiles/demo.json');
+    const { request } = await enterRequest(
+      s.deps,
+      { types: ['access'], email: EMAIL, language: 'ru', channel: 'post', receivedAt: '2026-02-09', identity: 'mail' },
+      OPERATOR,
+      { key: 'operator:post-link', field: 'Idempotency-Key' },
+    );
+    await stepRuns(s, request.id, codeOf('c'));
+    const [receipt, ...more] = mailsTo(s, EMAIL);
+    expect(more).toEqual([]);
+    expect(receipt!.subject).toBe(`[${request.id}] Ваш запрос зарегистрирован — подтвердите его`);
+    expect(receipt!.text).toContain('Мы зарегистрировали запрос, сделанный по почте и полученный 9 февраля 2026: сведения о ваших персональных данных.');
+    // Received on the 9th, entered on the 10th: the law's date is still ahead, and the receipt keeps to it.
+    expect(receipt!.text).toContain('Ответ будет направлен не позднее 12 февраля 2026, 23:59 по времени Астаны (');
+    expect(receipt!.text).toContain('/verify?code=');
+    expect(receipt!.text).not.toContain('от имени этого адреса электронной почты');
+    expect(request.entry?.promisedBy).toBeUndefined();
+  });
+
+  it('says, in the receipt of a request entered after its due date, that the date was missed and when the answer will come instead', async () => {
+    const cases = [
+      // Received by post on Monday 2 February, entered on the 10th: erasure was due on the 3rd.
+      {
+        identity: 'attested', language: 'kk', channel: 'post',
+        says: ['Сіз пошта арқылы берген сұрауыңызды тіркедік: ', 'Алынған уақыты: 2026 жылғы 2 ақпан\n', 'Заң бойынша жауап берудің соңғы мерзімі — 2026 жылғы 3 ақпан, 23:59 (Астана уақыты)', 'Жауапты 2026 жылғы 11 ақпан, 23:59 (Астана уақыты) дейін жібереміз'],
+      },
+      {
+        identity: 'mail', language: 'ru', channel: 'post',
+        says: ['Мы зарегистрировали запрос, сделанный по почте и полученный 2 февраля 2026: ', 'По закону ответ нужно дать не позднее 3 февраля 2026, 23:59 по времени Астаны', 'Ответ будет направлен не позднее 11 февраля 2026, 23:59 по времени Астаны — в тот же срок, отсчитанный от дня регистрации запроса.'],
+      },
+      {
+        identity: 'attested', language: 'en', channel: 'phone',
+        says: ['We have registered the request you made by telephone, received on 2 February 2026: ', 'The law gives until 3 February 2026, 23:59 Astana time to answer', 'The answer will be sent no later than 11 February 2026, 23:59 Astana time: the same term'],
+      },
+    ] as const;
+    for (const { identity, language, channel, says } of cases) {
+      const s = systemFor('profiles/demo.json');
+      const { request } = await enterRequest(
+        s.deps,
+        { types: ['erasure'], email: EMAIL, language, channel, receivedAt: '2026-02-02', identity, ...(identity === 'attested' ? { attestation: 'паспорт' } : {}) },
+        OPERATOR,
+        { key: `operator:late-${language}`, field: 'Idempotency-Key' },
+      );
+      expect(request.entry?.promisedBy).toBe('2026-02-11T23:59:59+05:00');
+      await stepRuns(s, request.id, codeOf('c'));
+      const [receipt] = mailsTo(s, EMAIL);
+      for (const line of says) expect(receipt!.text).toContain(line);
+      expect(receipt!.text).not.toMatch(/направлен не позднее 3 февраля|соңғы мерзімі: 2026 жылғы 3 ақпан|due no later than 3 February/);
+    }
+  });
+
+  it('counts a request entered within the safety margin of its due date as late: the receipt does not promise a date it cannot keep', async () => {
+    const s = systemFor('profiles/demo.json');
+    // Erasure received on Monday the 9th is due on Tuesday the 10th, 23:59; it is entered at 20:30, inside the 4-hour margin.
+    s.setNow(new Date('2026-02-10T15:30:00Z'));
+    const { request } = await enterRequest(
+      s.deps,
+      { types: ['erasure'], email: EMAIL, language: 'ru', channel: 'phone', receivedAt: '2026-02-09', identity: 'attested', attestation: 'перезвонили' },
+      OPERATOR,
+      { key: 'operator:close', field: 'Idempotency-Key' },
+    );
+    await stepRuns(s, request.id, codeOf('c'));
+    const [receipt] = mailsTo(s, EMAIL);
+    expect(receipt!.text).toContain('По закону ответ нужно дать не позднее 10 февраля 2026, 23:59 по времени Астаны');
+    expect(receipt!.text).toContain('Ответ будет направлен не позднее 11 февраля 2026, 23:59 по времени Астаны');
+  });
+
+  it('keeps the watch true to what a late entry was promised: the operator hears it is overdue, the person gets no notice of a missed date', async () => {
+    const s = systemFor('profiles/demo.json');
+    const { request } = await enterRequest(
+      s.deps,
+      { types: ['access'], email: EMAIL, language: 'ru', channel: 'post', receivedAt: '2026-02-02', identity: 'attested', attestation: 'паспорт' },
+      OPERATOR,
+      { key: 'operator:watch', field: 'Idempotency-Key' },
+    );
+    await stepRuns(s, request.id, codeOf('c'));
+    s.setNow(new Date(NOW.getTime() + 10 * 60_000));
+    await watchDeadlines(s.deps);
+    expect(operatorMails(s).map((m) => m.subject)).toContainEqual(expect.stringContaining('Срок ответа истёк'));
+    // The overdue alert says the day received as a day.
+    const overdue = operatorMails(s).find((m) => m.subject.includes('Срок ответа истёк'))!;
+    expect(overdue.text).toContain('получен 2 февраля 2026, срок ответа');
+    // Only the receipt: no notice at the law's margin, long past, saying "we write before the term".
+    expect(mailsTo(s, EMAIL)).toHaveLength(1);
+    // The promise (access: 3 working days from the 10th) is the one the person hears of again, at its margin.
+    expect(request.entry?.promisedBy).toBe('2026-02-13T23:59:59+05:00');
+    s.setNow(new Date('2026-02-13T16:00:00Z'));
+    await watchDeadlines(s.deps);
+    const [, notice] = mailsTo(s, EMAIL);
+    expect(notice!.text).toContain('Мы пишем до истечения срока (13 февраля 2026, 23:59 по времени Астаны)');
+  });
+
   it('does for an execution started before, at its Acknowledge step, what the start and the step now do, and the step then adds nothing twice', async () => {
     const s = systemFor('profiles/demo.json');
     const request = await placeRequest(s, ['access', 'erasure'], { status: 'RECEIVED', email: EMAIL });
