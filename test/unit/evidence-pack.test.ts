@@ -132,13 +132,15 @@ describe('the evidence pack of a request', () => {
     const s = systemFor(I_LICENSE);
     const claim = await placeRequest(s, ['claim'], { language: 'ru' });
     const expected = {
-      ru: ['Кем установлен: срок по умолчанию из правил derbes — закон срока не устанавливает', 'Источник правила: Политики конфиденциальности операторов, которые derbes поставляет как примеры (profiles/seeds)'],
-      kk: ['derbes ережелеріндегі әдепкі мерзім — заң мерзім белгілемейді', 'derbes үлгі ретінде беретін операторлардың құпиялылық саясаттары (profiles/seeds)'],
-      en: ["Set by: a default of derbes's rules — the law sets no term", 'Source of the rule: Privacy policies of the operators derbes ships as examples (profiles/seeds)'],
+      ru: ['Кем установлен: срок по умолчанию из правил derbes — закон срока не устанавливает', 'Источник правила: Срок по умолчанию в derbes: закон срока не устанавливает; 30 рабочих дней — обычный срок ответа на претензию в опубликованных политиках конфиденциальности казахстанских операторов.'],
+      kk: ['derbes ережелеріндегі әдепкі мерзім — заң мерзім белгілемейді', 'derbes әдепкі мерзімі: заң мерзім белгілемейді; 30 жұмыс күні — қазақстандық операторлардың жарияланған құпиялылық саясаттарында'],
+      en: ["Set by: a default of derbes's rules — the law sets no term", 'Source of the rule: A default of derbes: the law sets no term; 30 working days is the usual term for answering a claim in the published privacy policies of Kazakhstani operators.'],
     };
     for (const language of LANGUAGES) {
       const deadline = section(await packText(s, claim.id, language), language, 'deadline');
       for (const line of expected[language]) expect(deadline, language).toContain(line);
+      // The pack goes to the regulator in one company's name: it names no other company as its source.
+      expect(deadline, language).not.toMatch(/MICA|4SELL|I-License/i);
       expect(deadline, language).not.toContain(`${evidenceTexts(language).labels.origin}: ${evidenceTexts(language).values.statute}\n`);
     }
     // The law's own term still reads as the law's, its source as the addresses it has.

@@ -30,7 +30,7 @@ describe('derbes due', () => {
     const { code, out } = await run(['--jurisdiction', 'KZ', '--type', 'claim', '--received', '2026-02-10T10:00:00+05:00']);
     expect(code).toBe(0);
     expect(out.join('\n')).toContain('KZ-claim-default — 30 working days (default: the law sets no term, in force from 2013-11-25)');
-    expect(out.join('\n')).toContain('Source:     Privacy policies of the operators derbes ships as examples (profiles/seeds)');
+    expect(out.join('\n')).toContain('Source:     A default of derbes: the law sets no term; 30 working days is the usual term');
   });
 
   it('prints one JSON object with --json', async () => {

@@ -126,8 +126,8 @@ describe('requestDetail, for the console in every language', () => {
     });
     // A claim's term is no law's: the console says so, and where it comes from, in the operator's language.
     expect(detail.deadlineRule.origin).toBe('default');
-    expect(detail.deadlineRule.source.ru).toMatch(/^Политики конфиденциальности операторов/);
-    expect(detail.deadlineRule.source.kk).toMatch(/^derbes үлгі ретінде беретін операторлардың/);
+    expect(detail.deadlineRule.source.ru).toMatch(/^Срок по умолчанию в derbes: закон срока не устанавливает/);
+    expect(detail.deadlineRule.source.kk).toMatch(/^derbes әдепкі мерзімі: заң мерзім белгілемейді/);
     expect(detail.rule.origin).toBe('default');
   });
 });
