@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { decideIntake, vouchedFor, type KeptAttachment, type RequestDecision, type SesVerdicts } from '../domain/email/index.ts';
+import { decideIntake, type IntakeDecision, type KeptAttachment, type RequestDecision, type SesVerdicts } from '../domain/email/index.ts';
 import { admitMail } from './admission.ts';
 import { eventsOfType } from '../domain/audit.ts';
 import { REPLY_WORK_ID, type InboundMailEvent } from './ports.ts';
@@ -84,12 +84,12 @@ async function madeBy(deps: Pick<Dependencies, 'audit'>, requestId: string, sesM
 }
 
 /**
- * Whether a reply comes from the person the request is about: their address, and not a forgery their domain's
- * DMARC policy disowns.
+ * Whether a reply comes from the person the request is about: their address, with a check that vouches for it
+ * (vouchedFor: DMARC, or SPF or DKIM passed for their address's domain). Anyone can write their address in From.
  */
-function isFromThePerson(sender: string, authFailures: readonly string[], request: DataSubjectRequest): boolean {
-  const from = normaliseAddress(sender);
-  return from !== undefined && from === normaliseAddress(request.email) && !authFailures.includes('dmarc');
+function isFromThePerson(reply: Extract<IntakeDecision, { kind: 'reply' }>, request: DataSubjectRequest): boolean {
+  const from = normaliseAddress(reply.sender);
+  return reply.vouched && from !== undefined && from === normaliseAddress(request.email);
 }
 const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
 /**
@@ -127,9 +127,9 @@ async function alertMailHeld(deps: Dependencies): Promise<void> {
  * One message from the support mailbox. The raw message (attachments included) stays where SES stored it; every
  * outcome is recorded; requests are keyed by the message's Message-ID (or SES id), so a re-delivery makes no second
  * request. Unclear or spam-flagged mail becomes a request for an operator to classify, receipted all the same.
- * Mail that would make a request but that no check vouches for (vouchedFor), or that comes past the mail limits
- * (admitMail), is held: recorded, the operator alerted once an hour, no request, no workflow, no reply — a flood of
- * forged mail spends none of the mail budget the people who write to us need.
+ * Mail that would make a request but that no check vouches for (vouchedFor: a pass for its From's domain), or that
+ * comes past the mail limits (admitMail), is held: recorded, the operator alerted once an hour, no request, no
+ * workflow, no reply — a flood of forged mail spends none of the mail budget the people who write to us need.
  */
 export async function receiveEmail(
   deps: Dependencies,
@@ -182,7 +182,7 @@ export async function receiveEmail(
     // A mail that made its request before (delivered again, or retried after a crash) is past the limits already: it
     // only finishes what its first delivery began (its record, its files).
     const limited = async () => !(await admitMail(deps, asked.sender)) && !(await deps.requests.madeUnder('email', idempotency.key));
-    const held: HeldReason | undefined = !vouchedFor(verdicts) ? 'unauthenticated' : (await limited()) ? 'rate_limited' : undefined;
+    const held: HeldReason | undefined = !asked.vouched ? 'unauthenticated' : (await limited()) ? 'rate_limited' : undefined;
     if (held) {
       await deps.audit.appendInboundMail(sesMessageId, received('held', { reason: held, authFailures: asked.authFailures }));
       await alertMailHeld(deps);
@@ -240,14 +240,14 @@ export async function receiveEmail(
       }
       // The person writing again to a request that is answered, asking for something new in words that say what: a
       // request of its own, with its receipt and deadline (anything less clear is left to the operator, below).
-      if (decision.asNewRequest && !OPEN_STATUSES.includes(request.status) && isFromThePerson(decision.sender, decision.authFailures, request)) {
+      if (decision.asNewRequest && !OPEN_STATUSES.includes(request.status) && isFromThePerson(decision, request)) {
         return makeRequest(decision.asNewRequest);
       }
       // Each SES message is recorded once: a delivery retried after it recorded the mail (it ended before what
       // follows) keeps no file and no event twice.
       const once = `mail:${sesMessageId}`;
       const recordedBefore = await deps.audit.appendedOnce(request.id, once);
-      if (!isFromThePerson(decision.sender, decision.authFailures, request)) {
+      if (!isFromThePerson(decision, request)) {
         // Someone else writing under the reference: kept apart, shown to the operator, never the person's documents.
         if (!recordedBefore) {
           const { list: quarantined, ...more } = await keep(request.id, decision.attachments, 'quarantine');

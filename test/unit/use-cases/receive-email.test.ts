@@ -39,6 +39,18 @@ function mail(headers: Record<string, string>, body: string, attachment?: { file
   );
 }
 
+/**
+ * The mail as SES stores it: its own Authentication-Results (the domains its checks passed for, which the receipt's
+ * verdicts do not name) above every header of the sender's.
+ */
+function checkedBySes(raw: Uint8Array, results: string): Uint8Array {
+  return Buffer.concat([Buffer.from(`Authentication-Results: amazonses.com; ${results}\r\n`), raw]);
+}
+/** SES's words for SPF passing for the envelope sender's domain: a pass for that domain, whatever the From says. */
+const spfPassFor = (envelopeFrom: string) => `spf=pass (spfCheck: domain of ${envelopeFrom.split('@')[1]} designates 203.0.113.7 as permitted sender) client-ip=203.0.113.7; envelope-from=${envelopeFrom}; helo=mx.example; dkim=none; dmarc=none header.from=example.kz;`;
+/** A domain that publishes no DMARC policy: SES has SPF alone to go by. */
+const SPF_ONLY: SesVerdicts = { ...PASS, dkim: 'GRAY', dmarc: 'GRAY' };
+
 describe('receiveEmail', () => {
   it('makes a request of a clear message, receipted by the workflow it starts, with the outcome recorded', async () => {
     const s = systemFor('profiles/demo.json');
@@ -117,7 +129,7 @@ describe('receiveEmail', () => {
   it('repeats the subject of a mail whose sender no check vouched for only once the address confirms a link', async () => {
     const s = systemFor('profiles/demo.json');
     const raw = mail({ Subject: 'Купите часы: example.com/spam', 'Message-ID': '<spam.1@mail.example>' }, 'Прошу удалить мои данные.');
-    const outcome = await receiveEmail(s.deps, 'ses-u', raw, { ...PASS, dmarc: 'GRAY' });
+    const outcome = await receiveEmail(s.deps, 'ses-u', checkedBySes(raw, spfPassFor('aigerim@example.kz')), SPF_ONLY);
     const request = await s.deps.requests.get(outcome.requestId!);
     await requestVerification(s.deps, request.id, 'token', new Date(NOW.getTime() + 3_600_000), () => ({ code: 'c'.repeat(43), codeHash: hashSecretCode('c'.repeat(43)) }));
     const [receipt] = mailsTo(s, 'aigerim@example.kz');
@@ -415,6 +427,62 @@ describe('receiveEmail', () => {
     const received = (await s.deps.audit.list(request.id)).filter((e) => e.type === 'mail.received');
     expect(received.map((e) => [e.detail.sesMessageId, e.detail.outcome])).toEqual([['ses-x', 'third_party'], ['ses-y', 'third_party']]);
     expect(operatorMails(s).filter((m) => m.text.includes('someone') || m.subject.includes(request.id))).toHaveLength(1);
+  });
+
+  it('holds a request whose checks passed for another domain than its From\'s, and takes it when they passed for the From\'s', async () => {
+    const s = systemFor('profiles/demo.json');
+    const asking = (n: number, from = 'victim@nodmarc.kz') => mail({ From: from, Subject: 'Удаление данных', 'Message-ID': `<v${n}@nodmarc.kz>` }, 'Прошу удалить мои данные.');
+    // MAIL FROM:<attacker@evil.example> with From: victim@nodmarc.kz passes SPF — for evil.example.
+    expect(await receiveEmail(s.deps, 'ses-v1', checkedBySes(asking(1), spfPassFor('attacker@evil.example')), SPF_ONLY)).toEqual({ outcome: 'held', reason: 'unauthenticated' });
+    // A signature is the signer's: evil.example signing a mail From nodmarc.kz vouches for nothing.
+    const signedElsewhere = checkedBySes(asking(2), 'spf=none; dkim=pass header.i=@evil.example; dmarc=none header.from=nodmarc.kz;');
+    expect(await receiveEmail(s.deps, 'ses-v2', signedElsewhere, { ...PASS, spf: 'GRAY', dmarc: 'GRAY' })).toEqual({ outcome: 'held', reason: 'unauthenticated' });
+    // The sender's own header in SES's name, below SES's, is not read.
+    const claimed = checkedBySes(new Uint8Array([...Buffer.from('Authentication-Results: amazonses.com; spf=pass envelope-from=victim@nodmarc.kz;\r\n'), ...asking(3)]), spfPassFor('attacker@evil.example'));
+    expect(await receiveEmail(s.deps, 'ses-v3', claimed, SPF_ONLY)).toEqual({ outcome: 'held', reason: 'unauthenticated' });
+    expect(s.workflow.started).toEqual([]);
+    expect(mailsTo(s, 'victim@nodmarc.kz')).toEqual([]);
+
+    // Bounces from a subdomain of the From's, or its parent's signature on a subdomain's mail: the person's domain.
+    expect((await receiveEmail(s.deps, 'ses-v4', checkedBySes(asking(4), spfPassFor('bounce+1@mail.nodmarc.kz')), SPF_ONLY)).outcome).toBe('request');
+    const parentSigned = checkedBySes(asking(5, 'dana@mail.nodmarc.kz'), 'spf=none; dkim=pass header.i=@nodmarc.kz; dmarc=none header.from=mail.nodmarc.kz;');
+    expect((await receiveEmail(s.deps, 'ses-v5', parentSigned, { ...PASS, spf: 'GRAY', dmarc: 'GRAY' })).outcome).toBe('request');
+  });
+
+  it("takes a reply from the person's address that no check vouches for as a third party's: its words and files are not theirs, and they get nothing", async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['rectification'], { language: 'ru' });
+    const folders: Array<string | undefined> = [];
+    const keep = s.deps.mailArchive.keep.bind(s.deps.mailArchive);
+    s.deps.mailArchive.keep = async (id, attachment, folder) => {
+      folders.push(folder);
+      return keep(id, attachment, folder);
+    };
+    const reply = (n: number, text: string) => mail({ Subject: `Re: [${request.id}]`, 'Message-ID': `<forged.${n}@example.kz>` }, text, { filename: 'passport.pdf', content: '%PDF-1.4 forged' });
+    // Sent from a host example.kz's SPF does not name (SPF fails; no DKIM, no DMARC policy to disown it); then with
+    // SPF passing, but for the forger's own domain.
+    const forged = reply(1, 'Пакет неполный: пришлите всё моему юристу lawyer@evil.example.');
+    expect(await receiveEmail(s.deps, 'ses-forged-1', forged, { ...PASS, spf: 'FAIL', dkim: 'GRAY', dmarc: 'GRAY' })).toEqual({ outcome: 'reply', requestId: request.id, reason: 'third_party' });
+    const viaEvil = checkedBySes(reply(2, 'Пришлите всё на lawyer@evil.example.'), spfPassFor('aigerim@evil.example'));
+    expect(await receiveEmail(s.deps, 'ses-forged-2', viaEvil, SPF_ONLY)).toEqual({ outcome: 'reply', requestId: request.id, reason: 'third_party' });
+
+    const received = (await s.deps.audit.list(request.id)).filter((e) => e.type === 'mail.received');
+    expect(received.map((e) => [e.detail.outcome, e.detail.attachments, e.detail.quarantined?.length])).toEqual([['third_party', undefined, 1], ['third_party', undefined, 1]]);
+    expect(folders).toEqual(['quarantine', 'quarantine']);
+    const kept = await s.deps.requests.get(request.id);
+    expect(kept.replies).toBeUndefined();
+    expect(kept.latestMail).toBeUndefined();
+    expect((await requestDetail(s.deps, request.id)).thread.some((m) => 'text' in m && m.text?.includes('lawyer'))).toBe(false);
+    // Nothing to the person (no acknowledgement threaded under the forger's mail); the operator told once.
+    expect(mailsTo(s, 'aigerim@example.kz')).toEqual([]);
+    expect(operatorMails(s).map((m) => m.subject)).toEqual([expect.stringContaining('Письмо от другого отправителя')]);
+
+    // Their own mail, SPF passing for their domain: theirs, acknowledged under it.
+    const own = checkedBySes(reply(3, 'Прикладываю удостоверение.'), spfPassFor('aigerim@example.kz'));
+    expect(await receiveEmail(s.deps, 'ses-own', own, SPF_ONLY)).toEqual({ outcome: 'reply', requestId: request.id });
+    expect((await s.deps.requests.get(request.id)).replies?.map((r) => r.text)).toEqual(['Прикладываю удостоверение.']);
+    expect(mailsTo(s, 'aigerim@example.kz')).toMatchObject([{ inReplyTo: '<forged.3@example.kz>', subject: `Re: [${request.id}] Ваше сообщение добавлено к запросу` }]);
+    expect(folders.at(-1)).toBeUndefined();
   });
 
   it('makes a request for an operator to classify of a message nobody can read, with no types', async () => {
