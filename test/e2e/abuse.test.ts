@@ -144,6 +144,21 @@ describe("a forger cannot write as the person", () => {
   });
 });
 
+describe("a stranger's stream of mail under a reference is bounded", () => {
+  it("twelve mails of five files each from one stranger: ten recorded, 40 files quarantined and the rest counted, two held", async () => {
+    const submitted = await postJson(`${system.url}/api/requests`, { type: 'access', email: 'aliya@example.kz', language: 'en' });
+    const reference = String(submitted.body.reference);
+    const attachments = Array.from({ length: 5 }, (_, i) => ({ filename: `doc${i}.pdf`, content: Buffer.from(`%PDF-1.4 ${i}`), contentType: 'application/pdf' }));
+    for (let n = 0; n < 12; n++) await mailSupport({ from: 'flooder@evil.example', subject: `Re: [${reference}]`, text: `more documents ${n}`, attachments, messageId: `<replyflood-${n}@evil.example>` });
+    const mails = (await trailOf(reference)).filter((e) => e.type === 'mail.received');
+    expect(mails.map((e) => e.detail.outcome)).toEqual(Array(10).fill('third_party'));
+    expect(mails.reduce((n, e) => n + e.detail.quarantined.length, 0)).toBe(40);
+    expect(mails.reduce((n, e) => n + (e.detail.moreAttachments ?? 0), 0)).toBe(10);
+    const held = (await inboundMailRecords()).filter((r) => r.messageId?.startsWith('<replyflood-'));
+    expect(held).toMatchObject([{ outcome: 'held', reason: 'rate_limited' }, { outcome: 'held', reason: 'rate_limited' }]);
+  });
+});
+
 describe('a large mail is read up to what SES accepts, and refused above it as SES refuses it', () => {
   it('a 12 MB mail with a scan makes its request and gets its receipt; one over 40 MB is refused at DATA (552) and makes nothing', async () => {
     const person = 'large.scan@example.kz';

@@ -317,8 +317,9 @@ describe('receiveEmail', () => {
     s.mailer.sent.length = 0;
     const reply = (n: number) => mail({ Subject: `Re: [${request.id}] Ответ`, 'Message-ID': `<many.${n}@mail.example.kz>` }, `Письмо номер ${n}.`);
     let n = 0;
+    // Two minutes apart: within the reply limits (limits.mailRepliesPerSender refills one every two minutes).
     for (; n < MAX_KEPT_REPLIES; n++) {
-      s.setNow(new Date(NOW.getTime() + 3_600_000 + n * 60_000));
+      s.setNow(new Date(NOW.getTime() + 3_600_000 + n * 120_000));
       await receiveEmail(s.deps, `ses-many-${n}`, reply(n), PASS);
     }
     expect((await s.deps.requests.get(request.id)).replies).toHaveLength(MAX_KEPT_REPLIES);
@@ -483,6 +484,41 @@ describe('receiveEmail', () => {
     expect((await s.deps.requests.get(request.id)).replies?.map((r) => r.text)).toEqual(['Прикладываю удостоверение.']);
     expect(mailsTo(s, 'aigerim@example.kz')).toMatchObject([{ inReplyTo: '<forged.3@example.kz>', subject: `Re: [${request.id}] Ваше сообщение добавлено к запросу` }]);
     expect(folders.at(-1)).toBeUndefined();
+  });
+
+  it("holds replies past a sender's limit and past a request's, where a stranger's flood does not hold back the person's own", async () => {
+    const s = systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, limits: { mailRepliesPerSender: { burst: 3, perMinute: 0.1 }, mailRepliesPerRequest: { burst: 4, perMinute: 0.1 } } }) });
+    const request = await placeRequest(s, ['rectification'], { language: 'ru' });
+    const other = await placeRequest(s, ['access'], { email: 'dana@example.kz' });
+    const from = (sender: string, n: number, reference = request.id) => mail({ From: sender, Subject: `Re: [${reference}]`, 'Message-ID': `<flood.${n}@other.example>` }, 'Ещё документы.', { filename: 'doc.pdf', content: '%PDF-1.4 x' });
+    const outcomes = [];
+    // One stranger: three, then held (their mailbox's limit), under any reference; two more strangers: the request's
+    // limit for mail not the person's is four.
+    for (const n of [1, 2, 3, 4]) outcomes.push((await receiveEmail(s.deps, `ses-s${n}`, from('someone@other.example', n), PASS)).outcome);
+    outcomes.push((await receiveEmail(s.deps, 'ses-s5', from('someone@other.example', 5, other.id), PASS)).outcome);
+    for (const n of [6, 7]) outcomes.push((await receiveEmail(s.deps, `ses-s${n}`, from(`stranger${n}@other.example`, n), PASS)).outcome);
+    expect(outcomes).toEqual(['reply', 'reply', 'reply', 'held', 'held', 'reply', 'held']);
+    expect((await s.deps.audit.list('INBOUND#ses-s4')).map((e) => e.detail)).toMatchObject([{ outcome: 'held', reason: 'rate_limited' }]);
+    const received = (await s.deps.audit.list(request.id)).filter((e) => e.type === 'mail.received');
+    expect(received.map((e) => e.detail.sesMessageId)).toEqual(['ses-s1', 'ses-s2', 'ses-s3', 'ses-s6']);
+    // The person's reply draws on buckets of its own.
+    expect(await receiveEmail(s.deps, 'ses-own', mail({ Subject: `Re: [${request.id}]`, 'Message-ID': '<own@example.kz>' }, 'Мои документы.'), PASS)).toEqual({ outcome: 'reply', requestId: request.id });
+    // One alert about held mail for the hour, besides the one about a third party's mail on the request.
+    expect(operatorMails(s).map((m) => m.subject)).toEqual([expect.stringContaining('Письмо от другого отправителя'), 'Входящие письма задержаны без ответа']);
+  });
+
+  it("keeps at most 40 of strangers' files in a request's quarantine; past it, a mail's files are counted and stay in the raw mail only", async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['rectification']);
+    let stored = 0;
+    s.deps.mailArchive.keep = async (_id, _attachment, folder) => `attachments/${folder}/${++stored}`;
+    const files = Array.from({ length: 25 }, (_, i) => ['--b1', 'Content-Type: application/pdf', `Content-Disposition: attachment; filename="doc${i}.pdf"`, '', `%PDF-1.4 ${i}`]).flat();
+    const flood = (n: number) => new TextEncoder().encode([`From: stranger${n}@other.example`, 'To: privacy@derbes.local', `Subject: Re: [${request.id}]`, `Message-ID: <q${n}@other.example>`, 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b1"', '', '--b1', 'Content-Type: text/plain', '', 'more documents', ...files, '--b1--', ''].join('\r\n'));
+    for (const n of [1, 2, 3]) expect((await receiveEmail(s.deps, `ses-q${n}`, flood(n), PASS)).reason).toBe('third_party');
+    expect(stored).toBe(40);
+    const received = (await s.deps.audit.list(request.id)).filter((e) => e.type === 'mail.received');
+    expect(received.map((e) => [e.detail.quarantined?.length, e.detail.moreAttachments])).toEqual([[20, 5], [20, 5], [0, 25]]);
+    expect((await requestDetail(s.deps, request.id)).thread.at(-1)).toMatchObject({ direction: 'in', outcome: 'third_party', moreAttachments: 25 });
   });
 
   it('makes a request for an operator to classify of a message nobody can read, with no types', async () => {
