@@ -107,7 +107,9 @@ type AuditEventOfAnyone =
         quarantined?: Array<{ size: number; key?: string }>;
         /**
          * How many attachments the mail held beyond those listed (MAX_LISTED_ATTACHMENTS, in `attachments` or
-         * `quarantined`): neither kept nor listed, they are in the raw mail only. Absent when there were none more.
+         * `quarantined`; for a third party's, no more than the request's quarantine had room for,
+         * MAX_QUARANTINED_PER_REQUEST): neither kept nor listed, they are in the raw mail only. Absent when there were
+         * none more.
          */
         moreAttachments?: number;
         authFailures?: string[];

@@ -122,7 +122,7 @@ const ALERT_PLACEHOLDERS = {
   processorsNotTold: ['processors'],
   attentionAtMargin: ['step', 'stepId', 'code'],
   mailBudgetReached: ['max', 'pool'],
-  thirdPartyMail: [],
+  thirdPartyMail: ['max'],
   replyAfterAnswer: [],
 } as const;
 

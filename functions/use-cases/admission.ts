@@ -41,12 +41,33 @@ export async function admit(deps: Pick<Dependencies, 'limits' | 'profile' | 'clo
  */
 export async function admitMail(deps: Pick<Dependencies, 'limits' | 'profile' | 'clock' | 'keyedHash'>, sender: string): Promise<boolean> {
   const limits = deps.profile.limits;
-  const key = async (kind: string, value: string) => (await deps.keyedHash(`mail ${kind}`, value)).slice(0, 32);
-  const buckets: Array<[string, BucketLimit]> = [
-    [`mail-sender:${await key('sender', mailboxOf(sender))}`, limits.mailRequestsPerSender],
-    [`mail-domain:${await key('domain', sender.slice(sender.lastIndexOf('@') + 1))}`, limits.mailRequestsPerSenderDomain],
+  return takesFromAll(deps, [
+    [`mail-sender:${await mailKey(deps, 'sender', mailboxOf(sender))}`, limits.mailRequestsPerSender],
+    [`mail-domain:${await mailKey(deps, 'domain', sender.slice(sender.lastIndexOf('@') + 1))}`, limits.mailRequestsPerSenderDomain],
     ['mail:all', limits.mailRequestsInAll],
-  ];
+  ]);
+}
+
+/**
+ * Whether a reply naming a request may be taken in: it draws on its sender's bucket (the mailbox) and on the
+ * request's — one for the person's replies, one for everyone else's (limits.mailReplies…). As for admitMail, a
+ * refusal is the caller's to record.
+ */
+export async function admitReply(deps: Pick<Dependencies, 'limits' | 'profile' | 'clock' | 'keyedHash'>, sender: string, requestId: string, fromThePerson: boolean): Promise<boolean> {
+  const limits = deps.profile.limits;
+  return takesFromAll(deps, [
+    [`mail-reply-sender:${await mailKey(deps, 'reply sender', mailboxOf(sender))}`, limits.mailRepliesPerSender],
+    [`mail-reply:${requestId}:${fromThePerson ? 'person' : 'others'}`, limits.mailRepliesPerRequest],
+  ]);
+}
+
+/** A bucket named by a keyed hash of what it counts: an address is personal data. */
+async function mailKey(deps: Pick<Dependencies, 'keyedHash'>, kind: string, value: string): Promise<string> {
+  return (await deps.keyedHash(`mail ${kind}`, value)).slice(0, 32);
+}
+
+/** Takes a token from each bucket in turn: false at the first that has none (the ones after it are not drawn on). */
+async function takesFromAll(deps: Pick<Dependencies, 'limits' | 'clock'>, buckets: Array<[string, BucketLimit]>): Promise<boolean> {
   for (const [bucket, limit] of buckets) {
     if ((await deps.limits.take(bucket, limit, deps.clock.now())) > 0) return false;
   }

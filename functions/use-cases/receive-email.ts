@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { decideIntake, vouchedFor, type KeptAttachment, type RequestDecision, type SesVerdicts } from '../domain/email/index.ts';
-import { admitMail } from './admission.ts';
-import { eventsOfType } from '../domain/audit.ts';
+import { decideIntake, type AuthCheck, type IntakeDecision, type KeptAttachment, type RequestDecision, type SesVerdicts } from '../domain/email/index.ts';
+import { admitMail, admitReply } from './admission.ts';
+import { eventsOfType, type RecordedAuditEvent } from '../domain/audit.ts';
 import { REPLY_WORK_ID, type InboundMailEvent } from './ports.ts';
 import { mailDomain } from '../config/profile-schema.ts';
 import { normaliseAddress } from '../domain/email/address.ts';
@@ -73,6 +73,11 @@ async function replyToAnswered(deps: Dependencies, request: DataSubjectRequest, 
   await (await notify()).alertOperator(deps, request, 'replyAfterAnswer', {}, [REPLY_WORK_ID], round);
 }
 
+/** How many attachments of third parties' mail the request's trail lists in its quarantine. */
+function quarantinedIn(trail: RecordedAuditEvent[]): number {
+  return eventsOfType(trail, 'mail.received').reduce((count, event) => count + (event.detail.quarantined?.length ?? 0), 0);
+}
+
 /** The appendOnce mark of the mail that made a request (see receiveEmail). */
 const REQUEST_MAIL = 'request-mail';
 /** Why a mail that made no request of its own is recorded apart: an earlier message of it made the request. */
@@ -84,12 +89,12 @@ async function madeBy(deps: Pick<Dependencies, 'audit'>, requestId: string, sesM
 }
 
 /**
- * Whether a reply comes from the person the request is about: their address, and not a forgery their domain's
- * DMARC policy disowns.
+ * Whether a reply comes from the person the request is about: their address, with a check that vouches for it
+ * (vouchedFor: DMARC, or SPF or DKIM passed for their address's domain). Anyone can write their address in From.
  */
-function isFromThePerson(sender: string, authFailures: readonly string[], request: DataSubjectRequest): boolean {
-  const from = normaliseAddress(sender);
-  return from !== undefined && from === normaliseAddress(request.email) && !authFailures.includes('dmarc');
+function isFromThePerson(reply: Extract<IntakeDecision, { kind: 'reply' }>, request: DataSubjectRequest): boolean {
+  const from = normaliseAddress(reply.sender);
+  return reply.vouched && from !== undefined && from === normaliseAddress(request.email);
 }
 const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
 /**
@@ -98,6 +103,12 @@ const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
  * record within DynamoDB's 400 KB item (about 100 bytes each). Any more are counted and stay in the raw mail.
  */
 export const MAX_LISTED_ATTACHMENTS = 20;
+/**
+ * The most attachments of third parties' mail listed in one request's quarantine (two mails' worth of
+ * MAX_LISTED_ATTACHMENTS): a stream of strangers' mail under one reference fills no store. Past it, a mail's
+ * attachments are counted on its record and stay in the raw mail only.
+ */
+export const MAX_QUARANTINED_PER_REQUEST = 40;
 /** How many attachments are stored at once: a mail's files do not open a storm of requests to the store. */
 const KEEP_AT_ONCE = 4;
 /** A Message-ID we put back in In-Reply-To and References: one <local@domain>, nothing that could break a header. */
@@ -127,9 +138,9 @@ async function alertMailHeld(deps: Dependencies): Promise<void> {
  * One message from the support mailbox. The raw message (attachments included) stays where SES stored it; every
  * outcome is recorded; requests are keyed by the message's Message-ID (or SES id), so a re-delivery makes no second
  * request. Unclear or spam-flagged mail becomes a request for an operator to classify, receipted all the same.
- * Mail that would make a request but that no check vouches for (vouchedFor), or that comes past the mail limits
- * (admitMail), is held: recorded, the operator alerted once an hour, no request, no workflow, no reply — a flood of
- * forged mail spends none of the mail budget the people who write to us need.
+ * Mail that would make a request but that no check vouches for (vouchedFor: a pass for its From's domain), or that
+ * comes past the mail limits (admitMail), is held: recorded, the operator alerted once an hour, no request, no
+ * workflow, no reply — a flood of forged mail spends none of the mail budget the people who write to us need.
  */
 export async function receiveEmail(
   deps: Dependencies,
@@ -151,14 +162,15 @@ export async function receiveEmail(
     detail: { sesMessageId, messageId: decision.messageId, sha256, verdicts, outcome, ...extra },
   });
   /**
-   * The mail's first MAX_LISTED_ATTACHMENTS attachments: those within the size limit kept with the request (each
-   * named on its file only, KEEP_AT_ONCE at a time), larger ones listed by size; the rest are counted, not listed —
-   * they stay in the raw mail, which is kept whole — so the mail's record stays one small item whatever it holds.
+   * The mail's first `max` attachments (MAX_LISTED_ATTACHMENTS, or fewer where the quarantine has less room): those
+   * within the size limit kept with the request (each named on its file only, KEEP_AT_ONCE at a time), larger ones
+   * listed by size; the rest are counted, not listed — they stay in the raw mail, which is kept whole — so the mail's
+   * record stays one small item whatever it holds.
    */
-  const listed = (attachments: readonly KeptAttachment[], kept: Array<{ size: number; key?: string }>) =>
-    attachments.length > MAX_LISTED_ATTACHMENTS ? { list: kept, moreAttachments: attachments.length - MAX_LISTED_ATTACHMENTS } : { list: kept };
-  const keep = async (requestId: string, attachments: readonly KeptAttachment[], folder?: 'quarantine') => {
-    const first = attachments.slice(0, MAX_LISTED_ATTACHMENTS);
+  const listed = (attachments: readonly KeptAttachment[], kept: Array<{ size: number; key?: string }>, max = MAX_LISTED_ATTACHMENTS) =>
+    attachments.length > max ? { list: kept, moreAttachments: attachments.length - max } : { list: kept };
+  const keep = async (requestId: string, attachments: readonly KeptAttachment[], folder?: 'quarantine', max = MAX_LISTED_ATTACHMENTS) => {
+    const first = attachments.slice(0, max);
     const kept: Array<{ size: number; key?: string }> = [];
     for (let start = 0; start < first.length; start += KEEP_AT_ONCE) {
       kept.push(
@@ -170,7 +182,13 @@ export async function receiveEmail(
         )),
       );
     }
-    return listed(attachments, kept);
+    return listed(attachments, kept, max);
+  };
+  /** Recorded on the mail's own trail and left out of any request; the operator alerted once an hour. */
+  const hold = async (reason: HeldReason, authFailures: readonly AuthCheck[]): Promise<EmailOutcome> => {
+    await deps.audit.appendInboundMail(sesMessageId, received('held', { reason, authFailures: [...authFailures] }));
+    await alertMailHeld(deps);
+    return { outcome: 'held', reason };
   };
 
   /**
@@ -182,12 +200,8 @@ export async function receiveEmail(
     // A mail that made its request before (delivered again, or retried after a crash) is past the limits already: it
     // only finishes what its first delivery began (its record, its files).
     const limited = async () => !(await admitMail(deps, asked.sender)) && !(await deps.requests.madeUnder('email', idempotency.key));
-    const held: HeldReason | undefined = !vouchedFor(verdicts) ? 'unauthenticated' : (await limited()) ? 'rate_limited' : undefined;
-    if (held) {
-      await deps.audit.appendInboundMail(sesMessageId, received('held', { reason: held, authFailures: asked.authFailures }));
-      await alertMailHeld(deps);
-      return { outcome: 'held', reason: held };
-    }
+    const held: HeldReason | undefined = !asked.vouched ? 'unauthenticated' : (await limited()) ? 'rate_limited' : undefined;
+    if (held) return hold(held, asked.authFailures);
     const triage = asked.triage || asked.types.length === 0;
     const message = keptText(asked.text);
     const submission = { types: triage ? [] : asked.types, email: asked.sender, name: asked.senderName, language: asked.language, ...(message ? { message } : {}) };
@@ -240,21 +254,25 @@ export async function receiveEmail(
       }
       // The person writing again to a request that is answered, asking for something new in words that say what: a
       // request of its own, with its receipt and deadline (anything less clear is left to the operator, below).
-      if (decision.asNewRequest && !OPEN_STATUSES.includes(request.status) && isFromThePerson(decision.sender, decision.authFailures, request)) {
+      const fromThePerson = isFromThePerson(decision, request);
+      if (decision.asNewRequest && !OPEN_STATUSES.includes(request.status) && fromThePerson) {
         return makeRequest(decision.asNewRequest);
       }
       // Each SES message is recorded once: a delivery retried after it recorded the mail (it ended before what
-      // follows) keeps no file and no event twice.
+      // follows) keeps no file and no event twice, and draws on no limit again.
       const once = `mail:${sesMessageId}`;
       const recordedBefore = await deps.audit.appendedOnce(request.id, once);
-      if (!isFromThePerson(decision.sender, decision.authFailures, request)) {
+      if (!recordedBefore && !(await admitReply(deps, decision.sender, request.id, fromThePerson))) return hold('rate_limited', decision.authFailures);
+      if (!fromThePerson) {
         // Someone else writing under the reference: kept apart, shown to the operator, never the person's documents.
         if (!recordedBefore) {
-          const { list: quarantined, ...more } = await keep(request.id, decision.attachments, 'quarantine');
+          // The room left in the request's quarantine (its trail read only for a mail with attachments).
+          const room = decision.attachments.length ? MAX_QUARANTINED_PER_REQUEST - quarantinedIn(await deps.audit.list(request.id)) : 0;
+          const { list: quarantined, ...more } = await keep(request.id, decision.attachments, 'quarantine', Math.max(0, Math.min(room, MAX_LISTED_ATTACHMENTS)));
           await deps.audit.appendOnce(request.id, once, received(THIRD_PARTY, { quarantined, ...more, authFailures: decision.authFailures }));
         }
         // One alert per request (an alert is mailed once): a stream of such mail must not become a stream of alerts.
-        await (await notify()).alertOperator(deps, request, 'thirdPartyMail');
+        await (await notify()).alertOperator(deps, request, 'thirdPartyMail', { max: String(MAX_QUARANTINED_PER_REQUEST) });
         return { outcome: 'reply', requestId: request.id, reason: THIRD_PARTY };
       }
       if (!recordedBefore) {

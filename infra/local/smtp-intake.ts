@@ -38,6 +38,17 @@ function verdict(result: string | undefined): Verdict {
   }
 }
 
+/**
+ * What SES puts above the sender's headers of every mail it stores (the S3 action's object, the event's headers):
+ * `Authentication-Results: amazonses.com; spf=pass (…) client-ip=…; envelope-from=…; helo=…; dkim=pass
+ * header.i=@domain; dmarc=none header.from=domain;` — the receipt's verdicts say whether a check passed, this header
+ * for which domain (intake's vouchedFor). Written here the same way, so local mail is read as SES's is.
+ */
+const SES_AUTHSERV_ID = 'amazonses.com';
+const RESULT_WORD: Record<Verdict, string> = { PASS: 'pass', FAIL: 'fail', GRAY: 'none', PROCESSING_FAILED: 'temperror', DISABLED: 'none' };
+/** A value from the SMTP session as one header token: nothing that could end it, or the header. */
+const token = (value: string) => value.replace(/[^!-:<-~]/g, '');
+
 export interface ReceiptRule {
   recipients: string[];
   bucket: string;
@@ -138,25 +149,33 @@ export class SmtpIntake {
     } as unknown as SESEvent;
   }
 
-  /** SES's path without SMTP, for tools that bring their own verdicts: store, invoke once, return the intake's result. */
+  /**
+   * SES's path without SMTP, for tools that bring their own verdicts: store, invoke once, return the intake's result.
+   * The message is stored as given: SES's Authentication-Results, if wanted, is the tool's to put on top.
+   */
   async deliver(raw: Uint8Array, verdicts: SesVerdicts): Promise<unknown> {
     const messageId = await this.store(raw);
     return this.invoke(this.rule.functionLogicalId, this.sesEvent(messageId, verdicts, '', this.rule.recipients));
   }
 
-  /** Stored first (the SMTP answer waits for that); the intake runs after, as SES invokes Lambda asynchronously. */
+  /**
+   * Checked and stored before the SMTP answer (it waits for both), with SES's Authentication-Results on top; the
+   * intake runs after, as SES invokes Lambda asynchronously.
+   */
   private async receive(raw: Buffer, ip: string, helo: string, sender: string, rcptTo: string[]): Promise<void> {
-    const messageId = await this.store(raw);
     const auth = await authenticate(raw, { ip, helo, sender, mta: 'derbes.local', resolver: this.resolver as never, disableArc: true, disableBimi: true });
+    const spf = auth.spf && typeof auth.spf === 'object' ? (auth.spf as { status?: { result?: string } }).status?.result : undefined;
+    // mailauth calls a signature whose body hash does not verify "neutral"; SES reports that as a DKIM failure.
+    const signatures = ((auth.dkim as { results?: Array<{ signingDomain?: string; status?: { result?: string } }> })?.results ?? []).map((r) => ({ domain: r.signingDomain, verdict: verdict(r.status?.result?.replace(/^neutral$/, 'fail')) }));
+    const dmarc = auth.dmarc && typeof auth.dmarc === 'object' ? (auth.dmarc as { status?: { result?: string }; domain?: string }) : undefined;
     // No scanner runs locally: spam and virus pass; SPF, DKIM and DMARC are computed for real.
-    const verdicts: SesVerdicts = {
-      spam: 'PASS',
-      virus: 'PASS',
-      spf: verdict(auth.spf && typeof auth.spf === 'object' ? (auth.spf as { status?: { result?: string } }).status?.result : undefined),
-      // mailauth calls a signature whose body hash does not verify "neutral"; SES reports that as a DKIM failure.
-      dkim: verdict((auth.dkim as { results?: Array<{ status?: { result?: string } }> })?.results?.[0]?.status?.result?.replace(/^neutral$/, 'fail')),
-      dmarc: verdict(auth.dmarc && typeof auth.dmarc === 'object' ? (auth.dmarc as { status?: { result?: string } }).status?.result : undefined),
-    };
+    const verdicts: SesVerdicts = { spam: 'PASS', virus: 'PASS', spf: verdict(spf), dkim: signatures[0]?.verdict ?? 'GRAY', dmarc: verdict(dmarc?.status?.result) };
+    const results = [
+      `spf=${RESULT_WORD[verdicts.spf]} client-ip=${token(ip)}; envelope-from=${token(sender)}; helo=${token(helo)};`,
+      ...(signatures.length ? signatures.map((s) => `dkim=${RESULT_WORD[s.verdict]}${s.domain ? ` header.i=@${token(s.domain)}` : ''};`) : ['dkim=none;']),
+      `dmarc=${RESULT_WORD[verdicts.dmarc]}${dmarc?.domain ? ` header.from=${token(dmarc.domain)}` : ''};`,
+    ];
+    const messageId = await this.store(Buffer.concat([Buffer.from(`Authentication-Results: ${SES_AUTHSERV_ID}; ${results.join('\r\n ')}\r\n`), raw]));
     const delivery = this.invokeWithRetries(this.sesEvent(messageId, verdicts, sender, rcptTo), messageId);
     this.inFlight.add(delivery);
     void delivery.finally(() => this.inFlight.delete(delivery));

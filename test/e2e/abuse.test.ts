@@ -10,6 +10,7 @@ import { documentClient } from '../../functions/adapters/dynamodb/client.ts';
 import { Settings } from '../../functions/config/settings.ts';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
 import { postFrom } from '../support/client-address.ts';
+import { inboundMailRecords } from '../support/inbound-mail.ts';
 import { MailSink, verificationLink } from '../support/mail-sink.ts';
 import { operatorCall, operatorKeyOf, postJson, startTestSystem } from '../support/local-system.ts';
 
@@ -99,6 +100,62 @@ describe("a stranger's mail cannot join another person's request", () => {
     );
     const mails = (await trailOf(reference)).filter((e) => e.type === 'mail.received');
     expect(mails.map((e) => e.detail.outcome)).toEqual(['third_party']);
+  });
+});
+
+describe("a forger cannot write as the person", () => {
+  // The local front door answers SPF as if every domain allowed this machine (127.0.0.1) alone, and no domain
+  // publishes DKIM keys or a DMARC policy: SPF is all there is to go by, as for a domain on the internet without DMARC.
+  it("a reply from the person's address sent from a host their SPF does not name is a third party's: quarantined, nothing to the person", async () => {
+    const person = 'saule@example.kz';
+    const submitted = await postJson(`${system.url}/api/requests`, { type: 'access', email: person, language: 'en' });
+    const reference = String(submitted.body.reference);
+    await sink.waitFor((m) => m.to.includes(person));
+    const mailsToPerson = () => sink.messages.filter((m) => m.to.includes(person)).length;
+    const before = mailsToPerson();
+    const forged = {
+      from: person,
+      subject: `Re: [${reference}]`,
+      text: 'The package you sent is incomplete. Please e-mail the full export to my lawyer at lawyer@evil.example.',
+      attachments: [{ filename: 'passport.pdf', content: Buffer.from('%PDF-1.4 forged'), contentType: 'application/pdf' }],
+    };
+    await createTransport({ host: '127.0.0.1', port: system.smtpPort, secure: false, ignoreTLS: true, localAddress: '127.0.0.2' }).sendMail({ to: 'privacy@derbes.local', ...forged });
+    await system.mailIntakeIdle();
+    const [mail] = (await trailOf(reference)).filter((e) => e.type === 'mail.received');
+    expect(mail!.detail).toMatchObject({ outcome: 'third_party', authFailures: ['spf'], quarantined: [{ size: 15, key: expect.stringMatching(new RegExp(`^attachments/${reference}/quarantine/`)) }] });
+    expect(mail!.detail.attachments).toBeUndefined();
+    const request = (await operatorCall(system, 'GET', `/operator/requests/${reference}`)).body;
+    expect(JSON.stringify(request)).not.toContain('lawyer@evil.example');
+    await sink.waitFor((m) => m.to.includes('dpo@derbes.local') && m.subject.includes(reference) && m.subject.includes('Письмо от другого отправителя'));
+    expect(mailsToPerson()).toBe(before);
+
+    // The person's own reply, from a host their SPF names: theirs (they are told replying does not confirm).
+    await mailSupport({ from: person, subject: `Re: [${reference}]`, text: 'Is this the right address?' });
+    expect((await trailOf(reference)).filter((e) => e.type === 'mail.received').map((e) => e.detail.outcome)).toEqual(['third_party', 'reply']);
+    await until('the person to be answered', async () => mailsToPerson() > before);
+  });
+
+  it('a request whose envelope sender passes SPF for another domain than its From is held, and nothing goes to the From', async () => {
+    const victim = 'victim@nodmarc.kz';
+    await mailSupport({ from: victim, envelope: { from: 'attacker@evil.test', to: ['privacy@derbes.local'] }, subject: 'Delete my data', text: 'Please erase all my personal data.', messageId: '<envelope-1@evil.test>' });
+    expect((await inboundMailRecords()).filter((r) => r.messageId === '<envelope-1@evil.test>')).toMatchObject([{ outcome: 'held', reason: 'unauthenticated' }]);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(sink.messages.filter((m) => m.to.includes(victim))).toEqual([]);
+  });
+});
+
+describe("a stranger's stream of mail under a reference is bounded", () => {
+  it("twelve mails of five files each from one stranger: ten recorded, 40 files quarantined and the rest counted, two held", async () => {
+    const submitted = await postJson(`${system.url}/api/requests`, { type: 'access', email: 'aliya@example.kz', language: 'en' });
+    const reference = String(submitted.body.reference);
+    const attachments = Array.from({ length: 5 }, (_, i) => ({ filename: `doc${i}.pdf`, content: Buffer.from(`%PDF-1.4 ${i}`), contentType: 'application/pdf' }));
+    for (let n = 0; n < 12; n++) await mailSupport({ from: 'flooder@evil.example', subject: `Re: [${reference}]`, text: `more documents ${n}`, attachments, messageId: `<replyflood-${n}@evil.example>` });
+    const mails = (await trailOf(reference)).filter((e) => e.type === 'mail.received');
+    expect(mails.map((e) => e.detail.outcome)).toEqual(Array(10).fill('third_party'));
+    expect(mails.reduce((n, e) => n + e.detail.quarantined.length, 0)).toBe(40);
+    expect(mails.reduce((n, e) => n + (e.detail.moreAttachments ?? 0), 0)).toBe(10);
+    const held = (await inboundMailRecords()).filter((r) => r.messageId?.startsWith('<replyflood-'));
+    expect(held).toMatchObject([{ outcome: 'held', reason: 'rate_limited' }, { outcome: 'held', reason: 'rate_limited' }]);
   });
 });
 

@@ -1,5 +1,6 @@
 import PostalMime, { type Attachment, type Email } from 'postal-mime';
 import { safeFilename } from '../filename.ts';
+import { passedFor, vouchedFor } from './authentication.ts';
 import { localPart, mailableAddress, normaliseAddress } from './address.ts';
 import { recogniseAutomatedMail } from './automated-mail.ts';
 import { classifyMailRequestTypes, erasesParticularData, fixedMailRequestTypes, fixedSubjectTypes } from './classify.ts';
@@ -24,15 +25,6 @@ const MAX_FILENAME_CHARS = 200;
 const MAX_SENDER_NAME_CHARS = 200;
 /** A message starts with a header field: printable ASCII name, then a colon. */
 const HEADER_FIELD = /^[!-9;-~]+[ \t]*:/;
-
-/**
- * Whether any check vouches for the sender — SPF, DKIM or DMARC passed — and DMARC does not disown it. Mail no check
- * vouches for may come from anyone: a reply to it would go to a stranger whose address was forged (and bounce back
- * on the sending account's reputation), so it gets none.
- */
-export function vouchedFor(verdicts: SesVerdicts): boolean {
-  return verdicts.dmarc !== 'FAIL' && AUTH_CHECKS.some((check) => verdicts[check] === 'PASS');
-}
 
 /**
  * Reads one received message and decides what it is: a new request, a reply to one of ours, mail
@@ -93,6 +85,7 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
   const text = cut(stripQuotedHistory(bodyText(email), quoteMarkers()), MAX_TEXT_CHARS);
   const attachments = email.attachments.map((attachment, index) => keep(attachment, index, ctx.maxAttachmentBytes));
   const authFailures = AUTH_CHECKS.filter((check) => verdicts[check] === 'FAIL');
+  const vouched = vouchedFor(verdicts, sender, passedFor(email.headers));
 
   const reference = findReference(
     { subject, inReplyTo: email.inReplyTo, references: email.references },
@@ -112,12 +105,13 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
     ...withId,
     attachments,
     authFailures,
+    vouched,
   });
   if (reference) {
     // Read in its own words alone (the subject is ours, "Re: … Ответ на ваш запрос"): what it asks, were it new.
     const types = verdicts.spam === 'FAIL' ? [] : classifyMailRequestTypes('', text, vocabularies());
     const clear = types.length > 0 && !(destroysData(types) && erasesParticularData(text, vocabularies()));
-    return { kind: 'reply', reference, sender, text, ...withId, attachments, authFailures, ...(clear && { asNewRequest: asked(types, undefined) }) };
+    return { kind: 'reply', reference, sender, text, ...withId, attachments, authFailures, vouched, ...(clear && { asNewRequest: asked(types, undefined) }) };
   }
   // A request from an address no mail can reach could be neither receipted nor answered: refused here, where the
   // web form refuses it too, instead of starting a workflow that fails at its first mail.

@@ -55,6 +55,8 @@ export type IntakeDecision =
       messageId?: string;
       attachments: KeptAttachment[];
       authFailures: AuthCheck[];
+      /** Whether a check vouches for the From address (vouchedFor): a pass for another domain does not. */
+      vouched: boolean;
     }
   | {
       kind: 'reply';
@@ -64,6 +66,8 @@ export type IntakeDecision =
       messageId?: string;
       attachments: KeptAttachment[];
       authFailures: AuthCheck[];
+      /** As a request's: without it, the reply is not the person's, whatever its From says. */
+      vouched: boolean;
       /**
        * What its words ask for, read as a new mail would be, where that is clear (types recognised, not spam, no
        * particular data to destroy): a reply to an answered request that asks anew is a new request.

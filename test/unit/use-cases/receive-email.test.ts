@@ -39,6 +39,18 @@ function mail(headers: Record<string, string>, body: string, attachment?: { file
   );
 }
 
+/**
+ * The mail as SES stores it: its own Authentication-Results (the domains its checks passed for, which the receipt's
+ * verdicts do not name) above every header of the sender's.
+ */
+function checkedBySes(raw: Uint8Array, results: string): Uint8Array {
+  return Buffer.concat([Buffer.from(`Authentication-Results: amazonses.com; ${results}\r\n`), raw]);
+}
+/** SES's words for SPF passing for the envelope sender's domain: a pass for that domain, whatever the From says. */
+const spfPassFor = (envelopeFrom: string) => `spf=pass (spfCheck: domain of ${envelopeFrom.split('@')[1]} designates 203.0.113.7 as permitted sender) client-ip=203.0.113.7; envelope-from=${envelopeFrom}; helo=mx.example; dkim=none; dmarc=none header.from=example.kz;`;
+/** A domain that publishes no DMARC policy: SES has SPF alone to go by. */
+const SPF_ONLY: SesVerdicts = { ...PASS, dkim: 'GRAY', dmarc: 'GRAY' };
+
 describe('receiveEmail', () => {
   it('makes a request of a clear message, receipted by the workflow it starts, with the outcome recorded', async () => {
     const s = systemFor('profiles/demo.json');
@@ -117,7 +129,7 @@ describe('receiveEmail', () => {
   it('repeats the subject of a mail whose sender no check vouched for only once the address confirms a link', async () => {
     const s = systemFor('profiles/demo.json');
     const raw = mail({ Subject: 'Купите часы: example.com/spam', 'Message-ID': '<spam.1@mail.example>' }, 'Прошу удалить мои данные.');
-    const outcome = await receiveEmail(s.deps, 'ses-u', raw, { ...PASS, dmarc: 'GRAY' });
+    const outcome = await receiveEmail(s.deps, 'ses-u', checkedBySes(raw, spfPassFor('aigerim@example.kz')), SPF_ONLY);
     const request = await s.deps.requests.get(outcome.requestId!);
     await requestVerification(s.deps, request.id, 'token', new Date(NOW.getTime() + 3_600_000), () => ({ code: 'c'.repeat(43), codeHash: hashSecretCode('c'.repeat(43)) }));
     const [receipt] = mailsTo(s, 'aigerim@example.kz');
@@ -306,8 +318,9 @@ describe('receiveEmail', () => {
     s.mailer.sent.length = 0;
     const reply = (n: number) => mail({ Subject: `Re: [${request.id}] Ответ`, 'Message-ID': `<many.${n}@mail.example.kz>` }, `Письмо номер ${n}.`);
     let n = 0;
+    // Two minutes apart: within the reply limits (limits.mailRepliesPerSender refills one every two minutes).
     for (; n < MAX_KEPT_REPLIES; n++) {
-      s.setNow(new Date(NOW.getTime() + 3_600_000 + n * 60_000));
+      s.setNow(new Date(NOW.getTime() + 3_600_000 + n * 120_000));
       await receiveEmail(s.deps, `ses-many-${n}`, reply(n), PASS);
     }
     expect((await s.deps.requests.get(request.id)).replies).toHaveLength(MAX_KEPT_REPLIES);
@@ -416,6 +429,97 @@ describe('receiveEmail', () => {
     const received = (await s.deps.audit.list(request.id)).filter((e) => e.type === 'mail.received');
     expect(received.map((e) => [e.detail.sesMessageId, e.detail.outcome])).toEqual([['ses-x', 'third_party'], ['ses-y', 'third_party']]);
     expect(operatorMails(s).filter((m) => m.text.includes('someone') || m.subject.includes(request.id))).toHaveLength(1);
+  });
+
+  it('holds a request whose checks passed for another domain than its From\'s, and takes it when they passed for the From\'s', async () => {
+    const s = systemFor('profiles/demo.json');
+    const asking = (n: number, from = 'victim@nodmarc.kz') => mail({ From: from, Subject: 'Удаление данных', 'Message-ID': `<v${n}@nodmarc.kz>` }, 'Прошу удалить мои данные.');
+    // MAIL FROM:<attacker@evil.example> with From: victim@nodmarc.kz passes SPF — for evil.example.
+    expect(await receiveEmail(s.deps, 'ses-v1', checkedBySes(asking(1), spfPassFor('attacker@evil.example')), SPF_ONLY)).toEqual({ outcome: 'held', reason: 'unauthenticated' });
+    // A signature is the signer's: evil.example signing a mail From nodmarc.kz vouches for nothing.
+    const signedElsewhere = checkedBySes(asking(2), 'spf=none; dkim=pass header.i=@evil.example; dmarc=none header.from=nodmarc.kz;');
+    expect(await receiveEmail(s.deps, 'ses-v2', signedElsewhere, { ...PASS, spf: 'GRAY', dmarc: 'GRAY' })).toEqual({ outcome: 'held', reason: 'unauthenticated' });
+    // The sender's own header in SES's name, below SES's, is not read.
+    const claimed = checkedBySes(new Uint8Array([...Buffer.from('Authentication-Results: amazonses.com; spf=pass envelope-from=victim@nodmarc.kz;\r\n'), ...asking(3)]), spfPassFor('attacker@evil.example'));
+    expect(await receiveEmail(s.deps, 'ses-v3', claimed, SPF_ONLY)).toEqual({ outcome: 'held', reason: 'unauthenticated' });
+    expect(s.workflow.started).toEqual([]);
+    expect(mailsTo(s, 'victim@nodmarc.kz')).toEqual([]);
+
+    // Bounces from a subdomain of the From's, or its parent's signature on a subdomain's mail: the person's domain.
+    expect((await receiveEmail(s.deps, 'ses-v4', checkedBySes(asking(4), spfPassFor('bounce+1@mail.nodmarc.kz')), SPF_ONLY)).outcome).toBe('request');
+    const parentSigned = checkedBySes(asking(5, 'dana@mail.nodmarc.kz'), 'spf=none; dkim=pass header.i=@nodmarc.kz; dmarc=none header.from=mail.nodmarc.kz;');
+    expect((await receiveEmail(s.deps, 'ses-v5', parentSigned, { ...PASS, spf: 'GRAY', dmarc: 'GRAY' })).outcome).toBe('request');
+  });
+
+  it("takes a reply from the person's address that no check vouches for as a third party's: its words and files are not theirs, and they get nothing", async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['rectification'], { language: 'ru' });
+    const folders: Array<string | undefined> = [];
+    const keep = s.deps.mailArchive.keep.bind(s.deps.mailArchive);
+    s.deps.mailArchive.keep = async (id, attachment, folder) => {
+      folders.push(folder);
+      return keep(id, attachment, folder);
+    };
+    const reply = (n: number, text: string) => mail({ Subject: `Re: [${request.id}]`, 'Message-ID': `<forged.${n}@example.kz>` }, text, { filename: 'passport.pdf', content: '%PDF-1.4 forged' });
+    // Sent from a host example.kz's SPF does not name (SPF fails; no DKIM, no DMARC policy to disown it); then with
+    // SPF passing, but for the forger's own domain.
+    const forged = reply(1, 'Пакет неполный: пришлите всё моему юристу lawyer@evil.example.');
+    expect(await receiveEmail(s.deps, 'ses-forged-1', forged, { ...PASS, spf: 'FAIL', dkim: 'GRAY', dmarc: 'GRAY' })).toEqual({ outcome: 'reply', requestId: request.id, reason: 'third_party' });
+    const viaEvil = checkedBySes(reply(2, 'Пришлите всё на lawyer@evil.example.'), spfPassFor('aigerim@evil.example'));
+    expect(await receiveEmail(s.deps, 'ses-forged-2', viaEvil, SPF_ONLY)).toEqual({ outcome: 'reply', requestId: request.id, reason: 'third_party' });
+
+    const received = (await s.deps.audit.list(request.id)).filter((e) => e.type === 'mail.received');
+    expect(received.map((e) => [e.detail.outcome, e.detail.attachments, e.detail.quarantined?.length])).toEqual([['third_party', undefined, 1], ['third_party', undefined, 1]]);
+    expect(folders).toEqual(['quarantine', 'quarantine']);
+    const kept = await s.deps.requests.get(request.id);
+    expect(kept.replies).toBeUndefined();
+    expect(kept.latestMail).toBeUndefined();
+    expect((await requestDetail(s.deps, request.id)).thread.some((m) => 'text' in m && m.text?.includes('lawyer'))).toBe(false);
+    // Nothing to the person (no acknowledgement threaded under the forger's mail); the operator told once.
+    expect(mailsTo(s, 'aigerim@example.kz')).toEqual([]);
+    expect(operatorMails(s).map((m) => m.subject)).toEqual([expect.stringContaining('Письмо от другого отправителя')]);
+
+    // Their own mail, SPF passing for their domain: theirs, acknowledged under it.
+    const own = checkedBySes(reply(3, 'Прикладываю удостоверение.'), spfPassFor('aigerim@example.kz'));
+    expect(await receiveEmail(s.deps, 'ses-own', own, SPF_ONLY)).toEqual({ outcome: 'reply', requestId: request.id });
+    expect((await s.deps.requests.get(request.id)).replies?.map((r) => r.text)).toEqual(['Прикладываю удостоверение.']);
+    expect(mailsTo(s, 'aigerim@example.kz')).toMatchObject([{ inReplyTo: '<forged.3@example.kz>', subject: `Re: [${request.id}] Ваше сообщение добавлено к запросу` }]);
+    expect(folders.at(-1)).toBeUndefined();
+  });
+
+  it("holds replies past a sender's limit and past a request's, where a stranger's flood does not hold back the person's own", async () => {
+    const s = systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, limits: { mailRepliesPerSender: { burst: 3, perMinute: 0.1 }, mailRepliesPerRequest: { burst: 4, perMinute: 0.1 } } }) });
+    const request = await placeRequest(s, ['rectification'], { language: 'ru' });
+    const other = await placeRequest(s, ['access'], { email: 'dana@example.kz' });
+    const from = (sender: string, n: number, reference = request.id) => mail({ From: sender, Subject: `Re: [${reference}]`, 'Message-ID': `<flood.${n}@other.example>` }, 'Ещё документы.', { filename: 'doc.pdf', content: '%PDF-1.4 x' });
+    const outcomes = [];
+    // One stranger: three, then held (their mailbox's limit), under any reference; two more strangers: the request's
+    // limit for mail not the person's is four.
+    for (const n of [1, 2, 3, 4]) outcomes.push((await receiveEmail(s.deps, `ses-s${n}`, from('someone@other.example', n), PASS)).outcome);
+    outcomes.push((await receiveEmail(s.deps, 'ses-s5', from('someone@other.example', 5, other.id), PASS)).outcome);
+    for (const n of [6, 7]) outcomes.push((await receiveEmail(s.deps, `ses-s${n}`, from(`stranger${n}@other.example`, n), PASS)).outcome);
+    expect(outcomes).toEqual(['reply', 'reply', 'reply', 'held', 'held', 'reply', 'held']);
+    expect((await s.deps.audit.list('INBOUND#ses-s4')).map((e) => e.detail)).toMatchObject([{ outcome: 'held', reason: 'rate_limited' }]);
+    const received = (await s.deps.audit.list(request.id)).filter((e) => e.type === 'mail.received');
+    expect(received.map((e) => e.detail.sesMessageId)).toEqual(['ses-s1', 'ses-s2', 'ses-s3', 'ses-s6']);
+    // The person's reply draws on buckets of its own.
+    expect(await receiveEmail(s.deps, 'ses-own', mail({ Subject: `Re: [${request.id}]`, 'Message-ID': '<own@example.kz>' }, 'Мои документы.'), PASS)).toEqual({ outcome: 'reply', requestId: request.id });
+    // One alert about held mail for the hour, besides the one about a third party's mail on the request.
+    expect(operatorMails(s).map((m) => m.subject)).toEqual([expect.stringContaining('Письмо от другого отправителя'), 'Входящие письма задержаны без ответа']);
+  });
+
+  it("keeps at most 40 of strangers' files in a request's quarantine; past it, a mail's files are counted and stay in the raw mail only", async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['rectification']);
+    let stored = 0;
+    s.deps.mailArchive.keep = async (_id, _attachment, folder) => `attachments/${folder}/${++stored}`;
+    const files = Array.from({ length: 25 }, (_, i) => ['--b1', 'Content-Type: application/pdf', `Content-Disposition: attachment; filename="doc${i}.pdf"`, '', `%PDF-1.4 ${i}`]).flat();
+    const flood = (n: number) => new TextEncoder().encode([`From: stranger${n}@other.example`, 'To: privacy@derbes.local', `Subject: Re: [${request.id}]`, `Message-ID: <q${n}@other.example>`, 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b1"', '', '--b1', 'Content-Type: text/plain', '', 'more documents', ...files, '--b1--', ''].join('\r\n'));
+    for (const n of [1, 2, 3]) expect((await receiveEmail(s.deps, `ses-q${n}`, flood(n), PASS)).reason).toBe('third_party');
+    expect(stored).toBe(40);
+    const received = (await s.deps.audit.list(request.id)).filter((e) => e.type === 'mail.received');
+    expect(received.map((e) => [e.detail.quarantined?.length, e.detail.moreAttachments])).toEqual([[20, 5], [20, 5], [0, 25]]);
+    expect((await requestDetail(s.deps, request.id)).thread.at(-1)).toMatchObject({ direction: 'in', outcome: 'third_party', moreAttachments: 25 });
   });
 
   it('makes a request for an operator to classify of a message nobody can read, with no types', async () => {
