@@ -29,9 +29,14 @@ function changesForSource(profile: Pick<OperatorProfile, 'sources'>, source: Dat
   return Object.fromEntries(Object.entries(changes).filter(([field]) => source.fields[field]?.correctable));
 }
 
-/** A legal duty to keep the data wins over its destruction; the answer names the basis. */
-function heldBasis(source: DataSource, request: DataSubjectRequest): SourceOutcome | undefined {
-  return source.legalHold ? { status: 'kept', basis: localize(source.legalHold.basis, request.language) } : undefined;
+/**
+ * A legal duty to keep the data wins over its destruction; the answer names the basis. A source that holds nothing of
+ * the person keeps nothing of theirs: it has nothing to destroy, and the answer must not say it keeps their data.
+ */
+async function keptUnderHold(source: DataSource, connector: DataSourceConnector, subject: Subject, request: DataSubjectRequest): Promise<SourceOutcome | undefined> {
+  if (!source.legalHold) return undefined;
+  if (!(await connector.find(subject)).length) return { status: 'done', affected: 0 };
+  return { status: 'kept', basis: localize(source.legalHold.basis, request.language) };
 }
 
 async function runStep(deps: Pick<Dependencies, 'profile'>, step: SourceStep, source: DataSource, connector: DataSourceConnector, subject: Subject, request: DataSubjectRequest, result: SourceResult): Promise<SourceOutcome> {
@@ -48,12 +53,12 @@ async function runStep(deps: Pick<Dependencies, 'profile'>, step: SourceStep, so
     case 'consent_flags':
       return connector.withdrawConsent(subject, consentFlags(deps.profile, source, request.types));
     case 'consent_withdrawal':
-      return deps.profile.consentWithdrawal.sources === 'block' ? connector.block(subject) : (heldBasis(source, request) ?? connector.erase(subject));
+      return deps.profile.consentWithdrawal.sources === 'block' ? connector.block(subject) : ((await keptUnderHold(source, connector, subject, request)) ?? connector.erase(subject));
     case 'marketing_opt_out':
       // A mailing list holds nothing the law makes us keep: the person leaves it.
       return connector.erase(subject);
     case 'erasure':
-      return heldBasis(source, request) ?? connector.erase(subject);
+      return (await keptUnderHold(source, connector, subject, request)) ?? connector.erase(subject);
   }
 }
 
