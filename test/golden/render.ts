@@ -458,6 +458,8 @@ const CASES: readonly Case[] = [
       await receiveEmail(system.deps, `ses-${id}`, new TextEncoder().encode(reply), { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS' });
     },
   },
+  // A withdrawal of someone no source holds: the processors are told of it, and that our own records held nothing.
+  { ...answerCase('answer-consent-withdrawal-nothing-found', ['consent_withdrawal']), person: 'nobody', profiles: ['vnedrah'] },
 ];
 
 /** A consent given before the request, so that access answers show the history and a withdrawal ends a real grant. */
