@@ -63,6 +63,11 @@ describe('the notice to the authority', () => {
     const { s, breach } = await recorded();
     const notice = await authorityNotice(s.deps, breach.id, { language: 'ru', format: 'text' }, noRender);
     expect(notice.text).toContain(BREACH_INPUT.description);
+    // Every time in it as people say it, in each language of the notice.
+    expect(notice.text).toContain('обнаруженном 10 февраля 2026, 09:00 по времени Астаны.');
+    const kk = await authorityNotice(s.deps, breach.id, { language: 'kk', format: 'text' }, noRender);
+    expect(kk.text).toContain('2026 жылғы 10 ақпан, 09:00 (Астана уақыты) анықталған дербес деректер қауіпсіздігінің бұзылғаны туралы хабарлаймыз.');
+    for (const text of [notice.text, kk.text]) expect(text).not.toContain('Asia/Almaty');
     expect((await s.deps.audit.list(breach.id)).find((e) => e.type === 'breach.notice_produced')!.detail).toMatchObject({ sha256: notice.sha256, missing: notice.missing });
     const filed = await recordFiling(s.deps, breach.id, { reference: 'KZ-2026-17' });
     expect(filed.notices[0]).toMatchObject({ filedAt: NOW.toISOString(), filingReference: 'KZ-2026-17' });
