@@ -232,6 +232,8 @@ const catalogSchema = onFirstUse(() => {
     commandLabels: record(COMMAND_LABELS, text),
     reviewReasons: record(Object.keys(REVIEW_REASON_PLACEHOLDERS) as ReviewReasonKind[], text),
     processorActions: record(NOTICE_TYPES, text),
+    /** Said to a processor after its action where the request found, changed and kept nothing in our own sources. */
+    processorNothingHeld: text,
     pages: record(Object.keys(PAGE_PLACEHOLDERS) as PageText[], text),
     package: record(PACKAGE_TEXTS, text),
     /** Breach notices and alerts: validated by domain/breaches/texts.ts. */
@@ -388,6 +390,7 @@ export function messagesFor(language: Language) {
     commandLabel: (label: CommandLabel) => catalog.commandLabels[label],
     reviewReason: (kind: ReviewReasonKind, values: Record<string, string> = {}) => fill(catalog.reviewReasons[kind], values),
     processorAction: (type: NoticeType) => catalog.processorActions[type],
+    processorNothingHeld: catalog.processorNothingHeld,
     page: (name: PageText, values: Record<string, string> = {}) => fill(catalog.pages[name], values),
     packageText: (name: PackageText) => catalog.package[name],
     /** A country as people name it; ZZ (the profile's "not named in the policy") says so. */

@@ -19,7 +19,7 @@ import { documentAsText } from '../domain/document.ts';
 import { ConflictError, NotFoundError, ValidationError, toFieldProblems } from '../domain/errors.ts';
 import { inLanguage } from '../domain/localized.ts';
 import { normaliseEmail } from '../domain/person-key.ts';
-import { LANGUAGES, type Language } from '../domain/request-types.ts';
+import type { Language } from '../domain/request-types.ts';
 import * as z from '../domain/schema.ts';
 import type { Dependencies } from './dependencies.ts';
 
@@ -69,22 +69,47 @@ function firstValue(record: Record<string, unknown>, attributes: string[]): stri
   return undefined;
 }
 
-/** What the sources' records say about one person, read through the profile's identity fields. */
-function personFromRecords(deps: Pick<Dependencies, 'profile'>, email: string, records: Array<Record<string, unknown>>): AffectedPerson {
+/** One affected person to list: as the operator gave them, or as the sources' records (foundIn) describe them. */
+interface Listed {
+  person: AffectedPerson;
+  foundIn: string[];
+  recordsLanguage?: Language;
+}
+
+/** A language the profile offers (the operator writes the mail's text in those), or nothing. */
+function offered(deps: Pick<Dependencies, 'profile'>, language: unknown): Language | undefined {
+  return deps.profile.languages.includes(language as Language) ? (language as Language) : undefined;
+}
+
+/**
+ * What the sources' records say about one person, read through the profile's identity fields; apart, the language
+ * the records give them (which the person's own requests outrank, see readingLanguage).
+ */
+function personFromRecords(deps: Pick<Dependencies, 'profile'>, email: string, records: Array<Record<string, unknown>>): Listed {
   const fields = deps.profile.breaches.identityFields;
   const pick = (attributes: string[]) => records.map((record) => firstValue(record, attributes)).find(Boolean);
   const name = records
     .map((record) => fields.name.map((parts) => parts.map((part) => firstValue(record, [part])).filter(Boolean).join(' ')).find(Boolean))
     .find(Boolean);
-  const language = pick(fields.language);
   const iin = pick(fields.iin);
+  const recordsLanguage = offered(deps, pick(fields.language));
   return {
-    email,
-    ...(name && { name }),
-    ...(iin && { iin }),
-    ...(pick(fields.phone) && { phone: pick(fields.phone) }),
-    ...(LANGUAGES.includes(language as Language) && { language: language as Language }),
+    person: { email, ...(name && { name }), ...(iin && { iin }), ...(pick(fields.phone) && { phone: pick(fields.phone) }) },
+    foundIn: [],
+    ...(recordsLanguage && { recordsLanguage }),
   };
+}
+
+/**
+ * The language a person's breach mail is in: the one the operator gave; else that of the person's latest confirmed
+ * request (the language they chose to write to us in; an unconfirmed one may be a stranger's); else the one their
+ * records give; else the profile's default.
+ */
+async function readingLanguage(deps: Pick<Dependencies, 'profile' | 'requests' | 'personKey'>, { person, recordsLanguage }: Listed): Promise<Language> {
+  if (person.language) return person.language;
+  const requests = person.email ? await deps.requests.findByPerson(await deps.personKey(person.email)) : [];
+  const written = requests.filter((request) => request.verifiedAt).map((request) => offered(deps, request.language));
+  return written.find(Boolean) ?? recordsLanguage ?? deps.profile.defaultLanguage;
 }
 
 export interface AddSubjectsResult {
@@ -102,12 +127,12 @@ export interface AddSubjectsResult {
  * addresses it holds records about (find only — nothing is changed). Each is kept under a keyed hash of their
  * identifier with what the notice needs; a person listed again is not added twice.
  */
-export async function addAffectedSubjects(deps: Deps & Pick<Dependencies, 'keyedHash' | 'connectorFor'>, breachId: string, input: unknown): Promise<AddSubjectsResult> {
+export async function addAffectedSubjects(deps: Deps & Pick<Dependencies, 'keyedHash' | 'connectorFor' | 'requests' | 'personKey'>, breachId: string, input: unknown): Promise<AddSubjectsResult> {
   const parsed = parseAddSubjects(input);
   const breach = await deps.breaches.get(breachId);
   const failedSources = new Set<string>();
   let notFound = 0;
-  let people: Array<{ person: AffectedPerson; foundIn: string[] }>;
+  let people: Listed[];
   if ('people' in parsed) {
     people = parsed.people.map((person) => ({ person, foundIn: [] }));
   } else {
@@ -126,15 +151,16 @@ export async function addAffectedSubjects(deps: Deps & Pick<Dependencies, 'keyed
         notFound++;
         continue;
       }
-      people.push({ person: personFromRecords(deps, address, found.flatMap((f) => f.records)), foundIn: found.map((f) => f.sourceId) });
+      people.push({ ...personFromRecords(deps, address, found.flatMap((f) => f.records)), foundIn: found.map((f) => f.sourceId) });
     }
   }
   let added = 0;
-  for (const { person, foundIn } of people) {
+  for (const listed of people) {
+    const { person, foundIn } = listed;
     const subject: AffectedSubject = {
       ...person,
       key: await subjectKey(deps, person),
-      language: person.language ?? deps.profile.defaultLanguage,
+      language: await readingLanguage(deps, listed),
       foundIn,
       delivery: { status: person.email ? 'pending' : 'no_address' },
     };

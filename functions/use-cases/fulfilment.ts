@@ -8,7 +8,7 @@ import type { Language, RequestType } from '../domain/request-types.ts';
 import { processorNotice } from '../domain/processor-notice.ts';
 import { NOTICE_TYPES, type NoticeType, type SourceStep } from '../domain/request-policy.ts';
 import type { Dependencies } from './dependencies.ts';
-import { consentFlags, destroys, sourceSteps, type ReviewReason } from './fulfilment-plan.ts';
+import { consentFlags, destroys, plannedSources, sourceSteps, type ReviewReason } from './fulfilment-plan.ts';
 import { assertMayChangeData } from './guards.ts';
 import { alertOperator } from './notify.ts';
 import type { DataSourceConnector, NoticeDelivery, SourceOutcome, SourceResult, Subject } from './ports.ts';
@@ -29,9 +29,14 @@ function changesForSource(profile: Pick<OperatorProfile, 'sources'>, source: Dat
   return Object.fromEntries(Object.entries(changes).filter(([field]) => source.fields[field]?.correctable));
 }
 
-/** A legal duty to keep the data wins over its destruction; the answer names the basis. */
-function heldBasis(source: DataSource, request: DataSubjectRequest): SourceOutcome | undefined {
-  return source.legalHold ? { status: 'kept', basis: localize(source.legalHold.basis, request.language) } : undefined;
+/**
+ * A legal duty to keep the data wins over its destruction; the answer names the basis. A source that holds nothing of
+ * the person keeps nothing of theirs: it has nothing to destroy, and the answer must not say it keeps their data.
+ */
+async function keptUnderHold(source: DataSource, connector: DataSourceConnector, subject: Subject, request: DataSubjectRequest): Promise<SourceOutcome | undefined> {
+  if (!source.legalHold) return undefined;
+  if (!(await connector.find(subject)).length) return { status: 'done', affected: 0 };
+  return { status: 'kept', basis: localize(source.legalHold.basis, request.language) };
 }
 
 async function runStep(deps: Pick<Dependencies, 'profile'>, step: SourceStep, source: DataSource, connector: DataSourceConnector, subject: Subject, request: DataSubjectRequest, result: SourceResult): Promise<SourceOutcome> {
@@ -48,12 +53,12 @@ async function runStep(deps: Pick<Dependencies, 'profile'>, step: SourceStep, so
     case 'consent_flags':
       return connector.withdrawConsent(subject, consentFlags(deps.profile, source, request.types));
     case 'consent_withdrawal':
-      return deps.profile.consentWithdrawal.sources === 'block' ? connector.block(subject) : (heldBasis(source, request) ?? connector.erase(subject));
+      return deps.profile.consentWithdrawal.sources === 'block' ? connector.block(subject) : ((await keptUnderHold(source, connector, subject, request)) ?? connector.erase(subject));
     case 'marketing_opt_out':
       // A mailing list holds nothing the law makes us keep: the person leaves it.
       return connector.erase(subject);
     case 'erasure':
-      return heldBasis(source, request) ?? connector.erase(subject);
+      return (await keptUnderHold(source, connector, subject, request)) ?? connector.erase(subject);
   }
 }
 
@@ -128,11 +133,40 @@ export async function applyToSource(deps: Pick<Dependencies, 'profile' | 'reques
   return { sourceId, outcomes };
 }
 
-/** Which processors and recipients hear of which types of this request. */
-function noticesFor(profile: OperatorProfile, request: DataSubjectRequest): Array<{ processor: Processor; type: NoticeType }> {
+/** What the request did in our own sources, as far as the notices to processors depend on it. */
+interface OwnRecords {
+  /** Some source changed a record as the person asked: only then is there a correction to tell of. */
+  corrected: boolean;
+  /**
+   * The request asked something of our sources, every step finished, and none found, changed or kept anything of the
+   * person: the notice says so, rather than let the processor think our records held data it should match. A request
+   * that asked nothing of them (no source keeps what it concerns) says nothing of our records.
+   */
+  untouched: boolean;
+}
+
+async function ownRecords(deps: Pick<Dependencies, 'profile' | 'requests'>, request: DataSubjectRequest): Promise<OwnRecords> {
+  const results = await deps.requests.listSourceResults(request.id);
+  const outcomes = plannedSources(deps.profile, request.types).flatMap((source) =>
+    sourceSteps(deps.profile, source, request.types).map((step) => results.find((r) => r.sourceId === source.id)?.outcomes[step]),
+  );
+  return {
+    corrected: results.some(({ outcomes: { rectification } }) => rectification?.status === 'done' && rectification.affected > 0),
+    untouched: outcomes.length > 0 && outcomes.every((outcome) => outcome?.status === 'done' && outcome.affected === 0),
+  };
+}
+
+/**
+ * Which processors and recipients hear of which types of this request. A correction that changed nothing is told to
+ * nobody: there is no change to tell of, nor current data to ask us for. A request to stop, block, unblock or destroy
+ * is told even where our records held nothing: a processor may hold what we no longer do (it received it from us
+ * earlier, or collected it for us), and the law's demand reaches it all the same.
+ */
+function noticesFor(profile: OperatorProfile, request: DataSubjectRequest, own: OwnRecords): Array<{ processor: Processor; type: NoticeType }> {
   return profile.processors.flatMap((processor) =>
     request.types
       .filter((t): t is NoticeType => (NOTICE_TYPES as readonly RequestType[]).includes(t) && processor.notifyOn.includes(t as NoticeType))
+      .filter((type) => type !== 'rectification' || own.corrected)
       .map((type) => ({ processor, type })),
   );
 }
@@ -206,12 +240,13 @@ const SHORTEST_NOTICE_MS = 1_000;
  * operator's. A notice that throws fails the step, but only once every other has been sent and recorded.
  */
 export async function notifyProcessors(
-  deps: Pick<Dependencies, 'profile' | 'publicUrl' | 'processorNotifier' | 'openWork' | 'mailer' | 'sentMail' | 'audit' | 'clock'>,
+  deps: Pick<Dependencies, 'profile' | 'requests' | 'publicUrl' | 'processorNotifier' | 'openWork' | 'mailer' | 'sentMail' | 'audit' | 'clock'>,
   request: DataSubjectRequest,
   invocationEndsAt: Date,
 ): Promise<{ notified: number; failed: number }> {
   const requestId = request.id;
-  const notices = noticesFor(deps.profile, request);
+  const own = await ownRecords(deps, request);
+  const notices = noticesFor(deps.profile, request, own);
   if (!notices.length) return { notified: 0, failed: 0 };
   const standings = noticeStandings(await deps.audit.list(requestId));
   const settled = (id: string) => standings.get(id)?.state === 'delivered' || standings.get(id)?.state === 'told by hand';
@@ -227,7 +262,7 @@ export async function notifyProcessors(
   };
   // Every notice comes to its end before the step goes on or fails: one still running after a failure would be sent
   // again by the retry, which reads the trail without it.
-  const outcomes = await Promise.allSettled(toTell.map(({ processor, type }) => tell(deps, request, processor, type, noticesEndAt - deps.clock.now().getTime(), record)));
+  const outcomes = await Promise.allSettled(toTell.map(({ processor, type }) => tell(deps, request, processor, type, own, noticesEndAt - deps.clock.now().getTime(), record)));
   // Read again: what this run recorded, and a follow-up the operator marked done while the notices were out.
   const after = noticeStandings(await deps.audit.list(requestId));
   const tried = new Set(toTell.map(({ processor, type }) => noticeWorkId(processor.id, type)));
@@ -267,6 +302,7 @@ async function tell(
   request: DataSubjectRequest,
   processor: Processor,
   type: NoticeType,
+  own: OwnRecords,
   withinMs: number,
   record: (event: AuditEvent) => Promise<void>,
 ): Promise<void> {
@@ -277,7 +313,7 @@ async function tell(
   const mail = m.mail('processorNotice', {
     reference: requestId,
     controller: localize(deps.profile.operator.name, language),
-    action: m.processorAction(type),
+    action: [m.processorAction(type), ...(own.untouched ? [m.processorNothingHeld] : [])].join('\n\n'),
     type: m.kindName(type),
     submittedAt: m.date(request.receivedAt, request.deadline.timeZone),
     email: request.email,

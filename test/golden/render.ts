@@ -7,6 +7,7 @@ import { LANGUAGES, REQUEST_TYPES, type Language, type RequestType } from '../..
 import { hashSecretCode } from '../../functions/domain/secret-code.ts';
 import { notifyAndAnswer } from '../../functions/use-cases/answer.ts';
 import { withdrawForRequest } from '../../functions/use-cases/consent.ts';
+import { addAffectedSubjects, approvePersonNotice, recordBreach } from '../../functions/use-cases/breaches.ts';
 import { applyToSource } from '../../functions/use-cases/fulfilment.ts';
 import { applyDecision, decide, extendDeadline, writeToPerson } from '../../functions/use-cases/operator.ts';
 import { enterRequest } from '../../functions/use-cases/operator-actions.ts';
@@ -27,8 +28,9 @@ import type { OutgoingMail } from '../../functions/use-cases/ports.ts';
 
 /** Tuesday 10 February 2026, 10:15 in Astana: no holiday near, so every due date is an ordinary one. */
 export const RECEIVED_AT = new Date('2026-02-10T05:15:00Z');
-/** The one random value a mail carries: download tokens, written as this in the golden files. */
+/** The random values a mail carries: download tokens, and a breach's reference; written as these in the golden files. */
 const TOKEN = /token=[A-Za-z0-9_-]{43}/g;
+const BREACH_REFERENCE = /BRC-[0-9A-Z]{5}-[0-9A-Z]{5}/g;
 const VERIFICATION_CODE = 'golden-verification-code-golden-verification-code';
 /** The operator key a decision is made with (recorded in the trail, never in mail). */
 const OPERATOR = { kind: 'key', keyId: 'key-golden' } as const;
@@ -80,8 +82,23 @@ export const GOLDEN_PROFILES: readonly GoldenProfile[] = [
 /** A person's mail asking for a correction: its subject, which derbes' mails answer under once the address is confirmed. */
 const MAIL_SUBJECT: Localized = { ru: 'Изменение номера телефона', kk: 'Телефон нөмірін өзгерту', en: 'Change of my phone number' };
 
+/** A breach as the operator records it, detected that morning in Astana. */
+const BREACH = {
+  detectedAt: '2026-02-10T09:00:00+05:00',
+  description: 'Выгрузка клиентской базы была доступна по открытой ссылке',
+  dataCategories: ['ФИО', 'телефон', 'адрес электронной почты'],
+  systems: ['CRM'],
+  measuresTaken: 'Ссылка отключена',
+  responsible: { name: 'Ержан', email: 'security@vnedrah.example' },
+};
+
 /** What the operator writes, in the person's language (their own words, as they would type them). */
-const OPERATOR_WORDS: Record<'answer' | 'claimAnswer' | 'refusalReason' | 'claimRefusalReason' | 'extensionReason' | 'question', Localized> = {
+const OPERATOR_WORDS: Record<'answer' | 'claimAnswer' | 'refusalReason' | 'claimRefusalReason' | 'extensionReason' | 'question' | 'breach', Localized> = {
+  breach: {
+    ru: 'Выгрузка клиентской базы два часа была доступна по открытой ссылке. Ссылку мы отключили. Рекомендуем сменить пароль от личного кабинета.',
+    kk: 'Клиенттер базасының көшірмесі екі сағат бойы ашық сілтеме арқылы қолжетімді болды. Сілтемені өшірдік. Жеке кабинетіңіздің құпиясөзін ауыстыруды ұсынамыз.',
+    en: 'An export of our customer database could be reached through an open link for two hours. We have disabled the link. We recommend that you change the password of your account.',
+  },
   question: {
     ru: 'Уточните, пожалуйста, номер договора, о котором идёт речь в вашей претензии.',
     kk: 'Талабыңызда қай шарт туралы айтылып тұрғанын, оның нөмірін нақтылап жіберіңізші.',
@@ -480,6 +497,20 @@ const CASES: readonly Case[] = [
       await receipt(system, id);
     },
   },
+  // A withdrawal of someone no source holds: the processors are told of it, and that our own records held nothing.
+  { ...answerCase('answer-consent-withdrawal-nothing-found', ['consent_withdrawal']), person: 'nobody', profiles: ['vnedrah'] },
+  {
+    // A breach: the person, found in the sources, had written to us in this language, and reads the operator's words in it.
+    name: 'breach-person-notice',
+    profiles: ['vnedrah'],
+    run: async (system, id, language, golden) => {
+      await createRequest(system, id, { email: golden.person, name: golden.name }, language, ['access']);
+      await confirmed(system, id);
+      const { breach } = await recordBreach(system.deps, BREACH);
+      await addAffectedSubjects(system.deps, breach.id, { find: [golden.person] });
+      await approvePersonNotice(system.deps, breach.id, { texts: OPERATOR_WORDS.breach });
+    },
+  },
 ];
 
 /** An operator enters a request taken by phone, post or in person, as the console does: stored under the case's reference. */
@@ -543,7 +574,7 @@ export async function renderGoldenMails(): Promise<GoldenMail[]> {
           // Outside the demo, operator and processor mails come from the run in the operator's own language.
           if (where.kind !== 'person' && golden.slug !== 'demo' && language !== base.defaultLanguage) continue;
           if (mails.has(where.path)) continue;
-          mails.set(where.path, { ...where, to: mail.to, fromName: mail.fromName, inReplyTo: mail.inReplyTo, references: mail.references, subject: mail.subject, text: mail.text.replace(TOKEN, 'token=<token>'), profile: golden });
+          mails.set(where.path, { ...where, to: mail.to, fromName: mail.fromName, inReplyTo: mail.inReplyTo, references: mail.references, subject: mail.subject.replace(BREACH_REFERENCE, 'BRC-00000-00000'), text: mail.text.replace(TOKEN, 'token=<token>').replace(BREACH_REFERENCE, 'BRC-00000-00000'), profile: golden });
         }
       }
     }

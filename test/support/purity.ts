@@ -6,7 +6,8 @@ import type { Language } from '../../functions/domain/request-types.ts';
  * person (names, records, the operator's own words), which are removed before the words are looked at.
  */
 
-const REFERENCE = /DRB-[0-9A-Z]{5}-[0-9A-Z]{5}/g;
+/** A request's reference, or a breach's. */
+const REFERENCE = /(?:DRB|BRC)-[0-9A-Z]{5}-[0-9A-Z]{5}/g;
 const URL = /https?:\/\/\S+/g;
 const ADDRESS = /[^\s<>()«»"',;:]+@[^\s<>()«»"',;:]+\.[^\s<>()«»"',;:.]+/g;
 /** Roman numerals name laws and clauses («№ 94-V», «статья 19 (II)»). */

@@ -2,8 +2,7 @@ import * as z from '../schema.ts';
 import { onFirstUse } from '../on-first-use.ts';
 import { ConfigurationError, toFieldProblems, type FieldProblem } from '../errors.ts';
 import { loadMessageCatalogue, loadedMessageCatalogue, messageCatalogueFile } from '../message-catalogues.ts';
-import { formatInZone, parseInstant } from '../deadlines/local-time.ts';
-import { dateFormatSchema, fill } from '../messages.ts';
+import { fill, messagesFor } from '../messages.ts';
 import type { EscalationKind } from '../deadlines/index.ts';
 import { LANGUAGES, type Language } from '../request-types.ts';
 import { BREACH_NOTICE_FIELDS } from './notice-fields.ts';
@@ -59,7 +58,7 @@ const breachTextsSchema = onFirstUse(() => {
 export type BreachTexts = z.infer<ReturnType<typeof breachTextsSchema>>;
 
 export function parseBreachTexts(catalog: unknown, source: string): BreachTexts {
-  const parsed = z.object({ breach: breachTextsSchema(), dateFormat: dateFormatSchema() }).safeParse(catalog);
+  const parsed = z.object({ breach: breachTextsSchema() }).safeParse(catalog);
   if (!parsed.success) throw new ConfigurationError(source, toFieldProblems(parsed.error.issues));
   const texts = parsed.data.breach;
   const problems: FieldProblem[] = [];
@@ -75,7 +74,7 @@ export function parseBreachTexts(catalog: unknown, source: string): BreachTexts 
   return texts;
 }
 
-const parsed = new Map<Language, { texts: BreachTexts; dateFormat: string }>();
+const parsed = new Map<Language, BreachTexts>();
 
 /** Validates the texts of every language in these catalogues (throws ConfigurationError naming the file and field). */
 export function checkBreachTexts(catalogues: Record<Language, unknown>): void {
@@ -90,18 +89,15 @@ export async function loadBreachTexts(language: Language): Promise<ReturnType<ty
 
 /** A loaded language's texts (message-catalogues.ts), validated on first use; TextsNotLoadedError if not loaded. */
 export function breachTexts(language: Language) {
-  let catalog = parsed.get(language);
-  if (!catalog) {
-    const document = loadedMessageCatalogue(language);
-    // parseBreachTexts has checked the date format too.
-    catalog = { texts: parseBreachTexts(document, messageCatalogueFile(language)), dateFormat: (document as { dateFormat: string }).dateFormat };
-    parsed.set(language, catalog);
+  let texts = parsed.get(language);
+  if (!texts) {
+    texts = parseBreachTexts(loadedMessageCatalogue(language), messageCatalogueFile(language));
+    parsed.set(language, texts);
   }
-  const { texts, dateFormat } = catalog;
   return {
     texts,
     fill,
-    /** An instant as the reader reads it, in the zone the deadline was computed in. */
-    date: (iso: string, timeZone: string) => `${formatInZone(parseInstant(iso), timeZone, dateFormat, language)} (${timeZone})`,
+    /** An instant as the reader reads it, in the zone the deadline was computed in, named as in every other mail. */
+    date: messagesFor(language).date,
   };
 }

@@ -13,6 +13,7 @@ const VNEDRAH = 'profiles/seeds/vnedrah.json';
 const NURLAN = 'nurlan.abenov@mail.example';
 const NOBODY = 'nobody.here@mail.example';
 const ARMAN = 'arman.zhaksybekov@mail.example';
+const GULNARA = 'gulnara.tokhtarova@mail.example';
 
 const sourceName = (s: MemorySystem, id: string) => `"${localize(s.deps.profile.sources.find((source) => source.id === id)!.description, 'en')}"`;
 const processorName = (s: MemorySystem, id: string) => localize(s.deps.profile.processors.find((p) => p.id === id)!.name, 'en');
@@ -78,6 +79,25 @@ describe('the change sections', () => {
     const answer = await runToAnswer(s, request.id);
     expect(answer).toContain(`${sourceName(s, 'payments')}: ${localize(s.deps.profile.sources[1]!.legalHold!.basis, 'en')}. Retention period: five years after the end of the year of the payment.`);
     expect(answer).not.toContain('for as long as the law requires');
+  });
+
+  it('erasure and withdrawal of someone a held source holds nothing of: that source is not said to keep their data', async () => {
+    // Gulnara has an account and reviews, but no payments (the source the law keeps).
+    for (const types of [['erasure'], ['consent_withdrawal']] as const) {
+      const s = systemFor(VNEDRAH);
+      const request = await placeRequest(s, [...types], { email: GULNARA });
+      const answer = await runToAnswer(s, request.id);
+      expect(answer).toContain(sourceName(s, 'accounts'));
+      expect(answer).not.toContain('Kept because the law requires it');
+      expect(answer).not.toContain(sourceName(s, 'payments'));
+      expect((await s.deps.requests.listSourceResults(request.id)).find((r) => r.sourceId === 'payments')!.outcomes[types[0]]).toEqual({ status: 'done', affected: 0 });
+    }
+    // Someone no source holds, asking to see, withdraw and opt out: nothing held, and nothing said to be kept.
+    const s = systemFor(VNEDRAH);
+    const nobody = await placeRequest(s, ['access', 'consent_withdrawal', 'marketing_opt_out'], { email: NOBODY, language: 'kk' });
+    const answer = await runToAnswer(s, nobody.id);
+    expect(answer).toContain('Тексерілген жүйелерде сіз туралы дербес деректер жоқ.');
+    expect(answer).not.toContain('Заң талап ететіндіктен сақталды');
   });
 
   it('erasure of someone nobody holds: nothing to destroy', async () => {

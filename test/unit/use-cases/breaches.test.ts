@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, ValidationError } from '../../../functions/domain/errors.ts';
 import { addAffectedSubjects, approvePersonNotice, authorityNotice, breachView, recordBreach, recordFiling } from '../../../functions/use-cases/breaches.ts';
-import { BREACH_INPUT, mailsTo, NOW, systemFor } from '../../support/flow.ts';
+import { BREACH_INPUT, mailsTo, NOW, placeRequest, systemFor } from '../../support/flow.ts';
 
 const noRender = async () => Buffer.from('');
 
@@ -52,6 +52,29 @@ describe('approvePersonNotice', () => {
     expect(mailsTo(s, 'a@mail.example')).toHaveLength(1);
   });
 
+  it('mails each person in the language they read — the operator\'s word, their confirmed requests\', their records\', else the default — with the time as every mail says it', async () => {
+    const { s, breach } = await recorded();
+    // Aigerim wrote to us in English; Daniyar's record says Kazakh, and a request in his name nobody confirmed says English.
+    await placeRequest(s, ['access'], { email: 'aigerim@example.kz', language: 'en' });
+    s.sources.get('customers')!.records.find((r) => r.email === 'daniyar@example.kz')!.language = 'kk';
+    await placeRequest(s, ['access'], { email: 'daniyar@example.kz', language: 'en', status: 'AWAITING_VERIFICATION' });
+    await addAffectedSubjects(s.deps, breach.id, { find: ['aigerim@example.kz', 'daniyar@example.kz'] });
+    // The operator says Sam reads English though he wrote in Russian; nothing is known of Ainur.
+    await placeRequest(s, ['access'], { email: 'sam@mail.example', language: 'ru' });
+    await addAffectedSubjects(s.deps, breach.id, { people: [{ email: 'sam@mail.example', language: 'en' }, { email: 'ainur@mail.example' }] });
+    await expect(approvePersonNotice(s.deps, breach.id, { texts: { ru: 'Смените пароль.', en: 'Change your password.' } })).rejects.toMatchObject({ problems: [{ field: 'texts.kk' }] });
+    await approvePersonNotice(s.deps, breach.id, { texts: { ru: 'Смените пароль.', kk: 'Құпиясөзіңізді ауыстырыңыз.', en: 'Change your password.' } });
+    const mail = (to: string) => mailsTo(s, to).map((m) => m.text);
+    expect(mail('aigerim@example.kz')).toEqual([expect.stringContaining('tells you: on 10 February 2026, 09:00 Astana time we detected a breach')]);
+    expect(mail('aigerim@example.kz')[0]).toContain('Change your password.');
+    expect(mail('daniyar@example.kz')).toEqual([expect.stringContaining('хабарлайды: 2026 жылғы 10 ақпан, 09:00 (Астана уақыты) дербес деректер қауіпсіздігінің бұзылғаны анықталды')]);
+    expect(mail('daniyar@example.kz')[0]).toContain('Құпиясөзіңізді ауыстырыңыз.');
+    expect(mail('sam@mail.example')).toEqual([expect.stringContaining('Change your password.')]);
+    expect(mail('ainur@mail.example')).toEqual([expect.stringContaining('сообщает: 10 февраля 2026, 09:00 по времени Астаны обнаружено нарушение')]);
+    expect(mail('ainur@mail.example')[0]).toContain('Смените пароль.');
+    for (const text of s.mailer.sent.map((m) => m.text)) expect(text).not.toContain('Asia/Almaty');
+  });
+
   it('is refused while nobody with an address is listed', async () => {
     const { s, breach } = await recorded();
     await expect(approvePersonNotice(s.deps, breach.id, { texts: { ru: 'x' } })).rejects.toBeInstanceOf(ConflictError);
@@ -63,6 +86,11 @@ describe('the notice to the authority', () => {
     const { s, breach } = await recorded();
     const notice = await authorityNotice(s.deps, breach.id, { language: 'ru', format: 'text' }, noRender);
     expect(notice.text).toContain(BREACH_INPUT.description);
+    // Every time in it as people say it, in each language of the notice.
+    expect(notice.text).toContain('обнаруженном 10 февраля 2026, 09:00 по времени Астаны.');
+    const kk = await authorityNotice(s.deps, breach.id, { language: 'kk', format: 'text' }, noRender);
+    expect(kk.text).toContain('2026 жылғы 10 ақпан, 09:00 (Астана уақыты) анықталған дербес деректер қауіпсіздігінің бұзылғаны туралы хабарлаймыз.');
+    for (const text of [notice.text, kk.text]) expect(text).not.toContain('Asia/Almaty');
     expect((await s.deps.audit.list(breach.id)).find((e) => e.type === 'breach.notice_produced')!.detail).toMatchObject({ sha256: notice.sha256, missing: notice.missing });
     const filed = await recordFiling(s.deps, breach.id, { reference: 'KZ-2026-17' });
     expect(filed.notices[0]).toMatchObject({ filedAt: NOW.toISOString(), filingReference: 'KZ-2026-17' });

@@ -9,11 +9,12 @@ import { notifyAndAnswer } from '../../../functions/use-cases/answer.ts';
 import { AFTER_NOTICES_MS, applyToSource, notifyProcessors } from '../../../functions/use-cases/fulfilment.ts';
 import { plannedSources } from '../../../functions/use-cases/fulfilment-plan.ts';
 import { BLOCKED_ATTRIBUTE } from '../../../functions/use-cases/ports.ts';
-import { aMinuteOn, mailsTo, NOW, OPERATOR, operatorMails, placeRequest, systemFor } from '../../support/flow.ts';
+import { aMinuteOn, mailsTo, NOW, OPERATOR, operatorMails, placeRequest, runToAnswer, systemFor } from '../../support/flow.ts';
 
 const VNEDRAH = 'profiles/seeds/vnedrah.json';
 const NURLAN = 'nurlan.abenov@mail.example';
 const ARMAN = 'arman.zhaksybekov@mail.example';
+const NOBODY = 'nobody.here@mail.example';
 
 describe('applyToSource', () => {
   it('reads the person\'s records (and nobody else\'s) for an access request, and records the outcome', async () => {
@@ -162,6 +163,44 @@ describe('notifyProcessors', () => {
     const notified = (await s.deps.audit.list(request.id)).filter((e) => e.type === 'processor.notified').map((e) => `${e.detail.processorId}:${e.detail.delivered}`);
     expect(notified.slice(4).sort()).toEqual(['delivery:false', 'sellers:false']);
     expect((await s.openWork.list()).map((item) => item.id).sort()).toEqual(['processor:delivery:blocking', 'processor:sellers:blocking']);
+  });
+
+  it('tells of a correction only where it changed our records: one that changed nothing is told to nobody', async () => {
+    const s = systemFor(VNEDRAH, { webhook: 'delivered' });
+    const address = 'г. Сатпаев, ул. Абая, 7, кв. 3';
+    const corrected = await placeRequest(s, ['rectification'], { email: NURLAN, changes: { address } });
+    await runToAnswer(s, corrected.id);
+    expect(mailsTo(s, 'privacy@delivery.example').map((m) => m.text)).toEqual([expect.stringContaining('Персональные данные этого субъекта изменены. Запросите у нас актуальные сведения')]);
+    // The same correction of someone no source holds: nothing changed, nothing to tell.
+    s.mailer.sent.length = 0;
+    const request = await placeRequest(s, ['rectification'], { email: NOBODY, changes: { address } });
+    const answer = await runToAnswer(s, request.id);
+    expect(answer).toContain('There was nothing to correct');
+    expect(answer).not.toContain('We have told');
+    expect((await s.deps.audit.list(request.id)).filter((e) => e.type === 'processor.notified')).toEqual([]);
+    expect(s.mailer.sent.filter((m) => m.to !== NOBODY)).toEqual([]);
+  });
+
+  it('tells of a withdrawal of someone our records hold nothing of, and says that our records held nothing', async () => {
+    const s = systemFor(VNEDRAH, { webhook: 'delivered' });
+    const nobody = await placeRequest(s, ['access', 'consent_withdrawal', 'marketing_opt_out'], { email: NOBODY });
+    await runToAnswer(s, nobody.id);
+    const [notice, ...more] = mailsTo(s, 'privacy@delivery.example');
+    expect(more).toEqual([]);
+    expect(notice!.text).toContain(
+      'Субъект отозвал согласие. Просим прекратить обработку его персональных данных, основанную на этом согласии.\n\n' +
+        'В наших собственных системах по этому запросу делать было нечего: данных, которых он касается, у нас нет. Сообщаем вам, потому что такие данные могут быть у вас — например, если вы получили их от нас раньше.',
+    );
+    // In the processor's own language (the profile's default where it gives none), for each type it is told of.
+    const partners = mailsTo(s, 'privacy@ad-partners.example').map((m) => m.text);
+    expect(partners).toHaveLength(2);
+    for (const text of partners) expect(text).toContain('There was nothing to do for this request in our own systems: we hold none of the data it concerns.');
+    // Someone whose records the withdrawal destroyed: the processor hears the demand alone.
+    s.mailer.sent.length = 0;
+    const nurlan = await placeRequest(s, ['consent_withdrawal'], { email: NURLAN });
+    await runToAnswer(s, nurlan.id);
+    expect(mailsTo(s, 'privacy@delivery.example')[0]!.text).toContain('Субъект отозвал согласие.');
+    expect(mailsTo(s, 'privacy@delivery.example')[0]!.text).not.toContain('В наших собственных системах');
   });
 
   it('tells nobody of an access request', async () => {
