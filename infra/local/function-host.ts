@@ -16,15 +16,18 @@ interface Sandbox {
   worker: Worker;
   ready: Promise<void>;
   inFlight: Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>;
+  /** An invocation in it timed out: it takes no new ones and ends once nothing runs in it. */
+  retired: boolean;
 }
 
 /**
  * Runs each function of the template as Lambda would: its own bundle in its own worker thread (its own module
  * instance), started on first use, with only its own template environment plus what the local runtime must add —
  * the endpoints of the local AWS services, its own credentials (which the endpoints check against its role), and
- * LAMBDA_TASK_ROOT. A setting a function lacks in the template is missing here too. An invocation that outlives
- * the template's Timeout fails with Sandbox.Timedout; a sandbox that crashes fails what it was running and is
- * replaced on the next invocation.
+ * LAMBDA_TASK_ROOT. A setting a function lacks in the template is missing here too. Its heap is held to the
+ * template's MemorySize: past it the sandbox ends and what ran in it fails with Runtime.OutOfMemory. An invocation
+ * that outlives the template's Timeout fails with Sandbox.Timedout and its sandbox is ended, so a runaway invocation
+ * cannot take the machine; a sandbox that crashes fails what it was running and is replaced on the next invocation.
  */
 export class FunctionHost {
   private readonly sandboxes = new Map<string, Sandbox>();
@@ -70,13 +73,15 @@ export class FunctionHost {
       env: this.environment(logicalId),
       workerData: { bundle, functionName: fn.logicalId, functionArn: functionArn(fn.logicalId), memorySize: fn.memorySize },
       name: fn.logicalId,
+      // Lambda gives a function MemorySize in all; its heap gets that, the rest of the process is the worker's own.
+      resourceLimits: { maxOldGenerationSizeMb: fn.memorySize },
     });
     const inFlight: Sandbox['inFlight'] = new Map();
     let markReady!: () => void;
     let failReady!: (error: Error) => void;
     const ready = new Promise<void>((resolve, reject) => ((markReady = resolve), (failReady = reject)));
     ready.catch(() => undefined);
-    const sandbox: Sandbox = { worker, ready, inFlight };
+    const sandbox: Sandbox = { worker, ready, inFlight, retired: false };
     const fail = (error: Error) => {
       if (this.sandboxes.get(logicalId) === sandbox) this.sandboxes.delete(logicalId);
       failReady(error);
@@ -99,8 +104,10 @@ export class FunctionHost {
     );
     worker.on('error', (error) => {
       console.error(`[lambda] ${logicalId} ${initialised ? 'crashed' : 'failed to start'}: ${error.name}: ${error.message}`);
-      // A failed start reports the error its module threw; a crash later, that the runtime exited.
-      fail(initialised ? new FunctionError('Runtime.ExitError', `${logicalId}: the runtime exited (${error.name}: ${error.message})`) : new FunctionError(error.name, error.message));
+      // Out of memory is Lambda's own error; otherwise a failed start reports the error its module threw, a crash later
+      // that the runtime exited.
+      if ((error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') fail(new FunctionError('Runtime.OutOfMemory', `${logicalId}: the runtime exceeded its ${fn.memorySize} MB`));
+      else fail(initialised ? new FunctionError('Runtime.ExitError', `${logicalId}: the runtime exited (${error.name}: ${error.message})`) : new FunctionError(error.name, error.message));
     });
     worker.on('exit', (code) => fail(new FunctionError('Runtime.ExitError', `${logicalId}: the runtime exited with code ${code}`)));
     this.sandboxes.set(logicalId, sandbox);
@@ -117,18 +124,23 @@ export class FunctionHost {
     const id = this.nextId++;
     const started = performance.now();
     const billed = () => this.meter?.invocation(logicalId, fn.memorySize, performance.now() - started);
+    // A retired sandbox ends once its last invocation ends (a retired one is never handed new ones).
+    const endIfRetired = () => sandbox.retired && !sandbox.inFlight.size && void sandbox.worker.terminate();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         sandbox.inFlight.delete(id);
         billed();
         reject(new FunctionError('Sandbox.Timedout', `Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`));
-        // Lambda ends a sandbox whose invocation timed out; here a sandbox serves concurrent invocations, so it
-        // ends only when nothing else runs in it.
-        if (!sandbox.inFlight.size) void sandbox.worker.terminate();
+        // Lambda ends a sandbox whose invocation timed out. Here a sandbox serves concurrent invocations: the next ones
+        // go to a new sandbox at once, and this one ends when nothing else runs in it — at the latest when the
+        // others time out too, so a runaway invocation holds its memory and a core for one Timeout more at most.
+        sandbox.retired = true;
+        if (this.sandboxes.get(logicalId) === sandbox) this.sandboxes.delete(logicalId);
+        endIfRetired();
       }, fn.timeoutSeconds * 1000);
       sandbox.inFlight.set(id, {
-        resolve: (result) => (clearTimeout(timer), billed(), resolve(result)),
-        reject: (error) => (clearTimeout(timer), billed(), reject(error)),
+        resolve: (result) => (clearTimeout(timer), billed(), resolve(result), endIfRetired()),
+        reject: (error) => (clearTimeout(timer), billed(), reject(error), endIfRetired()),
       });
       // Lambda passes the event as JSON: its text goes to the worker, which parses it (a string is cheaper to pass
       // between threads than the object it holds).

@@ -9,6 +9,8 @@ import type { OperatorProfile } from '../../functions/config/profile-schema.ts';
 import { Settings } from '../../functions/config/settings.ts';
 import type { SesVerdicts } from '../../functions/domain/email/index.ts';
 import { REPO_ROOT } from '../names.ts';
+import { describeRedrive, redriveFailures } from '../cli/commands/mail.ts';
+import { AsyncInvocations } from './async-invocations.ts';
 import { AwsEndpoint, forwardTo } from './aws-endpoint.ts';
 import { cognitoProtocol, dynamoDbProtocol, s3Protocol, secretsManagerProtocol, sesProtocol, stepFunctionsProtocol } from './aws-protocols.ts';
 import { startDatabase, type LocalDatabase, type StartingDatabase } from './dynamodb-local.ts';
@@ -57,7 +59,10 @@ export interface RunningSystem {
   accessDenials(): Denial[];
   /** Resolves once every function's worker has started (they start in the background after start-up, unless `warmFunctions` is false). */
   warm(): Promise<void>;
-  /** Resolves once every message the SMTP front door has accepted so far has been through the intake function. */
+  /**
+   * Resolves once every message the SMTP front door has accepted so far has been through the intake function (retries
+   * included), and the start's re-drive of failed intake is done.
+   */
   mailIntakeIdle(): Promise<void>;
   /** Hands a raw message to the intake function as SES would, with the given verdicts; returns its result. */
   deliverMail(raw: Uint8Array, verdicts: SesVerdicts): Promise<unknown>;
@@ -209,10 +214,28 @@ export async function startLocalSystem(settings: RuntimeSettings, options: Start
 
     const resumedExecutions = stepFunctions.resume();
 
+    // SES invokes intake asynchronously: Lambda keeps each event on disk until intake took it, retries it, and puts
+    // what still fails in the on-failure queue. Events left from the last run are invoked now; intake failures waiting
+    // in that queue are re-driven, as `derbes mail redrive` re-drives them in AWS.
+    const invokeAsIntakeSource = invokeAs('ses.amazonaws.com', { account: LOCAL_ACCOUNT, arn: receiptRule.ruleArn });
+    const asyncInvocations = new AsyncInvocations(settings.dataDir, invokeAsIntakeSource, (functionId) => template.asyncInvokeConfig(functionId));
+    stoppers.push(async () => asyncInvocations.stop());
+    const resumedMail = asyncInvocations.resume();
+    if (resumedMail) log(`  mail intake        ${resumedMail} accepted mails whose intake had not finished are handed to intake again`);
+    const intakeFailures = template.asyncInvokeConfig(receiptRule.functionLogicalId).onFailureQueue;
+    const redriven = intakeFailures
+      ? redriveFailures(asyncInvocations.failureQueue(intakeFailures), receiptRule.functionLogicalId, async (event) => void (await functions.invoke(receiptRule.functionLogicalId, event))).then(
+          (report) => {
+            if (report.redriven || report.failedAgain.length || report.unrecognised.length || Object.keys(report.scheduled).length) for (const line of describeRedrive(report)) log(`  [redrive] ${line}`);
+          },
+          (error: Error) => console.error(`[redrive] ${intakeFailures}: ${error.name}: ${error.message}`),
+        )
+      : Promise.resolve();
     const smtp = new SmtpIntake(
       receiptRule,
       new S3Client({ endpoint: s3Direct, region: LOCAL_REGION, forcePathStyle: true, credentials: { accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY } }),
-      invokeAs('ses.amazonaws.com', { account: LOCAL_ACCOUNT, arn: receiptRule.ruleArn }),
+      invokeAsIntakeSource,
+      (functionId, event) => asyncInvocations.accept(functionId, event),
       options.dnsResolver,
     );
     const smtpPort = await smtp.listen(settings.smtpPort, settings.host);
@@ -303,7 +326,10 @@ export async function startLocalSystem(settings: RuntimeSettings, options: Start
       awsEndpoints,
       accessDenials: () => denials.list(),
       warm: () => warm,
-      mailIntakeIdle: () => smtp.idle(),
+      mailIntakeIdle: async () => {
+        await redriven;
+        await asyncInvocations.idle();
+      },
       deliverMail: (raw, verdicts) => smtp.deliver(raw, verdicts),
       stop: stopAll,
     };

@@ -56,23 +56,24 @@ export interface ReceiptRule {
   functionLogicalId: string;
 }
 
-/**
- * The local stand-in for SES inbound: accepts mail for the receipt rule's recipients, stores the raw message
- * where the S3 action would, computes SPF/DKIM/DMARC with mailauth, and invokes the intake function with an
- * SES-shaped event (retrying twice on failure, like Lambda's asynchronous invocation).
- */
 /** The largest message SES receives (40 MB, the SES quota for email receiving). */
 export const SES_MAX_MESSAGE_BYTES = 40 * 1024 * 1024;
 
+/**
+ * The local stand-in for SES inbound: accepts mail for the receipt rule's recipients, stores the raw message
+ * where the S3 action would, computes SPF/DKIM/DMARC with mailauth, and invokes the intake function with an
+ * SES-shaped event asynchronously, as SES does (Lambda keeps the event, retries it, and keeps what still fails).
+ */
 export class SmtpIntake {
   private server?: SMTPServer;
-  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly rule: ReceiptRule,
     private readonly s3: S3Client,
     /** Invokes a function as SES does (the template's AWS::Lambda::Permission decides whether it may). */
     private readonly invoke: (functionId: string, event: SESEvent) => Promise<unknown>,
+    /** Invokes a function asynchronously (InvocationType Event): resolves once Lambda has kept the event. */
+    private readonly invokeAsync: (functionId: string, event: SESEvent) => Promise<void>,
     private readonly resolver: DnsResolver = loopbackResolver,
   ) {}
 
@@ -176,33 +177,11 @@ export class SmtpIntake {
       `dmarc=${RESULT_WORD[verdicts.dmarc]}${dmarc?.domain ? ` header.from=${token(dmarc.domain)}` : ''};`,
     ];
     const messageId = await this.store(Buffer.concat([Buffer.from(`Authentication-Results: ${SES_AUTHSERV_ID}; ${results.join('\r\n ')}\r\n`), raw]));
-    const delivery = this.invokeWithRetries(this.sesEvent(messageId, verdicts, sender, rcptTo), messageId);
-    this.inFlight.add(delivery);
-    void delivery.finally(() => this.inFlight.delete(delivery));
-  }
-
-  private async invokeWithRetries(event: SESEvent, messageId: string): Promise<void> {
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      try {
-        await this.invoke(this.rule.functionLogicalId, event);
-        return;
-      } catch (error) {
-        console.error(`[smtp] intake of ${messageId} failed (attempt ${attempt} of 3): ${(error as Error).name}: ${(error as Error).message}`);
-        if (attempt < 3) await new Promise((r) => setTimeout(r, 1000 * attempt));
-      }
-    }
-  }
-
-  /**
-   * Resolves once every message accepted so far has been through the intake function (retries included).
-   * A message is in flight before its SMTP answer is sent, so a sender that has its 250 can wait on this.
-   */
-  async idle(): Promise<void> {
-    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+    // Kept before the sender has its 250: a mail accepted is a mail intake will see, whatever stops the runtime.
+    await this.invokeAsync(this.rule.functionLogicalId, this.sesEvent(messageId, verdicts, sender, rcptTo));
   }
 
   async stop(): Promise<void> {
-    await Promise.allSettled([...this.inFlight]);
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 }

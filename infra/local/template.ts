@@ -67,6 +67,12 @@ export interface LocalFunction {
   /** Its LoggingConfig: Lambda's JSON log format and the application log level it keeps (TEXT: neither). */
   logging: { format: 'JSON'; applicationLogLevel: string } | { format: 'Text' };
 }
+export interface AsyncInvokeConfig {
+  retryAttempts: number;
+  maxEventAgeSeconds: number;
+  /** The name of the queue Lambda sends the failure record to once the retries are spent or the event is too old. */
+  onFailureQueue?: string;
+}
 export interface LocalTable {
   name: string;
   properties: Record<string, Json>;
@@ -366,6 +372,25 @@ export class LocalTemplate {
         .filter((t) => /:function:/.test(t.Arn))
         .map((t) => ({ everyMs: Number(rate[1]) * units[rate[2]!]!, functionLogicalId: logicalIdOfFunctionArn(t.Arn), ruleArn: this.attribute(logicalId, 'Arn', false) }));
     });
+  }
+
+  /**
+   * How Lambda treats a function's asynchronous invocations (its AWS::Lambda::EventInvokeConfig, else Lambda's
+   * defaults: two retries, six hours): how often a failed one is retried, how old an event may grow before it is
+   * given up, and the queue (its name) that then receives Lambda's failure record, if any.
+   */
+  asyncInvokeConfig(functionLogicalId: string): AsyncInvokeConfig {
+    const refersToFunction = (value: Json | undefined) => JSON.stringify(value) === JSON.stringify({ Ref: functionLogicalId });
+    const [, config] = this.ofType('AWS::Lambda::EventInvokeConfig').find(([, c]) => refersToFunction(c.Properties?.FunctionName)) ?? [];
+    const props = config?.Properties ?? {};
+    const destination = ((props.DestinationConfig as Record<string, Json> | undefined)?.OnFailure as Record<string, Json> | undefined)?.Destination;
+    const arn = destination === undefined ? undefined : String(this.resolve(destination));
+    if (arn !== undefined && !arn.startsWith('arn:aws:sqs:')) throw new Error(`function ${functionLogicalId}: the local runtime keeps failed invocations for SQS destinations only`);
+    return {
+      retryAttempts: typeof props.MaximumRetryAttempts === 'number' ? props.MaximumRetryAttempts : 2,
+      maxEventAgeSeconds: typeof props.MaximumEventAgeInSeconds === 'number' ? props.MaximumEventAgeInSeconds : 21_600,
+      ...(arn && { onFailureQueue: arn.split(':').pop()! }),
+    };
   }
 
   /** The SES receipt rule: which recipients, where the raw message goes, which function reads it. */

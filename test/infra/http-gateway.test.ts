@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpGateway, MAX_PAYLOAD_BYTES } from '../../infra/local/http-gateway.ts';
@@ -8,7 +9,8 @@ let url: string;
 const bodies: number[] = [];
 
 beforeAll(async () => {
-  gateway = new HttpGateway(new Map([['POST /api/requests', 'HttpApi']]), async (_, event: APIGatewayProxyEventV2) => {
+  gateway = new HttpGateway(new Map([['POST /api/requests', 'HttpApi'], ['GET /console/{page}', 'HttpApi'], ['GET /health', 'HttpApi']]), async (_, event: APIGatewayProxyEventV2) => {
+    if (event.routeKey !== 'POST /api/requests') return { statusCode: 200, body: '{}' };
     bodies.push(Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8').length);
     return { statusCode: 202, body: '{}' };
   });
@@ -28,5 +30,36 @@ describe('the local HTTP API', () => {
     const response = await fetch(`${url}/api/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.alloc(MAX_PAYLOAD_BYTES, 0x20) });
     expect(response.status).toBe(202);
     expect(bodies).toEqual([MAX_PAYLOAD_BYTES]);
+  });
+});
+
+/** What a raw client sends, and what comes back before the server closes the connection (or the client gives up). */
+function exchange(bytes: string, closeAfterMs?: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(new URL(url).port), '127.0.0.1', () => socket.write(bytes));
+    let received = '';
+    socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+    socket.on('close', () => resolve(received));
+    socket.on('error', reject);
+    if (closeAfterMs !== undefined) setTimeout(() => socket.destroy(), closeAfterMs);
+  });
+}
+
+describe('a request the gateway cannot read ends with that request, never with the runtime', () => {
+  it('answers 400 to a path segment that is not percent-encoding', async () => {
+    const response = await fetch(`${url}/console/%E0%A4%A`);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ message: 'Bad Request' });
+  });
+
+  it('answers 400 to a request target that is no URL', async () => {
+    expect(await exchange('GET http://a:99999/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
+  });
+
+  it('lets a client that drops its connection mid-body go, and answers the next one', async () => {
+    const before = bodies.length;
+    await exchange('POST /api/requests HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"a":', 300);
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    expect(bodies.length).toBe(before);
   });
 });

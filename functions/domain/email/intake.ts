@@ -1,6 +1,7 @@
 import PostalMime, { type Attachment, type Email } from 'postal-mime';
 import { safeFilename } from '../filename.ts';
 import { passedFor, vouchedFor } from './authentication.ts';
+import { boundedForParsing, TooManyMimeParts } from './bounded-mime.ts';
 import { localPart, mailableAddress, normaliseAddress } from './address.ts';
 import { recogniseAutomatedMail } from './automated-mail.ts';
 import { classifyMailRequestTypes, erasesParticularData, fixedMailRequestTypes, fixedSubjectTypes } from './classify.ts';
@@ -135,9 +136,11 @@ async function parse(raw: Uint8Array): Promise<Email | string> {
   if (!HEADER_FIELD.test(firstLine(raw))) return 'the message does not start with a header';
   let email: Email;
   try {
-    // Forwarded messages stay attachments: their wording is not the sender's request.
-    email = await PostalMime.parse(raw, { rfc822Attachments: true });
+    // Forwarded messages stay attachments: their wording is not the sender's request. The parser gets the message
+    // bounded (text cut, long line-by-line attachments as base64), so its time and memory are bounded for any mail.
+    email = await PostalMime.parse(boundedForParsing(raw), { rfc822Attachments: true });
   } catch (error) {
+    if (error instanceof TooManyMimeParts) return error.message;
     const message = error instanceof Error ? error.message : '';
     if (/nesting depth/i.test(message)) return 'MIME parts are nested too deeply';
     if (/header size/i.test(message)) return 'the headers are too large';
