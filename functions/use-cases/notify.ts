@@ -10,7 +10,6 @@ import { answerDueAt, receiptMessageId, requestMessageId, type DataSubjectReques
 import type { Dependencies } from './dependencies.ts';
 import type { MailClaim, MailKey, OutgoingMail } from './ports.ts';
 import { MailBeingSent } from '../domain/errors.ts';
-import { withoutOtherReferences } from '../domain/email/references.ts';
 
 /** The values every notice shares: who we are, how to reach us, the dates and the rule in the person's language. */
 export function commonValues(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest, messages: Messages): Record<string, string> {
@@ -116,7 +115,7 @@ export function threadedUnder(
   if (!first && RECEIPTS.has(template)) return { subject, messageId: root };
   const parent = request.latestMail ?? root;
   const thread = { inReplyTo: parent, references: parent === root ? [root] : [root, parent] };
-  const theirs = first && withoutOtherReferences(first.subject.replace(REPLY_PREFIXES, ''), request.id).replace(REPLY_PREFIXES, '').slice(0, MAX_ECHOED_SUBJECT_CHARS);
+  const theirs = first?.subject.replace(REPLY_PREFIXES, '').trim().slice(0, MAX_ECHOED_SUBJECT_CHARS);
   if (!first || !theirs || !(first.authenticated || request.verifiedAt)) return { subject: parent === root && !first ? subject : `Re: ${subject}`, ...thread };
   return { subject: `Re: ${theirs}${theirs.includes(request.id) ? '' : ` [${request.id}]`}`, ...thread };
 }

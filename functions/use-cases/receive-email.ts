@@ -252,12 +252,7 @@ export async function receiveEmail(
         await deps.audit.appendInboundMail(sesMessageId, received('reply', { attachments, ...more, authFailures: decision.authFailures }));
         return { outcome: 'reply' };
       }
-      // The person writing again to a request that is answered, asking for something new in words that say what: a
-      // request of its own, with its receipt and deadline (anything less clear is left to the operator, below).
       const fromThePerson = isFromThePerson(decision, request);
-      if (decision.asNewRequest && !OPEN_STATUSES.includes(request.status) && fromThePerson) {
-        return makeRequest(decision.asNewRequest);
-      }
       // Each SES message is recorded once: a delivery retried after it recorded the mail (it ended before what
       // follows) keeps no file and no event twice, and draws on no limit again.
       const once = `mail:${sesMessageId}`;

@@ -111,7 +111,7 @@ describe('the operator\'s console', () => {
     const terms = await page.locator('section[aria-labelledby=deadline] dt').allTextContents();
     const values = await page.locator('section[aria-labelledby=deadline] dd').allTextContents();
     expect(values[terms.indexOf('Where the term comes from')]).toBe('a default: the law sets no term');
-    expect(values[terms.indexOf('Source')]).toMatch(/^Privacy policies of the operators derbes ships as examples/);
+    expect(values[terms.indexOf('Source')]).toMatch(/^A default of derbes: the law sets no term/);
     await expectAccessible(page);
 
     // Refuse with the reason and the jurisdiction's ground for a claim examined and found without a breach.

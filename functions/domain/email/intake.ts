@@ -108,12 +108,7 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
     authFailures,
     vouched,
   });
-  if (reference) {
-    // Read in its own words alone (the subject is ours, "Re: … Ответ на ваш запрос"): what it asks, were it new.
-    const types = verdicts.spam === 'FAIL' ? [] : classifyMailRequestTypes('', text, vocabularies());
-    const clear = types.length > 0 && !(destroysData(types) && erasesParticularData(text, vocabularies()));
-    return { kind: 'reply', reference, sender, text, ...withId, attachments, authFailures, vouched, ...(clear && { asNewRequest: asked(types, undefined) }) };
-  }
+  if (reference) return { kind: 'reply', reference, sender, text, ...withId, attachments, authFailures, vouched };
   // A request from an address no mail can reach could be neither receipted nor answered: refused here, where the
   // web form refuses it too, instead of starting a workflow that fails at its first mail.
   if (!mailableAddress(sender)) {

@@ -6,17 +6,6 @@ const REFERENCE_IN_TEXT = new RegExp(`(?<![0-9A-Z])${REFERENCE}(?![0-9A-Z])`, 'i
 /** Our Message-IDs start with the reference: `DRB-ABCDE-FGHJK.receipt.x7f3…`. */
 const REFERENCE_AT_START = new RegExp(`^${REFERENCE}(?=[.@]|$)`, 'i');
 
-/**
- * A subject with the references of other requests taken out (brackets and all): a follow-up's subject echoed back
- * ("Re: [DRB-…] Ответ на ваш запрос") names only its own request, so a reply found by its subject finds that one.
- */
-export function withoutOtherReferences(subject: string, reference: string): string {
-  return subject
-    .replace(new RegExp(`\\[?${REFERENCE_IN_TEXT.source}\\]?`, 'gi'), (found) => (found.toUpperCase().includes(reference.toUpperCase()) ? found : ''))
-    .replace(/\s{2,}/g, ' ')
-    .trim();
-}
-
 export interface ReplyTraits {
   subject: string;
   inReplyTo?: string;

@@ -68,11 +68,6 @@ export type IntakeDecision =
       authFailures: AuthCheck[];
       /** As a request's: without it, the reply is not the person's, whatever its From says. */
       vouched: boolean;
-      /**
-       * What its words ask for, read as a new mail would be, where that is clear (types recognised, not spam, no
-       * particular data to destroy): a reply to an answered request that asks anew is a new request.
-       */
-      asNewRequest?: RequestDecision;
     }
   | { kind: 'drop'; reason: DropReason; messageId?: string }
   | { kind: 'reject'; reason: RejectReason; detail: string; messageId?: string };

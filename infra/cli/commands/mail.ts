@@ -175,7 +175,7 @@ export async function mailCommand(args: string[], io: Io): Promise<number> {
   const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { queue: { type: 'string' }, function: { type: 'string' } } });
   const queueUrl = values.queue ?? process.env.DERBES_FAILED_INVOCATIONS_QUEUE_URL;
   const functionName = values.function ?? process.env.DERBES_INTAKE_FUNCTION;
-  if (positionals[0] !== 'redrive' || !queueUrl || !functionName) {
+  if (positionals[0] !== 'redrive' || positionals.length > 1 || !queueUrl || !functionName) {
     io.err(MAIL_USAGE);
     return 2;
   }

@@ -37,7 +37,6 @@ export async function call(method: string, path: string, body?: unknown, headers
   return { status: response.status, json: JSON.parse(response.body.toString('utf8')) as Record<string, unknown> };
 }
 
-/** A list's lines, or the line that says it is empty: an empty list prints that, not nothing. */
 /**
  * The command's positionals when there are at most `most`: parseArgs keeps a value typed after a repeatable option's
  * first (`--change a=b c=d`) as a positional, and a command that ignored it would act on part of what was typed.
@@ -49,6 +48,7 @@ export function positionalsUpTo(positionals: string[], most: number, io: Io, usa
   return undefined;
 }
 
+/** A list's lines, or the line that says it is empty: an empty list prints that, not nothing. */
 export const orNone = (lines: string[], none: string): string[] => (lines.length ? lines : [none]);
 
 export function report(io: Io, result: { status: number; json: Record<string, unknown> }, render: (json: Record<string, unknown>) => string[]): number {

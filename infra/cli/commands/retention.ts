@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
-import { call, report, type Io } from './operator.ts';
+import { call, positionalsUpTo, report, type Io } from './operator.ts';
+
+const RETENTION_USAGE = 'usage: derbes retention plan [<source>] [--json] | approve <source> | hold DRB-… --basis "…" | release DRB-…';
 
 interface RuleRow {
   source: string;
@@ -52,7 +54,9 @@ function describe(rule: RuleRow, plan: Plan): string[] {
  */
 export async function retentionCommand(args: string[], io: Io): Promise<number> {
   const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, basis: { type: 'string' } } });
-  const [action = 'plan', source] = positionals;
+  const given = positionalsUpTo(positionals, 2, io, RETENTION_USAGE);
+  if (!given) return 2;
+  const [action = 'plan', source] = given;
   if ((action === 'hold' || action === 'release') && source) {
     if (action === 'hold' && !values.basis) {
       io.err('usage: derbes retention hold DRB-… --basis "what keeps it (a case number, an inspection)"');
@@ -89,6 +93,6 @@ export async function retentionCommand(args: string[], io: Io): Promise<number> 
       `approved: the scheduled purge erases these from its next run`,
     ]);
   }
-  io.err('usage: derbes retention plan [<source>] [--json] | approve <source> | hold DRB-… --basis "…" | release DRB-…');
+  io.err(RETENTION_USAGE);
   return 2;
 }

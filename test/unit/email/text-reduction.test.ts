@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { normaliseAddress } from '../../../functions/domain/email/index.ts';
 import { htmlToText } from '../../../functions/domain/email/html-text.ts';
 import { quoteMarkersOf, stripQuotedHistory } from '../../../functions/domain/email/quoted-history.ts';
-import { findReference, withoutOtherReferences } from '../../../functions/domain/email/references.ts';
+import { findReference } from '../../../functions/domain/email/references.ts';
 import { vocabularies } from '../../../functions/domain/email/vocabulary.ts';
 
 const strip = (text: string): string => stripQuotedHistory(text, quoteMarkersOf(vocabularies()));
@@ -69,14 +69,6 @@ describe('normaliseAddress', () => {
       expect(normaliseAddress(address)).toBeUndefined();
     },
   );
-});
-
-describe('withoutOtherReferences', () => {
-  it("takes other requests' references out of a subject, brackets and all, and keeps the request's own", () => {
-    expect(withoutOtherReferences('[DRB-11111-11111] Ответ на ваш запрос', 'DRB-22222-22222')).toBe('Ответ на ваш запрос');
-    expect(withoutOtherReferences('Ответ drb-11111-11111 и [DRB-22222-22222]', 'DRB-22222-22222')).toBe('Ответ и [DRB-22222-22222]');
-    expect(withoutOtherReferences('[DRB-11111-11111]', 'DRB-22222-22222')).toBe('');
-  });
 });
 
 describe('findReference', () => {
