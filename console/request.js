@@ -1,7 +1,7 @@
 // One request as the operator reads it — who asked, their words, the deadline, what the sources and processors
 // returned, the correspondence, the notes and the timeline — and what the operator may do about it.
 import { api, ApiError } from './api.js';
-import { consolePage, markFieldProblems, mayAct, problemBox } from './layout.js';
+import { consolePage, downloadButton, markFieldProblems, mayAct, problemBox } from './layout.js';
 import { el, personText } from './texts.js';
 
 const TYPES = ['access', 'rectification', 'blocking', 'unblocking', 'erasure', 'consent_withdrawal', 'marketing_opt_out', 'claim'];
@@ -43,7 +43,9 @@ function whoSection(texts, r) {
         '; ',
         r.entry.identity === 'attested' ? texts.t('request.identityAttested', { attestation: r.entry.attestation ?? '' }) : texts.t('request.identityMail'),
       ]
-    : undefined;
+    : r.admitted
+      ? texts.t('request.admitted', { reason: texts.t(`heldMail.reason_${r.admitted.held}`), by: actor(texts, r.admitted.by), at: texts.dateTime(r.admitted.at, r.timeZone) })
+      : undefined;
   return el(
     'section',
     { 'aria-labelledby': 'who' },
@@ -55,24 +57,6 @@ function whoSection(texts, r) {
       [texts.t('request.channel'), [texts.t(`channels.${r.channel}`), entry ? el('br') : '', entry ?? '']],
       [texts.t('request.verified'), r.verified ? texts.t('request.verifiedYes', { at: texts.dateTime(r.verifiedAt, r.timeZone) }) : texts.t('request.verifiedNo')],
     ]),
-  );
-}
-
-/** A file of the request fetched with the operator's credentials, then saved (never opened in the page). */
-function downloadButton(path, label) {
-  return el(
-    'button',
-    {
-      type: 'button',
-      class: 'secondary',
-      onclick: async () => {
-        const file = await api(path);
-        const link = el('a', { href: URL.createObjectURL(file), download: file.name || '' });
-        link.click();
-        setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
-      },
-    },
-    label,
   );
 }
 
@@ -197,7 +181,9 @@ function eventText(texts, r, e) {
   const by = actor(texts, d.operator ?? (d.operatorKeyId && { keyId: d.operatorKeyId }));
   switch (e.type) {
     case 'request.received':
-      return d.enteredBy ? texts.t('events.request.entered', { channel: texts.t(`channels.${d.channel}`), by: actor(texts, d.operator ?? d.enteredBy) }) : texts.t('events.request.received', { channel: texts.t(`channels.${d.channel}`) });
+      if (d.enteredBy) return texts.t('events.request.entered', { channel: texts.t(`channels.${d.channel}`), by: actor(texts, d.operator ?? d.enteredBy) });
+      if (d.admittedBy) return texts.t('events.request.admitted', { channel: texts.t(`channels.${d.channel}`), by: actor(texts, d.operator ?? d.admittedBy) });
+      return texts.t('events.request.received', { channel: texts.t(`channels.${d.channel}`) });
     case 'form.attachments':
       return texts.t('events.form.attachments', { count: d.attachments?.length ?? 0 });
     case 'status.changed':

@@ -38,8 +38,11 @@ const MAIL_PLACEHOLDERS = {
   operatorAttention: ['reference', 'types', 'receivedAt', 'dueAt', 'status', 'step', 'stepId', 'code', 'console'],
   operatorWorkflowStopped: ['reference', 'types', 'receivedAt', 'dueAt', 'status', 'execution', 'console'],
   processorNotice: ['reference', 'controller', 'action', 'type', 'submittedAt', 'email', 'contact'],
-  /** Mail intake held mail back (no check vouched for its sender, or past the mail limits): once an hour at most. */
-  operatorMailHeld: [],
+  /**
+   * Mail intake held mail back (no check vouched for its sender, or past the mail limits): once an hour at most,
+   * linking to the list of held mail in the console (`console`), which keeps each mail `days` days.
+   */
+  operatorMailHeld: ['console', 'days'],
 } as const;
 
 /** The sections an answer is made of, one per thing done (or not done) for the person. */

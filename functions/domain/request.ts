@@ -2,6 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { AuditEvent } from './audit.ts';
 import { ConflictError } from './errors.ts';
 import type { Deadline } from './deadlines/index.ts';
+import type { Admission } from './held-mail.ts';
 import type { Language, RequestType } from './request-types.ts';
 
 export const REQUEST_STATUSES = ['RECEIVED', 'AWAITING_VERIFICATION', 'IN_PROGRESS', 'AWAITING_DECISION', 'COMPLETED', 'REFUSED', 'CLOSED_UNVERIFIED'] as const;
@@ -141,6 +142,11 @@ export interface DataSubjectRequest {
   receivedAt: string;
   /** Set on a request an operator entered: who, and how the person's identity was checked. */
   entry?: Entry;
+  /**
+   * Set on a request made of mail that intake held (no check vouched for its sender, or it came past the mail limits)
+   * and an operator vouched for: who, when, and why it had been held. It was received when the mail arrived.
+   */
+  admitted?: Admission;
   /** The earliest due date of the request's types, with the rule that set it (kept whole: it is the evidence). */
   deadline: Deadline;
   /** For a rectification: field → new value, as the person (or the operator) gave them. */

@@ -268,6 +268,7 @@ export async function requestDetail(deps: Pick<Dependencies, 'requests' | 'audit
     ...(request.decision ? { decision: request.decision } : {}),
     ...(request.legalHold ? { legalHold: request.legalHold } : {}),
     ...(request.entry ? { entry: request.entry } : {}),
+    ...(request.admitted ? { admitted: request.admitted } : {}),
     notes: request.notes ?? [],
     ...(await consoleContext(deps, request)),
     thread: threadOf(request, audit),

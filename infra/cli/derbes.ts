@@ -34,6 +34,10 @@ Usage:
                                      in AWS, the failed-invocations queue: hand mail whose intake failed (after
                                      Lambda's retries) to intake again, delete failed scheduled runs (their next
                                      run repeats them), leave what it does not recognise and name it (exit 1)
+  derbes mail held [list] [--json] | admit <id> | dismiss <id>
+                                     mail intake held (no check vouched for its sender, or past the mail limits),
+                                     the latest first; making one a request (its deadline from when it arrived),
+                                     or dismissing it
   derbes retention plan [<source>] | approve <source>
                                      what the scheduled purge would erase, by source and count (no personal
                                      data), and approving a new or changed rule before its first real run

@@ -445,6 +445,15 @@ const CASES: readonly Case[] = [
       await escalateDecision(deps, plan);
     },
   },
+  {
+    // Mail no check vouched for is held: the operator's alert (once an hour) points at the list of held mail.
+    name: 'mail-held',
+    profiles: ['demo'],
+    run: async (system, id, _language, golden) => {
+      const held = [`From: ${golden.person}`, 'To: privacy@derbes.local', `Subject: ${MAIL_SUBJECT.ru}`, `Message-ID: <held.${id}@mail.example>`, 'Content-Type: text/plain; charset=utf-8', '', MAIL_SUBJECT.ru, ''].join('\r\n');
+      await receiveEmail(system.deps, `ses-${id}`, new TextEncoder().encode(held), { spam: 'PASS', virus: 'PASS', spf: 'GRAY', dkim: 'GRAY', dmarc: 'GRAY' });
+    },
+  },
 ];
 
 /** A consent given before the request, so that access answers show the history and a withdrawal ends a real grant. */
@@ -460,7 +469,8 @@ function goldenPath(mail: OutgoingMail, profile: OperatorProfile, golden: Golden
     const kinds: AlertKind[] = ['decisionNeeded', 'decisionOverdue', 'partialAnswer', 'reminder', 'lastDay', 'safetyMargin', 'overdue', 'processorsNotTold', 'attentionAtMargin'];
     // An alert is named by its kind; the operator's other mails (a failed step, a stopped workflow) by their template,
     // which their Message-ID carries after the reference.
-    const template = /^<[^.]+\.(\w+)\./.exec(mail.messageId)?.[1];
+    // The alert about held mail belongs to no request: its Message-ID names it by the hour.
+    const template = mail.messageId.startsWith('<mail-held.') ? 'operatorMailHeld' : /^<[^.]+\.(\w+)\./.exec(mail.messageId)?.[1];
     const kind = template === 'operatorAlert' ? (kinds.find((k) => mail.subject.endsWith(`] ${m.alert(k).title}`)) ?? 'unknown-alert') : template;
     const folder = golden.slug === 'demo' ? `operator-${language}` : 'operator';
     return { kind: 'operator', language: profile.defaultLanguage, path: `${golden.slug}/${folder}/${kind}-after-${caseName}.txt` };

@@ -10,6 +10,10 @@ import { evidencePack, writeDailyDigest } from '../../functions/use-cases/eviden
 import { decide, extendDeadline } from '../../functions/use-cases/operator.ts';
 import { answerRequest } from '../../functions/use-cases/answer.ts';
 import { classify, enterRequest } from '../../functions/use-cases/operator-actions.ts';
+import { admitHeldMail } from '../../functions/use-cases/held-mail.ts';
+import { onBehalfOf } from '../../functions/use-cases/on-behalf-of.ts';
+import { receiveEmail } from '../../functions/use-cases/receive-email.ts';
+import { fill } from '../../functions/domain/messages.ts';
 import { keepFormAttachments } from '../../functions/use-cases/form-attachments.ts';
 import { planFulfilment, requestDecision } from '../../functions/use-cases/workflow-steps.ts';
 import { OPERATOR, placeRequest, runToAnswer, systemFor } from '../support/flow.ts';
@@ -189,6 +193,25 @@ describe('the evidence pack of a request', () => {
     expect(arrived).toContain(`${t.labels.receivedAt}: 10 февраля 2026`);
     expect(arrived).toContain(`${t.labels.enteredAt}: 12 февраля 2026, 13:50`);
     expect(arrived).toContain(`${t.labels.enteredBy}: ${OPERATOR.email}`);
+  });
+
+  it('held mail an operator made a request: when it arrived (the deadline\'s start), why it was held, and who vouched for it and when', async () => {
+    const s = systemFor(I_LICENSE);
+    const raw = new TextEncoder().encode(`From: ${ASEL}\r\nTo: info@license.kz\r\nSubject: Удаление\r\nMessage-ID: <held-pack@mail.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nПрошу удалить мои данные.\r\n`);
+    s.rawMail.set('ses-held-pack', raw);
+    await receiveEmail(s.deps, 'ses-held-pack', raw, { spam: 'PASS', virus: 'PASS', spf: 'GRAY', dkim: 'GRAY', dmarc: 'GRAY' });
+    s.setNow(new Date('2026-02-12T08:50:00Z'));
+    const { reference } = await admitHeldMail(onBehalfOf(s.deps, OPERATOR), 'ses-held-pack', OPERATOR);
+    const text = await packText(s, reference, 'ru');
+    const t = evidenceTexts('ru');
+    const arrived = section(text, 'ru', 'arrived');
+    expect(arrived).toContain(`${t.labels.receivedAt}: 10 февраля 2026, 10:15`);
+    expect(arrived).toContain(`${t.labels.heldBecause}: ${t.values.unauthenticated}`);
+    expect(arrived).toContain(`${t.labels.admittedAt}: 12 февраля 2026, 13:50`);
+    expect(arrived).toContain(`${t.labels.admittedBy}: ${OPERATOR.email}`);
+    // The mail arrived on the 10th, though its record on the request's trail was written when it was admitted.
+    expect(arrived).toContain(fill(t.lines.mailArrived, { at: '10 февраля 2026, 10:15' }));
+    expect(arrived).not.toContain(fill(t.lines.mailArrived, { at: '12 февраля 2026' }));
   });
 
   it('files attached to the web form are counted with their sizes, their names and contents left out', async () => {

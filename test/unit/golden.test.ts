@@ -56,6 +56,11 @@ function exemptions(mail: GoldenMail): string[] {
           ...[...mail.text.matchAll(/[»”](?: [^\s(]+){0,2} \((\w+)[,)]/g)].map((m) => m[1]!).filter((id) => steps.includes(id)),
           ...[...mail.text.matchAll(/(?:error code|код ошибки|қате коды) ([a-z]+(?:_[a-z]+)+)/g)].map((m) => m[1]!),
           'Step Functions',
+          // The profile's settings a limit is set by, and the mail checks as every mail server names them.
+          ...(mail.text.match(/\blimits\.\w+/g) ?? []),
+          'SPF',
+          'DKIM',
+          'DMARC',
         ]
       : [];
   const grounds = mail.kind === 'operator' ? refusalGrounds(mail.profile.slug === 'demo-eu' ? 'EU' : 'KZ').map((g) => g.id) : [];
@@ -89,6 +94,7 @@ describe('golden mails', () => {
       'decisionOverdue',
       'lastDay',
       'operatorAttention',
+      'operatorMailHeld',
       'operatorWorkflowStopped',
       'overdue',
       'partialAnswer',

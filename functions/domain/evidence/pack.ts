@@ -140,13 +140,17 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
     const received = eventsOfType(trail, 'request.received')[0];
     // A request taken by phone, post or in person was received when the person made it (the deadline counts from
     // then) and entered later by an operator: both are stated, so the two times do not contradict each other.
-    const { entry } = request;
+    // So was held mail: it arrived when intake held it (the deadline counts from then), and made the request when an
+    // operator vouched for it, whose record is written then.
+    const { entry, admitted } = request;
     const first = entry
       ? block(row('channel', t.values[request.channel]), row('receivedAt', at(request.receivedAt)), row('enteredAt', at(entry.at)), row('enteredBy', who(entry.by)))
-      : block(row('channel', t.values[request.channel]), row('receivedAt', at(received?.at ?? request.receivedAt)));
+      : admitted
+        ? block(row('channel', t.values[request.channel]), row('receivedAt', at(request.receivedAt)), row('heldBecause', t.values[admitted.held]), row('admittedAt', at(admitted.at)), row('admittedBy', who(admitted.by)))
+        : block(row('channel', t.values[request.channel]), row('receivedAt', at(received?.at ?? request.receivedAt)));
     const mails = eventsOfType(trail, 'mail.received').map((e) =>
       block(
-        fill(t.lines.mailArrived, { at: at(e.at) }),
+        fill(t.lines.mailArrived, { at: at(e.detail.held ? request.receivedAt : e.at) }),
         row('sha256', e.detail.sha256),
         row('verdicts', Object.entries(e.detail.verdicts).map(([check, verdict]) => `${check.toUpperCase()} ${verdict}`).join(', ')),
         row('outcome', (MAIL_OUTCOMES as readonly string[]).includes(e.detail.outcome) ? t.mailOutcomes[e.detail.outcome as (typeof MAIL_OUTCOMES)[number]] : e.detail.outcome),

@@ -5,6 +5,7 @@ import { onFirstUse } from '../on-first-use.ts';
 import { ConfigurationError, toFieldProblems, type FieldProblem } from '../errors.ts';
 import { loadedMessageCatalogue, messageCatalogueFile } from '../message-catalogues.ts';
 import { placeholderProblems } from '../messages.ts';
+import { HELD_REASONS } from '../held-mail.ts';
 import { SOURCE_STEPS } from '../request-policy.ts';
 import { LANGUAGES, type Language } from '../request-types.ts';
 
@@ -20,13 +21,14 @@ const LABELS = [
   'operator', 'bin', 'address', 'contact', 'reference', 'types', 'channel', 'receivedAt', 'status', 'language', 'closedAt',
   'sha256', 'verdicts', 'outcome', 'attachments', 'formFiles', 'how', 'requestedAt', 'expiresAt', 'confirmedAt',
   'rule', 'citation', 'term', 'origin', 'ruleSource', 'ruleDigest', 'dueAt', 'calendar', 'transfers', 'extension', 'extensionReason',
-  'decisionAsked', 'classified', 'decidedAt', 'decidedBy', 'enteredAt', 'enteredBy', 'attestedBy', 'attestation', 'decision', 'basis', 'reason', 'attempt', 'outcomes',
+  'decisionAsked', 'classified', 'decidedAt', 'decidedBy', 'enteredAt', 'enteredBy', 'heldBecause', 'admittedAt', 'admittedBy', 'attestedBy', 'attestation', 'decision', 'basis', 'reason', 'attempt', 'outcomes',
   'noticeType', 'delivered', 'attempts', 'signature', 'kind', 'messageId', 'mailSha256',
   'answeredAt', 'margin', 'chainResult', 'digest', 'digestSha256',
 ] as const;
 
 const VALUES = [
   'web', 'email', 'phone', 'post', 'in_person', 'statute', 'defaultTerm', 'operatorTerm', 'approved', 'refused', 'yes', 'no', 'none', 'noRawMessage', 'linkByMail', 'attestedByOperator',
+  ...HELD_REASONS,
   'notVerified', 'noDecision', 'noSources', 'noProcessors', 'noMail', 'notAnswered', 'notAnchored', 'writtenBasis', 'kept',
 ] as const;
 

@@ -72,6 +72,11 @@ export const OPERATOR_ROUTE_KEYS = [
   'POST /operator/requests/{reference}/open-work',
   'GET /operator/requests/{reference}/attachment',
   'GET /operator/requests/{reference}/raw-mail',
+  // Mail intake held: listed, downloaded whole, made a request or dismissed.
+  'GET /operator/held-mail',
+  'GET /operator/held-mail/{id}/raw-mail',
+  'POST /operator/held-mail/{id}/admission',
+  'POST /operator/held-mail/{id}/dismissal',
   'POST /operator/consents',
   'GET /operator/consents',
   'GET /operator/suppressions',
