@@ -5,7 +5,6 @@ import { consolePage, downloadButton, markFieldProblems, mayAct, problemBox } fr
 import { el, personText } from './texts.js';
 
 const TYPES = ['access', 'rectification', 'blocking', 'unblocking', 'erasure', 'consent_withdrawal', 'marketing_opt_out', 'claim'];
-const OPEN = ['RECEIVED', 'AWAITING_VERIFICATION', 'IN_PROGRESS', 'AWAITING_DECISION'];
 
 /**
  * Who acted: an operator by address, or the operator key by its id, in words (a request keeps who decided, wrote or
@@ -156,7 +155,20 @@ function notesSection(texts, r) {
   return el('section', { 'aria-labelledby': 'notes' }, el('h2', { id: 'notes' }, texts.t('request.notesTitle')), items.length ? el('ul', { class: 'notes' }, items) : el('p', {}, texts.t('request.noNotes')));
 }
 
+/** Closed as not a request: who, when, and their words to the person — or that nothing was mailed. */
+function notARequestSection(texts, r) {
+  const closed = r.notARequest;
+  return el(
+    'section',
+    { 'aria-labelledby': 'not-a-request' },
+    el('h2', { id: 'not-a-request' }, texts.t('request.notARequestTitle')),
+    el('p', {}, texts.t('request.closedNotARequest', { by: actor(texts, closed.by), at: texts.dateTime(closed.at, r.timeZone) })),
+    closed.text ? [el('h3', {}, texts.t('request.notARequestWords')), el('div', { class: 'words' }, personText(closed.text))] : el('p', {}, texts.t('request.notARequestSilent')),
+  );
+}
+
 function decisionSection(texts, r) {
+  if (r.notARequest) return notARequestSection(texts, r);
   if (!r.decision) return '';
   const d = r.decision;
   const grounds = Object.fromEntries(r.refusalGrounds.map((g) => [g.id, `${g.text[texts.language]} (${g.citation[texts.language]})`]));
@@ -283,14 +295,29 @@ function actions(texts, r, reload, who) {
   if (!mayAct(who)) return el('section', { 'aria-labelledby': 'actions' }, el('h2', { id: 'actions' }, texts.t('actions.title')), el('p', {}, texts.t('actions.readOnly')));
   const ref = encodeURIComponent(r.reference);
   const forms = [];
-  const open = OPEN.includes(r.status);
-  // Decided already (the workflow may not have moved the status on yet): nothing left to decide.
-  const awaitingDecision = r.status === 'AWAITING_DECISION' && !r.decision;
+  const open = r.open;
+  // Decided, or closed as not a request, already (the workflow may not have moved the status on yet): nothing left to decide.
+  const awaitingDecision = r.status === 'AWAITING_DECISION' && !r.decision && !r.notARequest;
   if (awaitingDecision && !r.types.length) {
     forms.push(
       actionForm(texts, 'classify', texts.t('actions.classifyTitle'), texts.t('actions.classifyIntro'), typeBoxes(texts, 'types'), texts.t('actions.classifySubmit'), (form) =>
         api(`/requests/${ref}/classification`, { method: 'POST', body: { types: [...form.querySelectorAll('input[name=types]:checked')].map((i) => i.value) } }),
       reload),
+      // Nothing in it is a request (spam, a general question): closed as such, the words (if any) mailed once.
+      actionForm(
+        texts,
+        'not-a-request',
+        texts.t('actions.notARequestTitle'),
+        texts.t('actions.notARequestIntro'),
+        textarea('not-a-request-text', texts.t('actions.notARequestText'), false),
+        texts.t('actions.notARequestSubmit'),
+        (form) => {
+          const text = form.elements['not-a-request-text'].value.trim();
+          return api(`/requests/${ref}/not-a-request`, { method: 'POST', body: text ? { text } : {} });
+        },
+        reload,
+        { text: 'not-a-request-text' },
+      ),
     );
   } else if (awaitingDecision) {
     const grounds = el(

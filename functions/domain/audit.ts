@@ -38,6 +38,8 @@ type AuditEventOfAnyone =
   | { type: 'decision.made'; detail: { approved: boolean; ground?: string; operator: OperatorActor } }
   /** Mail nobody could read as a known request, given its types by an operator. */
   | { type: 'request.classified'; detail: { types: string[]; operator: OperatorActor } }
+  /** Mail nobody could classify, found by an operator to be no request (spam, a general question); `messaged`: their words go to the person. */
+  | { type: 'request.not_a_request'; detail: { messaged: boolean; operator: OperatorActor } }
   | { type: 'decision.escalated'; detail: { round: number } }
   /** `signature`: the signature header a webhook notice carried (t=…,v1=HMAC-SHA256), so the processor's copy can be matched. */
   | { type: 'processor.notified'; detail: { processorId: string; noticeType: string; channel: string; delivered: boolean; attempts: number; signature?: string } }

@@ -28,6 +28,8 @@ const MAIL_PLACEHOLDERS = {
   progressNotice: ['reference', 'greetingName', 'receivedAt', 'types', 'dueAt', 'operator', 'contact'],
   /** The operator's own words to the person (only to a confirmed address). */
   operatorMessage: ['reference', 'greetingName', 'receivedAt', 'types', 'message', 'operator', 'contact'],
+  /** Mail an operator found to be no request, closed with their own words to the person (only to a confirmed address). */
+  notARequest: ['reference', 'greetingName', 'receivedAt', 'message', 'operator', 'contact'],
   /** The first reply from a confirmed address joined its request: in fixed words, once per request. */
   replyReceived: ['reference', 'greetingName', 'operator', 'contact'],
   closedUnverified: ['reference', 'receivedAt', 'dueAt', 'operator', 'contact'],

@@ -14,8 +14,9 @@ Usage:
                                      an extension where the rule allows one (the person is told why), running a
                                      failed step again once its cause is fixed, or closing open work
   derbes decisions list | approve <reference> [--answer "…"] [--change field=value]… [--type t]…
-                   | deny <reference> --reason "…" --basis "…"
-                                     requests waiting for an operator, and deciding them
+                   | deny <reference> --reason "…" --basis "…" | not-a-request <reference> [--text "…"]
+                                     requests waiting for an operator, and deciding them (unclear mail that is
+                                     no request closed as such, your words, if any, mailed to the person)
   derbes breaches list | record … | show <ref> | affected <ref> … | notice <ref> … | filed <ref> … | mail <ref> …
                                      the breach register: notice due times, the notice to the authority (ru/kk,
                                      text and PDF), filing, affected people and the mail to them (derbes breaches help)

@@ -4,12 +4,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { expectAccessible, launchChromium } from '../support/browser.ts';
 import { createDeadlineEngine } from '../../functions/domain/deadlines/index.ts';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
 import { operatorCall, operatorKeyOf, startTestSystem } from '../support/local-system.ts';
 import { mailCommand } from '../../infra/cli/commands/mail.ts';
+import { decisionsCommand } from '../../infra/cli/commands/operator.ts';
 import { operatorSession } from '../support/operator-session.ts';
 import { MailSink, verificationLink, type ReceivedMail } from '../support/mail-sink.ts';
 import { SHIPPED_RULES } from '../../functions/domain/deadlines/shipped.ts';
@@ -396,6 +397,65 @@ describe('the operator\'s console', () => {
     for (const path of ['/console/api/held-mail', '/operator/held-mail']) expect((await fetch(`${system.url}${path}`)).status, path).toBe(401);
     expect((await fetch(`${system.url}/operator/held-mail/x/dismissal`, { method: 'POST', headers: { authorization: 'Bearer not-the-key-of-anyone-at-all' } })).status).toBe(401);
   });
+
+  it('mail that is no request is closed as such from the console: the words mailed once under the person\'s mail, the execution ended at its own state, counted apart; spam closed from the command line mails nothing', async () => {
+    const questionId = '<question-delivery@example.kz>';
+    await smtp.sendMail({ from: 'Мадина <madina@example.kz>', to: SUPPORT, subject: 'Доставка', text: 'Когда привезут мой заказ?', messageId: questionId });
+    await smtp.sendMail({ from: 'promo@example.kz', to: SUPPORT, subject: 'Скидки', text: 'Лучшие часы по лучшей цене!', messageId: '<promo-1@example.kz>' });
+    await system.mailIntakeIdle();
+    const references: string[] = [];
+    for (const person of ['madina@example.kz', 'promo@example.kz']) {
+      const receipt = await sink.waitFor((m) => m.to.includes(person) && m.text.includes('/verify?code='));
+      references.push(REFERENCE.exec(receipt.subject)![0]);
+      await confirm(receipt);
+    }
+    const [question, promo] = references as [string, string];
+    for (const reference of references) await until(reference, (r) => r.status === 'AWAITING_DECISION');
+
+    const page = await operatorPage('ru');
+    await page.goto(`${system.url}/console/request?ref=${question}`);
+    await page.waitForSelector('#not-a-request');
+    await expectAccessible(page);
+    const words = 'Спасибо за письмо. С вопросами о доставке обращайтесь, пожалуйста, в службу поддержки через форму на сайте.';
+    await page.fill('#not-a-request-text', words);
+    await page.dblclick('#not-a-request button[type=submit]');
+    await page.waitForSelector('.done');
+    const told = await sink.waitFor((m) => m.to.includes('madina@example.kz') && m.text.includes(words));
+    expect(told.text).toContain('это не запрос о ваших персональных данных');
+    expect(String(told.headers.find((h) => h.key === 'in-reply-to')?.value)).toContain(questionId);
+    const closed = await until(question, (r) => r.status === 'NOT_A_REQUEST');
+    expect(closed.notARequest).toMatchObject({ by: 'decider@derbes.local', text: words });
+    await vi.waitFor(() => expect(system.stepFunctions.describe(question)).toMatchObject({ status: 'SUCCEEDED', checkpoint: { state: 'NotARequest' } }), { timeout: 30_000, interval: 200 });
+    await page.reload();
+    await page.waitForSelector('#not-a-request');
+    expect(await page.textContent('main')).toContain('Закрыт: не запрос');
+    expect(await page.textContent('section[aria-labelledby=not-a-request]')).toContain(words);
+    expect(await page.textContent('section[aria-labelledby=timeline]')).toContain('decider@derbes.local закрыл(а) как не запрос');
+    expect(await page.$('#decide, #classify, form#not-a-request')).toBeNull();
+    await expectAccessible(page);
+
+    // Spam, from the command line with no words: closed, and nothing but its receipt ever reached the sender.
+    Object.assign(process.env, { DERBES_API_URL: system.url, DERBES_OPERATOR_KEY: operatorKeyOf(system) });
+    const out: string[] = [];
+    expect(await decisionsCommand(['not-a-request', promo], { out: (line) => out.push(line), err: (line) => out.push(line) })).toBe(0);
+    expect(out).toEqual([`${promo}: closed as not a request; nothing is mailed`]);
+    await until(promo, (r) => r.status === 'NOT_A_REQUEST');
+    await vi.waitFor(() => expect(system.stepFunctions.describe(promo)?.status).toBe('SUCCEEDED'), { timeout: 30_000, interval: 200 });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(sink.messages.filter((m) => m.to.includes('promo@example.kz'))).toHaveLength(1);
+    // Twice is a conflict, and nothing more goes out.
+    expect((await operatorCall(system, 'POST', `/operator/requests/${question}/not-a-request`, { text: words })).status).toBe(409);
+    expect(sink.messages.filter((m) => m.text.includes(words))).toHaveLength(1);
+
+    // Counted apart in the period's report, in the console's table too.
+    const today = new Date().toISOString().slice(0, 10);
+    const { body: report } = await operatorCall(system, 'GET', `/operator/reports?from=${today.slice(0, 4)}-01-01&to=${today}`);
+    expect(report.notARequest).toBe(2);
+    await page.goto(`${system.url}/console/reports?from=${today.slice(0, 4)}-01-01&to=${today}`);
+    await page.waitForSelector('main table');
+    expect(await page.textContent('main table')).toContain('Закрыто как не запрос2');
+    await page.context().close();
+  }, 150_000);
 
   it.each(['ru', 'kk', 'en'] as const)('every console page passes axe-core with no serious or critical violation, in %s', async (language) => {
     // The claim refused above: a request page with its words, thread, decision and timeline.

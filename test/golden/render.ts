@@ -8,7 +8,7 @@ import { hashSecretCode } from '../../functions/domain/secret-code.ts';
 import { notifyAndAnswer } from '../../functions/use-cases/answer.ts';
 import { withdrawForRequest } from '../../functions/use-cases/consent.ts';
 import { applyToSource } from '../../functions/use-cases/fulfilment.ts';
-import { applyDecision, decide, extendDeadline, writeToPerson } from '../../functions/use-cases/operator.ts';
+import { applyDecision, closeAsNotARequest, decide, extendDeadline, writeToPerson } from '../../functions/use-cases/operator.ts';
 import { deadlineFor } from '../../functions/use-cases/submit-request.ts';
 import { receiveEmail } from '../../functions/use-cases/receive-email.ts';
 import { watchDeadlines } from '../../functions/use-cases/watch-deadlines.ts';
@@ -80,7 +80,12 @@ export const GOLDEN_PROFILES: readonly GoldenProfile[] = [
 const MAIL_SUBJECT: Localized = { ru: 'Изменение номера телефона', kk: 'Телефон нөмірін өзгерту', en: 'Change of my phone number' };
 
 /** What the operator writes, in the person's language (their own words, as they would type them). */
-const OPERATOR_WORDS: Record<'answer' | 'claimAnswer' | 'refusalReason' | 'claimRefusalReason' | 'extensionReason' | 'question', Localized> = {
+const OPERATOR_WORDS: Record<'answer' | 'claimAnswer' | 'refusalReason' | 'claimRefusalReason' | 'extensionReason' | 'question' | 'notARequest', Localized> = {
+  notARequest: {
+    ru: 'Спасибо за письмо. С вопросами о доставке заказа обращайтесь, пожалуйста, в службу поддержки через форму на сайте.',
+    kk: 'Хатыңыз үшін рақмет. Тапсырысты жеткізу туралы сұрақтарыңызды сайттағы форма арқылы қолдау қызметіне жіберіңіз.',
+    en: 'Thank you for your message. For questions about delivering your order, please write to our support team through the form on our website.',
+  },
   question: {
     ru: 'Уточните, пожалуйста, номер договора, о котором идёт речь в вашей претензии.',
     kk: 'Талабыңызда қай шарт туралы айтылып тұрғанын, оның нөмірін нақтылап жіберіңізші.',
@@ -452,6 +457,22 @@ const CASES: readonly Case[] = [
     run: async (system, id, _language, golden) => {
       const held = [`From: ${golden.person}`, 'To: privacy@derbes.local', `Subject: ${MAIL_SUBJECT.ru}`, `Message-ID: <held.${id}@mail.example>`, 'Content-Type: text/plain; charset=utf-8', '', MAIL_SUBJECT.ru, ''].join('\r\n');
       await receiveEmail(system.deps, `ses-${id}`, new TextEncoder().encode(held), { spam: 'PASS', virus: 'PASS', spf: 'GRAY', dkim: 'GRAY', dmarc: 'GRAY' });
+    },
+  },
+  {
+    // Mail nobody could classify, confirmed, that the operator reads and finds to be no request: closed with their
+    // words to the person, under the person's mail.
+    name: 'not-a-request',
+    run: async (system, id, language, golden) => {
+      const deps = system.deps;
+      const firstMail = { messageId: `<question.${id}@mail.example>`, subject: MAIL_SUBJECT[language], authenticated: false };
+      await createRequest(system, id, { email: golden.person, name: golden.name }, language, [], undefined, { message: OPERATOR_WORDS.question[language], firstMail });
+      await confirmed(system, id);
+      await planFulfilment(deps, id);
+      await requestDecision(deps, id, `task-token-${id}`);
+      system.mailer.sent.length = 0;
+      await closeAsNotARequest(deps, id, { text: OPERATOR_WORDS.notARequest[language] }, OPERATOR);
+      await applyDecision(deps, id);
     },
   },
 ];

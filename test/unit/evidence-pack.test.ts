@@ -7,7 +7,7 @@ import { loadShippedRules, SHIPPED_JURISDICTION_CODES } from '../../functions/do
 import { LANGUAGES, type Language } from '../../functions/domain/request-types.ts';
 import en from '../../rules/messages/en.json' with { type: 'json' };
 import { evidencePack, writeDailyDigest } from '../../functions/use-cases/evidence.ts';
-import { decide, extendDeadline } from '../../functions/use-cases/operator.ts';
+import { applyDecision, closeAsNotARequest, decide, extendDeadline } from '../../functions/use-cases/operator.ts';
 import { answerRequest } from '../../functions/use-cases/answer.ts';
 import { classify, enterRequest } from '../../functions/use-cases/operator-actions.ts';
 import { admitHeldMail } from '../../functions/use-cases/held-mail.ts';
@@ -212,6 +212,27 @@ describe('the evidence pack of a request', () => {
     // The mail arrived on the 10th, though its record on the request's trail was written when it was admitted.
     expect(arrived).toContain(fill(t.lines.mailArrived, { at: '10 февраля 2026, 10:15' }));
     expect(arrived).not.toContain(fill(t.lines.mailArrived, { at: '12 февраля 2026' }));
+  });
+
+  it('mail an operator closed as not a request: when, by whom, that it was no request, and the words the person was told', async () => {
+    const s = systemFor(I_LICENSE);
+    const request = await placeRequest(s, [], { email: ASEL, language: 'ru', channel: 'email', message: 'Когда привезут заказ?' });
+    await planFulfilment(s.deps, request.id);
+    await requestDecision(s.deps, request.id, 'decision-token');
+    s.setNow(new Date('2026-02-11T06:00:00Z'));
+    await closeAsNotARequest(s.deps, request.id, { text: 'Вопросы о доставке — в службу поддержки.' }, OPERATOR);
+    await applyDecision(s.deps, request.id);
+    const text = await packText(s, request.id, 'ru');
+    const t = evidenceTexts('ru');
+    const decisions = section(text, 'ru', 'decisions');
+    expect(decisions).toContain(`${t.labels.closedAsNotARequest}: 11 февраля 2026, 11:00`);
+    expect(decisions).toContain(`${t.labels.closedBy}: ${OPERATOR.email}`);
+    expect(decisions).toContain(`${t.labels.decision}: ${t.values.notARequest}`);
+    expect(decisions).toContain(`${t.labels.toldThePerson}: Вопросы о доставке — в службу поддержки.`);
+    expect(decisions).not.toContain(t.values.refused);
+    expect(section(text, 'ru', 'request')).toContain(`${t.labels.status}: закрыт: не запрос`);
+    expect(section(text, 'ru', 'mails')).toContain(t.mailKinds.notARequest);
+    expect(section(text, 'ru', 'answer')).toContain(`${t.labels.answeredAt}: 11 февраля 2026, 11:00`);
   });
 
   it('files attached to the web form are counted with their sizes, their names and contents left out', async () => {

@@ -79,7 +79,7 @@ describe('golden mails', () => {
   });
 
   it('cover every profile in every language it offers, every kind of mail a person gets, and the operator and processor mails', () => {
-    const people = ['receipt', 'receipt-unclear', 'closed-unverified', 'answer-access', 'answer-rectification', 'answer-blocking', 'answer-unblocking', 'answer-erasure', 'answer-consent-withdrawal', 'answer-marketing-opt-out', 'answer-claim', 'answer-erasure-nothing-found', 'answer-source-failed', 'refusal', 'refusal-claim', 'interim-answer', 'progress-notice'];
+    const people = ['receipt', 'receipt-unclear', 'closed-unverified', 'answer-access', 'answer-rectification', 'answer-blocking', 'answer-unblocking', 'answer-erasure', 'answer-consent-withdrawal', 'answer-marketing-opt-out', 'answer-claim', 'answer-erasure-nothing-found', 'answer-source-failed', 'refusal', 'refusal-claim', 'interim-answer', 'progress-notice', 'not-a-request'];
     for (const golden of GOLDEN_PROFILES.filter((g) => !g.only)) {
       for (const language of ['ru', 'kk', 'en']) {
         for (const name of people) expect(mails.some((m) => m.path === `${golden.slug}/${language}/${name}.txt`), `${golden.slug}/${language}/${name}`).toBe(true);

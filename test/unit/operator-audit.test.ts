@@ -61,6 +61,7 @@ const SCENARIOS: Record<WriteRouteKey, Scenario> = {
   },
   'POST /operator/requests/{reference}/notes': { prepare: onRequest(), body: { text: 'Перезвонил.' } },
   'POST /operator/requests/{reference}/classification': { prepare: awaitingDecision([]), body: { types: ['access'] } },
+  'POST /operator/requests/{reference}/not-a-request': { prepare: awaitingDecision([]), body: { text: 'Это рекламная рассылка, не запрос.' } },
   'POST /operator/requests/{reference}/extension': {
     adjust: (json) => ({ ...json, jurisdiction: 'EU' }),
     prepare: async (s) => ({ path: { reference: (await placeRequest(s, ['access'])).id } }),

@@ -36,7 +36,7 @@ export interface EvidencePackInput {
 const ORIGIN_VALUE = { statute: 'statute', default: 'defaultTerm', operator: 'operatorTerm' } as const satisfies Record<AppliedRule['origin'], string>;
 
 /** The kinds of mail that answer a request (and so close it): the first one sent is the answer's time. */
-const ANSWERING_MAIL: ReadonlySet<string> = new Set(['answer', 'refusal', 'closedUnverified']);
+const ANSWERING_MAIL: ReadonlySet<string> = new Set(['answer', 'refusal', 'closedUnverified', 'notARequest']);
 
 /**
  * The hours between two instants that fall on working days of the calendar (a working day counts whole, from its
@@ -199,7 +199,16 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
     const asked = eventsOfType(trail, 'decision.requested');
     const classified = eventsOfType(trail, 'request.classified');
     const made = eventsOfType(trail, 'decision.made');
-    if (!asked.length && !made.length) return [t.values.noDecision];
+    // Closed as not a request: when, by whom, and the words the person was told, if any (the request keeps the last).
+    const notARequest = eventsOfType(trail, 'request.not_a_request').map((e, index, all) =>
+      block(
+        row('closedAsNotARequest', at(e.at)),
+        row('closedBy', who(e.detail.operator)),
+        row('decision', t.values.notARequest),
+        index === all.length - 1 && e.detail.messaged && request.notARequest?.text !== undefined && row('toldThePerson', request.notARequest.text),
+      ),
+    );
+    if (!asked.length && !made.length && !notARequest.length) return [t.values.noDecision];
     const basisOf = (ground: string | undefined) => {
       const basis = request.decision?.basis;
       if (ground && ground !== 'written') return input.groundText(ground) ?? ground;
@@ -223,6 +232,7 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
           last && !e.detail.approved && request.decision?.reason !== undefined && row('reason', request.decision.reason),
         );
       }),
+      ...notARequest,
     ];
   }
 

@@ -3,7 +3,7 @@ import type { OperatorRouteKey } from './routes.ts';
 
 /**
  * The least role each operator route needs, in one place: a viewer reads; a decider also acts on requests (decides,
- * extends, writes to the person, classifies, enters requests, retries, admits or dismisses held mail); an admin also manages operators, retention
+ * extends, writes to the person, classifies or closes as not a request, enters requests, retries, admits or dismisses held mail); an admin also manages operators, retention
  * approvals and breaches. A route missing here does not compile. The machine key acts as admin.
  */
 export const OPERATOR_ROUTE_ROLES: Record<OperatorRouteKey, OperatorRole> = {
@@ -32,6 +32,7 @@ export const OPERATOR_ROUTE_ROLES: Record<OperatorRouteKey, OperatorRole> = {
   'POST /operator/requests': 'decider',
   'POST /operator/requests/{reference}/notes': 'decider',
   'POST /operator/requests/{reference}/classification': 'decider',
+  'POST /operator/requests/{reference}/not-a-request': 'decider',
   'POST /operator/requests/{reference}/extension': 'decider',
   'POST /operator/requests/{reference}/messages': 'decider',
   'POST /operator/requests/{reference}/resume': 'decider',

@@ -7,7 +7,7 @@ import { matchOperatorKey, operatorKeys } from '../../domain/operator-key.ts';
 import { admit } from '../../use-cases/admission.ts';
 import { eventsOfType } from '../../domain/audit.ts';
 import { consentState, recordConsent } from '../../use-cases/consent.ts';
-import { decide, extendDeadline, parseDecision, requestDetail, requestView, writeToPerson } from '../../use-cases/operator.ts';
+import { closeAsNotARequest, decide, extendDeadline, parseDecision, requestDetail, requestView, writeToPerson } from '../../use-cases/operator.ts';
 import type { Route } from './dispatch.ts';
 import { resumeRequest } from '../../use-cases/attention.ts';
 import { attachmentDisposition, header, json, objectBody, type Result } from './responses.ts';
@@ -153,6 +153,8 @@ const handlers: Record<OperatorRouteKey, OperatorRoute> = {
   'POST /operator/requests/{reference}/notes': async (event, { deps, actor }) => json(200, await addNote(deps, reference(event), body(event), actor)),
   /** What unclear mail asks for: {"types": ["access", …]}; the request moves on as those. */
   'POST /operator/requests/{reference}/classification': async (event, { deps, actor }) => json(200, await classify(deps, reference(event), body(event), actor)),
+  /** Unclear mail that is no request (spam, a general question): {"text"?: "…"} closes it, the words (if any) mailed once. */
+  'POST /operator/requests/{reference}/not-a-request': async (event, { deps, actor }) => json(200, await closeAsNotARequest(deps, reference(event), body(event), actor)),
   /** After a failed step was fixed: run it again (the request shows `attention` until then). */
   'POST /operator/requests/{reference}/resume': async (event, { deps }) => json(200, await resumeRequest(deps, reference(event))),
   'GET /operator/requests/{reference}': async (event, { deps }) => json(200, await requestDetail(deps, reference(event))),

@@ -64,6 +64,7 @@ export const OPERATOR_ROUTE_KEYS = [
   'GET /operator/requests/{reference}',
   'POST /operator/requests/{reference}/notes',
   'POST /operator/requests/{reference}/classification',
+  'POST /operator/requests/{reference}/not-a-request',
   'GET /operator/decisions',
   'POST /operator/decisions/{reference}',
   'POST /operator/requests/{reference}/extension',
