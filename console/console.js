@@ -1,4 +1,4 @@
 // Every console page is this one document: the path says which page's module fills it.
-const PAGES = { '/console': './inbox.js', '/console/request': './request.js', '/console/enter': './enter.js', '/console/reports': './reports.js' };
+const PAGES = { '/console': './inbox.js', '/console/request': './request.js', '/console/held-mail': './held-mail.js', '/console/enter': './enter.js', '/console/reports': './reports.js' };
 
 await import(PAGES[location.pathname.replace(/\/+$/, '')] ?? './inbox.js');

@@ -76,6 +76,7 @@ consolePage('inbox', async (main, texts) => {
     el('h1', {}, texts.t('inbox.title')),
     searchForm(texts, q),
     filterLinks(texts, inbox.counts, q ? undefined : filter),
+    el('p', { class: 'held-count' }, el('a', { href: '/console/held-mail' }, texts.t('inbox.heldMail', { count: inbox.heldMail }))),
     q ? el('p', {}, el('a', { href: '/console' }, texts.t('inbox.clearSearch'))) : '',
     pager(texts, inbox, query),
     table(texts, inbox.requests, q ? texts.t('inbox.searchResults', { q }) : filter ? texts.t(`filters.${filter}`) : texts.t('inbox.caption')),

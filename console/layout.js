@@ -1,6 +1,6 @@
 // The frame of every console page: language, skip link, header with navigation and the language choice, who is
 // signed in, and one place where a failed call is told in words.
-import { ApiError, requireSignIn, signOut } from './api.js';
+import { api, ApiError, requireSignIn, signOut } from './api.js';
 import { chooseLanguage, chosenLanguage, el, LANGUAGES, loadTexts } from './texts.js';
 
 /** What is wrong with one field, in the operator's language: the problem's kind as rules/console `problems` words it. */
@@ -65,6 +65,28 @@ function fieldLabel(texts, field) {
   return key ? texts.t(key) : String(field);
 }
 
+/**
+ * A file fetched with the operator's credentials, then saved under the name the server gave it — never opened in the
+ * page, whatever it holds (a mail as it arrived, a person's attachment, an evidence pack). `attributes` go on the button.
+ */
+export function downloadButton(path, label, attributes = {}) {
+  return el(
+    'button',
+    {
+      type: 'button',
+      class: 'secondary',
+      ...attributes,
+      onclick: async () => {
+        const file = await api(path);
+        const link = el('a', { href: URL.createObjectURL(file), download: file.name || '' });
+        link.click();
+        setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+      },
+    },
+    label,
+  );
+}
+
 /** Whether the signed-in operator may act on requests (a viewer reads only; the server enforces it either way). */
 export const mayAct = (who) => who?.role === 'decider' || who?.role === 'admin';
 
@@ -79,7 +101,18 @@ function header(texts, current, who) {
     'header',
     { class: 'top' },
     el('p', { class: 'brand' }, texts.t('common.title')),
-    el('nav', { 'aria-label': texts.t('common.title') }, el('ul', {}, link('/console', texts.t('common.navInbox'), 'inbox'), mayAct(who) ? link('/console/enter', texts.t('common.navEnter'), 'enter') : '', link('/console/reports', texts.t('common.navReports'), 'reports'))),
+    el(
+      'nav',
+      { 'aria-label': texts.t('common.title') },
+      el(
+        'ul',
+        {},
+        link('/console', texts.t('common.navInbox'), 'inbox'),
+        link('/console/held-mail', texts.t('common.navHeldMail'), 'held-mail'),
+        mayAct(who) ? link('/console/enter', texts.t('common.navEnter'), 'enter') : '',
+        link('/console/reports', texts.t('common.navReports'), 'reports'),
+      ),
+    ),
     el('p', { class: 'language' }, el('label', { for: 'console-language' }, texts.t('common.languageLabel')), ' ', select),
   );
 }

@@ -30,6 +30,7 @@ function figures(texts, report) {
     ['extensions', report.extensions],
     ['refusals', report.refusals.total],
     ['abandoned', report.verificationAbandoned],
+    ['notARequest', report.notARequest],
     ['processorsTold', report.processorsTold],
   ];
   return el(

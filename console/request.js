@@ -1,11 +1,10 @@
 // One request as the operator reads it — who asked, their words, the deadline, what the sources and processors
 // returned, the correspondence, the notes and the timeline — and what the operator may do about it.
 import { api, ApiError } from './api.js';
-import { consolePage, markFieldProblems, mayAct, problemBox } from './layout.js';
+import { consolePage, downloadButton, markFieldProblems, mayAct, problemBox } from './layout.js';
 import { el, personText } from './texts.js';
 
 const TYPES = ['access', 'rectification', 'blocking', 'unblocking', 'erasure', 'consent_withdrawal', 'marketing_opt_out', 'claim'];
-const OPEN = ['RECEIVED', 'AWAITING_VERIFICATION', 'IN_PROGRESS', 'AWAITING_DECISION'];
 
 /**
  * Who acted: an operator by address, or the operator key by its id, in words (a request keeps who decided, wrote or
@@ -43,7 +42,9 @@ function whoSection(texts, r) {
         '; ',
         r.entry.identity === 'attested' ? texts.t('request.identityAttested', { attestation: r.entry.attestation ?? '' }) : texts.t('request.identityMail'),
       ]
-    : undefined;
+    : r.admitted
+      ? texts.t('request.admitted', { reason: texts.t(`heldMail.reason_${r.admitted.held}`), by: actor(texts, r.admitted.by), at: texts.dateTime(r.admitted.at, r.timeZone) })
+      : undefined;
   return el(
     'section',
     { 'aria-labelledby': 'who' },
@@ -55,24 +56,6 @@ function whoSection(texts, r) {
       [texts.t('request.channel'), [texts.t(`channels.${r.channel}`), entry ? el('br') : '', entry ?? '']],
       [texts.t('request.verified'), r.verified ? texts.t('request.verifiedYes', { at: texts.dateTime(r.verifiedAt, r.timeZone) }) : texts.t('request.verifiedNo')],
     ]),
-  );
-}
-
-/** A file of the request fetched with the operator's credentials, then saved (never opened in the page). */
-function downloadButton(path, label) {
-  return el(
-    'button',
-    {
-      type: 'button',
-      class: 'secondary',
-      onclick: async () => {
-        const file = await api(path);
-        const link = el('a', { href: URL.createObjectURL(file), download: file.name || '' });
-        link.click();
-        setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
-      },
-    },
-    label,
   );
 }
 
@@ -172,7 +155,20 @@ function notesSection(texts, r) {
   return el('section', { 'aria-labelledby': 'notes' }, el('h2', { id: 'notes' }, texts.t('request.notesTitle')), items.length ? el('ul', { class: 'notes' }, items) : el('p', {}, texts.t('request.noNotes')));
 }
 
+/** Closed as not a request: who, when, and their words to the person — or that nothing was mailed. */
+function notARequestSection(texts, r) {
+  const closed = r.notARequest;
+  return el(
+    'section',
+    { 'aria-labelledby': 'not-a-request' },
+    el('h2', { id: 'not-a-request' }, texts.t('request.notARequestTitle')),
+    el('p', {}, texts.t('request.closedNotARequest', { by: actor(texts, closed.by), at: texts.dateTime(closed.at, r.timeZone) })),
+    closed.text ? [el('h3', {}, texts.t('request.notARequestWords')), el('div', { class: 'words' }, personText(closed.text))] : el('p', {}, texts.t('request.notARequestSilent')),
+  );
+}
+
 function decisionSection(texts, r) {
+  if (r.notARequest) return notARequestSection(texts, r);
   if (!r.decision) return '';
   const d = r.decision;
   const grounds = Object.fromEntries(r.refusalGrounds.map((g) => [g.id, `${g.text[texts.language]} (${g.citation[texts.language]})`]));
@@ -197,7 +193,9 @@ function eventText(texts, r, e) {
   const by = actor(texts, d.operator ?? (d.operatorKeyId && { keyId: d.operatorKeyId }));
   switch (e.type) {
     case 'request.received':
-      return d.enteredBy ? texts.t('events.request.entered', { channel: texts.t(`channels.${d.channel}`), by: actor(texts, d.operator ?? d.enteredBy) }) : texts.t('events.request.received', { channel: texts.t(`channels.${d.channel}`) });
+      if (d.enteredBy) return texts.t('events.request.entered', { channel: texts.t(`channels.${d.channel}`), by: actor(texts, d.operator ?? d.enteredBy) });
+      if (d.admittedBy) return texts.t('events.request.admitted', { channel: texts.t(`channels.${d.channel}`), by: actor(texts, d.operator ?? d.admittedBy) });
+      return texts.t('events.request.received', { channel: texts.t(`channels.${d.channel}`) });
     case 'form.attachments':
       return texts.t('events.form.attachments', { count: d.attachments?.length ?? 0 });
     case 'status.changed':
@@ -297,14 +295,29 @@ function actions(texts, r, reload, who) {
   if (!mayAct(who)) return el('section', { 'aria-labelledby': 'actions' }, el('h2', { id: 'actions' }, texts.t('actions.title')), el('p', {}, texts.t('actions.readOnly')));
   const ref = encodeURIComponent(r.reference);
   const forms = [];
-  const open = OPEN.includes(r.status);
-  // Decided already (the workflow may not have moved the status on yet): nothing left to decide.
-  const awaitingDecision = r.status === 'AWAITING_DECISION' && !r.decision;
+  const open = r.open;
+  // Decided, or closed as not a request, already (the workflow may not have moved the status on yet): nothing left to decide.
+  const awaitingDecision = r.status === 'AWAITING_DECISION' && !r.decision && !r.notARequest;
   if (awaitingDecision && !r.types.length) {
     forms.push(
       actionForm(texts, 'classify', texts.t('actions.classifyTitle'), texts.t('actions.classifyIntro'), typeBoxes(texts, 'types'), texts.t('actions.classifySubmit'), (form) =>
         api(`/requests/${ref}/classification`, { method: 'POST', body: { types: [...form.querySelectorAll('input[name=types]:checked')].map((i) => i.value) } }),
       reload),
+      // Nothing in it is a request (spam, a general question): closed as such, the words (if any) mailed once.
+      actionForm(
+        texts,
+        'not-a-request',
+        texts.t('actions.notARequestTitle'),
+        texts.t('actions.notARequestIntro'),
+        textarea('not-a-request-text', texts.t('actions.notARequestText'), false),
+        texts.t('actions.notARequestSubmit'),
+        (form) => {
+          const text = form.elements['not-a-request-text'].value.trim();
+          return api(`/requests/${ref}/not-a-request`, { method: 'POST', body: text ? { text } : {} });
+        },
+        reload,
+        { text: 'not-a-request-text' },
+      ),
     );
   } else if (awaitingDecision) {
     const grounds = el(

@@ -6,6 +6,7 @@ import { DynamoRequestStore } from './adapters/dynamodb/request-store.ts';
 import { DynamoDecisionStore } from './adapters/dynamodb/decision-store.ts';
 import { DynamoAttentionStore } from './adapters/dynamodb/attention-store.ts';
 import { DynamoOpenWorkStore } from './adapters/dynamodb/open-work-store.ts';
+import { DynamoHeldMailStore } from './adapters/dynamodb/held-mail-store.ts';
 import { DynamoLimits } from './adapters/dynamodb/limits.ts';
 import type { RawMailStore } from './adapters/aws/raw-mail-store.ts';
 import { DynamoSuppressionList } from './adapters/dynamodb/suppression-list.ts';
@@ -124,6 +125,9 @@ export function dependenciesFromEnvironment(loaded: { profile?: OperatorProfile;
     },
     get openWork() {
       return once('openWork', () => new DynamoOpenWorkStore(documentClient(), readSetting(Settings.requestsTable)));
+    },
+    get heldMail() {
+      return once('heldMail', () => new DynamoHeldMailStore(documentClient(), readSetting(Settings.requestsTable), readSetting(Settings.auditTable)));
     },
     get consent() {
       return once('consent', () => {

@@ -22,6 +22,7 @@ import { HEADS_INDEX } from '../functions/adapters/dynamodb/audited-write.ts';
 import { OPEN_WORK_PARTITION } from '../functions/adapters/dynamodb/open-work-store.ts';
 import { CONSOLE_DIRECTORY } from '../functions/handlers/http/console-routes.ts';
 import { CLOSED_INDEX, OPEN_DUE_INDEX, PERSON_INDEX, RECEIVED_INDEX, RESULTS_PREFIX } from '../functions/adapters/dynamodb/request-store.ts';
+import { HELD_INDEX } from '../functions/adapters/dynamodb/held-mail-store.ts';
 import { PDF_FONT_FILES, pdfFontSource } from '../functions/adapters/documents/pdf.ts';
 
 export interface DerbesStackProps extends StackProps {
@@ -308,20 +309,26 @@ export class DerbesStack extends Stack {
 
     // The operator API, for machine clients holding the operator key: decisions, extensions, consents, attachments,
     // and the breach register (kept in the requests table; it finds affected people in the sources and renders PDF).
+    // It reads held mail a page at a time by its keys (BatchGetItem), and makes a request of one the operator vouches
+    // for through mail intake's own code: reading a mail of up to 40 MB takes intake's memory.
     const operatorApi = sendsMail(
-      fn('OperatorApi', 'functions/handlers/operator-api.ts', 'Operator API: requests, decisions, extensions, consents, attachments, breaches', [...DECIDE_REQUESTS, 'UpdateItem'], {
+      fn('OperatorApi', 'functions/handlers/operator-api.ts', 'Operator API: requests, decisions, extensions, consents, attachments, held mail, breaches', [...DECIDE_REQUESTS, 'UpdateItem', 'BatchGetItem'], {
         // The closed-date index: the dry run of derbes' own records' retention counts from it; the received-date
-        // index: the report per period; the person index: the inbox's search by address.
-        indexes: [OPEN_DUE_INDEX, CLOSED_INDEX, RECEIVED_INDEX, PERSON_INDEX],
+        // index: the report per period; the person index: the inbox's search by address; the held-mail index: the
+        // list of held mail and its count.
+        indexes: [OPEN_DUE_INDEX, CLOSED_INDEX, RECEIVED_INDEX, PERSON_INDEX, HELD_INDEX],
         files: Object.values(PDF_FONT_FILES).map(pdfFontSource),
+        memorySize: 1024,
       }),
     )
       .setEnvironment(Settings.operatorKeySecret, operatorKey.secretArn)
       .allow(['secretsmanager:GetSecretValue'], [operatorKey.secretArn])
-      // The operator fetches a request's attachments, and the raw mail that came under it, through the API.
+      // The operator fetches a request's attachments, and the raw mail that came under it (or was held), through the
+      // API; held mail made a request keeps its attachments with the request, as intake keeps them.
       .setEnvironment(Settings.rawMailBucket, storage.rawMail.bucketName)
       .setEnvironment(Settings.rawMailPrefix, RAW_MAIL_PREFIX)
       .allow(['s3:GetObject'], [storage.rawMail.arnForObjects(`${ATTACHMENTS_PREFIX}*`), storage.rawMail.arnForObjects(`${RAW_MAIL_PREFIX}*`)])
+      .allow(['s3:PutObject'], [storage.rawMail.arnForObjects(`${ATTACHMENTS_PREFIX}*`)])
       .setEnvironment(Settings.stateMachineArn, stateMachine.stateMachineArn);
     stateMachine.grant(operatorApi, 'states:SendTaskSuccess');
     // A request entered by the operator (received by phone, post or in person) starts its workflow as the form's does.

@@ -13,6 +13,7 @@ import groundsKz from '../rules/refusal-grounds/KZ.json' with { type: 'json' };
 import groundsRu from '../rules/refusal-grounds/RU.json' with { type: 'json' };
 import groundsUsCa from '../rules/refusal-grounds/US-CA.json' with { type: 'json' };
 import type { ShippedCode } from '../functions/domain/deadlines/rule-files.ts';
+import type { RequestStatus } from '../functions/domain/request.ts';
 import type { Language } from '../functions/domain/request-types.ts';
 
 /*
@@ -22,10 +23,16 @@ import type { Language } from '../functions/domain/request-types.ts';
  * validates what it loads; a deploy validates them all first.
  */
 
+/**
+ * The texts every status needs in every language, checked by the compiler on the files themselves: a status added to
+ * REQUEST_STATUSES without its words here does not compile (the catalogues' own checks find it only at a start).
+ */
+type NamesEveryStatus = Record<Language, { statuses: Record<RequestStatus, string> }>;
+
 /** rules/messages/<language>.json: the mails, pages and answers, and the breach, retention and evidence texts. */
-export const SHIPPED_MESSAGE_CATALOGUES: Record<Language, unknown> = { ru, kk, en };
+export const SHIPPED_MESSAGE_CATALOGUES: Record<Language, unknown> = { ru, kk, en } satisfies NamesEveryStatus;
 /** rules/console/<language>.json: the operator console's texts. */
-export const SHIPPED_CONSOLE_TEXTS: Record<Language, unknown> = { ru: consoleRu, kk: consoleKk, en: consoleEn };
+export const SHIPPED_CONSOLE_TEXTS: Record<Language, unknown> = { ru: consoleRu, kk: consoleKk, en: consoleEn } satisfies NamesEveryStatus;
 /** rules/sign-in/<language>.json: the console's sign-in page. */
 export const SHIPPED_SIGN_IN_TEXTS: Record<Language, unknown> = { ru: signInRu, kk: signInKk, en: signInEn };
 /** rules/refusal-grounds/<jurisdiction>.json: why a request may be refused, in ru, kk and en. */

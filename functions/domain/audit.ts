@@ -1,4 +1,5 @@
 import type { SesVerdicts } from './email/types.ts';
+import type { HeldReason } from './held-mail.ts';
 import type { OperatorActor } from './operator-identity.ts';
 import type { RequestStatus } from './request.ts';
 import type { ReviewReasonKind } from './messages.ts';
@@ -15,8 +16,11 @@ export type AuditEvent = NamingTheOperator<AuditEventOfAnyone>;
 type NamingTheOperator<E extends { type: string; detail: object }> = E extends unknown ? { type: E['type']; detail: E['detail'] & { operator?: OperatorActor } } : never;
 
 type AuditEventOfAnyone =
-  /** `enteredBy`: the operator who entered a request received by phone, post or in person; `identity`, how it is checked. */
-  | { type: 'request.received'; detail: { channel: string; types: string[]; dueAt: string; ruleId: string; enteredBy?: string; identity?: 'mail' | 'attested' } }
+  /**
+   * `enteredBy`: the operator who entered a request received by phone, post or in person; `identity`, how it is checked.
+   * `admittedBy`: the operator who vouched for held mail, and why intake had held it (`held`).
+   */
+  | { type: 'request.received'; detail: { channel: string; types: string[]; dueAt: string; ruleId: string; enteredBy?: string; identity?: 'mail' | 'attested'; admittedBy?: string; held?: HeldReason } }
   | { type: 'status.changed'; detail: { from: RequestStatus; to: RequestStatus } }
   /** `sha256`: of the message as derbes composed it (recipient, subject, text, Message-ID), canonically encoded. */
   | { type: 'mail.sent'; detail: { template: string; messageId: string; sha256: string } }
@@ -34,6 +38,8 @@ type AuditEventOfAnyone =
   | { type: 'decision.made'; detail: { approved: boolean; ground?: string; operator: OperatorActor } }
   /** Mail nobody could read as a known request, given its types by an operator. */
   | { type: 'request.classified'; detail: { types: string[]; operator: OperatorActor } }
+  /** Mail nobody could classify, found by an operator to be no request (spam, a general question); `messaged`: their words go to the person. */
+  | { type: 'request.not_a_request'; detail: { messaged: boolean; operator: OperatorActor } }
   | { type: 'decision.escalated'; detail: { round: number } }
   /** `signature`: the signature header a webhook notice carried (t=…,v1=HMAC-SHA256), so the processor's copy can be matched. */
   | { type: 'processor.notified'; detail: { processorId: string; noticeType: string; channel: string; delivered: boolean; attempts: number; signature?: string } }
@@ -113,8 +119,14 @@ type AuditEventOfAnyone =
          */
         moreAttachments?: number;
         authFailures?: string[];
+        /** The mail was held (why), and made the request only once an operator vouched for it: recorded then, not on arrival. */
+        held?: HeldReason;
       };
-    };
+    }
+  /** On a held mail's own trail (INBOUND#<SES id>): an operator vouched for it, and it made this request. */
+  | { type: 'mail.admitted'; detail: { requestId: string; operator: OperatorActor } }
+  /** On a held mail's own trail: an operator read it and dismissed it; it makes no request. */
+  | { type: 'mail.dismissed'; detail: { operator: OperatorActor } };
 
 /** An event as the trail holds it: still a union by `type`, so a reader that checks the type reads its detail typed. */
 export type RecordedAuditEvent = AuditEvent & {

@@ -30,6 +30,8 @@ const consoleTextsSchema = onFirstUse(() =>
     templates: z.record(z.string(), z.string().check(z.minLength(1))),
     actions: z.record(z.string(), z.string().check(z.minLength(1))),
     enter: z.record(z.string(), z.string().check(z.minLength(1))),
+    /** The list of mail intake held (`reason_<HeldReason>`, `verdict<SES verdict>`). */
+    heldMail: z.record(z.string(), z.string().check(z.minLength(1))),
     reports: z.record(z.string(), z.string().check(z.minLength(1))),
     /** What is wrong with a field, by the kind the API names (FieldProblem.kind). */
     problems: z.record(z.enum(PROBLEM_KINDS), z.string().check(z.minLength(1))),

@@ -33,6 +33,8 @@ const MAIL_PLACEHOLDERS = {
   progressNotice: ['reference', 'greetingName', 'receivedAt', 'types', 'dueAt', 'operator', 'contact'],
   /** The operator's own words to the person (only to a confirmed address). */
   operatorMessage: ['reference', 'greetingName', 'receivedAt', 'types', 'message', 'operator', 'contact'],
+  /** Mail an operator found to be no request, closed with their own words to the person (only to a confirmed address). */
+  notARequest: ['reference', 'greetingName', 'receivedAt', 'message', 'operator', 'contact'],
   /** The first reply from a confirmed address joined its request: in fixed words, once per request. */
   replyReceived: ['reference', 'greetingName', 'operator', 'contact'],
   /**
@@ -48,8 +50,11 @@ const MAIL_PLACEHOLDERS = {
   operatorAttention: ['reference', 'types', 'receivedAt', 'dueAt', 'status', 'step', 'stepId', 'code', 'console'],
   operatorWorkflowStopped: ['reference', 'types', 'receivedAt', 'dueAt', 'status', 'execution', 'console'],
   processorNotice: ['reference', 'controller', 'action', 'type', 'submittedAt', 'email', 'contact'],
-  /** Mail intake held mail back (no check vouched for its sender, or past the mail limits): once an hour at most. */
-  operatorMailHeld: [],
+  /**
+   * Mail intake held mail back (no check vouched for its sender, or past the mail limits): once an hour at most,
+   * linking to the list of held mail in the console (`console`), which keeps each mail `days` days.
+   */
+  operatorMailHeld: ['console', 'days'],
 } as const;
 
 /**

@@ -90,10 +90,10 @@ export function ownRecordsCutoff(keepFor: KeepFor, now: Date, timeZone: string):
 
 /**
  * The request with its personal fields anonymised: the address (and its keyed hash), the name, the person's words (of the request and of their replies) and the mail they wrote (its subject and Message-ID, their latest mail's Message-ID),
- * the values a rectification asked for, the operator's reasons, answer, notes, attestation and messages written to the person. What is left says what happened and when — the evidence.
+ * the values a rectification asked for, the operator's reasons, answer, notes, attestation and messages written to the person (those closing it as not a request too). What is left says what happened and when — the evidence.
  */
 export function anonymisedRequest(request: DataSubjectRequest, at: string, digest: string): DataSubjectRequest {
-  const { name: _name, personKey: _personKey, gpc: _gpc, firstMail: _firstMail, latestMail: _latestMail, idempotencyMarker: _marker, changes, decision, message, operatorMessages, replies, extensionReason, notes, entry, ...kept } = request;
+  const { name: _name, personKey: _personKey, gpc: _gpc, firstMail: _firstMail, latestMail: _latestMail, idempotencyMarker: _marker, changes, decision, message, operatorMessages, replies, extensionReason, notes, entry, notARequest, ...kept } = request;
   return {
     ...kept,
     email: ERASED,
@@ -103,6 +103,7 @@ export function anonymisedRequest(request: DataSubjectRequest, at: string, diges
     ...(replies && { replies: replies.map((r) => ({ ...r, text: ERASED })) }),
     ...(notes && { notes: notes.map((n) => ({ ...n, text: ERASED })) }),
     ...(entry && { entry: { ...entry, ...(entry.attestation !== undefined && { attestation: ERASED }) } }),
+    ...(notARequest && { notARequest: { ...notARequest, ...(notARequest.text !== undefined && { text: ERASED }) } }),
     ...(changes && { changes: Object.fromEntries(Object.keys(changes).map((field) => [field, ERASED])) }),
     ...(decision && {
       decision: {

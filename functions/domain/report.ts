@@ -1,6 +1,6 @@
 import { addDays, localDateOf, parseInstant } from './deadlines/local-time.ts';
 import { escapeHtml } from './html.ts';
-import { CHANNELS, OPEN_STATUSES, type Channel, type DataSubjectRequest, type RequestStatus } from './request.ts';
+import { CHANNELS, OPEN_STATUSES, STATUS_STANDINGS, type Channel, type DataSubjectRequest, type RequestStatus } from './request.ts';
 import { REQUEST_TYPES, type RequestType } from './request-types.ts';
 
 /**
@@ -62,6 +62,8 @@ export interface PeriodReport {
   open: { total: number; overdue: number };
   /** Closed because the address never confirmed its link: no answer was owed. */
   verificationAbandoned: number;
+  /** Closed by an operator as not a request (spam, a general question): neither answered nor refused, and owed nothing. */
+  notARequest: number;
   /** Working days from receipt to the answer (the day of receipt not counted, as in the term), over answered requests. */
   workingDaysToAnswer: { median: number; p95: number } | null;
   extensions: number;
@@ -69,8 +71,6 @@ export interface PeriodReport {
   /** Notices delivered to processors and recipients for these requests (from their trails). */
   processorsTold: number;
 }
-
-const ANSWERED: readonly RequestStatus[] = ['COMPLETED', 'REFUSED'];
 
 /** The value at or below which `share` of the sorted values lie (nearest rank): a value that occurred, never an average. */
 export function nearestRank(sorted: readonly number[], share: number): number {
@@ -106,6 +106,7 @@ export function buildReport(
     answered: { onTime: 0, late: 0 },
     open: { total: 0, overdue: 0 },
     verificationAbandoned: 0,
+    notARequest: 0,
     workingDaysToAnswer: null,
     extensions: 0,
     refusals: { total: 0, byBasis: {} },
@@ -116,16 +117,26 @@ export function buildReport(
     for (const type of request.types) byType[type] += 1;
     byChannel[request.channel] += 1;
     if (request.extended) report.extensions += 1;
-    const status = request.status;
-    if (status === OPEN_IN_REPORT || OPEN_STATUSES.includes(status)) {
-      report.open.total += 1;
-      if (now.getTime() > Date.parse(request.dueAt)) report.open.overdue += 1;
-    } else if (status === 'CLOSED_UNVERIFIED') {
-      report.verificationAbandoned += 1;
-    } else if (ANSWERED.includes(status) && request.closedAt) {
-      if (Date.parse(request.closedAt) <= Date.parse(request.dueAt)) report.answered.onTime += 1;
-      else report.answered.late += 1;
-      days.push(workingDaysUntil(request.receivedLocalDate, request.closedAt, request.timeZone, (date) => isWorkingDay(request.jurisdiction, date)));
+    const standing = request.status === OPEN_IN_REPORT ? 'open' : STATUS_STANDINGS[request.status];
+    switch (standing) {
+      case 'open':
+        report.open.total += 1;
+        if (now.getTime() > Date.parse(request.dueAt)) report.open.overdue += 1;
+        break;
+      case 'abandoned':
+        report.verificationAbandoned += 1;
+        break;
+      case 'notARequest':
+        report.notARequest += 1;
+        break;
+      case 'answered':
+        if (!request.closedAt) break;
+        if (Date.parse(request.closedAt) <= Date.parse(request.dueAt)) report.answered.onTime += 1;
+        else report.answered.late += 1;
+        days.push(workingDaysUntil(request.receivedLocalDate, request.closedAt, request.timeZone, (date) => isWorkingDay(request.jurisdiction, date)));
+        break;
+      default:
+        standing satisfies never;
     }
     if (request.status === 'REFUSED') {
       report.refusals.total += 1;
@@ -152,6 +163,7 @@ export function reportCsv(report: PeriodReport): string {
     ['open', 'total', report.open.total],
     ['open', 'overdue', report.open.overdue],
     ['verification', 'abandoned', report.verificationAbandoned],
+    ['closed', 'not_a_request', report.notARequest],
     ['working_days_to_answer', 'median', report.workingDaysToAnswer?.median ?? ''],
     ['working_days_to_answer', 'p95', report.workingDaysToAnswer?.p95 ?? ''],
     ['extensions', 'total', report.extensions],
@@ -174,6 +186,7 @@ export interface ChartTexts {
   late: string;
   open: string;
   abandoned: string;
+  notARequest: string;
 }
 
 const BAR_HEIGHT = 18;
@@ -196,6 +209,7 @@ export function reportSvg(report: PeriodReport, texts: ChartTexts): string {
         { label: texts.late, value: report.answered.late },
         { label: texts.open, value: report.open.total },
         { label: texts.abandoned, value: report.verificationAbandoned },
+        { label: texts.notARequest, value: report.notARequest },
       ],
     },
   ];

@@ -2,9 +2,10 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { AuditEvent } from './audit.ts';
 import { ConflictError } from './errors.ts';
 import type { Deadline } from './deadlines/index.ts';
+import type { Admission } from './held-mail.ts';
 import type { Language, RequestType } from './request-types.ts';
 
-export const REQUEST_STATUSES = ['RECEIVED', 'AWAITING_VERIFICATION', 'IN_PROGRESS', 'AWAITING_DECISION', 'COMPLETED', 'REFUSED', 'CLOSED_UNVERIFIED'] as const;
+export const REQUEST_STATUSES = ['RECEIVED', 'AWAITING_VERIFICATION', 'IN_PROGRESS', 'AWAITING_DECISION', 'COMPLETED', 'REFUSED', 'CLOSED_UNVERIFIED', 'NOT_A_REQUEST'] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
 /** The only status changes the workflow may make; anything else is a ConflictError. */
@@ -12,13 +13,32 @@ const ALLOWED_TRANSITIONS: Record<RequestStatus, readonly RequestStatus[]> = {
   RECEIVED: ['AWAITING_VERIFICATION'],
   AWAITING_VERIFICATION: ['IN_PROGRESS', 'CLOSED_UNVERIFIED'],
   IN_PROGRESS: ['AWAITING_DECISION', 'COMPLETED'],
-  AWAITING_DECISION: ['IN_PROGRESS', 'REFUSED'],
+  AWAITING_DECISION: ['IN_PROGRESS', 'REFUSED', 'NOT_A_REQUEST'],
   COMPLETED: [],
   REFUSED: [],
   CLOSED_UNVERIFIED: [],
+  NOT_A_REQUEST: [],
 };
 
-export const OPEN_STATUSES: readonly RequestStatus[] = ['RECEIVED', 'AWAITING_VERIFICATION', 'IN_PROGRESS', 'AWAITING_DECISION'];
+/**
+ * Where each status leaves the person: still owed an answer (open), answered (the answer or a reasoned refusal went
+ * out), abandoned (the address never confirmed its link, so no answer was owed), or not a request (an operator read
+ * the mail and found nothing in it the law asks an answer to: spam, a general question). Whatever counts requests —
+ * the report, the inbox, the deadline watch, the own-records retention — reads it here: a status added without its
+ * place does not compile.
+ */
+export const STATUS_STANDINGS = {
+  RECEIVED: 'open',
+  AWAITING_VERIFICATION: 'open',
+  IN_PROGRESS: 'open',
+  AWAITING_DECISION: 'open',
+  COMPLETED: 'answered',
+  REFUSED: 'answered',
+  CLOSED_UNVERIFIED: 'abandoned',
+  NOT_A_REQUEST: 'notARequest',
+} as const satisfies Record<RequestStatus, 'open' | 'answered' | 'abandoned' | 'notARequest'>;
+
+export const OPEN_STATUSES: readonly RequestStatus[] = REQUEST_STATUSES.filter((status) => STATUS_STANDINGS[status] === 'open');
 
 /** The legal basis of a refusal: one of the jurisdiction's refusal grounds (rules/refusal-grounds), or the operator's words. */
 export type RefusalBasis = { ground: string } | { text: string };
@@ -35,6 +55,16 @@ export interface Decision {
   basis?: RefusalBasis | string;
   /** The operator's answer to a claim, or a note for the person. */
   answer?: string;
+}
+
+/**
+ * An operator read a request nobody could classify and found it is none (spam, a general question): who, when, and
+ * the words they wrote to the person, if any (mailed once; none for spam).
+ */
+export interface NotARequest {
+  by: string;
+  at: string;
+  text?: string;
 }
 
 /** How a request reached the company: the form or API, mail, or an operator who entered one received otherwise. */
@@ -62,13 +92,13 @@ export interface PersonReply {
   text: string;
 }
 
-/** When an operator last wrote to the person about the request: their latest message, or the decision. */
-export function lastOperatorWord(request: Pick<DataSubjectRequest, 'operatorMessages' | 'decision'>): string | undefined {
-  return [request.operatorMessages?.at(-1)?.at, request.decision?.decidedAt].filter((at): at is string => at !== undefined).sort().at(-1);
+/** When an operator last wrote to the person about the request: their latest message, the decision, or the close as not a request. */
+export function lastOperatorWord(request: Pick<DataSubjectRequest, 'operatorMessages' | 'decision' | 'notARequest'>): string | undefined {
+  return [request.operatorMessages?.at(-1)?.at, request.decision?.decidedAt, request.notARequest?.at].filter((at): at is string => at !== undefined).sort().at(-1);
 }
 
 /** The person's kept replies written after the operator's last word, oldest first. */
-export function unansweredReplies(request: Pick<DataSubjectRequest, 'replies' | 'operatorMessages' | 'decision'>): PersonReply[] {
+export function unansweredReplies(request: Pick<DataSubjectRequest, 'replies' | 'operatorMessages' | 'decision' | 'notARequest'>): PersonReply[] {
   const lastWord = lastOperatorWord(request);
   return (request.replies ?? []).filter((reply) => !lastWord || reply.at > lastWord);
 }
@@ -146,6 +176,11 @@ export interface DataSubjectRequest {
   receivedAt: string;
   /** Set on a request an operator entered: who, and how the person's identity was checked. */
   entry?: Entry;
+  /**
+   * Set on a request made of mail that intake held (no check vouched for its sender, or it came past the mail limits)
+   * and an operator vouched for: who, when, and why it had been held. It was received when the mail arrived.
+   */
+  admitted?: Admission;
   /** The earliest due date of the request's types, with the rule that set it (kept whole: it is the evidence). */
   deadline: Deadline;
   /** For a rectification: field → new value, as the person (or the operator) gave them. */
@@ -181,6 +216,11 @@ export interface DataSubjectRequest {
    */
   gpc?: { ipHash?: string; userAgentHash?: string };
   decision?: Decision;
+  /**
+   * Set when an operator closes a request nobody could classify as not a request: the workflow then closes it
+   * (NOT_A_REQUEST) and mails their words, if any. The later of this and `decision` is the operator's last act.
+   */
+  notARequest?: NotARequest;
   /** The reason the operator gave the person for extending the deadline (the trail records the extension, not the words). */
   extensionReason?: string;
   /** Set while the request's workflow is stopped on a failure that survived its retries; cleared on resume. */

@@ -11,6 +11,7 @@ import type {
   DataSourceConnector,
   DecisionStore,
   DownloadTokens,
+  HeldMailStore,
   MailBudgets,
   Mailer,
   OpenWorkStore,
@@ -43,6 +44,8 @@ export interface Dependencies {
   readonly attention: AttentionStore;
   /** Follow-ups the operator must do by hand (a processor that could not be told). */
   readonly openWork: OpenWorkStore;
+  /** Mail intake held (no check vouched for its sender, or past the mail limits), for the operator to admit or dismiss. */
+  readonly heldMail: HeldMailStore;
   /** Request rates and mail budgets, shared by every instance. */
   readonly limits: RateLimiter & MailBudgets;
   readonly packages: PackageStore;

@@ -5,6 +5,7 @@ import { OPEN_STATUSES, REFERENCE_PATTERN, unansweredReplies, type DataSubjectRe
 import type { Dependencies } from './dependencies.ts';
 import { requestView } from './operator.ts';
 import { onFirstUse } from '../domain/on-first-use.ts';
+import { heldSince } from '../domain/held-mail.ts';
 
 /** What an operator looks for first; each is a filter of the inbox with its count. */
 export const INBOX_FILTERS = ['overdue', 'atRisk', 'needsDecision', 'needsClassification', 'failure', 'newReply'] as const;
@@ -56,8 +57,9 @@ const looksLikeAddress = (q: string) => /^[^\s@]+@[^\s@]+$/.test(q);
  * filter's), each with the filters it falls under; every filter's count, the open requests' (`open`), and `all`,
  * what the unfiltered list holds — the open requests and the answered ones with a new reply. A search (`q`) finds a reference, or every request of an
  * address — open or closed — through the person index by the address's keyed hash, never by reading every request.
+ * `heldMail`: how many mails intake held wait on the operator's list to be admitted or dismissed.
  */
-export async function inbox(deps: Pick<Dependencies, 'requests' | 'clock' | 'profile' | 'personKey' | 'openWork'>, rawQuery: unknown) {
+export async function inbox(deps: Pick<Dependencies, 'requests' | 'clock' | 'profile' | 'personKey' | 'openWork' | 'heldMail'>, rawQuery: unknown) {
   const parsed = inboxQuerySchema().safeParse(rawQuery ?? {});
   if (!parsed.success) throw new ValidationError(toFieldProblems(parsed.error.issues), 'inbox');
   const query = parsed.data;
@@ -98,6 +100,7 @@ export async function inbox(deps: Pick<Dependencies, 'requests' | 'clock' | 'pro
   const page = Math.min(query.page, pages);
   return {
     counts,
+    heldMail: await deps.heldMail.count(heldSince(now)),
     ...(query.filter && !query.q ? { filter: query.filter } : {}),
     total: listed.length,
     page,

@@ -125,6 +125,8 @@ export async function decide(deps: Dependencies, requestId: string, input: Decis
       'AWAITING_DECISION',
       {
         decision: { approved, decidedAt: deps.clock.now().toISOString(), decidedBy: operatorName(actor), reason: input.reason, ...(basis && { basis }), answer: input.answer },
+        // The operator's last act stands: a close as not a request whose release was refused (the wait had ended) goes.
+        notARequest: undefined,
         ...(input.changes ? { changes: input.changes } : {}),
         ...(input.types ? { types: input.types } : {}),
       },
@@ -145,9 +147,70 @@ export async function decide(deps: Dependencies, requestId: string, input: Decis
 
 const sameTypes = (a: readonly RequestType[], b: readonly RequestType[]) => a.length === b.length && a.every((type) => b.includes(type));
 
-/** In the workflow, after the decision: move the request on, or refuse it with the operator's reason and basis. */
-export async function applyDecision(deps: Pick<Dependencies, 'profile' | 'requests' | 'mailer' | 'sentMail' | 'audit' | 'clock'>, requestId: string): Promise<{ approved: boolean }> {
+const notARequestSchema = onFirstUse(() =>
+  z.strictObject({
+    /** What the operator tells the person, in their own words; absent or empty, nothing is mailed (spam). */
+    text: z.optional(z.string().check(z.trim(), z.maxLength(MAX_MESSAGE_CHARS, `at most ${MAX_MESSAGE_CHARS} characters`))),
+  }),
+);
+
+/**
+ * Mail nobody could classify that an operator finds to be no request (spam, a general question): recorded with the
+ * operator and their words to the person, if any, and its workflow's wait for a decision released, as a decision's is;
+ * the workflow then closes it (NOT_A_REQUEST) and mails those words, once (applyDecision). Only a request with no types
+ * that waits for an operator: one of known types is decided (approved or refused with a basis); one whose address has
+ * not confirmed its link waits for the person, and closes by itself, unconfirmed, when the link expires.
+ */
+export async function closeAsNotARequest(deps: Dependencies, requestId: string, input: unknown, actor: OperatorActor): Promise<{ reference: string; notARequest: true }> {
+  const parsed = notARequestSchema().safeParse(input ?? {});
+  if (!parsed.success) throw new ValidationError(toFieldProblems(parsed.error.issues), 'not a request');
+  const text = parsed.data.text || undefined;
   const request = await deps.requests.get(requestId);
+  const classified = (current: DataSubjectRequest) => {
+    if (current.types.length) throw new ConflictError(`${requestId} is a request of ${current.types.join(', ')}: decide it (approve, or refuse with a basis)`);
+  };
+  classified(request);
+  if (request.status === 'RECEIVED' || request.status === 'AWAITING_VERIFICATION') {
+    throw new ConflictError(`${requestId} waits for its address to confirm the link: unconfirmed, it closes by itself when the link expires; confirmed, it waits for an operator, who may then close it as not a request`);
+  }
+  const stale = () => new ConflictError(`${requestId} is no longer waiting for an operator: it was decided or moved on meanwhile`);
+  if (request.status !== 'AWAITING_DECISION') throw stale();
+  const pending = await deps.decisions.take(requestId).catch((error: unknown) => {
+    throw error instanceof NotFoundError ? stale() : error;
+  });
+  try {
+    await deps.requests.amend(
+      requestId,
+      'AWAITING_DECISION',
+      // The operator's last act stands: a decision whose release was refused (the wait had ended) goes.
+      { notARequest: { by: operatorName(actor), at: deps.clock.now().toISOString(), ...(text && { text }) }, decision: undefined },
+      [{ type: 'request.not_a_request', detail: { messaged: text !== undefined, operator: actor } }],
+      classified,
+    );
+    await deps.workflow.completeTask(pending.taskToken, { approved: false, notARequest: true });
+  } catch (error) {
+    await deps.decisions.put(pending);
+    if (error instanceof WaitEndedError) throw new ConflictError(`the wait for a decision on ${requestId} has just ended; list the decisions again and close it once more`);
+    throw error;
+  }
+  return { reference: requestId, notARequest: true };
+}
+
+/**
+ * In the workflow, after the decision: move the request on, refuse it with the operator's reason and basis, or close
+ * it as not a request with the operator's words, if any. A step run again (a restart) finds the request moved on; a
+ * close as not a request mails what the first run did not (the sent-mail ledger sends it once).
+ */
+export async function applyDecision(
+  deps: Pick<Dependencies, 'profile' | 'requests' | 'mailer' | 'sentMail' | 'audit' | 'clock'>,
+  requestId: string,
+): Promise<{ approved: boolean; notARequest?: true }> {
+  const request = await deps.requests.get(requestId);
+  if (request.notARequest && (request.status === 'AWAITING_DECISION' || request.status === 'NOT_A_REQUEST')) {
+    const closed = request.status === 'NOT_A_REQUEST' ? request : await deps.requests.transition(requestId, 'AWAITING_DECISION', 'NOT_A_REQUEST', { closedAt: deps.clock.now().toISOString() });
+    if (closed.notARequest?.text) await notifyPerson(deps, closed, 'notARequest', { message: closed.notARequest.text });
+    return { approved: false, notARequest: true };
+  }
   if (request.status !== 'AWAITING_DECISION') return { approved: request.status === 'IN_PROGRESS' }; // re-run after a restart
   // Released without a decision made through the operator API (a leaked token): nothing moves, nobody is told.
   if (!request.decision) throw new NotPermittedError(`request ${requestId} was released without a recorded decision`);
@@ -175,6 +238,8 @@ export function requestView(request: DataSubjectRequest, now: Date, policy: Esca
     dueAt: request.deadline.dueAt,
     timeZone: request.deadline.timeZone,
     rule: { id: request.deadline.rule.id, origin: request.deadline.rule.origin, citation: inLanguage(request.deadline.rule.citation, 'en'), source: inLanguage(request.deadline.rule.source, 'en'), confidence: request.deadline.rule.confidence },
+    // Still owed an answer (STATUS_STANDINGS): a reader acts by it, not by a list of statuses of its own.
+    open: OPEN_STATUSES.includes(request.status),
     ...(request.attention ? { attention: request.attention } : {}),
     ...riskFlags({ dueAt: request.deadline.dueAt, receivedAt: request.receivedAt }, now, policy),
   };
@@ -266,8 +331,10 @@ export async function requestDetail(deps: Pick<Dependencies, 'requests' | 'audit
     ...(request.firstMail ? { subject: request.firstMail.subject } : {}),
     ...(request.changes ? { changes: request.changes } : {}),
     ...(request.decision ? { decision: request.decision } : {}),
+    ...(request.notARequest ? { notARequest: request.notARequest } : {}),
     ...(request.legalHold ? { legalHold: request.legalHold } : {}),
     ...(request.entry ? { entry: request.entry } : {}),
+    ...(request.admitted ? { admitted: request.admitted } : {}),
     notes: request.notes ?? [],
     ...(await consoleContext(deps, request)),
     thread: threadOf(request, audit),

@@ -6,6 +6,7 @@ import type { ReportFacts } from '../domain/report.ts';
 import type { RetentionRule } from '../config/profile-schema.ts';
 import type { RetentionState } from '../domain/retention.ts';
 import type { Channel, DataSubjectRequest, RequestStatus } from '../domain/request.ts';
+import type { HeldMail, HeldMailResolution } from '../domain/held-mail.ts';
 import type { RequestType } from '../domain/request-types.ts';
 import type { SourceStep } from '../domain/request-policy.ts';
 import type { ProcessorNotice } from '../domain/processor-notice.ts';
@@ -190,6 +191,37 @@ export interface AuditLog {
 }
 
 export type InboundMailEvent = Extract<AuditEvent, { type: 'mail.received' }>;
+/** What an operator made of held mail, on the mail's own trail (INBOUND#<SES id>). */
+export type HeldMailEvent = Extract<AuditEvent, { type: 'mail.admitted' | 'mail.dismissed' }>;
+
+/**
+ * The operator's list of held mail (domain/held-mail.ts): each mail intake held, until an operator makes it a request
+ * or dismisses it, or it expires (HELD_MAIL_KEEP_DAYS). A mail moves only from where it stands: held → admitting →
+ * admitted, or held → dismissed; an admission that cannot finish gives the mail back (admitting → held).
+ */
+export interface HeldMailStore {
+  /** Lists the mail until `expiresAt`; a mail already listed or settled under this SES id (a delivery again) stays as it is. */
+  hold(mail: HeldMail, expiresAt: Date): Promise<void>;
+  /** The held mail with what became of it; NotFoundError when none was held under this id, or it has expired. */
+  get(sesMessageId: string): Promise<HeldMail & { resolution?: HeldMailResolution }>;
+  /**
+   * One page of the mail still on the list, the latest first, from the held-mail index (never a scan): at most `limit`,
+   * none that arrived before `since` (expired, though not yet deleted); `cursor` is where the next page starts.
+   */
+  list(page: { limit: number; cursor?: string; since: Date }): Promise<{ mails: Array<HeldMail & { resolution?: HeldMailResolution }>; cursor?: string }>;
+  /** How many mails are on the list (arrived since `since`), counted from the index. */
+  count(since: Date): Promise<number>;
+  /** Takes the mail for admission (from held, or from an admission cut short); false where it stands elsewhere. */
+  startAdmission(sesMessageId: string, resolution: Extract<HeldMailResolution, { kind: 'admitting' }>): Promise<boolean>;
+  /** Gives back a mail whose admission cannot finish: held again. */
+  abandonAdmission(sesMessageId: string): Promise<void>;
+  /**
+   * Settles the mail — admitted (from admitting) or dismissed (from held) — and takes it off the list, with the sender's
+   * address, name and subject (the request made of it keeps them, if any), its event appended to the mail's own trail in
+   * the same write; false, writing nothing, where it stands elsewhere.
+   */
+  settle(sesMessageId: string, resolution: Exclude<HeldMailResolution, { kind: 'admitting' }>, event: HeldMailEvent): Promise<boolean>;
+}
 
 /** The trails as hash chains, for verifying them and anchoring their heads. */
 export interface AuditChains {

@@ -5,7 +5,8 @@ import { eventsOfType, type RecordedAuditEvent } from '../domain/audit.ts';
 import { REPLY_WORK_ID, type InboundMailEvent } from './ports.ts';
 import { mailDomain } from '../config/profile-schema.ts';
 import { normaliseAddress } from '../domain/email/address.ts';
-import { IdempotencyKeyReusedError, NotFoundError } from '../domain/errors.ts';
+import { ConflictError, IdempotencyKeyReusedError, NotFoundError } from '../domain/errors.ts';
+import { HELD_MAIL_KEEP_DAYS, type Admission, type HeldReason } from '../domain/held-mail.ts';
 import { MAX_KEPT_REPLIES, MAX_MESSAGE_CHARS, OPEN_STATUSES, lastOperatorWord, unansweredReplies, type DataSubjectRequest, type PersonReply } from '../domain/request.ts';
 import type { Dependencies } from './dependencies.ts';
 import { submitRequest } from './submit-request.ts';
@@ -120,18 +121,28 @@ function keptText(text: string): string {
   return trimmed.length <= MAX_MESSAGE_CHARS ? trimmed : `${trimmed.slice(0, MAX_MESSAGE_CHARS - 1)}…`;
 }
 
-/** Why mail that would make a request was held for the operator instead: it makes none and gets no reply. */
-export type HeldReason = 'unauthenticated' | 'rate_limited';
+/** Where the operator reads the held mail, admits it or dismisses it. */
+export const heldMailLink = (publicUrl: string) => `${publicUrl}/console/held-mail`;
 
 /**
  * Tells the operator that mail is being held, once an hour however much is held: held mail is what a flood is made
- * of, and an alert per mail would be a flood of its own. Each held mail is on its own trail (INBOUND#<SES id>).
+ * of, and an alert per mail would be a flood of its own. Each held mail is on the operator's list (linked from the
+ * alert) and on its own trail (INBOUND#<SES id>).
  */
 async function alertMailHeld(deps: Dependencies): Promise<void> {
   const now = deps.clock.now();
   if (!(await deps.limits.firstThisHour('mail-held', now))) return;
-  const { subject, text } = (await (await messages()).loadMessages(deps.profile.defaultLanguage)).mail('operatorMailHeld', {});
+  const { subject, text } = (await (await messages()).loadMessages(deps.profile.defaultLanguage)).mail('operatorMailHeld', { console: heldMailLink(deps.publicUrl), days: String(HELD_MAIL_KEEP_DAYS) });
   await deps.mailer.send({ to: deps.profile.operator.contactEmail, subject, text, messageId: `<mail-held.${now.toISOString().slice(0, 13)}@${mailDomain(deps.profile)}>` });
+}
+
+/**
+ * Held mail an operator vouched for (held-mail.ts): it makes its request as mail some check vouched for would, the
+ * request received when the mail arrived and naming who vouched for it.
+ */
+export interface Vouched {
+  arrivedAt: Date;
+  admission: Admission;
 }
 
 /**
@@ -139,14 +150,16 @@ async function alertMailHeld(deps: Dependencies): Promise<void> {
  * outcome is recorded; requests are keyed by the message's Message-ID (or SES id), so a re-delivery makes no second
  * request. Unclear or spam-flagged mail becomes a request for an operator to classify, receipted all the same.
  * Mail that would make a request but that no check vouches for (vouchedFor: a pass for its From's domain), or that
- * comes past the mail limits (admitMail), is held: recorded, the operator alerted once an hour, no request, no
- * workflow, no reply — a flood of forged mail spends none of the mail budget the people who write to us need.
+ * comes past the mail limits (admitMail), is held: put on the operator's list and recorded, the operator alerted once
+ * an hour, no request, no workflow, no reply — a flood of forged mail spends none of the mail budget the people who
+ * write to us need. Held mail an operator vouches for comes back here (`vouched`) and makes its request.
  */
 export async function receiveEmail(
   deps: Dependencies,
   sesMessageId: string,
   raw: Uint8Array,
   verdicts: SesVerdicts,
+  vouched?: Vouched,
 ): Promise<EmailOutcome> {
   const decision = await decideIntake(raw, verdicts, {
     defaultLanguage: deps.profile.defaultLanguage,
@@ -156,6 +169,8 @@ export async function receiveEmail(
     maxMessageBytes: MAX_MESSAGE_BYTES,
     maxAttachmentBytes: MAX_ATTACHMENT_BYTES,
   });
+  // Read the same way it was when held, unless a release (or the profile's fixed subjects) reads it otherwise since.
+  if (vouched && decision.kind !== 'request') throw new ConflictError(`mail ${sesMessageId} no longer reads as a new request (now: ${decision.kind}); nothing was made of it`);
   const sha256 = createHash('sha256').update(raw).digest('hex');
   const received = (outcome: string, extra: Partial<InboundMailEvent['detail']> = {}): InboundMailEvent => ({
     type: 'mail.received',
@@ -200,8 +215,16 @@ export async function receiveEmail(
     // A mail that made its request before (delivered again, or retried after a crash) is past the limits already: it
     // only finishes what its first delivery began (its record, its files).
     const limited = async () => !(await admitMail(deps, asked.sender)) && !(await deps.requests.madeUnder('email', idempotency.key));
-    const held: HeldReason | undefined = !asked.vouched ? 'unauthenticated' : (await limited()) ? 'rate_limited' : undefined;
-    if (held) return hold(held, asked.authFailures);
+    // Mail an operator vouched for (held-mail.ts) is neither checked nor counted again.
+    const held: HeldReason | undefined = vouched ? undefined : !asked.vouched ? 'unauthenticated' : (await limited()) ? 'rate_limited' : undefined;
+    if (held) {
+      const now = deps.clock.now();
+      await deps.heldMail.hold(
+        { sesMessageId, arrivedAt: now.toISOString(), reason: held, sender: asked.sender, ...(asked.senderName && { senderName: asked.senderName }), subject: asked.subject, verdicts, size: raw.byteLength },
+        new Date(now.getTime() + HELD_MAIL_KEEP_DAYS * 86_400_000),
+      );
+      return hold(held, asked.authFailures);
+    }
     const triage = asked.triage || asked.types.length === 0;
     const message = keptText(asked.text);
     const submission = { types: triage ? [] : asked.types, email: asked.sender, name: asked.senderName, language: asked.language, ...(message ? { message } : {}) };
@@ -211,7 +234,7 @@ export async function receiveEmail(
     let submitted;
     try {
       const particular = asked.triageReason === 'particularData' ? ({ unclearBecause: 'particularData' } as const) : {};
-      submitted = await submitRequest(deps, submission, 'email', idempotency, { ...(firstMail && { firstMail }), ...particular });
+      submitted = await submitRequest(deps, submission, 'email', idempotency, { ...(firstMail && { firstMail }), ...particular }, vouched && { receivedAt: vouched.arrivedAt, admitted: vouched.admission });
     } catch (error) {
       // Another message under a Message-ID we already took: recorded, never joined to (or shown) the first.
       if (!(error instanceof IdempotencyKeyReusedError)) throw error;
@@ -226,7 +249,11 @@ export async function receiveEmail(
     let recorded = false;
     if (created || !(await deps.audit.appendedOnce(request.id, REQUEST_MAIL))) {
       const { list: attachments, ...more } = await keep(request.id, asked.attachments);
-      recorded = await deps.audit.appendOnce(request.id, REQUEST_MAIL, received(outcome, { reason: asked.triageReason, attachments, ...more, authFailures: asked.authFailures }));
+      recorded = await deps.audit.appendOnce(
+        request.id,
+        REQUEST_MAIL,
+        received(outcome, { reason: asked.triageReason, attachments, ...more, authFailures: asked.authFailures, ...(vouched && { held: vouched.admission.held }) }),
+      );
     }
     // The same mail as another SES message (its sender's server delivered it again): recorded on that message's own
     // trail, once, so every message that arrived is on record; the request stands as the first one made it.

@@ -49,6 +49,7 @@ export async function reportChart(report: PeriodReport, language: Language): Pro
     late: String(report.answered.late),
     open: String(report.open.total),
     abandoned: String(report.verificationAbandoned),
+    notARequest: String(report.notARequest),
   };
   return reportSvg(report, {
     title: fill(t.title, values),
@@ -60,5 +61,6 @@ export async function reportChart(report: PeriodReport, language: Language): Pro
     late: t.late,
     open: t.open,
     abandoned: t.abandoned,
+    notARequest: t.notARequest,
   });
 }

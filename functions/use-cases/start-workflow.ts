@@ -14,14 +14,15 @@ export function answerDeadline(deps: Pick<Dependencies, 'profile'>, request: Dat
 
 /**
  * A confirmation link lives for the operator's TTL, but never past the point where we must answer anyway. A request
- * an operator entered (received by phone, post or in person, perhaps days before it was entered) is the exception:
- * its link lives the whole TTL from when it is sent, even past that point, since the person could not have confirmed
- * anything before the link existed — closing it at once, unconfirmed, would answer a letter by ignoring it. It stays
- * on the operator's inbox as at risk or overdue meanwhile.
+ * an operator entered (received by phone, post or in person, perhaps days before it was entered) is the exception, and
+ * so is held mail an operator vouched for (days after it arrived, perhaps): its link lives the whole TTL from when it
+ * is sent, even past that point, since the person could not have confirmed anything before the link existed — closing
+ * it at once, unconfirmed, would answer a letter by ignoring it. It stays on the operator's inbox as at risk or overdue
+ * meanwhile.
  */
 function verificationExpiry(deps: Pick<Dependencies, 'profile' | 'clock'>, request: DataSubjectRequest): Date {
   const ttlEnd = deps.clock.now().getTime() + deps.profile.verification.codeTtlHours * 3_600_000;
-  if (request.entry) return new Date(ttlEnd);
+  if (request.entry || request.admitted) return new Date(ttlEnd);
   return new Date(Math.min(ttlEnd, answerDeadline(deps, request).getTime()));
 }
 

@@ -3,6 +3,7 @@ import { ValidationError, toFieldProblems, type FieldProblem } from '../domain/e
 import { changesSchema } from '../domain/rectification.ts';
 import { riskFlags, type Deadline } from '../domain/deadlines/index.ts';
 import { MAX_MESSAGE_CHARS, newReference, type Channel, type DataSubjectRequest, type Entry } from '../domain/request.ts';
+import type { Admission } from '../domain/held-mail.ts';
 import { mailableAddress } from '../domain/email/address.ts';
 import { LanguageSchema, REQUEST_TYPES, requestTypeListSchema, type RequestType } from '../domain/request-types.ts';
 import type { Dependencies } from './dependencies.ts';
@@ -106,11 +107,11 @@ export async function bodyHash(deps: Pick<Dependencies, 'keyedHash'>, submission
   return deps.keyedHash('body', JSON.stringify(canonical));
 }
 
-/** A request an operator entered: when the person made it, and who entered it and how identity is checked. */
-export interface EnteredBy {
-  receivedAt: Date;
-  entry: Entry;
-}
+/**
+ * A request received before it is made: one an operator entered (when the person made it, who entered it and how
+ * identity is checked), or held mail an operator vouched for (when it arrived, who vouched, why it was held).
+ */
+export type ReceivedEarlier = { receivedAt: Date } & ({ entry: Entry; admitted?: never } | { admitted: Admission; entry?: never });
 
 /**
  * Persists the request with its first audit event, then starts its workflow (which mails the receipt with the
@@ -123,15 +124,18 @@ export async function submitRequest(
   channel: Channel,
   idempotency?: Omit<Idempotency, 'bodyHash'>,
   signals: Pick<DataSubjectRequest, 'gpc' | 'firstMail' | 'unclearBecause'> = {},
-  entered?: EnteredBy,
+  earlier?: ReceivedEarlier,
 ): Promise<CreateResult> {
   if (submission.changes) {
     const problems = correctionProblems(deps.profile, submission.changes);
     if (problems.length) throw new ValidationError(problems, 'request');
   }
-  // A request received by phone, post or in person runs from the day it was received, not the day it was entered.
+  // A request received by phone, post or in person runs from the day it was received, not the day it was entered;
+  // held mail from when it arrived, not when an operator vouched for it.
   const now = deps.clock.now();
-  const receivedAt = entered?.receivedAt ?? now;
+  const receivedAt = earlier?.receivedAt ?? now;
+  const entered = earlier?.entry;
+  const admitted = earlier?.admitted;
   // An unclear request (types still unknown) runs on the strictest term of all: never later than any reading.
   const types = submission.types.length ? submission.types : REQUEST_TYPES;
   const deadline = deadlineFor(deps, types, receivedAt);
@@ -154,15 +158,23 @@ export async function submitRequest(
     ...(signals.unclearBecause ? { unclearBecause: signals.unclearBecause } : {}),
     receivedAt: receivedAt.toISOString(),
     deadline,
-    ...(entered ? { entry: { ...entered.entry, ...(promisedBy ? { promisedBy } : {}) } } : {}),
+    ...(entered ? { entry: { ...entered, ...(promisedBy ? { promisedBy } : {}) } } : {}),
+    ...(admitted ? { admitted } : {}),
     // Identity the operator checked stands for the link's confirmation: the workflow moves on without mailing one.
-    ...(entered?.entry.identity === 'attested' ? { verifiedAt: entered.entry.at } : {}),
+    ...(entered?.identity === 'attested' ? { verifiedAt: entered.at } : {}),
   };
   const result = await deps.requests.create(
     request,
     {
       type: 'request.received',
-      detail: { channel, types: request.types, dueAt: deadline.dueAt, ruleId: deadline.rule.id, ...(entered ? { enteredBy: entered.entry.by, identity: entered.entry.identity } : {}) },
+      detail: {
+        channel,
+        types: request.types,
+        dueAt: deadline.dueAt,
+        ruleId: deadline.rule.id,
+        ...(entered ? { enteredBy: entered.by, identity: entered.identity } : {}),
+        ...(admitted ? { admittedBy: admitted.by, held: admitted.held } : {}),
+      },
     },
     idempotency && { ...idempotency, bodyHash: await bodyHash(deps, submission) },
   );

@@ -14,8 +14,9 @@ Usage:
                                      an extension where the rule allows one (the person is told why), running a
                                      failed step again once its cause is fixed, or closing open work
   derbes decisions list | approve <reference> [--answer "…"] [--change field=value]… [--type t]…
-                   | deny <reference> --reason "…" --basis "…"
-                                     requests waiting for an operator, and deciding them
+                   | deny <reference> --reason "…" --basis "…" | not-a-request <reference> [--text "…"]
+                                     requests waiting for an operator, and deciding them (unclear mail that is
+                                     no request closed as such, your words, if any, mailed to the person)
   derbes breaches list | record … | show <ref> | affected <ref> … | notice <ref> … | filed <ref> … | mail <ref> …
                                      the breach register: notice due times, the notice to the authority (ru/kk,
                                      text and PDF), filing, affected people and the mail to them (derbes breaches help)
@@ -34,6 +35,10 @@ Usage:
                                      in AWS, the failed-invocations queue: hand mail whose intake failed (after
                                      Lambda's retries) to intake again, delete failed scheduled runs (their next
                                      run repeats them), leave what it does not recognise and name it (exit 1)
+  derbes mail held [list] [--json] | admit <id> | dismiss <id>
+                                     mail intake held (no check vouched for its sender, or past the mail limits),
+                                     the latest first; making one a request (its deadline from when it arrived),
+                                     or dismissing it
   derbes retention plan [<source>] | approve <source> | hold <reference> --basis "…" | release <reference>
                                      what the scheduled purge would erase, by source and count (no personal
                                      data), approving a new or changed rule before its first real run, and

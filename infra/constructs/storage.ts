@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { HEADS_INDEX } from '../../functions/adapters/dynamodb/audited-write.ts';
 import { CONSENT_TERM_INDEX } from '../../functions/adapters/dynamodb/consent-ledger.ts';
+import { EXPIRES_ATTRIBUTE, HELD_INDEX } from '../../functions/adapters/dynamodb/held-mail-store.ts';
 import { CLOSED_INDEX, OPEN_DUE_INDEX, PERSON_INDEX, RECEIVED_INDEX, REPORT_ATTRIBUTE } from '../../functions/adapters/dynamodb/request-store.ts';
 import type { DataSource } from '../../functions/config/profile-schema.ts';
 import { PACKAGE_LINK_DAYS } from '../../functions/use-cases/access-package.ts';
@@ -63,7 +64,8 @@ export class Storage extends Construct {
     const attribute = (name: string) => ({ name, type: dynamodb.AttributeType.STRING });
     const index = (indexName: string, partition: string, sort: string) => ({ indexName, partitionKey: attribute(partition), sortKey: attribute(sort) });
 
-    this.requests = table('Requests', { partitionKey: attribute('pk'), sortKey: attribute('sk') });
+    // Held mail expires by TTL (HELD_MAIL_KEEP_DAYS): nothing else in the table carries the attribute.
+    this.requests = table('Requests', { partitionKey: attribute('pk'), sortKey: attribute('sk'), timeToLiveAttribute: EXPIRES_ATTRIBUTE });
     this.requests.addGlobalSecondaryIndex(index(OPEN_DUE_INDEX, 'openDue', 'dueAtUtc'));
     this.requests.addGlobalSecondaryIndex(index(CLOSED_INDEX, 'closedIndex', 'closedAtUtc'));
     // Only the report's facts are projected: a report reads nothing personal.
@@ -75,6 +77,9 @@ export class Storage extends Construct {
     // Sparse: a request carries its address's keyed hash until anonymised, so "this address's requests" is a query.
     // Keys only: an index holding the whole item is billed a second write of it at every status change.
     this.requests.addGlobalSecondaryIndex({ ...index(PERSON_INDEX, 'personKey', 'receivedAt'), projectionType: dynamodb.ProjectionType.KEYS_ONLY });
+    // Sparse: held mail carries `heldList` while it waits for an operator, so the list (the latest first) is a query.
+    // Keys only: the list reads its page by key, and its count reads keys alone.
+    this.requests.addGlobalSecondaryIndex({ ...index(HELD_INDEX, 'heldList', 'heldAt'), projectionType: dynamodb.ProjectionType.KEYS_ONLY });
     this.audit = table('Audit', { partitionKey: attribute('pk'), sortKey: attribute('sk') });
     // Sparse: only the trails' chain heads carry `heads`, so "what moved since the last digest" is a query. By the day
     // a head moved on, keys only: a head that moves again that day is no write of the index.

@@ -221,10 +221,18 @@ export class Workflow extends Construct {
         .when(sfn.Condition.booleanEquals('$.Payload.giveUp', true), new sfn.Succeed(this, 'LeftWithOperator'))
         .otherwise(awaitDecision),
     );
-    // The request's status follows the decision here, in the workflow, once the wait has really ended.
+    // The request's status follows the decision here, in the workflow, once the wait has really ended: approved, it is
+    // fulfilled; refused, or closed as not a request (mail nobody could classify that an operator found to be none),
+    // the execution ends. The close's field is tested for presence first: a missing one fails a Choice.
+    const notARequest = sfn.Condition.and(sfn.Condition.isPresent('$.Payload.decision.notARequest'), sfn.Condition.booleanEquals('$.Payload.decision.notARequest', true));
     awaitDecision
       .next(attention.protect(invokeStep(this, 'ApplyDecision', fns.applyDecision, { resultPath: '$.Payload.decision' })))
-      .next(new sfn.Choice(this, 'Approved').when(sfn.Condition.booleanEquals('$.Payload.decision.approved', true), fulfil).otherwise(new sfn.Succeed(this, 'Refused')));
+      .next(
+        new sfn.Choice(this, 'Approved')
+          .when(sfn.Condition.booleanEquals('$.Payload.decision.approved', true), fulfil)
+          .when(notARequest, new sfn.Succeed(this, 'NotARequest'))
+          .otherwise(new sfn.Succeed(this, 'Refused')),
+      );
 
     closeUnverified.next(
       new sfn.Choice(this, 'ConfirmedAsWaitEnded')

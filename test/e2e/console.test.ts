@@ -4,24 +4,30 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { expectAccessible, launchChromium } from '../support/browser.ts';
 import { createDeadlineEngine } from '../../functions/domain/deadlines/index.ts';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
-import { operatorCall, startTestSystem } from '../support/local-system.ts';
+import { operatorCall, operatorKeyOf, startTestSystem } from '../support/local-system.ts';
+import { mailCommand } from '../../infra/cli/commands/mail.ts';
+import { decisionsCommand } from '../../infra/cli/commands/operator.ts';
 import { operatorSession } from '../support/operator-session.ts';
 import { MailSink, verificationLink, type ReceivedMail } from '../support/mail-sink.ts';
 import { SHIPPED_RULES } from '../../functions/domain/deadlines/shipped.ts';
+import { loopbackResolver, type DnsResolver } from '../../infra/local/smtp-intake.ts';
 
 /**
  * The operator's console in headless Chromium against the real local runtime: the inbox, a claim read and refused
  * from the browser (the person's refusal carries the reason and the basis in their language), a message to the
  * person threaded under their mail, a request received by phone entered with its deadline from the day received,
- * and axe-core on every console page in each language. CONSOLE_SCREENSHOTS=<folder> also saves the README's
- * screenshots there.
+ * held mail read, made a request and dismissed, and axe-core on every console page in each language.
+ * CONSOLE_SCREENSHOTS=<folder> also saves the README's screenshots there.
  */
 
 const SUPPORT = 'privacy@derbes.local';
+/** forged.kz lets no host send its mail (SPF -all): what comes from it, no check vouches for, and intake holds. */
+const FORGED = 'forged.kz';
+const dns: DnsResolver = async (name, type) => (type === 'TXT' && name === FORGED ? [['v=spf1 -all']] : loopbackResolver(name, type));
 const REFERENCE = /DRB-[0-9A-Z]{5}-[0-9A-Z]{5}/;
 let sink: MailSink;
 let system: RunningSystem;
@@ -30,7 +36,7 @@ let smtp: Transporter;
 
 beforeAll(async () => {
   sink = await new MailSink().start();
-  system = await startTestSystem({ mailRelayUrl: sink.url });
+  system = await startTestSystem({ mailRelayUrl: sink.url, dnsResolver: dns });
   smtp = nodemailer.createTransport({ host: '127.0.0.1', port: system.smtpPort, secure: false, ignoreTLS: true });
   browser = await launchChromium();
 });
@@ -41,17 +47,17 @@ afterAll(async () => {
   await sink?.stop();
 });
 
-/** An operator's browser: a decider signed in through the local user pool, the console in `language`. */
-let deciderSession: Record<string, unknown> | undefined;
-async function operatorPage(language: 'ru' | 'kk' | 'en'): Promise<Page> {
-  deciderSession ??= await operatorSession(system, 'decider@derbes.local', 'decider');
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+/** An operator's browser: a decider (or a viewer) signed in through the local user pool, the console in `language`. */
+const sessions: Partial<Record<'decider' | 'viewer', Record<string, unknown>>> = {};
+async function operatorPage(language: 'ru' | 'kk' | 'en', role: 'decider' | 'viewer' = 'decider'): Promise<Page> {
+  sessions[role] ??= await operatorSession(system, `${role}@derbes.local`, role);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   await context.addInitScript(
     ([session, lang]) => {
       sessionStorage.setItem('derbes.console.session', session!);
       localStorage.setItem('derbes.console.language', lang!);
     },
-    [JSON.stringify(deciderSession), language],
+    [JSON.stringify(sessions[role]), language],
   );
   return context.newPage();
 }
@@ -268,12 +274,197 @@ describe('the operator\'s console', () => {
     expect(found.requests.map((r: { reference: string }) => r.reference)).toEqual([reference]);
   });
 
+  it('held mail is read in the console, a stranger\'s words shown as text; a decider makes a genuine one a request — receipted, due from its arrival, once however often pressed — and dismisses the rest; a viewer only reads', async () => {
+    // A genuine request from a domain that publishes a strict SPF its own server fails, and a stranger's mail whose
+    // subject and name try to be markup and to reverse what the operator reads.
+    const hostile = 'Срочно <script>alert(1)</script><img src=x onerror=alert(2)> \u202Efdp.exe';
+    await smtp.sendMail({ from: `"Админ\u202E <b>" <stranger@${FORGED}>`, to: SUPPORT, subject: hostile, text: 'Откройте вложение.', messageId: '<held-hostile@forged.kz>' });
+    await smtp.sendMail({ from: `Дана <dana@${FORGED}>`, to: SUPPORT, subject: 'Удаление данных', text: 'Прошу удалить все мои персональные данные.', messageId: '<held-genuine@forged.kz>' });
+    await system.mailIntakeIdle();
+    // Nothing reached the senders; the operator's alert points at the list.
+    const alert = await sink.waitFor((m) => m.subject === 'Входящие письма задержаны без ответа');
+    expect(alert.text).toContain(`${system.url}/console/held-mail`);
+    expect(sink.messages.filter((m) => m.to.some((to) => to.endsWith(`@${FORGED}`)))).toEqual([]);
+    const { body: listed } = await operatorCall(system, 'GET', '/operator/held-mail');
+    const genuine = listed.mails.find((m: { subject: string }) => m.subject === 'Удаление данных');
+    const stranger = listed.mails.find((m: { sender: string }) => m.sender === `stranger@${FORGED}`);
+    expect(genuine).toMatchObject({ reason: 'unauthenticated', sender: `dana@${FORGED}`, senderName: 'Дана', verdicts: { spf: 'FAIL' } });
+
+    // A viewer reads the list, downloads the mail, and cannot act: no button, and the API refuses the call.
+    const viewer = await operatorPage('en', 'viewer');
+    await viewer.goto(`${system.url}/console`);
+    await viewer.waitForSelector('main h1');
+    expect(await viewer.textContent('main')).toMatch(/Held mail waiting to be made a request or dismissed: [1-9]/);
+    await viewer.click('a:text("Held mail waiting")');
+    await viewer.waitForSelector('table.held');
+    expect(await viewer.$('table.held button:text("Make it a request")')).toBeNull();
+    expect(await viewer.textContent('main')).toContain('Your role lets you read held mail');
+    const viewerToken = sessions.viewer!.idToken as string;
+    const refused = await fetch(`${system.url}/console/api/held-mail/${encodeURIComponent(genuine.sesMessageId)}/admission`, { method: 'POST', headers: { authorization: `Bearer ${viewerToken}` } });
+    expect(refused.status).toBe(403);
+    await expectAccessible(viewer);
+    await viewer.context().close();
+
+    // A decider reads it: the stranger's words are text — no markup obeyed, no dialog, the hidden reversal shown.
+    const page = await operatorPage('en');
+    page.on('dialog', () => expect.unreachable('a held mail opened a dialog'));
+    await page.goto(`${system.url}/console/held-mail`);
+    await page.waitForSelector('table.held');
+    const row = page.locator('table.held tr', { hasText: `stranger@${FORGED}` });
+    expect(await row.locator('td.subject').textContent()).toBe('Срочно <script>alert(1)</script><img src=x onerror=alert(2)> ⟦U+202E⟧fdp.exe');
+    expect(await row.locator('th').textContent()).toContain('⟦U+202E⟧');
+    expect(await page.$('table.held script, table.held img')).toBeNull();
+    expect(await row.textContent()).toContain('no check vouched for the sender');
+    expect(await row.textContent()).toContain('SPF: failed');
+    await expectAccessible(page);
+    await screenshot(page, 'console-held-mail.png');
+    // The whole mail, downloaded as it arrived, never opened in the page.
+    const [eml] = await Promise.all([page.waitForEvent('download'), row.locator('button:text("Download the whole mail")').click()]);
+    expect(eml.suggestedFilename()).toMatch(/^held-.+\.eml$/);
+    expect((await readFile((await eml.path())!)).toString('utf8')).toContain('<held-hostile@forged.kz>');
+
+    // Made a request, pressed twice and by another operator at once: one request, its receipt to the sender.
+    const genuineRow = page.locator('table.held tr', { hasText: `dana@${FORGED}` });
+    const [, other] = await Promise.all([genuineRow.locator('button:text("Make it a request")').dblclick(), operatorCall(system, 'POST', `/operator/held-mail/${encodeURIComponent(genuine.sesMessageId)}/admission`)]);
+    await page.waitForSelector('.done a');
+    const reference = (await page.textContent('.done a'))!;
+    expect(reference).toMatch(REFERENCE);
+    expect(other).toEqual({ status: 200, body: { reference } });
+    expect((await operatorCall(system, 'POST', `/operator/held-mail/${encodeURIComponent(genuine.sesMessageId)}/admission`)).body).toEqual({ reference });
+    const { body: found } = await operatorCall(system, 'GET', `/operator/inbox?q=dana@${FORGED}`);
+    expect(found.requests.map((r: { reference: string }) => r.reference)).toEqual([reference]);
+    const receipt = await sink.waitFor((m) => m.to.includes(`dana@${FORGED}`) && m.subject.includes(reference));
+    expect(receipt.text).toContain('/verify?code=');
+    const detail = await until(reference, () => true);
+    // Made by whichever of the two got there first, and named so.
+    expect(detail).toMatchObject({ channel: 'email', receivedAt: genuine.arrivedAt, admitted: { held: 'unauthenticated' }, types: ['erasure'] });
+    const by = detail.admitted.by === 'decider@derbes.local' ? 'decider@derbes.local' : `operator key ${/^key (key-\w+)$/.exec(detail.admitted.by)![1]}`;
+    // The request's page says it was held mail, and who made it a request.
+    await page.click('.done a');
+    await page.waitForSelector('#who');
+    expect(await page.textContent('section[aria-labelledby=who]')).toContain(`held by mail intake (no check vouched for the sender); made a request by ${by}`);
+    expect(await page.textContent('section[aria-labelledby=timeline]')).toContain(`held mail, made a request by ${by}`);
+
+    // The stranger's mail dismissed: off the list, never made a request after.
+    await page.goto(`${system.url}/console/held-mail`);
+    await page.locator('table.held tr', { hasText: `stranger@${FORGED}` }).locator('button:text("Dismiss it")').click();
+    await page.waitForSelector('.done:has-text("Dismissed")');
+    expect(await page.textContent('main')).not.toContain(`stranger@${FORGED}`);
+    expect((await operatorCall(system, 'POST', `/operator/held-mail/${encodeURIComponent(stranger.sesMessageId)}/admission`)).status).toBe(409);
+    await expectAccessible(page);
+    await page.context().close();
+  }, 150_000);
+
+  it('a held mail of 40 MB is listed with its size and downloads whole; the list never opens it', async () => {
+    const scan = Buffer.alloc(29 * 1024 * 1024, 'derbes-');
+    await smtp.sendMail({ from: `big@${FORGED}`, to: SUPPORT, subject: 'Сканы документов', text: 'Прошу исправить мои данные, сканы во вложении.', messageId: '<held-big@forged.kz>', attachments: [{ filename: 'scan.pdf', content: scan }] });
+    await system.mailIntakeIdle();
+    const { body } = await operatorCall(system, 'GET', '/operator/held-mail');
+    const big = body.mails.find((m: { sender: string }) => m.sender === `big@${FORGED}`);
+    expect(big.size).toBeGreaterThan(39 * 1024 * 1024);
+    expect(big.size).toBeLessThanOrEqual(40 * 1024 * 1024);
+    const page = await operatorPage('en');
+    await page.goto(`${system.url}/console/held-mail`);
+    const row = page.locator('table.held tr', { hasText: `big@${FORGED}` });
+    expect(await row.textContent()).toMatch(/39(\.\d)? MB/);
+    const [eml] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), row.locator('button:text("Download the whole mail")').click()]);
+    expect((await readFile((await eml.path())!)).byteLength).toBe(big.size);
+    await page.context().close();
+  }, 150_000);
+
+  it('the command line lists held mail as the console does, and dismisses it', async () => {
+    Object.assign(process.env, { DERBES_API_URL: system.url, DERBES_OPERATOR_KEY: operatorKeyOf(system) });
+    const io = { out: [] as string[], err: [] as string[] };
+    const run = (...args: string[]) => mailCommand(args, { out: (line) => io.out.push(line), err: (line) => io.err.push(line) });
+    expect(await run('held')).toBe(0);
+    const line = io.out.find((l) => l.includes(`big@${FORGED}`))!;
+    expect(line).toMatch(/^\S+ {2}\d{4}-\d\d-\d\dT.* unauthenticated .*«Сканы документов».*SPF FAIL DKIM \w+ DMARC \w+ {2}\d+ bytes$/);
+    const id = line.split(' ')[0]!;
+    expect(await run('held', 'dismiss', id)).toBe(0);
+    expect(io.out.at(-1)).toBe(`${id}: dismissed (recorded on its trail; the raw mail stays in the mail bucket)`);
+    io.out.length = 0;
+    expect(await run('held', 'list')).toBe(0);
+    expect(io.out.join('\n')).not.toContain(`big@${FORGED}`);
+    expect(await run('held', 'admit', id)).toBe(1);
+    expect(io.err.at(-1)).toMatch(/^409 conflict: held mail .* was dismissed by key key-/);
+  });
+
+  it('held mail is not for strangers: the page sends them to sign in, and both APIs refuse them', async () => {
+    const stranger = await (await browser.newContext()).newPage();
+    await stranger.goto(`${system.url}/console/held-mail`);
+    await stranger.waitForURL(/\/console\/sign-in\?/);
+    expect(new URL(stranger.url()).searchParams.get('next')).toBe('/console/held-mail');
+    expect(await stranger.textContent('body')).not.toContain(FORGED);
+    await stranger.context().close();
+    for (const path of ['/console/api/held-mail', '/operator/held-mail']) expect((await fetch(`${system.url}${path}`)).status, path).toBe(401);
+    expect((await fetch(`${system.url}/operator/held-mail/x/dismissal`, { method: 'POST', headers: { authorization: 'Bearer not-the-key-of-anyone-at-all' } })).status).toBe(401);
+  });
+
+  it('mail that is no request is closed as such from the console: the words mailed once under the person\'s mail, the execution ended at its own state, counted apart; spam closed from the command line mails nothing', async () => {
+    const questionId = '<question-delivery@example.kz>';
+    await smtp.sendMail({ from: 'Мадина <madina@example.kz>', to: SUPPORT, subject: 'Доставка', text: 'Когда привезут мой заказ?', messageId: questionId });
+    await smtp.sendMail({ from: 'promo@example.kz', to: SUPPORT, subject: 'Скидки', text: 'Лучшие часы по лучшей цене!', messageId: '<promo-1@example.kz>' });
+    await system.mailIntakeIdle();
+    const references: string[] = [];
+    for (const person of ['madina@example.kz', 'promo@example.kz']) {
+      const receipt = await sink.waitFor((m) => m.to.includes(person) && m.text.includes('/verify?code='));
+      references.push(REFERENCE.exec(receipt.subject)![0]);
+      await confirm(receipt);
+    }
+    const [question, promo] = references as [string, string];
+    for (const reference of references) await until(reference, (r) => r.status === 'AWAITING_DECISION');
+
+    const page = await operatorPage('ru');
+    await page.goto(`${system.url}/console/request?ref=${question}`);
+    await page.waitForSelector('#not-a-request');
+    await expectAccessible(page);
+    const words = 'Спасибо за письмо. С вопросами о доставке обращайтесь, пожалуйста, в службу поддержки через форму на сайте.';
+    await page.fill('#not-a-request-text', words);
+    await page.dblclick('#not-a-request button[type=submit]');
+    await page.waitForSelector('.done');
+    const told = await sink.waitFor((m) => m.to.includes('madina@example.kz') && m.text.includes(words));
+    expect(told.text).toContain('это не запрос о ваших персональных данных');
+    expect(String(told.headers.find((h) => h.key === 'in-reply-to')?.value)).toContain(questionId);
+    const closed = await until(question, (r) => r.status === 'NOT_A_REQUEST');
+    expect(closed.notARequest).toMatchObject({ by: 'decider@derbes.local', text: words });
+    await vi.waitFor(() => expect(system.stepFunctions.describe(question)).toMatchObject({ status: 'SUCCEEDED', checkpoint: { state: 'NotARequest' } }), { timeout: 30_000, interval: 200 });
+    await page.reload();
+    await page.waitForSelector('#not-a-request');
+    expect(await page.textContent('main')).toContain('Закрыт: не запрос');
+    expect(await page.textContent('section[aria-labelledby=not-a-request]')).toContain(words);
+    expect(await page.textContent('section[aria-labelledby=timeline]')).toContain('decider@derbes.local закрыл(а) как не запрос');
+    expect(await page.$('#decide, #classify, form#not-a-request')).toBeNull();
+    await expectAccessible(page);
+
+    // Spam, from the command line with no words: closed, and nothing but its receipt ever reached the sender.
+    Object.assign(process.env, { DERBES_API_URL: system.url, DERBES_OPERATOR_KEY: operatorKeyOf(system) });
+    const out: string[] = [];
+    expect(await decisionsCommand(['not-a-request', promo], { out: (line) => out.push(line), err: (line) => out.push(line) })).toBe(0);
+    expect(out).toEqual([`${promo}: closed as not a request; nothing is mailed`]);
+    await until(promo, (r) => r.status === 'NOT_A_REQUEST');
+    await vi.waitFor(() => expect(system.stepFunctions.describe(promo)?.status).toBe('SUCCEEDED'), { timeout: 30_000, interval: 200 });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(sink.messages.filter((m) => m.to.includes('promo@example.kz'))).toHaveLength(1);
+    // Twice is a conflict, and nothing more goes out.
+    expect((await operatorCall(system, 'POST', `/operator/requests/${question}/not-a-request`, { text: words })).status).toBe(409);
+    expect(sink.messages.filter((m) => m.text.includes(words))).toHaveLength(1);
+
+    // Counted apart in the period's report, in the console's table too.
+    const today = new Date().toISOString().slice(0, 10);
+    const { body: report } = await operatorCall(system, 'GET', `/operator/reports?from=${today.slice(0, 4)}-01-01&to=${today}`);
+    expect(report.notARequest).toBe(2);
+    await page.goto(`${system.url}/console/reports?from=${today.slice(0, 4)}-01-01&to=${today}`);
+    await page.waitForSelector('main table');
+    expect(await page.textContent('main table')).toContain('Закрыто как не запрос2');
+    await page.context().close();
+  }, 150_000);
+
   it.each(['ru', 'kk', 'en'] as const)('every console page passes axe-core with no serious or critical violation, in %s', async (language) => {
     // The claim refused above: a request page with its words, thread, decision and timeline.
     const { body } = await operatorCall(system, 'GET', '/operator/inbox?q=saule@example.kz');
     const reference = body.requests[0].reference as string;
     const page = await operatorPage(language);
-    for (const path of ['/console', '/console?filter=overdue', '/console?q=saule@example.kz', `/console/request?ref=${reference}`, '/console/enter', '/console/reports']) {
+    for (const path of ['/console', '/console?filter=overdue', '/console?q=saule@example.kz', `/console/request?ref=${reference}`, '/console/held-mail', '/console/enter', '/console/reports']) {
       await page.goto(`${system.url}${path}`);
       await page.waitForSelector('main h1');
       expect(await page.getAttribute('html', 'lang')).toBe(language);

@@ -9,7 +9,7 @@ import { notifyAndAnswer } from '../../functions/use-cases/answer.ts';
 import { withdrawForRequest } from '../../functions/use-cases/consent.ts';
 import { addAffectedSubjects, approvePersonNotice, recordBreach } from '../../functions/use-cases/breaches.ts';
 import { applyToSource } from '../../functions/use-cases/fulfilment.ts';
-import { applyDecision, decide, extendDeadline, writeToPerson } from '../../functions/use-cases/operator.ts';
+import { applyDecision, closeAsNotARequest, decide, extendDeadline, writeToPerson } from '../../functions/use-cases/operator.ts';
 import { enterRequest } from '../../functions/use-cases/operator-actions.ts';
 import { deadlineFor } from '../../functions/use-cases/submit-request.ts';
 import { receiveEmail } from '../../functions/use-cases/receive-email.ts';
@@ -93,11 +93,16 @@ const BREACH = {
 };
 
 /** What the operator writes, in the person's language (their own words, as they would type them). */
-const OPERATOR_WORDS: Record<'answer' | 'claimAnswer' | 'refusalReason' | 'claimRefusalReason' | 'extensionReason' | 'question' | 'breach', Localized> = {
+const OPERATOR_WORDS: Record<'answer' | 'claimAnswer' | 'refusalReason' | 'claimRefusalReason' | 'extensionReason' | 'question' | 'breach' | 'notARequest', Localized> = {
   breach: {
     ru: 'Выгрузка клиентской базы два часа была доступна по открытой ссылке. Ссылку мы отключили. Рекомендуем сменить пароль от личного кабинета.',
     kk: 'Клиенттер базасының көшірмесі екі сағат бойы ашық сілтеме арқылы қолжетімді болды. Сілтемені өшірдік. Жеке кабинетіңіздің құпиясөзін ауыстыруды ұсынамыз.',
     en: 'An export of our customer database could be reached through an open link for two hours. We have disabled the link. We recommend that you change the password of your account.',
+  },
+  notARequest: {
+    ru: 'Спасибо за письмо. С вопросами о доставке заказа обращайтесь, пожалуйста, в службу поддержки через форму на сайте.',
+    kk: 'Хатыңыз үшін рақмет. Тапсырысты жеткізу туралы сұрақтарыңызды сайттағы форма арқылы қолдау қызметіне жіберіңіз.',
+    en: 'Thank you for your message. For questions about delivering your order, please write to our support team through the form on our website.',
   },
   question: {
     ru: 'Уточните, пожалуйста, номер договора, о котором идёт речь в вашей претензии.',
@@ -511,6 +516,31 @@ const CASES: readonly Case[] = [
       await approvePersonNotice(system.deps, breach.id, { texts: OPERATOR_WORDS.breach });
     },
   },
+  {
+    // Mail no check vouched for is held: the operator's alert (once an hour) points at the list of held mail.
+    name: 'mail-held',
+    profiles: ['demo'],
+    run: async (system, id, _language, golden) => {
+      const held = [`From: ${golden.person}`, 'To: privacy@derbes.local', `Subject: ${MAIL_SUBJECT.ru}`, `Message-ID: <held.${id}@mail.example>`, 'Content-Type: text/plain; charset=utf-8', '', MAIL_SUBJECT.ru, ''].join('\r\n');
+      await receiveEmail(system.deps, `ses-${id}`, new TextEncoder().encode(held), { spam: 'PASS', virus: 'PASS', spf: 'GRAY', dkim: 'GRAY', dmarc: 'GRAY' });
+    },
+  },
+  {
+    // Mail nobody could classify, confirmed, that the operator reads and finds to be no request: closed with their
+    // words to the person, under the person's mail.
+    name: 'not-a-request',
+    run: async (system, id, language, golden) => {
+      const deps = system.deps;
+      const firstMail = { messageId: `<question.${id}@mail.example>`, subject: MAIL_SUBJECT[language], authenticated: false };
+      await createRequest(system, id, { email: golden.person, name: golden.name }, language, [], undefined, { message: OPERATOR_WORDS.question[language], firstMail });
+      await confirmed(system, id);
+      await planFulfilment(deps, id);
+      await requestDecision(deps, id, `task-token-${id}`);
+      system.mailer.sent.length = 0;
+      await closeAsNotARequest(deps, id, { text: OPERATOR_WORDS.notARequest[language] }, OPERATOR);
+      await applyDecision(deps, id);
+    },
+  },
 ];
 
 /** An operator enters a request taken by phone, post or in person, as the console does: stored under the case's reference. */
@@ -538,7 +568,8 @@ function goldenPath(mail: OutgoingMail, profile: OperatorProfile, golden: Golden
     const kinds: AlertKind[] = ['decisionNeeded', 'decisionOverdue', 'partialAnswer', 'reminder', 'lastDay', 'safetyMargin', 'overdue', 'processorsNotTold', 'attentionAtMargin'];
     // An alert is named by its kind; the operator's other mails (a failed step, a stopped workflow) by their template,
     // which their Message-ID carries after the reference.
-    const template = /^<[^.]+\.(\w+)\./.exec(mail.messageId)?.[1];
+    // The alert about held mail belongs to no request: its Message-ID names it by the hour.
+    const template = mail.messageId.startsWith('<mail-held.') ? 'operatorMailHeld' : /^<[^.]+\.(\w+)\./.exec(mail.messageId)?.[1];
     const kind = template === 'operatorAlert' ? (kinds.find((k) => mail.subject.endsWith(`] ${m.alert(k).title}`)) ?? 'unknown-alert') : template;
     const folder = golden.slug === 'demo' ? `operator-${language}` : 'operator';
     return { kind: 'operator', language: profile.defaultLanguage, path: `${golden.slug}/${folder}/${kind}-after-${caseName}.txt` };

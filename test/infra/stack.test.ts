@@ -66,7 +66,11 @@ describe('stateful resources', () => {
         Match.objectLike({ IndexName: 'byReceivedDate', Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['report'] } }),
         // A person's requests are found by key: a whole copy in the index would be billed at every write of the request.
         Match.objectLike({ IndexName: 'byPerson', Projection: { ProjectionType: 'KEYS_ONLY' } }),
+        // Held mail, the latest first, while it waits for an operator: keys only, the list reads its page by key.
+        Match.objectLike({ IndexName: 'byHeldAt', KeySchema: [{ AttributeName: 'heldList', KeyType: 'HASH' }, { AttributeName: 'heldAt', KeyType: 'RANGE' }], Projection: { ProjectionType: 'KEYS_ONLY' } }),
       ]),
+      // Held mail leaves by itself HELD_MAIL_KEEP_DAYS after it arrived: the requests table's TTL, which only held mail carries.
+      TimeToLiveSpecification: { AttributeName: 'expiresAtEpoch', Enabled: true },
     });
     // The audit chains' heads by the day they moved on, keys only: a head that moves again that day is no write of it.
     template.hasResourceProperties('AWS::DynamoDB::Table', {
@@ -377,12 +381,15 @@ describe('what each role can do', () => {
         'StorageConsent/index/byTermEnd': 'dynamodb:Query',
         StorageKey: 'kms:Decrypt kms:DescribeKey kms:Encrypt kms:GenerateDataKey',
         StorageLimits: 'dynamodb:GetItem dynamodb:PutItem dynamodb:UpdateItem',
-        'StorageRawMail/attachments/*': 's3:GetObject',
-        // The raw mail of a request, one click away in the console.
+        // Held mail made a request keeps its attachments with it, as intake keeps them.
+        'StorageRawMail/attachments/*': 's3:GetObject s3:PutObject',
+        // The raw mail of a request, or of held mail, one click away in the console.
         'StorageRawMail/inbound/*': 's3:GetObject',
-        StorageRequests: 'dynamodb:DeleteItem dynamodb:GetItem dynamodb:PutItem dynamodb:Query dynamodb:UpdateItem',
+        // BatchGetItem: a page of held mail, read by the keys its index lists.
+        StorageRequests: 'dynamodb:BatchGetItem dynamodb:DeleteItem dynamodb:GetItem dynamodb:PutItem dynamodb:Query dynamodb:UpdateItem',
         'StorageRequests/index/byClosedDate': 'dynamodb:Query',
         'StorageRequests/index/byDueDate': 'dynamodb:Query',
+        'StorageRequests/index/byHeldAt': 'dynamodb:Query',
         'StorageRequests/index/byPerson': 'dynamodb:Query',
         'StorageRequests/index/byReceivedDate': 'dynamodb:Query',
         WorkflowStateMachine: 'states:SendTaskSuccess states:StartExecution',
@@ -498,13 +505,20 @@ describe('what each role can do', () => {
     expect(on(logicalIdOf(storage.limits))).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
   });
 
-  it('the operator function decides, extends, records consents and reads attachments, and starts only the requests it enters', () => {
+  it('the operator function decides, extends, records consents and reads attachments, and starts only the requests it enters or admits', () => {
     const can = capabilities('functions/handlers/operator-api.ts');
     const storage = stackRef.storage;
     const on = (resource: string) => [...new Set(can.filter((line) => line.includes(resource)).map((line) => line.split(' ')[0]))].sort();
-    expect(on(logicalIdOf(storage.requests))).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    // BatchGetItem: a page of held mail by the keys its index lists (the index itself queried only).
+    expect(on(logicalIdOf(storage.requests))).toEqual(['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     expect(can.filter((line) => line.startsWith('secretsmanager:')).some((line) => line.includes('OperatorKey'))).toBe(true);
-    expect(on(logicalIdOf(storage.rawMail))).toEqual(['s3:GetObject']);
+    // PutObject on attachments alone: held mail made a request keeps its attachments with it, as intake does; raw mail is only read.
+    expect(on(logicalIdOf(storage.rawMail))).toEqual(['s3:GetObject', 's3:PutObject']);
+    expect(can.filter((line) => line.startsWith('s3:PutObject'))).toEqual([expect.stringContaining('"/attachments/*"')]);
+    // Held mail of up to 40 MB is read through mail intake's code, in intake's memory.
+    const operatorFunction = template.findResources('AWS::Lambda::Function')[functionByEntry('functions/handlers/operator-api.ts')]!;
+    const intakeFunction = template.findResources('AWS::Lambda::Function')[functionByEntry('functions/handlers/email-intake.ts')]!;
+    expect(operatorFunction.Properties.MemorySize).toBe(intakeFunction.Properties.MemorySize);
     // StartExecution: a request received by phone, post or in person, entered by the operator, starts its workflow.
     expect(can.filter((line) => line.startsWith('states:')).map((line) => line.split(' ')[0]).sort()).toEqual(['states:SendTaskSuccess', 'states:StartExecution']);
     expect(can.some((line) => line.startsWith('ses:SendRawEmail'))).toBe(true);

@@ -182,6 +182,17 @@ describe('the synthesized state machine', () => {
     expect(States.ClosedUnverified).toMatchObject({ Type: 'Succeed' });
   });
 
+  it('ends the execution of mail an operator closed as not a request at a state of its own, after the decision is applied, testing for the field before reading it', () => {
+    const approved = definition.States.Approved!;
+    expect(definition.States.ApplyDecision!.Next).toBe('Approved');
+    expect(approved.Choices).toEqual([
+      { Variable: '$.Payload.decision.approved', BooleanEquals: true, Next: 'ApplyToSources' },
+      { And: [{ Variable: '$.Payload.decision.notARequest', IsPresent: true }, { Variable: '$.Payload.decision.notARequest', BooleanEquals: true }], Next: 'NotARequest' },
+    ]);
+    expect(approved.Default).toBe('Refused');
+    expect(definition.States.NotARequest).toEqual({ Type: 'Succeed' });
+  });
+
   it('keeps the specific outcomes of a callback wait ahead of the catch-all', () => {
     expect(definition.States.AwaitVerification!.Catch!.map((c) => [c.ErrorEquals, c.Next])).toEqual([
       [['States.Timeout'], 'CloseUnverified'],

@@ -34,6 +34,7 @@ import { keyedHash, personKey } from '../../functions/domain/person-key.ts';
 import { needsWatching, type AffectedSubject, type Breach } from '../../functions/domain/breaches/breach.ts';
 import { assertTransition, OPEN_STATUSES, verifiedNow, type Channel, type DataSubjectRequest, type RequestStatus } from '../../functions/domain/request.ts';
 import type { Dependencies } from '../../functions/use-cases/dependencies.ts';
+import type { HeldMail, HeldMailResolution } from '../../functions/domain/held-mail.ts';
 import { SHIPPED_RULES } from '../../functions/domain/deadlines/shipped.ts';
 import {
   BLOCKED_ATTRIBUTE,
@@ -42,6 +43,8 @@ import {
   type AuditChains,
   type AuditLog,
   type InboundMailEvent,
+  type HeldMailStore,
+  type HeldMailEvent,
   type PendingAttention,
   type DataSourceConnector,
   type DecisionStore,
@@ -416,6 +419,53 @@ class MemoryOpenWork implements OpenWorkStore {
   }
   async remove(requestId: string, id: string) {
     this.items.delete(`${requestId}#${id}`);
+  }
+}
+
+/** The held-mail list as the DynamoDB store keeps it: listed from held until settled, the latest first, moved only from where it stands. */
+export class MemoryHeldMail implements HeldMailStore {
+  constructor(private readonly audit: MemoryAudit) {}
+  readonly mails = new Map<string, HeldMail & { resolution?: HeldMailResolution; expiresAt: Date }>();
+  async hold(mail: HeldMail, expiresAt: Date) {
+    if (!this.mails.has(mail.sesMessageId)) this.mails.set(mail.sesMessageId, structuredClone({ ...mail, expiresAt }));
+  }
+  async get(sesMessageId: string) {
+    const stored = this.mails.get(sesMessageId);
+    if (!stored) throw new NotFoundError(`no held mail ${sesMessageId}`);
+    const { expiresAt: _expires, ...mail } = structuredClone(stored);
+    return mail;
+  }
+  private listed(since: Date) {
+    return [...this.mails.values()]
+      .filter((m) => (!m.resolution || m.resolution.kind === 'admitting') && m.arrivedAt >= since.toISOString())
+      .sort((a, b) => `${b.arrivedAt}#${b.sesMessageId}`.localeCompare(`${a.arrivedAt}#${a.sesMessageId}`));
+  }
+  async list(page: { limit: number; cursor?: string; since: Date }) {
+    const all = this.listed(page.since);
+    const start = Number(page.cursor ?? 0);
+    const next = start + page.limit;
+    return { mails: all.slice(start, next).map(({ expiresAt: _expires, ...mail }) => structuredClone(mail)), ...(next < all.length ? { cursor: String(next) } : {}) };
+  }
+  async count(since: Date) {
+    return this.listed(since).length;
+  }
+  async startAdmission(sesMessageId: string, resolution: Extract<HeldMailResolution, { kind: 'admitting' }>) {
+    const mail = this.mails.get(sesMessageId);
+    if (!mail || (mail.resolution && mail.resolution.kind !== 'admitting')) return false;
+    mail.resolution = resolution;
+    return true;
+  }
+  async abandonAdmission(sesMessageId: string) {
+    const mail = this.mails.get(sesMessageId);
+    if (mail?.resolution?.kind === 'admitting') delete mail.resolution;
+  }
+  async settle(sesMessageId: string, resolution: Exclude<HeldMailResolution, { kind: 'admitting' }>, event: HeldMailEvent) {
+    const mail = this.mails.get(sesMessageId);
+    if (!mail || (resolution.kind === 'admitted' ? mail.resolution?.kind !== 'admitting' : mail.resolution !== undefined)) return false;
+    const { sender: _sender, senderName: _name, subject: _subject, ...rest } = mail;
+    this.mails.set(sesMessageId, { ...rest, resolution } as HeldMail & { resolution: HeldMailResolution; expiresAt: Date });
+    await this.audit.append(`INBOUND#${sesMessageId}`, event);
+    return true;
   }
 }
 
@@ -818,6 +868,9 @@ export interface MemorySystem {
   requests: MemoryRequests;
   audit: MemoryAudit;
   openWork: MemoryOpenWork;
+  heldMail: MemoryHeldMail;
+  /** The mail bucket's raw messages by SES id, as the SES S3 action stores them (a test puts what it delivers). */
+  rawMail: Map<string, Uint8Array>;
   packages: MemoryPackages;
   /** The locked bucket of the audit digests. */
   digests: MemoryPackages;
@@ -849,6 +902,8 @@ export function memorySystem(
   const requests = new MemoryRequests(audit);
   const mailer = new CapturingMailer();
   const openWork = new MemoryOpenWork();
+  const heldMail = new MemoryHeldMail(audit);
+  const rawMail = new Map<string, Uint8Array>();
   const packages = new MemoryPackages();
   const digests = new MemoryPackages();
   // As a function's engine: the rules of the profile's jurisdictions, and any other shipped one loaded when a use case
@@ -884,9 +939,10 @@ export function memorySystem(
     decisions,
     attention,
     openWork,
+    heldMail,
     packages,
     mailArchive: {
-      read: async () => new Uint8Array(),
+      read: async (sesMessageId) => rawMail.get(sesMessageId) ?? new Uint8Array(),
       keep: async () => 'attachments/none',
       fetch: async () => {
         throw new NotFoundError('no attachments in memory');
@@ -911,7 +967,7 @@ export function memorySystem(
     publicUrl: options.publicUrl ?? 'https://privacy.example',
     connectorFor: (source) => sources.get(source.id)!,
   };
-  return { deps, mailer, sources, requests, audit, digests, openWork, packages, consent, workflow, decisions, attention, suppressions, sesSuppressed, retentionStates, limits, setNow: (at) => (now = at) };
+  return { deps, mailer, sources, requests, audit, digests, openWork, heldMail, rawMail, packages, consent, workflow, decisions, attention, suppressions, sesSuppressed, retentionStates, limits, setNow: (at) => (now = at) };
 }
 
 /** The release's rule documents a function starts with (composition.ts, rulesFor): its profile's jurisdictions and their calendars. */

@@ -7,9 +7,13 @@ import { loadShippedRules, SHIPPED_JURISDICTION_CODES } from '../../functions/do
 import { LANGUAGES, type Language } from '../../functions/domain/request-types.ts';
 import en from '../../rules/messages/en.json' with { type: 'json' };
 import { evidencePack, writeDailyDigest } from '../../functions/use-cases/evidence.ts';
-import { decide, extendDeadline } from '../../functions/use-cases/operator.ts';
+import { applyDecision, closeAsNotARequest, decide, extendDeadline } from '../../functions/use-cases/operator.ts';
 import { answerRequest } from '../../functions/use-cases/answer.ts';
 import { classify, enterRequest } from '../../functions/use-cases/operator-actions.ts';
+import { admitHeldMail } from '../../functions/use-cases/held-mail.ts';
+import { onBehalfOf } from '../../functions/use-cases/on-behalf-of.ts';
+import { receiveEmail } from '../../functions/use-cases/receive-email.ts';
+import { fill } from '../../functions/domain/messages.ts';
 import { keepFormAttachments } from '../../functions/use-cases/form-attachments.ts';
 import { planFulfilment, requestDecision } from '../../functions/use-cases/workflow-steps.ts';
 import { OPERATOR, placeRequest, runToAnswer, systemFor } from '../support/flow.ts';
@@ -214,6 +218,46 @@ describe('the evidence pack of a request', () => {
     expect(arrived).toContain(`${t.labels.sha256}: жоқ: сұрау пошта арқылы қабылданып, оны оператор енгізді, бастапқы хат жоқ`);
     expect(arrived).not.toContain('нысан немесе бағдарламалық интерфейс арқылы');
     expect(section(await packText(s, request.id, 'en'), 'en', 'arrived')).toContain('none: the request came by post and was entered by an operator; no raw message exists');
+  });
+
+  it('held mail an operator made a request: when it arrived (the deadline\'s start), why it was held, and who vouched for it and when', async () => {
+    const s = systemFor(I_LICENSE);
+    const raw = new TextEncoder().encode(`From: ${ASEL}\r\nTo: info@license.kz\r\nSubject: Удаление\r\nMessage-ID: <held-pack@mail.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nПрошу удалить мои данные.\r\n`);
+    s.rawMail.set('ses-held-pack', raw);
+    await receiveEmail(s.deps, 'ses-held-pack', raw, { spam: 'PASS', virus: 'PASS', spf: 'GRAY', dkim: 'GRAY', dmarc: 'GRAY' });
+    s.setNow(new Date('2026-02-12T08:50:00Z'));
+    const { reference } = await admitHeldMail(onBehalfOf(s.deps, OPERATOR), 'ses-held-pack', OPERATOR);
+    const text = await packText(s, reference, 'ru');
+    const t = evidenceTexts('ru');
+    const arrived = section(text, 'ru', 'arrived');
+    expect(arrived).toContain(`${t.labels.receivedAt}: 10 февраля 2026, 10:15`);
+    expect(arrived).toContain(`${t.labels.heldBecause}: ${t.values.unauthenticated}`);
+    expect(arrived).toContain(`${t.labels.admittedAt}: 12 февраля 2026, 13:50`);
+    expect(arrived).toContain(`${t.labels.admittedBy}: ${OPERATOR.email}`);
+    // The mail arrived on the 10th, though its record on the request's trail was written when it was admitted.
+    expect(arrived).toContain(fill(t.lines.mailArrived, { at: '10 февраля 2026, 10:15' }));
+    expect(arrived).not.toContain(fill(t.lines.mailArrived, { at: '12 февраля 2026' }));
+  });
+
+  it('mail an operator closed as not a request: when, by whom, that it was no request, and the words the person was told', async () => {
+    const s = systemFor(I_LICENSE);
+    const request = await placeRequest(s, [], { email: ASEL, language: 'ru', channel: 'email', message: 'Когда привезут заказ?' });
+    await planFulfilment(s.deps, request.id);
+    await requestDecision(s.deps, request.id, 'decision-token');
+    s.setNow(new Date('2026-02-11T06:00:00Z'));
+    await closeAsNotARequest(s.deps, request.id, { text: 'Вопросы о доставке — в службу поддержки.' }, OPERATOR);
+    await applyDecision(s.deps, request.id);
+    const text = await packText(s, request.id, 'ru');
+    const t = evidenceTexts('ru');
+    const decisions = section(text, 'ru', 'decisions');
+    expect(decisions).toContain(`${t.labels.closedAsNotARequest}: 11 февраля 2026, 11:00`);
+    expect(decisions).toContain(`${t.labels.closedBy}: ${OPERATOR.email}`);
+    expect(decisions).toContain(`${t.labels.decision}: ${t.values.notARequest}`);
+    expect(decisions).toContain(`${t.labels.toldThePerson}: Вопросы о доставке — в службу поддержки.`);
+    expect(decisions).not.toContain(t.values.refused);
+    expect(section(text, 'ru', 'request')).toContain(`${t.labels.status}: закрыт: не запрос`);
+    expect(section(text, 'ru', 'mails')).toContain(t.mailKinds.notARequest);
+    expect(section(text, 'ru', 'answer')).toContain(`${t.labels.answeredAt}: 11 февраля 2026, 11:00`);
   });
 
   it('files attached to the web form are counted with their sizes, their names and contents left out', async () => {

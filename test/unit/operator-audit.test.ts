@@ -6,6 +6,7 @@ import { OPERATOR_ROUTE_ROLES } from '../../functions/handlers/http/operator-rol
 import type { OperatorRouteKey } from '../../functions/handlers/http/routes.ts';
 import { recordFailure } from '../../functions/use-cases/attention.ts';
 import { recordBreach } from '../../functions/use-cases/breaches.ts';
+import { receiveEmail } from '../../functions/use-cases/receive-email.ts';
 import { planFulfilment, requestDecision } from '../../functions/use-cases/workflow-steps.ts';
 import { BREACH_INPUT, placeRequest, systemFor } from '../support/flow.ts';
 import type { MemorySystem } from '../support/memory-deps.ts';
@@ -44,6 +45,14 @@ const onBreach = (withSubjects = false) => async (s: MemorySystem) => {
   return { path: { reference: breach.id } };
 };
 
+/** Mail no check vouched for, held by intake: its id is the SES message id. */
+const onHeldMail = async (s: MemorySystem) => {
+  const raw = new TextEncoder().encode('From: Дана <dana@mail.example>\r\nTo: privacy@derbes.local\r\nSubject: Удаление\r\nMessage-ID: <held-1@mail.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nПрошу удалить мои данные.\r\n');
+  s.rawMail.set('ses-held-1', raw);
+  await receiveEmail(s.deps, 'ses-held-1', raw, { spam: 'PASS', virus: 'PASS', spf: 'GRAY', dkim: 'GRAY', dmarc: 'GRAY' });
+  return { path: { id: 'ses-held-1' } };
+};
+
 /** Every write route of the role table: a route added there without a scenario here does not compile. */
 const SCENARIOS: Record<WriteRouteKey, Scenario> = {
   'POST /operator/decisions/{reference}': { prepare: awaitingDecision(['claim']), body: { decision: 'deny', reason: 'Нет оснований.', basis: 'Статья 25 Закона.' } },
@@ -52,6 +61,7 @@ const SCENARIOS: Record<WriteRouteKey, Scenario> = {
   },
   'POST /operator/requests/{reference}/notes': { prepare: onRequest(), body: { text: 'Перезвонил.' } },
   'POST /operator/requests/{reference}/classification': { prepare: awaitingDecision([]), body: { types: ['access'] } },
+  'POST /operator/requests/{reference}/not-a-request': { prepare: awaitingDecision([]), body: { text: 'Это рекламная рассылка, не запрос.' } },
   'POST /operator/requests/{reference}/extension': {
     adjust: (json) => ({ ...json, jurisdiction: 'EU' }),
     prepare: async (s) => ({ path: { reference: (await placeRequest(s, ['access'])).id } }),
@@ -73,6 +83,8 @@ const SCENARIOS: Record<WriteRouteKey, Scenario> = {
     },
     body: { done: 'processor:sellers:erasure' },
   },
+  'POST /operator/held-mail/{id}/admission': { prepare: onHeldMail },
+  'POST /operator/held-mail/{id}/dismissal': { prepare: onHeldMail },
   'POST /operator/consents': { body: { email: 'person@example.kz', purposeId: 'marketing', action: 'grant' } },
   'POST /operator/retention/{source}/plan': { profile: VNEDRAH, prepare: async () => ({ path: { source: 'accounts' } }), writes: 'nothing' },
   'POST /operator/retention/{source}/approval': { profile: VNEDRAH, prepare: async () => ({ path: { source: 'accounts' } }), body: { expired: 0, held: {} } },

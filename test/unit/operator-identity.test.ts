@@ -89,6 +89,15 @@ describe('roles on the console API', () => {
     await expect(authorize(consoleEvent('POST /console/api/operators', decider), 'POST /operator/operators', true)).rejects.toBeInstanceOf(ForbiddenError);
     await expect(authorize(consoleEvent('POST /console/api/operators', claims('[admin]')), 'POST /operator/operators', true)).resolves.toMatchObject({ kind: 'person' });
     await expect(authorize(consoleEvent('GET /console/api/requests', claims('[]')), 'GET /operator/requests', true)).rejects.toThrow(/has no role/);
+    // Held mail: a viewer reads the list and downloads a mail; making it a request or dismissing it is a decider's, and so
+    // is closing unclear mail as not a request.
+    for (const route of ['GET /operator/held-mail', 'GET /operator/held-mail/{id}/raw-mail'] as const) {
+      await expect(authorize(consoleEvent(consoleApiRouteKey(route), viewer), route, true), route).resolves.toMatchObject({ kind: 'person' });
+    }
+    for (const route of ['POST /operator/held-mail/{id}/admission', 'POST /operator/held-mail/{id}/dismissal', 'POST /operator/requests/{reference}/not-a-request'] as const) {
+      await expect(authorize(consoleEvent(consoleApiRouteKey(route), viewer), route, true), route).rejects.toBeInstanceOf(ForbiddenError);
+      await expect(authorize(consoleEvent(consoleApiRouteKey(route), decider), route, true), route).resolves.toMatchObject({ kind: 'person' });
+    }
   });
 
   it('a console route without verified claims is refused, whatever headers it carries', async () => {

@@ -89,6 +89,13 @@ describe('an anonymised request', () => {
     expect(JSON.stringify(anonymised)).not.toMatch(/Айгерім|example\.kz|\+7/);
   });
 
+  it('erases the words an operator closed mail as not a request with, keeping who and when', () => {
+    const closed = { ...request, decision: undefined, status: 'NOT_A_REQUEST' as const, notARequest: { by: 'operator@demo.kz', at: '2022-01-11T10:00:00.000Z', text: 'Айгерім, бұл сұрау емес: +7 701 000 00 00' } };
+    const anonymised = anonymisedRequest(closed, '2026-11-29T12:00:00.000Z', 'f'.repeat(64));
+    expect(anonymised.notARequest).toEqual({ by: 'operator@demo.kz', at: '2022-01-11T10:00:00.000Z', text: '[erased]' });
+    expect(JSON.stringify(anonymised)).not.toMatch(/Айгерім|\+7/);
+  });
+
   it('is digested over one encoding, whatever the order of its keys', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { f: 2, e: undefined }], c: 'ә' } })).toBe('{"a":{"c":"ә","d":[1,{"f":2}]},"b":1}');
     expect(canonicalJson({ a: 1, b: 2 })).toBe(canonicalJson({ b: 2, a: 1 }));

@@ -1,8 +1,8 @@
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent, RecordedAuditEvent } from '../../domain/audit.ts';
 import type { ChainedAuditEvent, ChainHead } from '../../domain/audit-chain.ts';
 import type { DigestHead, DigestPointer } from '../../domain/audit-digest.ts';
-import { Throttled } from '../../domain/errors.ts';
+import { readByKeys } from './batch-get.ts';
 import { written } from './conditional-write.ts';
 import type { AuditChains, AuditLog, InboundMailEvent } from '../../use-cases/ports.ts';
 import { EVENT_PREFIX, HEAD_SK, HEADS_INDEX, HEADS_PARTITION, putIf, recordConditionFailed, toHead, writeAudited } from './audited-write.ts';
@@ -129,23 +129,13 @@ export class DynamoAuditLog implements AuditLog, AuditChains {
     );
   }
 
-  /**
-   * The heads of these trails as they stand (consistent reads), in the order given, a gone one left out: BatchGetItem,
-   * HEADS_PER_BATCH keys a call, the keys DynamoDB leaves unprocessed asked again after a pause.
-   */
+  /** The heads of these trails as they stand, in the order given, a gone one left out. */
   private async readHeads(trails: string[]): Promise<ChainHead[]> {
-    const read = new Map<string, ChainHead>();
-    for (let i = 0; i < trails.length; i += HEADS_PER_BATCH) {
-      let keys: Record<string, unknown>[] = trails.slice(i, i + HEADS_PER_BATCH).map((trail) => ({ pk: trail, sk: HEAD_SK }));
-      for (let attempt = 0; keys.length; attempt += 1) {
-        if (attempt === BATCH_ATTEMPTS) throw new Throttled(`${keys.length} chain heads left unread after ${BATCH_ATTEMPTS} attempts`);
-        if (attempt) await new Promise((resolve) => setTimeout(resolve, BATCH_PAUSE_MS * 2 ** (attempt - 1)));
-        const answer = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }));
-        for (const item of answer.Responses?.[this.table] ?? []) read.set(String(item.pk), toHead(item));
-        keys = answer.UnprocessedKeys?.[this.table]?.Keys ?? [];
-      }
-    }
-    return trails.flatMap((trail) => read.get(trail) ?? []);
+    const read = await readByKeys(this.db, this.table, trails.map((trail) => ({ pk: trail, sk: HEAD_SK })), 'chain heads');
+    return trails.flatMap((trail) => {
+      const item = read.get(trail);
+      return item ? [toHead(item)] : [];
+    });
   }
 
   async latestDigest(): Promise<DigestPointer | undefined> {
@@ -189,12 +179,6 @@ export class DynamoAuditLog implements AuditLog, AuditChains {
     return item ? { ...toPointer(item), seq: Number(item.seq) } : undefined;
   }
 }
-
-/** BatchGetItem reads at most 100 keys a call. */
-const HEADS_PER_BATCH = 100;
-/** Unprocessed keys (throttling, a response's 16 MB) are asked again this many times in all, pausing 25, 50, 100… ms. */
-const BATCH_ATTEMPTS = 6;
-const BATCH_PAUSE_MS = 25;
 
 /**
  * The sort keys of a trail's chained items (ANCHOR#, EVENT#, HEAD, ONCE#) all begin with a capital letter; events written

@@ -36,7 +36,7 @@ export interface EvidencePackInput {
 const ORIGIN_VALUE = { statute: 'statute', default: 'defaultTerm', operator: 'operatorTerm' } as const satisfies Record<AppliedRule['origin'], string>;
 
 /** The kinds of mail that answer a request (and so close it): the first one sent is the answer's time. */
-const ANSWERING_MAIL: ReadonlySet<string> = new Set(['answer', 'refusal', 'closedUnverified']);
+const ANSWERING_MAIL: ReadonlySet<string> = new Set(['answer', 'refusal', 'closedUnverified', 'notARequest']);
 
 /**
  * The hours between two instants that fall on working days of the calendar (a working day counts whole, from its
@@ -140,13 +140,17 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
     const received = eventsOfType(trail, 'request.received')[0];
     // A request taken by phone, post or in person was received when the person made it (the deadline counts from
     // then) and entered later by an operator: both are stated, so the two times do not contradict each other.
-    const { entry } = request;
+    // So was held mail: it arrived when intake held it (the deadline counts from then), and made the request when an
+    // operator vouched for it, whose record is written then.
+    const { entry, admitted } = request;
     const first = entry
       ? block(row('channel', t.values[request.channel]), row('receivedAt', m.received(request)), row('enteredAt', at(entry.at)), row('enteredBy', who(entry.by)))
-      : block(row('channel', t.values[request.channel]), row('receivedAt', at(received?.at ?? request.receivedAt)));
+      : admitted
+        ? block(row('channel', t.values[request.channel]), row('receivedAt', at(request.receivedAt)), row('heldBecause', t.values[admitted.held]), row('admittedAt', at(admitted.at)), row('admittedBy', who(admitted.by)))
+        : block(row('channel', t.values[request.channel]), row('receivedAt', at(received?.at ?? request.receivedAt)));
     const mails = eventsOfType(trail, 'mail.received').map((e) =>
       block(
-        fill(t.lines.mailArrived, { at: at(e.at) }),
+        fill(t.lines.mailArrived, { at: at(e.detail.held ? request.receivedAt : e.at) }),
         row('sha256', e.detail.sha256),
         row('verdicts', Object.entries(e.detail.verdicts).map(([check, verdict]) => `${check.toUpperCase()} ${verdict}`).join(', ')),
         row('outcome', (MAIL_OUTCOMES as readonly string[]).includes(e.detail.outcome) ? t.mailOutcomes[e.detail.outcome as (typeof MAIL_OUTCOMES)[number]] : e.detail.outcome),
@@ -196,7 +200,16 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
     const asked = eventsOfType(trail, 'decision.requested');
     const classified = eventsOfType(trail, 'request.classified');
     const made = eventsOfType(trail, 'decision.made');
-    if (!asked.length && !made.length) return [t.values.noDecision];
+    // Closed as not a request: when, by whom, and the words the person was told, if any (the request keeps the last).
+    const notARequest = eventsOfType(trail, 'request.not_a_request').map((e, index, all) =>
+      block(
+        row('closedAsNotARequest', at(e.at)),
+        row('closedBy', who(e.detail.operator)),
+        row('decision', t.values.notARequest),
+        index === all.length - 1 && e.detail.messaged && request.notARequest?.text !== undefined && row('toldThePerson', request.notARequest.text),
+      ),
+    );
+    if (!asked.length && !made.length && !notARequest.length) return [t.values.noDecision];
     const basisOf = (ground: string | undefined) => {
       const basis = request.decision?.basis;
       if (ground && ground !== 'written') return input.groundText(ground) ?? ground;
@@ -220,6 +233,7 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
           last && !e.detail.approved && request.decision?.reason !== undefined && row('reason', request.decision.reason),
         );
       }),
+      ...notARequest,
     ];
   }
 

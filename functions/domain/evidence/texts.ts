@@ -5,6 +5,7 @@ import { onFirstUse } from '../on-first-use.ts';
 import { ConfigurationError, toFieldProblems, type FieldProblem } from '../errors.ts';
 import { loadedMessageCatalogue, messageCatalogueFile } from '../message-catalogues.ts';
 import { placeholderProblems } from '../messages.ts';
+import { HELD_REASONS } from '../held-mail.ts';
 import { SOURCE_STEPS } from '../request-policy.ts';
 import { LANGUAGES, type Language } from '../request-types.ts';
 
@@ -20,13 +21,15 @@ const LABELS = [
   'operator', 'bin', 'address', 'contact', 'reference', 'types', 'channel', 'receivedAt', 'status', 'language', 'closedAt',
   'sha256', 'verdicts', 'outcome', 'attachments', 'formFiles', 'how', 'requestedAt', 'expiresAt', 'confirmedAt',
   'rule', 'citation', 'term', 'origin', 'ruleSource', 'ruleDigest', 'dueAt', 'calendar', 'calendarSource', 'transfers', 'extension', 'extensionReason',
-  'decisionAsked', 'classified', 'decidedAt', 'decidedBy', 'enteredAt', 'enteredBy', 'attestedBy', 'attestation', 'decision', 'basis', 'reason', 'attempt', 'outcomes',
+  'decisionAsked', 'classified', 'decidedAt', 'decidedBy', 'enteredAt', 'enteredBy', 'heldBecause', 'admittedAt', 'admittedBy', 'attestedBy', 'attestation',
+  'closedAsNotARequest', 'closedBy', 'toldThePerson', 'decision', 'basis', 'reason', 'attempt', 'outcomes',
   'noticeType', 'delivered', 'attempts', 'signature', 'kind', 'messageId', 'mailSha256',
   'answeredAt', 'margin', 'chainResult', 'digest', 'digestSha256',
 ] as const;
 
 const VALUES = [
-  'web', 'email', 'phone', 'post', 'in_person', 'statute', 'defaultTerm', 'operatorTerm', 'approved', 'refused', 'yes', 'no', 'none', 'noRawMessage', 'linkByMail', 'attestedByOperator',
+  'web', 'email', 'phone', 'post', 'in_person', 'statute', 'defaultTerm', 'operatorTerm', 'approved', 'refused', 'notARequest', 'yes', 'no', 'none', 'noRawMessage', 'linkByMail', 'attestedByOperator',
+  ...HELD_REASONS,
   'notVerified', 'noDecision', 'noSources', 'noProcessors', 'noMail', 'notAnswered', 'notAnchored', 'writtenBasis', 'kept',
 ] as const;
 
@@ -59,7 +62,7 @@ const LINE_PLACEHOLDERS = {
 
 /** The mails derbes sends, as the pack names their kinds (the templates of domain/messages.ts). */
 export const MAIL_KINDS = [
-  'receipt', 'receiptUnclear', 'receiptEntered', 'receiptEnteredLink', 'answer', 'refusal', 'interimAnswer', 'extension', 'progressNotice', 'operatorMessage',
+  'receipt', 'receiptUnclear', 'receiptEntered', 'receiptEnteredLink', 'answer', 'refusal', 'interimAnswer', 'extension', 'progressNotice', 'operatorMessage', 'notARequest',
   'replyReceived', 'replyBeforeConfirmation', 'closedUnverified', 'operatorAlert', 'delayNotice', 'operatorAttention', 'operatorWorkflowStopped', 'processorNotice',
 ] as const;
 
@@ -89,20 +92,21 @@ const evidenceTextsSchema = onFirstUse(() => {
     /** The language a request was written in, named in the pack's language. */
     languages: keyed(LANGUAGES),
     /** The report per period's chart (domain/report.ts). */
-    report: keyed(['title', 'description', 'byType', 'outcomes', 'onTime', 'late', 'open', 'abandoned'] as const),
+    report: keyed(['title', 'description', 'byType', 'outcomes', 'onTime', 'late', 'open', 'abandoned', 'notARequest'] as const),
   });
 });
 export type EvidenceTexts = z.infer<ReturnType<typeof evidenceTextsSchema>>;
 
 const REPORT_PLACEHOLDERS = {
   title: ['from', 'to'],
-  description: ['requests', 'onTime', 'late', 'open', 'abandoned'],
+  description: ['requests', 'onTime', 'late', 'open', 'abandoned', 'notARequest'],
   byType: [],
   outcomes: [],
   onTime: [],
   late: [],
   open: [],
   abandoned: [],
+  notARequest: [],
 } as const;
 
 const TOP_PLACEHOLDERS = { title: ['reference'], intro: ['operator', 'reference'], footer: ['at'] } as const;

@@ -74,9 +74,9 @@ function serve(name: string): Result {
   };
 }
 
-/** The console's pages by path, each the one document whose module picks the page (console.js): the inbox, a request, the entry form, reports. */
+/** The console's pages by path, each the one document whose module picks the page (console.js): the inbox, a request, held mail, the entry form, reports. */
 const PAGE = 'console.html';
-const PAGES = new Set(['', 'request', 'enter', 'reports']);
+const PAGES = new Set(['', 'request', 'held-mail', 'enter', 'reports']);
 const TEXTS = new RegExp(`^texts\\.(${LANGUAGES.join('|')})\\.json$`);
 
 export const consoleRoutes = {

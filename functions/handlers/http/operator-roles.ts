@@ -3,7 +3,7 @@ import type { OperatorRouteKey } from './routes.ts';
 
 /**
  * The least role each operator route needs, in one place: a viewer reads; a decider also acts on requests (decides,
- * extends, writes to the person, classifies, enters requests, retries); an admin also manages operators, retention
+ * extends, writes to the person, classifies or closes as not a request, enters requests, retries, admits or dismisses held mail); an admin also manages operators, retention
  * approvals and breaches. A route missing here does not compile. The machine key acts as admin.
  */
 export const OPERATOR_ROUTE_ROLES: Record<OperatorRouteKey, OperatorRole> = {
@@ -12,6 +12,8 @@ export const OPERATOR_ROUTE_ROLES: Record<OperatorRouteKey, OperatorRole> = {
   'GET /operator/requests/{reference}': 'viewer',
   'GET /operator/requests/{reference}/attachment': 'viewer',
   'GET /operator/requests/{reference}/raw-mail': 'viewer',
+  'GET /operator/held-mail': 'viewer',
+  'GET /operator/held-mail/{id}/raw-mail': 'viewer',
   'GET /operator/decisions': 'viewer',
   'GET /operator/consents': 'viewer',
   'GET /operator/suppressions': 'viewer',
@@ -30,10 +32,13 @@ export const OPERATOR_ROUTE_ROLES: Record<OperatorRouteKey, OperatorRole> = {
   'POST /operator/requests': 'decider',
   'POST /operator/requests/{reference}/notes': 'decider',
   'POST /operator/requests/{reference}/classification': 'decider',
+  'POST /operator/requests/{reference}/not-a-request': 'decider',
   'POST /operator/requests/{reference}/extension': 'decider',
   'POST /operator/requests/{reference}/messages': 'decider',
   'POST /operator/requests/{reference}/resume': 'decider',
   'POST /operator/requests/{reference}/open-work': 'decider',
+  'POST /operator/held-mail/{id}/admission': 'decider',
+  'POST /operator/held-mail/{id}/dismissal': 'decider',
   'POST /operator/consents': 'decider',
 
   'POST /operator/retention/{source}/plan': 'admin',

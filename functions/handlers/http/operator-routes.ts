@@ -7,7 +7,7 @@ import { matchOperatorKey, operatorKeys } from '../../domain/operator-key.ts';
 import { admit } from '../../use-cases/admission.ts';
 import { eventsOfType } from '../../domain/audit.ts';
 import { consentState, recordConsent } from '../../use-cases/consent.ts';
-import { decide, extendDeadline, parseDecision, requestDetail, requestView, writeToPerson } from '../../use-cases/operator.ts';
+import { closeAsNotARequest, decide, extendDeadline, parseDecision, requestDetail, requestView, writeToPerson } from '../../use-cases/operator.ts';
 import type { Route } from './dispatch.ts';
 import { resumeRequest } from '../../use-cases/attention.ts';
 import { attachmentDisposition, header, json, objectBody, type Result } from './responses.ts';
@@ -93,6 +93,16 @@ function reference(event: APIGatewayProxyEventV2): string {
   return value;
 }
 
+/** A held mail's id (its SES message id) from the path. */
+function heldMailId(event: APIGatewayProxyEventV2): string {
+  const value = event.pathParameters?.id;
+  if (!value) throw new ValidationError([{ field: 'id', message: 'is required: the id of a held mail, as the list gives it' }], 'path');
+  return value;
+}
+
+/** The held-mail use cases, loaded on the first call of one: admitting a mail brings mail intake's parsing with it. */
+const heldMail = () => import('../../use-cases/held-mail.ts');
+
 /** A client's key for "this action, once" (a double click, a retried call): 1 to 255 visible ASCII characters. */
 function idempotencyKey(event: APIGatewayProxyEventV2): string | undefined {
   const key = header(event, 'idempotency-key');
@@ -143,6 +153,8 @@ const handlers: Record<OperatorRouteKey, OperatorRoute> = {
   'POST /operator/requests/{reference}/notes': async (event, { deps, actor }) => json(200, await addNote(deps, reference(event), body(event), actor)),
   /** What unclear mail asks for: {"types": ["access", …]}; the request moves on as those. */
   'POST /operator/requests/{reference}/classification': async (event, { deps, actor }) => json(200, await classify(deps, reference(event), body(event), actor)),
+  /** Unclear mail that is no request (spam, a general question): {"text"?: "…"} closes it, the words (if any) mailed once. */
+  'POST /operator/requests/{reference}/not-a-request': async (event, { deps, actor }) => json(200, await closeAsNotARequest(deps, reference(event), body(event), actor)),
   /** After a failed step was fixed: run it again (the request shows `attention` until then). */
   'POST /operator/requests/{reference}/resume': async (event, { deps }) => json(200, await resumeRequest(deps, reference(event))),
   'GET /operator/requests/{reference}': async (event, { deps }) => json(200, await requestDetail(deps, reference(event))),
@@ -179,6 +191,17 @@ const handlers: Record<OperatorRouteKey, OperatorRoute> = {
     if (!eventsOfType(await deps.audit.list(requestId), 'mail.received').some((e) => e.detail.sesMessageId === message)) throw new NotFoundError(`no mail ${message} under request ${requestId}`);
     return download('message/rfc822', `${requestId}-${message.slice(0, 12).replace(/[^\w-]/g, '_')}.eml`, await deps.mailArchive.read(message));
   },
+  /** Mail intake held, the latest first, 100 a page (`nextCursor` goes back as ?cursor=), with `total`. */
+  'GET /operator/held-mail': async (event, { deps }) => json(200, await (await heldMail()).listHeldMail(deps, event.queryStringParameters ?? {})),
+  /** A held mail as it arrived: an .eml download, to read before admitting or dismissing it. */
+  'GET /operator/held-mail/{id}/raw-mail': async (event, { deps }) => {
+    const id = heldMailId(event);
+    return download('message/rfc822', `held-${id.slice(0, 12).replace(/[^\w-]/g, '_')}.eml`, await (await heldMail()).heldRawMail(deps, id));
+  },
+  /** The operator vouches for a held mail: it makes its request (one, however often asked), received when it arrived. */
+  'POST /operator/held-mail/{id}/admission': async (event, { deps, actor }) => json(200, await (await heldMail()).admitHeldMail(deps, heldMailId(event), actor)),
+  /** The operator dismisses a held mail: no request; recorded on its own trail, off the list. */
+  'POST /operator/held-mail/{id}/dismissal': async (event, { deps, actor }) => json(200, await (await heldMail()).dismissHeldMail(deps, heldMailId(event), actor)),
   /** The operator did a follow-up by hand (told a processor): {"done": "<item id>"} takes it off the list. */
   'POST /operator/requests/{reference}/open-work': async (event, { deps, actor }) => {
     const { done } = (body(event) ?? {}) as { done?: unknown };

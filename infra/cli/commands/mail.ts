@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { call, orNone, report } from './operator.ts';
 
 type Io = { out: (line: string) => void; err: (line: string) => void };
 
@@ -152,7 +153,63 @@ async function awsClients(queueUrl: string, functionName: string) {
   return { queue, invoke };
 }
 
-const MAIL_USAGE = 'usage: derbes mail redrive --queue <FailedInvocationsQueueUrl> --function <IntakeFunctionName>   (stack outputs; AWS credentials as for cdk)';
+const MAIL_USAGE = [
+  'usage: derbes mail redrive --queue <FailedInvocationsQueueUrl> --function <IntakeFunctionName>   (stack outputs; AWS credentials as for cdk)',
+  '       derbes mail held [list] [--json] | admit <id> | dismiss <id>   (mail intake held: make it a request, or dismiss it)',
+].join('\n');
+
+interface HeldMailRow {
+  sesMessageId: string;
+  arrivedAt: string;
+  reason: string;
+  sender: string;
+  senderName?: string;
+  subject: string;
+  verdicts: Record<string, string>;
+  size: number;
+  admitting?: { by: string; at: string };
+}
+
+/** One held mail on one line: when, why, from whom, about what, the checks, its size — and the id to act on it by. */
+const heldLine = (m: HeldMailRow) =>
+  `${m.sesMessageId}  ${m.arrivedAt}  ${m.reason.padEnd(15)} ${m.senderName ? `${m.senderName} <${m.sender}>` : m.sender}  «${m.subject}»  SPF ${m.verdicts.spf} DKIM ${m.verdicts.dkim} DMARC ${m.verdicts.dmarc}  ${m.size} bytes${m.admitting ? `  (being made a request by ${m.admitting.by} since ${m.admitting.at})` : ''}`;
+
+/** Every held mail (the API gives them 100 a page, the latest first). */
+async function allHeldMail(): Promise<{ status: number; json: Record<string, unknown> }> {
+  const mails: HeldMailRow[] = [];
+  let cursor: string | undefined;
+  let first: Record<string, unknown> | undefined;
+  do {
+    const page = await call('GET', `/operator/held-mail${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`);
+    if (page.status >= 400) return page;
+    first ??= page.json;
+    mails.push(...(page.json.mails as HeldMailRow[]));
+    cursor = page.json.nextCursor as string | undefined;
+  } while (cursor);
+  return { status: 200, json: { total: first!.total, keepDays: first!.keepDays, mails } };
+}
+
+/** `derbes mail held [list] [--json] | admit <id> | dismiss <id>`: mail intake held, through the operator API. */
+async function heldMailCommand(action: string, id: string | undefined, json: boolean, io: Io): Promise<number> {
+  if (action === 'list') {
+    return report(io, await allHeldMail(), (list) =>
+      json
+        ? [JSON.stringify(list, null, 2)]
+        : [
+            ...orNone((list.mails as HeldMailRow[]).map(heldLine), 'No mail is held.'),
+            ...((list.mails as HeldMailRow[]).length ? ['', `Make one a request (its deadline counts from when it arrived): derbes mail held admit <id>; or dismiss it: derbes mail held dismiss <id>. Each stays listed ${String(list.keepDays)} days.`] : []),
+          ],
+    );
+  }
+  if (action === 'admit' && id) {
+    return report(io, await call('POST', `/operator/held-mail/${encodeURIComponent(id)}/admission`), (done) => [`${id}: made request ${String(done.reference)}; its workflow mails the receipt`]);
+  }
+  if (action === 'dismiss' && id) {
+    return report(io, await call('POST', `/operator/held-mail/${encodeURIComponent(id)}/dismissal`), () => [`${id}: dismissed (recorded on its trail; the raw mail stays in the mail bucket)`]);
+  }
+  io.err(MAIL_USAGE);
+  return 2;
+}
 
 /** What a run did, one line per kind of message met; every message left in the queue is named. */
 export function describeRedrive(report: RedriveReport): string[] {
@@ -170,9 +227,13 @@ export function describeRedrive(report: RedriveReport): string[] {
   return lines;
 }
 
-/** `derbes mail redrive --queue <FailedInvocationsQueueUrl> --function <IntakeFunctionName>` (both are stack outputs). */
+/**
+ * `derbes mail redrive --queue <FailedInvocationsQueueUrl> --function <IntakeFunctionName>` (both are stack outputs), or
+ * `derbes mail held …`.
+ */
 export async function mailCommand(args: string[], io: Io): Promise<number> {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { queue: { type: 'string' }, function: { type: 'string' } } });
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { queue: { type: 'string' }, function: { type: 'string' }, json: { type: 'boolean' } } });
+  if (positionals[0] === 'held') return heldMailCommand(positionals[1] ?? 'list', positionals[2], values.json ?? false, io);
   const queueUrl = values.queue ?? process.env.DERBES_FAILED_INVOCATIONS_QUEUE_URL;
   const functionName = values.function ?? process.env.DERBES_INTAKE_FUNCTION;
   if (positionals[0] !== 'redrive' || positionals.length > 1 || !queueUrl || !functionName) {

@@ -173,9 +173,9 @@ export async function requestsCommand(args: string[], io: Io): Promise<number> {
 }
 
 const DECISIONS_USAGE =
-  'usage: derbes decisions list | approve <reference> [--answer "…"] [--change field=value]… [--type t]… | deny <reference> --reason "…" --basis <refusal ground id | "the basis in words">';
+  'usage: derbes decisions list | approve <reference> [--answer "…"] [--change field=value]… [--type t]… | deny <reference> --reason "…" --basis <refusal ground id | "the basis in words"> | not-a-request <reference> [--text "…"]';
 
-/** `derbes decisions list | approve <ref> [...] | deny <ref> --reason "…" --basis …`. */
+/** `derbes decisions list | approve <ref> [...] | deny <ref> --reason "…" --basis … | not-a-request <ref> [--text "…"]`. */
 export async function decisionsCommand(args: string[], io: Io): Promise<number> {
   const { positionals, values } = parseArgs({
     args,
@@ -186,6 +186,7 @@ export async function decisionsCommand(args: string[], io: Io): Promise<number> 
       answer: { type: 'string' },
       change: { type: 'string', multiple: true },
       type: { type: 'string', multiple: true },
+      text: { type: 'string' },
     },
   });
   const given = positionalsUpTo(positionals, 2, io, DECISIONS_USAGE);
@@ -201,6 +202,12 @@ export async function decisionsCommand(args: string[], io: Io): Promise<number> 
     io.err(`a refusal needs ${!values.reason ? '--reason (why, for the person)' : ''}${!values.reason && !values.basis ? ' and ' : ''}${!values.basis ? '--basis (a refusal ground id from rules/refusal-grounds, or the legal basis in words)' : ''}`);
     io.err(DECISIONS_USAGE);
     return 2;
+  }
+  if (action === 'not-a-request' && reference) {
+    // Unclear mail that is no request (spam, a general question): closed, the words (if any) mailed to the person once.
+    return report(io, await call('POST', `/operator/requests/${encodeURIComponent(reference)}/not-a-request`, values.text ? { text: values.text } : {}), (json) => [
+      `${String(json.reference)}: closed as not a request${values.text ? '; your words are mailed to the person' : '; nothing is mailed'}`,
+    ]);
   }
   if ((action === 'approve' || action === 'deny') && reference) {
     const changes = values.change?.map((c) => c.split('=')).map(([field, ...rest]) => [field, rest.join('=')]);

@@ -18,6 +18,7 @@ export function reportLines(report: PeriodReport): string[] {
     `  extensions: ${report.extensions}`,
     `  refusals: ${report.refusals.total}${report.refusals.total ? ` (${counts(report.refusals.byBasis)})` : ''}`,
     `  verification abandoned: ${report.verificationAbandoned}`,
+    `  closed as not a request: ${report.notARequest}`,
     `  processors told: ${report.processorsTold}`,
   ];
 }
