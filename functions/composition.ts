@@ -3,18 +3,11 @@ import { DynamoAuditLog } from './adapters/dynamodb/audit-log.ts';
 import { documentClient } from './adapters/dynamodb/client.ts';
 import { lazy } from './adapters/lazy.ts';
 import { DynamoRequestStore } from './adapters/dynamodb/request-store.ts';
-import { DynamoDecisionStore } from './adapters/dynamodb/decision-store.ts';
-import { DynamoAttentionStore } from './adapters/dynamodb/attention-store.ts';
-import { DynamoOpenWorkStore } from './adapters/dynamodb/open-work-store.ts';
-import { DynamoHeldMailStore } from './adapters/dynamodb/held-mail-store.ts';
 import { DynamoLimits } from './adapters/dynamodb/limits.ts';
 import type { RawMailStore } from './adapters/aws/raw-mail-store.ts';
-import { DynamoSuppressionList } from './adapters/dynamodb/suppression-list.ts';
-import { DynamoSentMailLedger } from './adapters/dynamodb/sent-mail-ledger.ts';
 import { keyedHash, personKey } from './domain/person-key.ts';
 import type { DynamoDbSourceConnector } from './adapters/sources/dynamodb-source.ts';
 import { sealingKey } from './domain/sealing.ts';
-import { SingleUseTokens } from './adapters/dynamodb/single-use-tokens.ts';
 import { loadProfileFile } from './config/load-profile.ts';
 import { localize, mailDomain, type DataSource, type OperatorProfile } from './config/profile-schema.ts';
 import { readSetting, Settings } from './config/settings.ts';
@@ -23,7 +16,7 @@ import { createDeadlineEngine, loadShippedRules, needsBaseHolidays, RulesNotLoad
 import type { DownloadGrant } from './use-cases/ports.ts';
 import type { ConsentLedger } from './domain/consent/index.ts';
 import type { Dependencies } from './use-cases/dependencies.ts';
-import type { BreachRegister, DataSourceConnector, Mailer, VerificationStore, OwnRecords, PackageStore, RetentionSource, RetentionStates, Workflow } from './use-cases/ports.ts';
+import type { AttentionStore, BreachRegister, DataSourceConnector, DecisionStore, DownloadTokens, HeldMailStore, Mailer, OpenWorkStore, SentMailLedger, SuppressionList, VerificationStore, OwnRecords, PackageStore, RetentionSource, RetentionStates, Workflow } from './use-cases/ports.ts';
 import type { ProcessorNotifier } from './adapters/processors/processor-notifier.ts';
 
 /** In Lambda the profile ships beside the bundle; locally the runtime points at the file it was given. */
@@ -115,19 +108,31 @@ export function dependenciesFromEnvironment(loaded: { profile?: OperatorProfile;
       });
     },
     get decisions() {
-      return once('decisions', () => new DynamoDecisionStore(documentClient(), readSetting(Settings.requestsTable), taskTokenKey));
+      return once('decisions', () => {
+        const table = readSetting(Settings.requestsTable);
+        return lazy<DecisionStore>(async () => new (await import('./adapters/dynamodb/decision-store.ts')).DynamoDecisionStore(documentClient(), table, taskTokenKey));
+      });
     },
     get limits() {
       return once('limits', () => new DynamoLimits(documentClient(), readSetting(Settings.limitsTable)));
     },
     get attention() {
-      return once('attention', () => new DynamoAttentionStore(documentClient(), readSetting(Settings.requestsTable)));
+      return once('attention', () => {
+        const table = readSetting(Settings.requestsTable);
+        return lazy<AttentionStore>(async () => new (await import('./adapters/dynamodb/attention-store.ts')).DynamoAttentionStore(documentClient(), table));
+      });
     },
     get openWork() {
-      return once('openWork', () => new DynamoOpenWorkStore(documentClient(), readSetting(Settings.requestsTable)));
+      return once('openWork', () => {
+        const table = readSetting(Settings.requestsTable);
+        return lazy<OpenWorkStore>(async () => new (await import('./adapters/dynamodb/open-work-store.ts')).DynamoOpenWorkStore(documentClient(), table));
+      });
     },
     get heldMail() {
-      return once('heldMail', () => new DynamoHeldMailStore(documentClient(), readSetting(Settings.requestsTable), readSetting(Settings.auditTable)));
+      return once('heldMail', () => {
+        const [requests, audit] = [readSetting(Settings.requestsTable), readSetting(Settings.auditTable)];
+        return lazy<HeldMailStore>(async () => new (await import('./adapters/dynamodb/held-mail-store.ts')).DynamoHeldMailStore(documentClient(), requests, audit));
+      });
     },
     get consent() {
       return once('consent', () => {
@@ -141,7 +146,10 @@ export function dependenciesFromEnvironment(loaded: { profile?: OperatorProfile;
       });
     },
     get suppressions() {
-      return once('suppressions', () => new DynamoSuppressionList(documentClient(), readSetting(Settings.consentTable), (email) => deps.personKey(email)));
+      return once('suppressions', () => {
+        const table = readSetting(Settings.consentTable);
+        return lazy<SuppressionList>(async () => new (await import('./adapters/dynamodb/suppression-list.ts')).DynamoSuppressionList(documentClient(), table, (email) => deps.personKey(email)));
+      });
     },
     suppressInSes: async (email) => (await import('./adapters/aws/ses-suppression.ts')).suppressInSes(email),
     async personKey(email: string) {
@@ -196,7 +204,10 @@ export function dependenciesFromEnvironment(loaded: { profile?: OperatorProfile;
       });
     },
     get downloads() {
-      return once('downloads', () => new SingleUseTokens<DownloadGrant>(documentClient(), readSetting(Settings.verificationsTable), 'download'));
+      return once('downloads', () => {
+        const table = readSetting(Settings.verificationsTable);
+        return lazy<DownloadTokens>(async () => new (await import('./adapters/dynamodb/single-use-tokens.ts')).SingleUseTokens<DownloadGrant>(documentClient(), table, 'download'));
+      });
     },
     get processorNotifier() {
       return once('processorNotifier', () =>
@@ -208,7 +219,10 @@ export function dependenciesFromEnvironment(loaded: { profile?: OperatorProfile;
       return once('mailer', () => mailerFor({ address: deps.profile.supportAddress, name: localize(deps.profile.operator.name, deps.profile.defaultLanguage) }, (email) => deps.suppressions.has(email)));
     },
     get sentMail() {
-      return once('sentMail', () => new DynamoSentMailLedger(documentClient(), readSetting(Settings.requestsTable), readSetting(Settings.auditTable)));
+      return once('sentMail', () => {
+        const [requests, audit] = [readSetting(Settings.requestsTable), readSetting(Settings.auditTable)];
+        return lazy<SentMailLedger>(async () => new (await import('./adapters/dynamodb/sent-mail-ledger.ts')).DynamoSentMailLedger(documentClient(), requests, audit));
+      });
     },
     get workflow() {
       // Read when an execution is started or listed: releasing a wait needs the token alone, and the verification
