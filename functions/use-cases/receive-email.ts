@@ -141,12 +141,14 @@ async function alertMailHeld(deps: Dependencies): Promise<void> {
  * Mail that would make a request but that no check vouches for (vouchedFor: a pass for its From's domain), or that
  * comes past the mail limits (admitMail), is held: recorded, the operator alerted once an hour, no request, no
  * workflow, no reply — a flood of forged mail spends none of the mail budget the people who write to us need.
+ * `envelopeSender`: the address SES checked SPF on (the event's `mail.source`); a tool's delivery has none.
  */
 export async function receiveEmail(
   deps: Dependencies,
   sesMessageId: string,
   raw: Uint8Array,
   verdicts: SesVerdicts,
+  envelopeSender = '',
 ): Promise<EmailOutcome> {
   const decision = await decideIntake(raw, verdicts, {
     defaultLanguage: deps.profile.defaultLanguage,
@@ -155,7 +157,7 @@ export async function receiveEmail(
     fixedSubjects: deps.profile.fixedSubjects,
     maxMessageBytes: MAX_MESSAGE_BYTES,
     maxAttachmentBytes: MAX_ATTACHMENT_BYTES,
-  });
+  }, envelopeSender);
   const sha256 = createHash('sha256').update(raw).digest('hex');
   const received = (outcome: string, extra: Partial<InboundMailEvent['detail']> = {}): InboundMailEvent => ({
     type: 'mail.received',
