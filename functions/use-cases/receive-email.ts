@@ -264,7 +264,7 @@ export async function receiveEmail(
       // follows) keeps no file and no event twice, and draws on no limit again.
       const once = `mail:${sesMessageId}`;
       const recordedBefore = await deps.audit.appendedOnce(request.id, once);
-      if (!recordedBefore && !(await admitReply(deps, decision.sender, request.id, fromThePerson))) return hold('rate_limited', decision.authFailures);
+      if (!recordedBefore && !(await admitReply(deps, decision, request.id, fromThePerson))) return hold('rate_limited', decision.authFailures);
       if (!fromThePerson) {
         // Someone else writing under the reference: kept apart, shown to the operator, never the person's documents.
         if (!recordedBefore) {

@@ -508,6 +508,20 @@ describe('receiveEmail', () => {
     expect(operatorMails(s).map((m) => m.subject)).toEqual([expect.stringContaining('Письмо от другого отправителя'), 'Входящие письма задержаны без ответа']);
   });
 
+  it("spends none of the person's reply allowance on mail under their From that no check vouches for", async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['rectification'], { language: 'ru' });
+    // More forged replies under the person's address (SPF failing, no DKIM, no DMARC policy) than their mailbox may send.
+    const forged = [];
+    for (let n = 0; n < 12; n++) forged.push(await receiveEmail(s.deps, `ses-f${n}`, mail({ Subject: `Re: [${request.id}]`, 'Message-ID': `<forged.${n}@evil.example>` }, 'x'), { ...PASS, spf: 'FAIL', dkim: 'GRAY', dmarc: 'GRAY' }));
+    // Their own, DMARC passing: joins the request, acknowledged.
+    expect(await receiveEmail(s.deps, 'ses-own', mail({ Subject: `Re: [${request.id}]`, 'Message-ID': '<own@example.kz>' }, 'Мои документы.'), PASS)).toEqual({ outcome: 'reply', requestId: request.id });
+    expect((await s.deps.requests.get(request.id)).replies?.map((r) => r.text)).toEqual(['Мои документы.']);
+    expect(mailsTo(s, 'aigerim@example.kz')).toMatchObject([{ inReplyTo: '<own@example.kz>' }]);
+    // The forged ones are the request's third-party mail, within its limit for mail not the person's.
+    expect(new Set(forged.map((o) => o.reason))).toEqual(new Set(['third_party']));
+  });
+
   it("keeps at most 40 of strangers' files in a request's quarantine; past it, a mail's files are counted and stay in the raw mail only", async () => {
     const s = systemFor('profiles/demo.json');
     const request = await placeRequest(s, ['rectification']);
