@@ -208,9 +208,10 @@ function buildProfileSchemas() {
     mailRequestsPerSenderDomain: z.prefault(Bucket, { burst: 60, perMinute: 5 }),
     mailRequestsInAll: z.prefault(Bucket, { burst: 200, perMinute: 60 }),
     /**
-     * Replies naming a request: from one sender (the mailbox, whatever its spellings), and to one request — the
-     * person's replies and everyone else's counted apart, so a stranger's flood cannot hold back the person's. Mail
-     * past them is held for the operator: nothing of it is kept with the request.
+     * Replies naming a request: from one sender a check vouches for (the mailbox, whatever its spellings; any other
+     * mail may carry anyone's From, and counts only as everyone else's), and to one request — the person's replies
+     * and everyone else's counted apart, so a stranger's flood cannot hold back the person's. Mail past them is held
+     * for the operator: nothing of it is kept with the request.
      */
     mailRepliesPerSender: z.prefault(Bucket, { burst: 10, perMinute: 0.5 }),
     mailRepliesPerRequest: z.prefault(Bucket, { burst: 20, perMinute: 0.5 }),

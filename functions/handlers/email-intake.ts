@@ -22,7 +22,7 @@ export const handler = reportingErrors('email-intake', async (event: SESEvent): 
       dmarc: receipt.dmarcVerdict.status,
     };
     const raw = await deps.mailArchive.read(mail.messageId);
-    const outcome = await receiveEmail(deps, mail.messageId, raw, verdicts);
+    const outcome = await receiveEmail(deps, mail.messageId, raw, verdicts, mail.source);
     const { requestId: reference, ...decided } = outcome;
     logger.info('email received', { sesMessageId: mail.messageId, ...decided, ...(reference && { reference }) });
     outcomes.push(outcome);

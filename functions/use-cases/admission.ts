@@ -49,16 +49,16 @@ export async function admitMail(deps: Pick<Dependencies, 'limits' | 'profile' | 
 }
 
 /**
- * Whether a reply naming a request may be taken in: it draws on its sender's bucket (the mailbox) and on the
- * request's — one for the person's replies, one for everyone else's (limits.mailReplies…). As for admitMail, a
- * refusal is the caller's to record.
+ * Whether a reply naming a request may be taken in: it draws on the request's bucket — one for the person's replies,
+ * one for everyone else's (limits.mailRepliesPerRequest) — and, when a check vouches for its sender, on the sender's
+ * (the mailbox, limits.mailRepliesPerSender). Mail no check vouches for may carry anyone's From, the person's too:
+ * on their bucket, a forger's mails would hold back the person's own. As for admitMail, a refusal is the caller's to
+ * record.
  */
-export async function admitReply(deps: Pick<Dependencies, 'limits' | 'profile' | 'clock' | 'keyedHash'>, sender: string, requestId: string, fromThePerson: boolean): Promise<boolean> {
+export async function admitReply(deps: Pick<Dependencies, 'limits' | 'profile' | 'clock' | 'keyedHash'>, reply: { sender: string; vouched: boolean }, requestId: string, fromThePerson: boolean): Promise<boolean> {
   const limits = deps.profile.limits;
-  return takesFromAll(deps, [
-    [`mail-reply-sender:${await mailKey(deps, 'reply sender', mailboxOf(sender))}`, limits.mailRepliesPerSender],
-    [`mail-reply:${requestId}:${fromThePerson ? 'person' : 'others'}`, limits.mailRepliesPerRequest],
-  ]);
+  const perSender: Array<[string, BucketLimit]> = reply.vouched ? [[`mail-reply-sender:${await mailKey(deps, 'reply sender', mailboxOf(reply.sender))}`, limits.mailRepliesPerSender]] : [];
+  return takesFromAll(deps, [...perSender, [`mail-reply:${requestId}:${fromThePerson ? 'person' : 'others'}`, limits.mailRepliesPerRequest]]);
 }
 
 /** A bucket named by a keyed hash of what it counts: an address is personal data. */

@@ -73,7 +73,7 @@ export async function admitHeldMail(deps: Dependencies, sesMessageId: string, ac
   const admission = { by, at, held: mail.reason };
   let requestId: string | undefined;
   try {
-    ({ requestId } = await receiveEmail(deps, sesMessageId, await deps.mailArchive.read(sesMessageId), mail.verdicts, { arrivedAt: new Date(mail.arrivedAt), admission }));
+    ({ requestId } = await receiveEmail(deps, sesMessageId, await deps.mailArchive.read(sesMessageId), mail.verdicts, '', { arrivedAt: new Date(mail.arrivedAt), admission }));
   } catch (error) {
     if (error instanceof ConflictError) await deps.heldMail.abandonAdmission(sesMessageId);
     throw error;

@@ -153,12 +153,14 @@ export interface Vouched {
  * comes past the mail limits (admitMail), is held: put on the operator's list and recorded, the operator alerted once
  * an hour, no request, no workflow, no reply — a flood of forged mail spends none of the mail budget the people who
  * write to us need. Held mail an operator vouches for comes back here (`vouched`) and makes its request.
+ * `envelopeSender`: the address SES checked SPF on (the event's `mail.source`); a tool's delivery has none.
  */
 export async function receiveEmail(
   deps: Dependencies,
   sesMessageId: string,
   raw: Uint8Array,
   verdicts: SesVerdicts,
+  envelopeSender = '',
   vouched?: Vouched,
 ): Promise<EmailOutcome> {
   const decision = await decideIntake(raw, verdicts, {
@@ -168,7 +170,7 @@ export async function receiveEmail(
     fixedSubjects: deps.profile.fixedSubjects,
     maxMessageBytes: MAX_MESSAGE_BYTES,
     maxAttachmentBytes: MAX_ATTACHMENT_BYTES,
-  });
+  }, envelopeSender);
   // Read the same way it was when held, unless a release (or the profile's fixed subjects) reads it otherwise since.
   if (vouched && decision.kind !== 'request') throw new ConflictError(`mail ${sesMessageId} no longer reads as a new request (now: ${decision.kind}); nothing was made of it`);
   const sha256 = createHash('sha256').update(raw).digest('hex');
@@ -284,7 +286,7 @@ export async function receiveEmail(
       // follows) keeps no file and no event twice, and draws on no limit again.
       const once = `mail:${sesMessageId}`;
       const recordedBefore = await deps.audit.appendedOnce(request.id, once);
-      if (!recordedBefore && !(await admitReply(deps, decision.sender, request.id, fromThePerson))) return hold('rate_limited', decision.authFailures);
+      if (!recordedBefore && !(await admitReply(deps, decision, request.id, fromThePerson))) return hold('rate_limited', decision.authFailures);
       if (!fromThePerson) {
         // Someone else writing under the reference: kept apart, shown to the operator, never the person's documents.
         if (!recordedBefore) {

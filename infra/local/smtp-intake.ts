@@ -4,6 +4,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SESEvent } from 'aws-lambda';
 import { authenticate } from 'mailauth';
 import { SMTPServer } from 'smtp-server';
+import { sesAuthenticationResults } from '../../functions/domain/email/authentication.ts';
 import type { SesVerdicts } from '../../functions/domain/email/index.ts';
 
 type Verdict = SesVerdicts['spf'];
@@ -37,17 +38,6 @@ function verdict(result: string | undefined): Verdict {
       return 'GRAY';
   }
 }
-
-/**
- * What SES puts above the sender's headers of every mail it stores (the S3 action's object, the event's headers):
- * `Authentication-Results: amazonses.com; spf=pass (…) client-ip=…; envelope-from=…; helo=…; dkim=pass
- * header.i=@domain; dmarc=none header.from=domain;` — the receipt's verdicts say whether a check passed, this header
- * for which domain (intake's vouchedFor). Written here the same way, so local mail is read as SES's is.
- */
-const SES_AUTHSERV_ID = 'amazonses.com';
-const RESULT_WORD: Record<Verdict, string> = { PASS: 'pass', FAIL: 'fail', GRAY: 'none', PROCESSING_FAILED: 'temperror', DISABLED: 'none' };
-/** A value from the SMTP session as one header token: nothing that could end it, or the header. */
-const token = (value: string) => value.replace(/[^!-:<-~]/g, '');
 
 export interface ReceiptRule {
   recipients: string[];
@@ -171,12 +161,13 @@ export class SmtpIntake {
     const dmarc = auth.dmarc && typeof auth.dmarc === 'object' ? (auth.dmarc as { status?: { result?: string }; domain?: string }) : undefined;
     // No scanner runs locally: spam and virus pass; SPF, DKIM and DMARC are computed for real.
     const verdicts: SesVerdicts = { spam: 'PASS', virus: 'PASS', spf: verdict(spf), dkim: signatures[0]?.verdict ?? 'GRAY', dmarc: verdict(dmarc?.status?.result) };
-    const results = [
-      `spf=${RESULT_WORD[verdicts.spf]} client-ip=${token(ip)}; envelope-from=${token(sender)}; helo=${token(helo)};`,
-      ...(signatures.length ? signatures.map((s) => `dkim=${RESULT_WORD[s.verdict]}${s.domain ? ` header.i=@${token(s.domain)}` : ''};`) : ['dkim=none;']),
-      `dmarc=${RESULT_WORD[verdicts.dmarc]}${dmarc?.domain ? ` header.from=${token(dmarc.domain)}` : ''};`,
-    ];
-    const messageId = await this.store(Buffer.concat([Buffer.from(`Authentication-Results: ${SES_AUTHSERV_ID}; ${results.join('\r\n ')}\r\n`), raw]));
+    // SES's Authentication-Results on top: the verdicts say whether a check passed, the header for which domain.
+    const header = sesAuthenticationResults(
+      { verdict: verdicts.spf, clientIp: ip, envelopeFrom: sender, helo },
+      signatures,
+      { verdict: verdicts.dmarc, ...(dmarc?.domain && { domain: dmarc.domain }) },
+    );
+    const messageId = await this.store(Buffer.concat([Buffer.from(header), raw]));
     // Kept before the sender has its 250: a mail accepted is a mail intake will see, whatever stops the runtime.
     await this.invokeAsync(this.rule.functionLogicalId, this.sesEvent(messageId, verdicts, sender, rcptTo));
   }

@@ -1,16 +1,15 @@
 import type { Header } from 'postal-mime';
 import { headerValues } from './headers.ts';
-import type { SesVerdicts } from './types.ts';
+import type { SesVerdicts, Verdict } from './types.ts';
 
 /**
- * The receipt's verdicts say only whether SPF and DKIM passed, not for which domain: SES names the domains in the
- * Authentication-Results header it puts at the top of every message it receives (in the stored mail and in the
- * event's headers), as `amazonses.com; spf=pass (…) client-ip=…; envelope-from=x@domain; helo=…; dkim=pass
- * header.i=@domain; dmarc=none header.from=domain;`. The local front door writes the same header.
+ * SES puts an Authentication-Results header at the top of every message it receives (in the stored mail and in the
+ * event's headers): `amazonses.com; spf=pass (…) client-ip=…; envelope-from=x@domain; helo=…; dkim=pass
+ * header.i=@domain; dmarc=none header.from=domain;`. The local front door writes it the same way (sesAuthenticationResults).
  */
 const SES_AUTHSERV_ID = 'amazonses.com';
 
-/** The domains SPF and DKIM passed for, as SES's header names them. */
+/** The domains SPF and DKIM passed for. */
 export interface PassedFor {
   spf: string[];
   dkim: string[];
@@ -22,38 +21,48 @@ function domainOf(value: string): string {
   return unquoted.slice(unquoted.lastIndexOf('@') + 1).replace(/\.$/, '').toLowerCase();
 }
 
-/** A header value without its comments, nested ones too: "(spfCheck: domain of _spf.google.com designates …)". */
-function withoutComments(value: string): string {
-  let text = value;
-  for (let before = ''; before !== text; ) [before, text] = [text, text.replace(/\([^()]*\)/g, ' ')];
-  return text;
+/**
+ * SPF passed for the envelope sender SES checked it on (the event's `mail.source`; none for a bounce, nor for a
+ * tool's delivery: then SPF vouches for nothing). DKIM passed for the `header.d`/`header.i` of the segments of the
+ * topmost Authentication-Results that each begin with `dkim=pass`, and only when SES wrote it: SES puts its own above
+ * every header the sender wrote, and those could say anything (SES's name included). The header also carries what
+ * the sender's session said (its HELO, its envelope sender), in whatever words it chose: nothing is read from it
+ * across segments, and comments are not removed, so no text of the sender's becomes another property by losing what
+ * stood between (`helo=mx(x)envelope-from=ceo@victim.kz`).
+ */
+export function passedFor(headers: readonly Header[], envelopeSender: string): PassedFor {
+  const spf = envelopeSender ? [domainOf(envelopeSender)] : [];
+  const [authservId, ...segments] = (headerValues(headers, 'authentication-results')[0] ?? '').split(';').map((segment) => segment.trim().split(/\s+/));
+  if (authservId?.[0]?.toLowerCase() !== SES_AUTHSERV_ID) return { spf, dkim: [] };
+  const dkim = segments
+    .filter(([result]) => result?.toLowerCase() === 'dkim=pass')
+    .flatMap((tokens) => tokens.filter((token) => /^header\.[di]=/i.test(token)).map((token) => domainOf(token.slice(token.indexOf('=') + 1))));
+  return { spf, dkim };
 }
 
+/** A check's verdict, and the domain its result names, if any. */
+export interface CheckResult {
+  verdict: Verdict;
+  domain?: string;
+}
+
+/** The word SES's header gives each verdict. */
+const RESULT_WORD: Record<Verdict, string> = { PASS: 'pass', FAIL: 'fail', GRAY: 'none', PROCESSING_FAILED: 'temperror', DISABLED: 'none' };
+
 /**
- * Reads the topmost Authentication-Results header, and only as SES's: SES puts its own above every header the sender
- * wrote, and those could say anything (SES's name included).
+ * One token of the header: nothing that could end a property or the header (space, `;`, a comment's parenthesis,
+ * a control character), whatever the sender's session said.
  */
-export function passedFor(headers: readonly Header[]): PassedFor {
-  const passed: PassedFor = { spf: [], dkim: [] };
-  const [top] = headerValues(headers, 'authentication-results');
-  // A comment is prose, naming no result (that SPF comment names an included record's domain, not the checked one).
-  const [authservId, ...segments] = withoutComments(top ?? '').split(';').map((segment) => segment.trim());
-  if (authservId?.split(/\s+/)[0]?.toLowerCase() !== SES_AUTHSERV_ID) return passed;
-  // SES puts an SPF result's properties in segments of their own (`spf=pass; client-ip=…; envelope-from=…;`): each
-  // property belongs to the result before it.
-  let current: { method: string; result: string } | undefined;
-  for (const segment of segments) {
-    for (const token of segment.split(/\s+/).filter(Boolean)) {
-      const equals = token.indexOf('=');
-      if (equals < 1) continue;
-      const name = token.slice(0, equals).toLowerCase();
-      const value = token.slice(equals + 1);
-      if (name === 'spf' || name === 'dkim' || name === 'dmarc') current = { method: name, result: value.toLowerCase() };
-      else if (current?.result === 'pass' && current.method === 'spf' && (name === 'envelope-from' || name === 'smtp.mailfrom')) passed.spf.push(domainOf(value));
-      else if (current?.result === 'pass' && current.method === 'dkim' && (name === 'header.d' || name === 'header.i')) passed.dkim.push(domainOf(value));
-    }
-  }
-  return passed;
+const token = (value: string) => value.replace(/[^!-'*-:<-~]/g, '');
+
+/** SES's Authentication-Results header, as SES writes it, for the local front door to put on the mail it stores. */
+export function sesAuthenticationResults(spf: CheckResult & { clientIp: string; envelopeFrom: string; helo: string }, dkim: readonly CheckResult[], dmarc: CheckResult): string {
+  const results = [
+    `spf=${RESULT_WORD[spf.verdict]} client-ip=${token(spf.clientIp)}; envelope-from=${token(spf.envelopeFrom)}; helo=${token(spf.helo)};`,
+    ...(dkim.length ? dkim.map((s) => `dkim=${RESULT_WORD[s.verdict]}${s.domain ? ` header.i=@${token(s.domain)}` : ''};`) : ['dkim=none;']),
+    `dmarc=${RESULT_WORD[dmarc.verdict]}${dmarc.domain ? ` header.from=${token(dmarc.domain)}` : ''};`,
+  ];
+  return `Authentication-Results: ${SES_AUTHSERV_ID}; ${results.join('\r\n ')}\r\n`;
 }
 
 /**

@@ -30,17 +30,18 @@ const HEADER_FIELD = /^[!-9;-~]+[ \t]*:/;
 /**
  * Reads one received message and decides what it is: a new request, a reply to one of ours, mail
  * to drop silently, or mail to reject. Pure: bytes and verdicts in, decision out. Never throws:
- * whatever the bytes, the caller gets a decision it can record.
+ * whatever the bytes, the caller gets a decision it can record. `envelopeSender`: the address SES checked SPF on
+ * (the event's `mail.source`); none, and SPF vouches for nothing.
  */
-export async function decideIntake(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext): Promise<IntakeDecision> {
+export async function decideIntake(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext, envelopeSender = ''): Promise<IntakeDecision> {
   try {
-    return await decide(raw, verdicts, ctx);
+    return await decide(raw, verdicts, ctx, envelopeSender);
   } catch {
     return { kind: 'reject', reason: 'malformed', detail: 'the message could not be read' };
   }
 }
 
-async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext): Promise<IntakeDecision> {
+async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext, envelopeSender: string): Promise<IntakeDecision> {
   // Checked before parsing: nothing of an infected message is read.
   if (verdicts.virus === 'FAIL') return { kind: 'drop', reason: 'virus' };
   if (raw.byteLength > ctx.maxMessageBytes) {
@@ -86,7 +87,7 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
   const text = cut(stripQuotedHistory(bodyText(email), quoteMarkers()), MAX_TEXT_CHARS);
   const attachments = email.attachments.map((attachment, index) => keep(attachment, index, ctx.maxAttachmentBytes));
   const authFailures = AUTH_CHECKS.filter((check) => verdicts[check] === 'FAIL');
-  const vouched = vouchedFor(verdicts, sender, passedFor(email.headers));
+  const vouched = vouchedFor(verdicts, sender, passedFor(email.headers, envelopeSender));
 
   const reference = findReference(
     { subject, inReplyTo: email.inReplyTo, references: email.references },

@@ -129,7 +129,7 @@ describe('receiveEmail', () => {
   it('repeats the subject of a mail whose sender no check vouched for only once the address confirms a link', async () => {
     const s = systemFor('profiles/demo.json');
     const raw = mail({ Subject: 'Купите часы: example.com/spam', 'Message-ID': '<spam.1@mail.example>' }, 'Прошу удалить мои данные.');
-    const outcome = await receiveEmail(s.deps, 'ses-u', checkedBySes(raw, spfPassFor('aigerim@example.kz')), SPF_ONLY);
+    const outcome = await receiveEmail(s.deps, 'ses-u', checkedBySes(raw, spfPassFor('aigerim@example.kz')), SPF_ONLY, 'aigerim@example.kz');
     const request = await s.deps.requests.get(outcome.requestId!);
     await requestVerification(s.deps, request.id, 'token', new Date(NOW.getTime() + 3_600_000), () => ({ code: 'c'.repeat(43), codeHash: hashSecretCode('c'.repeat(43)) }));
     const [receipt] = mailsTo(s, 'aigerim@example.kz');
@@ -409,18 +409,18 @@ describe('receiveEmail', () => {
     const s = systemFor('profiles/demo.json');
     const asking = (n: number, from = 'victim@nodmarc.kz') => mail({ From: from, Subject: 'Удаление данных', 'Message-ID': `<v${n}@nodmarc.kz>` }, 'Прошу удалить мои данные.');
     // MAIL FROM:<attacker@evil.example> with From: victim@nodmarc.kz passes SPF — for evil.example.
-    expect(await receiveEmail(s.deps, 'ses-v1', checkedBySes(asking(1), spfPassFor('attacker@evil.example')), SPF_ONLY)).toEqual({ outcome: 'held', reason: 'unauthenticated' });
+    expect(await receiveEmail(s.deps, 'ses-v1', checkedBySes(asking(1), spfPassFor('attacker@evil.example')), SPF_ONLY, 'attacker@evil.example')).toEqual({ outcome: 'held', reason: 'unauthenticated' });
     // A signature is the signer's: evil.example signing a mail From nodmarc.kz vouches for nothing.
     const signedElsewhere = checkedBySes(asking(2), 'spf=none; dkim=pass header.i=@evil.example; dmarc=none header.from=nodmarc.kz;');
     expect(await receiveEmail(s.deps, 'ses-v2', signedElsewhere, { ...PASS, spf: 'GRAY', dmarc: 'GRAY' })).toEqual({ outcome: 'held', reason: 'unauthenticated' });
     // The sender's own header in SES's name, below SES's, is not read.
-    const claimed = checkedBySes(new Uint8Array([...Buffer.from('Authentication-Results: amazonses.com; spf=pass envelope-from=victim@nodmarc.kz;\r\n'), ...asking(3)]), spfPassFor('attacker@evil.example'));
-    expect(await receiveEmail(s.deps, 'ses-v3', claimed, SPF_ONLY)).toEqual({ outcome: 'held', reason: 'unauthenticated' });
+    const claimed = checkedBySes(new Uint8Array([...Buffer.from('Authentication-Results: amazonses.com; spf=pass envelope-from=victim@nodmarc.kz; dkim=pass header.i=@nodmarc.kz;\r\n'), ...asking(3)]), spfPassFor('attacker@evil.example'));
+    expect(await receiveEmail(s.deps, 'ses-v3', claimed, { ...PASS, dmarc: 'GRAY' }, 'attacker@evil.example')).toEqual({ outcome: 'held', reason: 'unauthenticated' });
     expect(s.workflow.started).toEqual([]);
     expect(mailsTo(s, 'victim@nodmarc.kz')).toEqual([]);
 
     // Bounces from a subdomain of the From's, or its parent's signature on a subdomain's mail: the person's domain.
-    expect((await receiveEmail(s.deps, 'ses-v4', checkedBySes(asking(4), spfPassFor('bounce+1@mail.nodmarc.kz')), SPF_ONLY)).outcome).toBe('request');
+    expect((await receiveEmail(s.deps, 'ses-v4', checkedBySes(asking(4), spfPassFor('bounce+1@mail.nodmarc.kz')), SPF_ONLY, 'bounce+1@mail.nodmarc.kz')).outcome).toBe('request');
     const parentSigned = checkedBySes(asking(5, 'dana@mail.nodmarc.kz'), 'spf=none; dkim=pass header.i=@nodmarc.kz; dmarc=none header.from=mail.nodmarc.kz;');
     expect((await receiveEmail(s.deps, 'ses-v5', parentSigned, { ...PASS, spf: 'GRAY', dmarc: 'GRAY' })).outcome).toBe('request');
   });
@@ -440,7 +440,7 @@ describe('receiveEmail', () => {
     const forged = reply(1, 'Пакет неполный: пришлите всё моему юристу lawyer@evil.example.');
     expect(await receiveEmail(s.deps, 'ses-forged-1', forged, { ...PASS, spf: 'FAIL', dkim: 'GRAY', dmarc: 'GRAY' })).toEqual({ outcome: 'reply', requestId: request.id, reason: 'third_party' });
     const viaEvil = checkedBySes(reply(2, 'Пришлите всё на lawyer@evil.example.'), spfPassFor('aigerim@evil.example'));
-    expect(await receiveEmail(s.deps, 'ses-forged-2', viaEvil, SPF_ONLY)).toEqual({ outcome: 'reply', requestId: request.id, reason: 'third_party' });
+    expect(await receiveEmail(s.deps, 'ses-forged-2', viaEvil, SPF_ONLY, 'aigerim@evil.example')).toEqual({ outcome: 'reply', requestId: request.id, reason: 'third_party' });
 
     const received = (await s.deps.audit.list(request.id)).filter((e) => e.type === 'mail.received');
     expect(received.map((e) => [e.detail.outcome, e.detail.attachments, e.detail.quarantined?.length])).toEqual([['third_party', undefined, 1], ['third_party', undefined, 1]]);
@@ -455,7 +455,7 @@ describe('receiveEmail', () => {
 
     // Their own mail, SPF passing for their domain: theirs, acknowledged under it.
     const own = checkedBySes(reply(3, 'Прикладываю удостоверение.'), spfPassFor('aigerim@example.kz'));
-    expect(await receiveEmail(s.deps, 'ses-own', own, SPF_ONLY)).toEqual({ outcome: 'reply', requestId: request.id });
+    expect(await receiveEmail(s.deps, 'ses-own', own, SPF_ONLY, 'aigerim@example.kz')).toEqual({ outcome: 'reply', requestId: request.id });
     expect((await s.deps.requests.get(request.id)).replies?.map((r) => r.text)).toEqual(['Прикладываю удостоверение.']);
     expect(mailsTo(s, 'aigerim@example.kz')).toMatchObject([{ inReplyTo: '<forged.3@example.kz>', subject: `Re: [${request.id}] Ваше сообщение добавлено к запросу` }]);
     expect(folders.at(-1)).toBeUndefined();
@@ -480,6 +480,20 @@ describe('receiveEmail', () => {
     expect(await receiveEmail(s.deps, 'ses-own', mail({ Subject: `Re: [${request.id}]`, 'Message-ID': '<own@example.kz>' }, 'Мои документы.'), PASS)).toEqual({ outcome: 'reply', requestId: request.id });
     // One alert about held mail for the hour, besides the one about a third party's mail on the request.
     expect(operatorMails(s).map((m) => m.subject)).toEqual([expect.stringContaining('Письмо от другого отправителя'), 'Входящие письма задержаны без ответа']);
+  });
+
+  it("spends none of the person's reply allowance on mail under their From that no check vouches for", async () => {
+    const s = systemFor('profiles/demo.json');
+    const request = await placeRequest(s, ['rectification'], { language: 'ru' });
+    // More forged replies under the person's address (SPF failing, no DKIM, no DMARC policy) than their mailbox may send.
+    const forged = [];
+    for (let n = 0; n < 12; n++) forged.push(await receiveEmail(s.deps, `ses-f${n}`, mail({ Subject: `Re: [${request.id}]`, 'Message-ID': `<forged.${n}@evil.example>` }, 'x'), { ...PASS, spf: 'FAIL', dkim: 'GRAY', dmarc: 'GRAY' }));
+    // Their own, DMARC passing: joins the request, acknowledged.
+    expect(await receiveEmail(s.deps, 'ses-own', mail({ Subject: `Re: [${request.id}]`, 'Message-ID': '<own@example.kz>' }, 'Мои документы.'), PASS)).toEqual({ outcome: 'reply', requestId: request.id });
+    expect((await s.deps.requests.get(request.id)).replies?.map((r) => r.text)).toEqual(['Мои документы.']);
+    expect(mailsTo(s, 'aigerim@example.kz')).toMatchObject([{ inReplyTo: '<own@example.kz>' }]);
+    // The forged ones are the request's third-party mail, within its limit for mail not the person's.
+    expect(new Set(forged.map((o) => o.reason))).toEqual(new Set(['third_party']));
   });
 
   it("keeps at most 40 of strangers' files in a request's quarantine; past it, a mail's files are counted and stay in the raw mail only", async () => {

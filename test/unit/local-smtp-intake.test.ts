@@ -1,0 +1,36 @@
+import { createTransport } from 'nodemailer';
+import type { SESEvent } from 'aws-lambda';
+import { expect, it } from 'vitest';
+import { decideIntake, type IntakeContext } from '../../functions/domain/email/index.ts';
+import { SmtpIntake, type DnsResolver } from '../../infra/local/smtp-intake.ts';
+
+// evil.example lets this machine send its mail; victim.kz names another host, and publishes no DMARC policy.
+const resolver: DnsResolver = async (name, type) => {
+  if (type === 'TXT' && name === 'evil.example') return [['v=spf1 ip4:127.0.0.1 -all']];
+  if (type === 'TXT' && name === 'victim.kz') return [['v=spf1 ip4:192.0.2.1 -all']];
+  throw Object.assign(new Error(`no ${type} ${name}`), { code: 'ENOTFOUND' });
+};
+const ctx: IntakeContext = { defaultLanguage: 'en', ownMessageIdDomain: 'derbes.local', supportAddresses: ['privacy@derbes.local'], fixedSubjects: [], maxMessageBytes: 40 << 20, maxAttachmentBytes: 5 << 20 };
+
+it("vouches at the local front door for no From the sender's HELO names, only for the envelope SPF passed for", async () => {
+  const stored: Buffer[] = [];
+  const events: SESEvent[] = [];
+  const s3 = { send: async (command: { input: { Body: Uint8Array } }) => void stored.push(Buffer.from(command.input.Body)) };
+  const smtp = new SmtpIntake({ recipients: ['privacy@derbes.local'], bucket: 'b', prefix: 'p/', functionLogicalId: 'Intake' }, s3 as never, async () => undefined, async (_id, event) => void events.push(event), resolver);
+  const port = await smtp.listen(0);
+  /** What intake decides of a mail sent as `From: from` after `EHLO helo` and `MAIL FROM:<a@evil.example>`. */
+  const vouched = async (helo: string, from: string) => {
+    await createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, name: helo }).sendMail({ envelope: { from: 'a@evil.example', to: ['privacy@derbes.local'] }, from, to: 'privacy@derbes.local', subject: 'Delete my data', text: 'Please erase all my personal data.' });
+    const { mail, receipt } = events.at(-1)!.Records[0]!.ses;
+    const verdicts = { spam: receipt.spamVerdict.status, virus: receipt.virusVerdict.status, spf: receipt.spfVerdict.status, dkim: receipt.dkimVerdict.status, dmarc: receipt.dmarcVerdict.status };
+    return { decision: await decideIntake(stored.at(-1)!, verdicts, ctx, mail.source), header: stored.at(-1)!.toString('latin1').split('\r\n\r\n')[0]! };
+  };
+  try {
+    expect((await vouched('mx.evil.example', 'a@evil.example')).decision).toMatchObject({ kind: 'request', vouched: true });
+    const forged = await vouched('mx(x)envelope-from=ceo@victim.kz', 'ceo@victim.kz');
+    expect(forged.decision).toMatchObject({ kind: 'request', vouched: false });
+    expect(forged.header).toContain('helo=mxxenvelope-from=ceo@victim.kz;');
+  } finally {
+    await smtp.stop();
+  }
+});
