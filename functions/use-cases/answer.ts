@@ -1,5 +1,5 @@
 import { localize, type DataSource } from '../config/profile-schema.ts';
-import type { RecordedAuditEvent } from '../domain/audit.ts';
+import { NO_RESULT_AFTER_RETRIES, type RecordedAuditEvent } from '../domain/audit.ts';
 import { PlanOutdatedError } from '../domain/errors.ts';
 import { loadMessages, type AnswerText, type Messages } from '../domain/messages.ts';
 import { OPEN_STATUSES, type DataSubjectRequest } from '../domain/request.ts';
@@ -198,7 +198,7 @@ export async function answerRequest(
   if (answer) sections.push(anyType(request.types, (policy) => policy.answerSection === 'claim') ? m.answer('claim', { decision: answer }) : m.answer('operatorAnswer', { answer }));
   sections.push(...processorSections(deps, request, trail, m));
   for (const { source, steps } of unfinished) {
-    await deps.audit.append(requestId, { type: 'source.failed', detail: { sourceId: source.id, error: 'no result after retries', steps } });
+    await deps.audit.append(requestId, { type: 'source.failed', detail: { sourceId: source.id, error: NO_RESULT_AFTER_RETRIES, steps } });
     const types = [...new Set(steps.flatMap((step) => typesServedBy(step, request.types)))];
     sections.push(m.answer('sourceFailed', { source: localize(source.description, request.language), types: m.typeNames(types) }));
   }

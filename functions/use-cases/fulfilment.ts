@@ -93,6 +93,10 @@ export async function applyToSource(deps: Pick<Dependencies, 'profile' | 'reques
   assertMayChangeData(deps, request);
   const source = deps.profile.sources.find((s) => s.id === sourceId);
   if (!source) throw new NotFoundError(`data source ${sourceId} is not in the operator profile`);
+  const steps = sourceSteps(deps.profile, source, request.types);
+  // Every source stands ready for a request a person decides on (a claim among them): one it asks nothing of is
+  // left alone, and the trail says nothing was done there rather than that it was applied.
+  if (!steps.length) return { sourceId, outcomes: {} };
   const connector = deps.connectorFor(source);
   const subject: Subject = { email: request.email, requestId };
   const earlier = (await deps.requests.listSourceResults(requestId)).find((r) => r.sourceId === sourceId);
@@ -106,7 +110,7 @@ export async function applyToSource(deps: Pick<Dependencies, 'profile' | 'reques
     ...(earlier?.readBefore && { readBefore: earlier.readBefore }),
   };
   const keep = () => deps.requests.putSourceResult(requestId, result);
-  for (const step of sourceSteps(deps.profile, source, request.types)) {
+  for (const step of steps) {
     if (result.outcomes[step]) continue;
     const counts = destroys(deps.profile, step) && !(step !== 'marketing_opt_out' && source.legalHold);
     if (counts && result.started![step] === undefined) {
