@@ -8,7 +8,7 @@ import type { Language, RequestType } from '../domain/request-types.ts';
 import { processorNotice } from '../domain/processor-notice.ts';
 import { NOTICE_TYPES, type NoticeType, type SourceStep } from '../domain/request-policy.ts';
 import type { Dependencies } from './dependencies.ts';
-import { consentFlags, destroys, plannedSources, sourceSteps, type ReviewReason } from './fulfilment-plan.ts';
+import { consentFlags, destroys, ownRecords, sourceSteps, type OwnRecords, type ReviewReason } from './fulfilment-plan.ts';
 import { assertMayChangeData } from './guards.ts';
 import { alertOperator } from './notify.ts';
 import type { DataSourceConnector, NoticeDelivery, SourceOutcome, SourceResult, Subject } from './ports.ts';
@@ -137,29 +137,6 @@ export async function applyToSource(deps: Pick<Dependencies, 'profile' | 'reques
   return { sourceId, outcomes };
 }
 
-/** What the request did in our own sources, as far as the notices to processors depend on it. */
-interface OwnRecords {
-  /** Some source changed a record as the person asked: only then is there a correction to tell of. */
-  corrected: boolean;
-  /**
-   * The request asked something of our sources, every step finished, and none found, changed or kept anything of the
-   * person: the notice says so, rather than let the processor think our records held data it should match. A request
-   * that asked nothing of them (no source keeps what it concerns) says nothing of our records.
-   */
-  untouched: boolean;
-}
-
-async function ownRecords(deps: Pick<Dependencies, 'profile' | 'requests'>, request: DataSubjectRequest): Promise<OwnRecords> {
-  const results = await deps.requests.listSourceResults(request.id);
-  const outcomes = plannedSources(deps.profile, request.types).flatMap((source) =>
-    sourceSteps(deps.profile, source, request.types).map((step) => results.find((r) => r.sourceId === source.id)?.outcomes[step]),
-  );
-  return {
-    corrected: results.some(({ outcomes: { rectification } }) => rectification?.status === 'done' && rectification.affected > 0),
-    untouched: outcomes.length > 0 && outcomes.every((outcome) => outcome?.status === 'done' && outcome.affected === 0),
-  };
-}
-
 /**
  * Which processors and recipients hear of which types of this request. A correction that changed nothing is told to
  * nobody: there is no change to tell of, nor current data to ask us for. A request to stop, block, unblock or destroy
@@ -249,7 +226,7 @@ export async function notifyProcessors(
   invocationEndsAt: Date,
 ): Promise<{ notified: number; failed: number }> {
   const requestId = request.id;
-  const own = await ownRecords(deps, request);
+  const own = ownRecords(deps.profile, request, await deps.requests.listSourceResults(requestId));
   const notices = noticesFor(deps.profile, request, own);
   if (!notices.length) return { notified: 0, failed: 0 };
   const standings = noticeStandings(await deps.audit.list(requestId));
