@@ -3,31 +3,9 @@
 import { api, ApiError } from './api.js';
 import { consolePage, downloadButton, markFieldProblems, mayAct, problemBox } from './layout.js';
 import { el, personText } from './texts.js';
+import { actor, codeText, eventText, fulfilmentLine, stepText } from './trail.js';
 
 const TYPES = ['access', 'rectification', 'blocking', 'unblocking', 'erasure', 'consent_withdrawal', 'marketing_opt_out', 'claim'];
-
-/**
- * Who acted: an operator by address, or the operator key by its id, in words (a request keeps who decided, wrote or
- * entered it as text: `key <id>` for the key).
- */
-function actor(texts, value) {
-  if (value && typeof value === 'object') return value.email ?? texts.t('common.operatorKey', { id: value.keyId });
-  const key = /^key (key-\S+)$/.exec(value ?? '');
-  return key ? texts.t('common.operatorKey', { id: key[1] }) : (value ?? '—');
-}
-
-/** What the profile calls a source, a processor or a purpose the trail names by id; the id where it no longer has it. */
-const named = (texts, r, kind, id) => r.names?.[kind]?.[id]?.[texts.language] ?? id;
-
-/** A step a source ran: a request type's, or its own (the consent flags an access reads). */
-const sourceStepText = (texts, step) => texts.maybe(`types.${step}`, {}, undefined) ?? texts.maybe(`codes.sourceStep.${step}`, {}, step);
-
-/** A source's step and its outcome as the trail records them (`done: 3`, `kept`), in the console's language. */
-function outcomeText(texts, step, outcome) {
-  const name = sourceStepText(texts, step);
-  const done = /^done: (\d+)$/.exec(outcome);
-  return `${name}: ${done ? texts.t('request.outcomeDone', { count: done[1] }) : texts.maybe(`codes.sourceOutcome.${outcome}`, {}, outcome)}`;
-}
 
 const capitalised = (text) => text.charAt(0).toLocaleUpperCase() + text.slice(1);
 
@@ -111,16 +89,8 @@ function fulfilmentSection(texts, r) {
   const lines = [];
   if (r.attention) lines.push(el('li', { class: 'flag failure' }, texts.t('request.attention', { step: stepText(texts, r.attention.step), code: r.attention.code, since: texts.dateTime(r.attention.since, r.timeZone) })));
   for (const e of r.audit) {
-    if (e.type === 'source.applied') {
-      const outcomes = Object.entries(e.detail.outcomes).map(([step, outcome]) => outcomeText(texts, step, outcome)).join(', ');
-      lines.push(el('li', {}, texts.t('request.sourceApplied', { source: named(texts, r, 'sources', e.detail.sourceId), outcomes, attempt: e.detail.attempt })));
-    } else if (e.type === 'source.failed') {
-      const steps = e.detail.steps.map((step) => sourceStepText(texts, step)).join(', ');
-      lines.push(el('li', {}, texts.t('request.sourceFailed', { source: named(texts, r, 'sources', e.detail.sourceId), error: e.detail.error, steps })));
-    } else if (e.type === 'processor.notified') {
-      const delivered = texts.t(e.detail.delivered ? 'request.delivered' : 'request.notDelivered');
-      lines.push(el('li', {}, texts.t('request.processorNotified', { processor: named(texts, r, 'processors', e.detail.processorId), delivered, notice: e.detail.noticeType, attempts: e.detail.attempts })));
-    }
+    const line = fulfilmentLine(texts, r, e);
+    if (line) lines.push(el('li', {}, line));
   }
   return el('section', { 'aria-labelledby': 'fulfilment' }, el('h2', { id: 'fulfilment' }, texts.t('request.fulfilmentTitle')), lines.length ? el('ul', {}, lines) : el('p', {}, texts.t('request.noFulfilment')));
 }
@@ -180,61 +150,6 @@ function decisionSection(texts, r) {
     el('p', {}, texts.t(d.approved ? 'request.decisionApproved' : 'request.decisionRefused', { by: actor(texts, d.decidedBy), at: texts.dateTime(d.decidedAt, r.timeZone) })),
     facts([d.reason && [texts.t('request.decisionReason'), d.reason], basis && [texts.t('request.decisionBasis'), basis]]),
   );
-}
-
-/** A code of the trail (`kind`: outcome, withheld, alert, deadline) in the operator's words; the code itself if it has none. */
-const codeText = (texts, kind, code) => texts.maybe(`codes.${kind}.${code}`, {}, code);
-/** A workflow step in words; one this console has no words for is shown by its state name. */
-const stepText = (texts, step) => texts.maybe(`steps.${step}`, {}, step);
-
-/** The trail as sentences: each event in the operator's language, with what it names. */
-function eventText(texts, r, e) {
-  const d = e.detail ?? {};
-  const by = actor(texts, d.operator ?? (d.operatorKeyId && { keyId: d.operatorKeyId }));
-  switch (e.type) {
-    case 'request.received':
-      if (d.enteredBy) return texts.t('events.request.entered', { channel: texts.t(`channels.${d.channel}`), by: actor(texts, d.operator ?? d.enteredBy) });
-      if (d.admittedBy) return texts.t('events.request.admitted', { channel: texts.t(`channels.${d.channel}`), by: actor(texts, d.operator ?? d.admittedBy) });
-      return texts.t('events.request.received', { channel: texts.t(`channels.${d.channel}`) });
-    case 'form.attachments':
-      return texts.t('events.form.attachments', { count: d.attachments?.length ?? 0 });
-    case 'status.changed':
-      return texts.t('events.status.changed', { from: texts.t(`statuses.${d.from}`), to: texts.t(`statuses.${d.to}`) });
-    case 'mail.sent':
-      return texts.t('events.mail.sent', { template: texts.maybe(`templates.${d.template}`, {}, d.template) });
-    case 'mail.withheld':
-      return texts.t('events.mail.withheld', { template: texts.maybe(`templates.${d.template}`, {}, d.template), reason: codeText(texts, 'withheld', d.reason) });
-    case 'mail.received':
-      return texts.t('events.mail.received', { outcome: codeText(texts, 'outcome', d.outcome) });
-    case 'operator.alerted':
-      return texts.t('events.operator.alerted', { alert: codeText(texts, 'alert', d.alert) });
-    case 'deadline.step':
-      return texts.t('events.deadline.step', { kind: codeText(texts, 'deadline', d.kind) });
-    case 'verification.requested':
-      return texts.t(d.joined ? 'events.verification.joined' : 'events.verification.requested', { expiresAt: texts.dateTime(d.expiresAt, r.timeZone) });
-    case 'source.applied':
-      return texts.t('events.source.applied', { source: named(texts, r, 'sources', d.sourceId) });
-    case 'source.failed':
-      return texts.t('events.source.failed', { source: named(texts, r, 'sources', d.sourceId), error: d.error });
-    case 'decision.requested':
-      return texts.t('events.decision.requested', { reasons: e.described?.[texts.language] ?? r.review?.[texts.language] ?? d.reasons.join('; ') });
-    case 'decision.made':
-      return texts.t(d.approved ? 'events.decision.approved' : 'events.decision.refused', { by });
-    case 'request.classified':
-      return texts.t('events.request.classified', { by, types: d.types.map((type) => texts.t(`types.${type}`)).join(', ') });
-    case 'processor.notified':
-      return texts.t('events.processor.notified', { processor: named(texts, r, 'processors', d.processorId), delivered: texts.t(d.delivered ? 'request.delivered' : 'request.notDelivered') });
-    case 'deadline.extended':
-      return texts.t('events.deadline.extended', { to: texts.dateTime(d.to, r.timeZone), by });
-    case 'consent.withdrawn':
-      return texts.t('events.consent.withdrawn', { purposes: d.purposes.map((purpose) => named(texts, r, 'purposes', purpose)).join(', ') });
-    case 'retention.hold':
-      return texts.t('events.retention.hold', { by });
-    case 'workflow.failed':
-      return texts.t('events.workflow.failed', { step: stepText(texts, d.step), code: d.code });
-    default:
-      return texts.maybe(`events.${e.type}`, { ...d, by }, texts.t('events.other', { type: e.type }));
-  }
 }
 
 /** The evidence pack for the regulator, in the console's language (the server names the file). */

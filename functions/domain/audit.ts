@@ -128,6 +128,13 @@ type AuditEventOfAnyone =
   /** On a held mail's own trail: an operator read it and dismissed it; it makes no request. */
   | { type: 'mail.dismissed'; detail: { operator: OperatorActor } };
 
+/** Why a mail to the person was not sent (`mail.withheld`): the budgets of unconfirmed addresses, or the wait ended. */
+export const WITHHELD_REASONS = ['recipient_budget', 'hourly_budget', 'not_mailed_before', 'wait_over'] as const;
+export type WithheldReason = (typeof WITHHELD_REASONS)[number];
+
+/** The error `source.failed` records when a planned source gave no result by the answer (answer.ts). */
+export const NO_RESULT_AFTER_RETRIES = 'no result after retries';
+
 /** An event as the trail holds it: still a union by `type`, so a reader that checks the type reads its detail typed. */
 export type RecordedAuditEvent = AuditEvent & {
   requestId: string;

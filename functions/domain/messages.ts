@@ -106,8 +106,12 @@ const ANSWER_PLACEHOLDERS = {
   kept: ['source', 'basis'],
   keptFor: ['source', 'basis', 'term'],
   consentWithdrawal: ['purposes'],
+  consentRefusalRecorded: ['purposes'],
+  consentNoLongerProcessed: [],
+  consentNotToBeProcessed: [],
   marketingOptOut: [],
   processorsTold: ['processors'],
+  processorsToldNothingHeld: ['processors'],
   processorsNotTold: ['processors'],
   claim: ['decision'],
   operatorAnswer: ['answer'],
@@ -169,7 +173,8 @@ export type PackageText = (typeof PACKAGE_TEXTS)[number];
 /** The derbes commands an alert offers, each with a label in the operator's language. */
 export const COMMAND_LABELS = ['pending', 'approve', 'classify', 'deny', 'show', 'write', 'done'] as const;
 export type CommandLabel = (typeof COMMAND_LABELS)[number];
-const CONSENT_EVENTS = ['granted', 'withdrawn', 'prolonged', 'expired'] as const;
+/** The consent ledger's events as the person reads them; `withdrawnNeverGiven`, a withdrawal of a consent never given (givenBefore). */
+const CONSENT_EVENTS = ['granted', 'withdrawn', 'withdrawnNeverGiven', 'prolonged', 'expired'] as const;
 const CONSENT_CHANNELS = ['web', 'email', 'api', 'operator'] as const;
 const BUILTIN_FIELDS = ['processingBlocked', 'processingBlockedAt', 'key', 'contentType', 'size'] as const;
 export type BuiltinField = (typeof BUILTIN_FIELDS)[number];

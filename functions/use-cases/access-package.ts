@@ -7,7 +7,7 @@ import type { DataSubjectRequest } from '../domain/request.ts';
 import { hashSecretCode, isWellFormedCode, newSecretCode } from '../domain/secret-code.ts';
 import { consentHistory, type ConsentHistoryLine } from './consent.ts';
 import type { Dependencies } from './dependencies.ts';
-import { sourceSteps } from './fulfilment-plan.ts';
+import { ownRecords, sourceSteps } from './fulfilment-plan.ts';
 import type { DownloadGrant, SourceResult } from './ports.ts';
 import { disclosedRecord, presentRecord, recordLines, type ShownRecord } from './records.ts';
 
@@ -57,7 +57,7 @@ export async function accessReport(deps: Pick<Dependencies, 'profile' | 'consent
     retention: localize(deps.profile.retention, lang),
     recipients: deps.profile.processors.map((p) => ({ name: localize(p.name, lang), role: m.roleName(p.role), country: m.country(p.country), purpose: localize(p.purpose, lang) })),
     ...(crossBorder && { crossBorder: { countries: named.map((code) => m.country(code)), description: localize(crossBorder.description, lang) } }),
-    consents: await consentHistory(deps, request),
+    consents: await consentHistory(deps, request, ownRecords(deps.profile, request, results)),
   };
 }
 

@@ -1,5 +1,5 @@
 import { localize, type DataSource } from '../config/profile-schema.ts';
-import type { RecordedAuditEvent } from '../domain/audit.ts';
+import { NO_RESULT_AFTER_RETRIES, type RecordedAuditEvent } from '../domain/audit.ts';
 import { PlanOutdatedError } from '../domain/errors.ts';
 import { loadMessages, type AnswerText, type Messages } from '../domain/messages.ts';
 import { OPEN_STATUSES, type DataSubjectRequest } from '../domain/request.ts';
@@ -10,7 +10,7 @@ import { assertMayChangeData } from './guards.ts';
 import { consentSections } from './consent.ts';
 import type { Dependencies } from './dependencies.ts';
 import { noticeStandings, notifyProcessors } from './fulfilment.ts';
-import { plannedSources, sourceSteps } from './fulfilment-plan.ts';
+import { ownRecords, plannedSources, sourceSteps, type OwnRecords } from './fulfilment-plan.ts';
 import { alertOperator, notifyPerson } from './notify.ts';
 import type { SourceOutcome, SourceResult } from './ports.ts';
 
@@ -115,9 +115,10 @@ function describeChanges(deps: Pick<Dependencies, 'profile'>, request: DataSubje
 
 /**
  * Who was told of the request (by a notice delivered, or by the operator who marked it done), and who could not be
- * told yet (the operator has it as open work), as the trail leaves each notice; in the profile's order.
+ * told yet (the operator has it as open work), as the trail leaves each notice; in the profile's order. Where our
+ * sources held nothing of the person, they were told in case they hold something: not as those who process their data.
  */
-function processorSections(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest, trail: RecordedAuditEvent[], m: Messages): string[] {
+function processorSections(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest, trail: RecordedAuditEvent[], own: OwnRecords, m: Messages): string[] {
   const standings = [...noticeStandings(trail).values()];
   // One the profile no longer lists (changed since its notice) is named by its id, after the others.
   const ids = [...new Set([...deps.profile.processors.map((p) => p.id), ...standings.map((standing) => standing.processorId)])];
@@ -133,7 +134,7 @@ function processorSections(deps: Pick<Dependencies, 'profile'>, request: DataSub
     (states.includes('undelivered') ? notTold : told).push(name(id));
   }
   return [
-    ...(told.length ? [m.answer('processorsTold', { processors: m.list(told) })] : []),
+    ...(told.length ? [m.answer(own.untouched ? 'processorsToldNothingHeld' : 'processorsTold', { processors: m.list(told) })] : []),
     ...(notTold.length ? [m.answer('processorsNotTold', { processors: m.list(notTold) })] : []),
   ];
 }
@@ -191,14 +192,15 @@ export async function answerRequest(
   const sections: string[] = [];
   const report = anyType(request.types, (policy) => policy.sourceStep === 'access') ? await accessReport(deps, request, results) : undefined;
   if (report) sections.push(accessText(report, m));
-  // One read of the trail serves the consent and the processor sections.
+  // One read of the trail serves the consent and the processor sections; so does what our own sources held.
   const trail = await deps.audit.list(requestId);
-  sections.push(...(await consentSections(deps, request, trail)), ...changeSections(deps, request, results, m));
+  const own = ownRecords(deps.profile, request, results);
+  sections.push(...(await consentSections(deps, request, trail, own)), ...changeSections(deps, request, results, m));
   const answer = request.decision?.approved ? request.decision.answer : undefined;
   if (answer) sections.push(anyType(request.types, (policy) => policy.answerSection === 'claim') ? m.answer('claim', { decision: answer }) : m.answer('operatorAnswer', { answer }));
-  sections.push(...processorSections(deps, request, trail, m));
+  sections.push(...processorSections(deps, request, trail, own, m));
   for (const { source, steps } of unfinished) {
-    await deps.audit.append(requestId, { type: 'source.failed', detail: { sourceId: source.id, error: 'no result after retries', steps } });
+    await deps.audit.append(requestId, { type: 'source.failed', detail: { sourceId: source.id, error: NO_RESULT_AFTER_RETRIES, steps } });
     const types = [...new Set(steps.flatMap((step) => typesServedBy(step, request.types)))];
     sections.push(m.answer('sourceFailed', { source: localize(source.description, request.language), types: m.typeNames(types) }));
   }

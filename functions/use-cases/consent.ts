@@ -1,13 +1,13 @@
 import * as z from '../domain/schema.ts';
 import { localize } from '../config/profile-schema.ts';
-import { CONSENT_CHANNELS, type ConsentState } from '../domain/consent/index.ts';
+import { CONSENT_CHANNELS, givenBefore, type ConsentEvent, type ConsentState } from '../domain/consent/index.ts';
 import { ValidationError, toFieldProblems } from '../domain/errors.ts';
 import { loadMessages } from '../domain/messages.ts';
 import { eventsOfType, type RecordedAuditEvent } from '../domain/audit.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
 import { anyType } from '../domain/request-policy.ts';
 import type { Dependencies } from './dependencies.ts';
-import { withdrawnPurposes } from './fulfilment-plan.ts';
+import { withdrawnPurposes, type OwnRecords } from './fulfilment-plan.ts';
 import { assertMayChangeData } from './guards.ts';
 import { onFirstUse } from '../domain/on-first-use.ts';
 
@@ -108,8 +108,17 @@ export async function recordConsentOnBeginning(deps: Dependencies, requestId: st
   await withdrawFor(deps, request);
 }
 
-/** The answer's consent sections: what this request withdrew. (The access answer shows the whole history.) */
-export async function consentSections(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest, trail: RecordedAuditEvent[]): Promise<string[]> {
+/**
+ * The answer's consent sections: what this request withdrew (the access answer shows the whole history). Where our
+ * sources hold nothing of the person, a consent the ledger never saw given is not said withdrawn (neverGiven), and
+ * we do not say we no longer process their data: only that we will not without their new consent.
+ */
+export async function consentSections(
+  deps: Pick<Dependencies, 'profile' | 'consent' | 'personKey'>,
+  request: DataSubjectRequest,
+  trail: RecordedAuditEvent[],
+  own: Pick<OwnRecords, 'untouched'>,
+): Promise<string[]> {
   const m = await loadMessages(request.language);
   const name = (purposeId: string) => {
     const purpose = deps.profile.purposes.find((p) => p.id === purposeId);
@@ -117,8 +126,22 @@ export async function consentSections(deps: Pick<Dependencies, 'profile'>, reque
   };
   const sections: string[] = [];
   if (anyType(request.types, (policy) => policy.answerSection === 'consentWithdrawal')) {
-    const purposes = eventsOfType(trail, 'consent.withdrawn').flatMap((e) => e.detail.purposes);
-    sections.push(m.answer('consentWithdrawal', { purposes: [...new Set(purposes)].map(name).join('; ') }));
+    const purposes = [...new Set(eventsOfType(trail, 'consent.withdrawn').flatMap((e) => e.detail.purposes))];
+    const history = await deps.consent.history(await deps.personKey(request.email));
+    // Where this request withdrew it (or, withdrawn already, the end of the history).
+    const neverGiven = (purposeId: string) => {
+      const withdrawal = history.findIndex((e) => e.type === 'withdrawn' && e.purposeId === purposeId && e.evidence.requestId === request.id);
+      return withdrawnNeverGiven(history, purposeId, withdrawal < 0 ? history.length : withdrawal, own);
+    };
+    const withdrawn = purposes.filter((purposeId) => !neverGiven(purposeId));
+    const refused = purposes.filter(neverGiven);
+    sections.push(
+      [
+        ...(withdrawn.length ? [m.answer('consentWithdrawal', { purposes: withdrawn.map(name).join('; ') })] : []),
+        ...(refused.length ? [m.answer('consentRefusalRecorded', { purposes: refused.map(name).join('; ') })] : []),
+        m.answer(withdrawn.length && !refused.length && !own.untouched ? 'consentNoLongerProcessed' : 'consentNotToBeProcessed'),
+      ].join(' '),
+    );
   }
   if (anyType(request.types, (policy) => policy.answerSection === 'marketingOptOut')) sections.push(m.answer('marketingOptOut'));
   return sections;
@@ -134,15 +157,24 @@ export interface ConsentHistoryLine {
   reference?: string;
 }
 
-export async function consentHistory(deps: Pick<Dependencies, 'profile' | 'consent' | 'personKey'>, request: DataSubjectRequest): Promise<ConsentHistoryLine[]> {
+/**
+ * A withdrawal that withdrew nothing: the ledger never saw the consent given, and none of our sources holds anything
+ * of the person. (One who has records with us may have given it before the company kept its ledger in derbes: theirs
+ * is a withdrawal.)
+ */
+function withdrawnNeverGiven(history: readonly ConsentEvent[], purposeId: string, at: number, own: Pick<OwnRecords, 'untouched'>): boolean {
+  return own.untouched && !givenBefore(history, purposeId, at);
+}
+
+export async function consentHistory(deps: Pick<Dependencies, 'profile' | 'consent' | 'personKey'>, request: DataSubjectRequest, own: Pick<OwnRecords, 'untouched'>): Promise<ConsentHistoryLine[]> {
   const m = await loadMessages(request.language);
   const history = await deps.consent.history(await deps.personKey(request.email));
   const date = (iso: string) => m.date(iso, request.deadline.timeZone);
-  return history.map((e) => {
+  return history.map((e, index) => {
     const purpose = deps.profile.purposes.find((p) => p.id === e.purposeId);
     return {
       purpose: purpose ? localize(purpose.description, request.language) : e.purposeId,
-      event: m.consentEventName(e.type),
+      event: m.consentEventName(e.type === 'withdrawn' && withdrawnNeverGiven(history, e.purposeId, index, own) ? 'withdrawnNeverGiven' : e.type),
       at: date(e.at),
       ...(e.termEndsAt && { until: date(e.termEndsAt) }),
       // A term's end is the ledger's doing, not the person's: no channel to name.

@@ -5,6 +5,7 @@ import type { DataSubjectRequest } from '../domain/request.ts';
 import { anyType, policyOf, type SourceStep } from '../domain/request-policy.ts';
 import type { RequestType } from '../domain/request-types.ts';
 import type { Dependencies } from './dependencies.ts';
+import type { SourceResult } from './ports.ts';
 
 // What a request needs, read from the profile alone: whether a person decides first, which sources it reaches and
 // what each does, which consents it ends. Pure and without texts: the intake and the API plan with it at every
@@ -88,4 +89,30 @@ export function plannedSources(profile: OperatorProfile, types: readonly Request
 /** Steps that destroy records: a retry cannot see what an earlier attempt destroyed, so the count is kept first. */
 export function destroys(profile: OperatorProfile, step: SourceStep): boolean {
   return step === 'erasure' || step === 'marketing_opt_out' || (step === 'consent_withdrawal' && profile.consentWithdrawal.sources === 'erase');
+}
+
+/** What the request did in our own sources, as far as the notices to processors and the answer depend on it. */
+export interface OwnRecords {
+  /** Some source changed a record as the person asked: only then is there a correction to tell of. */
+  corrected: boolean;
+  /**
+   * Our sources hold nothing of the person: a step that counts what it finds (a read, a destruction) looked, every
+   * step finished, and none found, changed or kept anything of theirs. The notice and the answer say so, rather than
+   * let a processor think our records held data it should match, or tell the person we process their data. Steps
+   * that count only what they change (a correction, a blocking, consent flags already cleared) cannot tell, nor can a
+   * request that asked nothing of our sources: then nothing is said of our records.
+   */
+  untouched: boolean;
+}
+
+/** What the request did in our own sources, from their results (the notices, and the answer, say it). */
+export function ownRecords(profile: OperatorProfile, request: DataSubjectRequest, results: readonly SourceResult[]): OwnRecords {
+  const planned = plannedSources(profile, request.types).flatMap((source) =>
+    sourceSteps(profile, source, request.types).map((step) => ({ step, outcome: results.find((r) => r.sourceId === source.id)?.outcomes[step] })),
+  );
+  const looked = planned.some(({ step }) => step === 'access' || destroys(profile, step));
+  return {
+    corrected: results.some(({ outcomes: { rectification } }) => rectification?.status === 'done' && rectification.affected > 0),
+    untouched: looked && planned.every(({ outcome }) => outcome?.status === 'done' && outcome.affected === 0),
+  };
 }

@@ -8,7 +8,7 @@ import type { Language, RequestType } from '../domain/request-types.ts';
 import { processorNotice } from '../domain/processor-notice.ts';
 import { NOTICE_TYPES, type NoticeType, type SourceStep } from '../domain/request-policy.ts';
 import type { Dependencies } from './dependencies.ts';
-import { consentFlags, destroys, plannedSources, sourceSteps, type ReviewReason } from './fulfilment-plan.ts';
+import { consentFlags, destroys, ownRecords, sourceSteps, type OwnRecords, type ReviewReason } from './fulfilment-plan.ts';
 import { assertMayChangeData } from './guards.ts';
 import { alertOperator } from './notify.ts';
 import type { DataSourceConnector, NoticeDelivery, SourceOutcome, SourceResult, Subject } from './ports.ts';
@@ -93,6 +93,10 @@ export async function applyToSource(deps: Pick<Dependencies, 'profile' | 'reques
   assertMayChangeData(deps, request);
   const source = deps.profile.sources.find((s) => s.id === sourceId);
   if (!source) throw new NotFoundError(`data source ${sourceId} is not in the operator profile`);
+  const steps = sourceSteps(deps.profile, source, request.types);
+  // Every source stands ready for a request a person decides on (a claim among them): one it asks nothing of is
+  // left alone, and the trail says nothing was done there rather than that it was applied.
+  if (!steps.length) return { sourceId, outcomes: {} };
   const connector = deps.connectorFor(source);
   const subject: Subject = { email: request.email, requestId };
   const earlier = (await deps.requests.listSourceResults(requestId)).find((r) => r.sourceId === sourceId);
@@ -106,7 +110,7 @@ export async function applyToSource(deps: Pick<Dependencies, 'profile' | 'reques
     ...(earlier?.readBefore && { readBefore: earlier.readBefore }),
   };
   const keep = () => deps.requests.putSourceResult(requestId, result);
-  for (const step of sourceSteps(deps.profile, source, request.types)) {
+  for (const step of steps) {
     if (result.outcomes[step]) continue;
     const counts = destroys(deps.profile, step) && !(step !== 'marketing_opt_out' && source.legalHold);
     if (counts && result.started![step] === undefined) {
@@ -131,29 +135,6 @@ export async function applyToSource(deps: Pick<Dependencies, 'profile' | 'reques
   const outcomes = Object.fromEntries(Object.entries(result.outcomes).map(([step, outcome]) => [step, describeOutcome(outcome)]));
   await deps.audit.append(requestId, { type: 'source.applied', detail: { sourceId, attempt: result.attempts, outcomes } });
   return { sourceId, outcomes };
-}
-
-/** What the request did in our own sources, as far as the notices to processors depend on it. */
-interface OwnRecords {
-  /** Some source changed a record as the person asked: only then is there a correction to tell of. */
-  corrected: boolean;
-  /**
-   * The request asked something of our sources, every step finished, and none found, changed or kept anything of the
-   * person: the notice says so, rather than let the processor think our records held data it should match. A request
-   * that asked nothing of them (no source keeps what it concerns) says nothing of our records.
-   */
-  untouched: boolean;
-}
-
-async function ownRecords(deps: Pick<Dependencies, 'profile' | 'requests'>, request: DataSubjectRequest): Promise<OwnRecords> {
-  const results = await deps.requests.listSourceResults(request.id);
-  const outcomes = plannedSources(deps.profile, request.types).flatMap((source) =>
-    sourceSteps(deps.profile, source, request.types).map((step) => results.find((r) => r.sourceId === source.id)?.outcomes[step]),
-  );
-  return {
-    corrected: results.some(({ outcomes: { rectification } }) => rectification?.status === 'done' && rectification.affected > 0),
-    untouched: outcomes.length > 0 && outcomes.every((outcome) => outcome?.status === 'done' && outcome.affected === 0),
-  };
 }
 
 /**
@@ -245,7 +226,7 @@ export async function notifyProcessors(
   invocationEndsAt: Date,
 ): Promise<{ notified: number; failed: number }> {
   const requestId = request.id;
-  const own = await ownRecords(deps, request);
+  const own = ownRecords(deps.profile, request, await deps.requests.listSourceResults(requestId));
   const notices = noticesFor(deps.profile, request, own);
   if (!notices.length) return { notified: 0, failed: 0 };
   const standings = noticeStandings(await deps.audit.list(requestId));

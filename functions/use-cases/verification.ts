@@ -1,4 +1,4 @@
-import { eventsOfType, type AuditEvent, type RecordedAuditEvent } from '../domain/audit.ts';
+import { eventsOfType, type AuditEvent, type RecordedAuditEvent, type WithheldReason } from '../domain/audit.ts';
 import { mailboxOf } from '../domain/email/address.ts';
 import { ConflictError } from '../domain/errors.ts';
 import { loadMessages, type MailTemplate } from '../domain/messages.ts';
@@ -15,8 +15,6 @@ const MAILING_GRACE_MS = 2 * 60_000;
 /** A later request joins a mailed link only if it still lives this long (or as long as its own would). */
 const JOIN_MIN_LIFETIME_MS = 60 * 60_000;
 const ATTEMPTS = 5;
-
-export type WithheldReason = 'recipient_budget' | 'hourly_budget' | 'not_mailed_before' | 'wait_over';
 
 /** Whether a request made now would join this link (and so needs no mail of its own): a full link takes no one else. */
 function joinable(current: Verification, ownExpiry: Date, now: Date): boolean {

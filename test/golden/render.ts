@@ -232,6 +232,8 @@ type Case = {
   name: string;
   run: (system: MemorySystem, id: string, language: Language, golden: GoldenProfile) => Promise<void>;
   person?: 'also' | 'nobody';
+  /** The person gave no consent before the request (every other case starts from one, see grantFirstConsent). */
+  noConsentBefore?: true;
   /** The profiles that show this case, where the others would only repeat it. */
   profiles?: readonly string[];
 };
@@ -541,6 +543,9 @@ const CASES: readonly Case[] = [
       await applyDecision(deps, id);
     },
   },
+  // Someone we hold nothing of, who never gave a consent, asks to see her data, withdraws her consent and opts out:
+  // nothing is held, her refusal is recorded for the future, and the processors are told in case they hold something.
+  { ...answerCase('answer-access-withdrawal-opt-out-nothing-held', ['access', 'consent_withdrawal', 'marketing_opt_out']), person: 'nobody', noConsentBefore: true, profiles: ['vnedrah'] },
 ];
 
 /** An operator enters a request taken by phone, post or in person, as the console does: stored under the case's reference. */
@@ -598,7 +603,7 @@ export async function renderGoldenMails(): Promise<GoldenMail[]> {
             : testCase.person === 'nobody'
               ? { ...golden, person: 'nobody.here@mail.example', name: '' }
               : golden;
-        await grantFirstConsent(system, person.person);
+        if (!testCase.noConsentBefore) await grantFirstConsent(system, person.person);
         await testCase.run(system, reference(profileIndex + 1, LANGUAGES.indexOf(language) * 100 + caseIndex + 1), language, person);
         for (const mail of system.mailer.sent) {
           const where = goldenPath(mail, profile, golden, testCase.name, language);

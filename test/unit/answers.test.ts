@@ -14,7 +14,7 @@ import { deadlineFor } from '../../functions/use-cases/submit-request.ts';
 import { requestVerification } from '../../functions/use-cases/verification.ts';
 import { planFulfilment, requestDecision } from '../../functions/use-cases/workflow-steps.ts';
 import { decisionsCommand } from '../../infra/cli/commands/operator.ts';
-import { aMinuteOn } from '../support/flow.ts';
+import { aMinuteOn, placeRequest, runToAnswer, systemFor } from '../support/flow.ts';
 import { memorySystem, type MemorySystem } from '../support/memory-deps.ts';
 
 /**
@@ -320,5 +320,28 @@ describe('correctable fields', () => {
     const problems = checkCorrections(profile, { phone: 'call me', iin: '881102345129', loyaltyPoints: '99999', birthDate: '31.02.1988' });
     expect(problems.map((p) => p.field)).toEqual(['changes.phone', 'changes.iin', 'changes.loyaltyPoints', 'changes.birthDate']);
     expect(JSON.stringify(problems)).not.toContain('881102345129');
+  });
+});
+
+describe('the answer to someone we hold nothing of', () => {
+  // Aidana asked to see her data, withdrew her consent and opted out; no source holds anything of her, and she never
+  // gave a consent the ledger knows of. Processors are still told (they may hold what we do not).
+  const answerFor = async (language: Language) => {
+    const s = systemFor('profiles/seeds/vnedrah.json');
+    const request = await placeRequest(s, ['access', 'consent_withdrawal', 'marketing_opt_out'], { email: 'aidana.s@mail.example', name: 'Айдана', language });
+    return runToAnswer(s, request.id);
+  };
+
+  it('says nothing is held, that her refusal is recorded for the future, and never that we processed her data (ru, kk, en)', async () => {
+    const expected = {
+      ru: { says: ['В проверенных системах нет персональных данных о вас.', 'Мы записали ваш отказ от согласия для целей:', 'отказ действует на будущее. Без вашего нового согласия мы не будем обрабатывать ваши данные в этих целях.', 'Мы сообщили о вашем запросе тем, кто обрабатывает персональные данные по нашему поручению или получает их от нас, — на случай, если у них есть данные о вас:', 'записан отказ от согласия на будущее'], never: /согласие отозвано|Мы больше не обрабатываем|Мы уведомили тех, кто обрабатывает ваши данные|Сохранено, так как/ },
+      kk: { says: ['Тексерілген жүйелерде сіз туралы дербес деректер жоқ.', 'Мына мақсаттар үшін келісім беруден бас тартқаныңызды жазып алдық:', 'Жаңа келісіміңізсіз деректеріңізді бұл мақсаттарда өңдемейміз.', 'оларда сіз туралы деректер болуы мүмкін:', 'келісімнен бас тарту алдағы уақытқа жазылды'], never: /келісім кері қайтарылды|Бұдан былай деректеріңізді|Деректеріңізді біздің тапсырмамыз бойынша өңдейтіндерге|Заң талап ететіндіктен/ },
+      en: { says: ['We have recorded that you refuse consent for these purposes:', 'Without your new consent, we will not process your data for them.', 'in case they hold data about you:', 'refusal of consent recorded for the future'], never: /consent withdrawn|consent is withdrawn|We no longer process|who process your data|as the law requires/ },
+    } as const;
+    for (const language of ['ru', 'kk', 'en'] as const) {
+      const text = await answerFor(language);
+      for (const sentence of expected[language].says) expect(text, language).toContain(sentence);
+      expect(text.match(expected[language].never)?.[0], language).toBeUndefined();
+    }
   });
 });

@@ -16,7 +16,7 @@ import { receiveEmail } from '../../functions/use-cases/receive-email.ts';
 import { fill } from '../../functions/domain/messages.ts';
 import { keepFormAttachments } from '../../functions/use-cases/form-attachments.ts';
 import { planFulfilment, requestDecision } from '../../functions/use-cases/workflow-steps.ts';
-import { OPERATOR, placeRequest, runToAnswer, systemFor } from '../support/flow.ts';
+import { auditTypes, OPERATOR, placeRequest, runToAnswer, systemFor } from '../support/flow.ts';
 import type { MemorySystem } from '../support/memory-deps.ts';
 import { SHIPPED_RULES } from '../../functions/domain/deadlines/shipped.ts';
 
@@ -164,6 +164,61 @@ describe('the evidence pack of a request', () => {
     expect(section(text, 'en', 'processors')).toMatch(/Signature of the notice: t=\d+,v1=[0-9a-f]{64}/);
     expect(section(text, 'en', 'answer')).toContain('Margin: 250 working hours after the due date (late)');
     expect(section(text, 'en', 'chain')).toContain('not yet anchored');
+  });
+
+  it('a claim asks nothing of any source: the pack says no source was asked, with no empty outcome', async () => {
+    const s = systemFor(VNEDRAH);
+    const request = await placeRequest(s, ['claim'], { language: 'ru' });
+    await runToAnswer(s, request.id, { decision: 'approve', answer: 'Проверено.' });
+    expect(await auditTypes(s, request.id)).not.toContain('source.applied');
+    // A trail written before sources a request asks nothing of were left alone: their empty records are not listed.
+    await s.deps.audit.append(request.id, { type: 'source.applied', detail: { sourceId: 'payments', attempt: 1, outcomes: {} } });
+    for (const language of LANGUAGES) {
+      const sources = section(await packText(s, request.id, language), language, 'sources');
+      expect(sources, language).toContain(evidenceTexts(language).values.noSources);
+      expect(sources, language).not.toContain(evidenceTexts(language).labels.outcomes);
+    }
+  });
+
+  it('an erasure under a legal hold says the records were kept, not destroyed', async () => {
+    const s = systemFor(VNEDRAH);
+    const request = await placeRequest(s, ['erasure'], { email: 'nurlan.abenov@mail.example', language: 'ru' });
+    await runToAnswer(s, request.id);
+    const expected = {
+      ru: ['уничтожение: не выполнено — записи сохранены без изменений, так как их хранения требует закон', 'уничтожение: выполнено, записей: 1'],
+      kk: ['жою: орындалмады — заң сақтауды талап ететіндіктен жазбалар өзгеріссіз сақталды', 'жою: орындалды, жазбалар саны: 1'],
+      en: ['erasure: not done — the records are kept unchanged, as the law requires', 'erasure: done, 1 records'],
+    };
+    for (const language of LANGUAGES) {
+      const sources = section(await packText(s, request.id, language), language, 'sources');
+      for (const line of expected[language]) expect(sources, language).toContain(line);
+    }
+    expect(section(await packText(s, request.id, 'ru'), 'ru', 'sources')).not.toMatch(/уничтожено/);
+  });
+
+  it('every code of the trail the pack prints reads as words: intake outcomes, checks, reasons a mail was held back, channels, failures', async () => {
+    const s = systemFor(VNEDRAH, { webhook: 'delivered' });
+    const request = await placeRequest(s, ['erasure'], { language: 'en' });
+    const verdicts = { spam: 'PASS', virus: 'PASS', spf: 'FAIL', dkim: 'GRAY', dmarc: 'PROCESSING_FAILED' } as const;
+    for (const [n, outcome] of ['request', 'reply', 'third_party'].entries()) {
+      await s.deps.audit.append(request.id, { type: 'mail.received', detail: { sesMessageId: `ses-${n}`, sha256: 'a'.repeat(64), verdicts: { ...verdicts, spam: n ? 'PASS' : 'DISABLED' }, outcome } });
+    }
+    for (const reason of ['recipient_budget', 'hourly_budget', 'not_mailed_before', 'wait_over']) {
+      await s.deps.audit.append(request.id, { type: 'mail.withheld', detail: { template: 'receipt', reason } });
+    }
+    await runToAnswer(s, request.id);
+    await s.deps.audit.append(request.id, { type: 'source.failed', detail: { sourceId: 'payments', error: 'no result after retries', steps: ['erasure'] } });
+    const codes = /\b(third_party|recipient_budget|hourly_budget|not_mailed_before|wait_over|no result after retries|PASS|FAIL|GRAY|PROCESSING_FAILED|DISABLED)\b/;
+    for (const language of LANGUAGES) {
+      const text = await packText(s, request.id, language);
+      expect(text.match(codes)?.[0], language).toBeUndefined();
+      const t = evidenceTexts(language);
+      expect(section(text, language, 'arrived'), language).toContain(`${t.labels.outcome}: ${t.mailOutcomes.third_party}`);
+      expect(section(text, language, 'arrived'), language).toContain(`${t.verdictChecks.spf} — ${t.verdicts.FAIL}`);
+      expect(section(text, language, 'mails'), language).toContain(t.withheldReasons.wait_over);
+      expect(section(text, language, 'processors'), language).toContain(`${t.labels.channel}: ${t.values.webhook}`);
+      expect(section(text, language, 'sources'), language).toContain(t.values.noResultAfterRetries);
+    }
   });
 
   it('an extension: when, from and to, its citation and the reason the person was given', async () => {

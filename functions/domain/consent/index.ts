@@ -1,5 +1,5 @@
 export type { AppliedDue, ConsentChange, ConsentLedger, DueConsent } from './ledger.ts';
-export { applyEvent, applyEvents, dueEvents, foldConsent, grantEvents, parseConsentAction, stateAt, termEnd, withdrawEvents } from './rules.ts';
+export { applyEvent, applyEvents, dueEvents, foldConsent, givenBefore, grantEvents, parseConsentAction, stateAt, termEnd, withdrawEvents } from './rules.ts';
 export {
   CONSENT_CHANNELS,
   consentSchemas,

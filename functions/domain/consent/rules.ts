@@ -115,6 +115,14 @@ export function grantEvents(state: ConsentState | undefined, action: ConsentActi
 }
 
 /**
+ * Whether the person's history shows the consent to a purpose given before its `before`-th event. Withdrawing a
+ * consent never given withdraws nothing: it records the person's refusal, which holds for the future.
+ */
+export function givenBefore(history: readonly ConsentEvent[], purposeId: string, before = history.length): boolean {
+  return history.slice(0, before).some((event) => event.purposeId === purposeId && event.type === 'granted');
+}
+
+/**
  * The events a withdrawal appends: term ends due by then, and a `withdrawn` unless the consent is withdrawn already.
  * A consent never recorded as given, or expired, is withdrawn all the same: the person's act is the evidence the
  * ledger keeps. Whether a withdrawal may be refused (Law 94-V Art. 8(2)) is decided before it reaches the ledger.

@@ -1,6 +1,6 @@
 import type { OperatorProfile } from '../../config/profile-schema.ts';
 import { localize } from '../../config/profile-schema.ts';
-import { eventsOfType, type RecordedAuditEvent } from '../audit.ts';
+import { eventsOfType, NO_RESULT_AFTER_RETRIES, type RecordedAuditEvent } from '../audit.ts';
 import type { ChainCheck } from '../audit-chain.ts';
 import type { AppliedRule, CalendarUsed } from '../deadlines/index.ts';
 import { addDays, localDateOf, startOfLocalDay } from '../deadlines/local-time.ts';
@@ -10,7 +10,7 @@ import { fill, messagesFor } from '../messages.ts';
 import { keyIdOfName, type OperatorActor } from '../operator-identity.ts';
 import { isEnteredChannel, type DataSubjectRequest } from '../request.ts';
 import type { Language, RequestType } from '../request-types.ts';
-import { evidenceTexts, MAIL_KINDS, MAIL_OUTCOMES, type EvidenceSection } from './texts.ts';
+import { evidenceTexts, type EvidenceSection } from './texts.ts';
 
 /** Everything the pack says, read by the use case from the stores and the rules; nothing here reads anything. */
 export interface EvidencePackInput {
@@ -74,7 +74,9 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
   const hours = (value: number) => new Intl.NumberFormat(language, { maximumFractionDigits: 1 }).format(value);
   const row = (label: keyof typeof t.labels, value: string) => `${t.labels[label]}: ${value}`;
   const block = (...rows: Array<string | false | undefined>) => rows.filter(Boolean).join('\n');
-  const mailKind = (template: string) => ((MAIL_KINDS as readonly string[]).includes(template) ? t.mailKinds[template as (typeof MAIL_KINDS)[number]] : template);
+  /** A code of the trail in the pack's words (a code this release has no words for, as it is). */
+  const words = (group: Record<string, string>, code: string) => (Object.hasOwn(group, code) ? group[code]! : code);
+  const mailKind = (template: string) => words(t.mailKinds, template);
   const yesNo = (value: boolean) => (value ? t.values.yes : t.values.no);
   /** Who acted, in the pack's words: an operator by address, a key as the operator's key with its id. */
   const who = (actor: OperatorActor | string): string => {
@@ -152,8 +154,8 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
       block(
         fill(t.lines.mailArrived, { at: at(e.detail.held ? request.receivedAt : e.at) }),
         row('sha256', e.detail.sha256),
-        row('verdicts', Object.entries(e.detail.verdicts).map(([check, verdict]) => `${check.toUpperCase()} ${verdict}`).join(', ')),
-        row('outcome', (MAIL_OUTCOMES as readonly string[]).includes(e.detail.outcome) ? t.mailOutcomes[e.detail.outcome as (typeof MAIL_OUTCOMES)[number]] : e.detail.outcome),
+        row('verdicts', Object.entries(e.detail.verdicts).map(([check, verdict]) => `${words(t.verdictChecks, check)} — ${words(t.verdicts, verdict)}`).join('; ')),
+        row('outcome', words(t.mailOutcomes, e.detail.outcome)),
         // Those listed and those counted only (the raw mail holds them): how many the mail held.
         row('attachments', String((e.detail.attachments?.length ?? 0) + (e.detail.attachments ? (e.detail.moreAttachments ?? 0) : 0))),
       ),
@@ -239,17 +241,23 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
 
   function sourceParagraphs(): string[] {
     const lines = trail.flatMap((e) => {
+      // A source with no step to take (every source stands ready for a request a person decides on, a claim among
+      // them): nothing was done there, and the pack lists it nowhere.
+      if (e.type === 'source.applied' && !Object.keys(e.detail.outcomes).length) return [];
       if (e.type === 'source.applied') {
         const outcomes = Object.entries(e.detail.outcomes).map(([step, outcome]) => `${t.steps[step as keyof typeof t.steps] ?? step}: ${outcomeText(outcome)}`);
         return [block(fill(t.lines.sourceApplied, { at: at(e.at), source: input.sourceName(e.detail.sourceId) }), row('attempt', String(e.detail.attempt)), row('outcomes', outcomes.join('; ')))];
       }
-      if (e.type === 'source.failed') return [fill(t.lines.sourceFailed, { at: at(e.at), source: input.sourceName(e.detail.sourceId), error: e.detail.error })];
+      if (e.type === 'source.failed') {
+        const error = e.detail.error === NO_RESULT_AFTER_RETRIES ? t.values.noResultAfterRetries : e.detail.error;
+        return [fill(t.lines.sourceFailed, { at: at(e.at), source: input.sourceName(e.detail.sourceId), error })];
+      }
       return [];
     });
     return lines.length ? lines : [t.values.noSources];
   }
 
-  /** A source step's outcome as fulfilment records it: "done: <count>" or "kept". */
+  /** A source step's outcome as fulfilment records it: "done: <count>", or "kept" (a legal basis kept the records as they were). */
   function outcomeText(outcome: string): string {
     const done = /^done: (\d+)$/.exec(outcome);
     if (done) return fill(t.lines.done, { count: done[1]! });
@@ -261,7 +269,7 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
       block(
         fill(t.lines.processorTold, { at: at(e.at), processor: input.processorName(e.detail.processorId) }),
         row('noticeType', m.kindName(e.detail.noticeType as DataSubjectRequest['types'][number])),
-        row('channel', e.detail.channel === 'email' ? t.values.email : e.detail.channel),
+        row('channel', e.detail.channel === 'email' || e.detail.channel === 'webhook' ? t.values[e.detail.channel] : e.detail.channel),
         row('delivered', yesNo(e.detail.delivered)),
         row('attempts', String(e.detail.attempts)),
         e.detail.signature && row('signature', e.detail.signature),
@@ -273,7 +281,7 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
   function mailParagraphs(): string[] {
     const mails = trail.flatMap((e) => {
       if (e.type === 'mail.sent') return [block(fill(t.lines.mailSent, { at: at(e.at), kind: mailKind(e.detail.template) }), row('messageId', e.detail.messageId), row('mailSha256', e.detail.sha256))];
-      if (e.type === 'mail.withheld') return [fill(t.lines.mailWithheld, { at: at(e.at), kind: mailKind(e.detail.template), reason: e.detail.reason })];
+      if (e.type === 'mail.withheld') return [fill(t.lines.mailWithheld, { at: at(e.at), kind: mailKind(e.detail.template), reason: words(t.withheldReasons, e.detail.reason) })];
       return [];
     });
     return mails.length ? mails : [t.values.noMail];

@@ -1,4 +1,5 @@
 import * as z from '../schema.ts';
+import { WITHHELD_REASONS } from '../audit.ts';
 import type { ChainCheck } from '../audit-chain.ts';
 import type { DeadlineUnit } from '../deadlines/index.ts';
 import { onFirstUse } from '../on-first-use.ts';
@@ -8,6 +9,7 @@ import { placeholderProblems } from '../messages.ts';
 import { HELD_REASONS } from '../held-mail.ts';
 import { SOURCE_STEPS } from '../request-policy.ts';
 import { LANGUAGES, type Language } from '../request-types.ts';
+import type { SesVerdicts, Verdict } from '../email/types.ts';
 
 /**
  * The evidence pack's texts, rules/messages/<language>.json (section `evidence`): section headings, labels, fixed
@@ -30,7 +32,7 @@ const LABELS = [
 const VALUES = [
   'web', 'email', 'phone', 'post', 'in_person', 'statute', 'defaultTerm', 'operatorTerm', 'approved', 'refused', 'notARequest', 'yes', 'no', 'none', 'noRawMessage', 'linkByMail', 'attestedByOperator',
   ...HELD_REASONS,
-  'notVerified', 'noDecision', 'noSources', 'noProcessors', 'noMail', 'notAnswered', 'notAnchored', 'writtenBasis', 'kept',
+  'notVerified', 'noDecision', 'noSources', 'noProcessors', 'noMail', 'notAnswered', 'notAnchored', 'writtenBasis', 'kept', 'webhook', 'noResultAfterRetries',
 ] as const;
 
 const LINE_PLACEHOLDERS = {
@@ -66,8 +68,15 @@ export const MAIL_KINDS = [
   'replyReceived', 'replyBeforeConfirmation', 'closedUnverified', 'operatorAlert', 'delayNotice', 'operatorAttention', 'operatorWorkflowStopped', 'processorNotice',
 ] as const;
 
-/** How intake took a mail (domain/email: the outcome recorded with `mail.received`). */
-export const MAIL_OUTCOMES = ['request', 'triage', 'reply', 'drop', 'reject'] as const;
+/**
+ * How intake took a mail (use-cases/receive-email.ts: the outcome recorded with `mail.received`); `third_party`, a
+ * mail under the request's reference not shown to be the person's. (Held mail joins no request.)
+ */
+export const MAIL_OUTCOMES = ['request', 'triage', 'reply', 'third_party', 'drop', 'reject'] as const;
+
+/** The receiving mail server's checks (domain/email: SesVerdicts) and their verdicts, as the pack names them. */
+const VERDICT_CHECKS = ['spam', 'virus', 'spf', 'dkim', 'dmarc'] as const satisfies ReadonlyArray<keyof SesVerdicts>;
+const VERDICTS = ['PASS', 'FAIL', 'GRAY', 'PROCESSING_FAILED', 'DISABLED'] as const satisfies readonly Verdict[];
 
 const UNITS = ['working_days', 'calendar_days', 'calendar_months', 'hours'] as const satisfies readonly DeadlineUnit[];
 const PROBLEMS = ['changed', 'missing', 'out_of_order', 'missing_at_end', 'differs_from_digest', 'no_head'] as const satisfies ReadonlyArray<Extract<ChainCheck, { verified: false }>['broken']['problem']>;
@@ -87,6 +96,10 @@ const evidenceTextsSchema = onFirstUse(() => {
     units: keyed(UNITS),
     steps: keyed(SOURCE_STEPS),
     mailOutcomes: keyed(MAIL_OUTCOMES),
+    /** Why a mail was not sent (`mail.withheld`). */
+    withheldReasons: keyed(WITHHELD_REASONS),
+    verdictChecks: keyed(VERDICT_CHECKS),
+    verdicts: keyed(VERDICTS),
     mailKinds: keyed(MAIL_KINDS),
     problems: keyed(PROBLEMS),
     /** The language a request was written in, named in the pack's language. */
@@ -120,7 +133,7 @@ export function parseEvidenceTexts(catalog: unknown, source: string): EvidenceTe
   for (const [name, allowed] of Object.entries(LINE_PLACEHOLDERS)) problems.push(...placeholderProblems(texts.lines[name as keyof typeof LINE_PLACEHOLDERS], allowed, `evidence.lines.${name}`));
   // Labels, values and names are said as they are: none may ask for a value.
   for (const [name, allowed] of Object.entries(REPORT_PLACEHOLDERS)) problems.push(...placeholderProblems(texts.report[name as keyof typeof texts.report], allowed, `evidence.report.${name}`));
-  for (const group of ['sections', 'labels', 'values', 'units', 'steps', 'mailOutcomes', 'mailKinds', 'problems', 'languages'] as const) {
+  for (const group of ['sections', 'labels', 'values', 'units', 'steps', 'mailOutcomes', 'withheldReasons', 'verdictChecks', 'verdicts', 'mailKinds', 'problems', 'languages'] as const) {
     for (const [name, value] of Object.entries(texts[group])) problems.push(...placeholderProblems(value as string, [], `evidence.${group}.${name}`));
   }
   if (problems.length) throw new ConfigurationError(source, problems);

@@ -75,15 +75,38 @@ describe('withdrawForRequest', () => {
 describe('consentSections and consentHistory', () => {
   it('name the purposes a request withdrew in the person\'s language, and list the history with channels and references', async () => {
     const s = systemFor('profiles/demo.json');
+    const key = await s.deps.personKey('aigerim@example.kz');
+    for (const purposeId of ['service', 'marketing']) await s.deps.consent.grant({ personKey: key, purposeId, at: new Date('2025-05-06T06:00:00Z'), channel: 'web', evidence: {} });
     const request = await placeRequest(s, ['consent_withdrawal', 'marketing_opt_out'], { language: 'ru' });
     await withdrawForRequest(s.deps, request.id);
-    const sections = await consentSections(s.deps, request, await s.deps.audit.list(request.id));
+    const sections = await consentSections(s.deps, request, await s.deps.audit.list(request.id), { untouched: false });
     expect(sections).toEqual([
       'Ваше согласие отозвано для целей: Оказание услуг и исполнение договора; Рассылка о новых продуктах и предложениях. Мы больше не обрабатываем ваши данные в этих целях.',
       'Вы больше не будете получать от нас рекламных сообщений.',
     ]);
-    const history = await consentHistory(s.deps, request);
-    expect(history[0]).toEqual({ purpose: 'Рассылка о новых продуктах и предложениях', event: 'согласие отозвано', at: '10 февраля 2026, 10:15 по времени Астаны', channel: 'через сайт', reference: request.id });
+    const history = await consentHistory(s.deps, request, { untouched: false });
+    expect(history).toContainEqual({ purpose: 'Рассылка о новых продуктах и предложениях', event: 'согласие отозвано', at: '10 февраля 2026, 10:15 по времени Астаны', channel: 'через сайт', reference: request.id });
+  });
+
+  it('where we hold nothing of the person, a consent never given is not said withdrawn: the refusal is recorded for the future, and we never say we processed their data', async () => {
+    const s = systemFor('profiles/demo.json');
+    await s.deps.consent.grant({ personKey: await s.deps.personKey('aigerim@example.kz'), purposeId: 'marketing', at: new Date('2025-05-06T06:00:00Z'), channel: 'web', evidence: {} });
+    const request = await placeRequest(s, ['consent_withdrawal'], { language: 'ru' });
+    await withdrawForRequest(s.deps, request.id);
+    const trail = await s.deps.audit.list(request.id);
+    expect(await consentSections(s.deps, request, trail, { untouched: true })).toEqual([
+      'Ваше согласие отозвано для целей: Рассылка о новых продуктах и предложениях. Мы записали ваш отказ от согласия для целей: Оказание услуг и исполнение договора. Согласия на эти цели у нас от вас записано не было, поэтому отзывать было нечего: отказ действует на будущее. Без вашего нового согласия мы не будем обрабатывать ваши данные в этих целях.',
+    ]);
+    expect((await consentHistory(s.deps, request, { untouched: true })).map((line) => [line.purpose, line.event])).toEqual([
+      ['Рассылка о новых продуктах и предложениях', 'согласие дано'],
+      ['Рассылка о новых продуктах и предложениях', 'согласие отозвано'],
+      ['Оказание услуг и исполнение договора', 'записан отказ от согласия на будущее'],
+    ]);
+    // Someone our sources hold records of may have given a consent before the ledger was kept: theirs is withdrawn.
+    expect(await consentSections(s.deps, request, trail, { untouched: false })).toEqual([
+      'Ваше согласие отозвано для целей: Оказание услуг и исполнение договора; Рассылка о новых продуктах и предложениях. Мы больше не обрабатываем ваши данные в этих целях.',
+    ]);
+    expect((await consentHistory(s.deps, request, { untouched: false })).map((line) => line.event)).not.toContain('записан отказ от согласия на будущее');
   });
 });
 
