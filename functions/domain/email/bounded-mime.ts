@@ -1,4 +1,4 @@
-import { parseContentType } from './headers.ts';
+import { readPartHeader } from './headers.ts';
 
 /**
  * What of a message's inline text (text/plain and text/html parts not marked as attachments) intake parses, all parts
@@ -19,6 +19,11 @@ export class TooManyMimeParts extends Error {
   override readonly name = 'TooManyMimeParts';
 }
 
+/** A multipart message the parser could not split into parts: it has no boundary, or its boundary never occurs. */
+export class UnsplittableMultipart extends Error {
+  override readonly name = 'UnsplittableMultipart';
+}
+
 interface Budget {
   lines: number;
   bytes: number;
@@ -31,13 +36,14 @@ interface Budget {
  * end); an attachment sent as lines (7bit, 8bit, binary, quoted-printable) with more than MAX_PLAIN_ATTACHMENT_LINES
  * lines re-encoded as base64, which the parser decodes in bulk — the same bytes, so an attachment is kept whole.
  * Everything else is passed as it came. One pass over the bytes; the raw message stays stored as received.
- * Throws TooManyMimeParts past MAX_MIME_PARTS parts.
+ * Headers are read as the parser reads them (see readPartHeader). Throws TooManyMimeParts past MAX_MIME_PARTS parts,
+ * UnsplittableMultipart for a multipart message whose parts the parser would not find.
  */
 export function boundedForParsing(raw: Uint8Array): Uint8Array {
   // One character per byte, so an index in the text is an index in the bytes (windows-1252 maps every byte to one unit).
   const text = new TextDecoder('latin1').decode(raw);
   const out: Uint8Array[] = [];
-  walkPart(raw, text, 0, raw.length, 0, { lines: MAX_TEXT_LINES, bytes: MAX_TEXT_BYTES, parts: MAX_MIME_PARTS }, out);
+  walkPart(raw, text, 0, raw.length, 0, 'text/plain', { lines: MAX_TEXT_LINES, bytes: MAX_TEXT_BYTES, parts: MAX_MIME_PARTS }, out);
   // Nothing cut and nothing re-encoded: the message itself, not a copy.
   if (out.every((chunk) => chunk.buffer === raw.buffer) && out.reduce((sum, chunk) => sum + chunk.length, 0) === raw.length) return raw;
   const bounded = new Uint8Array(out.reduce((sum, chunk) => sum + chunk.length, 0));
@@ -52,60 +58,80 @@ export function boundedForParsing(raw: Uint8Array): Uint8Array {
 /**
  * Where a part's header block ends (after its empty line), or -1 when it has none within the part. Line by line, so
  * the search never runs past the part (a search for "\n\n" in a CRLF message would run to its end for every part).
+ * A line of carriage returns alone is empty, as the parser strips them from a line's end.
  */
 function bodyStartOf(text: string, start: number, end: number): number {
   for (let at = start; at < end; ) {
     const newline = text.indexOf('\n', at);
     if (newline < 0 || newline >= end) return -1;
-    if (newline === at || (newline === at + 1 && text.charCodeAt(at) === 0x0d)) return newline + 1;
+    let content = newline;
+    while (content > at && text.charCodeAt(content - 1) === 0x0d) content--;
+    if (content === at) return newline + 1;
     at = newline + 1;
   }
   return -1;
 }
 
-/** The header fields a part's handling depends on, lower-cased names, folded lines joined. */
-function fieldsOf(header: string): Map<string, string> {
-  const fields = new Map<string, string>();
-  for (const line of header.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
-    const colon = line.indexOf(':');
-    const name = line.slice(0, colon).trim().toLowerCase();
-    if (colon > 0 && !fields.has(name)) fields.set(name, line.slice(colon + 1).trim());
-  }
-  return fields;
+/** A part's header lines as the parser hands them on: UTF-8, without line ends, without the empty line. */
+function headerLinesOf(raw: Uint8Array, start: number, bodyStart: number): string[] {
+  const lines = new TextDecoder().decode(raw.subarray(start, bodyStart)).split('\n');
+  return lines.map((line) => line.replace(/[\r\n]+$/, '')).filter((line) => line !== '');
 }
 
-function walkPart(raw: Uint8Array, text: string, start: number, end: number, depth: number, budget: Budget, out: Uint8Array[]): void {
+function walkPart(raw: Uint8Array, text: string, start: number, end: number, depth: number, defaultType: string, budget: Budget, out: Uint8Array[]): void {
   const bodyStart = bodyStartOf(text, start, end);
   if (bodyStart < 0) {
     out.push(raw.subarray(start, end));
     return;
   }
-  const fields = fieldsOf(text.slice(start, bodyStart));
-  const contentType = parseContentType(fields.get('content-type') ?? 'text/plain');
-  const attachment = (fields.get('content-disposition') ?? '').split(';')[0]!.trim().toLowerCase() === 'attachment';
-  const encoding = (fields.get('content-transfer-encoding') ?? '').trim().toLowerCase();
+  const { contentType, disposition, transferEncoding } = readPartHeader(headerLinesOf(raw, start, bodyStart), defaultType);
   const boundary = contentType.parameters.get('boundary');
-  if (contentType.mediaType.startsWith('multipart/') && boundary && depth < MAX_WALKED_DEPTH) {
+  const multipart = contentType.mediaType.startsWith('multipart/');
+  if (multipart && !boundary && depth === 0) throw new UnsplittableMultipart('a multipart message without a boundary');
+  if (multipart && boundary && depth < MAX_WALKED_DEPTH) {
     out.push(raw.subarray(start, bodyStart));
-    walkMultipart(raw, text, bodyStart, end, `--${boundary}`, depth, budget, out);
-  } else if ((contentType.mediaType === 'text/plain' || contentType.mediaType === 'text/html') && !attachment) {
+    // The parser matches the boundary's UTF-8 bytes; the text here has one character per byte.
+    const delimiter = `--${new TextDecoder('latin1').decode(new TextEncoder().encode(boundary))}`;
+    walkMultipart(raw, text, bodyStart, end, delimiter, contentType.mediaType === 'multipart/digest' ? 'message/rfc822' : 'text/plain', depth, budget, out);
+  } else if ((contentType.mediaType === 'text/plain' || contentType.mediaType === 'text/html') && disposition !== 'attachment') {
     out.push(raw.subarray(start, bodyStart), raw.subarray(bodyStart, cutText(text, bodyStart, end, budget)));
-  } else if (encoding !== 'base64' && countLines(text, bodyStart, end, MAX_PLAIN_ATTACHMENT_LINES) > MAX_PLAIN_ATTACHMENT_LINES) {
+  } else if (!/base64/.test(transferEncoding) && countLines(text, bodyStart, end, MAX_PLAIN_ATTACHMENT_LINES) > MAX_PLAIN_ATTACHMENT_LINES) {
+    // The tests above are the parser's own choice of decoder.
     const body = raw.subarray(bodyStart, end);
-    out.push(withBase64Encoding(text.slice(start, bodyStart)), base64Lines(encoding === 'quoted-printable' ? decodeQuotedPrintable(body) : body));
+    out.push(withBase64Encoding(text.slice(start, bodyStart)), base64Lines(/quoted-printable/.test(transferEncoding) ? decodeQuotedPrintable(body) : body));
   } else {
     out.push(raw.subarray(start, end));
   }
 }
 
-/** A multipart body: preamble, then each part between delimiter lines walked as a part of its own, then the epilogue. */
-function walkMultipart(raw: Uint8Array, text: string, bodyStart: number, end: number, delimiter: string, depth: number, budget: Budget, out: Uint8Array[]): void {
-  const next = (from: number) => {
-    if (text.startsWith(delimiter, from)) return from;
-    const found = text.indexOf(`\n${delimiter}`, from);
+/**
+ * Where the next delimiter line at or after the line starting at `from` starts, or -1. A delimiter line as the parser
+ * tells one: the delimiter, `--` or not, then only spaces and tabs; "--ZZtop" is a line of content.
+ */
+function nextDelimiter(text: string, from: number, end: number, delimiter: string): number {
+  const following = (at: number) => {
+    const found = text.indexOf(`\n${delimiter}`, at);
     return found < 0 || found >= end ? -1 : found + 1;
   };
-  let line = next(bodyStart);
+  let line = text.startsWith(delimiter, from) ? from : following(from);
+  while (line >= 0 && !endsDelimiterLine(text, line + delimiter.length, end)) line = following(line);
+  return line;
+}
+
+function endsDelimiterLine(text: string, at: number, end: number): boolean {
+  let rest = text.startsWith('--', at) ? at + 2 : at;
+  while (rest < end && (text[rest] === ' ' || text[rest] === '\t')) rest++;
+  while (rest < end && text[rest] === '\r') rest++;
+  return rest >= end || text[rest] === '\n';
+}
+
+/**
+ * A multipart body: preamble, then each part between delimiter lines walked as a part of its own, then the epilogue.
+ * A message whose delimiter never occurs would be read by the parser as one part, whatever its size, so it is refused.
+ */
+function walkMultipart(raw: Uint8Array, text: string, bodyStart: number, end: number, delimiter: string, defaultType: string, depth: number, budget: Budget, out: Uint8Array[]): void {
+  let line = nextDelimiter(text, bodyStart, end, delimiter);
+  if (line < 0 && depth === 0) throw new UnsplittableMultipart('the multipart boundary never occurs in the body');
   out.push(raw.subarray(bodyStart, line < 0 ? end : line));
   while (line >= 0) {
     const lineEnd = text.indexOf('\n', line);
@@ -115,11 +141,11 @@ function walkMultipart(raw: Uint8Array, text: string, bodyStart: number, end: nu
     }
     out.push(raw.subarray(line, lineEnd + 1));
     if (--budget.parts < 0) throw new TooManyMimeParts(`more than ${MAX_MIME_PARTS} MIME parts`);
-    const following = next(lineEnd + 1);
+    const following = nextDelimiter(text, lineEnd + 1, end, delimiter);
     const partEnd = following < 0 ? end : following;
     // The line break before a delimiter belongs to the delimiter (RFC 2046), not to the part's content.
     const lineBreak = following < 0 ? 0 : text.startsWith('\r\n', partEnd - 2) && partEnd - 2 > lineEnd ? 2 : text.startsWith('\n', partEnd - 1) && partEnd - 1 > lineEnd ? 1 : 0;
-    walkPart(raw, text, lineEnd + 1, partEnd - lineBreak, depth + 1, budget, out);
+    walkPart(raw, text, lineEnd + 1, partEnd - lineBreak, depth + 1, defaultType, budget, out);
     out.push(raw.subarray(partEnd - lineBreak, partEnd));
     line = following;
   }
