@@ -11,17 +11,33 @@ export const MAX_TEXT_BYTES = 1024 * 1024;
 export const MAX_PLAIN_ATTACHMENT_LINES = 10_000;
 /** More parts than any mail a person writes; the parser's work grows with them too. */
 export const MAX_MIME_PARTS = 1_000;
-/** Deeper multiparts are left to the parser, which refuses nesting deeper than its own limit. */
-const MAX_WALKED_DEPTH = 50;
+/**
+ * The parser's limits, which intake sets (postal-mime's own are 256 and 10), so that the walker reads all the parser
+ * reads: inline messages nested deeper than MAX_INLINE_MESSAGE_DEPTH the parser keeps as attachments, unread; a
+ * multipart nested deeper than MAX_MIME_DEPTH, in multiparts and inline messages together, is refused. The walker
+ * searches each multipart's body for its delimiters, so its work grows with that depth times the bytes (20 levels in
+ * 36 MB: 5 s).
+ */
+export const MAX_MIME_DEPTH = 20;
+export const MAX_INLINE_MESSAGE_DEPTH = 10;
 
 /** A message with more MIME parts than intake reads (MAX_MIME_PARTS). */
 export class TooManyMimeParts extends Error {
   override readonly name = 'TooManyMimeParts';
 }
 
-/** A multipart message the parser could not split into parts: it has no boundary, or its boundary never occurs. */
-export class UnsplittableMultipart extends Error {
-  override readonly name = 'UnsplittableMultipart';
+/**
+ * A message the parser would read unbounded or not at all: a multipart message with no boundary or one that never
+ * occurs (read as one part, whatever its size), multiparts nested deeper than MAX_MIME_DEPTH.
+ */
+export class MalformedMime extends Error {
+  override readonly name = 'MalformedMime';
+}
+
+/** How deep a part lies: in multiparts of its own message, and in inline messages. */
+interface Depth {
+  parts: number;
+  messages: number;
 }
 
 interface Budget {
@@ -36,16 +52,18 @@ interface Budget {
  * end); an attachment sent as lines (7bit, 8bit, binary, quoted-printable) with more than MAX_PLAIN_ATTACHMENT_LINES
  * lines re-encoded as base64, which the parser decodes in bulk — the same bytes, so an attachment is kept whole.
  * Everything else is passed as it came. One pass over the bytes; the raw message stays stored as received.
- * Headers are read as the parser reads them (see readPartHeader). Throws TooManyMimeParts past MAX_MIME_PARTS parts,
- * UnsplittableMultipart for a multipart message whose parts the parser would not find.
+ * Headers are read as the parser reads them (see readPartHeader), inline messages walked as the parser reads them.
+ * Throws TooManyMimeParts past MAX_MIME_PARTS parts, MalformedMime.
  */
 export function boundedForParsing(raw: Uint8Array): Uint8Array {
-  // One character per byte, so an index in the text is an index in the bytes (windows-1252 maps every byte to one unit).
-  const text = new TextDecoder('latin1').decode(raw);
   const out: Uint8Array[] = [];
-  walkPart(raw, text, 0, raw.length, 0, 'text/plain', { lines: MAX_TEXT_LINES, bytes: MAX_TEXT_BYTES, parts: MAX_MIME_PARTS }, out);
+  walkPart(raw, latin1(raw), 0, raw.length, { parts: 0, messages: 0 }, 'text/plain', { lines: MAX_TEXT_LINES, bytes: MAX_TEXT_BYTES, parts: MAX_MIME_PARTS }, out);
   // Nothing cut and nothing re-encoded: the message itself, not a copy.
   if (out.every((chunk) => chunk.buffer === raw.buffer) && out.reduce((sum, chunk) => sum + chunk.length, 0) === raw.length) return raw;
+  return joined(out);
+}
+
+function joined(out: Uint8Array[]): Uint8Array {
   const bounded = new Uint8Array(out.reduce((sum, chunk) => sum + chunk.length, 0));
   let at = 0;
   for (const chunk of out) {
@@ -78,7 +96,7 @@ function headerLinesOf(raw: Uint8Array, start: number, bodyStart: number): strin
   return lines.map((line) => line.replace(/[\r\n]+$/, '')).filter((line) => line !== '');
 }
 
-function walkPart(raw: Uint8Array, text: string, start: number, end: number, depth: number, defaultType: string, budget: Budget, out: Uint8Array[]): void {
+function walkPart(raw: Uint8Array, text: string, start: number, end: number, depth: Depth, defaultType: string, budget: Budget, out: Uint8Array[]): void {
   const bodyStart = bodyStartOf(text, start, end);
   if (bodyStart < 0) {
     out.push(raw.subarray(start, end));
@@ -87,12 +105,26 @@ function walkPart(raw: Uint8Array, text: string, start: number, end: number, dep
   const { contentType, disposition, transferEncoding } = readPartHeader(headerLinesOf(raw, start, bodyStart), defaultType);
   const boundary = contentType.parameters.get('boundary');
   const multipart = contentType.mediaType.startsWith('multipart/');
-  if (multipart && !boundary && depth === 0) throw new UnsplittableMultipart('a multipart message without a boundary');
-  if (multipart && boundary && depth < MAX_WALKED_DEPTH) {
+  if (multipart && !boundary && depth.parts + depth.messages === 0) throw new MalformedMime('a multipart message without a boundary');
+  if (multipart && boundary && depth.parts + depth.messages >= MAX_MIME_DEPTH) throw new MalformedMime('MIME parts are nested too deeply');
+  if (multipart && boundary) {
     out.push(raw.subarray(start, bodyStart));
     // The parser matches the boundary's UTF-8 bytes; the text here has one character per byte.
-    const delimiter = `--${new TextDecoder('latin1').decode(new TextEncoder().encode(boundary))}`;
+    const delimiter = `--${latin1(new TextEncoder().encode(boundary))}`;
     walkMultipart(raw, text, bodyStart, end, delimiter, contentType.mediaType === 'multipart/digest' ? 'message/rfc822' : 'text/plain', depth, budget, out);
+  } else if (contentType.mediaType === 'message/rfc822' && disposition === 'inline' && depth.messages < MAX_INLINE_MESSAGE_DEPTH) {
+    // The parser reads an inline message as a message of its own, its text joined to this one's.
+    const inner = { parts: 0, messages: depth.messages + 1 };
+    if (!/base64|quoted-printable/.test(transferEncoding)) {
+      out.push(raw.subarray(start, bodyStart));
+      walkPart(raw, text, bodyStart, end, inner, 'text/plain', budget, out);
+      return;
+    }
+    const body = raw.subarray(bodyStart, end);
+    const message = /base64/.test(transferEncoding) ? Buffer.from(latin1(body), 'base64') : decodeQuotedPrintable(body);
+    const walked: Uint8Array[] = [];
+    walkPart(message, latin1(message), 0, message.length, inner, 'text/plain', budget, walked);
+    out.push(withBase64Encoding(text.slice(start, bodyStart)), base64Lines(joined(walked)));
   } else if ((contentType.mediaType === 'text/plain' || contentType.mediaType === 'text/html') && disposition !== 'attachment') {
     out.push(raw.subarray(start, bodyStart), raw.subarray(bodyStart, cutText(text, bodyStart, end, budget)));
   } else if (!/base64/.test(transferEncoding) && countLines(text, bodyStart, end, MAX_PLAIN_ATTACHMENT_LINES) > MAX_PLAIN_ATTACHMENT_LINES) {
@@ -129,9 +161,9 @@ function endsDelimiterLine(text: string, at: number, end: number): boolean {
  * A multipart body: preamble, then each part between delimiter lines walked as a part of its own, then the epilogue.
  * A message whose delimiter never occurs would be read by the parser as one part, whatever its size, so it is refused.
  */
-function walkMultipart(raw: Uint8Array, text: string, bodyStart: number, end: number, delimiter: string, defaultType: string, depth: number, budget: Budget, out: Uint8Array[]): void {
+function walkMultipart(raw: Uint8Array, text: string, bodyStart: number, end: number, delimiter: string, defaultType: string, depth: Depth, budget: Budget, out: Uint8Array[]): void {
   let line = nextDelimiter(text, bodyStart, end, delimiter);
-  if (line < 0 && depth === 0) throw new UnsplittableMultipart('the multipart boundary never occurs in the body');
+  if (line < 0 && depth.parts + depth.messages === 0) throw new MalformedMime('the multipart boundary never occurs in the body');
   out.push(raw.subarray(bodyStart, line < 0 ? end : line));
   while (line >= 0) {
     const lineEnd = text.indexOf('\n', line);
@@ -145,7 +177,7 @@ function walkMultipart(raw: Uint8Array, text: string, bodyStart: number, end: nu
     const partEnd = following < 0 ? end : following;
     // The line break before a delimiter belongs to the delimiter (RFC 2046), not to the part's content.
     const lineBreak = following < 0 ? 0 : text.startsWith('\r\n', partEnd - 2) && partEnd - 2 > lineEnd ? 2 : text.startsWith('\n', partEnd - 1) && partEnd - 1 > lineEnd ? 1 : 0;
-    walkPart(raw, text, lineEnd + 1, partEnd - lineBreak, depth + 1, defaultType, budget, out);
+    walkPart(raw, text, lineEnd + 1, partEnd - lineBreak, { ...depth, parts: depth.parts + 1 }, defaultType, budget, out);
     out.push(raw.subarray(partEnd - lineBreak, partEnd));
     line = following;
   }
@@ -215,4 +247,9 @@ function decodeQuotedPrintable(body: Uint8Array): Uint8Array {
     } else decoded[length++] = byte;
   }
   return decoded.subarray(0, length);
+}
+
+/** One character per byte, so an index in the text is an index in the bytes (windows-1252 maps every byte to one unit). */
+function latin1(bytes: Uint8Array): string {
+  return new TextDecoder('latin1').decode(bytes);
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { boundedForParsing, MAX_TEXT_BYTES, UnsplittableMultipart } from '../../../functions/domain/email/bounded-mime.ts';
+import { boundedForParsing, MalformedMime, MAX_MIME_DEPTH, MAX_TEXT_BYTES } from '../../../functions/domain/email/bounded-mime.ts';
 import type { IntakeContext } from '../../../functions/domain/email/index.ts';
 
 /**
@@ -74,7 +74,7 @@ describe('a mail built to make the parser slow is decided within bounds', () => 
     expect(await decideWithBoundedHeap(raw)).toMatchObject({ kind: 'reject' });
   });
 
-  describe('headers are read as the parser reads them', () => {
+  describe('each part is read as the parser reads it', () => {
     const lines = repeated('a:\r\n', 600_000);
     const multipart = (contentType: string, delimiter: string, inside = '') =>
       Buffer.concat([Buffer.from(`${HEAD}Content-Type: ${contentType}\r\n\r\n${delimiter}\r\nContent-Type: text/plain\r\n\r\n${QUESTION}\r\n${inside}`), lines, Buffer.from(`${delimiter}--\r\n`)]);
@@ -112,9 +112,33 @@ describe('a mail built to make the parser slow is decided within bounds', () => 
       expect(await decideWithBoundedHeap(raw)).toMatchObject({ kind: 'request', attachments: [content.byteLength] });
     });
 
+    it('an inline forwarded message, as lines or as base64: its text is cut with the rest', async () => {
+      const forwarded = Buffer.concat([Buffer.from('From: friend@example.kz\r\nSubject: notes\r\nContent-Type: text/plain\r\n\r\n'), lines]);
+      for (const [encoding, body] of [['7bit', forwarded], ['base64', Buffer.from(forwarded.toString('base64').replace(/.{76}/g, '$&\r\n'))]] as const) {
+        const raw = Buffer.concat([
+          Buffer.from(`${HEAD}Content-Type: multipart/mixed; boundary=ZZ\r\n\r\n--ZZ\r\nContent-Type: text/plain\r\n\r\n${QUESTION}\r\n--ZZ\r\nContent-Type: message/rfc822\r\nContent-Disposition: inline\r\nContent-Transfer-Encoding: ${encoding}\r\n\r\n`),
+          body,
+          Buffer.from('\r\n--ZZ--\r\n'),
+        ]);
+        expect(boundedForParsing(raw).byteLength).toBeLessThanOrEqual(HEAD.length + 2 * MAX_TEXT_BYTES);
+        expect(await decideWithBoundedHeap(raw)).toMatchObject({ kind: 'request', types: ['access'] });
+      }
+    });
+
+    it(`multiparts nested deeper than ${MAX_MIME_DEPTH} levels are refused before they are parsed`, async () => {
+      const levels = Array.from({ length: 60 }, (_, level) => `B${level}`);
+      const raw = Buffer.concat([
+        Buffer.from(`${HEAD}${levels.map((b) => `Content-Type: multipart/mixed; boundary=${b}\r\n\r\n--${b}\r\n`).join('')}Content-Type: text/plain\r\n\r\n${QUESTION}\r\n`),
+        lines,
+        Buffer.from(levels.map((b) => `--${b}--\r\n`).reverse().join('')),
+      ]);
+      expect(() => boundedForParsing(raw)).toThrow(MalformedMime);
+      expect(await decideWithBoundedHeap(raw)).toMatchObject({ kind: 'reject' });
+    });
+
     it('a multipart message whose boundary never occurs is refused before it is parsed', async () => {
       const raw = multipart('multipart/mixed; boundary=QQ', '--ZZ');
-      expect(() => boundedForParsing(raw)).toThrow(UnsplittableMultipart);
+      expect(() => boundedForParsing(raw)).toThrow(MalformedMime);
       expect(await decideWithBoundedHeap(raw)).toMatchObject({ kind: 'reject' });
     });
   });
