@@ -12,9 +12,9 @@ export const MAX_PLAIN_ATTACHMENT_LINES = 10_000;
 /** More parts than any mail a person writes; the parser's work grows with them too. */
 export const MAX_MIME_PARTS = 1_000;
 /**
- * The parser's limits, which intake sets (postal-mime's own are 256 and 10), so that the walker reads all the parser
- * reads: inline messages nested deeper than MAX_INLINE_MESSAGE_DEPTH the parser keeps as attachments, unread; a
- * multipart nested deeper than MAX_MIME_DEPTH, in multiparts and inline messages together, is refused. The walker
+ * Inline messages nested deeper than MAX_INLINE_MESSAGE_DEPTH the parser keeps as attachments, unread (intake sets
+ * the parser's limit). A multipart nested deeper than MAX_MIME_DEPTH, in multiparts and inline messages together, is
+ * refused before the parser, whose own limit lies deeper, sees it. The walker
  * searches each multipart's body for its delimiters, so its work grows with that depth times the bytes (20 levels in
  * 36 MB: 5 s).
  */
@@ -34,9 +34,9 @@ export class MalformedMime extends Error {
   override readonly name = 'MalformedMime';
 }
 
-/** How deep a part lies: in multiparts of its own message, and in inline messages. */
+/** How deep a part lies: in multiparts and inline messages together, and in inline messages alone. */
 interface Depth {
-  parts: number;
+  levels: number;
   messages: number;
 }
 
@@ -57,7 +57,7 @@ interface Budget {
  */
 export function boundedForParsing(raw: Uint8Array): Uint8Array {
   const out: Uint8Array[] = [];
-  walkPart(raw, latin1(raw), 0, raw.length, { parts: 0, messages: 0 }, 'text/plain', { lines: MAX_TEXT_LINES, bytes: MAX_TEXT_BYTES, parts: MAX_MIME_PARTS }, out);
+  walkPart(raw, latin1(raw), 0, raw.length, { levels: 0, messages: 0 }, 'text/plain', { lines: MAX_TEXT_LINES, bytes: MAX_TEXT_BYTES, parts: MAX_MIME_PARTS }, out);
   // Nothing cut and nothing re-encoded: the message itself, not a copy.
   if (out.every((chunk) => chunk.buffer === raw.buffer) && out.reduce((sum, chunk) => sum + chunk.length, 0) === raw.length) return raw;
   return joined(out);
@@ -92,8 +92,7 @@ function bodyStartOf(text: string, start: number, end: number): number {
 
 /** A part's header lines as the parser hands them on: UTF-8, without line ends, without the empty line. */
 function headerLinesOf(raw: Uint8Array, start: number, bodyStart: number): string[] {
-  const lines = new TextDecoder().decode(raw.subarray(start, bodyStart)).split('\n');
-  return lines.map((line) => line.replace(/[\r\n]+$/, '')).filter((line) => line !== '');
+  return new TextDecoder().decode(raw.subarray(start, bodyStart)).split(/\r*\n/).filter(Boolean);
 }
 
 function walkPart(raw: Uint8Array, text: string, start: number, end: number, depth: Depth, defaultType: string, budget: Budget, out: Uint8Array[]): void {
@@ -105,8 +104,8 @@ function walkPart(raw: Uint8Array, text: string, start: number, end: number, dep
   const { contentType, disposition, transferEncoding } = readPartHeader(headerLinesOf(raw, start, bodyStart), defaultType);
   const boundary = contentType.parameters.get('boundary');
   const multipart = contentType.mediaType.startsWith('multipart/');
-  if (multipart && !boundary && depth.parts + depth.messages === 0) throw new MalformedMime('a multipart message without a boundary');
-  if (multipart && boundary && depth.parts + depth.messages >= MAX_MIME_DEPTH) throw new MalformedMime('MIME parts are nested too deeply');
+  if (multipart && !boundary && depth.levels === 0) throw new MalformedMime('a multipart message without a boundary');
+  if (multipart && boundary && depth.levels >= MAX_MIME_DEPTH) throw new MalformedMime('MIME parts are nested too deeply');
   if (multipart && boundary) {
     out.push(raw.subarray(start, bodyStart));
     // The parser matches the boundary's UTF-8 bytes; the text here has one character per byte.
@@ -114,23 +113,14 @@ function walkPart(raw: Uint8Array, text: string, start: number, end: number, dep
     walkMultipart(raw, text, bodyStart, end, delimiter, contentType.mediaType === 'multipart/digest' ? 'message/rfc822' : 'text/plain', depth, budget, out);
   } else if (contentType.mediaType === 'message/rfc822' && disposition === 'inline' && depth.messages < MAX_INLINE_MESSAGE_DEPTH) {
     // The parser reads an inline message as a message of its own, its text joined to this one's.
-    const inner = { parts: 0, messages: depth.messages + 1 };
-    if (!/base64|quoted-printable/.test(transferEncoding)) {
-      out.push(raw.subarray(start, bodyStart));
-      walkPart(raw, text, bodyStart, end, inner, 'text/plain', budget, out);
-      return;
-    }
-    const body = raw.subarray(bodyStart, end);
-    const message = /base64/.test(transferEncoding) ? Buffer.from(latin1(body), 'base64') : decodeQuotedPrintable(body);
+    const message = decoded(raw.subarray(bodyStart, end), transferEncoding);
     const walked: Uint8Array[] = [];
-    walkPart(message, latin1(message), 0, message.length, inner, 'text/plain', budget, walked);
+    walkPart(message, latin1(message), 0, message.length, { levels: depth.levels + 1, messages: depth.messages + 1 }, 'text/plain', budget, walked);
     out.push(withBase64Encoding(text.slice(start, bodyStart)), base64Lines(joined(walked)));
   } else if ((contentType.mediaType === 'text/plain' || contentType.mediaType === 'text/html') && disposition !== 'attachment') {
     out.push(raw.subarray(start, bodyStart), raw.subarray(bodyStart, cutText(text, bodyStart, end, budget)));
   } else if (!/base64/.test(transferEncoding) && countLines(text, bodyStart, end, MAX_PLAIN_ATTACHMENT_LINES) > MAX_PLAIN_ATTACHMENT_LINES) {
-    // The tests above are the parser's own choice of decoder.
-    const body = raw.subarray(bodyStart, end);
-    out.push(withBase64Encoding(text.slice(start, bodyStart)), base64Lines(/quoted-printable/.test(transferEncoding) ? decodeQuotedPrintable(body) : body));
+    out.push(withBase64Encoding(text.slice(start, bodyStart)), base64Lines(decoded(raw.subarray(bodyStart, end), transferEncoding)));
   } else {
     out.push(raw.subarray(start, end));
   }
@@ -146,16 +136,15 @@ function nextDelimiter(text: string, from: number, end: number, delimiter: strin
     return found < 0 || found >= end ? -1 : found + 1;
   };
   let line = text.startsWith(delimiter, from) ? from : following(from);
-  while (line >= 0 && !endsDelimiterLine(text, line + delimiter.length, end)) line = following(line);
+  while (line >= 0 && !endsDelimiterLine(text, line + delimiter.length)) line = following(line);
   return line;
 }
 
-function endsDelimiterLine(text: string, at: number, end: number): boolean {
-  let rest = text.startsWith('--', at) ? at + 2 : at;
-  while (rest < end && (text[rest] === ' ' || text[rest] === '\t')) rest++;
-  while (rest < end && text[rest] === '\r') rest++;
-  return rest >= end || text[rest] === '\n';
+function endsDelimiterLine(text: string, at: number): boolean {
+  DELIMITER_END.lastIndex = at;
+  return DELIMITER_END.test(text);
 }
+const DELIMITER_END = /(--)?[ \t]*\r*(\n|$)/y;
 
 /**
  * A multipart body: preamble, then each part between delimiter lines walked as a part of its own, then the epilogue.
@@ -163,7 +152,7 @@ function endsDelimiterLine(text: string, at: number, end: number): boolean {
  */
 function walkMultipart(raw: Uint8Array, text: string, bodyStart: number, end: number, delimiter: string, defaultType: string, depth: Depth, budget: Budget, out: Uint8Array[]): void {
   let line = nextDelimiter(text, bodyStart, end, delimiter);
-  if (line < 0 && depth.parts + depth.messages === 0) throw new MalformedMime('the multipart boundary never occurs in the body');
+  if (line < 0 && depth.levels === 0) throw new MalformedMime('the multipart boundary never occurs in the body');
   out.push(raw.subarray(bodyStart, line < 0 ? end : line));
   while (line >= 0) {
     const lineEnd = text.indexOf('\n', line);
@@ -177,7 +166,7 @@ function walkMultipart(raw: Uint8Array, text: string, bodyStart: number, end: nu
     const partEnd = following < 0 ? end : following;
     // The line break before a delimiter belongs to the delimiter (RFC 2046), not to the part's content.
     const lineBreak = following < 0 ? 0 : text.startsWith('\r\n', partEnd - 2) && partEnd - 2 > lineEnd ? 2 : text.startsWith('\n', partEnd - 1) && partEnd - 1 > lineEnd ? 1 : 0;
-    walkPart(raw, text, lineEnd + 1, partEnd - lineBreak, { ...depth, parts: depth.parts + 1 }, defaultType, budget, out);
+    walkPart(raw, text, lineEnd + 1, partEnd - lineBreak, { ...depth, levels: depth.levels + 1 }, defaultType, budget, out);
     out.push(raw.subarray(partEnd - lineBreak, partEnd));
     line = following;
   }
@@ -228,6 +217,11 @@ function base64Lines(bytes: Uint8Array): Uint8Array {
   return new TextEncoder().encode(`${lines.join('\r\n')}\r\n`);
 }
 
+/** A body as the parser decodes it (the tests are its own choice of decoder). */
+function decoded(body: Uint8Array, transferEncoding: string): Uint8Array {
+  return /base64/.test(transferEncoding) ? Buffer.from(latin1(body), 'base64') : /quoted-printable/.test(transferEncoding) ? decodeQuotedPrintable(body) : body;
+}
+
 /** Quoted-printable to bytes (RFC 2045 6.7): `=XX` is a byte, `=` at a line's end joins it to the next. */
 function decodeQuotedPrintable(body: Uint8Array): Uint8Array {
   const decoded = new Uint8Array(body.length);
@@ -250,6 +244,6 @@ function decodeQuotedPrintable(body: Uint8Array): Uint8Array {
 }
 
 /** One character per byte, so an index in the text is an index in the bytes (windows-1252 maps every byte to one unit). */
-function latin1(bytes: Uint8Array): string {
+export function latin1(bytes: Uint8Array): string {
   return new TextDecoder('latin1').decode(bytes);
 }
