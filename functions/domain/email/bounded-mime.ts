@@ -1,4 +1,4 @@
-import { parseContentType } from './headers.ts';
+import { readPartHeader } from './headers.ts';
 
 /**
  * What of a message's inline text (text/plain and text/html parts not marked as attachments) intake parses, all parts
@@ -11,12 +11,33 @@ export const MAX_TEXT_BYTES = 1024 * 1024;
 export const MAX_PLAIN_ATTACHMENT_LINES = 10_000;
 /** More parts than any mail a person writes; the parser's work grows with them too. */
 export const MAX_MIME_PARTS = 1_000;
-/** Deeper multiparts are left to the parser, which refuses nesting deeper than its own limit. */
-const MAX_WALKED_DEPTH = 50;
+/**
+ * Inline messages nested deeper than MAX_INLINE_MESSAGE_DEPTH the parser keeps as attachments, unread (intake sets
+ * the parser's limit). A multipart nested deeper than MAX_MIME_DEPTH, in multiparts and inline messages together, is
+ * refused before the parser, whose own limit lies deeper, sees it. The walker
+ * searches each multipart's body for its delimiters, so its work grows with that depth times the bytes (20 levels in
+ * 36 MB: 5 s).
+ */
+export const MAX_MIME_DEPTH = 20;
+export const MAX_INLINE_MESSAGE_DEPTH = 10;
 
 /** A message with more MIME parts than intake reads (MAX_MIME_PARTS). */
 export class TooManyMimeParts extends Error {
   override readonly name = 'TooManyMimeParts';
+}
+
+/**
+ * A message the parser would read unbounded or not at all: a multipart message with no boundary or one that never
+ * occurs (read as one part, whatever its size), multiparts nested deeper than MAX_MIME_DEPTH.
+ */
+export class MalformedMime extends Error {
+  override readonly name = 'MalformedMime';
+}
+
+/** How deep a part lies: in multiparts and inline messages together, and in inline messages alone. */
+interface Depth {
+  levels: number;
+  messages: number;
 }
 
 interface Budget {
@@ -31,15 +52,18 @@ interface Budget {
  * end); an attachment sent as lines (7bit, 8bit, binary, quoted-printable) with more than MAX_PLAIN_ATTACHMENT_LINES
  * lines re-encoded as base64, which the parser decodes in bulk — the same bytes, so an attachment is kept whole.
  * Everything else is passed as it came. One pass over the bytes; the raw message stays stored as received.
- * Throws TooManyMimeParts past MAX_MIME_PARTS parts.
+ * Headers are read as the parser reads them (see readPartHeader), inline messages walked as the parser reads them.
+ * Throws TooManyMimeParts past MAX_MIME_PARTS parts, MalformedMime.
  */
 export function boundedForParsing(raw: Uint8Array): Uint8Array {
-  // One character per byte, so an index in the text is an index in the bytes (windows-1252 maps every byte to one unit).
-  const text = new TextDecoder('latin1').decode(raw);
   const out: Uint8Array[] = [];
-  walkPart(raw, text, 0, raw.length, 0, { lines: MAX_TEXT_LINES, bytes: MAX_TEXT_BYTES, parts: MAX_MIME_PARTS }, out);
+  walkPart(raw, latin1(raw), 0, raw.length, { levels: 0, messages: 0 }, 'text/plain', { lines: MAX_TEXT_LINES, bytes: MAX_TEXT_BYTES, parts: MAX_MIME_PARTS }, out);
   // Nothing cut and nothing re-encoded: the message itself, not a copy.
   if (out.every((chunk) => chunk.buffer === raw.buffer) && out.reduce((sum, chunk) => sum + chunk.length, 0) === raw.length) return raw;
+  return joined(out);
+}
+
+function joined(out: Uint8Array[]): Uint8Array {
   const bounded = new Uint8Array(out.reduce((sum, chunk) => sum + chunk.length, 0));
   let at = 0;
   for (const chunk of out) {
@@ -52,60 +76,83 @@ export function boundedForParsing(raw: Uint8Array): Uint8Array {
 /**
  * Where a part's header block ends (after its empty line), or -1 when it has none within the part. Line by line, so
  * the search never runs past the part (a search for "\n\n" in a CRLF message would run to its end for every part).
+ * A line of carriage returns alone is empty, as the parser strips them from a line's end.
  */
 function bodyStartOf(text: string, start: number, end: number): number {
   for (let at = start; at < end; ) {
     const newline = text.indexOf('\n', at);
     if (newline < 0 || newline >= end) return -1;
-    if (newline === at || (newline === at + 1 && text.charCodeAt(at) === 0x0d)) return newline + 1;
+    let content = newline;
+    while (content > at && text.charCodeAt(content - 1) === 0x0d) content--;
+    if (content === at) return newline + 1;
     at = newline + 1;
   }
   return -1;
 }
 
-/** The header fields a part's handling depends on, lower-cased names, folded lines joined. */
-function fieldsOf(header: string): Map<string, string> {
-  const fields = new Map<string, string>();
-  for (const line of header.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
-    const colon = line.indexOf(':');
-    const name = line.slice(0, colon).trim().toLowerCase();
-    if (colon > 0 && !fields.has(name)) fields.set(name, line.slice(colon + 1).trim());
-  }
-  return fields;
+/** A part's header lines as the parser hands them on: UTF-8, without line ends, without the empty line. */
+function headerLinesOf(raw: Uint8Array, start: number, bodyStart: number): string[] {
+  return new TextDecoder().decode(raw.subarray(start, bodyStart)).split(/\r*\n/).filter(Boolean);
 }
 
-function walkPart(raw: Uint8Array, text: string, start: number, end: number, depth: number, budget: Budget, out: Uint8Array[]): void {
+function walkPart(raw: Uint8Array, text: string, start: number, end: number, depth: Depth, defaultType: string, budget: Budget, out: Uint8Array[]): void {
   const bodyStart = bodyStartOf(text, start, end);
   if (bodyStart < 0) {
     out.push(raw.subarray(start, end));
     return;
   }
-  const fields = fieldsOf(text.slice(start, bodyStart));
-  const contentType = parseContentType(fields.get('content-type') ?? 'text/plain');
-  const attachment = (fields.get('content-disposition') ?? '').split(';')[0]!.trim().toLowerCase() === 'attachment';
-  const encoding = (fields.get('content-transfer-encoding') ?? '').trim().toLowerCase();
+  const { contentType, disposition, transferEncoding } = readPartHeader(headerLinesOf(raw, start, bodyStart), defaultType);
   const boundary = contentType.parameters.get('boundary');
-  if (contentType.mediaType.startsWith('multipart/') && boundary && depth < MAX_WALKED_DEPTH) {
+  const multipart = contentType.mediaType.startsWith('multipart/');
+  if (multipart && !boundary && depth.levels === 0) throw new MalformedMime('a multipart message without a boundary');
+  if (multipart && boundary && depth.levels >= MAX_MIME_DEPTH) throw new MalformedMime('MIME parts are nested too deeply');
+  if (multipart && boundary) {
     out.push(raw.subarray(start, bodyStart));
-    walkMultipart(raw, text, bodyStart, end, `--${boundary}`, depth, budget, out);
-  } else if ((contentType.mediaType === 'text/plain' || contentType.mediaType === 'text/html') && !attachment) {
+    // The parser matches the boundary's UTF-8 bytes; the text here has one character per byte.
+    const delimiter = `--${latin1(new TextEncoder().encode(boundary))}`;
+    walkMultipart(raw, text, bodyStart, end, delimiter, contentType.mediaType === 'multipart/digest' ? 'message/rfc822' : 'text/plain', depth, budget, out);
+  } else if (contentType.mediaType === 'message/rfc822' && disposition === 'inline' && depth.messages < MAX_INLINE_MESSAGE_DEPTH) {
+    // The parser reads an inline message as a message of its own, its text joined to this one's.
+    const message = decoded(raw.subarray(bodyStart, end), transferEncoding);
+    const walked: Uint8Array[] = [];
+    walkPart(message, latin1(message), 0, message.length, { levels: depth.levels + 1, messages: depth.messages + 1 }, 'text/plain', budget, walked);
+    out.push(withBase64Encoding(text.slice(start, bodyStart)), base64Lines(joined(walked)));
+  } else if ((contentType.mediaType === 'text/plain' || contentType.mediaType === 'text/html') && disposition !== 'attachment') {
     out.push(raw.subarray(start, bodyStart), raw.subarray(bodyStart, cutText(text, bodyStart, end, budget)));
-  } else if (encoding !== 'base64' && countLines(text, bodyStart, end, MAX_PLAIN_ATTACHMENT_LINES) > MAX_PLAIN_ATTACHMENT_LINES) {
-    const body = raw.subarray(bodyStart, end);
-    out.push(withBase64Encoding(text.slice(start, bodyStart)), base64Lines(encoding === 'quoted-printable' ? decodeQuotedPrintable(body) : body));
+  } else if (!/base64/.test(transferEncoding) && countLines(text, bodyStart, end, MAX_PLAIN_ATTACHMENT_LINES) > MAX_PLAIN_ATTACHMENT_LINES) {
+    out.push(withBase64Encoding(text.slice(start, bodyStart)), base64Lines(decoded(raw.subarray(bodyStart, end), transferEncoding)));
   } else {
     out.push(raw.subarray(start, end));
   }
 }
 
-/** A multipart body: preamble, then each part between delimiter lines walked as a part of its own, then the epilogue. */
-function walkMultipart(raw: Uint8Array, text: string, bodyStart: number, end: number, delimiter: string, depth: number, budget: Budget, out: Uint8Array[]): void {
-  const next = (from: number) => {
-    if (text.startsWith(delimiter, from)) return from;
-    const found = text.indexOf(`\n${delimiter}`, from);
+/**
+ * Where the next delimiter line at or after the line starting at `from` starts, or -1. A delimiter line as the parser
+ * tells one: the delimiter, `--` or not, then only spaces and tabs; "--ZZtop" is a line of content.
+ */
+function nextDelimiter(text: string, from: number, end: number, delimiter: string): number {
+  const following = (at: number) => {
+    const found = text.indexOf(`\n${delimiter}`, at);
     return found < 0 || found >= end ? -1 : found + 1;
   };
-  let line = next(bodyStart);
+  let line = text.startsWith(delimiter, from) ? from : following(from);
+  while (line >= 0 && !endsDelimiterLine(text, line + delimiter.length)) line = following(line);
+  return line;
+}
+
+function endsDelimiterLine(text: string, at: number): boolean {
+  DELIMITER_END.lastIndex = at;
+  return DELIMITER_END.test(text);
+}
+const DELIMITER_END = /(--)?[ \t]*\r*(\n|$)/y;
+
+/**
+ * A multipart body: preamble, then each part between delimiter lines walked as a part of its own, then the epilogue.
+ * A message whose delimiter never occurs would be read by the parser as one part, whatever its size, so it is refused.
+ */
+function walkMultipart(raw: Uint8Array, text: string, bodyStart: number, end: number, delimiter: string, defaultType: string, depth: Depth, budget: Budget, out: Uint8Array[]): void {
+  let line = nextDelimiter(text, bodyStart, end, delimiter);
+  if (line < 0 && depth.levels === 0) throw new MalformedMime('the multipart boundary never occurs in the body');
   out.push(raw.subarray(bodyStart, line < 0 ? end : line));
   while (line >= 0) {
     const lineEnd = text.indexOf('\n', line);
@@ -115,11 +162,11 @@ function walkMultipart(raw: Uint8Array, text: string, bodyStart: number, end: nu
     }
     out.push(raw.subarray(line, lineEnd + 1));
     if (--budget.parts < 0) throw new TooManyMimeParts(`more than ${MAX_MIME_PARTS} MIME parts`);
-    const following = next(lineEnd + 1);
+    const following = nextDelimiter(text, lineEnd + 1, end, delimiter);
     const partEnd = following < 0 ? end : following;
     // The line break before a delimiter belongs to the delimiter (RFC 2046), not to the part's content.
     const lineBreak = following < 0 ? 0 : text.startsWith('\r\n', partEnd - 2) && partEnd - 2 > lineEnd ? 2 : text.startsWith('\n', partEnd - 1) && partEnd - 1 > lineEnd ? 1 : 0;
-    walkPart(raw, text, lineEnd + 1, partEnd - lineBreak, depth + 1, budget, out);
+    walkPart(raw, text, lineEnd + 1, partEnd - lineBreak, { ...depth, levels: depth.levels + 1 }, defaultType, budget, out);
     out.push(raw.subarray(partEnd - lineBreak, partEnd));
     line = following;
   }
@@ -170,6 +217,11 @@ function base64Lines(bytes: Uint8Array): Uint8Array {
   return new TextEncoder().encode(`${lines.join('\r\n')}\r\n`);
 }
 
+/** A body as the parser decodes it (the tests are its own choice of decoder). */
+function decoded(body: Uint8Array, transferEncoding: string): Uint8Array {
+  return /base64/.test(transferEncoding) ? Buffer.from(latin1(body), 'base64') : /quoted-printable/.test(transferEncoding) ? decodeQuotedPrintable(body) : body;
+}
+
 /** Quoted-printable to bytes (RFC 2045 6.7): `=XX` is a byte, `=` at a line's end joins it to the next. */
 function decodeQuotedPrintable(body: Uint8Array): Uint8Array {
   const decoded = new Uint8Array(body.length);
@@ -189,4 +241,9 @@ function decodeQuotedPrintable(body: Uint8Array): Uint8Array {
     } else decoded[length++] = byte;
   }
   return decoded.subarray(0, length);
+}
+
+/** One character per byte, so an index in the text is an index in the bytes (windows-1252 maps every byte to one unit). */
+export function latin1(bytes: Uint8Array): string {
+  return new TextDecoder('latin1').decode(bytes);
 }

@@ -1,7 +1,7 @@
 import PostalMime, { type Attachment, type Email } from 'postal-mime';
 import { safeFilename } from '../filename.ts';
 import { passedFor, vouchedFor } from './authentication.ts';
-import { boundedForParsing, TooManyMimeParts } from './bounded-mime.ts';
+import { boundedForParsing, latin1, MAX_INLINE_MESSAGE_DEPTH, TooManyMimeParts, MalformedMime } from './bounded-mime.ts';
 import { localPart, mailableAddress, normaliseAddress } from './address.ts';
 import { recogniseAutomatedMail } from './automated-mail.ts';
 import { classifyMailRequestTypes, erasesParticularData, fixedMailRequestTypes, fixedSubjectTypes } from './classify.ts';
@@ -134,19 +134,12 @@ async function parse(raw: Uint8Array): Promise<Email | string> {
   try {
     // Forwarded messages stay attachments: their wording is not the sender's request. The parser gets the message
     // bounded (text cut, long line-by-line attachments as base64), so its time and memory are bounded for any mail.
-    email = await PostalMime.parse(boundedForParsing(raw), { rfc822Attachments: true });
+    email = await PostalMime.parse(boundedForParsing(raw), { rfc822Attachments: true, maxRfc822NestingDepth: MAX_INLINE_MESSAGE_DEPTH });
   } catch (error) {
-    if (error instanceof TooManyMimeParts) return error.message;
+    if (error instanceof TooManyMimeParts || error instanceof MalformedMime) return error.message;
     const message = error instanceof Error ? error.message : '';
-    if (/nesting depth/i.test(message)) return 'MIME parts are nested too deeply';
     if (/header size/i.test(message)) return 'the headers are too large';
     return 'the MIME structure cannot be parsed';
-  }
-  const contentType = parseContentType(headerValues(email.headers, 'content-type')[0] ?? 'text/plain');
-  if (contentType.mediaType.startsWith('multipart/')) {
-    const boundary = contentType.parameters.get('boundary');
-    if (!boundary) return 'a multipart message without a boundary';
-    if (!latin1(raw).includes(`--${boundary}`)) return 'the multipart boundary never occurs in the body';
   }
   return email;
 }
@@ -155,10 +148,6 @@ function firstLine(raw: Uint8Array): string {
   const head = raw.subarray(0, 1000);
   const newline = head.indexOf(0x0a);
   return latin1(newline < 0 ? head : head.subarray(0, newline));
-}
-
-function latin1(bytes: Uint8Array): string {
-  return new TextDecoder('latin1').decode(bytes);
 }
 
 /** Header text as one line: no control characters, single spaces. */

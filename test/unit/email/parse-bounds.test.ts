@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { boundedForParsing, MAX_TEXT_BYTES } from '../../../functions/domain/email/bounded-mime.ts';
+import { boundedForParsing, MalformedMime, MAX_MIME_DEPTH, MAX_TEXT_BYTES } from '../../../functions/domain/email/bounded-mime.ts';
 import type { IntakeContext } from '../../../functions/domain/email/index.ts';
 
 /**
@@ -72,6 +72,75 @@ describe('a mail built to make the parser slow is decided within bounds', () => 
   it('a mail of 300,000 MIME parts is refused as malformed, unparsed', async () => {
     const raw = Buffer.concat([Buffer.from(`${HEAD}Content-Type: multipart/mixed; boundary=ZZ\r\n\r\n--ZZ\r\nContent-Type: text/plain\r\n\r\n${QUESTION}\r\n`), repeated('--ZZ\r\nContent-Disposition: attachment\r\n\r\nx\r\n', 300_000), Buffer.from('--ZZ--\r\n')]);
     expect(await decideWithBoundedHeap(raw)).toMatchObject({ kind: 'reject' });
+  });
+
+  describe('each part is read as the parser reads it', () => {
+    const lines = repeated('a:\r\n', 600_000);
+    const multipart = (contentType: string, delimiter: string, inside = '') =>
+      Buffer.concat([Buffer.from(`${HEAD}Content-Type: ${contentType}\r\n\r\n${delimiter}\r\nContent-Type: text/plain\r\n\r\n${QUESTION}\r\n${inside}`), lines, Buffer.from(`${delimiter}--\r\n`)]);
+
+    it('a boundary followed by a comment: the parts are split on the boundary, the text cut', async () => {
+      const raw = multipart('multipart/mixed; boundary=ZZ (x)', '--ZZ');
+      expect(boundedForParsing(raw).byteLength).toBeLessThanOrEqual(HEAD.length + 200 + MAX_TEXT_BYTES);
+      expect(await decideWithBoundedHeap(raw)).toMatchObject({ kind: 'request', types: ['access'] });
+    });
+
+    it('a quoted boundary with a space, folded with a tab: the folding tab is part of it', async () => {
+      const raw = multipart('multipart/mixed;\r\n\tboundary="Z\r\n\tZ"', '--Z\tZ');
+      expect(await decideWithBoundedHeap(raw)).toMatchObject({ kind: 'request', types: ['access'] });
+    });
+
+    it('a line that starts with the delimiter and goes on is content, not a delimiter', async () => {
+      const raw = multipart('multipart/mixed; boundary=ZZ', '--ZZ', '--ZZtop\r\n');
+      expect(await decideWithBoundedHeap(raw)).toMatchObject({ kind: 'request', types: ['access'] });
+    });
+
+    it('a text type followed by a comment (2.4 MB): the text is cut', async () => {
+      const raw = Buffer.concat([Buffer.from(`${HEAD}Content-Type: text/plain (x); charset=utf-8\r\n\r\n${QUESTION}\r\n`), lines]);
+      expect(boundedForParsing(raw).byteLength).toBeLessThanOrEqual(HEAD.length + 200 + MAX_TEXT_BYTES);
+      const decided = await decideWithBoundedHeap(raw);
+      expect(decided).toMatchObject({ kind: 'request', types: ['access'] });
+      expect(decided.text!.startsWith(QUESTION)).toBe(true);
+    });
+
+    it('a base64 attachment whose transfer encoding has a comment is kept as it decodes', async () => {
+      const content = Buffer.alloc(1_000_000, 'derbes ');
+      const base64 = content.toString('base64').replace(/.{76}/g, '$&\r\n');
+      const raw = Buffer.from(
+        `${HEAD}Content-Type: multipart/mixed; boundary=ZZ\r\n\r\n--ZZ\r\nContent-Type: text/plain\r\n\r\n${QUESTION}\r\n--ZZ\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: BASE64 (sent as is)\r\nContent-Disposition: attachment; filename=data.bin\r\n\r\n${base64}\r\n--ZZ--\r\n`,
+      );
+      expect(await decideWithBoundedHeap(raw)).toMatchObject({ kind: 'request', attachments: [content.byteLength] });
+    });
+
+    it('an inline forwarded message, as lines or as base64: its text is cut with the rest', async () => {
+      const forwarded = Buffer.concat([Buffer.from('From: friend@example.kz\r\nSubject: notes\r\nContent-Type: text/plain\r\n\r\n'), lines]);
+      for (const [encoding, body] of [['7bit', forwarded], ['base64', Buffer.from(forwarded.toString('base64').replace(/.{76}/g, '$&\r\n'))]] as const) {
+        const raw = Buffer.concat([
+          Buffer.from(`${HEAD}Content-Type: multipart/mixed; boundary=ZZ\r\n\r\n--ZZ\r\nContent-Type: text/plain\r\n\r\n${QUESTION}\r\n--ZZ\r\nContent-Type: message/rfc822\r\nContent-Disposition: inline\r\nContent-Transfer-Encoding: ${encoding}\r\n\r\n`),
+          body,
+          Buffer.from('\r\n--ZZ--\r\n'),
+        ]);
+        expect(boundedForParsing(raw).byteLength).toBeLessThanOrEqual(HEAD.length + 2 * MAX_TEXT_BYTES);
+        expect(await decideWithBoundedHeap(raw)).toMatchObject({ kind: 'request', types: ['access'] });
+      }
+    });
+
+    it(`multiparts nested deeper than ${MAX_MIME_DEPTH} levels are refused before they are parsed`, async () => {
+      const levels = Array.from({ length: 60 }, (_, level) => `B${level}`);
+      const raw = Buffer.concat([
+        Buffer.from(`${HEAD}${levels.map((b) => `Content-Type: multipart/mixed; boundary=${b}\r\n\r\n--${b}\r\n`).join('')}Content-Type: text/plain\r\n\r\n${QUESTION}\r\n`),
+        lines,
+        Buffer.from(levels.map((b) => `--${b}--\r\n`).reverse().join('')),
+      ]);
+      expect(() => boundedForParsing(raw)).toThrow(MalformedMime);
+      expect(await decideWithBoundedHeap(raw)).toMatchObject({ kind: 'reject' });
+    });
+
+    it('a multipart message whose boundary never occurs is refused before it is parsed', async () => {
+      const raw = multipart('multipart/mixed; boundary=QQ', '--ZZ');
+      expect(() => boundedForParsing(raw)).toThrow(MalformedMime);
+      expect(await decideWithBoundedHeap(raw)).toMatchObject({ kind: 'reject' });
+    });
   });
 
   it('leaves an ordinary mail as it came', () => {
