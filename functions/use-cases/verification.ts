@@ -9,6 +9,7 @@ import type { Dependencies } from './dependencies.ts';
 import { alertOperator, notifyPerson, notifyPersonIfAdmitted } from './notify.ts';
 import { MAX_WAITING_PER_LINK, type ExecutionStart, type HourlyPool, type MailKey, type Verification } from './ports.ts';
 import { executionStart } from './start-workflow.ts';
+import { LEFT_UNTICKED } from '../domain/workflow-steps.ts';
 
 /** A link still being mailed by its request's step is joined, not replaced — unless that step died this long ago. */
 const MAILING_GRACE_MS = 2 * 60_000;
@@ -137,6 +138,13 @@ export async function requestVerification(
     // confirmVerification); confirmed by its link before this step could wait, it may have begun then.
     if (request.status === 'AWAITING_VERIFICATION' && beginsOnConfirmation(deps, request)) request = await begin(deps, request);
     if (request.status === 'AWAITING_VERIFICATION' || request.status === 'IN_PROGRESS') await releaseVerificationWait(deps, taskToken, request);
+    return;
+  }
+  // Left unticked on a used link while its execution ran on a definition that does not catch LEFT_UNTICKED (started
+  // before it did): the failure went to the operator, who resumed it here. It closes as the press meant, with no mail
+  // and no new link; the wait then runs out, and CloseUnverified finds it closed. (A new request is still RECEIVED.)
+  if (request.status === 'AWAITING_VERIFICATION' && (await deps.audit.appendedOnce(requestId, LEFT_UNTICKED))) {
+    await closeUnverified(deps, requestId);
     return;
   }
   if (request.status !== 'RECEIVED' && request.status !== 'AWAITING_VERIFICATION') return;

@@ -758,6 +758,18 @@ describe('confirmVerification', () => {
     expect(eventsOfType(await s.deps.audit.list(stranger.id), 'mail.withheld')).toEqual([]);
   });
 
+  it('closes without a mail or a new link a request left unticked whose wait went to the operator (an execution on a definition that does not catch it), once resumed', async () => {
+    const { s, request, code } = await linkSent();
+    const stranger = await placeRequest(s, ['erasure'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
+    await stepRuns(s, stranger.id, codeOf('d'));
+    await confirmVerification(s.deps, code, [request.id]);
+    // The previous definition took the failure to NeedsAttention; the operator resumes AwaitVerification.
+    await requestVerification(s.deps, stranger.id, 'token-resumed', new Date(NOW.getTime() + 72 * HOUR), () => ({ code: codeOf('e'), codeHash: hashSecretCode(codeOf('e')) }));
+    expect((await s.deps.requests.get(stranger.id)).status).toBe('CLOSED_UNVERIFIED');
+    expect(mailsTo(s, EMAIL)).toHaveLength(1);
+    await expect(s.deps.verifications.peek(hashSecretCode(codeOf('e')), NOW)).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
   it('lists on the link\'s page the request it was mailed for, then the others in the order they were received', async () => {
     const { s, request, code } = await linkSent();
     const earlier = await placeRequest(s, ['erasure'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
