@@ -295,7 +295,8 @@ export class DerbesStack extends Stack {
       .allow(['s3:PutObject'], [storage.rawMail.arnForObjects(`${ATTACHMENTS_PREFIX}*`)])
       .setEnvironment(Settings.stateMachineArn, stateMachine.stateMachineArn);
     stateMachine.grantStartExecution(api);
-    stateMachine.grant(api, 'states:SendTaskSuccess');
+    // A used link releases the requests confirmed on it, and ends the wait of those left unticked (a task failure).
+    stateMachine.grant(api, 'states:SendTaskSuccess', 'states:SendTaskFailure');
     /** Reading what a retention rule finds expired: the rule's index, or a scan of the table. The plan and the purge both do. */
     const readsRetentionRules = (f: DerbesFunction) => {
       for (const rule of profile.retentionSchedule.sources) {

@@ -28,6 +28,11 @@ type AuditEventOfAnyone =
   /** `round`: a receipt mailed again after the hour's budget withheld it (see retryWithheldReceipt). */
   | { type: 'mail.withheld'; detail: { template: string; reason: string; round?: string } }
   | { type: 'verification.confirmed'; detail: Record<never, never> }
+  /**
+   * The address's link was used with this request left unticked: its wait ends, and it closes unconfirmed with no mail
+   * (the page said it would; a mail per request a stranger made in the address's name would be spam).
+   */
+  | { type: 'verification.left_unticked'; detail: Record<never, never> }
   /** Files the person attached on the web form, each kept beside the request's mail attachments; names only on the files. */
   | { type: 'form.attachments'; detail: { attachments: Array<{ size: number; key: string }> } }
   | { type: 'source.applied'; detail: { sourceId: string; attempt: number; outcomes: Record<string, string> } }

@@ -20,6 +20,12 @@ export const WORKFLOW_STEPS = [
 ] as const;
 export type WorkflowStep = (typeof WORKFLOW_STEPS)[number];
 
+/**
+ * The error with which a used confirmation link ends the wait of a request left unticked on it (SendTaskFailure):
+ * AwaitVerification catches it as it catches its timeout, and CloseUnverified closes the request.
+ */
+export const LEFT_UNTICKED = 'left_unticked';
+
 /** What Step Functions says of an execution (DescribeExecution), and MISSING when there is none. */
 export const EXECUTION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE', 'MISSING'] as const;
 export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];

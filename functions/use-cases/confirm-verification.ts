@@ -2,6 +2,7 @@ import { InvalidTokenError, MAX_NAMED, ValidationError, WaitEndedError } from '.
 import type { DataSubjectRequest } from '../domain/request.ts';
 import { hashSecretCode, isWellFormedCode } from '../domain/secret-code.ts';
 import type { Dependencies } from './dependencies.ts';
+import { LEFT_UNTICKED } from '../domain/workflow-steps.ts';
 import { beginsOnConfirmation } from './fulfilment-plan.ts';
 import type { VerificationRelease } from './ports.ts';
 
@@ -17,9 +18,9 @@ export interface Confirmation {
  * for and those made for the address since, which joined it without a mail of their own — the ones they ticked, none
  * ticked beforehand, since any of them, the first included, may be a stranger's made in their name. Without a choice
  * (an API caller) it confirms the request it was mailed for. The others stay unconfirmed: nothing is done under them,
- * and their wait ends closed. The link is claimed once; each confirmed request is marked verified (once) and its
- * workflow released. A crash part-way leaves the link claimed but not completed: pressing again finishes the job and
- * confirms nothing twice. A request nobody decides on (beginsOnConfirmation) is in progress from this write on. A
+ * and they close now (see closeUnticked). The link is claimed once; each confirmed request is marked verified (once)
+ * and its workflow released. A crash part-way leaves the link claimed but not completed: pressing again finishes the
+ * job and confirms nothing twice. A request nobody decides on (beginsOnConfirmation) is in progress from this write on. A
  * completed, expired or unknown link, or one whose chosen requests are all closed, is InvalidTokenError; a chosen
  * reference not waiting on the link, or an empty choice, is a ValidationError.
  */
@@ -38,10 +39,11 @@ export async function confirmVerification(deps: Dependencies, code: string, chos
   await deps.limits.refundRecipient(verification.recipientKey);
   const wanted = new Set(chosen ?? [verification.owner]);
   const confirmed: DataSubjectRequest[] = [];
-  const notConfirmed: string[] = [];
+  const notConfirmed: DataSubjectRequest[] = [];
   for (const requestId of verification.waiting) {
     if (!wanted.has(requestId)) {
-      if (awaitsConfirmation(await deps.requests.get(requestId))) notConfirmed.push(requestId);
+      const request = await deps.requests.get(requestId);
+      if (awaitsConfirmation(request)) notConfirmed.push(request);
       continue;
     }
     // The workflow moves the request on once released; the mark is what its steps check (see guards.ts).
@@ -54,9 +56,29 @@ export async function confirmVerification(deps: Dependencies, code: string, chos
     const taskToken = await deps.verifications.task(request.id);
     if (taskToken) await releaseVerificationWait(deps, taskToken, request);
   }
+  for (const request of notConfirmed) await closeUnticked(deps, request);
   await deps.verifications.complete(codeHash, deps.clock.now());
   if (!confirmed.length) throw new InvalidTokenError('every request chosen on this link is closed');
-  return { confirmed: confirmed.map((request) => request.id), notConfirmed };
+  return { confirmed: confirmed.map((request) => request.id), notConfirmed: notConfirmed.map((request) => request.id) };
+}
+
+/**
+ * A request left unticked on the link just used closes unconfirmed now, not when its wait would time out (days
+ * later, listed as open meanwhile): its trail records why, then its wait ends with LEFT_UNTICKED, which the workflow
+ * closes as it closes a wait that timed out — with no mail, as the trail tells CloseUnverified (see closeUnverified).
+ * Recorded first, so a crash before the wait is ended loses nothing: its timeout closes it the same way. One
+ * confirmed meanwhile by another link goes on as confirmed.
+ */
+async function closeUnticked(deps: Dependencies, request: DataSubjectRequest): Promise<void> {
+  if (request.verifiedAt) return;
+  await deps.audit.appendOnce(request.id, LEFT_UNTICKED, { type: 'verification.left_unticked', detail: {} });
+  const taskToken = await deps.verifications.task(request.id);
+  if (!taskToken) return;
+  try {
+    await deps.workflow.failTask(taskToken, LEFT_UNTICKED, 'left unticked on a used confirmation link');
+  } catch (error) {
+    if (!(error instanceof WaitEndedError)) throw error;
+  }
 }
 
 /** A request a link could still confirm: waiting for it, not closed (a press that crashed part-way marked some). */

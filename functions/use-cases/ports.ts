@@ -435,6 +435,11 @@ export interface Workflow {
   start(input: ExecutionStart): Promise<void>;
   /** Releases a waiting task; WaitEndedError when the workflow no longer waits on it (timed out, ended). */
   completeTask(taskToken: string, output: Record<string, unknown>): Promise<void>;
+  /**
+   * Ends a waiting task with a failure the state machine catches by its `error` (a code of derbes's own, nothing
+   * personal in `cause`); WaitEndedError when the workflow no longer waits on it.
+   */
+  failTask(taskToken: string, error: string, cause: string): Promise<void>;
   /** The names (request ids) of every running execution, page after page. */
   running(): Promise<Set<string>>;
   status(requestId: string): Promise<ExecutionStatus>;

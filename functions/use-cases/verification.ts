@@ -9,6 +9,7 @@ import type { Dependencies } from './dependencies.ts';
 import { alertOperator, notifyPerson, notifyPersonIfAdmitted } from './notify.ts';
 import { MAX_WAITING_PER_LINK, type ExecutionStart, type HourlyPool, type MailKey, type Verification } from './ports.ts';
 import { executionStart } from './start-workflow.ts';
+import { LEFT_UNTICKED } from '../domain/workflow-steps.ts';
 
 /** A link still being mailed by its request's step is joined, not replaced — unless that step died this long ago. */
 const MAILING_GRACE_MS = 2 * 60_000;
@@ -135,6 +136,13 @@ export async function requestVerification(
     // confirmVerification); confirmed by its link before this step could wait, it may have begun then.
     if (request.status === 'AWAITING_VERIFICATION' && beginsOnConfirmation(deps, request)) request = await begin(deps, request);
     if (request.status === 'AWAITING_VERIFICATION' || request.status === 'IN_PROGRESS') await releaseVerificationWait(deps, taskToken, request);
+    return;
+  }
+  // Left unticked on a used link while its execution ran on a definition that does not catch LEFT_UNTICKED (started
+  // before it did): the failure went to the operator, who resumed it here. It closes as the press meant, with no mail
+  // and no new link; the wait then runs out, and CloseUnverified finds it closed. (A new request is still RECEIVED.)
+  if (request.status === 'AWAITING_VERIFICATION' && (await deps.audit.appendedOnce(requestId, LEFT_UNTICKED))) {
+    await closeUnverified(deps, requestId);
     return;
   }
   if (request.status !== 'RECEIVED' && request.status !== 'AWAITING_VERIFICATION') return;
@@ -323,7 +331,8 @@ export async function retryWithheldReceipt(deps: Dependencies, request: DataSubj
 /**
  * Verification did not come in time: a reasoned answer before the due date — to an address we wrote to about this
  * request, within its budget. A request that only joined another's link, or whose link was never mailed, closes
- * without a mail of its own: the address would otherwise get one per request an attacker sent.
+ * without a mail of its own: the address would otherwise get one per request an attacker sent. One left unticked on
+ * its used link (its wait ended then, see confirmVerification) closes without one too: the page just said it closes.
  * A request confirmed as its wait ended is not closed: `confirmed`, and the workflow fulfils it.
  * The answer is decided and sent while the request still waits (a mail that keeps failing leaves it open, where the
  * deadline watch sees it), then the request is closed. The verification step records a link only while the request
@@ -336,8 +345,9 @@ export async function closeUnverified(deps: Dependencies, requestId: string): Pr
   if (request.status === 'AWAITING_VERIFICATION') {
     // Confirmed as the wait ended: no closing answer; the workflow goes on to fulfil it.
     if (request.verifiedAt) return { confirmed: true };
-    if (linkMailedOrBeingMailed(await deps.audit.list(requestId))) await mailClosing(deps, request);
-    else await deps.audit.append(requestId, { type: 'mail.withheld', detail: { template: 'closedUnverified', reason: 'not_mailed_before' } });
+    const closing = closingMail(await deps.audit.list(requestId));
+    if (closing === 'send') await mailClosing(deps, request);
+    else if (closing === 'withhold') await deps.audit.append(requestId, { type: 'mail.withheld', detail: { template: 'closedUnverified', reason: 'not_mailed_before' } });
     try {
       request = await deps.requests.transition(requestId, 'AWAITING_VERIFICATION', 'CLOSED_UNVERIFIED', { closedAt: deps.clock.now().toISOString() });
     } catch (error) {
@@ -350,8 +360,17 @@ export async function closeUnverified(deps: Dependencies, requestId: string): Pr
     // Begun as the person confirmed it (see confirmVerification), its release lost: the workflow fulfils it.
     return { confirmed: true };
   } else if (request.status !== 'CLOSED_UNVERIFIED') return { confirmed: false };
-  if (linkMailedOrBeingMailed(await deps.audit.list(requestId))) await mailClosing(deps, request);
+  if (closingMail(await deps.audit.list(requestId)) === 'send') await mailClosing(deps, request);
   return { confirmed: false };
+}
+
+/**
+ * What the closing answer of an unconfirmed request does: `send` it where the request's own link went out; `none`
+ * where the trail says why already (left unticked on its used link); else `withhold` it, recorded.
+ */
+function closingMail(trail: RecordedAuditEvent[]): 'send' | 'withhold' | 'none' {
+  if (trail.some((e) => e.type === 'verification.left_unticked')) return 'none';
+  return linkMailedOrBeingMailed(trail) ? 'send' : 'withhold';
 }
 
 /** The closing answer: sent, or withheld by the budgets, once however often it is asked for (see mailUnverified). */

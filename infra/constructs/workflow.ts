@@ -4,6 +4,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { NotPermittedError, PlanOutdatedError, TRANSIENT_ERROR_CODES } from '../../functions/domain/errors.ts';
+import { LEFT_UNTICKED } from '../../functions/domain/workflow-steps.ts';
 import type { DerbesFunction } from './derbes-function.ts';
 
 export interface WorkflowFunctions {
@@ -181,7 +182,8 @@ export class Workflow extends Construct {
         result: '$.Payload.verification',
         extra: { verificationExpiresAt: sfn.JsonPath.stringAt('$.Payload.verificationExpiresAt') },
       }),
-      { catches: [[[sfn.Errors.TIMEOUT], closeUnverified]] },
+      // A request left unticked on its used link ends its wait at once, closed as a wait that timed out (LEFT_UNTICKED).
+      { catches: [[[sfn.Errors.TIMEOUT, LEFT_UNTICKED], closeUnverified]] },
     );
 
     const plan = attention.protect(invokeStep(this, 'PlanFulfilment', fns.planFulfilment, { resultPath: PAYLOAD }));

@@ -236,6 +236,41 @@ describe('an access request from the web', () => {
     expect(subjects).toEqual([`[${references[0]}] Ответ на ваш запрос`, `[${references[1]}] Сұрауыңызға жауап`, `[${references[2]}] Answer to your request`]);
   });
 
+  it('a request left unticked on the used link closes unconfirmed at once, with no mail: here a stranger\'s, for which the link was mailed', async () => {
+    const person = 'left-unticked@example.kz';
+    // A stranger asks first, in the person's name, to erase their data: the link is mailed for that request.
+    const stranger = await postJson(`${system.url}/api/requests`, { type: 'erasure', email: person, language: 'en' });
+    expect(stranger.status).toBe(202);
+    const strangers = String(stranger.body.reference);
+    const receipt = await sink.waitFor((m) => m.to.includes(person) && m.text.includes('/verify?code='));
+    const own = await postJson(`${system.url}/api/requests`, { type: 'access', email: person, language: 'en' });
+    const owns = String(own.body.reference);
+    const link = verificationLink(receipt);
+    let page = '';
+    await vi.waitFor(
+      async () => {
+        page = await (await fetch(link)).text();
+        expect(page).toContain(owns);
+      },
+      { timeout: 20_000, interval: 200 },
+    );
+    const boxes = [...page.matchAll(/<input type="checkbox" name="references" value="([^"]+)">/g)].map((match) => match[1]);
+    expect(boxes).toEqual([strangers, owns]);
+    // The person ticks the request they made.
+    const action = /action="([^"]+)"/.exec(page)![1]!;
+    const form = new URLSearchParams({ code: link.searchParams.get('code')!, references: owns });
+    const confirmed = await fetch(`${system.url}${action}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+    expect(confirmed.status).toBe(200);
+    // The stranger's request is closed by its workflow within seconds, not when its link would have expired.
+    await vi.waitFor(async () => expect((await stores().requests.get(strangers)).status).toBe('CLOSED_UNVERIFIED'), { timeout: 20_000, interval: 200 });
+    const trail = (await stores().audit.list(strangers)).map((event) => event.type);
+    expect(trail).toContain('verification.left_unticked');
+    expect(trail).not.toContain('mail.withheld');
+    // The person's own request is answered; of the stranger's, the address has had the receipt only.
+    await sink.waitFor((m) => m.subject.startsWith(`[${owns}]`), 30_000);
+    expect(sink.messages.filter((m) => m.to.includes(person) && m.subject.startsWith(`[${strangers}]`)).map((m) => m.text.includes('/verify?code='))).toEqual([true]);
+  });
+
   it('bad input is refused with every bad field named, and nothing is stored', async () => {
     const before = sink.messages.length;
     const response = await postJson(`${system.url}/api/requests`, { type: 'acces', email: 'not-an-address', language: 'de' });

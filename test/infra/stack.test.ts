@@ -364,7 +364,8 @@ describe('what each role can do', () => {
         'StorageRawMail/attachments/*': 's3:PutObject',
         StorageRequests: 'dynamodb:GetItem dynamodb:PutItem dynamodb:Query',
         StorageVerifications: 'dynamodb:GetItem dynamodb:UpdateItem',
-        WorkflowStateMachine: 'states:SendTaskSuccess states:StartExecution',
+        // A used link releases the requests confirmed on it and ends the wait of those left unticked.
+        WorkflowStateMachine: 'states:SendTaskFailure states:SendTaskSuccess states:StartExecution',
       },
       'operator-api': {
         '*': 'xray:PutTelemetryRecords xray:PutTraceSegments',
@@ -497,7 +498,7 @@ describe('what each role can do', () => {
     expect(on(logicalIdOf(storage.rawMail))).toEqual(['s3:PutObject']);
     expect(can.filter((line) => line.includes(logicalIdOf(storage.rawMail))).every((line) => line.includes('/attachments/'))).toBe(true);
     expect(can.filter((line) => line.startsWith('secretsmanager:')).some((line) => line.includes('OperatorKey'))).toBe(false);
-    expect(can.filter((line) => line.startsWith('states:')).map((line) => line.split(' ')[0]).sort()).toEqual(['states:SendTaskSuccess', 'states:StartExecution']);
+    expect(can.filter((line) => line.startsWith('states:')).map((line) => line.split(' ')[0]).sort()).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess', 'states:StartExecution']);
     expect(on(logicalIdOf(storage.packages))).toEqual(['s3:GetObject']);
     // A consent changes only once the address is verified, in the workflow: the public function cannot write one.
     expect(on(logicalIdOf(storage.consent))).toEqual([]);

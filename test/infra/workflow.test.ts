@@ -195,7 +195,8 @@ describe('the synthesized state machine', () => {
 
   it('keeps the specific outcomes of a callback wait ahead of the catch-all', () => {
     expect(definition.States.AwaitVerification!.Catch!.map((c) => [c.ErrorEquals, c.Next])).toEqual([
-      [['States.Timeout'], 'CloseUnverified'],
+      // A request left unticked on its used link ends its wait with left_unticked: closed as a wait that timed out.
+      [['States.Timeout', 'left_unticked'], 'CloseUnverified'],
       [['States.ALL'], 'AwaitVerificationFailed'],
     ]);
     expect(definition.States.AwaitDecision!.Catch![0]).toMatchObject({ ErrorEquals: ['States.Timeout'], Next: 'EscalateDecision' });

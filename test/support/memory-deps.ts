@@ -835,6 +835,11 @@ export class MemoryWorkflow implements Workflow {
     if (this.ended.has(taskToken)) throw new WaitEndedError('the workflow no longer waits on this task');
     this.completed.push({ taskToken, output });
   }
+  readonly failed: Array<{ taskToken: string; error: string }> = [];
+  async failTask(taskToken: string, error: string) {
+    if (this.ended.has(taskToken)) throw new WaitEndedError('the workflow no longer waits on this task');
+    this.failed.push({ taskToken, error });
+  }
   async running() {
     return new Set([...this.requests.requests.keys()].filter((id) => !this.stopped.has(id)));
   }

@@ -14,6 +14,9 @@ import { admitHeldMail } from '../../functions/use-cases/held-mail.ts';
 import { onBehalfOf } from '../../functions/use-cases/on-behalf-of.ts';
 import { receiveEmail } from '../../functions/use-cases/receive-email.ts';
 import { fill } from '../../functions/domain/messages.ts';
+import { confirmVerification } from '../../functions/use-cases/confirm-verification.ts';
+import { closeUnverified, requestVerification } from '../../functions/use-cases/verification.ts';
+import { hashSecretCode } from '../../functions/domain/secret-code.ts';
 import { keepFormAttachments } from '../../functions/use-cases/form-attachments.ts';
 import { planFulfilment, requestDecision } from '../../functions/use-cases/workflow-steps.ts';
 import { auditTypes, OPERATOR, placeRequest, runToAnswer, systemFor } from '../support/flow.ts';
@@ -322,6 +325,27 @@ describe('the evidence pack of a request', () => {
     const arrived = section(await packText(s, request.id, 'ru'), 'ru', 'arrived');
     expect(arrived).toMatch(/Файлы, приложенные к форме \(размеры в байтах\): 2 \(1\s500, 20\)/);
     expect(arrived).not.toContain('ASEL');
+  });
+
+  it('a request left unticked on a used link: the pack says, in its language, that it closed unconfirmed and why no mail went out', async () => {
+    const s = systemFor(I_LICENSE);
+    const own = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', email: ASEL, language: 'ru' });
+    const code = 'c'.repeat(43);
+    const expiresAt = new Date(s.deps.clock.now().getTime() + 72 * 3_600_000);
+    await requestVerification(s.deps, own.id, 'token-own', expiresAt, () => ({ code, codeHash: hashSecretCode(code) }));
+    const stranger = await placeRequest(s, ['erasure'], { status: 'AWAITING_VERIFICATION', email: ASEL, language: 'ru' });
+    await requestVerification(s.deps, stranger.id, 'token-stranger', expiresAt, () => ({ code: 'd'.repeat(43), codeHash: hashSecretCode('d'.repeat(43)) }));
+    await confirmVerification(s.deps, code, [own.id]);
+    await closeUnverified(s.deps, stranger.id);
+    const expected = {
+      en: 'the link was used with this request left unticked, so it closes unconfirmed; no mail is sent about it',
+      ru: 'ссылкой воспользовались, не отметив этот запрос, поэтому он закрывается неподтверждённым; письмо о нём не отправляется',
+      kk: 'сілтеме осы сұрау белгіленбей пайдаланылды, сондықтан сұрау расталмаған күйде жабылады; ол туралы хат жіберілмейді',
+    };
+    for (const language of LANGUAGES) {
+      const text = await packText(s, stranger.id, language);
+      expect(section(text, language, 'verification')).toContain(expected[language]);
+    }
   });
 
   it('a classification names the types the operator chose, and who', async () => {

@@ -4,6 +4,7 @@ import {
   ExecutionDoesNotExist,
   ListExecutionsCommand,
   SFNClient,
+  SendTaskFailureCommand,
   SendTaskSuccessCommand,
   StartExecutionCommand,
   TaskDoesNotExist,
@@ -21,10 +22,20 @@ function waitIsOver(error: unknown): boolean {
   return error instanceof TaskTimedOut || error instanceof TaskDoesNotExist || ['TaskTimedOut', 'TaskDoesNotExist'].includes((error as Error).name);
 }
 
+/** Answers a waiting task (`send`); an answer to a wait that is over is WaitEndedError. */
+async function answering(send: () => Promise<unknown>): Promise<void> {
+  try {
+    await send();
+  } catch (error) {
+    if (waitIsOver(error)) throw new WaitEndedError('the workflow no longer waits on this task', { cause: error });
+    throw error;
+  }
+}
+
 /** Talks to Step Functions in AWS, and to the local runtime's Step Functions endpoint (AWS_ENDPOINT_URL_SFN) locally. */
 export class StepFunctionsWorkflow implements Workflow {
   constructor(
-    /** Read when needed: completeTask needs the token alone. */
+    /** Read when needed: answering a task needs the token alone. */
     private readonly stateMachineArn: () => string,
     private readonly sfn: SFNClient = awsClient(new SFNClient({}), 'Step Functions'),
   ) {}
@@ -46,12 +57,11 @@ export class StepFunctionsWorkflow implements Workflow {
   }
 
   async completeTask(taskToken: string, output: Record<string, unknown>): Promise<void> {
-    try {
-      await this.sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
-    } catch (error) {
-      if (waitIsOver(error)) throw new WaitEndedError('the workflow no longer waits on this task', { cause: error });
-      throw error;
-    }
+    await answering(() => this.sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) })));
+  }
+
+  async failTask(taskToken: string, error: string, cause: string): Promise<void> {
+    await answering(() => this.sfn.send(new SendTaskFailureCommand({ taskToken, error, cause })));
   }
 
   async running(): Promise<Set<string>> {

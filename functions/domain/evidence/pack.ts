@@ -135,6 +135,7 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
       row('how', t.values.linkByMail),
       ...eventsOfType(trail, 'verification.requested').flatMap((e) => [row('requestedAt', at(e.at)), row('expiresAt', at(e.detail.expiresAt))]),
       request.verifiedAt ? row('confirmedAt', at(request.verifiedAt)) : row('confirmedAt', t.values.notVerified),
+      ...eventsOfType(trail, 'verification.left_unticked').map((e) => fill(t.lines.leftUnticked, { at: at(e.at) })),
     );
   }
 

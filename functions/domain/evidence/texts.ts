@@ -40,6 +40,7 @@ const LINE_PLACEHOLDERS = {
   /** An entered request (phone, post, in person): there is no raw mail, and the pack says how it came instead. */
   noRawMessageEntered: ['channel'],
   mailWithheld: ['at', 'kind', 'reason'],
+  leftUnticked: ['at'],
   transfer: ['dayOff', 'workingDay', 'basis'],
   term: ['amount', 'unit'],
   ruleDataSame: ['digest'],

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { eventsOfType } from '../../../functions/domain/audit.ts';
 import { ConflictError, InvalidTokenError, MailDeferred, ValidationError } from '../../../functions/domain/errors.ts';
 import { hashSecretCode, newSecretCode } from '../../../functions/domain/secret-code.ts';
 import { confirmVerification } from '../../../functions/use-cases/confirm-verification.ts';
@@ -717,7 +718,7 @@ describe('confirmVerification', () => {
     expect(mailsTo(s, EMAIL)).toHaveLength(1);
   });
 
-  it('leaves unconfirmed, and its wait untouched, a request someone else made for the address that joined the link unticked', async () => {
+  it('closes at once, unconfirmed and with no mail, a request someone else made for the address that joined the link and was left unticked', async () => {
     const { s, request, code } = await linkSent();
     // A stranger asks, in the person's name, to erase their data: no mail of its own, it waits on the person's link.
     const stranger = await placeRequest(s, ['erasure'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
@@ -726,13 +727,71 @@ describe('confirmVerification', () => {
     expect((await requestsOfCode(s.deps, code)).map((r) => r.id)).toEqual([request.id, stranger.id]);
     // The person presses "Confirm" for their own request, ticking nothing else.
     expect(await confirmVerification(s.deps, code)).toEqual({ confirmed: [request.id], notConfirmed: [stranger.id] });
-    const left = await s.deps.requests.get(stranger.id);
-    expect([left.status, left.verifiedAt]).toEqual(['AWAITING_VERIFICATION', undefined]);
     expect(s.workflow.completed.map((c) => c.taskToken)).toEqual([`token-${request.id}`]);
-    expect(await auditTypes(s, stranger.id)).not.toContain('verification.confirmed');
+    // Its wait ends now, with the failure AwaitVerification catches as a timeout: CloseUnverified closes it.
+    expect(s.workflow.failed).toEqual([{ taskToken: `token-${stranger.id}`, error: 'left_unticked' }]);
+    expect(await closeUnverified(s.deps, stranger.id)).toEqual({ confirmed: false });
+    expect(await s.deps.requests.get(stranger.id)).toMatchObject({ status: 'CLOSED_UNVERIFIED', closedAt: NOW.toISOString() });
+    expect((await s.deps.requests.get(stranger.id)).verifiedAt).toBeUndefined();
+    expect(await auditTypes(s, stranger.id)).toEqual(['request.received', 'status.changed', 'verification.requested', 'verification.left_unticked', 'status.changed']);
+    // The receipt with the link, and nothing about the stranger's request.
+    expect(mailsTo(s, EMAIL)).toHaveLength(1);
     // The link is used: the request left out cannot be confirmed by pressing again.
     await expect(confirmVerification(s.deps, code, [stranger.id])).rejects.toBeInstanceOf(InvalidTokenError);
-    expect((await s.deps.requests.get(stranger.id)).verifiedAt).toBeUndefined();
+  });
+
+  it('loses no request left unticked to a crash after the press: the wait\'s timeout closes it as the press would have, with no mail', async () => {
+    const s = systemFor('profiles/demo.json');
+    // The stranger's request came first, so the link was mailed for it: a closing answer would normally follow it.
+    const stranger = await placeRequest(s, ['erasure'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
+    await stepRuns(s, stranger.id, codeOf('c'));
+    const own = await placeRequest(s, ['access'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
+    await stepRuns(s, own.id, codeOf('d'));
+    s.workflow.failTask = () => Promise.reject(new Error('the function stopped here'));
+    await expect(confirmVerification(s.deps, codeOf('c'), [own.id])).rejects.toThrow('the function stopped here');
+    expect((await s.deps.requests.get(stranger.id)).status).toBe('AWAITING_VERIFICATION');
+    // Days later its wait times out.
+    s.setNow(new Date(NOW.getTime() + 72 * HOUR));
+    expect(await closeUnverified(s.deps, stranger.id)).toEqual({ confirmed: false });
+    expect((await s.deps.requests.get(stranger.id)).status).toBe('CLOSED_UNVERIFIED');
+    expect(mailsTo(s, EMAIL).map((mail) => mail.text.includes(stranger.id))).toEqual([true]);
+    expect(eventsOfType(await s.deps.audit.list(stranger.id), 'mail.withheld')).toEqual([]);
+  });
+
+  it('closes without a mail or a new link a request left unticked whose wait went to the operator (an execution on a definition that does not catch it), once resumed', async () => {
+    const { s, request, code } = await linkSent();
+    const stranger = await placeRequest(s, ['erasure'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
+    await stepRuns(s, stranger.id, codeOf('d'));
+    await confirmVerification(s.deps, code, [request.id]);
+    // The previous definition took the failure to NeedsAttention; the operator resumes AwaitVerification.
+    await requestVerification(s.deps, stranger.id, 'token-resumed', new Date(NOW.getTime() + 72 * HOUR), () => ({ code: codeOf('e'), codeHash: hashSecretCode(codeOf('e')) }));
+    expect((await s.deps.requests.get(stranger.id)).status).toBe('CLOSED_UNVERIFIED');
+    expect(mailsTo(s, EMAIL)).toHaveLength(1);
+    await expect(s.deps.verifications.peek(hashSecretCode(codeOf('e')), NOW)).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
+  it('lists on the link\'s page the request it was mailed for, then the others in the order they were received', async () => {
+    const { s, request, code } = await linkSent();
+    const earlier = await placeRequest(s, ['erasure'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
+    s.setNow(new Date(NOW.getTime() + 60_000));
+    const later = await placeRequest(s, ['blocking'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
+    // The later one's step runs first, so it joins the link first.
+    await stepRuns(s, later.id, codeOf('d'));
+    await stepRuns(s, earlier.id, codeOf('e'));
+    expect((await s.deps.verifications.peek(hashSecretCode(code), NOW)).waiting).toEqual([request.id, later.id, earlier.id]);
+    expect((await requestsOfCode(s.deps, code)).map((r) => r.id)).toEqual([request.id, earlier.id, later.id]);
+  });
+
+  it('lists on the link\'s page the request it was mailed for, then the others in the order they were received', async () => {
+    const { s, request, code } = await linkSent();
+    const earlier = await placeRequest(s, ['erasure'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
+    s.setNow(new Date(NOW.getTime() + 60_000));
+    const later = await placeRequest(s, ['blocking'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
+    // The later one's step runs first, so it joins the link first.
+    await stepRuns(s, later.id, codeOf('d'));
+    await stepRuns(s, earlier.id, codeOf('e'));
+    expect((await s.deps.verifications.peek(hashSecretCode(code), NOW)).waiting).toEqual([request.id, later.id, earlier.id]);
+    expect((await requestsOfCode(s.deps, code)).map((r) => r.id)).toEqual([request.id, earlier.id, later.id]);
   });
 
   it('refuses a ticked reference that does not wait on the link, confirming nothing', async () => {
@@ -756,9 +815,13 @@ describe('confirmVerification', () => {
     // The page lists both, none ticked; the person ticks the request they made.
     expect((await requestsOfCode(s.deps, codeOf('c'))).map((r) => r.id)).toEqual([stranger.id, own.id]);
     expect(await confirmVerification(s.deps, codeOf('c'), [own.id])).toEqual({ confirmed: [own.id], notConfirmed: [stranger.id] });
-    const left = await s.deps.requests.get(stranger.id);
-    expect([left.status, left.verifiedAt]).toEqual(['AWAITING_VERIFICATION', undefined]);
     expect(s.workflow.completed.map((c) => c.taskToken)).toEqual([`token-${own.id}`]);
+    expect(s.workflow.failed).toEqual([{ taskToken: `token-${stranger.id}`, error: 'left_unticked' }]);
+    // The link was mailed for the stranger's request, yet its closing sends nothing: the person just saw it close.
+    expect(await closeUnverified(s.deps, stranger.id)).toEqual({ confirmed: false });
+    const left = await s.deps.requests.get(stranger.id);
+    expect([left.status, left.verifiedAt]).toEqual(['CLOSED_UNVERIFIED', undefined]);
+    expect(mailsTo(s, EMAIL)).toHaveLength(1);
   });
 
   it('confirms what the person ticked though the request the link was mailed for is closed; a choice of none is refused before the link is used', async () => {
