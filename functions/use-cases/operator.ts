@@ -87,6 +87,17 @@ export async function basisText(jurisdiction: string, basis: RefusalBasis | stri
 }
 
 /**
+ * Takes the request's pending decision, so that no other operator (nor the workflow) acts on it too: a ConflictError
+ * saying `stale` when the request no longer waits for one — another got there first.
+ */
+async function takePendingDecision(deps: Pick<Dependencies, 'decisions'>, request: DataSubjectRequest, stale: string) {
+  if (request.status !== 'AWAITING_DECISION') throw new ConflictError(stale);
+  return deps.decisions.take(request.id).catch((error: unknown) => {
+    throw error instanceof NotFoundError ? new ConflictError(stale) : error;
+  });
+}
+
+/**
  * Records the operator's decision on a waiting request and releases its workflow, which then moves the request on
  * (ApplyDecision). If the wait has already ended (timed out and escalated), the pending decision is put back and
  * the operator is told, so nothing is left half-done.
@@ -114,11 +125,7 @@ export async function decide(deps: Dependencies, requestId: string, input: Decis
   // The basis is checked against the request before the pending decision is taken, so a typo loses nothing.
   const basis = approved ? undefined : await resolveBasis(deps.profile.jurisdiction, types, input.basis);
   // The request exists (read above): no pending decision means another operator (or the workflow) got there first.
-  const stale = () => new ConflictError(`${requestId} is no longer waiting for a decision: it was decided or moved on meanwhile`);
-  if (request.status !== 'AWAITING_DECISION') throw stale();
-  const pending = await deps.decisions.take(requestId).catch((error: unknown) => {
-    throw error instanceof NotFoundError ? stale() : error;
-  });
+  const pending = await takePendingDecision(deps, request, `${requestId} is no longer waiting for a decision: it was decided or moved on meanwhile`);
   try {
     await deps.requests.amend(
       requestId,
@@ -173,11 +180,7 @@ export async function closeAsNotARequest(deps: Dependencies, requestId: string, 
   if (request.status === 'RECEIVED' || request.status === 'AWAITING_VERIFICATION') {
     throw new ConflictError(`${requestId} waits for its address to confirm the link: unconfirmed, it closes by itself when the link expires; confirmed, it waits for an operator, who may then close it as not a request`);
   }
-  const stale = () => new ConflictError(`${requestId} is no longer waiting for an operator: it was decided or moved on meanwhile`);
-  if (request.status !== 'AWAITING_DECISION') throw stale();
-  const pending = await deps.decisions.take(requestId).catch((error: unknown) => {
-    throw error instanceof NotFoundError ? stale() : error;
-  });
+  const pending = await takePendingDecision(deps, request, `${requestId} is no longer waiting for an operator: it was decided or moved on meanwhile`);
   try {
     await deps.requests.amend(
       requestId,

@@ -31,6 +31,13 @@ function toHeldMail({ pk: _pk, sk: _sk, heldList: _listed, heldAt: _at, [EXPIRES
   return mail as unknown as Stored;
 }
 
+/** The list's part of the held-mail index: what is still held, arrived since `since` (older is past its term). */
+const listedSince = (since: Date) => ({
+  IndexName: HELD_INDEX,
+  KeyConditionExpression: 'heldList = :listed AND heldAt >= :since',
+  ExpressionAttributeValues: { ':listed': LISTED, ':since': since.toISOString() },
+});
+
 export class DynamoHeldMailStore implements HeldMailStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -56,9 +63,7 @@ export class DynamoHeldMailStore implements HeldMailStore {
     const page = await this.db.send(
       new QueryCommand({
         TableName: this.table,
-        IndexName: HELD_INDEX,
-        KeyConditionExpression: 'heldList = :listed AND heldAt >= :since',
-        ExpressionAttributeValues: { ':listed': LISTED, ':since': since.toISOString() },
+        ...listedSince(since),
         ScanIndexForward: false,
         Limit: limit,
         ExclusiveStartKey: keyOfCursor(cursor, CURSOR_PROBLEM),
@@ -82,9 +87,7 @@ export class DynamoHeldMailStore implements HeldMailStore {
       const page = await this.db.send(
         new QueryCommand({
           TableName: this.table,
-          IndexName: HELD_INDEX,
-          KeyConditionExpression: 'heldList = :listed AND heldAt >= :since',
-          ExpressionAttributeValues: { ':listed': LISTED, ':since': since.toISOString() },
+          ...listedSince(since),
           Select: 'COUNT',
           ExclusiveStartKey: startKey,
         }),
