@@ -1,6 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
 import { DynamoAuditLog } from './adapters/dynamodb/audit-log.ts';
-import { withHeadsKnown } from './adapters/dynamodb/audited-write.ts';
 import { documentClient } from './adapters/dynamodb/client.ts';
 import { lazy } from './adapters/lazy.ts';
 import { DynamoRequestStore } from './adapters/dynamodb/request-store.ts';
@@ -253,12 +252,6 @@ async function moreRules(profile: OperatorProfile, codes: readonly string[]) {
   const needed = needsBaseHolidays({ calendarOverrides: profile.calendarOverrides }, [...codes], documents);
   return { documents, baseHolidays: needed ? (await import('./adapters/holidays/date-holidays.ts')).dateHolidays() : undefined };
 }
-
-/**
- * Runs one invocation of a function: what the adapters learn in it for its own later calls (the heads of the audit
- * trails it moves) is kept for it alone, never for the sandbox's next invocation (see audited-write.ts).
- */
-export const oneInvocation = withHeadsKnown;
 
 let shared: Promise<Dependencies> | undefined;
 /** The dependencies of this process (one Lambda sandbox, or the local runtime); a failed start is tried again on the next call. */

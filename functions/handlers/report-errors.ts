@@ -1,4 +1,4 @@
-import { oneInvocation } from '../composition.ts';
+import { oneInvocation } from '../adapters/invocation-scope.ts';
 import { DerbesError, errorCodeOf, withoutAddresses } from '../domain/errors.ts';
 import { logger } from './logger.ts';
 

@@ -1,4 +1,5 @@
-import { dependencies, oneInvocation } from '../composition.ts';
+import { oneInvocation } from '../adapters/invocation-scope.ts';
+import { dependencies } from '../composition.ts';
 import { purgeExpired, type PurgeReport } from '../use-cases/retention.ts';
 import { logger } from './logger.ts';
 

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAuditLog } from '../../functions/adapters/dynamodb/audit-log.ts';
-import { HEADS_INDEX, withHeadsKnown, writeAudited } from '../../functions/adapters/dynamodb/audited-write.ts';
+import { HEADS_INDEX, writeAudited } from '../../functions/adapters/dynamodb/audited-write.ts';
+import { oneInvocation } from '../../functions/adapters/invocation-scope.ts';
 import { DynamoBreachRegister } from '../../functions/adapters/dynamodb/breach-register.ts';
 import { DynamoRequestStore } from '../../functions/adapters/dynamodb/request-store.ts';
 import { DynamoSentMailLedger } from '../../functions/adapters/dynamodb/sent-mail-ledger.ts';
@@ -213,7 +214,7 @@ describe('the audit trail as a hash chain in DynamoDB', () => {
     await store.create(request, { type: 'request.received', detail: { channel: 'web', types: ['access'], dueAt: request.deadline.dueAt, ruleId: 'kz' } });
     const sent: AuditEvent = { type: 'mail.sent', detail: { template: 'receipt', messageId: '<r@derbes.local>', sha256: 'a'.repeat(64) } };
     const step = (phases: { paused: Promise<void>; pausing: () => void }) =>
-      withHeadsKnown(async () => {
+      oneInvocation(async () => {
         await store.transition(request.id, 'RECEIVED', 'AWAITING_VERIFICATION');
         await ledger.confirm({ requestId: request.id, kind: 'receipt', round: 1 }, '<r@derbes.local>', sent);
         phases.pausing();
@@ -236,7 +237,7 @@ describe('the audit trail as a hash chain in DynamoDB', () => {
     expect((await audit().list(request.id)).map((e) => e.type)).toEqual(['request.received', 'status.changed', 'mail.sent', 'deadline.step', 'verification.requested']);
     // A later invocation knows nothing of the heads an earlier one moved: it reads the head.
     headReads.count = 0;
-    await withHeadsKnown(() => new DynamoAuditLog(counting, ddb.tables.audit).append(request.id, { type: 'deadline.step', detail: { kind: 'lastDay', at: '2026-11-22T00:00:00.000Z' } }));
+    await oneInvocation(() => new DynamoAuditLog(counting, ddb.tables.audit).append(request.id, { type: 'deadline.step', detail: { kind: 'lastDay', at: '2026-11-22T00:00:00.000Z' } }));
     expect(headReads.count).toBe(1);
   });
 

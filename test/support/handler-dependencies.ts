@@ -15,8 +15,3 @@ export async function dependencies(): Promise<Dependencies> {
   if (!current) throw new Error('no dependencies set for the handler: call useHandlerDependencies first');
   return current();
 }
-
-/** The ports are in memory: an invocation has nothing of its own to keep. */
-export function oneInvocation<T>(run: () => Promise<T>): Promise<T> {
-  return run();
-}

@@ -1,9 +1,9 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../../domain/audit.ts';
 import { chainEvents, type ChainHead } from '../../domain/audit-chain.ts';
 import { ChainBrokenError, ConflictError } from '../../domain/errors.ts';
+import { keptForThisInvocation } from '../invocation-scope.ts';
 
 /**
  * Audit table layout:
@@ -54,17 +54,12 @@ export function toHead(item: Record<string, unknown>): ChainHead {
 }
 
 /**
- * The heads one invocation moved, by table and trail: its next write to a trail links to the head it left there, not
- * to a read of it. Should another writer have moved the head since, the head's condition fails and the write reads it
- * and is made again, as when two writers meet. Kept for one invocation only (withHeadsKnown): a head this process
- * moved in an earlier one has most likely moved on in other functions since.
+ * The heads the current invocation moved, by table and trail: its next write to a trail links to the head it left
+ * there, not to a read of it. Should another writer have moved the head since, the head's condition fails and the
+ * write reads it and is made again, as when two writers meet. Kept for one invocation only (invocation-scope.ts): a
+ * head this process moved in an earlier one has most likely moved on in other functions since.
  */
-const movedHeads = new AsyncLocalStorage<Map<string, ChainHead>>();
-
-/** Runs one invocation with the heads it moves known to its later writes (see movedHeads). */
-export function withHeadsKnown<T>(run: () => Promise<T>): Promise<T> {
-  return movedHeads.run(new Map(), run);
-}
+const movedHeads = () => keptForThisInvocation('audit heads moved', () => new Map<string, ChainHead>());
 
 const headKey = (table: string, trail: string) => `${table}\n${trail}`;
 
@@ -106,7 +101,7 @@ function chainItems(table: string, append: TrailAppend, head: ChainHead | undefi
  */
 export async function writeAudited(db: DynamoDBDocumentClient, auditTable: string, records: TransactItem[], appends: TrailAppend[], at: Date): Promise<void> {
   const trails = appends.filter((append) => append.events.length > 0);
-  const known = movedHeads.getStore();
+  const known = movedHeads();
   for (let attempt = 1; ; attempt++) {
     const heads = await Promise.all(
       trails.map((append) => {

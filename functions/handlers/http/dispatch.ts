@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { oneInvocation } from '../../composition.ts';
+import { oneInvocation } from '../../adapters/invocation-scope.ts';
 import { json, type Result } from './responses.ts';
 
 export type Route = (event: APIGatewayProxyEventV2) => Promise<Result>;
