@@ -1,3 +1,4 @@
+import { oneInvocation } from '../adapters/invocation-scope.ts';
 import { DerbesError, errorCodeOf, withoutAddresses } from '../domain/errors.ts';
 import { logger } from './logger.ts';
 
@@ -46,12 +47,12 @@ Object.defineProperty(ReportedError, 'name', { value: 'ReportedError' });
 /**
  * Wraps a Lambda handler so that what reaches the logs, the invocation result and the Step Functions history is
  * an error code and a clean message, never the text of a foreign error. The code becomes the error's name, so the
- * state machine's Retry (transient codes) and Catch see what failed.
+ * state machine's Retry (transient codes) and Catch see what failed. Each invocation runs as one (oneInvocation).
  */
 export function reportingErrors<E, R, C = void>(what: string, handler: (event: E, context: C) => Promise<R>): (event: E, context: C) => Promise<R> {
   return async (event: E, context: C) => {
     try {
-      return await handler(event, context);
+      return await oneInvocation(() => handler(event, context));
     } catch (error) {
       const report = errorReport(error);
       logger.error(`${what} failed`, { errorCode: report.code, errorKind: report.kind, errorMessage: report.message, frames: report.frames });

@@ -15,7 +15,7 @@ const STATUS_MOVES_TOLERATED = 3;
 export async function amendAsItStands(requests: RequestStore, read: DataSubjectRequest, changes: Changes, events: AuditEvent[], check?: (current: DataSubjectRequest) => void): Promise<DataSubjectRequest> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await requests.amend(read.id, read.status, changes, events, check);
+      return await requests.amend(read, read.status, changes, events, check);
     } catch (error) {
       if (!(error instanceof ConflictError) || attempt === STATUS_MOVES_TOLERATED) throw error;
       const again = await requests.get(read.id);

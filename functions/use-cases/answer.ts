@@ -213,5 +213,5 @@ export async function answerRequest(
     const language = deps.profile.defaultLanguage;
     await alertOperator(deps, request, 'partialAnswer', { sources: (await loadMessages(language)).list(unfinished.map(({ source }) => `${localize(source.description, language)} (${source.id})`)) });
   }
-  await deps.requests.transition(requestId, 'IN_PROGRESS', 'COMPLETED', { closedAt: deps.clock.now().toISOString() });
+  await deps.requests.transition(request, 'IN_PROGRESS', 'COMPLETED', { closedAt: deps.clock.now().toISOString() });
 }

@@ -21,8 +21,8 @@ export function onBehalfOf(deps: Dependencies, actor: OperatorActor): Dependenci
     }),
     requests: overriding<RequestStore>(deps.requests, {
       create: (request, event, idempotency) => deps.requests.create(request, named(event), idempotency),
-      transition: (id, from, to, changes, also) => deps.requests.transition(id, from, to, changes, also?.map(named)),
-      amend: (id, status, changes, events, check) => deps.requests.amend(id, status, changes, events.map(named), check),
+      transition: (which, from, to, changes, also) => deps.requests.transition(which, from, to, changes, also?.map(named)),
+      amend: (which, status, changes, events, check) => deps.requests.amend(which, status, changes, events.map(named), check),
     }),
     sentMail: overriding<SentMailLedger>(deps.sentMail, {
       confirm: (key, messageId, event) => deps.sentMail.confirm(key, messageId, named(event)),

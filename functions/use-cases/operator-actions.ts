@@ -56,7 +56,7 @@ export async function classify(deps: Dependencies, requestId: string, input: unk
   if (request.types.length) throw new ConflictError(`${requestId} is already a request of ${request.types.join(', ')}; decide it instead`);
   if (request.status !== 'AWAITING_DECISION') throw new ConflictError(`${requestId} is not waiting for an operator (${request.status})`);
   const classified = await deps.requests.amend(
-    requestId,
+    request,
     'AWAITING_DECISION',
     { types },
     [{ type: 'request.classified', detail: { types, operator: actor } }],

@@ -128,7 +128,7 @@ export async function decide(deps: Dependencies, requestId: string, input: Decis
   const pending = await takePendingDecision(deps, request, `${requestId} is no longer waiting for a decision: it was decided or moved on meanwhile`);
   try {
     await deps.requests.amend(
-      requestId,
+      request,
       'AWAITING_DECISION',
       {
         decision: { approved, decidedAt: deps.clock.now().toISOString(), decidedBy: operatorName(actor), reason: input.reason, ...(basis && { basis }), answer: input.answer },
@@ -219,10 +219,10 @@ export async function applyDecision(
   if (!request.decision) throw new NotPermittedError(`request ${requestId} was released without a recorded decision`);
   const approved = request.decision.approved === true;
   if (approved) {
-    await deps.requests.transition(requestId, 'AWAITING_DECISION', 'IN_PROGRESS');
+    await deps.requests.transition(request, 'AWAITING_DECISION', 'IN_PROGRESS');
     return { approved };
   }
-  const refused = await deps.requests.transition(requestId, 'AWAITING_DECISION', 'REFUSED', { closedAt: deps.clock.now().toISOString() });
+  const refused = await deps.requests.transition(request, 'AWAITING_DECISION', 'REFUSED', { closedAt: deps.clock.now().toISOString() });
   // A refusal is decided with a basis; one recorded without (before bases were required) cites the rule it was answered under.
   const basis = await basisText(deps.profile.jurisdiction, refused.decision?.basis, refused.language, inLanguage(refused.deadline.rule.citation, refused.language));
   await notifyPerson(deps, refused, 'refusal', { reason: refused.decision?.reason ?? '', basis });

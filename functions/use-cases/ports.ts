@@ -31,6 +31,15 @@ export interface Idempotency {
 /** What an amendment changes: fields, or fields made from the request as it now stands. */
 export type Changes = Partial<DataSubjectRequest> | ((current: DataSubjectRequest) => Partial<DataSubjectRequest>);
 
+/**
+ * Which request a change is written to: its id, or the request as the caller holds it from this store (read, or
+ * returned by a write). Given the request, the store writes on that reading without reading the item first; the write
+ * still holds only if nobody wrote the request since, else the store reads it again and applies the change to that.
+ */
+export type RequestRef = string | DataSubjectRequest;
+
+export const requestIdOf = (which: RequestRef): string => (typeof which === 'string' ? which : which.id);
+
 export interface RequestStore {
   /**
    * Writes the request, its first audit event and the idempotency marker in one transaction. A key seen before
@@ -44,7 +53,7 @@ export interface RequestStore {
    * Moves the request from one status to another only if it is still in `from`, and records the change
    * (plus `also`, e.g. verification.confirmed) in the audit trail in the same transaction.
    */
-  transition(id: string, from: RequestStatus, to: RequestStatus, changes?: Partial<DataSubjectRequest>, also?: AuditEvent[]): Promise<DataSubjectRequest>;
+  transition(which: RequestRef, from: RequestStatus, to: RequestStatus, changes?: Partial<DataSubjectRequest>, also?: AuditEvent[]): Promise<DataSubjectRequest>;
   /**
    * Records that the person confirmed the request's link (once): `marked` now, `already` by an earlier confirmation,
    * `closed` if the request no longer waits for one; with the request as it stands after. A request for which
@@ -57,7 +66,7 @@ export interface RequestStore {
    * `changes` given as a function is made from the request as read before each attempt: what adds to a list (a
    * reply, a note) then keeps what a concurrent writer added.
    */
-  amend(id: string, status: RequestStatus, changes: Changes, events: AuditEvent[], check?: (current: DataSubjectRequest) => void): Promise<DataSubjectRequest>;
+  amend(which: RequestRef, status: RequestStatus, changes: Changes, events: AuditEvent[], check?: (current: DataSubjectRequest) => void): Promise<DataSubjectRequest>;
   /** Every request of one address (by its person key), newest first, from the person index (never a scan). */
   findByPerson(personKey: string): Promise<DataSubjectRequest[]>;
   /**

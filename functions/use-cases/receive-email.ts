@@ -45,7 +45,7 @@ async function keepReply(deps: Dependencies, request: DataSubjectRequest, reply:
   if (!reply.text && !messageId) return request;
   // Made from the request as it stands at each attempt: a reply kept at the same instant by another delivery stays.
   // Its Message-ID is the person's latest mail, which what we send next answers, whether or not its words are kept.
-  return deps.requests.amend(request.id, request.status, (current) => {
+  return deps.requests.amend(request, request.status, (current) => {
     const replies = current.replies ?? [];
     const kept = reply.text && replies.length < MAX_KEPT_REPLIES && !replies.some((r) => r.sesMessageId === reply.sesMessageId);
     return { ...(kept && { replies: [...replies, reply] }), ...(messageId && { latestMail: messageId }) };

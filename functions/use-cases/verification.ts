@@ -71,14 +71,14 @@ async function awaitingVerification(
   if (request.status !== 'RECEIVED' && !also.length) return { request, overtaken: false };
   return writtenOrOvertaken(deps, request, () =>
     request.status === 'RECEIVED'
-      ? deps.requests.transition(request.id, 'RECEIVED', 'AWAITING_VERIFICATION', {}, also)
-      : deps.requests.amend(request.id, 'AWAITING_VERIFICATION', {}, also),
+      ? deps.requests.transition(request, 'RECEIVED', 'AWAITING_VERIFICATION', {}, also)
+      : deps.requests.amend(request, 'AWAITING_VERIFICATION', {}, also),
   );
 }
 
 /** AWAITING_VERIFICATION → IN_PROGRESS; found moved meanwhile (a PlanFulfilment after a short wait), as it stands. */
 async function begin(deps: Pick<Dependencies, 'requests'>, request: DataSubjectRequest): Promise<DataSubjectRequest> {
-  return (await writtenOrOvertaken(deps, request, () => deps.requests.transition(request.id, 'AWAITING_VERIFICATION', 'IN_PROGRESS'))).request;
+  return (await writtenOrOvertaken(deps, request, () => deps.requests.transition(request, 'AWAITING_VERIFICATION', 'IN_PROGRESS'))).request;
 }
 
 /**
@@ -129,6 +129,10 @@ export async function requestVerification(
   expiresAt: Date,
   newCode: () => { code: string; codeHash: string },
 ): Promise<void> {
+  // The token is kept per request, so whichever link is confirmed releases the wait that is current then. Kept before
+  // the request is read: a link confirmed before the read shows here as verifiedAt, one confirmed after it finds this
+  // token to release.
+  await deps.verifications.putTask(requestId, taskToken, expiresAt.toISOString());
   let request = await deps.requests.get(requestId);
   if (request.verifiedAt) {
     request = await enterVerification(deps, request);
@@ -146,13 +150,7 @@ export async function requestVerification(
     return;
   }
   if (request.status !== 'RECEIVED' && request.status !== 'AWAITING_VERIFICATION') return;
-  const recipientKey = await deps.personKey(request.email);
-  // The token is kept per request, so whichever link is confirmed releases the wait that is current then.
-  await deps.verifications.putTask(requestId, taskToken, expiresAt.toISOString());
-  // A link confirmed between the read above and keeping this token released the token kept before, not this one.
-  const settled = await deps.requests.get(requestId);
-  if (settled.verifiedAt) return releaseVerificationWait(deps, taskToken, settled);
-  await mailLink(deps, request, recipientKey, expiresAt, newCode, 1);
+  await mailLink(deps, request, await deps.personKey(request.email), expiresAt, newCode, 1);
 }
 
 /**
@@ -349,7 +347,7 @@ export async function closeUnverified(deps: Dependencies, requestId: string): Pr
     if (closing === 'send') await mailClosing(deps, request);
     else if (closing === 'withhold') await deps.audit.append(requestId, { type: 'mail.withheld', detail: { template: 'closedUnverified', reason: 'not_mailed_before' } });
     try {
-      request = await deps.requests.transition(requestId, 'AWAITING_VERIFICATION', 'CLOSED_UNVERIFIED', { closedAt: deps.clock.now().toISOString() });
+      request = await deps.requests.transition(request, 'AWAITING_VERIFICATION', 'CLOSED_UNVERIFIED', { closedAt: deps.clock.now().toISOString() });
     } catch (error) {
       // Confirmed while the closing answer went out (the store refuses to close a confirmed request): the answer
       // still comes, the trail shows both.

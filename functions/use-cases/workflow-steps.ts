@@ -39,10 +39,10 @@ export async function planFulfilment(deps: Dependencies, requestId: string): Pro
   // In progress already, it began as it was confirmed, where its confirmation may have stopped short of the ledger
   // (the ledger records a withdrawal once).
   if (request.gpc && (request.status === 'AWAITING_VERIFICATION' || request.status === 'IN_PROGRESS')) await applyGlobalPrivacyControl(deps, request);
-  if (request.status === 'AWAITING_VERIFICATION') request = await deps.requests.transition(requestId, 'AWAITING_VERIFICATION', 'IN_PROGRESS');
+  if (request.status === 'AWAITING_VERIFICATION') request = await deps.requests.transition(request, 'AWAITING_VERIFICATION', 'IN_PROGRESS');
   const reasons = reviewReasons(deps, request);
   if (reasons.length && request.status === 'IN_PROGRESS') {
-    await deps.requests.transition(requestId, 'IN_PROGRESS', 'AWAITING_DECISION', {}, [{ type: 'decision.requested', detail: { reasons: await describeReasons(reasons, 'en'), kinds: reasons } }]);
+    await deps.requests.transition(request, 'IN_PROGRESS', 'AWAITING_DECISION', {}, [{ type: 'decision.requested', detail: { reasons: await describeReasons(reasons, 'en'), kinds: reasons } }]);
   }
   // A decision may change what the request is (an unclear mail classified): then every source stands ready.
   const sources = reasons.length ? deps.profile.sources : plannedSources(deps.profile, request.types);

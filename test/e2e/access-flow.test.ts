@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -8,6 +8,7 @@ import { documentClient } from '../../functions/adapters/dynamodb/client.ts';
 import { DynamoRequestStore } from '../../functions/adapters/dynamodb/request-store.ts';
 import { Settings } from '../../functions/config/settings.ts';
 import { freePort } from '../../infra/local/free-port.ts';
+import { usedBetween, type MeterReading } from '../../infra/local/meter.ts';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
 import { MailSink, verificationLink } from '../support/mail-sink.ts';
 import { postJson, startTestSystem } from '../support/local-system.ts';
@@ -16,6 +17,7 @@ const PERSON = 'aigerim@example.kz';
 let sink: MailSink;
 let system: RunningSystem;
 const dataDir = mkdtempSync(join(tmpdir(), 'derbes-e2e-access-'));
+const meterFile = join(dataDir, 'meter.json');
 let internalPorts: { dynamodb: number; s3: number; sfn: number; secrets: number };
 
 /** The answer mail goes out just before the status changes; give the write a moment. */
@@ -36,7 +38,7 @@ const stores = () => ({
 beforeAll(async () => {
   sink = await new MailSink().start();
   internalPorts = { dynamodb: await freePort(), s3: await freePort(), sfn: await freePort(), secrets: await freePort() };
-  system = await startTestSystem({ dataDir, internalPorts, mailRelayUrl: sink.url, ownDatabase: true });
+  system = await startTestSystem({ dataDir, internalPorts, mailRelayUrl: sink.url, ownDatabase: true, meterFile });
 });
 afterAll(async () => {
   await system?.stop();
@@ -178,6 +180,45 @@ describe('an access request from the web', () => {
     expect(second.body.reference).toBe(first.body.reference);
     await sink.waitFor((m) => m.subject.includes(String(first.body.reference)) && m.text.includes('/verify?code='));
     expect(sink.messages.filter((m) => m.subject.includes(String(first.body.reference)) && m.text.includes('Reference number'))).toHaveLength(1);
+  });
+
+  it('reaches its receipt in 16 calls while its rate limits are idle: the API\'s 4 (two rate limits, the request with its trail, the start) and the verification step\'s 12 with the mail', async () => {
+    /** The meter as its file holds it once it has stood still for a second and a half (it is written every 250 ms). */
+    const settledMeter = async (): Promise<MeterReading> => {
+      const read = () => readFileSync(meterFile, 'utf8');
+      let last = read();
+      for (let still = 0; still < 5; ) {
+        await new Promise((r) => setTimeout(r, 300));
+        const now = read();
+        still = now === last ? still + 1 : 0;
+        last = now;
+      }
+      return JSON.parse(last) as MeterReading;
+    };
+    const receipted = async (email: string) => {
+      const { body } = await postJson(`${system.url}/api/requests`, { type: 'access', email, language: 'ru' });
+      await sink.waitFor((m) => m.subject.includes(String(body.reference)) && m.text.includes('/verify?code='));
+    };
+    await receipted('warm.calls@example.kz'); // each function has started (its secrets read) before the count
+    const before = await settledMeter();
+    await receipted('calls@example.kz');
+    const after = await settledMeter();
+    const callsOf = (fn: string) => usedBetween(before, after, (caller) => caller.startsWith(fn)).calls;
+    const { 'dynamodb:UpdateItem': rateLimits, ...api } = callsOf('HttpApiFunction');
+    expect(api).toEqual({ 'dynamodb:TransactWriteItems': 1, 'sfn:StartExecution': 1 });
+    // The client's bucket and everyone's: one conditional write each, two for a bucket in use (this file's requests
+    // come from one client).
+    expect(rateLimits).toBeGreaterThanOrEqual(2);
+    expect(rateLimits).toBeLessThanOrEqual(4);
+    // The task token, the request, the address's link (read, made), the move with its event (the trail's head read),
+    // the mail's claim, the address's and the hour's budgets, the mail, then its record (the head known) and the link marked mailed.
+    expect(callsOf('RequestVerificationFunction')).toEqual({
+      'dynamodb:PutItem': 2,
+      'dynamodb:GetItem': 3,
+      'dynamodb:TransactWriteItems': 3,
+      'dynamodb:UpdateItem': 3,
+      'ses:SendRawEmail': 1,
+    });
   });
 
   it('one link for requests made in three languages: its page in the language of the mail it came in, naming every request as a box, none ticked; the person ticks theirs', async () => {

@@ -3,6 +3,7 @@ import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, U
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAuditLog } from '../../functions/adapters/dynamodb/audit-log.ts';
 import { HEADS_INDEX, writeAudited } from '../../functions/adapters/dynamodb/audited-write.ts';
+import { oneInvocation } from '../../functions/adapters/invocation-scope.ts';
 import { DynamoBreachRegister } from '../../functions/adapters/dynamodb/breach-register.ts';
 import { DynamoRequestStore } from '../../functions/adapters/dynamodb/request-store.ts';
 import { DynamoSentMailLedger } from '../../functions/adapters/dynamodb/sent-mail-ledger.ts';
@@ -197,6 +198,47 @@ describe('the audit trail as a hash chain in DynamoDB', () => {
     expect(headReads.count).toBe(2); // the failed first write's check of the head, then the read before the second
     expect(await verifyTrail(deps(), existing)).toMatchObject({ verified: true, events: 6 });
     expect((await eventKeys(existing)).map((e) => e.type)).toContain('deadline.step');
+  });
+
+  it('in one invocation, a trail it moved is written on the head it left, unread; moved meanwhile by another writer, the write reads it and the chain holds', async () => {
+    const headReads = { count: 0 };
+    const counting = new Proxy(ddb.db, {
+      get: (target, name) =>
+        name === 'send'
+          ? (command: { input?: { Key?: { sk?: unknown } } }) => ((headReads.count += command instanceof GetCommand && command.input?.Key?.sk === 'HEAD' ? 1 : 0), target.send(command as never))
+          : Reflect.get(target, name),
+    });
+    const store = new DynamoRequestStore(counting, ddb.tables.requests, ddb.tables.audit);
+    const ledger = new DynamoSentMailLedger(counting, ddb.tables.requests, ddb.tables.audit);
+    const request = newRequest();
+    await store.create(request, { type: 'request.received', detail: { channel: 'web', types: ['access'], dueAt: request.deadline.dueAt, ruleId: 'kz' } });
+    const sent: AuditEvent = { type: 'mail.sent', detail: { template: 'receipt', messageId: '<r@derbes.local>', sha256: 'a'.repeat(64) } };
+    const step = (phases: { paused: Promise<void>; pausing: () => void }) =>
+      oneInvocation(async () => {
+        await store.transition(request.id, 'RECEIVED', 'AWAITING_VERIFICATION');
+        await ledger.confirm({ requestId: request.id, kind: 'receipt', round: 1 }, '<r@derbes.local>', sent);
+        phases.pausing();
+        await phases.paused;
+        await new DynamoAuditLog(counting, ddb.tables.audit).append(request.id, { type: 'verification.requested', detail: { expiresAt: '2026-11-23T10:00:00.000Z', joined: false } });
+      });
+    let resume!: () => void;
+    let pausing!: () => void;
+    const paused = new Promise<void>((resolve) => (resume = resolve));
+    const atPause = new Promise<void>((resolve) => (pausing = resolve));
+    const running = step({ paused, pausing });
+    await atPause;
+    // The move read the head the create left (another invocation's); the mail's write did not read the head again.
+    expect(headReads.count).toBe(1);
+    // Another function appends meanwhile, outside the step's invocation.
+    await audit().append(request.id, { type: 'deadline.step', detail: { kind: 'reminder', at: '2026-11-21T00:00:00.000Z' } });
+    resume();
+    await running;
+    expect(await verifyTrail(deps(), request.id)).toMatchObject({ verified: true, events: 5 });
+    expect((await audit().list(request.id)).map((e) => e.type)).toEqual(['request.received', 'status.changed', 'mail.sent', 'deadline.step', 'verification.requested']);
+    // A later invocation knows nothing of the heads an earlier one moved: it reads the head.
+    headReads.count = 0;
+    await oneInvocation(() => new DynamoAuditLog(counting, ddb.tables.audit).append(request.id, { type: 'deadline.step', detail: { kind: 'lastDay', at: '2026-11-22T00:00:00.000Z' } }));
+    expect(headReads.count).toBe(1);
   });
 
   it('a head moved again on the same day is no write of the heads index: its item keeps the day as the index key and the instant apart', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoLimits } from '../../functions/adapters/dynamodb/limits.ts';
 import { startTestDynamoDb, type TestDynamoDb } from '../support/dynamodb.ts';
 
@@ -42,6 +43,26 @@ describe('mail budgets', () => {
     expect(await limits.spendRecipient('a'.repeat(64), budget, at(24.1))).toBe(true);
     await limits.refundRecipient('a'.repeat(64));
     expect(await limits.spendRecipient('a'.repeat(64), budget, at(24.2))).toBe(true);
+  });
+
+  it('an address with room in its budget is charged in one write, its times not read first; a full one is read and its old times dropped', async () => {
+    const commands: string[] = [];
+    const counting = {
+      send: (command: { constructor: { name: string } }) => {
+        commands.push(command.constructor.name);
+        return ddb.db.send(command as never);
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const counted = new DynamoLimits(counting, ddb.tables.limits);
+    const budget = { max: 2, windowHours: 1 };
+    const start = Date.now();
+    expect(await counted.spendRecipient('b'.repeat(64), budget, new Date(start))).toBe(true);
+    expect(await counted.spendRecipient('b'.repeat(64), budget, new Date(start + 1000))).toBe(true);
+    expect(commands).toEqual(['UpdateCommand', 'UpdateCommand']);
+    expect(await counted.spendRecipient('b'.repeat(64), budget, new Date(start + 2000))).toBe(false);
+    // Past the window of the first, one more fits: read, the first dropped, written back with the new one.
+    expect(await counted.spendRecipient('b'.repeat(64), budget, new Date(start + 3_600_500))).toBe(true);
+    expect(await counted.spendRecipient('b'.repeat(64), budget, new Date(start + 3_600_600))).toBe(false);
   });
 
   it('the hour\'s budget refuses once spent, and says so once (for one alert)', async () => {

@@ -289,6 +289,33 @@ describe('two writers of one request', () => {
     expect(trail.filter((type) => type === 'deadline.extended')).toHaveLength(1);
   });
 
+  it('a writer that holds the request writes on it without reading it again, and reads it only when another wrote it since', async () => {
+    const reads: unknown[] = [];
+    const counting = {
+      send: async (command: unknown) => {
+        if (command instanceof GetCommand && command.input.Key?.sk === 'REQUEST') reads.push(command.input.Key);
+        return ddb.db.send(command as GetCommand);
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const store = new DynamoRequestStore(counting, ddb.tables.requests, ddb.tables.audit);
+    const { request } = await store.create(newRequest(), received);
+    const waiting = await store.transition(request, 'RECEIVED', 'AWAITING_VERIFICATION');
+    expect(reads).toEqual([]);
+    // The operator extends the due date through another function: the step's copy is behind.
+    const extended = { ...request.deadline, dueAt: '2027-01-15T23:59:59+05:00' };
+    await new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit).amend(request.id, 'AWAITING_VERIFICATION', { deadline: extended }, [
+      { type: 'deadline.extended', detail: { from: request.deadline.dueAt, to: extended.dueAt, citation: 'test', operator: { kind: 'key', keyId: 'key-test' } } },
+    ]);
+    const begun = await store.transition(waiting, 'AWAITING_VERIFICATION', 'IN_PROGRESS');
+    expect(reads).toHaveLength(1);
+    expect(begun.deadline.dueAt).toBe(extended.dueAt);
+    // A copy the request has moved on from: its write fails on the revision, the request is read, and the move refused.
+    await expect(store.transition(waiting, 'AWAITING_VERIFICATION', 'IN_PROGRESS')).rejects.toThrow(ConflictError);
+    expect(reads).toHaveLength(2);
+    const trail = (await new DynamoAuditLog(ddb.db, ddb.tables.audit).list(request.id)).map((e) => e.type);
+    expect(trail).toEqual(['request.received', 'status.changed', 'deadline.extended', 'status.changed']);
+  });
+
   it('a writer that keeps losing gives up with a conflict, writing nothing', async () => {
     const store = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
     const { request } = await store.create(newRequest(), received);

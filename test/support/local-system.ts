@@ -29,6 +29,8 @@ export interface SystemOptions {
    * named after the data folder (a restart with the same folder finds them again).
    */
   ownDatabase?: boolean;
+  /** Count the calls of the functions in this file, as `bench:intake` does (METER_FILE; infra/local/meter.ts). */
+  meterFile?: string;
 }
 
 /**
@@ -57,6 +59,7 @@ export async function startTestSystem(options: SystemOptions = {}): Promise<Runn
       ...(options.mailRelayUrl ? { MAIL_RELAY_URL: options.mailRelayUrl } : {}),
       ...(options.watchIntervalSeconds ? { WATCH_INTERVAL_SECONDS: String(options.watchIntervalSeconds) } : {}),
       ...(options.resetDemoData ? { RESET_DEMO_DATA: '1' } : {}),
+      ...(options.meterFile ? { METER_FILE: options.meterFile } : {}),
       // A developer's LOG_LEVEL reaches the functions here as it does under `npm start`.
       ...(process.env.LOG_LEVEL ? { LOG_LEVEL: process.env.LOG_LEVEL } : {}),
     });

@@ -70,6 +70,8 @@ import {
   type RetentionStates,
   type Changes,
   type Idempotency,
+  type RequestRef,
+  requestIdOf,
   type RequestStore,
   type SourceOutcome,
   type SourceResult,
@@ -126,7 +128,8 @@ class MemoryRequests implements RequestStore {
     if (!request) throw new NotFoundError(`request ${id} does not exist`);
     return structuredClone(request);
   }
-  async transition(id: string, from: RequestStatus, to: RequestStatus, changes: Partial<DataSubjectRequest> = {}, also: AuditEvent[] = []) {
+  async transition(which: RequestRef, from: RequestStatus, to: RequestStatus, changes: Partial<DataSubjectRequest> = {}, also: AuditEvent[] = []) {
+    const id = requestIdOf(which);
     const current = await this.get(id);
     if (current.status !== from) throw new ConflictError(`request ${id} is ${current.status}, not ${from}`);
     assertTransition(current, to);
@@ -144,7 +147,8 @@ class MemoryRequests implements RequestStore {
     for (const event of events) await this.audit.append(id, event);
     return { outcome: 'marked' as const, request: next };
   }
-  async amend(id: string, status: RequestStatus, changes: Changes, events: AuditEvent[], check?: (current: DataSubjectRequest) => void) {
+  async amend(which: RequestRef, status: RequestStatus, changes: Changes, events: AuditEvent[], check?: (current: DataSubjectRequest) => void) {
+    const id = requestIdOf(which);
     // Read and written with no await between, as the DynamoDB store's conditional write makes it: nothing is lost to a concurrent amend.
     const stored = this.requests.get(id);
     if (!stored) throw new NotFoundError(`request ${id} does not exist`);

@@ -3,6 +3,7 @@ import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient, type Tra
 import type { AuditEvent } from '../../domain/audit.ts';
 import { chainEvents, type ChainHead } from '../../domain/audit-chain.ts';
 import { ChainBrokenError, ConflictError } from '../../domain/errors.ts';
+import { keptForThisInvocation } from '../invocation-scope.ts';
 
 /**
  * Audit table layout:
@@ -52,16 +53,27 @@ export function toHead(item: Record<string, unknown>): ChainHead {
   return { trail: String(item.pk), seq: Number(item.seq), hash: String(item.hash), movedAt: String(item.movedInstant ?? item.movedAt) };
 }
 
+/**
+ * The heads the current invocation moved, by table and trail: its next write to a trail links to the head it left
+ * there, not to a read of it. Should another writer have moved the head since, the head's condition fails and the
+ * write reads it and is made again, as when two writers meet. Kept for one invocation only (invocation-scope.ts): a
+ * head this process moved in an earlier one has most likely moved on in other functions since.
+ */
+const movedHeads = () => keptForThisInvocation('audit heads moved', () => new Map<string, ChainHead>());
+
+const headKey = (table: string, trail: string) => `${table}\n${trail}`;
+
 async function readHead(db: DynamoDBDocumentClient, table: string, trail: string): Promise<ChainHead | undefined> {
   const result = await db.send(new GetCommand({ TableName: table, Key: { pk: trail, sk: HEAD_SK }, ConsistentRead: true }));
   return result.Item ? toHead(result.Item) : undefined;
 }
 
-function chainItems(table: string, append: TrailAppend, head: ChainHead | undefined, at: Date): TransactItem[] {
+/** The items that append the events to the trail and move its head from `head`, and the head they leave. */
+function chainItems(table: string, append: TrailAppend, head: ChainHead | undefined, at: Date): { items: TransactItem[]; moved: ChainHead } {
   const movedAt = at.toISOString();
   const chained = chainEvents(append.trail, head, append.events, movedAt);
   const last = chained.at(-1)!;
-  return [
+  const items: TransactItem[] = [
     ...chained.map(({ requestId: _trail, ...event }) => ({
       Put: { TableName: table, Item: { pk: append.trail, sk: eventSk(event.seq), ...event }, ConditionExpression: 'attribute_not_exists(pk)' },
     })),
@@ -75,6 +87,7 @@ function chainItems(table: string, append: TrailAppend, head: ChainHead | undefi
       },
     },
   ];
+  return { items, moved: { trail: append.trail, seq: last.seq, hash: last.hash, movedAt } };
 }
 
 /**
@@ -88,20 +101,28 @@ function chainItems(table: string, append: TrailAppend, head: ChainHead | undefi
  */
 export async function writeAudited(db: DynamoDBDocumentClient, auditTable: string, records: TransactItem[], appends: TrailAppend[], at: Date): Promise<void> {
   const trails = appends.filter((append) => append.events.length > 0);
+  const known = movedHeads();
   for (let attempt = 1; ; attempt++) {
-    const heads = await Promise.all(trails.map((append) => (attempt === 1 && append.begins ? undefined : readHead(db, auditTable, append.trail))));
+    const heads = await Promise.all(
+      trails.map((append) => {
+        if (attempt > 1) return readHead(db, auditTable, append.trail);
+        return append.begins ? undefined : (known?.get(headKey(auditTable, append.trail)) ?? readHead(db, auditTable, append.trail));
+      }),
+    );
     const chains = trails.map((append, i) => chainItems(auditTable, append, heads[i], at));
-    const items = [...records, ...chains.flat()];
+    const items = [...records, ...chains.flatMap((chain) => chain.items)];
     try {
       await db.send(new TransactWriteCommand({ TransactItems: items }));
+      for (const { moved } of chains) known?.set(headKey(auditTable, moved.trail), moved);
       return;
     } catch (error) {
+      for (const append of trails) known?.delete(headKey(auditTable, append.trail));
       if (!(error instanceof TransactionCanceledException)) throw error;
       const reasons = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
       const recordFailed = reasons.slice(0, records.length).some((code) => code !== 'None' && code !== 'TransactionConflict');
       const chainMoved = reasons.slice(records.length).some((code) => code === 'ConditionalCheckFailed');
       if (recordFailed || !(chainMoved || reasons.includes('TransactionConflict'))) throw error;
-      await failIfBroken(db, auditTable, trails, heads, chains, reasons.slice(records.length));
+      await failIfBroken(db, auditTable, trails, heads, chains.map((chain) => chain.items), reasons.slice(records.length));
       if (attempt === CHAIN_ATTEMPTS) throw new ConflictError(`the audit trail of ${trails.map((t) => t.trail).join(', ')}, or what is written with it, kept moving; try again`);
       await new Promise((resolve) => setTimeout(resolve, Math.random() * RETRY_PAUSE_MS * attempt));
     }

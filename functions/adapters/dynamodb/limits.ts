@@ -69,6 +69,16 @@ export class DynamoLimits implements RateLimiter, MailBudgets {
   async spendRecipient(recipientKey: string, budget: { max: number; windowHours: number }, now: Date): Promise<boolean> {
     const windowMs = budget.windowHours * 3_600_000;
     const Key = { pk: `RECIPIENT#${recipientKey}` };
+    const expiresAtEpoch = epochSeconds(now.getTime() + windowMs);
+    // Fewer times kept than the budget, in the window or not: one more fits, added without reading them first. The
+    // new version makes a writer that read them before lose its put, and read again.
+    const added = this.update({
+      Key,
+      UpdateExpression: 'SET sent = list_append(if_not_exists(sent, :none), :now), version = :version, expiresAtEpoch = :ttl',
+      ConditionExpression: 'attribute_not_exists(sent) OR size(sent) < :max',
+      ExpressionAttributeValues: { ':none': [], ':now': [now.getTime()], ':version': randomUUID(), ':ttl': expiresAtEpoch, ':max': budget.max },
+    });
+    if (await written(added)) return true;
     for (let attempt = 0; attempt < WINDOW_ATTEMPTS; attempt++) {
       if (attempt) await backOff(attempt);
       const current = await this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
@@ -78,7 +88,7 @@ export class DynamoLimits implements RateLimiter, MailBudgets {
       const put = this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...Key, sent: [...recent, now.getTime()], version: randomUUID(), expiresAtEpoch: epochSeconds(now.getTime() + windowMs) },
+          Item: { ...Key, sent: [...recent, now.getTime()], version: randomUUID(), expiresAtEpoch },
           ConditionExpression: current.Item ? 'version = :version' : 'attribute_not_exists(pk)',
           ...(current.Item ? { ExpressionAttributeValues: { ':version': current.Item.version } } : {}),
         }),

@@ -6,7 +6,7 @@ import { loadShippedRules, ruleFromStored, shippedStatuteRule, storedRule } from
 import { ConflictError, DependencyError, IdempotencyKeyReusedError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { reportFactsOf, type ReportFacts } from '../../domain/report.ts';
 import { assertTransition, OPEN_STATUSES, verifiedNow, type Channel, type DataSubjectRequest, type RequestStatus } from '../../domain/request.ts';
-import type { Changes, CreateResult, Idempotency, RequestStore, SourceResult } from '../../use-cases/ports.ts';
+import { requestIdOf, type Changes, type CreateResult, type Idempotency, type RequestRef, type RequestStore, type SourceResult } from '../../use-cases/ports.ts';
 import { putIf, recordConditionFailed, writeAudited } from './audited-write.ts';
 import { queryAll } from './query-all.ts';
 
@@ -179,6 +179,9 @@ export interface LargeResultStore {
 }
 
 export class DynamoRequestStore implements RequestStore {
+  /** The revision of each request this store read consistently or wrote, for as long as its holder keeps it (RequestRef). */
+  private readonly revisions = new WeakMap<DataSubjectRequest, number | undefined>();
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly requestsTable: string,
@@ -195,6 +198,7 @@ export class DynamoRequestStore implements RequestStore {
       const marker = markerKey && putIf(this.requestsTable, { ...markerKey, requestId: request.id, bodyHash: idempotency!.bodyHash, channel: request.channel }, 'attribute_not_exists(pk)');
       const record = putIf(this.requestsTable, requestItem(created), 'attribute_not_exists(pk)');
       await writeAudited(this.db, this.auditTable, marker ? [marker, record] : [record], [{ trail: request.id, events: [event], begins: true }], this.now());
+      this.revisions.set(created, undefined);
       return { request: created, created: true };
     } catch (error) {
       if (markerKey && recordConditionFailed(error, 0)) {
@@ -219,19 +223,28 @@ export class DynamoRequestStore implements RequestStore {
   private async read(id: string): Promise<{ request: DataSubjectRequest; revision: number | undefined }> {
     const result = await this.db.send(new GetCommand({ TableName: this.requestsTable, Key: { pk: id, sk: REQUEST_SK }, ConsistentRead: true }));
     if (!result.Item) throw new NotFoundError(`request ${id} does not exist`);
-    return { request: await toRequest(result.Item), revision: result.Item[REVISION] as number | undefined };
+    const request = await toRequest(result.Item);
+    const revision = result.Item[REVISION] as number | undefined;
+    this.revisions.set(request, revision);
+    return { request, revision };
+  }
+
+  /** The request `which` holds, with its revision, if this store read or wrote it and it is in `status`. */
+  private held(which: RequestRef, status: RequestStatus): { request: DataSubjectRequest; revision: number | undefined } | undefined {
+    if (typeof which === 'string' || which.status !== status || !this.revisions.has(which)) return undefined;
+    return { request: which, revision: this.revisions.get(which) };
   }
 
   /**
-   * Reads the request, changes it (`change` throws if it may not), and writes it if nobody wrote it in between;
-   * else reads it again and applies the change to what the other wrote.
+   * Changes the request in `status` (`change` throws if it may not) — as the caller holds it, else as read — and
+   * writes it if nobody wrote it in between; else reads it again and applies the change to what the other wrote.
    */
-  private async rewrite(id: string, change: (current: DataSubjectRequest) => { next: DataSubjectRequest; expected: RequestStatus; events: AuditEvent[] }): Promise<DataSubjectRequest> {
+  private async rewrite(which: RequestRef, status: RequestStatus, change: (current: DataSubjectRequest) => { next: DataSubjectRequest; events: AuditEvent[] }): Promise<DataSubjectRequest> {
     for (let attempt = 1; ; attempt++) {
-      const { request: current, revision } = await this.read(id);
-      const { next, expected, events } = change(current);
+      const { request: current, revision } = (attempt === 1 && this.held(which, status)) || (await this.read(requestIdOf(which)));
+      const { next, events } = change(current);
       try {
-        return await this.write(next, expected, events, revision);
+        return await this.write(next, status, events, revision);
       } catch (error) {
         if (!(error instanceof ConflictError) || attempt === WRITE_ATTEMPTS) throw error;
       }
@@ -239,16 +252,16 @@ export class DynamoRequestStore implements RequestStore {
   }
 
   async transition(
-    id: string,
+    which: RequestRef,
     from: RequestStatus,
     to: RequestStatus,
     changes: Partial<DataSubjectRequest> = {},
     also: AuditEvent[] = [],
   ): Promise<DataSubjectRequest> {
-    return this.rewrite(id, (current) => {
-      if (current.status !== from) throw new ConflictError(`request ${id} is ${current.status}, not ${from}`);
+    return this.rewrite(which, from, (current) => {
+      if (current.status !== from) throw new ConflictError(`request ${current.id} is ${current.status}, not ${from}`);
       assertTransition(current, to);
-      return { next: { ...current, ...changes, status: to }, expected: from, events: [...also, { type: 'status.changed', detail: { from, to } }] };
+      return { next: { ...current, ...changes, status: to }, events: [...also, { type: 'status.changed', detail: { from, to } }] };
     });
   }
 
@@ -272,11 +285,11 @@ export class DynamoRequestStore implements RequestStore {
     }
   }
 
-  async amend(id: string, status: RequestStatus, changes: Changes, events: AuditEvent[], check?: (current: DataSubjectRequest) => void): Promise<DataSubjectRequest> {
-    return this.rewrite(id, (current) => {
-      if (current.status !== status) throw new ConflictError(`request ${id} is ${current.status}, not ${status}`);
+  async amend(which: RequestRef, status: RequestStatus, changes: Changes, events: AuditEvent[], check?: (current: DataSubjectRequest) => void): Promise<DataSubjectRequest> {
+    return this.rewrite(which, status, (current) => {
+      if (current.status !== status) throw new ConflictError(`request ${current.id} is ${current.status}, not ${status}`);
       check?.(current);
-      return { next: { ...current, ...(typeof changes === 'function' ? changes(current) : changes), status }, expected: status, events };
+      return { next: { ...current, ...(typeof changes === 'function' ? changes(current) : changes), status }, events };
     });
   }
 
@@ -308,6 +321,7 @@ export class DynamoRequestStore implements RequestStore {
       if (recordConditionFailed(error, 0)) throw new ConflictError(`request ${next.id} was changed concurrently`);
       throw error;
     }
+    this.revisions.set(next, (revision ?? 0) + 1);
     return next;
   }
 
