@@ -57,6 +57,18 @@ async function eventKeys(trail: string) {
   return (page.Items ?? []).map((item) => ({ pk: String(item.pk), sk: String(item.sk), type: String(item.type) }));
 }
 
+/** The document client, counting the reads of trail heads made through it. */
+function countingHeadReads() {
+  const headReads = { count: 0 };
+  const counting = new Proxy(ddb.db, {
+    get: (target, name) =>
+      name === 'send'
+        ? (command: { input?: { Key?: { sk?: unknown } } }) => ((headReads.count += command instanceof GetCommand && command.input?.Key?.sk === 'HEAD' ? 1 : 0), target.send(command as never))
+        : Reflect.get(target, name),
+  });
+  return { headReads, counting };
+}
+
 describe('the audit trail as a hash chain in DynamoDB', () => {
   it('verifies a request written by the stores, the ledger and the audit log together', async () => {
     const id = await requestWithTrail();
@@ -180,13 +192,7 @@ describe('the audit trail as a hash chain in DynamoDB', () => {
   });
 
   it('a new request begins its trail without reading a head; a write that begins a trail which exists reads its head and chains after it', async () => {
-    const headReads = { count: 0 };
-    const counting = new Proxy(ddb.db, {
-      get: (target, name) =>
-        name === 'send'
-          ? (command: { input?: { Key?: { sk?: unknown } } }) => ((headReads.count += command instanceof GetCommand && command.input?.Key?.sk === 'HEAD' ? 1 : 0), target.send(command as never))
-          : Reflect.get(target, name),
-    });
+    const { headReads, counting } = countingHeadReads();
     const store = new DynamoRequestStore(counting, ddb.tables.requests, ddb.tables.audit);
     const request = newRequest();
     await store.create(request, { type: 'request.received', detail: { channel: 'web', types: ['access'], dueAt: request.deadline.dueAt, ruleId: 'kz' } });
@@ -201,13 +207,7 @@ describe('the audit trail as a hash chain in DynamoDB', () => {
   });
 
   it('in one invocation, a trail it moved is written on the head it left, unread; moved meanwhile by another writer, the write reads it and the chain holds', async () => {
-    const headReads = { count: 0 };
-    const counting = new Proxy(ddb.db, {
-      get: (target, name) =>
-        name === 'send'
-          ? (command: { input?: { Key?: { sk?: unknown } } }) => ((headReads.count += command instanceof GetCommand && command.input?.Key?.sk === 'HEAD' ? 1 : 0), target.send(command as never))
-          : Reflect.get(target, name),
-    });
+    const { headReads, counting } = countingHeadReads();
     const store = new DynamoRequestStore(counting, ddb.tables.requests, ddb.tables.audit);
     const ledger = new DynamoSentMailLedger(counting, ddb.tables.requests, ddb.tables.audit);
     const request = newRequest();

@@ -780,18 +780,6 @@ describe('confirmVerification', () => {
     expect((await requestsOfCode(s.deps, code)).map((r) => r.id)).toEqual([request.id, earlier.id, later.id]);
   });
 
-  it('lists on the link\'s page the request it was mailed for, then the others in the order they were received', async () => {
-    const { s, request, code } = await linkSent();
-    const earlier = await placeRequest(s, ['erasure'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
-    s.setNow(new Date(NOW.getTime() + 60_000));
-    const later = await placeRequest(s, ['blocking'], { status: 'AWAITING_VERIFICATION', email: EMAIL });
-    // The later one's step runs first, so it joins the link first.
-    await stepRuns(s, later.id, codeOf('d'));
-    await stepRuns(s, earlier.id, codeOf('e'));
-    expect((await s.deps.verifications.peek(hashSecretCode(code), NOW)).waiting).toEqual([request.id, later.id, earlier.id]);
-    expect((await requestsOfCode(s.deps, code)).map((r) => r.id)).toEqual([request.id, earlier.id, later.id]);
-  });
-
   it('refuses a ticked reference that does not wait on the link, confirming nothing', async () => {
     const { s, request, code } = await linkSent();
     const elsewhere = await placeRequest(s, ['erasure'], { status: 'AWAITING_VERIFICATION', email: 'someone.else@mail.example' });
