@@ -16,6 +16,13 @@ describe('classifyRequestTypes', () => {
     ['Сізде мен туралы қандай мәліметтер бар?', ['access']],
     ['unsubscribe me', ['marketing_opt_out']],
     ['Отпишите меня от рассылки', ['marketing_opt_out']],
+    ['Не присылайте мне больше акции', ['marketing_opt_out']],
+    ['Больше не хочу получать ваши акции', ['marketing_opt_out']],
+    ['Уберите меня из рассылки', ['marketing_opt_out']],
+    ['Маған акциялар жібермеңіз', ['marketing_opt_out']],
+    ['No more promotions please', ['marketing_opt_out']],
+    // «акции» are also shares: without a word of sending, receiving or stopping they ask for nothing.
+    ['Хочу продать акции', []],
     ['прошу заблокировать мои данные', ['blocking']],
     ['прошу разблокировать мои данные', ['unblocking']],
     ['please lift the block on my data', ['unblocking']],
@@ -71,7 +78,7 @@ describe('classifyRequestTypes', () => {
     ['Тек жарнамаға берген келісімімді ғана кері қайтарамын.', ['marketing_opt_out']],
     // Read too little into a withdrawal and a person's consent stays in force: each of these ends every purpose.
     ['Отзываю согласие на рассылку. Отзываю согласие на обработку данных.', ['consent_withdrawal']],
-    ['Я больше не хочу получать рекламу. Отзываю согласие на обработку персональных данных.', ['consent_withdrawal']],
+    ['Я больше не хочу получать рекламу. Отзываю согласие на обработку персональных данных.', ['consent_withdrawal', 'marketing_opt_out']],
     ['Прошу прекратить обработку моих данных и рекламные рассылки', ['consent_withdrawal', 'marketing_opt_out']],
     ['Отзываю согласие на обработку и рекламу.', ['consent_withdrawal']],
     ['I withdraw consent for processing and marketing.', ['consent_withdrawal']],
