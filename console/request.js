@@ -76,6 +76,7 @@ function deadlineSection(texts, r) {
     el('h2', { id: 'deadline' }, texts.t('request.deadlineTitle')),
     facts([
       [texts.t('request.dueAt'), [texts.dateTime(r.dueAt, r.timeZone), r.overdue ? ` — ${texts.t('request.overdue')}` : r.atRisk ? ` — ${texts.t('request.atRisk')}` : '']],
+      r.entry?.promisedBy && [texts.t('request.promisedBy'), texts.dateTime(r.entry.promisedBy, r.timeZone)],
       [texts.t('request.origin'), texts.t(ORIGIN_TEXT[rule.origin])],
       [texts.t('request.rule'), rule.citation[texts.language]],
       [texts.t('request.source'), rule.source[texts.language]],

@@ -128,6 +128,7 @@ const ALERT_PLACEHOLDERS = {
   lastDay: [],
   safetyMargin: [],
   overdue: [],
+  promisedDateOverdue: ['dueAt', 'promisedBy'],
   processorsNotTold: ['processors'],
   attentionAtMargin: ['step', 'stepId', 'code'],
   mailBudgetReached: ['max', 'pool'],
@@ -167,6 +168,7 @@ export type PageText = keyof typeof PAGE_PLACEHOLDERS;
 export type ReceiptTerm = keyof typeof RECEIPT_TERM_PLACEHOLDERS;
 export type AnswerText = keyof typeof ANSWER_PLACEHOLDERS;
 export type AlertKind = keyof typeof ALERT_PLACEHOLDERS;
+export const ALERT_KINDS = Object.keys(ALERT_PLACEHOLDERS) as AlertKind[];
 export type ReviewReasonKind = keyof typeof REVIEW_REASON_PLACEHOLDERS;
 export type PackageText = (typeof PACKAGE_TEXTS)[number];
 
@@ -238,7 +240,7 @@ const catalogSchema = onFirstUse(() => {
     mail: record(Object.keys(MAIL_PLACEHOLDERS) as MailTemplate[], z.strictObject({ subject: text, body: text })),
     receiptTerms: record(Object.keys(RECEIPT_TERM_PLACEHOLDERS) as ReceiptTerm[], text),
     answer: record(Object.keys(ANSWER_PLACEHOLDERS) as AnswerText[], text),
-    alerts: record(Object.keys(ALERT_PLACEHOLDERS) as AlertKind[], z.strictObject({ title: text, detail: z.string() })),
+    alerts: record(ALERT_KINDS, z.strictObject({ title: text, detail: z.string() })),
     commandLabels: record(COMMAND_LABELS, text),
     reviewReasons: record(Object.keys(REVIEW_REASON_PLACEHOLDERS) as ReviewReasonKind[], text),
     processorActions: record(NOTICE_TYPES, text),

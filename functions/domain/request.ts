@@ -2,6 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { AuditEvent } from './audit.ts';
 import { ConflictError } from './errors.ts';
 import type { Deadline } from './deadlines/index.ts';
+import { localDateOf, parseInstant } from './deadlines/local-time.ts';
 import type { Admission } from './held-mail.ts';
 import type { Language, RequestType } from './request-types.ts';
 
@@ -249,12 +250,27 @@ export interface DataSubjectRequest {
 }
 
 /**
- * When the person was told to expect the answer: the due date, or the later date the receipt of a request entered
- * too late promised instead (Entry.promisedBy). The workflow's waits and the person's later mails keep to it.
+ * The term the request is answered to: its deadline, or for a request entered too late to keep it, the same term
+ * counted from the day it was entered, ending on the date its receipt promised (Entry.promisedBy). The workflow's
+ * waits, the deadline watch's reminders and the person's later mails keep to it.
  */
+export function answerTerm(request: Pick<DataSubjectRequest, 'deadline' | 'entry'>): Deadline {
+  const { deadline, entry } = request;
+  const promised = entry?.promisedBy;
+  if (!promised || Date.parse(promised) <= Date.parse(deadline.dueAt)) return deadline;
+  const entered = new Date(entry.at);
+  return {
+    ...deadline,
+    dueAt: promised,
+    dueLocalDate: localDateOf(parseInstant(promised), deadline.timeZone),
+    receivedAt: entered.toISOString(),
+    receivedLocalDate: localDateOf(entered, deadline.timeZone),
+  };
+}
+
+/** When the person was told to expect the answer (answerTerm). */
 export function answerDueAt(request: Pick<DataSubjectRequest, 'deadline' | 'entry'>): string {
-  const promised = request.entry?.promisedBy;
-  return promised && Date.parse(promised) > Date.parse(request.deadline.dueAt) ? promised : request.deadline.dueAt;
+  return answerTerm(request).dueAt;
 }
 
 export function assertTransition(request: Pick<DataSubjectRequest, 'id' | 'status' | 'verifiedAt'>, to: RequestStatus): void {

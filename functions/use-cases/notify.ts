@@ -199,6 +199,7 @@ const COMMANDS: Record<AlertKind, readonly OfferedCommand[] | 'by status'> = {
   partialAnswer: ['show'],
   safetyMargin: ['show'],
   overdue: ['show'],
+  promisedDateOverdue: ['show'],
   processorsNotTold: ['show'],
   attentionAtMargin: ['show'],
   mailBudgetReached: ['show'],

@@ -1,5 +1,5 @@
 import { answerBy } from '../domain/deadlines/index.ts';
-import { answerDueAt, type DataSubjectRequest } from '../domain/request.ts';
+import { answerTerm, type DataSubjectRequest } from '../domain/request.ts';
 import { anyType } from '../domain/request-policy.ts';
 import type { Dependencies } from './dependencies.ts';
 import { plannedSources } from './fulfilment-plan.ts';
@@ -7,9 +7,8 @@ import type { ExecutionStart } from './ports.ts';
 
 /** The latest instant by which the person must have heard from us if verification or a decision never comes. */
 export function answerDeadline(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest): Date {
-  const dueAt = answerDueAt(request);
   // A late entry's receipt promised a later date, counted from its entry: the waits end at the margin before that one.
-  return answerBy(dueAt === request.deadline.dueAt ? request.deadline : { dueAt, receivedAt: request.entry!.at }, deps.profile.escalation);
+  return answerBy(answerTerm(request), deps.profile.escalation);
 }
 
 /**

@@ -1,12 +1,12 @@
 import { eventsOfType } from '../domain/audit.ts';
-import { escalationSchedule, formatInstant, type EscalationKind } from '../domain/deadlines/index.ts';
+import { escalationSchedule, type EscalationKind } from '../domain/deadlines/index.ts';
 import { DependencyError, errorCodeOf } from '../domain/errors.ts';
-import { OPEN_STATUSES, type DataSubjectRequest, type RequestStatus } from '../domain/request.ts';
+import { answerTerm, OPEN_STATUSES, type DataSubjectRequest, type RequestStatus } from '../domain/request.ts';
 import { loadMessages } from '../domain/messages.ts';
 import { markStopped } from './attention.ts';
 import type { Dependencies } from './dependencies.ts';
 import { alertOperator, notifyPerson } from './notify.ts';
-import { answerDeadline, startWorkflow } from './start-workflow.ts';
+import { startWorkflow } from './start-workflow.ts';
 import { newSecretCode } from '../domain/secret-code.ts';
 import { retryWithheldReceipt } from './verification.ts';
 import { watchBreaches, type BreachWatchReport } from './watch-breaches.ts';
@@ -70,9 +70,16 @@ async function takeStep(deps: Dependencies, request: DataSubjectRequest, kind: W
       const { step, code } = request.attention!;
       await alertOperator(deps, request, 'attentionAtMargin', { step: (await loadMessages(deps.profile.defaultLanguage)).stepName(step), stepId: step, code }, [], at);
       return 'delayNotices';
-    case 'overdue':
-      await alertOperator(deps, request, 'overdue', {}, [], at);
+    case 'overdue': {
+      const promisedBy = request.entry?.promisedBy;
+      if (!promisedBy) await alertOperator(deps, request, 'overdue', {}, [], at);
+      else {
+        const { date } = await loadMessages(deps.profile.defaultLanguage);
+        const { dueAt, timeZone } = request.deadline;
+        await alertOperator(deps, request, 'promisedDateOverdue', { dueAt: date(dueAt, timeZone), promisedBy: date(promisedBy, timeZone) }, [], at);
+      }
       return 'overdue';
+    }
   }
 }
 
@@ -119,12 +126,11 @@ export async function watchDeadlines(deps: Dependencies): Promise<WatchReport> {
       const request = await checkWorkflow(deps, open, running, now, report);
       if (await retryWithheldReceipt(deps, request, newSecretCode)) report.receiptsMailedAgain++;
       await deps.deadlines.load([request.deadline.rule.jurisdiction]); // the one it was received under
-      const schedule = escalationSchedule(request.deadline, new Date(request.receivedAt), deps.profile.escalation, deps.deadlines);
-      // A late entry's receipt promised a later date than the law's, already past or about to pass: the person hears
-      // from us again at the margin before that date, as the workflow's waits end then (answerDeadline). The operator
-      // is still told, at the law's date, that the request is overdue.
-      const promised = request.entry?.promisedBy ? formatInstant(answerDeadline(deps, request), request.deadline.timeZone) : undefined;
-      const steps: Array<{ kind: WatchStep; at: string }> = schedule.map((step) => (promised && step.kind === 'interim_answer' ? { ...step, at: promised } : step));
+      // A late entry's receipt promised a later date than the law's, already past or about to pass when it was entered:
+      // reminders, the person's progress notice and the overdue alert keep to that date, counted from the entry, as
+      // the workflow's waits do (answerTerm). The inbox still shows the request overdue by the law's date.
+      const term = answerTerm(request);
+      const steps: Array<{ kind: WatchStep; at: string }> = escalationSchedule(term, new Date(term.receivedAt), deps.profile.escalation, deps.deadlines);
       const interim = steps.find((step) => step.kind === 'interim_answer')!;
       if (request.attention) steps.push({ kind: 'delay_notice', at: interim.at });
       const due = steps.filter((step) => Date.parse(step.at) <= now.getTime());

@@ -269,6 +269,10 @@ describe('the operator\'s console', () => {
     // kept and gives the date it promises instead.
     expect(receipt.text).toMatch(detail.entry.promisedBy ? /Заң бойынша жауап берудің соңғы мерзімі — .+ Жауапты .+ дейін жібереміз/s : /Жауап берудің соңғы мерзімі: /);
     expect(receipt.text).not.toContain('/verify?code=');
+    // The operator reads the date the person was promised beside the law's.
+    const deadlineText = await page.textContent('section[aria-labelledby=deadline]');
+    if (detail.entry.promisedBy) expect(deadlineText).toContain('Адамға уәде етілген мерзім (сұрау кеш енгізілді');
+    else expect(deadlineText).not.toContain('Адамға уәде етілген мерзім');
     // The double submit made one request for that address.
     const { body: found } = await operatorCall(system, 'GET', '/operator/inbox?q=phone.caller@example.kz');
     expect(found.requests.map((r: { reference: string }) => r.reference)).toEqual([reference]);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseProfile } from '../../functions/config/load-profile.ts';
 import { localize, type OperatorProfile } from '../../functions/config/profile-schema.ts';
-import { messagesFor, type AlertKind } from '../../functions/domain/messages.ts';
+import { ALERT_KINDS, messagesFor } from '../../functions/domain/messages.ts';
 import type { DataSubjectRequest } from '../../functions/domain/request.ts';
 import { LANGUAGES, REQUEST_TYPES, type Language, type RequestType } from '../../functions/domain/request-types.ts';
 import { hashSecretCode } from '../../functions/domain/secret-code.ts';
@@ -485,12 +485,18 @@ const CASES: readonly Case[] = [
   },
   {
     // A letter received by post on 2 February, entered on the 10th with the identity checked: erasure was due on the
-    // 3rd. The receipt says so, and when the answer comes instead; the watch tells the operator it is overdue.
+    // 3rd. The receipt says so, and when the answer comes instead. The watch keeps to that date: nothing at entry, the
+    // person's notice and the operator's reminders before it, and after it the operator's alert naming both dates.
     name: 'receipt-entered-late',
     profiles: ['demo', 'vnedrah'],
     run: async (system, id, language, golden) => {
-      await enter(system, id, { types: ['erasure'], email: golden.person, name: golden.name, language, channel: 'post', receivedAt: '2026-02-02', identity: 'attested', attestation: 'паспорт' });
+      const request = await enter(system, id, { types: ['erasure'], email: golden.person, name: golden.name, language, channel: 'post', receivedAt: '2026-02-02', identity: 'attested', attestation: 'паспорт' });
       await receipt(system, id);
+      await watchDeadlines(system.deps);
+      const promisedBy = Date.parse(request.entry!.promisedBy!);
+      system.setNow(new Date(promisedBy - 3_600_000));
+      await watchDeadlines(system.deps);
+      system.setNow(new Date(promisedBy + 3_600_000));
       await watchDeadlines(system.deps);
     },
   },
@@ -549,12 +555,12 @@ const CASES: readonly Case[] = [
 ];
 
 /** An operator enters a request taken by phone, post or in person, as the console does: stored under the case's reference. */
-async function enter(system: MemorySystem, id: string, input: Record<string, unknown>): Promise<void> {
+async function enter(system: MemorySystem, id: string, input: Record<string, unknown>): Promise<DataSubjectRequest> {
   const requests = system.deps.requests;
   const create = requests.create.bind(requests);
   requests.create = (request, ...rest) => create({ ...request, id }, ...rest);
   try {
-    await enterRequest(system.deps, input, OPERATOR, { key: `golden:${id}`, field: 'Idempotency-Key' });
+    return (await enterRequest(system.deps, input, OPERATOR, { key: `golden:${id}`, field: 'Idempotency-Key' })).request;
   } finally {
     requests.create = create;
   }
@@ -570,12 +576,11 @@ async function grantFirstConsent(system: MemorySystem, email: string): Promise<v
 function goldenPath(mail: OutgoingMail, profile: OperatorProfile, golden: GoldenProfile, caseName: string, language: Language): Pick<GoldenMail, 'path' | 'kind' | 'language'> {
   if (mail.to === profile.operator.contactEmail) {
     const m = messagesFor(profile.defaultLanguage);
-    const kinds: AlertKind[] = ['decisionNeeded', 'decisionOverdue', 'partialAnswer', 'reminder', 'lastDay', 'safetyMargin', 'overdue', 'processorsNotTold', 'attentionAtMargin'];
     // An alert is named by its kind; the operator's other mails (a failed step, a stopped workflow) by their template,
     // which their Message-ID carries after the reference.
     // The alert about held mail belongs to no request: its Message-ID names it by the hour.
     const template = mail.messageId.startsWith('<mail-held.') ? 'operatorMailHeld' : /^<[^.]+\.(\w+)\./.exec(mail.messageId)?.[1];
-    const kind = template === 'operatorAlert' ? (kinds.find((k) => mail.subject.endsWith(`] ${m.alert(k).title}`)) ?? 'unknown-alert') : template;
+    const kind = template === 'operatorAlert' ? (ALERT_KINDS.find((k) => mail.subject.endsWith(`] ${m.alert(k).title}`)) ?? 'unknown-alert') : template;
     const folder = golden.slug === 'demo' ? `operator-${language}` : 'operator';
     return { kind: 'operator', language: profile.defaultLanguage, path: `${golden.slug}/${folder}/${kind}-after-${caseName}.txt` };
   }

@@ -99,6 +99,7 @@ describe('golden mails', () => {
       'overdue',
       'partialAnswer',
       'processorsNotTold',
+      'promisedDateOverdue',
       'reminder',
       'safetyMargin',
     ]);

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DependencyError } from '../../../functions/domain/errors.ts';
 import { recordFailure } from '../../../functions/use-cases/attention.ts';
+import { enterRequest } from '../../../functions/use-cases/operator-actions.ts';
 import { watchDeadlines } from '../../../functions/use-cases/watch-deadlines.ts';
-import { mailsTo, NOW, operatorMails, placeRequest, systemFor } from '../../support/flow.ts';
+import { mailsTo, NOW, OPERATOR, operatorMails, placeRequest, systemFor } from '../../support/flow.ts';
 
 const HOUR = 3_600_000;
 const demo = () => systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, defaultLanguage: 'en' }) });
@@ -72,6 +73,33 @@ describe('watchDeadlines', () => {
     s.setNow(new Date(Date.parse(request.deadline.dueAt) + HOUR));
     expect(await watchDeadlines(s.deps)).toMatchObject({ overdue: 1 });
     expect(operatorMails(s).map((m) => m.subject)).toContain(`[${request.id}] The due date has passed`);
+  });
+
+  it('keeps a late entry to the date its receipt promised: nothing at entry, the overdue alert after that date, naming both', async () => {
+    const s = demo();
+    // Received by post on Monday 2 February, entered on the 10th: erasure was due by law on the 3rd.
+    const { request } = await enterRequest(
+      s.deps,
+      { types: ['erasure'], email: 'letter@example.kz', language: 'en', channel: 'post', receivedAt: '2026-02-02', identity: 'attested', attestation: 'passport' },
+      OPERATOR,
+      { key: 'operator:late', field: 'Idempotency-Key' },
+    );
+    expect(request.entry?.promisedBy).toBe('2026-02-11T23:59:59+05:00');
+    // The law's reminders, last day and overdue are all past at entry; none of them is sent then.
+    expect(await watchDeadlines(s.deps)).toMatchObject({ reminders: 0, progressNotices: 0, overdue: 0 });
+    expect(operatorMails(s)).toEqual([]);
+    expect(await steps(s, request.id)).toEqual([]);
+    // An hour before the promised date: the person hears from us, the operator is told.
+    s.setNow(new Date(Date.parse(request.entry!.promisedBy!) - HOUR));
+    expect(await watchDeadlines(s.deps)).toMatchObject({ progressNotices: 1, overdue: 0 });
+    expect(mailsTo(s, request.email).map((m) => m.subject)).toContain(`[${request.id}] Your request is still in progress`);
+    // Past the promised date: one overdue alert, naming the law's date and the one promised.
+    s.setNow(new Date(Date.parse(request.entry!.promisedBy!) + HOUR));
+    expect(await watchDeadlines(s.deps)).toMatchObject({ overdue: 1 });
+    const [alert, ...more] = operatorMails(s).filter((m) => m.subject === `[${request.id}] The date promised for the answer has passed`);
+    expect(more).toEqual([]);
+    expect(alert!.text).toContain('The statutory due date is 3 February 2026, 23:59 Astana time; the request was entered when it had passed or was about to. Its receipt promised the person an answer by 11 February 2026, 23:59 Astana time.');
+    expect(await watchDeadlines(s.deps)).toMatchObject({ overdue: 0 });
   });
 
   it('marks an open request whose execution stopped, and starts one that never got an execution', async () => {
