@@ -214,6 +214,11 @@ export async function applyDecision(
     if (closed.notARequest?.text) await notifyPerson(deps, closed, 'notARequest', { message: closed.notARequest.text });
     return { approved: false, notARequest: true };
   }
+  // Run again after the refusal was recorded (its mail failed, or a restart): mails what the first run did not.
+  if (request.status === 'REFUSED') {
+    await mailRefusal(deps, request);
+    return { approved: false };
+  }
   if (request.status !== 'AWAITING_DECISION') return { approved: request.status === 'IN_PROGRESS' }; // re-run after a restart
   // Released without a decision made through the operator API (a leaked token): nothing moves, nobody is told.
   if (!request.decision) throw new NotPermittedError(`request ${requestId} was released without a recorded decision`);
@@ -222,11 +227,15 @@ export async function applyDecision(
     await deps.requests.transition(request, 'AWAITING_DECISION', 'IN_PROGRESS');
     return { approved };
   }
-  const refused = await deps.requests.transition(request, 'AWAITING_DECISION', 'REFUSED', { closedAt: deps.clock.now().toISOString() });
+  await mailRefusal(deps, await deps.requests.transition(request, 'AWAITING_DECISION', 'REFUSED', { closedAt: deps.clock.now().toISOString() }));
+  return { approved };
+}
+
+/** The refusal with the operator's reason and its basis; the sent-mail ledger sends it once however often this runs. */
+async function mailRefusal(deps: Pick<Dependencies, 'profile' | 'mailer' | 'sentMail' | 'audit'>, refused: DataSubjectRequest): Promise<void> {
   // A refusal is decided with a basis; one recorded without (before bases were required) cites the rule it was answered under.
   const basis = await basisText(deps.profile.jurisdiction, refused.decision?.basis, refused.language, inLanguage(refused.deadline.rule.citation, refused.language));
   await notifyPerson(deps, refused, 'refusal', { reason: refused.decision?.reason ?? '', basis });
-  return { approved };
 }
 
 /** The operator's view of a request: where it stands, when it is due, and whether that is at risk or overdue. */

@@ -227,6 +227,20 @@ describe('applyDecision', () => {
     expect(await s.deps.requests.get(request.id)).toMatchObject({ status: 'REFUSED', closedAt: NOW.toISOString() });
   });
 
+  it('a step that recorded the refusal but could not mail it (the relay refused) mails it when it runs again, once', async () => {
+    const { s, request } = await awaitingDecision();
+    await decide(s.deps, request.id, { decision: 'deny', reason: 'Претензия не подтверждена.', basis: 'kz-identity-not-confirmed' }, OPERATOR);
+    s.mailer.refused.add(request.email);
+    await expect(applyDecision(s.deps, request.id)).rejects.toThrow(/mail delivery failed/);
+    expect((await s.deps.requests.get(request.id)).status).toBe('REFUSED');
+    s.mailer.refused.clear();
+    expect(await applyDecision(s.deps, request.id)).toEqual({ approved: false });
+    expect(await applyDecision(s.deps, request.id)).toEqual({ approved: false });
+    const refusals = mailsTo(s, request.email);
+    expect(refusals.map((m) => m.subject)).toEqual([`[${request.id}] Отказ в выполнении запроса`]);
+    expect(refusals[0]!.text).toContain('Причина: Претензия не подтверждена.');
+  });
+
   it('refuses a claim examined and found without a breach on that ground, and tells the person where to turn next', async () => {
     const { s, request } = await awaitingDecision();
     await decide(s.deps, request.id, { decision: 'deny', reason: 'Списание по договору верное: оплата за март прошла один раз.', basis: 'kz-claim-no-violation' }, OPERATOR);
