@@ -1,4 +1,5 @@
 import * as z from '../domain/schema.ts';
+import { hasDirectionControls } from '../domain/shown-text.ts';
 import { ValidationError, toFieldProblems, type FieldProblem } from '../domain/errors.ts';
 import { changesSchema } from '../domain/rectification.ts';
 import { riskFlags, type Deadline } from '../domain/deadlines/index.ts';
@@ -28,7 +29,14 @@ export const submissionSchema = onFirstUse(() =>
       z.transform((email) => mailableAddress(email)!),
     ),
     // One line of text: a control character in a name would be obeyed by a terminal or a mail client that shows it.
-    name: z.optional(z.string().check(z.trim(), z.maxLength(SUBMISSION_LIMITS.name), z.regex(/^\P{Cc}*$/u, 'must be one line of text, without control characters'))),
+    name: z.optional(
+      z.string().check(
+        z.trim(),
+        z.maxLength(SUBMISSION_LIMITS.name),
+        z.regex(/^\P{Cc}*$/u, 'must be one line of text, without control characters'),
+        z.refine((name) => !hasDirectionControls(name), 'must not hold characters that change the direction of text (U+202E and the like)'),
+      ),
+    ),
     /** The person's own words: what a claim is about, what to correct and why, anything the operator should know. */
     // A browser sends a textarea's line breaks as CRLF but counts them as one character against maxlength: so do we.
     message: z.optional(z.string().check(z.overwrite((text) => text.replace(/\r\n?/g, '\n')), z.trim(), z.maxLength(SUBMISSION_LIMITS.message, `at most ${SUBMISSION_LIMITS.message} characters`))),

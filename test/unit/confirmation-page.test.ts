@@ -75,7 +75,7 @@ describe('the page of a link several requests wait on', () => {
     expect(boxes(page)).toEqual([
       {
         reference: mail!.id,
-        label: `Request ${mail!.id}: a message in your own words; we will read it to find out what you are asking for. Received by e-mail on 10 February 2026, 10:15 Astana time; answer due by 11 February 2026, 23:59 Astana time.`,
+        label: `Request ${mail!.id}: a free-form message; we will read it to find out what you are asking for. Received by e-mail on 10 February 2026, 10:15 Astana time; answer due by 11 February 2026, 23:59 Astana time.`,
       },
       {
         reference: first!.id,
@@ -152,7 +152,7 @@ describe('the page after "Confirm"', () => {
     expect(text(page)).toContain(
       [
         'Thank you. These requests are confirmed and are being processed:',
-        `Request ${mail!.id} (a message in your own words): our answer will reach your mailbox no later than 11 February 2026, 23:59 Astana time.`,
+        `Request ${mail!.id} (a free-form message): our answer will reach your mailbox no later than 11 February 2026, 23:59 Astana time.`,
         `Request ${first!.id} (correction of your personal data — Phone): our answer will reach your mailbox no later than 11 February 2026, 23:59 Astana time.`,
         `Not confirmed: ${second!.id}. Nothing is done under them, and they will be closed unconfirmed.`,
       ].join(' '),

@@ -1,4 +1,5 @@
 import PostalMime, { type Attachment, type Email } from 'postal-mime';
+import { withoutDirectionControls } from '../shown-text.ts';
 import { safeFilename } from '../filename.ts';
 import { passedFor, vouchedFor } from './authentication.ts';
 import { boundedForParsing, latin1, MAX_INLINE_MESSAGE_DEPTH, TooManyMimeParts, MalformedMime } from './bounded-mime.ts';
@@ -150,9 +151,9 @@ function firstLine(raw: Uint8Array): string {
   return latin1(newline < 0 ? head : head.subarray(0, newline));
 }
 
-/** Header text as one line: no control characters, single spaces. */
+/** Header text as one line: no control characters nor ones that turn the text around, single spaces. */
 function singleLine(value: string): string {
-  return value.replace(/[\s\p{Cc}]+/gu, ' ').trim();
+  return withoutDirectionControls(value).replace(/[\s\p{Cc}]+/gu, ' ').trim();
 }
 
 function bodyText(email: Email): string {

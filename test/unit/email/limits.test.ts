@@ -39,6 +39,14 @@ describe('the sender name', () => {
   });
 });
 
+describe('text a stranger sent that reads otherwise than it is', () => {
+  it('loses the characters that turn text around (U+202E and the like) from the sender name and the subject, which mails echo', async () => {
+    const b64 = (text: string) => `=?UTF-8?B?${Buffer.from(text).toString('base64')}?=`;
+    const raw = Buffer.from(`From: ${b64('Даниар\u202E <b>')} <d@example.kz>\r\nTo: privacy@derbes.local\r\nMessage-ID: <bidi1@example.kz>\r\nSubject: ${b64('Удалить данные \u202ETXT.EXE\u2066 \u200Fx')}\r\n\r\nПрошу удалить мои данные.\r\n`);
+    expect(await decideIntake(raw, PASS, context)).toMatchObject({ kind: 'request', senderName: 'Даниар <b>', subject: 'Удалить данные TXT.EXE x' });
+  });
+});
+
 describe('a sender no mail can reach', () => {
   it('makes no request: a local part outside ASCII is refused at intake, as the web form refuses it', async () => {
     const raw = Buffer.from(`From: =?UTF-8?B?${Buffer.from('Имя').toString('base64')}?= <почта0@example.kz>\r\nTo: privacy@derbes.local\r\nMessage-ID: <u1@example.kz>\r\nSubject: Please delete my data\r\n\r\nPlease delete my account.\r\n`);

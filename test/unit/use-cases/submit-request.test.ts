@@ -79,6 +79,16 @@ describe('the name on the form', () => {
   });
 });
 
+describe('the name on the form, drawn as it is', () => {
+  it('refuses characters that turn the text around (U+202E and the like), naming the field', () => {
+    for (const name of ['Aigerim\u202Efdp.exe', 'A\u2066B', 'A\u200FB']) {
+      expect(() => parseSubmission({ types: ['access'], email: 'a@b.kz', language: 'ru', name })).toThrow(
+        expect.objectContaining({ problems: [expect.objectContaining({ field: 'name', message: 'must not hold characters that change the direction of text (U+202E and the like)' })] }),
+      );
+    }
+  });
+});
+
 describe('bodyHash', () => {
   it('is keyed: whoever reads the idempotency record without the key cannot test a guessed address or name against it', async () => {
     const submission = { types: ['access' as const], email: 'aigerim.s@mail.kz', name: 'Айгерим', language: 'kk' as const };
