@@ -118,9 +118,9 @@ const FORM_REPEAT_MS = 15 * 60_000;
 /**
  * The API's Idempotency-Key header is bound to the body (another body → 422). The form is sent again with the same
  * fields and files within a quarter of an hour (by the clock's quarter) by a double click, or by Back and Send, which
- * renders the page and any key in it anew: that is the request it made. A person who changes anything makes a new one;
- * so does one whose earlier request is closed already (createRequest). The window is short so that a stranger who
- * types the same fields learns another's reference only then, if at all.
+ * renders the page and any key in it anew, from the same client: that is the request it made. A person who changes
+ * anything makes a new one; so does one whose earlier request is closed already (createRequest), or who sends it from
+ * another address (a stranger who types the same fields must not be shown the reference it made).
  */
 async function idempotencyOf(deps: Dependencies, event: APIGatewayProxyEventV2, form: boolean, submission: Submission, files: readonly TakenFile[]): Promise<{ key: string; field: string } | undefined> {
   const headerKey = header(event, 'idempotency-key');
@@ -132,7 +132,9 @@ async function idempotencyOf(deps: Dependencies, event: APIGatewayProxyEventV2, 
   const sent = createHash('sha256');
   for (const file of files) sent.update(`${file.filename}\n${file.contentType}\n${createHash('sha256').update(file.content).digest('hex')}\n`);
   const quarter = Math.floor(deps.clock.now().getTime() / FORM_REPEAT_MS);
-  return { key: `form:${quarter}:${await bodyHash(deps, submission)}:${sent.digest('hex')}`, field: 'idempotencyKey' };
+  // Bound to the client, so a stranger who types the same fields is not shown the reference of the request they repeat.
+  const client = await deps.keyedHash('form client', clientIp(event));
+  return { key: `form:${quarter}:${client}:${await bodyHash(deps, submission)}:${sent.digest('hex')}`, field: 'idempotencyKey' };
 }
 
 /** The client's address as API Gateway saw it; only its keyed hash is ever kept. */

@@ -27,14 +27,14 @@ const BOUNDARY = '----formdata-derbes-7';
 const part = (name: string, value: string) => `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
 const formBody = (...parts: string[]) => `${parts.join('')}--${BOUNDARY}--\r\n`;
 
-async function post(body: string, contentType: string, headers: Record<string, string> = {}, query?: Record<string, string>, routeKey = 'POST /api/requests') {
+async function post(body: string, contentType: string, headers: Record<string, string> = {}, query?: Record<string, string>, routeKey = 'POST /api/requests', sourceIp = '203.0.113.9') {
   const event = {
     routeKey,
     headers: { 'content-type': contentType, ...headers },
     ...(query ? { queryStringParameters: query } : {}),
     body,
     isBase64Encoded: false,
-    requestContext: { http: { sourceIp: '203.0.113.9', method: 'POST', path: '/api/requests' } },
+    requestContext: { http: { sourceIp, method: 'POST', path: '/api/requests' } },
   } as unknown as APIGatewayProxyEventV2;
   const result = (await handler(event)) as APIGatewayProxyStructuredResultV2;
   return { status: result.statusCode, contentType: String(result.headers?.['content-type']), body: String(result.body) };
@@ -303,6 +303,14 @@ describe('the same form sent twice', () => {
     expect(new Set([first, otherWords, otherFile].map((answer) => referenceOf(answer.body))).size).toBe(3);
     const person = await system.deps.requests.findByPerson(await system.deps.personKey('aigerim@example.kz'));
     expect(person).toHaveLength(3);
+  });
+
+  it('from another client is another request: a stranger who types the same fields learns no one\'s reference', async () => {
+    const victim = await post(formBody(part('types', 'erasure'), part('email', 'formvictim@example.kz'), part('language', 'en')), multipart);
+    const stranger = await post(formBody(part('types', 'erasure'), part('email', 'FormVictim@Example.KZ'), part('language', 'en')), multipart, {}, undefined, 'POST /api/requests', '198.51.100.7');
+    expect(victim.status).toBe(202);
+    expect(stranger.status).toBe(202);
+    expect(referenceOf(stranger.body)).not.toBe(referenceOf(victim.body));
   });
 
   it('a quarter of an hour later, or once its request is closed, is a new request', async () => {
