@@ -48,6 +48,9 @@ export function policyOf(type: RequestType): RequestPolicy {
 export type NoticeType = { [T in RequestType]: (typeof REQUEST_POLICIES)[T]['tellsProcessors'] extends true ? T : never }[RequestType];
 export const NOTICE_TYPES = REQUEST_TYPES.filter((type): type is NoticeType => policyOf(type).tellsProcessors);
 
+/** Destroying particular data is the operator's to read: nothing is destroyed by itself (a withdrawal may erase too). */
+export const destroysData = (types: readonly RequestType[]): boolean => types.includes('erasure') || types.includes('consent_withdrawal');
+
 /** True when any of the types has the property: "does this request ask for access", "does it end consents". */
 export function anyType(types: readonly RequestType[], test: (policy: RequestPolicy) => boolean): boolean {
   return types.some((type) => test(policyOf(type)));

@@ -207,6 +207,11 @@ export interface DataSubjectRequest {
    * number, a photo), not everything held (erasesParticularData). The operator is told so.
    */
   unclearBecause?: 'particularData';
+  /**
+   * A request made on the form that asks to destroy data, whose message names particular data or limits what it asks
+   * ("only my phone number", «тек телефон нөмірімді»): an operator reads it before anything is destroyed, as for mail.
+   */
+  particularData?: true;
   /** The Message-ID of the person's latest mail joined to the request: what derbes sends next answers it. */
   latestMail?: string;
   /** When the person confirmed the link mailed to the address: every step that changes data checks it. */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { destroysData } from '../domain/request-policy.ts';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { dependencies } from '../composition.ts';
 import { correctableFields, localize } from '../config/profile-schema.ts';
@@ -141,6 +142,13 @@ async function idempotencyOf(deps: Dependencies, event: APIGatewayProxyEventV2, 
 const clientIp = (event: APIGatewayProxyEventV2) => event.requestContext.http.sourceIp;
 
 /** A Global Privacy Control signal with its evidence, as keyed hashes; it takes effect once the address is verified. */
+/** Asked to destroy data in words that limit it, a request waits for an operator (form-wording.ts, loaded only then). */
+async function particularDataSignal(submission: Submission): Promise<Pick<DataSubjectRequest, 'particularData'>> {
+  if (!submission.message || !destroysData(submission.types)) return {};
+  const { formNamesParticularData } = await import('../use-cases/form-wording.ts');
+  return formNamesParticularData(submission) ? { particularData: true } : {};
+}
+
 async function gpcSignal(event: APIGatewayProxyEventV2): Promise<Pick<DataSubjectRequest, 'gpc'>> {
   if (header(event, 'sec-gpc') !== '1') return {};
   const deps = await dependencies();
@@ -198,10 +206,10 @@ async function createRequest(event: APIGatewayProxyEventV2): Promise<Result> {
     throw error;
   }
   if (attachments.problems.length) throw new ValidationError(attachmentFieldProblems(attachments.problems), 'request');
-  const gpc = await gpcSignal(event);
-  let { request, created } = await submitRequest(deps, submission, 'web', await idempotencyOf(deps, event, form, submission, attachments.files), gpc);
+  const signals = { ...(await gpcSignal(event)), ...(await particularDataSignal(submission)) };
+  let { request, created } = await submitRequest(deps, submission, 'web', await idempotencyOf(deps, event, form, submission, attachments.files), signals);
   // The same form again after its request was answered or closed asks anew.
-  if (form && !created && !OPEN_STATUSES.includes(request.status)) ({ request, created } = await submitRequest(deps, submission, 'web', undefined, gpc));
+  if (form && !created && !OPEN_STATUSES.includes(request.status)) ({ request, created } = await submitRequest(deps, submission, 'web', undefined, signals));
   if (attachments.files.length) await keepFormAttachments(deps, request.id, attachments.files);
   logger.info('request submitted', { reference: request.id, created, channel: 'web' });
   const m = await loadMessages(request.language);

@@ -21,6 +21,7 @@ export interface ReviewReason {
 export function reviewReasons(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest): ReviewReason[] {
   const reasons: ReviewReason[] = [];
   if (request.types.length === 0) reasons.push({ kind: request.unclearBecause ?? 'unclear' });
+  else if (request.particularData) reasons.push({ kind: 'particularData' });
   for (const type of request.types) {
     if (policyOf(type).decision === 'always') reasons.push({ kind: 'claim' });
     else if (deps.profile.review[type] === 'operator') reasons.push({ kind: 'profile', type });

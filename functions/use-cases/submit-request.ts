@@ -131,7 +131,7 @@ export async function submitRequest(
   submission: Submission,
   channel: Channel,
   idempotency?: Omit<Idempotency, 'bodyHash'>,
-  signals: Pick<DataSubjectRequest, 'gpc' | 'firstMail' | 'unclearBecause'> = {},
+  signals: Pick<DataSubjectRequest, 'gpc' | 'firstMail' | 'unclearBecause' | 'particularData'> = {},
   earlier?: ReceivedEarlier,
 ): Promise<CreateResult> {
   if (submission.changes) {
@@ -164,6 +164,7 @@ export async function submitRequest(
     ...(signals.gpc ? { gpc: signals.gpc } : {}),
     ...(signals.firstMail ? { firstMail: signals.firstMail } : {}),
     ...(signals.unclearBecause ? { unclearBecause: signals.unclearBecause } : {}),
+    ...(signals.particularData ? { particularData: true } : {}),
     receivedAt: receivedAt.toISOString(),
     deadline,
     ...(entered ? { entry: { ...entered, ...(promisedBy ? { promisedBy } : {}) } } : {}),

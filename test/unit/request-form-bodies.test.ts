@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { reviewReasons } from '../../functions/use-cases/fulfilment-plan.ts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MAX_FORM_FIELDS, MAX_URLENCODED_CHARS } from '../../functions/handlers/http/form-limits.ts';
 import { parseMultipartForm } from '../../functions/handlers/http/multipart-form.ts';
@@ -283,6 +284,24 @@ describe('the multipart parser', () => {
     const { fields } = parseMultipartForm(Buffer.from(formBody(part('__proto__', 'x'), part('constructor', 'y'))), multipart);
     expect(Object.getPrototypeOf(fields)).toBeNull();
     expect(Object.entries(fields)).toEqual([['__proto__', ['x']], ['constructor', ['y']]]);
+  });
+});
+
+describe('a form that asks to destroy data', () => {
+  it('waits for an operator when its own words limit it ("only my phone"), as such mail does; asking for everything does not', async () => {
+    const cases = [
+      { message: 'Тек телефон нөмірімді жойыңыз. Аккаунтым мен тапсырыстарым қалсын.', type: 'erasure', particular: true },
+      { message: 'Please delete only my phone number.', type: 'consent_withdrawal', particular: true },
+      { message: 'Удалите, пожалуйста, все мои данные.', type: 'erasure', particular: false },
+      { message: 'Только номер телефона, пожалуйста.', type: 'access', particular: false },
+    ];
+    for (const [n, { message, type, particular }] of cases.entries()) {
+      const answer = await post(formBody(part('types', type), part('email', `limits${n}@example.kz`), part('language', 'ru'), part('message', message)), multipart);
+      expect(answer.status, message).toBe(202);
+      const request = await system.deps.requests.get(/DRB-[0-9A-Z]{5}-[0-9A-Z]{5}/.exec(answer.body)![0]);
+      expect(request.particularData, message).toBe(particular ? true : undefined);
+      expect(reviewReasons(system.deps, request).some((reason) => reason.kind === 'particularData'), message).toBe(particular);
+    }
   });
 });
 

@@ -13,6 +13,7 @@ import { stripQuotedHistory, quoteMarkersOf } from './quoted-history.ts';
 import { findReference, isOwnMessageId } from './references.ts';
 import type { AuthCheck, IntakeContext, IntakeDecision, KeptAttachment, RequestDecision, SesVerdicts } from './types.ts';
 import type { RequestType } from '../request-types.ts';
+import { destroysData } from '../request-policy.ts';
 import { onFirstUse } from '../on-first-use.ts';
 import { vocabularies } from './vocabulary.ts';
 
@@ -124,9 +125,6 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
   const particular = destroysData(types) && erasesParticularData(`${subject}\n${text}`, vocabularies());
   return asked(types, spam ? 'spam' : types.length === 0 ? 'unclear' : particular ? 'particularData' : undefined);
 }
-
-/** Destroying particular data is the operator's to read: nothing is destroyed by itself (a withdrawal may erase too). */
-const destroysData = (types: readonly RequestType[]) => types.includes('erasure') || types.includes('consent_withdrawal');
 
 /** The parsed message, or why it is not a message (never quoting its content). */
 async function parse(raw: Uint8Array): Promise<Email | string> {

@@ -16,6 +16,10 @@ describe('classifyRequestTypes', () => {
     ['Сізде мен туралы қандай мәліметтер бар?', ['access']],
     ['unsubscribe me', ['marketing_opt_out']],
     ['Отпишите меня от рассылки', ['marketing_opt_out']],
+    // A bare "delete my phone number" or "my photo" asks for erasure — of particular data, which an operator reads.
+    ['Please delete my phone number from your database', ['erasure']],
+    ['Please delete my photo from your website.', ['erasure']],
+    ['Please remove me from your mailing list', ['marketing_opt_out']],
     ['Не присылайте мне больше акции', ['marketing_opt_out']],
     ['Больше не хочу получать ваши акции', ['marketing_opt_out']],
     ['Уберите меня из рассылки', ['marketing_opt_out']],
@@ -203,6 +207,8 @@ describe('erasesParticularData', () => {
     ['Исправьте адрес почты, а старые данные удалите.', true],
     ['Телефон нөмірімді базадан жойыңыз.', true],
     ['Please delete my photo from your data.', true],
+    ['Please delete my phone number from your database', true],
+    ['Please delete my photo from your website.', true],
     ['Remove my address details, please.', true],
     // Named by a bare verb, far in a long sentence, or in the body under a subject that asks for erasure.
     ['Удаление персональных данных\nПрошу удалить мой номер телефона.', true],

@@ -524,7 +524,7 @@ describe('receiveEmail', () => {
     expect(outcome).toMatchObject({ outcome: 'triage', reason: 'particularData' });
     const request = await s.deps.requests.get(outcome.requestId!);
     expect(request).toMatchObject({ types: [], unclearBecause: 'particularData' });
-    expect(await describeReasons(reviewReasons(s.deps, request), 'ru')).toEqual(['письмо просит удалить отдельные данные (например, номер телефона или фото), а не все: прочитайте его и определите, что сделать']);
+    expect(await describeReasons(reviewReasons(s.deps, request), 'ru')).toEqual(['человек просит удалить отдельные данные (например, номер телефона или фото), а не все: прочитайте его слова и решите, что сделать']);
   });
 
   // What the person asks to destroy may be limited or named in another sentence than the wish, and a withdrawal of
