@@ -143,6 +143,26 @@ describe('the page of a link one request waits on', () => {
   });
 });
 
+describe('the pages of a request entered too late to keep the law\'s date', () => {
+  it('give the date its receipt promised, not the law\'s date already past, before and after "Confirm"', async () => {
+    // Received by post on 2 February, entered on the 10th: access was due by law on the 5th; the receipt promised the 13th.
+    const { request } = await enterRequest(
+      system.deps,
+      { types: ['access'], email: PERSON, language: 'en', channel: 'post', receivedAt: '2026-02-02', identity: 'mail' },
+      OPERATOR,
+      { key: 'operator:late', field: 'Idempotency-Key' },
+    );
+    expect(request.entry?.promisedBy).toBe('2026-02-13T23:59:59+05:00');
+    await requestVerification(system.deps, request.id, `token-${request.id}`, new Date(NOW.getTime() + 72 * HOUR), () => ({ code: CODE, codeHash: hashSecretCode(CODE) }));
+    const before = text((await call('GET', { code: CODE, lang: 'en' })).page);
+    expect(before).toContain('answer due by 13 February 2026, 23:59 Astana time.');
+    expect(before).not.toContain('5 February');
+    const after = text((await call('POST', { lang: 'en' }, new URLSearchParams([['code', CODE], ['references', request.id]]).toString())).page);
+    expect(after).toContain('no later than 13 February 2026, 23:59 Astana time');
+    expect(after).not.toContain('5 February');
+  });
+});
+
 describe('the page after "Confirm"', () => {
   it('gives each request confirmed its due date, and names those left unconfirmed', async () => {
     const [mail, first, second] = await threeOnOneLink('en');

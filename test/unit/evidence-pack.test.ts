@@ -257,6 +257,22 @@ describe('the evidence pack of a request', () => {
     expect(arrived).toContain(`${t.labels.enteredBy}: ${OPERATOR.email}`);
   });
 
+  it('a request entered too late for its due date: the deadline part gives the date its receipt promised beside the law\'s', async () => {
+    const s = systemFor(I_LICENSE);
+    s.setNow(new Date('2026-02-12T08:50:00Z'));
+    const { request } = await enterRequest(
+      s.deps,
+      { channel: 'post', receivedAt: '2026-02-02', identity: 'attested', attestation: 'Подпись сверена с договором.', types: ['access'], email: ASEL, language: 'en' },
+      OPERATOR,
+      { key: 'operator:entry-late', field: 'Idempotency-Key' },
+    );
+    expect(request.entry?.promisedBy).toBeDefined();
+    const t = evidenceTexts('en');
+    const deadline = section(await packText(s, request.id, 'en'), 'en', 'deadline');
+    expect(deadline).toContain(`${t.labels.dueAt}: 5 February 2026, 23:59`);
+    expect(deadline).toContain(`${t.labels.promisedBy}: 17 February 2026, 23:59`);
+  });
+
   it('a request entered from a posted letter: its day received reads as a day, without a time, and the pack says it came by post', async () => {
     const s = systemFor(I_LICENSE);
     s.setNow(new Date('2026-02-12T08:50:00Z'));

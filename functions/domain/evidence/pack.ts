@@ -184,6 +184,7 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
         rule.storedAs !== undefined && row('ruleDigest', fill(rule.storedAs.current ? t.lines.ruleDataSame : t.lines.ruleDataChanged, { digest: Buffer.from(rule.storedAs.digest, 'base64url').toString('hex') })),
         row('receivedAt', m.received({ ...request, receivedAt: deadline.receivedAt })),
         row('dueAt', at(deadline.dueAt)),
+        request.entry?.promisedBy !== undefined && row('promisedBy', at(request.entry.promisedBy)),
       ),
       block(
         row('calendar', `${language === 'en' ? input.calendar.name : m.country(input.calendar.country)} (${input.calendar.country})`),

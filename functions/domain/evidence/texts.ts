@@ -22,7 +22,7 @@ export type EvidenceSection = (typeof EVIDENCE_SECTIONS)[number];
 const LABELS = [
   'operator', 'bin', 'address', 'contact', 'reference', 'types', 'channel', 'receivedAt', 'status', 'language', 'closedAt',
   'sha256', 'verdicts', 'outcome', 'attachments', 'formFiles', 'how', 'requestedAt', 'expiresAt', 'confirmedAt',
-  'rule', 'citation', 'term', 'origin', 'ruleSource', 'ruleDigest', 'dueAt', 'calendar', 'calendarSource', 'transfers', 'extension', 'extensionReason',
+  'rule', 'citation', 'term', 'origin', 'ruleSource', 'ruleDigest', 'dueAt', 'promisedBy', 'calendar', 'calendarSource', 'transfers', 'extension', 'extensionReason',
   'decisionAsked', 'classified', 'decidedAt', 'decidedBy', 'enteredAt', 'enteredBy', 'heldBecause', 'admittedAt', 'admittedBy', 'attestedBy', 'attestation',
   'closedAsNotARequest', 'closedBy', 'toldThePerson', 'decision', 'basis', 'reason', 'attempt', 'outcomes',
   'noticeType', 'delivered', 'attempts', 'signature', 'kind', 'messageId', 'mailSha256',

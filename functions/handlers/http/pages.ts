@@ -1,5 +1,5 @@
 import { REQUEST_TYPES, LANGUAGES, type Language } from '../../domain/request-types.ts';
-import type { DataSubjectRequest } from '../../domain/request.ts';
+import { answerDueAt, type DataSubjectRequest } from '../../domain/request.ts';
 import { escapeHtml } from '../../domain/html.ts';
 import type { FieldProblem } from '../../domain/errors.ts';
 import { loadMessages, type Messages } from '../../domain/messages.ts';
@@ -212,7 +212,8 @@ function listedRequest(m: Messages, request: ListedRequest, correctable: Readonl
     types: askedFor(m, request, correctable),
     channel: m.requestChannel(request.channel),
     receivedAt: m.received(request),
-    dueAt: m.date(request.deadline.dueAt, request.deadline.timeZone),
+    // A late entry's receipt promised a later date than the law's, already past: the page keeps to the promise.
+    dueAt: m.date(answerDueAt(request), request.deadline.timeZone),
   });
 }
 
@@ -242,7 +243,7 @@ export async function confirmPage(language: Language, requests: readonly ListedR
  */
 export async function confirmedPage(language: Language, confirmed: readonly ListedRequest[], notConfirmed: readonly string[], correctable: ReadonlyMap<string, CorrectableField>): Promise<string> {
   const m = await loadMessages(language);
-  const dueAt = (request: ListedRequest) => m.date(request.deadline.dueAt, request.deadline.timeZone);
+  const dueAt = (request: ListedRequest) => m.date(answerDueAt(request), request.deadline.timeZone);
   const first = confirmed[0]!;
   const done =
     confirmed.length === 1
