@@ -200,9 +200,22 @@ function buildProfileSchemas() {
      */
     mailShareOfHour: z._default(z.number().check(z.gte(0), z.lte(1)), 0.5),
     /**
+     * Mail to unconfirmed addresses at one domain (its organisation's: a catch-all's subdomains are one), per clock
+     * hour, so one catch-all domain cannot take the hour; at a shared provider (rules/intake/mail-domains.json), many
+     * unrelated people, sharedProviderMailsPerHour.
+     */
+    recipientDomainMailsPerHour: z._default(z.number().check(z.int(), z.gte(1)), 10),
+    sharedProviderMailsPerHour: z._default(z.number().check(z.int(), z.gte(1)), 40),
+    /**
+     * The part of each share of the hour only mail to a domain not yet mailed that hour, and receipts mailed again
+     * after the budgets withheld them, may use: a flood through many addresses cannot starve a first-time person.
+     */
+    reservedShareOfHour: z._default(z.number().check(z.gte(0), z.lt(1)), 0.2),
+    /**
      * New requests by mail from one sender (the mailbox, whatever its spellings), from one sender domain, and from
      * everyone together. Mail past them is held for the operator: it makes no request and gets no receipt. A domain
-     * is many people (gmail.com, mail.ru): its limit is wide.
+     * is many people: its limit is wide, and mail a check vouches for from a shared provider (gmail.com, mail.ru,
+     * rules/intake/mail-domains.json) draws on no domain bucket, so a few accounts there cannot hold everyone there.
      */
     mailRequestsPerSender: z.prefault(Bucket, { burst: 10, perMinute: 0.5 }),
     mailRequestsPerSenderDomain: z.prefault(Bucket, { burst: 60, perMinute: 5 }),
@@ -215,6 +228,8 @@ function buildProfileSchemas() {
      */
     mailRepliesPerSender: z.prefault(Bucket, { burst: 10, perMinute: 0.5 }),
     mailRepliesPerRequest: z.prefault(Bucket, { burst: 20, perMinute: 0.5 }),
+    /** Alerts about mail naming a request from another sender, one per request, per clock hour; past it, one digest for the hour. */
+    thirdPartyAlertsPerHour: z._default(z.number().check(z.int(), z.gte(1)), 10),
     /** POST /api/requests from one client IP address. */
     requestsPerClient: z.prefault(Bucket, { burst: 10, perMinute: 0.5 }),
     /** POST /api/requests from everyone together. */

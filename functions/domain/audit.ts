@@ -134,7 +134,7 @@ type AuditEventOfAnyone =
   | { type: 'mail.dismissed'; detail: { operator: OperatorActor } };
 
 /** Why a mail to the person was not sent (`mail.withheld`): the budgets of unconfirmed addresses, or the wait ended. */
-export const WITHHELD_REASONS = ['recipient_budget', 'hourly_budget', 'not_mailed_before', 'wait_over'] as const;
+export const WITHHELD_REASONS = ['recipient_budget', 'domain_budget', 'hourly_budget', 'not_mailed_before', 'wait_over'] as const;
 export type WithheldReason = (typeof WITHHELD_REASONS)[number];
 
 /** The error `source.failed` records when a planned source gave no result by the answer (answer.ts). */

@@ -55,6 +55,11 @@ const MAIL_PLACEHOLDERS = {
    * linking to the list of held mail in the console (`console`), which keeps each mail `days` days.
    */
   operatorMailHeld: ['console', 'days'],
+  /**
+   * Past limits.thirdPartyAlertsPerHour (`max`) alerts about mail from other senders in an hour, the one digest for
+   * the rest of it, linking to the console (`console`).
+   */
+  operatorThirdPartyMail: ['console', 'max'],
 } as const;
 
 /**

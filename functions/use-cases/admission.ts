@@ -1,4 +1,5 @@
 import { mailboxOf } from '../domain/email/address.ts';
+import { isSharedProvider } from '../domain/email/mail-domains.ts';
 import { RateLimitedError } from '../domain/errors.ts';
 import type { Dependencies } from './dependencies.ts';
 import type { BucketLimit } from './ports.ts';
@@ -6,9 +7,24 @@ import type { BucketLimit } from './ports.ts';
 /** What a call is, for the buckets it draws on: a new request, another public call, an operator call. */
 export type CallKind = 'request' | 'public' | 'operator';
 
-/** A client's address is personal data: buckets are named by its keyed hash. */
+/** A client's address is personal data: buckets are named by its keyed hash — of its network, see clientNetwork. */
 async function clientKey(deps: Pick<Dependencies, 'keyedHash'>, clientIp: string): Promise<string> {
-  return (await deps.keyedHash('ip', clientIp)).slice(0, 32);
+  return (await deps.keyedHash('ip', clientNetwork(clientIp))).slice(0, 32);
+}
+
+/**
+ * What one client is, for its buckets: an IPv4 address (an IPv4-mapped IPv6 one as that), or an IPv6 address's /64 —
+ * one subscriber's network (RFC 6177), from which anyone can send from as many addresses as they like.
+ */
+export function clientNetwork(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1]!;
+  if (!ip.includes(':')) return ip;
+  const [head = '', tail = ''] = ip.toLowerCase().split('::');
+  const front = head ? head.split(':') : [];
+  const back = tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...front, ...Array<string>(Math.max(0, 8 - front.length - back.length)).fill('0'), ...back] : front;
+  return `${groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
 /**
@@ -36,16 +52,16 @@ export async function admit(deps: Pick<Dependencies, 'limits' | 'profile' | 'clo
 
 /**
  * Whether a mail may make a new request: it draws on its sender's bucket (the mailbox, whatever its spellings), its
- * sender domain's and everyone's (limits.mailRequests…). Mail cannot be answered 429 — SES took it already — so a
+ * sender domain's (none at a shared provider) and everyone's (limits.mailRequests…). Mail cannot be answered 429 — SES took it already — so a
  * refusal is the caller's to record; each bucket is named by a keyed hash, as an address is personal data.
  */
 export async function admitMail(deps: Pick<Dependencies, 'limits' | 'profile' | 'clock' | 'keyedHash'>, sender: string): Promise<boolean> {
   const limits = deps.profile.limits;
-  return takesFromAll(deps, [
-    [`mail-sender:${await mailKey(deps, 'sender', mailboxOf(sender))}`, limits.mailRequestsPerSender],
-    [`mail-domain:${await mailKey(deps, 'domain', sender.slice(sender.lastIndexOf('@') + 1))}`, limits.mailRequestsPerSenderDomain],
-    ['mail:all', limits.mailRequestsInAll],
-  ]);
+  const domain = sender.slice(sender.lastIndexOf('@') + 1);
+  // At a shared provider the domain is everyone there: a few of its accounts would hold them all. Mail comes here only
+  // when a check vouched for its sender, so each of those accounts is a real mailbox, held by its own bucket.
+  const perDomain: Array<[string, BucketLimit]> = isSharedProvider(domain) ? [] : [[`mail-domain:${await mailKey(deps, 'domain', domain)}`, limits.mailRequestsPerSenderDomain]];
+  return takesFromAll(deps, [[`mail-sender:${await mailKey(deps, 'sender', mailboxOf(sender))}`, limits.mailRequestsPerSender], ...perDomain, ['mail:all', limits.mailRequestsInAll]]);
 }
 
 /**

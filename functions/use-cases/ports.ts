@@ -329,10 +329,11 @@ export interface MailBudgets {
   /** A confirmed link shows the mailbox wants our mail: what it spent is given back. */
   refundRecipient(recipientKey: string): Promise<void>;
   /**
-   * Spends one of the clock hour's mails to unconfirmed addresses from the pool's share (HourlyPool); `firstRefusal`
-   * is true once per hour and pool, for one alert.
+   * Counts one under the counter for the clock hour, if it has counted fewer than `max` (HourlyCounter); `before`,
+   * how many it had counted this hour before this one (0: the first; `max` when refused); `firstRefusal` is true once
+   * per hour and counter, for one alert.
    */
-  spendHourly(pool: HourlyPool, max: number, now: Date): Promise<{ allowed: boolean; firstRefusal: boolean }>;
+  spendHourly(counter: HourlyCounter, max: number, now: Date): Promise<{ allowed: boolean; firstRefusal: boolean; before: number }>;
   /** True for the first call of the clock hour under this name, false after: one alert an hour, however many causes. */
   firstThisHour(name: string, now: Date): Promise<boolean>;
 }
@@ -342,6 +343,11 @@ export interface MailBudgets {
  * starve the other: receipts of requests made by mail, and those of every other channel (the web form, operators).
  */
 export type HourlyPool = 'email' | 'other';
+/**
+ * What is counted per clock hour: mail to unconfirmed addresses in a share of the hour (HourlyPool) and at one
+ * recipient domain (by its keyed hash); the operator's alerts about mail from other senders.
+ */
+export type HourlyCounter = HourlyPool | `domain:${string}` | 'third-party-alerts';
 
 export interface OutgoingMail {
   to: string;

@@ -137,6 +137,22 @@ async function alertMailHeld(deps: Dependencies): Promise<void> {
 }
 
 /**
+ * Tells the operator of mail naming a request from another sender: one alert per request (an alert is mailed once),
+ * as many as limits.thirdPartyAlertsPerHour in a clock hour; past them, one digest for the rest of the hour — such
+ * mail under many references must not become a stream of alerts spending the mail quota that receipts need.
+ */
+async function alertThirdPartyMail(deps: Dependencies, request: DataSubjectRequest): Promise<void> {
+  if (eventsOfType(await deps.audit.list(request.id), 'operator.alerted').some((e) => e.detail.alert === 'thirdPartyMail')) return;
+  const now = deps.clock.now();
+  const max = deps.profile.limits.thirdPartyAlertsPerHour;
+  const counted = await deps.limits.spendHourly('third-party-alerts', max, now);
+  if (counted.allowed) return (await notify()).alertOperator(deps, request, 'thirdPartyMail', { max: String(MAX_QUARANTINED_PER_REQUEST) });
+  if (!counted.firstRefusal) return;
+  const { subject, text } = (await (await messages()).loadMessages(deps.profile.defaultLanguage)).mail('operatorThirdPartyMail', { console: `${deps.publicUrl}/console`, max: String(max) });
+  await deps.mailer.send({ to: deps.profile.operator.contactEmail, subject, text, messageId: `<third-party-mail.${now.toISOString().slice(0, 13)}@${mailDomain(deps.profile)}>` });
+}
+
+/**
  * Held mail an operator vouched for (held-mail.ts): it makes its request as mail some check vouched for would, the
  * request received when the mail arrived and naming who vouched for it.
  */
@@ -295,8 +311,7 @@ export async function receiveEmail(
           const { list: quarantined, ...more } = await keep(request.id, decision.attachments, 'quarantine', Math.max(0, Math.min(room, MAX_LISTED_ATTACHMENTS)));
           await deps.audit.appendOnce(request.id, once, received(THIRD_PARTY, { quarantined, ...more, authFailures: decision.authFailures }));
         }
-        // One alert per request (an alert is mailed once): a stream of such mail must not become a stream of alerts.
-        await (await notify()).alertOperator(deps, request, 'thirdPartyMail', { max: String(MAX_QUARANTINED_PER_REQUEST) });
+        await alertThirdPartyMail(deps, request);
         return { outcome: 'reply', requestId: request.id, reason: THIRD_PARTY };
       }
       if (!recordedBefore) {

@@ -1,5 +1,6 @@
 import { eventsOfType, type AuditEvent, type RecordedAuditEvent, type WithheldReason } from '../domain/audit.ts';
 import { mailboxOf } from '../domain/email/address.ts';
+import { budgetDomainOf } from '../domain/email/mail-domains.ts';
 import { ConflictError } from '../domain/errors.ts';
 import { loadMessages, type MailTemplate } from '../domain/messages.ts';
 import { isEnteredChannel, type Channel, type DataSubjectRequest } from '../domain/request.ts';
@@ -236,7 +237,7 @@ async function mailUnverified(
   return notifyPersonIfAdmitted(deps, request, template, values, round, async (first) => {
     if (!first) return !(await refusedBefore(deps, request.id, template, round));
     const hour = hourlyPool(deps.profile.limits, request.channel);
-    const budget = await spendBudgets(deps, request.email, recipientKey, hour);
+    const budget = await spendBudgets(deps, request.email, recipientKey, hour, round !== 1);
     if (!budget.refused) return true;
     // Recorded before the operator is alerted: an alert that fails makes the step run again, and the refusal stands.
     await deps.audit.append(request.id, { type: 'mail.withheld', detail: { template, reason: budget.refused, ...roundOf(round) } });
@@ -271,41 +272,62 @@ const roundOf = (round: MailKey['round']) => (round === 1 ? {} : { round: String
 
 /**
  * The share of the hour's mails to unconfirmed addresses a request's mail draws on: receipts of requests made by mail
- * on `mailShareOfHour` of it, all others on the rest.
+ * on `mailShareOfHour` of it, all others on the rest; `reserved` of it (reservedShareOfHour) only for mail to a domain
+ * not yet mailed that hour and for receipts mailed again (see spendBudgets).
  */
-export function hourlyPool(limits: Dependencies['profile']['limits'], channel: Channel): { pool: HourlyPool; max: number } {
+export function hourlyPool(limits: Dependencies['profile']['limits'], channel: Channel): { pool: HourlyPool; max: number; reserved: number } {
   const byMail = Math.round(limits.unverifiedMailsPerHour * limits.mailShareOfHour);
-  return channel === 'email' ? { pool: 'email', max: byMail } : { pool: 'other', max: limits.unverifiedMailsPerHour - byMail };
+  const max = channel === 'email' ? byMail : limits.unverifiedMailsPerHour - byMail;
+  return { pool: channel === 'email' ? 'email' : 'other', max, reserved: Math.floor(max * limits.reservedShareOfHour) };
 }
 
 /**
  * Spends the address's budget; for another spelling of a mailbox (mailboxOf: `name+tag@`, Gmail's dots), the budget
  * all such spellings of it share as well — apart from the mailbox's own address, so that spellings sent by a stranger
- * cannot use up the budget of the address the person writes from; then the hour's share (`hour`). `alert` once an
- * hour, on the share's first refusal.
+ * cannot use up the budget of the address the person writes from; then its domain's for the clock hour (budgetDomainOf:
+ * a catch-all's addresses, however many, are one domain; a shared provider's is wider), named by a keyed hash; then
+ * the hour's share (`hour`). The share's reserved part is open to the first mail of the hour to a domain — a flood
+ * through a few domains cannot starve a person at another — and to a receipt mailed again (`again`), so one the
+ * budgets withheld goes out ahead of the flood in the next hour. `alert` once an hour, on the share's first refusal.
  */
-async function spendBudgets(deps: Dependencies, email: string, recipientKey: string, hour: { pool: HourlyPool; max: number }): Promise<{ refused?: WithheldReason; alert?: boolean }> {
+async function spendBudgets(
+  deps: Dependencies,
+  email: string,
+  recipientKey: string,
+  hour: { pool: HourlyPool; max: number; reserved: number },
+  again: boolean,
+): Promise<{ refused?: WithheldReason; alert?: boolean }> {
   const limits = deps.profile.limits;
   const now = deps.clock.now();
   if (!(await deps.limits.spendRecipient(recipientKey, limits.recipientMails, now))) return { refused: 'recipient_budget' };
   const mailbox = mailboxOf(email);
   if (mailbox !== email && !(await deps.limits.spendRecipient(await deps.keyedHash('mailbox spellings', mailbox), limits.recipientMails, now))) return { refused: 'recipient_budget' };
-  const hourly = await deps.limits.spendHourly(hour.pool, hour.max, now);
+  const { domain, shared } = budgetDomainOf(email);
+  const domainKey = (await deps.keyedHash('recipient domain', domain)).slice(0, 32);
+  const ofDomain = await deps.limits.spendHourly(`domain:${domainKey}`, shared ? limits.sharedProviderMailsPerHour : limits.recipientDomainMailsPerHour, now);
+  if (!ofDomain.allowed) return { refused: 'domain_budget' };
+  const open = again || ofDomain.before === 0 ? hour.max : hour.max - hour.reserved;
+  const hourly = await deps.limits.spendHourly(hour.pool, open, now);
   return hourly.allowed ? {} : { refused: 'hourly_budget', alert: hourly.firstRefusal };
 }
+
+/** The budgets' refusals (spendBudgets); those of the hour's (HOURLY_BUDGETS) are retried in a later hour. */
+const HOURLY_BUDGETS: readonly string[] = ['domain_budget', 'hourly_budget'] satisfies WithheldReason[];
+const BUDGETS: readonly string[] = ['recipient_budget', ...HOURLY_BUDGETS];
 
 /** Whether the budgets refused this mail (of this round), as the attempt that claimed it recorded. */
 async function refusedBefore(deps: Dependencies, requestId: string, template: MailTemplate, round: MailKey['round']): Promise<boolean> {
   const ofRound = roundOf(round).round;
   return eventsOfType(await deps.audit.list(requestId), 'mail.withheld').some(
-    (e) => e.detail.template === template && e.detail.round === ofRound && (e.detail.reason === 'recipient_budget' || e.detail.reason === 'hourly_budget'),
+    (e) => e.detail.template === template && e.detail.round === ofRound && BUDGETS.includes(e.detail.reason),
   );
 }
 
 /**
- * A receipt the hour's budget withheld is not lost: once that hour is over, the deadline watch mails it again — a new
- * link (the withheld one's code was never sent), living as long as the wait it ends, for every request that waits on
- * the withheld link — within the budgets as they stand then, once per hour at most, while the request still waits for
+ * A receipt the hour's budgets withheld (the hour's share, or its domain's) is not lost: at the deadline watch's first
+ * run once that hour is over — when those budgets are new — the watch mails it again, ahead of a flood (it may use the
+ * share's reserved part, see spendBudgets): a new link (the withheld one's code was never sent), living as long as the
+ * wait it ends, for every request that waits on the withheld link — once per hour at most, while the request still waits for
  * verification (its wait never outlives the due date). One withheld for the address's own budget is not: that budget
  * bounds what an address gets from requests it did not make. True when it was mailed now.
  */
@@ -319,8 +341,8 @@ export async function retryWithheldReceipt(deps: Dependencies, request: DataSubj
   const hour = now.toISOString().slice(0, 13);
   const trail = await deps.audit.list(request.id);
   const last = trail.findLast((e) => (e.type === 'mail.withheld' || e.type === 'mail.sent') && RECEIPTS.includes(e.detail.template));
-  // Withheld by the hour's budget in an hour now over: the same hour would refuse it again.
-  if (last?.type !== 'mail.withheld' || last.detail.reason !== 'hourly_budget' || last.at.slice(0, 13) >= hour) return false;
+  // Withheld by the hour's budgets in an hour now over: the same hour would refuse it again.
+  if (last?.type !== 'mail.withheld' || !HOURLY_BUDGETS.includes(last.detail.reason) || last.at.slice(0, 13) >= hour) return false;
   // Overlapping runs of the watch: one mails it.
   if (!(await deps.requests.claimStep(request.id, `receipt-again:${hour}`, now))) return false;
   return mailLink(deps, request, recipientKey, new Date(link.expiresAt), newCode, `again:${hour}`);

@@ -71,13 +71,21 @@ describe('mail budgets', () => {
     const results = [];
     for (let i = 0; i < 5; i++) results.push(await limits.spendHourly('other', 3, now));
     expect(results).toEqual([
-      { allowed: true, firstRefusal: false },
-      { allowed: true, firstRefusal: false },
-      { allowed: true, firstRefusal: false },
-      { allowed: false, firstRefusal: true },
-      { allowed: false, firstRefusal: false },
+      { allowed: true, firstRefusal: false, before: 0 },
+      { allowed: true, firstRefusal: false, before: 1 },
+      { allowed: true, firstRefusal: false, before: 2 },
+      { allowed: false, firstRefusal: true, before: 3 },
+      { allowed: false, firstRefusal: false, before: 3 },
     ]);
-    expect(await limits.spendHourly('other', 3, new Date(hour + 3_600_000))).toEqual({ allowed: true, firstRefusal: false });
+    expect(await limits.spendHourly('other', 3, new Date(hour + 3_600_000))).toEqual({ allowed: true, firstRefusal: false, before: 0 });
+  });
+
+  it('a recipient domain\'s count says which mail was its first of the hour, once however many spend at once', async () => {
+    const now = new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000 + 3 * 3_600_000 + 60_000);
+    const spent = await Promise.all(Array.from({ length: 12 }, () => limits.spendHourly('domain:catchall', 10, now)));
+    expect(spent.filter((r) => r.allowed).map((r) => r.before).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(spent.filter((r) => !r.allowed)).toHaveLength(2);
+    expect((await limits.spendHourly('domain:other', 10, now)).before).toBe(0);
   });
 
   it('each share of the hour is counted apart: mail spending its share all at once leaves the other\'s whole', async () => {

@@ -80,7 +80,7 @@ import {
   MAX_WAITING_PER_LINK,
   type BucketLimit,
   type MailBudgets,
-  type HourlyPool,
+  type HourlyCounter,
   type RateLimiter,
   type Verification,
   type VerificationStore,
@@ -355,11 +355,16 @@ export class MemoryLimits implements RateLimiter, MailBudgets {
   async refundRecipient(recipientKey: string) {
     this.recipients.delete(recipientKey);
   }
-  async spendHourly(pool: HourlyPool, max: number, now: Date) {
-    const hour = `${now.toISOString().slice(0, 13)}#${pool}`;
-    const spent = (this.hours.get(hour) ?? 0) + 1;
-    this.hours.set(hour, spent);
-    return { allowed: spent <= max, firstRefusal: spent === max + 1 };
+  async spendHourly(counter: HourlyCounter, max: number, now: Date) {
+    const hour = `${now.toISOString().slice(0, 13)}#${counter}`;
+    const before = this.hours.get(hour) ?? 0;
+    if (before < max) {
+      this.hours.set(hour, before + 1);
+      return { allowed: true, firstRefusal: false, before };
+    }
+    const alerted = this.once.has(`refused#${hour}`);
+    this.once.add(`refused#${hour}`);
+    return { allowed: false, firstRefusal: !alerted, before: max };
   }
   private readonly once = new Set<string>();
   async firstThisHour(name: string, now: Date) {

@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DependencyError } from '../../domain/errors.ts';
-import { written } from './conditional-write.ts';
-import type { BucketLimit, HourlyPool, MailBudgets, RateLimiter } from '../../use-cases/ports.ts';
+import { ifConditionHolds, written } from './conditional-write.ts';
+import type { BucketLimit, HourlyCounter, MailBudgets, RateLimiter } from '../../use-cases/ports.ts';
 
 /**
  * Limits table layout (key `pk` only, TTL `expiresAtEpoch`), shared by every instance of every function:
  *   pk=BUCKET#<name>           tat            a token bucket, as its "theoretical arrival time" (GCRA)
  *   pk=RECIPIENT#<person key>  sent, version  the times mail went to an address that has not confirmed a link
- *   pk=HOUR#<yyyy-mm-ddThh>#<pool>  n, alertedAt  mail to unconfirmed addresses in that clock hour, per pool
+ *   pk=HOUR#<yyyy-mm-ddThh>#<counter>  n, alertedAt  what was counted in that clock hour (HourlyCounter: a pool, a domain)
  *   pk=ONCE#<yyyy-mm-ddThh>#<name>           that the hour's first call under the name was made
  * Every change is one conditional write: two instances never both spend the last token.
  */
@@ -102,18 +102,21 @@ export class DynamoLimits implements RateLimiter, MailBudgets {
     await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: `RECIPIENT#${recipientKey}`, sent: [], version: randomUUID(), expiresAtEpoch: epochSeconds(Date.now()) + 60 } }));
   }
 
-  async spendHourly(pool: HourlyPool, max: number, now: Date): Promise<{ allowed: boolean; firstRefusal: boolean }> {
-    const Key = { pk: `HOUR#${now.toISOString().slice(0, 13)}#${pool}` };
-    const counted = this.update({
-      Key,
-      UpdateExpression: 'SET n = if_not_exists(n, :zero) + :one, expiresAtEpoch = :ttl',
-      ConditionExpression: 'attribute_not_exists(n) OR n < :max',
-      ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':max': max, ':ttl': epochSeconds(now.getTime()) + 2 * 3600 },
-    });
-    if (await written(counted)) return { allowed: true, firstRefusal: false };
+  async spendHourly(counter: HourlyCounter, max: number, now: Date): Promise<{ allowed: boolean; firstRefusal: boolean; before: number }> {
+    const Key = { pk: `HOUR#${now.toISOString().slice(0, 13)}#${counter}` };
+    const counted = await ifConditionHolds(
+      this.update({
+        Key,
+        UpdateExpression: 'SET n = if_not_exists(n, :zero) + :one, expiresAtEpoch = :ttl',
+        ConditionExpression: 'attribute_not_exists(n) OR n < :max',
+        ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':max': max, ':ttl': epochSeconds(now.getTime()) + 2 * 3600 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    if (counted) return { allowed: true, firstRefusal: false, before: Number(counted.Attributes?.n) - 1 };
     // The first refusal of the hour marks it, so the operator is alerted once.
     const marked = this.update({ Key, UpdateExpression: 'SET alertedAt = :now', ConditionExpression: 'attribute_not_exists(alertedAt)', ExpressionAttributeValues: { ':now': now.toISOString() } });
-    return { allowed: false, firstRefusal: await written(marked) };
+    return { allowed: false, firstRefusal: await written(marked), before: max };
   }
 
   async firstThisHour(name: string, now: Date): Promise<boolean> {
@@ -127,7 +130,7 @@ export class DynamoLimits implements RateLimiter, MailBudgets {
     return written(put);
   }
 
-  private update(input: Omit<UpdateCommandInput, 'TableName'>): Promise<unknown> {
+  private update(input: Omit<UpdateCommandInput, 'TableName'>) {
     return this.db.send(new UpdateCommand({ TableName: this.table, ...input }));
   }
 }
