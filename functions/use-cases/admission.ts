@@ -1,8 +1,10 @@
 import { mailboxOf } from '../domain/email/address.ts';
-import { isSharedProvider } from '../domain/email/mail-domains.ts';
 import { RateLimitedError } from '../domain/errors.ts';
 import type { Dependencies } from './dependencies.ts';
 import type { BucketLimit } from './ports.ts';
+
+/** The shared providers' list, loaded when mail first asks for it: the web's calls never need it. */
+const mailDomains = () => import('../domain/email/mail-domains.ts');
 
 /** What a call is, for the buckets it draws on: a new request, another public call, an operator call. */
 export type CallKind = 'request' | 'public' | 'operator';
@@ -60,7 +62,7 @@ export async function admitMail(deps: Pick<Dependencies, 'limits' | 'profile' | 
   const domain = sender.slice(sender.lastIndexOf('@') + 1);
   // At a shared provider the domain is everyone there: a few of its accounts would hold them all. Mail comes here only
   // when a check vouched for its sender, so each of those accounts is a real mailbox, held by its own bucket.
-  const perDomain: Array<[string, BucketLimit]> = isSharedProvider(domain) ? [] : [[`mail-domain:${await mailKey(deps, 'domain', domain)}`, limits.mailRequestsPerSenderDomain]];
+  const perDomain: Array<[string, BucketLimit]> = (await mailDomains()).isSharedProvider(domain) ? [] : [[`mail-domain:${await mailKey(deps, 'domain', domain)}`, limits.mailRequestsPerSenderDomain]];
   return takesFromAll(deps, [[`mail-sender:${await mailKey(deps, 'sender', mailboxOf(sender))}`, limits.mailRequestsPerSender], ...perDomain, ['mail:all', limits.mailRequestsInAll]]);
 }
 
