@@ -91,7 +91,7 @@ async function madeBy(deps: Pick<Dependencies, 'audit'>, requestId: string, sesM
 
 /**
  * Whether a reply comes from the person the request is about: their address, with a check that vouches for it
- * (vouchedFor: DMARC, or SPF or DKIM passed for their address's domain). Anyone can write their address in From.
+ * (vouchedFor: DMARC, or SPF passed for their address's domain). Anyone can write their address in From.
  */
 function isFromThePerson(reply: Extract<IntakeDecision, { kind: 'reply' }>, request: DataSubjectRequest): boolean {
   const from = normaliseAddress(reply.sender);

@@ -1,6 +1,6 @@
 import PostalMime, { type Attachment, type Email } from 'postal-mime';
 import { safeFilename } from '../filename.ts';
-import { passedFor, vouchedFor } from './authentication.ts';
+import { vouchedFor } from './authentication.ts';
 import { boundedForParsing, latin1, MAX_INLINE_MESSAGE_DEPTH, TooManyMimeParts, MalformedMime } from './bounded-mime.ts';
 import { localPart, mailableAddress, normaliseAddress } from './address.ts';
 import { recogniseAutomatedMail } from './automated-mail.ts';
@@ -87,7 +87,7 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
   const text = cut(stripQuotedHistory(bodyText(email), quoteMarkers()), MAX_TEXT_CHARS);
   const attachments = email.attachments.map((attachment, index) => keep(attachment, index, ctx.maxAttachmentBytes));
   const authFailures = AUTH_CHECKS.filter((check) => verdicts[check] === 'FAIL');
-  const vouched = vouchedFor(verdicts, sender, passedFor(email.headers, envelopeSender));
+  const vouched = vouchedFor(verdicts, email.headers, sender, envelopeSender);
 
   const reference = findReference(
     { subject, inReplyTo: email.inReplyTo, references: email.references },
