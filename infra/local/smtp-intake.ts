@@ -4,7 +4,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SESEvent } from 'aws-lambda';
 import { authenticate } from 'mailauth';
 import { SMTPServer } from 'smtp-server';
-import type { SesVerdicts } from '../../functions/domain/email/index.ts';
+import { startsWithHeaderField, type SesVerdicts } from '../../functions/domain/email/index.ts';
 
 type Verdict = SesVerdicts['spf'];
 export type DnsResolver = (name: string, type: string) => Promise<unknown>;
@@ -115,6 +115,11 @@ export class SmtpIntake {
             return;
           }
           const raw = Buffer.concat(chunks);
+          // Its first line would continue the header put on top of it: refused, as no header can begin that way.
+          if (!startsWithHeaderField(raw)) {
+            callback(Object.assign(new Error('5.6.0 The message does not begin with a header field'), { responseCode: 554 }));
+            return;
+          }
           this.receive(raw, session.remoteAddress, session.hostNameAppearsAs, session.envelope.mailFrom ? session.envelope.mailFrom.address : '', session.envelope.rcptTo.map((r) => r.address))
             .then(() => callback())
             .catch((error: Error) => callback(Object.assign(new Error(`4.3.0 could not store the message: ${error.message}`), { responseCode: 451 })));

@@ -28,6 +28,14 @@ const MAX_SENDER_NAME_CHARS = 200;
 const HEADER_FIELD = /^[!-9;-~]+[ \t]*:/;
 
 /**
+ * Whether a message begins with a header field of its own. One that begins with a space or a tab continues the last
+ * header written above it by whoever received it first (SES, the local front door): no header can begin that way.
+ */
+export function startsWithHeaderField(raw: Uint8Array): boolean {
+  return HEADER_FIELD.test(firstLine(raw));
+}
+
+/**
  * Reads one received message and decides what it is: a new request, a reply to one of ours, mail
  * to drop silently, or mail to reject. Pure: bytes and verdicts in, decision out. Never throws:
  * whatever the bytes, the caller gets a decision it can record. `envelopeSender`: the address SES checked SPF on
@@ -129,7 +137,7 @@ const destroysData = (types: readonly RequestType[]) => types.includes('erasure'
 
 /** The parsed message, or why it is not a message (never quoting its content). */
 async function parse(raw: Uint8Array): Promise<Email | string> {
-  if (!HEADER_FIELD.test(firstLine(raw))) return 'the message does not start with a header';
+  if (!startsWithHeaderField(raw)) return 'the message does not start with a header';
   let email: Email;
   try {
     // Forwarded messages stay attachments: their wording is not the sender's request. The parser gets the message
