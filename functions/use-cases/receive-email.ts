@@ -231,7 +231,7 @@ export async function receiveEmail(
     const message = keptText(asked.text);
     const submission = { types: triage ? [] : asked.types, email: asked.sender, name: asked.senderName, language: asked.language, ...(message ? { message } : {}) };
     const firstMail = asked.messageId && THREADABLE_MESSAGE_ID.test(asked.messageId)
-      ? { messageId: asked.messageId, subject: asked.subject, authenticated: verdicts.dmarc === 'PASS' }
+      ? { messageId: asked.messageId, subject: asked.subject, authenticated: asked.vouched && verdicts.dmarc === 'PASS' }
       : undefined;
     let submitted;
     try {
