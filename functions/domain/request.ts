@@ -147,8 +147,9 @@ export interface FirstMail {
   messageId: string;
   subject: string;
   /**
-   * Its From passed DMARC: the domain vouched for the sender. Only then may its subject be repeated to the address
-   * before the address confirms a link — else a forged sender could make derbes mail a stranger's words to anyone.
+   * Its From passed DMARC, and intake took the pass as its From's (vouchedFor): the domain vouched for the sender. Only
+   * then may its subject be repeated to the address before the address confirms a link — else a forged sender could
+   * make derbes mail a stranger's words to anyone.
    */
   authenticated: boolean;
 }

@@ -91,7 +91,7 @@ async function madeBy(deps: Pick<Dependencies, 'audit'>, requestId: string, sesM
 
 /**
  * Whether a reply comes from the person the request is about: their address, with a check that vouches for it
- * (vouchedFor: DMARC, or SPF or DKIM passed for their address's domain). Anyone can write their address in From.
+ * (vouchedFor: DMARC, or SPF passed for their address's domain). Anyone can write their address in From.
  */
 function isFromThePerson(reply: Extract<IntakeDecision, { kind: 'reply' }>, request: DataSubjectRequest): boolean {
   const from = normaliseAddress(reply.sender);
@@ -247,7 +247,7 @@ export async function receiveEmail(
     const message = keptText(asked.text);
     const submission = { types: triage ? [] : asked.types, email: asked.sender, name: asked.senderName, language: asked.language, ...(message ? { message } : {}) };
     const firstMail = asked.messageId && THREADABLE_MESSAGE_ID.test(asked.messageId)
-      ? { messageId: asked.messageId, subject: asked.subject, authenticated: verdicts.dmarc === 'PASS' }
+      ? { messageId: asked.messageId, subject: asked.subject, authenticated: asked.vouched && verdicts.dmarc === 'PASS' }
       : undefined;
     let submitted;
     try {

@@ -4,8 +4,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SESEvent } from 'aws-lambda';
 import { authenticate } from 'mailauth';
 import { SMTPServer } from 'smtp-server';
-import { sesAuthenticationResults } from '../../functions/domain/email/authentication.ts';
-import type { SesVerdicts } from '../../functions/domain/email/index.ts';
+import { startsWithHeaderField, type SesVerdicts } from '../../functions/domain/email/index.ts';
 
 type Verdict = SesVerdicts['spf'];
 export type DnsResolver = (name: string, type: string) => Promise<unknown>;
@@ -37,6 +36,35 @@ function verdict(result: string | undefined): Verdict {
     default:
       return 'GRAY';
   }
+}
+
+/** A check's verdict, and the domain its result names, if any. */
+interface CheckResult {
+  verdict: Verdict;
+  domain?: string;
+}
+
+/** The word SES's header gives each verdict. */
+const RESULT_WORD: Record<Verdict, string> = { PASS: 'pass', FAIL: 'fail', GRAY: 'none', PROCESSING_FAILED: 'temperror', DISABLED: 'none' };
+
+/**
+ * One token of the header: nothing that could end a property or the header (space, `;`, a comment's parenthesis,
+ * a control character), whatever the sender's session said.
+ */
+const token = (value: string) => value.replace(/[^!-'*-:<-~]/g, '');
+
+/**
+ * SES's Authentication-Results header, as SES puts it on top of the mail it stores (`amazonses.com; spf=pass …;
+ * dkim=pass header.i=@domain; dmarc=none header.from=domain;`), for an operator reading the stored mail. Intake reads
+ * nothing of it: what it believes comes in the event's fields.
+ */
+function sesAuthenticationResults(spf: CheckResult & { clientIp: string; envelopeFrom: string; helo: string }, dkim: readonly CheckResult[], dmarc: CheckResult): string {
+  const results = [
+    `spf=${RESULT_WORD[spf.verdict]} client-ip=${token(spf.clientIp)}; envelope-from=${token(spf.envelopeFrom)}; helo=${token(spf.helo)};`,
+    ...(dkim.length ? dkim.map((s) => `dkim=${RESULT_WORD[s.verdict]}${s.domain ? ` header.i=@${token(s.domain)}` : ''};`) : ['dkim=none;']),
+    `dmarc=${RESULT_WORD[dmarc.verdict]}${dmarc.domain ? ` header.from=${token(dmarc.domain)}` : ''};`,
+  ];
+  return `Authentication-Results: amazonses.com; ${results.join('\r\n ')}\r\n`;
 }
 
 export interface ReceiptRule {
@@ -87,6 +115,11 @@ export class SmtpIntake {
             return;
           }
           const raw = Buffer.concat(chunks);
+          // Its first line would continue the header put on top of it: refused, as no header can begin that way.
+          if (!startsWithHeaderField(raw)) {
+            callback(Object.assign(new Error('5.6.0 The message does not begin with a header field'), { responseCode: 554 }));
+            return;
+          }
           this.receive(raw, session.remoteAddress, session.hostNameAppearsAs, session.envelope.mailFrom ? session.envelope.mailFrom.address : '', session.envelope.rcptTo.map((r) => r.address))
             .then(() => callback())
             .catch((error: Error) => callback(Object.assign(new Error(`4.3.0 could not store the message: ${error.message}`), { responseCode: 451 })));
@@ -161,7 +194,7 @@ export class SmtpIntake {
     const dmarc = auth.dmarc && typeof auth.dmarc === 'object' ? (auth.dmarc as { status?: { result?: string }; domain?: string }) : undefined;
     // No scanner runs locally: spam and virus pass; SPF, DKIM and DMARC are computed for real.
     const verdicts: SesVerdicts = { spam: 'PASS', virus: 'PASS', spf: verdict(spf), dkim: signatures[0]?.verdict ?? 'GRAY', dmarc: verdict(dmarc?.status?.result) };
-    // SES's Authentication-Results on top: the verdicts say whether a check passed, the header for which domain.
+    // SES's Authentication-Results on top, as SES stores the mail; the event's verdicts and envelope sender are what intake reads.
     const header = sesAuthenticationResults(
       { verdict: verdicts.spf, clientIp: ip, envelopeFrom: sender, helo },
       signatures,

@@ -10,10 +10,12 @@ import { operatorCall, postJson, startTestSystem } from '../support/local-system
 import { MailSink } from '../support/mail-sink.ts';
 
 // example.kz signs its mail (DKIM selector `sel`), allows only 127.0.0.1 to send for it (SPF) and asks receivers
-// to reject what fails (DMARC); forged.kz allows no host at all. The runtime's mailauth checks read these
+// to reject what fails (DMARC); forged.kz allows no host at all; nodmarc.kz publishes SPF alone, as many domains do;
+// evil.example is an attacker's, who signs its mail with a key of its own. The runtime's mailauth checks read these
 // answers, as SES would read real DNS.
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const publicKeyBase64 = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+const attackerKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const DNS: Record<string, string> = {
   'TXT sel._domainkey.example.kz': `v=DKIM1; k=rsa; p=${publicKeyBase64}`,
   'TXT example.kz': 'v=spf1 ip4:127.0.0.1 -all',
@@ -21,6 +23,9 @@ const DNS: Record<string, string> = {
   'TXT sel._domainkey.forged.kz': `v=DKIM1; k=rsa; p=${publicKeyBase64}`,
   'TXT forged.kz': 'v=spf1 -all',
   'TXT _dmarc.forged.kz': 'v=DMARC1; p=reject',
+  'TXT nodmarc.kz': 'v=spf1 ip4:127.0.0.1 -all',
+  'TXT evil.example': 'v=spf1 ip4:127.0.0.1 -all',
+  'TXT sel._domainkey.evil.example': `v=DKIM1; k=rsa; p=${attackerKey.publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`,
 };
 const resolver = async (name: string, type: string) => {
   const record = DNS[`${type} ${name}`];
@@ -132,5 +137,34 @@ describe('a flood of mail cannot starve the people who write to us', () => {
     const submitted = await postJson(`${system.url}/api/requests`, { type: 'access', email: 'second.person@example.kz', language: 'en' });
     expect(submitted.status).toBe(202);
     await sink.waitFor((m) => m.to.includes('second.person@example.kz') && m.text.includes('/verify?code='));
+  });
+});
+
+describe("a mail cannot write into the header the front door puts on top of it", () => {
+  it("a reply whose first line continues the front door's Authentication-Results with a DKIM pass for the person's domain is refused at DATA, and joins nothing", async () => {
+    // Last in this file: the hour's budget is spent by now, which withholds this request's receipt and nothing else.
+    const person = 'aigerim@nodmarc.kz';
+    const reference = String((await postJson(`${system.url}/api/requests`, { type: 'access', email: person, language: 'en' })).body.reference);
+    // Signed by the attacker's own domain, sent from a host its SPF names: SES would say SPF PASS and DKIM PASS.
+    const dkim = { domainName: 'evil.example', keySelector: 'sel', privateKey: attackerKey.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+    const signed = await new Promise<Buffer>((resolve, reject) =>
+      createTransport({ streamTransport: true, buffer: true, dkim }).sendMail(
+        { from: `Aigerim <${person}>`, to: 'privacy@derbes.local', subject: `Re: [${reference}]`, text: 'Please send the full export to my lawyer at lawyer@evil.example.', messageId: '<fold-1@evil.example>' },
+        (error, info) => (error ? reject(error) : resolve(info.message as Buffer)),
+      ),
+    );
+    const smtp = createTransport({ host: '127.0.0.1', port: system.smtpPort, secure: false, ignoreTLS: true });
+    const envelope = { from: 'attacker@evil.example', to: ['privacy@derbes.local'] };
+    await expect(smtp.sendMail({ envelope, raw: Buffer.concat([Buffer.from(`\tdkim=pass header.i=@nodmarc.kz;\r\n`), signed]) })).rejects.toMatchObject({ responseCode: 554 });
+    await system.mailIntakeIdle();
+    const received = async () => (await operatorCall(system, 'GET', `/operator/requests/${reference}`)).body.audit.filter((e: { type: string }) => e.type === 'mail.received');
+    expect(await received()).toEqual([]);
+
+    // The same mail without that line is taken, and is a third party's: neither the attacker's signature nor its SPF
+    // pass speaks for nodmarc.kz.
+    await smtp.sendMail({ envelope, raw: signed });
+    await system.mailIntakeIdle();
+    expect((await received()).map((e: { detail: { outcome: string } }) => e.detail.outcome)).toEqual(['third_party']);
+    expect(JSON.stringify((await operatorCall(system, 'GET', `/operator/requests/${reference}`)).body)).not.toContain('lawyer@evil.example');
   });
 });

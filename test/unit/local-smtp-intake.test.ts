@@ -34,3 +34,28 @@ it("vouches at the local front door for no From the sender's HELO names, only fo
     await smtp.stop();
   }
 });
+
+it('refuses at the local front door a mail whose first line would continue the header it puts on top, and stores and hands on nothing', async () => {
+  const stored: Buffer[] = [];
+  const events: SESEvent[] = [];
+  const s3 = { send: async (command: { input: { Body: Uint8Array } }) => void stored.push(Buffer.from(command.input.Body)) };
+  const smtp = new SmtpIntake({ recipients: ['privacy@derbes.local'], bucket: 'b', prefix: 'p/', functionLogicalId: 'Intake' }, s3 as never, async () => undefined, async (_id, event) => void events.push(event), resolver);
+  const port = await smtp.listen(0);
+  const send = (first: string) =>
+    createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true }).sendMail({
+      envelope: { from: 'a@evil.example', to: ['privacy@derbes.local'] },
+      raw: `${first}From: aigerim@victim.kz\r\nTo: privacy@derbes.local\r\nSubject: Re: [DRB-87AZ4-38850]\r\n\r\nplease erase all my data\r\n`,
+    });
+  try {
+    for (const fold of ['\tdkim=pass header.i=@victim.kz;\r\n', ' dkim=pass header.i=@victim.kz;\r\n', '\r\n']) {
+      await expect(send(fold)).rejects.toMatchObject({ responseCode: 554 });
+    }
+    expect([stored, events]).toEqual([[], []]);
+    await send('');
+    // The mail's first header follows the front door's, whole.
+    expect(stored.map((raw) => raw.toString('latin1'))).toEqual([expect.stringMatching(/^Authentication-Results: amazonses\.com; [^]*;\r\nFrom: aigerim@victim\.kz\r\nTo: /)]);
+    expect(events).toHaveLength(1);
+  } finally {
+    await smtp.stop();
+  }
+});

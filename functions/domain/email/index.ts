@@ -1,4 +1,4 @@
-export { decideIntake } from './intake.ts';
+export { decideIntake, startsWithHeaderField } from './intake.ts';
 export { detectLanguage } from './language.ts';
 export { mailableAddress, normaliseAddress } from './address.ts';
 export { loadVocabulary, vocabularies, type CompiledVocabulary } from './vocabulary.ts';

@@ -1,7 +1,7 @@
 import PostalMime, { type Attachment, type Email } from 'postal-mime';
 import { withoutDirectionControls } from '../shown-text.ts';
 import { safeFilename } from '../filename.ts';
-import { passedFor, vouchedFor } from './authentication.ts';
+import { vouchedFor } from './authentication.ts';
 import { boundedForParsing, latin1, MAX_INLINE_MESSAGE_DEPTH, TooManyMimeParts, MalformedMime } from './bounded-mime.ts';
 import { localPart, mailableAddress, normaliseAddress } from './address.ts';
 import { recogniseAutomatedMail } from './automated-mail.ts';
@@ -28,6 +28,14 @@ const MAX_FILENAME_CHARS = 200;
 const MAX_SENDER_NAME_CHARS = 200;
 /** A message starts with a header field: printable ASCII name, then a colon. */
 const HEADER_FIELD = /^[!-9;-~]+[ \t]*:/;
+
+/**
+ * Whether a message begins with a header field of its own. One that begins with a space or a tab continues the last
+ * header written above it by whoever received it first (SES, the local front door): no header can begin that way.
+ */
+export function startsWithHeaderField(raw: Uint8Array): boolean {
+  return HEADER_FIELD.test(firstLine(raw));
+}
 
 /**
  * Reads one received message and decides what it is: a new request, a reply to one of ours, mail
@@ -89,7 +97,7 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
   const text = cut(stripQuotedHistory(bodyText(email), quoteMarkers()), MAX_TEXT_CHARS);
   const attachments = email.attachments.map((attachment, index) => keep(attachment, index, ctx.maxAttachmentBytes));
   const authFailures = AUTH_CHECKS.filter((check) => verdicts[check] === 'FAIL');
-  const vouched = vouchedFor(verdicts, sender, passedFor(email.headers, envelopeSender));
+  const vouched = vouchedFor(verdicts, email.headers, sender, envelopeSender);
 
   const reference = findReference(
     { subject, inReplyTo: email.inReplyTo, references: email.references },
@@ -128,7 +136,7 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
 
 /** The parsed message, or why it is not a message (never quoting its content). */
 async function parse(raw: Uint8Array): Promise<Email | string> {
-  if (!HEADER_FIELD.test(firstLine(raw))) return 'the message does not start with a header';
+  if (!startsWithHeaderField(raw)) return 'the message does not start with a header';
   let email: Email;
   try {
     // Forwarded messages stay attachments: their wording is not the sender's request. The parser gets the message

@@ -1,55 +1,62 @@
-import PostalMime from 'postal-mime';
 import { describe, expect, it } from 'vitest';
-import { passedFor, vouchedFor } from '../../../functions/domain/email/authentication.ts';
-import type { SesVerdicts } from '../../../functions/domain/email/index.ts';
+import { decideIntake, type IntakeContext, type SesVerdicts } from '../../../functions/domain/email/index.ts';
 
-const headersOf = async (head: string) => (await PostalMime.parse(`${head}\r\nFrom: sender@example.com\r\nSubject: x\r\n\r\nbody\r\n`)).headers;
+const ctx: IntakeContext = { defaultLanguage: 'en', ownMessageIdDomain: 'derbes.local', supportAddresses: ['privacy@derbes.local'], fixedSubjects: [], maxMessageBytes: 40 << 20, maxAttachmentBytes: 5 << 20 };
+const PASS: SesVerdicts = { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS' };
+/** A domain that publishes no DMARC policy: SES has SPF and DKIM alone to go by. */
+const NO_DMARC: SesVerdicts = { ...PASS, dmarc: 'GRAY' };
 
-describe('what SES says its checks passed for', () => {
-  it("reads SES's Authentication-Results as SES writes it, folded, with comments and a tagged envelope sender", async () => {
-    // The header of the SES Developer Guide's sample incoming email event: SPF's properties in segments of their own.
-    const headers = await headersOf(
-      'Authentication-Results: amazonses.com; spf=pass (spfCheck: domain of _spf.google.com designates 203.0.113.0\r\n' +
-        ' as permitted sender) client-ip=203.0.113.0; envelope-from=prvs=144d0cba42=sender@Example.com;\r\n helo=smtp.example.com; dkim=pass header.i=@example.com;\r\n dmarc=none header.from=example.com;',
-    );
-    expect(passedFor(headers, 'prvs=144d0cba42=sender@Example.com')).toEqual({ spf: ['example.com'], dkim: ['example.com'] });
-    // A tool's delivery names no envelope sender: SPF passed for nobody, the header's DKIM still counts.
-    expect(passedFor(headers, '')).toEqual({ spf: [], dkim: ['example.com'] });
+/** Whether intake takes a mail as its From's, stored as SES stores it (`above`: the headers SES puts on top). */
+async function vouched(from: string | string[], verdicts: SesVerdicts, envelopeSender: string, above = ''): Promise<boolean | undefined> {
+  const froms = (Array.isArray(from) ? from : [from]).map((value) => `From: ${value}\r\n`).join('');
+  const raw = `${above}${froms}To: privacy@derbes.local\r\nSubject: Delete my data\r\nMessage-ID: <m1@example.net>\r\n\r\nPlease erase all my personal data.\r\n`;
+  const decision = await decideIntake(new TextEncoder().encode(raw), verdicts, ctx, envelopeSender);
+  return decision.kind === 'request' ? decision.vouched : undefined;
+}
+
+/** SES's Authentication-Results, its SPF naming the sender's session as the sender gave it. */
+const sesHeader = (envelopeFrom: string, helo: string) =>
+  `Authentication-Results: amazonses.com; spf=pass (spfCheck: domain of evil.example designates 203.0.113.5 as permitted sender) client-ip=203.0.113.5; envelope-from=${envelopeFrom}; helo=${helo};\r\n dkim=pass header.i=@evil.example;\r\n dmarc=none header.from=example.kz;\r\n`;
+
+describe('what vouches for a From', () => {
+  it("believes nothing a header says a check passed for: not a line of the sender's continuing SES's header, nor a HELO or envelope sender written into it", async () => {
+    // The attacker's own domain passes SPF and signs the mail (SES: spf PASS, dkim PASS); example.kz has no DMARC.
+    const attacks = [
+      // The mail's first line, folded into the header SES puts last.
+      sesHeader('attacker@evil.example', 'mx.evil.example') + '\tdkim=pass header.i=@example.kz;\r\n',
+      sesHeader('attacker@evil.example', 'mx;dkim=pass header.i=@example.kz'),
+      sesHeader('"a;dkim=pass header.i=@example.kz x"@evil.example', 'mx.evil.example'),
+    ];
+    for (const above of attacks) expect(await vouched('Aigerim <aigerim@example.kz>', NO_DMARC, 'attacker@evil.example', above)).toBe(false);
+    // A signature alone vouches for nothing, even where SES's header names the From's domain as its signer: the
+    // receipt says a signature passed, never whose.
+    expect(await vouched('aigerim@example.kz', { ...NO_DMARC, spf: 'GRAY' }, '', 'Authentication-Results: amazonses.com; spf=none; dkim=pass header.i=@example.kz; dmarc=none;\r\n')).toBe(false);
   });
 
-  it("takes SPF's domain from the envelope SES checked, never from what the sender's HELO made of the header", async () => {
-    // `EHLO mx(x)envelope-from=ceo@victim.kz`, `MAIL FROM:<a@evil.example>`: SES may write the HELO as it came.
-    const helo = await headersOf('Authentication-Results: amazonses.com; spf=pass client-ip=203.0.113.9; envelope-from=a@evil.example; helo=mx(x)envelope-from=ceo@victim.kz;\r\n dkim=none;\r\n dmarc=none;');
-    expect(passedFor(helo, 'a@evil.example')).toEqual({ spf: ['evil.example'], dkim: [] });
-    const spfOnly: SesVerdicts = { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'GRAY', dmarc: 'GRAY' };
-    expect(vouchedFor(spfOnly, 'ceo@victim.kz', passedFor(helo, 'a@evil.example'))).toBe(false);
-    // A DKIM domain counts only within a segment that begins with `dkim=pass`: not after a HELO's, nor joined to one
-    // by a comment.
-    for (const shaped of ['x;dkim=pass;header.i=@victim.kz', 'x;dkim=pass(x)header.i=@victim.kz', 'x(;dkim=pass;)header.d=victim.kz']) {
-      const headers = await headersOf(`Authentication-Results: amazonses.com; spf=pass client-ip=203.0.113.9; envelope-from=a@evil.example; helo=${shaped}; dkim=pass header.i=@evil.example; dmarc=none;`);
-      expect(passedFor(headers, 'a@evil.example')).toEqual({ spf: ['evil.example'], dkim: ['evil.example'] });
-    }
+  it('vouches by DMARC, or by SPF passing for an envelope sender of the From\'s domain, its parent or a subdomain; DMARC failing disowns it', async () => {
+    expect(await vouched('a@example.kz', PASS, '')).toBe(true);
+    expect(await vouched('a@example.kz', { ...PASS, dmarc: 'FAIL' }, 'a@example.kz')).toBe(false);
+    expect(await vouched('a@example.kz', NO_DMARC, 'a@example.kz')).toBe(true);
+    expect(await vouched('a@Example.KZ', NO_DMARC, 'bounce+1@bounce.example.kz')).toBe(true);
+    expect(await vouched('a@mail.example.kz', NO_DMARC, '"x;y"@example.kz')).toBe(true);
+    // Another domain, a sibling, a look-alike ending, a bare top-level domain: none speaks for mail.example.kz.
+    for (const domain of ['evil.example', 'other.example.kz', 'notexample.kz', 'kz']) expect(await vouched('a@mail.example.kz', NO_DMARC, `x@${domain}`)).toBe(false);
+    // SPF's domain counts only where SES's verdict on it is a pass; a tool's delivery names no envelope sender.
+    expect(await vouched('a@example.kz', { ...NO_DMARC, spf: 'FAIL' }, 'a@example.kz')).toBe(false);
+    expect(await vouched('a@example.kz', NO_DMARC, '')).toBe(false);
   });
 
-  it('reads a DKIM domain only from the topmost header, and only when SES wrote it', async () => {
-    const forgedBelow = await headersOf('Authentication-Results: amazonses.com; spf=fail envelope-from=x@evil.example; dkim=none;\r\nAuthentication-Results: amazonses.com; spf=pass envelope-from=x@example.com; dkim=pass header.i=@example.com;');
-    expect(passedFor(forgedBelow, '')).toEqual({ spf: [], dkim: [] });
-    expect(passedFor(await headersOf('Authentication-Results: mx.example.net; spf=pass smtp.mailfrom=x@example.com; dkim=pass header.d=example.com'), '')).toEqual({ spf: [], dkim: [] });
-    expect(passedFor(await headersOf('X-Other: 1'), '')).toEqual({ spf: [], dkim: [] });
-  });
-
-  it('vouches for a From only by DMARC, or by SPF or DKIM passing for its domain, its parent or a subdomain of it', () => {
-    const none = { spf: [], dkim: [] };
-    const spfOnly: SesVerdicts = { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'GRAY', dmarc: 'GRAY' };
-    expect(vouchedFor({ ...spfOnly, dmarc: 'PASS' }, 'a@example.kz', none)).toBe(true);
-    expect(vouchedFor({ ...spfOnly, dmarc: 'FAIL' }, 'a@example.kz', { spf: ['example.kz'], dkim: [] })).toBe(false);
-    expect(vouchedFor(spfOnly, 'a@example.kz', { spf: ['example.kz'], dkim: [] })).toBe(true);
-    expect(vouchedFor(spfOnly, 'a@Example.KZ', { spf: ['bounce.example.kz'], dkim: [] })).toBe(true);
-    expect(vouchedFor(spfOnly, 'a@mail.example.kz', { spf: ['example.kz'], dkim: [] })).toBe(true);
-    // Another domain, a sibling, a look-alike ending, a bare top-level domain: none speaks for example.kz.
-    for (const domain of ['evil.example', 'other.example.kz', 'notexample.kz', 'kz']) expect(vouchedFor(spfOnly, 'a@mail.example.kz', { spf: [domain], dkim: [] })).toBe(false);
-    // A pass named in the header counts only where SES's verdict on that check is a pass too.
-    expect(vouchedFor({ ...spfOnly, spf: 'FAIL' }, 'a@example.kz', { spf: ['example.kz'], dkim: [] })).toBe(false);
-    expect(vouchedFor({ ...spfOnly, spf: 'GRAY', dkim: 'PASS' }, 'a@example.kz', { spf: [], dkim: ['example.kz'] })).toBe(true);
+  it('vouches for nobody where the From could be read as another: two From headers, two addresses in one, another domain named in it', async () => {
+    // SPF passes for evil.example; intake reads the first From, SES may judge the other.
+    expect(await vouched(['attacker@evil.example', 'aigerim@example.kz'], NO_DMARC, 'attacker@evil.example')).toBe(false);
+    expect(await vouched(['aigerim@example.kz', 'attacker@evil.example'], PASS, 'attacker@evil.example')).toBe(false);
+    expect(await vouched('attacker@evil.example, aigerim@example.kz', NO_DMARC, 'attacker@evil.example')).toBe(false);
+    // DMARC passed for the From SES read: where the header names evil.example too, that may have been evil.example's.
+    expect(await vouched('"attacker@evil.example" <aigerim@example.kz>', PASS, 'attacker@evil.example')).toBe(false);
+    expect(await vouched('<aigerim@example.kz> <attacker@evil.example>', PASS, 'attacker@evil.example')).toBe(false);
+    // The address repeated as its own name, as many clients write it, is one domain.
+    expect(await vouched('aigerim@example.kz <aigerim@example.kz>', PASS, '')).toBe(true);
+    // SPF vouches for the address intake acts on, whatever names its header holds.
+    expect(await vouched('"boss@evil.example" <aigerim@example.kz>', NO_DMARC, 'aigerim@example.kz')).toBe(true);
   });
 });

@@ -4,6 +4,7 @@ import { HELD_MAIL_KEEP_DAYS } from '../../../functions/domain/held-mail.ts';
 import { ConflictError, NotFoundError } from '../../../functions/domain/errors.ts';
 import { admitHeldMail, dismissHeldMail, HELD_MAIL_PAGE_SIZE, listHeldMail } from '../../../functions/use-cases/held-mail.ts';
 import { inbox } from '../../../functions/use-cases/inbox.ts';
+import { threadedUnder } from '../../../functions/use-cases/notify.ts';
 import { onBehalfOf } from '../../../functions/use-cases/on-behalf-of.ts';
 import { requestDetail } from '../../../functions/use-cases/operator.ts';
 import { receiveEmail } from '../../../functions/use-cases/receive-email.ts';
@@ -92,6 +93,15 @@ describe('held mail', () => {
     expect(s.heldMail.mails.get('ses-a1')).not.toHaveProperty('senderName');
     expect(s.heldMail.mails.get('ses-a1')).not.toHaveProperty('subject');
     expect((await requestDetail(s.deps, reference)).subject).toBe('Удаление данных');
+  });
+
+  it('holds a mail with two From headers though DMARC passed, and made a request its subject is not repeated until the address confirms', async () => {
+    const s = systemFor('profiles/demo.json');
+    // SES judged DMARC for one From; intake reads the first, which may be another.
+    const raw = new TextEncoder().encode(['From: dana@mail.example', 'From: attacker@evil.example', 'To: privacy@derbes.local', 'Subject: Купите часы: example.com/spam', 'Message-ID: <f2@mail.example>', '', 'Прошу удалить мои данные.', ''].join('\r\n'));
+    expect(await deliver(s, 'ses-f2', raw, PASS)).toEqual({ outcome: 'held', reason: 'unauthenticated' });
+    const { reference } = await admitHeldMail(as(s), 'ses-f2', OPERATOR);
+    expect(threadedUnder(await s.deps.requests.get(reference), 'receipt', 'x', 'derbes.local').subject).not.toContain('example.com/spam');
   });
 
   it('made a request twice, or by two operators at once, makes one request and answers each with it', async () => {

@@ -416,13 +416,14 @@ describe('receiveEmail', () => {
     // The sender's own header in SES's name, below SES's, is not read.
     const claimed = checkedBySes(new Uint8Array([...Buffer.from('Authentication-Results: amazonses.com; spf=pass envelope-from=victim@nodmarc.kz; dkim=pass header.i=@nodmarc.kz;\r\n'), ...asking(3)]), spfPassFor('attacker@evil.example'));
     expect(await receiveEmail(s.deps, 'ses-v3', claimed, { ...PASS, dmarc: 'GRAY' }, 'attacker@evil.example')).toEqual({ outcome: 'held', reason: 'unauthenticated' });
+    // A signature alone, even one SES's header says is the From's own domain's: the receipt never says whose it is.
+    const selfSigned = checkedBySes(asking(4), 'spf=none; dkim=pass header.i=@nodmarc.kz; dmarc=none header.from=nodmarc.kz;');
+    expect(await receiveEmail(s.deps, 'ses-v4', selfSigned, { ...PASS, spf: 'GRAY', dmarc: 'GRAY' })).toEqual({ outcome: 'held', reason: 'unauthenticated' });
     expect(s.workflow.started).toEqual([]);
     expect(mailsTo(s, 'victim@nodmarc.kz')).toEqual([]);
 
-    // Bounces from a subdomain of the From's, or its parent's signature on a subdomain's mail: the person's domain.
-    expect((await receiveEmail(s.deps, 'ses-v4', checkedBySes(asking(4), spfPassFor('bounce+1@mail.nodmarc.kz')), SPF_ONLY, 'bounce+1@mail.nodmarc.kz')).outcome).toBe('request');
-    const parentSigned = checkedBySes(asking(5, 'dana@mail.nodmarc.kz'), 'spf=none; dkim=pass header.i=@nodmarc.kz; dmarc=none header.from=mail.nodmarc.kz;');
-    expect((await receiveEmail(s.deps, 'ses-v5', parentSigned, { ...PASS, spf: 'GRAY', dmarc: 'GRAY' })).outcome).toBe('request');
+    // Bounces from a subdomain of the From's: the person's domain.
+    expect((await receiveEmail(s.deps, 'ses-v5', checkedBySes(asking(5), spfPassFor('bounce+1@mail.nodmarc.kz')), SPF_ONLY, 'bounce+1@mail.nodmarc.kz')).outcome).toBe('request');
   });
 
   it("takes a reply from the person's address that no check vouches for as a third party's: its words and files are not theirs, and they get nothing", async () => {
