@@ -33,6 +33,11 @@ type AuditEventOfAnyone =
    * (the page said it would; a mail per request a stranger made in the address's name would be spam).
    */
   | { type: 'verification.left_unticked'; detail: Record<never, never> }
+  /**
+   * The address's link was used with "None of these are mine": the mailbox's owner said this request is not theirs.
+   * Its wait ends, and it closes unconfirmed with no mail, as one left unticked does.
+   */
+  | { type: 'verification.disowned'; detail: Record<never, never> }
   /** Files the person attached on the web form, each kept beside the request's mail attachments; names only on the files. */
   | { type: 'form.attachments'; detail: { attachments: Array<{ size: number; key: string }> } }
   | { type: 'source.applied'; detail: { sourceId: string; attempt: number; outcomes: Record<string, string> } }
@@ -133,8 +138,11 @@ type AuditEventOfAnyone =
   /** On a held mail's own trail: an operator read it and dismissed it; it makes no request. */
   | { type: 'mail.dismissed'; detail: { operator: OperatorActor } };
 
-/** Why a mail to the person was not sent (`mail.withheld`): the budgets of unconfirmed addresses, or the wait ended. */
-export const WITHHELD_REASONS = ['recipient_budget', 'domain_budget', 'hourly_budget', 'not_mailed_before', 'wait_over'] as const;
+/**
+ * Why a mail to the person was not sent (`mail.withheld`): the budgets of unconfirmed addresses, the wait ended, or
+ * the address's links were full (`link_full`: the request waits for the address's next link, see verification.ts).
+ */
+export const WITHHELD_REASONS = ['recipient_budget', 'domain_budget', 'hourly_budget', 'not_mailed_before', 'wait_over', 'link_full'] as const;
 export type WithheldReason = (typeof WITHHELD_REASONS)[number];
 
 /** The error `source.failed` records when a planned source gave no result by the answer (answer.ts). */

@@ -10,7 +10,7 @@ import { isWellFormedCode } from '../domain/secret-code.ts';
 import { LANGUAGES, type Language } from '../domain/request-types.ts';
 import { download } from '../use-cases/access-package.ts';
 import { admit } from '../use-cases/admission.ts';
-import { confirmVerification } from '../use-cases/confirm-verification.ts';
+import { confirmVerification, disownVerification } from '../use-cases/confirm-verification.ts';
 import { SUBMISSION_LIMITS, bodyHash, parseSubmission, submissionInput, submitRequest, type Submission } from '../use-cases/submit-request.ts';
 import type { Dependencies } from '../use-cases/dependencies.ts';
 import { MAX_CHANGE_CHARS } from '../domain/rectification.ts';
@@ -25,7 +25,7 @@ import { parseUrlencodedForm } from './http/urlencoded-form.ts';
 import { serveRoutes, type Route } from './http/dispatch.ts';
 import { consoleRoutes } from './http/console-routes.ts';
 import { errorBody, errorHeaders, jsonError } from './http/error-responses.ts';
-import { confirmPage, confirmedPage, downloadPage, formProblems, messagePage, requestFormPage, type FormSettings, type FormValues } from './http/pages.ts';
+import { confirmPage, confirmedPage, disownedPage, downloadPage, formProblems, messagePage, requestFormPage, type FormSettings, type FormValues } from './http/pages.ts';
 import type { PublicRouteKey } from './http/routes.ts';
 import { header, html, json, objectBody, rawBody, type Result } from './http/responses.ts';
 import { logger } from './logger.ts';
@@ -268,6 +268,13 @@ async function confirm(event: APIGatewayProxyEventV2, asPage: boolean): Promise<
       // On the page, a link opened in part: said as such (below); to an API caller, a field missing.
       if (asPage) throw new InvalidTokenError('verification code is missing');
       throw new ValidationError([{ field: 'code', message: 'is required', kind: 'required' }], 'confirmation');
+    }
+    // "None of these are mine" (the page's second button; `none: true` from an API caller): whatever was ticked.
+    if (body.none === '1' || body.none === true) {
+      const closed = await disownVerification(deps, code);
+      logger.info('verification disowned', { references: closed });
+      if (!asPage) return json(200, { references: closed, status: 'disowned' });
+      return html(200, await disownedPage(linkLanguage(event, (await deps.requests.get(closed[0]!)).language), closed));
     }
     const chosen = chosenReferences(references);
     if (asPage && chosen?.length === 0) {

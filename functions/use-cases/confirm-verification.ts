@@ -63,15 +63,41 @@ export async function confirmVerification(deps: Dependencies, code: string, chos
 }
 
 /**
- * A request left unticked on the link just used closes unconfirmed now, not when its wait would time out (days
- * later, listed as open meanwhile): its trail records why, then its wait ends with LEFT_UNTICKED, which the workflow
- * closes as it closes a wait that timed out — with no mail, as the trail tells CloseUnverified (see closeUnverified).
- * Recorded first, so a crash before the wait is ended loses nothing: its timeout closes it the same way. One
- * confirmed meanwhile by another link goes on as confirmed.
+ * The person pressed "None of these are mine" on the link's page (a POST, as for "Confirm"): every request the link
+ * lists as still unconfirmed closes now, as one left unticked does (closeUnticked, no mail), its trail saying the
+ * mailbox's owner disowned it. Whoever holds the link is that owner: it was mailed there. The link is used as a
+ * confirmation uses it — claimed once, finished by a press again after a crash — and the address's budget is given
+ * back as a confirmation gives it: mail it asked to stop is not mail it wanted, and a flood in its name must not
+ * leave the person's own next request without its receipt (nor one withheld meanwhile: see retryWithheldReceipt).
+ * Returns the requests it closed. A used, expired or unknown link, or one whose requests are all closed or
+ * confirmed, is InvalidTokenError.
  */
-async function closeUnticked(deps: Dependencies, request: DataSubjectRequest): Promise<void> {
+export async function disownVerification(deps: Dependencies, code: string): Promise<string[]> {
+  if (!isWellFormedCode(code)) throw new InvalidTokenError('verification code is malformed');
+  const codeHash = hashSecretCode(code);
+  const verification = await deps.verifications.claim(codeHash, deps.clock.now());
+  await deps.limits.refundRecipient(verification.recipientKey);
+  const disowned: DataSubjectRequest[] = [];
+  for (const requestId of verification.waiting) {
+    const request = await deps.requests.get(requestId);
+    if (awaitsConfirmation(request) && !request.verifiedAt) disowned.push(request);
+  }
+  for (const request of disowned) await closeUnticked(deps, request, 'verification.disowned');
+  await deps.verifications.complete(codeHash, deps.clock.now());
+  if (!disowned.length) throw new InvalidTokenError('every request of this link is closed or confirmed');
+  return disowned.map((request) => request.id);
+}
+
+/**
+ * A request left unticked on the link just used (or disowned there) closes unconfirmed now, not when its wait would
+ * time out (days later, listed as open meanwhile): its trail records why, then its wait ends with LEFT_UNTICKED,
+ * which the workflow closes as it closes a wait that timed out — with no mail, as the trail tells CloseUnverified
+ * (see closeUnverified). Recorded first, so a crash before the wait is ended loses nothing: its timeout closes it the
+ * same way. One confirmed meanwhile by another link goes on as confirmed.
+ */
+async function closeUnticked(deps: Dependencies, request: DataSubjectRequest, why: 'verification.left_unticked' | 'verification.disowned' = 'verification.left_unticked'): Promise<void> {
   if (request.verifiedAt) return;
-  await deps.audit.appendOnce(request.id, LEFT_UNTICKED, { type: 'verification.left_unticked', detail: {} });
+  await deps.audit.appendOnce(request.id, LEFT_UNTICKED, { type: why, detail: {} });
   const taskToken = await deps.verifications.task(request.id);
   if (!taskToken) return;
   try {

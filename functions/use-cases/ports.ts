@@ -254,7 +254,10 @@ export interface AuditChains {
   anchorOf(trail: string): Promise<(DigestPointer & { seq: number }) | undefined>;
 }
 
-/** More waiting requests than this on one link is a flood: the next request makes (and budgets) a link of its own. */
+/**
+ * More waiting requests than this on one link is a flood: the next request makes (and budgets) a link of its own —
+ * once in the address's budget window; after that, requests wait for the address's next link (see verification.ts).
+ */
 export const MAX_WAITING_PER_LINK = 100;
 
 /**
@@ -272,6 +275,8 @@ export interface Verification {
   owner: string;
   /** The requests this link confirms. */
   waiting: string[];
+  /** Made because the address's link before it was full: a full link opens one more only once a budget window. */
+  overflowAt?: string;
   mailedAt?: string;
   /** The mail was not sent: a budget was spent. Nobody has the code; a later request makes a new link for all. */
   withheldAt?: string;

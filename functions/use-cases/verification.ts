@@ -27,21 +27,38 @@ function joinable(current: Verification, ownExpiry: Date, now: Date): boolean {
 /**
  * What a request does about the address's current link: join it, or make a new one — taking over the requests that
  * wait on a link whose mail was withheld (its code was never sent, so it is closed), or copying those of a link whose
- * step died while mailing it (its mail may have gone out, so it stays valid beside the new one).
+ * step died while mailing it (its mail may have gone out, so it stays valid beside the new one) — or, the address's
+ * links being full, `hold`: wait with no link and no mail for the address's next one.
  */
-type Choice = { kind: 'join' } | { kind: 'new'; carry: 'none' | 'take' | 'copy' };
+type Choice = { kind: 'join' } | { kind: 'hold' } | { kind: 'new'; carry: 'none' | 'take' | 'copy'; overflow?: true };
 
-function choose(current: Verification | undefined, requestId: string, ownExpiry: Date, now: Date): Choice {
+function choose(current: Verification | undefined, requestId: string, ownExpiry: Date, now: Date, windowMs: number): Choice {
   if (!current || current.confirmedAt || current.supersededAt || Date.parse(current.expiresAt) <= now.getTime()) return { kind: 'new', carry: 'none' };
+  // A full link takes no one else. It opens one link more (mailed within the address's budget), once in the budget's
+  // window: else a stranger's flood would mail the person a link for every hundred requests, each listing only theirs,
+  // until the budget were spent and the person's own request withheld. Beyond that — or past a full link whose mail
+  // was withheld — requests wait for the address's next link (see retryWithheldReceipt).
+  if (current.waiting.length >= MAX_WAITING_PER_LINK) {
+    const overflowed = current.overflowAt !== undefined && Date.parse(current.overflowAt) > now.getTime() - windowMs;
+    return overflowed || current.withheldAt ? { kind: 'hold' } : { kind: 'new', carry: 'none', overflow: true };
+  }
   if (current.withheldAt) return { kind: 'new', carry: 'take' };
-  // A full link takes no one else: the request makes a link of its own (mailed within the address's budget).
-  if (current.waiting.length >= MAX_WAITING_PER_LINK) return { kind: 'new', carry: 'none' };
   if (current.mailedAt) return joinable(current, ownExpiry, now) ? { kind: 'join' } : { kind: 'new', carry: 'none' };
   // Still being mailed by another request's step: join it. Made by this request's own earlier run, or by a step that
   // died mailing it: its code is gone with that run, so a new link (and mail) is needed.
   const beingMailed = current.owner !== requestId && now.getTime() - Date.parse(current.createdAt) < MAILING_GRACE_MS;
   return beingMailed ? { kind: 'join' } : { kind: 'new', carry: 'copy' };
 }
+
+/** The address's budget window, which also bounds how often a full link opens another (see choose). */
+const windowMsOf = (deps: Pick<Dependencies, 'profile'>) => deps.profile.limits.recipientMails.windowHours * 3_600_000;
+
+/**
+ * The receipt a request's link goes out in. Mail nobody could classify is read by a person; its receipt says so
+ * instead of listing no types. One the operator entered says how the person made it, not "sent in the name of this
+ * address".
+ */
+const receiptTemplate = (request: DataSubjectRequest): MailTemplate => (request.entry ? 'receiptEnteredLink' : request.types.length ? 'receipt' : 'receiptUnclear');
 
 /**
  * The request waits for verification from now on: RECEIVED → AWAITING_VERIFICATION (found moved already when the step
@@ -173,7 +190,16 @@ async function mailLink(
     const now = deps.clock.now();
     const pointer = await deps.verifications.current(recipientKey);
     const current = pointer?.verification;
-    const choice = choose(current, requestId, expiresAt, now);
+    const choice = choose(current, requestId, expiresAt, now, windowMsOf(deps));
+    if (choice.kind === 'hold') {
+      // Recorded as a link asked for whose mail was withheld: the request waits with no link until the address's next
+      // link takes it (retryWithheldReceipt), or its wait runs out and it closes with no mail (not_mailed_before).
+      await awaitingVerification(deps, request, [
+        { type: 'verification.requested', detail: { expiresAt: expiresAt.toISOString(), joined: false } },
+        { type: 'mail.withheld', detail: { template: receiptTemplate(request), reason: 'link_full' satisfies WithheldReason, ...roundOf(round) } },
+      ]);
+      return false;
+    }
     if (choice.kind === 'join') {
       request = (await awaitingVerification(deps, request)).request;
       if (await deps.verifications.join(current!.codeHash, waiting, now)) {
@@ -190,13 +216,19 @@ async function mailLink(
       waiting = [...new Set([...current!.waiting, ...waiting])];
     }
     const { code, codeHash } = newCode();
-    const verification: Verification = { codeHash, recipientKey, createdAt: now.toISOString(), expiresAt: expiresAt.toISOString(), owner: requestId, waiting };
+    const verification: Verification = {
+      codeHash,
+      recipientKey,
+      createdAt: now.toISOString(),
+      expiresAt: expiresAt.toISOString(),
+      owner: requestId,
+      waiting,
+      ...(choice.overflow ? { overflowAt: now.toISOString() } : {}),
+    };
     if (!(await deps.verifications.open(verification, pointer?.codeHash))) continue;
     const moved = await awaitingVerification(deps, request, [{ type: 'verification.requested', detail: { expiresAt: verification.expiresAt, joined: false } }]);
     request = moved.request;
-    // Mail nobody could classify is read by a person; its receipt says so instead of listing no types.
-    // One the operator entered says how the person made it, not "sent in the name of this address".
-    const template = request.entry ? 'receiptEnteredLink' : request.types.length ? 'receipt' : 'receiptUnclear';
+    const template = receiptTemplate(request);
     // The wait ended meanwhile (CloseUnverified moved or closed the request): a link now could confirm nothing.
     if (moved.overtaken || request.status !== 'AWAITING_VERIFICATION') {
       await deps.verifications.markWithheld(codeHash, deps.clock.now());
@@ -324,35 +356,53 @@ async function refusedBefore(deps: Dependencies, requestId: string, template: Ma
 }
 
 /**
- * A receipt the hour's budgets withheld (the hour's share, or its domain's) is not lost: at the deadline watch's first
- * run once that hour is over — when those budgets are new — the watch mails it again, ahead of a flood (it may use the
- * share's reserved part, see spendBudgets): a new link (the withheld one's code was never sent), living as long as the
- * wait it ends, for every request that waits on the withheld link — once per hour at most, while the request still waits for
- * verification (its wait never outlives the due date). One withheld for the address's own budget is not: that budget
- * bounds what an address gets from requests it did not make. True when it was mailed now.
+ * A withheld receipt is not lost: the deadline watch mails it again, within the budgets as they stand then, while the
+ * request still waits for verification (its wait never outlives the due date).
+ * - Withheld by a budget (the hour's share or its domain's, or the address's own): once the hour it was withheld in is
+ *   over — the same hour would refuse it again — a new link (the withheld one's code was never sent), living as long as
+ *   the wait it ends, for every request that waits on the withheld link; once per hour at most. A retry after an hourly
+ *   budget may use the share's reserved part (see spendBudgets), so it goes ahead of a flood. The address's own budget
+ *   frees as its window passes, or at once when the person uses a link (confirmVerification, disownVerification).
+ * - Held because the address's links were full (`link_full`, see choose): as soon as the address's current link
+ *   takes it — it joins the person's next link, or makes one, mailed within the budgets.
+ * True when it was mailed now.
  */
 export async function retryWithheldReceipt(deps: Dependencies, request: DataSubjectRequest, newCode: () => { code: string; codeHash: string }): Promise<boolean> {
   if (request.status !== 'AWAITING_VERIFICATION' || request.verifiedAt) return false;
   const now = deps.clock.now();
+  const hour = now.toISOString().slice(0, 13);
   const recipientKey = await deps.personKey(request.email);
   const link = (await deps.verifications.current(recipientKey))?.verification;
-  // Only a withheld link this request waits on, still alive (one keyed read: most waiting requests stop here).
-  if (!link?.withheldAt || link.supersededAt || !link.waiting.includes(request.id) || Date.parse(link.expiresAt) <= now.getTime()) return false;
-  const hour = now.toISOString().slice(0, 13);
+  const onLink = Boolean(link?.waiting.includes(request.id));
+  // On the address's current link: only one withheld, still alive, in an hour now over (one keyed read: most waiting
+  // requests stop here). Every request on it is tried once the hour is over, and the first one tried takes the others
+  // to a link of its own: one withheld again leaves them on a link withheld this hour, so they wait for the next.
+  if (onLink && (!link!.withheldAt || link!.supersededAt || Date.parse(link!.expiresAt) <= now.getTime() || link!.withheldAt.slice(0, 13) >= hour)) return false;
   const trail = await deps.audit.list(request.id);
-  const last = trail.findLast((e) => (e.type === 'mail.withheld' || e.type === 'mail.sent') && RECEIPTS.includes(e.detail.template));
-  // Withheld by the hour's budgets in an hour now over: the same hour would refuse it again.
-  if (last?.type !== 'mail.withheld' || !HOURLY_BUDGETS.includes(last.detail.reason) || last.at.slice(0, 13) >= hour) return false;
+  const last = trail.findLast((e) => ((e.type === 'mail.withheld' || e.type === 'mail.sent') && RECEIPTS.includes(e.detail.template)) || (e.type === 'verification.requested' && e.detail.joined));
+  if (last?.type !== 'mail.withheld') return false;
+  let expiresAt: string;
+  if (onLink) {
+    if ((!HOURLY_BUDGETS.includes(last.detail.reason) && last.detail.reason !== 'recipient_budget') || last.at.slice(0, 13) >= hour) return false;
+    expiresAt = link!.expiresAt;
+  } else {
+    // Held with no link: it waits as long as its wait, recorded with it; it goes on once the address's link takes it
+    // — not to a link withheld this hour, whose budgets would refuse it again.
+    if (last.detail.reason !== 'link_full' || (link?.withheldAt && link.withheldAt.slice(0, 13) >= hour)) return false;
+    expiresAt = eventsOfType(trail, 'verification.requested').at(-1)!.detail.expiresAt;
+    if (Date.parse(expiresAt) <= now.getTime() || choose(link, request.id, new Date(expiresAt), now, windowMsOf(deps)).kind === 'hold') return false;
+  }
   // Overlapping runs of the watch: one mails it.
   if (!(await deps.requests.claimStep(request.id, `receipt-again:${hour}`, now))) return false;
-  return mailLink(deps, request, recipientKey, new Date(link.expiresAt), newCode, `again:${hour}`);
+  return mailLink(deps, request, recipientKey, new Date(expiresAt), newCode, `again:${hour}`);
 }
 
 /**
  * Verification did not come in time: a reasoned answer before the due date — to an address we wrote to about this
  * request, within its budget. A request that only joined another's link, or whose link was never mailed, closes
  * without a mail of its own: the address would otherwise get one per request an attacker sent. One left unticked on
- * its used link (its wait ended then, see confirmVerification) closes without one too: the page just said it closes.
+ * its used link, or disowned there (its wait ended then, see confirmVerification, disownVerification) closes without
+ * one too: the page just said it closes.
  * A request confirmed as its wait ended is not closed: `confirmed`, and the workflow fulfils it.
  * The answer is decided and sent while the request still waits (a mail that keeps failing leaves it open, where the
  * deadline watch sees it), then the request is closed. The verification step records a link only while the request
@@ -386,10 +436,10 @@ export async function closeUnverified(deps: Dependencies, requestId: string): Pr
 
 /**
  * What the closing answer of an unconfirmed request does: `send` it where the request's own link went out; `none`
- * where the trail says why already (left unticked on its used link); else `withhold` it, recorded.
+ * where the trail says why already (left unticked on its used link, or disowned there); else `withhold` it, recorded.
  */
 function closingMail(trail: RecordedAuditEvent[]): 'send' | 'withhold' | 'none' {
-  if (trail.some((e) => e.type === 'verification.left_unticked')) return 'none';
+  if (trail.some((e) => e.type === 'verification.left_unticked' || e.type === 'verification.disowned')) return 'none';
   return linkMailedOrBeingMailed(trail) ? 'send' : 'withhold';
 }
 

@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectAccessible, launchChromium } from '../support/browser.ts';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
 import { operatorCall, operatorKeyOf, postJson, startTestSystem } from '../support/local-system.ts';
-import { MailSink, verificationLink } from '../support/mail-sink.ts';
+import { postFrom } from '../support/client-address.ts';
+import { MAX_WAITING_PER_LINK } from '../../functions/use-cases/ports.ts';
+import { MailSink, verificationLink, type ReceivedMail } from '../support/mail-sink.ts';
 
 let sink: MailSink;
 let system: RunningSystem;
@@ -177,4 +179,67 @@ describe('the privacy page in a real browser', () => {
     expect(text).toContain('privacy@derbes.local');
     expect(await page.$('button[type=submit]')).toBeNull();
   });
+
+  it('an address flooded in its name gets two links full of a stranger\'s requests, no more; "None of these are mine" closes them, and the person\'s own request gets its receipt', async () => {
+    const person = 'flooded@victim.example';
+    const mailsToPerson = () => sink.messages.filter((m) => m.to.includes(person));
+    // Two links' worth, from clients of their own (each client's request rate is bounded), a few at a time.
+    const flood = 2 * MAX_WAITING_PER_LINK;
+    for (let i = 0; i < flood; i += 8) {
+      await Promise.all(
+        Array.from({ length: Math.min(8, flood - i) }, (_, j) =>
+          postFrom(`127.0.9.${1 + ((i + j) % 10)}`, `${system.url}/api/requests`, JSON.stringify({ type: 'erasure', email: person, language: 'en', message: `n${i + j}` })),
+        ),
+      );
+    }
+    // Each of the two links lists a hundred requests once every request has found its link.
+    const page = await newPage();
+    const listed = async (mail: ReceivedMail) => {
+      await page.goto(verificationLink(mail).href);
+      return page.locator('input[type=checkbox][name=references]').count();
+    };
+    await sink.waitFor(() => mailsToPerson().length === 2, 120_000);
+    for (let tries = 0; ; tries++) {
+      const counts: number[] = [];
+      for (const mail of mailsToPerson()) counts.push(await listed(mail));
+      if (counts.every((count) => count === MAX_WAITING_PER_LINK)) break;
+      if (tries > 120) throw new Error(`the links list ${counts.join(' and ')} requests`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+
+    // The person's own request now: no third link, no mail — the address's budget (six a day) is not spent on the flood.
+    expect((await postJson(`${system.url}/api/requests`, { type: 'access', email: person, language: 'en' })).status).toBe(202);
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(mailsToPerson()).toHaveLength(2);
+
+    // The person opens each mail, sees a hundred requests none of which is theirs, and presses "None of these are mine".
+    for (const mail of mailsToPerson()) {
+      await page.goto(verificationLink(mail).href);
+      await expectAccessible(page);
+      await page.click('button[name=none]');
+      await page.waitForSelector('text=nothing will be done under these requests');
+      expect(await page.textContent('body')).toContain(mail.subject.match(/DRB-[0-9A-Z]{5}-[0-9A-Z]{5}/)![0]);
+      await expectAccessible(page);
+      // Used: the link works no more.
+      await page.goto(verificationLink(mail).href);
+      expect(await page.textContent('p.error')).toContain('This link has already been used or has expired');
+    }
+    expect(mailsToPerson()).toHaveLength(2);
+
+    // The person's next request, on the form, gets its receipt; confirmed, it is answered.
+    await page.goto(`${system.url}/?lang=en`);
+    await page.fill('input[name=email]', person);
+    await page.selectOption('select[name=language]', 'en');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('text=has been received');
+    const reference = /DRB-[0-9A-Z]{5}-[0-9A-Z]{5}/.exec((await page.textContent('body')) ?? '')![0];
+    const receipt = await sink.waitFor((m) => m.subject.includes(reference) && m.text.includes('/verify?code='));
+    await page.goto(verificationLink(receipt).href);
+    expect(await page.textContent('body')).toContain(reference);
+    // The deadline watch may have added the request held before to this link meanwhile: then the page has boxes.
+    const box = page.locator(`input[type=checkbox][value="${reference}"]`);
+    if (await box.count()) await box.check();
+    await page.click('button[type=submit]:not([name])');
+    await page.waitForSelector(`text=Your request ${reference} is confirmed`);
+  }, 300_000);
 });

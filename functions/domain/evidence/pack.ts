@@ -136,6 +136,7 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
       ...eventsOfType(trail, 'verification.requested').flatMap((e) => [row('requestedAt', at(e.at)), row('expiresAt', at(e.detail.expiresAt))]),
       request.verifiedAt ? row('confirmedAt', at(request.verifiedAt)) : row('confirmedAt', t.values.notVerified),
       ...eventsOfType(trail, 'verification.left_unticked').map((e) => fill(t.lines.leftUnticked, { at: at(e.at) })),
+      ...eventsOfType(trail, 'verification.disowned').map((e) => fill(t.lines.disowned, { at: at(e.at) })),
     );
   }
 

@@ -41,6 +41,7 @@ const LINE_PLACEHOLDERS = {
   noRawMessageEntered: ['channel'],
   mailWithheld: ['at', 'kind', 'reason'],
   leftUnticked: ['at'],
+  disowned: ['at'],
   transfer: ['dayOff', 'workingDay', 'basis'],
   term: ['amount', 'unit'],
   ruleDataSame: ['digest'],

@@ -174,13 +174,14 @@ function anchorOf(field: string): string {
  * A GET only shows a page like this; acting takes the POST its button sends, because mail scanners follow
  * links. `lines` say what the button is for (which request, which file).
  */
-function buttonPage(language: Language, title: string, lines: string[], button: string, action: string, field: string, value: string, query = '', choices = ''): string {
+function buttonPage(language: Language, title: string, lines: string[], button: string, action: string, field: string, value: string, query = '', choices = '', second?: { name: string; label: string }): string {
+  const secondButton = second ? `\n<button type="submit" name="${second.name}" value="1">${escapeHtml(second.label)}</button>` : '';
   return layout(
     language,
     title,
     `${lines.map((line) => `<p>${escapeHtml(line)}</p>`).join('\n')}
 <form method="post" action="${action}?lang=${language}${query}"><input type="hidden" name="${field}" value="${escapeHtml(value)}">${choices}
-<button type="submit">${escapeHtml(button)}</button></form>`,
+<button type="submit">${escapeHtml(button)}</button>${secondButton}</form>`,
   );
 }
 
@@ -223,18 +224,26 @@ function listedRequest(m: Messages, request: ListedRequest, correctable: Readonl
  * which joined it — are boxes, none ticked: any of them may be a stranger's made in the person's name, the first
  * included, so the person confirms only what they tick, told before they press that the others are closed and that
  * the link works once. The form always sends `references` (an empty one beside the boxes), so that no box ticked is
- * told apart from an API call that names none.
+ * told apart from an API call that names none. A second button (`none`) says none of them is the person's: all are
+ * closed, and the address's budget is given back (disownVerification).
  */
 export async function confirmPage(language: Language, requests: readonly ListedRequest[], code: string, correctable: ReadonlyMap<string, CorrectableField>): Promise<string> {
   const m = await loadMessages(language);
   if (requests.length === 1) {
     const only = requests[0]!;
-    return buttonPage(language, m.page('confirmTitle'), [listedRequest(m, only, correctable), m.page('confirmIntro')], m.page('confirmButton'), '/verify', 'code', code, '', `<input type="hidden" name="references" value="${escapeHtml(only.id)}">`);
+    const lines = [listedRequest(m, only, correctable), m.page('confirmIntro'), m.page('disownOneIntro')];
+    return buttonPage(language, m.page('confirmTitle'), lines, m.page('confirmButton'), '/verify', 'code', code, '', `<input type="hidden" name="references" value="${escapeHtml(only.id)}">`, { name: 'none', label: m.page('disownOneButton') });
   }
   const choices = `<input type="hidden" name="references" value="">\n<fieldset><legend>${escapeHtml(m.page('confirmChoose'))}</legend>\n${requests
     .map((request) => `<label><input type="checkbox" name="references" value="${escapeHtml(request.id)}"> ${escapeHtml(listedRequest(m, request, correctable))}</label>`)
-    .join('\n')}\n</fieldset>\n<p>${escapeHtml(m.page('confirmOnce'))}</p>`;
-  return buttonPage(language, m.page('confirmTitle'), [], m.page('confirmButton'), '/verify', 'code', code, '', choices);
+    .join('\n')}\n</fieldset>\n<p>${escapeHtml(m.page('confirmOnce'))}</p>\n<p>${escapeHtml(m.page('disownIntro'))}</p>`;
+  return buttonPage(language, m.page('confirmTitle'), [], m.page('confirmButton'), '/verify', 'code', code, '', choices, { name: 'none', label: m.page('disownButton') });
+}
+
+/** What a press of "None of these are mine" did, in the language of the link: the references it closed. */
+export async function disownedPage(language: Language, closed: readonly string[]): Promise<string> {
+  const m = await loadMessages(language);
+  return messagePage(language, m.page('confirmTitle'), m.page('disowned', { references: closed.join(', ') }));
 }
 
 /**
