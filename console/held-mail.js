@@ -1,5 +1,6 @@
-// Mail intake held — no check vouched for its sender, or it came past the mail limits — the latest first: what to
-// judge each by, the whole mail to download, and (for a decider) making it a request or dismissing it.
+// Mail intake held — no check vouched for its sender, or it came past the mail limits (a reply to a request past the
+// reply limits too) — the latest first: what to judge each by, the whole mail to download, and (for a decider) making
+// it a request, or joining a reply to its request, or dismissing it.
 import { api, ApiError } from './api.js';
 import { consolePage, downloadButton, mayAct, problemBox } from './layout.js';
 import { el, personText } from './texts.js';
@@ -21,15 +22,34 @@ function checks(texts, verdicts) {
   return el('ul', { class: 'checks' }, CHECKS.map((check) => el('li', {}, texts.t('heldMail.check', { check: check.toUpperCase(), verdict: texts.maybe(`heldMail.verdict${verdicts[check]}`, {}, verdicts[check]) }))));
 }
 
-/** What the operator may do with one mail: make it a request, or dismiss it; each says which mail it acts on. */
+/** What the operator may do with one mail: make it a request (join a reply to its request), or dismiss it; each says which mail it acts on. */
 function actionsFor(texts, mail, row, act) {
   const described = { 'aria-describedby': `${row}-from ${row}-subject` };
   return [
-    el('button', { type: 'button', ...described, onclick: () => act(mail, 'admission') }, texts.t('heldMail.admit')),
+    el('button', { type: 'button', ...described, onclick: () => act(mail, 'admission') }, mail.reply ? texts.t('heldMail.join') : texts.t('heldMail.admit')),
     ' ',
     el('button', { type: 'button', class: 'secondary', ...described, onclick: () => act(mail, 'dismissal') }, texts.t('heldMail.dismiss')),
   ];
 }
+
+/** A link to a request's page, named by its reference. */
+const requestLink = (reference) => el('a', { href: `/console/request?ref=${encodeURIComponent(reference)}` }, reference);
+
+/** Why it was held, in words; for a reply, the request it names and what it joins that request as. */
+function reasonFor(texts, mail) {
+  if (!mail.reply) return texts.t(`heldMail.reason_${mail.reason}`);
+  return [
+    el('p', {}, texts.t(`heldMail.reason_reply_${mail.reason}`)),
+    el('p', {}, texts.t('heldMail.replyTo'), ' ', requestLink(mail.reply.reference)),
+    el('p', { class: 'hint' }, mail.reply.fromThePerson ? texts.t('heldMail.replyFromPerson') : texts.t('heldMail.replyFromOther')),
+  ];
+}
+
+/** Under way: who is making it a request, or joining it to its request, since when. */
+const admittingHint = (texts, mail, timeZone) => {
+  const values = { by: mail.admitting.by, at: texts.dateTime(mail.admitting.at, timeZone) };
+  return el('p', { class: 'hint' }, mail.reply ? texts.t('heldMail.joining', values) : texts.t('heldMail.admitting', values));
+};
 
 function table(texts, mails, may, act, timeZone) {
   if (!mails.length) return el('p', {}, texts.t('heldMail.empty'));
@@ -40,7 +60,7 @@ function table(texts, mails, may, act, timeZone) {
       'tr',
       {},
       el('td', {}, texts.dateTime(mail.arrivedAt, timeZone)),
-      el('td', {}, texts.t(`heldMail.reason_${mail.reason}`)),
+      el('td', {}, reasonFor(texts, mail)),
       el('th', { scope: 'row', id: `${row}-from` }, mail.senderName ? [personText(mail.senderName), el('br'), mail.sender] : mail.sender),
       el('td', { id: `${row}-subject`, class: 'subject' }, mail.subject ? personText(mail.subject) : texts.t('heldMail.noSubject')),
       el('td', {}, checks(texts, mail.verdicts)),
@@ -49,7 +69,7 @@ function table(texts, mails, may, act, timeZone) {
         'td',
         {},
         downloadButton(`/held-mail/${encodeURIComponent(mail.sesMessageId)}/raw-mail`, texts.t('heldMail.download'), { 'aria-describedby': `${row}-from ${row}-subject` }),
-        mail.admitting ? el('p', { class: 'hint' }, texts.t('heldMail.admitting', { by: mail.admitting.by, at: texts.dateTime(mail.admitting.at, timeZone) })) : '',
+        mail.admitting ? admittingHint(texts, mail, timeZone) : '',
         may ? el('p', {}, actionsFor(texts, mail, row, act)) : '',
       ),
     );
@@ -67,6 +87,13 @@ function pager(texts, list, from) {
     el('p', {}, texts.t('heldMail.showing', { from, to: from + list.mails.length - 1, total: list.total })),
     el('ul', {}, from > 1 ? el('li', {}, el('a', { href: '/console/held-mail' }, texts.t('heldMail.first'))) : '', next ? el('li', {}, el('a', { href: next, rel: 'next' }, texts.t('heldMail.next'))) : ''),
   );
+}
+
+/** What an admission did: made a request, or joined a reply to its request as the person's or as another sender's. */
+function admittedText(texts, done) {
+  if (done.joinedAs === 'reply') return texts.t('heldMail.joinedReply');
+  if (done.joinedAs === 'third_party') return texts.t('heldMail.joinedThirdParty');
+  return texts.t('heldMail.admitted');
 }
 
 consolePage('held-mail', async (main, texts, who) => {
@@ -92,9 +119,10 @@ consolePage('held-mail', async (main, texts, who) => {
     );
 
   /**
-   * Makes a mail a request, or dismisses it, the page's buttons held meanwhile (a double click is one call; a second
-   * call would make the same request anyway). A conflict (409) is another operator acting first — the mail has left the
-   * list — or, for a mail still listed, one that cannot make a request by mail.
+   * Makes a mail a request (joins a reply to its request), or dismisses it, the page's buttons held meanwhile (a double
+   * click is one call; a second call would make the same request, or join nothing twice, anyway). A conflict (409) is
+   * another operator acting first — the mail has left the list — or, for a mail still listed, one that cannot make a
+   * request by mail (a reply that cannot join its request).
    */
   const act = async (mail, action) => {
     for (const button of main.querySelectorAll('button')) button.disabled = true;
@@ -103,14 +131,15 @@ consolePage('held-mail', async (main, texts, who) => {
       const done = await api(`/held-mail/${encodeURIComponent(mail.sesMessageId)}/${action}`, { method: 'POST' });
       outcome =
         action === 'admission'
-          ? el('p', { class: 'done', role: 'status' }, texts.t('heldMail.admitted'), ' ', el('a', { href: `/console/request?ref=${encodeURIComponent(done.reference)}` }, done.reference))
+          ? el('p', { class: 'done', role: 'status' }, admittedText(texts, done), ' ', requestLink(done.reference))
           : el('p', { class: 'done', role: 'status' }, texts.t('heldMail.dismissed'));
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 409)) outcome = problemBox(texts, error);
       else {
         const list = await read();
         const still = list.mails.some((m) => m.sesMessageId === mail.sesMessageId && !m.admitting);
-        show(list, still ? el('div', { class: 'problems', role: 'alert' }, el('p', {}, texts.t('heldMail.cannotAdmit'))) : el('p', { class: 'done', role: 'status' }, texts.t('heldMail.overtaken')));
+        const cannot = mail.reply ? texts.t('heldMail.cannotJoin') : texts.t('heldMail.cannotAdmit');
+        show(list, still ? el('div', { class: 'problems', role: 'alert' }, el('p', {}, cannot)) : el('p', { class: 'done', role: 'status' }, texts.t('heldMail.overtaken')));
         return;
       }
     }

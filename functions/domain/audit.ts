@@ -129,8 +129,13 @@ type AuditEventOfAnyone =
          */
         moreAttachments?: number;
         authFailures?: string[];
-        /** The mail was held (why), and made the request only once an operator vouched for it: recorded then, not on arrival. */
+        /**
+         * The mail was held (why), and made the request or joined it only once an operator vouched for it: recorded
+         * then, not on arrival.
+         */
         held?: HeldReason;
+        /** When a held reply arrived (a held mail that made the request arrived when the request was received). */
+        arrivedAt?: string;
       };
     }
   /** On a held mail's own trail (INBOUND#<SES id>): an operator vouched for it, and it made this request. */

@@ -1,8 +1,9 @@
 import type { SesVerdicts } from './email/types.ts';
 
 /**
- * Why mail that would make a request was held for the operator instead: no check (SPF, DKIM, DMARC) vouched for its
- * sender, or it came past the mail limits (limits.mailRequests…).
+ * Why mail was held for the operator instead of making a request or joining one: no check (SPF, DKIM, DMARC) vouched
+ * for the sender of what would make a request, or it came past the mail limits (limits.mailRequests…, or for a reply
+ * limits.mailReplies…).
  */
 export const HELD_REASONS = ['unauthenticated', 'rate_limited'] as const;
 export type HeldReason = (typeof HELD_REASONS)[number];
@@ -19,6 +20,15 @@ export const HELD_MAIL_KEEP_DAYS = 60;
 /** The first instant a mail still listed arrived at: an older one has expired, though its deletion (TTL) may lag. */
 export const heldSince = (now: Date) => new Date(now.getTime() - HELD_MAIL_KEEP_DAYS * 86_400_000);
 
+/**
+ * A held reply: the request it names, and whether the checks vouched for it as that request's person's when it
+ * arrived — what it joins the request as once admitted (the person's reply, or another sender's mail kept apart).
+ */
+export interface HeldReply {
+  reference: string;
+  fromThePerson: boolean;
+}
+
 /** One held mail as the operator's list keeps it: what to judge it by, and where the raw mail is. */
 export interface HeldMail {
   /** The SES message id: the mail's name in the mail bucket and on its own trail, and its id on the list. */
@@ -34,19 +44,21 @@ export interface HeldMail {
   verdicts: SesVerdicts;
   /** The raw message's size in bytes: the operator sees what the download is before asking for it. */
   size: number;
+  /** Present for a reply naming a request: admitted, it joins that request instead of making one. */
+  reply?: HeldReply;
 }
 
 /**
- * What became of a held mail: an operator is making it a request (`admitting`, until the request is made — an
- * admission cut short is taken up again by the next), made it one, or dismissed it. Only a mail still held, or being
- * admitted, is on the list.
+ * What became of a held mail: an operator is admitting it (`admitting`, until the request is made or the reply joined —
+ * an admission cut short is taken up again by the next), admitted it (`requestId`: the request it made or joined), or
+ * dismissed it. Only a mail still held, or being admitted, is on the list.
  */
 export type HeldMailResolution =
   | { kind: 'admitting'; by: string; at: string }
   | { kind: 'admitted'; by: string; at: string; requestId: string }
   | { kind: 'dismissed'; by: string; at: string };
 
-/** A request made of held mail: the operator who vouched for it, when, and why intake had held it. */
+/** Held mail an operator admitted: who vouched for it, when, and why intake had held it. */
 export interface Admission {
   by: string;
   at: string;

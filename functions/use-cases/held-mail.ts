@@ -38,14 +38,14 @@ async function heldMail(deps: Pick<Dependencies, 'heldMail' | 'clock'>, sesMessa
   return mail;
 }
 
-/** A mail another operator settled first: the request it made, or the dismissal, as a conflict. */
+/** A mail another operator settled first: the request it made or joined, or the dismissal, as a conflict. */
 function settledBefore(sesMessageId: string, resolution: HeldMailResolution | undefined): ConflictError {
   return new ConflictError(
     resolution?.kind === 'dismissed'
       ? `held mail ${sesMessageId} was dismissed by ${resolution.by} at ${resolution.at}`
       : resolution?.kind === 'admitted'
-        ? `held mail ${sesMessageId} was made request ${resolution.requestId} by ${resolution.by} at ${resolution.at}`
-        : `held mail ${sesMessageId} is being made a request by ${resolution?.by ?? 'another operator'} since ${resolution?.at ?? 'a moment ago'}`,
+        ? `held mail ${sesMessageId} was admitted into request ${resolution.requestId} by ${resolution.by} at ${resolution.at}`
+        : `held mail ${sesMessageId} is being admitted by ${resolution?.by ?? 'another operator'} since ${resolution?.at ?? 'a moment ago'}`,
   );
 }
 
@@ -56,24 +56,39 @@ export async function heldRawMail(deps: Pick<Dependencies, 'heldMail' | 'clock' 
 }
 
 /**
+ * What an admission answers: the request the mail made or joined; for a reply, what it joined as — the person's reply,
+ * or another sender's mail kept apart (`third_party`).
+ */
+export interface Admitted {
+  reference: string;
+  joinedAs?: 'reply' | 'third_party';
+}
+
+const admitted = (mail: HeldMail, reference: string): Admitted => ({ reference, ...(mail.reply && { joinedAs: mail.reply.fromThePerson ? 'reply' : 'third_party' }) });
+
+/**
  * The operator vouches for a held mail: it goes through intake as mail some check vouched for — the request made,
  * receipted by its workflow, its deadline counted from when the mail arrived, the request and the mail's own trail
- * naming the operator — and leaves the list. However often it is asked, by however many operators at once, the mail
- * makes one request (intake keys it by its Message-ID), and every answer names it. An admission cut short (a crash) is
- * taken up by the next; one that cannot make a request (the mail no longer reads as one, or another mail took its
- * Message-ID first) gives the mail back to the list and says why.
+ * naming the operator; a held reply joined to the request it names, as the person's or another sender's as the checks
+ * made it when it arrived, drawing on no limit — and leaves the list. A reply joins a request closed since as any reply
+ * to a closed request does: kept with it, left to the operator as open work. However often it is asked, by however
+ * many operators at once, the mail makes one request (intake keys it by its Message-ID) or joins once (by its SES id),
+ * and every answer names it. An admission cut short (a crash) is taken up by the next; one that cannot go through (the
+ * mail no longer reads as it did, another mail took its Message-ID first, or its request is gone) gives the mail back
+ * to the list and says why.
  */
-export async function admitHeldMail(deps: Dependencies, sesMessageId: string, actor: OperatorActor): Promise<{ reference: string }> {
+export async function admitHeldMail(deps: Dependencies, sesMessageId: string, actor: OperatorActor): Promise<Admitted> {
   const by = operatorName(actor);
   const at = deps.clock.now().toISOString();
   const mail = await heldMail(deps, sesMessageId);
-  if (mail.resolution?.kind === 'admitted') return { reference: mail.resolution.requestId };
+  if (mail.resolution?.kind === 'admitted') return admitted(mail, mail.resolution.requestId);
   if (mail.resolution?.kind === 'dismissed') throw settledBefore(sesMessageId, mail.resolution);
-  if (!(await deps.heldMail.startAdmission(sesMessageId, { kind: 'admitting', by, at }))) return alreadySettled(deps, sesMessageId);
+  if (!(await deps.heldMail.startAdmission(sesMessageId, { kind: 'admitting', by, at }))) return alreadySettled(deps, mail);
   const admission = { by, at, held: mail.reason };
   let requestId: string | undefined;
   try {
-    ({ requestId } = await receiveEmail(deps, sesMessageId, await deps.mailArchive.read(sesMessageId), mail.verdicts, '', { arrivedAt: new Date(mail.arrivedAt), admission }));
+    const vouched = { arrivedAt: new Date(mail.arrivedAt), admission, ...(mail.reply && { reply: mail.reply }) };
+    ({ requestId } = await receiveEmail(deps, sesMessageId, await deps.mailArchive.read(sesMessageId), mail.verdicts, '', vouched));
   } catch (error) {
     if (error instanceof ConflictError) await deps.heldMail.abandonAdmission(sesMessageId);
     throw error;
@@ -84,20 +99,20 @@ export async function admitHeldMail(deps: Dependencies, sesMessageId: string, ac
     throw new ConflictError(`held mail ${sesMessageId} carries the Message-ID of another mail that made a request before: it cannot make one by mail; if it is genuine, enter it as a request received on the day it arrived`);
   }
   if (!(await deps.heldMail.settle(sesMessageId, { kind: 'admitted', by, at, requestId }, { type: 'mail.admitted', detail: { requestId, operator: actor } }))) {
-    return alreadySettled(deps, sesMessageId);
+    return alreadySettled(deps, mail);
   }
-  return { reference: requestId };
+  return admitted(mail, requestId);
 }
 
-/** Another operator moved the mail on meanwhile: the request it made (the same one this admission would make), or why not. */
-async function alreadySettled(deps: Pick<Dependencies, 'heldMail' | 'clock'>, sesMessageId: string): Promise<{ reference: string }> {
-  const { resolution } = await heldMail(deps, sesMessageId);
-  if (resolution?.kind === 'admitted') return { reference: resolution.requestId };
-  throw settledBefore(sesMessageId, resolution);
+/** Another operator moved the mail on meanwhile: the request it made or joined (the same as this admission would), or why not. */
+async function alreadySettled(deps: Pick<Dependencies, 'heldMail' | 'clock'>, mail: HeldMail): Promise<Admitted> {
+  const { resolution } = await heldMail(deps, mail.sesMessageId);
+  if (resolution?.kind === 'admitted') return admitted(mail, resolution.requestId);
+  throw settledBefore(mail.sesMessageId, resolution);
 }
 
 /**
- * The operator read a held mail and dismisses it: it makes no request and leaves the list, the dismissal recorded on
+ * The operator read a held mail and dismisses it: it makes no request, joins none, and leaves the list, the dismissal recorded on
  * the mail's own trail with the operator (the raw mail stays in the mail bucket). A mail being made a request, or made
  * one, is not dismissed: that is a conflict naming who acted. Dismissing it again is no error.
  */

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { decideIntake, type AuthCheck, type IntakeDecision, type KeptAttachment, type RequestDecision, type SesVerdicts } from '../domain/email/index.ts';
+import { decideIntake, type IntakeDecision, type KeptAttachment, type RequestDecision, type SesVerdicts } from '../domain/email/index.ts';
 import { admitMail, admitReply } from './admission.ts';
 import { eventsOfType, type RecordedAuditEvent } from '../domain/audit.ts';
 import { REPLY_WORK_ID, type InboundMailEvent } from './ports.ts';
 import { mailDomain } from '../config/profile-schema.ts';
 import { normaliseAddress } from '../domain/email/address.ts';
 import { ConflictError, IdempotencyKeyReusedError, NotFoundError } from '../domain/errors.ts';
-import { HELD_MAIL_KEEP_DAYS, type Admission, type HeldReason } from '../domain/held-mail.ts';
+import { HELD_MAIL_KEEP_DAYS, type Admission, type HeldReason, type HeldReply } from '../domain/held-mail.ts';
 import { MAX_KEPT_REPLIES, MAX_MESSAGE_CHARS, OPEN_STATUSES, lastOperatorWord, unansweredReplies, type DataSubjectRequest, type PersonReply } from '../domain/request.ts';
 import type { Dependencies } from './dependencies.ts';
 import { submitRequest } from './submit-request.ts';
@@ -154,11 +154,13 @@ async function alertThirdPartyMail(deps: Dependencies, request: DataSubjectReque
 
 /**
  * Held mail an operator vouched for (held-mail.ts): it makes its request as mail some check vouched for would, the
- * request received when the mail arrived and naming who vouched for it.
+ * request received when the mail arrived and naming who vouched for it; a held reply (`reply`) joins its request as
+ * what the checks made it when it arrived.
  */
 export interface Vouched {
   arrivedAt: Date;
   admission: Admission;
+  reply?: HeldReply;
 }
 
 /**
@@ -166,9 +168,10 @@ export interface Vouched {
  * outcome is recorded; requests are keyed by the message's Message-ID (or SES id), so a re-delivery makes no second
  * request. Unclear or spam-flagged mail becomes a request for an operator to classify, receipted all the same.
  * Mail that would make a request but that no check vouches for (vouchedFor: a pass for its From's domain), or that
- * comes past the mail limits (admitMail), is held: put on the operator's list and recorded, the operator alerted once
- * an hour, no request, no workflow, no reply — a flood of forged mail spends none of the mail budget the people who
- * write to us need. Held mail an operator vouches for comes back here (`vouched`) and makes its request.
+ * comes past the mail limits (admitMail), and a reply past the reply limits (admitReply), is held: put on the
+ * operator's list and recorded, the operator alerted once an hour, no request, no workflow, no reply — a flood of
+ * forged mail spends none of the mail budget the people who write to us need. Held mail an operator vouches for comes
+ * back here (`vouched`) and makes its request, or joins the request it replies to.
  * `envelopeSender`: the address SES checked SPF on (the event's `mail.source`); a tool's delivery has none.
  */
 export async function receiveEmail(
@@ -187,8 +190,11 @@ export async function receiveEmail(
     maxMessageBytes: MAX_MESSAGE_BYTES,
     maxAttachmentBytes: MAX_ATTACHMENT_BYTES,
   }, envelopeSender);
-  // Read the same way it was when held, unless a release (or the profile's fixed subjects) reads it otherwise since.
-  if (vouched && decision.kind !== 'request') throw new ConflictError(`mail ${sesMessageId} no longer reads as a new request (now: ${decision.kind}); nothing was made of it`);
+  // Read the same way it was when held — a new request, or a reply naming the same request — unless a release (or the
+  // profile's fixed subjects) reads it otherwise since.
+  if (vouched && (vouched.reply ? decision.kind !== 'reply' || decision.reference !== vouched.reply.reference : decision.kind !== 'request')) {
+    throw new ConflictError(`mail ${sesMessageId} no longer reads as it did when held (${vouched.reply ? `a reply to ${vouched.reply.reference}` : 'a new request'}; now: ${decision.kind}); nothing was made of it`);
+  }
   const sha256 = createHash('sha256').update(raw).digest('hex');
   const received = (outcome: string, extra: Partial<InboundMailEvent['detail']> = {}): InboundMailEvent => ({
     type: 'mail.received',
@@ -217,9 +223,17 @@ export async function receiveEmail(
     }
     return listed(attachments, kept, max);
   };
-  /** Recorded on the mail's own trail and left out of any request; the operator alerted once an hour. */
-  const hold = async (reason: HeldReason, authFailures: readonly AuthCheck[]): Promise<EmailOutcome> => {
-    await deps.audit.appendInboundMail(sesMessageId, received('held', { reason, authFailures: [...authFailures] }));
+  /**
+   * Put on the operator's list (a reply with the request it names) and recorded on the mail's own trail, left out of
+   * any request; the operator alerted once an hour.
+   */
+  const hold = async (reason: HeldReason, mail: Extract<IntakeDecision, { kind: 'request' | 'reply' }>, reply?: HeldReply): Promise<EmailOutcome> => {
+    const now = deps.clock.now();
+    await deps.heldMail.hold(
+      { sesMessageId, arrivedAt: now.toISOString(), reason, sender: mail.sender, ...(mail.senderName && { senderName: mail.senderName }), subject: mail.subject, verdicts, size: raw.byteLength, ...(reply && { reply }) },
+      new Date(now.getTime() + HELD_MAIL_KEEP_DAYS * 86_400_000),
+    );
+    await deps.audit.appendInboundMail(sesMessageId, received('held', { reason, authFailures: [...mail.authFailures] }));
     await alertMailHeld(deps);
     return { outcome: 'held', reason };
   };
@@ -235,14 +249,7 @@ export async function receiveEmail(
     const limited = async () => !(await admitMail(deps, asked.sender)) && !(await deps.requests.madeUnder('email', idempotency.key));
     // Mail an operator vouched for (held-mail.ts) is neither checked nor counted again.
     const held: HeldReason | undefined = vouched ? undefined : !asked.vouched ? 'unauthenticated' : (await limited()) ? 'rate_limited' : undefined;
-    if (held) {
-      const now = deps.clock.now();
-      await deps.heldMail.hold(
-        { sesMessageId, arrivedAt: now.toISOString(), reason: held, sender: asked.sender, ...(asked.senderName && { senderName: asked.senderName }), subject: asked.subject, verdicts, size: raw.byteLength },
-        new Date(now.getTime() + HELD_MAIL_KEEP_DAYS * 86_400_000),
-      );
-      return hold(held, asked.authFailures);
-    }
+    if (held) return hold(held, asked);
     const triage = asked.triage || asked.types.length === 0;
     const message = keptText(asked.text);
     const submission = { types: triage ? [] : asked.types, email: asked.sender, name: asked.senderName, language: asked.language, ...(message ? { message } : {}) };
@@ -293,30 +300,37 @@ export async function receiveEmail(
         throw error;
       });
       if (!request) {
+        if (vouched) throw new ConflictError(`held reply ${sesMessageId} names request ${decision.reference}, which no longer exists; nothing was made of it`);
         const { list: attachments, ...more } = listed(decision.attachments, decision.attachments.slice(0, MAX_LISTED_ATTACHMENTS).map(({ size }) => ({ size })));
         await deps.audit.appendInboundMail(sesMessageId, received('reply', { attachments, ...more, authFailures: decision.authFailures }));
         return { outcome: 'reply' };
       }
-      const fromThePerson = isFromThePerson(decision, request);
+      // A held reply joins as what the checks made it when it arrived (the address the request keeps may change since).
+      const fromThePerson = vouched?.reply?.fromThePerson ?? isFromThePerson(decision, request);
       // Each SES message is recorded once: a delivery retried after it recorded the mail (it ended before what
-      // follows) keeps no file and no event twice, and draws on no limit again.
+      // follows) keeps no file and no event twice, and draws on no limit again; nor does a reply an operator vouched
+      // for, which drew on them when it was held.
       const once = `mail:${sesMessageId}`;
       const recordedBefore = await deps.audit.appendedOnce(request.id, once);
-      if (!recordedBefore && !(await admitReply(deps, decision, request.id, fromThePerson))) return hold('rate_limited', decision.authFailures);
+      if (!recordedBefore && !vouched && !(await admitReply(deps, decision, request.id, fromThePerson))) {
+        return hold('rate_limited', decision, { reference: request.id, fromThePerson });
+      }
+      // Admitted from the held list: when it arrived and why it was held, on its record with the request.
+      const admitted = vouched && { held: vouched.admission.held, arrivedAt: vouched.arrivedAt.toISOString() };
       if (!fromThePerson) {
         // Someone else writing under the reference: kept apart, shown to the operator, never the person's documents.
         if (!recordedBefore) {
           // The room left in the request's quarantine (its trail read only for a mail with attachments).
           const room = decision.attachments.length ? MAX_QUARANTINED_PER_REQUEST - quarantinedIn(await deps.audit.list(request.id)) : 0;
           const { list: quarantined, ...more } = await keep(request.id, decision.attachments, 'quarantine', Math.max(0, Math.min(room, MAX_LISTED_ATTACHMENTS)));
-          await deps.audit.appendOnce(request.id, once, received(THIRD_PARTY, { quarantined, ...more, authFailures: decision.authFailures }));
+          await deps.audit.appendOnce(request.id, once, received(THIRD_PARTY, { quarantined, ...more, authFailures: decision.authFailures, ...admitted }));
         }
         await alertThirdPartyMail(deps, request);
         return { outcome: 'reply', requestId: request.id, reason: THIRD_PARTY };
       }
       if (!recordedBefore) {
         const { list: attachments, ...more } = await keep(request.id, decision.attachments);
-        await deps.audit.appendOnce(request.id, once, received('reply', { attachments, ...more, authFailures: decision.authFailures }));
+        await deps.audit.appendOnce(request.id, once, received('reply', { attachments, ...more, authFailures: decision.authFailures, ...admitted }));
       }
       const at = deps.clock.now().toISOString();
       const threadable = decision.messageId && THREADABLE_MESSAGE_ID.test(decision.messageId) ? decision.messageId : undefined;

@@ -159,6 +159,37 @@ describe("a stranger's stream of mail under a reference is bounded", () => {
   });
 });
 
+describe("the person's own replies past the reply limits are held for the operator, not lost", () => {
+  it("eleven scans one a mail: ten join the request, the eleventh is listed as a reply to it; admitted, its scan is among the request's files", async () => {
+    const person = 'many.scans@example.kz';
+    const reference = String((await postJson(`${system.url}/api/requests`, { type: 'access', email: person, language: 'en' })).body.reference);
+    const scan = (n: number) => ({ filename: `scan-${n}.pdf`, content: Buffer.from(`%PDF-1.4 page ${n}`), contentType: 'application/pdf' });
+    // From a host their SPF names: each mail is the person's, past limits.mailRepliesPerSender (10) from the eleventh.
+    for (let n = 1; n <= 11; n++) await mailSupport({ from: person, subject: `Re: [${reference}]`, text: `Page ${n} of my passport.`, attachments: [scan(n)], messageId: `<scan-${n}@example.kz>` });
+    expect((await trailOf(reference)).filter((e) => e.type === 'mail.received').map((e) => e.detail.outcome)).toEqual(Array(10).fill('reply'));
+    expect((await inboundMailRecords()).filter((r) => r.messageId === '<scan-11@example.kz>')).toMatchObject([{ outcome: 'held', reason: 'rate_limited' }]);
+
+    // On the operator's list, as a reply to the request, the person's by the checks.
+    const listed = async () => ((await operatorCall(system, 'GET', '/operator/held-mail')).body.mails as Array<Record<string, any>>).filter((m) => m.reply?.reference === reference);
+    const [held, ...more] = await listed();
+    expect(more).toEqual([]);
+    expect(held).toMatchObject({ reason: 'rate_limited', sender: person, subject: `Re: [${reference}]`, reply: { reference, fromThePerson: true } });
+
+    // Admitted: it joins the request as the person's reply, once however often pressed, and leaves the list.
+    const admission = `/operator/held-mail/${encodeURIComponent(held!.sesMessageId)}/admission`;
+    expect((await operatorCall(system, 'POST', admission)).body).toEqual({ reference, joinedAs: 'reply' });
+    expect((await operatorCall(system, 'POST', admission)).body).toEqual({ reference, joinedAs: 'reply' });
+    expect(await listed()).toEqual([]);
+    const thread = (await operatorCall(system, 'GET', `/operator/requests/${reference}`)).body.thread as Array<Record<string, any>>;
+    const joined = thread.filter((m) => m.sesMessageId === held!.sesMessageId);
+    expect(joined).toMatchObject([{ direction: 'in', outcome: 'reply', text: 'Page 11 of my passport.', attachments: [{ size: 16, key: expect.stringMatching(new RegExp(`^attachments/${reference}/[0-9a-f]{32}$`)) }] }]);
+    const file = await fetch(`${system.url}/operator/requests/${reference}/attachment?key=${encodeURIComponent(joined[0]!.attachments[0].key)}`, { headers: { authorization: `Bearer ${operatorKeyOf(system)}` } });
+    expect(file.status).toBe(200);
+    expect(Buffer.from(await file.arrayBuffer()).toString()).toBe('%PDF-1.4 page 11');
+    expect(thread.filter((m) => m.direction === 'in' && m.outcome === 'reply')).toHaveLength(11);
+  }, 120_000);
+});
+
 describe('a large mail is read up to what SES accepts, and refused above it as SES refuses it', () => {
   it('a 12 MB mail with a scan makes its request and gets its receipt; one over 40 MB is refused at DATA (552) and makes nothing', async () => {
     const person = 'large.scan@example.kz';

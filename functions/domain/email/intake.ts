@@ -104,6 +104,7 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
     ctx.ownMessageIdDomain,
   );
   const senderName = from ? cut(singleLine(from.name), MAX_SENDER_NAME_CHARS) : undefined;
+  const named = senderName && senderName.toLowerCase() !== sender ? { senderName } : {};
   const asked = (types: RequestType[], triageReason: RequestDecision['triageReason']): RequestDecision => ({
     kind: 'request',
     types,
@@ -111,7 +112,7 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
     ...(triageReason ? { triageReason } : {}),
     language: detectLanguage(`${subject}\n${text}`, ctx.defaultLanguage),
     sender,
-    ...(senderName && senderName.toLowerCase() !== sender ? { senderName } : {}),
+    ...named,
     subject,
     text,
     ...withId,
@@ -119,7 +120,7 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
     authFailures,
     vouched,
   });
-  if (reference) return { kind: 'reply', reference, sender, text, ...withId, attachments, authFailures, vouched };
+  if (reference) return { kind: 'reply', reference, sender, ...named, subject, text, ...withId, attachments, authFailures, vouched };
   // A request from an address no mail can reach could be neither receipted nor answered: refused here, where the
   // web form refuses it too, instead of starting a workflow that fails at its first mail.
   if (!mailableAddress(sender)) {

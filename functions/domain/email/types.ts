@@ -62,6 +62,9 @@ export type IntakeDecision =
       kind: 'reply';
       reference: string;
       sender: string;
+      /** As a request's: the operator's list shows them for a held reply. */
+      senderName?: string;
+      subject: string;
       text: string;
       messageId?: string;
       attachments: KeptAttachment[];

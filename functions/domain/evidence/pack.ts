@@ -154,7 +154,7 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
         : block(row('channel', t.values[request.channel]), row('receivedAt', at(received?.at ?? request.receivedAt)));
     const mails = eventsOfType(trail, 'mail.received').map((e) =>
       block(
-        fill(t.lines.mailArrived, { at: at(e.detail.held ? request.receivedAt : e.at) }),
+        fill(t.lines.mailArrived, { at: at(e.detail.arrivedAt ?? (e.detail.held ? request.receivedAt : e.at)) }),
         row('sha256', e.detail.sha256),
         row('verdicts', Object.entries(e.detail.verdicts).map(([check, verdict]) => `${words(t.verdictChecks, check)} — ${words(t.verdicts, verdict)}`).join('; ')),
         row('outcome', words(t.mailOutcomes, e.detail.outcome)),

@@ -155,7 +155,7 @@ async function awsClients(queueUrl: string, functionName: string) {
 
 const MAIL_USAGE = [
   'usage: derbes mail redrive --queue <FailedInvocationsQueueUrl> --function <IntakeFunctionName>   (stack outputs; AWS credentials as for cdk)',
-  '       derbes mail held [list] [--json] | admit <id> | dismiss <id>   (mail intake held: make it a request, or dismiss it)',
+  '       derbes mail held [list] [--json] | admit <id> | dismiss <id>   (mail intake held: make it a request, or join a held reply to its request, or dismiss it)',
 ].join('\n');
 
 interface HeldMailRow {
@@ -168,11 +168,15 @@ interface HeldMailRow {
   verdicts: Record<string, string>;
   size: number;
   admitting?: { by: string; at: string };
+  reply?: { reference: string; fromThePerson: boolean };
 }
 
-/** One held mail on one line: when, why, from whom, about what, the checks, its size — and the id to act on it by. */
+/** A held reply: the request it names, and what it joins as. */
+const replyPart = (reply: HeldMailRow['reply']) => (reply ? `  reply to ${reply.reference} (${reply.fromThePerson ? "the person's" : "another sender's, kept apart"})` : '');
+
+/** One held mail on one line: when, why, from whom, about what, the checks, its size, the request a reply names — and the id to act on it by. */
 const heldLine = (m: HeldMailRow) =>
-  `${m.sesMessageId}  ${m.arrivedAt}  ${m.reason.padEnd(15)} ${m.senderName ? `${m.senderName} <${m.sender}>` : m.sender}  «${m.subject}»  SPF ${m.verdicts.spf} DKIM ${m.verdicts.dkim} DMARC ${m.verdicts.dmarc}  ${m.size} bytes${m.admitting ? `  (being made a request by ${m.admitting.by} since ${m.admitting.at})` : ''}`;
+  `${m.sesMessageId}  ${m.arrivedAt}  ${m.reason.padEnd(15)}${replyPart(m.reply)} ${m.senderName ? `${m.senderName} <${m.sender}>` : m.sender}  «${m.subject}»  SPF ${m.verdicts.spf} DKIM ${m.verdicts.dkim} DMARC ${m.verdicts.dmarc}  ${m.size} bytes${m.admitting ? `  (being admitted by ${m.admitting.by} since ${m.admitting.at})` : ''}`;
 
 /** Every held mail (the API gives them 100 a page, the latest first). */
 async function allHeldMail(): Promise<{ status: number; json: Record<string, unknown> }> {
@@ -189,6 +193,14 @@ async function allHeldMail(): Promise<{ status: number; json: Record<string, unk
   return { status: 200, json: { total: first!.total, keepDays: first!.keepDays, mails } };
 }
 
+/** What an admission did: the request made, or the request a held reply joined and as what. */
+function admittedLine(id: string, done: Record<string, unknown>): string {
+  const reference = String(done.reference);
+  if (done.joinedAs === 'reply') return `${id}: joined request ${reference} as the person's reply`;
+  if (done.joinedAs === 'third_party') return `${id}: joined request ${reference} as another sender's mail, kept apart`;
+  return `${id}: made request ${reference}; its workflow mails the receipt`;
+}
+
 /** `derbes mail held [list] [--json] | admit <id> | dismiss <id>`: mail intake held, through the operator API. */
 async function heldMailCommand(action: string, id: string | undefined, json: boolean, io: Io): Promise<number> {
   if (action === 'list') {
@@ -197,12 +209,12 @@ async function heldMailCommand(action: string, id: string | undefined, json: boo
         ? [JSON.stringify(list, null, 2)]
         : [
             ...orNone((list.mails as HeldMailRow[]).map(heldLine), 'No mail is held.'),
-            ...((list.mails as HeldMailRow[]).length ? ['', `Make one a request (its deadline counts from when it arrived): derbes mail held admit <id>; or dismiss it: derbes mail held dismiss <id>. Each stays listed ${String(list.keepDays)} days.`] : []),
+            ...((list.mails as HeldMailRow[]).length ? ['', `Make one a request (its deadline counts from when it arrived), or join a held reply to its request: derbes mail held admit <id>; or dismiss it: derbes mail held dismiss <id>. Each stays listed ${String(list.keepDays)} days.`] : []),
           ],
     );
   }
   if (action === 'admit' && id) {
-    return report(io, await call('POST', `/operator/held-mail/${encodeURIComponent(id)}/admission`), (done) => [`${id}: made request ${String(done.reference)}; its workflow mails the receipt`]);
+    return report(io, await call('POST', `/operator/held-mail/${encodeURIComponent(id)}/admission`), (done) => [admittedLine(id, done)]);
   }
   if (action === 'dismiss' && id) {
     return report(io, await call('POST', `/operator/held-mail/${encodeURIComponent(id)}/dismissal`), () => [`${id}: dismissed (recorded on its trail; the raw mail stays in the mail bucket)`]);

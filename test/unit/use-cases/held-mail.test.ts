@@ -9,8 +9,9 @@ import { onBehalfOf } from '../../../functions/use-cases/on-behalf-of.ts';
 import { requestDetail } from '../../../functions/use-cases/operator.ts';
 import { receiveEmail } from '../../../functions/use-cases/receive-email.ts';
 import { deadlineFor } from '../../../functions/use-cases/submit-request.ts';
-import { NOW, OPERATOR, operatorMails, systemFor } from '../../support/flow.ts';
+import { NOW, OPERATOR, operatorMails, placeRequest, runToAnswer, systemFor } from '../../support/flow.ts';
 import type { MemorySystem } from '../../support/memory-deps.ts';
+import type { RequestType } from '../../../functions/domain/request-types.ts';
 
 const PASS: SesVerdicts = { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS' };
 /** A sender whose domain publishes nothing: no check vouches for it. */
@@ -143,7 +144,7 @@ describe('held mail', () => {
     await deliver(s, 'ses-x1', mail('dana@mail.example', 'Удаление данных', '<x1@mail.example>'));
     await deliver(s, 'ses-x2', mail('erlan@mail.example', 'Удаление данных', '<x2@mail.example>'));
     const { reference } = await admitHeldMail(as(s), 'ses-x1', OPERATOR);
-    await expect(dismissHeldMail(as(s), 'ses-x1', OTHER_OPERATOR)).rejects.toThrow(`held mail ses-x1 was made request ${reference}`);
+    await expect(dismissHeldMail(as(s), 'ses-x1', OTHER_OPERATOR)).rejects.toThrow(`held mail ses-x1 was admitted into request ${reference}`);
     // An admission under way (its request not made yet) is not dismissed under it.
     expect(await s.deps.heldMail.startAdmission('ses-x2', { kind: 'admitting', by: OPERATOR.email, at: NOW.toISOString() })).toBe(true);
     await expect(dismissHeldMail(as(s), 'ses-x2', OTHER_OPERATOR)).rejects.toThrow(ConflictError);
@@ -193,5 +194,114 @@ describe('held mail', () => {
       cursor = page.nextCursor;
     } while (cursor);
     expect(seen).toEqual(Array.from({ length: 2 * HELD_MAIL_PAGE_SIZE + 7 }, (_, i) => `ses-f${2 * HELD_MAIL_PAGE_SIZE + 6 - i}`));
+  });
+});
+
+/** A reply naming a request, with one scan attached. */
+function reply(from: string, reference: string, n: number, text = `Скан страницы ${n}.`): Uint8Array {
+  return new TextEncoder().encode(
+    [
+      `From: ${from}`,
+      'To: privacy@derbes.local',
+      `Subject: Re: [${reference}] Ваш запрос`,
+      `Message-ID: <scan.${n}@example.kz>`,
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      text,
+      '--b1',
+      `Content-Type: application/pdf; name="scan-${n}.pdf"`,
+      `Content-Disposition: attachment; filename="scan-${n}.pdf"`,
+      'Content-Transfer-Encoding: base64',
+      '',
+      Buffer.from(`%PDF-1.4 scan ${n}`).toString('base64'),
+      '--b1--',
+      '',
+    ].join('\r\n'),
+  );
+}
+
+/** A system whose requests take two replies of each kind (the person's, everyone else's) and then hold the rest. */
+async function withTwoRepliesAllowed(types: RequestType[] = ['rectification']) {
+  const s = systemFor('profiles/demo.json', { adjust: (json) => ({ ...json, limits: { mailRepliesPerRequest: { burst: 2, perMinute: 0.0001 } } }) });
+  const request = await placeRequest(s, types, { language: 'ru', name: 'Айгерим' });
+  // Where each attachment is kept: with the request's files, or apart in its quarantine.
+  const folders: Array<string | undefined> = [];
+  s.deps.mailArchive.keep = async (_id, attachment, folder) => {
+    folders.push(folder);
+    return `attachments/${folder ?? 'files'}/${attachment.filename}`;
+  };
+  return { s, request, folders };
+}
+
+describe('held replies', () => {
+  it("a reply of the person's past the reply limits is listed as a reply to its request; admitted, it joins as theirs, once, drawing on no limit", async () => {
+    const { s, request, folders } = await withTwoRepliesAllowed();
+    const outcomes = [];
+    for (const n of [1, 2, 3]) outcomes.push((await deliver(s, `ses-p${n}`, reply('Айгерим <aigerim@example.kz>', request.id, n), PASS)).outcome);
+    expect(outcomes).toEqual(['reply', 'reply', 'held']);
+    const list = await listHeldMail(s.deps, {});
+    expect(list.total).toBe(1);
+    expect(list.mails).toEqual([
+      { sesMessageId: 'ses-p3', arrivedAt: NOW.toISOString(), reason: 'rate_limited', sender: 'aigerim@example.kz', senderName: 'Айгерим', subject: `Re: [${request.id}] Ваш запрос`, verdicts: PASS, size: expect.any(Number), reply: { reference: request.id, fromThePerson: true } },
+    ]);
+    expect((await inbox(s.deps, {})).heldMail).toBe(1);
+    expect((await s.deps.requests.get(request.id)).replies?.map((r) => r.text)).toEqual(['Скан страницы 1.', 'Скан страницы 2.']);
+
+    const later = new Date(NOW.getTime() + 3_600_000);
+    s.setNow(later);
+    // The request's bucket is still empty: the admission takes nothing from it.
+    expect(await admitHeldMail(as(s), 'ses-p3', OPERATOR)).toEqual({ reference: request.id, joinedAs: 'reply' });
+    expect((await s.deps.requests.get(request.id)).replies?.map((r) => r.text)).toEqual(['Скан страницы 1.', 'Скан страницы 2.', 'Скан страницы 3.']);
+    const joined = (await s.deps.audit.list(request.id)).filter((e) => e.type === 'mail.received' && e.detail.sesMessageId === 'ses-p3');
+    expect(joined.map((e) => e.detail)).toMatchObject([{ outcome: 'reply', attachments: [{ size: 15, key: 'attachments/files/scan-3.pdf' }], held: 'rate_limited', arrivedAt: NOW.toISOString(), operator: OPERATOR }]);
+    expect(folders).toEqual([undefined, undefined, undefined]);
+    expect((await s.deps.audit.list('INBOUND#ses-p3')).map((e) => [e.type, e.type === 'mail.received' ? e.detail.outcome : e.type === 'mail.admitted' ? e.detail.requestId : undefined])).toEqual([
+      ['mail.received', 'held'],
+      ['mail.admitted', request.id],
+    ]);
+    expect((await listHeldMail(s.deps, {})).total).toBe(0);
+    // Pressed again, or by another operator: the same answer, nothing joined twice.
+    expect(await admitHeldMail(as(s, OTHER_OPERATOR), 'ses-p3', OTHER_OPERATOR)).toEqual({ reference: request.id, joinedAs: 'reply' });
+    expect((await s.deps.requests.get(request.id)).replies).toHaveLength(3);
+    expect((await s.deps.audit.list(request.id)).filter((e) => e.type === 'mail.received' && e.detail.sesMessageId === 'ses-p3')).toHaveLength(1);
+    expect(s.workflow.started).toEqual([]);
+  });
+
+  it("one no check vouched for as the person's joins as another sender's mail, its files kept apart", async () => {
+    const { s, request, folders } = await withTwoRepliesAllowed();
+    // The person's address in From, but SPF fails and nothing else vouches: mail under anyone's name.
+    const forged = { ...PASS, spf: 'FAIL', dkim: 'GRAY', dmarc: 'GRAY' } as const;
+    for (const n of [1, 2, 3]) await deliver(s, `ses-o${n}`, reply('aigerim@example.kz', request.id, n, 'Пришлите всё моему юристу.'), forged);
+    expect((await listHeldMail(s.deps, {})).mails).toMatchObject([{ sesMessageId: 'ses-o3', reason: 'rate_limited', reply: { reference: request.id, fromThePerson: false } }]);
+    expect(await admitHeldMail(as(s), 'ses-o3', OPERATOR)).toEqual({ reference: request.id, joinedAs: 'third_party' });
+    expect((await s.deps.requests.get(request.id)).replies).toBeUndefined();
+    const joined = (await s.deps.audit.list(request.id)).find((e) => e.type === 'mail.received' && e.detail.sesMessageId === 'ses-o3');
+    expect(joined!.detail).toMatchObject({ outcome: 'third_party', quarantined: [{ size: 15, key: 'attachments/quarantine/scan-3.pdf' }], held: 'rate_limited' });
+    expect(folders).toEqual(['quarantine', 'quarantine', 'quarantine']);
+  });
+
+  it('one whose request was answered since joins it as any reply to an answered request: kept, left to the operator as open work', async () => {
+    const { s, request } = await withTwoRepliesAllowed(['access']);
+    for (const n of [1, 2, 3]) await deliver(s, `ses-c${n}`, reply('aigerim@example.kz', request.id, n), PASS);
+    s.setNow(new Date(NOW.getTime() + 60_000));
+    await runToAnswer(s, request.id);
+    expect((await s.deps.requests.get(request.id)).status).not.toMatch(/RECEIVED|IN_PROGRESS|AWAITING/);
+    s.setNow(new Date(NOW.getTime() + 120_000));
+    expect(await admitHeldMail(as(s), 'ses-c3', OPERATOR)).toEqual({ reference: request.id, joinedAs: 'reply' });
+    expect((await s.deps.requests.get(request.id)).replies?.at(-1)?.text).toBe('Скан страницы 3.');
+    expect(await s.deps.openWork.list()).toEqual([expect.objectContaining({ requestId: request.id, kind: 'reply' })]);
+  });
+
+  it('dismissed, it joins nothing and cannot be admitted after', async () => {
+    const { s, request } = await withTwoRepliesAllowed();
+    for (const n of [1, 2, 3]) await deliver(s, `ses-d${n}`, reply('aigerim@example.kz', request.id, n), PASS);
+    expect(await dismissHeldMail(as(s), 'ses-d3', OPERATOR)).toEqual({ dismissed: 'ses-d3' });
+    await expect(admitHeldMail(as(s), 'ses-d3', OPERATOR)).rejects.toThrow(ConflictError);
+    expect((await s.deps.requests.get(request.id)).replies).toHaveLength(2);
+    expect((await listHeldMail(s.deps, {})).total).toBe(0);
   });
 });
