@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectAccessible, launchChromium } from '../support/browser.ts';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
-import { operatorCall, operatorKeyOf, postJson, startTestSystem } from '../support/local-system.ts';
+import { operatorCall, operatorDownload, postJson, startTestSystem } from '../support/local-system.ts';
 import { MailSink, verificationLink } from '../support/mail-sink.ts';
 
 let sink: MailSink;
@@ -134,9 +134,9 @@ describe('the privacy page in a real browser', () => {
     const shown = await operatorCall(system, 'GET', `/operator/requests/${reference}`);
     expect(shown.body).toMatchObject({ message: words, formAttachments: [{ size: pdf.length, key: expect.stringMatching(new RegExp(`^attachments/${reference}/[0-9a-f]{32}$`)) }] });
     const key = (shown.body.formAttachments as Array<{ key: string }>)[0]!.key;
-    const file = await fetch(`${system.url}/operator/requests/${reference}/attachment?key=${encodeURIComponent(key)}`, { headers: { authorization: `Bearer ${operatorKeyOf(system)}` } });
+    const file = await operatorDownload(system, `/operator/requests/${reference}/attachment?key=${encodeURIComponent(key)}`);
     expect(file.status).toBe(200);
-    expect(file.headers.get('content-type')).toBe('application/pdf');
+    expect(file.headers.get('content-type')).toBe('application/octet-stream');
     expect(file.headers.get('content-disposition')).toBe(`attachment; filename="___.pdf"; filename*=UTF-8''${encodeURIComponent('чек.pdf')}`);
     expect(Buffer.from(await file.arrayBuffer()).equals(pdf)).toBe(true);
   });
