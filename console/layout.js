@@ -66,8 +66,10 @@ function fieldLabel(texts, field) {
 }
 
 /**
- * A file fetched with the operator's credentials, then saved under the name the server gave it — never opened in the
- * page, whatever it holds (a mail as it arrived, a person's attachment, an evidence pack). `attributes` go on the button.
+ * A file saved under the name the server gave it — never opened in the page, whatever it holds (a mail as it arrived,
+ * a person's attachment, an evidence pack). A stored file comes as a link to itself that lives a minute: the browser
+ * fetches it from storage as a download, without the operator's token, whatever its size. A file made on the spot
+ * (an evidence pack) comes as bytes. `attributes` go on the button.
  */
 export function downloadButton(path, label, attributes = {}) {
   return el(
@@ -77,8 +79,9 @@ export function downloadButton(path, label, attributes = {}) {
       class: 'secondary',
       ...attributes,
       onclick: async () => {
-        const file = await api(path);
-        const link = el('a', { href: URL.createObjectURL(file), download: file.name || '' });
+        const answer = await api(path);
+        if (!(answer instanceof File)) return el('a', { href: answer.url, rel: 'noreferrer' }).click();
+        const link = el('a', { href: URL.createObjectURL(answer), download: answer.name || '' });
         link.click();
         setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
       },

@@ -324,8 +324,9 @@ export class DerbesStack extends Stack {
     )
       .setEnvironment(Settings.operatorKeySecret, operatorKey.secretArn)
       .allow(['secretsmanager:GetSecretValue'], [operatorKey.secretArn])
-      // The operator fetches a request's attachments, and the raw mail that came under it (or was held), through the
-      // API; held mail made a request keeps its attachments with the request, as intake keeps them.
+      // The operator downloads a request's attachments, and the raw mail that came under it (or was held), by links
+      // this role signs (so only those two prefixes, read only); held mail made a request keeps its attachments with
+      // the request, as intake keeps them.
       .setEnvironment(Settings.rawMailBucket, storage.rawMail.bucketName)
       .setEnvironment(Settings.rawMailPrefix, RAW_MAIL_PREFIX)
       .allow(['s3:GetObject'], [storage.rawMail.arnForObjects(`${ATTACHMENTS_PREFIX}*`), storage.rawMail.arnForObjects(`${RAW_MAIL_PREFIX}*`)])

@@ -59,3 +59,13 @@ export function shortened(name: string, budget: number, cost: (character: string
   }
   return `${kept.replace(/[\s.…]+$/u, '')}${tail}`;
 }
+
+/**
+ * A download under the name it came with: any name a mail carried (Cyrillic, quotes, control characters) as RFC 6266
+ * `filename*` in UTF-8, with a plain ASCII fallback for clients that read only `filename`.
+ */
+export function attachmentDisposition(filename: string): string {
+  const fallback = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  const encoded = encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
+}

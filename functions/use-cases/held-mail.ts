@@ -4,6 +4,7 @@ import { HELD_MAIL_KEEP_DAYS, heldSince, type HeldMail, type HeldMailResolution 
 import { operatorName, type OperatorActor } from '../domain/operator-identity.ts';
 import { onFirstUse } from '../domain/on-first-use.ts';
 import type { Dependencies } from './dependencies.ts';
+import type { DownloadLink } from './ports.ts';
 import { receiveEmail } from './receive-email.ts';
 
 /** How many held mails one page of the list holds; the answer says how many there are in all. */
@@ -49,10 +50,10 @@ function settledBefore(sesMessageId: string, resolution: HeldMailResolution | un
   );
 }
 
-/** The raw mail of a held mail, as it arrived (the operator downloads it to judge it; never shown in a page). */
-export async function heldRawMail(deps: Pick<Dependencies, 'heldMail' | 'clock' | 'mailArchive'>, sesMessageId: string): Promise<Uint8Array> {
+/** A link that downloads a held mail as it arrived (the operator reads it to judge it; never shown in a page). */
+export async function heldRawMailLink(deps: Pick<Dependencies, 'heldMail' | 'clock' | 'mailArchive'>, sesMessageId: string): Promise<DownloadLink> {
   await heldMail(deps, sesMessageId);
-  return deps.mailArchive.read(sesMessageId);
+  return deps.mailArchive.rawMailLink(sesMessageId, `held-${sesMessageId.slice(0, 12).replace(/[^\w-]/g, '_')}.eml`);
 }
 
 /**

@@ -539,8 +539,20 @@ export interface MailArchive {
    * is kept, a key that does not contain the name.
    */
   keep(requestId: string, attachment: { filename: string; contentType: string; content: Uint8Array }, folder?: 'quarantine'): Promise<string>;
-  /** One kept attachment of the request with the name it came with, or NotFoundError. */
-  fetch(requestId: string, key: string): Promise<{ contentType: string; content: Uint8Array; filename: string }>;
+  /** A link that downloads one kept attachment of the request under the name it came with, or NotFoundError. */
+  attachmentLink(requestId: string, key: string): Promise<DownloadLink>;
+  /** A link that downloads the raw message of this SES message id under `filename`, or NotFoundError. */
+  rawMailLink(sesMessageId: string, filename: string): Promise<DownloadLink>;
+}
+
+/**
+ * A short-lived link that downloads one stored file straight from storage, always as an attachment of bytes (never
+ * rendered), to whoever holds it until `expiresAt`: a bearer credential, never logged. Files go this way because a
+ * function's answer is held to 6 MB (Lambda) and a person's scan or mail is often larger.
+ */
+export interface DownloadLink {
+  url: string;
+  expiresAt: string;
 }
 
 /** One page of a breach's affected people; `cursor` continues the list where there are more. */

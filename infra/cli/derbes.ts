@@ -8,11 +8,13 @@ Usage:
   derbes due --jurisdiction KZ --type access --received <ISO time> [--json]
                                      the due date of a request and the rule that sets it
   derbes requests [list | show <reference> | write <reference> --text "…" | note <reference> --text "…"
-                   | extend <reference> --reason "…" | resume <reference> | done <reference> <open work id>] [--json]
+                   | extend <reference> --reason "…" | resume <reference> | done <reference> <open work id>
+                   | attachment <reference> <key> --out <file> | raw-mail <reference> <raw mail id> --out <file>] [--json]
                                      open requests by due date (at risk / overdue / needs attention) and open work,
                                      one with its audit trail, a message to the person (mailed) or a note (kept),
                                      an extension where the rule allows one (the person is told why), running a
-                                     failed step again once its cause is fixed, or closing open work
+                                     failed step again once its cause is fixed, closing open work, or saving a
+                                     file the person sent or their mail whole (keys and ids as \`show\` lists them)
   derbes decisions list | approve <reference> [--answer "…"] [--change field=value]… [--type t]…
                    | deny <reference> --reason "…" --basis "…" | not-a-request <reference> [--text "…"]
                                      requests waiting for an operator, and deciding them (unclear mail that is
@@ -35,10 +37,10 @@ Usage:
                                      in AWS, the failed-invocations queue: hand mail whose intake failed (after
                                      Lambda's retries) to intake again, delete failed scheduled runs (their next
                                      run repeats them), leave what it does not recognise and name it (exit 1)
-  derbes mail held [list] [--json] | admit <id> | dismiss <id>
+  derbes mail held [list] [--json] | download <id> --out <file> | admit <id> | dismiss <id>
                                      mail intake held (no check vouched for its sender, or past the mail limits),
-                                     the latest first; making one a request (its deadline from when it arrived),
-                                     or dismissing it
+                                     the latest first; saving one whole, as it arrived; making one a request (its
+                                     deadline from when it arrived), or dismissing it
   derbes retention plan [<source>] | approve <source> | hold <reference> --basis "…" | release <reference>
                                      what the scheduled purge would erase, by source and count (no personal
                                      data), approving a new or changed rule before its first real run, and

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AccessDenied, UnrecognizedClient, type Authorization, type Principal, type Principals } from './iam.ts';
+import { AccessDenied, SignatureRefused, UnrecognizedClient, type Authorization, type Principal, type Principals } from './iam.ts';
 import type { Meter } from './meter.ts';
 
 export interface ServiceRequest {
@@ -26,6 +26,11 @@ export interface ServiceProtocol {
   unrecognizedClient(message: string, request: ServiceRequest): ServiceResponse;
   /** A call the service takes without AWS credentials (Cognito's sign-in flow, its JWKS); none by default. */
   isPublic?(request: ServiceRequest): boolean;
+  /**
+   * A service that takes presigned URLs (signed in the query, S3) words a refused one so; a service without it takes
+   * signatures in the Authorization header only.
+   */
+  signatureRefused?(error: SignatureRefused, request: ServiceRequest): ServiceResponse;
 }
 
 export type Upstream = (request: ServiceRequest) => Promise<ServiceResponse>;
@@ -105,10 +110,18 @@ export class AwsEndpoint {
     let principal: Principal;
     let authorizations: Authorization[];
     try {
-      principal = this.principals.identify(request.headers.authorization);
+      // A presigned URL, from a browser or the CLI, is checked in full (signature, expiry); a function's own call, signed
+      // in its Authorization header, is known by its access key.
+      principal =
+        this.protocol.signatureRefused && request.query.has('X-Amz-Signature') ? this.principals.identifyPresigned(request, this.service) : this.principals.identify(request.headers.authorization);
       authorizations = this.protocol.authorizations(request);
       this.principals.authorize(principal, authorizations);
     } catch (error) {
+      // Never the URL: it opens a person's file to whoever holds it.
+      if (error instanceof SignatureRefused) {
+        console.error(`[iam] ${this.service}: a presigned ${request.method} refused: ${error.code}`);
+        return this.protocol.signatureRefused!(error, request);
+      }
       if (error instanceof AccessDenied) {
         console.error(`[iam] ${this.service}: ${error.message}`);
         return this.protocol.accessDenied(error.message, request);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { jsonBodyOf, jsonError, type ServiceProtocol, type ServiceRequest, type ServiceResponse } from './aws-endpoint.ts';
+import { jsonBodyOf, jsonError, type ServiceProtocol, type ServiceRequest, type ServiceResponse, type Upstream } from './aws-endpoint.ts';
 import type { Authorization } from './iam.ts';
 import { JWKS_PATH, PUBLIC_OPERATIONS } from './identity-host.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, secretArn, secretName, userPoolArn } from './template.ts';
@@ -96,6 +96,30 @@ function s3Error(status: number, code: string, message: string): ServiceResponse
 
 const xmlUnescape = (text: string) => text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
 
+/** The query parameters that sign a presigned URL: checked by the endpoint (iam.ts), never passed on to s3rver. */
+const QUERY_SIGNATURE = new Set(['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature', 'X-Amz-Security-Token', 'X-Amz-Content-Sha256']);
+/** The response headers a signed GET may set by a `response-…` query parameter (S3's GetObject). */
+const RESPONSE_OVERRIDES = new Set(['content-type', 'content-language', 'expires', 'cache-control', 'content-disposition', 'content-encoding']);
+
+/**
+ * S3 in front of s3rver, which is called unsigned (the endpoint has checked the caller): a presigned URL's signing
+ * parameters stay here, and the headers a signed GET asks S3 to answer with (`response-content-disposition`, …) are
+ * set on s3rver's answer, as s3rver honours them only for calls signed with its own key.
+ */
+export function s3Upstream(forward: Upstream): Upstream {
+  return async (request) => {
+    const query = new URLSearchParams();
+    const overrides: Record<string, string> = {};
+    for (const [name, value] of request.query) {
+      const header = name.startsWith('response-') ? name.slice('response-'.length) : undefined;
+      if (header && RESPONSE_OVERRIDES.has(header) && (request.method === 'GET' || request.method === 'HEAD')) overrides[header] = value;
+      else if (!QUERY_SIGNATURE.has(name)) query.append(name, value);
+    }
+    const response = await forward({ ...request, query });
+    return response.status < 300 ? { ...response, headers: { ...response.headers, ...overrides } } : response;
+  };
+}
+
 /** S3, path-style (the functions' clients use it against local endpoints): bucket and object ARNs. */
 export const s3Protocol: ServiceProtocol = {
   authorizations(request) {
@@ -143,6 +167,7 @@ export const s3Protocol: ServiceProtocol = {
   },
   accessDenied: (message) => s3Error(403, 'AccessDenied', message),
   unrecognizedClient: () => s3Error(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.'),
+  signatureRefused: (error) => s3Error(error.code === 'AuthorizationQueryParametersError' ? 400 : 403, error.code, error.message),
 };
 
 /** The identity a message is sent as: the domain of its Source (or its From header), as SES authorizes it. */

@@ -12,6 +12,14 @@ export class FunctionError extends Error {
   }
 }
 
+/**
+ * Lambda's invocation payload quotas, in bytes of the event's and the result's JSON: an event over 6 MB is refused
+ * before the function runs, and a result over 6 MB fails the invocation after it ran (the error names 100 bytes more).
+ * These are the synchronous limits; the events invoked asynchronously here (SES's, EventBridge's) are far smaller.
+ */
+export const MAX_EVENT_BYTES = 6_291_456;
+export const MAX_RESULT_BYTES = 6_291_556;
+
 interface Sandbox {
   worker: Worker;
   ready: Promise<void>;
@@ -28,6 +36,7 @@ interface Sandbox {
  * template's MemorySize: past it the sandbox ends and what ran in it fails with Runtime.OutOfMemory. An invocation
  * that outlives the template's Timeout fails with Sandbox.Timedout and its sandbox is ended, so a runaway invocation
  * cannot take the machine; a sandbox that crashes fails what it was running and is replaced on the next invocation.
+ * An event or a result past Lambda's payload quota fails as it fails in Lambda (see MAX_EVENT_BYTES).
  */
 export class FunctionHost {
   private readonly sandboxes = new Map<string, Sandbox>();
@@ -94,6 +103,7 @@ export class FunctionHost {
       if (!call) return;
       inFlight.delete(message.id!);
       if (message.error) call.reject(new FunctionError(message.error.name, message.error.message));
+      else if (Buffer.byteLength(message.result!) > MAX_RESULT_BYTES) call.reject(new FunctionError('Function.ResponseSizeTooLarge', `Response payload size exceeded maximum allowed payload size (${MAX_RESULT_BYTES} bytes).`));
       else call.resolve(JSON.parse(message.result!));
     });
     // An exception nobody caught ends the sandbox, as it ends Lambda's runtime process.
@@ -117,6 +127,11 @@ export class FunctionHost {
   async invoke(logicalId: string, event: unknown): Promise<unknown> {
     const fn = this.functions.get(logicalId);
     if (!fn) throw new Error(`no derbes function ${logicalId} in the template`);
+    // Lambda passes the event as JSON: its text goes to the worker, which parses it (a string is cheaper to pass
+    // between threads than the object it holds).
+    const payload = JSON.stringify(event ?? null);
+    const size = Buffer.byteLength(payload);
+    if (size > MAX_EVENT_BYTES) throw new FunctionError('RequestEntityTooLargeException', `${size} byte payload is too large for the RequestResponse invocation type (limit ${MAX_EVENT_BYTES} bytes)`);
     const sandbox = this.sandbox(logicalId);
     // Lambda's timeout counts the invocation, not the sandbox's start.
     await sandbox.ready;
@@ -142,9 +157,7 @@ export class FunctionHost {
         resolve: (result) => (clearTimeout(timer), billed(), resolve(result), endIfRetired()),
         reject: (error) => (clearTimeout(timer), billed(), reject(error), endIfRetired()),
       });
-      // Lambda passes the event as JSON: its text goes to the worker, which parses it (a string is cheaper to pass
-      // between threads than the object it holds).
-      sandbox.worker.postMessage({ id, event: JSON.stringify(event ?? null), requestId: randomUUID(), deadline });
+      sandbox.worker.postMessage({ id, event: payload, requestId: randomUUID(), deadline });
     });
   }
 

@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { InvokePermission, PolicyStatement } from './template.ts';
 import { LOCAL_ACCOUNT } from './template.ts';
 
@@ -147,6 +148,57 @@ export class UnrecognizedClient extends Error {
   }
 }
 
+/**
+ * A query-signed call (a presigned URL) refused as S3 refuses one: `AccessDenied` for a link that has expired,
+ * `SignatureDoesNotMatch` for one changed after it was signed (another key, another parameter, another host),
+ * `AuthorizationQueryParametersError` for one whose signing parameters are missing or malformed.
+ */
+export class SignatureRefused extends Error {
+  constructor(
+    readonly code: 'AccessDenied' | 'SignatureDoesNotMatch' | 'AuthorizationQueryParametersError',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SignatureRefused';
+  }
+}
+
+/** What a signature covers of a call. */
+export interface SignedCall {
+  method: string;
+  /** The path as it arrived, still percent-encoded. */
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+}
+
+/** The longest a presigned URL may live (SigV4: seven days). */
+const MAX_EXPIRES_SECONDS = 7 * 24 * 3600;
+
+/** RFC 3986 percent-encoding, as SigV4's canonical query string takes it. */
+const uriEncode = (text: string) => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
+
+/**
+ * The SigV4 signature of a query-signed call as its signer computed it (AWS's "Authenticating requests: using query
+ * parameters"): the canonical request over the method, the path, every query parameter but the signature, the
+ * signed headers and S3's unsigned payload, signed with the key derived from the secret for the credential's scope.
+ */
+function querySignature(call: SignedCall, secretAccessKey: string, scope: { date: string; region: string; service: string }, signedHeaders: string[]): string {
+  const query = [...call.query]
+    .filter(([name]) => name !== 'X-Amz-Signature')
+    .map(([name, value]) => [uriEncode(name), uriEncode(value)] as const)
+    .sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0))
+    .map(([name, value]) => `${name}=${value}`)
+    .join('&');
+  const headers = signedHeaders.map((name) => `${name}:${[call.headers[name] ?? ''].flat().join(',').trim().replace(/\s+/g, ' ')}\n`).join('');
+  const canonical = [call.method, call.path, query, headers, signedHeaders.join(';'), call.query.get('X-Amz-Content-Sha256') ?? 'UNSIGNED-PAYLOAD'].join('\n');
+  const credentialScope = `${scope.date}/${scope.region}/${scope.service}/aws4_request`;
+  const stringToSign = ['AWS4-HMAC-SHA256', call.query.get('X-Amz-Date'), credentialScope, createHash('sha256').update(canonical, 'utf8').digest('hex')].join('\n');
+  const key = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, scope.date), scope.region), scope.service), 'aws4_request');
+  return createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
+}
+
 /** A call the local runtime refused, as CloudTrail would list it: who, what, on which resource. */
 export interface Denial {
   at: string;
@@ -197,6 +249,42 @@ export class Principals {
     const key = /Credential=([^/,\s]+)\//.exec(authorization ?? '')?.[1];
     const principal = key ? this.byKey.get(key) : undefined;
     if (!principal) throw new UnrecognizedClient();
+    return principal;
+  }
+
+  /**
+   * The principal that signed a presigned URL to this `service` (`X-Amz-Credential=<key>/…`), once its signature
+   * verifies and it has not expired — checked as S3 checks them, so a link that works here is one that works in AWS,
+   * and one changed in any signed part (the path, the object's key, a parameter, the host) or past its time is refused.
+   */
+  identifyPresigned(call: SignedCall, service: string, now = new Date()): Principal {
+    const q = call.query;
+    const [key = '', date = '', region = '', scopeService = '', terminator = ''] = (q.get('X-Amz-Credential') ?? '').split('/');
+    const principal = this.byKey.get(key);
+    if (!principal) throw new UnrecognizedClient();
+    const signedAt = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/.exec(q.get('X-Amz-Date') ?? '');
+    const expires = Number(q.get('X-Amz-Expires'));
+    const signedHeaders = (q.get('X-Amz-SignedHeaders') ?? '').split(';');
+    if (
+      q.get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256' ||
+      !signedAt ||
+      date !== signedAt.slice(1, 4).join('') ||
+      scopeService !== service ||
+      terminator !== 'aws4_request' ||
+      !Number.isInteger(expires) ||
+      expires < 1 ||
+      expires > MAX_EXPIRES_SECONDS ||
+      !signedHeaders.includes('host') ||
+      !/^[0-9a-f]{64}$/.test(q.get('X-Amz-Signature') ?? '')
+    ) {
+      throw new SignatureRefused('AuthorizationQueryParametersError', 'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.');
+    }
+    const expected = querySignature(call, principal.secretAccessKey, { date, region, service }, signedHeaders);
+    if (!timingSafeEqual(Buffer.from(expected, 'hex'), Buffer.from(q.get('X-Amz-Signature')!, 'hex'))) {
+      throw new SignatureRefused('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.');
+    }
+    const [, y, mo, d, h, mi, sec] = signedAt.map(Number) as number[];
+    if (Date.UTC(y!, mo! - 1, d!, h!, mi!, sec!) + expires * 1000 < now.getTime()) throw new SignatureRefused('AccessDenied', 'Request has expired');
     return principal;
   }
 

@@ -12,7 +12,7 @@ import { REPO_ROOT } from '../names.ts';
 import { describeRedrive, redriveFailures } from '../cli/commands/mail.ts';
 import { AsyncInvocations } from './async-invocations.ts';
 import { AwsEndpoint, forwardTo } from './aws-endpoint.ts';
-import { cognitoProtocol, dynamoDbProtocol, s3Protocol, secretsManagerProtocol, sesProtocol, stepFunctionsProtocol } from './aws-protocols.ts';
+import { cognitoProtocol, dynamoDbProtocol, s3Protocol, s3Upstream, secretsManagerProtocol, sesProtocol, stepFunctionsProtocol } from './aws-protocols.ts';
 import { startDatabase, type LocalDatabase, type StartingDatabase } from './dynamodb-local.ts';
 import { freePort } from './free-port.ts';
 import { bundleFunctions } from './function-bundles.ts';
@@ -176,7 +176,7 @@ export async function startLocalSystem(settings: RuntimeSettings, options: Start
     const endpoints = [
       // In a shared database, every call goes to this runtime's namespace; DYNAMODB_PORT is then this endpoint's.
       { service: 'dynamodb', port: dynamo.accessKeyId ? settings.dynamoDbPort : 0, endpoint: new AwsEndpoint('dynamodb', principals, dynamoDbProtocol, forwardTo(dynamo.endpoint, { asAccessKey: dynamo.accessKeyId }), meter) },
-      { service: 's3', port: settings.s3Port, endpoint: new AwsEndpoint('s3', principals, s3Protocol, forwardTo(s3Direct, { dropSignature: true }), meter) },
+      { service: 's3', port: settings.s3Port, endpoint: new AwsEndpoint('s3', principals, s3Protocol, s3Upstream(forwardTo(s3Direct, { dropSignature: true })), meter) },
       { service: 'sfn', port: settings.sfnPort, endpoint: new AwsEndpoint('sfn', principals, stepFunctionsProtocol(machine.arn), (r) => stepFunctions.handle(r), meter) },
       { service: 'secretsmanager', port: settings.secretsPort, endpoint: new AwsEndpoint('secretsmanager', principals, secretsManagerProtocol, (r) => secrets.handle(r), meter) },
       { service: 'ses', port: 0, endpoint: new AwsEndpoint('ses', principals, sesProtocol, (r) => ses.handle(r), meter) },

@@ -1,8 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
+import PostalMime from 'postal-mime';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { expectAccessible, launchChromium } from '../support/browser.ts';
@@ -10,7 +13,7 @@ import { createDeadlineEngine } from '../../functions/domain/deadlines/index.ts'
 import type { RunningSystem } from '../../infra/local/runtime.ts';
 import { operatorCall, operatorKeyOf, startTestSystem } from '../support/local-system.ts';
 import { mailCommand } from '../../infra/cli/commands/mail.ts';
-import { decisionsCommand } from '../../infra/cli/commands/operator.ts';
+import { decisionsCommand, requestsCommand } from '../../infra/cli/commands/operator.ts';
 import { operatorSession } from '../support/operator-session.ts';
 import { MailSink, verificationLink, type ReceivedMail } from '../support/mail-sink.ts';
 import { SHIPPED_RULES } from '../../functions/domain/deadlines/shipped.ts';
@@ -375,6 +378,88 @@ describe('the operator\'s console', () => {
     expect((await readFile((await eml.path())!)).byteLength).toBe(big.size);
     await page.context().close();
   }, 150_000);
+
+  it("a person's scans of 5 and 8 MB download whole from the console and the command line, by links that open the one file they name", async () => {
+    // The 5 MB scan is kept with the request (base64 in a function's answer it would be 6.7 MB); the 8 MB one, over
+    // what intake keeps, is in the mail as it arrived (17 MB).
+    const kept = randomBytes(5_000_000);
+    const large = randomBytes(8 * 1024 * 1024);
+    await smtp.sendMail({
+      from: 'Гульнара <gulnara@example.kz>',
+      to: SUPPORT,
+      subject: 'Исправление данных',
+      text: 'Прошу исправить мою фамилию, сканы паспорта во вложении.',
+      messageId: '<big-scans@mail.example.kz>',
+      attachments: [
+        { filename: 'паспорт Гульнара.pdf', content: kept, contentType: 'application/pdf' },
+        { filename: 'паспорт, разворот.pdf', content: large, contentType: 'application/pdf' },
+      ],
+    });
+    await system.mailIntakeIdle();
+    const receipt = await sink.waitFor((m) => m.to.includes('gulnara@example.kz') && m.text.includes('/verify?code='));
+    const reference = REFERENCE.exec(receipt.subject)![0];
+    const detail = await until(reference, (r) => r.thread.some((m: { direction: string }) => m.direction === 'in'));
+    const mail = detail.thread.find((m: { direction: string }) => m.direction === 'in');
+    expect(mail.attachments).toEqual([{ size: kept.length, key: expect.stringMatching(new RegExp(`^attachments/${reference}/[0-9a-f]{32}$`)) }, { size: large.length }]);
+    const key = mail.attachments[0].key as string;
+    const sesMessageId = mail.sesMessageId as string;
+    /** The 8 MB scan as the mail that carried it holds it. */
+    const largeIn = async (eml: Buffer) => Buffer.from((await PostalMime.parse(eml)).attachments.find((a) => a.filename === 'паспорт, разворот.pdf')!.content as ArrayBuffer);
+
+    // The console: a viewer's two clicks save both, under the names they came with, the bytes as sent.
+    const page = await operatorPage('en', 'viewer');
+    await page.goto(`${system.url}/console/request?ref=${reference}`);
+    await page.waitForSelector('#who');
+    const [scan] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.click(`button:text("Attachment 1 (${kept.length} bytes)")`)]);
+    expect(scan.suggestedFilename()).toBe('паспорт Гульнара.pdf');
+    expect((await readFile((await scan.path())!)).equals(kept)).toBe(true);
+    const [eml] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.click('.thread li.in button:text("The whole mail as it arrived")')]);
+    expect(eml.suggestedFilename()).toBe(`${reference}-${sesMessageId.slice(0, 12)}.eml`);
+    expect((await largeIn(await readFile((await eml.path())!))).equals(large)).toBe(true);
+    // The page is still the console: the files went to the browser's downloads, never into the page.
+    expect(page.url()).toBe(`${system.url}/console/request?ref=${reference}`);
+
+    // The command line saves them too.
+    Object.assign(process.env, { DERBES_API_URL: system.url, DERBES_OPERATOR_KEY: operatorKeyOf(system) });
+    const folder = mkdtempSync(join(tmpdir(), 'derbes-downloads-'));
+    const io = { out: [] as string[], err: [] as string[] };
+    const run = (...args: string[]) => requestsCommand(args, { out: (line) => io.out.push(line), err: (line) => io.err.push(line) });
+    expect(await run('show', reference)).toBe(0);
+    expect(io.out.join('\n')).toContain(`      raw mail ${sesMessageId}\n      attachment ${key}  ${kept.length} bytes`);
+    expect(await run('attachment', reference, key, '--out', join(folder, 'scan.pdf'))).toBe(0);
+    expect(readFileSync(join(folder, 'scan.pdf')).equals(kept)).toBe(true);
+    expect(await run('raw-mail', reference, sesMessageId, '--out', join(folder, 'mail.eml'))).toBe(0);
+    expect((await largeIn(readFileSync(join(folder, 'mail.eml')))).equals(large)).toBe(true);
+    expect(io.out.slice(-2)).toEqual([`${join(folder, 'scan.pdf')}: ${kept.length} bytes`, expect.stringMatching(new RegExp(`^${join(folder, 'mail.eml')}: \\d+ bytes$`))]);
+    // The link is never printed: it opens the file to whoever holds it.
+    expect(io.out.join('\n')).not.toMatch(/X-Amz-/);
+    rmSync(folder, { recursive: true, force: true });
+
+    // A link opens its one file, as it was signed: another key in it, or another type asked of it, is refused.
+    const { body: link } = await operatorCall(system, 'GET', `/operator/requests/${reference}/attachment?key=${encodeURIComponent(key)}`);
+    expect(Date.parse(link.expiresAt) - Date.now()).toBeLessThanOrEqual(60_000);
+    const url = new URL(link.url);
+    const raw = new URL(url);
+    raw.pathname = raw.pathname.replace(/attachments\/.*$/, `inbound/${sesMessageId}`);
+    const typed = new URL(url);
+    typed.searchParams.set('response-content-type', 'text/html');
+    for (const changed of [raw, typed]) expect((await fetch(changed)).status).toBe(403);
+    expect((await fetch(url)).status).toBe(200);
+
+    // Under another request, this request's file and mail are not found, for a viewer as for the operator key.
+    await smtp.sendMail({ from: 'Бауыржан <baurzhan@example.kz>', to: SUPPORT, subject: 'Мои данные', text: 'Прошу предоставить сведения о моих персональных данных.', messageId: '<other-request@mail.example.kz>' });
+    await system.mailIntakeIdle();
+    const other = REFERENCE.exec((await sink.waitFor((m) => m.to.includes('baurzhan@example.kz') && m.text.includes('/verify?code='))).subject)![0];
+    const viewerToken = sessions.viewer!.idToken as string;
+    for (const path of [`/requests/${other}/attachment?key=${encodeURIComponent(key)}`, `/requests/${other}/raw-mail?message=${encodeURIComponent(sesMessageId)}`]) {
+      const asViewer = await fetch(`${system.url}/console/api${path}`, { headers: { authorization: `Bearer ${viewerToken}` } });
+      expect(asViewer.status).toBe(404);
+      expect(await asViewer.json()).not.toHaveProperty('url');
+      expect((await operatorCall(system, 'GET', `/operator${path}`)).status).toBe(404);
+      expect((await fetch(`${system.url}/console/api${path}`)).status).toBe(401);
+    }
+    await page.context().close();
+  }, 180_000);
 
   it('the command line lists held mail as the console does, and dismisses it', async () => {
     Object.assign(process.env, { DERBES_API_URL: system.url, DERBES_OPERATOR_KEY: operatorKeyOf(system) });

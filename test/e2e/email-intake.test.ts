@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inboundMailRecords } from '../support/inbound-mail.ts';
 import type { RunningSystem } from '../../infra/local/runtime.ts';
 import { MailSink, type ReceivedMail } from '../support/mail-sink.ts';
-import { operatorKeyOf, startTestSystem } from '../support/local-system.ts';
+import { operatorDownload, operatorKeyOf, startTestSystem } from '../support/local-system.ts';
 
 /**
  * Issue 3, end to end: mail to I-License's support address over real SMTP (the runtime's front door), with
@@ -299,9 +299,9 @@ describe('mail to the support address of I-License', () => {
     expect(JSON.stringify((await request(ref)).audit)).not.toContain('Асель');
     // Kept for the operator, byte for byte, through the operator API — and only under its own request.
     const key = (received[1]!.attachments as Array<{ key: string }>)[0]!.key;
-    const file = await fetch(`${system.url}/operator/requests/${ref}/attachment?key=${encodeURIComponent(key)}`, { headers: { authorization: `Bearer ${operatorKey}` } });
+    const file = await operatorDownload(system, `/operator/requests/${ref}/attachment?key=${encodeURIComponent(key)}`);
     expect(file.status).toBe(200);
-    expect(file.headers.get('content-type')).toBe('application/pdf');
+    expect(file.headers.get('content-type')).toBe('application/octet-stream');
     expect(file.headers.get('content-disposition')).toBe(`attachment; filename="_____________ _____.pdf"; filename*=UTF-8''${encodeURIComponent('удостоверение Асель.pdf')}`);
     expect(Buffer.from(await file.arrayBuffer()).toString()).toBe('%PDF-1.4 scan');
     const elsewhere = await fetch(`${system.url}/operator/requests/${made.rectification!.reference}/attachment?key=${encodeURIComponent(key)}`, { headers: { authorization: `Bearer ${operatorKey}` } });

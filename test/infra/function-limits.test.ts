@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FunctionHost } from '../../infra/local/function-host.ts';
+import { FunctionHost, MAX_EVENT_BYTES, MAX_RESULT_BYTES } from '../../infra/local/function-host.ts';
 import type { LocalFunction } from '../../infra/local/template.ts';
 import { REPO_ROOT } from '../../infra/names.ts';
 
@@ -15,13 +15,15 @@ let host: FunctionHost;
 
 beforeAll(async () => {
   await build({ entryPoints: [join(REPO_ROOT, 'infra/local/lambda-runtime.ts')], outfile: runtime, bundle: true, format: 'esm', platform: 'node', logLevel: 'silent' });
-  // Asked to, it holds ever more memory, or spins for ever; otherwise it answers at once.
+  // Asked to, it holds ever more memory, spins for ever, or answers with a text of so many characters; otherwise it
+  // answers at once, with the length of the text it was given.
   writeFileSync(
     bundle,
     `export const handler = async (event) => {
       if (event.hold) { const held = []; for (;;) held.push(new Array(1e6).fill(held.length)); }
       if (event.spin) for (;;);
-      return 'done';
+      if (event.answer) return 'x'.repeat(event.answer);
+      return event.text ? event.text.length : 'done';
     };\n`,
   );
   const fn = (logicalId: string): [string, LocalFunction] => [logicalId, { logicalId, entry: 'greedy.mjs', environment: {}, roleLogicalId: 'Role', directories: [], timeoutSeconds: 2, memorySize: 128, logging: { format: 'Text' } }];
@@ -41,5 +43,18 @@ describe('a local function within its template limits', () => {
   it('past its Timeout fails with Sandbox.Timedout, its sandbox is ended, and the next invocation is answered by a new one', async () => {
     await expect(host.invoke('Spinning', { spin: true })).rejects.toMatchObject({ name: 'Sandbox.Timedout' });
     expect(await host.invoke('Spinning', {})).toBe('done');
+  });
+
+  it("answers with at most Lambda's 6 MB of JSON: a larger answer fails the invocation as Lambda fails it", async () => {
+    // The JSON of a text is the text and its two quotes.
+    expect(await host.invoke('Greedy', { answer: MAX_RESULT_BYTES - 2 })).toHaveLength(MAX_RESULT_BYTES - 2);
+    await expect(host.invoke('Greedy', { answer: MAX_RESULT_BYTES - 1 })).rejects.toMatchObject({ name: 'Function.ResponseSizeTooLarge', message: 'Response payload size exceeded maximum allowed payload size (6291556 bytes).' });
+    expect(await host.invoke('Greedy', {})).toBe('done');
+  });
+
+  it("takes an event of at most Lambda's 6 MB of JSON: a larger one is refused before the function runs", async () => {
+    const text = (bytes: number) => 'x'.repeat(bytes - JSON.stringify({ text: '' }).length);
+    expect(await host.invoke('Greedy', { text: text(MAX_EVENT_BYTES) })).toBe(MAX_EVENT_BYTES - 11);
+    await expect(host.invoke('Greedy', { text: text(MAX_EVENT_BYTES + 1) })).rejects.toMatchObject({ name: 'RequestEntityTooLargeException', message: /^6291457 byte payload is too large/ });
   });
 });

@@ -1,6 +1,8 @@
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { describe, expect, it } from 'vitest';
 import { AwsEndpoint, type ServiceRequest } from '../../infra/local/aws-endpoint.ts';
-import { dynamoDbProtocol, s3Protocol, secretsManagerProtocol, sesProtocol } from '../../infra/local/aws-protocols.ts';
+import { dynamoDbProtocol, s3Protocol, s3Upstream, secretsManagerProtocol, sesProtocol } from '../../infra/local/aws-protocols.ts';
 import { actionMatches, Denials, Principals, resourceMatches, RolePolicy } from '../../infra/local/iam.ts';
 import { Meter } from '../../infra/local/meter.ts';
 import { secretArn, secretName } from '../../infra/local/template.ts';
@@ -208,5 +210,80 @@ describe('the meter the benches read', () => {
     meter.invocation('AnswerFunction', 512, 99.2);
     meter.invocation('AnswerFunction', 512, 0.4);
     expect(meter.reading().usage.AnswerFunction).toMatchObject({ invocations: 2, gbSeconds: (101 * 0.5) / 1000 });
+  });
+});
+
+describe('a presigned URL to the local S3, checked as S3 checks it', () => {
+  const BUCKET = 'raw-mail';
+  const KEY = 'attachments/DRB-1/0123abcd';
+  const objectArn = `arn:aws:s3:::${BUCKET}/attachments/*`;
+
+  /** The local S3 endpoint over a stand-in that answers every GET with the object's key, and a client signing as `principal`. */
+  async function endpointFor(principal: (principals: Principals) => { accessKeyId: string; secretAccessKey: string }) {
+    const principals = new Principals(new Denials());
+    const signer = principal(principals);
+    const forwarded: ServiceRequest[] = [];
+    const endpoint = new AwsEndpoint('s3', principals, s3Protocol, s3Upstream(async (call) => (forwarded.push(call), { status: 200, headers: { 'content-type': 'image/svg+xml' }, body: call.path })));
+    const url = await endpoint.listen();
+    const client = new S3Client({ endpoint: url, forcePathStyle: true, region: 'local', credentials: { accessKeyId: signer.accessKeyId, secretAccessKey: signer.secretAccessKey } });
+    const presign = (key: string, options: { expiresIn?: number; signingDate?: Date } = {}) =>
+      getSignedUrl(client, new GetObjectCommand({ Bucket: BUCKET, Key: key, ResponseContentType: 'application/octet-stream', ResponseContentDisposition: 'attachment; filename="a.pdf"' }), { expiresIn: 60, ...options });
+    return { endpoint, presign, forwarded };
+  }
+  const operator = (principals: Principals) => principals.add('OperatorApi', new RolePolicy('OperatorRole', [{ Effect: 'Allow', Action: 's3:GetObject', Resource: objectArn }]));
+  const refusal = async (response: Response) => ({ status: response.status, code: /<Code>([^<]*)<\/Code>/.exec(await response.text())?.[1] });
+
+  it("opens the one object it names, GET only, with the headers it was signed with, its signing kept from the stand-in", async () => {
+    const { endpoint, presign, forwarded } = await endpointFor(operator);
+    try {
+      const response = await fetch(await presign(KEY));
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('application/octet-stream');
+      expect(response.headers.get('content-disposition')).toBe('attachment; filename="a.pdf"');
+      expect(await response.text()).toBe(`/${BUCKET}/${KEY}`);
+      expect([...forwarded[0]!.query.keys()].filter((name) => /^(X-Amz-|response-)/.test(name))).toEqual([]);
+      // The same link for another method is refused: its signature covers the method.
+      expect(await refusal(await fetch(await presign(KEY), { method: 'DELETE' }))).toEqual({ status: 403, code: 'SignatureDoesNotMatch' });
+    } finally {
+      await endpoint.stop();
+    }
+  });
+
+  it('refuses a link changed after it was signed: another key, a path walked back, another header asked for, a version, a dropped parameter', async () => {
+    const { endpoint, presign, forwarded } = await endpointFor(operator);
+    try {
+      const link = new URL(await presign(KEY));
+      const changed = (change: (url: URL) => void) => {
+        const url = new URL(link);
+        change(url);
+        return fetch(url);
+      };
+      for (const change of [
+        (url: URL) => (url.pathname = `/${BUCKET}/attachments/DRB-2/0123abcd`),
+        (url: URL) => (url.pathname = `/${BUCKET}/attachments/DRB-1/%2E%2E/DRB-2/0123abcd`),
+        (url: URL) => url.searchParams.set('response-content-type', 'text/html'),
+        (url: URL) => url.searchParams.set('versionId', '1'),
+        (url: URL) => url.searchParams.delete('response-content-disposition'),
+        (url: URL) => url.searchParams.set('X-Amz-Expires', '604800'),
+      ]) {
+        expect(await refusal(await changed(change))).toEqual({ status: 403, code: 'SignatureDoesNotMatch' });
+      }
+      expect(await refusal(await changed((url) => url.searchParams.delete('X-Amz-Signature')))).toEqual({ status: 403, code: 'InvalidAccessKeyId' });
+      expect(await refusal(await changed((url) => url.searchParams.set('X-Amz-Credential', 'AKIASOMEONEELSE/20261129/local/s3/aws4_request')))).toEqual({ status: 403, code: 'InvalidAccessKeyId' });
+      expect(forwarded).toEqual([]);
+    } finally {
+      await endpoint.stop();
+    }
+  });
+
+  it('refuses a link past its time, and one its signer may not follow (its role does not reach the object)', async () => {
+    const { endpoint, presign, forwarded } = await endpointFor(operator);
+    try {
+      expect(await refusal(await fetch(await presign(KEY, { signingDate: new Date(Date.now() - 61_000) })))).toEqual({ status: 403, code: 'AccessDenied' });
+      expect(await refusal(await fetch(await presign('inbound/ses-1')))).toEqual({ status: 403, code: 'AccessDenied' });
+      expect(forwarded).toEqual([]);
+    } finally {
+      await endpoint.stop();
+    }
   });
 });

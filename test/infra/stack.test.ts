@@ -382,7 +382,9 @@ describe('what each role can do', () => {
         'StorageConsent/index/byTermEnd': 'dynamodb:Query',
         StorageKey: 'kms:Decrypt kms:DescribeKey kms:Encrypt kms:GenerateDataKey',
         StorageLimits: 'dynamodb:GetItem dynamodb:PutItem dynamodb:UpdateItem',
-        // Held mail made a request keeps its attachments with it, as intake keeps them.
+        // Held mail made a request keeps its attachments with it, as intake keeps them. The download links the
+        // console and the CLI follow are signed with this role, and a link may do what its signer may, no more: read
+        // an attachment or a raw mail (S3 decrypting it with StorageKey), nothing else of the bucket, nothing written.
         'StorageRawMail/attachments/*': 's3:GetObject s3:PutObject',
         // The raw mail of a request, or of held mail, one click away in the console.
         'StorageRawMail/inbound/*': 's3:GetObject',

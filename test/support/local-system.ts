@@ -126,3 +126,13 @@ export async function operatorCall(system: RunningSystem, method: 'GET' | 'POST'
   });
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
+
+/**
+ * A stored file as the operator downloads it: the API's link (with the operator key), then the file from the link
+ * (without it), as a browser or the CLI follows it.
+ */
+export async function operatorDownload(system: RunningSystem, path: string): Promise<Response> {
+  const { status, body } = await operatorCall(system, 'GET', path);
+  if (status !== 200) throw new Error(`${path}: ${status} ${JSON.stringify(body)}`);
+  return fetch(body.url);
+}

@@ -958,8 +958,12 @@ export function memorySystem(
     mailArchive: {
       read: async (sesMessageId) => rawMail.get(sesMessageId) ?? new Uint8Array(),
       keep: async () => 'attachments/none',
-      fetch: async () => {
+      attachmentLink: async () => {
         throw new NotFoundError('no attachments in memory');
+      },
+      rawMailLink: async (sesMessageId, filename) => {
+        if (!rawMail.has(sesMessageId)) throw new NotFoundError(`no raw mail ${sesMessageId} in memory`);
+        return { url: `memory:raw-mail/${encodeURIComponent(sesMessageId)}?filename=${encodeURIComponent(filename)}`, expiresAt: new Date(clock.now().getTime() + 60_000).toISOString() };
       },
     },
     consent,

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, NotFound, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NotFoundError } from '../../domain/errors.ts';
-import { shortened } from '../../domain/filename.ts';
-import type { MailArchive } from '../../use-cases/ports.ts';
+import { attachmentDisposition, shortened } from '../../domain/filename.ts';
+import type { DownloadLink, MailArchive } from '../../use-cases/ports.ts';
 import { s3Client } from './s3-client.ts';
 
 /** A media type as an HTTP header may carry it; a type and a subtype name are at most 127 characters each (RFC 6838). */
@@ -15,6 +16,12 @@ export const ATTACHMENTS_PREFIX = 'attachments/';
 
 /** S3 user metadata holding an attachment's file name, percent-encoded (metadata values are ASCII). */
 const FILENAME_METADATA = 'filename';
+
+/**
+ * How long a download link lives: long enough for the click that asked for it to start the download (the bytes may
+ * take longer: S3 checks the expiry when the transfer starts), too short to pass the link on.
+ */
+export const LINK_SECONDS = 60;
 
 /**
  * The raw-mail bucket: reads the message the SES S3 action (or the local SMTP server) stored, and keeps the
@@ -40,8 +47,18 @@ export class RawMailStore implements MailArchive {
     // Nor a type too long for one (a fuzzed mail carried a 290 KB one, and S3 refused the call); the intake cuts names
     // to 200 characters, still more than S3's 2 KB of metadata holds when each is four bytes (storableFilename).
     const contentType = MEDIA_TYPE.test(attachment.contentType) ? attachment.contentType : 'application/octet-stream';
+    // The name is on the object twice: as metadata (read back for the console), and as the Content-Disposition S3
+    // answers a download with, so a download link need not carry it (S3's access log keeps every link for 400 days).
+    const stored = storableFilename(attachment.filename);
     await this.s3.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: attachment.content, ContentType: contentType, Metadata: { [FILENAME_METADATA]: storableFilename(attachment.filename) } }),
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: attachment.content,
+        ContentType: contentType,
+        ContentDisposition: attachmentDisposition(storedFilename({ [FILENAME_METADATA]: stored })),
+        Metadata: { [FILENAME_METADATA]: stored },
+      }),
     );
     return key;
   }
@@ -59,16 +76,40 @@ export class RawMailStore implements MailArchive {
     for (const key of keys) await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
-  async fetch(requestId: string, key: string): Promise<{ contentType: string; content: Uint8Array; filename: string }> {
+  async attachmentLink(requestId: string, key: string): Promise<DownloadLink> {
+    const missing = () => new NotFoundError(`no attachment ${key} for request ${requestId}`);
     // Only this request's own folder: a key naming another request's file is simply not found.
-    if (!key.startsWith(`${ATTACHMENTS_PREFIX}${requestId}/`) || key.split('/').includes('..')) throw new NotFoundError(`no attachment ${key} for request ${requestId}`);
+    if (!key.startsWith(`${ATTACHMENTS_PREFIX}${requestId}/`) || key.split('/').includes('..')) throw missing();
+    const head = await this.head(key, missing);
+    // A file kept before its name went on it as its Content-Disposition has the name in its link.
+    return this.link(key, head.ContentDisposition ? undefined : attachmentDisposition(storedFilename(head.Metadata)));
+  }
+
+  async rawMailLink(sesMessageId: string, filename: string): Promise<DownloadLink> {
+    const key = `${this.prefix}${sesMessageId}`;
+    await this.head(key, () => new NotFoundError(`no raw mail ${sesMessageId} in the archive`));
+    return this.link(key, attachmentDisposition(filename));
+  }
+
+  /** The object's head, or `missing()` when there is none: a link to nothing would fail where the operator cannot read why. */
+  private async head(key: string, missing: () => NotFoundError) {
     try {
-      const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return { contentType: object.ContentType ?? 'application/octet-stream', content: await object.Body!.transformToByteArray(), filename: storedFilename(object.Metadata) };
+      return await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
     } catch (error) {
-      if (error instanceof NoSuchKey) throw new NotFoundError(`no attachment ${key} for request ${requestId}`);
+      if (error instanceof NotFound) throw missing();
       throw error;
     }
+  }
+
+  /**
+   * A presigned GET of this one object, signed with the function's own role: its key is in the signed path, and every
+   * query parameter is signed (no version, no other response header can be added). It is always served as bytes to
+   * save, never to render, under `disposition` where given (else the object's own).
+   */
+  private async link(key: string, disposition: string | undefined): Promise<DownloadLink> {
+    const expiresAt = new Date(Date.now() + LINK_SECONDS * 1000).toISOString();
+    const command = new GetObjectCommand({ Bucket: this.bucket, Key: key, ResponseContentType: 'application/octet-stream', ...(disposition && { ResponseContentDisposition: disposition }) });
+    return { url: await getSignedUrl(this.s3, command, { expiresIn: LINK_SECONDS }), expiresAt };
   }
 }
 

@@ -10,7 +10,7 @@ import { consentState, recordConsent } from '../../use-cases/consent.ts';
 import { closeAsNotARequest, decide, extendDeadline, parseDecision, requestDetail, requestView, writeToPerson } from '../../use-cases/operator.ts';
 import type { Route } from './dispatch.ts';
 import { resumeRequest } from '../../use-cases/attention.ts';
-import { attachmentDisposition, header, json, objectBody, type Result } from './responses.ts';
+import { header, json, objectBody } from './responses.ts';
 import type { OperatorRoute } from './operator-call.ts';
 import type { Dependencies } from '../../use-cases/dependencies.ts';
 import { onBehalfOf } from '../../use-cases/on-behalf-of.ts';
@@ -19,28 +19,6 @@ import { addNote, classify, enterRequest } from '../../use-cases/operator-action
 import { BREACH_ROUTE_KEYS, consoleApiRouteKey, EVIDENCE_ROUTE_KEYS, OPERATOR_ROUTE_KEYS, RETENTION_ROUTE_KEYS, type ConsoleApiRouteKey, type OperatorRouteKey } from './routes.ts';
 import { OPERATOR_ROUTE_ROLES } from './operator-roles.ts';
 import { operatorsRoutes, standingInPool } from './operators-routes.ts';
-
-/**
- * What a download may be labelled as: a file a person sent is served as one of these types, or as bytes. A `.html` or
- * `.svg` sent as "image/png" is labelled application/octet-stream and never rendered: every download is an
- * attachment, unsniffed, in a sandbox.
- */
-const DOWNLOAD_TYPES = new Set(['application/pdf', 'image/jpeg', 'image/png', 'text/plain', 'message/rfc822']);
-function download(contentType: string, filename: string, content: Uint8Array): Result {
-  const type = contentType.split(';')[0]!.trim().toLowerCase();
-  return {
-    statusCode: 200,
-    headers: {
-      'content-type': DOWNLOAD_TYPES.has(type) ? type : 'application/octet-stream',
-      'content-disposition': attachmentDisposition(filename),
-      'x-content-type-options': 'nosniff',
-      'content-security-policy': "sandbox; default-src 'none'",
-      'cache-control': 'no-store',
-    },
-    body: Buffer.from(content).toString('base64'),
-    isBase64Encoded: true,
-  };
-}
 
 /** Open requests per page of the operator list. */
 const OPERATOR_PAGE_SIZE = 100;
@@ -174,14 +152,16 @@ const handlers: Record<OperatorRouteKey, OperatorRoute> = {
     if (event.queryStringParameters?.history) return json(200, { history: await deps.consent.history(await deps.personKey(email)) });
     return json(200, { consents: await consentState(deps, email) });
   },
-  /** One kept attachment of the request's mail (?key= as listed in its audit trail), as a download. */
+  /**
+   * One kept attachment of the request's mail (?key= as listed in its audit trail): a link that downloads it, for a
+   * minute (see DownloadLink). The file never passes through this function: its answer is held to 6 MB.
+   */
   'GET /operator/requests/{reference}/attachment': async (event, { deps }) => {
     const key = event.queryStringParameters?.key;
     if (!key) throw new ValidationError([{ field: 'key', message: 'is required (query parameter)' }], 'attachment');
-    const file = await deps.mailArchive.fetch(reference(event), key);
-    return download(file.contentType, file.filename, file.content);
+    return json(200, await deps.mailArchive.attachmentLink(reference(event), key));
   },
-  /** A mail received under the request (?message= its SES message id, as its thread lists it), as it arrived: an .eml download. */
+  /** A mail received under the request (?message= its SES message id, as its thread lists it), as it arrived: a link that downloads it as an .eml. */
   'GET /operator/requests/{reference}/raw-mail': async (event, { deps }) => {
     const message = event.queryStringParameters?.message;
     if (!message) throw new ValidationError([{ field: 'message', message: 'is required (query parameter): the sesMessageId of a mail in the thread' }], 'raw mail');
@@ -189,15 +169,12 @@ const handlers: Record<OperatorRouteKey, OperatorRoute> = {
     await deps.requests.get(requestId);
     // Only a mail this request's trail records: another request's message id is simply not found.
     if (!eventsOfType(await deps.audit.list(requestId), 'mail.received').some((e) => e.detail.sesMessageId === message)) throw new NotFoundError(`no mail ${message} under request ${requestId}`);
-    return download('message/rfc822', `${requestId}-${message.slice(0, 12).replace(/[^\w-]/g, '_')}.eml`, await deps.mailArchive.read(message));
+    return json(200, await deps.mailArchive.rawMailLink(message, `${requestId}-${message.slice(0, 12).replace(/[^\w-]/g, '_')}.eml`));
   },
   /** Mail intake held, the latest first, 100 a page (`nextCursor` goes back as ?cursor=), with `total`. */
   'GET /operator/held-mail': async (event, { deps }) => json(200, await (await heldMail()).listHeldMail(deps, event.queryStringParameters ?? {})),
-  /** A held mail as it arrived: an .eml download, to read before admitting or dismissing it. */
-  'GET /operator/held-mail/{id}/raw-mail': async (event, { deps }) => {
-    const id = heldMailId(event);
-    return download('message/rfc822', `held-${id.slice(0, 12).replace(/[^\w-]/g, '_')}.eml`, await (await heldMail()).heldRawMail(deps, id));
-  },
+  /** A held mail as it arrived, to read before admitting or dismissing it: a link that downloads it as an .eml. */
+  'GET /operator/held-mail/{id}/raw-mail': async (event, { deps }) => json(200, await (await heldMail()).heldRawMailLink(deps, heldMailId(event))),
   /** The operator vouches for a held mail: it makes its request (one, however often asked), received when it arrived. */
   'POST /operator/held-mail/{id}/admission': async (event, { deps, actor }) => json(200, await (await heldMail()).admitHeldMail(deps, heldMailId(event), actor)),
   /** The operator dismisses a held mail: no request; recorded on its own trail, off the list. */

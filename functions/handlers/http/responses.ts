@@ -49,13 +49,3 @@ export function objectBody(event: APIGatewayProxyEventV2, context: string): Reco
   if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
   throw new ValidationError([{ field: '(body)', message: 'must be a JSON object', kind: 'format' }], context);
 }
-
-/**
- * A download under the name it came with: any name a mail carried (Cyrillic, quotes, control characters) as RFC 6266
- * `filename*` in UTF-8, with a plain ASCII fallback for clients that read only `filename`.
- */
-export function attachmentDisposition(filename: string): string {
-  const fallback = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  const encoded = encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
-}

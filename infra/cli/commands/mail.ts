@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { call, orNone, report } from './operator.ts';
+import { call, downloadTo, orNone, report } from './operator.ts';
 
 type Io = { out: (line: string) => void; err: (line: string) => void };
 
@@ -155,7 +155,7 @@ async function awsClients(queueUrl: string, functionName: string) {
 
 const MAIL_USAGE = [
   'usage: derbes mail redrive --queue <FailedInvocationsQueueUrl> --function <IntakeFunctionName>   (stack outputs; AWS credentials as for cdk)',
-  '       derbes mail held [list] [--json] | admit <id> | dismiss <id>   (mail intake held: make it a request, or join a held reply to its request, or dismiss it)',
+  '       derbes mail held [list] [--json] | download <id> --out <file> | admit <id> | dismiss <id>   (mail intake held: read it whole, make it a request or join a held reply to its request, or dismiss it)',
 ].join('\n');
 
 interface HeldMailRow {
@@ -202,7 +202,7 @@ function admittedLine(id: string, done: Record<string, unknown>): string {
 }
 
 /** `derbes mail held [list] [--json] | admit <id> | dismiss <id>`: mail intake held, through the operator API. */
-async function heldMailCommand(action: string, id: string | undefined, json: boolean, io: Io): Promise<number> {
+async function heldMailCommand(action: string, id: string | undefined, json: boolean, out: string | undefined, io: Io): Promise<number> {
   if (action === 'list') {
     return report(io, await allHeldMail(), (list) =>
       json
@@ -213,6 +213,7 @@ async function heldMailCommand(action: string, id: string | undefined, json: boo
           ],
     );
   }
+  if (action === 'download' && id) return downloadTo(io, `/operator/held-mail/${encodeURIComponent(id)}/raw-mail`, out, MAIL_USAGE);
   if (action === 'admit' && id) {
     return report(io, await call('POST', `/operator/held-mail/${encodeURIComponent(id)}/admission`), (done) => [admittedLine(id, done)]);
   }
@@ -244,8 +245,8 @@ export function describeRedrive(report: RedriveReport): string[] {
  * `derbes mail held …`.
  */
 export async function mailCommand(args: string[], io: Io): Promise<number> {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { queue: { type: 'string' }, function: { type: 'string' }, json: { type: 'boolean' } } });
-  if (positionals[0] === 'held') return heldMailCommand(positionals[1] ?? 'list', positionals[2], values.json ?? false, io);
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { queue: { type: 'string' }, function: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' } } });
+  if (positionals[0] === 'held') return heldMailCommand(positionals[1] ?? 'list', positionals[2], values.json ?? false, values.out, io);
   const queueUrl = values.queue ?? process.env.DERBES_FAILED_INVOCATIONS_QUEUE_URL;
   const functionName = values.function ?? process.env.DERBES_INTAKE_FUNCTION;
   if (positionals[0] !== 'redrive' || positionals.length > 1 || !queueUrl || !functionName) {

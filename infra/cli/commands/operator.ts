@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -48,6 +48,31 @@ export function positionalsUpTo(positionals: string[], most: number, io: Io, usa
   return undefined;
 }
 
+/**
+ * A stored file (an attachment, a mail as it arrived) saved to `out`. The API answers with a link that lives a minute
+ * (the file never passes through the operator function, whose answer Lambda holds to 6 MB); the link is fetched
+ * without the operator key, and never printed: it opens the file to whoever holds it.
+ */
+export async function downloadTo(io: Io, path: string, out: string | undefined, usage: string): Promise<number> {
+  if (!out) {
+    io.err(`--out <file> is required: where to save the file`);
+    io.err(usage);
+    return 2;
+  }
+  const answer = await call('GET', path);
+  if (answer.status >= 400) return report(io, answer, () => []);
+  const file = await fetch(String(answer.json.url));
+  if (!file.ok) {
+    // S3's own words: which refusal (an expired link, a changed one), never the link.
+    io.err(`${file.status} ${/<Code>([^<]*)<\/Code>/.exec(await file.text())?.[1] ?? 'error'}: the download link was refused`);
+    return 1;
+  }
+  const bytes = Buffer.from(await file.arrayBuffer());
+  writeFileSync(out, bytes);
+  io.out(`${out}: ${bytes.length} bytes`);
+  return 0;
+}
+
 /** A list's lines, or the line that says it is empty: an empty list prints that, not nothing. */
 export const orNone = (lines: string[], none: string): string[] => (lines.length ? lines : [none]);
 
@@ -72,6 +97,13 @@ interface RequestRow {
 const row = (r: RequestRow) =>
   `${r.reference}  ${r.status.padEnd(21)} due ${r.dueAt}${r.overdue ? '  OVERDUE' : r.atRisk ? '  AT RISK' : ''}${r.attention ? `  NEEDS ATTENTION (${r.attention.step}: ${r.attention.code})` : ''}  ${r.types.join(',') || '(unclassified)'}`;
 
+/** A file the person sent, kept: `derbes requests attachment <reference> <key> --out <file>` saves it. */
+interface KeptFile {
+  size: number;
+  key?: string;
+}
+const keptLines = (files: KeptFile[] | undefined) => (files ?? []).flatMap((f) => (f.key ? [`      attachment ${f.key}  ${f.size} bytes`] : []));
+
 interface RequestDetail extends RequestRow {
   email: string;
   name?: string;
@@ -83,7 +115,8 @@ interface RequestDetail extends RequestRow {
   changes?: Record<string, string>;
   entry?: { by: string; at: string; identity: string; attestation?: string };
   notes: Array<{ at: string; by: string; text: string }>;
-  thread: Array<{ direction: 'in' | 'out'; at: string; outcome?: string; template?: string; messageId?: string; text?: string; by?: string; moreAttachments?: number }>;
+  thread: Array<{ direction: 'in' | 'out'; at: string; outcome?: string; template?: string; messageId?: string; sesMessageId?: string; text?: string; by?: string; attachments?: KeptFile[]; moreAttachments?: number }>;
+  formAttachments?: KeptFile[];
   audit: Array<{ at: string; type: string; detail: unknown }>;
 }
 
@@ -97,9 +130,20 @@ function requestLines(r: RequestDetail): string[] {
     ...(r.message ? ['  their words:', ...indent(r.message)] : ['  their words: (none)']),
     ...(r.changes ? ['  changes asked:', ...Object.entries(r.changes).map(([field, value]) => `    ${field} → ${value}`)] : []),
     ...(r.entry ? [`  entered by ${r.entry.by} at ${r.entry.at}; identity: ${r.entry.identity === 'attested' ? `attested — ${r.entry.attestation ?? ''}` : 'by the mailed link'}`] : []),
+    ...(r.formAttachments?.length ? ['  sent with the form:', ...keptLines(r.formAttachments)] : []),
     ...(r.notes?.length ? ['  notes:', ...r.notes.flatMap((n) => [`    ${n.at}  by ${n.by}`, ...indent(n.text).map((line) => `    ${line}`)])] : []),
     ...(r.thread.length
-      ? ['  mail:', ...r.thread.flatMap((m) => [`    ${m.at}  ${m.direction === 'in' ? `in   ${m.outcome ?? ''}` : `out  ${m.template ?? ''}${m.by ? ` by ${m.by}` : ''}`}  ${m.messageId ?? ''}`.trimEnd(), ...(m.text ? indent(m.text).map((line) => `    ${line}`) : []), ...(m.moreAttachments ? [`      ${m.moreAttachments} more attachments are in the raw mail only`] : [])])]
+      ? [
+          '  mail:',
+          ...r.thread.flatMap((m) => [
+            `    ${m.at}  ${m.direction === 'in' ? `in   ${m.outcome ?? ''}` : `out  ${m.template ?? ''}${m.by ? ` by ${m.by}` : ''}`}  ${m.messageId ?? ''}`.trimEnd(),
+            ...(m.text ? indent(m.text).map((line) => `    ${line}`) : []),
+            // What `derbes requests raw-mail|attachment` take to save the mail whole or a file it carried.
+            ...(m.sesMessageId ? [`      raw mail ${m.sesMessageId}`] : []),
+            ...keptLines(m.attachments),
+            ...(m.moreAttachments ? [`      ${m.moreAttachments} more attachments are in the raw mail only`] : []),
+          ]),
+        ]
       : []),
     '  trail:',
     ...r.audit.map((e) => `    ${e.at}  ${e.type}  ${JSON.stringify(e.detail)}`),
@@ -129,11 +173,12 @@ async function allOpenRequests(): Promise<{ status: number; json: Record<string,
 }
 
 const REQUESTS_USAGE =
-  'usage: derbes requests [list | show <reference> | write <reference> --text "…" | note <reference> --text "…" | extend <reference> --reason "…" | resume <reference> | done <reference> <open work id>] [--json]';
+  'usage: derbes requests [list | show <reference> | write <reference> --text "…" | note <reference> --text "…" | extend <reference> --reason "…" | resume <reference> | done <reference> <open work id>] [--json]\n' +
+  '       derbes requests attachment <reference> <key> --out <file> | raw-mail <reference> <raw mail id> --out <file>   (a file the person sent, or their mail whole; `show` lists both)';
 
 /** `derbes requests [list | show <reference> | write <reference> --text "…" | note <reference> --text "…" | extend <reference> --reason "…" | resume <reference> | done <reference> <item>] [--json]`. */
 export async function requestsCommand(args: string[], io: Io): Promise<number> {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, reason: { type: 'string' }, text: { type: 'string' } } });
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, reason: { type: 'string' }, text: { type: 'string' }, out: { type: 'string' } } });
   const given = positionalsUpTo(positionals, 3, io, REQUESTS_USAGE);
   if (!given) return 2;
   const [action = 'list', reference, item] = given;
@@ -147,6 +192,12 @@ export async function requestsCommand(args: string[], io: Io): Promise<number> {
         ...openWork.map((w) => `${w.requestId}  ${w.id}${w.kind && w.kind !== w.id ? ` (${w.kind})` : ''}  since ${w.since}`),
       ];
     });
+  }
+  if (action === 'attachment' && reference && item) {
+    return downloadTo(io, `/operator/requests/${encodeURIComponent(reference)}/attachment?key=${encodeURIComponent(item)}`, values.out, REQUESTS_USAGE);
+  }
+  if (action === 'raw-mail' && reference && item) {
+    return downloadTo(io, `/operator/requests/${encodeURIComponent(reference)}/raw-mail?message=${encodeURIComponent(item)}`, values.out, REQUESTS_USAGE);
   }
   if (action === 'done' && reference && item) {
     return report(io, await call('POST', `/operator/requests/${encodeURIComponent(reference)}/open-work`, { done: item }), () => [`${reference}: ${item} done`]);
