@@ -1,6 +1,6 @@
 import { isMainThread, MessageChannel, parentPort, receiveMessageOnPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import { build, type BuildOptions } from 'esbuild';
-import { credentialsFromEnvironment, htmlEntitiesOnFirstUse, requireWhereUsed, sdkPackageVersionOnly } from './lean-modules.ts';
+import { credentialsFromEnvironment, htmlEntitiesOnFirstUse, requireWhereUsed, sdkPackageVersionOnly, smallEndpointCacheLru } from './lean-modules.ts';
 import { flattenSdkBarrels } from './sdk-barrels.ts';
 
 /**
@@ -41,7 +41,7 @@ export const FUNCTION_BUILD: BuildOptions = {
   outExtension: { '.js': '.mjs' },
   logLevel: 'error',
   // The chain's module is replaced before the barrels' plugin reads it (the first plugin to load a module wins).
-  plugins: [credentialsFromEnvironment(), flattenSdkBarrels(), sdkPackageVersionOnly(), htmlEntitiesOnFirstUse(), requireWhereUsed()],
+  plugins: [credentialsFromEnvironment(), flattenSdkBarrels(), sdkPackageVersionOnly(), htmlEntitiesOnFirstUse(), smallEndpointCacheLru(), requireWhereUsed()],
 };
 
 /**

@@ -59,6 +59,32 @@ describe('lean modules (what a function bundle leaves out of its init)', () => {
     expect(Object.keys(JSON.parse(readFileSync(join(dir, tables[0]!), 'utf8')) as object)).toHaveLength(2231);
   });
 
+  it('gives the SDK’s endpoint cache a Map-based LRU that keeps, refreshes and evicts as mnemonist’s does', async () => {
+    // A scenario of every member the endpoint cache uses: capacity 2, a refresh by reading, an eviction, has, clear.
+    const scenario = `
+      const cache = new EndpointCache(2);
+      const seen = [];
+      cache.set('a', [{ Address: 'a.example', CachePeriodInMinutes: 5 }]);
+      cache.set('b', [{ Address: 'b.example', CachePeriodInMinutes: 5 }]);
+      seen.push(cache.getEndpoint('a'));
+      cache.set('c', [{ Address: 'c.example', CachePeriodInMinutes: 5 }]);
+      seen.push(cache.has('a'), cache.has('b'), cache.has('c'), cache.getEndpoint('b'));
+      cache.set('a', [{ Address: 'a2.example', CachePeriodInMinutes: -1 }]);
+      seen.push(cache.getEndpoint('a'), cache.has('a'));
+      cache.delete('c');
+      seen.push(cache.has('c'));
+      cache.clear();
+      seen.push(cache.has('a'), cache.getEndpoint('c'));
+      return seen;`;
+    const { dir, module } = await bundled('lru', `import { EndpointCache } from '@aws-sdk/endpoint-cache';\nexport const run = () => { ${scenario} };\n`);
+    const { EndpointCache } = (await import('@aws-sdk/endpoint-cache')) as { EndpointCache: unknown };
+    const expected = (new Function('EndpointCache', scenario) as (c: unknown) => unknown[])(EndpointCache);
+    expect(expected).toEqual(['a.example', true, false, true, undefined, undefined, false, false, false, undefined]);
+    expect((module.run as () => unknown[])()).toEqual(expected);
+    const code = readdirSync(dir).filter((file) => file.endsWith('.mjs')).map((file) => readFileSync(join(dir, file), 'utf8'));
+    expect(code.some((chunk) => chunk.includes('Uint32Array') || chunk.includes('obliterator'))).toBe(false);
+  });
+
   it('keeps an SDK client’s version for its user agent, and nothing else of its package.json', async () => {
     const { dir, module } = await bundled(
       'version',

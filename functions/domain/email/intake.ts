@@ -7,7 +7,6 @@ import { localPart, mailableAddress, normaliseAddress } from './address.ts';
 import { recogniseAutomatedMail } from './automated-mail.ts';
 import { classifyMailRequestTypes, erasesParticularData, fixedMailRequestTypes, fixedSubjectTypes } from './classify.ts';
 import { headerValues, parseContentType } from './headers.ts';
-import { htmlToText } from './html-text.ts';
 import { detectLanguage } from './language.ts';
 import { stripQuotedHistory, quoteMarkersOf } from './quoted-history.ts';
 import { findReference, isOwnMessageId } from './references.ts';
@@ -94,7 +93,7 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
   }
 
   const subject = cut(singleLine(email.subject ?? ''), MAX_SUBJECT_CHARS);
-  const text = cut(stripQuotedHistory(bodyText(email), quoteMarkers()), MAX_TEXT_CHARS);
+  const text = cut(stripQuotedHistory(await bodyText(email), quoteMarkers()), MAX_TEXT_CHARS);
   const attachments = email.attachments.map((attachment, index) => keep(attachment, index, ctx.maxAttachmentBytes));
   const authFailures = AUTH_CHECKS.filter((check) => verdicts[check] === 'FAIL');
   const vouched = vouchedFor(verdicts, email.headers, sender, envelopeSender);
@@ -163,9 +162,10 @@ function singleLine(value: string): string {
   return withoutDirectionControls(value).replace(/[\s\p{Cc}]+/gu, ' ').trim();
 }
 
-function bodyText(email: Email): string {
+/** The message's text; an HTML-only one's read as text by a module loaded for such mail alone. */
+async function bodyText(email: Email): Promise<string> {
   if (email.text?.trim()) return email.text;
-  return email.html ? htmlToText(email.html) : '';
+  return email.html ? (await import('./html-text.ts')).htmlToText(email.html) : '';
 }
 
 function keep(attachment: Attachment, index: number, maxBytes: number): KeptAttachment {
