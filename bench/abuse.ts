@@ -37,6 +37,8 @@ const system = await startLocalSystem(
   runtimeSettings({ DATA_DIR: join(dir, 'data'), PORT: '0', SMTP_PORT: '0', DYNAMODB_PORT: '0', DERBES_PROFILE: profilePath, MAIL_RELAY_URL: sink.url, LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN' }),
   { log: () => {} },
 );
+// The bench reads the trail as an admin on this machine would: the runtime's tables, endpoint and credentials.
+Object.assign(process.env, system.adminEnvironment);
 const audit = new DynamoAuditLog(documentClient(), process.env[Settings.auditTable]!);
 
 const request = (clientIp: string, email: string) =>

@@ -207,7 +207,7 @@ describe('receiveEmail', () => {
     expect(await s.deps.openWork.list()).toEqual([{ requestId: request.id, id: 'reply', kind: 'reply', since: replyAt }]);
     const [alert, ...more] = operatorMails(s);
     expect(more).toEqual([]);
-    expect(alert!.subject).toBe(`[${request.id}] Человек написал по уже отвеченному запросу`);
+    expect(alert!.subject).toBe(`[${request.id}] Человек написал по уже закрытому запросу`);
     expect(alert!.text).toContain('Запрос закрыт, но человек прислал по нему письмо; оно сохранено вместе с запросом.');
     expect(alert!.text).toContain(`Запрос, слова человека и история: npx derbes requests show ${request.id}`);
     expect(alert!.text).toContain(`Написать человеку: npx derbes requests write ${request.id} --text "…"`);
