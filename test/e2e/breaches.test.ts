@@ -141,17 +141,19 @@ describe('breach register, end to end', () => {
   it('mails each affected person once, in their language, after the operator approves the text', async () => {
     const lacking = await api('POST', `/operator/breaches/${reference}/person-notice`, { texts: { ru: 'Смените пароль.' } });
     expect(lacking.status).toBe(400);
-    expect(lacking.body.fields).toEqual([expect.objectContaining({ field: 'texts.kk' })]);
+    expect(lacking.body.fields).toEqual([expect.objectContaining({ field: 'texts.kk' }), expect.objectContaining({ field: 'dataCategories.kk' })]);
     const preview = await api('POST', `/operator/breaches/${reference}/person-notice/preview`, { texts: { kk: 'Құпиясөзіңізді ауыстырыңыз.' } });
     expect(preview.body.mails.map((m: { language: string }) => m.language).sort()).toEqual(['kk', 'ru']);
     expect(sink.messages.filter((m) => m.subject.includes(reference))).toHaveLength(0);
 
-    const approved = await api('POST', `/operator/breaches/${reference}/person-notice`, { texts: { ru: 'Рекомендуем сменить пароль.', kk: 'Құпиясөзіңізді ауыстыруды ұсынамыз.' } });
+    const approved = await api('POST', `/operator/breaches/${reference}/person-notice`, { texts: { ru: 'Рекомендуем сменить пароль.', kk: 'Құпиясөзіңізді ауыстыруды ұсынамыз.' }, dataCategories: { kk: ['аты-жөні', 'ЖСН', 'телефон нөмірі'] } });
     expect(approved.status).toBe(200);
     expect(approved.body.sentNow).toBe(2);
     const kk = await sink.waitFor((m) => m.to.includes(NURLAN));
     expect(kk.subject).toBe(`[${reference}] Дербес деректеріңіздің қауіпсіздігі бұзылды`);
     expect(kk.text).toContain('Сәлеметсіз бе, Абенов Нурлан');
+    expect(kk.text).toContain('Оқиға қамтыған деректер: аты-жөні, ЖСН, телефон нөмірі.');
+    expect(kk.headers.find((h) => h.key === 'from')?.value).toContain('«Демо Дербес» ЖШС');
     expect(kk.text).toContain('Құпиясөзіңізді ауыстыруды ұсынамыз.');
     expect(kk.text).not.toMatch(/Hello|breach|Нарушение/);
     const ru = await sink.waitFor((m) => m.to.includes(GULNARA));

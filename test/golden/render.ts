@@ -92,6 +92,13 @@ const BREACH = {
   responsible: { name: 'Ержан', email: 'security@vnedrah.example' },
 };
 
+/** The breach's data categories as each person reads them (the register's are written once). */
+const BREACH_DATA = {
+  ru: ['ФИО', 'телефон', 'адрес электронной почты'],
+  kk: ['аты-жөні', 'телефон нөмірі', 'электрондық пошта мекенжайы'],
+  en: ['full name', 'phone number', 'e-mail address'],
+};
+
 /** What the operator writes, in the person's language (their own words, as they would type them). */
 const OPERATOR_WORDS: Record<'answer' | 'claimAnswer' | 'refusalReason' | 'claimRefusalReason' | 'extensionReason' | 'question' | 'breach' | 'notARequest', Localized> = {
   breach: {
@@ -521,7 +528,7 @@ const CASES: readonly Case[] = [
       await confirmed(system, id);
       const { breach } = await recordBreach(system.deps, BREACH);
       await addAffectedSubjects(system.deps, breach.id, { find: [golden.person] });
-      await approvePersonNotice(system.deps, breach.id, { texts: OPERATOR_WORDS.breach });
+      await approvePersonNotice(system.deps, breach.id, { texts: OPERATOR_WORDS.breach, dataCategories: BREACH_DATA });
     },
   },
   {
