@@ -17,6 +17,11 @@ const MAIL_PLACEHOLDERS = {
   receipt: ['reference', 'operator', 'receivedAt', 'types', 'dueAt', 'rule', 'link', 'expiresAt', 'contact'],
   receiptUnclear: ['reference', 'operator', 'receivedAt', 'dueAt', 'rule', 'link', 'expiresAt', 'contact'],
   /**
+   * The receipt of mail whose erasure or withdrawal names particular data (erasesParticularData): it said what it
+   * asks for, and a person at the company reads it before anything is destroyed.
+   */
+  receiptParticular: ['reference', 'operator', 'receivedAt', 'dueAt', 'rule', 'link', 'expiresAt', 'contact'],
+  /**
    * The receipt of a request taken by phone, post or in person whose identity the operator checked: its address counts
    * as confirmed from entry (the person gave it to the operator), so it is mailed with no link and greets by name.
    */
@@ -173,7 +178,7 @@ export type ReviewReasonKind = keyof typeof REVIEW_REASON_PLACEHOLDERS;
 export type PackageText = (typeof PACKAGE_TEXTS)[number];
 
 /** The derbes commands an alert offers, each with a label in the operator's language. */
-export const COMMAND_LABELS = ['pending', 'approve', 'classify', 'deny', 'show', 'write', 'done'] as const;
+export const COMMAND_LABELS = ['pending', 'approve', 'classify', 'deny', 'notARequest', 'show', 'write', 'done'] as const;
 export type CommandLabel = (typeof COMMAND_LABELS)[number];
 /** The consent ledger's events as the person reads them; `withdrawnNeverGiven`, a withdrawal of a consent never given (givenBefore). */
 const CONSENT_EVENTS = ['granted', 'withdrawn', 'withdrawnNeverGiven', 'prolonged', 'expired'] as const;

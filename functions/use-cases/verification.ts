@@ -193,9 +193,10 @@ async function mailLink(
     if (!(await deps.verifications.open(verification, pointer?.codeHash))) continue;
     const moved = await awaitingVerification(deps, request, [{ type: 'verification.requested', detail: { expiresAt: verification.expiresAt, joined: false } }]);
     request = moved.request;
-    // Mail nobody could classify is read by a person; its receipt says so instead of listing no types.
+    // Mail nobody could classify is read by a person; its receipt says so instead of listing no types — and mail
+    // asking to delete particular data, that a person reads it before anything is destroyed.
     // One the operator entered says how the person made it, not "sent in the name of this address".
-    const template = request.entry ? 'receiptEnteredLink' : request.types.length ? 'receipt' : 'receiptUnclear';
+    const template = request.entry ? 'receiptEnteredLink' : request.types.length ? 'receipt' : request.unclearBecause === 'particularData' ? 'receiptParticular' : 'receiptUnclear';
     // The wait ended meanwhile (CloseUnverified moved or closed the request): a link now could confirm nothing.
     if (moved.overtaken || request.status !== 'AWAITING_VERIFICATION') {
       await deps.verifications.markWithheld(codeHash, deps.clock.now());
@@ -376,7 +377,7 @@ async function mailClosing(deps: Dependencies, request: DataSubjectRequest): Pro
   await mailUnverified(deps, request, 'closedUnverified', await deps.personKey(request.email), {});
 }
 
-const RECEIPTS = ['receipt', 'receiptUnclear', 'receiptEnteredLink'];
+const RECEIPTS = ['receipt', 'receiptUnclear', 'receiptParticular', 'receiptEnteredLink'];
 
 /**
  * Whether the request's own link went out, or is going out: its step records `verification.requested` in the same

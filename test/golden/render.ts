@@ -179,7 +179,7 @@ async function createRequest(
   language: Language,
   types: RequestType[],
   changes?: Record<string, string>,
-  byMail?: Pick<DataSubjectRequest, 'message' | 'firstMail'>,
+  byMail?: Pick<DataSubjectRequest, 'message' | 'firstMail' | 'unclearBecause'>,
   entered?: Pick<DataSubjectRequest, 'channel' | 'entry' | 'verifiedAt'>,
 ): Promise<DataSubjectRequest> {
   const deps = system.deps;
@@ -559,7 +559,20 @@ const CASES: readonly Case[] = [
   // Someone we hold nothing of, who never gave a consent, asks to see her data, withdraws her consent and opts out:
   // nothing is held, her refusal is recorded for the future, and the processors are told in case they hold something.
   { ...answerCase('answer-access-withdrawal-opt-out-nothing-held', ['access', 'consent_withdrawal', 'marketing_opt_out']), person: 'nobody', noConsentBefore: true, profiles: ['vnedrah'] },
+  {
+    // Mail asking to delete particular data: its receipt says that a person reads it before anything is destroyed.
+    name: 'receipt-particular-data',
+    profiles: ['demo'],
+    run: async (system, id, language, golden) => {
+      const firstMail = { messageId: `<particular.${id}@mail.example>`, subject: PARTICULAR_DATA[language], authenticated: false };
+      await createRequest(system, id, { email: golden.person, name: golden.name }, language, [], undefined, { message: PARTICULAR_DATA[language], firstMail, unclearBecause: 'particularData' });
+      await receipt(system, id);
+    },
+  },
 ];
+
+/** A person's mail asking to delete one particular item of their data. */
+const PARTICULAR_DATA: Localized = { ru: 'Удалите, пожалуйста, мою фотографию с сайта', kk: 'Сайттағы суретімді өшіріңізші', en: 'Please delete my photo from your website' };
 
 /** An operator enters a request taken by phone, post or in person, as the console does: stored under the case's reference. */
 async function enter(system: MemorySystem, id: string, input: Record<string, unknown>): Promise<DataSubjectRequest> {

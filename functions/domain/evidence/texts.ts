@@ -65,7 +65,7 @@ const LINE_PLACEHOLDERS = {
 
 /** The mails derbes sends, as the pack names their kinds (the templates of domain/messages.ts). */
 export const MAIL_KINDS = [
-  'receipt', 'receiptUnclear', 'receiptEntered', 'receiptEnteredLink', 'answer', 'refusal', 'interimAnswer', 'extension', 'progressNotice', 'operatorMessage', 'notARequest',
+  'receipt', 'receiptUnclear', 'receiptParticular', 'receiptEntered', 'receiptEnteredLink', 'answer', 'refusal', 'interimAnswer', 'extension', 'progressNotice', 'operatorMessage', 'notARequest',
   'replyReceived', 'replyBeforeConfirmation', 'closedUnverified', 'operatorAlert', 'delayNotice', 'operatorAttention', 'operatorWorkflowStopped', 'processorNotice',
 ] as const;
 
