@@ -152,9 +152,9 @@ const REVIEW_REASON_PLACEHOLDERS = {
 
 const PAGE_PLACEHOLDERS = {
   formTitle: [], formIntro: [], typeLabel: [], emailLabel: [], nameLabel: [], messageLabel: [], messageHint: ['max'], changesLegend: [], languageLabel: [], submit: [],
-  submitted: ['reference', 'dueAt'], confirmTitle: [],
+  submitted: ['reference', 'dueAt'], confirmTitle: [], confirmTitleSeveral: [],
   confirmRequest: ['reference', 'types', 'channel', 'receivedAt', 'dueAt'], confirmUnclassified: ['reference', 'types', 'channel', 'receivedAt', 'dueAt'], confirmFields: ['type', 'fields'],
-  confirmIntro: [], confirmChoose: [], confirmOnce: [], confirmButton: [], confirmed: ['reference', 'dueAt'], confirmedSeveral: [], confirmedDue: ['reference', 'types', 'dueAt'], confirmedNotOthers: ['references'], confirmNothingTicked: [], confirmUnreadable: [], invalidLink: ['contact'], linkIncomplete: ['contact'], error: ['message'],
+  confirmIntro: [], confirmChoose: [], confirmOnce: [], confirmButton: [], confirmed: ['reference', 'dueAt'], confirmedSeveral: [], confirmedDue: ['reference', 'types', 'dueAt'], confirmedNotOther: ['reference'], confirmedNotOthers: ['references'], confirmNothingTicked: [], confirmUnreadable: [], invalidLink: ['contact'], linkIncomplete: ['contact'], error: ['message'],
   problemsIntro: [], problemTypes: [], problemEmail: ['max'], problemName: ['max'], problemMessage: ['max'], problemClaimMessage: [], problemCorrectionMessage: [], problemLanguage: [], problemFormBody: [], problemFormTooManyFields: ['limit'], problemFormTooLong: ['limit'],
   attachmentsLabel: [], attachmentsHint: ['files', 'types', 'size', 'total'], problemAttachmentsTooMany: ['files'], problemAttachmentTooLarge: ['name', 'size'],
   problemAttachmentsTotal: ['size'], problemAttachmentType: ['name', 'types'], problemAttachmentEmpty: ['name'],
