@@ -36,7 +36,7 @@ export interface EvidencePackInput {
 const ORIGIN_VALUE = { statute: 'statute', default: 'defaultTerm', operator: 'operatorTerm' } as const satisfies Record<AppliedRule['origin'], string>;
 
 /** The kinds of mail that answer a request (and so close it): the first one sent is the answer's time. */
-const ANSWERING_MAIL: ReadonlySet<string> = new Set(['answer', 'refusal', 'closedUnverified', 'notARequest']);
+const ANSWERING_MAIL: ReadonlySet<string> = new Set(['answer', 'refusal', 'closedUnverified']);
 
 /**
  * The hours between two instants that fall on working days of the calendar (a working day counts whole, from its
@@ -289,6 +289,20 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
   }
 
   function answerParagraph(): string {
+    // Mail closed as not a request was neither answered nor refused, and no term ran for it: when, by whom, and
+    // whether the operator's words were mailed — not "answered on time".
+    const closedAsNone = request.status === 'NOT_A_REQUEST' ? eventsOfType(trail, 'request.not_a_request').at(-1) : undefined;
+    if (closedAsNone) {
+      const mailed = eventsOfType(trail, 'mail.sent').find((e) => e.detail.template === 'notARequest');
+      return block(
+        row('answeredAt', t.values.closedAsNotARequest),
+        row('closedAsNotARequest', at(closedAsNone.at)),
+        row('closedBy', who(closedAsNone.detail.operator)),
+        row('wordsMailedAt', mailed ? at(mailed.at) : t.values.noWordsMailed),
+        row('dueAt', at(request.deadline.dueAt)),
+        row('margin', t.values.termNotApplied),
+      );
+    }
     const answered = eventsOfType(trail, 'mail.sent').find((e) => ANSWERING_MAIL.has(e.detail.template))?.at ?? request.closedAt;
     const due = new Date(request.deadline.dueAt);
     const isWorkingDay = input.isWorkingDay;
