@@ -222,7 +222,7 @@ export async function receiveEmail(
     if (held) {
       const now = deps.clock.now();
       await deps.heldMail.hold(
-        { sesMessageId, arrivedAt: now.toISOString(), reason: held, sender: asked.sender, ...(asked.senderName && { senderName: asked.senderName }), subject: asked.subject, verdicts, size: raw.byteLength },
+        { sesMessageId, arrivedAt: now.toISOString(), reason: held, sender: asked.sender, ...(asked.senderName && { senderName: asked.senderName }), subject: asked.subject, verdicts, passedFor: asked.passedFor, size: raw.byteLength },
         new Date(now.getTime() + HELD_MAIL_KEEP_DAYS * 86_400_000),
       );
       return hold(held, asked.authFailures);

@@ -88,7 +88,8 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
   const text = cut(stripQuotedHistory(bodyText(email), quoteMarkers()), MAX_TEXT_CHARS);
   const attachments = email.attachments.map((attachment, index) => keep(attachment, index, ctx.maxAttachmentBytes));
   const authFailures = AUTH_CHECKS.filter((check) => verdicts[check] === 'FAIL');
-  const vouched = vouchedFor(verdicts, sender, passedFor(email.headers, envelopeSender));
+  const passed = passedFor(email.headers, envelopeSender);
+  const vouched = vouchedFor(verdicts, sender, passed);
 
   const reference = findReference(
     { subject, inReplyTo: email.inReplyTo, references: email.references },
@@ -109,6 +110,7 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
     attachments,
     authFailures,
     vouched,
+    passedFor: passed,
   });
   if (reference) return { kind: 'reply', reference, sender, text, ...withId, attachments, authFailures, vouched };
   // A request from an address no mail can reach could be neither receipted nor answered: refused here, where the

@@ -5,6 +5,7 @@ import type { ChainCheck } from '../audit-chain.ts';
 import type { AppliedRule, CalendarUsed } from '../deadlines/index.ts';
 import { addDays, localDateOf, startOfLocalDay } from '../deadlines/local-time.ts';
 import type { DocumentModel } from '../document.ts';
+import type { SesVerdicts } from '../email/types.ts';
 import { inLanguage } from '../localized.ts';
 import { fill, messagesFor } from '../messages.ts';
 import { keyIdOfName, type OperatorActor } from '../operator-identity.ts';
@@ -155,7 +156,7 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
       block(
         fill(t.lines.mailArrived, { at: at(e.detail.held ? request.receivedAt : e.at) }),
         row('sha256', e.detail.sha256),
-        row('verdicts', Object.entries(e.detail.verdicts).map(([check, verdict]) => `${words(t.verdictChecks, check)} — ${words(t.verdicts, verdict)}`).join('; ')),
+        row('verdicts', Object.entries(e.detail.verdicts).map(([check, verdict]) => `${words(t.verdictChecks, check)} — ${verdictWords(e.detail, check, verdict)}`).join('; ')),
         row('outcome', words(t.mailOutcomes, e.detail.outcome)),
         // Those listed and those counted only (the raw mail holds them): how many the mail held.
         row('attachments', String((e.detail.attachments?.length ?? 0) + (e.detail.attachments ? (e.detail.moreAttachments ?? 0) : 0))),
@@ -166,6 +167,15 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
     const files = formFiles.length ? [row('formFiles', `${formFiles.length} (${formFiles.map((f) => new Intl.NumberFormat(language).format(f.size)).join(', ')})`)] : [];
     const noRawMessage = isEnteredChannel(request.channel) ? fill(t.lines.noRawMessageEntered, { channel: m.requestChannel(request.channel) }) : t.values.noRawMessage;
     return mails.length ? [first, ...mails, ...files] : [first, row('sha256', noRawMessage), ...files];
+  }
+
+  /**
+   * A check's verdict in words. Mail held because no check vouched for its sender (and not disowned by DMARC) passed
+   * SPF or DKIM for another domain than the sender's, if at all: said so, not a bare "passed" beside the reason it was held.
+   */
+  function verdictWords(detail: { verdicts: SesVerdicts; held?: string }, check: string, verdict: string): string {
+    const forAnother = detail.held === 'unauthenticated' && detail.verdicts.dmarc !== 'FAIL' && (check === 'spf' || check === 'dkim') && verdict === 'PASS';
+    return forAnother ? t.values.passedNotForSender : words(t.verdicts, verdict);
   }
 
   function deadlineParagraphs(): string[] {

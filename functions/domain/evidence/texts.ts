@@ -32,7 +32,7 @@ const LABELS = [
 const VALUES = [
   'web', 'email', 'phone', 'post', 'in_person', 'statute', 'defaultTerm', 'operatorTerm', 'approved', 'refused', 'notARequest', 'yes', 'no', 'none', 'noRawMessage', 'linkByMail', 'attestedByOperator',
   ...HELD_REASONS,
-  'notVerified', 'noDecision', 'noSources', 'noProcessors', 'noMail', 'notAnswered', 'closedAsNotARequest', 'noWordsMailed', 'termNotApplied', 'notAnchored', 'writtenBasis', 'kept', 'webhook', 'noResultAfterRetries',
+  'notVerified', 'noDecision', 'noSources', 'noProcessors', 'noMail', 'notAnswered', 'closedAsNotARequest', 'noWordsMailed', 'termNotApplied', 'passedNotForSender', 'notAnchored', 'writtenBasis', 'kept', 'webhook', 'noResultAfterRetries',
 ] as const;
 
 const LINE_PLACEHOLDERS = {

@@ -166,13 +166,27 @@ interface HeldMailRow {
   senderName?: string;
   subject: string;
   verdicts: Record<string, string>;
+  passedFor?: { spf: string[]; dkim: string[] };
   size: number;
   admitting?: { by: string; at: string };
 }
 
+/**
+ * A check's verdict, with the domains a pass was for; mail held because no check vouched for its sender (DMARC not
+ * disowning it) passed only for another domain than the sender's, and says so.
+ */
+function checkLine(m: HeldMailRow, check: 'spf' | 'dkim' | 'dmarc'): string {
+  const verdict = `${check.toUpperCase()} ${m.verdicts[check]}`;
+  if (check === 'dmarc' || m.verdicts[check] !== 'PASS') return verdict;
+  const domains = m.passedFor?.[check].join(', ');
+  const notTheSenders = m.reason === 'unauthenticated' && m.verdicts.dmarc !== 'FAIL';
+  const senderDomain = m.sender.slice(m.sender.lastIndexOf('@') + 1);
+  return `${verdict}${domains ? ` for ${domains}` : ''}${notTheSenders ? ` (not the sender's domain ${senderDomain})` : ''}`;
+}
+
 /** One held mail on one line: when, why, from whom, about what, the checks, its size — and the id to act on it by. */
 const heldLine = (m: HeldMailRow) =>
-  `${m.sesMessageId}  ${m.arrivedAt}  ${m.reason.padEnd(15)} ${m.senderName ? `${m.senderName} <${m.sender}>` : m.sender}  «${m.subject}»  SPF ${m.verdicts.spf} DKIM ${m.verdicts.dkim} DMARC ${m.verdicts.dmarc}  ${m.size} bytes${m.admitting ? `  (being made a request by ${m.admitting.by} since ${m.admitting.at})` : ''}`;
+  `${m.sesMessageId}  ${m.arrivedAt}  ${m.reason.padEnd(15)} ${m.senderName ? `${m.senderName} <${m.sender}>` : m.sender}  «${m.subject}»  ${checkLine(m, 'spf')} ${checkLine(m, 'dkim')} ${checkLine(m, 'dmarc')}  ${m.size} bytes${m.admitting ? `  (being made a request by ${m.admitting.by} since ${m.admitting.at})` : ''}`;
 
 /** Every held mail (the API gives them 100 a page, the latest first). */
 async function allHeldMail(): Promise<{ status: number; json: Record<string, unknown> }> {

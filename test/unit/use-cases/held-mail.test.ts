@@ -42,8 +42,8 @@ describe('held mail', () => {
       keepDays: HELD_MAIL_KEEP_DAYS,
       timeZone: 'Asia/Almaty',
       mails: [
-        { sesMessageId: 'ses-h2', arrivedAt: new Date(NOW.getTime() + 60_000).toISOString(), reason: 'unauthenticated', sender: 'erlan@mail.example', subject: 'Мои данные', verdicts: { ...PASS, dkim: 'FAIL', dmarc: 'FAIL' }, size: expect.any(Number) },
-        { sesMessageId: 'ses-h1', arrivedAt: NOW.toISOString(), reason: 'unauthenticated', sender: 'dana@mail.example', senderName: 'Дана Сейтова', subject: 'Удаление данных', verdicts: NOBODY_VOUCHES, size: first.byteLength },
+        { sesMessageId: 'ses-h2', arrivedAt: new Date(NOW.getTime() + 60_000).toISOString(), reason: 'unauthenticated', sender: 'erlan@mail.example', subject: 'Мои данные', verdicts: { ...PASS, dkim: 'FAIL', dmarc: 'FAIL' }, passedFor: { spf: [], dkim: [] }, size: expect.any(Number) },
+        { sesMessageId: 'ses-h1', arrivedAt: NOW.toISOString(), reason: 'unauthenticated', sender: 'dana@mail.example', senderName: 'Дана Сейтова', subject: 'Удаление данных', verdicts: NOBODY_VOUCHES, passedFor: { spf: [], dkim: [] }, size: first.byteLength },
       ],
     });
     expect((await inbox(s.deps, {})).heldMail).toBe(2);
