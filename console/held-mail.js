@@ -17,9 +17,25 @@ function size(texts, bytes) {
   return format.format(megabytes ? bytes / (1024 * 1024) : Math.max(0.1, bytes / 1024));
 }
 
-/** Each check SES made on the mail, in words: which passed, which failed, which had no answer. */
-function checks(texts, verdicts) {
-  return el('ul', { class: 'checks' }, CHECKS.map((check) => el('li', {}, texts.t('heldMail.check', { check: check.toUpperCase(), verdict: texts.maybe(`heldMail.verdict${verdicts[check]}`, {}, verdicts[check]) }))));
+/**
+ * Each check SES made on the mail, in words: which passed (for which domain), which failed, which had no answer.
+ * Mail held because no check vouched for its sender, and not disowned by DMARC, had SPF pass for another domain than
+ * the sender's: said so, beside the domain it was for, so "passed" does not read as vouching for the sender.
+ */
+function checks(texts, mail) {
+  const { verdicts, passedFor = {} } = mail;
+  const notTheSenders = mail.reason === 'unauthenticated' && verdicts.dmarc !== 'FAIL';
+  const domain = mail.sender.slice(mail.sender.lastIndexOf('@') + 1);
+  const line = (check) => {
+    const values = { check: check.toUpperCase(), domain, domains: (passedFor[check] ?? []).join(', ') };
+    // SPF's pass names its domain (the envelope sender SES checked); a signature's never does: the receipt does not say whose.
+    if (verdicts[check] === 'PASS' && check === 'spf') {
+      if (notTheSenders) return texts.t(values.domains ? 'heldMail.checkPassedForOther' : 'heldMail.checkPassedNotSenders', values);
+      if (values.domains) return texts.t('heldMail.checkPassedFor', values);
+    }
+    return texts.t('heldMail.check', { check: values.check, verdict: texts.maybe(`heldMail.verdict${verdicts[check]}`, {}, verdicts[check]) });
+  };
+  return el('ul', { class: 'checks' }, CHECKS.map((check) => el('li', {}, line(check))));
 }
 
 /** What the operator may do with one mail: make it a request (join a reply to its request), or dismiss it; each says which mail it acts on. */
@@ -63,7 +79,7 @@ function table(texts, mails, may, act, timeZone) {
       el('td', {}, reasonFor(texts, mail)),
       el('th', { scope: 'row', id: `${row}-from` }, mail.senderName ? [personText(mail.senderName), el('br'), mail.sender] : mail.sender),
       el('td', { id: `${row}-subject`, class: 'subject' }, mail.subject ? personText(mail.subject) : texts.t('heldMail.noSubject')),
-      el('td', {}, checks(texts, mail.verdicts)),
+      el('td', {}, checks(texts, mail)),
       el('td', {}, size(texts, mail.size)),
       el(
         'td',

@@ -1,5 +1,6 @@
 // Drives the sign-in page (/console/sign-in) through Cognito's flow: password, new password, TOTP.
 import { cognito, config, storeTokens } from '/console/auth.js';
+import { chooseLanguage } from '/console/texts.js';
 
 const texts = JSON.parse(document.getElementById('sign-in-texts').textContent);
 const alert = document.getElementById('sign-in-problem');
@@ -48,6 +49,8 @@ function destination() {
 async function advance(result) {
   if (result.AuthenticationResult) {
     storeTokens(result.AuthenticationResult);
+    // The language the operator signed in in is the console's from now on (they may change it there).
+    chooseLanguage(document.documentElement.lang);
     problem('');
     document.getElementById('signed-in').hidden = false;
     for (const name of steps) document.getElementById('step-' + name).hidden = true;

@@ -1,3 +1,4 @@
+import type { PassedFor } from './email/authentication.ts';
 import type { SesVerdicts } from './email/types.ts';
 
 /**
@@ -42,6 +43,11 @@ export interface HeldMail {
   subject: string;
   /** The mail server's checks: why no check vouched for the sender, where that is the reason. */
   verdicts: SesVerdicts;
+  /**
+   * The domains SPF and DKIM passed for (the envelope's, a signature's): a pass shown beside "no check vouched for
+   * the sender" names the domain it was for. Absent on mail held before they were kept.
+   */
+  passedFor?: PassedFor;
   /** The raw message's size in bytes: the operator sees what the download is before asking for it. */
   size: number;
   /** Present for a reply naming a request: admitted, it joins that request instead of making one. */

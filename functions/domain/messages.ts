@@ -17,6 +17,11 @@ const MAIL_PLACEHOLDERS = {
   receipt: ['reference', 'operator', 'receivedAt', 'types', 'dueAt', 'rule', 'link', 'expiresAt', 'contact'],
   receiptUnclear: ['reference', 'operator', 'receivedAt', 'dueAt', 'rule', 'link', 'expiresAt', 'contact'],
   /**
+   * The receipt of mail whose erasure or withdrawal names particular data (erasesParticularData): it said what it
+   * asks for, and a person at the company reads it before anything is destroyed.
+   */
+  receiptParticular: ['reference', 'operator', 'receivedAt', 'dueAt', 'rule', 'link', 'expiresAt', 'contact'],
+  /**
    * The receipt of a request taken by phone, post or in person whose identity the operator checked: its address counts
    * as confirmed from entry (the person gave it to the operator), so it is mailed with no link and greets by name.
    */
@@ -152,9 +157,9 @@ const REVIEW_REASON_PLACEHOLDERS = {
 
 const PAGE_PLACEHOLDERS = {
   formTitle: [], formIntro: [], typeLabel: [], emailLabel: [], nameLabel: [], messageLabel: [], messageHint: ['max'], changesLegend: [], languageLabel: [], submit: [],
-  submitted: ['reference', 'dueAt'], confirmTitle: [],
+  submitted: ['reference', 'dueAt'], confirmTitle: [], confirmTitleSeveral: [],
   confirmRequest: ['reference', 'types', 'channel', 'receivedAt', 'dueAt'], confirmUnclassified: ['reference', 'types', 'channel', 'receivedAt', 'dueAt'], confirmFields: ['type', 'fields'],
-  confirmIntro: [], confirmChoose: [], confirmOnce: [], confirmButton: [], confirmed: ['reference', 'dueAt'], confirmedSeveral: [], confirmedDue: ['reference', 'types', 'dueAt'], confirmedNotOthers: ['references'], confirmNothingTicked: [], confirmUnreadable: [],
+  confirmIntro: [], confirmChoose: [], confirmOnce: [], confirmButton: [], confirmed: ['reference', 'dueAt'], confirmedSeveral: [], confirmedDue: ['reference', 'types', 'dueAt'], confirmedNotOther: ['reference'], confirmedNotOthers: ['references'], confirmNothingTicked: [], confirmUnreadable: [],
   disownIntro: [], disownOneIntro: [], disownButton: [], disownOneButton: [], disowned: ['references'], invalidLink: ['contact'], linkIncomplete: ['contact'], error: ['message'],
   problemsIntro: [], problemTypes: [], problemEmail: ['max'], problemName: ['max'], problemMessage: ['max'], problemClaimMessage: [], problemCorrectionMessage: [], problemLanguage: [], problemFormBody: [], problemFormTooManyFields: ['limit'], problemFormTooLong: ['limit'],
   attachmentsLabel: [], attachmentsHint: ['files', 'types', 'size', 'total'], problemAttachmentsTooMany: ['files'], problemAttachmentTooLarge: ['name', 'size'],
@@ -179,7 +184,7 @@ export type ReviewReasonKind = keyof typeof REVIEW_REASON_PLACEHOLDERS;
 export type PackageText = (typeof PACKAGE_TEXTS)[number];
 
 /** The derbes commands an alert offers, each with a label in the operator's language. */
-export const COMMAND_LABELS = ['pending', 'approve', 'classify', 'deny', 'show', 'write', 'done'] as const;
+export const COMMAND_LABELS = ['pending', 'approve', 'classify', 'deny', 'notARequest', 'show', 'write', 'done'] as const;
 export type CommandLabel = (typeof COMMAND_LABELS)[number];
 /** The consent ledger's events as the person reads them; `withdrawnNeverGiven`, a withdrawal of a consent never given (givenBefore). */
 const CONSENT_EVENTS = ['granted', 'withdrawn', 'withdrawnNeverGiven', 'prolonged', 'expired'] as const;

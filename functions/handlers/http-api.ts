@@ -279,7 +279,7 @@ async function confirm(event: APIGatewayProxyEventV2, asPage: boolean): Promise<
     const chosen = chosenReferences(references);
     if (asPage && chosen?.length === 0) {
       const m = await loadMessages(language);
-      return html(400, messagePage(language, m.page('confirmTitle'), m.page('confirmNothingTicked'), true));
+      return html(400, messagePage(language, m.page('confirmTitleSeveral'), m.page('confirmNothingTicked'), true));
     }
     const { confirmed, notConfirmed } = await confirmVerification(deps, code, chosen);
     logger.info('verification confirmed', { references: confirmed, notConfirmed });

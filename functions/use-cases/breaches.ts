@@ -262,19 +262,30 @@ export async function recordFiling(deps: Deps, breachId: string, input: { jurisd
   });
 }
 
-/** The mail one affected person receives, in their language, with the operator's approved words. */
-export async function personNoticeMail(deps: Pick<Dependencies, 'profile'>, breach: Breach, subject: Pick<AffectedSubject, 'name' | 'language'>, operatorText: string) {
-  const { texts, fill, date } = await loadBreachTexts(subject.language);
+/**
+ * The data involved as a person reading `language` is told it: the operator's list in that language, else the
+ * register's categories where that is the profile's default language (the operator writes the register in it).
+ */
+function dataInvolved(deps: Pick<Dependencies, 'profile'>, breach: Breach, given: Partial<Record<Language, string[]>> | undefined, language: Language): string[] | undefined {
+  return given?.[language] ?? (language === deps.profile.defaultLanguage ? breach.dataCategories : undefined);
+}
+
+/** The mail one affected person receives, in their language, with the operator's approved words and the data involved. */
+export async function personNoticeMail(deps: Pick<Dependencies, 'profile'>, breach: Breach, subject: Pick<AffectedSubject, 'name' | 'language'>, operatorText: string, data: readonly string[]) {
+  const { texts, fill, date, list } = await loadBreachTexts(subject.language);
   const zone = breach.notices[0]?.deadline.timeZone ?? deps.profile.jurisdiction;
+  const operator = localize(deps.profile.operator.name, subject.language);
   const values = {
     reference: breach.id,
     greetingName: subject.name ? `, ${subject.name}` : '',
-    operator: localize(deps.profile.operator.name, subject.language),
+    operator,
     detectedAt: date(breach.detectedAt, zone),
+    data: list(data),
     operatorText,
     contact: deps.profile.operator.contactEmail,
   };
-  return { subject: fill(texts.personMail.subject, values), text: fill(texts.personMail.body, values) };
+  // The sender's name in the mail's language, as every mail to a person has it.
+  return { subject: fill(texts.personMail.subject, values), text: fill(texts.personMail.body, values), fromName: operator };
 }
 
 /** Languages the affected people read, from their entries (every page). */
@@ -287,8 +298,15 @@ export async function previewPersonNotice(deps: Deps, breachId: string, input: u
   const breach = await deps.breaches.get(breachId);
   const texts = z.partial(breachSchemas().PersonNoticeInputSchema).safeParse(input ?? {});
   const given = (texts.success ? texts.data.texts : undefined) ?? breach.personNotice?.texts ?? {};
+  const givenData = (texts.success ? texts.data.dataCategories : undefined) ?? breach.personNotice?.dataCategories;
   const languages = [...(await languagesInUse(deps, breachId))];
-  return Promise.all(languages.map(async (language) => ({ language, ...(await personNoticeMail(deps, breach, { name: '…', language }, given[language] ?? `[${language}: your text here]`)) })));
+  return Promise.all(
+    languages.map(async (language) => {
+      const data = dataInvolved(deps, breach, givenData, language) ?? [`[${language}: the data involved]`];
+      const { subject, text } = await personNoticeMail(deps, breach, { name: '…', language }, given[language] ?? `[${language}: your text here]`, data);
+      return { language, subject, text };
+    }),
+  );
 }
 
 /**
@@ -300,15 +318,20 @@ export async function approvePersonNotice(deps: Deps & Pick<Dependencies, 'maile
   if (!parsed.success) throw new ValidationError(toFieldProblems(parsed.error.issues), 'person notice');
   const languages = await languagesInUse(deps, breachId);
   if (!languages.size) throw new ConflictError(`breach ${breachId} has no affected person with an e-mail address yet; add them first`);
-  const lacking = [...languages].filter((language) => !parsed.data.texts[language]);
-  if (lacking.length) {
-    throw new ValidationError(lacking.map((language) => ({ field: `texts.${language}`, message: `affected people read ${language}; give the text in ${language}` })), 'person notice');
-  }
+  const recorded = await deps.breaches.get(breachId);
+  const dataCategories = Object.fromEntries([...languages].map((language) => [language, dataInvolved(deps, recorded, parsed.data.dataCategories, language)]));
+  const problems = [...languages].flatMap((language) => [
+    ...(parsed.data.texts[language] ? [] : [{ field: `texts.${language}`, message: `affected people read ${language}; give the text in ${language}` }]),
+    ...(dataCategories[language]
+      ? []
+      : [{ field: `dataCategories.${language}`, message: `affected people read ${language}; name the data involved in ${language} (the register's categories stand for ${deps.profile.defaultLanguage}, the profile's default language)` }]),
+  ]);
+  if (problems.length) throw new ValidationError(problems, 'person notice');
   const breach = await updateWithRetry(deps, breachId, (current) => {
     if (current.personNotice) throw new ConflictError(`the mail to the affected people of ${breachId} was already approved at ${current.personNotice.approvedAt}`);
     const sha256 = Object.fromEntries(Object.entries(parsed.data.texts).map(([language, text]) => [language, createHash('sha256').update(text).digest('hex')]));
     return {
-      next: { ...current, personNotice: { approvedAt: deps.clock.now().toISOString(), texts: parsed.data.texts } },
+      next: { ...current, personNotice: { approvedAt: deps.clock.now().toISOString(), texts: parsed.data.texts, dataCategories: dataCategories as Record<Language, string[]> } },
       events: [{ type: 'breach.person_notice_approved', detail: { languages: Object.keys(parsed.data.texts), sha256 } }],
     };
   });
@@ -346,10 +369,11 @@ export async function sendPersonNotices(
         held.push({ ...subject, delivery: { status: 'pending', heldSince } });
         continue;
       }
-      const mail = await personNoticeMail(deps, breach, subject, approved.texts[subject.language] ?? '');
+      // A notice approved before it named the data involved names the register's categories.
+      const mail = await personNoticeMail(deps, breach, subject, approved.texts[subject.language] ?? '', approved.dataCategories?.[subject.language] ?? breach.dataCategories);
       const messageId = `<${breach.id}.breach.${subject.key.slice(0, 16)}@${mailDomain(deps.profile)}>`;
       try {
-        await deps.mailer.send({ to: subject.email!, subject: mail.subject, text: mail.text, messageId });
+        await deps.mailer.send({ to: subject.email!, subject: mail.subject, text: mail.text, fromName: mail.fromName, messageId });
       } catch (error) {
         await deps.breaches.setDelivery(breach.id, subject.key, 'sending', { status: 'failed', at: deps.clock.now().toISOString(), error: (error as Error).name });
         await deps.audit.append(breach.id, { type: 'breach.person_notice_failed', detail: { subject: subject.key, error: (error as Error).name } });

@@ -94,7 +94,7 @@ const MAX_ECHOED_SUBJECT_CHARS = 200;
 const REPLY_PREFIXES = /^(?:\s*(?:re|aw|sv|ответ|отв|жауап)\s*(?:\[\d+\])?\s*:\s*)+/iu;
 
 /** The receipts: where the person did not write, the first mail of the request's thread. */
-const RECEIPTS: ReadonlySet<MailTemplate> = new Set(['receipt', 'receiptUnclear', 'receiptEntered', 'receiptEnteredLink']);
+const RECEIPTS: ReadonlySet<MailTemplate> = new Set(['receipt', 'receiptUnclear', 'receiptParticular', 'receiptEntered', 'receiptEnteredLink']);
 
 /**
  * The mails of one request make one thread in the person's client. Each names in References the mail the thread
@@ -175,6 +175,7 @@ function operatorCommands(request: Pick<DataSubjectRequest, 'id' | 'types' | 'ch
     // Types given with an approval classify the request (decide); one with none cannot be approved.
     classify: `npx derbes decisions approve ${reference} --type … --answer "…"`,
     deny: `npx derbes decisions deny ${reference} --reason "…" --basis "…"`,
+    notARequest: `npx derbes decisions not-a-request ${reference} --text "…"`,
     show: `npx derbes requests show ${reference}`,
     write: `npx derbes requests write ${reference} --text "…"`,
   };
@@ -224,8 +225,9 @@ export async function alertOperator(
   const alert = m.alert(kind, values);
   const wanted = COMMANDS[kind];
   const offered = wanted === 'by status' ? (request.status === 'AWAITING_DECISION' ? DECISION_COMMANDS : ['show' as const]) : wanted;
-  // Mail nobody could classify is approved only with its types: the command that gives them, instead of the bare approval.
-  const labels = request.types.length ? offered : offered.map((label) => (label === 'approve' ? 'classify' : label));
+  // Mail nobody could classify is approved only with its types: the command that gives them, instead of the bare
+  // approval; and it may be no request at all: the command that closes it as such, beside the refusal.
+  const labels = request.types.length ? offered : offered.flatMap((label): OfferedCommand[] => (label === 'approve' ? ['classify'] : label === 'deny' ? ['deny', 'notARequest'] : [label]));
   const commands = operatorCommands(request);
   // The types to choose from, one a line under the command that takes them: the id to pass, and what it is.
   const typeLines = REQUEST_TYPES.map((type) => `    ${type} — ${m.kindName(type)}`);

@@ -230,7 +230,7 @@ export async function receiveEmail(
   const hold = async (reason: HeldReason, mail: Extract<IntakeDecision, { kind: 'request' | 'reply' }>, reply?: HeldReply): Promise<EmailOutcome> => {
     const now = deps.clock.now();
     await deps.heldMail.hold(
-      { sesMessageId, arrivedAt: now.toISOString(), reason, sender: mail.sender, ...(mail.senderName && { senderName: mail.senderName }), subject: mail.subject, verdicts, size: raw.byteLength, ...(reply && { reply }) },
+      { sesMessageId, arrivedAt: now.toISOString(), reason, sender: mail.sender, ...(mail.senderName && { senderName: mail.senderName }), subject: mail.subject, verdicts, passedFor: mail.passedFor, size: raw.byteLength, ...(reply && { reply }) },
       new Date(now.getTime() + HELD_MAIL_KEEP_DAYS * 86_400_000),
     );
     await deps.audit.appendInboundMail(sesMessageId, received('held', { reason, authFailures: [...mail.authFailures] }));

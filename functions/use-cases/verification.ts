@@ -58,7 +58,13 @@ const windowMsOf = (deps: Pick<Dependencies, 'profile'>) => deps.profile.limits.
  * instead of listing no types. One the operator entered says how the person made it, not "sent in the name of this
  * address".
  */
-const receiptTemplate = (request: DataSubjectRequest): MailTemplate => (request.entry ? 'receiptEnteredLink' : request.types.length ? 'receipt' : 'receiptUnclear');
+/**
+ * The receipt a request gets: one the operator entered says how the person made it, not "sent in the name of this
+ * address"; mail nobody could classify says a person reads it — and mail asking to delete particular data, that a
+ * person reads it before anything is destroyed.
+ */
+const receiptTemplate = (request: DataSubjectRequest): MailTemplate =>
+  request.entry ? 'receiptEnteredLink' : request.types.length ? 'receipt' : request.unclearBecause === 'particularData' ? 'receiptParticular' : 'receiptUnclear';
 
 /**
  * The request waits for verification from now on: RECEIVED → AWAITING_VERIFICATION (found moved already when the step
@@ -448,7 +454,7 @@ async function mailClosing(deps: Dependencies, request: DataSubjectRequest): Pro
   await mailUnverified(deps, request, 'closedUnverified', await deps.personKey(request.email), {});
 }
 
-const RECEIPTS = ['receipt', 'receiptUnclear', 'receiptEnteredLink'];
+const RECEIPTS = ['receipt', 'receiptUnclear', 'receiptParticular', 'receiptEnteredLink'];
 
 /**
  * Whether the request's own link went out, or is going out: its step records `verification.requested` in the same

@@ -141,17 +141,21 @@ describe('breach register, end to end', () => {
   it('mails each affected person once, in their language, after the operator approves the text', async () => {
     const lacking = await api('POST', `/operator/breaches/${reference}/person-notice`, { texts: { ru: 'Смените пароль.' } });
     expect(lacking.status).toBe(400);
-    expect(lacking.body.fields).toEqual([expect.objectContaining({ field: 'texts.kk' })]);
+    expect(lacking.body.fields).toEqual([expect.objectContaining({ field: 'texts.kk' }), expect.objectContaining({ field: 'dataCategories.kk' })]);
     const preview = await api('POST', `/operator/breaches/${reference}/person-notice/preview`, { texts: { kk: 'Құпиясөзіңізді ауыстырыңыз.' } });
     expect(preview.body.mails.map((m: { language: string }) => m.language).sort()).toEqual(['kk', 'ru']);
     expect(sink.messages.filter((m) => m.subject.includes(reference))).toHaveLength(0);
 
-    const approved = await api('POST', `/operator/breaches/${reference}/person-notice`, { texts: { ru: 'Рекомендуем сменить пароль.', kk: 'Құпиясөзіңізді ауыстыруды ұсынамыз.' } });
+    const approved = await api('POST', `/operator/breaches/${reference}/person-notice`, { texts: { ru: 'Рекомендуем сменить пароль.', kk: 'Құпиясөзіңізді ауыстыруды ұсынамыз.' }, dataCategories: { kk: ['аты-жөні', 'ЖСН', 'телефон нөмірі'] } });
     expect(approved.status).toBe(200);
     expect(approved.body.sentNow).toBe(2);
     const kk = await sink.waitFor((m) => m.to.includes(NURLAN));
     expect(kk.subject).toBe(`[${reference}] Дербес деректеріңіздің қауіпсіздігі бұзылды`);
     expect(kk.text).toContain('Сәлеметсіз бе, Абенов Нурлан');
+    expect(kk.text).toContain('Оқиға қамтыған деректер: аты-жөні, ЖСН, телефон нөмірі.');
+    // The sender's name in the mail's language, as an encoded word.
+    const fromName = /=\?UTF-8\?B\?([^?]+)\?=/.exec(kk.headers.find((h) => h.key === 'from')?.value ?? '')?.[1];
+    expect(Buffer.from(fromName ?? '', 'base64').toString('utf8')).toBe('«Демо Дербес» ЖШС');
     expect(kk.text).toContain('Құпиясөзіңізді ауыстыруды ұсынамыз.');
     expect(kk.text).not.toMatch(/Hello|breach|Нарушение/);
     const ru = await sink.waitFor((m) => m.to.includes(GULNARA));
@@ -161,7 +165,7 @@ describe('breach register, end to end', () => {
     // The scheduled watch sends nothing more to them, and a second approval is refused.
     await watchBreaches(depsAt(new Date()));
     expect(sink.messages.filter((m) => m.to.includes(NURLAN) || m.to.includes(GULNARA))).toHaveLength(2);
-    expect((await api('POST', `/operator/breaches/${reference}/person-notice`, { texts: { ru: 'x', kk: 'y' } })).status).toBe(409);
+    expect((await api('POST', `/operator/breaches/${reference}/person-notice`, { texts: { ru: 'x', kk: 'y' }, dataCategories: { kk: ['z'] } })).status).toBe(409);
     const shown = await api('GET', `/operator/breaches/${reference}`);
     expect(shown.body.deliveries).toEqual({ sent: 2 });
     expect(shown.body.audit.filter((e: { type: string }) => e.type === 'breach.person_notified')).toHaveLength(2);

@@ -100,7 +100,9 @@ describe('operators sign in to the console', () => {
     await viewer.goto(`${system.url}/console/request?ref=${reference}`);
     await viewer.waitForSelector('#actions');
     expect(await viewer.locator('main form').count()).toBe(0);
-    expect(await viewer.textContent('main')).toMatch(/Your role lets you read requests|Ваша роль позволяет читать запросы|Сіздің рөліңіз сұрауларды оқуға/);
+    // The language picked on the sign-in page is the console's.
+    expect(await viewer.getAttribute('html', 'lang')).toBe('kk');
+    expect(await viewer.textContent('main')).toMatch(/Сіздің рөліңіз сұрауларды оқуға/);
     expect(await viewer.locator('a[href="/console/enter"]').count()).toBe(0);
 
     const receipt = await sink.waitFor((m) => m.to.includes(claimant) && m.subject.includes(reference));

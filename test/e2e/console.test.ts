@@ -267,7 +267,7 @@ describe('the operator\'s console', () => {
     expect(await page.textContent('#main')).toContain('телефонмен');
     // The person gets the receipt at the address they gave, in the language chosen for them: reference, due date, no link.
     const receipt = await sink.waitFor((m) => m.to.includes('phone.caller@example.kz') && m.subject.includes(reference));
-    expect(receipt.text).toContain(`Өтініш нөмірі: ${reference}`);
+    expect(receipt.text).toContain(`Сұрау нөмірі: ${reference}`);
     // Entered within the safety margin of that date (an evening three working days on), the receipt says it cannot be
     // kept and gives the date it promises instead.
     expect(receipt.text).toMatch(detail.entry.promisedBy ? /Заң бойынша жауап берудің соңғы мерзімі — .+ Жауапты .+ дейін жібереміз/s : /Жауап берудің соңғы мерзімі: /);

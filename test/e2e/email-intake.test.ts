@@ -332,7 +332,7 @@ describe('mail to the support address of I-License', () => {
     expect(detail.types).toEqual(['erasure']);
     expect(detail.language).toBe('kk');
     const receipt = await sink.waitFor((m) => m.to.includes(AIZHAN) && reference(m) === ref && m.subject.endsWith('Сұрауыңыз алынды — оны растаңыз'));
-    expect(receipt.text).toContain(`Өтініш нөмірі: ${ref}`);
+    expect(receipt.text).toContain(`Сұрау нөмірі: ${ref}`);
     expect(receipt.text).toContain(': дербес деректерді жою.');
     expect(receipt.text).toContain('Сәлеметсіз бе');
     expect(receipt.text).toContain('/verify?code=');

@@ -92,6 +92,13 @@ const BREACH = {
   responsible: { name: 'Ержан', email: 'security@vnedrah.example' },
 };
 
+/** The breach's data categories as each person reads them (the register's are written once). */
+const BREACH_DATA = {
+  ru: ['ФИО', 'телефон', 'адрес электронной почты'],
+  kk: ['аты-жөні', 'телефон нөмірі', 'электрондық пошта мекенжайы'],
+  en: ['full name', 'phone number', 'e-mail address'],
+};
+
 /** What the operator writes, in the person's language (their own words, as they would type them). */
 const OPERATOR_WORDS: Record<'answer' | 'claimAnswer' | 'refusalReason' | 'claimRefusalReason' | 'extensionReason' | 'question' | 'breach' | 'notARequest', Localized> = {
   breach: {
@@ -172,7 +179,7 @@ async function createRequest(
   language: Language,
   types: RequestType[],
   changes?: Record<string, string>,
-  byMail?: Pick<DataSubjectRequest, 'message' | 'firstMail'>,
+  byMail?: Pick<DataSubjectRequest, 'message' | 'firstMail' | 'unclearBecause'>,
   entered?: Pick<DataSubjectRequest, 'channel' | 'entry' | 'verifiedAt'>,
 ): Promise<DataSubjectRequest> {
   const deps = system.deps;
@@ -521,7 +528,7 @@ const CASES: readonly Case[] = [
       await confirmed(system, id);
       const { breach } = await recordBreach(system.deps, BREACH);
       await addAffectedSubjects(system.deps, breach.id, { find: [golden.person] });
-      await approvePersonNotice(system.deps, breach.id, { texts: OPERATOR_WORDS.breach });
+      await approvePersonNotice(system.deps, breach.id, { texts: OPERATOR_WORDS.breach, dataCategories: BREACH_DATA });
     },
   },
   {
@@ -552,7 +559,20 @@ const CASES: readonly Case[] = [
   // Someone we hold nothing of, who never gave a consent, asks to see her data, withdraws her consent and opts out:
   // nothing is held, her refusal is recorded for the future, and the processors are told in case they hold something.
   { ...answerCase('answer-access-withdrawal-opt-out-nothing-held', ['access', 'consent_withdrawal', 'marketing_opt_out']), person: 'nobody', noConsentBefore: true, profiles: ['vnedrah'] },
+  {
+    // Mail asking to delete particular data: its receipt says that a person reads it before anything is destroyed.
+    name: 'receipt-particular-data',
+    profiles: ['demo'],
+    run: async (system, id, language, golden) => {
+      const firstMail = { messageId: `<particular.${id}@mail.example>`, subject: PARTICULAR_DATA[language], authenticated: false };
+      await createRequest(system, id, { email: golden.person, name: golden.name }, language, [], undefined, { message: PARTICULAR_DATA[language], firstMail, unclearBecause: 'particularData' });
+      await receipt(system, id);
+    },
+  },
 ];
+
+/** A person's mail asking to delete one particular item of their data. */
+const PARTICULAR_DATA: Localized = { ru: 'Удалите, пожалуйста, мою фотографию с сайта', kk: 'Сайттағы суретімді өшіріңізші', en: 'Please delete my photo from your website' };
 
 /** An operator enters a request taken by phone, post or in person, as the console does: stored under the case's reference. */
 async function enter(system: MemorySystem, id: string, input: Record<string, unknown>): Promise<DataSubjectRequest> {

@@ -91,7 +91,7 @@ describe('breach mail and the per-address mail budget', () => {
   it('holds the mail of an address whose budget is spent, records it once, and sends it once the budget frees', async () => {
     const { deps, mailer, audit, breach, setNow } = await breachWithTwoPeople();
     await spendBudget(deps, FLOODED, hours(0));
-    await approvePersonNotice(deps, breach.id, { texts: { ru: 'Мы заменили пароли.', kk: 'Біз құпиясөздерді ауыстырдық.' } });
+    await approvePersonNotice(deps, breach.id, { texts: { ru: 'Мы заменили пароли.', kk: 'Біз құпиясөздерді ауыстырдық.' }, dataCategories: { kk: ['аты-жөні', 'телефон нөмірі'] } });
     expect(mailsTo(mailer, QUIET)).toHaveLength(1);
     expect(mailsTo(mailer, FLOODED)).toHaveLength(0);
     expect((await breachView(deps, await deps.breaches.get(breach.id))).deliveries).toEqual({ sent: 1, held: 1 });
@@ -121,7 +121,7 @@ describe('breach mail and the per-address mail budget', () => {
   it('tells the operator and the responsible person once when a notice stays held longer than the window', async () => {
     const { deps, mailer, audit, breach, setNow } = await breachWithTwoPeople();
     await spendBudget(deps, FLOODED, hours(0));
-    await approvePersonNotice(deps, breach.id, { texts: { ru: 'Мы заменили пароли.', kk: 'Біз құпиясөздерді ауыстырдық.' } });
+    await approvePersonNotice(deps, breach.id, { texts: { ru: 'Мы заменили пароли.', kk: 'Біз құпиясөздерді ауыстырдық.' }, dataCategories: { kk: ['аты-жөні', 'телефон нөмірі'] } });
     await spendBudget(deps, FLOODED, hours(24.2));
     setNow(hours(24.5));
     await watchBreaches(deps);

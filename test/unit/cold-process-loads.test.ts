@@ -45,7 +45,7 @@ describe('a use case in a process that has loaded nothing yet', () => {
     let m = await cold<typeof import('../../functions/use-cases/breaches.ts')>('../../functions/use-cases/breaches.ts');
     await m.previewPersonNotice(s.deps, breach.id, {});
     m = await cold('../../functions/use-cases/breaches.ts');
-    await m.approvePersonNotice(s.deps, breach.id, { texts: { kk: 'Мәтін', en: 'Text' } });
+    await m.approvePersonNotice(s.deps, breach.id, { texts: { kk: 'Мәтін', en: 'Text' }, dataCategories: { kk: ['аты-жөні'], en: ['full name'] } });
   });
   it('breach watch alert', async () => {
     const s = kkDemo();

@@ -95,6 +95,8 @@ describe('the page of a link several requests wait on', () => {
     await threeOnOneLink('en');
     const { page } = await call('GET', { code: CODE, lang: 'en' });
     expect(page).toContain('<legend>Several requests were sent in the name of this address. Tick the ones you sent yourself.</legend>');
+    // Several requests: the page is titled for them all.
+    expect(page).toMatch(/<title>Confirm your requests<\/title>/);
     expect(page).not.toContain('checked');
     const beforeButton = text(page.slice(page.indexOf('</fieldset>'), page.indexOf('<button')));
     expect(beforeButton).toContain('Requests you leave unticked will be closed, and nothing will be done under them. The link works once: after you press "Confirm", it cannot be used again.');
@@ -111,7 +113,7 @@ describe('the page of a link several requests wait on', () => {
       },
       kk: {
         mail: `${mail!.id} сұрауы: еркін түрде жазылған хат; оны оқып, не сұрайтыныңызды анықтаймыз. Алынған уақыты: 2026 жылғы 10 ақпан, 10:15 (Астана уақыты), электрондық пошта арқылы. Жауап берудің соңғы мерзімі: 2026 жылғы 11 ақпан, 23:59 (Астана уақыты).`,
-        first: `${first!.id} сұрауы: дербес деректерді өзгерту (өзектендіру) — Телефон. Алынған уақыты: 2026 жылғы 10 ақпан, 11:15 (Астана уақыты), сайт арқылы.`,
+        first: `${first!.id} сұрауы: дербес деректерді өзгерту және өзектендіру — Телефон. Алынған уақыты: 2026 жылғы 10 ақпан, 11:15 (Астана уақыты), сайт арқылы.`,
         once: 'Белгіленбеген сұраулар жабылады, олар бойынша ештеңе жасалмайды. Сілтеме бір рет қана жарамды: «Растау» батырмасын басқаннан кейін оны қайта пайдалану мүмкін емес.',
         operator: /не сұралатынын анықтаңыз|талдау мүмкін болмады/,
       },
@@ -174,15 +176,34 @@ describe('the page after "Confirm"', () => {
         'Thank you. These requests are confirmed and are being processed:',
         `Request ${mail!.id} (a free-form message): our answer will reach your mailbox no later than 11 February 2026, 23:59 Astana time.`,
         `Request ${first!.id} (correction of your personal data — Phone): our answer will reach your mailbox no later than 11 February 2026, 23:59 Astana time.`,
-        `Not confirmed: ${second!.id}. Nothing is done under them, and they will be closed unconfirmed.`,
+        `Request ${second!.id} was not confirmed, so it is closed: nothing will be done under it.`,
       ].join(' '),
     );
+  });
+
+  it('names those left unticked as closed now — one in the singular, several in the plural — in each language', async () => {
+    for (const [language, one, several] of [
+      ['en', (r: string) => `Request ${r} was not confirmed, so it is closed: nothing will be done under it.`, (r: string) => `Not confirmed, so closed: ${r}. Nothing will be done under them.`],
+      ['ru', (r: string) => `Запрос ${r} не подтверждён и поэтому закрыт: по нему ничего не будет сделано.`, (r: string) => `Не подтверждены и поэтому закрыты: ${r}. По ним ничего не будет сделано.`],
+      ['kk', (r: string) => `${r} сұрауы расталмағандықтан жабылды: ол бойынша ештеңе жасалмайды.`, (r: string) => `Расталмағандықтан жабылған сұраулар: ${r}. Олар бойынша ештеңе жасалмайды.`],
+    ] as const) {
+      system = systemFor('profiles/demo.json');
+      const [mail, first, second] = await threeOnOneLink(language);
+      const { page } = await call('POST', { lang: language }, new URLSearchParams([['code', CODE], ['references', mail!.id], ['references', first!.id]]).toString());
+      expect(text(page), language).toContain(one(second!.id));
+      expect(page, language).toMatch(new RegExp(`<title>${{ en: 'Confirm your requests', ru: 'Подтверждение запросов', kk: 'Сұрауларды растау' }[language]}</title>`));
+      system = systemFor('profiles/demo.json');
+      const [again, ...others] = await threeOnOneLink(language);
+      const left = await call('POST', { lang: language }, new URLSearchParams([['code', CODE], ['references', again!.id]]).toString());
+      expect(text(left.page), language).toContain(several(others.map((r) => r.id).join(', ')));
+      expect(left.page, language).not.toMatch(/расталмаса жабылады|will be closed unconfirmed|without confirmation/);
+    }
   });
 
   it('in Russian and Kazakh too, each with its due date', async () => {
     for (const [language, expected] of [
       ['ru', (mail: string, first: string) => `Спасибо. Эти запросы подтверждены и переданы в работу: Запрос ${mail} (письмо в свободной форме): ответ придёт на вашу электронную почту не позднее 11 февраля 2026, 23:59 по времени Астаны. Запрос ${first} (изменение (актуализация) персональных данных — Телефон): ответ придёт на вашу электронную почту не позднее 11 февраля 2026, 23:59 по времени Астаны.`],
-      ['kk', (mail: string, first: string) => `Рахмет. Мына сұраулар расталды және орындалуда: ${mail} сұрауы (еркін түрде жазылған хат): жауап электрондық поштаңызға келеді, соңғы мерзімі: 2026 жылғы 11 ақпан, 23:59 (Астана уақыты). ${first} сұрауы (дербес деректерді өзгерту (өзектендіру) — Телефон): жауап электрондық поштаңызға келеді, соңғы мерзімі: 2026 жылғы 11 ақпан, 23:59 (Астана уақыты).`],
+      ['kk', (mail: string, first: string) => `Рахмет. Мына сұраулар расталды және орындалуда: ${mail} сұрауы (еркін түрде жазылған хат): жауап электрондық поштаңызға келеді, соңғы мерзімі: 2026 жылғы 11 ақпан, 23:59 (Астана уақыты). ${first} сұрауы (дербес деректерді өзгерту және өзектендіру — Телефон): жауап электрондық поштаңызға келеді, соңғы мерзімі: 2026 жылғы 11 ақпан, 23:59 (Астана уақыты).`],
     ] as const) {
       system = systemFor('profiles/demo.json');
       const [mail, first] = await threeOnOneLink(language);

@@ -331,7 +331,34 @@ describe('the evidence pack of a request', () => {
     expect(decisions).not.toContain(t.values.refused);
     expect(section(text, 'ru', 'request')).toContain(`${t.labels.status}: закрыт: не запрос`);
     expect(section(text, 'ru', 'mails')).toContain(t.mailKinds.notARequest);
-    expect(section(text, 'ru', 'answer')).toContain(`${t.labels.answeredAt}: 11 февраля 2026, 11:00`);
+    // Neither answered nor refused: the answer's section says what happened instead of "answered on time".
+    const answer = section(text, 'ru', 'answer');
+    expect(answer).toContain('Ответ отправлен: нет — закрыт как не запрос: ни ответа, ни отказа');
+    expect(answer).toContain(`${t.labels.closedAsNotARequest}: 11 февраля 2026, 11:00`);
+    expect(answer).toContain(`${t.labels.closedBy}: ${OPERATOR.email}`);
+    expect(answer).toContain('Слова оператора отправлены: 11 февраля 2026, 11:00');
+    expect(answer).toContain('Запас: не применяется: срок идёт для запросов, а это письмо закрыто как не запрос');
+    expect(answer).not.toContain(t.lines.onTime.replace('{hours}', ''));
+    for (const [language, closed] of [
+      ['en', 'Answered: no — closed as not a request: neither answered nor refused'],
+      ['kk', 'Жауап жіберілді: жоқ — сұрау емес ретінде жабылды: жауап та, бас тарту да берілмеді'],
+    ] as const) {
+      const other = section(await packText(s, request.id, language), language, 'answer');
+      expect(other, language).toContain(closed);
+      expect(other, language).not.toMatch(/on time|мерзімінде/);
+    }
+  });
+
+  it('mail closed as not a request with no words for the person: the pack says nothing was mailed', async () => {
+    const s = systemFor(I_LICENSE);
+    const request = await placeRequest(s, [], { email: ASEL, language: 'en', channel: 'email', message: 'When will my order arrive?' });
+    await planFulfilment(s.deps, request.id);
+    await requestDecision(s.deps, request.id, 'decision-token');
+    await closeAsNotARequest(s.deps, request.id, {}, OPERATOR);
+    await applyDecision(s.deps, request.id);
+    const answer = section(await packText(s, request.id, 'en'), 'en', 'answer');
+    expect(answer).toContain("The operator's words mailed: no: nothing was mailed to the person");
+    expect(answer).not.toContain('(on time)');
   });
 
   it('files attached to the web form are counted with their sizes, their names and contents left out', async () => {

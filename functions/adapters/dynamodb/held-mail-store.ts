@@ -21,8 +21,8 @@ export const EXPIRES_ATTRIBUTE = 'expiresAtEpoch';
 const HELD_SK = 'HELD';
 const LISTED = 'HELD';
 const keyOf = (sesMessageId: string) => ({ pk: `HELD#${sesMessageId}`, sk: HELD_SK });
-/** What leaves the item with the list: who wrote, under what name and subject. */
-const PERSONAL = ['sender', 'senderName', 'subject'] as const;
+/** What leaves the item with the list: who wrote, under what name and subject, and the domains vouched for. */
+const PERSONAL = ['sender', 'senderName', 'subject', 'passedFor'] as const;
 const CURSOR_PROBLEM = 'the cursor over held mail cannot be read; start again from the first page';
 
 type Stored = HeldMail & { resolution?: HeldMailResolution };

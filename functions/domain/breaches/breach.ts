@@ -58,6 +58,8 @@ function buildBreachSchemas() {
 
   const PersonNoticeInputSchema = z.strictObject({
     texts: z.partialRecord(LanguageSchema, z.string().check(z.trim(), z.minLength(1), z.maxLength(4000))),
+    /** The data involved, as the person reads it, for a language the register's categories are not written in. */
+    dataCategories: z.optional(z.partialRecord(LanguageSchema, ShortList)),
   });
 
   return { FreeText, ResponsiblePersonSchema, BreachInputSchema, AffectedPersonSchema, AddSubjectsInputSchema, PersonNoticeInputSchema };
@@ -93,6 +95,8 @@ export interface PersonNotice {
   finishedAt?: string;
   /** The operator's own paragraph per language: what happened and what the person can do. */
   texts: Partial<Record<Language, string>>;
+  /** The data involved, in every language the mail went out in (absent in notices approved before it was told). */
+  dataCategories?: Partial<Record<Language, string[]>>;
 }
 
 export interface Breach extends Omit<BreachInput, 'detectedAt'> {

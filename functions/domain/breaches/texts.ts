@@ -17,7 +17,7 @@ const PLACEHOLDERS = {
   'notice.signature': ['name'],
   'notice.generated': ['at'],
   'personMail.subject': ['reference'],
-  'personMail.body': ['reference', 'greetingName', 'operator', 'detectedAt', 'operatorText', 'contact'],
+  'personMail.body': ['reference', 'greetingName', 'operator', 'detectedAt', 'data', 'operatorText', 'contact'],
   'operatorAlert.subject': ['reference', 'alert'],
   'operatorAlert.body': ['reference', 'detectedAt', 'authority', 'dueAt', 'alert', 'jurisdiction'],
   'heldAlert.subject': ['reference'],
@@ -99,5 +99,7 @@ export function breachTexts(language: Language) {
     fill,
     /** An instant as the reader reads it, in the zone the deadline was computed in, named as in every other mail. */
     date: messagesFor(language).date,
+    /** A list as running text says it in the language. */
+    list: messagesFor(language).list,
   };
 }

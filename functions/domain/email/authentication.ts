@@ -8,6 +8,18 @@ function domainOf(address: string): string {
   return domainToASCII(address.slice(address.lastIndexOf('@') + 1).replace(/\.$/, '').toLowerCase());
 }
 
+/** The domains the receipt's checks passed for, as held mail names them: SPF's is the envelope sender's domain. */
+export interface PassedFor {
+  spf: string[];
+  /** Always empty: the receipt says a signature passed, never whose, and no header may be read for it (vouchedFor). */
+  dkim: string[];
+}
+
+/** What held mail may say a check passed for: SPF for the envelope sender SES checked (`mail.source`), if SPF passed. */
+export function passedFor(verdicts: SesVerdicts, envelopeSender: string): PassedFor {
+  return { spf: verdicts.spf === 'PASS' && envelopeSender.includes('@') ? [domainOf(envelopeSender)] : [], dkim: [] };
+}
+
 /**
  * Whether a domain SPF passed for speaks for the From's: the same domain, or one under the other (bounces at
  * `bounce.example.kz`, mail from `mail.example.kz` sent by `example.kz`'s servers) — DMARC's relaxed alignment, without

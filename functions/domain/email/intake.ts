@@ -1,7 +1,7 @@
 import PostalMime, { type Attachment, type Email } from 'postal-mime';
 import { withoutDirectionControls } from '../shown-text.ts';
 import { safeFilename } from '../filename.ts';
-import { vouchedFor } from './authentication.ts';
+import { passedFor, vouchedFor } from './authentication.ts';
 import { boundedForParsing, latin1, MAX_INLINE_MESSAGE_DEPTH, TooManyMimeParts, MalformedMime } from './bounded-mime.ts';
 import { localPart, mailableAddress, normaliseAddress } from './address.ts';
 import { recogniseAutomatedMail } from './automated-mail.ts';
@@ -96,6 +96,7 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
   const text = cut(stripQuotedHistory(await bodyText(email), quoteMarkers()), MAX_TEXT_CHARS);
   const attachments = email.attachments.map((attachment, index) => keep(attachment, index, ctx.maxAttachmentBytes));
   const authFailures = AUTH_CHECKS.filter((check) => verdicts[check] === 'FAIL');
+  const passed = passedFor(verdicts, envelopeSender);
   const vouched = vouchedFor(verdicts, email.headers, sender, envelopeSender);
 
   const reference = findReference(
@@ -118,8 +119,9 @@ async function decide(raw: Uint8Array, verdicts: SesVerdicts, ctx: IntakeContext
     attachments,
     authFailures,
     vouched,
+    passedFor: passed,
   });
-  if (reference) return { kind: 'reply', reference, sender, ...named, subject, text, ...withId, attachments, authFailures, vouched };
+  if (reference) return { kind: 'reply', reference, sender, ...named, subject, text, ...withId, attachments, authFailures, vouched, passedFor: passed };
   // A request from an address no mail can reach could be neither receipted nor answered: refused here, where the
   // web form refuses it too, instead of starting a workflow that fails at its first mail.
   if (!mailableAddress(sender)) {

@@ -1,4 +1,5 @@
 import type { Language, RequestType } from '../request-types.ts';
+import type { PassedFor } from './authentication.ts';
 
 /** What SES reports for each receipt check. */
 export type Verdict = 'PASS' | 'FAIL' | 'GRAY' | 'PROCESSING_FAILED' | 'DISABLED';
@@ -57,6 +58,8 @@ export type IntakeDecision =
       authFailures: AuthCheck[];
       /** Whether a check vouches for the From address (vouchedFor): a pass for another domain does not. */
       vouched: boolean;
+      /** The domains SPF and DKIM passed for: held mail names them, so a pass for another domain reads as such. */
+      passedFor: PassedFor;
     }
   | {
       kind: 'reply';
@@ -71,6 +74,8 @@ export type IntakeDecision =
       authFailures: AuthCheck[];
       /** As a request's: without it, the reply is not the person's, whatever its From says. */
       vouched: boolean;
+      /** The domain SPF passed for, as for a request: a held reply names it. */
+      passedFor: PassedFor;
     }
   | { kind: 'drop'; reason: DropReason; messageId?: string }
   | { kind: 'reject'; reason: RejectReason; detail: string; messageId?: string };

@@ -5,6 +5,7 @@ import type { ChainCheck } from '../audit-chain.ts';
 import type { AppliedRule, CalendarUsed } from '../deadlines/index.ts';
 import { addDays, localDateOf, startOfLocalDay } from '../deadlines/local-time.ts';
 import type { DocumentModel } from '../document.ts';
+import type { SesVerdicts } from '../email/types.ts';
 import { inLanguage } from '../localized.ts';
 import { fill, messagesFor } from '../messages.ts';
 import { keyIdOfName, type OperatorActor } from '../operator-identity.ts';
@@ -36,7 +37,7 @@ export interface EvidencePackInput {
 const ORIGIN_VALUE = { statute: 'statute', default: 'defaultTerm', operator: 'operatorTerm' } as const satisfies Record<AppliedRule['origin'], string>;
 
 /** The kinds of mail that answer a request (and so close it): the first one sent is the answer's time. */
-const ANSWERING_MAIL: ReadonlySet<string> = new Set(['answer', 'refusal', 'closedUnverified', 'notARequest']);
+const ANSWERING_MAIL: ReadonlySet<string> = new Set(['answer', 'refusal', 'closedUnverified']);
 
 /**
  * The hours between two instants that fall on working days of the calendar (a working day counts whole, from its
@@ -156,7 +157,7 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
       block(
         fill(t.lines.mailArrived, { at: at(e.detail.arrivedAt ?? (e.detail.held ? request.receivedAt : e.at)) }),
         row('sha256', e.detail.sha256),
-        row('verdicts', Object.entries(e.detail.verdicts).map(([check, verdict]) => `${words(t.verdictChecks, check)} — ${words(t.verdicts, verdict)}`).join('; ')),
+        row('verdicts', Object.entries(e.detail.verdicts).map(([check, verdict]) => `${words(t.verdictChecks, check)} — ${verdictWords(e.detail, check, verdict)}`).join('; ')),
         row('outcome', words(t.mailOutcomes, e.detail.outcome)),
         // Those listed and those counted only (the raw mail holds them): how many the mail held.
         row('attachments', String((e.detail.attachments?.length ?? 0) + (e.detail.attachments ? (e.detail.moreAttachments ?? 0) : 0))),
@@ -167,6 +168,16 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
     const files = formFiles.length ? [row('formFiles', `${formFiles.length} (${formFiles.map((f) => new Intl.NumberFormat(language).format(f.size)).join(', ')})`)] : [];
     const noRawMessage = isEnteredChannel(request.channel) ? fill(t.lines.noRawMessageEntered, { channel: m.requestChannel(request.channel) }) : t.values.noRawMessage;
     return mails.length ? [first, ...mails, ...files] : [first, row('sha256', noRawMessage), ...files];
+  }
+
+  /**
+   * A check's verdict in words. Mail held because no check vouched for its sender (and not disowned by DMARC) passed
+   * SPF for another domain than the sender's, if at all: said so, not a bare "passed" beside the reason it was held. A
+   * signature's pass names no domain (the receipt never says whose), so it reads as passed.
+   */
+  function verdictWords(detail: { verdicts: SesVerdicts; held?: string }, check: string, verdict: string): string {
+    const forAnother = detail.held === 'unauthenticated' && detail.verdicts.dmarc !== 'FAIL' && check === 'spf' && verdict === 'PASS';
+    return forAnother ? t.values.passedNotForSender : words(t.verdicts, verdict);
   }
 
   function deadlineParagraphs(): string[] {
@@ -291,6 +302,20 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
   }
 
   function answerParagraph(): string {
+    // Mail closed as not a request was neither answered nor refused, and no term ran for it: when, by whom, and
+    // whether the operator's words were mailed — not "answered on time".
+    const closedAsNone = request.status === 'NOT_A_REQUEST' ? eventsOfType(trail, 'request.not_a_request').at(-1) : undefined;
+    if (closedAsNone) {
+      const mailed = eventsOfType(trail, 'mail.sent').find((e) => e.detail.template === 'notARequest');
+      return block(
+        row('answeredAt', t.values.closedAsNotARequest),
+        row('closedAsNotARequest', at(closedAsNone.at)),
+        row('closedBy', who(closedAsNone.detail.operator)),
+        row('wordsMailedAt', mailed ? at(mailed.at) : t.values.noWordsMailed),
+        row('dueAt', at(request.deadline.dueAt)),
+        row('margin', t.values.termNotApplied),
+      );
+    }
     const answered = eventsOfType(trail, 'mail.sent').find((e) => ANSWERING_MAIL.has(e.detail.template))?.at ?? request.closedAt;
     const due = new Date(request.deadline.dueAt);
     const isWorkingDay = input.isWorkingDay;

@@ -24,7 +24,7 @@ const LABELS = [
   'sha256', 'verdicts', 'outcome', 'attachments', 'formFiles', 'how', 'requestedAt', 'expiresAt', 'confirmedAt',
   'rule', 'citation', 'term', 'origin', 'ruleSource', 'ruleDigest', 'dueAt', 'promisedBy', 'calendar', 'calendarSource', 'transfers', 'extension', 'extensionReason',
   'decisionAsked', 'classified', 'decidedAt', 'decidedBy', 'enteredAt', 'enteredBy', 'heldBecause', 'admittedAt', 'admittedBy', 'attestedBy', 'attestation',
-  'closedAsNotARequest', 'closedBy', 'toldThePerson', 'decision', 'basis', 'reason', 'attempt', 'outcomes',
+  'closedAsNotARequest', 'closedBy', 'toldThePerson', 'wordsMailedAt', 'decision', 'basis', 'reason', 'attempt', 'outcomes',
   'noticeType', 'delivered', 'attempts', 'signature', 'kind', 'messageId', 'mailSha256',
   'answeredAt', 'margin', 'chainResult', 'digest', 'digestSha256',
 ] as const;
@@ -32,7 +32,7 @@ const LABELS = [
 const VALUES = [
   'web', 'email', 'phone', 'post', 'in_person', 'statute', 'defaultTerm', 'operatorTerm', 'approved', 'refused', 'notARequest', 'yes', 'no', 'none', 'noRawMessage', 'linkByMail', 'attestedByOperator',
   ...HELD_REASONS,
-  'notVerified', 'noDecision', 'noSources', 'noProcessors', 'noMail', 'notAnswered', 'notAnchored', 'writtenBasis', 'kept', 'webhook', 'noResultAfterRetries',
+  'notVerified', 'noDecision', 'noSources', 'noProcessors', 'noMail', 'notAnswered', 'closedAsNotARequest', 'noWordsMailed', 'termNotApplied', 'passedNotForSender', 'notAnchored', 'writtenBasis', 'kept', 'webhook', 'noResultAfterRetries',
 ] as const;
 
 const LINE_PLACEHOLDERS = {
@@ -66,7 +66,7 @@ const LINE_PLACEHOLDERS = {
 
 /** The mails derbes sends, as the pack names their kinds (the templates of domain/messages.ts). */
 export const MAIL_KINDS = [
-  'receipt', 'receiptUnclear', 'receiptEntered', 'receiptEnteredLink', 'answer', 'refusal', 'interimAnswer', 'extension', 'progressNotice', 'operatorMessage', 'notARequest',
+  'receipt', 'receiptUnclear', 'receiptParticular', 'receiptEntered', 'receiptEnteredLink', 'answer', 'refusal', 'interimAnswer', 'extension', 'progressNotice', 'operatorMessage', 'notARequest',
   'replyReceived', 'replyBeforeConfirmation', 'closedUnverified', 'operatorAlert', 'delayNotice', 'operatorAttention', 'operatorWorkflowStopped', 'processorNotice',
 ] as const;
 

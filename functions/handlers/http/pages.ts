@@ -237,7 +237,7 @@ export async function confirmPage(language: Language, requests: readonly ListedR
   const choices = `<input type="hidden" name="references" value="">\n<fieldset><legend>${escapeHtml(m.page('confirmChoose'))}</legend>\n${requests
     .map((request) => `<label><input type="checkbox" name="references" value="${escapeHtml(request.id)}"> ${escapeHtml(listedRequest(m, request, correctable))}</label>`)
     .join('\n')}\n</fieldset>\n<p>${escapeHtml(m.page('confirmOnce'))}</p>\n<p>${escapeHtml(m.page('disownIntro'))}</p>`;
-  return buttonPage(language, m.page('confirmTitle'), [], m.page('confirmButton'), '/verify', 'code', code, '', choices, { name: 'none', label: m.page('disownButton') });
+  return buttonPage(language, m.page('confirmTitleSeveral'), [], m.page('confirmButton'), '/verify', 'code', code, '', choices, { name: 'none', label: m.page('disownButton') });
 }
 
 /** What a press of "None of these are mine" did, in the language of the link: the references it closed. */
@@ -260,8 +260,10 @@ export async function confirmedPage(language: Language, confirmed: readonly List
       : `<p>${escapeHtml(m.page('confirmedSeveral'))}</p>\n<ul>\n${confirmed
           .map((request) => `<li>${escapeHtml(m.page('confirmedDue', { reference: request.id, types: askedFor(m, request, correctable), dueAt: dueAt(request) }))}</li>`)
           .join('\n')}\n</ul>`;
-  const left = notConfirmed.length ? `\n<p>${escapeHtml(m.page('confirmedNotOthers', { references: notConfirmed.join(', ') }))}</p>` : '';
-  return layout(language, m.page('confirmTitle'), `${done}${left}`);
+  // Those left unticked are closed as the press is answered (closeUnticked): said so, in the number they are.
+  const unconfirmed = notConfirmed.length === 1 ? m.page('confirmedNotOther', { reference: notConfirmed[0]! }) : m.page('confirmedNotOthers', { references: notConfirmed.join(', ') });
+  const left = notConfirmed.length ? `\n<p>${escapeHtml(unconfirmed)}</p>` : '';
+  return layout(language, m.page(confirmed.length + notConfirmed.length > 1 ? 'confirmTitleSeveral' : 'confirmTitle'), `${done}${left}`);
 }
 
 /** The download page: says which format the link gives before the button spends it. */

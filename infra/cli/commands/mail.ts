@@ -166,6 +166,7 @@ interface HeldMailRow {
   senderName?: string;
   subject: string;
   verdicts: Record<string, string>;
+  passedFor?: { spf: string[]; dkim: string[] };
   size: number;
   admitting?: { by: string; at: string };
   reply?: { reference: string; fromThePerson: boolean };
@@ -174,9 +175,23 @@ interface HeldMailRow {
 /** A held reply: the request it names, and what it joins as. */
 const replyPart = (reply: HeldMailRow['reply']) => (reply ? `  reply to ${reply.reference} (${reply.fromThePerson ? "the person's" : "another sender's, kept apart"})` : '');
 
+/**
+ * A check's verdict, with the domain SPF passed for; mail held because no check vouched for its sender (DMARC not
+ * disowning it) had SPF pass only for another domain than the sender's, and says so. A DKIM pass names no domain: the
+ * receipt never says whose signature passed.
+ */
+function checkLine(m: HeldMailRow, check: 'spf' | 'dkim' | 'dmarc'): string {
+  const verdict = `${check.toUpperCase()} ${m.verdicts[check]}`;
+  if (check !== 'spf' || m.verdicts.spf !== 'PASS') return verdict;
+  const domains = m.passedFor?.spf.join(', ');
+  const notTheSenders = m.reason === 'unauthenticated' && m.verdicts.dmarc !== 'FAIL';
+  const senderDomain = m.sender.slice(m.sender.lastIndexOf('@') + 1);
+  return `${verdict}${domains ? ` for ${domains}` : ''}${notTheSenders ? ` (not the sender's domain ${senderDomain})` : ''}`;
+}
+
 /** One held mail on one line: when, why, from whom, about what, the checks, its size, the request a reply names — and the id to act on it by. */
 const heldLine = (m: HeldMailRow) =>
-  `${m.sesMessageId}  ${m.arrivedAt}  ${m.reason.padEnd(15)}${replyPart(m.reply)} ${m.senderName ? `${m.senderName} <${m.sender}>` : m.sender}  «${m.subject}»  SPF ${m.verdicts.spf} DKIM ${m.verdicts.dkim} DMARC ${m.verdicts.dmarc}  ${m.size} bytes${m.admitting ? `  (being admitted by ${m.admitting.by} since ${m.admitting.at})` : ''}`;
+  `${m.sesMessageId}  ${m.arrivedAt}  ${m.reason.padEnd(15)}${replyPart(m.reply)} ${m.senderName ? `${m.senderName} <${m.sender}>` : m.sender}  «${m.subject}»  ${checkLine(m, 'spf')} ${checkLine(m, 'dkim')} ${checkLine(m, 'dmarc')}  ${m.size} bytes${m.admitting ? `  (being admitted by ${m.admitting.by} since ${m.admitting.at})` : ''}`;
 
 /** Every held mail (the API gives them 100 a page, the latest first). */
 async function allHeldMail(): Promise<{ status: number; json: Record<string, unknown> }> {

@@ -62,13 +62,30 @@ describe('approvePersonNotice', () => {
     // The operator says Sam reads English though he wrote in Russian; nothing is known of Ainur.
     await placeRequest(s, ['access'], { email: 'sam@mail.example', language: 'ru' });
     await addAffectedSubjects(s.deps, breach.id, { people: [{ email: 'sam@mail.example', language: 'en' }, { email: 'ainur@mail.example' }] });
-    await expect(approvePersonNotice(s.deps, breach.id, { texts: { ru: 'Смените пароль.', en: 'Change your password.' } })).rejects.toMatchObject({ problems: [{ field: 'texts.kk' }] });
-    await approvePersonNotice(s.deps, breach.id, { texts: { ru: 'Смените пароль.', kk: 'Құпиясөзіңізді ауыстырыңыз.', en: 'Change your password.' } });
+    // The register's categories are in the operator's (default) language: the others need the data named in theirs.
+    await expect(approvePersonNotice(s.deps, breach.id, { texts: { ru: 'Смените пароль.', en: 'Change your password.' } })).rejects.toMatchObject({
+      problems: [{ field: 'dataCategories.en' }, { field: 'texts.kk' }, { field: 'dataCategories.kk' }],
+    });
+    await approvePersonNotice(s.deps, breach.id, {
+      texts: { ru: 'Смените пароль.', kk: 'Құпиясөзіңізді ауыстырыңыз.', en: 'Change your password.' },
+      dataCategories: { kk: ['аты-жөні', 'телефон нөмірі'], en: ['full name', 'phone number'] },
+    });
     const mail = (to: string) => mailsTo(s, to).map((m) => m.text);
     expect(mail('aigerim@example.kz')).toEqual([expect.stringContaining('tells you: on 10 February 2026, 09:00 Astana time we detected a breach')]);
     expect(mail('aigerim@example.kz')[0]).toContain('Change your password.');
+    expect(mail('aigerim@example.kz')[0]).toContain('\nThe data involved: full name, phone number.\n');
     expect(mail('daniyar@example.kz')).toEqual([expect.stringContaining('хабарлайды: 2026 жылғы 10 ақпан, 09:00 (Астана уақыты) дербес деректер қауіпсіздігінің бұзылғаны анықталды')]);
     expect(mail('daniyar@example.kz')[0]).toContain('Құпиясөзіңізді ауыстырыңыз.');
+    expect(mail('daniyar@example.kz')[0]).toMatch(/^Сәлеметсіз бе, Данияр Сапаров!\n/);
+    expect(mail('daniyar@example.kz')[0]).toContain('\nОқиға қамтыған деректер: аты-жөні, телефон нөмірі.\n');
+    expect(mail('ainur@mail.example')[0]).toContain('\nЗатронутые данные: ФИО, телефон.\n');
+    // The sender's name is the company's in the mail's language, as on every other mail to a person.
+    expect(Object.fromEntries(s.mailer.sent.map((m) => [m.to, m.fromName]))).toEqual({
+      'aigerim@example.kz': 'Demo Derbes LLP',
+      'daniyar@example.kz': '«Демо Дербес» ЖШС',
+      'sam@mail.example': 'Demo Derbes LLP',
+      'ainur@mail.example': 'ТОО «Демо Дербес»',
+    });
     expect(mail('sam@mail.example')).toEqual([expect.stringContaining('Change your password.')]);
     expect(mail('ainur@mail.example')).toEqual([expect.stringContaining('сообщает: 10 февраля 2026, 09:00 по времени Астаны обнаружено нарушение')]);
     expect(mail('ainur@mail.example')[0]).toContain('Смените пароль.');

@@ -44,8 +44,8 @@ describe('held mail', () => {
       keepDays: HELD_MAIL_KEEP_DAYS,
       timeZone: 'Asia/Almaty',
       mails: [
-        { sesMessageId: 'ses-h2', arrivedAt: new Date(NOW.getTime() + 60_000).toISOString(), reason: 'unauthenticated', sender: 'erlan@mail.example', subject: 'Мои данные', verdicts: { ...PASS, dkim: 'FAIL', dmarc: 'FAIL' }, size: expect.any(Number) },
-        { sesMessageId: 'ses-h1', arrivedAt: NOW.toISOString(), reason: 'unauthenticated', sender: 'dana@mail.example', senderName: 'Дана Сейтова', subject: 'Удаление данных', verdicts: NOBODY_VOUCHES, size: first.byteLength },
+        { sesMessageId: 'ses-h2', arrivedAt: new Date(NOW.getTime() + 60_000).toISOString(), reason: 'unauthenticated', sender: 'erlan@mail.example', subject: 'Мои данные', verdicts: { ...PASS, dkim: 'FAIL', dmarc: 'FAIL' }, passedFor: { spf: [], dkim: [] }, size: expect.any(Number) },
+        { sesMessageId: 'ses-h1', arrivedAt: NOW.toISOString(), reason: 'unauthenticated', sender: 'dana@mail.example', senderName: 'Дана Сейтова', subject: 'Удаление данных', verdicts: NOBODY_VOUCHES, passedFor: { spf: [], dkim: [] }, size: first.byteLength },
       ],
     });
     expect((await inbox(s.deps, {})).heldMail).toBe(2);
@@ -246,7 +246,7 @@ describe('held replies', () => {
     const list = await listHeldMail(s.deps, {});
     expect(list.total).toBe(1);
     expect(list.mails).toEqual([
-      { sesMessageId: 'ses-p3', arrivedAt: NOW.toISOString(), reason: 'rate_limited', sender: 'aigerim@example.kz', senderName: 'Айгерим', subject: `Re: [${request.id}] Ваш запрос`, verdicts: PASS, size: expect.any(Number), reply: { reference: request.id, fromThePerson: true } },
+      { sesMessageId: 'ses-p3', arrivedAt: NOW.toISOString(), reason: 'rate_limited', sender: 'aigerim@example.kz', senderName: 'Айгерим', subject: `Re: [${request.id}] Ваш запрос`, verdicts: PASS, passedFor: { spf: expect.any(Array), dkim: [] }, size: expect.any(Number), reply: { reference: request.id, fromThePerson: true } },
     ]);
     expect((await inbox(s.deps, {})).heldMail).toBe(1);
     expect((await s.deps.requests.get(request.id)).replies?.map((r) => r.text)).toEqual(['Скан страницы 1.', 'Скан страницы 2.']);
