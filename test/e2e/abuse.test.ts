@@ -12,7 +12,7 @@ import type { RunningSystem } from '../../infra/local/runtime.ts';
 import { postFrom } from '../support/client-address.ts';
 import { inboundMailRecords } from '../support/inbound-mail.ts';
 import { MailSink, verificationLink } from '../support/mail-sink.ts';
-import { operatorCall, operatorKeyOf, postJson, startTestSystem } from '../support/local-system.ts';
+import { operatorCall, operatorDownload, operatorKeyOf, postJson, startTestSystem } from '../support/local-system.ts';
 
 /**
  * derbes attacked as an outsider would, on the local runtime: each test is one attack that worked before it was
@@ -183,7 +183,7 @@ describe("the person's own replies past the reply limits are held for the operat
     const thread = (await operatorCall(system, 'GET', `/operator/requests/${reference}`)).body.thread as Array<Record<string, any>>;
     const joined = thread.filter((m) => m.sesMessageId === held!.sesMessageId);
     expect(joined).toMatchObject([{ direction: 'in', outcome: 'reply', text: 'Page 11 of my passport.', attachments: [{ size: 16, key: expect.stringMatching(new RegExp(`^attachments/${reference}/[0-9a-f]{32}$`)) }] }]);
-    const file = await fetch(`${system.url}/operator/requests/${reference}/attachment?key=${encodeURIComponent(joined[0]!.attachments[0].key)}`, { headers: { authorization: `Bearer ${operatorKeyOf(system)}` } });
+    const file = await operatorDownload(system, `/operator/requests/${reference}/attachment?key=${encodeURIComponent(joined[0]!.attachments[0].key)}`);
     expect(file.status).toBe(200);
     expect(Buffer.from(await file.arrayBuffer()).toString()).toBe('%PDF-1.4 page 11');
     expect(thread.filter((m) => m.direction === 'in' && m.outcome === 'reply')).toHaveLength(11);

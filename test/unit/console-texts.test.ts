@@ -7,6 +7,7 @@ import * as z from '../../functions/domain/schema.ts';
 import { ConfigurationError, PROBLEM_KINDS, toFieldProblems } from '../../functions/domain/errors.ts';
 import { parseDecision } from '../../functions/use-cases/operator.ts';
 import { MAIL_OUTCOMES } from '../../functions/domain/evidence/texts.ts';
+import { WITHHELD_REASONS } from '../../functions/domain/audit.ts';
 import englishMail from '../../rules/messages/en.json' with { type: 'json' };
 import russianMail from '../../rules/messages/ru.json' with { type: 'json' };
 import kazakhMail from '../../rules/messages/kk.json' with { type: 'json' };
@@ -88,9 +89,10 @@ describe('the console\'s texts', () => {
     expect(() => parseConsoleTexts({ ...consoleTexts('en'), steps }, 'en.json')).toThrow(/steps.Answer/);
   });
 
-  it('the trail\'s codes are words on every page: every alert an operator gets, every intake outcome', () => {
+  it('the trail\'s codes are words on every page: every alert an operator gets, every intake outcome, every mail held back', () => {
     const alerts = Object.keys(englishMail.alerts).map((kind) => `alert.${kind}`);
     const outcomes = MAIL_OUTCOMES.map((outcome) => `outcome.${outcome}`);
-    for (const language of LANGUAGES) expect(Object.keys(consoleTexts(language).codes)).toEqual(expect.arrayContaining([...alerts, ...outcomes]));
+    const withheld = WITHHELD_REASONS.map((reason) => `withheld.${reason}`);
+    for (const language of LANGUAGES) expect(Object.keys(consoleTexts(language).codes)).toEqual(expect.arrayContaining([...alerts, ...outcomes, ...withheld]));
   });
 });
