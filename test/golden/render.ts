@@ -209,12 +209,12 @@ async function confirmed(system: MemorySystem, id: string): Promise<void> {
 }
 
 /** The state machine after verification, step by step: plan, the operator's decision where one is needed, then fulfil and answer. */
-async function fulfil(system: MemorySystem, id: string, decision: { answer?: string } = {}): Promise<void> {
+async function fulfil(system: MemorySystem, id: string, decision: { answer?: string; types?: RequestType[]; fields?: string[] } = {}): Promise<void> {
   const deps = system.deps;
   const plan = await planFulfilment(deps, id);
   if (plan.needsDecision) {
     await requestDecision(deps, id, `task-token-${id}`);
-    await decide(deps, id, { decision: 'approve', ...(decision.answer ? { answer: decision.answer } : {}) }, OPERATOR);
+    await decide(deps, id, { decision: 'approve', ...decision }, OPERATOR);
     await applyDecision(deps, id);
   }
   await withdrawForRequest(deps, id);
@@ -552,6 +552,18 @@ const CASES: readonly Case[] = [
   // Someone we hold nothing of, who never gave a consent, asks to see her data, withdraws her consent and opts out:
   // nothing is held, her refusal is recorded for the future, and the processors are told in case they hold something.
   { ...answerCase('answer-access-withdrawal-opt-out-nothing-held', ['access', 'consent_withdrawal', 'marketing_opt_out']), person: 'nobody', noConsentBefore: true, profiles: ['vnedrah'] },
+  // Mail that asks to delete the phone number and nothing else: the operator erases that field alone, the processors
+  // are told of it alone, and the answer says what was erased where, and that the rest stays.
+  {
+    name: 'answer-erasure-of-fields',
+    profiles: ['vnedrah', 'i-license'],
+    run: async (system, id, language, golden) => {
+      await createRequest(system, id, { email: golden.person, name: golden.name }, language, []);
+      await confirmed(system, id);
+      system.mailer.sent.length = 0;
+      await fulfil(system, id, { types: ['erasure'], fields: ['phone'] });
+    },
+  },
 ];
 
 /** An operator enters a request taken by phone, post or in person, as the console does: stored under the case's reference. */

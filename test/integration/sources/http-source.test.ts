@@ -12,7 +12,7 @@ const bob = { email: 'bob@example.kz' };
 
 interface Call {
   path: string;
-  body: { subject: { email: string }; requestId?: string; changes?: Record<string, string>; attributes?: string[] };
+  body: { subject: { email: string }; requestId?: string; changes?: Record<string, string>; attributes?: string[]; fields?: string[] };
 }
 type Answer = { status: number; body?: unknown } | 'hang';
 
