@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ANONYMISED } from '../../../functions/adapters/sources/source-rules.ts';
+import { documentAsText } from '../../../functions/domain/document.ts';
 import { ValidationError } from '../../../functions/domain/errors.ts';
 import { processorNotice, processorNoticeSchema } from '../../../functions/domain/processor-notice.ts';
+import { evidencePack } from '../../../functions/use-cases/evidence.ts';
 import { decide, parseDecision } from '../../../functions/use-cases/operator.ts';
 import { planFulfilment, requestDecision } from '../../../functions/use-cases/workflow-steps.ts';
 import { mailsTo, OPERATOR, placeRequest, runToAnswer, systemFor } from '../../support/flow.ts';
@@ -54,6 +56,12 @@ describe('an erasure limited to particular fields', () => {
     // A source that declares none of the fields takes no step: the payments, under their legal hold, are not touched.
     expect(applied.filter((d) => Object.keys(d.outcomes).length).map((d) => d.sourceId)).toEqual(['accounts']);
     expect(JSON.stringify(trail)).not.toContain('+7 700 555 61 62');
+
+    // The evidence pack says the same: the decision's limit, and what each source erased.
+    const pack = documentAsText((await evidencePack(s.deps, request.id, 'en')).document);
+    expect(pack).toContain('Erasure limited to the fields: phone');
+    expect(pack).toMatch(/Outcome: erasure of particular fields: done, 1 records\n\s*Fields erased: phone\n/);
+    expect(pack).not.toContain('+7 700 555 61 62');
   });
 
   it('says there was nothing to erase where no record holds the fields', async () => {
