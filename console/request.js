@@ -56,6 +56,7 @@ function wordsSection(texts, r) {
     r.subject !== undefined ? el('p', {}, `${texts.t('request.subject')}: `, el('q', {}, personText(r.subject))) : '',
     r.message ? el('div', { class: 'words' }, personText(r.message)) : el('p', {}, texts.t('request.noWords')),
     r.changes ? [el('h3', {}, texts.t('request.changesTitle')), facts(Object.entries(r.changes).map(([field, value]) => [labelOf(texts, r, field), personText(value)]))] : '',
+    r.erasureFields ? [el('h3', {}, texts.t('request.erasureFieldsTitle')), el('p', {}, r.erasureFields.map((field) => erasableLabel(texts, r, field)).join(', '))] : '',
     attachments.length ? [el('h3', {}, texts.t('request.attachments')), el('p', {}, attachments.map((a, i) => attachmentButton(texts, r.reference, a, i + 1)))] : '',
   );
 }
@@ -63,6 +64,12 @@ function wordsSection(texts, r) {
 function labelOf(texts, r, field) {
   const declared = r.correctable.find((c) => c.field === field);
   return declared ? declared.label[texts.language] : field;
+}
+
+/** A personal field an erasure may be limited to, by its label and its name (the name is what the sources hold). */
+function erasableLabel(texts, r, field) {
+  const declared = r.erasable.find((e) => e.field === field);
+  return declared && declared.label[texts.language] !== field ? `${declared.label[texts.language]} (${field})` : field;
 }
 
 /** Who set the term (the deadline rule's origin), as the console says it. */
@@ -256,6 +263,17 @@ function actions(texts, r, reload, who) {
           r.correctable.map((c) => el('div', {}, el('label', { for: `change-${c.field}` }, c.label[texts.language]), el('input', { id: `change-${c.field}`, name: `change-${c.field}`, type: 'text', maxlength: 1000, value: r.changes?.[c.field] ?? '' }))),
         )
       : '';
+    // An erasure of particular data (a phone number, a photo): the fields ticked are erased, the rest kept; none
+    // ticked, everything is erased.
+    const erasure = r.types.includes('erasure') && r.erasable.length;
+    const erasureFields = erasure
+      ? el(
+          'fieldset',
+          { id: 'fields', class: 'fields' },
+          el('legend', {}, texts.t('actions.erasureFieldsLegend')),
+          r.erasable.map((e) => el('label', {}, el('input', { type: 'checkbox', name: 'fields', value: e.field }), erasableLabel(texts, r, e.field))),
+        )
+      : '';
     const requireFor = (form) => {
       const decision = form.elements.decision.value;
       form.elements.reason.required = decision === 'deny';
@@ -282,6 +300,7 @@ function actions(texts, r, reload, who) {
           el('input', { id: 'basis-text', name: 'basisText', type: 'text', maxlength: 1000 }),
           textarea('answer', texts.t(claim ? 'actions.answerClaim' : 'actions.answer'), false),
           changes,
+          erasureFields,
         ],
         texts.t('actions.decideSubmit'),
         (form) => {
@@ -289,6 +308,7 @@ function actions(texts, r, reload, who) {
           const decision = f.decision.value;
           const changed = Object.fromEntries(r.correctable.map((c) => [c.field, form.querySelector(`#change-${c.field}`)?.value.trim()]).filter(([, v]) => v));
           const basis = f.basis.value === 'other' ? f.basisText.value.trim() : f.basis.value;
+          const fields = [...form.querySelectorAll('input[name=fields]:checked')].map((i) => i.value);
           if (decision === 'approve' && correction && !Object.keys(changed).length) {
             throw new ApiError(400, { fields: [{ field: 'changes', kind: 'required', message: 'a correction is approved with what to change' }] });
           }
@@ -298,6 +318,7 @@ function actions(texts, r, reload, who) {
             ...(decision === 'deny' && basis ? { basis } : {}),
             ...(f.answer.value.trim() ? { answer: f.answer.value.trim() } : {}),
             ...(decision === 'approve' && Object.keys(changed).length ? { changes: changed } : {}),
+            ...(decision === 'approve' && fields.length ? { fields } : {}),
           };
           return api(`/decisions/${ref}`, { method: 'POST', body });
         },

@@ -86,6 +86,7 @@ export function eventText(texts, r, e) {
     case 'decision.requested':
       return texts.t('events.decision.requested', { reasons: e.described?.[texts.language] ?? r.review?.[texts.language] ?? d.reasons.join('; ') });
     case 'decision.made':
+      if (d.approved && d.erasedFields) return texts.t('events.decision.approvedFields', { by, fields: d.erasedFields.join(', ') });
       return texts.t(d.approved ? 'events.decision.approved' : 'events.decision.refused', { by });
     case 'request.classified':
       return texts.t('events.request.classified', { by, types: d.types.map((type) => texts.t(`types.${type}`)).join(', ') });

@@ -437,6 +437,12 @@ export function localize(text: LocalizedText | string, language: Language): stri
   return inLanguage(text, language);
 }
 
+/** How a field of the sources is named to a reader: its label from the first source that declares one, else its name. */
+export function fieldLabel(profile: Pick<OperatorProfile, 'sources'>, field: string, language: Language): string {
+  const declared = profile.sources.map((source) => source.fields[field]).find(Boolean);
+  return declared ? localize(declared.label, language) : field;
+}
+
 /** A field a person may correct: its type, and its label in each language (from the first source that declares it). */
 export interface CorrectableField {
   field: string;

@@ -40,12 +40,16 @@ type AuditEventOfAnyone =
   | { type: 'verification.disowned'; detail: Record<never, never> }
   /** Files the person attached on the web form, each kept beside the request's mail attachments; names only on the files. */
   | { type: 'form.attachments'; detail: { attachments: Array<{ size: number; key: string }> } }
-  | { type: 'source.applied'; detail: { sourceId: string; attempt: number; outcomes: Record<string, string> } }
+  /** `erasedFields`: for an erasure limited to particular data, the fields it erased in this source (names, never values). */
+  | { type: 'source.applied'; detail: { sourceId: string; attempt: number; outcomes: Record<string, string>; erasedFields?: string[] } }
   | { type: 'source.failed'; detail: { sourceId: string; error: string; steps: string[] } }
   // `reasons` in English, as the trail keeps text; `kinds`, what they were, so each reader says them in their language.
   | { type: 'decision.requested'; detail: { reasons: string[]; kinds?: Array<{ kind: ReviewReasonKind; type?: RequestType }> } }
-  /** `ground`: the refusal ground's id, or 'written' when the operator wrote the basis out. */
-  | { type: 'decision.made'; detail: { approved: boolean; ground?: string; operator: OperatorActor } }
+  /**
+   * `ground`: the refusal ground's id, or 'written' when the operator wrote the basis out. `erasedFields`: the fields
+   * an approved erasure is limited to (names, never values).
+   */
+  | { type: 'decision.made'; detail: { approved: boolean; ground?: string; erasedFields?: string[]; operator: OperatorActor } }
   /** Mail nobody could read as a known request, given its types by an operator. */
   | { type: 'request.classified'; detail: { types: string[]; operator: OperatorActor } }
   /** Mail nobody could classify, found by an operator to be no request (spam, a general question); `messaged`: their words go to the person. */

@@ -112,6 +112,9 @@ const ANSWER_PLACEHOLDERS = {
   nothingToBlock: [],
   nothingToUnblock: [],
   nothingToErase: [],
+  fieldErasure: ['erased'],
+  fieldsErasedIn: ['source', 'fields'],
+  nothingToEraseFields: [],
   notSubscribed: [],
   kept: ['source', 'basis'],
   keptFor: ['source', 'basis', 'term'],
@@ -257,6 +260,8 @@ const catalogSchema = onFirstUse(() => {
     processorActions: record(NOTICE_TYPES, text),
     /** Said to a processor after its action where the request found, changed and kept nothing in our own sources. */
     processorNothingHeld: text,
+    /** A processor's action for an erasure the operator limited to particular data: which, and that the rest stays. */
+    processorFieldErasure: text,
     pages: record(Object.keys(PAGE_PLACEHOLDERS) as PageText[], text),
     package: record(PACKAGE_TEXTS, text),
     /** Breach notices and alerts: validated by domain/breaches/texts.ts. */
@@ -324,6 +329,7 @@ export function parseCatalog(json: unknown, source: string): Catalog {
     problems.push(...placeholderProblems(alert.detail, allowed, `alerts.${name}.detail`));
   }
   for (const name of NOTICE_TYPES) problems.push(...placeholderProblems(catalog.processorActions[name], [], `processorActions.${name}`));
+  problems.push(...placeholderProblems(catalog.processorFieldErasure, ['fields'], 'processorFieldErasure'));
   if (problems.length) throw new ConfigurationError(source, problems);
   return catalog;
 }
@@ -414,6 +420,7 @@ export function messagesFor(language: Language) {
     reviewReason: (kind: ReviewReasonKind, values: Record<string, string> = {}) => fill(catalog.reviewReasons[kind], values),
     processorAction: (type: NoticeType) => catalog.processorActions[type],
     processorNothingHeld: catalog.processorNothingHeld,
+    processorFieldErasure: (fields: string) => fill(catalog.processorFieldErasure, { fields }),
     page: (name: PageText, values: Record<string, string> = {}) => fill(catalog.pages[name], values),
     packageText: (name: PackageText) => catalog.package[name],
     /** A country as people name it; ZZ (the profile's "not named in the policy") says so. */

@@ -20,13 +20,19 @@ export const processorNoticeSchema = onFirstUse(() =>
       .check(z.minLength(1)),
     api_version: z.literal('0.1'),
     controller: z.strictObject({ name: z.string().check(z.minLength(1)) }),
+    /**
+     * Our addition for an erasure limited to particular data: the only fields to erase (names, as our profile calls
+     * them); everything else stays. Absent, an erasure is of everything.
+     */
+    erasure_fields: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
   }),
 );
 export type ProcessorNotice = z.infer<ReturnType<typeof processorNoticeSchema>>;
 
 /** The notice for one request type, in the shape processors receive. */
-export function processorNotice(input: { requestId: string; type: NoticeType; submittedAt: string; email: string; controllerName: string }): ProcessorNotice {
+export function processorNotice(input: { requestId: string; type: NoticeType; submittedAt: string; email: string; controllerName: string; erasureFields?: string[] }): ProcessorNotice {
   return {
+    ...(input.type === 'erasure' && input.erasureFields && { erasure_fields: input.erasureFields }),
     subject_request_id: input.requestId,
     subject_request_type: input.type,
     submitted_time: input.submittedAt,

@@ -3,15 +3,16 @@ import { REQUEST_TYPES, type RequestType } from './request-types.ts';
 /**
  * What one source does for a request, in this order: read it (access), change it, block or unblock it, mark the
  * person's consents withdrawn (consent_flags: the profile's consentAttributes), block or destroy it after a
- * withdrawal (consent_withdrawal), take the person off a mailing list (marketing_opt_out), destroy it (erasure).
+ * withdrawal (consent_withdrawal), take the person off a mailing list (marketing_opt_out), destroy it (erasure) — or,
+ * where the operator limited an erasure to particular personal fields, overwrite those alone (field_erasure).
  */
-export const SOURCE_STEPS = ['access', 'rectification', 'unblocking', 'blocking', 'consent_flags', 'consent_withdrawal', 'marketing_opt_out', 'erasure'] as const;
+export const SOURCE_STEPS = ['access', 'rectification', 'unblocking', 'blocking', 'consent_flags', 'consent_withdrawal', 'marketing_opt_out', 'field_erasure', 'erasure'] as const;
 export type SourceStep = (typeof SOURCE_STEPS)[number];
 
 /** How the workflow treats one request type: everything that differs between types, in one place. */
 export interface RequestPolicy {
   /** What it asks of each data source; none for a claim, which the operator answers. */
-  readonly sourceStep?: Exclude<SourceStep, 'consent_flags'>;
+  readonly sourceStep?: Exclude<SourceStep, 'consent_flags' | 'field_erasure'>;
   /** Whether processors and recipients of the data are told of it (each as the profile's notifyOn says). */
   readonly tellsProcessors: boolean;
   /**

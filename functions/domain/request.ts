@@ -188,6 +188,11 @@ export interface DataSubjectRequest {
   /** For a rectification: field → new value, as the person (or the operator) gave them. */
   changes?: Record<string, string>;
   /**
+   * An erasure the operator limited to particular data (what the person asked to delete): the personal fields erased
+   * (names, never values), each in the sources that declare it personal. Everything else the person's records hold stays.
+   */
+  erasureFields?: string[];
+  /**
    * The person's own words: the form's or the API's message, or the text of the mail that made the request (quoted
    * history stripped, at most MAX_MESSAGE_CHARS; the raw message stays in the mail archive). Never mailed to anyone.
    */

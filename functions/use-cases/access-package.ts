@@ -50,7 +50,7 @@ export async function accessReport(deps: Pick<Dependencies, 'profile' | 'consent
   const crossBorder = deps.profile.crossBorder;
   const named = crossBorder?.countries.filter((code) => code !== 'ZZ') ?? [];
   return {
-    complete: deps.profile.sources.every((source) => !sourceSteps(deps.profile, source, request.types).includes('access') || results.some((r) => r.sourceId === source.id && r.outcomes.access)),
+    complete: deps.profile.sources.every((source) => !sourceSteps(deps.profile, source, request).includes('access') || results.some((r) => r.sourceId === source.id && r.outcomes.access)),
     data,
     purposes: deps.profile.purposes.map((p) => ({ id: p.id, purpose: localize(p.description, lang), basis: localize(p.legalBasis, lang) })),
     sources: deps.profile.sources.map((s) => ({ id: s.id, name: localize(s.description, lang), categories: localize(s.categories, lang) })),

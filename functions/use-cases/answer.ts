@@ -1,4 +1,4 @@
-import { localize, type DataSource } from '../config/profile-schema.ts';
+import { fieldLabel, localize, type DataSource } from '../config/profile-schema.ts';
 import { NO_RESULT_AFTER_RETRIES, type RecordedAuditEvent } from '../domain/audit.ts';
 import { PlanOutdatedError } from '../domain/errors.ts';
 import { loadMessages, type AnswerText, type Messages } from '../domain/messages.ts';
@@ -10,13 +10,15 @@ import { assertMayChangeData } from './guards.ts';
 import { consentSections } from './consent.ts';
 import type { Dependencies } from './dependencies.ts';
 import { noticeStandings, notifyProcessors } from './fulfilment.ts';
-import { ownRecords, plannedSources, sourceSteps, type OwnRecords } from './fulfilment-plan.ts';
+import { erasureFieldsIn, ownRecords, plannedSources, sourceSteps, type OwnRecords } from './fulfilment-plan.ts';
 import { alertOperator, notifyPerson } from './notify.ts';
 import type { SourceOutcome, SourceResult } from './ports.ts';
 
 /** The request's types a step serves, for naming it to the person. */
 function typesServedBy(step: SourceStep, types: readonly RequestType[]): RequestType[] {
-  return types.filter((type) => (step === 'consent_flags' ? policyOf(type).endsConsents !== 'none' : policyOf(type).sourceStep === step));
+  if (step === 'consent_flags') return types.filter((type) => policyOf(type).endsConsents !== 'none');
+  // An erasure limited to particular fields is still the erasure the person asked for.
+  return types.filter((type) => policyOf(type).sourceStep === (step === 'field_erasure' ? 'erasure' : step));
 }
 
 /**
@@ -48,7 +50,7 @@ function stepReports(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRe
   const reports = new Map<SourceStep, StepReport>();
   for (const source of deps.profile.sources) {
     const result = results.find((r) => r.sourceId === source.id);
-    for (const step of sourceSteps(deps.profile, source, request.types)) {
+    for (const step of sourceSteps(deps.profile, source, request)) {
       const report = reports.get(step) ?? { step, done: [], kept: [], complete: true };
       reports.set(step, report);
       const outcome: SourceOutcome | undefined = result?.outcomes[step];
@@ -92,6 +94,9 @@ function changeSections(deps: Pick<Dependencies, 'profile'>, request: DataSubjec
       sections.push(...doneSections(report.done, withdrawn ? 'consentRecorded' : 'marketingRecorded', name, m));
     } else if (report.step === 'rectification' && report.done.length) {
       sections.push(m.answer('rectification', { changes: describeChanges(deps, request, m), sources: m.sourceList(report.done.map(name)) }));
+    } else if (report.step === 'field_erasure') {
+      if (report.done.length) sections.push(m.answer('fieldErasure', { erased: describeErasedFields(deps, request, report.done, m) }));
+      else if (report.complete && !report.kept.length) sections.push(m.answer('nothingToEraseFields'));
     } else {
       const text = STEP_TEXT[report.step];
       if (text && report.done.length) sections.push(...doneSections(report.done, text.done, name, m));
@@ -104,12 +109,18 @@ function changeSections(deps: Pick<Dependencies, 'profile'>, request: DataSubjec
 
 /** The corrections as the person reads them: the field's label and the new value. */
 function describeChanges(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest, m: Messages): string {
-  const label = (field: string) => {
-    const declared = deps.profile.sources.map((s) => s.fields[field]).find(Boolean);
-    return declared ? localize(declared.label, request.language) : field;
-  };
   return Object.entries(request.changes ?? {})
-    .map(([field, value]) => m.answer('change', { field: label(field), value }))
+    .map(([field, value]) => m.answer('change', { field: fieldLabel(deps.profile, field, request.language), value }))
+    .join('\n');
+}
+
+/** A limited erasure as the person reads it: what was erased in each source that held it (labels, never values). */
+function describeErasedFields(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest, done: readonly DataSource[], m: Messages): string {
+  return done
+    .map((source) => {
+      const fields = erasureFieldsIn(source, request).map((field) => fieldLabel(deps.profile, field, request.language));
+      return m.answer('fieldsErasedIn', { source: localize(source.description, request.language), fields: m.list(fields) });
+    })
     .join('\n');
 }
 
@@ -166,7 +177,7 @@ export async function notifyAndAnswer(
  */
 function assertPlanCurrent(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest, ranOn: readonly string[]): void {
   if (request.status !== 'IN_PROGRESS') return; // answered already, or refused below
-  const missing = plannedSources(deps.profile, request.types).filter((source) => !ranOn.includes(source.id));
+  const missing = plannedSources(deps.profile, request).filter((source) => !ranOn.includes(source.id));
   if (missing.length) throw new PlanOutdatedError(`request ${request.id} needs sources its fulfilment did not run on: ${missing.map((s) => s.id).join(', ')}`);
 }
 
@@ -187,7 +198,7 @@ export async function answerRequest(
   const results = await deps.requests.listSourceResults(requestId);
   // Only what was planned and has no outcome failed: a withdrawal that asks nothing of a source leaves it alone.
   const unfinished = deps.profile.sources
-    .map((source) => ({ source, steps: sourceSteps(deps.profile, source, request.types).filter((step) => !results.find((r) => r.sourceId === source.id)?.outcomes[step]) }))
+    .map((source) => ({ source, steps: sourceSteps(deps.profile, source, request).filter((step) => !results.find((r) => r.sourceId === source.id)?.outcomes[step]) }))
     .filter((entry) => entry.steps.length);
   const sections: string[] = [];
   const report = anyType(request.types, (policy) => policy.sourceStep === 'access') ? await accessReport(deps, request, results) : undefined;

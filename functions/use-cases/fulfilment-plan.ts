@@ -1,4 +1,4 @@
-import { checkCorrections, correctableFields, type DataSource, type OperatorProfile } from '../config/profile-schema.ts';
+import { checkCorrections, correctableFields, type DataSource, type LocalizedText, type OperatorProfile } from '../config/profile-schema.ts';
 import type { FieldProblem } from '../domain/errors.ts';
 import type { ReviewReasonKind } from '../domain/messages.ts';
 import type { DataSubjectRequest } from '../domain/request.ts';
@@ -62,19 +62,66 @@ export function consentFlags(profile: Pick<OperatorProfile, 'purposes'>, source:
   return [...new Set(purposes.flatMap((purposeId) => (source.consentAttributes[purposeId] ? [source.consentAttributes[purposeId]] : [])))];
 }
 
+/** What a request asks of the sources: its types and, for an erasure the operator limited, the fields it erases. */
+export type Asked = Pick<DataSubjectRequest, 'types' | 'erasureFields'>;
+
+/** The fields a limited erasure erases in one source: those named that the source declares personal. */
+export function erasureFieldsIn(source: DataSource, asked: Asked): string[] {
+  return (asked.erasureFields ?? []).filter((field) => source.personalFields.includes(field));
+}
+
+/** A field an erasure may be limited to, with its label where a source declares one. */
+export interface ErasableField {
+  field: string;
+  label?: LocalizedText;
+}
+
+/**
+ * The fields an erasure may be limited to, each with its label where a source declares one: the personal fields of
+ * every source (personalFields), the only ones a source overwrites when it anonymises.
+ */
+export function erasableFields(profile: Pick<OperatorProfile, 'sources'>): Map<string, ErasableField> {
+  const fields = new Map<string, ErasableField>();
+  for (const source of profile.sources) {
+    for (const field of source.personalFields) {
+      const label = fields.get(field)?.label ?? source.fields[field]?.label;
+      fields.set(field, { field, ...(label && { label }) });
+    }
+  }
+  return fields;
+}
+
+/**
+ * What is wrong with the fields an operator limits an erasure to: each must be a personal field of some source. The
+ * problem names the unknown ones and lists those that may be named.
+ */
+export function erasureFieldProblems(profile: Pick<OperatorProfile, 'sources'>, fields: readonly string[]): FieldProblem[] {
+  const erasable = [...erasableFields(profile).keys()];
+  const unknown = fields.filter((field) => !erasable.includes(field));
+  if (!unknown.length) return [];
+  const allowed = erasable.length ? `fields that can be erased: ${erasable.join(', ')}` : 'no source declares personal fields (personalFields), so no erasure can be limited to particular data';
+  return [{ field: 'fields', message: `not a personal field of any source: ${unknown.join(', ')}; ${allowed}`, kind: 'choice' }];
+}
+
 /**
  * What one source does for a request, in order: read first (so an access answer shows what was held), then change,
  * block, mark consents withdrawn, and destroy last. Withdrawal and opt-out reach the source as the profile says;
- * where the person also asked for blocking or erasure, that step does it once.
+ * where the person also asked for blocking or erasure, that step does it once. An erasure limited to particular
+ * fields overwrites them where the source declares them personal, and takes no step in a source that declares none.
  */
-export function sourceSteps(profile: OperatorProfile, source: DataSource, types: readonly RequestType[]): SourceStep[] {
-  const asked = new Set<SourceStep>(types.flatMap((type) => policyOf(type).sourceStep ?? []));
-  const has = (step: SourceStep) => asked.has(step);
+export function sourceSteps(profile: OperatorProfile, source: DataSource, asked: Asked): SourceStep[] {
+  const { types } = asked;
+  const limited = asked.erasureFields !== undefined;
+  const requested = new Set<SourceStep>(types.flatMap((type) => policyOf(type).sourceStep ?? []));
+  // A limited erasure destroys nothing: it does not stand in for a withdrawal's or an opt-out's step.
+  if (limited && requested.delete('erasure') && erasureFieldsIn(source, asked).length) requested.add('field_erasure');
+  const has = (step: SourceStep) => requested.has(step);
   const steps: SourceStep[] = (['access', 'rectification', 'unblocking', 'blocking'] as const).filter(has);
   const withdrawal = profile.consentWithdrawal.sources;
   const later: SourceStep[] = [];
   if (has('consent_withdrawal') && ((withdrawal === 'block' && !has('blocking')) || (withdrawal === 'erase' && !has('erasure')))) later.push('consent_withdrawal');
   if (has('marketing_opt_out') && source.marketingList && !has('erasure')) later.push('marketing_opt_out');
+  if (has('field_erasure')) later.push('field_erasure');
   if (has('erasure')) later.push('erasure');
   // Marking a consent withdrawn on records about to be destroyed says nothing; on records kept (a legal hold) it does.
   const destroyed = later.some((step) => destroys(profile, step) && !(step !== 'marketing_opt_out' && source.legalHold));
@@ -83,8 +130,8 @@ export function sourceSteps(profile: OperatorProfile, source: DataSource, types:
 }
 
 /** The sources a request needs: those with a step to take. */
-export function plannedSources(profile: OperatorProfile, types: readonly RequestType[]): DataSource[] {
-  return profile.sources.filter((source) => sourceSteps(profile, source, types).length);
+export function plannedSources(profile: OperatorProfile, asked: Asked): DataSource[] {
+  return profile.sources.filter((source) => sourceSteps(profile, source, asked).length);
 }
 
 /** Steps that destroy records: a retry cannot see what an earlier attempt destroyed, so the count is kept first. */
@@ -108,8 +155,8 @@ export interface OwnRecords {
 
 /** What the request did in our own sources, from their results (the notices, and the answer, say it). */
 export function ownRecords(profile: OperatorProfile, request: DataSubjectRequest, results: readonly SourceResult[]): OwnRecords {
-  const planned = plannedSources(profile, request.types).flatMap((source) =>
-    sourceSteps(profile, source, request.types).map((step) => ({ step, outcome: results.find((r) => r.sourceId === source.id)?.outcomes[step] })),
+  const planned = plannedSources(profile, request).flatMap((source) =>
+    sourceSteps(profile, source, request).map((step) => ({ step, outcome: results.find((r) => r.sourceId === source.id)?.outcomes[step] })),
   );
   const looked = planned.some(({ step }) => step === 'access' || destroys(profile, step));
   return {

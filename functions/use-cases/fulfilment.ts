@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { correctableFields, localize, type DataSource, type OperatorProfile } from '../config/profile-schema.ts';
+import { correctableFields, fieldLabel, localize, type DataSource, type OperatorProfile } from '../config/profile-schema.ts';
 import type { AuditEvent, RecordedAuditEvent } from '../domain/audit.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { loadMessages } from '../domain/messages.ts';
@@ -8,7 +8,7 @@ import type { Language, RequestType } from '../domain/request-types.ts';
 import { processorNotice } from '../domain/processor-notice.ts';
 import { NOTICE_TYPES, type NoticeType, type SourceStep } from '../domain/request-policy.ts';
 import type { Dependencies } from './dependencies.ts';
-import { consentFlags, destroys, ownRecords, sourceSteps, type OwnRecords, type ReviewReason } from './fulfilment-plan.ts';
+import { consentFlags, destroys, erasureFieldsIn, ownRecords, sourceSteps, type OwnRecords, type ReviewReason } from './fulfilment-plan.ts';
 import { assertMayChangeData } from './guards.ts';
 import { alertOperator } from './notify.ts';
 import type { DataSourceConnector, NoticeDelivery, SourceOutcome, SourceResult, Subject } from './ports.ts';
@@ -57,6 +57,8 @@ async function runStep(deps: Pick<Dependencies, 'profile'>, step: SourceStep, so
     case 'marketing_opt_out':
       // A mailing list holds nothing the law makes us keep: the person leaves it.
       return connector.erase(subject);
+    case 'field_erasure':
+      return (await keptUnderHold(source, connector, subject, request)) ?? connector.eraseFields(subject, erasureFieldsIn(source, request));
     case 'erasure':
       return (await keptUnderHold(source, connector, subject, request)) ?? connector.erase(subject);
   }
@@ -70,7 +72,7 @@ async function runStep(deps: Pick<Dependencies, 'profile'>, step: SourceStep, so
 async function keepForWaitingAccess(deps: Pick<Dependencies, 'profile' | 'requests'>, request: DataSubjectRequest, source: DataSource, records: Array<Record<string, unknown>>): Promise<void> {
   if (!request.personKey) return;
   const waiting = (await deps.requests.findByPerson(request.personKey)).filter(
-    (other) => other.id !== request.id && CONFIRMED_OPEN.includes(other.status) && sourceSteps(deps.profile, source, other.types).includes('access'),
+    (other) => other.id !== request.id && CONFIRMED_OPEN.includes(other.status) && sourceSteps(deps.profile, source, other).includes('access'),
   );
   for (const other of waiting) {
     const read: SourceResult = { sourceId: source.id, records, outcomes: { access: { status: 'done', affected: records.length } }, attempts: 0, readBefore: request.id };
@@ -93,7 +95,7 @@ export async function applyToSource(deps: Pick<Dependencies, 'profile' | 'reques
   assertMayChangeData(deps, request);
   const source = deps.profile.sources.find((s) => s.id === sourceId);
   if (!source) throw new NotFoundError(`data source ${sourceId} is not in the operator profile`);
-  const steps = sourceSteps(deps.profile, source, request.types);
+  const steps = sourceSteps(deps.profile, source, request);
   // Every source stands ready for a request a person decides on (a claim among them): one it asks nothing of is
   // left alone, and the trail says nothing was done there rather than that it was applied.
   if (!steps.length) return { sourceId, outcomes: {} };
@@ -133,7 +135,8 @@ export async function applyToSource(deps: Pick<Dependencies, 'profile' | 'reques
     }
   }
   const outcomes = Object.fromEntries(Object.entries(result.outcomes).map(([step, outcome]) => [step, describeOutcome(outcome)]));
-  await deps.audit.append(requestId, { type: 'source.applied', detail: { sourceId, attempt: result.attempts, outcomes } });
+  const erasedFields = steps.includes('field_erasure') ? { erasedFields: erasureFieldsIn(source, request) } : {};
+  await deps.audit.append(requestId, { type: 'source.applied', detail: { sourceId, attempt: result.attempts, outcomes, ...erasedFields } });
   return { sourceId, outcomes };
 }
 
@@ -290,11 +293,14 @@ async function tell(
   const requestId = request.id;
   const language = processor.language ?? deps.profile.defaultLanguage;
   const m = await loadMessages(language);
-  const notice = processorNotice({ requestId, type, submittedAt: request.receivedAt, email: request.email, controllerName: deps.profile.operator.legalName });
+  // An erasure limited to particular data is told as that: which fields go, and that the rest stays.
+  const erasureFields = type === 'erasure' ? request.erasureFields : undefined;
+  const notice = processorNotice({ requestId, type, submittedAt: request.receivedAt, email: request.email, controllerName: deps.profile.operator.legalName, erasureFields });
+  const action = erasureFields ? m.processorFieldErasure(m.list(erasureFields.map((field) => `${fieldLabel(deps.profile, field, language)} (${field})`))) : m.processorAction(type);
   const mail = m.mail('processorNotice', {
     reference: requestId,
     controller: localize(deps.profile.operator.name, language),
-    action: [m.processorAction(type), ...(own.untouched ? [m.processorNothingHeld] : [])].join('\n\n'),
+    action: [action, ...(own.untouched ? [m.processorNothingHeld] : [])].join('\n\n'),
     type: m.kindName(type),
     submittedAt: m.date(request.receivedAt, request.deadline.timeZone),
     email: request.email,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as z from '../domain/schema.ts';
 import { riskFlags, type EscalationPolicy } from '../domain/deadlines/index.ts';
-import { ConflictError, NotFoundError, NotPermittedError, ValidationError, WaitEndedError, toFieldProblems } from '../domain/errors.ts';
+import { ConflictError, NotFoundError, NotPermittedError, ValidationError, WaitEndedError, toFieldProblems, type FieldProblem } from '../domain/errors.ts';
 import { inLanguage } from '../domain/localized.ts';
 import { groundText, refusalGround, refusalGrounds, loadRefusalGrounds } from '../domain/refusal-grounds.ts';
 import { MAX_MESSAGE_CHARS, MAX_OPERATOR_MESSAGES, OPEN_STATUSES, type DataSubjectRequest, type OperatorMessage, type RefusalBasis } from '../domain/request.ts';
@@ -10,7 +10,7 @@ import { changesSchema } from '../domain/rectification.ts';
 import { eventsOfType, type RecordedAuditEvent } from '../domain/audit.ts';
 import { operatorName, type OperatorActor } from '../domain/operator-identity.ts';
 import { describeReasons } from './fulfilment.ts';
-import { correctionProblems, reviewReasons } from './fulfilment-plan.ts';
+import { correctionProblems, erasableFields, erasureFieldProblems, reviewReasons } from './fulfilment-plan.ts';
 import { correctableFields, localize } from '../config/profile-schema.ts';
 import type { Dependencies } from './dependencies.ts';
 import { notifyPerson } from './notify.ts';
@@ -36,6 +36,11 @@ export const decisionInputSchema = onFirstUse(() =>
       changes: z.optional(changesSchema()),
       /** For an unclear request: what it is. */
       types: z.optional(z.array(RequestTypeSchema).check(z.minLength(1))),
+      /**
+       * For an erasure of particular data (a phone number, a photo): the personal fields to erase, the rest of the
+       * person's data kept. Absent, an erasure erases everything.
+       */
+      fields: z.optional(z.array(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))).check(z.minLength(1), z.maxLength(100))),
     })
     .check(
       z.refine((d) => d.decision === 'approve' || d.reason, { path: ['reason'], message: 'a refusal needs a reason the person can read', params: { kind: 'required' } }),
@@ -121,6 +126,7 @@ export async function decide(deps: Dependencies, requestId: string, input: Decis
     problems.push({ field: 'changes', message: 'a correction is approved with what to change: each field and its new value, from what the person wrote', kind: 'required' });
   }
   if (approved && types.includes('claim') && !input.answer) problems.push({ field: 'answer', message: 'a claim is approved with the answer the person receives', kind: 'required' });
+  if (input.fields) problems.push(...fieldErasureProblems(deps.profile, approved, types, input.fields));
   if (problems.length) throw new ValidationError(problems, 'decision');
   // The basis is checked against the request before the pending decision is taken, so a typo loses nothing.
   const basis = approved ? undefined : await resolveBasis(deps.profile.jurisdiction, types, input.basis);
@@ -136,11 +142,13 @@ export async function decide(deps: Dependencies, requestId: string, input: Decis
         notARequest: undefined,
         ...(input.changes ? { changes: input.changes } : {}),
         ...(input.types ? { types: input.types } : {}),
+        // Only this decision limits the erasure: one put back (the wait had ended) leaves no fields behind.
+        erasureFields: input.fields && [...new Set(input.fields)],
       },
       [
         // Types given with the decision classify the request as the console's classification does, and are recorded so.
         ...(input.types && !sameTypes(input.types, request.types) ? [{ type: 'request.classified' as const, detail: { types: input.types, operator: actor } }] : []),
-        { type: 'decision.made', detail: { approved, ...(basis && { ground: 'ground' in basis ? basis.ground : 'written' }), operator: actor } },
+        { type: 'decision.made', detail: { approved, ...(basis && { ground: 'ground' in basis ? basis.ground : 'written' }), ...(input.fields && { erasedFields: [...new Set(input.fields)] }), operator: actor } },
       ],
     );
     await deps.workflow.completeTask(pending.taskToken, { approved });
@@ -150,6 +158,20 @@ export async function decide(deps: Dependencies, requestId: string, input: Decis
     throw error;
   }
   return { reference: requestId, decision: input.decision };
+}
+
+/**
+ * What is wrong with limiting a decision to particular fields: only an approved erasure erases fields, only personal
+ * fields of some source can be named, and a withdrawal that destroys everything (the profile's consentWithdrawal)
+ * would destroy what the limit keeps.
+ */
+function fieldErasureProblems(profile: Dependencies['profile'], approved: boolean, types: readonly RequestType[], fields: readonly string[]): FieldProblem[] {
+  if (!approved) return [{ field: 'fields', message: 'a refusal erases nothing: name fields only when approving an erasure', kind: 'choice' }];
+  if (!types.includes('erasure')) return [{ field: 'fields', message: `fields name what an erasure erases: approve the request as an erasure (types: ${types.join(', ') || 'none'})`, kind: 'choice' }];
+  if (types.includes('consent_withdrawal') && profile.consentWithdrawal.sources === 'erase') {
+    return [{ field: 'fields', message: 'with a consent withdrawal, this profile destroys all the data (consentWithdrawal.sources: erase): approve the erasure of particular fields without consent_withdrawal', kind: 'choice' }];
+  }
+  return erasureFieldProblems(profile, fields);
 }
 
 const sameTypes = (a: readonly RequestType[], b: readonly RequestType[]) => a.length === b.length && a.every((type) => b.includes(type));
@@ -316,6 +338,8 @@ async function consoleContext(deps: Pick<Dependencies, 'profile'>, request: Data
     },
     refusalGrounds: refusalGrounds(deps.profile.jurisdiction, request.types).map(({ id, text, citation }) => ({ id, text, citation })),
     correctable: [...correctableFields(deps.profile).values()].map(({ field, type, label }) => ({ field, type, label: inEveryLanguage((l) => localize(label, l)) })),
+    // The fields an erasure may be limited to (the console's checkboxes): each source's personal fields.
+    erasable: [...erasableFields(deps.profile).values()].map(({ field, label }) => ({ field, label: inEveryLanguage((l) => (label ? localize(label, l) : field)) })),
     // What the trail names by id — a source, a processor, a purpose — as the profile calls it in each language.
     names: {
       sources: Object.fromEntries(deps.profile.sources.map((source) => [source.id, inEveryLanguage((l) => localize(source.description, l))])),
@@ -342,6 +366,7 @@ export async function requestDetail(deps: Pick<Dependencies, 'requests' | 'audit
     ...(request.message ? { message: request.message } : {}),
     ...(request.firstMail ? { subject: request.firstMail.subject } : {}),
     ...(request.changes ? { changes: request.changes } : {}),
+    ...(request.erasureFields ? { erasureFields: request.erasureFields } : {}),
     ...(request.decision ? { decision: request.decision } : {}),
     ...(request.notARequest ? { notARequest: request.notARequest } : {}),
     ...(request.legalHold ? { legalHold: request.legalHold } : {}),

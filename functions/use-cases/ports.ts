@@ -498,6 +498,12 @@ export interface DataSourceConnector {
   unblock(subject: Subject): Promise<SourceOutcome>;
   erase(subject: Subject): Promise<SourceOutcome>;
   /**
+   * An erasure the operator limited to particular data: overwrites each named field with ANONYMISED on every record
+   * of the person that holds it, as an anonymising erasure does, whatever the source's `erasure`; every other field
+   * and record stays. `affected`: the records that held one of the fields.
+   */
+  eraseFields(subject: Subject, fields: string[]): Promise<SourceOutcome>;
+  /**
    * Sets each named attribute to false on every record of the person that has it: the consents the person has
    * withdrawn, as the profile maps purposes to attributes (consentAttributes). Records without it stay as they are.
    */

@@ -44,7 +44,7 @@ export function executionStart(deps: Pick<Dependencies, 'profile' | 'clock'>, re
   return {
     requestId: request.id,
     ...verificationWait(deps, request),
-    sourceIds: plannedSources(deps.profile, request.types).map((source) => source.id),
+    sourceIds: plannedSources(deps.profile, request).map((source) => source.id),
     // By the request alone (its signal, its types), not the profile's purposes, which a deploy may change meanwhile.
     recordsConsent: Boolean(request.gpc) || anyType(request.types, (policy) => policy.endsConsents !== 'none'),
   };

@@ -45,7 +45,7 @@ export async function planFulfilment(deps: Dependencies, requestId: string): Pro
     await deps.requests.transition(request, 'IN_PROGRESS', 'AWAITING_DECISION', {}, [{ type: 'decision.requested', detail: { reasons: await describeReasons(reasons, 'en'), kinds: reasons } }]);
   }
   // A decision may change what the request is (an unclear mail classified): then every source stands ready.
-  const sources = reasons.length ? deps.profile.sources : plannedSources(deps.profile, request.types);
+  const sources = reasons.length ? deps.profile.sources : plannedSources(deps.profile, request);
   return {
     requestId,
     needsDecision: reasons.length > 0,

@@ -216,12 +216,12 @@ async function confirmed(system: MemorySystem, id: string): Promise<void> {
 }
 
 /** The state machine after verification, step by step: plan, the operator's decision where one is needed, then fulfil and answer. */
-async function fulfil(system: MemorySystem, id: string, decision: { answer?: string } = {}): Promise<void> {
+async function fulfil(system: MemorySystem, id: string, decision: { answer?: string; types?: RequestType[]; fields?: string[] } = {}): Promise<void> {
   const deps = system.deps;
   const plan = await planFulfilment(deps, id);
   if (plan.needsDecision) {
     await requestDecision(deps, id, `task-token-${id}`);
-    await decide(deps, id, { decision: 'approve', ...(decision.answer ? { answer: decision.answer } : {}) }, OPERATOR);
+    await decide(deps, id, { decision: 'approve', ...decision }, OPERATOR);
     await applyDecision(deps, id);
   }
   await withdrawForRequest(deps, id);
@@ -567,6 +567,18 @@ const CASES: readonly Case[] = [
       const firstMail = { messageId: `<particular.${id}@mail.example>`, subject: PARTICULAR_DATA[language], authenticated: false };
       await createRequest(system, id, { email: golden.person, name: golden.name }, language, [], undefined, { message: PARTICULAR_DATA[language], firstMail, unclearBecause: 'particularData' });
       await receipt(system, id);
+    },
+  },
+  // Mail that asks to delete the phone number and nothing else: the operator erases that field alone, the processors
+  // are told of it alone, and the answer says what was erased where, and that the rest stays.
+  {
+    name: 'answer-erasure-of-fields',
+    profiles: ['vnedrah', 'i-license'],
+    run: async (system, id, language, golden) => {
+      await createRequest(system, id, { email: golden.person, name: golden.name }, language, []);
+      await confirmed(system, id);
+      system.mailer.sent.length = 0;
+      await fulfil(system, id, { types: ['erasure'], fields: ['phone'] });
     },
   },
 ];

@@ -3,7 +3,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { ProcessorNotifier } from '../../functions/adapters/processors/processor-notifier.ts';
 import type { postSigned } from '../../functions/adapters/http/signed-post.ts';
 import { RETENTION_MARK } from '../../functions/adapters/sources/dynamodb-retention.ts';
-import { ANONYMISED, changesFor, permittedChanges } from '../../functions/adapters/sources/source-rules.ts';
+import { ANONYMISED, changesFor, erasedFieldsOf, permittedChanges } from '../../functions/adapters/sources/source-rules.ts';
 import { parseProfile } from '../../functions/config/load-profile.ts';
 import { mailDomain, type DataSource, type OperatorProfile, type RetentionRule } from '../../functions/config/profile-schema.ts';
 import type { AuditEvent, RecordedAuditEvent } from '../../functions/domain/audit.ts';
@@ -693,6 +693,13 @@ export class MemorySource implements DataSourceConnector {
       const held = attributes.filter((a) => a in record && record[a] !== false);
       held.forEach((a) => (record[a] = false));
       return held.length > 0;
+    });
+  }
+  async eraseFields(subject: Subject, fields: string[]) {
+    return this.each(subject, (record) => {
+      const erased = erasedFieldsOf(record, fields);
+      Object.assign(record, erased);
+      return Object.keys(erased).length > 0;
     });
   }
   async erase(subject: Subject) {

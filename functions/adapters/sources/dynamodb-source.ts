@@ -3,11 +3,22 @@ import { TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from
 import { queryAll } from '../dynamodb/query-all.ts';
 import type { DataSource } from '../../config/profile-schema.ts';
 import { BLOCKED_ATTRIBUTE, type DataSourceConnector, type SourceOutcome, type Subject } from '../../use-cases/ports.ts';
-import { ANONYMISED, changesFor, permittedChanges } from './source-rules.ts';
+import { ANONYMISED, changesFor, erasedFieldsOf, permittedChanges } from './source-rules.ts';
 
 type DynamoDbSource = Extract<DataSource, { kind: 'dynamodb' }>;
 /** One write of a DynamoDB transaction (Put or Delete), as erasing a record needs. */
 export type ErasureWrite = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+
+/** The update that sets these fields of one record to these values; none where there is nothing to set. */
+function setting(values: Record<string, string>): Omit<UpdateCommand['input'], 'TableName' | 'Key'> | undefined {
+  const fields = Object.entries(values);
+  if (!fields.length) return undefined;
+  return {
+    UpdateExpression: `SET ${fields.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+    ExpressionAttributeNames: Object.fromEntries(fields.map(([field], i) => [`#f${i}`, field])),
+    ExpressionAttributeValues: Object.fromEntries(fields.map(([, value], i) => [`:v${i}`, value])),
+  };
+}
 
 /** A company table holding people's records, found by the attribute that carries their e-mail address. */
 export class DynamoDbSourceConnector implements DataSourceConnector {
@@ -45,15 +56,11 @@ export class DynamoDbSourceConnector implements DataSourceConnector {
 
   rectify(subject: Subject, changes: Record<string, string>): Promise<SourceOutcome> {
     const permitted = permittedChanges(this.source, changes);
-    return this.updateEach(subject, (record) => {
-      const fields = Object.entries(changesFor(record, permitted));
-      if (!fields.length) return undefined;
-      return {
-        UpdateExpression: `SET ${fields.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
-        ExpressionAttributeNames: Object.fromEntries(fields.map(([field], i) => [`#f${i}`, field])),
-        ExpressionAttributeValues: Object.fromEntries(fields.map(([, value], i) => [`:v${i}`, value])),
-      };
-    });
+    return this.updateEach(subject, (record) => setting(changesFor(record, permitted)));
+  }
+
+  eraseFields(subject: Subject, fields: string[]): Promise<SourceOutcome> {
+    return this.updateEach(subject, (record) => setting(erasedFieldsOf(record, fields)));
   }
 
   block(subject: Subject): Promise<SourceOutcome> {

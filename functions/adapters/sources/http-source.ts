@@ -7,7 +7,7 @@ import { permittedChanges } from './source-rules.ts';
 import { DEFAULT_RETRY_POLICY, postSigned, type RetryPolicy } from '../http/signed-post.ts';
 
 export type HttpSource = Extract<DataSource, { kind: 'http' }>;
-type Operation = 'find' | 'rectify' | 'block' | 'unblock' | 'erase' | 'withdraw-consent';
+type Operation = 'find' | 'rectify' | 'block' | 'unblock' | 'erase' | 'erase-fields' | 'withdraw-consent';
 
 const findAnswer = onFirstUse(() => z.object({ records: z.array(z.record(z.string(), z.unknown())) }));
 const changeAnswer = onFirstUse(() =>
@@ -50,7 +50,7 @@ export class HttpSourceConnector implements DataSourceConnector {
     private readonly retry: RetryPolicy = DEFAULT_RETRY_POLICY,
   ) {}
 
-  private async call<T>(operation: Operation, subject: Subject, answer: z.ZodMiniType<T>, extra: { changes?: Record<string, string>; attributes?: string[] } = {}): Promise<T> {
+  private async call<T>(operation: Operation, subject: Subject, answer: z.ZodMiniType<T>, extra: { changes?: Record<string, string>; attributes?: string[]; fields?: string[] } = {}): Promise<T> {
     const payload = { subject: { email: subject.email }, ...(subject.requestId ? { requestId: subject.requestId } : {}), ...extra };
     return callService(this.source, operation, payload, answer, await this.secret(), this.retry);
   }
@@ -75,6 +75,15 @@ export class HttpSourceConnector implements DataSourceConnector {
 
   erase(subject: Subject): Promise<SourceOutcome> {
     return this.call('erase', subject, changeAnswer());
+  }
+
+  /**
+   * A call of its own, not `erase` with the fields added: a service written before limited erasures would read such
+   * an `erase` as the whole erasure and destroy everything. One that does not know this call fails it (an HTTP
+   * error), the step stops with the operator, and nothing is destroyed that the person wanted kept.
+   */
+  eraseFields(subject: Subject, fields: string[]): Promise<SourceOutcome> {
+    return this.call('erase-fields', subject, changeAnswer(), { fields });
   }
 
   withdrawConsent(subject: Subject, attributes: string[]): Promise<SourceOutcome> {

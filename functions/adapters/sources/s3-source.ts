@@ -13,7 +13,7 @@ import {
 import type { DataSource } from '../../config/profile-schema.ts';
 import { DependencyError, DerbesError } from '../../domain/errors.ts';
 import { BLOCKED_ATTRIBUTE, type DataSourceConnector, type SourceOutcome, type Subject } from '../../use-cases/ports.ts';
-import { ANONYMISED, changesFor, permittedChanges } from './source-rules.ts';
+import { ANONYMISED, changesFor, erasedFieldsOf, permittedChanges } from './source-rules.ts';
 
 type S3Source = Extract<DataSource, { kind: 's3' }>;
 /** Present in a person's folder while their processing is blocked; the company's code must check for it. */
@@ -141,16 +141,27 @@ export class S3SourceConnector implements DataSourceConnector {
   rectify(subject: Subject, changes: Record<string, string>): Promise<SourceOutcome> {
     const permitted = permittedChanges(this.source, changes);
     if (!Object.keys(permitted).length) return Promise.resolve({ status: 'done', affected: 0 });
-    return this.guard('rectify', async () => {
-      let affected = 0;
-      for (const object of (await this.readFolder(subject)).objects) {
-        const changes = object.json ? changesFor(object.json, permitted) : {};
-        if (!Object.keys(changes).length) continue;
-        await this.write(object.key, { ...object.json, ...changes }, object);
-        affected++;
-      }
-      return { status: 'done', affected };
-    });
+    return this.guard('rectify', () => this.rewriteEach(subject, (json) => changesFor(json, permitted)));
+  }
+
+  /**
+   * Only JSON objects have fields to overwrite: a document or a recording in the folder is kept whole (a limited
+   * erasure keeps everything but the fields named).
+   */
+  eraseFields(subject: Subject, fields: string[]): Promise<SourceOutcome> {
+    return this.guard('eraseFields', () => this.rewriteEach(subject, (json) => erasedFieldsOf(json, fields)));
+  }
+
+  /** Rewrites each JSON object of the person's with the values `change` gives it (none: left as it is); counts them. */
+  private async rewriteEach(subject: Subject, change: (json: Record<string, unknown>) => Record<string, string>): Promise<SourceOutcome> {
+    let affected = 0;
+    for (const object of (await this.readFolder(subject)).objects) {
+      const changes = object.json ? change(object.json) : {};
+      if (!Object.keys(changes).length) continue;
+      await this.write(object.key, { ...object.json, ...changes }, object);
+      affected++;
+    }
+    return { status: 'done', affected };
   }
 
   withdrawConsent(subject: Subject, attributes: string[]): Promise<SourceOutcome> {

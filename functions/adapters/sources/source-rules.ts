@@ -19,3 +19,8 @@ export function permittedChanges(source: Pick<DataSource, 'personalFields'>, cha
 export function changesFor(record: Record<string, unknown>, permitted: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(permitted).filter(([field]) => Object.hasOwn(record, field)));
 }
+
+/** What an erasure limited to `fields` writes into one record: ANONYMISED over each of them it holds as its own. */
+export function erasedFieldsOf(record: Record<string, unknown>, fields: readonly string[]): Record<string, string> {
+  return changesFor(record, Object.fromEntries(fields.map((field) => [field, ANONYMISED])));
+}

@@ -246,6 +246,7 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
           row('decidedBy', e.detail.operator ? who(e.detail.operator) : legacyKeyId ? who({ kind: 'key', keyId: legacyKeyId }) : '—'),
           row('decision', e.detail.approved ? t.values.approved : t.values.refused),
           !e.detail.approved && basis !== undefined && row('basis', basis),
+          e.detail.erasedFields !== undefined && row('erasureLimitedTo', e.detail.erasedFields.join(', ')),
           last && !e.detail.approved && request.decision?.reason !== undefined && row('reason', request.decision.reason),
         );
       }),
@@ -260,7 +261,14 @@ export function evidencePackDocument(input: EvidencePackInput, language: Languag
       if (e.type === 'source.applied' && !Object.keys(e.detail.outcomes).length) return [];
       if (e.type === 'source.applied') {
         const outcomes = Object.entries(e.detail.outcomes).map(([step, outcome]) => `${t.steps[step as keyof typeof t.steps] ?? step}: ${outcomeText(outcome)}`);
-        return [block(fill(t.lines.sourceApplied, { at: at(e.at), source: input.sourceName(e.detail.sourceId) }), row('attempt', String(e.detail.attempt)), row('outcomes', outcomes.join('; ')))];
+        return [
+          block(
+            fill(t.lines.sourceApplied, { at: at(e.at), source: input.sourceName(e.detail.sourceId) }),
+            row('attempt', String(e.detail.attempt)),
+            row('outcomes', outcomes.join('; ')),
+            e.detail.erasedFields !== undefined && row('erasedFields', e.detail.erasedFields.join(', ')),
+          ),
+        ];
       }
       if (e.type === 'source.failed') {
         const error = e.detail.error === NO_RESULT_AFTER_RETRIES ? t.values.noResultAfterRetries : e.detail.error;

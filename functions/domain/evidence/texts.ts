@@ -24,7 +24,7 @@ const LABELS = [
   'sha256', 'verdicts', 'outcome', 'attachments', 'formFiles', 'how', 'requestedAt', 'expiresAt', 'confirmedAt',
   'rule', 'citation', 'term', 'origin', 'ruleSource', 'ruleDigest', 'dueAt', 'promisedBy', 'calendar', 'calendarSource', 'transfers', 'extension', 'extensionReason',
   'decisionAsked', 'classified', 'decidedAt', 'decidedBy', 'enteredAt', 'enteredBy', 'heldBecause', 'admittedAt', 'admittedBy', 'attestedBy', 'attestation',
-  'closedAsNotARequest', 'closedBy', 'toldThePerson', 'wordsMailedAt', 'decision', 'basis', 'reason', 'attempt', 'outcomes',
+  'closedAsNotARequest', 'closedBy', 'toldThePerson', 'wordsMailedAt', 'decision', 'basis', 'reason', 'attempt', 'outcomes', 'erasureLimitedTo', 'erasedFields',
   'noticeType', 'delivered', 'attempts', 'signature', 'kind', 'messageId', 'mailSha256',
   'answeredAt', 'margin', 'chainResult', 'digest', 'digestSha256',
 ] as const;

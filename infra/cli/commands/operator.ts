@@ -113,6 +113,7 @@ interface RequestDetail extends RequestRow {
   subject?: string;
   message?: string;
   changes?: Record<string, string>;
+  erasureFields?: string[];
   entry?: { by: string; at: string; identity: string; attestation?: string };
   notes: Array<{ at: string; by: string; text: string }>;
   thread: Array<{ direction: 'in' | 'out'; at: string; outcome?: string; template?: string; messageId?: string; sesMessageId?: string; text?: string; by?: string; attachments?: KeptFile[]; moreAttachments?: number }>;
@@ -129,6 +130,7 @@ function requestLines(r: RequestDetail): string[] {
     ...(r.subject !== undefined ? [`  subject: ${r.subject}`] : []),
     ...(r.message ? ['  their words:', ...indent(r.message)] : ['  their words: (none)']),
     ...(r.changes ? ['  changes asked:', ...Object.entries(r.changes).map(([field, value]) => `    ${field} → ${value}`)] : []),
+    ...(r.erasureFields ? [`  erasure limited to: ${r.erasureFields.join(', ')}`] : []),
     ...(r.entry ? [`  entered by ${r.entry.by} at ${r.entry.at}; identity: ${r.entry.identity === 'attested' ? `attested — ${r.entry.attestation ?? ''}` : 'by the mailed link'}`] : []),
     ...(r.formAttachments?.length ? ['  sent with the form:', ...keptLines(r.formAttachments)] : []),
     ...(r.notes?.length ? ['  notes:', ...r.notes.flatMap((n) => [`    ${n.at}  by ${n.by}`, ...indent(n.text).map((line) => `    ${line}`)])] : []),
@@ -224,7 +226,7 @@ export async function requestsCommand(args: string[], io: Io): Promise<number> {
 }
 
 const DECISIONS_USAGE =
-  'usage: derbes decisions list | approve <reference> [--answer "…"] [--change field=value]… [--type t]… | deny <reference> --reason "…" --basis <refusal ground id | "the basis in words"> | not-a-request <reference> [--text "…"]';
+  'usage: derbes decisions list | approve <reference> [--answer "…"] [--change field=value]… [--type t]… [--fields f1,f2 (an erasure of these personal fields only)] | deny <reference> --reason "…" --basis <refusal ground id | "the basis in words"> | not-a-request <reference> [--text "…"]';
 
 /** `derbes decisions list | approve <ref> [...] | deny <ref> --reason "…" --basis … | not-a-request <ref> [--text "…"]`. */
 export async function decisionsCommand(args: string[], io: Io): Promise<number> {
@@ -237,6 +239,7 @@ export async function decisionsCommand(args: string[], io: Io): Promise<number> 
       answer: { type: 'string' },
       change: { type: 'string', multiple: true },
       type: { type: 'string', multiple: true },
+      fields: { type: 'string', multiple: true },
       text: { type: 'string' },
     },
   });
@@ -269,6 +272,8 @@ export async function decisionsCommand(args: string[], io: Io): Promise<number> 
       answer: values.answer,
       changes: changes ? Object.fromEntries(changes) : undefined,
       types: values.type,
+      // --fields phone,photoUrl and --fields phone --fields photoUrl say the same.
+      fields: values.fields?.flatMap((given) => given.split(',')).map((field) => field.trim()).filter(Boolean),
     };
     return report(io, await call('POST', `/operator/decisions/${encodeURIComponent(reference)}`, body), (json) => [`${String(json.reference)}: ${String(json.decision)} recorded; the workflow moves the request on`]);
   }

@@ -12,7 +12,7 @@ const bob = { email: 'bob@example.kz' };
 
 interface Call {
   path: string;
-  body: { subject: { email: string }; requestId?: string; changes?: Record<string, string>; attributes?: string[] };
+  body: { subject: { email: string }; requestId?: string; changes?: Record<string, string>; attributes?: string[]; fields?: string[] };
 }
 type Answer = { status: number; body?: unknown } | 'hang';
 
@@ -68,6 +68,15 @@ function companyService(legalHold = new Set<string>()) {
         for (const record of person?.records ?? []) {
           const held = (body.attributes ?? []).filter((a: string) => a in record && record[a] !== false);
           held.forEach((a: string) => (record[a] = false));
+          if (held.length) changed++;
+        }
+        return { status: 200, body: { status: 'done', affected: changed } };
+      }
+      case '/derbes/erase-fields': {
+        let changed = 0;
+        for (const record of person?.records ?? []) {
+          const held = (body.fields ?? []).filter((field: string) => field in record);
+          held.forEach((field: string) => (record[field] = '[erased]'));
           if (held.length) changed++;
         }
         return { status: 200, body: { status: 'done', affected: changed } };
@@ -130,6 +139,25 @@ describe('HTTP source', () => {
     const connector = new HttpSourceConnector(source(service.url), async () => SECRET);
     await connector.erase({ ...alice, requestId: 'DRB-7K3F9-Q2M4X' });
     expect(service.calls.at(-1)).toEqual({ path: '/derbes/erase', body: { subject: alice, requestId: 'DRB-7K3F9-Q2M4X' } });
+  });
+
+  it('erases particular fields by a call of its own, naming them, and keeps the rest', async () => {
+    const service = await startService(companyService().handle);
+    const connector = new HttpSourceConnector(source(service.url, ['name', 'phone']), async () => SECRET);
+    expect(await connector.eraseFields({ ...alice, requestId: 'DRB-7K3F9-Q2M4X' }, ['phone'])).toEqual({ status: 'done', affected: 1 });
+    expect(service.calls.at(-1)).toEqual({ path: '/derbes/erase-fields', body: { subject: alice, requestId: 'DRB-7K3F9-Q2M4X', fields: ['phone'] } });
+    expect(await connector.find(alice)).toEqual([
+      { id: 1, name: 'Alice', phone: '[erased]' },
+      { id: 2, name: 'Alice', order: 'A-17' },
+    ]);
+  });
+
+  it('fails a limited erasure a service does not know, rather than erase everything', async () => {
+    // A service written before limited erasures: it answers erase, and nothing else it does not know.
+    const service = await startService((call) => (call.path === '/derbes/erase' ? { status: 200, body: { status: 'done', affected: 2 } } : { status: 404 }));
+    const connector = new HttpSourceConnector(source(service.url, ['phone']), async () => SECRET, fastRetry);
+    await expect(connector.eraseFields(alice, ['phone'])).rejects.toThrow('source crm: erase-fields failed after 1 attempt(s): answered HTTP 404');
+    expect(service.calls.map((call) => call.path)).toEqual(['/derbes/erase-fields']);
   });
 
   it('sets the consent attributes a withdrawal names to false, on the records that hold them', async () => {

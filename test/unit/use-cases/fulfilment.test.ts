@@ -90,7 +90,7 @@ describe('applyToSource', () => {
     expect(await s.deps.requests.listSourceResults(unconfirmed.id)).toEqual([]);
     expect(await s.deps.requests.listSourceResults(someoneElse.id)).toEqual([]);
 
-    await notifyAndAnswer(s.deps, access.id, aMinuteOn(s), plannedSources(s.deps.profile, access.types).map((source) => source.id));
+    await notifyAndAnswer(s.deps, access.id, aMinuteOn(s), plannedSources(s.deps.profile, access).map((source) => source.id));
     const [answer] = mailsTo(s, NURLAN).filter((mail) => mail.subject.includes(access.id));
     expect(answer!.text).toContain(`Так эти данные хранились перед тем, как мы удалили их по вашему запросу ${erasure.id}.`);
     expect(answer!.text).toContain(NURLAN);
@@ -220,7 +220,7 @@ describe('notifyProcessors', () => {
 /** A blocking request whose sources are done: what is left is the Answer step. */
 async function blockedInSources(s: ReturnType<typeof systemFor>, options: Parameters<typeof placeRequest>[2] = {}) {
   const request = await placeRequest(s, ['blocking'], { email: NURLAN, ...options });
-  for (const source of plannedSources(s.deps.profile, request.types)) await applyToSource(s.deps, request.id, source.id);
+  for (const source of plannedSources(s.deps.profile, request)) await applyToSource(s.deps, request.id, source.id);
   return request;
 }
 
