@@ -9,7 +9,7 @@ import { loadMessages, type Messages } from '../domain/messages.ts';
 import { isWellFormedCode } from '../domain/secret-code.ts';
 import { LANGUAGES, type Language } from '../domain/request-types.ts';
 import { download } from '../use-cases/access-package.ts';
-import { admit } from '../use-cases/admission.ts';
+import { admit, clientNetwork } from '../use-cases/admission.ts';
 import { confirmVerification, disownVerification } from '../use-cases/confirm-verification.ts';
 import { SUBMISSION_LIMITS, bodyHash, parseSubmission, submissionInput, submitRequest, type Submission } from '../use-cases/submit-request.ts';
 import type { Dependencies } from '../use-cases/dependencies.ts';
@@ -133,8 +133,9 @@ async function idempotencyOf(deps: Dependencies, event: APIGatewayProxyEventV2, 
   const sent = createHash('sha256');
   for (const file of files) sent.update(`${file.filename}\n${file.contentType}\n${createHash('sha256').update(file.content).digest('hex')}\n`);
   const quarter = Math.floor(deps.clock.now().getTime() / FORM_REPEAT_MS);
-  // Bound to the client, so a stranger who types the same fields is not shown the reference of the request they repeat.
-  const client = await deps.keyedHash('form client', clientIp(event));
+  // Bound to the client (an IPv6 one by its /64, whose privacy addresses change), so a stranger who types the same
+  // fields is not shown the reference of the request they repeat.
+  const client = await deps.keyedHash('form client', clientNetwork(clientIp(event)));
   return { key: `form:${quarter}:${client}:${await bodyHash(deps, submission)}:${sent.digest('hex')}`, field: 'idempotencyKey' };
 }
 

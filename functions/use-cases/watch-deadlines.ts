@@ -71,7 +71,8 @@ async function takeStep(deps: Dependencies, request: DataSubjectRequest, kind: W
       await alertOperator(deps, request, 'attentionAtMargin', { step: (await loadMessages(deps.profile.defaultLanguage)).stepName(step), stepId: step, code }, [], at);
       return 'delayNotices';
     case 'overdue': {
-      const promisedBy = request.entry?.promisedBy;
+      // The promise of a late entry, while it is the date in force (an extension past it puts the law's date back).
+      const promisedBy = answerTerm(request) === request.deadline ? undefined : request.entry?.promisedBy;
       if (!promisedBy) await alertOperator(deps, request, 'overdue', {}, [], at);
       else {
         const { date } = await loadMessages(deps.profile.defaultLanguage);

@@ -332,6 +332,15 @@ describe('the same form sent twice', () => {
     expect(referenceOf(stranger.body)).not.toBe(referenceOf(victim.body));
   });
 
+  it('from another address of one IPv6 network (a privacy address that changed) is the request it made', async () => {
+    const body = formBody(part('types', 'access'), part('email', 'ipv6.person@example.kz'), part('language', 'en'));
+    const first = await post(body, multipart, {}, undefined, 'POST /api/requests', '2001:db8:1:2::a');
+    const again = await post(body, multipart, {}, undefined, 'POST /api/requests', '2001:db8:1:2:ffff::b');
+    const elsewhere = await post(body, multipart, {}, undefined, 'POST /api/requests', '2001:db8:1:3::a');
+    expect(referenceOf(again.body)).toBe(referenceOf(first.body));
+    expect(referenceOf(elsewhere.body)).not.toBe(referenceOf(first.body));
+  });
+
   it('a quarter of an hour later, or once its request is closed, is a new request', async () => {
     const body = formBody(...fields('My orders, please.'));
     const first = await post(body, multipart);
