@@ -1,4 +1,3 @@
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { addYears } from '../../functions/domain/deadlines/local-time.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -10,7 +9,7 @@ import { loadProfileFile } from '../../functions/config/load-profile.ts';
 import type { DataSource, OperatorProfile } from '../../functions/config/profile-schema.ts';
 import { approveRule, purgeExpired } from '../../functions/use-cases/retention.ts';
 import type { OwnRecords, RetentionSource } from '../../functions/use-cases/ports.ts';
-import { startTestDynamoDb, type TestDynamoDb } from '../support/dynamodb.ts';
+import { createRecordTable, startTestDynamoDb, type TestDynamoDb } from '../support/dynamodb.ts';
 
 /**
  * The retention purge against DynamoDB Local when runs overlap: the local schedule and EventBridge retries start runs
@@ -40,22 +39,7 @@ beforeEach(async () => {
   test++;
   ids = { messages: `messages-${test}`, accounts: `accounts-${test}` };
   tables = { messages: `${MESSAGES}-${test}`, accounts: `${ACCOUNTS}-${test}` };
-  for (const table of Object.values(tables)) {
-    await ddb.db.send(
-      new CreateTableCommand({
-        TableName: table,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'email', AttributeType: 'S' },
-          { AttributeName: 'recordId', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'email', KeyType: 'HASH' },
-          { AttributeName: 'recordId', KeyType: 'RANGE' },
-        ],
-      }),
-    );
-  }
+  for (const table of Object.values(tables)) await createRecordTable(ddb.db, table);
   for (const n of [1, 2]) {
     await ddb.db.send(new PutCommand({ TableName: tables.messages, Item: { email: `old${n}@mail.example`, recordId: 'review', authorName: `Автор ${n}`, lastInteraction: SIX_YEARS_AGO } }));
     await ddb.db.send(new PutCommand({ TableName: tables.accounts, Item: { email: `old${n}@mail.example`, recordId: 'account', lastName: `Фамилия ${n}`, lastInteraction: SIX_YEARS_AGO } }));

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { Settings } from '../../functions/config/settings.ts';
@@ -79,4 +80,22 @@ export async function startTestDynamoDb(): Promise<TestDynamoDb> {
       rmSync(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** A company table keyed as the demo's source tables are: the person's address, then a record id. */
+export async function createRecordTable(db: DynamoDBDocumentClient, name: string): Promise<void> {
+  await db.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'email', AttributeType: 'S' },
+        { AttributeName: 'recordId', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'email', KeyType: 'HASH' },
+        { AttributeName: 'recordId', KeyType: 'RANGE' },
+      ],
+    }),
+  );
 }

@@ -1,4 +1,3 @@
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbSourceConnector } from '../../../functions/adapters/sources/dynamodb-source.ts';
@@ -7,7 +6,7 @@ import type { DataSource } from '../../../functions/config/profile-schema.ts';
 import { applyToSource } from '../../../functions/use-cases/fulfilment.ts';
 import { applyDecision, decide } from '../../../functions/use-cases/operator.ts';
 import { planFulfilment, requestDecision } from '../../../functions/use-cases/workflow-steps.ts';
-import { startTestDynamoDb, type TestDynamoDb } from '../../support/dynamodb.ts';
+import { createRecordTable, startTestDynamoDb, type TestDynamoDb } from '../../support/dynamodb.ts';
 import { OPERATOR, placeRequest, systemFor } from '../../support/flow.ts';
 
 /** A company table on DynamoDB Local as the DynamoDB source reaches it: an erasure of particular fields. */
@@ -27,20 +26,7 @@ afterAll(async () => ddb?.stop());
 /** A fresh table with the three records, keyed by address and record id as the demo tables are. */
 async function accountsTable(): Promise<string> {
   const name = `${TABLE}-${++table}`;
-  await ddb.db.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'email', AttributeType: 'S' },
-        { AttributeName: 'recordId', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'email', KeyType: 'HASH' },
-        { AttributeName: 'recordId', KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await createRecordTable(ddb.db, name);
   for (const item of [NURLAN, NURLAN_SHOP, GULNARA]) await ddb.db.send(new PutCommand({ TableName: name, Item: item }));
   return name;
 }
