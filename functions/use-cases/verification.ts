@@ -34,15 +34,18 @@ type Choice = { kind: 'join' } | { kind: 'hold' } | { kind: 'new'; carry: 'none'
 
 function choose(current: Verification | undefined, requestId: string, ownExpiry: Date, now: Date, windowMs: number): Choice {
   if (!current || current.confirmedAt || current.supersededAt || Date.parse(current.expiresAt) <= now.getTime()) return { kind: 'new', carry: 'none' };
+  // A link whose mail was withheld is taken over by a request it has room for — one of its own (its receipt mailed
+  // again) always: else a full one would hold its requests, and they would never get a link.
+  const full = current.waiting.length >= MAX_WAITING_PER_LINK;
+  if (current.withheldAt && (!full || current.waiting.includes(requestId))) return { kind: 'new', carry: 'take' };
   // A full link takes no one else. It opens one link more (mailed within the address's budget), once in the budget's
   // window: else a stranger's flood would mail the person a link for every hundred requests, each listing only theirs,
   // until the budget were spent and the person's own request withheld. Beyond that — or past a full link whose mail
   // was withheld — requests wait for the address's next link (see retryWithheldReceipt).
-  if (current.waiting.length >= MAX_WAITING_PER_LINK) {
+  if (full) {
     const overflowed = current.overflowAt !== undefined && Date.parse(current.overflowAt) > now.getTime() - windowMs;
     return overflowed || current.withheldAt ? { kind: 'hold' } : { kind: 'new', carry: 'none', overflow: true };
   }
-  if (current.withheldAt) return { kind: 'new', carry: 'take' };
   if (current.mailedAt) return joinable(current, ownExpiry, now) ? { kind: 'join' } : { kind: 'new', carry: 'none' };
   // Still being mailed by another request's step: join it. Made by this request's own earlier run, or by a step that
   // died mailing it: its code is gone with that run, so a new link (and mail) is needed.
