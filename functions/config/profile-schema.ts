@@ -207,8 +207,8 @@ function buildProfileSchemas() {
     recipientDomainMailsPerHour: z._default(z.number().check(z.int(), z.gte(1)), 10),
     sharedProviderMailsPerHour: z._default(z.number().check(z.int(), z.gte(1)), 40),
     /**
-     * The part of each share of the hour only mail to a domain not yet mailed that hour, and receipts mailed again
-     * after the budgets withheld them, may use: a flood through many addresses cannot starve a first-time person.
+     * The part of each share of the hour, and of each domain's budget, only receipts mailed again after the budgets
+     * withheld them may use: a flood to many addresses, at however many domains, cannot starve a person it held back.
      */
     reservedShareOfHour: z._default(z.number().check(z.gte(0), z.lt(1)), 0.2),
     /**

@@ -333,12 +333,13 @@ export interface MailBudgets {
   spendRecipient(recipientKey: string, budget: { max: number; windowHours: number }, now: Date): Promise<boolean>;
   /** A confirmed link shows the mailbox wants our mail: what it spent is given back. */
   refundRecipient(recipientKey: string): Promise<void>;
+  /** Gives back the one mail spendRecipient spent at `spentAt`: a budget after it refused that mail. */
+  returnRecipient(recipientKey: string, spentAt: Date): Promise<void>;
   /**
-   * Counts one under the counter for the clock hour, if it has counted fewer than `max` (HourlyCounter); `before`,
-   * how many it had counted this hour before this one (0: the first; `max` when refused); `firstRefusal` is true once
-   * per hour and counter, for one alert.
+   * Counts one under the counter for the clock hour, if it has counted fewer than `max` (HourlyCounter);
+   * `firstRefusal` is true once per hour and counter, for one alert.
    */
-  spendHourly(counter: HourlyCounter, max: number, now: Date): Promise<{ allowed: boolean; firstRefusal: boolean; before: number }>;
+  spendHourly(counter: HourlyCounter, max: number, now: Date): Promise<{ allowed: boolean; firstRefusal: boolean }>;
   /** True for the first call of the clock hour under this name, false after: one alert an hour, however many causes. */
   firstThisHour(name: string, now: Date): Promise<boolean>;
 }

@@ -34,15 +34,18 @@ type Choice = { kind: 'join' } | { kind: 'hold' } | { kind: 'new'; carry: 'none'
 
 function choose(current: Verification | undefined, requestId: string, ownExpiry: Date, now: Date, windowMs: number): Choice {
   if (!current || current.confirmedAt || current.supersededAt || Date.parse(current.expiresAt) <= now.getTime()) return { kind: 'new', carry: 'none' };
+  // A link whose mail was withheld is taken over by a request it has room for — one of its own (its receipt mailed
+  // again) always: else a full one would hold its requests, and they would never get a link.
+  const full = current.waiting.length >= MAX_WAITING_PER_LINK;
+  if (current.withheldAt && (!full || current.waiting.includes(requestId))) return { kind: 'new', carry: 'take' };
   // A full link takes no one else. It opens one link more (mailed within the address's budget), once in the budget's
   // window: else a stranger's flood would mail the person a link for every hundred requests, each listing only theirs,
   // until the budget were spent and the person's own request withheld. Beyond that — or past a full link whose mail
   // was withheld — requests wait for the address's next link (see retryWithheldReceipt).
-  if (current.waiting.length >= MAX_WAITING_PER_LINK) {
+  if (full) {
     const overflowed = current.overflowAt !== undefined && Date.parse(current.overflowAt) > now.getTime() - windowMs;
     return overflowed || current.withheldAt ? { kind: 'hold' } : { kind: 'new', carry: 'none', overflow: true };
   }
-  if (current.withheldAt) return { kind: 'new', carry: 'take' };
   if (current.mailedAt) return joinable(current, ownExpiry, now) ? { kind: 'join' } : { kind: 'new', carry: 'none' };
   // Still being mailed by another request's step: join it. Made by this request's own earlier run, or by a step that
   // died mailing it: its code is gone with that run, so a new link (and mail) is needed.
@@ -310,13 +313,11 @@ const roundOf = (round: MailKey['round']) => (round === 1 ? {} : { round: String
 
 /**
  * The share of the hour's mails to unconfirmed addresses a request's mail draws on: receipts of requests made by mail
- * on `mailShareOfHour` of it, all others on the rest; `reserved` of it (reservedShareOfHour) only for mail to a domain
- * not yet mailed that hour and for receipts mailed again (see spendBudgets).
+ * on `mailShareOfHour` of it, all others on the rest.
  */
-export function hourlyPool(limits: Dependencies['profile']['limits'], channel: Channel): { pool: HourlyPool; max: number; reserved: number } {
+export function hourlyPool(limits: Dependencies['profile']['limits'], channel: Channel): { pool: HourlyPool; max: number } {
   const byMail = Math.round(limits.unverifiedMailsPerHour * limits.mailShareOfHour);
-  const max = channel === 'email' ? byMail : limits.unverifiedMailsPerHour - byMail;
-  return { pool: channel === 'email' ? 'email' : 'other', max, reserved: Math.floor(max * limits.reservedShareOfHour) };
+  return { pool: channel === 'email' ? 'email' : 'other', max: channel === 'email' ? byMail : limits.unverifiedMailsPerHour - byMail };
 }
 
 /**
@@ -324,29 +325,41 @@ export function hourlyPool(limits: Dependencies['profile']['limits'], channel: C
  * all such spellings of it share as well — apart from the mailbox's own address, so that spellings sent by a stranger
  * cannot use up the budget of the address the person writes from; then its domain's for the clock hour (budgetDomainOf:
  * a catch-all's addresses, however many, are one domain; a shared provider's is wider), named by a keyed hash; then
- * the hour's share (`hour`). The share's reserved part is open to the first mail of the hour to a domain — a flood
- * through a few domains cannot starve a person at another — and to a receipt mailed again (`again`), so one the
- * budgets withheld goes out ahead of the flood in the next hour. `alert` once an hour, on the share's first refusal.
+ * the hour's share (`hour`). The address's budgets come first, so a flood aimed at one address does not use up the
+ * hour, and what they spent is given back when a later budget refuses the mail: else each refused retry would spend
+ * one of the person's few mails of the day. Part of the domain's budget and of the share (reservedShareOfHour) is
+ * kept for receipts mailed again (`again`), so one the budgets withheld goes out ahead of a flood in the next hour —
+ * whatever addresses, at the person's provider or at fresh domains, the flood is sent to. `alert` once an hour, on
+ * the share's first refusal.
  */
 async function spendBudgets(
   deps: Dependencies,
   email: string,
   recipientKey: string,
-  hour: { pool: HourlyPool; max: number; reserved: number },
+  hour: { pool: HourlyPool; max: number },
   again: boolean,
 ): Promise<{ refused?: WithheldReason; alert?: boolean }> {
   const limits = deps.profile.limits;
   const now = deps.clock.now();
-  if (!(await deps.limits.spendRecipient(recipientKey, limits.recipientMails, now))) return { refused: 'recipient_budget' };
+  const open = (max: number) => (again ? max : max - Math.floor(max * limits.reservedShareOfHour));
   const mailbox = mailboxOf(email);
-  if (mailbox !== email && !(await deps.limits.spendRecipient(await deps.keyedHash('mailbox spellings', mailbox), limits.recipientMails, now))) return { refused: 'recipient_budget' };
+  const spent: string[] = [];
+  for (const key of mailbox === email ? [recipientKey] : [recipientKey, await deps.keyedHash('mailbox spellings', mailbox)]) {
+    if (!(await deps.limits.spendRecipient(key, limits.recipientMails, now))) return giveBack(deps, spent, now, { refused: 'recipient_budget' });
+    spent.push(key);
+  }
   const { domain, shared } = budgetDomainOf(email);
   const domainKey = (await deps.keyedHash('recipient domain', domain)).slice(0, 32);
-  const ofDomain = await deps.limits.spendHourly(`domain:${domainKey}`, shared ? limits.sharedProviderMailsPerHour : limits.recipientDomainMailsPerHour, now);
-  if (!ofDomain.allowed) return { refused: 'domain_budget' };
-  const open = again || ofDomain.before === 0 ? hour.max : hour.max - hour.reserved;
-  const hourly = await deps.limits.spendHourly(hour.pool, open, now);
-  return hourly.allowed ? {} : { refused: 'hourly_budget', alert: hourly.firstRefusal };
+  const ofDomain = await deps.limits.spendHourly(`domain:${domainKey}`, open(shared ? limits.sharedProviderMailsPerHour : limits.recipientDomainMailsPerHour), now);
+  if (!ofDomain.allowed) return giveBack(deps, spent, now, { refused: 'domain_budget' });
+  const hourly = await deps.limits.spendHourly(hour.pool, open(hour.max), now);
+  return hourly.allowed ? {} : giveBack(deps, spent, now, { refused: 'hourly_budget', alert: hourly.firstRefusal });
+}
+
+/** The refusal, once the address's budgets `spent` on the refused mail are given back. */
+async function giveBack<T>(deps: Dependencies, spent: string[], at: Date, refusal: T): Promise<T> {
+  for (const key of spent) await deps.limits.returnRecipient(key, at);
+  return refusal;
 }
 
 /** The budgets' refusals (spendBudgets); those of the hour's (HOURLY_BUDGETS) are retried in a later hour. */
@@ -366,9 +379,10 @@ async function refusedBefore(deps: Dependencies, requestId: string, template: Ma
  * request still waits for verification (its wait never outlives the due date).
  * - Withheld by a budget (the hour's share or its domain's, or the address's own): once the hour it was withheld in is
  *   over — the same hour would refuse it again — a new link (the withheld one's code was never sent), living as long as
- *   the wait it ends, for every request that waits on the withheld link; once per hour at most. A retry after an hourly
- *   budget may use the share's reserved part (see spendBudgets), so it goes ahead of a flood. The address's own budget
- *   frees as its window passes, or at once when the person uses a link (confirmVerification, disownVerification).
+ *   the wait it ends, for every request that waits on the withheld link (taking it over, full or not: see choose); once
+ *   per hour at most. A retry may use the part of its domain's budget and of the share kept for retries (see
+ *   spendBudgets), so it goes ahead of a flood. The address's own budget frees as its window passes, or at once when the person uses a
+ *   link (confirmVerification, disownVerification).
  * - Held because the address's links were full (`link_full`, see choose): as soon as the address's current link
  *   takes it — it joins the person's next link, or makes one, mailed within the budgets.
  * True when it was mailed now.

@@ -355,16 +355,21 @@ export class MemoryLimits implements RateLimiter, MailBudgets {
   async refundRecipient(recipientKey: string) {
     this.recipients.delete(recipientKey);
   }
+  async returnRecipient(recipientKey: string, spentAt: Date) {
+    const sent = this.recipients.get(recipientKey) ?? [];
+    const spent = sent.indexOf(spentAt.toISOString());
+    if (spent >= 0) this.recipients.set(recipientKey, sent.toSpliced(spent, 1));
+  }
   async spendHourly(counter: HourlyCounter, max: number, now: Date) {
     const hour = `${now.toISOString().slice(0, 13)}#${counter}`;
     const before = this.hours.get(hour) ?? 0;
     if (before < max) {
       this.hours.set(hour, before + 1);
-      return { allowed: true, firstRefusal: false, before };
+      return { allowed: true, firstRefusal: false };
     }
     const alerted = this.once.has(`refused#${hour}`);
     this.once.add(`refused#${hour}`);
-    return { allowed: false, firstRefusal: !alerted, before: max };
+    return { allowed: false, firstRefusal: !alerted };
   }
   private readonly once = new Set<string>();
   async firstThisHour(name: string, now: Date) {

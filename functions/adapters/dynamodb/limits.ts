@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DependencyError } from '../../domain/errors.ts';
-import { ifConditionHolds, written } from './conditional-write.ts';
+import { written } from './conditional-write.ts';
 import type { BucketLimit, HourlyCounter, MailBudgets, RateLimiter } from '../../use-cases/ports.ts';
 
 /**
@@ -102,21 +102,40 @@ export class DynamoLimits implements RateLimiter, MailBudgets {
     await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: `RECIPIENT#${recipientKey}`, sent: [], version: randomUUID(), expiresAtEpoch: epochSeconds(Date.now()) + 60 } }));
   }
 
-  async spendHourly(counter: HourlyCounter, max: number, now: Date): Promise<{ allowed: boolean; firstRefusal: boolean; before: number }> {
+  async returnRecipient(recipientKey: string, spentAt: Date): Promise<void> {
+    const Key = { pk: `RECIPIENT#${recipientKey}` };
+    for (let attempt = 0; attempt < WINDOW_ATTEMPTS; attempt++) {
+      if (attempt) await backOff(attempt);
+      const current = await this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
+      const sent = (current.Item?.sent ?? []) as number[];
+      const spent = sent.indexOf(spentAt.getTime());
+      // Given back already, or with everything else (a confirmed link refunds the whole budget).
+      if (spent < 0) return;
+      const put = this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...current.Item, sent: sent.toSpliced(spent, 1), version: randomUUID() },
+          ConditionExpression: 'version = :version',
+          ExpressionAttributeValues: { ':version': current.Item!.version },
+        }),
+      );
+      if (await written(put)) return;
+    }
+    throw new DependencyError('a recipient mail budget kept changing under contention');
+  }
+
+  async spendHourly(counter: HourlyCounter, max: number, now: Date): Promise<{ allowed: boolean; firstRefusal: boolean }> {
     const Key = { pk: `HOUR#${now.toISOString().slice(0, 13)}#${counter}` };
-    const counted = await ifConditionHolds(
-      this.update({
-        Key,
-        UpdateExpression: 'SET n = if_not_exists(n, :zero) + :one, expiresAtEpoch = :ttl',
-        ConditionExpression: 'attribute_not_exists(n) OR n < :max',
-        ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':max': max, ':ttl': epochSeconds(now.getTime()) + 2 * 3600 },
-        ReturnValues: 'UPDATED_NEW',
-      }),
-    );
-    if (counted) return { allowed: true, firstRefusal: false, before: Number(counted.Attributes?.n) - 1 };
+    const counted = this.update({
+      Key,
+      UpdateExpression: 'SET n = if_not_exists(n, :zero) + :one, expiresAtEpoch = :ttl',
+      ConditionExpression: 'attribute_not_exists(n) OR n < :max',
+      ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':max': max, ':ttl': epochSeconds(now.getTime()) + 2 * 3600 },
+    });
+    if (await written(counted)) return { allowed: true, firstRefusal: false };
     // The first refusal of the hour marks it, so the operator is alerted once.
     const marked = this.update({ Key, UpdateExpression: 'SET alertedAt = :now', ConditionExpression: 'attribute_not_exists(alertedAt)', ExpressionAttributeValues: { ':now': now.toISOString() } });
-    return { allowed: false, firstRefusal: await written(marked), before: max };
+    return { allowed: false, firstRefusal: await written(marked) };
   }
 
   async firstThisHour(name: string, now: Date): Promise<boolean> {

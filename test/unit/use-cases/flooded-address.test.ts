@@ -35,6 +35,9 @@ function flooded(recipientMails?: number) {
   return { s, codes, send };
 }
 
+/** The code of the link a mail carries. */
+const codeIn = (text: string) => decodeURIComponent(/code=([^&\s]+)/.exec(text)![1]!);
+
 const withheld = async (s: MemorySystem, id: string) => eventsOfType(await s.deps.audit.list(id), 'mail.withheld').map((e) => e.detail);
 
 describe('an address flooded with requests in its name', () => {
@@ -118,8 +121,30 @@ describe('an address flooded with requests in its name', () => {
     expect((await watchDeadlines(s.deps)).receiptsMailedAgain).toBe(1);
     const receipt = mailsTo(s, PERSON)[1]!;
     // One link for both requests that waited; the person ticks their own.
-    const code = decodeURIComponent(/code=([^&\s]+)/.exec(receipt.text)![1]!);
+    const code = codeIn(receipt.text);
     expect((await requestsOfCode(s.deps, code)).map((r) => r.id).sort()).toEqual([own!, strangers.at(-1)!].sort());
     expect((await watchDeadlines(s.deps)).receiptsMailedAgain).toBe(0);
+  });
+  it('mails the requests piled up on a full link whose mail was withheld once the budget frees, the person\'s own request too', async () => {
+    // A budget of one: the first link spends it; the next hundred pile up on withheld links, each taking over the last.
+    const { s, codes, send } = flooded(1);
+    const strangers = await send(2 * MAX_WAITING_PER_LINK);
+    const [own] = await send(1, ['access']);
+    expect(mailsTo(s, PERSON)).toHaveLength(1);
+    expect(await withheld(s, own!)).toEqual([{ template: 'receipt', reason: 'link_full' }]);
+    // "None of these are mine" on the only link the person got gives the budget back.
+    await disownVerification(s.deps, codes[0]!);
+    // The next hour the hundred on the withheld link get their link, one mail; the person's own request, left out of
+    // that full link, gets one once the address's budget frees again (a day on).
+    s.setNow(new Date(NOW.getTime() + 2 * HOUR));
+    expect((await watchDeadlines(s.deps)).receiptsMailedAgain).toBe(1);
+    expect(mailsTo(s, PERSON)).toHaveLength(2);
+    expect((await requestsOfCode(s.deps, codeIn(mailsTo(s, PERSON)[1]!.text))).map((r) => r.id).sort()).toEqual(strangers.slice(MAX_WAITING_PER_LINK).sort());
+    for (let h = 3; h < 30; h++) {
+      s.setNow(new Date(NOW.getTime() + h * HOUR));
+      await watchDeadlines(s.deps);
+    }
+    expect(mailsTo(s, PERSON)).toHaveLength(3);
+    expect((await requestsOfCode(s.deps, codeIn(mailsTo(s, PERSON)[2]!.text))).map((r) => r.id)).toEqual([own!]);
   });
 });
