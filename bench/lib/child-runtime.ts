@@ -10,7 +10,14 @@ import { REPO_ROOT } from '../../infra/names.ts';
 export function benchProfile(dataDir: string): string {
   const profile = JSON.parse(readFileSync(join(REPO_ROOT, 'profiles', 'demo.json'), 'utf8')) as Record<string, unknown>;
   const unlimited = { burst: 1_000_000, perMinute: 1_000_000 };
-  profile.limits = { requestsPerClient: unlimited, requestsInAll: unlimited, publicCallsPerClient: unlimited, unverifiedMailsPerHour: 1_000_000 };
+  profile.limits = {
+    requestsPerClient: unlimited,
+    requestsInAll: unlimited,
+    publicCallsPerClient: unlimited,
+    unverifiedMailsPerHour: 1_000_000,
+    recipientDomainMailsPerHour: 1_000_000,
+    sharedProviderMailsPerHour: 1_000_000,
+  };
   const path = join(dataDir, 'bench-profile.json');
   writeFileSync(path, JSON.stringify(profile, null, 2));
   copyFileSync(join(REPO_ROOT, 'profiles', 'demo.data.json'), path.replace(/\.json$/, '.data.json'));
