@@ -163,7 +163,7 @@ const PAGE_PLACEHOLDERS = {
   submitted: ['reference', 'dueAt'], confirmTitle: [], confirmTitleSeveral: [],
   confirmRequest: ['reference', 'types', 'channel', 'receivedAt', 'dueAt'], confirmUnclassified: ['reference', 'types', 'channel', 'receivedAt', 'dueAt'], confirmFields: ['type', 'fields'],
   confirmIntro: [], confirmChoose: [], confirmOnce: [], confirmButton: [], confirmed: ['reference', 'dueAt'], confirmedSeveral: [], confirmedDue: ['reference', 'types', 'dueAt'], confirmedNotOther: ['reference'], confirmedNotOthers: ['references'], confirmNothingTicked: [], confirmUnreadable: [],
-  disownIntro: [], disownOneIntro: [], disownButton: [], disownOneButton: [], disowned: ['references'], invalidLink: ['contact'], linkIncomplete: ['contact'], error: ['message'],
+  disownIntro: [], disownOneIntro: [], disownButton: [], disownOneButton: [], disowned: ['references'], disownedOne: ['reference'], invalidLink: ['contact'], linkIncomplete: ['contact'], error: ['message'],
   problemsIntro: [], problemTypes: [], problemEmail: ['max'], problemName: ['max'], problemMessage: ['max'], problemClaimMessage: [], problemCorrectionMessage: [], problemLanguage: [], problemFormBody: [], problemFormTooManyFields: ['limit'], problemFormTooLong: ['limit'],
   attachmentsLabel: [], attachmentsHint: ['files', 'types', 'size', 'total'], problemAttachmentsTooMany: ['files'], problemAttachmentTooLarge: ['name', 'size'],
   problemAttachmentsTotal: ['size'], problemAttachmentType: ['name', 'types'], problemAttachmentEmpty: ['name'],

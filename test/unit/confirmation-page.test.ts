@@ -165,6 +165,16 @@ describe('the pages of a request entered too late to keep the law\'s date', () =
   });
 });
 
+describe('the page after "Not my request"', () => {
+  it('speaks of the one request it closed in the singular', async () => {
+    const request = await placeRequest(system, ['access'], { email: PERSON, language: 'en', status: 'AWAITING_VERIFICATION' });
+    await requestVerification(system.deps, request.id, `token-${request.id}`, new Date(NOW.getTime() + 72 * HOUR), () => ({ code: CODE, codeHash: hashSecretCode(CODE) }));
+    const { status, page } = await call('POST', { lang: 'en' }, new URLSearchParams([['code', CODE], ['references', request.id], ['none', '1']]).toString());
+    expect(status).toBe(200);
+    expect(text(page)).toContain(`Done: nothing will be done under request ${request.id}, and it is closed unconfirmed. Nothing more will be mailed about it.`);
+  });
+});
+
 describe('the page after "Confirm"', () => {
   it('gives each request confirmed its due date, and names those left unconfirmed', async () => {
     const [mail, first, second] = await threeOnOneLink('en');

@@ -243,7 +243,8 @@ export async function confirmPage(language: Language, requests: readonly ListedR
 /** What a press of "None of these are mine" did, in the language of the link: the references it closed. */
 export async function disownedPage(language: Language, closed: readonly string[]): Promise<string> {
   const m = await loadMessages(language);
-  return messagePage(language, m.page('confirmTitle'), m.page('disowned', { references: closed.join(', ') }));
+  const said = closed.length === 1 ? m.page('disownedOne', { reference: closed[0]! }) : m.page('disowned', { references: closed.join(', ') });
+  return messagePage(language, m.page(closed.length === 1 ? 'confirmTitle' : 'confirmTitleSeveral'), said);
 }
 
 /**
