@@ -262,6 +262,7 @@ async function mailRefusal(deps: Pick<Dependencies, 'profile' | 'mailer' | 'sent
 
 /** The operator's view of a request: where it stands, when it is due, and whether that is at risk or overdue. */
 export function requestView(request: DataSubjectRequest, now: Date, policy: EscalationPolicy) {
+  const open = OPEN_STATUSES.includes(request.status);
   return {
     reference: request.id,
     types: request.types,
@@ -273,9 +274,10 @@ export function requestView(request: DataSubjectRequest, now: Date, policy: Esca
     timeZone: request.deadline.timeZone,
     rule: { id: request.deadline.rule.id, origin: request.deadline.rule.origin, citation: inLanguage(request.deadline.rule.citation, 'en'), source: inLanguage(request.deadline.rule.source, 'en'), confidence: request.deadline.rule.confidence },
     // Still owed an answer (STATUS_STANDINGS): a reader acts by it, not by a list of statuses of its own.
-    open: OPEN_STATUSES.includes(request.status),
+    open,
     ...(request.attention ? { attention: request.attention } : {}),
-    ...riskFlags({ dueAt: request.deadline.dueAt, receivedAt: request.receivedAt }, now, policy),
+    // At risk or overdue only while an answer is owed: a request answered or closed is neither, whatever the date.
+    ...(open ? riskFlags({ dueAt: request.deadline.dueAt, receivedAt: request.receivedAt }, now, policy) : { atRisk: false, overdue: false }),
   };
 }
 

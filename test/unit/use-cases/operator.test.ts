@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { DataSubjectRequest } from '../../../functions/domain/request.ts';
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, ValidationError } from '../../../functions/domain/errors.ts';
 import { applyDecision, basisText, decide, extendDeadline, parseDecision, requestDetail, requestView, resolveBasis, writeToPerson } from '../../../functions/use-cases/operator.ts';
@@ -342,5 +343,15 @@ describe('requestView', () => {
     const view = requestView(request, new Date(Date.parse(request.deadline.dueAt) + 1000), s.deps.profile.escalation);
     expect(view).toMatchObject({ reference: request.id, status: 'IN_PROGRESS', overdue: true });
     expect(JSON.stringify(view)).not.toContain(request.email);
+  });
+
+  it('flags nothing on a request no longer owed an answer, whatever the date: answered, refused, closed', async () => {
+    const s = systemFor('profiles/demo.json');
+    const placed = await placeRequest(s, ['access']);
+    const after = new Date(Date.parse(placed.deadline.dueAt) + 1000);
+    for (const status of ['COMPLETED', 'REFUSED', 'CLOSED_UNVERIFIED', 'NOT_A_REQUEST'] as const) {
+      const closed: DataSubjectRequest = { ...placed, status, closedAt: placed.receivedAt };
+      expect(requestView(closed, after, s.deps.profile.escalation), status).toMatchObject({ open: false, overdue: false, atRisk: false });
+    }
   });
 });
