@@ -132,8 +132,13 @@ export const heldMailLink = (publicUrl: string) => `${publicUrl}/console/held-ma
 async function alertMailHeld(deps: Dependencies): Promise<void> {
   const now = deps.clock.now();
   if (!(await deps.limits.firstThisHour('mail-held', now))) return;
-  const { subject, text } = (await (await messages()).loadMessages(deps.profile.defaultLanguage)).mail('operatorMailHeld', { console: heldMailLink(deps.publicUrl), days: String(HELD_MAIL_KEEP_DAYS) });
-  await deps.mailer.send({ to: deps.profile.operator.contactEmail, subject, text, messageId: `<mail-held.${now.toISOString().slice(0, 13)}@${mailDomain(deps.profile)}>` });
+  await mailOperatorForTheHour(deps, 'mail-held', now, 'operatorMailHeld', { console: heldMailLink(deps.publicUrl), days: String(HELD_MAIL_KEEP_DAYS) });
+}
+
+/** One of the operator's mails about the hour, under a Message-ID naming it (`name` and the hour), in their language. */
+async function mailOperatorForTheHour(deps: Dependencies, name: string, now: Date, template: 'operatorMailHeld' | 'operatorThirdPartyMail', values: Record<string, string>): Promise<void> {
+  const { subject, text } = (await (await messages()).loadMessages(deps.profile.defaultLanguage)).mail(template, values);
+  await deps.mailer.send({ to: deps.profile.operator.contactEmail, subject, text, messageId: `<${name}.${now.toISOString().slice(0, 13)}@${mailDomain(deps.profile)}>` });
 }
 
 /**
@@ -148,8 +153,7 @@ async function alertThirdPartyMail(deps: Dependencies, request: DataSubjectReque
   const counted = await deps.limits.spendHourly('third-party-alerts', max, now);
   if (counted.allowed) return (await notify()).alertOperator(deps, request, 'thirdPartyMail', { max: String(MAX_QUARANTINED_PER_REQUEST) });
   if (!counted.firstRefusal) return;
-  const { subject, text } = (await (await messages()).loadMessages(deps.profile.defaultLanguage)).mail('operatorThirdPartyMail', { console: `${deps.publicUrl}/console`, max: String(max) });
-  await deps.mailer.send({ to: deps.profile.operator.contactEmail, subject, text, messageId: `<third-party-mail.${now.toISOString().slice(0, 13)}@${mailDomain(deps.profile)}>` });
+  await mailOperatorForTheHour(deps, 'third-party-mail', now, 'operatorThirdPartyMail', { console: `${deps.publicUrl}/console`, max: String(max) });
 }
 
 /**

@@ -57,11 +57,6 @@ function choose(current: Verification | undefined, requestId: string, ownExpiry:
 const windowMsOf = (deps: Pick<Dependencies, 'profile'>) => deps.profile.limits.recipientMails.windowHours * 3_600_000;
 
 /**
- * The receipt a request's link goes out in. Mail nobody could classify is read by a person; its receipt says so
- * instead of listing no types. One the operator entered says how the person made it, not "sent in the name of this
- * address".
- */
-/**
  * The receipt a request gets: one the operator entered says how the person made it, not "sent in the name of this
  * address"; mail nobody could classify says a person reads it — and mail asking to delete particular data, that a
  * person reads it before anything is destroyed.
@@ -317,7 +312,7 @@ const roundOf = (round: MailKey['round']) => (round === 1 ? {} : { round: String
  */
 export function hourlyPool(limits: Dependencies['profile']['limits'], channel: Channel): { pool: HourlyPool; max: number } {
   const byMail = Math.round(limits.unverifiedMailsPerHour * limits.mailShareOfHour);
-  return { pool: channel === 'email' ? 'email' : 'other', max: channel === 'email' ? byMail : limits.unverifiedMailsPerHour - byMail };
+  return channel === 'email' ? { pool: 'email', max: byMail } : { pool: 'other', max: limits.unverifiedMailsPerHour - byMail };
 }
 
 /**
