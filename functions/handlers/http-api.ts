@@ -142,14 +142,14 @@ async function idempotencyOf(deps: Dependencies, event: APIGatewayProxyEventV2, 
 /** The client's address as API Gateway saw it; only its keyed hash is ever kept. */
 const clientIp = (event: APIGatewayProxyEventV2) => event.requestContext.http.sourceIp;
 
-/** A Global Privacy Control signal with its evidence, as keyed hashes; it takes effect once the address is verified. */
 /** Asked to destroy data in words that limit it, a request waits for an operator (form-wording.ts, loaded only then). */
 async function particularDataSignal(submission: Submission): Promise<Pick<DataSubjectRequest, 'particularData'>> {
   if (!submission.message || !destroysData(submission.types)) return {};
   const { formNamesParticularData } = await import('../use-cases/form-wording.ts');
-  return formNamesParticularData(submission) ? { particularData: true } : {};
+  return formNamesParticularData(submission.message) ? { particularData: true } : {};
 }
 
+/** A Global Privacy Control signal with its evidence, as keyed hashes; it takes effect once the address is verified. */
 async function gpcSignal(event: APIGatewayProxyEventV2): Promise<Pick<DataSubjectRequest, 'gpc'>> {
   if (header(event, 'sec-gpc') !== '1') return {};
   const deps = await dependencies();
