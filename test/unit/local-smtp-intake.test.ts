@@ -12,12 +12,17 @@ const resolver: DnsResolver = async (name, type) => {
 };
 const ctx: IntakeContext = { defaultLanguage: 'en', ownMessageIdDomain: 'derbes.local', supportAddresses: ['privacy@derbes.local'], fixedSubjects: [], maxMessageBytes: 40 << 20, maxAttachmentBytes: 5 << 20 };
 
-it("vouches at the local front door for no From the sender's HELO names, only for the envelope SPF passed for", async () => {
+/** The local front door on a free port, keeping what it stores and the events it hands to intake. */
+async function frontDoor(): Promise<{ stored: Buffer[]; events: SESEvent[]; smtp: SmtpIntake; port: number }> {
   const stored: Buffer[] = [];
   const events: SESEvent[] = [];
   const s3 = { send: async (command: { input: { Body: Uint8Array } }) => void stored.push(Buffer.from(command.input.Body)) };
   const smtp = new SmtpIntake({ recipients: ['privacy@derbes.local'], bucket: 'b', prefix: 'p/', functionLogicalId: 'Intake' }, s3 as never, async () => undefined, async (_id, event) => void events.push(event), resolver);
-  const port = await smtp.listen(0);
+  return { stored, events, smtp, port: await smtp.listen(0) };
+}
+
+it("vouches at the local front door for no From the sender's HELO names, only for the envelope SPF passed for", async () => {
+  const { stored, events, smtp, port } = await frontDoor();
   /** What intake decides of a mail sent as `From: from` after `EHLO helo` and `MAIL FROM:<a@evil.example>`. */
   const vouched = async (helo: string, from: string) => {
     await createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, name: helo }).sendMail({ envelope: { from: 'a@evil.example', to: ['privacy@derbes.local'] }, from, to: 'privacy@derbes.local', subject: 'Delete my data', text: 'Please erase all my personal data.' });
@@ -36,11 +41,7 @@ it("vouches at the local front door for no From the sender's HELO names, only fo
 });
 
 it('refuses at the local front door a mail whose first line would continue the header it puts on top, and stores and hands on nothing', async () => {
-  const stored: Buffer[] = [];
-  const events: SESEvent[] = [];
-  const s3 = { send: async (command: { input: { Body: Uint8Array } }) => void stored.push(Buffer.from(command.input.Body)) };
-  const smtp = new SmtpIntake({ recipients: ['privacy@derbes.local'], bucket: 'b', prefix: 'p/', functionLogicalId: 'Intake' }, s3 as never, async () => undefined, async (_id, event) => void events.push(event), resolver);
-  const port = await smtp.listen(0);
+  const { stored, events, smtp, port } = await frontDoor();
   const send = (first: string) =>
     createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true }).sendMail({
       envelope: { from: 'a@evil.example', to: ['privacy@derbes.local'] },
