@@ -187,7 +187,7 @@ export type ReviewReasonKind = keyof typeof REVIEW_REASON_PLACEHOLDERS;
 export type PackageText = (typeof PACKAGE_TEXTS)[number];
 
 /** The derbes commands an alert offers, each with a label in the operator's language. */
-export const COMMAND_LABELS = ['pending', 'approve', 'classify', 'deny', 'notARequest', 'show', 'write', 'done'] as const;
+export const COMMAND_LABELS = ['pending', 'approve', 'classify', 'eraseFields', 'deny', 'notARequest', 'show', 'write', 'done'] as const;
 export type CommandLabel = (typeof COMMAND_LABELS)[number];
 /** The consent ledger's events as the person reads them; `withdrawnNeverGiven`, a withdrawal of a consent never given (givenBefore). */
 const CONSENT_EVENTS = ['granted', 'withdrawn', 'withdrawnNeverGiven', 'prolonged', 'expired'] as const;

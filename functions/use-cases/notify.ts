@@ -4,6 +4,7 @@ import { localize, mailDomain, type OperatorProfile } from '../config/profile-sc
 import { inLanguage } from '../domain/localized.ts';
 import { loadRefusalGrounds, refusalGrounds } from '../domain/refusal-grounds.ts';
 import { REQUEST_TYPES, type Language, type RequestType } from '../domain/request-types.ts';
+import { erasableFields } from './fulfilment-plan.ts';
 import { loadMessages, type AlertKind, type CommandLabel, type MailTemplate, type Messages } from '../domain/messages.ts';
 import type { AuditEvent } from '../domain/audit.ts';
 import { answerDueAt, receiptMessageId, requestMessageId, type DataSubjectRequest } from '../domain/request.ts';
@@ -174,6 +175,7 @@ function operatorCommands(request: Pick<DataSubjectRequest, 'id' | 'types' | 'ch
     approve: `npx derbes decisions approve ${reference}${changesToState} --answer "…"`,
     // Types given with an approval classify the request (decide); one with none cannot be approved.
     classify: `npx derbes decisions approve ${reference} --type … --answer "…"`,
+    eraseFields: `npx derbes decisions approve ${reference} --type erasure --fields … --answer "…"`,
     deny: `npx derbes decisions deny ${reference} --reason "…" --basis "…"`,
     notARequest: `npx derbes decisions not-a-request ${reference} --text "…"`,
     show: `npx derbes requests show ${reference}`,
@@ -227,10 +229,18 @@ export async function alertOperator(
   const offered = wanted === 'by status' ? (request.status === 'AWAITING_DECISION' ? DECISION_COMMANDS : ['show' as const]) : wanted;
   // Mail nobody could classify is approved only with its types: the command that gives them, instead of the bare
   // approval; and it may be no request at all: the command that closes it as such, beside the refusal.
-  const labels = request.types.length ? offered : offered.flatMap((label): OfferedCommand[] => (label === 'approve' ? ['classify'] : label === 'deny' ? ['deny', 'notARequest'] : [label]));
+  const classified = request.types.length ? offered : offered.flatMap((label): OfferedCommand[] => (label === 'approve' ? ['classify'] : label === 'deny' ? ['deny', 'notARequest'] : [label]));
+  // A person who asks to destroy particular data: the approval that erases only it, where the profile declares the
+  // fields it may name.
+  const erasable = [...erasableFields(deps.profile).values()];
+  const particular = request.particularData || request.unclearBecause === 'particularData';
+  const labels = particular && erasable.length ? classified.flatMap((label): OfferedCommand[] => (label === 'approve' || label === 'classify' ? [label, 'eraseFields'] : [label])) : classified;
   const commands = operatorCommands(request);
-  // The types to choose from, one a line under the command that takes them: the id to pass, and what it is.
-  const typeLines = REQUEST_TYPES.map((type) => `    ${type} — ${m.kindName(type)}`);
+  // What a command takes, one a line under it: the id to pass, and what it is.
+  const choices: Partial<Record<OfferedCommand, string[]>> = {
+    classify: REQUEST_TYPES.map((type) => `    ${type} — ${m.kindName(type)}`),
+    eraseFields: erasable.map(({ field, label }) => `    ${field}${label ? ` — ${localize(label, deps.profile.defaultLanguage)}` : ''}`),
+  };
   await mailOperator(
     deps,
     request,
@@ -239,7 +249,7 @@ export async function alertOperator(
       alert: alert.title,
       detail: alert.detail ? `${alert.title}.\n${alert.detail}` : `${alert.title}.`,
       commands: [
-        ...labels.flatMap((label) => [`${m.commandLabel(label)}: ${commands[label]}`, ...(label === 'classify' ? typeLines : [])]),
+        ...labels.flatMap((label) => [`${m.commandLabel(label)}: ${commands[label]}`, ...(choices[label] ?? [])]),
         ...openWork.map((id) => `${m.commandLabel('done')}: npx derbes requests done ${request.id} ${id}`),
       ].join('\n'),
     },

@@ -581,6 +581,20 @@ const CASES: readonly Case[] = [
       await fulfil(system, id, { types: ['erasure'], fields: ['phone'] });
     },
   },
+  {
+    // The same mail, confirmed: the operator's alert offers the approval that erases only the data named, and the
+    // fields the profile lets it name.
+    name: 'decision-particular-data',
+    profiles: ['demo', 'vnedrah'],
+    run: async (system, id, language, golden) => {
+      const firstMail = { messageId: `<particular.${id}@mail.example>`, subject: PARTICULAR_DATA[language], authenticated: false };
+      await createRequest(system, id, { email: golden.person, name: golden.name }, language, [], undefined, { message: PARTICULAR_DATA[language], firstMail, unclearBecause: 'particularData' });
+      await confirmed(system, id);
+      await planFulfilment(system.deps, id);
+      system.mailer.sent.length = 0;
+      await requestDecision(system.deps, id, `task-token-${id}`);
+    },
+  },
 ];
 
 /** A person's mail asking to delete one particular item of their data. */
