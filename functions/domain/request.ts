@@ -209,13 +209,9 @@ export interface DataSubjectRequest {
   /** For a request made by mail: the mail it answers, so that what derbes sends threads under it in the person's client. */
   firstMail?: FirstMail;
   /**
-   * Why a mail that asks for something is left to an operator to classify: it asks to destroy particular data (a phone
-   * number, a photo), not everything held (erasesParticularData). The operator is told so.
-   */
-  unclearBecause?: 'particularData';
-  /**
-   * A request made on the form that asks to destroy data, whose message names particular data or limits what it asks
-   * ("only my phone number", «тек телефон нөмірімді»): an operator reads it before anything is destroyed, as for mail.
+   * The person asks to destroy particular data (a phone number, a photo), not everything held, or limits what they ask
+   * ("only my phone number", «тек телефон нөмірімді»): an operator reads it before anything is destroyed, and is told
+   * why. Mail worded so is left unclassified (no types); a form keeps the types ticked.
    */
   particularData?: true;
   /** The Message-ID of the person's latest mail joined to the request: what derbes sends next answers it. */

@@ -20,8 +20,8 @@ export interface ReviewReason {
 /** Why a request needs a person at the company before anything is changed; empty when it runs by itself. */
 export function reviewReasons(deps: Pick<Dependencies, 'profile'>, request: DataSubjectRequest): ReviewReason[] {
   const reasons: ReviewReason[] = [];
-  if (request.types.length === 0) reasons.push({ kind: request.unclearBecause ?? 'unclear' });
-  else if (request.particularData) reasons.push({ kind: 'particularData' });
+  if (request.particularData) reasons.push({ kind: 'particularData' });
+  else if (request.types.length === 0) reasons.push({ kind: 'unclear' });
   for (const type of request.types) {
     if (policyOf(type).decision === 'always') reasons.push({ kind: 'claim' });
     else if (deps.profile.review[type] === 'operator') reasons.push({ kind: 'profile', type });

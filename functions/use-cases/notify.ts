@@ -233,8 +233,7 @@ export async function alertOperator(
   // A person who asks to destroy particular data: the approval that erases only it, where the profile declares the
   // fields it may name.
   const erasable = [...erasableFields(deps.profile).values()];
-  const particular = request.particularData || request.unclearBecause === 'particularData';
-  const labels = particular && erasable.length ? classified.flatMap((label): OfferedCommand[] => (label === 'approve' || label === 'classify' ? [label, 'eraseFields'] : [label])) : classified;
+  const labels = request.particularData && erasable.length ? classified.flatMap((label): OfferedCommand[] => (label === 'approve' || label === 'classify' ? [label, 'eraseFields'] : [label])) : classified;
   const commands = operatorCommands(request);
   // What a command takes, one a line under it: the id to pass, and what it is.
   const choices: Partial<Record<OfferedCommand, string[]>> = {

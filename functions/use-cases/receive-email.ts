@@ -262,7 +262,7 @@ export async function receiveEmail(
       : undefined;
     let submitted;
     try {
-      const particular = asked.triageReason === 'particularData' ? ({ unclearBecause: 'particularData' } as const) : {};
+      const particular = asked.triageReason === 'particularData' ? ({ particularData: true } as const) : {};
       submitted = await submitRequest(deps, submission, 'email', idempotency, { ...(firstMail && { firstMail }), ...particular }, vouched && { receivedAt: vouched.arrivedAt, admitted: vouched.admission });
     } catch (error) {
       // Another message under a Message-ID we already took: recorded, never joined to (or shown) the first.

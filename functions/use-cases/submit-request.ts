@@ -131,7 +131,7 @@ export async function submitRequest(
   submission: Submission,
   channel: Channel,
   idempotency?: Omit<Idempotency, 'bodyHash'>,
-  signals: Pick<DataSubjectRequest, 'gpc' | 'firstMail' | 'unclearBecause' | 'particularData'> = {},
+  signals: Pick<DataSubjectRequest, 'gpc' | 'firstMail' | 'particularData'> = {},
   earlier?: ReceivedEarlier,
 ): Promise<CreateResult> {
   if (submission.changes) {
@@ -163,7 +163,6 @@ export async function submitRequest(
     ...(submission.message ? { message: submission.message } : {}),
     ...(signals.gpc ? { gpc: signals.gpc } : {}),
     ...(signals.firstMail ? { firstMail: signals.firstMail } : {}),
-    ...(signals.unclearBecause ? { unclearBecause: signals.unclearBecause } : {}),
     ...(signals.particularData ? { particularData: true } : {}),
     receivedAt: receivedAt.toISOString(),
     deadline,

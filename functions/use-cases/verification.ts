@@ -62,7 +62,7 @@ const windowMsOf = (deps: Pick<Dependencies, 'profile'>) => deps.profile.limits.
  * person reads it before anything is destroyed.
  */
 const receiptTemplate = (request: DataSubjectRequest): MailTemplate =>
-  request.entry ? 'receiptEnteredLink' : request.types.length ? 'receipt' : request.unclearBecause === 'particularData' ? 'receiptParticular' : 'receiptUnclear';
+  request.entry ? 'receiptEnteredLink' : request.types.length ? 'receipt' : request.particularData ? 'receiptParticular' : 'receiptUnclear';
 
 /**
  * The request waits for verification from now on: RECEIVED → AWAITING_VERIFICATION (found moved already when the step

@@ -179,7 +179,7 @@ async function createRequest(
   language: Language,
   types: RequestType[],
   changes?: Record<string, string>,
-  byMail?: Pick<DataSubjectRequest, 'message' | 'firstMail' | 'unclearBecause'>,
+  byMail?: Pick<DataSubjectRequest, 'message' | 'firstMail' | 'particularData'>,
   entered?: Pick<DataSubjectRequest, 'channel' | 'entry' | 'verifiedAt'>,
 ): Promise<DataSubjectRequest> {
   const deps = system.deps;
@@ -565,7 +565,7 @@ const CASES: readonly Case[] = [
     profiles: ['demo'],
     run: async (system, id, language, golden) => {
       const firstMail = { messageId: `<particular.${id}@mail.example>`, subject: PARTICULAR_DATA[language], authenticated: false };
-      await createRequest(system, id, { email: golden.person, name: golden.name }, language, [], undefined, { message: PARTICULAR_DATA[language], firstMail, unclearBecause: 'particularData' });
+      await createRequest(system, id, { email: golden.person, name: golden.name }, language, [], undefined, { message: PARTICULAR_DATA[language], firstMail, particularData: true });
       await receipt(system, id);
     },
   },
@@ -588,7 +588,7 @@ const CASES: readonly Case[] = [
     profiles: ['demo', 'vnedrah'],
     run: async (system, id, language, golden) => {
       const firstMail = { messageId: `<particular.${id}@mail.example>`, subject: PARTICULAR_DATA[language], authenticated: false };
-      await createRequest(system, id, { email: golden.person, name: golden.name }, language, [], undefined, { message: PARTICULAR_DATA[language], firstMail, unclearBecause: 'particularData' });
+      await createRequest(system, id, { email: golden.person, name: golden.name }, language, [], undefined, { message: PARTICULAR_DATA[language], firstMail, particularData: true });
       await confirmed(system, id);
       await planFulfilment(system.deps, id);
       system.mailer.sent.length = 0;

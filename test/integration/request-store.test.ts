@@ -64,6 +64,15 @@ describe('requests in DynamoDB', () => {
     expect((await store.get(old.id)).deadline.rule).toEqual({ ...old.deadline.rule, storedAs: { digest: appliedRuleDigest(old.deadline.rule), current: true } });
   });
 
+  it('an item that said "particular data" the earlier way reads with the one field that says it now', async () => {
+    const store = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
+    const old = { ...newRequest(), types: [] };
+    await ddb.db.send(new PutCommand({ TableName: ddb.tables.requests, Item: { ...requestItem(old), unclearBecause: 'particularData' } }));
+    const read = await store.get(old.id);
+    expect(read.particularData).toBe(true);
+    expect(read).not.toHaveProperty('unclearBecause');
+  });
+
   it('a retry with the same idempotency key returns the first request and writes nothing new', async () => {
     const store = new DynamoRequestStore(ddb.db, ddb.tables.requests, ddb.tables.audit);
     const key = { key: 'key-1', bodyHash: 'a'.repeat(64), field: 'Idempotency-Key' };

@@ -159,6 +159,11 @@ export async function toRequest(item: Record<string, unknown>): Promise<DataSubj
     if (typeof jurisdiction === 'string') await loadShippedRules([jurisdiction]);
     request.deadline = deadlineFromStored(request.deadline as Record<string, unknown>, request);
   }
+  // An item written before one field said that the person asks to destroy particular data, by mail or on the form.
+  if (request.unclearBecause === 'particularData') {
+    delete request.unclearBecause;
+    request.particularData = true;
+  }
   return request as unknown as DataSubjectRequest;
 }
 

@@ -524,7 +524,7 @@ describe('receiveEmail', () => {
     const outcome = await receiveEmail(s.deps, 'ses-p', mail({ Subject: 'Реклама', 'Message-ID': '<mp@mail.example>' }, body), PASS);
     expect(outcome).toMatchObject({ outcome: 'triage', reason: 'particularData' });
     const request = await s.deps.requests.get(outcome.requestId!);
-    expect(request).toMatchObject({ types: [], unclearBecause: 'particularData' });
+    expect(request).toMatchObject({ types: [], particularData: true });
     expect(await describeReasons(reviewReasons(s.deps, request), 'ru')).toEqual(['человек просит удалить отдельные данные (например, номер телефона или фото), а не все: прочитайте его слова и решите, что сделать']);
   });
 
@@ -542,7 +542,7 @@ describe('receiveEmail', () => {
     const s = systemFor(profile);
     const outcome = await receiveEmail(s.deps, 'ses-pp', mail({ Subject: subject, 'Message-ID': '<pp@mail.example>' }, body), PASS);
     expect(outcome).toMatchObject({ outcome: 'triage', reason: 'particularData' });
-    expect(await s.deps.requests.get(outcome.requestId!)).toMatchObject({ types: [], unclearBecause: 'particularData' });
+    expect(await s.deps.requests.get(outcome.requestId!)).toMatchObject({ types: [], particularData: true });
   });
 
   it.each<[string, string, string[]]>([
@@ -556,7 +556,7 @@ describe('receiveEmail', () => {
     expect(outcome.outcome).toBe('request');
     const request = await s.deps.requests.get(outcome.requestId!);
     expect(request.types).toEqual(types);
-    expect(request.unclearBecause).toBeUndefined();
+    expect(request.particularData).toBeUndefined();
   });
 
   it('joins a reply to its request with the documents attached, and keeps a reply to an unknown reference apart', async () => {
